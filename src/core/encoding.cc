@@ -1,0 +1,269 @@
+#include "core/encoding.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+namespace stratus::enc {
+namespace {
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kHex[] = "0123456789abcdef";
+constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+std::tm to_tm(int64_t millis) {
+  std::time_t t = static_cast<std::time_t>(millis >= 0 ? millis / 1000 : (millis - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return tm;
+}
+
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+std::optional<int64_t> from_fields(int y, int mo, int d, int h, int mi, int s, int ms) {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+}  // namespace
+
+std::string base64_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view s) {
+  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+  if (s.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(s.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    int v = b64_value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string uri_encode(std::string_view s, bool keep_slash) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += "0123456789ABCDEF"[c >> 4];
+      out += "0123456789ABCDEF"[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string uri_decode(std::string_view s, bool plus_space) {
+  auto hv = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hv(s[i + 1]) >= 0 && hv(s[i + 2]) >= 0) {
+      out += static_cast<char>(hv(s[i + 1]) * 16 + hv(s[i + 2]));
+      i += 2;
+    } else if (plus_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string iso8601(int64_t millis) {
+  std::tm tm = to_tm(millis);
+  char buf[96];
+  int ms = static_cast<int>(((millis % 1000) + 1000) % 1000);
+  if (ms) {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  } else {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  }
+  return buf;
+}
+
+std::string iso8601_basic(int64_t millis) {
+  std::tm tm = to_tm(millis);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string http_date(int64_t millis) {
+  std::tm tm = to_tm(millis);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::optional<int64_t> parse_iso8601(std::string_view s) {
+  int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+  size_t p = 0;
+  if (!digits(s, 0, 4, y)) return std::nullopt;
+  p = 4;
+  bool basic = p < s.size() && s[p] != '-';
+  if (!basic) ++p;
+  if (!digits(s, p, 2, mo)) return std::nullopt;
+  p += 2;
+  if (!basic) {
+    if (p >= s.size() || s[p] != '-') return std::nullopt;
+    ++p;
+  }
+  if (!digits(s, p, 2, d)) return std::nullopt;
+  p += 2;
+  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ')) {
+    ++p;
+    if (!digits(s, p, 2, h)) return std::nullopt;
+    p += 2;
+    if (!basic && p < s.size() && s[p] == ':') ++p;
+    if (!digits(s, p, 2, mi)) return std::nullopt;
+    p += 2;
+    if (!basic && p < s.size() && s[p] == ':') ++p;
+    if (!digits(s, p, 2, sec)) return std::nullopt;
+    p += 2;
+    if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
+      ++p;
+      int scale = 100;
+      while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+        ms += (s[p] - '0') * scale;
+        scale /= 10;
+        ++p;
+      }
+    }
+  }
+  int64_t offset_min = 0;
+  if (p < s.size()) {
+    if (s[p] == 'Z' || s[p] == 'z') {
+      ++p;
+    } else if (s[p] == '+' || s[p] == '-') {
+      int sign = s[p] == '-' ? -1 : 1;
+      int oh, om = 0;
+      ++p;
+      if (!digits(s, p, 2, oh)) return std::nullopt;
+      p += 2;
+      if (p < s.size() && s[p] == ':') ++p;
+      if (p < s.size()) {
+        if (!digits(s, p, 2, om)) return std::nullopt;
+        p += 2;
+      }
+      offset_min = sign * (oh * 60 + om);
+    }
+  }
+  if (p != s.size()) return std::nullopt;
+  auto base = from_fields(y, mo, d, h, mi, sec, ms);
+  if (!base) return std::nullopt;
+  return *base - offset_min * 60000;
+}
+
+std::optional<int64_t> parse_http_date(std::string_view s) {
+  // "Sun, 22 Nov 2026 00:03:58 GMT"
+  if (s.size() < 29 || s[3] != ',') return std::nullopt;
+  int d, y, h, mi, sec;
+  if (!digits(s, 5, 2, d) || !digits(s, 12, 4, y) || !digits(s, 17, 2, h) ||
+      !digits(s, 20, 2, mi) || !digits(s, 23, 2, sec))
+    return std::nullopt;
+  std::string_view mon = s.substr(8, 3);
+  int mo = 0;
+  for (int i = 0; i < 12; ++i)
+    if (mon == kMonths[i]) mo = i + 1;
+  if (!mo) return std::nullopt;
+  return from_fields(y, mo, d, h, mi, sec, 0);
+}
+
+std::optional<int64_t> parse_epoch_seconds(std::string_view s) {
+  if (s.empty() || s.size() > 32) return std::nullopt;
+  std::string tmp(s);
+  char* end = nullptr;
+  double v = std::strtod(tmp.c_str(), &end);
+  if (end != tmp.c_str() + tmp.size()) return std::nullopt;
+  if (!(v > -1e13 && v < 1e13)) return std::nullopt;
+  return static_cast<int64_t>(v * 1000.0 + (v >= 0 ? 0.5 : -0.5));
+}
+
+std::optional<int64_t> parse_timestamp(std::string_view s) {
+  if (auto v = parse_epoch_seconds(s)) return v;
+  if (auto v = parse_iso8601(s)) return v;
+  return parse_http_date(s);
+}
+
+}  // namespace stratus::enc

@@ -1,0 +1,30 @@
+// Small encoders shared by codecs and auth: base64, hex, percent-encoding, timestamps.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stratus::enc {
+
+std::string base64_encode(std::string_view bytes);
+// Returns nullopt when s is not valid base64 (padding optional, whitespace not allowed).
+std::optional<std::string> base64_decode(std::string_view s);
+std::string hex(std::string_view bytes);
+// RFC 3986 percent-encoding; unreserved characters stay, '/' stays when keep_slash.
+std::string uri_encode(std::string_view s, bool keep_slash = false);
+// Decodes %XX sequences (and '+' as space when plus_space); invalid escapes are kept verbatim.
+std::string uri_decode(std::string_view s, bool plus_space = false);
+
+// Timestamps as AWS writes them. millis = epoch milliseconds.
+std::string iso8601(int64_t millis);           // 2026-11-22T00:03:58.123Z (ms omitted when 0)
+std::string iso8601_basic(int64_t millis);     // 20261122T000358Z (SigV4 X-Amz-Date)
+std::string http_date(int64_t millis);         // Sun, 22 Nov 2026 00:03:58 GMT
+std::optional<int64_t> parse_iso8601(std::string_view s);   // also accepts offsets
+std::optional<int64_t> parse_http_date(std::string_view s);
+std::optional<int64_t> parse_epoch_seconds(std::string_view s);  // "1700000000.123"
+// Any of the three forms above.
+std::optional<int64_t> parse_timestamp(std::string_view s);
+
+}  // namespace stratus::enc

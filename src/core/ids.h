@@ -1,0 +1,13 @@
+// Identifiers shaped like AWS's: request ids, resource ids, random tokens.
+#pragma once
+
+#include <string>
+
+namespace stratus::ids {
+
+std::string uuid4();                     // 8-4-4-4-12 lower-case hex (x-amzn-RequestId)
+std::string random_upper_alnum(int n);   // e.g. access key id suffixes, S3 request ids
+std::string random_lower_alnum(int n);   // e.g. API Gateway rest api ids
+std::string random_base64(int bytes);    // e.g. x-amz-id-2, secret keys
+
+}  // namespace stratus::ids

@@ -1,0 +1,57 @@
+// Protocol-neutral HTTP messages. Only src/http/ sees Beast; everything else sees these.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stratus::http {
+
+// Header list; names are stored lower-case (HTTP names are case-insensitive), order kept.
+class Headers {
+ public:
+  void add(std::string_view name, std::string_view value);
+  void set(std::string_view name, std::string_view value);  // replaces all values of name
+  void remove(std::string_view name);
+  // First value of name, or nullptr. name must be lower-case.
+  const std::string* find(std::string_view name) const;
+  std::string get(std::string_view name, std::string_view dflt = {}) const {
+    const std::string* v = find(name);
+    return v ? *v : std::string(dflt);
+  }
+  bool has(std::string_view name) const { return find(name) != nullptr; }
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+  size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct Request {
+  std::string method;        // "GET", "POST", ...
+  std::string target;        // raw request-target as received ("/a%20b?x=1")
+  std::string path;          // raw (still percent-encoded) path part of target
+  std::string query;         // raw query string after '?', without '?'
+  Headers headers;
+  std::string body;          // the decoded body (chunked/aws-chunked framing removed)
+  std::string remote_addr;
+  int64_t received_at_ms = 0;
+  // Filled by the front door.
+  std::string host() const { return headers.get("host"); }
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+};
+
+// Splits a raw query string into decoded (key, value) pairs, in order. "a&b=" gives
+// ("a",""),("b","").
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw);
+// Decodes an application/x-www-form-urlencoded body ('+' is a space).
+std::vector<std::pair<std::string, std::string>> parse_form(std::string_view raw);
+
+}  // namespace stratus::http

@@ -1,0 +1,12 @@
+// The models/ files, embedded at build time (see cmake/embed_models.cmake).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stratus::model {
+std::optional<std::string_view> embedded_model(std::string_view id);
+std::vector<std::string> embedded_model_ids();
+}  // namespace stratus::model

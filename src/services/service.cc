@@ -1,0 +1,33 @@
+#include "services/service.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace stratus {
+
+Service::Service(std::string model_id) : id_(std::move(model_id)), model_(model::Models::get(id_)) {
+  if (!model_) throw std::runtime_error("no embedded model for service " + id_);
+}
+
+void Service::add(std::string op, Handler h) {
+  if (!model_->find_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
+  ops_[std::move(op)] = std::move(h);
+}
+
+const Handler* Service::handler(std::string_view op) const {
+  auto it = ops_.find(std::string(op));
+  return it == ops_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Service::implemented() const {
+  std::vector<std::string> out;
+  for (const auto& [k, _] : ops_) out.push_back(k);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Service::validation_error_code() const {
+  return model_->protocol == "query" ? "ValidationError" : "ValidationException";
+}
+
+}  // namespace stratus

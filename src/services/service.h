@@ -1,0 +1,65 @@
+// A service: its model, its operation table, and whatever state it keeps in storage.
+//
+// Handlers are plain functions `Result<Doc> op(OpContext&, const Doc& input)`: input is the
+// decoded, validated request shaped like the operation's input structure; the returned Doc is
+// shaped like the output structure. Handlers never see HTTP.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/doc.h"
+#include "core/result.h"
+#include "model/model.h"
+
+namespace stratus {
+namespace storage { class Engine; }
+namespace http { struct Request; }
+
+class ServerContext;  // server/context.h: shared engine, config, other services
+
+struct OpContext {
+  ServerContext& server;
+  storage::Engine& storage;
+  const model::ServiceModel& model;
+  const model::Operation& op;
+  std::string account;      // 12 digits
+  std::string region;       // from the SigV4 scope, or the default region
+  std::string access_key;   // "" when anonymous
+  std::string caller_arn;   // principal ARN of the caller
+  std::string caller_user_id;
+  std::string request_id;
+  int64_t now_ms = 0;
+  const http::Request* http = nullptr;  // for the rare operation that needs raw HTTP facts (host)
+};
+
+using Handler = std::function<Result<Doc>(OpContext&, const Doc&)>;
+
+class Service {
+ public:
+  explicit Service(std::string model_id);
+  virtual ~Service() = default;
+  const std::string& id() const { return id_; }
+  const model::ServiceModel& model() const { return *model_; }
+  // The operation table: one line per operation.
+  void add(std::string op, Handler h);
+  const Handler* handler(std::string_view op) const;
+  std::vector<std::string> implemented() const;
+  // Called once after every service exists (background tasks, subscriptions to events).
+  virtual void start(ServerContext&) {}
+  // Called on shutdown before storage is flushed.
+  virtual void stop() {}
+  // Validation error code for this service's protocol family (overridable per service).
+  virtual std::string validation_error_code() const;
+
+ private:
+  std::string id_;
+  const model::ServiceModel* model_;
+  std::unordered_map<std::string, Handler> ops_;
+};
+
+}  // namespace stratus

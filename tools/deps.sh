@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Stratus builds and tests with. As root it runs apt-get;
+# otherwise it prints the exact command and fails, so `make` stops with a clear next step.
+set -euo pipefail
+PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libpugixml-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+py_ok=1
+python3 -c "import boto3, botocore" 2>/dev/null || py_ok=0
+command -v aws >/dev/null 2>&1 || py_ok=0
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "missing packages; run:"
+    echo "  sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+fi
+if [ $py_ok = 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      python3-boto3 awscli
+  else
+    echo "missing python test tools; run:"
+    echo "  sudo apt-get install -y python3-boto3 awscli"
+    exit 1
+  fi
+fi
