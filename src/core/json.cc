@@ -108,7 +108,7 @@ Doc parse(std::string_view text) {
     throw errors::serialization(std::string("Malformed JSON: ") + rapidjson::GetParseError_En(r.Code()));
   }
   // Anything but whitespace after the value is malformed.
-  for (size_t i = r.Offset(); i < text.size(); ++i) {
+  for (size_t i = ms.Tell(); i < text.size(); ++i) {
     char c = text[i];
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') throw errors::serialization("Malformed JSON: trailing data");
   }
