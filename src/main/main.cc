@@ -1,3 +1,160 @@
-#include <cstdio>
+// stratus: the AWS serverless cloud in one binary.
+#include <spdlog/spdlog.h>
 
-int main() { std::puts("stratus"); return 0; }
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "http/server.h"
+#include "server/context.h"
+#include "server/front_door.h"
+#include "storage/engine.h"
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',' || c == ' ') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+int serve(stratus::Config cfg) {
+  using namespace stratus;
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+
+  // Block the shutdown signals in every thread; the main thread waits for them below.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<storage::Engine> engine;
+  std::string where;
+  try {
+    if (cfg.ephemeral) {
+      engine = storage::open_memory();
+      where = "memory (--ephemeral: nothing is kept)";
+    } else {
+      std::filesystem::create_directories(cfg.data_dir);
+      storage::Options o;
+      o.path = (std::filesystem::path(cfg.data_dir) / "db").string();
+      o.fsync = cfg.fsync;
+      engine = storage::open_rocksdb(o);
+      where = std::filesystem::absolute(cfg.data_dir).lexically_normal().string();
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: cannot open storage: %s\n", e.what());
+    return 1;
+  }
+
+  ServerContext ctx(cfg, std::move(engine));
+  try {
+    for (auto& s : make_services(cfg)) ctx.add_service(std::move(s));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: %s\n", e.what());
+    return 2;
+  }
+  for (const auto& s : ctx.services()) s->start(ctx);
+  FrontDoor door(ctx);
+  http::ServerOptions so;
+  so.host = cfg.host;
+  so.port = cfg.port;
+  so.threads = cfg.threads;
+  http::Server server(so, door);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: %s\n", e.what());
+    return 1;
+  }
+  std::string endpoint = "http://" + cfg.host + ":" + std::to_string(server.port());
+  std::string names;
+  for (const auto& s : ctx.services()) names += (names.empty() ? "" : ", ") + s->id();
+  std::printf(
+      "stratus %s ready\n"
+      "  endpoint   %s   (aws --endpoint-url %s ...)\n"
+      "  data       %s\n"
+      "  auth       %s\n"
+      "  services   %s\n"
+      "  health     %s/_stratus/health\n",
+      STRATUS_VERSION, endpoint.c_str(), endpoint.c_str(), where.c_str(),
+      cfg.auth == AuthMode::strict ? "strict (SigV4 verified)" : "open (any access key)", names.c_str(),
+      endpoint.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  server.stop(5000);
+  server.wait();
+  for (const auto& s : ctx.services()) s->stop();
+  ctx.storage().flush();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stratus: the AWS serverless cloud in one binary"};
+  app.set_version_flag("--version", std::string("stratus ") + STRATUS_VERSION);
+  app.require_subcommand(0, 1);
+  stratus::Config cfg;
+  std::string auth = "open", services;
+  auto add_serve_flags = [&](CLI::App* a) {
+    a->add_option("--host", cfg.host, "Address to listen on (loopback by default)")->envname("STRATUS_HOST");
+    a->add_option("--port", cfg.port, "Port to listen on")->envname("STRATUS_PORT");
+    a->add_option("--data-dir", cfg.data_dir, "Where state is kept")->envname("STRATUS_DATA_DIR");
+    a->add_flag("--ephemeral", cfg.ephemeral, "Keep everything in memory only")->envname("STRATUS_EPHEMERAL");
+    a->add_flag("--fsync", cfg.fsync, "Sync the log to disk before acknowledging writes (power-loss safe)")
+        ->envname("STRATUS_FSYNC");
+    a->add_option("--auth", auth, "open: any access key; strict: verify SigV4 against known keys")
+        ->check(CLI::IsMember({"open", "strict"}))
+        ->envname("STRATUS_AUTH");
+    a->add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->envname("STRATUS_LOG_LEVEL");
+    a->add_option("--services", services, "Comma-separated services to enable (default: all)")
+        ->envname("STRATUS_SERVICES");
+    a->add_option("--default-account", cfg.default_account, "Account for access keys that name none")
+        ->check([](const std::string& s) {
+          return s.size() == 12 && s.find_first_not_of("0123456789") == std::string::npos ? "" : "must be 12 digits";
+        })
+        ->envname("STRATUS_DEFAULT_ACCOUNT");
+    a->add_option("--default-region", cfg.default_region, "Region for unsigned requests")
+        ->envname("STRATUS_DEFAULT_REGION");
+    a->add_option("--access-key", cfg.root_access_key, "Root access key id (strict auth)")
+        ->envname("STRATUS_ACCESS_KEY_ID");
+    a->add_option("--secret-key", cfg.root_secret_key, "Root secret access key (strict auth)")
+        ->envname("STRATUS_SECRET_ACCESS_KEY");
+    a->add_option("--threads", cfg.threads, "I/O threads (default: one per core)")->envname("STRATUS_THREADS");
+  };
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Start the server (the default command)");
+  add_serve_flags(serve_cmd);
+  CLI11_PARSE(app, argc, argv);
+  if (app.get_subcommands().empty()) {
+    // `stratus` alone serves with flags from the environment.
+    CLI::App defaults;
+    add_serve_flags(&defaults);
+    char prog[] = "stratus";
+    char* args[] = {prog};
+    defaults.parse(1, args);
+  }
+  cfg.auth = auth == "strict" ? stratus::AuthMode::strict : stratus::AuthMode::open;
+  cfg.services = split_list(services);
+  return serve(cfg);
+}

@@ -23,18 +23,25 @@ namespace http { struct Request; }
 class ServerContext;  // server/context.h: shared engine, config, other services
 
 struct OpContext {
+  // Who is calling, as the front door established it from the signature.
+  struct Caller {
+    std::string account;     // 12 digits
+    std::string region;      // from the SigV4 scope, or the default region
+    std::string access_key;  // "" when anonymous
+    std::string arn;         // principal ARN
+    std::string user_id;
+  };
   ServerContext& server;
   storage::Engine& storage;
   const model::ServiceModel& model;
   const model::Operation& op;
-  std::string account;      // 12 digits
-  std::string region;       // from the SigV4 scope, or the default region
-  std::string access_key;   // "" when anonymous
-  std::string caller_arn;   // principal ARN of the caller
-  std::string caller_user_id;
+  Caller caller;
   std::string request_id;
   int64_t now_ms = 0;
   const http::Request* http = nullptr;  // for the rare operation that needs raw HTTP facts (host)
+
+  const std::string& account() const { return caller.account; }
+  const std::string& region() const { return caller.region; }
 };
 
 using Handler = std::function<Result<Doc>(OpContext&, const Doc&)>;
@@ -53,6 +60,8 @@ class Service {
   virtual void start(ServerContext&) {}
   // Called on shutdown before storage is flushed.
   virtual void stop() {}
+  // Called after storage was wiped (POST /_stratus/reset): drop in-memory caches.
+  virtual void reset() {}
   // Validation error code for this service's protocol family (overridable per service).
   virtual std::string validation_error_code() const;
 

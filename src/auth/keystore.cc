@@ -1,0 +1,75 @@
+#include "auth/keystore.h"
+
+#include "core/json.h"
+#include "storage/engine.h"
+
+namespace stratus::auth {
+namespace {
+constexpr std::string_view kKeyspace = "auth.keys";
+
+std::string serialize(const Credential& c) {
+  Doc d = Doc::map();
+  d.set("secret", c.secret_key);
+  d.set("token", c.session_token);
+  d.set("account", c.account);
+  d.set("arn", c.principal_arn);
+  d.set("user_id", c.user_id);
+  d.set("expires", c.expires_ms);
+  return json::write(d);
+}
+
+Credential deserialize(const std::string& key, const std::string& text) {
+  Doc d = json::parse(text);
+  Credential c;
+  c.access_key = key;
+  c.secret_key = d.str("secret");
+  c.session_token = d.str("token");
+  c.account = d.str("account");
+  c.principal_arn = d.str("arn");
+  c.user_id = d.str("user_id");
+  c.expires_ms = d.integer("expires");
+  return c;
+}
+}  // namespace
+
+void KeyStore::set_root(Credential c) {
+  std::unique_lock lock(mu_);
+  root_ = std::move(c);
+}
+
+bool KeyStore::put(const Credential& c) {
+  if (engine_ && !engine_->put(kKeyspace, c.access_key, serialize(c)).ok()) return false;
+  std::unique_lock lock(mu_);
+  cache_[c.access_key] = c;
+  return true;
+}
+
+bool KeyStore::remove(const std::string& access_key) {
+  if (engine_ && !engine_->del(kKeyspace, access_key).ok()) return false;
+  std::unique_lock lock(mu_);
+  cache_.erase(access_key);
+  return true;
+}
+
+std::optional<Credential> KeyStore::find(const std::string& access_key) const {
+  {
+    std::shared_lock lock(mu_);
+    if (root_ && root_->access_key == access_key) return root_;
+    auto it = cache_.find(access_key);
+    if (it != cache_.end()) return it->second;
+  }
+  if (!engine_) return std::nullopt;
+  std::string value;
+  if (!engine_->get(kKeyspace, access_key, &value).ok()) return std::nullopt;
+  Credential c = deserialize(access_key, value);
+  std::unique_lock lock(mu_);
+  cache_[access_key] = c;
+  return c;
+}
+
+void KeyStore::clear_cache() {
+  std::unique_lock lock(mu_);
+  cache_.clear();
+}
+
+}  // namespace stratus::auth

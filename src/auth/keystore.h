@@ -1,0 +1,47 @@
+// Known access keys: the root key pair from the configuration plus the keys IAM and STS issue.
+// Used to find the account of a caller and, with --auth=strict, the secret to verify signatures.
+//
+// Thread safety: all methods are safe to call concurrently. Issued keys are stored in the
+// "auth.keys" keyspace and cached in memory; the root key lives only in memory.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+namespace stratus::storage { class Engine; }
+
+namespace stratus::auth {
+
+struct Credential {
+  std::string access_key;
+  std::string secret_key;
+  std::string session_token;   // temporary credentials only
+  std::string account;         // 12 digits
+  std::string principal_arn;   // arn:aws:iam::ACCOUNT:root, ...:user/NAME, arn:aws:sts::ACCOUNT:assumed-role/R/S
+  std::string user_id;         // ACCOUNT for root, AIDA... for users, AROA...:session for roles
+  int64_t expires_ms = 0;      // 0: never
+};
+
+class KeyStore {
+ public:
+  explicit KeyStore(storage::Engine* engine) : engine_(engine) {}
+  void set_root(Credential c);
+  // Persists and caches. Returns false when storage failed.
+  bool put(const Credential& c);
+  bool remove(const std::string& access_key);
+  // The credential for an access key (expired ones included: callers check expiry).
+  std::optional<Credential> find(const std::string& access_key) const;
+  void clear_cache();
+
+ private:
+  storage::Engine* engine_;
+  mutable std::shared_mutex mu_;
+  mutable std::unordered_map<std::string, Credential> cache_;  // GUARDED_BY(mu_)
+  std::optional<Credential> root_;                             // GUARDED_BY(mu_)
+};
+
+}  // namespace stratus::auth

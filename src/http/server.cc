@@ -1,0 +1,327 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace stratus::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+struct Server::Impl {
+  ServerOptions opts;
+  Handler& handler;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<std::optional<net::executor_work_guard<net::io_context::executor_type>>> guards;
+  std::vector<std::thread> threads;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::atomic<size_t> next_ctx{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> inflight{0};
+  uint16_t bound_port = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopped = false;  // GUARDED_BY(mu)
+
+  Impl(ServerOptions o, Handler& h) : opts(std::move(o)), handler(h) {}
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& s, Server::Impl& server) : stream_(std::move(s)), server_(server) {
+    ++server_.connections;
+  }
+  ~Session() { --server_.connections; }
+
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+ private:
+  static constexpr size_t kBodyBuf = 64 * 1024;
+
+  void read_header() {
+    if (server_.stopping) return close();
+    parser_.emplace();
+    parser_->header_limit(server_.opts.max_header_bytes);
+    parser_->body_limit(boost::none);  // limits are enforced against the BodyPlan instead
+    req_ = Request{};
+    body_bytes_ = 0;
+    stream_.expires_after(std::chrono::seconds(buffer_.size() ? server_.opts.read_timeout_s
+                                                               : server_.opts.idle_timeout_s));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+      return close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      return fail(431, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.");
+    }
+    if (ec) return fail(400, "BadRequest", "Malformed HTTP request: " + ec.message());
+    ++server_.inflight;
+    counted_ = true;
+    const auto& h = parser_->get();
+    req_.method = std::string(h.method_string());
+    req_.target = std::string(h.target());
+    auto q = req_.target.find('?');
+    req_.path = req_.target.substr(0, q);
+    if (q != std::string::npos) req_.query = req_.target.substr(q + 1);
+    // Absolute-form targets (proxies): keep only the path.
+    if (req_.path.rfind("http://", 0) == 0 || req_.path.rfind("https://", 0) == 0) {
+      auto slash = req_.path.find('/', req_.path.find("//") + 2);
+      req_.path = slash == std::string::npos ? "/" : req_.path.substr(slash);
+    }
+    uint32_t count = 0;
+    for (const auto& f : h) {
+      if (++count > server_.opts.max_header_count) {
+        return fail(431, "RequestHeaderSectionTooLarge", "Too many request headers.");
+      }
+      req_.headers.add(f.name_string(), f.value());
+    }
+    req_.received_at_ms = now_millis();
+    try {
+      req_.remote_addr = stream_.socket().remote_endpoint().address().to_string();
+    } catch (...) {
+    }
+    keep_alive_ = h.keep_alive();
+    std::unique_ptr<Response> reject;
+    plan_ = server_.handler.begin(req_, reject);
+    if (reject) {
+      // The body was not read; the connection can't be reused safely unless there is none.
+      if (!parser_->is_done()) keep_alive_ = false;
+      return write(std::move(*reject));
+    }
+    if (parser_->is_done()) return finish_body();
+    if (const std::string* ex = req_.headers.find("expect"); ex && beast::iequals(*ex, "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, h.version());
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(std::chrono::seconds(server_.opts.read_timeout_s));
+    parser_->get().body().data = body_buf_;
+    parser_->get().body().size = kBodyBuf;
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec == bhttp::error::partial_message || ec == net::error::eof || ec == beast::error::timeout) {
+      // Truncated body: answer if the peer still listens, then close.
+      keep_alive_ = false;
+      return fail(400, "IncompleteBody", "The request body terminated unexpectedly");
+    }
+    if (ec) return close();
+    size_t n = kBodyBuf - parser_->get().body().size;
+    body_bytes_ += n;
+    if (body_bytes_ > plan_.max_bytes) {
+      keep_alive_ = false;
+      return fail(413, "RequestEntityTooLarge", "Request body exceeds the maximum allowed size of " +
+                                                    std::to_string(plan_.max_bytes) + " bytes.");
+    }
+    try {
+      if (n) {
+        if (plan_.consumer)
+          plan_.consumer->write(std::string_view(body_buf_, n));
+        else
+          req_.body.append(body_buf_, n);
+      }
+    } catch (const AwsError& e) {
+      keep_alive_ = false;
+      return fail(e.http_status, e.code, e.message);
+    }
+    if (parser_->is_done()) return finish_body();
+    read_body();
+  }
+
+  void finish_body() {
+    try {
+      if (plan_.consumer) plan_.consumer->finish();
+    } catch (const AwsError& e) {
+      return fail(e.http_status, e.code, e.message);
+    }
+    stream_.expires_never();  // the handler may take long (long polls); it owns the timing now
+    auto self = shared_from_this();
+    server_.handler.handle(std::move(req_), [self](Response res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    });
+  }
+
+  void fail(int status, std::string_view code, const std::string& message) {
+    if (status >= 400 && status != 413 && status != 431) keep_alive_ = keep_alive_ && parser_ && parser_->is_done();
+    if (!counted_) {
+      ++server_.inflight;
+      counted_ = true;
+    }
+    if (status == 400 && !parser_->is_header_done()) keep_alive_ = false;
+    write(server_.handler.transport_error(req_, status, code, message));
+  }
+
+  void write(Response res) {
+    unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    bool keep = keep_alive_ && !server_.stopping;
+    stream_.expires_after(std::chrono::seconds(server_.opts.read_timeout_s));
+    if (req_.method == "HEAD") {
+      auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(res.status), version);
+      bool has_len = false;
+      for (const auto& [k, v] : res.headers.items()) {
+        msg->insert(k, v);
+        has_len = has_len || k == "content-length";
+      }
+      if (!has_len) msg->content_length(res.body.size());
+      msg->keep_alive(keep);
+      bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
+        self->after_write(ec, keep);
+      });
+      return;
+    }
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    for (const auto& [k, v] : res.headers.items()) msg->insert(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep);
+    msg->prepare_payload();
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
+      self->after_write(ec, keep);
+    });
+  }
+
+  void after_write(beast::error_code ec, bool keep) {
+    if (counted_) {
+      --server_.inflight;
+      counted_ = false;
+      server_.cv.notify_all();
+    }
+    if (ec || !keep) return close();
+    read_header();
+  }
+
+  void close() {
+    if (counted_) {
+      --server_.inflight;
+      counted_ = false;
+      server_.cv.notify_all();
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Server::Impl& server_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
+  Request req_;
+  BodyPlan plan_;
+  uint64_t body_bytes_ = 0;
+  bool keep_alive_ = true;
+  bool counted_ = false;
+  char body_buf_[kBodyBuf];
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+  size_t i = next_ctx++ % contexts.size();
+  acceptor->async_accept(contexts[i]->get_executor(), [this](beast::error_code ec, tcp::socket s) {
+    if (ec == net::error::operation_aborted || stopping) return;
+    if (!ec) {
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(s), *this)->run();
+    }
+    accept();
+  });
+}
+
+Server::Server(ServerOptions opts, Handler& handler) : impl_(std::make_unique<Impl>(std::move(opts), handler)) {}
+
+Server::~Server() {
+  if (!impl_->threads.empty()) {
+    stop(0);
+    wait();
+  }
+}
+
+void Server::start() {
+  int n = impl_->opts.threads > 0 ? impl_->opts.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  for (int i = 0; i < n; ++i) {
+    impl_->contexts.push_back(std::make_unique<net::io_context>(1));
+    impl_->guards.emplace_back(net::make_work_guard(*impl_->contexts.back()));
+  }
+  auto& ctx0 = *impl_->contexts[0];
+  beast::error_code ec;
+  auto addr = net::ip::make_address(impl_->opts.host, ec);
+  if (ec) throw std::runtime_error("invalid host address " + impl_->opts.host);
+  tcp::endpoint ep(addr, impl_->opts.port);
+  impl_->acceptor = std::make_unique<tcp::acceptor>(ctx0);
+  impl_->acceptor->open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(ep, ec);
+  if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + impl_->opts.host + ":" + std::to_string(impl_->opts.port) +
+                             ": " + ec.message());
+  }
+  impl_->bound_port = impl_->acceptor->local_endpoint().port();
+  impl_->accept();
+  for (auto& c : impl_->contexts) {
+    impl_->threads.emplace_back([ctx = c.get()] { ctx->run(); });
+  }
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+uint64_t Server::active_connections() const { return impl_->connections; }
+
+void Server::stop(int drain_ms) {
+  if (impl_->stopping.exchange(true)) return;
+  net::post(*impl_->contexts[0], [this] {
+    beast::error_code ignored;
+    impl_->acceptor->close(ignored);
+  });
+  {
+    std::unique_lock lock(impl_->mu);
+    impl_->cv.wait_for(lock, std::chrono::milliseconds(drain_ms), [this] { return impl_->inflight == 0; });
+  }
+  for (auto& g : impl_->guards) g.reset();
+  for (auto& c : impl_->contexts) c->stop();
+}
+
+void Server::wait() {
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace stratus::http

@@ -1,0 +1,77 @@
+// The HTTP/1.1 front end: Boost.Beast, one io_context per thread, keep-alive, limits, streaming
+// request bodies. This header is Beast-free; only src/http/*.cc include Beast.
+//
+// Flow per request: read the header → Handler::begin() picks a BodyPlan (buffer up to a limit,
+// or stream to a sink; optional transform such as aws-chunked decoding) → send "100 Continue"
+// when asked → read the body piece by piece into the plan → Handler::handle() with the request →
+// the handler calls `respond` exactly once, from any thread, now or later (long polls).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+
+namespace stratus::http {
+
+// Receives body bytes as they arrive (after Transfer-Encoding: chunked is removed). Throwing
+// AwsError from write()/finish() aborts the request with that error.
+class BodyConsumer {
+ public:
+  virtual ~BodyConsumer() = default;
+  virtual void write(std::string_view piece) = 0;
+  virtual void finish() = 0;
+};
+
+struct BodyPlan {
+  uint64_t max_bytes = 0;                    // raw body bytes allowed; more → 413
+  std::unique_ptr<BodyConsumer> consumer;    // nullptr: append to Request::body
+};
+
+using Responder = std::function<void(Response)>;
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Called with the request line and headers (body empty). May reject by returning a response.
+  virtual BodyPlan begin(Request& head, std::unique_ptr<Response>& reject) = 0;
+  virtual void handle(Request req, Responder respond) = 0;
+  // A response for failures of the HTTP layer (413, 400, 431, 408) in the protocol shape the
+  // request implies. `head` may be partially filled (or have no headers at all).
+  virtual Response transport_error(const Request& head, int status, std::string_view code,
+                                   std::string_view message) = 0;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;
+  int threads = 0;                       // 0: one per core
+  uint32_t max_header_bytes = 64 * 1024; // request line + headers
+  uint32_t max_header_count = 200;
+  uint32_t idle_timeout_s = 300;         // keep-alive connections idle longer are closed
+  uint32_t read_timeout_s = 120;         // a request (header or body) must progress within this
+};
+
+class Server {
+ public:
+  Server(ServerOptions opts, Handler& handler);
+  ~Server();
+  // Binds and starts the threads. Throws std::runtime_error when the address can't be bound.
+  void start();
+  uint16_t port() const;  // the bound port (useful with port 0)
+  // Graceful: stop accepting, let in-flight requests finish (up to drain_ms), close the rest.
+  void stop(int drain_ms = 5000);
+  // Blocks until stop() completes.
+  void wait();
+  uint64_t active_connections() const;
+
+ struct Impl;  // server.cc; public only so that sessions there can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stratus::http

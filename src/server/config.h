@@ -1,0 +1,32 @@
+// Operator settings of one stratus process (flags and STRATUS_* environment variables).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace stratus {
+
+enum class AuthMode {
+  open,    // any access key is accepted, as local AWS tooling expects (AWS_ACCESS_KEY_ID=test)
+  strict,  // every request must carry a valid SigV4 signature from a known key
+};
+
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;
+  std::string data_dir = "./.stratus";
+  bool ephemeral = false;
+  bool fsync = false;
+  AuthMode auth = AuthMode::open;
+  std::string log_level = "info";
+  std::vector<std::string> services;  // empty: all implemented services
+  std::string default_account = "000000000000";
+  std::string default_region = "us-east-1";
+  std::string root_access_key = "test";
+  std::string root_secret_key = "test";
+  int threads = 0;                              // 0: one per core
+  uint64_t max_body_bytes = 64ull << 20;        // buffered request bodies
+};
+
+}  // namespace stratus

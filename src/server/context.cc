@@ -1,0 +1,34 @@
+#include "server/context.h"
+
+#include "core/clock.h"
+
+namespace stratus {
+
+ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> engine)
+    : config_(std::move(config)), engine_(std::move(engine)), keys_(engine_.get()), started_ms_(now_millis()) {
+  auth::Credential root;
+  root.access_key = config_.root_access_key;
+  root.secret_key = config_.root_secret_key;
+  root.account = config_.default_account;
+  root.principal_arn = "arn:aws:iam::" + config_.default_account + ":root";
+  root.user_id = config_.default_account;
+  keys_.set_root(std::move(root));
+}
+
+ServerContext::~ServerContext() = default;
+
+void ServerContext::add_service(std::unique_ptr<Service> s) { services_.push_back(std::move(s)); }
+
+Service* ServerContext::service(std::string_view id) const {
+  for (const auto& s : services_)
+    if (s->id() == id) return s.get();
+  return nullptr;
+}
+
+void ServerContext::reset() {
+  engine_->clear();
+  keys_.clear_cache();
+  for (auto& s : services_) s->reset();
+}
+
+}  // namespace stratus

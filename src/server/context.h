@@ -1,0 +1,49 @@
+// What every part of a running stratus shares: configuration, storage, keys, services.
+// Built once at start-up; the members are fixed after start (no locking needed to read them).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/keystore.h"
+#include "server/config.h"
+#include "services/service.h"
+#include "storage/engine.h"
+
+namespace stratus {
+
+class ServerContext {
+ public:
+  ServerContext(Config config, std::unique_ptr<storage::Engine> engine);
+  ~ServerContext();
+
+  const Config& config() const { return config_; }
+  storage::Engine& storage() { return *engine_; }
+  auth::KeyStore& keys() { return keys_; }
+  int64_t started_ms() const { return started_ms_; }
+
+  void add_service(std::unique_ptr<Service> s);
+  Service* service(std::string_view id) const;
+  const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
+
+  // Wipes all state (POST /_stratus/reset): storage, caches, service state.
+  void reset();
+
+ private:
+  Config config_;
+  std::unique_ptr<storage::Engine> engine_;
+  auth::KeyStore keys_;
+  std::vector<std::unique_ptr<Service>> services_;
+  int64_t started_ms_;
+};
+
+// The services Stratus implements, filtered by config.services (empty: all).
+// Throws std::runtime_error for an unknown name in config.services.
+std::vector<std::unique_ptr<Service>> make_services(const Config& config);
+// Names of every implemented service (for --help and health).
+std::vector<std::string> implemented_services();
+
+}  // namespace stratus

@@ -1,0 +1,362 @@
+#include "server/front_door.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "auth/aws_chunked.h"
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "protocol/validate.h"
+
+namespace stratus {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// The Date header on every answer, formatted once per second per thread.
+const std::string& date_header() {
+  thread_local int64_t last_s = -1;
+  thread_local std::string value;
+  int64_t now = now_millis();
+  if (now / 1000 != last_s) {
+    last_s = now / 1000;
+    value = enc::http_date(now);
+  }
+  return value;
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The value of Action= in the query string or a form body, without decoding the whole body.
+std::string query_action(const http::Request& req) {
+  for (const auto& [k, v] : http::parse_query(req.query))
+    if (k == "Action") return v;
+  const std::string* ct = req.headers.find("content-type");
+  if (ct && ct->find("x-www-form-urlencoded") != std::string::npos) {
+    for (const auto& [k, v] : http::parse_form(req.body))
+      if (k == "Action") return v;
+  }
+  return {};
+}
+
+// An error for requests no service claims, in the shape the request implies.
+void fallback_error(const http::Request& req, const AwsError& err, const std::string& rid, http::Response& res) {
+  res.status = err.http_status;
+  if (req.headers.has("x-amz-target") || starts_with(req.headers.get("content-type"), "application/x-amz-json")) {
+    res.headers.set("content-type", "application/x-amz-json-1.1");
+    res.body = "{\"__type\":\"" + json::escape(err.code) + "\",\"message\":\"" + json::escape(err.message) + "\"}";
+  } else {
+    res.headers.set("content-type", "text/xml");
+    res.body = "<ErrorResponse><Error><Type>" + std::string(err.sender_fault ? "Sender" : "Receiver") +
+               "</Type><Code>" + xml_escape(err.code) + "</Code><Message>" + xml_escape(err.message) +
+               "</Message></Error><RequestId>" + rid + "</RequestId></ErrorResponse>";
+  }
+}
+
+// Authentication errors as each protocol family's services spell them.
+AwsError unknown_key_error(std::string_view protocol) {
+  if (protocol == "query") return {"InvalidClientTokenId", "The security token included in the request is invalid.", 403};
+  if (protocol == "rest-xml") return {"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403};
+  if (protocol == "json" || protocol == "smithy-rpc-v2-cbor")
+    return {"UnrecognizedClientException", "The security token included in the request is invalid.", 400};
+  return {"UnrecognizedClientException", "The security token included in the request is invalid.", 403};
+}
+
+AwsError missing_auth_error(std::string_view protocol) {
+  if (protocol == "rest-xml") return {"AccessDenied", "Access Denied", 403};
+  return {"MissingAuthenticationToken", "Request is missing Authentication Token", 403};
+}
+
+AwsError expired_token_error(std::string_view protocol) {
+  if (protocol == "json" || protocol == "smithy-rpc-v2-cbor")
+    return {"ExpiredTokenException", "The security token included in the request is expired", 400};
+  return {"ExpiredToken", "The security token included in the request is expired", protocol == "query" ? 403 : 400};
+}
+
+// Feeds aws-chunked framed bodies through the decoder into Request::body.
+class AwsChunkedConsumer final : public http::BodyConsumer {
+ public:
+  AwsChunkedConsumer(http::Request& req, const std::string& content_sha256)
+      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }) {}
+  void write(std::string_view piece) override { decoder_.feed(piece); }
+  void finish() override { decoder_.finish(); }
+
+ private:
+  auth::AwsChunkedDecoder decoder_;
+};
+
+}  // namespace
+
+FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
+  for (const auto& sp : ctx_.services()) {
+    Service* s = sp.get();
+    const auto& m = s->model();
+    if (!m.target_prefix.empty()) by_target_prefix_[m.target_prefix] = s;
+    by_signing_name_[m.signing_name].push_back(s);
+    if (m.protocol == "query") query_services_.push_back(s);
+    if (m.protocol == "rest-json" || m.protocol == "rest-xml") rest_services_.push_back(s);
+  }
+}
+
+FrontDoor::Route FrontDoor::with_protocol(Service* s, std::string_view protocol) const {
+  Route r;
+  r.service = s;
+  r.protocol = std::string(protocol.empty() ? s->model().protocol : protocol);
+  r.codec = protocol::codec_for(r.protocol);
+  return r;
+}
+
+FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<auth::SignedRequestInfo>& sig) const {
+  // 1. JSON protocols name the operation in X-Amz-Target: "<targetPrefix>.<Operation>".
+  if (const std::string* target = req.headers.find("x-amz-target")) {
+    auto dot = target->rfind('.');
+    auto it = by_target_prefix_.find(target->substr(0, dot == std::string::npos ? target->size() : dot));
+    if (it != by_target_prefix_.end()) {
+      // Services that also speak json besides their default (CloudWatch: cbor, json, query).
+      bool speaks_json = false;
+      for (const auto& p : it->second->model().protocols) speaks_json = speaks_json || p == "json";
+      return with_protocol(it->second, speaks_json ? "json" : "");
+    }
+    return {};
+  }
+  // 2. Smithy RPC v2 CBOR: /service/<ServiceName>/operation/<Operation>.
+  if (starts_with(req.path, "/service/") && req.headers.has("smithy-protocol")) {
+    std::string_view rest = std::string_view(req.path).substr(9);
+    auto it = by_target_prefix_.find(std::string(rest.substr(0, rest.find('/'))));
+    if (it != by_target_prefix_.end()) return with_protocol(it->second, "smithy-rpc-v2-cbor");
+    return {};
+  }
+  // 3. The SigV4 credential scope names the service; Action= tells Query services apart.
+  std::string action = query_action(req);
+  auto pick = [&](const std::vector<Service*>& candidates) -> Route {
+    for (Service* s : candidates) {
+      const auto& m = s->model();
+      bool speaks_query = false;
+      for (const auto& p : m.protocols) speaks_query = speaks_query || p == "query";
+      if (!action.empty() && speaks_query && m.find_operation(action)) return with_protocol(s, "query");
+    }
+    for (Service* s : candidates) {
+      const auto& m = s->model();
+      if (m.protocol == "rest-json" || m.protocol == "rest-xml") {
+        Route r = with_protocol(s, "");
+        if (r.codec && r.codec->resolve(m, req)) return r;
+      }
+    }
+    for (Service* s : candidates)
+      if (!action.empty() && s->model().protocol == "query") return with_protocol(s, "query");
+    return candidates.size() == 1 ? with_protocol(candidates[0], "") : Route{};
+  };
+  if (sig) {
+    auto it = by_signing_name_.find(sig->service);
+    if (it != by_signing_name_.end()) return pick(it->second);
+  }
+  // 4. Unsigned requests: an Action names a Query service; otherwise try the REST routes.
+  if (!action.empty()) return pick(query_services_);
+  return pick(rest_services_);
+}
+
+http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Response>& reject) {
+  http::BodyPlan plan;
+  plan.max_bytes = ctx_.config().max_body_bytes;
+  if (const std::string* cl = head.headers.find("content-length")) {
+    uint64_t n = std::strtoull(cl->c_str(), nullptr, 10);
+    if (n > plan.max_bytes) {
+      reject = std::make_unique<http::Response>(transport_error(
+          head, 413, "RequestEntityTooLarge",
+          "Request body exceeds the maximum allowed size of " + std::to_string(plan.max_bytes) + " bytes."));
+      return plan;
+    }
+  }
+  std::string sha = head.headers.get("x-amz-content-sha256");
+  if (starts_with(sha, "STREAMING-") || head.headers.get("content-encoding").find("aws-chunked") != std::string::npos) {
+    plan.consumer = std::make_unique<AwsChunkedConsumer>(head, sha);
+  }
+  return plan;
+}
+
+http::Response FrontDoor::transport_error(const http::Request& head, int status, std::string_view code,
+                                          std::string_view message) {
+  http::Response res;
+  std::string rid = ids::uuid4();
+  fallback_error(head, AwsError(std::string(code), std::string(message), status), rid, res);
+  res.headers.set("x-amzn-requestid", rid);
+  res.headers.set("date", date_header());
+  return res;
+}
+
+bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
+  res.headers.set("content-type", "application/json");
+  if (req.path == "/_stratus/health" && (req.method == "GET" || req.method == "HEAD")) {
+    Doc d = Doc::map();
+    d.set("status", "running");
+    d.set("version", STRATUS_VERSION);
+    d.set("uptime_s", static_cast<double>(now_millis() - ctx_.started_ms()) / 1000.0);
+    Doc services = Doc::map();
+    for (const auto& s : ctx_.services()) {
+      Doc sd = Doc::map();
+      sd.set("state", "running");
+      sd.set("operations_implemented", static_cast<int64_t>(s->implemented().size()));
+      sd.set("operations_in_model", static_cast<int64_t>(s->model().operations.size()));
+      services.set(s->id(), std::move(sd));
+    }
+    d.set("services", std::move(services));
+    d.set("storage", json::parse(ctx_.storage().describe()));
+    d.set("auth", ctx_.config().auth == AuthMode::strict ? "strict" : "open");
+    res.body = json::write(d);
+    return true;
+  }
+  if (req.path == "/_stratus/reset" && req.method == "POST") {
+    ctx_.reset();
+    res.body = "{\"reset\":true}";
+    return true;
+  }
+  res.status = 404;
+  res.body = "{\"message\":\"No such Stratus endpoint: " + json::escape(req.path) + "\"}";
+  return true;
+}
+
+void FrontDoor::handle(http::Request req, http::Responder respond) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string request_id = ids::uuid4();
+  http::Response res;
+  std::string log_service = "-", log_op = "-", log_account = "-";
+  if (starts_with(req.path, "/_stratus/")) {
+    log_service = "stratus";
+    serve_internal(req, res);
+  } else if ((req.method == "GET" || req.method == "HEAD") && req.path == "/" && req.query.empty() &&
+             !req.headers.has("authorization")) {
+    // Clients and load balancers probe the root; S3's ListBuckets (GET /) is always signed.
+    res.headers.set("content-type", "application/json");
+    res.body = std::string("{\"status\":\"running\",\"service\":\"stratus\",\"version\":\"") + STRATUS_VERSION + "\"}";
+  } else {
+    serve_aws(req, res, log_service, log_op, log_account, request_id);
+  }
+  res.headers.set("date", date_header());
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  SPDLOG_LOGGER_INFO(spdlog::default_logger_raw(), "service={} op={} account={} status={} ms={:.2f} id={}",
+                     log_service, log_op, log_account, res.status, ms, request_id);
+  respond(std::move(res));
+}
+
+void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& log_service, std::string& log_op,
+                          std::string& log_account, const std::string& request_id) {
+  Route r;
+  const model::Operation* op = nullptr;
+  try {
+    std::optional<auth::SignedRequestInfo> sig;
+    try {
+      sig = auth::parse_signature(req);
+    } catch (const AwsError& e) {
+      r = route(req, std::nullopt);
+      throw;
+    }
+    r = route(req, sig);
+    if (!r.service || !r.codec) {
+      throw AwsError("UnknownService", "Stratus could not tell which AWS service this request is for.", 400);
+    }
+    const model::ServiceModel& model = r.service->model();
+    log_service = r.service->id();
+
+    // Identity: the access key decides the account, the credential scope the region.
+    OpContext::Caller caller;
+    caller.region = sig && !sig->region.empty() ? sig->region : ctx_.config().default_region;
+    caller.account = ctx_.config().default_account;
+    if (sig) {
+      caller.access_key = sig->access_key;
+      auto cred = ctx_.keys().find(sig->access_key);
+      bool strict = ctx_.config().auth == AuthMode::strict;
+      if (cred) {
+        caller.account = cred->account;
+        caller.arn = cred->principal_arn;
+        caller.user_id = cred->user_id;
+        if (!cred->session_token.empty() && (strict || !sig->session_token.empty()) &&
+            cred->session_token != sig->session_token) {
+          throw unknown_key_error(r.protocol);
+        }
+        if (cred->expires_ms && cred->expires_ms < now_millis()) throw expired_token_error(r.protocol);
+      } else if (strict) {
+        throw unknown_key_error(r.protocol);
+      } else if (sig->access_key.size() == 12 &&
+                 sig->access_key.find_first_not_of("0123456789") == std::string::npos) {
+        caller.account = sig->access_key;  // a 12-digit key id is that account (local tooling habit)
+      }
+      if (caller.arn.empty()) {
+        caller.arn = "arn:aws:iam::" + caller.account + ":root";
+        caller.user_id = caller.account;
+      }
+      if (strict) {
+        bool s3 = r.protocol == "rest-xml";
+        if (auto e = auth::check_time(*sig, now_millis(), s3)) throw *e;
+        if (auto e = auth::verify(req, *sig, cred->secret_key, s3)) {
+          if (r.protocol == "json") throw AwsError("InvalidSignatureException", e->message, 400);
+          throw *e;
+        }
+      }
+    } else if (ctx_.config().auth == AuthMode::strict) {
+      throw missing_auth_error(r.protocol);
+    } else {
+      caller.arn = "arn:aws:iam::" + caller.account + ":root";
+      caller.user_id = caller.account;
+    }
+    log_account = caller.account;
+
+    op = r.codec->resolve(model, req);
+    if (!op) {
+      if (r.protocol == "query") {
+        std::string action = query_action(req);
+        throw action.empty() ? errors::missing_action() : errors::invalid_action(action);
+      }
+      throw errors::unknown_operation();
+    }
+    log_op = op->name;
+    const stratus::Handler* handler = r.service->handler(op->name);
+    Doc input = r.codec->decode(model, *op, req);
+    if (op->input) {
+      if (auto e = protocol::validate(model, *op->input, input, r.service->validation_error_code())) throw *e;
+    }
+    if (!handler) throw errors::not_implemented(model.service_id + " " + op->name);
+    OpContext ctx{ctx_, ctx_.storage(), model, *op, std::move(caller), request_id, now_millis(), &req};
+    Result<Doc> out = (*handler)(ctx, input);
+    if (!out) throw out.error();
+    r.codec->encode(model, *op, out.value(), res);
+  } catch (const AwsError& e) {
+    res = http::Response{};
+    if (r.service && r.codec)
+      r.codec->encode_error(r.service->model(), op, e, request_id, res);
+    else
+      fallback_error(req, e, request_id, res);
+  } catch (const std::exception& e) {
+    spdlog::error("internal error id={} service={} op={}: {}", request_id, log_service, log_op, e.what());
+    res = http::Response{};
+    AwsError err = errors::internal();
+    if (r.service && r.codec)
+      r.codec->encode_error(r.service->model(), op, err, request_id, res);
+    else
+      fallback_error(req, err, request_id, res);
+  }
+  if (r.protocol == "rest-xml") {
+    res.headers.set("x-amz-request-id", request_id);
+    res.headers.set("x-amz-id-2", enc::base64_encode(request_id + request_id));
+  } else {
+    res.headers.set("x-amzn-RequestId", request_id);
+  }
+}
+
+}  // namespace stratus

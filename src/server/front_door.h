@@ -1,0 +1,50 @@
+// The front door: every HTTP request enters here. It answers Stratus' own endpoints
+// (/_stratus/...), resolves the AWS service and operation, authenticates the caller (account,
+// region), decodes and validates with the service's codec, runs the handler and encodes the
+// answer — or the error, in the protocol's own wire form.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/sigv4.h"
+#include "http/server.h"
+#include "protocol/codec.h"
+#include "server/context.h"
+
+namespace stratus {
+
+class FrontDoor final : public http::Handler {
+ public:
+  explicit FrontDoor(ServerContext& ctx);
+
+  http::BodyPlan begin(http::Request& head, std::unique_ptr<http::Response>& reject) override;
+  void handle(http::Request req, http::Responder respond) override;
+  http::Response transport_error(const http::Request& head, int status, std::string_view code,
+                                 std::string_view message) override;
+
+  struct Route {
+    Service* service = nullptr;
+    const protocol::Codec* codec = nullptr;
+    std::string protocol;
+  };
+  // Which service a request is for (nullptr service when none). Public for tests.
+  Route route(const http::Request& req, const std::optional<auth::SignedRequestInfo>& sig) const;
+
+ private:
+  void serve_aws(http::Request& req, http::Response& res, std::string& log_service,
+                 std::string& log_op, std::string& log_account, const std::string& request_id);
+  bool serve_internal(const http::Request& req, http::Response& res);
+  Route with_protocol(Service* s, std::string_view protocol) const;
+
+  ServerContext& ctx_;
+  std::unordered_map<std::string, Service*> by_target_prefix_;
+  std::unordered_map<std::string, std::vector<Service*>> by_signing_name_;
+  std::vector<Service*> query_services_;
+  std::vector<Service*> rest_services_;
+};
+
+}  // namespace stratus

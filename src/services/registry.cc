@@ -1,0 +1,45 @@
+// The table of implemented services: one line per service.
+#include <functional>
+#include <stdexcept>
+
+#include "server/context.h"
+
+namespace stratus {
+
+namespace sts { std::unique_ptr<Service> make_service(); }
+
+namespace {
+struct Entry {
+  const char* name;
+  std::function<std::unique_ptr<Service>()> make;
+};
+const std::vector<Entry>& table() {
+  static const std::vector<Entry> t = {
+      {"sts", sts::make_service},
+  };
+  return t;
+}
+}  // namespace
+
+std::vector<std::string> implemented_services() {
+  std::vector<std::string> out;
+  for (const auto& e : table()) out.emplace_back(e.name);
+  return out;
+}
+
+std::vector<std::unique_ptr<Service>> make_services(const Config& config) {
+  for (const auto& want : config.services) {
+    bool known = false;
+    for (const auto& e : table()) known = known || want == e.name;
+    if (!known) throw std::runtime_error("unknown service '" + want + "' in --services");
+  }
+  std::vector<std::unique_ptr<Service>> out;
+  for (const auto& e : table()) {
+    bool wanted = config.services.empty();
+    for (const auto& want : config.services) wanted = wanted || want == e.name;
+    if (wanted) out.push_back(e.make());
+  }
+  return out;
+}
+
+}  // namespace stratus

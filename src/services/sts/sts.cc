@@ -1,0 +1,112 @@
+// AWS Security Token Service: who am I, and temporary credentials that then sign requests.
+#include <functional>
+
+#include "auth/keystore.h"
+#include "core/arn.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "server/context.h"
+#include "services/service.h"
+
+namespace stratus::sts {
+namespace {
+
+// A stable id for a role ("AROA" + 17 characters), as IAM gives each role one unique id.
+std::string role_unique_id(const std::string& role_arn) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  uint64_t h = std::hash<std::string>{}(role_arn);
+  std::string id = "AROA";
+  for (int i = 0; i < 17; ++i) {
+    id += kAlphabet[h % 32];
+    h = h / 32 + 0x9e3779b97f4a7c15ULL * (i + 1);
+  }
+  return id;
+}
+
+// Issues temporary credentials (ASIA... key id) for the principal and stores them so that
+// requests signed with them authenticate as that principal.
+Result<Doc> issue(OpContext& ctx, auth::Credential cred, int64_t duration_s) {
+  cred.access_key = "ASIA" + ids::random_upper_alnum(16);
+  cred.secret_key = ids::random_base64(30);
+  cred.session_token = "IQoJb3JpZ2luX2VjE" + ids::random_base64(180);
+  cred.expires_ms = ctx.now_ms + duration_s * 1000;
+  if (!ctx.server.keys().put(cred)) return errors::internal("could not store the credentials");
+  Doc c = Doc::map();
+  c.set("AccessKeyId", cred.access_key);
+  c.set("SecretAccessKey", cred.secret_key);
+  c.set("SessionToken", cred.session_token);
+  c.set("Expiration", Timestamp{cred.expires_ms});
+  return c;
+}
+
+Result<Doc> get_caller_identity(OpContext& ctx, const Doc&) {
+  Doc out = Doc::map();
+  out.set("UserId", ctx.caller.user_id);
+  out.set("Account", ctx.account());
+  out.set("Arn", ctx.caller.arn);
+  return out;
+}
+
+Result<Doc> assume_role(OpContext& ctx, const Doc& in) {
+  std::string role_arn = in.str("RoleArn");
+  std::string session = in.str("RoleSessionName");
+  auto arn = Arn::parse(role_arn);
+  if (!arn || arn->service != "iam" || arn->resource.rfind("role/", 0) != 0) {
+    return AwsError("ValidationError", role_arn + " is invalid", 400);
+  }
+  std::string role_name = arn->resource.substr(arn->resource.rfind('/') + 1);
+  std::string account = arn->account.empty() ? ctx.account() : arn->account;
+  auth::Credential cred;
+  cred.account = account;
+  cred.principal_arn = "arn:aws:sts::" + account + ":assumed-role/" + role_name + "/" + session;
+  cred.user_id = role_unique_id(role_arn) + ":" + session;
+  auto creds = issue(ctx, cred, in.integer("DurationSeconds", 3600));
+  if (!creds) return creds;
+  Doc out = Doc::map();
+  out.set("Credentials", std::move(creds.value()));
+  Doc user = Doc::map();
+  user.set("AssumedRoleId", cred.user_id);
+  user.set("Arn", cred.principal_arn);
+  out.set("AssumedRoleUser", std::move(user));
+  out.set("PackedPolicySize", 0);
+  if (in.has("SourceIdentity")) out.set("SourceIdentity", in.str("SourceIdentity"));
+  return out;
+}
+
+Result<Doc> get_session_token(OpContext& ctx, const Doc& in) {
+  // Session credentials act as the caller's own long-term identity.
+  auth::Credential cred;
+  cred.account = ctx.account();
+  cred.principal_arn = ctx.caller.arn;
+  cred.user_id = ctx.caller.user_id;
+  auto creds = issue(ctx, cred, in.integer("DurationSeconds", 43200));
+  if (!creds) return creds;
+  Doc out = Doc::map();
+  out.set("Credentials", std::move(creds.value()));
+  return out;
+}
+
+Result<Doc> get_access_key_info(OpContext& ctx, const Doc& in) {
+  std::string key = in.str("AccessKeyId");
+  std::string account = ctx.server.config().default_account;
+  if (auto cred = ctx.server.keys().find(key)) account = cred->account;
+  Doc out = Doc::map();
+  out.set("Account", account);
+  return out;
+}
+
+class StsService final : public Service {
+ public:
+  StsService() : Service("sts") {
+    add("GetCallerIdentity", get_caller_identity);
+    add("AssumeRole", assume_role);
+    add("GetSessionToken", get_session_token);
+    add("GetAccessKeyInfo", get_access_key_info);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Service> make_service() { return std::make_unique<StsService>(); }
+
+}  // namespace stratus::sts
