@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/json.h"
 #include "http/server.h"
 #include "server/context.h"
 #include "server/front_door.h"
@@ -107,6 +108,25 @@ int serve(stratus::Config cfg) {
   return 0;
 }
 
+// Facts for the README's compatibility table (tools/compat.py adds what the tests exercise).
+int print_compat() {
+  using namespace stratus;
+  Doc out = Doc::map();
+  for (const auto& s : make_services(Config{})) {
+    Doc d = Doc::map();
+    Doc all = Doc::list(), impl = Doc::list();
+    for (const auto& [name, _] : s->model().operations) all.push(name);
+    for (const auto& name : s->implemented()) impl.push(name);
+    d.set("service_id", s->model().service_id);
+    d.set("protocol", s->model().protocol);
+    d.set("operations", std::move(all));
+    d.set("implemented", std::move(impl));
+    out.set(s->id(), std::move(d));
+  }
+  std::puts(json::write(out).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,7 +165,10 @@ int main(int argc, char** argv) {
   };
   CLI::App* serve_cmd = app.add_subcommand("serve", "Start the server (the default command)");
   add_serve_flags(serve_cmd);
+  CLI::App* compat_cmd = app.add_subcommand(
+      "compat", "Print, as JSON, every implemented service with its model's operations and the implemented ones");
   CLI11_PARSE(app, argc, argv);
+  if (compat_cmd->parsed()) return print_compat();
   if (app.get_subcommands().empty()) {
     // `stratus` alone serves with flags from the environment.
     CLI::App defaults;

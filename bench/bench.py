@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmarks: stratus vs moto_server (and nginx as the HTTP ceiling), in one run.
+
+For each workload: the same wrk settings against each server, a request signed with SigV4 just
+before the run (stratus runs with --auth strict, so it verifies every signature), req/s and
+p50/p99 latency, and the ratio stratus/moto. Plus start-up time (exec to first answered request)
+and idle RSS. Prints a Markdown table and writes it to bench/results.md.
+
+Usage: bench/bench.py STRATUS_BIN [--duration 10] [--connections 32] [--threads 2]
+Reproduce: make bench
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.args}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.002)
+    raise RuntimeError(f"{url} not answering")
+
+
+def startup_ms(cmd, port, path="/", runs=5):
+    """Median time from exec to the first answered HTTP request."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    if s.recv(16).startswith(b"HTTP/1."):
+                        break
+            except OSError:
+                if p.poll() is not None:
+                    raise RuntimeError(f"exited: {cmd}")
+                time.sleep(0.0005)
+        times.append((time.perf_counter() - t0) * 1000)
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"VmRSS:\s+(\d+) kB", f.read())
+    return int(m.group(1)) / 1024.0
+
+
+def signed_request(endpoint, service, body, headers):
+    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), service, "us-east-1").add_auth(req)
+    return dict(req.headers.items())
+
+
+def wrk(url, method, body, headers, args):
+    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    esc = lambda s: s.replace("\\", "\\\\").replace('"', '\\"')
+    lua.write(f'wrk.method = "{method}"\n')
+    lua.write(f'wrk.body = "{esc(body.decode())}"\n')
+    for k, v in headers.items():
+        if k.lower() in ("content-length", "host"):
+            continue
+        lua.write(f'wrk.headers["{esc(k)}"] = "{esc(v)}"\n')
+    lua.close()
+    cmd = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+           "--latency", "-s", lua.name, url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60).stdout
+    os.unlink(lua.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+class Server:
+    def __init__(self, cmd, port, health="/"):
+        self.cmd, self.port, self.health = cmd, port, health
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_http(f"http://127.0.0.1:{port}{health}", self.proc)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def nginx_server(port, tmp):
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 2; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+  server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok"; }} }} }}
+""")
+    return Server(["nginx", "-c", conf], port)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stratus")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="stratus-bench-")
+    rows = []
+    try:
+        sport, mport, nport = free_port(), free_port(), free_port()
+        stratus_cmd = [args.stratus, "serve", "--port", str(sport), "--data-dir", os.path.join(tmp, "data"),
+                       "--auth", "strict", "--log-level", "off"]
+        moto_cmd = ["moto_server", "-p", str(mport)]
+        s_start = startup_ms(stratus_cmd, sport, "/_stratus/health")
+        m_start = startup_ms(moto_cmd, mport, "/", runs=3)
+
+        stratus = Server(stratus_cmd, sport, "/_stratus/health")
+        moto = Server(moto_cmd, mport)
+        time.sleep(0.5)
+        s_rss, m_rss = rss_mb(stratus.proc.pid), rss_mb(moto.proc.pid)
+
+        workloads = [
+            ("sts GetCallerIdentity", "sts", b"Action=GetCallerIdentity&Version=2011-06-15",
+             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+        ]
+        results = []
+        for name, svc, body, headers in workloads:
+            r = {}
+            for label, port in (("stratus", sport), ("moto", mport)):
+                ep = f"http://127.0.0.1:{port}"
+                h = signed_request(ep, svc, body, headers)
+                r[label] = wrk(ep + "/", "POST", body, h, args)
+            results.append((name, r))
+        stratus.stop()
+        moto.stop()
+
+        nginx = nginx_server(nport, tmp)
+        ng = wrk(f"http://127.0.0.1:{nport}/", "GET", b"", {}, args)
+        nginx.stop()
+
+        lines = ["| workload | stratus req/s | moto req/s | ratio | stratus p50/p99 ms | moto p50/p99 ms |",
+                 "|---|---:|---:|---:|---:|---:|"]
+        for name, r in results:
+            s, m = r["stratus"], r["moto"]
+            lines.append(f"| {name} | {s['rps']:.0f} | {m['rps']:.0f} | {s['rps'] / m['rps']:.1f}x | "
+                         f"{s['p50']:.2f} / {s['p99']:.2f} | {m['p50']:.2f} / {m['p99']:.2f} |")
+            if s["errors"] or m["errors"]:
+                lines.append(f"|  (non-2xx: stratus {s['errors']}, moto {m['errors']}) | | | | | |")
+        lines.append(f"| nginx `return 200` (HTTP ceiling) | {ng['rps']:.0f} | | stratus = "
+                     f"{100 * results[0][1]['stratus']['rps'] / ng['rps']:.0f}% of nginx | {ng['p50']:.2f} / {ng['p99']:.2f} | |")
+        lines.append(f"| start to first answer | {s_start:.1f} ms | {m_start:.0f} ms | {m_start / s_start:.0f}x faster | | |")
+        lines.append(f"| idle RSS | {s_rss:.1f} MB | {m_rss:.1f} MB | {m_rss / s_rss:.1f}x smaller | | |")
+        table = "\n".join(lines)
+        settings = (f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback, "
+                    f"{os.cpu_count()} cores; stratus --auth strict (every signature verified)")
+        print(table)
+        print()
+        print(settings)
+        with open(os.path.join(HERE, "results.md"), "w") as f:
+            f.write(f"<!-- generated by `make bench` ({time.strftime('%Y-%m-%d')}) -->\n{table}\n\n{settings}\n")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
