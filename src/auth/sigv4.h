@@ -32,8 +32,9 @@ struct SignedRequestInfo {
 
 // Reads the signature fields. nullopt when the request carries no SigV4 at all (anonymous).
 // Throws AwsError (IncompleteSignature / AuthorizationQueryParametersError / ...) when the
-// fields are present but malformed, with AWS's code and message.
-std::optional<SignedRequestInfo> parse_signature(const http::Request& req);
+// fields are present but malformed, with AWS's code and message. s3_style picks S3's answers
+// where S3 differs from the other services (e.g. SigV2 "AWS AKID:sig" headers).
+std::optional<SignedRequestInfo> parse_signature(const http::Request& req, bool s3_style = false);
 
 // Task 1: the canonical request.
 std::string canonical_uri(std::string_view raw_path, bool s3_style);  // s3: no double-encoding, no normalisation
@@ -58,5 +59,10 @@ std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo
 // Clock checks: RequestTimeTooSkewed (15 minutes) for header auth; expiry for presigned URLs
 // (AccessDenied "Request has expired"). now_ms is the server clock.
 std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms, bool s3_style);
+
+// S3 checks x-amz-content-sha256 itself: it must be a hex SHA-256 or one of the UNSIGNED/STREAMING
+// markers (InvalidArgument), and a hex value must match the body (XAmzContentSHA256Mismatch).
+// Only meaningful once req.body holds the whole payload; streaming forms are not checked here.
+std::optional<AwsError> check_payload_hash(const http::Request& req);
 
 }  // namespace stratus::auth

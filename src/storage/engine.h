@@ -3,6 +3,8 @@
 // Model: named keyspaces, each an ordered map from byte-string keys to byte-string values
 // (bytewise order). Services choose keyspace names ("sqs.messages") and encode keys so that the
 // orderings they need (by account, region, resource, sort key) are plain bytewise order.
+// Keyspace names are non-empty text without NUL bytes (else invalid_argument); keys and values
+// are arbitrary bytes (NUL and 0xff included), values may be empty.
 //
 // Durability: when a write call returns ok, the write is in the engine's log. The RocksDB engine
 // thereby survives kill -9 of the process (the WAL is in the OS page cache); with
@@ -12,6 +14,8 @@
 // Thread safety: every method may be called concurrently from any thread. Reads see all writes
 // that returned before the read began. A WriteBatch is atomic: all its conditions are checked
 // and all its writes applied as one step, or nothing is applied.
+//
+// Lifetime: snapshots and iterators borrow the engine; destroy them before the engine.
 //
 // A second backend (shared PostgreSQL) must be able to implement this interface without any
 // change in services: nothing here exposes RocksDB.
@@ -79,6 +83,8 @@ class WriteBatch {
 
 // Forward iteration over [start, end) of one keyspace (or backward when reverse). Not thread
 // safe; each thread uses its own. Keys and values stay valid until the next call to next().
+// Without ScanOptions::snapshot an iterator reads an implicit snapshot taken when scan() was
+// called: concurrent writes neither invalidate it nor show up in it.
 class Iterator {
  public:
   virtual ~Iterator() = default;

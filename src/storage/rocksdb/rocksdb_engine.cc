@@ -1,0 +1,360 @@
+// The embedded, durable engine: one RocksDB database in Options::path.
+//
+// Keyspaces are a key prefix, not column families: the stored key is
+//   <keyspace name> 0x00 <key>
+// Keyspace names contain no NUL, so each keyspace is one contiguous range and bytewise order
+// within it is preserved. Column families were the alternative; they cost a memtable, a set of
+// SST files and a MANIFEST entry per keyspace, and services create dozens of keyspaces, most of
+// them tiny. One column family keeps the idle footprint small (one memtable, one block cache),
+// makes a cross-keyspace WriteBatch an ordinary single-CF batch, and clear() one DeleteRange.
+//
+// Conditional batches: a striped lock (kStripes mutexes, chosen by hashing the stored key).
+// Every write — put, del, batch — holds the stripes of all the keys it checks or writes, taken
+// in ascending order (no deadlock), across condition check and Write(). Holding them for plain
+// writes too is what makes a conditional batch atomic against concurrent unconditional writers.
+// We chose this over TransactionDB (per-key lock manager, lock timeouts, larger footprint) and
+// OptimisticTransactionDB (commit-time validation needs memtable history and retry loops): the
+// striped lock never fails spuriously, costs one uncontended mutex per key, and keeps a plain DB.
+// Writers on different stripes still enter RocksDB's write path concurrently and share WAL
+// writes and syncs.
+//
+// Durability: the WAL is always on. Without Options::fsync each acknowledged write has been
+// handed to the OS (manual_wal_flush is off), so it survives kill -9. With fsync the WAL is
+// synced before Write() returns; RocksDB's write group is group commit: the leader of a group
+// writes and syncs the WAL once for every writer queued behind it, so N concurrent sync writers
+// share far fewer than N fsyncs. describe() reports writes and WAL syncs so this is observable.
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "storage/engine.h"
+
+namespace stratus::storage {
+namespace {
+
+constexpr size_t kStripes = 64;
+
+Status check_keyspace(std::string_view ks) {
+  if (ks.empty() || ks.find('\0') != std::string_view::npos)
+    return Status::Invalid("keyspace name must be non-empty and contain no NUL byte");
+  return Status::OK();
+}
+
+std::string encode(std::string_view ks, std::string_view key) {
+  std::string out;
+  out.reserve(ks.size() + 1 + key.size());
+  out.append(ks);
+  out.push_back('\0');
+  out.append(key);
+  return out;
+}
+
+Status to_status(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound();
+  if (s.IsInvalidArgument()) return Status::Invalid(s.ToString());
+  return Status::IoError(s.ToString());
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u00";
+      out.push_back(hex[(c >> 4) & 0xf]);
+      out.push_back(hex[c & 0xf]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+class RocksSnapshot final : public Snapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snap) : db_(db), snap_(snap) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snap_); }
+  const rocksdb::Snapshot* get() const { return snap_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+};
+
+const rocksdb::Snapshot* raw(const Snapshot* s) {
+  return s ? static_cast<const RocksSnapshot*>(s)->get() : nullptr;
+}
+
+class RocksIterator final : public Iterator {
+ public:
+  RocksIterator(rocksdb::DB* db, std::string_view ks, const ScanOptions& o)
+      : prefix_len_(ks.size() + 1),
+        lower_(encode(ks, o.start)),
+        upper_(o.end.empty() ? prefix_end(encode(ks, {})) : encode(ks, o.end)),
+        lower_slice_(lower_),
+        upper_slice_(upper_),
+        reverse_(o.reverse) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = raw(o.snapshot);  // none: RocksDB pins an implicit snapshot at creation
+    ro.iterate_lower_bound = &lower_slice_;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(ro));
+    if (upper_ <= lower_) {
+      empty_ = true;
+      return;
+    }
+    if (reverse_) {
+      it_->SeekToLast();
+    } else {
+      it_->SeekToFirst();
+    }
+  }
+  bool valid() const override { return !empty_ && it_->Valid(); }
+  void next() override {
+    if (reverse_) {
+      it_->Prev();
+    } else {
+      it_->Next();
+    }
+  }
+  std::string_view key() const override {
+    auto k = it_->key();
+    return {k.data() + prefix_len_, k.size() - prefix_len_};
+  }
+  std::string_view value() const override {
+    auto v = it_->value();
+    return {v.data(), v.size()};
+  }
+  Status status() const override { return empty_ ? Status::OK() : to_status(it_->status()); }
+
+ private:
+  size_t prefix_len_;
+  // The bound slices point into these strings and must outlive it_.
+  std::string lower_, upper_;
+  rocksdb::Slice lower_slice_, upper_slice_;
+  bool reverse_;
+  bool empty_ = false;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+// What scan() returns for an invalid keyspace name: no keys, and the reason in status().
+class ErrorIterator final : public Iterator {
+ public:
+  explicit ErrorIterator(Status s) : status_(std::move(s)) {}
+  bool valid() const override { return false; }
+  void next() override {}
+  std::string_view key() const override { return {}; }
+  std::string_view value() const override { return {}; }
+  Status status() const override { return status_; }
+
+ private:
+  Status status_;
+};
+
+class RocksEngine final : public Engine {
+ public:
+  explicit RocksEngine(const Options& opts) : path_(opts.path), fsync_(opts.fsync) {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    // Footprint: the whole server must idle under 15 MB RSS, so small caches and buffers.
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = rocksdb::NewLRUCache(4 << 20, /*num_shard_bits=*/2);
+    t.cache_index_and_filter_blocks = true;  // index/filter memory is bounded by the cache
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // cheap not_found lookups
+    t.optimize_filters_for_memory = true;
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    o.write_buffer_size = 4 << 20;
+    o.max_write_buffer_number = 2;
+    o.arena_block_size = 256 << 10;
+    o.max_total_wal_size = 32 << 20;
+    o.max_background_jobs = 2;
+    o.max_open_files = 256;
+    o.table_cache_numshardbits = 2;
+    o.keep_log_file_num = 2;
+    o.max_log_file_size = 1 << 20;
+    o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    o.stats_dump_period_sec = 0;
+    o.stats_persist_period_sec = 0;
+    o.statistics = rocksdb::CreateDBStatistics();
+    o.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+    stats_ = o.statistics;
+    // Group commit: concurrent writers form write groups whose leader writes (and syncs) the
+    // WAL once for all of them. Pipelining lets the next group's WAL write overlap this group's
+    // memtable insert. manual_wal_flush stays off: every write reaches the OS before returning.
+    o.enable_pipelined_write = true;
+    o.manual_wal_flush = false;
+    o.unordered_write = false;  // would let a read miss an acknowledged write
+
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(o, path_, &db);
+    if (!s.ok()) {
+      std::string msg = s.ToString();
+      if (s.IsIOError() && msg.find("lock") != std::string::npos)
+        throw std::runtime_error("storage: data directory " + path_ +
+                                 " is in use by another stratus process (" + msg + ")");
+      throw std::runtime_error("storage: cannot open RocksDB in " + path_ + ": " + msg);
+    }
+    db_.reset(db);
+    write_opts_.sync = fsync_;
+    write_opts_.disableWAL = false;
+  }
+
+  ~RocksEngine() override {
+    if (db_) {
+      db_->FlushWAL(true);
+      db_->Close();
+    }
+  }
+
+  Status get(std::string_view ks, std::string_view key, std::string* value,
+             const Snapshot* snap) override {
+    if (auto s = check_keyspace(ks); !s.ok()) return s;
+    rocksdb::ReadOptions ro;
+    ro.snapshot = raw(snap);
+    std::string tmp;
+    auto s = db_->Get(ro, encode(ks, key), value ? value : &tmp);
+    return to_status(s);
+  }
+
+  Status put(std::string_view ks, std::string_view key, std::string_view value) override {
+    WriteBatch b;
+    b.put(ks, key, value);
+    return write(b);
+  }
+
+  Status del(std::string_view ks, std::string_view key) override {
+    WriteBatch b;
+    b.del(ks, key);
+    return write(b);
+  }
+
+  Status write(const WriteBatch& batch) override {
+    for (const auto& c : batch.conditions())
+      if (auto s = check_keyspace(c.keyspace); !s.ok()) return s;
+    for (const auto& op : batch.ops())
+      if (auto s = check_keyspace(op.keyspace); !s.ok()) return s;
+
+    rocksdb::WriteBatch wb;
+    std::vector<size_t> stripes;
+    stripes.reserve(batch.ops().size() + batch.conditions().size());
+    for (const auto& op : batch.ops()) {
+      std::string k = encode(op.keyspace, op.key);
+      stripes.push_back(stripe_of(k));
+      auto s = op.is_delete ? wb.Delete(k) : wb.Put(k, op.value);
+      if (!s.ok()) return to_status(s);
+    }
+    std::vector<std::string> cond_keys;
+    for (const auto& c : batch.conditions()) {
+      cond_keys.push_back(encode(c.keyspace, c.key));
+      stripes.push_back(stripe_of(cond_keys.back()));
+    }
+    std::sort(stripes.begin(), stripes.end());
+    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+
+    StripeGuard guard(*this, stripes);
+    for (size_t i = 0; i < cond_keys.size(); ++i) {
+      const auto& c = batch.conditions()[i];
+      std::string current;
+      auto s = db_->Get(rocksdb::ReadOptions(), cond_keys[i], &current);
+      if (!s.ok() && !s.IsNotFound()) return to_status(s);
+      bool ok = c.kind == Condition::Kind::exists       ? s.ok()
+                : c.kind == Condition::Kind::not_exists ? s.IsNotFound()
+                                                        : s.ok() && current == c.value;
+      if (!ok) return Status::Conflict("condition failed on " + c.keyspace);
+    }
+    if (wb.Count() == 0) return Status::OK();
+    return to_status(db_->Write(write_opts_, &wb));
+  }
+
+  std::unique_ptr<Iterator> scan(std::string_view ks, const ScanOptions& opts) override {
+    if (auto s = check_keyspace(ks); !s.ok()) return std::make_unique<ErrorIterator>(s);
+    return std::make_unique<RocksIterator>(db_.get(), ks, opts);
+  }
+
+  std::shared_ptr<const Snapshot> snapshot() override {
+    return std::make_shared<RocksSnapshot>(db_.get(), db_->GetSnapshot());
+  }
+
+  Status clear() override {
+    // Every stripe: no conditional batch may straddle the reset.
+    std::vector<size_t> all(kStripes);
+    for (size_t i = 0; i < kStripes; ++i) all[i] = i;
+    StripeGuard guard(*this, all);
+    // Keyspace names never start with 0xff bytes (they are text), so this range covers all.
+    auto s = db_->DeleteRange(write_opts_, db_->DefaultColumnFamily(), std::string(),
+                              std::string(8, '\xff'));
+    if (!s.ok()) return to_status(s);
+    // Reclaim the space now rather than carry range tombstones through every later scan.
+    rocksdb::CompactRangeOptions cro;
+    return to_status(db_->CompactRange(cro, nullptr, nullptr));
+  }
+
+  Status flush() override {
+    auto s = db_->FlushWAL(/*sync=*/true);
+    if (!s.ok()) return to_status(s);
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    return to_status(db_->Flush(fo));
+  }
+
+  std::string describe() const override {
+    return std::string(R"({"engine":"rocksdb","path":")") + json_escape(path_) +
+           R"(","fsync":)" + (fsync_ ? "true" : "false") +
+           R"(,"writes":)" + std::to_string(stats_->getTickerCount(rocksdb::WRITE_WITH_WAL)) +
+           R"(,"wal_syncs":)" + std::to_string(stats_->getTickerCount(rocksdb::WAL_FILE_SYNCED)) +
+           "}";
+  }
+
+ private:
+  // Locks a sorted, duplicate-free list of stripes for the guard's lifetime.
+  class StripeGuard {
+   public:
+    StripeGuard(RocksEngine& e, const std::vector<size_t>& s) : e_(e), stripes_(s) {
+      for (size_t i : stripes_) e_.stripes_[i].lock();
+    }
+    ~StripeGuard() {
+      for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) e_.stripes_[*it].unlock();
+    }
+    StripeGuard(const StripeGuard&) = delete;
+    StripeGuard& operator=(const StripeGuard&) = delete;
+
+   private:
+    RocksEngine& e_;
+    const std::vector<size_t>& stripes_;
+  };
+
+  static size_t stripe_of(const std::string& stored_key) {
+    return std::hash<std::string>{}(stored_key) % kStripes;
+  }
+
+  const std::string path_;
+  const bool fsync_;
+  std::shared_ptr<rocksdb::Statistics> stats_;
+  rocksdb::WriteOptions write_opts_;
+  std::unique_ptr<rocksdb::DB> db_;
+  // Stripe i serialises check-and-write of every stored key hashing to i (see top of file).
+  std::array<std::mutex, kStripes> stripes_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> open_rocksdb(const Options& opts) {
+  return std::make_unique<RocksEngine>(opts);
+}
+
+}  // namespace stratus::storage
