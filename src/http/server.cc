@@ -46,6 +46,27 @@ struct Server::Impl {
 
 namespace {
 
+// Copies the request line and headers Beast parsed into our Request. false: too many headers.
+template <typename Header>
+bool fill_head(const Header& h, Request& req, uint32_t max_header_count) {
+  req.method = std::string(h.method_string());
+  req.target = std::string(h.target());
+  auto q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  // Absolute-form targets (proxies): keep only the path.
+  if (req.path.rfind("http://", 0) == 0 || req.path.rfind("https://", 0) == 0) {
+    auto slash = req.path.find('/', req.path.find("//") + 2);
+    req.path = slash == std::string::npos ? "/" : req.path.substr(slash);
+  }
+  uint32_t count = 0;
+  for (const auto& f : h) {
+    if (++count > max_header_count) return false;
+    req.headers.add(f.name_string(), f.value());
+  }
+  return true;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& s, Server::Impl& server) : stream_(std::move(s)), server_(server) {
@@ -85,22 +106,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_.inflight;
     counted_ = true;
     const auto& h = parser_->get();
-    req_.method = std::string(h.method_string());
-    req_.target = std::string(h.target());
-    auto q = req_.target.find('?');
-    req_.path = req_.target.substr(0, q);
-    if (q != std::string::npos) req_.query = req_.target.substr(q + 1);
-    // Absolute-form targets (proxies): keep only the path.
-    if (req_.path.rfind("http://", 0) == 0 || req_.path.rfind("https://", 0) == 0) {
-      auto slash = req_.path.find('/', req_.path.find("//") + 2);
-      req_.path = slash == std::string::npos ? "/" : req_.path.substr(slash);
-    }
-    uint32_t count = 0;
-    for (const auto& f : h) {
-      if (++count > server_.opts.max_header_count) {
-        return fail(431, "RequestHeaderSectionTooLarge", "Too many request headers.");
-      }
-      req_.headers.add(f.name_string(), f.value());
+    if (!fill_head(h, req_, server_.opts.max_header_count)) {
+      return fail(431, "RequestHeaderSectionTooLarge", "Too many request headers.");
     }
     req_.received_at_ms = now_millis();
     try {
@@ -250,6 +257,31 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+std::optional<Request> parse_request(std::string_view raw, const ServerOptions& opts, std::string* error) {
+  bhttp::request_parser<bhttp::string_body> p;
+  p.header_limit(opts.max_header_bytes);
+  p.body_limit(64ull << 20);
+  p.eager(true);
+  beast::error_code ec;
+  size_t used = p.put(net::buffer(raw.data(), raw.size()), ec);
+  if (!ec && !p.is_done()) {
+    // Bodies that end with the stream (no length) need EOF to complete.
+    p.put_eof(ec);
+  }
+  (void)used;
+  if (ec || !p.is_done()) {
+    if (error) *error = ec ? ec.message() : "incomplete request";
+    return std::nullopt;
+  }
+  Request req;
+  if (!fill_head(p.get(), req, opts.max_header_count)) {
+    if (error) *error = "too many headers";
+    return std::nullopt;
+  }
+  req.body = std::move(p.get().body());
+  return req;
+}
 
 void Server::Impl::accept() {
   size_t i = next_ctx++ % contexts.size();

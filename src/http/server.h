@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,10 @@ struct ServerOptions {
   uint32_t idle_timeout_s = 300;         // keep-alive connections idle longer are closed
   uint32_t read_timeout_s = 120;         // a request (header or body) must progress within this
 };
+
+// Parses one complete request from raw bytes with the same parser, limits and header handling as
+// the server (for tests and fuzzing). nullopt with *error set when the bytes are not a request.
+std::optional<Request> parse_request(std::string_view raw, const ServerOptions& opts, std::string* error);
 
 class Server {
  public:

@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "protocol/validate.h"
+#include "server/hosts.h"
 
 namespace stratus {
 namespace {
@@ -246,6 +247,12 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
     res.headers.set("content-type", "application/json");
     res.body = std::string("{\"status\":\"running\",\"service\":\"stratus\",\"version\":\"") + STRATUS_VERSION + "\"}";
   } else {
+    // Virtual-hosted-style S3 ("bucket.s3.localhost:4566/key") becomes path style ("/bucket/key"),
+    // the form the S3 model's URI templates describe. The signature still covers the original.
+    if (auto bucket = virtual_host_bucket(req.host()); bucket && ctx_.service("s3")) {
+      req.headers.add("x-stratus-original-path", req.path);
+      req.path = "/" + *bucket + (req.path == "/" ? "" : req.path);
+    }
     serve_aws(req, res, log_service, log_op, log_account, request_id);
   }
   res.headers.set("date", date_header());
@@ -304,7 +311,14 @@ void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& 
       if (strict) {
         bool s3 = r.protocol == "rest-xml";
         if (auto e = auth::check_time(*sig, now_millis(), s3)) throw *e;
-        if (auto e = auth::verify(req, *sig, cred->secret_key, s3)) {
+        const http::Request* signed_req = &req;
+        http::Request original;
+        if (const std::string* orig = req.headers.find("x-stratus-original-path")) {
+          original = req;  // virtual-hosted S3: the client signed the path it sent
+          original.path = *orig;
+          signed_req = &original;
+        }
+        if (auto e = auth::verify(*signed_req, *sig, cred->secret_key, s3)) {
           if (r.protocol == "json") throw AwsError("InvalidSignatureException", e->message, 400);
           throw *e;
         }
