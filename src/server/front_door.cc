@@ -95,7 +95,8 @@ AwsError expired_token_error(std::string_view protocol) {
 class AwsChunkedConsumer final : public http::BodyConsumer {
  public:
   AwsChunkedConsumer(http::Request& req, const std::string& content_sha256)
-      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }) {}
+      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }, std::nullopt,
+                 req.headers.get("x-amz-trailer")) {}
   void write(std::string_view piece) override { decoder_.feed(piece); }
   void finish() override { decoder_.finish(); }
 
