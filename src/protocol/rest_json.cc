@@ -27,25 +27,21 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr int kMaxDepth = 128;
 
-// The error a malformed body gets. AWS services differ and the model tells us which one an
-// operation declares: Lambda answers InvalidRequestContentException, API Gateway
+// The error a malformed body gets. AWS services differ and the model tells us which one a
+// service declares: Lambda answers InvalidRequestContentException, API Gateway
 // BadRequestException; everything else gets the generic SerializationException.
-AwsError malformed_body(const Operation& op, std::string_view detail) {
-  for (const Shape* e : op.errors) {
-    if (e->name == "InvalidRequestContentException")
-      return {e->name, "Could not parse request body into json: " + std::string(detail), 400};
-  }
-  for (const Shape* e : op.errors) {
-    if (e->name == "BadRequestException") return {e->name, "Invalid JSON in request body: " + std::string(detail), 400};
-  }
+AwsError malformed_body(const ServiceModel& svc, std::string_view detail) {
+  if (svc.find_shape("InvalidRequestContentException"))
+    return {"InvalidRequestContentException", "Could not parse request body into json: " + std::string(detail), 400};
+  if (svc.find_shape("BadRequestException"))
+    return {"BadRequestException", "Invalid JSON in request body: " + std::string(detail), 400};
   return errors::serialization("Could not parse request body into json: " + std::string(detail));
 }
 
 struct Decoder {
   const ServiceModel& svc;
-  const Operation& op;
 
-  [[noreturn]] void fail(std::string_view why) const { throw malformed_body(op, why); }
+  [[noreturn]] void fail(std::string_view why) const { throw malformed_body(svc, why); }
 
   Doc generic(const JVal& v, int depth) const {
     if (depth > kMaxDepth) fail("nesting too deep");
@@ -243,7 +239,7 @@ class RestJsonCodec final : public Codec {
     rest::bind_request(svc, op, req, out);
     if (!op.input) return out;
     const rest::StructBinding& b = rest::binding(svc, *op.input);
-    Decoder dec{svc, op};
+    Decoder dec{svc};
     if (b.payload) {
       if (b.raw_payload) {
         if (!req.body.empty()) {

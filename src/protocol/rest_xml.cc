@@ -294,11 +294,25 @@ class RestXmlCodec final : public Codec {
 
     pugi::xml_document doc;
     auto r = doc.load_buffer(req.body.data(), req.body.size(),
-                             pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata_single);
+                             pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata_single | pugi::parse_fragment);
     if (!r) throw malformed_xml();
-    for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling())
-      if (n.type() == pugi::node_doctype) throw malformed_xml();
-    pugi::xml_node root = doc.document_element();
+    // Exactly one root element; no DOCTYPE (entity definitions), no stray text.
+    pugi::xml_node root;
+    for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
+      switch (n.type()) {
+        case pugi::node_element:
+          if (root) throw malformed_xml();
+          root = n;
+          break;
+        case pugi::node_declaration: case pugi::node_comment: case pugi::node_pi:
+          break;
+        case pugi::node_pcdata:
+          if (std::string_view(n.value()).find_first_not_of(" \t\r\n") != std::string_view::npos) throw malformed_xml();
+          break;
+        default:
+          throw malformed_xml();
+      }
+    }
     if (!root) throw malformed_xml();
     Decoder dec{svc};
     if (b.payload) {
