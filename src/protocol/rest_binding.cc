@@ -536,7 +536,8 @@ void bind_request(const ServiceModel& svc, const Operation& op, const http::Requ
       }
       if (!b.query_map) continue;
       // Template literals and SigV4 presigning parameters are not map entries.
-      bool literal = std::any_of(op.uri.query.begin(), op.uri.query.end(), [&](const auto& p) { return p.first == k; });
+      bool literal = false;
+      for (const auto& lit : op.uri.query) literal = literal || lit.first == k;
       if (literal || k == "x-id" || k.rfind("X-Amz-", 0) == 0) continue;
       Doc& map = out[b.query_map->name];
       if (!map.is_map()) map = Doc::map();
