@@ -174,7 +174,6 @@ TEST(EventsQueue, TopicWithoutSubscriberIsHeldUntilSubscribed) {
   ASSERT_TRUE(q.enqueue("b", "for-b").ok());
   ASSERT_TRUE(q.enqueue("a", "for-a").ok());
   ASSERT_TRUE(rec_a.wait_for(1));  // b's delivery does not block a's
-  EXPECT_EQ(q.pending(), 1u);
   q.subscribe("b", [&](const Delivery& d) {
     rec_b.add(d);
     return Verdict::done();
