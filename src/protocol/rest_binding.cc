@@ -106,6 +106,9 @@ StructBinding make_binding(const Shape& s) {
       b.raw_payload = is_raw_payload(m);
     } else if (s.payload.empty()) b.body.push_back(&m);
   }
+  // Sorted so a request's headers are each looked up, instead of scanning the request's
+  // headers once per member (S3 inputs model 20-30 headers; requests carry about 10).
+  std::sort(b.headers.begin(), b.headers.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   return b;
 }
 
@@ -547,9 +550,13 @@ void bind_request(const ServiceModel& svc, const Operation& op, const http::Requ
     }
   }
 
-  for (const auto& [name, m] : b.headers) {
-    const std::string* h = req.headers.find(name);
-    if (!h) continue;
+  for (const auto& [hname, hvalue] : req.headers.items()) {
+    auto it = std::lower_bound(b.headers.begin(), b.headers.end(), hname,
+                               [](const auto& p, const std::string& n) { return p.first < n; });
+    if (it == b.headers.end() || it->first != hname) continue;
+    const Member* m = it->second;
+    if (out.has(m->name)) continue;  // a repeated header: the first one counts
+    const std::string* h = &hvalue;
     std::string_view fmt = timestamp_format(*m, "rfc822");
     if (m->json_value) {
       auto decoded = enc::base64_decode(*h);

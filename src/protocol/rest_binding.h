@@ -25,7 +25,7 @@ struct StructBinding {
   std::vector<const model::Member*> uri;
   std::vector<const model::Member*> query;        // scalars and lists with a locationName
   const model::Member* query_map = nullptr;       // map member taking all other query pairs
-  std::vector<std::pair<std::string, const model::Member*>> headers;         // lower-case name
+  std::vector<std::pair<std::string, const model::Member*>> headers;         // lower-case, sorted
   std::vector<std::pair<std::string, const model::Member*>> prefix_headers;  // lower-case prefix
   const model::Member* status_code = nullptr;
   const model::Member* payload = nullptr;  // member bound to the whole body

@@ -219,7 +219,7 @@ struct Encoder {
     if (s.type == ShapeType::list && v.is_list()) {
       if (flattened(m)) {
         // botocore's parser finds a flattened list under its item's locationName when it has one.
-        std::string_view item = sv_or(s.member.location_name, name);
+        std::string_view item = sv_or(s.member.location_name, sv_or(s.member.shape->location_name, name));
         for (const Doc& e : v.as_list()) value(item, s.member, e);
       } else {
         w.open(name);

@@ -449,6 +449,16 @@ class MalformedBodies(RestCase):
                 self.assertEqual(got["error"]["code"], "MalformedXML")
                 self.assertEqual(got["error"]["status"], 400)
 
+    def test_prefixed_namespaces_cdata_and_whitespace(self):
+        # Other SDKs and hand-written clients may prefix elements, use CDATA or keep spaces.
+        body = (b'<?xml version="1.0"?><s3:Tagging xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/">'
+                b'<s3:TagSet><s3:Tag><s3:Key><![CDATA[a<b]]></s3:Key><s3:Value> </s3:Value></s3:Tag>'
+                b'</s3:TagSet></s3:Tagging>')
+        got = self.decode("s3", {"method": "PUT", "path": "/b", "query": "tagging",
+                                 "body_b64": base64.b64encode(body).decode()})
+        self.assertEqual(got, {"operation": "PutBucketTagging",
+                               "input": {"Bucket": "b", "Tagging": {"TagSet": [{"Key": "a<b", "Value": " "}]}}})
+
     def test_bad_scalar_in_xml(self):
         body = b"<CompleteMultipartUpload><Part><PartNumber>one</PartNumber></Part></CompleteMultipartUpload>"
         got = self.decode("s3", {"method": "POST", "path": "/b/k", "query": "uploadId=u",
