@@ -350,7 +350,7 @@ void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& 
     OpContext ctx{ctx_, ctx_.storage(), model, *op, std::move(caller), request_id, now_millis(), &req};
     Result<Doc> out = (*handler)(ctx, input);
     if (!out) throw out.error();
-    r.codec->encode(model, *op, out.value(), res);
+    r.codec->encode_with_request_id(model, *op, out.value(), request_id, res);
   } catch (const AwsError& e) {
     res = http::Response{};
     if (r.service && r.codec)
