@@ -18,9 +18,11 @@ for src in "$here"/fuzz_*.cc; do
   work=$(mktemp -d)
   mkdir -p "$work/corpus" "$work/artifacts"
   echo "== $name: ${seconds}s"
+  seeds=()
+  [ -d "$here/corpus/$name" ] && seeds=("$here/corpus/$name")
   if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
       -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
-      "$work/corpus" "$here/corpus/$name" >"$work/log" 2>&1; then
+      "$work/corpus" "${seeds[@]}" >"$work/log" 2>&1; then
     grep -E "^stat::number_of_executed_units|Done [0-9]+ runs" "$work/log" | tail -2
     rm -rf "$work"
   else
