@@ -32,11 +32,6 @@ Credential deserialize(const std::string& key, const std::string& text) {
 }
 }  // namespace
 
-void KeyStore::set_root(Credential c) {
-  std::unique_lock lock(mu_);
-  root_ = std::move(c);
-}
-
 bool KeyStore::put(const Credential& c) {
   if (engine_ && !engine_->put(kKeyspace, c.access_key, serialize(c)).ok()) return false;
   std::unique_lock lock(mu_);
@@ -52,9 +47,9 @@ bool KeyStore::remove(const std::string& access_key) {
 }
 
 std::optional<Credential> KeyStore::find(const std::string& access_key) const {
+  if (access_key == root_.access_key) return root_;
   {
     std::shared_lock lock(mu_);
-    if (root_ && root_->access_key == access_key) return root_;
     auto it = cache_.find(access_key);
     if (it != cache_.end()) return it->second;
   }

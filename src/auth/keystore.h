@@ -28,8 +28,8 @@ struct Credential {
 
 class KeyStore {
  public:
-  explicit KeyStore(storage::Engine* engine) : engine_(engine) {}
-  void set_root(Credential c);
+  // root: the configured key pair; fixed for the life of the store (looked up without locking).
+  KeyStore(storage::Engine* engine, Credential root) : engine_(engine), root_(std::move(root)) {}
   // Persists and caches. Returns false when storage failed.
   bool put(const Credential& c);
   bool remove(const std::string& access_key);
@@ -41,7 +41,7 @@ class KeyStore {
   storage::Engine* engine_;
   mutable std::shared_mutex mu_;
   mutable std::unordered_map<std::string, Credential> cache_;  // GUARDED_BY(mu_)
-  std::optional<Credential> root_;                             // GUARDED_BY(mu_)
+  const Credential root_;
 };
 
 }  // namespace stratus::auth

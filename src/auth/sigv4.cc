@@ -465,6 +465,27 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
+namespace {
+// The signing key depends only on (secret, date, region, service): the same for every request a
+// client sends in a day, so each I/O thread keeps the last few (as SDKs do on their side). Saves
+// four HMACs per verified request.
+const std::string& cached_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                                      std::string_view service) {
+  struct Slot {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Slot slots[4];
+  thread_local unsigned next = 0;
+  for (auto& sl : slots)
+    if (sl.date == date && sl.region == region && sl.service == service && sl.secret == secret && !sl.key.empty())
+      return sl.key;
+  Slot& sl = slots[next++ % 4];
+  sl = Slot{std::string(secret), std::string(date), std::string(region), std::string(service),
+            signing_key(secret, date, region, service)};
+  return sl.key;
+}
+}  // namespace
+
 std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo& info, std::string_view secret,
                                bool s3_style) {
   // The scope date must be the day of X-Amz-Date; each family words the refusal differently.
@@ -478,7 +499,7 @@ std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo
                     403);
   }
   std::string expected =
-      signature(signing_key(secret, info.date, info.region, info.service),
+      signature(cached_signing_key(secret, info.date, info.region, info.service),
                 string_to_sign(info, canonical_request(req, info, s3_style)));
   // Constant time, so the comparison leaks nothing about how much of a guess was right.
   if (expected.size() == info.signature.size() &&

@@ -3,20 +3,24 @@
 #include "core/clock.h"
 
 namespace stratus {
+namespace {
+auth::Credential root_credential(const Config& c) {
+  auth::Credential root;
+  root.access_key = c.root_access_key;
+  root.secret_key = c.root_secret_key;
+  root.account = c.default_account;
+  root.principal_arn = "arn:aws:iam::" + c.default_account + ":root";
+  root.user_id = c.default_account;
+  return root;
+}
+}  // namespace
 
 ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> engine)
     : config_(std::move(config)),
       engine_(std::move(engine)),
-      keys_(engine_.get()),
+      keys_(engine_.get(), root_credential(config_)),
       events_(std::make_unique<events::Queue>(*engine_)),
       started_ms_(now_millis()) {
-  auth::Credential root;
-  root.access_key = config_.root_access_key;
-  root.secret_key = config_.root_secret_key;
-  root.account = config_.default_account;
-  root.principal_arn = "arn:aws:iam::" + config_.default_account + ":root";
-  root.user_id = config_.default_account;
-  keys_.set_root(std::move(root));
 }
 
 ServerContext::~ServerContext() { events_->stop(); }
