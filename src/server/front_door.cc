@@ -94,8 +94,9 @@ AwsError expired_token_error(std::string_view protocol) {
 // Feeds aws-chunked framed bodies through the decoder into Request::body.
 class AwsChunkedConsumer final : public http::BodyConsumer {
  public:
-  AwsChunkedConsumer(http::Request& req, const std::string& content_sha256)
-      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }, std::nullopt,
+  AwsChunkedConsumer(http::Request& req, const std::string& content_sha256,
+                     std::optional<auth::AwsChunkedDecoder::SigningContext> signing)
+      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }, std::move(signing),
                  req.headers.get("x-amz-trailer")) {}
   void write(std::string_view piece) override { decoder_.feed(piece); }
   void finish() override { decoder_.finish(); }
@@ -188,7 +189,22 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
   }
   std::string sha = head.headers.get("x-amz-content-sha256");
   if (starts_with(sha, "STREAMING-") || head.headers.get("content-encoding").find("aws-chunked") != std::string::npos) {
-    plan.consumer = std::make_unique<AwsChunkedConsumer>(head, sha);
+    // In strict mode each chunk's signature is chained from the request's and verified as it
+    // arrives. A request whose own signature is bad is refused later, in handle().
+    std::optional<auth::AwsChunkedDecoder::SigningContext> signing;
+    if (ctx_.config().auth == AuthMode::strict) {
+      try {
+        auto sig = auth::parse_signature(head);
+        auto cred = sig ? ctx_.keys().find(sig->access_key) : std::nullopt;
+        if (sig && cred && !sig->presigned) {
+          signing = auth::AwsChunkedDecoder::SigningContext{
+              auth::signing_key(cred->secret_key, sig->date, sig->region, sig->service), sig->amz_date,
+              sig->date + "/" + sig->region + "/" + sig->service + "/aws4_request", sig->signature};
+        }
+      } catch (const AwsError&) {
+      }
+    }
+    plan.consumer = std::make_unique<AwsChunkedConsumer>(head, sha, std::move(signing));
   }
   return plan;
 }

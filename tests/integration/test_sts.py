@@ -131,3 +131,34 @@ class StrictAuth(StratusTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PresignedUrls(StratusTestCase):
+    """A presigned GET carries its signature in the query string (X-Amz-*)."""
+    stratus_args = ("--auth", "strict")
+
+    def test_presigned_get_caller_identity(self):
+        url = self.stratus.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+        status, _, body = self.stratus.http("GET", url[len(self.stratus.endpoint):])
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<Account>000000000000</Account>", body)
+
+    def test_tampered_presigned_url_is_refused(self):
+        url = self.stratus.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+        status, _, body = self.stratus.http("GET", url[len(self.stratus.endpoint):].replace("GetCallerIdentity", "GetSessionToken"))
+        self.assertEqual(status, 403)
+        self.assertIn(b"SignatureDoesNotMatch", body)
+
+    def test_expired_presigned_url(self):
+        import datetime
+        from unittest import mock
+        import botocore.auth
+        past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)
+        fake = mock.MagicMock(wraps=datetime.datetime)
+        fake.now.return_value = past
+        fake.utcnow.return_value = past.replace(tzinfo=None)
+        with mock.patch.object(botocore.auth.datetime, "datetime", fake):
+            url = self.stratus.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+        status, _, body = self.stratus.http("GET", url[len(self.stratus.endpoint):])
+        self.assertEqual(status, 403, body)
+        self.assertIn(b"expired", body.lower())
