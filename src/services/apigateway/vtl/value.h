@@ -1,0 +1,117 @@
+// Values of the Velocity Template Language as API Gateway's Java renderer holds them.
+//
+// Velocity works on Java objects; mapping templates see Strings, Integers/Longs, Doubles,
+// Booleans, ArrayLists and LinkedHashMaps (from JSON and literals), and a few host objects
+// ($input, $util, $foreach). Value reproduces exactly that: lists and maps are shared by
+// reference (as Java references are: `#set($b = $a)` then `$b.add(1)` changes $a), maps keep
+// insertion order, and to_string() answers what Java's toString() answers ("[a, b]",
+// "{k=v, k2=v2}", "1.0E10").
+//
+// Thread safety: a Value graph belongs to one rendering; nothing here is shared across threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace stratus::apigateway::vtl {
+
+class Value;
+class Object;
+using List = std::vector<Value>;
+
+// An insertion-ordered map (Java's LinkedHashMap): re-putting a key keeps its position.
+class Map {
+ public:
+  const Value* find(std::string_view key) const;
+  Value* find(std::string_view key);
+  // Returns the previous value (null Value when the key was new), as Map.put does.
+  Value put(std::string key, Value v);
+  Value remove(std::string_view key);
+  size_t size() const;
+  const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, Value>> items_;
+};
+
+class Value {
+ public:
+  enum class Type { null, boolean, integer, floating, string, list, map, object };
+
+  Value() = default;
+  Value(std::nullptr_t) {}
+  Value(bool b) : v_(b) {}
+  Value(int i) : v_(int64_t{i}) {}
+  Value(int64_t i) : v_(i) {}
+  Value(double d) : v_(d) {}
+  Value(std::string s) : v_(std::move(s)) {}
+  Value(std::string_view s) : v_(std::string(s)) {}
+  Value(const char* s) : v_(std::string(s)) {}
+  Value(std::shared_ptr<List> l) : v_(std::move(l)) {}
+  Value(std::shared_ptr<Map> m) : v_(std::move(m)) {}
+  Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}
+  static Value new_list() { return Value(std::make_shared<List>()); }
+  static Value new_map() { return Value(std::make_shared<Map>()); }
+
+  Type type() const { return static_cast<Type>(v_.index()); }
+  bool is_null() const { return type() == Type::null; }
+  bool is_bool() const { return type() == Type::boolean; }
+  bool is_int() const { return type() == Type::integer; }
+  bool is_double() const { return type() == Type::floating; }
+  bool is_number() const { return is_int() || is_double(); }
+  bool is_string() const { return type() == Type::string; }
+  bool is_list() const { return type() == Type::list; }
+  bool is_map() const { return type() == Type::map; }
+  bool is_object() const { return type() == Type::object; }
+
+  bool as_bool() const { return std::get<bool>(v_); }
+  int64_t as_int() const { return is_double() ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_); }
+  double as_double() const { return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_); }
+  const std::string& as_string() const { return std::get<std::string>(v_); }
+  List& list() const { return *std::get<std::shared_ptr<List>>(v_); }
+  Map& map() const { return *std::get<std::shared_ptr<Map>>(v_); }
+  Object& object() const { return *std::get<std::shared_ptr<Object>>(v_); }
+  // Identity of a list or map (for cycle checks while printing).
+  const void* identity() const;
+
+  // Java's String.valueOf(value): "null", "true", "12", "1.5", "[a, b]", "{k=v}".
+  std::string to_string() const;
+  // Velocity's equality (ASTEQNode): numbers numerically, same types by equals(), otherwise the
+  // toString() forms.
+  bool equals(const Value& o) const;
+
+ private:
+  std::variant<std::monostate, bool, int64_t, double, std::string, std::shared_ptr<List>,
+               std::shared_ptr<Map>, std::shared_ptr<Object>>
+      v_;
+};
+
+inline size_t Map::size() const { return items_.size(); }
+
+// A host object ($input, $util, $foreach): properties and methods answered natively.
+class Object {
+ public:
+  virtual ~Object() = default;
+  // $obj.name: false when the object has no such property.
+  virtual bool property(std::string_view name, Value& out) { return false; }
+  // $obj.name(args): false when there is no such method (for these arguments).
+  virtual bool call(std::string_view name, const std::vector<Value>& args, Value& out) { return false; }
+  virtual std::string to_string() const { return "{}"; }
+};
+
+// Java's Double.toString(d).
+std::string java_double(double d);
+
+// JSON text <-> Value. parse_json keeps member order, makes integers Integer/Long and other
+// numbers Double, and throws std::runtime_error on malformed text or nesting deeper than 256.
+Value parse_json(std::string_view text);
+// Compact JSON of v (objects' members in order; host objects as their to_string()).
+std::string write_json(const Value& v);
+void write_json_string(std::string_view s, std::string& out);
+
+}  // namespace stratus::apigateway::vtl
