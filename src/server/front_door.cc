@@ -115,6 +115,10 @@ FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
     by_signing_name_[m.signing_name].push_back(s);
     if (m.protocol == "query") query_services_.push_back(s);
     if (m.protocol == "rest-json" || m.protocol == "rest-xml") rest_services_.push_back(s);
+    if (auto* router = dynamic_cast<InvokeRouter*>(s)) {
+      invoke_routers_.push_back(router);
+      router->attach(*this);
+    }
   }
 }
 
@@ -311,6 +315,13 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
     http::Response res;
     serve_internal(r, res);
     return call->finish(std::move(res));
+  }
+  for (InvokeRouter* router : invoke_routers_) {
+    if (router->claims(r)) {
+      call->log_service = "execute-api";
+      r.headers.set("x-stratus-request-id", call->request_id);
+      return router->serve(std::move(r), [call](http::Response res) { call->finish(std::move(res)); });
+    }
   }
   if ((r.method == "GET" || r.method == "HEAD") && r.path == "/" && r.query.empty() &&
       !r.headers.has("authorization")) {

@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "protocol/codec.h"
 #include "server/context.h"
+#include "server/invoke_router.h"
 
 namespace stratus {
 
@@ -45,6 +46,7 @@ class FrontDoor final : public http::Handler {
   std::unordered_map<std::string, std::vector<Service*>> by_signing_name_;
   std::vector<Service*> query_services_;
   std::vector<Service*> rest_services_;
+  std::vector<InvokeRouter*> invoke_routers_;  // services answering non-AWS requests first
 };
 
 }  // namespace stratus

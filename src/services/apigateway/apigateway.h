@@ -1,0 +1,30 @@
+// API Gateway (REST APIs): shared declarations of the service's parts.
+//
+//  store.h        one JSON document per REST API
+//  management.cc  the control-plane operations (rest-json, model "apigateway")
+//  invoke.cc      the data plane: invoke URLs → route → method → integration → response
+//  integrations   how an integration reaches another Stratus service: see invoke.h
+#pragma once
+
+#include <string>
+
+#include "core/doc.h"
+#include "core/error.h"
+#include "services/apigateway/store.h"
+#include "services/service.h"
+
+namespace stratus::apigateway {
+
+// AWS's error shapes for API Gateway (message member "message").
+inline AwsError not_found(std::string m) { return {"NotFoundException", std::move(m), 404}; }
+inline AwsError conflict(std::string m) { return {"ConflictException", std::move(m), 409}; }
+inline AwsError bad_request(std::string m) { return {"BadRequestException", std::move(m), 400}; }
+
+// Adds the management operations to svc's operation table.
+void register_management(Service& svc, Store& store);
+
+// Converts stored epoch-millisecond dates (createdDate, lastUpdatedDate) into Timestamps,
+// recursively, for output.
+void output_dates(Doc& d);
+
+}  // namespace stratus::apigateway

@@ -1,0 +1,65 @@
+// The API Gateway data plane: invoke URLs → deployed stage → resource and method → integration
+// → integration response → method response.
+//
+// How integrations reach other Stratus services (AWS, AWS_PROXY):
+//   The integration builds the HTTP request API Gateway itself would send to the service
+//   endpoint (action URIs: "Action=X" in the query for Query services, X-Amz-Target for JSON
+//   services; path URIs: the path as written), signs it with SigV4 using credentials issued for
+//   the integration's `credentials` role (or the API owner's account when there is none), and
+//   hands it to the FrontDoor (InvokeRouter::attach). The request thus takes exactly the path a
+//   client's request takes: routing, identity and --auth=strict verification, the target's
+//   codec, validation and its operation table — async handlers included (Lambda Invoke answers
+//   later; nothing blocks an I/O thread). AWS_PROXY to Lambda is a path integration to Lambda's
+//   Invoke (POST /2015-03-31/functions/{arn}/invocations) with the version 1.0 event as body.
+//   No service needs an extra internal API for this; the cost is one encode/decode per hop.
+//
+// Thread safety: serve() runs on I/O threads and may be called concurrently. Deployed stages are
+// immutable snapshots shared through a cache that is rebuilt when the store's generation moves.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "auth/keystore.h"
+#include "http/server.h"
+#include "services/apigateway/store.h"
+
+namespace stratus {
+class ServerContext;
+}
+
+namespace stratus::apigateway {
+
+struct Deployed;
+
+class Invoker {
+ public:
+  Invoker(ServerContext& ctx, Store& store) : ctx_(ctx), store_(store) {}
+  bool claims(const http::Request& req) const;
+  void serve(http::Request req, http::Responder respond);
+  void attach(http::Handler& front_door) { front_door_ = &front_door; }
+  void reset();
+
+  // Credentials integrations sign with (issued once per principal, kept in the KeyStore).
+  auth::Credential credential_for(const std::string& account, const std::string& role_arn);
+  ServerContext& server() { return ctx_; }
+  http::Handler* front_door() { return front_door_; }
+
+ private:
+  std::shared_ptr<const Deployed> deployed(const std::string& account, const std::string& region,
+                                           const std::string& api_id, const std::string& stage);
+
+  ServerContext& ctx_;
+  Store& store_;
+  http::Handler* front_door_ = nullptr;
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Deployed>> cache_;  // GUARDED_BY(cache_mu_)
+  std::mutex cred_mu_;
+  std::unordered_map<std::string, auth::Credential> creds_;  // GUARDED_BY(cred_mu_)
+};
+
+}  // namespace stratus::apigateway
