@@ -6,6 +6,7 @@
 
 namespace stratus {
 
+namespace iam { std::unique_ptr<Service> make_service(); }
 namespace sts { std::unique_ptr<Service> make_service(); }
 
 namespace {
@@ -15,6 +16,7 @@ struct Entry {
 };
 const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
+      {"iam", iam::make_service},
       {"sts", sts::make_service},
   };
   return t;
