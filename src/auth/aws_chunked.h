@@ -6,6 +6,9 @@
 //   STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER (signed chunks plus a signed trailer)
 // Input arrives in arbitrary pieces (feed()); decoded payload bytes go to the sink as they are
 // complete. Never buffers more than one chunk header/trailer line plus a bounded amount.
+// Bytes reach the sink before their chunk's signature (checked at the end of the chunk) and the
+// trailer checksum (checked in finish()) are verified: when feed() or finish() throws, the
+// caller must discard everything the sink received.
 #pragma once
 
 #include <cstdint>
@@ -28,9 +31,12 @@ class AwsChunkedDecoder {
     std::string scope;           // date/region/service/aws4_request
     std::string seed_signature;  // the request's Authorization signature
   };
-  // content_sha256: the request's x-amz-content-sha256 value (selects the form).
+  // content_sha256: the request's x-amz-content-sha256 value (selects the form); any other value
+  // throws AwsError InvalidArgument. x_amz_trailer: the request's x-amz-trailer header, naming
+  // the checksum trailer to expect; when empty every supported checksum is computed, since the
+  // trailer only names its algorithm after the data has gone by.
   AwsChunkedDecoder(std::string_view content_sha256, Sink sink,
-                    std::optional<SigningContext> signing = std::nullopt);
+                    std::optional<SigningContext> signing = std::nullopt, std::string_view x_amz_trailer = {});
   // Feeds raw body bytes. Throws AwsError on malformed framing or a bad chunk signature.
   void feed(std::string_view data);
   // Call at end of body. Throws AwsError if the body ended early or a trailer checksum fails.

@@ -27,7 +27,7 @@ struct SignedRequestInfo {
   int64_t request_time_ms = 0;  // amz_date parsed
   int64_t expires_s = 0;        // presigned: X-Amz-Expires
   std::string session_token;    // X-Amz-Security-Token
-  std::string payload_hash;     // x-amz-content-sha256, or UNSIGNED-PAYLOAD for presigned
+  std::string payload_hash;     // x-amz-content-sha256; else UNSIGNED-PAYLOAD (presigned) or empty
 };
 
 // Reads the signature fields. nullopt when the request carries no SigV4 at all (anonymous).
@@ -39,6 +39,7 @@ std::optional<SignedRequestInfo> parse_signature(const http::Request& req, bool 
 // Task 1: the canonical request.
 std::string canonical_uri(std::string_view raw_path, bool s3_style);  // s3: no double-encoding, no normalisation
 std::string canonical_query(std::string_view raw_query, bool presigned);  // drops X-Amz-Signature when presigned
+// "name:value\n" per signed header, in the listed order (each line ends with '\n').
 std::string canonical_headers(const http::Headers& headers, const std::vector<std::string>& signed_headers);
 std::string canonical_request(const http::Request& req, const SignedRequestInfo& info, bool s3_style);
 // Task 2: the string to sign.

@@ -26,7 +26,8 @@
 //   the completion of an occurrence's first attempt, due one period after the previous one (or
 //   one period from now when that is already past: no catch-up bursts after downtime).
 // - stop() stops dispatching, waits for in-flight handlers, and returns; undelivered entries
-//   stay stored. The destructor calls stop(). The engine must outlive the Queue.
+//   stay stored. Never call it from a handler (it joins the handler's own thread). The
+//   destructor calls stop(). The engine must outlive the Queue.
 // - After Engine::clear() (POST /_stratus/reset) call reset(): it forgets the in-memory index
 //   and re-arms the schedules this process registered.
 #pragma once

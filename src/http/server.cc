@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <limits>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -85,7 +86,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_.stopping) return close();
     parser_.emplace();
     parser_->header_limit(server_.opts.max_header_bytes);
-    parser_->body_limit(boost::none);  // limits are enforced against the BodyPlan instead
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // limits are enforced against the BodyPlan instead
     req_ = Request{};
     body_bytes_ = 0;
     stream_.expires_after(std::chrono::seconds(buffer_.size() ? server_.opts.read_timeout_s

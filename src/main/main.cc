@@ -69,7 +69,7 @@ int serve(stratus::Config cfg) {
     std::fprintf(stderr, "stratus: %s\n", e.what());
     return 2;
   }
-  for (const auto& s : ctx.services()) s->start(ctx);
+  ctx.start_services();
   FrontDoor door(ctx);
   http::ServerOptions so;
   so.host = cfg.host;
@@ -102,7 +102,7 @@ int serve(stratus::Config cfg) {
   spdlog::info("signal {}: shutting down", sig);
   server.stop(5000);
   server.wait();
-  for (const auto& s : ctx.services()) s->stop();
+  ctx.stop_services();
   ctx.storage().flush();
   spdlog::info("stopped");
   return 0;

@@ -7,8 +7,8 @@
 //  - decode(): the operation's input as a Doc shaped like op.input. Throws AwsError
 //    (SerializationException / protocol equivalent) on malformed bodies; type and constraint
 //    validation happens separately in validate.h.
-//  - encode()/encode_error(): fill status, headers and body. They never throw for a Doc that
-//    matches the output shape; members not in the shape are ignored.
+//  - encode()/encode_with_request_id()/encode_error(): fill status, headers and body. They
+//    never throw for a Doc that matches the output shape; members not in the shape are ignored.
 // Codecs are stateless and safe to use from any thread.
 #pragma once
 
@@ -31,6 +31,15 @@ class Codec {
                      const http::Request& req) const = 0;
   virtual void encode(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
                       http::Response& res) const = 0;
+  // encode() for a request whose id is known. The dispatcher calls this one. awsQuery writes
+  // the id into the body (<ResponseMetadata><RequestId>); every other protocol carries it only
+  // in the x-amzn-RequestId header (the dispatcher's job), so the default just forwards.
+  // A distinct name, not an overload, so codecs overriding encode() hide nothing.
+  virtual void encode_with_request_id(const model::ServiceModel& svc, const model::Operation& op,
+                                      const Doc& out, const std::string& request_id,
+                                      http::Response& res) const {
+    encode(svc, op, out, res);
+  }
   virtual void encode_error(const model::ServiceModel& svc, const model::Operation* op,
                             const AwsError& err, const std::string& request_id,
                             http::Response& res) const = 0;

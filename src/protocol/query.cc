@@ -1,26 +1,388 @@
-// Placeholder until the codec lands: answers every request with NotImplemented.
+// awsQuery: form-encoded parameters in (POST body or GET query string), XML out.
+//
+// Input keys flatten the input shape the way botocore's QuerySerializer does:
+//   structure member   Prefix.Name            (Name = locationName or member name)
+//   list               Prefix.Name.member.N   (or the member's locationName instead of "member")
+//   flattened list     Prefix.Name.N          (Name replaced by the member's locationName if any)
+//   empty list         Prefix.Name=           (an empty value)
+//   map                Prefix.Name.entry.N.key / .value   (flattened: Prefix.Name.N.key)
+// Decoding walks the shape and looks keys up in the sorted parameter list, so only keys the
+// shape can name are ever visited and absent branches cost one binary search.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "core/encoding.h"
+#include "core/ids.h"
 #include "protocol/codecs_internal.h"
+#include "protocol/error_wire.h"
+#include "protocol/text_format.h"
+#include "protocol/xml_writer.h"
 
 namespace stratus::protocol {
 namespace {
-class Stub final : public Codec {
+
+using model::Member;
+using model::Shape;
+using model::ShapeType;
+
+constexpr int kMaxDepth = 32;
+
+class Params {
  public:
-  const model::Operation* resolve(const model::ServiceModel&, const http::Request&) const override { return nullptr; }
-  Doc decode(const model::ServiceModel&, const model::Operation& op, const http::Request&) const override {
-    throw errors::not_implemented(op.name);
+  void add(std::vector<std::pair<std::string, std::string>> kv) {
+    if (kv_.empty()) kv_ = std::move(kv);
+    else kv_.insert(kv_.end(), std::make_move_iterator(kv.begin()), std::make_move_iterator(kv.end()));
   }
-  void encode(const model::ServiceModel&, const model::Operation&, const Doc&, http::Response& res) const override {
-    res.status = 501;
+  void seal() {
+    std::stable_sort(kv_.begin(), kv_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   }
-  void encode_error(const model::ServiceModel&, const model::Operation*, const AwsError& e, const std::string&,
-                    http::Response& res) const override {
-    res.status = e.http_status;
-    res.body = e.code + ": " + e.message;
+  const std::string* find(std::string_view k) const {
+    auto it = lower(k);
+    return it != kv_.end() && it->first == k ? &it->second : nullptr;
+  }
+  bool has_prefix(std::string_view p) const {
+    auto it = lower(p);
+    return it != kv_.end() && std::string_view(it->first).substr(0, p.size()) == p;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>>::const_iterator lower(std::string_view k) const {
+    return std::lower_bound(kv_.begin(), kv_.end(), k,
+                            [](const auto& e, std::string_view key) { return std::string_view(e.first) < key; });
+  }
+  std::vector<std::pair<std::string, std::string>> kv_;
+};
+
+[[noreturn]] void bad_value(std::string_view key, std::string_view value, const char* expected) {
+  throw AwsError("InvalidParameterValue",
+                 "Value (" + std::string(value) + ") for parameter " + std::string(key) + " is invalid. " + expected);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  return true;
+}
+
+Doc scalar(const Shape& s, std::string_view key, const std::string& v) {
+  switch (s.type) {
+    case ShapeType::integer:
+    case ShapeType::long_:
+    case ShapeType::short_:
+    case ShapeType::byte_:
+    case ShapeType::biginteger: {
+      int64_t n = 0;
+      auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (r.ec != std::errc() || r.ptr != v.data() + v.size()) bad_value(key, v, "Expected an integer.");
+      if (s.type == ShapeType::integer && (n < INT32_MIN || n > INT32_MAX)) bad_value(key, v, "Expected an integer.");
+      return Doc{n};
+    }
+    case ShapeType::float_:
+    case ShapeType::double_:
+    case ShapeType::bigdecimal: {
+      if (v == "NaN") return Doc{std::numeric_limits<double>::quiet_NaN()};
+      if (v == "Infinity") return Doc{std::numeric_limits<double>::infinity()};
+      if (v == "-Infinity") return Doc{-std::numeric_limits<double>::infinity()};
+      double d = 0;
+      auto r = std::from_chars(v.data(), v.data() + v.size(), d);
+      if (r.ec != std::errc() || r.ptr != v.data() + v.size()) bad_value(key, v, "Expected a number.");
+      return Doc{d};
+    }
+    case ShapeType::boolean:
+      if (iequals(v, "true")) return Doc{true};
+      if (iequals(v, "false")) return Doc{false};
+      bad_value(key, v, "Expected true or false.");
+    case ShapeType::timestamp:
+      if (auto t = enc::parse_timestamp(v)) return Doc{Timestamp{*t}};
+      bad_value(key, v, "Expected an ISO 8601 timestamp.");
+    case ShapeType::blob:
+      if (auto b = enc::base64_decode(v)) return Doc{Blob{std::move(*b)}};
+      bad_value(key, v, "Expected base64.");
+    default: return Doc{v};
+  }
+}
+
+class Decoder {
+ public:
+  explicit Decoder(const Params& p) : p_(p) {}
+
+  Doc structure(const Shape& s, const std::string& prefix, int depth) {
+    if (depth > kMaxDepth) throw errors::serialization("Parameter nesting too deep");
+    Doc out = Doc::map();
+    std::string key;
+    for (const auto& m : s.members) {
+      key.clear();
+      if (!prefix.empty()) {
+        key = prefix;
+        key += '.';
+      }
+      key += m.wire_name();
+      if (auto v = value(m, key, depth + 1)) out.set(m.name, std::move(*v));
+    }
+    return out;
+  }
+
+  std::optional<Doc> value(const Member& ref, const std::string& key, int depth) {
+    const Shape& s = *ref.shape;
+    switch (s.type) {
+      case ShapeType::structure:
+        if (s.document || !p_.has_prefix(key + '.')) return std::nullopt;
+        return structure(s, key, depth);
+      case ShapeType::list: return list(ref, key, depth);
+      case ShapeType::map: return map(ref, key, depth);
+      default: {
+        const std::string* v = p_.find(key);
+        if (!v) return std::nullopt;
+        return scalar(s, key, *v);
+      }
+    }
+  }
+
+ private:
+  std::optional<Doc> list(const Member& ref, const std::string& key, int depth) {
+    const Shape& s = *ref.shape;
+    bool flattened = ref.flattened || s.flattened;
+    std::string item;
+    if (flattened) {
+      if (!s.member.location_name.empty()) {
+        size_t dot = key.rfind('.');
+        item = dot == std::string::npos ? std::string() : key.substr(0, dot + 1);
+        item += s.member.location_name;
+      } else {
+        item = key;
+      }
+    } else {
+      item = key;
+      item += '.';
+      item += s.member.location_name.empty() ? std::string_view("member") : std::string_view(s.member.location_name);
+    }
+    item += '.';
+    const size_t base = item.size();
+    Doc out = Doc::list();
+    for (int64_t i = 1;; ++i) {
+      item.resize(base);
+      append_int(item, i);
+      auto v = value(s.member, item, depth + 1);
+      if (!v) break;
+      out.as_list().push_back(std::move(*v));
+    }
+    if (out.as_list().empty()) {
+      // "Name=" is how an empty list is sent.
+      const std::string* v = p_.find(key);
+      if (!v || !v->empty()) return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<Doc> map(const Member& ref, const std::string& key, int depth) {
+    const Shape& s = *ref.shape;
+    bool flattened = ref.flattened || s.flattened;
+    std::string entry = key;
+    entry += flattened ? "." : ".entry.";
+    const size_t base = entry.size();
+    std::string_view kname = s.key.location_name.empty() ? std::string_view("key") : std::string_view(s.key.location_name);
+    std::string_view vname =
+        s.value.location_name.empty() ? std::string_view("value") : std::string_view(s.value.location_name);
+    Doc out = Doc::map();
+    for (int64_t i = 1;; ++i) {
+      entry.resize(base);
+      append_int(entry, i);
+      entry += '.';
+      const size_t item = entry.size();
+      entry += kname;
+      const std::string* k = p_.find(entry);
+      if (!k) break;
+      entry.resize(item);
+      entry += vname;
+      auto v = value(s.value, entry, depth + 1);
+      out.set(*k, v ? std::move(*v) : Doc{});
+    }
+    if (out.as_map().empty()) return std::nullopt;
+    return out;
+  }
+
+  const Params& p_;
+};
+
+// The value of parameter `name` in a raw form/query string, decoded.
+std::optional<std::string> form_value(std::string_view raw, std::string_view name) {
+  while (!raw.empty()) {
+    size_t amp = raw.find('&');
+    std::string_view kv = raw.substr(0, amp);
+    size_t eq = kv.find('=');
+    if (kv.substr(0, eq) == name) return enc::uri_decode(eq == std::string_view::npos ? "" : kv.substr(eq + 1), true);
+    if (amp == std::string_view::npos) break;
+    raw.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// ---- XML output -------------------------------------------------------------------------------
+
+void write_value(XmlWriter& w, std::string_view name, const Member& ref, const Doc& d, std::string& buf);
+
+void write_members(XmlWriter& w, const Shape& s, const Doc& d, std::string& buf) {
+  for (const auto& m : s.members) {
+    const Doc* v = d.get(m.name);
+    if (!v || v->is_null()) continue;
+    const Shape& ms = *m.shape;
+    std::string_view name = m.wire_name();
+    // A flattened list repeats its items directly, named after the list member if it has a name.
+    if (ms.type == ShapeType::list && (m.flattened || ms.flattened) && !ms.member.location_name.empty())
+      name = ms.member.location_name;
+    write_value(w, name, m, *v, buf);
+  }
+}
+
+void write_scalar(XmlWriter& w, const Member& ref, const Doc& d, std::string& buf) {
+  const Shape& s = *ref.shape;
+  buf.clear();
+  switch (d.type()) {
+    case Doc::Type::boolean: w.raw(d.as_bool() ? "true" : "false"); return;
+    case Doc::Type::integer:
+      if (s.type == ShapeType::timestamp) {
+        w.raw(enc::iso8601(d.as_int() * 1000));
+        return;
+      }
+      append_int(buf, d.as_int());
+      w.raw(buf);
+      return;
+    case Doc::Type::floating:
+      if ((s.type == ShapeType::integer || s.type == ShapeType::long_) && std::isfinite(d.as_double()))
+        append_int(buf, d.as_int());
+      else
+        append_double(buf, d.as_double());
+      w.raw(buf);
+      return;
+    case Doc::Type::string: w.text(d.as_string()); return;
+    case Doc::Type::blob: w.raw(enc::base64_encode(d.as_blob().bytes)); return;
+    case Doc::Type::timestamp: {
+      int64_t ms = d.as_timestamp().millis;
+      const std::string& fmt = !ref.timestamp_format.empty() ? ref.timestamp_format : s.timestamp_format;
+      if (fmt == "unixTimestamp") {
+        append_epoch_seconds(buf, ms);
+        w.raw(buf);
+      } else if (fmt == "rfc822") {
+        w.raw(enc::http_date(ms));
+      } else {
+        w.raw(enc::iso8601(ms));
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+void write_value(XmlWriter& w, std::string_view name, const Member& ref, const Doc& d, std::string& buf) {
+  const Shape& s = *ref.shape;
+  if (s.type == ShapeType::list && d.is_list()) {
+    const Member& item = s.member;
+    if (ref.flattened || s.flattened) {
+      for (const auto& e : d.as_list())
+        if (!e.is_null()) write_value(w, name, item, e, buf);
+      return;
+    }
+    std::string_view iname = item.location_name.empty() ? std::string_view("member") : std::string_view(item.location_name);
+    w.open(name);
+    for (const auto& e : d.as_list())
+      if (!e.is_null()) write_value(w, iname, item, e, buf);
+    w.close(name);
+    return;
+  }
+  if (s.type == ShapeType::map && d.is_map()) {
+    std::string_view kname = s.key.location_name.empty() ? std::string_view("key") : std::string_view(s.key.location_name);
+    std::string_view vname =
+        s.value.location_name.empty() ? std::string_view("value") : std::string_view(s.value.location_name);
+    bool flat = ref.flattened || s.flattened;
+    if (!flat) w.open(name);
+    for (const auto& [k, v] : d.as_map()) {
+      if (v.is_null()) continue;
+      w.open(flat ? name : std::string_view("entry"));
+      w.element(kname, k);
+      write_value(w, vname, s.value, v, buf);
+      w.close(flat ? name : std::string_view("entry"));
+    }
+    if (!flat) w.close(name);
+    return;
+  }
+  w.open(name);
+  if (s.type == ShapeType::structure && d.is_map()) write_members(w, s, d, buf);
+  else write_scalar(w, ref, d, buf);
+  w.close(name);
+}
+
+class QueryCodec final : public Codec {
+ public:
+  const model::Operation* resolve(const model::ServiceModel& svc, const http::Request& req) const override {
+    auto action = form_value(req.query, "Action");
+    if (!action && req.method != "GET") action = form_value(req.body, "Action");
+    if (!action || action->empty()) return nullptr;
+    return svc.find_operation(*action);
+  }
+
+  Doc decode(const model::ServiceModel&, const model::Operation& op, const http::Request& req) const override {
+    if (!op.input) return Doc::map();
+    Params p;
+    if (!req.query.empty()) p.add(http::parse_query(req.query));
+    if (!req.body.empty() && req.method != "GET") p.add(http::parse_form(req.body));
+    p.seal();
+    return Decoder(p).structure(*op.input, std::string(), 0);
+  }
+
+  void encode(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
+              http::Response& res) const override {
+    encode_with_request_id(svc, op, out, ids::uuid4(), res);
+  }
+
+  void encode_with_request_id(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
+                              const std::string& request_id, http::Response& res) const override {
+    res.status = op.http_status;
+    res.headers.set("content-type", "text/xml");
+    res.body.clear();
+    res.body.reserve(512);
+    XmlWriter w(res.body);
+    std::string root = op.name + "Response";
+    w.open_ns(root, svc.xml_namespace);
+    if (op.output && out.is_map()) {
+      std::string buf;
+      if (!op.result_wrapper.empty()) w.open(op.result_wrapper);
+      write_members(w, *op.output, out, buf);
+      if (!op.result_wrapper.empty()) w.close(op.result_wrapper);
+    }
+    w.open("ResponseMetadata");
+    w.element("RequestId", request_id);
+    w.close("ResponseMetadata");
+    w.close(root);
+  }
+
+  void encode_error(const model::ServiceModel& svc, const model::Operation*, const AwsError& err,
+                    const std::string& request_id, http::Response& res) const override {
+    ErrorWire wire = error_wire(svc, err);
+    res.status = err.http_status;
+    res.headers.set("content-type", "text/xml");
+    res.body.clear();
+    XmlWriter w(res.body);
+    w.open_ns("ErrorResponse", svc.xml_namespace);
+    w.open("Error");
+    w.element("Type", err.sender_fault ? "Sender" : "Receiver");
+    w.element("Code", wire.query_code);
+    w.element("Message", err.message);
+    w.close("Error");
+    w.element("RequestId", request_id);
+    w.close("ErrorResponse");
   }
 };
+
 }  // namespace
+
 const Codec& query_codec() {
-  static const Stub c;
+  static const QueryCodec c;
   return c;
 }
+
 }  // namespace stratus::protocol

@@ -5,7 +5,11 @@
 namespace stratus {
 
 ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> engine)
-    : config_(std::move(config)), engine_(std::move(engine)), keys_(engine_.get()), started_ms_(now_millis()) {
+    : config_(std::move(config)),
+      engine_(std::move(engine)),
+      keys_(engine_.get()),
+      events_(std::make_unique<events::Queue>(*engine_)),
+      started_ms_(now_millis()) {
   auth::Credential root;
   root.access_key = config_.root_access_key;
   root.secret_key = config_.root_secret_key;
@@ -15,7 +19,17 @@ ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> eng
   keys_.set_root(std::move(root));
 }
 
-ServerContext::~ServerContext() = default;
+ServerContext::~ServerContext() { events_->stop(); }
+
+void ServerContext::start_services() {
+  for (auto& s : services_) s->start(*this);
+  events_->start();
+}
+
+void ServerContext::stop_services() {
+  events_->stop();
+  for (auto& s : services_) s->stop();
+}
 
 void ServerContext::add_service(std::unique_ptr<Service> s) { services_.push_back(std::move(s)); }
 
@@ -28,6 +42,7 @@ Service* ServerContext::service(std::string_view id) const {
 void ServerContext::reset() {
   engine_->clear();
   keys_.clear_cache();
+  events_->reset();
   for (auto& s : services_) s->reset();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/keystore.h"
+#include "events/queue.h"
 #include "server/config.h"
 #include "services/service.h"
 #include "storage/engine.h"
@@ -23,11 +24,18 @@ class ServerContext {
   const Config& config() const { return config_; }
   storage::Engine& storage() { return *engine_; }
   auth::KeyStore& keys() { return keys_; }
+  // Durable deliveries between services. Services subscribe in Service::start(); the queue
+  // starts dispatching after every service has started (start_services()).
+  events::Queue& events() { return *events_; }
   int64_t started_ms() const { return started_ms_; }
 
   void add_service(std::unique_ptr<Service> s);
   Service* service(std::string_view id) const;
   const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
+
+  // Service::start() for each service, then the event dispatcher; stop_services() reverses it.
+  void start_services();
+  void stop_services();
 
   // Wipes all state (POST /_stratus/reset): storage, caches, service state.
   void reset();
@@ -36,6 +44,7 @@ class ServerContext {
   Config config_;
   std::unique_ptr<storage::Engine> engine_;
   auth::KeyStore keys_;
+  std::unique_ptr<events::Queue> events_;
   std::vector<std::unique_ptr<Service>> services_;
   int64_t started_ms_;
 };

@@ -95,7 +95,8 @@ AwsError expired_token_error(std::string_view protocol) {
 class AwsChunkedConsumer final : public http::BodyConsumer {
  public:
   AwsChunkedConsumer(http::Request& req, const std::string& content_sha256)
-      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }) {}
+      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }, std::nullopt,
+                 req.headers.get("x-amz-trailer")) {}
   void write(std::string_view piece) override { decoder_.feed(piece); }
   void finish() override { decoder_.finish(); }
 
@@ -233,39 +234,89 @@ bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
   return true;
 }
 
-void FrontDoor::handle(http::Request req, http::Responder respond) {
-  auto t0 = std::chrono::steady_clock::now();
+// One AWS request in flight. Shared so that asynchronous handlers (long polls, invocations) can
+// finish it later from any thread.
+struct FrontDoor::Call {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
   std::string request_id = ids::uuid4();
-  http::Response res;
+  http::Request req;
+  http::Responder respond;
+  Route route;
+  const model::Operation* op = nullptr;
   std::string log_service = "-", log_op = "-", log_account = "-";
-  if (starts_with(req.path, "/_stratus/")) {
-    log_service = "stratus";
-    serve_internal(req, res);
-  } else if ((req.method == "GET" || req.method == "HEAD") && req.path == "/" && req.query.empty() &&
-             !req.headers.has("authorization")) {
+  std::unique_ptr<OpContext> ctx;
+
+  // Encodes the outcome in the route's protocol, adds the common headers, logs, answers.
+  void finish_result(Result<Doc>& out) {
+    http::Response res;
+    if (out) {
+      try {
+        route.codec->encode_with_request_id(route.service->model(), *op, out.value(), request_id, res);
+      } catch (const std::exception& e) {
+        spdlog::error("encode failed id={} op={}: {}", request_id, log_op, e.what());
+        res = http::Response{};
+        error(errors::internal(), res);
+      }
+    } else {
+      error(out.error(), res);
+    }
+    finish(std::move(res));
+  }
+
+  void error(const AwsError& e, http::Response& res) {
+    if (route.service && route.codec)
+      route.codec->encode_error(route.service->model(), op, e, request_id, res);
+    else
+      fallback_error(req, e, request_id, res);
+  }
+
+  void finish(http::Response res) {
+    if (route.protocol == "rest-xml") {
+      res.headers.set("x-amz-request-id", request_id);
+      res.headers.set("x-amz-id-2", enc::base64_encode(request_id + request_id));
+    } else if (!log_service.empty() && log_service != "stratus") {
+      res.headers.set("x-amzn-RequestId", request_id);
+    }
+    res.headers.set("date", date_header());
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    SPDLOG_LOGGER_INFO(spdlog::default_logger_raw(), "service={} op={} account={} status={} ms={:.2f} id={}",
+                       log_service, log_op, log_account, res.status, ms, request_id);
+    respond(std::move(res));
+  }
+};
+
+void FrontDoor::handle(http::Request req, http::Responder respond) {
+  auto call = std::make_shared<Call>();
+  call->req = std::move(req);
+  call->respond = std::move(respond);
+  http::Request& r = call->req;
+  if (starts_with(r.path, "/_stratus/")) {
+    call->log_service = "stratus";
+    http::Response res;
+    serve_internal(r, res);
+    return call->finish(std::move(res));
+  }
+  if ((r.method == "GET" || r.method == "HEAD") && r.path == "/" && r.query.empty() &&
+      !r.headers.has("authorization")) {
     // Clients and load balancers probe the root; S3's ListBuckets (GET /) is always signed.
+    call->log_service = "stratus";
+    http::Response res;
     res.headers.set("content-type", "application/json");
     res.body = std::string("{\"status\":\"running\",\"service\":\"stratus\",\"version\":\"") + STRATUS_VERSION + "\"}";
-  } else {
-    // Virtual-hosted-style S3 ("bucket.s3.localhost:4566/key") becomes path style ("/bucket/key"),
-    // the form the S3 model's URI templates describe. The signature still covers the original.
-    if (auto bucket = virtual_host_bucket(req.host()); bucket && ctx_.service("s3")) {
-      req.headers.add("x-stratus-original-path", req.path);
-      req.path = "/" + *bucket + (req.path == "/" ? "" : req.path);
-    }
-    serve_aws(req, res, log_service, log_op, log_account, request_id);
+    return call->finish(std::move(res));
   }
-  res.headers.set("date", date_header());
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  SPDLOG_LOGGER_INFO(spdlog::default_logger_raw(), "service={} op={} account={} status={} ms={:.2f} id={}",
-                     log_service, log_op, log_account, res.status, ms, request_id);
-  respond(std::move(res));
+  // Virtual-hosted-style S3 ("bucket.s3.localhost:4566/key") becomes path style ("/bucket/key"),
+  // the form the S3 model's URI templates describe. The signature still covers the original.
+  if (auto bucket = virtual_host_bucket(r.host()); bucket && ctx_.service("s3")) {
+    r.headers.add("x-stratus-original-path", r.path);
+    r.path = "/" + *bucket + (r.path == "/" ? "" : r.path);
+  }
+  serve_aws(call);
 }
 
-void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& log_service, std::string& log_op,
-                          std::string& log_account, const std::string& request_id) {
-  Route r;
-  const model::Operation* op = nullptr;
+void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
+  http::Request& req = call->req;
+  Route& r = call->route;
   try {
     std::optional<auth::SignedRequestInfo> sig;
     try {
@@ -279,7 +330,7 @@ void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& 
       throw AwsError("UnknownService", "Stratus could not tell which AWS service this request is for.", 400);
     }
     const model::ServiceModel& model = r.service->model();
-    log_service = r.service->id();
+    call->log_service = r.service->id();
 
     // Identity: the access key decides the account, the credential scope the region.
     OpContext::Caller caller;
@@ -329,9 +380,9 @@ void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& 
       caller.arn = "arn:aws:iam::" + caller.account + ":root";
       caller.user_id = caller.account;
     }
-    log_account = caller.account;
+    call->log_account = caller.account;
 
-    op = r.codec->resolve(model, req);
+    const model::Operation* op = r.codec->resolve(model, req);
     if (!op) {
       if (r.protocol == "query") {
         std::string action = query_action(req);
@@ -339,37 +390,40 @@ void FrontDoor::serve_aws(http::Request& req, http::Response& res, std::string& 
       }
       throw errors::unknown_operation();
     }
-    log_op = op->name;
-    const stratus::Handler* handler = r.service->handler(op->name);
+    call->op = op;
+    call->log_op = op->name;
+    const Service::Entry* entry = r.service->handler(op->name);
     Doc input = r.codec->decode(model, *op, req);
     if (op->input) {
       if (auto e = protocol::validate(model, *op->input, input, r.service->validation_error_code())) throw *e;
     }
-    if (!handler) throw errors::not_implemented(model.service_id + " " + op->name);
-    OpContext ctx{ctx_, ctx_.storage(), model, *op, std::move(caller), request_id, now_millis(), &req};
-    Result<Doc> out = (*handler)(ctx, input);
-    if (!out) throw out.error();
-    r.codec->encode(model, *op, out.value(), res);
+    if (!entry) throw errors::not_implemented(model.service_id + " " + op->name);
+    call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
+                                  now_millis(), &req});
+    if (entry->async) {
+      // The handler answers later, from any thread; the call stays alive until then.
+      entry->async(*call->ctx, input, [call](Result<Doc> out) {
+        try {
+          call->finish_result(out);
+        } catch (const std::exception& e) {
+          spdlog::error("async finish failed id={}: {}", call->request_id, e.what());
+        }
+      });
+      return;
+    }
+    Result<Doc> out = entry->sync(*call->ctx, input);
+    call->finish_result(out);
+    return;
   } catch (const AwsError& e) {
-    res = http::Response{};
-    if (r.service && r.codec)
-      r.codec->encode_error(r.service->model(), op, e, request_id, res);
-    else
-      fallback_error(req, e, request_id, res);
+    http::Response res;
+    call->error(e, res);
+    call->finish(std::move(res));
   } catch (const std::exception& e) {
-    spdlog::error("internal error id={} service={} op={}: {}", request_id, log_service, log_op, e.what());
-    res = http::Response{};
-    AwsError err = errors::internal();
-    if (r.service && r.codec)
-      r.codec->encode_error(r.service->model(), op, err, request_id, res);
-    else
-      fallback_error(req, err, request_id, res);
-  }
-  if (r.protocol == "rest-xml") {
-    res.headers.set("x-amz-request-id", request_id);
-    res.headers.set("x-amz-id-2", enc::base64_encode(request_id + request_id));
-  } else {
-    res.headers.set("x-amzn-RequestId", request_id);
+    spdlog::error("internal error id={} service={} op={}: {}", call->request_id, call->log_service, call->log_op,
+                  e.what());
+    http::Response res;
+    call->error(errors::internal(), res);
+    call->finish(std::move(res));
   }
 }
 

@@ -35,8 +35,8 @@ class FrontDoor final : public http::Handler {
   Route route(const http::Request& req, const std::optional<auth::SignedRequestInfo>& sig) const;
 
  private:
-  void serve_aws(http::Request& req, http::Response& res, std::string& log_service,
-                 std::string& log_op, std::string& log_account, const std::string& request_id);
+  struct Call;
+  void serve_aws(const std::shared_ptr<Call>& call);
   bool serve_internal(const http::Request& req, http::Response& res);
   Route with_protocol(Service* s, std::string_view protocol) const;
 

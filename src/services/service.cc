@@ -11,10 +11,15 @@ Service::Service(std::string model_id) : id_(std::move(model_id)), model_(model:
 
 void Service::add(std::string op, Handler h) {
   if (!model_->find_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
-  ops_[std::move(op)] = std::move(h);
+  ops_[std::move(op)] = Entry{std::move(h), nullptr};
 }
 
-const Handler* Service::handler(std::string_view op) const {
+void Service::add_async(std::string op, AsyncHandler h) {
+  if (!model_->find_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
+  ops_[std::move(op)] = Entry{nullptr, std::move(h)};
+}
+
+const Service::Entry* Service::handler(std::string_view op) const {
   auto it = ops_.find(std::string(op));
   return it == ops_.end() ? nullptr : &it->second;
 }

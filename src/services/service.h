@@ -45,6 +45,11 @@ struct OpContext {
 };
 
 using Handler = std::function<Result<Doc>(OpContext&, const Doc&)>;
+// For operations that answer later (SQS long polls, Lambda invocations): the handler must call
+// `done` exactly once, from any thread, and must not block the calling I/O thread. The
+// OpContext stays valid until `done` is called.
+using Done = std::function<void(Result<Doc>)>;
+using AsyncHandler = std::function<void(OpContext&, const Doc&, Done done)>;
 
 class Service {
  public:
@@ -53,8 +58,13 @@ class Service {
   const std::string& id() const { return id_; }
   const model::ServiceModel& model() const { return *model_; }
   // The operation table: one line per operation.
+  struct Entry {
+    Handler sync;
+    AsyncHandler async;  // set instead of sync for asynchronous operations
+  };
   void add(std::string op, Handler h);
-  const Handler* handler(std::string_view op) const;
+  void add_async(std::string op, AsyncHandler h);
+  const Entry* handler(std::string_view op) const;
   std::vector<std::string> implemented() const;
   // Called once after every service exists (background tasks, subscriptions to events).
   virtual void start(ServerContext&) {}
@@ -68,7 +78,7 @@ class Service {
  private:
   std::string id_;
   const model::ServiceModel* model_;
-  std::unordered_map<std::string, Handler> ops_;
+  std::unordered_map<std::string, Entry> ops_;
 };
 
 }  // namespace stratus

@@ -21,7 +21,7 @@ struct Vector {
 
 std::vector<Vector> load_vectors() {
   std::vector<Vector> out;
-  Doc all = json::parse(kSigV4VectorsJson);
+  Doc all = json::parse(std::string_view(kSigV4VectorsJson, sizeof kSigV4VectorsJson - 1));
   for (const auto& [name, v] : all.as_map()) {
     Vector vec;
     vec.name = name;

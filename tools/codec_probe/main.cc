@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     } else if (cmd == "encode" && op) {
       http::Response res;
       Doc typed = op->output ? protocol::typed_from_plain(*op->output, input) : Doc::map();
-      codec->encode(*svc, *op, typed, res);
+      codec->encode_with_request_id(*svc, *op, typed, "probe-request-id", res);
       out = response_doc(res);
     } else if (cmd == "error" && op) {
       AwsError e(input.str("code"), input.str("message"), static_cast<int>(input.integer("status", 400)),

@@ -188,6 +188,7 @@ class RocksEngine final : public Engine {
     o.keep_log_file_num = 2;
     o.max_log_file_size = 1 << 20;
     o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    o.writable_file_max_buffer_size = 64 << 10;  // per open WAL/SST writer; default is 1 MB
     o.stats_dump_period_sec = 0;
     o.stats_persist_period_sec = 0;
     o.statistics = rocksdb::CreateDBStatistics();

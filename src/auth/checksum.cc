@@ -1,0 +1,88 @@
+#include "auth/checksum.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstdint>
+
+#include "core/encoding.h"
+#include "core/error.h"
+
+namespace stratus::auth {
+namespace {
+
+// Reflected table-driven CRC (all three algorithms S3 uses are reflected, init and xor-out all
+// ones); the tables are built once at compile time from the reversed polynomials.
+template <typename T, T kPoly>
+struct ReflectedCrc {
+  static constexpr std::array<T, 256> table = [] {
+    std::array<T, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      T c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  static T update(T crc, std::string_view data) {
+    crc = ~crc;
+    for (unsigned char b : data) crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
+    return ~crc;
+  }
+};
+using Crc32 = ReflectedCrc<uint32_t, 0xEDB88320u>;          // ISO-HDLC, zlib's
+using Crc32c = ReflectedCrc<uint32_t, 0x82F63B78u>;         // Castagnoli
+using Crc64Nvme = ReflectedCrc<uint64_t, 0x9A6C9329AC4BC9B5ull>;
+
+template <typename Crc, typename T>
+class CrcChecksum : public Checksum {
+ public:
+  void update(std::string_view data) override { crc_ = Crc::update(crc_, data); }
+  std::string digest() override {
+    std::string out(sizeof(T), '\0');
+    for (size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<char>(crc_ >> (8 * (sizeof(T) - 1 - i)));
+    return out;
+  }
+
+ private:
+  T crc_ = 0;
+};
+
+class DigestChecksum : public Checksum {
+ public:
+  explicit DigestChecksum(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), md, nullptr) != 1) throw errors::internal("digest init failed");
+  }
+  void update(std::string_view data) override { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
+  std::string digest() override {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_.get(), out, &len);
+    return std::string(reinterpret_cast<char*>(out), len);
+  }
+
+ private:
+  struct Free {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checksum> Checksum::make(std::string_view algorithm) {
+  if (algorithm == "crc32") return std::make_unique<CrcChecksum<Crc32, uint32_t>>();
+  if (algorithm == "crc32c") return std::make_unique<CrcChecksum<Crc32c, uint32_t>>();
+  if (algorithm == "crc64nvme") return std::make_unique<CrcChecksum<Crc64Nvme, uint64_t>>();
+  if (algorithm == "sha1") return std::make_unique<DigestChecksum>(EVP_sha1());
+  if (algorithm == "sha256") return std::make_unique<DigestChecksum>(EVP_sha256());
+  return nullptr;
+}
+
+std::string Checksum::base64() { return enc::base64_encode(digest()); }
+
+uint32_t crc32(std::string_view data, uint32_t crc) { return Crc32::update(crc, data); }
+uint32_t crc32c(std::string_view data, uint32_t crc) { return Crc32c::update(crc, data); }
+uint64_t crc64nvme(std::string_view data, uint64_t crc) { return Crc64Nvme::update(crc, data); }
+
+}  // namespace stratus::auth
