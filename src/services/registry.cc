@@ -7,6 +7,7 @@
 namespace stratus {
 
 namespace sts { std::unique_ptr<Service> make_service(); }
+namespace dynamodb { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_streams_service(); }
 
 namespace {
 struct Entry {
@@ -16,6 +17,8 @@ struct Entry {
 const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
       {"sts", sts::make_service},
+      {"dynamodb", dynamodb::make_service},
+      {"dynamodbstreams", dynamodb::make_streams_service},
   };
   return t;
 }
