@@ -247,9 +247,11 @@ Result<Doc> describe_stream(OpContext& ctx, const Doc& in) {
 }
 
 uint64_t parse_seq(const std::string& s) {
-  if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos)
+  size_t nz = s.find_first_not_of('0');
+  std::string digits = nz == std::string::npos ? "0" : s.substr(nz);
+  if (s.empty() || digits.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
     throw errors::validation("Invalid SequenceNumber: " + s);
-  return std::stoull(s);
+  return std::stoull(digits);
 }
 
 Result<Doc> get_shard_iterator(OpContext& ctx, const Doc& in) {
