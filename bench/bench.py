@@ -123,6 +123,20 @@ class Server:
             self.proc.kill()
 
 
+def ddb_setup(endpoint):
+    """The table the DynamoDB workloads use, with the item GetItem reads (idempotent)."""
+    import boto3
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    try:
+        ddb.create_table(TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+    except ddb.exceptions.ResourceInUseException:
+        pass
+    ddb.put_item(TableName="bench", Item={"pk": {"S": "user#42"}, "name": {"S": "Ada"}, "n": {"N": "7"}})
+
+
 def nginx_server(port, tmp):
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
@@ -157,15 +171,23 @@ def main():
         time.sleep(0.5)
         s_rss, m_rss = rss_mb(stratus.proc.pid), rss_mb(moto.proc.pid)
 
+        ddb_json = lambda op: {"Content-Type": "application/x-amz-json-1.0",
+                               "X-Amz-Target": "DynamoDB_20120810." + op}
+        small_item = b'{"TableName":"bench","Item":{"pk":{"S":"user#42"},"name":{"S":"Ada"},"n":{"N":"7"}}}'
         workloads = [
             ("sts GetCallerIdentity", "sts", b"Action=GetCallerIdentity&Version=2011-06-15",
-             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, None),
+            ("dynamodb PutItem (small item)", "dynamodb", small_item, ddb_json("PutItem"), ddb_setup),
+            ("dynamodb GetItem (small item)", "dynamodb", b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}',
+             ddb_json("GetItem"), ddb_setup),
         ]
         results = []
-        for name, svc, body, headers in workloads:
+        for name, svc, body, headers, setup in workloads:
             r = {}
             for label, port in (("stratus", sport), ("moto", mport)):
                 ep = f"http://127.0.0.1:{port}"
+                if setup:
+                    setup(ep)
                 h = signed_request(ep, svc, body, headers)
                 r[label] = wrk(ep + "/", "POST", body, h, args)
             results.append((name, r))

@@ -8,6 +8,7 @@ namespace stratus {
 
 namespace iam { std::unique_ptr<Service> make_service(); }
 namespace sts { std::unique_ptr<Service> make_service(); }
+namespace dynamodb { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_streams_service(); }
 
 namespace {
 struct Entry {
@@ -18,6 +19,8 @@ const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
       {"iam", iam::make_service},
       {"sts", sts::make_service},
+      {"dynamodb", dynamodb::make_service},
+      {"dynamodbstreams", dynamodb::make_streams_service},
   };
   return t;
 }
