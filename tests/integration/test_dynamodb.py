@@ -385,3 +385,18 @@ class BatchesAndTransactions(DynamoTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Crc32Header(StratusTestCase):
+    """DynamoDB sends x-amz-crc32 (CRC32 of the body) on every answer; botocore verifies it."""
+
+    def test_crc32_matches_body(self):
+        import zlib
+        status, headers, body = self.stratus.http("POST", "/", body=b"{}", headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
+        self.assertEqual(status, 200)
+        self.assertEqual(int(headers["x-amz-crc32"]), zlib.crc32(body))
+        status, headers, body = self.stratus.http("POST", "/", body=b'{"TableName":"missing"}', headers={
+            "X-Amz-Target": "DynamoDB_20120810.DescribeTable", "Content-Type": "application/x-amz-json-1.0"})
+        self.assertEqual(status, 400)
+        self.assertEqual(int(headers["x-amz-crc32"]), zlib.crc32(body))
