@@ -7,6 +7,8 @@
 namespace stratus {
 
 namespace sts { std::unique_ptr<Service> make_service(); }
+namespace lambda { std::unique_ptr<Service> make_service(); }
+namespace logs { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -16,6 +18,8 @@ struct Entry {
 const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
       {"sts", sts::make_service},
+      {"lambda", lambda::make_service},
+      {"logs", logs::make_service},
   };
   return t;
 }
