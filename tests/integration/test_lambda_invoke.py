@@ -2,14 +2,17 @@
 ES modules, callbacks) and provided runtimes; errors, timeouts, crashes, Event invokes, logs,
 and functions that call Stratus through boto3."""
 import base64
+import io
 import json
 import os
+import subprocess
 import tempfile
 import time
 import unittest
+import zipfile
 
 from harness import Stratus, StratusTestCase
-from lambda_util import PY_ECHO, SH_ECHO_BOOTSTRAP, create, zip_files
+from lambda_util import PY_ECHO, ROLE, SH_ECHO_BOOTSTRAP, create, zip_files
 
 
 def wait_for(pred, timeout=30, interval=0.05):
@@ -228,6 +231,28 @@ class Provided(StratusTestCase):
         for i in range(3):
             r = self.lam.invoke(FunctionName="sh-echo", Payload=json.dumps({"i": i}))
             self.assertEqual(json.loads(r["Payload"].read()), {"i": i})
+
+    def test_cpp_runtime_client(self):
+        # The example function built with sdk/cpp's header-only runtime client.
+        sdk = os.path.join(os.path.dirname(__file__), "..", "..", "sdk", "cpp")
+        with tempfile.TemporaryDirectory() as tmp:
+            exe = os.path.join(tmp, "bootstrap")
+            subprocess.run(["g++", "-std=c++17", "-O1", "-I", sdk, os.path.join(sdk, "examples", "echo.cc"),
+                            "-o", exe], check=True, timeout=120)
+            with open(exe, "rb") as f:
+                binary = f.read()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            zf.writestr(info, binary)
+        self.lam.create_function(FunctionName="cpp-echo", Runtime="provided.al2023", Role=ROLE, Handler="x",
+                                 Code={"ZipFile": buf.getvalue()})
+        r = self.lam.invoke(FunctionName="cpp-echo", Payload=b'{"hello": "c++"}')
+        self.assertEqual(json.loads(r["Payload"].read()), {"hello": "c++"})
+        r = self.lam.invoke(FunctionName="cpp-echo", Payload=b'{"fail": 1}')
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        self.assertEqual(json.loads(r["Payload"].read())["errorType"], "EchoError")
 
     def test_missing_bootstrap(self):
         create(self.lam, "sh-none", {"readme.txt": "no bootstrap"}, runtime="provided.al2", handler="x")
