@@ -163,7 +163,11 @@ def handler(e, c):
         logs = self.stratus.client("logs")
 
         def events():
-            streams = logs.describe_log_streams(logGroupName="/aws/lambda/py-logs")["logStreams"]
+            # Logs arrive asynchronously (as on AWS): the group may not exist yet.
+            try:
+                streams = logs.describe_log_streams(logGroupName="/aws/lambda/py-logs")["logStreams"]
+            except logs.exceptions.ResourceNotFoundException:
+                return None
             if not streams:
                 return None
             msgs = [e["message"] for e in logs.get_log_events(logGroupName="/aws/lambda/py-logs",
