@@ -78,8 +78,8 @@ def rss_mb(pid):
     return int(m.group(1)) / 1024.0
 
 
-def signed_request(endpoint, service, body, headers):
-    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
+def signed_request(endpoint, service, body, headers, path="/"):
+    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + path, data=body, headers=headers)
     botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), service, "us-east-1").add_auth(req)
     return dict(req.headers.items())
 
@@ -107,6 +107,49 @@ def wrk(url, method, body, headers, args):
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def zip_bytes(files):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def lambda_workloads(endpoint, tmp, args):
+    """Warm RequestResponse invokes (1 KB payload) of a provided-runtime echo function built with
+    sdk/cpp and of a Python echo function. Stratus only: moto_server runs Lambda in Docker."""
+    import boto3
+    sdk = os.path.join(HERE, "..", "sdk", "cpp")
+    exe = os.path.join(tmp, "bootstrap")
+    subprocess.run(["g++", "-std=c++17", "-O2", "-I", sdk, os.path.join(sdk, "examples", "echo.cc"), "-o", exe],
+                   check=True)
+    with open(exe, "rb") as f:
+        cpp_zip = zip_bytes({"bootstrap": f.read()})
+    py_zip = zip_bytes({"app.py": "def handler(event, context):\n    return event\n"})
+    lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    role = "arn:aws:iam::000000000000:role/bench"
+    lam.create_function(FunctionName="echo-cpp", Runtime="provided.al2023", Role=role, Handler="x",
+                        Code={"ZipFile": cpp_zip})
+    lam.create_function(FunctionName="echo-py", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": py_zip})
+    body = ('{"data": "' + "x" * 1000 + '"}').encode()
+    out = []
+    for name, fn in (("lambda Invoke provided (C++ echo, 1 KB)", "echo-cpp"),
+                     ("lambda Invoke python3.12 (echo, 1 KB)", "echo-py")):
+        path = f"/2015-03-31/functions/{fn}/invocations"
+        lam.invoke(FunctionName=fn, Payload=body)  # cold start outside the measurement
+        h = signed_request(endpoint, "lambda", body, {"Content-Type": "application/json"}, path)
+        # Warm-up: one environment per connection, started before the measured run.
+        wrk(endpoint + path, "POST", body, h, argparse.Namespace(**{**vars(args), "duration": 2}))
+        out.append((name, wrk(endpoint + path, "POST", body, h, args)))
+    return out
 
 
 class Server:
@@ -182,6 +225,7 @@ def main():
              ddb_json("GetItem"), ddb_setup),
         ]
         results = []
+        lambda_results = lambda_workloads(f"http://127.0.0.1:{sport}", tmp, args)
         for name, svc, body, headers, setup in workloads:
             r = {}
             for label, port in (("stratus", sport), ("moto", mport)):
@@ -209,6 +253,11 @@ def main():
                          f"{s['p50']:.2f} / {s['p99']:.2f} | {m['p50']:.2f} / {m['p99']:.2f} |")
             if s["errors"] or m["errors"]:
                 lines.append(f"|  (non-2xx: stratus {s['errors']}, moto {m['errors']}) | | | | | |")
+        for name, r in lambda_results:
+            lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto needs Docker for Lambda) | | "
+                         f"{r['p50']:.2f} / {r['p99']:.2f} | |")
+            if r["errors"]:
+                lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
         lines.append(f"| nginx, fixed reply to the same request (HTTP ceiling) | {ng['rps']:.0f} | | stratus = "
                      f"{100 * results[0][1]['stratus']['rps'] / ng['rps']:.0f}% of nginx | {ng['p50']:.2f} / {ng['p99']:.2f} | |")
         lines.append(f"| start to first answer | {s_start:.1f} ms | {m_start:.0f} ms | {m_start / s_start:.0f}x faster | | |")

@@ -9,6 +9,8 @@ namespace stratus {
 namespace iam { std::unique_ptr<Service> make_service(); }
 namespace sts { std::unique_ptr<Service> make_service(); }
 namespace dynamodb { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_streams_service(); }
+namespace lambda { std::unique_ptr<Service> make_service(); }
+namespace logs { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -21,6 +23,8 @@ const std::vector<Entry>& table() {
       {"sts", sts::make_service},
       {"dynamodb", dynamodb::make_service},
       {"dynamodbstreams", dynamodb::make_streams_service},
+      {"lambda", lambda::make_service},
+      {"logs", logs::make_service},
   };
   return t;
 }
