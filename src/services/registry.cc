@@ -7,6 +7,7 @@
 namespace stratus {
 
 namespace sts { std::unique_ptr<Service> make_service(); }
+namespace sqs { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -16,6 +17,7 @@ struct Entry {
 const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
       {"sts", sts::make_service},
+      {"sqs", sqs::make_service},
   };
   return t;
 }
