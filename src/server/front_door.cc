@@ -231,6 +231,10 @@ bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
     res.body = "{\"reset\":true}";
     return true;
   }
+  if (const auto* route = ctx_.internal_route(req.path)) {
+    (*route)(req, res);
+    return true;
+  }
   res.status = 404;
   res.body = "{\"message\":\"No such Stratus endpoint: " + json::escape(req.path) + "\"}";
   return true;

@@ -8,6 +8,7 @@ namespace stratus {
 
 namespace sts { std::unique_ptr<Service> make_service(); }
 namespace sqs { std::unique_ptr<Service> make_service(); }
+namespace sns { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -18,6 +19,7 @@ const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
       {"sts", sts::make_service},
       {"sqs", sqs::make_service},
+      {"sns", sns::make_service},
   };
   return t;
 }
