@@ -37,7 +37,7 @@ void Queue::insert(const MessagePtr& m, int64_t now) {
   }
 }
 
-void Queue::erase(const MessagePtr& m, int64_t) {
+void Queue::erase(MessagePtr m, int64_t) {
   messages.erase(m->seq);
   if (ready.erase(m->seq)) return;
   if (hidden.erase({m->visible_at, m->seq}) && m->receive_count > 0) {
@@ -135,7 +135,7 @@ PickResult Queue::pick(const ReceiveParams& p, int64_t now,
   return r;
 }
 
-void Queue::set_visible_at(const MessagePtr& m, int64_t at, int64_t now) {
+void Queue::set_visible_at(MessagePtr m, int64_t at, int64_t now) {
   erase(m, now);
   m->visible_at = at;
   insert(m, now);

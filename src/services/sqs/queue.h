@@ -112,14 +112,14 @@ class Queue {
   // Adds a message to the indexes (visible or hidden by its visible_at).
   void insert(const MessagePtr& m, int64_t now);
   // Removes a message from every index.
-  void erase(const MessagePtr& m, int64_t now);
+  void erase(MessagePtr m, int64_t now);  // by value: m may be the map's own copy
   // Moves hidden messages whose time came into `ready`.
   void promote(int64_t now);
   // Picks up to p.max messages for a receiver, making them invisible. resolve_dlq finds the
   // dead-letter queue by ARN (nullptr when gone).
   PickResult pick(const ReceiveParams& p, int64_t now, const std::function<QueuePtr(const std::string&)>& resolve_dlq);
   // Sets a received message's visibility (ChangeMessageVisibility).
-  void set_visible_at(const MessagePtr& m, int64_t at, int64_t now);
+  void set_visible_at(MessagePtr m, int64_t at, int64_t now);
   // The earliest moment something may change for the waiters (kNever when no waiters).
   int64_t next_wake() const;
   size_t delayed() const { return hidden.size() - in_flight; }

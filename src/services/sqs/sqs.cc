@@ -1081,7 +1081,7 @@ class SqsService final : public Service, public Api {
       return invalid_value("ReceiptHandle", handle,
                            "Message does not exist or is not available for visibility timeout change");
     }
-    const MessagePtr& m = it->second;
+    MessagePtr m = it->second;
     if (m->receive_count == 0 || m->visible_at <= now) {
       return AwsError("MessageNotInflight", "Message is not in flight.", 400);
     }
@@ -1556,8 +1556,12 @@ class SqsService final : public Service, public Api {
       if (x->cfg.dlq_arn == target) urls.push_back(url_of(ctx, *x));
     }
     auto out = paginate(urls, in);
-    if (out && !out->has("QueueUrls")) out->set("QueueUrls", Doc::list());
-    return out;
+    if (!out) return out;
+    Doc result = Doc::map();  // this operation spells the member "queueUrls"
+    const Doc* l = out->get("QueueUrls");
+    result.set("queueUrls", l ? *l : Doc::list());
+    if (const Doc* t = out->get("NextToken")) result.set("NextToken", *t);
+    return result;
   }
 
   Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
