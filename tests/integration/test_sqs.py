@@ -144,6 +144,17 @@ class Queues(SqsCase):
         self.sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
         self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"env": "dev"})
 
+    def test_add_and_remove_permission_edit_the_policy(self):
+        url = self.queue()
+        self.sqs.add_permission(QueueUrl=url, Label="send", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+        policy = json.loads(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+        self.assertEqual(policy["Statement"][0]["Sid"], "send")
+        self.assertEqual(policy["Statement"][0]["Action"], "SQS:SendMessage")
+        code, _ = self.error(self.sqs.add_permission, QueueUrl=url, Label="send", AWSAccountIds=["1"], Actions=["*"])
+        self.assertEqual(code, "InvalidParameterValue")
+        self.sqs.remove_permission(QueueUrl=url, Label="send")
+        self.assertNotIn("Attributes", self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]))
+
     def test_aws_cli(self):
         out = self.stratus.aws("sqs", "create-queue", "--queue-name", "from-cli")
         url = out["QueueUrl"]
