@@ -35,7 +35,8 @@ Signer::Signer(storage::Engine& engine) : key_(std::make_unique<Key>()) {
     BIO_free(bio);
     if (key_->pkey) return;
   }
-  key_->pkey = EVP_RSA_gen(2048);
+  // 1024 bits: signing is on the publish fan-out path (about 6x cheaper than 2048 bits).
+  key_->pkey = EVP_RSA_gen(1024);
   if (!key_->pkey) throw std::runtime_error("sns: could not generate the signing key");
   X509* cert = X509_new();
   X509_set_version(cert, 2);

@@ -237,6 +237,9 @@ struct Published {
   std::vector<MsgAttr> attrs;
   int64_t timestamp_ms = 0;
   uint64_t sequence = 0;
+  // Signatures by (protocol text, version): one RSA signature per distinct text, not per
+  // subscription (the signed string has no subscription in it).
+  mutable std::map<std::pair<std::string, int>, std::string> signatures;
 
   std::string payload() const {
     Doc d = Doc::map();
@@ -1118,7 +1121,9 @@ class SnsService final : public Service {
     e.add("Message", text);
     e.add("Timestamp", ts);
     e.add("SignatureVersion", std::to_string(version));
-    e.add("Signature", signer_->sign(to_sign, version));
+    auto& sig = p.signatures[{text, version}];
+    if (sig.empty()) sig = signer_->sign(to_sign, version);
+    e.add("Signature", sig);
     e.add("SigningCertURL", cert_url(p.host));
     e.add("UnsubscribeURL", unsubscribe_url(sub_arn, p.host));
     if (!p.attrs.empty()) e.add_raw("MessageAttributes", attributes_json(p.attrs));
