@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 import botocore.auth
@@ -192,6 +193,101 @@ http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fast
     return Server(["nginx", "-c", conf], port)
 
 
+def sqs_send_workload(ep):
+    """SendMessage (JSON protocol) to a queue created beforehand on the server under test."""
+    import boto3
+    c = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                     aws_secret_access_key="test")
+    url = c.create_queue(QueueName="bench-send")["QueueUrl"]
+    body = ('{"QueueUrl":"%s","MessageBody":"order 12345: 3 items, total 99.95"}' % url).encode()
+    return body, {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.SendMessage"}
+
+
+def sns_publish_workload(ep, fanout=10):
+    """Publish (Query protocol) to a topic with `fanout` SQS subscriptions."""
+    import boto3
+    kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    sns, sqs = boto3.client("sns", **kw), boto3.client("sqs", **kw)
+    arn = sns.create_topic(Name="bench-topic")["TopicArn"]
+    for i in range(fanout):
+        url = sqs.create_queue(QueueName=f"bench-fanout-{i}")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)
+    body = urllib.parse.urlencode({"Action": "Publish", "Version": "2010-03-31", "TopicArn": arn,
+                                   "Message": "order 12345 created"}).encode()
+    return body, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+# A send -> receive -> delete cycle in batches of 10, driven by wrk's Lua hooks: each connection
+# sends a batch, receives up to 10, deletes what it received. Deletes carry receipt handles from
+# the previous answer, so these requests can't be pre-signed: both servers run without signature
+# checks for this workload. Counts deleted messages.
+CYCLE_LUA = r"""
+local url = "%(url)s"
+local send_body = '{"QueueUrl":"' .. url .. '","Entries":['
+for i = 1, 10 do
+  send_body = send_body .. (i > 1 and "," or "") .. '{"Id":"m' .. i .. '","MessageBody":"order ' .. i .. '"}'
+end
+send_body = send_body .. ']}'
+local recv_body = '{"QueueUrl":"' .. url .. '","MaxNumberOfMessages":10,"VisibilityTimeout":30}'
+local pending = {}
+local step = 0
+deleted = 0
+local function req(target, body)
+  return wrk.format("POST", "/", {["Content-Type"] = "application/x-amz-json-1.0",
+    ["X-Amz-Target"] = "AmazonSQS." .. target,
+    ["Authorization"] = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+    ["X-Amz-Date"] = "20260101T000000Z"}, body)
+end
+request = function()
+  if #pending > 0 then return table.remove(pending, 1) end
+  step = step + 1
+  if step %% 2 == 1 then return req("SendMessageBatch", send_body) end
+  return req("ReceiveMessage", recv_body)
+end
+response = function(status, headers, body)
+  if body:find('"Successful"', 1, true) and body:find('"Id"%%s*:%%s*"d') then
+    local n = 0
+    for _ in body:gmatch('"Id"%%s*:%%s*"d') do n = n + 1 end
+    deleted = deleted + n
+    return
+  end
+  local entries, i = {}, 0
+  for h in body:gmatch('"ReceiptHandle"%%s*:%%s*"([^"]+)"') do
+    i = i + 1
+    entries[#entries + 1] = '{"Id":"d' .. i .. '","ReceiptHandle":"' .. h .. '"}'
+  end
+  if i > 0 then
+    pending[#pending + 1] = req("DeleteMessageBatch", '{"QueueUrl":"' .. url .. '","Entries":[' .. table.concat(entries, ",") .. ']}')
+  end
+end
+threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("deleted") end
+  io.write(string.format("Deleted: %%d\n", total))
+end
+"""
+
+
+def cycle(ep, args):
+    """Messages per second through send -> receive -> delete, batches of 10."""
+    import boto3
+    c = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                     aws_secret_access_key="test")
+    url = c.create_queue(QueueName="bench-cycle")["QueueUrl"]
+    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    lua.write(CYCLE_LUA % {"url": url})
+    lua.close()
+    cmd = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+           "-s", lua.name, ep + "/"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60).stdout
+    os.unlink(lua.name)
+    m = re.search(r"Deleted: (\d+)", out)
+    return int(m.group(1)) / args.duration if m else 0.0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("stratus")
@@ -217,30 +313,51 @@ def main():
         ddb_json = lambda op: {"Content-Type": "application/x-amz-json-1.0",
                                "X-Amz-Target": "DynamoDB_20120810." + op}
         small_item = b'{"TableName":"bench","Item":{"pk":{"S":"user#42"},"name":{"S":"Ada"},"n":{"N":"7"}}}'
+
+        def ddb(body, op):
+            def setup(ep):
+                ddb_setup(ep)
+                return body, ddb_json(op)
+            return setup
+
+        # (name, service, body, headers) or (name, service, setup) where setup(endpoint) creates
+        # what the request needs on that server and returns (body, headers).
         workloads = [
             ("sts GetCallerIdentity", "sts", b"Action=GetCallerIdentity&Version=2011-06-15",
-             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, None),
-            ("dynamodb PutItem (small item)", "dynamodb", small_item, ddb_json("PutItem"), ddb_setup),
-            ("dynamodb GetItem (small item)", "dynamodb", b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}',
-             ddb_json("GetItem"), ddb_setup),
+             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+            ("dynamodb PutItem (small item)", "dynamodb", ddb(small_item, "PutItem")),
+            ("dynamodb GetItem (small item)", "dynamodb",
+             ddb(b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")),
+            ("sqs SendMessage", "sqs", sqs_send_workload),
+            ("sns Publish (10 SQS subscriptions)", "sns", sns_publish_workload),
         ]
         results = []
         lambda_results = lambda_workloads(f"http://127.0.0.1:{sport}", tmp, args)
-        for name, svc, body, headers, setup in workloads:
+        for name, svc, *spec in workloads:
             r = {}
             for label, port in (("stratus", sport), ("moto", mport)):
                 ep = f"http://127.0.0.1:{port}"
-                if setup:
-                    setup(ep)
+                body, headers = spec[0](ep) if callable(spec[0]) else spec
                 h = signed_request(ep, svc, body, headers)
                 r[label] = wrk(ep + "/", "POST", body, h, args)
             results.append((name, r))
         stratus.stop()
         moto.stop()
 
+        # The batch cycle needs unsigned follow-up requests: fresh servers without signature checks.
+        cport, cmport = free_port(), free_port()
+        open_cmd = [args.stratus, "serve", "--port", str(cport), "--data-dir", os.path.join(tmp, "cycle"),
+                    "--log-level", "off"]
+        stratus_open = Server(open_cmd, cport, "/_stratus/health")
+        cyc_s = cycle(f"http://127.0.0.1:{cport}", args)
+        stratus_open.stop()
+        moto2 = Server(["moto_server", "-p", str(cmport)], cmport)
+        cyc_m = cycle(f"http://127.0.0.1:{cmport}", args)
+        moto2.stop()
+
         # nginx answers the very same signed request with a fixed reply: the HTTP ceiling here.
         nginx = nginx_server(nport, tmp)
-        name, svc, body, headers = workloads[0]
+        _, svc, body, headers = workloads[0]
         ng = wrk(f"http://127.0.0.1:{nport}/", "POST", body,
                  signed_request(f"http://127.0.0.1:{nport}", svc, body, headers), args)
         nginx.stop()
@@ -249,7 +366,8 @@ def main():
                  "|---|---:|---:|---:|---:|---:|"]
         for name, r in results:
             s, m = r["stratus"], r["moto"]
-            lines.append(f"| {name} | {s['rps']:.0f} | {m['rps']:.0f} | {s['rps'] / m['rps']:.1f}x | "
+            ratio = f"{s['rps'] / m['rps']:.1f}x" if m["rps"] else "n/a"
+            lines.append(f"| {name} | {s['rps']:.0f} | {m['rps']:.0f} | {ratio} | "
                          f"{s['p50']:.2f} / {s['p99']:.2f} | {m['p50']:.2f} / {m['p99']:.2f} |")
             if s["errors"] or m["errors"]:
                 lines.append(f"|  (non-2xx: stratus {s['errors']}, moto {m['errors']}) | | | | | |")
@@ -258,6 +376,8 @@ def main():
                          f"{r['p50']:.2f} / {r['p99']:.2f} | |")
             if r["errors"]:
                 lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
+        ratio = f"{cyc_s / cyc_m:.1f}x" if cyc_m else "n/a"
+        lines.append(f"| sqs send→receive→delete, batches of 10 (msg/s) | {cyc_s:.0f} | {cyc_m:.0f} | {ratio} | | |")
         lines.append(f"| nginx, fixed reply to the same request (HTTP ceiling) | {ng['rps']:.0f} | | stratus = "
                      f"{100 * results[0][1]['stratus']['rps'] / ng['rps']:.0f}% of nginx | {ng['p50']:.2f} / {ng['p99']:.2f} | |")
         lines.append(f"| start to first answer | {s_start:.1f} ms | {m_start:.0f} ms | {m_start / s_start:.0f}x faster | | |")

@@ -11,6 +11,8 @@ namespace sts { std::unique_ptr<Service> make_service(); }
 namespace dynamodb { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_streams_service(); }
 namespace lambda { std::unique_ptr<Service> make_service(); }
 namespace logs { std::unique_ptr<Service> make_service(); }
+namespace sqs { std::unique_ptr<Service> make_service(); }
+namespace sns { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -25,6 +27,8 @@ const std::vector<Entry>& table() {
       {"dynamodbstreams", dynamodb::make_streams_service},
       {"lambda", lambda::make_service},
       {"logs", logs::make_service},
+      {"sqs", sqs::make_service},
+      {"sns", sns::make_service},
   };
   return t;
 }

@@ -372,7 +372,7 @@ void add_table_ops(const Adder& add, Catalog& cat) {
     return out;
   });
 
-  add("ListTables", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
+  add("ListTables", [](OpContext& ctx, const Doc& in) -> Result<Doc> {
     int64_t limit = in.integer("Limit", 100);
     std::string prefix = table_key(ctx.account(), ctx.region(), "");
     storage::ScanOptions o;
