@@ -66,6 +66,18 @@ TOPIC_ARN=$(aws sns create-topic --name POC-Topic --query TopicArn)
 if ! aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query 'Subscriptions[].Endpoint' | grep -qw "$EMAIL"; then
   aws sns subscribe --topic-arn "$TOPIC_ARN" --protocol email --notification-endpoint "$EMAIL" >/dev/null
 fi
+# On AWS the recipient clicks the link in the confirmation email. Stratus delivers that email to
+# its mailbox (GET /_stratus/mailbox); following the link there confirms the subscription.
+if aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query 'Subscriptions[].SubscriptionArn' |
+    grep -q PendingConfirmation; then
+  link=$(curl -s "$ENDPOINT/_stratus/mailbox?recipient=$EMAIL" | python3 -c '
+import json, re, sys
+for m in reversed(json.load(sys.stdin)["messages"]):
+    found = re.search(r"https?://\S*Action=ConfirmSubscription\S*", m.get("body", ""))
+    if found:
+        print(found.group(0)); break')
+  [ -n "$link" ] && curl -s -o /dev/null "$link"
+fi
 
 # --- Step 5: the two functions and their triggers -------------------------------------------------
 build=$(mktemp -d)
