@@ -28,6 +28,7 @@
 #include "runtime/manager.h"
 #include "server/context.h"
 #include "services/lambda/code.h"
+#include "services/lambda/invoke.h"
 #include "services/logs/store.h"
 #include "services/service.h"
 
@@ -1065,84 +1066,139 @@ class LambdaService final : public Service {
     return t;
   }
 
-  static Doc result_doc(const runtime::InvokeResult& r, const std::string& version) {
-    Doc out = Doc::map();
-    out.set("StatusCode", 200);
-    out.set("Payload", Blob{r.payload});
-    out.set("ExecutedVersion", version);
-    if (r.kind == runtime::InvokeResult::Kind::function_error) out.set("FunctionError", "Unhandled");
-    if (!r.log_tail.empty()) out.set("LogResult", enc::base64_encode(r.log_tail));
-    return out;
-  }
-
   static AwsError throttled(const std::string& reason) {
     AwsError e("TooManyRequestsException", "Rate Exceeded.", 429);
     e.extra_json = "{\"Reason\":\"" + reason + "\"}";
     return e;
   }
 
+  // The Invoke operation: the request as an InvokeCall, answered through run().
   void invoke(OpContext& ctx, const Doc& in, Done done) {
+    InvokeCall call;
+    call.account = ctx.account();
+    call.region = ctx.region();
+    call.function = in.str("FunctionName");
+    call.qualifier = in.str("Qualifier");
+    if (const Doc* p = in.get("Payload")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
+    std::string type = in.str("InvocationType", "RequestResponse");
+    call.type = type == "Event"    ? InvocationType::event
+                : type == "DryRun" ? InvocationType::dry_run
+                                   : InvocationType::request_response;
+    call.client_context = in.str("ClientContext");
+    call.tail = in.str("LogType") == "Tail";
+    call.request_id = ctx.request_id;
+    run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
+      if (o.error) return done(std::move(*o.error));
+      Doc out = Doc::map();
+      out.set("StatusCode", o.status);
+      if (o.status == 204) return done(std::move(out));
+      out.set("Payload", Blob{std::move(o.payload)});
+      if (o.status != 200) return done(std::move(out));
+      out.set("ExecutedVersion", o.executed_version);
+      if (!o.function_error.empty()) out.set("FunctionError", o.function_error);
+      if (!o.log_tail.empty()) out.set("LogResult", enc::base64_encode(o.log_tail));
+      done(std::move(out));
+    });
+  }
+
+ public:
+  // Every invocation, from the API or from inside Stratus (invoke.h), comes through here.
+  void run(ServerContext& server, InvokeCall call, InvokeDone done) {
+    InvokeOutcome out;
+    out.request_id = call.request_id.empty() ? ids::uuid4() : call.request_id;
+    auto fail = [&](AwsError e) {
+      out.error = std::move(e);
+      done(std::move(out));
+    };
     try {
+      model::Operation op;
+      OpContext ctx{server, server.storage(), model(), op, {}, out.request_id, now_millis(), nullptr};
+      ctx.caller.account = call.account;
+      ctx.caller.region = call.region;
+      Doc in = Doc::map();
+      in.set("FunctionName", call.function);
+      if (!call.qualifier.empty()) in.set("Qualifier", call.qualifier);
       FnRef ref = parse_ref(in);
-      std::string type = in.str("InvocationType", "RequestResponse");
-      const Doc* p = in.get("Payload");
-      std::string payload = p ? (p->is_blob() ? p->as_blob().bytes : p->as_string()) : std::string();
-      size_t limit = type == "Event" ? kAsyncPayload : kSyncPayload;
-      if (payload.size() > limit) {
-        return done(AwsError("RequestTooLargeException",
+      bool event = call.type == InvocationType::event;
+      size_t limit = event ? kAsyncPayload : kSyncPayload;
+      if (call.payload.size() > limit) {
+        return fail(AwsError("RequestTooLargeException",
                              "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
-                                 (type == "Event" ? "InvokeAsync" : "InvokeFunction") + " operation",
+                                 (event ? "InvokeAsync" : "InvokeFunction") + " operation",
                              413));
       }
-      if (!payload.empty()) {
+      if (!call.payload.empty()) {
         try {
-          (void)json::parse(payload);
+          (void)json::parse(call.payload);
         } catch (const AwsError& e) {
-          return done(AwsError("InvalidRequestContentException",
+          return fail(AwsError("InvalidRequestContentException",
                                "Could not parse request body into json: Could not parse payload into json: " + e.message,
                                400));
         }
       }
       Target t = target(ctx, ref.name, ref.qualifier);
-      if (type == "DryRun") {
-        Doc out = Doc::map();
-        out.set("StatusCode", 204);
-        return done(out);
+      if (call.type == InvocationType::dry_run) {
+        out.status = 204;
+        return done(std::move(out));
       }
       std::string invoked = function_arn(ctx, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
-      if (type == "Event") {
+      if (event) {
         Doc d = Doc::map();
         d.set("a", ctx.account());
         d.set("r", ctx.region());
         d.set("f", ref.name);
         d.set("q", ref.qualifier);
-        d.set("p", enc::base64_encode(payload));
-        d.set("id", ctx.request_id);
+        d.set("p", enc::base64_encode(call.payload));
+        d.set("id", out.request_id);
         d.set("n", 0);
         d.set("t", ctx.now_ms);
-        auto st = ctx.server.events().enqueue(kAsyncTopic, json::write(d));
-        if (!st.ok()) return done(errors::internal(st.message));
-        Doc out = Doc::map();
-        out.set("StatusCode", 202);
-        out.set("Payload", Blob{});
-        return done(out);
+        auto st = server.events().enqueue(kAsyncTopic, json::write(d));
+        if (!st.ok()) return fail(errors::internal(st.message));
+        out.status = 202;
+        return done(std::move(out));
       }
       runtime::InvokeRequest req;
-      req.request_id = ctx.request_id;
-      req.payload = std::move(payload);
+      req.request_id = out.request_id;
+      req.payload = std::move(call.payload);
       req.invoked_arn = invoked;
-      req.client_context = in.str("ClientContext");
-      req.tail = in.str("LogType") == "Tail";
-      std::string version = t.spec->version;
-      manager_->invoke(t.spec, std::move(req), [done, version](runtime::InvokeResult r) {
-        if (r.kind == runtime::InvokeResult::Kind::throttled) return done(throttled(r.throttle_reason));
-        done(result_doc(r, version));
+      req.client_context = std::move(call.client_context);
+      req.tail = call.tail;
+      out.executed_version = t.spec->version;
+      manager_->invoke(t.spec, std::move(req), [out = std::move(out), done = std::move(done)](runtime::InvokeResult r) mutable {
+        if (r.kind == runtime::InvokeResult::Kind::throttled) {
+          out.error = throttled(r.throttle_reason);
+          return done(std::move(out));
+        }
+        out.payload = std::move(r.payload);
+        if (r.kind == runtime::InvokeResult::Kind::function_error) out.function_error = "Unhandled";
+        out.log_tail = std::move(r.log_tail);
+        done(std::move(out));
       });
     } catch (const AwsError& e) {
-      done(e);
+      fail(e);
     }
   }
 
+  // The ARN of an existing function (and qualifier), for invoke.h's function_arn().
+  Result<std::string> existing_arn(ServerContext& server, const std::string& account, const std::string& region,
+                                   const std::string& function) {
+    try {
+      model::Operation op;
+      OpContext ctx{server, server.storage(), model(), op, {}, {}, now_millis(), nullptr};
+      ctx.caller.account = account;
+      ctx.caller.region = region;
+      Doc in = Doc::map();
+      in.set("FunctionName", function);
+      FnRef ref = parse_ref(in);
+      Doc rec = must_load(ctx, ref.name);
+      (void)resolve(ctx, rec, ref.name, ref.qualifier);
+      return function_arn(ctx, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+    } catch (const AwsError& e) {
+      return e;
+    }
+  }
+
+ private:
   // One Event invocation (queue dispatcher thread): hand it to the manager and return; a
   // failure enqueues the next attempt after AWS's backoff (1 and 2 minutes by default).
   events::Verdict deliver_async(const events::Delivery& d) {
@@ -1195,5 +1251,22 @@ class LambdaService final : public Service {
 }  // namespace
 
 std::unique_ptr<Service> make_service() { return std::make_unique<LambdaService>(); }
+
+void invoke(ServerContext& server, InvokeCall call, InvokeDone done) {
+  auto* svc = dynamic_cast<LambdaService*>(server.service("lambda"));
+  if (!svc) {
+    InvokeOutcome out;
+    out.error = AwsError("ServiceUnavailableException", "Lambda is not running in this Stratus.", 503, false);
+    return done(std::move(out));
+  }
+  svc->run(server, std::move(call), std::move(done));
+}
+
+Result<std::string> function_arn(ServerContext& server, const std::string& account, const std::string& region,
+                                 const std::string& function) {
+  auto* svc = dynamic_cast<LambdaService*>(server.service("lambda"));
+  if (!svc) return AwsError("ServiceUnavailableException", "Lambda is not running in this Stratus.", 503, false);
+  return svc->existing_arn(server, account, region, function);
+}
 
 }  // namespace stratus::lambda
