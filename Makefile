@@ -20,6 +20,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
+	@echo "Next, in another terminal: examples/orders-pipeline/deploy.sh  (see examples/orders-pipeline/README.md)"
 	$(BUILD)/stratus serve --host 127.0.0.1 --port 4566 --data-dir ./.stratus
 
 test: build

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 import botocore.auth
@@ -78,8 +79,8 @@ def rss_mb(pid):
     return int(m.group(1)) / 1024.0
 
 
-def signed_request(endpoint, service, body, headers):
-    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
+def signed_request(endpoint, service, body, headers, path="/"):
+    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + path, data=body, headers=headers)
     botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), service, "us-east-1").add_auth(req)
     return dict(req.headers.items())
 
@@ -109,6 +110,49 @@ def wrk(url, method, body, headers, args):
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
+def zip_bytes(files):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def lambda_workloads(endpoint, tmp, args):
+    """Warm RequestResponse invokes (1 KB payload) of a provided-runtime echo function built with
+    sdk/cpp and of a Python echo function. Stratus only: moto_server runs Lambda in Docker."""
+    import boto3
+    sdk = os.path.join(HERE, "..", "sdk", "cpp")
+    exe = os.path.join(tmp, "bootstrap")
+    subprocess.run(["g++", "-std=c++17", "-O2", "-I", sdk, os.path.join(sdk, "examples", "echo.cc"), "-o", exe],
+                   check=True)
+    with open(exe, "rb") as f:
+        cpp_zip = zip_bytes({"bootstrap": f.read()})
+    py_zip = zip_bytes({"app.py": "def handler(event, context):\n    return event\n"})
+    lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    role = "arn:aws:iam::000000000000:role/bench"
+    lam.create_function(FunctionName="echo-cpp", Runtime="provided.al2023", Role=role, Handler="x",
+                        Code={"ZipFile": cpp_zip})
+    lam.create_function(FunctionName="echo-py", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": py_zip})
+    body = ('{"data": "' + "x" * 1000 + '"}').encode()
+    out = []
+    for name, fn in (("lambda Invoke provided (C++ echo, 1 KB)", "echo-cpp"),
+                     ("lambda Invoke python3.12 (echo, 1 KB)", "echo-py")):
+        path = f"/2015-03-31/functions/{fn}/invocations"
+        lam.invoke(FunctionName=fn, Payload=body)  # cold start outside the measurement
+        h = signed_request(endpoint, "lambda", body, {"Content-Type": "application/json"}, path)
+        # Warm-up: one environment per connection, started before the measured run.
+        wrk(endpoint + path, "POST", body, h, argparse.Namespace(**{**vars(args), "duration": 2}))
+        out.append((name, wrk(endpoint + path, "POST", body, h, args)))
+    return out
+
+
 class Server:
     def __init__(self, cmd, port, health="/"):
         self.cmd, self.port, self.health = cmd, port, health
@@ -123,6 +167,20 @@ class Server:
             self.proc.kill()
 
 
+def ddb_setup(endpoint):
+    """The table the DynamoDB workloads use, with the item GetItem reads (idempotent)."""
+    import boto3
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    try:
+        ddb.create_table(TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+    except ddb.exceptions.ResourceInUseException:
+        pass
+    ddb.put_item(TableName="bench", Item={"pk": {"S": "user#42"}, "name": {"S": "Ada"}, "n": {"N": "7"}})
+
+
 def nginx_server(port, tmp):
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
@@ -133,6 +191,101 @@ http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fast
   server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok"; }} }} }}
 """)
     return Server(["nginx", "-c", conf], port)
+
+
+def sqs_send_workload(ep):
+    """SendMessage (JSON protocol) to a queue created beforehand on the server under test."""
+    import boto3
+    c = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                     aws_secret_access_key="test")
+    url = c.create_queue(QueueName="bench-send")["QueueUrl"]
+    body = ('{"QueueUrl":"%s","MessageBody":"order 12345: 3 items, total 99.95"}' % url).encode()
+    return body, {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.SendMessage"}
+
+
+def sns_publish_workload(ep, fanout=10):
+    """Publish (Query protocol) to a topic with `fanout` SQS subscriptions."""
+    import boto3
+    kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    sns, sqs = boto3.client("sns", **kw), boto3.client("sqs", **kw)
+    arn = sns.create_topic(Name="bench-topic")["TopicArn"]
+    for i in range(fanout):
+        url = sqs.create_queue(QueueName=f"bench-fanout-{i}")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)
+    body = urllib.parse.urlencode({"Action": "Publish", "Version": "2010-03-31", "TopicArn": arn,
+                                   "Message": "order 12345 created"}).encode()
+    return body, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+# A send -> receive -> delete cycle in batches of 10, driven by wrk's Lua hooks: each connection
+# sends a batch, receives up to 10, deletes what it received. Deletes carry receipt handles from
+# the previous answer, so these requests can't be pre-signed: both servers run without signature
+# checks for this workload. Counts deleted messages.
+CYCLE_LUA = r"""
+local url = "%(url)s"
+local send_body = '{"QueueUrl":"' .. url .. '","Entries":['
+for i = 1, 10 do
+  send_body = send_body .. (i > 1 and "," or "") .. '{"Id":"m' .. i .. '","MessageBody":"order ' .. i .. '"}'
+end
+send_body = send_body .. ']}'
+local recv_body = '{"QueueUrl":"' .. url .. '","MaxNumberOfMessages":10,"VisibilityTimeout":30}'
+local pending = {}
+local step = 0
+deleted = 0
+local function req(target, body)
+  return wrk.format("POST", "/", {["Content-Type"] = "application/x-amz-json-1.0",
+    ["X-Amz-Target"] = "AmazonSQS." .. target,
+    ["Authorization"] = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+    ["X-Amz-Date"] = "20260101T000000Z"}, body)
+end
+request = function()
+  if #pending > 0 then return table.remove(pending, 1) end
+  step = step + 1
+  if step %% 2 == 1 then return req("SendMessageBatch", send_body) end
+  return req("ReceiveMessage", recv_body)
+end
+response = function(status, headers, body)
+  if body:find('"Successful"', 1, true) and body:find('"Id"%%s*:%%s*"d') then
+    local n = 0
+    for _ in body:gmatch('"Id"%%s*:%%s*"d') do n = n + 1 end
+    deleted = deleted + n
+    return
+  end
+  local entries, i = {}, 0
+  for h in body:gmatch('"ReceiptHandle"%%s*:%%s*"([^"]+)"') do
+    i = i + 1
+    entries[#entries + 1] = '{"Id":"d' .. i .. '","ReceiptHandle":"' .. h .. '"}'
+  end
+  if i > 0 then
+    pending[#pending + 1] = req("DeleteMessageBatch", '{"QueueUrl":"' .. url .. '","Entries":[' .. table.concat(entries, ",") .. ']}')
+  end
+end
+threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("deleted") end
+  io.write(string.format("Deleted: %%d\n", total))
+end
+"""
+
+
+def cycle(ep, args):
+    """Messages per second through send -> receive -> delete, batches of 10."""
+    import boto3
+    c = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                     aws_secret_access_key="test")
+    url = c.create_queue(QueueName="bench-cycle")["QueueUrl"]
+    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    lua.write(CYCLE_LUA % {"url": url})
+    lua.close()
+    cmd = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+           "-s", lua.name, ep + "/"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60).stdout
+    os.unlink(lua.name)
+    m = re.search(r"Deleted: (\d+)", out)
+    return int(m.group(1)) / args.duration if m else 0.0
 
 
 def main():
@@ -157,24 +310,54 @@ def main():
         time.sleep(0.5)
         s_rss, m_rss = rss_mb(stratus.proc.pid), rss_mb(moto.proc.pid)
 
+        ddb_json = lambda op: {"Content-Type": "application/x-amz-json-1.0",
+                               "X-Amz-Target": "DynamoDB_20120810." + op}
+        small_item = b'{"TableName":"bench","Item":{"pk":{"S":"user#42"},"name":{"S":"Ada"},"n":{"N":"7"}}}'
+
+        def ddb(body, op):
+            def setup(ep):
+                ddb_setup(ep)
+                return body, ddb_json(op)
+            return setup
+
+        # (name, service, body, headers) or (name, service, setup) where setup(endpoint) creates
+        # what the request needs on that server and returns (body, headers).
         workloads = [
             ("sts GetCallerIdentity", "sts", b"Action=GetCallerIdentity&Version=2011-06-15",
              {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+            ("dynamodb PutItem (small item)", "dynamodb", ddb(small_item, "PutItem")),
+            ("dynamodb GetItem (small item)", "dynamodb",
+             ddb(b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")),
+            ("sqs SendMessage", "sqs", sqs_send_workload),
+            ("sns Publish (10 SQS subscriptions)", "sns", sns_publish_workload),
         ]
         results = []
-        for name, svc, body, headers in workloads:
+        lambda_results = lambda_workloads(f"http://127.0.0.1:{sport}", tmp, args)
+        for name, svc, *spec in workloads:
             r = {}
             for label, port in (("stratus", sport), ("moto", mport)):
                 ep = f"http://127.0.0.1:{port}"
+                body, headers = spec[0](ep) if callable(spec[0]) else spec
                 h = signed_request(ep, svc, body, headers)
                 r[label] = wrk(ep + "/", "POST", body, h, args)
             results.append((name, r))
         stratus.stop()
         moto.stop()
 
+        # The batch cycle needs unsigned follow-up requests: fresh servers without signature checks.
+        cport, cmport = free_port(), free_port()
+        open_cmd = [args.stratus, "serve", "--port", str(cport), "--data-dir", os.path.join(tmp, "cycle"),
+                    "--log-level", "off"]
+        stratus_open = Server(open_cmd, cport, "/_stratus/health")
+        cyc_s = cycle(f"http://127.0.0.1:{cport}", args)
+        stratus_open.stop()
+        moto2 = Server(["moto_server", "-p", str(cmport)], cmport)
+        cyc_m = cycle(f"http://127.0.0.1:{cmport}", args)
+        moto2.stop()
+
         # nginx answers the very same signed request with a fixed reply: the HTTP ceiling here.
         nginx = nginx_server(nport, tmp)
-        name, svc, body, headers = workloads[0]
+        _, svc, body, headers = workloads[0]
         ng = wrk(f"http://127.0.0.1:{nport}/", "POST", body,
                  signed_request(f"http://127.0.0.1:{nport}", svc, body, headers), args)
         nginx.stop()
@@ -183,10 +366,18 @@ def main():
                  "|---|---:|---:|---:|---:|---:|"]
         for name, r in results:
             s, m = r["stratus"], r["moto"]
-            lines.append(f"| {name} | {s['rps']:.0f} | {m['rps']:.0f} | {s['rps'] / m['rps']:.1f}x | "
+            ratio = f"{s['rps'] / m['rps']:.1f}x" if m["rps"] else "n/a"
+            lines.append(f"| {name} | {s['rps']:.0f} | {m['rps']:.0f} | {ratio} | "
                          f"{s['p50']:.2f} / {s['p99']:.2f} | {m['p50']:.2f} / {m['p99']:.2f} |")
             if s["errors"] or m["errors"]:
                 lines.append(f"|  (non-2xx: stratus {s['errors']}, moto {m['errors']}) | | | | | |")
+        for name, r in lambda_results:
+            lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto needs Docker for Lambda) | | "
+                         f"{r['p50']:.2f} / {r['p99']:.2f} | |")
+            if r["errors"]:
+                lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
+        ratio = f"{cyc_s / cyc_m:.1f}x" if cyc_m else "n/a"
+        lines.append(f"| sqs send→receive→delete, batches of 10 (msg/s) | {cyc_s:.0f} | {cyc_m:.0f} | {ratio} | | |")
         lines.append(f"| nginx, fixed reply to the same request (HTTP ceiling) | {ng['rps']:.0f} | | stratus = "
                      f"{100 * results[0][1]['stratus']['rps'] / ng['rps']:.0f}% of nginx | {ng['p50']:.2f} / {ng['p99']:.2f} | |")
         lines.append(f"| start to first answer | {s_start:.1f} ms | {m_start:.0f} ms | {m_start / s_start:.0f}x faster | | |")

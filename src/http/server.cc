@@ -4,6 +4,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,11 +27,31 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
+namespace {
+class Session;
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One I/O thread: its io_context, the sessions it serves and the sweeper enforcing their
+// deadlines.
+// Member order matters: the io_context's destructor destroys pending handlers, and with them
+// sessions that unregister themselves, so mu and sessions must outlive ctx.
+struct Worker {
+  std::mutex mu;                          // sessions register/unregister from their own threads
+  std::unordered_set<Session*> sessions;  // GUARDED_BY(mu)
+  net::io_context ctx{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  net::steady_timer sweeper{ctx};
+};
+}  // namespace
+
 struct Server::Impl {
   ServerOptions opts;
   Handler& handler;
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  std::vector<std::optional<net::executor_work_guard<net::io_context::executor_type>>> guards;
+  std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> threads;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::atomic<size_t> next_ctx{0};
@@ -43,6 +65,7 @@ struct Server::Impl {
 
   Impl(ServerOptions o, Handler& h) : opts(std::move(o)), handler(h) {}
   void accept();
+  void sweep(Worker& w);
 };
 
 namespace {
@@ -70,12 +93,33 @@ bool fill_head(const Header& h, Request& req, uint32_t max_header_count) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& s, Server::Impl& server) : stream_(std::move(s)), server_(server) {
+  Session(tcp::socket&& s, Server::Impl& server, Worker& worker)
+      : stream_(std::move(s)), server_(server), worker_(worker) {
     ++server_.connections;
+    beast::error_code ec;
+    auto ep = stream_.remote_endpoint(ec);  // once per connection, not per request
+    if (!ec) remote_addr_ = ep.address().to_string();
   }
-  ~Session() { --server_.connections; }
+  ~Session() {
+    --server_.connections;
+    std::lock_guard lock(worker_.mu);
+    worker_.sessions.erase(this);
+  }
+
+  // Called by the worker's sweeper, on this session's thread.
+  void sweep(int64_t now) {
+    if (deadline_ms_ && now >= deadline_ms_) {
+      deadline_ms_ = 0;
+      beast::error_code ignored;
+      stream_.close(ignored);  // pending operations finish with operation_aborted
+    }
+  }
 
   void run() {
+    {
+      std::lock_guard lock(worker_.mu);
+      worker_.sessions.insert(this);
+    }
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
@@ -89,8 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // limits are enforced against the BodyPlan instead
     req_ = Request{};
     body_bytes_ = 0;
-    stream_.expires_after(std::chrono::seconds(buffer_.size() ? server_.opts.read_timeout_s
-                                                               : server_.opts.idle_timeout_s));
+    expire_in(buffer_.size() ? server_.opts.read_timeout_s : server_.opts.idle_timeout_s);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
@@ -111,10 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return fail(431, "RequestHeaderSectionTooLarge", "Too many request headers.");
     }
     req_.received_at_ms = now_millis();
-    try {
-      req_.remote_addr = stream_.socket().remote_endpoint().address().to_string();
-    } catch (...) {
-    }
+    req_.remote_addr = remote_addr_;
     keep_alive_ = h.keep_alive();
     std::unique_ptr<Response> reject;
     plan_ = server_.handler.begin(req_, reject);
@@ -136,7 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    stream_.expires_after(std::chrono::seconds(server_.opts.read_timeout_s));
+    expire_in(server_.opts.read_timeout_s);
     parser_->get().body().data = body_buf_;
     parser_->get().body().size = kBodyBuf;
     bhttp::async_read(stream_, buffer_, *parser_,
@@ -179,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const AwsError& e) {
       return fail(e.http_status, e.code, e.message);
     }
-    stream_.expires_never();  // the handler may take long (long polls); it owns the timing now
+    deadline_ms_ = 0;  // the handler may take long (long polls); it owns the timing now
     auto self = shared_from_this();
     server_.handler.handle(std::move(req_), [self](Response res) {
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
@@ -199,7 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(Response res) {
     unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     bool keep = keep_alive_ && !server_.stopping;
-    stream_.expires_after(std::chrono::seconds(server_.opts.read_timeout_s));
+    expire_in(server_.opts.read_timeout_s);
     if (req_.method == "HEAD") {
       auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(res.status), version);
       bool has_len = false;
@@ -241,13 +281,20 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.cv.notify_all();
     }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    stream_.shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  // Timeouts: a deadline per session checked by the worker's sweeper once a second, instead
+  // of a timer per read and write (which cost a timerfd syscall per request).
+  void expire_in(uint32_t seconds) { deadline_ms_ = steady_ms() + static_cast<int64_t>(seconds) * 1000; }
+
+  tcp::socket stream_;
   beast::flat_buffer buffer_;
   Server::Impl& server_;
+  Worker& worker_;
+  std::string remote_addr_;
+  int64_t deadline_ms_ = 0;  // 0: none. Touched only on this session's thread.
   std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
   Request req_;
   BodyPlan plan_;
@@ -284,14 +331,31 @@ std::optional<Request> parse_request(std::string_view raw, const ServerOptions& 
   return req;
 }
 
+void Server::Impl::sweep(Worker& w) {
+  w.sweeper.expires_after(std::chrono::seconds(1));
+  w.sweeper.async_wait([this, &w](beast::error_code ec) {
+    if (ec) return;
+    int64_t now = steady_ms();
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(w.mu);
+      for (Session* s : w.sessions)
+        if (auto p = s->weak_from_this().lock()) live.push_back(std::move(p));
+    }
+    for (auto& s : live) s->sweep(now);
+    live.clear();
+    sweep(w);
+  });
+}
+
 void Server::Impl::accept() {
-  size_t i = next_ctx++ % contexts.size();
-  acceptor->async_accept(contexts[i]->get_executor(), [this](beast::error_code ec, tcp::socket s) {
+  Worker& w = *workers[next_ctx++ % workers.size()];
+  acceptor->async_accept(w.ctx.get_executor(), [this, &w](beast::error_code ec, tcp::socket s) {
     if (ec == net::error::operation_aborted || stopping) return;
     if (!ec) {
       beast::error_code ignored;
       s.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(s), *this)->run();
+      std::make_shared<Session>(std::move(s), *this, w)->run();
     }
     accept();
   });
@@ -310,10 +374,11 @@ void Server::start() {
   int n = impl_->opts.threads > 0 ? impl_->opts.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   for (int i = 0; i < n; ++i) {
-    impl_->contexts.push_back(std::make_unique<net::io_context>(1));
-    impl_->guards.emplace_back(net::make_work_guard(*impl_->contexts.back()));
+    auto w = std::make_unique<Worker>();
+    w->guard.emplace(net::make_work_guard(w->ctx));
+    impl_->workers.push_back(std::move(w));
   }
-  auto& ctx0 = *impl_->contexts[0];
+  auto& ctx0 = impl_->workers[0]->ctx;
   beast::error_code ec;
   auto addr = net::ip::make_address(impl_->opts.host, ec);
   if (ec) throw std::runtime_error("invalid host address " + impl_->opts.host);
@@ -329,8 +394,9 @@ void Server::start() {
   }
   impl_->bound_port = impl_->acceptor->local_endpoint().port();
   impl_->accept();
-  for (auto& c : impl_->contexts) {
-    impl_->threads.emplace_back([ctx = c.get()] { ctx->run(); });
+  for (auto& w : impl_->workers) {
+    impl_->sweep(*w);
+    impl_->threads.emplace_back([ctx = &w->ctx] { ctx->run(); });
   }
 }
 
@@ -339,7 +405,7 @@ uint64_t Server::active_connections() const { return impl_->connections; }
 
 void Server::stop(int drain_ms) {
   if (impl_->stopping.exchange(true)) return;
-  net::post(*impl_->contexts[0], [this] {
+  net::post(impl_->workers[0]->ctx, [this] {
     beast::error_code ignored;
     impl_->acceptor->close(ignored);
   });
@@ -347,8 +413,10 @@ void Server::stop(int drain_ms) {
     std::unique_lock lock(impl_->mu);
     impl_->cv.wait_for(lock, std::chrono::milliseconds(drain_ms), [this] { return impl_->inflight == 0; });
   }
-  for (auto& g : impl_->guards) g.reset();
-  for (auto& c : impl_->contexts) c->stop();
+  for (auto& w : impl_->workers) {
+    w->guard.reset();
+    w->ctx.stop();
+  }
 }
 
 void Server::wait() {

@@ -91,10 +91,11 @@ int serve(stratus::Config cfg) {
       "  data       %s\n"
       "  auth       %s\n"
       "  services   %s\n"
-      "  health     %s/_stratus/health\n",
+      "  health     %s/_stratus/health\n"
+      "  mailbox    %s/_stratus/mailbox   (email and SMS the cloud sends to people)\n",
       STRATUS_VERSION, endpoint.c_str(), endpoint.c_str(), where.c_str(),
       cfg.auth == AuthMode::strict ? "strict (SigV4 verified)" : "open (any access key)", names.c_str(),
-      endpoint.c_str());
+      endpoint.c_str(), endpoint.c_str());
   std::fflush(stdout);
 
   int sig = 0;

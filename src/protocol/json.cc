@@ -15,6 +15,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "auth/checksum.h"
 #include "protocol/codecs_internal.h"
 #include "protocol/error_wire.h"
 #include "protocol/text_format.h"
@@ -441,6 +442,14 @@ class JsonCodec final : public Codec {
       w.StartObject();
       w.EndObject();
     }
+    add_crc32(svc, res);
+  }
+
+  // DynamoDB signs every answer body with x-amz-crc32 and the SDKs check it (botocore retries
+  // on mismatch), so Stratus sends it too.
+  static void add_crc32(const model::ServiceModel& svc, http::Response& res) {
+    if (svc.id == "dynamodb" || svc.id == "dynamodbstreams")
+      res.headers.set("x-amz-crc32", std::to_string(auth::crc32(res.body)));
   }
 
   void encode_error(const model::ServiceModel& svc, const model::Operation*, const AwsError& err,
@@ -480,6 +489,7 @@ class JsonCodec final : public Codec {
       }
     }
     body += '}';
+    add_crc32(svc, res);
   }
 };
 

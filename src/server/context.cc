@@ -35,6 +35,15 @@ void ServerContext::stop_services() {
   for (auto& s : services_) s->stop();
 }
 
+void ServerContext::add_internal_route(std::string path, InternalRoute route) {
+  internal_routes_[std::move(path)] = std::move(route);
+}
+
+const ServerContext::InternalRoute* ServerContext::internal_route(std::string_view path) const {
+  auto it = internal_routes_.find(path);
+  return it == internal_routes_.end() ? nullptr : &it->second;
+}
+
 void ServerContext::add_service(std::unique_ptr<Service> s) { services_.push_back(std::move(s)); }
 
 Service* ServerContext::service(std::string_view id) const {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +12,7 @@
 
 #include "auth/keystore.h"
 #include "events/queue.h"
+#include "http/message.h"
 #include "server/config.h"
 #include "services/service.h"
 #include "storage/engine.h"
@@ -29,6 +32,13 @@ class ServerContext {
   events::Queue& events() { return *events_; }
   int64_t started_ms() const { return started_ms_; }
 
+  // Stratus' own endpoints that a service answers (GET /_stratus/mailbox): the front door hands
+  // requests for `path` (exact match, any method) to the route. Register in Service::start();
+  // routes run on I/O threads and must not block.
+  using InternalRoute = std::function<void(const http::Request&, http::Response&)>;
+  void add_internal_route(std::string path, InternalRoute route);
+  const InternalRoute* internal_route(std::string_view path) const;
+
   void add_service(std::unique_ptr<Service> s);
   Service* service(std::string_view id) const;
   const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
@@ -46,6 +56,7 @@ class ServerContext {
   auth::KeyStore keys_;
   std::unique_ptr<events::Queue> events_;
   std::vector<std::unique_ptr<Service>> services_;
+  std::map<std::string, InternalRoute, std::less<>> internal_routes_;  // fixed after start
   int64_t started_ms_;
 };
 

@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "protocol/error_wire.h"
 #include "protocol/validate.h"
 #include "server/hosts.h"
 
@@ -155,7 +156,8 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
   auto pick = [&](const std::vector<Service*>& candidates) -> Route {
     for (Service* s : candidates) {
       const auto& m = s->model();
-      bool speaks_query = false;
+      // awsQueryCompatible services (SQS) still accept the Query protocol their old SDKs send.
+      bool speaks_query = protocol::query_compatible(m);
       for (const auto& p : m.protocols) speaks_query = speaks_query || p == "query";
       if (!action.empty() && speaks_query && m.find_operation(action)) return with_protocol(s, "query");
     }
@@ -247,6 +249,10 @@ bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
   if (req.path == "/_stratus/reset" && req.method == "POST") {
     ctx_.reset();
     res.body = "{\"reset\":true}";
+    return true;
+  }
+  if (const auto* route = ctx_.internal_route(req.path)) {
+    (*route)(req, res);
     return true;
   }
   res.status = 404;

@@ -6,7 +6,13 @@
 
 namespace stratus {
 
+namespace iam { std::unique_ptr<Service> make_service(); }
 namespace sts { std::unique_ptr<Service> make_service(); }
+namespace dynamodb { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_streams_service(); }
+namespace lambda { std::unique_ptr<Service> make_service(); }
+namespace logs { std::unique_ptr<Service> make_service(); }
+namespace sqs { std::unique_ptr<Service> make_service(); }
+namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
 
 namespace {
@@ -16,7 +22,14 @@ struct Entry {
 };
 const std::vector<Entry>& table() {
   static const std::vector<Entry> t = {
+      {"iam", iam::make_service},
       {"sts", sts::make_service},
+      {"dynamodb", dynamodb::make_service},
+      {"dynamodbstreams", dynamodb::make_streams_service},
+      {"lambda", lambda::make_service},
+      {"logs", logs::make_service},
+      {"sqs", sqs::make_service},
+      {"sns", sns::make_service},
       {"apigateway", apigateway::make_service},
   };
   return t;

@@ -1,0 +1,881 @@
+#include "runtime/manager.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "http/server.h"
+
+extern char** environ;
+
+namespace stratus::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // synchronous response payload limit
+constexpr size_t kTailBytes = 4096;                     // LogType=Tail: the last 4 KB
+constexpr size_t kMaxLineBytes = 256 * 1024;            // one CloudWatch event at most
+constexpr int64_t kInitLimitMs = 10'000;                // AWS's init phase limit
+
+double steady_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string fmt2(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Finds an executable on PATH; "" when none.
+std::string which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    std::string p = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return {};
+}
+
+// The real interpreter behind a name (pyenv and similar put slow shell shims on PATH).
+std::string resolve_interpreter(const std::string& name, const char* probe) {
+  std::string found = which(name);
+  if (found.empty()) return {};
+  std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
+  std::string out;
+  if (FILE* f = ::popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+    ::pclose(f);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return !out.empty() && ::access(out.c_str(), X_OK) == 0 ? out : found;
+}
+
+std::string error_doc(const std::string& type, const std::string& message) {
+  Doc d = Doc::map();
+  d.set("errorType", type);
+  d.set("errorMessage", message);
+  return json::write(d);
+}
+
+http::Response json_response(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.headers.set("content-type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+int64_t max_rss_mb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (starts_with(line, "VmHWM:")) return std::max<int64_t>(1, std::atoll(line.c_str() + 6) / 1024);
+  }
+  return 0;
+}
+
+}  // namespace
+
+struct Invocation {
+  std::shared_ptr<const FunctionSpec> spec;
+  InvokeRequest req;
+  Completion done;
+  int64_t deadline_ms = 0;  // wall clock, set when handed to an environment
+  double started = 0;       // steady ms
+  std::string tail;
+};
+
+struct Pool;
+
+struct Env {
+  enum class State { spawning, starting, idle, busy, returning, dead };
+  uint64_t id = 0;
+  Pool* pool = nullptr;
+  std::shared_ptr<const FunctionSpec> spec;
+  State state = State::spawning;
+  pid_t pid = 0;
+  int out_fd = -1;
+  bool eof = false;
+  std::string stream;
+  double spawned = 0;          // steady ms
+  double init_ms = -1;         // until the first /next; reported once
+  bool init_reported = false;
+  int64_t idle_since_ms = 0;
+  http::Responder parked;      // the long-polling /next while idle
+  std::shared_ptr<Invocation> current;
+  std::string partial;         // output not yet ending in a newline
+  std::vector<LogEvent> logs;  // waiting for the sink
+  std::string init_error;      // body of /init/error
+  std::string kill_reason;     // set: the monitor kills it ("timeout", "idle", "retired", "stop")
+};
+
+struct Pool {
+  std::string key;
+  std::shared_ptr<const FunctionSpec> spec;
+  std::deque<std::shared_ptr<Invocation>> queue;
+  std::vector<Env*> envs;
+  bool retired = false;  // code or configuration changed: stop environments once idle
+};
+
+struct Manager::Impl final : http::Handler {
+  explicit Impl(ManagerOptions o) : opts(std::move(o)) {}
+
+  ManagerOptions opts;
+  std::unique_ptr<http::Server> server;
+  uint16_t port = 0;
+  int wake_fd = -1;
+  std::thread monitor;
+
+  mutable std::mutex mu;
+  bool stopping = false;                                        // GUARDED_BY(mu)
+  std::unordered_map<std::string, std::unique_ptr<Pool>> pools;  // GUARDED_BY(mu)
+  std::unordered_map<uint64_t, std::unique_ptr<Env>> envs;       // GUARDED_BY(mu)
+  uint64_t next_env = 1;                                          // GUARDED_BY(mu)
+  std::string python, node;                                       // monitor thread only
+
+  // Work to do after the lock is released: completions and responses to environments.
+  struct After {
+    std::vector<std::pair<Completion, InvokeResult>> done;
+    std::vector<std::pair<http::Responder, http::Response>> replies;
+    void run() {
+      for (auto& [r, res] : replies) r(std::move(res));
+      for (auto& [d, res] : done) d(std::move(res));
+    }
+  };
+
+  void wake() {
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  // ---- scheduling (all REQUIRES(mu)) ----
+
+  int cap(const Pool& p) const {
+    return p.spec->reserved ? p.spec->max_environments : opts.default_max_environments;
+  }
+
+  void log_line(Env& e, std::string line, int64_t ts = 0) {
+    if (line.size() > kMaxLineBytes) line.resize(kMaxLineBytes);
+    if (e.current && e.current->req.tail) {
+      e.current->tail += line;
+      e.current->tail += '\n';
+      if (e.current->tail.size() > 2 * kTailBytes) e.current->tail.erase(0, e.current->tail.size() - kTailBytes);
+    }
+    e.logs.push_back({ts ? ts : now_millis(), std::move(line)});
+  }
+
+  // Reads what the process printed so far (non-blocking).
+  void drain(Env& e) {
+    if (e.out_fd < 0 || e.eof) return;
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(e.out_fd, buf, sizeof buf);
+      if (n > 0) {
+        e.partial.append(buf, static_cast<size_t>(n));
+        size_t start = 0, nl;
+        while ((nl = e.partial.find('\n', start)) != std::string::npos) {
+          log_line(e, e.partial.substr(start, nl - start));
+          start = nl + 1;
+        }
+        e.partial.erase(0, start);
+        if (e.partial.size() > kMaxLineBytes) {  // prints without end: cut into events
+          log_line(e, std::move(e.partial));
+          e.partial.clear();
+        }
+        continue;
+      }
+      if (n == 0) {
+        e.eof = true;
+        if (!e.partial.empty()) log_line(e, std::move(e.partial));
+        e.partial.clear();
+      }
+      return;  // EAGAIN or error
+    }
+  }
+
+  http::Response next_response(const Invocation& inv) {
+    http::Response r;
+    r.status = 200;
+    r.headers.set("content-type", "application/json");
+    r.headers.set("lambda-runtime-aws-request-id", inv.req.request_id);
+    r.headers.set("lambda-runtime-deadline-ms", std::to_string(inv.deadline_ms));
+    r.headers.set("lambda-runtime-invoked-function-arn", inv.req.invoked_arn);
+    r.headers.set("lambda-runtime-trace-id", "Root=1-" + ids::random_lower_alnum(8) + "-" +
+                                                 ids::random_lower_alnum(24) + ";Sampled=0");
+    if (!inv.req.client_context.empty()) r.headers.set("lambda-runtime-client-context", inv.req.client_context);
+    if (!inv.req.cognito_identity.empty()) r.headers.set("lambda-runtime-cognito-identity", inv.req.cognito_identity);
+    r.body = inv.req.payload;
+    return r;
+  }
+
+  // Hands inv to e (which is polling /next); returns the response for the poll.
+  http::Response assign(Env& e, std::shared_ptr<Invocation> inv) {
+    e.state = Env::State::busy;
+    inv->started = steady_ms();
+    inv->deadline_ms = now_millis() + int64_t{e.spec->timeout_s} * 1000;
+    e.current = inv;
+    log_line(e, "START RequestId: " + inv->req.request_id + " Version: " + e.spec->version);
+    wake();  // the monitor must know the new deadline
+    return next_response(*inv);
+  }
+
+  void maybe_spawn(Pool& p) {
+    int soon = 0;
+    for (Env* e : p.envs) {
+      if (e->state == Env::State::spawning || e->state == Env::State::starting ||
+          e->state == Env::State::returning)
+        ++soon;
+    }
+    int total = static_cast<int>(p.envs.size());
+    bool any = false;
+    while (static_cast<int>(p.queue.size()) > soon && total < cap(p) && !stopping) {
+      auto env = std::make_unique<Env>();
+      env->id = next_env++;
+      env->pool = &p;
+      env->spec = p.spec;
+      char date[16];
+      std::time_t t = now_millis() / 1000;
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+      std::string hex;
+      for (int i = 0; i < 2; ++i) hex += ids::uuid4().substr(0, 8) + ids::uuid4().substr(24, 8);
+      env->stream = std::string(date) + "/[" + p.spec->version + "]" + hex;
+      p.envs.push_back(env.get());
+      envs[env->id] = std::move(env);
+      ++soon;
+      ++total;
+      any = true;
+    }
+    if (any) wake();
+  }
+
+  void complete(Env& e, InvokeResult res, const char* status, After& after) {
+    auto inv = e.current;
+    double dur = steady_ms() - inv->started;
+    log_line(e, "END RequestId: " + inv->req.request_id);
+    std::string report = "REPORT RequestId: " + inv->req.request_id + "\tDuration: " + fmt2(dur) +
+                         " ms\tBilled Duration: " + std::to_string(static_cast<int64_t>(dur) + 1) +
+                         " ms\tMemory Size: " + std::to_string(e.spec->memory_mb) +
+                         " MB\tMax Memory Used: " + std::to_string(e.pid ? max_rss_mb(e.pid) : 0) + " MB";
+    if (!e.init_reported && e.init_ms >= 0) {
+      report += "\tInit Duration: " + fmt2(e.init_ms) + " ms";
+      e.init_reported = true;
+    }
+    if (status) report += std::string("\tStatus: ") + status;
+    log_line(e, report);
+    e.current.reset();
+    if (inv->req.tail) {
+      res.log_tail = inv->tail.size() > kTailBytes ? inv->tail.substr(inv->tail.size() - kTailBytes) : inv->tail;
+    }
+    after.done.emplace_back(std::move(inv->done), std::move(res));
+  }
+
+  // An environment is gone (exited, killed): settle its work. REQUIRES(mu).
+  void buried(Env& e, int wstatus, After& after) {
+    bool was_starting = e.state == Env::State::starting;
+    e.state = Env::State::dead;
+    std::string reason = e.kill_reason;
+    std::string why;
+    if (WIFEXITED(wstatus)) why = "exit status " + std::to_string(WEXITSTATUS(wstatus));
+    else if (WIFSIGNALED(wstatus)) why = "signal: " + std::string(strsignal(WTERMSIG(wstatus)));
+    if (e.current) {
+      const std::string& rid = e.current->req.request_id;
+      InvokeResult res;
+      res.kind = InvokeResult::Kind::function_error;
+      if (reason == "timeout") {
+        std::string msg = "Task timed out after " + fmt2(e.spec->timeout_s) + " seconds";
+        log_line(e, enc_time() + " " + rid + " " + msg);
+        res.error_type = "Sandbox.Timedout";
+        res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + msg);
+        complete(e, std::move(res), "timeout", after);
+      } else {
+        std::string msg = "Runtime exited with error: " + why;
+        if (reason == "stop") msg = "Runtime exited: the server is shutting down";
+        log_line(e, "RequestId: " + rid + " Error: " + msg);
+        res.error_type = "Runtime.ExitError";
+        res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + msg);
+        complete(e, std::move(res), "error", after);
+      }
+    } else if (was_starting && reason.empty() && !e.pool->queue.empty()) {
+      // Init failed: the invocation that waited for this environment gets the error.
+      auto inv = e.pool->queue.front();
+      e.pool->queue.pop_front();
+      InvokeResult res;
+      res.kind = InvokeResult::Kind::function_error;
+      if (!e.init_error.empty()) {
+        res.payload = e.init_error;
+        try {
+          res.error_type = json::parse(e.init_error).str("errorType");
+        } catch (const std::exception&) {
+        }
+      } else {
+        res.error_type = "Runtime.ExitError";
+        res.payload = error_doc(res.error_type, "RequestId: " + inv->req.request_id +
+                                                    " Error: Runtime exited with error: " + why);
+      }
+      log_line(e, "INIT_REPORT Init Duration: " + fmt2(steady_ms() - e.spawned) + " ms\tPhase: init\tStatus: error\tError Type: " + res.error_type);
+      if (inv->req.tail) res.log_tail = e.logs.empty() ? "" : [&] {
+        std::string t;
+        for (const auto& l : e.logs) t += l.message + "\n";
+        return t.size() > kTailBytes ? t.substr(t.size() - kTailBytes) : t;
+      }();
+      after.done.emplace_back(std::move(inv->done), std::move(res));
+    } else if (reason == "init-timeout" && !e.pool->queue.empty()) {
+      auto inv = e.pool->queue.front();
+      e.pool->queue.pop_front();
+      InvokeResult res;
+      res.kind = InvokeResult::Kind::function_error;
+      res.error_type = "Sandbox.Timedout";
+      res.payload = error_doc(res.error_type, "RequestId: " + inv->req.request_id +
+                                                  " Error: Task timed out after " + fmt2(e.spec->timeout_s) + " seconds");
+      after.done.emplace_back(std::move(inv->done), std::move(res));
+    }
+    if (e.parked) {
+      after.replies.emplace_back(std::move(e.parked), json_response(410, error_doc("EnvironmentStopped", "stopped")));
+      e.parked = nullptr;
+    }
+  }
+
+  static std::string enc_time() {
+    int64_t ms = now_millis();
+    std::time_t t = ms / 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+  }
+
+  void remove_env(Env& e) {
+    Pool* p = e.pool;
+    p->envs.erase(std::remove(p->envs.begin(), p->envs.end(), &e), p->envs.end());
+    uint64_t id = e.id;
+    envs.erase(id);
+    if (!stopping) maybe_spawn(*p);
+  }
+
+  // ---- the monitor thread ----
+
+  std::vector<std::string> env_block(const Env& e) {
+    const FunctionSpec& s = *e.spec;
+    std::map<std::string, std::string> vars = s.environment;
+    const char* path = std::getenv("PATH");
+    vars["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    vars["LANG"] = "en_US.UTF-8";
+    vars["TZ"] = ":UTC";
+    std::string lib = s.code_dir + ":" + s.code_dir + "/lib";
+    for (const auto& l : s.layer_dirs) lib += ":" + l + "/lib";
+    vars["LD_LIBRARY_PATH"] = lib;
+    vars["AWS_REGION"] = s.region;
+    vars["AWS_DEFAULT_REGION"] = s.region;
+    vars["AWS_LAMBDA_FUNCTION_NAME"] = s.function_name;
+    vars["AWS_LAMBDA_FUNCTION_VERSION"] = s.version;
+    vars["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(s.memory_mb);
+    vars["AWS_LAMBDA_LOG_GROUP_NAME"] = s.log_group;
+    vars["AWS_LAMBDA_LOG_STREAM_NAME"] = e.stream;
+    vars["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port) + "/e/" + std::to_string(e.id);
+    vars["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+    vars["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + s.runtime;
+    vars["_HANDLER"] = s.handler;
+    vars["LAMBDA_TASK_ROOT"] = s.code_dir;
+    vars["LAMBDA_RUNTIME_DIR"] = opts.shim_dir;
+    vars["AWS_ENDPOINT_URL"] = opts.endpoint_url;
+    for (const auto& [k, v] : s.credentials) vars[k] = v;
+    if (starts_with(s.runtime, "python")) {
+      std::string pp = s.code_dir;
+      for (const auto& l : s.layer_dirs) pp += ":" + l + "/python";
+      vars["PYTHONPATH"] = pp;
+      vars["PYTHONUNBUFFERED"] = "1";
+    } else if (starts_with(s.runtime, "nodejs")) {
+      std::string np = s.code_dir + "/node_modules";
+      for (const auto& l : s.layer_dirs) np += ":" + l + "/nodejs/node_modules";
+      vars["NODE_PATH"] = np;
+    }
+    std::vector<std::string> out;
+    for (const auto& [k, v] : vars) out.push_back(k + "=" + v);
+    return out;
+  }
+
+  // Starts the process of e (monitor thread; mu not held). Returns "" or an init error document.
+  std::string spawn(Env& e) {
+    const FunctionSpec& s = *e.spec;
+    std::vector<std::string> argv;
+    if (starts_with(s.runtime, "python")) {
+      if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'");
+      if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host");
+      argv = {python, opts.shim_dir + "/python/bootstrap.py"};
+    } else if (starts_with(s.runtime, "nodejs")) {
+      if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'");
+      if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host");
+      argv = {node, opts.shim_dir + "/node/bootstrap.mjs"};
+    } else if (starts_with(s.runtime, "provided")) {
+      std::string b = s.code_dir + "/bootstrap";
+      if (::access(b.c_str(), X_OK) != 0) {
+        b.clear();
+        for (const auto& l : s.layer_dirs)
+          if (::access((l + "/bootstrap").c_str(), X_OK) == 0) b = l + "/bootstrap";
+      }
+      if (b.empty())
+        return error_doc("Runtime.InvalidEntrypoint",
+                         "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]");
+      argv = {b};
+    } else {
+      return error_doc("Runtime.InvalidRuntime", "Stratus cannot run the " + s.runtime +
+                                                     " runtime without containers (supported: python3.x, "
+                                                     "nodejs*, provided*)");
+    }
+    std::vector<std::string> envs_s = env_block(e);
+    std::vector<char*> av, ev;
+    for (auto& a : argv) av.push_back(a.data());
+    av.push_back(nullptr);
+    for (auto& v : envs_s) ev.push_back(v.data());
+    ev.push_back(nullptr);
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return error_doc("Runtime.Unknown", "pipe failed");
+    pid_t parent = ::getpid();
+    const char* cwd = s.code_dir.c_str();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // Child: only async-signal-safe calls from here on.
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(1);
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, 0);
+      ::dup2(fds[1], 1);
+      ::dup2(fds[1], 2);
+      if (::chdir(cwd) != 0) ::_exit(126);
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::signal(SIGPIPE, SIG_DFL);
+      ::close_range(3, ~0U, 0);
+      ::execve(av[0], av.data(), ev.data());
+      const char msg[] = "exec failed\n";
+      [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    if (pid < 0) {
+      ::close(fds[0]);
+      return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
+    }
+    ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    e.pid = pid;
+    e.out_fd = fds[0];
+    return {};
+  }
+
+  void run_monitor() {
+    int64_t last_flush = 0;
+    for (;;) {
+      std::vector<Env*> to_spawn;
+      std::vector<pollfd> pfds;
+      std::vector<uint64_t> ids;
+      int timeout = 1000;
+      After after;
+      {
+        std::unique_lock lock(mu);
+        if (stopping && envs.empty()) break;
+        int64_t now = now_millis();
+        double snow = steady_ms();
+        std::vector<Env*> dead;
+        for (auto& [id, ep] : envs) {
+          Env& e = *ep;
+          if (e.state == Env::State::spawning) {
+            to_spawn.push_back(&e);
+            continue;
+          }
+          // Deadlines.
+          if (e.kill_reason.empty()) {
+            if (stopping) e.kill_reason = "stop";
+            else if (e.state == Env::State::busy && e.current && now >= e.current->deadline_ms) e.kill_reason = "timeout";
+            else if (e.state == Env::State::starting &&
+                     snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
+              e.kill_reason = "init-timeout";
+            else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms) e.kill_reason = "idle";
+          }
+          if (!e.kill_reason.empty() && e.pid > 0) {
+            ::kill(-e.pid, SIGKILL);
+            ::kill(e.pid, SIGKILL);
+          }
+          if (e.state == Env::State::busy && e.current)
+            timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
+          if (e.state == Env::State::idle)
+            timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
+          // Exits.
+          if (e.pid > 0 && (e.eof || !e.kill_reason.empty())) {
+            int ws = 0;
+            pid_t r = ::waitpid(e.pid, &ws, e.kill_reason.empty() ? WNOHANG : 0);
+            if (r == e.pid) {
+              drain(e);
+              buried(e, ws, after);
+              dead.push_back(&e);
+              continue;
+            }
+            if (e.eof) timeout = std::min(timeout, 20);
+          }
+          if (e.out_fd >= 0 && !e.eof) {
+            pfds.push_back({e.out_fd, POLLIN, 0});
+            ids.push_back(e.id);
+          }
+        }
+        for (Env* e : dead) {
+          flush_one(*e);
+          if (e->out_fd >= 0) ::close(e->out_fd);
+          remove_env(*e);
+        }
+        if (now - last_flush >= 100 || stopping) {
+          for (auto& [id, ep] : envs) flush_one(*ep);
+          last_flush = now;
+        }
+        if (!to_spawn.empty()) timeout = 0;
+      }
+      deliver_logs();
+      after.run();
+      for (Env* e : to_spawn) {
+        std::string err = spawn(*e);
+        After a2;
+        std::lock_guard lock(mu);
+        if (!err.empty()) {
+          e->init_error = err;
+          e->state = Env::State::dead;
+          e->spawned = steady_ms();
+          e->state = Env::State::starting;
+          e->init_ms = -1;
+          // No process: settle as an init failure right away.
+          buried(*e, 0, a2);
+          flush_one(*e);
+          remove_env(*e);
+        } else {
+          e->state = Env::State::starting;
+          e->spawned = steady_ms();
+        }
+        a2.run();  // under the lock is fine: completions post elsewhere, replies are posts
+      }
+      if (!to_spawn.empty()) continue;
+      pfds.push_back({wake_fd, POLLIN, 0});
+      ::poll(pfds.data(), pfds.size(), timeout);
+      if (pfds.back().revents & POLLIN) {
+        uint64_t v;
+        [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
+      }
+      pfds.pop_back();
+      std::lock_guard lock(mu);
+      for (size_t i = 0; i < pfds.size(); ++i) {
+        if (!pfds[i].revents) continue;
+        auto it = envs.find(ids[i]);
+        if (it != envs.end()) drain(*it->second);
+      }
+    }
+    deliver_logs();
+  }
+
+  // Log events ready for the sink, collected under mu, delivered by the monitor without it.
+  std::vector<std::tuple<std::shared_ptr<const FunctionSpec>, std::string, std::vector<LogEvent>>> outbox;  // GUARDED_BY(mu)
+
+  void flush_one(Env& e) {
+    if (e.logs.empty()) return;
+    outbox.emplace_back(e.spec, e.stream, std::move(e.logs));
+    e.logs.clear();
+  }
+
+  void deliver_logs() {
+    decltype(outbox) batch;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(outbox);
+    }
+    if (!opts.log_sink) return;
+    for (auto& [spec, stream, events] : batch) {
+      try {
+        opts.log_sink(spec->account, spec->region, spec->log_group, stream, std::move(events));
+      } catch (const std::exception& ex) {
+        spdlog::warn("lambda logs: {}", ex.what());
+      }
+    }
+  }
+
+  // ---- the Runtime API (http::Handler) ----
+
+  http::BodyPlan begin(http::Request&, std::unique_ptr<http::Response>&) override {
+    http::BodyPlan plan;
+    plan.max_bytes = kMaxResponseBytes + 1024 * 1024;
+    return plan;
+  }
+
+  http::Response transport_error(const http::Request&, int status, std::string_view code,
+                                 std::string_view message) override {
+    return json_response(status, error_doc(std::string(code), std::string(message)));
+  }
+
+  void serve_download(const http::Request& req, http::Responder& respond) {
+    std::string rel = req.path.substr(6);
+    if (opts.download_root.empty() || rel.find("..") != std::string::npos || rel.empty()) {
+      return respond(json_response(404, error_doc("NotFound", "no such code package")));
+    }
+    std::ifstream f(opts.download_root + "/" + rel, std::ios::binary);
+    if (!f) return respond(json_response(404, error_doc("NotFound", "no such code package")));
+    http::Response r;
+    r.headers.set("content-type", "application/zip");
+    r.body.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    respond(std::move(r));
+  }
+
+  void handle(http::Request req, http::Responder respond) override {
+    std::string_view path = req.path;
+    if (starts_with(path, "/code/") && (req.method == "GET" || req.method == "HEAD")) {
+      return serve_download(req, respond);
+    }
+    if (!starts_with(path, "/e/")) return respond(json_response(404, error_doc("NotFound", "unknown path")));
+    path.remove_prefix(3);
+    size_t slash = path.find('/');
+    uint64_t id = std::strtoull(std::string(path.substr(0, slash)).c_str(), nullptr, 10);
+    std::string_view rest = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+    constexpr std::string_view kBase = "/2018-06-01/runtime/";
+    if (!starts_with(rest, kBase)) return respond(json_response(404, error_doc("NotFound", "unknown path")));
+    rest.remove_prefix(kBase.size());
+
+    After after;
+    {
+      std::lock_guard lock(mu);
+      auto it = envs.find(id);
+      if (it == envs.end() || it->second->state == Env::State::dead || !it->second->kill_reason.empty()) {
+        after.replies.emplace_back(std::move(respond),
+                                   json_response(403, error_doc("InvalidEnvironment", "this environment was stopped")));
+      } else {
+        route(*it->second, req, rest, std::move(respond), after);
+      }
+    }
+    after.run();
+  }
+
+  void route(Env& e, http::Request& req, std::string_view rest, http::Responder respond, After& after) {
+    if (rest == "invocation/next" && req.method == "GET") {
+      if (e.state == Env::State::starting) {
+        e.init_ms = steady_ms() - e.spawned;
+      }
+      if (e.current) {
+        // Asked for more work without answering: the invocation failed.
+        InvokeResult res;
+        res.kind = InvokeResult::Kind::function_error;
+        res.error_type = "Runtime.NoResponse";
+        res.payload = error_doc(res.error_type, "the runtime asked for the next invocation without answering this one");
+        complete(e, std::move(res), "error", after);
+      }
+      if (e.parked) {
+        after.replies.emplace_back(std::move(e.parked), json_response(409, error_doc("Conflict", "superseded")));
+        e.parked = nullptr;
+      }
+      Pool& p = *e.pool;
+      if (p.retired && p.queue.empty()) {
+        e.kill_reason = "retired";
+        wake();
+        after.replies.emplace_back(std::move(respond), json_response(410, error_doc("EnvironmentStopped", "retired")));
+        return;
+      }
+      if (!p.queue.empty()) {
+        auto inv = p.queue.front();
+        p.queue.pop_front();
+        after.replies.emplace_back(std::move(respond), assign(e, std::move(inv)));
+      } else {
+        e.state = Env::State::idle;
+        e.idle_since_ms = now_millis();
+        e.parked = std::move(respond);
+        wake();  // idle deadline
+      }
+      return;
+    }
+    if (rest == "init/error" && req.method == "POST") {
+      e.init_error = req.body.empty() ? error_doc("Runtime.Unknown", "init error") : req.body;
+      after.replies.emplace_back(std::move(respond), json_response(202, "{\"status\":\"OK\"}"));
+      return;
+    }
+    constexpr std::string_view kInv = "invocation/";
+    if (starts_with(rest, kInv) && req.method == "POST") {
+      rest.remove_prefix(kInv.size());
+      size_t s = rest.find('/');
+      std::string rid(rest.substr(0, s));
+      std::string_view what = s == std::string_view::npos ? std::string_view() : rest.substr(s + 1);
+      if (!e.current || e.current->req.request_id != rid || (what != "response" && what != "error")) {
+        after.replies.emplace_back(std::move(respond),
+                                   json_response(400, error_doc("InvalidRequestID", "Invalid request ID")));
+        return;
+      }
+      drain(e);
+      InvokeResult res;
+      if (what == "response") {
+        if (req.body.size() > kMaxResponseBytes) {
+          res.kind = InvokeResult::Kind::function_error;
+          res.error_type = "Function.ResponseSizeTooLarge";
+          res.payload = error_doc(res.error_type, "Response payload size exceeded maximum allowed payload size (" +
+                                                      std::to_string(kMaxResponseBytes) + " bytes).");
+          after.replies.emplace_back(std::move(respond),
+                                     json_response(413, error_doc("RequestEntityTooLarge", "response too large")));
+        } else {
+          res.payload = std::move(req.body);
+          after.replies.emplace_back(std::move(respond), json_response(202, "{\"status\":\"OK\"}"));
+        }
+      } else {
+        res.kind = InvokeResult::Kind::function_error;
+        res.payload = std::move(req.body);
+        res.error_type = req.headers.get("lambda-runtime-function-error-type");
+        if (res.payload.empty()) res.payload = error_doc(res.error_type.empty() ? "Unhandled" : res.error_type, "");
+        after.replies.emplace_back(std::move(respond), json_response(202, "{\"status\":\"OK\"}"));
+      }
+      complete(e, std::move(res), res.kind == InvokeResult::Kind::ok ? nullptr : "error", after);
+      e.state = Env::State::returning;
+      return;
+    }
+    after.replies.emplace_back(std::move(respond), json_response(404, error_doc("NotFound", "unknown path")));
+  }
+};
+
+Manager::Manager(ManagerOptions opts) : impl_(std::make_unique<Impl>(std::move(opts))) {}
+
+Manager::~Manager() { stop(); }
+
+void Manager::start() {
+  impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  http::ServerOptions so;
+  so.host = "127.0.0.1";
+  so.port = 0;
+  so.threads = 1;
+  so.idle_timeout_s = 3600;
+  impl_->server = std::make_unique<http::Server>(so, *impl_);
+  impl_->server->start();
+  impl_->port = impl_->server->port();
+  impl_->monitor = std::thread([this] { impl_->run_monitor(); });
+}
+
+void Manager::stop() {
+  if (!impl_->monitor.joinable()) return;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    Impl::After after;
+    for (auto& [key, p] : impl_->pools) {
+      for (auto& inv : p->queue) {
+        InvokeResult r;
+        r.kind = InvokeResult::Kind::function_error;
+        r.error_type = "Runtime.ExitError";
+        r.payload = error_doc(r.error_type, "The server is shutting down");
+        after.done.emplace_back(std::move(inv->done), std::move(r));
+      }
+      p->queue.clear();
+    }
+    impl_->wake();
+    after.run();
+  }
+  impl_->monitor.join();
+  impl_->server->stop(200);
+  impl_->server->wait();
+  ::close(impl_->wake_fd);
+}
+
+std::string Manager::address() const { return "127.0.0.1:" + std::to_string(impl_->port); }
+
+void Manager::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest req, Completion done) {
+  auto inv = std::make_shared<Invocation>();
+  inv->spec = spec;
+  inv->req = std::move(req);
+  inv->done = std::move(done);
+  Impl::After after;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto& slot = impl_->pools[spec->pool_key];
+    if (!slot) {
+      slot = std::make_unique<Pool>();
+      slot->key = spec->pool_key;
+    }
+    Pool& p = *slot;
+    p.spec = spec;
+    if (impl_->stopping) {
+      InvokeResult r;
+      r.kind = InvokeResult::Kind::throttled;
+      r.throttle_reason = "ServerShuttingDown";
+      after.done.emplace_back(std::move(inv->done), std::move(r));
+    } else {
+      if (spec->reserved) {
+        int busy = 0;
+        for (Env* e : p.envs) busy += e->state == Env::State::busy ? 1 : 0;
+        if (busy + static_cast<int>(p.queue.size()) >= spec->max_environments) {
+          InvokeResult r;
+          r.kind = InvokeResult::Kind::throttled;
+          r.throttle_reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
+          after.done.emplace_back(std::move(inv->done), std::move(r));
+          inv.reset();
+        }
+      }
+      if (inv) {
+        Env* idle = nullptr;
+        for (Env* e : p.envs)
+          if (e->state == Env::State::idle && e->parked && e->kill_reason.empty()) idle = e;
+        if (idle) {
+          http::Responder r = std::move(idle->parked);
+          idle->parked = nullptr;
+          after.replies.emplace_back(std::move(r), impl_->assign(*idle, std::move(inv)));
+        } else {
+          p.queue.push_back(std::move(inv));
+          impl_->maybe_spawn(p);
+        }
+      }
+    }
+  }
+  after.run();
+}
+
+void Manager::retire(const std::string& prefix) {
+  std::lock_guard lock(impl_->mu);
+  for (auto& [key, p] : impl_->pools) {
+    if (!starts_with(key, prefix)) continue;
+    p->retired = true;
+    for (Env* e : p->envs)
+      if (e->state == Env::State::idle && e->kill_reason.empty()) e->kill_reason = "retired";
+  }
+  impl_->wake();
+}
+
+Manager::Stats Manager::stats(const std::string& key) const {
+  std::lock_guard lock(impl_->mu);
+  Stats s;
+  auto it = impl_->pools.find(key);
+  if (it == impl_->pools.end()) return s;
+  s.environments = static_cast<int>(it->second->envs.size());
+  for (Env* e : it->second->envs) s.busy += e->state == Env::State::busy ? 1 : 0;
+  s.pending = static_cast<int>(it->second->queue.size());
+  return s;
+}
+
+}  // namespace stratus::runtime

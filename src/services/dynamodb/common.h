@@ -1,0 +1,54 @@
+// Helpers shared by the DynamoDB operation handlers.
+#pragma once
+
+#include <string>
+
+#include "core/json.h"
+#include "services/dynamodb/table.h"
+#include "services/service.h"
+
+namespace stratus::dynamodb {
+
+class DynamoDB;
+
+inline AwsError conditional_failed(const Item* old, bool return_old) {
+  AwsError e("ConditionalCheckFailedException", "The conditional request failed", 400);
+  if (return_old && old) {
+    Doc extra = Doc::map();
+    extra.set("Item", item_to_doc(*old));
+    e.extra_json = json::write(extra);
+  }
+  return e;
+}
+
+inline AwsError resource_not_found() {
+  return AwsError("ResourceNotFoundException", "Requested resource not found", 400);
+}
+
+// ConsumedCapacity for the response, or null when not asked for.
+Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units = 0,
+             const std::string& index_name = {});
+
+// The expressions of an item request, parsed and checked before any I/O.
+struct ItemExprs {
+  ExprContext ctx;
+  std::optional<Condition> condition;
+  std::vector<UpdateAction> update;
+  std::optional<std::vector<Path>> projection;
+  ItemExprs(const Doc& in);
+  // Parses ConditionExpression / UpdateExpression / ProjectionExpression when present (and the
+  // legacy AttributesToGet), then checks that every name and value was used.
+  void parse(const Doc& in, bool allow_update, bool allow_projection, bool other_expressions = false);
+};
+
+}  // namespace stratus::dynamodb
+
+namespace stratus::dynamodb {
+// Operation tables, filled by tables.cc, items.cc and query.cc.
+using Adder = std::function<void(const char*, Handler)>;
+void add_table_ops(const Adder& add, Catalog& cat);
+void add_item_ops(const Adder& add, Catalog& cat);
+void add_query_ops(const Adder& add, Catalog& cat);
+// Deletes every item, index entry and stream record of a table (DeleteTable).
+void drop_table_data(storage::Engine& e, const TableInfo& t);
+}  // namespace stratus::dynamodb

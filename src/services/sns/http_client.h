@@ -1,0 +1,19 @@
+// A minimal blocking HTTP/1.1 client for SNS http deliveries (POST a body, read the status).
+// Plain http only; https endpoints are reported as failures (no TLS client in Stratus yet).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stratus::sns {
+
+struct HttpResult {
+  int status = 0;     // 0 when no answer (connect/read failure, timeout, https)
+  std::string error;  // why, when status == 0
+};
+
+HttpResult http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                     const std::string& body, int timeout_ms = 5000);
+
+}  // namespace stratus::sns

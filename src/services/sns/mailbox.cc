@@ -1,0 +1,133 @@
+#include "services/sns/mailbox.h"
+
+#include <atomic>
+#include <charconv>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/json.h"
+
+namespace stratus::mailbox {
+namespace {
+
+constexpr const char* kKs = "mailbox";
+
+void put_be64(std::string& out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out += static_cast<char>((v >> (i * 8)) & 0xff);
+}
+
+Mail from_doc(const Doc& d) {
+  Mail m;
+  m.id = d.str("id");
+  m.timestamp_ms = d.integer("timestamp_ms");
+  m.channel = d.str("channel");
+  m.recipient = d.str("recipient");
+  m.sender = d.str("sender");
+  m.subject = d.str("subject");
+  m.body = d.str("body");
+  m.source = d.str("source");
+  return m;
+}
+
+int64_t parse_since(const std::string& s) {
+  if (s.empty()) return 0;
+  int64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return v < 100'000'000'000 ? v * 1000 : v;
+  if (auto t = enc::parse_timestamp(s)) return *t;
+  return -1;
+}
+
+}  // namespace
+
+Doc Mail::to_doc() const {
+  Doc d = Doc::map();
+  d.set("id", id);
+  d.set("timestamp", enc::iso8601(timestamp_ms));
+  d.set("timestamp_ms", timestamp_ms);
+  d.set("channel", channel);
+  d.set("recipient", recipient);
+  d.set("sender", sender);
+  d.set("subject", subject);
+  d.set("body", body);
+  d.set("source", source);
+  return d;
+}
+
+storage::Status deliver(storage::Engine& engine, Mail mail) {
+  static std::atomic<uint64_t> seq{0};
+  if (mail.id.empty()) mail.id = ids::uuid4();
+  if (mail.timestamp_ms == 0) mail.timestamp_ms = now_millis();
+  std::string key;
+  put_be64(key, static_cast<uint64_t>(mail.timestamp_ms));
+  put_be64(key, seq.fetch_add(1));
+  key += mail.id;  // unique across restarts even though seq restarts at 0
+  return engine.put(kKs, key, json::write(mail.to_doc()));
+}
+
+std::vector<Mail> list(storage::Engine& engine, const std::string& recipient, int64_t since_ms) {
+  std::vector<Mail> out;
+  storage::ScanOptions opts;
+  if (since_ms > 0) put_be64(opts.start, static_cast<uint64_t>(since_ms));
+  for (auto it = engine.scan(kKs, opts); it->valid(); it->next()) {
+    try {
+      Mail m = from_doc(json::parse(it->value()));
+      if (recipient.empty() || m.recipient == recipient) out.push_back(std::move(m));
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
+storage::Status clear(storage::Engine& engine, const std::string& recipient) {
+  storage::WriteBatch b;
+  for (auto it = engine.scan(kKs, {}); it->valid(); it->next()) {
+    if (!recipient.empty()) {
+      try {
+        if (json::parse(it->value()).str("recipient") != recipient) continue;
+      } catch (const std::exception&) {
+      }
+    }
+    b.del(kKs, it->key());
+  }
+  return b.empty() ? storage::Status::OK() : engine.write(b);
+}
+
+void serve(storage::Engine& engine, const http::Request& req, http::Response& res) {
+  std::string recipient, since;
+  for (const auto& [k, v] : http::parse_query(req.query)) {
+    if (k == "recipient") recipient = v;
+    else if (k == "since") since = v;
+  }
+  res.headers.set("content-type", "application/json");
+  if (req.method == "GET" || req.method == "HEAD") {
+    int64_t since_ms = parse_since(since);
+    if (since_ms < 0) {
+      res.status = 400;
+      res.body = "{\"message\":\"since must be an ISO 8601 timestamp or epoch milliseconds\"}";
+      return;
+    }
+    Doc list_doc = Doc::list();
+    for (const auto& m : list(engine, recipient, since_ms)) list_doc.push(m.to_doc());
+    Doc out = Doc::map();
+    out.set("messages", std::move(list_doc));
+    res.body = json::write(out);
+    return;
+  }
+  if (req.method == "DELETE") {
+    size_t n = list(engine, recipient).size();
+    auto st = clear(engine, recipient);
+    if (!st.ok()) {
+      res.status = 500;
+      res.body = "{\"message\":\"" + json::escape(st.message) + "\"}";
+      return;
+    }
+    res.body = "{\"deleted\":" + std::to_string(n) + "}";
+    return;
+  }
+  res.status = 405;
+  res.body = "{\"message\":\"Use GET or DELETE\"}";
+}
+
+}  // namespace stratus::mailbox

@@ -1,0 +1,41 @@
+// The mailbox: a durable store of everything the emulated cloud addresses to people (SNS email,
+// email-json and SMS now; SES mail and Cognito codes later), readable at GET /_stratus/mailbox.
+//
+// Storage: keyspace "mailbox", key be64(timestamp ms) be64(sequence) so a scan is in arrival
+// order; value a JSON object. Every function is thread safe (the engine is).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/doc.h"
+#include "http/message.h"
+#include "storage/engine.h"
+
+namespace stratus::mailbox {
+
+struct Mail {
+  std::string id;         // assigned by deliver() when empty
+  int64_t timestamp_ms = 0;  // assigned by deliver() when 0
+  std::string channel;    // "email", "email-json", "sms"
+  std::string recipient;  // address or phone number
+  std::string sender;     // "AWS Notifications <no-reply@sns.amazonaws.com>", ...
+  std::string subject;
+  std::string body;
+  std::string source;     // what sent it: topic ARN, "sns:Publish", ...
+  Doc to_doc() const;
+};
+
+// Durable when it returns ok.
+storage::Status deliver(storage::Engine& engine, Mail mail);
+// Mail in arrival order; empty recipient = everyone; since_ms = only mail at or after it.
+std::vector<Mail> list(storage::Engine& engine, const std::string& recipient = {}, int64_t since_ms = 0);
+// Removes mail (of one recipient, or all).
+storage::Status clear(storage::Engine& engine, const std::string& recipient = {});
+
+// GET  /_stratus/mailbox?recipient=&since=   {"messages": [...]}   since: ISO 8601 or epoch ms
+// DELETE /_stratus/mailbox?recipient=        {"deleted": n}
+void serve(storage::Engine& engine, const http::Request& req, http::Response& res);
+
+}  // namespace stratus::mailbox

@@ -1,0 +1,259 @@
+#include "services/sqs/message.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include "core/encoding.h"
+#include "services/sqs/record.h"
+
+namespace stratus::sqs {
+namespace {
+
+constexpr uint64_t kRecordVersion = 1;
+
+void put_attrs(std::string& out, const Attributes& attrs) {
+  put_u64(out, attrs.size());
+  for (const auto& a : attrs) {
+    put_str(out, a.name);
+    put_str(out, a.data_type);
+    put_str(out, a.value);
+  }
+}
+
+Attributes read_attrs(Reader& r) {
+  Attributes attrs(r.u64());
+  for (auto& a : attrs) {
+    a.name = r.str();
+    a.data_type = r.str();
+    a.value = r.str();
+  }
+  return attrs;
+}
+
+void put_be32(std::string& out, size_t n) {
+  for (int i = 3; i >= 0; --i) out += static_cast<char>((n >> (i * 8)) & 0xff);
+}
+
+AwsError invalid(std::string msg) { return AwsError("InvalidParameterValue", std::move(msg), 400); }
+
+bool valid_attribute_name(std::string_view n) {
+  if (n.empty() || n.size() > 256) return false;
+  for (char c : n) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  if (n.front() == '.' || n.back() == '.' || n.find("..") != std::string_view::npos) return false;
+  auto lower = [](std::string_view s) {
+    std::string o(s);
+    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return o;
+  };
+  std::string l = lower(n);
+  return l.rfind("aws.", 0) != 0 && l.rfind("amazon.", 0) != 0;
+}
+
+bool is_number(std::string_view s) {
+  // SQS accepts decimal numbers (optionally signed, with fraction and exponent).
+  if (s.empty()) return false;
+  double d = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string encode_message(const Message& m) {
+  std::string out;
+  out.reserve(m.body.size() + 256);
+  put_u64(out, kRecordVersion);
+  put_str(out, m.id);
+  put_str(out, m.body);
+  put_str(out, m.md5_body);
+  put_str(out, m.md5_attrs);
+  put_str(out, m.md5_sys);
+  put_attrs(out, m.attrs);
+  put_str(out, m.trace_header);
+  put_str(out, m.sender_id);
+  put_str(out, m.group_id);
+  put_str(out, m.dedup_id);
+  put_str(out, m.dlq_source_arn);
+  put_u64(out, m.sequence_number);
+  put_u64(out, static_cast<uint64_t>(m.sent_ms));
+  put_u64(out, static_cast<uint64_t>(m.visible_at));  // initial visibility (delay)
+  return out;
+}
+
+MessagePtr decode_message(std::string_view data) {
+  Reader r(data);
+  if (r.u64() != kRecordVersion) throw std::runtime_error("sqs: unknown message record version");
+  auto m = std::make_shared<Message>();
+  m->id = r.str();
+  m->body = r.str();
+  m->md5_body = r.str();
+  m->md5_attrs = r.str();
+  m->md5_sys = r.str();
+  m->attrs = read_attrs(r);
+  m->trace_header = r.str();
+  m->sender_id = r.str();
+  m->group_id = r.str();
+  m->dedup_id = r.str();
+  m->dlq_source_arn = r.str();
+  m->sequence_number = r.u64();
+  m->sent_ms = r.i64();
+  m->visible_at = r.i64();
+  return m;
+}
+
+std::string encode_state(const Message& m) {
+  std::string out;
+  put_u64(out, static_cast<uint64_t>(m.visible_at));
+  put_u64(out, static_cast<uint64_t>(m.first_receive_ms));
+  put_u64(out, m.receive_count);
+  put_u64(out, m.nonce);
+  return out;
+}
+
+void decode_state(std::string_view data, Message& m) {
+  Reader r(data);
+  m.visible_at = r.i64();
+  m.first_receive_ms = r.i64();
+  m.receive_count = static_cast<uint32_t>(r.u64());
+  m.nonce = static_cast<uint32_t>(r.u64());
+}
+
+std::string md5_hex(std::string_view data) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
+  return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
+}
+
+std::string md5_of_attributes(const Attributes& attrs) {
+  if (attrs.empty()) return {};
+  std::string buf;
+  for (const auto& a : attrs) {
+    put_be32(buf, a.name.size());
+    buf += a.name;
+    put_be32(buf, a.data_type.size());
+    buf += a.data_type;
+    buf += static_cast<char>(a.binary() ? 2 : 1);
+    put_be32(buf, a.value.size());
+    buf += a.value;
+  }
+  return md5_hex(buf);
+}
+
+long first_invalid_char(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    long cp;
+    size_t len;
+    if (c < 0x80) { cp = c; len = 1; }
+    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
+    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
+    else if ((c >> 3) == 30) { cp = c & 0x07; len = 4; }
+    else return -1;
+    if (i + len > s.size()) return -1;
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+              (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+    if (!ok) return cp;
+    i += len;
+  }
+  return -1;
+}
+
+std::string char_ref(long cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "#x%lX", cp);
+  return buf;
+}
+
+size_t message_size(std::string_view body, const Attributes& attrs) {
+  size_t n = body.size();
+  for (const auto& a : attrs) n += a.name.size() + a.data_type.size() + a.value.size();
+  return n;
+}
+
+Result<Attributes> parse_attributes(const Doc* map) {
+  Attributes out;
+  if (!map || !map->is_map()) return out;
+  if (map->size() > 10) {
+    return invalid("Number of message attributes [" + std::to_string(map->size()) +
+                   "] exceeds the allowed maximum [10].");
+  }
+  for (const auto& [name, v] : map->as_map()) {
+    if (!valid_attribute_name(name)) {
+      return invalid("Message (user) attribute name '" + name + "' is invalid. The attribute name can contain "
+                     "A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.");
+    }
+    Attribute a;
+    a.name = name;
+    a.data_type = v.str("DataType");
+    if (a.data_type.empty()) {
+      return invalid("The message attribute '" + name + "' must contain non-empty message attribute type.");
+    }
+    std::string_view base = std::string_view(a.data_type).substr(0, a.data_type.find('.'));
+    if (base != "String" && base != "Number" && base != "Binary") {
+      return invalid("The type of message (user) attribute '" + name +
+                     "' is invalid. You must use only the following supported type prefixes: Binary, Number, String.");
+    }
+    if (a.data_type.size() > 256) {
+      return invalid("Message (user) attribute '" + name + "' type must be less than 256 characters.");
+    }
+    if (v.has("StringListValues") || v.has("BinaryListValues")) {
+      return AwsError("UnsupportedOperation", "Message attribute list values in SendMessage operation are not supported.",
+                      400);
+    }
+    if (base == "Binary") {
+      const Doc* b = v.get("BinaryValue");
+      if (!b || !b->is_blob() || b->as_blob().bytes.empty()) {
+        return invalid("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
+      }
+      a.value = b->as_blob().bytes;
+    } else {
+      const Doc* s = v.get("StringValue");
+      if (!s || !s->is_string()) {
+        return invalid("The message attribute '" + name + "' with type '" + std::string(base) +
+                       "' must use field 'String'.");
+      }
+      if (s->as_string().empty()) {
+        return invalid("Message (user) attribute '" + name + "' must contain a non-empty value of type '" +
+                       std::string(base) + "'.");
+      }
+      a.value = s->as_string();
+      if (base == "Number" && !is_number(a.value)) {
+        return invalid("Can't cast the value of message (user) attribute '" + name + "' to a number.");
+      }
+      if (long cp = first_invalid_char(a.value); cp >= 0) {
+        return AwsError("InvalidMessageContents",
+                        "Invalid binary character '" + char_ref(cp) + "' was found in the message attribute '" +
+                            name + "', the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
+                            "#xE000 to #xFFFD | #x10000 to #x10FFFF",
+                        400);
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  std::sort(out.begin(), out.end(), [](const Attribute& x, const Attribute& y) { return x.name < y.name; });
+  return out;
+}
+
+Doc attributes_doc(const Attributes& attrs) {
+  Doc m = Doc::map();
+  for (const auto& a : attrs) {
+    Doc v = Doc::map();
+    v.set("DataType", a.data_type);
+    if (a.binary()) v.set("BinaryValue", Blob{a.value});
+    else v.set("StringValue", a.value);
+    m.set(a.name, std::move(v));
+  }
+  return m;
+}
+
+}  // namespace stratus::sqs

@@ -1,0 +1,71 @@
+// SQS messages: the in-memory form, their stored records, and the MD5 digests SDKs verify.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/doc.h"
+#include "core/result.h"
+
+namespace stratus::sqs {
+
+// One message attribute ("user" attribute, or the AWSTraceHeader system attribute).
+struct Attribute {
+  std::string name;
+  std::string data_type;  // "String", "Number", "Binary", optionally with ".custom" suffix
+  std::string value;      // StringValue, or the raw bytes of BinaryValue
+  bool binary() const { return data_type.compare(0, 6, "Binary") == 0; }
+};
+using Attributes = std::vector<Attribute>;  // sorted by name, names distinct
+
+struct Message {
+  // Immutable once stored.
+  uint64_t seq = 0;              // position in the queue (storage key), increasing per queue
+  std::string id;                // MessageId (uuid)
+  std::string body;
+  std::string md5_body, md5_attrs, md5_sys;
+  Attributes attrs;
+  std::string trace_header;      // AWSTraceHeader system attribute ("" when absent)
+  std::string sender_id;
+  std::string group_id, dedup_id;
+  std::string dlq_source_arn;    // set when redriven into a dead-letter queue
+  uint64_t sequence_number = 0;  // FIFO queues
+  int64_t sent_ms = 0;
+  // Receive state; guarded by the owning queue's mutex, stored separately (sqs.state).
+  int64_t visible_at = 0;        // epoch ms from which receivers may see it
+  int64_t first_receive_ms = 0;
+  uint32_t receive_count = 0;
+  uint32_t nonce = 0;            // changes with every receive: the receipt handle's generation
+};
+using MessagePtr = std::shared_ptr<Message>;
+
+std::string encode_message(const Message& m);
+MessagePtr decode_message(std::string_view data);  // throws std::runtime_error when corrupt
+std::string encode_state(const Message& m);
+void decode_state(std::string_view data, Message& m);
+
+std::string md5_hex(std::string_view data);
+// MD5OfMessageAttributes / MD5OfMessageSystemAttributes as SQS computes them: for each attribute
+// in name order, length-prefixed (4-byte big-endian) name and data type, a transport byte
+// (1 string/number, 2 binary), then the length-prefixed value. "" for no attributes.
+std::string md5_of_attributes(const Attributes& attrs);
+
+// Parses and validates a MessageAttributes map (user attributes) into sorted Attributes.
+// Errors are SQS's InvalidParameterValue & co.
+Result<Attributes> parse_attributes(const Doc* map);
+// The bytes a message counts against MaximumMessageSize: body plus every attribute's name,
+// type and value.
+size_t message_size(std::string_view body, const Attributes& attrs);
+// SQS accepts only the XML character set: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
+// #x10000-#x10FFFF. Returns the first bad code point, or -1 when all is well (also -1 for
+// invalid UTF-8, which the codecs already rejected).
+long first_invalid_char(std::string_view s);
+// "#xD800"-style rendering for error messages.
+std::string char_ref(long cp);
+// Doc form of attributes for responses (MessageAttributes map).
+Doc attributes_doc(const Attributes& attrs);
+
+}  // namespace stratus::sqs

@@ -1,0 +1,195 @@
+#include "services/sqs/queue.h"
+
+#include <random>
+#include <unordered_set>
+
+#include "core/clock.h"
+#include "services/sqs/record.h"
+
+namespace stratus::sqs {
+namespace {
+
+uint32_t random_nonce() {
+  thread_local std::mt19937 gen{std::random_device{}()};
+  uint32_t n = 0;
+  while (n == 0) n = gen();
+  return n;
+}
+
+}  // namespace
+
+std::string message_key(const std::string& uid, uint64_t seq) {
+  std::string k = uid;
+  put_u64(k, seq);
+  return k;
+}
+
+void Queue::insert(const MessagePtr& m, int64_t now) {
+  messages[m->seq] = m;
+  if (m->visible_at <= now) {
+    ready.insert(m->seq);
+    return;
+  }
+  hidden.insert({m->visible_at, m->seq});
+  if (m->receive_count > 0) {
+    ++in_flight;
+    if (fifo) ++group_in_flight[m->group_id];
+  }
+}
+
+void Queue::erase(MessagePtr m, int64_t) {
+  messages.erase(m->seq);
+  if (ready.erase(m->seq)) return;
+  if (hidden.erase({m->visible_at, m->seq}) && m->receive_count > 0) {
+    --in_flight;
+    if (fifo) {
+      auto it = group_in_flight.find(m->group_id);
+      if (it != group_in_flight.end() && --it->second <= 0) group_in_flight.erase(it);
+    }
+  }
+}
+
+void Queue::promote(int64_t now) {
+  while (!hidden.empty() && hidden.begin()->first <= now) {
+    uint64_t seq = hidden.begin()->second;
+    hidden.erase(hidden.begin());
+    auto it = messages.find(seq);
+    if (it == messages.end()) continue;
+    const MessagePtr& m = it->second;
+    if (m->receive_count > 0) {
+      --in_flight;
+      if (fifo) {
+        auto g = group_in_flight.find(m->group_id);
+        if (g != group_in_flight.end() && --g->second <= 0) group_in_flight.erase(g);
+      }
+    }
+    ready.insert(seq);
+  }
+}
+
+PickResult Queue::pick(const ReceiveParams& p, int64_t now,
+                       const std::function<QueuePtr(const std::string&)>& resolve_dlq) {
+  PickResult r;
+  promote(now);
+  const int64_t retention_ms = cfg.retention_seconds * 1000;
+  // Messages are kept in send order, so expired ones sit at the front.
+  while (!messages.empty()) {
+    MessagePtr m = messages.begin()->second;
+    if (m->sent_ms + retention_ms > now) break;
+    erase(m, now);
+    r.expired.push_back(std::move(m));
+  }
+  const int64_t vt = p.visibility_timeout >= 0 ? p.visibility_timeout : cfg.visibility_timeout;
+  std::unordered_set<std::string> taken_groups, blocked_groups;
+  QueuePtr dlq;
+  bool dlq_resolved = false;
+  for (auto it = ready.begin(); it != ready.end() && static_cast<int>(r.got.size()) < p.max;) {
+    uint64_t seq = *it++;
+    auto mit = messages.find(seq);
+    if (mit == messages.end()) {
+      ready.erase(seq);
+      continue;
+    }
+    MessagePtr m = mit->second;
+    if (m->sent_ms + retention_ms <= now) {
+      erase(m, now);
+      r.expired.push_back(std::move(m));
+      continue;
+    }
+    if (fifo) {
+      // One batch in flight per message group: a group with received, invisible messages is
+      // skipped entirely, which also keeps its later messages behind the earlier ones.
+      if (blocked_groups.count(m->group_id)) continue;
+      if (!taken_groups.count(m->group_id) && group_in_flight.count(m->group_id)) {
+        blocked_groups.insert(m->group_id);
+        continue;
+      }
+    }
+    if (cfg.max_receive_count > 0 && m->receive_count >= static_cast<uint32_t>(cfg.max_receive_count) &&
+        !cfg.dlq_arn.empty()) {
+      if (!dlq_resolved) {
+        dlq = resolve_dlq(cfg.dlq_arn);
+        dlq_resolved = true;
+      }
+      if (dlq && dlq.get() != this) {
+        erase(m, now);
+        r.to_dlq.emplace_back(dlq, std::move(m));
+        continue;
+      }
+    }
+    ready.erase(seq);
+    m->receive_count++;
+    if (m->first_receive_ms == 0) m->first_receive_ms = now;
+    m->nonce = random_nonce();
+    m->visible_at = now + vt * 1000;
+    if (vt == 0) {
+      ready.insert(seq);  // behind the iterator: not picked twice in this call
+    } else {
+      hidden.insert({m->visible_at, seq});
+      ++in_flight;
+      if (fifo) ++group_in_flight[m->group_id];
+    }
+    if (fifo) taken_groups.insert(m->group_id);
+    r.got.push_back(Picked{m, m->receive_count, m->first_receive_ms, m->nonce, m->visible_at});
+  }
+  return r;
+}
+
+void Queue::set_visible_at(MessagePtr m, int64_t at, int64_t now) {
+  erase(m, now);
+  m->visible_at = at;
+  insert(m, now);
+}
+
+int64_t Queue::next_wake() const {
+  if (waiters.empty()) return kNever;
+  int64_t t = kNever;
+  for (const auto& w : waiters) t = std::min(t, w->deadline_ms);
+  if (!hidden.empty()) t = std::min(t, hidden.begin()->first);
+  return t;
+}
+
+Timer::Timer() : thread_([this] { run(); }) {}
+
+Timer::~Timer() { stop(); }
+
+void Timer::at(int64_t when_ms, std::function<void()> fn) {
+  std::lock_guard lk(mu_);
+  bool earliest = due_.empty() || when_ms < due_.begin()->first;
+  due_.emplace(when_ms, std::move(fn));
+  if (earliest) cv_.notify_one();
+}
+
+void Timer::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    due_.clear();
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void Timer::run() {
+  std::unique_lock lk(mu_);
+  while (!stopping_) {
+    if (due_.empty()) {
+      cv_.wait(lk);
+      continue;
+    }
+    int64_t now = now_millis();
+    int64_t first = due_.begin()->first;
+    if (first > now) {
+      cv_.wait_for(lk, std::chrono::milliseconds(first - now));
+      continue;
+    }
+    auto fn = std::move(due_.begin()->second);
+    due_.erase(due_.begin());
+    lk.unlock();
+    fn();
+    lk.lock();
+  }
+}
+
+}  // namespace stratus::sqs

@@ -1,0 +1,1652 @@
+// Amazon SQS: queues and messages on storage, with in-memory indexes (queue.h) rebuilt at start.
+#include "services/sqs/sqs.h"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <shared_mutex>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "http/message.h"
+#include "server/context.h"
+#include "services/sqs/queue.h"
+#include "services/sqs/record.h"
+#include "storage/engine.h"
+
+namespace stratus::sqs {
+namespace {
+
+constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;
+constexpr int64_t kQueueReuseMs = 60 * 1000;
+constexpr int64_t kPurgeIntervalMs = 60 * 1000;
+constexpr uint64_t kSequenceBase = 18'000'000'000'000'000'000ULL;  // 20-digit sequence numbers
+constexpr size_t kMaxBatchBytes = 262144;
+
+AwsError invalid(std::string msg) { return AwsError("InvalidParameterValue", std::move(msg), 400); }
+AwsError invalid_value(std::string_view param, std::string_view value, std::string_view reason) {
+  return invalid("Value " + std::string(value) + " for parameter " + std::string(param) + " is invalid. Reason: " +
+                 std::string(reason) + ".");
+}
+AwsError missing(std::string_view param) {
+  return AwsError("MissingParameter", "The request must contain the parameter " + std::string(param) + ".", 400);
+}
+AwsError no_queue() { return AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400); }
+AwsError bad_receipt(std::string_view h) {
+  return AwsError("ReceiptHandleIsInvalid",
+                  "The input receipt handle \"" + std::string(h) + "\" is not a valid receipt handle.", 400);
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_sha256(), nullptr);
+  return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
+}
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  int64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string queue_key(std::string_view account, std::string_view region, std::string_view name) {
+  std::string k;
+  k.reserve(account.size() + region.size() + name.size() + 2);
+  k.append(account).push_back('\0');
+  k.append(region).push_back('\0');
+  k.append(name);
+  return k;
+}
+
+bool valid_queue_name(std::string_view name, bool fifo) {
+  std::string_view base = name;
+  if (fifo) {
+    if (name.size() < 5 || name.substr(name.size() - 5) != ".fifo") return false;
+    base = name.substr(0, name.size() - 5);
+  }
+  if (name.empty() || name.size() > 80 || base.empty()) return false;
+  for (char c : base) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_batch_id(std::string_view id) {
+  if (id.empty() || id.size() > 80) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// ---- queue attributes ------------------------------------------------------------------------
+
+enum class Kind { integer, boolean, json, text, choice };
+struct AttrSpec {
+  std::string_view name;
+  Kind kind;
+  int64_t lo = 0, hi = 0;
+  bool fifo_only = false;
+  std::string_view choices[2] = {};
+};
+
+const AttrSpec kSettable[] = {
+    {"DelaySeconds", Kind::integer, 0, 900},
+    {"MaximumMessageSize", Kind::integer, 1024, 262144},
+    {"MessageRetentionPeriod", Kind::integer, 60, 1209600},
+    {"ReceiveMessageWaitTimeSeconds", Kind::integer, 0, 20},
+    {"VisibilityTimeout", Kind::integer, 0, 43200},
+    {"Policy", Kind::json},
+    {"RedrivePolicy", Kind::json},
+    {"RedriveAllowPolicy", Kind::json},
+    {"KmsMasterKeyId", Kind::text},
+    {"KmsDataKeyReusePeriodSeconds", Kind::integer, 60, 86400},
+    {"SqsManagedSseEnabled", Kind::boolean},
+    {"FifoQueue", Kind::boolean},
+    {"ContentBasedDeduplication", Kind::boolean, 0, 0, true},
+    {"DeduplicationScope", Kind::choice, 0, 0, true, {"messageGroup", "queue"}},
+    {"FifoThroughputLimit", Kind::choice, 0, 0, true, {"perQueue", "perMessageGroupId"}},
+};
+
+const AttrSpec* find_spec(std::string_view name) {
+  for (const auto& s : kSettable)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const std::string_view kReadOnly[] = {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                      "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp",
+                                      "LastModifiedTimestamp", "QueueArn"};
+
+AwsError bad_attr_value(std::string_view name) {
+  return AwsError("InvalidAttributeValue", "Invalid value for the parameter " + std::string(name) + ".", 400);
+}
+AwsError unknown_attr(std::string_view name) {
+  return AwsError("InvalidAttributeName", "Unknown Attribute " + std::string(name) + ".", 400);
+}
+
+// Defaults of every settable attribute for a new queue.
+std::map<std::string, std::string> default_attributes(bool fifo) {
+  std::map<std::string, std::string> a = {{"DelaySeconds", "0"},
+                                          {"MaximumMessageSize", "262144"},
+                                          {"MessageRetentionPeriod", "345600"},
+                                          {"ReceiveMessageWaitTimeSeconds", "0"},
+                                          {"VisibilityTimeout", "30"},
+                                          {"SqsManagedSseEnabled", "true"}};
+  if (fifo) {
+    a["FifoQueue"] = "true";
+    a["ContentBasedDeduplication"] = "false";
+    a["DeduplicationScope"] = "queue";
+    a["FifoThroughputLimit"] = "perQueue";
+  }
+  return a;
+}
+
+Config parse_config(const std::map<std::string, std::string>& a) {
+  Config c;
+  auto num = [&](const char* k, int64_t& out) {
+    auto it = a.find(k);
+    if (it != a.end())
+      if (auto v = parse_int(it->second)) out = *v;
+  };
+  num("VisibilityTimeout", c.visibility_timeout);
+  num("DelaySeconds", c.delay_seconds);
+  num("MessageRetentionPeriod", c.retention_seconds);
+  num("MaximumMessageSize", c.maximum_message_size);
+  num("ReceiveMessageWaitTimeSeconds", c.receive_wait_seconds);
+  auto flag = [&](const char* k) {
+    auto it = a.find(k);
+    return it != a.end() && it->second == "true";
+  };
+  c.content_based_dedup = flag("ContentBasedDeduplication");
+  auto ds = a.find("DeduplicationScope");
+  c.dedup_scope_group = ds != a.end() && ds->second == "messageGroup";
+  if (auto rp = a.find("RedrivePolicy"); rp != a.end() && !rp->second.empty()) {
+    try {
+      Doc d = json::parse(rp->second);
+      c.dlq_arn = d.str("deadLetterTargetArn");
+      c.max_receive_count = d.integer("maxReceiveCount", 0);
+    } catch (const std::exception&) {
+    }
+  }
+  return c;
+}
+
+// ---- receipt handles -----------------------------------------------------------------------
+
+std::string receipt_handle(const Queue& q, const Picked& p) {
+  std::string raw = "\x01";
+  raw += q.uid;
+  put_u64(raw, p.msg->seq);
+  put_u64(raw, p.nonce);
+  return enc::base64_encode(raw);
+}
+
+struct Handle {
+  std::string uid;
+  uint64_t seq;
+  uint32_t nonce;
+};
+
+std::optional<Handle> parse_handle(std::string_view h) {
+  auto raw = enc::base64_decode(h);
+  if (!raw || raw->size() != 1 + 16 + 16 || (*raw)[0] != '\x01') return std::nullopt;
+  Handle out;
+  out.uid = raw->substr(1, 16);
+  Reader r(std::string_view(*raw).substr(17));
+  out.seq = r.u64();
+  out.nonce = static_cast<uint32_t>(r.u64());
+  return out;
+}
+
+// ---- receive output -----------------------------------------------------------------------
+
+bool wants(const std::vector<std::string>& names, std::string_view n) {
+  for (const auto& x : names)
+    if (x == "All" || x == n) return true;
+  return false;
+}
+
+bool wants_attribute(const std::vector<std::string>& names, std::string_view n) {
+  for (const auto& x : names) {
+    if (x == "All" || x == ".*" || x == n) return true;
+    if (x.size() > 2 && x.compare(x.size() - 2, 2, ".*") == 0 && n.substr(0, x.size() - 1) == x.substr(0, x.size() - 1))
+      return true;
+  }
+  return false;
+}
+
+Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params) {
+  const Message& m = *p.msg;
+  Doc d = Doc::map();
+  d.set("MessageId", m.id);
+  d.set("ReceiptHandle", receipt_handle(q, p));
+  d.set("MD5OfBody", m.md5_body);
+  d.set("Body", m.body);
+  const auto& sn = params.system_names;
+  if (!sn.empty()) {
+    Doc a = Doc::map();
+    if (wants(sn, "SenderId")) a.set("SenderId", m.sender_id);
+    if (wants(sn, "SentTimestamp")) a.set("SentTimestamp", std::to_string(m.sent_ms));
+    if (wants(sn, "ApproximateReceiveCount")) a.set("ApproximateReceiveCount", std::to_string(p.receive_count));
+    if (wants(sn, "ApproximateFirstReceiveTimestamp"))
+      a.set("ApproximateFirstReceiveTimestamp", std::to_string(p.first_receive_ms));
+    if (!m.trace_header.empty() && wants(sn, "AWSTraceHeader")) a.set("AWSTraceHeader", m.trace_header);
+    if (!m.dlq_source_arn.empty() && wants(sn, "DeadLetterQueueSourceArn"))
+      a.set("DeadLetterQueueSourceArn", m.dlq_source_arn);
+    if (!m.group_id.empty() && wants(sn, "MessageGroupId")) a.set("MessageGroupId", m.group_id);
+    if (q.fifo) {
+      if (wants(sn, "MessageDeduplicationId")) a.set("MessageDeduplicationId", m.dedup_id);
+      if (wants(sn, "SequenceNumber")) a.set("SequenceNumber", std::to_string(m.sequence_number));
+    }
+    if (a.size()) d.set("Attributes", std::move(a));
+  }
+  if (!params.attribute_names.empty() && !m.attrs.empty()) {
+    Attributes sel;
+    for (const auto& a : m.attrs)
+      if (wants_attribute(params.attribute_names, a.name)) sel.push_back(a);
+    if (!sel.empty()) {
+      d.set("MD5OfMessageAttributes", md5_of_attributes(sel));
+      d.set("MessageAttributes", attributes_doc(sel));
+    }
+  }
+  return d;
+}
+
+Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params) {
+  Doc out = Doc::map();
+  if (got.empty()) return out;
+  Doc list = Doc::list();
+  for (const auto& p : got) list.push(message_doc(q, p, params));
+  out.set("Messages", std::move(list));
+  return out;
+}
+
+// ---- the service ----------------------------------------------------------------------------
+
+struct QueueRef {
+  std::string account, region, name;
+};
+
+// One message to send, parsed from a request.
+struct SendInput {
+  std::string body;
+  Attributes attrs;
+  std::string trace_header;
+  int64_t delay = -1;  // -1: the queue's DelaySeconds
+  std::string group_id, dedup_id;
+  std::string sender_id;
+};
+
+struct SendOutcome {
+  MessagePtr msg;          // the message written (or the original, for a duplicate)
+  std::string message_id;
+  uint64_t sequence_number = 0;
+  bool duplicate = false;
+};
+
+class SqsService final : public Service, public Api {
+ public:
+  SqsService() : Service("sqs") {
+    bind("CreateQueue", &SqsService::create_queue);
+    bind("GetQueueUrl", &SqsService::get_queue_url);
+    bind("ListQueues", &SqsService::list_queues);
+    bind("DeleteQueue", &SqsService::delete_queue);
+    bind("GetQueueAttributes", &SqsService::get_queue_attributes);
+    bind("SetQueueAttributes", &SqsService::set_queue_attributes);
+    bind("SendMessage", &SqsService::send_message);
+    bind("SendMessageBatch", &SqsService::send_message_batch);
+    add_async("ReceiveMessage", [this](OpContext& c, const Doc& in, Done done) { receive_message(c, in, std::move(done)); });
+    bind("DeleteMessage", &SqsService::delete_message);
+    bind("DeleteMessageBatch", &SqsService::delete_message_batch);
+    bind("ChangeMessageVisibility", &SqsService::change_message_visibility);
+    bind("ChangeMessageVisibilityBatch", &SqsService::change_message_visibility_batch);
+    bind("PurgeQueue", &SqsService::purge_queue);
+    bind("TagQueue", &SqsService::tag_queue);
+    bind("UntagQueue", &SqsService::untag_queue);
+    bind("ListQueueTags", &SqsService::list_queue_tags);
+    bind("ListDeadLetterSourceQueues", &SqsService::list_dead_letter_source_queues);
+    bind("AddPermission", &SqsService::add_permission);
+    bind("RemovePermission", &SqsService::remove_permission);
+  }
+
+  void start(ServerContext& ctx) override {
+    engine_ = &ctx.storage();
+    load();
+  }
+  void stop() override { timer_.stop(); }
+  void reset() override {
+    std::vector<QueuePtr> all;
+    {
+      std::unique_lock lk(map_mu_);
+      for (auto& [_, q] : queues_) all.push_back(q);
+      queues_.clear();
+      by_arn_.clear();
+      by_uid_.clear();
+      deleted_at_.clear();
+    }
+    for (auto& q : all) retire(q);
+  }
+
+  Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return no_queue();
+    SendInput in;
+    in.body = std::move(d.body);
+    in.attrs = std::move(d.attrs);
+    in.group_id = std::move(d.group_id);
+    in.dedup_id = std::move(d.dedup_id);
+    in.sender_id = std::move(d.sender_id);
+    if (in.body.empty()) return missing("MessageBody");
+    auto out = send_one(q, std::move(in));
+    if (!out) return out.error();
+    return out->message_id;
+  }
+
+ private:
+  using Method = Result<Doc> (SqsService::*)(OpContext&, const Doc&);
+  void bind(const char* op, Method m) {
+    add(op, [this, m](OpContext& c, const Doc& in) { return (this->*m)(c, in); });
+  }
+
+  // ---- lookup -------------------------------------------------------------------------------
+
+  static std::string host_of(const OpContext& ctx) {
+    std::string h = ctx.http ? ctx.http->host() : std::string();
+    return h.empty() ? "localhost:4566" : h;
+  }
+  static std::string url_of(const OpContext& ctx, const Queue& q) {
+    return "http://" + host_of(ctx) + "/" + q.account + "/" + q.name;
+  }
+
+  // "http(s)://host/ACCOUNT/NAME"; the region comes from an "sqs.REGION." host when present.
+  static std::optional<QueueRef> parse_url(std::string_view url, const OpContext& ctx) {
+    std::string_view rest = url;
+    if (auto p = rest.find("://"); p != std::string_view::npos) rest.remove_prefix(p + 3);
+    else return std::nullopt;
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    std::string_view host = rest.substr(0, slash);
+    std::string_view path = rest.substr(slash + 1);
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    auto s2 = path.find('/');
+    if (s2 == std::string_view::npos) return std::nullopt;
+    QueueRef ref;
+    ref.account = std::string(path.substr(0, s2));
+    ref.name = std::string(path.substr(s2 + 1));
+    if (ref.account.empty() || ref.name.empty() || ref.name.find('/') != std::string::npos) return std::nullopt;
+    ref.region = ctx.region();
+    if (host.substr(0, 4) == "sqs.") {
+      std::string_view r = host.substr(4);
+      r = r.substr(0, r.find('.'));
+      if (!r.empty() && r != "localhost" && r.find(':') == std::string_view::npos) ref.region = std::string(r);
+    }
+    return ref;
+  }
+
+  QueuePtr find(const std::string& key) {
+    std::shared_lock lk(map_mu_);
+    auto it = queues_.find(key);
+    return it == queues_.end() ? nullptr : it->second;
+  }
+  QueuePtr by_arn(const std::string& arn) {
+    std::shared_lock lk(map_mu_);
+    auto it = by_arn_.find(arn);
+    return it == by_arn_.end() ? nullptr : it->second;
+  }
+
+  Result<QueuePtr> queue_for(OpContext& ctx, const Doc& in) {
+    std::string url = in.str("QueueUrl");
+    if (url.empty()) return missing("QueueUrl");
+    auto ref = parse_url(url, ctx);
+    if (!ref) return AwsError("InvalidAddress", "The address " + url + " is not valid for this endpoint.", 404);
+    QueuePtr q = find(queue_key(ref->account, ref->region, ref->name));
+    if (!q) return no_queue();
+    return q;
+  }
+
+  // ---- persistence ----------------------------------------------------------------------------
+
+  // REQUIRES(q.mu)
+  std::string queue_record(const Queue& q) const {
+    Doc d = Doc::map();
+    d.set("uid", q.uid);
+    d.set("created", q.created_ms);
+    d.set("modified", q.modified_ms);
+    d.set("fifo", q.fifo);
+    d.set("last_purge", q.last_purge_ms);
+    Doc a = Doc::map();
+    for (const auto& [k, v] : q.attributes) a.set(k, v);
+    d.set("attributes", std::move(a));
+    Doc t = Doc::map();
+    for (const auto& [k, v] : q.tags) t.set(k, v);
+    d.set("tags", std::move(t));
+    return json::write(d);
+  }
+
+  storage::Status save_queue(Queue& q) {  // REQUIRES(q.mu)
+    return engine_->put(kQueuesKs, queue_key(q.account, q.region, q.name), queue_record(q));
+  }
+
+  void load() {
+    int64_t now = now_millis();
+    std::unordered_map<std::string, QueuePtr> uids;
+    for (auto it = engine_->scan(kQueuesKs, {}); it->valid(); it->next()) {
+      std::string key(it->key());
+      auto a = key.find('\0'), b = key.find('\0', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      auto q = std::make_shared<Queue>();
+      q->account = key.substr(0, a);
+      q->region = key.substr(a + 1, b - a - 1);
+      q->name = key.substr(b + 1);
+      try {
+        Doc d = json::parse(it->value());
+        q->uid = d.str("uid");
+        q->created_ms = d.integer("created");
+        q->modified_ms = d.integer("modified");
+        q->fifo = d.flag("fifo");
+        q->last_purge_ms = d.integer("last_purge");
+        if (const Doc* at = d.get("attributes"))
+          for (const auto& [k, v] : at->as_map()) q->attributes[k] = v.as_string();
+        if (const Doc* t = d.get("tags"))
+          for (const auto& [k, v] : t->as_map()) q->tags[k] = v.as_string();
+      } catch (const std::exception& e) {
+        spdlog::error("sqs: skipping unreadable queue record {}: {}", q->name, e.what());
+        continue;
+      }
+      q->arn = "arn:aws:sqs:" + q->region + ":" + q->account + ":" + q->name;
+      q->cfg = parse_config(q->attributes);
+      uids[q->uid] = q;
+      queues_[key] = q;
+      by_arn_[q->arn] = q;
+      by_uid_[q->uid] = q;
+    }
+    storage::WriteBatch orphans;
+    for (auto it = engine_->scan(kMessagesKs, {}); it->valid(); it->next()) {
+      std::string_view key = it->key();
+      if (key.size() != 24) continue;
+      auto q = uids.find(std::string(key.substr(0, 16)));
+      if (q == uids.end()) {
+        orphans.del(kMessagesKs, key);
+        continue;
+      }
+      try {
+        MessagePtr m = decode_message(it->value());
+        m->seq = Reader(key.substr(16)).u64();
+        q->second->messages[m->seq] = m;
+        q->second->next_seq = std::max(q->second->next_seq, m->seq + 1);
+      } catch (const std::exception& e) {
+        spdlog::error("sqs: skipping unreadable message in {}: {}", q->second->name, e.what());
+      }
+    }
+    for (auto it = engine_->scan(kStateKs, {}); it->valid(); it->next()) {
+      std::string_view key = it->key();
+      auto q = key.size() == 24 ? uids.find(std::string(key.substr(0, 16))) : uids.end();
+      MessagePtr m;
+      if (q != uids.end()) {
+        auto mit = q->second->messages.find(Reader(key.substr(16)).u64());
+        if (mit != q->second->messages.end()) m = mit->second;
+      }
+      if (!m) {
+        orphans.del(kStateKs, key);
+        continue;
+      }
+      decode_state(it->value(), *m);
+    }
+    for (auto it = engine_->scan(kDedupKs, {}); it->valid(); it->next()) {
+      std::string_view key = it->key();
+      auto q = key.size() >= 16 ? uids.find(std::string(key.substr(0, 16))) : uids.end();
+      if (q == uids.end()) {
+        orphans.del(kDedupKs, key);
+        continue;
+      }
+      Reader r(it->value());
+      DedupEntry e;
+      e.expires_ms = r.i64();
+      e.message_id = r.str();
+      e.sequence_number = r.u64();
+      if (e.expires_ms <= now) orphans.del(kDedupKs, key);
+      else q->second->dedup[std::string(key.substr(16))] = std::move(e);
+    }
+    if (!orphans.empty()) (void)engine_->write(orphans);
+    for (auto& [_, q] : uids) {
+      auto all = std::move(q->messages);
+      q->messages.clear();
+      for (auto& [seq, m] : all) q->insert(m, now);
+    }
+  }
+
+  // Writes the effects of a pick (receive state, expiry, dead-lettering) and moves
+  // dead-lettered messages into their queues.
+  void apply(Queue& q, PickResult& r) {
+    if (r.got.empty() && r.expired.empty() && r.to_dlq.empty()) return;
+    storage::WriteBatch b;
+    for (const auto& p : r.got) {
+      Message tmp;
+      tmp.visible_at = p.visible_at;
+      tmp.first_receive_ms = p.first_receive_ms;
+      tmp.receive_count = p.receive_count;
+      tmp.nonce = p.nonce;
+      b.put(kStateKs, message_key(q.uid, p.msg->seq), encode_state(tmp));
+    }
+    for (const auto& m : r.expired) {
+      b.del(kMessagesKs, message_key(q.uid, m->seq));
+      b.del(kStateKs, message_key(q.uid, m->seq));
+    }
+    std::vector<std::pair<QueuePtr, MessagePtr>> moved;
+    int64_t now = now_millis();
+    for (auto& [dlq, m] : r.to_dlq) {
+      b.del(kMessagesKs, message_key(q.uid, m->seq));
+      b.del(kStateKs, message_key(q.uid, m->seq));
+      auto copy = std::make_shared<Message>(*m);
+      copy->receive_count = 0;
+      copy->first_receive_ms = 0;
+      copy->nonce = 0;
+      copy->visible_at = now;
+      copy->dlq_source_arn = q.arn;
+      {
+        std::lock_guard lk(dlq->mu);
+        copy->seq = dlq->next_seq++;
+        if (dlq->fifo) copy->sequence_number = kSequenceBase + copy->seq;
+      }
+      b.put(kMessagesKs, message_key(dlq->uid, copy->seq), encode_message(*copy));
+      moved.emplace_back(dlq, std::move(copy));
+    }
+    auto st = engine_->write(b);
+    if (!st.ok()) spdlog::error("sqs: storing receive state of {} failed: {}", q.name, st.message);
+    for (auto& [dlq, m] : moved) {
+      {
+        std::lock_guard lk(dlq->mu);
+        if (!dlq->deleted) dlq->insert(m, now);
+      }
+      wake(dlq);
+    }
+  }
+
+  // ---- waiters ----------------------------------------------------------------------------------
+
+  void arm(const QueuePtr& q) {  // REQUIRES(q->mu)
+    int64_t t = q->next_wake();
+    if (t >= q->armed_at) return;
+    q->armed_at = t;
+    std::weak_ptr<Queue> weak = q;
+    timer_.at(t, [this, weak] {
+      if (auto q = weak.lock()) {
+        {
+          std::lock_guard lk(q->mu);
+          q->armed_at = kNever;
+        }
+        wake(q);
+      }
+    });
+  }
+
+  std::function<QueuePtr(const std::string&)> resolver() {
+    return [this](const std::string& arn) { return by_arn(arn); };
+  }
+
+  // Serves waiting receivers from newly visible messages and ends those whose time is up.
+  void wake(const QueuePtr& q) {
+    std::vector<std::pair<WaiterPtr, PickResult>> served;
+    std::vector<WaiterPtr> ended;
+    PickResult side;  // expiry and dead-lettering found while serving
+    {
+      std::lock_guard lk(q->mu);
+      if (q->waiters.empty()) return;
+      int64_t now = now_millis();
+      for (auto it = q->waiters.begin(); it != q->waiters.end();) {
+        if ((*it)->deadline_ms <= now || q->deleted) {
+          (*it)->finished = true;
+          ended.push_back(*it);
+          it = q->waiters.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      q->promote(now);
+      while (!q->waiters.empty() && !q->ready.empty()) {
+        WaiterPtr w = q->waiters.front();
+        PickResult r = q->pick(w->params, now, resolver());
+        bool progress = !r.expired.empty() || !r.to_dlq.empty();
+        for (auto& m : r.expired) side.expired.push_back(std::move(m));
+        for (auto& d : r.to_dlq) side.to_dlq.push_back(std::move(d));
+        if (r.got.empty()) {
+          if (!progress) break;
+          continue;
+        }
+        r.expired.clear();
+        r.to_dlq.clear();
+        w->finished = true;
+        q->waiters.pop_front();
+        served.emplace_back(std::move(w), std::move(r));
+      }
+      arm(q);
+    }
+    apply(*q, side);
+    for (auto& [w, r] : served) {
+      apply(*q, r);
+      w->done(receive_output(*q, r.got, w->params));
+    }
+    for (auto& w : ended) w->done(Doc::map());
+  }
+
+  // Marks a queue gone: waiting receivers get an empty answer.
+  void retire(const QueuePtr& q) {
+    std::list<WaiterPtr> ws;
+    {
+      std::lock_guard lk(q->mu);
+      q->deleted = true;
+      ws.swap(q->waiters);
+    }
+    for (auto& w : ws) w->done(Doc::map());
+  }
+
+  // ---- sending ----------------------------------------------------------------------------------
+
+  // Checks one message against the queue and reserves its place (seq, dedup entry). Nothing is
+  // stored yet; commit() writes.
+  Result<SendOutcome> prepare(Queue& q, SendInput& in, int64_t now) {
+    std::lock_guard lk(q.mu);
+    if (q.deleted) return no_queue();
+    const Config& c = q.cfg;
+    size_t size = message_size(in.body, in.attrs);
+    if (static_cast<int64_t>(size) > c.maximum_message_size) {
+      return invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
+                     std::to_string(c.maximum_message_size) + " bytes.");
+    }
+    if (q.fifo) {
+      if (in.delay >= 0 && in.delay != 0) {
+        return invalid_value("DelaySeconds", std::to_string(in.delay),
+                             "The request include parameter that is not valid for this queue type");
+      }
+      if (in.group_id.empty()) return missing("MessageGroupId");
+      if (in.dedup_id.empty()) {
+        if (!c.content_based_dedup) {
+          return invalid("The queue should either have ContentBasedDeduplication enabled or "
+                         "MessageDeduplicationId provided explicitly");
+        }
+        in.dedup_id = sha256_hex(in.body);
+      }
+    } else if (!in.dedup_id.empty()) {
+      return invalid_value("MessageDeduplicationId", in.dedup_id,
+                           "The request includes a parameter that is not valid for this queue type");
+    }
+    SendOutcome out;
+    if (q.fifo) {
+      std::string key = q.dedup_key(in.group_id, in.dedup_id);
+      auto it = q.dedup.find(key);
+      if (it != q.dedup.end() && it->second.expires_ms > now) {
+        out.duplicate = true;
+        out.message_id = it->second.message_id;
+        out.sequence_number = it->second.sequence_number;
+        return out;
+      }
+    }
+    auto m = std::make_shared<Message>();
+    m->seq = q.next_seq++;
+    m->id = ids::uuid4();
+    m->md5_body = md5_hex(in.body);
+    m->md5_attrs = md5_of_attributes(in.attrs);
+    if (!in.trace_header.empty()) {
+      m->md5_sys = md5_of_attributes({Attribute{"AWSTraceHeader", "String", in.trace_header}});
+    }
+    m->body = std::move(in.body);
+    m->attrs = std::move(in.attrs);
+    m->trace_header = std::move(in.trace_header);
+    m->sender_id = std::move(in.sender_id);
+    m->group_id = std::move(in.group_id);
+    m->dedup_id = std::move(in.dedup_id);
+    m->sent_ms = now;
+    int64_t delay = in.delay >= 0 ? in.delay : c.delay_seconds;
+    m->visible_at = now + delay * 1000;
+    if (q.fifo) {
+      m->sequence_number = kSequenceBase + m->seq;
+      q.dedup[q.dedup_key(m->group_id, m->dedup_id)] = DedupEntry{now + kDedupWindowMs, m->id, m->sequence_number};
+      if (q.dedup.size() > 1024) {  // keep the window small
+        for (auto it = q.dedup.begin(); it != q.dedup.end();)
+          it = it->second.expires_ms <= now ? q.dedup.erase(it) : std::next(it);
+      }
+    }
+    out.msg = m;
+    out.message_id = m->id;
+    out.sequence_number = m->sequence_number;
+    return out;
+  }
+
+  // Stores prepared messages in one atomic batch, then makes them visible to receivers.
+  storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now) {
+    if (msgs.empty()) return {};
+    storage::WriteBatch b;
+    for (const auto& m : msgs) {
+      b.put(kMessagesKs, message_key(q->uid, m->seq), encode_message(*m));
+      if (q->fifo) {
+        std::string v;
+        put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
+        put_str(v, m->id);
+        put_u64(v, m->sequence_number);
+        b.put(kDedupKs, q->uid + q->dedup_key(m->group_id, m->dedup_id), v);
+      }
+    }
+    auto st = engine_->write(b);
+    bool waiters;
+    {
+      std::lock_guard lk(q->mu);
+      if (!st.ok()) {
+        for (const auto& m : msgs) q->dedup.erase(q->dedup_key(m->group_id, m->dedup_id));
+        return st;
+      }
+      for (const auto& m : msgs) q->insert(m, now);
+      waiters = !q->waiters.empty();
+    }
+    if (waiters) wake(q);
+    return st;
+  }
+
+  Result<SendOutcome> send_one(const QueuePtr& q, SendInput in) {
+    int64_t now = now_millis();
+    auto out = prepare(*q, in, now);
+    if (!out) return out;
+    if (!out->duplicate) {
+      auto st = commit(q, {out->msg}, now);
+      if (!st.ok()) return errors::internal("could not store the message: " + st.message);
+    }
+    return out;
+  }
+
+  // Parses the message members shared by SendMessage and SendMessageBatch entries.
+  Result<SendInput> parse_send(OpContext& ctx, const Doc& in) {
+    SendInput s;
+    const Doc* body = in.get("MessageBody");
+    if (!body || !body->is_string() || body->as_string().empty()) return missing("MessageBody");
+    if (long cp = first_invalid_char(body->as_string()); cp >= 0) {
+      return AwsError("InvalidMessageContents",
+                      "Invalid binary character '" + char_ref(cp) +
+                          "' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | "
+                          "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+                      400);
+    }
+    s.body = body->as_string();
+    auto attrs = parse_attributes(in.get("MessageAttributes"));
+    if (!attrs) return attrs.error();
+    s.attrs = std::move(attrs.value());
+    if (const Doc* sys = in.get("MessageSystemAttributes"); sys && sys->is_map()) {
+      for (const auto& [name, v] : sys->as_map()) {
+        if (name != "AWSTraceHeader") {
+          return invalid("Message system attribute name '" + name + "' is invalid.");
+        }
+        if (v.str("DataType") != "String" || v.str("StringValue").empty()) {
+          return invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.");
+        }
+        s.trace_header = v.str("StringValue");
+      }
+    }
+    if (const Doc* d = in.get("DelaySeconds"); d && d->is_number()) {
+      s.delay = d->as_int();
+      if (s.delay < 0 || s.delay > 900) {
+        return invalid_value("DelaySeconds", std::to_string(s.delay), "DelaySeconds must be >= 0 and <= 900");
+      }
+    }
+    s.group_id = in.str("MessageGroupId");
+    s.dedup_id = in.str("MessageDeduplicationId");
+    for (const auto* f : {&s.group_id, &s.dedup_id}) {
+      if (f->size() > 128) {
+        return invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
+                             "The value must be at most 128 characters long");
+      }
+      for (char c : *f) {
+        if (c < 33 || c > 126) {
+          return invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
+                               "The value contains invalid characters");
+        }
+      }
+    }
+    s.sender_id = ctx.caller.user_id.empty() ? ctx.account() : ctx.caller.user_id;
+    return s;
+  }
+
+  static void fill_send_output(Doc& d, const SendOutcome& o, const Queue& q) {
+    d.set("MessageId", o.message_id);
+    if (o.msg) {
+      d.set("MD5OfMessageBody", o.msg->md5_body);
+      if (!o.msg->md5_attrs.empty()) d.set("MD5OfMessageAttributes", o.msg->md5_attrs);
+      if (!o.msg->md5_sys.empty()) d.set("MD5OfMessageSystemAttributes", o.msg->md5_sys);
+    }
+    if (q.fifo) d.set("SequenceNumber", std::to_string(o.sequence_number));
+  }
+
+  Result<Doc> send_message(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    auto s = parse_send(ctx, in);
+    if (!s) return s.error();
+    // A duplicate answers with the digests of what was sent now (same content by definition).
+    std::string md5b = md5_hex(s->body), md5a = md5_of_attributes(s->attrs);
+    std::string md5s = s->trace_header.empty() ? std::string()
+                                               : md5_of_attributes({Attribute{"AWSTraceHeader", "String", s->trace_header}});
+    auto out = send_one(*q, std::move(s.value()));
+    if (!out) return out.error();
+    Doc d = Doc::map();
+    fill_send_output(d, *out, **q);
+    if (out->duplicate) {
+      d.set("MD5OfMessageBody", md5b);
+      if (!md5a.empty()) d.set("MD5OfMessageAttributes", md5a);
+      if (!md5s.empty()) d.set("MD5OfMessageSystemAttributes", md5s);
+    }
+    return d;
+  }
+
+  // Checks the shared rules of the three batch operations: 1–10 entries, distinct valid ids.
+  static std::optional<AwsError> check_batch(const Doc& in, const char* entry_name) {
+    const Doc* entries = in.get("Entries");
+    size_t n = entries && entries->is_list() ? entries->as_list().size() : 0;
+    if (n == 0) {
+      return AwsError("EmptyBatchRequest",
+                      std::string("There should be at least one ") + entry_name + " in the request.", 400);
+    }
+    if (n > 10) {
+      return AwsError("TooManyEntriesInBatchRequest",
+                      "Maximum number of entries per request are 10. You have sent " + std::to_string(n) + ".", 400);
+    }
+    std::set<std::string> seen;
+    for (const auto& e : entries->as_list()) {
+      std::string id = e.str("Id");
+      if (!valid_batch_id(id)) {
+        return AwsError("InvalidBatchEntryId",
+                        "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+                        "It can be at most 80 letters long.",
+                        400);
+      }
+      if (!seen.insert(id).second) {
+        return AwsError("BatchEntryIdsNotDistinct", "Id " + id + " repeated.", 400);
+      }
+    }
+    return std::nullopt;
+  }
+
+  static Doc failure(const std::string& id, const AwsError& e) {
+    Doc f = Doc::map();
+    f.set("Id", id);
+    f.set("Code", e.code);
+    f.set("Message", e.message);
+    f.set("SenderFault", e.sender_fault);
+    return f;
+  }
+
+  Result<Doc> send_message_batch(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    if (auto e = check_batch(in, "SendMessageBatchRequestEntry")) return *e;
+    size_t total = 0;
+    for (const auto& e : in.get("Entries")->as_list()) {
+      total += e.str("MessageBody").size();
+      if (const Doc* a = e.get("MessageAttributes"); a && a->is_map()) {
+        for (const auto& [k, v] : a->as_map()) {
+          total += k.size() + v.str("DataType").size() + v.str("StringValue").size();
+          if (const Doc* b = v.get("BinaryValue"); b && b->is_blob()) total += b->as_blob().bytes.size();
+        }
+      }
+    }
+    if (total > kMaxBatchBytes) {
+      return AwsError("BatchRequestTooLong",
+                      "Batch requests cannot be longer than 262144 bytes. You have sent " + std::to_string(total) +
+                          " bytes.",
+                      400);
+    }
+    int64_t now = now_millis();
+    Doc ok = Doc::list(), failed = Doc::list();
+    std::vector<MessagePtr> to_store;
+    std::vector<std::pair<std::string, SendOutcome>> done;
+    for (const auto& e : in.get("Entries")->as_list()) {
+      std::string id = e.str("Id");
+      auto s = parse_send(ctx, e);
+      if (!s) {
+        failed.push(failure(id, s.error()));
+        continue;
+      }
+      std::string md5b = md5_hex(s->body), md5a = md5_of_attributes(s->attrs);
+      auto out = prepare(**q, s.value(), now);
+      if (!out) {
+        failed.push(failure(id, out.error()));
+        continue;
+      }
+      if (out->msg) {
+        to_store.push_back(out->msg);
+      } else {
+        // A duplicate: answer with this entry's digests.
+        auto m = std::make_shared<Message>();
+        m->md5_body = md5b;
+        m->md5_attrs = md5a;
+        out->msg = m;
+      }
+      done.emplace_back(id, std::move(out.value()));
+    }
+    auto st = commit(*q, to_store, now);
+    if (!st.ok()) return errors::internal("could not store the messages: " + st.message);
+    for (const auto& [id, o] : done) {
+      Doc d = Doc::map();
+      d.set("Id", id);
+      fill_send_output(d, o, **q);
+      ok.push(std::move(d));
+    }
+    Doc out = Doc::map();
+    out.set("Successful", std::move(ok));
+    out.set("Failed", std::move(failed));
+    return out;
+  }
+
+  // ---- receiving --------------------------------------------------------------------------------
+
+  static Result<ReceiveParams> parse_receive(const Doc& in) {
+    ReceiveParams p;
+    if (const Doc* d = in.get("MaxNumberOfMessages"); d && d->is_number()) {
+      int64_t n = d->as_int();
+      if (n < 1 || n > 10) {
+        return invalid_value("MaxNumberOfMessages", std::to_string(n), "Must be between 1 and 10, if provided");
+      }
+      p.max = static_cast<int>(n);
+    }
+    if (const Doc* d = in.get("VisibilityTimeout"); d && d->is_number()) {
+      p.visibility_timeout = d->as_int();
+      if (p.visibility_timeout < 0 || p.visibility_timeout > 43200) {
+        return invalid_value("VisibilityTimeout", std::to_string(p.visibility_timeout),
+                             "Must be >= 0 and <= 43200, if provided");
+      }
+    }
+    p.wait_seconds = -1;
+    if (const Doc* d = in.get("WaitTimeSeconds"); d && d->is_number()) {
+      p.wait_seconds = d->as_int();
+      if (p.wait_seconds < 0 || p.wait_seconds > 20) {
+        return invalid_value("WaitTimeSeconds", std::to_string(p.wait_seconds), "Must be >= 0 and <= 20, if provided");
+      }
+    }
+    for (const char* k : {"AttributeNames", "MessageSystemAttributeNames"}) {
+      if (const Doc* l = in.get(k); l && l->is_list())
+        for (const auto& n : l->as_list())
+          if (n.is_string()) p.system_names.push_back(n.as_string());
+    }
+    if (const Doc* l = in.get("MessageAttributeNames"); l && l->is_list())
+      for (const auto& n : l->as_list())
+        if (n.is_string()) p.attribute_names.push_back(n.as_string());
+    return p;
+  }
+
+  void receive_message(OpContext& ctx, const Doc& in, Done done) {
+    auto q = queue_for(ctx, in);
+    if (!q) return done(q.error());
+    auto p = parse_receive(in);
+    if (!p) return done(p.error());
+    const QueuePtr& queue = *q;
+    PickResult r;
+    bool waiting = false;
+    {
+      std::lock_guard lk(queue->mu);
+      if (queue->deleted) return done(no_queue());
+      int64_t now = now_millis();
+      int64_t wait = p->wait_seconds >= 0 ? p->wait_seconds : queue->cfg.receive_wait_seconds;
+      r = queue->pick(*p, now, resolver());
+      if (r.got.empty() && wait > 0) {
+        auto w = std::make_shared<Waiter>();
+        w->params = *p;
+        w->done = std::move(done);
+        w->deadline_ms = now + wait * 1000;
+        queue->waiters.push_back(std::move(w));
+        waiting = true;
+        arm(queue);
+      }
+    }
+    apply(*queue, r);
+    if (!waiting) done(receive_output(*queue, r.got, *p));
+  }
+
+  // ---- deleting and visibility -----------------------------------------------------------------
+
+  // Deletes one message by receipt handle; nullopt on success. Adds the writes to `b`.
+  std::optional<AwsError> delete_one(Queue& q, const std::string& handle, storage::WriteBatch& b) {
+    auto h = parse_handle(handle);
+    if (!h || h->uid != q.uid) return bad_receipt(handle);
+    std::lock_guard lk(q.mu);
+    auto it = q.messages.find(h->seq);
+    // Unknown (already deleted, expired) is success, as on AWS; a handle of an earlier receive
+    // succeeds without deleting the message that someone else now holds.
+    if (it == q.messages.end() || it->second->nonce != h->nonce) return std::nullopt;
+    q.erase(it->second, now_millis());
+    b.del(kMessagesKs, message_key(q.uid, h->seq));
+    b.del(kStateKs, message_key(q.uid, h->seq));
+    return std::nullopt;
+  }
+
+  Result<Doc> delete_message(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::string handle = in.str("ReceiptHandle");
+    if (handle.empty()) return missing("ReceiptHandle");
+    storage::WriteBatch b;
+    if (auto e = delete_one(**q, handle, b)) return *e;
+    if (!b.empty()) {
+      auto st = engine_->write(b);
+      if (!st.ok()) return errors::internal(st.message);
+    }
+    return Doc::map();
+  }
+
+  Result<Doc> delete_message_batch(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    if (auto e = check_batch(in, "DeleteMessageBatchRequestEntry")) return *e;
+    storage::WriteBatch b;
+    Doc ok = Doc::list(), failed = Doc::list();
+    for (const auto& e : in.get("Entries")->as_list()) {
+      std::string id = e.str("Id");
+      std::string handle = e.str("ReceiptHandle");
+      auto err = handle.empty() ? std::optional<AwsError>(missing("ReceiptHandle")) : delete_one(**q, handle, b);
+      if (err) {
+        failed.push(failure(id, *err));
+      } else {
+        Doc d = Doc::map();
+        d.set("Id", id);
+        ok.push(std::move(d));
+      }
+    }
+    if (!b.empty()) {
+      auto st = engine_->write(b);
+      if (!st.ok()) return errors::internal(st.message);
+    }
+    Doc out = Doc::map();
+    out.set("Successful", std::move(ok));
+    out.set("Failed", std::move(failed));
+    return out;
+  }
+
+  std::optional<AwsError> change_one(Queue& q, const std::string& handle, int64_t vt, storage::WriteBatch& b,
+                                     bool& woke) {
+    if (vt < 0 || vt > 43200) {
+      return invalid_value("VisibilityTimeout", std::to_string(vt), "Must be between 0 and 43200, if provided");
+    }
+    auto h = parse_handle(handle);
+    if (!h || h->uid != q.uid) return bad_receipt(handle);
+    std::lock_guard lk(q.mu);
+    int64_t now = now_millis();
+    q.promote(now);
+    auto it = q.messages.find(h->seq);
+    if (it == q.messages.end() || it->second->nonce != h->nonce) {
+      return invalid_value("ReceiptHandle", handle,
+                           "Message does not exist or is not available for visibility timeout change");
+    }
+    MessagePtr m = it->second;
+    if (m->receive_count == 0 || m->visible_at <= now) {
+      return AwsError("MessageNotInflight", "Message is not in flight.", 400);
+    }
+    q.set_visible_at(m, now + vt * 1000, now);
+    b.put(kStateKs, message_key(q.uid, m->seq), encode_state(*m));
+    woke = woke || (vt == 0 && !q.waiters.empty());
+    return std::nullopt;
+  }
+
+  Result<Doc> change_message_visibility(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::string handle = in.str("ReceiptHandle");
+    if (handle.empty()) return missing("ReceiptHandle");
+    if (!in.has("VisibilityTimeout")) return missing("VisibilityTimeout");
+    storage::WriteBatch b;
+    bool woke = false;
+    if (auto e = change_one(**q, handle, in.integer("VisibilityTimeout"), b, woke)) return *e;
+    auto st = engine_->write(b);
+    if (!st.ok()) return errors::internal(st.message);
+    if (woke) wake(*q);
+    return Doc::map();
+  }
+
+  Result<Doc> change_message_visibility_batch(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    if (auto e = check_batch(in, "ChangeMessageVisibilityBatchRequestEntry")) return *e;
+    storage::WriteBatch b;
+    bool woke = false;
+    Doc ok = Doc::list(), failed = Doc::list();
+    for (const auto& e : in.get("Entries")->as_list()) {
+      std::string id = e.str("Id");
+      std::string handle = e.str("ReceiptHandle");
+      auto err = handle.empty() ? std::optional<AwsError>(missing("ReceiptHandle"))
+                                : change_one(**q, handle, e.integer("VisibilityTimeout"), b, woke);
+      if (err) {
+        failed.push(failure(id, *err));
+      } else {
+        Doc d = Doc::map();
+        d.set("Id", id);
+        ok.push(std::move(d));
+      }
+    }
+    if (!b.empty()) {
+      auto st = engine_->write(b);
+      if (!st.ok()) return errors::internal(st.message);
+    }
+    if (woke) wake(*q);
+    Doc out = Doc::map();
+    out.set("Successful", std::move(ok));
+    out.set("Failed", std::move(failed));
+    return out;
+  }
+
+  // Deletes every stored key of a queue's messages (and dedup entries when all_keys).
+  void drop_stored(const std::string& uid, bool all_keys) {
+    std::vector<const char*> spaces = {kMessagesKs, kStateKs};
+    if (all_keys) spaces.push_back(kDedupKs);
+    for (const char* ks : spaces) {
+      storage::WriteBatch b;
+      for (auto it = engine_->prefix(ks, uid); it->valid(); it->next()) {
+        b.del(ks, it->key());
+        if (b.ops().size() >= 1000) {
+          (void)engine_->write(b);
+          b = storage::WriteBatch();
+        }
+      }
+      if (!b.empty()) (void)engine_->write(b);
+    }
+  }
+
+  Result<Doc> purge_queue(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    Queue& queue = **q;
+    {
+      std::lock_guard lk(queue.mu);
+      int64_t now = now_millis();
+      if (queue.last_purge_ms && now - queue.last_purge_ms < kPurgeIntervalMs) {
+        return AwsError("PurgeQueueInProgress",
+                        "Only one PurgeQueue operation on " + queue.name + " is allowed every 60 seconds.", 403);
+      }
+      queue.last_purge_ms = now;
+      queue.messages.clear();
+      queue.ready.clear();
+      queue.hidden.clear();
+      queue.in_flight = 0;
+      queue.group_in_flight.clear();
+      (void)save_queue(queue);
+    }
+    drop_stored(queue.uid, false);
+    return Doc::map();
+  }
+
+  // ---- queues -----------------------------------------------------------------------------------
+
+  // Validates attributes for CreateQueue (creating) or SetQueueAttributes and returns them
+  // normalised (integers canonical, booleans lower-case, RedrivePolicy canonical JSON).
+  Result<std::map<std::string, std::string>> check_attributes(const Doc* attrs, bool creating, bool fifo,
+                                                              const std::string& self_arn) {
+    std::map<std::string, std::string> out;
+    if (!attrs || !attrs->is_map()) return out;
+    for (const auto& [name, v] : attrs->as_map()) {
+      const AttrSpec* spec = find_spec(name);
+      if (!spec || (!creating && name == "FifoQueue") || (spec->fifo_only && !fifo)) {
+        return unknown_attr(name);
+      }
+      std::string value = v.is_string() ? v.as_string() : std::string();
+      switch (spec->kind) {
+        case Kind::integer: {
+          auto n = parse_int(value);
+          if (!n || *n < spec->lo || *n > spec->hi) return bad_attr_value(name);
+          value = std::to_string(*n);
+          break;
+        }
+        case Kind::boolean: {
+          std::string l = value;
+          for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (l != "true" && l != "false") return bad_attr_value(name);
+          value = l;
+          if (name == "FifoQueue" && (l == "true") != fifo) {
+            return invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                           "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+          }
+          break;
+        }
+        case Kind::choice:
+          if (value != spec->choices[0] && value != spec->choices[1]) return bad_attr_value(name);
+          break;
+        case Kind::json:
+          if (value.empty()) break;  // "" removes the policy
+          if (name == "RedrivePolicy") {
+            auto rp = check_redrive(value, fifo, self_arn);
+            if (!rp) return rp.error();
+            value = *rp;
+          } else {
+            try {
+              Doc d = json::parse(value);
+              if (!d.is_map()) return bad_attr_value(name);
+            } catch (const AwsError&) {
+              return bad_attr_value(name);
+            }
+          }
+          break;
+        case Kind::text: break;
+      }
+      out[name] = value;
+    }
+    return out;
+  }
+
+  Result<std::string> check_redrive(const std::string& value, bool fifo, const std::string& self_arn) {
+    Doc d;
+    try {
+      d = json::parse(value);
+    } catch (const AwsError&) {
+      return invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
+    }
+    if (!d.is_map()) return invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
+    for (const char* k : {"deadLetterTargetArn", "maxReceiveCount"}) {
+      if (!d.has(k)) {
+        return invalid_value("RedrivePolicy", value,
+                             std::string("Redrive policy does not contain mandatory attribute: ") + k);
+      }
+    }
+    const Doc* mrc = d.get("maxReceiveCount");
+    std::optional<int64_t> n;
+    if (mrc->is_number()) n = mrc->as_int();
+    else if (mrc->is_string()) n = parse_int(mrc->as_string());
+    if (!n || *n < 1 || *n > 1000) {
+      return invalid_value("RedrivePolicy", value,
+                           "Invalid value for maxReceiveCount: " + (n ? std::to_string(*n) : std::string("NaN")) +
+                               ", valid values are from 1 to 1000 both inclusive");
+    }
+    std::string target = d.str("deadLetterTargetArn");
+    QueuePtr dlq = by_arn(target);
+    if (!dlq || target == self_arn) {
+      return invalid_value("RedrivePolicy", value, "Dead letter target does not exist");
+    }
+    if (dlq->fifo != fifo) {
+      return invalid_value("RedrivePolicy", value, "Dead-letter queue must be same type of queue as the source");
+    }
+    Doc norm = Doc::map();
+    norm.set("deadLetterTargetArn", target);
+    norm.set("maxReceiveCount", *n);
+    return json::write(norm);
+  }
+
+  Result<Doc> create_queue(OpContext& ctx, const Doc& in) {
+    std::string name = in.str("QueueName");
+    if (name.empty()) return missing("QueueName");
+    const Doc* attrs = in.get("Attributes");
+    bool fifo = false;
+    if (attrs && attrs->is_map())
+      if (const Doc* f = attrs->get("FifoQueue"); f && f->is_string()) fifo = f->as_string() == "true" || f->as_string() == "True";
+    bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
+    if (!valid_queue_name(name, fifo) || fifo_name != fifo) {
+      if (fifo || fifo_name) {
+        return invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                       "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+      }
+      return invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+    }
+    std::string arn = "arn:aws:sqs:" + ctx.region() + ":" + ctx.account() + ":" + name;
+    auto checked = check_attributes(attrs, true, fifo, arn);
+    if (!checked) return checked.error();
+    std::map<std::string, std::string> tags;
+    if (const Doc* t = in.get("tags"); t && t->is_map())
+      for (const auto& [k, v] : t->as_map()) tags[k] = v.is_string() ? v.as_string() : "";
+    std::string key = queue_key(ctx.account(), ctx.region(), name);
+    int64_t now = now_millis();
+    Doc out = Doc::map();
+    std::unique_lock lk(map_mu_);
+    if (auto it = queues_.find(key); it != queues_.end()) {
+      QueuePtr q = it->second;
+      lk.unlock();
+      std::lock_guard qlk(q->mu);
+      auto current = default_attributes(q->fifo);
+      for (const auto& [k, v] : q->attributes) current[k] = v;
+      for (const auto& [k, v] : checked.value()) {
+        auto cur = current.find(k);
+        std::string have = cur == current.end() ? std::string() : cur->second;
+        if (have != v) {
+          return AwsError("QueueNameExists",
+                          "A queue already exists with the same name and a different value for attribute " + k, 400);
+        }
+      }
+      out.set("QueueUrl", url_of(ctx, *q));
+      return out;
+    }
+    if (auto d = deleted_at_.find(key); d != deleted_at_.end() && now - d->second < kQueueReuseMs) {
+      return AwsError("QueueDeletedRecently",
+                      "You must wait 60 seconds after deleting a queue before you can create another with the same "
+                      "name.",
+                      400);
+    }
+    auto q = std::make_shared<Queue>();
+    q->account = ctx.account();
+    q->region = ctx.region();
+    q->name = name;
+    q->uid = ids::random_lower_alnum(16);
+    q->arn = arn;
+    q->fifo = fifo;
+    q->created_ms = q->modified_ms = now;
+    q->attributes = default_attributes(fifo);
+    for (auto& [k, v] : checked.value())
+      if (!v.empty()) q->attributes[k] = v;
+    if (q->attributes.count("KmsMasterKeyId")) q->attributes["SqsManagedSseEnabled"] = "false";
+    q->cfg = parse_config(q->attributes);
+    q->tags = std::move(tags);
+    {
+      std::lock_guard qlk(q->mu);
+      auto st = save_queue(*q);
+      if (!st.ok()) return errors::internal("could not store the queue: " + st.message);
+    }
+    queues_[key] = q;
+    by_arn_[q->arn] = q;
+    by_uid_[q->uid] = q;
+    lk.unlock();
+    out.set("QueueUrl", url_of(ctx, *q));
+    return out;
+  }
+
+  Result<Doc> get_queue_url(OpContext& ctx, const Doc& in) {
+    std::string name = in.str("QueueName");
+    if (name.empty()) return missing("QueueName");
+    std::string account = in.str("QueueOwnerAWSAccountId", ctx.account());
+    QueuePtr q = find(queue_key(account, ctx.region(), name));
+    if (!q) return no_queue();
+    Doc out = Doc::map();
+    out.set("QueueUrl", url_of(ctx, *q));
+    return out;
+  }
+
+  // Pagination over a sorted list of URLs (ListQueues, ListDeadLetterSourceQueues).
+  static Result<Doc> paginate(const std::vector<std::string>& urls, const Doc& in) {
+    Doc out = Doc::map();
+    size_t start = 0;
+    std::string token = in.str("NextToken");
+    if (!token.empty()) {
+      auto dec = enc::base64_decode(token);
+      auto n = dec ? parse_int(*dec) : std::nullopt;
+      if (!n || *n < 0) return invalid("Invalid NextToken value.");
+      start = static_cast<size_t>(*n);
+    }
+    size_t max = 1000;
+    bool paged = false;
+    if (const Doc* m = in.get("MaxResults"); m && m->is_number()) {
+      if (m->as_int() < 1 || m->as_int() > 1000) {
+        return invalid_value("MaxResults", std::to_string(m->as_int()), "MaxResults must be an integer between 1 and 1000");
+      }
+      max = static_cast<size_t>(m->as_int());
+      paged = true;
+    }
+    Doc list = Doc::list();
+    size_t i = start;
+    for (; i < urls.size() && list.size() < max; ++i) list.push(urls[i]);
+    if (list.size()) out.set("QueueUrls", std::move(list));
+    if (paged && i < urls.size()) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+    return out;
+  }
+
+  Result<Doc> list_queues(OpContext& ctx, const Doc& in) {
+    std::string prefix = in.str("QueueNamePrefix");
+    std::string base = queue_key(ctx.account(), ctx.region(), "");
+    std::string from = base + prefix;
+    std::vector<std::string> urls;
+    {
+      std::shared_lock lk(map_mu_);
+      for (auto it = queues_.lower_bound(from); it != queues_.end() && it->first.compare(0, from.size(), from) == 0;
+           ++it)
+        urls.push_back(url_of(ctx, *it->second));
+    }
+    return paginate(urls, in);
+  }
+
+  Result<Doc> delete_queue(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    QueuePtr queue = *q;
+    std::string key = queue_key(queue->account, queue->region, queue->name);
+    {
+      std::unique_lock lk(map_mu_);
+      auto it = queues_.find(key);
+      if (it == queues_.end() || it->second != queue) return no_queue();
+      queues_.erase(it);
+      by_arn_.erase(queue->arn);
+      by_uid_.erase(queue->uid);
+      deleted_at_[key] = now_millis();
+    }
+    auto st = engine_->del(kQueuesKs, key);
+    if (!st.ok()) return errors::internal(st.message);
+    retire(queue);
+    drop_stored(queue->uid, true);
+    return Doc::map();
+  }
+
+  Result<Doc> get_queue_attributes(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::vector<std::string> names;
+    if (const Doc* l = in.get("AttributeNames"); l && l->is_list())
+      for (const auto& n : l->as_list())
+        if (n.is_string()) names.push_back(n.as_string());
+    Queue& queue = **q;
+    for (const auto& n : names) {
+      if (n == "All" || find_spec(n)) continue;
+      if (std::find(std::begin(kReadOnly), std::end(kReadOnly), n) != std::end(kReadOnly)) continue;
+      return AwsError("InvalidAttributeName", "Unknown Attribute " + n + ".", 400);
+    }
+    auto want = [&](std::string_view n) {
+      for (const auto& x : names)
+        if (x == "All" || x == n) return true;
+      return false;
+    };
+    Doc a = Doc::map();
+    PickResult side;
+    {
+      std::lock_guard lk(queue.mu);
+      int64_t now = now_millis();
+      queue.promote(now);
+      // Drop expired messages so the counters don't include them.
+      const int64_t retention_ms = queue.cfg.retention_seconds * 1000;
+      while (!queue.messages.empty()) {
+        MessagePtr m = queue.messages.begin()->second;
+        if (m->sent_ms + retention_ms > now) break;
+        queue.erase(m, now);
+        side.expired.push_back(std::move(m));
+      }
+      for (const auto& [k, v] : queue.attributes)
+        if (want(k)) a.set(k, v);
+      if (queue.attributes.count("KmsMasterKeyId") && !queue.attributes.count("KmsDataKeyReusePeriodSeconds") &&
+          want("KmsDataKeyReusePeriodSeconds"))
+        a.set("KmsDataKeyReusePeriodSeconds", "300");
+      if (want("ApproximateNumberOfMessages")) a.set("ApproximateNumberOfMessages", std::to_string(queue.ready.size()));
+      if (want("ApproximateNumberOfMessagesNotVisible"))
+        a.set("ApproximateNumberOfMessagesNotVisible", std::to_string(queue.in_flight));
+      if (want("ApproximateNumberOfMessagesDelayed"))
+        a.set("ApproximateNumberOfMessagesDelayed", std::to_string(queue.delayed()));
+      if (want("CreatedTimestamp")) a.set("CreatedTimestamp", std::to_string(queue.created_ms / 1000));
+      if (want("LastModifiedTimestamp")) a.set("LastModifiedTimestamp", std::to_string(queue.modified_ms / 1000));
+      if (want("QueueArn")) a.set("QueueArn", queue.arn);
+    }
+    apply(queue, side);
+    Doc out = Doc::map();
+    if (a.size()) out.set("Attributes", std::move(a));
+    return out;
+  }
+
+  Result<Doc> set_queue_attributes(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    Queue& queue = **q;
+    auto checked = check_attributes(in.get("Attributes"), false, queue.fifo, queue.arn);
+    if (!checked) return checked.error();
+    bool wake_needed = false;
+    {
+      std::lock_guard lk(queue.mu);
+      for (const auto& [k, v] : checked.value()) {
+        if (v.empty() && (k == "Policy" || k == "RedrivePolicy" || k == "RedriveAllowPolicy" || k == "KmsMasterKeyId"))
+          queue.attributes.erase(k);
+        else
+          queue.attributes[k] = v;
+      }
+      if (checked->count("KmsMasterKeyId") && !checked->at("KmsMasterKeyId").empty() &&
+          !checked->count("SqsManagedSseEnabled"))
+        queue.attributes["SqsManagedSseEnabled"] = "false";
+      queue.cfg = parse_config(queue.attributes);
+      queue.modified_ms = now_millis();
+      auto st = save_queue(queue);
+      if (!st.ok()) return errors::internal(st.message);
+      wake_needed = !queue.waiters.empty();
+    }
+    if (wake_needed) wake(*q);
+    return Doc::map();
+  }
+
+  // ---- tags, dead-letter sources, permissions ------------------------------------------------
+
+  Result<Doc> tag_queue(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::lock_guard lk((*q)->mu);
+    auto tags = (*q)->tags;
+    if (const Doc* t = in.get("Tags"); t && t->is_map())
+      for (const auto& [k, v] : t->as_map()) tags[k] = v.is_string() ? v.as_string() : "";
+    if (tags.size() > 50) return invalid("Too many tags added for queue " + (*q)->name + ".");
+    (*q)->tags = std::move(tags);
+    auto st = save_queue(**q);
+    if (!st.ok()) return errors::internal(st.message);
+    return Doc::map();
+  }
+
+  Result<Doc> untag_queue(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::lock_guard lk((*q)->mu);
+    if (const Doc* l = in.get("TagKeys"); l && l->is_list())
+      for (const auto& k : l->as_list())
+        if (k.is_string()) (*q)->tags.erase(k.as_string());
+    auto st = save_queue(**q);
+    if (!st.ok()) return errors::internal(st.message);
+    return Doc::map();
+  }
+
+  Result<Doc> list_queue_tags(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::lock_guard lk((*q)->mu);
+    Doc out = Doc::map();
+    if (!(*q)->tags.empty()) {
+      Doc t = Doc::map();
+      for (const auto& [k, v] : (*q)->tags) t.set(k, v);
+      out.set("Tags", std::move(t));
+    }
+    return out;
+  }
+
+  Result<Doc> list_dead_letter_source_queues(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::string target = (*q)->arn;
+    std::vector<QueuePtr> all;
+    {
+      std::shared_lock lk(map_mu_);
+      for (const auto& [_, x] : queues_) all.push_back(x);
+    }
+    std::vector<std::string> urls;
+    for (const auto& x : all) {
+      std::lock_guard lk(x->mu);
+      if (x->cfg.dlq_arn == target) urls.push_back(url_of(ctx, *x));
+    }
+    auto out = paginate(urls, in);
+    if (!out) return out;
+    Doc result = Doc::map();  // this operation spells the member "queueUrls"
+    const Doc* l = out->get("QueueUrls");
+    result.set("queueUrls", l ? *l : Doc::list());
+    if (const Doc* t = out->get("NextToken")) result.set("NextToken", *t);
+    return result;
+  }
+
+  Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::string label = in.str("Label");
+    if (label.empty()) return missing("Label");
+    Queue& queue = **q;
+    std::lock_guard lk(queue.mu);
+    Doc policy = Doc::map();
+    if (auto it = queue.attributes.find("Policy"); it != queue.attributes.end()) {
+      try {
+        policy = json::parse(it->second);
+      } catch (const AwsError&) {
+      }
+    }
+    if (!policy.has("Version")) policy.set("Version", "2012-10-17");
+    if (!policy.has("Id")) policy.set("Id", queue.arn + "/SQSDefaultPolicy");
+    Doc& stmts = policy["Statement"];
+    if (!stmts.is_list()) stmts = Doc::list();
+    for (const auto& s : stmts.as_list())
+      if (s.str("Sid") == label) return invalid_value("Label", label, "Already exists");
+    Doc principals = Doc::list();
+    if (const Doc* l = in.get("AWSAccountIds"); l && l->is_list())
+      for (const auto& a : l->as_list()) principals.push("arn:aws:iam::" + a.as_string() + ":root");
+    Doc actions = Doc::list();
+    if (const Doc* l = in.get("Actions"); l && l->is_list())
+      for (const auto& a : l->as_list()) actions.push("SQS:" + a.as_string());
+    Doc st = Doc::map();
+    st.set("Sid", label);
+    st.set("Effect", "Allow");
+    Doc principal = Doc::map();
+    principal.set("AWS", principals.size() == 1 ? principals.as_list()[0] : principals);
+    st.set("Principal", std::move(principal));
+    st.set("Action", actions.size() == 1 ? actions.as_list()[0] : actions);
+    st.set("Resource", queue.arn);
+    stmts.push(std::move(st));
+    queue.attributes["Policy"] = json::write(policy);
+    auto s = save_queue(queue);
+    if (!s.ok()) return errors::internal(s.message);
+    return Doc::map();
+  }
+
+  Result<Doc> remove_permission(OpContext& ctx, const Doc& in) {
+    auto q = queue_for(ctx, in);
+    if (!q) return q.error();
+    std::string label = in.str("Label");
+    Queue& queue = **q;
+    std::lock_guard lk(queue.mu);
+    auto it = queue.attributes.find("Policy");
+    bool found = false;
+    if (it != queue.attributes.end()) {
+      try {
+        Doc policy = json::parse(it->second);
+        Doc* stmts = policy.get("Statement");
+        if (stmts && stmts->is_list()) {
+          auto& l = stmts->as_list();
+          auto before = l.size();
+          l.erase(std::remove_if(l.begin(), l.end(), [&](const Doc& s) { return s.str("Sid") == label; }), l.end());
+          found = l.size() != before;
+          if (l.empty()) queue.attributes.erase(it);
+          else it->second = json::write(policy);
+        }
+      } catch (const AwsError&) {
+      }
+    }
+    if (!found) return invalid_value("Label", label, "can't find label");
+    auto s = save_queue(queue);
+    if (!s.ok()) return errors::internal(s.message);
+    return Doc::map();
+  }
+
+  storage::Engine* engine_ = nullptr;
+  Timer timer_;
+  std::shared_mutex map_mu_;
+  std::map<std::string, QueuePtr> queues_;                // GUARDED_BY(map_mu_) by queue_key
+  std::unordered_map<std::string, QueuePtr> by_arn_;      // GUARDED_BY(map_mu_)
+  std::unordered_map<std::string, QueuePtr> by_uid_;      // GUARDED_BY(map_mu_)
+  std::unordered_map<std::string, int64_t> deleted_at_;   // GUARDED_BY(map_mu_) name reuse rule
+};
+
+}  // namespace
+
+Api* api(ServerContext& ctx) { return dynamic_cast<Api*>(ctx.service("sqs")); }
+
+std::unique_ptr<Service> make_service() { return std::make_unique<SqsService>(); }
+
+}  // namespace stratus::sqs

@@ -1,0 +1,43 @@
+"""Helpers shared by the Lambda tests: deployment packages built in memory."""
+import io
+import zipfile
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def zip_files(files):
+    """A zip of {name: text}; every entry is rwxr-xr-x like a package built on Linux."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text)
+    return buf.getvalue()
+
+
+PY_ECHO = """
+import json, os
+def handler(event, context):
+    return {"event": event, "request_id": context.aws_request_id}
+"""
+
+# A provided-runtime function: a shell bootstrap speaking the Runtime API with curl.
+SH_ECHO_BOOTSTRAP = """#!/bin/bash
+set -euo pipefail
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS="$(mktemp)"
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  ID=$(grep -i lambda-runtime-aws-request-id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  rm -f "$HEADERS"
+  echo "shell got $EVENT"
+  curl -sS -X POST "$API/invocation/$ID/response" -d "$EVENT" > /dev/null
+done
+"""
+
+
+def create(client, name, files, runtime="python3.12", handler="app.handler", **kw):
+    return client.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+                                  Code={"ZipFile": zip_files(files)}, **kw)

@@ -1,0 +1,133 @@
+"""DynamoDB Streams: every committed change produces one record, in order, with the images the
+view type asks for; iterators of every type; and durability of acknowledged writes across
+kill -9 (items and their stream records together)."""
+import unittest
+import uuid
+
+import botocore.exceptions
+
+from harness import Stratus, StratusTestCase
+
+
+def S(v): return {"S": v}
+def N(v): return {"N": str(v)}
+
+
+def make_stream_table(ddb, view="NEW_AND_OLD_IMAGES"):
+    name = "s-" + uuid.uuid4().hex[:12]
+    t = ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST",
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": view})
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    return name, t["TableDescription"]["LatestStreamArn"]
+
+
+def read_all(streams, arn, iterator_type="TRIM_HORIZON", **kw):
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType=iterator_type, **kw)["ShardIterator"]
+    records = []
+    for _ in range(10):
+        out = streams.get_records(ShardIterator=it)
+        records += out["Records"]
+        it = out.get("NextShardIterator")
+        if not out["Records"] or not it:
+            break
+    return records
+
+
+class Streams(StratusTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ddb = cls.stratus.client("dynamodb")
+        cls.streams = cls.stratus.client("dynamodbstreams")
+
+    def test_insert_modify_remove_with_images(self):
+        name, arn = make_stream_table(self.ddb)
+        self.ddb.put_item(TableName=name, Item={"pk": S("a"), "v": N(1)})
+        self.ddb.update_item(TableName=name, Key={"pk": S("a")}, UpdateExpression="SET v = :v",
+                             ExpressionAttributeValues={":v": N(2)})
+        self.ddb.delete_item(TableName=name, Key={"pk": S("a")})
+        self.ddb.delete_item(TableName=name, Key={"pk": S("never")})  # no change, no record
+        recs = read_all(self.streams, arn)
+        self.assertEqual([r["eventName"] for r in recs], ["INSERT", "MODIFY", "REMOVE"])
+        self.assertEqual(recs[0]["dynamodb"]["NewImage"], {"pk": S("a"), "v": N(1)})
+        self.assertNotIn("OldImage", recs[0]["dynamodb"])
+        self.assertEqual(recs[1]["dynamodb"]["OldImage"]["v"], N(1))
+        self.assertEqual(recs[1]["dynamodb"]["NewImage"]["v"], N(2))
+        self.assertEqual(recs[2]["dynamodb"]["Keys"], {"pk": S("a")})
+        self.assertEqual(recs[2]["eventSource"], "aws:dynamodb")
+        seqs = [int(r["dynamodb"]["SequenceNumber"]) for r in recs]
+        self.assertEqual(seqs, sorted(seqs))
+        self.assertEqual(len(set(seqs)), 3)
+
+    def test_keys_only_view(self):
+        name, arn = make_stream_table(self.ddb, "KEYS_ONLY")
+        self.ddb.put_item(TableName=name, Item={"pk": S("k"), "v": N(1)})
+        rec = read_all(self.streams, arn)[0]["dynamodb"]
+        self.assertEqual(rec["Keys"], {"pk": S("k")})
+        self.assertNotIn("NewImage", rec)
+        self.assertEqual(rec["StreamViewType"], "KEYS_ONLY")
+
+    def test_iterator_types(self):
+        name, arn = make_stream_table(self.ddb, "NEW_IMAGE")
+        for i in range(3):
+            self.ddb.put_item(TableName=name, Item={"pk": S(f"i{i}")})
+        recs = read_all(self.streams, arn)
+        second = recs[1]["dynamodb"]["SequenceNumber"]
+        at = read_all(self.streams, arn, "AT_SEQUENCE_NUMBER", SequenceNumber=second)
+        self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in at], ["i1", "i2"])
+        after = read_all(self.streams, arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=second)
+        self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in after], ["i2"])
+        self.assertEqual(read_all(self.streams, arn, "LATEST"), [])
+
+    def test_list_and_describe(self):
+        name, arn = make_stream_table(self.ddb)
+        listed = self.streams.list_streams(TableName=name)["Streams"]
+        self.assertEqual([s["StreamArn"] for s in listed], [arn])
+        d = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        self.assertEqual(d["StreamStatus"], "ENABLED")
+        self.assertEqual(d["TableName"], name)
+        self.assertEqual(d["KeySchema"], [{"AttributeName": "pk", "KeyType": "HASH"}])
+        t = self.ddb.describe_table(TableName=name)["Table"]
+        self.assertEqual(t["LatestStreamArn"], arn)
+        self.assertEqual(t["StreamSpecification"], {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+
+    def test_errors(self):
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.streams.describe_stream(StreamArn="arn:aws:dynamodb:us-east-1:000000000000:table/none/stream/2020-01-01T00:00:00.000")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.streams.get_records(ShardIterator="not-an-iterator-at-all")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+
+
+class Durability(unittest.TestCase):
+    """Acknowledged writes survive SIGKILL: items and stream records come back after restart."""
+
+    def test_acknowledged_puts_survive_kill_9(self):
+        s = Stratus().start()
+        try:
+            ddb = s.client("dynamodb")
+            name, arn = make_stream_table(ddb, "KEYS_ONLY")
+            for i in range(200):
+                ddb.put_item(TableName=name, Item={"pk": S(f"k{i}"), "n": N(i)})
+            s.kill9()
+            s.start()
+            ddb = s.client("dynamodb")
+            count = ddb.scan(TableName=name, Select="COUNT")["Count"]
+            self.assertEqual(count, 200)
+            self.assertEqual(ddb.get_item(TableName=name, Key={"pk": S("k199")})["Item"]["n"], N(199))
+            recs = read_all(s.client("dynamodbstreams"), arn)
+            self.assertEqual(len(recs), 200)
+            ddb.put_item(TableName=name, Item={"pk": S("after")})  # sequence numbers keep increasing
+            recs2 = read_all(s.client("dynamodbstreams"), arn)
+            self.assertEqual(len(recs2), 201)
+            self.assertGreater(int(recs2[-1]["dynamodb"]["SequenceNumber"]), int(recs[-1]["dynamodb"]["SequenceNumber"]))
+        finally:
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,95 @@
+"""CloudWatch Logs through boto3 and the aws CLI: groups, streams, events, filters, retention,
+tags, and AWS's errors."""
+import time
+import unittest
+
+from harness import StratusTestCase
+
+
+class Logs(StratusTestCase):
+    ephemeral = True
+
+    def setUp(self):
+        self.logs = self.stratus.client("logs")
+
+    def put(self, group, stream, messages, start=None):
+        start = start or int(time.time() * 1000)
+        self.logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                 logEvents=[{"timestamp": start + i, "message": m} for i, m in enumerate(messages)])
+        return start
+
+    def test_groups_streams_and_events(self):
+        self.logs.create_log_group(logGroupName="/app/one", tags={"env": "test"})
+        with self.assertRaises(self.logs.exceptions.ResourceAlreadyExistsException):
+            self.logs.create_log_group(logGroupName="/app/one")
+        self.logs.create_log_stream(logGroupName="/app/one", logStreamName="s1")
+        t0 = self.put("/app/one", "s1", ["first", "second", "third"])
+        groups = self.logs.describe_log_groups(logGroupNamePrefix="/app/on")["logGroups"]
+        self.assertEqual([g["logGroupName"] for g in groups], ["/app/one"])
+        self.assertEqual(groups[0]["arn"], "arn:aws:logs:us-east-1:000000000000:log-group:/app/one:*")
+        stream = self.logs.describe_log_streams(logGroupName="/app/one")["logStreams"][0]
+        self.assertEqual((stream["logStreamName"], stream["firstEventTimestamp"], stream["lastEventTimestamp"]),
+                         ("s1", t0, t0 + 2))
+        got = self.logs.get_log_events(logGroupName="/app/one", logStreamName="s1", startFromHead=True)
+        self.assertEqual([e["message"] for e in got["events"]], ["first", "second", "third"])
+        # Paging forward: the token of the last page comes back unchanged once nothing is left.
+        page = self.logs.get_log_events(logGroupName="/app/one", logStreamName="s1", startFromHead=True, limit=2)
+        self.assertEqual([e["message"] for e in page["events"]], ["first", "second"])
+        page2 = self.logs.get_log_events(logGroupName="/app/one", logStreamName="s1",
+                                         nextToken=page["nextForwardToken"])
+        self.assertEqual([e["message"] for e in page2["events"]], ["third"])
+        page3 = self.logs.get_log_events(logGroupName="/app/one", logStreamName="s1",
+                                         nextToken=page2["nextForwardToken"])
+        self.assertEqual(page3["events"], [])
+        self.assertEqual(page3["nextForwardToken"], page2["nextForwardToken"])
+        self.assertEqual(self.logs.list_tags_log_group(logGroupName="/app/one")["tags"], {"env": "test"})
+
+    def test_filter_patterns(self):
+        self.logs.create_log_group(logGroupName="/app/filter")
+        for s in ("a", "b"):
+            self.logs.create_log_stream(logGroupName="/app/filter", logStreamName=s)
+        self.put("/app/filter", "a", ["ERROR disk full", "INFO ok", "ERROR timeout"])
+        self.put("/app/filter", "b", ["WARN slow", "ERROR disk full again"])
+
+        def msgs(pattern, **kw):
+            return sorted(e["message"] for e in self.logs.filter_log_events(
+                logGroupName="/app/filter", filterPattern=pattern, **kw)["events"])
+        self.assertEqual(msgs("ERROR"), ["ERROR disk full", "ERROR disk full again", "ERROR timeout"])
+        self.assertEqual(msgs("ERROR disk"), ["ERROR disk full", "ERROR disk full again"])
+        self.assertEqual(msgs('"disk full again"'), ["ERROR disk full again"])
+        self.assertEqual(msgs("?WARN ?timeout"), ["ERROR timeout", "WARN slow"])
+        self.assertEqual(msgs("ERROR -again"), ["ERROR disk full", "ERROR timeout"])
+        self.assertEqual(msgs("", logStreamNames=["b"]), ["ERROR disk full again", "WARN slow"])
+        paged = self.logs.get_paginator("filter_log_events").paginate(logGroupName="/app/filter",
+                                                                      PaginationConfig={"PageSize": 2})
+        self.assertEqual(sum(len(p["events"]) for p in paged), 5)
+
+    def test_missing_resources(self):
+        with self.assertRaises(self.logs.exceptions.ResourceNotFoundException):
+            self.logs.describe_log_streams(logGroupName="/nope")
+        self.logs.create_log_group(logGroupName="/app/missing")
+        with self.assertRaises(self.logs.exceptions.ResourceNotFoundException):
+            self.put("/app/missing", "nostream", ["x"])
+
+    def test_retention_and_delete(self):
+        self.logs.create_log_group(logGroupName="/app/ret")
+        self.logs.put_retention_policy(logGroupName="/app/ret", retentionInDays=7)
+        g = self.logs.describe_log_groups(logGroupNamePrefix="/app/ret")["logGroups"][0]
+        self.assertEqual(g["retentionInDays"], 7)
+        self.logs.delete_log_group(logGroupName="/app/ret")
+        self.assertEqual(self.logs.describe_log_groups(logGroupNamePrefix="/app/ret")["logGroups"], [])
+        with self.assertRaises(self.logs.exceptions.ResourceNotFoundException):
+            self.logs.delete_log_group(logGroupName="/app/ret")
+
+    def test_aws_cli(self):
+        self.stratus.aws("logs", "create-log-group", "--log-group-name", "/cli/g")
+        self.stratus.aws("logs", "create-log-stream", "--log-group-name", "/cli/g", "--log-stream-name", "s")
+        self.put("/cli/g", "s", ["from cli test"])
+        out = self.stratus.aws("logs", "filter-log-events", "--log-group-name", "/cli/g")
+        self.assertEqual([e["message"] for e in out["events"]], ["from cli test"])
+        out = self.stratus.aws("logs", "get-log-events", "--log-group-name", "/cli/g", "--log-stream-name", "s")
+        self.assertEqual([e["message"] for e in out["events"]], ["from cli test"])
+
+
+if __name__ == "__main__":
+    unittest.main()
