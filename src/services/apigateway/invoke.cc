@@ -13,10 +13,12 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "model/model.h"
+#include "protocol/error_wire.h"
 #include "server/context.h"
 #include "services/apigateway/vtl/aws.h"
 #include "services/apigateway/vtl/regex.h"
 #include "services/apigateway/vtl/vtl.h"
+#include "services/lambda/invoke.h"
 
 namespace stratus::apigateway {
 
@@ -462,9 +464,13 @@ void run_aws(const std::shared_ptr<Call>& call, std::string body) {
   http::Request req;
   req.method = integ.str("httpMethod", "POST");
   std::string path;
+  // API Gateway speaks the Query protocol to services that have one (SQS, SNS): form bodies.
+  bool query = !target || protocol::query_compatible(*target);
+  if (target)
+    for (const auto& p : target->protocols) query = query || p == "query";
   if (uri->kind == "action") {
     path = "/";
-    if (target && !target->target_prefix.empty()) {
+    if (!query && !target->target_prefix.empty()) {
       req.headers.set("x-amz-target", target->target_prefix + "." + uri->rest);
       req.headers.set("content-type", "application/x-amz-json-" + (target->json_version.empty() ? std::string("1.0") : target->json_version));
     } else {
@@ -479,6 +485,14 @@ void run_aws(const std::shared_ptr<Call>& call, std::string body) {
   }
   apply_integration_params(call, req, path);
   req.path = path;
+  // SQS answers Query requests sent to a queue's own URL without a QueueUrl parameter; our SQS
+  // only reads the parameter, so a path integration names the queue explicitly.
+  if (uri->service == "sqs" && uri->kind == "path" && body.find("QueueUrl=") == std::string::npos &&
+      lower(req.headers.get("content-type")).find("x-www-form-urlencoded") != std::string::npos) {
+    std::string region = uri->region.empty() ? call->dep->region : uri->region;
+    body += (body.empty() ? "" : "&") + std::string("QueueUrl=") +
+            enc::uri_encode("https://sqs." + region + ".amazonaws.com" + path);
+  }
   req.body = std::move(body);
   bool lambda = uri->service == "lambda";
   dispatch(call, std::move(req), *uri, [call, lambda](http::Response res) {
@@ -595,21 +609,32 @@ http::Response proxy_response(const std::string& payload) {
   return res;
 }
 
+// AWS_PROXY to Lambda through Lambda's internal invoke API (services/lambda/invoke.h): the code
+// path of the Invoke operation itself, without an HTTP hop.
 void run_lambda_proxy(const std::shared_ptr<Call>& call) {
   auto uri = parse_aws_uri(call->integration().str("uri"));
-  if (!uri || uri->service != "lambda") return call->answer(internal_error());
-  http::Request req;
-  req.method = "POST";
-  req.path = "/" + uri->rest;
-  req.headers.set("content-type", "application/json");
-  req.body = proxy_event(*call);
-  dispatch(call, std::move(req), *uri, [call](http::Response res) {
-    if (res.status != 200) {
-      spdlog::warn("apigateway {}: lambda invoke answered {}: {}", call->request_id, res.status, res.body);
+  // path/2015-03-31/functions/{function ARN}/invocations
+  static constexpr std::string_view kPrefix = "2015-03-31/functions/";
+  if (!uri || uri->service != "lambda" || !starts_with(uri->rest, kPrefix)) return call->answer(internal_error());
+  std::string fn = uri->rest.substr(kPrefix.size());
+  if (auto slash = fn.find('/'); slash != std::string::npos) fn = fn.substr(0, slash);
+  lambda::InvokeCall inv;
+  inv.account = call->dep->account;
+  inv.region = uri->region.empty() ? call->dep->region : uri->region;
+  if (auto arn = Arn::parse(fn)) {
+    inv.account = arn->account.empty() ? inv.account : arn->account;
+    inv.region = arn->region.empty() ? inv.region : arn->region;
+  }
+  inv.function = enc::uri_decode(fn);
+  inv.payload = proxy_event(*call);
+  lambda::invoke(call->invoker->server(), std::move(inv), [call](lambda::InvokeOutcome out) {
+    if (out.error) {
+      spdlog::warn("apigateway {}: lambda invoke failed: {} {}", call->request_id, out.error->code, out.error->message);
       return call->answer(internal_error());
     }
-    if (res.headers.has("x-amz-function-error")) return call->answer(gateway_error(502, "Internal server error", "InternalServerErrorException"));
-    call->answer(proxy_response(res.body));
+    if (!out.function_error.empty())
+      return call->answer(gateway_error(502, "Internal server error", "InternalServerErrorException"));
+    call->answer(proxy_response(out.payload));
   });
 }
 
