@@ -153,6 +153,41 @@ def lambda_workloads(endpoint, tmp, args):
     return out
 
 
+def apigateway_workloads(endpoint, args):
+    """Invoke URLs of a REST API: a MOCK integration with a response template, and the orders
+    pipeline's AWS integration to SQS SendMessage (path URI, form template). Stratus only:
+    moto_server records REST APIs but does not serve their invoke URLs."""
+    import boto3
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    apigw, sqs = boto3.client("apigateway", **kw), boto3.client("sqs", **kw)
+    sqs.create_queue(QueueName="bench-orders")
+    api = apigw.create_rest_api(name="bench")
+    api_id, root = api["id"], api["rootResourceId"]
+    ping = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="ping")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=ping, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=ping, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=ping, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=ping, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"pong": true, "id": "$context.requestId"}'})
+    orders = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="orders")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=orders, httpMethod="POST", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=orders, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+                          uri="arn:aws:apigateway:us-east-1:sqs:path/000000000000/bench-orders",
+                          credentials="arn:aws:iam::000000000000:role/APIGateway-SQS",
+                          requestParameters={"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+                          requestTemplates={"application/json": "Action=SendMessage&MessageBody=$input.body"})
+    apigw.put_method_response(restApiId=api_id, resourceId=orders, httpMethod="POST", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=orders, httpMethod="POST", statusCode="200",
+                                   selectionPattern="")
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    base = f"{endpoint}/restapis/{api_id}/prod/_user_request_"
+    order = b'{"orderID":"o-1","qty":2}'
+    return [("apigateway MOCK integration (GET, response template)", wrk(base + "/ping", "GET", b"", {}, args)),
+            ("apigateway AWS integration → SQS SendMessage", wrk(base + "/orders", "POST", order,
+                                                                 {"Content-Type": "application/json"}, args))]
+
+
 class Server:
     def __init__(self, cmd, port, health="/"):
         self.cmd, self.port, self.health = cmd, port, health
@@ -333,6 +368,7 @@ def main():
         ]
         results = []
         lambda_results = lambda_workloads(f"http://127.0.0.1:{sport}", tmp, args)
+        apigw_results = apigateway_workloads(f"http://127.0.0.1:{sport}", args)
         for name, svc, *spec in workloads:
             r = {}
             for label, port in (("stratus", sport), ("moto", mport)):
@@ -373,6 +409,11 @@ def main():
                 lines.append(f"|  (non-2xx: stratus {s['errors']}, moto {m['errors']}) | | | | | |")
         for name, r in lambda_results:
             lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto needs Docker for Lambda) | | "
+                         f"{r['p50']:.2f} / {r['p99']:.2f} | |")
+            if r["errors"]:
+                lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
+        for name, r in apigw_results:
+            lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto serves no invoke URLs) | | "
                          f"{r['p50']:.2f} / {r['p99']:.2f} | |")
             if r["errors"]:
                 lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
