@@ -57,7 +57,16 @@ class Stratus:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"stratus exited with {self.proc.returncode}: {' '.join(cmd)}")
+                self.log.close()
+                with open(self.log.name, "rb") as f:
+                    tail = f.read()[-300:]
+                if b"Address already in use" in tail and getattr(self, "_retries", 0) < 5:
+                    # free_port() can race with other ephemeral binds (parallel tests): new port.
+                    self._retries = getattr(self, "_retries", 0) + 1
+                    self.port = free_port()
+                    self.endpoint = f"http://127.0.0.1:{self.port}"
+                    return self.start(timeout)
+                raise RuntimeError(f"stratus exited with {self.proc.returncode}: {' '.join(cmd)}: {tail!r}")
             try:
                 with urllib.request.urlopen(self.endpoint + "/_stratus/health", timeout=1) as r:
                     if r.status == 200:
