@@ -54,20 +54,27 @@ class Connection {
                    const std::string& body = {}) {
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host_header() +
                       "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + headers + "\r\n" + body;
+    int err = 0;
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = fd_ >= 0;
-      if (!reused && !connect_fd()) break;
+      if (!reused && !connect_fd()) {
+        err = errno;
+        throw std::runtime_error("cannot connect to " + host_header() + (err ? ": " + std::string(std::strerror(err)) : ""));
+      }
       Response r;
       bool got_bytes = false;
       if (send_all(req) && read_response(r, got_bytes)) {
         if (lower(r.header("connection")) == "close") close_fd();
         return r;
       }
+      err = errno;
       close_fd();
-      if (!reused || got_bytes) break;  // only a stale keep-alive connection is worth a retry
+      // Only a keep-alive connection the server had closed is worth a retry: nothing was read
+      // from it and it ended (not a timeout, which may mean the server is still working on it).
+      if (!reused || got_bytes || !(err == 0 || err == ECONNRESET || err == EPIPE)) break;
     }
     throw std::runtime_error("HTTP " + method + " " + target + " to " + host_header() + " failed: " +
-                             (errno ? std::strerror(errno) : "connection closed"));
+                             (err ? std::strerror(err) : "connection closed"));
   }
 
  private:
@@ -108,6 +115,7 @@ class Connection {
   }
   bool send_all(const std::string& s) {
     size_t off = 0;
+    errno = 0;
     while (off < s.size()) {
       ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
       if (n <= 0) return false;
