@@ -43,6 +43,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,24 +109,24 @@ inline Endpoint endpoint_from_env(const std::string& env_id, const std::string& 
   return parse_endpoint(url.empty() ? "https://" + service + "." + region + ".amazonaws.com" : url);
 }
 
-// Signed POST requests to "/" of one service endpoint.
+// Signed POST requests to "/" of one service endpoint. The configuration is read from the
+// environment on the first call, so a bad one is an error of that call, not of the constructor.
 class Client {
  public:
   // service is the signing name ("dynamodb", "sns"); env_id names AWS_ENDPOINT_URL_<env_id>.
-  Client(std::string service, const std::string& env_id)
-      : service_(std::move(service)),
-        region_(region_from_env()),
-        creds_(credentials_from_env()),
-        endpoint_(endpoint_from_env(env_id, service_, region_)),
-        conn_(endpoint_.host, endpoint_.port, 60000) {}
-
-  const std::string& region() const { return region_; }
+  Client(std::string service, std::string env_id) : service_(std::move(service)), env_id_(std::move(env_id)) {}
 
   // Sends the body with the given Content-Type (and X-Amz-Target when not empty); returns the
   // answer whatever its status. Throws Error("NetworkError") when there is no answer.
   stratus_http::Response post(const std::string& content_type, const std::string& body,
                               const std::string& amz_target = {}) {
-    std::vector<sigv4::Header> headers{{"Host", conn_.host_header()}, {"Content-Type", content_type}};
+    if (!conn_) {
+      region_ = region_from_env();
+      creds_ = credentials_from_env();
+      Endpoint ep = endpoint_from_env(env_id_, service_, region_);
+      conn_ = std::make_unique<stratus_http::Connection>(ep.host, ep.port, 60000);
+    }
+    std::vector<sigv4::Header> headers{{"Host", conn_->host_header()}, {"Content-Type", content_type}};
     if (!amz_target.empty()) headers.emplace_back("X-Amz-Target", amz_target);
     std::string auth = sigv4::sign(creds_, region_, service_, "POST", "/", "", headers, body,
                                    sigv4::amz_date(std::time(nullptr)));
@@ -133,17 +134,16 @@ class Client {
     for (const auto& [name, value] : headers)
       if (name != "Host") lines += name + ": " + value + "\r\n";
     try {
-      return conn_.request("POST", "/", lines, body);
+      return conn_->request("POST", "/", lines, body);
     } catch (const std::runtime_error& e) {
       throw Error("NetworkError", e.what());
     }
   }
 
  private:
-  std::string service_, region_;
+  std::string service_, env_id_, region_;
   sigv4::Credentials creds_;
-  Endpoint endpoint_;
-  stratus_http::Connection conn_;
+  std::unique_ptr<stratus_http::Connection> conn_;
 };
 
 namespace json {

@@ -9,7 +9,8 @@
 //     });
 //   }
 //
-// Build the `bootstrap` with: g++ -std=c++17 -O2 -static-libstdc++ main.cc -o bootstrap
+// Build the `bootstrap` with: g++ -std=c++17 -O2 -static-libstdc++ -I sdk/cpp main.cc -o bootstrap
+// (stratus_http.hpp, next to this file, is its HTTP client; stratus_aws.hpp calls AWS services.)
 // Throw stratus_lambda::Error(type, message) (or any std::exception) to report a function error.
 #pragma once
 

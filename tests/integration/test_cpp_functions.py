@@ -148,7 +148,10 @@ class CppFunctions(StratusTestCase):
                 ("write-order", BUILD["write_order"], {}),
                 ("write-order-missing-table", BUILD["write_order"], {"TABLE_NAME": "no_such_table"}),
                 ("notify-order", BUILD["notify_order"], {"TOPIC_ARN": cls.topic}),
-                ("notify-order-missing-topic", BUILD["notify_order"], {"TOPIC_ARN": missing_topic})]:
+                ("notify-order-missing-topic", BUILD["notify_order"], {"TOPIC_ARN": missing_topic}),
+                ("write-order-own-endpoint", BUILD["write_order"], {"AWS_ENDPOINT_URL_DYNAMODB": s.endpoint + "/"}),
+                ("write-order-https", BUILD["write_order"],
+                 {"AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.us-east-1.amazonaws.com"})]:
             cls.lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="bootstrap",
                                     Code={"ZipFile": zipped}, Timeout=30, Environment={"Variables": env})
         cls.lam.create_function(FunctionName="write-order-py", Runtime="python3.12", Role=ROLE,
@@ -210,6 +213,15 @@ class CppFunctions(StratusTestCase):
                                  stream_event([("INSERT", {"orderID": {"S": "o-4002"}}, {"orderID": {"S": "o-4002"}})]))
         self.assertEqual(error, "Unhandled")
         self.assertIn("NotFound: ", out["errorMessage"])
+
+    def test_service_endpoint_variable_and_https_refused(self):
+        self.assertEqual(self.invoke_ok("write-order-own-endpoint", sqs_event(['{"orderID": "o-7001"}'])),
+                         {"written": 1})
+        self.assertEqual(self.get_item("o-7001"), {"orderID": {"S": "o-7001"}})
+        error, out = self.invoke("write-order-https", sqs_event(['{"orderID": "o-7002"}']))
+        self.assertEqual(error, "Unhandled")
+        self.assertIn("UnsupportedEndpoint: endpoint https://dynamodb.us-east-1.amazonaws.com is not http://",
+                      out["errorMessage"])
 
     def test_notify_order_publishes_each_insert(self):
         self.invoke_ok("write-order", sqs_event([ORDER.replace("o-1001", "o-5001")]))
