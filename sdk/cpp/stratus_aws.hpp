@@ -28,7 +28,8 @@
 
 // RapidJSON checks its preconditions (a member exists, a value has the type asked for) with
 // RAPIDJSON_ASSERT, which is assert() by default: one unexpected event would abort the function.
-// Here a failed check throws, so it becomes an ordinary function error.
+// Here a failed check throws, so it becomes an ordinary function error. In a program of several
+// source files, include this header before RapidJSON in each of them, so all agree on the macro.
 #ifndef RAPIDJSON_ASSERT
 #define RAPIDJSON_ASSERT(x) ((x) ? (void)0 : throw std::invalid_argument("unexpected JSON input (failed: " #x ")"))
 #endif
