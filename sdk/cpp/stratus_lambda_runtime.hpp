@@ -9,25 +9,20 @@
 //     });
 //   }
 //
-// Build the `bootstrap` with: g++ -std=c++17 -O2 -static-libstdc++ main.cc -o bootstrap
+// Build the `bootstrap` with: g++ -std=c++17 -O2 -static-libstdc++ -I sdk/cpp main.cc -o bootstrap
+// (stratus_http.hpp, next to this file, is its HTTP client; stratus_aws.hpp calls AWS services.)
 // Throw stratus_lambda::Error(type, message) (or any std::exception) to report a function error.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
-#include <map>
 #include <stdexcept>
 #include <string>
+
+#include "stratus_http.hpp"
 
 namespace stratus_lambda {
 
@@ -76,122 +71,38 @@ inline std::string json_escape(const std::string& s) {
   return o;
 }
 
-struct Response {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
-
+// The Runtime API at AWS_LAMBDA_RUNTIME_API: "host:port" or "host:port/prefix".
 class Client {
  public:
-  explicit Client(const std::string& api) {
-    std::string hostport = api, prefix;
+  explicit Client(const std::string& api) : conn_(host_of(api), port_of(api)) {
     auto slash = api.find('/');
-    if (slash != std::string::npos) {
-      hostport = api.substr(0, slash);
-      prefix = api.substr(slash);
-    }
-    auto colon = hostport.rfind(':');
-    host_ = hostport.substr(0, colon);
-    port_ = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
-    base_ = prefix + "/2018-06-01/runtime";
+    base_ = (slash == std::string::npos ? std::string() : api.substr(slash)) + "/2018-06-01/runtime";
   }
-  ~Client() { close_fd(); }
 
-  Response request(const std::string& method, const std::string& path, const std::string& body = {},
-                   const std::string& extra_headers = {}) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (fd_ < 0 && !connect_fd()) continue;
-      std::string req = method + " " + base_ + path + " HTTP/1.1\r\nHost: " + host_ + ":" + port_ +
-                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
-      Response r;
-      if (send_all(req) && read_response(r)) return r;
-      close_fd();
+  stratus_http::Response request(const std::string& method, const std::string& path, const std::string& body = {},
+                                 const std::string& extra_headers = {}) {
+    try {
+      return conn_.request(method, base_ + path, extra_headers, body);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("the Lambda Runtime API is unreachable: ") + e.what());
     }
-    throw std::runtime_error("the Lambda Runtime API is unreachable");
   }
 
  private:
-  bool connect_fd() {
-    addrinfo hints{}, *res = nullptr;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res) != 0) return false;
-    for (addrinfo* a = res; a; a = a->ai_next) {
-      int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-      if (fd < 0) continue;
-      if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        fd_ = fd;
-        break;
-      }
-      ::close(fd);
-    }
-    freeaddrinfo(res);
-    buf_.clear();
-    return fd_ >= 0;
+  static std::string hostport(const std::string& api) { return api.substr(0, api.find('/')); }
+  static std::string host_of(const std::string& api) {
+    std::string hp = hostport(api);
+    return hp.substr(0, hp.rfind(':'));
   }
-  void close_fd() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  bool send_all(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  bool fill() {
-    char tmp[65536];
-    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
-  }
-  bool read_response(Response& r) {
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
-      if (!fill()) return false;
-    std::string head = buf_.substr(0, end);
-    buf_.erase(0, end + 4);
-    size_t line_end = head.find("\r\n");
-    std::string status_line = head.substr(0, line_end);
-    auto sp = status_line.find(' ');
-    r.status = sp == std::string::npos ? 0 : std::atoi(status_line.c_str() + sp + 1);
-    size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
-    while (pos < head.size()) {
-      size_t e = head.find("\r\n", pos);
-      if (e == std::string::npos) e = head.size();
-      std::string line = head.substr(pos, e - pos);
-      auto c = line.find(':');
-      if (c != std::string::npos) {
-        std::string k = line.substr(0, c), v = line.substr(c + 1);
-        for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-        r.headers[k] = v;
-      }
-      pos = e + 2;
-    }
-    size_t len = r.headers.count("content-length") ? std::strtoull(r.headers["content-length"].c_str(), nullptr, 10) : 0;
-    while (buf_.size() < len)
-      if (!fill()) return false;
-    r.body = buf_.substr(0, len);
-    buf_.erase(0, len);
-    return true;
+  static std::string port_of(const std::string& api) {
+    std::string hp = hostport(api);
+    auto colon = hp.rfind(':');
+    return colon == std::string::npos ? "80" : hp.substr(colon + 1);
   }
 
-  std::string host_, port_, base_, buf_;
-  int fd_ = -1;
+  stratus_http::Connection conn_;
+  std::string base_;
 };
-
-inline std::string header(const Response& r, const char* name) {
-  auto it = r.headers.find(name);
-  return it == r.headers.end() ? std::string() : it->second;
-}
 
 }  // namespace detail
 
@@ -205,15 +116,15 @@ inline int run(const Handler& handler) {
   detail::Client client(api);
   try {
     for (;;) {
-      detail::Response next = client.request("GET", "/invocation/next");
+      stratus_http::Response next = client.request("GET", "/invocation/next");
       if (next.status != 200) return 0;
       Context ctx;
-      ctx.request_id = detail::header(next, "lambda-runtime-aws-request-id");
-      ctx.invoked_function_arn = detail::header(next, "lambda-runtime-invoked-function-arn");
-      ctx.trace_id = detail::header(next, "lambda-runtime-trace-id");
-      ctx.client_context = detail::header(next, "lambda-runtime-client-context");
-      ctx.cognito_identity = detail::header(next, "lambda-runtime-cognito-identity");
-      ctx.deadline_ms = std::atoll(detail::header(next, "lambda-runtime-deadline-ms").c_str());
+      ctx.request_id = next.header("lambda-runtime-aws-request-id");
+      ctx.invoked_function_arn = next.header("lambda-runtime-invoked-function-arn");
+      ctx.trace_id = next.header("lambda-runtime-trace-id");
+      ctx.client_context = next.header("lambda-runtime-client-context");
+      ctx.cognito_identity = next.header("lambda-runtime-cognito-identity");
+      ctx.deadline_ms = std::atoll(next.header("lambda-runtime-deadline-ms").c_str());
       if (!ctx.trace_id.empty()) setenv("_X_AMZN_TRACE_ID", ctx.trace_id.c_str(), 1);
       std::string out, type, message;
       bool failed = false;
