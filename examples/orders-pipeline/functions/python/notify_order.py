@@ -2,11 +2,22 @@
 import json
 import os
 
+from decimal import Decimal
+
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 sns = boto3.client("sns")
 deserialize = TypeDeserializer().deserialize
+
+
+def plain(value):
+    """DynamoDB numbers come back as Decimal; the email shows them as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
 
 
 def lambda_handler(event, context):
@@ -18,7 +29,7 @@ def lambda_handler(event, context):
         sns.publish(
             TopicArn=os.environ["TOPIC_ARN"],
             Subject=f"New order {image['orderID']}",
-            Message=json.dumps(image, default=str, sort_keys=True),
+            Message=json.dumps(image, default=plain, sort_keys=True),
         )
         published += 1
     return {"published": published}
