@@ -427,6 +427,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     call->log_op = op->name;
     const Service::Entry* entry = r.service->handler(op->name);
     Doc input = r.codec->decode(model, *op, req);
+    r.service->complete_input(*op, req, input);
     if (op->input) {
       if (auto e = protocol::validate(model, *op->input, input, r.service->validation_error_code())) throw *e;
     }

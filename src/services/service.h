@@ -72,6 +72,9 @@ class Service {
   virtual void stop() {}
   // Called after storage was wiped (POST /_stratus/reset): drop in-memory caches.
   virtual void reset() {}
+  // Fills members the protocol carries outside the decoded document, before validation (SQS:
+  // a Query request sent to the queue's own URL names the queue by its path, not QueueUrl).
+  virtual void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const {}
   // Validation error code for this service's protocol family (overridable per service).
   virtual std::string validation_error_code() const;
 

@@ -500,3 +500,25 @@ class QueryProtocol(SqsCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class QueryToQueueUrl(SqsCase):
+    """Query requests may be posted to the queue's own URL without a QueueUrl parameter (older
+    SDKs, API Gateway path integrations)."""
+
+    def test_send_to_queue_path(self):
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        url = self.sqs.create_queue(QueueName="by-path")["QueueUrl"]
+        path = "/000000000000/by-path"
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=self.stratus.endpoint + path,
+            data=b"Action=SendMessage&Version=2012-11-05&MessageBody=hello+by+path",
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), "sqs", "us-east-1").add_auth(req)
+        status, _, body = self.stratus.http("POST", path, body=req.body, headers=dict(req.headers.items()))
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<MessageId>", body)
+        got = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"]
+        self.assertEqual(got[0]["Body"], "hello by path")

@@ -485,14 +485,6 @@ void run_aws(const std::shared_ptr<Call>& call, std::string body) {
   }
   apply_integration_params(call, req, path);
   req.path = path;
-  // SQS answers Query requests sent to a queue's own URL without a QueueUrl parameter; our SQS
-  // only reads the parameter, so a path integration names the queue explicitly.
-  if (uri->service == "sqs" && uri->kind == "path" && body.find("QueueUrl=") == std::string::npos &&
-      lower(req.headers.get("content-type")).find("x-www-form-urlencoded") != std::string::npos) {
-    std::string region = uri->region.empty() ? call->dep->region : uri->region;
-    body += (body.empty() ? "" : "&") + std::string("QueueUrl=") +
-            enc::uri_encode("https://sqs." + region + ".amazonaws.com" + path);
-  }
   req.body = std::move(body);
   bool lambda = uri->service == "lambda";
   dispatch(call, std::move(req), *uri, [call, lambda](http::Response res) {

@@ -296,6 +296,19 @@ struct SendOutcome {
 
 class SqsService final : public Service, public Api {
  public:
+  // The Query API addresses a queue by posting to its URL ("/ACCOUNT/NAME"); QueueUrl may then
+  // be left out, as older SDKs and API Gateway's path integrations do.
+  void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const override {
+    if (!op.input || !op.input->find_member("QueueUrl") || input.has("QueueUrl")) return;
+    std::string_view path = req.path;
+    if (path.size() < 15 || path[0] != '/' || path[13] != '/') return;
+    std::string_view account = path.substr(1, 12);
+    if (account.find_first_not_of("0123456789") != std::string_view::npos) return;
+    if (path.find('/', 14) != std::string_view::npos) return;
+    std::string host = req.headers.get("host", "localhost:4566");
+    input.set("QueueUrl", "http://" + host + std::string(path));
+  }
+
   SqsService() : Service("sqs") {
     bind("CreateQueue", &SqsService::create_queue);
     bind("GetQueueUrl", &SqsService::get_queue_url);

@@ -1,5 +1,8 @@
 #include "services/apigateway/vtl/value.h"
 
+#include <type_traits>
+#include <unordered_set>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -7,6 +10,66 @@
 #include <vector>
 
 namespace stratus::apigateway::vtl {
+
+namespace {
+thread_local CycleCollector* current_collector = nullptr;
+
+// Whether `target` can be reached from the children of `v` (depth-first, each container once).
+bool reaches(const Value& v, const void* target, std::unordered_set<const void*>& seen) {
+  if (!v.is_list() && !v.is_map()) return false;
+  const void* id = v.identity();
+  if (id == target) return true;
+  if (!seen.insert(id).second) return false;
+  if (v.is_list()) {
+    for (const auto& e : v.list())
+      if (reaches(e, target, seen)) return true;
+  } else {
+    for (const auto& [k, e] : v.map().items())
+      if (reaches(e, target, seen)) return true;
+  }
+  return false;
+}
+
+template <typename C>
+bool in_cycle(const std::shared_ptr<C>& c) {
+  std::unordered_set<const void*> seen;
+  Value self{std::shared_ptr<C>(c)};
+  const void* id = self.identity();
+  seen.insert(id);
+  if constexpr (std::is_same_v<C, List>) {
+    for (const auto& e : *c)
+      if (reaches(e, id, seen)) return true;
+  } else {
+    for (const auto& [k, e] : c->items())
+      if (reaches(e, id, seen)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+CycleCollector::CycleCollector() : previous_(current_collector) { current_collector = this; }
+
+CycleCollector::~CycleCollector() {
+  current_collector = previous_;
+  // First find every container on a cycle, then empty them: emptying one while searching could
+  // hide the cycles of others.
+  std::vector<std::shared_ptr<List>> lists;
+  std::vector<std::shared_ptr<Map>> maps;
+  for (auto& w : lists_)
+    if (auto l = w.lock(); l && in_cycle(l)) lists.push_back(std::move(l));
+  for (auto& w : maps_)
+    if (auto m = w.lock(); m && in_cycle(m)) maps.push_back(std::move(m));
+  for (auto& l : lists) l->clear();
+  for (auto& m : maps) m->clear();
+}
+
+void CycleCollector::track(const std::shared_ptr<List>& l) {
+  if (current_collector) current_collector->lists_.push_back(l);
+}
+
+void CycleCollector::track(const std::shared_ptr<Map>& m) {
+  if (current_collector) current_collector->maps_.push_back(m);
+}
 
 const Value* Map::find(std::string_view key) const {
   for (const auto& [k, v] : items_)

@@ -34,9 +34,29 @@ class Map {
   Value remove(std::string_view key);
   size_t size() const;
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
+  void clear() { items_.clear(); }
 
  private:
   std::vector<std::pair<std::string, Value>> items_;
+};
+
+// Lists and maps are shared (Java references), so a template can build a cycle
+// (`$l.add($l)`), which reference counting never frees. While a CycleCollector is alive on a
+// thread it tracks the containers created there; when it ends it empties those that still
+// reach themselves, so every render frees what it made.
+class CycleCollector {
+ public:
+  CycleCollector();
+  ~CycleCollector();
+  CycleCollector(const CycleCollector&) = delete;
+  CycleCollector& operator=(const CycleCollector&) = delete;
+  static void track(const std::shared_ptr<List>& l);
+  static void track(const std::shared_ptr<Map>& m);
+
+ private:
+  std::vector<std::weak_ptr<List>> lists_;
+  std::vector<std::weak_ptr<Map>> maps_;
+  CycleCollector* previous_;
 };
 
 class Value {
@@ -55,8 +75,16 @@ class Value {
   Value(std::shared_ptr<List> l) : v_(std::move(l)) {}
   Value(std::shared_ptr<Map> m) : v_(std::move(m)) {}
   Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}
-  static Value new_list() { return Value(std::make_shared<List>()); }
-  static Value new_map() { return Value(std::make_shared<Map>()); }
+  static Value new_list() {
+    auto l = std::make_shared<List>();
+    CycleCollector::track(l);
+    return Value(std::move(l));
+  }
+  static Value new_map() {
+    auto m = std::make_shared<Map>();
+    CycleCollector::track(m);
+    return Value(std::move(m));
+  }
 
   Type type() const { return static_cast<Type>(v_.index()); }
   bool is_null() const { return type() == Type::null; }

@@ -1483,6 +1483,7 @@ std::shared_ptr<const Template> parse(std::string_view source) {
 }
 
 std::string render(const Template& t, Context& ctx, const Limits& limits) {
+  CycleCollector collector;  // frees the cycles a template may build (`$l.add($l)`)
   return Renderer(t, ctx, limits).run();
 }
 
