@@ -71,6 +71,8 @@ void CycleCollector::track(const std::shared_ptr<Map>& m) {
   if (current_collector) current_collector->maps_.push_back(m);
 }
 
+void Map::clear() { items_.clear(); }
+
 const Value* Map::find(std::string_view key) const {
   for (const auto& [k, v] : items_)
     if (k == key) return &v;

@@ -34,7 +34,7 @@ class Map {
   Value remove(std::string_view key);
   size_t size() const;
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
-  void clear() { items_.clear(); }
+  void clear();
 
  private:
   std::vector<std::pair<std::string, Value>> items_;
