@@ -188,6 +188,34 @@ def apigateway_workloads(endpoint, args):
                                                                  {"Content-Type": "application/json"}, args))]
 
 
+def esm_drain_workload(endpoint, messages=10_000):
+    """An SQS-triggered Python function drains a queue of 10,000 messages (event source mapping,
+    BatchSize 10, default pollers): seconds from the mapping's creation to an empty queue.
+    Stratus only: moto does not run functions without Docker."""
+    import boto3
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+              aws_secret_access_key="test")
+    lam, sqs = boto3.client("lambda", **kw), boto3.client("sqs", **kw)
+    url = sqs.create_queue(QueueName="esm-drain")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam.create_function(FunctionName="esm-drain", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/bench",
+                        Handler="app.handler",
+                        Code={"ZipFile": zip_bytes({"app.py": "def handler(event, context):\n    return {}\n"})})
+    for i in range(0, messages, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(j), "MessageBody": f'{{"n": {i + j}}}'}
+                                                      for j in range(10)])
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    t0 = time.time()
+    lam.create_event_source_mapping(FunctionName="esm-drain", EventSourceArn=arn, BatchSize=10)
+    while True:
+        a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        if all(a[n] == "0" for n in names):
+            return time.time() - t0
+        if time.time() - t0 > 300:
+            return float("inf")
+        time.sleep(0.05)
+
+
 class Server:
     def __init__(self, cmd, port, health="/"):
         self.cmd, self.port, self.health = cmd, port, health
@@ -386,6 +414,7 @@ def main():
                     "--log-level", "off"]
         stratus_open = Server(open_cmd, cport, "/_stratus/health")
         cyc_s = cycle(f"http://127.0.0.1:{cport}", args)
+        drain_s = esm_drain_workload(f"http://127.0.0.1:{cport}")
         stratus_open.stop()
         moto2 = Server(["moto_server", "-p", str(cmport)], cmport)
         cyc_m = cycle(f"http://127.0.0.1:{cmport}", args)
@@ -419,6 +448,8 @@ def main():
                 lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
         ratio = f"{cyc_s / cyc_m:.1f}x" if cyc_m else "n/a"
         lines.append(f"| sqs send→receive→delete, batches of 10 (msg/s) | {cyc_s:.0f} | {cyc_m:.0f} | {ratio} | | |")
+        lines.append(f"| SQS-triggered python function drains 10,000 messages (s) | {drain_s:.1f} s "
+                     f"({10_000 / drain_s:.0f} msg/s) | n/a (moto needs Docker for Lambda) | | | |")
         lines.append(f"| nginx, fixed reply to the same request (HTTP ceiling) | {ng['rps']:.0f} | | stratus = "
                      f"{100 * results[0][1]['stratus']['rps'] / ng['rps']:.0f}% of nginx | {ng['p50']:.2f} / {ng['p99']:.2f} | |")
         lines.append(f"| start to first answer | {s_start:.1f} ms | {m_start:.0f} ms | {m_start / s_start:.0f}x faster | | |")

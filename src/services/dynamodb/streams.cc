@@ -58,6 +58,8 @@ std::string shard_id(const StreamRef& r) {
 
 }  // namespace
 
+std::string stream_shard_id(const StreamRef& ref) { return shard_id(ref); }
+
 std::string sequence_text(uint64_t seq) {
   std::string s = std::to_string(seq);
   return std::string(s.size() < 21 ? 21 - s.size() : 0, '0') + s;

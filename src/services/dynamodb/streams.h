@@ -50,6 +50,8 @@ uint64_t last_sequence(storage::Engine& e, uint64_t stream_id);
 uint64_t first_sequence(storage::Engine& e, uint64_t stream_id);
 // A record as GetRecords returns it and as Lambda passes it to functions.
 Doc record_to_doc(const StreamRecord& r, const StreamRef& ref);
+// The id of the stream's (single) shard, as DescribeStream reports it.
+std::string stream_shard_id(const StreamRef& ref);
 // SequenceNumber text for a sequence (21 digits, zero-padded: orders as text and as a number).
 std::string sequence_text(uint64_t seq);
 

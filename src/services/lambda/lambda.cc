@@ -28,6 +28,7 @@
 #include "runtime/manager.h"
 #include "server/context.h"
 #include "services/lambda/code.h"
+#include "services/lambda/esm.h"
 #include "services/lambda/invoke.h"
 #include "services/logs/store.h"
 #include "services/service.h"
@@ -172,6 +173,7 @@ class LambdaService final : public Service {
     add("GetFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return get_invoke_config(c, in); });
     add("DeleteFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return delete_invoke_config(c, in); });
     add_async("Invoke", [this](OpContext& c, const Doc& in, Done done) { invoke(c, in, std::move(done)); });
+    esm_ = add_event_source_mappings(*this);
   }
 
   std::string validation_error_code() const override { return "ValidationException"; }
@@ -206,6 +208,7 @@ class LambdaService final : public Service {
     };
     manager_ = std::make_unique<runtime::Manager>(std::move(mo));
     manager_->start();
+    esm_->start(server);
     server.events().subscribe(kAsyncTopic, [this](const events::Delivery& d) { return deliver_async(d); });
     // Event invocations that were running when the previous process stopped run again.
     std::vector<std::pair<std::string, std::string>> interrupted;
@@ -218,6 +221,7 @@ class LambdaService final : public Service {
   }
 
   void stop() override {
+    esm_->stop();
     if (manager_) manager_->stop();
     if (own_dir_) {
       std::error_code ec;
@@ -228,6 +232,7 @@ class LambdaService final : public Service {
   void reset() override {
     std::unique_lock lock(cache_mu_);
     specs_.clear();
+    esm_->reset();
     if (manager_) manager_->retire("");
   }
 
@@ -1243,6 +1248,7 @@ class LambdaService final : public Service {
   bool own_dir_ = false;
   int64_t retry_base_ms_ = 60'000;
   std::unique_ptr<runtime::Manager> manager_;
+  std::unique_ptr<EventSourceMappings> esm_;
   std::mutex write_mu_;  // serialises read-modify-write of function records
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, Target> specs_;  // GUARDED_BY(cache_mu_)

@@ -365,6 +365,44 @@ class SqsService final : public Service, public Api {
     return out->message_id;
   }
 
+  std::optional<QueueInfo> info(const std::string& queue_arn) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return std::nullopt;
+    std::lock_guard lk(q->mu);
+    return QueueInfo{q->fifo, q->cfg.visibility_timeout};
+  }
+
+  void receive(const std::string& queue_arn, const Doc& request, Done done) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return done(no_queue());
+    receive_from(q, request, std::move(done));
+  }
+
+  Result<Doc> remove(const std::string& queue_arn, const std::vector<std::string>& handles) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return no_queue();
+    storage::WriteBatch b;
+    for (const auto& h : handles)
+      if (auto e = delete_one(*q, h, b)) return *e;
+    if (!b.empty()) {
+      auto st = engine_->write(b);
+      if (!st.ok()) return errors::internal(st.message);
+    }
+    return Doc::map();
+  }
+
+  Result<Doc> change_visibility(const std::string& queue_arn, const std::string& handle, int64_t seconds) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return no_queue();
+    storage::WriteBatch b;
+    bool woke = false;
+    if (auto e = change_one(*q, handle, seconds, b, woke)) return *e;
+    auto st = engine_->write(b);
+    if (!st.ok()) return errors::internal(st.message);
+    if (woke) wake(q);
+    return Doc::map();
+  }
+
  private:
   using Method = Result<Doc> (SqsService::*)(OpContext&, const Doc&);
   void bind(const char* op, Method m) {
@@ -995,9 +1033,12 @@ class SqsService final : public Service, public Api {
   void receive_message(OpContext& ctx, const Doc& in, Done done) {
     auto q = queue_for(ctx, in);
     if (!q) return done(q.error());
+    receive_from(*q, in, std::move(done));
+  }
+
+  void receive_from(const QueuePtr& queue, const Doc& in, Done done) {
     auto p = parse_receive(in);
     if (!p) return done(p.error());
-    const QueuePtr& queue = *q;
     PickResult r;
     bool waiting = false;
     {

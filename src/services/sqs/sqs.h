@@ -2,9 +2,12 @@
 // into queues by ARN through this interface.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
+#include "services/service.h"
 #include "services/sqs/message.h"
 
 namespace stratus {
@@ -26,6 +29,25 @@ class Api {
   // Sends into the queue named by its ARN. Returns the MessageId, or the SQS error
   // (QueueDoesNotExist when there is no such queue). Durable when it returns.
   virtual Result<std::string> deliver(const std::string& queue_arn, Delivery d) = 0;
+
+  // For pollers inside Stratus (Lambda event source mappings). Queues are named by ARN; a
+  // missing queue answers QueueDoesNotExist. All are thread safe and never block.
+  struct QueueInfo {
+    bool fifo = false;
+    int64_t visibility_timeout = 30;  // seconds
+  };
+  virtual std::optional<QueueInfo> info(const std::string& queue_arn) = 0;
+  // ReceiveMessage on the queue: `request` holds ReceiveMessage's input members other than
+  // QueueUrl (MaxNumberOfMessages, WaitTimeSeconds, AttributeNames, MessageAttributeNames, ...);
+  // `done` receives ReceiveMessage's output document, exactly once, from any thread (inline when
+  // messages are ready or the wait is 0; otherwise when messages arrive or the wait ends).
+  virtual void receive(const std::string& queue_arn, const Doc& request, Done done) = 0;
+  // DeleteMessage for each receipt handle (one atomic write). Handles of messages already gone
+  // succeed, as on AWS.
+  virtual Result<Doc> remove(const std::string& queue_arn, const std::vector<std::string>& handles) = 0;
+  // ChangeMessageVisibility (0 makes the message visible again at once).
+  virtual Result<Doc> change_visibility(const std::string& queue_arn, const std::string& handle,
+                                        int64_t seconds) = 0;
 };
 
 // The running SQS, or nullptr when SQS is not among --services.

@@ -1,0 +1,46 @@
+// Lambda event source mappings: Create/Get/List/Update/DeleteEventSourceMapping and the pollers
+// that read SQS queues and DynamoDB streams and invoke functions with AWS's event shapes; and the
+// consumer of SNS deliveries to Lambda subscriptions.
+//
+// Storage: "lambda.esm" (UUID -> the mapping's configuration as JSON, plus the owner account and
+// region) and "lambda.esm_pos" (UUID -> the last acknowledged stream sequence number). Both are
+// written before the operation answers or the next batch is read, so mappings survive restarts
+// and resume where they stopped.
+//
+// Delivery guarantees, as on AWS:
+// - SQS: at-least-once through the queue itself. Messages are deleted only after the function
+//   succeeded (or, with ReportBatchItemFailures, only the ones it did not report); failures stay
+//   invisible until their visibility timeout ends and are retried, so the queue's redrive policy
+//   moves poison messages to its dead-letter queue. Messages that no filter matches are deleted.
+// - DynamoDB Streams: in order, one batch at a time; the position is stored after each batch that
+//   succeeded or was given up on (MaximumRetryAttempts, MaximumRecordAgeInSeconds, sent to
+//   DestinationConfig.OnFailure). A batch running at a crash is delivered again after restart.
+//
+// Threads: every poller step runs on one executor thread owned by this module; SQS receives,
+// function invocations and stream listeners only post work to it.
+#pragma once
+
+#include <memory>
+
+namespace stratus {
+class Service;
+class ServerContext;
+}  // namespace stratus
+
+namespace stratus::lambda {
+
+class EventSourceMappings {
+ public:
+  virtual ~EventSourceMappings() = default;
+  // Loads the stored mappings and starts the enabled ones; subscribes "lambda.sns".
+  virtual void start(ServerContext& server) = 0;
+  // Stops every poller (before the runtime manager stops).
+  virtual void stop() = 0;
+  // Storage was wiped: forget every mapping.
+  virtual void reset() = 0;
+};
+
+// Registers the *EventSourceMapping operations on the Lambda service.
+std::unique_ptr<EventSourceMappings> add_event_source_mappings(Service& lambda);
+
+}  // namespace stratus::lambda
