@@ -1,6 +1,8 @@
 #include "model/model.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <cctype>
@@ -245,6 +247,75 @@ const ServiceModel* Models::get(std::string_view id) {
   auto m = parse_model(id, *text);
   const ServiceModel* p = m.get();
   loaded.emplace(std::string(id), std::move(m));
+  return p;
+}
+
+bool ModelSummary::has_operation(std::string_view name) const {
+  return std::binary_search(operations.begin(), operations.end(), name);
+}
+
+namespace {
+// SAX reader for the summary: the imported models have sorted keys, so "metadata" and
+// "operations" come before "shapes", where reading stops.
+struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
+  ModelSummary& out;
+  int depth = 0;
+  std::string section, key;  // depth-1 key; current key at depth 2 (metadata fields, op names)
+  bool in_protocols = false;
+  explicit SummaryReader(ModelSummary& o) : out(o) {}
+  bool Default() { return true; }
+  bool StartObject() { ++depth; return true; }
+  bool EndObject(rapidjson::SizeType) { --depth; return true; }
+  bool StartArray() {
+    if (depth == 2 && section == "metadata" && key == "protocols") in_protocols = true;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) { in_protocols = false; return true; }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (depth == 1) {
+      section.assign(s, n);
+      return section != "shapes";  // everything needed is read: stop
+    }
+    if (depth == 2) {
+      key.assign(s, n);
+      if (section == "operations") out.operations.emplace_back(s, n);
+    }
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (section != "metadata") return true;
+    std::string v(s, n);
+    if (in_protocols) out.protocols.push_back(v);
+    else if (depth == 2 && key == "protocol") out.protocol = v;
+    else if (depth == 2 && key == "jsonVersion") out.json_version = v;
+    else if (depth == 2 && key == "targetPrefix") out.target_prefix = v;
+    else if (depth == 2 && key == "signingName") out.signing_name = v;
+    else if (depth == 2 && key == "endpointPrefix") out.endpoint_prefix = v;
+    else if (depth == 2 && key == "serviceId") out.service_id = v;
+    return true;
+  }
+};
+}  // namespace
+
+const ModelSummary* Models::summary(std::string_view id) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::unique_ptr<ModelSummary>> done;
+  std::lock_guard lock(mu);
+  auto it = done.find(std::string(id));
+  if (it != done.end()) return it->second.get();
+  auto text = embedded_model(id);
+  if (!text) return nullptr;
+  auto s = std::make_unique<ModelSummary>();
+  s->id = std::string(id);
+  SummaryReader handler(*s);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream ms(text->data(), text->size());
+  reader.Parse(ms, handler);  // stops early at "shapes" by design
+  if (s->signing_name.empty()) s->signing_name = s->endpoint_prefix;
+  if (s->protocols.empty()) s->protocols.push_back(s->protocol);
+  std::sort(s->operations.begin(), s->operations.end());
+  const ModelSummary* p = s.get();
+  done.emplace(std::string(id), std::move(s));
   return p;
 }
 

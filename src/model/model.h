@@ -144,6 +144,15 @@ struct ServiceModel {
   }
 };
 
+// What routing needs to know of a service before any request: its metadata and the names of its
+// operations. Far cheaper to read than the whole model (the shapes are most of it).
+struct ModelSummary {
+  std::string id, protocol, json_version, target_prefix, signing_name, endpoint_prefix, service_id;
+  std::vector<std::string> protocols;
+  std::vector<std::string> operations;  // sorted
+  bool has_operation(std::string_view name) const;
+};
+
 // Parses a service-2.json text. Throws std::runtime_error on a malformed model (our bug).
 std::unique_ptr<ServiceModel> parse_model(std::string_view id, std::string_view json_text);
 UriTemplate parse_uri_template(std::string_view raw);
@@ -153,6 +162,8 @@ class Models {
  public:
   // The model for a service id ("sqs"), loaded on first use; nullptr when not embedded.
   static const ServiceModel* get(std::string_view id);
+  // Its summary, without loading the shapes; nullptr when not embedded.
+  static const ModelSummary* summary(std::string_view id);
   // All embedded service ids.
   static std::vector<std::string> ids();
 };

@@ -44,10 +44,12 @@ std::string_view legacy_code(const model::ServiceModel& svc, std::string_view sh
 
 }  // namespace
 
-bool query_compatible(const model::ServiceModel& svc) {
+bool query_compatible(std::string_view service_id) {
   // The loader doesn't keep metadata.awsQueryCompatible; these are the services carrying it.
-  return svc.id == "sqs" || svc.id == "cloudwatch";
+  return service_id == "sqs" || service_id == "cloudwatch";
 }
+
+bool query_compatible(const model::ServiceModel& svc) { return query_compatible(svc.id); }
 
 ErrorWire error_wire(const model::ServiceModel& svc, const AwsError& err) {
   ErrorWire w;

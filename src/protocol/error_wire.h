@@ -23,6 +23,7 @@ ErrorWire error_wire(const model::ServiceModel& svc, const AwsError& err);
 // Services that moved from awsQuery to JSON/CBOR and keep their old error codes alive through
 // the `x-amzn-query-error: Code;Sender|Receiver` header (Smithy's @awsQueryCompatible).
 bool query_compatible(const model::ServiceModel& svc);
+bool query_compatible(std::string_view service_id);
 
 // The body key for the error message: the modeled shape's own spelling ("message" or
 // "Message"), else "message" as most AWS JSON services write it.

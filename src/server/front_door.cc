@@ -111,7 +111,7 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
 FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
   for (const auto& sp : ctx_.services()) {
     Service* s = sp.get();
-    const auto& m = s->model();
+    const auto& m = s->summary();  // the full model loads on the service's first request
     if (!m.target_prefix.empty()) by_target_prefix_[m.target_prefix] = s;
     by_signing_name_[m.signing_name].push_back(s);
     if (m.protocol == "query") query_services_.push_back(s);
@@ -126,7 +126,7 @@ FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
 FrontDoor::Route FrontDoor::with_protocol(Service* s, std::string_view protocol) const {
   Route r;
   r.service = s;
-  r.protocol = std::string(protocol.empty() ? s->model().protocol : protocol);
+  r.protocol = std::string(protocol.empty() ? s->summary().protocol : protocol);
   r.codec = protocol::codec_for(r.protocol);
   return r;
 }
@@ -139,7 +139,7 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
     if (it != by_target_prefix_.end()) {
       // Services that also speak json besides their default (CloudWatch: cbor, json, query).
       bool speaks_json = false;
-      for (const auto& p : it->second->model().protocols) speaks_json = speaks_json || p == "json";
+      for (const auto& p : it->second->summary().protocols) speaks_json = speaks_json || p == "json";
       return with_protocol(it->second, speaks_json ? "json" : "");
     }
     return {};
@@ -155,21 +155,20 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
   std::string action = query_action(req);
   auto pick = [&](const std::vector<Service*>& candidates) -> Route {
     for (Service* s : candidates) {
-      const auto& m = s->model();
+      const auto& m = s->summary();
       // awsQueryCompatible services (SQS) still accept the Query protocol their old SDKs send.
-      bool speaks_query = protocol::query_compatible(m);
+      bool speaks_query = protocol::query_compatible(m.id);
       for (const auto& p : m.protocols) speaks_query = speaks_query || p == "query";
-      if (!action.empty() && speaks_query && m.find_operation(action)) return with_protocol(s, "query");
+      if (!action.empty() && speaks_query && m.has_operation(action)) return with_protocol(s, "query");
     }
     for (Service* s : candidates) {
-      const auto& m = s->model();
-      if (m.protocol == "rest-json" || m.protocol == "rest-xml") {
+      if (s->summary().protocol == "rest-json" || s->summary().protocol == "rest-xml") {
         Route r = with_protocol(s, "");
-        if (r.codec && r.codec->resolve(m, req)) return r;
+        if (r.codec && r.codec->resolve(s->model(), req)) return r;
       }
     }
     for (Service* s : candidates)
-      if (!action.empty() && s->model().protocol == "query") return with_protocol(s, "query");
+      if (!action.empty() && s->summary().protocol == "query") return with_protocol(s, "query");
     return candidates.size() == 1 ? with_protocol(candidates[0], "") : Route{};
   };
   if (sig) {
@@ -237,7 +236,7 @@ bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
       Doc sd = Doc::map();
       sd.set("state", "running");
       sd.set("operations_implemented", static_cast<int64_t>(s->implemented().size()));
-      sd.set("operations_in_model", static_cast<int64_t>(s->model().operations.size()));
+      sd.set("operations_in_model", static_cast<int64_t>(s->summary().operations.size()));
       services.set(s->id(), std::move(sd));
     }
     d.set("services", std::move(services));

@@ -5,17 +5,22 @@
 
 namespace stratus {
 
-Service::Service(std::string model_id) : id_(std::move(model_id)), model_(model::Models::get(id_)) {
-  if (!model_) throw std::runtime_error("no embedded model for service " + id_);
+Service::Service(std::string model_id) : id_(std::move(model_id)), summary_(model::Models::summary(id_)) {
+  if (!summary_) throw std::runtime_error("no embedded model for service " + id_);
+}
+
+const model::ServiceModel& Service::model() const {
+  std::call_once(model_once_, [this] { model_ = model::Models::get(id_); });
+  return *model_;
 }
 
 void Service::add(std::string op, Handler h) {
-  if (!model_->find_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
+  if (!summary_->has_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
   ops_[std::move(op)] = Entry{std::move(h), nullptr};
 }
 
 void Service::add_async(std::string op, AsyncHandler h) {
-  if (!model_->find_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
+  if (!summary_->has_operation(op)) throw std::runtime_error(id_ + ": model has no operation " + op);
   ops_[std::move(op)] = Entry{nullptr, std::move(h)};
 }
 
@@ -32,7 +37,7 @@ std::vector<std::string> Service::implemented() const {
 }
 
 std::string Service::validation_error_code() const {
-  return model_->protocol == "query" ? "ValidationError" : "ValidationException";
+  return summary_->protocol == "query" ? "ValidationError" : "ValidationException";
 }
 
 }  // namespace stratus

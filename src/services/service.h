@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,7 +57,9 @@ class Service {
   explicit Service(std::string model_id);
   virtual ~Service() = default;
   const std::string& id() const { return id_; }
-  const model::ServiceModel& model() const { return *model_; }
+  // The whole model, loaded on first use (start-up reads only the summary).
+  const model::ServiceModel& model() const;
+  const model::ModelSummary& summary() const { return *summary_; }
   // The operation table: one line per operation.
   struct Entry {
     Handler sync;
@@ -80,7 +83,9 @@ class Service {
 
  private:
   std::string id_;
-  const model::ServiceModel* model_;
+  const model::ModelSummary* summary_;
+  mutable std::once_flag model_once_;
+  mutable const model::ServiceModel* model_ = nullptr;
   std::unordered_map<std::string, Entry> ops_;
 };
 

@@ -304,7 +304,6 @@ class SnsService final : public Service {
   void start(ServerContext& ctx) override {
     server_ = &ctx;
     engine_ = &ctx.storage();
-    signer_ = std::make_unique<Signer>(*engine_);
     load();
     storage::Engine* engine = engine_;
     ctx.add_internal_route("/_stratus/mailbox", [engine](const http::Request& req, http::Response& res) {
@@ -312,7 +311,7 @@ class SnsService final : public Service {
     });
     ctx.add_internal_route(kCertPath, [this](const http::Request&, http::Response& res) {
       res.headers.set("content-type", "application/x-pem-file");
-      res.body = signer_->certificate_pem();
+      res.body = signer().certificate_pem();
     });
     ctx.events().subscribe(kPublishTopic, [this](const events::Delivery& d) { return fan_out(d); });
     ctx.events().subscribe(kHttpTopic, [this](const events::Delivery& d) { return deliver_http(d); });
@@ -322,7 +321,10 @@ class SnsService final : public Service {
     std::unique_lock lk(mu_);
     topics_.clear();
     subs_.clear();
-    signer_ = std::make_unique<Signer>(*engine_);
+    {
+      std::lock_guard lk(signer_mu_);
+      signer_.reset();  // the key was wiped with the storage; the next signature makes a new one
+    }
   }
 
  private:
@@ -766,7 +768,7 @@ class SnsService final : public Service {
     e.add("SubscribeURL", url);
     e.add("Timestamp", ts);
     e.add("SignatureVersion", std::to_string(version));
-    e.add("Signature", signer_->sign(to_sign, version));
+    e.add("Signature", signer().sign(to_sign, version));
     e.add("SigningCertURL", cert_url(host));
     std::string body = e.finish();
     if (s.protocol == "http" || s.protocol == "https") {
@@ -1122,7 +1124,7 @@ class SnsService final : public Service {
     e.add("Timestamp", ts);
     e.add("SignatureVersion", std::to_string(version));
     auto& sig = p.signatures[{text, version}];
-    if (sig.empty()) sig = signer_->sign(to_sign, version);
+    if (sig.empty()) sig = signer().sign(to_sign, version);
     e.add("Signature", sig);
     e.add("SigningCertURL", cert_url(p.host));
     e.add("UnsubscribeURL", unsubscribe_url(sub_arn, p.host));
@@ -1402,7 +1404,15 @@ class SnsService final : public Service {
 
   ServerContext* server_ = nullptr;
   storage::Engine* engine_ = nullptr;
-  std::unique_ptr<Signer> signer_;
+  // The signing key is loaded (or made) on first use: start-up stays fast and small when no
+  // message is ever signed.
+  Signer& signer() {
+    std::lock_guard lk(signer_mu_);
+    if (!signer_) signer_ = std::make_unique<Signer>(*engine_);
+    return *signer_;
+  }
+  std::mutex signer_mu_;
+  std::unique_ptr<Signer> signer_;  // GUARDED_BY(signer_mu_)
   std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;             // GUARDED_BY(mu_) by ARN
   std::unordered_map<std::string, std::shared_ptr<const Sub>> subs_;       // GUARDED_BY(mu_) by ARN
