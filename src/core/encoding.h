@@ -12,6 +12,8 @@ std::string base64_encode(std::string_view bytes);
 // Returns nullopt when s is not valid base64 (padding optional, whitespace not allowed).
 std::optional<std::string> base64_decode(std::string_view s);
 std::string hex(std::string_view bytes);
+// Appends the UTF-8 encoding of a Unicode code point.
+void append_utf8(uint32_t cp, std::string& out);
 // RFC 3986 percent-encoding; unreserved characters stay, '/' stays when keep_slash.
 std::string uri_encode(std::string_view s, bool keep_slash = false);
 // Decodes %XX sequences (and '+' as space when plus_space); invalid escapes are kept verbatim.

@@ -1,5 +1,7 @@
 #include "services/apigateway/vtl/value.h"
 
+#include "core/encoding.h"
+
 #include <type_traits>
 #include <unordered_set>
 
@@ -337,23 +339,6 @@ class JsonParser {
     double d = std::strtod(std::string(text).c_str(), nullptr);
     return Value(d);
   }
-  static void utf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
   uint32_t hex4() {
     if (i_ + 4 > s_.size()) fail("bad \\u escape");
     uint32_t v = 0;
@@ -398,7 +383,7 @@ class JsonParser {
             if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             else i_ = save;
           }
-          utf8(cp, out);
+          enc::append_utf8(cp, out);
           break;
         }
         default: fail("bad escape");
