@@ -10,7 +10,11 @@ namespace {
 
 class ApiGatewayService final : public Service, public InvokeRouter {
  public:
-  ApiGatewayService() : Service("apigateway") { register_management(*this, store_); }
+  ApiGatewayService() : Service("apigateway") {
+    register_management(*this, store_);
+    register_import_export(*this, store_);
+    add_async("TestInvokeMethod", [this](OpContext& c, const Doc& in, Done done) { invoker_->test_invoke(c, in, std::move(done)); });
+  }
 
   void start(ServerContext& ctx) override { invoker_ = std::make_unique<Invoker>(ctx, store_); }
   void reset() override {

@@ -1,4 +1,4 @@
-// A minimal blocking HTTP/1.1 client for SNS http deliveries (POST a body, read the status).
+// SNS http deliveries: POST a body and wait for the status (through http/client.h).
 // Plain http only; https endpoints are reported as failures (no TLS client in Stratus yet).
 #pragma once
 
