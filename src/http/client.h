@@ -1,5 +1,6 @@
 // A non-blocking HTTP/1.1 client (Beast stays in client.cc). One request per connection
-// (Connection: close); plain http:// only. Requests run on the client's own I/O thread, started
+// (Connection: close); http:// and https:// (OpenSSL; peers verified against the system's CAs
+// and the URL's host unless verify_tls is false). Requests run on the client's own I/O thread, started
 // on first use, so callers on server I/O threads never wait: `fetch` returns at once and `done`
 // is called exactly once, later, on the client thread. The deadline covers resolve, connect,
 // write and read together.
@@ -23,6 +24,7 @@ struct ClientRequest {
   std::string body;
   int timeout_ms = 30000;
   uint64_t max_body_bytes = 16 * 1024 * 1024;
+  bool verify_tls = true;
 };
 
 struct ClientResponse {

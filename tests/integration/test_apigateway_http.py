@@ -2,7 +2,12 @@
 127.0.0.1 started by the test), TestInvokeMethod, and binary media types / contentHandling."""
 import base64
 import json
+import os
+import shutil
 import socket
+import ssl
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -55,6 +60,13 @@ class Backend(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = handle_any
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that went away (timeouts, failed TLS handshakes) are expected here
+
+
 def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,8 +78,7 @@ class HttpTestCase(StratusTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.apigw = cls.stratus.client("apigateway")
-        cls.backend = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
-        cls.backend.daemon_threads = True
+        cls.backend = Server(("127.0.0.1", 0), Backend)
         cls.base = f"http://127.0.0.1:{cls.backend.server_address[1]}"
         threading.Thread(target=cls.backend.serve_forever, daemon=True).start()
 
@@ -107,7 +118,10 @@ class HttpProxy(HttpTestCase):
         self.assertEqual((got["method"], got["path"], got["query"], got["body"]), ("PUT", "/echo/a/b", "x=1&y=two", "hello"))
         self.assertEqual(got["headers"]["x-test"], "t1")
         self.assertEqual(got["headers"]["content-type"], "text/plain")
+        self.assertEqual(got["headers"]["x-amzn-apigateway-api-id"], api)
         self.assertEqual(headers["x-backend"], "yes")
+        # names API Gateway keeps for itself come back remapped
+        self.assertTrue(headers["x-amzn-remapped-server"].startswith("BaseHTTP"), headers)
         # the backend's status and body come back as they are
         status, headers, body = self.invoke(api, "dev", "/status/418")
         self.assertEqual(status, 418)
@@ -139,6 +153,44 @@ class HttpProxy(HttpTestCase):
         status, _, body = self.invoke(api, "dev", "/slow")
         self.assertEqual((status, json.loads(body)), (504, {"message": "Endpoint request timed out"}))
         status, _, body = self.invoke(api, "dev", "/down")
+        self.assertEqual((status, json.loads(body)), (500, {"message": "Internal server error"}))
+
+
+class HttpsBackend(HttpTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="stratus-tls-")
+        key, cert = os.path.join(cls.tmp, "key.pem"), os.path.join(cls.tmp, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        cls.tls = Server(("127.0.0.1", 0), Backend)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        cls.tls.socket = ctx.wrap_socket(cls.tls.socket, server_side=True)
+        threading.Thread(target=cls.tls.serve_forever, daemon=True).start()
+        cls.tls_base = f"https://127.0.0.1:{cls.tls.server_address[1]}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tls.shutdown()
+        cls.tls.server_close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_https_with_and_without_certificate_checks(self):
+        api, root = self.new_api()
+        for part, kw in (("checked", {}), ("unchecked", {"tlsConfig": {"insecureSkipVerification": True}})):
+            res = self.resource(api, root, part)
+            self.apigw.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE")
+            self.apigw.put_integration(restApiId=api, resourceId=res, httpMethod="GET", type="HTTP_PROXY",
+                                       integrationHttpMethod="GET", uri=self.tls_base + "/echo/tls", **kw)
+        self.apigw.create_deployment(restApiId=api, stageName="dev")
+        status, _, body = self.invoke(api, "dev", "/unchecked")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["path"], "/echo/tls")
+        # a self-signed certificate fails verification
+        status, _, body = self.invoke(api, "dev", "/checked")
         self.assertEqual((status, json.loads(body)), (500, {"message": "Internal server error"}))
 
 

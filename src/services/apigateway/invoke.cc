@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include "auth/sigv4.h"
@@ -636,6 +637,7 @@ void run_http(const std::shared_ptr<Call>& call, std::string body, bool proxy) {
   if (out.method == "ANY") out.method = call->req.method;
   out.url = base + path + (query.empty() ? "" : "?" + query);
   out.timeout_ms = static_cast<int>(std::clamp<int64_t>(integ.integer("timeoutInMillis", 29000), 50, 29000));
+  if (const Doc* tls = integ.get("tlsConfig"); tls && tls->is_map()) out.verify_tls = !tls->flag("insecureSkipVerification");
   if (proxy) {
     for (const auto& [k, v] : call->req.headers.items())
       if (k != "host" && k != "x-stratus-request-id" && !hop_by_hop(k)) out.headers.add(k, v);
@@ -645,6 +647,14 @@ void run_http(const std::shared_ptr<Call>& call, std::string body, bool proxy) {
     out.headers.set("Accept", "application/json");
   }
   for (const auto& [k, v] : mapped.headers.items()) out.headers.set(k, v);
+  out.headers.set("x-amzn-apigateway-api-id", call->dep->api_id);
+  {
+    char epoch[16];
+    std::snprintf(epoch, sizeof epoch, "%08llx", static_cast<unsigned long long>(call->now / 1000));
+    std::string hex = ids::uuid4();
+    hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+    out.headers.set("x-amzn-trace-id", "Root=1-" + std::string(epoch) + "-" + hex.substr(0, 24));
+  }
   out.body = std::move(body);
   std::string target = out.method + " " + out.url;
   http::fetch(std::move(out), [call, proxy, target](http::ClientResponse r) {
@@ -659,8 +669,16 @@ void run_http(const std::shared_ptr<Call>& call, std::string body, bool proxy) {
     if (proxy) {
       http::Response res;
       res.status = r.status;
-      for (const auto& [k, v] : r.headers.items())
-        if (!hop_by_hop(lower(k))) res.headers.add(lower(k), v);
+      // API Gateway keeps some header names for itself and passes the backend's values under
+      // x-amzn-Remapped-<name>.
+      for (const auto& [k, v] : r.headers.items()) {
+        std::string name = lower(k);
+        if (name == "date" || name == "server" || name == "authorization" || name == "www-authenticate" ||
+            name == "connection")
+          res.headers.add("x-amzn-remapped-" + name, v);
+        else if (!hop_by_hop(name))
+          res.headers.add(name, v);
+      }
       res.body = std::move(r.body);
       return call->answer(std::move(res));
     }

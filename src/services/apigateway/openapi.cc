@@ -686,7 +686,23 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
     for (const auto& [id, x] : v->as_map()) validator_names[id] = x.str("name");
   Doc paths = Doc::map();
   Doc security_schemes = Doc::map();
-  std::set<std::string> used_models;
+  // A string-typed parameter or header: OAS3 nests the type in a schema.
+  auto string_typed = [oas3](Doc& d) {
+    Doc schema = Doc::map();
+    schema.set("type", "string");
+    if (oas3) d.set("schema", std::move(schema));
+    else d.set("type", "string");
+  };
+  // OAS3 "content": {media type: {schema: $ref}} from a models map.
+  auto content_of = [&ref](const Doc& models) {
+    Doc content = Doc::map();
+    for (const auto& [ct, model] : models.as_map()) {
+      Doc media = Doc::map();
+      media.set("schema", ref(str_of(model)));
+      content.set(ct, std::move(media));
+    }
+    return content;
+  };
   if (resources.is_map()) {
     for (const auto& [rid, r] : resources.as_map()) {
       const Doc* rm = r.get("resourceMethods");
@@ -706,25 +722,15 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
               p.set("name", k.substr(prefix.size()));
               p.set("in", in);
               p.set("required", in == "path" || (req.is_bool() && req.as_bool()));
-              Doc schema = Doc::map();
-              schema.set("type", "string");
-              if (oas3) p.set("schema", std::move(schema));
-              else p.set("type", "string");
+              string_typed(p);
               params.push(std::move(p));
             }
           }
         }
         if (const Doc* models = m.get("requestModels"); models && models->is_map() && models->size()) {
           if (oas3) {
-            Doc content = Doc::map();
-            for (const auto& [ct, model] : models->as_map()) {
-              Doc media = Doc::map();
-              media.set("schema", ref(str_of(model)));
-              content.set(ct, std::move(media));
-              used_models.insert(str_of(model));
-            }
             Doc body = Doc::map();
-            body.set("content", std::move(content));
+            body.set("content", content_of(*models));
             body.set("required", true);
             op.set("requestBody", std::move(body));
           } else {
@@ -738,7 +744,6 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
             Doc consumes = Doc::list();
             for (const auto& [c, _] : models->as_map()) consumes.push(Doc(c));
             op.set("consumes", std::move(consumes));
-            used_models.insert(str_of(model));
           }
         }
         if (params.size()) op.set("parameters", std::move(params));
@@ -752,27 +757,16 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
               for (const auto& [k, _] : rp->as_map()) {
                 if (k.rfind("method.response.header.", 0) != 0) continue;
                 Doc h = Doc::map();
-                Doc schema = Doc::map();
-                schema.set("type", "string");
-                if (oas3) h.set("schema", std::move(schema));
-                else h.set("type", "string");
+                string_typed(h);
                 headers.set(k.substr(23), std::move(h));
               }
               r2.set("headers", std::move(headers));
             }
             if (const Doc* models = mr.get("responseModels"); models && models->is_map() && models->size()) {
               if (oas3) {
-                Doc content = Doc::map();
-                for (const auto& [ct, model] : models->as_map()) {
-                  Doc media = Doc::map();
-                  media.set("schema", ref(str_of(model)));
-                  content.set(ct, std::move(media));
-                  used_models.insert(str_of(model));
-                }
-                r2.set("content", std::move(content));
+                r2.set("content", content_of(*models));
               } else {
                 r2.set("schema", ref(str_of(models->as_map().begin()->second)));
-                used_models.insert(str_of(models->as_map().begin()->second));
               }
             }
             responses.set(code, std::move(r2));

@@ -1,5 +1,5 @@
 // SNS http deliveries: POST a body and wait for the status (through http/client.h).
-// Plain http only; https endpoints are reported as failures (no TLS client in Stratus yet).
+// http and https endpoints (https peers are verified).
 #pragma once
 
 #include <string>
