@@ -565,7 +565,7 @@ struct Importer {
     base_path();
     if (!prefix.empty()) {
       // basepath=prepend: every path lives under the base path's resources
-      Doc copy = *spec.get("paths");
+      Doc copy = spec.get("paths") ? *spec.get("paths") : Doc::map();
       Doc moved = Doc::map();
       if (copy.is_map())
         for (auto& [p, item] : copy.as_map()) moved.set(prefix + (p == "/" ? "" : p), item);
