@@ -2,6 +2,9 @@
 (JSON and YAML): import, deploy and invoke (a Lambda proxy route and a MOCK route), export and
 re-import round trips, merge/overwrite, warnings."""
 import json
+import os
+import shutil
+import tempfile
 import unittest
 
 import botocore.exceptions
@@ -164,6 +167,26 @@ class OpenApi(StratusTestCase):
             with self.assertRaises(botocore.exceptions.ClientError) as cm:
                 self.apigw.import_rest_api(body=body)
             self.assertEqual(cm.exception.response["Error"]["Code"], "BadRequestException", body)
+
+    def test_aws_cli_import_and_export(self):
+        tmp = tempfile.mkdtemp(prefix="stratus-oas-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        src = os.path.join(tmp, "api.yaml")
+        with open(src, "w") as f:
+            yaml.safe_dump(petstore(self.fn), f)
+        api = self.stratus.aws("apigateway", "import-rest-api", "--body", f"fileb://{src}",
+                               "--parameters", "endpointConfigurationTypes=REGIONAL")
+        self.addCleanup(lambda: self.apigw.delete_rest_api(restApiId=api["id"]))
+        self.assertEqual((api["name"], api["endpointConfiguration"]["types"]), ("PetStore", ["REGIONAL"]))
+        self.stratus.aws("apigateway", "create-deployment", "--rest-api-id", api["id"], "--stage-name", "v1")
+        dst = os.path.join(tmp, "out.yaml")
+        out = self.stratus.aws("apigateway", "get-export", "--rest-api-id", api["id"], "--stage-name", "v1",
+                               "--export-type", "oas30", "--parameters", "extensions=integrations",
+                               "--accepts", "application/yaml", dst)
+        self.assertEqual(out["contentType"], "application/yaml")
+        with open(dst) as f:
+            doc = yaml.safe_load(f)
+        self.assertEqual(doc["paths"]["/health"]["get"]["x-amazon-apigateway-integration"]["type"], "mock")
 
     def test_export_errors(self):
         api = self.imported(petstore(self.fn))
