@@ -26,6 +26,7 @@ class Backend(BaseHTTPRequestHandler):
     /b64 answers base64 text of PNG."""
 
     protocol_version = "HTTP/1.1"
+    slow_started = 0
 
     def log_message(self, *args):
         pass
@@ -39,7 +40,8 @@ class Backend(BaseHTTPRequestHandler):
         if path.startswith("/status/"):
             status = int(path.split("/")[2])
         elif path == "/slow":
-            time.sleep(1.5)
+            Backend.slow_started += 1
+            time.sleep(float(query[2:]) if query.startswith("s=") else 1.5)
         elif path == "/png":
             ctype, out = "image/png", PNG
         elif path == "/b64":
@@ -192,6 +194,28 @@ class HttpsBackend(HttpTestCase):
         # a self-signed certificate fails verification
         status, _, body = self.invoke(api, "dev", "/checked")
         self.assertEqual((status, json.loads(body)), (500, {"message": "Internal server error"}))
+
+
+class NonBlocking(HttpTestCase):
+    stratus_args = ("--threads", "1")
+
+    def test_slow_backend_does_not_hold_the_io_thread(self):
+        api, root = self.new_api()
+        slow = self.resource(api, root, "slow")
+        self.apigw.put_method(restApiId=api, resourceId=slow, httpMethod="GET", authorizationType="NONE")
+        self.apigw.put_integration(restApiId=api, resourceId=slow, httpMethod="GET", type="HTTP_PROXY",
+                                   integrationHttpMethod="GET", uri=self.base + "/slow?s=4")
+        self.apigw.create_deployment(restApiId=api, stageName="dev")
+        done = []
+        t = threading.Thread(target=lambda: done.append(self.invoke(api, "dev", "/slow")[0]))
+        t.start()
+        while Backend.slow_started == 0:  # the slow request has reached the backend
+            time.sleep(0.01)
+        # with one I/O thread, other requests are still served while the backend is slow
+        self.assertTrue(self.apigw.get_rest_api(restApiId=api)["id"])
+        self.assertEqual(done, [])
+        t.join()
+        self.assertEqual(done, [200])
 
 
 class HttpCustom(HttpTestCase):
