@@ -231,6 +231,7 @@ class HttpCustom(HttpTestCase):
             uri=self.base + "/echo/{itemId}", passthroughBehavior=passthrough,
             requestParameters={"integration.request.path.itemId": "method.request.path.id",
                                "integration.request.querystring.c": "method.request.querystring.color",
+                               "integration.request.querystring.tag": "method.request.multivaluequerystring.tag",
                                "integration.request.header.X-Forwarded-Client": "method.request.header.X-Client",
                                "integration.request.header.X-Stage": "stageVariables.tier",
                                "integration.request.header.X-Literal": "'fixed'"},
@@ -281,11 +282,11 @@ class HttpCustom(HttpTestCase):
         self.apigw.delete_integration_response(restApiId=api, resourceId=item, httpMethod="POST", statusCode="200")
         self.apigw.put_integration_response(restApiId=api, resourceId=item, httpMethod="POST", statusCode="200")
         self.apigw.create_deployment(restApiId=api, stageName="dev")
-        status, _, body = self.invoke(api, "dev", "/items/7?color=blue", method="POST", body=b"{}",
+        status, _, body = self.invoke(api, "dev", "/items/7?color=blue&tag=a&tag=b", method="POST", body=b"{}",
                                       headers={"Content-Type": "application/json", "X-Client": "c9"})
         self.assertEqual(status, 200, body)
         got = json.loads(body)
-        self.assertEqual((got["path"], got["query"]), ("/echo/7", "c=blue"))
+        self.assertEqual((got["path"], got["query"]), ("/echo/7", "c=blue&tag=a&tag=b"))
         self.assertEqual(got["headers"]["x-forwarded-client"], "c9")
         self.assertEqual(got["headers"]["x-stage"], "gold")
         self.assertEqual(got["headers"]["x-literal"], "fixed")

@@ -285,6 +285,14 @@ struct Call : std::enable_shared_from_this<Call> {
     return std::nullopt;
   }
 
+  static std::vector<std::string> values(const std::vector<std::pair<std::string, std::string>>& l, const std::string& n,
+                                         bool ci) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : l)
+      if (ci ? lower(k) == lower(n) : k == n) out.push_back(v);
+    return out;
+  }
+
   static std::optional<std::string> json_at(const std::string& body, const std::string& path) {
     try {
       auto v = vtl::json_path(vtl::parse_json(body), "$." + path);
@@ -514,10 +522,21 @@ void apply_integration_params(const std::shared_ptr<Call>& call, http::Request& 
     if (!v.is_string()) continue;
     auto val = call->source(v.as_string());
     if (!val) continue;
+    // multi-value sources and targets carry every value of the name
+    std::vector<std::string> all{*val};
+    const std::string& src = v.as_string();
+    if (starts_with(src, "method.request.multivaluequerystring.")) all = call->values(call->query, src.substr(37), false);
+    else if (starts_with(src, "method.request.multivalueheader.")) all = call->values(call->headers, src.substr(32), true);
     if (starts_with(k, "integration.request.header.")) {
       req.headers.set(k.substr(27), *val);
-    } else if (starts_with(k, "integration.request.querystring.")) {
-      extra_query += (extra_query.empty() ? "" : "&") + enc::uri_encode(k.substr(32)) + "=" + enc::uri_encode(*val);
+    } else if (starts_with(k, "integration.request.multivalueheader.")) {
+      req.headers.remove(lower(k.substr(37)));
+      for (const auto& x : all) req.headers.add(k.substr(37), x);
+    } else if (starts_with(k, "integration.request.querystring.") || starts_with(k, "integration.request.multivaluequerystring.")) {
+      bool multi = starts_with(k, "integration.request.multivaluequerystring.");
+      std::string name = enc::uri_encode(k.substr(multi ? 42 : 32));
+      if (!multi && !starts_with(src, "method.request.multivaluequerystring.")) all = {*val};
+      for (const auto& x : all) extra_query += (extra_query.empty() ? "" : "&") + name + "=" + enc::uri_encode(x);
     } else if (starts_with(k, "integration.request.path.")) {
       std::string label = "{" + k.substr(25) + "}";
       for (size_t p; (p = path.find(label)) != std::string::npos;) path.replace(p, label.size(), enc::uri_encode(*val, true));
