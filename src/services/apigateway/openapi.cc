@@ -589,6 +589,18 @@ struct Importer {
 
 // --- export helpers -------------------------------------------------------------------------
 
+// A security requirement on the operation and the apiKey-in-header scheme it names.
+Doc& header_scheme(Doc& security, Doc& schemes, const std::string& name, const std::string& header) {
+  Doc req = Doc::map();
+  req.set(name, Doc::list());
+  security.push(std::move(req));
+  Doc scheme = Doc::map();
+  scheme.set("type", "apiKey");
+  scheme.set("name", header);
+  scheme.set("in", "header");
+  return schemes.set(name, std::move(scheme));
+}
+
 Doc export_integration(const Doc& i) {
   Doc x = Doc::map();
   x.set("type", lower(i.str("type")));
@@ -795,26 +807,9 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
             security_schemes.set(z->str("name"), std::move(scheme));
           }
         } else if (auth == "AWS_IAM" && with_auth) {
-          Doc req = Doc::map();
-          req.set("sigv4", Doc::list());
-          security.push(std::move(req));
-          Doc scheme = Doc::map();
-          scheme.set("type", "apiKey");
-          scheme.set("name", "Authorization");
-          scheme.set("in", "header");
-          scheme.set("x-amazon-apigateway-authtype", "awsSigv4");
-          security_schemes.set("sigv4", std::move(scheme));
+          header_scheme(security, security_schemes, "sigv4", "Authorization").set("x-amazon-apigateway-authtype", "awsSigv4");
         }
-        if (m.flag("apiKeyRequired")) {
-          Doc req = Doc::map();
-          req.set("api_key", Doc::list());
-          security.push(std::move(req));
-          Doc scheme = Doc::map();
-          scheme.set("type", "apiKey");
-          scheme.set("name", "x-api-key");
-          scheme.set("in", "header");
-          security_schemes.set("api_key", std::move(scheme));
-        }
+        if (m.flag("apiKeyRequired")) header_scheme(security, security_schemes, "api_key", "x-api-key");
         if (security.size()) op.set("security", std::move(security));
         if (opt.apigateway && m.has("requestValidatorId"))
           if (auto v = validator_names.find(m.str("requestValidatorId")); v != validator_names.end())
