@@ -200,7 +200,9 @@ http::Response Guard::error(const GateError& e) {
   res.headers.set("Content-Type", "application/json");
   if (t && *t->error_type) res.headers.set("x-amzn-ErrorType", t->error_type);
   res.headers.set(kTypeHeader, e.type);
-  res.body = e.message ? "{\"message\":\"" + json::escape(*e.message) + "\"}" : "{\"message\":null}";
+  // Authorizer denials spell the member "Message", as AWS does.
+  std::string member = e.type == "ACCESS_DENIED" ? "Message" : "message";
+  res.body = "{\"" + member + "\":" + (e.message ? "\"" + json::escape(*e.message) + "\"" : std::string("null")) + "}";
   return res;
 }
 
@@ -612,13 +614,25 @@ void Guard::finish(Gate& g, http::Response& res) {
   } else {
     type = classify(res);
   }
-  if (!g.context.is_map()) g.context = vtl::Value::new_map();
+  if (!g.context.is_map()) {  // answered before a method matched
+    g.context = vtl::Value::new_map();
+    g.context.map().put("requestId", vtl::Value(g.request_id));
+    g.context.map().put("apiId", vtl::Value(g.api_id));
+    g.context.map().put("stage", vtl::Value(g.stage));
+    g.context.map().put("accountId", vtl::Value(g.account));
+    g.context.map().put("path", vtl::Value("/" + g.stage + g.path));
+    if (g.req) g.context.map().put("httpMethod", vtl::Value(g.req->method));
+    vtl::Value identity = vtl::Value::new_map();
+    if (g.req) identity.map().put("sourceIp", vtl::Value(g.req->remote_addr.empty() ? "127.0.0.1" : g.req->remote_addr));
+    g.context.map().put("identity", identity);
+  }
   if (!type.empty()) {
     if (g.error_type.empty()) g.error_type = type;
     std::optional<std::string> message;
     try {
       Doc b = json::parse(res.body);
-      if (const Doc* mm = b.get("message"); mm && mm->is_string()) message = mm->as_string();
+      const Doc* mm = b.get("message") ? b.get("message") : b.get("Message");
+      if (mm && mm->is_string()) message = mm->as_string();
     } catch (const std::exception&) {
     }
     vtl::Value& err = member(g.context, "error");
