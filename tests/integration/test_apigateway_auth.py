@@ -355,6 +355,11 @@ class ApiKeysAndUsagePlans(AuthTestCase):
         pk = self.apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
         self.assertEqual((pk["id"], pk["type"], pk["value"]), (key["id"], "API_KEY", key["value"]))
         self.assertEqual([k["id"] for k in self.apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]], [key["id"]])
+        self.assertEqual(self.apigw.get_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])["value"], key["value"])
+        self.assertEqual(self.apigw.get_usage_plan(usagePlanId=plan["id"])["quota"], {"limit": 100, "period": "DAY"})
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ConflictException")
         self.assertEqual([p["id"] for p in self.apigw.get_usage_plans(keyId=key["id"])["items"]], [plan["id"]])
         up = self.apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=[
             {"op": "replace", "path": "/throttle/rateLimit", "value": "5"},

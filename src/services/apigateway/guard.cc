@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
-#include <ctime>
 
 #include "auth/keystore.h"
 #include "auth/sigv4.h"
@@ -127,30 +126,16 @@ std::string method_arn(const Gate& g) {
   return "arn:aws:execute-api:" + g.region + ":" + g.account + ":" + g.api_id + "/" + g.stage + "/" + g.req->method + path;
 }
 
-std::string day_of(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string day_of(int64_t ms) { return enc::iso8601(ms).substr(0, 10); }
 
 // Start of the quota period (UTC) containing ms, as a label.
 std::string period_of(const std::string& period, int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  if (period == "MONTH") {
-    std::strftime(buf, sizeof buf, "M%Y-%m", &tm);
-  } else if (period == "WEEK") {
-    int since_monday = (tm.tm_wday + 6) % 7;
-    return "W" + day_of(ms - static_cast<int64_t>(since_monday) * 86400000);
-  } else {
-    std::strftime(buf, sizeof buf, "D%Y-%m-%d", &tm);
+  if (period == "MONTH") return "M" + enc::iso8601(ms).substr(0, 7);
+  if (period == "WEEK") {
+    int64_t since_monday = (ms / 86400000 + 3) % 7;  // 1970-01-01 was a Thursday
+    return "W" + day_of(ms - since_monday * 86400000);
   }
-  return buf;
+  return "D" + day_of(ms);
 }
 
 std::optional<std::string> base64url_decode(std::string s) {
