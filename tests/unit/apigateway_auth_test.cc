@@ -102,8 +102,11 @@ TEST(ApigwJsonSchema, CombinatorsAndRefs) {
   EXPECT_FALSE(V(s, R"({"home":{"street":"x"}})", r));
   EXPECT_TRUE(V(s, R"({"home":{}})", r));
   EXPECT_TRUE(V(R"({"$ref":"https://apigateway.amazonaws.com/restapis/abc/models/Nope"})", "{}", r));
-  // A self-referencing schema is bounded by depth, not by the stack.
+  // A self-referencing schema is bounded by depth, not by the stack, and branching ones by work.
   EXPECT_TRUE(V(R"({"$ref":"#"})", "{}"));
+  auto e = V(R"({"allOf":[{"$ref":"#"},{"$ref":"#"},{"$ref":"#"}]})", "{}");
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("too"), std::string::npos) << *e;
 }
 
 TEST(ApigwPolicy, Wildcards) {

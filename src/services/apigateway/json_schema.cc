@@ -10,6 +10,7 @@ namespace stratus::apigateway {
 namespace {
 
 constexpr int kMaxDepth = 64;
+constexpr uint64_t kMaxSteps = 200'000;  // schema nodes visited (allOf of $refs can branch)
 
 std::string type_name(const Doc& v) {
   if (v.is_null()) return "null";
@@ -49,6 +50,7 @@ struct Checker {
   const Doc& root;
   const SchemaResolver& resolve;
   vtl::Regex::Budget budget;
+  uint64_t steps = 0;
 
   std::optional<std::string> fail(const std::string& ptr, const std::string& msg) {
     return msg + " (pointer: \"" + (ptr.empty() ? "" : ptr) + "\")";
@@ -76,6 +78,7 @@ struct Checker {
 
   std::optional<std::string> check(const Doc& s, const Doc& v, const std::string& ptr, int depth) {
     if (depth > kMaxDepth) return fail(ptr, "schema nesting too deep");
+    if (++steps > kMaxSteps) return fail(ptr, "schema too complex to evaluate");
     if (!s.is_map()) return std::nullopt;
     if (const Doc* ref = s.get("$ref"); ref && ref->is_string()) {
       const Doc* target = deref(ref->as_string());
@@ -232,7 +235,7 @@ struct Checker {
 }  // namespace
 
 std::optional<std::string> validate_schema(const Doc& schema, const Doc& value, const SchemaResolver& resolve) {
-  Checker c{schema, resolve, {}};
+  Checker c{schema, resolve, {}, 0};
   return c.check(schema, value, "", 0);
 }
 
