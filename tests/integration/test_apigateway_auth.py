@@ -33,6 +33,8 @@ def handler(event, context):
         return {"hello": "world"}
     if "deny" in token:
         return {"principalId": "mallory", "policyDocument": policy("Deny", arn)}
+    if token.startswith("key="):
+        return {"principalId": "keyed", "policyDocument": policy("Allow", arn), "usageIdentifierKey": token[4:]}
     if "elsewhere" in token:
         return {"principalId": "eve", "policyDocument": policy("Allow", arn.rsplit("/", 2)[0] + "/POST/*")}
     return {"principalId": "alice",
@@ -395,6 +397,24 @@ class ApiKeysAndUsagePlans(AuthTestCase):
         today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
         usage = self.apigw.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
         self.assertEqual(usage["items"][key["id"]], [[2, 0]])
+
+    def test_key_from_authorizer(self):
+        api, root = self.new_api(apiKeySource="AUTHORIZER")
+        az = self.apigw.create_authorizer(restApiId=api, name="tok", type="TOKEN", authorizerUri=self.auth_uri,
+                                          identitySource="method.request.header.Authorization",
+                                          authorizerResultTtlInSeconds=0)["id"]
+        res = self.resource(api, root, "data")
+        self.mock(api, res, authorizationType="CUSTOM", authorizerId=az, apiKeyRequired=True)
+        self.apigw.create_deployment(restApiId=api, stageName="prod")
+        key = self.new_key()
+        plan = self.new_plan(api)
+        self.apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        status, _, body = self.invoke(api, "prod", "/data", headers={"Authorization": "key=" + key["value"]})
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["principal"], body["apiKeyId"]), ("keyed", key["id"]))
+        # The header is not where this API reads keys from.
+        self.assertEqual(self.invoke(api, "prod", "/data", headers={"Authorization": "allow", "x-api-key": key["value"]})[::2],
+                         (403, {"message": "Forbidden"}))
 
     def test_plan_throttle(self):
         api = self.keyed_api()

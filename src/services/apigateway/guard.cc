@@ -357,7 +357,7 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
   }
 
   // Applies an authorizer result (fresh or cached) to this call.
-  auto apply = [g, arn](const Doc& result) -> std::optional<GateError> {
+  auto apply = [g, arn](const Doc& result, int64_t latency) -> std::optional<GateError> {
     const Doc* policy = result.get("policyDocument");
     if (!result.is_map() || !result.has("principalId") || !policy || !policy->is_map())
       return GateError{"AUTHORIZER_CONFIGURATION_ERROR", std::nullopt};
@@ -373,8 +373,8 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
     authz.map().put("principalId", to_string_value(*result.get("principalId")));
     if (const Doc* c = result.get("context"); c && c->is_map())
       for (const auto& [k, v] : c->as_map()) authz.map().put(k, to_string_value(v));
-    if (const Doc* k = result.get("usageIdentifierKey"); k && k->is_string())
-      authz.map().put("__usageIdentifierKey", vtl::Value(k->as_string()));
+    authz.map().put("integrationLatency", vtl::Value(latency));
+    if (const Doc* k = result.get("usageIdentifierKey"); k && k->is_string()) g->usage_key = k->as_string();
     vtl::Value& identity = member(g->context, "identity");
     identity.map().put("principalId", to_string_value(*result.get("principalId")));
     return std::nullopt;
@@ -387,7 +387,7 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
       auto it = auth_cache_.find(cache_key);
       if (it != auth_cache_.end() && it->second.expires_ms > g->now) hit = it->second.result;
     }
-    if (hit) return done(apply(*hit));
+    if (hit) return done(apply(*hit, 0));
   }
 
   // authorizerUri: arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations
@@ -425,7 +425,7 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
       if (auth_cache_.size() > 10000) auth_cache_.clear();
       auth_cache_[cache_key] = Cached{result, g->now + ttl * 1000};
     }
-    done(apply(result));
+    done(apply(result, std::max<int64_t>(0, now_millis() - g->now)));
   });
 }
 
@@ -468,8 +468,7 @@ std::optional<GateError> Guard::check_keys(Gate& g) {
   std::string source = g.api && g.api->get("api") ? g.api->get("api")->str("apiKeySource", "HEADER") : "HEADER";
   std::string value;
   if (source == "AUTHORIZER") {
-    if (const vtl::Value* a = g.context.map().find("authorizer"); a && a->is_map())
-      if (const vtl::Value* k = a->map().find("__usageIdentifierKey")) value = k->to_string();
+    value = g.usage_key;
   } else if (const std::string* h = g.req->headers.find("x-api-key")) {
     value = *h;
   }

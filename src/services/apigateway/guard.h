@@ -57,6 +57,7 @@ struct Gate {
   std::function<std::optional<std::string>(const std::string&)> source;
   int64_t now = 0;
   std::string error_type;  // set when check() failed (for the access log)
+  std::string usage_key;   // a Lambda authorizer's usageIdentifierKey (apiKeySource AUTHORIZER)
 };
 
 // A failed check: the gateway response type and the $context.error.message.
