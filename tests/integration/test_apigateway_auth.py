@@ -4,6 +4,8 @@ without a token, request validators (parameters and JSON Schema bodies), gateway
 keys with usage plans (quota, throttle, GetUsage), stage throttling and access logs in CloudWatch
 Logs. Written to pass against real AWS as well (same status codes and messages)."""
 import json
+import shutil
+import subprocess
 import unittest
 
 import botocore.exceptions
@@ -197,6 +199,28 @@ class IamAndCognito(AuthTestCase):
         self.assertEqual(status, 403)
         self.assertIn("signature we calculated does not match", body["message"])
         self.assertEqual(self.signed(api, "/secure", service="s3")[0], 403)
+
+    @unittest.skipUnless(shutil.which("curl"), "curl not installed")
+    def test_aws_iam_with_curl_sigv4(self):
+        api, root = self.new_api()
+        res = self.resource(api, root, "secure")
+        self.mock(api, res, verb="POST", authorizationType="AWS_IAM")
+        self.apigw.create_deployment(restApiId=api, stageName="prod")
+        url = f"{self.stratus.endpoint}/restapis/{api}/prod/_user_request_/secure?a=1&b=two"
+
+        def curl(secret):
+            out = subprocess.run(["curl", "-sS", "-X", "POST", "--aws-sigv4", "aws:amz:us-east-1:execute-api",
+                                  "--user", f"test:{secret}", "-H", "Content-Type: application/json",
+                                  "-d", '{"x": 1}', "-w", "\n%{http_code}", url],
+                                 capture_output=True, text=True, timeout=30, check=True).stdout
+            body, status = out.rsplit("\n", 1)
+            return int(status), json.loads(body)
+        status, body = curl("test")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["accessKey"], "test")
+        status, body = curl("nope")
+        self.assertEqual(status, 403, body)
+        self.assertIn("signature we calculated does not match", body["message"])
 
     def test_cognito_without_token_is_401(self):
         api, root = self.new_api()
