@@ -25,6 +25,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/message.h"
 #include "runtime/manager.h"
 #include "server/context.h"
 #include "services/lambda/code.h"
@@ -173,6 +174,7 @@ class LambdaService final : public Service {
     add("GetFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return get_invoke_config(c, in); });
     add("DeleteFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return delete_invoke_config(c, in); });
     add_async("Invoke", [this](OpContext& c, const Doc& in, Done done) { invoke(c, in, std::move(done)); });
+    add_async("InvokeAsync", [this](OpContext& c, const Doc& in, Done done) { invoke_async(c, in, std::move(done)); });
     esm_ = add_event_source_mappings(*this);
   }
 
@@ -1078,6 +1080,32 @@ class LambdaService final : public Service {
   }
 
   // The Invoke operation: the request as an InvokeCall, answered through run().
+  // The deprecated InvokeAsync: an Event invoke whose payload (InvokeArgs) is a streaming blob,
+  // so a large body arrives spooled on disk and is refused without ever being read into memory.
+  void invoke_async(OpContext& ctx, const Doc& in, Done done) {
+    InvokeCall call;
+    call.account = ctx.account();
+    call.region = ctx.region();
+    call.function = in.str("FunctionName");
+    call.type = InvocationType::event;
+    call.request_id = ctx.request_id;
+    const http::BodyFile* file = ctx.http ? ctx.http->body_file.get() : nullptr;
+    if (file && file->size > kAsyncPayload) {
+      return done(AwsError("RequestTooLargeException",
+                           "Request must be smaller than " + std::to_string(kAsyncPayload) +
+                               " bytes for the InvokeAsync operation",
+                           413));
+    }
+    if (file) call.payload = file->read(0, static_cast<size_t>(file->size));
+    else if (const Doc* p = in.get("InvokeArgs")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
+    run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
+      if (o.error) return done(std::move(*o.error));
+      Doc out = Doc::map();
+      out.set("Status", 202);
+      done(std::move(out));
+    });
+  }
+
   void invoke(OpContext& ctx, const Doc& in, Done done) {
     InvokeCall call;
     call.account = ctx.account();
