@@ -8,13 +8,13 @@ import os
 import shutil
 import signal
 import tempfile
-import time
 import unittest
 
 import botocore.exceptions
 
 from harness import Stratus
 from lambda_util import create
+from test_lambda_esm import wait_for
 
 # Appends the request id to <dir>/<name> (one line per attempt), then fails when asked to.
 ATTEMPTS = """
@@ -37,16 +37,6 @@ def handler(e, c):
     with open(os.path.join(os.environ["OUT"], "dest-" + rid + ".json"), "w") as f:
         json.dump(e, f)
 """
-
-
-def wait_for(pred, timeout=60, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(interval)
-    return pred()
 
 
 class AsyncCase(unittest.TestCase):

@@ -1196,6 +1196,8 @@ class LambdaService final : public Service, public InvokeRouter {
  public:
   // ---- InvokeRouter: requests to <url-id>.lambda-url.<region>.localhost ----
 
+  const char* log_service() const override { return "lambda-url"; }
+
   bool claims(const http::Request& req) const override {
     return server_ && urls::url_id(req.host()).has_value();
   }

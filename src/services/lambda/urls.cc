@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 
 #include "core/encoding.h"
 #include "core/error.h"
@@ -32,16 +31,6 @@ bool textual(const std::string& content_type) {
                         "application/x-www-form-urlencoded", "application/graphql"})
     if (ct == t) return true;
   return ct.size() > 5 && (ct.ends_with("+json") || ct.ends_with("+xml"));
-}
-
-// "12/Mar/2020:19:03:58 +0000"
-std::string clf_time(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-  return buf;
 }
 
 std::string host_without_port(std::string host) {
@@ -141,7 +130,7 @@ std::string event(const http::Request& req, const std::string& url_id, const std
   rc.set("requestId", request_id);
   rc.set("routeKey", "$default");
   rc.set("stage", "$default");
-  rc.set("time", clf_time(now_ms));
+  rc.set("time", enc::clf_date(now_ms));
   rc.set("timeEpoch", now_ms);
   e.set("requestContext", std::move(rc));
   if (!req.body.empty()) {
