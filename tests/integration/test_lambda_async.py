@@ -124,6 +124,19 @@ class EventInvokeConfigApi(AsyncCase):
             self.lam.delete_function_event_invoke_config(FunctionName="cfg", Qualifier="live")
         self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
 
+    def test_aws_cli(self):
+        create(self.lam, "cli-cfg", {"app.py": ATTEMPTS})
+        _, q = self.queue("cli-dest")
+        out = self.stratus.aws("lambda", "put-function-event-invoke-config", "--function-name", "cli-cfg",
+                               "--maximum-retry-attempts", "0", "--destination-config",
+                               json.dumps({"OnSuccess": {"Destination": q}}))
+        self.assertEqual(out["MaximumRetryAttempts"], 0)
+        out = self.stratus.aws("lambda", "list-function-event-invoke-configs", "--function-name", "cli-cfg")
+        self.assertEqual(out["FunctionEventInvokeConfigs"][0]["DestinationConfig"]["OnSuccess"]["Destination"], q)
+        cp = self.stratus.aws("lambda", "put-function-event-invoke-config", "--function-name", "cli-cfg",
+                              "--maximum-retry-attempts", "5", check=False)
+        self.assertNotEqual(cp.returncode, 0)
+
     def test_errors(self):
         create(self.lam, "cfg-err", {"app.py": ATTEMPTS})
 
@@ -273,6 +286,14 @@ class EventAge(AsyncCase):
         create(self.lam, "old-fn", {"app.py": ATTEMPTS}, DeadLetterConfig={"TargetArn": dlq})
         self.lam.put_function_event_invoke_config(FunctionName="old-fn", MaximumEventAgeInSeconds=60,
                                                   DestinationConfig={"OnFailure": {"Destination": q}})
+        # Meanwhile a function with no concurrency at all: its event is throttled, kept and tried
+        # again (throttles are no attempts) until it is too old.
+        throttled_url, throttled_q = self.queue("throttled")
+        create(self.lam, "zero-fn", {"app.py": ATTEMPTS})
+        self.lam.put_function_concurrency(FunctionName="zero-fn", ReservedConcurrentExecutions=0)
+        self.lam.put_function_event_invoke_config(FunctionName="zero-fn", MaximumEventAgeInSeconds=60,
+                                                  DestinationConfig={"OnFailure": {"Destination": throttled_q}})
+        zero_rid, _ = self.event("zero-fn", name="zero")
         rid, payload = self.event("old-fn", name="old", fail=True)
         rec = json.loads(self.receive(url, timeout=120)["Body"])
         self.assertEqual(rec["requestContext"]["condition"], "EventAgeExceeded")
@@ -281,6 +302,10 @@ class EventAge(AsyncCase):
         self.assertEqual(self.attempts("old"), [rid])
         m = self.receive(dlq_url)
         self.assertEqual(m["MessageAttributes"]["RequestID"]["StringValue"], rid)
+        rec = json.loads(self.receive(throttled_url, timeout=120)["Body"])
+        self.assertEqual(rec["requestContext"]["condition"], "EventAgeExceeded")
+        self.assertEqual(rec["requestContext"]["requestId"], zero_rid)
+        self.assertEqual(self.attempts("zero"), [])
 
 
 class RetrySurvivesRestart(unittest.TestCase):

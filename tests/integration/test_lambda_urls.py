@@ -71,10 +71,10 @@ class FunctionUrls(StratusTestCase):
         conn.close()
         return r.status, {k: ", ".join(v) if k != "set-cookie" else v for k, v in out.items()}, data
 
-    def signed(self, url, method="GET", path="/", body=b"", service="lambda", secret="test"):
+    def signed(self, url, method="GET", path="/", body=b"", service="lambda", secret="test", key="test"):
         full = url.rstrip("/") + path
         req = botocore.awsrequest.AWSRequest(method=method, url=full, data=body)
-        creds = botocore.credentials.Credentials("test", secret)
+        creds = botocore.credentials.Credentials(key, secret)
         botocore.auth.SigV4Auth(creds, service, "us-east-1").add_auth(req)
         hdrs = {k: v for k, v in req.headers.items() if k.lower() != "host"}
         return self.request(url, method, path, body or None, hdrs)
@@ -218,6 +218,27 @@ class FunctionUrls(StratusTestCase):
         self.assertEqual(iam["userArn"], "arn:aws:iam::000000000000:root")
         self.assertEqual(self.signed(url, secret="wrong")[0], 403)
         self.assertEqual(self.signed(url, service="execute-api")[0], 403)
+
+    def test_aws_iam_other_account_needs_a_permission(self):
+        url = self.url_fn("iam-x", auth="AWS_IAM")
+        other = self.signed(url, key="111111111111")
+        self.assertEqual(other[0], 403)
+        self.lam.add_permission(FunctionName="iam-x", StatementId="other", Action="lambda:InvokeFunctionUrl",
+                                Principal="111111111111", FunctionUrlAuthType="AWS_IAM")
+        status, _, body = self.signed(url, key="111111111111")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["requestContext"]["accountId"], "111111111111")
+
+    def test_aws_cli(self):
+        create(self.lam, "cli-url", {"app.py": APP})
+        out = self.stratus.aws("lambda", "create-function-url-config", "--function-name", "cli-url",
+                               "--auth-type", "NONE", "--cors", json.dumps({"AllowOrigins": ["*"]}))
+        self.assertIn(".lambda-url.us-east-1.localhost", out["FunctionUrl"])
+        out = self.stratus.aws("lambda", "list-function-url-configs", "--function-name", "cli-url")
+        self.assertEqual(out["FunctionUrlConfigs"][0]["Cors"], {"AllowOrigins": ["*"]})
+        self.stratus.aws("lambda", "delete-function-url-config", "--function-name", "cli-url")
+        self.assertEqual(self.stratus.aws("lambda", "list-function-url-configs", "--function-name", "cli-url"),
+                         {"FunctionUrlConfigs": []})
 
     def test_cors(self):
         url = self.url_fn("cors", Cors={"AllowOrigins": ["https://app.example.com"], "AllowMethods": ["GET", "POST"],

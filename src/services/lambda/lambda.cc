@@ -1554,8 +1554,12 @@ class LambdaService final : public Service, public InvokeRouter {
       ServerContext& server = *server_;
       int64_t n = job.integer("n");
       if (r.kind == runtime::InvokeResult::Kind::throttled) {
-        // Throttles do not count as attempts; they wait and try again until the event is too old.
-        server.events().enqueue(kAsyncTopic, json::write(job), now_millis() + events::backoff_ms(0, retry_base_ms_ / 2));
+        // Throttles do not count as attempts: they wait (from 1 s, doubling, up to 5 minutes, as
+        // on AWS; scaled with the retry base) and try again until the event is too old.
+        uint32_t th = static_cast<uint32_t>(job.integer("th"));
+        job.set("th", static_cast<int64_t>(th) + 1);
+        int64_t first = std::max<int64_t>(1, retry_base_ms_ / 60);
+        server.events().enqueue(kAsyncTopic, json::write(job), now_millis() + events::backoff_ms(th, first, first * 300));
       } else if (r.kind == runtime::InvokeResult::Kind::ok) {
         async_outcome(job, t, "Success", &r);
       } else if (n < t.max_retries) {
