@@ -14,7 +14,7 @@ import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
 
-from harness import StratusTestCase
+from harness import Stratus, StratusTestCase
 from lambda_util import create
 
 APP = """
@@ -280,6 +280,24 @@ class FunctionUrls(StratusTestCase):
         self.assertEqual(self.request(url)[0], 200)
         self.lam.delete_function(FunctionName="short-lived")
         self.assertEqual(self.request(url)[0], 403)
+
+
+class UrlSurvivesRestart(unittest.TestCase):
+    def test_url_answers_after_restart(self):
+        s = Stratus().start()
+        self.addCleanup(s.cleanup)
+        lam = s.client("lambda")
+        create(lam, "durable-url", {"app.py": APP})
+        url = lam.create_function_url_config(FunctionName="durable-url", AuthType="NONE")["FunctionUrl"]
+        lam.add_permission(FunctionName="durable-url", StatementId="public", Action="lambda:InvokeFunctionUrl",
+                           Principal="*", FunctionUrlAuthType="NONE")
+        s.stop()
+        s.start()
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        conn.request("GET", "/bare", headers={"Host": urllib.parse.urlsplit(url).netloc})
+        r = conn.getresponse()
+        self.assertEqual((r.status, json.loads(r.read())), (200, ["x", 1]))
+        conn.close()
 
 
 if __name__ == "__main__":
