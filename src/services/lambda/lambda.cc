@@ -9,6 +9,10 @@
 //
 // Asynchronous (Event) invocations go through the durable events queue (topic "lambda.async");
 // while one runs, its delivery is kept in "lambda.async_inflight" so that a crash re-delivers it.
+// A failed attempt is enqueued again, due after AWS's delay, so retries survive restarts too;
+// outcomes go to the event invoke config's destinations and the dead-letter queue
+// (destinations.h). Function URL configurations live in the function record ("urls", per
+// qualifier) with an index "lambda.url_ids" (url id -> function) for the HTTP side (urls.h).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
