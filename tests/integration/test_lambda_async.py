@@ -124,6 +124,14 @@ class EventInvokeConfigApi(AsyncCase):
             self.lam.delete_function_event_invoke_config(FunctionName="cfg", Qualifier="live")
         self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
 
+        # Configurations go with the version or alias they belong to.
+        self.lam.put_function_event_invoke_config(FunctionName="cfg", Qualifier="live", MaximumRetryAttempts=0)
+        self.lam.put_function_event_invoke_config(FunctionName="cfg", Qualifier="1", MaximumRetryAttempts=0)
+        self.lam.delete_alias(FunctionName="cfg", Name="live")
+        self.lam.delete_function(FunctionName="cfg", Qualifier="1")
+        listed = self.lam.list_function_event_invoke_configs(FunctionName="cfg")["FunctionEventInvokeConfigs"]
+        self.assertEqual([c["FunctionArn"].rsplit(":", 1)[1] for c in listed], ["$LATEST"])
+
     def test_aws_cli(self):
         create(self.lam, "cli-cfg", {"app.py": ATTEMPTS})
         _, q = self.queue("cli-dest")

@@ -530,6 +530,7 @@ class LambdaService final : public Service, public InvokeRouter {
           return conflict("Unable to delete version because the following aliases reference it: [" + name + "]");
       }
       versions->as_map().erase(ref.qualifier);
+      if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(ref.qualifier);
       save(ctx, ref.name, rec);
       manager_->retire(pool_prefix(ctx, ref.name) + ref.qualifier + "/");
       return Doc::map();
@@ -752,6 +753,7 @@ class LambdaService final : public Service, public InvokeRouter {
     rec.get("aliases")->as_map().erase(in.str("Name"));
     drop_urls(ctx, rec, in.str("Name"));
     if (Doc* urls = rec.get("urls")) urls->as_map().erase(in.str("Name"));
+    if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(in.str("Name"));
     save(ctx, ref.name, rec);
     return Doc::map();
   }
