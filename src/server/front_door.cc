@@ -389,7 +389,7 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
   }
   for (InvokeRouter* router : invoke_routers_) {
     if (router->claims(r)) {
-      call->log_service = "execute-api";
+      call->log_service = router->log_service();
       r.headers.set("x-stratus-request-id", call->request_id);
       return router->serve(std::move(r), [call](http::Response res) { call->finish(std::move(res)); });
     }
