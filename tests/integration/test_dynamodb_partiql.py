@@ -6,38 +6,17 @@ import uuid
 
 import botocore.exceptions
 
-from harness import StratusTestCase
+from test_dynamodb import N, S, DynamoTestCase
 
 
-def S(v): return {"S": v}
-def N(v): return {"N": str(v)}
-
-
-class PartiqlTestCase(StratusTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ddb = cls.stratus.client("dynamodb")
-
-    def make_table(self, range_type=None, **kw):
-        name = "pq-" + uuid.uuid4().hex[:12]
-        keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
-        attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
-        if range_type:
-            keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
-            attrs.append({"AttributeName": "sk", "AttributeType": range_type})
-        attrs += kw.pop("extra_attrs", [])
-        self.ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=attrs,
-                              BillingMode="PAY_PER_REQUEST", **kw)
-        self.ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-        return name
-
+class PartiqlTestCase(DynamoTestCase):
     def run_sql(self, statement, *params, **kw):
         if params:
             kw["Parameters"] = list(params)
         return self.ddb.execute_statement(Statement=statement, **kw)
 
     def error(self, fn, **kw):
+        """The whole error response (the PartiQL tests look at CancellationReasons and Item)."""
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             fn(**kw)
         return cm.exception.response
