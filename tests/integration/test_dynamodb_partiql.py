@@ -136,6 +136,16 @@ class ExecuteStatement(PartiqlTestCase):
                     break
             self.assertEqual(sorted(seen), list(range(7)))
             self.assertGreaterEqual(pages, 3)
+        # Conditions on the sort key select a key range, so Limit counts only the items in it.
+        out = self.run_sql(f'SELECT * FROM "{t}" WHERE pk = \'p\' AND sk >= 4', Limit=2)
+        self.assertEqual([int(i["sk"]["N"]) for i in out["Items"]], [4, 5])
+        out = self.run_sql(f'SELECT * FROM "{t}" WHERE pk = \'p\' AND sk BETWEEN 2 AND 3 ORDER BY sk DESC', Limit=2)
+        self.assertEqual([int(i["sk"]["N"]) for i in out["Items"]], [3, 2])
+        out = self.run_sql(f'SELECT * FROM "{t}" WHERE pk = \'p\' AND sk < 6 ORDER BY sk DESC', Limit=3)
+        self.assertEqual([int(i["sk"]["N"]) for i in out["Items"]], [5, 4, 3])
+        out = self.run_sql(f'SELECT * FROM "{t}" WHERE pk = \'p\' AND sk < 6 ORDER BY sk DESC', Limit=3,
+                           NextToken=out["NextToken"])
+        self.assertEqual([int(i["sk"]["N"]) for i in out["Items"]], [2, 1, 0])
         err = self.sql_error(f'SELECT * FROM "{t}"', NextToken="not-a-token")
         self.assertEqual(err["Error"]["Code"], "ValidationException")
 

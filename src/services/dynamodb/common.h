@@ -47,6 +47,14 @@ std::optional<Item> read_item(storage::Engine& e, const std::string& key, const 
 void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& actions);
 // Adds units to the table's entry of a ConsumedCapacity list (when the request asked for it).
 void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read);
+// A Query's key condition: the partition and an optional condition on the sort key.
+struct KeyRange {
+  Value hash;
+  std::optional<Condition::Kind> op;  // on the sort key
+  Value v1, v2;
+};
+// The storage range [start, end) of the items (or index entries, with an index id) it selects.
+void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end);
 // TransactionCanceledException with one CancellationReason per transaction item.
 AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failures);
 

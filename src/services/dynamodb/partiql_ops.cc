@@ -190,6 +190,32 @@ std::vector<Value> partitions(const Prepared& p) {
   return {};
 }
 
+// The first condition on the sort key that narrows the range read within a partition.
+void sort_key_condition(const Prepared& p, const std::optional<KeyDef>& range, KeyRange& kr) {
+  if (!range || !p.st.where) return;
+  using K = Condition::Kind;
+  for (const Condition* c : partiql::conjuncts(*p.st.where)) {
+    if (const Value* v = partiql::equality_on(*c, range->name)) {
+      if (v->type != range->type) continue;
+      kr.op = K::eq;
+      kr.v1 = *v;
+      return;
+    }
+    bool usable = c->kind == K::lt || c->kind == K::le || c->kind == K::gt || c->kind == K::ge || c->kind == K::between ||
+                  (c->kind == K::begins_with && range->type != Type::N);
+    if (!usable || c->operands[0].kind != Operand::Kind::path || c->operands[0].path.size() != 1 ||
+        c->operands[0].path[0].name != range->name)
+      continue;
+    for (size_t i = 1; i < c->operands.size(); ++i)
+      if (c->operands[i].kind != Operand::Kind::value || c->operands[i].value.type != range->type) usable = false;
+    if (!usable) continue;
+    kr.op = c->kind;
+    kr.v1 = c->operands[1].value;
+    if (c->kind == K::between) kr.v2 = c->operands[2].value;
+    return;
+  }
+}
+
 Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
   const TableInfo& t = *p.t;
   bool consistent = in.flag("ConsistentRead");
@@ -209,10 +235,14 @@ Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
   // Storage ranges to read, in order.
   std::vector<std::pair<std::string, std::string>> ranges;
   if (is_query) {
+    KeyRange kr;
+    sort_key_condition(p, range, kr);
     for (const auto& v : parts) {
       if (v.type != hash.type) continue;  // can't match any item
-      std::string pre = partition_prefix(id, v);
-      ranges.emplace_back(pre, storage::prefix_end(pre));
+      kr.hash = v;
+      std::string start, end;
+      storage_range(kr, id, start, end);
+      ranges.emplace_back(start, end);
     }
   } else {
     std::string pre;
