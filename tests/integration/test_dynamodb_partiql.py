@@ -110,6 +110,16 @@ class ExecuteStatement(PartiqlTestCase):
             self.ddb.put_item(TableName=t, Item={"pk": S(f"k{i}"), "g": S("even" if i % 2 == 0 else "odd"), "n": N(i)})
         items = self.run_sql(f'SELECT pk FROM "{t}" WHERE pk IN [\'k1\', \'k3\', \'zz\']')["Items"]
         self.assertEqual(sorted(i["pk"]["S"] for i in items), ["k1", "k3"])
+        seen, token = [], None
+        while True:  # pages across the IN list's partitions
+            kw = {"NextToken": token} if token else {}
+            out = self.run_sql(f'SELECT pk FROM "{t}" WHERE pk IN [\'k0\', \'k2\', \'k4\']', Limit=1, **kw)
+            self.assertLessEqual(len(out["Items"]), 1)
+            seen += [i["pk"]["S"] for i in out["Items"]]
+            token = out.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(sorted(seen), ["k0", "k2", "k4"])
         items = self.run_sql(f'SELECT pk FROM "{t}" WHERE n > 2')["Items"]  # a full scan
         self.assertEqual(sorted(i["pk"]["S"] for i in items), ["k3", "k4"])
         items = self.run_sql(f'SELECT * FROM "{t}"."byg" WHERE g = \'even\'')["Items"]
