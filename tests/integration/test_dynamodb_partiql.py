@@ -7,6 +7,7 @@ import uuid
 import botocore.exceptions
 
 from test_dynamodb import N, S, DynamoTestCase
+from test_dynamodb_streams import make_stream_table, read_all
 
 
 class PartiqlTestCase(DynamoTestCase):
@@ -200,6 +201,16 @@ class ExecuteStatement(PartiqlTestCase):
         self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": S("a"), "sk": N(1)})["Item"]["v"], N(1))
         err = self.sql_error(f"UPDATE \"{t}\" SET sk = 3 WHERE pk = 'a' AND sk = 1")
         self.assertEqual(err["Error"]["Code"], "ValidationException")
+
+    def test_writes_reach_the_stream(self):
+        t, arn = make_stream_table(self.ddb)
+        self.run_sql(f"INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'v': 1}}")
+        self.run_sql(f"UPDATE \"{t}\" SET v = 2 WHERE pk = 'a'")
+        self.run_sql(f"DELETE FROM \"{t}\" WHERE pk = 'a'")
+        recs = read_all(self.stratus.client("dynamodbstreams"), arn)
+        self.assertEqual([r["eventName"] for r in recs], ["INSERT", "MODIFY", "REMOVE"])
+        self.assertEqual(recs[1]["dynamodb"]["OldImage"]["v"], N(1))
+        self.assertEqual(recs[1]["dynamodb"]["NewImage"]["v"], N(2))
 
     def test_cli_execute_statement(self):
         t = self.make_table()
