@@ -250,6 +250,7 @@ class BatchExecuteStatement(PartiqlTestCase):
             {"Statement": f"SELECT v FROM \"{t}\" WHERE pk = ?", "Parameters": [S("b")], "ConsistentRead": True},
             {"Statement": f"SELECT * FROM \"{t}\" WHERE pk = 'none'"},
             {"Statement": "SELECT * FROM \"no-such-table-pq\" WHERE pk = 'a'"},
+            {"Statement": f"SELECT * FROM \"{t}\" WHERE v = 1"},
         ])["Responses"]
         self.assertEqual(out[0]["Item"], {"pk": S("a"), "v": N(1)})
         self.assertEqual(out[0]["TableName"], t)
@@ -257,6 +258,7 @@ class BatchExecuteStatement(PartiqlTestCase):
         self.assertNotIn("Item", out[2])
         self.assertNotIn("Error", out[2])
         self.assertEqual(out[3]["Error"]["Code"], "ResourceNotFound")
+        self.assertEqual(out[4]["Error"]["Code"], "ValidationError")  # batch reads name one item
 
     def test_batch_limits_and_mixing(self):
         t = self.make_table()

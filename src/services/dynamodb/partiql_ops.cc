@@ -330,10 +330,9 @@ std::optional<Item> read_one(OpContext& ctx, const Prepared& p, const storage::S
   return item;
 }
 
-void require_single_item_read(const Prepared& p, const char* op) {
-  if (p.ix || !p.key)
-    throw errors::validation(std::string("Select statements within ") + op +
-                             " are only supported with an equality on all key attributes of the table");
+AwsError single_item_read_error(const char* op) {
+  return errors::validation(std::string("Select statements within ") + op +
+                            " are only supported with an equality on all key attributes of the table");
 }
 
 // BatchExecuteStatement ------------------------------------------------------------------------
@@ -369,16 +368,16 @@ Result<Doc> batch_execute_statement(Catalog& cat, OpContext& ctx, const Doc& in)
   std::set<std::pair<uint64_t, std::string>> seen;
   for (size_t i = 0; i < list.size(); ++i) {
     try {
-      auto p = std::make_unique<Prepared>(prepare(cat, ctx, list[i]));
-      (p->is_read() ? reads : writes)++;
-      if (p->is_read()) require_single_item_read(*p, "BatchExecuteStatement");
-      else if (!seen.insert({p->t->id, item_key(*p->t, *p->key)}).second)
-        throw errors::validation("Provided list of item keys contains duplicates");
-      prepared[i] = std::move(p);
+      prepared[i] = std::make_unique<Prepared>(prepare(cat, ctx, list[i]));
     } catch (const AwsError& e) {
-      if (e.message == "Provided list of item keys contains duplicates") throw;
       errors_[i] = e;
+      continue;
     }
+    const Prepared& p = *prepared[i];
+    (p.is_read() ? reads : writes)++;
+    if (!p.is_read() && !seen.insert({p.t->id, item_key(*p.t, *p.key)}).second)
+      throw errors::validation("Provided list of item keys contains duplicates");
+    if (p.is_read() && (p.ix || !p.key)) errors_[i] = single_item_read_error("BatchExecuteStatement");
   }
   if (reads && writes) throw errors::validation("Supported statements in a batch are either all reads or all writes");
   Doc responses = Doc::list();
@@ -427,7 +426,7 @@ Result<Doc> execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
   for (const auto& s : list) {
     auto p = std::make_unique<Prepared>(prepare(cat, ctx, s));
     (p->is_read() ? reads : writes)++;
-    if (p->is_read()) require_single_item_read(*p, "ExecuteTransaction");
+    if (p->is_read() && (p->ix || !p->key)) throw single_item_read_error("ExecuteTransaction");
     if (!seen.insert({p->t->id, item_key(*p->t, *p->key)}).second)
       throw errors::validation("Transaction request cannot include multiple operations on one item");
     prepared.push_back(std::move(p));
