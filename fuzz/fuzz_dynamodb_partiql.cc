@@ -18,13 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Doc n = Doc::map();
   n.set("N", "1");
   params.push_back(n);
-  Item item;
-  item["a"] = Value::num(Decimal::must("5"));
-  item["b"] = Value::str("xyz");
-  Value list;
-  list.type = Type::L;
-  list.list.push_back(Value::str("e"));
-  item["c"] = list;
+  static const Item item = partiql::parse("INSERT INTO t VALUE {'a': 5, 'b': 'xyz', 'c': ['e']}", nullptr).item;
   // With no parameters, then with two (most statements fail the count check one way).
   for (const DocList* p : {static_cast<const DocList*>(nullptr), static_cast<const DocList*>(&params)}) {
     try {

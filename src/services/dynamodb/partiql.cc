@@ -379,24 +379,19 @@ class Parser {
 
   Condition condition() {
     Depth guard(*this);
-    Condition left = and_condition();
-    while (accept_kw("OR")) {
-      Condition c;
-      c.kind = Condition::Kind::or_;
-      c.children.push_back(std::move(left));
-      c.children.push_back(and_condition());
-      left = std::move(c);
-    }
-    return left;
+    auto and_chain = [this] { return chain("AND", Condition::Kind::and_, [this] { return not_condition(); }); };
+    return chain("OR", Condition::Kind::or_, and_chain);
   }
 
-  Condition and_condition() {
-    Condition left = not_condition();
-    while (accept_kw("AND")) {
+  // operand (KEYWORD operand)*, folded to the left.
+  template <typename Next>
+  Condition chain(std::string_view keyword, Condition::Kind kind, const Next& operand) {
+    Condition left = operand();
+    while (accept_kw(keyword)) {
       Condition c;
-      c.kind = Condition::Kind::and_;
+      c.kind = kind;
       c.children.push_back(std::move(left));
-      c.children.push_back(not_condition());
+      c.children.push_back(operand());
       left = std::move(c);
     }
     return left;
