@@ -55,8 +55,9 @@ struct KeyRange {
 };
 // The storage range [start, end) of the items (or index entries, with an index id) it selects.
 void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end);
-// TransactionCanceledException with one CancellationReason per transaction item.
-AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failures);
+// Commits a transaction's writes; a failed item (condition, validation) cancels the whole
+// transaction with TransactionCanceledException and one CancellationReason per item.
+void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms);
 
 }  // namespace stratus::dynamodb
 

@@ -233,6 +233,8 @@ void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bo
   list.push(c);
 }
 
+namespace {
+
 AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failures) {
   Doc reasons = Doc::list();
   std::string codes;
@@ -259,6 +261,20 @@ AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failur
   extra.set("CancellationReasons", reasons);
   err.extra_json = json::write(extra);
   return err;
+}
+
+}  // namespace
+
+void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms) {
+  std::vector<std::optional<AwsError>> failures(writes.size());
+  try {
+    commit(e, cat, writes, true, now_ms, [&](size_t i, const AwsError& err) { failures[i] = err; });
+  } catch (const AwsError&) {
+    bool any = false;
+    for (const auto& f : failures) any = any || f.has_value();
+    if (!any) throw;
+    throw transaction_canceled(failures);
+  }
 }
 
 namespace {
@@ -420,15 +436,7 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
       return item;
     };
   }
-  std::vector<std::optional<AwsError>> failures(list.size());
-  try {
-    commit(ctx.storage, cat, writes, true, ctx.now_ms, [&](size_t i, const AwsError& e) { failures[i] = e; });
-  } catch (const AwsError& e) {
-    bool any = false;
-    for (const auto& f : failures) any = any || f.has_value();
-    if (!any) throw;
-    throw transaction_canceled(failures);
-  }
+  commit_transaction(ctx.storage, cat, writes, ctx.now_ms);
   Doc out = Doc::map();
   Doc capacity = Doc::list();
   for (size_t i = 0; i < writes.size(); ++i) {

@@ -451,15 +451,7 @@ Result<Doc> execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
     std::vector<ItemWrite> w;
     for (size_t i = 0; i < prepared.size(); ++i)
       w.push_back(make_write(*prepared[i], list[i].str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"));
-    std::vector<std::optional<AwsError>> failures(w.size());
-    try {
-      commit(ctx.storage, cat, w, true, ctx.now_ms, [&](size_t i, const AwsError& e) { failures[i] = e; });
-    } catch (const AwsError&) {
-      bool any = false;
-      for (const auto& f : failures) any = any || f.has_value();
-      if (!any) throw;
-      throw transaction_canceled(failures);
-    }
+    commit_transaction(ctx.storage, cat, w, ctx.now_ms);
     for (const auto& x : w) add_capacity(capacity, in, *x.table, 2 * write_size_units(x), false);
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
