@@ -201,6 +201,9 @@ class ExecuteStatement(PartiqlTestCase):
         self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": S("a"), "sk": N(1)})["Item"]["v"], N(1))
         err = self.sql_error(f"UPDATE \"{t}\" SET sk = 3 WHERE pk = 'a' AND sk = 1")
         self.assertEqual(err["Error"]["Code"], "ValidationException")
+        for stmt in (f"SELECT * FROM \"{t}\" ORDER BY sk", f"SELECT * FROM \"{t}\" WHERE pk = 'a' ORDER BY v",
+                     f"SELECT * FROM \"{t}\".\"nope\" WHERE pk = 'a'"):
+            self.assertEqual(self.sql_error(stmt)["Error"]["Code"], "ValidationException", stmt)
 
     def test_writes_reach_the_stream(self):
         t, arn = make_stream_table(self.ddb)
