@@ -2,8 +2,12 @@
 // TransactWriteItems, TransactGetItems.
 #include <set>
 
+#include "auth/sigv4.h"
+#include "core/json.h"
+
 #include "server/context.h"
 #include "services/dynamodb/common.h"
+#include "services/dynamodb/legacy.h"
 
 namespace stratus::dynamodb {
 
@@ -32,36 +36,29 @@ Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double 
   return c;
 }
 
-ItemExprs::ItemExprs(const Doc& in) : ctx(in.get("ExpressionAttributeNames"), in.get("ExpressionAttributeValues")) {}
+ItemExprs::ItemExprs(const Doc& in) : ctx(in.get("ExpressionAttributeNames"), in.get("ExpressionAttributeValues")) {
+  check_expression_mix(in);
+}
 
 void ItemExprs::parse(const Doc& in, bool allow_update, bool allow_projection, bool other_expressions) {
   bool any = other_expressions;
   if (in.has("ConditionExpression")) {
-    if (in.has("Expected"))
-      throw errors::validation("Can not use both expression and non-expression parameters in the same request: "
-                               "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}");
     condition = parse_condition(in.str("ConditionExpression"), "Condition", ctx);
     any = true;
-  } else if (in.has("Expected")) {
-    throw AwsError("ValidationException", "Stratus does not support the legacy Expected parameter yet; use ConditionExpression", 400);
+  } else if (const Doc* expected = in.get("Expected")) {
+    condition = legacy_condition(*expected, "Expected", in.str("ConditionalOperator"));
   }
   if (allow_update && in.has("UpdateExpression")) {
-    if (in.has("AttributeUpdates"))
-      throw errors::validation("Can not use both expression and non-expression parameters in the same request: "
-                               "Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}");
     update = parse_update(in.str("UpdateExpression"), ctx);
     any = true;
+  } else if (const Doc* updates = in.get("AttributeUpdates"); allow_update && updates) {
+    update = legacy_updates(*updates);
   }
   if (allow_projection && in.has("ProjectionExpression")) {
-    if (in.has("AttributesToGet"))
-      throw errors::validation("Can not use both expression and non-expression parameters in the same request: "
-                               "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
     projection = parse_projection(in.str("ProjectionExpression"), ctx);
     any = true;
-  } else if (allow_projection && in.has("AttributesToGet")) {
-    std::vector<Path> paths;
-    for (const auto& a : in.get("AttributesToGet")->as_list()) paths.push_back(Path{PathElem{a.as_string(), -1}});
-    projection = std::move(paths);
+  } else if (const Doc* names = in.get("AttributesToGet"); allow_projection && names) {
+    projection = legacy_attributes_to_get(*names);
   }
   ctx.check_all_used(any);
 }
@@ -98,6 +95,14 @@ Doc updated_attributes(const Item& item, const std::vector<UpdateAction>& action
   return item_to_doc(project(item, paths));
 }
 
+bool wants_metrics(const Doc& in, const TableInfo& t) {
+  return in.str("ReturnItemCollectionMetrics", "NONE") == "SIZE" && has_lsi(t);
+}
+
+void add_metrics(Doc& out, Catalog& cat, OpContext& ctx, const Doc& in, const TableInfo& t, const Item& key) {
+  if (wants_metrics(in, t)) out.set("ItemCollectionMetrics", collection_metrics(ctx.storage, cat, t, key));
+}
+
 Result<Doc> put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   std::string rv = in.str("ReturnValues", "NONE");
@@ -125,6 +130,7 @@ Result<Doc> put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   size_t size = std::max(item_size(item), w[0].old_item ? item_size(*w[0].old_item) : 0);
   Doc cc = consumed(in, *t, write_units(size), false);
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
+  add_metrics(out, cat, ctx, in, *t, w[0].key_attrs);
   return out;
 }
 
@@ -165,6 +171,7 @@ Result<Doc> delete_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   if (rv == "ALL_OLD" && w[0].old_item) out.set("Attributes", item_to_doc(*w[0].old_item));
   Doc cc = consumed(in, *t, write_units(w[0].old_item ? item_size(*w[0].old_item) : 0), false);
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
+  add_metrics(out, cat, ctx, in, *t, key);
   return out;
 }
 
@@ -173,8 +180,6 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   std::string rv = in.str("ReturnValues", "NONE");
   check_return_values(rv, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
   Item key = parse_key(*t, *in.get("Key"));
-  if (in.has("AttributeUpdates") && !in.has("UpdateExpression"))
-    throw AwsError("ValidationException", "Stratus does not support the legacy AttributeUpdates parameter yet; use UpdateExpression", 400);
   ItemExprs ex(in);
   ex.parse(in, true, false);
   check_key_not_updated(*t, ex.update);
@@ -208,6 +213,7 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   size_t size = std::max(neu ? item_size(*neu) : 0, old ? item_size(*old) : 0);
   Doc cc = consumed(in, *t, write_units(size), false);
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
+  add_metrics(out, cat, ctx, in, *t, key);
   return out;
 }
 
@@ -227,18 +233,42 @@ void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bo
   list.push(c);
 }
 
+// ItemCollectionMetrics of a multi-item write (BatchWriteItem, TransactWriteItems): table name ->
+// one entry per item collection written, for tables with LSIs when SIZE was asked for.
+Doc metrics_per_table(Catalog& cat, OpContext& ctx, const Doc& in, const std::vector<ItemWrite>& writes) {
+  Doc out = Doc::map();
+  std::set<std::string> seen;
+  for (const auto& w : writes) {
+    const TableInfo& t = *w.table;
+    if (w.condition_check_only || !wants_metrics(in, t)) continue;
+    if (!seen.insert(partition_prefix(t.id, w.key_attrs.at(t.hash.name))).second) continue;
+    if (!out.has(t.name)) out.set(t.name, Doc::list());
+    out.get(t.name)->push(collection_metrics(ctx.storage, cat, t, w.key_attrs));
+  }
+  return out;
+}
+
+// BatchGetItem answers at most this many bytes; the rest goes back in UnprocessedKeys (AWS's
+// documented example: of 100 items of 300 KB, 52 are returned).
+constexpr size_t kBatchGetBytes = 16'000'000;
+
 Result<Doc> batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   const Doc* req = in.get("RequestItems");
   size_t total = 0;
   struct TableReq {
+    std::string name;  // as requested
+    const Doc* spec;   // the KeysAndAttributes
     TablePtr t;
     std::vector<std::string> keys;
+    std::vector<const Doc*> key_docs;
     std::optional<std::vector<Path>> projection;
     bool consistent;
   };
   std::vector<TableReq> reqs;
   for (const auto& [name, r] : req->as_map()) {
     TableReq tr;
+    tr.name = name;
+    tr.spec = &r;
     tr.t = cat.get(ctx.storage, ctx.account(), ctx.region(), name);
     std::set<std::string> seen;
     if (const Doc* keys = r.get("Keys"); keys && keys->is_list()) {
@@ -246,6 +276,7 @@ Result<Doc> batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
         std::string sk = item_key(*tr.t, parse_key(*tr.t, k));
         if (!seen.insert(sk).second) throw errors::validation("Provided list of item keys contains duplicates");
         tr.keys.push_back(sk);
+        tr.key_docs.push_back(&k);
       }
     }
     total += tr.keys.size();
@@ -257,21 +288,43 @@ Result<Doc> batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   }
   if (total > 100) throw errors::validation("Too many items requested for the BatchGetItem call");
   Doc responses = Doc::map();
+  Doc unprocessed = Doc::map();
   Doc capacity = Doc::list();
+  size_t bytes = 0;
+  bool full = false;
   for (const auto& tr : reqs) {
     Doc items = Doc::list();
+    Doc rest = Doc::list();
     double units = 0;
-    for (const auto& k : tr.keys) {
-      auto item = read_item(ctx.storage, k);
+    for (size_t i = 0; i < tr.keys.size(); ++i) {
+      if (full) {
+        rest.push(*tr.key_docs[i]);
+        continue;
+      }
+      auto item = read_item(ctx.storage, tr.keys[i]);
       units += read_units(item ? item_size(*item) : 0, tr.consistent);
-      if (item) items.push(item_to_doc(tr.projection ? project(*item, *tr.projection) : *item));
+      if (!item) continue;
+      Item answer = tr.projection ? project(*item, *tr.projection) : std::move(*item);
+      size_t size = item_size(answer);
+      if (bytes + size > kBatchGetBytes) {
+        full = true;
+        rest.push(*tr.key_docs[i]);
+        continue;
+      }
+      bytes += size;
+      items.push(item_to_doc(answer));
     }
-    responses.set(tr.t->name, items);
+    responses.set(tr.name, items);
+    if (!rest.as_list().empty()) {
+      Doc again = *tr.spec;
+      again.set("Keys", rest);
+      unprocessed.set(tr.name, again);
+    }
     add_capacity(capacity, in, *tr.t, units, true);
   }
   Doc out = Doc::map();
   out.set("Responses", responses);
-  out.set("UnprocessedKeys", Doc::map());
+  out.set("UnprocessedKeys", unprocessed);
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
   return out;
 }
@@ -299,8 +352,6 @@ Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
         w.key = item_key(*t, key);
         w.key_attrs = key;
         puts.push_back(Item{});
-        w.condition_check_only = false;
-        w.compute = nullptr;
       } else {
         throw errors::validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
       }
@@ -319,14 +370,50 @@ Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
       return std::nullopt;
     };
     std::vector<ItemWrite> one;
-    one.push_back(std::move(writes[i]));
+    one.push_back(writes[i]);
     commit(ctx.storage, cat, one, needs_old(*one[0].table), ctx.now_ms);
     add_capacity(capacity, in, *one[0].table, write_units(is_put ? item_size(*item) : 0), false);
   }
   Doc out = Doc::map();
   out.set("UnprocessedItems", Doc::map());
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
+  Doc metrics = metrics_per_table(cat, ctx, in, writes);
+  if (!metrics.as_map().empty()) out.set("ItemCollectionMetrics", metrics);
   return out;
+}
+
+// The aggregate size of the items of a transaction (TransactWriteItems, TransactGetItems).
+constexpr size_t kTransactionBytes = 4 * 1024 * 1024;
+AwsError transaction_too_large() {
+  return errors::validation("The aggregate size of the items in the transaction cannot exceed 4 MB");
+}
+
+// ClientRequestToken of TransactWriteItems: remembered for 10 minutes after the transaction
+// commits (the record is written in the transaction's own batch, so it is as durable as the
+// items). ddb.txtokens: account '\0' region '\0' token -> {h: request digest, t: commit ms};
+// ddb.txtoken-expiry: be64(commit ms) token key -> "" (oldest first, for purging).
+constexpr const char* kTokens = "ddb.txtokens";
+constexpr const char* kTokenExpiry = "ddb.txtoken-expiry";
+constexpr int64_t kTokenMs = 10 * 60 * 1000;
+
+void purge_tokens(storage::Engine& e, int64_t now_ms) {
+  storage::ScanOptions o;
+  std::string end;
+  append_be64(end, static_cast<uint64_t>(std::max<int64_t>(0, now_ms - kTokenMs)));
+  o.end = end;
+  storage::WriteBatch b;
+  int n = 0;
+  for (auto it = e.scan(kTokenExpiry, o); it->valid() && n < 100; it->next(), ++n) {
+    std::string key(it->key());
+    std::string token_key = key.substr(8);
+    std::string v;
+    // The token may have been used again since: only its own record goes.
+    if (e.get(kTokens, token_key, &v).ok() &&
+        json::parse(v).integer("t") == static_cast<int64_t>(read_be64(key)))
+      b.del(kTokens, token_key);
+    b.del(kTokenExpiry, key);
+  }
+  if (!b.empty()) e.write(b);
 }
 
 Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -343,6 +430,7 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   std::vector<Parsed> parsed(list.size());
   std::vector<ItemWrite> writes(list.size());
   std::set<std::pair<uint64_t, std::string>> seen;
+  size_t aggregate = 0;
   for (size_t i = 0; i < list.size(); ++i) {
     const Doc& ti = list[i];
     const Doc* op = nullptr;
@@ -367,6 +455,7 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
       p.item = parse_key(*t, *op->get("Key"));
       writes[i].key_attrs = p.item;
     }
+    aggregate += item_size(p.item);
     if (p.kind == "Update") check_key_not_updated(*t, p.ex->update);
     writes[i].table = t;
     writes[i].key = item_key(*t, writes[i].key_attrs);
@@ -384,9 +473,47 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
       return item;
     };
   }
+  if (aggregate > kTransactionBytes) throw transaction_too_large();
+
+  storage::WriteBatch token_batch;
+  if (std::string token = in.str("ClientRequestToken"); !token.empty()) {
+    Doc request = in;
+    request.as_map().erase("ClientRequestToken");
+    request.as_map().erase("ReturnConsumedCapacity");
+    std::string digest = auth::sha256_hex(json::write(request));
+    std::string token_key = table_key(ctx.account(), ctx.region(), token);
+    purge_tokens(ctx.storage, ctx.now_ms);
+    std::string v;
+    if (ctx.storage.get(kTokens, token_key, &v).ok()) {
+      Doc rec = json::parse(v);
+      if (ctx.now_ms - rec.integer("t") < kTokenMs) {
+        if (rec.str("h") != digest)
+          throw AwsError("IdempotentParameterMismatchException",
+                         "The request uses the same client token as a previous, but non-identical request.", 400);
+        // Already applied: answer success again without writing; capacity is the reads made.
+        Doc out = Doc::map();
+        Doc capacity = Doc::list();
+        for (const auto& w : writes) {
+          auto item = read_item(ctx.storage, w.key);
+          add_capacity(capacity, in, *w.table, read_units(item ? item_size(*item) : 0, true), true);
+        }
+        if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
+        return out;
+      }
+    }
+    Doc rec = Doc::map();
+    rec.set("h", digest);
+    rec.set("t", ctx.now_ms);
+    token_batch.put(kTokens, token_key, json::write(rec));
+    std::string expiry;
+    append_be64(expiry, static_cast<uint64_t>(ctx.now_ms));
+    token_batch.put(kTokenExpiry, expiry + token_key, "");
+  }
+
   std::vector<std::optional<AwsError>> failures(list.size());
   try {
-    commit(ctx.storage, cat, writes, true, ctx.now_ms, [&](size_t i, const AwsError& e) { failures[i] = e; });
+    commit(ctx.storage, cat, writes, true, ctx.now_ms, [&](size_t i, const AwsError& e) { failures[i] = e; },
+           token_batch.empty() ? nullptr : &token_batch);
   } catch (const AwsError& e) {
     bool any = false;
     for (const auto& f : failures) any = any || f.has_value();
@@ -397,7 +524,9 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
       Doc r = Doc::map();
       std::string code = "None";
       if (f) {
-        code = f->code == "ConditionalCheckFailedException" ? "ConditionalCheckFailed" : "ValidationError";
+        code = f->code == "ConditionalCheckFailedException"             ? "ConditionalCheckFailed"
+               : f->code == "ItemCollectionSizeLimitExceededException" ? "ItemCollectionSizeLimitExceeded"
+                                                                         : "ValidationError";
         r.set("Message", f->message);
         if (!f->extra_json.empty()) {
           Doc extra = json::parse(f->extra_json);
@@ -423,23 +552,30 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
     add_capacity(capacity, in, *writes[i].table, 2 * write_units(size), false);
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
+  Doc metrics = metrics_per_table(cat, ctx, in, writes);
+  if (!metrics.as_map().empty()) out.set("ItemCollectionMetrics", metrics);
   return out;
 }
 
 Result<Doc> transact_get_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   const auto& list = in.get("TransactItems")->as_list();
+  if (list.size() > 100)
+    throw errors::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100");
   struct G {
     TablePtr t;
     std::string key;
     std::optional<std::vector<Path>> projection;
   };
   std::vector<G> gets;
+  std::set<std::pair<uint64_t, std::string>> seen;
   for (const auto& ti : list) {
     const Doc* g = ti.get("Get");
     if (!g) throw errors::validation("TransactItems can only contain Get");
     G x;
     x.t = cat.get(ctx.storage, ctx.account(), ctx.region(), g->str("TableName"));
     x.key = item_key(*x.t, parse_key(*x.t, *g->get("Key")));
+    if (!seen.insert({x.t->id, x.key}).second)
+      throw errors::validation("Transaction request cannot include multiple operations on one item");
     ItemExprs ex(*g);
     ex.parse(*g, false, true);
     x.projection = ex.projection;
@@ -448,10 +584,15 @@ Result<Doc> transact_get_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   auto snap = ctx.storage.snapshot();  // one consistent view for every Get
   Doc responses = Doc::list();
   Doc capacity = Doc::list();
+  size_t aggregate = 0;
   for (const auto& g : gets) {
     auto item = read_item(ctx.storage, g.key, snap.get());
     Doc r = Doc::map();
-    if (item) r.set("Item", item_to_doc(g.projection ? project(*item, *g.projection) : *item));
+    if (item) {
+      aggregate += item_size(*item);
+      if (aggregate > kTransactionBytes) throw transaction_too_large();
+      r.set("Item", item_to_doc(g.projection ? project(*item, *g.projection) : *item));
+    }
     responses.push(r);
     add_capacity(capacity, in, *g.t, 2 * read_units(item ? item_size(*item) : 0, true), true);
   }
