@@ -326,6 +326,27 @@ class Indexes(DynamoTestCase):
         err = self.error(self.ddb.put_item, TableName=name, Item={"pk": S("p"), "sk": S("9"), "g": N(1)})
         self.assertIn("Type mismatch for Index Key g", err["Message"])
 
+    def test_write_capacity_counts_index_writes(self):
+        # AWS: an index pays for putting or deleting its entry (both when its key changes), and
+        # nothing for an item that is in it neither before nor after the write.
+        name = self.make_table(
+            extra_attrs=[{"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        item = {"pk": S("a"), "g": S("red"), "d": S("x" * 1500)}
+        out = self.ddb.put_item(TableName=name, Item=item, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(out["CapacityUnits"], 4.0)
+        self.assertEqual(out["Table"]["CapacityUnits"], 2.0)
+        self.assertEqual(out["GlobalSecondaryIndexes"]["byg"]["CapacityUnits"], 2.0)
+        out = self.ddb.update_item(TableName=name, Key={"pk": S("a")}, UpdateExpression="SET g = :g",
+                                   ExpressionAttributeValues={":g": S("blue")}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 6.0)  # table 2, index delete 2 + put 2
+        out = self.ddb.put_item(TableName=name, Item={"pk": S("b"), "d": S("x" * 1500)}, ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 2.0)
+        self.assertNotIn("GlobalSecondaryIndexes", out["ConsumedCapacity"])
+        out = self.ddb.delete_item(TableName=name, Key={"pk": S("a")}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 4.0)
+
 
 class BatchesAndTransactions(DynamoTestCase):
     @classmethod

@@ -11,29 +11,83 @@
 
 namespace stratus::dynamodb {
 
-Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units, const std::string& index_name) {
+namespace {
+
+// ConsumedCapacity with a per-index breakdown (index name -> units).
+Doc consumed_detail(const Doc& in, const TableInfo& t, double units, bool read,
+                    const std::vector<std::pair<std::string, double>>& index_units) {
   std::string mode = in.str("ReturnConsumedCapacity", "NONE");
   if (mode == "NONE") return Doc();
-  Doc c = Doc::map();
+  double total = units;
+  for (const auto& [_, u] : index_units) total += u;
+  const char* kind = read ? "ReadCapacityUnits" : "WriteCapacityUnits";
+  auto units_doc = [&](double u) {
+    Doc d = Doc::map();
+    d.set("CapacityUnits", u);
+    d.set(kind, u);
+    return d;
+  };
+  Doc c = units_doc(total);
   c.set("TableName", t.name);
-  c.set("CapacityUnits", units + index_units);
-  c.set(read ? "ReadCapacityUnits" : "WriteCapacityUnits", units + index_units);
   if (mode == "INDEXES") {
-    Doc tab = Doc::map();
-    tab.set("CapacityUnits", units);
-    tab.set(read ? "ReadCapacityUnits" : "WriteCapacityUnits", units);
-    c.set("Table", tab);
-    if (!index_name.empty()) {
-      const IndexInfo* ix = t.index(index_name);
-      Doc one = Doc::map();
-      one.set("CapacityUnits", index_units);
-      one.set(read ? "ReadCapacityUnits" : "WriteCapacityUnits", index_units);
-      Doc m = Doc::map();
-      m.set(index_name, one);
-      c.set(ix && ix->global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes", m);
+    c.set("Table", units_doc(units));
+    for (const auto& [name, u] : index_units) {
+      const IndexInfo* ix = t.index(name);
+      const char* group = ix && ix->global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes";
+      if (!c.has(group)) c.set(group, Doc::map());
+      c.get(group)->set(name, units_doc(u));
     }
   }
   return c;
+}
+
+// Write capacity of one item change, by AWS's rules: the table pays for the larger of the old
+// and new item; an index pays for putting or deleting its entry, both when the index key changed,
+// nothing when the item is in it neither before nor after (or its entry is unchanged).
+struct WriteCost {
+  double table = 0;
+  std::vector<std::pair<std::string, double>> indexes;
+  double total() const {
+    double sum = table;
+    for (const auto& [_, u] : indexes) sum += u;
+    return sum;
+  }
+};
+
+WriteCost write_cost(const TableInfo& t, const std::optional<Item>& old, const std::optional<Item>& neu) {
+  WriteCost c;
+  c.table = write_units(std::max(old ? item_size(*old) : 0, neu ? item_size(*neu) : 0));
+  for (const auto& ix : t.indexes) {
+    auto ok = old ? index_key(t, ix, *old) : std::nullopt;
+    auto nk = neu ? index_key(t, ix, *neu) : std::nullopt;
+    if (!ok && !nk) continue;
+    std::optional<Item> oe = ok ? std::optional<Item>(project_for_index(t, ix, *old)) : std::nullopt;
+    std::optional<Item> ne = nk ? std::optional<Item>(project_for_index(t, ix, *neu)) : std::nullopt;
+    double u = 0;
+    if (ok && nk && *ok == *nk) {
+      std::string a, b;
+      encode_item(*oe, a);
+      encode_item(*ne, b);
+      if (a != b) u = write_units(item_size(*ne));
+    } else {
+      if (oe) u += write_units(item_size(*oe));
+      if (ne) u += write_units(item_size(*ne));
+    }
+    if (u > 0) c.indexes.emplace_back(ix.name, u);
+  }
+  return c;
+}
+
+Doc consumed_write(const Doc& in, const TableInfo& t, const WriteCost& c) {
+  return consumed_detail(in, t, c.table, false, c.indexes);
+}
+
+}  // namespace
+
+Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units, const std::string& index_name) {
+  std::vector<std::pair<std::string, double>> ix;
+  if (!index_name.empty()) ix.emplace_back(index_name, index_units);
+  return consumed_detail(in, t, units, read, ix);
 }
 
 ItemExprs::ItemExprs(const Doc& in) : ctx(in.get("ExpressionAttributeNames"), in.get("ExpressionAttributeValues")) {
@@ -127,8 +181,7 @@ Result<Doc> put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   commit(ctx.storage, cat, w, read_old, ctx.now_ms);
   Doc out = Doc::map();
   if (rv == "ALL_OLD" && w[0].old_item) out.set("Attributes", item_to_doc(*w[0].old_item));
-  size_t size = std::max(item_size(item), w[0].old_item ? item_size(*w[0].old_item) : 0);
-  Doc cc = consumed(in, *t, write_units(size), false);
+  Doc cc = consumed_write(in, *t, write_cost(*t, w[0].old_item, item));
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
   add_metrics(out, cat, ctx, in, *t, w[0].key_attrs);
   return out;
@@ -169,7 +222,7 @@ Result<Doc> delete_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   commit(ctx.storage, cat, w, read_old, ctx.now_ms);
   Doc out = Doc::map();
   if (rv == "ALL_OLD" && w[0].old_item) out.set("Attributes", item_to_doc(*w[0].old_item));
-  Doc cc = consumed(in, *t, write_units(w[0].old_item ? item_size(*w[0].old_item) : 0), false);
+  Doc cc = consumed_write(in, *t, write_cost(*t, w[0].old_item, std::nullopt));
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
   add_metrics(out, cat, ctx, in, *t, key);
   return out;
@@ -210,8 +263,7 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
     Doc a = updated_attributes(*neu, ex.update);
     if (!a.as_map().empty()) out.set("Attributes", a);
   }
-  size_t size = std::max(neu ? item_size(*neu) : 0, old ? item_size(*old) : 0);
-  Doc cc = consumed(in, *t, write_units(size), false);
+  Doc cc = consumed_write(in, *t, write_cost(*t, old, neu));
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
   add_metrics(out, cat, ctx, in, *t, key);
   return out;
@@ -372,7 +424,8 @@ Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
     std::vector<ItemWrite> one;
     one.push_back(writes[i]);
     commit(ctx.storage, cat, one, needs_old(*one[0].table), ctx.now_ms);
-    add_capacity(capacity, in, *one[0].table, write_units(is_put ? item_size(*item) : 0), false);
+    std::optional<Item> written = is_put ? std::optional<Item>(*item) : std::nullopt;
+    add_capacity(capacity, in, *one[0].table, write_cost(*one[0].table, one[0].old_item, written).total(), false);
   }
   Doc out = Doc::map();
   out.set("UnprocessedItems", Doc::map());
@@ -546,10 +599,10 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   }
   Doc out = Doc::map();
   Doc capacity = Doc::list();
-  for (size_t i = 0; i < writes.size(); ++i) {
-    size_t size = std::max(writes[i].new_item ? item_size(*writes[i].new_item) : 0,
-                           writes[i].old_item ? item_size(*writes[i].old_item) : 0);
-    add_capacity(capacity, in, *writes[i].table, 2 * write_units(size), false);
+  for (const auto& w : writes) {
+    double units = w.condition_check_only ? write_units(w.old_item ? item_size(*w.old_item) : 0)
+                                          : write_cost(*w.table, w.old_item, w.new_item).total();
+    add_capacity(capacity, in, *w.table, 2 * units, false);
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
   Doc metrics = metrics_per_table(cat, ctx, in, writes);
