@@ -197,6 +197,15 @@ class Batches(DynamoCase):
         out = self.ddb.batch_write_item(RequestItems={self.t: puts[:25]})
         self.assertEqual(out["UnprocessedItems"], {})
 
+    def test_table_arn_in_place_of_name(self):
+        arn = self.ddb.describe_table(TableName=self.t)["Table"]["TableArn"]
+        self.ddb.put_item(TableName=arn, Item={"pk": S("by-arn")})
+        self.assertIn("Item", self.ddb.get_item(TableName=arn, Key={"pk": S("by-arn")}))
+        out = self.ddb.batch_get_item(RequestItems={arn: {"Keys": [{"pk": S("by-arn")}]}})
+        self.assertEqual(out["Responses"][arn], [{"pk": S("by-arn")}])
+        err = self.error(self.ddb.get_item, TableName=arn.replace(":table/", ":table/missing-"), Key={"pk": S("a")})
+        self.assertEqual(err["Code"], "ResourceNotFoundException")
+
     def test_batch_get_answers_at_most_16_mb(self):
         # AWS's documented example: of 100 items of 300 KB, 52 come back and the rest are
         # returned in UnprocessedKeys.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/arn.h"
 #include "core/json.h"
 #include "services/dynamodb/streams.h"
 
@@ -266,6 +267,14 @@ void check_item(const TableInfo& t, const Item& item) {
 // Catalog -----------------------------------------------------------------------------------
 
 TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
+  // Item operations accept a table ARN wherever they take a table name.
+  if (name.substr(0, 4) == "arn:") {
+    auto arn = Arn::parse(name);
+    if (!arn || arn->service != "dynamodb" || arn->account != account || arn->region != region ||
+        arn->resource.substr(0, 6) != "table/" || arn->resource.find('/', 6) != std::string::npos)
+      return nullptr;
+    return find(e, account, region, std::string_view(name).substr(name.size() - (arn->resource.size() - 6)));
+  }
   std::string k = table_key(account, region, name);
   {
     std::shared_lock lock(mu_);
