@@ -3,15 +3,8 @@ AttributesToGet, AttributeUpdates, KeyConditions, QueryFilter and ScanFilter, ev
 ComparisonOperator, and AWS's errors for bad argument counts and for mixing legacy and expression
 parameters. Written against AWS's documented behaviour so that they pass on AWS too."""
 import unittest
-import uuid
 
-import botocore.exceptions
-
-from harness import StratusTestCase
-
-
-def S(v): return {"S": v}
-def N(v): return {"N": str(v)}
+from test_dynamodb import N, S, DynamoTestCase as LegacyTestCase
 
 
 def cond(op, *values):
@@ -19,30 +12,6 @@ def cond(op, *values):
     if values:
         c["AttributeValueList"] = list(values)
     return c
-
-
-class LegacyTestCase(StratusTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ddb = cls.stratus.client("dynamodb")
-
-    def make_table(self, range_type=None):
-        name = "legacy-" + uuid.uuid4().hex[:12]
-        keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
-        attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
-        if range_type:
-            keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
-            attrs.append({"AttributeName": "sk", "AttributeType": range_type})
-        self.ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=attrs,
-                              BillingMode="PAY_PER_REQUEST")
-        self.ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-        return name
-
-    def error(self, fn, **kw):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]
 
 
 class Expected(LegacyTestCase):
