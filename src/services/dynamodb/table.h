@@ -7,6 +7,10 @@
 //   ddb.index   be64(index id) be16(h) key(ihash) [key(irange)] key(hash) [key(range)]
 //                                                                       -> projected item
 //   ddb.stream  be64(stream id) be64(sequence number)                    -> stream record
+//   ddb.txtokens, ddb.txtoken-expiry: TransactWriteItems ClientRequestTokens (items.cc), written
+//               in the transaction's own batch
+// Tables with local secondary indexes keep item collection sizes in the Catalog (read once from
+// storage, then updated by commit()), for ItemCollectionMetrics and the 10 GB limit.
 // h is a 16-bit hash of the partition key's encoding: Scan walks items in that (AWS-like,
 // unordered) order and parallel scan segments are contiguous ranges of it. key() is the
 // order-preserving encoding from value.h, so a partition's items are ordered by sort key.
