@@ -137,6 +137,13 @@ class TransactionLimits(DynamoCase):
         err = self.error(self.ddb.transact_write_items, TransactItems=items)
         self.assertEqual(err["Code"], "ValidationException")
         self.assertNotIn("Item", self.ddb.get_item(TableName=self.t, Key={"pk": S("big-0")}))
+        # Reading as much in one TransactGetItems is refused too.
+        for i in range(11):
+            self.ddb.put_item(TableName=self.t, Item={"pk": S("big-%d" % i), "d": S(big)})
+        gets = [{"Get": {"TableName": self.t, "Key": {"pk": S("big-%d" % i)}}} for i in range(11)]
+        err = self.error(self.ddb.transact_get_items, TransactItems=gets)
+        self.assertEqual(err["Code"], "ValidationException")
+        self.assertEqual(len(self.ddb.transact_get_items(TransactItems=gets[:10])["Responses"]), 10)
 
     def test_two_actions_on_one_item(self):
         err = self.error(self.ddb.transact_write_items, TransactItems=[
