@@ -487,12 +487,14 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   for (size_t i = 0; i < list.size(); ++i) {
     const Doc& ti = list[i];
     const Doc* op = nullptr;
+    int kinds = 0;
     for (const char* k : {"ConditionCheck", "Put", "Delete", "Update"})
       if (const Doc* d = ti.get(k)) {
         op = d;
         parsed[i].kind = k;
+        ++kinds;
       }
-    if (!op) throw errors::validation("TransactItems can only contain one of ConditionCheck, Put, Update or Delete");
+    if (kinds != 1) throw errors::validation("TransactItems can only contain one of ConditionCheck, Put, Update or Delete");
     Parsed& p = parsed[i];
     TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), op->str("TableName"));
     p.ex = std::make_unique<ItemExprs>(*op);
