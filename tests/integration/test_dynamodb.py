@@ -212,6 +212,13 @@ class Items(DynamoTestCase):
         err = self.error(self.ddb.put_item, TableName=self.table, Item={"pk": S(""), "sk": S("a")})
         self.assertIn("cannot contain an empty string value", err["Message"])
 
+    def test_update_past_the_item_size_limit(self):
+        self.ddb.put_item(TableName=self.table, Item={**self.key("big"), "a": S("x" * 300 * 1024)})
+        err = self.error(self.ddb.update_item, TableName=self.table, Key=self.key("big"), UpdateExpression="SET b = :b",
+                         ExpressionAttributeValues={":b": S("y" * 150 * 1024)})
+        self.assertEqual(err["Code"], "ValidationException")
+        self.assertEqual(err["Message"], "Item size to update has exceeded the maximum allowed size")
+
     def test_consumed_capacity(self):
         out = self.ddb.put_item(TableName=self.table, Item={**self.key("cap"), "d": S("x" * 1500)},
                                 ReturnConsumedCapacity="TOTAL")

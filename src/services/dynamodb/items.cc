@@ -132,6 +132,11 @@ void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& 
                                ". This attribute is part of the key");
 }
 
+// UpdateItem words the size limit its own way.
+void check_updated_size(const Item& item) {
+  if (item_size(item) > kMaxItemSize) throw errors::validation("Item size to update has exceeded the maximum allowed size");
+}
+
 // GetItem-like read of one item: nullopt when absent.
 std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap = nullptr) {
   std::string v;
@@ -246,6 +251,7 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
     if (cond && !evaluate(*cond, old ? *old : Item{})) throw conditional_failed(old, return_old_on_fail);
     Item item = old ? *old : key;
     apply_update(ex.update, item);
+    check_updated_size(item);
     check_item(*t, item);
     return item;
   };
@@ -524,6 +530,7 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
       if (p.kind == "ConditionCheck") return old ? std::optional<Item>(*old) : std::nullopt;
       Item item = old ? *old : p.item;
       apply_update(p.ex->update, item);
+      check_updated_size(item);
       check_item(*t, item);
       return item;
     };
