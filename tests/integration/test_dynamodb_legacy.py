@@ -164,6 +164,9 @@ class ReadsAndQueries(LegacyTestCase):
         self.assertEqual(err["Message"], "Attempted conditional constraint is not an indexable operation")
         err = self.error(self.ddb.query, TableName=self.t, KeyConditions={"sk": cond("EQ", N(1))})
         self.assertEqual(err["Message"], "Query condition missed key schema element: pk")
+        err = self.error(self.ddb.query, TableName=self.t, KeyConditions={"pk": cond("EQ", S("p")),
+                                                                          "a": cond("EQ", N(1))})
+        self.assertEqual(err["Message"], "Query condition missed key schema element: sk")
         err = self.error(self.ddb.query, TableName=self.t, KeyConditions={"pk": cond("EQ", S("p"))},
                          QueryFilter={"sk": cond("EQ", N(1))})
         self.assertEqual(err["Message"], "QueryFilter can only contain non-primary key attributes: "

@@ -45,6 +45,8 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
   }
   KeyRange kr;
   bool have_hash = false;
+  bool hash_given = false;  // anywhere in the condition (parts may come in any order)
+  for (const Condition* c : parts) hash_given = hash_given || attr_of(*c) == hash.name;
   for (const Condition* c : parts) {
     std::string attr = attr_of(*c);
     if (attr == hash.name) {
@@ -74,7 +76,7 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
       if (c->kind == K::between) kr.v2 = c->operands[2].value;
     } else {
       if (attr.empty()) throw key_condition_error("Query key condition not supported");
-      throw key_condition_error("Query condition missed key schema element: " + (range && have_hash ? range->name : hash.name));
+      throw key_condition_error("Query condition missed key schema element: " + (range && hash_given ? range->name : hash.name));
     }
   }
   if (!have_hash) throw key_condition_error("Query condition missed key schema element: " + hash.name);
