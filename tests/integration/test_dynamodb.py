@@ -353,6 +353,19 @@ class Indexes(DynamoTestCase):
         self.assertNotIn("GlobalSecondaryIndexes", out["ConsumedCapacity"])
         out = self.ddb.delete_item(TableName=name, Key={"pk": S("a")}, ReturnConsumedCapacity="TOTAL")
         self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 4.0)
+        # Batches sum per table; transactions cost twice.
+        out = self.ddb.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"pk": S("c%d" % i), "g": S("red")}}} for i in range(3)]},
+            ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(len(out), 1)
+        self.assertEqual(out[0]["CapacityUnits"], 6.0)
+        self.assertEqual(out[0]["Table"]["CapacityUnits"], 3.0)
+        self.assertEqual(out[0]["GlobalSecondaryIndexes"]["byg"]["CapacityUnits"], 3.0)
+        out = self.ddb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": item}}],
+                                            ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(out[0]["CapacityUnits"], 8.0)
+        self.assertEqual(out[0]["Table"]["CapacityUnits"], 4.0)
+        self.assertEqual(out[0]["GlobalSecondaryIndexes"]["byg"]["CapacityUnits"], 4.0)
 
 
 class BatchesAndTransactions(DynamoTestCase):

@@ -47,11 +47,6 @@ Doc consumed_detail(const Doc& in, const TableInfo& t, double units, bool read,
 struct WriteCost {
   double table = 0;
   std::vector<std::pair<std::string, double>> indexes;
-  double total() const {
-    double sum = table;
-    for (const auto& [_, u] : indexes) sum += u;
-    return sum;
-  }
 };
 
 WriteCost write_cost(const TableInfo& t, const std::optional<Item>& old, const std::optional<Item>& neu) {
@@ -277,14 +272,24 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 
 // Batch and transactions ---------------------------------------------------------------------
 
-void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read) {
-  Doc c = consumed(in, t, units, read);
+// Adds the numbers of `from` into `into` (same shape; maps merged key by key).
+void sum_into(Doc& into, const Doc& from) {
+  for (const auto& [k, v] : from.as_map()) {
+    Doc* cur = into.get(k);
+    if (!cur) into.set(k, v);
+    else if (v.is_number()) *cur = Doc(cur->as_double() + v.as_double());
+    else if (v.is_map() && cur->is_map()) sum_into(*cur, v);
+  }
+}
+
+// Adds one table's capacity to a multi-table ConsumedCapacity list (with its index breakdown).
+void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read,
+                  const std::vector<std::pair<std::string, double>>& index_units = {}) {
+  Doc c = consumed_detail(in, t, units, read, index_units);
   if (c.is_null()) return;
   for (auto& e : list.as_list()) {
     if (e.str("TableName") == t.name) {
-      double total = e.get("CapacityUnits")->as_double() + units;
-      e.set("CapacityUnits", total);
-      e.set(read ? "ReadCapacityUnits" : "WriteCapacityUnits", total);
+      sum_into(e, c);
       return;
     }
   }
@@ -431,7 +436,8 @@ Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
     one.push_back(writes[i]);
     commit(ctx.storage, cat, one, needs_old(*one[0].table), ctx.now_ms);
     std::optional<Item> written = is_put ? std::optional<Item>(*item) : std::nullopt;
-    add_capacity(capacity, in, *one[0].table, write_cost(*one[0].table, one[0].old_item, written).total(), false);
+    WriteCost cost = write_cost(*one[0].table, one[0].old_item, written);
+    add_capacity(capacity, in, *one[0].table, cost.table, false, cost.indexes);
   }
   Doc out = Doc::map();
   out.set("UnprocessedItems", Doc::map());
@@ -609,9 +615,12 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   Doc out = Doc::map();
   Doc capacity = Doc::list();
   for (const auto& w : writes) {
-    double units = w.condition_check_only ? write_units(w.old_item ? item_size(*w.old_item) : 0)
-                                          : write_cost(*w.table, w.old_item, w.new_item).total();
-    add_capacity(capacity, in, *w.table, 2 * units, false);
+    // Transactional writes cost twice; a ConditionCheck as much as writing its item.
+    WriteCost cost;
+    if (w.condition_check_only) cost.table = write_units(w.old_item ? item_size(*w.old_item) : 0);
+    else cost = write_cost(*w.table, w.old_item, w.new_item);
+    for (auto& [_, u] : cost.indexes) u *= 2;
+    add_capacity(capacity, in, *w.table, 2 * cost.table, false, cost.indexes);
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
   Doc metrics = metrics_per_table(cat, ctx, in, writes);
