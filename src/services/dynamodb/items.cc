@@ -4,7 +4,6 @@
 
 #include "auth/sigv4.h"
 #include "core/json.h"
-
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/legacy.h"
