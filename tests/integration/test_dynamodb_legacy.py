@@ -122,10 +122,6 @@ class AttributeUpdates(LegacyTestCase):
 
 
 class ReadsAndQueries(LegacyTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-
     def setUp(self):
         self.t = self.make_table("N")
         with_items = [{"pk": S("p"), "sk": N(i), "v": N(i * 10), "s": S("item-%d" % i), "odd": {"BOOL": i % 2 == 1}}

@@ -76,17 +76,6 @@ class Idempotency(DynamoCase):
         self.assertEqual(err["Code"], "IdempotentParameterMismatchException")
         self.assertEqual(self.count(t, "a"), 1)
 
-    def test_a_cancelled_transaction_does_not_use_the_token(self):
-        t = create_table(self.ddb)
-        token = uuid.uuid4().hex
-        req = increment(t, "a", token)
-        req["TransactItems"][0]["Update"]["ConditionExpression"] = "attribute_exists(pk)"
-        err = self.error(self.ddb.transact_write_items, **req)
-        self.assertEqual(err["Code"], "TransactionCanceledException")
-        self.ddb.put_item(TableName=t, Item={"pk": S("a"), "n": N(10)})
-        self.ddb.transact_write_items(**req)
-        self.assertEqual(self.count(t, "a"), 11)
-
 
 class IdempotencyAcrossRestart(unittest.TestCase):
     def test_token_survives_kill9(self):
