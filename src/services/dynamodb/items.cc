@@ -295,6 +295,49 @@ void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bo
   list.push(c);
 }
 
+AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failures) {
+  Doc reasons = Doc::list();
+  std::string codes;
+  for (const auto& f : failures) {
+    Doc r = Doc::map();
+    std::string code = "None";
+    if (f) {
+      code = f->code == "ConditionalCheckFailedException"             ? "ConditionalCheckFailed"
+             : f->code == "ItemCollectionSizeLimitExceededException" ? "ItemCollectionSizeLimitExceeded"
+                                                                       : "ValidationError";
+      r.set("Message", f->message);
+      if (!f->extra_json.empty()) {
+        Doc extra = json::parse(f->extra_json);
+        if (const Doc* item = extra.get("Item")) r.set("Item", *item);
+      }
+    }
+    r.set("Code", code);
+    reasons.push(r);
+    codes += (codes.empty() ? "" : ", ") + code;
+  }
+  AwsError err("TransactionCanceledException",
+               "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]", 400);
+  Doc extra = Doc::map();
+  extra.set("CancellationReasons", reasons);
+  err.extra_json = json::write(extra);
+  return err;
+}
+
+// Commits a transaction's writes (and `extra`, in the same batch); a failed item cancels the
+// whole transaction with TransactionCanceledException and one CancellationReason per item.
+void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms,
+                        const storage::WriteBatch* extra = nullptr) {
+  std::vector<std::optional<AwsError>> failures(writes.size());
+  try {
+    commit(e, cat, writes, true, now_ms, [&](size_t i, const AwsError& err) { failures[i] = err; }, extra);
+  } catch (const AwsError&) {
+    bool any = false;
+    for (const auto& f : failures) any = any || f.has_value();
+    if (!any) throw;
+    throw transaction_canceled(failures);
+  }
+}
+
 // ItemCollectionMetrics of a multi-item write (BatchWriteItem, TransactWriteItems): table name ->
 // one entry per item collection written, for tables with LSIs when SIZE was asked for.
 Doc metrics_per_table(Catalog& cat, OpContext& ctx, const Doc& in, const std::vector<ItemWrite>& writes) {
@@ -577,40 +620,7 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
     token_batch.put(kTokenExpiry, expiry + token_key, "");
   }
 
-  std::vector<std::optional<AwsError>> failures(list.size());
-  try {
-    commit(ctx.storage, cat, writes, true, ctx.now_ms, [&](size_t i, const AwsError& e) { failures[i] = e; },
-           token_batch.empty() ? nullptr : &token_batch);
-  } catch (const AwsError& e) {
-    bool any = false;
-    for (const auto& f : failures) any = any || f.has_value();
-    if (!any) throw;
-    Doc reasons = Doc::list();
-    std::string codes;
-    for (const auto& f : failures) {
-      Doc r = Doc::map();
-      std::string code = "None";
-      if (f) {
-        code = f->code == "ConditionalCheckFailedException"             ? "ConditionalCheckFailed"
-               : f->code == "ItemCollectionSizeLimitExceededException" ? "ItemCollectionSizeLimitExceeded"
-                                                                         : "ValidationError";
-        r.set("Message", f->message);
-        if (!f->extra_json.empty()) {
-          Doc extra = json::parse(f->extra_json);
-          if (const Doc* item = extra.get("Item")) r.set("Item", *item);
-        }
-      }
-      r.set("Code", code);
-      reasons.push(r);
-      codes += (codes.empty() ? "" : ", ") + code;
-    }
-    AwsError err("TransactionCanceledException",
-                 "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]", 400);
-    Doc extra = Doc::map();
-    extra.set("CancellationReasons", reasons);
-    err.extra_json = json::write(extra);
-    throw err;
-  }
+  commit_transaction(ctx.storage, cat, writes, ctx.now_ms, token_batch.empty() ? nullptr : &token_batch);
   Doc out = Doc::map();
   Doc capacity = Doc::list();
   for (const auto& w : writes) {
