@@ -119,6 +119,8 @@ void check_return_values(const std::string& rv, std::initializer_list<const char
   throw errors::validation("Return values set to invalid value");
 }
 
+}  // namespace
+
 void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& actions) {
   for (const auto& a : actions)
     if (t.is_key(a.path[0].name))
@@ -126,13 +128,8 @@ void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& 
                                ". This attribute is part of the key");
 }
 
-// UpdateItem words the size limit its own way.
-void check_updated_size(const Item& item) {
-  if (item_size(item) > kMaxItemSize) throw errors::validation("Item size to update has exceeded the maximum allowed size");
-}
-
 // GetItem-like read of one item: nullopt when absent.
-std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap = nullptr) {
+std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap) {
   std::string v;
   storage::Status st = e.get(kItems, key, &v, snap);
   if (st.not_found()) return std::nullopt;
@@ -140,6 +137,13 @@ std::optional<Item> read_item(storage::Engine& e, const std::string& key, const 
   Item item;
   if (!decode_item(v, item)) throw errors::internal("corrupt item");
   return item;
+}
+
+namespace {
+
+// UpdateItem words the size limit its own way.
+void check_updated_size(const Item& item) {
+  if (item_size(item) > kMaxItemSize) throw errors::validation("Item size to update has exceeded the maximum allowed size");
 }
 
 Doc updated_attributes(const Item& item, const std::vector<UpdateAction>& actions) {
@@ -271,6 +275,10 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 
 // Batch and transactions ---------------------------------------------------------------------
 
+}  // namespace
+
+namespace {
+
 // Adds the numbers of `from` into `into` (same shape; maps merged key by key).
 void sum_into(Doc& into, const Doc& from) {
   for (const auto& [k, v] : from.as_map()) {
@@ -281,9 +289,10 @@ void sum_into(Doc& into, const Doc& from) {
   }
 }
 
-// Adds one table's capacity to a multi-table ConsumedCapacity list (with its index breakdown).
+}  // namespace
+
 void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read,
-                  const std::vector<std::pair<std::string, double>>& index_units = {}) {
+                  const std::vector<std::pair<std::string, double>>& index_units) {
   Doc c = consumed_detail(in, t, units, read, index_units);
   if (c.is_null()) return;
   for (auto& e : list.as_list()) {
@@ -295,6 +304,8 @@ void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bo
   list.push(c);
 }
 
+namespace {
+
 AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failures) {
   Doc reasons = Doc::list();
   std::string codes;
@@ -303,6 +314,7 @@ AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failur
     std::string code = "None";
     if (f) {
       code = f->code == "ConditionalCheckFailedException"             ? "ConditionalCheckFailed"
+             : f->code == "DuplicateItemException"                    ? "DuplicateItem"
              : f->code == "ItemCollectionSizeLimitExceededException" ? "ItemCollectionSizeLimitExceeded"
                                                                        : "ValidationError";
       r.set("Message", f->message);
@@ -323,10 +335,10 @@ AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failur
   return err;
 }
 
-// Commits a transaction's writes (and `extra`, in the same batch); a failed item cancels the
-// whole transaction with TransactionCanceledException and one CancellationReason per item.
+}  // namespace
+
 void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms,
-                        const storage::WriteBatch* extra = nullptr) {
+                        const storage::WriteBatch* extra) {
   std::vector<std::optional<AwsError>> failures(writes.size());
   try {
     commit(e, cat, writes, true, now_ms, [&](size_t i, const AwsError& err) { failures[i] = err; }, extra);
@@ -337,6 +349,8 @@ void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>
     throw transaction_canceled(failures);
   }
 }
+
+namespace {
 
 // ItemCollectionMetrics of a multi-item write (BatchWriteItem, TransactWriteItems): table name ->
 // one entry per item collection written, for tables with LSIs when SIZE was asked for.
