@@ -8,7 +8,9 @@
 //  integrations   how an integration reaches another Stratus service: see invoke.h
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "core/doc.h"
 #include "core/error.h"
@@ -27,6 +29,12 @@ void register_management(Service& svc, Store& store);
 
 // Adds ImportRestApi, PutRestApi and GetExport (openapi.cc).
 void register_import_export(Service& svc, Store& store);
+// Helpers shared by the management files (management.cc, usage.cc).
+Doc out(Doc d);  // output_dates applied
+void copy_members(const Doc& in, Doc& to, std::initializer_list<const char*> names);
+Doc items(std::vector<Doc> list);  // {"items": [...]} with dates converted
+// Applies the input's patchOperations (JSON-pointer paths, AWS's add/remove/replace/copy/move).
+void apply_patch(Doc& target, const Doc& in, bool is_stage = false);
 
 // Converts stored epoch-millisecond dates (createdDate, lastUpdatedDate) into Timestamps,
 // recursively, for output.

@@ -3,6 +3,7 @@
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/guard.h"
 #include "services/apigateway/invoke.h"
 
 namespace stratus::apigateway {
@@ -14,11 +15,17 @@ class ApiGatewayService final : public Service, public InvokeRouter {
     register_management(*this, store_);
     register_import_export(*this, store_);
     add_async("TestInvokeMethod", [this](OpContext& c, const Doc& in, Done done) { invoker_->test_invoke(c, in, std::move(done)); });
+    register_usage(*this, guard_);
   }
 
-  void start(ServerContext& ctx) override { invoker_ = std::make_unique<Invoker>(ctx, store_); }
+  void start(ServerContext& ctx) override {
+    guard_.start(ctx);
+    invoker_ = std::make_unique<Invoker>(ctx, store_);
+    invoker_->set_guard(&guard_);
+  }
   void reset() override {
     store_.bump();
+    guard_.reset();
     if (invoker_) invoker_->reset();
   }
 
@@ -30,6 +37,7 @@ class ApiGatewayService final : public Service, public InvokeRouter {
 
  private:
   Store store_;
+  Guard guard_{store_};
   std::unique_ptr<Invoker> invoker_;
 };
 
