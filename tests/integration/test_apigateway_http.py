@@ -325,6 +325,7 @@ class TestInvoke(HttpTestCase):
         got = json.loads(out["body"])
         self.assertEqual((got["method"], got["body"], got["headers"]["x-m"]), ("POST", "payload", "a"))
         self.assertEqual(out["headers"]["X-Backend"], "yes")
+        self.assertIn("Endpoint request URI: " + self.base + "/status/202", out["log"])
 
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             self.apigw.test_invoke_method(restApiId=api, resourceId=res, httpMethod="DELETE")

@@ -206,6 +206,7 @@ struct Call : std::enable_shared_from_this<Call> {
   int64_t now = 0;
   std::vector<std::pair<std::string, std::string>> path_params, query, headers;  // headers title-cased
   vtl::Value context, stage_vars;
+  std::string trace;  // integration steps, for TestInvokeMethod's log
   std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
 
   const Doc& integration() const { return *method->doc.get("methodIntegration"); }
@@ -670,7 +671,11 @@ void run_http(const std::shared_ptr<Call>& call, std::string body, bool proxy) {
   }
   out.body = std::move(body);
   std::string target = out.method + " " + out.url;
+  call->trace += "Endpoint request URI: " + out.url + "\n";
+  call->trace += "Endpoint request body after transformations: " + out.body + "\n";
   http::fetch(std::move(out), [call, proxy, target](http::ClientResponse r) {
+    call->trace += r.ok() ? "Received response. Status: " + std::to_string(r.status) + "\n"
+                          : "Execution failed: " + r.error + "\n";
     if (!r.ok()) {
       spdlog::warn("apigateway {}: {} failed: {}", call->request_id, target, r.error);
       if (r.failure == http::ClientResponse::Failure::timeout)
@@ -1176,7 +1181,8 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
   std::string request_id = call->request_id;
   std::string resource_path = res->str("path");
   std::string in_body = req.body;
-  call->respond = [done, started, request_id, resource_path, verb, target, in_body](http::Response r) {
+  Call* raw = call.get();  // respond runs inside the call's own answer()
+  call->respond = [done, started, request_id, resource_path, verb, target, in_body, raw](http::Response r) {
     Doc o = Doc::map();
     o.set("status", static_cast<int64_t>(r.status));
     o.set("body", r.body);
@@ -1197,6 +1203,11 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
     log += when + " : HTTP Method: " + verb + ", Resource Path: " + target + "\n";
     log += when + " : Method request path: " + resource_path + "\n";
     log += when + " : Method request body before transformations: " + in_body + "\n";
+    for (size_t p = 0; p < raw->trace.size();) {
+      auto nl = raw->trace.find('\n', p);
+      log += when + " : " + raw->trace.substr(p, nl - p) + "\n";
+      p = nl == std::string::npos ? raw->trace.size() : nl + 1;
+    }
     log += when + " : Method response body after transformations: " + r.body + "\n";
     log += when + " : Method completed with status: " + std::to_string(r.status) + "\n";
     o.set("log", log);
