@@ -166,6 +166,29 @@ TEST(ApiGatewayOpenApi, RoundTripsThroughExport) {
   }
 }
 
+TEST(ApiGatewayOpenApi, IamAndApiKeySecurityRoundTrip) {
+  Imported im = import_text(R"({"openapi": "3.0.1", "info": {"title": "K"},
+    "components": {"securitySchemes": {
+      "sigv4": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"},
+      "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+    "paths": {"/k": {"get": {"security": [{"sigv4": []}, {"api_key": []}], "responses": {"200": {"description": "ok"}}}}}})");
+  const Doc& get = *by_path(im, "/k")->get("resourceMethods")->get("GET");
+  EXPECT_EQ(get.str("authorizationType"), "AWS_IAM");
+  EXPECT_TRUE(get.flag("apiKeyRequired"));
+  Doc stored = Doc::map();
+  stored.set("api", im.api);
+  ExportOptions opt;
+  opt.type = "swagger";
+  opt.authorizers = true;
+  Doc out = export_document(stored, im.resources, opt);
+  EXPECT_EQ(out["securityDefinitions"]["sigv4"].str("x-amazon-apigateway-authtype"), "awsSigv4");
+  EXPECT_EQ(out["securityDefinitions"]["api_key"].str("name"), "x-api-key");
+  Imported again = import_text(json::write(out));
+  const Doc& get2 = *by_path(again, "/k")->get("resourceMethods")->get("GET");
+  EXPECT_EQ(get2.str("authorizationType"), "AWS_IAM");
+  EXPECT_TRUE(get2.flag("apiKeyRequired"));
+}
+
 TEST(ApiGatewayOpenApi, Swagger2BodyParameterAndWarnings) {
   Imported im = import_text(R"({"swagger": "2.0", "info": {"title": "S"}, "consumes": ["application/json"],
     "definitions": {"In": {"type": "object"}},
