@@ -119,6 +119,7 @@ struct Pool;
 struct Env {
   enum class State { spawning, starting, idle, busy, returning, dead };
   uint64_t id = 0;
+  uint16_t port = 0;           // its own Runtime API port (AWS_LAMBDA_RUNTIME_API=127.0.0.1:port)
   Pool* pool = nullptr;
   std::shared_ptr<const FunctionSpec> spec;
   State state = State::spawning;
@@ -159,6 +160,7 @@ struct Manager::Impl final : http::Handler {
   bool stopping = false;                                        // GUARDED_BY(mu)
   std::unordered_map<std::string, std::unique_ptr<Pool>> pools;  // GUARDED_BY(mu)
   std::unordered_map<uint64_t, std::unique_ptr<Env>> envs;       // GUARDED_BY(mu)
+  std::unordered_map<uint16_t, uint64_t> by_port;                 // GUARDED_BY(mu)
   uint64_t next_env = 1;                                          // GUARDED_BY(mu)
   std::string python, node;                                       // monitor thread only
 
@@ -381,6 +383,10 @@ struct Manager::Impl final : http::Handler {
     Pool* p = e.pool;
     p->envs.erase(std::remove(p->envs.begin(), p->envs.end(), &e), p->envs.end());
     uint64_t id = e.id;
+    if (e.port) {
+      server->close_port(e.port);
+      by_port.erase(e.port);
+    }
     envs.erase(id);
     if (!stopping) maybe_spawn(*p);
   }
@@ -404,7 +410,7 @@ struct Manager::Impl final : http::Handler {
     vars["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(s.memory_mb);
     vars["AWS_LAMBDA_LOG_GROUP_NAME"] = s.log_group;
     vars["AWS_LAMBDA_LOG_STREAM_NAME"] = e.stream;
-    vars["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port) + "/e/" + std::to_string(e.id);
+    vars["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(e.port);
     vars["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
     vars["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + s.runtime;
     vars["_HANDLER"] = s.handler;
@@ -454,6 +460,14 @@ struct Manager::Impl final : http::Handler {
       return error_doc("Runtime.InvalidRuntime", "Stratus cannot run the " + s.runtime +
                                                      " runtime without containers (supported: python3.x, "
                                                      "nodejs*, provided*)");
+    }
+    try {
+      uint16_t p = server->open_port();
+      std::lock_guard lock(mu);
+      e.port = p;
+      by_port[p] = e.id;
+    } catch (const std::exception& ex) {
+      return error_doc("Runtime.Unknown", std::string("cannot open a Runtime API port: ") + ex.what());
     }
     std::vector<std::string> envs_s = env_block(e);
     std::vector<char*> av, ev;
@@ -658,11 +672,7 @@ struct Manager::Impl final : http::Handler {
     if (starts_with(path, "/code/") && (req.method == "GET" || req.method == "HEAD")) {
       return serve_download(req, respond);
     }
-    if (!starts_with(path, "/e/")) return respond(json_response(404, error_doc("NotFound", "unknown path")));
-    path.remove_prefix(3);
-    size_t slash = path.find('/');
-    uint64_t id = std::strtoull(std::string(path.substr(0, slash)).c_str(), nullptr, 10);
-    std::string_view rest = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+    std::string_view rest = path;
     constexpr std::string_view kBase = "/2018-06-01/runtime/";
     if (!starts_with(rest, kBase)) return respond(json_response(404, error_doc("NotFound", "unknown path")));
     rest.remove_prefix(kBase.size());
@@ -670,7 +680,8 @@ struct Manager::Impl final : http::Handler {
     After after;
     {
       std::lock_guard lock(mu);
-      auto it = envs.find(id);
+      auto bp = by_port.find(req.local_port);
+      auto it = bp == by_port.end() ? envs.end() : envs.find(bp->second);
       if (it == envs.end() || it->second->state == Env::State::dead || !it->second->kill_reason.empty()) {
         after.replies.emplace_back(std::move(respond),
                                    json_response(403, error_doc("InvalidEnvironment", "this environment was stopped")));

@@ -10,10 +10,11 @@
 // The Runtime API is served by a second HTTP listener on 127.0.0.1 (an ephemeral port, one I/O
 // thread), separate from the AWS endpoint: runtime clients are local, trusted and unsigned, their
 // long polls must never take the customer-facing threads, and they need no routing or auth.
-// Several environments share the listener, so each gets its own path prefix:
-// AWS_LAMBDA_RUNTIME_API = "127.0.0.1:PORT/e/<id>". Runtime clients build their URLs as
-// "http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/runtime/..." (aws-lambda-cpp, Go, curl
-// scripts, our shims), so the prefix identifies the calling environment.
+// Each environment gets its own loopback port on that listener (Server::open_port, same I/O
+// thread), so AWS_LAMBDA_RUNTIME_API is a plain "127.0.0.1:PORT" as on AWS: runtime clients
+// that treat it as host:port (AWS's Node/Python RICs, Rust/Go runtimes) work, and the port a
+// request came in on identifies the calling environment. The port closes when the environment
+// is gone.
 //
 // Threads: invoke() may be called from any thread and never blocks on a process. One monitor
 // thread spawns processes (so that PR_SET_PDEATHSIG ties children to it), reads their output,
