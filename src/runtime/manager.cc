@@ -400,8 +400,14 @@ struct Manager::Impl final : http::Handler {
     vars["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
     vars["LANG"] = "en_US.UTF-8";
     vars["TZ"] = ":UTC";
+    // Without a mount namespace the layers' /opt is a directory elsewhere: it is reached through
+    // the variables runtimes search, in the order Lambda sets them (/opt after the task's own).
+    const std::string& opt = s.opt_dir;
     std::string lib = s.code_dir + ":" + s.code_dir + "/lib";
-    for (const auto& l : s.layer_dirs) lib += ":" + l + "/lib";
+    if (!opt.empty()) {
+      lib += ":" + opt + "/lib";
+      vars["PATH"] += ":" + opt + "/bin";
+    }
     vars["LD_LIBRARY_PATH"] = lib;
     vars["AWS_REGION"] = s.region;
     vars["AWS_DEFAULT_REGION"] = s.region;
@@ -420,14 +426,18 @@ struct Manager::Impl final : http::Handler {
     for (const auto& [k, v] : s.credentials) vars[k] = v;
     if (starts_with(s.runtime, "python")) {
       std::string pp = s.code_dir;
-      for (const auto& l : s.layer_dirs) pp += ":" + l + "/python";
+      if (!opt.empty()) pp += ":" + opt + "/python/lib/" + s.runtime + "/site-packages:" + opt + "/python";
       vars["PYTHONPATH"] = pp;
       vars["PYTHONUNBUFFERED"] = "1";
     } else if (starts_with(s.runtime, "nodejs")) {
-      std::string np = s.code_dir + "/node_modules";
-      for (const auto& l : s.layer_dirs) np += ":" + l + "/nodejs/node_modules";
-      vars["NODE_PATH"] = np;
+      std::string np;
+      if (!opt.empty()) {
+        std::string major = s.runtime.substr(6, s.runtime.find('.') - 6);  // nodejs20.x -> 20
+        np = opt + "/nodejs/node" + major + "/node_modules:" + opt + "/nodejs/node_modules:";
+      }
+      vars["NODE_PATH"] = np + s.code_dir + "/node_modules";
     }
+    if (!opt.empty()) vars["STRATUS_LAMBDA_OPT"] = opt;
     std::vector<std::string> out;
     for (const auto& [k, v] : vars) out.push_back(k + "=" + v);
     return out;
@@ -447,11 +457,8 @@ struct Manager::Impl final : http::Handler {
       argv = {node, opts.shim_dir + "/node/bootstrap.mjs"};
     } else if (starts_with(s.runtime, "provided")) {
       std::string b = s.code_dir + "/bootstrap";
-      if (::access(b.c_str(), X_OK) != 0) {
-        b.clear();
-        for (const auto& l : s.layer_dirs)
-          if (::access((l + "/bootstrap").c_str(), X_OK) == 0) b = l + "/bootstrap";
-      }
+      if (::access(b.c_str(), X_OK) != 0) b = s.opt_dir.empty() ? "" : s.opt_dir + "/bootstrap";
+      if (!b.empty() && ::access(b.c_str(), X_OK) != 0) b.clear();
       if (b.empty())
         return error_doc("Runtime.InvalidEntrypoint",
                          "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]");

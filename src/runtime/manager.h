@@ -41,7 +41,7 @@ struct FunctionSpec {
   std::string runtime;        // "python3.12", "nodejs20.x", "provided.al2023", ...
   std::string handler;
   std::string code_dir;       // extracted package (LAMBDA_TASK_ROOT)
-  std::vector<std::string> layer_dirs;  // extracted layers (mounted as /opt on AWS)
+  std::string opt_dir;        // the layers merged in order (/opt on AWS), "" without layers
   std::map<std::string, std::string> environment;  // the function's own variables
   int timeout_s = 3;
   int memory_mb = 128;

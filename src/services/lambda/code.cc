@@ -5,6 +5,8 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -119,6 +121,51 @@ std::optional<StoredCode> store_zip(const std::string& root, const std::string& 
   fs::rename(tmp, dir, ec);
   if (ec) fs::remove_all(tmp, ec);  // another request stored the same content meanwhile
   return c;
+}
+
+std::string merge_layers(const std::string& root, const std::vector<std::string>& layers) {
+  if (layers.empty()) return {};
+  std::string id;
+  for (const auto& h : layers) id += (id.empty() ? "" : "-") + h.substr(0, 16);
+  fs::path base = fs::path(root).parent_path() / "opt";
+  fs::path dir = base / id;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return dir.string();
+  fs::path tmp = base / (".tmp-" + ids::random_lower_alnum(12));
+  fs::create_directories(tmp);
+  for (const auto& h : layers) {
+    fs::path src = fs::path(root) / h;
+    for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      fs::path out = tmp / fs::relative(it->path(), src);
+      if (it->is_symlink()) {
+        fs::remove_all(out, ec);
+        fs::copy_symlink(it->path(), out, ec);
+      } else if (it->is_directory()) {
+        if (fs::is_symlink(fs::symlink_status(out, ec)) || (fs::exists(out, ec) && !fs::is_directory(out, ec)))
+          fs::remove(out, ec);
+        fs::create_directories(out, ec);
+      } else {
+        fs::remove_all(out, ec);
+        fs::create_hard_link(it->path(), out, ec);
+        if (ec) fs::copy_file(it->path(), out, ec);
+      }
+      ec.clear();
+    }
+  }
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp, ec);  // built by another call meanwhile
+  return dir.string();
+}
+
+std::string lambda_timestamp(int64_t ms) {
+  std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
 }
 
 }  // namespace stratus::lambda
