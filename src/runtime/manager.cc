@@ -6,11 +6,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -39,6 +41,9 @@ constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // synchronous response p
 constexpr size_t kTailBytes = 4096;                     // LogType=Tail: the last 4 KB
 constexpr size_t kMaxLineBytes = 256 * 1024;            // one CloudWatch event at most
 constexpr int64_t kInitLimitMs = 10'000;                // AWS's init phase limit
+constexpr int64_t kSampleMs = 100;                      // how often environments' memory is measured
+constexpr rlim_t kMaxOpenFiles = 1024;                  // Lambda's limits inside an environment
+constexpr rlim_t kMaxProcesses = 1024;
 
 double steady_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -94,13 +99,48 @@ http::Response json_response(int status, std::string body) {
   return r;
 }
 
-int64_t max_rss_mb(pid_t pid) {
+// Peak resident memory (kB) of one process.
+int64_t hwm_kb(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(f, line)) {
-    if (starts_with(line, "VmHWM:")) return std::max<int64_t>(1, std::atoll(line.c_str() + 6) / 1024);
+    if (starts_with(line, "VmHWM:")) return std::atoll(line.c_str() + 6);
   }
   return 0;
+}
+
+// Resident memory (kB) of each process group among `groups`: an environment is its bootstrap
+// process and everything it started (they share its process group). Reads /proc/N/stat of every
+// process: pgrp is field 5 and rss (pages) field 24.
+std::unordered_map<pid_t, int64_t> group_rss_kb(const std::vector<pid_t>& groups) {
+  std::unordered_map<pid_t, int64_t> out;
+  if (groups.empty()) return out;
+  for (pid_t g : groups) out[g] = 0;
+  static const int64_t page_kb = std::max<int64_t>(1, ::sysconf(_SC_PAGESIZE) / 1024);
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name[0] < '0' || name[0] > '9') continue;
+    int fd = ::open(("/proc/" + name + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) continue;
+    buf[n] = 0;
+    const char* p = std::strrchr(buf, ')');
+    if (!p) continue;
+    std::istringstream in(p + 2);
+    std::string field;
+    long long pgrp = 0, rss = 0;
+    for (int i = 3; i <= 24 && in >> field; ++i) {
+      if (i == 5) pgrp = std::atoll(field.c_str());
+      if (i == 24) rss = std::atoll(field.c_str());
+    }
+    auto g = out.find(static_cast<pid_t>(pgrp));
+    if (g != out.end()) g->second += rss * page_kb;
+  }
+  return out;
 }
 
 }  // namespace
@@ -129,6 +169,8 @@ struct Env {
   std::string stream;
   double spawned = 0;          // steady ms
   double init_ms = -1;         // until the first /next; reported once
+  int64_t peak_kb = 0;         // highest memory use measured (Max Memory Used)
+  double peak_read = 0;        // steady ms of the last VmHWM read
   bool init_reported = false;
   int64_t idle_since_ms = 0;
   http::Responder parked;      // the long-polling /next while idle
@@ -283,12 +325,19 @@ struct Manager::Impl final : http::Handler {
 
   void complete(Env& e, InvokeResult res, const char* status, After& after) {
     auto inv = e.current;
-    double dur = steady_ms() - inv->started;
+    double now = steady_ms();
+    double dur = now - inv->started;
+    // The bootstrap's own peak catches short spikes between samples; read at most every kSampleMs
+    // so warm invokes stay cheap.
+    if (e.pid > 0 && now - e.peak_read >= kSampleMs) {
+      e.peak_read = now;
+      e.peak_kb = std::max(e.peak_kb, hwm_kb(e.pid));
+    }
     log_line(e, "END RequestId: " + inv->req.request_id);
     std::string report = "REPORT RequestId: " + inv->req.request_id + "\tDuration: " + fmt2(dur) +
                          " ms\tBilled Duration: " + std::to_string(static_cast<int64_t>(dur) + 1) +
                          " ms\tMemory Size: " + std::to_string(e.spec->memory_mb) +
-                         " MB\tMax Memory Used: " + std::to_string(e.pid ? max_rss_mb(e.pid) : 0) + " MB";
+                         " MB\tMax Memory Used: " + std::to_string(std::max<int64_t>(1, (e.peak_kb + 1023) / 1024)) + " MB";
     if (!e.init_reported && e.init_ms >= 0) {
       report += "\tInit Duration: " + fmt2(e.init_ms) + " ms";
       e.init_reported = true;
@@ -309,7 +358,11 @@ struct Manager::Impl final : http::Handler {
     std::string reason = e.kill_reason;
     std::string why;
     if (WIFEXITED(wstatus)) why = "exit status " + std::to_string(WEXITSTATUS(wstatus));
-    else if (WIFSIGNALED(wstatus)) why = "signal: " + std::string(strsignal(WTERMSIG(wstatus)));
+    else if (WIFSIGNALED(wstatus)) {
+      why = "signal: " + std::string(strsignal(WTERMSIG(wstatus)));  // as Go prints it: "signal: killed"
+      why[8] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[8])));
+    }
+    if (reason == "oom") why = "signal: killed";
     if (e.current) {
       const std::string& rid = e.current->req.request_id;
       InvokeResult res;
@@ -323,12 +376,12 @@ struct Manager::Impl final : http::Handler {
       } else {
         std::string msg = "Runtime exited with error: " + why;
         if (reason == "stop") msg = "Runtime exited: the server is shutting down";
-        log_line(e, "RequestId: " + rid + " Error: " + msg);
         res.error_type = "Runtime.ExitError";
+        log_line(e, "RequestId: " + rid + " Error: " + msg + "\n" + res.error_type);
         res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + msg);
-        complete(e, std::move(res), "error", after);
+        complete(e, std::move(res), reason == "oom" ? "error\tError Type: Runtime.OutOfMemory" : "error", after);
       }
-    } else if (was_starting && reason.empty() && !e.pool->queue.empty()) {
+    } else if (was_starting && (reason.empty() || reason == "oom") && !e.pool->queue.empty()) {
       // Init failed: the invocation that waited for this environment gets the error.
       auto inv = e.pool->queue.front();
       e.pool->queue.pop_front();
@@ -497,6 +550,10 @@ struct Manager::Impl final : http::Handler {
       ::dup2(fds[1], 1);
       ::dup2(fds[1], 2);
       if (::chdir(cwd) != 0) ::_exit(126);
+      const struct rlimit files{kMaxOpenFiles, kMaxOpenFiles}, procs{kMaxProcesses, kMaxProcesses}, core{0, 0};
+      ::setrlimit(RLIMIT_NOFILE, &files);
+      ::setrlimit(RLIMIT_NPROC, &procs);
+      ::setrlimit(RLIMIT_CORE, &core);
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -520,7 +577,9 @@ struct Manager::Impl final : http::Handler {
 
   void run_monitor() {
     int64_t last_flush = 0;
+    double last_sample = 0;
     for (;;) {
+      std::vector<pid_t> to_sample;  // process groups of live environments, when due
       std::vector<Env*> to_spawn;
       std::vector<pollfd> pfds;
       std::vector<uint64_t> ids;
@@ -582,7 +641,14 @@ struct Manager::Impl final : http::Handler {
           last_flush = now;
         }
         if (!to_spawn.empty()) timeout = 0;
+        if (snow - last_sample >= kSampleMs) {
+          last_sample = snow;
+          for (auto& [id, ep] : envs)
+            if (ep->pid > 0 && ep->kill_reason.empty()) to_sample.push_back(ep->pid);
+        }
+        if (!envs.empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
       }
+      if (!to_sample.empty()) watch_memory(group_rss_kb(to_sample));
       deliver_logs();
       after.run();
       for (Env* e : to_spawn) {
@@ -621,6 +687,23 @@ struct Manager::Impl final : http::Handler {
       }
     }
     deliver_logs();
+  }
+
+  // Records each environment's memory use and kills the ones above their MemorySize, as Lambda's
+  // memory limit does (the invoke then fails with "signal: killed").
+  void watch_memory(const std::unordered_map<pid_t, int64_t>& rss) {
+    std::lock_guard lock(mu);
+    for (auto& [id, ep] : envs) {
+      Env& e = *ep;
+      auto it = e.pid > 0 ? rss.find(e.pid) : rss.end();
+      if (it == rss.end()) continue;
+      e.peak_kb = std::max(e.peak_kb, it->second);
+      if (e.kill_reason.empty() && it->second > int64_t{e.spec->memory_mb} * 1024) {
+        e.kill_reason = "oom";
+        ::kill(-e.pid, SIGKILL);
+        ::kill(e.pid, SIGKILL);
+      }
+    }
   }
 
   // Log events ready for the sink, collected under mu, delivered by the monitor without it.
