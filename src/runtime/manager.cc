@@ -99,14 +99,16 @@ http::Response json_response(int status, std::string body) {
   return r;
 }
 
-// Peak resident memory (kB) of one process.
-int64_t hwm_kb(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (starts_with(line, "VmHWM:")) return std::atoll(line.c_str() + 6);
-  }
-  return 0;
+// Peak resident memory (kB) of one process, from its /proc/PID/status kept open (a pread is a
+// few microseconds: cheap enough for every invocation).
+int64_t hwm_kb(int status_fd) {
+  if (status_fd < 0) return 0;
+  char buf[4096];
+  ssize_t n = ::pread(status_fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char* p = std::strstr(buf, "VmHWM:");
+  return p ? std::atoll(p + 6) : 0;
 }
 
 // Resident memory (kB) of each process group among `groups`: an environment is its bootstrap
@@ -152,9 +154,26 @@ struct Invocation {
   int64_t deadline_ms = 0;  // wall clock, set when handed to an environment
   double started = 0;       // steady ms
   std::string tail;
+  std::string trace_id = "Root=1-" + ids::random_lower_alnum(8) + "-" + ids::random_lower_alnum(24) + ";Sampled=0";
 };
 
 struct Pool;
+
+// An extension of an environment: an external one (an executable in the layers' extensions/
+// folder, its own process) or an internal one (registered by the runtime process itself).
+struct Ext {
+  std::string name;             // Lambda-Extension-Name (the executable's file name)
+  std::string path;             // external: the executable
+  std::string id;               // Lambda-Extension-Identifier once registered
+  bool registered = false, wants_invoke = false, wants_shutdown = false;
+  pid_t pid = 0;                // external, while running
+  bool exited = false;          // external process gone
+  int out_fd = -1;
+  bool eof = false;
+  std::string partial;
+  http::Responder parked;       // its long-polling /event/next
+  std::deque<std::string> events;  // events not yet handed over
+};
 
 struct Env {
   enum class State { spawning, starting, idle, busy, returning, dead };
@@ -170,7 +189,7 @@ struct Env {
   double spawned = 0;          // steady ms
   double init_ms = -1;         // until the first /next; reported once
   int64_t peak_kb = 0;         // highest memory use measured (Max Memory Used)
-  double peak_read = 0;        // steady ms of the last VmHWM read
+  int status_fd = -1;          // /proc/PID/status of the bootstrap process
   bool init_reported = false;
   int64_t idle_since_ms = 0;
   http::Responder parked;      // the long-polling /next while idle
@@ -178,7 +197,11 @@ struct Env {
   std::string partial;         // output not yet ending in a newline
   std::vector<LogEvent> logs;  // waiting for the sink
   std::string init_error;      // body of /init/error
-  std::string kill_reason;     // set: the monitor kills it ("timeout", "idle", "retired", "stop")
+  std::string kill_reason;     // set: the monitor kills it ("timeout", "idle", "retired", "stop", "oom")
+  bool killed = false;         // SIGKILL sent
+  std::vector<Ext> exts;       // extensions; the environment takes work only when all wait in /next
+  int64_t ext_deadline_ms = 0; // extensions must be back in /next by then (the invoke's deadline)
+  double shutdown_until = 0;   // steady ms: SHUTDOWN sent, extensions may finish until then
 };
 
 struct Pool {
@@ -237,33 +260,117 @@ struct Manager::Impl final : http::Handler {
     e.logs.push_back({ts ? ts : now_millis(), std::move(line)});
   }
 
-  // Reads what the process printed so far (non-blocking).
-  void drain(Env& e) {
-    if (e.out_fd < 0 || e.eof) return;
+  // Reads what a process of e printed so far (non-blocking) into e's log.
+  void drain(Env& e, int fd, bool& eof, std::string& partial) {
+    if (fd < 0 || eof) return;
     char buf[65536];
     for (;;) {
-      ssize_t n = ::read(e.out_fd, buf, sizeof buf);
+      ssize_t n = ::read(fd, buf, sizeof buf);
       if (n > 0) {
-        e.partial.append(buf, static_cast<size_t>(n));
+        partial.append(buf, static_cast<size_t>(n));
         size_t start = 0, nl;
-        while ((nl = e.partial.find('\n', start)) != std::string::npos) {
-          log_line(e, e.partial.substr(start, nl - start));
+        while ((nl = partial.find('\n', start)) != std::string::npos) {
+          log_line(e, partial.substr(start, nl - start));
           start = nl + 1;
         }
-        e.partial.erase(0, start);
-        if (e.partial.size() > kMaxLineBytes) {  // prints without end: cut into events
-          log_line(e, std::move(e.partial));
-          e.partial.clear();
+        partial.erase(0, start);
+        if (partial.size() > kMaxLineBytes) {  // prints without end: cut into events
+          log_line(e, std::move(partial));
+          partial.clear();
         }
         continue;
       }
       if (n == 0) {
-        e.eof = true;
-        if (!e.partial.empty()) log_line(e, std::move(e.partial));
-        e.partial.clear();
+        eof = true;
+        if (!partial.empty()) log_line(e, std::move(partial));
+        partial.clear();
       }
       return;  // EAGAIN or error
     }
+  }
+  void drain(Env& e) {
+    drain(e, e.out_fd, e.eof, e.partial);
+    for (auto& x : e.exts) drain(e, x.out_fd, x.eof, x.partial);
+  }
+
+  // ---- extensions (REQUIRES(mu)) ----
+
+  static http::Response event_response(const std::string& body) {
+    http::Response r = json_response(200, body);
+    r.headers.set("lambda-extension-event-identifier", ids::uuid4());
+    return r;
+  }
+
+  // Hands queued events to extensions waiting in /next.
+  static void pump(Ext& x, After& after) {
+    if (x.parked && !x.events.empty()) {
+      after.replies.emplace_back(std::move(x.parked), event_response(x.events.front()));
+      x.parked = nullptr;
+      x.events.pop_front();
+    }
+  }
+
+  // Every extension that is still running has registered and waits in /next with nothing queued.
+  static bool extensions_ready(const Env& e) {
+    for (const auto& x : e.exts) {
+      if (x.exited) continue;
+      if (!x.registered || !x.parked || !x.events.empty()) return false;
+    }
+    return true;
+  }
+
+  // The runtime waits in /next: give it work if the extensions are ready too.
+  void dispatch(Env& e, After& after) {
+    if (!e.parked || e.current || !e.kill_reason.empty()) return;
+    if (!extensions_ready(e)) {
+      if (e.state != Env::State::starting) e.state = Env::State::returning;
+      return;
+    }
+    if (e.state == Env::State::starting) e.init_ms = steady_ms() - e.spawned;
+    e.ext_deadline_ms = 0;
+    Pool& p = *e.pool;
+    if (p.retired && p.queue.empty()) {
+      e.kill_reason = "retired";
+      e.state = Env::State::idle;
+      wake();
+      return;
+    }
+    if (!p.queue.empty()) {
+      auto inv = p.queue.front();
+      p.queue.pop_front();
+      http::Responder r = std::move(e.parked);
+      e.parked = nullptr;
+      after.replies.emplace_back(std::move(r), assign(e, std::move(inv), after));
+    } else {
+      e.state = Env::State::idle;
+      e.idle_since_ms = now_millis();
+      wake();  // idle deadline
+    }
+  }
+
+  // Starts the graceful end of e: SHUTDOWN to the extensions that asked for it. Returns true when
+  // the processes may be killed now.
+  bool shutting_down(Env& e, double snow, After& after) {
+    bool graceful = e.kill_reason == "idle" || e.kill_reason == "retired" || e.kill_reason == "stop";
+    bool any = false;
+    for (const auto& x : e.exts) any = any || (x.wants_shutdown && !x.exited);
+    if (!graceful || !any) return true;
+    if (e.shutdown_until == 0) {
+      e.shutdown_until = snow + 2000;
+      Doc ev = Doc::map();
+      ev.set("eventType", "SHUTDOWN");
+      ev.set("shutdownReason", "spindown");
+      ev.set("deadlineMs", now_millis() + 2000);
+      std::string body = json::write(ev);
+      for (auto& x : e.exts) {
+        if (!x.wants_shutdown || x.exited) continue;
+        x.events.push_back(body);
+        pump(x, after);
+      }
+    }
+    bool all_gone = true;
+    for (const auto& x : e.exts) all_gone = all_gone && (x.exited || x.pid == 0);
+    return all_gone || snow >= e.shutdown_until;
   }
 
   http::Response next_response(const Invocation& inv) {
@@ -273,20 +380,38 @@ struct Manager::Impl final : http::Handler {
     r.headers.set("lambda-runtime-aws-request-id", inv.req.request_id);
     r.headers.set("lambda-runtime-deadline-ms", std::to_string(inv.deadline_ms));
     r.headers.set("lambda-runtime-invoked-function-arn", inv.req.invoked_arn);
-    r.headers.set("lambda-runtime-trace-id", "Root=1-" + ids::random_lower_alnum(8) + "-" +
-                                                 ids::random_lower_alnum(24) + ";Sampled=0");
+    r.headers.set("lambda-runtime-trace-id", inv.trace_id);
     if (!inv.req.client_context.empty()) r.headers.set("lambda-runtime-client-context", inv.req.client_context);
     if (!inv.req.cognito_identity.empty()) r.headers.set("lambda-runtime-cognito-identity", inv.req.cognito_identity);
     r.body = inv.req.payload;
     return r;
   }
 
-  // Hands inv to e (which is polling /next); returns the response for the poll.
-  http::Response assign(Env& e, std::shared_ptr<Invocation> inv) {
+  // Hands inv to e (which is polling /next) and INVOKE events to its extensions; returns the
+  // response for the runtime's poll.
+  http::Response assign(Env& e, std::shared_ptr<Invocation> inv, After& after) {
     e.state = Env::State::busy;
     inv->started = steady_ms();
     inv->deadline_ms = now_millis() + int64_t{e.spec->timeout_s} * 1000;
     e.current = inv;
+    if (!e.exts.empty()) {
+      e.ext_deadline_ms = inv->deadline_ms;
+      Doc ev = Doc::map();
+      ev.set("eventType", "INVOKE");
+      ev.set("deadlineMs", inv->deadline_ms);
+      ev.set("requestId", inv->req.request_id);
+      ev.set("invokedFunctionArn", inv->req.invoked_arn);
+      Doc tracing = Doc::map();
+      tracing.set("type", "X-Amzn-Trace-Id");
+      tracing.set("value", inv->trace_id);
+      ev.set("tracing", std::move(tracing));
+      std::string body = json::write(ev);
+      for (auto& x : e.exts) {
+        if (!x.wants_invoke || x.exited) continue;
+        x.events.push_back(body);
+        pump(x, after);
+      }
+    }
     log_line(e, "START RequestId: " + inv->req.request_id + " Version: " + e.spec->version);
     wake();  // the monitor must know the new deadline
     return next_response(*inv);
@@ -327,12 +452,8 @@ struct Manager::Impl final : http::Handler {
     auto inv = e.current;
     double now = steady_ms();
     double dur = now - inv->started;
-    // The bootstrap's own peak catches short spikes between samples; read at most every kSampleMs
-    // so warm invokes stay cheap.
-    if (e.pid > 0 && now - e.peak_read >= kSampleMs) {
-      e.peak_read = now;
-      e.peak_kb = std::max(e.peak_kb, hwm_kb(e.pid));
-    }
+    // The bootstrap's own peak catches spikes between the samples of the whole process group.
+    e.peak_kb = std::max(e.peak_kb, hwm_kb(e.status_fd));
     log_line(e, "END RequestId: " + inv->req.request_id);
     std::string report = "REPORT RequestId: " + inv->req.request_id + "\tDuration: " + fmt2(dur) +
                          " ms\tBilled Duration: " + std::to_string(static_cast<int64_t>(dur) + 1) +
@@ -381,7 +502,7 @@ struct Manager::Impl final : http::Handler {
         res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + msg);
         complete(e, std::move(res), reason == "oom" ? "error\tError Type: Runtime.OutOfMemory" : "error", after);
       }
-    } else if (was_starting && (reason.empty() || reason == "oom") && !e.pool->queue.empty()) {
+    } else if (was_starting && (reason.empty() || reason == "oom" || reason == "init-error") && !e.pool->queue.empty()) {
       // Init failed: the invocation that waited for this environment gets the error.
       auto inv = e.pool->queue.front();
       e.pool->queue.pop_front();
@@ -530,15 +651,66 @@ struct Manager::Impl final : http::Handler {
       return error_doc("Runtime.Unknown", std::string("cannot open a Runtime API port: ") + ex.what());
     }
     std::vector<std::string> envs_s = env_block(e);
+    // External extensions: the executables in /opt/extensions, started before the runtime in
+    // name order (Lambda starts them in parallel and waits for them to register).
+    std::vector<std::string> ext_paths;
+    if (!s.opt_dir.empty()) {
+      std::error_code ec;
+      for (auto it = fs::directory_iterator(s.opt_dir + "/extensions", ec); !ec && it != fs::directory_iterator();
+           it.increment(ec)) {
+        if (it->is_regular_file(ec) && ::access(it->path().c_str(), X_OK) == 0) ext_paths.push_back(it->path().string());
+      }
+      std::sort(ext_paths.begin(), ext_paths.end());
+    }
+    {
+      std::lock_guard lock(mu);
+      e.state = Env::State::starting;
+      e.spawned = steady_ms();
+      for (const auto& pth : ext_paths) {
+        Ext x;
+        x.path = pth;
+        x.name = fs::path(pth).filename().string();
+        e.exts.push_back(std::move(x));
+      }
+    }
+    for (size_t i = 0; i < ext_paths.size(); ++i) {
+      int fd = -1;
+      pid_t xp = start_process({ext_paths[i]}, envs_s, s.code_dir, &fd);
+      std::lock_guard lock(mu);
+      Ext& x = e.exts[i];
+      if (xp > 0) {
+        x.pid = xp;
+        x.out_fd = fd;
+      } else {
+        x.exited = true;
+        log_line(e, "EXTENSION\tName: " + x.name + "\tState: LaunchError\tError: cannot start " + x.path);
+      }
+    }
+    int fd = -1;
+    pid_t pid = start_process(argv, envs_s, s.code_dir, &fd);
+    if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
+    int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    std::lock_guard lock(mu);
+    e.pid = pid;
+    e.out_fd = fd;
+    e.status_fd = status_fd;
+    return {};
+  }
+
+  // Forks and execs one process of an environment: its own process group, killed with the
+  // monitor, Lambda's resource limits, stdout and stderr into a pipe (*out_fd, non-blocking).
+  // Returns the pid, or -1.
+  static pid_t start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
+                             int* out_fd) {
     std::vector<char*> av, ev;
     for (auto& a : argv) av.push_back(a.data());
     av.push_back(nullptr);
-    for (auto& v : envs_s) ev.push_back(v.data());
+    for (auto& v : env) ev.push_back(v.data());
     ev.push_back(nullptr);
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return error_doc("Runtime.Unknown", "pipe failed");
+    if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
     pid_t parent = ::getpid();
-    const char* cwd = s.code_dir.c_str();
+    const char* cwd = dir.c_str();
     pid_t pid = ::fork();
     if (pid == 0) {
       // Child: only async-signal-safe calls from here on.
@@ -567,12 +739,11 @@ struct Manager::Impl final : http::Handler {
     ::close(fds[1]);
     if (pid < 0) {
       ::close(fds[0]);
-      return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
+      return -1;
     }
     ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    e.pid = pid;
-    e.out_fd = fds[0];
-    return {};
+    *out_fd = fds[0];
+    return pid;
   }
 
   void run_monitor() {
@@ -605,19 +776,47 @@ struct Manager::Impl final : http::Handler {
                      snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
               e.kill_reason = "init-timeout";
             else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms) e.kill_reason = "idle";
+            else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
+              e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
           }
-          if (!e.kill_reason.empty() && e.pid > 0) {
-            ::kill(-e.pid, SIGKILL);
-            ::kill(e.pid, SIGKILL);
+          if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
+            if (shutting_down(e, snow, after)) {
+              e.killed = true;
+              ::kill(-e.pid, SIGKILL);
+              ::kill(e.pid, SIGKILL);
+              for (auto& x : e.exts)
+                if (x.pid > 0) ::kill(-x.pid, SIGKILL);
+            } else {
+              timeout = std::min(timeout, 20);
+            }
           }
+          // Extensions that exited (their output ended).
+          for (auto& x : e.exts) {
+            if (x.pid <= 0 || !x.eof) continue;
+            int ws = 0;
+            if (::waitpid(x.pid, &ws, WNOHANG) == x.pid) {
+              x.pid = 0;
+              x.exited = true;
+              if (x.parked) {
+                after.replies.emplace_back(std::move(x.parked), ext_error(410, "EnvironmentStopped", "exited"));
+                x.parked = nullptr;
+              }
+              if (e.kill_reason.empty() && (e.state == Env::State::starting || e.state == Env::State::returning))
+                dispatch(e, after);
+            } else {
+              timeout = std::min(timeout, 20);
+            }
+          }
+          if (e.state == Env::State::returning && e.ext_deadline_ms)
+            timeout = static_cast<int>(std::clamp<int64_t>(e.ext_deadline_ms - now + 1, 0, timeout));
           if (e.state == Env::State::busy && e.current)
             timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
           if (e.state == Env::State::idle)
             timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
           // Exits.
-          if (e.pid > 0 && (e.eof || !e.kill_reason.empty())) {
+          if (e.pid > 0 && (e.eof || e.killed)) {
             int ws = 0;
-            pid_t r = ::waitpid(e.pid, &ws, e.kill_reason.empty() ? WNOHANG : 0);
+            pid_t r = ::waitpid(e.pid, &ws, e.killed ? 0 : WNOHANG);
             if (r == e.pid) {
               drain(e);
               buried(e, ws, after);
@@ -630,10 +829,18 @@ struct Manager::Impl final : http::Handler {
             pfds.push_back({e.out_fd, POLLIN, 0});
             ids.push_back(e.id);
           }
+          for (const auto& x : e.exts) {
+            if (x.out_fd >= 0 && !x.eof) {
+              pfds.push_back({x.out_fd, POLLIN, 0});
+              ids.push_back(e.id);
+            }
+          }
         }
         for (Env* e : dead) {
+          bury_extensions(*e, after);
           flush_one(*e);
           if (e->out_fd >= 0) ::close(e->out_fd);
+          if (e->status_fd >= 0) ::close(e->status_fd);
           remove_env(*e);
         }
         if (now - last_flush >= 100 || stopping) {
@@ -643,8 +850,12 @@ struct Manager::Impl final : http::Handler {
         if (!to_spawn.empty()) timeout = 0;
         if (snow - last_sample >= kSampleMs) {
           last_sample = snow;
-          for (auto& [id, ep] : envs)
-            if (ep->pid > 0 && ep->kill_reason.empty()) to_sample.push_back(ep->pid);
+          for (auto& [id, ep] : envs) {
+            if (ep->pid <= 0 || !ep->kill_reason.empty()) continue;
+            to_sample.push_back(ep->pid);
+            for (const auto& x : ep->exts)
+              if (x.pid > 0) to_sample.push_back(x.pid);
+          }
         }
         if (!envs.empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
       }
@@ -663,11 +874,9 @@ struct Manager::Impl final : http::Handler {
           e->init_ms = -1;
           // No process: settle as an init failure right away.
           buried(*e, 0, a2);
+          bury_extensions(*e, a2);
           flush_one(*e);
           remove_env(*e);
-        } else {
-          e->state = Env::State::starting;
-          e->spawned = steady_ms();
         }
         a2.run();  // under the lock is fine: completions post elsewhere, replies are posts
       }
@@ -689,6 +898,27 @@ struct Manager::Impl final : http::Handler {
     deliver_logs();
   }
 
+  // The runtime of e is gone: its extensions go too. REQUIRES(mu).
+  void bury_extensions(Env& e, After& after) {
+    for (auto& x : e.exts) {
+      if (x.pid > 0) {
+        ::kill(-x.pid, SIGKILL);
+        ::kill(x.pid, SIGKILL);
+        int ws = 0;
+        ::waitpid(x.pid, &ws, 0);
+        x.pid = 0;
+      }
+      drain(e, x.out_fd, x.eof, x.partial);
+      if (x.out_fd >= 0) ::close(x.out_fd);
+      x.out_fd = -1;
+      x.exited = true;
+      if (x.parked) {
+        after.replies.emplace_back(std::move(x.parked), ext_error(410, "EnvironmentStopped", "stopped"));
+        x.parked = nullptr;
+      }
+    }
+  }
+
   // Records each environment's memory use and kills the ones above their MemorySize, as Lambda's
   // memory limit does (the invoke then fails with "signal: killed").
   void watch_memory(const std::unordered_map<pid_t, int64_t>& rss) {
@@ -697,8 +927,11 @@ struct Manager::Impl final : http::Handler {
       Env& e = *ep;
       auto it = e.pid > 0 ? rss.find(e.pid) : rss.end();
       if (it == rss.end()) continue;
-      e.peak_kb = std::max(e.peak_kb, it->second);
-      if (e.kill_reason.empty() && it->second > int64_t{e.spec->memory_mb} * 1024) {
+      int64_t kb = it->second;
+      for (const auto& x : e.exts)
+        if (auto xi = x.pid > 0 ? rss.find(x.pid) : rss.end(); xi != rss.end()) kb += xi->second;
+      e.peak_kb = std::max(e.peak_kb, kb);
+      if (e.kill_reason.empty() && kb > int64_t{e.spec->memory_mb} * 1024) {
         e.kill_reason = "oom";
         ::kill(-e.pid, SIGKILL);
         ::kill(e.pid, SIGKILL);
@@ -762,17 +995,23 @@ struct Manager::Impl final : http::Handler {
     if (starts_with(path, "/code/") && (req.method == "GET" || req.method == "HEAD")) {
       return serve_download(req, respond);
     }
-    std::string_view rest = path;
     constexpr std::string_view kBase = "/2018-06-01/runtime/";
-    if (!starts_with(rest, kBase)) return respond(json_response(404, error_doc("NotFound", "unknown path")));
-    rest.remove_prefix(kBase.size());
+    constexpr std::string_view kExt = "/2020-01-01/extension/";
+    bool ext = starts_with(path, kExt);
+    if (!ext && !starts_with(path, kBase)) return respond(json_response(404, error_doc("NotFound", "unknown path")));
+    std::string_view rest = path.substr(ext ? kExt.size() : kBase.size());
 
     After after;
     {
       std::lock_guard lock(mu);
       auto bp = by_port.find(req.local_port);
       auto it = bp == by_port.end() ? envs.end() : envs.find(bp->second);
-      if (it == envs.end() || it->second->state == Env::State::dead || !it->second->kill_reason.empty()) {
+      if (it == envs.end() || it->second->state == Env::State::dead || it->second->killed) {
+        after.replies.emplace_back(std::move(respond),
+                                   json_response(403, error_doc("InvalidEnvironment", "this environment was stopped")));
+      } else if (ext) {
+        route_extension(*it->second, req, rest, std::move(respond), after);
+      } else if (!it->second->kill_reason.empty()) {
         after.replies.emplace_back(std::move(respond),
                                    json_response(403, error_doc("InvalidEnvironment", "this environment was stopped")));
       } else {
@@ -782,11 +1021,92 @@ struct Manager::Impl final : http::Handler {
     after.run();
   }
 
+  static http::Response ext_error(int status, const std::string& type, const std::string& message) {
+    return json_response(status, error_doc(type, message));
+  }
+
+  // The Extensions API (2020-01-01): register, event/next, init/error, exit/error.
+  void route_extension(Env& e, http::Request& req, std::string_view rest, http::Responder respond, After& after) {
+    auto reply = [&](http::Response r) { after.replies.emplace_back(std::move(respond), std::move(r)); };
+    if (rest == "register" && req.method == "POST") {
+      std::string name = req.headers.get("lambda-extension-name");
+      if (name.empty()) return reply(ext_error(400, "InvalidRequest", "Empty extension name"));
+      if (e.state != Env::State::starting && e.state != Env::State::spawning)
+        return reply(ext_error(403, "Extension.InvalidRegistration", "Extensions can register only during Init"));
+      Doc body;
+      try {
+        body = req.body.empty() ? Doc::map() : json::parse(req.body);
+      } catch (const std::exception&) {
+        return reply(ext_error(400, "InvalidRequest", "the body must be a JSON object with \"events\""));
+      }
+      Ext* x = nullptr;
+      for (auto& c : e.exts)
+        if (c.name == name) x = &c;
+      if (x && x->registered)
+        return reply(ext_error(409, "Extension.AlreadyRegistered", "Extension " + name + " is already registered"));
+      if (!x) {  // an internal extension (the runtime process registers it)
+        e.exts.emplace_back();
+        x = &e.exts.back();
+        x->name = name;
+      }
+      if (const Doc* evs = body.get("events"); evs && evs->is_list()) {
+        for (const auto& ev : evs->as_list()) {
+          if (!ev.is_string()) continue;
+          if (ev.as_string() == "INVOKE") x->wants_invoke = true;
+          else if (ev.as_string() == "SHUTDOWN") x->wants_shutdown = true;
+          else return reply(ext_error(400, "InvalidRequest", "unknown event type " + ev.as_string()));
+        }
+      }
+      x->registered = true;
+      x->id = ids::uuid4();
+      Doc out = Doc::map();
+      out.set("functionName", e.spec->function_name);
+      out.set("functionVersion", e.spec->version);
+      out.set("handler", e.spec->handler);
+      if (req.headers.get("lambda-extension-accept-feature").find("accountId") != std::string::npos)
+        out.set("accountId", e.spec->account);
+      http::Response r = json_response(200, json::write(out));
+      r.headers.set("lambda-extension-identifier", x->id);
+      return reply(std::move(r));
+    }
+    std::string id = req.headers.get("lambda-extension-identifier");
+    if (id.empty())
+      return reply(ext_error(403, "Extension.MissingExtensionIdentifier", "Missing Lambda-Extension-Identifier header"));
+    Ext* x = nullptr;
+    for (auto& c : e.exts)
+      if (c.id == id) x = &c;
+    if (!x) return reply(ext_error(403, "Extension.InvalidExtensionIdentifier", "Invalid Lambda-Extension-Identifier"));
+    if (rest == "event/next" && req.method == "GET") {
+      if (x->parked) {
+        after.replies.emplace_back(std::move(x->parked), ext_error(409, "Conflict", "superseded"));
+        x->parked = nullptr;
+      }
+      x->parked = std::move(respond);
+      pump(*x, after);
+      if (e.state == Env::State::starting || e.state == Env::State::returning) dispatch(e, after);
+      return;
+    }
+    if ((rest == "init/error" || rest == "exit/error") && req.method == "POST") {
+      std::string type = req.headers.get("lambda-extension-function-error-type", "Extension.Unknown");
+      log_line(e, "EXTENSION\tName: " + x->name + "\tState: " + (rest == "init/error" ? "InitError" : "ExitError") +
+                      "\tError Type: " + type);
+      if (rest == "init/error" && e.state == Env::State::starting) {
+        std::string msg;
+        try {
+          msg = json::parse(req.body).str("errorMessage");
+        } catch (const std::exception&) {
+        }
+        e.init_error = error_doc(type, msg.empty() ? "Extension " + x->name + " failed to initialize" : msg);
+        e.kill_reason = "init-error";
+        wake();
+      }
+      return reply(json_response(202, "{\"status\":\"OK\"}"));
+    }
+    reply(json_response(404, error_doc("NotFound", "unknown path")));
+  }
+
   void route(Env& e, http::Request& req, std::string_view rest, http::Responder respond, After& after) {
     if (rest == "invocation/next" && req.method == "GET") {
-      if (e.state == Env::State::starting) {
-        e.init_ms = steady_ms() - e.spawned;
-      }
       if (e.current) {
         // Asked for more work without answering: the invocation failed.
         InvokeResult res;
@@ -799,23 +1119,8 @@ struct Manager::Impl final : http::Handler {
         after.replies.emplace_back(std::move(e.parked), json_response(409, error_doc("Conflict", "superseded")));
         e.parked = nullptr;
       }
-      Pool& p = *e.pool;
-      if (p.retired && p.queue.empty()) {
-        e.kill_reason = "retired";
-        wake();
-        after.replies.emplace_back(std::move(respond), json_response(410, error_doc("EnvironmentStopped", "retired")));
-        return;
-      }
-      if (!p.queue.empty()) {
-        auto inv = p.queue.front();
-        p.queue.pop_front();
-        after.replies.emplace_back(std::move(respond), assign(e, std::move(inv)));
-      } else {
-        e.state = Env::State::idle;
-        e.idle_since_ms = now_millis();
-        e.parked = std::move(respond);
-        wake();  // idle deadline
-      }
+      e.parked = std::move(respond);
+      dispatch(e, after);
       return;
     }
     if (rest == "init/error" && req.method == "POST") {
@@ -946,7 +1251,7 @@ void Manager::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest req
         if (idle) {
           http::Responder r = std::move(idle->parked);
           idle->parked = nullptr;
-          after.replies.emplace_back(std::move(r), impl_->assign(*idle, std::move(inv)));
+          after.replies.emplace_back(std::move(r), impl_->assign(*idle, std::move(inv), after));
         } else {
           p.queue.push_back(std::move(inv));
           impl_->maybe_spawn(p);
