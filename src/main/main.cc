@@ -163,6 +163,11 @@ int main(int argc, char** argv) {
     a->add_option("--secret-key", cfg.root_secret_key, "Root secret access key (strict auth)")
         ->envname("STRATUS_SECRET_ACCESS_KEY");
     a->add_option("--threads", cfg.threads, "I/O threads (default: one per core)")->envname("STRATUS_THREADS");
+    a->add_option("--lambda-isolation", cfg.lambda_isolation,
+                  "none: functions run as plain host processes; bwrap: each in a bubblewrap sandbox (read-only "
+                  "root, /var/task and /opt read-only, own /tmp)")
+        ->check(CLI::IsMember({"none", "bwrap"}))
+        ->envname("STRATUS_LAMBDA_ISOLATION");
   };
   CLI::App* serve_cmd = app.add_subcommand("serve", "Start the server (the default command)");
   add_serve_flags(serve_cmd);

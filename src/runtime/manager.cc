@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -228,6 +229,8 @@ struct Manager::Impl final : http::Handler {
   std::unordered_map<uint16_t, uint64_t> by_port;                 // GUARDED_BY(mu)
   uint64_t next_env = 1;                                          // GUARDED_BY(mu)
   std::string python, node;                                       // monitor thread only
+  std::string bwrap;                                              // set by start() for isolation=bwrap
+  std::vector<std::string> bwrap_base;                            // make_bwrap_base()
 
   // Work to do after the lock is released: completions and responses to environments.
   struct After {
@@ -326,7 +329,10 @@ struct Manager::Impl final : http::Handler {
       if (e.state != Env::State::starting) e.state = Env::State::returning;
       return;
     }
-    if (e.state == Env::State::starting) e.init_ms = steady_ms() - e.spawned;
+    if (e.state == Env::State::starting) {
+      e.init_ms = steady_ms() - e.spawned;
+      if (opts.isolation == "bwrap") watch_sandboxed(e);
+    }
     e.ext_deadline_ms = 0;
     Pool& p = *e.pool;
     if (p.retired && p.queue.empty()) {
@@ -346,6 +352,20 @@ struct Manager::Impl final : http::Handler {
       e.idle_since_ms = now_millis();
       wake();  // idle deadline
     }
+  }
+
+  // Under bwrap the process we started is bwrap itself: Max Memory Used must follow its child,
+  // the runtime.
+  static void watch_sandboxed(Env& e) {
+    if (e.pid <= 0) return;
+    std::string pid = std::to_string(e.pid);
+    std::ifstream f("/proc/" + pid + "/task/" + pid + "/children");
+    long child = 0;
+    if (!(f >> child) || child <= 0) return;
+    int fd = ::open(("/proc/" + std::to_string(child) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (e.status_fd >= 0) ::close(e.status_fd);
+    e.status_fd = fd;
   }
 
   // Starts the graceful end of e: SHUTDOWN to the extensions that asked for it. Returns true when
@@ -567,8 +587,56 @@ struct Manager::Impl final : http::Handler {
 
   // ---- the monitor thread ----
 
+  // Where an environment's processes see the code, the layers and the runtime clients.
+  struct View {
+    std::string task, opt, runtime;
+  };
+  View view(const FunctionSpec& s) const {
+    if (opts.isolation == "bwrap") return {"/var/task", s.opt_dir.empty() ? "" : "/opt", "/var/runtime"};
+    return {s.code_dir, s.opt_dir, opts.shim_dir};
+  }
+
+  // The command that runs argv inside e's sandbox (bwrap), or argv itself.
+  std::vector<std::string> wrap(const FunctionSpec& s, std::vector<std::string> argv) const {
+    if (opts.isolation != "bwrap") return argv;
+    std::vector<std::string> w = bwrap_base;
+    w.insert(w.end(), {"--ro-bind", s.code_dir, "/var/task", "--ro-bind", opts.shim_dir, "/var/runtime"});
+    if (!s.opt_dir.empty()) w.insert(w.end(), {"--ro-bind", s.opt_dir, "/opt"});
+    else w.insert(w.end(), {"--dir", "/opt"});
+    w.insert(w.end(), {"--remount-ro", "/", "--die-with-parent", "--chdir", "/var/task", "--"});
+    w.insert(w.end(), argv.begin(), argv.end());
+    return w;
+  }
+
+  // The sandbox's root: the host's top-level directories and /var/* read-only (each bound, so
+  // that /var/task, /var/runtime and /opt can be mount points), devices, /proc, a private /tmp.
+  void make_bwrap_base() {
+    bwrap_base = {bwrap};
+    auto add_dir = [&](const std::string& dir, std::initializer_list<std::string_view> skip) {
+      std::error_code ec;
+      std::vector<fs::path> entries;
+      for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        entries.push_back(it->path());
+      std::sort(entries.begin(), entries.end());
+      for (const auto& p : entries) {
+        std::string name = p.filename().string();
+        if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
+        if (fs::is_symlink(fs::symlink_status(p, ec)))
+          bwrap_base.insert(bwrap_base.end(), {"--symlink", fs::read_symlink(p, ec).string(), p.string()});
+        else
+          bwrap_base.insert(bwrap_base.end(), {"--ro-bind", p.string(), p.string()});
+      }
+    };
+    add_dir("/", {"tmp", "proc", "dev", "sys", "var", "opt", "lost+found"});
+    bwrap_base.insert(bwrap_base.end(), {"--dir", "/var"});
+    add_dir("/var", {"task", "runtime"});
+    bwrap_base.insert(bwrap_base.end(), {"--dev-bind", "/dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
+                                         "--tmpfs", "/tmp"});
+  }
+
   std::vector<std::string> env_block(const Env& e) {
     const FunctionSpec& s = *e.spec;
+    const View v = view(s);
     std::map<std::string, std::string> vars = s.environment;
     const char* path = std::getenv("PATH");
     vars["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
@@ -576,8 +644,8 @@ struct Manager::Impl final : http::Handler {
     vars["TZ"] = ":UTC";
     // Without a mount namespace the layers' /opt is a directory elsewhere: it is reached through
     // the variables runtimes search, in the order Lambda sets them (/opt after the task's own).
-    const std::string& opt = s.opt_dir;
-    std::string lib = s.code_dir + ":" + s.code_dir + "/lib";
+    const std::string& opt = v.opt;
+    std::string lib = v.task + ":" + v.task + "/lib";
     if (!opt.empty()) {
       lib += ":" + opt + "/lib";
       vars["PATH"] += ":" + opt + "/bin";
@@ -594,12 +662,12 @@ struct Manager::Impl final : http::Handler {
     vars["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
     vars["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + s.runtime;
     vars["_HANDLER"] = s.handler;
-    vars["LAMBDA_TASK_ROOT"] = s.code_dir;
-    vars["LAMBDA_RUNTIME_DIR"] = opts.shim_dir;
+    vars["LAMBDA_TASK_ROOT"] = v.task;
+    vars["LAMBDA_RUNTIME_DIR"] = v.runtime;
     vars["AWS_ENDPOINT_URL"] = opts.endpoint_url;
-    for (const auto& [k, v] : s.credentials) vars[k] = v;
+    for (const auto& [k, val] : s.credentials) vars[k] = val;
     if (starts_with(s.runtime, "python")) {
-      std::string pp = s.code_dir;
+      std::string pp = v.task;
       if (!opt.empty()) pp += ":" + opt + "/python/lib/" + s.runtime + "/site-packages:" + opt + "/python";
       vars["PYTHONPATH"] = pp;
       vars["PYTHONUNBUFFERED"] = "1";
@@ -609,7 +677,7 @@ struct Manager::Impl final : http::Handler {
         std::string major = s.runtime.substr(6, s.runtime.find('.') - 6);  // nodejs20.x -> 20
         np = opt + "/nodejs/node" + major + "/node_modules:" + opt + "/nodejs/node_modules:";
       }
-      vars["NODE_PATH"] = np + s.code_dir + "/node_modules";
+      vars["NODE_PATH"] = np + v.task + "/node_modules";
     }
     if (!opt.empty()) vars["STRATUS_LAMBDA_OPT"] = opt;
     std::vector<std::string> out;
@@ -620,19 +688,20 @@ struct Manager::Impl final : http::Handler {
   // Starts the process of e (monitor thread; mu not held). Returns "" or an init error document.
   std::string spawn(Env& e) {
     const FunctionSpec& s = *e.spec;
+    const View v = view(s);
     std::vector<std::string> argv;
     if (starts_with(s.runtime, "python")) {
       if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'");
       if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host");
-      argv = {python, opts.shim_dir + "/python/bootstrap.py"};
+      argv = {python, v.runtime + "/python/bootstrap.py"};
     } else if (starts_with(s.runtime, "nodejs")) {
       if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'");
       if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host");
-      argv = {node, opts.shim_dir + "/node/bootstrap.mjs"};
+      argv = {node, v.runtime + "/node/bootstrap.mjs"};
     } else if (starts_with(s.runtime, "provided")) {
-      std::string b = s.code_dir + "/bootstrap";
-      if (::access(b.c_str(), X_OK) != 0) b = s.opt_dir.empty() ? "" : s.opt_dir + "/bootstrap";
-      if (!b.empty() && ::access(b.c_str(), X_OK) != 0) b.clear();
+      std::string b;
+      if (::access((s.code_dir + "/bootstrap").c_str(), X_OK) == 0) b = v.task + "/bootstrap";
+      else if (!s.opt_dir.empty() && ::access((s.opt_dir + "/bootstrap").c_str(), X_OK) == 0) b = v.opt + "/bootstrap";
       if (b.empty())
         return error_doc("Runtime.InvalidEntrypoint",
                          "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]");
@@ -675,7 +744,8 @@ struct Manager::Impl final : http::Handler {
     }
     for (size_t i = 0; i < ext_paths.size(); ++i) {
       int fd = -1;
-      pid_t xp = start_process({ext_paths[i]}, envs_s, s.code_dir, &fd);
+      std::string in_view = v.opt + "/extensions/" + fs::path(ext_paths[i]).filename().string();
+      pid_t xp = start_process(wrap(s, {in_view}), envs_s, s.code_dir, &fd);
       std::lock_guard lock(mu);
       Ext& x = e.exts[i];
       if (xp > 0) {
@@ -687,7 +757,7 @@ struct Manager::Impl final : http::Handler {
       }
     }
     int fd = -1;
-    pid_t pid = start_process(argv, envs_s, s.code_dir, &fd);
+    pid_t pid = start_process(wrap(s, argv), envs_s, s.code_dir, &fd);
     if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
     int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     std::lock_guard lock(mu);
@@ -1173,6 +1243,16 @@ Manager::Manager(ManagerOptions opts) : impl_(std::make_unique<Impl>(std::move(o
 Manager::~Manager() { stop(); }
 
 void Manager::start() {
+  if (impl_->opts.isolation == "bwrap") {
+    impl_->bwrap = which("bwrap");
+    std::string probe = "'" + impl_->bwrap + "' --ro-bind / / true >/dev/null 2>&1";
+    if (impl_->bwrap.empty() || std::system(probe.c_str()) != 0)
+      throw std::runtime_error("--lambda-isolation=bwrap: bubblewrap is not installed or cannot create a sandbox here "
+                               "(`bwrap --ro-bind / / true` fails); use --lambda-isolation=none");
+    impl_->make_bwrap_base();
+  } else if (impl_->opts.isolation != "none") {
+    throw std::runtime_error("unknown Lambda isolation " + impl_->opts.isolation);
+  }
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   http::ServerOptions so;
   so.host = "127.0.0.1";

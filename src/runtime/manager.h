@@ -90,6 +90,11 @@ struct ManagerOptions {
   LogSink log_sink;
   // Serves GET /code/<path> from this directory (GetFunction's Code.Location), "" = none.
   std::string download_root;
+  // Isolation: "none" runs environments as plain host processes (the code and layers are
+  // reached at their host paths); "bwrap" runs each process under bubblewrap with a read-only
+  // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp.
+  std::string isolation = "none";
+
 };
 
 class Manager {
