@@ -1,5 +1,6 @@
 """Helpers shared by the Lambda tests: deployment packages built in memory."""
 import io
+import time
 import zipfile
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -36,6 +37,33 @@ while true; do
   curl -sS -X POST "$API/invocation/$ID/response" -d "$EVENT" > /dev/null
 done
 """
+
+
+def sh_bootstrap(reply):
+    """A provided-runtime bootstrap in bash answering each event with `reply`, a shell word in
+    which $EVENT is the event."""
+    return """#!/bin/bash
+set -euo pipefail
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  H="$(mktemp)"
+  EVENT=$(curl -sS -D "$H" "$API/invocation/next")
+  ID=$(grep -i lambda-runtime-aws-request-id "$H" | tr -d '[:space:]' | cut -d: -f2)
+  rm -f "$H"
+  curl -sS -X POST "$API/invocation/$ID/response" -d "%s" > /dev/null
+done
+""" % reply
+
+
+def wait_for(pred, timeout=30, interval=0.05):
+    """pred() once it is truthy (polling), or its last value after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    return pred()
 
 
 def create(client, name, files, runtime="python3.12", handler="app.handler", **kw):

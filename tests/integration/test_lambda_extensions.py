@@ -5,11 +5,10 @@ errors fail the invocation."""
 import json
 import os
 import tempfile
-import time
 import unittest
 
 from harness import StratusTestCase
-from lambda_util import create, zip_files
+from lambda_util import create, wait_for, zip_files
 
 # Records what it sees into $REC_FILE. After an INVOKE it waits until the test creates
 # $REC_FILE.go-<requestId> (post-invoke work), then asks for the next event.
@@ -69,16 +68,6 @@ def records(path):
         return []
     with open(path) as f:
         return [json.loads(l) for l in f if l.strip()]
-
-
-def wait_for(pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 class Extensions(StratusTestCase):

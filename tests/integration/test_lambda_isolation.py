@@ -8,7 +8,7 @@ import subprocess
 import unittest
 
 from harness import StratusTestCase
-from lambda_util import ROLE, create, zip_files
+from lambda_util import ROLE, create, sh_bootstrap, zip_files
 
 
 def bwrap_works():
@@ -72,16 +72,7 @@ class Bwrap(StratusTestCase):
 
     def test_provided_and_node_functions(self):
         self.lam.create_function(FunctionName="iso-sh", Runtime="provided.al2023", Role=ROLE, Handler="x",
-                                 Code={"ZipFile": zip_files({"bootstrap": """#!/bin/bash
-set -euo pipefail
-API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  H="$(mktemp)"
-  EVENT=$(curl -sS -D "$H" "$API/invocation/next")
-  ID=$(grep -i lambda-runtime-aws-request-id "$H" | tr -d '[:space:]' | cut -d: -f2)
-  curl -sS -X POST "$API/invocation/$ID/response" -d "\\"$(pwd)\\"" > /dev/null
-done
-"""})})
+                                 Code={"ZipFile": zip_files({"bootstrap": sh_bootstrap('\\"$(pwd)\\"')})})
         self.assertEqual(json.loads(self.lam.invoke(FunctionName="iso-sh")["Payload"].read()), "/var/task")
         create(self.lam, "iso-node", {"index.js": "exports.handler = async () => process.env.LAMBDA_TASK_ROOT;\n"},
                runtime="nodejs20.x", handler="index.handler")

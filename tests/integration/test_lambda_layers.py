@@ -7,7 +7,7 @@ import unittest
 from botocore.exceptions import ClientError
 
 from harness import StratusTestCase
-from lambda_util import ROLE, create, zip_files
+from lambda_util import ROLE, create, sh_bootstrap, zip_files
 
 ACCOUNT = "000000000000"
 
@@ -229,16 +229,7 @@ exports.handler = async (event) => ({ msg: greet(event.name) });
         self.assertEqual(json.loads(r["Payload"].read()), {"msg": "hello ada from a layer"})
 
     def test_provided_bootstrap_from_a_layer(self):
-        arn = self.publish("lay-boot", {"bootstrap": """#!/bin/bash
-set -euo pipefail
-API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  H="$(mktemp)"
-  EVENT=$(curl -sS -D "$H" "$API/invocation/next")
-  ID=$(grep -i lambda-runtime-aws-request-id "$H" | tr -d '[:space:]' | cut -d: -f2)
-  curl -sS -X POST "$API/invocation/$ID/response" -d "{\\"layer\\": $EVENT}" > /dev/null
-done
-"""})["LayerVersionArn"]
+        arn = self.publish("lay-boot", {"bootstrap": sh_bootstrap('{\\"layer\\": $EVENT}')})["LayerVersionArn"]
         self.lam.create_function(FunctionName="fn-boot-layer", Runtime="provided.al2023", Role=ROLE,
                                  Handler="x", Code={"ZipFile": zip_files({"README": "code without bootstrap"})},
                                  Layers=[arn])

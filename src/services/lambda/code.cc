@@ -6,7 +6,6 @@
 #include <zip.h>
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -159,13 +158,11 @@ std::string merge_layers(const std::string& root, const std::vector<std::string>
 }
 
 std::string lambda_timestamp(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+  std::string s = enc::iso8601(ms - ms % 1000);  // whole seconds: ...T03:04:05Z
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%03d+0000", static_cast<int>(ms % 1000));
+  s.pop_back();
+  return s + frac;
 }
 
 }  // namespace stratus::lambda
