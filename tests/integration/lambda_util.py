@@ -24,24 +24,9 @@ def handler(event, context):
     return {"event": event, "request_id": context.aws_request_id}
 """
 
-# A provided-runtime function: a shell bootstrap speaking the Runtime API with curl.
-SH_ECHO_BOOTSTRAP = """#!/bin/bash
-set -euo pipefail
-API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  HEADERS="$(mktemp)"
-  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
-  ID=$(grep -i lambda-runtime-aws-request-id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
-  rm -f "$HEADERS"
-  echo "shell got $EVENT"
-  curl -sS -X POST "$API/invocation/$ID/response" -d "$EVENT" > /dev/null
-done
-"""
-
-
-def sh_bootstrap(reply):
-    """A provided-runtime bootstrap in bash answering each event with `reply`, a shell word in
-    which $EVENT is the event."""
+def sh_bootstrap(reply, log=""):
+    """A provided-runtime bootstrap in bash speaking the Runtime API with curl: it answers each
+    event with `reply` and prints `log` (shell words in which $EVENT is the event)."""
     return """#!/bin/bash
 set -euo pipefail
 API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -50,9 +35,14 @@ while true; do
   EVENT=$(curl -sS -D "$H" "$API/invocation/next")
   ID=$(grep -i lambda-runtime-aws-request-id "$H" | tr -d '[:space:]' | cut -d: -f2)
   rm -f "$H"
+  %s
   curl -sS -X POST "$API/invocation/$ID/response" -d "%s" > /dev/null
 done
-""" % reply
+""" % ('echo "%s"' % log if log else ":", reply)
+
+
+# A provided-runtime function: a shell bootstrap echoing events.
+SH_ECHO_BOOTSTRAP = sh_bootstrap("$EVENT", log="shell got $EVENT")
 
 
 def wait_for(pred, timeout=30, interval=0.05):
