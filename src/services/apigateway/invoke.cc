@@ -152,15 +152,6 @@ std::map<std::string, TemplatePtr> parse_templates(const Doc* templates, std::st
   return out;
 }
 
-std::string request_time(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-  return buf;
-}
-
 http::Response gateway_error(int status, std::string_view message, std::string_view type) {
   http::Response res;
   res.status = status;
@@ -824,7 +815,7 @@ void Invoker::serve(http::Request req, http::Responder respond) {
     cm.put("path", vtl::Value("/" + dep->stage + (call->path == "/" ? "/" : call->path)));
     cm.put("protocol", vtl::Value("HTTP/1.1"));
     cm.put("requestId", vtl::Value(call->request_id));
-    cm.put("requestTime", vtl::Value(request_time(call->now)));
+    cm.put("requestTime", vtl::Value(enc::clf_date(call->now)));
     cm.put("requestTimeEpoch", vtl::Value(call->now));
     cm.put("resourceId", vtl::Value(r->id));
     cm.put("resourcePath", vtl::Value(r->path));

@@ -74,6 +74,8 @@ void check_return_values(const std::string& rv, std::initializer_list<const char
   throw errors::validation("Return values set to invalid value");
 }
 
+}  // namespace
+
 void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& actions) {
   for (const auto& a : actions)
     if (t.is_key(a.path[0].name))
@@ -82,7 +84,7 @@ void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& 
 }
 
 // GetItem-like read of one item: nullopt when absent.
-std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap = nullptr) {
+std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap) {
   std::string v;
   storage::Status st = e.get(kItems, key, &v, snap);
   if (st.not_found()) return std::nullopt;
@@ -91,6 +93,8 @@ std::optional<Item> read_item(storage::Engine& e, const std::string& key, const 
   if (!decode_item(v, item)) throw errors::internal("corrupt item");
   return item;
 }
+
+namespace {
 
 Doc updated_attributes(const Item& item, const std::vector<UpdateAction>& actions) {
   std::vector<Path> paths;
@@ -213,6 +217,8 @@ Result<Doc> update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 
 // Batch and transactions ---------------------------------------------------------------------
 
+}  // namespace
+
 void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read) {
   Doc c = consumed(in, t, units, read);
   if (c.is_null()) return;
@@ -226,6 +232,52 @@ void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bo
   }
   list.push(c);
 }
+
+namespace {
+
+AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failures) {
+  Doc reasons = Doc::list();
+  std::string codes;
+  for (const auto& f : failures) {
+    Doc r = Doc::map();
+    std::string code = "None";
+    if (f) {
+      code = f->code == "ConditionalCheckFailedException" ? "ConditionalCheckFailed"
+             : f->code == "DuplicateItemException"        ? "DuplicateItem"
+                                                          : "ValidationError";
+      r.set("Message", f->message);
+      if (!f->extra_json.empty()) {
+        Doc extra = json::parse(f->extra_json);
+        if (const Doc* item = extra.get("Item")) r.set("Item", *item);
+      }
+    }
+    r.set("Code", code);
+    reasons.push(r);
+    codes += (codes.empty() ? "" : ", ") + code;
+  }
+  AwsError err("TransactionCanceledException",
+               "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]", 400);
+  Doc extra = Doc::map();
+  extra.set("CancellationReasons", reasons);
+  err.extra_json = json::write(extra);
+  return err;
+}
+
+}  // namespace
+
+void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms) {
+  std::vector<std::optional<AwsError>> failures(writes.size());
+  try {
+    commit(e, cat, writes, true, now_ms, [&](size_t i, const AwsError& err) { failures[i] = err; });
+  } catch (const AwsError&) {
+    bool any = false;
+    for (const auto& f : failures) any = any || f.has_value();
+    if (!any) throw;
+    throw transaction_canceled(failures);
+  }
+}
+
+namespace {
 
 Result<Doc> batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   const Doc* req = in.get("RequestItems");
@@ -384,37 +436,7 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
       return item;
     };
   }
-  std::vector<std::optional<AwsError>> failures(list.size());
-  try {
-    commit(ctx.storage, cat, writes, true, ctx.now_ms, [&](size_t i, const AwsError& e) { failures[i] = e; });
-  } catch (const AwsError& e) {
-    bool any = false;
-    for (const auto& f : failures) any = any || f.has_value();
-    if (!any) throw;
-    Doc reasons = Doc::list();
-    std::string codes;
-    for (const auto& f : failures) {
-      Doc r = Doc::map();
-      std::string code = "None";
-      if (f) {
-        code = f->code == "ConditionalCheckFailedException" ? "ConditionalCheckFailed" : "ValidationError";
-        r.set("Message", f->message);
-        if (!f->extra_json.empty()) {
-          Doc extra = json::parse(f->extra_json);
-          if (const Doc* item = extra.get("Item")) r.set("Item", *item);
-        }
-      }
-      r.set("Code", code);
-      reasons.push(r);
-      codes += (codes.empty() ? "" : ", ") + code;
-    }
-    AwsError err("TransactionCanceledException",
-                 "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]", 400);
-    Doc extra = Doc::map();
-    extra.set("CancellationReasons", reasons);
-    err.extra_json = json::write(extra);
-    throw err;
-  }
+  commit_transaction(ctx.storage, cat, writes, ctx.now_ms);
   Doc out = Doc::map();
   Doc capacity = Doc::list();
   for (size_t i = 0; i < writes.size(); ++i) {

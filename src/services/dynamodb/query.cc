@@ -10,12 +10,6 @@ constexpr size_t kPageBytes = 1024 * 1024;
 
 AwsError key_condition_error(const std::string& m) { return errors::validation(m); }
 
-struct KeyRange {
-  Value hash;
-  std::optional<Condition::Kind> op;  // on the sort key
-  Value v1, v2;
-};
-
 const Operand* value_side(const Condition& c, const std::string& attr, bool& ok) {
   ok = c.operands.size() == 2 && c.operands[0].kind == Operand::Kind::path && c.operands[0].path.size() == 1 &&
        c.operands[0].path[0].name == attr && c.operands[1].kind == Operand::Kind::value;
@@ -82,7 +76,8 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
 
 std::string key_after(const std::string& k) { return k + std::string(1, '\0'); }
 
-// The storage range [start, end) for a partition and sort-key condition.
+}  // namespace
+
 void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end) {
   std::string p = partition_prefix(id, kr.hash);
   start = p;
@@ -113,6 +108,8 @@ void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::str
   }
   if (end.empty()) end = storage::prefix_end(p);
 }
+
+namespace {
 
 struct ReadOptions {
   const TableInfo* t;
