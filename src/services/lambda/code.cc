@@ -136,7 +136,7 @@ std::string merge_layers(const std::string& root, const std::vector<std::string>
     fs::path src = fs::path(root) / h;
     for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-      fs::path out = tmp / fs::relative(it->path(), src);
+      fs::path out = tmp / it->path().lexically_relative(src);  // not relative(): it follows links
       if (it->is_symlink()) {
         fs::remove_all(out, ec);
         fs::copy_symlink(it->path(), out, ec);
