@@ -236,6 +236,24 @@ exports.handler = async (event) => ({ msg: greet(event.name) });
         r = self.lam.invoke(FunctionName="fn-boot-layer", Payload=b'{"a": 1}')
         self.assertEqual(json.loads(r["Payload"].read()), {"layer": {"a": 1}})
 
+    def test_aws_cli(self):
+        import os
+        import tempfile
+        path = os.path.join(tempfile.mkdtemp(), "layer.zip")
+        with open(path, "wb") as f:
+            f.write(zip_files({"python/cli_mod.py": "X = 1\n"}))
+        v = self.stratus.aws("lambda", "publish-layer-version", "--layer-name", "lay-cli", "--zip-file",
+                             "fileb://" + path, "--compatible-runtimes", "python3.12", "--description", "from cli")
+        self.assertEqual(v["Version"], 1)
+        self.assertEqual(v["Description"], "from cli")
+        got = self.stratus.aws("lambda", "get-layer-version-by-arn", "--arn", v["LayerVersionArn"])
+        self.assertEqual(got["CompatibleRuntimes"], ["python3.12"])
+        names = [l["LayerName"] for l in self.stratus.aws("lambda", "list-layers")["Layers"]]
+        self.assertIn("lay-cli", names)
+        self.stratus.aws("lambda", "delete-layer-version", "--layer-name", "lay-cli", "--version-number", "1")
+        self.assertEqual(self.stratus.aws("lambda", "list-layer-versions", "--layer-name", "lay-cli")["LayerVersions"],
+                         [])
+
     def test_errors(self):
         with self.assertRaises(ClientError) as e:
             self.lam.publish_layer_version(LayerName="lay-bad", Content={"ZipFile": b"not a zip"})
