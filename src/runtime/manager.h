@@ -16,6 +16,19 @@
 // request came in on identifies the calling environment. The port closes when the environment
 // is gone.
 //
+// Extensions (Extensions API 2020-01-01 on the same port): the executables in <opt>/extensions
+// are started with the runtime; they register, then long-poll /extension/event/next for INVOKE
+// and SHUTDOWN events. An environment takes an invocation only when the runtime and every
+// running extension wait in their /next, so extensions' post-invoke work delays the next
+// invocation (not the caller's answer), bounded by the invocation's deadline. Spin-down (idle,
+// code change, server stop) sends SHUTDOWN and gives extensions 2 s to exit. Differences from
+// AWS: the runtime starts alongside the extensions rather than after their registration (it
+// still gets no work before they are ready), an extension that dies is dropped instead of
+// failing the environment, and SHUTDOWN is sent only on spin-down (not after timeouts/crashes).
+//
+// Limits: every process gets Lambda's rlimits; the monitor samples each environment's resident
+// memory (its process groups) for Max Memory Used and kills it above MemorySize.
+//
 // Threads: invoke() may be called from any thread and never blocks on a process. One monitor
 // thread spawns processes (so that PR_SET_PDEATHSIG ties children to it), reads their output,
 // enforces deadlines and reaps exits. Completion callbacks run on the Runtime API thread or the
