@@ -203,6 +203,7 @@ struct Env {
   std::vector<Ext> exts;       // extensions; the environment takes work only when all wait in /next
   int64_t ext_deadline_ms = 0; // extensions must be back in /next by then (the invoke's deadline)
   double shutdown_until = 0;   // steady ms: SHUTDOWN sent, extensions may finish until then
+  std::string crash;           // an extension died: what happened
 };
 
 struct Pool {
@@ -514,6 +515,11 @@ struct Manager::Impl final : http::Handler {
         res.error_type = "Sandbox.Timedout";
         res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + msg);
         complete(e, std::move(res), "timeout", after);
+      } else if (reason == "extension-crash") {
+        res.error_type = "Extension.Crash";
+        log_line(e, "RequestId: " + rid + " Error: " + e.crash + "\n" + res.error_type);
+        res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + e.crash);
+        complete(e, std::move(res), "error", after);
       } else {
         std::string msg = "Runtime exited with error: " + why;
         if (reason == "stop") msg = "Runtime exited: the server is shutting down";
@@ -522,7 +528,7 @@ struct Manager::Impl final : http::Handler {
         res.payload = error_doc(res.error_type, "RequestId: " + rid + " Error: " + msg);
         complete(e, std::move(res), reason == "oom" ? "error\tError Type: Runtime.OutOfMemory" : "error", after);
       }
-    } else if (was_starting && (reason.empty() || reason == "oom" || reason == "init-error") && !e.pool->queue.empty()) {
+    } else if (was_starting && (reason.empty() || reason == "oom" || reason == "init-error" || reason == "extension-crash") && !e.pool->queue.empty()) {
       // Init failed: the invocation that waited for this environment gets the error.
       auto inv = e.pool->queue.front();
       e.pool->queue.pop_front();
@@ -867,6 +873,15 @@ struct Manager::Impl final : http::Handler {
             if (::waitpid(x.pid, &ws, WNOHANG) == x.pid) {
               x.pid = 0;
               x.exited = true;
+              if (e.kill_reason.empty()) {
+                // As on AWS, an extension that dies takes its environment down (Extension.Crash).
+                std::string how = WIFEXITED(ws) ? "exit status " + std::to_string(WEXITSTATUS(ws))
+                                                : "signal " + std::to_string(WTERMSIG(ws));
+                e.crash = "Extension " + x.name + " exited with error: " + how;
+                e.kill_reason = "extension-crash";
+                if (e.init_error.empty()) e.init_error = error_doc("Extension.Crash", e.crash);
+                timeout = 0;
+              }
               if (x.parked) {
                 after.replies.emplace_back(std::move(x.parked), ext_error(410, "EnvironmentStopped", "exited"));
                 x.parked = nullptr;

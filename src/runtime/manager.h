@@ -23,8 +23,9 @@
 // invocation (not the caller's answer), bounded by the invocation's deadline. Spin-down (idle,
 // code change, server stop) sends SHUTDOWN and gives extensions 2 s to exit. Differences from
 // AWS: the runtime starts alongside the extensions rather than after their registration (it
-// still gets no work before they are ready), an extension that dies is dropped instead of
-// failing the environment, and SHUTDOWN is sent only on spin-down (not after timeouts/crashes).
+// still gets no work before they are ready), and SHUTDOWN is sent only on spin-down (not after
+// timeouts/crashes). An extension that exits outside SHUTDOWN takes the environment down: the
+// invocation waiting for it fails with Extension.Crash.
 //
 // Limits: every process gets Lambda's rlimits; the monitor samples each environment's resident
 // memory (its process groups) for Max Memory Used and kills it above MemorySize.

@@ -140,6 +140,25 @@ class Extensions(StratusTestCase):
         self.assertEqual(err["errorType"], "Extension.ConfigInvalid")
         self.assertEqual(err["errorMessage"], "cannot start")
 
+    def test_extension_crash_fails_the_environment(self):
+        arn = self.layer("ext-crash", {"extensions/crasher": """#!/usr/bin/env python3
+import http.client, json, os, sys
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/2020-01-01/extension/register", json.dumps({"events": ["INVOKE"]}),
+          {"Lambda-Extension-Name": "crasher"})
+c.getresponse().read()
+sys.exit(3)
+"""})
+        create(self.lam, "ext-crash-fn", {"app.py": "def handler(e, c):\n    return 'ok'\n"}, Layers=[arn],
+               Timeout=10)
+        r = self.lam.invoke(FunctionName="ext-crash-fn", Payload=b"{}")
+        self.assertEqual(r.get("FunctionError"), "Unhandled")
+        err = json.loads(r["Payload"].read())
+        self.assertEqual(err["errorType"], "Extension.Crash")
+        self.assertIn("crasher", err["errorMessage"])
+        self.assertIn("exit status 3", err["errorMessage"])
+
     def test_api_errors(self):
         create(self.lam, "ext-api", {"app.py": """
 import http.client, json, os
