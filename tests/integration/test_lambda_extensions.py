@@ -116,6 +116,8 @@ class Extensions(StratusTestCase):
         rec = os.path.join(self.tmp, "wait.jsonl")
         create(self.lam, "ext-wait-fn", {"app.py": HANDLER}, Layers=[arn], Timeout=30,
                Environment={"Variables": {"REC_FILE": rec, "WAIT_FOR_GO": "1"}})
+        # One environment, so that both invocations run in it.
+        self.lam.put_function_concurrency(FunctionName="ext-wait-fn", ReservedConcurrentExecutions=1)
         # The caller gets its answer while the extension is still busy with the invocation...
         r1 = self.lam.invoke(FunctionName="ext-wait-fn", Payload=b"{}")
         self.assertEqual(json.loads(r1["Payload"].read()), "ok")

@@ -48,19 +48,20 @@ class Limits(StratusTestCase):
         self.assertEqual(out["event"], {"n": 1})
         self.assertRegex(out["api"], r"^127\.0\.0\.1:\d+$")
 
-    def test_each_environment_has_its_own_port(self):
+    def test_concurrent_environments_each_reach_their_runtime_api(self):
         create(self.lam, "ports", {"app.py": """
-import os, time
+import os, time, uuid
+ENV_ID = str(uuid.uuid4())
 def handler(event, context):
     time.sleep(1.0)
-    return os.environ["AWS_LAMBDA_RUNTIME_API"]
+    return [os.environ["AWS_LAMBDA_RUNTIME_API"], ENV_ID]
 """}, Timeout=20)
         with concurrent.futures.ThreadPoolExecutor(3) as ex:
-            apis = list(ex.map(lambda _: json.loads(self.lam.invoke(FunctionName="ports")["Payload"].read()),
+            outs = list(ex.map(lambda _: json.loads(self.lam.invoke(FunctionName="ports")["Payload"].read()),
                                range(3)))
-        for a in apis:
-            self.assertRegex(a, r"^127\.0\.0\.1:\d+$")
-        self.assertEqual(len(set(apis)), 3, apis)
+        for api, _ in outs:
+            self.assertRegex(api, r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(len({env for _, env in outs}), 3, outs)
 
     def test_resource_limits(self):
         create(self.lam, "rlimits", {"app.py": """
