@@ -12,9 +12,11 @@
 
 namespace stratus::http {
 namespace {
+// ASCII only: header names are tokens, and std::tolower's locale lookup is per character.
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
   return out;
 }
 std::vector<std::pair<std::string, std::string>> split_pairs(std::string_view raw, bool plus_space) {
