@@ -204,6 +204,7 @@ struct Env {
   int64_t ext_deadline_ms = 0; // extensions must be back in /next by then (the invoke's deadline)
   double shutdown_until = 0;   // steady ms: SHUTDOWN sent, extensions may finish until then
   std::string crash;           // an extension died: what happened
+  std::vector<std::string> runtime_cmd, runtime_env;  // set: the runtime waits for registrations
 };
 
 struct Pool {
@@ -762,8 +763,20 @@ struct Manager::Impl final : http::Handler {
         log_line(e, "EXTENSION\tName: " + x.name + "\tState: LaunchError\tError: cannot start " + x.path);
       }
     }
+    if (!ext_paths.empty()) {
+      // As on AWS, the runtime starts once every extension has registered (the monitor does it).
+      std::lock_guard lock(mu);
+      e.runtime_cmd = wrap(s, argv);
+      e.runtime_env = std::move(envs_s);
+      return {};
+    }
+    return start_runtime(e, wrap(s, argv), envs_s);
+  }
+
+  // Starts the runtime process of e (monitor thread; mu not held). "" or an init error document.
+  std::string start_runtime(Env& e, std::vector<std::string> cmd, std::vector<std::string>& env) {
     int fd = -1;
-    pid_t pid = start_process(wrap(s, argv), envs_s, s.code_dir, &fd);
+    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, &fd);
     if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
     int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     std::lock_guard lock(mu);
@@ -771,6 +784,13 @@ struct Manager::Impl final : http::Handler {
     e.out_fd = fd;
     e.status_fd = status_fd;
     return {};
+  }
+
+  // Extensions all registered (or gone): e's runtime may start.
+  static bool registration_done(const Env& e) {
+    for (const auto& x : e.exts)
+      if (!x.registered && !x.exited) return false;
+    return true;
   }
 
   // Forks and execs one process of an environment: its own process group, killed with the
@@ -828,6 +848,7 @@ struct Manager::Impl final : http::Handler {
     for (;;) {
       std::vector<pid_t> to_sample;  // process groups of live environments, when due
       std::vector<Env*> to_spawn;
+      std::vector<Env*> to_start;    // environments whose extensions registered: start the runtime
       std::vector<pollfd> pfds;
       std::vector<uint64_t> ids;
       int timeout = 1000;
@@ -854,6 +875,17 @@ struct Manager::Impl final : http::Handler {
             else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms) e.kill_reason = "idle";
             else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
               e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
+          }
+          if (e.pid == 0 && !e.runtime_cmd.empty()) {
+            if (!e.kill_reason.empty()) {
+              // Init ended before the runtime started (extension crash or init error, init timeout,
+              // stop): no runtime process to wait for.
+              e.runtime_cmd.clear();
+              buried(e, 0, after);
+              dead.push_back(&e);
+              continue;
+            }
+            if (registration_done(e)) to_start.push_back(&e);
           }
           if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
             if (shutting_down(e, snow, after)) {
@@ -947,6 +979,27 @@ struct Manager::Impl final : http::Handler {
       if (!to_sample.empty()) watch_memory(group_rss_kb(to_sample));
       deliver_logs();
       after.run();
+      for (Env* e : to_start) {
+        std::vector<std::string> cmd, env;
+        {
+          std::lock_guard lock(mu);
+          cmd = std::move(e->runtime_cmd);
+          env = std::move(e->runtime_env);
+          e->runtime_cmd.clear();
+        }
+        std::string err = start_runtime(*e, std::move(cmd), env);
+        if (!err.empty()) {
+          After a2;
+          std::lock_guard lock(mu);
+          e->init_error = err;
+          e->kill_reason = "init-error";
+          buried(*e, 0, a2);
+          bury_extensions(*e, a2);
+          flush_one(*e);
+          remove_env(*e);
+          a2.run();
+        }
+      }
       for (Env* e : to_spawn) {
         std::string err = spawn(*e);
         After a2;
@@ -965,7 +1018,7 @@ struct Manager::Impl final : http::Handler {
         }
         a2.run();  // under the lock is fine: completions post elsewhere, replies are posts
       }
-      if (!to_spawn.empty()) continue;
+      if (!to_spawn.empty() || !to_start.empty()) continue;
       pfds.push_back({wake_fd, POLLIN, 0});
       ::poll(pfds.data(), pfds.size(), timeout);
       if (pfds.back().revents & POLLIN) {
@@ -1144,6 +1197,7 @@ struct Manager::Impl final : http::Handler {
       }
       x->registered = true;
       x->id = ids::uuid4();
+      if (!e.runtime_cmd.empty() && registration_done(e)) wake();  // the runtime may start
       Doc out = Doc::map();
       out.set("functionName", e.spec->function_name);
       out.set("functionVersion", e.spec->version);

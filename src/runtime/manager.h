@@ -17,14 +17,12 @@
 // is gone.
 //
 // Extensions (Extensions API 2020-01-01 on the same port): the executables in <opt>/extensions
-// are started with the runtime; they register, then long-poll /extension/event/next for INVOKE
-// and SHUTDOWN events. An environment takes an invocation only when the runtime and every
+// are started first; once all have registered the runtime starts; they long-poll
+// /extension/event/next for INVOKE and SHUTDOWN events. An environment takes an invocation only when the runtime and every
 // running extension wait in their /next, so extensions' post-invoke work delays the next
 // invocation (not the caller's answer), bounded by the invocation's deadline. Spin-down (idle,
-// code change, server stop) sends SHUTDOWN and gives extensions 2 s to exit. Differences from
-// AWS: the runtime starts alongside the extensions rather than after their registration (it
-// still gets no work before they are ready), and SHUTDOWN is sent only on spin-down (not after
-// timeouts/crashes). An extension that exits outside SHUTDOWN takes the environment down: the
+// code change, server stop) sends SHUTDOWN and gives extensions 2 s to exit. Difference from
+// AWS: SHUTDOWN is sent only on spin-down (not after timeouts or crashes). An extension that exits outside SHUTDOWN takes the environment down: the
 // invocation waiting for it fails with Extension.Crash.
 //
 // Limits: every process gets Lambda's rlimits; the monitor samples each environment's resident

@@ -161,6 +161,29 @@ sys.exit(3)
         self.assertIn("crasher", err["errorMessage"])
         self.assertIn("exit status 3", err["errorMessage"])
 
+    def test_runtime_starts_after_extensions_registered(self):
+        arn = self.layer("ext-first", {"extensions/first": """#!/usr/bin/env python3
+import http.client, json, os, time
+open(os.environ["MARK_FILE"], "w").close()   # written before registering
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/2020-01-01/extension/register", json.dumps({"events": ["INVOKE"]}),
+          {"Lambda-Extension-Name": "first"})
+r = c.getresponse(); r.read()
+eid = r.getheader("Lambda-Extension-Identifier")
+while True:
+    c.request("GET", "/2020-01-01/extension/event/next", headers={"Lambda-Extension-Identifier": eid})
+    c.getresponse().read()
+"""})
+        mark = os.path.join(self.tmp, "mark")
+        create(self.lam, "ext-first-fn", {"app.py": """
+import os
+SEEN_AT_INIT = os.path.exists(os.environ["MARK_FILE"])
+def handler(event, context):
+    return SEEN_AT_INIT
+"""}, Layers=[arn], Environment={"Variables": {"MARK_FILE": mark}})
+        self.assertIs(json.loads(self.lam.invoke(FunctionName="ext-first-fn")["Payload"].read()), True)
+
     def test_api_errors(self):
         create(self.lam, "ext-api", {"app.py": """
 import http.client, json, os
