@@ -584,6 +584,10 @@ struct Manager::Impl final : http::Handler {
     Pool* p = e.pool;
     p->envs.erase(std::remove(p->envs.begin(), p->envs.end(), &e), p->envs.end());
     uint64_t id = e.id;
+    if (opts.isolation == "bwrap") {
+      std::error_code ec;
+      fs::remove_all(env_tmp(e), ec);
+    }
     if (e.port) {
       server->close_port(e.port);
       by_port.erase(e.port);
@@ -604,15 +608,23 @@ struct Manager::Impl final : http::Handler {
   }
 
   // The command that runs argv inside e's sandbox (bwrap), or argv itself.
-  std::vector<std::string> wrap(const FunctionSpec& s, std::vector<std::string> argv) const {
+  std::vector<std::string> wrap(const Env& e, std::vector<std::string> argv) const {
     if (opts.isolation != "bwrap") return argv;
+    const FunctionSpec& s = *e.spec;
     std::vector<std::string> w = bwrap_base;
+    // One /tmp for all processes of the environment (runtime and extensions share it on AWS).
+    w.insert(w.end(), {"--bind", env_tmp(e), "/tmp"});
     w.insert(w.end(), {"--ro-bind", s.code_dir, "/var/task", "--ro-bind", opts.shim_dir, "/var/runtime"});
     if (!s.opt_dir.empty()) w.insert(w.end(), {"--ro-bind", s.opt_dir, "/opt"});
     else w.insert(w.end(), {"--dir", "/opt"});
     w.insert(w.end(), {"--remount-ro", "/", "--die-with-parent", "--chdir", "/var/task", "--"});
     w.insert(w.end(), argv.begin(), argv.end());
     return w;
+  }
+
+  // The host directory behind an isolated environment's /tmp.
+  std::string env_tmp(const Env& e) const {
+    return (fs::path(opts.shim_dir).parent_path() / "envtmp" / std::to_string(e.id)).string();
   }
 
   // The sandbox's root: the host's top-level directories and /var/* read-only (each bound, so
@@ -638,7 +650,7 @@ struct Manager::Impl final : http::Handler {
     bwrap_base.insert(bwrap_base.end(), {"--dir", "/var"});
     add_dir("/var", {"task", "runtime"});
     bwrap_base.insert(bwrap_base.end(), {"--dev-bind", "/dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
-                                         "--tmpfs", "/tmp"});
+                                         "--dir", "/tmp"});  // each environment binds its own /tmp
   }
 
   std::vector<std::string> env_block(const Env& e) {
@@ -727,6 +739,11 @@ struct Manager::Impl final : http::Handler {
       return error_doc("Runtime.Unknown", std::string("cannot open a Runtime API port: ") + ex.what());
     }
     std::vector<std::string> envs_s = env_block(e);
+    if (opts.isolation == "bwrap") {
+      std::error_code ec;
+      fs::create_directories(env_tmp(e), ec);
+      if (ec) return error_doc("Runtime.Unknown", "cannot create the environment's /tmp: " + ec.message());
+    }
     // External extensions: the executables in /opt/extensions, started before the runtime in
     // name order (Lambda starts them in parallel and waits for them to register).
     std::vector<std::string> ext_paths;
@@ -752,7 +769,7 @@ struct Manager::Impl final : http::Handler {
     for (size_t i = 0; i < ext_paths.size(); ++i) {
       int fd = -1;
       std::string in_view = v.opt + "/extensions/" + fs::path(ext_paths[i]).filename().string();
-      pid_t xp = start_process(wrap(s, {in_view}), envs_s, s.code_dir, &fd);
+      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, &fd);
       std::lock_guard lock(mu);
       Ext& x = e.exts[i];
       if (xp > 0) {
@@ -766,11 +783,11 @@ struct Manager::Impl final : http::Handler {
     if (!ext_paths.empty()) {
       // As on AWS, the runtime starts once every extension has registered (the monitor does it).
       std::lock_guard lock(mu);
-      e.runtime_cmd = wrap(s, argv);
+      e.runtime_cmd = wrap(e, argv);
       e.runtime_env = std::move(envs_s);
       return {};
     }
-    return start_runtime(e, wrap(s, argv), envs_s);
+    return start_runtime(e, wrap(e, argv), envs_s);
   }
 
   // Starts the runtime process of e (monitor thread; mu not held). "" or an init error document.

@@ -70,6 +70,30 @@ class Bwrap(StratusTestCase):
         self.assertFalse(os.path.exists("/tmp/mine-a1"))  # the environment's /tmp is its own
         self.assertFalse(os.path.exists("/etc/stratus-test-file"))
 
+    def test_extensions_share_the_environment_tmp(self):
+        arn = self.lam.publish_layer_version(LayerName="iso-ext", Content={"ZipFile": zip_files({
+            "extensions/writer": """#!/usr/bin/env python3
+import http.client, json, os
+with open("/tmp/from-extension", "w") as f:
+    f.write(os.path.realpath(__file__))
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+c = http.client.HTTPConnection(host, int(port))
+c.request("POST", "/2020-01-01/extension/register", json.dumps({"events": ["INVOKE"]}),
+          {"Lambda-Extension-Name": "writer"})
+r = c.getresponse(); r.read()
+eid = r.getheader("Lambda-Extension-Identifier")
+while True:
+    c.request("GET", "/2020-01-01/extension/event/next", headers={"Lambda-Extension-Identifier": eid})
+    c.getresponse().read()
+""",
+        })})["LayerVersionArn"]
+        create(self.lam, "iso-ext-fn", {"app.py": """
+def handler(event, context):
+    return open("/tmp/from-extension").read()
+"""}, Layers=[arn])
+        out = json.loads(self.lam.invoke(FunctionName="iso-ext-fn")["Payload"].read())
+        self.assertEqual(out, "/opt/extensions/writer")
+
     def test_provided_and_node_functions(self):
         self.lam.create_function(FunctionName="iso-sh", Runtime="provided.al2023", Role=ROLE, Handler="x",
                                  Code={"ZipFile": zip_files({"bootstrap": sh_bootstrap('\\"$(pwd)\\"')})})
