@@ -1,7 +1,10 @@
 // Helpers shared by the DynamoDB operation handlers.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/json.h"
 #include "services/dynamodb/table.h"
@@ -51,4 +54,33 @@ void add_item_ops(const Adder& add, Catalog& cat);
 void add_query_ops(const Adder& add, Catalog& cat);
 // Deletes every item, index entry and stream record of a table (DeleteTable).
 void drop_table_data(storage::Engine& e, const TableInfo& t);
+}  // namespace stratus::dynamodb
+
+namespace stratus::dynamodb {
+// A positive integer from the environment (milliseconds), else the fallback. Hidden test knobs:
+// STRATUS_DYNAMODB_SWEEP_MS (background sweep period, default 5 s),
+// STRATUS_DYNAMODB_STREAM_RETENTION_MS (24 h), STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS (15 min).
+int64_t env_ms(const char* name, int64_t fallback);
+inline constexpr int64_t kPitrWindowMs = 35LL * 24 * 3600 * 1000;
+
+// One background pass (background.cc): TTL deletions, stream trimming, history pruning.
+void sweep(storage::Engine& e, Catalog& cat, int64_t now_ms);
+
+// Runs sweep() every STRATUS_DYNAMODB_SWEEP_MS on its own thread until destroyed.
+class Sweeper {
+ public:
+  Sweeper(storage::Engine& e, Catalog& cat);
+  ~Sweeper();
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+ private:
+  void run();
+  storage::Engine& engine_;
+  Catalog& cat_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
 }  // namespace stratus::dynamodb

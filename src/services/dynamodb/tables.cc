@@ -94,22 +94,6 @@ Doc throughput_doc(int64_t rcu, int64_t wcu) {
   return p;
 }
 
-struct Counts {
-  int64_t items = 0, bytes = 0;
-};
-
-Counts count_prefix(storage::Engine& e, const char* ks, uint64_t id) {
-  std::string prefix;
-  append_be64(prefix, id);
-  Counts c;
-  auto it = e.prefix(ks, prefix);
-  for (; it->valid() && c.items < 1000000; it->next()) {
-    ++c.items;
-    c.bytes += static_cast<int64_t>(it->value().size());
-  }
-  return c;
-}
-
 Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts = true) {
   Doc d = Doc::map();
   d.set("AttributeDefinitions", t.attribute_definitions);
@@ -118,7 +102,7 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
   d.set("TableStatus", status);
   d.set("CreationDateTime", Timestamp{t.created_ms});
   d.set("ProvisionedThroughput", throughput_doc(t.rcu, t.wcu));
-  Counts c = counts ? count_prefix(e, kItems, t.id) : Counts{};
+  Counts c = counts ? read_counts(e, t.id) : Counts{};
   d.set("TableSizeBytes", c.bytes);
   d.set("ItemCount", c.items);
   d.set("TableArn", t.arn());
@@ -142,7 +126,7 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
       p.set("NonKeyAttributes", nk);
     }
     x.set("Projection", p);
-    Counts ic = counts ? count_prefix(e, kIndex, ix.id) : Counts{};
+    Counts ic = counts ? read_counts(e, ix.id) : Counts{};
     x.set("IndexSizeBytes", ic.bytes);
     x.set("ItemCount", ic.items);
     x.set("IndexArn", t.arn() + "/index/" + ix.name);
@@ -245,25 +229,13 @@ void backfill(storage::Engine& e, const TableInfo& t, const IndexInfo& ix) {
     std::string v;
     encode_item(project_for_index(t, ix, item), v);
     batch.put(kIndex, *k, v);
+    count_change(batch, ix.id, 1, static_cast<int64_t>(v.size()));
     if (++n % 1000 == 0) {
       e.write(batch);
       batch = storage::WriteBatch();
     }
   }
   if (!batch.empty()) e.write(batch);
-}
-
-void drop_prefix(storage::Engine& e, const char* ks, uint64_t id) {
-  std::string prefix;
-  append_be64(prefix, id);
-  while (true) {
-    auto it = e.prefix(ks, prefix);
-    storage::WriteBatch batch;
-    size_t n = 0;
-    for (; it->valid() && n < 1000; it->next(), ++n) batch.del(ks, it->key());
-    if (n == 0) return;
-    e.write(batch);
-  }
 }
 
 TablePtr get_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std::string& arn) {
@@ -282,7 +254,34 @@ TablePtr get_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std:
 
 void drop_table_data(storage::Engine& e, const TableInfo& t) {
   drop_prefix(e, kItems, t.id);
-  for (const auto& ix : t.indexes) drop_prefix(e, kIndex, ix.id);
+  drop_prefix(e, kCounts, t.id);
+  drop_prefix(e, kTtl, t.id);
+  drop_prefix(e, kHistory, t.id);
+  for (const auto& ix : t.indexes) {
+    drop_prefix(e, kIndex, ix.id);
+    drop_prefix(e, kCounts, ix.id);
+  }
+}
+
+// Writes the TTL index entries of every existing item (TTL being enabled).
+void backfill_ttl(storage::Engine& e, const TableInfo& t) {
+  std::string attr = t.ttl_attribute();
+  std::string prefix;
+  append_be64(prefix, t.id);
+  storage::WriteBatch batch;
+  size_t n = 0;
+  for (auto it = e.prefix(kItems, prefix); it->valid(); it->next()) {
+    Item item;
+    if (!decode_item(it->value(), item)) continue;
+    auto exp = ttl_expiry(item, attr);
+    if (!exp) continue;
+    batch.put(kTtl, ttl_key(t.id, *exp, it->key()), {});
+    if (++n % 1000 == 0) {
+      e.write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) e.write(batch);
 }
 
 void add_table_ops(const Adder& add, Catalog& cat) {
@@ -526,14 +525,24 @@ void add_table_ops(const Adder& add, Catalog& cat) {
 
   add("UpdateTimeToLive", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
     TablePtr cur = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
-    auto t = std::make_shared<TableInfo>(*cur);
     const Doc* spec = in.get("TimeToLiveSpecification");
     bool enable = spec && spec->flag("Enabled");
-    bool was = t->ttl.is_map() && t->ttl.flag("Enabled");
-    if (enable && was) throw errors::validation("TimeToLive is already enabled");
-    if (!enable && !was) throw errors::validation("TimeToLive is already disabled");
-    t->ttl = *spec;
-    store(ctx.storage, cat, *t);
+    std::shared_ptr<TableInfo> t;
+    {
+      // Writers re-read the metadata under this lock: after it, every write keeps the index.
+      std::unique_lock meta(cat.meta_lock(cur->id));
+      std::lock_guard lock(cat.write_lock(cur->id));
+      cur = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+      t = std::make_shared<TableInfo>(*cur);
+      bool was = !t->ttl_attribute().empty();
+      if (enable && was) throw errors::validation("TimeToLive is already enabled");
+      if (!enable && !was) throw errors::validation("TimeToLive is already disabled");
+      t->ttl = *spec;
+      store(ctx.storage, cat, *t);
+    }
+    // Entries for items written before; stale ones (item changed meanwhile) the sweeper drops.
+    if (enable) backfill_ttl(ctx.storage, *t);
+    else drop_prefix(ctx.storage, kTtl, t->id);
     Doc out = Doc::map();
     out.set("TimeToLiveSpecification", *spec);
     return out;

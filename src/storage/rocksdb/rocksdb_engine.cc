@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -253,9 +254,14 @@ class RocksEngine final : public Engine {
     rocksdb::WriteBatch wb;
     std::vector<size_t> stripes;
     stripes.reserve(batch.ops().size() + batch.conditions().size());
+    std::map<std::string, int64_t> adds;  // counters: read and written under their stripe
     for (const auto& op : batch.ops()) {
       std::string k = encode(op.keyspace, op.key);
       stripes.push_back(stripe_of(k));
+      if (op.is_add) {
+        adds[k] += WriteBatch::decode_counter(op.value);
+        continue;
+      }
       auto s = op.is_delete ? wb.Delete(k) : wb.Put(k, op.value);
       if (!s.ok()) return to_status(s);
     }
@@ -277,6 +283,14 @@ class RocksEngine final : public Engine {
                 : c.kind == Condition::Kind::not_exists ? s.IsNotFound()
                                                         : s.ok() && current == c.value;
       if (!ok) return Status::Conflict("condition failed on " + c.keyspace);
+    }
+    for (const auto& [k, delta] : adds) {
+      std::string current;
+      auto s = db_->Get(rocksdb::ReadOptions(), k, &current);
+      if (!s.ok() && !s.IsNotFound()) return to_status(s);
+      int64_t v = (s.ok() ? WriteBatch::decode_counter(current) : 0) + delta;
+      s = wb.Put(k, WriteBatch::encode_counter(v));
+      if (!s.ok()) return to_status(s);
     }
     if (wb.Count() == 0) return Status::OK();
     return to_status(db_->Write(write_opts_, &wb));
