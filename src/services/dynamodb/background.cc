@@ -138,7 +138,7 @@ void prune_history(storage::Engine& e, int64_t now_ms) {
   for (auto it = e.scan(kTables, {}); it->valid(); it->next()) {
     try {
       auto t = TableInfo::from_json(json::parse(it->value()));
-      if (t->pitr) need(t->id, std::max(t->pitr_since_ms, now_ms - kPitrWindowMs));
+      if (t->pitr) need(t->id, std::max<int64_t>(t->pitr_since_ms, now_ms - t->pitr_days * 24 * 3600 * 1000));
     } catch (const std::exception&) {
     }
   }

@@ -85,6 +85,7 @@ Doc TableInfo::to_json() const {
   d.set("ttl", ttl);
   d.set("pitr", pitr);
   d.set("pitr_since", pitr_since_ms);
+  d.set("pitr_days", pitr_days);
   d.set("backups", backups);
   d.set("restore", restore_summary);
   return d;
@@ -131,6 +132,7 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   if (const Doc* s = d.get("ttl")) t->ttl = *s;
   t->pitr = d.flag("pitr");
   t->pitr_since_ms = d.integer("pitr_since");
+  t->pitr_days = d.integer("pitr_days", 35);
   t->backups = d.integer("backups");
   if (const Doc* s = d.get("restore")) t->restore_summary = *s;
   return t;

@@ -95,6 +95,7 @@ struct TableInfo {
   Doc ttl;   // {AttributeName, Enabled} or null
   bool pitr = false;           // point-in-time recovery enabled
   int64_t pitr_since_ms = 0;   // when it was (last) enabled
+  int64_t pitr_days = 35;      // RecoveryPeriodInDays
   int64_t backups = 0;         // on-demand backups of this table that still exist
   Doc restore_summary;         // RestoreSummary for restored tables, else null
 

@@ -12,7 +12,6 @@
 #include "services/dynamodb/streams.h"
 
 namespace stratus::dynamodb {
-namespace {
 
 uint64_t random_id() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(now_millis()));
@@ -21,6 +20,8 @@ uint64_t random_id() {
   while (v == 0);
   return v;
 }
+
+namespace {
 
 AwsError invalid(const std::string& m) { return errors::validation("One or more parameter values were invalid: " + m); }
 
@@ -94,7 +95,9 @@ Doc throughput_doc(int64_t rcu, int64_t wcu) {
   return p;
 }
 
-Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts = true) {
+}  // namespace
+
+Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts) {
   Doc d = Doc::map();
   d.set("AttributeDefinitions", t.attribute_definitions);
   d.set("TableName", t.name);
@@ -155,10 +158,16 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
     d.set("TableClassSummary", tc);
   }
   d.set("DeletionProtectionEnabled", t.deletion_protection);
+  if (t.restore_summary.is_map()) {
+    Doc r = t.restore_summary;
+    r.set("RestoreInProgress", status == "CREATING");
+    d.set("RestoreSummary", r);
+  }
   return d;
 }
 
 void set_billing(TableInfo& t, const Doc& in, bool creating) {
+  // (BillingMode and ProvisionedThroughput members of `in`)
   std::string mode = in.str("BillingMode", creating ? "PROVISIONED" : t.billing_mode);
   const Doc* pt = in.get("ProvisionedThroughput");
   if (mode == "PAY_PER_REQUEST") {
@@ -174,6 +183,8 @@ void set_billing(TableInfo& t, const Doc& in, bool creating) {
   }
   t.billing_mode = mode;
 }
+
+namespace {
 
 void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   bool enabled = spec.flag("StreamEnabled");
@@ -194,6 +205,8 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   }
 }
 
+}  // namespace
+
 IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Type>& defs, std::set<std::string>& used) {
   IndexInfo ix;
   ix.name = x.str("IndexName");
@@ -208,11 +221,21 @@ IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Typ
   return ix;
 }
 
+Doc sse_description(const TableInfo& t) {
+  Doc d = Doc::map();
+  d.set("Status", "ENABLED");
+  d.set("SSEType", "KMS");
+  d.set("KMSMasterKeyArn", "arn:aws:kms:" + t.region + ":" + t.account + ":key/" + ids::uuid4());
+  return d;
+}
+
 void store(storage::Engine& e, Catalog& cat, const TableInfo& t) {
   storage::Status st = e.put(kTables, table_key(t.account, t.region, t.name), json::write(t.to_json()));
   if (!st.ok()) throw errors::internal("storage: " + st.message);
   cat.invalidate(t.account, t.region, t.name);
 }
+
+namespace {
 
 // Writes the index entries of every existing item (UpdateTable creating a GSI).
 void backfill(storage::Engine& e, const TableInfo& t, const IndexInfo& ix) {
@@ -252,15 +275,19 @@ TablePtr get_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std:
 
 }  // namespace
 
-void drop_table_data(storage::Engine& e, const TableInfo& t) {
-  drop_prefix(e, kItems, t.id);
-  drop_prefix(e, kCounts, t.id);
+void drop_derived_data(storage::Engine& e, const TableInfo& t) {
   drop_prefix(e, kTtl, t.id);
-  drop_prefix(e, kHistory, t.id);
   for (const auto& ix : t.indexes) {
     drop_prefix(e, kIndex, ix.id);
     drop_prefix(e, kCounts, ix.id);
   }
+}
+
+void drop_table_data(storage::Engine& e, const TableInfo& t) {
+  drop_prefix(e, kItems, t.id);
+  drop_prefix(e, kCounts, t.id);
+  drop_prefix(e, kHistory, t.id);
+  drop_derived_data(e, t);
 }
 
 // Writes the TTL index entries of every existing item (TTL being enabled).
@@ -336,13 +363,7 @@ void add_table_ops(const Adder& add, Catalog& cat) {
       throw invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
     set_billing(*t, in, true);
     if (const Doc* s = in.get("StreamSpecification")) set_stream(*t, *s, ctx.now_ms, true);
-    if (const Doc* sse = in.get("SSESpecification"); sse && sse->flag("Enabled")) {
-      Doc d = Doc::map();
-      d.set("Status", "ENABLED");
-      d.set("SSEType", "KMS");
-      d.set("KMSMasterKeyArn", "arn:aws:kms:" + t->region + ":" + t->account + ":key/" + ids::uuid4());
-      t->sse = d;
-    }
+    if (const Doc* sse = in.get("SSESpecification"); sse && sse->flag("Enabled")) t->sse = sse_description(*t);
     t->table_class = in.str("TableClass", "STANDARD");
     t->deletion_protection = in.flag("DeletionProtectionEnabled");
     t->tags = Doc::map();
@@ -404,11 +425,16 @@ void add_table_ops(const Adder& add, Catalog& cat) {
       throw errors::validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
     Doc desc = describe(ctx.storage, *t, "DELETING", false);
     {
+      std::unique_lock meta(cat.meta_lock(t->id));
       std::lock_guard lock(cat.write_lock(t->id));
+      t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
       ctx.storage.del(kTables, table_key(t->account, t->region, t->name));
       cat.invalidate(t->account, t->region, t->name);
     }
-    drop_table_data(ctx.storage, *t);
+    // Backups read the items and history of the deleted table: those stay until the last
+    // backup is deleted (DeleteBackup).
+    if (t->backups > 0) drop_derived_data(ctx.storage, *t);
+    else drop_table_data(ctx.storage, *t);
     Doc out = Doc::map();
     out.set("TableDescription", desc);
     return out;
