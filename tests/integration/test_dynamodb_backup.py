@@ -6,9 +6,7 @@ import time
 import unittest
 import uuid
 
-import botocore.exceptions
-
-from harness import Stratus, StratusTestCase
+from harness import Stratus, StratusTestCase, error_code
 
 
 def S(v): return {"S": v}
@@ -39,13 +37,6 @@ def items(ddb, name):
     out = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
     return sorted((i["pk"]["S"], i["sk"]["S"], i.get("v", {}).get("N")) for i in out)
 
-
-def code_of(fn):
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
 
 
 def fill(ddb, name, n=5, v=1):
@@ -145,9 +136,9 @@ class Backups(StratusTestCase):
         gone = self.ddb.delete_backup(BackupArn=arns[1])["BackupDescription"]
         self.assertEqual(gone["BackupDetails"]["BackupStatus"], "DELETED")
         self.assertEqual(len(self.ddb.list_backups(TableName=name)["BackupSummaries"]), 2)
-        self.assertEqual(code_of(lambda: self.ddb.describe_backup(BackupArn=arns[1])), "BackupNotFoundException")
-        self.assertEqual(code_of(lambda: self.ddb.delete_backup(BackupArn=arns[1])), "BackupNotFoundException")
-        self.assertEqual(code_of(lambda: self.ddb.restore_table_from_backup(TargetTableName=name + "-x", BackupArn=arns[1])),
+        self.assertEqual(error_code(lambda: self.ddb.describe_backup(BackupArn=arns[1])), "BackupNotFoundException")
+        self.assertEqual(error_code(lambda: self.ddb.delete_backup(BackupArn=arns[1])), "BackupNotFoundException")
+        self.assertEqual(error_code(lambda: self.ddb.restore_table_from_backup(TargetTableName=name + "-x", BackupArn=arns[1])),
                          "BackupNotFoundException")
 
     def test_backup_outlives_its_table(self):
@@ -201,15 +192,15 @@ class Backups(StratusTestCase):
 
     def test_errors(self):
         name = make_table(self.ddb, indexes=False)
-        self.assertEqual(code_of(lambda: self.ddb.create_backup(TableName=name + "-none", BackupName="xx1")),
+        self.assertEqual(error_code(lambda: self.ddb.create_backup(TableName=name + "-none", BackupName="xx1")),
                          "TableNotFoundException")
         arn = self.ddb.create_backup(TableName=name, BackupName="err1")["BackupDetails"]["BackupArn"]
-        self.assertEqual(code_of(lambda: self.ddb.restore_table_from_backup(TargetTableName=name, BackupArn=arn)),
+        self.assertEqual(error_code(lambda: self.ddb.restore_table_from_backup(TargetTableName=name, BackupArn=arn)),
                          "TableAlreadyExistsException")
-        self.assertEqual(code_of(lambda: self.ddb.describe_backup(BackupArn=arn[:-3] + "000")), "BackupNotFoundException")
-        self.assertEqual(code_of(lambda: self.ddb.describe_continuous_backups(TableName=name + "-none")),
+        self.assertEqual(error_code(lambda: self.ddb.describe_backup(BackupArn=arn[:-3] + "000")), "BackupNotFoundException")
+        self.assertEqual(error_code(lambda: self.ddb.describe_continuous_backups(TableName=name + "-none")),
                          "TableNotFoundException")
-        self.assertEqual(code_of(lambda: self.ddb.create_backup(TableName=name, BackupName="no spaces allowed")),
+        self.assertEqual(error_code(lambda: self.ddb.create_backup(TableName=name, BackupName="no spaces allowed")),
                          "ValidationException")
 
 
@@ -228,7 +219,7 @@ class PointInTime(StratusTestCase):
         d = self.ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         self.assertEqual(d["ContinuousBackupsStatus"], "ENABLED")
         self.assertEqual(d["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"], "DISABLED")
-        self.assertEqual(code_of(lambda: self.ddb.restore_table_to_point_in_time(
+        self.assertEqual(error_code(lambda: self.ddb.restore_table_to_point_in_time(
             SourceTableName=name, TargetTableName=name + "-x", UseLatestRestorableTime=True)),
             "PointInTimeRecoveryUnavailableException")
 
@@ -265,11 +256,11 @@ class PointInTime(StratusTestCase):
         self.assertEqual(items(self.ddb, name + "-now"), items(self.ddb, name))
 
         before = earliest.timestamp() - 3600
-        self.assertEqual(code_of(lambda: self.ddb.restore_table_to_point_in_time(
+        self.assertEqual(error_code(lambda: self.ddb.restore_table_to_point_in_time(
             SourceTableName=name, TargetTableName=name + "-old", RestoreDateTime=before)), "InvalidRestoreTimeException")
-        self.assertEqual(code_of(lambda: self.ddb.restore_table_to_point_in_time(
+        self.assertEqual(error_code(lambda: self.ddb.restore_table_to_point_in_time(
             SourceTableName=name, TargetTableName=name, UseLatestRestorableTime=True)), "TableAlreadyExistsException")
-        self.assertEqual(code_of(lambda: self.ddb.restore_table_to_point_in_time(
+        self.assertEqual(error_code(lambda: self.ddb.restore_table_to_point_in_time(
             SourceTableName=name + "-none", TargetTableName=name + "-y", UseLatestRestorableTime=True)), "TableNotFoundException")
 
         self.ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})

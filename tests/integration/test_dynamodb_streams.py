@@ -7,7 +7,7 @@ import uuid
 
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase
+from harness import Stratus, StratusTestCase, error_code, wait_until
 
 
 def S(v): return {"S": v}
@@ -130,21 +130,6 @@ class Durability(unittest.TestCase):
             s.cleanup()
 
 
-def wait_until(pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return pred()
-
-
-def code_of(fn):
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
 
 
 class Retention(unittest.TestCase):
@@ -167,10 +152,10 @@ class Retention(unittest.TestCase):
             early = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
             at_first = lambda: streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
                                                           SequenceNumber=first)
-            self.assertTrue(wait_until(lambda: code_of(at_first) == "TrimmedDataAccessException"))
+            self.assertTrue(wait_until(lambda: error_code(at_first) == "TrimmedDataAccessException"))
             self.assertTrue(wait_until(lambda: read_all(streams, arn) == []))
-            self.assertEqual(code_of(lambda: streams.get_records(ShardIterator=early)), "TrimmedDataAccessException")
-            self.assertEqual(code_of(lambda: streams.get_shard_iterator(
+            self.assertEqual(error_code(lambda: streams.get_records(ShardIterator=early)), "TrimmedDataAccessException")
+            self.assertEqual(error_code(lambda: streams.get_shard_iterator(
                 StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=first)),
                 "TrimmedDataAccessException")
             # After the last trimmed record is still a valid position.
@@ -204,8 +189,8 @@ class IteratorExpiry(unittest.TestCase):
             self.assertEqual(len(out["Records"]), 1)
             nxt = out["NextShardIterator"]
             time.sleep(0.7)
-            self.assertEqual(code_of(lambda: streams.get_records(ShardIterator=it)), "ExpiredIteratorException")
-            self.assertEqual(code_of(lambda: streams.get_records(ShardIterator=nxt)), "ExpiredIteratorException")
+            self.assertEqual(error_code(lambda: streams.get_records(ShardIterator=it)), "ExpiredIteratorException")
+            self.assertEqual(error_code(lambda: streams.get_records(ShardIterator=nxt)), "ExpiredIteratorException")
         finally:
             s.cleanup()
 

@@ -9,7 +9,7 @@ import time
 import unittest
 import uuid
 
-from harness import Stratus, StratusTestCase
+from harness import Stratus, StratusTestCase, wait_until
 
 ENV = {"STRATUS_DYNAMODB_SWEEP_MS": "200"}
 
@@ -35,14 +35,6 @@ def make_table(ddb, stream=True):
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
     return name
 
-
-def wait_until(pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return pred()
 
 
 def keys(ddb, name):

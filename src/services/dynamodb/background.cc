@@ -98,32 +98,42 @@ void sweep_ttl(storage::Engine& e, Catalog& cat, int64_t now_ms) {
   }
 }
 
-void trim_streams(storage::Engine& e, int64_t now_ms) {
-  int64_t horizon = now_ms - stream_retention_ms();
+// Walks a keyspace whose keys start with be64(id), one id at a time: fn(id, it) handles up to
+// kChunk keys of that id and returns how many it handled (kChunk: call again for the same id).
+template <class Fn>
+void walk_ids(storage::Engine& e, const char* ks, Fn fn) {
   std::string start;
   while (true) {
     storage::ScanOptions o;
     o.start = start;
-    auto it = e.scan(kStream, o);
+    auto it = e.scan(ks, o);
     if (!it->valid()) return;
-    std::string sid = std::string(it->key().substr(0, 8));
+    std::string id(it->key().substr(0, 8));
+    size_t n = fn(id, *it);
+    start = n == kChunk ? id : storage::prefix_end(id);
+    if (start.empty()) return;
+  }
+}
+
+void trim_streams(storage::Engine& e, int64_t now_ms) {
+  int64_t horizon = now_ms - stream_retention_ms();
+  walk_ids(e, kStream, [&](const std::string& sid, storage::Iterator& it) {
     storage::WriteBatch b;
     uint64_t last = 0;
     size_t n = 0;
-    for (; it->valid() && n < kChunk && it->key().substr(0, 8) == sid; it->next()) {
+    for (; it.valid() && n < kChunk && it.key().substr(0, 8) == sid; it.next()) {
       StreamRecord r;
-      if (decode_record(it->value(), r) && r.created_ms >= horizon) break;
-      b.del(kStream, it->key());
-      last = read_be64(it->key().substr(8));
+      if (decode_record(it.value(), r) && r.created_ms >= horizon) break;
+      b.del(kStream, it.key());
+      last = read_be64(it.key().substr(8));
       ++n;
     }
     if (n) {
       b.put(kStreamMeta, sid, be64(last));
       e.write(b);
     }
-    start = n == kChunk ? sid : storage::prefix_end(sid);
-    if (start.empty()) return;
-  }
+    return n;
+  });
 }
 
 // History records older than anything restorable go: per table, everything before the oldest
@@ -149,23 +159,16 @@ void prune_history(storage::Engine& e, int64_t now_ms) {
     } catch (const std::exception&) {
     }
   }
-  std::string start;
-  while (true) {
-    storage::ScanOptions o;
-    o.start = start;
-    auto it = e.scan(kHistory, o);
-    if (!it->valid()) return;
-    std::string id = std::string(it->key().substr(0, 8));
+  walk_ids(e, kHistory, [&](const std::string& id, storage::Iterator& it) {
     auto k = keep_from.find(read_be64(id));
     int64_t before = std::min(now_ms, k == keep_from.end() ? now_ms : k->second);
     std::string end = id + be64(static_cast<uint64_t>(std::max<int64_t>(0, before)));
     storage::WriteBatch b;
     size_t n = 0;
-    for (; it->valid() && n < kChunk && it->key() < end; it->next(), ++n) b.del(kHistory, it->key());
+    for (; it.valid() && n < kChunk && it.key() < end; it.next(), ++n) b.del(kHistory, it.key());
     if (n) e.write(b);
-    start = n == kChunk ? id : storage::prefix_end(id);
-    if (start.empty()) return;
-  }
+    return n;
+  });
 }
 
 }  // namespace
