@@ -516,6 +516,8 @@ void add_table_ops(const Adder& add, Catalog& cat) {
 
   add("TagResource", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
     TablePtr cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+    std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
+    cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
     auto t = std::make_shared<TableInfo>(*cur);
     if (!t->tags.is_map()) t->tags = Doc::map();
     if (const Doc* tags = in.get("Tags"); tags && tags->is_list())
@@ -526,6 +528,8 @@ void add_table_ops(const Adder& add, Catalog& cat) {
 
   add("UntagResource", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
     TablePtr cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+    std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
+    cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
     auto t = std::make_shared<TableInfo>(*cur);
     if (t->tags.is_map())
       if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())

@@ -26,6 +26,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
@@ -34,7 +35,6 @@
 #include <algorithm>
 #include <array>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -167,6 +167,21 @@ class ErrorIterator final : public Iterator {
   Status status_;
 };
 
+// WriteBatch::add counters are RocksDB merges: a write needs no read, RocksDB sums the deltas
+// (8-byte big-endian two's complement, WriteBatch::encode_counter) when the key is read or
+// compacted. Only counter keys are ever merged.
+class CounterAdd final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    int64_t sum = WriteBatch::decode_counter(std::string_view(value.data(), value.size()));
+    if (existing) sum += WriteBatch::decode_counter(std::string_view(existing->data(), existing->size()));
+    *new_value = WriteBatch::encode_counter(sum);
+    return true;
+  }
+  const char* Name() const override { return "stratus.counter_add"; }
+};
+
 class RocksEngine final : public Engine {
  public:
   explicit RocksEngine(const Options& opts) : path_(opts.path), fsync_(opts.fsync) {
@@ -179,6 +194,7 @@ class RocksEngine final : public Engine {
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // cheap not_found lookups
     t.optimize_filters_for_memory = true;
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    o.merge_operator = std::make_shared<CounterAdd>();
     o.write_buffer_size = 4 << 20;
     o.max_write_buffer_number = 2;
     o.arena_block_size = 256 << 10;
@@ -254,14 +270,14 @@ class RocksEngine final : public Engine {
     rocksdb::WriteBatch wb;
     std::vector<size_t> stripes;
     stripes.reserve(batch.ops().size() + batch.conditions().size());
-    std::map<std::string, int64_t> adds;  // counters: read and written under their stripe
     for (const auto& op : batch.ops()) {
       std::string k = encode(op.keyspace, op.key);
-      stripes.push_back(stripe_of(k));
-      if (op.is_add) {
-        adds[k] += WriteBatch::decode_counter(op.value);
+      if (op.is_add) {  // merges commute: no stripe needed
+        auto s = wb.Merge(k, op.value);
+        if (!s.ok()) return to_status(s);
         continue;
       }
+      stripes.push_back(stripe_of(k));
       auto s = op.is_delete ? wb.Delete(k) : wb.Put(k, op.value);
       if (!s.ok()) return to_status(s);
     }
@@ -283,14 +299,6 @@ class RocksEngine final : public Engine {
                 : c.kind == Condition::Kind::not_exists ? s.IsNotFound()
                                                         : s.ok() && current == c.value;
       if (!ok) return Status::Conflict("condition failed on " + c.keyspace);
-    }
-    for (const auto& [k, delta] : adds) {
-      std::string current;
-      auto s = db_->Get(rocksdb::ReadOptions(), k, &current);
-      if (!s.ok() && !s.IsNotFound()) return to_status(s);
-      int64_t v = (s.ok() ? WriteBatch::decode_counter(current) : 0) + delta;
-      s = wb.Put(k, WriteBatch::encode_counter(v));
-      if (!s.ok()) return to_status(s);
     }
     if (wb.Count() == 0) return Status::OK();
     return to_status(db_->Write(write_opts_, &wb));
