@@ -14,6 +14,10 @@
 //   ddb.history be64(table id) be64(commit ms) be64(history seq)        -> change record: the
 //               item key (minus table id) and its image before the change (PITR, backups)
 //   ddb.backups account '\0' region '\0' table name '\0' backup id       -> backup (JSON)
+//   ddb.txtokens, ddb.txtoken-expiry: TransactWriteItems ClientRequestTokens (items.cc), written
+//               in the transaction's own batch
+// Tables with local secondary indexes keep item collection sizes in the Catalog (read once from
+// storage, then updated by commit()), for ItemCollectionMetrics and the 10 GB limit.
 // h is a 16-bit hash of the partition key's encoding: Scan walks items in that (AWS-like,
 // unordered) order and parallel scan segments are contiguous ranges of it. key() is the
 // order-preserving encoding from value.h, so a partition's items are ordered by sort key.
@@ -159,6 +163,10 @@ class Catalog {
   // Next history sequence (process-wide; history keys also carry the commit time).
   uint64_t next_history_seq() { return ++history_seq_; }
   uint64_t history_seq() const { return history_seq_.load(); }
+  // Bytes of an item collection (items of one partition key plus their local secondary index
+  // entries) of a table with LSIs: read once from storage, then kept current by commit().
+  int64_t collection_size(storage::Engine& e, const TableInfo& t, const Value& hash);
+  void collection_changed(const TableInfo& t, const Value& hash, int64_t delta);
 
  private:
   std::shared_mutex mu_;
@@ -168,6 +176,8 @@ class Catalog {
   std::unordered_map<uint64_t, uint64_t> sequences_;                 // GUARDED_BY(locks_mu_)
   std::unordered_map<uint64_t, std::unique_ptr<std::shared_mutex>> meta_locks_;  // GUARDED_BY(locks_mu_)
   std::atomic<uint64_t> history_seq_{0};
+  std::mutex collections_mu_;
+  std::unordered_map<std::string, int64_t> collections_;  // GUARDED_BY(collections_mu_)
 };
 
 // Write path -----------------------------------------------------------------------------------
@@ -195,8 +205,10 @@ bool needs_old(const TableInfo& t);
 // retrying the computation on conflicts. The previous item is always read (the counters need
 // it); `read_old` is kept for callers' clarity.
 // on_failure(i, error) is called when writes[i].compute throws; commit then rethrows it.
+// `extra` (optional) adds its puts, deletes and conditions to the same atomic batch.
 void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bool read_old, int64_t now_ms,
-            const std::function<void(size_t, const AwsError&)>& on_failure = nullptr);
+            const std::function<void(size_t, const AwsError&)>& on_failure = nullptr,
+            const storage::WriteBatch* extra = nullptr);
 
 // Stream record (stored, and decoded for GetRecords / internal readers).
 struct StreamRecord {
@@ -228,6 +240,13 @@ void drop_prefix(storage::Engine& e, const char* ks, uint64_t id);
 // Encodes a change record of ddb.history and reads one back.
 std::string encode_change(std::string_view key_suffix, const std::optional<Item>& old_item);
 bool decode_change(std::string_view bytes, std::string& key_suffix, std::optional<Item>& old_item);
+// Item collections (tables with local secondary indexes) ---------------------------------------
+inline constexpr int64_t kMaxCollectionBytes = 10LL * 1024 * 1024 * 1024;
+// What an item adds to its collection: the item plus its LSI entries (100 bytes overhead each).
+int64_t collection_bytes(const TableInfo& t, const Item& item);
+bool has_lsi(const TableInfo& t);
+// ItemCollectionMetrics of the collection holding `key` (ItemCollectionKey, SizeEstimateRangeGB).
+Doc collection_metrics(storage::Engine& e, Catalog& cat, const TableInfo& t, const Item& key);
 
 // Capacity units as AWS rounds them.
 double read_units(size_t bytes, bool consistent);
