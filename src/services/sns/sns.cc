@@ -237,6 +237,7 @@ struct Published {
   std::vector<MsgAttr> attrs;
   int64_t timestamp_ms = 0;
   uint64_t sequence = 0;
+  std::set<std::string> done;  // subscriptions already delivered with the publish itself
   // Signatures by (protocol text, version): one RSA signature per distinct text, not per
   // subscription (the signed string has no subscription in it).
   mutable std::map<std::pair<std::string, int>, std::string> signatures;
@@ -253,6 +254,11 @@ struct Published {
     d.set("ts", timestamp_ms);
     d.set("seq", static_cast<int64_t>(sequence));
     d.set("host", host);
+    if (!done.empty()) {
+      Doc l = Doc::list();
+      for (const auto& a : done) l.push(a);
+      d.set("done", std::move(l));
+    }
     return json::write(d);
   }
   static Published from(const std::string& payload) {
@@ -268,6 +274,8 @@ struct Published {
     p.timestamp_ms = d.integer("ts");
     p.sequence = static_cast<uint64_t>(d.integer("seq"));
     p.host = d.str("host");
+    if (const Doc* l = d.get("done"); l && l->is_list())
+      for (const auto& a : l->as_list()) p.done.insert(a.as_string());
     return p;
   }
   // The message text for a protocol (MessageStructure=json picks the protocol's entry).
@@ -998,9 +1006,67 @@ class SnsService final : public Service {
     } else {
       p.message_id = ids::uuid4();
     }
-    auto st = server_->events().enqueue(kPublishTopic, p.payload());
-    if (!st.ok()) return errors::internal("could not store the message: " + st.message);
+    auto st = store_publish(p, fanout_of(t));
+    if (!st.ok()) {
+      if (t.fifo) t.dedup.erase(p.dedup_id);
+      return errors::internal("could not store the message: " + st.message);
+    }
     return PublishOutcome{p.message_id, p.sequence};
+  }
+
+  // The confirmed subscriptions of a topic and what their envelopes need. REQUIRES(mu_) shared.
+  struct Fanout {
+    std::vector<std::shared_ptr<const Sub>> subs;
+    std::string display_name;
+    int version = 1;
+  };
+  Fanout fanout_of(const Topic& t) {
+    Fanout f;
+    for (const auto& arn : t.subs)
+      if (auto it = subs_.find(arn); it != subs_.end() && it->second->confirmed) f.subs.push_back(it->second);
+    if (auto dn = t.attributes.find("DisplayName"); dn != t.attributes.end()) f.display_name = dn->second;
+    if (auto sv = t.attributes.find("SignatureVersion"); sv != t.attributes.end() && sv->second == "2") f.version = 2;
+    return f;
+  }
+
+  // Makes a publish durable. SQS subscriptions are delivered right here: their messages are
+  // written in the same atomic batch as the publish event, which carries the other protocols
+  // (and any SQS copy that could not be stored, to be retried and dead-lettered by fan_out).
+  // No event is stored when every copy went in-line. Either way, once this returns ok, every
+  // copy is durable or has a durable event that will produce it (kill -9 safe).
+  storage::Status store_publish(Published& p, const Fanout& f) {
+    sqs::Api* api = sqs::api(*server_);
+    std::vector<sqs::Api::Target> targets;
+    std::vector<const Sub*> inline_subs;
+    bool others = false;
+    for (const auto& s : f.subs) {
+      if (!api || s->protocol != "sqs") {
+        others = true;
+        continue;
+      }
+      if (!passes_filter(*s, p)) continue;
+      inline_subs.push_back(s.get());
+      targets.push_back({s->endpoint, sqs_delivery(*s, p, p.text_for(s->protocol), f.version)});
+    }
+    std::optional<events::Queue::Ticket> ticket;
+    auto staged = [&](const std::vector<Result<std::string>>& r, storage::WriteBatch& batch) {
+      bool failed = false;
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (r[i]) p.done.insert(inline_subs[i]->arn);
+        else failed = true;
+      }
+      if (others || failed) ticket = server_->events().add(batch, kPublishTopic, p.payload());
+    };
+    storage::WriteBatch b;
+    storage::Status st;
+    if (targets.empty()) {
+      staged({}, b);
+      if (!b.empty()) st = engine_->write(b);
+    } else {
+      st = api->deliver_all(targets, b, staged);
+    }
+    if (st.ok() && ticket) server_->events().published(*ticket);
+    return st;
   }
 
   Result<Doc> publish(OpContext& ctx, const Doc& in) {
@@ -1008,9 +1074,17 @@ class SnsService final : public Service {
     if (!phone.empty()) return publish_sms(ctx, in, phone);
     std::string member = in.has("TopicArn") ? "TopicArn" : "TargetArn";
     if (!in.has("TopicArn") && !in.has("TargetArn")) return invalid("TopicArn or TargetArn Reason: no value for required parameter");
-    std::unique_lock lk(mu_);
+    // FIFO topics publish under the exclusive lock (dedup state; copies stored in sequence order).
+    std::shared_lock slk(mu_);
+    std::unique_lock<std::shared_mutex> ulk;
     auto t = topic_for(in, member.c_str());
     if (!t) return t.error();
+    if ((*t)->fifo) {
+      slk.unlock();
+      ulk = std::unique_lock(mu_);
+      t = topic_for(in, member.c_str());
+      if (!t) return t.error();
+    }
     Published p;
     if (auto e = check_publish(**t, in, p)) return *e;
     auto out = enqueue_publish(**t, p, host_of(ctx));
@@ -1153,22 +1227,17 @@ class SnsService final : public Service {
       spdlog::error("sns: dropping unreadable publish event: {}", e.what());
       return events::Verdict::drop();
     }
-    std::vector<std::shared_ptr<const Sub>> targets;
-    std::string display_name;
-    int version = 1;
+    Fanout f;
     {
       std::shared_lock lk(mu_);
       auto t = topic(p.topic_arn);
       if (!t) return events::Verdict::done();  // topic deleted since
-      for (const auto& arn : t->subs)
-        if (auto it = subs_.find(arn); it != subs_.end() && it->second->confirmed) targets.push_back(it->second);
-      if (auto dn = t->attributes.find("DisplayName"); dn != t->attributes.end()) display_name = dn->second;
-      if (auto sv = t->attributes.find("SignatureVersion"); sv != t->attributes.end() && sv->second == "2") version = 2;
+      f = fanout_of(*t);
     }
-    for (const auto& s : targets) {
-      if (!passes_filter(*s, p)) continue;
+    for (const auto& s : f.subs) {
+      if (p.done.count(s->arn) || !passes_filter(*s, p)) continue;
       try {
-        deliver_one(*s, p, display_name, version);
+        deliver_one(*s, p, f.display_name, f.version);
       } catch (const std::exception& e) {
         spdlog::error("sns: delivery to {} failed: {}", s->arn, e.what());
       }
@@ -1176,26 +1245,31 @@ class SnsService final : public Service {
     return events::Verdict::done();
   }
 
+  // The SQS message for one subscription: the signed envelope, or the raw message.
+  sqs::Delivery sqs_delivery(const Sub& s, const Published& p, const std::string& text, int version) {
+    sqs::Delivery out;
+    if (s.raw()) {
+      out.body = text;
+      for (const auto& a : p.attrs) {
+        std::string type = a.type == "String.Array" ? "String" : a.type;
+        out.attrs.push_back(sqs::Attribute{a.name, type, a.value});
+      }
+      std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+    } else {
+      out.body = notification(p, s.arn, text, version);
+    }
+    out.group_id = p.group_id;
+    out.dedup_id = p.dedup_id;
+    out.sender_id = "AIDAIT2UOQQY3AUEKVGXU";  // SNS's service principal id, as queues see it
+    return out;
+  }
+
   void deliver_one(const Sub& s, const Published& p, const std::string& display_name, int version) {
     std::string text = p.text_for(s.protocol);
     if (s.protocol == "sqs") {
-      sqs::Delivery out;
-      if (s.raw()) {
-        out.body = text;
-        for (const auto& a : p.attrs) {
-          std::string type = a.type == "String.Array" ? "String" : a.type;
-          out.attrs.push_back(sqs::Attribute{a.name, type, a.value});
-        }
-        std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
-      } else {
-        out.body = notification(p, s.arn, text, version);
-      }
-      out.group_id = p.group_id;
-      out.dedup_id = p.dedup_id;
-      out.sender_id = "AIDAIT2UOQQY3AUEKVGXU";  // SNS's service principal id, as queues see it
       sqs::Api* api = sqs::api(*server_);
       if (!api) return;
-      auto r = api->deliver(s.endpoint, std::move(out));
+      auto r = api->deliver(s.endpoint, sqs_delivery(s, p, text, version));
       if (!r) {
         spdlog::warn("sns: delivery to {} failed: {}", s.endpoint, r.error().message);
         redrive(s, p, text);

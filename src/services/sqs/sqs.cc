@@ -350,19 +350,59 @@ class SqsService final : public Service, public Api {
     for (auto& q : all) retire(q);
   }
 
-  Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
-    QueuePtr q = by_arn(queue_arn);
-    if (!q) return no_queue();
+  static SendInput input_of(Delivery& d) {
     SendInput in;
     in.body = std::move(d.body);
     in.attrs = std::move(d.attrs);
     in.group_id = std::move(d.group_id);
     in.dedup_id = std::move(d.dedup_id);
     in.sender_id = std::move(d.sender_id);
-    if (in.body.empty()) return missing("MessageBody");
-    auto out = send_one(q, std::move(in));
+    return in;
+  }
+
+  Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return no_queue();
+    if (d.body.empty()) return missing("MessageBody");
+    auto out = send_one(q, input_of(d));
     if (!out) return out.error();
     return out->message_id;
+  }
+
+  storage::Status deliver_all(std::vector<Target>& targets, storage::WriteBatch& batch,
+                              const Staged& staged) override {
+    int64_t now = now_millis();
+    std::vector<Result<std::string>> results;
+    results.reserve(targets.size());
+    std::vector<std::pair<QueuePtr, std::vector<MessagePtr>>> stored;  // per queue, in send order
+    for (auto& t : targets) {
+      QueuePtr q = by_arn(t.queue_arn);
+      if (!q) {
+        results.emplace_back(no_queue());
+        continue;
+      }
+      if (t.delivery.body.empty()) {
+        results.emplace_back(missing("MessageBody"));
+        continue;
+      }
+      SendInput in = input_of(t.delivery);
+      auto out = prepare(*q, in, now);
+      if (!out) {
+        results.emplace_back(out.error());
+        continue;
+      }
+      results.emplace_back(out->message_id);
+      if (out->duplicate) continue;
+      stage(batch, *q, out->msg, now);
+      auto it = std::find_if(stored.begin(), stored.end(), [&](const auto& x) { return x.first == q; });
+      if (it == stored.end()) stored.emplace_back(q, std::vector<MessagePtr>{out->msg});
+      else it->second.push_back(out->msg);
+    }
+    if (staged) staged(results, batch);
+    storage::Status st;
+    if (!batch.empty()) st = engine_->write(batch);
+    for (const auto& [q, msgs] : stored) settle(q, msgs, st, now);
+    return st;
   }
 
   std::optional<QueueInfo> info(const std::string& queue_arn) override {
@@ -773,32 +813,41 @@ class SqsService final : public Service, public Api {
     return out;
   }
 
-  // Stores prepared messages in one atomic batch, then makes them visible to receivers.
-  storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now) {
-    if (msgs.empty()) return {};
-    storage::WriteBatch b;
-    for (const auto& m : msgs) {
-      b.put(kMessagesKs, message_key(q->uid, m->seq), encode_message(*m));
-      if (q->fifo) {
-        std::string v;
-        put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
-        put_str(v, m->id);
-        put_u64(v, m->sequence_number);
-        b.put(kDedupKs, q->uid + q->dedup_key(m->group_id, m->dedup_id), v);
-      }
+  // Adds the records of prepared messages to a batch.
+  static void stage(storage::WriteBatch& b, const Queue& q, const MessagePtr& m, int64_t now) {
+    b.put(kMessagesKs, message_key(q.uid, m->seq), encode_message(*m));
+    if (q.fifo) {
+      std::string v;
+      put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
+      put_str(v, m->id);
+      put_u64(v, m->sequence_number);
+      b.put(kDedupKs, q.uid + q.dedup_key(m->group_id, m->dedup_id), v);
     }
-    auto st = engine_->write(b);
+  }
+
+  // After the write of staged messages: makes them visible (or forgets their dedup entries when
+  // the write failed) and serves waiting receivers.
+  void settle(const QueuePtr& q, const std::vector<MessagePtr>& msgs, const storage::Status& st, int64_t now) {
     bool waiters;
     {
       std::lock_guard lk(q->mu);
       if (!st.ok()) {
         for (const auto& m : msgs) q->dedup.erase(q->dedup_key(m->group_id, m->dedup_id));
-        return st;
+        return;
       }
       for (const auto& m : msgs) q->insert(m, now);
       waiters = !q->waiters.empty();
     }
     if (waiters) wake(q);
+  }
+
+  // Stores prepared messages in one atomic batch, then makes them visible to receivers.
+  storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now) {
+    if (msgs.empty()) return {};
+    storage::WriteBatch b;
+    for (const auto& m : msgs) stage(b, *q, m, now);
+    auto st = engine_->write(b);
+    settle(q, msgs, st, now);
     return st;
   }
 
