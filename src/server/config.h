@@ -27,6 +27,7 @@ struct Config {
   std::string root_secret_key = "test";
   int threads = 0;                              // 0: one per core
   uint64_t max_body_bytes = 64ull << 20;        // buffered request bodies
+  std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
 };
 
 }  // namespace stratus

@@ -321,6 +321,7 @@ class SnsService final : public Service {
       res.headers.set("content-type", "application/x-pem-file");
       res.body = signer().certificate_pem();
     });
+    mailbox::enable_relay(ctx.events(), ctx.config().smtp_relay);
     ctx.events().subscribe(kPublishTopic, [this](const events::Delivery& d) { return fan_out(d); });
     ctx.events().subscribe(kHttpTopic, [this](const events::Delivery& d) { return deliver_http(d); });
   }
