@@ -21,6 +21,7 @@
 #include "services/service.h"
 #include "services/sns/http_client.h"
 #include "services/sns/mailbox.h"
+#include "services/sns/platform.h"
 #include "services/sns/signing.h"
 #include "services/sqs/sqs.h"
 
@@ -306,7 +307,29 @@ class SnsService final : public Service {
     bind("TagResource", &SnsService::tag_resource);
     bind("UntagResource", &SnsService::untag_resource);
     bind("ListTagsForResource", &SnsService::list_tags_for_resource);
-    bind("CheckIfPhoneNumberIsOptedOut", &SnsService::check_if_phone_number_is_opted_out);
+    bind("GetDataProtectionPolicy", &SnsService::get_data_protection_policy);
+    bind("PutDataProtectionPolicy", &SnsService::put_data_protection_policy);
+    platform("CreatePlatformApplication", &Platform::create_platform_application);
+    platform("GetPlatformApplicationAttributes", &Platform::get_platform_application_attributes);
+    platform("SetPlatformApplicationAttributes", &Platform::set_platform_application_attributes);
+    platform("ListPlatformApplications", &Platform::list_platform_applications);
+    platform("DeletePlatformApplication", &Platform::delete_platform_application);
+    platform("CreatePlatformEndpoint", &Platform::create_platform_endpoint);
+    platform("GetEndpointAttributes", &Platform::get_endpoint_attributes);
+    platform("SetEndpointAttributes", &Platform::set_endpoint_attributes);
+    platform("ListEndpointsByPlatformApplication", &Platform::list_endpoints_by_platform_application);
+    platform("DeleteEndpoint", &Platform::delete_endpoint);
+    platform("GetSMSAttributes", &Platform::get_sms_attributes);
+    platform("SetSMSAttributes", &Platform::set_sms_attributes);
+    platform("CheckIfPhoneNumberIsOptedOut", &Platform::check_if_phone_number_is_opted_out);
+    platform("ListPhoneNumbersOptedOut", &Platform::list_phone_numbers_opted_out);
+    platform("OptInPhoneNumber", &Platform::opt_in_phone_number);
+    platform("GetSMSSandboxAccountStatus", &Platform::get_sms_sandbox_account_status);
+    platform("CreateSMSSandboxPhoneNumber", &Platform::create_sms_sandbox_phone_number);
+    platform("VerifySMSSandboxPhoneNumber", &Platform::verify_sms_sandbox_phone_number);
+    platform("DeleteSMSSandboxPhoneNumber", &Platform::delete_sms_sandbox_phone_number);
+    platform("ListSMSSandboxPhoneNumbers", &Platform::list_sms_sandbox_phone_numbers);
+    platform("ListOriginationNumbers", &Platform::list_origination_numbers);
   }
 
   void start(ServerContext& ctx) override {
@@ -322,6 +345,24 @@ class SnsService final : public Service {
       res.body = signer().certificate_pem();
     });
     mailbox::enable_relay(ctx.events(), ctx.config().smtp_relay);
+    platform_.start(*engine_);
+    // A recipient answering STOP, for tests: POST /_stratus/sns/opt-out?phoneNumber=+1555...
+    ctx.add_internal_route("/_stratus/sns/opt-out", [this](const http::Request& req, http::Response& res) {
+      std::string phone, account = "000000000000";
+      for (const auto& [k, v] : http::parse_query(req.query)) {
+        if (k == "phoneNumber") phone = v;
+        else if (k == "account") account = v;
+      }
+      res.headers.set("content-type", "application/json");
+      if (req.method != "POST" || phone.empty()) {
+        res.status = 400;
+        res.body = "{\"message\":\"POST with ?phoneNumber=\"}";
+        return;
+      }
+      auto st = platform_.opt_out(account, phone);
+      res.status = st.ok() ? 200 : 500;
+      res.body = st.ok() ? "{}" : "{\"message\":\"" + json::escape(st.message) + "\"}";
+    });
     ctx.events().subscribe(kPublishTopic, [this](const events::Delivery& d) { return fan_out(d); });
     ctx.events().subscribe(kHttpTopic, [this](const events::Delivery& d) { return deliver_http(d); });
   }
@@ -340,6 +381,10 @@ class SnsService final : public Service {
   using Method = Result<Doc> (SnsService::*)(OpContext&, const Doc&);
   void bind(const char* op, Method m) {
     add(op, [this, m](OpContext& c, const Doc& in) { return (this->*m)(c, in); });
+  }
+  using PlatformMethod = Result<Doc> (Platform::*)(OpContext&, const Doc&);
+  void platform(const char* op, PlatformMethod m) {
+    add(op, [this, m](OpContext& c, const Doc& in) { return (platform_.*m)(c, in); });
   }
 
   static std::string host_of(const OpContext& ctx) {
@@ -1075,6 +1120,23 @@ class SnsService final : public Service {
     if (!phone.empty()) return publish_sms(ctx, in, phone);
     std::string member = in.has("TopicArn") ? "TopicArn" : "TargetArn";
     if (!in.has("TopicArn") && !in.has("TargetArn")) return invalid("TopicArn or TargetArn Reason: no value for required parameter");
+    if (std::string platform = Platform::platform_of(in.str("TargetArn")); !platform.empty() && !in.has("TopicArn")) {
+      std::string text = in.str("Message");
+      if (text.empty()) return invalid("Empty message");
+      if (in.str("MessageStructure") == "json") {
+        try {
+          Doc d = json::parse(text);
+          text = d.has(platform) ? d.str(platform) : d.str("default");
+        } catch (const AwsError&) {
+          return invalid("Message Structure - JSON message body failed to parse");
+        }
+      }
+      auto id = platform_.push(in.str("TargetArn"), text, "sns:Publish");
+      if (!id) return id.error();
+      Doc d = Doc::map();
+      d.set("MessageId", *id);
+      return d;
+    }
     // FIFO topics publish under the exclusive lock (dedup state; copies stored in sequence order).
     std::shared_lock slk(mu_);
     std::unique_lock<std::shared_mutex> ulk;
@@ -1096,7 +1158,7 @@ class SnsService final : public Service {
     return d;
   }
 
-  Result<Doc> publish_sms(OpContext&, const Doc& in, const std::string& phone) {
+  Result<Doc> publish_sms(OpContext& ctx, const Doc& in, const std::string& phone) {
     if (auto e = check_endpoint("sms", phone, false)) return invalid("PhoneNumber Reason: " + phone + " is not valid to publish to");
     std::string text = in.str("Message");
     if (text.empty()) return invalid("Empty message");
@@ -1107,6 +1169,11 @@ class SnsService final : public Service {
       } catch (const AwsError&) {
         return invalid("Message Structure - JSON message body failed to parse");
       }
+    }
+    if (platform_.opted_out(ctx.account(), phone)) {
+      Doc d = Doc::map();  // accepted, not delivered (as AWS does for opted-out numbers)
+      d.set("MessageId", ids::uuid4());
+      return d;
     }
     mailbox::Mail m;
     m.id = ids::uuid4();
@@ -1321,7 +1388,14 @@ class SnsService final : public Service {
       if (!st.ok()) throw std::runtime_error("mailbox write failed: " + st.message);
       return;
     }
-    // application, firehose: accepted and stored only (no platform or stream behind them yet).
+    if (s.protocol == "application") {
+      std::string platform = Platform::platform_of(s.endpoint);
+      auto r = platform_.push(s.endpoint, p.message.is_string() ? text : p.text_for(platform), p.topic_arn,
+                              p.message_id + ":" + s.arn.substr(s.arn.rfind(':') + 1));
+      if (!r) spdlog::warn("sns: push to {} failed: {}", s.endpoint, r.error().message);
+      return;
+    }
+    // firehose: accepted and stored only (no stream behind it yet).
   }
 
   // A failed delivery goes to the subscription's dead-letter queue, when it has one.
@@ -1471,11 +1545,32 @@ class SnsService final : public Service {
     return out;
   }
 
-  Result<Doc> check_if_phone_number_is_opted_out(OpContext&, const Doc&) {
+  Result<Doc> get_data_protection_policy(OpContext&, const Doc& in) {
+    std::shared_lock lk(mu_);
+    auto t = topic_for(in, "ResourceArn");
+    if (!t) return t.error();
     Doc out = Doc::map();
-    out.set("isOptedOut", false);
+    auto it = (*t)->attributes.find("DataProtectionPolicy");
+    out.set("DataProtectionPolicy", it == (*t)->attributes.end() ? std::string() : it->second);
     return out;
   }
+
+  Result<Doc> put_data_protection_policy(OpContext&, const Doc& in) {
+    std::string policy = in.str("DataProtectionPolicy");
+    try {
+      if (!json::parse(policy).is_map()) return invalid("DataProtectionPolicy");
+    } catch (const AwsError&) {
+      return invalid("DataProtectionPolicy Reason: the policy is not valid JSON");
+    }
+    std::unique_lock lk(mu_);
+    auto t = topic_for(in, "ResourceArn");
+    if (!t) return t.error();
+    (*t)->attributes["DataProtectionPolicy"] = policy;
+    save(**t);
+    return Doc::map();
+  }
+
+  Platform platform_;
 
   ServerContext* server_ = nullptr;
   storage::Engine* engine_ = nullptr;
