@@ -10,30 +10,15 @@ import urllib.parse
 
 import botocore.exceptions
 
-from harness import StratusTestCase
-from test_sqs import query_client
+from test_sqs import SqsCase, query_client
 
 
-class Base(StratusTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sqs = cls.stratus.client("sqs")
-        cls.counter = 0
-
+class Base(SqsCase):
     def queue(self, fifo=False, **attrs):
-        type(self).counter += 1
-        name = f"{self._testMethodName[:40]}-{type(self).counter}" + (".fifo" if fifo else "")
-        if fifo:
-            attrs["FifoQueue"] = "true"
-        url = self.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attrs.items()})["QueueUrl"]
+        """Like SqsCase.queue, with the queue's ARN too."""
+        url = super().queue(fifo=fifo, **attrs)
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return url, arn
-
-    def error(self, fn, **kw):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]["Code"], cm.exception.response["Error"]["Message"]
 
     def with_dlq(self, fifo=False, **attrs):
         """A source queue (maxReceiveCount 1, visibility 0) and its dead-letter queue."""

@@ -1907,6 +1907,11 @@ class SqsService final : public Service, public Api {
   };
   using MoveTaskPtr = std::shared_ptr<MoveTask>;
 
+  static AwsError arn_error(const char* member) {
+    return invalid(std::string("You must use this format to specify the ") + member +
+                   ": arn:<partition>:<service>:<region>:<account-id>:<resource-id>");
+  }
+
   static AwsError resource_not_found(std::string msg) {
     return AwsError("ResourceNotFoundException", std::move(msg), 400);
   }
@@ -1929,10 +1934,6 @@ class SqsService final : public Service, public Api {
   Result<Doc> start_message_move_task(OpContext&, const Doc& in) {
     std::string src = in.str("SourceArn");
     if (src.empty()) return missing("SourceArn");
-    auto arn_error = [](const char* member) {
-      return invalid(std::string("You must use this format to specify the ") + member +
-                     ": arn:<partition>:<service>:<region>:<account-id>:<resource-id>");
-    };
     if (!Arn::parse(src)) return arn_error("SourceArn");
     QueuePtr q = by_arn(src);
     if (!q) return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
@@ -2078,10 +2079,7 @@ class SqsService final : public Service, public Api {
   Result<Doc> list_message_move_tasks(OpContext&, const Doc& in) {
     std::string src = in.str("SourceArn");
     if (src.empty()) return missing("SourceArn");
-    if (!Arn::parse(src)) {
-      return invalid("You must use this format to specify the SourceArn: "
-                     "arn:<partition>:<service>:<region>:<account-id>:<resource-id>");
-    }
+    if (!Arn::parse(src)) return arn_error("SourceArn");
     if (!by_arn(src)) return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
     int64_t max = 1;
     if (const Doc* m = in.get("MaxResults"); m && m->is_number()) {
