@@ -422,7 +422,7 @@ std::string canonical_request(const http::Request& req, const SignedRequestInfo&
   else if (info.presigned && s3_style)
     payload = kUnsignedPayload;
   else
-    payload = sha256_hex(req.body);
+    payload = req.body_file ? req.body_file->sha256_hex : sha256_hex(req.body);
 
   std::string out = req.method;
   out += '\n';
@@ -515,6 +515,10 @@ std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo
   if (expected.size() == info.signature.size() &&
       CRYPTO_memcmp(expected.data(), info.signature.data(), expected.size()) == 0)
     return std::nullopt;
+  return signature_mismatch(s3_style);
+}
+
+AwsError signature_mismatch(bool s3_style) {
   if (s3_style)
     return AwsError("SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you provided. Check your key "
@@ -570,7 +574,7 @@ std::optional<AwsError> check_payload_hash(const http::Request& req) {
                     "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a "
                     "valid sha256 value.",
                     400);
-  if (lower(*h) != sha256_hex(req.body))
+  if (lower(*h) != (req.body_file ? req.body_file->sha256_hex : sha256_hex(req.body)))
     return AwsError("XAmzContentSHA256Mismatch",
                     "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
   return std::nullopt;

@@ -65,5 +65,7 @@ std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms
 // markers (InvalidArgument), and a hex value must match the body (XAmzContentSHA256Mismatch).
 // Only meaningful once req.body holds the whole payload; streaming forms are not checked here.
 std::optional<AwsError> check_payload_hash(const http::Request& req);
+// SignatureDoesNotMatch in the wording of S3 (s3_style) or of the other services.
+AwsError signature_mismatch(bool s3_style);
 
 }  // namespace stratus::auth

@@ -194,6 +194,14 @@ std::string http_date(int64_t millis) {
   return buf;
 }
 
+std::string clf_date(int64_t millis) {
+  std::tm tm = to_tm(millis);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday, kMonths[tm.tm_mon],
+                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
 std::optional<int64_t> parse_iso8601(std::string_view s) {
   int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
   size_t p = 0;

@@ -23,6 +23,7 @@ std::string uri_decode(std::string_view s, bool plus_space = false);
 std::string iso8601(int64_t millis);           // 2026-11-22T00:03:58.123Z (ms omitted when 0)
 std::string iso8601_basic(int64_t millis);     // 20261122T000358Z (SigV4 X-Amz-Date)
 std::string http_date(int64_t millis);         // Sun, 22 Nov 2026 00:03:58 GMT
+std::string clf_date(int64_t millis);          // 22/Nov/2026:00:03:58 +0000 (access logs, API Gateway)
 std::optional<int64_t> parse_iso8601(std::string_view s);   // also accepts offsets
 std::optional<int64_t> parse_http_date(std::string_view s);
 std::optional<int64_t> parse_epoch_seconds(std::string_view s);  // "1700000000.123"

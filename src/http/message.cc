@@ -1,15 +1,22 @@
 #include "http/message.h"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 
 #include "core/encoding.h"
 
 namespace stratus::http {
 namespace {
+// ASCII only: header names are tokens, and std::tolower's locale lookup is per character.
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
   return out;
 }
 std::vector<std::pair<std::string, std::string>> split_pairs(std::string_view raw, bool plus_space) {
@@ -59,6 +66,25 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view ra
 
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view raw) {
   return split_pairs(raw, true);
+}
+
+BodyFile::~BodyFile() {
+  if (fd >= 0) ::close(fd);
+}
+
+std::string BodyFile::read(uint64_t offset, size_t n) const {
+  std::string out;
+  if (offset >= size) return out;
+  n = static_cast<size_t>(std::min<uint64_t>(n, size - offset));
+  out.resize(n);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) throw std::runtime_error(std::string("spooled body: read failed: ") + std::strerror(errno));
+    got += static_cast<size_t>(r);
+  }
+  return out;
 }
 
 }  // namespace stratus::http

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,21 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
+// A request body kept in an anonymous temporary file instead of in memory (operations whose
+// payload is a streaming blob, when the body is large or of unknown length). The file has no
+// name (O_TMPFILE), so it disappears with its descriptor, even after kill -9.
+struct BodyFile {
+  int fd = -1;
+  uint64_t size = 0;
+  std::string sha256_hex;  // of the decoded body, for x-amz-content-sha256 checks
+  BodyFile() = default;
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+  ~BodyFile();
+  // Reads up to n bytes at offset; throws std::runtime_error on I/O errors.
+  std::string read(uint64_t offset, size_t n) const;
+};
+
 struct Request {
   std::string method;        // "GET", "POST", ...
   std::string target;        // raw request-target as received ("/a%20b?x=1")
@@ -36,6 +52,7 @@ struct Request {
   std::string query;         // raw query string after '?', without '?'
   Headers headers;
   std::string body;          // the decoded body (chunked/aws-chunked framing removed)
+  std::shared_ptr<const BodyFile> body_file;  // set instead of `body` for spooled bodies
   std::string remote_addr;
   int64_t received_at_ms = 0;
   // Filled by the front door.

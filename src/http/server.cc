@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -133,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // limits are enforced against the BodyPlan instead
     req_ = Request{};
     body_bytes_ = 0;
+    head_request_ = false;
     expire_in(buffer_.size() ? server_.opts.read_timeout_s : server_.opts.idle_timeout_s);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -156,6 +158,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req_.received_at_ms = now_millis();
     req_.remote_addr = remote_addr_;
     keep_alive_ = h.keep_alive();
+    head_request_ = req_.method == "HEAD";  // req_ is handed to the handler before the answer
     std::unique_ptr<Response> reject;
     plan_ = server_.handler.begin(req_, reject);
     if (reject) {
@@ -222,7 +225,9 @@ class Session : public std::enable_shared_from_this<Session> {
     deadline_ms_ = 0;  // the handler may take long (long polls); it owns the timing now
     auto self = shared_from_this();
     server_.handler.handle(std::move(req_), [self](Response res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      // Inline when answered on this session's thread (synchronous handlers), else posted.
+      net::dispatch(self->stream_.get_executor(),
+                    [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     });
   }
 
@@ -236,33 +241,49 @@ class Session : public std::enable_shared_from_this<Session> {
     write(server_.handler.transport_error(req_, status, code, message));
   }
 
+  // Serialises the response by hand into one header block and writes it with the body as a
+  // gather write: no per-header allocations of Beast's fields container on the hot path.
   void write(Response res) {
     unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     bool keep = keep_alive_ && !server_.stopping;
     expire_in(server_.opts.read_timeout_s);
-    if (req_.method == "HEAD") {
-      auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(res.status), version);
-      bool has_len = false;
-      for (const auto& [k, v] : res.headers.items()) {
-        msg->insert(k, v);
-        has_len = has_len || k == "content-length";
-      }
-      if (!has_len) msg->content_length(res.body.size());
-      msg->keep_alive(keep);
-      bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
-        self->after_write(ec, keep);
-      });
-      return;
+    auto out = std::make_shared<Outgoing>();
+    out->body = std::move(res.body);
+    std::string& h = out->head;
+    h.reserve(256);
+    h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    h += std::to_string(res.status);
+    h += ' ';
+    h += bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+    h += "\r\n";
+    bool has_len = false;
+    for (const auto& [k, v] : res.headers.items()) {
+      if (k == "connection") continue;  // ours to decide
+      has_len = has_len || k == "content-length";
+      h += k;
+      h += ": ";
+      h += v;
+      h += "\r\n";
     }
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
-    for (const auto& [k, v] : res.headers.items()) msg->insert(k, v);
-    msg->body() = std::move(res.body);
-    msg->keep_alive(keep);
-    msg->prepare_payload();
-    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
+    bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
+    if (!has_len && !no_body) {
+      h += "content-length: ";
+      h += std::to_string(out->body.size());
+      h += "\r\n";
+    }
+    if (!keep) h += "connection: close\r\n";
+    else if (version == 10) h += "connection: keep-alive\r\n";
+    h += "\r\n";
+    if (head_request_ || no_body) out->body.clear();
+    std::array<net::const_buffer, 2> bufs{net::buffer(out->head), net::buffer(out->body)};
+    net::async_write(stream_, bufs, [self = shared_from_this(), out, keep](beast::error_code ec, size_t) {
       self->after_write(ec, keep);
     });
   }
+
+  struct Outgoing {
+    std::string head, body;
+  };
 
   void after_write(beast::error_code ec, bool keep) {
     if (counted_) {
@@ -295,6 +316,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Worker& worker_;
   std::string remote_addr_;
   int64_t deadline_ms_ = 0;  // 0: none. Touched only on this session's thread.
+  bool head_request_ = false;
   std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
   Request req_;
   BodyPlan plan_;

@@ -217,6 +217,14 @@ int main(int argc, char** argv) {
     a->add_option("--secret-key", cfg.root_secret_key, "Root secret access key (strict auth)")
         ->envname("STRATUS_SECRET_ACCESS_KEY");
     a->add_option("--threads", cfg.threads, "I/O threads (default: one per core)")->envname("STRATUS_THREADS");
+    a->add_option("--max-body", cfg.max_body_bytes, "Largest request body held in memory, in bytes")
+        ->envname("STRATUS_MAX_BODY");
+    a->add_option("--max-stream-body", cfg.max_stream_body_bytes,
+                  "Largest streaming upload (spooled to disk), in bytes")
+        ->envname("STRATUS_MAX_STREAM_BODY");
+    a->add_option("--spool-threshold", cfg.spool_threshold_bytes,
+                  "Streaming uploads larger than this many bytes are spooled to disk")
+        ->envname("STRATUS_SPOOL_THRESHOLD");
     a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
         ->envname("STRATUS_SMTP_RELAY");
   };

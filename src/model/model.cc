@@ -255,37 +255,38 @@ bool ModelSummary::has_operation(std::string_view name) const {
 }
 
 namespace {
-// SAX reader for the summary: the imported models have sorted keys, so "metadata" and
-// "operations" come before "shapes", where reading stops.
+// SAX reader for the summary. The imported models have sorted keys and carry the operation
+// names in metadata.stratusOperations, so reading stops at the end of "metadata": start-up touches
+// a few KB of each embedded model instead of the whole file.
 struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
   ModelSummary& out;
   int depth = 0;
-  std::string section, key;  // depth-1 key; current key at depth 2 (metadata fields, op names)
-  bool in_protocols = false;
+  std::string section, key;  // depth-1 key; current key at depth 2 (metadata fields)
+  enum class List { none, protocols, operations } list = List::none;
   explicit SummaryReader(ModelSummary& o) : out(o) {}
   bool Default() { return true; }
   bool StartObject() { ++depth; return true; }
   bool EndObject(rapidjson::SizeType) { --depth; return true; }
   bool StartArray() {
-    if (depth == 2 && section == "metadata" && key == "protocols") in_protocols = true;
+    if (depth == 2 && section == "metadata" && key == "protocols") list = List::protocols;
+    if (depth == 2 && section == "metadata" && key == "stratusOperations") list = List::operations;
     return true;
   }
-  bool EndArray(rapidjson::SizeType) { in_protocols = false; return true; }
+  bool EndArray(rapidjson::SizeType) { list = List::none; return true; }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth == 1) {
-      section.assign(s, n);
-      return section != "shapes";  // everything needed is read: stop
+      if (section == "metadata") return false;  // everything needed is read: stop
+      section.assign(s, n);  // keys before "metadata" (clientContextParams) are skipped
+      return true;
     }
-    if (depth == 2) {
-      key.assign(s, n);
-      if (section == "operations") out.operations.emplace_back(s, n);
-    }
+    if (depth == 2) key.assign(s, n);
     return true;
   }
   bool String(const char* s, rapidjson::SizeType n, bool) {
     if (section != "metadata") return true;
     std::string v(s, n);
-    if (in_protocols) out.protocols.push_back(v);
+    if (list == List::protocols) out.protocols.push_back(v);
+    else if (list == List::operations) out.operations.push_back(v);
     else if (depth == 2 && key == "protocol") out.protocol = v;
     else if (depth == 2 && key == "jsonVersion") out.json_version = v;
     else if (depth == 2 && key == "targetPrefix") out.target_prefix = v;

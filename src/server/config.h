@@ -27,6 +27,11 @@ struct Config {
   std::string root_secret_key = "test";
   int threads = 0;                              // 0: one per core
   uint64_t max_body_bytes = 64ull << 20;        // buffered request bodies
+  // Bodies of streaming-payload operations are spooled to an unnamed temporary file instead of
+  // memory once larger than spool_threshold_bytes (or of unknown length), up to this size.
+  uint64_t max_stream_body_bytes = 5ull << 30;  // AWS's single-request upload limit (5 GiB)
+  uint64_t spool_threshold_bytes = 1ull << 20;
+  std::string spool_dir;                        // "" → <data-dir>/tmp, or $TMPDIR when ephemeral
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
 };
 

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 
 #include "auth/aws_chunked.h"
 #include "core/clock.h"
@@ -12,6 +14,7 @@
 #include "protocol/error_wire.h"
 #include "protocol/validate.h"
 #include "server/hosts.h"
+#include "server/spool.h"
 
 namespace stratus {
 namespace {
@@ -92,23 +95,55 @@ AwsError expired_token_error(std::string_view protocol) {
   return {"ExpiredToken", "The security token included in the request is expired", protocol == "query" ? 403 : 400};
 }
 
-// Feeds aws-chunked framed bodies through the decoder into Request::body.
+// Spools the body into an unnamed file (streaming-payload operations); Request::body stays empty.
+class SpoolConsumer final : public http::BodyConsumer {
+ public:
+  SpoolConsumer(http::Request& req, const std::string& dir) : req_(req), writer_(dir) {}
+  void write(std::string_view piece) override { writer_.write(piece); }
+  void finish() override { req_.body_file = writer_.finish(); }
+
+ private:
+  http::Request& req_;
+  SpoolWriter writer_;
+};
+
+// Feeds aws-chunked framed bodies through the decoder into Request::body, or into a spool.
 class AwsChunkedConsumer final : public http::BodyConsumer {
  public:
   AwsChunkedConsumer(http::Request& req, const std::string& content_sha256,
-                     std::optional<auth::AwsChunkedDecoder::SigningContext> signing)
-      : decoder_(content_sha256, [&req](std::string_view piece) { req.body.append(piece); }, std::move(signing),
-                 req.headers.get("x-amz-trailer")) {}
+                     std::optional<auth::AwsChunkedDecoder::SigningContext> signing,
+                     std::unique_ptr<SpoolConsumer> spool)
+      : spool_(std::move(spool)),
+        decoder_(
+            content_sha256,
+            [&req, s = spool_.get()](std::string_view piece) {
+              if (s) s->write(piece);
+              else req.body.append(piece);
+            },
+            std::move(signing), req.headers.get("x-amz-trailer")) {}
   void write(std::string_view piece) override { decoder_.feed(piece); }
-  void finish() override { decoder_.finish(); }
+  void finish() override {
+    decoder_.finish();
+    if (spool_) spool_->finish();
+  }
 
  private:
+  std::unique_ptr<SpoolConsumer> spool_;
   auth::AwsChunkedDecoder decoder_;
 };
 
 }  // namespace
 
 FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
+  const Config& cfg = ctx_.config();
+  spool_dir_ = cfg.spool_dir;
+  if (spool_dir_.empty() && !cfg.ephemeral) spool_dir_ = cfg.data_dir + "/tmp";
+  if (spool_dir_.empty()) {
+    const char* t = std::getenv("TMPDIR");
+    spool_dir_ = t && *t ? t : "/tmp";
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(spool_dir_, ec);  // a failure shows when a body is spooled
   for (const auto& sp : ctx_.services()) {
     Service* s = sp.get();
     const auto& m = s->summary();  // the full model loads on the service's first request
@@ -180,11 +215,36 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
   return pick(rest_services_);
 }
 
-http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Response>& reject) {
+bool FrontDoor::streams_body(const http::Request& head) const {
+  // Streaming payloads exist only in the REST protocols, whose routes need just the head.
+  if (head.headers.has("x-amz-target") || head.headers.has("smithy-protocol")) return false;
+  std::optional<auth::SignedRequestInfo> sig;
+  try {
+    sig = auth::parse_signature(head);
+  } catch (const AwsError&) {
+    return false;  // refused in handle(), with the body buffered up to the normal limit
+  }
+  Route r = route(head, sig);
+  if (!r.service || !r.codec || (r.protocol != "rest-json" && r.protocol != "rest-xml")) return false;
+  const model::ServiceModel& m = r.service->model();
+  const model::Operation* op = r.codec->resolve(m, head);
+  if (!op || !op->input || op->input->payload.empty()) return false;
+  const model::Member* payload = op->input->find_member(op->input->payload);
+  return payload && (payload->streaming || (payload->shape && payload->shape->streaming));
+}
+
+http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Response>& reject) try {
   http::BodyPlan plan;
-  plan.max_bytes = ctx_.config().max_body_bytes;
-  if (const std::string* cl = head.headers.find("content-length")) {
-    uint64_t n = std::strtoull(cl->c_str(), nullptr, 10);
+  const Config& cfg = ctx_.config();
+  plan.max_bytes = cfg.max_body_bytes;
+  const std::string* cl = head.headers.find("content-length");
+  uint64_t declared = cl ? std::strtoull(cl->c_str(), nullptr, 10) : 0;
+  // Large or unknown-length bodies of streaming-payload operations go to disk, not memory.
+  bool has_body = cl ? declared > 0 : head.headers.get("transfer-encoding").find("chunked") != std::string::npos;
+  bool spool = has_body && (!cl || declared > cfg.spool_threshold_bytes) && streams_body(head);
+  if (spool) plan.max_bytes = cfg.max_stream_body_bytes;
+  if (cl) {
+    uint64_t n = declared;
     if (n > plan.max_bytes) {
       reject = std::make_unique<http::Response>(transport_error(
           head, 413, "RequestEntityTooLarge",
@@ -209,9 +269,15 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
       } catch (const AwsError&) {
       }
     }
-    plan.consumer = std::make_unique<AwsChunkedConsumer>(head, sha, std::move(signing));
+    plan.consumer = std::make_unique<AwsChunkedConsumer>(
+        head, sha, std::move(signing), spool ? std::make_unique<SpoolConsumer>(head, spool_dir_) : nullptr);
+  } else if (spool) {
+    plan.consumer = std::make_unique<SpoolConsumer>(head, spool_dir_);
   }
   return plan;
+} catch (const AwsError& e) {  // the spool file could not be created
+  reject = std::make_unique<http::Response>(transport_error(head, e.http_status, e.code, e.message));
+  return {};
 }
 
 http::Response FrontDoor::transport_error(const http::Request& head, int status, std::string_view code,
@@ -323,7 +389,7 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
   }
   for (InvokeRouter* router : invoke_routers_) {
     if (router->claims(r)) {
-      call->log_service = "execute-api";
+      call->log_service = router->log_service();
       r.headers.set("x-stratus-request-id", call->request_id);
       return router->serve(std::move(r), [call](http::Response res) { call->finish(std::move(res)); });
     }
@@ -401,9 +467,17 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
           original.path = *orig;
           signed_req = &original;
         }
-        if (auto e = auth::verify(*signed_req, *sig, cred->secret_key, s3)) {
-          if (r.protocol == "json") throw AwsError("InvalidSignatureException", e->message, 400);
-          throw *e;
+        auto sig_error = auth::verify(*signed_req, *sig, cred->secret_key, s3);
+        // The signature covers x-amz-content-sha256; the body must then be what it declares.
+        // S3 names that mismatch; other services hash the body themselves, so to them it is a
+        // signature that does not match.
+        if (auto e = auth::check_payload_hash(req); !sig_error && e) {
+          if (s3 || e->code != "XAmzContentSHA256Mismatch") throw *e;
+          sig_error = auth::signature_mismatch(false);
+        }
+        if (sig_error) {
+          if (r.protocol == "json") throw AwsError("InvalidSignatureException", sig_error->message, 400);
+          throw *sig_error;
         }
       }
     } else if (ctx_.config().auth == AuthMode::strict) {
@@ -426,6 +500,10 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     call->log_op = op->name;
     const Service::Entry* entry = r.service->handler(op->name);
     Doc input = r.codec->decode(model, *op, req);
+    if (req.body_file && op->input && !op->input->payload.empty() && !input.get(op->input->payload)) {
+      // A spooled streaming payload: the handler reads OpContext::http->body_file.
+      input.set(op->input->payload, Blob{});
+    }
     r.service->complete_input(*op, req, input);
     if (op->input) {
       if (auto e = protocol::validate(model, *op->input, input, r.service->validation_error_code())) throw *e;

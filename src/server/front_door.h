@@ -40,6 +40,8 @@ class FrontDoor final : public http::Handler {
   void serve_aws(const std::shared_ptr<Call>& call);
   bool serve_internal(const http::Request& req, http::Response& res);
   Route with_protocol(Service* s, std::string_view protocol) const;
+  // Whether the request's operation takes its body as a streaming blob (spooled, not buffered).
+  bool streams_body(const http::Request& head) const;
 
   ServerContext& ctx_;
   std::unordered_map<std::string, Service*> by_target_prefix_;
@@ -47,6 +49,7 @@ class FrontDoor final : public http::Handler {
   std::vector<Service*> query_services_;
   std::vector<Service*> rest_services_;
   std::vector<InvokeRouter*> invoke_routers_;  // services answering non-AWS requests first
+  std::string spool_dir_;                      // where streaming bodies are spooled
 };
 
 }  // namespace stratus

@@ -1,5 +1,6 @@
 // A hook for services that answer requests which are not AWS API calls: API Gateway's invoke
-// URLs ("/restapis/{id}/{stage}/_user_request_/..." and "{id}.execute-api.localhost").
+// URLs ("/restapis/{id}/{stage}/_user_request_/..." and "{id}.execute-api.localhost"), Lambda
+// function URLs ("{url-id}.lambda-url.{region}.localhost").
 //
 // A Service that also derives from InvokeRouter is found by the FrontDoor at construction
 // (dynamic_cast). For every request, before AWS routing, the FrontDoor asks claims(); the first
@@ -21,6 +22,8 @@ class InvokeRouter {
   // The front door, so that integrations can send requests to other services along the path a
   // client's request takes (routing, SigV4, codecs, handlers). Called once, before any serve().
   virtual void attach(http::Handler& front_door) {}
+  // The name the access log gives these requests.
+  virtual const char* log_service() const { return "execute-api"; }
 };
 
 }  // namespace stratus

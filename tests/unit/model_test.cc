@@ -17,6 +17,23 @@ TEST(Model, EveryEmbeddedModelLoads) {
   }
 }
 
+// Start-up reads only the summary (metadata head of each model): it must agree with the full model.
+TEST(Model, SummaryMatchesFullModel) {
+  for (const auto& id : Models::ids()) {
+    const ModelSummary* s = Models::summary(id);
+    const ServiceModel* m = Models::get(id);
+    ASSERT_TRUE(s && m) << id;
+    std::vector<std::string> names;
+    for (const auto& [name, op] : m->operations) names.push_back(name);
+    EXPECT_EQ(s->operations, names) << id;
+    EXPECT_EQ(s->protocol, m->protocol) << id;
+    EXPECT_EQ(s->protocols, m->protocols) << id;
+    EXPECT_EQ(s->signing_name, m->signing_name) << id;
+    EXPECT_TRUE(s->has_operation(names.front())) << id;
+    EXPECT_FALSE(s->has_operation("NoSuchOperation")) << id;
+  }
+}
+
 TEST(Model, DynamoDbShapes) {
   const ServiceModel* m = Models::get("dynamodb");
   ASSERT_NE(m, nullptr);

@@ -6,7 +6,9 @@
 //  integrations   how an integration reaches another Stratus service: see invoke.h
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "core/doc.h"
 #include "core/error.h"
@@ -22,6 +24,13 @@ inline AwsError bad_request(std::string m) { return {"BadRequestException", std:
 
 // Adds the management operations to svc's operation table.
 void register_management(Service& svc, Store& store);
+
+// Helpers shared by the management files (management.cc, usage.cc).
+Doc out(Doc d);  // output_dates applied
+void copy_members(const Doc& in, Doc& to, std::initializer_list<const char*> names);
+Doc items(std::vector<Doc> list);  // {"items": [...]} with dates converted
+// Applies the input's patchOperations (JSON-pointer paths, AWS's add/remove/replace/copy/move).
+void apply_patch(Doc& target, const Doc& in, bool is_stage = false);
 
 // Converts stored epoch-millisecond dates (createdDate, lastUpdatedDate) into Timestamps,
 // recursively, for output.

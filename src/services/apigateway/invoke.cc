@@ -48,6 +48,7 @@ struct Deployed {
   uint64_t generation = 0;
   std::string account, region, api_id, stage;
   Doc stage_doc;
+  Doc api_doc;  // api, authorizers, models, validators, gatewayResponses as deployed
   std::vector<std::unique_ptr<DResource>> all;
   DResource* root = nullptr;
 };
@@ -152,15 +153,6 @@ std::map<std::string, TemplatePtr> parse_templates(const Doc* templates, std::st
   return out;
 }
 
-std::string request_time(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-  return buf;
-}
-
 http::Response gateway_error(int status, std::string_view message, std::string_view type) {
   http::Response res;
   res.status = status;
@@ -185,6 +177,7 @@ struct Call : std::enable_shared_from_this<Call> {
   int64_t now = 0;
   std::vector<std::pair<std::string, std::string>> path_params, query, headers;  // headers title-cased
   vtl::Value context, stage_vars;
+  std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
 
   const Doc& integration() const { return *method->doc.get("methodIntegration"); }
 
@@ -264,6 +257,7 @@ struct Call : std::enable_shared_from_this<Call> {
   }
 
   void answer(http::Response res) {
+    if (gate && invoker->guard()) invoker->guard()->finish(*gate, res);
     res.headers.set("x-amz-apigw-id", enc::base64_encode(ids::random_base64(9)).substr(0, 16));
     respond(std::move(res));
   }
@@ -542,7 +536,7 @@ std::string proxy_event(const Call& call) {
   vtl::Value rc = vtl::Value::new_map();
   for (const char* k : {"resourceId", "resourcePath", "httpMethod", "extendedRequestId", "requestTime", "path",
                         "accountId", "protocol", "stage", "domainPrefix", "requestTimeEpoch", "requestId",
-                        "identity", "domainName", "apiId"}) {
+                        "identity", "domainName", "apiId", "authorizer"}) {
     if (const vtl::Value* v = call.context.map().find(k)) rc.map().put(k, *v);
   }
   m.put("requestContext", rc);
@@ -662,6 +656,22 @@ void run_integration(const std::shared_ptr<Call>& call) {
   call->answer(internal_error());
 }
 
+// Runs the guard's checks (guard.h) and then the integration; false when there is no guard.
+bool invoker_guard_check(const std::shared_ptr<Call>& call) {
+  Guard* guard = call->invoker->guard();
+  if (!guard) return false;
+  guard->check(call->gate, [call](std::optional<GateError> e) {
+    if (e) return call->answer(Guard::error(*e));
+    try {
+      run_integration(call);
+    } catch (const std::exception& ex) {
+      spdlog::error("apigateway {}: {}", call->request_id, ex.what());
+      call->answer(internal_error());
+    }
+  });
+  return true;
+}
+
 }  // namespace
 
 bool Invoker::claims(const http::Request& req) const {
@@ -722,6 +732,13 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& account, co
   d->api_id = api_id;
   d->stage = stage;
   d->stage_doc = *st;
+  // Deployments made since snapshot these sections; older ones see the current ones.
+  const Doc* sections = dep->get("apiSnapshot");
+  d->api_doc = sections && sections->is_map() ? *sections : Doc::map();
+  d->api_doc.set("api", (*doc)["api"]);
+  if (!sections)
+    for (const char* k : {"authorizers", "models", "validators", "gatewayResponses"})
+      if (const Doc* v = doc->get(k)) d->api_doc.set(k, *v);
   std::map<std::string, DResource*> by_id;
   for (const auto& [rid, r] : dep->get("snapshot")->as_map()) {
     auto dr = std::make_unique<DResource>();
@@ -786,6 +803,18 @@ void Invoker::serve(http::Request req, http::Responder respond) {
     if (!dep) return call->answer(gateway_error(403, "Forbidden", "ForbiddenException"));
     call->dep = dep;
     call->path = target->path;
+    call->gate = std::make_shared<Gate>();
+    Gate& gate = *call->gate;
+    gate.req = &call->req;
+    gate.account = dep->account;
+    gate.region = dep->region;
+    gate.api_id = dep->api_id;
+    gate.stage = dep->stage;
+    gate.request_id = call->request_id;
+    gate.api = &dep->api_doc;
+    gate.stage_doc = &dep->stage_doc;
+    gate.path = call->path;
+    gate.now = call->now;
     std::vector<std::string> segs = split_path(target->path);
     const DResource* r = match(dep->root, segs, 0, call->path_params);
     const DMethod* m = nullptr;
@@ -824,7 +853,7 @@ void Invoker::serve(http::Request req, http::Responder respond) {
     cm.put("path", vtl::Value("/" + dep->stage + (call->path == "/" ? "/" : call->path)));
     cm.put("protocol", vtl::Value("HTTP/1.1"));
     cm.put("requestId", vtl::Value(call->request_id));
-    cm.put("requestTime", vtl::Value(request_time(call->now)));
+    cm.put("requestTime", vtl::Value(enc::clf_date(call->now)));
     cm.put("requestTimeEpoch", vtl::Value(call->now));
     cm.put("resourceId", vtl::Value(r->id));
     cm.put("resourcePath", vtl::Value(r->path));
@@ -839,7 +868,15 @@ void Invoker::serve(http::Request req, http::Responder respond) {
     rq.map().put("path", vtl::Value::new_map());
     cm.put("requestOverride", rq);
     call->context = c;
-    run_integration(call);
+    gate.method = &m->doc;
+    gate.resource_path = r->path;
+    gate.headers = &call->headers;
+    gate.query = &call->query;
+    gate.path_params = &call->path_params;
+    gate.context = call->context;
+    gate.stage_vars = call->stage_vars;
+    gate.source = [raw = call.get()](const std::string& expr) { return raw->source(expr); };
+    if (!invoker_guard_check(call)) run_integration(call);
   } catch (const std::exception& e) {
     spdlog::error("apigateway {}: {}", call->request_id, e.what());
     call->answer(internal_error());

@@ -27,6 +27,7 @@
 
 #include "auth/keystore.h"
 #include "http/server.h"
+#include "services/apigateway/guard.h"
 #include "services/apigateway/store.h"
 
 namespace stratus {
@@ -48,6 +49,9 @@ class Invoker {
   // Credentials integrations sign with (issued once per principal, kept in the KeyStore).
   auth::Credential credential_for(const std::string& account, const std::string& role_arn);
   ServerContext& server() { return ctx_; }
+  // Invoke-time checks (authorizers, keys, validation), gateway responses, access logs.
+  Guard* guard() { return guard_; }
+  void set_guard(Guard* g) { guard_ = g; }
   http::Handler* front_door() { return front_door_; }
 
  private:
@@ -57,6 +61,7 @@ class Invoker {
   ServerContext& ctx_;
   Store& store_;
   http::Handler* front_door_ = nullptr;
+  Guard* guard_ = nullptr;
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Deployed>> cache_;  // GUARDED_BY(cache_mu_)
   std::mutex cred_mu_;

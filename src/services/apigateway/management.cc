@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "server/context.h"
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/guard.h"
 
 namespace stratus::apigateway {
 namespace {
@@ -59,6 +60,8 @@ Doc load_api(OpContext& ctx, Store& store, const std::string& id) {
   return std::move(*d);
 }
 
+}  // namespace
+
 Doc out(Doc d) {
   output_dates(d);
   return d;
@@ -76,6 +79,8 @@ Doc items(std::vector<Doc> list) {
   o.set("items", std::move(l));
   return o;
 }
+
+namespace {
 
 std::string verb_of(const Doc& in) {
   std::string v = in.str("httpMethod");
@@ -119,7 +124,7 @@ const std::set<std::string>& bool_fields() {
 }
 const std::set<std::string>& int_fields() {
   static const std::set<std::string> s = {"timeoutInMillis", "minimumCompressionSize", "authorizerResultTtlInSeconds",
-                                          "throttlingBurstLimit", "cacheTtlInSeconds"};
+                                          "throttlingBurstLimit", "cacheTtlInSeconds", "burstLimit", "limit", "offset"};
   return s;
 }
 const std::set<std::string>& list_fields() {
@@ -137,7 +142,7 @@ Doc typed(const std::string& field, const std::string& v) {
       throw bad_request("Invalid value for " + field + ": " + v);
     }
   }
-  if (field == "throttlingRateLimit") {
+  if (field == "throttlingRateLimit" || field == "rateLimit") {
     try {
       return Doc(std::stod(v));
     } catch (const std::exception&) {
@@ -171,7 +176,9 @@ bool stage_method_setting(Doc& stage, const std::vector<std::string>& segs, cons
   return true;
 }
 
-void apply_patch(Doc& target, const Doc& in, bool is_stage = false) {
+}  // namespace
+
+void apply_patch(Doc& target, const Doc& in, bool is_stage) {
   const Doc* ops = in.get("patchOperations");
   if (!ops || !ops->is_list()) return;
   for (const Doc& op : ops->as_list()) {
@@ -237,6 +244,8 @@ void apply_patch(Doc& target, const Doc& in, bool is_stage = false) {
     }
   }
 }
+
+namespace {
 
 // --- resources ----------------------------------------------------------------------------
 
@@ -696,6 +705,9 @@ void register_management(Service& svc, Store& store) {
     d.set("createdDate", now_ms(ctx));
     Doc stored = d;
     stored.set("snapshot", tx.section("resources"));
+    Doc sections = Doc::map();
+    for (const char* k : {"authorizers", "models", "validators", "gatewayResponses"}) sections.set(k, tx.section(k));
+    stored.set("apiSnapshot", std::move(sections));
     tx.section("deployments").set(id, std::move(stored));
     if (!stage.empty()) {
       Doc& stages = tx.section("stages");
@@ -880,28 +892,48 @@ void register_management(Service& svc, Store& store) {
 
   // --- GatewayResponses ---
   svc.add("PutGatewayResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
+    std::string type = in.str("responseType");
+    const auto& types = gateway_response_types();
+    if (std::find(types.begin(), types.end(), type) == types.end())
+      return bad_request("Invalid response type specified: " + type);
     Tx tx(ctx, *st, in.str("restApiId"));
     Doc g = Doc::map();
-    g.set("responseType", in.str("responseType"));
+    g.set("responseType", type);
     copy_members(in, g, {"statusCode", "responseParameters", "responseTemplates"});
+    if (!g.has("responseParameters")) g.set("responseParameters", Doc::map());
+    if (!g.has("responseTemplates")) g.set("responseTemplates", Doc::map());
     g.set("defaultResponse", false);
-    tx.section("gatewayResponses").set(in.str("responseType"), g);
+    tx.section("gatewayResponses").set(type, g);
     tx.save();
     return g;
   });
-  svc.add("GetGatewayResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    Doc doc = load_api(ctx, *st, in.str("restApiId"));
-    if (const Doc* g = doc["gatewayResponses"].get(in.str("responseType"))) return *g;
+  // A type nobody customised answers with its default (defaultResponse true).
+  auto default_gateway_response = [](const std::string& type) {
     Doc g = Doc::map();
-    g.set("responseType", in.str("responseType"));
+    g.set("responseType", type);
+    if (int status = gateway_default_status(type)) g.set("statusCode", std::to_string(status));
+    g.set("responseParameters", Doc::map());
+    Doc templates = Doc::map();
+    templates.set("application/json", "{\"message\":$context.error.messageString}");
+    g.set("responseTemplates", std::move(templates));
     g.set("defaultResponse", true);
     return g;
+  };
+  svc.add("GetGatewayResponse", [st, default_gateway_response](OpContext& ctx, const Doc& in) -> Result<Doc> {
+    Doc doc = load_api(ctx, *st, in.str("restApiId"));
+    const auto& types = gateway_response_types();
+    if (std::find(types.begin(), types.end(), in.str("responseType")) == types.end())
+      return not_found("Invalid Gateway Response identifier specified");
+    if (const Doc* g = doc["gatewayResponses"].get(in.str("responseType"))) return *g;
+    return default_gateway_response(in.str("responseType"));
   });
-  svc.add("GetGatewayResponses", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
+  svc.add("GetGatewayResponses", [st, default_gateway_response](OpContext& ctx, const Doc& in) -> Result<Doc> {
     Doc doc = load_api(ctx, *st, in.str("restApiId"));
     std::vector<Doc> list;
-    if (doc["gatewayResponses"].is_map())
-      for (const auto& [_, g] : doc["gatewayResponses"].as_map()) list.push_back(g);
+    for (const auto& type : gateway_response_types()) {
+      const Doc* g = doc["gatewayResponses"].is_map() ? doc["gatewayResponses"].get(type) : nullptr;
+      list.push_back(g ? *g : default_gateway_response(type));
+    }
     return items(std::move(list));
   });
   svc.add("DeleteGatewayResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {

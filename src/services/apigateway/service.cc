@@ -3,6 +3,7 @@
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/guard.h"
 #include "services/apigateway/invoke.h"
 
 namespace stratus::apigateway {
@@ -10,11 +11,19 @@ namespace {
 
 class ApiGatewayService final : public Service, public InvokeRouter {
  public:
-  ApiGatewayService() : Service("apigateway") { register_management(*this, store_); }
+  ApiGatewayService() : Service("apigateway") {
+    register_management(*this, store_);
+    register_usage(*this, guard_);
+  }
 
-  void start(ServerContext& ctx) override { invoker_ = std::make_unique<Invoker>(ctx, store_); }
+  void start(ServerContext& ctx) override {
+    guard_.start(ctx);
+    invoker_ = std::make_unique<Invoker>(ctx, store_);
+    invoker_->set_guard(&guard_);
+  }
   void reset() override {
     store_.bump();
+    guard_.reset();
     if (invoker_) invoker_->reset();
   }
 
@@ -26,6 +35,7 @@ class ApiGatewayService final : public Service, public InvokeRouter {
 
  private:
   Store store_;
+  Guard guard_{store_};
   std::unique_ptr<Invoker> invoker_;
 };
 

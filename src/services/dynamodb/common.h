@@ -41,14 +41,37 @@ struct ItemExprs {
   void parse(const Doc& in, bool allow_update, bool allow_projection, bool other_expressions = false);
 };
 
+// GetItem-like read of one item by storage key: nullopt when absent.
+std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap = nullptr);
+// Throws AWS's ValidationException when an update action changes a key attribute.
+void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& actions);
+// Adds units to the table's entry of a ConsumedCapacity list (when the request asked for it),
+// with a per-index breakdown (index name -> units) for ReturnConsumedCapacity=INDEXES.
+void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read,
+                  const std::vector<std::pair<std::string, double>>& index_units = {});
+// A Query's key condition: the partition and an optional condition on the sort key.
+struct KeyRange {
+  Value hash;
+  std::optional<Condition::Kind> op;  // on the sort key
+  Value v1, v2;
+};
+// The storage range [start, end) of the items (or index entries, with an index id) it selects.
+void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end);
+// Commits a transaction's writes (and `extra`, e.g. a ClientRequestToken record, in the same
+// batch); a failed item (condition, validation, item collection size) cancels the whole
+// transaction with TransactionCanceledException and one CancellationReason per item.
+void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms,
+                        const storage::WriteBatch* extra = nullptr);
+
 }  // namespace stratus::dynamodb
 
 namespace stratus::dynamodb {
-// Operation tables, filled by tables.cc, items.cc and query.cc.
+// Operation tables, filled by tables.cc, items.cc, query.cc and partiql_ops.cc.
 using Adder = std::function<void(const char*, Handler)>;
 void add_table_ops(const Adder& add, Catalog& cat);
 void add_item_ops(const Adder& add, Catalog& cat);
 void add_query_ops(const Adder& add, Catalog& cat);
+void add_partiql_ops(const Adder& add, Catalog& cat);
 // Deletes every item, index entry and stream record of a table (DeleteTable).
 void drop_table_data(storage::Engine& e, const TableInfo& t);
 }  // namespace stratus::dynamodb

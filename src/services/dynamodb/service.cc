@@ -12,6 +12,7 @@ class DynamoDbService final : public Service {
     add_table_ops(a, catalog_);
     add_item_ops(a, catalog_);
     add_query_ops(a, catalog_);
+    add_partiql_ops(a, catalog_);
   }
   void reset() override { catalog_.clear(); }
 

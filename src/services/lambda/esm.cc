@@ -21,6 +21,7 @@
 #include "events/pattern/pattern.h"
 #include "server/context.h"
 #include "services/dynamodb/streams.h"
+#include "services/lambda/destinations.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"
 #include "services/sqs/sqs.h"
@@ -938,35 +939,9 @@ class Esm final : public EventSourceMappings {
       rec.set("version", "1.0");
       rec.set("timestamp", enc::iso8601(now_millis()));
       rec.set("DDBStreamBatchInfo", std::move(info));
-      send_to(s, s.on_failure, json::write(rec));
+      send_to_destination(*server_, s.account, s.on_failure, json::write(rec));
     }
     advance(r, batch.back().sequence);
-  }
-
-  void send_to(const Settings& s, const std::string& dest, const std::string& body) {
-    auto arn = Arn::parse(dest);
-    if (arn && arn->service == "sqs") {
-      sqs::Api* api = sqs::api(*server_);
-      sqs::Delivery d;
-      d.body = body;
-      auto r = api ? api->deliver(dest, std::move(d)) : Result<std::string>(AwsError("QueueDoesNotExist", "no SQS"));
-      if (!r) spdlog::warn("lambda: on-failure delivery to {} failed: {}", dest, r.error().message);
-      return;
-    }
-    if (arn && arn->service == "sns") {
-      Service* sns = server_->service("sns");
-      const model::Operation* op = sns ? sns->model().find_operation("Publish") : nullptr;
-      const Service::Entry* h = sns ? sns->handler("Publish") : nullptr;
-      if (!op || !h || !h->sync) return;
-      OpContext ctx{*server_, server_->storage(), sns->model(), *op, {}, ids::uuid4(), now_millis(), nullptr};
-      ctx.caller.account = s.account;
-      ctx.caller.region = arn->region;
-      Doc in = Doc::map();
-      in.set("TopicArn", dest);
-      in.set("Message", body);
-      auto r = h->sync(ctx, in);
-      if (!r) spdlog::warn("lambda: on-failure delivery to {} failed: {}", dest, r.error().message);
-    }
   }
 
   // ---- SNS subscriptions with protocol lambda ----

@@ -9,6 +9,10 @@
 //
 // Asynchronous (Event) invocations go through the durable events queue (topic "lambda.async");
 // while one runs, its delivery is kept in "lambda.async_inflight" so that a crash re-delivers it.
+// A failed attempt is enqueued again, due after AWS's delay, so retries survive restarts too;
+// outcomes go to the event invoke config's destinations and the dead-letter queue
+// (destinations.h). Function URL configurations live in the function record ("urls", per
+// qualifier) with an index "lambda.url_ids" (url id -> function) for the HTTP side (urls.h).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -21,15 +25,21 @@
 #include <unordered_map>
 
 #include "auth/keystore.h"
+#include "auth/sigv4.h"
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/message.h"
 #include "runtime/manager.h"
 #include "server/context.h"
+#include "server/invoke_router.h"
 #include "services/lambda/code.h"
+#include "services/lambda/destinations.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/invoke.h"
+#include "services/lambda/urls.h"
 #include "services/logs/store.h"
 #include "services/service.h"
 
@@ -40,6 +50,7 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kFunctions = "lambda.functions";
 constexpr std::string_view kInflight = "lambda.async_inflight";
+constexpr std::string_view kUrlIds = "lambda.url_ids";  // url id -> {a, r, f, q}
 constexpr const char* kAsyncTopic = "lambda.async";
 constexpr size_t kSyncPayload = 6 * 1024 * 1024;
 constexpr size_t kAsyncPayload = 256 * 1024;
@@ -141,7 +152,7 @@ std::string recommended(const std::string& r) {
 
 // ---- the service ----
 
-class LambdaService final : public Service {
+class LambdaService final : public Service, public InvokeRouter {
  public:
   LambdaService() : Service("lambda") {
     add("CreateFunction", [this](OpContext& c, const Doc& in) { return create_function(c, in); });
@@ -172,7 +183,14 @@ class LambdaService final : public Service {
     add("UpdateFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return put_invoke_config(c, in, false); });
     add("GetFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return get_invoke_config(c, in); });
     add("DeleteFunctionEventInvokeConfig", [this](OpContext& c, const Doc& in) { return delete_invoke_config(c, in); });
+    add("ListFunctionEventInvokeConfigs", [this](OpContext& c, const Doc& in) { return list_invoke_configs(c, in); });
+    add("CreateFunctionUrlConfig", [this](OpContext& c, const Doc& in) { return create_url(c, in); });
+    add("GetFunctionUrlConfig", [this](OpContext& c, const Doc& in) { return get_url(c, in); });
+    add("UpdateFunctionUrlConfig", [this](OpContext& c, const Doc& in) { return update_url(c, in); });
+    add("DeleteFunctionUrlConfig", [this](OpContext& c, const Doc& in) { return delete_url(c, in); });
+    add("ListFunctionUrlConfigs", [this](OpContext& c, const Doc& in) { return list_urls(c, in); });
     add_async("Invoke", [this](OpContext& c, const Doc& in, Done done) { invoke(c, in, std::move(done)); });
+    add_async("InvokeAsync", [this](OpContext& c, const Doc& in, Done done) { invoke_async(c, in, std::move(done)); });
     esm_ = add_event_source_mappings(*this);
   }
 
@@ -514,10 +532,12 @@ class LambdaService final : public Service {
           return conflict("Unable to delete version because the following aliases reference it: [" + name + "]");
       }
       versions->as_map().erase(ref.qualifier);
+      if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(ref.qualifier);
       save(ctx, ref.name, rec);
       manager_->retire(pool_prefix(ctx, ref.name) + ref.qualifier + "/");
       return Doc::map();
     }
+    drop_urls(ctx, rec);
     ctx.storage.del(kFunctions, key_of(ctx, ref.name));
     invalidate();
     manager_->retire(pool_prefix(ctx, ref.name));
@@ -733,6 +753,9 @@ class LambdaService final : public Service {
     std::lock_guard lock(write_mu_);
     Doc rec = must_load(ctx, ref.name);
     rec.get("aliases")->as_map().erase(in.str("Name"));
+    drop_urls(ctx, rec, in.str("Name"));
+    if (Doc* urls = rec.get("urls")) urls->as_map().erase(in.str("Name"));
+    if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(in.str("Name"));
     save(ctx, ref.name, rec);
     return Doc::map();
   }
@@ -946,28 +969,69 @@ class LambdaService final : public Service {
     return out;
   }
 
-  // ---- event invoke config (retry attempts and event age for Event invocations) ----
+  // ---- event invoke config (retries, event age and destinations of Event invocations) ----
+
+  static std::string qualified_arn(const OpContext& ctx, const FnRef& ref) {
+    return function_arn(ctx, ref.name) + ":" + (ref.qualifier.empty() ? "$LATEST" : ref.qualifier);
+  }
+
+  static Doc invoke_config_out(const Doc& c) {
+    Doc out = c;
+    if (const Doc* lm = out.get("LastModified"); lm && lm->is_number()) out.set("LastModified", Timestamp{lm->as_int()});
+    return out;
+  }
+
+  // Destinations must be queues, topics, buses or other functions.
+  static void check_destinations(const OpContext& ctx, const Doc& in, const std::string& name) {
+    const Doc* dc = in.get("DestinationConfig");
+    if (!dc) return;
+    for (const char* k : {"OnSuccess", "OnFailure"}) {
+      const Doc* d = dc->get(k);
+      std::string dest = d ? d->str("Destination") : "";
+      if (dest.empty()) continue;
+      if (!destination_supported(dest)) throw invalid("The destination ARN " + dest + " is invalid.");
+      auto arn = Arn::parse(dest);
+      if (arn->service == "lambda" && arn->account == ctx.account() && arn->region == ctx.region()) {
+        std::string target = arn->resource.substr(arn->resource.find(':') + 1);
+        if (target.substr(0, target.find(':')) == name)
+          throw invalid("You can't specify the function as a destination for itself.");
+      }
+    }
+  }
 
   Result<Doc> put_invoke_config(OpContext& ctx, const Doc& in, bool replace) {
     FnRef ref = parse_ref(in);
+    check_destinations(ctx, in, ref.name);
     std::lock_guard lock(write_mu_);
     Doc rec = must_load(ctx, ref.name);
-    const Doc& cfg = *resolve(ctx, rec, ref.name, ref.qualifier);
+    (void)resolve(ctx, rec, ref.name, ref.qualifier);
     Doc& all = rec["invoke_config"];
     if (all.is_null()) all = Doc::map();
     std::string q = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
-    Doc c = replace || !all.get(q) ? Doc::map() : *all.get(q);
     if (!replace && !all.get(q))
       return AwsError("ResourceNotFoundException",
-                      "The function " + cfg.str("FunctionArn") + " doesn't have an EventInvokeConfig", 404);
-    for (const char* k : {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"})
+                      "The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig", 404);
+    Doc c = replace ? Doc::map() : *all.get(q);
+    for (const char* k : {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"})
       if (const Doc* v = in.get(k)) c.set(k, *v);
-    c.set("FunctionArn", ref.qualifier.empty() ? function_arn(ctx, ref.name) + ":$LATEST"
-                                               : function_arn(ctx, ref.name) + ":" + ref.qualifier);
-    c.set("LastModified", Timestamp{ctx.now_ms});
+    Doc dests = c.get("DestinationConfig") ? *c.get("DestinationConfig") : Doc::map();
+    if (const Doc* dc = in.get("DestinationConfig")) {
+      for (const char* k : {"OnSuccess", "OnFailure"}) {
+        if (const Doc* d = dc->get(k)) {
+          Doc one = Doc::map();
+          if (!d->str("Destination").empty()) one.set("Destination", d->str("Destination"));
+          dests.set(k, std::move(one));
+        }
+      }
+    }
+    for (const char* k : {"OnSuccess", "OnFailure"})
+      if (!dests.get(k)) dests.set(k, Doc::map());
+    c.set("DestinationConfig", std::move(dests));
+    c.set("FunctionArn", qualified_arn(ctx, ref));
+    c.set("LastModified", ctx.now_ms);
     all.set(q, c);
     save(ctx, ref.name, rec);
-    return c;
+    return invoke_config_out(c);
   }
 
   Result<Doc> get_invoke_config(OpContext& ctx, const Doc& in) {
@@ -977,19 +1041,267 @@ class LambdaService final : public Service {
     const Doc* c = rec.get("invoke_config") ? rec.get("invoke_config")->get(q) : nullptr;
     if (!c)
       return AwsError("ResourceNotFoundException",
-                      "The function " + function_arn(ctx, ref.name) + " doesn't have an EventInvokeConfig", 404);
-    Doc out = *c;
-    if (const Doc* lm = out.get("LastModified"); lm && lm->is_int()) out.set("LastModified", Timestamp{lm->as_int() * 1000});
-    return out;
+                      "The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig", 404);
+    return invoke_config_out(*c);
   }
 
   Result<Doc> delete_invoke_config(OpContext& ctx, const Doc& in) {
     FnRef ref = parse_ref(in);
     std::lock_guard lock(write_mu_);
     Doc rec = must_load(ctx, ref.name);
-    if (Doc* all = rec.get("invoke_config")) all->as_map().erase(ref.qualifier.empty() ? "$LATEST" : ref.qualifier);
+    Doc* all = rec.get("invoke_config");
+    std::string q = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
+    if (!all || !all->get(q))
+      return AwsError("ResourceNotFoundException",
+                      "The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig", 404);
+    all->as_map().erase(q);
     save(ctx, ref.name, rec);
     return Doc::map();
+  }
+
+  Result<Doc> list_invoke_configs(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    Doc rec = must_load(ctx, ref.name);
+    std::vector<std::pair<std::string, Doc>> items;
+    if (const Doc* all = rec.get("invoke_config"))
+      for (const auto& [q, c] : all->as_map()) items.emplace_back(q, invoke_config_out(c));
+    return page(std::move(items), in, "FunctionEventInvokeConfigs", "NextMarker");
+  }
+
+  // ---- function URLs (configurations here; the HTTP side in urls.cc) ----
+
+  static std::string url_time(int64_t ms) {
+    std::string s = last_modified(ms);  // 2026-01-02T03:04:05.678+0000
+    return s.substr(0, 23) + "000Z";
+  }
+
+  static Doc url_out(const Doc& u, bool with_modified) {
+    Doc out = Doc::map();
+    for (const char* k : {"FunctionUrl", "FunctionArn", "AuthType", "Cors", "CreationTime", "InvokeMode"})
+      if (const Doc* v = u.get(k)) out.set(k, *v);
+    if (with_modified) out.set("LastModifiedTime", u.str("LastModifiedTime"));
+    return out;
+  }
+
+  static AwsError url_not_found() {
+    return {"ResourceNotFoundException", "The resource you requested does not exist.", 404};
+  }
+
+  Result<Doc> create_url(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    std::lock_guard lock(write_mu_);
+    Doc rec = must_load(ctx, ref.name);
+    (void)resolve(ctx, rec, ref.name, ref.qualifier);
+    std::string q = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
+    std::string arn = function_arn(ctx, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+    Doc& urls = rec["urls"];
+    if (urls.is_null()) urls = Doc::map();
+    if (urls.get(q))
+      return conflict("Failed to create function url config for [functionArn = " + arn +
+                      "]. Error message:  FunctionUrlConfig exists for this Lambda function");
+    std::string id = urls::new_url_id();
+    Doc u = Doc::map();
+    u.set("FunctionUrl", "http://" + id + ".lambda-url." + ctx.region() + ".localhost:" +
+                             std::to_string(ctx.server.config().port) + "/");
+    u.set("FunctionArn", arn);
+    u.set("AuthType", in.str("AuthType"));
+    if (const Doc* c = in.get("Cors")) u.set("Cors", *c);
+    u.set("InvokeMode", in.str("InvokeMode", "BUFFERED"));
+    u.set("CreationTime", url_time(ctx.now_ms));
+    u.set("LastModifiedTime", url_time(ctx.now_ms));
+    u.set("_id", id);
+    urls.set(q, u);
+    Doc ix = Doc::map();
+    ix.set("a", ctx.account());
+    ix.set("r", ctx.region());
+    ix.set("f", ref.name);
+    ix.set("q", ref.qualifier);
+    auto st = ctx.storage.put(kUrlIds, id, json::write(ix));
+    if (!st.ok()) return errors::internal(st.message);
+    save(ctx, ref.name, rec);
+    return url_out(u, false);
+  }
+
+  Doc* find_url(Doc& rec, const FnRef& ref) {
+    Doc* urls = rec.get("urls");
+    return urls ? urls->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
+  }
+
+  Result<Doc> get_url(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    Doc rec = must_load(ctx, ref.name);
+    Doc* u = find_url(rec, ref);
+    if (!u) return url_not_found();
+    return url_out(*u, true);
+  }
+
+  Result<Doc> update_url(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    std::lock_guard lock(write_mu_);
+    Doc rec = must_load(ctx, ref.name);
+    Doc* u = find_url(rec, ref);
+    if (!u) return url_not_found();
+    for (const char* k : {"AuthType", "Cors", "InvokeMode"})
+      if (const Doc* v = in.get(k)) u->set(k, *v);
+    u->set("LastModifiedTime", url_time(ctx.now_ms));
+    Doc out = url_out(*u, true);
+    save(ctx, ref.name, rec);
+    return out;
+  }
+
+  Result<Doc> delete_url(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    std::lock_guard lock(write_mu_);
+    Doc rec = must_load(ctx, ref.name);
+    Doc* u = find_url(rec, ref);
+    if (!u) return url_not_found();
+    ctx.storage.del(kUrlIds, u->str("_id"));
+    rec.get("urls")->as_map().erase(ref.qualifier.empty() ? "$LATEST" : ref.qualifier);
+    save(ctx, ref.name, rec);
+    return Doc::map();
+  }
+
+  Result<Doc> list_urls(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    Doc rec = must_load(ctx, ref.name);
+    std::vector<std::pair<std::string, Doc>> items;
+    if (const Doc* urls = rec.get("urls"))
+      for (const auto& [q, u] : urls->as_map()) items.emplace_back(q, url_out(u, true));
+    Doc out = page(std::move(items), in, "FunctionUrlConfigs", "NextMarker");
+    if (!out.get("FunctionUrlConfigs")) out.set("FunctionUrlConfigs", Doc::list());
+    return out;
+  }
+
+  // Forgets the URL index entries of a function's URLs (all of them, or one qualifier's).
+  void drop_urls(OpContext& ctx, const Doc& rec, const std::string& only = "") {
+    if (const Doc* urls = rec.get("urls"))
+      for (const auto& [q, u] : urls->as_map())
+        if (only.empty() || q == only) ctx.storage.del(kUrlIds, u.str("_id"));
+  }
+
+  // Whether the function's resource policy lets `principal_account` ("*" for anyone) call
+  // lambda:InvokeFunctionUrl on this qualifier with this auth type.
+  static bool url_allowed(const Doc& rec, const std::string& q, const std::string& principal_account,
+                          const std::string& auth_type) {
+    const Doc* stmts = rec.get("policy") ? rec.get("policy")->get(q) : nullptr;
+    if (!stmts || !stmts->is_list()) return false;
+    for (const auto& st : stmts->as_list()) {
+      std::string action = st.str("Action");
+      if (st.str("Effect") != "Allow" || (action != "lambda:InvokeFunctionUrl" && action != "lambda:*")) continue;
+      const Doc* p = st.get("Principal");
+      bool anyone = p && p->is_string() && p->as_string() == "*";
+      bool account = p && p->is_map() && p->str("AWS") == "arn:aws:iam::" + principal_account + ":root";
+      if (!anyone && !account) continue;
+      const Doc* cond = st.get("Condition");
+      const Doc* eq = cond ? cond->get("StringEquals") : nullptr;
+      std::string want = eq ? eq->str("lambda:FunctionUrlAuthType") : "";
+      if (!want.empty() && want != auth_type) continue;
+      return true;
+    }
+    return false;
+  }
+
+ public:
+  // ---- InvokeRouter: requests to <url-id>.lambda-url.<region>.localhost ----
+
+  const char* log_service() const override { return "lambda-url"; }
+
+  bool claims(const http::Request& req) const override {
+    return server_ && urls::url_id(req.host()).has_value();
+  }
+
+  void serve(http::Request req, http::Responder respond) override {
+    ServerContext& server = *server_;
+    std::string request_id = req.headers.get("x-stratus-request-id");
+    if (request_id.empty()) request_id = ids::uuid4();
+    std::string id = *urls::url_id(req.host());
+    std::string v;
+    if (!server.storage().get(kUrlIds, id, &v).ok()) return respond(urls::error(403, "Forbidden"));
+    Doc ix = json::parse(v);
+    model::Operation op;
+    OpContext ctx{server, server.storage(), model(), op, {}, request_id, now_millis(), nullptr};
+    ctx.caller.account = ix.str("a");
+    ctx.caller.region = ix.str("r");
+    auto rec = load(ctx, ix.str("f"));
+    std::string q = ix.str("q").empty() ? "$LATEST" : ix.str("q");
+    const Doc* u = rec && rec->get("urls") ? rec->get("urls")->get(q) : nullptr;
+    if (!u) return respond(urls::error(403, "Forbidden"));
+    const Doc* cors = u->get("Cors");
+    if (auto p = urls::preflight(req, cors)) return respond(std::move(*p));
+    std::string auth_type = u->str("AuthType");
+    std::string account = "anonymous";
+    Doc iam;
+    if (auth_type == "AWS_IAM") {
+      auto caller = url_caller(req);
+      if (!caller) return respond(urls::error(403, "Forbidden"));
+      account = caller->account;
+      if (account != ix.str("a") && !url_allowed(*rec, q, account, auth_type))
+        return respond(urls::error(403, "Forbidden"));
+      iam = Doc::map();
+      iam.set("accessKey", caller->access_key);
+      iam.set("accountId", caller->account);
+      iam.set("callerId", caller->user_id);
+      iam.set("cognitoIdentity", Doc());
+      iam.set("principalOrgId", Doc());
+      iam.set("userArn", caller->principal_arn);
+      iam.set("userId", caller->user_id);
+    } else if (!url_allowed(*rec, q, "*", auth_type)) {
+      return respond(urls::error(403, "Forbidden"));
+    }
+    InvokeCall call;
+    call.account = ix.str("a");
+    call.region = ix.str("r");
+    call.function = ix.str("f");
+    call.qualifier = ix.str("q");
+    call.request_id = request_id;
+    call.payload = urls::event(req, id, account, iam, request_id, ctx.now_ms);
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    Doc cors_copy = cors ? *cors : Doc();
+    run(server, std::move(call), [shared, cors_copy, respond = std::move(respond)](InvokeOutcome out) {
+      http::Response res;
+      if (out.error) {
+        res = out.error->code == "TooManyRequestsException" ? urls::error(429, "Too Many Requests")
+              : out.error->code == "RequestTooLargeException" ? urls::error(413, "Request Entity Too Large")
+                                                                : urls::error(502, "Internal Server Error");
+      } else if (!out.function_error.empty()) {
+        res = urls::error(502, "Internal Server Error");
+      } else {
+        res = urls::response(out.payload);
+      }
+      urls::add_cors(*shared, cors_copy.is_null() ? nullptr : &cors_copy, res);
+      respond(std::move(res));
+    });
+  }
+
+ private:
+  // The signer of an AWS_IAM function URL request: SigV4 for service "lambda", verified with the
+  // key's secret when the key is known (with --auth=strict unknown keys are refused too).
+  std::optional<auth::Credential> url_caller(const http::Request& req) {
+    std::optional<auth::SignedRequestInfo> sig;
+    try {
+      sig = auth::parse_signature(req);
+    } catch (const AwsError&) {
+      return std::nullopt;
+    }
+    if (!sig || sig->service != "lambda") return std::nullopt;
+    const Config& cfg = server_->config();
+    auto cred = server_->keys().find(sig->access_key);
+    if (!cred) {
+      if (cfg.auth == AuthMode::strict) return std::nullopt;
+      auth::Credential c;
+      c.access_key = sig->access_key;
+      c.account = sig->access_key.size() == 12 && sig->access_key.find_first_not_of("0123456789") == std::string::npos
+                      ? sig->access_key
+                      : cfg.default_account;
+      c.principal_arn = "arn:aws:iam::" + c.account + ":root";
+      c.user_id = c.account;
+      return c;
+    }
+    if (cred->expires_ms && cred->expires_ms < now_millis()) return std::nullopt;
+    if (!cred->session_token.empty() && cred->session_token != sig->session_token) return std::nullopt;
+    if (auth::check_time(*sig, now_millis(), false) || auth::verify(req, *sig, cred->secret_key, false))
+      return std::nullopt;
+    return cred;
   }
 
   // ---- invocation ----
@@ -1002,6 +1314,7 @@ class LambdaService final : public Service {
     std::shared_ptr<const runtime::FunctionSpec> spec;
     int max_retries = 2;
     int64_t max_age_s = 6 * 3600;
+    std::string on_success, on_failure, dead_letter;  // destination ARNs of Event invocations
   };
 
   // The runnable spec of a resolved configuration (cached until the next control-plane write).
@@ -1063,7 +1376,12 @@ class LambdaService final : public Service {
     if (const Doc* ic = rec.get("invoke_config") ? rec.get("invoke_config")->get(q) : nullptr) {
       t.max_retries = static_cast<int>(ic->integer("MaximumRetryAttempts", 2));
       t.max_age_s = ic->integer("MaximumEventAgeInSeconds", 6 * 3600);
+      if (const Doc* dc = ic->get("DestinationConfig")) {
+        if (const Doc* x = dc->get("OnSuccess")) t.on_success = x->str("Destination");
+        if (const Doc* x = dc->get("OnFailure")) t.on_failure = x->str("Destination");
+      }
     }
+    if (const Doc* dl = cfg->get("DeadLetterConfig")) t.dead_letter = dl->str("TargetArn");
     if (!weighted) {
       std::unique_lock lock(cache_mu_);
       specs_[cache_key] = t;
@@ -1078,6 +1396,32 @@ class LambdaService final : public Service {
   }
 
   // The Invoke operation: the request as an InvokeCall, answered through run().
+  // The deprecated InvokeAsync: an Event invoke whose payload (InvokeArgs) is a streaming blob,
+  // so a large body arrives spooled on disk and is refused without ever being read into memory.
+  void invoke_async(OpContext& ctx, const Doc& in, Done done) {
+    InvokeCall call;
+    call.account = ctx.account();
+    call.region = ctx.region();
+    call.function = in.str("FunctionName");
+    call.type = InvocationType::event;
+    call.request_id = ctx.request_id;
+    const http::BodyFile* file = ctx.http ? ctx.http->body_file.get() : nullptr;
+    if (file && file->size > kAsyncPayload) {
+      return done(AwsError("RequestTooLargeException",
+                           "Request must be smaller than " + std::to_string(kAsyncPayload) +
+                               " bytes for the InvokeAsync operation",
+                           413));
+    }
+    if (file) call.payload = file->read(0, static_cast<size_t>(file->size));
+    else if (const Doc* p = in.get("InvokeArgs")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
+    run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
+      if (o.error) return done(std::move(*o.error));
+      Doc out = Doc::map();
+      out.set("Status", 202);
+      done(std::move(out));
+    });
+  }
+
   void invoke(OpContext& ctx, const Doc& in, Done done) {
     InvokeCall call;
     call.account = ctx.account();
@@ -1204,10 +1548,19 @@ class LambdaService final : public Service {
   }
 
  private:
-  // One Event invocation (queue dispatcher thread): hand it to the manager and return; a
-  // failure enqueues the next attempt after AWS's backoff (1 and 2 minutes by default).
+  // One Event invocation (queue dispatcher thread): hand it to the manager and return. A failure
+  // (function error or timeout) enqueues the next attempt after AWS's backoff (1 then 2 minutes;
+  // STRATUS_LAMBDA_ASYNC_RETRY_MS sets the base); the queue keeps it across restarts. Events
+  // older than MaximumEventAgeInSeconds, and failures after the last retry, go to OnFailure and
+  // the dead-letter queue; successes to OnSuccess.
   events::Verdict deliver_async(const events::Delivery& d) {
-    Doc job = json::parse(d.payload);
+    Doc job;
+    try {
+      job = json::parse(d.payload);
+    } catch (const AwsError& e) {
+      spdlog::error("lambda: dropping unreadable event invocation: {}", e.message);
+      return events::Verdict::drop();
+    }
     ServerContext& server = *server_;
     std::string inflight_key = job.str("id") + ":" + std::to_string(job.integer("n"));
     model::Operation op;
@@ -1221,26 +1574,89 @@ class LambdaService final : public Service {
       spdlog::warn("lambda: dropping event invocation {} of {}: {}", job.str("id"), job.str("f"), e.message);
       return events::Verdict::drop();
     }
-    if (now_millis() - job.integer("t") > t.max_age_s * 1000) return events::Verdict::drop();
+    if (now_millis() - job.integer("t") > t.max_age_s * 1000) {
+      spdlog::warn("lambda: event invocation {} of {} is older than {} s", job.str("id"), job.str("f"), t.max_age_s);
+      async_outcome(job, t, "EventAgeExceeded", nullptr);
+      return events::Verdict::done();
+    }
     server.storage().put(kInflight, inflight_key, d.payload);
     runtime::InvokeRequest req;
     req.request_id = job.str("id");
     req.payload = enc::base64_decode(job.str("p")).value_or("");
     req.invoked_arn = function_arn(ctx, job.str("f")) + (job.str("q").empty() ? "" : ":" + job.str("q"));
-    int max_retries = t.max_retries;
-    int64_t base = retry_base_ms_;
-    manager_->invoke(t.spec, std::move(req), [&server, job, inflight_key, max_retries, base](runtime::InvokeResult r) mutable {
-      bool failed = r.kind != runtime::InvokeResult::Kind::ok;
+    manager_->invoke(t.spec, std::move(req), [this, job, inflight_key, t](runtime::InvokeResult r) mutable {
+      ServerContext& server = *server_;
       int64_t n = job.integer("n");
-      if (failed && n < max_retries) {
+      if (r.kind == runtime::InvokeResult::Kind::throttled) {
+        // Throttles do not count as attempts: they wait (from 1 s, doubling, up to 5 minutes, as
+        // on AWS; scaled with the retry base) and try again until the event is too old.
+        uint32_t th = static_cast<uint32_t>(job.integer("th"));
+        job.set("th", static_cast<int64_t>(th) + 1);
+        int64_t first = std::max<int64_t>(1, retry_base_ms_ / 60);
+        server.events().enqueue(kAsyncTopic, json::write(job), now_millis() + events::backoff_ms(th, first, first * 300));
+      } else if (r.kind == runtime::InvokeResult::Kind::ok) {
+        async_outcome(job, t, "Success", &r);
+      } else if (n < t.max_retries) {
         job.set("n", n + 1);
-        server.events().enqueue(kAsyncTopic, json::write(job), now_millis() + base * (n + 1));
-      } else if (failed) {
+        server.events().enqueue(kAsyncTopic, json::write(job), now_millis() + retry_base_ms_ * (n + 1));
+      } else {
         spdlog::warn("lambda: event invocation {} of {} failed after {} attempts", job.str("id"), job.str("f"), n + 1);
+        async_outcome(job, t, "RetriesExhausted", &r);
       }
       server.storage().del(kInflight, inflight_key);
     });
     return events::Verdict::done();
+  }
+
+  static Doc json_or_text(const std::string& s) {
+    if (s.empty()) return Doc();
+    try {
+      return json::parse(s);
+    } catch (const AwsError&) {
+      return Doc(s);
+    }
+  }
+
+  // The destination record AWS sends for an Event invocation, and the dead-letter message.
+  void async_outcome(const Doc& job, const Target& t, const char* condition, const runtime::InvokeResult* r) {
+    bool success = std::string_view(condition) == "Success";
+    const std::string& dest = success ? t.on_success : t.on_failure;
+    std::string payload = enc::base64_decode(job.str("p")).value_or("");
+    std::string account = job.str("a");
+    if (!dest.empty()) {
+      Doc rc = Doc::map();
+      rc.set("requestId", job.str("id"));
+      rc.set("functionArn", "arn:aws:lambda:" + job.str("r") + ":" + account + ":function:" + job.str("f") + ":" +
+                                (job.str("q").empty() ? "$LATEST" : job.str("q")));
+      rc.set("condition", condition);
+      rc.set("approximateInvokeCount", job.integer("n") + (r ? 1 : 0));
+      Doc rec = Doc::map();
+      rec.set("version", "1.0");
+      rec.set("timestamp", enc::iso8601(now_millis()));
+      rec.set("requestContext", std::move(rc));
+      rec.set("requestPayload", json_or_text(payload));
+      if (r) {
+        Doc resp = Doc::map();
+        resp.set("statusCode", 200);
+        resp.set("executedVersion", t.spec->version);
+        if (!success) resp.set("functionError", "Unhandled");
+        rec.set("responseContext", std::move(resp));
+        rec.set("responsePayload", json_or_text(r->payload));
+      }
+      send_to_destination(*server_, account, dest, json::write(rec));
+    }
+    if (!success && !t.dead_letter.empty()) {
+      std::string message = condition;
+      if (r) {
+        Doc err = json_or_text(r->payload);
+        message = err.is_map() ? err.str("errorMessage", r->payload) : r->payload;
+      }
+      if (message.size() > 1024) message.resize(1024);
+      send_to_destination(*server_, account, t.dead_letter, payload,
+                          {{"RequestID", "String", job.str("id")},
+                           {"ErrorCode", "Number", "200"},
+                           {"ErrorMessage", "String", message}});
+    }
   }
 
   ServerContext* server_ = nullptr;

@@ -1,0 +1,90 @@
+#include "services/lambda/destinations.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/arn.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "server/context.h"
+#include "services/lambda/invoke.h"
+#include "services/service.h"
+#include "services/sqs/sqs.h"
+
+namespace stratus::lambda {
+
+bool destination_supported(const std::string& destination) {
+  auto arn = Arn::parse(destination);
+  if (!arn || arn->account.empty() || arn->resource.empty()) return false;
+  if (arn->service == "events") return arn->resource.rfind("event-bus/", 0) == 0;
+  if (arn->service == "lambda") return arn->resource.rfind("function:", 0) == 0;
+  return arn->service == "sqs" || arn->service == "sns";
+}
+
+void send_to_destination(ServerContext& server, const std::string& account, const std::string& destination,
+                         const std::string& body, const std::vector<DestinationAttribute>& attributes) {
+  auto arn = Arn::parse(destination);
+  if (!arn) {
+    spdlog::warn("lambda: cannot send to {}: not an ARN", destination);
+    return;
+  }
+  if (arn->service == "sqs") {
+    sqs::Api* api = sqs::api(server);
+    sqs::Delivery d;
+    d.body = body;
+    for (const auto& a : attributes) d.attrs.push_back({a.name, a.data_type, a.value});
+    std::sort(d.attrs.begin(), d.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+    auto r = api ? api->deliver(destination, std::move(d))
+                 : Result<std::string>(AwsError("QueueDoesNotExist", "SQS is not running"));
+    if (!r) spdlog::warn("lambda: delivery to {} failed: {}", destination, r.error().message);
+    return;
+  }
+  if (arn->service == "sns") {
+    Service* sns = server.service("sns");
+    const model::Operation* op = sns ? sns->model().find_operation("Publish") : nullptr;
+    const Service::Entry* h = sns ? sns->handler("Publish") : nullptr;
+    if (!op || !h || !h->sync) {
+      spdlog::warn("lambda: delivery to {} failed: SNS is not running", destination);
+      return;
+    }
+    OpContext ctx{server, server.storage(), sns->model(), *op, {}, ids::uuid4(), now_millis(), nullptr};
+    ctx.caller.account = account;
+    ctx.caller.region = arn->region;
+    Doc in = Doc::map();
+    in.set("TopicArn", destination);
+    in.set("Message", body);
+    if (!attributes.empty()) {
+      Doc attrs = Doc::map();
+      for (const auto& a : attributes) {
+        Doc v = Doc::map();
+        v.set("DataType", a.data_type);
+        v.set("StringValue", a.value);
+        attrs.set(a.name, std::move(v));
+      }
+      in.set("MessageAttributes", std::move(attrs));
+    }
+    auto r = h->sync(ctx, in);
+    if (!r) spdlog::warn("lambda: delivery to {} failed: {}", destination, r.error().message);
+    return;
+  }
+  if (arn->service == "lambda") {
+    InvokeCall call;
+    call.account = arn->account.empty() ? account : arn->account;
+    call.region = arn->region;
+    call.function = destination;
+    call.payload = body;
+    call.type = InvocationType::event;
+    invoke(server, std::move(call), [destination](InvokeOutcome out) {
+      if (out.error) spdlog::warn("lambda: delivery to {} failed: {}", destination, out.error->message);
+    });
+    return;
+  }
+  if (arn->service == "events") {
+    spdlog::warn("lambda: EventBridge destination {} is not delivered to yet (record dropped)", destination);
+    return;
+  }
+  spdlog::warn("lambda: cannot send to {}: unsupported destination", destination);
+}
+
+}  // namespace stratus::lambda
