@@ -172,6 +172,27 @@ class Sms(Base):
         self.assertEqual(self.sns.list_origination_numbers()["PhoneNumbers"], [])
 
 
+class Permissions(Base):
+    def test_add_and_remove_permission(self):
+        arn = self.sns.create_topic(Name="shared")["TopicArn"]
+        self.sns.add_permission(TopicArn=arn, Label="partner", AWSAccountId=["111122223333"], ActionName=["Publish"])
+        policy = json.loads(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+        st = [s for s in policy["Statement"] if s["Sid"] == "partner"][0]
+        self.assertEqual(st["Principal"], {"AWS": "arn:aws:iam::111122223333:root"})
+        self.assertEqual(st["Action"], "SNS:Publish")
+        self.assertEqual(st["Resource"], arn)
+        self.assertIn("__default_statement_ID", [s["Sid"] for s in policy["Statement"]])
+        code, _ = self.error(self.sns.add_permission, TopicArn=arn, Label="partner", AWSAccountId=["1"],
+                             ActionName=["Publish"])
+        self.assertEqual(code, "InvalidParameter")
+        self.stratus.aws("sns", "remove-permission", "--topic-arn", arn, "--label", "partner")
+        policy = json.loads(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+        self.assertNotIn("partner", [s["Sid"] for s in policy["Statement"]])
+        code, _ = self.error(self.sns.add_permission, TopicArn=arn.replace("shared", "missing"), Label="x",
+                             AWSAccountId=["111122223333"], ActionName=["Publish"])
+        self.assertEqual(code, "NotFound")
+
+
 class DataProtection(Base):
     def test_put_get(self):
         arn = self.sns.create_topic(Name="pii")["TopicArn"]

@@ -307,6 +307,8 @@ class SnsService final : public Service {
     bind("TagResource", &SnsService::tag_resource);
     bind("UntagResource", &SnsService::untag_resource);
     bind("ListTagsForResource", &SnsService::list_tags_for_resource);
+    bind("AddPermission", &SnsService::add_permission);
+    bind("RemovePermission", &SnsService::remove_permission);
     bind("GetDataProtectionPolicy", &SnsService::get_data_protection_policy);
     bind("PutDataProtectionPolicy", &SnsService::put_data_protection_policy);
     platform("CreatePlatformApplication", &Platform::create_platform_application);
@@ -1543,6 +1545,64 @@ class SnsService final : public Service {
     Doc out = Doc::map();
     out.set("Tags", std::move(l));
     return out;
+  }
+
+  // The topic's policy document (the default one until set). REQUIRES(mu_)
+  static Doc policy_of(const Topic& t) {
+    auto it = t.attributes.find("Policy");
+    try {
+      Doc d = json::parse(it == t.attributes.end() ? default_policy(t) : it->second);
+      if (d.is_map()) return d;
+    } catch (const AwsError&) {
+    }
+    return json::parse(default_policy(t));
+  }
+
+  Result<Doc> add_permission(OpContext&, const Doc& in) {
+    std::string label = in.str("Label");
+    if (label.empty()) return invalid("Label");
+    std::unique_lock lk(mu_);
+    auto t = topic_for(in);
+    if (!t) return t.error();
+    Doc policy = policy_of(**t);
+    Doc& stmts = policy["Statement"];
+    if (!stmts.is_list()) stmts = Doc::list();
+    for (const auto& st : stmts.as_list())
+      if (st.str("Sid") == label) return invalid("Statement already exists");
+    Doc principals = Doc::list(), actions = Doc::list();
+    if (const Doc* l = in.get("AWSAccountId"); l && l->is_list())
+      for (const auto& a : l->as_list()) principals.push("arn:aws:iam::" + a.as_string() + ":root");
+    if (const Doc* l = in.get("ActionName"); l && l->is_list())
+      for (const auto& a : l->as_list()) actions.push("SNS:" + a.as_string());
+    if (!principals.size()) return invalid("AWSAccountId");
+    if (!actions.size()) return invalid("ActionName");
+    Doc st = Doc::map();
+    st.set("Sid", label);
+    st.set("Effect", "Allow");
+    Doc principal = Doc::map();
+    principal.set("AWS", principals.size() == 1 ? principals.as_list()[0] : principals);
+    st.set("Principal", std::move(principal));
+    st.set("Action", actions.size() == 1 ? actions.as_list()[0] : actions);
+    st.set("Resource", (*t)->arn);
+    stmts.push(std::move(st));
+    (*t)->attributes["Policy"] = json::write(policy);
+    save(**t);
+    return Doc::map();
+  }
+
+  Result<Doc> remove_permission(OpContext&, const Doc& in) {
+    std::string label = in.str("Label");
+    std::unique_lock lk(mu_);
+    auto t = topic_for(in);
+    if (!t) return t.error();
+    Doc policy = policy_of(**t);
+    if (Doc* stmts = policy.get("Statement"); stmts && stmts->is_list()) {
+      auto& l = stmts->as_list();
+      l.erase(std::remove_if(l.begin(), l.end(), [&](const Doc& st) { return st.str("Sid") == label; }), l.end());
+    }
+    (*t)->attributes["Policy"] = json::write(policy);
+    save(**t);
+    return Doc::map();
   }
 
   Result<Doc> get_data_protection_policy(OpContext&, const Doc& in) {
