@@ -12,6 +12,7 @@
 
 #include "core/arn.h"
 #include "core/clock.h"
+#include "core/permission.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -1569,21 +1570,11 @@ class SnsService final : public Service {
     if (!stmts.is_list()) stmts = Doc::list();
     for (const auto& st : stmts.as_list())
       if (st.str("Sid") == label) return invalid("Statement already exists");
-    Doc principals = Doc::list(), actions = Doc::list();
-    if (const Doc* l = in.get("AWSAccountId"); l && l->is_list())
-      for (const auto& a : l->as_list()) principals.push("arn:aws:iam::" + a.as_string() + ":root");
-    if (const Doc* l = in.get("ActionName"); l && l->is_list())
-      for (const auto& a : l->as_list()) actions.push("SNS:" + a.as_string());
-    if (!principals.size()) return invalid("AWSAccountId");
-    if (!actions.size()) return invalid("ActionName");
-    Doc st = Doc::map();
-    st.set("Sid", label);
-    st.set("Effect", "Allow");
-    Doc principal = Doc::map();
-    principal.set("AWS", principals.size() == 1 ? principals.as_list()[0] : principals);
-    st.set("Principal", std::move(principal));
-    st.set("Action", actions.size() == 1 ? actions.as_list()[0] : actions);
-    st.set("Resource", (*t)->arn);
+    const Doc* accounts = in.get("AWSAccountId");
+    const Doc* actions = in.get("ActionName");
+    if (!accounts || !accounts->is_list() || accounts->as_list().empty()) return invalid("AWSAccountId");
+    if (!actions || !actions->is_list() || actions->as_list().empty()) return invalid("ActionName");
+    Doc st = permission_statement(label, accounts, actions, "SNS", (*t)->arn);
     stmts.push(std::move(st));
     (*t)->attributes["Policy"] = json::write(policy);
     save(**t);

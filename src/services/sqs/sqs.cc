@@ -11,6 +11,7 @@
 
 #include "core/arn.h"
 #include "core/clock.h"
+#include "core/permission.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -1846,20 +1847,7 @@ class SqsService final : public Service, public Api {
     if (!stmts.is_list()) stmts = Doc::list();
     for (const auto& s : stmts.as_list())
       if (s.str("Sid") == label) return invalid_value("Label", label, "Already exists");
-    Doc principals = Doc::list();
-    if (const Doc* l = in.get("AWSAccountIds"); l && l->is_list())
-      for (const auto& a : l->as_list()) principals.push("arn:aws:iam::" + a.as_string() + ":root");
-    Doc actions = Doc::list();
-    if (const Doc* l = in.get("Actions"); l && l->is_list())
-      for (const auto& a : l->as_list()) actions.push("SQS:" + a.as_string());
-    Doc st = Doc::map();
-    st.set("Sid", label);
-    st.set("Effect", "Allow");
-    Doc principal = Doc::map();
-    principal.set("AWS", principals.size() == 1 ? principals.as_list()[0] : principals);
-    st.set("Principal", std::move(principal));
-    st.set("Action", actions.size() == 1 ? actions.as_list()[0] : actions);
-    st.set("Resource", queue.arn);
+    Doc st = permission_statement(label, in.get("AWSAccountIds"), in.get("Actions"), "SQS", queue.arn);
     stmts.push(std::move(st));
     queue.attributes["Policy"] = json::write(policy);
     auto s = save_queue(queue);
