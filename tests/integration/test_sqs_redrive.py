@@ -163,6 +163,20 @@ class FifoRetries(Base):
         code, _ = self.error(self.sqs.receive_message, QueueUrl=url, ReceiveRequestAttemptId="x" * 129)
         self.assertEqual(code, "InvalidParameterValue")
 
+    def test_attempt_id_of_a_long_poll(self):
+        import threading
+        url, _ = self.queue(fifo=True, ContentBasedDeduplication="true")
+        sqs = self.stratus.client("sqs")  # made here: boto3 clients are not created thread-safely
+        got = {}
+        t = threading.Thread(target=lambda: got.update(sqs.receive_message(
+            QueueUrl=url, WaitTimeSeconds=10, ReceiveRequestAttemptId="lp")))
+        t.start()
+        time.sleep(0.3)
+        self.sqs.send_message(QueueUrl=url, MessageBody="late", MessageGroupId="g")
+        t.join()
+        again = self.sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="lp")["Messages"]
+        self.assertEqual(again[0]["ReceiptHandle"], got["Messages"][0]["ReceiptHandle"])
+
     def test_query_protocol_attempt_id(self):
         q = query_client(self.stratus)
         url, _ = self.queue(fifo=True, ContentBasedDeduplication="true")

@@ -843,6 +843,7 @@ class SqsService final : public Service, public Api {
         }
         r.expired.clear();
         r.to_dlq.clear();
+        if (q->fifo && !w->params.attempt_id.empty()) remember_attempt(*q, w->params.attempt_id, r.got, now);
         w->finished = true;
         q->waiters.pop_front();
         served.emplace_back(std::move(w), std::move(r));
@@ -1215,6 +1216,14 @@ class SqsService final : public Service, public Api {
     return p;
   }
 
+  // What a FIFO receive with a ReceiveRequestAttemptId returned, for its retries. REQUIRES(q.mu)
+  static void remember_attempt(Queue& q, const std::string& id, const std::vector<Picked>& got, int64_t now) {
+    if (q.attempts.size() >= 1024)
+      for (auto it = q.attempts.begin(); it != q.attempts.end();)
+        it = it->second.first <= now ? q.attempts.erase(it) : std::next(it);
+    q.attempts[id] = {now + kDedupWindowMs, got};
+  }
+
   void receive_message(OpContext& ctx, const Doc& in, Done done) {
     auto q = queue_for(ctx, in);
     if (!q) return done(q.error());
@@ -1246,12 +1255,7 @@ class SqsService final : public Service, public Api {
         }
       }
       r = queue->pick(*p, now, resolver());
-      if (attempt && !r.got.empty()) {
-        if (queue->attempts.size() >= 1024)
-          for (auto it = queue->attempts.begin(); it != queue->attempts.end();)
-            it = it->second.first <= now ? queue->attempts.erase(it) : std::next(it);
-        queue->attempts[p->attempt_id] = {now + kDedupWindowMs, r.got};
-      }
+      if (attempt && !r.got.empty()) remember_attempt(*queue, p->attempt_id, r.got, now);
       if (r.got.empty() && wait > 0) {
         auto w = std::make_shared<Waiter>();
         w->params = *p;
