@@ -12,7 +12,7 @@
 #include "http/server.h"
 #include "server/context.h"
 #include "server/front_door.h"
-#include "services/sns/http_client.h"
+#include "http/client.h"
 #include "storage/engine.h"
 
 namespace {
@@ -122,8 +122,12 @@ int mailbox_command(const std::string& endpoint, const std::string& to, const st
   if (!to.empty()) q += "recipient=" + enc::uri_encode(to);
   if (!since.empty() && !clear) q += (q.empty() ? "" : "&") + std::string("since=") + enc::uri_encode(since);
   if (!q.empty()) url += "?" + q;
-  auto r = sns::http_request(clear ? "DELETE" : "GET", url, {}, "", 10000);
-  if (r.status == 0) {
+  http::ClientRequest req;
+  req.method = clear ? "DELETE" : "GET";
+  req.url = url;
+  req.timeout_ms = 10000;
+  http::ClientResponse r = http::fetch_blocking(std::move(req));
+  if (!r.ok()) {
     std::fprintf(stderr, "stratus mailbox: %s: %s (is `stratus serve` running there?)\n", endpoint.c_str(),
                  r.error.c_str());
     return 1;

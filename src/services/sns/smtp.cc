@@ -1,12 +1,49 @@
 #include "services/sns/smtp.h"
 
+#include <netdb.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
-#include "services/sns/http_client.h"
+#include <cstdlib>
 
 namespace stratus::smtp {
 namespace {
+
+// Connects to host:port with send/receive timeouts; returns the socket, or -1 with `error` set.
+int tcp_connect(const std::string& host, const std::string& port, int timeout_ms, std::string& error) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+    error = "cannot resolve " + host;
+    return -1;
+  }
+  int fd = -1;
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);  // also bounds connect()
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) error = "cannot connect to " + host + ":" + port;
+  return fd;
+}
+
+bool send_all(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
 
 // Reads one (possibly multi-line) reply; returns its code, 0 on failure.
 int reply(int fd, std::string& buf) {
@@ -54,11 +91,11 @@ std::string send(const std::string& host_port, const Message& m, int timeout_ms)
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos) return "relay must be HOST:PORT";
   std::string error;
-  int fd = sns::tcp_connect(host_port.substr(0, colon), host_port.substr(colon + 1), timeout_ms, error);
+  int fd = tcp_connect(host_port.substr(0, colon), host_port.substr(colon + 1), timeout_ms, error);
   if (fd < 0) return error;
   std::string buf;
   auto step = [&](const std::string& line, int want_lo, int want_hi) -> std::string {
-    if (!line.empty() && !sns::send_all(fd, line)) return "send failed";
+    if (!line.empty() && !send_all(fd, line)) return "send failed";
     int code = reply(fd, buf);
     if (code < want_lo || code > want_hi) {
       return "unexpected reply " + std::to_string(code) + " to " + (line.empty() ? "greeting" : line.substr(0, 10));
