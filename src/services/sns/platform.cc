@@ -74,6 +74,22 @@ std::string Platform::platform_of(const std::string& arn) {
   return rest.substr(0, rest.find('/'));
 }
 
+Result<Doc> Platform::update_attributes(const std::string& key, const char* missing, const Doc* given,
+                                        const std::function<bool(const std::string&)>& known) {
+  auto rec = load(key);
+  if (!rec) return not_found(missing);
+  Doc& attrs = (*rec)["attributes"];
+  Doc in = attrs_doc(given);
+  for (const auto& [k, v] : in.as_map()) {
+    if (!known(k)) return invalid("Attributes Reason: Invalid attribute name: " + k);
+    if (k == "Enabled" && v.as_string() != "true" && v.as_string() != "false") return invalid("Enabled");
+    attrs.set(k, v);
+  }
+  auto st = save(key, *rec);
+  if (!st.ok()) return errors::internal(st.message);
+  return Doc::map();
+}
+
 // ---- platform applications -------------------------------------------------------------------
 
 Result<Doc> Platform::create_platform_application(OpContext& ctx, const Doc& in) {
@@ -111,18 +127,8 @@ Result<Doc> Platform::get_platform_application_attributes(OpContext&, const Doc&
 }
 
 Result<Doc> Platform::set_platform_application_attributes(OpContext&, const Doc& in) {
-  std::string arn = in.str("PlatformApplicationArn");
-  auto rec = load(app_key(arn));
-  if (!rec) return not_found("PlatformApplication does not exist");
-  Doc& attrs = (*rec)["attributes"];
-  Doc given = attrs_doc(in.get("Attributes"));
-  for (const auto& [k, v] : given.as_map()) {
-    if (k == "Enabled" && v.as_string() != "true" && v.as_string() != "false") return invalid("Enabled");
-    attrs.set(k, v);
-  }
-  auto st = save(app_key(arn), *rec);
-  if (!st.ok()) return errors::internal(st.message);
-  return Doc::map();
+  return update_attributes(app_key(in.str("PlatformApplicationArn")), "PlatformApplication does not exist",
+                           in.get("Attributes"), [](const std::string&) { return true; });
 }
 
 Result<Doc> Platform::list_platform_applications(OpContext& ctx, const Doc&) {
@@ -207,19 +213,8 @@ Result<Doc> Platform::get_endpoint_attributes(OpContext&, const Doc& in) {
 }
 
 Result<Doc> Platform::set_endpoint_attributes(OpContext&, const Doc& in) {
-  std::string arn = in.str("EndpointArn");
-  auto rec = load(endpoint_key(arn));
-  if (!rec) return not_found("Endpoint does not exist");
-  Doc& attrs = (*rec)["attributes"];
-  Doc given = attrs_doc(in.get("Attributes"));
-  for (const auto& [k, v] : given.as_map()) {
-    if (k != "Token" && k != "Enabled" && k != "CustomUserData") return invalid("Attributes Reason: Invalid attribute name: " + k);
-    if (k == "Enabled" && v.as_string() != "true" && v.as_string() != "false") return invalid("Enabled");
-    attrs.set(k, v);
-  }
-  auto st = save(endpoint_key(arn), *rec);
-  if (!st.ok()) return errors::internal(st.message);
-  return Doc::map();
+  return update_attributes(endpoint_key(in.str("EndpointArn")), "Endpoint does not exist", in.get("Attributes"),
+                           [](const std::string& k) { return k == "Token" || k == "Enabled" || k == "CustomUserData"; });
 }
 
 Result<Doc> Platform::list_endpoints_by_platform_application(OpContext&, const Doc& in) {

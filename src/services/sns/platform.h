@@ -4,6 +4,7 @@
 // and origination numbers. State lives in keyspace "sns.platform".
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -54,6 +55,9 @@ class Platform {
 
  private:
   std::optional<Doc> load(const std::string& key);
+  // Merges attributes into a stored record's "attributes" (Enabled must be true/false).
+  Result<Doc> update_attributes(const std::string& key, const char* missing, const Doc* given,
+                                const std::function<bool(const std::string&)>& known);
   storage::Status save(const std::string& key, const Doc& d);
   storage::Engine* engine_ = nullptr;
 };

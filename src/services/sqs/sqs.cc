@@ -1899,6 +1899,18 @@ class SqsService final : public Service, public Api {
   };
   using MoveTaskPtr = std::shared_ptr<MoveTask>;
 
+  // An optional integer member within [lo, hi] (the move task operations' wording).
+  static Result<int64_t> ranged(const Doc& in, const char* member, int64_t dflt, int64_t lo, int64_t hi) {
+    const Doc* d = in.get(member);
+    if (!d || !d->is_number()) return dflt;
+    int64_t v = d->as_int();
+    if (v < lo || v > hi) {
+      return invalid(std::string("Value for parameter ") + member + " is invalid. Reason: You must enter a number "
+                     "that's between " + std::to_string(lo) + " and " + std::to_string(hi) + ".");
+    }
+    return v;
+  }
+
   static AwsError arn_error(const char* member) {
     return invalid(std::string("You must use this format to specify the ") + member +
                    ": arn:<partition>:<service>:<region>:<account-id>:<resource-id>");
@@ -1936,20 +1948,14 @@ class SqsService final : public Service, public Api {
         return resource_not_found("The resource that you specified for the DestinationArn parameter doesn't exist.");
       }
     }
-    int64_t rate = 0;
-    if (const Doc* r = in.get("MaxNumberOfMessagesPerSecond"); r && r->is_number()) {
-      rate = r->as_int();
-      if (rate < 1 || rate > 500) {
-        return invalid("Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must enter a number "
-                       "that's between 1 and 500.");
-      }
-    }
+    auto rate = ranged(in, "MaxNumberOfMessagesPerSecond", 0, 1, 500);
+    if (!rate) return rate.error();
     if (!is_dead_letter_queue(src)) return invalid("Source queue must be configured as a Dead Letter Queue.");
     auto t = std::make_shared<MoveTask>();
     t->id = ids::uuid4();
     t->source_arn = src;
     t->dest_arn = dst;
-    t->rate = rate;
+    t->rate = *rate;
     t->started_ms = now_millis();
     Doc h = Doc::map();
     h.set("taskId", t->id);
@@ -2073,18 +2079,12 @@ class SqsService final : public Service, public Api {
     if (src.empty()) return missing("SourceArn");
     if (!Arn::parse(src)) return arn_error("SourceArn");
     if (!by_arn(src)) return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
-    int64_t max = 1;
-    if (const Doc* m = in.get("MaxResults"); m && m->is_number()) {
-      max = m->as_int();
-      if (max < 1 || max > 10) {
-        return invalid("Value for parameter MaxResults is invalid. Reason: You must enter a number that's between 1 "
-                       "and 10.");
-      }
-    }
+    auto max = ranged(in, "MaxResults", 1, 1, 10);
+    if (!max) return max.error();
     Doc results = Doc::list();
     std::lock_guard lk(tasks_mu_);
     if (auto it = tasks_.find(src); it != tasks_.end()) {
-      for (auto t = it->second.rbegin(); t != it->second.rend() && static_cast<int64_t>(results.size()) < max; ++t) {
+      for (auto t = it->second.rbegin(); t != it->second.rend() && static_cast<int64_t>(results.size()) < *max; ++t) {
         const MoveTask& x = **t;
         Doc d = Doc::map();
         if (x.status == "RUNNING") d.set("TaskHandle", x.handle);
