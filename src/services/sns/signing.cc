@@ -74,7 +74,11 @@ std::string Signer::sign(std::string_view text, int version) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::string sig;
   size_t n = 0;
-  if (EVP_DigestSignInit(ctx, nullptr, version == 2 ? EVP_sha256() : EVP_sha1(), nullptr, key_->pkey) == 1 &&
+  // Digests fetched once (OpenSSL 3 looks implicitly named ones up on every call).
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* md = version == 2 ? (sha256 ? sha256 : EVP_sha256()) : (sha1 ? sha1 : EVP_sha1());
+  if (EVP_DigestSignInit(ctx, nullptr, md, nullptr, key_->pkey) == 1 &&
       EVP_DigestSign(ctx, nullptr, &n, reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1) {
     sig.resize(n);
     if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &n,
