@@ -229,6 +229,11 @@ int main(int argc, char** argv) {
     a->add_option("--spool-threshold", cfg.spool_threshold_bytes,
                   "Streaming uploads larger than this many bytes are spooled to disk")
         ->envname("STRATUS_SPOOL_THRESHOLD");
+    a->add_option("--lambda-isolation", cfg.lambda_isolation,
+                  "none: functions run as plain host processes; bwrap: each in a bubblewrap sandbox (read-only "
+                  "root, /var/task and /opt read-only, own /tmp)")
+        ->check(CLI::IsMember({"none", "bwrap"}))
+        ->envname("STRATUS_LAMBDA_ISOLATION");
     a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
         ->envname("STRATUS_SMTP_RELAY");
   };
