@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/encoding.h"
 #include "core/json.h"
 #include "http/server.h"
 #include "server/context.h"
 #include "server/front_door.h"
+#include "http/client.h"
 #include "storage/engine.h"
 
 namespace {
@@ -109,6 +111,62 @@ int serve(stratus::Config cfg) {
   return 0;
 }
 
+// `stratus mailbox`: prints (or clears) the mailbox of a running server.
+int mailbox_command(const std::string& endpoint, const std::string& to, const std::string& since, bool clear,
+                    bool as_json) {
+  using namespace stratus;
+  std::string url = endpoint;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += "/_stratus/mailbox";
+  std::string q;
+  if (!to.empty()) q += "recipient=" + enc::uri_encode(to);
+  if (!since.empty() && !clear) q += (q.empty() ? "" : "&") + std::string("since=") + enc::uri_encode(since);
+  if (!q.empty()) url += "?" + q;
+  http::ClientRequest req;
+  req.method = clear ? "DELETE" : "GET";
+  req.url = url;
+  req.timeout_ms = 10000;
+  http::ClientResponse r = http::fetch_blocking(std::move(req));
+  if (!r.ok()) {
+    std::fprintf(stderr, "stratus mailbox: %s: %s (is `stratus serve` running there?)\n", endpoint.c_str(),
+                 r.error.c_str());
+    return 1;
+  }
+  Doc d;
+  try {
+    d = json::parse(r.body);
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "stratus mailbox: unexpected answer (HTTP %d): %s\n", r.status, r.body.c_str());
+    return 1;
+  }
+  if (r.status != 200) {
+    std::fprintf(stderr, "stratus mailbox: %s\n", d.str("message", r.body).c_str());
+    return 1;
+  }
+  if (clear) {
+    std::printf("deleted %lld message(s)\n", static_cast<long long>(d.integer("deleted")));
+    return 0;
+  }
+  if (as_json) {
+    std::puts(r.body.c_str());
+    return 0;
+  }
+  const Doc* list = d.get("messages");
+  size_t n = list && list->is_list() ? list->as_list().size() : 0;
+  if (n == 0) {
+    std::puts("(the mailbox is empty)");
+    return 0;
+  }
+  for (const auto& m : list->as_list()) {
+    std::printf("── %s  %s → %s\n", m.str("timestamp").c_str(), m.str("channel").c_str(), m.str("recipient").c_str());
+    std::printf("From: %s\n", m.str("sender").c_str());
+    if (!m.str("subject").empty()) std::printf("Subject: %s\n", m.str("subject").c_str());
+    std::printf("Source: %s\n\n%s\n\n", m.str("source").c_str(), m.str("body").c_str());
+  }
+  std::printf("%zu message(s)\n", n);
+  return 0;
+}
+
 // Facts for the README's compatibility table (tools/compat.py adds what the tests exercise).
 int print_compat() {
   using namespace stratus;
@@ -176,13 +234,25 @@ int main(int argc, char** argv) {
                   "root, /var/task and /opt read-only, own /tmp)")
         ->check(CLI::IsMember({"none", "bwrap"}))
         ->envname("STRATUS_LAMBDA_ISOLATION");
+    a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
+        ->envname("STRATUS_SMTP_RELAY");
   };
   CLI::App* serve_cmd = app.add_subcommand("serve", "Start the server (the default command)");
   add_serve_flags(serve_cmd);
   CLI::App* compat_cmd = app.add_subcommand(
       "compat", "Print, as JSON, every implemented service with its model's operations and the implemented ones");
+  std::string mb_endpoint = "http://127.0.0.1:4566", mb_to, mb_since;
+  bool mb_clear = false, mb_json = false;
+  CLI::App* mailbox_cmd = app.add_subcommand("mailbox", "Print the mailbox (email and SMS sent to people) of a running server");
+  mailbox_cmd->add_option("--endpoint", mb_endpoint, "The server (default http://127.0.0.1:4566)")
+      ->envname("STRATUS_ENDPOINT");
+  mailbox_cmd->add_option("--to", mb_to, "Only messages to this address or phone number");
+  mailbox_cmd->add_option("--since", mb_since, "Only messages at or after this time (ISO 8601 or epoch ms)");
+  mailbox_cmd->add_flag("--clear", mb_clear, "Delete the messages (of --to, or all) instead of printing them");
+  mailbox_cmd->add_flag("--json", mb_json, "Print the raw JSON");
   CLI11_PARSE(app, argc, argv);
   if (compat_cmd->parsed()) return print_compat();
+  if (mailbox_cmd->parsed()) return mailbox_command(mb_endpoint, mb_to, mb_since, mb_clear, mb_json);
   if (app.get_subcommands().empty()) {
     // `stratus` alone serves with flags from the environment.
     CLI::App defaults;

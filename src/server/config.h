@@ -33,6 +33,7 @@ struct Config {
   uint64_t spool_threshold_bytes = 1ull << 20;
   std::string spool_dir;                        // "" → <data-dir>/tmp, or $TMPDIR when ephemeral
   std::string lambda_isolation = "none";        // none | bwrap (runtime/manager.h)
+  std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
 };
 
 }  // namespace stratus

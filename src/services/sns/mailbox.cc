@@ -1,17 +1,34 @@
 #include "services/sns/mailbox.h"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <charconv>
+#include <mutex>
 
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "events/queue.h"
+#include "services/sns/smtp.h"
 
 namespace stratus::mailbox {
 namespace {
 
 constexpr const char* kKs = "mailbox";
+constexpr const char* kRelayTopic = "mailbox.smtp";
+constexpr uint32_t kRelayAttempts = 8;
+
+struct Relay {
+  std::mutex mu;
+  events::Queue* events = nullptr;  // GUARDED_BY(mu)
+  std::string host_port;            // GUARDED_BY(mu)
+};
+Relay& relay() {
+  static Relay r;
+  return r;
+}
 
 void put_be64(std::string& out, uint64_t v) {
   for (int i = 7; i >= 0; --i) out += static_cast<char>((v >> (i * 8)) & 0xff);
@@ -63,7 +80,58 @@ storage::Status deliver(storage::Engine& engine, Mail mail) {
   put_be64(key, static_cast<uint64_t>(mail.timestamp_ms));
   put_be64(key, seq.fetch_add(1));
   key += mail.id;  // unique across restarts even though seq restarts at 0
-  return engine.put(kKs, key, json::write(mail.to_doc()));
+  std::string value = json::write(mail.to_doc());
+  events::Queue* events = nullptr;
+  if (mail.channel.rfind("email", 0) == 0) {
+    std::lock_guard lk(relay().mu);
+    events = relay().events;
+  }
+  if (!events) return engine.put(kKs, key, value);
+  storage::WriteBatch b;
+  b.put(kKs, key, value);
+  auto ticket = events->add(b, kRelayTopic, value);
+  auto st = engine.write(b);
+  if (st.ok()) events->published(ticket);
+  return st;
+}
+
+void enable_relay(events::Queue& events, std::string host_port) {
+  {
+    std::lock_guard lk(relay().mu);
+    relay().events = host_port.empty() ? nullptr : &events;
+    relay().host_port = host_port;
+  }
+  if (host_port.empty()) return;
+  events.subscribe(kRelayTopic, [](const events::Delivery& d) {
+    Mail m;
+    try {
+      m = from_doc(json::parse(d.payload));
+    } catch (const std::exception&) {
+      return events::Verdict::drop();
+    }
+    std::string to;
+    {
+      std::lock_guard lk(relay().mu);
+      to = relay().host_port;
+    }
+    if (to.empty()) return events::Verdict::drop();
+    smtp::Message out;
+    out.from = smtp::bare_address(m.sender);
+    out.to = smtp::bare_address(m.recipient);
+    out.headers = "From: " + m.sender + "\r\nTo: " + m.recipient + "\r\nSubject: " + m.subject +
+                  "\r\nDate: " + enc::http_date(m.timestamp_ms) + "\r\nMessage-ID: <" + m.id +
+                  "@stratus.local>\r\nMIME-Version: 1.0\r\nContent-Type: " +
+                  (m.channel == "email-json" ? "application/json" : "text/plain") + "; charset=UTF-8\r\n";
+    out.body = m.body;
+    std::string err = smtp::send(to, out);
+    if (err.empty()) return events::Verdict::done();
+    if (d.attempt + 1 >= kRelayAttempts) {
+      spdlog::error("mailbox: giving up relaying {} to {} via {}: {}", m.id, m.recipient, to, err);
+      return events::Verdict::drop();
+    }
+    spdlog::warn("mailbox: relaying {} via {} failed (attempt {}): {}", m.id, to, d.attempt + 1, err);
+    return events::Verdict::retry_after(events::backoff_ms(d.attempt, 500, 30'000));
+  });
 }
 
 std::vector<Mail> list(storage::Engine& engine, const std::string& recipient, int64_t since_ms) {

@@ -13,6 +13,10 @@
 #include "http/message.h"
 #include "storage/engine.h"
 
+namespace stratus::events {
+class Queue;
+}
+
 namespace stratus::mailbox {
 
 struct Mail {
@@ -27,8 +31,14 @@ struct Mail {
   Doc to_doc() const;
 };
 
-// Durable when it returns ok.
+// Durable when it returns ok (with the relay on, so is its relay event).
 storage::Status deliver(storage::Engine& engine, Mail mail);
+
+// `serve --smtp-relay HOST:PORT`: every email (channels email and email-json) is also handed to
+// that SMTP server. deliver() writes the mail and a durable "mailbox.smtp" event in one batch;
+// the event's handler (on the events dispatcher, never on a request thread) sends it and retries
+// with backoff (8 attempts). Call once at start, before the event queue starts.
+void enable_relay(events::Queue& events, std::string host_port);
 // Mail in arrival order; empty recipient = everyone; since_ms = only mail at or after it.
 std::vector<Mail> list(storage::Engine& engine, const std::string& recipient = {}, int64_t since_ms = 0);
 // Removes mail (of one recipient, or all).

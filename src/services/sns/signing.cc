@@ -5,7 +5,9 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "core/encoding.h"
 
@@ -22,9 +24,39 @@ std::string bio_string(BIO* bio) {
 
 }  // namespace
 
+// Signing contexts are set up once per digest and reused from a small pool (setting one up costs
+// a good part of a 1024-bit RSA signature in OpenSSL 3).
 struct Signer::Key {
   EVP_PKEY* pkey = nullptr;
-  ~Key() { EVP_PKEY_free(pkey); }
+  EVP_MD* md[2] = {EVP_MD_fetch(nullptr, "SHA1", nullptr), EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  std::mutex mu;
+  std::vector<EVP_PKEY_CTX*> pool[2];  // GUARDED_BY(mu)
+  ~Key() {
+    for (auto& p : pool)
+      for (auto* c : p) EVP_PKEY_CTX_free(c);
+    for (auto* m : md) EVP_MD_free(m);
+    EVP_PKEY_free(pkey);
+  }
+  EVP_PKEY_CTX* take(int i) {
+    {
+      std::lock_guard lk(mu);
+      if (!pool[i].empty()) {
+        EVP_PKEY_CTX* c = pool[i].back();
+        pool[i].pop_back();
+        return c;
+      }
+    }
+    EVP_PKEY_CTX* c = EVP_PKEY_CTX_new(pkey, nullptr);
+    if (c && md[i] && EVP_PKEY_sign_init(c) == 1 && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
+        EVP_PKEY_CTX_set_signature_md(c, md[i]) == 1)
+      return c;
+    EVP_PKEY_CTX_free(c);
+    return nullptr;
+  }
+  void give(int i, EVP_PKEY_CTX* c) {
+    std::lock_guard lk(mu);
+    pool[i].push_back(c);
+  }
 };
 
 Signer::Signer(storage::Engine& engine) : key_(std::make_unique<Key>()) {
@@ -71,19 +103,17 @@ Signer::Signer(storage::Engine& engine) : key_(std::make_unique<Key>()) {
 Signer::~Signer() = default;
 
 std::string Signer::sign(std::string_view text, int version) const {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  std::string sig;
-  size_t n = 0;
-  if (EVP_DigestSignInit(ctx, nullptr, version == 2 ? EVP_sha256() : EVP_sha1(), nullptr, key_->pkey) == 1 &&
-      EVP_DigestSign(ctx, nullptr, &n, reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1) {
-    sig.resize(n);
-    if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &n,
-                       reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1)
-      sig.resize(n);
-    else
-      sig.clear();
-  }
-  EVP_MD_CTX_free(ctx);
+  int i = version == 2 ? 1 : 0;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int dn = 0;
+  if (!key_->md[i] || EVP_Digest(text.data(), text.size(), digest, &dn, key_->md[i], nullptr) != 1) return {};
+  EVP_PKEY_CTX* c = key_->take(i);
+  if (!c) return {};
+  std::string sig(static_cast<size_t>(EVP_PKEY_get_size(key_->pkey)), '\0');
+  size_t n = sig.size();
+  if (EVP_PKEY_sign(c, reinterpret_cast<unsigned char*>(sig.data()), &n, digest, dn) == 1) sig.resize(n);
+  else sig.clear();
+  key_->give(i, c);
   return enc::base64_encode(sig);
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/arn.h"
 #include "core/clock.h"
+#include "core/permission.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -21,6 +22,7 @@
 #include "services/service.h"
 #include "services/sns/http_client.h"
 #include "services/sns/mailbox.h"
+#include "services/sns/platform.h"
 #include "services/sns/signing.h"
 #include "services/sqs/sqs.h"
 
@@ -237,6 +239,7 @@ struct Published {
   std::vector<MsgAttr> attrs;
   int64_t timestamp_ms = 0;
   uint64_t sequence = 0;
+  std::set<std::string> done;  // subscriptions already delivered with the publish itself
   // Signatures by (protocol text, version): one RSA signature per distinct text, not per
   // subscription (the signed string has no subscription in it).
   mutable std::map<std::pair<std::string, int>, std::string> signatures;
@@ -253,6 +256,11 @@ struct Published {
     d.set("ts", timestamp_ms);
     d.set("seq", static_cast<int64_t>(sequence));
     d.set("host", host);
+    if (!done.empty()) {
+      Doc l = Doc::list();
+      for (const auto& a : done) l.push(a);
+      d.set("done", std::move(l));
+    }
     return json::write(d);
   }
   static Published from(const std::string& payload) {
@@ -268,6 +276,8 @@ struct Published {
     p.timestamp_ms = d.integer("ts");
     p.sequence = static_cast<uint64_t>(d.integer("seq"));
     p.host = d.str("host");
+    if (const Doc* l = d.get("done"); l && l->is_list())
+      for (const auto& a : l->as_list()) p.done.insert(a.as_string());
     return p;
   }
   // The message text for a protocol (MessageStructure=json picks the protocol's entry).
@@ -298,7 +308,31 @@ class SnsService final : public Service {
     bind("TagResource", &SnsService::tag_resource);
     bind("UntagResource", &SnsService::untag_resource);
     bind("ListTagsForResource", &SnsService::list_tags_for_resource);
-    bind("CheckIfPhoneNumberIsOptedOut", &SnsService::check_if_phone_number_is_opted_out);
+    bind("AddPermission", &SnsService::add_permission);
+    bind("RemovePermission", &SnsService::remove_permission);
+    bind("GetDataProtectionPolicy", &SnsService::get_data_protection_policy);
+    bind("PutDataProtectionPolicy", &SnsService::put_data_protection_policy);
+    platform("CreatePlatformApplication", &Platform::create_platform_application);
+    platform("GetPlatformApplicationAttributes", &Platform::get_platform_application_attributes);
+    platform("SetPlatformApplicationAttributes", &Platform::set_platform_application_attributes);
+    platform("ListPlatformApplications", &Platform::list_platform_applications);
+    platform("DeletePlatformApplication", &Platform::delete_platform_application);
+    platform("CreatePlatformEndpoint", &Platform::create_platform_endpoint);
+    platform("GetEndpointAttributes", &Platform::get_endpoint_attributes);
+    platform("SetEndpointAttributes", &Platform::set_endpoint_attributes);
+    platform("ListEndpointsByPlatformApplication", &Platform::list_endpoints_by_platform_application);
+    platform("DeleteEndpoint", &Platform::delete_endpoint);
+    platform("GetSMSAttributes", &Platform::get_sms_attributes);
+    platform("SetSMSAttributes", &Platform::set_sms_attributes);
+    platform("CheckIfPhoneNumberIsOptedOut", &Platform::check_if_phone_number_is_opted_out);
+    platform("ListPhoneNumbersOptedOut", &Platform::list_phone_numbers_opted_out);
+    platform("OptInPhoneNumber", &Platform::opt_in_phone_number);
+    platform("GetSMSSandboxAccountStatus", &Platform::get_sms_sandbox_account_status);
+    platform("CreateSMSSandboxPhoneNumber", &Platform::create_sms_sandbox_phone_number);
+    platform("VerifySMSSandboxPhoneNumber", &Platform::verify_sms_sandbox_phone_number);
+    platform("DeleteSMSSandboxPhoneNumber", &Platform::delete_sms_sandbox_phone_number);
+    platform("ListSMSSandboxPhoneNumbers", &Platform::list_sms_sandbox_phone_numbers);
+    platform("ListOriginationNumbers", &Platform::list_origination_numbers);
   }
 
   void start(ServerContext& ctx) override {
@@ -312,6 +346,25 @@ class SnsService final : public Service {
     ctx.add_internal_route(kCertPath, [this](const http::Request&, http::Response& res) {
       res.headers.set("content-type", "application/x-pem-file");
       res.body = signer().certificate_pem();
+    });
+    mailbox::enable_relay(ctx.events(), ctx.config().smtp_relay);
+    platform_.start(*engine_);
+    // A recipient answering STOP, for tests: POST /_stratus/sns/opt-out?phoneNumber=+1555...
+    ctx.add_internal_route("/_stratus/sns/opt-out", [this](const http::Request& req, http::Response& res) {
+      std::string phone, account = "000000000000";
+      for (const auto& [k, v] : http::parse_query(req.query)) {
+        if (k == "phoneNumber") phone = v;
+        else if (k == "account") account = v;
+      }
+      res.headers.set("content-type", "application/json");
+      if (req.method != "POST" || phone.empty()) {
+        res.status = 400;
+        res.body = "{\"message\":\"POST with ?phoneNumber=\"}";
+        return;
+      }
+      auto st = platform_.opt_out(account, phone);
+      res.status = st.ok() ? 200 : 500;
+      res.body = st.ok() ? "{}" : "{\"message\":\"" + json::escape(st.message) + "\"}";
     });
     ctx.events().subscribe(kPublishTopic, [this](const events::Delivery& d) { return fan_out(d); });
     ctx.events().subscribe(kHttpTopic, [this](const events::Delivery& d) { return deliver_http(d); });
@@ -331,6 +384,10 @@ class SnsService final : public Service {
   using Method = Result<Doc> (SnsService::*)(OpContext&, const Doc&);
   void bind(const char* op, Method m) {
     add(op, [this, m](OpContext& c, const Doc& in) { return (this->*m)(c, in); });
+  }
+  using PlatformMethod = Result<Doc> (Platform::*)(OpContext&, const Doc&);
+  void platform(const char* op, PlatformMethod m) {
+    add(op, [this, m](OpContext& c, const Doc& in) { return (platform_.*m)(c, in); });
   }
 
   static std::string host_of(const OpContext& ctx) {
@@ -998,9 +1055,67 @@ class SnsService final : public Service {
     } else {
       p.message_id = ids::uuid4();
     }
-    auto st = server_->events().enqueue(kPublishTopic, p.payload());
-    if (!st.ok()) return errors::internal("could not store the message: " + st.message);
+    auto st = store_publish(p, fanout_of(t));
+    if (!st.ok()) {
+      if (t.fifo) t.dedup.erase(p.dedup_id);
+      return errors::internal("could not store the message: " + st.message);
+    }
     return PublishOutcome{p.message_id, p.sequence};
+  }
+
+  // The confirmed subscriptions of a topic and what their envelopes need. REQUIRES(mu_) shared.
+  struct Fanout {
+    std::vector<std::shared_ptr<const Sub>> subs;
+    std::string display_name;
+    int version = 1;
+  };
+  Fanout fanout_of(const Topic& t) {
+    Fanout f;
+    for (const auto& arn : t.subs)
+      if (auto it = subs_.find(arn); it != subs_.end() && it->second->confirmed) f.subs.push_back(it->second);
+    if (auto dn = t.attributes.find("DisplayName"); dn != t.attributes.end()) f.display_name = dn->second;
+    if (auto sv = t.attributes.find("SignatureVersion"); sv != t.attributes.end() && sv->second == "2") f.version = 2;
+    return f;
+  }
+
+  // Makes a publish durable. SQS subscriptions are delivered right here: their messages are
+  // written in the same atomic batch as the publish event, which carries the other protocols
+  // (and any SQS copy that could not be stored, to be retried and dead-lettered by fan_out).
+  // No event is stored when every copy went in-line. Either way, once this returns ok, every
+  // copy is durable or has a durable event that will produce it (kill -9 safe).
+  storage::Status store_publish(Published& p, const Fanout& f) {
+    sqs::Api* api = sqs::api(*server_);
+    std::vector<sqs::Api::Target> targets;
+    std::vector<const Sub*> inline_subs;
+    bool others = false;
+    for (const auto& s : f.subs) {
+      if (!api || s->protocol != "sqs") {
+        others = true;
+        continue;
+      }
+      if (!passes_filter(*s, p)) continue;
+      inline_subs.push_back(s.get());
+      targets.push_back({s->endpoint, sqs_delivery(*s, p, p.text_for(s->protocol), f.version)});
+    }
+    std::optional<events::Queue::Ticket> ticket;
+    auto staged = [&](const std::vector<Result<std::string>>& r, storage::WriteBatch& batch) {
+      bool failed = false;
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (r[i]) p.done.insert(inline_subs[i]->arn);
+        else failed = true;
+      }
+      if (others || failed) ticket = server_->events().add(batch, kPublishTopic, p.payload());
+    };
+    storage::WriteBatch b;
+    storage::Status st;
+    if (targets.empty()) {
+      staged({}, b);
+      if (!b.empty()) st = engine_->write(b);
+    } else {
+      st = api->deliver_all(targets, b, staged);
+    }
+    if (st.ok() && ticket) server_->events().published(*ticket);
+    return st;
   }
 
   Result<Doc> publish(OpContext& ctx, const Doc& in) {
@@ -1008,9 +1123,34 @@ class SnsService final : public Service {
     if (!phone.empty()) return publish_sms(ctx, in, phone);
     std::string member = in.has("TopicArn") ? "TopicArn" : "TargetArn";
     if (!in.has("TopicArn") && !in.has("TargetArn")) return invalid("TopicArn or TargetArn Reason: no value for required parameter");
-    std::unique_lock lk(mu_);
+    if (std::string platform = Platform::platform_of(in.str("TargetArn")); !platform.empty() && !in.has("TopicArn")) {
+      std::string text = in.str("Message");
+      if (text.empty()) return invalid("Empty message");
+      if (in.str("MessageStructure") == "json") {
+        try {
+          Doc d = json::parse(text);
+          text = d.has(platform) ? d.str(platform) : d.str("default");
+        } catch (const AwsError&) {
+          return invalid("Message Structure - JSON message body failed to parse");
+        }
+      }
+      auto id = platform_.push(in.str("TargetArn"), text, "sns:Publish");
+      if (!id) return id.error();
+      Doc d = Doc::map();
+      d.set("MessageId", *id);
+      return d;
+    }
+    // FIFO topics publish under the exclusive lock (dedup state; copies stored in sequence order).
+    std::shared_lock slk(mu_);
+    std::unique_lock<std::shared_mutex> ulk;
     auto t = topic_for(in, member.c_str());
     if (!t) return t.error();
+    if ((*t)->fifo) {
+      slk.unlock();
+      ulk = std::unique_lock(mu_);
+      t = topic_for(in, member.c_str());
+      if (!t) return t.error();
+    }
     Published p;
     if (auto e = check_publish(**t, in, p)) return *e;
     auto out = enqueue_publish(**t, p, host_of(ctx));
@@ -1021,7 +1161,7 @@ class SnsService final : public Service {
     return d;
   }
 
-  Result<Doc> publish_sms(OpContext&, const Doc& in, const std::string& phone) {
+  Result<Doc> publish_sms(OpContext& ctx, const Doc& in, const std::string& phone) {
     if (auto e = check_endpoint("sms", phone, false)) return invalid("PhoneNumber Reason: " + phone + " is not valid to publish to");
     std::string text = in.str("Message");
     if (text.empty()) return invalid("Empty message");
@@ -1032,6 +1172,11 @@ class SnsService final : public Service {
       } catch (const AwsError&) {
         return invalid("Message Structure - JSON message body failed to parse");
       }
+    }
+    if (platform_.opted_out(ctx.account(), phone)) {
+      Doc d = Doc::map();  // accepted, not delivered (as AWS does for opted-out numbers)
+      d.set("MessageId", ids::uuid4());
+      return d;
     }
     mailbox::Mail m;
     m.id = ids::uuid4();
@@ -1153,22 +1298,17 @@ class SnsService final : public Service {
       spdlog::error("sns: dropping unreadable publish event: {}", e.what());
       return events::Verdict::drop();
     }
-    std::vector<std::shared_ptr<const Sub>> targets;
-    std::string display_name;
-    int version = 1;
+    Fanout f;
     {
       std::shared_lock lk(mu_);
       auto t = topic(p.topic_arn);
       if (!t) return events::Verdict::done();  // topic deleted since
-      for (const auto& arn : t->subs)
-        if (auto it = subs_.find(arn); it != subs_.end() && it->second->confirmed) targets.push_back(it->second);
-      if (auto dn = t->attributes.find("DisplayName"); dn != t->attributes.end()) display_name = dn->second;
-      if (auto sv = t->attributes.find("SignatureVersion"); sv != t->attributes.end() && sv->second == "2") version = 2;
+      f = fanout_of(*t);
     }
-    for (const auto& s : targets) {
-      if (!passes_filter(*s, p)) continue;
+    for (const auto& s : f.subs) {
+      if (p.done.count(s->arn) || !passes_filter(*s, p)) continue;
       try {
-        deliver_one(*s, p, display_name, version);
+        deliver_one(*s, p, f.display_name, f.version);
       } catch (const std::exception& e) {
         spdlog::error("sns: delivery to {} failed: {}", s->arn, e.what());
       }
@@ -1176,26 +1316,31 @@ class SnsService final : public Service {
     return events::Verdict::done();
   }
 
+  // The SQS message for one subscription: the signed envelope, or the raw message.
+  sqs::Delivery sqs_delivery(const Sub& s, const Published& p, const std::string& text, int version) {
+    sqs::Delivery out;
+    if (s.raw()) {
+      out.body = text;
+      for (const auto& a : p.attrs) {
+        std::string type = a.type == "String.Array" ? "String" : a.type;
+        out.attrs.push_back(sqs::Attribute{a.name, type, a.value});
+      }
+      std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+    } else {
+      out.body = notification(p, s.arn, text, version);
+    }
+    out.group_id = p.group_id;
+    out.dedup_id = p.dedup_id;
+    out.sender_id = "AIDAIT2UOQQY3AUEKVGXU";  // SNS's service principal id, as queues see it
+    return out;
+  }
+
   void deliver_one(const Sub& s, const Published& p, const std::string& display_name, int version) {
     std::string text = p.text_for(s.protocol);
     if (s.protocol == "sqs") {
-      sqs::Delivery out;
-      if (s.raw()) {
-        out.body = text;
-        for (const auto& a : p.attrs) {
-          std::string type = a.type == "String.Array" ? "String" : a.type;
-          out.attrs.push_back(sqs::Attribute{a.name, type, a.value});
-        }
-        std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
-      } else {
-        out.body = notification(p, s.arn, text, version);
-      }
-      out.group_id = p.group_id;
-      out.dedup_id = p.dedup_id;
-      out.sender_id = "AIDAIT2UOQQY3AUEKVGXU";  // SNS's service principal id, as queues see it
       sqs::Api* api = sqs::api(*server_);
       if (!api) return;
-      auto r = api->deliver(s.endpoint, std::move(out));
+      auto r = api->deliver(s.endpoint, sqs_delivery(s, p, text, version));
       if (!r) {
         spdlog::warn("sns: delivery to {} failed: {}", s.endpoint, r.error().message);
         redrive(s, p, text);
@@ -1246,7 +1391,14 @@ class SnsService final : public Service {
       if (!st.ok()) throw std::runtime_error("mailbox write failed: " + st.message);
       return;
     }
-    // application, firehose: accepted and stored only (no platform or stream behind them yet).
+    if (s.protocol == "application") {
+      std::string platform = Platform::platform_of(s.endpoint);
+      auto r = platform_.push(s.endpoint, p.message.is_string() ? text : p.text_for(platform), p.topic_arn,
+                              p.message_id + ":" + s.arn.substr(s.arn.rfind(':') + 1));
+      if (!r) spdlog::warn("sns: push to {} failed: {}", s.endpoint, r.error().message);
+      return;
+    }
+    // firehose: accepted and stored only (no stream behind it yet).
   }
 
   // A failed delivery goes to the subscription's dead-letter queue, when it has one.
@@ -1396,11 +1548,80 @@ class SnsService final : public Service {
     return out;
   }
 
-  Result<Doc> check_if_phone_number_is_opted_out(OpContext&, const Doc&) {
+  // The topic's policy document (the default one until set). REQUIRES(mu_)
+  static Doc policy_of(const Topic& t) {
+    auto it = t.attributes.find("Policy");
+    try {
+      Doc d = json::parse(it == t.attributes.end() ? default_policy(t) : it->second);
+      if (d.is_map()) return d;
+    } catch (const AwsError&) {
+    }
+    return json::parse(default_policy(t));
+  }
+
+  Result<Doc> add_permission(OpContext&, const Doc& in) {
+    std::string label = in.str("Label");
+    if (label.empty()) return invalid("Label");
+    std::unique_lock lk(mu_);
+    auto t = topic_for(in);
+    if (!t) return t.error();
+    Doc policy = policy_of(**t);
+    Doc& stmts = policy["Statement"];
+    if (!stmts.is_list()) stmts = Doc::list();
+    for (const auto& st : stmts.as_list())
+      if (st.str("Sid") == label) return invalid("Statement already exists");
+    const Doc* accounts = in.get("AWSAccountId");
+    const Doc* actions = in.get("ActionName");
+    if (!accounts || !accounts->is_list() || accounts->as_list().empty()) return invalid("AWSAccountId");
+    if (!actions || !actions->is_list() || actions->as_list().empty()) return invalid("ActionName");
+    Doc st = permission_statement(label, accounts, actions, "SNS", (*t)->arn);
+    stmts.push(std::move(st));
+    (*t)->attributes["Policy"] = json::write(policy);
+    save(**t);
+    return Doc::map();
+  }
+
+  Result<Doc> remove_permission(OpContext&, const Doc& in) {
+    std::string label = in.str("Label");
+    std::unique_lock lk(mu_);
+    auto t = topic_for(in);
+    if (!t) return t.error();
+    Doc policy = policy_of(**t);
+    if (Doc* stmts = policy.get("Statement"); stmts && stmts->is_list()) {
+      auto& l = stmts->as_list();
+      l.erase(std::remove_if(l.begin(), l.end(), [&](const Doc& st) { return st.str("Sid") == label; }), l.end());
+    }
+    (*t)->attributes["Policy"] = json::write(policy);
+    save(**t);
+    return Doc::map();
+  }
+
+  Result<Doc> get_data_protection_policy(OpContext&, const Doc& in) {
+    std::shared_lock lk(mu_);
+    auto t = topic_for(in, "ResourceArn");
+    if (!t) return t.error();
     Doc out = Doc::map();
-    out.set("isOptedOut", false);
+    auto it = (*t)->attributes.find("DataProtectionPolicy");
+    out.set("DataProtectionPolicy", it == (*t)->attributes.end() ? std::string() : it->second);
     return out;
   }
+
+  Result<Doc> put_data_protection_policy(OpContext&, const Doc& in) {
+    std::string policy = in.str("DataProtectionPolicy");
+    try {
+      if (!json::parse(policy).is_map()) return invalid("DataProtectionPolicy");
+    } catch (const AwsError&) {
+      return invalid("DataProtectionPolicy Reason: the policy is not valid JSON");
+    }
+    std::unique_lock lk(mu_);
+    auto t = topic_for(in, "ResourceArn");
+    if (!t) return t.error();
+    (*t)->attributes["DataProtectionPolicy"] = policy;
+    save(**t);
+    return Doc::map();
+  }
+
+  Platform platform_;
 
   ServerContext* server_ = nullptr;
   storage::Engine* engine_ = nullptr;

@@ -128,7 +128,9 @@ void decode_state(std::string_view data, Message& m) {
 std::string md5_hex(std::string_view data) {
   unsigned char d[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
+  // Fetched once: OpenSSL 3 looks an implicitly named digest up (under a lock) on every call.
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  EVP_Digest(data.data(), data.size(), d, &n, md5 ? md5 : EVP_md5(), nullptr);
   return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
 }
 

@@ -48,6 +48,7 @@ struct ReceiveParams {
   int64_t wait_seconds = 0;
   std::vector<std::string> system_names;   // AttributeNames + MessageSystemAttributeNames
   std::vector<std::string> attribute_names;  // MessageAttributeNames
+  std::string attempt_id;                    // ReceiveRequestAttemptId (FIFO queues)
 };
 
 // A message handed to a receiver, with the receive state as of that moment.
@@ -105,6 +106,8 @@ class Queue {
   size_t in_flight = 0;                             // hidden messages that were received
   std::unordered_map<std::string, int> group_in_flight;  // FIFO: received, invisible per group
   std::unordered_map<std::string, DedupEntry> dedup;     // FIFO: dedup key -> first send
+  // FIFO: ReceiveRequestAttemptId -> (expiry, what that receive returned), for retries.
+  std::unordered_map<std::string, std::pair<int64_t, std::vector<Picked>>> attempts;
   std::list<WaiterPtr> waiters;
   int64_t armed_at = kNever;  // the earliest timer wake requested
   uint64_t next_seq = 1;

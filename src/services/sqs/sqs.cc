@@ -9,7 +9,9 @@
 #include <optional>
 #include <shared_mutex>
 
+#include "core/arn.h"
 #include "core/clock.h"
+#include "core/permission.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -132,6 +134,20 @@ AwsError bad_attr_value(std::string_view name) {
 }
 AwsError unknown_attr(std::string_view name) {
   return AwsError("InvalidAttributeName", "Unknown Attribute " + std::string(name) + ".", 400);
+}
+
+// High throughput FIFO: FifoThroughputLimit=perMessageGroupId needs DeduplicationScope=messageGroup.
+std::optional<AwsError> check_fifo_throughput(const std::map<std::string, std::string>& attrs) {
+  auto limit = attrs.find("FifoThroughputLimit");
+  auto scope = attrs.find("DeduplicationScope");
+  if (limit != attrs.end() && limit->second == "perMessageGroupId" &&
+      (scope == attrs.end() || scope->second != "messageGroup")) {
+    return AwsError("InvalidAttributeValue",
+                    "Invalid value for the parameter FifoThroughputLimit. Reason: To use perMessageGroupId, set "
+                    "DeduplicationScope to messageGroup.",
+                    400);
+  }
+  return std::nullopt;
 }
 
 // Defaults of every settable attribute for a new queue.
@@ -299,7 +315,111 @@ class SqsService final : public Service, public Api {
   // The Query API addresses a queue by posting to its URL ("/ACCOUNT/NAME"); QueueUrl may then
   // be left out, as older SDKs and API Gateway's path integrations do.
   void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const override {
-    if (!op.input || !op.input->find_member("QueueUrl") || input.has("QueueUrl")) return;
+    if (!op.input) return;
+    bool query = req.headers.get("x-amz-target", "").empty();
+    if (query) legacy_query_members(op, req, input);
+    complete_queue_url(op, req, input);
+    // Unknown attribute names are InvalidAttributeName on AWS (before the model's enum check).
+    if (const Doc* names = input.get("AttributeNames"); names && names->is_list() && op.name == "GetQueueAttributes")
+      for (const auto& n : names->as_list())
+        if (n.is_string() && n.as_string() != "All" && !find_spec(n.as_string()) &&
+            std::find(std::begin(kReadOnly), std::end(kReadOnly), n.as_string()) == std::end(kReadOnly))
+          throw unknown_attr(n.as_string());
+    if (const Doc* attrs = input.get("Attributes"); attrs && attrs->is_map() && op.name != "ReceiveMessage")
+      for (const auto& [k, _] : attrs->as_map())
+        if (!find_spec(k)) throw unknown_attr(k);
+    // The Query API names a missing required parameter MissingParameter (not ValidationError).
+    if (query)
+      for (const auto& m : op.input->members)
+        if (m.required && !input.has(m.name)) throw missing(m.name);
+  }
+
+  // Parameters as SQS's Query API documents them (and older SDKs send): Attribute.N.Name/Value,
+  // AttributeName.N, MessageAttribute.N.Name/Value.*, <Op>RequestEntry.N.*, Tag.N.Key/Value...
+  // Read into the members the model names (Attributes, AttributeNames, MessageAttributes, ...).
+  static void legacy_query_members(const model::Operation& op, const http::Request& req, Doc& input) {
+    std::map<std::string, std::string> form;
+    for (auto& [k, v] : http::parse_query(req.query)) form.emplace(k, v);
+    if (req.method != "GET" && !req.body.empty())
+      for (auto& [k, v] : http::parse_form(req.body)) form.emplace(k, v);
+    auto has = [&](const char* m) { return op.input->find_member(m) && !input.has(m); };
+    auto get = [&](const std::string& k) -> const std::string* {
+      auto it = form.find(k);
+      return it == form.end() ? nullptr : &it->second;
+    };
+    auto list = [&](const std::string& prefix) {
+      Doc l = Doc::list();
+      for (int i = 1; const std::string* v = get(prefix + "." + std::to_string(i)); ++i) l.push(*v);
+      return l;
+    };
+    auto value_of = [&](const std::string& p) {  // MessageAttributeValue at prefix p
+      Doc v = Doc::map();
+      for (const char* f : {"DataType", "StringValue"})
+        if (const std::string* x = get(p + "." + f)) v.set(f, *x);
+      if (const std::string* b = get(p + ".BinaryValue")) {
+        auto raw = enc::base64_decode(*b);
+        v.set("BinaryValue", Blob{raw ? *raw : std::string()});
+      }
+      return v;
+    };
+    auto attr_map = [&](const std::string& prefix, bool structured) {
+      Doc m = Doc::map();
+      for (int i = 1;; ++i) {
+        std::string p = prefix + "." + std::to_string(i);
+        const std::string* name = get(p + ".Name");
+        if (!name) break;
+        if (structured) m.set(*name, value_of(p + ".Value"));
+        else if (const std::string* v = get(p + ".Value")) m.set(*name, *v);
+      }
+      return m;
+    };
+    auto tags = [&]() {
+      Doc m = Doc::map();
+      for (int i = 1; const std::string* k = get("Tag." + std::to_string(i) + ".Key"); ++i) {
+        const std::string* v = get("Tag." + std::to_string(i) + ".Value");
+        m.set(*k, v ? *v : std::string());
+      }
+      return m;
+    };
+    auto set_if = [&](const char* member, Doc d) {
+      if (has(member) && d.size()) input.set(member, std::move(d));
+    };
+    set_if("Attributes", attr_map("Attribute", false));
+    set_if("MessageAttributes", attr_map("MessageAttribute", true));
+    set_if("MessageSystemAttributes", attr_map("MessageSystemAttribute", true));
+    set_if("AttributeNames", list("AttributeName"));
+    set_if("MessageAttributeNames", list("MessageAttributeName"));
+    set_if("MessageSystemAttributeNames", list("MessageSystemAttributeName"));
+    set_if("TagKeys", list("TagKey"));
+    set_if("AWSAccountIds", list("AWSAccountId"));
+    set_if("Actions", list("ActionName"));
+    set_if("Tags", tags());
+    set_if("tags", tags());
+    if (has("Entries")) {
+      Doc entries = Doc::list();
+      std::string prefix = op.name + "RequestEntry.";
+      for (int i = 1;; ++i) {
+        std::string p = prefix + std::to_string(i) + ".";
+        const std::string* id = get(p + "Id");
+        if (!id) break;
+        Doc e = Doc::map();
+        e.set("Id", *id);
+        for (const char* f : {"MessageBody", "MessageGroupId", "MessageDeduplicationId", "ReceiptHandle"})
+          if (const std::string* v = get(p + f)) e.set(f, *v);
+        for (const char* f : {"DelaySeconds", "VisibilityTimeout"})
+          if (const std::string* v = get(p + f))
+            if (auto n = parse_int(*v)) e.set(f, *n);
+        Doc ma = attr_map(p + "MessageAttribute", true), sa = attr_map(p + "MessageSystemAttribute", true);
+        if (ma.size()) e.set("MessageAttributes", std::move(ma));
+        if (sa.size()) e.set("MessageSystemAttributes", std::move(sa));
+        entries.push(std::move(e));
+      }
+      if (entries.size()) input.set("Entries", std::move(entries));
+    }
+  }
+
+  static void complete_queue_url(const model::Operation& op, const http::Request& req, Doc& input) {
+    if (!op.input->find_member("QueueUrl") || input.has("QueueUrl")) return;
     std::string_view path = req.path;
     if (path.size() < 15 || path[0] != '/' || path[13] != '/') return;
     std::string_view account = path.substr(1, 12);
@@ -330,6 +450,9 @@ class SqsService final : public Service, public Api {
     bind("ListDeadLetterSourceQueues", &SqsService::list_dead_letter_source_queues);
     bind("AddPermission", &SqsService::add_permission);
     bind("RemovePermission", &SqsService::remove_permission);
+    bind("StartMessageMoveTask", &SqsService::start_message_move_task);
+    bind("ListMessageMoveTasks", &SqsService::list_message_move_tasks);
+    bind("CancelMessageMoveTask", &SqsService::cancel_message_move_task);
   }
 
   void start(ServerContext& ctx) override {
@@ -348,21 +471,65 @@ class SqsService final : public Service, public Api {
       deleted_at_.clear();
     }
     for (auto& q : all) retire(q);
+    std::lock_guard lk(tasks_mu_);
+    for (auto& [_, list] : tasks_)
+      for (auto& t : list) t->status = "CANCELLED";
+    tasks_.clear();
   }
 
-  Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
-    QueuePtr q = by_arn(queue_arn);
-    if (!q) return no_queue();
+  static SendInput input_of(Delivery& d) {
     SendInput in;
     in.body = std::move(d.body);
     in.attrs = std::move(d.attrs);
     in.group_id = std::move(d.group_id);
     in.dedup_id = std::move(d.dedup_id);
     in.sender_id = std::move(d.sender_id);
-    if (in.body.empty()) return missing("MessageBody");
-    auto out = send_one(q, std::move(in));
+    return in;
+  }
+
+  Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
+    QueuePtr q = by_arn(queue_arn);
+    if (!q) return no_queue();
+    if (d.body.empty()) return missing("MessageBody");
+    auto out = send_one(q, input_of(d));
     if (!out) return out.error();
     return out->message_id;
+  }
+
+  storage::Status deliver_all(std::vector<Target>& targets, storage::WriteBatch& batch,
+                              const Staged& staged) override {
+    int64_t now = now_millis();
+    std::vector<Result<std::string>> results;
+    results.reserve(targets.size());
+    std::vector<std::pair<QueuePtr, std::vector<MessagePtr>>> stored;  // per queue, in send order
+    for (auto& t : targets) {
+      QueuePtr q = by_arn(t.queue_arn);
+      if (!q) {
+        results.emplace_back(no_queue());
+        continue;
+      }
+      if (t.delivery.body.empty()) {
+        results.emplace_back(missing("MessageBody"));
+        continue;
+      }
+      SendInput in = input_of(t.delivery);
+      auto out = prepare(*q, in, now);
+      if (!out) {
+        results.emplace_back(out.error());
+        continue;
+      }
+      results.emplace_back(out->message_id);
+      if (out->duplicate) continue;
+      stage(batch, *q, out->msg, now);
+      auto it = std::find_if(stored.begin(), stored.end(), [&](const auto& x) { return x.first == q; });
+      if (it == stored.end()) stored.emplace_back(q, std::vector<MessagePtr>{out->msg});
+      else it->second.push_back(out->msg);
+    }
+    if (staged) staged(results, batch);
+    storage::Status st;
+    if (!batch.empty()) st = engine_->write(batch);
+    for (const auto& [q, msgs] : stored) settle(q, msgs, st, now);
+    return st;
   }
 
   std::optional<QueueInfo> info(const std::string& queue_arn) override {
@@ -676,6 +843,7 @@ class SqsService final : public Service, public Api {
         }
         r.expired.clear();
         r.to_dlq.clear();
+        if (q->fifo && !w->params.attempt_id.empty()) remember_attempt(*q, w->params.attempt_id, r.got, now);
         w->finished = true;
         q->waiters.pop_front();
         served.emplace_back(std::move(w), std::move(r));
@@ -773,32 +941,41 @@ class SqsService final : public Service, public Api {
     return out;
   }
 
-  // Stores prepared messages in one atomic batch, then makes them visible to receivers.
-  storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now) {
-    if (msgs.empty()) return {};
-    storage::WriteBatch b;
-    for (const auto& m : msgs) {
-      b.put(kMessagesKs, message_key(q->uid, m->seq), encode_message(*m));
-      if (q->fifo) {
-        std::string v;
-        put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
-        put_str(v, m->id);
-        put_u64(v, m->sequence_number);
-        b.put(kDedupKs, q->uid + q->dedup_key(m->group_id, m->dedup_id), v);
-      }
+  // Adds the records of prepared messages to a batch.
+  static void stage(storage::WriteBatch& b, const Queue& q, const MessagePtr& m, int64_t now) {
+    b.put(kMessagesKs, message_key(q.uid, m->seq), encode_message(*m));
+    if (q.fifo) {
+      std::string v;
+      put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
+      put_str(v, m->id);
+      put_u64(v, m->sequence_number);
+      b.put(kDedupKs, q.uid + q.dedup_key(m->group_id, m->dedup_id), v);
     }
-    auto st = engine_->write(b);
+  }
+
+  // After the write of staged messages: makes them visible (or forgets their dedup entries when
+  // the write failed) and serves waiting receivers.
+  void settle(const QueuePtr& q, const std::vector<MessagePtr>& msgs, const storage::Status& st, int64_t now) {
     bool waiters;
     {
       std::lock_guard lk(q->mu);
       if (!st.ok()) {
         for (const auto& m : msgs) q->dedup.erase(q->dedup_key(m->group_id, m->dedup_id));
-        return st;
+        return;
       }
       for (const auto& m : msgs) q->insert(m, now);
       waiters = !q->waiters.empty();
     }
     if (waiters) wake(q);
+  }
+
+  // Stores prepared messages in one atomic batch, then makes them visible to receivers.
+  storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now) {
+    if (msgs.empty()) return {};
+    storage::WriteBatch b;
+    for (const auto& m : msgs) stage(b, *q, m, now);
+    auto st = engine_->write(b);
+    settle(q, msgs, st, now);
     return st;
   }
 
@@ -1027,7 +1204,24 @@ class SqsService final : public Service, public Api {
     if (const Doc* l = in.get("MessageAttributeNames"); l && l->is_list())
       for (const auto& n : l->as_list())
         if (n.is_string()) p.attribute_names.push_back(n.as_string());
+    p.attempt_id = in.str("ReceiveRequestAttemptId");
+    if (p.attempt_id.size() > 128) {
+      return invalid_value("ReceiveRequestAttemptId", p.attempt_id, "The value must be at most 128 characters long");
+    }
+    for (char c : p.attempt_id) {
+      if (c < 33 || c > 126) {
+        return invalid_value("ReceiveRequestAttemptId", p.attempt_id, "The value contains invalid characters");
+      }
+    }
     return p;
+  }
+
+  // What a FIFO receive with a ReceiveRequestAttemptId returned, for its retries. REQUIRES(q.mu)
+  static void remember_attempt(Queue& q, const std::string& id, const std::vector<Picked>& got, int64_t now) {
+    if (q.attempts.size() >= 1024)
+      for (auto it = q.attempts.begin(); it != q.attempts.end();)
+        it = it->second.first <= now ? q.attempts.erase(it) : std::next(it);
+    q.attempts[id] = {now + kDedupWindowMs, got};
   }
 
   void receive_message(OpContext& ctx, const Doc& in, Done done) {
@@ -1046,7 +1240,22 @@ class SqsService final : public Service, public Api {
       if (queue->deleted) return done(no_queue());
       int64_t now = now_millis();
       int64_t wait = p->wait_seconds >= 0 ? p->wait_seconds : queue->cfg.receive_wait_seconds;
+      bool attempt = queue->fifo && !p->attempt_id.empty();
+      if (attempt) {
+        // A retry of a receive answers with the same messages and receipt handles, as long as
+        // they were not deleted or received again meanwhile.
+        auto it = queue->attempts.find(p->attempt_id);
+        if (it != queue->attempts.end() && it->second.first > now) {
+          for (const auto& pk : it->second.second) {
+            auto m = queue->messages.find(pk.msg->seq);
+            if (m != queue->messages.end() && m->second->nonce == pk.nonce) r.got.push_back(pk);
+          }
+          auto out = receive_output(*queue, r.got, *p);
+          return done(std::move(out));
+        }
+      }
       r = queue->pick(*p, now, resolver());
+      if (attempt && !r.got.empty()) remember_attempt(*queue, p->attempt_id, r.got, now);
       if (r.got.empty() && wait > 0) {
         auto w = std::make_shared<Waiter>();
         w->params = *p;
@@ -1384,6 +1593,7 @@ class SqsService final : public Service, public Api {
     q->attributes = default_attributes(fifo);
     for (auto& [k, v] : checked.value())
       if (!v.empty()) q->attributes[k] = v;
+    if (auto e = check_fifo_throughput(q->attributes)) return *e;
     if (q->attributes.count("KmsMasterKeyId")) q->attributes["SqsManagedSseEnabled"] = "false";
     q->cfg = parse_config(q->attributes);
     q->tags = std::move(tags);
@@ -1535,6 +1745,9 @@ class SqsService final : public Service, public Api {
     bool wake_needed = false;
     {
       std::lock_guard lk(queue.mu);
+      auto merged = queue.attributes;
+      for (const auto& [k, v] : checked.value()) merged[k] = v;
+      if (auto e = check_fifo_throughput(merged)) return *e;
       for (const auto& [k, v] : checked.value()) {
         if (v.empty() && (k == "Policy" || k == "RedrivePolicy" || k == "RedriveAllowPolicy" || k == "KmsMasterKeyId"))
           queue.attributes.erase(k);
@@ -1638,20 +1851,7 @@ class SqsService final : public Service, public Api {
     if (!stmts.is_list()) stmts = Doc::list();
     for (const auto& s : stmts.as_list())
       if (s.str("Sid") == label) return invalid_value("Label", label, "Already exists");
-    Doc principals = Doc::list();
-    if (const Doc* l = in.get("AWSAccountIds"); l && l->is_list())
-      for (const auto& a : l->as_list()) principals.push("arn:aws:iam::" + a.as_string() + ":root");
-    Doc actions = Doc::list();
-    if (const Doc* l = in.get("Actions"); l && l->is_list())
-      for (const auto& a : l->as_list()) actions.push("SQS:" + a.as_string());
-    Doc st = Doc::map();
-    st.set("Sid", label);
-    st.set("Effect", "Allow");
-    Doc principal = Doc::map();
-    principal.set("AWS", principals.size() == 1 ? principals.as_list()[0] : principals);
-    st.set("Principal", std::move(principal));
-    st.set("Action", actions.size() == 1 ? actions.as_list()[0] : actions);
-    st.set("Resource", queue.arn);
+    Doc st = permission_statement(label, in.get("AWSAccountIds"), in.get("Actions"), "SQS", queue.arn);
     stmts.push(std::move(st));
     queue.attributes["Policy"] = json::write(policy);
     auto s = save_queue(queue);
@@ -1688,8 +1888,254 @@ class SqsService final : public Service, public Api {
     return Doc::map();
   }
 
+  // ---- message move tasks (dead-letter queue redrive) -------------------------------------------
+
+  struct MoveTask {
+    std::string id, handle, source_arn, dest_arn;
+    int64_t rate = 0;  // MaxNumberOfMessagesPerSecond; 0: as fast as it goes
+    std::string status = "RUNNING";
+    int64_t moved = 0, to_move = 0, started_ms = 0;
+    std::string failure;
+  };
+  using MoveTaskPtr = std::shared_ptr<MoveTask>;
+
+  // An optional integer member within [lo, hi] (the move task operations' wording).
+  static Result<int64_t> ranged(const Doc& in, const char* member, int64_t dflt, int64_t lo, int64_t hi) {
+    const Doc* d = in.get(member);
+    if (!d || !d->is_number()) return dflt;
+    int64_t v = d->as_int();
+    if (v < lo || v > hi) {
+      return invalid(std::string("Value for parameter ") + member + " is invalid. Reason: You must enter a number "
+                     "that's between " + std::to_string(lo) + " and " + std::to_string(hi) + ".");
+    }
+    return v;
+  }
+
+  static AwsError arn_error(const char* member) {
+    return invalid(std::string("You must use this format to specify the ") + member +
+                   ": arn:<partition>:<service>:<region>:<account-id>:<resource-id>");
+  }
+
+  static AwsError resource_not_found(std::string msg) {
+    return AwsError("ResourceNotFoundException", std::move(msg), 400);
+  }
+
+  std::vector<QueuePtr> all_queues() {
+    std::shared_lock lk(map_mu_);
+    std::vector<QueuePtr> out;
+    for (const auto& [_, q] : queues_) out.push_back(q);
+    return out;
+  }
+
+  bool is_dead_letter_queue(const std::string& arn) {
+    for (const auto& q : all_queues()) {
+      std::lock_guard lk(q->mu);
+      if (q->cfg.dlq_arn == arn) return true;
+    }
+    return false;
+  }
+
+  Result<Doc> start_message_move_task(OpContext&, const Doc& in) {
+    std::string src = in.str("SourceArn");
+    if (src.empty()) return missing("SourceArn");
+    if (!Arn::parse(src)) return arn_error("SourceArn");
+    QueuePtr q = by_arn(src);
+    if (!q) return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
+    std::string dst = in.str("DestinationArn");
+    if (!dst.empty()) {
+      if (!Arn::parse(dst)) return arn_error("DestinationArn");
+      if (!by_arn(dst)) {
+        return resource_not_found("The resource that you specified for the DestinationArn parameter doesn't exist.");
+      }
+    }
+    auto rate = ranged(in, "MaxNumberOfMessagesPerSecond", 0, 1, 500);
+    if (!rate) return rate.error();
+    if (!is_dead_letter_queue(src)) return invalid("Source queue must be configured as a Dead Letter Queue.");
+    auto t = std::make_shared<MoveTask>();
+    t->id = ids::uuid4();
+    t->source_arn = src;
+    t->dest_arn = dst;
+    t->rate = *rate;
+    t->started_ms = now_millis();
+    Doc h = Doc::map();
+    h.set("taskId", t->id);
+    h.set("sourceArn", src);
+    t->handle = enc::base64_encode(json::write(h));
+    {
+      std::lock_guard lk(q->mu);
+      q->promote(t->started_ms);
+      t->to_move = static_cast<int64_t>(q->ready.size());
+    }
+    {
+      std::lock_guard lk(tasks_mu_);
+      auto& list = tasks_[src];
+      for (const auto& x : list) {
+        if (x->status == "RUNNING") {
+          return invalid("There is already a task running. Only one active task is allowed for a source queue arn at "
+                         "a given time.");
+        }
+      }
+      list.push_back(t);
+      if (list.size() > 10) list.erase(list.begin());
+    }
+    timer_.at(t->started_ms, [this, t] { move_step(t); });
+    Doc out = Doc::map();
+    out.set("TaskHandle", t->handle);
+    return out;
+  }
+
+  // One step of a move task: moves up to a step's worth of visible messages (one atomic batch)
+  // and schedules the next step, until the count found at start is moved.
+  void move_step(const MoveTaskPtr& t) {
+    auto finish = [&](const char* status, const std::string& why) {
+      std::lock_guard lk(tasks_mu_);
+      if (t->status != "RUNNING") return;
+      t->status = status;
+      t->failure = why;
+    };
+    int64_t budget;
+    {
+      std::lock_guard lk(tasks_mu_);
+      if (t->status != "RUNNING") return;
+      budget = std::min<int64_t>(t->rate > 0 ? std::max<int64_t>(1, t->rate / 10) : 1000, t->to_move - t->moved);
+    }
+    QueuePtr src = by_arn(t->source_arn);
+    if (!src) return finish("FAILED", "AWS.SimpleQueueService.NonExistentQueue");
+    int64_t now = now_millis();
+    std::vector<MessagePtr> taken;
+    std::string failure;
+    {
+      std::lock_guard lk(src->mu);
+      src->promote(now);
+      for (auto it = src->ready.begin(); it != src->ready.end() && static_cast<int64_t>(taken.size()) < budget;) {
+        auto m = src->messages.find(*it++);
+        if (m == src->messages.end()) continue;
+        if (t->dest_arn.empty() && m->second->dlq_source_arn.empty()) {
+          failure = "CouldNotDetermineMessageSource";
+          break;
+        }
+        MessagePtr msg = m->second;
+        src->erase(msg, now);
+        taken.push_back(std::move(msg));
+      }
+    }
+    storage::WriteBatch b;
+    std::vector<std::pair<QueuePtr, MessagePtr>> moved;
+    std::vector<MessagePtr> back;
+    for (auto& m : taken) {
+      QueuePtr dst = by_arn(t->dest_arn.empty() ? m->dlq_source_arn : t->dest_arn);
+      if (!dst) {
+        failure = "AWS.SimpleQueueService.NonExistentQueue";
+        back.push_back(m);
+        continue;
+      }
+      auto copy = std::make_shared<Message>(*m);
+      copy->receive_count = 0;
+      copy->first_receive_ms = 0;
+      copy->nonce = 0;
+      copy->visible_at = now;
+      copy->sent_ms = now;
+      copy->dlq_source_arn.clear();
+      {
+        std::lock_guard lk(dst->mu);
+        copy->seq = dst->next_seq++;
+        if (dst->fifo) copy->sequence_number = kSequenceBase + copy->seq;
+      }
+      b.put(kMessagesKs, message_key(dst->uid, copy->seq), encode_message(*copy));
+      b.del(kMessagesKs, message_key(src->uid, m->seq));
+      b.del(kStateKs, message_key(src->uid, m->seq));
+      moved.emplace_back(std::move(dst), std::move(copy));
+    }
+    auto st = b.empty() ? storage::Status::OK() : engine_->write(b);
+    if (!st.ok()) {
+      back = taken;
+      moved.clear();
+      failure = st.message;
+    }
+    if (!back.empty()) {
+      std::lock_guard lk(src->mu);
+      for (auto& m : back) src->insert(m, now);
+    }
+    for (auto& [dst, m] : moved) {
+      {
+        std::lock_guard lk(dst->mu);
+        if (!dst->deleted) dst->insert(m, now);
+      }
+      wake(dst);
+    }
+    bool more;
+    {
+      std::lock_guard lk(tasks_mu_);
+      t->moved += static_cast<int64_t>(moved.size());
+      more = t->moved < t->to_move && !taken.empty();
+    }
+    if (!failure.empty()) return finish("FAILED", failure);
+    if (!more) return finish("COMPLETED", "");
+    timer_.at(t->rate > 0 ? now + 100 : now, [this, t] { move_step(t); });
+  }
+
+  Result<Doc> list_message_move_tasks(OpContext&, const Doc& in) {
+    std::string src = in.str("SourceArn");
+    if (src.empty()) return missing("SourceArn");
+    if (!Arn::parse(src)) return arn_error("SourceArn");
+    if (!by_arn(src)) return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
+    auto max = ranged(in, "MaxResults", 1, 1, 10);
+    if (!max) return max.error();
+    Doc results = Doc::list();
+    std::lock_guard lk(tasks_mu_);
+    if (auto it = tasks_.find(src); it != tasks_.end()) {
+      for (auto t = it->second.rbegin(); t != it->second.rend() && static_cast<int64_t>(results.size()) < *max; ++t) {
+        const MoveTask& x = **t;
+        Doc d = Doc::map();
+        if (x.status == "RUNNING") d.set("TaskHandle", x.handle);
+        d.set("Status", x.status);
+        d.set("SourceArn", x.source_arn);
+        if (!x.dest_arn.empty()) d.set("DestinationArn", x.dest_arn);
+        if (x.rate > 0) d.set("MaxNumberOfMessagesPerSecond", x.rate);
+        d.set("ApproximateNumberOfMessagesMoved", x.moved);
+        d.set("ApproximateNumberOfMessagesToMove", x.to_move);
+        if (!x.failure.empty()) d.set("FailureReason", x.failure);
+        d.set("StartedTimestamp", x.started_ms);
+        results.push(std::move(d));
+      }
+    }
+    Doc out = Doc::map();
+    out.set("Results", std::move(results));
+    return out;
+  }
+
+  Result<Doc> cancel_message_move_task(OpContext&, const Doc& in) {
+    std::string handle = in.str("TaskHandle");
+    if (handle.empty()) return missing("TaskHandle");
+    std::string id, src;
+    if (auto raw = enc::base64_decode(handle)) {
+      try {
+        Doc d = json::parse(*raw);
+        id = d.str("taskId");
+        src = d.str("sourceArn");
+      } catch (const std::exception&) {
+      }
+    }
+    std::lock_guard lk(tasks_mu_);
+    auto it = tasks_.find(src);
+    if (id.empty() || it == tasks_.end()) return resource_not_found("Task does not exist.");
+    for (auto& t : it->second) {
+      if (t->id != id) continue;
+      if (t->status != "RUNNING") {
+        return AwsError("UnsupportedOperation", "Only tasks in RUNNING status can be cancelled.", 400);
+      }
+      t->status = "CANCELLED";
+      Doc out = Doc::map();
+      out.set("ApproximateNumberOfMessagesMoved", t->moved);
+      return out;
+    }
+    return resource_not_found("Task does not exist.");
+  }
+
   storage::Engine* engine_ = nullptr;
   Timer timer_;
+  std::mutex tasks_mu_;
+  std::map<std::string, std::vector<MoveTaskPtr>> tasks_;  // GUARDED_BY(tasks_mu_) by source ARN, oldest first
   std::shared_mutex map_mu_;
   std::map<std::string, QueuePtr> queues_;                // GUARDED_BY(map_mu_) by queue_key
   std::unordered_map<std::string, QueuePtr> by_arn_;      // GUARDED_BY(map_mu_)

@@ -2,6 +2,7 @@
 // into queues by ARN through this interface.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "core/result.h"
 #include "services/service.h"
 #include "services/sqs/message.h"
+#include "storage/engine.h"
 
 namespace stratus {
 class ServerContext;
@@ -29,6 +31,19 @@ class Api {
   // Sends into the queue named by its ARN. Returns the MessageId, or the SQS error
   // (QueueDoesNotExist when there is no such queue). Durable when it returns.
   virtual Result<std::string> deliver(const std::string& queue_arn, Delivery d) = 0;
+
+  // Sends one message into each target queue, all in ONE atomic write together with whatever
+  // the caller puts into `batch` (SNS adds its publish event for the other protocols there).
+  // Before writing, `staged` gets each target's outcome in order (its MessageId, or the error
+  // that kept it out: QueueDoesNotExist, message too large, ...) and may add to the batch.
+  // Returns the write's status; the messages are visible to receivers once it returned ok.
+  struct Target {
+    std::string queue_arn;
+    Delivery delivery;
+  };
+  using Staged = std::function<void(const std::vector<Result<std::string>>&, storage::WriteBatch&)>;
+  virtual storage::Status deliver_all(std::vector<Target>& targets, storage::WriteBatch& batch,
+                                      const Staged& staged) = 0;
 
   // For pollers inside Stratus (Lambda event source mappings). Queues are named by ARN; a
   // missing queue answers QueueDoesNotExist. All are thread safe and never block.

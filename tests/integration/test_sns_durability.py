@@ -1,0 +1,99 @@
+"""SNS fan-out across kill -9: a publish that was acknowledged has its copy in every subscribed
+queue after a restart (SQS copies are stored with the publish itself), and copies for other
+protocols (SMS into the mailbox) still arrive through the durable event."""
+import json
+import threading
+import time
+import unittest
+import urllib.request
+
+from harness import Stratus
+
+
+class FanOutKill9(unittest.TestCase):
+    def setUp(self):
+        self.stratus = Stratus().start()
+
+    def tearDown(self):
+        self.stratus.cleanup()
+
+    def setup_topic(self, queues=10, sms=False):
+        sns, sqs = self.stratus.client("sns"), self.stratus.client("sqs")
+        arn = sns.create_topic(Name="orders")["TopicArn"]
+        urls = []
+        for i in range(queues):
+            url = sqs.create_queue(QueueName=f"fan-{i}")["QueueUrl"]
+            qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)
+            urls.append(url)
+        if sms:
+            sns.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15555550100")
+        return arn, urls
+
+    def drain_ids(self, sqs, url):
+        ids = set()
+        while True:
+            msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages", [])
+            if not msgs:
+                return ids
+            ids.update(json.loads(m["Body"])["MessageId"] for m in msgs)
+
+    def test_copies_are_receivable_when_publish_returns(self):
+        arn, urls = self.setup_topic(queues=3)
+        sns, sqs = self.stratus.client("sns"), self.stratus.client("sqs")
+        for i in range(20):
+            mid = sns.publish(TopicArn=arn, Message=f"m{i}")["MessageId"]
+            for url in urls:  # no wait: the copy is already there
+                msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)["Messages"]
+                self.assertEqual(json.loads(msgs[0]["Body"])["MessageId"], mid)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=msgs[0]["ReceiptHandle"])
+
+    def test_acknowledged_publishes_survive_kill9(self):
+        arn, urls = self.setup_topic(queues=10, sms=True)
+        acked, lock, stop = [], threading.Lock(), threading.Event()
+
+        def publisher(sns):
+            while not stop.is_set():
+                try:
+                    mid = sns.publish(TopicArn=arn, Message="order")["MessageId"]
+                except Exception:
+                    return  # the server went away mid-request: not acknowledged
+                with lock:
+                    acked.append(mid)
+
+        # Clients are made here: creating boto3 clients is not thread safe.
+        clients = [self.stratus.client("sns") for _ in range(4)]
+        threads = [threading.Thread(target=publisher, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with lock:
+                if len(acked) >= 300:
+                    break
+            time.sleep(0.01)
+        self.stratus.kill9()  # while the publishers are still publishing
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertGreaterEqual(len(acked), 300)
+        self.stratus.start()
+        sqs = self.stratus.client("sqs")
+        for url in urls:
+            got = self.drain_ids(sqs, url)
+            missing = set(acked) - got
+            self.assertFalse(missing, f"{len(missing)} acknowledged publishes missing from {url}")
+        # The SMS copies go through the event queue: all arrive after the restart too.
+        deadline = time.time() + 30
+        while True:
+            with urllib.request.urlopen(self.stratus.endpoint + "/_stratus/mailbox") as r:
+                mails = json.loads(r.read())
+            ids = {m["id"].split(":")[0] for m in mails["messages"]}
+            if set(acked) <= ids or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertFalse(set(acked) - ids, f"{len(set(acked) - ids)} SMS copies missing")
+
+
+if __name__ == "__main__":
+    unittest.main()
