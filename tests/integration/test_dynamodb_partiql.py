@@ -329,6 +329,23 @@ class ExecuteTransaction(PartiqlTestCase):
         err = self.error(self.ddb.execute_transaction, TransactStatements=many)
         self.assertEqual(err["Error"]["Code"], "ValidationException")
 
+    def test_client_request_token_applies_once(self):
+        t = self.make_table()
+        stmts = [{"Statement": f"UPDATE \"{t}\" SET n = n + 1 WHERE pk = 'c'"}]
+        self.ddb.put_item(TableName=t, Item={"pk": S("c"), "n": N(0)})
+        token = uuid.uuid4().hex
+        self.ddb.execute_transaction(ClientRequestToken=token, TransactStatements=stmts)
+        again = self.ddb.execute_transaction(ClientRequestToken=token, TransactStatements=stmts,
+                                             ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(again["ResponseMetadata"]["HTTPStatusCode"], 200)
+        self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": S("c")}, ConsistentRead=True)["Item"]["n"], N(1))
+        other = [{"Statement": f"UPDATE \"{t}\" SET n = n + 2 WHERE pk = 'c'"}]
+        err = self.error(self.ddb.execute_transaction, ClientRequestToken=token, TransactStatements=other)
+        self.assertEqual(err["Error"]["Code"], "IdempotentParameterMismatchException")
+        # A new token applies again.
+        self.ddb.execute_transaction(ClientRequestToken=uuid.uuid4().hex, TransactStatements=stmts)
+        self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": S("c")}, ConsistentRead=True)["Item"]["n"], N(2))
+
 
 if __name__ == "__main__":
     unittest.main()

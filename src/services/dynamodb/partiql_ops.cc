@@ -451,7 +451,9 @@ Result<Doc> execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
     std::vector<ItemWrite> w;
     for (size_t i = 0; i < prepared.size(); ++i)
       w.push_back(make_write(*prepared[i], list[i].str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"));
-    commit_transaction(ctx.storage, cat, w, ctx.now_ms);
+    TransactionToken token(ctx, in);
+    if (token.applied()) return token.replayed(ctx, in, w);
+    commit_transaction(ctx.storage, cat, w, ctx.now_ms, token.record());
     for (const auto& x : w) add_capacity(capacity, in, *x.table, 2 * write_size_units(x), false);
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
