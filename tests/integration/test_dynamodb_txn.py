@@ -225,6 +225,16 @@ class Batches(DynamoCase):
         out = self.ddb.batch_write_item(RequestItems={self.t: puts[:25]})
         self.assertEqual(out["UnprocessedItems"], {})
 
+    def test_batch_write_request_over_16_mb(self):
+        # Each item is under 400 KB, but control characters take six bytes each in the JSON request.
+        value = "\x01" * 390_000
+        puts = [{"PutRequest": {"Item": {"pk": S(f"big{i}"), "v": S(value)}}} for i in range(8)]
+        err = self.error(self.ddb.batch_write_item, RequestItems={self.t: puts})
+        self.assertEqual(err["Code"], "ValidationException")
+        self.assertNotIn("Item", self.ddb.get_item(TableName=self.t, Key={"pk": S("big0")}))
+        out = self.ddb.batch_write_item(RequestItems={self.t: puts[:2]})  # about 4.7 MB: fine
+        self.assertEqual(out["UnprocessedItems"], {})
+
     def test_table_arn_in_place_of_name(self):
         arn = self.ddb.describe_table(TableName=self.t)["Table"]["TableArn"]
         self.ddb.put_item(TableName=arn, Item={"pk": S("by-arn")})

@@ -541,7 +541,12 @@ Result<Doc> batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   return out;
 }
 
+// BatchWriteItem's limit on the whole request.
+constexpr size_t kBatchWriteRequestBytes = 16 * 1024 * 1024;
+
 Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
+  if (ctx.http && ctx.http->body.size() > kBatchWriteRequestBytes)
+    throw errors::validation("Request size exceeds the maximum of 16 MB for the BatchWriteItem call");
   const Doc* req = in.get("RequestItems");
   size_t total = 0;
   std::vector<ItemWrite> writes;
