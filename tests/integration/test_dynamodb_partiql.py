@@ -128,6 +128,37 @@ class ExecuteStatement(PartiqlTestCase):
         err = self.sql_error(f'SELECT * FROM "{t}"."byg" WHERE g = \'even\'', ConsistentRead=True)
         self.assertEqual(err["Error"]["Code"], "ValidationException")
 
+    def test_index_partition_equality_reads_only_that_partition(self):
+        t = self.make_table(extra_attrs=[{"AttributeName": "g", "AttributeType": "S"}],
+                            GlobalSecondaryIndexes=[{"IndexName": "byg",
+                                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                                     "Projection": {"ProjectionType": "ALL"}}])
+        big = "x" * 100_000
+        for i in range(6):  # ~600 KB in partition "big" of the index
+            self.ddb.put_item(TableName=t, Item={"pk": S(f"b{i}"), "g": S("big"), "pad": S(big)})
+        self.ddb.put_item(TableName=t, Item={"pk": S("s"), "g": S("small")})
+        out = self.run_sql(f'SELECT pk FROM "{t}"."byg" WHERE g = \'small\'', ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["Items"], [{"pk": S("s")}])
+        self.assertLessEqual(out["ConsumedCapacity"]["CapacityUnits"], 1.0)  # not the 600 KB of a scan
+        out = self.run_sql(f'SELECT pk FROM "{t}"."byg" WHERE g = \'big\'', ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(len(out["Items"]), 6)
+        self.assertGreater(out["ConsumedCapacity"]["CapacityUnits"], 50)
+
+    def test_local_index_fetches_unprojected_attributes(self):
+        t = self.make_table("S", extra_attrs=[{"AttributeName": "o", "AttributeType": "S"}],
+                            LocalSecondaryIndexes=[{"IndexName": "byo",
+                                                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                  {"AttributeName": "o", "KeyType": "RANGE"}],
+                                                    "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+        self.ddb.put_item(TableName=t, Item={"pk": S("p"), "sk": S("1"), "o": S("b"), "extra": S("e1")})
+        self.ddb.put_item(TableName=t, Item={"pk": S("p"), "sk": S("2"), "o": S("a"), "extra": S("e2")})
+        items = self.run_sql(f'SELECT sk, extra FROM "{t}"."byo" WHERE pk = \'p\'')["Items"]
+        self.assertEqual(items, [{"sk": S("2"), "extra": S("e2")}, {"sk": S("1"), "extra": S("e1")}])
+        items = self.run_sql(f'SELECT extra FROM "{t}"."byo" WHERE pk = \'p\' AND o = \'b\'')["Items"]
+        self.assertEqual(items, [{"extra": S("e1")}])
+        items = self.run_sql(f'SELECT extra FROM "{t}"."byo" WHERE pk = \'p\' AND extra = \'e2\'')["Items"]
+        self.assertEqual(items, [{"extra": S("e2")}])
+
     def test_pagination_with_limit(self):
         t = self.make_table("N")
         for i in range(7):
@@ -328,6 +359,23 @@ class ExecuteTransaction(PartiqlTestCase):
         many = [{"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'k{i}'}}"} for i in range(101)]
         err = self.error(self.ddb.execute_transaction, TransactStatements=many)
         self.assertEqual(err["Error"]["Code"], "ValidationException")
+
+    def test_client_request_token_applies_once(self):
+        t = self.make_table()
+        stmts = [{"Statement": f"UPDATE \"{t}\" SET n = n + 1 WHERE pk = 'c'"}]
+        self.ddb.put_item(TableName=t, Item={"pk": S("c"), "n": N(0)})
+        token = uuid.uuid4().hex
+        self.ddb.execute_transaction(ClientRequestToken=token, TransactStatements=stmts)
+        again = self.ddb.execute_transaction(ClientRequestToken=token, TransactStatements=stmts,
+                                             ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(again["ResponseMetadata"]["HTTPStatusCode"], 200)
+        self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": S("c")}, ConsistentRead=True)["Item"]["n"], N(1))
+        other = [{"Statement": f"UPDATE \"{t}\" SET n = n + 2 WHERE pk = 'c'"}]
+        err = self.error(self.ddb.execute_transaction, ClientRequestToken=token, TransactStatements=other)
+        self.assertEqual(err["Error"]["Code"], "IdempotentParameterMismatchException")
+        # A new token applies again.
+        self.ddb.execute_transaction(ClientRequestToken=uuid.uuid4().hex, TransactStatements=stmts)
+        self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": S("c")}, ConsistentRead=True)["Item"]["n"], N(2))
 
 
 if __name__ == "__main__":

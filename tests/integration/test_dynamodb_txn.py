@@ -2,6 +2,7 @@
 idempotency (also across a restart), transaction and batch limits, CancellationReasons,
 BatchGetItem's 16 MB answer with UnprocessedKeys, and ItemCollectionMetrics for tables with local
 secondary indexes. Written against AWS's documented behaviour so that they pass on AWS too."""
+import threading
 import unittest
 import uuid
 
@@ -75,6 +76,37 @@ class Idempotency(DynamoCase):
         err = self.error(self.ddb.transact_write_items, **increment(t, "a", token, by=2))
         self.assertEqual(err["Code"], "IdempotentParameterMismatchException")
         self.assertEqual(self.count(t, "a"), 1)
+
+
+    def test_same_token_in_flight_is_transaction_in_progress(self):
+        """Concurrent copies of one request with one token: each either succeeds or gets
+        TransactionInProgressException, and the transaction is applied exactly once."""
+        t = create_table(self.ddb)
+        pad = "p" * 38_000
+        clients = [self.stratus.client("dynamodb") for _ in range(8)]
+        for round_ in range(6):
+            token = uuid.uuid4().hex
+            key = f"c{round_}"
+            request = increment(t, key, token)
+            request["TransactItems"] += [{"Put": {"TableName": t, "Item": {"pk": S(f"{key}-{i}"), "pad": S(pad)}}}
+                                         for i in range(99)]
+            outcomes = []
+
+            def send(client):
+                try:
+                    client.transact_write_items(**request)
+                    outcomes.append("ok")
+                except botocore.exceptions.ClientError as e:
+                    outcomes.append(e.response["Error"]["Code"])
+
+            threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            self.assertIn("ok", outcomes)
+            self.assertEqual(set(outcomes) - {"ok", "TransactionInProgressException"}, set(), outcomes)
+            self.assertEqual(self.count(t, key), 1, outcomes)
 
 
 class IdempotencyAcrossRestart(unittest.TestCase):
@@ -191,6 +223,16 @@ class Batches(DynamoCase):
             {"PutRequest": {"Item": {"pk": S("d")}}}, {"DeleteRequest": {"Key": {"pk": S("d")}}}]})
         self.assertEqual(err["Message"], "Provided list of item keys contains duplicates")
         out = self.ddb.batch_write_item(RequestItems={self.t: puts[:25]})
+        self.assertEqual(out["UnprocessedItems"], {})
+
+    def test_batch_write_request_over_16_mb(self):
+        # Each item is under 400 KB, but control characters take six bytes each in the JSON request.
+        value = "\x01" * 390_000
+        puts = [{"PutRequest": {"Item": {"pk": S(f"big{i}"), "v": S(value)}}} for i in range(8)]
+        err = self.error(self.ddb.batch_write_item, RequestItems={self.t: puts})
+        self.assertEqual(err["Code"], "ValidationException")
+        self.assertNotIn("Item", self.ddb.get_item(TableName=self.t, Key={"pk": S("big0")}))
+        out = self.ddb.batch_write_item(RequestItems={self.t: puts[:2]})  # about 4.7 MB: fine
         self.assertEqual(out["UnprocessedItems"], {})
 
     def test_table_arn_in_place_of_name(self):

@@ -68,6 +68,32 @@ void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::str
 void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms,
                         const storage::WriteBatch* extra = nullptr);
 
+
+// ClientRequestToken of TransactWriteItems and ExecuteTransaction (writes): an identical request
+// with the same token within 10 minutes succeeds again without being applied, a different one is
+// IdempotentParameterMismatchException, and one arriving while a request with the token is still
+// being applied is TransactionInProgressException. The token stays claimed while this lives.
+class TransactionToken {
+ public:
+  // `in` is the whole request; no token in it: no idempotency (applied() false, record() null).
+  TransactionToken(OpContext& ctx, const Doc& in);
+  ~TransactionToken();
+  TransactionToken(const TransactionToken&) = delete;
+  TransactionToken& operator=(const TransactionToken&) = delete;
+  // An identical request with this token already committed: answer with replayed().
+  bool applied() const { return applied_; }
+  // The token record, to commit in the transaction's own batch (as durable as its items).
+  const storage::WriteBatch* record() const { return batch_.empty() ? nullptr : &batch_; }
+  // The answer to a replayed request: success, with the capacity of reading its items.
+  Doc replayed(OpContext& ctx, const Doc& in, const std::vector<ItemWrite>& writes) const;
+
+ private:
+  const void* engine_ = nullptr;
+  std::string key_;
+  bool claimed_ = false;
+  bool applied_ = false;
+  storage::WriteBatch batch_;
+};
 }  // namespace stratus::dynamodb
 
 namespace stratus::dynamodb {

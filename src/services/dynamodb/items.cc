@@ -1,5 +1,6 @@
 // Item operations: PutItem, GetItem, UpdateItem, DeleteItem, BatchGetItem, BatchWriteItem,
 // TransactWriteItems, TransactGetItems.
+#include <mutex>
 #include <set>
 
 #include "auth/sigv4.h"
@@ -337,6 +338,98 @@ AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failur
 
 }  // namespace
 
+namespace {
+// ClientRequestToken records: remembered for 10 minutes after the transaction commits (written in
+// the transaction's own batch). ddb.txtokens: account '\0' region '\0' token -> {h: request
+// digest, t: commit ms}; ddb.txtoken-expiry: be64(commit ms) token key -> "" (oldest first, for
+// purging). Tokens of requests being applied are also held in memory (TransactionInProgress).
+constexpr const char* kTokens = "ddb.txtokens";
+constexpr const char* kTokenExpiry = "ddb.txtoken-expiry";
+constexpr int64_t kTokenMs = 10 * 60 * 1000;
+
+std::mutex in_flight_mu;
+std::set<std::pair<const void*, std::string>> in_flight;  // (engine, token key)
+
+void purge_tokens(storage::Engine& e, int64_t now_ms) {
+  storage::ScanOptions o;
+  std::string end;
+  append_be64(end, static_cast<uint64_t>(std::max<int64_t>(0, now_ms - kTokenMs)));
+  o.end = end;
+  storage::WriteBatch b;
+  int n = 0;
+  for (auto it = e.scan(kTokenExpiry, o); it->valid() && n < 100; it->next(), ++n) {
+    std::string key(it->key());
+    std::string token_key = key.substr(8);
+    std::string v;
+    // The token may have been used again since: only its own record goes.
+    if (e.get(kTokens, token_key, &v).ok() &&
+        json::parse(v).integer("t") == static_cast<int64_t>(read_be64(key)))
+      b.del(kTokens, token_key);
+    b.del(kTokenExpiry, key);
+  }
+  if (!b.empty()) e.write(b);
+}
+}  // namespace
+
+TransactionToken::TransactionToken(OpContext& ctx, const Doc& in) {
+  std::string token = in.str("ClientRequestToken");
+  if (token.empty()) return;
+  Doc request = in;
+  request.as_map().erase("ClientRequestToken");
+  request.as_map().erase("ReturnConsumedCapacity");
+  std::string digest = auth::sha256_hex(json::write(request));
+  engine_ = &ctx.storage;
+  key_ = table_key(ctx.account(), ctx.region(), token);
+  purge_tokens(ctx.storage, ctx.now_ms);
+  {
+    std::lock_guard lock(in_flight_mu);
+    if (!in_flight.insert({engine_, key_}).second)
+      throw AwsError("TransactionInProgressException", "The transaction with the given request token is already in progress.", 400);
+    claimed_ = true;
+  }
+  try {
+    std::string v;
+    if (ctx.storage.get(kTokens, key_, &v).ok()) {
+      Doc rec = json::parse(v);
+      if (ctx.now_ms - rec.integer("t") < kTokenMs) {
+        if (rec.str("h") != digest)
+          throw AwsError("IdempotentParameterMismatchException",
+                         "The request uses the same client token as a previous, but non-identical request.", 400);
+        applied_ = true;
+        return;
+      }
+    }
+  } catch (...) {
+    std::lock_guard lock(in_flight_mu);
+    in_flight.erase({engine_, key_});
+    throw;
+  }
+  Doc rec = Doc::map();
+  rec.set("h", digest);
+  rec.set("t", ctx.now_ms);
+  batch_.put(kTokens, key_, json::write(rec));
+  std::string expiry;
+  append_be64(expiry, static_cast<uint64_t>(ctx.now_ms));
+  batch_.put(kTokenExpiry, expiry + key_, "");
+}
+
+TransactionToken::~TransactionToken() {
+  if (!claimed_) return;
+  std::lock_guard lock(in_flight_mu);
+  in_flight.erase({engine_, key_});
+}
+
+Doc TransactionToken::replayed(OpContext& ctx, const Doc& in, const std::vector<ItemWrite>& writes) const {
+  Doc out = Doc::map();
+  Doc capacity = Doc::list();
+  for (const auto& w : writes) {
+    auto item = read_item(ctx.storage, w.key);
+    add_capacity(capacity, in, *w.table, read_units(item ? item_size(*item) : 0, true), true);
+  }
+  if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
+  return out;
+}
+
 void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms,
                         const storage::WriteBatch* extra) {
   std::vector<std::optional<AwsError>> failures(writes.size());
@@ -448,7 +541,12 @@ Result<Doc> batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   return out;
 }
 
+// BatchWriteItem's limit on the whole request.
+constexpr size_t kBatchWriteRequestBytes = 16 * 1024 * 1024;
+
 Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
+  if (ctx.http && ctx.http->body.size() > kBatchWriteRequestBytes)
+    throw errors::validation("Request size exceeds the maximum of 16 MB for the BatchWriteItem call");
   const Doc* req = in.get("RequestItems");
   size_t total = 0;
   std::vector<ItemWrite> writes;
@@ -508,34 +606,6 @@ Result<Doc> batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 constexpr size_t kTransactionBytes = 4 * 1024 * 1024;
 AwsError transaction_too_large() {
   return errors::validation("The aggregate size of the items in the transaction cannot exceed 4 MB");
-}
-
-// ClientRequestToken of TransactWriteItems: remembered for 10 minutes after the transaction
-// commits (the record is written in the transaction's own batch, so it is as durable as the
-// items). ddb.txtokens: account '\0' region '\0' token -> {h: request digest, t: commit ms};
-// ddb.txtoken-expiry: be64(commit ms) token key -> "" (oldest first, for purging).
-constexpr const char* kTokens = "ddb.txtokens";
-constexpr const char* kTokenExpiry = "ddb.txtoken-expiry";
-constexpr int64_t kTokenMs = 10 * 60 * 1000;
-
-void purge_tokens(storage::Engine& e, int64_t now_ms) {
-  storage::ScanOptions o;
-  std::string end;
-  append_be64(end, static_cast<uint64_t>(std::max<int64_t>(0, now_ms - kTokenMs)));
-  o.end = end;
-  storage::WriteBatch b;
-  int n = 0;
-  for (auto it = e.scan(kTokenExpiry, o); it->valid() && n < 100; it->next(), ++n) {
-    std::string key(it->key());
-    std::string token_key = key.substr(8);
-    std::string v;
-    // The token may have been used again since: only its own record goes.
-    if (e.get(kTokens, token_key, &v).ok() &&
-        json::parse(v).integer("t") == static_cast<int64_t>(read_be64(key)))
-      b.del(kTokens, token_key);
-    b.del(kTokenExpiry, key);
-  }
-  if (!b.empty()) e.write(b);
 }
 
 Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -600,42 +670,9 @@ Result<Doc> transact_write_items(Catalog& cat, OpContext& ctx, const Doc& in) {
   }
   if (aggregate > kTransactionBytes) throw transaction_too_large();
 
-  storage::WriteBatch token_batch;
-  if (std::string token = in.str("ClientRequestToken"); !token.empty()) {
-    Doc request = in;
-    request.as_map().erase("ClientRequestToken");
-    request.as_map().erase("ReturnConsumedCapacity");
-    std::string digest = auth::sha256_hex(json::write(request));
-    std::string token_key = table_key(ctx.account(), ctx.region(), token);
-    purge_tokens(ctx.storage, ctx.now_ms);
-    std::string v;
-    if (ctx.storage.get(kTokens, token_key, &v).ok()) {
-      Doc rec = json::parse(v);
-      if (ctx.now_ms - rec.integer("t") < kTokenMs) {
-        if (rec.str("h") != digest)
-          throw AwsError("IdempotentParameterMismatchException",
-                         "The request uses the same client token as a previous, but non-identical request.", 400);
-        // Already applied: answer success again without writing; capacity is the reads made.
-        Doc out = Doc::map();
-        Doc capacity = Doc::list();
-        for (const auto& w : writes) {
-          auto item = read_item(ctx.storage, w.key);
-          add_capacity(capacity, in, *w.table, read_units(item ? item_size(*item) : 0, true), true);
-        }
-        if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
-        return out;
-      }
-    }
-    Doc rec = Doc::map();
-    rec.set("h", digest);
-    rec.set("t", ctx.now_ms);
-    token_batch.put(kTokens, token_key, json::write(rec));
-    std::string expiry;
-    append_be64(expiry, static_cast<uint64_t>(ctx.now_ms));
-    token_batch.put(kTokenExpiry, expiry + token_key, "");
-  }
-
-  commit_transaction(ctx.storage, cat, writes, ctx.now_ms, token_batch.empty() ? nullptr : &token_batch);
+  TransactionToken token(ctx, in);
+  if (token.applied()) return token.replayed(ctx, in, writes);
+  commit_transaction(ctx.storage, cat, writes, ctx.now_ms, token.record());
   Doc out = Doc::map();
   Doc capacity = Doc::list();
   for (const auto& w : writes) {

@@ -263,6 +263,8 @@ Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
   std::optional<PageToken> next;
   std::optional<Item> last_key;
   const Condition* filter = p.st.where ? &*p.st.where : nullptr;
+  // Attributes beyond a local index's projection come from the table, as Query does.
+  bool fetch_from_table = p.ix && !p.ix->global && p.ix->projection != "ALL" && p.st.projection;
   Item item;
   for (size_t r = resume ? from.partition : 0; r < ranges.size() && !next; ++r) {
     storage::ScanOptions so;
@@ -285,6 +287,10 @@ Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
       bytes += item_size(item);
       last_storage_key = std::string(it->key());
       last_key = key_of(t, item, p.ix);
+      if (fetch_from_table) {
+        std::string v;
+        if (ctx.storage.get(kItems, item_key(t, item), &v).ok()) decode_item(v, item);
+      }
       if (filter && !evaluate(*filter, item)) continue;
       items.push(item_to_doc(p.st.projection ? project(item, *p.st.projection) : item));
     }
@@ -451,7 +457,9 @@ Result<Doc> execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
     std::vector<ItemWrite> w;
     for (size_t i = 0; i < prepared.size(); ++i)
       w.push_back(make_write(*prepared[i], list[i].str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"));
-    commit_transaction(ctx.storage, cat, w, ctx.now_ms);
+    TransactionToken token(ctx, in);
+    if (token.applied()) return token.replayed(ctx, in, w);
+    commit_transaction(ctx.storage, cat, w, ctx.now_ms, token.record());
     for (const auto& x : w) add_capacity(capacity, in, *x.table, 2 * write_size_units(x), false);
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
