@@ -55,8 +55,7 @@ class Invoker {
   http::Handler* front_door() { return front_door_; }
 
  private:
-  std::shared_ptr<const Deployed> deployed(const std::string& account, const std::string& region,
-                                           const std::string& api_id, const std::string& stage);
+  std::shared_ptr<const Deployed> deployed(const std::string& api_id, const std::string& stage);
 
   ServerContext& ctx_;
   Store& store_;
