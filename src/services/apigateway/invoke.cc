@@ -382,7 +382,15 @@ void sign(http::Request& req, const auth::Credential& c, const std::string& regi
   }
   std::string cr = auth::canonical_request(req, info, false);
   std::string sts = auth::string_to_sign(info, cr);
-  std::string sig = auth::signature(auth::signing_key(c.secret_key, info.date, region, service), sts);
+  // The signing key only changes with the day (and the credential): each thread keeps its last one.
+  struct KeyCache {
+    std::string secret, date, region, service, key;
+  };
+  thread_local KeyCache kc;
+  if (kc.key.empty() || kc.date != info.date || kc.secret != c.secret_key || kc.region != region ||
+      kc.service != service)
+    kc = KeyCache{c.secret_key, info.date, region, service, auth::signing_key(c.secret_key, info.date, region, service)};
+  std::string sig = auth::signature(kc.key, sts);
   std::string list;
   for (const auto& h : info.signed_headers) list += (list.empty() ? "" : ";") + h;
   req.headers.set("authorization", "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" + info.date + "/" + region +
