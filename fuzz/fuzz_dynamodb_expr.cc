@@ -1,10 +1,13 @@
 // Fuzzes the DynamoDB expression parsers and evaluator: any text must either parse or fail with
-// an AwsError, and evaluating/applying what parses must never crash.
+// an AwsError, and evaluating/applying what parses must never crash. Text that is JSON also goes
+// through the legacy-parameter translation (Expected, filters, KeyConditions, AttributeUpdates).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "core/json.h"
 #include "services/dynamodb/expr.h"
+#include "services/dynamodb/legacy.h"
 
 using namespace stratus;
 using namespace stratus::dynamodb;
@@ -51,6 +54,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ExprContext ctx(&names, &values);
     auto paths = parse_projection(text, ctx);
     (void)project(item, paths);
+  } catch (const AwsError&) {
+  }
+  try {
+    Doc legacy = json::parse(text);
+    for (const char* param : {"Expected", "ScanFilter", "KeyConditions"}) {
+      try {
+        if (auto c = legacy_condition(legacy, param, "OR")) (void)evaluate(*c, item);
+      } catch (const AwsError&) {
+      }
+    }
+    auto actions = legacy_updates(legacy);
+    Item copy = item;
+    apply_update(actions, copy);
   } catch (const AwsError&) {
   }
   return 0;

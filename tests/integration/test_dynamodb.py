@@ -212,6 +212,13 @@ class Items(DynamoTestCase):
         err = self.error(self.ddb.put_item, TableName=self.table, Item={"pk": S(""), "sk": S("a")})
         self.assertIn("cannot contain an empty string value", err["Message"])
 
+    def test_update_past_the_item_size_limit(self):
+        self.ddb.put_item(TableName=self.table, Item={**self.key("big"), "a": S("x" * 300 * 1024)})
+        err = self.error(self.ddb.update_item, TableName=self.table, Key=self.key("big"), UpdateExpression="SET b = :b",
+                         ExpressionAttributeValues={":b": S("y" * 150 * 1024)})
+        self.assertEqual(err["Code"], "ValidationException")
+        self.assertEqual(err["Message"], "Item size to update has exceeded the maximum allowed size")
+
     def test_consumed_capacity(self):
         out = self.ddb.put_item(TableName=self.table, Item={**self.key("cap"), "d": S("x" * 1500)},
                                 ReturnConsumedCapacity="TOTAL")
@@ -325,6 +332,40 @@ class Indexes(DynamoTestCase):
         self.assertEqual(out["Count"], 0)
         err = self.error(self.ddb.put_item, TableName=name, Item={"pk": S("p"), "sk": S("9"), "g": N(1)})
         self.assertIn("Type mismatch for Index Key g", err["Message"])
+
+    def test_write_capacity_counts_index_writes(self):
+        # AWS: an index pays for putting or deleting its entry (both when its key changes), and
+        # nothing for an item that is in it neither before nor after the write.
+        name = self.make_table(
+            extra_attrs=[{"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        item = {"pk": S("a"), "g": S("red"), "d": S("x" * 1500)}
+        out = self.ddb.put_item(TableName=name, Item=item, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(out["CapacityUnits"], 4.0)
+        self.assertEqual(out["Table"]["CapacityUnits"], 2.0)
+        self.assertEqual(out["GlobalSecondaryIndexes"]["byg"]["CapacityUnits"], 2.0)
+        out = self.ddb.update_item(TableName=name, Key={"pk": S("a")}, UpdateExpression="SET g = :g",
+                                   ExpressionAttributeValues={":g": S("blue")}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 6.0)  # table 2, index delete 2 + put 2
+        out = self.ddb.put_item(TableName=name, Item={"pk": S("b"), "d": S("x" * 1500)}, ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 2.0)
+        self.assertNotIn("GlobalSecondaryIndexes", out["ConsumedCapacity"])
+        out = self.ddb.delete_item(TableName=name, Key={"pk": S("a")}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 4.0)
+        # Batches sum per table; transactions cost twice.
+        out = self.ddb.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"pk": S("c%d" % i), "g": S("red")}}} for i in range(3)]},
+            ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(len(out), 1)
+        self.assertEqual(out[0]["CapacityUnits"], 6.0)
+        self.assertEqual(out[0]["Table"]["CapacityUnits"], 3.0)
+        self.assertEqual(out[0]["GlobalSecondaryIndexes"]["byg"]["CapacityUnits"], 3.0)
+        out = self.ddb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": item}}],
+                                            ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(out[0]["CapacityUnits"], 8.0)
+        self.assertEqual(out[0]["Table"]["CapacityUnits"], 4.0)
+        self.assertEqual(out[0]["GlobalSecondaryIndexes"]["byg"]["CapacityUnits"], 4.0)
 
 
 class BatchesAndTransactions(DynamoTestCase):

@@ -2,7 +2,9 @@
 //
 //  store.h        one JSON document per REST API
 //  management.cc  the control-plane operations (rest-json, model "apigateway")
-//  invoke.cc      the data plane: invoke URLs → route → method → integration → response
+//  invoke.cc      the data plane: invoke URLs → route → method → integration → response;
+//                 TestInvokeMethod runs the same path on the API's current resources
+//  openapi.cc     ImportRestApi / PutRestApi / GetExport: OpenAPI 3 and Swagger 2 documents
 //  integrations   how an integration reaches another Stratus service: see invoke.h
 #pragma once
 
@@ -25,6 +27,8 @@ inline AwsError bad_request(std::string m) { return {"BadRequestException", std:
 // Adds the management operations to svc's operation table.
 void register_management(Service& svc, Store& store);
 
+// Adds ImportRestApi, PutRestApi and GetExport (openapi.cc).
+void register_import_export(Service& svc, Store& store);
 // Helpers shared by the management files (management.cc, usage.cc).
 Doc out(Doc d);  // output_dates applied
 void copy_members(const Doc& in, Doc& to, std::initializer_list<const char*> names);

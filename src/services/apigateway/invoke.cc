@@ -1,9 +1,13 @@
 #include "services/apigateway/invoke.h"
 
+#include "services/apigateway/apigateway.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include "auth/sigv4.h"
@@ -12,6 +16,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/client.h"
 #include "model/model.h"
 #include "protocol/error_wire.h"
 #include "server/context.h"
@@ -48,6 +53,7 @@ struct Deployed {
   uint64_t generation = 0;
   std::string account, region, api_id, stage;
   Doc stage_doc;
+  std::vector<std::string> binary_types;  // the API's binaryMediaTypes, lower-case
   Doc api_doc;  // api, authorizers, models, validators, gatewayResponses as deployed
   std::vector<std::unique_ptr<DResource>> all;
   DResource* root = nullptr;
@@ -164,6 +170,29 @@ http::Response gateway_error(int status, std::string_view message, std::string_v
 
 http::Response internal_error() { return gateway_error(500, "Internal server error", "InternalServerErrorException"); }
 
+// The media type of a Content-Type or of the first entry of an Accept header, lower-case and
+// without parameters ("Image/PNG; q=1, text/html" → "image/png").
+std::string first_media_type(std::string v) {
+  v = lower(v.substr(0, v.find(',')));
+  v = v.substr(0, v.find(';'));
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  return v;
+}
+
+// binaryMediaTypes entries match exactly or with a "*" subtype or type ("image/*", "*/*").
+bool is_binary_type(const std::vector<std::string>& types, const std::string& media) {
+  if (media.empty()) return false;
+  auto slash = media.find('/');
+  for (const auto& t : types) {
+    if (t == media || t == "*/*") return true;
+    if (slash != std::string::npos && t.size() > 2 && t.compare(t.size() - 2, 2, "/*") == 0 &&
+        t.compare(0, t.size() - 1, media, 0, slash + 1) == 0)
+      return true;
+  }
+  return false;
+}
+
 // Everything one invocation carries across asynchronous steps.
 struct Call : std::enable_shared_from_this<Call> {
   Invoker* invoker = nullptr;
@@ -177,6 +206,7 @@ struct Call : std::enable_shared_from_this<Call> {
   int64_t now = 0;
   std::vector<std::pair<std::string, std::string>> path_params, query, headers;  // headers title-cased
   vtl::Value context, stage_vars;
+  std::string trace;  // integration steps, for TestInvokeMethod's log
   std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
 
   const Doc& integration() const { return *method->doc.get("methodIntegration"); }
@@ -186,6 +216,9 @@ struct Call : std::enable_shared_from_this<Call> {
       if (lower(k) == lower(std::string(name))) return v;
     return {};
   }
+
+  bool request_binary() const { return is_binary_type(dep->binary_types, first_media_type(header("Content-Type"))); }
+  bool accept_binary() const { return is_binary_type(dep->binary_types, first_media_type(header("Accept"))); }
 
   vtl::Context vars(const std::string& body) const {
     vtl::Context c;
@@ -246,6 +279,14 @@ struct Call : std::enable_shared_from_this<Call> {
     return std::nullopt;
   }
 
+  static std::vector<std::string> values(const std::vector<std::pair<std::string, std::string>>& l, const std::string& n,
+                                         bool ci) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : l)
+      if (ci ? lower(k) == lower(n) : k == n) out.push_back(v);
+    return out;
+  }
+
   static std::optional<std::string> json_at(const std::string& body, const std::string& path) {
     try {
       auto v = vtl::json_path(vtl::parse_json(body), "$." + path);
@@ -304,6 +345,27 @@ void finish_mapped(const std::shared_ptr<Call>& call, int status, std::vector<st
     tpl = pick->second;
     have_template = true;
   }
+  std::string backend_type;
+  for (const auto& [k, v] : resp_headers)
+    if (lower(k) == "content-type") backend_type = v;
+  bool payload_binary = is_binary_type(call->dep->binary_types, first_media_type(backend_type));
+  std::string handling = chosen->doc.str("contentHandling");
+  if (handling == "CONVERT_TO_TEXT" && payload_binary) {
+    body = enc::base64_encode(body);
+    payload_binary = false;
+  } else if (handling == "CONVERT_TO_BINARY" && !payload_binary) {
+    auto decoded = enc::base64_decode(body);
+    if (!decoded) {
+      spdlog::warn("apigateway {}: CONVERT_TO_BINARY on a body that isn't base64", call->request_id);
+      return call->answer(internal_error());
+    }
+    body = std::move(*decoded);
+    payload_binary = true;
+  } else if (handling.empty() && payload_binary && !call->accept_binary()) {
+    body = enc::base64_encode(body);  // a binary answer to a client that didn't ask for one
+    payload_binary = false;
+  }
+  if (payload_binary) have_template = false;  // binary payloads pass through untouched
   if (have_template && tpl) {
     try {
       vtl::Context vars = call->vars(body);
@@ -338,29 +400,53 @@ void finish_mapped(const std::shared_ptr<Call>& call, int status, std::vector<st
 
 // --- request side ---------------------------------------------------------------------------
 
-enum class Mapping { ok, unsupported };
+enum class Mapping { ok, unsupported, bad_base64 };
+
+Mapping render_request(const std::shared_ptr<Call>& call, const std::string& ct, const std::string& behaviour,
+                       const std::string& input, std::string& out);
 
 // Renders the request template chosen by Content-Type, or passes the body through, per
 // passthroughBehavior.
 Mapping map_request(const std::shared_ptr<Call>& call, std::string& out) {
-  const DMethod& m = *call->method;
   std::string ct = lower(call->header("Content-Type"));
   if (auto semi = ct.find(';'); semi != std::string::npos) ct = ct.substr(0, semi);
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();
   if (ct.empty()) ct = "application/json";
   std::string behaviour = call->integration().str("passthroughBehavior", "WHEN_NO_MATCH");
+  std::string handling = call->integration().str("contentHandling");
+  if (call->request_binary()) {
+    // Binary payloads are passed through (or base64-encoded for CONVERT_TO_TEXT, which then
+    // goes through the templates like any text).
+    if (handling != "CONVERT_TO_TEXT") {
+      out = call->req.body;
+      return Mapping::ok;
+    }
+  }
+  std::string input = call->request_binary() ? enc::base64_encode(call->req.body) : call->req.body;
+  Mapping r = render_request(call, ct, behaviour, input, out);
+  if (r == Mapping::ok && handling == "CONVERT_TO_BINARY" && !call->request_binary()) {
+    auto decoded = enc::base64_decode(out);
+    if (!decoded) return Mapping::bad_base64;
+    out = std::move(*decoded);
+  }
+  return r;
+}
+
+Mapping render_request(const std::shared_ptr<Call>& call, const std::string& ct, const std::string& behaviour,
+                       const std::string& input, std::string& out) {
+  const DMethod& m = *call->method;
   auto it = m.request_templates.find(ct);
   if (it == m.request_templates.end()) {
     if (behaviour == "NEVER" || (behaviour == "WHEN_NO_TEMPLATES" && !m.request_templates.empty()))
       return Mapping::unsupported;
-    out = call->req.body;
+    out = input;
     return Mapping::ok;
   }
   if (!it->second) {
     out.clear();
     return Mapping::ok;
   }
-  vtl::Context vars = call->vars(call->req.body);
+  vtl::Context vars = call->vars(input);
   out = vtl::render(*it->second, vars);
   return Mapping::ok;
 }
@@ -439,13 +525,24 @@ void apply_integration_params(const std::shared_ptr<Call>& call, http::Request& 
     if (!v.is_string()) continue;
     auto val = call->source(v.as_string());
     if (!val) continue;
+    // multi-value sources and targets carry every value of the name
+    std::vector<std::string> all{*val};
+    const std::string& src = v.as_string();
+    if (starts_with(src, "method.request.multivaluequerystring.")) all = call->values(call->query, src.substr(37), false);
+    else if (starts_with(src, "method.request.multivalueheader.")) all = call->values(call->headers, src.substr(32), true);
     if (starts_with(k, "integration.request.header.")) {
       req.headers.set(k.substr(27), *val);
-    } else if (starts_with(k, "integration.request.querystring.")) {
-      extra_query += (extra_query.empty() ? "" : "&") + enc::uri_encode(k.substr(32)) + "=" + enc::uri_encode(*val);
+    } else if (starts_with(k, "integration.request.multivalueheader.")) {
+      req.headers.remove(lower(k.substr(37)));
+      for (const auto& x : all) req.headers.add(k.substr(37), x);
+    } else if (starts_with(k, "integration.request.querystring.") || starts_with(k, "integration.request.multivaluequerystring.")) {
+      bool multi = starts_with(k, "integration.request.multivaluequerystring.");
+      std::string name = enc::uri_encode(k.substr(multi ? 42 : 32));
+      if (!multi && !starts_with(src, "method.request.multivaluequerystring.")) all = {*val};
+      for (const auto& x : all) extra_query += (extra_query.empty() ? "" : "&") + name + "=" + enc::uri_encode(x);
     } else if (starts_with(k, "integration.request.path.")) {
       std::string label = "{" + k.substr(25) + "}";
-      for (size_t p; (p = path.find(label)) != std::string::npos;) path.replace(p, label.size(), enc::uri_encode(*val));
+      for (size_t p; (p = path.find(label)) != std::string::npos;) path.replace(p, label.size(), enc::uri_encode(*val, true));
     }
   }
   if (!extra_query.empty()) req.query += (req.query.empty() ? "" : "&") + extra_query;
@@ -509,6 +606,115 @@ void run_aws(const std::shared_ptr<Call>& call, std::string body) {
   });
 }
 
+// --- HTTP and HTTP_PROXY --------------------------------------------------------------------
+
+// "${stageVariables.name}" in an integration URI.
+std::string with_stage_vars(const Call& call, std::string s) {
+  static constexpr std::string_view kOpen = "${stageVariables.";
+  for (size_t p = 0; (p = s.find(kOpen, p)) != std::string::npos;) {
+    auto end = s.find('}', p);
+    if (end == std::string::npos) break;
+    const vtl::Value* v = call.stage_vars.map().find(s.substr(p + kOpen.size(), end - p - kOpen.size()));
+    std::string val = v ? v->to_string() : "";
+    s.replace(p, end - p + 1, val);
+    p += val.size();
+  }
+  return s;
+}
+
+bool hop_by_hop(const std::string& name) {
+  return name == "connection" || name == "keep-alive" || name == "transfer-encoding" || name == "content-length" ||
+         name == "te" || name == "upgrade" || name == "proxy-connection" || name == "trailer";
+}
+
+// HTTP (mapped: requestParameters, templates, integration responses) and HTTP_PROXY (method,
+// path, query, headers and body passed through; the backend's answer returned as it is). The
+// request goes out on the shared non-blocking client (http/client.h); its answer comes back on
+// the client's thread.
+void run_http(const std::shared_ptr<Call>& call, std::string body, bool proxy) {
+  const Doc& integ = call->integration();
+  std::string url = with_stage_vars(*call, integ.str("uri"));
+  auto scheme_end = url.find("://");
+  auto authority_end = scheme_end == std::string::npos ? std::string::npos : url.find_first_of("/?#", scheme_end + 3);
+  std::string base = url.substr(0, authority_end);
+  std::string rest = authority_end == std::string::npos ? "/" : url.substr(authority_end);
+  if (auto hash = rest.find('#'); hash != std::string::npos) rest.resize(hash);
+  auto qpos = rest.find('?');
+  std::string path = rest.substr(0, qpos);
+  std::string query = qpos == std::string::npos ? "" : rest.substr(qpos + 1);
+  if (path.empty()) path = "/";
+  http::Request mapped;
+  apply_integration_params(call, mapped, path);
+  // Labels left in the path take the method's path parameter of the same name ({proxy} from
+  // {proxy+}, whose value keeps its slashes).
+  for (const auto& [name, value] : call->path_params) {
+    std::string label = "{" + name + "}";
+    for (size_t p; (p = path.find(label)) != std::string::npos;) path.replace(p, label.size(), enc::uri_encode(value, true));
+  }
+  if (proxy && !call->req.query.empty()) query += (query.empty() ? "" : "&") + call->req.query;
+  if (!mapped.query.empty()) query += (query.empty() ? "" : "&") + mapped.query;
+
+  http::ClientRequest out;
+  out.method = integ.str("httpMethod", "GET");
+  if (out.method == "ANY") out.method = call->req.method;
+  out.url = base + path + (query.empty() ? "" : "?" + query);
+  out.timeout_ms = static_cast<int>(std::clamp<int64_t>(integ.integer("timeoutInMillis", 29000), 50, 29000));
+  if (const Doc* tls = integ.get("tlsConfig"); tls && tls->is_map()) out.verify_tls = !tls->flag("insecureSkipVerification");
+  if (proxy) {
+    for (const auto& [k, v] : call->req.headers.items())
+      if (k != "host" && k != "x-stratus-request-id" && !hop_by_hop(k)) out.headers.add(k, v);
+  } else {
+    std::string ct = call->header("Content-Type");
+    out.headers.set("Content-Type", ct.empty() ? "application/json" : ct);
+    out.headers.set("Accept", "application/json");
+  }
+  for (const auto& [k, v] : mapped.headers.items()) out.headers.set(k, v);
+  out.headers.set("x-amzn-apigateway-api-id", call->dep->api_id);
+  {
+    char epoch[16];
+    std::snprintf(epoch, sizeof epoch, "%08llx", static_cast<unsigned long long>(call->now / 1000));
+    std::string hex = ids::uuid4();
+    hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+    out.headers.set("x-amzn-trace-id", "Root=1-" + std::string(epoch) + "-" + hex.substr(0, 24));
+  }
+  out.body = std::move(body);
+  std::string target = out.method + " " + out.url;
+  call->trace += "Endpoint request URI: " + out.url + "\n";
+  call->trace += "Endpoint request body after transformations: " + out.body + "\n";
+  http::fetch(std::move(out), [call, proxy, target](http::ClientResponse r) {
+    call->trace += r.ok() ? "Received response. Status: " + std::to_string(r.status) + "\n"
+                          : "Execution failed: " + r.error + "\n";
+    if (!r.ok()) {
+      spdlog::warn("apigateway {}: {} failed: {}", call->request_id, target, r.error);
+      if (r.failure == http::ClientResponse::Failure::timeout)
+        return call->answer(gateway_error(504, "Endpoint request timed out", "InternalServerErrorException"));
+      if (r.failure == http::ClientResponse::Failure::io)
+        return call->answer(gateway_error(502, "Internal server error", "InternalServerErrorException"));
+      return call->answer(internal_error());
+    }
+    if (proxy) {
+      http::Response res;
+      res.status = r.status;
+      // API Gateway keeps some header names for itself and passes the backend's values under
+      // x-amzn-Remapped-<name>.
+      for (const auto& [k, v] : r.headers.items()) {
+        std::string name = lower(k);
+        if (name == "date" || name == "server" || name == "authorization" || name == "www-authenticate" ||
+            name == "connection")
+          res.headers.add("x-amzn-remapped-" + name, v);
+        else if (!hop_by_hop(name))
+          res.headers.add(name, v);
+      }
+      res.body = std::move(r.body);
+      return call->answer(std::move(res));
+    }
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& [k, v] : r.headers.items()) headers.emplace_back(title_case(lower(k)), v);
+    std::string selector = std::to_string(r.status);
+    finish_mapped(call, r.status, std::move(headers), std::move(r.body), selector);
+  });
+}
+
 vtl::Value string_map(const std::vector<std::pair<std::string, std::string>>& pairs, bool multi) {
   if (pairs.empty()) return vtl::Value();
   vtl::Value m = vtl::Value::new_map();
@@ -548,13 +754,14 @@ std::string proxy_event(const Call& call) {
     if (const vtl::Value* v = call.context.map().find(k)) rc.map().put(k, *v);
   }
   m.put("requestContext", rc);
-  m.put("body", call.req.body.empty() ? vtl::Value() : vtl::Value(call.req.body));
-  m.put("isBase64Encoded", vtl::Value(false));
+  bool binary = call.request_binary() && !call.req.body.empty();
+  m.put("body", call.req.body.empty() ? vtl::Value() : vtl::Value(binary ? enc::base64_encode(call.req.body) : call.req.body));
+  m.put("isBase64Encoded", vtl::Value(binary));
   return vtl::write_json(e);
 }
 
 // Maps a proxy function's answer; anything malformed is AWS's 502.
-http::Response proxy_response(const std::string& payload) {
+http::Response proxy_response(const std::string& payload, bool decode_binary) {
   http::Response bad = gateway_error(502, "Internal server error", "InternalServerErrorException");
   vtl::Value v;
   try {
@@ -590,7 +797,9 @@ http::Response proxy_response(const std::string& payload) {
   if (const vtl::Value* b = v.map().find("body"); b && !b->is_null()) {
     if (!b->is_string()) return bad;
     res.body = b->as_string();
-    if (const vtl::Value* b64 = v.map().find("isBase64Encoded"); b64 && b64->is_bool() && b64->as_bool()) {
+    // A base64 body becomes bytes when the client accepts a binary media type of the API;
+    // otherwise the client gets the base64 text.
+    if (const vtl::Value* b64 = v.map().find("isBase64Encoded"); b64 && b64->is_bool() && b64->as_bool() && decode_binary) {
       auto d = enc::base64_decode(res.body);
       if (!d) return bad;
       res.body = std::move(*d);
@@ -628,7 +837,7 @@ void run_lambda_proxy(const std::shared_ptr<Call>& call) {
     }
     if (!out.function_error.empty())
       return call->answer(gateway_error(502, "Internal server error", "InternalServerErrorException"));
-    call->answer(proxy_response(out.payload));
+    call->answer(proxy_response(out.payload, call->accept_binary() || is_binary_type(call->dep->binary_types, "*/*")));
   });
 }
 
@@ -640,10 +849,13 @@ void run_integration(const std::shared_ptr<Call>& call) {
     return call->answer(internal_error());
   }
   if (type == "AWS_PROXY") return run_lambda_proxy(call);
+  if (type == "HTTP_PROXY") return run_http(call, call->req.body, true);
   std::string body;
   try {
-    if (map_request(call, body) == Mapping::unsupported)
+    Mapping mapped = map_request(call, body);
+    if (mapped == Mapping::unsupported)
       return call->answer(gateway_error(415, "Unsupported Media Type", "UnsupportedMediaTypeException"));
+    if (mapped == Mapping::bad_base64) return call->answer(internal_error());
   } catch (const std::exception& e) {
     spdlog::warn("apigateway {}: request template failed: {}", call->request_id, e.what());
     return call->answer(internal_error());
@@ -660,6 +872,7 @@ void run_integration(const std::shared_ptr<Call>& call) {
     return finish_mapped(call, status, {}, "", std::to_string(status));
   }
   if (type == "AWS") return run_aws(call, std::move(body));
+  if (type == "HTTP") return run_http(call, std::move(body), false);
   spdlog::warn("apigateway {}: integration type {} is not implemented yet", call->request_id, type);
   call->answer(internal_error());
 }
@@ -681,6 +894,8 @@ bool invoker_guard_check(const std::shared_ptr<Call>& call) {
 }
 
 }  // namespace
+
+static void run_method(const std::shared_ptr<Call>& call);
 
 bool Invoker::claims(const http::Request& req) const {
   if (starts_with(req.path, "/restapis/")) return req.path.find("/_user_request_") != std::string::npos;
@@ -738,13 +953,13 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
   if (!st) return nullptr;
   const Doc* dep = (*doc)["deployments"].get(st->str("deploymentId"));
   if (!dep || !dep->get("snapshot")) return nullptr;
-  auto d = std::make_shared<Deployed>();
+  std::shared_ptr<Deployed> d = build(*doc, *dep->get("snapshot"), *st);
+  if (!d) return nullptr;
   d->generation = gen;
   d->account = account;
   d->region = region;
   d->api_id = api_id;
   d->stage = stage;
-  d->stage_doc = *st;
   // Deployments made since snapshot these sections; older ones see the current ones.
   const Doc* sections = dep->get("apiSnapshot");
   d->api_doc = sections && sections->is_map() ? *sections : Doc::map();
@@ -752,8 +967,22 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
   if (!sections)
     for (const char* k : {"authorizers", "models", "validators", "gatewayResponses"})
       if (const Doc* v = doc->get(k)) d->api_doc.set(k, *v);
+  std::unique_lock lock(cache_mu_);
+  cache_[key] = d;
+  return d;
+}
+
+// The routing tree and parsed templates of one set of resources (a deployment's snapshot, or the
+// API's current resources for TestInvokeMethod).
+std::shared_ptr<Deployed> Invoker::build(const Doc& doc, const Doc& resources, const Doc& stage_doc) {
+  auto d = std::make_shared<Deployed>();
+  d->stage_doc = stage_doc;
+  if (const Doc* bt = doc.get("api") ? doc.get("api")->get("binaryMediaTypes") : nullptr; bt && bt->is_list())
+    for (const auto& t : bt->as_list())
+      if (t.is_string()) d->binary_types.push_back(lower(t.as_string()));
   std::map<std::string, DResource*> by_id;
-  for (const auto& [rid, r] : dep->get("snapshot")->as_map()) {
+  if (!resources.is_map()) return nullptr;
+  for (const auto& [rid, r] : resources.as_map()) {
     auto dr = std::make_unique<DResource>();
     dr->id = rid;
     dr->path = r.str("path");
@@ -793,11 +1022,9 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
     if (!r.has("parentId")) d->root = dr.get();
     d->all.push_back(std::move(dr));
   }
-  for (const auto& [rid, r] : dep->get("snapshot")->as_map())
+  for (const auto& [rid, r] : resources.as_map())
     if (auto p = by_id.find(r.str("parentId")); p != by_id.end()) p->second->children.push_back(by_id[rid]);
   if (!d->root) return nullptr;
-  std::unique_lock lock(cache_mu_);
-  cache_[key] = d;
   return d;
 }
 
@@ -839,6 +1066,18 @@ void Invoker::serve(http::Request req, http::Responder respond) {
       return call->answer(gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));
     call->resource = r;
     call->method = m;
+    run_method(call);
+  } catch (const std::exception& e) {
+    spdlog::error("apigateway {}: {}", call->request_id, e.what());
+    call->answer(internal_error());
+  }
+}
+
+// From a matched method on: the request's parameters, $context, the integration.
+static void run_method(const std::shared_ptr<Call>& call) {
+  const DResource* r = call->resource;
+  const Deployed* dep = call->dep.get();
+  try {
     for (const auto& [k, v] : http::parse_query(call->req.query)) call->query.emplace_back(k, v);
     for (const auto& [k, v] : call->req.headers.items())
       if (k != "x-stratus-request-id") call->headers.emplace_back(title_case(k), v);
@@ -880,19 +1119,128 @@ void Invoker::serve(http::Request req, http::Responder respond) {
     rq.map().put("path", vtl::Value::new_map());
     cm.put("requestOverride", rq);
     call->context = c;
-    gate.method = &m->doc;
-    gate.resource_path = r->path;
-    gate.headers = &call->headers;
-    gate.query = &call->query;
-    gate.path_params = &call->path_params;
-    gate.context = call->context;
-    gate.stage_vars = call->stage_vars;
-    gate.source = [raw = call.get()](const std::string& expr) { return raw->source(expr); };
-    if (!invoker_guard_check(call)) run_integration(call);
+    // TestInvokeMethod has no gate: AWS's test invocations skip authorization and usage plans.
+    if (Gate* gate = call->gate.get()) {
+      gate->method = &call->method->doc;
+      gate->resource_path = r->path;
+      gate->headers = &call->headers;
+      gate->query = &call->query;
+      gate->path_params = &call->path_params;
+      gate->context = call->context;
+      gate->stage_vars = call->stage_vars;
+      gate->source = [raw = call.get()](const std::string& expr) { return raw->source(expr); };
+      if (invoker_guard_check(call)) return;
+    }
+    run_integration(call);
   } catch (const std::exception& e) {
     spdlog::error("apigateway {}: {}", call->request_id, e.what());
     call->answer(internal_error());
   }
+}
+
+}  // namespace stratus::apigateway
+
+namespace stratus::apigateway {
+
+void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
+  std::string api_id = in.str("restApiId");
+  auto doc = store_.load(ctx.storage, ctx.account(), ctx.region(), api_id);
+  if (!doc) return done(not_found("Invalid API identifier specified " + ctx.account() + ":" + api_id));
+  std::string verb = in.str("httpMethod");
+  std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const Doc* res = (*doc)["resources"].get(in.str("resourceId"));
+  if (!res) return done(not_found("Invalid Resource identifier specified"));
+  const Doc* mdoc = res->get("resourceMethods") ? res->get("resourceMethods")->get(verb) : nullptr;
+  if (!mdoc) return done(not_found("Invalid Method identifier specified"));
+  if (!mdoc->has("methodIntegration")) return done(bad_request("No integration defined for method"));
+  Doc stage = Doc::map();
+  stage.set("variables", in.has("stageVariables") ? *in.get("stageVariables") : Doc::map());
+  std::shared_ptr<Deployed> dep = build(*doc, (*doc)["resources"], stage);
+  if (!dep) return done(errors::internal("the API has no root resource"));
+  dep->account = ctx.account();
+  dep->region = ctx.region();
+  dep->api_id = api_id;
+  dep->stage = "test-invoke-stage";
+
+  http::Request req;
+  req.method = verb;
+  std::string target = in.str("pathWithQueryString");
+  if (target.empty()) target = res->str("path");
+  if (target[0] != '/') target = "/" + target;
+  auto q = target.find('?');
+  req.path = target.substr(0, q);
+  req.query = q == std::string::npos ? "" : target.substr(q + 1);
+  req.target = target;
+  if (const Doc* h = in.get("headers"); h && h->is_map())
+    for (const auto& [k, v] : h->as_map()) req.headers.add(lower(k), v.is_string() ? v.as_string() : "");
+  if (const Doc* h = in.get("multiValueHeaders"); h && h->is_map())
+    for (const auto& [k, vs] : h->as_map()) {
+      if (!vs.is_list()) continue;
+      req.headers.remove(lower(k));
+      for (const auto& v : vs.as_list()) req.headers.add(lower(k), v.is_string() ? v.as_string() : "");
+    }
+  if (!req.headers.has("host")) req.headers.set("host", api_id + ".execute-api." + ctx.region() + ".amazonaws.com");
+  req.body = in.str("body");
+  req.remote_addr = "test-invoke-source-ip";
+
+  auto call = std::make_shared<Call>();
+  call->invoker = this;
+  call->request_id = ids::uuid4();
+  call->now = now_millis();
+  call->dep = dep;
+  call->path = req.path;
+  auto started = std::chrono::steady_clock::now();
+  std::string request_id = call->request_id;
+  std::string resource_path = res->str("path");
+  std::string in_body = req.body;
+  Call* raw = call.get();  // respond runs inside the call's own answer()
+  call->respond = [done, started, request_id, resource_path, verb, target, in_body, raw](http::Response r) {
+    Doc o = Doc::map();
+    o.set("status", static_cast<int64_t>(r.status));
+    o.set("body", r.body);
+    Doc headers = Doc::map(), multi = Doc::map();
+    for (const auto& [k, v] : r.headers.items()) {
+      std::string name = title_case(k);
+      if (!headers.has(name)) headers.set(name, v);
+      Doc& l = multi[name];
+      if (!l.is_list()) l = Doc::list();
+      l.push(Doc(v));
+    }
+    o.set("headers", std::move(headers));
+    o.set("multiValueHeaders", std::move(multi));
+    int64_t latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    std::string when = enc::clf_date(now_millis());
+    std::string log = "Execution log for request " + request_id + "\n";
+    log += when + " : Starting execution for request: " + request_id + "\n";
+    log += when + " : HTTP Method: " + verb + ", Resource Path: " + target + "\n";
+    log += when + " : Method request path: " + resource_path + "\n";
+    log += when + " : Method request body before transformations: " + in_body + "\n";
+    for (size_t p = 0; p < raw->trace.size();) {
+      auto nl = raw->trace.find('\n', p);
+      log += when + " : " + raw->trace.substr(p, nl - p) + "\n";
+      p = nl == std::string::npos ? raw->trace.size() : nl + 1;
+    }
+    log += when + " : Method response body after transformations: " + r.body + "\n";
+    log += when + " : Method completed with status: " + std::to_string(r.status) + "\n";
+    o.set("log", log);
+    o.set("latency", latency);
+    done(std::move(o));
+  };
+  call->req = std::move(req);
+  std::vector<std::string> segs = split_path(call->req.path);
+  const DResource* r = match(dep->root, segs, 0, call->path_params);
+  if (!r || r->id != in.str("resourceId")) {
+    call->path_params.clear();
+    r = nullptr;
+    for (const auto& d : dep->all)
+      if (d->id == in.str("resourceId")) r = d.get();
+  }
+  if (!r) return done(not_found("Invalid Resource identifier specified"));
+  auto it = r->methods.find(verb);
+  if (it == r->methods.end()) return done(not_found("Invalid Method identifier specified"));
+  call->resource = r;
+  call->method = &it->second;
+  run_method(call);
 }
 
 }  // namespace stratus::apigateway

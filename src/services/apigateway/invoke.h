@@ -29,6 +29,7 @@
 #include "http/server.h"
 #include "services/apigateway/guard.h"
 #include "services/apigateway/store.h"
+#include "services/service.h"
 
 namespace stratus {
 class ServerContext;
@@ -45,6 +46,9 @@ class Invoker {
   void serve(http::Request req, http::Responder respond);
   void attach(http::Handler& front_door) { front_door_ = &front_door; }
   void reset();
+  // TestInvokeMethod: the method as it is now (no deployment needed), through the same code path
+  // as a call to an invoke URL; answers the operation's output shape.
+  void test_invoke(OpContext& ctx, const Doc& in, Done done);
 
   // Credentials integrations sign with (issued once per principal, kept in the KeyStore).
   auth::Credential credential_for(const std::string& account, const std::string& role_arn);
@@ -56,6 +60,7 @@ class Invoker {
 
  private:
   std::shared_ptr<const Deployed> deployed(const std::string& api_id, const std::string& stage);
+  static std::shared_ptr<Deployed> build(const Doc& doc, const Doc& resources, const Doc& stage_doc);
 
   ServerContext& ctx_;
   Store& store_;

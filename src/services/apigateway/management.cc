@@ -595,7 +595,7 @@ void register_management(Service& svc, Store& store) {
         return bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
     }
     int64_t timeout = in.integer("timeoutInMillis", 29000);
-    if (timeout < 50) return bad_request("Timeout should be between 50 ms and 29000 ms");
+    if (timeout < 50 || timeout > 29000) return bad_request("Timeout should be between 50 ms and 29000 ms");
     Doc i = Doc::map();
     i.set("type", type);
     if (!http_method.empty()) i.set("httpMethod", http_method);

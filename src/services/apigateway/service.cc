@@ -13,6 +13,8 @@ class ApiGatewayService final : public Service, public InvokeRouter {
  public:
   ApiGatewayService() : Service("apigateway") {
     register_management(*this, store_);
+    register_import_export(*this, store_);
+    add_async("TestInvokeMethod", [this](OpContext& c, const Doc& in, Done done) { invoker_->test_invoke(c, in, std::move(done)); });
     register_usage(*this, guard_);
   }
 

@@ -45,8 +45,10 @@ struct ItemExprs {
 std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap = nullptr);
 // Throws AWS's ValidationException when an update action changes a key attribute.
 void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& actions);
-// Adds units to the table's entry of a ConsumedCapacity list (when the request asked for it).
-void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read);
+// Adds units to the table's entry of a ConsumedCapacity list (when the request asked for it),
+// with a per-index breakdown (index name -> units) for ReturnConsumedCapacity=INDEXES.
+void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read,
+                  const std::vector<std::pair<std::string, double>>& index_units = {});
 // A Query's key condition: the partition and an optional condition on the sort key.
 struct KeyRange {
   Value hash;
@@ -55,9 +57,11 @@ struct KeyRange {
 };
 // The storage range [start, end) of the items (or index entries, with an index id) it selects.
 void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end);
-// Commits a transaction's writes; a failed item (condition, validation) cancels the whole
+// Commits a transaction's writes (and `extra`, e.g. a ClientRequestToken record, in the same
+// batch); a failed item (condition, validation, item collection size) cancels the whole
 // transaction with TransactionCanceledException and one CancellationReason per item.
-void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms);
+void commit_transaction(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, int64_t now_ms,
+                        const storage::WriteBatch* extra = nullptr);
 
 }  // namespace stratus::dynamodb
 

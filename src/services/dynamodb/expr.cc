@@ -879,7 +879,7 @@ bool evaluate(const Condition& c, const Item& item) {
     case K::contains: {
       const Value *a = val(0), *b = val(1);
       if (!a || !b) return false;
-      if (a->type == Type::S && b->type == Type::S) return a->scalar.find(b->scalar) != std::string::npos;
+      if ((a->type == Type::S || a->type == Type::B) && b->type == a->type) return a->scalar.find(b->scalar) != std::string::npos;
       if (a->is_set() && b->type == element_type(a->type))
         return std::find(a->set.begin(), a->set.end(), b->scalar) != a->set.end();
       if (a->type == Type::L)

@@ -2,6 +2,7 @@
 // Limit / ExclusiveStartKey / LastEvaluatedKey, Select, the 1 MB page, parallel scan segments.
 #include "server/context.h"
 #include "services/dynamodb/common.h"
+#include "services/dynamodb/legacy.h"
 
 namespace stratus::dynamodb {
 namespace {
@@ -38,6 +39,8 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
   }
   KeyRange kr;
   bool have_hash = false;
+  bool hash_given = false;  // anywhere in the condition (parts may come in any order)
+  for (const Condition* c : parts) hash_given = hash_given || attr_of(*c) == hash.name;
   for (const Condition* c : parts) {
     std::string attr = attr_of(*c);
     if (attr == hash.name) {
@@ -67,7 +70,7 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
       if (c->kind == K::between) kr.v2 = c->operands[2].value;
     } else {
       if (attr.empty()) throw key_condition_error("Query key condition not supported");
-      throw key_condition_error("Query condition missed key schema element: " + (range && have_hash ? range->name : hash.name));
+      throw key_condition_error("Query condition missed key schema element: " + (range && hash_given ? range->name : hash.name));
     }
   }
   if (!have_hash) throw key_condition_error("Query condition missed key schema element: " + hash.name);
@@ -225,14 +228,20 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
 
 Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
   ItemExprs ex(in);
-  if (in.has("KeyConditions") && !in.has("KeyConditionExpression"))
-    throw AwsError("ValidationException", "Stratus does not support the legacy KeyConditions parameter yet; use KeyConditionExpression", 400);
-  if (!in.has("KeyConditionExpression"))
+  Condition kc;
+  if (in.has("KeyConditionExpression")) {
+    kc = parse_condition(in.str("KeyConditionExpression"), "KeyCondition", ex.ctx);
+  } else if (const Doc* legacy = in.get("KeyConditions")) {
+    auto c = legacy_condition(*legacy, "KeyConditions", "");
+    if (!c) throw errors::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+    kc = std::move(*c);
+  } else {
     throw errors::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-  Condition kc = parse_condition(in.str("KeyConditionExpression"), "KeyCondition", ex.ctx);
+  }
   std::optional<Condition> filter;
   if (in.has("FilterExpression")) filter = parse_condition(in.str("FilterExpression"), "Filter", ex.ctx);
-  ex.parse(in, false, true, true);
+  else if (const Doc* qf = in.get("QueryFilter")) filter = legacy_condition(*qf, "QueryFilter", in.str("ConditionalOperator"));
+  ex.parse(in, false, true, in.has("KeyConditionExpression") || in.has("FilterExpression"));
   Common c = common(cat, ctx, in, ex);
   const KeyDef& hash = c.ix ? c.ix->hash : c.t->hash;
   const std::optional<KeyDef>& range = c.ix ? c.ix->range : c.t->range;
@@ -244,7 +253,8 @@ Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
         if (op.path.empty()) continue;
         const std::string& a = op.path[0].name;
         if (a == hash.name || (range && a == range->name))
-          throw errors::validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + a);
+          throw errors::validation(std::string(in.has("QueryFilter") ? "QueryFilter" : "Filter Expression") +
+                                   " can only contain non-primary key attributes: Primary key attribute: " + a);
       }
     };
     walk(*filter);
@@ -271,11 +281,10 @@ Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
 
 Result<Doc> scan(Catalog& cat, OpContext& ctx, const Doc& in) {
   ItemExprs ex(in);
-  if (in.has("ScanFilter") && !in.has("FilterExpression"))
-    throw AwsError("ValidationException", "Stratus does not support the legacy ScanFilter parameter yet; use FilterExpression", 400);
   std::optional<Condition> filter;
   if (in.has("FilterExpression")) filter = parse_condition(in.str("FilterExpression"), "Filter", ex.ctx);
-  ex.parse(in, false, true, filter.has_value());
+  else if (const Doc* sf = in.get("ScanFilter")) filter = legacy_condition(*sf, "ScanFilter", in.str("ConditionalOperator"));
+  ex.parse(in, false, true, in.has("FilterExpression"));
   bool has_seg = in.has("Segment"), has_total = in.has("TotalSegments");
   if (has_seg && !has_total)
     throw errors::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");

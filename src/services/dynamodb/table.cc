@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/arn.h"
 #include "core/json.h"
 #include "services/dynamodb/streams.h"
 
@@ -266,6 +267,14 @@ void check_item(const TableInfo& t, const Item& item) {
 // Catalog -----------------------------------------------------------------------------------
 
 TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
+  // Item operations accept a table ARN wherever they take a table name.
+  if (name.substr(0, 4) == "arn:") {
+    auto arn = Arn::parse(name);
+    if (!arn || arn->service != "dynamodb" || arn->account != account || arn->region != region ||
+        arn->resource.substr(0, 6) != "table/" || arn->resource.find('/', 6) != std::string::npos)
+      return nullptr;
+    return find(e, account, region, std::string_view(name).substr(name.size() - (arn->resource.size() - 6)));
+  }
   std::string k = table_key(account, region, name);
   {
     std::shared_lock lock(mu_);
@@ -296,8 +305,37 @@ void Catalog::clear() {
     std::unique_lock lock(mu_);
     tables_.clear();
   }
+  {
+    std::lock_guard l(collections_mu_);
+    collections_.clear();
+  }
   std::lock_guard l(locks_mu_);
   sequences_.clear();
+}
+
+int64_t Catalog::collection_size(storage::Engine& e, const TableInfo& t, const Value& hash) {
+  std::string id = partition_prefix(t.id, hash);
+  {
+    std::lock_guard l(collections_mu_);
+    auto it = collections_.find(id);
+    if (it != collections_.end()) return it->second;
+  }
+  storage::ScanOptions o;
+  o.start = id;
+  o.end = storage::prefix_end(id);
+  int64_t total = 0;
+  Item item;
+  for (auto it = e.scan(kItems, o); it->valid(); it->next())
+    if (decode_item(it->value(), item)) total += collection_bytes(t, item);
+  std::lock_guard l(collections_mu_);
+  if (collections_.size() >= 100000) collections_.clear();  // a cache: sizes are re-read on demand
+  return collections_.emplace(id, total).first->second;
+}
+
+void Catalog::collection_changed(const TableInfo& t, const Value& hash, int64_t delta) {
+  std::lock_guard l(collections_mu_);
+  auto it = collections_.find(partition_prefix(t.id, hash));
+  if (it != collections_.end()) it->second = std::max<int64_t>(0, it->second + delta);
 }
 
 std::mutex& Catalog::write_lock(uint64_t table_id) {
@@ -329,8 +367,36 @@ uint64_t Catalog::next_sequence(storage::Engine& e, uint64_t stream_id) {
 
 bool needs_old(const TableInfo& t) { return !t.indexes.empty() || t.stream_enabled; }
 
+bool has_lsi(const TableInfo& t) {
+  for (const auto& ix : t.indexes)
+    if (!ix.global) return true;
+  return false;
+}
+
+int64_t collection_bytes(const TableInfo& t, const Item& item) {
+  auto total = static_cast<int64_t>(item_size(item));
+  for (const auto& ix : t.indexes)
+    if (!ix.global && index_key(t, ix, item))
+      total += static_cast<int64_t>(item_size(project_for_index(t, ix, item))) + 100;
+  return total;
+}
+
+Doc collection_metrics(storage::Engine& e, Catalog& cat, const TableInfo& t, const Item& key) {
+  const Value& hash = key.at(t.hash.name);
+  double gb = static_cast<double>(cat.collection_size(e, t, hash)) / (1024.0 * 1024.0 * 1024.0);
+  Doc k = Doc::map();
+  k.set(t.hash.name, to_doc(hash));
+  Doc range = Doc::list();
+  range.push(std::floor(gb));
+  range.push(std::floor(gb) + 1.0);
+  Doc m = Doc::map();
+  m.set("ItemCollectionKey", k);
+  m.set("SizeEstimateRangeGB", range);
+  return m;
+}
+
 void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bool read_old, int64_t now_ms,
-            const std::function<void(size_t, const AwsError&)>& on_failure) {
+            const std::function<void(size_t, const AwsError&)>& on_failure, const storage::WriteBatch* extra) {
   // Stream tables: one writer at a time, in table-id order to avoid deadlocks.
   std::vector<uint64_t> lock_ids;
   for (const auto& w : writes)
@@ -344,6 +410,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
     storage::WriteBatch batch;
     std::vector<std::pair<uint64_t, uint64_t>> appended;  // (stream id, seq)
     std::optional<AwsError> first_error;
+    std::vector<std::pair<size_t, int64_t>> grown;  // (write, collection delta) of LSI tables
     std::string old_bytes, new_bytes;
     for (size_t i = 0; i < writes.size(); ++i) {
       ItemWrite& w = writes[i];
@@ -378,6 +445,18 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
       if (w.condition_check_only) {
         w.new_item = w.old_item;
         continue;
+      }
+      if (has_lsi(t)) {
+        int64_t delta = (w.new_item ? collection_bytes(t, *w.new_item) : 0) - (w.old_item ? collection_bytes(t, *w.old_item) : 0);
+        const Value& hash = w.key_attrs.at(t.hash.name);
+        if (delta > 0 && cat.collection_size(e, t, hash) + delta > kMaxCollectionBytes) {
+          AwsError err("ItemCollectionSizeLimitExceededException", "Collection size exceeded.", 400);
+          if (!on_failure) throw err;
+          on_failure(i, err);
+          if (!first_error) first_error = err;
+          continue;
+        }
+        if (delta != 0) grown.emplace_back(i, delta);
       }
       new_bytes.clear();
       if (w.new_item) {
@@ -420,6 +499,13 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
       }
     }
     if (first_error) throw *first_error;
+    if (extra) {
+      for (const auto& op : extra->ops()) {
+        if (op.is_delete) batch.del(op.keyspace, op.key);
+        else batch.put(op.keyspace, op.key, op.value);
+      }
+      for (const auto& c : extra->conditions()) batch.require(c);
+    }
     if (batch.ops().empty() && batch.conditions().empty()) return;
     if (batch.ops().empty()) {
       // Only conditions (ConditionCheck, unchanged items): verify they still hold.
@@ -435,6 +521,8 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
     storage::Status st = e.write(batch);
     if (st.ok()) {
       for (const auto& [sid, seq] : appended) stream_appended(sid, seq);
+      for (const auto& [i, delta] : grown)
+        cat.collection_changed(*writes[i].table, writes[i].key_attrs.at(writes[i].table->hash.name), delta);
       return;
     }
     if (!st.conflict()) throw errors::internal("storage: " + st.message);

@@ -7,6 +7,10 @@
 //   ddb.index   be64(index id) be16(h) key(ihash) [key(irange)] key(hash) [key(range)]
 //                                                                       -> projected item
 //   ddb.stream  be64(stream id) be64(sequence number)                    -> stream record
+//   ddb.txtokens, ddb.txtoken-expiry: TransactWriteItems ClientRequestTokens (items.cc), written
+//               in the transaction's own batch
+// Tables with local secondary indexes keep item collection sizes in the Catalog (read once from
+// storage, then updated by commit()), for ItemCollectionMetrics and the 10 GB limit.
 // h is a 16-bit hash of the partition key's encoding: Scan walks items in that (AWS-like,
 // unordered) order and parallel scan segments are contiguous ranges of it. key() is the
 // order-preserving encoding from value.h, so a partition's items are ordered by sort key.
@@ -128,6 +132,10 @@ class Catalog {
   std::mutex& write_lock(uint64_t table_id);
   // Next stream sequence number for a stream (call with the table's write lock held).
   uint64_t next_sequence(storage::Engine& e, uint64_t stream_id);
+  // Bytes of an item collection (items of one partition key plus their local secondary index
+  // entries) of a table with LSIs: read once from storage, then kept current by commit().
+  int64_t collection_size(storage::Engine& e, const TableInfo& t, const Value& hash);
+  void collection_changed(const TableInfo& t, const Value& hash, int64_t delta);
 
  private:
   std::shared_mutex mu_;
@@ -135,6 +143,8 @@ class Catalog {
   std::mutex locks_mu_;
   std::unordered_map<uint64_t, std::unique_ptr<std::mutex>> locks_;  // GUARDED_BY(locks_mu_)
   std::unordered_map<uint64_t, uint64_t> sequences_;                 // GUARDED_BY(locks_mu_)
+  std::mutex collections_mu_;
+  std::unordered_map<std::string, int64_t> collections_;  // GUARDED_BY(collections_mu_)
 };
 
 // Write path -----------------------------------------------------------------------------------
@@ -161,8 +171,10 @@ bool needs_old(const TableInfo& t);
 // retrying the computation on conflicts. `read_old` false allows a blind write (single-item
 // puts/deletes on tables without indexes and streams, with nothing to return).
 // on_failure(i, error) is called when writes[i].compute throws; commit then rethrows it.
+// `extra` (optional) adds its puts, deletes and conditions to the same atomic batch.
 void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bool read_old, int64_t now_ms,
-            const std::function<void(size_t, const AwsError&)>& on_failure = nullptr);
+            const std::function<void(size_t, const AwsError&)>& on_failure = nullptr,
+            const storage::WriteBatch* extra = nullptr);
 
 // Stream record (stored, and decoded for GetRecords / internal readers).
 struct StreamRecord {
@@ -176,6 +188,14 @@ struct StreamRecord {
 };
 std::string encode_record(const StreamRecord& r);
 bool decode_record(std::string_view bytes, StreamRecord& r);
+
+// Item collections (tables with local secondary indexes) ---------------------------------------
+inline constexpr int64_t kMaxCollectionBytes = 10LL * 1024 * 1024 * 1024;
+// What an item adds to its collection: the item plus its LSI entries (100 bytes overhead each).
+int64_t collection_bytes(const TableInfo& t, const Item& item);
+bool has_lsi(const TableInfo& t);
+// ItemCollectionMetrics of the collection holding `key` (ItemCollectionKey, SizeEstimateRangeGB).
+Doc collection_metrics(storage::Engine& e, Catalog& cat, const TableInfo& t, const Item& key);
 
 // Capacity units as AWS rounds them.
 double read_units(size_t bytes, bool consistent);

@@ -1,5 +1,5 @@
-// A minimal blocking HTTP/1.1 client for SNS http deliveries (POST a body, read the status).
-// Plain http only; https endpoints are reported as failures (no TLS client in Stratus yet).
+// SNS http deliveries: POST a body and wait for the status (through http/client.h).
+// http and https endpoints (https peers are verified).
 #pragma once
 
 #include <string>
