@@ -26,6 +26,8 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
+from readme import update_readme
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -399,6 +401,29 @@ def ddb_setup(endpoint):
     ddb.put_item(TableName="bench", Item={"pk": {"S": "user#42"}, "name": {"S": "Ada"}, "n": {"N": "7"}})
 
 
+def ddb_query_setup(endpoint):
+    """A table with a sort key and one partition of 100 small items (idempotent)."""
+    import boto3
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    try:
+        ddb.create_table(TableName="bench-query",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+    except ddb.exceptions.ResourceInUseException:
+        pass
+    for i in range(0, 100, 25):
+        ddb.batch_write_item(RequestItems={"bench-query": [
+            {"PutRequest": {"Item": {"pk": {"S": "customer#7"}, "sk": {"S": f"order#{j:04d}"},
+                                     "total": {"N": str(j * 3)}, "state": {"S": "shipped"}}}}
+            for j in range(i, i + 25)]})
+    body = (b'{"TableName":"bench-query","KeyConditionExpression":"pk = :p",'
+            b'"ExpressionAttributeValues":{":p":{"S":"customer#7"}}}')
+    return body, {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.Query"}
+
+
 def nginx_server(port, tmp):
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
@@ -587,6 +612,7 @@ def main():
             ("dynamodb PutItem (small item)", "dynamodb", ddb(small_item, "PutItem")),
             ("dynamodb GetItem (small item)", "dynamodb",
              ddb(b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")),
+            ("dynamodb Query (100 items of one partition)", "dynamodb", ddb_query_setup),
             ("sqs SendMessage", "sqs", sqs_send_workload),
             ("sns Publish (10 SQS subscriptions)", "sns", sns_publish_workload),
         ]
@@ -650,12 +676,7 @@ def main():
         stamp = f"Measured {time.strftime('%Y-%m-%d')} by `make bench`: {settings}."
         with open(os.path.join(HERE, "results.md"), "w") as f:
             f.write(f"{table}\n\n{stamp}\n")
-        readme = os.path.join(HERE, "..", "README.md")
-        text = open(readme).read()
-        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-        if begin in text and end in text:
-            text = text[:text.index(begin) + len(begin)] + f"\n{table}\n\n{stamp}\n" + text[text.index(end):]
-            open(readme, "w").write(text)
+        update_readme("bench", table, stamp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

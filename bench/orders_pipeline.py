@@ -26,6 +26,8 @@ import time
 import urllib.parse
 import urllib.request
 
+from readme import update_readme
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "examples", "orders-pipeline")
 EMAIL = "orders@example.com"
@@ -186,12 +188,7 @@ def main():
     stamp = (f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (bench/orders_pipeline.py), {os.cpu_count()} "
              "cores, loopback. moto_server cannot run this pipeline: its Lambda needs Docker.")
     print(table)
-    readme = os.path.join(HERE, "..", "README.md")
-    text = open(readme).read()
-    begin, end = "<!-- orders-bench:begin -->", "<!-- orders-bench:end -->"
-    if begin in text and end in text:
-        text = text[:text.index(begin) + len(begin)] + f"\n{table}\n\n{stamp}\n" + text[text.index(end):]
-        open(readme, "w").write(text)
+    update_readme("orders-bench", table, stamp)
     return 0
 
 

@@ -4,3 +4,4 @@ set -euo pipefail
 here=$(dirname "$0")
 python3 "$here/bench.py" "$@"
 python3 "$here/orders_pipeline.py" "$@"
+python3 "$here/dynamodb_bulk.py" "$@"

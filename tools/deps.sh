@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libpugixml-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light)
+  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light bubblewrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,6 +54,7 @@ struct Request {
   std::string body;          // the decoded body (chunked/aws-chunked framing removed)
   std::shared_ptr<const BodyFile> body_file;  // set instead of `body` for spooled bodies
   std::string remote_addr;
+  uint16_t local_port = 0;   // the server port the connection came in on (Server::open_port)
   int64_t received_at_ms = 0;
   // Filled by the front door.
   std::string host() const { return headers.get("host"); }

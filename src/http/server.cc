@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -60,12 +61,15 @@ struct Server::Impl {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> inflight{0};
   uint16_t bound_port = 0;
+  std::mutex ports_mu;
+  std::unordered_map<uint16_t, std::shared_ptr<tcp::acceptor>> extra;  // GUARDED_BY(ports_mu)
   std::mutex mu;
   std::condition_variable cv;
   bool stopped = false;  // GUARDED_BY(mu)
 
   Impl(ServerOptions o, Handler& h) : opts(std::move(o)), handler(h) {}
   void accept();
+  void accept_extra(std::shared_ptr<tcp::acceptor> a);
   void sweep(Worker& w);
 };
 
@@ -100,6 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     auto ep = stream_.remote_endpoint(ec);  // once per connection, not per request
     if (!ec) remote_addr_ = ep.address().to_string();
+    auto local = stream_.local_endpoint(ec);
+    if (!ec) local_port_ = local.port();
   }
   ~Session() {
     --server_.connections;
@@ -157,6 +163,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req_.received_at_ms = now_millis();
     req_.remote_addr = remote_addr_;
+    req_.local_port = local_port_;
     keep_alive_ = h.keep_alive();
     head_request_ = req_.method == "HEAD";  // req_ is handed to the handler before the answer
     std::unique_ptr<Response> reject;
@@ -315,6 +322,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   Worker& worker_;
   std::string remote_addr_;
+  uint16_t local_port_ = 0;
   int64_t deadline_ms_ = 0;  // 0: none. Touched only on this session's thread.
   bool head_request_ = false;
   std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
@@ -383,6 +391,20 @@ void Server::Impl::accept() {
   });
 }
 
+void Server::Impl::accept_extra(std::shared_ptr<tcp::acceptor> a) {
+  Worker& w = *workers[next_ctx++ % workers.size()];
+  tcp::acceptor& ref = *a;
+  ref.async_accept(w.ctx.get_executor(), [this, &w, a = std::move(a)](beast::error_code ec, tcp::socket s) mutable {
+    if (ec == net::error::operation_aborted || stopping || !a->is_open()) return;
+    if (!ec) {
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(s), *this, w)->run();
+    }
+    accept_extra(std::move(a));
+  });
+}
+
 Server::Server(ServerOptions opts, Handler& handler) : impl_(std::make_unique<Impl>(std::move(opts), handler)) {}
 
 Server::~Server() {
@@ -423,6 +445,42 @@ void Server::start() {
 }
 
 uint16_t Server::port() const { return impl_->bound_port; }
+
+uint16_t Server::open_port() {
+  auto& ctx0 = impl_->workers.at(0)->ctx;
+  beast::error_code ec;
+  auto addr = net::ip::make_address(impl_->opts.host, ec);
+  if (ec) throw std::runtime_error("invalid host address " + impl_->opts.host);
+  tcp::endpoint ep(addr, 0);
+  auto a = std::make_shared<tcp::acceptor>(ctx0);
+  a->open(ep.protocol(), ec);
+  if (!ec) a->bind(ep, ec);
+  if (!ec) a->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + impl_->opts.host + ": " + ec.message());
+  uint16_t port = a->local_endpoint().port();
+  {
+    std::lock_guard lock(impl_->ports_mu);
+    impl_->extra[port] = a;
+  }
+  // The acceptor belongs to ctx0's thread from now on: start and close it there.
+  net::post(ctx0, [impl = impl_.get(), a] { impl->accept_extra(a); });
+  return port;
+}
+
+void Server::close_port(uint16_t port) {
+  std::shared_ptr<tcp::acceptor> a;
+  {
+    std::lock_guard lock(impl_->ports_mu);
+    auto it = impl_->extra.find(port);
+    if (it == impl_->extra.end()) return;
+    a = std::move(it->second);
+    impl_->extra.erase(it);
+  }
+  net::post(impl_->workers.at(0)->ctx, [a] {
+    beast::error_code ignored;
+    a->close(ignored);
+  });
+}
 uint64_t Server::active_connections() const { return impl_->connections; }
 
 void Server::stop(int drain_ms) {
@@ -430,6 +488,9 @@ void Server::stop(int drain_ms) {
   net::post(impl_->workers[0]->ctx, [this] {
     beast::error_code ignored;
     impl_->acceptor->close(ignored);
+    std::lock_guard lock(impl_->ports_mu);
+    for (auto& [port, a] : impl_->extra) a->close(ignored);
+    impl_->extra.clear();
   });
   {
     std::unique_lock lock(impl_->mu);

@@ -67,6 +67,12 @@ class Server {
   // Binds and starts the threads. Throws std::runtime_error when the address can't be bound.
   void start();
   uint16_t port() const;  // the bound port (useful with port 0)
+  // Opens one more listening socket on the same host, served by the same threads (after start()).
+  // Requests arriving through it carry its port in Request::local_port. Returns the bound port
+  // (ephemeral); throws std::runtime_error when nothing can be bound. Any thread.
+  uint16_t open_port();
+  // Stops listening on a port opened by open_port (connections already accepted stay). Any thread.
+  void close_port(uint16_t port);
   // Graceful: stop accepting, let in-flight requests finish (up to drain_ms), close the rest.
   void stop(int drain_ms = 5000);
   // Blocks until stop() completes.

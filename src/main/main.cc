@@ -171,6 +171,11 @@ int main(int argc, char** argv) {
     a->add_option("--spool-threshold", cfg.spool_threshold_bytes,
                   "Streaming uploads larger than this many bytes are spooled to disk")
         ->envname("STRATUS_SPOOL_THRESHOLD");
+    a->add_option("--lambda-isolation", cfg.lambda_isolation,
+                  "none: functions run as plain host processes; bwrap: each in a bubblewrap sandbox (read-only "
+                  "root, /var/task and /opt read-only, own /tmp)")
+        ->check(CLI::IsMember({"none", "bwrap"}))
+        ->envname("STRATUS_LAMBDA_ISOLATION");
   };
   CLI::App* serve_cmd = app.add_subcommand("serve", "Start the server (the default command)");
   add_serve_flags(serve_cmd);

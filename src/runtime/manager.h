@@ -10,10 +10,23 @@
 // The Runtime API is served by a second HTTP listener on 127.0.0.1 (an ephemeral port, one I/O
 // thread), separate from the AWS endpoint: runtime clients are local, trusted and unsigned, their
 // long polls must never take the customer-facing threads, and they need no routing or auth.
-// Several environments share the listener, so each gets its own path prefix:
-// AWS_LAMBDA_RUNTIME_API = "127.0.0.1:PORT/e/<id>". Runtime clients build their URLs as
-// "http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/runtime/..." (aws-lambda-cpp, Go, curl
-// scripts, our shims), so the prefix identifies the calling environment.
+// Each environment gets its own loopback port on that listener (Server::open_port, same I/O
+// thread), so AWS_LAMBDA_RUNTIME_API is a plain "127.0.0.1:PORT" as on AWS: runtime clients
+// that treat it as host:port (AWS's Node/Python RICs, Rust/Go runtimes) work, and the port a
+// request came in on identifies the calling environment. The port closes when the environment
+// is gone.
+//
+// Extensions (Extensions API 2020-01-01 on the same port): the executables in <opt>/extensions
+// are started first; once all have registered the runtime starts; they long-poll
+// /extension/event/next for INVOKE and SHUTDOWN events. An environment takes an invocation only when the runtime and every
+// running extension wait in their /next, so extensions' post-invoke work delays the next
+// invocation (not the caller's answer), bounded by the invocation's deadline. Spin-down (idle,
+// code change, server stop) sends SHUTDOWN and gives extensions 2 s to exit. Difference from
+// AWS: SHUTDOWN is sent only on spin-down (not after timeouts or crashes). An extension that exits outside SHUTDOWN takes the environment down: the
+// invocation waiting for it fails with Extension.Crash.
+//
+// Limits: every process gets Lambda's rlimits; the monitor samples each environment's resident
+// memory (its process groups) for Max Memory Used and kills it above MemorySize.
 //
 // Threads: invoke() may be called from any thread and never blocks on a process. One monitor
 // thread spawns processes (so that PR_SET_PDEATHSIG ties children to it), reads their output,
@@ -40,7 +53,7 @@ struct FunctionSpec {
   std::string runtime;        // "python3.12", "nodejs20.x", "provided.al2023", ...
   std::string handler;
   std::string code_dir;       // extracted package (LAMBDA_TASK_ROOT)
-  std::vector<std::string> layer_dirs;  // extracted layers (mounted as /opt on AWS)
+  std::string opt_dir;        // the layers merged in order (/opt on AWS), "" without layers
   std::map<std::string, std::string> environment;  // the function's own variables
   int timeout_s = 3;
   int memory_mb = 128;
@@ -89,6 +102,11 @@ struct ManagerOptions {
   LogSink log_sink;
   // Serves GET /code/<path> from this directory (GetFunction's Code.Location), "" = none.
   std::string download_root;
+  // Isolation: "none" runs environments as plain host processes (the code and layers are
+  // reached at their host paths); "bwrap" runs each process under bubblewrap with a read-only
+  // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp.
+  std::string isolation = "none";
+
 };
 
 class Manager {

@@ -32,6 +32,7 @@ struct Config {
   uint64_t max_stream_body_bytes = 5ull << 30;  // AWS's single-request upload limit (5 GiB)
   uint64_t spool_threshold_bytes = 1ull << 20;
   std::string spool_dir;                        // "" → <data-dir>/tmp, or $TMPDIR when ephemeral
+  std::string lambda_isolation = "none";        // none | bwrap (runtime/manager.h)
 };
 
 }  // namespace stratus

@@ -62,14 +62,33 @@ struct Condition {
 class WriteBatch {
  public:
   struct Op {
-    bool is_delete;
+    bool is_delete = false;
     std::string keyspace, key, value;
+    bool is_add = false;  // counter increment: value holds the delta (encode_counter)
   };
   void put(std::string_view ks, std::string_view key, std::string_view value) {
-    ops_.push_back({false, std::string(ks), std::string(key), std::string(value)});
+    ops_.push_back(Op{false, std::string(ks), std::string(key), std::string(value), false});
   }
   void del(std::string_view ks, std::string_view key) {
-    ops_.push_back({true, std::string(ks), std::string(key), {}});
+    ops_.push_back(Op{true, std::string(ks), std::string(key), {}, false});
+  }
+  // Adds delta to the counter stored at key (8 bytes, encode_counter; absent counts as 0), as
+  // part of the batch's atomic step: concurrent adds never lose an update. A key is either a
+  // counter or written with put/del, never both in one batch.
+  void add(std::string_view ks, std::string_view key, int64_t delta) {
+    ops_.push_back(Op{false, std::string(ks), std::string(key), encode_counter(delta), true});
+  }
+  static std::string encode_counter(int64_t v) {
+    std::string s(8, '\0');
+    for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((static_cast<uint64_t>(v) >> (56 - 8 * i)) & 0xff);
+    return s;
+  }
+  // The value of a counter (0 for anything that is not 8 bytes).
+  static int64_t decode_counter(std::string_view s) {
+    if (s.size() != 8) return 0;
+    uint64_t v = 0;
+    for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
+    return static_cast<int64_t>(v);
   }
   void require(Condition c) { conditions_.push_back(std::move(c)); }
   const std::vector<Op>& ops() const { return ops_; }

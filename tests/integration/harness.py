@@ -32,6 +32,26 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until(pred, timeout=30, every=0.1):
+    """Polls pred() until it is true (returns True) or the timeout passes (returns its last value)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(every)
+    return pred()
+
+
+def error_code(fn):
+    """The AWS error code fn() fails with (botocore ClientError), None when it succeeds."""
+    import botocore.exceptions
+    try:
+        fn()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
 class Stratus:
     """One stratus process. data_dir=None means a fresh temporary directory."""
 

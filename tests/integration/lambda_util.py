@@ -1,5 +1,6 @@
 """Helpers shared by the Lambda tests: deployment packages built in memory."""
 import io
+import time
 import zipfile
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -23,19 +24,36 @@ def handler(event, context):
     return {"event": event, "request_id": context.aws_request_id}
 """
 
-# A provided-runtime function: a shell bootstrap speaking the Runtime API with curl.
-SH_ECHO_BOOTSTRAP = """#!/bin/bash
+def sh_bootstrap(reply, log=""):
+    """A provided-runtime bootstrap in bash speaking the Runtime API with curl: it answers each
+    event with `reply` and prints `log` (shell words in which $EVENT is the event)."""
+    return """#!/bin/bash
 set -euo pipefail
 API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
 while true; do
-  HEADERS="$(mktemp)"
-  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
-  ID=$(grep -i lambda-runtime-aws-request-id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
-  rm -f "$HEADERS"
-  echo "shell got $EVENT"
-  curl -sS -X POST "$API/invocation/$ID/response" -d "$EVENT" > /dev/null
+  H="$(mktemp)"
+  EVENT=$(curl -sS -D "$H" "$API/invocation/next")
+  ID=$(grep -i lambda-runtime-aws-request-id "$H" | tr -d '[:space:]' | cut -d: -f2)
+  rm -f "$H"
+  %s
+  curl -sS -X POST "$API/invocation/$ID/response" -d "%s" > /dev/null
 done
-"""
+""" % ('echo "%s"' % log if log else ":", reply)
+
+
+# A provided-runtime function: a shell bootstrap echoing events.
+SH_ECHO_BOOTSTRAP = sh_bootstrap("$EVENT", log="shell got $EVENT")
+
+
+def wait_for(pred, timeout=30, interval=0.05):
+    """pred() once it is truthy (polling), or its last value after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    return pred()
 
 
 def create(client, name, files, runtime="python3.12", handler="app.handler", **kw):

@@ -1,12 +1,13 @@
 """DynamoDB Streams: every committed change produces one record, in order, with the images the
 view type asks for; iterators of every type; and durability of acknowledged writes across
 kill -9 (items and their stream records together)."""
+import time
 import unittest
 import uuid
 
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase
+from harness import Stratus, StratusTestCase, error_code, wait_until
 
 
 def S(v): return {"S": v}
@@ -125,6 +126,71 @@ class Durability(unittest.TestCase):
             recs2 = read_all(s.client("dynamodbstreams"), arn)
             self.assertEqual(len(recs2), 201)
             self.assertGreater(int(recs2[-1]["dynamodb"]["SequenceNumber"]), int(recs[-1]["dynamodb"]["SequenceNumber"]))
+        finally:
+            s.cleanup()
+
+
+
+
+class Retention(unittest.TestCase):
+    """Records older than the retention (24 h on AWS) are trimmed: iterators and sequence numbers
+    before the trim horizon fail with TrimmedDataAccessException, TRIM_HORIZON starts after it,
+    and sequence numbers keep increasing even once every record is trimmed (across a restart).
+    The retention is shortened with a hidden test knob instead of waiting a day."""
+
+    def test_trim_horizon(self):
+        s = Stratus(env={"STRATUS_DYNAMODB_STREAM_RETENTION_MS": "3000", "STRATUS_DYNAMODB_SWEEP_MS": "100"}).start()
+        try:
+            ddb, streams = s.client("dynamodb"), s.client("dynamodbstreams")
+            name, arn = make_stream_table(ddb, "KEYS_ONLY")
+            for i in range(3):
+                ddb.put_item(TableName=name, Item={"pk": S(f"old{i}")})
+            recs = read_all(streams, arn)
+            first = recs[0]["dynamodb"]["SequenceNumber"]
+            last = recs[-1]["dynamodb"]["SequenceNumber"]
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+            early = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            at_first = lambda: streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                                          SequenceNumber=first)
+            self.assertTrue(wait_until(lambda: error_code(at_first) == "TrimmedDataAccessException"))
+            self.assertTrue(wait_until(lambda: read_all(streams, arn) == []))
+            self.assertEqual(error_code(lambda: streams.get_records(ShardIterator=early)), "TrimmedDataAccessException")
+            self.assertEqual(error_code(lambda: streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=first)),
+                "TrimmedDataAccessException")
+            # After the last trimmed record is still a valid position.
+            it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                                            SequenceNumber=last)["ShardIterator"]
+            s.kill9()
+            s.start()
+            ddb, streams = s.client("dynamodb"), s.client("dynamodbstreams")
+            ddb.put_item(TableName=name, Item={"pk": S("new")})
+            recs2 = read_all(streams, arn)
+            self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in recs2], ["new"])
+            self.assertGreater(int(recs2[0]["dynamodb"]["SequenceNumber"]), int(last))
+            got = streams.get_records(ShardIterator=it)["Records"]
+            self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in got], ["new"])
+        finally:
+            s.cleanup()
+
+
+class IteratorExpiry(unittest.TestCase):
+    """Shard iterators expire (15 minutes on AWS; shortened here): ExpiredIteratorException."""
+
+    def test_expired_iterator(self):
+        s = Stratus(env={"STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS": "500"}).start()
+        try:
+            ddb, streams = s.client("dynamodb"), s.client("dynamodbstreams")
+            name, arn = make_stream_table(ddb)
+            ddb.put_item(TableName=name, Item={"pk": S("a")})
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+            it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            out = streams.get_records(ShardIterator=it)  # fresh: fine
+            self.assertEqual(len(out["Records"]), 1)
+            nxt = out["NextShardIterator"]
+            time.sleep(0.7)
+            self.assertEqual(error_code(lambda: streams.get_records(ShardIterator=it)), "ExpiredIteratorException")
+            self.assertEqual(error_code(lambda: streams.get_records(ShardIterator=nxt)), "ExpiredIteratorException")
         finally:
             s.cleanup()
 

@@ -262,7 +262,7 @@ class SqsSource(EsmCase):
     def test_report_batch_item_failures(self):
         sink = self.sink("rbif-sink")
         self.recorder("rbif-rec", sink, report=True)
-        url, arn = self.queue("rbif-in", VisibilityTimeout=2)
+        url, arn = self.queue("rbif-in", VisibilityTimeout=30)  # no redelivery while a slow machine invokes
         # Messages are sent before the mapping exists so that they arrive in one batch.
         sent = {}
         for body in ["a", "fail-b", "c", "d"]:

@@ -12,17 +12,7 @@ import unittest
 import zipfile
 
 from harness import Stratus, StratusTestCase
-from lambda_util import PY_ECHO, ROLE, SH_ECHO_BOOTSTRAP, create, zip_files
-
-
-def wait_for(pred, timeout=30, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(interval)
-    return pred()
+from lambda_util import PY_ECHO, ROLE, SH_ECHO_BOOTSTRAP, create, wait_for, zip_files
 
 
 class Python(StratusTestCase):

@@ -311,6 +311,37 @@ TYPED_TEST(StorageTest, ConcurrentCompareAndSetIncrements) {
   EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
+// Counter adds (WriteBatch::add) from many threads lose no update; a batch whose condition
+// fails applies none of its adds; negative deltas work.
+TYPED_TEST(StorageTest, CounterAddsAreAtomic) {
+  auto& e = *this->engine_;
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        WriteBatch b;
+        b.add("c", "n", 3);
+        b.add("c", "n", -1);
+        b.add("c", "bytes", 10);
+        ASSERT_TRUE(e.write(b).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(WriteBatch::decode_counter(this->must_get("c", "n")), 2 * kThreads * kPerThread);
+  EXPECT_EQ(WriteBatch::decode_counter(this->must_get("c", "bytes")), 10 * kThreads * kPerThread);
+  WriteBatch failing;
+  failing.require({Condition::Kind::exists, "c", "absent", {}});
+  failing.add("c", "n", 1000);
+  EXPECT_TRUE(e.write(failing).conflict());
+  EXPECT_EQ(WriteBatch::decode_counter(this->must_get("c", "n")), 2 * kThreads * kPerThread);
+  WriteBatch neg;
+  neg.add("c", "fresh", -5);
+  ASSERT_TRUE(e.write(neg).ok());
+  EXPECT_EQ(WriteBatch::decode_counter(this->must_get("c", "fresh")), -5);
+}
+
 // A conditional batch must be atomic against plain puts too. Claims succeed only against
 // "none", which precedes the plain put, so once the put is acknowledged no claim can land after
 // it: the final value must be the put's. A put slipping between a claim's check and its write

@@ -1,7 +1,12 @@
 // Helpers shared by the DynamoDB operation handlers.
 #pragma once
 
+#include <condition_variable>
+#include <map>
+#include <set>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/json.h"
 #include "services/dynamodb/table.h"
@@ -71,7 +76,51 @@ using Adder = std::function<void(const char*, Handler)>;
 void add_table_ops(const Adder& add, Catalog& cat);
 void add_item_ops(const Adder& add, Catalog& cat);
 void add_query_ops(const Adder& add, Catalog& cat);
+void add_backup_ops(const Adder& add, Catalog& cat);
 void add_partiql_ops(const Adder& add, Catalog& cat);
-// Deletes every item, index entry and stream record of a table (DeleteTable).
+// Deletes every item, index entry, counter and history record of a table (DeleteTable).
 void drop_table_data(storage::Engine& e, const TableInfo& t);
+// Deletes what can be rebuilt from the items: index entries and their counters, TTL index.
+void drop_derived_data(storage::Engine& e, const TableInfo& t);
+
+// Shared with backups.cc (defined in tables.cc).
+uint64_t random_id();
+// TableDescription of a table (counts from the counters unless `counts` is false).
+Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts = true);
+// Applies BillingMode / ProvisionedThroughput of `in` (CreateTable and UpdateTable spelling).
+void set_billing(TableInfo& t, const Doc& in, bool creating);
+// An index definition of CreateTable (KeySchema, Projection, ProvisionedThroughput).
+IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Type>& defs, std::set<std::string>& used);
+// SSEDescription of an SSE-enabled table (a KMS key ARN of the table's account).
+Doc sse_description(const TableInfo& t);
+// Writes the metadata and drops the cached copy.
+void store(storage::Engine& e, Catalog& cat, const TableInfo& t);
+}  // namespace stratus::dynamodb
+
+namespace stratus::dynamodb {
+// A positive integer from the environment (milliseconds), else the fallback. Hidden test knobs:
+// STRATUS_DYNAMODB_SWEEP_MS (background sweep period, default 5 s),
+// STRATUS_DYNAMODB_STREAM_RETENTION_MS (24 h), STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS (15 min).
+int64_t env_ms(const char* name, int64_t fallback);
+
+// One background pass (background.cc): TTL deletions, stream trimming, history pruning.
+void sweep(storage::Engine& e, Catalog& cat, int64_t now_ms);
+
+// Runs sweep() every STRATUS_DYNAMODB_SWEEP_MS on its own thread until destroyed.
+class Sweeper {
+ public:
+  Sweeper(storage::Engine& e, Catalog& cat);
+  ~Sweeper();
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+ private:
+  void run();
+  storage::Engine& engine_;
+  Catalog& cat_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
 }  // namespace stratus::dynamodb

@@ -137,7 +137,8 @@ Result<Doc> run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
   Doc items = Doc::list();
   int64_t count = 0, scanned = 0;
   size_t bytes = 0;
-  std::optional<Item> last;
+  std::string last_bytes;  // the last item read (its key becomes LastEvaluatedKey)
+  bool have_last = false;
   bool stopped = false;
   Item item;
   for (; it->valid(); it->next()) {
@@ -149,7 +150,8 @@ Result<Doc> run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
     if (o.key_condition && !evaluate(*o.key_condition, item)) continue;
     ++scanned;
     bytes += item_size(item);
-    last = key_of(*o.t, item, o.ix);
+    last_bytes.assign(it->value());
+    have_last = true;
     if (o.fetch_from_table) {
       std::string v;
       if (ctx.storage.get(kItems, item_key(*o.t, item), &v).ok()) decode_item(v, item);
@@ -160,12 +162,15 @@ Result<Doc> run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
     items.push(item_to_doc(o.projection ? project(item, *o.projection) : item));
   }
   if (!it->status().ok()) throw errors::internal("storage: " + it->status().message);
-  if (!stopped && o.limit > 0 && scanned >= o.limit && last) stopped = true;
+  if (!stopped && o.limit > 0 && scanned >= o.limit && have_last) stopped = true;
   Doc out = Doc::map();
-  if (o.select != "COUNT") out.set("Items", items);
+  if (o.select != "COUNT") out.set("Items", std::move(items));
   out.set("Count", count);
   out.set("ScannedCount", scanned);
-  if (stopped && last) out.set("LastEvaluatedKey", item_to_doc(*last));
+  if (stopped && have_last) {
+    Item last;
+    if (decode_item(last_bytes, last)) out.set("LastEvaluatedKey", item_to_doc(key_of(*o.t, last, o.ix)));
+  }
   double units = read_units(bytes, o.consistent);
   Doc cc = o.ix ? consumed(in, *o.t, 0, true, units, o.ix->name) : consumed(in, *o.t, units, true);
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);

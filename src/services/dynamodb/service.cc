@@ -12,12 +12,16 @@ class DynamoDbService final : public Service {
     add_table_ops(a, catalog_);
     add_item_ops(a, catalog_);
     add_query_ops(a, catalog_);
+    add_backup_ops(a, catalog_);
     add_partiql_ops(a, catalog_);
   }
+  void start(ServerContext& ctx) override { sweeper_ = std::make_unique<Sweeper>(ctx.storage(), catalog_); }
+  void stop() override { sweeper_.reset(); }
   void reset() override { catalog_.clear(); }
 
  private:
   Catalog catalog_;
+  std::unique_ptr<Sweeper> sweeper_;
 };
 
 }  // namespace

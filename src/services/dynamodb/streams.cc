@@ -10,12 +10,16 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "services/dynamodb/common.h"
 #include "services/service.h"
 
 namespace stratus::dynamodb {
 namespace {
 
-constexpr int64_t kIteratorLifetimeMs = 15 * 60 * 1000;
+int64_t iterator_lifetime_ms() {
+  static const int64_t ms = env_ms("STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS", 15 * 60 * 1000);
+  return ms;
+}
 
 std::mutex listeners_mu;
 std::map<uint64_t, std::shared_ptr<StreamListener>> listeners;  // GUARDED_BY(listeners_mu)
@@ -59,6 +63,16 @@ std::string shard_id(const StreamRef& r) {
 }  // namespace
 
 std::string stream_shard_id(const StreamRef& ref) { return shard_id(ref); }
+
+int64_t stream_retention_ms() {
+  static const int64_t ms = env_ms("STRATUS_DYNAMODB_STREAM_RETENTION_MS", 24LL * 3600 * 1000);
+  return ms;
+}
+
+uint64_t trimmed_through(storage::Engine& e, uint64_t stream_id) {
+  std::string v;
+  return e.get(kStreamMeta, stream_prefix(stream_id), &v).ok() ? read_be64(v) : 0;
+}
 
 std::string sequence_text(uint64_t seq) {
   std::string s = std::to_string(seq);
@@ -113,7 +127,7 @@ uint64_t first_sequence(storage::Engine& e, uint64_t stream_id) {
   return it->valid() ? read_be64(it->key().substr(8)) : 0;
 }
 
-Doc record_to_doc(const StreamRecord& r, const StreamRef& ref) {
+Doc record_to_doc(const StreamRecord& r, const StreamRef& ref, bool lambda_event) {
   Doc d = Doc::map();
   d.set("eventID", hex64(ref.stream_id ^ (r.sequence * 0x9e3779b97f4a7c15ULL)) + hex64(r.sequence));
   d.set("eventName", r.event_name);
@@ -129,6 +143,12 @@ Doc record_to_doc(const StreamRecord& r, const StreamRef& ref) {
   db.set("SizeBytes", static_cast<int64_t>(r.size_bytes));
   db.set("StreamViewType", r.view_type);
   d.set("dynamodb", db);
+  if (r.by_ttl) {
+    Doc who = Doc::map();
+    who.set(lambda_event ? "principalId" : "PrincipalId", "dynamodb.amazonaws.com");
+    who.set(lambda_event ? "type" : "Type", "Service");
+    d.set("userIdentity", who);
+  }
   return d;
 }
 
@@ -155,6 +175,11 @@ void stream_appended(uint64_t stream_id, uint64_t sequence) {
 }
 
 namespace {
+
+AwsError trimmed() {
+  return AwsError("TrimmedDataAccessException",
+                  "The operation attempted to read past the oldest stream record in a shard", 400);
+}
 
 AwsError stream_not_found(const std::string& arn) {
   return AwsError("ResourceNotFoundException", "Requested resource not found: Stream: " + arn + " not found", 400);
@@ -264,15 +289,17 @@ Result<Doc> get_shard_iterator(OpContext& ctx, const Doc& in) {
     throw AwsError("ResourceNotFoundException", "Requested resource not found: Shard does not exist", 400);
   std::string type = in.str("ShardIteratorType");
   uint64_t after = 0;
+  uint64_t horizon = trimmed_through(ctx.storage, r->stream_id);
   if (type == "TRIM_HORIZON") {
-    after = 0;
+    after = horizon;
   } else if (type == "LATEST") {
-    after = last_sequence(ctx.storage, r->stream_id);
+    after = std::max(horizon, last_sequence(ctx.storage, r->stream_id));
   } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
     if (!in.has("SequenceNumber"))
       throw errors::validation("Must provide a sequence number for the shard iterator type " + type);
     uint64_t s = parse_seq(in.str("SequenceNumber"));
     after = type == "AT_SEQUENCE_NUMBER" ? (s ? s - 1 : 0) : s;
+    if (after < horizon) throw trimmed();
   }
   Doc out = Doc::map();
   out.set("ShardIterator", make_iterator(*r, after, ctx.now_ms));
@@ -291,15 +318,17 @@ Result<Doc> get_records(OpContext& ctx, const Doc& in) {
   }
   if (!d.is_map() || !d.has("a") || !d.has("p")) throw errors::validation("Invalid ShardIterator");
   int64_t created = d.integer("t");
-  if (ctx.now_ms - created > kIteratorLifetimeMs)
+  if (ctx.now_ms - created > iterator_lifetime_ms())
     throw AwsError("ExpiredIteratorException",
                    "Iterator expired. The iterator was created at time " + enc::iso8601(created) +
                        " while right now it's " + enc::iso8601(ctx.now_ms) +
-                       " which is further in the future than the tolerated delay of 900000 milliseconds.",
+                       " which is further in the future than the tolerated delay of " +
+                       std::to_string(iterator_lifetime_ms()) + " milliseconds.",
                    400);
   auto r = find_stream(ctx.storage, d.str("a"));
   if (!r) throw stream_not_found(d.str("a"));
   uint64_t after = std::stoull(d.str("p"));
+  if (after < trimmed_through(ctx.storage, r->stream_id)) throw trimmed();
   size_t limit = static_cast<size_t>(in.integer("Limit", 1000));
   auto recs = read_stream(ctx.storage, r->stream_id, after, limit);
   Doc records = Doc::list();

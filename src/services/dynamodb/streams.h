@@ -48,8 +48,13 @@ std::vector<StreamRecord> read_stream(storage::Engine& e, uint64_t stream_id, ui
 uint64_t last_sequence(storage::Engine& e, uint64_t stream_id);
 // The oldest sequence number still stored (0 when empty).
 uint64_t first_sequence(storage::Engine& e, uint64_t stream_id);
-// A record as GetRecords returns it and as Lambda passes it to functions.
-Doc record_to_doc(const StreamRecord& r, const StreamRef& ref);
+// The last sequence number trimmed from the stream (records older than the retention), 0 if none.
+uint64_t trimmed_through(storage::Engine& e, uint64_t stream_id);
+// How long records stay (24 h; STRATUS_DYNAMODB_STREAM_RETENTION_MS for tests).
+int64_t stream_retention_ms();
+// A record as GetRecords returns it and (lambda_event: userIdentity spelled
+// {"type","principalId"}) as Lambda passes it to functions.
+Doc record_to_doc(const StreamRecord& r, const StreamRef& ref, bool lambda_event = false);
 // The id of the stream's (single) shard, as DescribeStream reports it.
 std::string stream_shard_id(const StreamRef& ref);
 // SequenceNumber text for a sequence (21 digits, zero-padded: orders as text and as a number).

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/arn.h"
+#include "core/clock.h"
 #include "core/json.h"
 #include "services/dynamodb/streams.h"
 
@@ -83,6 +84,11 @@ Doc TableInfo::to_json() const {
   d.set("sse", sse);
   d.set("tags", tags);
   d.set("ttl", ttl);
+  d.set("pitr", pitr);
+  d.set("pitr_since", pitr_since_ms);
+  d.set("pitr_days", pitr_days);
+  d.set("backups", backups);
+  d.set("restore", restore_summary);
   return d;
 }
 
@@ -125,6 +131,11 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   if (const Doc* s = d.get("sse")) t->sse = *s;
   if (const Doc* s = d.get("tags")) t->tags = *s;
   if (const Doc* s = d.get("ttl")) t->ttl = *s;
+  t->pitr = d.flag("pitr");
+  t->pitr_since_ms = d.integer("pitr_since");
+  t->pitr_days = d.integer("pitr_days", 35);
+  t->backups = d.integer("backups");
+  if (const Doc* s = d.get("restore")) t->restore_summary = *s;
   return t;
 }
 
@@ -358,9 +369,115 @@ uint64_t Catalog::next_sequence(storage::Engine& e, uint64_t stream_id) {
     auto iter = e.scan(kStream, o);
     uint64_t last = 0;
     if (iter->valid()) last = read_be64(iter->key().substr(8));
+    std::string trimmed;  // every record may have been trimmed: continue after them
+    if (e.get(kStreamMeta, prefix, &trimmed).ok()) last = std::max(last, read_be64(trimmed));
     it = sequences_.emplace(stream_id, last).first;
   }
   return ++it->second;
+}
+
+std::shared_mutex& Catalog::meta_lock(uint64_t table_id) {
+  std::lock_guard l(locks_mu_);
+  auto& m = meta_locks_[table_id];
+  if (!m) m = std::make_unique<std::shared_mutex>();
+  return *m;
+}
+
+// Counters, TTL index, history ------------------------------------------------------------
+
+namespace {
+
+constexpr int kCounterShards = 8;
+
+std::string counter_key(uint64_t id, char what, unsigned shard) {
+  std::string k;
+  append_be64(k, id);
+  k += what;
+  k += static_cast<char>(shard);
+  return k;
+}
+
+unsigned my_shard() {
+  static std::atomic<unsigned> next{0};
+  thread_local unsigned shard = next++ % kCounterShards;
+  return shard;
+}
+
+}  // namespace
+
+void count_change(storage::WriteBatch& b, uint64_t id, int64_t items, int64_t bytes) {
+  unsigned sh = my_shard();
+  if (items) b.add(kCounts, counter_key(id, 'n', sh), items);
+  if (bytes) b.add(kCounts, counter_key(id, 'b', sh), bytes);
+}
+
+std::string ttl_key(uint64_t table_id, int64_t expiry, std::string_view item_key) {
+  std::string k;
+  append_be64(k, table_id);
+  append_be64(k, static_cast<uint64_t>(expiry));
+  k.append(item_key.substr(8));
+  return k;
+}
+
+std::optional<int64_t> ttl_expiry(const Item& item, const std::string& attr) {
+  if (attr.empty()) return std::nullopt;
+  auto it = item.find(attr);
+  if (it == item.end() || it->second.type != Type::N) return std::nullopt;
+  double v = std::strtod(it->second.scalar.c_str(), nullptr);
+  if (!(v >= 0) || v > 4e18) return std::nullopt;
+  return static_cast<int64_t>(std::floor(v));
+}
+
+Counts read_counts(storage::Engine& e, uint64_t id) {
+  Counts c;
+  std::string prefix;
+  append_be64(prefix, id);
+  for (auto it = e.prefix(kCounts, prefix); it->valid(); it->next()) {
+    int64_t v = storage::WriteBatch::decode_counter(it->value());
+    if (it->key().size() > 8 && it->key()[8] == 'n') c.items += v;
+    else c.bytes += v;
+  }
+  c.items = std::max<int64_t>(0, c.items);
+  c.bytes = std::max<int64_t>(0, c.bytes);
+  return c;
+}
+
+void drop_prefix(storage::Engine& e, const char* ks, uint64_t id) {
+  std::string prefix;
+  append_be64(prefix, id);
+  while (true) {
+    auto it = e.prefix(ks, prefix);
+    storage::WriteBatch batch;
+    size_t n = 0;
+    for (; it->valid() && n < 1000; it->next(), ++n) batch.del(ks, it->key());
+    if (n == 0) return;
+    e.write(batch);
+  }
+}
+
+std::string encode_change(std::string_view key_suffix, const std::optional<Item>& old_item) {
+  Item m;
+  m.emplace("k", Value::bin(std::string(key_suffix)));
+  if (old_item) {
+    Value v;
+    v.type = Type::M;
+    v.map = *old_item;
+    m.emplace("o", std::move(v));
+  }
+  std::string out;
+  encode_item(m, out);
+  return out;
+}
+
+bool decode_change(std::string_view bytes, std::string& key_suffix, std::optional<Item>& old_item) {
+  Item m;
+  if (!decode_item(bytes, m)) return false;
+  auto k = m.find("k");
+  if (k == m.end()) return false;
+  key_suffix = k->second.scalar;
+  old_item.reset();
+  if (auto o = m.find("o"); o != m.end()) old_item = std::move(o->second.map);
+  return true;
 }
 
 // Write path --------------------------------------------------------------------------------
@@ -395,8 +512,20 @@ Doc collection_metrics(storage::Engine& e, Catalog& cat, const TableInfo& t, con
   return m;
 }
 
-void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bool read_old, int64_t now_ms,
+void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bool /*read_old*/, int64_t now_ms,
             const std::function<void(size_t, const AwsError&)>& on_failure, const storage::WriteBatch* extra) {
+  const bool read_old = true;  // counters need the previous item
+  // Metadata locks (shared), then the current metadata of every table written.
+  std::vector<uint64_t> meta_ids;
+  for (const auto& w : writes) meta_ids.push_back(w.table->id);
+  std::sort(meta_ids.begin(), meta_ids.end());
+  meta_ids.erase(std::unique(meta_ids.begin(), meta_ids.end()), meta_ids.end());
+  std::vector<std::shared_lock<std::shared_mutex>> meta_locks;
+  for (uint64_t id : meta_ids) meta_locks.emplace_back(cat.meta_lock(id));
+  for (auto& w : writes) {
+    TablePtr fresh = cat.find(e, w.table->account, w.table->region, w.table->name);
+    if (fresh && fresh->id == w.table->id) w.table = fresh;
+  }
   // Stream tables: one writer at a time, in table-id order to avoid deadlocks.
   std::vector<uint64_t> lock_ids;
   for (const auto& w : writes)
@@ -463,20 +592,47 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
         encode_item(*w.new_item, new_bytes);
         if (have && new_bytes == old_bytes) continue;  // nothing changes: no write, no record
         batch.put(kItems, w.key, new_bytes);
-      } else if (have || !read_old) {
+      } else if (have) {
         batch.del(kItems, w.key);
       } else {
         continue;  // deleting an absent item
       }
+      count_change(batch, t.id, (w.new_item ? 1 : 0) - (have ? 1 : 0),
+            static_cast<int64_t>(new_bytes.size()) - static_cast<int64_t>(have ? old_bytes.size() : 0));
       for (const auto& ix : t.indexes) {
         std::optional<std::string> ok = w.old_item ? index_key(t, ix, *w.old_item) : std::nullopt;
         std::optional<std::string> nk = w.new_item ? index_key(t, ix, *w.new_item) : std::nullopt;
-        if (ok && (!nk || *ok != *nk)) batch.del(kIndex, *ok);
+        int64_t bytes = 0;
+        if (ok) {
+          std::string v;
+          encode_item(project_for_index(t, ix, *w.old_item), v);
+          bytes -= static_cast<int64_t>(v.size());
+          if (!nk || *ok != *nk) batch.del(kIndex, *ok);
+        }
         if (nk) {
           std::string v;
           encode_item(project_for_index(t, ix, *w.new_item), v);
+          bytes += static_cast<int64_t>(v.size());
           batch.put(kIndex, *nk, v);
         }
+        count_change(batch, ix.id, (nk ? 1 : 0) - (ok ? 1 : 0), bytes);
+      }
+      if (std::string attr = t.ttl_attribute(); !attr.empty()) {
+        auto oe = w.old_item ? ttl_expiry(*w.old_item, attr) : std::nullopt;
+        auto ne = w.new_item ? ttl_expiry(*w.new_item, attr) : std::nullopt;
+        if (oe != ne) {
+          if (oe) batch.del(kTtl, ttl_key(t.id, *oe, w.key));
+          if (ne) batch.put(kTtl, ttl_key(t.id, *ne, w.key), {});
+        }
+      }
+      if (t.keeps_history()) {
+        std::string k;
+        append_be64(k, t.id);
+        // Time read now, after the previous version was read: per item, history keys order
+        // as the changes committed.
+        append_be64(k, static_cast<uint64_t>(now_millis()));
+        append_be64(k, cat.next_history_seq());
+        batch.put(kHistory, k, encode_change(std::string_view(w.key).substr(8), w.old_item));
       }
       if (t.stream_enabled && (have || w.new_item)) {
         StreamRecord r;
@@ -485,6 +641,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
         r.created_ms = now_ms;
         r.keys = w.key_attrs;
         r.view_type = t.stream_view_type;
+        r.by_ttl = w.by_ttl;
         if ((t.stream_view_type == "OLD_IMAGE" || t.stream_view_type == "NEW_AND_OLD_IMAGES") && have)
           r.old_image = w.old_item;
         if ((t.stream_view_type == "NEW_IMAGE" || t.stream_view_type == "NEW_AND_OLD_IMAGES") && w.new_item)
@@ -501,7 +658,8 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
     if (first_error) throw *first_error;
     if (extra) {
       for (const auto& op : extra->ops()) {
-        if (op.is_delete) batch.del(op.keyspace, op.key);
+        if (op.is_add) batch.add(op.keyspace, op.key, storage::WriteBatch::decode_counter(op.value));
+        else if (op.is_delete) batch.del(op.keyspace, op.key);
         else batch.put(op.keyspace, op.key, op.value);
       }
       for (const auto& c : extra->conditions()) batch.require(c);
@@ -552,6 +710,7 @@ std::string encode_record(const StreamRecord& r) {
   }
   m.emplace("s", Value::str(std::to_string(r.size_bytes)));
   m.emplace("v", Value::str(r.view_type));
+  if (r.by_ttl) m.emplace("u", Value::boolean_of(true));
   std::string out;
   encode_item(m, out);
   return out;
@@ -572,6 +731,7 @@ bool decode_record(std::string_view bytes, StreamRecord& r) {
   if (const Value* n = get("n")) r.new_image = n->map;
   if (const Value* s = get("s")) r.size_bytes = std::stoull(s->scalar);
   if (const Value* v = get("v")) r.view_type = v->scalar;
+  r.by_ttl = get("u") != nullptr;
   return true;
 }
 

@@ -7,6 +7,13 @@
 //   ddb.index   be64(index id) be16(h) key(ihash) [key(irange)] key(hash) [key(range)]
 //                                                                       -> projected item
 //   ddb.stream  be64(stream id) be64(sequence number)                    -> stream record
+//   ddb.streammeta be64(stream id)            -> be64(last trimmed sequence number)
+//   ddb.ttl     be64(table id) be64(expiry, epoch seconds) item key minus its be64(table id)
+//                                                                       -> "" (TTL index)
+//   ddb.counts  be64(table or index id) 'n'|'b' shard byte              -> counter (items, bytes)
+//   ddb.history be64(table id) be64(commit ms) be64(history seq)        -> change record: the
+//               item key (minus table id) and its image before the change (PITR, backups)
+//   ddb.backups account '\0' region '\0' table name '\0' backup id       -> backup (JSON)
 //   ddb.txtokens, ddb.txtoken-expiry: TransactWriteItems ClientRequestTokens (items.cc), written
 //               in the transaction's own batch
 // Tables with local secondary indexes keep item collection sizes in the Catalog (read once from
@@ -19,7 +26,11 @@
 // that depend on the item's previous state read it, then commit with a storage condition that
 // the item is still what was read (optimistic concurrency; the computation is retried on
 // conflict). Tables with a stream serialise their writes under a per-table mutex so that
-// sequence numbers commit in order.
+// sequence numbers commit in order. Every write also keeps, in the same batch, the table's
+// item/byte counters (DescribeTable never scans), the TTL index (when TTL is enabled) and the
+// change history (when point-in-time recovery is on or the table has backups). Writers hold the
+// table's metadata lock shared and re-read the metadata under it; operations that switch TTL,
+// PITR or backups on take it exclusively, so no write commits under stale settings.
 #pragma once
 
 #include <atomic>
@@ -44,6 +55,11 @@ inline constexpr const char* kTables = "ddb.tables";
 inline constexpr const char* kItems = "ddb.items";
 inline constexpr const char* kIndex = "ddb.index";
 inline constexpr const char* kStream = "ddb.stream";
+inline constexpr const char* kStreamMeta = "ddb.streammeta";
+inline constexpr const char* kTtl = "ddb.ttl";
+inline constexpr const char* kCounts = "ddb.counts";
+inline constexpr const char* kHistory = "ddb.history";
+inline constexpr const char* kBackups = "ddb.backups";
 
 struct KeyDef {
   std::string name;
@@ -81,6 +97,16 @@ struct TableInfo {
   Doc sse;   // SSEDescription or null
   Doc tags;  // map key -> value
   Doc ttl;   // {AttributeName, Enabled} or null
+  bool pitr = false;           // point-in-time recovery enabled
+  int64_t pitr_since_ms = 0;   // when it was (last) enabled
+  int64_t pitr_days = 35;      // RecoveryPeriodInDays
+  int64_t backups = 0;         // on-demand backups of this table that still exist
+  Doc restore_summary;         // RestoreSummary for restored tables, else null
+
+  // The TTL attribute name, empty when TTL is disabled.
+  std::string ttl_attribute() const { return ttl.is_map() && ttl.flag("Enabled") ? ttl.str("AttributeName") : std::string(); }
+  // Whether writes record the items' previous images in ddb.history.
+  bool keeps_history() const { return pitr || backups > 0; }
 
   std::string arn() const { return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + name; }
   std::string stream_arn() const { return arn() + "/stream/" + stream_label; }
@@ -132,6 +158,11 @@ class Catalog {
   std::mutex& write_lock(uint64_t table_id);
   // Next stream sequence number for a stream (call with the table's write lock held).
   uint64_t next_sequence(storage::Engine& e, uint64_t stream_id);
+  // Held shared by writers, exclusively while TTL, PITR or backups of the table change.
+  std::shared_mutex& meta_lock(uint64_t table_id);
+  // Next history sequence (process-wide; history keys also carry the commit time).
+  uint64_t next_history_seq() { return ++history_seq_; }
+  uint64_t history_seq() const { return history_seq_.load(); }
   // Bytes of an item collection (items of one partition key plus their local secondary index
   // entries) of a table with LSIs: read once from storage, then kept current by commit().
   int64_t collection_size(storage::Engine& e, const TableInfo& t, const Value& hash);
@@ -143,6 +174,8 @@ class Catalog {
   std::mutex locks_mu_;
   std::unordered_map<uint64_t, std::unique_ptr<std::mutex>> locks_;  // GUARDED_BY(locks_mu_)
   std::unordered_map<uint64_t, uint64_t> sequences_;                 // GUARDED_BY(locks_mu_)
+  std::unordered_map<uint64_t, std::unique_ptr<std::shared_mutex>> meta_locks_;  // GUARDED_BY(locks_mu_)
+  std::atomic<uint64_t> history_seq_{0};
   std::mutex collections_mu_;
   std::unordered_map<std::string, int64_t> collections_;  // GUARDED_BY(collections_mu_)
 };
@@ -159,6 +192,7 @@ struct ItemWrite {
   // May run several times under contention, so it must not have side effects.
   std::function<std::optional<Item>(const Item* old)> compute;
   bool condition_check_only = false;  // TransactWriteItems ConditionCheck: no write
+  bool by_ttl = false;                // a TTL deletion (stream record's userIdentity)
   // Filled by commit():
   std::optional<Item> old_item;
   std::optional<Item> new_item;
@@ -168,8 +202,8 @@ struct ItemWrite {
 bool needs_old(const TableInfo& t);
 
 // Commits the writes atomically (one WriteBatch with storage conditions on every item read),
-// retrying the computation on conflicts. `read_old` false allows a blind write (single-item
-// puts/deletes on tables without indexes and streams, with nothing to return).
+// retrying the computation on conflicts. The previous item is always read (the counters need
+// it); `read_old` is kept for callers' clarity.
 // on_failure(i, error) is called when writes[i].compute throws; commit then rethrows it.
 // `extra` (optional) adds its puts, deletes and conditions to the same atomic batch.
 void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bool read_old, int64_t now_ms,
@@ -185,10 +219,27 @@ struct StreamRecord {
   std::optional<Item> old_image, new_image;
   size_t size_bytes = 0;
   std::string view_type;
+  bool by_ttl = false;  // deleted by Time to Live: userIdentity is the DynamoDB service
 };
 std::string encode_record(const StreamRecord& r);
 bool decode_record(std::string_view bytes, StreamRecord& r);
 
+// Expiry (epoch seconds) of an item under a TTL attribute: nullopt unless it is a Number.
+std::optional<int64_t> ttl_expiry(const Item& item, const std::string& attr);
+// The table's (or index's) item count and stored bytes, from the counters.
+struct Counts {
+  int64_t items = 0, bytes = 0;
+};
+Counts read_counts(storage::Engine& e, uint64_t id);
+// Adds to the counters of a table or index inside a batch.
+void count_change(storage::WriteBatch& b, uint64_t id, int64_t items, int64_t bytes);
+// Key of an item's TTL index entry (item_key is the item's storage key).
+std::string ttl_key(uint64_t table_id, int64_t expiry, std::string_view item_key);
+// Deletes every key starting with be64(id) from a keyspace (in batches).
+void drop_prefix(storage::Engine& e, const char* ks, uint64_t id);
+// Encodes a change record of ddb.history and reads one back.
+std::string encode_change(std::string_view key_suffix, const std::optional<Item>& old_item);
+bool decode_change(std::string_view bytes, std::string& key_suffix, std::optional<Item>& old_item);
 // Item collections (tables with local secondary indexes) ---------------------------------------
 inline constexpr int64_t kMaxCollectionBytes = 10LL * 1024 * 1024 * 1024;
 // What an item adds to its collection: the item plus its LSI entries (100 bytes overhead each).

@@ -12,7 +12,6 @@
 #include "services/dynamodb/streams.h"
 
 namespace stratus::dynamodb {
-namespace {
 
 uint64_t random_id() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(now_millis()));
@@ -21,6 +20,8 @@ uint64_t random_id() {
   while (v == 0);
   return v;
 }
+
+namespace {
 
 AwsError invalid(const std::string& m) { return errors::validation("One or more parameter values were invalid: " + m); }
 
@@ -94,23 +95,9 @@ Doc throughput_doc(int64_t rcu, int64_t wcu) {
   return p;
 }
 
-struct Counts {
-  int64_t items = 0, bytes = 0;
-};
+}  // namespace
 
-Counts count_prefix(storage::Engine& e, const char* ks, uint64_t id) {
-  std::string prefix;
-  append_be64(prefix, id);
-  Counts c;
-  auto it = e.prefix(ks, prefix);
-  for (; it->valid() && c.items < 1000000; it->next()) {
-    ++c.items;
-    c.bytes += static_cast<int64_t>(it->value().size());
-  }
-  return c;
-}
-
-Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts = true) {
+Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts) {
   Doc d = Doc::map();
   d.set("AttributeDefinitions", t.attribute_definitions);
   d.set("TableName", t.name);
@@ -118,7 +105,7 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
   d.set("TableStatus", status);
   d.set("CreationDateTime", Timestamp{t.created_ms});
   d.set("ProvisionedThroughput", throughput_doc(t.rcu, t.wcu));
-  Counts c = counts ? count_prefix(e, kItems, t.id) : Counts{};
+  Counts c = counts ? read_counts(e, t.id) : Counts{};
   d.set("TableSizeBytes", c.bytes);
   d.set("ItemCount", c.items);
   d.set("TableArn", t.arn());
@@ -142,7 +129,7 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
       p.set("NonKeyAttributes", nk);
     }
     x.set("Projection", p);
-    Counts ic = counts ? count_prefix(e, kIndex, ix.id) : Counts{};
+    Counts ic = counts ? read_counts(e, ix.id) : Counts{};
     x.set("IndexSizeBytes", ic.bytes);
     x.set("ItemCount", ic.items);
     x.set("IndexArn", t.arn() + "/index/" + ix.name);
@@ -171,10 +158,16 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
     d.set("TableClassSummary", tc);
   }
   d.set("DeletionProtectionEnabled", t.deletion_protection);
+  if (t.restore_summary.is_map()) {
+    Doc r = t.restore_summary;
+    r.set("RestoreInProgress", status == "CREATING");
+    d.set("RestoreSummary", r);
+  }
   return d;
 }
 
 void set_billing(TableInfo& t, const Doc& in, bool creating) {
+  // (BillingMode and ProvisionedThroughput members of `in`)
   std::string mode = in.str("BillingMode", creating ? "PROVISIONED" : t.billing_mode);
   const Doc* pt = in.get("ProvisionedThroughput");
   if (mode == "PAY_PER_REQUEST") {
@@ -190,6 +183,8 @@ void set_billing(TableInfo& t, const Doc& in, bool creating) {
   }
   t.billing_mode = mode;
 }
+
+namespace {
 
 void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   bool enabled = spec.flag("StreamEnabled");
@@ -210,6 +205,8 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   }
 }
 
+}  // namespace
+
 IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Type>& defs, std::set<std::string>& used) {
   IndexInfo ix;
   ix.name = x.str("IndexName");
@@ -224,11 +221,21 @@ IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Typ
   return ix;
 }
 
+Doc sse_description(const TableInfo& t) {
+  Doc d = Doc::map();
+  d.set("Status", "ENABLED");
+  d.set("SSEType", "KMS");
+  d.set("KMSMasterKeyArn", "arn:aws:kms:" + t.region + ":" + t.account + ":key/" + ids::uuid4());
+  return d;
+}
+
 void store(storage::Engine& e, Catalog& cat, const TableInfo& t) {
   storage::Status st = e.put(kTables, table_key(t.account, t.region, t.name), json::write(t.to_json()));
   if (!st.ok()) throw errors::internal("storage: " + st.message);
   cat.invalidate(t.account, t.region, t.name);
 }
+
+namespace {
 
 // Writes the index entries of every existing item (UpdateTable creating a GSI).
 void backfill(storage::Engine& e, const TableInfo& t, const IndexInfo& ix) {
@@ -245,25 +252,13 @@ void backfill(storage::Engine& e, const TableInfo& t, const IndexInfo& ix) {
     std::string v;
     encode_item(project_for_index(t, ix, item), v);
     batch.put(kIndex, *k, v);
+    count_change(batch, ix.id, 1, static_cast<int64_t>(v.size()));
     if (++n % 1000 == 0) {
       e.write(batch);
       batch = storage::WriteBatch();
     }
   }
   if (!batch.empty()) e.write(batch);
-}
-
-void drop_prefix(storage::Engine& e, const char* ks, uint64_t id) {
-  std::string prefix;
-  append_be64(prefix, id);
-  while (true) {
-    auto it = e.prefix(ks, prefix);
-    storage::WriteBatch batch;
-    size_t n = 0;
-    for (; it->valid() && n < 1000; it->next(), ++n) batch.del(ks, it->key());
-    if (n == 0) return;
-    e.write(batch);
-  }
 }
 
 TablePtr get_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std::string& arn) {
@@ -280,9 +275,40 @@ TablePtr get_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std:
 
 }  // namespace
 
+void drop_derived_data(storage::Engine& e, const TableInfo& t) {
+  drop_prefix(e, kTtl, t.id);
+  for (const auto& ix : t.indexes) {
+    drop_prefix(e, kIndex, ix.id);
+    drop_prefix(e, kCounts, ix.id);
+  }
+}
+
 void drop_table_data(storage::Engine& e, const TableInfo& t) {
   drop_prefix(e, kItems, t.id);
-  for (const auto& ix : t.indexes) drop_prefix(e, kIndex, ix.id);
+  drop_prefix(e, kCounts, t.id);
+  drop_prefix(e, kHistory, t.id);
+  drop_derived_data(e, t);
+}
+
+// Writes the TTL index entries of every existing item (TTL being enabled).
+void backfill_ttl(storage::Engine& e, const TableInfo& t) {
+  std::string attr = t.ttl_attribute();
+  std::string prefix;
+  append_be64(prefix, t.id);
+  storage::WriteBatch batch;
+  size_t n = 0;
+  for (auto it = e.prefix(kItems, prefix); it->valid(); it->next()) {
+    Item item;
+    if (!decode_item(it->value(), item)) continue;
+    auto exp = ttl_expiry(item, attr);
+    if (!exp) continue;
+    batch.put(kTtl, ttl_key(t.id, *exp, it->key()), {});
+    if (++n % 1000 == 0) {
+      e.write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) e.write(batch);
 }
 
 void add_table_ops(const Adder& add, Catalog& cat) {
@@ -337,13 +363,7 @@ void add_table_ops(const Adder& add, Catalog& cat) {
       throw invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
     set_billing(*t, in, true);
     if (const Doc* s = in.get("StreamSpecification")) set_stream(*t, *s, ctx.now_ms, true);
-    if (const Doc* sse = in.get("SSESpecification"); sse && sse->flag("Enabled")) {
-      Doc d = Doc::map();
-      d.set("Status", "ENABLED");
-      d.set("SSEType", "KMS");
-      d.set("KMSMasterKeyArn", "arn:aws:kms:" + t->region + ":" + t->account + ":key/" + ids::uuid4());
-      t->sse = d;
-    }
+    if (const Doc* sse = in.get("SSESpecification"); sse && sse->flag("Enabled")) t->sse = sse_description(*t);
     t->table_class = in.str("TableClass", "STANDARD");
     t->deletion_protection = in.flag("DeletionProtectionEnabled");
     t->tags = Doc::map();
@@ -405,11 +425,16 @@ void add_table_ops(const Adder& add, Catalog& cat) {
       throw errors::validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
     Doc desc = describe(ctx.storage, *t, "DELETING", false);
     {
+      std::unique_lock meta(cat.meta_lock(t->id));
       std::lock_guard lock(cat.write_lock(t->id));
+      t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
       ctx.storage.del(kTables, table_key(t->account, t->region, t->name));
       cat.invalidate(t->account, t->region, t->name);
     }
-    drop_table_data(ctx.storage, *t);
+    // Backups read the items and history of the deleted table: those stay until the last
+    // backup is deleted (DeleteBackup).
+    if (t->backups > 0) drop_derived_data(ctx.storage, *t);
+    else drop_table_data(ctx.storage, *t);
     Doc out = Doc::map();
     out.set("TableDescription", desc);
     return out;
@@ -491,6 +516,8 @@ void add_table_ops(const Adder& add, Catalog& cat) {
 
   add("TagResource", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
     TablePtr cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+    std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
+    cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
     auto t = std::make_shared<TableInfo>(*cur);
     if (!t->tags.is_map()) t->tags = Doc::map();
     if (const Doc* tags = in.get("Tags"); tags && tags->is_list())
@@ -501,6 +528,8 @@ void add_table_ops(const Adder& add, Catalog& cat) {
 
   add("UntagResource", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
     TablePtr cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+    std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
+    cur = get_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
     auto t = std::make_shared<TableInfo>(*cur);
     if (t->tags.is_map())
       if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
@@ -526,14 +555,24 @@ void add_table_ops(const Adder& add, Catalog& cat) {
 
   add("UpdateTimeToLive", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
     TablePtr cur = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
-    auto t = std::make_shared<TableInfo>(*cur);
     const Doc* spec = in.get("TimeToLiveSpecification");
     bool enable = spec && spec->flag("Enabled");
-    bool was = t->ttl.is_map() && t->ttl.flag("Enabled");
-    if (enable && was) throw errors::validation("TimeToLive is already enabled");
-    if (!enable && !was) throw errors::validation("TimeToLive is already disabled");
-    t->ttl = *spec;
-    store(ctx.storage, cat, *t);
+    std::shared_ptr<TableInfo> t;
+    {
+      // Writers re-read the metadata under this lock: after it, every write keeps the index.
+      std::unique_lock meta(cat.meta_lock(cur->id));
+      std::lock_guard lock(cat.write_lock(cur->id));
+      cur = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+      t = std::make_shared<TableInfo>(*cur);
+      bool was = !t->ttl_attribute().empty();
+      if (enable && was) throw errors::validation("TimeToLive is already enabled");
+      if (!enable && !was) throw errors::validation("TimeToLive is already disabled");
+      t->ttl = *spec;
+      store(ctx.storage, cat, *t);
+    }
+    // Entries for items written before; stale ones (item changed meanwhile) the sweeper drops.
+    if (enable) backfill_ttl(ctx.storage, *t);
+    else drop_prefix(ctx.storage, kTtl, t->id);
     Doc out = Doc::map();
     out.set("TimeToLiveSpecification", *spec);
     return out;

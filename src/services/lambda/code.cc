@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -119,6 +120,49 @@ std::optional<StoredCode> store_zip(const std::string& root, const std::string& 
   fs::rename(tmp, dir, ec);
   if (ec) fs::remove_all(tmp, ec);  // another request stored the same content meanwhile
   return c;
+}
+
+std::string merge_layers(const std::string& root, const std::vector<std::string>& layers) {
+  if (layers.empty()) return {};
+  std::string id;
+  for (const auto& h : layers) id += (id.empty() ? "" : "-") + h.substr(0, 16);
+  fs::path base = fs::path(root).parent_path() / "opt";
+  fs::path dir = base / id;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return dir.string();
+  fs::path tmp = base / (".tmp-" + ids::random_lower_alnum(12));
+  fs::create_directories(tmp);
+  for (const auto& h : layers) {
+    fs::path src = fs::path(root) / h;
+    for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      fs::path out = tmp / it->path().lexically_relative(src);  // not relative(): it follows links
+      if (it->is_symlink()) {
+        fs::remove_all(out, ec);
+        fs::copy_symlink(it->path(), out, ec);
+      } else if (it->is_directory()) {
+        if (fs::is_symlink(fs::symlink_status(out, ec)) || (fs::exists(out, ec) && !fs::is_directory(out, ec)))
+          fs::remove(out, ec);
+        fs::create_directories(out, ec);
+      } else {
+        fs::remove_all(out, ec);
+        fs::create_hard_link(it->path(), out, ec);
+        if (ec) fs::copy_file(it->path(), out, ec);
+      }
+      ec.clear();
+    }
+  }
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp, ec);  // built by another call meanwhile
+  return dir.string();
+}
+
+std::string lambda_timestamp(int64_t ms) {
+  std::string s = enc::iso8601(ms - ms % 1000);  // whole seconds: ...T03:04:05Z
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%03d+0000", static_cast<int>(ms % 1000));
+  s.pop_back();
+  return s + frac;
 }
 
 }  // namespace stratus::lambda

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace stratus::lambda {
 
@@ -17,5 +18,13 @@ struct StoredCode {
 // Stores zip under root/<hex>.zip and extracts it to root/<hex>/ (atomically, once per content).
 // Returns nullopt with *error set when the bytes are not a usable zip.
 std::optional<StoredCode> store_zip(const std::string& root, const std::string& zip, std::string* error);
+
+// The /opt view of a function's layers: root/../opt/<id>/ holding the extracted trees root/<hex>
+// of `layers` merged in order (a later layer's file replaces an earlier one's, as Lambda extracts
+// them into /opt), made of hard links, built once per list. Returns its path ("" for no layers).
+std::string merge_layers(const std::string& root, const std::vector<std::string>& layers);
+
+// Lambda's timestamp form: 2024-01-02T03:04:05.678+0000.
+std::string lambda_timestamp(int64_t epoch_ms);
 
 }  // namespace stratus::lambda

@@ -827,7 +827,7 @@ class Esm final : public EventSourceMappings {
     }
     Doc list = Doc::list();
     for (const auto& rec : recs) {
-      Doc d = dynamodb::record_to_doc(rec, *ref);
+      Doc d = dynamodb::record_to_doc(rec, *ref, /*lambda_event=*/true);
       d.set("eventSourceARN", s.source_arn);
       Doc plain = json::parse(json::write(d));  // Lambda's JSON form (timestamps as epoch seconds)
       if (passes(s, plain)) list.push(std::move(plain));

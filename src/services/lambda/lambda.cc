@@ -39,6 +39,7 @@
 #include "services/lambda/destinations.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/invoke.h"
+#include "services/lambda/layers.h"
 #include "services/lambda/urls.h"
 #include "services/logs/store.h"
 #include "services/service.h"
@@ -121,16 +122,6 @@ std::string key_of(const OpContext& ctx, const std::string& name) {
   return ctx.account() + '\0' + ctx.region() + '\0' + name;
 }
 
-std::string last_modified(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 bool deprecated_runtime(const std::string& r) {
   static const char* old[] = {"nodejs",       "nodejs4.3",     "nodejs6.10",    "nodejs8.10",   "nodejs10.x",
                               "nodejs12.x",   "nodejs14.x",    "nodejs4.3-edge", "python2.7",    "python3.6",
@@ -192,6 +183,7 @@ class LambdaService final : public Service, public InvokeRouter {
     add_async("Invoke", [this](OpContext& c, const Doc& in, Done done) { invoke(c, in, std::move(done)); });
     add_async("InvokeAsync", [this](OpContext& c, const Doc& in, Done done) { invoke_async(c, in, std::move(done)); });
     esm_ = add_event_source_mappings(*this);
+    layers_ = add_layers(*this);
   }
 
   std::string validation_error_code() const override { return "ValidationException"; }
@@ -213,6 +205,7 @@ class LambdaService final : public Service, public InvokeRouter {
     mo.shim_dir = dir_ + "/runtime";
     mo.endpoint_url = "http://" + cfg.host + ":" + std::to_string(cfg.port);
     mo.download_root = dir_ + "/code";
+    mo.isolation = cfg.lambda_isolation;
     if (const char* v = std::getenv("STRATUS_LAMBDA_IDLE_MS")) mo.idle_ms = std::atoll(v);
     if (const char* v = std::getenv("STRATUS_LAMBDA_MAX_ENVIRONMENTS")) mo.default_max_environments = std::atoi(v);
     if (const char* v = std::getenv("STRATUS_LAMBDA_ASYNC_RETRY_MS")) retry_base_ms_ = std::atoll(v);
@@ -226,6 +219,9 @@ class LambdaService final : public Service, public InvokeRouter {
     };
     manager_ = std::make_unique<runtime::Manager>(std::move(mo));
     manager_->start();
+    layers_->start(dir_ + "/code", [this](const std::string& hex) {
+      return "http://" + manager_->address() + "/code/" + hex + ".zip";
+    });
     esm_->start(server);
     server.events().subscribe(kAsyncTopic, [this](const events::Delivery& d) { return deliver_async(d); });
     // Event invocations that were running when the previous process stopped run again.
@@ -375,20 +371,26 @@ class LambdaService final : public Service, public InvokeRouter {
       vc.set("VpcId", "");
       cfg.set("VpcConfig", std::move(vc));
     }
-    if (const Doc* l = in.get("Layers")) {
-      Doc layers = Doc::list();
-      for (const auto& arn : l->as_list()) {
-        Doc d = Doc::map();
-        d.set("Arn", arn);
-        d.set("CodeSize", 0);
-        layers.push(std::move(d));
-      }
-      cfg.set("Layers", std::move(layers));
+  }
+
+  // The function's Layers (checked, in order) and their content hashes for the /opt view.
+  void apply_layers(OpContext& ctx, Doc& cfg, const Doc& in) {
+    const Doc* l = in.get("Layers");
+    if (!l) return;
+    auto r = layers_->resolve(ctx, *l);
+    Doc code = Doc::list();
+    for (const auto& h : r.code) code.push(h);
+    if (r.config.size()) {
+      cfg.set("Layers", std::move(r.config));
+      cfg.set("_layers", std::move(code));
+    } else {
+      cfg.as_map().erase("Layers");
+      cfg.as_map().erase("_layers");
     }
   }
 
   void touch(Doc& cfg, const OpContext& ctx) {
-    cfg.set("LastModified", last_modified(ctx.now_ms));
+    cfg.set("LastModified", lambda_timestamp(ctx.now_ms));
     cfg.set("RevisionId", ids::uuid4());
   }
 
@@ -438,6 +440,7 @@ class LambdaService final : public Service, public InvokeRouter {
     cfg.set("State", "Active");
     cfg.set("LastUpdateStatus", "Successful");
     apply_config(cfg, in);
+    apply_layers(ctx, cfg, in);
     apply_code(cfg, code);
     touch(cfg, ctx);
     Doc rec = Doc::map();
@@ -460,6 +463,7 @@ class LambdaService final : public Service, public InvokeRouter {
   static Doc public_config(const Doc& cfg) {
     Doc out = cfg;
     out.as_map().erase("_code");
+    out.as_map().erase("_layers");
     return out;
   }
 
@@ -508,6 +512,7 @@ class LambdaService final : public Service, public InvokeRouter {
     Doc& cfg = *rec.get("config");
     check_revision(in, cfg);
     apply_config(cfg, in);
+    apply_layers(ctx, cfg, in);
     touch(cfg, ctx);
     save(ctx, ref.name, rec);
     manager_->retire(pool_prefix(ctx, ref.name) + "$LATEST/");
@@ -1071,7 +1076,7 @@ class LambdaService final : public Service, public InvokeRouter {
   // ---- function URLs (configurations here; the HTTP side in urls.cc) ----
 
   static std::string url_time(int64_t ms) {
-    std::string s = last_modified(ms);  // 2026-01-02T03:04:05.678+0000
+    std::string s = lambda_timestamp(ms);  // 2026-01-02T03:04:05.678+0000
     return s.substr(0, 23) + "000Z";
   }
 
@@ -1345,6 +1350,11 @@ class LambdaService final : public Service, public InvokeRouter {
     spec->runtime = cfg->str("Runtime");
     spec->handler = cfg->str("Handler");
     spec->code_dir = dir_ + "/code/" + cfg->str("_code");
+    if (const Doc* l = cfg->get("_layers")) {
+      std::vector<std::string> hexes;
+      for (const auto& h : l->as_list()) hexes.push_back(h.as_string());
+      spec->opt_dir = merge_layers(dir_ + "/code", hexes);
+    }
     spec->timeout_s = static_cast<int>(cfg->integer("Timeout", 3));
     spec->memory_mb = static_cast<int>(cfg->integer("MemorySize", 128));
     spec->log_group = cfg->get("LoggingConfig") ? cfg->get("LoggingConfig")->str("LogGroup", "/aws/lambda/" + name)
@@ -1665,6 +1675,7 @@ class LambdaService final : public Service, public InvokeRouter {
   int64_t retry_base_ms_ = 60'000;
   std::unique_ptr<runtime::Manager> manager_;
   std::unique_ptr<EventSourceMappings> esm_;
+  std::unique_ptr<Layers> layers_;
   std::mutex write_mu_;  // serialises read-modify-write of function records
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, Target> specs_;  // GUARDED_BY(cache_mu_)

@@ -119,7 +119,11 @@ class MemoryEngine final : public Engine {
     for (const auto& op : batch.ops()) {
       Map* m = writable(op.keyspace, !op.is_delete);
       if (!m) continue;  // deleting from a keyspace that does not exist
-      if (op.is_delete) {
+      if (op.is_add) {
+        auto it = m->find(op.key);
+        int64_t v = (it == m->end() ? 0 : WriteBatch::decode_counter(it->second)) + WriteBatch::decode_counter(op.value);
+        m->insert_or_assign(op.key, WriteBatch::encode_counter(v));
+      } else if (op.is_delete) {
         if (auto it = m->find(op.key); it != m->end()) m->erase(it);
       } else {
         m->insert_or_assign(op.key, op.value);
