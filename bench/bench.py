@@ -297,7 +297,7 @@ int main() {
                   {"Content-Type": "application/json"}, one)
     out.append(("apigateway Lambda proxy (AWS_PROXY, C++ function, 1 KB), 1 client", proxied))
     notes.append(f"| apigateway Lambda proxy over direct Invoke of the same function, 1 client (p50) | "
-                 f"+{proxied['p50'] - direct['p50']:.2f} ms | | | {direct['p50']:.2f} direct, "
+                 f"{proxied['p50'] - direct['p50']:+.2f} ms | | | {direct['p50']:.2f} direct, "
                  f"{proxied['p50']:.2f} proxied | |")
 
     bare = bare_start_ms(exe)
