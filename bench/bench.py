@@ -124,35 +124,190 @@ def zip_bytes(files):
     return buf.getvalue()
 
 
+def build_cpp_function(tmp, name, source):
+    """Compiles a provided-runtime function with sdk/cpp into a zip holding `bootstrap`."""
+    sdk = os.path.join(HERE, "..", "sdk", "cpp")
+    src, exe = os.path.join(tmp, name + ".cc"), os.path.join(tmp, name)
+    with open(src, "w") as f:
+        f.write(source)
+    subprocess.run(["g++", "-std=c++17", "-O2", "-I", sdk, src, "-o", exe], check=True)
+    with open(exe, "rb") as f:
+        return exe, zip_bytes({"bootstrap": f.read()})
+
+
+SLEEP_CC = """#include <chrono>
+#include <thread>
+#include "stratus_lambda_runtime.hpp"
+int main() {
+  return stratus_lambda::run([](const std::string& event, const stratus_lambda::Context&) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    return event;
+  });
+}
+"""
+
+
+def raw_post(endpoint, path, body, service, conn=None):
+    """One signed POST over http.client (no SDK overhead): (status, body, seconds)."""
+    import http.client
+    h = signed_request(endpoint, service, body, {"Content-Type": "application/json"}, path)
+    u = urllib.parse.urlparse(endpoint)
+    c = conn or http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    t0 = time.perf_counter()
+    c.request("POST", path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    dt = time.perf_counter() - t0
+    if conn is None:
+        c.close()
+    return r.status, data, dt
+
+
+def bare_start_ms(exe, runs=7):
+    """Median time from exec of a bootstrap to its first Runtime API request (GET .../next), against
+    a bare loopback listener: the process start cost the runtime itself has."""
+    times = []
+    for _ in range(runs):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}", "_HANDLER": "x"}
+        t0 = time.perf_counter()
+        p = subprocess.Popen([exe], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conn, _ = srv.accept()
+        conn.recv(1024)
+        times.append((time.perf_counter() - t0) * 1000)
+        p.kill()
+        p.wait()
+        conn.close()
+        srv.close()
+    times.sort()
+    return times[len(times) // 2]
+
+
+def cold_start_ms(endpoint, lam, zip_data, role, runs=7):
+    """Median time of the first invoke after CreateFunction (1 KB payload), each on a new function."""
+    body = ('{"data": "' + "x" * 1000 + '"}').encode()
+    times = []
+    for i in range(runs):
+        fn = f"cold-{i}"
+        lam.create_function(FunctionName=fn, Runtime="provided.al2023", Role=role, Handler="x",
+                            Code={"ZipFile": zip_data})
+        status, _, dt = raw_post(endpoint, f"/2015-03-31/functions/{fn}/invocations", body, "lambda")
+        assert status == 200, status
+        times.append(dt * 1000)
+        lam.delete_function(FunctionName=fn)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def concurrent_sleep_s(endpoint, lam, zip_data, role, n=100):
+    """Wall time of n simultaneous invokes of a function that sleeps 1 s (all start cold). The
+    requests are signed and their connections opened beforehand: the clock measures the server."""
+    import http.client
+    import threading
+    lam.create_function(FunctionName="sleep-1s", Runtime="provided.al2023", Role=role, Handler="x",
+                        Code={"ZipFile": zip_data}, Timeout=10)
+    path = "/2015-03-31/functions/sleep-1s/invocations"
+    h = signed_request(endpoint, "lambda", b"{}", {"Content-Type": "application/json"}, path)
+    u = urllib.parse.urlparse(endpoint)
+    conns = [http.client.HTTPConnection(u.hostname, u.port, timeout=60) for _ in range(n)]
+    for c in conns:
+        c.connect()
+    barrier, statuses = threading.Barrier(n + 1), []
+
+    def one(c):
+        barrier.wait()
+        c.request("POST", path, body=b"{}", headers=h)
+        r = c.getresponse()
+        r.read()
+        statuses.append(r.status)
+        c.close()
+
+    threads = [threading.Thread(target=one, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    t0 = time.perf_counter()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, sum(1 for s in statuses if s != 200)
+
+
 def lambda_workloads(endpoint, tmp, args):
     """Warm RequestResponse invokes (1 KB payload) of a provided-runtime echo function built with
-    sdk/cpp and of a Python echo function. Stratus only: moto_server runs Lambda in Docker."""
+    sdk/cpp and of a Python echo function, under load and with one client; cold start; 100
+    concurrent 1 s invokes; an API Gateway Lambda proxy against a direct invoke of the same
+    function. Stratus only: moto_server runs Lambda in Docker."""
     import boto3
-    sdk = os.path.join(HERE, "..", "sdk", "cpp")
-    exe = os.path.join(tmp, "bootstrap")
-    subprocess.run(["g++", "-std=c++17", "-O2", "-I", sdk, os.path.join(sdk, "examples", "echo.cc"), "-o", exe],
-                   check=True)
-    with open(exe, "rb") as f:
-        cpp_zip = zip_bytes({"bootstrap": f.read()})
+    with open(os.path.join(HERE, "..", "sdk", "cpp", "examples", "echo.cc")) as f:
+        echo_src = f.read()
+    exe, cpp_zip = build_cpp_function(tmp, "echo", echo_src)
+    _, sleep_zip = build_cpp_function(tmp, "sleep", SLEEP_CC)
     py_zip = zip_bytes({"app.py": "def handler(event, context):\n    return event\n"})
-    lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    lam = boto3.client("lambda", **kw)
     role = "arn:aws:iam::000000000000:role/bench"
     lam.create_function(FunctionName="echo-cpp", Runtime="provided.al2023", Role=role, Handler="x",
                         Code={"ZipFile": cpp_zip})
     lam.create_function(FunctionName="echo-py", Runtime="python3.12", Role=role, Handler="app.handler",
                         Code={"ZipFile": py_zip})
     body = ('{"data": "' + "x" * 1000 + '"}').encode()
-    out = []
+    one = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 1})
+    out, notes = [], []
     for name, fn in (("lambda Invoke provided (C++ echo, 1 KB)", "echo-cpp"),
                      ("lambda Invoke python3.12 (echo, 1 KB)", "echo-py")):
         path = f"/2015-03-31/functions/{fn}/invocations"
         lam.invoke(FunctionName=fn, Payload=body)  # cold start outside the measurement
         h = signed_request(endpoint, "lambda", body, {"Content-Type": "application/json"}, path)
+        out.append((name + ", 1 client", wrk(endpoint + path, "POST", body, h, one)))
         # Warm-up: one environment per connection, started before the measured run.
         wrk(endpoint + path, "POST", body, h, argparse.Namespace(**{**vars(args), "duration": 2}))
         out.append((name, wrk(endpoint + path, "POST", body, h, args)))
-    return out
+
+    # API Gateway Lambda proxy (AWS_PROXY) to the same echo function, one client, against the
+    # direct warm Invoke measured just before it.
+    apigw = boto3.client("apigateway", **kw)
+    api = apigw.create_rest_api(name="bench-proxy")
+    api_id, root = api["id"], api["rootResourceId"]
+    res = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="echo")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=res, httpMethod="POST", authorizationType="NONE")
+    # A proxy answer must carry statusCode: this function answers one with a 1 KB body.
+    proxy_src = """#include "stratus_lambda_runtime.hpp"
+int main() {
+  return stratus_lambda::run([](const std::string& event, const stratus_lambda::Context&) {
+    (void)event;
+    return std::string("{\\"statusCode\\":200,\\"body\\":\\"") + std::string(1000, 'x') + "\\"}";
+  });
+}
+"""
+    _, proxy_zip = build_cpp_function(tmp, "proxyfn", proxy_src)
+    fn_arn = lam.create_function(FunctionName="proxy-cpp", Runtime="provided.al2023", Role=role, Handler="x",
+                                 Code={"ZipFile": proxy_zip})["FunctionArn"]
+    apigw.put_integration(restApiId=api_id, resourceId=res, httpMethod="POST", type="AWS_PROXY",
+                          integrationHttpMethod="POST",
+                          uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations")
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    path = "/2015-03-31/functions/proxy-cpp/invocations"
+    lam.invoke(FunctionName="proxy-cpp", Payload=body)
+    h = signed_request(endpoint, "lambda", body, {"Content-Type": "application/json"}, path)
+    direct = wrk(endpoint + path, "POST", body, h, one)
+    proxied = wrk(f"{endpoint}/restapis/{api_id}/prod/_user_request_/echo", "POST", body,
+                  {"Content-Type": "application/json"}, one)
+    out.append(("apigateway Lambda proxy (AWS_PROXY, C++ function, 1 KB), 1 client", proxied))
+    notes.append(f"| apigateway Lambda proxy over direct Invoke of the same function, 1 client (p50) | "
+                 f"{proxied['p50'] - direct['p50']:+.2f} ms | | | {direct['p50']:.2f} direct, "
+                 f"{proxied['p50']:.2f} proxied | |")
+
+    bare = bare_start_ms(exe)
+    cold = cold_start_ms(endpoint, lam, cpp_zip, role)
+    notes.append(f"| lambda cold start, provided (C++ echo): first invoke after CreateFunction | "
+                 f"{cold:.1f} ms | | bootstrap alone starts in {bare:.1f} ms: +{cold - bare:.1f} ms | | |")
+    wall, failed = concurrent_sleep_s(endpoint, lam, sleep_zip, role)
+    notes.append(f"| lambda 100 concurrent invokes of a function sleeping 1 s (cold) | {wall:.2f} s wall | | "
+                 f"{'all 200' if not failed else f'{failed} failed'} | | |")
+    return out, notes
 
 
 def apigateway_workloads(endpoint, args):
@@ -376,15 +531,56 @@ def cycle(ep, args):
     return int(m.group(1)) / args.duration if m else 0.0
 
 
+def stratus_only_rows(lambda_results, apigw_results, lambda_notes):
+    lines = []
+    for name, r in lambda_results:
+        why = "moto serves no invoke URLs" if name.startswith("apigateway") else "moto needs Docker for Lambda"
+        lines.append(f"| {name} | {r['rps']:.0f} | n/a ({why}) | | {r['p50']:.2f} / {r['p99']:.2f} | |")
+        if r["errors"]:
+            lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
+    lines += lambda_notes
+    for name, r in apigw_results:
+        lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto serves no invoke URLs) | | "
+                     f"{r['p50']:.2f} / {r['p99']:.2f} | |")
+        if r["errors"]:
+            lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
+    return lines
+
+
+def only(args, tmp):
+    """`--only GROUP`: one stratus, one group of workloads, rows printed (for iterating)."""
+    port = free_port()
+    cmd = [args.stratus, "serve", "--port", str(port), "--data-dir", os.path.join(tmp, "data"),
+           "--auth", "strict", "--log-level", "off"]
+    server = Server(cmd, port, "/_stratus/health")
+    print(f"stratus pid {server.proc.pid}", flush=True)
+    ep = f"http://127.0.0.1:{port}"
+    try:
+        if args.only == "lambda":
+            res, notes = lambda_workloads(ep, tmp, args)
+            rows = stratus_only_rows(res, [], notes)
+        else:
+            rows = stratus_only_rows([], apigateway_workloads(ep, args), [])
+        print("\n".join(rows))
+    finally:
+        server.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("stratus")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", choices=["lambda", "apigateway"],
+                    help="run one group of stratus-only workloads, print its rows, write nothing")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="stratus-bench-")
-    rows = []
+    if args.only:
+        try:
+            return only(args, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     try:
         sport, mport, nport = free_port(), free_port(), free_port()
         stratus_cmd = [args.stratus, "serve", "--port", str(sport), "--data-dir", os.path.join(tmp, "data"),
@@ -421,7 +617,7 @@ def main():
             ("sns Publish (10 SQS subscriptions)", "sns", sns_publish_workload),
         ]
         results = []
-        lambda_results = lambda_workloads(f"http://127.0.0.1:{sport}", tmp, args)
+        lambda_results, lambda_notes = lambda_workloads(f"http://127.0.0.1:{sport}", tmp, args)
         apigw_results = apigateway_workloads(f"http://127.0.0.1:{sport}", args)
         for name, svc, *spec in workloads:
             r = {}
@@ -462,16 +658,7 @@ def main():
                          f"{s['p50']:.2f} / {s['p99']:.2f} | {m['p50']:.2f} / {m['p99']:.2f} |")
             if s["errors"] or m["errors"]:
                 lines.append(f"|  (non-2xx: stratus {s['errors']}, moto {m['errors']}) | | | | | |")
-        for name, r in lambda_results:
-            lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto needs Docker for Lambda) | | "
-                         f"{r['p50']:.2f} / {r['p99']:.2f} | |")
-            if r["errors"]:
-                lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
-        for name, r in apigw_results:
-            lines.append(f"| {name} | {r['rps']:.0f} | n/a (moto serves no invoke URLs) | | "
-                         f"{r['p50']:.2f} / {r['p99']:.2f} | |")
-            if r["errors"]:
-                lines.append(f"|  (non-2xx: stratus {r['errors']}) | | | | | |")
+        lines += stratus_only_rows(lambda_results, apigw_results, lambda_notes)
         ratio = f"{cyc_s / cyc_m:.1f}x" if cyc_m else "n/a"
         lines.append(f"| sqs send→receive→delete, batches of 10 (msg/s) | {cyc_s:.0f} | {cyc_m:.0f} | {ratio} | | |")
         lines.append(f"| SQS-triggered python function drains 10,000 messages (s) | {drain_s:.1f} s "

@@ -97,7 +97,7 @@ using LogSink = std::function<void(const std::string& account, const std::string
 struct ManagerOptions {
   std::string shim_dir;        // where the python/node runtime clients are written
   std::string endpoint_url;    // AWS_ENDPOINT_URL for functions (the Stratus endpoint)
-  int default_max_environments = 32;  // per pool, without reserved concurrency
+  int default_max_environments = 128;  // per pool, without reserved concurrency
   int64_t idle_ms = 10 * 60 * 1000;   // environments idle longer are stopped
   LogSink log_sink;
   // Serves GET /code/<path> from this directory (GetFunction's Code.Location), "" = none.

@@ -468,7 +468,15 @@ void sign(http::Request& req, const auth::Credential& c, const std::string& regi
   }
   std::string cr = auth::canonical_request(req, info, false);
   std::string sts = auth::string_to_sign(info, cr);
-  std::string sig = auth::signature(auth::signing_key(c.secret_key, info.date, region, service), sts);
+  // The signing key only changes with the day (and the credential): each thread keeps its last one.
+  struct KeyCache {
+    std::string secret, date, region, service, key;
+  };
+  thread_local KeyCache kc;
+  if (kc.key.empty() || kc.date != info.date || kc.secret != c.secret_key || kc.region != region ||
+      kc.service != service)
+    kc = KeyCache{c.secret_key, info.date, region, service, auth::signing_key(c.secret_key, info.date, region, service)};
+  std::string sig = auth::signature(kc.key, sts);
   std::string list;
   for (const auto& h : info.signed_headers) list += (list.empty() ? "" : ";") + h;
   req.headers.set("authorization", "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" + info.date + "/" + region +
@@ -926,14 +934,19 @@ auth::Credential Invoker::credential_for(const std::string& account, const std::
   return c;
 }
 
-std::shared_ptr<const Deployed> Invoker::deployed(const std::string& account, const std::string& region,
-                                                  const std::string& api_id, const std::string& stage) {
-  std::string key = account + "/" + region + "/" + api_id + "/" + stage;
+// Cached by API id and stage (ids are unique across accounts and regions): a warm call reads no
+// storage at all, not even the id → account/region index.
+std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, const std::string& stage) {
+  std::string key = api_id + "/" + stage;
   uint64_t gen = store_.generation();
   {
     std::shared_lock lock(cache_mu_);
     if (auto it = cache_.find(key); it != cache_.end() && it->second->generation == gen) return it->second;
   }
+  auto loc = store_.locate(ctx_.storage(), api_id);
+  if (!loc) return nullptr;
+  const std::string& account = loc->first;
+  const std::string& region = loc->second;
   auto doc = store_.load(ctx_.storage(), account, region, api_id);
   if (!doc) return nullptr;
   const Doc* st = (*doc)["stages"].get(stage);
@@ -1025,8 +1038,7 @@ void Invoker::serve(http::Request req, http::Responder respond) {
   call->req = std::move(req);
   try {
     if (!target) return call->answer(gateway_error(403, "Forbidden", "ForbiddenException"));
-    auto loc = store_.locate(ctx_.storage(), target->api_id);
-    std::shared_ptr<const Deployed> dep = loc ? deployed(loc->first, loc->second, target->api_id, target->stage) : nullptr;
+    std::shared_ptr<const Deployed> dep = deployed(target->api_id, target->stage);
     if (!dep) return call->answer(gateway_error(403, "Forbidden", "ForbiddenException"));
     call->dep = dep;
     call->path = target->path;

@@ -59,8 +59,7 @@ class Invoker {
   http::Handler* front_door() { return front_door_; }
 
  private:
-  std::shared_ptr<const Deployed> deployed(const std::string& account, const std::string& region,
-                                           const std::string& api_id, const std::string& stage);
+  std::shared_ptr<const Deployed> deployed(const std::string& api_id, const std::string& stage);
   static std::shared_ptr<Deployed> build(const Doc& doc, const Doc& resources, const Doc& stage_doc);
 
   ServerContext& ctx_;
