@@ -213,6 +213,7 @@ struct Pool {
   std::deque<std::shared_ptr<Invocation>> queue;
   std::vector<Env*> envs;
   bool retired = false;  // code or configuration changed: stop environments once idle
+  int provisioned = 0;   // environments kept started and warm (provisioned concurrency)
 };
 
 struct Manager::Impl final : http::Handler {
@@ -250,6 +251,15 @@ struct Manager::Impl final : http::Handler {
   }
 
   // ---- scheduling (all REQUIRES(mu)) ----
+
+  // e is one of its pool's provisioned environments: never reaped for idleness.
+  static bool kept_warm(const Env& e) {
+    const Pool& p = *e.pool;
+    if (p.provisioned <= 0) return false;
+    int live = 0;
+    for (const Env* o : p.envs) live += o->kill_reason.empty() && o->state != Env::State::dead ? 1 : 0;
+    return live <= p.provisioned;
+  }
 
   int cap(const Pool& p) const {
     return p.spec->reserved ? p.spec->max_environments : opts.default_max_environments;
@@ -350,6 +360,11 @@ struct Manager::Impl final : http::Handler {
       e.parked = nullptr;
       after.replies.emplace_back(std::move(r), assign(e, std::move(inv), after));
     } else {
+      // Pre-warmed (provisioned) environments report their init now, not in the first REPORT.
+      if (e.state == Env::State::starting && p.provisioned > 0 && !e.init_reported) {
+        log_line(e, "INIT_REPORT Init Duration: " + fmt2(e.init_ms) + " ms\tPhase: init\tStatus: success");
+        e.init_reported = true;
+      }
       e.state = Env::State::idle;
       e.idle_since_ms = now_millis();
       wake();  // idle deadline
@@ -448,7 +463,8 @@ struct Manager::Impl final : http::Handler {
     }
     int total = static_cast<int>(p.envs.size());
     bool any = false;
-    while (static_cast<int>(p.queue.size()) > soon && total < cap(p) && !stopping) {
+    while ((static_cast<int>(p.queue.size()) > soon || (total < p.provisioned && !p.retired)) && total < cap(p) &&
+           !stopping) {
       auto env = std::make_unique<Env>();
       env->id = next_env++;
       env->pool = &p;
@@ -889,7 +905,8 @@ struct Manager::Impl final : http::Handler {
             else if (e.state == Env::State::starting &&
                      snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
               e.kill_reason = "init-timeout";
-            else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms) e.kill_reason = "idle";
+            else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms && !kept_warm(e))
+              e.kill_reason = "idle";
             else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
               e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
           }
@@ -945,7 +962,7 @@ struct Manager::Impl final : http::Handler {
             timeout = static_cast<int>(std::clamp<int64_t>(e.ext_deadline_ms - now + 1, 0, timeout));
           if (e.state == Env::State::busy && e.current)
             timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
-          if (e.state == Env::State::idle)
+          if (e.state == Env::State::idle && !kept_warm(e))
             timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
           // Exits.
           if (e.pid > 0 && (e.eof || e.killed)) {
@@ -1433,6 +1450,7 @@ void Manager::retire(const std::string& prefix) {
   for (auto& [key, p] : impl_->pools) {
     if (!starts_with(key, prefix)) continue;
     p->retired = true;
+    p->provisioned = 0;
     for (Env* e : p->envs)
       if (e->state == Env::State::idle && e->kill_reason.empty()) e->kill_reason = "retired";
   }
@@ -1447,7 +1465,25 @@ Manager::Stats Manager::stats(const std::string& key) const {
   s.environments = static_cast<int>(it->second->envs.size());
   for (Env* e : it->second->envs) s.busy += e->state == Env::State::busy ? 1 : 0;
   s.pending = static_cast<int>(it->second->queue.size());
+  for (Env* e : it->second->envs)
+    s.ready += e->kill_reason.empty() && (e->state == Env::State::idle || e->state == Env::State::busy ||
+                                          e->state == Env::State::returning) ? 1 : 0;
   return s;
+}
+
+void Manager::provision(std::shared_ptr<const FunctionSpec> spec, int n) {
+  std::lock_guard lock(impl_->mu);
+  auto& slot = impl_->pools[spec->pool_key];
+  if (!slot) {
+    slot = std::make_unique<Pool>();
+    slot->key = spec->pool_key;
+  }
+  Pool& p = *slot;
+  if (!p.spec || n > 0) p.spec = spec;
+  p.provisioned = n;
+  if (n > 0) p.retired = false;
+  impl_->maybe_spawn(p);
+  impl_->wake();  // idle deadlines change
 }
 
 }  // namespace stratus::runtime

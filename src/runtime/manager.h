@@ -132,8 +132,14 @@ class Manager {
   // In-flight invocations finish first.
   void retire(const std::string& pool_key_prefix);
 
+  // Provisioned concurrency: keeps n environments of spec's pool started and warm (exempt from
+  // idle reaping, replaced when they end); n = 0 lets them be reaped again. Extra environments
+  // beyond n scale and reap as usual.
+  void provision(std::shared_ptr<const FunctionSpec> spec, int n);
+
   struct Stats {
     int environments = 0, busy = 0, pending = 0;
+    int ready = 0;  // environments past init (idle or working)
   };
   Stats stats(const std::string& pool_key) const;
 

@@ -163,6 +163,10 @@ class LambdaService final : public Service, public InvokeRouter {
     add("PutFunctionConcurrency", [this](OpContext& c, const Doc& in) { return put_concurrency(c, in); });
     add("GetFunctionConcurrency", [this](OpContext& c, const Doc& in) { return get_concurrency(c, in); });
     add("DeleteFunctionConcurrency", [this](OpContext& c, const Doc& in) { return delete_concurrency(c, in); });
+    add("PutProvisionedConcurrencyConfig", [this](OpContext& c, const Doc& in) { return put_provisioned(c, in); });
+    add("GetProvisionedConcurrencyConfig", [this](OpContext& c, const Doc& in) { return get_provisioned(c, in); });
+    add("DeleteProvisionedConcurrencyConfig", [this](OpContext& c, const Doc& in) { return delete_provisioned(c, in); });
+    add("ListProvisionedConcurrencyConfigs", [this](OpContext& c, const Doc& in) { return list_provisioned(c, in); });
     add("GetAccountSettings", [this](OpContext& c, const Doc& in) { return account_settings(c, in); });
     add("AddPermission", [this](OpContext& c, const Doc& in) { return add_permission(c, in); });
     add("RemovePermission", [this](OpContext& c, const Doc& in) { return remove_permission(c, in); });
@@ -222,6 +226,7 @@ class LambdaService final : public Service, public InvokeRouter {
     layers_->start(dir_ + "/code", [this](const std::string& hex) {
       return "http://" + manager_->address() + "/code/" + hex + ".zip";
     });
+    provision_all(server);
     esm_->start(server);
     server.events().subscribe(kAsyncTopic, [this](const events::Delivery& d) { return deliver_async(d); });
     // Event invocations that were running when the previous process stopped run again.
@@ -538,6 +543,7 @@ class LambdaService final : public Service, public InvokeRouter {
       }
       versions->as_map().erase(ref.qualifier);
       if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(ref.qualifier);
+      if (Doc* pc = rec.get("provisioned")) pc->as_map().erase(ref.qualifier);
       save(ctx, ref.name, rec);
       manager_->retire(pool_prefix(ctx, ref.name) + ref.qualifier + "/");
       return Doc::map();
@@ -738,6 +744,7 @@ class LambdaService final : public Service, public InvokeRouter {
     Doc rec = must_load(ctx, ref.name);
     Doc& a = must_alias(ctx, rec, ref.name, in.str("Name"));
     check_revision(in, a);
+    std::string old_version = a.str("FunctionVersion");
     if (in.has("FunctionVersion")) {
       check_version(ctx, rec, ref.name, in.str("FunctionVersion"));
       a.set("FunctionVersion", in.str("FunctionVersion"));
@@ -750,6 +757,10 @@ class LambdaService final : public Service, public InvokeRouter {
     a.set("RevisionId", ids::uuid4());
     Doc out = a;
     save(ctx, ref.name, rec);
+    if (const Doc* pc = provisioned_of(rec, in.str("Name")); pc && old_version != out.str("FunctionVersion")) {
+      provision_version(ctx, ref.name, old_version, 0);
+      provision_version(ctx, ref.name, out.str("FunctionVersion"), static_cast<int>(pc->integer("Requested")));
+    }
     return out;
   }
 
@@ -757,11 +768,16 @@ class LambdaService final : public Service, public InvokeRouter {
     FnRef ref = parse_ref(in);
     std::lock_guard lock(write_mu_);
     Doc rec = must_load(ctx, ref.name);
+    std::string alias_version;
+    if (const Doc* a = rec.get("aliases")->get(in.str("Name"))) alias_version = a->str("FunctionVersion");
+    bool had_pc = provisioned_of(rec, in.str("Name")) != nullptr;
+    if (Doc* pc = rec.get("provisioned")) pc->as_map().erase(in.str("Name"));
     rec.get("aliases")->as_map().erase(in.str("Name"));
     drop_urls(ctx, rec, in.str("Name"));
     if (Doc* urls = rec.get("urls")) urls->as_map().erase(in.str("Name"));
     if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(in.str("Name"));
     save(ctx, ref.name, rec);
+    if (had_pc) provision_version(ctx, ref.name, alias_version, 0);
     return Doc::map();
   }
 
@@ -818,6 +834,173 @@ class LambdaService final : public Service, public InvokeRouter {
     rec.as_map().erase("concurrency");
     save(ctx, ref.name, rec);
     return Doc::map();
+  }
+
+  // ---- provisioned concurrency ----
+  // Stored in the function record: "provisioned" {qualifier: {Requested, LastModified}}. The
+  // manager keeps that many environments of the (alias's) version warm; Status, Available and
+  // Allocated are read from the live pool, so they are IN_PROGRESS again after a restart until
+  // the environments are re-created.
+
+  static const Doc* provisioned_of(const Doc& rec, const std::string& q) {
+    const Doc* all = rec.get("provisioned");
+    return all ? all->get(q) : nullptr;
+  }
+
+  // The version a qualifier runs (aliases: their primary version).
+  static std::string version_of(const Doc& rec, const std::string& q) {
+    if (const Doc* a = rec.get("aliases") ? rec.get("aliases")->get(q) : nullptr) return a->str("FunctionVersion");
+    return q;
+  }
+
+  void provision_version(OpContext& ctx, const std::string& name, const std::string& version, int n) {
+    manager_->provision(target(ctx, name, version).spec, n);
+  }
+
+  // Puts, Gets and Deletes need a published version or an alias that exists.
+  FnRef provisioned_ref(OpContext& ctx, const Doc& in, Doc& rec) {
+    FnRef ref = parse_ref(in);
+    if (ref.qualifier.empty() || ref.qualifier == "$LATEST")
+      throw invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.");
+    rec = must_load(ctx, ref.name);
+    (void)resolve(ctx, rec, ref.name, ref.qualifier);
+    return ref;
+  }
+
+  static AwsError provisioned_not_found() {
+    return {"ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function",
+            404};
+  }
+
+  Doc provisioned_out(OpContext& ctx, const Doc& rec, const std::string& name, const std::string& q,
+                      const Doc& pc, bool with_arn) {
+    int64_t requested = pc.integer("Requested");
+    std::string version = version_of(rec, q);
+    const Doc* cfg = version == "$LATEST" ? rec.get("config") : rec.get("versions")->get(version);
+    int64_t ready = 0;
+    if (cfg) ready = manager_->stats(pool_prefix(ctx, name) + version + "/" + cfg->str("RevisionId")).ready;
+    ready = std::min(ready, requested);
+    Doc out = Doc::map();
+    if (with_arn) out.set("FunctionArn", function_arn(ctx, name) + ":" + q);
+    out.set("RequestedProvisionedConcurrentExecutions", requested);
+    out.set("AvailableProvisionedConcurrentExecutions", ready);
+    out.set("AllocatedProvisionedConcurrentExecutions", ready);
+    out.set("Status", ready >= requested ? "READY" : "IN_PROGRESS");
+    out.set("LastModified", pc.str("LastModified"));
+    return out;
+  }
+
+  // Provisioned executions configured in this account and region, except one configuration;
+  // `in_unreserved` counts only functions without reserved concurrency.
+  int64_t provisioned_total(OpContext& ctx, const std::string& fn, bool only_fn, const std::string& except_q) {
+    int64_t sum = 0;
+    std::string prefix = ctx.account() + '\0' + ctx.region() + '\0';
+    for (auto it = ctx.storage.prefix(kFunctions, prefix); it->valid(); it->next()) {
+      Doc rec = json::parse(it->value());
+      std::string name = rec.get("config")->str("FunctionName");
+      if (only_fn ? name != fn : rec.has("concurrency")) continue;
+      if (const Doc* all = rec.get("provisioned"))
+        for (const auto& [q, pc] : all->as_map())
+          if (!(name == fn && q == except_q)) sum += pc.integer("Requested");
+    }
+    return sum;
+  }
+
+  Result<Doc> put_provisioned(OpContext& ctx, const Doc& in) {
+    std::lock_guard lock(write_mu_);
+    Doc rec;
+    FnRef ref = provisioned_ref(ctx, in, rec);
+    int64_t n = in.integer("ProvisionedConcurrentExecutions");
+    if (n < 1)
+      return AwsError("ValidationException",
+                      "1 validation error detected: Value '" + std::to_string(n) +
+                          "' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have "
+                          "value greater than or equal to 1",
+                      400);
+    std::string version = version_of(rec, ref.qualifier);
+    bool is_alias = version != ref.qualifier;
+    // AWS refuses a version and an alias of it both configured.
+    if (const Doc* all = rec.get("provisioned")) {
+      for (const auto& [q, pc] : all->as_map()) {
+        if (q == ref.qualifier) continue;
+        if (is_alias && q == version)
+          return conflict("Alias can't be allocated provisioned concurrency because it is referencing a version "
+                          "that has provisioned concurrency configured.");
+        if (version_of(rec, q) == version)
+          return conflict("Version is pointed by an alias " + q + " that has provisioned concurrency configured.");
+      }
+    }
+    if (rec.has("concurrency")) {
+      if (provisioned_total(ctx, ref.name, true, ref.qualifier) + n > rec.integer("concurrency"))
+        return invalid("Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
+                       "for function");
+    } else {
+      int64_t unreserved = kAccountConcurrency - reserved_total(ctx, "");
+      if (provisioned_total(ctx, ref.name, false, ref.qualifier) + n > unreserved - 100)
+        return invalid("Specified ConcurrentExecutions for function is greater than account's unreserved "
+                       "concurrency [" + std::to_string(unreserved) + "].");
+    }
+    Doc pc = Doc::map();
+    pc.set("Requested", n);
+    pc.set("LastModified", lambda_timestamp(ctx.now_ms));
+    rec["provisioned"].set(ref.qualifier, pc);
+    save(ctx, ref.name, rec);
+    provision_version(ctx, ref.name, version, static_cast<int>(n));
+    return provisioned_out(ctx, rec, ref.name, ref.qualifier, pc, false);
+  }
+
+  Result<Doc> get_provisioned(OpContext& ctx, const Doc& in) {
+    Doc rec;
+    FnRef ref = provisioned_ref(ctx, in, rec);
+    const Doc* pc = provisioned_of(rec, ref.qualifier);
+    if (!pc) return provisioned_not_found();
+    return provisioned_out(ctx, rec, ref.name, ref.qualifier, *pc, false);
+  }
+
+  Result<Doc> delete_provisioned(OpContext& ctx, const Doc& in) {
+    std::lock_guard lock(write_mu_);
+    Doc rec;
+    FnRef ref = provisioned_ref(ctx, in, rec);
+    if (!provisioned_of(rec, ref.qualifier)) return provisioned_not_found();
+    rec.get("provisioned")->as_map().erase(ref.qualifier);
+    save(ctx, ref.name, rec);
+    provision_version(ctx, ref.name, version_of(rec, ref.qualifier), 0);
+    return Doc::map();
+  }
+
+  Result<Doc> list_provisioned(OpContext& ctx, const Doc& in) {
+    FnRef ref = parse_ref(in);
+    Doc rec = must_load(ctx, ref.name);
+    std::vector<std::pair<std::string, Doc>> items;
+    if (const Doc* all = rec.get("provisioned"))
+      for (const auto& [q, pc] : all->as_map()) items.emplace_back(q, provisioned_out(ctx, rec, ref.name, q, pc, true));
+    return page(std::move(items), in, "ProvisionedConcurrencyConfigs", "NextMarker");
+  }
+
+  // At start: the environments of every stored configuration are started again.
+  void provision_all(ServerContext& server) {
+    model::Operation op;
+    OpContext ctx{server, server.storage(), model(), op, {}, {}, now_millis(), nullptr};
+    std::vector<std::tuple<std::string, std::string, std::string, std::string, int>> todo;
+    for (auto it = server.storage().scan(kFunctions, {}); it->valid(); it->next()) {
+      std::string key(it->key());
+      size_t a = key.find('\0'), b = key.find('\0', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      Doc rec = json::parse(it->value());
+      if (const Doc* all = rec.get("provisioned"))
+        for (const auto& [q, pc] : all->as_map())
+          todo.emplace_back(key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1), version_of(rec, q),
+                            static_cast<int>(pc.integer("Requested")));
+    }
+    for (const auto& [account, region, name, version, n] : todo) {
+      ctx.caller.account = account;
+      ctx.caller.region = region;
+      try {
+        provision_version(ctx, name, version, n);
+      } catch (const AwsError& e) {
+        spdlog::warn("lambda: provisioned concurrency of {}:{} not restored: {}", name, version, e.message);
+      }
+    }
   }
 
   Result<Doc> account_settings(OpContext& ctx, const Doc&) {
