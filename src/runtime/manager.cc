@@ -261,6 +261,15 @@ struct Manager::Impl final : http::Handler {
     return live <= p.provisioned;
   }
 
+  Pool& pool_of(const FunctionSpec& spec) {
+    auto& slot = pools[spec.pool_key];
+    if (!slot) {
+      slot = std::make_unique<Pool>();
+      slot->key = spec.pool_key;
+    }
+    return *slot;
+  }
+
   int cap(const Pool& p) const {
     return p.spec->reserved ? p.spec->max_environments : opts.default_max_environments;
   }
@@ -1403,12 +1412,7 @@ void Manager::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest req
   Impl::After after;
   {
     std::lock_guard lock(impl_->mu);
-    auto& slot = impl_->pools[spec->pool_key];
-    if (!slot) {
-      slot = std::make_unique<Pool>();
-      slot->key = spec->pool_key;
-    }
-    Pool& p = *slot;
+    Pool& p = impl_->pool_of(*spec);
     p.spec = spec;
     if (impl_->stopping) {
       InvokeResult r;
@@ -1473,12 +1477,7 @@ Manager::Stats Manager::stats(const std::string& key) const {
 
 void Manager::provision(std::shared_ptr<const FunctionSpec> spec, int n) {
   std::lock_guard lock(impl_->mu);
-  auto& slot = impl_->pools[spec->pool_key];
-  if (!slot) {
-    slot = std::make_unique<Pool>();
-    slot->key = spec->pool_key;
-  }
-  Pool& p = *slot;
+  Pool& p = impl_->pool_of(*spec);
   if (!p.spec || n > 0) p.spec = spec;
   p.provisioned = n;
   if (n > 0) p.retired = false;

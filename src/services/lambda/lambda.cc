@@ -3,7 +3,7 @@
 //
 // Storage: one record per function in "lambda.functions" (key account \0 region \0 name), a JSON
 // document holding the $LATEST configuration, published versions, aliases, tags, the resource
-// policy and reserved concurrency. Mutations are read-modify-write under one service mutex
+// policy, reserved and provisioned concurrency. Mutations are read-modify-write under one service mutex
 // (control-plane calls are rare and quick). Code lives on disk, content-addressed
 // (<lambda dir>/code/<sha256>.zip and the extracted tree beside it), shared by versions.
 //
