@@ -50,13 +50,33 @@ std::string xml_escape(std::string_view s) {
 }
 
 // The value of Action= in the query string or a form body, without decoding the whole body.
+// Finds Action in "a=b&c=d" without decoding every pair: only keys that could be an encoded
+// "Action" (containing '%' or '+') are decoded to compare.
+std::optional<std::string> find_action(std::string_view raw, bool form) {
+  while (!raw.empty()) {
+    size_t amp = raw.find('&');
+    std::string_view pair = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    bool match = key == "Action";
+    if (!match && key.find_first_of("%+") != std::string_view::npos) {
+      auto decoded = form ? http::parse_form(key) : http::parse_query(key);
+      match = !decoded.empty() && decoded.front().first == "Action";
+    }
+    if (!match) continue;
+    if (eq == std::string_view::npos) return std::string();
+    auto decoded = form ? http::parse_form(pair) : http::parse_query(pair);
+    return decoded.empty() ? std::string() : decoded.front().second;
+  }
+  return std::nullopt;
+}
+
 std::string query_action(const http::Request& req) {
-  for (const auto& [k, v] : http::parse_query(req.query))
-    if (k == "Action") return v;
+  if (auto a = find_action(req.query, false)) return *a;
   const std::string* ct = req.headers.find("content-type");
   if (ct && ct->find("x-www-form-urlencoded") != std::string::npos) {
-    for (const auto& [k, v] : http::parse_form(req.body))
-      if (k == "Action") return v;
+    if (auto a = find_action(req.body, true)) return *a;
   }
   return {};
 }
