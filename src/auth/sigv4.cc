@@ -47,6 +47,7 @@ bool is_hex64(std::string_view s) {
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
+  out.reserve(static_cast<size_t>(std::count(s.begin(), s.end(), sep)) + 1);  // one allocation
   while (true) {
     size_t p = s.find(sep);
     out.push_back(s.substr(0, p));
@@ -81,6 +82,7 @@ std::optional<int64_t> parse_amz_date(std::string_view s) {
 
 std::vector<std::string> split_signed_headers(std::string_view s) {
   std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(std::count(s.begin(), s.end(), ';')) + 1);
   for (std::string_view h : split(s, ';'))
     if (!h.empty()) out.push_back(lower(trim(h)));
   return out;
@@ -440,13 +442,18 @@ std::string canonical_request(const http::Request& req, const SignedRequestInfo&
   else
     payload = req.body_file ? req.body_file->sha256_hex : sha256_hex(req.body);
 
-  std::string out = req.method;
+  std::string headers = canonical_headers(req.headers, info.signed_headers);
+  std::string out;
+  out.reserve(req.method.size() + req.path.size() * 2 + req.query.size() * 2 + headers.size() +
+              signed_list.size() + payload.size() + 8);
+  out += req.method;
   out += '\n';
-  out += canonical_uri(req.path, s3_style);
+  if (req.path == "/" || req.path.empty()) out += '/';  // the common case, without a copy
+  else out += canonical_uri(req.path, s3_style);
   out += '\n';
-  out += canonical_query(req.query, info.presigned);
+  if (!req.query.empty()) out += canonical_query(req.query, info.presigned);
   out += '\n';
-  out += canonical_headers(req.headers, info.signed_headers);
+  out += headers;
   out += '\n';
   out += signed_list;
   out += '\n';
@@ -456,11 +463,19 @@ std::string canonical_request(const http::Request& req, const SignedRequestInfo&
 
 // Task 2: algorithm, request date, credential scope, hex SHA-256 of the canonical request.
 std::string string_to_sign(const SignedRequestInfo& info, std::string_view canonical_request) {
-  std::string out(kAlgorithm);
+  std::string out;
+  out.reserve(kAlgorithm.size() + info.amz_date.size() + info.date.size() + info.region.size() +
+              info.service.size() + kTerminator.size() + 64 + 8);
+  out += kAlgorithm;
   out += '\n';
   out += info.amz_date;
   out += '\n';
-  out += info.date + '/' + info.region + '/' + info.service + '/' + std::string(kTerminator);
+  for (std::string_view part : {std::string_view(info.date), std::string_view(info.region),
+                                std::string_view(info.service)}) {
+    out += part;
+    out += '/';
+  }
+  out += kTerminator;
   out += '\n';
   out += sha256_hex(canonical_request);
   return out;

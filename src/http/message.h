@@ -14,6 +14,7 @@ namespace stratus::http {
 class Headers {
  public:
   void add(std::string_view name, std::string_view value);
+  void reserve(size_t n) { items_.reserve(n); }
   void set(std::string_view name, std::string_view value);  // replaces all values of name
   void remove(std::string_view name);
   // First value of name, or nullptr. name must be lower-case.

@@ -89,6 +89,7 @@ bool fill_head(const Header& h, Request& req, uint32_t max_header_count) {
     req.path = slash == std::string::npos ? "/" : req.path.substr(slash);
   }
   uint32_t count = 0;
+  req.headers.reserve(16);
   for (const auto& f : h) {
     if (++count > max_header_count) return false;
     req.headers.add(f.name_string(), f.value());
