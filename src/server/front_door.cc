@@ -425,7 +425,7 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
   }
   // Virtual-hosted-style S3 ("bucket.s3.localhost:4566/key") becomes path style ("/bucket/key"),
   // the form the S3 model's URI templates describe. The signature still covers the original.
-  if (auto bucket = virtual_host_bucket(r.host()); bucket && ctx_.service("s3")) {
+  if (std::optional<std::string> bucket; ctx_.service("s3") && (bucket = virtual_host_bucket(r.host()))) {
     r.headers.add("x-stratus-original-path", r.path);
     r.path = "/" + *bucket + (r.path == "/" ? "" : r.path);
   }
