@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "http/message.h"
+#include "protocol/query_names.h"
 #include "server/context.h"
 #include "services/sqs/queue.h"
 #include "services/sqs/record.h"
@@ -287,6 +288,37 @@ Doc receive_output(const Queue& q, const std::vector<Picked>& got, const Receive
   return out;
 }
 
+// The element names of the classic SQS Query API (2012-11-05), which Query clients parse: the
+// JSON-era model names its members differently (Attributes vs flattened <Attribute>, ...).
+protocol::QueryXmlNames classic_query_names() {
+  protocol::QueryXmlNames n;
+  n.xml_namespace = "http://queue.amazonaws.com/doc/2012-11-05/";
+  n.error_detail = true;
+  const std::pair<const char*, const char*> items[] = {
+      {"GetQueueAttributesResult.Attributes", "Attribute"},
+      {"ListQueuesResult.QueueUrls", "QueueUrl"},
+      {"ListDeadLetterSourceQueuesResult.queueUrls", "QueueUrl"},
+      {"ReceiveMessageResult.Messages", "Message"},
+      {"Message.Attributes", "Attribute"},
+      {"Message.MessageAttributes", "MessageAttribute"},
+      {"MessageAttributeValue.StringListValues", "StringListValue"},
+      {"MessageAttributeValue.BinaryListValues", "BinaryListValue"},
+      {"SendMessageBatchResult.Successful", "SendMessageBatchResultEntry"},
+      {"SendMessageBatchResult.Failed", "BatchResultErrorEntry"},
+      {"DeleteMessageBatchResult.Successful", "DeleteMessageBatchResultEntry"},
+      {"DeleteMessageBatchResult.Failed", "BatchResultErrorEntry"},
+      {"ChangeMessageVisibilityBatchResult.Successful", "ChangeMessageVisibilityBatchResultEntry"},
+      {"ChangeMessageVisibilityBatchResult.Failed", "BatchResultErrorEntry"},
+      {"ListQueueTagsResult.Tags", "Tag"},
+      {"ListMessageMoveTasksResult.Results", "ListMessageMoveTasksResultEntry"},
+  };
+  for (const auto& [member, name] : items) n.members[member] = {name, true};
+  for (const char* map : {"QueueAttributeMap", "MessageSystemAttributeMap", "MessageBodyAttributeMap"})
+    n.map_entries[map] = {"Name", "Value"};
+  n.map_entries["TagMap"] = {"Key", "Value"};
+  return n;
+}
+
 // ---- the service ----------------------------------------------------------------------------
 
 struct QueueRef {
@@ -430,6 +462,7 @@ class SqsService final : public Service, public Api {
   }
 
   SqsService() : Service("sqs") {
+    protocol::register_query_xml_names("sqs", classic_query_names());
     bind("CreateQueue", &SqsService::create_queue);
     bind("GetQueueUrl", &SqsService::get_queue_url);
     bind("ListQueues", &SqsService::list_queues);
