@@ -12,6 +12,9 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "core/ids.h"
 #include "protocol/codecs_internal.h"
 #include "protocol/error_wire.h"
+#include "protocol/query_names.h"
 #include "protocol/text_format.h"
 #include "protocol/xml_writer.h"
 
@@ -224,96 +228,123 @@ std::optional<std::string> form_value(std::string_view raw, std::string_view nam
 
 // ---- XML output -------------------------------------------------------------------------------
 
-void write_value(XmlWriter& w, std::string_view name, const Member& ref, const Doc& d, std::string& buf);
+// Writes output documents as XML, naming elements after the model, or after the service's
+// QueryXmlNames where it has them.
+class XmlOut {
+ public:
+  XmlOut(XmlWriter& w, const QueryXmlNames* names) : w_(w), names_(names) {}
 
-void write_members(XmlWriter& w, const Shape& s, const Doc& d, std::string& buf) {
-  for (const auto& m : s.members) {
-    const Doc* v = d.get(m.name);
-    if (!v || v->is_null()) continue;
-    const Shape& ms = *m.shape;
-    std::string_view name = m.wire_name();
-    // A flattened list repeats its items directly, named after the list member if it has a name.
-    if (ms.type == ShapeType::list && (m.flattened || ms.flattened) && !ms.member.location_name.empty())
-      name = ms.member.location_name;
-    write_value(w, name, m, *v, buf);
+  void members(const Shape& s, const Doc& d) {
+    for (const auto& m : s.members) {
+      const Doc* v = d.get(m.name);
+      if (!v || v->is_null()) continue;
+      const Shape& ms = *m.shape;
+      std::string_view name = m.wire_name();
+      bool flat = m.flattened || ms.flattened;
+      const QueryXmlNames::Element* e = names_ ? names_->member(s.name, m.name) : nullptr;
+      if (e) {
+        name = e->name;
+        flat = flat || e->flatten;
+      } else if (ms.type == ShapeType::list && flat && !ms.member.location_name.empty()) {
+        // A flattened list repeats its items directly, named after the list member if it has a name.
+        name = ms.member.location_name;
+      }
+      value(name, m, *v, flat);
+    }
   }
-}
 
-void write_scalar(XmlWriter& w, const Member& ref, const Doc& d, std::string& buf) {
-  const Shape& s = *ref.shape;
-  buf.clear();
-  switch (d.type()) {
-    case Doc::Type::boolean: w.raw(d.as_bool() ? "true" : "false"); return;
-    case Doc::Type::integer:
-      if (s.type == ShapeType::timestamp) {
-        w.raw(enc::iso8601(d.as_int() * 1000));
+ private:
+  void scalar(const Member& ref, const Doc& d) {
+    const Shape& s = *ref.shape;
+    buf_.clear();
+    switch (d.type()) {
+      case Doc::Type::boolean: w_.raw(d.as_bool() ? "true" : "false"); return;
+      case Doc::Type::integer:
+        if (s.type == ShapeType::timestamp) {
+          w_.raw(enc::iso8601(d.as_int() * 1000));
+          return;
+        }
+        append_int(buf_, d.as_int());
+        w_.raw(buf_);
+        return;
+      case Doc::Type::floating:
+        if ((s.type == ShapeType::integer || s.type == ShapeType::long_) && std::isfinite(d.as_double()))
+          append_int(buf_, d.as_int());
+        else
+          append_double(buf_, d.as_double());
+        w_.raw(buf_);
+        return;
+      case Doc::Type::string: w_.text(d.as_string()); return;
+      case Doc::Type::blob: w_.raw(enc::base64_encode(d.as_blob().bytes)); return;
+      case Doc::Type::timestamp: {
+        int64_t ms = d.as_timestamp().millis;
+        const std::string& fmt = !ref.timestamp_format.empty() ? ref.timestamp_format : s.timestamp_format;
+        if (fmt == "unixTimestamp") {
+          append_epoch_seconds(buf_, ms);
+          w_.raw(buf_);
+        } else if (fmt == "rfc822") {
+          w_.raw(enc::http_date(ms));
+        } else {
+          w_.raw(enc::iso8601(ms));
+        }
         return;
       }
-      append_int(buf, d.as_int());
-      w.raw(buf);
-      return;
-    case Doc::Type::floating:
-      if ((s.type == ShapeType::integer || s.type == ShapeType::long_) && std::isfinite(d.as_double()))
-        append_int(buf, d.as_int());
-      else
-        append_double(buf, d.as_double());
-      w.raw(buf);
-      return;
-    case Doc::Type::string: w.text(d.as_string()); return;
-    case Doc::Type::blob: w.raw(enc::base64_encode(d.as_blob().bytes)); return;
-    case Doc::Type::timestamp: {
-      int64_t ms = d.as_timestamp().millis;
-      const std::string& fmt = !ref.timestamp_format.empty() ? ref.timestamp_format : s.timestamp_format;
-      if (fmt == "unixTimestamp") {
-        append_epoch_seconds(buf, ms);
-        w.raw(buf);
-      } else if (fmt == "rfc822") {
-        w.raw(enc::http_date(ms));
-      } else {
-        w.raw(enc::iso8601(ms));
-      }
-      return;
+      default: return;
     }
-    default: return;
   }
-}
 
-void write_value(XmlWriter& w, std::string_view name, const Member& ref, const Doc& d, std::string& buf) {
-  const Shape& s = *ref.shape;
-  if (s.type == ShapeType::list && d.is_list()) {
-    const Member& item = s.member;
-    if (ref.flattened || s.flattened) {
+  // `flat`: a list or map written as repeated `name` elements without a wrapper.
+  void value(std::string_view name, const Member& ref, const Doc& d, bool flat) {
+    const Shape& s = *ref.shape;
+    if (s.type == ShapeType::list && d.is_list()) {
+      const Member& item = s.member;
+      if (flat) {
+        for (const auto& e : d.as_list())
+          if (!e.is_null()) value(name, item, e, false);
+        return;
+      }
+      std::string_view iname = item.location_name.empty() ? std::string_view("member") : std::string_view(item.location_name);
+      w_.open(name);
       for (const auto& e : d.as_list())
-        if (!e.is_null()) write_value(w, name, item, e, buf);
+        if (!e.is_null()) value(iname, item, e, false);
+      w_.close(name);
       return;
     }
-    std::string_view iname = item.location_name.empty() ? std::string_view("member") : std::string_view(item.location_name);
-    w.open(name);
-    for (const auto& e : d.as_list())
-      if (!e.is_null()) write_value(w, iname, item, e, buf);
-    w.close(name);
-    return;
-  }
-  if (s.type == ShapeType::map && d.is_map()) {
-    std::string_view kname = s.key.location_name.empty() ? std::string_view("key") : std::string_view(s.key.location_name);
-    std::string_view vname =
-        s.value.location_name.empty() ? std::string_view("value") : std::string_view(s.value.location_name);
-    bool flat = ref.flattened || s.flattened;
-    if (!flat) w.open(name);
-    for (const auto& [k, v] : d.as_map()) {
-      if (v.is_null()) continue;
-      w.open(flat ? name : std::string_view("entry"));
-      w.element(kname, k);
-      write_value(w, vname, s.value, v, buf);
-      w.close(flat ? name : std::string_view("entry"));
+    if (s.type == ShapeType::map && d.is_map()) {
+      std::string_view kname = s.key.location_name.empty() ? std::string_view("key") : std::string_view(s.key.location_name);
+      std::string_view vname =
+          s.value.location_name.empty() ? std::string_view("value") : std::string_view(s.value.location_name);
+      if (names_)
+        if (auto it = names_->map_entries.find(s.name); it != names_->map_entries.end()) {
+          kname = it->second.first;
+          vname = it->second.second;
+        }
+      if (!flat) w_.open(name);
+      for (const auto& [k, v] : d.as_map()) {
+        if (v.is_null()) continue;
+        w_.open(flat ? name : std::string_view("entry"));
+        w_.element(kname, k);
+        value(vname, s.value, v, false);
+        w_.close(flat ? name : std::string_view("entry"));
+      }
+      if (!flat) w_.close(name);
+      return;
     }
-    if (!flat) w.close(name);
-    return;
+    w_.open(name);
+    if (s.type == ShapeType::structure && d.is_map()) members(s, d);
+    else scalar(ref, d);
+    w_.close(name);
   }
-  w.open(name);
-  if (s.type == ShapeType::structure && d.is_map()) write_members(w, s, d, buf);
-  else write_scalar(w, ref, d, buf);
-  w.close(name);
+
+  XmlWriter& w_;
+  const QueryXmlNames* names_;
+  std::string buf_;
+};
+
+std::mutex g_names_mu;
+std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>>& names_registry() {
+  static std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>> r;
+  return r;
 }
 
 class QueryCodec final : public Codec {
@@ -346,13 +377,15 @@ class QueryCodec final : public Codec {
     res.body.clear();
     res.body.reserve(512);
     XmlWriter w(res.body);
+    const QueryXmlNames* names = query_xml_names(svc.id);
     std::string root = op.name + "Response";
-    w.open_ns(root, svc.xml_namespace);
+    w.open_ns(root, names && !names->xml_namespace.empty() ? names->xml_namespace : svc.xml_namespace);
     if (op.output && out.is_map()) {
-      std::string buf;
-      if (!op.result_wrapper.empty()) w.open(op.result_wrapper);
-      write_members(w, *op.output, out, buf);
-      if (!op.result_wrapper.empty()) w.close(op.result_wrapper);
+      std::string wrapper = op.result_wrapper;
+      if (wrapper.empty() && names && names->result_wrapper) wrapper = op.name + "Result";
+      if (!wrapper.empty()) w.open(wrapper);
+      XmlOut(w, names).members(*op.output, out);
+      if (!wrapper.empty()) w.close(wrapper);
     }
     w.open("ResponseMetadata");
     w.element("RequestId", request_id);
@@ -363,15 +396,17 @@ class QueryCodec final : public Codec {
   void encode_error(const model::ServiceModel& svc, const model::Operation*, const AwsError& err,
                     const std::string& request_id, http::Response& res) const override {
     ErrorWire wire = error_wire(svc, err);
+    const QueryXmlNames* names = query_xml_names(svc.id);
     res.status = err.http_status;
     res.headers.set("content-type", "text/xml");
     res.body.clear();
     XmlWriter w(res.body);
-    w.open_ns("ErrorResponse", svc.xml_namespace);
+    w.open_ns("ErrorResponse", names && !names->xml_namespace.empty() ? names->xml_namespace : svc.xml_namespace);
     w.open("Error");
     w.element("Type", err.sender_fault ? "Sender" : "Receiver");
     w.element("Code", wire.query_code);
     w.element("Message", err.message);
+    if (names && names->error_detail) w.raw("<Detail/>");
     w.close("Error");
     w.element("RequestId", request_id);
     w.close("ErrorResponse");
@@ -379,6 +414,29 @@ class QueryCodec final : public Codec {
 };
 
 }  // namespace
+
+const QueryXmlNames::Element* QueryXmlNames::member(std::string_view shape, std::string_view m) const {
+  if (members.empty()) return nullptr;
+  std::string key;
+  key.reserve(shape.size() + 1 + m.size());
+  key += shape;
+  key += '.';
+  key += m;
+  auto it = members.find(key);
+  return it == members.end() ? nullptr : &it->second;
+}
+
+void register_query_xml_names(std::string service_id, QueryXmlNames names) {
+  std::lock_guard lock(g_names_mu);
+  names_registry().try_emplace(std::move(service_id), std::make_unique<const QueryXmlNames>(std::move(names)));
+}
+
+const QueryXmlNames* query_xml_names(std::string_view service_id) {
+  std::lock_guard lock(g_names_mu);
+  auto& r = names_registry();
+  auto it = r.find(service_id);
+  return it == r.end() ? nullptr : it->second.get();
+}
 
 const Codec& query_codec() {
   static const QueryCodec c;

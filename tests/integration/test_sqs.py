@@ -16,8 +16,74 @@ import botocore.session
 from harness import StratusTestCase
 
 
+# The element names of the classic SQS Query API (2012-11-05) that the JSON-era model lacks:
+# (shape, member) -> flattened element name, and map shape -> entry key/value names.
+CLASSIC_NAMES = {
+    ("GetQueueAttributesResult", "Attributes"): "Attribute",
+    ("ListQueuesResult", "QueueUrls"): "QueueUrl",
+    ("ListDeadLetterSourceQueuesResult", "queueUrls"): "QueueUrl",
+    ("ReceiveMessageResult", "Messages"): "Message",
+    ("Message", "Attributes"): "Attribute",
+    ("Message", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageBatchResult", "Successful"): "SendMessageBatchResultEntry",
+    ("SendMessageBatchResult", "Failed"): "BatchResultErrorEntry",
+    ("DeleteMessageBatchResult", "Successful"): "DeleteMessageBatchResultEntry",
+    ("DeleteMessageBatchResult", "Failed"): "BatchResultErrorEntry",
+    ("ChangeMessageVisibilityBatchResult", "Successful"): "ChangeMessageVisibilityBatchResultEntry",
+    ("ChangeMessageVisibilityBatchResult", "Failed"): "BatchResultErrorEntry",
+    ("ListQueueTagsResult", "Tags"): "Tag",
+    ("ListMessageMoveTasksResult", "Results"): "ListMessageMoveTasksResultEntry",
+    # Requests.
+    ("AddPermissionRequest", "AWSAccountIds"): "AWSAccountId",
+    ("AddPermissionRequest", "Actions"): "ActionName",
+    ("CreateQueueRequest", "Attributes"): "Attribute",
+    ("CreateQueueRequest", "tags"): "Tag",
+    ("SetQueueAttributesRequest", "Attributes"): "Attribute",
+    ("GetQueueAttributesRequest", "AttributeNames"): "AttributeName",
+    ("ReceiveMessageRequest", "AttributeNames"): "AttributeName",
+    ("ReceiveMessageRequest", "MessageAttributeNames"): "MessageAttributeName",
+    ("ReceiveMessageRequest", "MessageSystemAttributeNames"): "MessageSystemAttributeName",
+    ("SendMessageRequest", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageRequest", "MessageSystemAttributes"): "MessageSystemAttribute",
+    ("SendMessageBatchRequestEntry", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageBatchRequestEntry", "MessageSystemAttributes"): "MessageSystemAttribute",
+    ("SendMessageBatchRequest", "Entries"): "SendMessageBatchRequestEntry",
+    ("DeleteMessageBatchRequest", "Entries"): "DeleteMessageBatchRequestEntry",
+    ("ChangeMessageVisibilityBatchRequest", "Entries"): "ChangeMessageVisibilityBatchRequestEntry",
+    ("TagQueueRequest", "Tags"): "Tag",
+    ("UntagQueueRequest", "TagKeys"): "TagKey",
+}
+CLASSIC_MAP_ENTRIES = {"QueueAttributeMap": ("Name", "Value"), "MessageSystemAttributeMap": ("Name", "Value"),
+                       "MessageBodyAttributeMap": ("Name", "Value"),
+                       "MessageBodySystemAttributeMap": ("Name", "Value"), "TagMap": ("Key", "Value")}
+
+
+def classic_query_model(model):
+    """The SQS model with the classic Query API's result wrappers and XML element names, as
+    botocore had it before SQS moved to JSON: what older Query clients parse."""
+    model = copy.deepcopy(model)
+    model["metadata"]["protocol"] = "query"
+    model["metadata"]["protocols"] = ["query"]
+    for name, op in model["operations"].items():
+        if "output" in op:
+            op["output"]["resultWrapper"] = name + "Result"
+    shapes = model["shapes"]
+    for (shape, member), element in CLASSIC_NAMES.items():
+        ref = shapes[shape]["members"][member]
+        ref["locationName"] = element
+        ref["flattened"] = True
+        target = shapes[ref["shape"]]
+        if target["type"] == "list":
+            target["member"] = dict(target["member"], locationName=element)
+    for shape, (key, value) in CLASSIC_MAP_ENTRIES.items():
+        shapes[shape]["key"] = dict(shapes[shape]["key"], locationName=key)
+        shapes[shape]["value"] = dict(shapes[shape]["value"], locationName=value)
+    return model
+
+
 def query_client(stratus):
-    """An SQS client that speaks the Query protocol, as SDKs did before SQS moved to JSON."""
+    """An SQS client that speaks the Query protocol with the classic model, as SDKs did before
+    SQS moved to JSON."""
     sess = botocore.session.get_session()
     loader = sess.get_component("data_loader")
     original = loader.load_service_model
@@ -25,9 +91,7 @@ def query_client(stratus):
     def load(service_name, type_name, api_version=None):
         model = original(service_name, type_name, api_version)
         if service_name == "sqs" and type_name == "service-2":
-            model = copy.deepcopy(model)
-            model["metadata"]["protocol"] = "query"
-            model["metadata"]["protocols"] = ["query"]
+            model = classic_query_model(model)
         return model
 
     loader.load_service_model = load
@@ -473,9 +537,21 @@ class QueryProtocol(SqsCase):
         self.assertEqual(got["MessageId"], sent["MessageId"])
         self.assertEqual(got["MessageAttributes"]["a"]["StringValue"], "1")
         self.assertEqual(q.list_queue_tags(QueueUrl=url)["Tags"], {"k": "v"})
+        self.assertEqual(got["Attributes"]["ApproximateReceiveCount"], "1")
+        attrs = q.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["DelaySeconds"], "0")
+        self.assertEqual(attrs["QueueArn"], "arn:aws:sqs:us-east-1:000000000000:query-q")
         out = q.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "b1"}])
         self.assertEqual(out["Successful"][0]["Id"], "1")
         q.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+        handle = q.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+        out = q.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": "ok", "ReceiptHandle": handle, "VisibilityTimeout": 0}])
+        self.assertEqual([e["Id"] for e in out["Successful"]], ["ok"])
+        out = q.delete_message_batch(QueueUrl=url, Entries=[{"Id": "ok", "ReceiptHandle": handle},
+                                                            {"Id": "bad", "ReceiptHandle": "garbage"}])
+        self.assertEqual([e["Id"] for e in out["Successful"]], ["ok"])
+        self.assertEqual([e["Id"] for e in out["Failed"]], ["bad"])
         self.assertIn(url, q.list_queues()["QueueUrls"])
 
     def test_errors_use_query_codes(self):
@@ -498,9 +574,6 @@ class QueryProtocol(SqsCase):
         self.assertIn(b"<MD5OfMessageBody>" + hashlib.md5(b"raw").hexdigest().encode(), resp)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class QueryToQueueUrl(SqsCase):
     """Query requests may be posted to the queue's own URL without a QueueUrl parameter (older
@@ -522,3 +595,7 @@ class QueryToQueueUrl(SqsCase):
         self.assertIn(b"<MessageId>", body)
         got = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"]
         self.assertEqual(got[0]["Body"], "hello by path")
+
+
+if __name__ == "__main__":
+    unittest.main()

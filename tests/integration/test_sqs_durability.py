@@ -1,8 +1,10 @@
 """SQS across kill -9 and restart: acknowledged sends survive, receipt handles stay valid, a
-received message stays invisible for its timeout, FIFO deduplication and queue state persist."""
+received message stays invisible for its timeout, FIFO deduplication, receive attempt ids, message
+move tasks and queue state persist."""
+import json
 import unittest
 
-from harness import Stratus
+from harness import Stratus, wait_until
 
 
 class KillAndRestart(unittest.TestCase):
@@ -73,6 +75,56 @@ class KillAndRestart(unittest.TestCase):
         self.assertEqual(dup["MessageId"], first["MessageId"])
         bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
         self.assertEqual(bodies, ["1", "2"])
+
+    def test_fifo_receive_attempt_survives_restart(self):
+        sqs = self.stratus.client("sqs")
+        url = sqs.create_queue(QueueName="attempt.fifo", Attributes={
+            "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+        for body in ("a", "b", "c"):
+            sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+        first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=300,
+                                    ReceiveRequestAttemptId="try-1")["Messages"]
+        self.assertEqual([m["Body"] for m in first], ["a", "b"])
+        sqs = self.restart_after_kill9()
+        # The retry of the same attempt answers with the same messages and receipt handles.
+        retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=300,
+                                    ReceiveRequestAttemptId="try-1")["Messages"]
+        self.assertEqual([(m["MessageId"], m["ReceiptHandle"]) for m in retry],
+                         [(m["MessageId"], m["ReceiptHandle"]) for m in first])
+        for m in retry:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([m["Body"] for m in rest], ["c"])
+
+    def test_message_move_task_survives_restart(self):
+        sqs = self.stratus.client("sqs")
+        dlq = sqs.create_queue(QueueName="move-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        src = sqs.create_queue(QueueName="move-src", Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+        src_arn = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for i in range(0, 200, 10):
+            sqs.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(j), "MessageBody": f"m{i + j}"}
+                                                          for j in range(10)])
+        # One message per second: still running when stratus is killed.
+        sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=src_arn, MaxNumberOfMessagesPerSecond=1)
+        sqs = self.restart_after_kill9()
+        tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        self.assertEqual(len(tasks), 1)
+        self.assertEqual(tasks[0]["DestinationArn"], src_arn)
+        self.assertEqual(tasks[0]["MaxNumberOfMessagesPerSecond"], 1)
+        self.assertEqual(tasks[0]["ApproximateNumberOfMessagesToMove"], 200)
+        self.assertIn(tasks[0]["Status"], ("RUNNING", "COMPLETED"))
+        # The task carries on after the restart and moves everything.
+        wait_until(lambda: sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"] != "RUNNING",
+                   timeout=120)
+        task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+        self.assertEqual(task["Status"], "COMPLETED")
+        self.assertEqual(task["ApproximateNumberOfMessagesMoved"], 200)
+        attrs = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "200")
+        attrs = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
 
     def test_deleted_queue_stays_deleted(self):
         sqs = self.stratus.client("sqs")

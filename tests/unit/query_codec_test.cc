@@ -4,6 +4,7 @@
 
 #include "model/model.h"
 #include "protocol/codec.h"
+#include "protocol/query_names.h"
 
 namespace stratus {
 namespace {
@@ -90,6 +91,52 @@ TEST_F(QueryCodecTest, ResponseXmlIsEscapedAndCarriesRequestId) {
   EXPECT_NE(res.body.find("<Code>NoSuchEntity</Code>"), std::string::npos);
   EXPECT_NE(res.body.find("<Type>Sender</Type>"), std::string::npos);
   EXPECT_NE(res.body.find("<RequestId>rid-2</RequestId>"), std::string::npos);
+}
+
+// A service's QueryXmlNames table renames members, flattens lists, names map entries and adds
+// the result wrapper the model lacks. (SqsService registers a superset of this table; the first
+// registration stays, and either one gives the XML checked here.)
+TEST_F(QueryCodecTest, PerServiceXmlNames) {
+  protocol::QueryXmlNames n;
+  n.xml_namespace = "urn:test";
+  n.error_detail = true;
+  n.members["ReceiveMessageResult.Messages"] = {"Message", true};
+  n.members["Message.MessageAttributes"] = {"MessageAttribute", true};
+  n.members["MessageAttributeValue.StringListValues"] = {"StringListValue", true};
+  n.map_entries["MessageBodyAttributeMap"] = {"Name", "Value"};
+  protocol::register_query_xml_names("sqs", n);
+  const protocol::QueryXmlNames* got = protocol::query_xml_names("sqs");
+  ASSERT_NE(got, nullptr);
+  const auto* svc = model::Models::get("sqs");
+  Doc value = Doc::map();
+  value.set("DataType", "String");
+  Doc list = Doc::list();
+  list.push(Doc{"x"});
+  list.push(Doc{"y"});
+  value.set("StringListValues", std::move(list));
+  Doc attrs = Doc::map();
+  attrs.set("a", std::move(value));
+  Doc msg = Doc::map();
+  msg.set("Body", "b");
+  msg.set("MessageAttributes", std::move(attrs));
+  Doc msgs = Doc::list();
+  msgs.push(std::move(msg));
+  Doc out = Doc::map();
+  out.set("Messages", std::move(msgs));
+  http::Response res;
+  codec->encode_with_request_id(*svc, *svc->find_operation("ReceiveMessage"), out, "r", res);
+  std::string ns = "<ReceiveMessageResponse xmlns=\"" + got->xml_namespace + "\">";
+  EXPECT_EQ(res.body.rfind(ns, 0), 0u) << res.body;
+  EXPECT_NE(res.body.find("<ReceiveMessageResult><Message><Body>b</Body><MessageAttribute><Name>a</Name><Value>"
+                          "<DataType>String</DataType><StringListValue>x</StringListValue>"
+                          "<StringListValue>y</StringListValue></Value></MessageAttribute></Message>"
+                          "</ReceiveMessageResult>"),
+            std::string::npos)
+      << res.body;
+  codec->encode_error(*svc, nullptr, AwsError("QueueDoesNotExist", "m", 400), "r", res);
+  EXPECT_NE(res.body.find("<Detail/></Error>"), std::string::npos) << res.body;
+  // Other services are untouched.
+  EXPECT_EQ(protocol::query_xml_names("sts"), nullptr);
 }
 
 }  // namespace

@@ -68,6 +68,8 @@ struct PickResult {
   std::vector<Picked> got;
   std::vector<MessagePtr> expired;                     // retention passed: delete
   std::vector<std::pair<QueuePtr, MessagePtr>> to_dlq;  // maxReceiveCount passed: move
+  std::string attempt_id;   // FIFO ReceiveRequestAttemptId to store with the receive ("" = none)
+  int64_t attempt_expires = 0;
 };
 
 struct Waiter {
@@ -153,6 +155,8 @@ inline constexpr const char* kQueuesKs = "sqs.queues";    // acct \0 region \0 n
 inline constexpr const char* kMessagesKs = "sqs.messages";  // uid be64(seq) -> message record
 inline constexpr const char* kStateKs = "sqs.state";      // uid be64(seq) -> receive state
 inline constexpr const char* kDedupKs = "sqs.dedup";      // uid dedup-key -> be64 expiry, id, seqno
+inline constexpr const char* kAttemptsKs = "sqs.attempts";  // uid attempt-id -> be64 expiry, n, n x picked
+inline constexpr const char* kTasksKs = "sqs.tasks";        // task id -> message move task JSON
 
 std::string message_key(const std::string& uid, uint64_t seq);
 

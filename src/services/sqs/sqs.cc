@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "http/message.h"
+#include "protocol/query_names.h"
 #include "server/context.h"
 #include "services/sqs/queue.h"
 #include "services/sqs/record.h"
@@ -287,6 +288,37 @@ Doc receive_output(const Queue& q, const std::vector<Picked>& got, const Receive
   return out;
 }
 
+// The element names of the classic SQS Query API (2012-11-05), which Query clients parse: the
+// JSON-era model names its members differently (Attributes vs flattened <Attribute>, ...).
+protocol::QueryXmlNames classic_query_names() {
+  protocol::QueryXmlNames n;
+  n.xml_namespace = "http://queue.amazonaws.com/doc/2012-11-05/";
+  n.error_detail = true;
+  const std::pair<const char*, const char*> items[] = {
+      {"GetQueueAttributesResult.Attributes", "Attribute"},
+      {"ListQueuesResult.QueueUrls", "QueueUrl"},
+      {"ListDeadLetterSourceQueuesResult.queueUrls", "QueueUrl"},
+      {"ReceiveMessageResult.Messages", "Message"},
+      {"Message.Attributes", "Attribute"},
+      {"Message.MessageAttributes", "MessageAttribute"},
+      {"MessageAttributeValue.StringListValues", "StringListValue"},
+      {"MessageAttributeValue.BinaryListValues", "BinaryListValue"},
+      {"SendMessageBatchResult.Successful", "SendMessageBatchResultEntry"},
+      {"SendMessageBatchResult.Failed", "BatchResultErrorEntry"},
+      {"DeleteMessageBatchResult.Successful", "DeleteMessageBatchResultEntry"},
+      {"DeleteMessageBatchResult.Failed", "BatchResultErrorEntry"},
+      {"ChangeMessageVisibilityBatchResult.Successful", "ChangeMessageVisibilityBatchResultEntry"},
+      {"ChangeMessageVisibilityBatchResult.Failed", "BatchResultErrorEntry"},
+      {"ListQueueTagsResult.Tags", "Tag"},
+      {"ListMessageMoveTasksResult.Results", "ListMessageMoveTasksResultEntry"},
+  };
+  for (const auto& [member, name] : items) n.members[member] = {name, true};
+  for (const char* map : {"QueueAttributeMap", "MessageSystemAttributeMap", "MessageBodyAttributeMap"})
+    n.map_entries[map] = {"Name", "Value"};
+  n.map_entries["TagMap"] = {"Key", "Value"};
+  return n;
+}
+
 // ---- the service ----------------------------------------------------------------------------
 
 struct QueueRef {
@@ -430,6 +462,7 @@ class SqsService final : public Service, public Api {
   }
 
   SqsService() : Service("sqs") {
+    protocol::register_query_xml_names("sqs", classic_query_names());
     bind("CreateQueue", &SqsService::create_queue);
     bind("GetQueueUrl", &SqsService::get_queue_url);
     bind("ListQueues", &SqsService::list_queues);
@@ -735,12 +768,46 @@ class SqsService final : public Service, public Api {
       if (e.expires_ms <= now) orphans.del(kDedupKs, key);
       else q->second->dedup[std::string(key.substr(16))] = std::move(e);
     }
+    for (auto it = engine_->scan(kAttemptsKs, {}); it->valid(); it->next()) {
+      std::string_view key = it->key();
+      auto q = key.size() > 16 ? uids.find(std::string(key.substr(0, 16))) : uids.end();
+      if (q == uids.end()) {
+        orphans.del(kAttemptsKs, key);
+        continue;
+      }
+      try {
+        Reader r(it->value());
+        int64_t expires = r.i64();
+        if (expires <= now) {
+          orphans.del(kAttemptsKs, key);
+          continue;
+        }
+        std::vector<Picked> got;
+        for (uint64_t n = r.u64(); n > 0; --n) {
+          uint64_t seq = r.u64();
+          Picked p{};
+          p.receive_count = static_cast<uint32_t>(r.u64());
+          p.first_receive_ms = r.i64();
+          p.nonce = static_cast<uint32_t>(r.u64());
+          p.visible_at = r.i64();
+          auto m = q->second->messages.find(seq);
+          if (m == q->second->messages.end()) continue;
+          p.msg = m->second;
+          got.push_back(std::move(p));
+        }
+        q->second->attempts[std::string(key.substr(16))] = {expires, std::move(got)};
+      } catch (const std::exception& e) {
+        spdlog::error("sqs: skipping unreadable receive attempt in {}: {}", q->second->name, e.what());
+      }
+    }
+    auto running = load_tasks(orphans);
     if (!orphans.empty()) (void)engine_->write(orphans);
     for (auto& [_, q] : uids) {
       auto all = std::move(q->messages);
       q->messages.clear();
       for (auto& [seq, m] : all) q->insert(m, now);
     }
+    for (auto& t : running) timer_.at(now, [this, t] { move_step(t); });
   }
 
   // Writes the effects of a pick (receive state, expiry, dead-lettering) and moves
@@ -756,6 +823,7 @@ class SqsService final : public Service, public Api {
       tmp.nonce = p.nonce;
       b.put(kStateKs, message_key(q.uid, p.msg->seq), encode_state(tmp));
     }
+    if (!r.attempt_id.empty()) b.put(kAttemptsKs, q.uid + r.attempt_id, encode_attempt(r.attempt_expires, r.got));
     for (const auto& m : r.expired) {
       b.del(kMessagesKs, message_key(q.uid, m->seq));
       b.del(kStateKs, message_key(q.uid, m->seq));
@@ -843,7 +911,7 @@ class SqsService final : public Service, public Api {
         }
         r.expired.clear();
         r.to_dlq.clear();
-        if (q->fifo && !w->params.attempt_id.empty()) remember_attempt(*q, w->params.attempt_id, r.got, now);
+        if (q->fifo && !w->params.attempt_id.empty()) remember_attempt(*q, w->params.attempt_id, r, now);
         w->finished = true;
         q->waiters.pop_front();
         served.emplace_back(std::move(w), std::move(r));
@@ -1217,11 +1285,28 @@ class SqsService final : public Service, public Api {
   }
 
   // What a FIFO receive with a ReceiveRequestAttemptId returned, for its retries. REQUIRES(q.mu)
-  static void remember_attempt(Queue& q, const std::string& id, const std::vector<Picked>& got, int64_t now) {
+  // apply() stores it with the receive state.
+  static void remember_attempt(Queue& q, const std::string& id, PickResult& r, int64_t now) {
     if (q.attempts.size() >= 1024)
       for (auto it = q.attempts.begin(); it != q.attempts.end();)
         it = it->second.first <= now ? q.attempts.erase(it) : std::next(it);
-    q.attempts[id] = {now + kDedupWindowMs, got};
+    q.attempts[id] = {now + kDedupWindowMs, r.got};
+    r.attempt_id = id;
+    r.attempt_expires = now + kDedupWindowMs;
+  }
+
+  static std::string encode_attempt(int64_t expires, const std::vector<Picked>& got) {
+    std::string v;
+    put_u64(v, static_cast<uint64_t>(expires));
+    put_u64(v, got.size());
+    for (const auto& p : got) {
+      put_u64(v, p.msg->seq);
+      put_u64(v, p.receive_count);
+      put_u64(v, static_cast<uint64_t>(p.first_receive_ms));
+      put_u64(v, p.nonce);
+      put_u64(v, static_cast<uint64_t>(p.visible_at));
+    }
+    return v;
   }
 
   void receive_message(OpContext& ctx, const Doc& in, Done done) {
@@ -1255,7 +1340,7 @@ class SqsService final : public Service, public Api {
         }
       }
       r = queue->pick(*p, now, resolver());
-      if (attempt && !r.got.empty()) remember_attempt(*queue, p->attempt_id, r.got, now);
+      if (attempt && !r.got.empty()) remember_attempt(*queue, p->attempt_id, r, now);
       if (r.got.empty() && wait > 0) {
         auto w = std::make_shared<Waiter>();
         w->params = *p;
@@ -1403,7 +1488,10 @@ class SqsService final : public Service, public Api {
   // Deletes every stored key of a queue's messages (and dedup entries when all_keys).
   void drop_stored(const std::string& uid, bool all_keys) {
     std::vector<const char*> spaces = {kMessagesKs, kStateKs};
-    if (all_keys) spaces.push_back(kDedupKs);
+    if (all_keys) {
+      spaces.push_back(kDedupKs);
+      spaces.push_back(kAttemptsKs);
+    }
     for (const char* ks : spaces) {
       storage::WriteBatch b;
       for (auto it = engine_->prefix(ks, uid); it->valid(); it->next()) {
@@ -1899,6 +1987,64 @@ class SqsService final : public Service, public Api {
   };
   using MoveTaskPtr = std::shared_ptr<MoveTask>;
 
+  // Tasks are stored (kTasksKs) when they start, after each step and when they end, so a
+  // restart lists them and resumes the running ones. REQUIRES(tasks_mu_) for a running task.
+  void save_task(const MoveTask& t) {
+    Doc d = Doc::map();
+    d.set("handle", t.handle);
+    d.set("source", t.source_arn);
+    d.set("dest", t.dest_arn);
+    d.set("rate", t.rate);
+    d.set("status", t.status);
+    d.set("moved", t.moved);
+    d.set("to_move", t.to_move);
+    d.set("started", t.started_ms);
+    d.set("failure", t.failure);
+    auto st = engine_->put(kTasksKs, t.id, json::write(d));
+    if (!st.ok()) spdlog::error("sqs: storing message move task {}: {}", t.id, st.message);
+  }
+
+  // At start: the stored tasks, the newest 10 per source. Returns the running ones, to carry on
+  // once the queues are loaded.
+  std::vector<MoveTaskPtr> load_tasks(storage::WriteBatch& drop) {
+    std::vector<MoveTaskPtr> all;
+    for (auto it = engine_->scan(kTasksKs, {}); it->valid(); it->next()) {
+      auto t = std::make_shared<MoveTask>();
+      t->id = std::string(it->key());
+      try {
+        Doc d = json::parse(it->value());
+        t->handle = d.str("handle");
+        t->source_arn = d.str("source");
+        t->dest_arn = d.str("dest");
+        t->rate = d.integer("rate");
+        t->status = d.str("status");
+        t->moved = d.integer("moved");
+        t->to_move = d.integer("to_move");
+        t->started_ms = d.integer("started");
+        t->failure = d.str("failure");
+      } catch (const std::exception& e) {
+        spdlog::error("sqs: dropping unreadable message move task {}: {}", t->id, e.what());
+        drop.del(kTasksKs, t->id);
+        continue;
+      }
+      all.push_back(std::move(t));
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a->started_ms < b->started_ms; });
+    std::vector<MoveTaskPtr> running;
+    std::lock_guard lk(tasks_mu_);
+    tasks_.clear();
+    for (auto& t : all) tasks_[t->source_arn].push_back(t);
+    for (auto& [_, list] : tasks_) {
+      while (list.size() > 10) {
+        drop.del(kTasksKs, list.front()->id);
+        list.erase(list.begin());
+      }
+      for (const auto& t : list)
+        if (t->status == "RUNNING") running.push_back(t);
+    }
+    return running;
+  }
+
   // An optional integer member within [lo, hi] (the move task operations' wording).
   static Result<int64_t> ranged(const Doc& in, const char* member, int64_t dflt, int64_t lo, int64_t hi) {
     const Doc* d = in.get(member);
@@ -1976,7 +2122,11 @@ class SqsService final : public Service, public Api {
         }
       }
       list.push_back(t);
-      if (list.size() > 10) list.erase(list.begin());
+      if (list.size() > 10) {
+        (void)engine_->del(kTasksKs, list.front()->id);
+        list.erase(list.begin());
+      }
+      save_task(*t);
     }
     timer_.at(t->started_ms, [this, t] { move_step(t); });
     Doc out = Doc::map();
@@ -1992,6 +2142,7 @@ class SqsService final : public Service, public Api {
       if (t->status != "RUNNING") return;
       t->status = status;
       t->failure = why;
+      save_task(*t);
     };
     int64_t budget;
     {
@@ -2068,6 +2219,7 @@ class SqsService final : public Service, public Api {
       std::lock_guard lk(tasks_mu_);
       t->moved += static_cast<int64_t>(moved.size());
       more = t->moved < t->to_move && !taken.empty();
+      if (more && t->status == "RUNNING" && !moved.empty()) save_task(*t);
     }
     if (!failure.empty()) return finish("FAILED", failure);
     if (!more) return finish("COMPLETED", "");
@@ -2125,6 +2277,7 @@ class SqsService final : public Service, public Api {
         return AwsError("UnsupportedOperation", "Only tasks in RUNNING status can be cancelled.", 400);
       }
       t->status = "CANCELLED";
+      save_task(*t);
       Doc out = Doc::map();
       out.set("ApproximateNumberOfMessagesMoved", t->moved);
       return out;
