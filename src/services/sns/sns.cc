@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <unordered_map>
 
 #include "core/arn.h"
 #include "core/clock.h"
@@ -366,6 +368,7 @@ class SnsService final : public Service {
       res.status = st.ok() ? 200 : 500;
       res.body = st.ok() ? "{}" : "{\"message\":\"" + json::escape(st.message) + "\"}";
     });
+    if (sqs::Api* api = sqs::api(ctx)) api->set_body_finisher([this](std::string_view b) { return finish_envelope(b); });
     ctx.events().subscribe(kPublishTopic, [this](const events::Delivery& d) { return fan_out(d); });
     ctx.events().subscribe(kHttpTopic, [this](const events::Delivery& d) { return deliver_http(d); });
   }
@@ -378,6 +381,8 @@ class SnsService final : public Service {
       std::lock_guard lk(signer_mu_);
       signer_.reset();  // the key was wiped with the storage; the next signature makes a new one
     }
+    std::lock_guard slk(signed_mu_);
+    signed_.clear();
   }
 
  private:
@@ -1254,11 +1259,65 @@ class SnsService final : public Service {
     return out + "}";
   }
 
-  std::string notification(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+  static std::string notification_to_sign(std::string_view text, std::string_view id, std::string_view subject,
+                                          std::string_view ts, std::string_view topic_arn) {
+    std::string out;
+    out.reserve(text.size() + topic_arn.size() + 128);
+    out.append("Message\n").append(text).append("\nMessageId\n").append(id).append("\n");
+    if (!subject.empty()) out.append("Subject\n").append(subject).append("\n");
+    out.append("Timestamp\n").append(ts).append("\nTopicArn\n").append(topic_arn).append("\nType\nNotification\n");
+    return out;
+  }
+
+  // What a Notification bound for SQS carries in place of its signature until it is received
+  // (as long as a real one: the message's size doesn't change when it is signed).
+  const std::string& pending_signature() {
+    std::call_once(pending_once_, [this] {
+      pending_ = "STRATUS-SIGNED-ON-RECEIVE";
+      pending_.resize(signer().signature_chars(), '-');
+    });
+    return pending_;
+  }
+
+  // SQS's body finisher: signs a Notification stored with pending_signature(). The signature
+  // covers only fields of the envelope itself, so the envelope is all it needs (also after a
+  // restart: the key is stored, and RSA PKCS#1 v1.5 signatures are deterministic). The copies
+  // of one publish share one signature (kept by MessageId for a while).
+  std::string finish_envelope(std::string_view body) {
+    std::string out(body);
+    const std::string& pending = pending_signature();
+    std::string field = "\n  \"Signature\" : \"" + pending + "\"";
+    size_t at = out.find(field);
+    if (at == std::string::npos) return out;
+    Doc e;
+    try {
+      e = json::parse(body);
+    } catch (const AwsError&) {
+      return out;
+    }
+    int version = e.str("SignatureVersion") == "2" ? 2 : 1;
+    std::string key = e.str("MessageId") + (version == 2 ? "/2" : "/1");
+    std::string sig;
+    {
+      std::lock_guard lk(signed_mu_);
+      if (auto it = signed_.find(key); it != signed_.end()) sig = it->second;
+    }
+    if (sig.empty()) {
+      sig = signer().sign(notification_to_sign(e.str("Message"), e.str("MessageId"), e.str("Subject"),
+                                               e.str("Timestamp"), e.str("TopicArn")),
+                          version);
+      std::lock_guard lk(signed_mu_);
+      if (signed_.size() >= 4096) signed_.clear();
+      signed_[key] = sig;
+    }
+    if (sig.size() == pending.size()) out.replace(at + field.size() - 1 - pending.size(), pending.size(), sig);
+    return out;
+  }
+
+  // `for_sqs`: the envelope goes into an SQS queue, which signs it when it is received.
+  std::string notification(const Published& p, const std::string& sub_arn, const std::string& text, int version,
+                           bool for_sqs = false) {
     std::string ts = timestamp(p.timestamp_ms);
-    std::string to_sign = "Message\n" + text + "\nMessageId\n" + p.message_id + "\n";
-    if (!p.subject.empty()) to_sign += "Subject\n" + p.subject + "\n";
-    to_sign += "Timestamp\n" + ts + "\nTopicArn\n" + p.topic_arn + "\nType\nNotification\n";
     Envelope e;
     e.add("Type", "Notification");
     e.add("MessageId", p.message_id);
@@ -1268,9 +1327,13 @@ class SnsService final : public Service {
     e.add("Message", text);
     e.add("Timestamp", ts);
     e.add("SignatureVersion", std::to_string(version));
-    auto& sig = p.signatures[{text, version}];
-    if (sig.empty()) sig = signer().sign(to_sign, version);
-    e.add("Signature", sig);
+    if (for_sqs) {
+      e.add("Signature", pending_signature());
+    } else {
+      auto& sig = p.signatures[{text, version}];
+      if (sig.empty()) sig = signer().sign(notification_to_sign(text, p.message_id, p.subject, ts, p.topic_arn), version);
+      e.add("Signature", sig);
+    }
     e.add("SigningCertURL", cert_url(p.host));
     e.add("UnsubscribeURL", unsubscribe_url(sub_arn, p.host));
     if (!p.attrs.empty()) e.add_raw("MessageAttributes", attributes_json(p.attrs));
@@ -1327,7 +1390,8 @@ class SnsService final : public Service {
       }
       std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
     } else {
-      out.body = notification(p, s.arn, text, version);
+      out.body = notification(p, s.arn, text, version, true);
+      out.finish_on_read = true;
     }
     out.group_id = p.group_id;
     out.dedup_id = p.dedup_id;
@@ -1408,7 +1472,8 @@ class SnsService final : public Service {
     try {
       std::string dlq = json::parse(it->second).str("deadLetterTargetArn");
       sqs::Delivery out;
-      out.body = notification(p, s.arn, text, 1);
+      out.body = notification(p, s.arn, text, 1, true);
+      out.finish_on_read = true;
       out.group_id = p.group_id;
       out.dedup_id = p.dedup_id;
       if (sqs::Api* api = sqs::api(*server_)) (void)api->deliver(dlq, std::move(out));
@@ -1634,6 +1699,10 @@ class SnsService final : public Service {
   }
   std::mutex signer_mu_;
   std::unique_ptr<Signer> signer_;  // GUARDED_BY(signer_mu_)
+  std::once_flag pending_once_;
+  std::string pending_;  // pending_signature()
+  std::mutex signed_mu_;
+  std::unordered_map<std::string, std::string> signed_;  // GUARDED_BY(signed_mu_) finish_envelope's, by MessageId/version
   std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;             // GUARDED_BY(mu_) by ARN
   std::unordered_map<std::string, std::shared_ptr<const Sub>> subs_;       // GUARDED_BY(mu_) by ARN

@@ -241,13 +241,20 @@ bool wants_attribute(const std::vector<std::string>& names, std::string_view n) 
   return false;
 }
 
-Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params) {
+// A message stored with finish_on_read has no MD5 of its body yet (a real one is never empty).
+Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params, const Api::BodyFinisher& finish) {
   const Message& m = *p.msg;
   Doc d = Doc::map();
   d.set("MessageId", m.id);
   d.set("ReceiptHandle", receipt_handle(q, p));
-  d.set("MD5OfBody", m.md5_body);
-  d.set("Body", m.body);
+  if (m.md5_body.empty()) {
+    std::string body = finish ? finish(m.body) : m.body;
+    d.set("MD5OfBody", md5_hex(body));
+    d.set("Body", std::move(body));
+  } else {
+    d.set("MD5OfBody", m.md5_body);
+    d.set("Body", m.body);
+  }
   const auto& sn = params.system_names;
   if (!sn.empty()) {
     Doc a = Doc::map();
@@ -278,11 +285,12 @@ Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params) {
   return d;
 }
 
-Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params) {
+Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params,
+                   const Api::BodyFinisher& finish) {
   Doc out = Doc::map();
   if (got.empty()) return out;
   Doc list = Doc::list();
-  for (const auto& p : got) list.push(message_doc(q, p, params));
+  for (const auto& p : got) list.push(message_doc(q, p, params, finish));
   out.set("Messages", std::move(list));
   return out;
 }
@@ -301,6 +309,7 @@ struct SendInput {
   int64_t delay = -1;  // -1: the queue's DelaySeconds
   std::string group_id, dedup_id;
   std::string sender_id;
+  bool finish_on_read = false;
 };
 
 struct SendOutcome {
@@ -484,8 +493,11 @@ class SqsService final : public Service, public Api {
     in.group_id = std::move(d.group_id);
     in.dedup_id = std::move(d.dedup_id);
     in.sender_id = std::move(d.sender_id);
+    in.finish_on_read = d.finish_on_read;
     return in;
   }
+
+  void set_body_finisher(BodyFinisher f) override { finisher_ = std::move(f); }
 
   Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
     QueuePtr q = by_arn(queue_arn);
@@ -853,7 +865,7 @@ class SqsService final : public Service, public Api {
     apply(*q, side);
     for (auto& [w, r] : served) {
       apply(*q, r);
-      w->done(receive_output(*q, r.got, w->params));
+      w->done(receive_output(*q, r.got, w->params, finisher_));
     }
     for (auto& w : ended) w->done(Doc::map());
   }
@@ -913,7 +925,7 @@ class SqsService final : public Service, public Api {
     auto m = std::make_shared<Message>();
     m->seq = q.next_seq++;
     m->id = ids::uuid4();
-    m->md5_body = md5_hex(in.body);
+    if (!in.finish_on_read) m->md5_body = md5_hex(in.body);
     m->md5_attrs = md5_of_attributes(in.attrs);
     if (!in.trace_header.empty()) {
       m->md5_sys = md5_of_attributes({Attribute{"AWSTraceHeader", "String", in.trace_header}});
@@ -1250,7 +1262,7 @@ class SqsService final : public Service, public Api {
             auto m = queue->messages.find(pk.msg->seq);
             if (m != queue->messages.end() && m->second->nonce == pk.nonce) r.got.push_back(pk);
           }
-          auto out = receive_output(*queue, r.got, *p);
+          auto out = receive_output(*queue, r.got, *p, finisher_);
           return done(std::move(out));
         }
       }
@@ -1267,7 +1279,7 @@ class SqsService final : public Service, public Api {
       }
     }
     apply(*queue, r);
-    if (!waiting) done(receive_output(*queue, r.got, *p));
+    if (!waiting) done(receive_output(*queue, r.got, *p, finisher_));
   }
 
   // ---- deleting and visibility -----------------------------------------------------------------
@@ -2134,6 +2146,7 @@ class SqsService final : public Service, public Api {
 
   storage::Engine* engine_ = nullptr;
   Timer timer_;
+  BodyFinisher finisher_;  // set once by SNS at start-up, before requests are served
   std::mutex tasks_mu_;
   std::map<std::string, std::vector<MoveTaskPtr>> tasks_;  // GUARDED_BY(tasks_mu_) by source ARN, oldest first
   std::shared_mutex map_mu_;
