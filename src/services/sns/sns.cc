@@ -245,6 +245,13 @@ struct Published {
   // Signatures by (protocol text, version): one RSA signature per distinct text, not per
   // subscription (the signed string has no subscription in it).
   mutable std::map<std::pair<std::string, int>, std::string> signatures;
+  mutable std::string attrs_json;  // MessageAttributes of the envelopes, once made
+  // What the SQS copies share, by signature version 1/2 (see sqs_envelope).
+  struct Stored {
+    std::string prefix;
+    size_t size = 0;
+  };
+  mutable Stored stored[2];
 
   std::string payload() const {
     Doc d = Doc::map();
@@ -1269,75 +1276,103 @@ class SnsService final : public Service {
     return out;
   }
 
-  // What a Notification bound for SQS carries in place of its signature until it is received
-  // (as long as a real one: the message's size doesn't change when it is signed).
-  const std::string& pending_signature() {
-    std::call_once(pending_once_, [this] {
-      pending_ = "STRATUS-SIGNED-ON-RECEIVE";
-      pending_.resize(signer().signature_chars(), '-');
-    });
-    return pending_;
+  // The fields of a Notification envelope.
+  struct Notice {
+    std::string_view id, topic_arn, subject, text, host, sub_arn, attrs_json;  // attrs_json: "" for none
+    uint64_t sequence = 0;
+    int64_t ts_ms = 0;
+    int version = 1;
+  };
+
+  Notice notice(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+    if (!p.attrs.empty() && p.attrs_json.empty()) p.attrs_json = attributes_json(p.attrs);
+    return Notice{p.message_id, p.topic_arn, p.subject, text, p.host, sub_arn, p.attrs_json, p.sequence,
+                  p.timestamp_ms, version};
   }
 
-  // SQS's body finisher: signs a Notification stored with pending_signature(). The signature
-  // covers only fields of the envelope itself, so the envelope is all it needs (also after a
-  // restart: the key is stored, and RSA PKCS#1 v1.5 signatures are deterministic). The copies
-  // of one publish share one signature (kept by MessageId for a while).
-  std::string finish_envelope(std::string_view body) {
-    std::string out(body);
-    const std::string& pending = pending_signature();
-    std::string field = "\n  \"Signature\" : \"" + pending + "\"";
-    size_t at = out.find(field);
-    if (at == std::string::npos) return out;
-    Doc e;
-    try {
-      e = json::parse(body);
-    } catch (const AwsError&) {
-      return out;
+  std::string render(const Notice& n, const std::string& ts, std::string_view signature) {
+    Envelope e;
+    e.add("Type", "Notification");
+    e.add("MessageId", n.id);
+    if (n.sequence) e.add("SequenceNumber", std::to_string(n.sequence));
+    e.add("TopicArn", n.topic_arn);
+    if (!n.subject.empty()) e.add("Subject", n.subject);
+    e.add("Message", n.text);
+    e.add("Timestamp", ts);
+    e.add("SignatureVersion", std::to_string(n.version));
+    e.add("Signature", signature);
+    e.add("SigningCertURL", cert_url(std::string(n.host)));
+    e.add("UnsubscribeURL", unsubscribe_url(std::string(n.sub_arn), std::string(n.host)));
+    if (!n.attrs_json.empty()) e.add_raw("MessageAttributes", n.attrs_json);
+    return e.finish();
+  }
+
+  std::string notification(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+    Notice n = notice(p, sub_arn, text, version);
+    std::string ts = timestamp(p.timestamp_ms);
+    auto& sig = p.signatures[{text, version}];
+    if (sig.empty()) sig = signer().sign(notification_to_sign(text, p.message_id, p.subject, ts, p.topic_arn), version);
+    return render(n, ts, sig);
+  }
+
+  // SQS copies of a Notification are stored compact, without the envelope's boilerplate and
+  // signature ("sns1:" then length-prefixed fields, the subscription last), and rendered and
+  // signed when received (finish_envelope): a publish costs no RSA signature, and a tenth of the
+  // bytes in storage. The queue checks its size limit against the rendered envelope's length.
+  sqs::Delivery sqs_envelope(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+    auto& c = p.stored[version == 2 ? 1 : 0];
+    auto put = [](std::string& out, std::string_view v) { out.append(std::to_string(v.size())).append(1, ':').append(v); };
+    if (c.prefix.empty()) {
+      Notice n = notice(p, sub_arn, text, version);
+      c.prefix = "sns1:";
+      for (std::string_view v : {n.id, n.topic_arn, n.subject, n.text, n.host, n.attrs_json}) put(c.prefix, v);
+      for (int64_t v : {static_cast<int64_t>(n.sequence), n.ts_ms, static_cast<int64_t>(version)}) put(c.prefix, std::to_string(v));
+      std::string sig(signer().signature_chars(), 'x');
+      c.size = render(n, timestamp(p.timestamp_ms), sig).size() - json::escape(unsubscribe_url(sub_arn, p.host)).size();
     }
-    int version = e.str("SignatureVersion") == "2" ? 2 : 1;
-    std::string key = e.str("MessageId") + (version == 2 ? "/2" : "/1");
+    sqs::Delivery out;
+    out.body.reserve(c.prefix.size() + sub_arn.size() + 8);
+    out.body = c.prefix;
+    put(out.body, sub_arn);
+    out.finish_on_read = true;
+    out.finished_size = c.size + json::escape(unsubscribe_url(sub_arn, p.host)).size();
+    return out;
+  }
+
+  // SQS's body finisher: the envelope of a copy stored by sqs_envelope. Signing needs only
+  // the envelope's own fields, so this works after a restart too (the key is stored, and RSA
+  // PKCS#1 v1.5 signatures are deterministic). The copies of one publish share one signature,
+  // kept by MessageId for a while.
+  std::string finish_envelope(std::string_view body) {
+    std::string_view in = body;
+    if (in.substr(0, 5) != "sns1:") return std::string(body);
+    in.remove_prefix(5);
+    std::string_view f[10];
+    for (auto& x : f) {
+      size_t colon = in.find(':'), len = 0;
+      if (colon == std::string_view::npos) return std::string(body);
+      auto r = std::from_chars(in.data(), in.data() + colon, len);
+      if (r.ec != std::errc() || r.ptr != in.data() + colon || in.size() - colon - 1 < len) return std::string(body);
+      x = in.substr(colon + 1, len);
+      in.remove_prefix(colon + 1 + len);
+    }
+    int64_t num[3] = {0, 0, 0};
+    for (int i = 0; i < 3; ++i) std::from_chars(f[6 + i].data(), f[6 + i].data() + f[6 + i].size(), num[i]);
+    Notice n{f[0], f[1], f[2], f[3], f[4], f[9], f[5], static_cast<uint64_t>(num[0]), num[1], num[2] == 2 ? 2 : 1};
+    std::string ts = timestamp(n.ts_ms);
+    std::string key = std::string(n.id) + (n.version == 2 ? "/2" : "/1");
     std::string sig;
     {
       std::lock_guard lk(signed_mu_);
       if (auto it = signed_.find(key); it != signed_.end()) sig = it->second;
     }
     if (sig.empty()) {
-      sig = signer().sign(notification_to_sign(e.str("Message"), e.str("MessageId"), e.str("Subject"),
-                                               e.str("Timestamp"), e.str("TopicArn")),
-                          version);
+      sig = signer().sign(notification_to_sign(n.text, n.id, n.subject, ts, n.topic_arn), n.version);
       std::lock_guard lk(signed_mu_);
       if (signed_.size() >= 4096) signed_.clear();
       signed_[key] = sig;
     }
-    if (sig.size() == pending.size()) out.replace(at + field.size() - 1 - pending.size(), pending.size(), sig);
-    return out;
-  }
-
-  // `for_sqs`: the envelope goes into an SQS queue, which signs it when it is received.
-  std::string notification(const Published& p, const std::string& sub_arn, const std::string& text, int version,
-                           bool for_sqs = false) {
-    std::string ts = timestamp(p.timestamp_ms);
-    Envelope e;
-    e.add("Type", "Notification");
-    e.add("MessageId", p.message_id);
-    if (p.sequence) e.add("SequenceNumber", std::to_string(p.sequence));
-    e.add("TopicArn", p.topic_arn);
-    if (!p.subject.empty()) e.add("Subject", p.subject);
-    e.add("Message", text);
-    e.add("Timestamp", ts);
-    e.add("SignatureVersion", std::to_string(version));
-    if (for_sqs) {
-      e.add("Signature", pending_signature());
-    } else {
-      auto& sig = p.signatures[{text, version}];
-      if (sig.empty()) sig = signer().sign(notification_to_sign(text, p.message_id, p.subject, ts, p.topic_arn), version);
-      e.add("Signature", sig);
-    }
-    e.add("SigningCertURL", cert_url(p.host));
-    e.add("UnsubscribeURL", unsubscribe_url(sub_arn, p.host));
-    if (!p.attrs.empty()) e.add_raw("MessageAttributes", attributes_json(p.attrs));
-    return e.finish();
+    return render(n, ts, sig);
   }
 
   bool passes_filter(const Sub& s, const Published& p) {
@@ -1390,8 +1425,7 @@ class SnsService final : public Service {
       }
       std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
     } else {
-      out.body = notification(p, s.arn, text, version, true);
-      out.finish_on_read = true;
+      out = sqs_envelope(p, s.arn, text, version);
     }
     out.group_id = p.group_id;
     out.dedup_id = p.dedup_id;
@@ -1471,9 +1505,7 @@ class SnsService final : public Service {
     if (it == s.attributes.end()) return;
     try {
       std::string dlq = json::parse(it->second).str("deadLetterTargetArn");
-      sqs::Delivery out;
-      out.body = notification(p, s.arn, text, 1, true);
-      out.finish_on_read = true;
+      sqs::Delivery out = sqs_envelope(p, s.arn, text, 1);
       out.group_id = p.group_id;
       out.dedup_id = p.dedup_id;
       if (sqs::Api* api = sqs::api(*server_)) (void)api->deliver(dlq, std::move(out));
@@ -1699,8 +1731,6 @@ class SnsService final : public Service {
   }
   std::mutex signer_mu_;
   std::unique_ptr<Signer> signer_;  // GUARDED_BY(signer_mu_)
-  std::once_flag pending_once_;
-  std::string pending_;  // pending_signature()
   std::mutex signed_mu_;
   std::unordered_map<std::string, std::string> signed_;  // GUARDED_BY(signed_mu_) finish_envelope's, by MessageId/version
   std::shared_mutex mu_;

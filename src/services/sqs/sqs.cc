@@ -310,6 +310,7 @@ struct SendInput {
   std::string group_id, dedup_id;
   std::string sender_id;
   bool finish_on_read = false;
+  size_t finished_size = 0;
 };
 
 struct SendOutcome {
@@ -494,6 +495,7 @@ class SqsService final : public Service, public Api {
     in.dedup_id = std::move(d.dedup_id);
     in.sender_id = std::move(d.sender_id);
     in.finish_on_read = d.finish_on_read;
+    in.finished_size = d.finished_size;
     return in;
   }
 
@@ -890,6 +892,7 @@ class SqsService final : public Service, public Api {
     if (q.deleted) return no_queue();
     const Config& c = q.cfg;
     size_t size = message_size(in.body, in.attrs);
+    if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
     if (static_cast<int64_t>(size) > c.maximum_message_size) {
       return invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
                      std::to_string(c.maximum_message_size) + " bytes.");
