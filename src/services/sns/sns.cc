@@ -1316,7 +1316,7 @@ class SnsService final : public Service {
   }
 
   // SQS copies of a Notification are stored compact, without the envelope's boilerplate and
-  // signature ("sns1:" then length-prefixed fields, the subscription last), and rendered and
+  // signature ("sns1:" then length-prefixed fields, the subscription's id last), and rendered and
   // signed when received (finish_envelope): a publish costs no RSA signature, and a tenth of the
   // bytes in storage. The queue checks its size limit against the rendered envelope's length.
   sqs::Delivery sqs_envelope(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
@@ -1333,7 +1333,12 @@ class SnsService final : public Service {
     sqs::Delivery out;
     out.body.reserve(c.prefix.size() + sub_arn.size() + 8);
     out.body = c.prefix;
-    put(out.body, sub_arn);
+    // A subscription's ARN is its topic's plus ":id": only the id is kept then.
+    std::string_view sub(sub_arn);
+    if (sub.size() > p.topic_arn.size() + 1 && sub.compare(0, p.topic_arn.size(), p.topic_arn) == 0 &&
+        sub[p.topic_arn.size()] == ':' && sub.compare(p.topic_arn.size() + 1, 4, "arn:") != 0)
+      sub.remove_prefix(p.topic_arn.size() + 1);
+    put(out.body, sub);
     out.finish_on_read = true;
     out.finished_size = c.size + json::escape(unsubscribe_url(sub_arn, p.host)).size();
     return out;
@@ -1358,7 +1363,8 @@ class SnsService final : public Service {
     }
     int64_t num[3] = {0, 0, 0};
     for (int i = 0; i < 3; ++i) std::from_chars(f[6 + i].data(), f[6 + i].data() + f[6 + i].size(), num[i]);
-    Notice n{f[0], f[1], f[2], f[3], f[4], f[9], f[5], static_cast<uint64_t>(num[0]), num[1], num[2] == 2 ? 2 : 1};
+    std::string sub_arn = f[9].substr(0, 4) == "arn:" ? std::string(f[9]) : std::string(f[1]) + ":" + std::string(f[9]);
+    Notice n{f[0], f[1], f[2], f[3], f[4], sub_arn, f[5], static_cast<uint64_t>(num[0]), num[1], num[2] == 2 ? 2 : 1};
     std::string ts = timestamp(n.ts_ms);
     std::string key = std::string(n.id) + (n.version == 2 ? "/2" : "/1");
     std::string sig;
