@@ -2,9 +2,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <utility>
 
 #include "core/encoding.h"
@@ -295,10 +296,25 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
+// One digest context per thread, reused: EVP_Digest would allocate and free one per call.
+EVP_MD_CTX* thread_md_ctx() {
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  return ctx.get();
+}
+
+// Digest of the concatenation a || b into out; returns the digest length.
+unsigned int digest_into(const EVP_MD* md, std::string_view a, std::string_view b, unsigned char* out) {
+  EVP_MD_CTX* c = thread_md_ctx();
+  unsigned int len = 0;
+  if (!c || EVP_DigestInit_ex(c, md, nullptr) != 1 || EVP_DigestUpdate(c, a.data(), a.size()) != 1 ||
+      EVP_DigestUpdate(c, b.data(), b.size()) != 1 || EVP_DigestFinal_ex(c, out, &len) != 1)
+    throw errors::internal("digest failed");
+  return len;
+}
+
 std::string digest(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) throw errors::internal("digest failed");
+  unsigned int len = digest_into(md, data, {}, out);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
@@ -466,12 +482,22 @@ std::string signature(std::string_view signing_key, std::string_view string_to_s
 
 std::string sha256_hex(std::string_view data) { return enc::hex(digest(sha256_md(), data)); }
 
+// RFC 2104 HMAC-SHA256 on the thread's digest context. OpenSSL 3's one-shot HMAC() fetches
+// the MAC and its digest by name on every call, which cost more than the hashing itself.
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(sha256_md(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), out, &len))
-    throw errors::internal("hmac failed");
+  constexpr size_t kBlock = 64;
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) digest_into(sha256_md(), key, {}, k);
+  else std::memcpy(k, key.data(), key.size());
+  char ipad[kBlock], opad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = static_cast<char>(k[i] ^ 0x36);
+    opad[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  unsigned char inner[EVP_MAX_MD_SIZE], out[EVP_MAX_MD_SIZE];
+  unsigned int n = digest_into(sha256_md(), std::string_view(ipad, kBlock), data, inner);
+  unsigned int len =
+      digest_into(sha256_md(), std::string_view(opad, kBlock), std::string_view(reinterpret_cast<char*>(inner), n), out);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 

@@ -147,6 +147,11 @@ TEST(SigV4, SigningKeyMatchesAwsDocumentation) {
 TEST(SigV4, HmacAndSha256KnownAnswers) {
   EXPECT_EQ(enc::hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 4231 test case 6: a key longer than the block is hashed first.
+  EXPECT_EQ(enc::hex(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // An exactly block-sized key is used as is.
+  EXPECT_EQ(enc::hex(hmac_sha256(std::string(64, 'k'), "")), "83026a325aaee70e36cfe607536aa1054104ad1077c36134810d4ccded1ccd3b");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
