@@ -1,6 +1,8 @@
 """SNS fan-out across kill -9: a publish that was acknowledged has its copy in every subscribed
 queue after a restart (SQS copies are stored with the publish itself), and copies for other
-protocols (SMS into the mailbox) still arrive through the durable event."""
+protocols (SMS into the mailbox) still arrive through the durable event. SQS copies are signed
+when first received: they must verify after a restart as well."""
+import hashlib
 import json
 import threading
 import time
@@ -8,6 +10,7 @@ import unittest
 import urllib.request
 
 from harness import Stratus
+import test_sns
 
 
 class FanOutKill9(unittest.TestCase):
@@ -93,6 +96,25 @@ class FanOutKill9(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertFalse(set(acked) - ids, f"{len(set(acked) - ids)} SMS copies missing")
+
+    def test_envelopes_signed_after_kill9_verify(self):
+        arn, urls = self.setup_topic(queues=3)
+        sns = self.stratus.client("sns")
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="2")
+        mid = sns.publish(TopicArn=arn, Message='say "hi"\n\u00e9', Subject="greeting")["MessageId"]
+        self.stratus.kill9()
+        self.stratus.start()
+        sqs = self.stratus.client("sqs")
+        signatures = set()
+        for url in urls:
+            m = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)["Messages"][0]
+            self.assertEqual(m["MD5OfBody"], hashlib.md5(m["Body"].encode()).hexdigest())
+            env = json.loads(m["Body"])
+            self.assertEqual((env["MessageId"], env["Message"], env["Subject"]), (mid, 'say "hi"\n\u00e9', "greeting"))
+            self.assertEqual(env["SignatureVersion"], "2")
+            test_sns.FanOut.verify_signature(self, env)
+            signatures.add(env["Signature"])
+        self.assertEqual(len(signatures), 1)  # the signed text has no subscription in it
 
 
 if __name__ == "__main__":

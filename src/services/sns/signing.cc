@@ -102,6 +102,10 @@ Signer::Signer(storage::Engine& engine) : key_(std::make_unique<Key>()) {
 
 Signer::~Signer() = default;
 
+size_t Signer::signature_chars() const {
+  return 4 * ((static_cast<size_t>(EVP_PKEY_get_size(key_->pkey)) + 2) / 3);
+}
+
 std::string Signer::sign(std::string_view text, int version) const {
   int i = version == 2 ? 1 : 0;
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -19,6 +19,8 @@ class Signer {
   ~Signer();
   // Base64 RSA signature of `text`: SHA1withRSA for SignatureVersion 1, SHA256withRSA for 2.
   std::string sign(std::string_view text, int version) const;
+  // The length of what sign() returns.
+  size_t signature_chars() const;
   const std::string& certificate_pem() const { return cert_pem_; }
 
  private:

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <unordered_map>
 
 #include "core/arn.h"
 #include "core/clock.h"
@@ -243,6 +245,13 @@ struct Published {
   // Signatures by (protocol text, version): one RSA signature per distinct text, not per
   // subscription (the signed string has no subscription in it).
   mutable std::map<std::pair<std::string, int>, std::string> signatures;
+  mutable std::string attrs_json;  // MessageAttributes of the envelopes, once made
+  // What the SQS copies share, by signature version 1/2 (see sqs_envelope).
+  struct Stored {
+    std::string prefix;
+    size_t size = 0;
+  };
+  mutable Stored stored[2];
 
   std::string payload() const {
     Doc d = Doc::map();
@@ -366,6 +375,7 @@ class SnsService final : public Service {
       res.status = st.ok() ? 200 : 500;
       res.body = st.ok() ? "{}" : "{\"message\":\"" + json::escape(st.message) + "\"}";
     });
+    if (sqs::Api* api = sqs::api(ctx)) api->set_body_finisher([this](std::string_view b) { return finish_envelope(b); });
     ctx.events().subscribe(kPublishTopic, [this](const events::Delivery& d) { return fan_out(d); });
     ctx.events().subscribe(kHttpTopic, [this](const events::Delivery& d) { return deliver_http(d); });
   }
@@ -378,6 +388,8 @@ class SnsService final : public Service {
       std::lock_guard lk(signer_mu_);
       signer_.reset();  // the key was wiped with the storage; the next signature makes a new one
     }
+    std::lock_guard slk(signed_mu_);
+    signed_.clear();
   }
 
  private:
@@ -1254,27 +1266,119 @@ class SnsService final : public Service {
     return out + "}";
   }
 
-  std::string notification(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
-    std::string ts = timestamp(p.timestamp_ms);
-    std::string to_sign = "Message\n" + text + "\nMessageId\n" + p.message_id + "\n";
-    if (!p.subject.empty()) to_sign += "Subject\n" + p.subject + "\n";
-    to_sign += "Timestamp\n" + ts + "\nTopicArn\n" + p.topic_arn + "\nType\nNotification\n";
+  static std::string notification_to_sign(std::string_view text, std::string_view id, std::string_view subject,
+                                          std::string_view ts, std::string_view topic_arn) {
+    std::string out;
+    out.reserve(text.size() + topic_arn.size() + 128);
+    out.append("Message\n").append(text).append("\nMessageId\n").append(id).append("\n");
+    if (!subject.empty()) out.append("Subject\n").append(subject).append("\n");
+    out.append("Timestamp\n").append(ts).append("\nTopicArn\n").append(topic_arn).append("\nType\nNotification\n");
+    return out;
+  }
+
+  // The fields of a Notification envelope.
+  struct Notice {
+    std::string_view id, topic_arn, subject, text, host, sub_arn, attrs_json;  // attrs_json: "" for none
+    uint64_t sequence = 0;
+    int64_t ts_ms = 0;
+    int version = 1;
+  };
+
+  Notice notice(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+    if (!p.attrs.empty() && p.attrs_json.empty()) p.attrs_json = attributes_json(p.attrs);
+    return Notice{p.message_id, p.topic_arn, p.subject, text, p.host, sub_arn, p.attrs_json, p.sequence,
+                  p.timestamp_ms, version};
+  }
+
+  std::string render(const Notice& n, const std::string& ts, std::string_view signature) {
     Envelope e;
     e.add("Type", "Notification");
-    e.add("MessageId", p.message_id);
-    if (p.sequence) e.add("SequenceNumber", std::to_string(p.sequence));
-    e.add("TopicArn", p.topic_arn);
-    if (!p.subject.empty()) e.add("Subject", p.subject);
-    e.add("Message", text);
+    e.add("MessageId", n.id);
+    if (n.sequence) e.add("SequenceNumber", std::to_string(n.sequence));
+    e.add("TopicArn", n.topic_arn);
+    if (!n.subject.empty()) e.add("Subject", n.subject);
+    e.add("Message", n.text);
     e.add("Timestamp", ts);
-    e.add("SignatureVersion", std::to_string(version));
-    auto& sig = p.signatures[{text, version}];
-    if (sig.empty()) sig = signer().sign(to_sign, version);
-    e.add("Signature", sig);
-    e.add("SigningCertURL", cert_url(p.host));
-    e.add("UnsubscribeURL", unsubscribe_url(sub_arn, p.host));
-    if (!p.attrs.empty()) e.add_raw("MessageAttributes", attributes_json(p.attrs));
+    e.add("SignatureVersion", std::to_string(n.version));
+    e.add("Signature", signature);
+    e.add("SigningCertURL", cert_url(std::string(n.host)));
+    e.add("UnsubscribeURL", unsubscribe_url(std::string(n.sub_arn), std::string(n.host)));
+    if (!n.attrs_json.empty()) e.add_raw("MessageAttributes", n.attrs_json);
     return e.finish();
+  }
+
+  std::string notification(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+    Notice n = notice(p, sub_arn, text, version);
+    std::string ts = timestamp(p.timestamp_ms);
+    auto& sig = p.signatures[{text, version}];
+    if (sig.empty()) sig = signer().sign(notification_to_sign(text, p.message_id, p.subject, ts, p.topic_arn), version);
+    return render(n, ts, sig);
+  }
+
+  // SQS copies of a Notification are stored compact, without the envelope's boilerplate and
+  // signature ("sns1:" then length-prefixed fields, the subscription's id last), and rendered and
+  // signed when received (finish_envelope): a publish costs no RSA signature, and a tenth of the
+  // bytes in storage. The queue checks its size limit against the rendered envelope's length.
+  sqs::Delivery sqs_envelope(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+    auto& c = p.stored[version == 2 ? 1 : 0];
+    auto put = [](std::string& out, std::string_view v) { out.append(std::to_string(v.size())).append(1, ':').append(v); };
+    if (c.prefix.empty()) {
+      Notice n = notice(p, sub_arn, text, version);
+      c.prefix = "sns1:";
+      for (std::string_view v : {n.id, n.topic_arn, n.subject, n.text, n.host, n.attrs_json}) put(c.prefix, v);
+      for (int64_t v : {static_cast<int64_t>(n.sequence), n.ts_ms, static_cast<int64_t>(version)}) put(c.prefix, std::to_string(v));
+      std::string sig(signer().signature_chars(), 'x');
+      c.size = render(n, timestamp(p.timestamp_ms), sig).size() - json::escape(unsubscribe_url(sub_arn, p.host)).size();
+    }
+    sqs::Delivery out;
+    out.body.reserve(c.prefix.size() + sub_arn.size() + 8);
+    out.body = c.prefix;
+    // A subscription's ARN is its topic's plus ":id": only the id is kept then.
+    std::string_view sub(sub_arn);
+    if (sub.size() > p.topic_arn.size() + 1 && sub.compare(0, p.topic_arn.size(), p.topic_arn) == 0 &&
+        sub[p.topic_arn.size()] == ':' && sub.compare(p.topic_arn.size() + 1, 4, "arn:") != 0)
+      sub.remove_prefix(p.topic_arn.size() + 1);
+    put(out.body, sub);
+    out.finish_on_read = true;
+    out.finished_size = c.size + json::escape(unsubscribe_url(sub_arn, p.host)).size();
+    return out;
+  }
+
+  // SQS's body finisher: the envelope of a copy stored by sqs_envelope. Signing needs only
+  // the envelope's own fields, so this works after a restart too (the key is stored, and RSA
+  // PKCS#1 v1.5 signatures are deterministic). The copies of one publish share one signature,
+  // kept by MessageId for a while.
+  std::string finish_envelope(std::string_view body) {
+    std::string_view in = body;
+    if (in.substr(0, 5) != "sns1:") return std::string(body);
+    in.remove_prefix(5);
+    std::string_view f[10];
+    for (auto& x : f) {
+      size_t colon = in.find(':'), len = 0;
+      if (colon == std::string_view::npos) return std::string(body);
+      auto r = std::from_chars(in.data(), in.data() + colon, len);
+      if (r.ec != std::errc() || r.ptr != in.data() + colon || in.size() - colon - 1 < len) return std::string(body);
+      x = in.substr(colon + 1, len);
+      in.remove_prefix(colon + 1 + len);
+    }
+    int64_t num[3] = {0, 0, 0};
+    for (int i = 0; i < 3; ++i) std::from_chars(f[6 + i].data(), f[6 + i].data() + f[6 + i].size(), num[i]);
+    std::string sub_arn = f[9].substr(0, 4) == "arn:" ? std::string(f[9]) : std::string(f[1]) + ":" + std::string(f[9]);
+    Notice n{f[0], f[1], f[2], f[3], f[4], sub_arn, f[5], static_cast<uint64_t>(num[0]), num[1], num[2] == 2 ? 2 : 1};
+    std::string ts = timestamp(n.ts_ms);
+    std::string key = std::string(n.id) + (n.version == 2 ? "/2" : "/1");
+    std::string sig;
+    {
+      std::lock_guard lk(signed_mu_);
+      if (auto it = signed_.find(key); it != signed_.end()) sig = it->second;
+    }
+    if (sig.empty()) {
+      sig = signer().sign(notification_to_sign(n.text, n.id, n.subject, ts, n.topic_arn), n.version);
+      std::lock_guard lk(signed_mu_);
+      if (signed_.size() >= 4096) signed_.clear();
+      signed_[key] = sig;
+    }
+    return render(n, ts, sig);
   }
 
   bool passes_filter(const Sub& s, const Published& p) {
@@ -1327,7 +1431,7 @@ class SnsService final : public Service {
       }
       std::sort(out.attrs.begin(), out.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
     } else {
-      out.body = notification(p, s.arn, text, version);
+      out = sqs_envelope(p, s.arn, text, version);
     }
     out.group_id = p.group_id;
     out.dedup_id = p.dedup_id;
@@ -1407,8 +1511,7 @@ class SnsService final : public Service {
     if (it == s.attributes.end()) return;
     try {
       std::string dlq = json::parse(it->second).str("deadLetterTargetArn");
-      sqs::Delivery out;
-      out.body = notification(p, s.arn, text, 1);
+      sqs::Delivery out = sqs_envelope(p, s.arn, text, 1);
       out.group_id = p.group_id;
       out.dedup_id = p.dedup_id;
       if (sqs::Api* api = sqs::api(*server_)) (void)api->deliver(dlq, std::move(out));
@@ -1634,6 +1737,8 @@ class SnsService final : public Service {
   }
   std::mutex signer_mu_;
   std::unique_ptr<Signer> signer_;  // GUARDED_BY(signer_mu_)
+  std::mutex signed_mu_;
+  std::unordered_map<std::string, std::string> signed_;  // GUARDED_BY(signed_mu_) finish_envelope's, by MessageId/version
   std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;             // GUARDED_BY(mu_) by ARN
   std::unordered_map<std::string, std::shared_ptr<const Sub>> subs_;       // GUARDED_BY(mu_) by ARN

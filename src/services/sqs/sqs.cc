@@ -242,13 +242,20 @@ bool wants_attribute(const std::vector<std::string>& names, std::string_view n) 
   return false;
 }
 
-Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params) {
+// A message stored with finish_on_read has no MD5 of its body yet (a real one is never empty).
+Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params, const Api::BodyFinisher& finish) {
   const Message& m = *p.msg;
   Doc d = Doc::map();
   d.set("MessageId", m.id);
   d.set("ReceiptHandle", receipt_handle(q, p));
-  d.set("MD5OfBody", m.md5_body);
-  d.set("Body", m.body);
+  if (m.md5_body.empty()) {
+    std::string body = finish ? finish(m.body) : m.body;
+    d.set("MD5OfBody", md5_hex(body));
+    d.set("Body", std::move(body));
+  } else {
+    d.set("MD5OfBody", m.md5_body);
+    d.set("Body", m.body);
+  }
   const auto& sn = params.system_names;
   if (!sn.empty()) {
     Doc a = Doc::map();
@@ -279,11 +286,12 @@ Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params) {
   return d;
 }
 
-Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params) {
+Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params,
+                   const Api::BodyFinisher& finish) {
   Doc out = Doc::map();
   if (got.empty()) return out;
   Doc list = Doc::list();
-  for (const auto& p : got) list.push(message_doc(q, p, params));
+  for (const auto& p : got) list.push(message_doc(q, p, params, finish));
   out.set("Messages", std::move(list));
   return out;
 }
@@ -333,6 +341,8 @@ struct SendInput {
   int64_t delay = -1;  // -1: the queue's DelaySeconds
   std::string group_id, dedup_id;
   std::string sender_id;
+  bool finish_on_read = false;
+  size_t finished_size = 0;
 };
 
 struct SendOutcome {
@@ -517,8 +527,12 @@ class SqsService final : public Service, public Api {
     in.group_id = std::move(d.group_id);
     in.dedup_id = std::move(d.dedup_id);
     in.sender_id = std::move(d.sender_id);
+    in.finish_on_read = d.finish_on_read;
+    in.finished_size = d.finished_size;
     return in;
   }
+
+  void set_body_finisher(BodyFinisher f) override { finisher_ = std::move(f); }
 
   Result<std::string> deliver(const std::string& queue_arn, Delivery d) override {
     QueuePtr q = by_arn(queue_arn);
@@ -921,7 +935,7 @@ class SqsService final : public Service, public Api {
     apply(*q, side);
     for (auto& [w, r] : served) {
       apply(*q, r);
-      w->done(receive_output(*q, r.got, w->params));
+      w->done(receive_output(*q, r.got, w->params, finisher_));
     }
     for (auto& w : ended) w->done(Doc::map());
   }
@@ -946,6 +960,7 @@ class SqsService final : public Service, public Api {
     if (q.deleted) return no_queue();
     const Config& c = q.cfg;
     size_t size = message_size(in.body, in.attrs);
+    if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
     if (static_cast<int64_t>(size) > c.maximum_message_size) {
       return invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
                      std::to_string(c.maximum_message_size) + " bytes.");
@@ -981,7 +996,7 @@ class SqsService final : public Service, public Api {
     auto m = std::make_shared<Message>();
     m->seq = q.next_seq++;
     m->id = ids::uuid4();
-    m->md5_body = md5_hex(in.body);
+    if (!in.finish_on_read) m->md5_body = md5_hex(in.body);
     m->md5_attrs = md5_of_attributes(in.attrs);
     if (!in.trace_header.empty()) {
       m->md5_sys = md5_of_attributes({Attribute{"AWSTraceHeader", "String", in.trace_header}});
@@ -1335,7 +1350,7 @@ class SqsService final : public Service, public Api {
             auto m = queue->messages.find(pk.msg->seq);
             if (m != queue->messages.end() && m->second->nonce == pk.nonce) r.got.push_back(pk);
           }
-          auto out = receive_output(*queue, r.got, *p);
+          auto out = receive_output(*queue, r.got, *p, finisher_);
           return done(std::move(out));
         }
       }
@@ -1352,7 +1367,7 @@ class SqsService final : public Service, public Api {
       }
     }
     apply(*queue, r);
-    if (!waiting) done(receive_output(*queue, r.got, *p));
+    if (!waiting) done(receive_output(*queue, r.got, *p, finisher_));
   }
 
   // ---- deleting and visibility -----------------------------------------------------------------
@@ -2287,6 +2302,7 @@ class SqsService final : public Service, public Api {
 
   storage::Engine* engine_ = nullptr;
   Timer timer_;
+  BodyFinisher finisher_;  // set once by SNS at start-up, before requests are served
   std::mutex tasks_mu_;
   std::map<std::string, std::vector<MoveTaskPtr>> tasks_;  // GUARDED_BY(tasks_mu_) by source ARN, oldest first
   std::shared_mutex map_mu_;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -23,6 +24,11 @@ struct Delivery {
   Attributes attrs;  // user message attributes (validated by the caller)
   std::string group_id, dedup_id;
   std::string sender_id;
+  // The body is finished when read (see Api::set_body_finisher): SNS stores its envelopes in a
+  // compact form and renders and signs them when they are received. `finished_size` is the
+  // finished body's length, which the queue's MaximumMessageSize applies to.
+  bool finish_on_read = false;
+  size_t finished_size = 0;
 };
 
 class Api {
@@ -44,6 +50,12 @@ class Api {
   using Staged = std::function<void(const std::vector<Result<std::string>>&, storage::WriteBatch&)>;
   virtual storage::Status deliver_all(std::vector<Target>& targets, storage::WriteBatch& batch,
                                       const Staged& staged) = 0;
+
+  // Turns a stored finish_on_read body into the one receivers get; called on
+  // every receive of such a message, from any thread. Set once, at start-up, by SNS. Without
+  // one, such bodies are served as stored.
+  using BodyFinisher = std::function<std::string(std::string_view body)>;
+  virtual void set_body_finisher(BodyFinisher f) = 0;
 
   // For pollers inside Stratus (Lambda event source mappings). Queues are named by ARN; a
   // missing queue answers QueueDoesNotExist. All are thread safe and never block.
