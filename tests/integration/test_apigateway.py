@@ -113,10 +113,28 @@ class Management(ApiTestCase):
         up = self.apigw.update_method(restApiId=api, resourceId=res, httpMethod="POST", patchOperations=[
             {"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
         self.assertTrue(up["apiKeyRequired"])
+        up = self.apigw.update_integration_response(
+            restApiId=api, resourceId=res, httpMethod="POST", statusCode="200",
+            patchOperations=[{"op": "replace", "path": "/selectionPattern", "value": "20\\d"}])
+        self.assertEqual(up["selectionPattern"], "20\\d")
+        up = self.apigw.update_method_response(
+            restApiId=api, resourceId=res, httpMethod="POST", statusCode="200",
+            patchOperations=[{"op": "add", "path": "/responseParameters/method.response.header.X-A", "value": "false"}])
+        self.assertEqual(up["responseParameters"], {"method.response.header.X-A": False})
+        for call in (self.apigw.update_method_response, self.apigw.update_integration_response):
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                call(restApiId=api, resourceId=res, httpMethod="POST", statusCode="404", patchOperations=[])
+            self.assertEqual(error_of(cm), ("NotFoundException", "Invalid Response status code specified"))
         self.apigw.delete_integration_response(restApiId=api, resourceId=res, httpMethod="POST", statusCode="200")
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             self.apigw.get_integration_response(restApiId=api, resourceId=res, httpMethod="POST", statusCode="200")
         self.assertEqual(error_of(cm)[0], "NotFoundException")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.apigw.delete_integration_response(restApiId=api, resourceId=res, httpMethod="POST", statusCode="200")
+        self.assertEqual(error_of(cm), ("NotFoundException", "Invalid Response status code specified"))
+        self.apigw.delete_method_response(restApiId=api, resourceId=res, httpMethod="POST", statusCode="200")
+        self.assertNotIn("200", self.apigw.get_method(restApiId=api, resourceId=res, httpMethod="POST")
+                         .get("methodResponses", {}))
         self.apigw.delete_method(restApiId=api, resourceId=res, httpMethod="POST")
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             self.apigw.get_method(restApiId=api, resourceId=res, httpMethod="POST")

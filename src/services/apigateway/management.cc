@@ -340,6 +340,30 @@ void output_dates(Doc& d) {
   }
 }
 
+namespace {
+// Method and integration responses live in a map by statusCode under `field` of their parent.
+Doc* status_entry(Doc& parent, const char* field, const std::string& code) {
+  Doc& all = parent[field];
+  return all.is_map() ? all.get(code) : nullptr;
+}
+
+Result<Doc> update_status_entry(Tx& tx, Doc& parent, const char* field, const Doc& in) {
+  Doc* e = status_entry(parent, field, in.str("statusCode"));
+  if (!e) return not_found("Invalid Response status code specified");
+  apply_patch(*e, in);
+  Doc copy = *e;
+  tx.save();
+  return copy;
+}
+
+Result<Doc> delete_status_entry(Tx& tx, Doc& parent, const char* field, const Doc& in) {
+  if (!status_entry(parent, field, in.str("statusCode"))) return not_found("Invalid Response status code specified");
+  parent[field].as_map().erase(in.str("statusCode"));
+  tx.save();
+  return Doc::map();
+}
+}  // namespace
+
 void register_management(Service& svc, Store& store) {
   Store* st = &store;
 
@@ -554,22 +578,11 @@ void register_management(Service& svc, Store& store) {
   svc.add("GetMethodResponse", get_method_response);
   svc.add("UpdateMethodResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
     Tx tx(ctx, *st, in.str("restApiId"));
-    Doc& m = tx.method(in.str("resourceId"), verb_of(in));
-    Doc* mr = m["methodResponses"].is_map() ? m["methodResponses"].get(in.str("statusCode")) : nullptr;
-    if (!mr) return not_found("Invalid Response status code specified");
-    apply_patch(*mr, in);
-    Doc copy = *mr;
-    tx.save();
-    return copy;
+    return update_status_entry(tx, tx.method(in.str("resourceId"), verb_of(in)), "methodResponses", in);
   });
   svc.add("DeleteMethodResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
     Tx tx(ctx, *st, in.str("restApiId"));
-    Doc& m = tx.method(in.str("resourceId"), verb_of(in));
-    if (!m["methodResponses"].is_map() || !m["methodResponses"].has(in.str("statusCode")))
-      return not_found("Invalid Response status code specified");
-    m["methodResponses"].as_map().erase(in.str("statusCode"));
-    tx.save();
-    return Doc::map();
+    return delete_status_entry(tx, tx.method(in.str("resourceId"), verb_of(in)), "methodResponses", in);
   });
 
   // --- Integrations ---
@@ -665,22 +678,11 @@ void register_management(Service& svc, Store& store) {
   });
   svc.add("UpdateIntegrationResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
     Tx tx(ctx, *st, in.str("restApiId"));
-    Doc& i = tx.integration(in.str("resourceId"), verb_of(in));
-    Doc* ir = i["integrationResponses"].is_map() ? i["integrationResponses"].get(in.str("statusCode")) : nullptr;
-    if (!ir) return not_found("Invalid Response status code specified");
-    apply_patch(*ir, in);
-    Doc copy = *ir;
-    tx.save();
-    return copy;
+    return update_status_entry(tx, tx.integration(in.str("resourceId"), verb_of(in)), "integrationResponses", in);
   });
   svc.add("DeleteIntegrationResponse", [st](OpContext& ctx, const Doc& in) -> Result<Doc> {
     Tx tx(ctx, *st, in.str("restApiId"));
-    Doc& i = tx.integration(in.str("resourceId"), verb_of(in));
-    if (!i["integrationResponses"].is_map() || !i["integrationResponses"].has(in.str("statusCode")))
-      return not_found("Invalid Response status code specified");
-    i["integrationResponses"].as_map().erase(in.str("statusCode"));
-    tx.save();
-    return Doc::map();
+    return delete_status_entry(tx, tx.integration(in.str("resourceId"), verb_of(in)), "integrationResponses", in);
   });
 
   // --- Deployments ---
