@@ -109,7 +109,8 @@ def wrk(url, method, body, headers, args):
         return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(non2xx.group(1)) if non2xx else 0}
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(non2xx.group(1)) if non2xx else 0,
+            "requests": int(re.search(r"(\d+) requests in", out).group(1))}
 
 
 def zip_bytes(files):
@@ -578,6 +579,38 @@ def stratus_only_rows(lambda_results, apigw_results, lambda_notes):
     return lines
 
 
+def sns_cost(ep, pid, args, fanout=10):
+    """`--only sns`: Publish to a topic with `fanout` SQS subscriptions under wrk while perf
+    counts the server's CPU time; then checks every queue holds every published copy."""
+    import boto3
+    body, headers = sns_publish_workload(ep, fanout)
+    h = signed_request(ep, "sns", body, headers)
+    perf = subprocess.Popen(["perf", "stat", "-e", "task-clock", "-x", ",", "-p", str(pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    r = wrk(ep + "/", "POST", body, h, args)
+    time.sleep(1)  # requests wrk left in flight finish, background flushes run
+    perf.send_signal(signal.SIGINT)
+    err = perf.communicate(timeout=30)[1]
+    cpu_ms = float(next(l for l in err.splitlines() if "task-clock" in l).split(",")[0])
+    sent, rps, non2xx = r["requests"], r["rps"], r["errors"]
+    kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    sqs = boto3.client("sqs", **kw)
+    counts = []
+    for i in range(fanout):
+        url = sqs.get_queue_url(QueueName=f"bench-fanout-{i}")["QueueUrl"]
+        a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        counts.append(int(a["ApproximateNumberOfMessages"]))
+    # wrk counts answered requests; up to one per connection may have been answered after it stopped.
+    ok = len(set(counts)) == 1 and sent <= counts[0] <= sent + args.connections and not non2xx
+    published = counts[0]
+    print(f"sns Publish x{fanout} SQS: {rps:.0f} publishes/s, {published} publishes, server CPU "
+          f"{cpu_ms:.0f} ms = {1000 * cpu_ms / published:.1f} us/publish; queues hold {counts} "
+          f"-> {'every copy delivered' if ok else 'MISMATCH'}"
+          + (f" (non-2xx: {non2xx})" if non2xx else ""))
+    return ok
+
+
 def only(args, tmp):
     """`--only GROUP`: one stratus, one group of workloads, rows printed (for iterating)."""
     port = free_port()
@@ -587,6 +620,10 @@ def only(args, tmp):
     print(f"stratus pid {server.proc.pid}", flush=True)
     ep = f"http://127.0.0.1:{port}"
     try:
+        if args.only == "sns":
+            if not sns_cost(ep, server.proc.pid, args):
+                sys.exit(1)
+            return
         if args.only == "lambda":
             res, notes = lambda_workloads(ep, tmp, args)
             rows = stratus_only_rows(res, [], notes)
@@ -603,7 +640,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", choices=["lambda", "apigateway"],
+    ap.add_argument("--only", choices=["lambda", "apigateway", "sns"],
                     help="run one group of stratus-only workloads, print its rows, write nothing")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="stratus-bench-")

@@ -134,6 +134,39 @@ class KillAndRestart(unittest.TestCase):
         sqs = self.restart_after_kill9()
         self.assertNotIn("QueueUrls", sqs.list_queues(QueueNamePrefix="gone"))
 
+    def test_purged_and_deleted_messages_stay_gone(self):
+        # Sends to three queues interleaved; after purging one, deleting a few messages of another
+        # (one of them received) and a kill -9, exactly the rest is back.
+        sqs = self.stratus.client("sqs")
+        urls = [sqs.create_queue(QueueName=f"mix-{i}")["QueueUrl"] for i in range(3)]
+        for i in range(30):
+            for u in urls:
+                sqs.send_message(QueueUrl=u, MessageBody=f"{u[-5:]}-{i}")
+        received = sqs.receive_message(QueueUrl=urls[0], MaxNumberOfMessages=5, VisibilityTimeout=600)["Messages"]
+        sqs.purge_queue(QueueUrl=urls[0])
+        held = sqs.receive_message(QueueUrl=urls[1], MaxNumberOfMessages=4, VisibilityTimeout=600)["Messages"]
+        self.assertEqual(len(held), 4)
+        for m in held[:3]:
+            sqs.delete_message(QueueUrl=urls[1], ReceiptHandle=m["ReceiptHandle"])
+        sqs = self.restart_after_kill9()
+        count = lambda u, n: sqs.get_queue_attributes(QueueUrl=u, AttributeNames=[n])["Attributes"][n]
+        self.assertEqual(count(urls[0], "ApproximateNumberOfMessages"), "0")
+        self.assertEqual(count(urls[0], "ApproximateNumberOfMessagesNotVisible"), "0")
+        self.assertEqual(count(urls[1], "ApproximateNumberOfMessages"), "26")
+        self.assertEqual(count(urls[1], "ApproximateNumberOfMessagesNotVisible"), "1")
+        self.assertEqual(count(urls[2], "ApproximateNumberOfMessages"), "30")
+        # A handle from before the purge no longer deletes anything; one from before the crash does.
+        sqs.delete_message(QueueUrl=urls[0], ReceiptHandle=received[0]["ReceiptHandle"])
+        sqs.delete_message(QueueUrl=urls[1], ReceiptHandle=held[3]["ReceiptHandle"])
+        self.assertEqual(count(urls[1], "ApproximateNumberOfMessagesNotVisible"), "0")
+        bodies = []
+        while True:
+            msgs = sqs.receive_message(QueueUrl=urls[2], MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages", [])
+            if not msgs:
+                break
+            bodies += [m["Body"] for m in msgs]
+        self.assertEqual(sorted(bodies), sorted(f"{urls[2][-5:]}-{i}" for i in range(30)))
+
 
 if __name__ == "__main__":
     unittest.main()

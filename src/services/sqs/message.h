@@ -23,7 +23,7 @@ using Attributes = std::vector<Attribute>;  // sorted by name, names distinct
 
 struct Message {
   // Immutable once stored.
-  uint64_t seq = 0;              // position in the queue (storage key), increasing per queue
+  uint64_t seq = 0;              // position in the queue (storage key); one counter for all queues
   std::string id;                // MessageId (uuid)
   std::string body;
   std::string md5_body, md5_attrs, md5_sys;

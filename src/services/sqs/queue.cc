@@ -19,8 +19,10 @@ uint32_t random_nonce() {
 }  // namespace
 
 std::string message_key(const std::string& uid, uint64_t seq) {
-  std::string k = uid;
+  std::string k;
+  k.reserve(8 + uid.size());
   put_u64(k, seq);
+  k += uid;
   return k;
 }
 

@@ -112,7 +112,6 @@ class Queue {
   std::unordered_map<std::string, std::pair<int64_t, std::vector<Picked>>> attempts;
   std::list<WaiterPtr> waiters;
   int64_t armed_at = kNever;  // the earliest timer wake requested
-  uint64_t next_seq = 1;
 
   // Adds a message to the indexes (visible or hidden by its visible_at).
   void insert(const MessagePtr& m, int64_t now);
@@ -150,14 +149,16 @@ class Timer {
   std::thread thread_;
 };
 
-// Storage layout.
+// Storage layout. Message seqs come from one counter for all queues, and message keys start
+// with the seq: stored messages are appended at the keyspace's end in send order (the storage
+// engine moves such data down as whole files instead of merging it again and again).
 inline constexpr const char* kQueuesKs = "sqs.queues";    // acct \0 region \0 name -> JSON
-inline constexpr const char* kMessagesKs = "sqs.messages";  // uid be64(seq) -> message record
-inline constexpr const char* kStateKs = "sqs.state";      // uid be64(seq) -> receive state
+inline constexpr const char* kMessagesKs = "sqs.messages";  // be64(seq) uid -> message record
+inline constexpr const char* kStateKs = "sqs.state";      // be64(seq) uid -> receive state
 inline constexpr const char* kDedupKs = "sqs.dedup";      // uid dedup-key -> be64 expiry, id, seqno
 inline constexpr const char* kAttemptsKs = "sqs.attempts";  // uid attempt-id -> be64 expiry, n, n x picked
 inline constexpr const char* kTasksKs = "sqs.tasks";        // task id -> message move task JSON
 
-std::string message_key(const std::string& uid, uint64_t seq);
+std::string message_key(const std::string& uid, uint64_t seq);  // be64(seq) uid
 
 }  // namespace stratus::sqs

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <optional>
 #include <shared_mutex>
@@ -736,37 +737,59 @@ class SqsService final : public Service, public Api {
       by_uid_[q->uid] = q;
     }
     storage::WriteBatch orphans;
-    for (auto it = engine_->scan(kMessagesKs, {}); it->valid(); it->next()) {
-      std::string_view key = it->key();
-      if (key.size() != 24) continue;
-      auto q = uids.find(std::string(key.substr(0, 16)));
-      if (q == uids.end()) {
-        orphans.del(kMessagesKs, key);
-        continue;
-      }
-      try {
-        MessagePtr m = decode_message(it->value());
-        m->seq = Reader(key.substr(16)).u64();
-        q->second->messages[m->seq] = m;
-        q->second->next_seq = std::max(q->second->next_seq, m->seq + 1);
-      } catch (const std::exception& e) {
-        spdlog::error("sqs: skipping unreadable message in {}: {}", q->second->name, e.what());
+    // Message and state keys are be64(seq) uid; data written before the seq came first has
+    // uid be64(seq) keys (a uid is lower-case alphanumeric, a seq's first byte 0) and is moved
+    // to the current layout here.
+    storage::WriteBatch relayout;
+    auto parse_key = [](std::string_view key, std::string& uid, uint64_t& seq) {
+      if (key.size() != 24) return false;
+      bool legacy = key[0] != '\0';
+      uid.assign(key.substr(legacy ? 0 : 8, 16));
+      seq = Reader(key.substr(legacy ? 16 : 0, 8)).u64();
+      return true;
+    };
+    auto flush_relayout = [&](size_t at_least) {
+      if (relayout.ops().size() < at_least) return;
+      if (auto st = engine_->write(relayout); !st.ok()) spdlog::error("sqs: re-keying messages failed: {}", st.message);
+      relayout = storage::WriteBatch();
+    };
+    std::string uid;
+    uint64_t seq = 0;
+    for (bool messages : {true, false}) {
+      const char* ks = messages ? kMessagesKs : kStateKs;
+      for (auto it = engine_->scan(ks, {}); it->valid(); it->next()) {
+        std::string_view key = it->key();
+        if (!parse_key(key, uid, seq)) continue;
+        auto q = uids.find(uid);
+        MessagePtr m;
+        if (q != uids.end() && !messages) {
+          auto mit = q->second->messages.find(seq);
+          if (mit != q->second->messages.end()) m = mit->second;
+        }
+        if (q == uids.end() || (!messages && !m)) {
+          orphans.del(ks, key);
+          continue;
+        }
+        if (key[0] != '\0') {
+          relayout.del(ks, key);
+          relayout.put(ks, message_key(uid, seq), it->value());
+          flush_relayout(1000);
+        }
+        if (!messages) {
+          decode_state(it->value(), *m);
+          continue;
+        }
+        try {
+          m = decode_message(it->value());
+          m->seq = seq;
+          q->second->messages[seq] = m;
+          if (seq >= next_seq_) next_seq_ = seq + 1;
+        } catch (const std::exception& e) {
+          spdlog::error("sqs: skipping unreadable message in {}: {}", q->second->name, e.what());
+        }
       }
     }
-    for (auto it = engine_->scan(kStateKs, {}); it->valid(); it->next()) {
-      std::string_view key = it->key();
-      auto q = key.size() == 24 ? uids.find(std::string(key.substr(0, 16))) : uids.end();
-      MessagePtr m;
-      if (q != uids.end()) {
-        auto mit = q->second->messages.find(Reader(key.substr(16)).u64());
-        if (mit != q->second->messages.end()) m = mit->second;
-      }
-      if (!m) {
-        orphans.del(kStateKs, key);
-        continue;
-      }
-      decode_state(it->value(), *m);
-    }
+    flush_relayout(1);
     for (auto it = engine_->scan(kDedupKs, {}); it->valid(); it->next()) {
       std::string_view key = it->key();
       auto q = key.size() >= 16 ? uids.find(std::string(key.substr(0, 16))) : uids.end();
@@ -855,7 +878,7 @@ class SqsService final : public Service, public Api {
       copy->dlq_source_arn = q.arn;
       {
         std::lock_guard lk(dlq->mu);
-        copy->seq = dlq->next_seq++;
+        copy->seq = next_seq_++;
         if (dlq->fifo) copy->sequence_number = kSequenceBase + copy->seq;
       }
       b.put(kMessagesKs, message_key(dlq->uid, copy->seq), encode_message(*copy));
@@ -994,7 +1017,7 @@ class SqsService final : public Service, public Api {
       }
     }
     auto m = std::make_shared<Message>();
-    m->seq = q.next_seq++;
+    m->seq = next_seq_++;
     m->id = ids::uuid4();
     if (!in.finish_on_read) m->md5_body = md5_hex(in.body);
     m->md5_attrs = md5_of_attributes(in.attrs);
@@ -1500,30 +1523,45 @@ class SqsService final : public Service, public Api {
     return out;
   }
 
-  // Deletes every stored key of a queue's messages (and dedup entries when all_keys).
-  void drop_stored(const std::string& uid, bool all_keys) {
-    std::vector<const char*> spaces = {kMessagesKs, kStateKs};
-    if (all_keys) {
-      spaces.push_back(kDedupKs);
-      spaces.push_back(kAttemptsKs);
+  // Deletes the stored records of a queue's messages (by seq: message keys start with the seq)
+  // and, when all_keys, its dedup entries and receive attempts. Records a crash leaves behind
+  // are orphans that load() deletes.
+  void drop_stored(const std::string& uid, const std::vector<uint64_t>& seqs, bool all_keys) {
+    storage::WriteBatch b;
+    auto flush = [&](size_t at_least) {
+      if (b.ops().size() < at_least) return;
+      (void)engine_->write(b);
+      b = storage::WriteBatch();
+    };
+    for (uint64_t seq : seqs) {
+      std::string key = message_key(uid, seq);
+      b.del(kMessagesKs, key);
+      b.del(kStateKs, key);
+      flush(1000);
     }
-    for (const char* ks : spaces) {
-      storage::WriteBatch b;
-      for (auto it = engine_->prefix(ks, uid); it->valid(); it->next()) {
-        b.del(ks, it->key());
-        if (b.ops().size() >= 1000) {
-          (void)engine_->write(b);
-          b = storage::WriteBatch();
+    if (all_keys) {
+      for (const char* ks : {kDedupKs, kAttemptsKs}) {
+        for (auto it = engine_->prefix(ks, uid); it->valid(); it->next()) {
+          b.del(ks, it->key());
+          flush(1000);
         }
       }
-      if (!b.empty()) (void)engine_->write(b);
     }
+    flush(1);
+  }
+
+  static std::vector<uint64_t> seqs_of(const Queue& q) {  // REQUIRES(q.mu)
+    std::vector<uint64_t> out;
+    out.reserve(q.messages.size());
+    for (const auto& [seq, m] : q.messages) out.push_back(seq);
+    return out;
   }
 
   Result<Doc> purge_queue(OpContext& ctx, const Doc& in) {
     auto q = queue_for(ctx, in);
     if (!q) return q.error();
     Queue& queue = **q;
+    std::vector<uint64_t> seqs;
     {
       std::lock_guard lk(queue.mu);
       int64_t now = now_millis();
@@ -1532,6 +1570,7 @@ class SqsService final : public Service, public Api {
                         "Only one PurgeQueue operation on " + queue.name + " is allowed every 60 seconds.", 403);
       }
       queue.last_purge_ms = now;
+      seqs = seqs_of(queue);
       queue.messages.clear();
       queue.ready.clear();
       queue.hidden.clear();
@@ -1539,7 +1578,7 @@ class SqsService final : public Service, public Api {
       queue.group_in_flight.clear();
       (void)save_queue(queue);
     }
-    drop_stored(queue.uid, false);
+    drop_stored(queue.uid, seqs, false);
     return Doc::map();
   }
 
@@ -1783,7 +1822,12 @@ class SqsService final : public Service, public Api {
     auto st = engine_->del(kQueuesKs, key);
     if (!st.ok()) return errors::internal(st.message);
     retire(queue);
-    drop_stored(queue->uid, true);
+    std::vector<uint64_t> seqs;
+    {
+      std::lock_guard lk(queue->mu);
+      seqs = seqs_of(*queue);
+    }
+    drop_stored(queue->uid, seqs, true);
     return Doc::map();
   }
 
@@ -2204,7 +2248,7 @@ class SqsService final : public Service, public Api {
       copy->dlq_source_arn.clear();
       {
         std::lock_guard lk(dst->mu);
-        copy->seq = dst->next_seq++;
+        copy->seq = next_seq_++;
         if (dst->fifo) copy->sequence_number = kSequenceBase + copy->seq;
       }
       b.put(kMessagesKs, message_key(dst->uid, copy->seq), encode_message(*copy));
@@ -2310,6 +2354,9 @@ class SqsService final : public Service, public Api {
   std::unordered_map<std::string, QueuePtr> by_arn_;      // GUARDED_BY(map_mu_)
   std::unordered_map<std::string, QueuePtr> by_uid_;      // GUARDED_BY(map_mu_)
   std::unordered_map<std::string, int64_t> deleted_at_;   // GUARDED_BY(map_mu_) name reuse rule
+  // The next message seq, for every queue (taken under the queue's mutex, so a queue's seqs
+  // increase in the order its messages are prepared).
+  std::atomic<uint64_t> next_seq_{1};
 };
 
 }  // namespace

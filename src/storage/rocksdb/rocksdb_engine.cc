@@ -29,6 +29,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_partitioner.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -183,6 +184,35 @@ class CounterAdd final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "stratus.counter_add"; }
 };
 
+// Compaction output files hold one keyspace each. Append-mostly keyspaces (SQS messages keyed
+// in send order, DynamoDB stream records, ...) then grow at their end without any older file
+// spanning that end: new data is moved down the levels as whole files (trivial moves) instead of
+// being merged again and again with the small keyspaces that sort after it.
+std::string_view keyspace_of(const rocksdb::Slice& stored_key) {
+  std::string_view k(stored_key.data(), stored_key.size());
+  return k.substr(0, k.find('\0'));
+}
+
+class KeyspacePartitioner final : public rocksdb::SstPartitioner {
+ public:
+  const char* Name() const override { return "stratus.keyspace"; }
+  rocksdb::PartitionerResult ShouldPartition(const rocksdb::PartitionerRequest& r) override {
+    return keyspace_of(*r.prev_user_key) == keyspace_of(*r.current_user_key) ? rocksdb::kNotRequired
+                                                                              : rocksdb::kRequired;
+  }
+  bool CanDoTrivialMove(const rocksdb::Slice& smallest, const rocksdb::Slice& largest) override {
+    return keyspace_of(smallest) == keyspace_of(largest);
+  }
+};
+
+class KeyspacePartitionerFactory final : public rocksdb::SstPartitionerFactory {
+ public:
+  const char* Name() const override { return "stratus.keyspace"; }
+  std::unique_ptr<rocksdb::SstPartitioner> CreatePartitioner(const rocksdb::SstPartitioner::Context&) const override {
+    return std::make_unique<KeyspacePartitioner>();
+  }
+};
+
 class NullLogger final : public rocksdb::Logger {
  public:
   using rocksdb::Logger::Logv;
@@ -207,6 +237,7 @@ class RocksEngine final : public Engine {
     t.optimize_filters_for_memory = true;
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     o.merge_operator = std::make_shared<CounterAdd>();
+    o.sst_partitioner_factory = std::make_shared<KeyspacePartitionerFactory>();
     o.write_buffer_size = 4 << 20;
     o.max_write_buffer_number = 2;
     o.arena_block_size = 256 << 10;
