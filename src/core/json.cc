@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <array>
 #include <vector>
 
 #include "core/encoding.h"
@@ -122,12 +123,55 @@ std::string write(const Doc& d) {
   return std::string(sb.GetString(), sb.GetSize());
 }
 
+namespace {
+// The escape of each byte: 0 none, 'u' for \u00XX, else the character after the backslash.
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+  t['\b'] = 'b';
+  t['\t'] = 't';
+  t['\n'] = 'n';
+  t['\f'] = 'f';
+  t['\r'] = 'r';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+char escape_of(char c) { return kEscapes[static_cast<unsigned char>(c)]; }
+}  // namespace
+
+size_t escaped_size(std::string_view s) {
+  size_t n = s.size();
+  for (char c : s)
+    if (char e = escape_of(c)) n += e == 'u' ? 5 : 1;
+  return n;
+}
+
+void escape_into(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  size_t plain = 0;  // start of the run of bytes copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    char e = escape_of(s[i]);
+    if (!e) continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    out.push_back('\\');
+    out.push_back(e);
+    if (e == 'u') {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      out.append("00");
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xf]);
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+}
+
 std::string escape(std::string_view s) {
-  rapidjson::StringBuffer sb;
-  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  std::string out(sb.GetString(), sb.GetSize());
-  return out.substr(1, out.size() - 2);
+  std::string out;
+  out.reserve(escaped_size(s));
+  escape_into(out, s);
+  return out;
 }
 
 }  // namespace stratus::json

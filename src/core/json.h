@@ -14,7 +14,12 @@ namespace stratus::json {
 Doc parse(std::string_view text);
 // Writes a Doc as compact JSON. Blob is written base64, Timestamp as epoch seconds.
 std::string write(const Doc& d);
-// JSON string escaping of s (without surrounding quotes).
+// JSON string escaping of s (without surrounding quotes): '"', '\\' and control characters
+// (\b \t \n \f \r, others \u00XX); everything else, UTF-8 included, as it is.
 std::string escape(std::string_view s);
+// Appends escape(s) to out.
+void escape_into(std::string& out, std::string_view s);
+// escape(s).size(), without making it.
+size_t escaped_size(std::string_view s);
 
 }  // namespace stratus::json

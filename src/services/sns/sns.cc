@@ -221,16 +221,27 @@ constexpr const char* kDefaultDeliveryPolicy =
 class Envelope {
  public:
   void add(std::string_view k, std::string_view v) {
-    out_ += out_.empty() ? "{\n" : ",\n";
-    out_ += "  \"" + json::escape(k) + "\" : \"" + json::escape(v) + "\"";
+    key(k);
+    out_ += '"';
+    json::escape_into(out_, v);
+    out_ += '"';
   }
   void add_raw(std::string_view k, std::string_view raw_json) {
-    out_ += out_.empty() ? "{\n" : ",\n";
-    out_ += "  \"" + json::escape(k) + "\" : " + std::string(raw_json);
+    key(k);
+    out_ += raw_json;
   }
-  std::string finish() { return out_ + "\n}"; }
+  std::string finish() {
+    out_ += "\n}";
+    return std::move(out_);
+  }
 
  private:
+  void key(std::string_view k) {
+    if (out_.empty()) out_.reserve(1024);
+    out_ += out_.empty() ? "{\n  \"" : ",\n  \"";
+    json::escape_into(out_, k);
+    out_ += "\" : ";
+  }
   std::string out_;
 };
 
@@ -1284,7 +1295,7 @@ class SnsService final : public Service {
     int version = 1;
   };
 
-  Notice notice(const Published& p, const std::string& sub_arn, const std::string& text, int version) {
+  Notice notice(const Published& p, std::string_view sub_arn, const std::string& text, int version) {
     if (!p.attrs.empty() && p.attrs_json.empty()) p.attrs_json = attributes_json(p.attrs);
     return Notice{p.message_id, p.topic_arn, p.subject, text, p.host, sub_arn, p.attrs_json, p.sequence,
                   p.timestamp_ms, version};
@@ -1323,12 +1334,14 @@ class SnsService final : public Service {
     auto& c = p.stored[version == 2 ? 1 : 0];
     auto put = [](std::string& out, std::string_view v) { out.append(std::to_string(v.size())).append(1, ':').append(v); };
     if (c.prefix.empty()) {
-      Notice n = notice(p, sub_arn, text, version);
+      // The envelope's length but for the subscription ARN in its UnsubscribeURL (escaping is
+      // per character: each copy adds its ARN's escaped length).
+      Notice n = notice(p, "", text, version);
       c.prefix = "sns1:";
       for (std::string_view v : {n.id, n.topic_arn, n.subject, n.text, n.host, n.attrs_json}) put(c.prefix, v);
       for (int64_t v : {static_cast<int64_t>(n.sequence), n.ts_ms, static_cast<int64_t>(version)}) put(c.prefix, std::to_string(v));
       std::string sig(signer().signature_chars(), 'x');
-      c.size = render(n, timestamp(p.timestamp_ms), sig).size() - json::escape(unsubscribe_url(sub_arn, p.host)).size();
+      c.size = render(n, timestamp(p.timestamp_ms), sig).size();
     }
     sqs::Delivery out;
     out.body.reserve(c.prefix.size() + sub_arn.size() + 8);
@@ -1340,7 +1353,7 @@ class SnsService final : public Service {
       sub.remove_prefix(p.topic_arn.size() + 1);
     put(out.body, sub);
     out.finish_on_read = true;
-    out.finished_size = c.size + json::escape(unsubscribe_url(sub_arn, p.host)).size();
+    out.finished_size = c.size + json::escaped_size(sub_arn);
     return out;
   }
 

@@ -27,9 +27,10 @@ std::string message_key(const std::string& uid, uint64_t seq) {
 }
 
 void Queue::insert(const MessagePtr& m, int64_t now) {
-  messages[m->seq] = m;
+  // New messages have the highest seq yet: the end is the place to try first.
+  messages.insert_or_assign(messages.end(), m->seq, m);
   if (m->visible_at <= now) {
-    ready.insert(m->seq);
+    ready.insert(ready.end(), m->seq);
     return;
   }
   hidden.insert({m->visible_at, m->seq});
