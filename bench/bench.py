@@ -8,6 +8,8 @@ and idle RSS. Prints a Markdown table and writes it to bench/results.md.
 
 Usage: bench/bench.py STRATUS_BIN [--duration 10] [--connections 32] [--threads 2]
 Reproduce: make bench
+One group only, nothing written: --only lambda|apigateway|sns (sns: server CPU per publish to a
+topic with 10 SQS subscriptions, read with perf stat, and a check that every copy arrived)
 """
 import argparse
 import os

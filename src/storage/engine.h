@@ -21,6 +21,7 @@
 // change in services: nothing here exposes RocksDB.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,6 +69,12 @@ class WriteBatch {
   };
   void put(std::string_view ks, std::string_view key, std::string_view value) {
     ops_.push_back(Op{false, std::string(ks), std::string(key), std::string(value), false});
+  }
+  // Temporaries are moved in, not copied.
+  template <class K, class V>
+    requires std::same_as<K, std::string> && std::same_as<V, std::string>
+  void put(std::string_view ks, K&& key, V&& value) {
+    ops_.push_back(Op{false, std::string(ks), std::move(key), std::move(value), false});
   }
   void del(std::string_view ks, std::string_view key) {
     ops_.push_back(Op{true, std::string(ks), std::string(key), {}, false});
