@@ -116,6 +116,32 @@ class FanOutKill9(unittest.TestCase):
             signatures.add(env["Signature"])
         self.assertEqual(len(signatures), 1)  # the signed text has no subscription in it
 
+    def test_deleting_one_copy_leaves_the_others(self):
+        # Each queue's copy lives on its own: deleting one (before and after a kill -9) leaves
+        # every other queue's copy readable and intact.
+        arn, urls = self.setup_topic(queues=4)
+        sns = self.stratus.client("sns")
+        mids = [sns.publish(TopicArn=arn, Message=f"m{i}")["MessageId"] for i in range(3)]
+        sqs = self.stratus.client("sqs")
+        first = sqs.receive_message(QueueUrl=urls[0], MaxNumberOfMessages=1, VisibilityTimeout=600)["Messages"][0]
+        sqs.delete_message(QueueUrl=urls[0], ReceiptHandle=first["ReceiptHandle"])
+        self.stratus.kill9()
+        self.stratus.start()
+        sqs = self.stratus.client("sqs")
+        second = sqs.receive_message(QueueUrl=urls[1], MaxNumberOfMessages=1, VisibilityTimeout=600)["Messages"][0]
+        sqs.delete_message(QueueUrl=urls[1], ReceiptHandle=second["ReceiptHandle"])
+        self.stratus.kill9()
+        self.stratus.start()
+        sqs = self.stratus.client("sqs")
+        gone = {0: json.loads(first["Body"])["MessageId"], 1: json.loads(second["Body"])["MessageId"]}
+        for i, url in enumerate(urls):
+            msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages", [])
+            for m in msgs:
+                self.assertEqual(m["MD5OfBody"], hashlib.md5(m["Body"].encode()).hexdigest())
+            got = sorted(json.loads(m["Body"])["MessageId"] for m in msgs)
+            expected = sorted(set(mids) - {gone.get(i)})
+            self.assertEqual(got, expected, url)
+
 
 if __name__ == "__main__":
     unittest.main()
