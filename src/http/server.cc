@@ -416,8 +416,9 @@ Server::~Server() {
 }
 
 void Server::start() {
-  int n = impl_->opts.threads > 0 ? impl_->opts.threads : static_cast<int>(std::thread::hardware_concurrency());
-  if (n <= 0) n = 1;
+  int n = impl_->opts.threads > 0 ? impl_->opts.threads
+                                   : kThreadsPerCore * static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = kThreadsPerCore;
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->guard.emplace(net::make_work_guard(w->ctx));

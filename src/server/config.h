@@ -25,7 +25,7 @@ struct Config {
   std::string default_region = "us-east-1";
   std::string root_access_key = "test";
   std::string root_secret_key = "test";
-  int threads = 0;                              // 0: one per core
+  int threads = 0;                              // 0: two per core
   uint64_t max_body_bytes = 64ull << 20;        // buffered request bodies
   // Bodies of streaming-payload operations are spooled to an unnamed temporary file instead of
   // memory once larger than spool_threshold_bytes (or of unknown length), up to this size.

@@ -208,6 +208,11 @@ class RocksEngine final : public Engine {
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     o.merge_operator = std::make_shared<CounterAdd>();
     o.write_buffer_size = 4 << 20;
+    // A bloom filter over the memtable's keys: most point reads are of keys the memtable doesn't
+    // hold (every put of a new item first reads the previous one), and the filter answers those
+    // without walking the skip list. 2% of the write buffer (80 KB) is plenty for its key count.
+    o.memtable_prefix_bloom_size_ratio = 0.02;
+    o.memtable_whole_key_filtering = true;
     o.max_write_buffer_number = 2;
     o.arena_block_size = 256 << 10;
     o.max_total_wal_size = 32 << 20;
@@ -232,9 +237,12 @@ class RocksEngine final : public Engine {
     }
     o.skip_stats_update_on_db_open = true;  // don't read every SST's properties at open
     // Group commit: concurrent writers form write groups whose leader writes (and syncs) the
-    // WAL once for all of them. Pipelining lets the next group's WAL write overlap this group's
-    // memtable insert. manual_wal_flush stays off: every write reaches the OS before returning.
-    o.enable_pipelined_write = true;
+    // WAL once for all of them. No pipelining: it splits each write into a WAL stage and a
+    // memtable stage with a hand-off between threads at each, and with more I/O threads than
+    // cores those hand-offs are context switches — measured with 4 I/O threads on 2 cores and
+    // PutItem of new items, 2.9 switches and 52 us of CPU per write with it, 0.9 and 40 us
+    // without. manual_wal_flush stays off: every write reaches the OS before returning.
+    o.enable_pipelined_write = false;
     o.manual_wal_flush = false;
     o.unordered_write = false;  // would let a read miss an acknowledged write
 
