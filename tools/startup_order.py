@@ -14,7 +14,7 @@ bench/bench.py does (on a data directory that earlier runs have written to), wai
 Sections that no longer exist are ignored by the linker, so a stale list only costs resident
 memory, never correctness. Rerun after large changes to start-up code:
 
-    tools/startup_order.py build        # needs valgrind; writes cmake/startup_order.ld
+    tools/startup_order.py build        # a Ninja build dir; needs valgrind; writes cmake/startup_order.ld
 """
 import bisect
 import os
