@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <vector>
 
@@ -341,7 +342,7 @@ class XmlOut {
   std::string buf_;
 };
 
-std::mutex g_names_mu;
+std::shared_mutex g_names_mu;  // read on every Query answer: shared
 std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>>& names_registry() {
   static std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>> r;
   return r;
@@ -432,7 +433,7 @@ void register_query_xml_names(std::string service_id, QueryXmlNames names) {
 }
 
 const QueryXmlNames* query_xml_names(std::string_view service_id) {
-  std::lock_guard lock(g_names_mu);
+  std::shared_lock lock(g_names_mu);
   auto& r = names_registry();
   auto it = r.find(service_id);
   return it == r.end() ? nullptr : it->second.get();

@@ -320,7 +320,7 @@ void Catalog::clear() {
     std::lock_guard l(collections_mu_);
     collections_.clear();
   }
-  std::lock_guard l(locks_mu_);
+  std::lock_guard l(sequences_mu_);
   sequences_.clear();
 }
 
@@ -349,15 +349,26 @@ void Catalog::collection_changed(const TableInfo& t, const Value& hash, int64_t 
   if (it != collections_.end()) it->second = std::max<int64_t>(0, it->second + delta);
 }
 
-std::mutex& Catalog::write_lock(uint64_t table_id) {
-  std::lock_guard l(locks_mu_);
-  auto& m = locks_[table_id];
-  if (!m) m = std::make_unique<std::mutex>();
+namespace {
+// The lock of `id` in `locks`, created on first use; a shared lookup first, as it nearly always exists.
+template <typename Lock>
+Lock& lock_of(std::shared_mutex& mu, std::unordered_map<uint64_t, std::unique_ptr<Lock>>& locks, uint64_t id) {
+  {
+    std::shared_lock l(mu);
+    auto it = locks.find(id);
+    if (it != locks.end()) return *it->second;
+  }
+  std::unique_lock l(mu);
+  auto& m = locks[id];
+  if (!m) m = std::make_unique<Lock>();
   return *m;
 }
+}  // namespace
+
+std::mutex& Catalog::write_lock(uint64_t table_id) { return lock_of(locks_mu_, locks_, table_id); }
 
 uint64_t Catalog::next_sequence(storage::Engine& e, uint64_t stream_id) {
-  std::lock_guard l(locks_mu_);
+  std::lock_guard l(sequences_mu_);
   auto it = sequences_.find(stream_id);
   if (it == sequences_.end()) {
     std::string prefix;
@@ -376,12 +387,7 @@ uint64_t Catalog::next_sequence(storage::Engine& e, uint64_t stream_id) {
   return ++it->second;
 }
 
-std::shared_mutex& Catalog::meta_lock(uint64_t table_id) {
-  std::lock_guard l(locks_mu_);
-  auto& m = meta_locks_[table_id];
-  if (!m) m = std::make_unique<std::shared_mutex>();
-  return *m;
-}
+std::shared_mutex& Catalog::meta_lock(uint64_t table_id) { return lock_of(locks_mu_, meta_locks_, table_id); }
 
 // Counters, TTL index, history ------------------------------------------------------------
 

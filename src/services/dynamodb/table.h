@@ -171,10 +171,13 @@ class Catalog {
  private:
   std::shared_mutex mu_;
   std::unordered_map<std::string, TablePtr> tables_;  // GUARDED_BY(mu_)
-  std::mutex locks_mu_;
+  // Every item write looks its table's locks up: shared, so writers never queue behind each other
+  // here (an exclusive lock held by a preempted thread would stall every other writer).
+  std::shared_mutex locks_mu_;
   std::unordered_map<uint64_t, std::unique_ptr<std::mutex>> locks_;  // GUARDED_BY(locks_mu_)
-  std::unordered_map<uint64_t, uint64_t> sequences_;                 // GUARDED_BY(locks_mu_)
   std::unordered_map<uint64_t, std::unique_ptr<std::shared_mutex>> meta_locks_;  // GUARDED_BY(locks_mu_)
+  std::mutex sequences_mu_;
+  std::unordered_map<uint64_t, uint64_t> sequences_;  // GUARDED_BY(sequences_mu_)
   std::atomic<uint64_t> history_seq_{0};
   std::mutex collections_mu_;
   std::unordered_map<std::string, int64_t> collections_;  // GUARDED_BY(collections_mu_)
