@@ -107,6 +107,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) remote_addr_ = ep.address().to_string();
     auto local = stream_.local_endpoint(ec);
     if (!ec) local_port_ = local.port();
+    // Beast reads as much as the buffer has room for, and a flat_buffer starts at 512 bytes: a
+    // signed AWS request (600+ bytes of headers) then takes two recv calls. Room for a typical
+    // head makes it one.
+    buffer_.reserve(kReadBuf);
   }
   ~Session() {
     --server_.connections;
@@ -133,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   static constexpr size_t kBodyBuf = 64 * 1024;
+  static constexpr size_t kReadBuf = 8 * 1024;
 
   void read_header() {
     if (server_.stopping) return close();

@@ -256,8 +256,9 @@ bool ModelSummary::has_operation(std::string_view name) const {
 
 namespace {
 // SAX reader for the summary. The imported models have sorted keys and carry the operation
-// names in metadata.stratusOperations, so reading stops at the end of "metadata": start-up touches
-// a few KB of each embedded model instead of the whole file.
+// names in metadata.stratusOperations, so reading stops at the end of "metadata"; it reads the
+// model's head, embedded apart from the rest (cmake/embed_models.cmake), so start-up touches the
+// few KB of every head side by side instead of the start of each model file.
 struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
   ModelSummary& out;
   int depth = 0;
@@ -304,14 +305,14 @@ const ModelSummary* Models::summary(std::string_view id) {
   std::lock_guard lock(mu);
   auto it = done.find(std::string(id));
   if (it != done.end()) return it->second.get();
-  auto text = embedded_model(id);
+  auto text = embedded_model_head(id);
   if (!text) return nullptr;
   auto s = std::make_unique<ModelSummary>();
   s->id = std::string(id);
   SummaryReader handler(*s);
   rapidjson::Reader reader;
   rapidjson::MemoryStream ms(text->data(), text->size());
-  reader.Parse(ms, handler);  // stops early at "shapes" by design
+  reader.Parse(ms, handler);  // the head ends after "metadata" (the reader would stop there anyway)
   if (s->signing_name.empty()) s->signing_name = s->endpoint_prefix;
   if (s->protocols.empty()) s->protocols.push_back(s->protocol);
   std::sort(s->operations.begin(), s->operations.end());

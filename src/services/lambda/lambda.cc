@@ -979,8 +979,6 @@ class LambdaService final : public Service, public InvokeRouter {
 
   // At start: the environments of every stored configuration are started again.
   void provision_all(ServerContext& server) {
-    model::Operation op;
-    OpContext ctx{server, server.storage(), model(), op, {}, {}, now_millis(), nullptr};
     std::vector<std::tuple<std::string, std::string, std::string, std::string, int>> todo;
     for (auto it = server.storage().scan(kFunctions, {}); it->valid(); it->next()) {
       std::string key(it->key());
@@ -992,6 +990,9 @@ class LambdaService final : public Service, public InvokeRouter {
           todo.emplace_back(key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1), version_of(rec, q),
                             static_cast<int>(pc.integer("Requested")));
     }
+    if (todo.empty()) return;  // the model is parsed only when something needs it (idle RSS)
+    model::Operation op;
+    OpContext ctx{server, server.storage(), model(), op, {}, {}, now_millis(), nullptr};
     for (const auto& [account, region, name, version, n] : todo) {
       ctx.caller.account = account;
       ctx.caller.region = region;

@@ -274,6 +274,14 @@ class RocksEngine final : public Engine {
     // PutItem of new items, 2.9 switches and 52 us of CPU per write with it, 0.9 and 40 us
     // without. manual_wal_flush stays off: every write reaches the OS before returning.
     o.enable_pipelined_write = false;
+    // Writers waiting for their group's leader block on a condition variable after a short spin,
+    // without the adaptive sched_yield loop in between: on cores shared with other busy threads
+    // (the I/O threads, the client) a yield puts the writer behind all of them for a time slice,
+    // which showed up as milliseconds in the write latency tail.
+    o.enable_write_thread_adaptive_yield = false;
+    // The group's leader inserts every member's (small) batch into the memtable itself, so a
+    // follower is woken once, when its write is done, instead of once to insert and once to leave.
+    o.allow_concurrent_memtable_write = false;
     o.manual_wal_flush = false;
     o.unordered_write = false;  // would let a read miss an acknowledged write
 
