@@ -11,7 +11,8 @@ namespace {
 Message sample() {
   Message m;
   m.id = "3f1c2a9e-8d7b-4c6a-9e5f-1a2b3c4d5e6f";
-  m.body = std::string("body with \0 and \xff bytes", 25) + std::string(300, 'x');
+  static constexpr char kBinary[] = "body with \0 and \xff bytes";  // NUL and 0xff inside
+  m.body = std::string(kBinary, sizeof(kBinary) - 1) + std::string(300, 'x');
   m.md5_body = md5_hex(m.body);
   m.attrs = {Attribute{"a", "String", "v"}, Attribute{"b", "Binary", std::string("\0\1", 2)}};
   m.md5_attrs = md5_of_attributes(m.attrs);
