@@ -729,22 +729,21 @@ def main():
         dport = free_port()
         ddb_cmd = [args.stratus, "serve", "--port", str(dport), "--data-dir", os.path.join(tmp, "ddb16"),
                    "--auth", "strict", "--log-level", "off"]
-        stratus = Server(ddb_cmd, dport, "/_stratus/health")
+        ddb_server = Server(ddb_cmd, dport, "/_stratus/health")
         ddb_setup(f"http://127.0.0.1:{dport}")
-        sport = dport
         ddb16 = []
         for name, body, op in (("PutItem", small_item, "PutItem"),
                                ("GetItem", b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")):
-            ep = f"http://127.0.0.1:{sport}"
+            ep = f"http://127.0.0.1:{dport}"
             ddb16.append((name, wrk(ep + "/", "POST", body, signed_request(ep, "dynamodb", body, ddb_json(op)), c16)))
         # The static PutItem above rewrites an unchanged item, which writes nothing (as on AWS, no
         # stream record either). Here every request puts a new item, so each one goes through the
         # write-ahead log: the request is signed with x-amz-content-sha256 UNSIGNED-PAYLOAD so
         # that wrk can vary the body without re-signing.
-        ep = f"http://127.0.0.1:{sport}"
+        ep = f"http://127.0.0.1:{dport}"
         hdr = signed_request(ep, "dynamodb", b"{}", {**ddb_json("PutItem"), "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
         ddb16.append(("PutItem, a new item each request", wrk(ep + "/", "POST", b"", hdr, c16, PUT_NEW_LUA)))
-        stratus.stop()
+        ddb_server.stop()
 
         # The batch cycle needs unsigned follow-up requests: fresh servers without signature checks.
         cport, cmport = free_port(), free_port()
