@@ -356,6 +356,7 @@ struct FrontDoor::Call {
   const model::Operation* op = nullptr;
   std::string log_service = "-", log_op = "-", log_account = "-";
   std::unique_ptr<OpContext> ctx;
+  Doc input;  // an asynchronous operation's input, alive until it answers
 
   // Encodes the outcome in the route's protocol, adds the common headers, logs, answers.
   void finish_result(Result<Doc>& out) {
@@ -532,8 +533,10 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
                                   now_millis(), &req});
     if (entry->async) {
-      // The handler answers later, from any thread; the call stays alive until then.
-      entry->async(*call->ctx, input, [call](Result<Doc> out) {
+      // The handler answers later, from any thread; the call (context, input) stays alive until
+      // then.
+      call->input = std::move(input);
+      entry->async(*call->ctx, call->input, [call](Result<Doc> out) {
         try {
           call->finish_result(out);
         } catch (const std::exception& e) {

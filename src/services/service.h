@@ -48,7 +48,7 @@ struct OpContext {
 using Handler = std::function<Result<Doc>(OpContext&, const Doc&)>;
 // For operations that answer later (SQS long polls, Lambda invocations): the handler must call
 // `done` exactly once, from any thread, and must not block the calling I/O thread. The
-// OpContext stays valid until `done` is called.
+// OpContext and the input stay valid until `done` is called.
 using Done = std::function<void(Result<Doc>)>;
 using AsyncHandler = std::function<void(OpContext&, const Doc&, Done done)>;
 

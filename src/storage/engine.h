@@ -149,6 +149,15 @@ class Engine {
   // A short description for /_stratus/health: {"engine": "rocksdb", ...} as JSON text.
   virtual std::string describe() const = 0;
 
+  // Group commit on one thread (storage/lane.h). While deferred, the calling thread's writes are
+  // applied (visible to reads) but their log records stay in the process until sync_wal(), which
+  // hands them to the OS — and syncs them under Options::fsync — in one step. The caller must
+  // not acknowledge a deferred write before sync_wal() returned ok. Other threads' writes are
+  // unaffected (and a sync by any of them carries the deferred records along). Engines without
+  // a log (memory) ignore both.
+  virtual void defer_wal(bool on) { (void)on; }
+  virtual Status sync_wal() { return Status::OK(); }
+
   // Convenience: iterate every key starting with prefix.
   std::unique_ptr<Iterator> prefix(std::string_view ks, std::string_view prefix,
                                    const Snapshot* snap = nullptr);

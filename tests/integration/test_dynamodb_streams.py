@@ -1,6 +1,7 @@
 """DynamoDB Streams: every committed change produces one record, in order, with the images the
 view type asks for; iterators of every type; and durability of acknowledged writes across
 kill -9 (items and their stream records together)."""
+import threading
 import time
 import unittest
 import uuid
@@ -129,7 +130,74 @@ class Durability(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_concurrent_acknowledged_writes_survive_kill_9(self):
+        """Writers on several connections at once (their writes share log flushes), killed mid-way:
+        every acknowledged put, update and delete is there after restart, with its stream record."""
+        s = Stratus().start()
+        try:
+            name, arn = make_stream_table(s.client("dynamodb"), "KEYS_ONLY")
+            acked = {}  # writer -> (puts, deletes, adds)
+            stop = threading.Event()
 
+            def writer(w):
+                ddb = clients[w]
+                puts, deletes, adds = [], [], 0
+                acked[w] = (puts, deletes, 0)
+                i = 0
+                try:
+                    while not stop.is_set():
+                        ddb.put_item(TableName=name, Item={"pk": S(f"w{w}-{i}"), "v": N(i)})
+                        puts.append(f"w{w}-{i}")
+                        ddb.update_item(TableName=name, Key={"pk": S(f"ctr{w}")}, UpdateExpression="ADD n :one",
+                                        ExpressionAttributeValues={":one": N(1)})
+                        adds += 1
+                        acked[w] = (puts, deletes, adds)
+                        if i % 5 == 4:
+                            ddb.delete_item(TableName=name, Key={"pk": S(f"w{w}-{i - 2}")})
+                            deletes.append(f"w{w}-{i - 2}")
+                        i += 1
+                except Exception:
+                    pass  # the server is gone
+
+            clients = [s.client("dynamodb") for _ in range(6)]  # one connection each; made here, not in threads
+            threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
+            for t in threads:
+                t.start()
+            self.assertTrue(wait_until(lambda: sum(len(a[0]) for a in acked.values()) >= 300, timeout=60))
+            s.kill9()
+            stop.set()
+            for t in threads:
+                t.join()
+
+            s.start()
+            ddb = s.client("dynamodb")
+            present, pages = {}, ddb.get_paginator("scan").paginate(TableName=name, ConsistentRead=True)
+            for page in pages:
+                for item in page["Items"]:
+                    present[item["pk"]["S"]] = item
+            for w, (puts, deletes, adds) in acked.items():
+                for k in puts:
+                    if k not in deletes:
+                        self.assertIn(k, present, f"acknowledged put {k} lost")
+                for k in deletes:
+                    self.assertNotIn(k, present, f"acknowledged delete {k} lost")
+                n = int(present[f"ctr{w}"]["n"]["N"]) if f"ctr{w}" in present else 0
+                self.assertGreaterEqual(n, adds, f"acknowledged ADDs of writer {w} lost")
+                self.assertLessEqual(n, adds + 1)  # at most the one in flight when killed
+            # Every change that is there has its stream record (one atomic batch each).
+            streams = s.client("dynamodbstreams")
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+            it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            inserted = set()
+            while it:
+                out = streams.get_records(ShardIterator=it)
+                inserted |= {r["dynamodb"]["Keys"]["pk"]["S"] for r in out["Records"] if r["eventName"] == "INSERT"}
+                if not out["Records"]:
+                    break
+                it = out.get("NextShardIterator")
+            self.assertEqual(set(present) - inserted, set())
+        finally:
+            s.cleanup()
 
 
 class Retention(unittest.TestCase):

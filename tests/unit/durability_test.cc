@@ -11,10 +11,12 @@
 
 #include <filesystem>
 #include <map>
+#include <semaphore>
 #include <thread>
 
 #include "core/json.h"
 #include "storage/engine.h"
+#include "storage/lane.h"
 
 namespace stratus::storage {
 namespace {
@@ -77,6 +79,29 @@ TEST(DurabilityChild, Writer) {
   }
 }
 
+// Child side: the same writes through a commit lane, many in flight; each is acknowledged by its
+// continuation, i.e. after its group's sync_wal().
+TEST(DurabilityChild, LaneWriter) {
+  if (!*env("STRATUS_DUR_DIR")) GTEST_SKIP() << "only runs as a child of DurabilityTest";
+  int fd = atoi(env("STRATUS_DUR_FD"));
+  auto engine =
+      open_rocksdb({env("STRATUS_DUR_DIR"), std::string(env("STRATUS_DUR_FSYNC")) == "1"});
+  CommitLane lane(*engine, "dur-lane");
+  std::counting_semaphore<64> room(64);
+  for (int i = 0;; ++i) {
+    room.acquire();
+    lane.submit([&, i]() -> CommitLane::Then {
+      if (!engine->put("dur", key_of(i), value_of(i)).ok()) _exit(2);
+      return [&, i](const Status& logged) {
+        if (!logged.ok()) _exit(4);
+        std::string line = std::to_string(i) + "\n";
+        if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(3);
+        room.release();
+      };
+    });
+  }
+}
+
 // Child side: reports on the pipe whether opening the directory failed as documented.
 TEST(DurabilityChild, Opener) {
   if (!*env("STRATUS_DUR_DIR")) GTEST_SKIP() << "only runs as a child of DurabilityTest";
@@ -93,11 +118,11 @@ TEST(DurabilityChild, Opener) {
 }
 
 // Kills a writer child after `kill_after` acknowledgments, then checks every acknowledged key.
-void kill_and_verify(bool fsync, int kill_after) {
+void kill_and_verify(bool fsync, int kill_after, const std::string& writer = "Writer") {
   TempDir dir;
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
-  pid_t child = spawn_child("Writer", dir.path(), fsync, fds[1]);
+  pid_t child = spawn_child(writer, dir.path(), fsync, fds[1]);
   ASSERT_GT(child, 0);
   close(fds[1]);
 
@@ -140,6 +165,16 @@ void kill_and_verify(bool fsync, int kill_after) {
 TEST(DurabilityTest, AcknowledgedWritesSurviveKill9) { kill_and_verify(false, 5000); }
 
 TEST(DurabilityTest, AcknowledgedWritesSurviveKill9WithFsync) { kill_and_verify(true, 300); }
+
+// The commit lane keeps a group's log records in the process until the group is done: killed at
+// any point, every write whose continuation ran is on disk.
+TEST(DurabilityTest, LaneAcknowledgedWritesSurviveKill9) {
+  kill_and_verify(false, 20000, "LaneWriter");
+}
+
+TEST(DurabilityTest, LaneAcknowledgedWritesSurviveKill9WithFsync) {
+  kill_and_verify(true, 2000, "LaneWriter");
+}
 
 TEST(DurabilityTest, ReopenAfterFlushKeepsEverything) {
   TempDir dir;

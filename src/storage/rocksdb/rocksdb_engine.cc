@@ -19,10 +19,15 @@
 // writes and syncs.
 //
 // Durability: the WAL is always on. Without Options::fsync each acknowledged write has been
-// handed to the OS (manual_wal_flush is off), so it survives kill -9. With fsync the WAL is
-// synced before Write() returns; RocksDB's write group is group commit: the leader of a group
-// writes and syncs the WAL once for every writer queued behind it, so N concurrent sync writers
-// share far fewer than N fsyncs. describe() reports writes and WAL syncs so this is observable.
+// handed to the OS, so it survives kill -9. With fsync the WAL is synced before Write() returns;
+// RocksDB's write group is group commit: the leader of a group writes and syncs the WAL once for
+// every writer queued behind it, so N concurrent sync writers share far fewer than N fsyncs.
+// describe() reports writes and WAL syncs so this is observable.
+//
+// The WAL is flushed by hand (manual_wal_flush): RocksDB appends a write's records to its
+// in-process buffer, and write() hands the buffer to the OS (FlushWAL) before returning — except
+// on a thread that deferred it (defer_wal, storage/lane.h), which flushes once per group of
+// writes with sync_wal() and only then acknowledges them.
 #include <atomic>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -272,7 +277,7 @@ class RocksEngine final : public Engine {
     // memtable stage with a hand-off between threads at each, and with more I/O threads than
     // cores those hand-offs are context switches — measured with 4 I/O threads on 2 cores and
     // PutItem of new items, 2.9 switches and 52 us of CPU per write with it, 0.9 and 40 us
-    // without. manual_wal_flush stays off: every write reaches the OS before returning.
+    // without.
     o.enable_pipelined_write = false;
     // Writers waiting for their group's leader block on a condition variable after a short spin,
     // without the adaptive sched_yield loop in between: on cores shared with other busy threads
@@ -282,8 +287,18 @@ class RocksEngine final : public Engine {
     // The group's leader inserts every member's (small) batch into the memtable itself, so a
     // follower is woken once, when its write is done, instead of once to insert and once to leave.
     o.allow_concurrent_memtable_write = false;
-    o.manual_wal_flush = false;
+    // Writes reach the OS through flush_wal() (top of file), so that one thread can write many
+    // times and hand the WAL to the OS once.
+    o.manual_wal_flush = true;
     o.unordered_write = false;  // would let a read miss an acknowledged write
+
+    // Flushes and compactions run at idle priority (SCHED_IDLE): a flush holds a core for
+    // milliseconds at a time, and at normal priority the kernel lets it run a whole tick while
+    // the I/O threads and the commit lane wait behind it — that wait was most of the write
+    // latency tail. Idle threads still get every cycle the request threads leave, and when
+    // flushing falls behind, RocksDB's write stall frees the cores for it.
+    o.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH, rocksdb::CpuPriority::kIdle);
+    o.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kIdle);
 
     rocksdb::DB* db = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(o, path_, &db);
@@ -297,6 +312,8 @@ class RocksEngine final : public Engine {
     db_.reset(db);
     write_opts_.sync = fsync_;
     write_opts_.disableWAL = false;
+    deferred_opts_ = write_opts_;
+    deferred_opts_.sync = false;  // synced once per group by sync_wal()
   }
 
   ~RocksEngine() override {
@@ -376,10 +393,16 @@ class RocksEngine final : public Engine {
       if (!ok) return Status::Conflict("condition failed on " + c.keyspace);
     }
     if (wb.Count() == 0) return Status::OK();
-    auto ws = db_->Write(write_opts_, &wb);
-    if (ws.ok()) writes_.fetch_add(1, std::memory_order_relaxed);
-    return to_status(ws);
+    const bool deferred = t_deferring == this;
+    auto ws = db_->Write(deferred ? deferred_opts_ : write_opts_, &wb);
+    if (!ws.ok()) return to_status(ws);
+    writes_.fetch_add(1, std::memory_order_relaxed);
+    return deferred ? Status::OK() : flush_wal();
   }
+
+  void defer_wal(bool on) override { t_deferring = on ? this : nullptr; }
+
+  Status sync_wal() override { return to_status(db_->FlushWAL(fsync_)); }
 
   std::unique_ptr<Iterator> scan(std::string_view ks, const ScanOptions& opts) override {
     if (auto s = check_keyspace(ks); !s.ok()) return std::make_unique<ErrorIterator>(s);
@@ -399,6 +422,7 @@ class RocksEngine final : public Engine {
     auto s = db_->DeleteRange(write_opts_, db_->DefaultColumnFamily(), std::string(),
                               std::string(8, '\xff'));
     if (!s.ok()) return to_status(s);
+    if (auto f = flush_wal(); !f.ok()) return f;
     // Reclaim the space now rather than carry range tombstones through every later scan.
     rocksdb::CompactRangeOptions cro;
     return to_status(db_->CompactRange(cro, nullptr, nullptr));
@@ -438,6 +462,9 @@ class RocksEngine final : public Engine {
     const std::vector<size_t>& stripes_;
   };
 
+  // Hands the WAL's buffered records to the OS. A sync write (fsync) already did, with its sync.
+  Status flush_wal() { return fsync_ ? Status::OK() : to_status(db_->FlushWAL(false)); }
+
   static size_t stripe_of(std::string_view ks, std::string_view key) {
     size_t h = std::hash<std::string_view>{}(key);
     h ^= std::hash<std::string_view>{}(ks) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
@@ -449,10 +476,15 @@ class RocksEngine final : public Engine {
   std::shared_ptr<rocksdb::Statistics> stats_;  // only with fsync
   std::atomic<uint64_t> writes_{0};
   rocksdb::WriteOptions write_opts_;
+  rocksdb::WriteOptions deferred_opts_;  // the writes of a thread that deferred its WAL flush
   std::unique_ptr<rocksdb::DB> db_;
+  // The engine whose WAL flush the current thread deferred (defer_wal), if any.
+  static thread_local const RocksEngine* t_deferring;
   // Stripe i serialises check-and-write of every stored key hashing to i (see top of file).
   std::array<std::mutex, kStripes> stripes_;
 };
+
+thread_local const RocksEngine* RocksEngine::t_deferring = nullptr;
 
 }  // namespace
 

@@ -1,0 +1,77 @@
+#include "storage/lane.h"
+
+#include <pthread.h>
+
+#include <exception>
+#include <utility>
+
+namespace stratus::storage {
+
+CommitLane::CommitLane(Engine& engine, std::string thread_name)
+    : engine_(engine), name_(std::move(thread_name)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+CommitLane::~CommitLane() {
+  {
+    std::lock_guard l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void CommitLane::submit(Task task) {
+  bool wake;
+  {
+    std::lock_guard l(mu_);
+    wake = queue_.empty();  // a non-empty queue means the lane is awake or about to be
+    queue_.push_back(std::move(task));
+  }
+  if (wake) cv_.notify_one();
+}
+
+uint64_t CommitLane::groups() const {
+  std::lock_guard l(mu_);
+  return groups_;
+}
+
+uint64_t CommitLane::tasks() const {
+  std::lock_guard l(mu_);
+  return tasks_;
+}
+
+void CommitLane::run() {
+  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+  std::vector<Task> group;
+  std::vector<Then> thens;
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      group.swap(queue_);
+    }
+    engine_.defer_wal(true);
+    for (Task& t : group) {
+      try {
+        thens.push_back(t());
+      } catch (const std::exception&) {
+        thens.emplace_back();  // tasks answer their own errors; nothing to acknowledge
+      }
+    }
+    engine_.defer_wal(false);
+    Status logged = engine_.sync_wal();
+    {
+      std::lock_guard l(mu_);
+      ++groups_;
+      tasks_ += group.size();
+    }
+    for (Then& then : thens)
+      if (then) then(logged);
+    group.clear();
+    thens.clear();
+  }
+}
+
+}  // namespace stratus::storage
