@@ -8,8 +8,9 @@ and idle RSS. Prints a Markdown table and writes it to bench/results.md.
 
 Usage: bench/bench.py STRATUS_BIN [--duration 10] [--connections 32] [--threads 2]
 Reproduce: make bench
-One group only, nothing written: --only lambda|apigateway|sns (sns: server CPU per publish to a
-topic with 10 SQS subscriptions, read with perf stat, and a check that every copy arrived)
+One group only, nothing written: --only lambda|apigateway|sns|dynamodb (sns: server CPU per publish
+to a topic with 10 SQS subscriptions, read with perf stat, and a check that every copy arrived;
+dynamodb: the wrk -c16 rows of the DynamoDB issue's bar)
 """
 import argparse
 import os
@@ -627,8 +628,47 @@ def sns_cost(ep, pid, args, fanout=10):
     return ok
 
 
+SMALL_ITEM = b'{"TableName":"bench","Item":{"pk":{"S":"user#42"},"name":{"S":"Ada"},"n":{"N":"7"}}}'
+
+
+def ddb_json(op):
+    return {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op}
+
+
+def ddb_c16_workloads(args, tmp):
+    """The DynamoDB issue states its bar at 16 connections (p99 < 2 ms): stratus at -c16, on a
+    fresh server holding just the bench table (in a full run, the main server still compacts the
+    millions of SQS messages the SendMessage and SNS workloads left behind, which is not this bar).
+    Returns [(name, wrk result)]."""
+    c16 = argparse.Namespace(**{**vars(args), "connections": 16})
+    dport = free_port()
+    ddb_cmd = [args.stratus, "serve", "--port", str(dport), "--data-dir", os.path.join(tmp, "ddb16"),
+               "--auth", "strict", "--log-level", "off"]
+    ddb_server = Server(ddb_cmd, dport, "/_stratus/health")
+    ddb_setup(f"http://127.0.0.1:{dport}")
+    ddb16 = []
+    for name, body, op in (("PutItem", SMALL_ITEM, "PutItem"),
+                           ("GetItem", b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")):
+        ep = f"http://127.0.0.1:{dport}"
+        ddb16.append((name, wrk(ep + "/", "POST", body, signed_request(ep, "dynamodb", body, ddb_json(op)), c16)))
+    # The static PutItem above rewrites an unchanged item, which writes nothing (as on AWS, no
+    # stream record either). Here every request puts a new item, so each one goes through the
+    # write-ahead log: the request is signed with x-amz-content-sha256 UNSIGNED-PAYLOAD so
+    # that wrk can vary the body without re-signing.
+    ep = f"http://127.0.0.1:{dport}"
+    hdr = signed_request(ep, "dynamodb", b"{}", {**ddb_json("PutItem"), "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    ddb16.append(("PutItem, a new item each request", wrk(ep + "/", "POST", b"", hdr, c16, PUT_NEW_LUA)))
+    ddb_server.stop()
+    return ddb16
+
+
 def only(args, tmp):
     """`--only GROUP`: one stratus, one group of workloads, rows printed (for iterating)."""
+    if args.only == "dynamodb":  # on a server of its own, as in the full run
+        for name, r in ddb_c16_workloads(args, tmp):
+            print(f"dynamodb {name}, wrk -c16: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms"
+                  + (f", non-2xx {r['errors']}" if r["errors"] else ""))
+        return
     port = free_port()
     cmd = [args.stratus, "serve", "--port", str(port), "--data-dir", os.path.join(tmp, "data"),
            "--auth", "strict", "--log-level", "off"]
@@ -656,7 +696,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", choices=["lambda", "apigateway", "sns"],
+    ap.add_argument("--only", choices=["lambda", "apigateway", "sns", "dynamodb"],
                     help="run one group of stratus-only workloads, print its rows, write nothing")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="stratus-bench-")
@@ -678,9 +718,6 @@ def main():
         time.sleep(0.5)
         s_rss, m_rss = rss_mb(stratus.proc.pid), rss_mb(moto.proc.pid)
 
-        ddb_json = lambda op: {"Content-Type": "application/x-amz-json-1.0",
-                               "X-Amz-Target": "DynamoDB_20120810." + op}
-        small_item = b'{"TableName":"bench","Item":{"pk":{"S":"user#42"},"name":{"S":"Ada"},"n":{"N":"7"}}}'
 
         def ddb(body, op):
             def setup(ep):
@@ -693,7 +730,7 @@ def main():
         workloads = [
             ("sts GetCallerIdentity", "sts", b"Action=GetCallerIdentity&Version=2011-06-15",
              {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
-            ("dynamodb PutItem (small item)", "dynamodb", ddb(small_item, "PutItem")),
+            ("dynamodb PutItem (small item)", "dynamodb", ddb(SMALL_ITEM, "PutItem")),
             ("dynamodb GetItem (small item)", "dynamodb",
              ddb(b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")),
             ("dynamodb Query (100 items of one partition)", "dynamodb", ddb_query_setup),
@@ -722,28 +759,7 @@ def main():
         stratus.stop()
         moto.stop()
 
-        # The DynamoDB issue states its bar at 16 connections (p99 < 2 ms): stratus at -c16, on a
-        # fresh server holding just the bench table. (The server above still compacts the millions
-        # of SQS messages the SendMessage and SNS workloads left behind, which is not this bar.)
-        c16 = argparse.Namespace(**{**vars(args), "connections": 16})
-        dport = free_port()
-        ddb_cmd = [args.stratus, "serve", "--port", str(dport), "--data-dir", os.path.join(tmp, "ddb16"),
-                   "--auth", "strict", "--log-level", "off"]
-        ddb_server = Server(ddb_cmd, dport, "/_stratus/health")
-        ddb_setup(f"http://127.0.0.1:{dport}")
-        ddb16 = []
-        for name, body, op in (("PutItem", small_item, "PutItem"),
-                               ("GetItem", b'{"TableName":"bench","Key":{"pk":{"S":"user#42"}}}', "GetItem")):
-            ep = f"http://127.0.0.1:{dport}"
-            ddb16.append((name, wrk(ep + "/", "POST", body, signed_request(ep, "dynamodb", body, ddb_json(op)), c16)))
-        # The static PutItem above rewrites an unchanged item, which writes nothing (as on AWS, no
-        # stream record either). Here every request puts a new item, so each one goes through the
-        # write-ahead log: the request is signed with x-amz-content-sha256 UNSIGNED-PAYLOAD so
-        # that wrk can vary the body without re-signing.
-        ep = f"http://127.0.0.1:{dport}"
-        hdr = signed_request(ep, "dynamodb", b"{}", {**ddb_json("PutItem"), "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
-        ddb16.append(("PutItem, a new item each request", wrk(ep + "/", "POST", b"", hdr, c16, PUT_NEW_LUA)))
-        ddb_server.stop()
+        ddb16 = ddb_c16_workloads(args, tmp)
 
         # The batch cycle needs unsigned follow-up requests: fresh servers without signature checks.
         cport, cmport = free_port(), free_port()
