@@ -150,11 +150,10 @@ class Engine {
   virtual std::string describe() const = 0;
 
   // Group commit on one thread (storage/lane.h). While deferred, the calling thread's writes are
-  // applied (visible to reads) but their log records stay in the process until sync_wal(), which
-  // hands them to the OS — and syncs them under Options::fsync — in one step. The caller must
-  // not acknowledge a deferred write before sync_wal() returned ok. Other threads' writes are
-  // unaffected (and a sync by any of them carries the deferred records along). Engines without
-  // a log (memory) ignore both.
+  // applied and in the log as usual (they survive kill -9), but under Options::fsync they are not
+  // synced one by one: sync_wal() syncs all of them at once. The caller must not acknowledge a
+  // deferred write before sync_wal() returned ok. Other threads' writes are unaffected. Engines
+  // without a log (memory) ignore both.
   virtual void defer_wal(bool on) { (void)on; }
   virtual Status sync_wal() { return Status::OK(); }
 

@@ -9,11 +9,11 @@
 // threads stay free to read and answer while writes are applied.
 //
 // How: submit() queues a task and returns at once. The lane takes every queued task in turn
-// ("a group"), runs each with its thread's WAL flush deferred (Engine::defer_wal) — each write is
-// applied and visible to reads at once — then hands the group's log records to the OS with one
-// Engine::sync_wal(), and only then runs the tasks' continuations, which acknowledge the writes.
-// A write is thus never acknowledged before it is in the log, and a group of N writes costs one
-// log write (one fsync under --fsync) instead of N.
+// ("a group"), runs each with its thread's syncs deferred (Engine::defer_wal) — each write is
+// applied, visible to reads and in the log at once — then calls Engine::sync_wal() once (one
+// fsync for the whole group under --fsync), and only then runs the tasks' continuations, which
+// acknowledge the writes. A write is thus never acknowledged before it is as durable as the
+// engine's options promise.
 #pragma once
 
 #include <condition_variable>

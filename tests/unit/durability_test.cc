@@ -166,8 +166,8 @@ TEST(DurabilityTest, AcknowledgedWritesSurviveKill9) { kill_and_verify(false, 50
 
 TEST(DurabilityTest, AcknowledgedWritesSurviveKill9WithFsync) { kill_and_verify(true, 300); }
 
-// The commit lane keeps a group's log records in the process until the group is done: killed at
-// any point, every write whose continuation ran is on disk.
+// Through the commit lane (syncs deferred to one per group under fsync): killed at any point,
+// every write whose continuation ran is on disk.
 TEST(DurabilityTest, LaneAcknowledgedWritesSurviveKill9) {
   kill_and_verify(false, 20000, "LaneWriter");
 }
@@ -253,6 +253,32 @@ TEST(DurabilityTest, ConcurrentSyncWritersShareSyncs) {
   EXPECT_EQ(d.integer("writes"), kThreads * kPerThread);
   EXPECT_GT(d.integer("wal_syncs"), 0);
   EXPECT_LT(d.integer("wal_syncs"), kThreads * kPerThread) << e->describe();
+}
+
+// On a commit lane under fsync, a group's writes are synced once, by sync_wal().
+TEST(DurabilityTest, LaneSyncsOncePerGroup) {
+  TempDir dir;
+  auto e = open_rocksdb({dir.path(), true});
+  constexpr int kWrites = 500;
+  std::atomic<int> acked{0};
+  uint64_t groups = 0;
+  {
+    CommitLane lane(*e, "lane-test");
+    for (int i = 0; i < kWrites; ++i)
+      lane.submit([&, i]() -> CommitLane::Then {
+        EXPECT_TRUE(e->put("g", key_of(i), "v").ok());
+        return [&](const Status& logged) {
+          EXPECT_TRUE(logged.ok());
+          ++acked;
+        };
+      });
+    while (acked.load() < kWrites) std::this_thread::yield();
+    groups = lane.groups();
+  }
+  Doc d = json::parse(e->describe());
+  EXPECT_EQ(d.integer("writes"), kWrites);
+  EXPECT_EQ(static_cast<uint64_t>(d.integer("wal_syncs")), groups) << e->describe();
+  EXPECT_LT(groups, static_cast<uint64_t>(kWrites));
 }
 
 }  // namespace
