@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 
-#include <exception>
 #include <utility>
 
 namespace stratus::storage {
@@ -53,13 +52,7 @@ void CommitLane::run() {
       group.swap(queue_);
     }
     engine_.defer_wal(true);
-    for (Task& t : group) {
-      try {
-        thens.push_back(t());
-      } catch (const std::exception&) {
-        thens.emplace_back();  // tasks answer their own errors; nothing to acknowledge
-      }
-    }
+    for (Task& t : group) thens.push_back(t());
     engine_.defer_wal(false);
     Status logged = engine_.sync_wal();
     {

@@ -40,10 +40,11 @@ class CommitLane {
   CommitLane(const CommitLane&) = delete;
   CommitLane& operator=(const CommitLane&) = delete;
 
-  // Queues a task; any thread. Tasks must not throw and must not block on other lane tasks.
+  // Queues a task; any thread. Tasks must not throw (they answer their own errors through their
+  // continuation) and must not block on other lane tasks.
   void submit(Task task);
 
-  // Groups run and tasks run so far (tests, describe()).
+  // Groups and tasks run so far (tests).
   uint64_t groups() const;
   uint64_t tasks() const;
 

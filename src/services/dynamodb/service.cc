@@ -9,8 +9,8 @@ namespace stratus::dynamodb {
 namespace {
 
 // The item writes of the data plane. They run on the service's commit lane (storage/lane.h)
-// instead of the I/O thread that read the request: one writer, the log handed to the OS once per
-// group of writes, the I/O threads never asleep in the storage engine's write queue.
+// instead of the I/O thread that read the request: one writer, one WAL sync per group of writes
+// under --fsync, the I/O threads never asleep in the storage engine's write queue.
 constexpr const char* kLaneOps[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
                                     "TransactWriteItems"};
 
@@ -40,22 +40,20 @@ class DynamoDbService final : public Service {
   AsyncHandler on_lane(const char* op, Handler h) {
     return [this, op, h = std::move(h)](OpContext& c, const Doc& in, Done done) {
       auto task = [op, &h, &c, &in, done = std::move(done)]() mutable -> storage::CommitLane::Then {
-        std::optional<Result<Doc>> out;
-        try {
-          out.emplace(h(c, in));
-        } catch (const AwsError& e) {
-          out.emplace(e);
-        } catch (const std::exception& e) {
-          spdlog::error("internal error id={} service=dynamodb op={}: {}", c.request_id, op,
-                        e.what());
-          out.emplace(errors::internal());
-        }
-        return
-            [out = std::move(*out), done = std::move(done)](const storage::Status& logged) mutable {
-              if (!logged.ok() && out.ok())
-                out = Result<Doc>(errors::internal("storage: " + logged.message));
-              done(std::move(out));
-            };
+        auto run = [&]() -> Result<Doc> {
+          try {
+            return h(c, in);
+          } catch (const AwsError& e) {
+            return e;
+          } catch (const std::exception& e) {
+            spdlog::error("internal error id={} service=dynamodb op={}: {}", c.request_id, op, e.what());
+            return errors::internal();
+          }
+        };
+        return [out = run(), done = std::move(done)](const storage::Status& logged) mutable {
+          if (!logged.ok() && out.ok()) out = Result<Doc>(errors::internal("storage: " + logged.message));
+          done(std::move(out));
+        };
       };
       if (lane_) return lane_->submit(std::move(task));
       task()(storage::Status::OK());  // not started (no lane): inline, each write logged by itself

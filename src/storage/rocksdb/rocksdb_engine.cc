@@ -391,11 +391,9 @@ class RocksEngine final : public Engine {
       if (!ok) return Status::Conflict("condition failed on " + c.keyspace);
     }
     if (wb.Count() == 0) return Status::OK();
-    const bool deferred = t_deferring == this;
-    auto ws = db_->Write(deferred ? deferred_opts_ : write_opts_, &wb);
-    if (!ws.ok()) return to_status(ws);
-    writes_.fetch_add(1, std::memory_order_relaxed);
-    return Status::OK();
+    auto ws = db_->Write(t_deferring == this ? deferred_opts_ : write_opts_, &wb);
+    if (ws.ok()) writes_.fetch_add(1, std::memory_order_relaxed);
+    return to_status(ws);
   }
 
   void defer_wal(bool on) override { t_deferring = on ? this : nullptr; }
