@@ -9,6 +9,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/memory.h"
 #include "http/server.h"
 #include "server/context.h"
 #include "server/front_door.h"
@@ -100,8 +101,10 @@ int serve(stratus::Config cfg) {
       endpoint.c_str(), endpoint.c_str());
   std::fflush(stdout);
 
+  // While waiting for a shutdown signal, hand memory freed after bursts back to the OS.
   int sig = 0;
-  sigwait(&sigs, &sig);
+  const timespec every{30, 0};
+  while ((sig = sigtimedwait(&sigs, nullptr, &every)) <= 0) release_free_memory();
   spdlog::info("signal {}: shutting down", sig);
   server.stop(5000);
   server.wait();

@@ -3,8 +3,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/encoding.h"
 #include "services/sqs/record.h"
@@ -70,22 +72,76 @@ bool is_number(std::string_view s) {
 
 }  // namespace
 
-std::string encode_message(const Message& m) {
+namespace {
+std::atomic<int64_t> g_payload_bytes{0};
+
+// 32 MB; STRATUS_SQS_RESIDENT_BYTES overrides it (tests set 0 to read every payload back).
+int64_t resident_budget() {
+  static const int64_t budget = [] {
+    const char* v = std::getenv("STRATUS_SQS_RESIDENT_BYTES");
+    return v && *v ? std::strtoll(v, nullptr, 10) : int64_t{32} << 20;
+  }();
+  return budget;
+}
+}  // namespace
+
+Payload::Payload(const Payload& o)
+    : id(o.id),
+      body(o.body),
+      md5_body(o.md5_body),
+      md5_attrs(o.md5_attrs),
+      md5_sys(o.md5_sys),
+      attrs(o.attrs),
+      trace_header(o.trace_header),
+      sender_id(o.sender_id),
+      dedup_id(o.dedup_id),
+      sequence_number(o.sequence_number) {}
+
+Payload::~Payload() {
+  if (charged_)
+    g_payload_bytes.fetch_sub(static_cast<int64_t>(charged_), std::memory_order_relaxed);
+}
+
+void Payload::charge() {
+  if (charged_) return;
+  // Heap bytes: strings past the small-string buffer, attribute entries, the object itself.
+  auto heap = [](const std::string& s) { return s.size() > 15 ? s.capacity() + 1 : 0; };
+  size_t n = sizeof(Payload) + 16 + heap(id) + heap(body) + heap(md5_body) + heap(md5_attrs) +
+             heap(md5_sys) + heap(trace_header) + heap(sender_id) + heap(dedup_id);
+  for (const auto& a : attrs)
+    n += sizeof(Attribute) + heap(a.name) + heap(a.data_type) + heap(a.value);
+  charged_ = n;
+  g_payload_bytes.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed);
+}
+
+PayloadPtr seal(std::shared_ptr<Payload> p) {
+  p->charge();
+  return p;
+}
+
+int64_t payload_bytes() {
+  return g_payload_bytes.load(std::memory_order_relaxed);
+}
+bool payload_resident_ok() {
+  return payload_bytes() < resident_budget();
+}
+
+std::string encode_message(const Message& m, const Payload& p) {
   std::string out;
-  out.reserve(m.body.size() + m.id.size() + m.sender_id.size() + 64);
+  out.reserve(p.body.size() + p.id.size() + p.sender_id.size() + 64);
   out += kRecordVersion;
-  put_var_str(out, m.id);
-  put_var_str(out, m.body);
-  put_var_str(out, m.md5_body);
-  put_var_str(out, m.md5_attrs);
-  put_var_str(out, m.md5_sys);
-  put_attrs(out, m.attrs);
-  put_var_str(out, m.trace_header);
-  put_var_str(out, m.sender_id);
+  put_var_str(out, p.id);
+  put_var_str(out, p.body);
+  put_var_str(out, p.md5_body);
+  put_var_str(out, p.md5_attrs);
+  put_var_str(out, p.md5_sys);
+  put_attrs(out, p.attrs);
+  put_var_str(out, p.trace_header);
+  put_var_str(out, p.sender_id);
   put_var_str(out, m.group_id);
-  put_var_str(out, m.dedup_id);
+  put_var_str(out, p.dedup_id);
   put_var_str(out, m.dlq_source_arn);
-  put_var(out, m.sequence_number);
+  put_var(out, p.sequence_number);
   put_var(out, static_cast<uint64_t>(m.sent_ms));
   put_var(out, static_cast<uint64_t>(m.visible_at));  // initial visibility (delay)
   return out;
@@ -93,26 +149,29 @@ std::string encode_message(const Message& m) {
 
 MessagePtr decode_message(std::string_view data) {
   bool v1 = !data.empty() && data[0] == '\0';
-  if (!v1 && (data.empty() || data[0] != kRecordVersion)) throw std::runtime_error("sqs: unknown message record version");
+  if (!v1 && (data.empty() || data[0] != kRecordVersion))
+    throw std::runtime_error("sqs: unknown message record version");
   Reader r(data.substr(v1 ? 0 : 1));
   if (v1 && r.u64() != 1) throw std::runtime_error("sqs: unknown message record version");
   auto str = [&] { return v1 ? r.str() : r.var_str(); };
   auto num = [&] { return v1 ? r.u64() : r.var(); };
   auto m = std::make_shared<Message>();
-  m->id = str();
-  m->body = str();
-  m->md5_body = str();
-  m->md5_attrs = str();
-  m->md5_sys = str();
-  m->attrs = read_attrs(r, v1);
-  m->trace_header = str();
-  m->sender_id = str();
+  auto p = std::make_shared<Payload>();
+  p->id = str();
+  p->body = str();
+  p->md5_body = str();
+  p->md5_attrs = str();
+  p->md5_sys = str();
+  p->attrs = read_attrs(r, v1);
+  p->trace_header = str();
+  p->sender_id = str();
   m->group_id = str();
-  m->dedup_id = str();
+  p->dedup_id = str();
   m->dlq_source_arn = str();
-  m->sequence_number = num();
+  p->sequence_number = num();
   m->sent_ms = static_cast<int64_t>(num());
   m->visible_at = static_cast<int64_t>(num());
+  m->payload = seal(std::move(p));
   return m;
 }
 

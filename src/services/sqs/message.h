@@ -21,29 +21,59 @@ struct Attribute {
 };
 using Attributes = std::vector<Attribute>;  // sorted by name, names distinct
 
-struct Message {
-  // Immutable once stored.
-  uint64_t seq = 0;              // position in the queue (storage key); one counter for all queues
-  std::string id;                // MessageId (uuid)
+// What a message carries: fixed once stored. A queue's in-memory index keeps it beside the
+// message only while the resident budget allows (payload_resident_ok()); otherwise it stays in
+// the message record and receives read it back. Every live Payload is counted
+// (payload_bytes()), so a backlog of millions of messages costs their index entries, not their
+// bodies.
+struct Payload {
+  std::string id;  // MessageId (uuid)
   std::string body;
   std::string md5_body, md5_attrs, md5_sys;
   Attributes attrs;
-  std::string trace_header;      // AWSTraceHeader system attribute ("" when absent)
+  std::string trace_header;  // AWSTraceHeader system attribute ("" when absent)
   std::string sender_id;
-  std::string group_id, dedup_id;
-  std::string dlq_source_arn;    // set when redriven into a dead-letter queue
+  std::string dedup_id;
   uint64_t sequence_number = 0;  // FIFO queues
+
+  Payload() = default;
+  Payload(const Payload& o);
+  Payload& operator=(const Payload&) = delete;
+  ~Payload();
+  // Counts this payload in payload_bytes() (once; seal() does it).
+  void charge();
+
+ private:
+  size_t charged_ = 0;
+};
+using PayloadPtr = std::shared_ptr<const Payload>;
+// Counts the payload and freezes it.
+PayloadPtr seal(std::shared_ptr<Payload> p);
+// Bytes of every live Payload (resident in an index, or in flight to a receiver).
+int64_t payload_bytes();
+// Whether another payload may stay resident: live payloads are under the budget (32 MB, or
+// STRATUS_SQS_RESIDENT_BYTES).
+bool payload_resident_ok();
+
+// One stored message as the queue's index holds it: what ordering, visibility and redrive need
+// (about 100 bytes), and the payload when resident.
+struct Message {
+  uint64_t seq = 0;  // position in the queue (storage key); one counter for all queues
   int64_t sent_ms = 0;
+  std::string group_id;        // FIFO: ordering and in-flight groups
+  std::string dlq_source_arn;  // set when redriven into a dead-letter queue
+  PayloadPtr payload;  // nullptr: read it from the record (set before the message is indexed)
   // Receive state; guarded by the owning queue's mutex, stored separately (sqs.state).
-  int64_t visible_at = 0;        // epoch ms from which receivers may see it
+  int64_t visible_at = 0;  // epoch ms from which receivers may see it
   int64_t first_receive_ms = 0;
   uint32_t receive_count = 0;
-  uint32_t nonce = 0;            // changes with every receive: the receipt handle's generation
+  uint32_t nonce = 0;  // changes with every receive: the receipt handle's generation
 };
 using MessagePtr = std::shared_ptr<Message>;
 
-std::string encode_message(const Message& m);
-MessagePtr decode_message(std::string_view data);  // throws std::runtime_error when corrupt
+std::string encode_message(const Message& m, const Payload& p);
+// The message with its payload. Throws std::runtime_error when corrupt.
+MessagePtr decode_message(std::string_view data);
 std::string encode_state(const Message& m);
 void decode_state(std::string_view data, Message& m);
 

@@ -133,7 +133,7 @@ PickResult Queue::pick(const ReceiveParams& p, int64_t now,
       if (fifo) ++group_in_flight[m->group_id];
     }
     if (fifo) taken_groups.insert(m->group_id);
-    r.got.push_back(Picked{m, m->receive_count, m->first_receive_ms, m->nonce, m->visible_at});
+    r.got.push_back(Picked{m, m->payload, m->receive_count, m->first_receive_ms, m->nonce, m->visible_at});
   }
   return r;
 }

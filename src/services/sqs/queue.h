@@ -54,6 +54,7 @@ struct ReceiveParams {
 // A message handed to a receiver, with the receive state as of that moment.
 struct Picked {
   MessagePtr msg;
+  PayloadPtr payload;  // the message's resident payload (nullptr: the service reads the record)
   uint32_t receive_count;
   int64_t first_receive_ms;
   uint32_t nonce;

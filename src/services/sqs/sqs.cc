@@ -246,38 +246,39 @@ bool wants_attribute(const std::vector<std::string>& names, std::string_view n) 
 // A message stored with finish_on_read has no MD5 of its body yet (a real one is never empty).
 Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params, const Api::BodyFinisher& finish) {
   const Message& m = *p.msg;
+  const Payload& pl = *p.payload;
   Doc d = Doc::map();
-  d.set("MessageId", m.id);
+  d.set("MessageId", pl.id);
   d.set("ReceiptHandle", receipt_handle(q, p));
-  if (m.md5_body.empty()) {
-    std::string body = finish ? finish(m.body) : m.body;
+  if (pl.md5_body.empty()) {
+    std::string body = finish ? finish(pl.body) : pl.body;
     d.set("MD5OfBody", md5_hex(body));
     d.set("Body", std::move(body));
   } else {
-    d.set("MD5OfBody", m.md5_body);
-    d.set("Body", m.body);
+    d.set("MD5OfBody", pl.md5_body);
+    d.set("Body", pl.body);
   }
   const auto& sn = params.system_names;
   if (!sn.empty()) {
     Doc a = Doc::map();
-    if (wants(sn, "SenderId")) a.set("SenderId", m.sender_id);
+    if (wants(sn, "SenderId")) a.set("SenderId", pl.sender_id);
     if (wants(sn, "SentTimestamp")) a.set("SentTimestamp", std::to_string(m.sent_ms));
     if (wants(sn, "ApproximateReceiveCount")) a.set("ApproximateReceiveCount", std::to_string(p.receive_count));
     if (wants(sn, "ApproximateFirstReceiveTimestamp"))
       a.set("ApproximateFirstReceiveTimestamp", std::to_string(p.first_receive_ms));
-    if (!m.trace_header.empty() && wants(sn, "AWSTraceHeader")) a.set("AWSTraceHeader", m.trace_header);
+    if (!pl.trace_header.empty() && wants(sn, "AWSTraceHeader")) a.set("AWSTraceHeader", pl.trace_header);
     if (!m.dlq_source_arn.empty() && wants(sn, "DeadLetterQueueSourceArn"))
       a.set("DeadLetterQueueSourceArn", m.dlq_source_arn);
     if (!m.group_id.empty() && wants(sn, "MessageGroupId")) a.set("MessageGroupId", m.group_id);
     if (q.fifo) {
-      if (wants(sn, "MessageDeduplicationId")) a.set("MessageDeduplicationId", m.dedup_id);
-      if (wants(sn, "SequenceNumber")) a.set("SequenceNumber", std::to_string(m.sequence_number));
+      if (wants(sn, "MessageDeduplicationId")) a.set("MessageDeduplicationId", pl.dedup_id);
+      if (wants(sn, "SequenceNumber")) a.set("SequenceNumber", std::to_string(pl.sequence_number));
     }
     if (a.size()) d.set("Attributes", std::move(a));
   }
-  if (!params.attribute_names.empty() && !m.attrs.empty()) {
+  if (!params.attribute_names.empty() && !pl.attrs.empty()) {
     Attributes sel;
-    for (const auto& a : m.attrs)
+    for (const auto& a : pl.attrs)
       if (wants_attribute(params.attribute_names, a.name)) sel.push_back(a);
     if (!sel.empty()) {
       d.set("MD5OfMessageAttributes", md5_of_attributes(sel));
@@ -347,7 +348,8 @@ struct SendInput {
 };
 
 struct SendOutcome {
-  MessagePtr msg;          // the message written (or the original, for a duplicate)
+  MessagePtr msg;          // the message written (nullptr for a duplicate)
+  PayloadPtr payload;      // what was written; for a duplicate, only the digests of this send
   std::string message_id;
   uint64_t sequence_number = 0;
   bool duplicate = false;
@@ -699,6 +701,29 @@ class SqsService final : public Service, public Api {
     return json::write(d);
   }
 
+  // A message's payload: the resident one, or read back from its record. A record that is gone
+  // or unreadable (a storage fault) gives an empty payload, logged, rather than failing the
+  // receive of every other message.
+  PayloadPtr payload_of(const Queue& q, const Message& m) {
+    if (m.payload) return m.payload;
+    std::string raw;
+    if (engine_->get(kMessagesKs, message_key(q.uid, m.seq), &raw).ok()) {
+      try {
+        return decode_message(raw)->payload;
+      } catch (const std::exception& e) {
+        spdlog::error("sqs: unreadable message record {} in {}: {}", m.seq, q.name, e.what());
+      }
+    } else {
+      spdlog::error("sqs: message record {} of {} is missing", m.seq, q.name);
+    }
+    return std::make_shared<const Payload>();
+  }
+
+  void fill_payloads(const Queue& q, std::vector<Picked>& got) {
+    for (auto& p : got)
+      if (!p.payload) p.payload = payload_of(q, *p.msg);
+  }
+
   storage::Status save_queue(Queue& q) {  // REQUIRES(q.mu)
     return engine_->put(kQueuesKs, queue_key(q.account, q.region, q.name), queue_record(q));
   }
@@ -782,6 +807,7 @@ class SqsService final : public Service, public Api {
         try {
           m = decode_message(it->value());
           m->seq = seq;
+          if (!payload_resident_ok()) m->payload.reset();
           q->second->messages[seq] = m;
           if (seq >= next_seq_) next_seq_ = seq + 1;
         } catch (const std::exception& e) {
@@ -876,12 +902,14 @@ class SqsService final : public Service, public Api {
       copy->nonce = 0;
       copy->visible_at = now;
       copy->dlq_source_arn = q.arn;
+      auto payload = std::make_shared<Payload>(*payload_of(q, *m));
       {
         std::lock_guard lk(dlq->mu);
         copy->seq = next_seq_++;
-        if (dlq->fifo) copy->sequence_number = kSequenceBase + copy->seq;
+        if (dlq->fifo) payload->sequence_number = kSequenceBase + copy->seq;
       }
-      b.put(kMessagesKs, message_key(dlq->uid, copy->seq), encode_message(*copy));
+      b.put(kMessagesKs, message_key(dlq->uid, copy->seq), encode_message(*copy, *payload));
+      copy->payload = payload_resident_ok() ? seal(std::move(payload)) : nullptr;
       moved.emplace_back(dlq, std::move(copy));
     }
     auto st = engine_->write(b);
@@ -958,6 +986,7 @@ class SqsService final : public Service, public Api {
     apply(*q, side);
     for (auto& [w, r] : served) {
       apply(*q, r);
+      fill_payloads(*q, r.got);
       w->done(receive_output(*q, r.got, w->params, finisher_));
     }
     for (auto& w : ended) w->done(Doc::map());
@@ -1017,45 +1046,49 @@ class SqsService final : public Service, public Api {
       }
     }
     auto m = std::make_shared<Message>();
+    auto pl = std::make_shared<Payload>();
     m->seq = next_seq_++;
-    m->id = ids::uuid4();
-    if (!in.finish_on_read) m->md5_body = md5_hex(in.body);
-    m->md5_attrs = md5_of_attributes(in.attrs);
+    pl->id = ids::uuid4();
+    if (!in.finish_on_read) pl->md5_body = md5_hex(in.body);
+    pl->md5_attrs = md5_of_attributes(in.attrs);
     if (!in.trace_header.empty()) {
-      m->md5_sys = md5_of_attributes({Attribute{"AWSTraceHeader", "String", in.trace_header}});
+      pl->md5_sys = md5_of_attributes({Attribute{"AWSTraceHeader", "String", in.trace_header}});
     }
-    m->body = std::move(in.body);
-    m->attrs = std::move(in.attrs);
-    m->trace_header = std::move(in.trace_header);
-    m->sender_id = std::move(in.sender_id);
+    pl->body = std::move(in.body);
+    pl->attrs = std::move(in.attrs);
+    pl->trace_header = std::move(in.trace_header);
+    pl->sender_id = std::move(in.sender_id);
     m->group_id = std::move(in.group_id);
-    m->dedup_id = std::move(in.dedup_id);
+    pl->dedup_id = std::move(in.dedup_id);
     m->sent_ms = now;
     int64_t delay = in.delay >= 0 ? in.delay : c.delay_seconds;
     m->visible_at = now + delay * 1000;
     if (q.fifo) {
-      m->sequence_number = kSequenceBase + m->seq;
-      q.dedup[q.dedup_key(m->group_id, m->dedup_id)] = DedupEntry{now + kDedupWindowMs, m->id, m->sequence_number};
+      pl->sequence_number = kSequenceBase + m->seq;
+      q.dedup[q.dedup_key(m->group_id, pl->dedup_id)] = DedupEntry{now + kDedupWindowMs, pl->id, pl->sequence_number};
       if (q.dedup.size() > 1024) {  // keep the window small
         for (auto it = q.dedup.begin(); it != q.dedup.end();)
           it = it->second.expires_ms <= now ? q.dedup.erase(it) : std::next(it);
       }
     }
+    m->payload = seal(std::move(pl));
     out.msg = m;
-    out.message_id = m->id;
-    out.sequence_number = m->sequence_number;
+    out.payload = m->payload;
+    out.message_id = m->payload->id;
+    out.sequence_number = m->payload->sequence_number;
     return out;
   }
 
   // Adds the records of prepared messages to a batch.
   static void stage(storage::WriteBatch& b, const Queue& q, const MessagePtr& m, int64_t now) {
-    b.put(kMessagesKs, message_key(q.uid, m->seq), encode_message(*m));
+    const Payload& p = *m->payload;  // set by prepare()
+    b.put(kMessagesKs, message_key(q.uid, m->seq), encode_message(*m, p));
     if (q.fifo) {
       std::string v;
       put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
-      put_str(v, m->id);
-      put_u64(v, m->sequence_number);
-      b.put(kDedupKs, q.uid + q.dedup_key(m->group_id, m->dedup_id), v);
+      put_str(v, p.id);
+      put_u64(v, p.sequence_number);
+      b.put(kDedupKs, q.uid + q.dedup_key(m->group_id, p.dedup_id), v);
     }
   }
 
@@ -1066,10 +1099,15 @@ class SqsService final : public Service, public Api {
     {
       std::lock_guard lk(q->mu);
       if (!st.ok()) {
-        for (const auto& m : msgs) q->dedup.erase(q->dedup_key(m->group_id, m->dedup_id));
+        for (const auto& m : msgs) q->dedup.erase(q->dedup_key(m->group_id, m->payload->dedup_id));
         return;
       }
-      for (const auto& m : msgs) q->insert(m, now);
+      for (const auto& m : msgs) {
+        // Past the resident budget the index keeps only what ordering needs; receives read
+        // the payload back from the record.
+        if (!payload_resident_ok()) m->payload.reset();
+        q->insert(m, now);
+      }
       waiters = !q->waiters.empty();
     }
     if (waiters) wake(q);
@@ -1149,10 +1187,10 @@ class SqsService final : public Service, public Api {
 
   static void fill_send_output(Doc& d, const SendOutcome& o, const Queue& q) {
     d.set("MessageId", o.message_id);
-    if (o.msg) {
-      d.set("MD5OfMessageBody", o.msg->md5_body);
-      if (!o.msg->md5_attrs.empty()) d.set("MD5OfMessageAttributes", o.msg->md5_attrs);
-      if (!o.msg->md5_sys.empty()) d.set("MD5OfMessageSystemAttributes", o.msg->md5_sys);
+    if (o.payload) {
+      d.set("MD5OfMessageBody", o.payload->md5_body);
+      if (!o.payload->md5_attrs.empty()) d.set("MD5OfMessageAttributes", o.payload->md5_attrs);
+      if (!o.payload->md5_sys.empty()) d.set("MD5OfMessageSystemAttributes", o.payload->md5_sys);
     }
     if (q.fifo) d.set("SequenceNumber", std::to_string(o.sequence_number));
   }
@@ -1256,10 +1294,10 @@ class SqsService final : public Service, public Api {
         to_store.push_back(out->msg);
       } else {
         // A duplicate: answer with this entry's digests.
-        auto m = std::make_shared<Message>();
-        m->md5_body = md5b;
-        m->md5_attrs = md5a;
-        out->msg = m;
+        auto p = std::make_shared<Payload>();
+        p->md5_body = md5b;
+        p->md5_attrs = md5a;
+        out->payload = std::move(p);
       }
       done.emplace_back(id, std::move(out.value()));
     }
@@ -1373,6 +1411,7 @@ class SqsService final : public Service, public Api {
             auto m = queue->messages.find(pk.msg->seq);
             if (m != queue->messages.end() && m->second->nonce == pk.nonce) r.got.push_back(pk);
           }
+          fill_payloads(*queue, r.got);
           auto out = receive_output(*queue, r.got, *p, finisher_);
           return done(std::move(out));
         }
@@ -1390,7 +1429,10 @@ class SqsService final : public Service, public Api {
       }
     }
     apply(*queue, r);
-    if (!waiting) done(receive_output(*queue, r.got, *p, finisher_));
+    if (!waiting) {
+      fill_payloads(*queue, r.got);
+      done(receive_output(*queue, r.got, *p, finisher_));
+    }
   }
 
   // ---- deleting and visibility -----------------------------------------------------------------
@@ -2246,12 +2288,14 @@ class SqsService final : public Service, public Api {
       copy->visible_at = now;
       copy->sent_ms = now;
       copy->dlq_source_arn.clear();
+      auto payload = std::make_shared<Payload>(*payload_of(*src, *m));
       {
         std::lock_guard lk(dst->mu);
         copy->seq = next_seq_++;
-        if (dst->fifo) copy->sequence_number = kSequenceBase + copy->seq;
+        if (dst->fifo) payload->sequence_number = kSequenceBase + copy->seq;
       }
-      b.put(kMessagesKs, message_key(dst->uid, copy->seq), encode_message(*copy));
+      b.put(kMessagesKs, message_key(dst->uid, copy->seq), encode_message(*copy, *payload));
+      copy->payload = payload_resident_ok() ? seal(std::move(payload)) : nullptr;
       b.del(kMessagesKs, message_key(src->uid, m->seq));
       b.del(kStateKs, message_key(src->uid, m->seq));
       moved.emplace_back(std::move(dst), std::move(copy));
