@@ -138,5 +138,84 @@ class DynamoDbExpressions(StratusTestCase):
         self.assert_alive()
 
 
+class DeepBodies(StratusTestCase):
+    """Deep JSON and form bodies: the protocol's error, and the server keeps answering."""
+
+    def dynamodb(self, body):
+        return self.stratus.http("POST", "/", body=body, headers={
+            "X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"})
+
+    def test_deep_json_body(self):
+        n = 100000
+        for body in ('{"TableName":"t","Item":{"a":{"L":' + "[" * n + "]" * n + "}}}",
+                     '{"TableName":"t","Junk":' + '{"a":' * n + "1" + "}" * n + "}"):
+            status, _, out = self.dynamodb(body.encode())
+            self.assertEqual(status, 400)
+            self.assertIn("SerializationException", json.loads(out)["__type"])
+        status, _, _ = self.stratus.http("GET", "/_stratus/health")
+        self.assertEqual(status, 200)
+
+    def test_deep_query_parameters(self):
+        name = "Attributes" + ".entry.1.value" * 5000
+        status, _, out = self.stratus.http("POST", "/", body=f"Action=CreateTopic&Version=2010-03-31&Name=t&{name}=x".encode(),
+                                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertIn(status, (400, 200))
+        status, _, _ = self.stratus.http("GET", "/_stratus/health")
+        self.assertEqual(status, 200)
+
+
+class ApiGatewayParsers(StratusTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.apigw = cls.stratus.client("apigateway")
+
+    def test_openapi_billion_laughs_and_deep_yaml(self):
+        laughs = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in range(1, 12):
+            laughs += f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n"
+        for doc in (laughs, "openapi: 3.0.0\na: " + "[" * 100000, '{"openapi":"3.0.0","a":' + "[" * 100000 + "]" * 100000 + "}"):
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                self.apigw.import_rest_api(body=doc.encode())
+            self.assertEqual(cm.exception.response["Error"]["Code"], "BadRequestException")
+        self.assertIn("items", self.apigw.get_rest_apis())
+
+    def test_mapping_template_nesting_values_in_a_loop(self):
+        api = self.apigw.create_rest_api(name="deep")
+        api_id, root = api["id"], api["rootResourceId"]
+        self.apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        self.apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                                   requestTemplates={"application/json": '{"statusCode": 200}'})
+        self.apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+        template = ("#set($a = [])#foreach($i in [1..100000])#set($a = [$a])#end"
+                    "#set($s = 1" + " + 1" * 5000 + ")done")
+        self.apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                            responseTemplates={"application/json": template})
+        out = self.apigw.test_invoke_method(restApiId=api_id, resourceId=root, httpMethod="GET")
+        self.assertIn(out["status"], (200, 500))
+        # The server is still there and renders the next template.
+        self.apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                            responseTemplates={"application/json": "done"})
+        out = self.apigw.test_invoke_method(restApiId=api_id, resourceId=root, httpMethod="GET")
+        self.assertEqual(out["status"], 200)
+        self.assertEqual(out["body"], "done")
+
+
+class SnsFilterPolicies(StratusTestCase):
+    def test_deep_filter_policy(self):
+        sns = self.stratus.client("sns")
+        sqs = self.stratus.client("sqs")
+        topic = sns.create_topic(Name="deep")["TopicArn"]
+        queue = sqs.create_queue(QueueName="deep")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+        for policy in ('{"a":' * 100000 + "[1]" + "}" * 100000,
+                       '{"$or":' + '[{"a":[1]},{"$or":' * 20000 + '[{"a":[2]}]' + "]}" * 20000 + "}"):
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue=policy)
+            self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidParameter")
+        sns.publish(TopicArn=topic, Message="still here")
+
+
 if __name__ == "__main__":
     unittest.main()
