@@ -129,6 +129,16 @@ class DynamoDbExpressions(StratusTestCase):
         self.assertEqual(len(item), 381)
         self.assert_alive()
 
+    def test_update_cannot_nest_an_item_past_32_levels(self):
+        # SET m.x = m nests one level per update; past 32 the item could not be read back.
+        self.ddb.put_item(TableName=self.table, Item={"pk": S("nest"), "m": {"M": {}}})
+        for _ in range(32):
+            self.ddb.update_item(TableName=self.table, Key={"pk": S("nest")}, UpdateExpression="SET m.x = m")
+        msg = self.validation(self.ddb.update_item, TableName=self.table, Key={"pk": S("nest")},
+                              UpdateExpression="SET m.x = m")
+        self.assertEqual(msg, "Nesting Levels have exceeded supported limits")
+        self.assertIn("m", self.ddb.get_item(TableName=self.table, Key={"pk": S("nest")})["Item"])
+
     def test_transact_write_items_expressions_checked(self):
         values = {":v": S("x")}
         msg = self.validation(self.ddb.transact_write_items, TransactItems=[

@@ -232,3 +232,24 @@ TEST(DynamoDbExprLimits, CopiesPastItemSizeStopEarly) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DynamoDbExprLimits, UpdateCannotNestPast32Levels) {
+  // SET m.x = m nests one level deeper per update; the 33rd level is refused as AWS refuses it.
+  Item item;
+  item["m"].type = Type::M;
+  int applied = 0;
+  try {
+    for (; applied < 100; ++applied) {
+      ExprContext ctx(nullptr, nullptr);
+      auto actions = parse_update("SET m.x = m", ctx);
+      apply_update(actions, item);
+    }
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.message, "Nesting Levels have exceeded supported limits");
+  }
+  EXPECT_EQ(applied, 32);
+}
+
+}  // namespace

@@ -850,6 +850,20 @@ Value set_value_of(const Operand& o, const Item& item) {
   }
 }
 
+// Whether v nests deeper than an item may (from_doc's bound: 32 levels below the attribute).
+// Stops at the first level past it, so the recursion is at most 33 calls deep.
+bool too_deep(const Value& v, int depth) {
+  if (depth > 32) return true;
+  if (v.type == Type::M) {
+    for (const auto& [k, e] : v.map)
+      if (too_deep(e, depth + 1)) return true;
+  } else if (v.type == Type::L) {
+    for (const auto& e : v.list)
+      if (too_deep(e, depth + 1)) return true;
+  }
+  return false;
+}
+
 AwsError invalid_path() {
   return errors::validation(
       "The document path provided in the update expression is invalid for update");
@@ -1213,6 +1227,15 @@ void apply_update(const std::vector<UpdateAction>& actions, Item& item) {
     return x < y;
   });
   for (size_t i : removes) remove_path(item, actions[i].path);
+  // SET m.x = m nests the item one level deeper each time: the result must stay within the
+  // 32 levels any item may have (past them it could not even be read back). Each updated
+  // attribute is measured once.
+  std::set<std::string_view> touched;
+  for (const auto& a : actions)
+    if (a.kind != UpdateAction::Kind::remove) touched.insert(a.path[0].name);
+  for (std::string_view name : touched)
+    if (auto it = item.find(name); it != item.end() && too_deep(it->second, 0))
+      throw errors::validation("Nesting Levels have exceeded supported limits");
 }
 
 namespace {
