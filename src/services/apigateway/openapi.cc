@@ -10,8 +10,8 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/json.h"
-#include "services/apigateway/apigateway.h"
 #include "server/context.h"
+#include "services/apigateway/apigateway.h"
 
 namespace stratus::apigateway::openapi {
 namespace {
@@ -25,13 +25,16 @@ Doc plain_scalar(const std::string& s) {
   if (s == "true" || s == "True" || s == "TRUE") return Doc(true);
   if (s == "false" || s == "False" || s == "FALSE") return Doc(false);
   size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (i < s.size() && std::all_of(s.begin() + static_cast<long>(i), s.end(), ::isdigit) && s.size() - i < 19)
+  if (i < s.size() && std::all_of(s.begin() + static_cast<long>(i), s.end(), ::isdigit) &&
+      s.size() - i < 19)
     return Doc(static_cast<int64_t>(std::stoll(s)));
   bool digits = false, ok = i < s.size();
   for (size_t k = i; k < s.size() && ok; ++k) {
     char c = s[k];
-    if (std::isdigit(static_cast<unsigned char>(c))) digits = true;
-    else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') ok = false;
+    if (std::isdigit(static_cast<unsigned char>(c)))
+      digits = true;
+    else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+')
+      ok = false;
   }
   if (ok && digits) {
     try {
@@ -44,8 +47,15 @@ Doc plain_scalar(const std::string& s) {
   return Doc(s);
 }
 
-Doc from_yaml(const YAML::Node& n, int depth) {
+// `budget`: nodes left to convert. An alias is the node it names, so a few lines of anchors and
+// aliases can stand for exponentially many nodes ("billion laughs"); the budget caps the
+// expansion at what a document without aliases of that length could hold.
+Doc from_yaml(const YAML::Node& n, int depth, size_t& budget) {
   if (depth > kMaxDepth) throw bad_request("Invalid OpenAPI input: nesting is too deep");
+  if (budget == 0)
+    throw bad_request(
+        "Invalid OpenAPI input: the document is too large once its aliases are expanded");
+  --budget;
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -54,14 +64,15 @@ Doc from_yaml(const YAML::Node& n, int depth) {
       return n.Tag() == "?" ? plain_scalar(n.Scalar()) : Doc(n.Scalar());
     case YAML::NodeType::Sequence: {
       Doc l = Doc::list();
-      for (const auto& e : n) l.push(from_yaml(e, depth + 1));
+      for (const auto& e : n) l.push(from_yaml(e, depth + 1, budget));
       return l;
     }
     case YAML::NodeType::Map: {
       Doc m = Doc::map();
       for (const auto& kv : n) {
-        if (!kv.first.IsScalar()) throw bad_request("Invalid OpenAPI input: mapping keys must be scalars");
-        m.set(kv.first.Scalar(), from_yaml(kv.second, depth + 1));
+        if (!kv.first.IsScalar())
+          throw bad_request("Invalid OpenAPI input: mapping keys must be scalars");
+        m.set(kv.first.Scalar(), from_yaml(kv.second, depth + 1, budget));
       }
       return m;
     }
@@ -87,8 +98,10 @@ void emit(YAML::Emitter& e, const Doc& d) {
       // Strings that would read back as another type are quoted.
       const std::string& s = d.as_string();
       Doc back = plain_scalar(s);
-      if (!back.is_string()) e << YAML::DoubleQuoted << s;
-      else e << s;
+      if (!back.is_string())
+        e << YAML::DoubleQuoted << s;
+      else
+        e << s;
       break;
     }
     case Doc::Type::list:
@@ -122,8 +135,10 @@ std::string lower(std::string s) {
 
 const std::map<std::string, std::string>& verbs() {
   static const std::map<std::string, std::string> v = {
-      {"get", "GET"},     {"put", "PUT"},   {"post", "POST"},       {"delete", "DELETE"},
-      {"options", "OPTIONS"}, {"head", "HEAD"}, {"patch", "PATCH"}, {"x-amazon-apigateway-any-method", "ANY"}};
+      {"get", "GET"},         {"put", "PUT"},
+      {"post", "POST"},       {"delete", "DELETE"},
+      {"options", "OPTIONS"}, {"head", "HEAD"},
+      {"patch", "PATCH"},     {"x-amazon-apigateway-any-method", "ANY"}};
   return v;
 }
 
@@ -142,7 +157,8 @@ void rewrite_refs(Doc& d, const std::string& base, bool to_url) {
     for (auto& [k, v] : d.as_map()) {
       if (k == "$ref" && v.is_string()) {
         std::string name = v.as_string().substr(v.as_string().rfind('/') + 1);
-        v = to_url ? Doc("https://apigateway.amazonaws.com/restapis/" + base + "/models/" + name) : Doc(base + name);
+        v = to_url ? Doc("https://apigateway.amazonaws.com/restapis/" + base + "/models/" + name)
+                   : Doc(base + name);
       } else {
         rewrite_refs(v, base, to_url);
       }
@@ -184,12 +200,16 @@ Doc integration_from(const Doc& x, std::string& error) {
   if (x.has("httpMethod")) i.set("httpMethod", upper(x.str("httpMethod")));
   if (x.has("uri")) i.set("uri", x.str("uri"));
   if (type != "MOCK") {
-    if (x.str("uri").empty()) error = "Invalid integration URI specified";
-    else if (x.str("httpMethod").empty()) error = "Enumeration value for HttpMethod must be non-empty";
+    if (x.str("uri").empty())
+      error = "Invalid integration URI specified";
+    else if (x.str("httpMethod").empty())
+      error = "Enumeration value for HttpMethod must be non-empty";
   }
-  for (const char* k : {"credentials", "contentHandling", "connectionType", "connectionId", "cacheNamespace"})
+  for (const char* k :
+       {"credentials", "contentHandling", "connectionType", "connectionId", "cacheNamespace"})
     if (const Doc* v = x.get(k); v && v->is_string()) i.set(k, v->as_string());
-  if (x.has("requestParameters")) i.set("requestParameters", string_map(x.get("requestParameters")));
+  if (x.has("requestParameters"))
+    i.set("requestParameters", string_map(x.get("requestParameters")));
   if (x.has("requestTemplates")) i.set("requestTemplates", string_map(x.get("requestTemplates")));
   i.set("passthroughBehavior", upper(x.str("passthroughBehavior", "when_no_match")));
   int64_t timeout = x.integer("timeoutInMillis", 29000);
@@ -211,8 +231,10 @@ Doc integration_from(const Doc& x, std::string& error) {
       }
       ir.set("statusCode", code);
       if (pattern != "default") ir.set("selectionPattern", pattern);
-      if (r.has("responseParameters")) ir.set("responseParameters", string_map(r.get("responseParameters")));
-      if (r.has("responseTemplates")) ir.set("responseTemplates", string_map(r.get("responseTemplates")));
+      if (r.has("responseParameters"))
+        ir.set("responseParameters", string_map(r.get("responseParameters")));
+      if (r.has("responseTemplates"))
+        ir.set("responseTemplates", string_map(r.get("responseTemplates")));
       if (r.has("contentHandling")) ir.set("contentHandling", r.str("contentHandling"));
       out.set(code, std::move(ir));
     }
@@ -227,10 +249,10 @@ struct Importer {
   const ImportOptions& opt;
   Imported out;
   bool oas3 = false;
-  std::map<std::string, std::string> by_path;           // resource path → id
-  std::map<std::string, std::string> authorizer_ids;    // scheme name → id
+  std::map<std::string, std::string> by_path;         // resource path → id
+  std::map<std::string, std::string> authorizer_ids;  // scheme name → id
   std::set<std::string> api_key_schemes, iam_schemes;
-  std::map<std::string, std::string> validator_ids;     // validator name → id
+  std::map<std::string, std::string> validator_ids;  // validator name → id
 
   std::string new_id(size_t n) { return opt.new_id ? opt.new_id(n) : std::string(n, 'x'); }
 
@@ -276,13 +298,18 @@ struct Importer {
     }
     if (const Doc* k = spec.get("x-amazon-apigateway-api-key-source"); k && k->is_string()) {
       std::string src = upper(k->as_string());
-      if (src != "HEADER" && src != "AUTHORIZER") out.warnings.push_back("Invalid API key source: " + k->as_string());
-      else out.api.set("apiKeySource", src);
+      if (src != "HEADER" && src != "AUTHORIZER")
+        out.warnings.push_back("Invalid API key source: " + k->as_string());
+      else
+        out.api.set("apiKeySource", src);
     }
-    if (const Doc* p = spec.get("x-amazon-apigateway-policy"); p && !p->is_null()) out.api.set("policy", str_of(*p));
-    if (const Doc* m = spec.get("x-amazon-apigateway-minimum-compression-size"); m && m->is_number())
+    if (const Doc* p = spec.get("x-amazon-apigateway-policy"); p && !p->is_null())
+      out.api.set("policy", str_of(*p));
+    if (const Doc* m = spec.get("x-amazon-apigateway-minimum-compression-size");
+        m && m->is_number())
       out.api.set("minimumCompressionSize", m->as_int());
-    if (const Doc* e = spec.get("x-amazon-apigateway-endpoint-configuration"); e && e->is_map() && e->has("disableExecuteApiEndpoint"))
+    if (const Doc* e = spec.get("x-amazon-apigateway-endpoint-configuration");
+        e && e->is_map() && e->has("disableExecuteApiEndpoint"))
       out.api.set("disableExecuteApiEndpoint", e->flag("disableExecuteApiEndpoint"));
   }
 
@@ -290,14 +317,17 @@ struct Importer {
     const Doc* schemas = components("schemas", "definitions");
     if (!schemas || !schemas->is_map()) return;
     for (const auto& [name, schema] : schemas->as_map()) {
-      bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+      bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c));
+      });
       if (!ok) {
         out.warnings.push_back("Model name must be alphanumeric: " + name);
         continue;
       }
       Doc s = schema;
       rewrite_refs(s, opt.api_id, true);
-      if (s.is_map() && !s.has("$schema")) s.set("$schema", "http://json-schema.org/draft-04/schema#");
+      if (s.is_map() && !s.has("$schema"))
+        s.set("$schema", "http://json-schema.org/draft-04/schema#");
       if (s.is_map() && !s.has("title")) s.set("title", name);
       Doc m = Doc::map();
       m.set("id", new_id(6));
@@ -316,8 +346,10 @@ struct Importer {
       std::string auth_type = s.str("x-amazon-apigateway-authtype");
       const Doc* a = s.get("x-amazon-apigateway-authorizer");
       if (!a) {
-        if (lower(auth_type) == "awssigv4") iam_schemes.insert(name);
-        else if (s.str("type") == "apiKey" && lower(s.str("name")) == "x-api-key") api_key_schemes.insert(name);
+        if (lower(auth_type) == "awssigv4")
+          iam_schemes.insert(name);
+        else if (s.str("type") == "apiKey" && lower(s.str("name")) == "x-api-key")
+          api_key_schemes.insert(name);
         continue;
       }
       if (!a->is_map()) continue;
@@ -332,11 +364,13 @@ struct Importer {
       z.set("name", name);
       z.set("type", type);
       if (!auth_type.empty()) z.set("authType", auth_type);
-      for (const char* k : {"authorizerUri", "authorizerCredentials", "identityValidationExpression"})
+      for (const char* k :
+           {"authorizerUri", "authorizerCredentials", "identityValidationExpression"})
         if (a->has(k)) z.set(k, a->str(k));
       if (a->has("providerARNs")) z.set("providerARNs", *a->get("providerARNs"));
       std::string source = a->str("identitySource");
-      if (source.empty() && s.str("in") == "header" && !s.str("name").empty()) source = "method.request.header." + s.str("name");
+      if (source.empty() && s.str("in") == "header" && !s.str("name").empty())
+        source = "method.request.header." + s.str("name");
       if (!source.empty()) z.set("identitySource", source);
       z.set("authorizerResultTtlInSeconds", a->integer("authorizerResultTtlInSeconds", 300));
       out.authorizers.set(id, std::move(z));
@@ -367,8 +401,10 @@ struct Importer {
       Doc r = Doc::map();
       r.set("responseType", type);
       if (x.has("statusCode")) r.set("statusCode", str_of(*x.get("statusCode")));
-      if (x.has("responseParameters")) r.set("responseParameters", string_map(x.get("responseParameters")));
-      if (x.has("responseTemplates")) r.set("responseTemplates", string_map(x.get("responseTemplates")));
+      if (x.has("responseParameters"))
+        r.set("responseParameters", string_map(x.get("responseParameters")));
+      if (x.has("responseTemplates"))
+        r.set("responseTemplates", string_map(x.get("responseTemplates")));
       r.set("defaultResponse", false);
       out.gateway_responses.set(type, std::move(r));
     }
@@ -379,9 +415,11 @@ struct Importer {
     for (const auto& p : params->as_list()) {
       if (!p.is_map()) continue;
       std::string in = p.str("in"), name = p.str("name");
-      static const std::map<std::string, std::string> where = {{"path", "path"}, {"query", "querystring"}, {"header", "header"}};
+      static const std::map<std::string, std::string> where = {
+          {"path", "path"}, {"query", "querystring"}, {"header", "header"}};
       if (auto w = where.find(in); w != where.end() && !name.empty()) {
-        request_params.set("method.request." + w->second + "." + name, in == "path" || p.flag("required"));
+        request_params.set("method.request." + w->second + "." + name,
+                           in == "path" || p.flag("required"));
       } else if (in == "body") {  // Swagger 2 body parameter
         std::string model = ref_name(p.get("schema"));
         if (model.empty()) continue;
@@ -394,7 +432,8 @@ struct Importer {
     }
   }
 
-  Doc method(const std::string& path, const std::string& verb, const Doc& op, const Doc* path_params) {
+  Doc method(const std::string& path, const std::string& verb, const Doc& op,
+             const Doc* path_params) {
     Doc m = Doc::map();
     m.set("httpMethod", verb);
     m.set("authorizationType", "NONE");
@@ -421,9 +460,11 @@ struct Importer {
         for (const auto& [name, scopes] : req.as_map()) {
           if (auto a = authorizer_ids.find(name); a != authorizer_ids.end()) {
             const Doc& z = *out.authorizers.get(a->second);
-            m.set("authorizationType", z.str("type") == "COGNITO_USER_POOLS" ? "COGNITO_USER_POOLS" : "CUSTOM");
+            m.set("authorizationType",
+                  z.str("type") == "COGNITO_USER_POOLS" ? "COGNITO_USER_POOLS" : "CUSTOM");
             m.set("authorizerId", a->second);
-            if (scopes.is_list() && scopes.size() && z.str("type") == "COGNITO_USER_POOLS") m.set("authorizationScopes", scopes);
+            if (scopes.is_list() && scopes.size() && z.str("type") == "COGNITO_USER_POOLS")
+              m.set("authorizationScopes", scopes);
           } else if (iam_schemes.count(name)) {
             m.set("authorizationType", "AWS_IAM");
           } else if (api_key_schemes.count(name)) {
@@ -432,19 +473,26 @@ struct Importer {
         }
       }
     }
-    std::string validator = op.str("x-amazon-apigateway-request-validator", spec.str("x-amazon-apigateway-request-validator"));
+    std::string validator = op.str("x-amazon-apigateway-request-validator",
+                                   spec.str("x-amazon-apigateway-request-validator"));
     if (!validator.empty()) {
-      if (auto v = validator_ids.find(validator); v != validator_ids.end()) m.set("requestValidatorId", v->second);
-      else out.warnings.push_back("Invalid request validator '" + validator + "' on " + verb + " " + path);
+      if (auto v = validator_ids.find(validator); v != validator_ids.end())
+        m.set("requestValidatorId", v->second);
+      else
+        out.warnings.push_back("Invalid request validator '" + validator + "' on " + verb + " " +
+                               path);
     }
     const Doc* responses = op.get("responses");
     if (!responses || !responses->is_map()) {
-      out.warnings.push_back("Parse issue: attribute paths.'" + path + "'(" + lower(verb == "ANY" ? "x-amazon-apigateway-any-method" : verb) +
+      out.warnings.push_back("Parse issue: attribute paths.'" + path + "'(" +
+                             lower(verb == "ANY" ? "x-amazon-apigateway-any-method" : verb) +
                              ").responses is missing");
     } else {
       Doc mrs = Doc::map();
       for (const auto& [code, r] : responses->as_map()) {
-        if (code == "default" || code.size() != 3 || !std::all_of(code.begin(), code.end(), ::isdigit)) continue;
+        if (code == "default" || code.size() != 3 ||
+            !std::all_of(code.begin(), code.end(), ::isdigit))
+          continue;
         Doc mr = Doc::map();
         mr.set("statusCode", code);
         if (!r.is_map()) {
@@ -453,7 +501,8 @@ struct Importer {
         }
         Doc params = Doc::map();
         if (const Doc* h = r.get("headers"); h && h->is_map())
-          for (const auto& [name, _] : h->as_map()) params.set("method.response.header." + name, false);
+          for (const auto& [name, _] : h->as_map())
+            params.set("method.response.header." + name, false);
         if (params.size()) mr.set("responseParameters", std::move(params));
         Doc models = Doc::map();
         if (const Doc* content = r.get("content"); content && content->is_map()) {
@@ -465,7 +514,8 @@ struct Importer {
           const Doc* produces = op.get("produces") ? op.get("produces") : spec.get("produces");
           if (produces && produces->is_list() && produces->size())
             for (const auto& ct : produces->as_list()) models.set(str_of(ct), model);
-          else models.set("application/json", model);
+          else
+            models.set("application/json", model);
         }
         if (models.size()) mr.set("responseModels", std::move(models));
         mrs.set(code, std::move(mr));
@@ -476,8 +526,11 @@ struct Importer {
       std::string error;
       Doc i = integration_from(*x, error);
       if (!i.has("cacheNamespace")) i.set("cacheNamespace", by_path[path]);
-      if (!error.empty()) out.errors.push_back("Unable to put integration on '" + verb + "' for resource at path '" + path + "': " + error);
-      else m.set("methodIntegration", std::move(i));
+      if (!error.empty())
+        out.errors.push_back("Unable to put integration on '" + verb + "' for resource at path '" +
+                             path + "': " + error);
+      else
+        m.set("methodIntegration", std::move(i));
     }
     return m;
   }
@@ -495,7 +548,8 @@ struct Importer {
       bool valid = true;
       for (size_t p = 1; p < path.size() && valid;) {
         auto slash = path.find('/', p);
-        std::string part = path.substr(p, slash == std::string::npos ? std::string::npos : slash - p);
+        std::string part =
+            path.substr(p, slash == std::string::npos ? std::string::npos : slash - p);
         valid = !part.empty();
         if (part.size() > 1 && part.front() == '{') valid = part.back() == '}';
         p = slash == std::string::npos ? path.size() : slash + 1;
@@ -508,7 +562,8 @@ struct Importer {
       if (!item.is_map()) continue;
       const Doc* path_params = item.get("parameters");
       for (const auto& [key, op] : item.as_map()) {
-        if (key == "parameters" || key == "summary" || key == "description" || key == "servers" || key.rfind("x-", 0) == 0) {
+        if (key == "parameters" || key == "summary" || key == "description" || key == "servers" ||
+            key.rfind("x-", 0) == 0) {
           if (key != "x-amazon-apigateway-any-method") continue;
         }
         auto v = verbs().find(key);
@@ -527,7 +582,8 @@ struct Importer {
     if (opt.basepath == "ignore") return;
     std::string bp;
     if (oas3) {
-      if (const Doc* servers = spec.get("servers"); servers && servers->is_list() && servers->size()) {
+      if (const Doc* servers = spec.get("servers");
+          servers && servers->is_list() && servers->size()) {
         const Doc& s = servers->as_list()[0];
         std::string url = s.str("url");
         if (auto v = s.get("variables"); v && v->is_map() && v->get("basePath"))
@@ -550,7 +606,9 @@ struct Importer {
   Imported run() {
     oas3 = spec.is_map() && spec.get("openapi") && str_of(*spec.get("openapi")).rfind("3.", 0) == 0;
     bool swagger = spec.is_map() && spec.get("swagger") && str_of(*spec.get("swagger")) == "2.0";
-    if (!oas3 && !swagger) throw bad_request("Invalid OpenAPI input: the document must declare openapi: 3.x or swagger: \"2.0\"");
+    if (!oas3 && !swagger)
+      throw bad_request(
+          "Invalid OpenAPI input: the document must declare openapi: 3.x or swagger: \"2.0\"");
     Doc root = Doc::map();
     root.set("id", opt.root_id);
     root.set("path", "/");
@@ -590,7 +648,8 @@ struct Importer {
 // --- export helpers -------------------------------------------------------------------------
 
 // A security requirement on the operation and the apiKey-in-header scheme it names.
-Doc& header_scheme(Doc& security, Doc& schemes, const std::string& name, const std::string& header) {
+Doc& header_scheme(Doc& security, Doc& schemes, const std::string& name,
+                   const std::string& header) {
   Doc req = Doc::map();
   req.set(name, Doc::list());
   security.push(std::move(req));
@@ -604,19 +663,22 @@ Doc& header_scheme(Doc& security, Doc& schemes, const std::string& name, const s
 Doc export_integration(const Doc& i) {
   Doc x = Doc::map();
   x.set("type", lower(i.str("type")));
-  for (const char* k : {"httpMethod", "uri", "credentials", "connectionType", "connectionId", "contentHandling",
-                        "cacheNamespace"})
+  for (const char* k : {"httpMethod", "uri", "credentials", "connectionType", "connectionId",
+                        "contentHandling", "cacheNamespace"})
     if (const Doc* v = i.get(k); v && v->is_string() && !v->as_string().empty()) x.set(k, *v);
   for (const char* k : {"requestParameters", "requestTemplates", "tlsConfig"})
     if (const Doc* v = i.get(k); v && v->is_map() && v->size()) x.set(k, *v);
-  if (const Doc* v = i.get("cacheKeyParameters"); v && v->is_list() && v->size()) x.set("cacheKeyParameters", *v);
+  if (const Doc* v = i.get("cacheKeyParameters"); v && v->is_list() && v->size())
+    x.set("cacheKeyParameters", *v);
   x.set("passthroughBehavior", lower(i.str("passthroughBehavior", "WHEN_NO_MATCH")));
   if (i.has("timeoutInMillis")) x.set("timeoutInMillis", i.integer("timeoutInMillis"));
   if (const Doc* irs = i.get("integrationResponses"); irs && irs->is_map() && irs->size()) {
     Doc rs = Doc::map();
     for (const auto& [code, ir] : irs->as_map()) {
-      Doc r = copy_if(ir, {"statusCode", "responseParameters", "responseTemplates", "contentHandling"});
-      rs.set(ir.str("selectionPattern").empty() ? "default" : ir.str("selectionPattern"), std::move(r));
+      Doc r =
+          copy_if(ir, {"statusCode", "responseParameters", "responseTemplates", "contentHandling"});
+      rs.set(ir.str("selectionPattern").empty() ? "default" : ir.str("selectionPattern"),
+             std::move(r));
     }
     x.set("responses", std::move(rs));
   }
@@ -639,7 +701,8 @@ Doc parse_text(std::string_view text) {
   try {
     YAML::Node n = YAML::Load(std::string(text));
     if (!n.IsMap()) throw bad_request("Invalid OpenAPI input: the document must be a mapping");
-    return from_yaml(n, 0);
+    size_t budget = std::max<size_t>(text.size(), 100000);
+    return from_yaml(n, 0, budget);
   } catch (const YAML::Exception& e) {
     throw bad_request(std::string("Invalid OpenAPI input: ") + e.what());
   }
@@ -660,8 +723,10 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
   bool oas3 = opt.type == "oas30";
   const Doc* api = stored.get("api");
   Doc o = Doc::map();
-  if (oas3) o.set("openapi", "3.0.1");
-  else o.set("swagger", "2.0");
+  if (oas3)
+    o.set("openapi", "3.0.1");
+  else
+    o.set("swagger", "2.0");
   Doc info = Doc::map();
   info.set("title", api ? api->str("name") : "");
   if (api && api->has("description")) info.set("description", api->str("description"));
@@ -702,8 +767,10 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
   auto string_typed = [oas3](Doc& d) {
     Doc schema = Doc::map();
     schema.set("type", "string");
-    if (oas3) d.set("schema", std::move(schema));
-    else d.set("type", "string");
+    if (oas3)
+      d.set("schema", std::move(schema));
+    else
+      d.set("type", "string");
   };
   // OAS3 "content": {media type: {schema: $ref}} from a models map.
   auto content_of = [&ref](const Doc& models) {
@@ -727,7 +794,9 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
         if (const Doc* rp = m.get("requestParameters"); rp && rp->is_map()) {
           for (const auto& [k, req] : rp->as_map()) {
             static const std::vector<std::pair<std::string, std::string>> where = {
-                {"method.request.path.", "path"}, {"method.request.querystring.", "query"}, {"method.request.header.", "header"}};
+                {"method.request.path.", "path"},
+                {"method.request.querystring.", "query"},
+                {"method.request.header.", "header"}};
             for (const auto& [prefix, in] : where) {
               if (k.rfind(prefix, 0) != 0) continue;
               Doc p = Doc::map();
@@ -739,7 +808,8 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
             }
           }
         }
-        if (const Doc* models = m.get("requestModels"); models && models->is_map() && models->size()) {
+        if (const Doc* models = m.get("requestModels");
+            models && models->is_map() && models->size()) {
           if (oas3) {
             Doc body = Doc::map();
             body.set("content", content_of(*models));
@@ -774,7 +844,8 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
               }
               r2.set("headers", std::move(headers));
             }
-            if (const Doc* models = mr.get("responseModels"); models && models->is_map() && models->size()) {
+            if (const Doc* models = mr.get("responseModels");
+                models && models->is_map() && models->size()) {
               if (oas3) {
                 r2.set("content", content_of(*models));
               } else {
@@ -788,34 +859,47 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
         std::string auth = m.str("authorizationType", "NONE");
         Doc security = Doc::list();
         if ((auth == "CUSTOM" || auth == "COGNITO_USER_POOLS") && with_auth) {
-          const Doc* z = stored.get("authorizers") ? stored.get("authorizers")->get(m.str("authorizerId")) : nullptr;
+          const Doc* z = stored.get("authorizers")
+                             ? stored.get("authorizers")->get(m.str("authorizerId"))
+                             : nullptr;
           if (z) {
             Doc req = Doc::map();
-            req.set(z->str("name"), m.has("authorizationScopes") ? *m.get("authorizationScopes") : Doc::list());
+            req.set(z->str("name"),
+                    m.has("authorizationScopes") ? *m.get("authorizationScopes") : Doc::list());
             security.push(std::move(req));
             Doc scheme = Doc::map();
             scheme.set("type", "apiKey");
             std::string source = z->str("identitySource");
-            scheme.set("name", source.rfind("method.request.header.", 0) == 0 ? source.substr(22) : std::string("Unused"));
+            scheme.set("name", source.rfind("method.request.header.", 0) == 0
+                                   ? source.substr(22)
+                                   : std::string("Unused"));
             scheme.set("in", "header");
-            if (z->has("authType")) scheme.set("x-amazon-apigateway-authtype", z->str("authType"));
-            else scheme.set("x-amazon-apigateway-authtype", z->str("type") == "COGNITO_USER_POOLS" ? "cognito_user_pools" : "custom");
-            Doc x = copy_if(*z, {"authorizerUri", "authorizerCredentials", "identitySource", "identityValidationExpression",
-                                 "providerARNs", "authorizerResultTtlInSeconds"});
+            if (z->has("authType"))
+              scheme.set("x-amazon-apigateway-authtype", z->str("authType"));
+            else
+              scheme.set("x-amazon-apigateway-authtype",
+                         z->str("type") == "COGNITO_USER_POOLS" ? "cognito_user_pools" : "custom");
+            Doc x = copy_if(*z, {"authorizerUri", "authorizerCredentials", "identitySource",
+                                 "identityValidationExpression", "providerARNs",
+                                 "authorizerResultTtlInSeconds"});
             x.set("type", lower(z->str("type")));
             scheme.set("x-amazon-apigateway-authorizer", std::move(x));
             security_schemes.set(z->str("name"), std::move(scheme));
           }
         } else if (auth == "AWS_IAM" && with_auth) {
-          header_scheme(security, security_schemes, "sigv4", "Authorization").set("x-amazon-apigateway-authtype", "awsSigv4");
+          header_scheme(security, security_schemes, "sigv4", "Authorization")
+              .set("x-amazon-apigateway-authtype", "awsSigv4");
         }
-        if (m.flag("apiKeyRequired")) header_scheme(security, security_schemes, "api_key", "x-api-key");
+        if (m.flag("apiKeyRequired"))
+          header_scheme(security, security_schemes, "api_key", "x-api-key");
         if (security.size()) op.set("security", std::move(security));
         if (opt.apigateway && m.has("requestValidatorId"))
-          if (auto v = validator_names.find(m.str("requestValidatorId")); v != validator_names.end())
+          if (auto v = validator_names.find(m.str("requestValidatorId"));
+              v != validator_names.end())
             op.set("x-amazon-apigateway-request-validator", v->second);
         if (with_integ)
-          if (const Doc* i = m.get("methodIntegration")) op.set("x-amazon-apigateway-integration", export_integration(*i));
+          if (const Doc* i = m.get("methodIntegration"))
+            op.set("x-amazon-apigateway-integration", export_integration(*i));
         item.set(verb == "ANY" ? "x-amazon-apigateway-any-method" : lower(verb), std::move(op));
       }
       paths.set(r.str("path"), std::move(item));
@@ -850,23 +934,28 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
     if (schemas.size()) o.set("definitions", std::move(schemas));
   }
   if (opt.apigateway && api) {
-    if (const Doc* b = api->get("binaryMediaTypes"); b && b->is_list() && b->size()) o.set("x-amazon-apigateway-binary-media-types", *b);
-    if (api->str("apiKeySource", "HEADER") != "HEADER") o.set("x-amazon-apigateway-api-key-source", api->str("apiKeySource"));
+    if (const Doc* b = api->get("binaryMediaTypes"); b && b->is_list() && b->size())
+      o.set("x-amazon-apigateway-binary-media-types", *b);
+    if (api->str("apiKeySource", "HEADER") != "HEADER")
+      o.set("x-amazon-apigateway-api-key-source", api->str("apiKeySource"));
     if (api->has("policy")) {
       try {
         o.set("x-amazon-apigateway-policy", json::parse(api->str("policy")));
       } catch (const AwsError&) {
       }
     }
-    if (api->has("minimumCompressionSize")) o.set("x-amazon-apigateway-minimum-compression-size", *api->get("minimumCompressionSize"));
+    if (api->has("minimumCompressionSize"))
+      o.set("x-amazon-apigateway-minimum-compression-size", *api->get("minimumCompressionSize"));
     if (const Doc* v = stored.get("validators"); v && v->is_map() && v->size()) {
       Doc vs = Doc::map();
-      for (const auto& [_, x] : v->as_map()) vs.set(x.str("name"), copy_if(x, {"validateRequestBody", "validateRequestParameters"}));
+      for (const auto& [_, x] : v->as_map())
+        vs.set(x.str("name"), copy_if(x, {"validateRequestBody", "validateRequestParameters"}));
       o.set("x-amazon-apigateway-request-validators", std::move(vs));
     }
     if (const Doc* g = stored.get("gatewayResponses"); g && g->is_map() && g->size()) {
       Doc gs = Doc::map();
-      for (const auto& [type, x] : g->as_map()) gs.set(type, copy_if(x, {"statusCode", "responseParameters", "responseTemplates"}));
+      for (const auto& [type, x] : g->as_map())
+        gs.set(type, copy_if(x, {"statusCode", "responseParameters", "responseTemplates"}));
       o.set("x-amazon-apigateway-gateway-responses", std::move(gs));
     }
   }
@@ -880,7 +969,9 @@ Doc export_document(const Doc& stored, const Doc& resources, const ExportOptions
 namespace stratus::apigateway {
 namespace {
 
-std::string random_id(size_t n) { return ids::random_lower_alnum(n); }
+std::string random_id(size_t n) {
+  return ids::random_lower_alnum(n);
+}
 
 std::string join_issues(const char* head, const std::vector<std::string>& issues) {
   std::string m = head;
@@ -897,7 +988,8 @@ std::string body_text(const Doc& in) {
 }
 
 // Reads the body and imports it; AWS's errors for errors and (with failOnWarnings) warnings.
-openapi::Imported read_document(const Doc& in, const std::string& api_id, const std::string& root_id) {
+openapi::Imported read_document(const Doc& in, const std::string& api_id,
+                                const std::string& root_id) {
   Doc spec = openapi::parse_text(body_text(in));
   openapi::ImportOptions opt;
   opt.api_id = api_id;
@@ -905,7 +997,8 @@ openapi::Imported read_document(const Doc& in, const std::string& api_id, const 
   opt.new_id = random_id;
   if (const Doc* p = in.get("parameters"); p && p->is_map()) {
     std::string bp = p->str("basepath", p->str("basePath", "ignore"));
-    if (bp != "ignore" && bp != "prepend" && bp != "split") throw bad_request("Invalid basepath parameter: " + bp);
+    if (bp != "ignore" && bp != "prepend" && bp != "split")
+      throw bad_request("Invalid basepath parameter: " + bp);
     opt.basepath = bp;
   }
   openapi::Imported im = openapi::import_document(spec, opt);
@@ -926,8 +1019,8 @@ Doc with_warnings(Doc api, const std::vector<std::string>& warnings) {
 }
 
 void set_api_members(Doc& api, const Doc& from) {
-  for (const char* k : {"name", "description", "version", "binaryMediaTypes", "apiKeySource", "policy",
-                        "minimumCompressionSize", "disableExecuteApiEndpoint"})
+  for (const char* k : {"name", "description", "version", "binaryMediaTypes", "apiKeySource",
+                        "policy", "minimumCompressionSize", "disableExecuteApiEndpoint"})
     if (const Doc* v = from.get(k)) {
       if (std::string_view(k) == "name" && v->is_string() && v->as_string().empty()) continue;
       api.set(k, *v);
@@ -941,8 +1034,10 @@ void remap_ids(Doc& resources, const std::map<std::string, std::string>& authori
     Doc* rm = r.get("resourceMethods");
     if (!rm || !rm->is_map()) continue;
     for (auto& [verb, m] : rm->as_map()) {
-      if (auto it = authorizers.find(m.str("authorizerId")); it != authorizers.end()) m.set("authorizerId", it->second);
-      if (auto it = validators.find(m.str("requestValidatorId")); it != validators.end()) m.set("requestValidatorId", it->second);
+      if (auto it = authorizers.find(m.str("authorizerId")); it != authorizers.end())
+        m.set("authorizerId", it->second);
+      if (auto it = validators.find(m.str("requestValidatorId")); it != validators.end())
+        m.set("requestValidatorId", it->second);
     }
   }
 }
@@ -985,7 +1080,8 @@ void register_import_export(Service& svc, Store& store) {
     std::string type = "EDGE";
     if (const Doc* p = in.get("parameters"); p && p->is_map())
       type = p->str("endpointConfigurationTypes", type);
-    if (type != "EDGE" && type != "REGIONAL" && type != "PRIVATE") return bad_request("Invalid endpoint configuration type: " + type);
+    if (type != "EDGE" && type != "REGIONAL" && type != "PRIVATE")
+      return bad_request("Invalid endpoint configuration type: " + type);
     types.push(Doc(type));
     ep.set("types", std::move(types));
     api.set("endpointConfiguration", std::move(ep));
@@ -1010,12 +1106,14 @@ void register_import_export(Service& svc, Store& store) {
     if (!loaded) return not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
     Doc doc = std::move(*loaded);
     std::string mode = in.str("mode", "merge");
-    if (mode != "merge" && mode != "overwrite") return bad_request("Invalid mode specified. Must be 'merge'|'overwrite'");
+    if (mode != "merge" && mode != "overwrite")
+      return bad_request("Invalid mode specified. Must be 'merge'|'overwrite'");
     std::string root_id = doc["api"].str("rootResourceId");
     openapi::Imported im = read_document(in, id, root_id);
     Doc& api = doc["api"];
     if (mode == "overwrite") {
-      for (const char* k : {"description", "version", "binaryMediaTypes", "policy", "minimumCompressionSize"})
+      for (const char* k :
+           {"description", "version", "binaryMediaTypes", "policy", "minimumCompressionSize"})
         api.as_map().erase(k);
       api.set("apiKeySource", "HEADER");
       set_api_members(api, im.api);
@@ -1045,7 +1143,9 @@ void register_import_export(Service& svc, Store& store) {
       for (const auto& [rid, r] : resources.as_map()) by_path[r.str("path")] = rid;
       std::vector<const Doc*> order;
       for (const auto& [_, r] : im.resources.as_map()) order.push_back(&r);
-      std::sort(order.begin(), order.end(), [](const Doc* a, const Doc* b) { return a->str("path").size() < b->str("path").size(); });
+      std::sort(order.begin(), order.end(), [](const Doc* a, const Doc* b) {
+        return a->str("path").size() < b->str("path").size();
+      });
       for (const Doc* r : order) {
         std::string path = r->str("path");
         if (auto it = by_path.find(path); it != by_path.end()) {
@@ -1085,11 +1185,16 @@ void register_import_export(Service& svc, Store& store) {
       std::string ext = p->str("extensions");
       for (size_t pos = 0; pos <= ext.size();) {
         auto comma = ext.find(',', pos);
-        std::string e = ext.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (e == "integrations") opt.integrations = true;
-        else if (e == "authorizers") opt.authorizers = true;
-        else if (e == "apigateway") opt.apigateway = true;
-        else if (!e.empty() && e != "postman") return bad_request("Invalid extensions parameter: " + e);
+        std::string e =
+            ext.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (e == "integrations")
+          opt.integrations = true;
+        else if (e == "authorizers")
+          opt.authorizers = true;
+        else if (e == "apigateway")
+          opt.apigateway = true;
+        else if (!e.empty() && e != "postman")
+          return bad_request("Invalid extensions parameter: " + e);
         if (comma == std::string::npos) break;
         pos = comma + 1;
       }
@@ -1097,11 +1202,13 @@ void register_import_export(Service& svc, Store& store) {
     Doc spec = openapi::export_document(*doc, snapshot, opt);
     std::string accepts = in.str("accepts", "application/json");
     bool yaml = accepts.find("yaml") != std::string::npos;
-    if (!yaml && accepts.find("json") == std::string::npos && accepts.find("*/*") == std::string::npos && !accepts.empty())
+    if (!yaml && accepts.find("json") == std::string::npos &&
+        accepts.find("*/*") == std::string::npos && !accepts.empty())
       return bad_request("Unsupported Accept type: " + accepts);
     Doc o = Doc::map();
     o.set("contentType", yaml ? "application/yaml" : "application/json");
-    std::string file = id + "-" + opt.stage + "-" + (type == "oas30" ? "oas30" : "swagger") + (yaml ? ".yaml" : ".json");
+    std::string file = id + "-" + opt.stage + "-" + (type == "oas30" ? "oas30" : "swagger") +
+                       (yaml ? ".yaml" : ".json");
     o.set("contentDisposition", "attachment; filename=\"" + file + "\"");
     o.set("body", Blob{yaml ? openapi::to_yaml(spec) : json::write(spec)});
     return o;

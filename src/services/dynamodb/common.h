@@ -46,6 +46,12 @@ struct ItemExprs {
   void parse(const Doc& in, bool allow_update, bool allow_projection, bool other_expressions = false);
 };
 
+// The expression limits (check_expression_limits) of every expression of a request (its own
+// Condition/Update/Filter/KeyCondition/ProjectionExpression and those of TransactItems'
+// actions), before any table is looked up, as AWS validates them. Writes run it on the I/O
+// thread before the request is queued on the commit lane. Throws AwsError.
+void check_request_expressions(const Doc& in);
+
 // GetItem-like read of one item by storage key: nullopt when absent.
 std::optional<Item> read_item(storage::Engine& e, const std::string& key, const storage::Snapshot* snap = nullptr);
 // Throws AWS's ValidationException when an update action changes a key attribute.

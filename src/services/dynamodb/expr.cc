@@ -11,50 +11,90 @@ namespace {
 const std::unordered_set<std::string>& reserved_words() {
   static const std::unordered_set<std::string> words = [] {
     const char* text =
-        "ABORT ABSOLUTE ACTION ADD AFTER AGENT AGGREGATE ALL ALLOCATE ALTER ANALYZE AND ANY ARCHIVE ARE "
-        "ARRAY AS ASC ASCII ASENSITIVE ASSERTION ASYMMETRIC AT ATOMIC ATTACH ATTRIBUTE AUTH AUTHORIZATION "
-        "AUTHORIZE AUTO AVG BACK BACKUP BASE BATCH BEFORE BEGIN BETWEEN BIGINT BINARY BIT BLOB BLOCK "
-        "BOOLEAN BOTH BREADTH BUCKET BULK BY BYTE CALL CALLED CALLING CAPACITY CASCADE CASCADED CASE CAST "
-        "CATALOG CHAR CHARACTER CHECK CLASS CLOB CLOSE CLUSTER CLUSTERED CLUSTERING CLUSTERS COALESCE "
-        "COLLATE COLLATION COLLECTION COLUMN COLUMNS COMBINE COMMENT COMMIT COMPACT COMPILE COMPRESS "
-        "CONDITION CONFLICT CONNECT CONNECTION CONSISTENCY CONSISTENT CONSTRAINT CONSTRAINTS CONSTRUCTOR "
-        "CONSUMED CONTINUE CONVERT COPY CORRESPONDING COUNT COUNTER CREATE CROSS CUBE CURRENT CURSOR "
-        "CYCLE DATA DATABASE DATE DATETIME DAY DEALLOCATE DEC DECIMAL DECLARE DEFAULT DEFERRABLE DEFERRED "
+        "ABORT ABSOLUTE ACTION ADD AFTER AGENT AGGREGATE ALL ALLOCATE ALTER ANALYZE AND ANY "
+        "ARCHIVE ARE "
+        "ARRAY AS ASC ASCII ASENSITIVE ASSERTION ASYMMETRIC AT ATOMIC ATTACH ATTRIBUTE AUTH "
+        "AUTHORIZATION "
+        "AUTHORIZE AUTO AVG BACK BACKUP BASE BATCH BEFORE BEGIN BETWEEN BIGINT BINARY BIT BLOB "
+        "BLOCK "
+        "BOOLEAN BOTH BREADTH BUCKET BULK BY BYTE CALL CALLED CALLING CAPACITY CASCADE CASCADED "
+        "CASE CAST "
+        "CATALOG CHAR CHARACTER CHECK CLASS CLOB CLOSE CLUSTER CLUSTERED CLUSTERING CLUSTERS "
+        "COALESCE "
+        "COLLATE COLLATION COLLECTION COLUMN COLUMNS COMBINE COMMENT COMMIT COMPACT COMPILE "
+        "COMPRESS "
+        "CONDITION CONFLICT CONNECT CONNECTION CONSISTENCY CONSISTENT CONSTRAINT CONSTRAINTS "
+        "CONSTRUCTOR "
+        "CONSUMED CONTINUE CONVERT COPY CORRESPONDING COUNT COUNTER CREATE CROSS CUBE CURRENT "
+        "CURSOR "
+        "CYCLE DATA DATABASE DATE DATETIME DAY DEALLOCATE DEC DECIMAL DECLARE DEFAULT DEFERRABLE "
+        "DEFERRED "
         "DEFINE DEFINED DEFINITION DELETE DELIMITED DEPTH DEREF DESC DESCRIBE DESCRIPTOR DETACH "
-        "DETERMINISTIC DIAGNOSTICS DIRECTORIES DISABLE DISCONNECT DISTINCT DISTRIBUTE DO DOMAIN DOUBLE "
-        "DROP DUMP DURATION DYNAMIC EACH ELEMENT ELSE ELSEIF EMPTY ENABLE END EQUAL EQUALS ERROR ESCAPE "
-        "ESCAPED EVAL EVALUATE EXCEEDED EXCEPT EXCEPTION EXCEPTIONS EXCLUSIVE EXEC EXECUTE EXISTS EXIT "
-        "EXPLAIN EXPLODE EXPORT EXPRESSION EXTENDED EXTERNAL EXTRACT FAIL FALSE FAMILY FETCH FIELDS FILE "
-        "FILTER FILTERING FINAL FINISH FIRST FIXED FLATTERN FLOAT FOR FORCE FOREIGN FORMAT FORWARD FOUND "
-        "FREE FROM FULL FUNCTION FUNCTIONS GENERAL GENERATE GET GLOB GLOBAL GO GOTO GRANT GREATER GROUP "
-        "GROUPING HANDLER HASH HAVE HAVING HEAP HIDDEN HOLD HOUR IDENTIFIED IDENTITY IF IGNORE IMMEDIATE "
-        "IMPORT IN INCLUDING INCLUSIVE INCREMENT INCREMENTAL INDEX INDEXED INDEXES INDICATOR INFINITE "
-        "INITIALLY INLINE INNER INNTER INOUT INPUT INSENSITIVE INSERT INSTEAD INT INTEGER INTERSECT "
-        "INTERVAL INTO INVALIDATE IS ISOLATION ITEM ITEMS ITERATE JOIN KEY KEYS LAG LANGUAGE LARGE LAST "
-        "LATERAL LEAD LEADING LEAVE LEFT LENGTH LESS LEVEL LIKE LIMIT LIMITED LINES LIST LOAD LOCAL "
+        "DETERMINISTIC DIAGNOSTICS DIRECTORIES DISABLE DISCONNECT DISTINCT DISTRIBUTE DO DOMAIN "
+        "DOUBLE "
+        "DROP DUMP DURATION DYNAMIC EACH ELEMENT ELSE ELSEIF EMPTY ENABLE END EQUAL EQUALS ERROR "
+        "ESCAPE "
+        "ESCAPED EVAL EVALUATE EXCEEDED EXCEPT EXCEPTION EXCEPTIONS EXCLUSIVE EXEC EXECUTE EXISTS "
+        "EXIT "
+        "EXPLAIN EXPLODE EXPORT EXPRESSION EXTENDED EXTERNAL EXTRACT FAIL FALSE FAMILY FETCH "
+        "FIELDS FILE "
+        "FILTER FILTERING FINAL FINISH FIRST FIXED FLATTERN FLOAT FOR FORCE FOREIGN FORMAT FORWARD "
+        "FOUND "
+        "FREE FROM FULL FUNCTION FUNCTIONS GENERAL GENERATE GET GLOB GLOBAL GO GOTO GRANT GREATER "
+        "GROUP "
+        "GROUPING HANDLER HASH HAVE HAVING HEAP HIDDEN HOLD HOUR IDENTIFIED IDENTITY IF IGNORE "
+        "IMMEDIATE "
+        "IMPORT IN INCLUDING INCLUSIVE INCREMENT INCREMENTAL INDEX INDEXED INDEXES INDICATOR "
+        "INFINITE "
+        "INITIALLY INLINE INNER INNTER INOUT INPUT INSENSITIVE INSERT INSTEAD INT INTEGER "
+        "INTERSECT "
+        "INTERVAL INTO INVALIDATE IS ISOLATION ITEM ITEMS ITERATE JOIN KEY KEYS LAG LANGUAGE LARGE "
+        "LAST "
+        "LATERAL LEAD LEADING LEAVE LEFT LENGTH LESS LEVEL LIKE LIMIT LIMITED LINES LIST LOAD "
+        "LOCAL "
         "LOCALTIME LOCALTIMESTAMP LOCATION LOCATOR LOCK LOCKS LOG LOGED LONG LOOP LOWER MAP MATCH "
-        "MATERIALIZED MAX MAXLEN MEMBER MERGE METHOD METRICS MIN MINUS MINUTE MISSING MOD MODE MODIFIES "
-        "MODIFY MODULE MONTH MULTI MULTISET NAME NAMES NATIONAL NATURAL NCHAR NCLOB NEW NEXT NO NONE NOT "
-        "NULL NULLIF NUMBER NUMERIC OBJECT OF OFFLINE OFFSET OLD ON ONLINE ONLY OPAQUE OPEN OPERATOR "
+        "MATERIALIZED MAX MAXLEN MEMBER MERGE METHOD METRICS MIN MINUS MINUTE MISSING MOD MODE "
+        "MODIFIES "
+        "MODIFY MODULE MONTH MULTI MULTISET NAME NAMES NATIONAL NATURAL NCHAR NCLOB NEW NEXT NO "
+        "NONE NOT "
+        "NULL NULLIF NUMBER NUMERIC OBJECT OF OFFLINE OFFSET OLD ON ONLINE ONLY OPAQUE OPEN "
+        "OPERATOR "
         "OPTION OR ORDER ORDINALITY OTHER OTHERS OUT OUTER OUTPUT OVER OVERLAPS OVERRIDE OWNER PAD "
-        "PARALLEL PARAMETER PARAMETERS PARTIAL PARTITION PARTITIONED PARTITIONS PATH PERCENT PERCENTILE "
-        "PERMISSION PERMISSIONS PIPE PIPELINED PLAN POOL POSITION PRECISION PREPARE PRESERVE PRIMARY "
-        "PRIOR PRIVATE PRIVILEGES PROCEDURE PROCESSED PROJECT PROJECTION PROPERTY PROVISIONING PUBLIC "
-        "PUT QUERY QUIT QUORUM RAISE RANDOM RANGE RANK RAW READ READS REAL REBUILD RECORD RECURSIVE "
-        "REDUCE REF REFERENCE REFERENCES REFERENCING REGEXP REGION REINDEX RELATIVE RELEASE REMAINDER "
-        "RENAME REPEAT REPLACE REQUEST RESET RESIGNAL RESOURCE RESPONSE RESTORE RESTRICT RESULT RETURN "
-        "RETURNING RETURNS REVERSE REVOKE RIGHT ROLE ROLES ROLLBACK ROLLUP ROUTINE ROW ROWS RULE RULES "
-        "SAMPLE SATISFIES SAVE SAVEPOINT SCAN SCHEMA SCOPE SCROLL SEARCH SECOND SECTION SEGMENT SEGMENTS "
-        "SELECT SELF SEMI SENSITIVE SEPARATE SEQUENCE SERIALIZABLE SESSION SET SETS SHARD SHARE SHARED "
-        "SHORT SHOW SIGNAL SIMILAR SIZE SKEWED SMALLINT SNAPSHOT SOME SOURCE SPACE SPACES SPARSE SPECIFIC "
-        "SPECIFICTYPE SPLIT SQL SQLCODE SQLERROR SQLEXCEPTION SQLSTATE SQLWARNING START STATE STATIC "
-        "STATUS STORAGE STORE STORED STREAM STRING STRUCT STYLE SUB SUBMULTISET SUBPARTITION SUBSTRING "
-        "SUBTYPE SUM SUPER SYMMETRIC SYNONYM SYSTEM TABLE TABLESAMPLE TEMP TEMPORARY TERMINATED TEXT THAN "
+        "PARALLEL PARAMETER PARAMETERS PARTIAL PARTITION PARTITIONED PARTITIONS PATH PERCENT "
+        "PERCENTILE "
+        "PERMISSION PERMISSIONS PIPE PIPELINED PLAN POOL POSITION PRECISION PREPARE PRESERVE "
+        "PRIMARY "
+        "PRIOR PRIVATE PRIVILEGES PROCEDURE PROCESSED PROJECT PROJECTION PROPERTY PROVISIONING "
+        "PUBLIC "
+        "PUT QUERY QUIT QUORUM RAISE RANDOM RANGE RANK RAW READ READS REAL REBUILD RECORD "
+        "RECURSIVE "
+        "REDUCE REF REFERENCE REFERENCES REFERENCING REGEXP REGION REINDEX RELATIVE RELEASE "
+        "REMAINDER "
+        "RENAME REPEAT REPLACE REQUEST RESET RESIGNAL RESOURCE RESPONSE RESTORE RESTRICT RESULT "
+        "RETURN "
+        "RETURNING RETURNS REVERSE REVOKE RIGHT ROLE ROLES ROLLBACK ROLLUP ROUTINE ROW ROWS RULE "
+        "RULES "
+        "SAMPLE SATISFIES SAVE SAVEPOINT SCAN SCHEMA SCOPE SCROLL SEARCH SECOND SECTION SEGMENT "
+        "SEGMENTS "
+        "SELECT SELF SEMI SENSITIVE SEPARATE SEQUENCE SERIALIZABLE SESSION SET SETS SHARD SHARE "
+        "SHARED "
+        "SHORT SHOW SIGNAL SIMILAR SIZE SKEWED SMALLINT SNAPSHOT SOME SOURCE SPACE SPACES SPARSE "
+        "SPECIFIC "
+        "SPECIFICTYPE SPLIT SQL SQLCODE SQLERROR SQLEXCEPTION SQLSTATE SQLWARNING START STATE "
+        "STATIC "
+        "STATUS STORAGE STORE STORED STREAM STRING STRUCT STYLE SUB SUBMULTISET SUBPARTITION "
+        "SUBSTRING "
+        "SUBTYPE SUM SUPER SYMMETRIC SYNONYM SYSTEM TABLE TABLESAMPLE TEMP TEMPORARY TERMINATED "
+        "TEXT THAN "
         "THEN THROUGHPUT TIME TIMESTAMP TIMEZONE TINYINT TO TOKEN TOTAL TOUCH TRAILING TRANSACTION "
-        "TRANSFORM TRANSLATE TRANSLATION TREAT TRIGGER TRIM TRUE TRUNCATE TTL TUPLE TYPE UNDER UNDO UNION "
-        "UNIQUE UNIT UNKNOWN UNLOGGED UNNEST UNPROCESSED UNSIGNED UNTIL UPDATE UPPER URL USAGE USE USER "
-        "USERS USING UUID VACUUM VALUE VALUED VALUES VARCHAR VARIABLE VARIANCE VARINT VARYING VIEW VIEWS "
-        "VIRTUAL VOID WAIT WHEN WHENEVER WHERE WHILE WINDOW WITH WITHIN WITHOUT WORK WRAPPED WRITE YEAR "
+        "TRANSFORM TRANSLATE TRANSLATION TREAT TRIGGER TRIM TRUE TRUNCATE TTL TUPLE TYPE UNDER "
+        "UNDO UNION "
+        "UNIQUE UNIT UNKNOWN UNLOGGED UNNEST UNPROCESSED UNSIGNED UNTIL UPDATE UPPER URL USAGE USE "
+        "USER "
+        "USERS USING UUID VACUUM VALUE VALUED VALUES VARCHAR VARIABLE VARIANCE VARINT VARYING VIEW "
+        "VIEWS "
+        "VIRTUAL VOID WAIT WHEN WHENEVER WHERE WHILE WINDOW WITH WITHIN WITHOUT WORK WRAPPED WRITE "
+        "YEAR "
         "ZONE";
     std::unordered_set<std::string> s;
     std::string w;
@@ -85,14 +125,114 @@ struct Tok {
   size_t pos, end;
 };
 
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// AWS's limits on one expression (Constraints: expression parameters), checked on the text and
+// its tokens before any recursive parsing, so the parser's recursion and the evaluator's work
+// stay bounded by them.
+constexpr size_t kMaxExpressionBytes = 4096;
+constexpr size_t kMaxOperators = 300;
+constexpr size_t kMaxPathDepth = 32;
+// The parser's own recursion bound: a safety net well above what the limits above allow (each
+// nesting level needs an operator once redundant parentheses are refused) and far below what
+// exhausts a thread's stack.
+constexpr int kMaxParseDepth = 1024;
+
+std::string too_many_operators(size_t n) {
+  return "The expression contains too many operators; operator count: " + std::to_string(n);
+}
+
+AwsError limit_error(const std::string& kind, const std::string& what) {
+  return errors::validation("Invalid " + kind + "Expression: " + what);
+}
+
+void check_size(const std::string& text, const std::string& kind) {
+  if (text.size() > kMaxExpressionBytes)
+    throw limit_error(kind,
+                      "Expression size has exceeded the maximum allowed size; expression size: " +
+                          std::to_string(text.size()));
+}
+
+bool is_punct(const Tok& t, std::string_view p) {
+  return t.k == Tok::K::punct && t.text == p;
+}
+
+// Operator count, document path depth and redundant parentheses, in one pass over the tokens
+// (plus one over the parentheses): linear, nothing recursive. Operators are comparators, AND,
+// OR, NOT, BETWEEN (its AND included), IN, + and -, and every function call; an update's SET
+// "=" is not one (AWS: "SET a = :v1 + :v2 + :v3" has two).
+void check_tokens(const std::vector<Tok>& toks, const std::string& kind) {
+  const bool update = kind == "Update";
+  size_t ops = 0, between = 0, path_depth = 0;
+  std::vector<size_t> open;
+  std::vector<size_t> close(toks.size(), std::string::npos);
+  for (size_t i = 0; i < toks.size(); ++i) {
+    const Tok& t = toks[i];
+    const Tok* prev = i > 0 ? &toks[i - 1] : nullptr;
+    if (t.k == Tok::K::punct) {
+      if (t.text == "(") {
+        open.push_back(i);
+      } else if (t.text == ")") {
+        if (!open.empty()) close[open.back()] = i, open.pop_back();
+      } else if (t.text == "+" || t.text == "-" || t.text == "<>" || t.text == "<" ||
+                 t.text == "<=" || t.text == ">" || t.text == ">=" || (t.text == "=" && !update)) {
+        ++ops;
+      }
+    } else if (t.k == Tok::K::ident && i + 1 < toks.size() && is_punct(toks[i + 1], "(")) {
+      ++ops;  // a function call, or IN and its list
+    } else if (t.k == Tok::K::ident || t.k == Tok::K::name_ref) {
+      std::string u = t.k == Tok::K::ident ? upper(t.text) : std::string();
+      if (u == "AND" && between > 0) {
+        --between;
+      } else if (u == "AND" || u == "OR" || u == "NOT" || u == "IN") {
+        ++ops;
+      } else if (u == "BETWEEN") {
+        ++ops, ++between;
+      } else {
+        path_depth = prev && is_punct(*prev, ".") ? path_depth + 1 : 1;
+      }
+    } else if (t.k == Tok::K::number && prev && is_punct(*prev, "[")) {
+      ++path_depth;
+    }
+    if (path_depth > kMaxPathDepth)
+      throw limit_error(kind, "The document path has too many nesting levels; nesting levels: " +
+                                  std::to_string(path_depth));
+    if (ops > kMaxOperators) throw limit_error(kind, too_many_operators(ops));
+  }
+  // "((x))": two pairs around the same tokens (a function's or IN's own parentheses aside).
+  for (size_t i = 0; i + 1 < toks.size(); ++i) {
+    if (close[i] == std::string::npos || !is_punct(toks[i + 1], "(")) continue;
+    if (i > 0 && toks[i - 1].k == Tok::K::ident) {
+      std::string u = upper(toks[i - 1].text);
+      if (u != "AND" && u != "OR" && u != "NOT") continue;
+    }
+    if (close[i + 1] != std::string::npos && close[i + 1] + 1 == close[i])
+      throw limit_error(kind, "The expression has redundant parentheses;");
+  }
+}
 
 class Parser {
  public:
   Parser(const std::string& text, std::string kind, ExprContext& ctx)
       : text_(text), kind_(std::move(kind)), ctx_(ctx) {
+    check_size(text_, kind_);
     tokenize();
+    check_tokens(toks_, kind_);
   }
+
+  // Every recursive production holds one: a safety net under the token-level limits, which
+  // already keep the nesting far below it (each level needs an operator, at most 300).
+  struct Nest {
+    Parser& p;
+    explicit Nest(Parser& parser) : p(parser) {
+      if (++p.depth_ > kMaxParseDepth) throw p.error(too_many_operators(kMaxOperators + 1));
+    }
+    ~Nest() { --p.depth_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+  };
 
   AwsError error(const std::string& what) const {
     return errors::validation("Invalid " + kind_ + "Expression: " + what);
@@ -111,7 +251,9 @@ class Parser {
   bool at_punct(const char* p, size_t ahead = 0) const {
     return peek(ahead).k == Tok::K::punct && peek(ahead).text == p;
   }
-  bool at_keyword(const char* kw) const { return peek().k == Tok::K::ident && upper(peek().text) == kw; }
+  bool at_keyword(const char* kw) const {
+    return peek().k == Tok::K::ident && upper(peek().text) == kw;
+  }
   void expect_punct(const char* p) {
     if (!at_punct(p)) syntax_error();
     ++i_;
@@ -179,8 +321,8 @@ class Parser {
 
   void check_arity(const std::string& fn, const std::vector<Operand>& args, size_t n) {
     if (args.size() != n)
-      throw error("Incorrect number of operands for operator or function; operator or function: " + fn +
-                  ", number of operands: " + std::to_string(args.size()));
+      throw error("Incorrect number of operands for operator or function; operator or function: " +
+                  fn + ", number of operands: " + std::to_string(args.size()));
   }
   void require_path(const std::string& fn, const Operand& o) {
     if (o.kind != Operand::Kind::path)
@@ -189,6 +331,7 @@ class Parser {
 
   // Condition operands: path | :value | size(path)
   Operand cond_operand() {
+    Nest nest(*this);
     Operand o;
     const Tok& t = peek();
     if (t.k == Tok::K::value_ref) {
@@ -202,7 +345,9 @@ class Parser {
       if (fn != "size") {
         static const std::set<std::string> cond_fns = {"attribute_exists", "attribute_not_exists",
                                                        "attribute_type", "begins_with", "contains"};
-        if (cond_fns.count(fn)) throw error("The function is not allowed to be used this way in an expression; function: " + fn);
+        if (cond_fns.count(fn))
+          throw error(
+              "The function is not allowed to be used this way in an expression; function: " + fn);
         throw error("Invalid function name; function: " + fn);
       }
       ++i_;
@@ -222,6 +367,7 @@ class Parser {
   }
 
   Condition or_expr() {
+    Nest nest(*this);
     Condition c = and_expr();
     while (at_keyword("OR")) {
       ++i_;
@@ -246,6 +392,7 @@ class Parser {
     return c;
   }
   Condition not_expr() {
+    Nest nest(*this);
     if (at_keyword("NOT")) {
       ++i_;
       Condition n;
@@ -267,8 +414,8 @@ class Parser {
     Operand left = cond_operand();
     const Tok& t = peek();
     static const std::map<std::string, Condition::Kind> cmp = {
-        {"=", Condition::Kind::eq}, {"<>", Condition::Kind::ne}, {"<", Condition::Kind::lt},
-        {"<=", Condition::Kind::le}, {">", Condition::Kind::gt}, {">=", Condition::Kind::ge}};
+        {"=", Condition::Kind::eq},  {"<>", Condition::Kind::ne}, {"<", Condition::Kind::lt},
+        {"<=", Condition::Kind::le}, {">", Condition::Kind::gt},  {">=", Condition::Kind::ge}};
     if (t.k == Tok::K::punct && cmp.count(t.text)) {
       c.kind = cmp.at(t.text);
       ++i_;
@@ -286,12 +433,15 @@ class Parser {
       c.operands.push_back(cond_operand());
       const Operand& lo = c.operands[1];
       const Operand& hi = c.operands[2];
-      if (lo.kind == Operand::Kind::value && hi.kind == Operand::Kind::value && lo.value.type == hi.value.type &&
-          lo.value.is_scalar_key_type() && compare_scalar(lo.value, hi.value) > 0) {
-        throw error("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
-                    "lower bound operand: AttributeValue: {" + std::string(type_name(lo.value.type)) + ":" +
-                    lo.value.scalar + "}, upper bound operand: AttributeValue: {" +
-                    std::string(type_name(hi.value.type)) + ":" + hi.value.scalar + "}");
+      if (lo.kind == Operand::Kind::value && hi.kind == Operand::Kind::value &&
+          lo.value.type == hi.value.type && lo.value.is_scalar_key_type() &&
+          compare_scalar(lo.value, hi.value) > 0) {
+        throw error(
+            "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
+            "lower bound operand: AttributeValue: {" +
+            std::string(type_name(lo.value.type)) + ":" + lo.value.scalar +
+            "}, upper bound operand: AttributeValue: {" + std::string(type_name(hi.value.type)) +
+            ":" + hi.value.scalar + "}");
       }
       return c;
     }
@@ -302,7 +452,8 @@ class Parser {
       auto list = call_args([this] { return cond_operand(); });
       if (list.empty()) syntax_error();
       if (list.size() > 100)
-        throw error("The IN operator is provided with too many operands; number of operands: " + std::to_string(list.size()));
+        throw error("The IN operator is provided with too many operands; number of operands: " +
+                    std::to_string(list.size()));
       for (auto& o : list) c.operands.push_back(std::move(o));
       return c;
     }
@@ -320,7 +471,8 @@ class Parser {
     auto it = fns.find(fn);
     if (it == fns.end()) {
       if (fn == "if_not_exists" || fn == "list_append")
-        throw error("The function is not allowed to be used this way in an expression; function: " + fn);
+        throw error("The function is not allowed to be used this way in an expression; function: " +
+                    fn);
       throw error("Invalid function name; function: " + fn);
     }
     ++i_;
@@ -342,8 +494,10 @@ class Parser {
     }
     if (c.kind == Condition::Kind::begins_with && args[1].kind == Operand::Kind::value &&
         args[1].value.type != Type::S && args[1].value.type != Type::B) {
-      throw error("Incorrect operand type for operator or function; operator or function: begins_with, operand type: " +
-                  std::string(type_name(args[1].value.type)));
+      throw error(
+          "Incorrect operand type for operator or function; operator or function: begins_with, "
+          "operand type: " +
+          std::string(type_name(args[1].value.type)));
     }
     c.operands = std::move(args);
     return c;
@@ -351,6 +505,7 @@ class Parser {
 
   // Update expressions ----------------------------------------------------------------------
   Operand set_operand() {
+    Nest nest(*this);
     const Tok& t = peek();
     Operand o;
     if (t.k == Tok::K::value_ref) {
@@ -376,15 +531,19 @@ class Parser {
         check_arity(fn, args, 2);
         for (const auto& a : args)
           if (a.kind == Operand::Kind::value && a.value.type != Type::L)
-            throw error("Incorrect operand type for operator or function; operator or function: list_append, operand type: " +
-                        std::string(type_name(a.value.type)));
+            throw error(
+                "Incorrect operand type for operator or function; operator or function: "
+                "list_append, operand type: " +
+                std::string(type_name(a.value.type)));
         o.kind = Operand::Kind::list_append;
         o.args = std::move(args);
         return o;
       }
-      static const std::set<std::string> cond_fns = {"attribute_exists", "attribute_not_exists", "attribute_type",
-                                                     "begins_with", "contains", "size"};
-      if (cond_fns.count(fn)) throw error("The function is not allowed in an update expression; function: " + fn);
+      static const std::set<std::string> cond_fns = {"attribute_exists", "attribute_not_exists",
+                                                     "attribute_type",   "begins_with",
+                                                     "contains",         "size"};
+      if (cond_fns.count(fn))
+        throw error("The function is not allowed in an update expression; function: " + fn);
       throw error("Invalid function name; function: " + fn);
     }
     if (t.k == Tok::K::ident || t.k == Tok::K::name_ref) {
@@ -405,9 +564,11 @@ class Parser {
       o.args.push_back(set_operand());
       for (const auto& a : o.args)
         if (a.kind == Operand::Kind::value && a.value.type != Type::N)
-          throw error(std::string("Incorrect operand type for operator or function; operator or function: ") +
-                      (o.kind == Operand::Kind::plus ? "+" : "-") + ", operand type: " +
-                      std::string(type_name(a.value.type)));
+          throw error(
+              std::string(
+                  "Incorrect operand type for operator or function; operator or function: ") +
+              (o.kind == Operand::Kind::plus ? "+" : "-") +
+              ", operand type: " + std::string(type_name(a.value.type)));
       return o;
     }
     return left;
@@ -420,13 +581,19 @@ class Parser {
       if (peek().k != Tok::K::ident) syntax_error();
       std::string section = upper(peek().text);
       UpdateAction::Kind kind;
-      if (section == "SET") kind = UpdateAction::Kind::set;
-      else if (section == "REMOVE") kind = UpdateAction::Kind::remove;
-      else if (section == "ADD") kind = UpdateAction::Kind::add;
-      else if (section == "DELETE") kind = UpdateAction::Kind::del;
-      else syntax_error();
+      if (section == "SET")
+        kind = UpdateAction::Kind::set;
+      else if (section == "REMOVE")
+        kind = UpdateAction::Kind::remove;
+      else if (section == "ADD")
+        kind = UpdateAction::Kind::add;
+      else if (section == "DELETE")
+        kind = UpdateAction::Kind::del;
+      else
+        syntax_error();
       if (!seen.insert(section).second)
-        throw error("The \"" + section + "\" section can only be used once in an update expression;");
+        throw error("The \"" + section +
+                    "\" section can only be used once in an update expression;");
       ++i_;
       while (true) {
         UpdateAction a;
@@ -441,11 +608,12 @@ class Parser {
           a.value.value = ctx_.value(peek().text, kind_);
           ++i_;
           Type t = a.value.value.type;
-          bool ok = kind == UpdateAction::Kind::add ? (t == Type::N || a.value.value.is_set()) : a.value.value.is_set();
+          bool ok = kind == UpdateAction::Kind::add ? (t == Type::N || a.value.value.is_set())
+                                                    : a.value.value.is_set();
           if (!ok)
             throw error(std::string("Incorrect operand type for operator or function; operator: ") +
-                        (kind == UpdateAction::Kind::add ? "ADD" : "DELETE") + ", operand type: " +
-                        type_word(t));
+                        (kind == UpdateAction::Kind::add ? "ADD" : "DELETE") +
+                        ", operand type: " + type_word(t));
         }
         actions.push_back(std::move(a));
         if (!at_punct(",")) break;
@@ -457,16 +625,26 @@ class Parser {
 
   static std::string type_word(Type t) {
     switch (t) {
-      case Type::S: return "STRING";
-      case Type::N: return "NUMBER";
-      case Type::B: return "BINARY";
-      case Type::BOOL: return "BOOLEAN";
-      case Type::NUL: return "NULL";
-      case Type::M: return "MAP";
-      case Type::L: return "LIST";
-      case Type::SS: return "STRING SET";
-      case Type::NS: return "NUMBER SET";
-      default: return "BINARY SET";
+      case Type::S:
+        return "STRING";
+      case Type::N:
+        return "NUMBER";
+      case Type::B:
+        return "BINARY";
+      case Type::BOOL:
+        return "BOOLEAN";
+      case Type::NUL:
+        return "NULL";
+      case Type::M:
+        return "MAP";
+      case Type::L:
+        return "LIST";
+      case Type::SS:
+        return "STRING SET";
+      case Type::NS:
+        return "NUMBER SET";
+      default:
+        return "BINARY SET";
     }
   }
 
@@ -496,7 +674,8 @@ class Parser {
       } else if (ident_char(c)) {
         while (i < n && ident_char(text_[i])) ++i;
         t.k = Tok::K::ident;
-      } else if ((c == '<' || c == '>') && i + 1 < n && (text_[i + 1] == '=' || (c == '<' && text_[i + 1] == '>'))) {
+      } else if ((c == '<' || c == '>') && i + 1 < n &&
+                 (text_[i + 1] == '=' || (c == '<' && text_[i + 1] == '>'))) {
         i += 2;
         t.k = Tok::K::punct;
       } else if (std::string_view("=<>()[],.+-").find(c) != std::string_view::npos) {
@@ -531,6 +710,7 @@ class Parser {
   std::vector<Tok> toks_;
   size_t i_ = 0;
   size_t invalid_at_ = std::string::npos;
+  int depth_ = 0;
 };
 
 bool overlaps(const Path& a, const Path& b) {
@@ -542,13 +722,34 @@ bool overlaps(const Path& a, const Path& b) {
   return true;
 }
 
+// Element order for sorting paths: map keys before list indexes, then by key / index.
+bool elem_less(const PathElem& a, const PathElem& b) {
+  if (a.is_index() != b.is_index()) return !a.is_index();
+  return a.is_index() ? a.index < b.index : a.name < b.name;
+}
+
 void check_overlaps(const std::vector<Path>& paths, const std::string& kind) {
+  // Sorted, a path that overlaps another overlaps its neighbour (a prefix sorts right before
+  // the paths it is a prefix of), so one sort and one pass find whether any pair overlaps:
+  // O(n log n) instead of comparing every pair.
+  std::vector<const Path*> sorted;
+  sorted.reserve(paths.size());
+  for (const auto& p : paths) sorted.push_back(&p);
+  std::sort(sorted.begin(), sorted.end(), [](const Path* a, const Path* b) {
+    return std::lexicographical_compare(a->begin(), a->end(), b->begin(), b->end(), elem_less);
+  });
+  bool any = false;
+  for (size_t i = 1; i < sorted.size() && !any; ++i) any = overlaps(*sorted[i - 1], *sorted[i]);
+  if (!any) return;
+  // AWS names the first pair in the expression's order. Only on this error path, and the
+  // expression's 4 KB bound keeps the pairs few.
   for (size_t i = 0; i < paths.size(); ++i)
     for (size_t j = i + 1; j < paths.size(); ++j)
       if (overlaps(paths[i], paths[j]))
-        throw errors::validation("Invalid " + kind + "Expression: Two document paths overlap with each other; "
-                                 "must remove or rewrite one of these paths; path one: " + path_text(paths[i]) +
-                                 ", path two: " + path_text(paths[j]));
+        throw errors::validation("Invalid " + kind +
+                                 "Expression: Two document paths overlap with each other; "
+                                 "must remove or rewrite one of these paths; path one: " +
+                                 path_text(paths[i]) + ", path two: " + path_text(paths[j]));
 }
 
 // Evaluation -------------------------------------------------------------------------------
@@ -565,21 +766,32 @@ const Value* step(const Value* v, const PathElem& e) {
 
 const Value* operand_value(const Operand& o, const Item& item, std::deque<Value>& scratch) {
   switch (o.kind) {
-    case Operand::Kind::value: return &o.value;
-    case Operand::Kind::path: return resolve(item, o.path);
+    case Operand::Kind::value:
+      return &o.value;
+    case Operand::Kind::path:
+      return resolve(item, o.path);
     case Operand::Kind::size: {
       const Value* v = resolve(item, o.path);
       if (!v) return nullptr;
       size_t n;
       switch (v->type) {
         case Type::S:
-        case Type::B: n = v->scalar.size(); break;
+        case Type::B:
+          n = v->scalar.size();
+          break;
         case Type::SS:
         case Type::NS:
-        case Type::BS: n = v->set.size(); break;
-        case Type::L: n = v->list.size(); break;
-        case Type::M: n = v->map.size(); break;
-        default: return nullptr;
+        case Type::BS:
+          n = v->set.size();
+          break;
+        case Type::L:
+          n = v->list.size();
+          break;
+        case Type::M:
+          n = v->map.size();
+          break;
+        default:
+          return nullptr;
       }
       Value r;
       r.type = Type::N;
@@ -587,7 +799,8 @@ const Value* operand_value(const Operand& o, const Item& item, std::deque<Value>
       scratch.push_back(std::move(r));
       return &scratch.back();
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -595,15 +808,20 @@ bool ordered(const Value* a, const Value* b) {
   return a && b && a->type == b->type && a->is_scalar_key_type();
 }
 
-AwsError bad_operand() { return errors::validation("An operand in the update expression has an incorrect data type"); }
+AwsError bad_operand() {
+  return errors::validation("An operand in the update expression has an incorrect data type");
+}
 
 // The value of a SET operand, computed against the item before any action applies.
 Value set_value_of(const Operand& o, const Item& item) {
   switch (o.kind) {
-    case Operand::Kind::value: return o.value;
+    case Operand::Kind::value:
+      return o.value;
     case Operand::Kind::path: {
       const Value* v = resolve(item, o.path);
-      if (!v) throw errors::validation("The provided expression refers to an attribute that does not exist in the item");
+      if (!v)
+        throw errors::validation(
+            "The provided expression refers to an attribute that does not exist in the item");
       return *v;
     }
     case Operand::Kind::if_not_exists: {
@@ -627,12 +845,28 @@ Value set_value_of(const Operand& o, const Item& item) {
       if (!err.empty()) throw errors::validation(err);
       return Value::num(r);
     }
-    default: throw bad_operand();
+    default:
+      throw bad_operand();
   }
 }
 
+// Whether v nests deeper than an item may (from_doc's bound: 32 levels below the attribute).
+// Stops at the first level past it, so the recursion is at most 33 calls deep.
+bool too_deep(const Value& v, int depth) {
+  if (depth > 32) return true;
+  if (v.type == Type::M) {
+    for (const auto& [k, e] : v.map)
+      if (too_deep(e, depth + 1)) return true;
+  } else if (v.type == Type::L) {
+    for (const auto& e : v.list)
+      if (too_deep(e, depth + 1)) return true;
+  }
+  return false;
+}
+
 AwsError invalid_path() {
-  return errors::validation("The document path provided in the update expression is invalid for update");
+  return errors::validation(
+      "The document path provided in the update expression is invalid for update");
 }
 
 // The container that holds the last element of `path` (nullptr when a parent is missing).
@@ -668,8 +902,10 @@ void set_path(Item& item, const Path& path, Value v) {
   const PathElem& last = path.back();
   if (last.is_index()) {
     if (parent->type != Type::L) throw invalid_path();
-    if (static_cast<size_t>(last.index) < parent->list.size()) parent->list[static_cast<size_t>(last.index)] = std::move(v);
-    else parent->list.push_back(std::move(v));
+    if (static_cast<size_t>(last.index) < parent->list.size())
+      parent->list[static_cast<size_t>(last.index)] = std::move(v);
+    else
+      parent->list.push_back(std::move(v));
   } else {
     if (parent->type != Type::M) throw invalid_path();
     parent->map[last.name] = std::move(v);
@@ -688,7 +924,8 @@ void remove_path(Item& item, const Path& path) {
   const PathElem& last = path.back();
   if (last.is_index()) {
     if (parent->type != Type::L) throw invalid_path();
-    if (static_cast<size_t>(last.index) < parent->list.size()) parent->list.erase(parent->list.begin() + last.index);
+    if (static_cast<size_t>(last.index) < parent->list.size())
+      parent->list.erase(parent->list.begin() + last.index);
   } else {
     if (parent->type != Type::M) throw invalid_path();
     parent->map.erase(last.name);
@@ -724,7 +961,8 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
     if (names->is_map()) {
       for (const auto& [k, v] : names->as_map()) {
         if (k.size() < 2 || k[0] != '#' || !std::all_of(k.begin() + 1, k.end(), ident_char))
-          throw errors::validation("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"");
+          throw errors::validation(
+              "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"");
         names_[k] = v.is_string() ? v.as_string() : "";
       }
     }
@@ -736,11 +974,13 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
     if (values->is_map()) {
       for (const auto& [k, v] : values->as_map()) {
         if (k.size() < 2 || k[0] != ':' || !std::all_of(k.begin() + 1, k.end(), ident_char))
-          throw errors::validation("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"");
+          throw errors::validation(
+              "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"");
         try {
           values_[k] = from_doc(v);
         } catch (const AwsError& e) {
-          throw errors::validation("ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
+          throw errors::validation(
+              "ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
         }
       }
     }
@@ -750,7 +990,10 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
 const std::string& ExprContext::name(const std::string& ref, const std::string& kind) {
   auto it = names_.find(ref);
   if (it == names_.end())
-    throw errors::validation("Invalid " + kind + "Expression: An expression attribute name used in the document path is not defined; attribute name: " + ref);
+    throw errors::validation("Invalid " + kind +
+                             "Expression: An expression attribute name used in the document path "
+                             "is not defined; attribute name: " +
+                             ref);
   used_names_.insert(ref);
   return it->second;
 }
@@ -758,15 +1001,22 @@ const std::string& ExprContext::name(const std::string& ref, const std::string& 
 const Value& ExprContext::value(const std::string& ref, const std::string& kind) {
   auto it = values_.find(ref);
   if (it == values_.end())
-    throw errors::validation("Invalid " + kind + "Expression: An expression attribute value used in expression is not defined; attribute value: " + ref);
+    throw errors::validation("Invalid " + kind +
+                             "Expression: An expression attribute value used in expression is not "
+                             "defined; attribute value: " +
+                             ref);
   used_values_.insert(ref);
   return it->second;
 }
 
 void ExprContext::check_all_used(bool any_expression) const {
   if (!any_expression) {
-    if (has_names_) throw errors::validation("ExpressionAttributeNames can only be specified when using expressions");
-    if (has_values_) throw errors::validation("ExpressionAttributeValues can only be specified when using expressions");
+    if (has_names_)
+      throw errors::validation(
+          "ExpressionAttributeNames can only be specified when using expressions");
+    if (has_values_)
+      throw errors::validation(
+          "ExpressionAttributeValues can only be specified when using expressions");
     return;
   }
   auto unused = [](const auto& all, const std::set<std::string>& used) {
@@ -779,9 +1029,18 @@ void ExprContext::check_all_used(bool any_expression) const {
     return s;
   };
   std::string n = unused(names_, used_names_);
-  if (!n.empty()) throw errors::validation("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + n + "}");
+  if (!n.empty())
+    throw errors::validation(
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + n + "}");
   std::string v = unused(values_, used_values_);
-  if (!v.empty()) throw errors::validation("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + v + "}");
+  if (!v.empty())
+    throw errors::validation(
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {" + v + "}");
+}
+
+void check_expression_limits(const std::string& text, const std::string& kind) {
+  ExprContext none(nullptr, nullptr);
+  Parser p(text, kind, none);  // tokenizing checks the limits; nothing is parsed
 }
 
 Condition parse_condition(const std::string& text, const std::string& kind, ExprContext& ctx) {
@@ -830,9 +1089,12 @@ bool evaluate(const Condition& c, const Item& item) {
   std::deque<Value> scratch;
   auto val = [&](size_t i) { return operand_value(c.operands[i], item, scratch); };
   switch (c.kind) {
-    case K::and_: return evaluate(c.children[0], item) && evaluate(c.children[1], item);
-    case K::or_: return evaluate(c.children[0], item) || evaluate(c.children[1], item);
-    case K::not_: return !evaluate(c.children[0], item);
+    case K::and_:
+      return evaluate(c.children[0], item) && evaluate(c.children[1], item);
+    case K::or_:
+      return evaluate(c.children[0], item) || evaluate(c.children[1], item);
+    case K::not_:
+      return !evaluate(c.children[0], item);
     case K::eq: {
       const Value *a = val(0), *b = val(1);
       return a && b && equal(*a, *b);
@@ -864,8 +1126,10 @@ bool evaluate(const Condition& c, const Item& item) {
       }
       return false;
     }
-    case K::exists: return resolve(item, c.operands[0].path) != nullptr;
-    case K::not_exists: return resolve(item, c.operands[0].path) == nullptr;
+    case K::exists:
+      return resolve(item, c.operands[0].path) != nullptr;
+    case K::not_exists:
+      return resolve(item, c.operands[0].path) == nullptr;
     case K::type: {
       const Value* a = val(0);
       Type t;
@@ -873,13 +1137,16 @@ bool evaluate(const Condition& c, const Item& item) {
     }
     case K::begins_with: {
       const Value *a = val(0), *b = val(1);
-      if (!a || !b || a->type != b->type || (a->type != Type::S && a->type != Type::B)) return false;
-      return a->scalar.compare(0, b->scalar.size(), b->scalar) == 0 && a->scalar.size() >= b->scalar.size();
+      if (!a || !b || a->type != b->type || (a->type != Type::S && a->type != Type::B))
+        return false;
+      return a->scalar.compare(0, b->scalar.size(), b->scalar) == 0 &&
+             a->scalar.size() >= b->scalar.size();
     }
     case K::contains: {
       const Value *a = val(0), *b = val(1);
       if (!a || !b) return false;
-      if ((a->type == Type::S || a->type == Type::B) && b->type == a->type) return a->scalar.find(b->scalar) != std::string::npos;
+      if ((a->type == Type::S || a->type == Type::B) && b->type == a->type)
+        return a->scalar.find(b->scalar) != std::string::npos;
       if (a->is_set() && b->type == element_type(a->type))
         return std::find(a->set.begin(), a->set.end(), b->scalar) != a->set.end();
       if (a->type == Type::L)
@@ -894,14 +1161,27 @@ bool evaluate(const Condition& c, const Item& item) {
 void apply_update(const std::vector<UpdateAction>& actions, Item& item) {
   // Every operand reads the item as it was before the update.
   std::vector<Value> values(actions.size());
-  for (size_t i = 0; i < actions.size(); ++i)
-    if (actions[i].kind == UpdateAction::Kind::set) values[i] = set_value_of(actions[i].value, item);
+  // Values copied from the item (SET a = b, c = b, ...) could add up to many times the item
+  // size: once they pass what an item may hold, the update can only fail, so it fails now
+  // instead of copying on (this runs on the commit lane; its work stays linear in the sizes).
+  size_t computed = 0;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (actions[i].kind != UpdateAction::Kind::set) continue;
+    values[i] = set_value_of(actions[i].value, item);
+    computed += value_size(values[i]);
+    if (computed > kMaxItemSize)
+      throw errors::validation("Item size to update has exceeded the maximum allowed size");
+  }
   std::vector<size_t> removes;
   for (size_t i = 0; i < actions.size(); ++i) {
     const UpdateAction& a = actions[i];
     switch (a.kind) {
-      case UpdateAction::Kind::set: set_path(item, a.path, std::move(values[i])); break;
-      case UpdateAction::Kind::remove: removes.push_back(i); break;
+      case UpdateAction::Kind::set:
+        set_path(item, a.path, std::move(values[i]));
+        break;
+      case UpdateAction::Kind::remove:
+        removes.push_back(i);
+        break;
       case UpdateAction::Kind::add: {
         const Value& v = a.value.value;
         Value* cur = find_mut(item, a.path);
@@ -913,8 +1193,12 @@ void apply_update(const std::vector<UpdateAction>& actions, Item& item) {
           if (!err.empty()) throw errors::validation(err);
           cur->scalar = r.str();
         } else if (cur->is_set() && cur->type == v.type) {
+          // Hashing keeps a union linear in the two sets' sizes.
+          std::unordered_set<std::string_view> have(cur->set.begin(), cur->set.end());
+          std::vector<std::string> added;
           for (const auto& e : v.set)
-            if (std::find(cur->set.begin(), cur->set.end(), e) == cur->set.end()) cur->set.push_back(e);
+            if (have.insert(e).second) added.push_back(e);
+          for (auto& e : added) cur->set.push_back(std::move(e));
         } else {
           throw bad_operand();
         }
@@ -925,9 +1209,10 @@ void apply_update(const std::vector<UpdateAction>& actions, Item& item) {
         Value* cur = find_mut(item, a.path);
         if (!cur) break;
         if (cur->type != v.type) throw bad_operand();
+        std::unordered_set<std::string_view> drop(v.set.begin(), v.set.end());
         std::vector<std::string> kept;
         for (auto& e : cur->set)
-          if (std::find(v.set.begin(), v.set.end(), e) == v.set.end()) kept.push_back(std::move(e));
+          if (!drop.count(e)) kept.push_back(std::move(e));
         cur->set = std::move(kept);
         if (cur->set.empty()) remove_path(item, a.path);
         break;
@@ -942,11 +1227,21 @@ void apply_update(const std::vector<UpdateAction>& actions, Item& item) {
     return x < y;
   });
   for (size_t i : removes) remove_path(item, actions[i].path);
+  // SET m.x = m nests the item one level deeper each time: the result must stay within the
+  // 32 levels any item may have (past them it could not even be read back). Each updated
+  // attribute is measured once.
+  std::set<std::string_view> touched;
+  for (const auto& a : actions)
+    if (a.kind != UpdateAction::Kind::remove) touched.insert(a.path[0].name);
+  for (std::string_view name : touched)
+    if (auto it = item.find(name); it != item.end() && too_deep(it->second, 0))
+      throw errors::validation("Nesting Levels have exceeded supported limits");
 }
 
 namespace {
 
-std::optional<Value> project_value(const Value& src, const std::vector<const Path*>& paths, size_t depth) {
+std::optional<Value> project_value(const Value& src, const std::vector<const Path*>& paths,
+                                   size_t depth) {
   for (const Path* p : paths)
     if (p->size() == depth) return src;
   if (src.type == Type::M) {
@@ -971,7 +1266,8 @@ std::optional<Value> project_value(const Value& src, const std::vector<const Pat
     out.type = Type::L;
     for (auto& [idx, sub] : groups) {
       if (static_cast<size_t>(idx) >= src.list.size()) continue;
-      if (auto v = project_value(src.list[static_cast<size_t>(idx)], sub, depth + 1)) out.list.push_back(std::move(*v));
+      if (auto v = project_value(src.list[static_cast<size_t>(idx)], sub, depth + 1))
+        out.list.push_back(std::move(*v));
     }
     if (out.list.empty()) return std::nullopt;
     return out;

@@ -37,8 +37,24 @@ struct Operand {
 };
 
 struct Condition {
-  enum class Kind { eq, ne, lt, le, gt, ge, between, in, and_, or_, not_, exists, not_exists,
-                    type, begins_with, contains };
+  enum class Kind {
+    eq,
+    ne,
+    lt,
+    le,
+    gt,
+    ge,
+    between,
+    in,
+    and_,
+    or_,
+    not_,
+    exists,
+    not_exists,
+    type,
+    begins_with,
+    contains
+  };
   Kind kind = Kind::eq;
   std::vector<Operand> operands;
   std::vector<Condition> children;
@@ -69,6 +85,13 @@ class ExprContext {
   std::set<std::string> used_names_, used_values_;
   bool has_names_ = false, has_values_ = false;
 };
+
+// AWS's limits on one expression, checked without parsing it (linear in its length, nothing
+// recursive): at most 4 KB, at most 300 operators and functions, document paths at most 32
+// levels deep, no redundant parentheses ("((a = :v))"). Throws AWS's ValidationException
+// ("Invalid <kind>Expression: ..."). The parse_* functions check the same first; the commit
+// lane's callers check it on the I/O thread so nothing unbounded is queued on the lane.
+void check_expression_limits(const std::string& text, const std::string& kind);
 
 // kind is the parameter's name without "Expression": "Condition", "Filter", "KeyCondition".
 Condition parse_condition(const std::string& text, const std::string& kind, ExprContext& ctx);

@@ -112,6 +112,23 @@ void ItemExprs::parse(const Doc& in, bool allow_update, bool allow_projection, b
   ctx.check_all_used(any);
 }
 
+void check_request_expressions(const Doc& in) {
+  auto one = [](const Doc& op) {
+    static constexpr std::pair<const char*, const char*> kExpressions[] = {
+        {"ConditionExpression", "Condition"}, {"UpdateExpression", "Update"},
+        {"FilterExpression", "Filter"},       {"KeyConditionExpression", "KeyCondition"},
+        {"ProjectionExpression", "Projection"}};
+    for (const auto& [field, kind] : kExpressions)
+      if (const Doc* e = op.get(field); e && e->is_string()) check_expression_limits(e->as_string(), kind);
+  };
+  one(in);
+  if (const Doc* items = in.get("TransactItems"); items && items->is_list())
+    for (const auto& item : items->as_list())
+      if (item.is_map())
+        for (const auto& [_, op] : item.as_map())
+          if (op.is_map()) one(op);
+}
+
 namespace {
 
 void check_return_values(const std::string& rv, std::initializer_list<const char*> allowed) {
@@ -192,6 +209,7 @@ Result<Doc> put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 Result<Doc> get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
+  check_request_expressions(in);
   TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   Item key = parse_key(*t, *in.get("Key"));
   ItemExprs ex(in);

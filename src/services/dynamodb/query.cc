@@ -232,6 +232,7 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
 }
 
 Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
+  check_request_expressions(in);
   ItemExprs ex(in);
   Condition kc;
   if (in.has("KeyConditionExpression")) {
@@ -285,6 +286,7 @@ Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 Result<Doc> scan(Catalog& cat, OpContext& ctx, const Doc& in) {
+  check_request_expressions(in);
   ItemExprs ex(in);
   std::optional<Condition> filter;
   if (in.has("FilterExpression")) filter = parse_condition(in.str("FilterExpression"), "Filter", ex.ctx);

@@ -39,6 +39,13 @@ class DynamoDbService final : public Service {
   // `h` run as a lane task; its answer is given once the group's writes are in the log.
   AsyncHandler on_lane(const char* op, Handler h) {
     return [this, op, h = std::move(h)](OpContext& c, const Doc& in, Done done) {
+      // Expression limits are checked here, on the I/O thread: a request past them is answered
+      // at once and never waits in (or holds up) the lane.
+      try {
+        check_request_expressions(in);
+      } catch (const AwsError& e) {
+        return done(Result<Doc>(e));
+      }
       auto task = [op, &h, &c, &in, done = std::move(done)]() mutable -> storage::CommitLane::Then {
         auto run = [&]() -> Result<Doc> {
           try {
@@ -46,12 +53,14 @@ class DynamoDbService final : public Service {
           } catch (const AwsError& e) {
             return e;
           } catch (const std::exception& e) {
-            spdlog::error("internal error id={} service=dynamodb op={}: {}", c.request_id, op, e.what());
+            spdlog::error("internal error id={} service=dynamodb op={}: {}", c.request_id, op,
+                          e.what());
             return errors::internal();
           }
         };
         return [out = run(), done = std::move(done)](const storage::Status& logged) mutable {
-          if (!logged.ok() && out.ok()) out = Result<Doc>(errors::internal("storage: " + logged.message));
+          if (!logged.ok() && out.ok())
+            out = Result<Doc>(errors::internal("storage: " + logged.message));
           done(std::move(out));
         };
       };
@@ -67,6 +76,8 @@ class DynamoDbService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> make_service() { return std::make_unique<DynamoDbService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<DynamoDbService>();
+}
 
 }  // namespace stratus::dynamodb

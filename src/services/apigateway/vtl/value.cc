@@ -3,6 +3,7 @@
 #include "core/encoding.h"
 
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <charconv>
@@ -16,53 +17,140 @@ namespace stratus::apigateway::vtl {
 namespace {
 thread_local CycleCollector* current_collector = nullptr;
 
-// Whether `target` can be reached from the children of `v` (depth-first, each container once).
-bool reaches(const Value& v, const void* target, std::unordered_set<const void*>& seen) {
-  if (!v.is_list() && !v.is_map()) return false;
-  const void* id = v.identity();
-  if (id == target) return true;
-  if (!seen.insert(id).second) return false;
+// The children of a container that are containers themselves.
+template <typename F>
+void for_each_child(const Value& v, F f) {
   if (v.is_list()) {
     for (const auto& e : v.list())
-      if (reaches(e, target, seen)) return true;
-  } else {
+      if (e.is_list() || e.is_map()) f(e);
+  } else if (v.is_map()) {
     for (const auto& [k, e] : v.map().items())
-      if (reaches(e, target, seen)) return true;
+      if (e.is_list() || e.is_map()) f(e);
   }
-  return false;
 }
 
-template <typename C>
-bool in_cycle(const std::shared_ptr<C>& c) {
-  std::unordered_set<const void*> seen;
-  Value self{std::shared_ptr<C>(c)};
-  const void* id = self.identity();
-  seen.insert(id);
-  if constexpr (std::is_same_v<C, List>) {
-    for (const auto& e : *c)
-      if (reaches(e, id, seen)) return true;
-  } else {
-    for (const auto& [k, e] : c->items())
-      if (reaches(e, id, seen)) return true;
+// The containers that lie on a cycle, among those reachable from `roots`: the members of
+// strongly connected components with more than one container, or with an edge to itself
+// (Tarjan's algorithm with an explicit stack: linear in the graph, no recursion however deep
+// the containers nest).
+std::unordered_set<const void*> on_cycles(const std::vector<Value>& roots) {
+  struct Node {
+    int index, low;
+    bool on_stack;
+  };
+  std::unordered_map<const void*, Node> nodes;
+  std::vector<const void*> scc;
+  std::unordered_set<const void*> out;
+  struct Frame {
+    Value v;
+    std::vector<Value> children;
+    size_t next = 0;
+  };
+  int counter = 0;
+  for (const Value& root : roots) {
+    if (nodes.count(root.identity())) continue;
+    std::vector<Frame> stack;
+    auto enter = [&](const Value& v) {
+      const void* id = v.identity();
+      nodes[id] = Node{counter, counter, true};
+      ++counter;
+      scc.push_back(id);
+      Frame f{v, {}, 0};
+      for_each_child(v, [&](const Value& c) { f.children.push_back(c); });
+      stack.push_back(std::move(f));
+    };
+    enter(root);
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      const void* id = f.v.identity();
+      if (f.next < f.children.size()) {
+        Value c = f.children[f.next++];
+        const void* cid = c.identity();
+        if (cid == id) out.insert(id);  // an edge to itself
+        auto it = nodes.find(cid);
+        if (it == nodes.end()) {
+          enter(c);
+        } else if (it->second.on_stack) {
+          nodes[id].low = std::min(nodes[id].low, it->second.index);
+        }
+        continue;
+      }
+      Node& n = nodes[id];
+      if (n.low == n.index) {
+        size_t start = scc.size();
+        while (scc[start - 1] != id) --start;
+        --start;
+        bool cycle = scc.size() - start > 1;
+        for (size_t i = start; i < scc.size(); ++i) {
+          nodes[scc[i]].on_stack = false;
+          if (cycle) out.insert(scc[i]);
+        }
+        scc.resize(start);
+      }
+      int low = n.low;
+      stack.pop_back();
+      if (!stack.empty()) {
+        Node& parent = nodes[stack.back().v.identity()];
+        parent.low = std::min(parent.low, low);
+      }
+    }
   }
-  return false;
+  return out;
+}
+
+// Values whose last reference is being dropped wait here to be freed by the outermost
+// ~Value on this thread, one at a time (see ~Value).
+thread_local std::vector<Value> graveyard;
+thread_local bool draining = false;
+
+template <typename C>
+bool sole_owner(const std::shared_ptr<C>& p) {
+  return p && p.use_count() == 1;
 }
 }  // namespace
 
-CycleCollector::CycleCollector() : previous_(current_collector) { current_collector = this; }
+Value::~Value() {
+  // Take the nested containers out of a container about to be freed, so that freeing it frees
+  // no container; the outermost call frees them one by one (each in turn hands over its own).
+  if (auto* l = std::get_if<std::shared_ptr<List>>(&v_); l && sole_owner(*l)) {
+    for (auto& e : **l)
+      if (e.is_list() || e.is_map()) graveyard.push_back(std::move(e));
+  } else if (auto* m = std::get_if<std::shared_ptr<Map>>(&v_); m && sole_owner(*m)) {
+    for (auto& [k, e] : const_cast<std::vector<std::pair<std::string, Value>>&>((*m)->items()))
+      if (e.is_list() || e.is_map()) graveyard.push_back(std::move(e));
+  } else {
+    return;
+  }
+  if (draining) return;
+  draining = true;
+  while (!graveyard.empty()) {
+    Value next = std::move(graveyard.back());
+    graveyard.pop_back();
+  }
+  draining = false;
+}
+
+CycleCollector::CycleCollector() : previous_(current_collector) {
+  current_collector = this;
+}
 
 CycleCollector::~CycleCollector() {
   current_collector = previous_;
   // First find every container on a cycle, then empty them: emptying one while searching could
   // hide the cycles of others.
-  std::vector<std::shared_ptr<List>> lists;
-  std::vector<std::shared_ptr<Map>> maps;
+  std::vector<Value> alive;
   for (auto& w : lists_)
-    if (auto l = w.lock(); l && in_cycle(l)) lists.push_back(std::move(l));
+    if (auto l = w.lock()) alive.emplace_back(std::move(l));
   for (auto& w : maps_)
-    if (auto m = w.lock(); m && in_cycle(m)) maps.push_back(std::move(m));
-  for (auto& l : lists) l->clear();
-  for (auto& m : maps) m->clear();
+    if (auto m = w.lock()) alive.emplace_back(std::move(m));
+  std::unordered_set<const void*> cyclic = on_cycles(alive);
+  for (auto& v : alive) {
+    if (!cyclic.count(v.identity())) continue;
+    if (v.is_list())
+      v.list().clear();
+    else
+      v.map().clear();
+  }
 }
 
 void CycleCollector::track(const std::shared_ptr<List>& l) {
@@ -73,7 +161,9 @@ void CycleCollector::track(const std::shared_ptr<Map>& m) {
   if (current_collector) current_collector->maps_.push_back(m);
 }
 
-void Map::clear() { items_.clear(); }
+void Map::clear() {
+  items_.clear();
+}
 
 const Value* Map::find(std::string_view key) const {
   for (const auto& [k, v] : items_)
@@ -144,7 +234,8 @@ std::string java_double(double d) {
     }
     return out;
   }
-  out += digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" + std::to_string(exp);
+  out += digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" +
+         std::to_string(exp);
   return out;
 }
 
@@ -160,12 +251,24 @@ struct Printer {
   }
   void print(const Value& v) {
     switch (v.type()) {
-      case Value::Type::null: out += "null"; break;
-      case Value::Type::boolean: out += v.as_bool() ? "true" : "false"; break;
-      case Value::Type::integer: out += std::to_string(v.as_int()); break;
-      case Value::Type::floating: out += java_double(v.as_double()); break;
-      case Value::Type::string: out += v.as_string(); break;
-      case Value::Type::object: out += v.object().to_string(); break;
+      case Value::Type::null:
+        out += "null";
+        break;
+      case Value::Type::boolean:
+        out += v.as_bool() ? "true" : "false";
+        break;
+      case Value::Type::integer:
+        out += std::to_string(v.as_int());
+        break;
+      case Value::Type::floating:
+        out += java_double(v.as_double());
+        break;
+      case Value::Type::string:
+        out += v.as_string();
+        break;
+      case Value::Type::object:
+        out += v.object().to_string();
+        break;
       case Value::Type::list: {
         stack.push_back(v.identity());
         out += '[';
@@ -173,9 +276,12 @@ struct Printer {
         for (const auto& e : v.list()) {
           if (!first) out += ", ";
           first = false;
-          if (e.identity() && e.identity() == stack.back()) out += "(this Collection)";
-          else if (nested(e)) out += "(cycle)";
-          else print(e);
+          if (e.identity() && e.identity() == stack.back())
+            out += "(this Collection)";
+          else if (nested(e))
+            out += "(cycle)";
+          else
+            print(e);
           check();
         }
         out += ']';
@@ -191,9 +297,12 @@ struct Printer {
           first = false;
           out += k;
           out += '=';
-          if (e.identity() && e.identity() == stack.back()) out += "(this Map)";
-          else if (nested(e)) out += "(cycle)";
-          else print(e);
+          if (e.identity() && e.identity() == stack.back())
+            out += "(this Map)";
+          else if (nested(e))
+            out += "(cycle)";
+          else
+            print(e);
           check();
         }
         out += '}';
@@ -221,8 +330,10 @@ bool equals_depth(const Value& a, const Value& b, int depth) {
   if (a.type() == b.type()) {
     if (depth > 100) return a.identity() == b.identity();
     switch (a.type()) {
-      case Value::Type::boolean: return a.as_bool() == b.as_bool();
-      case Value::Type::string: return a.as_string() == b.as_string();
+      case Value::Type::boolean:
+        return a.as_bool() == b.as_bool();
+      case Value::Type::string:
+        return a.as_string() == b.as_string();
       case Value::Type::list: {
         if (a.identity() == b.identity()) return true;
         if (a.list().size() != b.list().size()) return false;
@@ -239,8 +350,10 @@ bool equals_depth(const Value& a, const Value& b, int depth) {
         }
         return true;
       }
-      case Value::Type::object: return a.identity() == b.identity();
-      default: break;
+      case Value::Type::object:
+        return a.identity() == b.identity();
+      default:
+        break;
     }
   }
   return a.to_string() == b.to_string();
@@ -258,10 +371,12 @@ class JsonParser {
 
  private:
   [[noreturn]] void fail(const char* what) {
-    throw std::runtime_error(std::string("invalid JSON: ") + what + " at offset " + std::to_string(i_));
+    throw std::runtime_error(std::string("invalid JSON: ") + what + " at offset " +
+                             std::to_string(i_));
   }
   void ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
   }
   bool eat(char c) {
     ws();
@@ -345,10 +460,14 @@ class JsonParser {
     for (int k = 0; k < 4; ++k) {
       char h = s_[i_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= h - '0';
-      else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-      else fail("bad \\u escape");
+      if (h >= '0' && h <= '9')
+        v |= h - '0';
+      else if (h >= 'a' && h <= 'f')
+        v |= h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        v |= h - 'A' + 10;
+      else
+        fail("bad \\u escape");
     }
     return v;
   }
@@ -366,27 +485,46 @@ class JsonParser {
       if (i_ >= s_.size()) fail("unterminated string");
       char e = s_[i_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp = hex4();
           if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(i_, 2) == "\\u") {
             size_t save = i_;
             i_ += 2;
             uint32_t lo = hex4();
-            if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            else i_ = save;
+            if (lo >= 0xDC00 && lo < 0xE000)
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            else
+              i_ = save;
           }
           enc::append_utf8(cp, out);
           break;
         }
-        default: fail("bad escape");
+        default:
+          fail("bad escape");
       }
     }
   }
@@ -399,12 +537,24 @@ void write_json_to(const Value& v, std::string& out, int depth) {
   if (depth > 256) throw std::length_error("VTL value nested too deeply for JSON");
   if (out.size() > (64u << 20)) throw std::length_error("VTL value too large for JSON");
   switch (v.type()) {
-    case Value::Type::null: out += "null"; break;
-    case Value::Type::boolean: out += v.as_bool() ? "true" : "false"; break;
-    case Value::Type::integer: out += std::to_string(v.as_int()); break;
-    case Value::Type::floating: out += java_double(v.as_double()); break;
-    case Value::Type::string: write_json_string(v.as_string(), out); break;
-    case Value::Type::object: write_json_string(v.object().to_string(), out); break;
+    case Value::Type::null:
+      out += "null";
+      break;
+    case Value::Type::boolean:
+      out += v.as_bool() ? "true" : "false";
+      break;
+    case Value::Type::integer:
+      out += std::to_string(v.as_int());
+      break;
+    case Value::Type::floating:
+      out += java_double(v.as_double());
+      break;
+    case Value::Type::string:
+      write_json_string(v.as_string(), out);
+      break;
+    case Value::Type::object:
+      write_json_string(v.object().to_string(), out);
+      break;
     case Value::Type::list: {
       out += '[';
       bool first = true;
@@ -441,9 +591,13 @@ std::string Value::to_string() const {
   return std::move(p.out);
 }
 
-bool Value::equals(const Value& o) const { return equals_depth(*this, o, 0); }
+bool Value::equals(const Value& o) const {
+  return equals_depth(*this, o, 0);
+}
 
-Value parse_json(std::string_view text) { return JsonParser(text).parse(); }
+Value parse_json(std::string_view text) {
+  return JsonParser(text).parse();
+}
 
 void write_json_string(std::string_view s, std::string& out) {
   static const char* hex = "0123456789abcdef";
@@ -451,13 +605,27 @@ void write_json_string(std::string_view s, std::string& out) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";

@@ -75,6 +75,13 @@ class Value {
   Value(std::shared_ptr<List> l) : v_(std::move(l)) {}
   Value(std::shared_ptr<Map> m) : v_(std::move(m)) {}
   Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+  // Frees nested lists and maps without recursion: a template can nest them in a loop
+  // (`#set($a = [$a])`) far deeper than the stack could unwind one level per call.
+  ~Value();
   static Value new_list() {
     auto l = std::make_shared<List>();
     CycleCollector::track(l);
@@ -98,8 +105,12 @@ class Value {
   bool is_object() const { return type() == Type::object; }
 
   bool as_bool() const { return std::get<bool>(v_); }
-  int64_t as_int() const { return is_double() ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_); }
-  double as_double() const { return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_); }
+  int64_t as_int() const {
+    return is_double() ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_);
+  }
+  double as_double() const {
+    return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_);
+  }
   const std::string& as_string() const { return std::get<std::string>(v_); }
   List& list() const { return *std::get<std::shared_ptr<List>>(v_); }
   Map& map() const { return *std::get<std::shared_ptr<Map>>(v_); }
@@ -119,7 +130,9 @@ class Value {
       v_;
 };
 
-inline size_t Map::size() const { return items_.size(); }
+inline size_t Map::size() const {
+  return items_.size();
+}
 
 // A host object ($input, $util, $foreach): properties and methods answered natively.
 class Object {
@@ -128,7 +141,9 @@ class Object {
   // $obj.name: false when the object has no such property.
   virtual bool property(std::string_view name, Value& out) { return false; }
   // $obj.name(args): false when there is no such method (for these arguments).
-  virtual bool call(std::string_view name, const std::vector<Value>& args, Value& out) { return false; }
+  virtual bool call(std::string_view name, const std::vector<Value>& args, Value& out) {
+    return false;
+  }
   virtual std::string to_string() const { return "{}"; }
 };
 

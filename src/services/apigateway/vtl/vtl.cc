@@ -37,23 +37,23 @@ struct Expr {
   enum Kind { literal, ref, list, range, map, interp, not_, neg, binary } kind = literal;
   Value lit;
   Ref r;
-  std::vector<ExprPtr> items;       // list items; map: key, value, key, value...; range: from, to
-  std::shared_ptr<Block> body;      // interpolated string
-  std::string op;                   // binary: || && == != < > <= >= + - * / %
+  std::vector<ExprPtr> items;   // list items; map: key, value, key, value...; range: from, to
+  std::shared_ptr<Block> body;  // interpolated string
+  std::string op;               // binary: || && == != < > <= >= + - * / %
   ExprPtr a, b;
 };
 
 struct Node {
   enum Kind { text, ref, set, if_, foreach, brk, stop, define, macro, call } kind = text;
-  std::string str;                   // text; foreach/define variable; macro name
-  Ref r;                             // ref; set target
-  ExprPtr expr;                      // set value; foreach iterable
+  std::string str;                                  // text; foreach/define variable; macro name
+  Ref r;                                            // ref; set target
+  ExprPtr expr;                                     // set value; foreach iterable
   std::vector<std::pair<ExprPtr, Block>> branches;  // if / elseif
   bool has_else = false;
   Block else_body;
-  Block body;                        // foreach, define, macro
-  std::vector<std::string> params;   // macro parameters
-  std::vector<ExprPtr> args;         // macro call arguments
+  Block body;                       // foreach, define, macro
+  std::vector<std::string> params;  // macro parameters
+  std::vector<ExprPtr> args;        // macro call arguments
 };
 
 struct Template {
@@ -63,7 +63,9 @@ struct Template {
 
 namespace {
 
-bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool ident_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
 bool ident_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
 }
@@ -271,7 +273,8 @@ class Parser {
         expect('(');
         skip_ws();
         Ref var;
-        if (peek() != '$' || !parse_ref(var) || !var.chain.empty()) fail("#foreach needs a variable");
+        if (peek() != '$' || !parse_ref(var) || !var.chain.empty())
+          fail("#foreach needs a variable");
         n.str = var.root;
         skip_ws();
         if (!starts("in") || ident_char(peek(2))) fail("#foreach needs 'in'");
@@ -304,7 +307,8 @@ class Parser {
         expect('(');
         skip_ws();
         Ref var;
-        if (peek() != '$' || !parse_ref(var) || !var.chain.empty()) fail("#define needs a variable");
+        if (peek() != '$' || !parse_ref(var) || !var.chain.empty())
+          fail("#define needs a variable");
         n.str = var.root;
         expect(')');
         gobble_line_end();
@@ -466,7 +470,11 @@ class Parser {
     }
     return false;
   }
+  // Chains of binary operators parse in a loop but nest to the left ("1 + 1 + ... + 1" is as
+  // deep as it is long), and evaluating or freeing the tree recurses that deep: every operator
+  // counts as a level until its expression ends (expr() restores the count).
   ExprPtr bin(std::string op, ExprPtr a, ExprPtr b) {
+    if (++chain_ + depth_ > kMaxChainDepth) fail("expression nested too deeply");
     auto e = std::make_unique<Expr>();
     e->kind = Expr::binary;
     e->op = std::move(op);
@@ -476,9 +484,11 @@ class Parser {
   }
 
   ExprPtr expr() {
+    const int outer_chain = chain_;
     if (++depth_ > 200) fail("expression nested too deeply");
     ExprPtr e = or_expr();
     --depth_;
+    chain_ = outer_chain;
     return e;
   }
   ExprPtr or_expr() {
@@ -494,19 +504,27 @@ class Parser {
   ExprPtr eq_expr() {
     ExprPtr a = rel_expr();
     while (true) {
-      if (sym("==") || word("eq")) a = bin("==", std::move(a), rel_expr());
-      else if (sym("!=") || word("ne")) a = bin("!=", std::move(a), rel_expr());
-      else return a;
+      if (sym("==") || word("eq"))
+        a = bin("==", std::move(a), rel_expr());
+      else if (sym("!=") || word("ne"))
+        a = bin("!=", std::move(a), rel_expr());
+      else
+        return a;
     }
   }
   ExprPtr rel_expr() {
     ExprPtr a = add_expr();
     while (true) {
-      if (sym("<=") || word("le")) a = bin("<=", std::move(a), add_expr());
-      else if (sym(">=") || word("ge")) a = bin(">=", std::move(a), add_expr());
-      else if (sym("<") || word("lt")) a = bin("<", std::move(a), add_expr());
-      else if (sym(">") || word("gt")) a = bin(">", std::move(a), add_expr());
-      else return a;
+      if (sym("<=") || word("le"))
+        a = bin("<=", std::move(a), add_expr());
+      else if (sym(">=") || word("ge"))
+        a = bin(">=", std::move(a), add_expr());
+      else if (sym("<") || word("lt"))
+        a = bin("<", std::move(a), add_expr());
+      else if (sym(">") || word("gt"))
+        a = bin(">", std::move(a), add_expr());
+      else
+        return a;
     }
   }
   ExprPtr add_expr() {
@@ -516,7 +534,7 @@ class Parser {
       if (peek() == '+') {
         ++i_;
         a = bin("+", std::move(a), mul_expr());
-      } else if (peek() == '-' ) {
+      } else if (peek() == '-') {
         ++i_;
         a = bin("-", std::move(a), mul_expr());
       } else {
@@ -675,6 +693,7 @@ class Parser {
       Parser p(raw, sub);
       p.macro_names_ = macro_names_;
       p.depth_ = depth_;
+      p.chain_ = chain_;
       p.parse_all();
       *e->body = std::move(sub.body);
       return e;
@@ -686,7 +705,9 @@ class Parser {
   Template& t_;
   size_t i_ = 0;
   int depth_ = 0;
+  int chain_ = 0;  // binary operators to the left, in the expressions being parsed
   std::vector<std::string> macro_names_;
+  static constexpr int kMaxChainDepth = 1000;
 };
 
 void collect_macros(const Block& b, Template& t) {
@@ -714,12 +735,26 @@ std::u16string to_u16(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     uint32_t cp;
     int n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1F; n = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0F; n = 3; }
-    else if ((c >> 3) == 30) { cp = c & 0x07; n = 4; }
-    else { cp = 0xFFFD; n = 1; }
-    if (i + n > s.size()) { cp = 0xFFFD; n = 1; }
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if ((c >> 5) == 6) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if ((c >> 4) == 14) {
+      cp = c & 0x0F;
+      n = 3;
+    } else if ((c >> 3) == 30) {
+      cp = c & 0x07;
+      n = 4;
+    } else {
+      cp = 0xFFFD;
+      n = 1;
+    }
+    if (i + n > s.size()) {
+      cp = 0xFFFD;
+      n = 1;
+    }
     for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     i += n;
     if (cp >= 0x10000) {
@@ -737,7 +772,8 @@ std::string from_u16(std::u16string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     uint32_t cp = s[i];
-    if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
+    if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < s.size() && s[i + 1] >= 0xDC00 &&
+        s[i + 1] < 0xE000) {
       cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00);
       ++i;
     }
@@ -757,7 +793,8 @@ std::string java_substring(const std::string& s, int64_t b, int64_t e) {
     return s.substr(b, e - b);
   }
   std::u16string u = to_u16(s);
-  if (b < 0 || e > static_cast<int64_t>(u.size()) || b > e) throw RenderError("StringIndexOutOfBoundsException");
+  if (b < 0 || e > static_cast<int64_t>(u.size()) || b > e)
+    throw RenderError("StringIndexOutOfBoundsException");
   return from_u16(std::u16string_view(u).substr(b, e - b));
 }
 
@@ -768,7 +805,8 @@ int64_t java_index_of(const std::string& s, const std::string& needle, int64_t f
     r = u.rfind(n, from < 0 ? std::u16string::npos : static_cast<size_t>(from));
   } else {
     if (from < 0) from = 0;
-    if (from > static_cast<int64_t>(u.size())) return n.empty() ? static_cast<int64_t>(u.size()) : -1;
+    if (from > static_cast<int64_t>(u.size()))
+      return n.empty() ? static_cast<int64_t>(u.size()) : -1;
     r = u.find(n, static_cast<size_t>(from));
   }
   return r == std::u16string::npos ? -1 : static_cast<int64_t>(r);
@@ -794,7 +832,8 @@ bool regex_literal(std::string_view re, std::string& lit) {
   return !lit.empty();
 }
 
-std::string lit_replace(const std::string& s, const std::string& from, const std::string& to, bool all) {
+std::string lit_replace(const std::string& s, const std::string& from, const std::string& to,
+                        bool all) {
   if (from.empty()) return s;
   std::string out;
   size_t pos = 0;
@@ -818,12 +857,18 @@ class ForeachState final : public Object {
   int64_t index = 0;
   int64_t size = 0;
   bool property(std::string_view name, Value& out) override {
-    if (name == "index") out = Value(index);
-    else if (name == "count") out = Value(index + 1);
-    else if (name == "hasNext") out = Value(index + 1 < size);
-    else if (name == "first") out = Value(index == 0);
-    else if (name == "last") out = Value(index + 1 >= size);
-    else return false;
+    if (name == "index")
+      out = Value(index);
+    else if (name == "count")
+      out = Value(index + 1);
+    else if (name == "hasNext")
+      out = Value(index + 1 < size);
+    else if (name == "first")
+      out = Value(index == 0);
+    else if (name == "last")
+      out = Value(index + 1 >= size);
+    else
+      return false;
     return true;
   }
   bool call(std::string_view name, const std::vector<Value>& args, Value& out) override {
@@ -835,7 +880,9 @@ class ForeachState final : public Object {
     if (name == "isLast") return property("last", out);
     return false;
   }
-  std::string to_string() const override { return "org.apache.velocity.runtime.directive.ForeachScope"; }
+  std::string to_string() const override {
+    return "org.apache.velocity.runtime.directive.ForeachScope";
+  }
 };
 
 // #define: a block rendered where the reference is used.
@@ -879,20 +926,32 @@ class Renderer {
   Flow node(const Node& n, std::string& out) {
     step();
     switch (n.kind) {
-      case Node::text: emit(out, n.str); return Flow::normal;
-      case Node::ref: return render_ref(n.r, out);
-      case Node::set: assign(n.r, eval(*n.expr)); return Flow::normal;
+      case Node::text:
+        emit(out, n.str);
+        return Flow::normal;
+      case Node::ref:
+        return render_ref(n.r, out);
+      case Node::set:
+        assign(n.r, eval(*n.expr));
+        return Flow::normal;
       case Node::if_:
         for (const auto& [cond, body] : n.branches)
           if (truthy(eval(*cond))) return block(body, out);
         if (n.has_else) return block(n.else_body, out);
         return Flow::normal;
-      case Node::foreach: return foreach(n, out);
-      case Node::brk: return Flow::brk;
-      case Node::stop: return Flow::stop;
-      case Node::define: ctx_.vars[n.str] = Value(std::make_shared<DefinedBlock>(&n.body)); return Flow::normal;
-      case Node::macro: return Flow::normal;
-      case Node::call: return call_macro(n, out);
+      case Node::foreach:
+        return foreach (n, out);
+      case Node::brk:
+        return Flow::brk;
+      case Node::stop:
+        return Flow::stop;
+      case Node::define:
+        ctx_.vars[n.str] = Value(std::make_shared<DefinedBlock>(&n.body));
+        return Flow::normal;
+      case Node::macro:
+        return Flow::normal;
+      case Node::call:
+        return call_macro(n, out);
     }
     return Flow::normal;
   }
@@ -928,7 +987,7 @@ class Renderer {
     }
   }
 
-  Flow foreach(const Node& n, std::string& out) {
+  Flow foreach (const Node& n, std::string & out) {
     Value src = eval(*n.expr);
     Value items;
     if (src.is_list()) {
@@ -973,8 +1032,10 @@ class Renderer {
     return it->second;
   }
   void restore(const std::string& name, const std::optional<Value>& v) {
-    if (v) ctx_.vars[name] = *v;
-    else ctx_.vars.erase(name);
+    if (v)
+      ctx_.vars[name] = *v;
+    else
+      ctx_.vars.erase(name);
   }
 
   Flow call_macro(const Node& n, std::string& out) {
@@ -986,8 +1047,10 @@ class Renderer {
     std::vector<std::optional<Value>> saved;
     for (size_t i = 0; i < m.params.size(); ++i) {
       saved.push_back(lookup(m.params[i]));
-      if (i < args.size()) ctx_.vars[m.params[i]] = args[i];
-      else ctx_.vars.erase(m.params[i]);
+      if (i < args.size())
+        ctx_.vars[m.params[i]] = args[i];
+      else
+        ctx_.vars.erase(m.params[i]);
     }
     nest();
     Flow f = block(m.body, out);
@@ -1007,8 +1070,10 @@ class Renderer {
   Value eval(const Expr& e) {
     step();
     switch (e.kind) {
-      case Expr::literal: return e.lit;
-      case Expr::ref: return eval_ref(e.r);
+      case Expr::literal:
+        return e.lit;
+      case Expr::ref:
+        return eval_ref(e.r);
       case Expr::interp: {
         std::string s;
         nest();
@@ -1042,14 +1107,16 @@ class Renderer {
         }
         return l;
       }
-      case Expr::not_: return Value(!truthy(eval(*e.a)));
+      case Expr::not_:
+        return Value(!truthy(eval(*e.a)));
       case Expr::neg: {
         Value v = eval(*e.a);
         if (v.is_int()) return Value(-v.as_int());
         if (v.is_double()) return Value(-v.as_double());
         return Value();
       }
-      case Expr::binary: return binary(e);
+      case Expr::binary:
+        return binary(e);
     }
     return Value();
   }
@@ -1086,14 +1153,18 @@ class Renderer {
     if (a.is_int() && b.is_int()) {
       int64_t x = a.as_int(), y = b.as_int(), r = 0;
       if (op == "+") {
-        if (__builtin_add_overflow(x, y, &r)) return Value(static_cast<double>(x) + static_cast<double>(y));
+        if (__builtin_add_overflow(x, y, &r))
+          return Value(static_cast<double>(x) + static_cast<double>(y));
       } else if (op == "-") {
-        if (__builtin_sub_overflow(x, y, &r)) return Value(static_cast<double>(x) - static_cast<double>(y));
+        if (__builtin_sub_overflow(x, y, &r))
+          return Value(static_cast<double>(x) - static_cast<double>(y));
       } else if (op == "*") {
-        if (__builtin_mul_overflow(x, y, &r)) return Value(static_cast<double>(x) * static_cast<double>(y));
+        if (__builtin_mul_overflow(x, y, &r))
+          return Value(static_cast<double>(x) * static_cast<double>(y));
       } else if (op == "/" || op == "%") {
         if (y == 0) return Value();  // Velocity logs and yields null
-        if (x == INT64_MIN && y == -1) return op == "/" ? Value(static_cast<double>(x) * -1.0) : Value(int64_t{0});
+        if (x == INT64_MIN && y == -1)
+          return op == "/" ? Value(static_cast<double>(x) * -1.0) : Value(int64_t{0});
         r = op == "/" ? x / y : x % y;
       }
       return Value(r);
@@ -1121,7 +1192,8 @@ class Renderer {
   Value access(const Value& target, const Access& a) {
     step();
     switch (a.kind) {
-      case Access::prop: return property(target, a.name);
+      case Access::prop:
+        return property(target, a.name);
       case Access::index: {
         Value k = eval(*a.args[0]);
         if (target.is_list()) {
@@ -1162,7 +1234,8 @@ class Renderer {
       Value out;
       if (t.object().property(name, out)) return out;
       std::string getter = "get" + name;
-      if (!name.empty()) getter[3] = static_cast<char>(std::toupper(static_cast<unsigned char>(getter[3])));
+      if (!name.empty())
+        getter[3] = static_cast<char>(std::toupper(static_cast<unsigned char>(getter[3])));
       if (t.object().call(getter, {}, out)) return out;
       return Value();
     }
@@ -1175,8 +1248,12 @@ class Renderer {
     return Value();
   }
 
-  static bool arg_int(const std::vector<Value>& a, size_t i) { return i < a.size() && a[i].is_int(); }
-  static bool arg_str(const std::vector<Value>& a, size_t i) { return i < a.size() && a[i].is_string(); }
+  static bool arg_int(const std::vector<Value>& a, size_t i) {
+    return i < a.size() && a[i].is_int();
+  }
+  static bool arg_str(const std::vector<Value>& a, size_t i) {
+    return i < a.size() && a[i].is_string();
+  }
 
   // Runs f with a compiled pattern; the regex's steps count against the template's budget.
   template <typename F>
@@ -1210,7 +1287,8 @@ class Renderer {
         while (!parts.empty() && parts.back().empty()) parts.pop_back();
         if (s.empty()) parts = {""};
       } else {
-        parts = with_regex(re, s, [&](const Regex& rx, Regex::Budget& b) { return rx.split(s, b); });
+        parts =
+            with_regex(re, s, [&](const Regex& rx, Regex::Budget& b) { return rx.split(s, b); });
       }
       Value out = Value::new_list();
       for (auto& p : parts) out.list().push_back(Value(std::move(p)));
@@ -1218,13 +1296,15 @@ class Renderer {
     }
     if (name == "matches") {
       if (literal) return Value(s == lit);
-      return Value(with_regex(re, s, [&](const Regex& rx, Regex::Budget& b) { return rx.full_match(s, b); }));
+      return Value(with_regex(
+          re, s, [&](const Regex& rx, Regex::Budget& b) { return rx.full_match(s, b); }));
     }
     const std::string& rep = args[1].as_string();
     bool all = name == "replaceAll";
     if (literal && rep.find('$') == std::string::npos && rep.find('\\') == std::string::npos)
       return Value(lit_replace(s, lit, rep, all));
-    return Value(with_regex(re, s, [&](const Regex& rx, Regex::Budget& b) { return rx.replace(s, rep, all, b); }));
+    return Value(with_regex(
+        re, s, [&](const Regex& rx, Regex::Budget& b) { return rx.replace(s, rep, all, b); }));
   }
 
   Value method(const Value& t, const std::string& name, const std::vector<Value>& args) {
@@ -1233,7 +1313,8 @@ class Renderer {
     if (name == "equals" && n == 1) return Value(t.type() == args[0].type() && t.equals(args[0]));
     if (name == "hashCode" && n == 0 && t.is_string()) {
       int32_t h = 0;
-      for (char16_t c : to_u16(t.as_string())) h = static_cast<int32_t>(31u * static_cast<uint32_t>(h) + c);
+      for (char16_t c : to_u16(t.as_string()))
+        h = static_cast<int32_t>(31u * static_cast<uint32_t>(h) + c);
       return Value(int64_t{h});
     }
     if (t.is_string()) {
@@ -1250,8 +1331,9 @@ class Renderer {
         if (name == "toLowerCase" || name == "toUpperCase") {
           std::string o = s;
           for (auto& c : o)
-            c = static_cast<char>(name == "toLowerCase" ? std::tolower(static_cast<unsigned char>(c))
-                                                        : std::toupper(static_cast<unsigned char>(c)));
+            c = static_cast<char>(name == "toLowerCase"
+                                      ? std::tolower(static_cast<unsigned char>(c))
+                                      : std::toupper(static_cast<unsigned char>(c)));
           return Value(std::move(o));
         }
         if (name == "toCharArray" || name == "chars") return Value();
@@ -1259,7 +1341,8 @@ class Renderer {
       if (name == "charAt" && arg_int(args, 0) && n == 1) {
         std::u16string u = to_u16(s);
         int64_t i = args[0].as_int();
-        if (i < 0 || i >= static_cast<int64_t>(u.size())) throw RenderError("StringIndexOutOfBoundsException");
+        if (i < 0 || i >= static_cast<int64_t>(u.size()))
+          throw RenderError("StringIndexOutOfBoundsException");
         return Value(from_u16(u.substr(i, 1)));
       }
       if (name == "substring" && arg_int(args, 0) && (n == 1 || (n == 2 && arg_int(args, 1)))) {
@@ -1275,22 +1358,26 @@ class Renderer {
       if (n == 1 && arg_str(args, 0)) {
         const std::string& a = args[0].as_string();
         if (name == "contains") return Value(s.find(a) != std::string::npos);
-        if (name == "startsWith") return Value(s.compare(0, a.size(), a) == 0 && s.size() >= a.size());
+        if (name == "startsWith")
+          return Value(s.compare(0, a.size(), a) == 0 && s.size() >= a.size());
         if (name == "endsWith")
           return Value(s.size() >= a.size() && s.compare(s.size() - a.size(), a.size(), a) == 0);
         if (name == "equalsIgnoreCase") {
           if (a.size() != s.size()) return Value(false);
           for (size_t i = 0; i < s.size(); ++i)
-            if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(a[i])))
+            if (std::tolower(static_cast<unsigned char>(s[i])) !=
+                std::tolower(static_cast<unsigned char>(a[i])))
               return Value(false);
           return Value(true);
         }
         if (name == "concat") return Value(s + a);
-        if (name == "compareTo") return Value(int64_t{s.compare(a) < 0 ? -1 : s.compare(a) > 0 ? 1 : 0});
+        if (name == "compareTo")
+          return Value(int64_t{s.compare(a) < 0 ? -1 : s.compare(a) > 0 ? 1 : 0});
         if (name == "split" || name == "matches") return regex_call(s, name, args);
       }
       if (n == 2 && arg_str(args, 0) && arg_str(args, 1)) {
-        if (name == "replace") return Value(lit_replace(s, args[0].as_string(), args[1].as_string(), true));
+        if (name == "replace")
+          return Value(lit_replace(s, args[0].as_string(), args[1].as_string(), true));
         if (name == "replaceAll" || name == "replaceFirst") return regex_call(s, name, args);
       }
       return Value();
@@ -1307,7 +1394,8 @@ class Renderer {
       }
       if (name == "get" && n == 1 && arg_int(args, 0)) {
         int64_t i = args[0].as_int();
-        if (i < 0 || i >= static_cast<int64_t>(l.size())) throw RenderError("IndexOutOfBoundsException");
+        if (i < 0 || i >= static_cast<int64_t>(l.size()))
+          throw RenderError("IndexOutOfBoundsException");
         return l[i];
       }
       if (name == "add" && n == 1) {
@@ -1317,7 +1405,8 @@ class Renderer {
       }
       if (name == "add" && n == 2 && arg_int(args, 0)) {
         int64_t i = args[0].as_int();
-        if (i < 0 || i > static_cast<int64_t>(l.size())) throw RenderError("IndexOutOfBoundsException");
+        if (i < 0 || i > static_cast<int64_t>(l.size()))
+          throw RenderError("IndexOutOfBoundsException");
         l.insert(l.begin() + i, args[1]);
         return Value();
       }
@@ -1329,7 +1418,8 @@ class Renderer {
       }
       if (name == "set" && n == 2 && arg_int(args, 0)) {
         int64_t i = args[0].as_int();
-        if (i < 0 || i >= static_cast<int64_t>(l.size())) throw RenderError("IndexOutOfBoundsException");
+        if (i < 0 || i >= static_cast<int64_t>(l.size()))
+          throw RenderError("IndexOutOfBoundsException");
         Value prev = l[i];
         l[i] = args[1];
         return prev;
@@ -1347,7 +1437,8 @@ class Renderer {
       if (name == "remove" && n == 1) {
         if (args[0].is_int()) {
           int64_t i = args[0].as_int();
-          if (i < 0 || i >= static_cast<int64_t>(l.size())) throw RenderError("IndexOutOfBoundsException");
+          if (i < 0 || i >= static_cast<int64_t>(l.size()))
+            throw RenderError("IndexOutOfBoundsException");
           Value prev = l[i];
           l.erase(l.begin() + i);
           return prev;
@@ -1447,7 +1538,8 @@ class Renderer {
         cur.map().put(text(k), std::move(v));
       } else if (cur.is_list() && k.is_int()) {
         int64_t i = k.as_int();
-        if (i < 0 || i >= static_cast<int64_t>(cur.list().size())) throw RenderError("IndexOutOfBoundsException");
+        if (i < 0 || i >= static_cast<int64_t>(cur.list().size()))
+          throw RenderError("IndexOutOfBoundsException");
         cur.list()[i] = std::move(v);
       }
     }
