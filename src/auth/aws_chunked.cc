@@ -25,11 +25,13 @@ constexpr std::string_view kAlgorithms[] = {"crc32", "crc32c", "crc64nvme", "sha
 
 AwsError truncated() { return {"IncompleteBody", "The request body terminated unexpectedly", 400}; }
 AwsError short_of_declared() {
-  return {"IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+  return {"IncompleteBody",
+          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
           400};
 }
 AwsError over_declared() {
-  return {"InvalidRequest", "The decoded body is longer than the x-amz-decoded-content-length header specifies.",
+  return {"InvalidRequest",
+          "The decoded body is longer than the x-amz-decoded-content-length header specifies.",
           400};
 }
 AwsError bad_framing(std::string what) {
@@ -289,14 +291,17 @@ AwsChunkedDecoder::AwsChunkedDecoder(std::string_view content_sha256, Sink sink,
 }
 
 std::optional<uint64_t> parse_decoded_length(std::string_view value) {
-  if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string_view::npos)
+  if (value.empty() || value.size() > 19 ||
+      value.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;
   uint64_t n = 0;
   for (char c : value) n = n * 10 + static_cast<uint64_t>(c - '0');
   return n;
 }
 
-void AwsChunkedDecoder::expect_decoded_length(uint64_t n) { impl_->expected = n; }
+void AwsChunkedDecoder::expect_decoded_length(uint64_t n) {
+  impl_->expected = n;
+}
 
 void AwsChunkedDecoder::feed(std::string_view data) {
   try {

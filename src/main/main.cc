@@ -78,7 +78,8 @@ int serve(stratus::Config cfg) {
   so.host = cfg.host;
   so.port = cfg.port;
   so.threads = cfg.threads;
-  so.max_connections = cfg.max_connections ? cfg.max_connections : http::default_max_connections(fd_limit);
+  so.max_connections =
+      cfg.max_connections ? cfg.max_connections : http::default_max_connections(fd_limit);
   so.header_timeout_s = cfg.header_timeout_s;
   http::Server server(so, door);
   try {

@@ -137,8 +137,10 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
         decoder_(
             content_sha256,
             [&req, s = spool_.get()](std::string_view piece) {
-              if (s) s->write(piece);
-              else req.body.append(piece);
+              if (s)
+                s->write(piece);
+              else
+                req.body.append(piece);
             },
             std::move(signing), req.headers.get("x-amz-trailer")) {
     if (decoded_length) decoder_.expect_decoded_length(*decoded_length);
@@ -280,9 +282,9 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
     if (const std::string* d = head.headers.find("x-amz-decoded-content-length")) {
       decoded_length = auth::parse_decoded_length(*d);
       if (!decoded_length) {
-        reject = std::make_unique<http::Response>(
-            transport_error(head, 400, "InvalidArgument",
-                            "x-amz-decoded-content-length must be a non-negative integer, not \"" + *d + "\"."));
+        reject = std::make_unique<http::Response>(transport_error(
+            head, 400, "InvalidArgument",
+            "x-amz-decoded-content-length must be a non-negative integer, not \"" + *d + "\"."));
         return plan;
       }
     }
@@ -302,8 +304,8 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
       }
     }
     plan.consumer = std::make_unique<AwsChunkedConsumer>(
-        head, sha, std::move(signing), spool ? std::make_unique<SpoolConsumer>(head, spool_dir_) : nullptr,
-        decoded_length);
+        head, sha, std::move(signing),
+        spool ? std::make_unique<SpoolConsumer>(head, spool_dir_) : nullptr, decoded_length);
   } else if (spool) {
     plan.consumer = std::make_unique<SpoolConsumer>(head, spool_dir_);
   }

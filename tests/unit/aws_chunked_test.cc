@@ -274,7 +274,8 @@ TEST(AwsChunked, ParsesDecodedLength) {
   EXPECT_EQ(parse_decoded_length("0"), 0u);
   EXPECT_EQ(parse_decoded_length("66560"), 66560u);
   EXPECT_EQ(parse_decoded_length("9999999999999999999"), 9999999999999999999ull);
-  for (std::string_view bad : {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "abc", "99999999999999999999"})
+  for (std::string_view bad :
+       {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "abc", "99999999999999999999"})
     EXPECT_FALSE(parse_decoded_length(bad)) << bad;
 }
 

@@ -61,7 +61,8 @@ TEST(Http, RefusesAmbiguousFraming) {
     EXPECT_FALSE(parse_request(post + head + "\r\n0\r\n\r\n", o, &err)) << head;
   }
   std::string err;
-  EXPECT_FALSE(parse_request("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", o, &err));
+  EXPECT_FALSE(
+      parse_request("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", o, &err));
 }
 
 TEST(Http, FramingChecks) {
@@ -83,13 +84,15 @@ TEST(Http, FramingChecks) {
   EXPECT_EQ(fold->status, 400);
   EXPECT_TRUE(check({{"transfer-encoding", "chunked"}}, 10));
   EXPECT_TRUE(check({{"transfer-encoding", ""}}));
-  EXPECT_TRUE(check({{"transfer-encoding", "chunked,"}}) == std::nullopt);  // empty list elements are ignored
+  EXPECT_TRUE(check({{"transfer-encoding", "chunked,"}}) ==
+              std::nullopt);  // empty list elements are ignored
 }
 
 TEST(Http, ChunkedInCapitalsIsValid) {
   ServerOptions o;
   std::string err;
-  auto r = parse_request("POST / HTTP/1.1\r\nTransfer-Encoding: CHUNKED\r\n\r\n3\r\nabc\r\n0\r\n\r\n", o, &err);
+  auto r = parse_request(
+      "POST / HTTP/1.1\r\nTransfer-Encoding: CHUNKED\r\n\r\n3\r\nabc\r\n0\r\n\r\n", o, &err);
   ASSERT_TRUE(r) << err;
   EXPECT_EQ(r->body, "abc");
 }
