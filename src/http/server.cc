@@ -24,6 +24,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/thread.h"
 
 namespace stratus::http {
 
@@ -697,20 +698,9 @@ void Server::start() {
   impl_->accept();
   for (auto& w : impl_->workers) {
     impl_->sweep(*w);
-    impl_->threads.emplace_back([ctx = &w->ctx] {
-      // A handler that throws unwinds out of run(); the io_context stays usable, so log and go
-      // on serving the other connections rather than let the exception end the process.
-      while (true) {
-        try {
-          ctx->run();
-          return;
-        } catch (const std::exception& e) {
-          spdlog::error("http worker: uncaught exception in a handler: {}", e.what());
-        } catch (...) {
-          spdlog::error("http worker: uncaught non-standard exception in a handler");
-        }
-      }
-    });
+    // A handler that throws unwinds out of run(); the io_context stays usable, so log and go
+    // on serving the other connections rather than let the exception end the process.
+    impl_->threads.emplace_back([ctx = &w->ctx] { run_restarting("http-worker", [ctx] { ctx->run(); }); });
   }
 }
 
