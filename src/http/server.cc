@@ -190,13 +190,16 @@ class Session : public std::enable_shared_from_this<Session> {
                   "Your request header section exceeds the maximum allowed size.");
     }
     head_scanned_ = bytes.size() >= 3 ? bytes.size() - 3 : 0;  // the terminator may straddle reads
-    size_t room = std::max<size_t>(kReadBuf, server_.opts.max_header_bytes - bytes.size());
-    stream_.async_read_some(buffer_.prepare(std::min<size_t>(room, 4 * kReadBuf)),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              if (ec) return self->close();  // EOF, reset, or closed by the sweeper
-                              self->buffer_.commit(n);
-                              self->pump_header();
-                            });
+    // As Beast's reads: into the room the buffer has (kReadBuf reserved), so that a connection's
+    // buffer grows only for heads that need it; never past the header limit.
+    size_t room = std::max<size_t>(buffer_.capacity() - buffer_.size(), 512);
+    stream_.async_read_some(
+        buffer_.prepare(std::min<size_t>(room, server_.opts.max_header_bytes - bytes.size())),
+        [self = shared_from_this()](beast::error_code ec, size_t n) {
+          if (ec) return self->close();  // EOF, reset, or closed by the sweeper
+          self->buffer_.commit(n);
+          self->pump_header();
+        });
   }
 
   void on_header(std::string_view raw_head) {
@@ -603,7 +606,8 @@ void Server::Impl::accept() {
 }
 
 void Server::Impl::connection_closed() {
-  if (!paused.load() || connections.load() >= max_connections) return;
+  // Not while stopping: sessions are then destroyed with the io_contexts, worker 0's included.
+  if (stopping || !paused.load() || connections.load() >= max_connections) return;
   if (!paused.exchange(false)) return;
   spdlog::info("below {} connections: accepting again", max_connections);
   net::post(workers[0]->ctx, [this] {
@@ -700,7 +704,8 @@ void Server::start() {
     impl_->sweep(*w);
     // A handler that throws unwinds out of run(); the io_context stays usable, so log and go
     // on serving the other connections rather than let the exception end the process.
-    impl_->threads.emplace_back([ctx = &w->ctx] { run_restarting("http-worker", [ctx] { ctx->run(); }); });
+    impl_->threads.emplace_back(
+        [ctx = &w->ctx] { run_restarting("http-worker", [ctx] { ctx->run(); }); });
   }
 }
 

@@ -312,6 +312,12 @@ class HeaderTimeout(StratusTestCase):
                 time.sleep(0.2)
         self.assertTrue(closed, "a header trickled over 60 s was not cut off by --header-timeout 1")
 
+    def test_half_sent_header_is_closed(self):
+        # Regression: a half-sent head was held for the 300 s keep-alive idle time.
+        out, closed = one_answer(self.stratus.port, b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\n", timeout=15)
+        self.assertTrue(closed, "half-sent header still open after 15 s with --header-timeout 1")
+        self.assertEqual(out, b"")
+
     def test_idle_keep_alive_is_not_the_header_deadline(self):
         with socket.create_connection(("127.0.0.1", self.stratus.port), timeout=5) as s:
             s.sendall(HIDDEN)
