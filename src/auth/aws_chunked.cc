@@ -24,6 +24,16 @@ constexpr std::string_view kChecksumPrefix = "x-amz-checksum-";
 constexpr std::string_view kAlgorithms[] = {"crc32", "crc32c", "crc64nvme", "sha1", "sha256"};
 
 AwsError truncated() { return {"IncompleteBody", "The request body terminated unexpectedly", 400}; }
+AwsError short_of_declared() {
+  return {"IncompleteBody",
+          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+          400};
+}
+AwsError over_declared() {
+  return {"InvalidRequest",
+          "The decoded body is longer than the x-amz-decoded-content-length header specifies.",
+          400};
+}
 AwsError bad_framing(std::string what) {
   return {"InvalidChunkSizeError", "Invalid aws-chunked encoding: " + std::move(what), 400};
 }
@@ -71,6 +81,7 @@ struct AwsChunkedDecoder::Impl {
   std::string line;
   uint64_t remaining = 0;
   uint64_t decoded = 0;
+  std::optional<uint64_t> expected;  // x-amz-decoded-content-length
   std::string chunk_signature;
   std::string previous_signature;
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> chunk_hash;
@@ -140,6 +151,7 @@ struct AwsChunkedDecoder::Impl {
   }
 
   void on_data(std::string_view d) {
+    if (expected && d.size() > *expected - decoded) throw over_declared();
     if (signing) EVP_DigestUpdate(chunk_hash.get(), d.data(), d.size());
     for (auto& [name, c] : checksums) c->update(d);
     decoded += d.size();
@@ -278,6 +290,19 @@ AwsChunkedDecoder::AwsChunkedDecoder(std::string_view content_sha256, Sink sink,
   }
 }
 
+std::optional<uint64_t> parse_decoded_length(std::string_view value) {
+  if (value.empty() || value.size() > 19 ||
+      value.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  uint64_t n = 0;
+  for (char c : value) n = n * 10 + static_cast<uint64_t>(c - '0');
+  return n;
+}
+
+void AwsChunkedDecoder::expect_decoded_length(uint64_t n) {
+  impl_->expected = n;
+}
+
 void AwsChunkedDecoder::feed(std::string_view data) {
   try {
     impl_->feed(data);
@@ -293,6 +318,7 @@ void AwsChunkedDecoder::feed(std::string_view data) {
 void AwsChunkedDecoder::finish() {
   if (impl_->state == Impl::State::failed) throw *impl_->error;
   if (impl_->state != Impl::State::done) throw truncated();
+  if (impl_->expected && impl_->decoded < *impl_->expected) throw short_of_declared();
   checksum_name_ = impl_->checksum_name;
   checksum_value_ = impl_->checksum_value;
 }

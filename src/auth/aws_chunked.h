@@ -22,6 +22,10 @@
 
 namespace stratus::auth {
 
+// Parses an x-amz-decoded-content-length value: decimal digits only (no sign, no spaces), at
+// most 19 of them. nullopt when invalid.
+std::optional<uint64_t> parse_decoded_length(std::string_view value);
+
 class AwsChunkedDecoder {
  public:
   using Sink = std::function<void(std::string_view)>;
@@ -37,6 +41,10 @@ class AwsChunkedDecoder {
   // trailer only names its algorithm after the data has gone by.
   AwsChunkedDecoder(std::string_view content_sha256, Sink sink,
                     std::optional<SigningContext> signing = std::nullopt, std::string_view x_amz_trailer = {});
+  // The request's x-amz-decoded-content-length: the payload must decode to exactly n bytes
+  // (more: feed() throws InvalidRequest as soon as they arrive; fewer: finish() throws
+  // IncompleteBody). Call before the first feed().
+  void expect_decoded_length(uint64_t n);
   // Feeds raw body bytes. Throws AwsError on malformed framing or a bad chunk signature.
   void feed(std::string_view data);
   // Call at end of body. Throws AwsError if the body ended early or a trailer checksum fails.

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/clock.h"
+#include "core/thread.h"
 
 namespace stratus::events {
 namespace {
@@ -292,7 +293,8 @@ void Queue::start() {
   std::lock_guard lk(mu_);
   if (!threads_.empty()) return;
   stopping_ = false;
-  for (int i = 0; i < std::max(1, opts_.threads); ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < std::max(1, opts_.threads); ++i)
+    threads_.emplace_back([this] { run_restarting("events", [this] { run(); }); });
 }
 
 void Queue::stop() {
@@ -331,7 +333,13 @@ void Queue::run() {
     std::shared_ptr<Handler> handler = h->second;
     ++in_flight_;
     lk.unlock();
-    deliver(std::move(e), *handler);
+    std::string topic = e.topic;
+    try {
+      deliver(std::move(e), *handler);
+    } catch (const std::exception& ex) {
+      // The stored entry stays; it is indexed again when the queue next starts.
+      spdlog::error("events: delivery on {} failed: {}", topic, ex.what());
+    }
     lk.lock();
     --in_flight_;
   }

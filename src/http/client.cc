@@ -1,4 +1,5 @@
 #include "http/client.h"
+#include "core/thread.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,7 +29,7 @@ namespace {
 struct Loop {
   net::io_context ioc{1};
   net::executor_work_guard<net::io_context::executor_type> guard = net::make_work_guard(ioc);
-  std::thread thread{[this] { ioc.run(); }};
+  std::thread thread{[this] { run_restarting("http-client", [this] { ioc.run(); }); }};
 };
 
 Loop& loop() {

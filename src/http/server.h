@@ -28,8 +28,8 @@ class BodyConsumer {
 };
 
 struct BodyPlan {
-  uint64_t max_bytes = 0;                    // raw body bytes allowed; more → 413
-  std::unique_ptr<BodyConsumer> consumer;    // nullptr: append to Request::body
+  uint64_t max_bytes = 0;                  // raw body bytes allowed; more → 413
+  std::unique_ptr<BodyConsumer> consumer;  // nullptr: append to Request::body
 };
 
 using Responder = std::function<void(Response)>;
@@ -57,16 +57,49 @@ inline constexpr int kThreadsPerCore = 2;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 4566;
-  int threads = 0;                       // 0: kThreadsPerCore per core
-  uint32_t max_header_bytes = 64 * 1024; // request line + headers
+  int threads = 0;                        // 0: kThreadsPerCore per core
+  uint32_t max_header_bytes = 64 * 1024;  // request line + headers
   uint32_t max_header_count = 200;
-  uint32_t idle_timeout_s = 300;         // keep-alive connections idle longer are closed
-  uint32_t read_timeout_s = 120;         // a request (header or body) must progress within this
+  uint32_t idle_timeout_s = 300;  // keep-alive connections with no request started are closed
+  // From a request's first byte to the end of its header: one deadline for the whole header, not
+  // per read, so a client trickling bytes can't hold a connection (slowloris). AWS's front ends
+  // drop slow clients within tens of seconds, so SDKs never need more.
+  uint32_t header_timeout_s = 30;
+  uint32_t read_timeout_s = 120;  // a body read or a response write must progress within this
+  // Connections served at once; at the cap the listener stops accepting (the kernel backlog
+  // holds newcomers) until one closes. 0: default_max_connections() of the fd limit.
+  uint64_t max_connections = 0;
 };
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (connections, RocksDB files and Lambda pipes
+// all need descriptors; distributions default the soft limit to 1024). Returns the soft limit
+// in effect afterwards.
+uint64_t raise_fd_limit();
+
+// The connection cap for a process allowed `fd_limit` descriptors: leaves headroom for storage
+// (RocksDB keeps up to 256 files open), Lambda processes and pipes, spool files; at most 10000.
+uint64_t default_max_connections(uint64_t fd_limit);
+
+// A request whose framing can't be trusted (RFC 9112 §6): answered with `status` and the
+// connection closed, since where the next request starts is unknown (request smuggling).
+struct FramingError {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+// Checks a parsed head for ambiguous framing: Transfer-Encoding other than exactly "chunked"
+// (case-insensitive), Transfer-Encoding together with Content-Length or in HTTP/1.0, Content-Length
+// values that are not one non-negative decimal number (identical repeats are allowed), obs-fold
+// line continuations in `raw_head` (the bytes of the request line and headers). Beast accepts
+// several of these on its own.
+std::optional<FramingError> check_framing(const Headers& headers, unsigned version,
+                                          std::string_view raw_head);
 
 // Parses one complete request from raw bytes with the same parser, limits and header handling as
 // the server (for tests and fuzzing). nullopt with *error set when the bytes are not a request.
-std::optional<Request> parse_request(std::string_view raw, const ServerOptions& opts, std::string* error);
+std::optional<Request> parse_request(std::string_view raw, const ServerOptions& opts,
+                                     std::string* error);
 
 class Server {
  public:
@@ -87,7 +120,7 @@ class Server {
   void wait();
   uint64_t active_connections() const;
 
- struct Impl;  // server.cc; public only so that sessions there can name it
+  struct Impl;  // server.cc; public only so that sessions there can name it
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -45,6 +45,7 @@ int serve(stratus::Config cfg) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  uint64_t fd_limit = http::raise_fd_limit();
 
   std::unique_ptr<storage::Engine> engine;
   std::string where;
@@ -78,13 +79,19 @@ int serve(stratus::Config cfg) {
   so.host = cfg.host;
   so.port = cfg.port;
   so.threads = cfg.threads;
+  so.max_connections =
+      cfg.max_connections ? cfg.max_connections : http::default_max_connections(fd_limit);
+  so.header_timeout_s = cfg.header_timeout_s;
   http::Server server(so, door);
   try {
     server.start();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "stratus: %s\n", e.what());
+    // The services' threads run already; leaving them joinable would abort the process.
+    ctx.stop_services();
     return 1;
   }
+  spdlog::debug("descriptor limit {}, at most {} connections", fd_limit, so.max_connections);
   std::string endpoint = "http://" + cfg.host + ":" + std::to_string(server.port());
   std::string names;
   for (const auto& s : ctx.services()) names += (names.empty() ? "" : ", ") + s->id();
@@ -237,6 +244,14 @@ int main(int argc, char** argv) {
                   "root, /var/task and /opt read-only, own /tmp)")
         ->check(CLI::IsMember({"none", "bwrap"}))
         ->envname("STRATUS_LAMBDA_ISOLATION");
+    a->add_option("--max-connections", cfg.max_connections,
+                  "Connections served at once; more wait in the listen backlog (default: from the "
+                  "descriptor limit, at most 10000)")
+        ->envname("STRATUS_MAX_CONNECTIONS");
+    a->add_option("--header-timeout", cfg.header_timeout_s,
+                  "Seconds a client has from the first byte of a request to the end of its header")
+        ->check(CLI::PositiveNumber)
+        ->envname("STRATUS_HEADER_TIMEOUT");
     a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
         ->envname("STRATUS_SMTP_RELAY");
   };

@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/thread.h"
 #include "http/server.h"
 
 extern char** environ;
@@ -1374,7 +1375,9 @@ void Manager::start() {
   impl_->server = std::make_unique<http::Server>(so, *impl_);
   impl_->server->start();
   impl_->port = impl_->server->port();
-  impl_->monitor = std::thread([this] { impl_->run_monitor(); });
+  // The monitor owns every environment's state; after an exception there is no resuming it.
+  impl_->monitor =
+      std::thread([this] { run_or_exit("lambda-monitor", [this] { impl_->run_monitor(); }); });
 }
 
 void Manager::stop() {

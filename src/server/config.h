@@ -34,6 +34,8 @@ struct Config {
   std::string spool_dir;                        // "" → <data-dir>/tmp, or $TMPDIR when ephemeral
   std::string lambda_isolation = "none";        // none | bwrap (runtime/manager.h)
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
+  uint64_t max_connections = 0;                 // 0: from the descriptor limit (http/server.h)
+  uint32_t header_timeout_s = 30;               // first byte of a request to the end of its header
 };
 
 }  // namespace stratus

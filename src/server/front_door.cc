@@ -132,15 +132,19 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
  public:
   AwsChunkedConsumer(http::Request& req, const std::string& content_sha256,
                      std::optional<auth::AwsChunkedDecoder::SigningContext> signing,
-                     std::unique_ptr<SpoolConsumer> spool)
+                     std::unique_ptr<SpoolConsumer> spool, std::optional<uint64_t> decoded_length)
       : spool_(std::move(spool)),
         decoder_(
             content_sha256,
             [&req, s = spool_.get()](std::string_view piece) {
-              if (s) s->write(piece);
-              else req.body.append(piece);
+              if (s)
+                s->write(piece);
+              else
+                req.body.append(piece);
             },
-            std::move(signing), req.headers.get("x-amz-trailer")) {}
+            std::move(signing), req.headers.get("x-amz-trailer")) {
+    if (decoded_length) decoder_.expect_decoded_length(*decoded_length);
+  }
   void write(std::string_view piece) override { decoder_.feed(piece); }
   void finish() override {
     decoder_.finish();
@@ -274,6 +278,16 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
   }
   std::string sha = head.headers.get("x-amz-content-sha256");
   if (starts_with(sha, "STREAMING-") || head.headers.get("content-encoding").find("aws-chunked") != std::string::npos) {
+    std::optional<uint64_t> decoded_length;
+    if (const std::string* d = head.headers.find("x-amz-decoded-content-length")) {
+      decoded_length = auth::parse_decoded_length(*d);
+      if (!decoded_length) {
+        reject = std::make_unique<http::Response>(transport_error(
+            head, 400, "InvalidArgument",
+            "x-amz-decoded-content-length must be a non-negative integer, not \"" + *d + "\"."));
+        return plan;
+      }
+    }
     // In strict mode each chunk's signature is chained from the request's and verified as it
     // arrives. A request whose own signature is bad is refused later, in handle().
     std::optional<auth::AwsChunkedDecoder::SigningContext> signing;
@@ -290,7 +304,8 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
       }
     }
     plan.consumer = std::make_unique<AwsChunkedConsumer>(
-        head, sha, std::move(signing), spool ? std::make_unique<SpoolConsumer>(head, spool_dir_) : nullptr);
+        head, sha, std::move(signing),
+        spool ? std::make_unique<SpoolConsumer>(head, spool_dir_) : nullptr, decoded_length);
   } else if (spool) {
     plan.consumer = std::make_unique<SpoolConsumer>(head, spool_dir_);
   }

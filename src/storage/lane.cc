@@ -3,12 +3,14 @@
 #include <pthread.h>
 
 #include <utility>
+#include "core/thread.h"
 
 namespace stratus::storage {
 
 CommitLane::CommitLane(Engine& engine, std::string thread_name)
     : engine_(engine), name_(std::move(thread_name)) {
-  thread_ = std::thread([this] { run(); });
+  // Callers wait for their group's outcome: a lane that stopped would hang them all.
+  thread_ = std::thread([this] { run_or_exit(name_, [this] { run(); }); });
 }
 
 CommitLane::~CommitLane() {

@@ -64,6 +64,44 @@ class UnsignedTrailer(StratusTestCase):
         self.assertIn(b"BadDigest", body)
 
 
+class DecodedContentLength(StratusTestCase):
+    """x-amz-decoded-content-length must be a non-negative integer equal to the decoded length."""
+
+    def post(self, decoded_length, data=BODY):
+        crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big"))
+        framed = b"%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:%s\r\n\r\n" % (len(data), data, crc)
+        return self.stratus.http("POST", "/", body=framed, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "aws-chunked",
+            "X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "X-Amz-Trailer": "x-amz-checksum-crc32",
+            "X-Amz-Decoded-Content-Length": decoded_length})
+
+    def test_matching_length_passes(self):
+        status, _, body = self.post(str(len(BODY)))
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<Account>000000000000</Account>", body)
+
+    def test_declared_longer_than_body_is_incomplete(self):
+        status, _, body = self.post(str(len(BODY) + 1))
+        self.assertEqual(status, 400, body)
+        self.assertIn(b"<Code>IncompleteBody</Code>", body)
+        self.assertIn(b"You did not provide the number of bytes specified by the Content-Length HTTP header.", body)
+
+    def test_declared_shorter_than_body_is_refused(self):
+        status, _, body = self.post(str(len(BODY) - 1))
+        self.assertEqual(status, 400, body)
+        self.assertIn(b"<Code>InvalidRequest</Code>", body)
+
+    def test_zero_with_a_body_is_refused(self):
+        status, _, body = self.post("0")
+        self.assertEqual(status, 400, body)
+
+    def test_negative_or_garbage_is_invalid_argument(self):
+        for bad in ("-1", "-43", "abc", "1e3", "4 3", "+43", "99999999999999999999999"):
+            status, _, body = self.post(bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn(b"<Code>InvalidArgument</Code>", body, bad)
+
+
 class SignedChunks(StratusTestCase):
     stratus_args = ("--auth", "strict")
 

@@ -3,10 +3,13 @@ enough: limits, malformed requests, keep-alive, 100-continue, chunked bodies, sh
 import datetime
 import json
 import os
+import re
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
+import urllib.request
 from unittest import mock
 
 import botocore.auth
@@ -14,7 +17,7 @@ import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase, stratus_bin
+from harness import Stratus, StratusTestCase, free_port, stratus_bin, wait_until
 
 
 def raw(port, data, timeout=5, read_all=True):
@@ -146,6 +149,274 @@ class Http(StratusTestCase):
         r = self.stratus.client("sts").get_caller_identity()
         rid = r["ResponseMetadata"]["RequestId"]
         self.assertRegex(rid, r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def one_answer(port, data, timeout=10):
+    """Sends raw bytes, then reads until the server closes. Returns (answer, closed): closed is
+    False when the connection was still open after `timeout` seconds."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed while we were still sending
+        chunks = []
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                return b"".join(chunks), False
+            except ConnectionResetError:
+                return b"".join(chunks), True
+            if not b:
+                return b"".join(chunks), True
+            chunks.append(b)
+        return b"".join(chunks), False
+
+
+class HttpErrorsClose(StratusTestCase):
+    """A transport error is answered once, with Connection: close, and the connection closed."""
+
+    ephemeral = True
+
+    def assert_one_answer(self, data, status):
+        out, closed = one_answer(self.stratus.port, data)
+        self.assertTrue(closed, f"connection left open after {out[:120]!r}")
+        self.assertTrue(out.startswith(b"HTTP/1.1 %d" % status), out[:200])
+        self.assertEqual(out.count(b"HTTP/1.1 "), 1, out[:400])
+        head = out.split(b"\r\n\r\n", 1)[0].lower()
+        self.assertIn(b"connection: close", head)
+        return out
+
+    def test_request_line_over_64k_gets_one_431_and_close(self):
+        # Regression: the same buffered bytes were parsed again after each 431, endlessly.
+        self.assert_one_answer(b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431)
+
+    def test_header_over_64k_without_end_gets_one_431_and_close(self):
+        self.assert_one_answer(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000, 431)
+
+    def test_too_many_headers_get_one_431_and_close(self):
+        hs = b"".join(b"X-H%d: v\r\n" % i for i in range(300))
+        self.assert_one_answer(b"GET / HTTP/1.1\r\nHost: x\r\n" + hs + b"\r\n", 431)
+
+    def test_413_closes(self):
+        self.assert_one_answer(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+                               b"Content-Length: 99999999999\r\n\r\n" + b"x" * 1000, 413)
+
+    def test_malformed_request_closes(self):
+        self.assert_one_answer(b"THIS IS NOT HTTP\r\n\r\nGET /_stratus/health HTTP/1.1\r\nHost: x\r\n\r\n", 400)
+
+    def test_server_answers_normally_afterwards(self):
+        for _ in range(20):
+            one_answer(self.stratus.port, b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n")
+        status, _, _ = self.stratus.http("GET", "/_stratus/health")
+        self.assertEqual(status, 200)
+
+
+# Request smuggling shapes: each sends a second request hidden where a front-end proxy and the
+# server could disagree about the first one's end. The answer must be one error and a close, never
+# an answer to the hidden request.
+HIDDEN = b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+class HttpFraming(StratusTestCase):
+    ephemeral = True
+
+    def refused(self, head, body=b"", status=400):
+        out, closed = one_answer(self.stratus.port, head + b"\r\n" + body + HIDDEN)
+        self.assertTrue(closed, f"connection left open after {out[:120]!r}")
+        self.assertRegex(out[:12], rb"^HTTP/1\.[01] %d" % status, out[:300])
+        self.assertEqual(len(re.findall(rb"(?:^|\r\n)HTTP/1\.[01] \d{3} ", out)), 1, out[:600])
+        self.assertNotIn(b"running", out)  # the hidden health check was not answered
+        return out
+
+    POST = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+
+    def test_unknown_transfer_encoding(self):
+        self.refused(self.POST + b"Transfer-Encoding: xchunked\r\n", b"5\r\nAAAAA\r\n0\r\n\r\n")
+
+    def test_chunked_not_final(self):
+        self.refused(self.POST + b"Transfer-Encoding: chunked, identity\r\n", b"5\r\nAAAAA\r\n0\r\n\r\n")
+
+    def test_chunked_twice(self):
+        self.refused(self.POST + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
+
+    def test_identity_alone(self):
+        self.refused(self.POST + b"Transfer-Encoding: identity\r\n")
+
+    def test_coding_under_chunked_is_not_implemented(self):
+        self.refused(self.POST + b"Transfer-Encoding: gzip, chunked\r\n", b"0\r\n\r\n", status=501)
+
+    def test_content_length_then_transfer_encoding(self):
+        self.refused(self.POST + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
+
+    def test_transfer_encoding_then_content_length(self):
+        self.refused(self.POST + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", b"0\r\n\r\n")
+
+    def test_unknown_transfer_encoding_with_content_length(self):
+        # Beast alone takes the Content-Length here and ignores the coding.
+        self.refused(self.POST + b"Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n", b"AAAAA")
+
+    def test_differing_content_lengths(self):
+        self.refused(self.POST + b"Content-Length: 5\r\nContent-Length: 6\r\n", b"AAAAA")
+
+    def test_content_length_list_that_differs(self):
+        self.refused(self.POST + b"Content-Length: 5, 6\r\n", b"AAAAA")
+
+    def test_obs_fold(self):
+        self.refused(self.POST + b"Content-Length: 5\r\nX-Amz-Target: a\r\n b\r\n", b"AAAAA")
+
+    def test_obs_fold_of_transfer_encoding(self):
+        self.refused(self.POST + b"Transfer-Encoding:\r\n chunked\r\n", b"0\r\n\r\n")
+
+    def test_transfer_encoding_in_http_1_0(self):
+        self.refused(b"POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
+
+    def test_capital_chunked_is_valid(self):
+        body = b"Action=GetCallerIdentity&Version=2011-06-15"
+        out = raw(self.stratus.port, self.POST + b"Connection: close\r\nTransfer-Encoding: CHUNKED\r\n\r\n" +
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        self.assertTrue(out.startswith(b"HTTP/1.1 200"), out[:200])
+        self.assertIn(b"<Account>000000000000</Account>", out)
+
+    def test_equal_content_lengths_are_one(self):
+        body = b"Action=GetCallerIdentity&Version=2011-06-15"
+        out = raw(self.stratus.port, self.POST + b"Connection: close\r\nContent-Length: %d\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(body), len(body), body))
+        self.assertTrue(out.startswith(b"HTTP/1.1 200"), out[:200])
+
+
+class HeaderTimeout(StratusTestCase):
+    ephemeral = True
+    stratus_args = ("--header-timeout", "1")
+
+    def test_trickled_header_is_cut_off(self):
+        # One byte every 200 ms keeps every read short, but the head as a whole has 1 s.
+        with socket.create_connection(("127.0.0.1", self.stratus.port), timeout=1) as s:
+            closed = False
+            for c in b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 300:
+                try:
+                    s.sendall(bytes([c]))
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1024) == b"":
+                            closed = True
+                            break
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        s.setblocking(True)
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                time.sleep(0.2)
+        self.assertTrue(closed, "a header trickled over 60 s was not cut off by --header-timeout 1")
+
+    def test_half_sent_header_is_closed(self):
+        # Regression: a half-sent head was held for the 300 s keep-alive idle time.
+        out, closed = one_answer(self.stratus.port, b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\n", timeout=15)
+        self.assertTrue(closed, "half-sent header still open after 15 s with --header-timeout 1")
+        self.assertEqual(out, b"")
+
+    def test_idle_keep_alive_is_not_the_header_deadline(self):
+        with socket.create_connection(("127.0.0.1", self.stratus.port), timeout=5) as s:
+            s.sendall(HIDDEN)
+            self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200"))
+            time.sleep(3)  # idle between requests: longer than the header deadline, shorter than idle
+            s.sendall(HIDDEN)
+            self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200"))
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def log_text(s):
+    with open(s.log.name, "rb") as f:
+        return f.read().decode(errors="replace")
+
+
+class ConnectionLimits(unittest.TestCase):
+    def test_port_in_use_exits_1_with_a_clear_message(self):
+        s = Stratus(ephemeral=True).start()
+        try:
+            cp = subprocess.run([stratus_bin(), "serve", "--ephemeral", "--port", str(s.port)],
+                                capture_output=True, text=True, timeout=30)
+            self.assertEqual(cp.returncode, 1, cp.stderr)
+            self.assertIn(f"stratus: cannot listen on 127.0.0.1:{s.port}: Address already in use", cp.stderr)
+            self.assertNotIn("terminate called", cp.stderr)
+        finally:
+            s.cleanup()
+
+    def test_max_connections_pauses_accepting_and_resumes(self):
+        s = Stratus("--max-connections", "4", ephemeral=True).start()
+        socks = []
+        try:
+            for _ in range(8):
+                socks.append(socket.create_connection(("127.0.0.1", s.port), timeout=5))
+            self.assertTrue(wait_until(lambda: "not accepting more" in log_text(s), timeout=10), log_text(s))
+            time.sleep(0.5)
+            self.assertEqual(log_text(s).count("not accepting more"), 1, log_text(s))  # one line, not one per connection
+            # The last one waits in the backlog until earlier connections close.
+            last = socks[-1]
+            last.sendall(b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            for c in socks[:-1]:
+                c.close()
+            self.assertTrue(last.recv(65536).startswith(b"HTTP/1.1 200"))
+        finally:
+            for c in socks:
+                c.close()
+            s.cleanup()
+
+    def test_out_of_descriptors_backs_off_and_recovers(self):
+        # 64 descriptors for the whole server, more connections than that, and no connection cap:
+        # accept() fails with EMFILE while the connections wait in the backlog. Regression: the
+        # accept loop retried at once, forever, using a core and accepting nothing.
+        port = free_port()
+        log = open(os.path.join(tempfile.gettempdir(), f"stratus-fds-{port}.log"), "w+b")
+        proc = subprocess.Popen(["prlimit", "--nofile=64:64", stratus_bin(), "serve", "--ephemeral", "--port",
+                                 str(port), "--max-connections", "100000"],
+                                stdout=log, stderr=subprocess.STDOUT)
+        socks = []
+        try:
+            up = wait_until(lambda: self.healthy(port), timeout=15)
+            self.assertTrue(up, "stratus did not start under a 64-descriptor limit")
+            for _ in range(150):
+                socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            def logged():
+                with open(log.name, "rb") as f:
+                    return f.read()
+            self.assertTrue(wait_until(lambda: b"Too many open files" in logged(), timeout=10), logged()[-2000:])
+            before = cpu_seconds(proc.pid)
+            time.sleep(3)
+            used = cpu_seconds(proc.pid) - before
+            # A spinning accept loop takes all the CPU it can get (1.4 s of 3 on a loaded 2-core box,
+            # up to 3 s); backing off every 100 ms, about 0.01 s.
+            self.assertLess(used, 0.3, f"{used:.2f} s of CPU in 3 s while out of descriptors")
+            self.assertEqual(logged().count(b"Too many open files"), 1, logged()[-2000:])
+            for c in socks:
+                c.close()
+            socks = []
+            self.assertTrue(wait_until(lambda: self.healthy(port), timeout=20), "no recovery after clients closed")
+            self.assertIsNone(proc.poll())
+        finally:
+            for c in socks:
+                c.close()
+            proc.terminate()
+            proc.wait(15)
+            log.close()
+            os.unlink(log.name)
+
+    @staticmethod
+    def healthy(port):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stratus/health", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
 
 
 class ClockSkew(StratusTestCase):

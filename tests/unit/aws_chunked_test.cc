@@ -242,6 +242,43 @@ TEST(AwsChunked, UnsignedTrailerWithoutTrailersAndUppercaseHex) {
   EXPECT_EQ(o.checksum_name, "");
 }
 
+TEST(AwsChunked, DecodedLengthMustMatch) {
+  constexpr std::string_view form = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+  constexpr std::string_view body = "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+  auto run = [&](uint64_t expected, size_t piece) -> std::optional<AwsError> {
+    try {
+      AwsChunkedDecoder d(form, [](std::string_view) {});
+      d.expect_decoded_length(expected);
+      for (size_t i = 0; i < body.size(); i += piece) d.feed(body.substr(i, piece));
+      d.finish();
+    } catch (const AwsError& e) {
+      return e;
+    }
+    return std::nullopt;
+  };
+  for (size_t piece : {1u, 3u, 100u}) {
+    EXPECT_FALSE(run(11, piece)) << piece;
+    auto longer = run(12, piece);
+    ASSERT_TRUE(longer) << piece;
+    EXPECT_EQ(longer->code, "IncompleteBody");
+    auto shorter = run(10, piece);
+    ASSERT_TRUE(shorter) << piece;
+    EXPECT_EQ(shorter->code, "InvalidRequest");
+    auto zero = run(0, piece);
+    ASSERT_TRUE(zero) << piece;
+    EXPECT_EQ(zero->code, "InvalidRequest");
+  }
+}
+
+TEST(AwsChunked, ParsesDecodedLength) {
+  EXPECT_EQ(parse_decoded_length("0"), 0u);
+  EXPECT_EQ(parse_decoded_length("66560"), 66560u);
+  EXPECT_EQ(parse_decoded_length("9999999999999999999"), 9999999999999999999ull);
+  for (std::string_view bad :
+       {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "abc", "99999999999999999999"})
+    EXPECT_FALSE(parse_decoded_length(bad)) << bad;
+}
+
 TEST(AwsChunked, UnsupportedFormIsInvalidArgument) {
   try {
     AwsChunkedDecoder d("UNSIGNED-PAYLOAD", [](std::string_view) {});

@@ -39,6 +39,72 @@ TEST(Http, RejectsGarbageAndTooManyHeaders) {
   EXPECT_FALSE(parse_request("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", o, &err));
 }
 
+// Request smuggling shapes: framing a proxy in front could read differently is refused.
+TEST(Http, RefusesAmbiguousFraming) {
+  ServerOptions o;
+  const std::string post = "POST / HTTP/1.1\r\nHost: h\r\n";
+  for (std::string head : {
+           "Transfer-Encoding: xchunked\r\n",
+           "Transfer-Encoding: chunked, identity\r\n",
+           "Transfer-Encoding: identity\r\n",
+           "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+           "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+           "Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n",
+           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+           "Content-Length: 5\r\nContent-Length: 6\r\n",
+           "Content-Length: 5, 6\r\n",
+           "Content-Length: -5\r\n",
+           "Content-Length: 5\r\nX-A: a\r\n b\r\n",
+           "Content-Length: 5\r\nX-A: a\r\n\tb\r\n",
+       }) {
+    std::string err;
+    EXPECT_FALSE(parse_request(post + head + "\r\n0\r\n\r\n", o, &err)) << head;
+  }
+  std::string err;
+  EXPECT_FALSE(
+      parse_request("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", o, &err));
+}
+
+TEST(Http, FramingChecks) {
+  auto check = [](std::vector<std::pair<std::string, std::string>> hs, unsigned version = 11,
+                  std::string_view raw = "GET / HTTP/1.1\r\n\r\n") {
+    Headers h;
+    for (auto& [k, v] : hs) h.add(k, v);
+    return check_framing(h, version, raw);
+  };
+  EXPECT_FALSE(check({{"transfer-encoding", "chunked"}}));
+  EXPECT_FALSE(check({{"transfer-encoding", "CHUNKED"}}));  // codings are case-insensitive
+  EXPECT_FALSE(check({{"content-length", "5"}, {"content-length", "5"}}));
+  EXPECT_FALSE(check({{"content-length", "5, 5"}}));
+  auto gz = check({{"transfer-encoding", "gzip, chunked"}});
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(gz->status, 501);
+  auto fold = check({}, 11, "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n");
+  ASSERT_TRUE(fold);
+  EXPECT_EQ(fold->status, 400);
+  EXPECT_TRUE(check({{"transfer-encoding", "chunked"}}, 10));
+  EXPECT_TRUE(check({{"transfer-encoding", ""}}));
+  EXPECT_TRUE(check({{"transfer-encoding", "chunked,"}}) ==
+              std::nullopt);  // empty list elements are ignored
+}
+
+TEST(Http, ChunkedInCapitalsIsValid) {
+  ServerOptions o;
+  std::string err;
+  auto r = parse_request(
+      "POST / HTTP/1.1\r\nTransfer-Encoding: CHUNKED\r\n\r\n3\r\nabc\r\n0\r\n\r\n", o, &err);
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->body, "abc");
+}
+
+TEST(Http, DefaultConnectionCapLeavesHeadroom) {
+  EXPECT_EQ(default_max_connections(1u << 20), 10000u);
+  EXPECT_EQ(default_max_connections(4096), 4096u - 512u);
+  EXPECT_EQ(default_max_connections(1024), 512u);
+  EXPECT_EQ(default_max_connections(64), 32u);
+  EXPECT_EQ(default_max_connections(1), 1u);
+}
+
 TEST(Http, HeaderLookupIsCaseInsensitive) {
   Headers h;
   h.add("Content-Type", "a");

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/thread.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/streams.h"
 
@@ -180,7 +181,7 @@ void sweep(storage::Engine& e, Catalog& cat, int64_t now_ms) {
 }
 
 Sweeper::Sweeper(storage::Engine& e, Catalog& cat) : engine_(e), cat_(cat) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { run_restarting("dynamodb-sweeper", [this] { run(); }); });
 }
 
 Sweeper::~Sweeper() {

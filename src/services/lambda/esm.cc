@@ -18,6 +18,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/thread.h"
 #include "events/pattern/pattern.h"
 #include "server/context.h"
 #include "services/dynamodb/streams.h"
@@ -46,7 +47,8 @@ class Executor {
   void start() {
     std::lock_guard lk(mu_);
     stopping_ = false;
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    if (!thread_.joinable())
+      thread_ = std::thread([this] { run_restarting("lambda-esm", [this] { run(); }); });
   }
   void stop() {
     {

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "core/clock.h"
+#include "core/thread.h"
 #include "services/sqs/record.h"
 
 namespace stratus::sqs {
@@ -152,7 +153,7 @@ int64_t Queue::next_wake() const {
   return t;
 }
 
-Timer::Timer() : thread_([this] { run(); }) {}
+Timer::Timer() : thread_([this] { run_restarting("sqs-timer", [this] { run(); }); }) {}
 
 Timer::~Timer() { stop(); }
 
