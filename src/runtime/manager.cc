@@ -30,6 +30,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "http/server.h"
+#include "runtime/cgroup.h"
 
 extern char** environ;
 
@@ -205,6 +206,7 @@ struct Env {
   double shutdown_until = 0;   // steady ms: SHUTDOWN sent, extensions may finish until then
   std::string crash;           // an extension died: what happened
   std::vector<std::string> runtime_cmd, runtime_env;  // set: the runtime waits for registrations
+  std::string cgroup;          // its cgroup v2 directory ("" without cgroups: process groups only)
 };
 
 struct Pool {
@@ -234,6 +236,8 @@ struct Manager::Impl final : http::Handler {
   std::string python, node;                                       // monitor thread only
   std::string bwrap;                                              // set by start() for isolation=bwrap
   std::vector<std::string> bwrap_base;                            // make_bwrap_base()
+  Cgroups cgroups;                                                // init() by start()
+  std::vector<std::string> stale_cgroups;  // monitor thread only: killed, rmdir failed so far
 
   // Work to do after the lock is released: completions and responses to environments.
   struct After {
@@ -606,6 +610,11 @@ struct Manager::Impl final : http::Handler {
   }
 
   void remove_env(Env& e) {
+    // Whatever the way out (exit, crash, kill, failed start), nothing the environment started
+    // survives it: a runtime that exited by itself may leave children behind.
+    Cgroups::kill_all(e.cgroup);
+    if (e.pid > 0) ::kill(-e.pid, SIGKILL);
+    if (!Cgroups::remove(e.cgroup)) stale_cgroups.push_back(e.cgroup);
     Pool* p = e.pool;
     p->envs.erase(std::remove(p->envs.begin(), p->envs.end(), &e), p->envs.end());
     uint64_t id = e.id;
@@ -763,6 +772,11 @@ struct Manager::Impl final : http::Handler {
     } catch (const std::exception& ex) {
       return error_doc("Runtime.Unknown", std::string("cannot open a Runtime API port: ") + ex.what());
     }
+    std::string cgroup = cgroups.create("env-" + std::to_string(e.id));
+    {
+      std::lock_guard lock(mu);
+      e.cgroup = cgroup;
+    }
     std::vector<std::string> envs_s = env_block(e);
     if (opts.isolation == "bwrap") {
       std::error_code ec;
@@ -794,7 +808,7 @@ struct Manager::Impl final : http::Handler {
     for (size_t i = 0; i < ext_paths.size(); ++i) {
       int fd = -1;
       std::string in_view = v.opt + "/extensions/" + fs::path(ext_paths[i]).filename().string();
-      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, &fd);
+      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, e.cgroup, &fd);
       std::lock_guard lock(mu);
       Ext& x = e.exts[i];
       if (xp > 0) {
@@ -818,7 +832,7 @@ struct Manager::Impl final : http::Handler {
   // Starts the runtime process of e (monitor thread; mu not held). "" or an init error document.
   std::string start_runtime(Env& e, std::vector<std::string> cmd, std::vector<std::string>& env) {
     int fd = -1;
-    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, &fd);
+    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, e.cgroup, &fd);
     if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
     int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     std::lock_guard lock(mu);
@@ -839,7 +853,7 @@ struct Manager::Impl final : http::Handler {
   // monitor, Lambda's resource limits, stdout and stderr into a pipe (*out_fd, non-blocking).
   // Returns the pid, or -1.
   static pid_t start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                             int* out_fd) {
+                             const std::string& cgroup, int* out_fd) {
     std::vector<char*> av, ev;
     for (auto& a : argv) av.push_back(a.data());
     av.push_back(nullptr);
@@ -849,10 +863,14 @@ struct Manager::Impl final : http::Handler {
     if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
     pid_t parent = ::getpid();
     const char* cwd = dir.c_str();
+    int cgroup_fd = Cgroups::open_procs(cgroup);
     pid_t pid = ::fork();
     if (pid == 0) {
-      // Child: only async-signal-safe calls from here on.
-      ::setpgid(0, 0);
+      // Child: only async-signal-safe calls from here on. Into the environment's cgroup first, so
+      // that nothing it starts can be missed; a session of its own (no controlling terminal of
+      // the server's: nothing to inject input into), whose process group is its pid.
+      Cgroups::join(cgroup_fd);
+      ::setsid();
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(1);
       int devnull = ::open("/dev/null", O_RDONLY);
@@ -875,6 +893,7 @@ struct Manager::Impl final : http::Handler {
       ::_exit(127);
     }
     ::close(fds[1]);
+    if (cgroup_fd >= 0) ::close(cgroup_fd);
     if (pid < 0) {
       ::close(fds[0]);
       return -1;
@@ -933,10 +952,7 @@ struct Manager::Impl final : http::Handler {
           if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
             if (shutting_down(e, snow, after)) {
               e.killed = true;
-              ::kill(-e.pid, SIGKILL);
-              ::kill(e.pid, SIGKILL);
-              for (auto& x : e.exts)
-                if (x.pid > 0) ::kill(-x.pid, SIGKILL);
+              kill_tree(e);
             } else {
               timeout = std::min(timeout, 20);
             }
@@ -1020,6 +1036,7 @@ struct Manager::Impl final : http::Handler {
         if (!envs.empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
       }
       if (!to_sample.empty()) watch_memory(group_rss_kb(to_sample));
+      std::erase_if(stale_cgroups, [](const std::string& d) { return Cgroups::remove(d); });
       deliver_logs();
       after.run();
       for (Env* e : to_start) {
@@ -1079,6 +1096,21 @@ struct Manager::Impl final : http::Handler {
     deliver_logs();
   }
 
+  // SIGKILLs every process of e: its cgroup (which also holds what escaped the process groups
+  // with setsid()), the process groups of the runtime and the extensions, and those processes.
+  static void kill_tree(Env& e) {
+    Cgroups::kill_all(e.cgroup);
+    if (e.pid > 0) {
+      ::kill(-e.pid, SIGKILL);
+      ::kill(e.pid, SIGKILL);
+    }
+    for (auto& x : e.exts) {
+      if (x.pid <= 0) continue;
+      ::kill(-x.pid, SIGKILL);
+      ::kill(x.pid, SIGKILL);
+    }
+  }
+
   // The runtime of e is gone: its extensions go too. REQUIRES(mu).
   void bury_extensions(Env& e, After& after) {
     for (auto& x : e.exts) {
@@ -1114,8 +1146,7 @@ struct Manager::Impl final : http::Handler {
       e.peak_kb = std::max(e.peak_kb, kb);
       if (e.kill_reason.empty() && kb > int64_t{e.spec->memory_mb} * 1024) {
         e.kill_reason = "oom";
-        ::kill(-e.pid, SIGKILL);
-        ::kill(e.pid, SIGKILL);
+        kill_tree(e);
       }
     }
   }
@@ -1365,6 +1396,7 @@ void Manager::start() {
   } else if (impl_->opts.isolation != "none") {
     throw std::runtime_error("unknown Lambda isolation " + impl_->opts.isolation);
   }
+  impl_->cgroups.init();
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   http::ServerOptions so;
   so.host = "127.0.0.1";
@@ -1397,6 +1429,7 @@ void Manager::stop() {
     after.run();
   }
   impl_->monitor.join();
+  impl_->cgroups.destroy(1000);  // anything that escaped the environments' own kills
   impl_->server->stop(200);
   impl_->server->wait();
   ::close(impl_->wake_fd);
