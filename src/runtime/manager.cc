@@ -59,31 +59,60 @@ std::string fmt2(double v) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// Finds an executable on PATH; "" when none.
-std::string which(const std::string& name) {
+// The sandbox user of --lambda-isolation=bwrap when the server runs as root: AWS's sbx_user1051.
+constexpr uid_t kSandboxUid = 993;
+constexpr gid_t kSandboxGid = 990;
+
+// Every executable called name on PATH, in PATH order.
+std::vector<std::string> which_all(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::stringstream ss(path ? path : "/usr/local/bin:/usr/bin:/bin");
   std::string dir;
+  std::vector<std::string> out;
   while (std::getline(ss, dir, ':')) {
     std::string p = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
+    if (::access(p.c_str(), X_OK) == 0) out.push_back(p);
   }
-  return {};
+  return out;
 }
 
-// The real interpreter behind a name (pyenv and similar put slow shell shims on PATH).
-std::string resolve_interpreter(const std::string& name, const char* probe) {
-  std::string found = which(name);
-  if (found.empty()) return {};
-  std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
-  std::string out;
-  if (FILE* f = ::popen(cmd.c_str(), "r")) {
-    char buf[512];
-    while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-    ::pclose(f);
+// Finds an executable on PATH; "" when none.
+std::string which(const std::string& name) {
+  auto all = which_all(name);
+  return all.empty() ? std::string() : all.front();
+}
+
+// Any user may run path: it and every directory above it are open to others (the sandbox user
+// cannot use an interpreter under /root, where pyenv and nvm put theirs).
+bool others_can_run(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::canonical(path, ec);
+  if (ec) return false;
+  struct stat st{};
+  if (::stat(p.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+  for (fs::path d = p.parent_path(); !d.empty(); d = d.parent_path()) {
+    if (::stat(d.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+    if (d == d.root_path()) break;
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return !out.empty() && ::access(out.c_str(), X_OK) == 0 ? out : found;
+  return true;
+}
+
+// The real interpreter behind a name (pyenv and similar put slow shell shims on PATH): the first
+// on PATH, or with for_others the first that an unprivileged user can run.
+std::string resolve_interpreter(const std::string& name, const char* probe, bool for_others) {
+  for (const auto& found : which_all(name)) {
+    std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
+    std::string out;
+    if (FILE* f = ::popen(cmd.c_str(), "r")) {
+      char buf[512];
+      while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+      ::pclose(f);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    std::string real = !out.empty() && ::access(out.c_str(), X_OK) == 0 ? out : found;
+    if (!for_others || others_can_run(real)) return real;
+  }
+  return {};
 }
 
 std::string error_doc(const std::string& type, const std::string& message) {
@@ -235,6 +264,7 @@ struct Manager::Impl final : http::Handler {
   uint64_t next_env = 1;                                          // GUARDED_BY(mu)
   std::string python, node;                                       // monitor thread only
   std::string bwrap;                                              // set by start() for isolation=bwrap
+  std::string setpriv;  // bwrap as root: drops the sandbox to kSandboxUid ("" = no uid change)
   std::vector<std::string> bwrap_base;                            // make_bwrap_base()
   Cgroups cgroups;                                                // init() by start()
   std::vector<std::string> stale_cgroups;  // monitor thread only: killed, rmdir failed so far
@@ -388,10 +418,18 @@ struct Manager::Impl final : http::Handler {
   // the runtime.
   static void watch_sandboxed(Env& e) {
     if (e.pid <= 0) return;
-    std::string pid = std::to_string(e.pid);
-    std::ifstream f("/proc/" + pid + "/task/" + pid + "/children");
-    long child = 0;
-    if (!(f >> child) || child <= 0) return;
+    // bwrap -> bwrap (the PID namespace's init) -> the runtime.
+    long child = e.pid;
+    for (int depth = 0; depth < 3; ++depth) {
+      std::string pid = std::to_string(child);
+      std::ifstream comm("/proc/" + pid + "/comm");
+      std::string name;
+      if (depth > 0 && (!(comm >> name) || name != "bwrap")) break;
+      std::ifstream f("/proc/" + pid + "/task/" + pid + "/children");
+      long next = 0;
+      if (!(f >> next) || next <= 0) return;
+      child = next;
+    }
     int fd = ::open(("/proc/" + std::to_string(child) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     if (e.status_fd >= 0) ::close(e.status_fd);
@@ -652,6 +690,12 @@ struct Manager::Impl final : http::Handler {
     if (!s.opt_dir.empty()) w.insert(w.end(), {"--ro-bind", s.opt_dir, "/opt"});
     else w.insert(w.end(), {"--dir", "/opt"});
     w.insert(w.end(), {"--remount-ro", "/", "--die-with-parent", "--chdir", "/var/task", "--"});
+    if (!setpriv.empty()) {
+      // Still root inside (with only the capabilities to change uid): become the sandbox user,
+      // no supplementary groups, every capability gone for good (bounding set emptied).
+      w.insert(w.end(), {setpriv, "--reuid=" + std::to_string(kSandboxUid), "--regid=" + std::to_string(kSandboxGid),
+                         "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"});
+    }
     w.insert(w.end(), argv.begin(), argv.end());
     return w;
   }
@@ -661,10 +705,24 @@ struct Manager::Impl final : http::Handler {
     return (fs::path(opts.shim_dir).parent_path() / "envtmp" / std::to_string(e.id)).string();
   }
 
-  // The sandbox's root: the host's top-level directories and /var/* read-only (each bound, so
-  // that /var/task, /var/runtime and /opt can be mount points), devices, /proc, a private /tmp.
+  // The sandbox: its own PID, IPC, UTS and cgroup namespaces (the server and every host process
+  // are invisible; when bwrap dies, the namespace's init dies and the kernel kills everything in
+  // it), the host's network namespace (the Runtime API and the Stratus endpoint are on the
+  // host's 127.0.0.1), no capabilities, no_new_privs (bwrap sets it). As root, bwrap keeps only
+  // CAP_SETUID/SETGID/SETPCAP for setpriv, which drops to kSandboxUid with nothing left; as any
+  // other user a user namespace maps the server's uid and forbids nested user namespaces.
+  // The root: the host's top-level directories and /var/* read-only (each bound, so that
+  // /var/task, /var/runtime and /opt can be mount points), the data directory hidden under an
+  // empty tmpfs, a minimal /dev (null, zero, full, random, urandom, tty, pts: no disks), a new
+  // /proc for the new PID namespace, /sys read-only, a private /tmp.
   void make_bwrap_base() {
-    bwrap_base = {bwrap};
+    bwrap_base = {bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"};
+    if (!setpriv.empty()) {
+      bwrap_base.insert(bwrap_base.end(), {"--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                                           "--cap-add", "CAP_SETPCAP"});
+    } else {
+      bwrap_base.insert(bwrap_base.end(), {"--unshare-user", "--disable-userns", "--cap-drop", "ALL"});
+    }
     auto add_dir = [&](const std::string& dir, std::initializer_list<std::string_view> skip) {
       std::error_code ec;
       std::vector<fs::path> entries;
@@ -683,8 +741,18 @@ struct Manager::Impl final : http::Handler {
     add_dir("/", {"tmp", "proc", "dev", "sys", "var", "opt", "lost+found"});
     bwrap_base.insert(bwrap_base.end(), {"--dir", "/var"});
     add_dir("/var", {"task", "runtime"});
-    bwrap_base.insert(bwrap_base.end(), {"--dev-bind", "/dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
-                                         "--dir", "/tmp"});  // each environment binds its own /tmp
+    for (const auto& h : opts.hidden) {
+      // Only paths inside what was bound from the host: elsewhere (/tmp) they are not visible,
+      // and a mount point would be created in the environment's own /tmp.
+      std::error_code ec;
+      fs::path p = fs::weakly_canonical(fs::absolute(h), ec);
+      if (ec || p == p.root_path() || !fs::is_directory(p, ec)) continue;
+      std::string top = (++p.begin())->string();
+      if (top == "tmp" || top == "proc" || top == "dev" || top == "sys" || top == "lost+found") continue;
+      bwrap_base.insert(bwrap_base.end(), {"--tmpfs", p.string()});
+    }
+    bwrap_base.insert(bwrap_base.end(), {"--dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys", "--dir",
+                                         "/tmp"});  // each environment binds its own /tmp
   }
 
   std::vector<std::string> env_block(const Env& e) {
@@ -744,11 +812,11 @@ struct Manager::Impl final : http::Handler {
     const View v = view(s);
     std::vector<std::string> argv;
     if (starts_with(s.runtime, "python")) {
-      if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'");
+      if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'", !setpriv.empty());
       if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host");
       argv = {python, v.runtime + "/python/bootstrap.py"};
     } else if (starts_with(s.runtime, "nodejs")) {
-      if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'");
+      if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'", !setpriv.empty());
       if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host");
       argv = {node, v.runtime + "/node/bootstrap.mjs"};
     } else if (starts_with(s.runtime, "provided")) {
@@ -782,6 +850,8 @@ struct Manager::Impl final : http::Handler {
       std::error_code ec;
       fs::create_directories(env_tmp(e), ec);
       if (ec) return error_doc("Runtime.Unknown", "cannot create the environment's /tmp: " + ec.message());
+      if (!setpriv.empty() && ::chown(env_tmp(e).c_str(), kSandboxUid, kSandboxGid) != 0)
+        return error_doc("Runtime.Unknown", std::string("cannot hand /tmp to the sandbox user: ") + std::strerror(errno));
     }
     // External extensions: the executables in /opt/extensions, started before the runtime in
     // name order (Lambda starts them in parallel and waits for them to register).
@@ -1392,6 +1462,12 @@ void Manager::start() {
     if (impl_->bwrap.empty() || std::system(probe.c_str()) != 0)
       throw std::runtime_error("--lambda-isolation=bwrap: bubblewrap is not installed or cannot create a sandbox here "
                                "(`bwrap --ro-bind / / true` fails); use --lambda-isolation=none");
+    if (::geteuid() == 0) {
+      impl_->setpriv = which("setpriv");
+      if (impl_->setpriv.empty())
+        throw std::runtime_error("--lambda-isolation=bwrap as root needs setpriv (util-linux) to run functions as an "
+                                 "unprivileged user");
+    }
     impl_->make_bwrap_base();
   } else if (impl_->opts.isolation != "none") {
     throw std::runtime_error("unknown Lambda isolation " + impl_->opts.isolation);

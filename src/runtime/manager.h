@@ -104,8 +104,11 @@ struct ManagerOptions {
   std::string download_root;
   // Isolation: "none" runs environments as plain host processes (the code and layers are
   // reached at their host paths); "bwrap" runs each process under bubblewrap with a read-only
-  // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp.
+  // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp, in its
+  // own PID/IPC/UTS namespaces, as an unprivileged user without capabilities (see make_bwrap_base).
   std::string isolation = "none";
+  // bwrap: directories the sandbox must not see (the data directory), each under an empty tmpfs.
+  std::vector<std::string> hidden;
 
 };
 
