@@ -42,6 +42,15 @@ namespace fs = std::filesystem;
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // synchronous response payload limit
 constexpr size_t kTailBytes = 4096;                     // LogType=Tail: the last 4 KB
 constexpr size_t kMaxLineBytes = 256 * 1024;            // one CloudWatch event at most
+// Function output stored per log stream (environment): a token bucket of bytes, each event
+// counted as its message plus 26 bytes (PutLogEvents' accounting), refilled at kLogBytesPerSec up
+// to kLogBurstBytes. Lines beyond it are dropped and counted; a marker line says how many. This
+// keeps the server's memory and the log's growth bounded while a function prints without end,
+// and never slows the function (it is not blocked on a full pipe).
+constexpr double kLogBytesPerSec = 1024 * 1024;
+constexpr double kLogBurstBytes = 4 * 1024 * 1024;
+constexpr size_t kLogEventOverhead = 26;
+constexpr size_t kDrainBytesPerPass = 256 * 1024;       // read per process per monitor pass
 constexpr int64_t kInitLimitMs = 10'000;                // AWS's init phase limit
 constexpr int64_t kSampleMs = 100;                      // how often environments' memory is measured
 constexpr rlim_t kMaxOpenFiles = 1024;                  // Lambda's limits inside an environment
@@ -226,6 +235,9 @@ struct Env {
   http::Responder parked;      // the long-polling /next while idle
   std::shared_ptr<Invocation> current;
   std::string partial;         // output not yet ending in a newline
+  double log_tokens = kLogBurstBytes;  // the stream's byte budget (see kLogBytesPerSec)
+  double log_tokens_at = 0;            // steady ms of the last refill
+  int64_t dropped_lines = 0, dropped_bytes = 0;  // output over the budget, not yet reported
   std::vector<LogEvent> logs;  // waiting for the sink
   std::string init_error;      // body of /init/error
   std::string kill_reason;     // set: the monitor kills it ("timeout", "idle", "retired", "stop", "oom")
@@ -308,6 +320,40 @@ struct Manager::Impl final : http::Handler {
     return p.spec->reserved ? p.spec->max_environments : opts.default_max_environments;
   }
 
+  // Takes room for one output line of n bytes from e's budget; false: drop it.
+  static bool log_budget(Env& e, size_t n) {
+    double now = steady_ms();
+    if (e.log_tokens_at > 0)
+      e.log_tokens = std::min(kLogBurstBytes, e.log_tokens + (now - e.log_tokens_at) * kLogBytesPerSec / 1000);
+    e.log_tokens_at = now;
+    double cost = static_cast<double>(std::min(n, kMaxLineBytes) + kLogEventOverhead);
+    if (e.log_tokens < cost) {
+      ++e.dropped_lines;
+      e.dropped_bytes += static_cast<int64_t>(n);
+      return false;
+    }
+    e.log_tokens -= cost;
+    return true;
+  }
+
+  // Says in the log how much output was dropped since the last time (outside the budget).
+  void report_dropped(Env& e) {
+    if (e.dropped_lines == 0) return;
+    std::string msg = "[stratus] " + std::to_string(e.dropped_lines) + " lines (" + std::to_string(e.dropped_bytes) +
+                      " bytes) of output dropped: more than " + std::to_string(static_cast<int64_t>(kLogBytesPerSec)) +
+                      " bytes/s (bursts up to " + std::to_string(static_cast<int64_t>(kLogBurstBytes)) +
+                      " bytes) for one log stream";
+    e.dropped_lines = e.dropped_bytes = 0;
+    log_line(e, std::move(msg));
+  }
+
+  // One line the function printed: within the stream's budget, or dropped.
+  void output_line(Env& e, std::string_view line) {
+    if (!log_budget(e, line.size())) return;
+    report_dropped(e);
+    log_line(e, std::string(line.substr(0, kMaxLineBytes)));
+  }
+
   void log_line(Env& e, std::string line, int64_t ts = 0) {
     if (line.size() > kMaxLineBytes) line.resize(kMaxLineBytes);
     if (e.current && e.current->req.tail) {
@@ -318,29 +364,32 @@ struct Manager::Impl final : http::Handler {
     e.logs.push_back({ts ? ts : now_millis(), std::move(line)});
   }
 
-  // Reads what a process of e printed so far (non-blocking) into e's log.
+  // Reads what a process of e printed so far (non-blocking, at most kDrainBytesPerPass: the
+  // monitor comes back while more is there) into e's log.
   void drain(Env& e, int fd, bool& eof, std::string& partial) {
     if (fd < 0 || eof) return;
     char buf[65536];
-    for (;;) {
+    for (size_t total = 0; total < kDrainBytesPerPass;) {
       ssize_t n = ::read(fd, buf, sizeof buf);
       if (n > 0) {
+        total += static_cast<size_t>(n);
         partial.append(buf, static_cast<size_t>(n));
-        size_t start = 0, nl;
-        while ((nl = partial.find('\n', start)) != std::string::npos) {
-          log_line(e, partial.substr(start, nl - start));
-          start = nl + 1;
+        std::string_view rest = partial;
+        size_t nl;
+        while ((nl = rest.find('\n')) != std::string_view::npos) {
+          output_line(e, rest.substr(0, nl));
+          rest.remove_prefix(nl + 1);
         }
-        partial.erase(0, start);
-        if (partial.size() > kMaxLineBytes) {  // prints without end: cut into events
-          log_line(e, std::move(partial));
-          partial.clear();
+        while (rest.size() >= kMaxLineBytes) {  // prints without newlines: cut into events
+          output_line(e, rest.substr(0, kMaxLineBytes));
+          rest.remove_prefix(kMaxLineBytes);
         }
+        partial.erase(0, partial.size() - rest.size());
         continue;
       }
       if (n == 0) {
         eof = true;
-        if (!partial.empty()) log_line(e, std::move(partial));
+        if (!partial.empty()) output_line(e, partial);
         partial.clear();
       }
       return;  // EAGAIN or error
@@ -543,6 +592,7 @@ struct Manager::Impl final : http::Handler {
     double dur = now - inv->started;
     // The bootstrap's own peak catches spikes between the samples of the whole process group.
     e.peak_kb = std::max(e.peak_kb, hwm_kb(e.status_fd));
+    report_dropped(e);
     log_line(e, "END RequestId: " + inv->req.request_id);
     std::string report = "REPORT RequestId: " + inv->req.request_id + "\tDuration: " + fmt2(dur) +
                          " ms\tBilled Duration: " + std::to_string(static_cast<int64_t>(dur) + 1) +
@@ -1084,6 +1134,7 @@ struct Manager::Impl final : http::Handler {
         }
         for (Env* e : dead) {
           bury_extensions(*e, after);
+          report_dropped(*e);
           flush_one(*e);
           if (e->out_fd >= 0) ::close(e->out_fd);
           if (e->status_fd >= 0) ::close(e->status_fd);
