@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -31,6 +32,7 @@
 #include "core/json.h"
 #include "http/server.h"
 #include "runtime/cgroup.h"
+#include "runtime/seccomp.h"
 
 extern char** environ;
 
@@ -277,6 +279,7 @@ struct Manager::Impl final : http::Handler {
   std::string python, node;                                       // monitor thread only
   std::string bwrap;                                              // set by start() for isolation=bwrap
   std::string setpriv;  // bwrap as root: drops the sandbox to kSandboxUid ("" = no uid change)
+  std::string seccomp;  // bwrap: the filter handed over as fd 3 ("" = none), seccomp.h
   std::vector<std::string> bwrap_base;                            // make_bwrap_base()
   Cgroups cgroups;                                                // init() by start()
   std::vector<std::string> stale_cgroups;  // monitor thread only: killed, rmdir failed so far
@@ -739,6 +742,7 @@ struct Manager::Impl final : http::Handler {
     w.insert(w.end(), {"--ro-bind", s.code_dir, "/var/task", "--ro-bind", opts.shim_dir, "/var/runtime"});
     if (!s.opt_dir.empty()) w.insert(w.end(), {"--ro-bind", s.opt_dir, "/opt"});
     else w.insert(w.end(), {"--dir", "/opt"});
+    if (!seccomp.empty()) w.insert(w.end(), {"--seccomp", "3"});
     w.insert(w.end(), {"--remount-ro", "/", "--die-with-parent", "--chdir", "/var/task", "--"});
     if (!setpriv.empty()) {
       // Still root inside (with only the capabilities to change uid): become the sandbox user,
@@ -928,7 +932,7 @@ struct Manager::Impl final : http::Handler {
     for (size_t i = 0; i < ext_paths.size(); ++i) {
       int fd = -1;
       std::string in_view = v.opt + "/extensions/" + fs::path(ext_paths[i]).filename().string();
-      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, e.cgroup, &fd);
+      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, e.cgroup, seccomp, &fd);
       std::lock_guard lock(mu);
       Ext& x = e.exts[i];
       if (xp > 0) {
@@ -952,7 +956,7 @@ struct Manager::Impl final : http::Handler {
   // Starts the runtime process of e (monitor thread; mu not held). "" or an init error document.
   std::string start_runtime(Env& e, std::vector<std::string> cmd, std::vector<std::string>& env) {
     int fd = -1;
-    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, e.cgroup, &fd);
+    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, e.cgroup, seccomp, &fd);
     if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
     int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     std::lock_guard lock(mu);
@@ -973,7 +977,7 @@ struct Manager::Impl final : http::Handler {
   // monitor, Lambda's resource limits, stdout and stderr into a pipe (*out_fd, non-blocking).
   // Returns the pid, or -1.
   static pid_t start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                             const std::string& cgroup, int* out_fd) {
+                             const std::string& cgroup, const std::string& seccomp_prog, int* out_fd) {
     std::vector<char*> av, ev;
     for (auto& a : argv) av.push_back(a.data());
     av.push_back(nullptr);
@@ -984,6 +988,20 @@ struct Manager::Impl final : http::Handler {
     pid_t parent = ::getpid();
     const char* cwd = dir.c_str();
     int cgroup_fd = Cgroups::open_procs(cgroup);
+    // bwrap reads the seccomp filter from fd 3 (--seccomp 3 in the command).
+    int seccomp_fd = -1;
+    if (!seccomp_prog.empty()) {
+      seccomp_fd = ::memfd_create("stratus-seccomp", MFD_CLOEXEC);
+      if (seccomp_fd < 0 || ::write(seccomp_fd, seccomp_prog.data(), seccomp_prog.size()) !=
+                                static_cast<ssize_t>(seccomp_prog.size())) {
+        if (seccomp_fd >= 0) ::close(seccomp_fd);
+        if (cgroup_fd >= 0) ::close(cgroup_fd);
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return -1;
+      }
+      ::lseek(seccomp_fd, 0, SEEK_SET);
+    }
     pid_t pid = ::fork();
     if (pid == 0) {
       // Child: only async-signal-safe calls from here on. Into the environment's cgroup first, so
@@ -1006,7 +1024,9 @@ struct Manager::Impl final : http::Handler {
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
       ::signal(SIGPIPE, SIG_DFL);
-      ::close_range(3, ~0U, 0);
+      if (seccomp_fd == 3) ::fcntl(3, F_SETFD, 0);
+      else if (seccomp_fd >= 0) ::dup2(seccomp_fd, 3);
+      ::close_range(seccomp_fd >= 0 ? 4 : 3, ~0U, 0);
       ::execve(av[0], av.data(), ev.data());
       const char msg[] = "exec failed\n";
       [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
@@ -1014,6 +1034,7 @@ struct Manager::Impl final : http::Handler {
     }
     ::close(fds[1]);
     if (cgroup_fd >= 0) ::close(cgroup_fd);
+    if (seccomp_fd >= 0) ::close(seccomp_fd);
     if (pid < 0) {
       ::close(fds[0]);
       return -1;
@@ -1519,6 +1540,7 @@ void Manager::start() {
         throw std::runtime_error("--lambda-isolation=bwrap as root needs setpriv (util-linux) to run functions as an "
                                  "unprivileged user");
     }
+    impl_->seccomp = seccomp_program();
     impl_->make_bwrap_base();
   } else if (impl_->opts.isolation != "none") {
     throw std::runtime_error("unknown Lambda isolation " + impl_->opts.isolation);

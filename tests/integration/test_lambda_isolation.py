@@ -128,7 +128,19 @@ def handler(event, context):
     out["mknod"] = attempt(lambda: os.mknod("/tmp/disk", 0o600 | stat.S_IFBLK, os.makedev(8, 0)))
     out["dev"] = sorted(os.listdir("/dev"))
     fields = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
-    out["status"] = {k: fields[k].split() for k in ("Uid", "CapEff", "CapPrm", "CapBnd", "NoNewPrivs")}
+    out["status"] = {k: fields[k].split() for k in ("Uid", "CapEff", "CapPrm", "CapBnd", "NoNewPrivs", "Seccomp")}
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    def call(f, *args):
+        if f(*args) == 0:
+            return "ok"
+        return errno.errorcode[ctypes.get_errno()]
+    out["unshare_user"] = call(libc.unshare, 0x10000000)        # CLONE_NEWUSER: caps in a new namespace
+    out["mount_tmpfs"] = call(libc.mount, b"none", b"/tmp", b"tmpfs", 0, None)
+    child = os.fork()                                            # plain processes still work
+    if child == 0:
+        os._exit(7)
+    out["fork"] = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
     out["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
     return out
 """
@@ -182,6 +194,10 @@ class BwrapEscapes(unittest.TestCase):
             self.assertEqual(st["Uid"], ["993"] * 4)              # AWS's sbx_user1051, not root
             self.assertEqual(st["CapBnd"], ["0000000000000000"])
         self.assertLess(max(out["pids"]), 100, out["pids"])       # a PID namespace of its own
+        self.assertEqual(st["Seccomp"], ["2"])                    # a seccomp filter
+        self.assertEqual(out["unshare_user"], "EPERM")
+        self.assertEqual(out["mount_tmpfs"], "EPERM")
+        self.assertEqual(out["fork"], 7)
         self.assertIsNone(self.stratus.proc.poll())
         self.assertEqual(self.stratus.http("GET", "/_stratus/health")[0], 200)
 
