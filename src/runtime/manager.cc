@@ -860,6 +860,12 @@ struct Manager::Impl final : http::Handler {
     return out;
   }
 
+  // Why an interpreter may be missing under bwrap as root: none on PATH that uid 993 may run.
+  std::string for_sandbox() const {
+    return setpriv.empty() ? "" : " (none on PATH that the sandbox user " + std::to_string(kSandboxUid) +
+                                      " may run: not under /root, every directory open to others)";
+  }
+
   // Starts the process of e (monitor thread; mu not held). Returns "" or an init error document.
   std::string spawn(Env& e) {
     const FunctionSpec& s = *e.spec;
@@ -867,11 +873,11 @@ struct Manager::Impl final : http::Handler {
     std::vector<std::string> argv;
     if (starts_with(s.runtime, "python")) {
       if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'", !setpriv.empty());
-      if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host");
+      if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host" + for_sandbox());
       argv = {python, v.runtime + "/python/bootstrap.py"};
     } else if (starts_with(s.runtime, "nodejs")) {
       if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'", !setpriv.empty());
-      if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host");
+      if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host" + for_sandbox());
       argv = {node, v.runtime + "/node/bootstrap.mjs"};
     } else if (starts_with(s.runtime, "provided")) {
       std::string b;
