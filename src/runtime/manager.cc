@@ -154,8 +154,8 @@ int64_t hwm_kb(int status_fd) {
 }
 
 // Resident memory (kB) of each process group among `groups`: an environment is its bootstrap
-// process and everything it started (they share its process group). Reads /proc/N/stat of every
-// process: pgrp is field 5 and rss (pages) field 24.
+// process and everything it started (they share its process group), bubblewrap's own processes
+// aside. Reads /proc/N/stat of every process: pgrp is field 5 and rss (pages) field 24.
 std::unordered_map<pid_t, int64_t> group_rss_kb(const std::vector<pid_t>& groups) {
   std::unordered_map<pid_t, int64_t> out;
   if (groups.empty()) return out;
@@ -174,6 +174,8 @@ std::unordered_map<pid_t, int64_t> group_rss_kb(const std::vector<pid_t>& groups
     buf[n] = 0;
     const char* p = std::strrchr(buf, ')');
     if (!p) continue;
+    // The sandbox's own processes are not the function's memory (AWS counts the runtime's).
+    if (const char* c = std::strchr(buf, '('); c && std::string_view(c + 1, p - c - 1) == "bwrap") continue;
     std::istringstream in(p + 2);
     std::string field;
     long long pgrp = 0, rss = 0;
@@ -703,8 +705,9 @@ struct Manager::Impl final : http::Handler {
   void remove_env(Env& e) {
     // Whatever the way out (exit, crash, kill, failed start), nothing the environment started
     // survives it: a runtime that exited by itself may leave children behind.
+    // Without a cgroup, the runtime's process group (it cannot be reused while a member lives).
     Cgroups::kill_all(e.cgroup);
-    if (e.pid > 0) ::kill(-e.pid, SIGKILL);
+    if (e.cgroup.empty() && e.pid > 0) ::kill(-e.pid, SIGKILL);
     if (!Cgroups::remove(e.cgroup)) stale_cgroups.push_back(e.cgroup);
     Pool* p = e.pool;
     p->envs.erase(std::remove(p->envs.begin(), p->envs.end(), &e), p->envs.end());

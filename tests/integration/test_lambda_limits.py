@@ -11,6 +11,7 @@ import unittest
 
 from harness import StratusTestCase
 from lambda_util import ROLE, create, wait_for, zip_files
+from test_lambda_isolation import bwrap_works
 
 # A provided runtime written like AWS's runtime interface clients: it splits AWS_LAMBDA_RUNTIME_API
 # into host and port and talks HTTP to them (no URL prefix is possible).
@@ -113,6 +114,12 @@ def handler(event, context):
         _, big, _ = report_line(self.lam.invoke(FunctionName="measured", Payload=b'{"mb": 150}', LogType="Tail"))
         self.assertGreaterEqual(big, small + 150)
         self.assertLess(big, 512)
+
+
+@unittest.skipUnless(bwrap_works(), "bubblewrap is not usable on this machine")
+class LimitsBwrap(Limits):
+    """The same limits inside the sandbox (its processes are counted through the sandbox's own)."""
+    stratus_args = ("--lambda-isolation", "bwrap")
 
 
 # Prints as fast as it can for event["seconds"]: 1 MB blocks of 100-byte lines, then one 600 KB
