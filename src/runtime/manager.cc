@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -31,6 +32,8 @@
 #include "core/json.h"
 #include "core/thread.h"
 #include "http/server.h"
+#include "runtime/cgroup.h"
+#include "runtime/seccomp.h"
 
 extern char** environ;
 
@@ -42,6 +45,15 @@ namespace fs = std::filesystem;
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // synchronous response payload limit
 constexpr size_t kTailBytes = 4096;                     // LogType=Tail: the last 4 KB
 constexpr size_t kMaxLineBytes = 256 * 1024;            // one CloudWatch event at most
+// Function output stored per log stream (environment): a token bucket of bytes, each event
+// counted as its message plus 26 bytes (PutLogEvents' accounting), refilled at kLogBytesPerSec up
+// to kLogBurstBytes. Lines beyond it are dropped and counted; a marker line says how many. This
+// keeps the server's memory and the log's growth bounded while a function prints without end,
+// and never slows the function (it is not blocked on a full pipe).
+constexpr double kLogBytesPerSec = 1024 * 1024;
+constexpr double kLogBurstBytes = 4 * 1024 * 1024;
+constexpr size_t kLogEventOverhead = 26;
+constexpr size_t kDrainBytesPerPass = 256 * 1024;       // read per process per monitor pass
 constexpr int64_t kInitLimitMs = 10'000;                // AWS's init phase limit
 constexpr int64_t kSampleMs = 100;                      // how often environments' memory is measured
 constexpr rlim_t kMaxOpenFiles = 1024;                  // Lambda's limits inside an environment
@@ -59,31 +71,60 @@ std::string fmt2(double v) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// Finds an executable on PATH; "" when none.
-std::string which(const std::string& name) {
+// The sandbox user of --lambda-isolation=bwrap when the server runs as root: AWS's sbx_user1051.
+constexpr uid_t kSandboxUid = 993;
+constexpr gid_t kSandboxGid = 990;
+
+// Every executable called name on PATH, in PATH order.
+std::vector<std::string> which_all(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::stringstream ss(path ? path : "/usr/local/bin:/usr/bin:/bin");
   std::string dir;
+  std::vector<std::string> out;
   while (std::getline(ss, dir, ':')) {
     std::string p = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
+    if (::access(p.c_str(), X_OK) == 0) out.push_back(p);
   }
-  return {};
+  return out;
 }
 
-// The real interpreter behind a name (pyenv and similar put slow shell shims on PATH).
-std::string resolve_interpreter(const std::string& name, const char* probe) {
-  std::string found = which(name);
-  if (found.empty()) return {};
-  std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
-  std::string out;
-  if (FILE* f = ::popen(cmd.c_str(), "r")) {
-    char buf[512];
-    while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-    ::pclose(f);
+// Finds an executable on PATH; "" when none.
+std::string which(const std::string& name) {
+  auto all = which_all(name);
+  return all.empty() ? std::string() : all.front();
+}
+
+// Any user may run path: it and every directory above it are open to others (the sandbox user
+// cannot use an interpreter under /root, where pyenv and nvm put theirs).
+bool others_can_run(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::canonical(path, ec);
+  if (ec) return false;
+  struct stat st{};
+  if (::stat(p.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+  for (fs::path d = p.parent_path(); !d.empty(); d = d.parent_path()) {
+    if (::stat(d.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+    if (d == d.root_path()) break;
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return !out.empty() && ::access(out.c_str(), X_OK) == 0 ? out : found;
+  return true;
+}
+
+// The real interpreter behind a name (pyenv and similar put slow shell shims on PATH): the first
+// on PATH, or with for_others the first that an unprivileged user can run.
+std::string resolve_interpreter(const std::string& name, const char* probe, bool for_others) {
+  for (const auto& found : which_all(name)) {
+    std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
+    std::string out;
+    if (FILE* f = ::popen(cmd.c_str(), "r")) {
+      char buf[512];
+      while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+      ::pclose(f);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    std::string real = !out.empty() && ::access(out.c_str(), X_OK) == 0 ? out : found;
+    if (!for_others || others_can_run(real)) return real;
+  }
+  return {};
 }
 
 std::string error_doc(const std::string& type, const std::string& message) {
@@ -114,8 +155,8 @@ int64_t hwm_kb(int status_fd) {
 }
 
 // Resident memory (kB) of each process group among `groups`: an environment is its bootstrap
-// process and everything it started (they share its process group). Reads /proc/N/stat of every
-// process: pgrp is field 5 and rss (pages) field 24.
+// process and everything it started (they share its process group), bubblewrap's own processes
+// aside. Reads /proc/N/stat of every process: pgrp is field 5 and rss (pages) field 24.
 std::unordered_map<pid_t, int64_t> group_rss_kb(const std::vector<pid_t>& groups) {
   std::unordered_map<pid_t, int64_t> out;
   if (groups.empty()) return out;
@@ -134,6 +175,8 @@ std::unordered_map<pid_t, int64_t> group_rss_kb(const std::vector<pid_t>& groups
     buf[n] = 0;
     const char* p = std::strrchr(buf, ')');
     if (!p) continue;
+    // The sandbox's own processes are not the function's memory (AWS counts the runtime's).
+    if (const char* c = std::strchr(buf, '('); c && std::string_view(c + 1, p - c - 1) == "bwrap") continue;
     std::istringstream in(p + 2);
     std::string field;
     long long pgrp = 0, rss = 0;
@@ -197,6 +240,9 @@ struct Env {
   http::Responder parked;      // the long-polling /next while idle
   std::shared_ptr<Invocation> current;
   std::string partial;         // output not yet ending in a newline
+  double log_tokens = kLogBurstBytes;  // the stream's byte budget (see kLogBytesPerSec)
+  double log_tokens_at = 0;            // steady ms of the last refill
+  int64_t dropped_lines = 0, dropped_bytes = 0;  // output over the budget, not yet reported
   std::vector<LogEvent> logs;  // waiting for the sink
   std::string init_error;      // body of /init/error
   std::string kill_reason;     // set: the monitor kills it ("timeout", "idle", "retired", "stop", "oom")
@@ -206,6 +252,7 @@ struct Env {
   double shutdown_until = 0;   // steady ms: SHUTDOWN sent, extensions may finish until then
   std::string crash;           // an extension died: what happened
   std::vector<std::string> runtime_cmd, runtime_env;  // set: the runtime waits for registrations
+  std::string cgroup;          // its cgroup v2 directory ("" without cgroups: process groups only)
 };
 
 struct Pool {
@@ -234,7 +281,11 @@ struct Manager::Impl final : http::Handler {
   uint64_t next_env = 1;                                          // GUARDED_BY(mu)
   std::string python, node;                                       // monitor thread only
   std::string bwrap;                                              // set by start() for isolation=bwrap
+  std::string setpriv;  // bwrap as root: drops the sandbox to kSandboxUid ("" = no uid change)
+  std::string seccomp;  // bwrap: the filter handed over as fd 3 ("" = none), seccomp.h
   std::vector<std::string> bwrap_base;                            // make_bwrap_base()
+  Cgroups cgroups;                                                // init() by start()
+  std::vector<std::string> stale_cgroups;  // monitor thread only: killed, rmdir failed so far
 
   // Work to do after the lock is released: completions and responses to environments.
   struct After {
@@ -275,6 +326,40 @@ struct Manager::Impl final : http::Handler {
     return p.spec->reserved ? p.spec->max_environments : opts.default_max_environments;
   }
 
+  // Takes room for one output line of n bytes from e's budget; false: drop it.
+  static bool log_budget(Env& e, size_t n) {
+    double now = steady_ms();
+    if (e.log_tokens_at > 0)
+      e.log_tokens = std::min(kLogBurstBytes, e.log_tokens + (now - e.log_tokens_at) * kLogBytesPerSec / 1000);
+    e.log_tokens_at = now;
+    double cost = static_cast<double>(std::min(n, kMaxLineBytes) + kLogEventOverhead);
+    if (e.log_tokens < cost) {
+      ++e.dropped_lines;
+      e.dropped_bytes += static_cast<int64_t>(n);
+      return false;
+    }
+    e.log_tokens -= cost;
+    return true;
+  }
+
+  // Says in the log how much output was dropped since the last time (outside the budget).
+  void report_dropped(Env& e) {
+    if (e.dropped_lines == 0) return;
+    std::string msg = "[stratus] " + std::to_string(e.dropped_lines) + " lines (" + std::to_string(e.dropped_bytes) +
+                      " bytes) of output dropped: more than " + std::to_string(static_cast<int64_t>(kLogBytesPerSec)) +
+                      " bytes/s (bursts up to " + std::to_string(static_cast<int64_t>(kLogBurstBytes)) +
+                      " bytes) for one log stream";
+    e.dropped_lines = e.dropped_bytes = 0;
+    log_line(e, std::move(msg));
+  }
+
+  // One line the function printed: within the stream's budget, or dropped.
+  void output_line(Env& e, std::string_view line) {
+    if (!log_budget(e, line.size())) return;
+    report_dropped(e);
+    log_line(e, std::string(line.substr(0, kMaxLineBytes)));
+  }
+
   void log_line(Env& e, std::string line, int64_t ts = 0) {
     if (line.size() > kMaxLineBytes) line.resize(kMaxLineBytes);
     if (e.current && e.current->req.tail) {
@@ -285,29 +370,32 @@ struct Manager::Impl final : http::Handler {
     e.logs.push_back({ts ? ts : now_millis(), std::move(line)});
   }
 
-  // Reads what a process of e printed so far (non-blocking) into e's log.
+  // Reads what a process of e printed so far (non-blocking, at most kDrainBytesPerPass: the
+  // monitor comes back while more is there) into e's log.
   void drain(Env& e, int fd, bool& eof, std::string& partial) {
     if (fd < 0 || eof) return;
     char buf[65536];
-    for (;;) {
+    for (size_t total = 0; total < kDrainBytesPerPass;) {
       ssize_t n = ::read(fd, buf, sizeof buf);
       if (n > 0) {
+        total += static_cast<size_t>(n);
         partial.append(buf, static_cast<size_t>(n));
-        size_t start = 0, nl;
-        while ((nl = partial.find('\n', start)) != std::string::npos) {
-          log_line(e, partial.substr(start, nl - start));
-          start = nl + 1;
+        std::string_view rest = partial;
+        size_t nl;
+        while ((nl = rest.find('\n')) != std::string_view::npos) {
+          output_line(e, rest.substr(0, nl));
+          rest.remove_prefix(nl + 1);
         }
-        partial.erase(0, start);
-        if (partial.size() > kMaxLineBytes) {  // prints without end: cut into events
-          log_line(e, std::move(partial));
-          partial.clear();
+        while (rest.size() >= kMaxLineBytes) {  // prints without newlines: cut into events
+          output_line(e, rest.substr(0, kMaxLineBytes));
+          rest.remove_prefix(kMaxLineBytes);
         }
+        partial.erase(0, partial.size() - rest.size());
         continue;
       }
       if (n == 0) {
         eof = true;
-        if (!partial.empty()) log_line(e, std::move(partial));
+        if (!partial.empty()) output_line(e, partial);
         partial.clear();
       }
       return;  // EAGAIN or error
@@ -385,10 +473,18 @@ struct Manager::Impl final : http::Handler {
   // the runtime.
   static void watch_sandboxed(Env& e) {
     if (e.pid <= 0) return;
-    std::string pid = std::to_string(e.pid);
-    std::ifstream f("/proc/" + pid + "/task/" + pid + "/children");
-    long child = 0;
-    if (!(f >> child) || child <= 0) return;
+    // bwrap -> bwrap (the PID namespace's init) -> the runtime.
+    long child = e.pid;
+    for (int depth = 0; depth < 3; ++depth) {
+      std::string pid = std::to_string(child);
+      std::ifstream comm("/proc/" + pid + "/comm");
+      std::string name;
+      if (depth > 0 && (!(comm >> name) || name != "bwrap")) break;
+      std::ifstream f("/proc/" + pid + "/task/" + pid + "/children");
+      long next = 0;
+      if (!(f >> next) || next <= 0) return;
+      child = next;
+    }
     int fd = ::open(("/proc/" + std::to_string(child) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     if (e.status_fd >= 0) ::close(e.status_fd);
@@ -502,6 +598,7 @@ struct Manager::Impl final : http::Handler {
     double dur = now - inv->started;
     // The bootstrap's own peak catches spikes between the samples of the whole process group.
     e.peak_kb = std::max(e.peak_kb, hwm_kb(e.status_fd));
+    report_dropped(e);
     log_line(e, "END RequestId: " + inv->req.request_id);
     std::string report = "REPORT RequestId: " + inv->req.request_id + "\tDuration: " + fmt2(dur) +
                          " ms\tBilled Duration: " + std::to_string(static_cast<int64_t>(dur) + 1) +
@@ -607,6 +704,12 @@ struct Manager::Impl final : http::Handler {
   }
 
   void remove_env(Env& e) {
+    // Whatever the way out (exit, crash, kill, failed start), nothing the environment started
+    // survives it: a runtime that exited by itself may leave children behind.
+    // Without a cgroup, the runtime's process group (it cannot be reused while a member lives).
+    Cgroups::kill_all(e.cgroup);
+    if (e.cgroup.empty() && e.pid > 0) ::kill(-e.pid, SIGKILL);
+    if (!Cgroups::remove(e.cgroup)) stale_cgroups.push_back(e.cgroup);
     Pool* p = e.pool;
     p->envs.erase(std::remove(p->envs.begin(), p->envs.end(), &e), p->envs.end());
     uint64_t id = e.id;
@@ -643,7 +746,14 @@ struct Manager::Impl final : http::Handler {
     w.insert(w.end(), {"--ro-bind", s.code_dir, "/var/task", "--ro-bind", opts.shim_dir, "/var/runtime"});
     if (!s.opt_dir.empty()) w.insert(w.end(), {"--ro-bind", s.opt_dir, "/opt"});
     else w.insert(w.end(), {"--dir", "/opt"});
+    if (!seccomp.empty()) w.insert(w.end(), {"--seccomp", "3"});
     w.insert(w.end(), {"--remount-ro", "/", "--die-with-parent", "--chdir", "/var/task", "--"});
+    if (!setpriv.empty()) {
+      // Still root inside (with only the capabilities to change uid): become the sandbox user,
+      // no supplementary groups, every capability gone for good (bounding set emptied).
+      w.insert(w.end(), {setpriv, "--reuid=" + std::to_string(kSandboxUid), "--regid=" + std::to_string(kSandboxGid),
+                         "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"});
+    }
     w.insert(w.end(), argv.begin(), argv.end());
     return w;
   }
@@ -653,10 +763,24 @@ struct Manager::Impl final : http::Handler {
     return (fs::path(opts.shim_dir).parent_path() / "envtmp" / std::to_string(e.id)).string();
   }
 
-  // The sandbox's root: the host's top-level directories and /var/* read-only (each bound, so
-  // that /var/task, /var/runtime and /opt can be mount points), devices, /proc, a private /tmp.
+  // The sandbox: its own PID, IPC, UTS and cgroup namespaces (the server and every host process
+  // are invisible; when bwrap dies, the namespace's init dies and the kernel kills everything in
+  // it), the host's network namespace (the Runtime API and the Stratus endpoint are on the
+  // host's 127.0.0.1), no capabilities, no_new_privs (bwrap sets it). As root, bwrap keeps only
+  // CAP_SETUID/SETGID/SETPCAP for setpriv, which drops to kSandboxUid with nothing left; as any
+  // other user a user namespace maps the server's uid and forbids nested user namespaces.
+  // The root: the host's top-level directories and /var/* read-only (each bound, so that
+  // /var/task, /var/runtime and /opt can be mount points), the data directory hidden under an
+  // empty tmpfs, a minimal /dev (null, zero, full, random, urandom, tty, pts: no disks), a new
+  // /proc for the new PID namespace, /sys read-only, a private /tmp.
   void make_bwrap_base() {
-    bwrap_base = {bwrap};
+    bwrap_base = {bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"};
+    if (!setpriv.empty()) {
+      bwrap_base.insert(bwrap_base.end(), {"--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                                           "--cap-add", "CAP_SETPCAP"});
+    } else {
+      bwrap_base.insert(bwrap_base.end(), {"--unshare-user", "--disable-userns", "--cap-drop", "ALL"});
+    }
     auto add_dir = [&](const std::string& dir, std::initializer_list<std::string_view> skip) {
       std::error_code ec;
       std::vector<fs::path> entries;
@@ -675,8 +799,18 @@ struct Manager::Impl final : http::Handler {
     add_dir("/", {"tmp", "proc", "dev", "sys", "var", "opt", "lost+found"});
     bwrap_base.insert(bwrap_base.end(), {"--dir", "/var"});
     add_dir("/var", {"task", "runtime"});
-    bwrap_base.insert(bwrap_base.end(), {"--dev-bind", "/dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
-                                         "--dir", "/tmp"});  // each environment binds its own /tmp
+    for (const auto& h : opts.hidden) {
+      // Only paths inside what was bound from the host: elsewhere (/tmp) they are not visible,
+      // and a mount point would be created in the environment's own /tmp.
+      std::error_code ec;
+      fs::path p = fs::weakly_canonical(fs::absolute(h), ec);
+      if (ec || p == p.root_path() || !fs::is_directory(p, ec)) continue;
+      std::string top = (++p.begin())->string();
+      if (top == "tmp" || top == "proc" || top == "dev" || top == "sys" || top == "lost+found") continue;
+      bwrap_base.insert(bwrap_base.end(), {"--tmpfs", p.string()});
+    }
+    bwrap_base.insert(bwrap_base.end(), {"--dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys", "--dir",
+                                         "/tmp"});  // each environment binds its own /tmp
   }
 
   std::vector<std::string> env_block(const Env& e) {
@@ -730,18 +864,24 @@ struct Manager::Impl final : http::Handler {
     return out;
   }
 
+  // Why an interpreter may be missing under bwrap as root: none on PATH that uid 993 may run.
+  std::string for_sandbox() const {
+    return setpriv.empty() ? "" : " (none on PATH that the sandbox user " + std::to_string(kSandboxUid) +
+                                      " may run: not under /root, every directory open to others)";
+  }
+
   // Starts the process of e (monitor thread; mu not held). Returns "" or an init error document.
   std::string spawn(Env& e) {
     const FunctionSpec& s = *e.spec;
     const View v = view(s);
     std::vector<std::string> argv;
     if (starts_with(s.runtime, "python")) {
-      if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'");
-      if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host");
+      if (python.empty()) python = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'", !setpriv.empty());
+      if (python.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host" + for_sandbox());
       argv = {python, v.runtime + "/python/bootstrap.py"};
     } else if (starts_with(s.runtime, "nodejs")) {
-      if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'");
-      if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host");
+      if (node.empty()) node = resolve_interpreter("node", "-e 'console.log(process.execPath)'", !setpriv.empty());
+      if (node.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host" + for_sandbox());
       argv = {node, v.runtime + "/node/bootstrap.mjs"};
     } else if (starts_with(s.runtime, "provided")) {
       std::string b;
@@ -764,11 +904,18 @@ struct Manager::Impl final : http::Handler {
     } catch (const std::exception& ex) {
       return error_doc("Runtime.Unknown", std::string("cannot open a Runtime API port: ") + ex.what());
     }
+    std::string cgroup = cgroups.create("env-" + std::to_string(e.id));
+    {
+      std::lock_guard lock(mu);
+      e.cgroup = cgroup;
+    }
     std::vector<std::string> envs_s = env_block(e);
     if (opts.isolation == "bwrap") {
       std::error_code ec;
       fs::create_directories(env_tmp(e), ec);
       if (ec) return error_doc("Runtime.Unknown", "cannot create the environment's /tmp: " + ec.message());
+      if (!setpriv.empty() && ::chown(env_tmp(e).c_str(), kSandboxUid, kSandboxGid) != 0)
+        return error_doc("Runtime.Unknown", std::string("cannot hand /tmp to the sandbox user: ") + std::strerror(errno));
     }
     // External extensions: the executables in /opt/extensions, started before the runtime in
     // name order (Lambda starts them in parallel and waits for them to register).
@@ -795,7 +942,7 @@ struct Manager::Impl final : http::Handler {
     for (size_t i = 0; i < ext_paths.size(); ++i) {
       int fd = -1;
       std::string in_view = v.opt + "/extensions/" + fs::path(ext_paths[i]).filename().string();
-      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, &fd);
+      pid_t xp = start_process(wrap(e, {in_view}), envs_s, s.code_dir, e.cgroup, seccomp, &fd);
       std::lock_guard lock(mu);
       Ext& x = e.exts[i];
       if (xp > 0) {
@@ -819,7 +966,7 @@ struct Manager::Impl final : http::Handler {
   // Starts the runtime process of e (monitor thread; mu not held). "" or an init error document.
   std::string start_runtime(Env& e, std::vector<std::string> cmd, std::vector<std::string>& env) {
     int fd = -1;
-    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, &fd);
+    pid_t pid = start_process(std::move(cmd), env, e.spec->code_dir, e.cgroup, seccomp, &fd);
     if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
     int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     std::lock_guard lock(mu);
@@ -840,7 +987,7 @@ struct Manager::Impl final : http::Handler {
   // monitor, Lambda's resource limits, stdout and stderr into a pipe (*out_fd, non-blocking).
   // Returns the pid, or -1.
   static pid_t start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                             int* out_fd) {
+                             const std::string& cgroup, const std::string& seccomp_prog, int* out_fd) {
     std::vector<char*> av, ev;
     for (auto& a : argv) av.push_back(a.data());
     av.push_back(nullptr);
@@ -850,10 +997,28 @@ struct Manager::Impl final : http::Handler {
     if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
     pid_t parent = ::getpid();
     const char* cwd = dir.c_str();
+    int cgroup_fd = Cgroups::open_procs(cgroup);
+    // bwrap reads the seccomp filter from fd 3 (--seccomp 3 in the command).
+    int seccomp_fd = -1;
+    if (!seccomp_prog.empty()) {
+      seccomp_fd = ::memfd_create("stratus-seccomp", MFD_CLOEXEC);
+      if (seccomp_fd < 0 || ::write(seccomp_fd, seccomp_prog.data(), seccomp_prog.size()) !=
+                                static_cast<ssize_t>(seccomp_prog.size())) {
+        if (seccomp_fd >= 0) ::close(seccomp_fd);
+        if (cgroup_fd >= 0) ::close(cgroup_fd);
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return -1;
+      }
+      ::lseek(seccomp_fd, 0, SEEK_SET);
+    }
     pid_t pid = ::fork();
     if (pid == 0) {
-      // Child: only async-signal-safe calls from here on.
-      ::setpgid(0, 0);
+      // Child: only async-signal-safe calls from here on. Into the environment's cgroup first, so
+      // that nothing it starts can be missed; a session of its own (no controlling terminal of
+      // the server's: nothing to inject input into), whose process group is its pid.
+      Cgroups::join(cgroup_fd);
+      ::setsid();
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(1);
       int devnull = ::open("/dev/null", O_RDONLY);
@@ -869,13 +1034,17 @@ struct Manager::Impl final : http::Handler {
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
       ::signal(SIGPIPE, SIG_DFL);
-      ::close_range(3, ~0U, 0);
+      if (seccomp_fd == 3) ::fcntl(3, F_SETFD, 0);
+      else if (seccomp_fd >= 0) ::dup2(seccomp_fd, 3);
+      ::close_range(seccomp_fd >= 0 ? 4 : 3, ~0U, 0);
       ::execve(av[0], av.data(), ev.data());
       const char msg[] = "exec failed\n";
       [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
       ::_exit(127);
     }
     ::close(fds[1]);
+    if (cgroup_fd >= 0) ::close(cgroup_fd);
+    if (seccomp_fd >= 0) ::close(seccomp_fd);
     if (pid < 0) {
       ::close(fds[0]);
       return -1;
@@ -934,10 +1103,7 @@ struct Manager::Impl final : http::Handler {
           if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
             if (shutting_down(e, snow, after)) {
               e.killed = true;
-              ::kill(-e.pid, SIGKILL);
-              ::kill(e.pid, SIGKILL);
-              for (auto& x : e.exts)
-                if (x.pid > 0) ::kill(-x.pid, SIGKILL);
+              kill_tree(e);
             } else {
               timeout = std::min(timeout, 20);
             }
@@ -999,6 +1165,7 @@ struct Manager::Impl final : http::Handler {
         }
         for (Env* e : dead) {
           bury_extensions(*e, after);
+          report_dropped(*e);
           flush_one(*e);
           if (e->out_fd >= 0) ::close(e->out_fd);
           if (e->status_fd >= 0) ::close(e->status_fd);
@@ -1021,6 +1188,7 @@ struct Manager::Impl final : http::Handler {
         if (!envs.empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
       }
       if (!to_sample.empty()) watch_memory(group_rss_kb(to_sample));
+      std::erase_if(stale_cgroups, [](const std::string& d) { return Cgroups::remove(d); });
       deliver_logs();
       after.run();
       for (Env* e : to_start) {
@@ -1080,6 +1248,21 @@ struct Manager::Impl final : http::Handler {
     deliver_logs();
   }
 
+  // SIGKILLs every process of e: its cgroup (which also holds what escaped the process groups
+  // with setsid()), the process groups of the runtime and the extensions, and those processes.
+  static void kill_tree(Env& e) {
+    Cgroups::kill_all(e.cgroup);
+    if (e.pid > 0) {
+      ::kill(-e.pid, SIGKILL);
+      ::kill(e.pid, SIGKILL);
+    }
+    for (auto& x : e.exts) {
+      if (x.pid <= 0) continue;
+      ::kill(-x.pid, SIGKILL);
+      ::kill(x.pid, SIGKILL);
+    }
+  }
+
   // The runtime of e is gone: its extensions go too. REQUIRES(mu).
   void bury_extensions(Env& e, After& after) {
     for (auto& x : e.exts) {
@@ -1115,8 +1298,7 @@ struct Manager::Impl final : http::Handler {
       e.peak_kb = std::max(e.peak_kb, kb);
       if (e.kill_reason.empty() && kb > int64_t{e.spec->memory_mb} * 1024) {
         e.kill_reason = "oom";
-        ::kill(-e.pid, SIGKILL);
-        ::kill(e.pid, SIGKILL);
+        kill_tree(e);
       }
     }
   }
@@ -1362,10 +1544,18 @@ void Manager::start() {
     if (impl_->bwrap.empty() || std::system(probe.c_str()) != 0)
       throw std::runtime_error("--lambda-isolation=bwrap: bubblewrap is not installed or cannot create a sandbox here "
                                "(`bwrap --ro-bind / / true` fails); use --lambda-isolation=none");
+    if (::geteuid() == 0) {
+      impl_->setpriv = which("setpriv");
+      if (impl_->setpriv.empty())
+        throw std::runtime_error("--lambda-isolation=bwrap as root needs setpriv (util-linux) to run functions as an "
+                                 "unprivileged user");
+    }
+    impl_->seccomp = seccomp_program();
     impl_->make_bwrap_base();
   } else if (impl_->opts.isolation != "none") {
     throw std::runtime_error("unknown Lambda isolation " + impl_->opts.isolation);
   }
+  impl_->cgroups.init();
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   http::ServerOptions so;
   so.host = "127.0.0.1";
@@ -1400,6 +1590,7 @@ void Manager::stop() {
     after.run();
   }
   impl_->monitor.join();
+  impl_->cgroups.destroy(1000);  // anything that escaped the environments' own kills
   impl_->server->stop(200);
   impl_->server->wait();
   ::close(impl_->wake_fd);

@@ -26,7 +26,15 @@
 // invocation waiting for it fails with Extension.Crash.
 //
 // Limits: every process gets Lambda's rlimits; the monitor samples each environment's resident
-// memory (its process groups) for Max Memory Used and kills it above MemorySize.
+// memory (its process groups) for Max Memory Used and kills it above MemorySize. Output: lines
+// are cut into events of at most 256 KB; each environment's log stream takes 1 MB/s (bursts of
+// 4 MB, an event counting its message + 26 bytes); output beyond that is dropped and counted, and
+// a "[stratus] N lines (M bytes) of output dropped" line says so. The function is never slowed.
+//
+// Process trees: every process of an environment joins the environment's cgroup v2
+// (runtime/cgroup.h) and starts its own session; whenever an environment ends (exit, crash,
+// timeout, idle, code change, delete, OOM, server stop) the cgroup and the process groups are
+// SIGKILLed, so a double-forked setsid() daemon dies too. Without cgroups: process groups only.
 //
 // Threads: invoke() may be called from any thread and never blocks on a process. One monitor
 // thread spawns processes (so that PR_SET_PDEATHSIG ties children to it), reads their output,
@@ -104,8 +112,11 @@ struct ManagerOptions {
   std::string download_root;
   // Isolation: "none" runs environments as plain host processes (the code and layers are
   // reached at their host paths); "bwrap" runs each process under bubblewrap with a read-only
-  // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp.
+  // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp, in its
+  // own PID/IPC/UTS namespaces, as an unprivileged user without capabilities (see make_bwrap_base).
   std::string isolation = "none";
+  // bwrap: directories the sandbox must not see (the data directory), each under an empty tmpfs.
+  std::vector<std::string> hidden;
 
 };
 

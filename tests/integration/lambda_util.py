@@ -59,3 +59,39 @@ def wait_for(pred, timeout=30, interval=0.05):
 def create(client, name, files, runtime="python3.12", handler="app.handler", **kw):
     return client.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
                                   Code={"ZipFile": zip_files(files)}, **kw)
+
+
+def procs_with_arg(arg):
+    """Host pids of the processes whose command line has `arg` as one of its words."""
+    import os
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                words = f.read().split(b"\0")
+        except OSError:
+            continue
+        if arg.encode() in words:
+            found.append(int(name))
+    return found
+
+
+# A Python handler that leaves a daemon behind the way a careless library would: fork, setsid()
+# (a new session and process group: out of reach of kill(-pgid)), fork again, and exec
+# `sleep <event["marker"]>` in the grandchild. With event["crash"] the runtime dies instead.
+DOUBLE_FORK = """
+import os
+def handler(event, context):
+    if event.get("crash"):
+        os._exit(3)
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.execvp("sleep", ["sleep", event["marker"]])
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return "left a daemon"
+"""

@@ -5,9 +5,10 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 
-from harness import StratusTestCase
+from harness import Stratus, StratusTestCase
 from lambda_util import ROLE, create, sh_bootstrap, zip_files
 
 
@@ -101,6 +102,104 @@ def handler(event, context):
         create(self.lam, "iso-node", {"index.js": "exports.handler = async () => process.env.LAMBDA_TASK_ROOT;\n"},
                runtime="nodejs20.x", handler="index.handler")
         self.assertEqual(json.loads(self.lam.invoke(FunctionName="iso-node")["Payload"].read()), "/var/task")
+
+
+# Each way out of the sandbox reported in issue 21, tried from inside a function.
+ESCAPES = """
+import errno, os, re, signal, stat
+def attempt(f):
+    try:
+        r = f()
+        return ["ok", r]
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+def handler(event, context):
+    pid, data = event["server_pid"], event["data_dir"]
+    out = {}
+    out["proc_root"] = attempt(lambda: os.listdir("/proc/%d/root%s" % (pid, data)))
+    out["data_dir"] = attempt(lambda: os.listdir(data))
+    out["signal0"] = attempt(lambda: os.kill(pid, 0))
+    out["kill"] = attempt(lambda: os.kill(pid, signal.SIGKILL))
+    out["write_host"] = attempt(lambda: open(event["host_file"], "w").write("escaped"))
+    out["disks"] = [d for d in os.listdir("/dev")
+                    if re.match(r"(sd|vd|xvd|hd|nvme|loop|mmcblk|dm-|md|nbd|sr|mem|kmem|port)", d)]
+    out["open_disks"] = {d: attempt(lambda: os.close(os.open(d, os.O_WRONLY)))
+                         for d in ("/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda", "/dev/mem")}
+    out["mknod"] = attempt(lambda: os.mknod("/tmp/disk", 0o600 | stat.S_IFBLK, os.makedev(8, 0)))
+    out["dev"] = sorted(os.listdir("/dev"))
+    fields = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
+    out["status"] = {k: fields[k].split() for k in ("Uid", "CapEff", "CapPrm", "CapBnd", "NoNewPrivs", "Seccomp")}
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    def call(f, *args):
+        if f(*args) == 0:
+            return "ok"
+        return errno.errorcode[ctypes.get_errno()]
+    out["unshare_user"] = call(libc.unshare, 0x10000000)        # CLONE_NEWUSER: caps in a new namespace
+    out["mount_tmpfs"] = call(libc.mount, b"none", b"/tmp", b"tmpfs", 0, None)
+    child = os.fork()                                            # plain processes still work
+    if child == 0:
+        os._exit(7)
+    out["fork"] = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    out["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+    return out
+"""
+
+MINIMAL_DEV = {"console", "core", "fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin",
+               "stdout", "tty", "urandom", "zero"}
+
+
+@unittest.skipUnless(bwrap_works(), "bubblewrap is not usable on this machine")
+class BwrapEscapes(unittest.TestCase):
+    """A server with its data directory outside /tmp (so that the sandbox's read-only view of the
+    host would include it), readable by anyone: only the sandbox may keep functions out."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.base = tempfile.mkdtemp(prefix="stratus-escape-", dir="/var/tmp")
+        os.chmod(cls.base, 0o777)
+        data = os.path.join(cls.base, "data")
+        os.mkdir(data)
+        os.chmod(data, 0o755)
+        cls.stratus = Stratus("--lambda-isolation", "bwrap", data_dir=data).start()
+        cls.lam = cls.stratus.client("lambda")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stratus.stop()
+        shutil.rmtree(cls.base, ignore_errors=True)
+
+    def test_every_escape_fails_and_the_server_stays_up(self):
+        create(self.lam, "escape", {"app.py": ESCAPES}, Timeout=20)
+        host_file = os.path.join(self.base, "written-from-a-function")
+        event = {"server_pid": self.stratus.proc.pid, "data_dir": self.stratus.data_dir, "host_file": host_file}
+        r = self.lam.invoke(FunctionName="escape", Payload=json.dumps(event))
+        self.assertNotIn("FunctionError", r)
+        out = json.loads(r["Payload"].read())
+        self.assertEqual(out["proc_root"], "ENOENT")             # the server's pid is not in the sandbox
+        self.assertEqual(out["data_dir"], ["ok", []])             # an empty tmpfs over the data directory
+        self.assertEqual(out["signal0"], "ESRCH")
+        self.assertEqual(out["kill"], "ESRCH")
+        self.assertIn(out["write_host"], ("EROFS", "EACCES"))
+        self.assertFalse(os.path.exists(host_file))
+        self.assertEqual(out["disks"], [])
+        self.assertEqual(set(out["open_disks"].values()), {"ENOENT"})
+        self.assertEqual(out["mknod"], "EPERM")
+        self.assertLessEqual(set(out["dev"]), MINIMAL_DEV)
+        st = out["status"]
+        self.assertEqual(st["CapEff"], ["0000000000000000"])
+        self.assertEqual(st["CapPrm"], ["0000000000000000"])
+        self.assertEqual(st["NoNewPrivs"], ["1"])
+        if os.geteuid() == 0:
+            self.assertEqual(st["Uid"], ["993"] * 4)              # AWS's sbx_user1051, not root
+            self.assertEqual(st["CapBnd"], ["0000000000000000"])
+        self.assertLess(max(out["pids"]), 100, out["pids"])       # a PID namespace of its own
+        self.assertEqual(st["Seccomp"], ["2"])                    # a seccomp filter
+        self.assertEqual(out["unshare_user"], "EPERM")
+        self.assertEqual(out["mount_tmpfs"], "EPERM")
+        self.assertEqual(out["fork"], 7)
+        self.assertIsNone(self.stratus.proc.poll())
+        self.assertEqual(self.stratus.http("GET", "/_stratus/health")[0], 200)
 
 
 if __name__ == "__main__":

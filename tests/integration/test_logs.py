@@ -64,6 +64,42 @@ class Logs(StratusTestCase):
                                                                       PaginationConfig={"PageSize": 2})
         self.assertEqual(sum(len(p["events"]) for p in paged), 5)
 
+    def test_pages_hold_at_most_1_mb(self):
+        # 6 MB in two streams, interleaved in time: every page of FilterLogEvents and GetLogEvents
+        # holds at most 1 MB of events (message + 26 bytes each), and paging returns every event
+        # once, in timestamp order.
+        self.logs.create_log_group(logGroupName="/app/big")
+        t0 = int(time.time() * 1000) - 60_000
+        for s, off in (("s1", 0), ("s2", 1)):
+            self.logs.create_log_stream(logGroupName="/app/big", logStreamName=s)
+            for batch in range(3):
+                base = t0 + batch * 2000
+                self.logs.put_log_events(logGroupName="/app/big", logStreamName=s, logEvents=[
+                    {"timestamp": base + 2 * i + off, "message": "%s-%05d " % (s, batch * 1000 + i) + "m" * 990}
+                    for i in range(1000)])
+        seen, token, pages = [], None, 0
+        while True:
+            page = self.logs.filter_log_events(logGroupName="/app/big", **({"nextToken": token} if token else {}))
+            pages += 1
+            self.assertLessEqual(sum(len(e["message"]) + 26 for e in page["events"]), 1 << 20)
+            seen += [(e["timestamp"], e["message"][:8]) for e in page["events"]]
+            token = page.get("nextToken")
+            if not token:
+                break
+        self.assertEqual(len(seen), 6000)
+        self.assertEqual(seen, sorted(seen))
+        self.assertGreaterEqual(pages, 6)
+        got, token = 0, None
+        while True:
+            kw = {"nextToken": token} if token else {"startFromHead": True}
+            page = self.logs.get_log_events(logGroupName="/app/big", logStreamName="s1", **kw)
+            self.assertLessEqual(sum(len(e["message"]) + 26 for e in page["events"]), 1 << 20)
+            got += len(page["events"])
+            if page["nextForwardToken"] == token:
+                break
+            token = page["nextForwardToken"]
+        self.assertEqual(got, 3000)
+
     def test_missing_resources(self):
         with self.assertRaises(self.logs.exceptions.ResourceNotFoundException):
             self.logs.describe_log_streams(logGroupName="/nope")

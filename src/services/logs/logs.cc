@@ -18,6 +18,14 @@ constexpr std::string_view kGroups = "logs.groups";
 constexpr std::string_view kStreams = "logs.streams";
 constexpr std::string_view kEvents = "logs.events";
 
+// A page of GetLogEvents/FilterLogEvents: up to 1 MB of events or 10,000 events (each event
+// counted as its message plus 26 bytes, as PutLogEvents counts); FilterLogEvents also stops after
+// reading kMaxScanBytes, so that one call's work and memory stay bounded however large the group.
+constexpr int64_t kMaxPageEvents = 10000;
+constexpr size_t kMaxPageBytes = 1024 * 1024;
+constexpr size_t kMaxScanBytes = 32 * 1024 * 1024;
+constexpr size_t kEventOverhead = 26;
+
 std::mutex& meta_mu() {
   static std::mutex mu;
   return mu;
@@ -326,7 +334,7 @@ Result<Doc> get_log_events(OpContext& ctx, const Doc& in) {
   if (!load(ctx.storage, kGroups, group_key(ctx.account(), ctx.region(), g))) return not_found("log group");
   if (!load(ctx.storage, kStreams, stream_key(ctx.account(), ctx.region(), g, s))) return not_found("log stream");
   std::string prefix = events_prefix(ctx.account(), ctx.region(), g, s);
-  int64_t limit = in.integer("limit", 10000);
+  int64_t limit = std::clamp<int64_t>(in.integer("limit", kMaxPageEvents), 1, kMaxPageEvents);
   int64_t start = in.integer("startTime", INT64_MIN), end = in.integer("endTime", INT64_MAX);
   std::string token = in.str("nextToken");
   bool forward = in.flag("startFromHead");
@@ -347,8 +355,13 @@ Result<Doc> get_log_events(OpContext& ctx, const Doc& in) {
   }
   so.reverse = reverse;
   std::vector<StoredEvent> got;
-  for (auto it = ctx.storage.scan(kEvents, so); it->valid() && static_cast<int64_t>(got.size()) < limit; it->next())
+  size_t page_bytes = 0;
+  for (auto it = ctx.storage.scan(kEvents, so); it->valid() && static_cast<int64_t>(got.size()) < limit; it->next()) {
+    size_t size = it->value().size() - std::min<size_t>(8, it->value().size()) + kEventOverhead;
+    if (!got.empty() && page_bytes + size > kMaxPageBytes) break;  // the rest is for the next page
+    page_bytes += size;
     got.push_back(decode_event(it->key(), it->value(), prefix.size(), s));
+  }
   if (reverse) std::reverse(got.begin(), got.end());
   Doc events = Doc::list();
   for (const auto& e : got) events.push(output_event(e));
@@ -413,11 +426,31 @@ struct Pattern {
   }
 };
 
+// One stream's events in FilterLogEvents' merge, positioned at its next event.
+struct Cursor {
+  std::string stream, prefix;
+  std::unique_ptr<storage::Iterator> it;
+  std::string order;  // sort key of the current event (see order_key)
+};
+
+// Events of a group in the order FilterLogEvents returns them: timestamp, stream, position.
+std::string order_key(std::string_view pos, const std::string& stream) {
+  std::string k(pos.substr(0, 8));
+  k += stream;
+  k += '\0';
+  k += pos;
+  return k;
+}
+
+// Merges the group's streams in timestamp order, one iterator per stream (no event is held
+// beyond the page): a page ends at `limit` events, at kMaxPageBytes of events, or once
+// kMaxScanBytes were read (a partial or empty page with a nextToken, as AWS may answer). The
+// token is the order key of the last event looked at.
 Result<Doc> filter_log_events(OpContext& ctx, const Doc& in) {
   std::string g = group_name(in);
   if (!load(ctx.storage, kGroups, group_key(ctx.account(), ctx.region(), g))) return not_found("log group");
   int64_t start = in.integer("startTime", 0), end = in.integer("endTime", INT64_MAX);
-  int64_t limit = in.integer("limit", 10000);
+  int64_t limit = std::clamp<int64_t>(in.integer("limit", kMaxPageEvents), 1, kMaxPageEvents);
   Pattern pat(in.str("filterPattern"));
   std::vector<std::string> names;
   if (const Doc* l = in.get("logStreamNames"); l && l->is_list())
@@ -427,48 +460,77 @@ Result<Doc> filter_log_events(OpContext& ctx, const Doc& in) {
     for (auto it = ctx.storage.prefix(kStreams, base + in.str("logStreamNamePrefix")); it->valid(); it->next())
       names.emplace_back(it->key().substr(base.size()));
   }
-  // Token: "<timestamp>/<stream>/<position>" of the last event returned.
   std::string after_key;
   if (in.has("nextToken")) after_key = enc::base64_decode(in.str("nextToken")).value_or("");
-  std::vector<StoredEvent> all;
+  int64_t from = std::max<int64_t>(start, 0);
+  if (after_key.size() >= 8) from = std::max(from, static_cast<int64_t>(read_be64(after_key)));
+  auto snap = ctx.storage.snapshot();
+  std::vector<Cursor> cursors;
   for (const auto& s : names) {
-    std::string prefix = events_prefix(ctx.account(), ctx.region(), g, s);
+    Cursor c;
+    c.stream = s;
+    c.prefix = events_prefix(ctx.account(), ctx.region(), g, s);
     storage::ScanOptions so;
-    so.start = prefix + be64(static_cast<uint64_t>(std::max<int64_t>(start, 0)));
-    so.end = end == INT64_MAX ? storage::prefix_end(prefix) : prefix + be64(static_cast<uint64_t>(end) + 1);
-    for (auto it = ctx.storage.scan(kEvents, so); it->valid(); it->next()) {
-      StoredEvent e = decode_event(it->key(), it->value(), prefix.size(), s);
-      if (pat.matches(e.message)) all.push_back(std::move(e));
+    so.start = c.prefix + be64(static_cast<uint64_t>(from));
+    so.end = end == INT64_MAX ? storage::prefix_end(c.prefix) : c.prefix + be64(static_cast<uint64_t>(end) + 1);
+    so.snapshot = snap.get();
+    c.it = ctx.storage.scan(kEvents, so);
+    for (; c.it->valid(); c.it->next()) {  // past what earlier pages covered (same millisecond)
+      c.order = order_key(c.it->key().substr(c.prefix.size()), s);
+      if (after_key.empty() || c.order > after_key) break;
     }
+    if (c.it->valid()) cursors.push_back(std::move(c));
   }
-  auto sort_key = [](const StoredEvent& e) { return e.key.substr(0, 8) + e.stream + '\0' + e.key; };
-  std::sort(all.begin(), all.end(), [&](const StoredEvent& a, const StoredEvent& b) { return sort_key(a) < sort_key(b); });
+  auto later = [&](size_t a, size_t b) { return cursors[a].order > cursors[b].order; };
+  std::vector<size_t> heap(cursors.size());
+  for (size_t i = 0; i < heap.size(); ++i) heap[i] = i;
+  std::make_heap(heap.begin(), heap.end(), later);
   Doc events = Doc::list();
-  std::string next;
-  for (const auto& e : all) {
-    std::string k = sort_key(e);
-    if (!after_key.empty() && k <= after_key) continue;
-    if (static_cast<int64_t>(events.size()) >= limit) {
-      next = enc::base64_encode(after_key);
+  size_t page_bytes = 0, scanned = 0;
+  bool more = false;
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Cursor& c = cursors[heap.back()];
+    std::string_view value = c.it->value();
+    std::string_view message = value.substr(std::min<size_t>(8, value.size()));
+    if (pat.matches(message)) {
+      size_t size = message.size() + kEventOverhead;
+      if (static_cast<int64_t>(events.size()) >= limit || (events.size() > 0 && page_bytes + size > kMaxPageBytes)) {
+        more = true;  // this event starts the next page
+        break;
+      }
+      StoredEvent e = decode_event(c.it->key(), value, c.prefix.size(), c.stream);
+      Doc d = output_event(e);
+      d.set("logStreamName", e.stream);
+      d.set("eventId", std::to_string(e.ts) + std::to_string(read_be64(e.key.substr(8))));
+      events.push(std::move(d));
+      page_bytes += size;
+    }
+    after_key = c.order;
+    scanned += value.size() + kEventOverhead;
+    c.it->next();
+    if (c.it->valid()) {
+      c.order = order_key(c.it->key().substr(c.prefix.size()), c.stream);
+      std::push_heap(heap.begin(), heap.end(), later);
+    } else {
+      heap.pop_back();
+    }
+    if (scanned >= kMaxScanBytes && !heap.empty()) {
+      more = true;
       break;
     }
-    Doc d = output_event(e);
-    d.set("logStreamName", e.stream);
-    d.set("eventId", std::to_string(e.ts) + std::to_string(read_be64(e.key.substr(8))));
-    events.push(std::move(d));
-    after_key = k;
   }
   Doc searched = Doc::list();
   for (const auto& s : names) {
     Doc d = Doc::map();
     d.set("logStreamName", s);
-    d.set("searchedCompletely", true);
+    d.set("searchedCompletely", !more);
     searched.push(std::move(d));
   }
   Doc out = Doc::map();
   out.set("events", std::move(events));
   out.set("searchedLogStreams", std::move(searched));
-  if (!next.empty()) out.set("nextToken", next);
+  if (more) out.set("nextToken", enc::base64_encode(after_key));
   return out;
 }
 
