@@ -220,6 +220,8 @@ int main(int argc, char** argv) {
         ->envname("STRATUS_ACCESS_KEY_ID");
     a->add_option("--secret-key", cfg.root_secret_key, "Root secret access key (strict auth)")
         ->envname("STRATUS_SECRET_ACCESS_KEY");
+    a->add_flag("--no-reset", cfg.no_reset, "Refuse POST /_stratus/reset (which wipes all state)")
+        ->envname("STRATUS_NO_RESET");
     a->add_option("--threads", cfg.threads, "I/O threads (default: two per core)")->envname("STRATUS_THREADS");
     a->add_option("--max-body", cfg.max_body_bytes, "Largest request body held in memory, in bytes")
         ->envname("STRATUS_MAX_BODY");
