@@ -72,6 +72,12 @@ std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms
 std::optional<AwsError> check_scope_service(const SignedRequestInfo& info,
                                             std::string_view signing_name);
 
+// Signs req (method, path, query, host header and body set) as a client does: adds x-amz-date
+// and an Authorization header covering host and x-amz-date. For Stratus' own tools (the mailbox
+// command against a strict server); the result passes verify() with the same secret.
+void sign(http::Request& req, std::string_view access_key, std::string_view secret,
+          std::string_view region, std::string_view service, int64_t now_ms);
+
 // S3 checks x-amz-content-sha256 itself: it must be a hex SHA-256 or one of the UNSIGNED/STREAMING
 // markers (InvalidArgument), and a hex value must match the body (XAmzContentSHA256Mismatch).
 // Only meaningful once req.body holds the whole payload; streaming forms are not checked here.

@@ -75,6 +75,20 @@ class AdminEndpointsStrict(StratusTestCase):
         self.assertEqual(sqs.list_queues().get("QueueUrls", []), [])
 
 
+    def test_mailbox_command_signs_with_the_root_key(self):
+        import subprocess
+        from harness import stratus_bin
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STRATUS_")}
+        ok = subprocess.run([stratus_bin(), "mailbox", "--endpoint", self.stratus.endpoint, "--json"],
+                            capture_output=True, text=True, env=env, timeout=30)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn("messages", json.loads(ok.stdout))
+        bad = subprocess.run([stratus_bin(), "mailbox", "--endpoint", self.stratus.endpoint],
+                             capture_output=True, text=True, env=dict(env, STRATUS_SECRET_KEY="wrong"), timeout=30)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("signature", bad.stderr)
+
+
 class NoReset(StratusTestCase):
     stratus_args = ("--no-reset",)
 
@@ -228,6 +242,84 @@ class MessageCharacters(StratusTestCase):
         sns.publish(TopicArn=topic, Message="clean \u00e9")
         msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
         self.assertEqual([m["Body"] for m in msgs], ["clean \u00e9"])
+
+
+class SecretsAtRest(unittest.TestCase):
+    def test_data_dir_modes_and_no_secret_in_clear(self):
+        s = Stratus().start()
+        try:
+            iam = s.client("iam")
+            iam.create_user(UserName="u")
+            key = iam.create_access_key(UserName="u")["AccessKey"]
+            creds = s.client("sts").get_session_token()["Credentials"]
+            s.kill9()
+            secrets = [key["SecretAccessKey"].encode(), creds["SecretAccessKey"].encode()]
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(s.data_dir, "db")).st_mode), 0o700)
+            for root, dirs, files in os.walk(s.data_dir):
+                for d in dirs:
+                    path = os.path.join(root, d)
+                    if "/lambda" in path:
+                        continue  # function code stays readable by the sandbox's user
+                    self.assertEqual(stat.S_IMODE(os.stat(path).st_mode) & 0o077, 0, path)
+                for f in files:
+                    path = os.path.join(root, f)
+                    if f.startswith("stratus-") and f.endswith(".log"):
+                        continue  # the harness' own log
+                    if "/lambda" not in path:
+                        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode) & 0o077, 0, path)
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                    for secret in secrets:
+                        self.assertNotIn(secret, data, path)
+            key_file = os.path.join(s.data_dir, ".stratus-key")
+            self.assertEqual(stat.S_IMODE(os.stat(key_file).st_mode), 0o600)
+            s.start()
+            ident = s.client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"]).get_caller_identity()
+            self.assertTrue(ident["Arn"].endswith(":user/u"), ident)
+        finally:
+            s.cleanup()
+
+    def test_keys_still_verify_after_restart_in_strict_mode(self):
+        s = Stratus("--auth", "strict").start()
+        try:
+            iam = s.client("iam")
+            iam.create_user(UserName="v")
+            key = iam.create_access_key(UserName="v")["AccessKey"]
+            s.stop()
+            s.start()
+            ident = s.client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"]).get_caller_identity()
+            self.assertTrue(ident["Arn"].endswith(":user/v"), ident)
+            with self.assertRaises(Exception):
+                s.client("sts", key=key["AccessKeyId"], secret="wrong").get_caller_identity()
+        finally:
+            s.cleanup()
+
+
+class RootSecretOutOfCmdline(unittest.TestCase):
+    def check(self, stratus, secret):
+        try:
+            with open(f"/proc/{stratus.proc.pid}/cmdline", "rb") as f:
+                self.assertNotIn(secret.encode(), f.read())
+            ok = stratus.client("sts", key="root-id", secret=secret).get_caller_identity()
+            self.assertEqual(ok["Account"], "000000000000")
+            with self.assertRaises(Exception):
+                stratus.client("sts", key="root-id", secret="test").get_caller_identity()
+        finally:
+            stratus.cleanup()
+
+    def test_secret_from_file(self):
+        secret = "file-secret-0123456789"
+        s = Stratus("--auth", "strict", "--access-key", "root-id")
+        path = os.path.join(s.data_dir, "root-secret")
+        with open(path, "w") as f:
+            f.write(secret + "\n")
+        s.args += ["--secret-key-file", path]
+        self.check(s.start(), secret)
+
+    def test_secret_from_environment(self):
+        secret = "env-secret-0123456789"
+        s = Stratus("--auth", "strict", "--access-key", "root-id", env={"STRATUS_SECRET_KEY": secret})
+        self.check(s.start(), secret)
 
 
 if __name__ == "__main__":

@@ -373,6 +373,18 @@ TEST(SigV4, PresignedDatedAheadIsNotValidYet) {
   EXPECT_TRUE(check_time(info, kVectorTime, true));
 }
 
+TEST(SigV4, SignProducesWhatVerifyAccepts) {
+  http::Request r = make_request("GET", "/_stratus/mailbox", "recipient=a%40b.c");
+  sign(r, "AKID", "secret", "us-east-1", "stratus", kVectorTime);
+  auto info = parse_signature(r);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->access_key, "AKID");
+  EXPECT_EQ(info->service, "stratus");
+  EXPECT_EQ(info->request_time_ms, kVectorTime);
+  EXPECT_EQ(verify(r, *info, "secret", false), std::nullopt);
+  EXPECT_TRUE(verify(r, *info, "other", false));
+}
+
 TEST(SigV4, ScopeMustNameTheServiceThatAnswers) {
   SignedRequestInfo info;
   info.service = "sqs";
