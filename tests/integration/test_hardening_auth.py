@@ -316,6 +316,14 @@ class RootSecretOutOfCmdline(unittest.TestCase):
         s.args += ["--secret-key-file", path]
         self.check(s.start(), secret)
 
+    def test_secret_on_command_line_still_works_but_is_blanked(self):
+        secret = "argv-secret-0123456789"
+        s = Stratus("--auth", "strict", "--access-key", "root-id", "--secret-key", secret).start()
+        with open(s.log.name, "rb") as f:
+            warned = b"visible to other users" in f.read()
+        self.check(s, secret)
+        self.assertTrue(warned)
+
     def test_secret_from_environment(self):
         secret = "env-secret-0123456789"
         s = Stratus("--auth", "strict", "--access-key", "root-id", env={"STRATUS_SECRET_KEY": secret})
