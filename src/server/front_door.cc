@@ -349,8 +349,7 @@ std::optional<std::string> FrontDoor::admin_refusal(const http::Request& req) co
   const auth::Credential root = *ctx_.keys().find(ctx_.config().root_access_key);
   if (!sig || sig->access_key != root.access_key) {
     return "Stratus admin endpoints require, with --auth=strict, a SigV4 signature by the root "
-           "access key "
-           "(--access-key/--secret-key).";
+           "access key (--access-key/--secret-key).";
   }
   if (auto e = auth::check_time(*sig, now_millis(), false)) return e->message;
   if (auto e = auth::verify(req, *sig, root.secret_key, false)) return e->message;
