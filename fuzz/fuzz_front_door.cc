@@ -18,6 +18,7 @@ stratus::FrontDoor& door() {
   static stratus::ServerContext* ctx = [] {
     spdlog::set_level(spdlog::level::off);  // one access-log line per input would dominate the run
     stratus::Config cfg;
+    cfg.ephemeral = true;  // memory engine: no data directory, key file or spool dir in the cwd
     auto* c = new stratus::ServerContext(cfg, stratus::storage::open_memory());
     for (auto& s : stratus::make_services(cfg)) c->add_service(std::move(s));
     return c;

@@ -1,5 +1,11 @@
 #include "auth/keystore.h"
 
+#include <spdlog/spdlog.h>
+
+#include <utility>
+#include <vector>
+
+#include "auth/sealing.h"
 #include "core/json.h"
 #include "storage/engine.h"
 
@@ -7,7 +13,7 @@ namespace stratus::auth {
 namespace {
 constexpr std::string_view kKeyspace = "auth.keys";
 
-std::string serialize(const Credential& c) {
+std::string to_json(const Credential& c) {
   Doc d = Doc::map();
   d.set("secret", c.secret_key);
   d.set("token", c.session_token);
@@ -18,7 +24,7 @@ std::string serialize(const Credential& c) {
   return json::write(d);
 }
 
-Credential deserialize(const std::string& key, const std::string& text) {
+Credential from_json(const std::string& key, const std::string& text) {
   Doc d = json::parse(text);
   Credential c;
   c.access_key = key;
@@ -33,7 +39,9 @@ Credential deserialize(const std::string& key, const std::string& text) {
 }  // namespace
 
 bool KeyStore::put(const Credential& c) {
-  if (engine_ && !engine_->put(kKeyspace, c.access_key, serialize(c)).ok()) return false;
+  if (engine_ &&
+      !engine_->put(kKeyspace, c.access_key, seal(sealing_key_, to_json(c), c.access_key)).ok())
+    return false;
   std::unique_lock lock(mu_);
   cache_[c.access_key] = c;
   return true;
@@ -56,10 +64,36 @@ std::optional<Credential> KeyStore::find(const std::string& access_key) const {
   if (!engine_) return std::nullopt;
   std::string value;
   if (!engine_->get(kKeyspace, access_key, &value).ok()) return std::nullopt;
-  Credential c = deserialize(access_key, value);
+  Credential c;
+  if (is_sealed(value)) {
+    auto text = unseal(sealing_key_, value, access_key);
+    if (!text) {
+      // Another data directory's key file, or a damaged record: the key is unusable.
+      spdlog::warn(
+          "access key {}: its stored record cannot be unsealed with this data directory's key",
+          access_key);
+      return std::nullopt;
+    }
+    c = from_json(access_key, *text);
+  } else {
+    c = from_json(access_key, value);
+  }
   std::unique_lock lock(mu_);
   cache_[access_key] = c;
   return c;
+}
+
+size_t KeyStore::seal_plain_records() {
+  if (!engine_) return 0;
+  std::vector<std::pair<std::string, std::string>> plain;
+  for (auto it = engine_->scan(kKeyspace, {}); it->valid(); it->next()) {
+    if (!is_sealed(it->value())) plain.emplace_back(it->key(), it->value());
+  }
+  size_t sealed = 0;
+  for (const auto& [key, value] : plain) {
+    if (engine_->put(kKeyspace, key, seal(sealing_key_, value, key)).ok()) ++sealed;
+  }
+  return sealed;
 }
 
 void KeyStore::clear_cache() {

@@ -2,7 +2,8 @@
 // Used to find the account of a caller and, with --auth=strict, the secret to verify signatures.
 //
 // Thread safety: all methods are safe to call concurrently. Issued keys are stored in the
-// "auth.keys" keyspace and cached in memory; the root key lives only in memory.
+// "auth.keys" keyspace, sealed (auth/sealing.h) with the sealing key, and cached in memory; the
+// root key lives only in memory.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,12 @@ struct Credential {
 class KeyStore {
  public:
   // root: the configured key pair; fixed for the life of the store (looked up without locking).
-  KeyStore(storage::Engine* engine, Credential root) : engine_(engine), root_(std::move(root)) {}
+  // sealing_key: kSealingKeyBytes bytes (auth/sealing.h).
+  KeyStore(storage::Engine* engine, Credential root, std::string sealing_key)
+      : engine_(engine), root_(std::move(root)), sealing_key_(std::move(sealing_key)) {}
+  // Rewrites records stored in clear (before sealing existed) sealed. Returns how many. Run once
+  // at start, before requests are served.
+  size_t seal_plain_records();
   // Persists and caches. Returns false when storage failed.
   bool put(const Credential& c);
   bool remove(const std::string& access_key);
@@ -42,6 +48,7 @@ class KeyStore {
   mutable std::shared_mutex mu_;
   mutable std::unordered_map<std::string, Credential> cache_;  // GUARDED_BY(mu_)
   const Credential root_;
+  const std::string sealing_key_;
 };
 
 }  // namespace stratus::auth

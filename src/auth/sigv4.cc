@@ -575,6 +575,8 @@ std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms
   if (info.presigned) {
     if (info.expires_s < 1 || info.expires_s > kMaxPresignExpiresS)
       return query_params_error("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    if (info.request_time_ms - now_ms > kMaxSkewMs)
+      return AwsError("AccessDenied", "Request is not valid yet", 403);
     if (now_ms > info.request_time_ms + info.expires_s * 1000)
       return AwsError("AccessDenied", "Request has expired", 403);
     return std::nullopt;
@@ -594,6 +596,32 @@ std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms
                   "Signature not yet current: " + info.amz_date + " is still later than " +
                       enc::iso8601_basic(now_ms + kMaxSkewMs) + " (" + enc::iso8601_basic(now_ms) + " + 15 min.)",
                   403);
+}
+
+void sign(http::Request& req, std::string_view access_key, std::string_view secret,
+          std::string_view region, std::string_view service, int64_t now_ms) {
+  SignedRequestInfo info;
+  info.access_key = access_key;
+  info.amz_date = enc::iso8601_basic(now_ms);
+  info.date = info.amz_date.substr(0, 8);
+  info.region = region;
+  info.service = service;
+  info.signed_headers = {"host", "x-amz-date"};
+  req.headers.set("x-amz-date", info.amz_date);
+  std::string sts = string_to_sign(info, canonical_request(req, info, false));
+  std::string sig = signature(signing_key(secret, info.date, region, service), sts);
+  req.headers.set("authorization",
+                  std::string(kAlgorithm) + " Credential=" + info.access_key + "/" + info.date +
+                      "/" + info.region + "/" + info.service +
+                      "/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + sig);
+}
+
+std::optional<AwsError> check_scope_service(const SignedRequestInfo& info,
+                                            std::string_view signing_name) {
+  if (info.service == signing_name) return std::nullopt;
+  return AwsError(
+      "SignatureDoesNotMatch",
+      "Credential should be scoped to correct service: '" + std::string(signing_name) + "'. ", 403);
 }
 
 std::optional<AwsError> check_payload_hash(const http::Request& req) {

@@ -57,9 +57,26 @@ std::string hmac_sha256(std::string_view key, std::string_view data);  // raw by
 std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo& info,
                                std::string_view secret, bool s3_style);
 
-// Clock checks: RequestTimeTooSkewed (15 minutes) for header auth; expiry for presigned URLs
-// (AccessDenied "Request has expired"). now_ms is the server clock.
+// Clock checks. Header auth: RequestTimeTooSkewed beyond 15 minutes either way (S3's wording, or
+// the "Signature expired" / "Signature not yet current" wording of the other services; callers
+// rename the code for their protocol). Presigned URLs: X-Amz-Expires within 1..604800
+// (AuthorizationQueryParametersError), X-Amz-Date no later than now + 15 minutes (AccessDenied
+// "Request is not valid yet": a URL dated ahead would otherwise stay valid until that date plus
+// its expiry) and not expired (AccessDenied "Request has expired"). now_ms is the server clock.
 std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms, bool s3_style);
+
+// The credential scope must name the service that answers the request (its model's signingName):
+// a signature computed for one service is not valid for another. SignatureDoesNotMatch with
+// AWS's message, "Credential should be scoped to correct service: 'dynamodb'. "; callers rename
+// the code for their protocol as for any signature error.
+std::optional<AwsError> check_scope_service(const SignedRequestInfo& info,
+                                            std::string_view signing_name);
+
+// Signs req (method, path, query, host header and body set) as a client does: adds x-amz-date
+// and an Authorization header covering host and x-amz-date. For Stratus' own tools (the mailbox
+// command against a strict server); the result passes verify() with the same secret.
+void sign(http::Request& req, std::string_view access_key, std::string_view secret,
+          std::string_view region, std::string_view service, int64_t now_ms);
 
 // S3 checks x-amz-content-sha256 itself: it must be a hex SHA-256 or one of the UNSIGNED/STREAMING
 // markers (InvalidArgument), and a hex value must match the body (XAmzContentSHA256Mismatch).

@@ -98,6 +98,54 @@ std::optional<std::string> base64_decode(std::string_view s) {
   return out;
 }
 
+std::optional<BadChar> first_non_xml_char(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    uint32_t cp;
+    size_t len;
+    uint32_t min;  // the smallest code point of this length: anything below is an overlong form
+    if (c < 0x80) {
+      cp = c, len = 1, min = 0;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F, len = 2, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F, len = 3, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07, len = 4, min = 0x10000;
+    } else {
+      return BadChar{c, true, i};
+    }
+    if (i + len > s.size()) return BadChar{c, true, i};
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return BadChar{c, true, i};
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return BadChar{c, true, i};
+    bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+                   (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+    if (!allowed) return BadChar{cp, false, i};
+    i += len;
+  }
+  return std::nullopt;
+}
+
+std::string replace_non_xml_chars(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (auto bad = first_non_xml_char(s)) {
+    out.append(s.substr(0, bad->offset));
+    out.append("\xEF\xBF\xBD");  // U+FFFD
+    size_t len = 1;              // a malformed sequence is skipped byte by byte
+    if (!bad->malformed)
+      len = bad->value < 0x80 ? 1 : bad->value < 0x800 ? 2 : bad->value < 0x10000 ? 3 : 4;
+    s.remove_prefix(bad->offset + len);
+  }
+  out.append(s);
+  return out;
+}
+
 void append_utf8(uint32_t cp, std::string& out) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

@@ -14,6 +14,19 @@ std::optional<std::string> base64_decode(std::string_view s);
 std::string hex(std::string_view bytes);
 // Appends the UTF-8 encoding of a Unicode code point.
 void append_utf8(uint32_t cp, std::string& out);
+// The first character of s outside XML 1.0's Char production (#x9 | #xA | #xD | #x20-#xD7FF |
+// #xE000-#xFFFD | #x10000-#x10FFFF), the set SQS and SNS accept in message text. A byte that does
+// not start a well-formed UTF-8 sequence (truncated, overlong, a surrogate, beyond U+10FFFF, a
+// stray continuation byte) is reported as that byte's value with malformed set. nullopt: all fine.
+struct BadChar {
+  uint32_t value;  // the code point, or the offending byte when malformed
+  bool malformed;  // not UTF-8 at all
+  size_t offset;   // byte offset in s
+};
+std::optional<BadChar> first_non_xml_char(std::string_view s);
+// s with every character first_non_xml_char would report replaced by U+FFFD (a malformed
+// sequence's bytes one by one).
+std::string replace_non_xml_chars(std::string_view s);
 // RFC 3986 percent-encoding; unreserved characters stay, '/' stays when keep_slash.
 std::string uri_encode(std::string_view s, bool keep_slash = false);
 // Decodes %XX sequences (and '+' as space when plus_space); invalid escapes are kept verbatim.

@@ -1,19 +1,25 @@
 // stratus: the AWS serverless cloud in one binary.
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
+#include "auth/sigv4.h"
+#include "core/clock.h"
 #include "core/encoding.h"
 #include "core/json.h"
 #include "core/memory.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "server/context.h"
 #include "server/front_door.h"
-#include "http/client.h"
 #include "storage/engine.h"
 
 namespace {
@@ -47,6 +53,11 @@ int serve(stratus::Config cfg) {
   std::signal(SIGPIPE, SIG_IGN);
   uint64_t fd_limit = http::raise_fd_limit();
 
+  // Everything Stratus writes (RocksDB's files, the key file, spools) is for its own user only:
+  // directories 0700, files 0600. Lambda code it unpacks is made readable explicitly
+  // (lambda/code.cc), since sandboxed functions may run as another user.
+  ::umask(077);
+
   std::unique_ptr<storage::Engine> engine;
   std::string where;
   try {
@@ -54,7 +65,9 @@ int serve(stratus::Config cfg) {
       engine = storage::open_memory();
       where = "memory (--ephemeral: nothing is kept)";
     } else {
-      std::filesystem::create_directories(cfg.data_dir);
+      if (std::filesystem::create_directories(cfg.data_dir)) {
+        std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all);
+      }
       storage::Options o;
       o.path = (std::filesystem::path(cfg.data_dir) / "db").string();
       o.fsync = cfg.fsync;
@@ -122,8 +135,9 @@ int serve(stratus::Config cfg) {
 }
 
 // `stratus mailbox`: prints (or clears) the mailbox of a running server.
-int mailbox_command(const std::string& endpoint, const std::string& to, const std::string& since, bool clear,
-                    bool as_json) {
+int mailbox_command(const std::string& endpoint, const std::string& to, const std::string& since,
+                    bool clear, bool as_json, const std::string& access_key,
+                    const std::string& secret) {
   using namespace stratus;
   std::string url = endpoint;
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -136,6 +150,23 @@ int mailbox_command(const std::string& endpoint, const std::string& to, const st
   req.method = clear ? "DELETE" : "GET";
   req.url = url;
   req.timeout_ms = 10000;
+  {
+    // Signed with the root key pair: a server in --auth=strict mode wants it (others ignore it).
+    // The Host header is the one the client sends: the endpoint's authority.
+    std::string_view authority = url;
+    authority.remove_prefix(std::min(authority.size(), authority.find("://") + 3));
+    authority = authority.substr(0, authority.find('/'));
+    if (authority.ends_with(":80") && url.starts_with("http://")) authority.remove_suffix(3);
+    if (authority.ends_with(":443") && url.starts_with("https://")) authority.remove_suffix(4);
+    http::Request r;
+    r.method = req.method;
+    r.path = "/_stratus/mailbox";
+    r.query = q;
+    r.headers.set("host", std::string(authority));
+    auth::sign(r, access_key, secret, "us-east-1", "stratus", now_millis());
+    req.headers.set("x-amz-date", r.headers.get("x-amz-date"));
+    req.headers.set("authorization", r.headers.get("authorization"));
+  }
   http::ClientResponse r = http::fetch_blocking(std::move(req));
   if (!r.ok()) {
     std::fprintf(stderr, "stratus mailbox: %s: %s (is `stratus serve` running there?)\n", endpoint.c_str(),
@@ -177,6 +208,52 @@ int mailbox_command(const std::string& endpoint, const std::string& to, const st
   return 0;
 }
 
+// The root secret from, in order: --secret-key-file, --secret-key, STRATUS_SECRET_KEY,
+// STRATUS_SECRET_ACCESS_KEY (the last two through the environment, which other users cannot read).
+// A secret given on the command line is visible to every user (ps, /proc/PID/cmdline): warned
+// about, and blanked in argv once read so the window is short. Returns an exit code on error.
+int resolve_root_secret(stratus::Config& cfg, const std::string& file, int argc, char** argv) {
+  bool on_command_line = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    char* value = nullptr;
+    if (a == "--secret-key" && i + 1 < argc) {
+      value = argv[++i];
+    } else if (a.substr(0, 13) == "--secret-key=") {
+      value = argv[i] + 13;
+    }
+    if (value) {
+      on_command_line = true;
+      std::memset(value, 'x', std::strlen(value));
+    }
+  }
+  if (!file.empty()) {
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+      std::fprintf(stderr, "stratus: cannot read the secret key file %s\n", file.c_str());
+      return 2;
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    if (line.empty()) {
+      std::fprintf(stderr, "stratus: the secret key file %s is empty\n", file.c_str());
+      return 2;
+    }
+    cfg.root_secret_key = line;
+    return 0;
+  }
+  if (on_command_line) {
+    std::fprintf(
+        stderr,
+        "stratus: warning: --secret-key is visible to other users in the process list; use "
+        "--secret-key-file or STRATUS_SECRET_KEY\n");
+    return 0;
+  }
+  if (const char* env = std::getenv("STRATUS_SECRET_KEY"); env && *env) cfg.root_secret_key = env;
+  return 0;
+}
+
 // Facts for the README's compatibility table (tools/compat.py adds what the tests exercise).
 int print_compat() {
   using namespace stratus;
@@ -203,7 +280,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("stratus ") + STRATUS_VERSION);
   app.require_subcommand(0, 1);
   stratus::Config cfg;
-  std::string auth = "open", services;
+  std::string auth = "open", services, secret_key_file;
   auto add_serve_flags = [&](CLI::App* a) {
     a->add_option("--host", cfg.host, "Address to listen on (loopback by default)")->envname("STRATUS_HOST");
     a->add_option("--port", cfg.port, "Port to listen on")->envname("STRATUS_PORT");
@@ -228,8 +305,16 @@ int main(int argc, char** argv) {
         ->envname("STRATUS_DEFAULT_REGION");
     a->add_option("--access-key", cfg.root_access_key, "Root access key id (strict auth)")
         ->envname("STRATUS_ACCESS_KEY_ID");
-    a->add_option("--secret-key", cfg.root_secret_key, "Root secret access key (strict auth)")
+    a->add_option("--secret-key", cfg.root_secret_key,
+                  "Root secret access key (strict auth); visible in the process list: prefer "
+                  "--secret-key-file "
+                  "or STRATUS_SECRET_KEY")
         ->envname("STRATUS_SECRET_ACCESS_KEY");
+    a->add_option("--secret-key-file", secret_key_file,
+                  "File holding the root secret access key (first line)")
+        ->envname("STRATUS_SECRET_KEY_FILE");
+    a->add_flag("--no-reset", cfg.no_reset, "Refuse POST /_stratus/reset (which wipes all state)")
+        ->envname("STRATUS_NO_RESET");
     a->add_option("--threads", cfg.threads, "I/O threads (default: two per core)")->envname("STRATUS_THREADS");
     a->add_option("--max-body", cfg.max_body_bytes, "Largest request body held in memory, in bytes")
         ->envname("STRATUS_MAX_BODY");
@@ -268,9 +353,24 @@ int main(int argc, char** argv) {
   mailbox_cmd->add_option("--since", mb_since, "Only messages at or after this time (ISO 8601 or epoch ms)");
   mailbox_cmd->add_flag("--clear", mb_clear, "Delete the messages (of --to, or all) instead of printing them");
   mailbox_cmd->add_flag("--json", mb_json, "Print the raw JSON");
+  // The root key pair signs the request (a strict server wants it), as `serve` takes it.
+  std::string mb_access_key = "test", mb_secret = "test", mb_secret_file;
+  mailbox_cmd->add_option("--access-key", mb_access_key, "Root access key id (for a strict server)")
+      ->envname("STRATUS_ACCESS_KEY_ID");
+  mailbox_cmd
+      ->add_option("--secret-key-file", mb_secret_file, "File holding the root secret access key")
+      ->envname("STRATUS_SECRET_KEY_FILE");
   CLI11_PARSE(app, argc, argv);
   if (compat_cmd->parsed()) return print_compat();
-  if (mailbox_cmd->parsed()) return mailbox_command(mb_endpoint, mb_to, mb_since, mb_clear, mb_json);
+  if (mailbox_cmd->parsed()) {
+    stratus::Config keys;
+    keys.root_secret_key = mb_secret;
+    if (const char* env = std::getenv("STRATUS_SECRET_ACCESS_KEY"); env && *env)
+      keys.root_secret_key = env;
+    if (int rc = resolve_root_secret(keys, mb_secret_file, 0, argv)) return rc;
+    return mailbox_command(mb_endpoint, mb_to, mb_since, mb_clear, mb_json, mb_access_key,
+                           keys.root_secret_key);
+  }
   if (app.get_subcommands().empty()) {
     // `stratus` alone serves with flags from the environment.
     CLI::App defaults;
@@ -279,6 +379,7 @@ int main(int argc, char** argv) {
     char* args[] = {prog};
     defaults.parse(1, args);
   }
+  if (int rc = resolve_root_secret(cfg, secret_key_file, argc, argv)) return rc;
   cfg.auth = auth == "strict" ? stratus::AuthMode::strict : stratus::AuthMode::open;
   cfg.services = split_list(services);
   return serve(cfg);

@@ -25,6 +25,7 @@ struct Config {
   std::string default_region = "us-east-1";
   std::string root_access_key = "test";
   std::string root_secret_key = "test";
+  bool no_reset = false;                        // --no-reset: POST /_stratus/reset is refused
   int threads = 0;                              // 0: two per core
   uint64_t max_body_bytes = 64ull << 20;        // buffered request bodies
   // Bodies of streaming-payload operations are spooled to an unnamed temporary file instead of

@@ -1,5 +1,10 @@
 #include "server/context.h"
 
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "auth/sealing.h"
 #include "core/clock.h"
 
 namespace stratus {
@@ -13,14 +18,25 @@ auth::Credential root_credential(const Config& c) {
   root.user_id = c.default_account;
   return root;
 }
+
+// The key sealing secrets at rest: the data directory's key file (created on first start), or a
+// throwaway one when nothing is kept (--ephemeral, or any context over the memory engine).
+std::string sealing_key(const Config& c, const storage::Engine& engine) {
+  if (c.ephemeral || engine.describe().starts_with(R"({"engine":"memory")"))
+    return auth::random_sealing_key();
+  return auth::load_or_create_sealing_key(
+      (std::filesystem::path(c.data_dir) / ".stratus-key").string());
+}
 }  // namespace
 
 ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> engine)
     : config_(std::move(config)),
       engine_(std::move(engine)),
-      keys_(engine_.get(), root_credential(config_)),
+      keys_(engine_.get(), root_credential(config_), sealing_key(config_, *engine_)),
       events_(std::make_unique<events::Queue>(*engine_)),
       started_ms_(now_millis()) {
+  if (size_t n = keys_.seal_plain_records())
+    spdlog::info("sealed {} access key record(s) stored in clear", n);
 }
 
 ServerContext::~ServerContext() { events_->stop(); }

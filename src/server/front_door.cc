@@ -109,6 +109,18 @@ AwsError missing_auth_error(std::string_view protocol) {
   return {"MissingAuthenticationToken", "Request is missing Authentication Token", 403};
 }
 
+// Signature and clock errors of sigv4.h carry the Query/S3 codes; JSON services answer them as
+// InvalidSignatureException (400 for the RPC protocols, 403 for REST-JSON ones such as Lambda), and
+// Query services spell a skewed clock as a signature that does not match.
+AwsError signature_error(AwsError e, std::string_view protocol) {
+  if (protocol == "rest-xml") return e;
+  if (protocol == "json" || protocol == "smithy-rpc-v2-cbor")
+    return {"InvalidSignatureException", e.message, 400};
+  if (protocol == "rest-json") return {"InvalidSignatureException", e.message, 403};
+  if (e.code == "RequestTimeTooSkewed") return {"SignatureDoesNotMatch", e.message, 403};
+  return e;
+}
+
 AwsError expired_token_error(std::string_view protocol) {
   if (protocol == "json" || protocol == "smithy-rpc-v2-cbor")
     return {"ExpiredTokenException", "The security token included in the request is expired", 400};
@@ -173,7 +185,9 @@ FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
     const auto& m = s->summary();  // the full model loads on the service's first request
     if (!m.target_prefix.empty()) by_target_prefix_[m.target_prefix] = s;
     by_signing_name_[m.signing_name].push_back(s);
-    if (m.protocol == "query") query_services_.push_back(s);
+    // Unsigned Query requests are routed by their Action among these; awsQueryCompatible services
+    // (SQS) are among them, or an unsigned SendMessage would land in IAM as an unknown action.
+    if (m.protocol == "query" || protocol::query_compatible(m.id)) query_services_.push_back(s);
     if (m.protocol == "rest-json" || m.protocol == "rest-xml") rest_services_.push_back(s);
     if (auto* router = dynamic_cast<InvokeRouter*>(s)) {
       invoke_routers_.push_back(router);
@@ -231,8 +245,12 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
     return candidates.size() == 1 ? with_protocol(candidates[0], "") : Route{};
   };
   if (sig) {
+    // A scope naming no service that fits falls through to the unsigned rules below; serve_aws
+    // then refuses the signature as scoped to the wrong service.
     auto it = by_signing_name_.find(sig->service);
-    if (it != by_signing_name_.end()) return pick(it->second);
+    if (it != by_signing_name_.end()) {
+      if (Route r = pick(it->second); r.service) return r;
+    }
   }
   // 4. Unsigned requests: an Action names a Query service; otherwise try the REST routes.
   if (!action.empty()) return pick(query_services_);
@@ -325,8 +343,42 @@ http::Response FrontDoor::transport_error(const http::Request& head, int status,
   return res;
 }
 
+namespace {
+// Endpoints anyone may read in every mode: the health probe, and SNS's signing certificate (public
+// in AWS too: every subscriber verifying a message downloads it).
+bool public_endpoint(std::string_view path) {
+  if (path == "/_stratus/health") return true;
+  return starts_with(path, "/_stratus/sns/") && path.size() > 4 &&
+         path.substr(path.size() - 4) == ".pem";
+}
+}  // namespace
+
+std::optional<std::string> FrontDoor::admin_refusal(const http::Request& req) const {
+  if (ctx_.config().auth != AuthMode::strict || public_endpoint(req.path)) return std::nullopt;
+  std::optional<auth::SignedRequestInfo> sig;
+  try {
+    sig = auth::parse_signature(req);
+  } catch (const AwsError& e) {
+    return "Malformed signature: " + e.message;
+  }
+  const auth::Credential root = *ctx_.keys().find(ctx_.config().root_access_key);
+  if (!sig || sig->access_key != root.access_key) {
+    return "Stratus admin endpoints require, with --auth=strict, a SigV4 signature by the root "
+           "access key (--access-key/--secret-key).";
+  }
+  if (auto e = auth::check_time(*sig, now_millis(), false)) return e->message;
+  if (auto e = auth::verify(req, *sig, root.secret_key, false)) return e->message;
+  if (auto e = auth::check_payload_hash(req)) return e->message;
+  return std::nullopt;
+}
+
 bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
   res.headers.set("content-type", "application/json");
+  if (auto refusal = admin_refusal(req)) {
+    res.status = 403;
+    res.body = "{\"__type\":\"AccessDenied\",\"message\":\"" + json::escape(*refusal) + "\"}";
+    return true;
+  }
   if (req.path == "/_stratus/health" && (req.method == "GET" || req.method == "HEAD")) {
     Doc d = Doc::map();
     d.set("status", "running");
@@ -347,6 +399,13 @@ bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
     return true;
   }
   if (req.path == "/_stratus/reset" && req.method == "POST") {
+    if (ctx_.config().no_reset) {
+      res.status = 403;
+      res.body =
+          "{\"__type\":\"AccessDenied\",\"message\":\"Reset is disabled on this server "
+          "(--no-reset).\"}";
+      return true;
+    }
     ctx_.reset();
     res.body = "{\"reset\":true}";
     return true;
@@ -495,7 +554,12 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       }
       if (strict) {
         bool s3 = r.protocol == "rest-xml";
-        if (auto e = auth::check_time(*sig, now_millis(), s3)) throw *e;
+        if (auto e = auth::check_time(*sig, now_millis(), s3)) {
+          // A presigned URL's own errors (AccessDenied, AuthorizationQueryParametersError) stand.
+          throw sig->presigned ? *e : signature_error(*e, r.protocol);
+        }
+        if (auto e = auth::check_scope_service(*sig, r.service->summary().signing_name))
+          throw signature_error(*e, r.protocol);
         const http::Request* signed_req = &req;
         http::Request original;
         if (const std::string* orig = req.headers.find("x-stratus-original-path")) {
@@ -511,10 +575,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
           if (s3 || e->code != "XAmzContentSHA256Mismatch") throw *e;
           sig_error = auth::signature_mismatch(false);
         }
-        if (sig_error) {
-          if (r.protocol == "json") throw AwsError("InvalidSignatureException", sig_error->message, 400);
-          throw *sig_error;
-        }
+        if (sig_error) throw signature_error(*sig_error, r.protocol);
       }
     } else if (ctx_.config().auth == AuthMode::strict) {
       throw missing_auth_error(r.protocol);

@@ -39,6 +39,9 @@ class FrontDoor final : public http::Handler {
   struct Call;
   void serve_aws(const std::shared_ptr<Call>& call);
   bool serve_internal(const http::Request& req, http::Response& res);
+  // Why a /_stratus/* request is refused: with --auth=strict every endpoint but health and SNS's
+  // certificate wants a valid signature by the root key pair (reset wipes everything).
+  std::optional<std::string> admin_refusal(const http::Request& req) const;
   Route with_protocol(Service* s, std::string_view protocol) const;
   // Whether the request's operation takes its body as a streaming blob (spooled, not buffered).
   bool streams_body(const http::Request& head) const;

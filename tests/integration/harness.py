@@ -141,8 +141,31 @@ class Stratus:
         except ValueError:
             return cp.stdout
 
-    def http(self, method, path, body=None, headers=None, timeout=10):
-        """A raw HTTP request; returns (status, headers dict (lower-case), body bytes)."""
+    @property
+    def strict(self):
+        return "strict" in self.args and "--auth" in self.args
+
+    def signed_headers(self, method, path, body=None, headers=None, key="test", secret="test",
+                       service="stratus"):
+        """Headers of a SigV4-signed request (by default with the root key pair of the harness)."""
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        req = botocore.awsrequest.AWSRequest(method=method, url=self.endpoint + path, data=body or b"",
+                                             headers=dict(headers or {}))
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), service,
+                                "us-east-1").add_auth(req)
+        return dict(req.headers.items())
+
+    def http(self, method, path, body=None, headers=None, timeout=10, sign=None):
+        """A raw HTTP request; returns (status, headers dict (lower-case), body bytes).
+
+        With --auth=strict, Stratus' admin endpoints (/_stratus/* but health) want the root key's
+        signature: sign=None signs those, sign=False sends the request as it is."""
+        if sign is None:
+            sign = self.strict and path.startswith("/_stratus/") and not path.startswith("/_stratus/health")
+        if sign:
+            headers = self.signed_headers(method, path, body, headers)
         req = urllib.request.Request(self.endpoint + path, data=body, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:

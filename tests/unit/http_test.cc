@@ -168,3 +168,30 @@ TEST(Hosts, VirtualHostedS3Buckets) {
 }
 }  // namespace
 }  // namespace stratus
+
+TEST(Encoding, XmlCharacterSetAndUtf8) {
+  using stratus::enc::first_non_xml_char;
+  EXPECT_FALSE(first_non_xml_char("plain\t\r\n text"));
+  EXPECT_FALSE(first_non_xml_char("\xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBD"));  // € 😀 U+FFFD
+  auto bad = first_non_xml_char("ab\x01");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->value, 1u);
+  EXPECT_FALSE(bad->malformed);
+  EXPECT_EQ(bad->offset, 2u);
+  bad = first_non_xml_char("\xEF\xBF\xBE");  // U+FFFE: UTF-8, but not an XML character
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->value, 0xFFFEu);
+  EXPECT_FALSE(bad->malformed);
+  // Not UTF-8: a lone byte, a truncated sequence, a bad continuation, an overlong '/', a
+  // surrogate, a code point past U+10FFFF, a stray continuation byte.
+  for (std::string_view s :
+       {"\xFF", "x\xE2\x82", "\xC3\x28", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80"}) {
+    bad = first_non_xml_char(s);
+    ASSERT_TRUE(bad) << s;
+    EXPECT_TRUE(bad->malformed) << s;
+  }
+  EXPECT_EQ(stratus::enc::replace_non_xml_chars("a\xFF"
+                                                "b\x01\xE2\x82\xAC"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xE2\x82\xAC");
+}

@@ -355,6 +355,47 @@ TEST(SigV4, PresignedExpiry) {
   EXPECT_EQ(check_time(info, kVectorTime, true), std::nullopt);
 }
 
+TEST(SigV4, PresignedDatedAheadIsNotValidYet) {
+  // Dated a year ahead with a 1 s lifetime: without the check it would work for a year.
+  SignedRequestInfo info;
+  info.presigned = true;
+  info.request_time_ms = kVectorTime + int64_t{365} * 86400 * 1000;
+  info.expires_s = 1;
+  auto e = check_time(info, kVectorTime, false);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, "AccessDenied");
+  EXPECT_EQ(e->message, "Request is not valid yet");
+  EXPECT_EQ(e->http_status, 403);
+  // Within the 15-minute skew a URL dated ahead is fine (clocks differ a little).
+  info.request_time_ms = kVectorTime + 15 * 60000;
+  EXPECT_EQ(check_time(info, kVectorTime, true), std::nullopt);
+  info.request_time_ms = kVectorTime + 15 * 60000 + 1;
+  EXPECT_TRUE(check_time(info, kVectorTime, true));
+}
+
+TEST(SigV4, SignProducesWhatVerifyAccepts) {
+  http::Request r = make_request("GET", "/_stratus/mailbox", "recipient=a%40b.c");
+  sign(r, "AKID", "secret", "us-east-1", "stratus", kVectorTime);
+  auto info = parse_signature(r);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->access_key, "AKID");
+  EXPECT_EQ(info->service, "stratus");
+  EXPECT_EQ(info->request_time_ms, kVectorTime);
+  EXPECT_EQ(verify(r, *info, "secret", false), std::nullopt);
+  EXPECT_TRUE(verify(r, *info, "other", false));
+}
+
+TEST(SigV4, ScopeMustNameTheServiceThatAnswers) {
+  SignedRequestInfo info;
+  info.service = "sqs";
+  EXPECT_EQ(check_scope_service(info, "sqs"), std::nullopt);
+  auto e = check_scope_service(info, "dynamodb");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, "SignatureDoesNotMatch");
+  EXPECT_EQ(e->http_status, 403);
+  EXPECT_EQ(e->message, "Credential should be scoped to correct service: 'dynamodb'. ");
+}
+
 TEST(SigV4, PayloadHashHeaderIsChecked) {
   http::Request r = make_request("PUT", "/b/k");
   r.body = "abc";

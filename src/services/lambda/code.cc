@@ -113,6 +113,7 @@ std::optional<StoredCode> store_zip(const std::string& root, const std::string& 
     *error = why.empty() ? bad : why;
     return std::nullopt;
   }
+  make_world_readable(tmp.string());
   {
     std::ofstream o(fs::path(root) / (c.hex + ".zip"), std::ios::binary | std::ios::trunc);
     o.write(zip.data(), static_cast<std::streamsize>(zip.size()));
@@ -152,9 +153,28 @@ std::string merge_layers(const std::string& root, const std::vector<std::string>
       ec.clear();
     }
   }
+  make_world_readable(tmp.string());
+  make_world_readable(base.string(), false);
   fs::rename(tmp, dir, ec);
   if (ec) fs::remove_all(tmp, ec);  // built by another call meanwhile
   return dir.string();
+}
+
+void make_world_readable(const std::string& root, bool recursive) {
+  std::error_code ec;
+  auto open_up = [](const fs::path& p, const fs::file_status& st) {
+    std::error_code e;
+    fs::perms add = fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read;
+    if (fs::is_directory(st) || (st.permissions() & fs::perms::owner_exec) != fs::perms::none)
+      add |= fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
+    fs::permissions(p, add, fs::perm_options::add, e);
+  };
+  open_up(root, fs::status(root, ec));
+  if (!recursive) return;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_symlink()) open_up(it->path(), it->status());
+  }
 }
 
 std::string lambda_timestamp(int64_t ms) {

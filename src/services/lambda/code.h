@@ -27,4 +27,10 @@ std::string merge_layers(const std::string& root, const std::vector<std::string>
 // Lambda's timestamp form: 2024-01-02T03:04:05.678+0000.
 std::string lambda_timestamp(int64_t epoch_ms);
 
+// Stratus runs with umask 077 (its data is its own), but function code, layers and runtime shims
+// must stay readable by a sandbox that may run functions as another user: directories under
+// `root` (and root itself) get r-x for everyone, files r-- (and x where the owner has it).
+// recursive=false opens up root alone (a directory on the way to code).
+void make_world_readable(const std::string& root, bool recursive = true);
+
 }  // namespace stratus::lambda

@@ -205,6 +205,11 @@ class LambdaService final : public Service, public InvokeRouter {
     }
     fs::create_directories(dir_ + "/code");
     runtime::write_shims(dir_ + "/runtime");
+    // Code, layers and shims stay readable by sandboxed functions (each tree is opened up as it is
+    // stored; function /tmp directories under envtmp/ are not).
+    make_world_readable(dir_, false);
+    make_world_readable(dir_ + "/code", false);
+    make_world_readable(dir_ + "/runtime");
     runtime::ManagerOptions mo;
     mo.shim_dir = dir_ + "/runtime";
     mo.endpoint_url = "http://" + cfg.host + ":" + std::to_string(cfg.port);

@@ -99,6 +99,12 @@ Result<std::vector<MsgAttr>> parse_message_attributes(const Doc* map) {
                          "message attribute type '" + std::string(base) + "'.");
       }
       a.value = s->as_string();
+      // Only XML characters travel: a string SQS or an HTTP subscriber cannot decode would
+      // poison every queue it is delivered to.
+      if (enc::first_non_xml_char(a.value) || enc::first_non_xml_char(a.type)) {
+        return bad_value("The message attribute '" + name +
+                         "' contains characters outside the allowed set.");
+      }
       if (base == "Number") {
         double d = 0;
         auto r = std::from_chars(a.value.data(), a.value.data() + a.value.size(), d);
@@ -1001,6 +1007,9 @@ class SnsService final : public Service {
     const Doc* msg = in.get("Message");
     if (!msg || !msg->is_string() || msg->as_string().empty()) return invalid("Empty message");
     const std::string& text = msg->as_string();
+    // Messages are UTF-8 text of XML characters (what SQS stores and every subscriber decodes).
+    if (enc::first_non_xml_char(text))
+      return invalid("Message Reason: Message contains invalid characters");
     auto attrs = parse_message_attributes(in.get("MessageAttributes"));
     if (!attrs) return attrs.error();
     size_t size = text.size();
@@ -1027,6 +1036,7 @@ class SnsService final : public Service {
       if (subject.empty() || subject.size() > 100) return invalid("Subject");
       for (unsigned char c : subject)
         if (c < 32) return invalid("Subject");
+      if (enc::first_non_xml_char(subject)) return invalid("Subject");
     }
     p.subject = subject;
     p.attrs = std::move(attrs.value());

@@ -217,24 +217,8 @@ std::string md5_of_attributes(const Attributes& attrs) {
 }
 
 long first_invalid_char(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    long cp;
-    size_t len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
-    else if ((c >> 3) == 30) { cp = c & 0x07; len = 4; }
-    else return -1;
-    if (i + len > s.size()) return -1;
-    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-              (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
-    if (!ok) return cp;
-    i += len;
-  }
-  return -1;
+  auto bad = enc::first_non_xml_char(s);
+  return bad ? static_cast<long>(bad->value) : -1;
 }
 
 std::string char_ref(long cp) {
@@ -274,6 +258,15 @@ Result<Attributes> parse_attributes(const Doc* map) {
     }
     if (a.data_type.size() > 256) {
       return invalid("Message (user) attribute '" + name + "' type must be less than 256 characters.");
+    }
+    if (long cp = first_invalid_char(a.data_type);
+        cp >= 0) {  // custom type labels: "String.<label>"
+      return AwsError("InvalidMessageContents",
+                      "Invalid binary character '" + char_ref(cp) +
+                          "' was found in the type of message attribute '" + name +
+                          "', the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
+                          "#xE000 to #xFFFD | #x10000 to #x10FFFF",
+                      400);
     }
     if (v.has("StringListValues") || v.has("BinaryListValues")) {
       return AwsError("UnsupportedOperation", "Message attribute list values in SendMessage operation are not supported.",

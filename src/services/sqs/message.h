@@ -90,8 +90,8 @@ Result<Attributes> parse_attributes(const Doc* map);
 // type and value.
 size_t message_size(std::string_view body, const Attributes& attrs);
 // SQS accepts only the XML character set: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
-// #x10000-#x10FFFF. Returns the first bad code point, or -1 when all is well (also -1 for
-// invalid UTF-8, which the codecs already rejected).
+// #x10000-#x10FFFF. Returns the first bad code point (for bytes that are not UTF-8 at all — the
+// Query protocol carries any percent-encoded byte — the offending byte), or -1 when all is well.
 long first_invalid_char(std::string_view s);
 // "#xD800"-style rendering for error messages.
 std::string char_ref(long cp);

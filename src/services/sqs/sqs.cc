@@ -252,6 +252,13 @@ Doc message_doc(const Queue& q, const Picked& p, const ReceiveParams& params, co
   d.set("ReceiptHandle", receipt_handle(q, p));
   if (pl.md5_body.empty()) {
     std::string body = finish ? finish(pl.body) : pl.body;
+    if (enc::first_non_xml_char(body)) body = enc::replace_non_xml_chars(body);
+    d.set("MD5OfBody", md5_hex(body));
+    d.set("Body", std::move(body));
+  } else if (enc::first_non_xml_char(pl.body)) {
+    // Stored before input was checked (an SNS publish of invalid UTF-8): answered with U+FFFD in
+    // place of the bad characters, so the one message cannot make every receive undecodable.
+    std::string body = enc::replace_non_xml_chars(pl.body);
     d.set("MD5OfBody", md5_hex(body));
     d.set("Body", std::move(body));
   } else {
