@@ -43,7 +43,7 @@ bool KeyStore::put(const Credential& c) {
       !engine_->put(kKeyspace, c.access_key, seal(sealing_key_, to_json(c), c.access_key)).ok())
     return false;
   std::unique_lock lock(mu_);
-  cache_[c.access_key] = c;
+  remember(c);
   return true;
 }
 
@@ -79,8 +79,16 @@ std::optional<Credential> KeyStore::find(const std::string& access_key) const {
     c = from_json(access_key, value);
   }
   std::unique_lock lock(mu_);
-  cache_[access_key] = c;
+  remember(c);
   return c;
+}
+
+void KeyStore::remember(const Credential& c) const {
+  // A cache of the keys in use, bounded: STS issues a key per AssumeRole and GetSessionToken,
+  // and a long run would otherwise hold every key it ever issued. Storage keeps them all (without
+  // storage, the cache is the store and is not trimmed).
+  if (engine_ && cache_.size() >= kCachedKeys && !cache_.count(c.access_key)) cache_.clear();
+  cache_[c.access_key] = c;
 }
 
 size_t KeyStore::seal_plain_records() {

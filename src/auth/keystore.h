@@ -42,11 +42,18 @@ class KeyStore {
   // The credential for an access key (expired ones included: callers check expiry).
   std::optional<Credential> find(const std::string& access_key) const;
   void clear_cache();
+  // Keys held in memory (tests: the cache stays bounded).
+  size_t cached_keys() const {
+    std::shared_lock lock(mu_);
+    return cache_.size();
+  }
 
  private:
   storage::Engine* engine_;
   mutable std::shared_mutex mu_;
-  mutable std::unordered_map<std::string, Credential> cache_;  // GUARDED_BY(mu_)
+  static constexpr size_t kCachedKeys = 10000;
+  void remember(const Credential& c) const;  // REQUIRES(mu_) exclusive
+  mutable std::unordered_map<std::string, Credential> cache_;  // GUARDED_BY(mu_), <= kCachedKeys with storage
   const Credential root_;
   const std::string sealing_key_;
 };

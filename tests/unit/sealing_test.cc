@@ -76,3 +76,31 @@ TEST(Sealing, KeyStoreSealsAndMigratesPlainRecords) {
 }
 
 }  // namespace
+
+namespace stratus::auth {
+namespace {
+
+// Every issued key stays findable, while the in-memory cache of them stays bounded.
+TEST(KeyStoreCache, BoundedWhileEveryKeyStaysFindable) {
+  auto engine = storage::open_memory();
+  KeyStore ks(engine.get(), Credential{"root", "secret", "", "000000000000", "arn:aws:iam::000000000000:root", "", 0},
+              random_sealing_key());
+  const int n = 25'000;
+  for (int i = 0; i < n; ++i) {
+    Credential c;
+    c.access_key = "ASIA" + std::to_string(i);
+    c.secret_key = "s" + std::to_string(i);
+    c.account = "000000000000";
+    ASSERT_TRUE(ks.put(c));
+  }
+  EXPECT_LE(ks.cached_keys(), 10'000u);
+  for (int i = 0; i < n; i += 997) {
+    auto c = ks.find("ASIA" + std::to_string(i));
+    ASSERT_TRUE(c) << i;
+    EXPECT_EQ(c->secret_key, "s" + std::to_string(i));
+  }
+  EXPECT_LE(ks.cached_keys(), 10'000u);
+}
+
+}  // namespace
+}  // namespace stratus::auth
