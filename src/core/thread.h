@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -19,6 +20,19 @@ inline void log_thread_exception(const std::string& name, const char* what, cons
   spdlog::critical("thread {}: uncaught exception: {}; {}", name, what, outcome);
   spdlog::default_logger()->flush();
 }
+
+// Runs body; nullopt when it returned, else what it threw.
+template <typename F>
+std::optional<std::string> run_catching(F& body) noexcept {
+  try {
+    body();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  } catch (...) {
+    return std::string("non-standard exception");
+  }
+}
 }  // namespace detail
 
 // For threads that can't go on after an exception (their state half-updated, callers waiting
@@ -26,21 +40,13 @@ inline void log_thread_exception(const std::string& name, const char* what, cons
 // (EX_SOFTWARE). Acknowledged writes are as safe as after kill -9: each is in the WAL.
 template <typename F>
 void run_or_exit(const std::string& name, F&& body) noexcept {
-  const char* what = "non-standard exception";
-  std::string text;
+  auto what = detail::run_catching(body);
+  if (!what) return;
   try {
-    body();
-    return;
-  } catch (const std::exception& e) {
-    text = e.what();
-    what = text.c_str();
+    detail::log_thread_exception(name, what->c_str(), "exiting");
   } catch (...) {
   }
-  try {
-    detail::log_thread_exception(name, what, "exiting");
-  } catch (...) {
-  }
-  std::fprintf(stderr, "stratus: thread %s: uncaught exception: %s; exiting\n", name.c_str(), what);
+  std::fprintf(stderr, "stratus: thread %s: uncaught exception: %s; exiting\n", name.c_str(), what->c_str());
   std::fflush(stderr);
   std::_Exit(70);
 }
@@ -49,19 +55,9 @@ void run_or_exit(const std::string& name, F&& body) noexcept {
 // run() can be called again): logs and calls body again after a short pause, until it returns.
 template <typename F>
 void run_restarting(const std::string& name, F&& body) noexcept {
-  for (;;) {
-    const char* what = "non-standard exception";
-    std::string text;
+  while (auto what = detail::run_catching(body)) {
     try {
-      body();
-      return;
-    } catch (const std::exception& e) {
-      text = e.what();
-      what = text.c_str();
-    } catch (...) {
-    }
-    try {
-      detail::log_thread_exception(name, what, "continuing");
+      detail::log_thread_exception(name, what->c_str(), "continuing");
     } catch (...) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // never a hot loop of failures

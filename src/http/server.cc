@@ -363,12 +363,16 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string head, body;
   };
 
+  // This connection no longer has a request in flight (stop() waits for none).
+  void uncount() {
+    if (!counted_) return;
+    --server_.inflight;
+    counted_ = false;
+    server_.cv.notify_all();
+  }
+
   void after_write(beast::error_code ec, bool keep) {
-    if (counted_) {
-      --server_.inflight;
-      counted_ = false;
-      server_.cv.notify_all();
-    }
+    uncount();
     if (ec) return close();
     if (!keep) return linger();
     read_header();
@@ -379,11 +383,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // destroy the answer before the peer reads it. So: half-close, drop what arrives until the
   // peer closes too, for a bounded time and amount.
   void linger() {
-    if (counted_) {
-      --server_.inflight;
-      counted_ = false;
-      server_.cv.notify_all();
-    }
+    uncount();
     beast::error_code ignored;
     stream_.shutdown(tcp::socket::shutdown_send, ignored);
     expire_in(kLingerSeconds);
@@ -400,11 +400,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
-    if (counted_) {
-      --server_.inflight;
-      counted_ = false;
-      server_.cv.notify_all();
-    }
+    uncount();
     beast::error_code ignored;
     stream_.shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close(ignored);
