@@ -6,7 +6,8 @@ One stratus (auth lenient so the SQS cycle's receipt handles need no re-signing)
 wrk phases until --minutes pass:
   dynamodb PutItem of a new item on every request, GetItem, Query of 100 items;
   sqs send -> receive -> delete cycle (batches of 10);
-  sns Publish to a topic with 2 SQS subscriptions (drained by the cycle's twin on those queues);
+  sns Publish to a topic with 2 SQS subscriptions (drained by the cycle's twin on those queues,
+    each drain repeated until its queue is empty, so no backlog carries over between rounds);
   lambda Invoke of a C++ echo function and of a Python function that prints a log line;
   logs FilterLogEvents over the functions' log group.
 A sampler reads VmRSS every --every seconds. The report (stdout, and bench/soak.md with --write)
@@ -100,7 +101,7 @@ def setup(ep, tmp):
     phases.append(("sns Publish (2 SQS subscriptions)", ep + "/", static_lua("POST", pub, signed_request(ep, "sns", pub, form))))
     for url in fan_urls:  # the fan-out queues are drained by the same cycle (it deletes what it receives)
         phases.append(("sqs drain " + url.rsplit("/", 1)[1], ep + "/", CYCLE_LUA.replace(
-            'if step %% 2 == 1 then return req("SendMessageBatch", send_body) end', "") % {"url": url}))
+            'if step %% 2 == 1 then return req("SendMessageBatch", send_body) end', "") % {"url": url}, url))
     for fn in ("soak-cpp", "soak-py"):
         path = f"/2015-03-31/functions/{fn}/invocations"
         phases.append((f"lambda Invoke {fn}", ep + path,
@@ -109,6 +110,12 @@ def setup(ep, tmp):
     phases.append(("logs FilterLogEvents", ep + "/", static_lua("POST", flt, signed_request(
         ep, "logs", flt, {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Logs_20140328.FilterLogEvents"}))))
     return phases
+
+
+def backlog(sqs, url):
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
+                                                            "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
 
 
 def main():
@@ -137,16 +144,24 @@ def main():
     th = threading.Thread(target=sampler, daemon=True)
     try:
         phases = setup(ep, tmp)
+        import boto3
+        sqs = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                           aws_secret_access_key="test")
         t0 = time.time()
         th.start()
         end = t0 + args.minutes * 60
         while time.time() < end:
-            for name, url, lua in phases:
-                secs = int(min(args.phase_seconds, max(1, end - time.time())))
-                n, bad = run_wrk(url, secs, args.connections, lua)
-                c = counts.setdefault(name, [0, 0])
-                c[0] += n
-                c[1] += bad
+            for name, url, lua, *drain in phases:
+                # A drain phase runs until its queue is empty (at most 6 phases' time), so every
+                # round ends without a backlog: the load is steady, whatever the machine's speed.
+                for _ in range(6 if drain else 1):
+                    secs = int(min(args.phase_seconds, max(1, end - time.time())))
+                    n, bad = run_wrk(url, secs, args.connections, lua)
+                    c = counts.setdefault(name, [0, 0])
+                    c[0] += n
+                    c[1] += bad
+                    if not drain or backlog(sqs, drain[0]) == 0 or time.time() >= end:
+                        break
                 if server.proc.poll() is not None:
                     raise RuntimeError("stratus exited during the soak")
                 if time.time() >= end:
