@@ -182,7 +182,17 @@ def main():
              f"| at start of load | {samples[0][1]:.1f} |",
              f"| end of warm-up ({args.warmup:.0%} of the run) | {warm_rss:.1f} |",
              f"| max after warm-up | {max(after) if after else warm_rss:.1f} |",
-             f"| at the end | {samples[-1][1]:.1f} |", "",
+             f"| at the end | {samples[-1][1]:.1f} |", ""]
+    # Flat means neither the troughs (after a burst is trimmed) nor the peaks (bursts: the SNS
+    # fan-out backlog before its drain) grow: compare the two halves after warm-up.
+    half = len(after) // 2
+    if half:
+        lines += ["| after warm-up | min MB | median MB | max MB |", "|---|---|---|---|"]
+        for name, part in (("first half", after[:half]), ("second half", after[half:])):
+            srt = sorted(part)
+            lines.append(f"| {name} | {srt[0]:.1f} | {srt[len(srt) // 2]:.1f} | {srt[-1]:.1f} |")
+        lines.append("")
+    lines += [
              "| phase (wrk, %d connections) | requests | non-2xx |" % args.connections, "|---|---|---|"]
     lines += [f"| {n} | {c[0]} | {c[1]} |" for n, c in counts.items()]
     lines += ["", "RSS over time (s, MB): " + ", ".join(f"{t:.0f}:{r:.1f}" for t, r in samples[:: max(1, len(samples) // 30)])]
