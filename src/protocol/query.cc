@@ -23,6 +23,7 @@
 #include "core/ids.h"
 #include "protocol/codecs_internal.h"
 #include "protocol/error_wire.h"
+#include "protocol/query_input_names.h"
 #include "protocol/query_names.h"
 #include "protocol/text_format.h"
 #include "protocol/xml_writer.h"
@@ -214,6 +215,96 @@ class Decoder {
   const Params& p_;
 };
 
+// Reads the classic parameters of a service's QueryInputNames table (query_input_names.h) into
+// the members they stand for.
+class ClassicReader {
+ public:
+  ClassicReader(const Params& p, const std::string& op) : p_(p), op_(op) {}
+
+  void apply(const QueryInputNames& table, const Shape& input, Doc& out) {
+    for (const auto& a : table.aliases) {
+      if (!input.find_member(a.member) || out.has(a.member)) continue;
+      std::string prefix = a.prefix;
+      if (auto at = prefix.find("{op}"); at != std::string::npos) prefix.replace(at, 4, op_);
+      if (auto v = read(a, prefix)) out.set(a.member, std::move(*v));
+    }
+  }
+
+ private:
+  // The member's value, or nullopt when absent (an empty list or map counts as absent).
+  std::optional<Doc> read(const QueryInputAlias& a, const std::string& prefix) {
+    using Form = QueryInputAlias::Form;
+    auto nth = [&](int64_t i) {
+      std::string k = prefix;
+      k += '.';
+      append_int(k, i);
+      return k;
+    };
+    switch (a.form) {
+      case Form::string:
+        if (const std::string* v = p_.find(prefix)) return Doc{*v};
+        return std::nullopt;
+      case Form::integer: {
+        const std::string* v = p_.find(prefix);
+        int64_t n = 0;
+        if (!v || v->empty()) return std::nullopt;
+        auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+        if (r.ec != std::errc() || r.ptr != v->data() + v->size()) return std::nullopt;
+        return Doc{n};
+      }
+      case Form::list: {
+        Doc l = Doc::list();
+        for (int64_t i = 1; const std::string* v = p_.find(nth(i)); ++i) l.push(*v);
+        return non_empty(std::move(l));
+      }
+      case Form::pairs: {
+        Doc m = Doc::map();
+        for (int64_t i = 1; const std::string* k = p_.find(nth(i) + '.' + a.key); ++i) {
+          if (const std::string* v = p_.find(nth(i) + '.' + a.value)) m.set(*k, *v);
+          else if (a.empty_value) m.set(*k, std::string());
+        }
+        return non_empty(std::move(m));
+      }
+      case Form::attributes: {
+        Doc m = Doc::map();
+        for (int64_t i = 1; const std::string* name = p_.find(nth(i) + ".Name"); ++i) {
+          std::string v = nth(i) + ".Value.";
+          Doc value = Doc::map();
+          for (const char* f : {"DataType", "StringValue"})
+            if (const std::string* x = p_.find(v + f)) value.set(f, *x);
+          if (const std::string* b = p_.find(v + "BinaryValue")) {
+            auto raw = enc::base64_decode(*b);
+            value.set("BinaryValue", Blob{raw ? std::move(*raw) : std::string()});
+          }
+          m.set(*name, std::move(value));
+        }
+        return non_empty(std::move(m));
+      }
+      case Form::entries: {
+        Doc l = Doc::list();
+        for (int64_t i = 1; !a.fields.empty(); ++i) {
+          std::string p = nth(i) + '.';
+          Doc e = Doc::map();
+          for (const auto& f : a.fields)
+            if (auto v = read(f, p + f.prefix)) e.set(f.member, std::move(*v));
+          if (!e.has(a.fields.front().member)) break;
+          l.push(std::move(e));
+        }
+        return non_empty(std::move(l));
+      }
+    }
+    return std::nullopt;
+  }
+
+  static std::optional<Doc> non_empty(Doc d) {
+    if (!d.size()) return std::nullopt;
+    return d;
+  }
+
+  const Params& p_;
+  const std::string& op_;
+};
+
 // The value of parameter `name` in a raw form/query string, decoded.
 std::optional<std::string> form_value(std::string_view raw, std::string_view name) {
   while (!raw.empty()) {
@@ -348,6 +439,11 @@ std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>>& names_
   return r;
 }
 
+std::map<std::string, std::unique_ptr<const QueryInputNames>, std::less<>>& input_names_registry() {
+  static std::map<std::string, std::unique_ptr<const QueryInputNames>, std::less<>> r;
+  return r;
+}
+
 class QueryCodec final : public Codec {
  public:
   const model::Operation* resolve(const model::ServiceModel& svc, const http::Request& req) const override {
@@ -357,13 +453,16 @@ class QueryCodec final : public Codec {
     return svc.find_operation(*action);
   }
 
-  Doc decode(const model::ServiceModel&, const model::Operation& op, const http::Request& req) const override {
+  Doc decode(const model::ServiceModel& svc, const model::Operation& op, const http::Request& req) const override {
     if (!op.input) return Doc::map();
     Params p;
     if (!req.query.empty()) p.add(http::parse_query(req.query));
     if (!req.body.empty() && req.method != "GET") p.add(http::parse_form(req.body));
     p.seal();
-    return Decoder(p).structure(*op.input, std::string(), 0);
+    Doc input = Decoder(p).structure(*op.input, std::string(), 0);
+    if (const QueryInputNames* names = query_input_names(svc.id))
+      ClassicReader(p, op.name).apply(*names, *op.input, input);
+    return input;
   }
 
   void encode(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
@@ -435,6 +534,18 @@ void register_query_xml_names(std::string service_id, QueryXmlNames names) {
 const QueryXmlNames* query_xml_names(std::string_view service_id) {
   std::shared_lock lock(g_names_mu);
   auto& r = names_registry();
+  auto it = r.find(service_id);
+  return it == r.end() ? nullptr : it->second.get();
+}
+
+void register_query_input_names(std::string service_id, QueryInputNames names) {
+  std::lock_guard lock(g_names_mu);
+  input_names_registry().try_emplace(std::move(service_id), std::make_unique<const QueryInputNames>(std::move(names)));
+}
+
+const QueryInputNames* query_input_names(std::string_view service_id) {
+  std::shared_lock lock(g_names_mu);
+  auto& r = input_names_registry();
   auto it = r.find(service_id);
   return it == r.end() ? nullptr : it->second.get();
 }

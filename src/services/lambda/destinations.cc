@@ -10,7 +10,7 @@
 #include "server/context.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"
-#include "services/sqs/sqs.h"
+#include "services/sqs/api.h"
 
 namespace stratus::lambda {
 

@@ -25,7 +25,7 @@
 #include "services/lambda/destinations.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"
-#include "services/sqs/sqs.h"
+#include "services/sqs/api.h"
 
 namespace stratus::lambda {
 namespace {

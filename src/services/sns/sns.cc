@@ -26,7 +26,7 @@
 #include "services/sns/mailbox.h"
 #include "services/sns/platform.h"
 #include "services/sns/signing.h"
-#include "services/sqs/sqs.h"
+#include "services/sqs/api.h"
 
 namespace stratus::sns {
 namespace {

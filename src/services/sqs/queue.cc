@@ -3,10 +3,6 @@
 #include <random>
 #include <unordered_set>
 
-#include "core/clock.h"
-#include "core/thread.h"
-#include "services/sqs/record.h"
-
 namespace stratus::sqs {
 namespace {
 
@@ -18,14 +14,6 @@ uint32_t random_nonce() {
 }
 
 }  // namespace
-
-std::string message_key(const std::string& uid, uint64_t seq) {
-  std::string k;
-  k.reserve(8 + uid.size());
-  put_u64(k, seq);
-  k += uid;
-  return k;
-}
 
 void Queue::insert(const MessagePtr& m, int64_t now) {
   // New messages have the highest seq yet: the end is the place to try first.
@@ -151,49 +139,6 @@ int64_t Queue::next_wake() const {
   for (const auto& w : waiters) t = std::min(t, w->deadline_ms);
   if (!hidden.empty()) t = std::min(t, hidden.begin()->first);
   return t;
-}
-
-Timer::Timer() : thread_([this] { run_restarting("sqs-timer", [this] { run(); }); }) {}
-
-Timer::~Timer() { stop(); }
-
-void Timer::at(int64_t when_ms, std::function<void()> fn) {
-  std::lock_guard lk(mu_);
-  bool earliest = due_.empty() || when_ms < due_.begin()->first;
-  due_.emplace(when_ms, std::move(fn));
-  if (earliest) cv_.notify_one();
-}
-
-void Timer::stop() {
-  {
-    std::lock_guard lk(mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-    due_.clear();
-  }
-  cv_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-}
-
-void Timer::run() {
-  std::unique_lock lk(mu_);
-  while (!stopping_) {
-    if (due_.empty()) {
-      cv_.wait(lk);
-      continue;
-    }
-    int64_t now = now_millis();
-    int64_t first = due_.begin()->first;
-    if (first > now) {
-      cv_.wait_for(lk, std::chrono::milliseconds(first - now));
-      continue;
-    }
-    auto fn = std::move(due_.begin()->second);
-    due_.erase(due_.begin());
-    lk.unlock();
-    fn();
-    lk.lock();
-  }
 }
 
 }  // namespace stratus::sqs

@@ -7,7 +7,6 @@
 // (never the other way round).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -17,7 +16,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -132,34 +130,5 @@ class Queue {
     return cfg.dedup_scope_group ? group + '\n' + id : id;
   }
 };
-
-// A single timer thread for long-poll deadlines and visibility wake-ups.
-class Timer {
- public:
-  Timer();
-  ~Timer();
-  void at(int64_t when_ms, std::function<void()> fn);
-  void stop();
-
- private:
-  void run();
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<int64_t, std::function<void()>> due_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                              // GUARDED_BY(mu_)
-  std::thread thread_;
-};
-
-// Storage layout. Message seqs come from one counter for all queues, and message keys start
-// with the seq: stored messages are appended at the keyspace's end in send order (the storage
-// engine moves such data down as whole files instead of merging it again and again).
-inline constexpr const char* kQueuesKs = "sqs.queues";    // acct \0 region \0 name -> JSON
-inline constexpr const char* kMessagesKs = "sqs.messages";  // be64(seq) uid -> message record
-inline constexpr const char* kStateKs = "sqs.state";      // be64(seq) uid -> receive state
-inline constexpr const char* kDedupKs = "sqs.dedup";      // uid dedup-key -> be64 expiry, id, seqno
-inline constexpr const char* kAttemptsKs = "sqs.attempts";  // uid attempt-id -> be64 expiry, n, n x picked
-inline constexpr const char* kTasksKs = "sqs.tasks";        // task id -> message move task JSON
-
-std::string message_key(const std::string& uid, uint64_t seq);  // be64(seq) uid
 
 }  // namespace stratus::sqs

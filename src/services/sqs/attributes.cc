@@ -1,0 +1,203 @@
+#include "services/sqs/attributes.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/json.h"
+#include "services/sqs/common.h"
+#include "services/sqs/store.h"
+
+namespace stratus::sqs {
+namespace {
+
+const AttrSpec kSettable[] = {
+    {"DelaySeconds", AttrKind::integer, 0, 900},
+    {"MaximumMessageSize", AttrKind::integer, 1024, 262144},
+    {"MessageRetentionPeriod", AttrKind::integer, 60, 1209600},
+    {"ReceiveMessageWaitTimeSeconds", AttrKind::integer, 0, 20},
+    {"VisibilityTimeout", AttrKind::integer, 0, 43200},
+    {"Policy", AttrKind::json},
+    {"RedrivePolicy", AttrKind::json},
+    {"RedriveAllowPolicy", AttrKind::json},
+    {"KmsMasterKeyId", AttrKind::text},
+    {"KmsDataKeyReusePeriodSeconds", AttrKind::integer, 60, 86400},
+    {"SqsManagedSseEnabled", AttrKind::boolean},
+    {"FifoQueue", AttrKind::boolean},
+    {"ContentBasedDeduplication", AttrKind::boolean, 0, 0, true},
+    {"DeduplicationScope", AttrKind::choice, 0, 0, true, {"messageGroup", "queue"}},
+    {"FifoThroughputLimit", AttrKind::choice, 0, 0, true, {"perQueue", "perMessageGroupId"}},
+};
+
+const std::string_view kReadOnly[] = {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                      "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp",
+                                      "LastModifiedTimestamp", "QueueArn"};
+
+Result<std::string> check_redrive(Store& store, const std::string& value, bool fifo, const std::string& self_arn) {
+  Doc d;
+  try {
+    d = json::parse(value);
+  } catch (const AwsError&) {
+    return invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
+  }
+  if (!d.is_map()) return invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
+  for (const char* k : {"deadLetterTargetArn", "maxReceiveCount"}) {
+    if (!d.has(k)) {
+      return invalid_value("RedrivePolicy", value,
+                           std::string("Redrive policy does not contain mandatory attribute: ") + k);
+    }
+  }
+  const Doc* mrc = d.get("maxReceiveCount");
+  std::optional<int64_t> n;
+  if (mrc->is_number()) n = mrc->as_int();
+  else if (mrc->is_string()) n = parse_int(mrc->as_string());
+  if (!n || *n < 1 || *n > 1000) {
+    return invalid_value("RedrivePolicy", value,
+                         "Invalid value for maxReceiveCount: " + (n ? std::to_string(*n) : std::string("NaN")) +
+                             ", valid values are from 1 to 1000 both inclusive");
+  }
+  std::string target = d.str("deadLetterTargetArn");
+  QueuePtr dlq = store.by_arn(target);
+  if (!dlq || target == self_arn) {
+    return invalid_value("RedrivePolicy", value, "Dead letter target does not exist");
+  }
+  if (dlq->fifo != fifo) {
+    return invalid_value("RedrivePolicy", value, "Dead-letter queue must be same type of queue as the source");
+  }
+  Doc norm = Doc::map();
+  norm.set("deadLetterTargetArn", target);
+  norm.set("maxReceiveCount", *n);
+  return json::write(norm);
+}
+
+}  // namespace
+
+const AttrSpec* find_spec(std::string_view name) {
+  for (const auto& s : kSettable)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+bool read_only_attribute(std::string_view name) {
+  return std::find(std::begin(kReadOnly), std::end(kReadOnly), name) != std::end(kReadOnly);
+}
+
+AwsError bad_attr_value(std::string_view name) {
+  return AwsError("InvalidAttributeValue", "Invalid value for the parameter " + std::string(name) + ".", 400);
+}
+AwsError unknown_attr(std::string_view name) {
+  return AwsError("InvalidAttributeName", "Unknown Attribute " + std::string(name) + ".", 400);
+}
+
+std::optional<AwsError> check_fifo_throughput(const std::map<std::string, std::string>& attrs) {
+  auto limit = attrs.find("FifoThroughputLimit");
+  auto scope = attrs.find("DeduplicationScope");
+  if (limit != attrs.end() && limit->second == "perMessageGroupId" &&
+      (scope == attrs.end() || scope->second != "messageGroup")) {
+    return AwsError("InvalidAttributeValue",
+                    "Invalid value for the parameter FifoThroughputLimit. Reason: To use perMessageGroupId, set "
+                    "DeduplicationScope to messageGroup.",
+                    400);
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> default_attributes(bool fifo) {
+  std::map<std::string, std::string> a = {{"DelaySeconds", "0"},
+                                          {"MaximumMessageSize", "262144"},
+                                          {"MessageRetentionPeriod", "345600"},
+                                          {"ReceiveMessageWaitTimeSeconds", "0"},
+                                          {"VisibilityTimeout", "30"},
+                                          {"SqsManagedSseEnabled", "true"}};
+  if (fifo) {
+    a["FifoQueue"] = "true";
+    a["ContentBasedDeduplication"] = "false";
+    a["DeduplicationScope"] = "queue";
+    a["FifoThroughputLimit"] = "perQueue";
+  }
+  return a;
+}
+
+Config parse_config(const std::map<std::string, std::string>& a) {
+  Config c;
+  auto num = [&](const char* k, int64_t& out) {
+    auto it = a.find(k);
+    if (it != a.end())
+      if (auto v = parse_int(it->second)) out = *v;
+  };
+  num("VisibilityTimeout", c.visibility_timeout);
+  num("DelaySeconds", c.delay_seconds);
+  num("MessageRetentionPeriod", c.retention_seconds);
+  num("MaximumMessageSize", c.maximum_message_size);
+  num("ReceiveMessageWaitTimeSeconds", c.receive_wait_seconds);
+  auto flag = [&](const char* k) {
+    auto it = a.find(k);
+    return it != a.end() && it->second == "true";
+  };
+  c.content_based_dedup = flag("ContentBasedDeduplication");
+  auto ds = a.find("DeduplicationScope");
+  c.dedup_scope_group = ds != a.end() && ds->second == "messageGroup";
+  if (auto rp = a.find("RedrivePolicy"); rp != a.end() && !rp->second.empty()) {
+    try {
+      Doc d = json::parse(rp->second);
+      c.dlq_arn = d.str("deadLetterTargetArn");
+      c.max_receive_count = d.integer("maxReceiveCount", 0);
+    } catch (const std::exception&) {
+    }
+  }
+  return c;
+}
+
+Result<std::map<std::string, std::string>> check_attributes(Store& store, const Doc* attrs, bool creating, bool fifo,
+                                                            const std::string& self_arn) {
+  std::map<std::string, std::string> out;
+  if (!attrs || !attrs->is_map()) return out;
+  for (const auto& [name, v] : attrs->as_map()) {
+    const AttrSpec* spec = find_spec(name);
+    if (!spec || (!creating && name == "FifoQueue") || (spec->fifo_only && !fifo)) {
+      return unknown_attr(name);
+    }
+    std::string value = v.is_string() ? v.as_string() : std::string();
+    switch (spec->kind) {
+      case AttrKind::integer: {
+        auto n = parse_int(value);
+        if (!n || *n < spec->lo || *n > spec->hi) return bad_attr_value(name);
+        value = std::to_string(*n);
+        break;
+      }
+      case AttrKind::boolean: {
+        std::string l = value;
+        for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (l != "true" && l != "false") return bad_attr_value(name);
+        value = l;
+        if (name == "FifoQueue" && (l == "true") != fifo) {
+          return invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                         "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+        }
+        break;
+      }
+      case AttrKind::choice:
+        if (value != spec->choices[0] && value != spec->choices[1]) return bad_attr_value(name);
+        break;
+      case AttrKind::json:
+        if (value.empty()) break;  // "" removes the policy
+        if (name == "RedrivePolicy") {
+          auto rp = check_redrive(store, value, fifo, self_arn);
+          if (!rp) return rp.error();
+          value = *rp;
+        } else {
+          try {
+            Doc d = json::parse(value);
+            if (!d.is_map()) return bad_attr_value(name);
+          } catch (const AwsError&) {
+            return bad_attr_value(name);
+          }
+        }
+        break;
+      case AttrKind::text: break;
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+}  // namespace stratus::sqs

@@ -1,0 +1,43 @@
+// What SQS's handlers and state share: the service's limits and the hand-built errors of its
+// Query-era wording (until errors.h is generated from the model).
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace stratus::sqs {
+
+constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;  // FIFO deduplication and receive attempts
+constexpr int64_t kQueueReuseMs = 60 * 1000;       // a deleted queue's name is free again after
+constexpr int64_t kPurgeIntervalMs = 60 * 1000;    // one PurgeQueue per queue per interval
+constexpr uint64_t kSequenceBase = 18'000'000'000'000'000'000ULL;  // 20-digit sequence numbers
+constexpr size_t kMaxBatchBytes = 262144;
+
+inline AwsError invalid(std::string msg) { return AwsError("InvalidParameterValue", std::move(msg), 400); }
+inline AwsError invalid_value(std::string_view param, std::string_view value, std::string_view reason) {
+  return invalid("Value " + std::string(value) + " for parameter " + std::string(param) + " is invalid. Reason: " +
+                 std::string(reason) + ".");
+}
+inline AwsError missing(std::string_view param) {
+  return AwsError("MissingParameter", "The request must contain the parameter " + std::string(param) + ".", 400);
+}
+inline AwsError no_queue() { return AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400); }
+inline AwsError bad_receipt(std::string_view h) {
+  return AwsError("ReceiptHandleIsInvalid",
+                  "The input receipt handle \"" + std::string(h) + "\" is not a valid receipt handle.", 400);
+}
+
+// A whole decimal integer, or nullopt.
+inline std::optional<int64_t> parse_int(std::string_view s) {
+  int64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace stratus::sqs

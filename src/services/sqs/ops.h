@@ -1,0 +1,64 @@
+// SQS's operation handlers, one per operation, named after it (service.cc's table), and what
+// they share. Handlers reach the running SQS through state(ctx).
+//
+//   ops/queues.cc       CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, Get/SetQueueAttributes,
+//                       PurgeQueue, ListDeadLetterSourceQueues
+//   ops/messages.cc     SendMessage(Batch), ReceiveMessage, DeleteMessage(Batch),
+//                       ChangeMessageVisibility(Batch)
+//   ops/permissions.cc  TagQueue, UntagQueue, ListQueueTags, AddPermission, RemovePermission
+//   ops/move_tasks.cc   StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask
+//   ops/input.cc        what Service::complete_input adds and checks
+#pragma once
+
+#include <string>
+
+#include "core/doc.h"
+#include "core/result.h"
+#include "services/service.h"
+#include "services/sqs/queue.h"
+
+namespace stratus::sqs {
+
+class State;
+
+// The running SQS of this server (service.cc).
+State& state(OpContext& ctx);
+
+// Service::complete_input: QueueUrl from the path of a Query request posted to the queue's
+// URL; InvalidAttributeName for unknown attribute names; MissingParameter (Query) for a
+// missing required member. Classic Query parameter names are the codec's (query_names.h).
+void complete_input(const model::Operation& op, const http::Request& req, Doc& input);
+
+// "http://HOST/ACCOUNT/NAME", HOST as the request named it.
+std::string url_of(const OpContext& ctx, const Queue& q);
+// The queue a request's QueueUrl names: MissingParameter, InvalidAddress or QueueDoesNotExist.
+Result<QueuePtr> queue_for(OpContext& ctx, const Doc& in);
+
+Result<Doc> create_queue(OpContext& ctx, const Doc& in);
+Result<Doc> get_queue_url(OpContext& ctx, const Doc& in);
+Result<Doc> list_queues(OpContext& ctx, const Doc& in);
+Result<Doc> delete_queue(OpContext& ctx, const Doc& in);
+Result<Doc> get_queue_attributes(OpContext& ctx, const Doc& in);
+Result<Doc> set_queue_attributes(OpContext& ctx, const Doc& in);
+Result<Doc> purge_queue(OpContext& ctx, const Doc& in);
+Result<Doc> list_dead_letter_source_queues(OpContext& ctx, const Doc& in);
+
+Result<Doc> send_message(OpContext& ctx, const Doc& in);
+Result<Doc> send_message_batch(OpContext& ctx, const Doc& in);
+void receive_message(OpContext& ctx, const Doc& in, Done done);  // answers later on a long poll
+Result<Doc> delete_message(OpContext& ctx, const Doc& in);
+Result<Doc> delete_message_batch(OpContext& ctx, const Doc& in);
+Result<Doc> change_message_visibility(OpContext& ctx, const Doc& in);
+Result<Doc> change_message_visibility_batch(OpContext& ctx, const Doc& in);
+
+Result<Doc> tag_queue(OpContext& ctx, const Doc& in);
+Result<Doc> untag_queue(OpContext& ctx, const Doc& in);
+Result<Doc> list_queue_tags(OpContext& ctx, const Doc& in);
+Result<Doc> add_permission(OpContext& ctx, const Doc& in);
+Result<Doc> remove_permission(OpContext& ctx, const Doc& in);
+
+Result<Doc> start_message_move_task(OpContext& ctx, const Doc& in);
+Result<Doc> list_message_move_tasks(OpContext& ctx, const Doc& in);
+Result<Doc> cancel_message_move_task(OpContext& ctx, const Doc& in);
+
+}  // namespace stratus::sqs

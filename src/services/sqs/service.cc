@@ -1,0 +1,67 @@
+// Amazon SQS: the service and its operation table. Queues and messages live in storage with
+// in-memory indexes (store.h, queue.h); the message flow is state.h's; handlers are in ops/.
+#include "server/context.h"
+#include "services/sqs/ops.h"
+#include "services/sqs/port.h"
+#include "services/sqs/query_names.h"
+#include "services/sqs/state.h"
+
+namespace stratus::sqs {
+namespace {
+
+class SqsService final : public Service {
+ public:
+  SqsService() : Service("sqs") {
+    register_query_names();
+    add("CreateQueue", create_queue);
+    add("GetQueueUrl", get_queue_url);
+    add("ListQueues", list_queues);
+    add("DeleteQueue", delete_queue);
+    add("GetQueueAttributes", get_queue_attributes);
+    add("SetQueueAttributes", set_queue_attributes);
+    add("SendMessage", send_message);
+    add("SendMessageBatch", send_message_batch);
+    add_async("ReceiveMessage", receive_message);
+    add("DeleteMessage", delete_message);
+    add("DeleteMessageBatch", delete_message_batch);
+    add("ChangeMessageVisibility", change_message_visibility);
+    add("ChangeMessageVisibilityBatch", change_message_visibility_batch);
+    add("PurgeQueue", purge_queue);
+    add("TagQueue", tag_queue);
+    add("UntagQueue", untag_queue);
+    add("ListQueueTags", list_queue_tags);
+    add("ListDeadLetterSourceQueues", list_dead_letter_source_queues);
+    add("AddPermission", add_permission);
+    add("RemovePermission", remove_permission);
+    add("StartMessageMoveTask", start_message_move_task);
+    add("ListMessageMoveTasks", list_message_move_tasks);
+    add("CancelMessageMoveTask", cancel_message_move_task);
+  }
+
+  void start(ServerContext& ctx) override { state_.start(ctx.storage()); }
+  void stop() override { state_.stop(); }
+  void reset() override { state_.reset(); }
+  void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const override {
+    sqs::complete_input(op, req, input);
+  }
+
+  State& state() { return state_; }
+  Api& port() { return port_; }
+
+ private:
+  State state_;
+  Port port_{state_};
+};
+
+}  // namespace
+
+State& state(OpContext& ctx) { return static_cast<SqsService*>(ctx.server.service("sqs"))->state(); }
+
+Api* api(ServerContext& ctx) {
+  auto* s = static_cast<SqsService*>(ctx.service("sqs"));
+  return s ? &s->port() : nullptr;
+}
+
+std::unique_ptr<Service> make_service() { return std::make_unique<SqsService>(); }
+
+}  // namespace stratus::sqs

@@ -1,0 +1,114 @@
+// The running SQS: its store, timer and move tasks, and the message flow every entry point
+// shares — sending (prepare, then one atomic write, then settle), receiving (picks, long-poll
+// waiters, receive state written back), deleting and visibility changes by receipt handle.
+// The operation handlers (ops/) and the port (port.h) are thin layers over these.
+//
+// Locking: see queue.h and store.h. No method here holds a queue's mutex while writing to
+// storage, except where noted (REQUIRES).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/doc.h"
+#include "core/result.h"
+#include "services/sqs/api.h"
+#include "services/sqs/move_tasks.h"
+#include "services/sqs/queue.h"
+#include "services/sqs/store.h"
+#include "services/sqs/timer.h"
+
+namespace stratus::sqs {
+
+// One message to send, parsed from a request (or a Delivery).
+struct SendInput {
+  std::string body;
+  Attributes attrs;
+  std::string trace_header;
+  int64_t delay = -1;  // -1: the queue's DelaySeconds
+  std::string group_id, dedup_id;
+  std::string sender_id;
+  bool finish_on_read = false;
+  size_t finished_size = 0;
+};
+
+struct SendOutcome {
+  MessagePtr msg;          // the message written (nullptr for a duplicate)
+  PayloadPtr payload;      // what was written; for a duplicate, only the digests of this send
+  std::string message_id;
+  uint64_t sequence_number = 0;
+  bool duplicate = false;
+};
+
+// A receipt handle's contents: the queue's uid, the message's seq, the receive's nonce.
+struct Handle {
+  std::string uid;
+  uint64_t seq;
+  uint32_t nonce;
+};
+std::string receipt_handle(const Queue& q, const Picked& p);
+std::optional<Handle> parse_handle(std::string_view h);
+
+// ReceiveMessage's input, checked.
+Result<ReceiveParams> parse_receive(const Doc& in);
+// ReceiveMessage's output for picked messages (payloads filled). A message stored with
+// finish_on_read has its body finished by `finish`.
+Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params,
+                   const Api::BodyFinisher& finish);
+
+class State {
+ public:
+  Store store;
+  MoveTasks tasks;
+  Timer timer;
+  Api::BodyFinisher finisher;  // set once by SNS at start-up, before requests are served
+
+  // Loads everything from `engine` and resumes running move tasks.
+  void start(storage::Engine& engine);
+  void stop() { timer.stop(); }
+  // Storage was wiped: forget every queue (their waiters get empty answers) and task.
+  void reset();
+
+  // ---- sending ----
+  // Checks one message against the queue and reserves its place (seq, dedup entry). Nothing is
+  // stored yet; commit() (or Store::stage + a write + settle()) writes.
+  Result<SendOutcome> prepare(Queue& q, SendInput& in, int64_t now);
+  // After the write of staged messages: makes them visible (or forgets their dedup entries when
+  // the write failed) and serves waiting receivers.
+  void settle(const QueuePtr& q, const std::vector<MessagePtr>& msgs, const storage::Status& st, int64_t now);
+  // Stores prepared messages in one atomic batch, then makes them visible to receivers.
+  storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now);
+  Result<SendOutcome> send_one(const QueuePtr& q, SendInput in);
+
+  // ---- receiving ----
+  // ReceiveMessage on a queue; `done` is called once, inline or when a long poll ends.
+  void receive_from(const QueuePtr& queue, const Doc& in, Done done);
+  // Serves waiting receivers from newly visible messages and ends those whose time is up.
+  void wake(const QueuePtr& q);
+  // Marks a queue gone: waiting receivers get an empty answer.
+  void retire(const QueuePtr& q);
+  // Writes the effects of a pick (receive state, expiry, dead-lettering) and moves
+  // dead-lettered messages into their queues.
+  void apply(Queue& q, PickResult& r);
+
+  // ---- by receipt handle ----
+  // Deletes one message; nullopt on success (also for a message already gone). Adds the
+  // writes to `b`.
+  std::optional<AwsError> delete_one(Queue& q, const std::string& handle, storage::WriteBatch& b);
+  // ChangeMessageVisibility of one message; sets `woke` when waiters should be served after
+  // the write.
+  std::optional<AwsError> change_one(Queue& q, const std::string& handle, int64_t vt, storage::WriteBatch& b,
+                                     bool& woke);
+
+ private:
+  void arm(const QueuePtr& q);  // REQUIRES(q->mu)
+  std::function<QueuePtr(const std::string&)> resolver();
+  // What a FIFO receive with a ReceiveRequestAttemptId returned, for its retries. REQUIRES(q.mu)
+  // apply() stores it with the receive state.
+  static void remember_attempt(Queue& q, const std::string& id, PickResult& r, int64_t now);
+};
+
+}  // namespace stratus::sqs
