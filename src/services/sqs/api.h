@@ -1,5 +1,15 @@
 // SQS as other services see it: SNS (and later EventBridge, S3 notifications) deliver messages
-// into queues by ARN through this interface.
+// into queues by ARN through this port, Lambda's event source mappings poll queues with it.
+// SQS publishes it in Service::attach(); callers resolve it once, in their start():
+//
+//   sqs::Api* sqs = ctx.port<sqs::Api>();  // nullptr when SQS is not among --services
+//   if (sqs) {
+//     Result<std::string> id = sqs->deliver(queue_arn, sqs::Delivery{.body = "hello"});
+//     if (!id) spdlog::warn("{}: {}", id.error().code, id.error().message);
+//   }
+//
+// Errors come back as values (Result, Done): QueueDoesNotExist for an ARN that names no queue,
+// and the errors SendMessage / ReceiveMessage / DeleteMessage would answer.
 #pragma once
 
 #include <functional>
@@ -77,7 +87,10 @@ class Api {
                                         int64_t seconds) = 0;
 };
 
-// The running SQS, or nullptr when SQS is not among --services.
-Api* api(ServerContext& ctx);
+// The running SQS, or nullptr when SQS is not among --services: ctx.port<sqs::Api>().
+template <class Context = ServerContext>
+inline Api* api(Context& ctx) {
+  return ctx.template port<Api>();
+}
 
 }  // namespace stratus::sqs

@@ -32,17 +32,17 @@ const std::string_view kReadOnly[] = {"ApproximateNumberOfMessages", "Approximat
                                       "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp",
                                       "LastModifiedTimestamp", "QueueArn"};
 
-Result<std::string> check_redrive(Store& store, const std::string& value, bool fifo, const std::string& self_arn) {
+std::string check_redrive(Store& store, const std::string& value, bool fifo, const std::string& self_arn) {
   Doc d;
   try {
     d = json::parse(value);
   } catch (const AwsError&) {
-    return invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
+    throw invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
   }
-  if (!d.is_map()) return invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
+  if (!d.is_map()) throw invalid_value("RedrivePolicy", value, "Redrive policy is not a valid JSON map");
   for (const char* k : {"deadLetterTargetArn", "maxReceiveCount"}) {
     if (!d.has(k)) {
-      return invalid_value("RedrivePolicy", value,
+      throw invalid_value("RedrivePolicy", value,
                            std::string("Redrive policy does not contain mandatory attribute: ") + k);
     }
   }
@@ -51,17 +51,17 @@ Result<std::string> check_redrive(Store& store, const std::string& value, bool f
   if (mrc->is_number()) n = mrc->as_int();
   else if (mrc->is_string()) n = parse_int(mrc->as_string());
   if (!n || *n < 1 || *n > 1000) {
-    return invalid_value("RedrivePolicy", value,
+    throw invalid_value("RedrivePolicy", value,
                          "Invalid value for maxReceiveCount: " + (n ? std::to_string(*n) : std::string("NaN")) +
                              ", valid values are from 1 to 1000 both inclusive");
   }
   std::string target = d.str("deadLetterTargetArn");
   QueuePtr dlq = store.by_arn(target);
   if (!dlq || target == self_arn) {
-    return invalid_value("RedrivePolicy", value, "Dead letter target does not exist");
+    throw invalid_value("RedrivePolicy", value, "Dead letter target does not exist");
   }
   if (dlq->fifo != fifo) {
-    return invalid_value("RedrivePolicy", value, "Dead-letter queue must be same type of queue as the source");
+    throw invalid_value("RedrivePolicy", value, "Dead-letter queue must be same type of queue as the source");
   }
   Doc norm = Doc::map();
   norm.set("deadLetterTargetArn", target);
@@ -82,23 +82,21 @@ bool read_only_attribute(std::string_view name) {
 }
 
 AwsError bad_attr_value(std::string_view name) {
-  return AwsError("InvalidAttributeValue", "Invalid value for the parameter " + std::string(name) + ".", 400);
+  return errors::invalid_attribute_value("Invalid value for the parameter " + std::string(name) + ".");
 }
 AwsError unknown_attr(std::string_view name) {
-  return AwsError("InvalidAttributeName", "Unknown Attribute " + std::string(name) + ".", 400);
+  return errors::invalid_attribute_name("Unknown Attribute " + std::string(name) + ".");
 }
 
-std::optional<AwsError> check_fifo_throughput(const std::map<std::string, std::string>& attrs) {
+void check_fifo_throughput(const std::map<std::string, std::string>& attrs) {
   auto limit = attrs.find("FifoThroughputLimit");
   auto scope = attrs.find("DeduplicationScope");
   if (limit != attrs.end() && limit->second == "perMessageGroupId" &&
       (scope == attrs.end() || scope->second != "messageGroup")) {
-    return AwsError("InvalidAttributeValue",
-                    "Invalid value for the parameter FifoThroughputLimit. Reason: To use perMessageGroupId, set "
-                    "DeduplicationScope to messageGroup.",
-                    400);
+    throw errors::invalid_attribute_value(
+        "Invalid value for the parameter FifoThroughputLimit. Reason: To use perMessageGroupId, set "
+        "DeduplicationScope to messageGroup.");
   }
-  return std::nullopt;
 }
 
 std::map<std::string, std::string> default_attributes(bool fifo) {
@@ -147,49 +145,47 @@ Config parse_config(const std::map<std::string, std::string>& a) {
   return c;
 }
 
-Result<std::map<std::string, std::string>> check_attributes(Store& store, const Doc* attrs, bool creating, bool fifo,
+std::map<std::string, std::string> check_attributes(Store& store, const Doc* attrs, bool creating, bool fifo,
                                                             const std::string& self_arn) {
   std::map<std::string, std::string> out;
   if (!attrs || !attrs->is_map()) return out;
   for (const auto& [name, v] : attrs->as_map()) {
     const AttrSpec* spec = find_spec(name);
     if (!spec || (!creating && name == "FifoQueue") || (spec->fifo_only && !fifo)) {
-      return unknown_attr(name);
+      throw unknown_attr(name);
     }
     std::string value = v.is_string() ? v.as_string() : std::string();
     switch (spec->kind) {
       case AttrKind::integer: {
         auto n = parse_int(value);
-        if (!n || *n < spec->lo || *n > spec->hi) return bad_attr_value(name);
+        if (!n || *n < spec->lo || *n > spec->hi) throw bad_attr_value(name);
         value = std::to_string(*n);
         break;
       }
       case AttrKind::boolean: {
         std::string l = value;
         for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (l != "true" && l != "false") return bad_attr_value(name);
+        if (l != "true" && l != "false") throw bad_attr_value(name);
         value = l;
         if (name == "FifoQueue" && (l == "true") != fifo) {
-          return invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+          throw invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
                          "underscores, must end with .fifo suffix and be 1 to 80 in length.");
         }
         break;
       }
       case AttrKind::choice:
-        if (value != spec->choices[0] && value != spec->choices[1]) return bad_attr_value(name);
+        if (value != spec->choices[0] && value != spec->choices[1]) throw bad_attr_value(name);
         break;
       case AttrKind::json:
         if (value.empty()) break;  // "" removes the policy
         if (name == "RedrivePolicy") {
-          auto rp = check_redrive(store, value, fifo, self_arn);
-          if (!rp) return rp.error();
-          value = *rp;
+          value = check_redrive(store, value, fifo, self_arn);
         } else {
           try {
             Doc d = json::parse(value);
-            if (!d.is_map()) return bad_attr_value(name);
+            if (!d.is_map()) throw bad_attr_value(name);
           } catch (const AwsError&) {
-            return bad_attr_value(name);
+            throw bad_attr_value(name);
           }
         }
         break;

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "core/doc.h"
-#include "core/result.h"
+#include "core/error.h"
 #include "services/sqs/queue.h"
 
 namespace stratus::sqs {
@@ -32,8 +32,9 @@ bool read_only_attribute(std::string_view name);
 AwsError bad_attr_value(std::string_view name);  // InvalidAttributeValue
 AwsError unknown_attr(std::string_view name);    // InvalidAttributeName
 
-// High throughput FIFO: FifoThroughputLimit=perMessageGroupId needs DeduplicationScope=messageGroup.
-std::optional<AwsError> check_fifo_throughput(const std::map<std::string, std::string>& attrs);
+// High throughput FIFO: FifoThroughputLimit=perMessageGroupId needs DeduplicationScope=messageGroup
+// (InvalidAttributeValue thrown).
+void check_fifo_throughput(const std::map<std::string, std::string>& attrs);
 // Defaults of every settable attribute for a new queue.
 std::map<std::string, std::string> default_attributes(bool fifo);
 // The attributes as the index uses them (unparseable values keep the defaults).
@@ -41,8 +42,9 @@ Config parse_config(const std::map<std::string, std::string>& a);
 
 // Validates attributes for CreateQueue (creating) or SetQueueAttributes and returns them
 // normalised (integers canonical, booleans lower-case, RedrivePolicy canonical JSON). A
-// RedrivePolicy's dead-letter queue is looked up in `store`.
-Result<std::map<std::string, std::string>> check_attributes(Store& store, const Doc* attrs, bool creating, bool fifo,
-                                                            const std::string& self_arn);
+// RedrivePolicy's dead-letter queue is looked up in `store`. Throws InvalidAttributeName,
+// InvalidAttributeValue or InvalidParameterValue.
+std::map<std::string, std::string> check_attributes(Store& store, const Doc* attrs, bool creating, bool fifo,
+                                                    const std::string& self_arn);
 
 }  // namespace stratus::sqs

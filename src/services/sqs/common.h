@@ -1,5 +1,5 @@
-// What SQS's handlers and state share: the service's limits and the hand-built errors of its
-// Query-era wording (until errors.h is generated from the model).
+// What SQS's handlers and state share: the service's limits and the errors they word alike.
+// Errors end an operation by being thrown (services/service.h).
 #pragma once
 
 #include <charconv>
@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "services/sqs/errors.h"
 
 namespace stratus::sqs {
 
@@ -18,6 +19,7 @@ constexpr int64_t kPurgeIntervalMs = 60 * 1000;    // one PurgeQueue per queue p
 constexpr uint64_t kSequenceBase = 18'000'000'000'000'000'000ULL;  // 20-digit sequence numbers
 constexpr size_t kMaxBatchBytes = 262144;
 
+// The common errors SQS words its own way (core/error.h has no factory for these two).
 inline AwsError invalid(std::string msg) { return AwsError("InvalidParameterValue", std::move(msg), 400); }
 inline AwsError invalid_value(std::string_view param, std::string_view value, std::string_view reason) {
   return invalid("Value " + std::string(value) + " for parameter " + std::string(param) + " is invalid. Reason: " +
@@ -26,10 +28,17 @@ inline AwsError invalid_value(std::string_view param, std::string_view value, st
 inline AwsError missing(std::string_view param) {
   return AwsError("MissingParameter", "The request must contain the parameter " + std::string(param) + ".", 400);
 }
-inline AwsError no_queue() { return AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400); }
+// SQS's own errors, as the generated factories make them.
+inline AwsError no_queue() { return errors::queue_does_not_exist("The specified queue does not exist."); }
 inline AwsError bad_receipt(std::string_view h) {
-  return AwsError("ReceiptHandleIsInvalid",
-                  "The input receipt handle \"" + std::string(h) + "\" is not a valid receipt handle.", 400);
+  return errors::receipt_handle_is_invalid("The input receipt handle \"" + std::string(h) +
+                                           "\" is not a valid receipt handle.");
+}
+// The model declares 400 for every SQS error; a few are answered with another status, as SQS's
+// Query API does (InvalidAddress 404, PurgeQueueInProgress 403).
+inline AwsError with_status(AwsError e, int status) {
+  e.http_status = status;
+  return e;
 }
 
 // A whole decimal integer, or nullopt.

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "core/encoding.h"
+#include "services/sqs/common.h"
 #include "services/sqs/record.h"
 
 namespace stratus::sqs {
@@ -42,8 +43,6 @@ Attributes read_attrs(Reader& r, bool v1) {
 void put_be32(std::string& out, size_t n) {
   for (int i = 3; i >= 0; --i) out += static_cast<char>((n >> (i * 8)) & 0xff);
 }
-
-AwsError invalid(std::string msg) { return AwsError("InvalidParameterValue", std::move(msg), 400); }
 
 bool valid_attribute_name(std::string_view n) {
   if (n.empty() || n.size() > 256) return false;
@@ -233,71 +232,67 @@ size_t message_size(std::string_view body, const Attributes& attrs) {
   return n;
 }
 
-Result<Attributes> parse_attributes(const Doc* map) {
+Attributes parse_attributes(const Doc* map) {
   Attributes out;
   if (!map || !map->is_map()) return out;
   if (map->size() > 10) {
-    return invalid("Number of message attributes [" + std::to_string(map->size()) +
+    throw invalid("Number of message attributes [" + std::to_string(map->size()) +
                    "] exceeds the allowed maximum [10].");
   }
   for (const auto& [name, v] : map->as_map()) {
     if (!valid_attribute_name(name)) {
-      return invalid("Message (user) attribute name '" + name + "' is invalid. The attribute name can contain "
+      throw invalid("Message (user) attribute name '" + name + "' is invalid. The attribute name can contain "
                      "A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.");
     }
     Attribute a;
     a.name = name;
     a.data_type = v.str("DataType");
     if (a.data_type.empty()) {
-      return invalid("The message attribute '" + name + "' must contain non-empty message attribute type.");
+      throw invalid("The message attribute '" + name + "' must contain non-empty message attribute type.");
     }
     std::string_view base = std::string_view(a.data_type).substr(0, a.data_type.find('.'));
     if (base != "String" && base != "Number" && base != "Binary") {
-      return invalid("The type of message (user) attribute '" + name +
+      throw invalid("The type of message (user) attribute '" + name +
                      "' is invalid. You must use only the following supported type prefixes: Binary, Number, String.");
     }
     if (a.data_type.size() > 256) {
-      return invalid("Message (user) attribute '" + name + "' type must be less than 256 characters.");
+      throw invalid("Message (user) attribute '" + name + "' type must be less than 256 characters.");
     }
     if (long cp = first_invalid_char(a.data_type);
         cp >= 0) {  // custom type labels: "String.<label>"
-      return AwsError("InvalidMessageContents",
-                      "Invalid binary character '" + char_ref(cp) +
-                          "' was found in the type of message attribute '" + name +
-                          "', the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
-                          "#xE000 to #xFFFD | #x10000 to #x10FFFF",
-                      400);
+      throw errors::invalid_message_contents("Invalid binary character '" + char_ref(cp) +
+                                             "' was found in the type of message attribute '" + name +
+                                             "', the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
+                                             "#xE000 to #xFFFD | #x10000 to #x10FFFF");
     }
     if (v.has("StringListValues") || v.has("BinaryListValues")) {
-      return AwsError("UnsupportedOperation", "Message attribute list values in SendMessage operation are not supported.",
-                      400);
+      throw errors::unsupported_operation("Message attribute list values in SendMessage operation are not supported.");
     }
     if (base == "Binary") {
       const Doc* b = v.get("BinaryValue");
       if (!b || !b->is_blob() || b->as_blob().bytes.empty()) {
-        return invalid("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
+        throw invalid("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
       }
       a.value = b->as_blob().bytes;
     } else {
       const Doc* s = v.get("StringValue");
       if (!s || !s->is_string()) {
-        return invalid("The message attribute '" + name + "' with type '" + std::string(base) +
+        throw invalid("The message attribute '" + name + "' with type '" + std::string(base) +
                        "' must use field 'String'.");
       }
       if (s->as_string().empty()) {
-        return invalid("Message (user) attribute '" + name + "' must contain a non-empty value of type '" +
+        throw invalid("Message (user) attribute '" + name + "' must contain a non-empty value of type '" +
                        std::string(base) + "'.");
       }
       a.value = s->as_string();
       if (base == "Number" && !is_number(a.value)) {
-        return invalid("Can't cast the value of message (user) attribute '" + name + "' to a number.");
+        throw invalid("Can't cast the value of message (user) attribute '" + name + "' to a number.");
       }
       if (long cp = first_invalid_char(a.value); cp >= 0) {
-        return AwsError("InvalidMessageContents",
-                        "Invalid binary character '" + char_ref(cp) + "' was found in the message attribute '" +
-                            name + "', the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
-                            "#xE000 to #xFFFD | #x10000 to #x10FFFF",
-                        400);
+        throw errors::invalid_message_contents("Invalid binary character '" + char_ref(cp) +
+                                               "' was found in the message attribute '" + name +
+                                               "', the set of allowed characters is #x9 | #xA | #xD | #x20 to "
+                                               "#xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
       }
     }
     out.push_back(std::move(a));

@@ -84,8 +84,8 @@ std::string md5_hex(std::string_view data);
 std::string md5_of_attributes(const Attributes& attrs);
 
 // Parses and validates a MessageAttributes map (user attributes) into sorted Attributes.
-// Errors are SQS's InvalidParameterValue & co.
-Result<Attributes> parse_attributes(const Doc* map);
+// Throws SQS's InvalidParameterValue & co.
+Attributes parse_attributes(const Doc* map);
 // The bytes a message counts against MaximumMessageSize: body plus every attribute's name,
 // type and value.
 size_t message_size(std::string_view body, const Attributes& attrs);

@@ -74,13 +74,13 @@ std::vector<MoveTaskPtr> MoveTasks::load(storage::WriteBatch& drop) {
   return running;
 }
 
-Result<MoveTaskPtr> MoveTasks::begin(MoveTaskPtr t) {
+void MoveTasks::begin(MoveTaskPtr t) {
   std::lock_guard lk(mu_);
   auto& list = tasks_[t->source_arn];
   for (const auto& x : list) {
     if (x->status == "RUNNING") {
-      return invalid("There is already a task running. Only one active task is allowed for a source queue arn at "
-                     "a given time.");
+      throw invalid("There is already a task running. Only one active task is allowed for a source queue arn at "
+                    "a given time.");
     }
   }
   list.push_back(t);
@@ -89,7 +89,6 @@ Result<MoveTaskPtr> MoveTasks::begin(MoveTaskPtr t) {
     list.erase(list.begin());
   }
   save(*t);
-  return t;
 }
 
 void MoveTasks::step(State& s, const MoveTaskPtr& t) {
@@ -181,7 +180,7 @@ void MoveTasks::step(State& s, const MoveTaskPtr& t) {
   }
   if (!failure.empty()) return finish("FAILED", failure);
   if (!more) return finish("COMPLETED", "");
-  s.timer.at(t->rate > 0 ? now + 100 : now, [&s, this, t] { step(s, t); });
+  s.at("sqs.move-task", t->rate > 0 ? now + 100 : now, [&s, this, t] { step(s, t); });
 }
 
 Doc MoveTasks::results(const std::string& source_arn, int64_t max) {
@@ -206,14 +205,14 @@ Doc MoveTasks::results(const std::string& source_arn, int64_t max) {
   return results;
 }
 
-Result<Doc> MoveTasks::cancel(const std::string& id, const std::string& source_arn) {
+Doc MoveTasks::cancel(const std::string& id, const std::string& source_arn) {
   std::lock_guard lk(mu_);
   auto it = tasks_.find(source_arn);
-  if (id.empty() || it == tasks_.end()) return AwsError("ResourceNotFoundException", "Task does not exist.", 400);
+  if (id.empty() || it == tasks_.end()) throw errors::resource_not_found("Task does not exist.");
   for (auto& t : it->second) {
     if (t->id != id) continue;
     if (t->status != "RUNNING") {
-      return AwsError("UnsupportedOperation", "Only tasks in RUNNING status can be cancelled.", 400);
+      throw errors::unsupported_operation("Only tasks in RUNNING status can be cancelled.");
     }
     t->status = "CANCELLED";
     save(*t);
@@ -221,7 +220,7 @@ Result<Doc> MoveTasks::cancel(const std::string& id, const std::string& source_a
     out.set("ApproximateNumberOfMessagesMoved", t->moved);
     return out;
   }
-  return AwsError("ResourceNotFoundException", "Task does not exist.", 400);
+  throw errors::resource_not_found("Task does not exist.");
 }
 
 void MoveTasks::reset() {

@@ -1,5 +1,5 @@
 // Message move tasks (StartMessageMoveTask & co.): moving a dead-letter queue's messages back
-// to their sources, or to a given queue, in steps on SQS's timer.
+// to their sources, or to a given queue, in steps on SQS's scheduler.
 //
 // Tasks are stored (sqs.tasks) when they start, after each step and when they end, so a
 // restart lists them and resumes the running ones. The newest 10 per source queue are kept.
@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "core/doc.h"
-#include "core/result.h"
 #include "storage/engine.h"
 
 namespace stratus::sqs {
@@ -36,17 +35,17 @@ class MoveTasks {
   // At start: the stored tasks, the newest 10 per source (older ones are added to `drop`).
   // Returns the running ones, to carry on once the queues are loaded.
   std::vector<MoveTaskPtr> load(storage::WriteBatch& drop);
-  // Starts a task (to_move counted by the caller); InvalidParameterValue when one is running
-  // for the same source. Returns the task, to run its first step.
-  Result<MoveTaskPtr> begin(MoveTaskPtr t);
+  // Records a new task (to_move counted by the caller; the caller schedules its first step).
+  // Throws InvalidParameterValue when one is running for the same source.
+  void begin(MoveTaskPtr t);
   // One step of a task: moves up to a step's worth of visible messages (one atomic batch)
-  // and schedules the next step on s.timer, until the count found at start is moved.
+  // and schedules the next step (State::at), until the count found at start is moved.
   void step(State& s, const MoveTaskPtr& t);
   // ListMessageMoveTasks' Results for a source: newest first, at most `max`.
   Doc results(const std::string& source_arn, int64_t max);
-  // CancelMessageMoveTask: ResourceNotFoundException for an unknown task, UnsupportedOperation
-  // for one no longer running.
-  Result<Doc> cancel(const std::string& id, const std::string& source_arn);
+  // CancelMessageMoveTask's output. Throws ResourceNotFoundException for an unknown task,
+  // UnsupportedOperation for one no longer running.
+  Doc cancel(const std::string& id, const std::string& source_arn);
   // Storage was wiped: every task ends (CANCELLED) and is forgotten.
   void reset();
 

@@ -1,5 +1,6 @@
 // SQS's operation handlers, one per operation, named after it (service.cc's table), and what
-// they share. Handlers reach the running SQS through state(ctx).
+// they share. Handlers reach the running SQS through state(ctx); an error that ends an
+// operation is thrown (batches report their entries' errors as Failed entries instead).
 //
 //   ops/queues.cc       CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, Get/SetQueueAttributes,
 //                       PurgeQueue, ListDeadLetterSourceQueues
@@ -31,34 +32,36 @@ void complete_input(const model::Operation& op, const http::Request& req, Doc& i
 
 // "http://HOST/ACCOUNT/NAME", HOST as the request named it.
 std::string url_of(const OpContext& ctx, const Queue& q);
-// The queue a request's QueueUrl names: MissingParameter, InvalidAddress or QueueDoesNotExist.
-Result<QueuePtr> queue_for(OpContext& ctx, const Doc& in);
+// The queue a request's QueueUrl names; throws MissingParameter, InvalidAddress or
+// QueueDoesNotExist.
+QueuePtr queue_for(OpContext& ctx, const Doc& in);
 
-Result<Doc> create_queue(OpContext& ctx, const Doc& in);
-Result<Doc> get_queue_url(OpContext& ctx, const Doc& in);
-Result<Doc> list_queues(OpContext& ctx, const Doc& in);
-Result<Doc> delete_queue(OpContext& ctx, const Doc& in);
-Result<Doc> get_queue_attributes(OpContext& ctx, const Doc& in);
-Result<Doc> set_queue_attributes(OpContext& ctx, const Doc& in);
-Result<Doc> purge_queue(OpContext& ctx, const Doc& in);
-Result<Doc> list_dead_letter_source_queues(OpContext& ctx, const Doc& in);
+Doc create_queue(OpContext& ctx, const Doc& in);
+Doc get_queue_url(OpContext& ctx, const Doc& in);
+Doc list_queues(OpContext& ctx, const Doc& in);
+Doc delete_queue(OpContext& ctx, const Doc& in);
+Doc get_queue_attributes(OpContext& ctx, const Doc& in);
+Doc set_queue_attributes(OpContext& ctx, const Doc& in);
+Doc purge_queue(OpContext& ctx, const Doc& in);
+Doc list_dead_letter_source_queues(OpContext& ctx, const Doc& in);
 
-Result<Doc> send_message(OpContext& ctx, const Doc& in);
-Result<Doc> send_message_batch(OpContext& ctx, const Doc& in);
-void receive_message(OpContext& ctx, const Doc& in, Done done);  // answers later on a long poll
-Result<Doc> delete_message(OpContext& ctx, const Doc& in);
-Result<Doc> delete_message_batch(OpContext& ctx, const Doc& in);
-Result<Doc> change_message_visibility(OpContext& ctx, const Doc& in);
-Result<Doc> change_message_visibility_batch(OpContext& ctx, const Doc& in);
+Doc send_message(OpContext& ctx, const Doc& in);
+Doc send_message_batch(OpContext& ctx, const Doc& in);
+// Answers through `done`, later on a long poll; throws before deferring for a bad request.
+void receive_message(OpContext& ctx, const Doc& in, Done done);
+Doc delete_message(OpContext& ctx, const Doc& in);
+Doc delete_message_batch(OpContext& ctx, const Doc& in);
+Doc change_message_visibility(OpContext& ctx, const Doc& in);
+Doc change_message_visibility_batch(OpContext& ctx, const Doc& in);
 
-Result<Doc> tag_queue(OpContext& ctx, const Doc& in);
-Result<Doc> untag_queue(OpContext& ctx, const Doc& in);
-Result<Doc> list_queue_tags(OpContext& ctx, const Doc& in);
-Result<Doc> add_permission(OpContext& ctx, const Doc& in);
-Result<Doc> remove_permission(OpContext& ctx, const Doc& in);
+Doc tag_queue(OpContext& ctx, const Doc& in);
+Doc untag_queue(OpContext& ctx, const Doc& in);
+Doc list_queue_tags(OpContext& ctx, const Doc& in);
+Doc add_permission(OpContext& ctx, const Doc& in);
+Doc remove_permission(OpContext& ctx, const Doc& in);
 
-Result<Doc> start_message_move_task(OpContext& ctx, const Doc& in);
-Result<Doc> list_message_move_tasks(OpContext& ctx, const Doc& in);
-Result<Doc> cancel_message_move_task(OpContext& ctx, const Doc& in);
+Doc start_message_move_task(OpContext& ctx, const Doc& in);
+Doc list_message_move_tasks(OpContext& ctx, const Doc& in);
+Doc cancel_message_move_task(OpContext& ctx, const Doc& in);
 
 }  // namespace stratus::sqs

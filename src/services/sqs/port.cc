@@ -30,9 +30,11 @@ Result<std::string> Port::deliver(const std::string& queue_arn, Delivery d) {
   QueuePtr q = s_.store.by_arn(queue_arn);
   if (!q) return no_queue();
   if (d.body.empty()) return missing("MessageBody");
-  auto out = s_.send_one(q, input_of(d));
-  if (!out) return out.error();
-  return out->message_id;
+  try {
+    return s_.send_one(q, input_of(d)).message_id;
+  } catch (const AwsError& e) {
+    return e;
+  }
 }
 
 storage::Status Port::deliver_all(std::vector<Target>& targets, storage::WriteBatch& batch, const Staged& staged) {
@@ -51,17 +53,19 @@ storage::Status Port::deliver_all(std::vector<Target>& targets, storage::WriteBa
       continue;
     }
     SendInput in = input_of(t.delivery);
-    auto out = s_.prepare(*q, in, now);
-    if (!out) {
-      results.emplace_back(out.error());
+    SendOutcome out;
+    try {
+      out = s_.prepare(*q, in, now);
+    } catch (const AwsError& e) {
+      results.emplace_back(e);
       continue;
     }
-    results.emplace_back(out->message_id);
-    if (out->duplicate) continue;
-    Store::stage(batch, *q, out->msg, now);
+    results.emplace_back(out.message_id);
+    if (out.duplicate) continue;
+    Store::stage(batch, *q, out.msg, now);
     auto it = std::find_if(stored.begin(), stored.end(), [&](const auto& x) { return x.first == q; });
-    if (it == stored.end()) stored.emplace_back(q, std::vector<MessagePtr>{out->msg});
-    else it->second.push_back(out->msg);
+    if (it == stored.end()) stored.emplace_back(q, std::vector<MessagePtr>{out.msg});
+    else it->second.push_back(out.msg);
   }
   if (staged) staged(results, batch);
   storage::Status st;
@@ -80,18 +84,27 @@ std::optional<Api::QueueInfo> Port::info(const std::string& queue_arn) {
 void Port::receive(const std::string& queue_arn, const Doc& request, Done done) {
   QueuePtr q = s_.store.by_arn(queue_arn);
   if (!q) return done(no_queue());
-  s_.receive_from(q, request, std::move(done));
+  ReceiveParams p;
+  try {
+    p = parse_receive(request);
+  } catch (const AwsError& e) {
+    return done(e);
+  }
+  s_.receive_from(q, p, std::move(done));
 }
 
 Result<Doc> Port::remove(const std::string& queue_arn, const std::vector<std::string>& handles) {
   QueuePtr q = s_.store.by_arn(queue_arn);
   if (!q) return no_queue();
   storage::WriteBatch b;
-  for (const auto& h : handles)
-    if (auto e = s_.delete_one(*q, h, b)) return *e;
+  try {
+    for (const auto& h : handles) s_.delete_one(*q, h, b);
+  } catch (const AwsError& e) {
+    return e;
+  }
   if (!b.empty()) {
     auto st = s_.store.write(b);
-    if (!st.ok()) return errors::internal(st.message);
+    if (!st.ok()) return stratus::errors::internal(st.message);
   }
   return Doc::map();
 }
@@ -101,9 +114,13 @@ Result<Doc> Port::change_visibility(const std::string& queue_arn, const std::str
   if (!q) return no_queue();
   storage::WriteBatch b;
   bool woke = false;
-  if (auto e = s_.change_one(*q, handle, seconds, b, woke)) return *e;
+  try {
+    s_.change_one(*q, handle, seconds, b, woke);
+  } catch (const AwsError& e) {
+    return e;
+  }
   auto st = s_.store.write(b);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) return stratus::errors::internal(st.message);
   if (woke) s_.wake(q);
   return Doc::map();
 }

@@ -1,4 +1,6 @@
-// SQS's port (api.h) over its state: what SNS and Lambda call. Every call is thread safe.
+// SQS's port (api.h) over its state: what SNS and Lambda call. Every call is thread safe. The
+// port's contract answers errors as values (Result, Done), so errors the state throws are caught
+// here.
 #pragma once
 
 #include "services/sqs/api.h"

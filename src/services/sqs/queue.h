@@ -3,7 +3,7 @@
 // written (one atomic batch per request) before the request is answered.
 //
 // Locking: each Queue has its own mutex `mu`; no code holds two queue mutexes at once. The
-// service's queue map has its own shared mutex, which may be taken while holding a queue's mutex
+// Store's queue index has its own shared mutex, which may be taken while holding a queue's mutex
 // (never the other way round).
 #pragma once
 

@@ -4,6 +4,7 @@
 #include "services/sqs/ops.h"
 #include "services/sqs/port.h"
 #include "services/sqs/query_names.h"
+#include "services/sqs/schema.h"
 #include "services/sqs/state.h"
 
 namespace stratus::sqs {
@@ -38,15 +39,16 @@ class SqsService final : public Service {
     add("CancelMessageMoveTask", cancel_message_move_task);
   }
 
-  void start(ServerContext& ctx) override { state_.start(ctx.storage()); }
-  void stop() override { state_.stop(); }
+  void attach(ServerContext& ctx) override {
+    ctx.provide<Api>(&port_);
+    ctx.provide<State>(&state_);  // for the handlers: state(OpContext&)
+  }
+  void start(ServerContext& ctx) override { state_.start(ctx.storage(), ctx.scheduler("sqs")); }
   void reset() override { state_.reset(); }
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
   void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const override {
     sqs::complete_input(op, req, input);
   }
-
-  State& state() { return state_; }
-  Api& port() { return port_; }
 
  private:
   State state_;
@@ -55,12 +57,7 @@ class SqsService final : public Service {
 
 }  // namespace
 
-State& state(OpContext& ctx) { return static_cast<SqsService*>(ctx.server.service("sqs"))->state(); }
-
-Api* api(ServerContext& ctx) {
-  auto* s = static_cast<SqsService*>(ctx.service("sqs"));
-  return s ? &s->port() : nullptr;
-}
+State& state(OpContext& ctx) { return *ctx.server.port<State>(); }
 
 std::unique_ptr<Service> make_service() { return std::make_unique<SqsService>(); }
 

@@ -124,19 +124,19 @@ Doc receive_output(const Queue& q, const std::vector<Picked>& got, const Receive
   return out;
 }
 
-Result<ReceiveParams> parse_receive(const Doc& in) {
+ReceiveParams parse_receive(const Doc& in) {
   ReceiveParams p;
   if (const Doc* d = in.get("MaxNumberOfMessages"); d && d->is_number()) {
     int64_t n = d->as_int();
     if (n < 1 || n > 10) {
-      return invalid_value("MaxNumberOfMessages", std::to_string(n), "Must be between 1 and 10, if provided");
+      throw invalid_value("MaxNumberOfMessages", std::to_string(n), "Must be between 1 and 10, if provided");
     }
     p.max = static_cast<int>(n);
   }
   if (const Doc* d = in.get("VisibilityTimeout"); d && d->is_number()) {
     p.visibility_timeout = d->as_int();
     if (p.visibility_timeout < 0 || p.visibility_timeout > 43200) {
-      return invalid_value("VisibilityTimeout", std::to_string(p.visibility_timeout),
+      throw invalid_value("VisibilityTimeout", std::to_string(p.visibility_timeout),
                            "Must be >= 0 and <= 43200, if provided");
     }
   }
@@ -144,7 +144,7 @@ Result<ReceiveParams> parse_receive(const Doc& in) {
   if (const Doc* d = in.get("WaitTimeSeconds"); d && d->is_number()) {
     p.wait_seconds = d->as_int();
     if (p.wait_seconds < 0 || p.wait_seconds > 20) {
-      return invalid_value("WaitTimeSeconds", std::to_string(p.wait_seconds), "Must be >= 0 and <= 20, if provided");
+      throw invalid_value("WaitTimeSeconds", std::to_string(p.wait_seconds), "Must be >= 0 and <= 20, if provided");
     }
   }
   for (const char* k : {"AttributeNames", "MessageSystemAttributeNames"}) {
@@ -157,11 +157,11 @@ Result<ReceiveParams> parse_receive(const Doc& in) {
       if (n.is_string()) p.attribute_names.push_back(n.as_string());
   p.attempt_id = in.str("ReceiveRequestAttemptId");
   if (p.attempt_id.size() > 128) {
-    return invalid_value("ReceiveRequestAttemptId", p.attempt_id, "The value must be at most 128 characters long");
+    throw invalid_value("ReceiveRequestAttemptId", p.attempt_id, "The value must be at most 128 characters long");
   }
   for (char c : p.attempt_id) {
     if (c < 33 || c > 126) {
-      return invalid_value("ReceiveRequestAttemptId", p.attempt_id, "The value contains invalid characters");
+      throw invalid_value("ReceiveRequestAttemptId", p.attempt_id, "The value contains invalid characters");
     }
   }
   return p;
@@ -169,7 +169,8 @@ Result<ReceiveParams> parse_receive(const Doc& in) {
 
 // ---- lifecycle ------------------------------------------------------------------------------
 
-void State::start(storage::Engine& engine) {
+void State::start(storage::Engine& engine, Scheduler& sched) {
+  sched_ = &sched;
   store.open(engine);
   tasks.open(engine);
   int64_t now = now_millis();
@@ -177,7 +178,7 @@ void State::start(storage::Engine& engine) {
   store.load(now, orphans);
   auto running = tasks.load(orphans);
   if (!orphans.empty()) (void)engine.write(orphans);
-  for (auto& t : running) timer.at(now, [this, t] { tasks.step(*this, t); });
+  for (auto& t : running) at("sqs.move-task", now, [this, t] { tasks.step(*this, t); });
 }
 
 void State::reset() {
@@ -199,7 +200,7 @@ void State::apply(Queue& q, PickResult& r) {
     b.put(kStateKs, message_key(q.uid, p.msg->seq), encode_state(tmp));
   }
   if (!r.attempt_id.empty())
-    b.put(kAttemptsKs, q.uid + r.attempt_id, Store::encode_attempt(r.attempt_expires, r.got));
+    b.put(kAttemptsKs, queue_item_key(q.uid, r.attempt_id), Store::encode_attempt(r.attempt_expires, r.got));
   for (const auto& m : r.expired) {
     b.del(kMessagesKs, message_key(q.uid, m->seq));
     b.del(kStateKs, message_key(q.uid, m->seq));
@@ -241,7 +242,7 @@ void State::arm(const QueuePtr& q) {  // REQUIRES(q->mu)
   if (t >= q->armed_at) return;
   q->armed_at = t;
   std::weak_ptr<Queue> weak = q;
-  timer.at(t, [this, weak] {
+  at("sqs.wake", t, [this, weak] {
     if (auto q = weak.lock()) {
       {
         std::lock_guard lk(q->mu);
@@ -314,31 +315,31 @@ void State::retire(const QueuePtr& q) {
 
 // ---- sending ------------------------------------------------------------------------------
 
-Result<SendOutcome> State::prepare(Queue& q, SendInput& in, int64_t now) {
+SendOutcome State::prepare(Queue& q, SendInput& in, int64_t now) {
   std::lock_guard lk(q.mu);
-  if (q.deleted) return no_queue();
+  if (q.deleted) throw no_queue();
   const Config& c = q.cfg;
   size_t size = message_size(in.body, in.attrs);
   if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
   if (static_cast<int64_t>(size) > c.maximum_message_size) {
-    return invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
+    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
                    std::to_string(c.maximum_message_size) + " bytes.");
   }
   if (q.fifo) {
     if (in.delay >= 0 && in.delay != 0) {
-      return invalid_value("DelaySeconds", std::to_string(in.delay),
+      throw invalid_value("DelaySeconds", std::to_string(in.delay),
                            "The request include parameter that is not valid for this queue type");
     }
-    if (in.group_id.empty()) return missing("MessageGroupId");
+    if (in.group_id.empty()) throw missing("MessageGroupId");
     if (in.dedup_id.empty()) {
       if (!c.content_based_dedup) {
-        return invalid("The queue should either have ContentBasedDeduplication enabled or "
+        throw invalid("The queue should either have ContentBasedDeduplication enabled or "
                        "MessageDeduplicationId provided explicitly");
       }
       in.dedup_id = sha256_hex(in.body);
     }
   } else if (!in.dedup_id.empty()) {
-    return invalid_value("MessageDeduplicationId", in.dedup_id,
+    throw invalid_value("MessageDeduplicationId", in.dedup_id,
                          "The request includes a parameter that is not valid for this queue type");
   }
   SendOutcome out;
@@ -414,13 +415,12 @@ storage::Status State::commit(const QueuePtr& q, const std::vector<MessagePtr>& 
   return st;
 }
 
-Result<SendOutcome> State::send_one(const QueuePtr& q, SendInput in) {
+SendOutcome State::send_one(const QueuePtr& q, SendInput in) {
   int64_t now = now_millis();
-  auto out = prepare(*q, in, now);
-  if (!out) return out;
-  if (!out->duplicate) {
-    auto st = commit(q, {out->msg}, now);
-    if (!st.ok()) return errors::internal("could not store the message: " + st.message);
+  SendOutcome out = prepare(*q, in, now);
+  if (!out.duplicate) {
+    auto st = commit(q, {out.msg}, now);
+    if (!st.ok()) throw stratus::errors::internal("could not store the message: " + st.message);
   }
   return out;
 }
@@ -436,36 +436,34 @@ void State::remember_attempt(Queue& q, const std::string& id, PickResult& r, int
   r.attempt_expires = now + kDedupWindowMs;
 }
 
-void State::receive_from(const QueuePtr& queue, const Doc& in, Done done) {
-  auto p = parse_receive(in);
-  if (!p) return done(p.error());
+void State::receive_from(const QueuePtr& queue, const ReceiveParams& p, Done done) {
   PickResult r;
   bool waiting = false;
   {
     std::lock_guard lk(queue->mu);
     if (queue->deleted) return done(no_queue());
     int64_t now = now_millis();
-    int64_t wait = p->wait_seconds >= 0 ? p->wait_seconds : queue->cfg.receive_wait_seconds;
-    bool attempt = queue->fifo && !p->attempt_id.empty();
+    int64_t wait = p.wait_seconds >= 0 ? p.wait_seconds : queue->cfg.receive_wait_seconds;
+    bool attempt = queue->fifo && !p.attempt_id.empty();
     if (attempt) {
       // A retry of a receive answers with the same messages and receipt handles, as long as
       // they were not deleted or received again meanwhile.
-      auto it = queue->attempts.find(p->attempt_id);
+      auto it = queue->attempts.find(p.attempt_id);
       if (it != queue->attempts.end() && it->second.first > now) {
         for (const auto& pk : it->second.second) {
           auto m = queue->messages.find(pk.msg->seq);
           if (m != queue->messages.end() && m->second->nonce == pk.nonce) r.got.push_back(pk);
         }
         store.fill_payloads(*queue, r.got);
-        auto out = receive_output(*queue, r.got, *p, finisher);
+        auto out = receive_output(*queue, r.got, p, finisher);
         return done(std::move(out));
       }
     }
-    r = queue->pick(*p, now, resolver());
-    if (attempt && !r.got.empty()) remember_attempt(*queue, p->attempt_id, r, now);
+    r = queue->pick(p, now, resolver());
+    if (attempt && !r.got.empty()) remember_attempt(*queue, p.attempt_id, r, now);
     if (r.got.empty() && wait > 0) {
       auto w = std::make_shared<Waiter>();
-      w->params = *p;
+      w->params = p;
       w->done = std::move(done);
       w->deadline_ms = now + wait * 1000;
       queue->waiters.push_back(std::move(w));
@@ -476,49 +474,46 @@ void State::receive_from(const QueuePtr& queue, const Doc& in, Done done) {
   apply(*queue, r);
   if (!waiting) {
     store.fill_payloads(*queue, r.got);
-    done(receive_output(*queue, r.got, *p, finisher));
+    done(receive_output(*queue, r.got, p, finisher));
   }
 }
 
 // ---- deleting and visibility ---------------------------------------------------------------
 
-std::optional<AwsError> State::delete_one(Queue& q, const std::string& handle, storage::WriteBatch& b) {
+void State::delete_one(Queue& q, const std::string& handle, storage::WriteBatch& b) {
   auto h = parse_handle(handle);
-  if (!h || h->uid != q.uid) return bad_receipt(handle);
+  if (!h || h->uid != q.uid) throw bad_receipt(handle);
   std::lock_guard lk(q.mu);
   auto it = q.messages.find(h->seq);
   // Unknown (already deleted, expired) is success, as on AWS; a handle of an earlier receive
   // succeeds without deleting the message that someone else now holds.
-  if (it == q.messages.end() || it->second->nonce != h->nonce) return std::nullopt;
+  if (it == q.messages.end() || it->second->nonce != h->nonce) return;
   q.erase(it->second, now_millis());
   b.del(kMessagesKs, message_key(q.uid, h->seq));
   b.del(kStateKs, message_key(q.uid, h->seq));
-  return std::nullopt;
 }
 
-std::optional<AwsError> State::change_one(Queue& q, const std::string& handle, int64_t vt, storage::WriteBatch& b,
-                                   bool& woke) {
+void State::change_one(Queue& q, const std::string& handle, int64_t vt, storage::WriteBatch& b, bool& woke) {
   if (vt < 0 || vt > 43200) {
-    return invalid_value("VisibilityTimeout", std::to_string(vt), "Must be between 0 and 43200, if provided");
+    throw invalid_value("VisibilityTimeout", std::to_string(vt), "Must be between 0 and 43200, if provided");
   }
   auto h = parse_handle(handle);
-  if (!h || h->uid != q.uid) return bad_receipt(handle);
+  if (!h || h->uid != q.uid) throw bad_receipt(handle);
   std::lock_guard lk(q.mu);
   int64_t now = now_millis();
   q.promote(now);
   auto it = q.messages.find(h->seq);
   if (it == q.messages.end() || it->second->nonce != h->nonce) {
-    return invalid_value("ReceiptHandle", handle,
+    throw invalid_value("ReceiptHandle", handle,
                          "Message does not exist or is not available for visibility timeout change");
   }
   MessagePtr m = it->second;
   if (m->receive_count == 0 || m->visible_at <= now) {
-    return AwsError("MessageNotInflight", "Message is not in flight.", 400);
+    throw errors::message_not_inflight("Message is not in flight.");
   }
   q.set_visible_at(m, now + vt * 1000, now);
   b.put(kStateKs, message_key(q.uid, m->seq), encode_state(*m));
   woke = woke || (vt == 0 && !q.waiters.empty());
-  return std::nullopt;
 }
 
 }  // namespace stratus::sqs

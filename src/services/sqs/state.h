@@ -1,4 +1,4 @@
-// The running SQS: its store, timer and move tasks, and the message flow every entry point
+// The running SQS: its store and move tasks, its scheduler, and the message flow every entry point
 // shares — sending (prepare, then one atomic write, then settle), receiving (picks, long-poll
 // waiters, receive state written back), deleting and visibility changes by receipt handle.
 // The operation handlers (ops/) and the port (port.h) are thin layers over these.
@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "core/doc.h"
+#include "core/scheduler.h"
 #include "core/result.h"
 #include "services/sqs/api.h"
 #include "services/sqs/move_tasks.h"
 #include "services/sqs/queue.h"
 #include "services/sqs/store.h"
-#include "services/sqs/timer.h"
 
 namespace stratus::sqs {
 
@@ -52,8 +52,8 @@ struct Handle {
 std::string receipt_handle(const Queue& q, const Picked& p);
 std::optional<Handle> parse_handle(std::string_view h);
 
-// ReceiveMessage's input, checked.
-Result<ReceiveParams> parse_receive(const Doc& in);
+// ReceiveMessage's input, checked (InvalidParameterValue thrown).
+ReceiveParams parse_receive(const Doc& in);
 // ReceiveMessage's output for picked messages (payloads filled). A message stored with
 // finish_on_read has its body finished by `finish`.
 Doc receive_output(const Queue& q, const std::vector<Picked>& got, const ReceiveParams& params,
@@ -63,29 +63,35 @@ class State {
  public:
   Store store;
   MoveTasks tasks;
-  Timer timer;
   Api::BodyFinisher finisher;  // set once by SNS at start-up, before requests are served
 
-  // Loads everything from `engine` and resumes running move tasks.
-  void start(storage::Engine& engine);
-  void stop() { timer.stop(); }
+  // Loads everything from `engine` and resumes running move tasks on `sched` (ServerContext's
+  // "sqs" scheduler: long-poll deadlines, visibility wake-ups, move task steps). Nothing timed
+  // is durable: after a restart, start() re-arms what it needs.
+  void start(storage::Engine& engine, Scheduler& sched);
+  // Runs fn at when_ms on the scheduler (dropped before start() and once it stopped).
+  void at(std::string_view task, int64_t when_ms, std::function<void()> fn) {
+    if (sched_) sched_->at(task, when_ms, std::move(fn));
+  }
   // Storage was wiped: forget every queue (their waiters get empty answers) and task.
   void reset();
 
   // ---- sending ----
   // Checks one message against the queue and reserves its place (seq, dedup entry). Nothing is
-  // stored yet; commit() (or Store::stage + a write + settle()) writes.
-  Result<SendOutcome> prepare(Queue& q, SendInput& in, int64_t now);
+  // stored yet; commit() (or Store::stage + a write + settle()) writes. Throws the error that
+  // keeps the message out (QueueDoesNotExist, too large, FIFO rules).
+  SendOutcome prepare(Queue& q, SendInput& in, int64_t now);
   // After the write of staged messages: makes them visible (or forgets their dedup entries when
   // the write failed) and serves waiting receivers.
   void settle(const QueuePtr& q, const std::vector<MessagePtr>& msgs, const storage::Status& st, int64_t now);
   // Stores prepared messages in one atomic batch, then makes them visible to receivers.
   storage::Status commit(const QueuePtr& q, const std::vector<MessagePtr>& msgs, int64_t now);
-  Result<SendOutcome> send_one(const QueuePtr& q, SendInput in);
+  SendOutcome send_one(const QueuePtr& q, SendInput in);  // prepare() and commit(); throws
 
   // ---- receiving ----
-  // ReceiveMessage on a queue; `done` is called once, inline or when a long poll ends.
-  void receive_from(const QueuePtr& queue, const Doc& in, Done done);
+  // ReceiveMessage on a queue (parse_receive() checked its input); `done` is called once,
+  // inline or when a long poll ends.
+  void receive_from(const QueuePtr& queue, const ReceiveParams& p, Done done);
   // Serves waiting receivers from newly visible messages and ends those whose time is up.
   void wake(const QueuePtr& q);
   // Marks a queue gone: waiting receivers get an empty answer.
@@ -95,15 +101,15 @@ class State {
   void apply(Queue& q, PickResult& r);
 
   // ---- by receipt handle ----
-  // Deletes one message; nullopt on success (also for a message already gone). Adds the
-  // writes to `b`.
-  std::optional<AwsError> delete_one(Queue& q, const std::string& handle, storage::WriteBatch& b);
+  // Deletes one message (a message already gone is success) and adds the writes to `b`;
+  // throws ReceiptHandleIsInvalid.
+  void delete_one(Queue& q, const std::string& handle, storage::WriteBatch& b);
   // ChangeMessageVisibility of one message; sets `woke` when waiters should be served after
-  // the write.
-  std::optional<AwsError> change_one(Queue& q, const std::string& handle, int64_t vt, storage::WriteBatch& b,
-                                     bool& woke);
+  // the write. Throws the entry's error (bad handle, not in flight, timeout out of range).
+  void change_one(Queue& q, const std::string& handle, int64_t vt, storage::WriteBatch& b, bool& woke);
 
  private:
+  Scheduler* sched_ = nullptr;
   void arm(const QueuePtr& q);  // REQUIRES(q->mu)
   std::function<QueuePtr(const std::string&)> resolver();
   // What a FIFO receive with a ReceiveRequestAttemptId returned, for its retries. REQUIRES(q.mu)

@@ -11,23 +11,6 @@
 
 namespace stratus::sqs {
 
-std::string message_key(const std::string& uid, uint64_t seq) {
-  std::string k;
-  k.reserve(8 + uid.size());
-  put_u64(k, seq);
-  k += uid;
-  return k;
-}
-
-std::string queue_key(std::string_view account, std::string_view region, std::string_view name) {
-  std::string k;
-  k.reserve(account.size() + region.size() + name.size() + 2);
-  k.append(account).push_back('\0');
-  k.append(region).push_back('\0');
-  k.append(name);
-  return k;
-}
-
 // ---- the index ----------------------------------------------------------------------------------
 
 QueuePtr Store::find(const std::string& key) {
@@ -58,31 +41,26 @@ std::vector<QueuePtr> Store::with_prefix(const std::string& prefix) {
   return out;
 }
 
-Result<std::pair<QueuePtr, bool>> Store::create(const std::string& key, int64_t now,
-                                                const std::function<Result<QueuePtr>()>& make) {
+std::pair<QueuePtr, bool> Store::create(const std::string& key, int64_t now, const std::function<QueuePtr()>& make) {
   std::unique_lock lk(map_mu_);
-  if (auto it = queues_.find(key); it != queues_.end()) return std::pair<QueuePtr, bool>{it->second, false};
+  if (auto it = queues_.find(key); it != queues_.end()) return {it->second, false};
   if (auto d = deleted_at_.find(key); d != deleted_at_.end() && now - d->second < kQueueReuseMs) {
-    return AwsError("QueueDeletedRecently",
-                    "You must wait 60 seconds after deleting a queue before you can create another with the same "
-                    "name.",
-                    400);
+    throw errors::queue_deleted_recently(
+        "You must wait 60 seconds after deleting a queue before you can create another with the same name.");
   }
-  auto made = make();
-  if (!made) return made.error();
-  QueuePtr q = *made;
+  QueuePtr q = make();
   {
     std::lock_guard qlk(q->mu);
     auto st = save_queue(*q);
-    if (!st.ok()) return errors::internal("could not store the queue: " + st.message);
+    if (!st.ok()) throw stratus::errors::internal("could not store the queue: " + st.message);
   }
   queues_[key] = q;
   by_arn_[q->arn] = q;
   by_uid_[q->uid] = q;
-  return std::pair<QueuePtr, bool>{q, true};
+  return {q, true};
 }
 
-Result<bool> Store::remove(const QueuePtr& q, int64_t now) {
+bool Store::remove(const QueuePtr& q, int64_t now) {
   std::string key = queue_key(q->account, q->region, q->name);
   {
     std::unique_lock lk(map_mu_);
@@ -94,7 +72,7 @@ Result<bool> Store::remove(const QueuePtr& q, int64_t now) {
     deleted_at_[key] = now;
   }
   auto st = engine_->del(kQueuesKs, key);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return true;
 }
 
@@ -139,7 +117,7 @@ void Store::stage(storage::WriteBatch& b, const Queue& q, const MessagePtr& m, i
     put_u64(v, static_cast<uint64_t>(now + kDedupWindowMs));
     put_str(v, p.id);
     put_u64(v, p.sequence_number);
-    b.put(kDedupKs, q.uid + q.dedup_key(m->group_id, p.dedup_id), v);
+    b.put(kDedupKs, queue_item_key(q.uid, q.dedup_key(m->group_id, p.dedup_id)), v);
   }
 }
 
@@ -177,7 +155,7 @@ void Store::drop_stored(const std::string& uid, const std::vector<uint64_t>& seq
     flush(1000);
   }
   if (all_keys) {
-    for (const char* ks : {kDedupKs, kAttemptsKs}) {
+    for (std::string_view ks : {kDedupKs, kAttemptsKs}) {
       for (auto it = engine_->prefix(ks, uid); it->valid(); it->next()) {
         b.del(ks, it->key());
         flush(1000);
@@ -207,12 +185,15 @@ void Store::load(int64_t now, storage::WriteBatch& orphans) {
   std::unordered_map<std::string, QueuePtr> uids;
   for (auto it = engine_->scan(kQueuesKs, {}); it->valid(); it->next()) {
     std::string key(it->key());
-    auto a = key.find('\0'), b = key.find('\0', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
     auto q = std::make_shared<Queue>();
-    q->account = key.substr(0, a);
-    q->region = key.substr(a + 1, b - a - 1);
-    q->name = key.substr(b + 1);
+    try {
+      storage::KeyReader k(key);
+      q->account = k.str();
+      q->region = k.str();
+      q->name = k.rest();
+    } catch (const std::runtime_error&) {
+      continue;  // not a queue key
+    }
     try {
       Doc d = json::parse(it->value());
       q->uid = d.str("uid");
@@ -242,9 +223,14 @@ void Store::load(int64_t now, storage::WriteBatch& orphans) {
   storage::WriteBatch relayout;
   auto parse_key = [](std::string_view key, std::string& uid, uint64_t& seq) {
     if (key.size() != 24) return false;
-    bool legacy = key[0] != '\0';
-    uid.assign(key.substr(legacy ? 0 : 8, 16));
-    seq = Reader(key.substr(legacy ? 16 : 0, 8)).u64();
+    storage::KeyReader k(key);
+    if (key[0] != '\0') {  // legacy: raw(uid) u64(seq)
+      uid.assign(k.raw(16));
+      seq = k.u64();
+    } else {
+      seq = k.u64();
+      uid.assign(k.rest());
+    }
     return true;
   };
   auto flush_relayout = [&](size_t at_least) {
@@ -255,7 +241,7 @@ void Store::load(int64_t now, storage::WriteBatch& orphans) {
   std::string uid;
   uint64_t seq = 0;
   for (bool messages : {true, false}) {
-    const char* ks = messages ? kMessagesKs : kStateKs;
+    std::string_view ks = messages ? kMessagesKs : kStateKs;
     for (auto it = engine_->scan(ks, {}); it->valid(); it->next()) {
       std::string_view key = it->key();
       if (!parse_key(key, uid, seq)) continue;

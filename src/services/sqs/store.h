@@ -1,9 +1,6 @@
 // SQS's queues in storage and in memory: the queue index (by name, ARN and uid) over the Queue
-// objects of queue.h, the one message seq counter, and every read and write of SQS's keyspaces.
-//
-// Storage layout. Message seqs come from one counter for all queues, and message keys start
-// with the seq: stored messages are appended at the keyspace's end in send order (the storage
-// engine moves such data down as whole files instead of merging it again and again).
+// objects of queue.h, the one message seq counter, and every read and write of SQS's keyspaces
+// (schema.h).
 //
 // Locking: the index has its own shared mutex, which may be taken while holding a queue's mutex
 // (never the other way round); no Store method holds it while calling out.
@@ -19,21 +16,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/result.h"
 #include "services/sqs/queue.h"
+#include "services/sqs/schema.h"
 #include "storage/engine.h"
 
 namespace stratus::sqs {
-
-inline constexpr const char* kQueuesKs = "sqs.queues";    // acct \0 region \0 name -> JSON
-inline constexpr const char* kMessagesKs = "sqs.messages";  // be64(seq) uid -> message record
-inline constexpr const char* kStateKs = "sqs.state";      // be64(seq) uid -> receive state
-inline constexpr const char* kDedupKs = "sqs.dedup";      // uid dedup-key -> be64 expiry, id, seqno
-inline constexpr const char* kAttemptsKs = "sqs.attempts";  // uid attempt-id -> be64 expiry, n, n x picked
-inline constexpr const char* kTasksKs = "sqs.tasks";        // task id -> message move task JSON
-
-std::string message_key(const std::string& uid, uint64_t seq);  // be64(seq) uid
-std::string queue_key(std::string_view account, std::string_view region, std::string_view name);
 
 class Store {
  public:
@@ -53,12 +40,13 @@ class Store {
   // Queues whose key starts with `prefix`, in key order.
   std::vector<QueuePtr> with_prefix(const std::string& prefix);
   // CreateQueue's step under the index lock: the queue already under `key` (second = false),
-  // or QueueDeletedRecently within kQueueReuseMs of a delete, or the queue make() builds,
-  // stored and indexed (second = true).
-  Result<std::pair<QueuePtr, bool>> create(const std::string& key, int64_t now,
-                                           const std::function<Result<QueuePtr>()>& make);
-  // Unindexes `q` (false when it is no longer the queue under its name) and deletes its record.
-  Result<bool> remove(const QueuePtr& q, int64_t now);
+  // or the queue make() builds, stored and indexed (second = true). Throws QueueDeletedRecently
+  // within kQueueReuseMs of a delete, whatever make() throws, and InternalFailure when the
+  // record can't be stored.
+  std::pair<QueuePtr, bool> create(const std::string& key, int64_t now, const std::function<QueuePtr()>& make);
+  // Unindexes `q` (false when it is no longer the queue under its name) and deletes its record
+  // (InternalFailure thrown when that fails).
+  bool remove(const QueuePtr& q, int64_t now);
   // Forgets every queue (storage was wiped); returns them to retire.
   std::vector<QueuePtr> clear();
 

@@ -20,28 +20,24 @@ bool valid_batch_id(std::string_view id) {
 }
 
 // Parses the message members shared by SendMessage and SendMessageBatch entries.
-Result<SendInput> parse_send(OpContext& ctx, const Doc& in) {
+SendInput parse_send(OpContext& ctx, const Doc& in) {
   SendInput s;
   const Doc* body = in.get("MessageBody");
-  if (!body || !body->is_string() || body->as_string().empty()) return missing("MessageBody");
+  if (!body || !body->is_string() || body->as_string().empty()) throw missing("MessageBody");
   if (long cp = first_invalid_char(body->as_string()); cp >= 0) {
-    return AwsError("InvalidMessageContents",
-                    "Invalid binary character '" + char_ref(cp) +
-                        "' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | "
-                        "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
-                    400);
+    throw errors::invalid_message_contents("Invalid binary character '" + char_ref(cp) +
+                                           "' was found in the message body, the set of allowed characters is #x9 | "
+                                           "#xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
   }
   s.body = body->as_string();
-  auto attrs = parse_attributes(in.get("MessageAttributes"));
-  if (!attrs) return attrs.error();
-  s.attrs = std::move(attrs.value());
+  s.attrs = parse_attributes(in.get("MessageAttributes"));
   if (const Doc* sys = in.get("MessageSystemAttributes"); sys && sys->is_map()) {
     for (const auto& [name, v] : sys->as_map()) {
       if (name != "AWSTraceHeader") {
-        return invalid("Message system attribute name '" + name + "' is invalid.");
+        throw invalid("Message system attribute name '" + name + "' is invalid.");
       }
       if (v.str("DataType") != "String" || v.str("StringValue").empty()) {
-        return invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.");
+        throw invalid("Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'.");
       }
       s.trace_header = v.str("StringValue");
     }
@@ -49,19 +45,19 @@ Result<SendInput> parse_send(OpContext& ctx, const Doc& in) {
   if (const Doc* d = in.get("DelaySeconds"); d && d->is_number()) {
     s.delay = d->as_int();
     if (s.delay < 0 || s.delay > 900) {
-      return invalid_value("DelaySeconds", std::to_string(s.delay), "DelaySeconds must be >= 0 and <= 900");
+      throw invalid_value("DelaySeconds", std::to_string(s.delay), "DelaySeconds must be >= 0 and <= 900");
     }
   }
   s.group_id = in.str("MessageGroupId");
   s.dedup_id = in.str("MessageDeduplicationId");
   for (const auto* f : {&s.group_id, &s.dedup_id}) {
     if (f->size() > 128) {
-      return invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
+      throw invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
                            "The value must be at most 128 characters long");
     }
     for (char c : *f) {
       if (c < 33 || c > 126) {
-        return invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
+        throw invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
                              "The value contains invalid characters");
       }
     }
@@ -80,34 +76,31 @@ void fill_send_output(Doc& d, const SendOutcome& o, const Queue& q) {
   if (q.fifo) d.set("SequenceNumber", std::to_string(o.sequence_number));
 }
 
-// Checks the shared rules of the three batch operations: 1–10 entries, distinct valid ids.
-std::optional<AwsError> check_batch(const Doc& in, const char* entry_name) {
+// Checks the shared rules of the three batch operations: 1–10 entries, distinct valid ids
+// (the batch's error thrown).
+void check_batch(const Doc& in, const char* entry_name) {
   const Doc* entries = in.get("Entries");
   size_t n = entries && entries->is_list() ? entries->as_list().size() : 0;
   if (n == 0) {
-    return AwsError("EmptyBatchRequest",
-                    std::string("There should be at least one ") + entry_name + " in the request.", 400);
+    throw errors::empty_batch_request(std::string("There should be at least one ") + entry_name + " in the request.");
   }
   if (n > 10) {
-    return AwsError("TooManyEntriesInBatchRequest",
-                    "Maximum number of entries per request are 10. You have sent " + std::to_string(n) + ".", 400);
+    throw errors::too_many_entries_in_batch_request("Maximum number of entries per request are 10. You have sent " +
+                                                    std::to_string(n) + ".");
   }
   std::set<std::string> seen;
   for (const auto& e : entries->as_list()) {
     std::string id = e.str("Id");
     if (!valid_batch_id(id)) {
-      return AwsError("InvalidBatchEntryId",
-                      "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
-                      "It can be at most 80 letters long.",
-                      400);
+      throw errors::invalid_batch_entry_id(
+          "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+          "It can be at most 80 letters long.");
     }
-    if (!seen.insert(id).second) {
-      return AwsError("BatchEntryIdsNotDistinct", "Id " + id + " repeated.", 400);
-    }
+    if (!seen.insert(id).second) throw errors::batch_entry_ids_not_distinct("Id " + id + " repeated.");
   }
-  return std::nullopt;
 }
 
+// One Failed entry of a batch's answer: the error that kept the entry out.
 Doc failure(const std::string& id, const AwsError& e) {
   Doc f = Doc::map();
   f.set("Id", id);
@@ -117,24 +110,27 @@ Doc failure(const std::string& id, const AwsError& e) {
   return f;
 }
 
+Doc success(const std::string& id) {
+  Doc d = Doc::map();
+  d.set("Id", id);
+  return d;
+}
+
 }  // namespace
 
-Result<Doc> send_message(OpContext& ctx, const Doc& in) {
+Doc send_message(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  auto msg = parse_send(ctx, in);
-  if (!msg) return msg.error();
+  QueuePtr q = queue_for(ctx, in);
+  SendInput msg = parse_send(ctx, in);
   // A duplicate answers with the digests of what was sent now (same content by definition).
-  std::string md5b = md5_hex(msg->body), md5a = md5_of_attributes(msg->attrs);
-  std::string md5s = msg->trace_header.empty()
+  std::string md5b = md5_hex(msg.body), md5a = md5_of_attributes(msg.attrs);
+  std::string md5s = msg.trace_header.empty()
                          ? std::string()
-                         : md5_of_attributes({Attribute{"AWSTraceHeader", "String", msg->trace_header}});
-  auto out = s.send_one(*q, std::move(msg.value()));
-  if (!out) return out.error();
+                         : md5_of_attributes({Attribute{"AWSTraceHeader", "String", msg.trace_header}});
+  SendOutcome out = s.send_one(q, std::move(msg));
   Doc d = Doc::map();
-  fill_send_output(d, *out, **q);
-  if (out->duplicate) {
+  fill_send_output(d, out, *q);
+  if (out.duplicate) {
     d.set("MD5OfMessageBody", md5b);
     if (!md5a.empty()) d.set("MD5OfMessageAttributes", md5a);
     if (!md5s.empty()) d.set("MD5OfMessageSystemAttributes", md5s);
@@ -142,11 +138,10 @@ Result<Doc> send_message(OpContext& ctx, const Doc& in) {
   return d;
 }
 
-Result<Doc> send_message_batch(OpContext& ctx, const Doc& in) {
+Doc send_message_batch(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  if (auto e = check_batch(in, "SendMessageBatchRequestEntry")) return *e;
+  QueuePtr q = queue_for(ctx, in);
+  check_batch(in, "SendMessageBatchRequestEntry");
   size_t total = 0;
   for (const auto& e : in.get("Entries")->as_list()) {
     total += e.str("MessageBody").size();
@@ -158,10 +153,8 @@ Result<Doc> send_message_batch(OpContext& ctx, const Doc& in) {
     }
   }
   if (total > kMaxBatchBytes) {
-    return AwsError("BatchRequestTooLong",
-                    "Batch requests cannot be longer than 262144 bytes. You have sent " + std::to_string(total) +
-                        " bytes.",
-                    400);
+    throw errors::batch_request_too_long("Batch requests cannot be longer than 262144 bytes. You have sent " +
+                                         std::to_string(total) + " bytes.");
   }
   int64_t now = now_millis();
   Doc ok = Doc::list(), failed = Doc::list();
@@ -169,34 +162,29 @@ Result<Doc> send_message_batch(OpContext& ctx, const Doc& in) {
   std::vector<std::pair<std::string, SendOutcome>> done;
   for (const auto& e : in.get("Entries")->as_list()) {
     std::string id = e.str("Id");
-    auto msg = parse_send(ctx, e);
-    if (!msg) {
-      failed.push(failure(id, msg.error()));
-      continue;
+    try {
+      SendInput msg = parse_send(ctx, e);
+      std::string md5b = md5_hex(msg.body), md5a = md5_of_attributes(msg.attrs);
+      SendOutcome out = s.prepare(*q, msg, now);
+      if (out.msg) {
+        to_store.push_back(out.msg);
+      } else {
+        // A duplicate: answer with this entry's digests.
+        auto p = std::make_shared<Payload>();
+        p->md5_body = md5b;
+        p->md5_attrs = md5a;
+        out.payload = std::move(p);
+      }
+      done.emplace_back(id, std::move(out));
+    } catch (const AwsError& err) {
+      failed.push(failure(id, err));
     }
-    std::string md5b = md5_hex(msg->body), md5a = md5_of_attributes(msg->attrs);
-    auto out = s.prepare(**q, msg.value(), now);
-    if (!out) {
-      failed.push(failure(id, out.error()));
-      continue;
-    }
-    if (out->msg) {
-      to_store.push_back(out->msg);
-    } else {
-      // A duplicate: answer with this entry's digests.
-      auto p = std::make_shared<Payload>();
-      p->md5_body = md5b;
-      p->md5_attrs = md5a;
-      out->payload = std::move(p);
-    }
-    done.emplace_back(id, std::move(out.value()));
   }
-  auto st = s.commit(*q, to_store, now);
-  if (!st.ok()) return errors::internal("could not store the messages: " + st.message);
+  auto st = s.commit(q, to_store, now);
+  if (!st.ok()) throw stratus::errors::internal("could not store the messages: " + st.message);
   for (const auto& [id, o] : done) {
-    Doc d = Doc::map();
-    d.set("Id", id);
-    fill_send_output(d, o, **q);
+    Doc d = success(id);
+    fill_send_output(d, o, *q);
     ok.push(std::move(d));
   }
   Doc out = Doc::map();
@@ -206,49 +194,45 @@ Result<Doc> send_message_batch(OpContext& ctx, const Doc& in) {
 }
 
 void receive_message(OpContext& ctx, const Doc& in, Done done) {
-  State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return done(q.error());
-  s.receive_from(*q, in, std::move(done));
+  QueuePtr q = queue_for(ctx, in);
+  ReceiveParams p = parse_receive(in);
+  state(ctx).receive_from(q, p, std::move(done));
 }
 
-Result<Doc> delete_message(OpContext& ctx, const Doc& in) {
+Doc delete_message(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
+  QueuePtr q = queue_for(ctx, in);
   std::string handle = in.str("ReceiptHandle");
-  if (handle.empty()) return missing("ReceiptHandle");
+  if (handle.empty()) throw missing("ReceiptHandle");
   storage::WriteBatch b;
-  if (auto e = s.delete_one(**q, handle, b)) return *e;
+  s.delete_one(*q, handle, b);
   if (!b.empty()) {
     auto st = s.store.write(b);
-    if (!st.ok()) return errors::internal(st.message);
+    if (!st.ok()) throw stratus::errors::internal(st.message);
   }
   return Doc::map();
 }
 
-Result<Doc> delete_message_batch(OpContext& ctx, const Doc& in) {
+Doc delete_message_batch(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  if (auto e = check_batch(in, "DeleteMessageBatchRequestEntry")) return *e;
+  QueuePtr q = queue_for(ctx, in);
+  check_batch(in, "DeleteMessageBatchRequestEntry");
   storage::WriteBatch b;
   Doc ok = Doc::list(), failed = Doc::list();
   for (const auto& e : in.get("Entries")->as_list()) {
     std::string id = e.str("Id");
     std::string handle = e.str("ReceiptHandle");
-    auto err = handle.empty() ? std::optional<AwsError>(missing("ReceiptHandle")) : s.delete_one(**q, handle, b);
-    if (err) {
-      failed.push(failure(id, *err));
-    } else {
-      Doc d = Doc::map();
-      d.set("Id", id);
-      ok.push(std::move(d));
+    try {
+      if (handle.empty()) throw missing("ReceiptHandle");
+      s.delete_one(*q, handle, b);
+      ok.push(success(id));
+    } catch (const AwsError& err) {
+      failed.push(failure(id, err));
     }
   }
   if (!b.empty()) {
     auto st = s.store.write(b);
-    if (!st.ok()) return errors::internal(st.message);
+    if (!st.ok()) throw stratus::errors::internal(st.message);
   }
   Doc out = Doc::map();
   out.set("Successful", std::move(ok));
@@ -256,48 +240,44 @@ Result<Doc> delete_message_batch(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> change_message_visibility(OpContext& ctx, const Doc& in) {
+Doc change_message_visibility(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
+  QueuePtr q = queue_for(ctx, in);
   std::string handle = in.str("ReceiptHandle");
-  if (handle.empty()) return missing("ReceiptHandle");
-  if (!in.has("VisibilityTimeout")) return missing("VisibilityTimeout");
+  if (handle.empty()) throw missing("ReceiptHandle");
+  if (!in.has("VisibilityTimeout")) throw missing("VisibilityTimeout");
   storage::WriteBatch b;
   bool woke = false;
-  if (auto e = s.change_one(**q, handle, in.integer("VisibilityTimeout"), b, woke)) return *e;
+  s.change_one(*q, handle, in.integer("VisibilityTimeout"), b, woke);
   auto st = s.store.write(b);
-  if (!st.ok()) return errors::internal(st.message);
-  if (woke) s.wake(*q);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  if (woke) s.wake(q);
   return Doc::map();
 }
 
-Result<Doc> change_message_visibility_batch(OpContext& ctx, const Doc& in) {
+Doc change_message_visibility_batch(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  if (auto e = check_batch(in, "ChangeMessageVisibilityBatchRequestEntry")) return *e;
+  QueuePtr q = queue_for(ctx, in);
+  check_batch(in, "ChangeMessageVisibilityBatchRequestEntry");
   storage::WriteBatch b;
   bool woke = false;
   Doc ok = Doc::list(), failed = Doc::list();
   for (const auto& e : in.get("Entries")->as_list()) {
     std::string id = e.str("Id");
     std::string handle = e.str("ReceiptHandle");
-    auto err = handle.empty() ? std::optional<AwsError>(missing("ReceiptHandle"))
-                              : s.change_one(**q, handle, e.integer("VisibilityTimeout"), b, woke);
-    if (err) {
-      failed.push(failure(id, *err));
-    } else {
-      Doc d = Doc::map();
-      d.set("Id", id);
-      ok.push(std::move(d));
+    try {
+      if (handle.empty()) throw missing("ReceiptHandle");
+      s.change_one(*q, handle, e.integer("VisibilityTimeout"), b, woke);
+      ok.push(success(id));
+    } catch (const AwsError& err) {
+      failed.push(failure(id, err));
     }
   }
   if (!b.empty()) {
     auto st = s.store.write(b);
-    if (!st.ok()) return errors::internal(st.message);
+    if (!st.ok()) throw stratus::errors::internal(st.message);
   }
-  if (woke) s.wake(*q);
+  if (woke) s.wake(q);
   Doc out = Doc::map();
   out.set("Successful", std::move(ok));
   out.set("Failed", std::move(failed));

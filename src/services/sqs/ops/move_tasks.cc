@@ -12,14 +12,16 @@
 namespace stratus::sqs {
 namespace {
 
+constexpr const char* kNoSource = "The resource that you specified for the SourceArn parameter doesn't exist.";
+
 // An optional integer member within [lo, hi] (the move task operations' wording).
-Result<int64_t> ranged(const Doc& in, const char* member, int64_t dflt, int64_t lo, int64_t hi) {
+int64_t ranged(const Doc& in, const char* member, int64_t dflt, int64_t lo, int64_t hi) {
   const Doc* d = in.get(member);
   if (!d || !d->is_number()) return dflt;
   int64_t v = d->as_int();
   if (v < lo || v > hi) {
-    return invalid(std::string("Value for parameter ") + member + " is invalid. Reason: You must enter a number "
-                   "that's between " + std::to_string(lo) + " and " + std::to_string(hi) + ".");
+    throw invalid(std::string("Value for parameter ") + member + " is invalid. Reason: You must enter a number "
+                  "that's between " + std::to_string(lo) + " and " + std::to_string(hi) + ".");
   }
   return v;
 }
@@ -27,10 +29,6 @@ Result<int64_t> ranged(const Doc& in, const char* member, int64_t dflt, int64_t 
 AwsError arn_error(const char* member) {
   return invalid(std::string("You must use this format to specify the ") + member +
                  ": arn:<partition>:<service>:<region>:<account-id>:<resource-id>");
-}
-
-AwsError resource_not_found(std::string msg) {
-  return AwsError("ResourceNotFoundException", std::move(msg), 400);
 }
 
 bool is_dead_letter_queue(Store& store, const std::string& arn) {
@@ -43,28 +41,28 @@ bool is_dead_letter_queue(Store& store, const std::string& arn) {
 
 }  // namespace
 
-Result<Doc> start_message_move_task(OpContext& ctx, const Doc& in) {
+Doc start_message_move_task(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
   std::string src = in.str("SourceArn");
-  if (src.empty()) return missing("SourceArn");
-  if (!Arn::parse(src)) return arn_error("SourceArn");
+  if (src.empty()) throw missing("SourceArn");
+  if (!Arn::parse(src)) throw arn_error("SourceArn");
   QueuePtr q = s.store.by_arn(src);
-  if (!q) return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
+  if (!q) throw errors::resource_not_found(kNoSource);
   std::string dst = in.str("DestinationArn");
   if (!dst.empty()) {
-    if (!Arn::parse(dst)) return arn_error("DestinationArn");
+    if (!Arn::parse(dst)) throw arn_error("DestinationArn");
     if (!s.store.by_arn(dst)) {
-      return resource_not_found("The resource that you specified for the DestinationArn parameter doesn't exist.");
+      throw errors::resource_not_found(
+          "The resource that you specified for the DestinationArn parameter doesn't exist.");
     }
   }
-  auto rate = ranged(in, "MaxNumberOfMessagesPerSecond", 0, 1, 500);
-  if (!rate) return rate.error();
-  if (!is_dead_letter_queue(s.store, src)) return invalid("Source queue must be configured as a Dead Letter Queue.");
+  int64_t rate = ranged(in, "MaxNumberOfMessagesPerSecond", 0, 1, 500);
+  if (!is_dead_letter_queue(s.store, src)) throw invalid("Source queue must be configured as a Dead Letter Queue.");
   auto t = std::make_shared<MoveTask>();
   t->id = ids::uuid4();
   t->source_arn = src;
   t->dest_arn = dst;
-  t->rate = *rate;
+  t->rate = rate;
   t->started_ms = now_millis();
   Doc h = Doc::map();
   h.set("taskId", t->id);
@@ -75,31 +73,30 @@ Result<Doc> start_message_move_task(OpContext& ctx, const Doc& in) {
     q->promote(t->started_ms);
     t->to_move = static_cast<int64_t>(q->ready.size());
   }
-  if (auto begun = s.tasks.begin(t); !begun) return begun.error();
-  s.timer.at(t->started_ms, [&s, t] { s.tasks.step(s, t); });
+  s.tasks.begin(t);
+  s.at("sqs.move-task", t->started_ms, [&s, t] { s.tasks.step(s, t); });
   Doc out = Doc::map();
   out.set("TaskHandle", t->handle);
   return out;
 }
 
-Result<Doc> list_message_move_tasks(OpContext& ctx, const Doc& in) {
+Doc list_message_move_tasks(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
   std::string src = in.str("SourceArn");
-  if (src.empty()) return missing("SourceArn");
-  if (!Arn::parse(src)) return arn_error("SourceArn");
+  if (src.empty()) throw missing("SourceArn");
+  if (!Arn::parse(src)) throw arn_error("SourceArn");
   if (!s.store.by_arn(src)) {
-    return resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.");
+    throw errors::resource_not_found(kNoSource);
   }
-  auto max = ranged(in, "MaxResults", 1, 1, 10);
-  if (!max) return max.error();
+  int64_t max = ranged(in, "MaxResults", 1, 1, 10);
   Doc out = Doc::map();
-  out.set("Results", s.tasks.results(src, *max));
+  out.set("Results", s.tasks.results(src, max));
   return out;
 }
 
-Result<Doc> cancel_message_move_task(OpContext& ctx, const Doc& in) {
+Doc cancel_message_move_task(OpContext& ctx, const Doc& in) {
   std::string handle = in.str("TaskHandle");
-  if (handle.empty()) return missing("TaskHandle");
+  if (handle.empty()) throw missing("TaskHandle");
   std::string id, src;
   if (auto raw = enc::base64_decode(handle)) {
     try {

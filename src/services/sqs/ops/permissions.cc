@@ -9,54 +9,50 @@
 #include "services/sqs/state.h"
 
 namespace stratus::sqs {
-Result<Doc> tag_queue(OpContext& ctx, const Doc& in) {
+Doc tag_queue(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  std::lock_guard lk((*q)->mu);
-  auto tags = (*q)->tags;
+  QueuePtr q = queue_for(ctx, in);
+  std::lock_guard lk(q->mu);
+  auto tags = q->tags;
   if (const Doc* t = in.get("Tags"); t && t->is_map())
     for (const auto& [k, v] : t->as_map()) tags[k] = v.is_string() ? v.as_string() : "";
-  if (tags.size() > 50) return invalid("Too many tags added for queue " + (*q)->name + ".");
-  (*q)->tags = std::move(tags);
-  auto st = s.store.save_queue(**q);
-  if (!st.ok()) return errors::internal(st.message);
+  if (tags.size() > 50) throw invalid("Too many tags added for queue " + q->name + ".");
+  q->tags = std::move(tags);
+  auto st = s.store.save_queue(*q);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> untag_queue(OpContext& ctx, const Doc& in) {
+Doc untag_queue(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  std::lock_guard lk((*q)->mu);
+  QueuePtr q = queue_for(ctx, in);
+  std::lock_guard lk(q->mu);
   if (const Doc* l = in.get("TagKeys"); l && l->is_list())
     for (const auto& k : l->as_list())
-      if (k.is_string()) (*q)->tags.erase(k.as_string());
-  auto st = s.store.save_queue(**q);
-  if (!st.ok()) return errors::internal(st.message);
+      if (k.is_string()) q->tags.erase(k.as_string());
+  auto st = s.store.save_queue(*q);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> list_queue_tags(OpContext& ctx, const Doc& in) {
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  std::lock_guard lk((*q)->mu);
+Doc list_queue_tags(OpContext& ctx, const Doc& in) {
+  QueuePtr q = queue_for(ctx, in);
+  std::lock_guard lk(q->mu);
   Doc out = Doc::map();
-  if (!(*q)->tags.empty()) {
+  if (!q->tags.empty()) {
     Doc t = Doc::map();
-    for (const auto& [k, v] : (*q)->tags) t.set(k, v);
+    for (const auto& [k, v] : q->tags) t.set(k, v);
     out.set("Tags", std::move(t));
   }
   return out;
 }
 
-Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
+Doc add_permission(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
+  QueuePtr q = queue_for(ctx, in);
   std::string label = in.str("Label");
-  if (label.empty()) return missing("Label");
-  Queue& queue = **q;
+  if (label.empty()) throw missing("Label");
+  Queue& queue = *q;
   std::lock_guard lk(queue.mu);
   Doc policy = Doc::map();
   if (auto it = queue.attributes.find("Policy"); it != queue.attributes.end()) {
@@ -70,21 +66,20 @@ Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
   Doc& stmts = policy["Statement"];
   if (!stmts.is_list()) stmts = Doc::list();
   for (const auto& s : stmts.as_list())
-    if (s.str("Sid") == label) return invalid_value("Label", label, "Already exists");
+    if (s.str("Sid") == label) throw invalid_value("Label", label, "Already exists");
   Doc st = permission_statement(label, in.get("AWSAccountIds"), in.get("Actions"), "SQS", queue.arn);
   stmts.push(std::move(st));
   queue.attributes["Policy"] = json::write(policy);
   auto saved = s.store.save_queue(queue);
-  if (!saved.ok()) return errors::internal(saved.message);
+  if (!saved.ok()) throw stratus::errors::internal(saved.message);
   return Doc::map();
 }
 
-Result<Doc> remove_permission(OpContext& ctx, const Doc& in) {
+Doc remove_permission(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
+  QueuePtr q = queue_for(ctx, in);
   std::string label = in.str("Label");
-  Queue& queue = **q;
+  Queue& queue = *q;
   std::lock_guard lk(queue.mu);
   auto it = queue.attributes.find("Policy");
   bool found = false;
@@ -103,9 +98,9 @@ Result<Doc> remove_permission(OpContext& ctx, const Doc& in) {
     } catch (const AwsError&) {
     }
   }
-  if (!found) return invalid_value("Label", label, "can't find label");
+  if (!found) throw invalid_value("Label", label, "can't find label");
   auto saved = s.store.save_queue(queue);
-  if (!saved.ok()) return errors::internal(saved.message);
+  if (!saved.ok()) throw stratus::errors::internal(saved.message);
   return Doc::map();
 }
 

@@ -70,21 +70,22 @@ std::vector<uint64_t> seqs_of(const Queue& q) {  // REQUIRES(q.mu)
 }
 
 // Pagination over a sorted list of URLs (ListQueues, ListDeadLetterSourceQueues).
-Result<Doc> paginate(const std::vector<std::string>& urls, const Doc& in) {
+Doc paginate(const std::vector<std::string>& urls, const Doc& in) {
   Doc out = Doc::map();
   size_t start = 0;
   std::string token = in.str("NextToken");
   if (!token.empty()) {
     auto dec = enc::base64_decode(token);
     auto n = dec ? parse_int(*dec) : std::nullopt;
-    if (!n || *n < 0) return invalid("Invalid NextToken value.");
+    if (!n || *n < 0) throw invalid("Invalid NextToken value.");
     start = static_cast<size_t>(*n);
   }
   size_t max = 1000;
   bool paged = false;
   if (const Doc* m = in.get("MaxResults"); m && m->is_number()) {
     if (m->as_int() < 1 || m->as_int() > 1000) {
-      return invalid_value("MaxResults", std::to_string(m->as_int()), "MaxResults must be an integer between 1 and 1000");
+      throw invalid_value("MaxResults", std::to_string(m->as_int()),
+                          "MaxResults must be an integer between 1 and 1000");
     }
     max = static_cast<size_t>(m->as_int());
     paged = true;
@@ -103,42 +104,42 @@ std::string url_of(const OpContext& ctx, const Queue& q) {
   return "http://" + host_of(ctx) + "/" + q.account + "/" + q.name;
 }
 
-Result<QueuePtr> queue_for(OpContext& ctx, const Doc& in) {
+QueuePtr queue_for(OpContext& ctx, const Doc& in) {
   std::string url = in.str("QueueUrl");
-  if (url.empty()) return missing("QueueUrl");
+  if (url.empty()) throw missing("QueueUrl");
   auto ref = parse_url(url, ctx);
-  if (!ref) return AwsError("InvalidAddress", "The address " + url + " is not valid for this endpoint.", 404);
+  if (!ref) throw with_status(errors::invalid_address("The address " + url + " is not valid for this endpoint."), 404);
   QueuePtr q = state(ctx).store.find(queue_key(ref->account, ref->region, ref->name));
-  if (!q) return no_queue();
+  if (!q) throw no_queue();
   return q;
 }
 
-Result<Doc> create_queue(OpContext& ctx, const Doc& in) {
+Doc create_queue(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
   std::string name = in.str("QueueName");
-  if (name.empty()) return missing("QueueName");
+  if (name.empty()) throw missing("QueueName");
   const Doc* attrs = in.get("Attributes");
   bool fifo = false;
   if (attrs && attrs->is_map())
-    if (const Doc* f = attrs->get("FifoQueue"); f && f->is_string()) fifo = f->as_string() == "true" || f->as_string() == "True";
+    if (const Doc* f = attrs->get("FifoQueue"); f && f->is_string())
+      fifo = f->as_string() == "true" || f->as_string() == "True";
   bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
   if (!valid_queue_name(name, fifo) || fifo_name != fifo) {
     if (fifo || fifo_name) {
-      return invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
-                     "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+      throw invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                    "underscores, must end with .fifo suffix and be 1 to 80 in length.");
     }
-    return invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+    throw invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
   std::string arn = "arn:aws:sqs:" + ctx.region() + ":" + ctx.account() + ":" + name;
   auto checked = check_attributes(s.store, attrs, true, fifo, arn);
-  if (!checked) return checked.error();
   std::map<std::string, std::string> tags;
   if (const Doc* t = in.get("tags"); t && t->is_map())
     for (const auto& [k, v] : t->as_map()) tags[k] = v.is_string() ? v.as_string() : "";
   std::string key = queue_key(ctx.account(), ctx.region(), name);
   int64_t now = now_millis();
   Doc out = Doc::map();
-  auto made = s.store.create(key, now, [&]() -> Result<QueuePtr> {
+  auto made = s.store.create(key, now, [&] {
     auto q = std::make_shared<Queue>();
     q->account = ctx.account();
     q->region = ctx.region();
@@ -148,27 +149,26 @@ Result<Doc> create_queue(OpContext& ctx, const Doc& in) {
     q->fifo = fifo;
     q->created_ms = q->modified_ms = now;
     q->attributes = default_attributes(fifo);
-    for (auto& [k, v] : checked.value())
+    for (auto& [k, v] : checked)
       if (!v.empty()) q->attributes[k] = v;
-    if (auto e = check_fifo_throughput(q->attributes)) return *e;
+    check_fifo_throughput(q->attributes);
     if (q->attributes.count("KmsMasterKeyId")) q->attributes["SqsManagedSseEnabled"] = "false";
     q->cfg = parse_config(q->attributes);
     q->tags = std::move(tags);
     return q;
   });
-  if (!made) return made.error();
-  QueuePtr q = made->first;
-  if (!made->second) {
+  QueuePtr q = made.first;
+  if (!made.second) {
     // It exists: the same attributes answer its URL, different ones QueueNameExists.
     std::lock_guard qlk(q->mu);
     auto current = default_attributes(q->fifo);
     for (const auto& [k, v] : q->attributes) current[k] = v;
-    for (const auto& [k, v] : checked.value()) {
+    for (const auto& [k, v] : checked) {
       auto cur = current.find(k);
       std::string have = cur == current.end() ? std::string() : cur->second;
       if (have != v) {
-        return AwsError("QueueNameExists",
-                        "A queue already exists with the same name and a different value for attribute " + k, 400);
+        throw errors::queue_name_exists(
+            "A queue already exists with the same name and a different value for attribute " + k);
       }
     }
   }
@@ -176,18 +176,18 @@ Result<Doc> create_queue(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> get_queue_url(OpContext& ctx, const Doc& in) {
+Doc get_queue_url(OpContext& ctx, const Doc& in) {
   std::string name = in.str("QueueName");
-  if (name.empty()) return missing("QueueName");
+  if (name.empty()) throw missing("QueueName");
   std::string account = in.str("QueueOwnerAWSAccountId", ctx.account());
   QueuePtr q = state(ctx).store.find(queue_key(account, ctx.region(), name));
-  if (!q) return no_queue();
+  if (!q) throw no_queue();
   Doc out = Doc::map();
   out.set("QueueUrl", url_of(ctx, *q));
   return out;
 }
 
-Result<Doc> list_queues(OpContext& ctx, const Doc& in) {
+Doc list_queues(OpContext& ctx, const Doc& in) {
   std::string prefix = in.str("QueueNamePrefix");
   std::string base = queue_key(ctx.account(), ctx.region(), "");
   std::string from = base + prefix;
@@ -196,14 +196,10 @@ Result<Doc> list_queues(OpContext& ctx, const Doc& in) {
   return paginate(urls, in);
 }
 
-Result<Doc> delete_queue(OpContext& ctx, const Doc& in) {
+Doc delete_queue(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  QueuePtr queue = *q;
-  auto removed = s.store.remove(queue, now_millis());
-  if (!removed) return removed.error();
-  if (!*removed) return no_queue();
+  QueuePtr queue = queue_for(ctx, in);
+  if (!s.store.remove(queue, now_millis())) throw no_queue();
   s.retire(queue);
   std::vector<uint64_t> seqs;
   {
@@ -214,19 +210,18 @@ Result<Doc> delete_queue(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> get_queue_attributes(OpContext& ctx, const Doc& in) {
+Doc get_queue_attributes(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
+  QueuePtr q = queue_for(ctx, in);
   std::vector<std::string> names;
   if (const Doc* l = in.get("AttributeNames"); l && l->is_list())
     for (const auto& n : l->as_list())
       if (n.is_string()) names.push_back(n.as_string());
-  Queue& queue = **q;
+  Queue& queue = *q;
   for (const auto& n : names) {
     if (n == "All" || find_spec(n)) continue;
     if (read_only_attribute(n)) continue;
-    return AwsError("InvalidAttributeName", "Unknown Attribute " + n + ".", 400);
+    throw unknown_attr(n);
   }
   auto want = [&](std::string_view n) {
     for (const auto& x : names)
@@ -267,50 +262,48 @@ Result<Doc> get_queue_attributes(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> set_queue_attributes(OpContext& ctx, const Doc& in) {
+Doc set_queue_attributes(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  Queue& queue = **q;
+  QueuePtr q = queue_for(ctx, in);
+  Queue& queue = *q;
   auto checked = check_attributes(s.store, in.get("Attributes"), false, queue.fifo, queue.arn);
-  if (!checked) return checked.error();
   bool wake_needed = false;
   {
     std::lock_guard lk(queue.mu);
     auto merged = queue.attributes;
-    for (const auto& [k, v] : checked.value()) merged[k] = v;
-    if (auto e = check_fifo_throughput(merged)) return *e;
-    for (const auto& [k, v] : checked.value()) {
+    for (const auto& [k, v] : checked) merged[k] = v;
+    check_fifo_throughput(merged);
+    for (const auto& [k, v] : checked) {
       if (v.empty() && (k == "Policy" || k == "RedrivePolicy" || k == "RedriveAllowPolicy" || k == "KmsMasterKeyId"))
         queue.attributes.erase(k);
       else
         queue.attributes[k] = v;
     }
-    if (checked->count("KmsMasterKeyId") && !checked->at("KmsMasterKeyId").empty() &&
-        !checked->count("SqsManagedSseEnabled"))
+    if (checked.count("KmsMasterKeyId") && !checked.at("KmsMasterKeyId").empty() &&
+        !checked.count("SqsManagedSseEnabled"))
       queue.attributes["SqsManagedSseEnabled"] = "false";
     queue.cfg = parse_config(queue.attributes);
     queue.modified_ms = now_millis();
     auto st = s.store.save_queue(queue);
-    if (!st.ok()) return errors::internal(st.message);
+    if (!st.ok()) throw stratus::errors::internal(st.message);
     wake_needed = !queue.waiters.empty();
   }
-  if (wake_needed) s.wake(*q);
+  if (wake_needed) s.wake(q);
   return Doc::map();
 }
 
-Result<Doc> purge_queue(OpContext& ctx, const Doc& in) {
+Doc purge_queue(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  Queue& queue = **q;
+  QueuePtr q = queue_for(ctx, in);
+  Queue& queue = *q;
   std::vector<uint64_t> seqs;
   {
     std::lock_guard lk(queue.mu);
     int64_t now = now_millis();
     if (queue.last_purge_ms && now - queue.last_purge_ms < kPurgeIntervalMs) {
-      return AwsError("PurgeQueueInProgress",
-                      "Only one PurgeQueue operation on " + queue.name + " is allowed every 60 seconds.", 403);
+      throw with_status(errors::purge_queue_in_progress("Only one PurgeQueue operation on " + queue.name +
+                                                        " is allowed every 60 seconds."),
+                        403);
     }
     queue.last_purge_ms = now;
     seqs = seqs_of(queue);
@@ -325,10 +318,9 @@ Result<Doc> purge_queue(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> list_dead_letter_source_queues(OpContext& ctx, const Doc& in) {
-  auto q = queue_for(ctx, in);
-  if (!q) return q.error();
-  std::string target = (*q)->arn;
+Doc list_dead_letter_source_queues(OpContext& ctx, const Doc& in) {
+  QueuePtr q = queue_for(ctx, in);
+  std::string target = q->arn;
   std::vector<QueuePtr> all = state(ctx).store.all();
   std::vector<std::string> urls;
   for (const auto& x : all) {
@@ -336,11 +328,10 @@ Result<Doc> list_dead_letter_source_queues(OpContext& ctx, const Doc& in) {
     if (x->cfg.dlq_arn == target) urls.push_back(url_of(ctx, *x));
   }
   auto out = paginate(urls, in);
-  if (!out) return out;
   Doc result = Doc::map();  // this operation spells the member "queueUrls"
-  const Doc* l = out->get("QueueUrls");
+  const Doc* l = out.get("QueueUrls");
   result.set("queueUrls", l ? *l : Doc::list());
-  if (const Doc* t = out->get("NextToken")) result.set("NextToken", *t);
+  if (const Doc* t = out.get("NextToken")) result.set("NextToken", *t);
   return result;
 }
 

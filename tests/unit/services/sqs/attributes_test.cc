@@ -18,17 +18,20 @@ TEST(SqsAttributes, NormalisesValues) {
   Store store;
   Doc in = attrs({{"VisibilityTimeout", "0042"}, {"SqsManagedSseEnabled", "TRUE"}, {"Policy", ""}});
   auto out = check_attributes(store, &in, true, false, "arn:self");
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->at("VisibilityTimeout"), "42");
-  EXPECT_EQ(out->at("SqsManagedSseEnabled"), "true");
-  EXPECT_EQ(out->at("Policy"), "");  // "" removes the policy
+  EXPECT_EQ(out.at("VisibilityTimeout"), "42");
+  EXPECT_EQ(out.at("SqsManagedSseEnabled"), "true");
+  EXPECT_EQ(out.at("Policy"), "");  // "" removes the policy
 }
 
 TEST(SqsAttributes, RefusesWhatAwsRefuses) {
   Store store;
   auto code = [&](Doc in, bool creating, bool fifo) {
-    auto out = check_attributes(store, &in, creating, fifo, "arn:self");
-    return out.ok() ? std::string() : out.error().code;
+    try {
+      check_attributes(store, &in, creating, fifo, "arn:self");
+      return std::string();
+    } catch (const AwsError& e) {
+      return e.code;
+    }
   };
   EXPECT_EQ(code(attrs({{"VisibilityTimeout", "43201"}}), true, false), "InvalidAttributeValue");
   EXPECT_EQ(code(attrs({{"Nope", "1"}}), true, false), "InvalidAttributeName");
@@ -43,11 +46,10 @@ TEST(SqsAttributes, RefusesWhatAwsRefuses) {
 }
 
 TEST(SqsAttributes, FifoThroughputNeedsGroupScope) {
-  EXPECT_TRUE(check_fifo_throughput({{"FifoThroughputLimit", "perMessageGroupId"}}).has_value());
-  EXPECT_FALSE(check_fifo_throughput(
-                   {{"FifoThroughputLimit", "perMessageGroupId"}, {"DeduplicationScope", "messageGroup"}})
-                   .has_value());
-  EXPECT_FALSE(check_fifo_throughput({{"FifoThroughputLimit", "perQueue"}}).has_value());
+  EXPECT_THROW(check_fifo_throughput({{"FifoThroughputLimit", "perMessageGroupId"}}), AwsError);
+  EXPECT_NO_THROW(
+      check_fifo_throughput({{"FifoThroughputLimit", "perMessageGroupId"}, {"DeduplicationScope", "messageGroup"}}));
+  EXPECT_NO_THROW(check_fifo_throughput({{"FifoThroughputLimit", "perQueue"}}));
 }
 
 TEST(SqsAttributes, DefaultsAndConfig) {

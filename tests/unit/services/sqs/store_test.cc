@@ -39,12 +39,13 @@ MessagePtr make_message(Store& store, const std::string& body, int64_t now) {
   return m;
 }
 
-TEST(SqsStore, KeysAreSeqFirstAndScoped) {
+TEST(SqsStore, KeysAreSeqFirstAndScoped) {  // schema.h: the bytes on disk
   std::string k = message_key("abcdefghijklmnop", 0x0102);
   ASSERT_EQ(k.size(), 24u);
   EXPECT_EQ(k.substr(0, 8), std::string("\0\0\0\0\0\0\x01\x02", 8));
   EXPECT_EQ(k.substr(8), "abcdefghijklmnop");
   EXPECT_EQ(queue_key("acct", "reg", "name"), std::string("acct\0reg\0name", 13));
+  EXPECT_EQ(queue_item_key("abcdefghijklmnop", "g\nid"), "abcdefghijklmnopg\nid");
 }
 
 TEST(SqsStore, CreateFindsExistingAndRefusesRecentlyDeletedNames) {
@@ -52,36 +53,32 @@ TEST(SqsStore, CreateFindsExistingAndRefusesRecentlyDeletedNames) {
   Store store;
   store.open(*engine);
   auto q = make_queue("orders", "aaaaaaaaaaaaaaaa");
-  auto made = store.create(key_of(*q), 1000, [&]() -> Result<QueuePtr> { return q; });
-  ASSERT_TRUE(made.ok());
-  EXPECT_TRUE(made->second);
+  auto made = store.create(key_of(*q), 1000, [&]() -> QueuePtr { return q; });
+  EXPECT_TRUE(made.second);
   EXPECT_EQ(store.find(key_of(*q)), q);
   EXPECT_EQ(store.by_arn(q->arn), q);
 
   bool called = false;
-  auto again = store.create(key_of(*q), 2000, [&]() -> Result<QueuePtr> {
+  auto again = store.create(key_of(*q), 2000, [&]() -> QueuePtr {
     called = true;
     return q;
   });
-  ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(again->second);
-  EXPECT_EQ(again->first, q);
+  EXPECT_FALSE(again.second);
+  EXPECT_EQ(again.first, q);
   EXPECT_FALSE(called);
 
-  auto removed = store.remove(q, 3000);
-  ASSERT_TRUE(removed.ok());
-  EXPECT_TRUE(*removed);
+  EXPECT_TRUE(store.remove(q, 3000));
   EXPECT_EQ(store.find(key_of(*q)), nullptr);
   EXPECT_EQ(store.by_arn(q->arn), nullptr);
-  auto removed_again = store.remove(q, 3000);
-  ASSERT_TRUE(removed_again.ok());
-  EXPECT_FALSE(*removed_again);
+  EXPECT_FALSE(store.remove(q, 3000));
 
-  auto soon = store.create(key_of(*q), 3000 + kQueueReuseMs - 1, [&]() -> Result<QueuePtr> { return q; });
-  ASSERT_FALSE(soon.ok());
-  EXPECT_EQ(soon.error().code, "QueueDeletedRecently");
-  auto later = store.create(key_of(*q), 3000 + kQueueReuseMs, [&]() -> Result<QueuePtr> { return q; });
-  EXPECT_TRUE(later.ok());
+  try {
+    store.create(key_of(*q), 3000 + kQueueReuseMs - 1, [&]() -> QueuePtr { return q; });
+    ADD_FAILURE() << "a recently deleted name was reused";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code, "QueueDeletedRecently");
+  }
+  EXPECT_TRUE(store.create(key_of(*q), 3000 + kQueueReuseMs, [&]() -> QueuePtr { return q; }).second);
 }
 
 TEST(SqsStore, PrefixListsQueuesInKeyOrder) {
@@ -91,7 +88,7 @@ TEST(SqsStore, PrefixListsQueuesInKeyOrder) {
   char uid = 'a';
   for (const char* name : {"b-two", "a-one", "b-one", "c"}) {
     auto q = make_queue(name, std::string(16, uid++));
-    ASSERT_TRUE(store.create(key_of(*q), 0, [&]() -> Result<QueuePtr> { return q; }).ok());
+    ASSERT_TRUE(store.create(key_of(*q), 0, [&]() -> QueuePtr { return q; }).second);
   }
   auto b = store.with_prefix(queue_key("000000000000", "us-east-1", "b-"));
   ASSERT_EQ(b.size(), 2u);
@@ -109,7 +106,7 @@ TEST(SqsStore, LoadRebuildsQueuesMessagesAndSeqs) {
     Store store;
     store.open(*engine);
     auto q = make_queue("jobs", "bbbbbbbbbbbbbbbb");
-    ASSERT_TRUE(store.create(key_of(*q), now, [&]() -> Result<QueuePtr> { return q; }).ok());
+    ASSERT_TRUE(store.create(key_of(*q), now, [&]() -> QueuePtr { return q; }).second);
     storage::WriteBatch b;
     for (const char* body : {"one", "two"}) Store::stage(b, *q, make_message(store, body, now), now);
     ASSERT_TRUE(store.write(b).ok());
