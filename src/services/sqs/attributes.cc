@@ -43,7 +43,7 @@ std::string check_redrive(Store& store, const std::string& value, bool fifo, con
   for (const char* k : {"deadLetterTargetArn", "maxReceiveCount"}) {
     if (!d.has(k)) {
       throw invalid_value("RedrivePolicy", value,
-                           std::string("Redrive policy does not contain mandatory attribute: ") + k);
+                          std::string("Redrive policy does not contain mandatory attribute: ") + k);
     }
   }
   const Doc* mrc = d.get("maxReceiveCount");
@@ -52,7 +52,7 @@ std::string check_redrive(Store& store, const std::string& value, bool fifo, con
   else if (mrc->is_string()) n = parse_int(mrc->as_string());
   if (!n || *n < 1 || *n > 1000) {
     throw invalid_value("RedrivePolicy", value,
-                         "Invalid value for maxReceiveCount: " + (n ? std::to_string(*n) : std::string("NaN")) +
+                        "Invalid value for maxReceiveCount: " + (n ? std::to_string(*n) : std::string("NaN")) +
                              ", valid values are from 1 to 1000 both inclusive");
   }
   std::string target = d.str("deadLetterTargetArn");
@@ -169,7 +169,7 @@ std::map<std::string, std::string> check_attributes(Store& store, const Doc* att
         value = l;
         if (name == "FifoQueue" && (l == "true") != fifo) {
           throw invalid("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
-                         "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+                        "underscores, must end with .fifo suffix and be 1 to 80 in length.");
         }
         break;
       }

@@ -237,12 +237,12 @@ Attributes parse_attributes(const Doc* map) {
   if (!map || !map->is_map()) return out;
   if (map->size() > 10) {
     throw invalid("Number of message attributes [" + std::to_string(map->size()) +
-                   "] exceeds the allowed maximum [10].");
+                  "] exceeds the allowed maximum [10].");
   }
   for (const auto& [name, v] : map->as_map()) {
     if (!valid_attribute_name(name)) {
       throw invalid("Message (user) attribute name '" + name + "' is invalid. The attribute name can contain "
-                     "A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.");
+                    "A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.");
     }
     Attribute a;
     a.name = name;
@@ -253,7 +253,7 @@ Attributes parse_attributes(const Doc* map) {
     std::string_view base = std::string_view(a.data_type).substr(0, a.data_type.find('.'));
     if (base != "String" && base != "Number" && base != "Binary") {
       throw invalid("The type of message (user) attribute '" + name +
-                     "' is invalid. You must use only the following supported type prefixes: Binary, Number, String.");
+                    "' is invalid. You must use only the following supported type prefixes: Binary, Number, String.");
     }
     if (a.data_type.size() > 256) {
       throw invalid("Message (user) attribute '" + name + "' type must be less than 256 characters.");
@@ -278,11 +278,11 @@ Attributes parse_attributes(const Doc* map) {
       const Doc* s = v.get("StringValue");
       if (!s || !s->is_string()) {
         throw invalid("The message attribute '" + name + "' with type '" + std::string(base) +
-                       "' must use field 'String'.");
+                      "' must use field 'String'.");
       }
       if (s->as_string().empty()) {
         throw invalid("Message (user) attribute '" + name + "' must contain a non-empty value of type '" +
-                       std::string(base) + "'.");
+                      std::string(base) + "'.");
       }
       a.value = s->as_string();
       if (base == "Number" && !is_number(a.value)) {

@@ -137,7 +137,7 @@ ReceiveParams parse_receive(const Doc& in) {
     p.visibility_timeout = d->as_int();
     if (p.visibility_timeout < 0 || p.visibility_timeout > 43200) {
       throw invalid_value("VisibilityTimeout", std::to_string(p.visibility_timeout),
-                           "Must be >= 0 and <= 43200, if provided");
+                          "Must be >= 0 and <= 43200, if provided");
     }
   }
   p.wait_seconds = -1;
@@ -323,24 +323,24 @@ SendOutcome State::prepare(Queue& q, SendInput& in, int64_t now) {
   if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
   if (static_cast<int64_t>(size) > c.maximum_message_size) {
     throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
-                   std::to_string(c.maximum_message_size) + " bytes.");
+                  std::to_string(c.maximum_message_size) + " bytes.");
   }
   if (q.fifo) {
     if (in.delay >= 0 && in.delay != 0) {
       throw invalid_value("DelaySeconds", std::to_string(in.delay),
-                           "The request include parameter that is not valid for this queue type");
+                          "The request include parameter that is not valid for this queue type");
     }
     if (in.group_id.empty()) throw missing("MessageGroupId");
     if (in.dedup_id.empty()) {
       if (!c.content_based_dedup) {
         throw invalid("The queue should either have ContentBasedDeduplication enabled or "
-                       "MessageDeduplicationId provided explicitly");
+                      "MessageDeduplicationId provided explicitly");
       }
       in.dedup_id = sha256_hex(in.body);
     }
   } else if (!in.dedup_id.empty()) {
     throw invalid_value("MessageDeduplicationId", in.dedup_id,
-                         "The request includes a parameter that is not valid for this queue type");
+                        "The request includes a parameter that is not valid for this queue type");
   }
   SendOutcome out;
   if (q.fifo) {
@@ -505,7 +505,7 @@ void State::change_one(Queue& q, const std::string& handle, int64_t vt, storage:
   auto it = q.messages.find(h->seq);
   if (it == q.messages.end() || it->second->nonce != h->nonce) {
     throw invalid_value("ReceiptHandle", handle,
-                         "Message does not exist or is not available for visibility timeout change");
+                        "Message does not exist or is not available for visibility timeout change");
   }
   MessagePtr m = it->second;
   if (m->receive_count == 0 || m->visible_at <= now) {

@@ -53,12 +53,12 @@ SendInput parse_send(OpContext& ctx, const Doc& in) {
   for (const auto* f : {&s.group_id, &s.dedup_id}) {
     if (f->size() > 128) {
       throw invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
-                           "The value must be at most 128 characters long");
+                          "The value must be at most 128 characters long");
     }
     for (char c : *f) {
       if (c < 33 || c > 126) {
         throw invalid_value(f == &s.group_id ? "MessageGroupId" : "MessageDeduplicationId", *f,
-                             "The value contains invalid characters");
+                            "The value contains invalid characters");
       }
     }
   }
