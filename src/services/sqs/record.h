@@ -1,6 +1,6 @@
 // A compact binary record format for SQS's stored messages: fields appended in a fixed order,
-// integers as varints or fixed 8-byte big-endian, strings length-prefixed. Cheaper than JSON on
-// the SendMessage hot path, and bytewise-ordered keys come from the same be64 encoding.
+// integers as varints or fixed 8-byte big-endian (storage/keys.h's be64), strings
+// length-prefixed. Cheaper than JSON on the SendMessage hot path. Keys are schema.h's.
 #pragma once
 
 #include <cstdint>
@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "storage/keys.h"
+
 namespace stratus::sqs {
 
-inline void put_u64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out += static_cast<char>((v >> (i * 8)) & 0xff);
-}
+inline void put_u64(std::string& out, uint64_t v) { storage::append_be64(out, v); }
 inline void put_str(std::string& out, std::string_view s) {
   put_u64(out, s.size());
   out.append(s);
