@@ -1,30 +1,18 @@
-// AWS Security Token Service: who am I, and temporary credentials that then sign requests.
+// AssumeRole and GetSessionToken: temporary credentials (ASIA... key ids) that then sign
+// requests as the role's session or as the caller.
 #include <functional>
 
 #include "auth/keystore.h"
 #include "core/arn.h"
-#include "core/encoding.h"
 #include "core/ids.h"
 #include "server/context.h"
-#include "services/service.h"
+#include "services/sts/ops.h"
 
 namespace stratus::sts {
 namespace {
 
-// A stable id for a role ("AROA" + 17 characters), as IAM gives each role one unique id.
-std::string role_unique_id(const std::string& role_arn) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  uint64_t h = std::hash<std::string>{}(role_arn);
-  std::string id = "AROA";
-  for (int i = 0; i < 17; ++i) {
-    id += kAlphabet[h % 32];
-    h = h / 32 + 0x9e3779b97f4a7c15ULL * (i + 1);
-  }
-  return id;
-}
-
-// Issues temporary credentials (ASIA... key id) for the principal and stores them so that
-// requests signed with them authenticate as that principal.
+// Issues temporary credentials for the principal and stores them so that requests signed with
+// them authenticate as that principal.
 Result<Doc> issue(OpContext& ctx, auth::Credential cred, int64_t duration_s) {
   cred.access_key = "ASIA" + ids::random_upper_alnum(16);
   cred.secret_key = ids::random_base64(30);
@@ -39,12 +27,17 @@ Result<Doc> issue(OpContext& ctx, auth::Credential cred, int64_t duration_s) {
   return c;
 }
 
-Result<Doc> get_caller_identity(OpContext& ctx, const Doc&) {
-  Doc out = Doc::map();
-  out.set("UserId", ctx.caller.user_id);
-  out.set("Account", ctx.account());
-  out.set("Arn", ctx.caller.arn);
-  return out;
+}  // namespace
+
+std::string role_unique_id(const std::string& role_arn) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  uint64_t h = std::hash<std::string>{}(role_arn);
+  std::string id = "AROA";
+  for (int i = 0; i < 17; ++i) {
+    id += kAlphabet[h % 32];
+    h = h / 32 + 0x9e3779b97f4a7c15ULL * (i + 1);
+  }
+  return id;
 }
 
 Result<Doc> assume_role(OpContext& ctx, const Doc& in) {
@@ -85,28 +78,5 @@ Result<Doc> get_session_token(OpContext& ctx, const Doc& in) {
   out.set("Credentials", std::move(creds.value()));
   return out;
 }
-
-Result<Doc> get_access_key_info(OpContext& ctx, const Doc& in) {
-  std::string key = in.str("AccessKeyId");
-  std::string account = ctx.server.config().default_account;
-  if (auto cred = ctx.server.keys().find(key)) account = cred->account;
-  Doc out = Doc::map();
-  out.set("Account", account);
-  return out;
-}
-
-class StsService final : public Service {
- public:
-  StsService() : Service("sts") {
-    add("GetCallerIdentity", get_caller_identity);
-    add("AssumeRole", assume_role);
-    add("GetSessionToken", get_session_token);
-    add("GetAccessKeyInfo", get_access_key_info);
-  }
-};
-
-}  // namespace
-
-std::unique_ptr<Service> make_service() { return std::make_unique<StsService>(); }
 
 }  // namespace stratus::sts
