@@ -9,6 +9,7 @@
 #include "core/doc.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "services/sns/checks.h"
 #include "services/sns/http_client.h"
 
 namespace stratus::sns {
@@ -36,30 +37,23 @@ std::pair<int, int64_t> retry_policy(const Store& store, const std::string& sub_
     if (auto dp = s->attributes.find("DeliveryPolicy"); dp != s->attributes.end()) policy = dp->second;
   int retries = 3;
   int64_t delay_ms = 20000;
-  if (!policy.empty()) {
-    try {
-      Doc d = json::parse(policy);
-      const Doc* h = d.get("healthyRetryPolicy");
-      if (!h) {
-        if (const Doc* http = d.get("http")) h = http->get("defaultHealthyRetryPolicy");
-      }
-      if (h) {
-        retries = static_cast<int>(h->integer("numRetries", retries));
-        delay_ms = h->integer("minDelayTarget", 20) * 1000;
-      }
-    } catch (const AwsError&) {
+  if (auto d = policy.empty() ? std::nullopt : parse_json(policy)) {
+    const Doc* h = d->get("healthyRetryPolicy");
+    if (!h) {
+      if (const Doc* http = d->get("http")) h = http->get("defaultHealthyRetryPolicy");
+    }
+    if (h) {
+      retries = static_cast<int>(h->integer("numRetries", retries));
+      delay_ms = h->integer("minDelayTarget", 20) * 1000;
     }
   }
   return {retries, delay_ms};
 }
 
 events::Verdict deliver_http(State& st, const events::Delivery& d) {
-  Doc job;
-  try {
-    job = json::parse(d.payload);
-  } catch (const AwsError&) {
-    return events::Verdict::drop();
-  }
+  auto parsed = parse_json(d.payload);
+  if (!parsed) return events::Verdict::drop();
+  const Doc& job = *parsed;
   std::string sub = job.str("sub"), topic_arn = job.str("topic");
   {
     std::shared_lock lk(st.store.mutex());

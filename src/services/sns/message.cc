@@ -5,55 +5,57 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "services/sns/checks.h"
+#include "services/sns/errors.h"
 
 namespace stratus::sns {
 
-Result<std::vector<MsgAttr>> parse_message_attributes(const Doc* map) {
+std::vector<MsgAttr> parse_message_attributes(const Doc* map) {
   std::vector<MsgAttr> out;
   if (!map || !map->is_map()) return out;
-  if (map->size() > 10) return invalid("MessageAttributes: Too many message attributes (maximum 10)");
+  if (map->size() > 10) throw invalid_parameter("MessageAttributes: Too many message attributes (maximum 10)");
   for (const auto& [name, v] : map->as_map()) {
     MsgAttr a;
     a.name = name;
     a.type = v.str("DataType");
-    if (name.empty() || name.size() > 256) return invalid("MessageAttributes: invalid attribute name");
+    if (name.empty() || name.size() > 256) throw invalid_parameter("MessageAttributes: invalid attribute name");
     std::string_view base = std::string_view(a.type).substr(0, a.type.find('.'));
     if (a.type != "String.Array" && base != "String" && base != "Number" && base != "Binary") {
-      return bad_value("The message attribute '" + name +
+      throw errors::invalid_parameter_value("The message attribute '" + name +
                        "' has an invalid message attribute type, the set of supported type prefixes is Binary, "
                        "Number, and String.");
     }
     if (base == "Binary") {
       const Doc* b = v.get("BinaryValue");
       if (!b || !b->is_blob()) {
-        return bad_value("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
+        throw errors::invalid_parameter_value("The message attribute '" + name +
+                                              "' with type 'Binary' must use field 'Binary'.");
       }
       a.value = b->as_blob().bytes;
     } else {
       const Doc* s = v.get("StringValue");
       if (!s || !s->is_string()) {
-        return bad_value("The message attribute '" + name + "' must contain non-empty message attribute value for "
-                         "message attribute type '" + std::string(base) + "'.");
+        throw errors::invalid_parameter_value("The message attribute '" + name +
+                                              "' must contain non-empty message attribute value for message "
+                                              "attribute type '" + std::string(base) + "'.");
       }
       a.value = s->as_string();
       // Only XML characters travel: a string SQS or an HTTP subscriber cannot decode would
       // poison every queue it is delivered to.
       if (enc::first_non_xml_char(a.value) || enc::first_non_xml_char(a.type)) {
-        return bad_value("The message attribute '" + name +
+        throw errors::invalid_parameter_value("The message attribute '" + name +
                          "' contains characters outside the allowed set.");
       }
       if (base == "Number") {
         double d = 0;
         auto r = std::from_chars(a.value.data(), a.value.data() + a.value.size(), d);
         if (r.ec != std::errc() || r.ptr != a.value.data() + a.value.size()) {
-          return bad_value("Could not cast message attribute '" + name + "' value to number.");
+          throw errors::invalid_parameter_value("Could not cast message attribute '" + name + "' value to number.");
         }
       } else if (a.type == "String.Array") {
-        try {
-          if (!json::parse(a.value).is_list()) throw AwsError();
-        } catch (const AwsError&) {
-          return bad_value("Invalid parameter: MessageAttributes: String.Array value of '" + name +
-                           "' must be a JSON array");
+        auto list = parse_json(a.value);
+        if (!list || !list->is_list()) {
+          throw errors::invalid_parameter_value("Invalid parameter: MessageAttributes: String.Array value of '" +
+                                                name + "' must be a JSON array");
         }
       }
     }
@@ -94,10 +96,7 @@ Doc filter_view(const std::vector<MsgAttr>& attrs) {
       std::from_chars(a.value.data(), a.value.data() + a.value.size(), v);
       d.set(a.name, v);
     } else if (a.type == "String.Array") {
-      try {
-        d.set(a.name, json::parse(a.value));
-      } catch (const AwsError&) {
-      }
+      if (auto list = parse_json(a.value)) d.set(a.name, std::move(*list));
     } else {
       d.set(a.name, a.value);
     }

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "core/doc.h"
-#include "core/result.h"
 
 namespace stratus::sns {
 
@@ -21,8 +20,8 @@ struct MsgAttr {
 // Publish's MessageAttributes (a map of {DataType, StringValue | BinaryValue}): at most 10;
 // types String, Number, Binary (with a ".custom" suffix) and String.Array (a JSON array);
 // strings of XML characters only, since SQS and HTTP subscribers must be able to decode them.
-// nullptr or a non-map is no attributes.
-Result<std::vector<MsgAttr>> parse_message_attributes(const Doc* map);
+// nullptr or a non-map is no attributes. Throws InvalidParameter / ParameterValueInvalid.
+std::vector<MsgAttr> parse_message_attributes(const Doc* map);
 
 // The stored form of attributes in the publish event: [{"n","t","v"}], binary values base64.
 Doc attrs_to_doc(const std::vector<MsgAttr>& attrs);

@@ -4,24 +4,22 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/sns/checks.h"
+#include "services/sns/errors.h"
 #include "services/sns/mailbox.h"
+#include "services/sns/schema.h"
+#include "storage/keys.h"
 
 namespace stratus::sns {
 namespace {
 
-constexpr const char* kKs = "sns.platform";
+constexpr std::string_view kKs = kPlatform.name;
 
 }  // namespace
 
-std::string Platform::app_key(const std::string& arn) { return "a" + std::string(1, '\0') + arn; }
-std::string Platform::endpoint_key(const std::string& arn) { return "e" + std::string(1, '\0') + arn; }
+std::string Platform::app_key(const std::string& arn) { return storage::KeyBuilder().str("a").raw(arn).take(); }
+std::string Platform::endpoint_key(const std::string& arn) { return storage::KeyBuilder().str("e").raw(arn).take(); }
 std::string Platform::account_key(char kind, const std::string& account, const std::string& rest) {
-  std::string k(1, kind);
-  k += '\0';
-  k += account;
-  k += '\0';
-  k += rest;
-  return k;
+  return storage::KeyBuilder().str(std::string_view(&kind, 1)).str(account).raw(rest).take();
 }
 
 Doc Platform::string_map(const Doc* d) {
@@ -52,20 +50,19 @@ std::string Platform::platform_of(const std::string& arn) {
   return rest.substr(0, rest.find('/'));
 }
 
-Result<Doc> Platform::update_attributes(const std::string& key, const char* missing, const Doc* given,
+void Platform::update_attributes(const std::string& key, const char* missing, const Doc* given,
                                         const std::function<bool(const std::string&)>& known) {
   auto rec = load(key);
-  if (!rec) return not_found(missing);
+  if (!rec) throw errors::not_found(missing);
   Doc& attrs = (*rec)["attributes"];
   Doc in = string_map(given);
   for (const auto& [k, v] : in.as_map()) {
-    if (!known(k)) return invalid("Attributes Reason: Invalid attribute name: " + k);
-    if (k == "Enabled" && v.as_string() != "true" && v.as_string() != "false") return invalid("Enabled");
+    if (!known(k)) throw invalid_parameter("Attributes Reason: Invalid attribute name: " + k);
+    if (k == "Enabled" && v.as_string() != "true" && v.as_string() != "false") throw invalid_parameter("Enabled");
     attrs.set(k, v);
   }
   auto st = save(key, *rec);
-  if (!st.ok()) return errors::internal(st.message);
-  return Doc::map();
+  if (!st.ok()) throw stratus::errors::internal(st.message);
 }
 
 std::vector<Platform::Record> Platform::applications(const std::string& arn_prefix) {
@@ -127,15 +124,15 @@ storage::Status Platform::opt_out(const std::string& account, const std::string&
   return engine_->put(kKs, account_key('o', account, phone), "");
 }
 
-Result<std::string> Platform::push(const std::string& endpoint_arn, const std::string& text, const std::string& source,
+std::string Platform::push(const std::string& endpoint_arn, const std::string& text, const std::string& source,
                                    std::string message_id) {
   auto rec = load(endpoint_key(endpoint_arn));
-  if (!rec) return not_found("Endpoint does not exist");
+  if (!rec) throw errors::not_found("Endpoint does not exist");
   const Doc* attrs = rec->get("attributes");
-  if (attrs && attrs->str("Enabled") == "false") return AwsError("EndpointDisabled", "Endpoint is disabled", 400);
+  if (attrs && attrs->str("Enabled") == "false") throw errors::endpoint_disabled("Endpoint is disabled");
   if (auto app = load(app_key(rec->str("app"))); app && app->get("attributes") &&
                                                   app->get("attributes")->str("Enabled") == "false")
-    return AwsError("PlatformApplicationDisabled", "Platform application is disabled", 400);
+    throw errors::platform_application_disabled("Platform application is disabled");
   mailbox::Mail m;
   m.id = message_id.empty() ? ids::uuid4() : message_id;
   m.channel = "application";
@@ -146,7 +143,7 @@ Result<std::string> Platform::push(const std::string& endpoint_arn, const std::s
   m.source = source;
   std::string id = m.id;
   auto st = mailbox::deliver(*engine_, std::move(m));
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return id;
 }
 

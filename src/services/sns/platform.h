@@ -2,7 +2,7 @@
 // mailbox entry addressed to the endpoint ARN, channel "application"), SMS attributes,
 // opted-out numbers and the SMS sandbox. The operations are in ops/platform.cc and ops/sms.cc.
 //
-// Storage: keyspace "sns.platform", JSON values (on disk: never change the key layouts):
+// Storage: keyspace "sns.platform" (schema.h), JSON values (on disk: never change the key layouts):
 //   "a\0" <application ARN>               {name, platform, attributes{}}
 //   "e\0" <endpoint ARN>                  {app, attributes{}}
 //   "m\0" <account> "\0" <region>          SMS attributes {name: value}
@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "core/doc.h"
-#include "core/result.h"
 #include "storage/engine.h"
 
 namespace stratus::sns {
@@ -30,6 +29,7 @@ class Platform {
   static std::string app_key(const std::string& arn);
   static std::string endpoint_key(const std::string& arn);
   // kind 'm', 'o' or 's'; with rest empty, the prefix of the account's records of that kind.
+  // Throws std::invalid_argument for an account with a NUL in it.
   static std::string account_key(char kind, const std::string& account, const std::string& rest = {});
 
   // A request's attribute map as stored: every value a string (non-strings become ""); empty
@@ -40,10 +40,10 @@ class Platform {
   std::optional<Doc> load(const std::string& key);
   storage::Status save(const std::string& key, const Doc& d);
   storage::Status erase(const std::string& key);
-  // Merges `given` (a map of strings) into a stored record's "attributes": NotFound(`missing`)
-  // when there is no record, InvalidParameter for a name `known` rejects or an Enabled that is
-  // not true/false.
-  Result<Doc> update_attributes(const std::string& key, const char* missing, const Doc* given,
+  // Merges `given` (a map of strings) into a stored record's "attributes". Throws NotFound
+  // (`missing`) when there is no record, InvalidParameter for a name `known` rejects or an
+  // Enabled that is not true/false, InternalFailure when the write fails.
+  void update_attributes(const std::string& key, const char* missing, const Doc* given,
                                 const std::function<bool(const std::string&)>& known);
 
   // Readable records by ARN, in key order.
@@ -65,10 +65,10 @@ class Platform {
 
   // The platform of an endpoint ARN ("GCM", "APNS", ...), or "" when it is not one.
   static std::string platform_of(const std::string& endpoint_arn);
-  // Delivers a push to an endpoint: a mailbox entry for the endpoint. NotFound when the endpoint
-  // does not exist, EndpointDisabled / PlatformApplicationDisabled when its Enabled attribute,
-  // or its application's, is false. Returns the message id (`message_id`, or a new one).
-  Result<std::string> push(const std::string& endpoint_arn, const std::string& text, const std::string& source,
+  // Delivers a push to an endpoint: a mailbox entry for the endpoint. Throws NotFound when the
+  // endpoint does not exist, EndpointDisabled / PlatformApplicationDisabled when its Enabled
+  // attribute, or its application's, is false. Returns the message id (`message_id`, or a new one).
+  std::string push(const std::string& endpoint_arn, const std::string& text, const std::string& source,
                            std::string message_id = {});
 
  private:

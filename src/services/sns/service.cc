@@ -13,6 +13,7 @@
 #include "services/sns/http_delivery.h"
 #include "services/sns/mailbox.h"
 #include "services/sns/ops.h"
+#include "services/sns/schema.h"
 #include "services/sns/state.h"
 #include "services/sqs/sqs.h"
 
@@ -69,6 +70,8 @@ class SnsService final : public Service {
   void start(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx);
     State* st = state_.get();
+    st->sqs = ctx.port<sqs::Api>();
+    if (!st->sqs) st->sqs = sqs::api(ctx);  // until SQS provides its port in attach() (remove then)
     storage::Engine* engine = &ctx.storage();
     ctx.add_internal_route("/_stratus/mailbox", [engine](const http::Request& req, http::Response& res) {
       mailbox::serve(*engine, req, res);
@@ -80,10 +83,12 @@ class SnsService final : public Service {
     ctx.add_internal_route("/_stratus/sns/opt-out", [st](const http::Request& req, http::Response& res) {
       serve_opt_out(*st, req, res);
     });
-    if (sqs::Api* api = sqs::api(ctx)) api->set_body_finisher([st](std::string_view b) { return st->envelopes.finish(b); });
+    if (sqs::Api* api = st->sqs) api->set_body_finisher([st](std::string_view b) { return st->envelopes.finish(b); });
     ctx.events().subscribe(kPublishTopic, [st](const events::Delivery& d) { return fan_out(*st, d); });
     ctx.events().subscribe(kHttpTopic, [st](const events::Delivery& d) { return deliver_http(*st, d); });
   }
+
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
   void reset() override {
     if (state_) state_->reset();

@@ -12,6 +12,10 @@ class ServerContext;
 struct OpContext;
 }  // namespace stratus
 
+namespace stratus::sqs {
+class Api;
+}  // namespace stratus::sqs
+
 namespace stratus::sns {
 
 struct State {
@@ -29,6 +33,7 @@ struct State {
   Store store;          // topics and subscriptions
   Platform platform;    // applications, endpoints, SMS settings
   Envelopes envelopes;  // the signing key and signatures
+  sqs::Api* sqs = nullptr;  // SQS's port, resolved once at start; nullptr when SQS is not running
 };
 
 // The state of the SNS serving `ctx` (the handlers' way to it; defined in service.cc).

@@ -7,11 +7,12 @@
 
 #include "core/doc.h"
 #include "core/json.h"
+#include "services/sns/schema.h"
 
 namespace stratus::sns {
 namespace {
-constexpr const char* kTopicsKs = "sns.topics";  // topic ARN -> JSON
-constexpr const char* kSubsKs = "sns.subs";      // subscription ARN -> JSON
+constexpr std::string_view kTopicsKs = kTopics.name;
+constexpr std::string_view kSubsKs = kSubs.name;
 }  // namespace
 
 void Store::open(storage::Engine& engine) {

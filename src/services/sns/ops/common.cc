@@ -2,6 +2,7 @@
 
 #include "core/arn.h"
 #include "http/message.h"
+#include "services/sns/errors.h"
 
 namespace stratus::sns {
 
@@ -10,12 +11,12 @@ std::string host_of(const OpContext& ctx) {
   return h.empty() ? "localhost:4566" : h;
 }
 
-Result<std::shared_ptr<Topic>> topic_for(const Store& store, const Doc& in, const char* member) {
+std::shared_ptr<Topic> topic_for(const Store& store, const Doc& in, const char* member) {
   std::string arn = in.str(member);
   auto parsed = Arn::parse(arn);
-  if (!parsed || parsed->service != "sns") return invalid(member);
+  if (!parsed || parsed->service != "sns") throw invalid_parameter(member);
   auto t = store.topic(arn);
-  if (!t) return not_found("Topic does not exist");
+  if (!t) throw errors::not_found("Topic does not exist");
   return t;
 }
 

@@ -8,7 +8,6 @@
 
 #include "core/doc.h"
 #include "core/encoding.h"
-#include "core/result.h"
 #include "services/service.h"
 #include "services/sns/checks.h"
 #include "services/sns/store.h"
@@ -18,9 +17,9 @@ namespace stratus::sns {
 // The host the caller used (envelopes link back to it), "localhost:4566" when unknown.
 std::string host_of(const OpContext& ctx);
 
-// The topic named by `member` (an ARN): InvalidParameter when it is not an SNS ARN, NotFound
-// when there is no such topic. REQUIRES(store.mutex()) shared.
-Result<std::shared_ptr<Topic>> topic_for(const Store& store, const Doc& in, const char* member = "TopicArn");
+// The topic named by `member` (an ARN). Throws InvalidParameter when it is not an SNS ARN,
+// NotFound when there is no such topic. REQUIRES(store.mutex()) shared.
+std::shared_ptr<Topic> topic_for(const Store& store, const Doc& in, const char* member = "TopicArn");
 
 // The access policy of a topic whose Policy was never set.
 std::string default_policy(const Topic& t);
@@ -31,16 +30,16 @@ constexpr const char* kDefaultDeliveryPolicy =
     R"("disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}})";
 
 // Index-based paging over a list built on each call (NextToken = base64 of the offset):
-// item(i) for i in the page, under `member`.
+// item(i) for i in the page, under `member`. Throws InvalidParameter for a bad NextToken.
 template <typename F>
-Result<Doc> page(size_t total, const Doc& in, size_t page_size, const char* member, F&& item) {
+Doc page(size_t total, const Doc& in, size_t page_size, const char* member, F&& item) {
   size_t start = 0;
   std::string token = in.str("NextToken");
   if (!token.empty()) {
     auto dec = enc::base64_decode(token);
     size_t v = 0;
     if (!dec || std::from_chars(dec->data(), dec->data() + dec->size(), v).ec != std::errc())
-      return invalid("NextToken");
+      throw invalid_parameter("NextToken");
     start = v;
   }
   Doc list = Doc::list();

@@ -3,6 +3,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/sns/checks.h"
+#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/state.h"
 
@@ -25,20 +26,20 @@ Doc visible_app_attributes(const Doc& stored) {
 
 // ---- platform applications -------------------------------------------------------------------
 
-Result<Doc> create_platform_application(OpContext& ctx, const Doc& in) {
+Doc create_platform_application(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string name = in.str("Name"), platform = in.str("Platform");
   if (name.empty() || name.size() > 256 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos)
-    return invalid("Name");
+    throw invalid_parameter("Name");
   bool known = false;
   for (const char* p : kPlatforms) known = known || platform == p;
-  if (!known) return invalid("Platform Reason: Invalid value for platform: " + platform);
+  if (!known) throw invalid_parameter("Platform Reason: Invalid value for platform: " + platform);
   Doc attrs = Platform::string_map(in.get("Attributes"));
   if (attrs.str("PlatformCredential").empty())
-    return invalid("Attributes Reason: PlatformCredential attribute must be specified for " + platform);
+    throw invalid_parameter("Attributes Reason: PlatformCredential attribute must be specified for " + platform);
   if (platform.rfind("APNS", 0) == 0 && attrs.str("PlatformPrincipal").empty())
-    return invalid("Attributes Reason: PlatformPrincipal attribute must be specified for " + platform);
+    throw invalid_parameter("Attributes Reason: PlatformPrincipal attribute must be specified for " + platform);
   std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/" + platform + "/" + name;
   Doc rec = Doc::map();
   rec.set("name", name);
@@ -46,27 +47,28 @@ Result<Doc> create_platform_application(OpContext& ctx, const Doc& in) {
   if (!attrs.has("Enabled")) attrs.set("Enabled", "true");
   rec.set("attributes", std::move(attrs));
   auto st = pf.save(Platform::app_key(arn), rec);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   Doc out = Doc::map();
   out.set("PlatformApplicationArn", arn);
   return out;
 }
 
-Result<Doc> get_platform_application_attributes(OpContext& ctx, const Doc& in) {
+Doc get_platform_application_attributes(OpContext& ctx, const Doc& in) {
   auto rec = state(ctx).platform.load(Platform::app_key(in.str("PlatformApplicationArn")));
-  if (!rec) return not_found("PlatformApplication does not exist");
+  if (!rec) throw errors::not_found("PlatformApplication does not exist");
   Doc out = Doc::map();
   out.set("Attributes", visible_app_attributes(*rec));
   return out;
 }
 
-Result<Doc> set_platform_application_attributes(OpContext& ctx, const Doc& in) {
-  return state(ctx).platform.update_attributes(Platform::app_key(in.str("PlatformApplicationArn")),
-                                               "PlatformApplication does not exist", in.get("Attributes"),
-                                               [](const std::string&) { return true; });
+Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
+  state(ctx).platform.update_attributes(Platform::app_key(in.str("PlatformApplicationArn")),
+                                        "PlatformApplication does not exist", in.get("Attributes"),
+                                        [](const std::string&) { return true; });
+  return Doc::map();
 }
 
-Result<Doc> list_platform_applications(OpContext& ctx, const Doc&) {
+Doc list_platform_applications(OpContext& ctx, const Doc&) {
   Doc list = Doc::list();
   for (const auto& app : state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/")) {
     Doc e = Doc::map();
@@ -79,20 +81,20 @@ Result<Doc> list_platform_applications(OpContext& ctx, const Doc&) {
   return out;
 }
 
-Result<Doc> delete_platform_application(OpContext& ctx, const Doc& in) {
+Doc delete_platform_application(OpContext& ctx, const Doc& in) {
   auto st = state(ctx).platform.erase_application(in.str("PlatformApplicationArn"));
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
 // ---- endpoints ---------------------------------------------------------------------------------
 
-Result<Doc> create_platform_endpoint(OpContext& ctx, const Doc& in) {
+Doc create_platform_endpoint(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string app = in.str("PlatformApplicationArn"), token = in.str("Token");
   auto rec = pf.load(Platform::app_key(app));
-  if (!rec) return not_found("PlatformApplication does not exist");
-  if (token.empty()) return invalid("Token Reason: Token is empty");
+  if (!rec) throw errors::not_found("PlatformApplication does not exist");
+  if (token.empty()) throw invalid_parameter("Token Reason: Token is empty");
   Doc attrs = Platform::string_map(in.get("Attributes"));
   if (in.has("CustomUserData")) attrs.set("CustomUserData", in.str("CustomUserData"));
   attrs.set("Token", token);
@@ -102,7 +104,8 @@ Result<Doc> create_platform_endpoint(OpContext& ctx, const Doc& in) {
     if (e.doc.str("app") != app || e.doc.get("attributes") == nullptr || e.doc.get("attributes")->str("Token") != token)
       continue;
     if (json::write(*e.doc.get("attributes")) != json::write(attrs)) {
-      return invalid("Token Reason: Endpoint " + e.arn + " already exists with the same Token, but different attributes.");
+      throw invalid_parameter("Token Reason: Endpoint " + e.arn +
+                              " already exists with the same Token, but different attributes.");
     }
     Doc out = Doc::map();
     out.set("EndpointArn", e.arn);
@@ -116,30 +119,31 @@ Result<Doc> create_platform_endpoint(OpContext& ctx, const Doc& in) {
   e.set("app", app);
   e.set("attributes", std::move(attrs));
   auto st = pf.save(Platform::endpoint_key(arn), e);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   Doc out = Doc::map();
   out.set("EndpointArn", arn);
   return out;
 }
 
-Result<Doc> get_endpoint_attributes(OpContext& ctx, const Doc& in) {
+Doc get_endpoint_attributes(OpContext& ctx, const Doc& in) {
   auto rec = state(ctx).platform.load(Platform::endpoint_key(in.str("EndpointArn")));
-  if (!rec) return not_found("Endpoint does not exist");
+  if (!rec) throw errors::not_found("Endpoint does not exist");
   Doc out = Doc::map();
   out.set("Attributes", Platform::string_map(rec->get("attributes")));
   return out;
 }
 
-Result<Doc> set_endpoint_attributes(OpContext& ctx, const Doc& in) {
-  return state(ctx).platform.update_attributes(
+Doc set_endpoint_attributes(OpContext& ctx, const Doc& in) {
+  state(ctx).platform.update_attributes(
       Platform::endpoint_key(in.str("EndpointArn")), "Endpoint does not exist", in.get("Attributes"),
       [](const std::string& k) { return k == "Token" || k == "Enabled" || k == "CustomUserData"; });
+  return Doc::map();
 }
 
-Result<Doc> list_endpoints_by_platform_application(OpContext& ctx, const Doc& in) {
+Doc list_endpoints_by_platform_application(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string app = in.str("PlatformApplicationArn");
-  if (!pf.load(Platform::app_key(app))) return not_found("PlatformApplication does not exist");
+  if (!pf.load(Platform::app_key(app))) throw errors::not_found("PlatformApplication does not exist");
   Doc list = Doc::list();
   for (const auto& e : pf.endpoints()) {
     if (e.doc.str("app") != app) continue;
@@ -153,9 +157,9 @@ Result<Doc> list_endpoints_by_platform_application(OpContext& ctx, const Doc& in
   return out;
 }
 
-Result<Doc> delete_endpoint(OpContext& ctx, const Doc& in) {
+Doc delete_endpoint(OpContext& ctx, const Doc& in) {
   auto st = state(ctx).platform.erase(Platform::endpoint_key(in.str("EndpointArn")));  // a missing one succeeds
-  if (!st.ok() && !st.not_found()) return errors::internal(st.message);
+  if (!st.ok() && !st.not_found()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 

@@ -13,6 +13,7 @@
 #include "services/sns/delivery.h"
 #include "services/sns/mailbox.h"
 #include "services/sns/message.h"
+#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
@@ -29,60 +30,54 @@ std::string sha256_hex(std::string_view s) {
   return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
 }
 
-// Checks one message (Publish or a PublishBatch entry) and fills `p`; no I/O.
-std::optional<AwsError> check_publish(const Topic& t, const Doc& in, Published& p) {
+// Checks one message (Publish or a PublishBatch entry) and fills `p`; no I/O. Throws what
+// the message is refused with.
+void check_publish(const Topic& t, const Doc& in, Published& p) {
   const Doc* msg = in.get("Message");
-  if (!msg || !msg->is_string() || msg->as_string().empty()) return invalid("Empty message");
+  if (!msg || !msg->is_string() || msg->as_string().empty()) throw invalid_parameter("Empty message");
   const std::string& text = msg->as_string();
   // Messages are UTF-8 text of XML characters (what SQS stores and every subscriber decodes).
   if (enc::first_non_xml_char(text))
-    return invalid("Message Reason: Message contains invalid characters");
+    throw invalid_parameter("Message Reason: Message contains invalid characters");
   auto attrs = parse_message_attributes(in.get("MessageAttributes"));
-  if (!attrs) return attrs.error();
   size_t size = text.size();
-  for (const auto& a : attrs.value()) size += a.name.size() + a.type.size() + a.value.size();
-  if (size > kMaxMessageBytes) return invalid("Message too long");
+  for (const auto& a : attrs) size += a.name.size() + a.type.size() + a.value.size();
+  if (size > kMaxMessageBytes) throw invalid_parameter("Message too long");
   std::string structure = in.str("MessageStructure");
   if (!structure.empty()) {
-    if (structure != "json") return invalid("MessageStructure");
-    Doc parsed;
-    try {
-      parsed = json::parse(text);
-    } catch (const AwsError&) {
-      return invalid("Message Structure - JSON message body failed to parse");
-    }
-    if (!parsed.is_map()) return invalid("Message Structure - JSON message body failed to parse");
-    const Doc* def = parsed.get("default");
-    if (!def || !def->is_string()) return invalid("Message Structure - No default entry in JSON message body");
-    p.message = std::move(parsed);
+    if (structure != "json") throw invalid_parameter("MessageStructure");
+    auto parsed = parse_json(text);
+    if (!parsed || !parsed->is_map()) throw invalid_parameter("Message Structure - JSON message body failed to parse");
+    const Doc* def = parsed->get("default");
+    if (!def || !def->is_string()) throw invalid_parameter("Message Structure - No default entry in JSON message body");
+    p.message = std::move(*parsed);
   } else {
     p.message = text;
   }
   std::string subject = in.str("Subject");
   if (in.has("Subject")) {
-    if (subject.empty() || subject.size() > 100) return invalid("Subject");
+    if (subject.empty() || subject.size() > 100) throw invalid_parameter("Subject");
     for (unsigned char c : subject)
-      if (c < 32) return invalid("Subject");
-    if (enc::first_non_xml_char(subject)) return invalid("Subject");
+      if (c < 32) throw invalid_parameter("Subject");
+    if (enc::first_non_xml_char(subject)) throw invalid_parameter("Subject");
   }
   p.subject = subject;
-  p.attrs = std::move(attrs.value());
+  p.attrs = std::move(attrs);
   p.group_id = in.str("MessageGroupId");
   p.dedup_id = in.str("MessageDeduplicationId");
   if (t.fifo) {
-    if (p.group_id.empty()) return invalid("The MessageGroupId parameter is required for FIFO topics");
+    if (p.group_id.empty()) throw invalid_parameter("The MessageGroupId parameter is required for FIFO topics");
     if (p.dedup_id.empty()) {
       auto cbd = t.attributes.find("ContentBasedDeduplication");
       if (cbd == t.attributes.end() || cbd->second != "true")
-        return invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+        throw invalid_parameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
                        "provided explicitly");
       p.dedup_id = sha256_hex(text);
     }
   } else if (!p.dedup_id.empty()) {
-    return invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is "
+    throw invalid_parameter("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is "
                    "not valid for this topic type");
   }
-  return std::nullopt;
 }
 
 struct PublishOutcome {
@@ -91,7 +86,8 @@ struct PublishOutcome {
 };
 
 // Stores the publish event (durable) unless a FIFO duplicate. REQUIRES(store mutex); exclusive for FIFO.
-Result<PublishOutcome> enqueue_publish(State& st, Topic& t, Published& p, const std::string& host) {
+// Throws InternalFailure when the write fails.
+PublishOutcome enqueue_publish(State& st, Topic& t, Published& p, const std::string& host) {
   int64_t now = now_millis();
   p.topic_arn = t.arn;
   p.timestamp_ms = now;
@@ -111,23 +107,20 @@ Result<PublishOutcome> enqueue_publish(State& st, Topic& t, Published& p, const 
   auto ws = store_publish(st, p, st.store.fanout_of(t));
   if (!ws.ok()) {
     if (t.fifo) t.dedup.erase(p.dedup_id);
-    return errors::internal("could not store the message: " + ws.message);
+    throw stratus::errors::internal("could not store the message: " + ws.message);
   }
   return PublishOutcome{p.message_id, p.sequence};
 }
 
 // Publish with PhoneNumber: straight into the mailbox (nothing for opted-out numbers).
-Result<Doc> publish_sms(State& st, OpContext& ctx, const Doc& in, const std::string& phone) {
-  if (auto e = check_endpoint("sms", phone, false)) return invalid("PhoneNumber Reason: " + phone + " is not valid to publish to");
+Doc publish_sms(State& st, OpContext& ctx, const Doc& in, const std::string& phone) {
+  if (!valid_sms_number(phone)) throw invalid_parameter("PhoneNumber Reason: " + phone + " is not valid to publish to");
   std::string text = in.str("Message");
-  if (text.empty()) return invalid("Empty message");
+  if (text.empty()) throw invalid_parameter("Empty message");
   if (in.str("MessageStructure") == "json") {
-    try {
-      Doc d = json::parse(text);
-      text = d.has("sms") ? d.str("sms") : d.str("default");
-    } catch (const AwsError&) {
-      return invalid("Message Structure - JSON message body failed to parse");
-    }
+    auto d = parse_json(text);
+    if (!d) throw invalid_parameter("Message Structure - JSON message body failed to parse");
+    text = d->has("sms") ? d->str("sms") : d->str("default");
   }
   if (st.platform.opted_out(ctx.account(), phone)) {
     Doc d = Doc::map();  // accepted, not delivered (as AWS does for opted-out numbers)
@@ -143,7 +136,7 @@ Result<Doc> publish_sms(State& st, OpContext& ctx, const Doc& in, const std::str
   m.source = "sns:Publish";
   std::string id = m.id;
   auto ws = mailbox::deliver(st.engine, std::move(m));
-  if (!ws.ok()) return errors::internal(ws.message);
+  if (!ws.ok()) throw stratus::errors::internal(ws.message);
   Doc d = Doc::map();
   d.set("MessageId", id);
   return d;
@@ -151,56 +144,48 @@ Result<Doc> publish_sms(State& st, OpContext& ctx, const Doc& in, const std::str
 
 }  // namespace
 
-Result<Doc> publish(OpContext& ctx, const Doc& in) {
+Doc publish(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string phone = in.str("PhoneNumber");
   if (!phone.empty()) return publish_sms(st, ctx, in, phone);
   std::string member = in.has("TopicArn") ? "TopicArn" : "TargetArn";
-  if (!in.has("TopicArn") && !in.has("TargetArn")) return invalid("TopicArn or TargetArn Reason: no value for required parameter");
+  if (!in.has("TopicArn") && !in.has("TargetArn")) throw invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter");
   if (std::string platform = Platform::platform_of(in.str("TargetArn")); !platform.empty() && !in.has("TopicArn")) {
     std::string text = in.str("Message");
-    if (text.empty()) return invalid("Empty message");
+    if (text.empty()) throw invalid_parameter("Empty message");
     if (in.str("MessageStructure") == "json") {
-      try {
-        Doc d = json::parse(text);
-        text = d.has(platform) ? d.str(platform) : d.str("default");
-      } catch (const AwsError&) {
-        return invalid("Message Structure - JSON message body failed to parse");
-      }
+      auto d = parse_json(text);
+      if (!d) throw invalid_parameter("Message Structure - JSON message body failed to parse");
+      text = d->has(platform) ? d->str(platform) : d->str("default");
     }
-    auto id = st.platform.push(in.str("TargetArn"), text, "sns:Publish");
-    if (!id) return id.error();
     Doc d = Doc::map();
-    d.set("MessageId", *id);
+    d.set("MessageId", st.platform.push(in.str("TargetArn"), text, "sns:Publish"));
     return d;
   }
   // FIFO topics publish under the exclusive lock (dedup state; copies stored in sequence order).
   std::shared_lock slk(st.store.mutex());
   std::unique_lock<std::shared_mutex> ulk;
   auto t = topic_for(st.store, in, member.c_str());
-  if (!t) return t.error();
-  if ((*t)->fifo) {
+  if (t->fifo) {
     slk.unlock();
     ulk = std::unique_lock(st.store.mutex());
     t = topic_for(st.store, in, member.c_str());
-    if (!t) return t.error();
   }
   Published p;
-  if (auto e = check_publish(**t, in, p)) return *e;
-  auto out = enqueue_publish(st, **t, p, host_of(ctx));
-  if (!out) return out.error();
+  check_publish(*t, in, p);
+  PublishOutcome out = enqueue_publish(st, *t, p, host_of(ctx));
   Doc d = Doc::map();
-  d.set("MessageId", out->message_id);
-  if ((*t)->fifo) d.set("SequenceNumber", std::to_string(out->sequence));
+  d.set("MessageId", out.message_id);
+  if (t->fifo) d.set("SequenceNumber", std::to_string(out.sequence));
   return d;
 }
 
-Result<Doc> publish_batch(OpContext& ctx, const Doc& in) {
+Doc publish_batch(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   const Doc* entries = in.get("PublishBatchRequestEntries");
   size_t n = entries && entries->is_list() ? entries->as_list().size() : 0;
-  if (n == 0) return AwsError("EmptyBatchRequest", "The batch request doesn't contain any entries", 400);
-  if (n > 10) return AwsError("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.", 400);
+  if (n == 0) throw errors::empty_batch_request("The batch request doesn't contain any entries");
+  if (n > 10) throw errors::too_many_entries_in_batch_request("The batch request contains more entries than permissible.");
   std::set<std::string> ids;
   size_t total = 0;
   for (const auto& e : entries->as_list()) {
@@ -208,19 +193,25 @@ Result<Doc> publish_batch(OpContext& ctx, const Doc& in) {
     bool ok_id = !id.empty() && id.size() <= 80 &&
                  id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
                      std::string::npos;
-    if (!ok_id) return AwsError("InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification.", 400);
-    if (!ids.insert(id).second) return AwsError("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.", 400);
+    if (!ok_id) throw errors::invalid_batch_entry_id("The Id of a batch entry in a batch request doesn't abide by the specification.");
+    if (!ids.insert(id).second) throw errors::batch_entry_ids_not_distinct("Two or more batch entries in the request have the same Id.");
     total += e.str("Message").size();
   }
-  if (total > kMaxMessageBytes) return AwsError("BatchRequestTooLong", "The length of all the messages put together is more than the limit.", 400);
+  if (total > kMaxMessageBytes) throw errors::batch_request_too_long("The length of all the messages put together is more than the limit.");
   std::unique_lock lk(st.store.mutex());
   auto t = topic_for(st.store, in);
-  if (!t) return t.error();
   Doc ok = Doc::list(), failed = Doc::list();
   for (const auto& e : entries->as_list()) {
-    Published p;
-    std::optional<AwsError> err = check_publish(**t, e, p);
-    Result<PublishOutcome> out = err ? Result<PublishOutcome>(*err) : enqueue_publish(st, **t, p, host_of(ctx));
+    // Each entry's outcome is a value: an entry refused goes into Failed, the others go on.
+    Result<PublishOutcome> out = [&]() -> Result<PublishOutcome> {
+      try {
+        Published p;
+        check_publish(*t, e, p);
+        return enqueue_publish(st, *t, p, host_of(ctx));
+      } catch (const AwsError& err) {
+        return err;
+      }
+    }();
     if (!out) {
       Doc f = Doc::map();
       f.set("Id", e.str("Id"));
@@ -233,7 +224,7 @@ Result<Doc> publish_batch(OpContext& ctx, const Doc& in) {
     Doc d = Doc::map();
     d.set("Id", e.str("Id"));
     d.set("MessageId", out->message_id);
-    if ((*t)->fifo) d.set("SequenceNumber", std::to_string(out->sequence));
+    if (t->fifo) d.set("SequenceNumber", std::to_string(out->sequence));
     ok.push(std::move(d));
   }
   Doc out = Doc::map();

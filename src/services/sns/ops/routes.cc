@@ -18,7 +18,8 @@ void serve_opt_out(State& st, const http::Request& req, http::Response& res) {
     else if (k == "account") account = v;
   }
   res.headers.set("content-type", "application/json");
-  if (req.method != "POST" || phone.empty()) {
+  // (An account with a NUL in it cannot name a stored record: refused like a missing number.)
+  if (req.method != "POST" || phone.empty() || account.find('\0') != std::string::npos) {
     res.status = 400;
     res.body = "{\"message\":\"POST with ?phoneNumber=\"}";
     return;

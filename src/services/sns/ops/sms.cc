@@ -4,6 +4,7 @@
 
 #include "services/sns/checks.h"
 #include "services/sns/mailbox.h"
+#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/state.h"
 
@@ -13,8 +14,6 @@ namespace {
 const char* const kSmsAttributes[] = {"DefaultSenderID",        "MonthlySpendLimit",   "DeliveryStatusIAMRole",
                                       "DeliveryStatusSuccessSamplingRate", "DefaultSMSType", "UsageReportS3Bucket"};
 
-AwsError resource_not_found(const std::string& what) { return AwsError("ResourceNotFound", what, 404); }
-
 bool valid_phone(const std::string& p) {
   size_t i = p.size() > 0 && p[0] == '+' ? 1 : 0;
   if (p.size() - i < 2 || p.size() - i > 15 || p[i] == '0') return false;
@@ -23,7 +22,7 @@ bool valid_phone(const std::string& p) {
 
 }  // namespace
 
-Result<Doc> get_sms_attributes(OpContext& ctx, const Doc& in) {
+Doc get_sms_attributes(OpContext& ctx, const Doc& in) {
   auto rec = state(ctx).platform.load(Platform::account_key('m', ctx.account(), ctx.region()));
   Doc all = rec ? *rec : Doc::map();
   Doc out = Doc::map(), attrs = Doc::map();
@@ -38,7 +37,7 @@ Result<Doc> get_sms_attributes(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> set_sms_attributes(OpContext& ctx, const Doc& in) {
+Doc set_sms_attributes(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string key = Platform::account_key('m', ctx.account(), ctx.region());
   auto rec = pf.load(key);
@@ -47,29 +46,29 @@ Result<Doc> set_sms_attributes(OpContext& ctx, const Doc& in) {
   for (const auto& [k, v] : given.as_map()) {
     bool known = false;
     for (const char* a : kSmsAttributes) known = known || k == a;
-    if (!known) return invalid(k);
+    if (!known) throw invalid_parameter(k);
     const std::string& s = v.as_string();
-    if (k == "DefaultSMSType" && s != "Promotional" && s != "Transactional") return invalid("DefaultSMSType");
+    if (k == "DefaultSMSType" && s != "Promotional" && s != "Transactional") throw invalid_parameter("DefaultSMSType");
     if ((k == "MonthlySpendLimit" || k == "DeliveryStatusSuccessSamplingRate") &&
         (s.empty() || s.find_first_not_of("0123456789") != std::string::npos))
-      return invalid(k);
-    if (k == "DeliveryStatusSuccessSamplingRate" && (s.size() > 3 || std::stoi(s) > 100)) return invalid(k);
+      throw invalid_parameter(k);
+    if (k == "DeliveryStatusSuccessSamplingRate" && (s.size() > 3 || std::stoi(s) > 100)) throw invalid_parameter(k);
     all.set(k, s);
   }
   auto st = pf.save(key, all);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> check_if_phone_number_is_opted_out(OpContext& ctx, const Doc& in) {
+Doc check_if_phone_number_is_opted_out(OpContext& ctx, const Doc& in) {
   std::string phone = in.str("phoneNumber");
-  if (!valid_phone(phone)) return invalid("phoneNumber");
+  if (!valid_phone(phone)) throw invalid_parameter("phoneNumber");
   Doc out = Doc::map();
   out.set("isOptedOut", state(ctx).platform.opted_out(ctx.account(), phone));
   return out;
 }
 
-Result<Doc> list_phone_numbers_opted_out(OpContext& ctx, const Doc&) {
+Doc list_phone_numbers_opted_out(OpContext& ctx, const Doc&) {
   Doc list = Doc::list();
   for (auto& phone : state(ctx).platform.opted_out_numbers(ctx.account())) list.push(std::move(phone));
   Doc out = Doc::map();
@@ -77,32 +76,32 @@ Result<Doc> list_phone_numbers_opted_out(OpContext& ctx, const Doc&) {
   return out;
 }
 
-Result<Doc> opt_in_phone_number(OpContext& ctx, const Doc& in) {
+Doc opt_in_phone_number(OpContext& ctx, const Doc& in) {
   std::string phone = in.str("phoneNumber");
-  if (!valid_phone(phone)) return invalid("phoneNumber");
+  if (!valid_phone(phone)) throw invalid_parameter("phoneNumber");
   auto st = state(ctx).platform.erase(Platform::account_key('o', ctx.account(), phone));
-  if (!st.ok() && !st.not_found()) return errors::internal(st.message);
+  if (!st.ok() && !st.not_found()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> get_sms_sandbox_account_status(OpContext&, const Doc&) {
+Doc get_sms_sandbox_account_status(OpContext&, const Doc&) {
   Doc out = Doc::map();
   out.set("IsInSandbox", false);  // Stratus sends to any number (into the mailbox)
   return out;
 }
 
-Result<Doc> create_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
+Doc create_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
   std::string phone = in.str("PhoneNumber");
-  if (!valid_phone(phone) || phone[0] != '+') return invalid("PhoneNumber");
-  if (s.platform.opted_out(ctx.account(), phone)) return AwsError("OptedOut", "Phone number is opted out.", 400);
+  if (!valid_phone(phone) || phone[0] != '+') throw invalid_parameter("PhoneNumber");
+  if (s.platform.opted_out(ctx.account(), phone)) throw errors::opted_out("Phone number is opted out.");
   thread_local std::mt19937 gen{std::random_device{}()};
   std::string otp = std::to_string(100000 + gen() % 900000);
   Doc rec = Doc::map();
   rec.set("status", "Pending");
   rec.set("otp", otp);
   auto st = s.platform.save(Platform::account_key('s', ctx.account(), phone), rec);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   mailbox::Mail m;
   m.channel = "sms";
   m.recipient = phone;
@@ -110,35 +109,35 @@ Result<Doc> create_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   m.body = "Your Amazon SNS SMS sandbox verification code is " + otp + ".";
   m.source = "sns:CreateSMSSandboxPhoneNumber";
   st = mailbox::deliver(s.engine, std::move(m));
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> verify_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
+Doc verify_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string key = Platform::account_key('s', ctx.account(), in.str("PhoneNumber"));
   auto rec = pf.load(key);
-  if (!rec) return resource_not_found("Phone number does not exist in the sandbox.");
+  if (!rec) throw errors::resource_not_found("Phone number does not exist in the sandbox.");
   if (rec->str("status") != "Verified") {
     if (rec->str("otp") != in.str("OneTimePassword"))
-      return AwsError("VerificationException", "Invalid one-time password.", 400);
+      throw errors::verification("Invalid one-time password.");
     rec->set("status", "Verified");
     auto st = pf.save(key, *rec);
-    if (!st.ok()) return errors::internal(st.message);
+    if (!st.ok()) throw stratus::errors::internal(st.message);
   }
   return Doc::map();
 }
 
-Result<Doc> delete_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
+Doc delete_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string key = Platform::account_key('s', ctx.account(), in.str("PhoneNumber"));
-  if (!pf.load(key)) return resource_not_found("Phone number does not exist in the sandbox.");
+  if (!pf.load(key)) throw errors::resource_not_found("Phone number does not exist in the sandbox.");
   auto st = pf.erase(key);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> list_sms_sandbox_phone_numbers(OpContext& ctx, const Doc&) {
+Doc list_sms_sandbox_phone_numbers(OpContext& ctx, const Doc&) {
   Doc list = Doc::list();
   for (const auto& [phone, rec] : state(ctx).platform.sandbox_numbers(ctx.account())) {
     Doc x = Doc::map();
@@ -151,9 +150,9 @@ Result<Doc> list_sms_sandbox_phone_numbers(OpContext& ctx, const Doc&) {
   return out;
 }
 
-Result<Doc> list_origination_numbers(OpContext&, const Doc& in) {
+Doc list_origination_numbers(OpContext&, const Doc& in) {
   if (const Doc* m = in.get("MaxResults"); m && m->is_number() && (m->as_int() < 1 || m->as_int() > 30))
-    return AwsError("ValidationException", "MaxResults must be between 1 and 30", 400);
+    throw errors::validation("MaxResults must be between 1 and 30");
   Doc out = Doc::map();
   out.set("PhoneNumbers", Doc::list());
   return out;

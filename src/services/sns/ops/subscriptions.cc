@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "services/sns/delivery.h"
+#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
@@ -26,18 +27,18 @@ Doc sub_doc(const Sub& s) {
   return d;
 }
 
-Result<std::shared_ptr<const Sub>> sub_for(const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
+std::shared_ptr<const Sub> sub_for(const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
   std::string arn = in.str("SubscriptionArn");
   auto parsed = Arn::parse(arn);
-  if (!parsed || parsed->service != "sns") return invalid("SubscriptionArn");
+  if (!parsed || parsed->service != "sns") throw invalid_parameter("SubscriptionArn");
   auto s = store.sub(arn);
-  if (!s) return not_found("Subscription does not exist");
+  if (!s) throw errors::not_found("Subscription does not exist");
   return s;
 }
 
 }  // namespace
 
-Result<Doc> subscribe(OpContext& ctx, const Doc& in) {
+Doc subscribe(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   Store& store = st.store;
   std::string protocol = in.str("Protocol");
@@ -51,11 +52,10 @@ Result<Doc> subscribe(OpContext& ctx, const Doc& in) {
   {
     std::unique_lock lk(store.mutex());
     auto t = topic_for(store, in);
-    if (!t) return t.error();
-    if (auto e = check_endpoint(protocol, endpoint, (*t)->fifo)) return *e;
+    check_endpoint(protocol, endpoint, t->fifo);
     for (const auto& [k, v] : attrs)
-      if (auto e = check_sub_attribute(k, v, protocol)) return *e;
-    for (const auto& arn : (*t)->subs) {
+      check_sub_attribute(k, v, protocol);
+    for (const auto& arn : t->subs) {
       auto existing = store.sub(arn);
       if (!existing) continue;
       const Sub& sub = *existing;
@@ -63,15 +63,15 @@ Result<Doc> subscribe(OpContext& ctx, const Doc& in) {
         for (const auto& [k, v] : attrs) {
           auto cur = sub.attributes.find(k);
           if (cur == sub.attributes.end() || cur->second != v)
-            return invalid("Attributes Reason: Subscription already exists with different attributes");
+            throw invalid_parameter("Attributes Reason: Subscription already exists with different attributes");
         }
         out.set("SubscriptionArn", sub.confirmed || return_arn ? sub.arn : "pending confirmation");
         return out;
       }
     }
     auto s = std::make_shared<Sub>();
-    s->arn = (*t)->arn + ":" + ids::uuid4();
-    s->topic_arn = (*t)->arn;
+    s->arn = t->arn + ":" + ids::uuid4();
+    s->topic_arn = t->arn;
     s->protocol = protocol;
     s->endpoint = endpoint;
     s->owner = ctx.account();
@@ -82,7 +82,7 @@ Result<Doc> subscribe(OpContext& ctx, const Doc& in) {
     // Same-account queues, functions and SMS need no confirmation; people and web hooks do.
     s->confirmed = !(protocol == "http" || protocol == "https" || protocol == "email" || protocol == "email-json");
     if (!s->confirmed) s->token = enc::hex(ids::random_base64(96)).substr(0, 256);
-    store.add(**t, s);
+    store.add(*t, s);
     created = s;
   }
   if (!created->confirmed) send_confirmation(st, *created, host_of(ctx));
@@ -90,13 +90,12 @@ Result<Doc> subscribe(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> confirm_subscription(OpContext& ctx, const Doc& in) {
+Doc confirm_subscription(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string token = in.str("Token");
   std::unique_lock lk(store.mutex());
   auto t = topic_for(store, in);
-  if (!t) return t.error();
-  for (const auto& arn : (*t)->subs) {
+  for (const auto& arn : t->subs) {
     auto s = store.sub(arn);
     if (!s || s->token != token || token.empty()) continue;
     // Subscriptions are copy-on-write: deliveries read them without the lock.
@@ -107,20 +106,20 @@ Result<Doc> confirm_subscription(OpContext& ctx, const Doc& in) {
     out.set("SubscriptionArn", arn);
     return out;
   }
-  return invalid("Token");
+  throw invalid_parameter("Token");
 }
 
-Result<Doc> unsubscribe(OpContext& ctx, const Doc& in) {
+Doc unsubscribe(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string arn = in.str("SubscriptionArn");
   auto parsed = Arn::parse(arn);
-  if (!parsed || parsed->service != "sns") return invalid("SubscriptionArn");
+  if (!parsed || parsed->service != "sns") throw invalid_parameter("SubscriptionArn");
   std::unique_lock lk(store.mutex());
-  if (!store.erase_sub(arn)) return not_found("Subscription does not exist");
+  if (!store.erase_sub(arn)) throw errors::not_found("Subscription does not exist");
   return Doc::map();
 }
 
-Result<Doc> list_subscriptions(OpContext& ctx, const Doc& in) {
+Doc list_subscriptions(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::vector<Doc> all;
   {
@@ -134,25 +133,23 @@ Result<Doc> list_subscriptions(OpContext& ctx, const Doc& in) {
   return page(all.size(), in, 100, "Subscriptions", [&](size_t i) { return all[i]; });
 }
 
-Result<Doc> list_subscriptions_by_topic(OpContext& ctx, const Doc& in) {
+Doc list_subscriptions_by_topic(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::vector<Doc> all;
   {
     std::shared_lock lk(store.mutex());
     auto t = topic_for(store, in);
-    if (!t) return t.error();
-    for (const auto& s : (*t)->subs)
+    for (const auto& s : t->subs)
       if (auto sub = store.sub(s)) all.push_back(sub_doc(*sub));
   }
   return page(all.size(), in, 100, "Subscriptions", [&](size_t i) { return all[i]; });
 }
 
-Result<Doc> get_subscription_attributes(OpContext& ctx, const Doc& in) {
+Doc get_subscription_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
   auto s = sub_for(store, in);
-  if (!s) return s.error();
-  const Sub& sub = **s;
+  const Sub& sub = *s;
   Doc a = Doc::map();
   a.set("SubscriptionArn", sub.arn);
   a.set("TopicArn", sub.topic_arn);
@@ -171,15 +168,14 @@ Result<Doc> get_subscription_attributes(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> set_subscription_attributes(OpContext& ctx, const Doc& in) {
+Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string name = in.str("AttributeName");
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
   auto s = sub_for(store, in);
-  if (!s) return s.error();
-  if (auto e = check_sub_attribute(name, value, (*s)->protocol)) return *e;
-  auto copy = std::make_shared<Sub>(**s);  // copy-on-write: deliveries read without the lock
+  check_sub_attribute(name, value, s->protocol);
+  auto copy = std::make_shared<Sub>(*s);  // copy-on-write: deliveries read without the lock
   Sub& sub = *copy;
   if (value.empty() && name != "RawMessageDelivery") sub.attributes.erase(name);
   else sub.attributes[name] = value;

@@ -6,13 +6,14 @@
 
 #include "core/arn.h"
 #include "core/json.h"
+#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
 
 namespace stratus::sns {
 
-Result<Doc> create_topic(OpContext& ctx, const Doc& in) {
+Doc create_topic(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string name = in.str("Name");
   std::map<std::string, std::string> attrs;
@@ -21,16 +22,16 @@ Result<Doc> create_topic(OpContext& ctx, const Doc& in) {
   bool fifo = attrs.count("FifoTopic") && attrs["FifoTopic"] == "true";
   bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
   if (!valid_topic_name(name, fifo) || fifo != fifo_name) {
-    if (fifo_name && !fifo) return invalid("Topic Name");
-    return invalid(fifo ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and "
+    if (fifo_name && !fifo) throw invalid_parameter("Topic Name");
+    throw invalid_parameter(fifo ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and "
                           "lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and "
                           "256 characters long."
                         : "Topic Name");
   }
   for (const auto& [k, v] : attrs) {
-    if (!settable_topic_attribute(k)) return invalid("Attributes Reason: Unknown attribute " + k);
+    if (!settable_topic_attribute(k)) throw invalid_parameter("Attributes Reason: Unknown attribute " + k);
     if (k == "ContentBasedDeduplication" && !fifo)
-      return invalid("Attributes Reason: Content-based deduplication can only be set for FIFO topics");
+      throw invalid_parameter("Attributes Reason: Content-based deduplication can only be set for FIFO topics");
   }
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tags"); t && t->is_list())
@@ -42,9 +43,9 @@ Result<Doc> create_topic(OpContext& ctx, const Doc& in) {
       if (k == "FifoTopic") continue;
       auto cur = t->attributes.find(k);
       if (cur == t->attributes.end() || cur->second != v)
-        return invalid("Attributes Reason: Topic already exists with different attributes");
+        throw invalid_parameter("Attributes Reason: Topic already exists with different attributes");
     }
-    if (!tags.empty() && tags != t->tags) return invalid("Tags Reason: Topic already exists with different tags");
+    if (!tags.empty() && tags != t->tags) throw invalid_parameter("Tags Reason: Topic already exists with different tags");
   } else {
     auto nt = std::make_shared<Topic>();
     nt->arn = arn;
@@ -62,19 +63,19 @@ Result<Doc> create_topic(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_topic(OpContext& ctx, const Doc& in) {
+Doc delete_topic(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string arn = in.str("TopicArn");
-  if (!Arn::parse(arn)) return invalid("TopicArn");
+  if (!Arn::parse(arn)) throw invalid_parameter("TopicArn");
   std::unique_lock lk(store.mutex());
   auto t = store.topic(arn);
   if (!t) return Doc::map();  // deleting a missing topic succeeds, as on AWS
   auto st = store.erase(*t);
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   return Doc::map();
 }
 
-Result<Doc> list_topics(OpContext& ctx, const Doc& in) {
+Doc list_topics(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::vector<std::string> arns;
   {
@@ -89,12 +90,11 @@ Result<Doc> list_topics(OpContext& ctx, const Doc& in) {
   });
 }
 
-Result<Doc> get_topic_attributes(OpContext& ctx, const Doc& in) {
+Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
   auto t = topic_for(store, in);
-  if (!t) return t.error();
-  const Topic& tp = **t;
+  const Topic& tp = *t;
   Doc a = Doc::map();
   a.set("TopicArn", tp.arn);
   a.set("Owner", tp.account);
@@ -121,26 +121,22 @@ Result<Doc> get_topic_attributes(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> set_topic_attributes(OpContext& ctx, const Doc& in) {
+Doc set_topic_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string name = in.str("AttributeName");
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
   auto t = topic_for(store, in);
-  if (!t) return t.error();
-  if (!settable_topic_attribute(name) || name == "FifoTopic") return invalid("AttributeName");
-  if (name == "ContentBasedDeduplication" && !(*t)->fifo)
-    return invalid("AttributeName Reason: Content-based deduplication can only be set for FIFO topics");
+  if (!settable_topic_attribute(name) || name == "FifoTopic") throw invalid_parameter("AttributeName");
+  if (name == "ContentBasedDeduplication" && !t->fifo)
+    throw invalid_parameter("AttributeName Reason: Content-based deduplication can only be set for FIFO topics");
   if ((name == "Policy" || name == "DeliveryPolicy") && !value.empty()) {
-    try {
-      if (!json::parse(value).is_map()) throw AwsError();
-    } catch (const AwsError&) {
-      return invalid("AttributeValue");
-    }
+    auto d = parse_json(value);
+    if (!d || !d->is_map()) throw invalid_parameter("AttributeValue");
   }
-  if (name == "SignatureVersion" && value != "1" && value != "2") return invalid("SignatureVersion");
-  (*t)->attributes[name] = value;
-  store.save(**t);
+  if (name == "SignatureVersion" && value != "1" && value != "2") throw invalid_parameter("SignatureVersion");
+  t->attributes[name] = value;
+  store.save(*t);
   return Doc::map();
 }
 

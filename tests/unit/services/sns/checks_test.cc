@@ -25,46 +25,66 @@ TEST(SnsChecks, SettableTopicAttributes) {
   EXPECT_FALSE(settable_topic_attribute("SMTPSuccessFeedbackRoleArn"));
 }
 
-TEST(SnsChecks, Endpoints) {
-  EXPECT_FALSE(check_endpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q", false));
-  EXPECT_FALSE(check_endpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q.fifo", true));
-  EXPECT_FALSE(check_endpoint("https", "https://example.test/x", false));
-  EXPECT_FALSE(check_endpoint("email", "a@b.test", false));
-  EXPECT_FALSE(check_endpoint("sms", "+1 (555) 010-0000", false));
-  EXPECT_FALSE(check_endpoint("application", "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/id", false));
+// The message of what `f` throws, "ok" when it does not throw.
+template <typename F>
+std::string refusal(F&& f) {
+  try {
+    f();
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code, "InvalidParameter");
+    EXPECT_EQ(e.http_status, 400);
+    return e.message;
+  }
+  return "ok";
+}
 
-  auto message = [](const std::optional<AwsError>& e) { return e ? e->message : std::string("ok"); };
-  EXPECT_EQ(message(check_endpoint("gopher", "x", false)), "Invalid parameter: Invalid protocol type: gopher");
-  EXPECT_EQ(message(check_endpoint("https", "https://x", true)), "Invalid parameter: Invalid protocol type: https");
-  EXPECT_EQ(message(check_endpoint("sqs", "arn:aws:sns:us-east-1:0:t", false)), "Invalid parameter: SQS endpoint ARN");
-  EXPECT_EQ(message(check_endpoint("https", "http://x", false)),
-            "Invalid parameter: Endpoint must match the specified protocol");
-  EXPECT_EQ(message(check_endpoint("email", "@b", false)), "Invalid parameter: Email address");
-  EXPECT_EQ(message(check_endpoint("sms", "+1234567890123456", false)),
-            "Invalid parameter: Invalid SMS endpoint: +1234567890123456");
-  auto e = check_endpoint("lambda", "nope", false);
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->code, "InvalidParameter");
-  EXPECT_EQ(e->http_status, 400);
+TEST(SnsChecks, Endpoints) {
+  auto endpoint = [](const char* protocol, const std::string& e, bool fifo = false) {
+    return refusal([&] { check_endpoint(protocol, e, fifo); });
+  };
+  EXPECT_EQ(endpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q"), "ok");
+  EXPECT_EQ(endpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q.fifo", true), "ok");
+  EXPECT_EQ(endpoint("https", "https://example.test/x"), "ok");
+  EXPECT_EQ(endpoint("email", "a@b.test"), "ok");
+  EXPECT_EQ(endpoint("sms", "+1 (555) 010-0000"), "ok");
+  EXPECT_EQ(endpoint("application", "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/id"), "ok");
+  EXPECT_EQ(endpoint("gopher", "x"), "Invalid parameter: Invalid protocol type: gopher");
+  EXPECT_EQ(endpoint("https", "https://x", true), "Invalid parameter: Invalid protocol type: https");
+  EXPECT_EQ(endpoint("sqs", "arn:aws:sns:us-east-1:0:t"), "Invalid parameter: SQS endpoint ARN");
+  EXPECT_EQ(endpoint("lambda", "nope"), "Invalid parameter: Lambda endpoint ARN");
+  EXPECT_EQ(endpoint("https", "http://x"), "Invalid parameter: Endpoint must match the specified protocol");
+  EXPECT_EQ(endpoint("email", "@b"), "Invalid parameter: Email address");
+  EXPECT_EQ(endpoint("sms", "+1234567890123456"), "Invalid parameter: Invalid SMS endpoint: +1234567890123456");
+  EXPECT_TRUE(valid_sms_number("+1-555-0100"));
+  EXPECT_FALSE(valid_sms_number("+1-555-CALL"));
 }
 
 TEST(SnsChecks, SubscriptionAttributes) {
-  EXPECT_FALSE(check_sub_attribute("RawMessageDelivery", "true", "sqs"));
-  EXPECT_TRUE(check_sub_attribute("RawMessageDelivery", "yes", "sqs"));
-  EXPECT_TRUE(check_sub_attribute("RawMessageDelivery", "true", "email"));
-  EXPECT_FALSE(check_sub_attribute("FilterPolicy", "", "sqs"));
-  EXPECT_FALSE(check_sub_attribute("FilterPolicy", R"({"a":["b"]})", "sqs"));
-  EXPECT_TRUE(check_sub_attribute("FilterPolicy", "{", "sqs"));
-  EXPECT_FALSE(check_sub_attribute("FilterPolicyScope", "MessageBody", "sqs"));
-  EXPECT_TRUE(check_sub_attribute("FilterPolicyScope", "Body", "sqs"));
-  EXPECT_FALSE(check_sub_attribute("RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:0:dlq"})", "sqs"));
-  EXPECT_TRUE(check_sub_attribute("RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sns:us-east-1:0:t"})", "sqs"));
-  EXPECT_FALSE(check_sub_attribute("DeliveryPolicy", "{}", "https"));
-  EXPECT_TRUE(check_sub_attribute("DeliveryPolicy", "[]", "https"));
-  EXPECT_FALSE(check_sub_attribute("SubscriptionRoleArn", "anything", "firehose"));
-  auto e = check_sub_attribute("Bogus", "x", "sqs");
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->message, "Invalid parameter: AttributeName");
+  auto attribute = [](const char* name, const std::string& value, const char* protocol) {
+    return refusal([&] { check_sub_attribute(name, value, protocol); });
+  };
+  EXPECT_EQ(attribute("RawMessageDelivery", "true", "sqs"), "ok");
+  EXPECT_NE(attribute("RawMessageDelivery", "yes", "sqs"), "ok");
+  EXPECT_NE(attribute("RawMessageDelivery", "true", "email"), "ok");
+  EXPECT_EQ(attribute("FilterPolicy", "", "sqs"), "ok");
+  EXPECT_EQ(attribute("FilterPolicy", R"({"a":["b"]})", "sqs"), "ok");
+  EXPECT_NE(attribute("FilterPolicy", "{", "sqs"), "ok");
+  EXPECT_EQ(attribute("FilterPolicyScope", "MessageBody", "sqs"), "ok");
+  EXPECT_NE(attribute("FilterPolicyScope", "Body", "sqs"), "ok");
+  EXPECT_EQ(attribute("RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:0:dlq"})", "sqs"), "ok");
+  EXPECT_NE(attribute("RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sns:us-east-1:0:t"})", "sqs"), "ok");
+  EXPECT_NE(attribute("RedrivePolicy", "not json", "sqs"), "ok");
+  EXPECT_EQ(attribute("DeliveryPolicy", "{}", "https"), "ok");
+  EXPECT_NE(attribute("DeliveryPolicy", "[]", "https"), "ok");
+  EXPECT_EQ(attribute("SubscriptionRoleArn", "anything", "firehose"), "ok");
+  EXPECT_EQ(attribute("Bogus", "x", "sqs"), "Invalid parameter: AttributeName");
+}
+
+TEST(SnsChecks, ParseJson) {
+  EXPECT_TRUE(parse_json(R"({"a":1})"));
+  EXPECT_TRUE(parse_json("[]"));
+  EXPECT_FALSE(parse_json("{"));
+  EXPECT_FALSE(parse_json(""));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // endpoints.
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "services/sns/mailbox.h"
 #include "services/sns/platform.h"
 #include "storage/engine.h"
@@ -39,7 +40,7 @@ class SnsPlatformTest : public ::testing::Test {
   void set_enabled(const std::string& key, const char* value) {
     Doc given = Doc::map();
     given.set("Enabled", value);
-    ASSERT_TRUE(platform.update_attributes(key, "missing", &given, [](const std::string&) { return true; }));
+    platform.update_attributes(key, "missing", &given, [](const std::string&) { return true; });
   }
 };
 
@@ -51,9 +52,7 @@ TEST_F(SnsPlatformTest, PlatformOfEndpointArn) {
 }
 
 TEST_F(SnsPlatformTest, PushGoesToTheMailbox) {
-  auto id = platform.push(kEndpoint, "hello", "sns:Publish", "msg-1");
-  ASSERT_TRUE(id) << id.error().message;
-  EXPECT_EQ(*id, "msg-1");
+  EXPECT_EQ(platform.push(kEndpoint, "hello", "sns:Publish", "msg-1"), "msg-1");
   auto mail = mailbox::list(*engine, kEndpoint);
   ASSERT_EQ(mail.size(), 1u);
   EXPECT_EQ(mail[0].channel, "application");
@@ -62,38 +61,44 @@ TEST_F(SnsPlatformTest, PushGoesToTheMailbox) {
   EXPECT_EQ(mail[0].source, "sns:Publish");
 }
 
+// The code of what `f` throws, "ok" when it does not throw.
+template <typename F>
+std::string code_of(F&& f) {
+  try {
+    f();
+  } catch (const AwsError& e) {
+    return e.code + ": " + e.message;
+  }
+  return "ok";
+}
+
 TEST_F(SnsPlatformTest, PushRefusals) {
-  auto missing = platform.push(std::string(kEndpoint) + "x", "m", "s");
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, "NotFound");
+  EXPECT_EQ(code_of([&] { platform.push(std::string(kEndpoint) + "x", "m", "s"); }), "NotFound: Endpoint does not exist");
   set_enabled(Platform::app_key(kApp), "false");
-  auto app_off = platform.push(kEndpoint, "m", "s");
-  ASSERT_FALSE(app_off);
-  EXPECT_EQ(app_off.error().code, "PlatformApplicationDisabled");
+  EXPECT_EQ(code_of([&] { platform.push(kEndpoint, "m", "s"); }),
+            "PlatformApplicationDisabled: Platform application is disabled");
   set_enabled(Platform::endpoint_key(kEndpoint), "false");
-  auto off = platform.push(kEndpoint, "m", "s");
-  ASSERT_FALSE(off);
-  EXPECT_EQ(off.error().code, "EndpointDisabled");
+  EXPECT_EQ(code_of([&] { platform.push(kEndpoint, "m", "s"); }), "EndpointDisabled: Endpoint is disabled");
   EXPECT_TRUE(mailbox::list(*engine).empty());
 }
 
 TEST_F(SnsPlatformTest, UpdateAttributesChecks) {
+  auto any = [](const std::string&) { return true; };
   Doc bad = Doc::map();
   bad.set("Enabled", "maybe");
-  auto r = platform.update_attributes(Platform::endpoint_key(kEndpoint), "missing", &bad,
-                                      [](const std::string&) { return true; });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "Invalid parameter: Enabled");
+  EXPECT_EQ(code_of([&] { platform.update_attributes(Platform::endpoint_key(kEndpoint), "missing", &bad, any); }),
+            "InvalidParameter: Invalid parameter: Enabled");
   Doc unknown = Doc::map();
   unknown.set("Color", "red");
-  r = platform.update_attributes(Platform::endpoint_key(kEndpoint), "missing", &unknown,
-                                 [](const std::string& k) { return k == "Enabled"; });
-  ASSERT_FALSE(r);
-  r = platform.update_attributes(Platform::endpoint_key("nope"), "Endpoint does not exist", &unknown,
-                                 [](const std::string&) { return true; });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "NotFound");
-  EXPECT_EQ(r.error().message, "Endpoint does not exist");
+  EXPECT_EQ(code_of([&] {
+              platform.update_attributes(Platform::endpoint_key(kEndpoint), "missing", &unknown,
+                                         [](const std::string& k) { return k == "Enabled"; });
+            }),
+            "InvalidParameter: Invalid parameter: Attributes Reason: Invalid attribute name: Color");
+  EXPECT_EQ(code_of([&] {
+              platform.update_attributes(Platform::endpoint_key("nope"), "Endpoint does not exist", &unknown, any);
+            }),
+            "NotFound: Endpoint does not exist");
 }
 
 TEST_F(SnsPlatformTest, EraseApplicationTakesItsEndpoints) {
