@@ -9,37 +9,37 @@
 namespace stratus::iam {
 
 // ops/roles.cc (roles, their attached and inline policies)
-Result<Doc> create_role(OpContext&, const Doc&);
-Result<Doc> get_role(OpContext&, const Doc&);
-Result<Doc> list_roles(OpContext&, const Doc&);
-Result<Doc> delete_role(OpContext&, const Doc&);
-Result<Doc> update_role(OpContext&, const Doc&);
-Result<Doc> update_assume_role_policy(OpContext&, const Doc&);
-Result<Doc> attach_role_policy(OpContext&, const Doc&);
-Result<Doc> detach_role_policy(OpContext&, const Doc&);
-Result<Doc> list_attached_role_policies(OpContext&, const Doc&);
-Result<Doc> put_role_policy(OpContext&, const Doc&);
-Result<Doc> get_role_policy(OpContext&, const Doc&);
-Result<Doc> delete_role_policy(OpContext&, const Doc&);
-Result<Doc> list_role_policies(OpContext&, const Doc&);
+Doc create_role(OpContext&, const Doc&);
+Doc get_role(OpContext&, const Doc&);
+Doc list_roles(OpContext&, const Doc&);
+Doc delete_role(OpContext&, const Doc&);
+Doc update_role(OpContext&, const Doc&);
+Doc update_assume_role_policy(OpContext&, const Doc&);
+Doc attach_role_policy(OpContext&, const Doc&);
+Doc detach_role_policy(OpContext&, const Doc&);
+Doc list_attached_role_policies(OpContext&, const Doc&);
+Doc put_role_policy(OpContext&, const Doc&);
+Doc get_role_policy(OpContext&, const Doc&);
+Doc delete_role_policy(OpContext&, const Doc&);
+Doc list_role_policies(OpContext&, const Doc&);
 
 // ops/policies.cc (managed policies)
-Result<Doc> create_policy(OpContext&, const Doc&);
-Result<Doc> get_policy(OpContext&, const Doc&);
-Result<Doc> get_policy_version(OpContext&, const Doc&);
-Result<Doc> list_policies(OpContext&, const Doc&);
-Result<Doc> delete_policy(OpContext&, const Doc&);
+Doc create_policy(OpContext&, const Doc&);
+Doc get_policy(OpContext&, const Doc&);
+Doc get_policy_version(OpContext&, const Doc&);
+Doc list_policies(OpContext&, const Doc&);
+Doc delete_policy(OpContext&, const Doc&);
 
 // ops/users.cc (users, their attached policies and access keys)
-Result<Doc> create_user(OpContext&, const Doc&);
-Result<Doc> get_user(OpContext&, const Doc&);
-Result<Doc> list_users(OpContext&, const Doc&);
-Result<Doc> delete_user(OpContext&, const Doc&);
-Result<Doc> attach_user_policy(OpContext&, const Doc&);
-Result<Doc> detach_user_policy(OpContext&, const Doc&);
-Result<Doc> list_attached_user_policies(OpContext&, const Doc&);
-Result<Doc> create_access_key(OpContext&, const Doc&);
-Result<Doc> list_access_keys(OpContext&, const Doc&);
-Result<Doc> delete_access_key(OpContext&, const Doc&);
+Doc create_user(OpContext&, const Doc&);
+Doc get_user(OpContext&, const Doc&);
+Doc list_users(OpContext&, const Doc&);
+Doc delete_user(OpContext&, const Doc&);
+Doc attach_user_policy(OpContext&, const Doc&);
+Doc detach_user_policy(OpContext&, const Doc&);
+Doc list_attached_user_policies(OpContext&, const Doc&);
+Doc create_access_key(OpContext&, const Doc&);
+Doc list_access_keys(OpContext&, const Doc&);
+Doc delete_access_key(OpContext&, const Doc&);
 
 }  // namespace stratus::iam

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "services/iam/ops.h"
+#include "services/iam/schema.h"
 #include "services/service.h"
 
 namespace stratus::iam {
@@ -44,6 +45,8 @@ class IamService final : public Service {
     add("ListAccessKeys", list_access_keys);
     add("DeleteAccessKey", delete_access_key);
   }
+
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // IAM's records of one account: roles, managed policies, attachments, inline policies, users
 // and access keys. IAM is global: no region.
 //
-// Storage: keyspace "iam", key "<account>/<kind>/<name>", value a JSON record. Kinds and names
+// Storage: keyspace "iam" (schema.h), key "<account>/<kind>/<name>", value a JSON record. Kinds and names
 // (on disk: never change):
 //   role           <role name>                          the Role (CreateDate epoch ms)
 //   policy         "policy" <path> <name> (ARN resource) the Policy, with its "Versions" list

@@ -6,18 +6,17 @@
 #include <string>
 
 #include "core/doc.h"
-#include "core/result.h"
 #include "services/service.h"
 
 namespace stratus::sts {
 
 // ops/identity.cc
-Result<Doc> get_caller_identity(OpContext&, const Doc&);
-Result<Doc> get_access_key_info(OpContext&, const Doc&);
+Doc get_caller_identity(OpContext&, const Doc&);
+Doc get_access_key_info(OpContext&, const Doc&);
 
 // ops/credentials.cc
-Result<Doc> assume_role(OpContext&, const Doc&);
-Result<Doc> get_session_token(OpContext&, const Doc&);
+Doc assume_role(OpContext&, const Doc&);
+Doc get_session_token(OpContext&, const Doc&);
 
 // A stable id for a role ("AROA" + 17 characters of IAM's alphabet, from a hash of the ARN),
 // as IAM gives each role one unique id. Assumed-role sessions are "<id>:<session name>".

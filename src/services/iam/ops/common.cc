@@ -2,14 +2,9 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "services/iam/errors.h"
 
 namespace stratus::iam {
-
-AwsError no_such_entity(std::string msg) { return {"NoSuchEntity", std::move(msg), 404}; }
-AwsError already_exists(std::string msg) { return {"EntityAlreadyExists", std::move(msg), 409}; }
-AwsError delete_conflict(std::string msg) { return {"DeleteConflict", std::move(msg), 409}; }
-AwsError malformed_policy(std::string msg) { return {"MalformedPolicyDocument", std::move(msg), 400}; }
-AwsError invalid_input(std::string msg) { return {"InvalidInput", std::move(msg), 400}; }
 
 Store store_of(OpContext& ctx) { return Store(ctx.storage, ctx.account()); }
 
@@ -30,7 +25,10 @@ Doc with_dates(Doc d, std::initializer_list<const char*> fields) {
 std::string normalize_path(const Doc& in) {
   std::string path = in.str("Path", "/");
   if (path.empty() || path.front() != '/' || path.back() != '/')
-    throw AwsError("ValidationError", "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.", 400);
+    throw AwsError("ValidationError",  // a common error: no factory yet
+                   "The specified value for path is invalid. It must begin and end with / and contain only "
+                   "alphanumeric characters and/or / characters.",
+                   400);
   return path;
 }
 
@@ -39,10 +37,10 @@ void check_policy_document(const std::string& doc) {
   try {
     d = json::parse(doc);
   } catch (const AwsError&) {
-    throw malformed_policy("Syntax errors in policy.");
+    throw errors::malformed_policy_document("Syntax errors in policy.");
   }
-  if (!d.is_map()) throw malformed_policy("Syntax errors in policy.");
-  if (!d.has("Statement")) throw malformed_policy("Policy document must contain a Statement.");
+  if (!d.is_map()) throw errors::malformed_policy_document("Syntax errors in policy.");
+  if (!d.has("Statement")) throw errors::malformed_policy_document("Policy document must contain a Statement.");
 }
 
 bool path_matches(const Doc& rec, const Doc& in) {

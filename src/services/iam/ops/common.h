@@ -1,4 +1,4 @@
-// What several IAM operations share: IAM's errors, ids, dates, paths, policy documents,
+// What several IAM operations share: ids, dates, paths, policy documents,
 // Marker/MaxItems paging, and managed-policy attachments (roles and users share their shape).
 #pragma once
 
@@ -12,18 +12,10 @@
 
 #include "core/doc.h"
 #include "core/error.h"
-#include "core/result.h"
 #include "services/iam/store.h"
 #include "services/service.h"
 
 namespace stratus::iam {
-
-// Errors as IAM spells them.
-AwsError no_such_entity(std::string msg);
-AwsError already_exists(std::string msg);
-AwsError delete_conflict(std::string msg);
-AwsError malformed_policy(std::string msg);
-AwsError invalid_input(std::string msg);
 
 // The caller's account's records.
 Store store_of(OpContext& ctx);
@@ -71,8 +63,10 @@ Doc paginate(const std::vector<std::pair<std::string, Doc>>& items, const Doc& i
 // `kind` is "role-attached" or "user-attached"; `owner` the role or user name. Attaching twice
 // is a no-op; attaching keeps the policy's AttachmentCount (AWS managed policies are accepted
 // by ARN without a record).
-Result<Doc> attach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn);
-Result<Doc> detach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn);
+// Throws NoSuchEntity for a missing policy (attach) or attachment (detach), InvalidInput for an
+// ARN that is not a policy's.
+void attach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn);
+void detach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn);
 Doc list_attached(Store& store, const std::string& kind, const std::string& owner, const Doc& in);
 
 }  // namespace stratus::iam

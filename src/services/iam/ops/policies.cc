@@ -2,6 +2,7 @@
 // their attachments to roles and users.
 #include "core/arn.h"
 #include "core/encoding.h"
+#include "services/iam/errors.h"
 #include "services/iam/ops.h"
 #include "services/iam/ops/common.h"
 
@@ -20,14 +21,14 @@ std::string policy_key(const std::string& arn) {
 std::optional<Doc> load_policy(Store& store, const std::string& arn) {
   auto a = Arn::parse(arn);
   if (!a || a->service != "iam" || a->resource.rfind("policy/", 0) != 0)
-    throw invalid_input("ARN " + arn + " is not valid.");
+    throw errors::invalid_input("ARN " + arn + " is not valid.");
   if (a->account != store.account()) return std::nullopt;
   return store.load("policy", policy_key(arn));
 }
 
 Doc require_policy(Store& store, const std::string& arn) {
   auto p = load_policy(store, arn);
-  if (!p) throw no_such_entity("Policy " + arn + " does not exist or is not attachable.");
+  if (!p) throw errors::no_such_entity("Policy " + arn + " does not exist or is not attachable.");
   return *p;
 }
 
@@ -49,13 +50,13 @@ std::string policy_name_of(const std::string& arn) { return arn.substr(arn.rfind
 
 }  // namespace
 
-Result<Doc> create_policy(OpContext& ctx, const Doc& in) {
+Doc create_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("PolicyName");
   std::string path = normalize_path(in);
   std::string arn = "arn:aws:iam::" + ctx.account() + ":policy" + path + name;
   if (store.load("policy", policy_key(arn)))
-    return already_exists("A policy called " + name + " already exists. Duplicate names are not allowed.");
+    throw errors::entity_already_exists("A policy called " + name + " already exists. Duplicate names are not allowed.");
   check_policy_document(in.str("PolicyDocument"));
   Doc rec = Doc::map();
   rec.set("PolicyName", name);
@@ -81,21 +82,21 @@ Result<Doc> create_policy(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> get_policy(OpContext& ctx, const Doc& in) {
+Doc get_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string arn = in.str("PolicyArn");
   auto p = load_policy(store, arn);
-  if (!p) return no_such_entity("Policy " + arn + " was not found.");
+  if (!p) throw errors::no_such_entity("Policy " + arn + " was not found.");
   Doc out = Doc::map();
   out.set("Policy", policy_out(*p));
   return out;
 }
 
-Result<Doc> get_policy_version(OpContext& ctx, const Doc& in) {
+Doc get_policy_version(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string arn = in.str("PolicyArn");
   auto p = load_policy(store, arn);
-  if (!p) return no_such_entity("Policy " + arn + " was not found.");
+  if (!p) throw errors::no_such_entity("Policy " + arn + " was not found.");
   std::string vid = in.str("VersionId");
   if (const Doc* versions = p->get("Versions")) {
     for (const auto& v : versions->as_list()) {
@@ -108,10 +109,10 @@ Result<Doc> get_policy_version(OpContext& ctx, const Doc& in) {
       return out;
     }
   }
-  return no_such_entity("Policy " + arn + " version " + vid + " does not exist or is not attachable.");
+  throw errors::no_such_entity("Policy " + arn + " version " + vid + " does not exist or is not attachable.");
 }
 
-Result<Doc> list_policies(OpContext& ctx, const Doc& in) {
+Doc list_policies(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string scope = in.str("Scope", "All");
   bool only_attached = in.flag("OnlyAttached");
@@ -124,18 +125,18 @@ Result<Doc> list_policies(OpContext& ctx, const Doc& in) {
   });
 }
 
-Result<Doc> delete_policy(OpContext& ctx, const Doc& in) {
+Doc delete_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string arn = in.str("PolicyArn");
   Doc p = require_policy(store, arn);
-  if (p.integer("AttachmentCount") > 0) return delete_conflict("Cannot delete a policy attached to entities.");
+  if (p.integer("AttachmentCount") > 0) throw errors::delete_conflict("Cannot delete a policy attached to entities.");
   store.erase("policy", policy_key(arn));
   return Doc::map();
 }
 
 // ---- attachments (roles and users share the shape) ----
 
-Result<Doc> attach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn) {
+void attach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn) {
   if (!aws_managed(arn)) require_policy(store, arn);
   std::string k = owner + "\n" + arn;
   if (!store.load(kind, k)) {
@@ -145,15 +146,13 @@ Result<Doc> attach(Store& store, const std::string& kind, const std::string& own
     store.put(kind, k, rec);
     count_attachment(store, arn, +1);
   }
-  return Doc::map();
 }
 
-Result<Doc> detach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn) {
+void detach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn) {
   std::string k = owner + "\n" + arn;
-  if (!store.load(kind, k)) return no_such_entity("Policy " + arn + " was not found.");
+  if (!store.load(kind, k)) throw errors::no_such_entity("Policy " + arn + " was not found.");
   store.erase(kind, k);
   count_attachment(store, arn, -1);
-  return Doc::map();
 }
 
 Doc list_attached(Store& store, const std::string& kind, const std::string& owner, const Doc& in) {

@@ -1,6 +1,7 @@
 // Roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateRole, UpdateAssumeRolePolicy, their
 // attached managed policies and their inline policies.
 #include "core/encoding.h"
+#include "services/iam/errors.h"
 #include "services/iam/ops.h"
 #include "services/iam/ops/common.h"
 
@@ -15,17 +16,17 @@ Doc role_out(const Doc& rec) {
 
 Doc load_role(Store& store, const std::string& name) {
   auto r = store.load("role", name);
-  if (!r) throw no_such_entity("The role with name " + name + " cannot be found.");
+  if (!r) throw errors::no_such_entity("The role with name " + name + " cannot be found.");
   return *r;
 }
 
 }  // namespace
 
-Result<Doc> create_role(OpContext& ctx, const Doc& in) {
+Doc create_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("RoleName");
   std::string path = normalize_path(in);
-  if (store.load("role", name)) return already_exists("Role with name " + name + " already exists.");
+  if (store.load("role", name)) throw errors::entity_already_exists("Role with name " + name + " already exists.");
   check_policy_document(in.str("AssumeRolePolicyDocument"));
   Doc rec = Doc::map();
   rec.set("Path", path);
@@ -43,14 +44,14 @@ Result<Doc> create_role(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> get_role(OpContext& ctx, const Doc& in) {
+Doc get_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   Doc out = Doc::map();
   out.set("Role", role_out(load_role(store, in.str("RoleName"))));
   return out;
 }
 
-Result<Doc> list_roles(OpContext& ctx, const Doc& in) {
+Doc list_roles(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   return paginate(store.scan("role"), in, "Roles", [&](const Doc& r) -> std::optional<Doc> {
     if (!path_matches(r, in)) return std::nullopt;
@@ -58,19 +59,19 @@ Result<Doc> list_roles(OpContext& ctx, const Doc& in) {
   });
 }
 
-Result<Doc> delete_role(OpContext& ctx, const Doc& in) {
+Doc delete_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("RoleName");
   load_role(store, name);
   if (!store.scan("role-attached", name + "\n").empty())
-    return delete_conflict("Cannot delete entity, must detach all policies first.");
+    throw errors::delete_conflict("Cannot delete entity, must detach all policies first.");
   if (!store.scan("role-inline", name + "\n").empty())
-    return delete_conflict("Cannot delete entity, must delete policies first.");
+    throw errors::delete_conflict("Cannot delete entity, must delete policies first.");
   store.erase("role", name);
   return Doc::map();
 }
 
-Result<Doc> update_assume_role_policy(OpContext& ctx, const Doc& in) {
+Doc update_assume_role_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("RoleName");
   Doc rec = load_role(store, name);
@@ -80,7 +81,7 @@ Result<Doc> update_assume_role_policy(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> update_role(OpContext& ctx, const Doc& in) {
+Doc update_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("RoleName");
   Doc rec = load_role(store, name);
@@ -92,19 +93,21 @@ Result<Doc> update_role(OpContext& ctx, const Doc& in) {
 
 // ---- attached managed policies ----
 
-Result<Doc> attach_role_policy(OpContext& ctx, const Doc& in) {
+Doc attach_role_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   load_role(store, in.str("RoleName"));
-  return attach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
+  attach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
+  return Doc::map();
 }
 
-Result<Doc> detach_role_policy(OpContext& ctx, const Doc& in) {
+Doc detach_role_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   load_role(store, in.str("RoleName"));
-  return detach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
+  detach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
+  return Doc::map();
 }
 
-Result<Doc> list_attached_role_policies(OpContext& ctx, const Doc& in) {
+Doc list_attached_role_policies(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   load_role(store, in.str("RoleName"));
   return list_attached(store, "role-attached", in.str("RoleName"), in);
@@ -112,7 +115,7 @@ Result<Doc> list_attached_role_policies(OpContext& ctx, const Doc& in) {
 
 // ---- inline policies ----
 
-Result<Doc> put_role_policy(OpContext& ctx, const Doc& in) {
+Doc put_role_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string role = in.str("RoleName");
   load_role(store, role);
@@ -124,12 +127,12 @@ Result<Doc> put_role_policy(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> get_role_policy(OpContext& ctx, const Doc& in) {
+Doc get_role_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string role = in.str("RoleName"), name = in.str("PolicyName");
   load_role(store, role);
   auto rec = store.load("role-inline", role + "\n" + name);
-  if (!rec) return no_such_entity("The role policy with name " + name + " cannot be found.");
+  if (!rec) throw errors::no_such_entity("The role policy with name " + name + " cannot be found.");
   Doc out = Doc::map();
   out.set("RoleName", role);
   out.set("PolicyName", name);
@@ -137,17 +140,17 @@ Result<Doc> get_role_policy(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_role_policy(OpContext& ctx, const Doc& in) {
+Doc delete_role_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string role = in.str("RoleName"), name = in.str("PolicyName");
   load_role(store, role);
   if (!store.load("role-inline", role + "\n" + name))
-    return no_such_entity("The role policy with name " + name + " cannot be found.");
+    throw errors::no_such_entity("The role policy with name " + name + " cannot be found.");
   store.erase("role-inline", role + "\n" + name);
   return Doc::map();
 }
 
-Result<Doc> list_role_policies(OpContext& ctx, const Doc& in) {
+Doc list_role_policies(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string role = in.str("RoleName");
   load_role(store, role);

@@ -3,6 +3,7 @@
 #include "auth/keystore.h"
 #include "core/ids.h"
 #include "server/context.h"
+#include "services/iam/errors.h"
 #include "services/iam/ops.h"
 #include "services/iam/ops/common.h"
 
@@ -11,17 +12,17 @@ namespace {
 
 Doc load_user(Store& store, const std::string& name) {
   auto u = store.load("user", name);
-  if (!u) throw no_such_entity("The user with name " + name + " cannot be found.");
+  if (!u) throw errors::no_such_entity("The user with name " + name + " cannot be found.");
   return *u;
 }
 
 }  // namespace
 
-Result<Doc> create_user(OpContext& ctx, const Doc& in) {
+Doc create_user(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("UserName");
   std::string path = normalize_path(in);
-  if (store.load("user", name)) return already_exists("User with name " + name + " already exists.");
+  if (store.load("user", name)) throw errors::entity_already_exists("User with name " + name + " already exists.");
   Doc rec = Doc::map();
   rec.set("Path", path);
   rec.set("UserName", name);
@@ -35,7 +36,7 @@ Result<Doc> create_user(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> get_user(OpContext& ctx, const Doc& in) {
+Doc get_user(OpContext& ctx, const Doc& in) {
   Doc out = Doc::map();
   if (!in.has("UserName")) {
     // Without a name, GetUser describes the caller.
@@ -53,7 +54,7 @@ Result<Doc> get_user(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> list_users(OpContext& ctx, const Doc& in) {
+Doc list_users(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   return paginate(store.scan("user"), in, "Users", [&](const Doc& u) -> std::optional<Doc> {
     if (!path_matches(u, in)) return std::nullopt;
@@ -61,31 +62,33 @@ Result<Doc> list_users(OpContext& ctx, const Doc& in) {
   });
 }
 
-Result<Doc> delete_user(OpContext& ctx, const Doc& in) {
+Doc delete_user(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("UserName");
   load_user(store, name);
   if (!store.scan("user-attached", name + "\n").empty() || !store.scan("access-key", name + "\n").empty())
-    return delete_conflict("Cannot delete entity, must delete access keys and detach all policies first.");
+    throw errors::delete_conflict("Cannot delete entity, must delete access keys and detach all policies first.");
   store.erase("user", name);
   return Doc::map();
 }
 
 // ---- attached managed policies ----
 
-Result<Doc> attach_user_policy(OpContext& ctx, const Doc& in) {
+Doc attach_user_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   load_user(store, in.str("UserName"));
-  return attach(store, "user-attached", in.str("UserName"), in.str("PolicyArn"));
+  attach(store, "user-attached", in.str("UserName"), in.str("PolicyArn"));
+  return Doc::map();
 }
 
-Result<Doc> detach_user_policy(OpContext& ctx, const Doc& in) {
+Doc detach_user_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   load_user(store, in.str("UserName"));
-  return detach(store, "user-attached", in.str("UserName"), in.str("PolicyArn"));
+  detach(store, "user-attached", in.str("UserName"), in.str("PolicyArn"));
+  return Doc::map();
 }
 
-Result<Doc> list_attached_user_policies(OpContext& ctx, const Doc& in) {
+Doc list_attached_user_policies(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   load_user(store, in.str("UserName"));
   return list_attached(store, "user-attached", in.str("UserName"), in);
@@ -93,19 +96,19 @@ Result<Doc> list_attached_user_policies(OpContext& ctx, const Doc& in) {
 
 // ---- access keys ----
 
-Result<Doc> create_access_key(OpContext& ctx, const Doc& in) {
+Doc create_access_key(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("UserName");
   Doc user = load_user(store, name);
   if (store.scan("access-key", name + "\n").size() >= 2)
-    return AwsError("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", 409);
+    throw errors::limit_exceeded("Cannot exceed quota for AccessKeysPerUser: 2");
   auth::Credential cred;
   cred.access_key = "AKIA" + ids::random_upper_alnum(16);
   cred.secret_key = ids::random_base64(30);
   cred.account = ctx.account();
   cred.principal_arn = user.str("Arn");
   cred.user_id = user.str("UserId");
-  if (!ctx.server.keys().put(cred)) return errors::internal("could not store the key");
+  if (!ctx.server.keys().put(cred)) throw stratus::errors::internal("could not store the key");
   Doc rec = Doc::map();
   rec.set("UserName", name);
   rec.set("AccessKeyId", cred.access_key);
@@ -119,7 +122,7 @@ Result<Doc> create_access_key(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> list_access_keys(OpContext& ctx, const Doc& in) {
+Doc list_access_keys(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("UserName");
   load_user(store, name);
@@ -127,12 +130,12 @@ Result<Doc> list_access_keys(OpContext& ctx, const Doc& in) {
                   [](const Doc& d) -> std::optional<Doc> { return with_dates(d, {"CreateDate"}); });
 }
 
-Result<Doc> delete_access_key(OpContext& ctx, const Doc& in) {
+Doc delete_access_key(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("UserName"), id = in.str("AccessKeyId");
   load_user(store, name);
   if (!store.load("access-key", name + "\n" + id))
-    return no_such_entity("The Access Key with id " + id + " cannot be found.");
+    throw errors::no_such_entity("The Access Key with id " + id + " cannot be found.");
   store.erase("access-key", name + "\n" + id);
   ctx.server.keys().remove(id);
   return Doc::map();

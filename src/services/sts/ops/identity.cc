@@ -4,7 +4,7 @@
 
 namespace stratus::sts {
 
-Result<Doc> get_caller_identity(OpContext& ctx, const Doc&) {
+Doc get_caller_identity(OpContext& ctx, const Doc&) {
   Doc out = Doc::map();
   out.set("UserId", ctx.caller.user_id);
   out.set("Account", ctx.account());
@@ -12,7 +12,7 @@ Result<Doc> get_caller_identity(OpContext& ctx, const Doc&) {
   return out;
 }
 
-Result<Doc> get_access_key_info(OpContext& ctx, const Doc& in) {
+Doc get_access_key_info(OpContext& ctx, const Doc& in) {
   std::string key = in.str("AccessKeyId");
   std::string account = ctx.server.config().default_account;
   if (auto cred = ctx.server.keys().find(key)) account = cred->account;
