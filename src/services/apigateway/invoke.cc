@@ -1,6 +1,7 @@
 #include "services/apigateway/invoke.h"
 
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/deployed.h"
 
 #include <spdlog/spdlog.h>
 
@@ -26,38 +27,6 @@
 #include "services/lambda/invoke.h"
 
 namespace stratus::apigateway {
-
-using TemplatePtr = std::shared_ptr<const vtl::Template>;
-
-// A method as deployed: its stored document plus parsed templates and compiled patterns.
-struct DMethod {
-  Doc doc;
-  std::map<std::string, TemplatePtr> request_templates;  // nullptr: empty template
-  struct Response {
-    Doc doc;
-    std::shared_ptr<vtl::Regex> pattern;  // nullptr: the default response
-    std::map<std::string, TemplatePtr> templates;
-  };
-  std::vector<Response> responses;
-  std::string broken;  // a template or pattern that failed to parse (500 on use)
-};
-
-struct DResource {
-  std::string id, path, part, param;
-  enum Kind { literal, param_part, greedy } kind = literal;
-  std::vector<DResource*> children;
-  std::map<std::string, DMethod> methods;
-};
-
-struct Deployed {
-  uint64_t generation = 0;
-  std::string account, region, api_id, stage;
-  Doc stage_doc;
-  std::vector<std::string> binary_types;  // the API's binaryMediaTypes, lower-case
-  Doc api_doc;  // api, authorizers, models, validators, gatewayResponses as deployed
-  std::vector<std::unique_ptr<DResource>> all;
-  DResource* root = nullptr;
-};
 
 namespace {
 
@@ -121,42 +90,6 @@ std::optional<Target> parse_target(const http::Request& req) {
   auto slash = p.find('/');
   std::string stage(p.substr(0, slash));
   return Target{host.substr(0, pos), stage, slash == std::string_view::npos ? "/" : std::string(p.substr(slash))};
-}
-
-const DResource* match(const DResource* r, const std::vector<std::string>& segs, size_t i,
-                       std::vector<std::pair<std::string, std::string>>& params) {
-  if (i == segs.size()) return r;
-  for (const DResource* c : r->children)
-    if (c->kind == DResource::literal && c->part == segs[i])
-      if (const DResource* m = match(c, segs, i + 1, params)) return m;
-  for (const DResource* c : r->children) {
-    if (c->kind != DResource::param_part) continue;
-    params.emplace_back(c->param, segs[i]);
-    if (const DResource* m = match(c, segs, i + 1, params)) return m;
-    params.pop_back();
-  }
-  for (const DResource* c : r->children) {
-    if (c->kind != DResource::greedy) continue;
-    std::string rest;
-    for (size_t k = i; k < segs.size(); ++k) rest += (k > i ? "/" : "") + segs[k];
-    params.emplace_back(c->param, rest);
-    return c;
-  }
-  return nullptr;
-}
-
-std::map<std::string, TemplatePtr> parse_templates(const Doc* templates, std::string& broken) {
-  std::map<std::string, TemplatePtr> out;
-  if (!templates || !templates->is_map()) return out;
-  for (const auto& [ct, t] : templates->as_map()) {
-    std::string src = t.is_string() ? t.as_string() : "";
-    try {
-      out[lower(ct)] = src.empty() ? nullptr : vtl::parse(src);
-    } catch (const vtl::ParseError& e) {
-      broken = e.what();
-    }
-  }
-  return out;
 }
 
 http::Response gateway_error(int status, std::string_view message, std::string_view type) {
@@ -953,7 +886,7 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
   if (!st) return nullptr;
   const Doc* dep = (*doc)["deployments"].get(st->str("deploymentId"));
   if (!dep || !dep->get("snapshot")) return nullptr;
-  std::shared_ptr<Deployed> d = build(*doc, *dep->get("snapshot"), *st);
+  std::shared_ptr<Deployed> d = build_deployed(*doc, *dep->get("snapshot"), *st);
   if (!d) return nullptr;
   d->generation = gen;
   d->account = account;
@@ -969,62 +902,6 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
       if (const Doc* v = doc->get(k)) d->api_doc.set(k, *v);
   std::unique_lock lock(cache_mu_);
   cache_[key] = d;
-  return d;
-}
-
-// The routing tree and parsed templates of one set of resources (a deployment's snapshot, or the
-// API's current resources for TestInvokeMethod).
-std::shared_ptr<Deployed> Invoker::build(const Doc& doc, const Doc& resources, const Doc& stage_doc) {
-  auto d = std::make_shared<Deployed>();
-  d->stage_doc = stage_doc;
-  if (const Doc* bt = doc.get("api") ? doc.get("api")->get("binaryMediaTypes") : nullptr; bt && bt->is_list())
-    for (const auto& t : bt->as_list())
-      if (t.is_string()) d->binary_types.push_back(lower(t.as_string()));
-  std::map<std::string, DResource*> by_id;
-  if (!resources.is_map()) return nullptr;
-  for (const auto& [rid, r] : resources.as_map()) {
-    auto dr = std::make_unique<DResource>();
-    dr->id = rid;
-    dr->path = r.str("path");
-    dr->part = r.str("pathPart");
-    if (dr->part.size() > 2 && dr->part.front() == '{') {
-      bool greedy = dr->part[dr->part.size() - 2] == '+';
-      dr->kind = greedy ? DResource::greedy : DResource::param_part;
-      dr->param = dr->part.substr(1, dr->part.size() - (greedy ? 3 : 2));
-    }
-    if (const Doc* rm = r.get("resourceMethods"); rm && rm->is_map()) {
-      for (const auto& [verb, m] : rm->as_map()) {
-        DMethod dm;
-        dm.doc = m;
-        if (const Doc* integ = m.get("methodIntegration")) {
-          dm.request_templates = parse_templates(integ->get("requestTemplates"), dm.broken);
-          if (const Doc* irs = integ->get("integrationResponses"); irs && irs->is_map()) {
-            for (const auto& [code, ir] : irs->as_map()) {
-              DMethod::Response resp;
-              resp.doc = ir;
-              std::string pattern = ir.str("selectionPattern");
-              if (!pattern.empty()) {
-                try {
-                  resp.pattern = std::make_shared<vtl::Regex>(pattern);
-                } catch (const vtl::RenderError& e) {
-                  dm.broken = e.what();
-                }
-              }
-              resp.templates = parse_templates(ir.get("responseTemplates"), dm.broken);
-              dm.responses.push_back(std::move(resp));
-            }
-          }
-        }
-        dr->methods.emplace(verb, std::move(dm));
-      }
-    }
-    by_id[rid] = dr.get();
-    if (!r.has("parentId")) d->root = dr.get();
-    d->all.push_back(std::move(dr));
-  }
-  for (const auto& [rid, r] : resources.as_map())
-    if (auto p = by_id.find(r.str("parentId")); p != by_id.end()) p->second->children.push_back(by_id[rid]);
-  if (!d->root) return nullptr;
   return d;
 }
 
@@ -1155,7 +1032,7 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
   if (!mdoc->has("methodIntegration")) return done(bad_request("No integration defined for method"));
   Doc stage = Doc::map();
   stage.set("variables", in.has("stageVariables") ? *in.get("stageVariables") : Doc::map());
-  std::shared_ptr<Deployed> dep = build(*doc, (*doc)["resources"], stage);
+  std::shared_ptr<Deployed> dep = build_deployed(*doc, (*doc)["resources"], stage);
   if (!dep) return done(errors::internal("the API has no root resource"));
   dep->account = ctx.account();
   dep->region = ctx.region();

@@ -37,7 +37,7 @@ class ServerContext;
 
 namespace stratus::apigateway {
 
-struct Deployed;
+struct Deployed;  // deployed.h
 
 class Invoker {
  public:
@@ -60,7 +60,6 @@ class Invoker {
 
  private:
   std::shared_ptr<const Deployed> deployed(const std::string& api_id, const std::string& stage);
-  static std::shared_ptr<Deployed> build(const Doc& doc, const Doc& resources, const Doc& stage_doc);
 
   ServerContext& ctx_;
   Store& store_;
