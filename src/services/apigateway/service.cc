@@ -5,6 +5,7 @@
 #include "server/invoke_router.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/ops.h"
+#include "services/apigateway/schema.h"
 #include "services/apigateway/state.h"
 
 namespace stratus::apigateway {
@@ -118,6 +119,8 @@ class ApiGatewayService final : public Service, public InvokeRouter {
   void attach(http::Handler& front_door) override {
     if (state_.invoker) state_.invoker->attach(front_door);
   }
+
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
   State& state() { return state_; }
 

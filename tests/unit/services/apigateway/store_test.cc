@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "services/apigateway/schema.h"
 #include "services/apigateway/store.h"
 #include "storage/engine.h"
 
@@ -101,4 +102,20 @@ TEST(ApigwStore, EveryWriteMovesTheGeneration) {
   uint64_t g2 = s.generation();
   s.bump();
   EXPECT_NE(g2, s.generation());
+}
+
+// schema.h: the keys are the '/'-joined bytes that are on disk.
+TEST(ApigwSchema, KeysKeepTheirLayout) {
+  EXPECT_EQ(scope_key("111111111111", "us-east-1"), "111111111111/us-east-1");
+  EXPECT_EQ(api_prefix("111111111111", "us-east-1"), "111111111111/us-east-1/");
+  EXPECT_EQ(api_key("111111111111", "us-east-1", "abc"), "111111111111/us-east-1/abc");
+  auto s = read_scope("111111111111/us-east-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->first, "111111111111");
+  EXPECT_EQ(s->second, "us-east-1");
+  EXPECT_FALSE(read_scope("nothing"));
+  EXPECT_EQ(std::string(kApis.name), "apigateway");
+  EXPECT_EQ(std::string(kApiIds.name), "apigateway.ids");
+  EXPECT_EQ(std::string(kUsage.name), "apigateway.usage");
+  EXPECT_EQ(std::size(kKeyspaces), 3u);
 }
