@@ -17,13 +17,9 @@
 
 #include "core/doc.h"
 #include "core/error.h"
+#include "services/apigateway/errors.h"  // AWS's error shapes: errors::not_found(...), ...
 
 namespace stratus::apigateway {
-
-// AWS's error shapes for API Gateway (message member "message").
-inline AwsError not_found(std::string m) { return {"NotFoundException", std::move(m), 404}; }
-inline AwsError conflict(std::string m) { return {"ConflictException", std::move(m), 409}; }
-inline AwsError bad_request(std::string m) { return {"BadRequestException", std::move(m), 400}; }
 
 // Helpers shared by the operation files (ops/common.cc).
 Doc out(Doc d);  // output_dates applied

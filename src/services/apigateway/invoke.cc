@@ -1022,18 +1022,18 @@ namespace stratus::apigateway {
 void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
   std::string api_id = in.str("restApiId");
   auto doc = store_.load(ctx.storage, ctx.account(), ctx.region(), api_id);
-  if (!doc) return done(not_found("Invalid API identifier specified " + ctx.account() + ":" + api_id));
+  if (!doc) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + api_id);
   std::string verb = in.str("httpMethod");
   std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   const Doc* res = (*doc)["resources"].get(in.str("resourceId"));
-  if (!res) return done(not_found("Invalid Resource identifier specified"));
+  if (!res) throw errors::not_found("Invalid Resource identifier specified");
   const Doc* mdoc = res->get("resourceMethods") ? res->get("resourceMethods")->get(verb) : nullptr;
-  if (!mdoc) return done(not_found("Invalid Method identifier specified"));
-  if (!mdoc->has("methodIntegration")) return done(bad_request("No integration defined for method"));
+  if (!mdoc) throw errors::not_found("Invalid Method identifier specified");
+  if (!mdoc->has("methodIntegration")) throw errors::bad_request("No integration defined for method");
   Doc stage = Doc::map();
   stage.set("variables", in.has("stageVariables") ? *in.get("stageVariables") : Doc::map());
   std::shared_ptr<Deployed> dep = build_deployed(*doc, (*doc)["resources"], stage);
-  if (!dep) return done(errors::internal("the API has no root resource"));
+  if (!dep) throw stratus::errors::internal("the API has no root resource");
   dep->account = ctx.account();
   dep->region = ctx.region();
   dep->api_id = api_id;
@@ -1112,9 +1112,9 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
     for (const auto& d : dep->all)
       if (d->id == in.str("resourceId")) r = d.get();
   }
-  if (!r) return done(not_found("Invalid Resource identifier specified"));
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   auto it = r->methods.find(verb);
-  if (it == r->methods.end()) return done(not_found("Invalid Method identifier specified"));
+  if (it == r->methods.end()) throw errors::not_found("Invalid Method identifier specified");
   call->resource = r;
   call->method = &it->second;
   run_method(call);

@@ -48,6 +48,8 @@ class Invoker {
   void reset();
   // TestInvokeMethod: the method as it is now (no deployment needed), through the same code path
   // as a call to an invoke URL; answers the operation's output shape.
+  // Throws the operation's errors (NotFoundException, ...) before the method runs; answers through
+  // done after.
   void test_invoke(OpContext& ctx, const Doc& in, Done done);
 
   // Credentials integrations sign with (issued once per principal, kept in the KeyStore).

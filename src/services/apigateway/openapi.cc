@@ -51,9 +51,9 @@ Doc plain_scalar(const std::string& s) {
 // aliases can stand for exponentially many nodes ("billion laughs"); the budget caps the
 // expansion at what a document without aliases of that length could hold.
 Doc from_yaml(const YAML::Node& n, int depth, size_t& budget) {
-  if (depth > kMaxDepth) throw bad_request("Invalid OpenAPI input: nesting is too deep");
+  if (depth > kMaxDepth) throw errors::bad_request("Invalid OpenAPI input: nesting is too deep");
   if (budget == 0)
-    throw bad_request(
+    throw errors::bad_request(
         "Invalid OpenAPI input: the document is too large once its aliases are expanded");
   --budget;
   switch (n.Type()) {
@@ -71,7 +71,7 @@ Doc from_yaml(const YAML::Node& n, int depth, size_t& budget) {
       Doc m = Doc::map();
       for (const auto& kv : n) {
         if (!kv.first.IsScalar())
-          throw bad_request("Invalid OpenAPI input: mapping keys must be scalars");
+          throw errors::bad_request("Invalid OpenAPI input: mapping keys must be scalars");
         m.set(kv.first.Scalar(), from_yaml(kv.second, depth + 1, budget));
       }
       return m;
@@ -607,7 +607,7 @@ struct Importer {
     oas3 = spec.is_map() && spec.get("openapi") && str_of(*spec.get("openapi")).rfind("3.", 0) == 0;
     bool swagger = spec.is_map() && spec.get("swagger") && str_of(*spec.get("swagger")) == "2.0";
     if (!oas3 && !swagger)
-      throw bad_request(
+      throw errors::bad_request(
           "Invalid OpenAPI input: the document must declare openapi: 3.x or swagger: \"2.0\"");
     Doc root = Doc::map();
     root.set("id", opt.root_id);
@@ -690,21 +690,21 @@ Doc export_integration(const Doc& i) {
 Doc parse_text(std::string_view text) {
   std::string_view t = text;
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-  if (t.empty()) throw bad_request("Invalid OpenAPI input: the document is empty");
+  if (t.empty()) throw errors::bad_request("Invalid OpenAPI input: the document is empty");
   if (t.front() == '{') {
     try {
       return json::parse(text);
     } catch (const AwsError& e) {
-      throw bad_request("Invalid OpenAPI input: " + e.message);
+      throw errors::bad_request("Invalid OpenAPI input: " + e.message);
     }
   }
   try {
     YAML::Node n = YAML::Load(std::string(text));
-    if (!n.IsMap()) throw bad_request("Invalid OpenAPI input: the document must be a mapping");
+    if (!n.IsMap()) throw errors::bad_request("Invalid OpenAPI input: the document must be a mapping");
     size_t budget = std::max<size_t>(text.size(), 100000);
     return from_yaml(n, 0, budget);
   } catch (const YAML::Exception& e) {
-    throw bad_request(std::string("Invalid OpenAPI input: ") + e.what());
+    throw errors::bad_request(std::string("Invalid OpenAPI input: ") + e.what());
   }
 }
 

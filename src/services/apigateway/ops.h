@@ -1,7 +1,8 @@
 // API Gateway's operation handlers, one free function per operation, named after it. The
 // operation table is service.cc; the handlers live in ops/<resource>.cc and reach the service's
-// state through state(ctx) (state.h). A handler that fails throws the AwsError (AWS's shapes:
-// apigateway.h); the value it returns is the operation's output shape.
+// state through state(ctx) (state.h). A handler that fails throws the AwsError (the model's
+// shapes, generated in errors.h: errors::not_found(...)); the value it returns is the operation's
+// output shape.
 #pragma once
 
 #include "core/doc.h"

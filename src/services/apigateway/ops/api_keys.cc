@@ -23,13 +23,13 @@ Doc key_view(const Doc& k, bool with_value) {
 Doc create_api_key(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
   std::string value = in.str("value");
-  if (in.has("value") && value.size() < 20) throw bad_request("API Key value should be at least 20 characters");
+  if (in.has("value") && value.size() < 20) throw errors::bad_request("API Key value should be at least 20 characters");
   if (value.empty()) value = ids::random_base64(30).substr(0, 40);
   for (auto& c : value)
     if (c == '+' || c == '/' || c == '=') c = 'a';
   UsageTx tx(ctx, g);
   for (const auto& [_, k] : tx.doc["apiKeys"].as_map())
-    if (k.str("value") == value) throw conflict("API Key already exists");
+    if (k.str("value") == value) throw errors::conflict("API Key already exists");
   Doc k = Doc::map();
   k.set("id", ids::random_lower_alnum(10));
   k.set("value", value);
@@ -51,7 +51,7 @@ Doc get_api_key(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
   Doc d = g.load_usage(ctx.server, ctx.account(), ctx.region());
   const Doc* k = d["apiKeys"].get(in.str("apiKey"));
-  if (!k) throw not_found("Invalid API Key identifier specified");
+  if (!k) throw errors::not_found("Invalid API Key identifier specified");
   return key_view(*k, in.flag("includeValue"));
 }
 

@@ -21,14 +21,14 @@ Doc create_authorizer(OpContext& ctx, const Doc& in) {
   ApiTx tx(ctx, st, in.str("restApiId"));
   std::string type = in.str("type");
   if (type != "TOKEN" && type != "REQUEST" && type != "COGNITO_USER_POOLS")
-    throw bad_request("Invalid authorizer type specified");
-  if (type == "COGNITO_USER_POOLS" && !in.has("providerARNs")) throw bad_request("ProviderARNs need to be specified for COGNITO_USER_POOLS");
-  if (type != "COGNITO_USER_POOLS" && in.str("authorizerUri").empty()) throw bad_request("Authorizer URI must be specified for " + type + " authorizers");
+    throw errors::bad_request("Invalid authorizer type specified");
+  if (type == "COGNITO_USER_POOLS" && !in.has("providerARNs")) throw errors::bad_request("ProviderARNs need to be specified for COGNITO_USER_POOLS");
+  if (type != "COGNITO_USER_POOLS" && in.str("authorizerUri").empty()) throw errors::bad_request("Authorizer URI must be specified for " + type + " authorizers");
   Doc a = Doc::map();
   a.set("id", ids::random_lower_alnum(6));
   copy_members(in, a, {"name", "type", "providerARNs", "authType", "authorizerUri", "authorizerCredentials",
                        "identitySource", "identityValidationExpression"});
-  if (type == "TOKEN" && !a.has("identitySource")) throw bad_request("Identity source must be specified for TOKEN authorizers");
+  if (type == "TOKEN" && !a.has("identitySource")) throw errors::bad_request("Identity source must be specified for TOKEN authorizers");
   a.set("authorizerResultTtlInSeconds", in.integer("authorizerResultTtlInSeconds", 300));
   tx.section("authorizers").set(a.str("id"), a);
   tx.save();

@@ -97,14 +97,14 @@ Doc typed(const std::string& field, const std::string& v) {
     try {
       return Doc(static_cast<int64_t>(std::stoll(v)));
     } catch (const std::exception&) {
-      throw bad_request("Invalid value for " + field + ": " + v);
+      throw errors::bad_request("Invalid value for " + field + ": " + v);
     }
   }
   if (field == "throttlingRateLimit" || field == "rateLimit") {
     try {
       return Doc(std::stod(v));
     } catch (const std::exception&) {
-      throw bad_request("Invalid value for " + field + ": " + v);
+      throw errors::bad_request("Invalid value for " + field + ": " + v);
     }
   }
   return Doc(v);
@@ -143,14 +143,14 @@ void apply_patch(Doc& target, const Doc& in, bool is_stage) {
     std::string kind = op.str("op");
     std::string path = op.str("path");
     std::string value = op.str("value");
-    if (path.empty() || path[0] != '/') throw bad_request("Invalid patch path " + path);
+    if (path.empty() || path[0] != '/') throw errors::bad_request("Invalid patch path " + path);
     auto segs = pointer(path);
     if (is_stage && stage_method_setting(target, segs, kind, value)) continue;
     if (kind == "copy" || kind == "move") {
       auto from = pointer(op.str("from"));
       Doc* src = &target;
       for (const auto& s : from) src = src && src->is_map() ? src->get(s) : nullptr;
-      if (!src) throw bad_request("Invalid patch path " + op.str("from"));
+      if (!src) throw errors::bad_request("Invalid patch path " + op.str("from"));
       Doc v = *src;
       if (kind == "move") {
         Doc* parent = &target;
@@ -198,7 +198,7 @@ void apply_patch(Doc& target, const Doc& in, bool is_stage) {
         parent->set(field, typed(field, value));
       }
     } else {
-      throw bad_request("Invalid patch operation specified. Must be 'add'|'remove'|'replace'|'copy'|'move'|'test'");
+      throw errors::bad_request("Invalid patch operation specified. Must be 'add'|'remove'|'replace'|'copy'|'move'|'test'");
     }
   }
 }

@@ -31,10 +31,10 @@ Doc new_stage(OpContext& ctx, const std::string& name, const std::string& deploy
 }
 
 void check_stage_name(const std::string& name) {
-  if (name.empty() || name.size() > 128) throw bad_request("Stage name only allows a-zA-Z0-9_");
+  if (name.empty() || name.size() > 128) throw errors::bad_request("Stage name only allows a-zA-Z0-9_");
   for (char c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
-      throw bad_request("Stage name only allows a-zA-Z0-9_");
+      throw errors::bad_request("Stage name only allows a-zA-Z0-9_");
 }
 
 }  // namespace
@@ -48,10 +48,10 @@ Doc create_deployment(OpContext& ctx, const Doc& in) {
     if (!rm) continue;
     for (const auto& [verb, m] : rm->as_map()) {
       any_method = true;
-      if (!m.has("methodIntegration")) throw bad_request("No integration defined for method");
+      if (!m.has("methodIntegration")) throw errors::bad_request("No integration defined for method");
     }
   }
-  if (!any_method) throw bad_request("The REST API doesn't contain any methods");
+  if (!any_method) throw errors::bad_request("The REST API doesn't contain any methods");
   std::string stage = in.str("stageName");
   if (!stage.empty()) check_stage_name(stage);
   std::string id = ids::random_lower_alnum(6);
@@ -87,7 +87,7 @@ Doc get_deployment(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
   const Doc* d = doc["deployments"].get(in.str("deploymentId"));
-  if (!d) throw not_found("Invalid Deployment identifier specified");
+  if (!d) throw errors::not_found("Invalid Deployment identifier specified");
   return out(*d);
 }
 
@@ -105,7 +105,7 @@ Doc update_deployment(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   ApiTx tx(ctx, st, in.str("restApiId"));
   Doc* d = tx.section("deployments").get(in.str("deploymentId"));
-  if (!d) throw not_found("Invalid Deployment identifier specified");
+  if (!d) throw errors::not_found("Invalid Deployment identifier specified");
   apply_patch(*d, in);
   Doc copy = *d;
   tx.save();
@@ -116,10 +116,10 @@ Doc delete_deployment(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   ApiTx tx(ctx, st, in.str("restApiId"));
   std::string id = in.str("deploymentId");
-  if (!tx.section("deployments").has(id)) throw not_found("Invalid Deployment identifier specified");
+  if (!tx.section("deployments").has(id)) throw errors::not_found("Invalid Deployment identifier specified");
   for (const auto& [_, s] : tx.section("stages").as_map())
     if (s.str("deploymentId") == id)
-      throw bad_request("Active stages pointing to this deployment must be moved or deleted");
+      throw errors::bad_request("Active stages pointing to this deployment must be moved or deleted");
   tx.section("deployments").as_map().erase(id);
   tx.save();
   return Doc::map();
@@ -130,8 +130,8 @@ Doc create_stage(OpContext& ctx, const Doc& in) {
   ApiTx tx(ctx, st, in.str("restApiId"));
   std::string name = in.str("stageName");
   check_stage_name(name);
-  if (!tx.section("deployments").has(in.str("deploymentId"))) throw not_found("Invalid Deployment identifier specified");
-  if (tx.section("stages").has(name)) throw conflict("Stage already exists");
+  if (!tx.section("deployments").has(in.str("deploymentId"))) throw errors::not_found("Invalid Deployment identifier specified");
+  if (tx.section("stages").has(name)) throw errors::conflict("Stage already exists");
   Doc s = new_stage(ctx, name, in.str("deploymentId"), in, "description");
   tx.section("stages").set(name, s);
   tx.save();
@@ -142,7 +142,7 @@ Doc get_stage(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
   const Doc* s = doc["stages"].get(in.str("stageName"));
-  if (!s) throw not_found("Invalid Stage identifier specified");
+  if (!s) throw errors::not_found("Invalid Stage identifier specified");
   return out(*s);
 }
 
@@ -162,9 +162,9 @@ Doc update_stage(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   ApiTx tx(ctx, st, in.str("restApiId"));
   Doc* s = tx.section("stages").get(in.str("stageName"));
-  if (!s) throw not_found("Invalid Stage identifier specified");
+  if (!s) throw errors::not_found("Invalid Stage identifier specified");
   apply_patch(*s, in, true);
-  if (!tx.section("deployments").has(s->str("deploymentId"))) throw bad_request("Invalid deployment id specified");
+  if (!tx.section("deployments").has(s->str("deploymentId"))) throw errors::bad_request("Invalid deployment id specified");
   s->set("stageName", in.str("stageName"));
   s->set("lastUpdatedDate", ctx.now_ms);
   Doc copy = *s;
@@ -175,7 +175,7 @@ Doc update_stage(OpContext& ctx, const Doc& in) {
 Doc delete_stage(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   ApiTx tx(ctx, st, in.str("restApiId"));
-  if (!tx.section("stages").has(in.str("stageName"))) throw not_found("Invalid Stage identifier specified");
+  if (!tx.section("stages").has(in.str("stageName"))) throw errors::not_found("Invalid Stage identifier specified");
   tx.section("stages").as_map().erase(in.str("stageName"));
   tx.save();
   return Doc::map();

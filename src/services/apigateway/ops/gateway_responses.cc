@@ -32,7 +32,7 @@ Doc put_gateway_response(OpContext& ctx, const Doc& in) {
   std::string type = in.str("responseType");
   const auto& types = gateway_response_types();
   if (std::find(types.begin(), types.end(), type) == types.end())
-    throw bad_request("Invalid response type specified: " + type);
+    throw errors::bad_request("Invalid response type specified: " + type);
   ApiTx tx(ctx, st, in.str("restApiId"));
   Doc g = Doc::map();
   g.set("responseType", type);
@@ -48,7 +48,7 @@ Doc put_gateway_response(OpContext& ctx, const Doc& in) {
 Doc delete_gateway_response(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   ApiTx tx(ctx, st, in.str("restApiId"));
-  if (!tx.section("gatewayResponses").has(in.str("responseType"))) throw not_found("Invalid Gateway Response identifier specified");
+  if (!tx.section("gatewayResponses").has(in.str("responseType"))) throw errors::not_found("Invalid Gateway Response identifier specified");
   tx.section("gatewayResponses").as_map().erase(in.str("responseType"));
   tx.save();
   return Doc::map();
@@ -58,7 +58,7 @@ Doc get_gateway_response(OpContext& ctx, const Doc& in) {
   Doc doc = load_api(ctx, store(ctx), in.str("restApiId"));
   const auto& types = gateway_response_types();
   if (std::find(types.begin(), types.end(), in.str("responseType")) == types.end())
-    throw not_found("Invalid Gateway Response identifier specified");
+    throw errors::not_found("Invalid Gateway Response identifier specified");
   if (const Doc* g = doc["gatewayResponses"].get(in.str("responseType"))) return *g;
   return default_gateway_response(in.str("responseType"));
 }

@@ -45,13 +45,13 @@ openapi::Imported read_document(const Doc& in, const std::string& api_id,
   if (const Doc* p = in.get("parameters"); p && p->is_map()) {
     std::string bp = p->str("basepath", p->str("basePath", "ignore"));
     if (bp != "ignore" && bp != "prepend" && bp != "split")
-      throw bad_request("Invalid basepath parameter: " + bp);
+      throw errors::bad_request("Invalid basepath parameter: " + bp);
     opt.basepath = bp;
   }
   openapi::Imported im = openapi::import_document(spec, opt);
-  if (!im.errors.empty()) throw bad_request(join_issues("Errors found during import:", im.errors));
+  if (!im.errors.empty()) throw errors::bad_request(join_issues("Errors found during import:", im.errors));
   if (!im.warnings.empty() && in.flag("failOnWarnings"))
-    throw bad_request(join_issues("Warnings found during import:", im.warnings));
+    throw errors::bad_request(join_issues("Warnings found during import:", im.warnings));
   return im;
 }
 
@@ -127,7 +127,7 @@ Doc import_rest_api(OpContext& ctx, const Doc& in) {
   if (const Doc* p = in.get("parameters"); p && p->is_map())
     type = p->str("endpointConfigurationTypes", type);
   if (type != "EDGE" && type != "REGIONAL" && type != "PRIVATE")
-    throw bad_request("Invalid endpoint configuration type: " + type);
+    throw errors::bad_request("Invalid endpoint configuration type: " + type);
   types.push(Doc(type));
   ep.set("types", std::move(types));
   api.set("endpointConfiguration", std::move(ep));
@@ -150,11 +150,11 @@ Doc put_rest_api(OpContext& ctx, const Doc& in) {
   std::string id = in.str("restApiId");
   std::lock_guard lock(st.mu);
   auto loaded = st.load(ctx.storage, ctx.account(), ctx.region(), id);
-  if (!loaded) throw not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
+  if (!loaded) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
   Doc doc = std::move(*loaded);
   std::string mode = in.str("mode", "merge");
   if (mode != "merge" && mode != "overwrite")
-    throw bad_request("Invalid mode specified. Must be 'merge'|'overwrite'");
+    throw errors::bad_request("Invalid mode specified. Must be 'merge'|'overwrite'");
   std::string root_id = doc["api"].str("rootResourceId");
   openapi::Imported im = read_document(in, id, root_id);
   Doc& api = doc["api"];
@@ -218,11 +218,11 @@ Doc get_export(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string id = in.str("restApiId");
   auto doc = st.load(ctx.storage, ctx.account(), ctx.region(), id);
-  if (!doc) throw not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
+  if (!doc) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
   const Doc* stage = (*doc)["stages"].get(in.str("stageName"));
-  if (!stage) throw not_found("Invalid Stage identifier specified");
+  if (!stage) throw errors::not_found("Invalid Stage identifier specified");
   std::string type = in.str("exportType");
-  if (type != "oas30" && type != "swagger") throw bad_request("No such export type: " + type);
+  if (type != "oas30" && type != "swagger") throw errors::bad_request("No such export type: " + type);
   const Doc* dep = (*doc)["deployments"].get(stage->str("deploymentId"));
   Doc snapshot = dep && dep->get("snapshot") ? *dep->get("snapshot") : Doc::map();
   openapi::ExportOptions opt;
@@ -242,7 +242,7 @@ Doc get_export(OpContext& ctx, const Doc& in) {
       else if (e == "apigateway")
         opt.apigateway = true;
       else if (!e.empty() && e != "postman")
-        throw bad_request("Invalid extensions parameter: " + e);
+        throw errors::bad_request("Invalid extensions parameter: " + e);
       if (comma == std::string::npos) break;
       pos = comma + 1;
     }
@@ -252,7 +252,7 @@ Doc get_export(OpContext& ctx, const Doc& in) {
   bool yaml = accepts.find("yaml") != std::string::npos;
   if (!yaml && accepts.find("json") == std::string::npos &&
       accepts.find("*/*") == std::string::npos && !accepts.empty())
-    throw bad_request("Unsupported Accept type: " + accepts);
+    throw errors::bad_request("Unsupported Accept type: " + accepts);
   Doc o = Doc::map();
   o.set("contentType", yaml ? "application/yaml" : "application/json");
   std::string file = id + "-" + opt.stage + "-" + (type == "oas30" ? "oas30" : "swagger") +

@@ -19,21 +19,21 @@ Doc put_integration(OpContext& ctx, const Doc& in) {
   std::string uri = in.str("uri");
   std::string http_method = in.str("integrationHttpMethod");
   if (type != "MOCK") {
-    if (http_method.empty()) throw bad_request("Enumeration value for HttpMethod must be non-empty");
-    if (uri.empty()) throw bad_request("Invalid integration URI specified");
+    if (http_method.empty()) throw errors::bad_request("Enumeration value for HttpMethod must be non-empty");
+    if (uri.empty()) throw errors::bad_request("Invalid integration URI specified");
     if ((type == "AWS" || type == "AWS_PROXY") && uri.rfind("arn:", 0) != 0)
-      throw bad_request("AWS ARN for integration must contain path or action");
+      throw errors::bad_request("AWS ARN for integration must contain path or action");
     if ((type == "AWS" || type == "AWS_PROXY") && uri.find(":action/") == std::string::npos &&
         uri.find(":path/") == std::string::npos)
-      throw bad_request("AWS ARN for integration must contain path or action");
+      throw errors::bad_request("AWS ARN for integration must contain path or action");
     if ((type == "HTTP" || type == "HTTP_PROXY") && uri.rfind("http://", 0) != 0 && uri.rfind("https://", 0) != 0)
-      throw bad_request("Invalid HTTP endpoint specified for URI");
+      throw errors::bad_request("Invalid HTTP endpoint specified for URI");
     if (type == "AWS_PROXY" && uri.find(":lambda:path/") == std::string::npos &&
         uri.find(":firehose:") == std::string::npos)
-      throw bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
+      throw errors::bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
   }
   int64_t timeout = in.integer("timeoutInMillis", 29000);
-  if (timeout < 50 || timeout > 29000) throw bad_request("Timeout should be between 50 ms and 29000 ms");
+  if (timeout < 50 || timeout > 29000) throw errors::bad_request("Timeout should be between 50 ms and 29000 ms");
   Doc i = Doc::map();
   i.set("type", type);
   if (!http_method.empty()) i.set("httpMethod", http_method);
@@ -53,11 +53,11 @@ Doc get_integration(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
   const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw not_found("Invalid Resource identifier specified");
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw not_found("Invalid Method identifier specified");
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
   const Doc* i = m->get("methodIntegration");
-  if (!i) throw not_found("Invalid Integration identifier specified");
+  if (!i) throw errors::not_found("Invalid Integration identifier specified");
   return *i;
 }
 
@@ -85,7 +85,7 @@ Doc put_integration_response(OpContext& ctx, const Doc& in) {
   ApiTx tx(ctx, st, in.str("restApiId"));
   Doc& m = tx.method(in.str("resourceId"), verb_of(in));
   Doc* i = m.get("methodIntegration");
-  if (!i) throw not_found("No integration defined for method");
+  if (!i) throw errors::not_found("No integration defined for method");
   Doc r = Doc::map();
   r.set("statusCode", in.str("statusCode"));
   copy_members(in, r, {"selectionPattern", "responseParameters", "responseTemplates", "contentHandling"});
@@ -100,13 +100,13 @@ Doc get_integration_response(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
   const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw not_found("Invalid Resource identifier specified");
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw not_found("Invalid Method identifier specified");
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
   const Doc* i = m->get("methodIntegration");
-  if (!i) throw not_found("No integration defined for method");
+  if (!i) throw errors::not_found("No integration defined for method");
   const Doc* ir = i->get("integrationResponses") ? i->get("integrationResponses")->get(in.str("statusCode")) : nullptr;
-  if (!ir) throw not_found("Invalid Response status code specified");
+  if (!ir) throw errors::not_found("Invalid Response status code specified");
   return *ir;
 }
 

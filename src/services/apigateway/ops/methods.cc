@@ -16,19 +16,19 @@ Doc put_method(OpContext& ctx, const Doc& in) {
   Doc& r = tx.resource(in.str("resourceId"));
   std::string verb = verb_of(in);
   static const std::set<std::string> verbs = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"};
-  if (!verbs.count(verb)) throw bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
+  if (!verbs.count(verb)) throw errors::bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
   Doc& methods = r["resourceMethods"];
   if (!methods.is_map()) methods = Doc::map();
-  if (methods.has(verb)) throw conflict("Method already exists for this resource");
+  if (methods.has(verb)) throw errors::conflict("Method already exists for this resource");
   std::string auth = in.str("authorizationType");
   static const std::set<std::string> auths = {"NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"};
-  if (!auths.count(auth)) throw bad_request("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
+  if (!auths.count(auth)) throw errors::bad_request("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
   if ((auth == "CUSTOM" || auth == "COGNITO_USER_POOLS")) {
     std::string az = in.str("authorizerId");
-    if (az.empty() || !tx.section("authorizers").has(az)) throw bad_request("Invalid authorizer ID specified. Setting the authorization type to " + auth + " requires a valid authorizer.");
+    if (az.empty() || !tx.section("authorizers").has(az)) throw errors::bad_request("Invalid authorizer ID specified. Setting the authorization type to " + auth + " requires a valid authorizer.");
   }
   if (!in.str("requestValidatorId").empty() && !tx.section("validators").has(in.str("requestValidatorId")))
-    throw bad_request("Invalid Request Validator identifier specified");
+    throw errors::bad_request("Invalid Request Validator identifier specified");
   Doc m = Doc::map();
   m.set("httpMethod", verb);
   m.set("authorizationType", auth);
@@ -44,9 +44,9 @@ Doc get_method(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
   const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw not_found("Invalid Resource identifier specified");
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw not_found("Invalid Method identifier specified");
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
   return *m;
 }
 
@@ -98,11 +98,11 @@ Doc delete_method_response(OpContext& ctx, const Doc& in) {
 Doc get_method_response(OpContext& ctx, const Doc& in) {
   Doc doc = load_api(ctx, store(ctx), in.str("restApiId"));
   const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw not_found("Invalid Resource identifier specified");
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw not_found("Invalid Method identifier specified");
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
   const Doc* mr = m->get("methodResponses") ? m->get("methodResponses")->get(in.str("statusCode")) : nullptr;
-  if (!mr) throw not_found("Invalid Response status code specified");
+  if (!mr) throw errors::not_found("Invalid Response status code specified");
   return *mr;
 }
 

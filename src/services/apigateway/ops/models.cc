@@ -21,10 +21,10 @@ Doc create_model(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   ApiTx tx(ctx, st, in.str("restApiId"));
   std::string name = in.str("name");
-  if (name.empty()) throw bad_request("Model name must be non-empty");
+  if (name.empty()) throw errors::bad_request("Model name must be non-empty");
   for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) throw bad_request("Model name must be alphanumeric");
-  if (tx.section("models").has(name)) throw conflict("Model name already exists for this REST API");
+    if (!std::isalnum(static_cast<unsigned char>(c))) throw errors::bad_request("Model name must be alphanumeric");
+  if (tx.section("models").has(name)) throw errors::conflict("Model name already exists for this REST API");
   Doc m = Doc::map();
   m.set("id", ids::random_lower_alnum(6));
   m.set("name", name);

@@ -73,15 +73,15 @@ Doc create_resource(OpContext& ctx, const Doc& in) {
   const Doc& parent = tx.resource(parent_id);
   std::string part = in.str("pathPart");
   if (!valid_path_part(part))
-    throw bad_request("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.");
+    throw errors::bad_request("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.");
   for (const auto& [rid, r] : resources.as_map()) {
     if (r.str("parentId") != parent_id) continue;
-    if (r.str("pathPart") == part) throw conflict("Another resource with the same parent already has this name: " + part);
+    if (r.str("pathPart") == part) throw errors::conflict("Another resource with the same parent already has this name: " + part);
     if (part.front() == '{' && r.str("pathPart").front() == '{')
-      throw bad_request("A sibling (" + r.str("pathPart") + ") of this resource already has a variable path part -- only one is allowed");
+      throw errors::bad_request("A sibling (" + r.str("pathPart") + ") of this resource already has a variable path part -- only one is allowed");
   }
   if (parent.str("pathPart").size() > 2 && parent.str("pathPart").substr(parent.str("pathPart").size() - 2) == "+}")
-    throw bad_request("Cannot create a child of a resource with a greedy path variable: " + parent.str("path"));
+    throw errors::bad_request("Cannot create a child of a resource with a greedy path variable: " + parent.str("path"));
   std::string id = ids::random_lower_alnum(6);
   Doc r = Doc::map();
   r.set("id", id);
@@ -98,7 +98,7 @@ Doc get_resource(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
   const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw not_found("Invalid Resource identifier specified");
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   bool embed = false;
   if (const Doc* e = in.get("embed"))
     for (const auto& x : e->as_list()) embed = embed || x.as_string() == "methods";
@@ -124,7 +124,7 @@ Doc update_resource(OpContext& ctx, const Doc& in) {
   Doc& r = tx.resource(rid);
   apply_patch(r, in);
   r.set("id", rid);
-  if (!valid_path_part(r.str("pathPart")) && r.has("parentId")) throw bad_request("Invalid path part");
+  if (!valid_path_part(r.str("pathPart")) && r.has("parentId")) throw errors::bad_request("Invalid path part");
   refresh_paths(tx.section("resources"), rid);
   Doc view = resource_view(tx.resource(rid), true);
   tx.save();
@@ -136,7 +136,7 @@ Doc delete_resource(OpContext& ctx, const Doc& in) {
   ApiTx tx(ctx, st, in.str("restApiId"));
   std::string rid = in.str("resourceId");
   Doc& r = tx.resource(rid);
-  if (!r.has("parentId")) throw bad_request("Cannot delete root resource");
+  if (!r.has("parentId")) throw errors::bad_request("Cannot delete root resource");
   delete_subtree(tx.section("resources"), rid);
   tx.save();
   return Doc::map();

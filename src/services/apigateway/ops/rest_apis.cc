@@ -13,7 +13,7 @@ namespace stratus::apigateway {
 Doc create_rest_api(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string name = in.str("name");
-  if (name.empty()) throw bad_request("Invalid REST API name specified");
+  if (name.empty()) throw errors::bad_request("Invalid REST API name specified");
   std::string id = ids::random_lower_alnum(10);
   std::string root_id = ids::random_lower_alnum(10);
   Doc api = Doc::map();
@@ -38,7 +38,7 @@ Doc create_rest_api(OpContext& ctx, const Doc& in) {
   resources.set(root_id, std::move(root));
   if (!in.str("cloneFrom").empty()) {
     auto src = st.load(ctx.storage, ctx.account(), ctx.region(), in.str("cloneFrom"));
-    if (!src) throw not_found("Invalid API identifier specified " + ctx.account() + ":" + in.str("cloneFrom"));
+    if (!src) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + in.str("cloneFrom"));
     resources = *src->get("resources");
     api.set("rootResourceId", src->get("api")->str("rootResourceId"));
     for (const char* s : {"models", "validators", "authorizers", "gatewayResponses"})

@@ -27,9 +27,9 @@ void check_api_stages(OpContext& ctx, Guard& guard, const Doc* stages) {
   if (!stages || !stages->is_list()) return;
   for (const Doc& s : stages->as_list()) {
     auto api = guard.store().load(ctx.storage, ctx.account(), ctx.region(), s.str("apiId"));
-    if (!api) throw not_found("Invalid API identifier specified " + ctx.account() + ":" + s.str("apiId"));
+    if (!api) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + s.str("apiId"));
     const Doc* st = api->get("stages") ? api->get("stages")->get(s.str("stage")) : nullptr;
-    if (!st) throw not_found("Invalid stage identifier specified");
+    if (!st) throw errors::not_found("Invalid stage identifier specified");
   }
 }
 
@@ -46,7 +46,7 @@ void patch_plan(OpContext& ctx, Guard& guard, Doc& plan, const Doc& in) {
       }
       std::string v = op.str("value");
       auto colon = v.find(':');
-      if (colon == std::string::npos) throw bad_request("Invalid API stage specified: " + v);
+      if (colon == std::string::npos) throw errors::bad_request("Invalid API stage specified: " + v);
       Doc stage = Doc::map();
       stage.set("apiId", v.substr(0, colon));
       stage.set("stage", v.substr(colon + 1));
@@ -62,7 +62,7 @@ void patch_plan(OpContext& ctx, Guard& guard, Doc& plan, const Doc& in) {
       } else if (op.str("op") == "remove") {
         l.erase(std::remove_if(l.begin(), l.end(), same), l.end());
       } else {
-        throw bad_request("Invalid patch operation specified. Must be one of: [add, remove]");
+        throw errors::bad_request("Invalid patch operation specified. Must be one of: [add, remove]");
       }
     }
   }
@@ -74,7 +74,7 @@ void patch_plan(OpContext& ctx, Guard& guard, Doc& plan, const Doc& in) {
 
 Doc create_usage_plan(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
-  if (in.str("name").empty()) throw bad_request("Usage plan name must be non-empty");
+  if (in.str("name").empty()) throw errors::bad_request("Usage plan name must be non-empty");
   check_api_stages(ctx, g, in.get("apiStages"));
   UsageTx tx(ctx, g);
   Doc p = Doc::map();
@@ -91,7 +91,7 @@ Doc get_usage_plan(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
   Doc d = g.load_usage(ctx.server, ctx.account(), ctx.region());
   const Doc* p = d["usagePlans"].get(in.str("usagePlanId"));
-  if (!p) throw not_found("Invalid Usage Plan ID specified");
+  if (!p) throw errors::not_found("Invalid Usage Plan ID specified");
   return *p;
 }
 
@@ -132,13 +132,13 @@ Doc delete_usage_plan(OpContext& ctx, const Doc& in) {
 
 Doc create_usage_plan_key(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
-  if (in.str("keyType") != "API_KEY") throw bad_request("Invalid key type specified. Must be API_KEY");
+  if (in.str("keyType") != "API_KEY") throw errors::bad_request("Invalid key type specified. Must be API_KEY");
   UsageTx tx(ctx, g);
   tx.plan(in.str("usagePlanId"));
   const Doc& k = tx.key(in.str("keyId"));
   Doc& keys = tx.doc["planKeys"][in.str("usagePlanId")];
   if (!keys.is_map()) keys = Doc::map();
-  if (keys.has(in.str("keyId"))) throw conflict("Usage Plan Key already exists");
+  if (keys.has(in.str("keyId"))) throw errors::conflict("Usage Plan Key already exists");
   keys.set(in.str("keyId"), true);
   Doc view = plan_key_view(k);
   tx.save();
@@ -148,17 +148,17 @@ Doc create_usage_plan_key(OpContext& ctx, const Doc& in) {
 Doc get_usage_plan_key(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
   Doc d = g.load_usage(ctx.server, ctx.account(), ctx.region());
-  if (!d["usagePlans"].has(in.str("usagePlanId"))) throw not_found("Invalid Usage Plan ID specified");
+  if (!d["usagePlans"].has(in.str("usagePlanId"))) throw errors::not_found("Invalid Usage Plan ID specified");
   const Doc* pk = d["planKeys"].get(in.str("usagePlanId"));
   const Doc* k = d["apiKeys"].get(in.str("keyId"));
-  if (!pk || !pk->has(in.str("keyId")) || !k) throw not_found("Invalid Usage Plan Key identifier specified");
+  if (!pk || !pk->has(in.str("keyId")) || !k) throw errors::not_found("Invalid Usage Plan Key identifier specified");
   return plan_key_view(*k);
 }
 
 Doc get_usage_plan_keys(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
   Doc d = g.load_usage(ctx.server, ctx.account(), ctx.region());
-  if (!d["usagePlans"].has(in.str("usagePlanId"))) throw not_found("Invalid Usage Plan ID specified");
+  if (!d["usagePlans"].has(in.str("usagePlanId"))) throw errors::not_found("Invalid Usage Plan ID specified");
   std::vector<Doc> list;
   if (const Doc* pk = d["planKeys"].get(in.str("usagePlanId")); pk && pk->is_map())
     for (const auto& [kid, _] : pk->as_map())
@@ -174,7 +174,7 @@ Doc delete_usage_plan_key(OpContext& ctx, const Doc& in) {
   UsageTx tx(ctx, g);
   tx.plan(in.str("usagePlanId"));
   Doc* pk = tx.doc["planKeys"].get(in.str("usagePlanId"));
-  if (!pk || !pk->has(in.str("keyId"))) throw not_found("Invalid Usage Plan Key identifier specified");
+  if (!pk || !pk->has(in.str("keyId"))) throw errors::not_found("Invalid Usage Plan Key identifier specified");
   pk->as_map().erase(in.str("keyId"));
   tx.save();
   return Doc::map();
@@ -184,10 +184,10 @@ Doc get_usage(OpContext& ctx, const Doc& in) {
   Guard& g = guard(ctx);
   Doc d = g.load_usage(ctx.server, ctx.account(), ctx.region());
   const Doc* p = d["usagePlans"].get(in.str("usagePlanId"));
-  if (!p) throw not_found("Invalid Usage Plan ID specified");
+  if (!p) throw errors::not_found("Invalid Usage Plan ID specified");
   std::string start = in.str("startDate"), end = in.str("endDate");
-  if (start.size() != 10 || end.size() != 10) throw bad_request("Invalid date format; expected yyyy-MM-dd");
-  if (end < start) throw bad_request("The usage end date must be on or after the start date");
+  if (start.size() != 10 || end.size() != 10) throw errors::bad_request("Invalid date format; expected yyyy-MM-dd");
+  if (end < start) throw errors::bad_request("The usage end date must be on or after the start date");
   Doc o = Doc::map();
   o.set("usagePlanId", in.str("usagePlanId"));
   o.set("startDate", start);
