@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <ctime>
 
-#include "auth/sigv4.h"
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
@@ -384,38 +383,6 @@ Mapping render_request(const std::shared_ptr<Call>& call, const std::string& ct,
   return Mapping::ok;
 }
 
-void sign(http::Request& req, const auth::Credential& c, const std::string& region, const std::string& service,
-          int64_t now) {
-  std::string amz_date = enc::iso8601_basic(now);
-  req.headers.set("x-amz-date", amz_date);
-  auth::SignedRequestInfo info;
-  info.access_key = c.access_key;
-  info.date = amz_date.substr(0, 8);
-  info.region = region;
-  info.service = service;
-  info.amz_date = amz_date;
-  info.signed_headers = {"host", "x-amz-date"};
-  if (!c.session_token.empty()) {
-    req.headers.set("x-amz-security-token", c.session_token);
-    info.signed_headers.push_back("x-amz-security-token");
-  }
-  std::string cr = auth::canonical_request(req, info, false);
-  std::string sts = auth::string_to_sign(info, cr);
-  // The signing key only changes with the day (and the credential): each thread keeps its last one.
-  struct KeyCache {
-    std::string secret, date, region, service, key;
-  };
-  thread_local KeyCache kc;
-  if (kc.key.empty() || kc.date != info.date || kc.secret != c.secret_key || kc.region != region ||
-      kc.service != service)
-    kc = KeyCache{c.secret_key, info.date, region, service, auth::signing_key(c.secret_key, info.date, region, service)};
-  std::string sig = auth::signature(kc.key, sts);
-  std::string list;
-  for (const auto& h : info.signed_headers) list += (list.empty() ? "" : ";") + h;
-  req.headers.set("authorization", "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" + info.date + "/" + region +
-                                       "/" + service + "/aws4_request, SignedHeaders=" + list + ", Signature=" + sig);
-}
-
 struct AwsUri {
   std::string region, service, kind, rest;  // kind: "action" | "path"
 };
@@ -435,19 +402,26 @@ std::optional<AwsUri> parse_aws_uri(const std::string& uri) {
   return u;
 }
 
-// Sends an internal request through the front door and calls done with the answer.
+// Sends an internal request to the service the URI names, as the integration's principal (the
+// FrontDoor's path for a request from a principal: ServerContext::call_http), and calls done with
+// the answer.
 void dispatch(const std::shared_ptr<Call>& call, http::Request req, const AwsUri& uri,
               std::function<void(http::Response)> done) {
   Invoker& inv = *call->invoker;
-  if (!inv.front_door()) return call->answer(internal_error());
+  if (!inv.front_door()) return call->answer(internal_error());  // a context without a FrontDoor
   std::string region = uri.region.empty() ? call->dep->region : uri.region;
   auth::Credential cred = inv.credential_for(call->dep->account, call->integration().str("credentials"));
+  OpContext::Caller principal;
+  principal.account = cred.account;
+  principal.region = region;
+  principal.access_key = cred.access_key;
+  principal.arn = cred.principal_arn;
+  principal.user_id = cred.user_id;
   req.headers.set("host", uri.service + "." + region + ".amazonaws.com");
   req.target = req.path + (req.query.empty() ? "" : "?" + req.query);
   req.received_at_ms = call->now;
   req.remote_addr = "127.0.0.1";
-  sign(req, cred, region, uri.service, call->now);
-  inv.front_door()->handle(std::move(req), std::move(done));
+  inv.server().call_http(uri.service, std::move(req), std::move(principal), std::move(done));
 }
 
 void apply_integration_params(const std::shared_ptr<Call>& call, http::Request& req, std::string& path) {
