@@ -101,6 +101,8 @@ class ApiGatewayService final : public Service, public InvokeRouter {
     add("GetUsage", get_usage);
   }
 
+  // Handlers find the state through the context (state(ctx)), typed, like any port.
+  void attach(ServerContext& ctx) override { ctx.provide<State>(&state_); }
   void start(ServerContext& ctx) override {
     state_.guard.start(ctx);
     state_.invoker = std::make_unique<Invoker>(ctx, state_.store);
@@ -122,15 +124,13 @@ class ApiGatewayService final : public Service, public InvokeRouter {
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
-  State& state() { return state_; }
-
  private:
   State state_;
 };
 
 }  // namespace
 
-State& state(OpContext& ctx) { return static_cast<ApiGatewayService*>(ctx.server.service("apigateway"))->state(); }
+State& state(OpContext& ctx) { return *ctx.server.port<State>(); }
 
 std::unique_ptr<Service> make_service() { return std::make_unique<ApiGatewayService>(); }
 

@@ -22,7 +22,8 @@ struct State {
   std::unique_ptr<Invoker> invoker;  // the destructor runs where Invoker is complete (service.cc)
 };
 
-// The state of the API Gateway service of ctx.server (defined in service.cc).
+// The state of the API Gateway service of ctx.server: the service provides it in attach()
+// (ServerContext::provide), before any operation can run. Defined in service.cc.
 State& state(OpContext& ctx);
 inline Store& store(OpContext& ctx) { return state(ctx).store; }
 inline Guard& guard(OpContext& ctx) { return state(ctx).guard; }
