@@ -163,6 +163,9 @@ struct Manager::Impl {
     return {};
   }
 
+  // The monitor thread: until stop() and every environment is gone, a pass over the environments
+  // (deadlines, kills, SHUTDOWN progress, exits, memory samples, log flushes), then the processes
+  // to spawn or start, then a poll() on their output and the wake eventfd until the next deadline.
   void run_monitor() {
     int64_t last_flush = 0;
     double last_sample = 0;
