@@ -10,14 +10,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <thread>
 #include <tuple>
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/scheduler.h"
 #include "core/thread.h"
 #include "http/server.h"
 #include "runtime/cgroup.h"
@@ -36,9 +37,10 @@ namespace fs = std::filesystem;
 
 // The Manager puts the parts together: the pools (pool.h) decide, the launcher (process.h)
 // starts processes, the Runtime API and the Extensions API (runtime_api.h, extensions.h) answer
-// the environments, and the monitor thread below does everything that waits on processes: it
-// starts them, reads their output, enforces deadlines and memory limits, reaps exits, removes
-// dead environments and hands log events to the sink. One mutex (mu) guards all of it.
+// the environments, and the monitor below (tasks on its own Scheduler) does everything that
+// waits on processes: it starts them, reads their output, enforces deadlines and memory limits,
+// reaps exits, removes dead environments and hands log events to the sink. One mutex (mu)
+// guards all of it.
 struct Manager::Impl {
   explicit Impl(ManagerOptions o)
       : opts(std::move(o)),
@@ -56,9 +58,13 @@ struct Manager::Impl {
   std::unique_ptr<http::Server> server;
   uint16_t port = 0;
   int wake_fd = -1;
-  std::thread monitor;
   Cgroups cgroups;                         // init() by start()
-  std::vector<std::string> stale_cgroups;  // monitor thread only: killed, rmdir failed so far
+  std::vector<std::string> stale_cgroups;  // monitor (sched) only: killed, rmdir failed so far
+  bool started = false;                    // start() ran and stop() did not yet
+  bool monitor_done = false;               // GUARDED_BY(mu) the monitor ended (stop(), no environments)
+  std::condition_variable monitor_cv;      // monitor_done changed
+  // Last: stopped and destroyed before everything its tasks touch.
+  Scheduler sched{"lambda-monitor"};
 
   void wake() {
     uint64_t one = 1;
@@ -163,202 +169,233 @@ struct Manager::Impl {
     return {};
   }
 
-  // The monitor thread: until stop() and every environment is gone, a pass over the environments
-  // (deadlines, kills, SHUTDOWN progress, exits, memory samples, log flushes), then the processes
-  // to spawn or start, then a poll() on their output and the wake eventfd until the next deadline.
-  void run_monitor() {
-    int64_t last_flush = 0;
-    double last_sample = 0;
-    for (;;) {
-      std::vector<pid_t> to_sample;  // process groups of live environments, when due
-      std::vector<Env*> to_spawn;
-      std::vector<Env*> to_start;    // environments whose extensions registered: start the runtime
-      std::vector<pollfd> pfds;
-      std::vector<uint64_t> ids;
-      int timeout = 1000;
-      After after;
-      {
-        std::unique_lock lock(mu);
-        if (pools.stopping() && pools.envs().empty()) break;
-        int64_t now = now_millis();
-        double snow = steady_ms();
-        std::vector<Env*> dead;
-        for (auto& [id, ep] : pools.envs()) {
-          Env& e = *ep;
-          if (e.state == Env::State::spawning) {
-            to_spawn.push_back(&e);
+  // The monitor runs on sched (its own thread, which every process is started from, so that
+  // PR_SET_PDEATHSIG ties them to it) as three tasks:
+  // - "lambda.monitor" (step()): a pass over the environments (deadlines, kills, SHUTDOWN
+  //   progress, exits), then the processes to spawn or start, then a poll() on their output and
+  //   the wake eventfd until the next deadline (at most kSampleMs while there are environments,
+  //   so that the periodic tasks get their turn); it posts itself again until stop() was called
+  //   and every environment is gone, then says so (monitor_done).
+  // - "lambda.sample-memory" every kSampleMs: Max Memory Used and the memory limit.
+  // - "lambda.flush-logs" every 100 ms: the environments' log events to the sink.
+  // The monitor owns every environment's state: after an exception there is no resuming it, so
+  // each task ends the process on one (run_or_exit), as the monitor thread did.
+
+  // Due now, not "as soon as possible" (post()): the periodic tasks that are due run first.
+  void post_step() {
+    sched.at("lambda.monitor", now_millis(), [this] { run_or_exit("lambda-monitor", [this] { step(); }); });
+  }
+
+  void step() {
+    std::vector<Env*> to_spawn;
+    std::vector<Env*> to_start;    // environments whose extensions registered: start the runtime
+    std::vector<pollfd> pfds;
+    std::vector<uint64_t> ids;
+    int timeout = 1000;
+    After after;
+    {
+      std::unique_lock lock(mu);
+      if (pools.stopping() && pools.envs().empty()) {
+        lock.unlock();
+        deliver_logs();
+        lock.lock();
+        monitor_done = true;
+        monitor_cv.notify_all();
+        return;
+      }
+      int64_t now = now_millis();
+      double snow = steady_ms();
+      std::vector<Env*> dead;
+      for (auto& [id, ep] : pools.envs()) {
+        Env& e = *ep;
+        if (e.state == Env::State::spawning) {
+          to_spawn.push_back(&e);
+          continue;
+        }
+        // Deadlines.
+        if (e.kill_reason.empty()) {
+          if (pools.stopping()) e.kill_reason = "stop";
+          else if (e.state == Env::State::busy && e.current && now >= e.current->deadline_ms) e.kill_reason = "timeout";
+          else if (e.state == Env::State::starting &&
+                   snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
+            e.kill_reason = "init-timeout";
+          else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms && !Pools::kept_warm(e))
+            e.kill_reason = "idle";
+          else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
+            e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
+        }
+        if (e.pid == 0 && !e.runtime_cmd.empty()) {
+          if (!e.kill_reason.empty()) {
+            // Init ended before the runtime started (extension crash or init error, init timeout,
+            // stop): no runtime process to wait for.
+            e.runtime_cmd.clear();
+            pools.buried(e, 0, after);
+            dead.push_back(&e);
             continue;
           }
-          // Deadlines.
-          if (e.kill_reason.empty()) {
-            if (pools.stopping()) e.kill_reason = "stop";
-            else if (e.state == Env::State::busy && e.current && now >= e.current->deadline_ms) e.kill_reason = "timeout";
-            else if (e.state == Env::State::starting &&
-                     snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
-              e.kill_reason = "init-timeout";
-            else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms && !Pools::kept_warm(e))
-              e.kill_reason = "idle";
-            else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
-              e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
+          if (ExtensionsApi::registered(e)) to_start.push_back(&e);
+        }
+        if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
+          if (ExtensionsApi::shutting_down(e, snow, after)) {
+            e.killed = true;
+            Launcher::kill_tree(e);
+          } else {
+            timeout = std::min(timeout, 20);
           }
-          if (e.pid == 0 && !e.runtime_cmd.empty()) {
-            if (!e.kill_reason.empty()) {
-              // Init ended before the runtime started (extension crash or init error, init timeout,
-              // stop): no runtime process to wait for.
-              e.runtime_cmd.clear();
-              pools.buried(e, 0, after);
-              dead.push_back(&e);
-              continue;
+        }
+        // Extensions that exited (their output ended).
+        for (auto& x : e.exts) {
+          if (x.pid <= 0 || !x.eof) continue;
+          int ws = 0;
+          if (::waitpid(x.pid, &ws, WNOHANG) == x.pid) {
+            x.pid = 0;
+            x.exited = true;
+            if (e.kill_reason.empty()) {
+              // As on AWS, an extension that dies takes its environment down (Extension.Crash).
+              std::string how = WIFEXITED(ws) ? "exit status " + std::to_string(WEXITSTATUS(ws))
+                                              : "signal " + std::to_string(WTERMSIG(ws));
+              e.crash = "Extension " + x.name + " exited with error: " + how;
+              e.kill_reason = "extension-crash";
+              if (e.init_error.empty()) e.init_error = error_doc("Extension.Crash", e.crash);
+              timeout = 0;
             }
-            if (ExtensionsApi::registered(e)) to_start.push_back(&e);
-          }
-          if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
-            if (ExtensionsApi::shutting_down(e, snow, after)) {
-              e.killed = true;
-              Launcher::kill_tree(e);
-            } else {
-              timeout = std::min(timeout, 20);
+            if (x.parked) {
+              after.replies.emplace_back(std::move(x.parked), ExtensionsApi::error(410, "EnvironmentStopped", "exited"));
+              x.parked = nullptr;
             }
+            if (e.kill_reason.empty() && (e.state == Env::State::starting || e.state == Env::State::returning))
+              pools.dispatch(e, after);
+          } else {
+            timeout = std::min(timeout, 20);
           }
-          // Extensions that exited (their output ended).
-          for (auto& x : e.exts) {
-            if (x.pid <= 0 || !x.eof) continue;
-            int ws = 0;
-            if (::waitpid(x.pid, &ws, WNOHANG) == x.pid) {
-              x.pid = 0;
-              x.exited = true;
-              if (e.kill_reason.empty()) {
-                // As on AWS, an extension that dies takes its environment down (Extension.Crash).
-                std::string how = WIFEXITED(ws) ? "exit status " + std::to_string(WEXITSTATUS(ws))
-                                                : "signal " + std::to_string(WTERMSIG(ws));
-                e.crash = "Extension " + x.name + " exited with error: " + how;
-                e.kill_reason = "extension-crash";
-                if (e.init_error.empty()) e.init_error = error_doc("Extension.Crash", e.crash);
-                timeout = 0;
-              }
-              if (x.parked) {
-                after.replies.emplace_back(std::move(x.parked), ExtensionsApi::error(410, "EnvironmentStopped", "exited"));
-                x.parked = nullptr;
-              }
-              if (e.kill_reason.empty() && (e.state == Env::State::starting || e.state == Env::State::returning))
-                pools.dispatch(e, after);
-            } else {
-              timeout = std::min(timeout, 20);
-            }
+        }
+        if (e.state == Env::State::returning && e.ext_deadline_ms)
+          timeout = static_cast<int>(std::clamp<int64_t>(e.ext_deadline_ms - now + 1, 0, timeout));
+        if (e.state == Env::State::busy && e.current)
+          timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
+        if (e.state == Env::State::idle && !Pools::kept_warm(e))
+          timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
+        // Exits.
+        if (e.pid > 0 && (e.eof || e.killed)) {
+          int ws = 0;
+          pid_t r = ::waitpid(e.pid, &ws, e.killed ? 0 : WNOHANG);
+          if (r == e.pid) {
+            drain(e);
+            pools.buried(e, ws, after);
+            dead.push_back(&e);
+            continue;
           }
-          if (e.state == Env::State::returning && e.ext_deadline_ms)
-            timeout = static_cast<int>(std::clamp<int64_t>(e.ext_deadline_ms - now + 1, 0, timeout));
-          if (e.state == Env::State::busy && e.current)
-            timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
-          if (e.state == Env::State::idle && !Pools::kept_warm(e))
-            timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
-          // Exits.
-          if (e.pid > 0 && (e.eof || e.killed)) {
-            int ws = 0;
-            pid_t r = ::waitpid(e.pid, &ws, e.killed ? 0 : WNOHANG);
-            if (r == e.pid) {
-              drain(e);
-              pools.buried(e, ws, after);
-              dead.push_back(&e);
-              continue;
-            }
-            if (e.eof) timeout = std::min(timeout, 20);
-          }
-          if (e.out_fd >= 0 && !e.eof) {
-            pfds.push_back({e.out_fd, POLLIN, 0});
+          if (e.eof) timeout = std::min(timeout, 20);
+        }
+        if (e.out_fd >= 0 && !e.eof) {
+          pfds.push_back({e.out_fd, POLLIN, 0});
+          ids.push_back(e.id);
+        }
+        for (const auto& x : e.exts) {
+          if (x.out_fd >= 0 && !x.eof) {
+            pfds.push_back({x.out_fd, POLLIN, 0});
             ids.push_back(e.id);
           }
-          for (const auto& x : e.exts) {
-            if (x.out_fd >= 0 && !x.eof) {
-              pfds.push_back({x.out_fd, POLLIN, 0});
-              ids.push_back(e.id);
-            }
-          }
-        }
-        for (Env* e : dead) {
-          ExtensionsApi::bury(*e, after);
-          report_dropped(*e);
-          flush_one(*e);
-          if (e->out_fd >= 0) ::close(e->out_fd);
-          if (e->status_fd >= 0) ::close(e->status_fd);
-          remove_env(*e);
-        }
-        if (now - last_flush >= 100 || pools.stopping()) {
-          for (auto& [id, ep] : pools.envs()) flush_one(*ep);
-          last_flush = now;
-        }
-        if (!to_spawn.empty()) timeout = 0;
-        if (snow - last_sample >= kSampleMs) {
-          last_sample = snow;
-          for (auto& [id, ep] : pools.envs()) {
-            if (ep->pid <= 0 || !ep->kill_reason.empty()) continue;
-            to_sample.push_back(ep->pid);
-            for (const auto& x : ep->exts)
-              if (x.pid > 0) to_sample.push_back(x.pid);
-          }
-        }
-        if (!pools.envs().empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
-      }
-      if (!to_sample.empty()) watch_memory(group_rss_kb(to_sample));
-      std::erase_if(stale_cgroups, [](const std::string& d) { return Cgroups::remove(d); });
-      deliver_logs();
-      after.run();
-      for (Env* e : to_start) {
-        std::vector<std::string> cmd, env;
-        {
-          std::lock_guard lock(mu);
-          cmd = std::move(e->runtime_cmd);
-          env = std::move(e->runtime_env);
-          e->runtime_cmd.clear();
-        }
-        std::string err = start_runtime(*e, std::move(cmd), env);
-        if (!err.empty()) {
-          After a2;
-          std::lock_guard lock(mu);
-          e->init_error = err;
-          e->kill_reason = "init-error";
-          pools.buried(*e, 0, a2);
-          ExtensionsApi::bury(*e, a2);
-          flush_one(*e);
-          remove_env(*e);
-          a2.run();
         }
       }
-      for (Env* e : to_spawn) {
-        std::string err = spawn(*e);
+      for (Env* e : dead) {
+        ExtensionsApi::bury(*e, after);
+        report_dropped(*e);
+        flush_one(*e);
+        if (e->out_fd >= 0) ::close(e->out_fd);
+        if (e->status_fd >= 0) ::close(e->status_fd);
+        remove_env(*e);
+      }
+      if (pools.stopping()) {
+        for (auto& [id, ep] : pools.envs()) flush_one(*ep);
+      }
+      if (!to_spawn.empty()) timeout = 0;
+      if (!pools.envs().empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
+    }
+    std::erase_if(stale_cgroups, [](const std::string& d) { return Cgroups::remove(d); });
+    deliver_logs();
+    after.run();
+    for (Env* e : to_start) {
+      std::vector<std::string> cmd, env;
+      {
+        std::lock_guard lock(mu);
+        cmd = std::move(e->runtime_cmd);
+        env = std::move(e->runtime_env);
+        e->runtime_cmd.clear();
+      }
+      std::string err = start_runtime(*e, std::move(cmd), env);
+      if (!err.empty()) {
         After a2;
         std::lock_guard lock(mu);
-        if (!err.empty()) {
-          e->init_error = err;
-          e->state = Env::State::dead;
-          e->spawned = steady_ms();
-          e->state = Env::State::starting;
-          e->init_ms = -1;
-          // No process: settle as an init failure right away.
-          pools.buried(*e, 0, a2);
-          ExtensionsApi::bury(*e, a2);
-          flush_one(*e);
-          remove_env(*e);
-        }
-        a2.run();  // under the lock is fine: completions post elsewhere, replies are posts
+        e->init_error = err;
+        e->kill_reason = "init-error";
+        pools.buried(*e, 0, a2);
+        ExtensionsApi::bury(*e, a2);
+        flush_one(*e);
+        remove_env(*e);
+        a2.run();
       }
-      if (!to_spawn.empty() || !to_start.empty()) continue;
-      pfds.push_back({wake_fd, POLLIN, 0});
-      ::poll(pfds.data(), pfds.size(), timeout);
-      if (pfds.back().revents & POLLIN) {
-        uint64_t v;
-        [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
-      }
-      pfds.pop_back();
+    }
+    for (Env* e : to_spawn) {
+      std::string err = spawn(*e);
+      After a2;
       std::lock_guard lock(mu);
-      for (size_t i = 0; i < pfds.size(); ++i) {
-        if (!pfds[i].revents) continue;
-        auto it = pools.envs().find(ids[i]);
-        if (it != pools.envs().end()) drain(*it->second);
+      if (!err.empty()) {
+        e->init_error = err;
+        e->state = Env::State::dead;
+        e->spawned = steady_ms();
+        e->state = Env::State::starting;
+        e->init_ms = -1;
+        // No process: settle as an init failure right away.
+        pools.buried(*e, 0, a2);
+        ExtensionsApi::bury(*e, a2);
+        flush_one(*e);
+        remove_env(*e);
       }
+      a2.run();  // under the lock is fine: completions post elsewhere, replies are posts
+    }
+    if (!to_spawn.empty() || !to_start.empty()) return post_step();
+    pfds.push_back({wake_fd, POLLIN, 0});
+    ::poll(pfds.data(), pfds.size(), timeout);
+    if (pfds.back().revents & POLLIN) {
+      uint64_t v;
+      [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
+    }
+    pfds.pop_back();
+    std::lock_guard lock(mu);
+    for (size_t i = 0; i < pfds.size(); ++i) {
+      if (!pfds[i].revents) continue;
+      auto it = pools.envs().find(ids[i]);
+      if (it != pools.envs().end()) drain(*it->second);
+    }
+    post_step();
+  }
+
+  // Samples the memory of every live environment (process groups of the runtime and the
+  // extensions) outside the lock, then watch_memory().
+  void sample_memory() {
+    std::vector<pid_t> to_sample;
+    {
+      std::lock_guard lock(mu);
+      for (auto& [id, ep] : pools.envs()) {
+        if (ep->pid <= 0 || !ep->kill_reason.empty()) continue;
+        to_sample.push_back(ep->pid);
+        for (const auto& x : ep->exts)
+          if (x.pid > 0) to_sample.push_back(x.pid);
+      }
+    }
+    if (!to_sample.empty()) watch_memory(group_rss_kb(to_sample));
+  }
+
+  // Hands what every environment printed so far to the sink.
+  void flush_logs() {
+    {
+      std::lock_guard lock(mu);
+      for (auto& [id, ep] : pools.envs()) flush_one(*ep);
     }
     deliver_logs();
   }
+
 
   // Records each environment's memory use and kills the ones above their MemorySize, as Lambda's
   // memory limit does (the invoke then fails with "signal: killed").
@@ -421,13 +458,25 @@ void Manager::start() {
   impl_->server = std::make_unique<http::Server>(so, impl_->api);
   impl_->server->start();
   impl_->port = impl_->server->port();
-  // The monitor owns every environment's state; after an exception there is no resuming it.
-  impl_->monitor =
-      std::thread([this] { run_or_exit("lambda-monitor", [this] { impl_->run_monitor(); }); });
+  impl_->sched.start();  // after a stop()
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->monitor_done = false;
+  }
+  impl_->started = true;
+  Impl* impl = impl_.get();
+  impl->sched.every("lambda.sample-memory", kSampleMs, [impl] {
+    run_or_exit("lambda-monitor", [impl] { impl->sample_memory(); });
+  });
+  impl->sched.every("lambda.flush-logs", 100, [impl] {
+    run_or_exit("lambda-monitor", [impl] { impl->flush_logs(); });
+  });
+  impl->post_step();
 }
 
 void Manager::stop() {
-  if (!impl_->monitor.joinable()) return;
+  if (!impl_->started) return;
+  impl_->started = false;
   {
     std::lock_guard lock(impl_->mu);
     After after;
@@ -435,7 +484,13 @@ void Manager::stop() {
     impl_->wake();
     after.run();
   }
-  impl_->monitor.join();
+  {
+    // The monitor kills every environment (SHUTDOWN first for spin-downs), then ends; the
+    // scheduler stops after it, before anything it uses goes.
+    std::unique_lock lock(impl_->mu);
+    impl_->monitor_cv.wait(lock, [this] { return impl_->monitor_done; });
+  }
+  impl_->sched.stop();
   impl_->cgroups.destroy(1000);  // anything that escaped the environments' own kills
   impl_->server->stop(200);
   impl_->server->wait();

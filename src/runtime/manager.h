@@ -37,9 +37,10 @@
 // SIGKILLed, so a double-forked setsid() daemon dies too. Without cgroups: process groups only.
 //
 // Threads: invoke() may be called from any thread and never blocks on a process. One monitor
-// thread spawns processes (so that PR_SET_PDEATHSIG ties children to it), reads their output,
-// enforces deadlines and reaps exits. Completion callbacks run on the Runtime API thread or the
-// monitor thread; they must be quick (post elsewhere).
+// thread (the Manager's own Scheduler, "lambda-monitor") spawns processes (so that
+// PR_SET_PDEATHSIG ties children to it), reads their output, enforces deadlines and reaps exits.
+// Completion callbacks run on the Runtime API thread or the monitor thread; they must be quick
+// (post elsewhere).
 //
 // The parts (each header states its contract): runtime/environment.h (the shared state of
 // environments and their log streams), runtime/pool.h (pools: scheduling, warm reuse, scale-out,
