@@ -186,136 +186,160 @@ struct Manager::Impl {
     sched.at("lambda.monitor", now_millis(), [this] { run_or_exit("lambda-monitor", [this] { step(); }); });
   }
 
-  void step() {
+  // What one monitor step found to do.
+  struct Pass {
     std::vector<Env*> to_spawn;
-    std::vector<Env*> to_start;    // environments whose extensions registered: start the runtime
-    std::vector<pollfd> pfds;
-    std::vector<uint64_t> ids;
-    int timeout = 1000;
+    std::vector<Env*> to_start;  // environments whose extensions registered: start the runtime
+    std::vector<pollfd> pfds;    // output to wait for
+    std::vector<uint64_t> ids;   // the environment of each entry of pfds
+    int timeout = 1000;          // ms to wait at most (the next deadline)
     After after;
-    {
-      std::unique_lock lock(mu);
-      if (pools.stopping() && pools.envs().empty()) {
-        lock.unlock();
-        deliver_logs();
-        lock.lock();
-        monitor_done = true;
-        monitor_cv.notify_all();
-        return;
-      }
-      int64_t now = now_millis();
-      double snow = steady_ms();
-      std::vector<Env*> dead;
-      for (auto& [id, ep] : pools.envs()) {
-        Env& e = *ep;
-        if (e.state == Env::State::spawning) {
-          to_spawn.push_back(&e);
-          continue;
-        }
-        // Deadlines.
-        if (e.kill_reason.empty()) {
-          if (pools.stopping()) e.kill_reason = "stop";
-          else if (e.state == Env::State::busy && e.current && now >= e.current->deadline_ms) e.kill_reason = "timeout";
-          else if (e.state == Env::State::starting &&
-                   snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
-            e.kill_reason = "init-timeout";
-          else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms && !Pools::kept_warm(e))
-            e.kill_reason = "idle";
-          else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
-            e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
-        }
-        if (e.pid == 0 && !e.runtime_cmd.empty()) {
-          if (!e.kill_reason.empty()) {
-            // Init ended before the runtime started (extension crash or init error, init timeout,
-            // stop): no runtime process to wait for.
-            e.runtime_cmd.clear();
-            pools.buried(e, 0, after);
-            dead.push_back(&e);
-            continue;
-          }
-          if (ExtensionsApi::registered(e)) to_start.push_back(&e);
-        }
-        if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
-          if (ExtensionsApi::shutting_down(e, snow, after)) {
-            e.killed = true;
-            Launcher::kill_tree(e);
-          } else {
-            timeout = std::min(timeout, 20);
-          }
-        }
-        // Extensions that exited (their output ended).
-        for (auto& x : e.exts) {
-          if (x.pid <= 0 || !x.eof) continue;
-          int ws = 0;
-          if (::waitpid(x.pid, &ws, WNOHANG) == x.pid) {
-            x.pid = 0;
-            x.exited = true;
-            if (e.kill_reason.empty()) {
-              // As on AWS, an extension that dies takes its environment down (Extension.Crash).
-              std::string how = WIFEXITED(ws) ? "exit status " + std::to_string(WEXITSTATUS(ws))
-                                              : "signal " + std::to_string(WTERMSIG(ws));
-              e.crash = "Extension " + x.name + " exited with error: " + how;
-              e.kill_reason = "extension-crash";
-              if (e.init_error.empty()) e.init_error = error_doc("Extension.Crash", e.crash);
-              timeout = 0;
-            }
-            if (x.parked) {
-              after.replies.emplace_back(std::move(x.parked), ExtensionsApi::error(410, "EnvironmentStopped", "exited"));
-              x.parked = nullptr;
-            }
-            if (e.kill_reason.empty() && (e.state == Env::State::starting || e.state == Env::State::returning))
-              pools.dispatch(e, after);
-          } else {
-            timeout = std::min(timeout, 20);
-          }
-        }
-        if (e.state == Env::State::returning && e.ext_deadline_ms)
-          timeout = static_cast<int>(std::clamp<int64_t>(e.ext_deadline_ms - now + 1, 0, timeout));
-        if (e.state == Env::State::busy && e.current)
-          timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
-        if (e.state == Env::State::idle && !Pools::kept_warm(e))
-          timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
-        // Exits.
-        if (e.pid > 0 && (e.eof || e.killed)) {
-          int ws = 0;
-          pid_t r = ::waitpid(e.pid, &ws, e.killed ? 0 : WNOHANG);
-          if (r == e.pid) {
-            drain(e);
-            pools.buried(e, ws, after);
-            dead.push_back(&e);
-            continue;
-          }
-          if (e.eof) timeout = std::min(timeout, 20);
-        }
-        if (e.out_fd >= 0 && !e.eof) {
-          pfds.push_back({e.out_fd, POLLIN, 0});
-          ids.push_back(e.id);
-        }
-        for (const auto& x : e.exts) {
-          if (x.out_fd >= 0 && !x.eof) {
-            pfds.push_back({x.out_fd, POLLIN, 0});
-            ids.push_back(e.id);
-          }
-        }
-      }
-      for (Env* e : dead) {
-        ExtensionsApi::bury(*e, after);
-        report_dropped(*e);
-        flush_one(*e);
-        if (e->out_fd >= 0) ::close(e->out_fd);
-        if (e->status_fd >= 0) ::close(e->status_fd);
-        remove_env(*e);
-      }
-      if (pools.stopping()) {
-        for (auto& [id, ep] : pools.envs()) flush_one(*ep);
-      }
-      if (!to_spawn.empty()) timeout = 0;
-      if (!pools.envs().empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
+  };
+
+  void step() {
+    Pass pass;
+    if (!scan(pass)) {  // stop() was called and every environment is gone
+      deliver_logs();
+      std::lock_guard lock(mu);
+      monitor_done = true;
+      monitor_cv.notify_all();
+      return;
     }
     std::erase_if(stale_cgroups, [](const std::string& d) { return Cgroups::remove(d); });
     deliver_logs();
-    after.run();
-    for (Env* e : to_start) {
+    pass.after.run();
+    if (launch(pass)) return post_step();
+    wait_for_output(pass);
+    post_step();
+  }
+
+  // The pass over the environments, under the lock: deadlines, kills (SHUTDOWN first for
+  // spin-downs), exits of extensions and runtimes, removal of the dead; what to spawn or start,
+  // which output to wait for and how long. False: stop() was called and no environment is left.
+  bool scan(Pass& pass) {
+    std::vector<Env*>& to_spawn = pass.to_spawn;
+    std::vector<Env*>& to_start = pass.to_start;
+    std::vector<pollfd>& pfds = pass.pfds;
+    std::vector<uint64_t>& ids = pass.ids;
+    int& timeout = pass.timeout;
+    After& after = pass.after;
+    std::unique_lock lock(mu);
+    if (pools.stopping() && pools.envs().empty()) return false;
+    int64_t now = now_millis();
+    double snow = steady_ms();
+    std::vector<Env*> dead;
+    for (auto& [id, ep] : pools.envs()) {
+      Env& e = *ep;
+      if (e.state == Env::State::spawning) {
+        to_spawn.push_back(&e);
+        continue;
+      }
+      // Deadlines.
+      if (e.kill_reason.empty()) {
+        if (pools.stopping()) e.kill_reason = "stop";
+        else if (e.state == Env::State::busy && e.current && now >= e.current->deadline_ms) e.kill_reason = "timeout";
+        else if (e.state == Env::State::starting &&
+                 snow - e.spawned >= static_cast<double>(kInitLimitMs + int64_t{e.spec->timeout_s} * 1000))
+          e.kill_reason = "init-timeout";
+        else if (e.state == Env::State::idle && now - e.idle_since_ms >= opts.idle_ms && !Pools::kept_warm(e))
+          e.kill_reason = "idle";
+        else if (e.state == Env::State::returning && e.ext_deadline_ms && now >= e.ext_deadline_ms)
+          e.kill_reason = "extension-timeout";  // an extension did not come back to /next in time
+      }
+      if (e.pid == 0 && !e.runtime_cmd.empty()) {
+        if (!e.kill_reason.empty()) {
+          // Init ended before the runtime started (extension crash or init error, init timeout,
+          // stop): no runtime process to wait for.
+          e.runtime_cmd.clear();
+          pools.buried(e, 0, after);
+          dead.push_back(&e);
+          continue;
+        }
+        if (ExtensionsApi::registered(e)) to_start.push_back(&e);
+      }
+      if (!e.kill_reason.empty() && !e.killed && e.pid > 0) {
+        if (ExtensionsApi::shutting_down(e, snow, after)) {
+          e.killed = true;
+          Launcher::kill_tree(e);
+        } else {
+          timeout = std::min(timeout, 20);
+        }
+      }
+      // Extensions that exited (their output ended).
+      for (auto& x : e.exts) {
+        if (x.pid <= 0 || !x.eof) continue;
+        int ws = 0;
+        if (::waitpid(x.pid, &ws, WNOHANG) == x.pid) {
+          x.pid = 0;
+          x.exited = true;
+          if (e.kill_reason.empty()) {
+            // As on AWS, an extension that dies takes its environment down (Extension.Crash).
+            std::string how = WIFEXITED(ws) ? "exit status " + std::to_string(WEXITSTATUS(ws))
+                                            : "signal " + std::to_string(WTERMSIG(ws));
+            e.crash = "Extension " + x.name + " exited with error: " + how;
+            e.kill_reason = "extension-crash";
+            if (e.init_error.empty()) e.init_error = error_doc("Extension.Crash", e.crash);
+            timeout = 0;
+          }
+          if (x.parked) {
+            after.replies.emplace_back(std::move(x.parked), ExtensionsApi::error(410, "EnvironmentStopped", "exited"));
+            x.parked = nullptr;
+          }
+          if (e.kill_reason.empty() && (e.state == Env::State::starting || e.state == Env::State::returning))
+            pools.dispatch(e, after);
+        } else {
+          timeout = std::min(timeout, 20);
+        }
+      }
+      if (e.state == Env::State::returning && e.ext_deadline_ms)
+        timeout = static_cast<int>(std::clamp<int64_t>(e.ext_deadline_ms - now + 1, 0, timeout));
+      if (e.state == Env::State::busy && e.current)
+        timeout = static_cast<int>(std::clamp<int64_t>(e.current->deadline_ms - now + 1, 0, timeout));
+      if (e.state == Env::State::idle && !Pools::kept_warm(e))
+        timeout = static_cast<int>(std::clamp<int64_t>(e.idle_since_ms + opts.idle_ms - now + 1, 0, timeout));
+      // Exits.
+      if (e.pid > 0 && (e.eof || e.killed)) {
+        int ws = 0;
+        pid_t r = ::waitpid(e.pid, &ws, e.killed ? 0 : WNOHANG);
+        if (r == e.pid) {
+          drain(e);
+          pools.buried(e, ws, after);
+          dead.push_back(&e);
+          continue;
+        }
+        if (e.eof) timeout = std::min(timeout, 20);
+      }
+      if (e.out_fd >= 0 && !e.eof) {
+        pfds.push_back({e.out_fd, POLLIN, 0});
+        ids.push_back(e.id);
+      }
+      for (const auto& x : e.exts) {
+        if (x.out_fd >= 0 && !x.eof) {
+          pfds.push_back({x.out_fd, POLLIN, 0});
+          ids.push_back(e.id);
+        }
+      }
+    }
+    for (Env* e : dead) {
+      ExtensionsApi::bury(*e, after);
+      report_dropped(*e);
+      flush_one(*e);
+      if (e->out_fd >= 0) ::close(e->out_fd);
+      if (e->status_fd >= 0) ::close(e->status_fd);
+      remove_env(*e);
+    }
+    if (pools.stopping()) {
+      for (auto& [id, ep] : pools.envs()) flush_one(*ep);
+    }
+    if (!to_spawn.empty()) timeout = 0;
+    if (!pools.envs().empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
+    return true;
+  }
+
+  // Starts the runtimes whose extensions registered and spawns new environments (lock not held:
+  // forks and execs). True when there was any (the next step comes right away).
+  bool launch(Pass& pass) {
+    for (Env* e : pass.to_start) {
       std::vector<std::string> cmd, env;
       {
         std::lock_guard lock(mu);
@@ -336,7 +360,7 @@ struct Manager::Impl {
         a2.run();
       }
     }
-    for (Env* e : to_spawn) {
+    for (Env* e : pass.to_spawn) {
       std::string err = spawn(*e);
       After a2;
       std::lock_guard lock(mu);
@@ -354,9 +378,15 @@ struct Manager::Impl {
       }
       a2.run();  // under the lock is fine: completions post elsewhere, replies are posts
     }
-    if (!to_spawn.empty() || !to_start.empty()) return post_step();
+    return !pass.to_spawn.empty() || !pass.to_start.empty();
+  }
+
+  // Waits for output of the environments' processes or a wake() until pass.timeout, and reads
+  // what arrived.
+  void wait_for_output(Pass& pass) {
+    std::vector<pollfd>& pfds = pass.pfds;
     pfds.push_back({wake_fd, POLLIN, 0});
-    ::poll(pfds.data(), pfds.size(), timeout);
+    ::poll(pfds.data(), pfds.size(), pass.timeout);
     if (pfds.back().revents & POLLIN) {
       uint64_t v;
       [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
@@ -365,10 +395,9 @@ struct Manager::Impl {
     std::lock_guard lock(mu);
     for (size_t i = 0; i < pfds.size(); ++i) {
       if (!pfds[i].revents) continue;
-      auto it = pools.envs().find(ids[i]);
+      auto it = pools.envs().find(pass.ids[i]);
       if (it != pools.envs().end()) drain(*it->second);
     }
-    post_step();
   }
 
   // Samples the memory of every live environment (process groups of the runtime and the
