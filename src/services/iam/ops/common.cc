@@ -25,10 +25,9 @@ Doc with_dates(Doc d, std::initializer_list<const char*> fields) {
 std::string normalize_path(const Doc& in) {
   std::string path = in.str("Path", "/");
   if (path.empty() || path.front() != '/' || path.back() != '/')
-    throw AwsError("ValidationError",  // a common error: no factory yet
-                   "The specified value for path is invalid. It must begin and end with / and contain only "
-                   "alphanumeric characters and/or / characters.",
-                   400);
+    throw stratus::errors::validation_error(
+        "The specified value for path is invalid. It must begin and end with / and contain only "
+        "alphanumeric characters and/or / characters.");
   return path;
 }
 

@@ -45,7 +45,7 @@ Doc assume_role(OpContext& ctx, const Doc& in) {
   std::string session = in.str("RoleSessionName");
   auto arn = Arn::parse(role_arn);
   if (!arn || arn->service != "iam" || arn->resource.rfind("role/", 0) != 0) {
-    throw AwsError("ValidationError", role_arn + " is invalid", 400);  // a common error: no factory yet
+    throw stratus::errors::validation_error(role_arn + " is invalid");
   }
   std::string role_name = arn->resource.substr(arn->resource.rfind('/') + 1);
   std::string account = arn->account.empty() ? ctx.account() : arn->account;
