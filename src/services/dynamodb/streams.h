@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "core/doc.h"
-#include "services/dynamodb/table.h"
+#include "services/dynamodb/store.h"
 #include "storage/engine.h"
 
 namespace stratus::dynamodb {

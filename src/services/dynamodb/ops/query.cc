@@ -3,6 +3,7 @@
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/legacy.h"
+#include "services/dynamodb/ops.h"
 
 namespace stratus::dynamodb {
 namespace {
@@ -128,7 +129,7 @@ struct ReadOptions {
   bool fetch_from_table = false;  // LSI with attributes beyond its projection
 };
 
-Result<Doc> run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
+Doc run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
   storage::ScanOptions so;
   so.start = o.start;
   so.end = o.end;
@@ -231,7 +232,9 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
   return item_key(t, k);
 }
 
-Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
+}  // namespace
+
+Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
   ItemExprs ex(in);
   Condition kc;
@@ -285,7 +288,7 @@ Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
   return run(ctx, in, o);
 }
 
-Result<Doc> scan(Catalog& cat, OpContext& ctx, const Doc& in) {
+Doc scan(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
   ItemExprs ex(in);
   std::optional<Condition> filter;
@@ -328,11 +331,5 @@ Result<Doc> scan(Catalog& cat, OpContext& ctx, const Doc& in) {
   return run(ctx, in, o);
 }
 
-}  // namespace
-
-void add_query_ops(const Adder& add, Catalog& cat) {
-  add("Query", [&cat](OpContext& c, const Doc& in) { return query(cat, c, in); });
-  add("Scan", [&cat](OpContext& c, const Doc& in) { return scan(cat, c, in); });
-}
 
 }  // namespace stratus::dynamodb

@@ -1,4 +1,4 @@
-#include "services/dynamodb/table.h"
+#include "services/dynamodb/store.h"
 
 #include <algorithm>
 #include <cmath>
