@@ -14,10 +14,8 @@
 
 namespace stratus::dynamodb {
 
-class DynamoDB;
-
 inline AwsError conditional_failed(const Item* old, bool return_old) {
-  AwsError e("ConditionalCheckFailedException", "The conditional request failed", 400);
+  AwsError e = errors::conditional_check_failed("The conditional request failed");
   if (return_old && old) {
     Doc extra = Doc::map();
     extra.set("Item", item_to_doc(*old));
@@ -26,9 +24,6 @@ inline AwsError conditional_failed(const Item* old, bool return_old) {
   return e;
 }
 
-inline AwsError resource_not_found() {
-  return AwsError("ResourceNotFoundException", "Requested resource not found", 400);
-}
 
 // ConsumedCapacity for the response, or null when not asked for.
 Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units = 0,

@@ -1,7 +1,5 @@
 // The DynamoDB service: its operation table (handlers in ops/, declared in ops.h), the table
 // catalog, the commit lane of the data plane's writes and the background sweeper.
-#include <spdlog/spdlog.h>
-
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -77,14 +75,13 @@ class DynamoDbService final : public Service {
   // closure: no allocation beyond the task's.
   template <class Write>
   void add_on_lane(const char* name, Write (*prepare)(Catalog&, OpContext&, const Doc&)) {
-    Service::add_async(name, [this, name, prepare](OpContext& c, const Doc& in, Done done) {
+    Service::add_async(name, [this, prepare](OpContext& c, const Doc& in, Done done) {
       Write w = prepare(catalog_, c, in);
       if constexpr (requires { w.on_lane(); }) {
-        if (!w.on_lane()) return done(answer(name, c, [&] { return w.apply(catalog_, c); }));
+        if (!w.on_lane()) return done(apply(w, c));
       }
-      auto task = [this, name, &c, w = std::move(w), done = std::move(done)]() mutable -> storage::CommitLane::Then {
-        return [out = answer(name, c, [&] { return w.apply(catalog_, c); }),
-                done = std::move(done)](const storage::Status& logged) mutable {
+      auto task = [this, &c, w = std::move(w), done = std::move(done)]() mutable -> storage::CommitLane::Then {
+        return [out = apply(w, c), done = std::move(done)](const storage::Status& logged) mutable {
           if (!logged.ok() && out.ok()) out = Result<Doc>(errors::internal("storage: " + logged.message));
           done(std::move(out));
         };
@@ -94,19 +91,12 @@ class DynamoDbService final : public Service {
     });
   }
 
-  // The one catch-all of the deferred half of an operation (the front door's own catch does not
-  // reach the lane thread): an AwsError is the answer, anything else is logged and answered as
-  // an InternalServerError. (To be replaced by the service kit's invoke_handler().)
-  template <class Body>
-  static Result<Doc> answer(const char* op, const OpContext& c, Body&& body) {
-    try {
-      return body();
-    } catch (const AwsError& e) {
-      return e;
-    } catch (const std::exception& e) {
-      spdlog::error("internal error id={} service=dynamodb op={}: {}", c.request_id, op, e.what());
-      return errors::internal();
-    }
+  // The deferred half of an operation, through the kit's one catch-all (the front door's does
+  // not reach the lane thread). The Handler holds two pointers: stored inline, no allocation.
+  template <class Write>
+  Result<Doc> apply(Write& w, OpContext& c) {
+    Handler h = [this, &w](OpContext& ctx, const Doc&) -> Result<Doc> { return w.apply(catalog_, ctx); };
+    return invoke_handler(h, c, *w.in);
   }
 
   Catalog catalog_;

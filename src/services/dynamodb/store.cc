@@ -302,7 +302,7 @@ TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std
 
 TablePtr Catalog::get(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
   TablePtr t = find(e, account, region, name);
-  if (!t) throw AwsError("ResourceNotFoundException", "Requested resource not found", 400);
+  if (!t) throw errors::resource_not_found("Requested resource not found");
   return t;
 }
 
@@ -585,7 +585,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
         int64_t delta = (w.new_item ? collection_bytes(t, *w.new_item) : 0) - (w.old_item ? collection_bytes(t, *w.old_item) : 0);
         const Value& hash = w.key_attrs.at(t.hash.name);
         if (delta > 0 && cat.collection_size(e, t, hash) + delta > kMaxCollectionBytes) {
-          AwsError err("ItemCollectionSizeLimitExceededException", "Collection size exceeded.", 400);
+          AwsError err = errors::item_collection_size_limit_exceeded("Collection size exceeded.");
           if (!on_failure) throw err;
           on_failure(i, err);
           if (!first_error) first_error = err;
@@ -691,7 +691,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
     }
     if (!st.conflict()) throw errors::internal("storage: " + st.message);
   }
-  throw AwsError("TransactionConflictException", "Transaction is ongoing for the item", 400);
+  throw errors::transaction_conflict("Transaction is ongoing for the item");
 }
 
 std::string encode_record(const StreamRecord& r) {

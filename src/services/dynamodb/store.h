@@ -45,9 +45,17 @@
 
 #include "core/doc.h"
 #include "core/result.h"
+#include "services/dynamodb/errors.h"
 #include "services/dynamodb/expr.h"
 #include "services/dynamodb/value.h"
 #include "storage/engine.h"
+
+// The common errors (ValidationException, InternalServerError...) beside the model's in
+// dynamodb::errors, so that `errors::validation(...)` and `errors::resource_not_found(...)` both
+// name what they say inside namespace dynamodb.
+namespace stratus::dynamodb::errors {
+using namespace stratus::errors;
+}
 
 namespace stratus::dynamodb {
 

@@ -59,16 +59,6 @@ class Claim {
   bool ok_ = false;
 };
 
-AwsError table_not_found(const std::string& name) {
-  return AwsError("TableNotFoundException", "Table not found: " + name, 400);
-}
-AwsError backup_not_found(const std::string& arn) {
-  return AwsError("BackupNotFoundException", "Backup not found: " + arn, 400);
-}
-AwsError backup_in_use(const std::string& arn) {
-  return AwsError("BackupInUseException", "Backup is being used: " + arn, 400);
-}
-
 std::string be64(uint64_t v) {
   std::string s;
   append_be64(s, v);
@@ -112,7 +102,7 @@ std::optional<std::string> key_of_arn(const std::string& arn) {
 Doc load_backup(storage::Engine& e, const std::string& arn, std::string* key_out = nullptr) {
   auto k = key_of_arn(arn);
   std::string v;
-  if (!k || !e.get(kBackups, *k, &v).ok()) throw backup_not_found(arn);
+  if (!k || !e.get(kBackups, *k, &v).ok()) throw errors::backup_not_found("Backup not found: " + arn);
   if (key_out) *key_out = *k;
   return json::parse(v);
 }
@@ -272,14 +262,14 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
             const Doc& summary, const std::string& backup_arn) {
   std::string target = in.str("TargetTableName");
   Claim claim("table:" + table_key(ctx.account(), ctx.region(), target));
-  if (!claim.ok()) throw AwsError("TableInUseException", "Table is being restored: " + target, 400);
+  if (!claim.ok()) throw errors::table_in_use("Table is being restored: " + target);
   std::optional<Claim> backup_claim;
   if (!backup_arn.empty()) {
     backup_claim.emplace("backup:" + backup_arn);
-    if (!backup_claim->ok()) throw backup_in_use(backup_arn);
+    if (!backup_claim->ok()) throw errors::backup_in_use("Backup is being used: " + backup_arn);
   }
   if (cat.find(ctx.storage, ctx.account(), ctx.region(), target))
-    throw AwsError("TableAlreadyExistsException", "Table already exists: " + target, 400);
+    throw errors::table_already_exists("Table already exists: " + target);
   auto t = std::make_shared<TableInfo>(src);
   t->account = ctx.account();
   t->region = ctx.region();
@@ -338,7 +328,7 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
   storage::Status st = ctx.storage.write(meta);
   if (!st.ok()) {
     drop_table_data(ctx.storage, *t);
-    if (st.conflict()) throw AwsError("TableAlreadyExistsException", "Table already exists: " + target, 400);
+    if (st.conflict()) throw errors::table_already_exists("Table already exists: " + target);
     throw errors::internal("storage: " + st.message);
   }
   cat.invalidate(t->account, t->region, t->name);
@@ -363,7 +353,7 @@ Doc create_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
     throw errors::validation("1 validation error detected: Value '" + backup_name +
                              "' at 'backupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-  if (!t) throw table_not_found(name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
   Doc b = Doc::map();
   {
     // Exclusive: writes before this have no history and are in the items; writes after it
@@ -371,7 +361,7 @@ Doc create_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
     std::unique_lock meta(cat.meta_lock(t->id));
     std::lock_guard lock(cat.write_lock(t->id));
     t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-    if (!t) throw table_not_found(name);
+    if (!t) throw errors::table_not_found("Table not found: " + name);
     int64_t ms = now_millis();
     std::string id = backup_id(ms);
     Counts c = read_counts(ctx.storage, t->id);
@@ -461,7 +451,7 @@ Doc delete_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
   static std::mutex delete_mu;  // serialises the "last backup of a deleted table" decision
   std::string arn = in.str("BackupArn");
   Claim claim("backup:" + arn);
-  if (!claim.ok()) throw backup_in_use(arn);
+  if (!claim.ok()) throw errors::backup_in_use("Backup is being used: " + arn);
   std::lock_guard serial(delete_mu);
   std::string key;
   Doc b = load_backup(ctx.storage, arn, &key);
@@ -481,7 +471,7 @@ Doc delete_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
       batch.del(kBackups, key);
       batch.put(kTables, table_key(nt->account, nt->region, nt->name), json::write(nt->to_json()));
       storage::Status st = ctx.storage.write(batch);
-      if (st.conflict()) throw backup_not_found(arn);
+      if (st.conflict()) throw errors::backup_not_found("Backup not found: " + arn);
       if (!st.ok()) throw errors::internal("storage: " + st.message);
       cat.invalidate(nt->account, nt->region, nt->name);
       Doc out = Doc::map();
@@ -522,7 +512,7 @@ Doc restore_table_from_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
 Doc update_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
   std::string name = name_of(in.str("TableName"));
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-  if (!t) throw table_not_found(name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
   const Doc* spec = in.get("PointInTimeRecoverySpecification");
   bool enable = spec && spec->flag("PointInTimeRecoveryEnabled");
   std::shared_ptr<TableInfo> nt;
@@ -530,7 +520,7 @@ Doc update_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
     std::unique_lock meta(cat.meta_lock(t->id));
     std::lock_guard lock(cat.write_lock(t->id));
     t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-    if (!t) throw table_not_found(name);
+    if (!t) throw errors::table_not_found("Table not found: " + name);
     nt = std::make_shared<TableInfo>(*t);
     if (enable && !nt->pitr) nt->pitr_since_ms = now_millis();
     nt->pitr = enable;
@@ -545,7 +535,7 @@ Doc update_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
 Doc describe_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
   std::string name = name_of(in.str("TableName"));
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-  if (!t) throw table_not_found(name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
   Doc out = Doc::map();
   out.set("ContinuousBackupsDescription", continuous(*t, now_millis()));
   return out;
@@ -555,10 +545,9 @@ Doc restore_table_to_point_in_time(Catalog& cat, OpContext& ctx, const Doc& in) 
   std::string name = in.has("SourceTableArn") ? name_of(in.str("SourceTableArn")) : in.str("SourceTableName");
   if (name.empty()) throw errors::validation("Either SourceTableArn or SourceTableName must be provided");
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-  if (!t) throw table_not_found(name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
   if (!t->pitr)
-    throw AwsError("PointInTimeRecoveryUnavailableException",
-                   "Point in time recovery is not enabled for table '" + name + "'", 400);
+    throw errors::point_in_time_recovery_unavailable("Point in time recovery is not enabled for table '" + name + "'");
   bool latest = in.flag("UseLatestRestorableTime");
   auto when = time_of(in, "RestoreDateTime");
   if (latest && when)
@@ -570,10 +559,8 @@ Doc restore_table_to_point_in_time(Catalog& cat, OpContext& ctx, const Doc& in) 
   Cursor c;
   c.ms = latest ? now : *when;
   if (c.ms < earliest || c.ms > now)
-    throw AwsError("InvalidRestoreTimeException",
-                   "Restore time is not within the restorable range [" + enc::iso8601(earliest) + ", " +
-                       enc::iso8601(now) + "]",
-                   400);
+    throw errors::invalid_restore_time("Restore time is not within the restorable range [" + enc::iso8601(earliest) +
+                                       ", " + enc::iso8601(now) + "]");
   Doc summary = Doc::map();
   summary.set("SourceTableArn", t->arn());
   summary.set("RestoreDateTime", Timestamp{c.ms});

@@ -20,7 +20,6 @@ namespace {
 using partiql::Statement;
 constexpr size_t kPageBytes = 1024 * 1024;
 
-AwsError duplicate_item() { return AwsError("DuplicateItemException", "Duplicate primary key exists in table", 400); }
 
 using Prepared = PartiqlStatement;
 
@@ -54,7 +53,7 @@ Prepared prepare_statement(Catalog& cat, OpContext& ctx, const Doc& req) {
   const Doc* params = req.get("Parameters");
   p.st = partiql::parse(req.str("Statement"), params && params->is_list() ? &params->as_list() : nullptr);
   p.t = cat.find(ctx.storage, ctx.account(), ctx.region(), p.st.table);
-  if (!p.t) throw resource_not_found();
+  if (!p.t) throw errors::resource_not_found("Requested resource not found");
   if (!p.st.index.empty()) {
     p.ix = p.t->index(p.st.index);
     if (!p.ix) throw errors::validation("The table does not have the specified index: " + p.st.index);
@@ -89,7 +88,7 @@ ItemWrite make_write(const Prepared& p, bool return_old) {
     const Condition* cond = p.cond ? &*p.cond : nullptr;
     switch (p.st.kind) {
       case Statement::Kind::insert:
-        if (old) throw duplicate_item();
+        if (old) throw errors::duplicate_item("Duplicate primary key exists in table");
         return p.st.item;
       case Statement::Kind::update: {
         // UPDATE changes an existing item only.

@@ -343,7 +343,7 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   b.require({storage::Condition::Kind::not_exists, kTables, k, {}});
   b.put(kTables, k, json::write(t->to_json()));
   storage::Status st = ctx.storage.write(b);
-  if (st.conflict()) throw AwsError("ResourceInUseException", "Table already exists: " + t->name, 400);
+  if (st.conflict()) throw errors::resource_in_use("Table already exists: " + t->name);
   if (!st.ok()) throw errors::internal("storage: " + st.message);
   cat.invalidate(t->account, t->region, t->name);
   Doc out = Doc::map();
@@ -354,7 +354,7 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
 Doc describe_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   if (!t)
-    throw AwsError("ResourceNotFoundException", "Requested resource not found: Table: " + in.str("TableName") + " not found", 400);
+    throw errors::resource_not_found("Requested resource not found: Table: " + in.str("TableName") + " not found");
   Doc out = Doc::map();
   out.set("Table", describe(ctx.storage, *t, "ACTIVE"));
   return out;
@@ -388,7 +388,7 @@ Doc list_tables(Catalog& cat, OpContext& ctx, const Doc& in) {
 Doc delete_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   if (!t)
-    throw AwsError("ResourceNotFoundException", "Requested resource not found: Table: " + in.str("TableName") + " not found", 400);
+    throw errors::resource_not_found("Requested resource not found: Table: " + in.str("TableName") + " not found");
   if (t->deletion_protection)
     throw errors::validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
   Doc desc = describe(ctx.storage, *t, "DELETING", false);
@@ -458,13 +458,13 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
         std::string name = d->str("IndexName");
         auto it = std::find_if(t->indexes.begin(), t->indexes.end(), [&](const IndexInfo& x) { return x.global && x.name == name; });
         if (it == t->indexes.end())
-          throw AwsError("ResourceNotFoundException", "Requested resource not found: Index: " + name + " not found", 400);
+          throw errors::resource_not_found("Requested resource not found: Index: " + name + " not found");
         drop_prefix(ctx.storage, kIndex, it->id);
         t->indexes.erase(it);
       } else if (const Doc* upd = u.get("Update")) {
         auto it = std::find_if(t->indexes.begin(), t->indexes.end(), [&](const IndexInfo& x) { return x.name == upd->str("IndexName"); });
         if (it == t->indexes.end())
-          throw AwsError("ResourceNotFoundException", "Requested resource not found: Index: " + upd->str("IndexName") + " not found", 400);
+          throw errors::resource_not_found("Requested resource not found: Index: " + upd->str("IndexName") + " not found");
         if (const Doc* pt = upd->get("ProvisionedThroughput")) {
           it->rcu = pt->integer("ReadCapacityUnits");
           it->wcu = pt->integer("WriteCapacityUnits");

@@ -14,7 +14,7 @@ TablePtr table_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const st
   std::string name = arn.substr(slash + 7);
   name = name.substr(0, name.find('/'));
   TablePtr t = cat.find(e, parsed->account, parsed->region, name);
-  if (!t) throw AwsError("ResourceNotFoundException", "Requested resource not found: ResourcArn: " + arn + " not found", 400);
+  if (!t) throw errors::resource_not_found("Requested resource not found: ResourcArn: " + arn + " not found");
   return t;
 }
 

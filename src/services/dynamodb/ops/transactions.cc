@@ -34,8 +34,8 @@ AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failur
     reasons.push(r);
     codes += (codes.empty() ? "" : ", ") + code;
   }
-  AwsError err("TransactionCanceledException",
-               "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]", 400);
+  AwsError err = errors::transaction_canceled(
+      "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]");
   Doc extra = Doc::map();
   extra.set("CancellationReasons", reasons);
   err.extra_json = json::write(extra);
@@ -90,7 +90,7 @@ TransactionToken::TransactionToken(OpContext& ctx, const Doc& in) {
   {
     std::lock_guard lock(in_flight_mu);
     if (!in_flight.insert({engine_, key_}).second)
-      throw AwsError("TransactionInProgressException", "The transaction with the given request token is already in progress.", 400);
+      throw errors::transaction_in_progress("The transaction with the given request token is already in progress.");
     claimed_ = true;
   }
   try {
@@ -99,8 +99,8 @@ TransactionToken::TransactionToken(OpContext& ctx, const Doc& in) {
       Doc rec = json::parse(v);
       if (ctx.now_ms - rec.integer("t") < kTokenMs) {
         if (rec.str("h") != digest)
-          throw AwsError("IdempotentParameterMismatchException",
-                         "The request uses the same client token as a previous, but non-identical request.", 400);
+          throw errors::idempotent_parameter_mismatch(
+                         "The request uses the same client token as a previous, but non-identical request.");
         applied_ = true;
         return;
       }
