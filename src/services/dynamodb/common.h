@@ -1,12 +1,10 @@
 // Helpers shared by the DynamoDB operation handlers.
 #pragma once
 
-#include <condition_variable>
 #include <map>
 #include <set>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/json.h"
 #include "services/dynamodb/store.h"
@@ -141,24 +139,7 @@ namespace stratus::dynamodb {
 // STRATUS_DYNAMODB_STREAM_RETENTION_MS (24 h), STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS (15 min).
 int64_t env_ms(const char* name, int64_t fallback);
 
-// One background pass (background.cc): TTL deletions, stream trimming, history pruning.
+// One background pass (background.cc): TTL deletions, stream trimming, history pruning. The
+// service runs it every STRATUS_DYNAMODB_SWEEP_MS on its scheduler ("ddb.sweep").
 void sweep(storage::Engine& e, Catalog& cat, int64_t now_ms);
-
-// Runs sweep() every STRATUS_DYNAMODB_SWEEP_MS on its own thread until destroyed.
-class Sweeper {
- public:
-  Sweeper(storage::Engine& e, Catalog& cat);
-  ~Sweeper();
-  Sweeper(const Sweeper&) = delete;
-  Sweeper& operator=(const Sweeper&) = delete;
-
- private:
-  void run();
-  storage::Engine& engine_;
-  Catalog& cat_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
-};
 }  // namespace stratus::dynamodb

@@ -1,6 +1,8 @@
 // The DynamoDB service: its operation table (handlers in ops/, declared in ops.h), the table
-// catalog, the commit lane of the data plane's writes and the background sweeper.
+// catalog, the commit lane of the data plane's writes and the background sweep.
+#include "core/clock.h"
 #include "server/context.h"
+#include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
 #include "storage/lane.h"
@@ -8,7 +10,7 @@
 namespace stratus::dynamodb {
 namespace {
 
-class DynamoDbService final : public Service {
+class DynamoDbService final : public Service, public Api {
  public:
   DynamoDbService() : Service("dynamodb") {
     add("CreateTable", create_table);
@@ -49,15 +51,31 @@ class DynamoDbService final : public Service {
     add_on_lane("BatchExecuteStatement", batch_execute_statement);
     add_on_lane("ExecuteTransaction", execute_transaction);
   }
+  void attach(ServerContext& ctx) override {
+    engine_ = &ctx.storage();
+    ctx.provide<Api>(this);
+  }
   void start(ServerContext& ctx) override {
     lane_ = std::make_unique<storage::CommitLane>(ctx.storage(), "ddb-writer");
-    sweeper_ = std::make_unique<Sweeper>(ctx.storage(), catalog_);
+    // TTL deletions, stream trimming, history pruning (background.cc). The scheduler is stopped
+    // before stop(), so no sweep outlives the lane or the catalog.
+    storage::Engine& engine = ctx.storage();
+    ctx.scheduler("dynamodb").every("ddb.sweep", env_ms("STRATUS_DYNAMODB_SWEEP_MS", 5000),
+                                    [this, &engine] { sweep(engine, catalog_, now_millis()); });
   }
   void stop() override {
-    sweeper_.reset();
     lane_.reset();  // runs what is queued
   }
   void reset() override { catalog_.clear(); }
+
+  // The port (api.h): streams, for Lambda's event source mappings.
+  std::optional<StreamRef> find_stream(const std::string& arn) override { return dynamodb::find_stream(*engine_, arn); }
+  std::vector<StreamRecord> read_stream(uint64_t stream_id, uint64_t after, size_t limit) override {
+    return dynamodb::read_stream(*engine_, stream_id, after, limit);
+  }
+  uint64_t last_sequence(uint64_t stream_id) override { return dynamodb::last_sequence(*engine_, stream_id); }
+  uint64_t add_stream_listener(StreamListener l) override { return dynamodb::add_stream_listener(std::move(l)); }
+  void remove_stream_listener(uint64_t token) override { dynamodb::remove_stream_listener(token); }
 
  private:
   using Op = Doc (*)(Catalog&, OpContext&, const Doc&);
@@ -99,8 +117,8 @@ class DynamoDbService final : public Service {
     return invoke_handler(h, c, *w.in);
   }
 
+  storage::Engine* engine_ = nullptr;  // set by attach()
   Catalog catalog_;
-  std::unique_ptr<Sweeper> sweeper_;
   std::unique_ptr<storage::CommitLane> lane_;
 };
 

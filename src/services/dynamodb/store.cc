@@ -6,7 +6,7 @@
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/json.h"
-#include "services/dynamodb/streams.h"
+#include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
 namespace {

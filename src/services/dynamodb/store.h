@@ -45,6 +45,7 @@
 
 #include "core/doc.h"
 #include "core/result.h"
+#include "services/dynamodb/api.h"
 #include "services/dynamodb/errors.h"
 #include "services/dynamodb/expr.h"
 #include "services/dynamodb/value.h"
@@ -221,19 +222,17 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
             const std::function<void(size_t, const AwsError&)>& on_failure = nullptr,
             const storage::WriteBatch* extra = nullptr);
 
-// Stream record (stored, and decoded for GetRecords / internal readers).
-struct StreamRecord {
-  uint64_t sequence = 0;
-  std::string event_name;  // INSERT | MODIFY | REMOVE
-  int64_t created_ms = 0;
-  Item keys;
-  std::optional<Item> old_image, new_image;
-  size_t size_bytes = 0;
-  std::string view_type;
-  bool by_ttl = false;  // deleted by Time to Live: userIdentity is the DynamoDB service
-};
+// Stream records (StreamRecord: api.h), stored and decoded.
 std::string encode_record(const StreamRecord& r);
 bool decode_record(std::string_view bytes, StreamRecord& r);
+// The oldest sequence number still stored (0 when empty).
+uint64_t first_sequence(storage::Engine& e, uint64_t stream_id);
+// The last sequence number trimmed from the stream (records older than the retention), 0 if none.
+uint64_t trimmed_through(storage::Engine& e, uint64_t stream_id);
+// How long records stay (24 h; STRATUS_DYNAMODB_STREAM_RETENTION_MS for tests).
+int64_t stream_retention_ms();
+// Called by the write path after a batch with a stream record committed: runs the listeners.
+void stream_appended(uint64_t stream_id, uint64_t sequence);
 
 // Expiry (epoch seconds) of an item under a TTL attribute: nullopt unless it is a Number.
 std::optional<int64_t> ttl_expiry(const Item& item, const std::string& attr);

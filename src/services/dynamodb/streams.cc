@@ -1,6 +1,6 @@
 // The dynamodbstreams service (ListStreams, DescribeStream, GetShardIterator, GetRecords) and the
 // internal stream API declared in streams.h.
-#include "services/dynamodb/streams.h"
+#include "services/dynamodb/api.h"
 
 #include <cstdio>
 #include <map>

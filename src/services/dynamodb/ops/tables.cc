@@ -9,7 +9,7 @@
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
-#include "services/dynamodb/streams.h"
+#include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
 
