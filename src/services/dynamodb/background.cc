@@ -32,11 +32,7 @@ namespace {
 constexpr int64_t kFiveYearsS = 5LL * 366 * 24 * 3600;
 constexpr size_t kChunk = 1000;
 
-std::string be64(uint64_t v) {
-  std::string s;
-  append_be64(s, v);
-  return s;
-}
+std::string be64(uint64_t v) { return storage::KeyBuilder(8).u64(v).take(); }
 
 // Deletes expired items of one table; returns how many TTL entries were handled.
 size_t sweep_table_ttl(storage::Engine& e, Catalog& cat, const TablePtr& t, int64_t now_ms) {

@@ -5,6 +5,7 @@
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
+#include "services/dynamodb/schema.h"
 #include "storage/lane.h"
 
 namespace stratus::dynamodb {
@@ -67,6 +68,7 @@ class DynamoDbService final : public Service, public Api {
     lane_.reset();  // runs what is queued
   }
   void reset() override { catalog_.clear(); }
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
   // The port (api.h): streams, for Lambda's event source mappings.
   std::optional<StreamRef> find_stream(const std::string& arn) override { return dynamodb::find_stream(*engine_, arn); }

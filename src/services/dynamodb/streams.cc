@@ -25,11 +25,7 @@ std::mutex listeners_mu;
 std::map<uint64_t, std::shared_ptr<StreamListener>> listeners;  // GUARDED_BY(listeners_mu)
 uint64_t next_listener = 1;                                     // GUARDED_BY(listeners_mu)
 
-std::string stream_prefix(uint64_t stream_id) {
-  std::string p;
-  append_be64(p, stream_id);
-  return p;
-}
+std::string stream_prefix(uint64_t stream_id) { return storage::KeyBuilder(8).u64(stream_id).take(); }
 
 std::string hex64(uint64_t v) {
   char buf[17];

@@ -15,6 +15,8 @@
 
 namespace stratus::dynamodb {
 
+// The values are on disk (encode_item's type bytes, in every stored item, index entry, stream and
+// change record): never reorder, only append.
 enum class Type : uint8_t { S = 1, N, B, BOOL, NUL, M, L, SS, NS, BS };
 
 // "S", "N", …, "NULL".

@@ -59,11 +59,7 @@ class Claim {
   bool ok_ = false;
 };
 
-std::string be64(uint64_t v) {
-  std::string s;
-  append_be64(s, v);
-  return s;
-}
+std::string be64(uint64_t v) { return storage::KeyBuilder(8).u64(v).take(); }
 
 // TableName members of these operations accept a name or a table ARN.
 std::string name_of(const std::string& v) {
@@ -84,7 +80,7 @@ std::optional<int64_t> time_of(const Doc& in, std::string_view k) {
 
 std::string backup_key(const std::string& account, const std::string& region, const std::string& table,
                        const std::string& id) {
-  std::string k = table_key(account, region, table);
+  std::string k = table_key(account, region, table);  // not KeyBuilder: see kTablesKeyspace
   k += '\0';
   k += id;
   return k;

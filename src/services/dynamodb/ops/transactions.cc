@@ -45,12 +45,10 @@ AwsError transaction_canceled(const std::vector<std::optional<AwsError>>& failur
 }  // namespace
 
 namespace {
-// ClientRequestToken records: remembered for 10 minutes after the transaction commits (written in
-// the transaction's own batch). ddb.txtokens: account '\0' region '\0' token -> {h: request
-// digest, t: commit ms}; ddb.txtoken-expiry: be64(commit ms) token key -> "" (oldest first, for
-// purging). Tokens of requests being applied are also held in memory (TransactionInProgress).
-constexpr const char* kTokens = "ddb.txtokens";
-constexpr const char* kTokenExpiry = "ddb.txtoken-expiry";
+// ClientRequestToken records (schema.h: ddb.txtokens, ddb.txtoken-expiry): remembered for 10
+// minutes after the transaction commits (written in the transaction's own batch); the expiry
+// keyspace orders them oldest first, for purging. Tokens of requests being applied are also held
+// in memory (TransactionInProgress).
 constexpr int64_t kTokenMs = 10 * 60 * 1000;
 
 std::mutex in_flight_mu;
@@ -114,9 +112,7 @@ TransactionToken::TransactionToken(OpContext& ctx, const Doc& in) {
   rec.set("h", digest);
   rec.set("t", ctx.now_ms);
   batch_.put(kTokens, key_, json::write(rec));
-  std::string expiry;
-  append_be64(expiry, static_cast<uint64_t>(ctx.now_ms));
-  batch_.put(kTokenExpiry, expiry + key_, "");
+  batch_.put(kTokenExpiry, storage::KeyBuilder(8 + key_.size()).u64(static_cast<uint64_t>(ctx.now_ms)).raw(key_).take(), "");
 }
 
 TransactionToken::~TransactionToken() {
