@@ -49,6 +49,9 @@ struct Value {
 Type element_type(Type set);
 Type set_type(Type element);
 
+// AWS's ValidationException "One or more parameter values were invalid: <what>".
+AwsError invalid_values(std::string what);
+
 // Converts an AttributeValue Doc, validating it as AWS does; throws AwsError (ValidationException).
 Value from_doc(const Doc& av, int depth = 0);
 // An item (map of name -> AttributeValue Doc). Throws AwsError.

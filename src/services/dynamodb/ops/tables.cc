@@ -23,7 +23,6 @@ uint64_t random_id() {
 
 namespace {
 
-AwsError invalid(const std::string& m) { return errors::validation("One or more parameter values were invalid: " + m); }
 
 std::string join_names(const std::vector<std::string>& v) {
   std::string s = "[";
@@ -48,7 +47,7 @@ void parse_key_schema(const Doc* ks, const std::map<std::string, Type>& defs, Ke
   if (!missing.empty()) {
     std::vector<std::string> names;
     for (const auto& [n, _] : defs) names.push_back(n);
-    throw invalid("Some index key attributes are not defined in AttributeDefinitions. Keys: " + join_names(missing) +
+    throw invalid_values("Some index key attributes are not defined in AttributeDefinitions. Keys: " + join_names(missing) +
                   ", AttributeDefinitions: " + join_names(names));
   }
   hash = KeyDef{l[0].str("AttributeName"), defs.at(l[0].str("AttributeName"))};
@@ -65,10 +64,10 @@ void parse_projection(const Doc* p, IndexInfo& ix) {
   ix.non_key.clear();
   if (const Doc* nk = p->get("NonKeyAttributes"); nk && nk->is_list()) {
     if (ix.projection != "INCLUDE")
-      throw invalid("ProjectionType is " + ix.projection + ", but NonKeyAttributes is specified");
+      throw invalid_values("ProjectionType is " + ix.projection + ", but NonKeyAttributes is specified");
     for (const auto& a : nk->as_list()) ix.non_key.push_back(a.as_string());
   } else if (ix.projection == "INCLUDE") {
-    throw invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    throw invalid_values("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
   }
 }
 
@@ -171,11 +170,11 @@ void set_billing(TableInfo& t, const Doc& in, bool creating) {
   std::string mode = in.str("BillingMode", creating ? "PROVISIONED" : t.billing_mode);
   const Doc* pt = in.get("ProvisionedThroughput");
   if (mode == "PAY_PER_REQUEST") {
-    if (pt) throw invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+    if (pt) throw invalid_values("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
     t.rcu = t.wcu = 0;
   } else {
     if (!pt && (creating || t.billing_mode != "PROVISIONED"))
-      throw invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
+      throw invalid_values("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
     if (pt) {
       t.rcu = pt->integer("ReadCapacityUnits");
       t.wcu = pt->integer("WriteCapacityUnits");
@@ -190,7 +189,7 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   bool enabled = spec.flag("StreamEnabled");
   if (enabled) {
     std::string view = spec.str("StreamViewType");
-    if (view.empty()) throw invalid("The StreamViewType must be specified when StreamEnabled is true");
+    if (view.empty()) throw invalid_values("The StreamViewType must be specified when StreamEnabled is true");
     if (t.stream_enabled) throw errors::validation("Table already has an enabled stream: " + t.stream_arn());
     t.stream_enabled = true;
     t.stream_view_type = view;
@@ -199,7 +198,7 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
     t.stream_label.pop_back();  // AWS labels carry no trailing 'Z'
     t.stream_id = random_id();
   } else {
-    if (spec.has("StreamViewType")) throw invalid("The StreamViewType cannot be specified when StreamEnabled is false");
+    if (spec.has("StreamViewType")) throw invalid_values("The StreamViewType cannot be specified when StreamEnabled is false");
     if (!creating && !t.stream_enabled) throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
     t.stream_enabled = false;
   }
@@ -294,9 +293,9 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     for (const auto& a : ad->as_list()) {
       Type ty;
       if (!type_from_name(a.str("AttributeType"), ty) || (ty != Type::S && ty != Type::N && ty != Type::B))
-        throw invalid("Member must satisfy enum value set: [B, N, S]");
+        throw invalid_values("Member must satisfy enum value set: [B, N, S]");
       if (!defs.emplace(a.str("AttributeName"), ty).second)
-        throw invalid("Duplicate AttributeName found in AttributeDefinitions: " + a.str("AttributeName"));
+        throw invalid_values("Duplicate AttributeName found in AttributeDefinitions: " + a.str("AttributeName"));
     }
     t->attribute_definitions = *ad;
   }
@@ -304,31 +303,31 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   parse_key_schema(in.get("KeySchema"), defs, t->hash, t->range, used);
   std::set<std::string> index_names;
   if (const Doc* l = in.get("LocalSecondaryIndexes"); l && l->is_list()) {
-    if (!t->range) throw invalid("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
+    if (!t->range) throw invalid_values("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
     for (const auto& x : l->as_list()) {
       IndexInfo ix = parse_index(x, false, defs, used);
       if (ix.hash.name != t->hash.name)
-        throw invalid("Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name +
+        throw invalid_values("Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name +
                       ". index hash key: " + ix.hash.name + ", table hash key: " + t->hash.name);
-      if (!ix.range) throw invalid("Index KeySchema for local secondary index " + ix.name + " must have a range key");
-      if (!index_names.insert(ix.name).second) throw invalid("Duplicate index name: " + ix.name);
+      if (!ix.range) throw invalid_values("Index KeySchema for local secondary index " + ix.name + " must have a range key");
+      if (!index_names.insert(ix.name).second) throw invalid_values("Duplicate index name: " + ix.name);
       t->indexes.push_back(std::move(ix));
     }
   }
   if (const Doc* g = in.get("GlobalSecondaryIndexes"); g && g->is_list()) {
     for (const auto& x : g->as_list()) {
       IndexInfo ix = parse_index(x, true, defs, used);
-      if (!index_names.insert(ix.name).second) throw invalid("Duplicate index name: " + ix.name);
+      if (!index_names.insert(ix.name).second) throw invalid_values("Duplicate index name: " + ix.name);
       if (in.str("BillingMode") != "PAY_PER_REQUEST" && !x.has("ProvisionedThroughput"))
-        throw invalid("ProvisionedThroughput is not specified for index: " + ix.name);
+        throw invalid_values("ProvisionedThroughput is not specified for index: " + ix.name);
       if (in.str("BillingMode") == "PAY_PER_REQUEST" && x.has("ProvisionedThroughput"))
-        throw invalid("ProvisionedThroughput should not be specified for index: " + ix.name +
+        throw invalid_values("ProvisionedThroughput should not be specified for index: " + ix.name +
                       " when BillingMode is PAY_PER_REQUEST");
       t->indexes.push_back(std::move(ix));
     }
   }
   if (used.size() != defs.size())
-    throw invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
+    throw invalid_values("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
   set_billing(*t, in, true);
   if (const Doc* s = in.get("StreamSpecification")) set_stream(*t, *s, ctx.now_ms, true);
   if (const Doc* sse = in.get("SSESpecification"); sse && sse->flag("Enabled")) t->sse = sse_description(*t);
@@ -451,7 +450,7 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
       if (const Doc* c = u.get("Create")) {
         std::set<std::string> used;
         IndexInfo ix = parse_index(*c, true, defs, used);
-        if (t->index(ix.name)) throw invalid("Index " + ix.name + " already exists");  // AWS: ResourceInUse-like
+        if (t->index(ix.name)) throw invalid_values("Index " + ix.name + " already exists");  // AWS: ResourceInUse-like
         t->indexes.push_back(ix);
         created.push_back(ix);
       } else if (const Doc* d = u.get("Delete")) {
