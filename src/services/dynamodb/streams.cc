@@ -1,5 +1,5 @@
 // The dynamodbstreams service (ListStreams, DescribeStream, GetShardIterator, GetRecords) and the
-// internal stream API declared in streams.h.
+// stream functions behind the dynamodb::Api port (api.h) and the write path (store.h).
 #include "services/dynamodb/api.h"
 
 #include <cstdio>
