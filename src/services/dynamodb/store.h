@@ -1,21 +1,8 @@
 // DynamoDB tables: metadata, the in-memory catalog, storage key layout and the item write path
 // shared by every operation that changes items.
 //
-// Storage layout (keyspaces of storage::Engine):
-//   ddb.tables  account '\0' region '\0' name            -> table metadata (JSON)
-//   ddb.items   be64(table id) be16(h) key(hash) [key(range)]            -> item (encode_item)
-//   ddb.index   be64(index id) be16(h) key(ihash) [key(irange)] key(hash) [key(range)]
-//                                                                       -> projected item
-//   ddb.stream  be64(stream id) be64(sequence number)                    -> stream record
-//   ddb.streammeta be64(stream id)            -> be64(last trimmed sequence number)
-//   ddb.ttl     be64(table id) be64(expiry, epoch seconds) item key minus its be64(table id)
-//                                                                       -> "" (TTL index)
-//   ddb.counts  be64(table or index id) 'n'|'b' shard byte              -> counter (items, bytes)
-//   ddb.history be64(table id) be64(commit ms) be64(history seq)        -> change record: the
-//               item key (minus table id) and its image before the change (PITR, backups)
-//   ddb.backups account '\0' region '\0' table name '\0' backup id       -> backup (JSON)
-//   ddb.txtokens, ddb.txtoken-expiry: TransactWriteItems ClientRequestTokens (items.cc), written
-//               in the transaction's own batch
+// Storage layout: the keyspaces of schema.h (items, index entries, stream records, TTL index,
+// counters, change history, backups, transaction tokens), each with its key layout and version.
 // Tables with local secondary indexes keep item collection sizes in the Catalog (read once from
 // storage, then updated by commit()), for ItemCollectionMetrics and the 10 GB limit.
 // h is a 16-bit hash of the partition key's encoding: Scan walks items in that (AWS-like,
@@ -45,21 +32,22 @@
 
 #include "core/doc.h"
 #include "core/result.h"
+#include "services/dynamodb/api.h"
+#include "services/dynamodb/errors.h"
 #include "services/dynamodb/expr.h"
+#include "services/dynamodb/schema.h"
 #include "services/dynamodb/value.h"
 #include "storage/engine.h"
 
+// The common errors (ValidationException, InternalServerError...) beside the model's in
+// dynamodb::errors, so that `errors::validation(...)` and `errors::resource_not_found(...)` both
+// name what they say inside namespace dynamodb.
+namespace stratus::dynamodb::errors {
+using namespace stratus::errors;
+}
+
 namespace stratus::dynamodb {
 
-inline constexpr const char* kTables = "ddb.tables";
-inline constexpr const char* kItems = "ddb.items";
-inline constexpr const char* kIndex = "ddb.index";
-inline constexpr const char* kStream = "ddb.stream";
-inline constexpr const char* kStreamMeta = "ddb.streammeta";
-inline constexpr const char* kTtl = "ddb.ttl";
-inline constexpr const char* kCounts = "ddb.counts";
-inline constexpr const char* kHistory = "ddb.history";
-inline constexpr const char* kBackups = "ddb.backups";
 
 struct KeyDef {
   std::string name;
@@ -122,9 +110,11 @@ struct TableInfo {
 using TablePtr = std::shared_ptr<const TableInfo>;
 
 // Helpers for storage keys --------------------------------------------------------------------
-void append_be64(std::string& out, uint64_t v);
-uint64_t read_be64(std::string_view in);
+using storage::append_be64;
+using storage::read_be64;
 uint16_t partition_hash(std::string_view encoded_hash_key);
+// account '\0' region '\0' name: KeyBuilder().scope(account, region).raw(name)'s bytes, built by
+// hand because account and region may come from a client's ARN (a NUL finds nothing).
 std::string table_key(const std::string& account, const std::string& region, std::string_view name);
 
 // Storage key of an item: the key attributes must be present with the schema's types.
@@ -213,19 +203,17 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
             const std::function<void(size_t, const AwsError&)>& on_failure = nullptr,
             const storage::WriteBatch* extra = nullptr);
 
-// Stream record (stored, and decoded for GetRecords / internal readers).
-struct StreamRecord {
-  uint64_t sequence = 0;
-  std::string event_name;  // INSERT | MODIFY | REMOVE
-  int64_t created_ms = 0;
-  Item keys;
-  std::optional<Item> old_image, new_image;
-  size_t size_bytes = 0;
-  std::string view_type;
-  bool by_ttl = false;  // deleted by Time to Live: userIdentity is the DynamoDB service
-};
+// Stream records (StreamRecord: api.h), stored and decoded.
 std::string encode_record(const StreamRecord& r);
 bool decode_record(std::string_view bytes, StreamRecord& r);
+// The oldest sequence number still stored (0 when empty).
+uint64_t first_sequence(storage::Engine& e, uint64_t stream_id);
+// The last sequence number trimmed from the stream (records older than the retention), 0 if none.
+uint64_t trimmed_through(storage::Engine& e, uint64_t stream_id);
+// How long records stay (24 h; STRATUS_DYNAMODB_STREAM_RETENTION_MS for tests).
+int64_t stream_retention_ms();
+// Called by the write path after a batch with a stream record committed: runs the listeners.
+void stream_appended(uint64_t stream_id, uint64_t sequence);
 
 // Expiry (epoch seconds) of an item under a TTL attribute: nullopt unless it is a Number.
 std::optional<int64_t> ttl_expiry(const Item& item, const std::string& attr);

@@ -3,13 +3,13 @@
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/legacy.h"
+#include "services/dynamodb/ops.h"
 
 namespace stratus::dynamodb {
 namespace {
 
 constexpr size_t kPageBytes = 1024 * 1024;
 
-AwsError key_condition_error(const std::string& m) { return errors::validation(m); }
 
 const Operand* value_side(const Condition& c, const std::string& attr, bool& ok) {
   ok = c.operands.size() == 2 && c.operands[0].kind == Operand::Kind::path && c.operands[0].path.size() == 1 &&
@@ -27,12 +27,12 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
   if (root.kind == Condition::Kind::and_) {
     for (const auto& ch : root.children) {
       if (ch.kind == Condition::Kind::and_ || ch.kind == Condition::Kind::or_ || ch.kind == Condition::Kind::not_)
-        throw key_condition_error("Invalid operator used in KeyConditionExpression: " +
+        throw errors::validation("Invalid operator used in KeyConditionExpression: " +
                                   std::string(ch.kind == Condition::Kind::or_ ? "OR" : ch.kind == Condition::Kind::not_ ? "NOT" : "AND"));
       parts.push_back(&ch);
     }
   } else if (root.kind == Condition::Kind::or_ || root.kind == Condition::Kind::not_) {
-    throw key_condition_error(std::string("Invalid operator used in KeyConditionExpression: ") +
+    throw errors::validation(std::string("Invalid operator used in KeyConditionExpression: ") +
                               (root.kind == Condition::Kind::or_ ? "OR" : "NOT"));
   } else {
     parts.push_back(&root);
@@ -46,20 +46,20 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
     if (attr == hash.name) {
       bool ok;
       const Operand* v = value_side(*c, attr, ok);
-      if (c->kind != Condition::Kind::eq || !ok) throw key_condition_error("Query key condition not supported");
-      if (have_hash) throw key_condition_error("KeyConditionExpressions must only contain one condition per key");
+      if (c->kind != Condition::Kind::eq || !ok) throw errors::validation("Query key condition not supported");
+      if (have_hash) throw errors::validation("KeyConditionExpressions must only contain one condition per key");
       if (v->value.type != hash.type)
         throw errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
       kr.hash = v->value;
       have_hash = true;
     } else if (range && attr == range->name) {
-      if (kr.op) throw key_condition_error("KeyConditionExpressions must only contain one condition per key");
+      if (kr.op) throw errors::validation("KeyConditionExpressions must only contain one condition per key");
       using K = Condition::Kind;
       if (c->kind == K::ne || c->kind == K::in || c->kind == K::exists || c->kind == K::not_exists || c->kind == K::contains ||
           c->kind == K::type)
-        throw key_condition_error("Query key condition not supported");
+        throw errors::validation("Query key condition not supported");
       for (size_t i = 1; i < c->operands.size(); ++i) {
-        if (c->operands[i].kind != Operand::Kind::value) throw key_condition_error("Query key condition not supported");
+        if (c->operands[i].kind != Operand::Kind::value) throw errors::validation("Query key condition not supported");
         if (c->operands[i].value.type != range->type)
           throw errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
       }
@@ -69,11 +69,11 @@ KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optiona
       kr.v1 = c->operands[1].value;
       if (c->kind == K::between) kr.v2 = c->operands[2].value;
     } else {
-      if (attr.empty()) throw key_condition_error("Query key condition not supported");
-      throw key_condition_error("Query condition missed key schema element: " + (range && hash_given ? range->name : hash.name));
+      if (attr.empty()) throw errors::validation("Query key condition not supported");
+      throw errors::validation("Query condition missed key schema element: " + (range && hash_given ? range->name : hash.name));
     }
   }
-  if (!have_hash) throw key_condition_error("Query condition missed key schema element: " + hash.name);
+  if (!have_hash) throw errors::validation("Query condition missed key schema element: " + hash.name);
   return kr;
 }
 
@@ -128,7 +128,7 @@ struct ReadOptions {
   bool fetch_from_table = false;  // LSI with attributes beyond its projection
 };
 
-Result<Doc> run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
+Doc run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
   storage::ScanOptions so;
   so.start = o.start;
   so.end = o.end;
@@ -231,7 +231,9 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
   return item_key(t, k);
 }
 
-Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
+}  // namespace
+
+Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
   ItemExprs ex(in);
   Condition kc;
@@ -285,7 +287,7 @@ Result<Doc> query(Catalog& cat, OpContext& ctx, const Doc& in) {
   return run(ctx, in, o);
 }
 
-Result<Doc> scan(Catalog& cat, OpContext& ctx, const Doc& in) {
+Doc scan(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
   ItemExprs ex(in);
   std::optional<Condition> filter;
@@ -328,11 +330,5 @@ Result<Doc> scan(Catalog& cat, OpContext& ctx, const Doc& in) {
   return run(ctx, in, o);
 }
 
-}  // namespace
-
-void add_query_ops(const Adder& add, Catalog& cat) {
-  add("Query", [&cat](OpContext& c, const Doc& in) { return query(cat, c, in); });
-  add("Scan", [&cat](OpContext& c, const Doc& in) { return scan(cat, c, in); });
-}
 
 }  // namespace stratus::dynamodb

@@ -1,4 +1,4 @@
-#include "services/dynamodb/table.h"
+#include "services/dynamodb/store.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/json.h"
-#include "services/dynamodb/streams.h"
+#include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
 namespace {
@@ -139,16 +139,6 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   return t;
 }
 
-void append_be64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out += static_cast<char>((v >> (i * 8)) & 0xff);
-}
-
-uint64_t read_be64(std::string_view in) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < in.size(); ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
-  return v;
-}
-
 uint16_t partition_hash(std::string_view s) {
   uint32_t h = 2166136261u;  // FNV-1a: stable across builds and runs
   for (char c : s) {
@@ -170,14 +160,7 @@ std::string table_key(const std::string& account, const std::string& region, std
 std::string partition_prefix(uint64_t id, const Value& hash) {
   std::string enc;
   encode_key_value(hash, enc);
-  std::string k;
-  k.reserve(10 + enc.size());
-  append_be64(k, id);
-  uint16_t h = partition_hash(enc);
-  k += static_cast<char>(h >> 8);
-  k += static_cast<char>(h & 0xff);
-  k += enc;
-  return k;
+  return storage::KeyBuilder(10 + enc.size()).u64(id).u16(partition_hash(enc)).raw(enc).take();
 }
 
 std::string item_key(const TableInfo& t, const Item& key) {
@@ -302,7 +285,7 @@ TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std
 
 TablePtr Catalog::get(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
   TablePtr t = find(e, account, region, name);
-  if (!t) throw AwsError("ResourceNotFoundException", "Requested resource not found", 400);
+  if (!t) throw errors::resource_not_found("Requested resource not found");
   return t;
 }
 
@@ -396,11 +379,8 @@ namespace {
 constexpr int kCounterShards = 8;
 
 std::string counter_key(uint64_t id, char what, unsigned shard) {
-  std::string k;
-  append_be64(k, id);
-  k += what;
-  k += static_cast<char>(shard);
-  return k;
+  const char tail[2] = {what, static_cast<char>(shard)};
+  return storage::KeyBuilder(10).u64(id).raw(std::string_view(tail, 2)).take();
 }
 
 unsigned my_shard() {
@@ -418,11 +398,7 @@ void count_change(storage::WriteBatch& b, uint64_t id, int64_t items, int64_t by
 }
 
 std::string ttl_key(uint64_t table_id, int64_t expiry, std::string_view item_key) {
-  std::string k;
-  append_be64(k, table_id);
-  append_be64(k, static_cast<uint64_t>(expiry));
-  k.append(item_key.substr(8));
-  return k;
+  return storage::KeyBuilder(item_key.size() + 8).u64(table_id).u64(static_cast<uint64_t>(expiry)).raw(item_key.substr(8)).take();
 }
 
 std::optional<int64_t> ttl_expiry(const Item& item, const std::string& attr) {
@@ -585,7 +561,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
         int64_t delta = (w.new_item ? collection_bytes(t, *w.new_item) : 0) - (w.old_item ? collection_bytes(t, *w.old_item) : 0);
         const Value& hash = w.key_attrs.at(t.hash.name);
         if (delta > 0 && cat.collection_size(e, t, hash) + delta > kMaxCollectionBytes) {
-          AwsError err("ItemCollectionSizeLimitExceededException", "Collection size exceeded.", 400);
+          AwsError err = errors::item_collection_size_limit_exceeded("Collection size exceeded.");
           if (!on_failure) throw err;
           on_failure(i, err);
           if (!first_error) first_error = err;
@@ -632,12 +608,9 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
         }
       }
       if (t.keeps_history()) {
-        std::string k;
-        append_be64(k, t.id);
         // Time read now, after the previous version was read: per item, history keys order
         // as the changes committed.
-        append_be64(k, static_cast<uint64_t>(now_millis()));
-        append_be64(k, cat.next_history_seq());
+        std::string k = storage::KeyBuilder(24).u64(t.id).u64(static_cast<uint64_t>(now_millis())).u64(cat.next_history_seq()).take();
         batch.put(kHistory, k, encode_change(std::string_view(w.key).substr(8), w.old_item));
       }
       if (t.stream_enabled && (have || w.new_item)) {
@@ -654,10 +627,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
           r.new_image = w.new_item;
         r.size_bytes = item_size(r.keys) + (r.old_image ? item_size(*r.old_image) : 0) +
                        (r.new_image ? item_size(*r.new_image) : 0);
-        std::string k;
-        append_be64(k, t.stream_id);
-        append_be64(k, r.sequence);
-        batch.put(kStream, k, encode_record(r));
+        batch.put(kStream, storage::KeyBuilder(16).u64(t.stream_id).u64(r.sequence).take(), encode_record(r));
         appended.emplace_back(t.stream_id, r.sequence);
       }
     }
@@ -691,7 +661,7 @@ void commit(storage::Engine& e, Catalog& cat, std::vector<ItemWrite>& writes, bo
     }
     if (!st.conflict()) throw errors::internal("storage: " + st.message);
   }
-  throw AwsError("TransactionConflictException", "Transaction is ongoing for the item", 400);
+  throw errors::transaction_conflict("Transaction is ongoing for the item");
 }
 
 std::string encode_record(const StreamRecord& r) {

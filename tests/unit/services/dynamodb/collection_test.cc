@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json.h"
-#include "services/dynamodb/table.h"
+#include "services/dynamodb/store.h"
 #include "storage/engine.h"
 
 using namespace stratus;

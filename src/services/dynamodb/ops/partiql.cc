@@ -11,6 +11,7 @@
 #include "core/encoding.h"
 #include "server/context.h"
 #include "services/dynamodb/common.h"
+#include "services/dynamodb/ops.h"
 #include "services/dynamodb/partiql.h"
 
 namespace stratus::dynamodb {
@@ -19,17 +20,8 @@ namespace {
 using partiql::Statement;
 constexpr size_t kPageBytes = 1024 * 1024;
 
-AwsError duplicate_item() { return AwsError("DuplicateItemException", "Duplicate primary key exists in table", 400); }
 
-// A statement bound to its table, with the key it addresses (when it addresses one item).
-struct Prepared {
-  Statement st;
-  TablePtr t;
-  const IndexInfo* ix = nullptr;
-  std::optional<Item> key;        // full primary key fixed by the WHERE clause (or the INSERT item)
-  std::optional<Condition> cond;  // the WHERE clause without the key equalities
-  bool is_read() const { return st.kind == Statement::Kind::select; }
-};
+using Prepared = PartiqlStatement;
 
 // Splits the WHERE clause into the primary key's equalities and the rest.
 void split_key(Prepared& p) {
@@ -54,12 +46,14 @@ void split_key(Prepared& p) {
   if (key.size() == defs.size()) p.key = std::move(key);
 }
 
-Prepared prepare(Catalog& cat, OpContext& ctx, const Doc& req) {
+}  // namespace
+
+Prepared prepare_statement(Catalog& cat, OpContext& ctx, const Doc& req) {
   Prepared p;
   const Doc* params = req.get("Parameters");
   p.st = partiql::parse(req.str("Statement"), params && params->is_list() ? &params->as_list() : nullptr);
   p.t = cat.find(ctx.storage, ctx.account(), ctx.region(), p.st.table);
-  if (!p.t) throw resource_not_found();
+  if (!p.t) throw errors::resource_not_found("Requested resource not found");
   if (!p.st.index.empty()) {
     p.ix = p.t->index(p.st.index);
     if (!p.ix) throw errors::validation("The table does not have the specified index: " + p.st.index);
@@ -83,6 +77,8 @@ Prepared prepare(Catalog& cat, OpContext& ctx, const Doc& req) {
   return p;
 }
 
+namespace {
+
 ItemWrite make_write(const Prepared& p, bool return_old) {
   ItemWrite w;
   w.table = p.t;
@@ -92,7 +88,7 @@ ItemWrite make_write(const Prepared& p, bool return_old) {
     const Condition* cond = p.cond ? &*p.cond : nullptr;
     switch (p.st.kind) {
       case Statement::Kind::insert:
-        if (old) throw duplicate_item();
+        if (old) throw errors::duplicate_item("Duplicate primary key exists in table");
         return p.st.item;
       case Statement::Kind::update: {
         // UPDATE changes an existing item only.
@@ -311,10 +307,16 @@ Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
   return out;
 }
 
+}  // namespace
+
 // ExecuteStatement -----------------------------------------------------------------------------
 
-Result<Doc> execute_statement(Catalog& cat, OpContext& ctx, const Doc& in) {
-  Prepared p = prepare(cat, ctx, in);
+ExecuteStatementRun execute_statement(Catalog& cat, OpContext& ctx, const Doc& in) {
+  return ExecuteStatementRun{&in, prepare_statement(cat, ctx, in)};
+}
+
+Doc ExecuteStatementRun::apply(Catalog& cat, OpContext& ctx) {
+  const Doc& in = *this->in;
   if (p.is_read()) return run_select(ctx, in, p);
   std::vector<ItemWrite> w;
   w.push_back(make_write(p, in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"));
@@ -325,6 +327,8 @@ Result<Doc> execute_statement(Catalog& cat, OpContext& ctx, const Doc& in) {
   if (!cc.is_null()) out.set("ConsumedCapacity", cc);
   return out;
 }
+
+namespace {
 
 // Reads of one item by its full key (batches and transactions): the item when it satisfies the
 // rest of the WHERE clause, projected.
@@ -363,36 +367,45 @@ Doc batch_error(const AwsError& e) {
   return err;
 }
 
-Result<Doc> batch_execute_statement(Catalog& cat, OpContext& ctx, const Doc& in) {
+}  // namespace
+
+BatchExecuteStatementRun batch_execute_statement(Catalog& cat, OpContext& ctx, const Doc& in) {
   const auto& list = in.get("Statements")->as_list();
   if (list.size() > 25)
     throw errors::validation("1 validation error detected: Value at 'statements' failed to satisfy constraint: "
                              "Member must have length less than or equal to 25");
-  std::vector<std::unique_ptr<Prepared>> prepared(list.size());
-  std::vector<std::optional<AwsError>> errors_(list.size());
+  BatchExecuteStatementRun b{&in, std::vector<std::optional<Prepared>>(list.size()),
+                             std::vector<std::optional<AwsError>>(list.size())};
   int reads = 0, writes = 0;
   std::set<std::pair<uint64_t, std::string>> seen;
   for (size_t i = 0; i < list.size(); ++i) {
     try {
-      prepared[i] = std::make_unique<Prepared>(prepare(cat, ctx, list[i]));
+      b.prepared[i].emplace(prepare_statement(cat, ctx, list[i]));
     } catch (const AwsError& e) {
-      errors_[i] = e;
+      b.failures[i] = e;
       continue;
     }
-    const Prepared& p = *prepared[i];
+    const Prepared& p = *b.prepared[i];
     (p.is_read() ? reads : writes)++;
     if (!p.is_read() && !seen.insert({p.t->id, item_key(*p.t, *p.key)}).second)
       throw errors::validation("Provided list of item keys contains duplicates");
-    if (p.is_read() && (p.ix || !p.key)) errors_[i] = single_item_read_error("BatchExecuteStatement");
+    if (p.is_read() && (p.ix || !p.key)) b.failures[i] = single_item_read_error("BatchExecuteStatement");
   }
   if (reads && writes) throw errors::validation("Supported statements in a batch are either all reads or all writes");
+  b.writes = writes > 0;
+  return b;
+}
+
+Doc BatchExecuteStatementRun::apply(Catalog& cat, OpContext& ctx) {
+  const Doc& in = *this->in;
+  const auto& list = in.get("Statements")->as_list();
   Doc responses = Doc::list();
   Doc capacity = Doc::list();
   for (size_t i = 0; i < list.size(); ++i) {
     Doc r = Doc::map();
-    Prepared* p = prepared[i].get();
+    Prepared* p = prepared[i] ? &*prepared[i] : nullptr;
     if (p) r.set("TableName", p->t->name);
-    if (p && !errors_[i]) {
+    if (p && !failures[i]) {
       try {
         if (p->is_read()) {
           double units = 0;
@@ -407,10 +420,10 @@ Result<Doc> batch_execute_statement(Catalog& cat, OpContext& ctx, const Doc& in)
           add_capacity(capacity, in, *p->t, write_size_units(w[0]), false);
         }
       } catch (const AwsError& e) {
-        errors_[i] = e;
+        failures[i] = e;
       }
     }
-    if (errors_[i]) r.set("Error", batch_error(*errors_[i]));
+    if (failures[i]) r.set("Error", batch_error(*failures[i]));
     responses.push(r);
   }
   Doc out = Doc::map();
@@ -421,42 +434,49 @@ Result<Doc> batch_execute_statement(Catalog& cat, OpContext& ctx, const Doc& in)
 
 // ExecuteTransaction ---------------------------------------------------------------------------
 
-Result<Doc> execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
+ExecuteTransactionRun execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
   const auto& list = in.get("TransactStatements")->as_list();
   if (list.size() > 100)
     throw errors::validation("1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: "
                              "Member must have length less than or equal to 100");
-  std::vector<std::unique_ptr<Prepared>> prepared;
+  ExecuteTransactionRun x{&in};
+  x.prepared.reserve(list.size());
   int reads = 0, writes = 0;
   std::set<std::pair<uint64_t, std::string>> seen;
   for (const auto& s : list) {
-    auto p = std::make_unique<Prepared>(prepare(cat, ctx, s));
-    (p->is_read() ? reads : writes)++;
-    if (p->is_read() && (p->ix || !p->key)) throw single_item_read_error("ExecuteTransaction");
-    if (!seen.insert({p->t->id, item_key(*p->t, *p->key)}).second)
+    Prepared& p = x.prepared.emplace_back(prepare_statement(cat, ctx, s));
+    (p.is_read() ? reads : writes)++;
+    if (p.is_read() && (p.ix || !p.key)) throw single_item_read_error("ExecuteTransaction");
+    if (!seen.insert({p.t->id, item_key(*p.t, *p.key)}).second)
       throw errors::validation("Transaction request cannot include multiple operations on one item");
-    prepared.push_back(std::move(p));
   }
   if (reads && writes)
     throw errors::validation("Transaction statements must be either all reads or all writes");
+  x.writes = writes > 0;
+  return x;
+}
+
+Doc ExecuteTransactionRun::apply(Catalog& cat, OpContext& ctx) {
+  const Doc& in = *this->in;
+  const auto& list = in.get("TransactStatements")->as_list();
   Doc out = Doc::map();
   Doc capacity = Doc::list();
-  if (reads) {
+  if (!writes) {
     auto snap = ctx.storage.snapshot();  // one consistent view for every read
     Doc responses = Doc::list();
     for (const auto& p : prepared) {
       double units = 0;
-      auto item = read_one(ctx, *p, snap.get(), units, true);
+      auto item = read_one(ctx, p, snap.get(), units, true);
       Doc r = Doc::map();
       if (item) r.set("Item", item_to_doc(*item));
       responses.push(r);
-      add_capacity(capacity, in, *p->t, 2 * units, true);
+      add_capacity(capacity, in, *p.t, 2 * units, true);
     }
     out.set("Responses", responses);
   } else {
     std::vector<ItemWrite> w;
     for (size_t i = 0; i < prepared.size(); ++i)
-      w.push_back(make_write(*prepared[i], list[i].str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"));
+      w.push_back(make_write(prepared[i], list[i].str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"));
     TransactionToken token(ctx, in);
     if (token.applied()) return token.replayed(ctx, in, w);
     commit_transaction(ctx.storage, cat, w, ctx.now_ms, token.record());
@@ -464,14 +484,6 @@ Result<Doc> execute_transaction(Catalog& cat, OpContext& ctx, const Doc& in) {
   }
   if (!capacity.as_list().empty()) out.set("ConsumedCapacity", capacity);
   return out;
-}
-
-}  // namespace
-
-void add_partiql_ops(const Adder& add, Catalog& cat) {
-  add("ExecuteStatement", [&cat](OpContext& c, const Doc& in) { return execute_statement(cat, c, in); });
-  add("BatchExecuteStatement", [&cat](OpContext& c, const Doc& in) { return batch_execute_statement(cat, c, in); });
-  add("ExecuteTransaction", [&cat](OpContext& c, const Doc& in) { return execute_transaction(cat, c, in); });
 }
 
 }  // namespace stratus::dynamodb

@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "server/context.h"
 #include "services/dynamodb/common.h"
+#include "services/dynamodb/ops.h"
 
 namespace stratus::dynamodb {
 namespace {
@@ -58,21 +59,7 @@ class Claim {
   bool ok_ = false;
 };
 
-AwsError table_not_found(const std::string& name) {
-  return AwsError("TableNotFoundException", "Table not found: " + name, 400);
-}
-AwsError backup_not_found(const std::string& arn) {
-  return AwsError("BackupNotFoundException", "Backup not found: " + arn, 400);
-}
-AwsError backup_in_use(const std::string& arn) {
-  return AwsError("BackupInUseException", "Backup is being used: " + arn, 400);
-}
-
-std::string be64(uint64_t v) {
-  std::string s;
-  append_be64(s, v);
-  return s;
-}
+std::string be64(uint64_t v) { return storage::KeyBuilder(8).u64(v).take(); }
 
 // TableName members of these operations accept a name or a table ARN.
 std::string name_of(const std::string& v) {
@@ -93,7 +80,7 @@ std::optional<int64_t> time_of(const Doc& in, std::string_view k) {
 
 std::string backup_key(const std::string& account, const std::string& region, const std::string& table,
                        const std::string& id) {
-  std::string k = table_key(account, region, table);
+  std::string k = table_key(account, region, table);  // not KeyBuilder: see kTablesKeyspace
   k += '\0';
   k += id;
   return k;
@@ -111,7 +98,7 @@ std::optional<std::string> key_of_arn(const std::string& arn) {
 Doc load_backup(storage::Engine& e, const std::string& arn, std::string* key_out = nullptr) {
   auto k = key_of_arn(arn);
   std::string v;
-  if (!k || !e.get(kBackups, *k, &v).ok()) throw backup_not_found(arn);
+  if (!k || !e.get(kBackups, *k, &v).ok()) throw errors::backup_not_found("Backup not found: " + arn);
   if (key_out) *key_out = *k;
   return json::parse(v);
 }
@@ -271,14 +258,14 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
             const Doc& summary, const std::string& backup_arn) {
   std::string target = in.str("TargetTableName");
   Claim claim("table:" + table_key(ctx.account(), ctx.region(), target));
-  if (!claim.ok()) throw AwsError("TableInUseException", "Table is being restored: " + target, 400);
+  if (!claim.ok()) throw errors::table_in_use("Table is being restored: " + target);
   std::optional<Claim> backup_claim;
   if (!backup_arn.empty()) {
     backup_claim.emplace("backup:" + backup_arn);
-    if (!backup_claim->ok()) throw backup_in_use(backup_arn);
+    if (!backup_claim->ok()) throw errors::backup_in_use("Backup is being used: " + backup_arn);
   }
   if (cat.find(ctx.storage, ctx.account(), ctx.region(), target))
-    throw AwsError("TableAlreadyExistsException", "Table already exists: " + target, 400);
+    throw errors::table_already_exists("Table already exists: " + target);
   auto t = std::make_shared<TableInfo>(src);
   t->account = ctx.account();
   t->region = ctx.region();
@@ -337,7 +324,7 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
   storage::Status st = ctx.storage.write(meta);
   if (!st.ok()) {
     drop_table_data(ctx.storage, *t);
-    if (st.conflict()) throw AwsError("TableAlreadyExistsException", "Table already exists: " + target, 400);
+    if (st.conflict()) throw errors::table_already_exists("Table already exists: " + target);
     throw errors::internal("storage: " + st.message);
   }
   cat.invalidate(t->account, t->region, t->name);
@@ -355,230 +342,225 @@ std::string backup_id(int64_t ms) {
 
 }  // namespace
 
-void add_backup_ops(const Adder& add, Catalog& cat) {
-  add("CreateBackup", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    std::string name = name_of(in.str("TableName"));
-    std::string backup_name = in.str("BackupName");
-    if (backup_name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
-      throw errors::validation("1 validation error detected: Value '" + backup_name +
-                               "' at 'backupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
-    TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-    if (!t) throw table_not_found(name);
-    Doc b = Doc::map();
-    {
-      // Exclusive: writes before this have no history and are in the items; writes after it
-      // see backups > 0 and record history after the cursor.
-      std::unique_lock meta(cat.meta_lock(t->id));
-      std::lock_guard lock(cat.write_lock(t->id));
-      t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-      if (!t) throw table_not_found(name);
-      int64_t ms = now_millis();
-      std::string id = backup_id(ms);
-      Counts c = read_counts(ctx.storage, t->id);
-      b.set("arn", t->arn() + "/backup/" + id);
-      b.set("name", backup_name);
-      b.set("table", t->to_json());
-      b.set("source_id", std::to_string(t->id));
-      b.set("cursor_ms", ms);
-      b.set("cursor_seq", std::to_string(cat.history_seq()));
-      b.set("created", ms);
-      b.set("size", c.bytes);
-      b.set("items", c.items);
-      b.set("type", "USER");
-      auto nt = std::make_shared<TableInfo>(*t);
-      nt->backups += 1;
-      storage::WriteBatch batch;
-      batch.put(kTables, table_key(t->account, t->region, t->name), json::write(nt->to_json()));
-      batch.put(kBackups, backup_key(t->account, t->region, t->name, id), json::write(b));
-      storage::Status st = ctx.storage.write(batch);
-      if (!st.ok()) throw errors::internal("storage: " + st.message);
-      cat.invalidate(t->account, t->region, t->name);
-    }
-    Doc out = Doc::map();
-    out.set("BackupDetails", details(b, "AVAILABLE"));
-    return out;
-  });
+Doc create_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
+  std::string name = name_of(in.str("TableName"));
+  std::string backup_name = in.str("BackupName");
+  if (backup_name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+    throw errors::validation("1 validation error detected: Value '" + backup_name +
+                             "' at 'backupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
+  Doc b = Doc::map();
+  {
+    // Exclusive: writes before this have no history and are in the items; writes after it
+    // see backups > 0 and record history after the cursor.
+    std::unique_lock meta(cat.meta_lock(t->id));
+    std::lock_guard lock(cat.write_lock(t->id));
+    t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
+    if (!t) throw errors::table_not_found("Table not found: " + name);
+    int64_t ms = now_millis();
+    std::string id = backup_id(ms);
+    Counts c = read_counts(ctx.storage, t->id);
+    b.set("arn", t->arn() + "/backup/" + id);
+    b.set("name", backup_name);
+    b.set("table", t->to_json());
+    b.set("source_id", std::to_string(t->id));
+    b.set("cursor_ms", ms);
+    b.set("cursor_seq", std::to_string(cat.history_seq()));
+    b.set("created", ms);
+    b.set("size", c.bytes);
+    b.set("items", c.items);
+    b.set("type", "USER");
+    auto nt = std::make_shared<TableInfo>(*t);
+    nt->backups += 1;
+    storage::WriteBatch batch;
+    batch.put(kTables, table_key(t->account, t->region, t->name), json::write(nt->to_json()));
+    batch.put(kBackups, backup_key(t->account, t->region, t->name, id), json::write(b));
+    storage::Status st = ctx.storage.write(batch);
+    if (!st.ok()) throw errors::internal("storage: " + st.message);
+    cat.invalidate(t->account, t->region, t->name);
+  }
+  Doc out = Doc::map();
+  out.set("BackupDetails", details(b, "AVAILABLE"));
+  return out;
+}
 
-  add("DescribeBackup", [](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    Doc b = load_backup(ctx.storage, in.str("BackupArn"));
-    Doc out = Doc::map();
-    out.set("BackupDescription", description(ctx.storage, b, "AVAILABLE"));
-    return out;
-  });
+Doc describe_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
+  Doc b = load_backup(ctx.storage, in.str("BackupArn"));
+  Doc out = Doc::map();
+  out.set("BackupDescription", description(ctx.storage, b, "AVAILABLE"));
+  return out;
+}
 
-  add("ListBackups", [](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    std::string type = in.str("BackupType", "USER");
-    std::string prefix = table_key(ctx.account(), ctx.region(), "");
-    if (in.has("TableName")) {
-      prefix = table_key(ctx.account(), ctx.region(), name_of(in.str("TableName")));
-      prefix += '\0';
-    }
-    storage::ScanOptions o;
-    o.start = prefix;
-    o.end = storage::prefix_end(prefix);
-    if (in.has("ExclusiveStartBackupArn")) {
-      auto k = key_of_arn(in.str("ExclusiveStartBackupArn"));
-      if (!k) throw errors::validation("Invalid ExclusiveStartBackupArn: " + in.str("ExclusiveStartBackupArn"));
-      if (*k >= o.start) o.start = *k + std::string(1, '\0');
-    }
-    auto lower = time_of(in, "TimeRangeLowerBound");
-    auto upper = time_of(in, "TimeRangeUpperBound");
-    int64_t limit = in.integer("Limit", 100);
-    Doc list = Doc::list();
-    std::string last;
-    bool more = false;
-    if (type == "USER" || type == "ALL") {
-      for (auto it = ctx.storage.scan(kBackups, o); it->valid(); it->next()) {
-        Doc b = json::parse(it->value());
-        int64_t created = b.integer("created");
-        if ((lower && created < *lower) || (upper && created >= *upper)) continue;
-        if (static_cast<int64_t>(list.as_list().size()) >= limit) {
-          more = true;
-          break;
-        }
-        auto t = TableInfo::from_json(*b.get("table"));
-        Doc s = Doc::map();
-        s.set("TableName", t->name);
-        s.set("TableId", t->table_id);
-        s.set("TableArn", t->arn());
-        s.set("BackupArn", b.str("arn"));
-        s.set("BackupName", b.str("name"));
-        s.set("BackupCreationDateTime", Timestamp{created});
-        s.set("BackupStatus", "AVAILABLE");
-        s.set("BackupType", b.str("type", "USER"));
-        s.set("BackupSizeBytes", b.integer("size"));
-        last = b.str("arn");
-        list.push(std::move(s));
+Doc list_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
+  std::string type = in.str("BackupType", "USER");
+  std::string prefix = table_key(ctx.account(), ctx.region(), "");
+  if (in.has("TableName")) {
+    prefix = table_key(ctx.account(), ctx.region(), name_of(in.str("TableName")));
+    prefix += '\0';
+  }
+  storage::ScanOptions o;
+  o.start = prefix;
+  o.end = storage::prefix_end(prefix);
+  if (in.has("ExclusiveStartBackupArn")) {
+    auto k = key_of_arn(in.str("ExclusiveStartBackupArn"));
+    if (!k) throw errors::validation("Invalid ExclusiveStartBackupArn: " + in.str("ExclusiveStartBackupArn"));
+    if (*k >= o.start) o.start = *k + std::string(1, '\0');
+  }
+  auto lower = time_of(in, "TimeRangeLowerBound");
+  auto upper = time_of(in, "TimeRangeUpperBound");
+  int64_t limit = in.integer("Limit", 100);
+  Doc list = Doc::list();
+  std::string last;
+  bool more = false;
+  if (type == "USER" || type == "ALL") {
+    for (auto it = ctx.storage.scan(kBackups, o); it->valid(); it->next()) {
+      Doc b = json::parse(it->value());
+      int64_t created = b.integer("created");
+      if ((lower && created < *lower) || (upper && created >= *upper)) continue;
+      if (static_cast<int64_t>(list.as_list().size()) >= limit) {
+        more = true;
+        break;
       }
+      auto t = TableInfo::from_json(*b.get("table"));
+      Doc s = Doc::map();
+      s.set("TableName", t->name);
+      s.set("TableId", t->table_id);
+      s.set("TableArn", t->arn());
+      s.set("BackupArn", b.str("arn"));
+      s.set("BackupName", b.str("name"));
+      s.set("BackupCreationDateTime", Timestamp{created});
+      s.set("BackupStatus", "AVAILABLE");
+      s.set("BackupType", b.str("type", "USER"));
+      s.set("BackupSizeBytes", b.integer("size"));
+      last = b.str("arn");
+      list.push(std::move(s));
     }
-    Doc out = Doc::map();
-    out.set("BackupSummaries", list);
-    if (more) out.set("LastEvaluatedBackupArn", last);
-    return out;
-  });
+  }
+  Doc out = Doc::map();
+  out.set("BackupSummaries", list);
+  if (more) out.set("LastEvaluatedBackupArn", last);
+  return out;
+}
 
-  add("DeleteBackup", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    static std::mutex delete_mu;  // serialises the "last backup of a deleted table" decision
-    std::string arn = in.str("BackupArn");
-    Claim claim("backup:" + arn);
-    if (!claim.ok()) throw backup_in_use(arn);
-    std::lock_guard serial(delete_mu);
-    std::string key;
-    Doc b = load_backup(ctx.storage, arn, &key);
-    Doc desc = description(ctx.storage, b, "DELETED");
-    auto src = TableInfo::from_json(*b.get("table"));
-    uint64_t source_id = std::stoull(b.str("source_id", "0"));
-    TablePtr live = cat.find(ctx.storage, src->account, src->region, src->name);
+Doc delete_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
+  static std::mutex delete_mu;  // serialises the "last backup of a deleted table" decision
+  std::string arn = in.str("BackupArn");
+  Claim claim("backup:" + arn);
+  if (!claim.ok()) throw errors::backup_in_use("Backup is being used: " + arn);
+  std::lock_guard serial(delete_mu);
+  std::string key;
+  Doc b = load_backup(ctx.storage, arn, &key);
+  Doc desc = description(ctx.storage, b, "DELETED");
+  auto src = TableInfo::from_json(*b.get("table"));
+  uint64_t source_id = std::stoull(b.str("source_id", "0"));
+  TablePtr live = cat.find(ctx.storage, src->account, src->region, src->name);
+  if (live && live->id == source_id) {
+    std::unique_lock meta(cat.meta_lock(live->id));
+    std::lock_guard lock(cat.write_lock(live->id));
+    live = cat.find(ctx.storage, src->account, src->region, src->name);
     if (live && live->id == source_id) {
-      std::unique_lock meta(cat.meta_lock(live->id));
-      std::lock_guard lock(cat.write_lock(live->id));
-      live = cat.find(ctx.storage, src->account, src->region, src->name);
-      if (live && live->id == source_id) {
-        auto nt = std::make_shared<TableInfo>(*live);
-        nt->backups = std::max<int64_t>(0, nt->backups - 1);
-        storage::WriteBatch batch;
-        batch.require({storage::Condition::Kind::exists, kBackups, key, {}});
-        batch.del(kBackups, key);
-        batch.put(kTables, table_key(nt->account, nt->region, nt->name), json::write(nt->to_json()));
-        storage::Status st = ctx.storage.write(batch);
-        if (st.conflict()) throw backup_not_found(arn);
-        if (!st.ok()) throw errors::internal("storage: " + st.message);
-        cat.invalidate(nt->account, nt->region, nt->name);
-        Doc out = Doc::map();
-        out.set("BackupDescription", desc);
-        return out;
-      }
+      auto nt = std::make_shared<TableInfo>(*live);
+      nt->backups = std::max<int64_t>(0, nt->backups - 1);
+      storage::WriteBatch batch;
+      batch.require({storage::Condition::Kind::exists, kBackups, key, {}});
+      batch.del(kBackups, key);
+      batch.put(kTables, table_key(nt->account, nt->region, nt->name), json::write(nt->to_json()));
+      storage::Status st = ctx.storage.write(batch);
+      if (st.conflict()) throw errors::backup_not_found("Backup not found: " + arn);
+      if (!st.ok()) throw errors::internal("storage: " + st.message);
+      cat.invalidate(nt->account, nt->region, nt->name);
+      Doc out = Doc::map();
+      out.set("BackupDescription", desc);
+      return out;
     }
-    // The table is gone: its data stays only while some backup still needs it.
-    ctx.storage.del(kBackups, key);
-    std::string prefix = table_key(src->account, src->region, src->name) + std::string(1, '\0');
-    bool needed = false;
-    for (auto it = ctx.storage.prefix(kBackups, prefix); it->valid() && !needed; it->next())
-      needed = json::parse(it->value()).str("source_id") == std::to_string(source_id);
-    if (!needed) {
-      drop_prefix(ctx.storage, kItems, source_id);
-      drop_prefix(ctx.storage, kCounts, source_id);
-      drop_prefix(ctx.storage, kHistory, source_id);
-    }
-    Doc out = Doc::map();
-    out.set("BackupDescription", desc);
-    return out;
-  });
+  }
+  // The table is gone: its data stays only while some backup still needs it.
+  ctx.storage.del(kBackups, key);
+  std::string prefix = table_key(src->account, src->region, src->name) + std::string(1, '\0');
+  bool needed = false;
+  for (auto it = ctx.storage.prefix(kBackups, prefix); it->valid() && !needed; it->next())
+    needed = json::parse(it->value()).str("source_id") == std::to_string(source_id);
+  if (!needed) {
+    drop_prefix(ctx.storage, kItems, source_id);
+    drop_prefix(ctx.storage, kCounts, source_id);
+    drop_prefix(ctx.storage, kHistory, source_id);
+  }
+  Doc out = Doc::map();
+  out.set("BackupDescription", desc);
+  return out;
+}
 
-  add("RestoreTableFromBackup", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    std::string arn = in.str("BackupArn");
-    Doc b = load_backup(ctx.storage, arn);
-    auto src = TableInfo::from_json(*b.get("table"));
-    Cursor c;
-    c.ms = b.integer("cursor_ms");
-    c.seq = std::stoull(b.str("cursor_seq", "0"));
-    Doc summary = Doc::map();
-    summary.set("SourceBackupArn", arn);
-    summary.set("SourceTableArn", src->arn());
-    summary.set("RestoreDateTime", Timestamp{b.integer("created")});
-    return restore(ctx, cat, *src, std::stoull(b.str("source_id", "0")), c, in, summary, arn);
-  });
+Doc restore_table_from_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
+  std::string arn = in.str("BackupArn");
+  Doc b = load_backup(ctx.storage, arn);
+  auto src = TableInfo::from_json(*b.get("table"));
+  Cursor c;
+  c.ms = b.integer("cursor_ms");
+  c.seq = std::stoull(b.str("cursor_seq", "0"));
+  Doc summary = Doc::map();
+  summary.set("SourceBackupArn", arn);
+  summary.set("SourceTableArn", src->arn());
+  summary.set("RestoreDateTime", Timestamp{b.integer("created")});
+  return restore(ctx, cat, *src, std::stoull(b.str("source_id", "0")), c, in, summary, arn);
+}
 
-  add("UpdateContinuousBackups", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    std::string name = name_of(in.str("TableName"));
-    TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-    if (!t) throw table_not_found(name);
-    const Doc* spec = in.get("PointInTimeRecoverySpecification");
-    bool enable = spec && spec->flag("PointInTimeRecoveryEnabled");
-    std::shared_ptr<TableInfo> nt;
-    {
-      std::unique_lock meta(cat.meta_lock(t->id));
-      std::lock_guard lock(cat.write_lock(t->id));
-      t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-      if (!t) throw table_not_found(name);
-      nt = std::make_shared<TableInfo>(*t);
-      if (enable && !nt->pitr) nt->pitr_since_ms = now_millis();
-      nt->pitr = enable;
-      if (enable) nt->pitr_days = spec->integer("RecoveryPeriodInDays", 35);
-      store(ctx.storage, cat, *nt);
-    }
-    Doc out = Doc::map();
-    out.set("ContinuousBackupsDescription", continuous(*nt, now_millis()));
-    return out;
-  });
+Doc update_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
+  std::string name = name_of(in.str("TableName"));
+  TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
+  const Doc* spec = in.get("PointInTimeRecoverySpecification");
+  bool enable = spec && spec->flag("PointInTimeRecoveryEnabled");
+  std::shared_ptr<TableInfo> nt;
+  {
+    std::unique_lock meta(cat.meta_lock(t->id));
+    std::lock_guard lock(cat.write_lock(t->id));
+    t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
+    if (!t) throw errors::table_not_found("Table not found: " + name);
+    nt = std::make_shared<TableInfo>(*t);
+    if (enable && !nt->pitr) nt->pitr_since_ms = now_millis();
+    nt->pitr = enable;
+    if (enable) nt->pitr_days = spec->integer("RecoveryPeriodInDays", 35);
+    store(ctx.storage, cat, *nt);
+  }
+  Doc out = Doc::map();
+  out.set("ContinuousBackupsDescription", continuous(*nt, now_millis()));
+  return out;
+}
 
-  add("DescribeContinuousBackups", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    std::string name = name_of(in.str("TableName"));
-    TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-    if (!t) throw table_not_found(name);
-    Doc out = Doc::map();
-    out.set("ContinuousBackupsDescription", continuous(*t, now_millis()));
-    return out;
-  });
+Doc describe_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
+  std::string name = name_of(in.str("TableName"));
+  TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
+  Doc out = Doc::map();
+  out.set("ContinuousBackupsDescription", continuous(*t, now_millis()));
+  return out;
+}
 
-  add("RestoreTableToPointInTime", [&cat](OpContext& ctx, const Doc& in) -> Result<Doc> {
-    std::string name = in.has("SourceTableArn") ? name_of(in.str("SourceTableArn")) : in.str("SourceTableName");
-    if (name.empty()) throw errors::validation("Either SourceTableArn or SourceTableName must be provided");
-    TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
-    if (!t) throw table_not_found(name);
-    if (!t->pitr)
-      throw AwsError("PointInTimeRecoveryUnavailableException",
-                     "Point in time recovery is not enabled for table '" + name + "'", 400);
-    bool latest = in.flag("UseLatestRestorableTime");
-    auto when = time_of(in, "RestoreDateTime");
-    if (latest && when)
-      throw errors::validation("Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
-    if (!latest && !when)
-      throw errors::validation("RestoreDateTime must be specified when UseLatestRestorableTime is false");
-    int64_t now = now_millis();
-    int64_t earliest = earliest_restorable(*t, now);
-    Cursor c;
-    c.ms = latest ? now : *when;
-    if (c.ms < earliest || c.ms > now)
-      throw AwsError("InvalidRestoreTimeException",
-                     "Restore time is not within the restorable range [" + enc::iso8601(earliest) + ", " +
-                         enc::iso8601(now) + "]",
-                     400);
-    Doc summary = Doc::map();
-    summary.set("SourceTableArn", t->arn());
-    summary.set("RestoreDateTime", Timestamp{c.ms});
-    return restore(ctx, cat, *t, t->id, c, in, summary, {});
-  });
+Doc restore_table_to_point_in_time(Catalog& cat, OpContext& ctx, const Doc& in) {
+  std::string name = in.has("SourceTableArn") ? name_of(in.str("SourceTableArn")) : in.str("SourceTableName");
+  if (name.empty()) throw errors::validation("Either SourceTableArn or SourceTableName must be provided");
+  TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
+  if (!t) throw errors::table_not_found("Table not found: " + name);
+  if (!t->pitr)
+    throw errors::point_in_time_recovery_unavailable("Point in time recovery is not enabled for table '" + name + "'");
+  bool latest = in.flag("UseLatestRestorableTime");
+  auto when = time_of(in, "RestoreDateTime");
+  if (latest && when)
+    throw errors::validation("Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
+  if (!latest && !when)
+    throw errors::validation("RestoreDateTime must be specified when UseLatestRestorableTime is false");
+  int64_t now = now_millis();
+  int64_t earliest = earliest_restorable(*t, now);
+  Cursor c;
+  c.ms = latest ? now : *when;
+  if (c.ms < earliest || c.ms > now)
+    throw errors::invalid_restore_time("Restore time is not within the restorable range [" + enc::iso8601(earliest) +
+                                       ", " + enc::iso8601(now) + "]");
+  Doc summary = Doc::map();
+  summary.set("SourceTableArn", t->arn());
+  summary.set("RestoreDateTime", Timestamp{c.ms});
+  return restore(ctx, cat, *t, t->id, c, in, summary, {});
 }
 
 }  // namespace stratus::dynamodb
