@@ -1,4 +1,5 @@
-// Background work of the DynamoDB service (one sweeper thread, see Sweeper in common.h):
+// Background work of the DynamoDB service (sweep(), run every STRATUS_DYNAMODB_SWEEP_MS on the
+// service's scheduler, see service.cc):
 // - Time to Live: items whose TTL attribute (epoch seconds) is in the past are deleted through
 //   the normal write path (item, index entries, counters, stream record marked as the DynamoDB
 //   service's) by walking the TTL index (ddb.ttl), never the table.
@@ -13,9 +14,8 @@
 
 #include "core/clock.h"
 #include "core/json.h"
-#include "core/thread.h"
 #include "services/dynamodb/common.h"
-#include "services/dynamodb/streams.h"
+#include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
 
@@ -32,11 +32,7 @@ namespace {
 constexpr int64_t kFiveYearsS = 5LL * 366 * 24 * 3600;
 constexpr size_t kChunk = 1000;
 
-std::string be64(uint64_t v) {
-  std::string s;
-  append_be64(s, v);
-  return s;
-}
+std::string be64(uint64_t v) { return storage::KeyBuilder(8).u64(v).take(); }
 
 // Deletes expired items of one table; returns how many TTL entries were handled.
 size_t sweep_table_ttl(storage::Engine& e, Catalog& cat, const TablePtr& t, int64_t now_ms) {
@@ -178,35 +174,6 @@ void sweep(storage::Engine& e, Catalog& cat, int64_t now_ms) {
   sweep_ttl(e, cat, now_ms);
   trim_streams(e, now_ms);
   prune_history(e, now_ms);
-}
-
-Sweeper::Sweeper(storage::Engine& e, Catalog& cat) : engine_(e), cat_(cat) {
-  thread_ = std::thread([this] { run_restarting("dynamodb-sweeper", [this] { run(); }); });
-}
-
-Sweeper::~Sweeper() {
-  {
-    std::lock_guard l(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
-void Sweeper::run() {
-  const int64_t every = env_ms("STRATUS_DYNAMODB_SWEEP_MS", 5000);
-  std::unique_lock l(mu_);
-  while (!stop_) {
-    cv_.wait_for(l, std::chrono::milliseconds(every), [this] { return stop_; });
-    if (stop_) return;
-    l.unlock();
-    try {
-      sweep(engine_, cat_, now_millis());
-    } catch (const std::exception& ex) {
-      spdlog::warn("dynamodb: background sweep failed: {}", ex.what());
-    }
-    l.lock();
-  }
 }
 
 }  // namespace stratus::dynamodb

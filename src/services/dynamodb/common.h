@@ -1,23 +1,19 @@
 // Helpers shared by the DynamoDB operation handlers.
 #pragma once
 
-#include <condition_variable>
 #include <map>
 #include <set>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/json.h"
-#include "services/dynamodb/table.h"
+#include "services/dynamodb/store.h"
 #include "services/service.h"
 
 namespace stratus::dynamodb {
 
-class DynamoDB;
-
 inline AwsError conditional_failed(const Item* old, bool return_old) {
-  AwsError e("ConditionalCheckFailedException", "The conditional request failed", 400);
+  AwsError e = errors::conditional_check_failed("The conditional request failed");
   if (return_old && old) {
     Doc extra = Doc::map();
     extra.set("Item", item_to_doc(*old));
@@ -26,13 +22,28 @@ inline AwsError conditional_failed(const Item* old, bool return_old) {
   return e;
 }
 
-inline AwsError resource_not_found() {
-  return AwsError("ResourceNotFoundException", "Requested resource not found", 400);
-}
 
 // ConsumedCapacity for the response, or null when not asked for.
 Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units = 0,
              const std::string& index_name = {});
+
+// Write capacity of one item change, by AWS's rules: the table pays for the larger of the old
+// and new item; an index pays for putting or deleting its entry, both when the index key changed,
+// nothing when the item is in it neither before nor after (or its entry is unchanged).
+struct WriteCost {
+  double table = 0;
+  std::vector<std::pair<std::string, double>> indexes;
+};
+WriteCost write_cost(const TableInfo& t, const std::optional<Item>& old, const std::optional<Item>& neu);
+// ConsumedCapacity of a write (null when not asked for).
+Doc consumed_write(const Doc& in, const TableInfo& t, const WriteCost& c);
+// UpdateItem's (and a transaction's Update's) size limit, worded its own way.
+void check_updated_size(const Item& item);
+// Whether the request asked for ItemCollectionMetrics and the table has item collections (LSIs).
+bool wants_metrics(const Doc& in, const TableInfo& t);
+// ItemCollectionMetrics of a multi-item write (BatchWriteItem, TransactWriteItems): table name ->
+// one entry per item collection written, for tables with LSIs when SIZE was asked for.
+Doc metrics_per_table(Catalog& cat, OpContext& ctx, const Doc& in, const std::vector<ItemWrite>& writes);
 
 // The expressions of an item request, parsed and checked before any I/O.
 struct ItemExprs {
@@ -103,19 +114,12 @@ class TransactionToken {
 }  // namespace stratus::dynamodb
 
 namespace stratus::dynamodb {
-// Operation tables, filled by tables.cc, items.cc, query.cc and partiql_ops.cc.
-using Adder = std::function<void(const char*, Handler)>;
-void add_table_ops(const Adder& add, Catalog& cat);
-void add_item_ops(const Adder& add, Catalog& cat);
-void add_query_ops(const Adder& add, Catalog& cat);
-void add_backup_ops(const Adder& add, Catalog& cat);
-void add_partiql_ops(const Adder& add, Catalog& cat);
 // Deletes every item, index entry, counter and history record of a table (DeleteTable).
 void drop_table_data(storage::Engine& e, const TableInfo& t);
 // Deletes what can be rebuilt from the items: index entries and their counters, TTL index.
 void drop_derived_data(storage::Engine& e, const TableInfo& t);
 
-// Shared with backups.cc (defined in tables.cc).
+// Shared with ops/backups.cc (defined in ops/tables.cc).
 uint64_t random_id();
 // TableDescription of a table (counts from the counters unless `counts` is false).
 Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, bool counts = true);
@@ -135,24 +139,7 @@ namespace stratus::dynamodb {
 // STRATUS_DYNAMODB_STREAM_RETENTION_MS (24 h), STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS (15 min).
 int64_t env_ms(const char* name, int64_t fallback);
 
-// One background pass (background.cc): TTL deletions, stream trimming, history pruning.
+// One background pass (background.cc): TTL deletions, stream trimming, history pruning. The
+// service runs it every STRATUS_DYNAMODB_SWEEP_MS on its scheduler ("ddb.sweep").
 void sweep(storage::Engine& e, Catalog& cat, int64_t now_ms);
-
-// Runs sweep() every STRATUS_DYNAMODB_SWEEP_MS on its own thread until destroyed.
-class Sweeper {
- public:
-  Sweeper(storage::Engine& e, Catalog& cat);
-  ~Sweeper();
-  Sweeper(const Sweeper&) = delete;
-  Sweeper& operator=(const Sweeper&) = delete;
-
- private:
-  void run();
-  storage::Engine& engine_;
-  Catalog& cat_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
-};
 }  // namespace stratus::dynamodb

@@ -7,9 +7,6 @@
 namespace stratus::dynamodb {
 namespace {
 
-AwsError invalid(const std::string& what) {
-  return errors::validation("One or more parameter values were invalid: " + what);
-}
 
 std::string tname(const Value& v) { return std::string(type_name(v.type)); }
 
@@ -45,13 +42,13 @@ Condition comparison(const std::string& attr, const std::string& op, const Doc* 
   static const std::set<std::string> one = {"EQ", "NE", "LE", "LT", "GE", "GT", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH"};
   static const std::set<std::string> known = {"EQ", "NE", "LE", "LT", "GE", "GT", "CONTAINS", "NOT_CONTAINS",
                                               "BEGINS_WITH", "NULL", "NOT_NULL", "IN", "BETWEEN"};
-  if (!known.count(op)) throw invalid("Unsupported ComparisonOperator: " + op);
+  if (!known.count(op)) throw invalid_values("Unsupported ComparisonOperator: " + op);
   if (key_conditions) {
     static const std::set<std::string> indexable = {"EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN"};
     if (!indexable.count(op)) throw errors::validation("Attempted conditional constraint is not an indexable operation");
   }
   bool count_ok = (op == "NULL" || op == "NOT_NULL") ? n == 0 : one.count(op) ? n == 1 : op == "BETWEEN" ? n == 2 : n >= 1;
-  if (!count_ok) throw invalid("Invalid number of argument(s) for the " + op + " ComparisonOperator");
+  if (!count_ok) throw invalid_values("Invalid number of argument(s) for the " + op + " ComparisonOperator");
   for (const auto& v : values) {
     bool ok = true;
     if (op == "LE" || op == "LT" || op == "GE" || op == "GT" || op == "BETWEEN" || op == "IN")
@@ -60,10 +57,10 @@ Condition comparison(const std::string& attr, const std::string& op, const Doc* 
       ok = v.type == Type::S || v.type == Type::B;
     else if (op == "CONTAINS" || op == "NOT_CONTAINS")
       ok = !v.is_set() && v.type != Type::M && v.type != Type::L;
-    if (!ok) throw invalid("ComparisonOperator " + op + " is not valid for " + tname(v) + " AttributeValue type");
+    if (!ok) throw invalid_values("ComparisonOperator " + op + " is not valid for " + tname(v) + " AttributeValue type");
   }
   if (op == "BETWEEN") {
-    if (values[0].type != values[1].type) throw invalid("AttributeValues inside AttributeValueList must be of same type");
+    if (values[0].type != values[1].type) throw invalid_values("AttributeValues inside AttributeValueList must be of same type");
     if (compare_scalar(values[0], values[1]) > 0)
       throw errors::validation("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound");
   }
@@ -91,18 +88,18 @@ Condition expected(const std::string& attr, const Doc& e) {
   const Doc* value = e.get("Value");
   const Doc* list = e.get("AttributeValueList");
   const Doc* exists = e.get("Exists");
-  if (value && list) throw invalid("Value and AttributeValueList cannot be used together for Attribute: " + attr);
+  if (value && list) throw invalid_values("Value and AttributeValueList cannot be used together for Attribute: " + attr);
   if (!e.has("ComparisonOperator")) {
-    if (list) throw invalid("AttributeValueList can only be used with a ComparisonOperator for Attribute: " + attr);
+    if (list) throw invalid_values("AttributeValueList can only be used with a ComparisonOperator for Attribute: " + attr);
     bool must_exist = !exists || !exists->is_bool() || exists->as_bool();
     if (must_exist && !value)
-      throw invalid(std::string("Value must be provided when Exists is ") + (exists ? "true" : "null") +
+      throw invalid_values(std::string("Value must be provided when Exists is ") + (exists ? "true" : "null") +
                     " for Attribute: " + attr);
-    if (!must_exist && value) throw invalid("Value cannot be used when Exists is false for Attribute: " + attr);
+    if (!must_exist && value) throw invalid_values("Value cannot be used when Exists is false for Attribute: " + attr);
     if (!must_exist) return with_operands(Condition::Kind::not_exists, attr, {});
     return with_operands(Condition::Kind::eq, attr, {from_doc(*value)});
   }
-  if (exists) throw invalid("Exists and ComparisonOperator cannot be used together for Attribute: " + attr);
+  if (exists) throw invalid_values("Exists and ComparisonOperator cannot be used together for Attribute: " + attr);
   if (value) {
     Doc one = Doc::list();
     one.push(*value);
@@ -127,7 +124,7 @@ void check_expression_mix(const Doc& in) {
     throw errors::validation("Can not use both expression and non-expression parameters in the same request: "
                              "Non-expression parameters: {" + l + "} Expression parameters: {" + e + "}");
   if (in.has("ConditionalOperator") && !in.has("Expected") && !in.has("QueryFilter") && !in.has("ScanFilter"))
-    throw invalid("ConditionalOperator can only be used when Filter or Expected conditions have been specified");
+    throw invalid_values("ConditionalOperator can only be used when Filter or Expected conditions have been specified");
 }
 
 std::optional<Condition> legacy_condition(const Doc& conditions, const std::string& param,
@@ -161,7 +158,7 @@ std::vector<UpdateAction> legacy_updates(const Doc& attribute_updates) {
     UpdateAction a;
     a.path = Path{PathElem{attr, -1}};
     if (!value) {
-      if (action != "DELETE") throw invalid("Only DELETE action is allowed when no attribute value is specified");
+      if (action != "DELETE") throw invalid_values("Only DELETE action is allowed when no attribute value is specified");
       a.kind = UpdateAction::Kind::remove;
       actions.push_back(std::move(a));
       continue;
@@ -170,10 +167,10 @@ std::vector<UpdateAction> legacy_updates(const Doc& attribute_updates) {
     if (action == "PUT") {
       a.kind = UpdateAction::Kind::set;
     } else if (action == "ADD") {
-      if (v.type != Type::N && !v.is_set()) throw invalid("ADD action is not supported for the type " + tname(v));
+      if (v.type != Type::N && !v.is_set()) throw invalid_values("ADD action is not supported for the type " + tname(v));
       a.kind = UpdateAction::Kind::add;
     } else {
-      if (!v.is_set()) throw invalid("DELETE action with value is not supported for the type " + tname(v));
+      if (!v.is_set()) throw invalid_values("DELETE action with value is not supported for the type " + tname(v));
       a.kind = UpdateAction::Kind::del;
     }
     a.value = value_operand(std::move(v));
@@ -188,7 +185,7 @@ std::vector<Path> legacy_attributes_to_get(const Doc& names) {
   if (!names.is_list()) return paths;
   for (const auto& n : names.as_list()) {
     std::string name = n.is_string() ? n.as_string() : "";
-    if (!seen.insert(name).second) throw invalid("Duplicate value in attribute name: " + name);
+    if (!seen.insert(name).second) throw invalid_values("Duplicate value in attribute name: " + name);
     paths.push_back(Path{PathElem{name, -1}});
   }
   return paths;

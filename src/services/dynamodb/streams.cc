@@ -1,6 +1,6 @@
 // The dynamodbstreams service (ListStreams, DescribeStream, GetShardIterator, GetRecords) and the
-// internal stream API declared in streams.h.
-#include "services/dynamodb/streams.h"
+// stream functions behind the dynamodb::Api port (api.h) and the write path (store.h).
+#include "services/dynamodb/api.h"
 
 #include <cstdio>
 #include <map>
@@ -25,11 +25,7 @@ std::mutex listeners_mu;
 std::map<uint64_t, std::shared_ptr<StreamListener>> listeners;  // GUARDED_BY(listeners_mu)
 uint64_t next_listener = 1;                                     // GUARDED_BY(listeners_mu)
 
-std::string stream_prefix(uint64_t stream_id) {
-  std::string p;
-  append_be64(p, stream_id);
-  return p;
-}
+std::string stream_prefix(uint64_t stream_id) { return storage::KeyBuilder(8).u64(stream_id).take(); }
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -177,12 +173,11 @@ void stream_appended(uint64_t stream_id, uint64_t sequence) {
 namespace {
 
 AwsError trimmed() {
-  return AwsError("TrimmedDataAccessException",
-                  "The operation attempted to read past the oldest stream record in a shard", 400);
+  return streams::errors::trimmed_data_access("The operation attempted to read past the oldest stream record in a shard");
 }
 
 AwsError stream_not_found(const std::string& arn) {
-  return AwsError("ResourceNotFoundException", "Requested resource not found: Stream: " + arn + " not found", 400);
+  return streams::errors::resource_not_found("Requested resource not found: Stream: " + arn + " not found");
 }
 
 // Shard iterators are opaque to clients: stream ARN, shard, position and creation time.
@@ -217,7 +212,7 @@ int64_t label_ms(const std::string& label) {
   return t ? *t : 0;
 }
 
-Result<Doc> list_streams(OpContext& ctx, const Doc& in) {
+Doc list_streams(OpContext& ctx, const Doc& in) {
   std::string prefix = table_key(ctx.account(), ctx.region(), "");
   auto it = ctx.storage.prefix(kTables, prefix);
   std::vector<StreamRef> refs;
@@ -248,7 +243,7 @@ Result<Doc> list_streams(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> describe_stream(OpContext& ctx, const Doc& in) {
+Doc describe_stream(OpContext& ctx, const Doc& in) {
   std::string arn = in.str("StreamArn");
   auto r = find_stream(ctx.storage, arn);
   if (!r) throw stream_not_found(arn);
@@ -281,12 +276,12 @@ uint64_t parse_seq(const std::string& s) {
   return std::stoull(digits);
 }
 
-Result<Doc> get_shard_iterator(OpContext& ctx, const Doc& in) {
+Doc get_shard_iterator(OpContext& ctx, const Doc& in) {
   std::string arn = in.str("StreamArn");
   auto r = find_stream(ctx.storage, arn);
   if (!r) throw stream_not_found(arn);
   if (in.str("ShardId") != shard_id(*r))
-    throw AwsError("ResourceNotFoundException", "Requested resource not found: Shard does not exist", 400);
+    throw streams::errors::resource_not_found("Requested resource not found: Shard does not exist");
   std::string type = in.str("ShardIteratorType");
   uint64_t after = 0;
   uint64_t horizon = trimmed_through(ctx.storage, r->stream_id);
@@ -306,7 +301,7 @@ Result<Doc> get_shard_iterator(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> get_records(OpContext& ctx, const Doc& in) {
+Doc get_records(OpContext& ctx, const Doc& in) {
   std::string text = in.str("ShardIterator");
   auto raw = enc::base64_decode(text);
   Doc d;
@@ -319,12 +314,11 @@ Result<Doc> get_records(OpContext& ctx, const Doc& in) {
   if (!d.is_map() || !d.has("a") || !d.has("p")) throw errors::validation("Invalid ShardIterator");
   int64_t created = d.integer("t");
   if (ctx.now_ms - created > iterator_lifetime_ms())
-    throw AwsError("ExpiredIteratorException",
-                   "Iterator expired. The iterator was created at time " + enc::iso8601(created) +
-                       " while right now it's " + enc::iso8601(ctx.now_ms) +
-                       " which is further in the future than the tolerated delay of " +
-                       std::to_string(iterator_lifetime_ms()) + " milliseconds.",
-                   400);
+    throw streams::errors::expired_iterator("Iterator expired. The iterator was created at time " +
+                                            enc::iso8601(created) + " while right now it's " +
+                                            enc::iso8601(ctx.now_ms) +
+                                            " which is further in the future than the tolerated delay of " +
+                                            std::to_string(iterator_lifetime_ms()) + " milliseconds.");
   auto r = find_stream(ctx.storage, d.str("a"));
   if (!r) throw stream_not_found(d.str("a"));
   uint64_t after = std::stoull(d.str("p"));

@@ -12,9 +12,6 @@ constexpr int kMaxDepth = 32;
 
 const char* const kNames[] = {"", "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"};
 
-AwsError invalid(std::string msg) {
-  return errors::validation("One or more parameter values were invalid: " + std::move(msg));
-}
 
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -121,7 +118,7 @@ Value from_doc(const Doc& av, int depth) {
       break;
     case Type::NUL:
       if (!d.is_bool()) throw errors::serialization("Unexpected value type in payload");
-      if (!d.as_bool()) throw invalid("Null attribute value types must have the value of true");
+      if (!d.as_bool()) throw invalid_values("Null attribute value types must have the value of true");
       break;
     case Type::M:
       if (!d.is_map()) throw errors::serialization("Unexpected value type in payload");
@@ -137,9 +134,9 @@ Value from_doc(const Doc& av, int depth) {
     case Type::BS: {
       if (!d.is_list()) throw errors::serialization("Unexpected value type in payload");
       if (d.as_list().empty()) {
-        if (t == Type::SS) throw invalid("An string set  may not be empty");
-        if (t == Type::NS) throw invalid("An number set  may not be empty");
-        throw invalid("Binary sets should not be empty");
+        if (t == Type::SS) throw invalid_values("An string set  may not be empty");
+        if (t == Type::NS) throw invalid_values("An number set  may not be empty");
+        throw invalid_values("Binary sets should not be empty");
       }
       std::vector<std::string> raw;
       for (const auto& e : d.as_list()) {
@@ -150,7 +147,7 @@ Value from_doc(const Doc& av, int depth) {
       std::set<std::string> seen;
       for (const auto& r : raw) {
         std::string norm = t == Type::NS ? Decimal::must(r).str() : r;
-        if (!seen.insert(norm).second) throw invalid("Input collection " + set_text(raw, t) + " contains duplicates.");
+        if (!seen.insert(norm).second) throw invalid_values("Input collection " + set_text(raw, t) + " contains duplicates.");
         v.set.push_back(std::move(norm));
       }
       break;
@@ -393,6 +390,10 @@ bool decode_key_value(std::string_view& in, Type type, Value& out) {
     out.scalar += '\0';
   }
   return false;
+}
+
+AwsError invalid_values(std::string what) {
+  return errors::validation("One or more parameter values were invalid: " + std::move(what));
 }
 
 }  // namespace stratus::dynamodb

@@ -15,6 +15,8 @@
 
 namespace stratus::dynamodb {
 
+// The values are on disk (encode_item's type bytes, in every stored item, index entry, stream and
+// change record): never reorder, only append.
 enum class Type : uint8_t { S = 1, N, B, BOOL, NUL, M, L, SS, NS, BS };
 
 // "S", "N", …, "NULL".
@@ -46,6 +48,9 @@ struct Value {
 // The scalar type of a set's elements (SS -> S) and back.
 Type element_type(Type set);
 Type set_type(Type element);
+
+// AWS's ValidationException "One or more parameter values were invalid: <what>".
+AwsError invalid_values(std::string what);
 
 // Converts an AttributeValue Doc, validating it as AWS does; throws AwsError (ValidationException).
 Value from_doc(const Doc& av, int depth = 0);

@@ -21,7 +21,7 @@
 #include "core/thread.h"
 #include "events/pattern/pattern.h"
 #include "server/context.h"
-#include "services/dynamodb/streams.h"
+#include "services/dynamodb/api.h"
 #include "services/lambda/destinations.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"

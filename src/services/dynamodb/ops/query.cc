@@ -1,0 +1,334 @@
+// Query and Scan: key conditions to storage ranges, filters, projections, pagination with
+// Limit / ExclusiveStartKey / LastEvaluatedKey, Select, the 1 MB page, parallel scan segments.
+#include "server/context.h"
+#include "services/dynamodb/common.h"
+#include "services/dynamodb/legacy.h"
+#include "services/dynamodb/ops.h"
+
+namespace stratus::dynamodb {
+namespace {
+
+constexpr size_t kPageBytes = 1024 * 1024;
+
+
+const Operand* value_side(const Condition& c, const std::string& attr, bool& ok) {
+  ok = c.operands.size() == 2 && c.operands[0].kind == Operand::Kind::path && c.operands[0].path.size() == 1 &&
+       c.operands[0].path[0].name == attr && c.operands[1].kind == Operand::Kind::value;
+  return ok ? &c.operands[1] : nullptr;
+}
+
+std::string attr_of(const Condition& c) {
+  if (c.operands.empty() || c.operands[0].kind != Operand::Kind::path || c.operands[0].path.size() != 1) return {};
+  return c.operands[0].path[0].name;
+}
+
+KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optional<KeyDef>& range) {
+  std::vector<const Condition*> parts;
+  if (root.kind == Condition::Kind::and_) {
+    for (const auto& ch : root.children) {
+      if (ch.kind == Condition::Kind::and_ || ch.kind == Condition::Kind::or_ || ch.kind == Condition::Kind::not_)
+        throw errors::validation("Invalid operator used in KeyConditionExpression: " +
+                                  std::string(ch.kind == Condition::Kind::or_ ? "OR" : ch.kind == Condition::Kind::not_ ? "NOT" : "AND"));
+      parts.push_back(&ch);
+    }
+  } else if (root.kind == Condition::Kind::or_ || root.kind == Condition::Kind::not_) {
+    throw errors::validation(std::string("Invalid operator used in KeyConditionExpression: ") +
+                              (root.kind == Condition::Kind::or_ ? "OR" : "NOT"));
+  } else {
+    parts.push_back(&root);
+  }
+  KeyRange kr;
+  bool have_hash = false;
+  bool hash_given = false;  // anywhere in the condition (parts may come in any order)
+  for (const Condition* c : parts) hash_given = hash_given || attr_of(*c) == hash.name;
+  for (const Condition* c : parts) {
+    std::string attr = attr_of(*c);
+    if (attr == hash.name) {
+      bool ok;
+      const Operand* v = value_side(*c, attr, ok);
+      if (c->kind != Condition::Kind::eq || !ok) throw errors::validation("Query key condition not supported");
+      if (have_hash) throw errors::validation("KeyConditionExpressions must only contain one condition per key");
+      if (v->value.type != hash.type)
+        throw errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+      kr.hash = v->value;
+      have_hash = true;
+    } else if (range && attr == range->name) {
+      if (kr.op) throw errors::validation("KeyConditionExpressions must only contain one condition per key");
+      using K = Condition::Kind;
+      if (c->kind == K::ne || c->kind == K::in || c->kind == K::exists || c->kind == K::not_exists || c->kind == K::contains ||
+          c->kind == K::type)
+        throw errors::validation("Query key condition not supported");
+      for (size_t i = 1; i < c->operands.size(); ++i) {
+        if (c->operands[i].kind != Operand::Kind::value) throw errors::validation("Query key condition not supported");
+        if (c->operands[i].value.type != range->type)
+          throw errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+      }
+      if (c->kind == K::begins_with && range->type == Type::N)
+        throw errors::validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
+      kr.op = c->kind;
+      kr.v1 = c->operands[1].value;
+      if (c->kind == K::between) kr.v2 = c->operands[2].value;
+    } else {
+      if (attr.empty()) throw errors::validation("Query key condition not supported");
+      throw errors::validation("Query condition missed key schema element: " + (range && hash_given ? range->name : hash.name));
+    }
+  }
+  if (!have_hash) throw errors::validation("Query condition missed key schema element: " + hash.name);
+  return kr;
+}
+
+std::string key_after(const std::string& k) { return k + std::string(1, '\0'); }
+
+}  // namespace
+
+void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end) {
+  std::string p = partition_prefix(id, kr.hash);
+  start = p;
+  end = storage::prefix_end(p);
+  if (!kr.op) return;
+  auto enc = [&](const Value& v) {
+    std::string k = p;
+    encode_key_value(v, k);
+    return k;
+  };
+  using K = Condition::Kind;
+  switch (*kr.op) {
+    case K::eq: start = enc(kr.v1); end = storage::prefix_end(start); break;
+    case K::lt: end = enc(kr.v1); break;
+    case K::le: end = storage::prefix_end(enc(kr.v1)); break;
+    case K::gt: start = storage::prefix_end(enc(kr.v1)); break;
+    case K::ge: start = enc(kr.v1); break;
+    case K::between: start = enc(kr.v1); end = storage::prefix_end(enc(kr.v2)); break;
+    case K::begins_with: {
+      std::string k = p;
+      encode_key_value(kr.v1, k);
+      k.resize(k.size() - 2);  // drop the terminator: a prefix of every longer value
+      start = k;
+      end = storage::prefix_end(k);
+      break;
+    }
+    default: break;
+  }
+  if (end.empty()) end = storage::prefix_end(p);
+}
+
+namespace {
+
+struct ReadOptions {
+  const TableInfo* t;
+  const IndexInfo* ix;
+  std::string start, end;
+  bool reverse = false;
+  int64_t limit = 0;  // 0 = none
+  const Condition* key_condition = nullptr;
+  const Condition* filter = nullptr;
+  const std::vector<Path>* projection = nullptr;
+  std::string select;
+  bool consistent = false;
+  bool fetch_from_table = false;  // LSI with attributes beyond its projection
+};
+
+Doc run(OpContext& ctx, const Doc& in, const ReadOptions& o) {
+  storage::ScanOptions so;
+  so.start = o.start;
+  so.end = o.end;
+  so.reverse = o.reverse;
+  auto it = ctx.storage.scan(o.ix ? kIndex : kItems, so);
+  Doc items = Doc::list();
+  int64_t count = 0, scanned = 0;
+  size_t bytes = 0;
+  std::string last_bytes;  // the last item read (its key becomes LastEvaluatedKey)
+  bool have_last = false;
+  bool stopped = false;
+  Item item;
+  for (; it->valid(); it->next()) {
+    if ((o.limit > 0 && scanned >= o.limit) || bytes >= kPageBytes) {
+      stopped = true;
+      break;
+    }
+    if (!decode_item(it->value(), item)) continue;
+    if (o.key_condition && !evaluate(*o.key_condition, item)) continue;
+    ++scanned;
+    bytes += item_size(item);
+    last_bytes.assign(it->value());
+    have_last = true;
+    if (o.fetch_from_table) {
+      std::string v;
+      if (ctx.storage.get(kItems, item_key(*o.t, item), &v).ok()) decode_item(v, item);
+    }
+    if (o.filter && !evaluate(*o.filter, item)) continue;
+    ++count;
+    if (o.select == "COUNT") continue;
+    items.push(item_to_doc(o.projection ? project(item, *o.projection) : item));
+  }
+  if (!it->status().ok()) throw errors::internal("storage: " + it->status().message);
+  if (!stopped && o.limit > 0 && scanned >= o.limit && have_last) stopped = true;
+  Doc out = Doc::map();
+  if (o.select != "COUNT") out.set("Items", std::move(items));
+  out.set("Count", count);
+  out.set("ScannedCount", scanned);
+  if (stopped && have_last) {
+    Item last;
+    if (decode_item(last_bytes, last)) out.set("LastEvaluatedKey", item_to_doc(key_of(*o.t, last, o.ix)));
+  }
+  double units = read_units(bytes, o.consistent);
+  Doc cc = o.ix ? consumed(in, *o.t, 0, true, units, o.ix->name) : consumed(in, *o.t, units, true);
+  if (!cc.is_null()) out.set("ConsumedCapacity", cc);
+  return out;
+}
+
+// Shared parameter handling of Query and Scan.
+struct Common {
+  TablePtr t;
+  const IndexInfo* ix = nullptr;
+  std::string select;
+  bool fetch_from_table = false;
+};
+
+Common common(Catalog& cat, OpContext& ctx, const Doc& in, const ItemExprs& ex) {
+  Common c;
+  c.t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  if (in.has("IndexName")) {
+    c.ix = c.t->index(in.str("IndexName"));
+    if (!c.ix)
+      throw errors::validation("The table does not have the specified index: " + in.str("IndexName"));
+    if (c.ix->global && in.flag("ConsistentRead"))
+      throw errors::validation("Consistent reads are not supported on global secondary indexes");
+  }
+  c.select = in.str("Select");
+  bool has_projection = ex.projection.has_value();
+  if (c.select.empty()) c.select = has_projection ? "SPECIFIC_ATTRIBUTES" : c.ix ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
+  if (c.select == "SPECIFIC_ATTRIBUTES" && !has_projection)
+    throw errors::validation("One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires ProjectionExpression or AttributesToGet");
+  if (c.select != "SPECIFIC_ATTRIBUTES" && has_projection)
+    throw errors::validation("One or more parameter values were invalid: Cannot specify the AttributesToGet when choosing to get " + c.select);
+  if (c.select == "ALL_PROJECTED_ATTRIBUTES" && !c.ix)
+    throw errors::validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries");
+  if (c.ix && c.ix->projection != "ALL" && (c.select == "ALL_ATTRIBUTES" || has_projection)) {
+    if (c.ix->global && c.select == "ALL_ATTRIBUTES")
+      throw errors::validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " +
+                               c.ix->name + " because its projection type is not ALL");
+    c.fetch_from_table = !c.ix->global;
+  }
+  return c;
+}
+
+// The storage key where a page after ExclusiveStartKey starts.
+std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
+  Item k = item_from_doc(esk);
+  auto check = [&](const KeyDef& d) {
+    auto it = k.find(d.name);
+    if (it == k.end() || it->second.type != d.type)
+      throw errors::validation("The provided starting key is invalid: The provided key element does not match the schema");
+  };
+  check(t.hash);
+  if (t.range) check(*t.range);
+  if (ix) {
+    check(ix->hash);
+    if (ix->range) check(*ix->range);
+    return *index_key(t, *ix, k);
+  }
+  return item_key(t, k);
+}
+
+}  // namespace
+
+Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
+  check_request_expressions(in);
+  ItemExprs ex(in);
+  Condition kc;
+  if (in.has("KeyConditionExpression")) {
+    kc = parse_condition(in.str("KeyConditionExpression"), "KeyCondition", ex.ctx);
+  } else if (const Doc* legacy = in.get("KeyConditions")) {
+    auto c = legacy_condition(*legacy, "KeyConditions", "");
+    if (!c) throw errors::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+    kc = std::move(*c);
+  } else {
+    throw errors::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  }
+  std::optional<Condition> filter;
+  if (in.has("FilterExpression")) filter = parse_condition(in.str("FilterExpression"), "Filter", ex.ctx);
+  else if (const Doc* qf = in.get("QueryFilter")) filter = legacy_condition(*qf, "QueryFilter", in.str("ConditionalOperator"));
+  ex.parse(in, false, true, in.has("KeyConditionExpression") || in.has("FilterExpression"));
+  Common c = common(cat, ctx, in, ex);
+  const KeyDef& hash = c.ix ? c.ix->hash : c.t->hash;
+  const std::optional<KeyDef>& range = c.ix ? c.ix->range : c.t->range;
+  KeyRange kr = key_range(kc, hash, range);
+  if (filter) {
+    std::function<void(const Condition&)> walk = [&](const Condition& f) {
+      for (const auto& ch : f.children) walk(ch);
+      for (const auto& op : f.operands) {
+        if (op.path.empty()) continue;
+        const std::string& a = op.path[0].name;
+        if (a == hash.name || (range && a == range->name))
+          throw errors::validation(std::string(in.has("QueryFilter") ? "QueryFilter" : "Filter Expression") +
+                                   " can only contain non-primary key attributes: Primary key attribute: " + a);
+      }
+    };
+    walk(*filter);
+  }
+  ReadOptions o;
+  o.t = c.t.get();
+  o.ix = c.ix;
+  storage_range(kr, c.ix ? c.ix->id : c.t->id, o.start, o.end);
+  o.reverse = in.has("ScanIndexForward") && !in.flag("ScanIndexForward", true);
+  if (const Doc* esk = in.get("ExclusiveStartKey")) {
+    std::string k = start_key(*c.t, c.ix, *esk);
+    if (o.reverse) o.end = std::min(o.end, k);
+    else o.start = std::max(o.start, key_after(k));
+  }
+  o.limit = in.integer("Limit", 0);
+  o.key_condition = &kc;
+  o.filter = filter ? &*filter : nullptr;
+  o.projection = ex.projection ? &*ex.projection : nullptr;
+  o.select = c.select;
+  o.consistent = in.flag("ConsistentRead");
+  o.fetch_from_table = c.fetch_from_table;
+  return run(ctx, in, o);
+}
+
+Doc scan(Catalog& cat, OpContext& ctx, const Doc& in) {
+  check_request_expressions(in);
+  ItemExprs ex(in);
+  std::optional<Condition> filter;
+  if (in.has("FilterExpression")) filter = parse_condition(in.str("FilterExpression"), "Filter", ex.ctx);
+  else if (const Doc* sf = in.get("ScanFilter")) filter = legacy_condition(*sf, "ScanFilter", in.str("ConditionalOperator"));
+  ex.parse(in, false, true, in.has("FilterExpression"));
+  bool has_seg = in.has("Segment"), has_total = in.has("TotalSegments");
+  if (has_seg && !has_total)
+    throw errors::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+  if (has_total && !has_seg)
+    throw errors::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+  int64_t seg = in.integer("Segment", 0), total = in.integer("TotalSegments", 1);
+  if (seg >= total)
+    throw errors::validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
+                             std::to_string(seg) + " is not less than TotalSegments: " + std::to_string(total));
+  Common c = common(cat, ctx, in, ex);
+  ReadOptions o;
+  o.t = c.t.get();
+  o.ix = c.ix;
+  uint64_t id = c.ix ? c.ix->id : c.t->id;
+  // Segments are contiguous ranges of the 16-bit partition hash that leads every key.
+  auto bound = [&](int64_t s) {
+    std::string k;
+    append_be64(k, id);
+    if (s >= total) return storage::prefix_end(k);
+    uint32_t h = static_cast<uint32_t>((s * 65536) / total);
+    k += static_cast<char>(h >> 8);
+    k += static_cast<char>(h & 0xff);
+    return k;
+  };
+  o.start = bound(seg);
+  o.end = bound(seg + 1);
+  if (const Doc* esk = in.get("ExclusiveStartKey")) o.start = std::max(o.start, key_after(start_key(*c.t, c.ix, *esk)));
+  o.limit = in.integer("Limit", 0);
+  o.filter = filter ? &*filter : nullptr;
+  o.projection = ex.projection ? &*ex.projection : nullptr;
+  o.select = c.select;
+  o.consistent = in.flag("ConsistentRead");
+  o.fetch_from_table = c.fetch_from_table;
+  return run(ctx, in, o);
+}
+
+
+}  // namespace stratus::dynamodb

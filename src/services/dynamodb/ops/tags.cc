@@ -1,0 +1,59 @@
+// Tag operations: TagResource, UntagResource, ListTagsOfResource (tags live in the table's metadata).
+#include "core/arn.h"
+#include "server/context.h"
+#include "services/dynamodb/common.h"
+#include "services/dynamodb/ops.h"
+
+namespace stratus::dynamodb {
+
+TablePtr table_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std::string& arn) {
+  auto slash = arn.find(":table/");
+  auto parsed = Arn::parse(arn);
+  if (slash == std::string::npos || !parsed)
+    throw errors::validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
+  std::string name = arn.substr(slash + 7);
+  name = name.substr(0, name.find('/'));
+  TablePtr t = cat.find(e, parsed->account, parsed->region, name);
+  if (!t) throw errors::resource_not_found("Requested resource not found: ResourcArn: " + arn + " not found");
+  return t;
+}
+
+Doc tag_resource(Catalog& cat, OpContext& ctx, const Doc& in) {
+  TablePtr cur = table_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+  std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
+  cur = table_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+  auto t = std::make_shared<TableInfo>(*cur);
+  if (!t->tags.is_map()) t->tags = Doc::map();
+  if (const Doc* tags = in.get("Tags"); tags && tags->is_list())
+    for (const auto& tag : tags->as_list()) t->tags.set(tag.str("Key"), tag.str("Value"));
+  store(ctx.storage, cat, *t);
+  return Doc::map();
+}
+
+Doc untag_resource(Catalog& cat, OpContext& ctx, const Doc& in) {
+  TablePtr cur = table_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+  std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
+  cur = table_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+  auto t = std::make_shared<TableInfo>(*cur);
+  if (t->tags.is_map())
+    if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
+      for (const auto& k : keys->as_list()) t->tags.as_map().erase(k.as_string());
+  store(ctx.storage, cat, *t);
+  return Doc::map();
+}
+
+Doc list_tags_of_resource(Catalog& cat, OpContext& ctx, const Doc& in) {
+  TablePtr t = table_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
+  Doc tags = Doc::list();
+  if (t->tags.is_map())
+    for (const auto& [k, v] : t->tags.as_map()) {
+      Doc tag = Doc::map();
+      tag.set("Key", k);
+      tag.set("Value", v);
+      tags.push(tag);
+    }
+  Doc out = Doc::map();
+  out.set("Tags", tags);
+  return out;
+}
+}  // namespace stratus::dynamodb
