@@ -27,7 +27,7 @@ set(_allowed_server "core;storage;model;http;auth;protocol;events;runtime;server
 set(_allowed_services "core;storage;model;http;auth;protocol;events;runtime;server")
 
 # Port headers from before the api.h convention (until their services move to api.h).
-set(_legacy_ports "services/sqs/sqs.h;services/dynamodb/streams.h;services/logs/store.h")
+set(_legacy_ports "services/logs/store.h")
 
 file(GLOB_RECURSE _files RELATIVE ${SRC} ${SRC}/*.cc ${SRC}/*.h)
 set(_errors "")

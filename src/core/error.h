@@ -26,6 +26,8 @@ namespace errors {
 inline AwsError validation(std::string msg) { return {"ValidationException", std::move(msg), 400}; }
 // The Query protocol's spelling of a validation failure (IAM, STS, SNS).
 inline AwsError validation_error(std::string msg) { return {"ValidationError", std::move(msg), 400}; }
+inline AwsError invalid_parameter_value(std::string msg) { return {"InvalidParameterValue", std::move(msg), 400}; }
+inline AwsError missing_parameter(std::string msg) { return {"MissingParameter", std::move(msg), 400}; }
 inline AwsError serialization(std::string msg) { return {"SerializationException", std::move(msg), 400}; }
 inline AwsError internal(std::string msg = "We encountered an internal error. Please try again.") {
   return {"InternalFailure", std::move(msg), 500, false};

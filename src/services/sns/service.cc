@@ -71,7 +71,6 @@ class SnsService final : public Service {
     state_ = std::make_unique<State>(ctx);
     State* st = state_.get();
     st->sqs = ctx.port<sqs::Api>();
-    if (!st->sqs) st->sqs = sqs::api(ctx);  // until SQS provides its port in attach() (remove then)
     storage::Engine* engine = &ctx.storage();
     ctx.add_internal_route("/_stratus/mailbox", [engine](const http::Request& req, http::Response& res) {
       mailbox::serve(*engine, req, res);

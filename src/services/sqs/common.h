@@ -19,14 +19,14 @@ constexpr int64_t kPurgeIntervalMs = 60 * 1000;    // one PurgeQueue per queue p
 constexpr uint64_t kSequenceBase = 18'000'000'000'000'000'000ULL;  // 20-digit sequence numbers
 constexpr size_t kMaxBatchBytes = 262144;
 
-// The common errors SQS words its own way (core/error.h has no factory for these two).
-inline AwsError invalid(std::string msg) { return AwsError("InvalidParameterValue", std::move(msg), 400); }
+// The common errors, in SQS's wording.
+inline AwsError invalid(std::string msg) { return stratus::errors::invalid_parameter_value(std::move(msg)); }
 inline AwsError invalid_value(std::string_view param, std::string_view value, std::string_view reason) {
   return invalid("Value " + std::string(value) + " for parameter " + std::string(param) + " is invalid. Reason: " +
                  std::string(reason) + ".");
 }
 inline AwsError missing(std::string_view param) {
-  return AwsError("MissingParameter", "The request must contain the parameter " + std::string(param) + ".", 400);
+  return stratus::errors::missing_parameter("The request must contain the parameter " + std::string(param) + ".");
 }
 // SQS's own errors, as the generated factories make them.
 inline AwsError no_queue() { return errors::queue_does_not_exist("The specified queue does not exist."); }
