@@ -41,7 +41,7 @@
 #include "services/lambda/invoke.h"
 #include "services/lambda/layers.h"
 #include "services/lambda/urls.h"
-#include "services/logs/store.h"
+#include "services/logs/api.h"
 #include "services/service.h"
 
 namespace stratus::lambda {
@@ -219,13 +219,13 @@ class LambdaService final : public Service, public InvokeRouter {
     if (const char* v = std::getenv("STRATUS_LAMBDA_IDLE_MS")) mo.idle_ms = std::atoll(v);
     if (const char* v = std::getenv("STRATUS_LAMBDA_MAX_ENVIRONMENTS")) mo.default_max_environments = std::atoi(v);
     if (const char* v = std::getenv("STRATUS_LAMBDA_ASYNC_RETRY_MS")) retry_base_ms_ = std::atoll(v);
-    storage::Engine* db = &server.storage();
-    mo.log_sink = [db](const std::string& account, const std::string& region, const std::string& group,
-                       const std::string& stream, std::vector<runtime::LogEvent> events) {
+    ServerContext* srv = &server;  // function output goes to CloudWatch Logs (logs/api.h)
+    mo.log_sink = [srv](const std::string& account, const std::string& region, const std::string& group,
+                        const std::string& stream, std::vector<runtime::LogEvent> events) {
       std::vector<logs::Event> out;
       out.reserve(events.size());
       for (auto& e : events) out.push_back({e.timestamp_ms, std::move(e.message)});
-      logs::append(*db, account, region, group, stream, out, true);
+      logs::append(*srv, account, region, group, stream, out, true);
     };
     manager_ = std::make_unique<runtime::Manager>(std::move(mo));
     manager_->start();
