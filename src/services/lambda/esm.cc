@@ -22,6 +22,7 @@
 #include "events/pattern/pattern.h"
 #include "server/context.h"
 #include "services/dynamodb/streams.h"
+#include "services/lambda/api.h"
 #include "services/lambda/destinations.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"
@@ -32,7 +33,6 @@ namespace {
 
 constexpr std::string_view kMappings = "lambda.esm";
 constexpr std::string_view kPositions = "lambda.esm_pos";
-constexpr const char* kSnsTopic = "lambda.sns";
 constexpr const char* kStartTopic = "lambda.esm_start";
 
 AwsError invalid(const std::string& msg) { return {"InvalidParameterValueException", msg, 400}; }
@@ -190,14 +190,6 @@ using SqsBatchPtr = std::shared_ptr<SqsBatch>;
 
 class Esm final : public EventSourceMappings {
  public:
-  explicit Esm(Service& svc) {
-    svc.add("CreateEventSourceMapping", [this](OpContext& c, const Doc& in) { return create(c, in); });
-    svc.add("GetEventSourceMapping", [this](OpContext& c, const Doc& in) { return get(c, in); });
-    svc.add("ListEventSourceMappings", [this](OpContext& c, const Doc& in) { return list(c, in); });
-    svc.add("UpdateEventSourceMapping", [this](OpContext& c, const Doc& in) { return update(c, in); });
-    svc.add("DeleteEventSourceMapping", [this](OpContext& c, const Doc& in) { return remove(c, in); });
-  }
-
   void start(ServerContext& server) override {
     server_ = &server;
     if (const char* v = std::getenv("STRATUS_LAMBDA_ESM_RETRY_MS")) retry_ms_ = std::atoll(v);
@@ -381,9 +373,10 @@ class Esm final : public EventSourceMappings {
     return std::nullopt;
   }
 
+ public:
   // ---- operations ----
 
-  Result<Doc> create(OpContext& ctx, const Doc& in) {
+  Result<Doc> create(OpContext& ctx, const Doc& in) override {
     auto fn = function_arn(ctx.server, ctx.account(), ctx.region(), in.str("FunctionName"));
     if (!fn) return fn.error();
     Doc rec = Doc::map();
@@ -440,13 +433,13 @@ class Esm final : public EventSourceMappings {
     return public_view(rec, "Creating");
   }
 
-  Result<Doc> get(OpContext&, const Doc& in) {
+  Result<Doc> get(OpContext&, const Doc& in) override {
     auto rec = load(in.str("UUID"));
     if (!rec) return not_found();
     return public_view(*rec);
   }
 
-  Result<Doc> list(OpContext& ctx, const Doc& in) {
+  Result<Doc> list(OpContext& ctx, const Doc& in) override {
     std::string source = in.str("EventSourceArn");
     std::string fn;
     if (in.has("FunctionName")) {
@@ -481,7 +474,7 @@ class Esm final : public EventSourceMappings {
     return out;
   }
 
-  Result<Doc> update(OpContext& ctx, const Doc& in) {
+  Result<Doc> update(OpContext& ctx, const Doc& in) override {
     std::lock_guard lk(write_mu_);
     auto found = load(in.str("UUID"));
     if (!found) return not_found();
@@ -513,7 +506,7 @@ class Esm final : public EventSourceMappings {
     return public_view(rec, shown);
   }
 
-  Result<Doc> remove(OpContext&, const Doc& in) {
+  Result<Doc> remove(OpContext&, const Doc& in) override {
     std::lock_guard lk(write_mu_);
     std::string uuid = in.str("UUID");
     auto rec = load(uuid);
@@ -537,6 +530,7 @@ class Esm final : public EventSourceMappings {
     return out;
   }
 
+ private:
   // ---- runners ----
 
   // Creates or reconfigures the runner of a stored mapping.
@@ -948,20 +942,20 @@ class Esm final : public EventSourceMappings {
 
   // ---- SNS subscriptions with protocol lambda ----
 
-  // SNS holds {"function": ARN, "event": {"Records": [...]}} until Lambda takes it: the function
-  // is invoked asynchronously (Event), as SNS does, with Lambda's spelling of the record.
+  // SNS holds a delivery (api.h) until Lambda takes it: the function is invoked asynchronously
+  // (Event), as SNS does, with Lambda's spelling of the record.
   events::Verdict sns_delivery(const events::Delivery& d) {
-    Doc job;
+    SnsDelivery job;
     try {
-      job = json::parse(d.payload);
+      job = decode(d.payload);
     } catch (const AwsError& e) {
       spdlog::error("lambda: dropping unreadable SNS delivery: {}", e.message);
       return events::Verdict::drop();
     }
-    std::string fn = job.str("function");
+    std::string fn = job.function;
     auto arn = Arn::parse(fn);
     if (!arn) return events::Verdict::drop();
-    Doc event = job.get("event") ? *job.get("event") : Doc::map();
+    Doc event = std::move(job.event);
     if (Doc* recs = event.get("Records"); recs && recs->is_list()) {
       for (auto& rec : recs->as_list()) {
         Doc* sns = rec.get("Sns");
@@ -1004,8 +998,23 @@ class Esm final : public EventSourceMappings {
 
 }  // namespace
 
-std::unique_ptr<EventSourceMappings> add_event_source_mappings(Service& lambda) {
-  return std::make_unique<Esm>(lambda);
+std::string encode(const SnsDelivery& d) {
+  Doc payload = Doc::map();
+  payload.set("function", d.function);
+  payload.set("event", d.event);
+  return json::write(payload);
+}
+
+SnsDelivery decode(std::string_view payload) {
+  Doc job = json::parse(payload);
+  SnsDelivery d;
+  d.function = job.str("function");
+  if (const Doc* e = job.get("event")) d.event = *e;
+  return d;
+}
+
+std::unique_ptr<EventSourceMappings> make_event_source_mappings() {
+  return std::make_unique<Esm>();
 }
 
 }  // namespace stratus::lambda

@@ -22,9 +22,12 @@
 
 #include <memory>
 
+#include "core/doc.h"
+#include "core/result.h"
+
 namespace stratus {
-class Service;
 class ServerContext;
+struct OpContext;
 }  // namespace stratus
 
 namespace stratus::lambda {
@@ -38,9 +41,16 @@ class EventSourceMappings {
   virtual void stop() = 0;
   // Storage was wiped: forget every mapping.
   virtual void reset() = 0;
+
+  // The *EventSourceMapping operations (their handlers, in ops/esm.cc, call these): each
+  // validates, writes the mapping record and (re)configures its poller before answering.
+  virtual Result<Doc> create(OpContext& ctx, const Doc& in) = 0;
+  virtual Result<Doc> get(OpContext& ctx, const Doc& in) = 0;
+  virtual Result<Doc> list(OpContext& ctx, const Doc& in) = 0;
+  virtual Result<Doc> update(OpContext& ctx, const Doc& in) = 0;
+  virtual Result<Doc> remove(OpContext& ctx, const Doc& in) = 0;
 };
 
-// Registers the *EventSourceMapping operations on the Lambda service.
-std::unique_ptr<EventSourceMappings> add_event_source_mappings(Service& lambda);
+std::unique_ptr<EventSourceMappings> make_event_source_mappings();
 
 }  // namespace stratus::lambda
