@@ -6,6 +6,8 @@
 
 #include "auth/sealing.h"
 #include "core/clock.h"
+#include "core/ids.h"
+#include "protocol/validate.h"
 
 namespace stratus {
 namespace {
@@ -39,16 +41,99 @@ ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> eng
     spdlog::info("sealed {} access key record(s) stored in clear", n);
 }
 
-ServerContext::~ServerContext() { events_->stop(); }
+ServerContext::~ServerContext() {
+  events_->stop();
+  stop_schedulers();
+}
 
 void ServerContext::start_services() {
+  for (auto& s : services_) s->attach(*this);
   for (auto& s : services_) s->start(*this);
   events_->start();
 }
 
 void ServerContext::stop_services() {
   events_->stop();
+  stop_schedulers();
   for (auto& s : services_) s->stop();
+}
+
+void ServerContext::stop_schedulers() {
+  std::vector<Scheduler*> order;
+  {
+    std::lock_guard lk(schedulers_mu_);
+    for (auto& s : schedulers_) order.push_back(s.get());
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->stop();
+}
+
+Scheduler& ServerContext::scheduler(std::string_view name) {
+  std::lock_guard lk(schedulers_mu_);
+  for (auto& s : schedulers_)
+    if (s->name() == name) {
+      s->start();  // again after a stop (reset restarts services)
+      return *s;
+    }
+  schedulers_.push_back(std::make_unique<Scheduler>(std::string(name)));
+  return *schedulers_.back();
+}
+
+namespace {
+// What an internal call needs alive until it answers.
+struct InternalCall {
+  Doc input;
+  std::unique_ptr<OpContext> ctx;
+};
+
+AwsError not_running(std::string_view service) {
+  return {"ServiceUnavailableException", std::string(service) + " is not running in this Stratus.", 503, false};
+}
+}  // namespace
+
+void ServerContext::call(std::string_view service, std::string_view operation, Doc input,
+                         OpContext::Caller principal, Done done) {
+  Service* svc = this->service(service);
+  if (!svc) return done(not_running(service));
+  const model::ServiceModel& model = svc->model();
+  const model::Operation* op = model.find_operation(operation);
+  if (!op) return done(errors::unknown_operation(std::string(operation)));
+  const Service::Entry* entry = svc->handler(op->name);
+  if (!entry) return done(errors::not_implemented(model.service_id + " " + op->name));
+  if (op->input) {
+    if (auto e = protocol::validate(model, *op->input, input, svc->validation_error_code())) return done(*e);
+  }
+  auto call = std::make_shared<InternalCall>();
+  call->input = std::move(input);
+  call->ctx.reset(new OpContext{*this, storage(), model, *op, std::move(principal), ids::uuid4(), now_millis(), nullptr});
+  invoke_handler(*entry, *call->ctx, call->input, [call, done = std::move(done)](Result<Doc> out) mutable {
+    done(std::move(out));
+  });
+}
+
+Result<Doc> ServerContext::call_sync(std::string_view service, std::string_view operation, Doc input,
+                                     OpContext::Caller principal) {
+  Service* svc = this->service(service);
+  if (!svc) return not_running(service);
+  const Service::Entry* entry = svc->handler(operation);
+  if (entry && entry->async) {
+    spdlog::error("call_sync of asynchronous operation {} {}", service, operation);
+    return errors::internal();
+  }
+  std::optional<Result<Doc>> out;
+  call(service, operation, std::move(input), std::move(principal), [&out](Result<Doc> r) { out.emplace(std::move(r)); });
+  if (!out) return errors::internal();
+  return std::move(*out);
+}
+
+void ServerContext::call_http(std::string signing_name, http::Request req, OpContext::Caller principal,
+                              std::function<void(http::Response)> respond) {
+  if (!http_entry_) {
+    http::Response res;
+    res.status = 503;
+    res.body = "no front door";
+    return respond(std::move(res));
+  }
+  http_entry_(std::move(signing_name), std::move(req), std::move(principal), std::move(respond));
 }
 
 void ServerContext::add_internal_route(std::string path, InternalRoute route) {

@@ -6,11 +6,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <unordered_map>
 #include <vector>
 
 #include "auth/keystore.h"
+#include "core/scheduler.h"
 #include "events/queue.h"
 #include "http/message.h"
 #include "server/config.h"
@@ -43,7 +47,49 @@ class ServerContext {
   Service* service(std::string_view id) const;
   const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
 
-  // Service::start() for each service, then the event dispatcher; stop_services() reverses it.
+  // ---- Ports: the typed interfaces services publish for each other (services/<svc>/api.h) ----
+  // A service publishes in Service::attach(): `ctx.provide<sqs::Api>(this);`. Callers resolve
+  // once, in start(): `sqs_ = ctx.port<sqs::Api>();` — nullptr when that service is not running.
+  // Fixed after attach (no locking needed to read).
+  template <class T>
+  void provide(T* impl) {
+    ports_[std::type_index(typeid(T))] = impl;
+  }
+  template <class T>
+  T* port() const {
+    auto it = ports_.find(std::type_index(typeid(T)));
+    return it == ports_.end() ? nullptr : static_cast<T*>(it->second);
+  }
+
+  // ---- Internal calls of another service's operations ----
+  // The FrontDoor's path without HTTP: the input Doc (shaped like the operation's input) is
+  // validated against the model exactly as a decoded request is, then the handler runs through
+  // invoke_handler() with an OpContext for `principal` (account, region, ARN) and a fresh request
+  // id. `done` is called exactly once, from any thread (inline for synchronous operations).
+  // Errors: the operation's own; ServiceUnavailableException (503) when the service is not
+  // running; UnknownOperationException for an operation the model lacks.
+  void call(std::string_view service, std::string_view operation, Doc input, OpContext::Caller principal,
+            Done done);
+  // The same for synchronous operations only (an async one answers InternalFailure, logged).
+  Result<Doc> call_sync(std::string_view service, std::string_view operation, Doc input,
+                        OpContext::Caller principal);
+  // An HTTP request as a client would send it for the service whose SigV4 signing name is
+  // `signing_name` (API Gateway's AWS integrations build these from mapping templates): the
+  // FrontDoor routes, decodes, validates and answers it as it would a signed request from
+  // `principal`, without a signature. `respond` is called once, from any thread.
+  using HttpEntry = std::function<void(std::string signing_name, http::Request, OpContext::Caller,
+                                       std::function<void(http::Response)>)>;
+  void call_http(std::string signing_name, http::Request req, OpContext::Caller principal,
+                 std::function<void(http::Response)> respond);
+  void set_http_entry(HttpEntry entry) { http_entry_ = std::move(entry); }  // the FrontDoor's
+
+  // ---- Background work ----
+  // The scheduler named `name` (created on first use, one thread each). Schedulers stop in
+  // reverse creation order after the event dispatcher and before the services' stop().
+  Scheduler& scheduler(std::string_view name);
+
+  // Service::attach() for each service, Service::start() for each, then the event dispatcher;
+  // stop_services() reverses it.
   void start_services();
   void stop_services();
 
@@ -57,7 +103,13 @@ class ServerContext {
   std::unique_ptr<events::Queue> events_;
   std::vector<std::unique_ptr<Service>> services_;
   std::map<std::string, InternalRoute, std::less<>> internal_routes_;  // fixed after start
+  std::unordered_map<std::type_index, void*> ports_;                   // fixed after attach
+  HttpEntry http_entry_;
+  std::mutex schedulers_mu_;
+  std::vector<std::unique_ptr<Scheduler>> schedulers_;  // GUARDED_BY(schedulers_mu_) creation order
   int64_t started_ms_;
+
+  void stop_schedulers();
 };
 
 // The services Stratus implements, filtered by config.services (empty: all).

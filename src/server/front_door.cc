@@ -180,6 +180,10 @@ FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
   }
   std::error_code ec;
   std::filesystem::create_directories(spool_dir_, ec);  // a failure shows when a body is spooled
+  ctx_.set_http_entry([this](std::string signing_name, http::Request req, OpContext::Caller principal,
+                             std::function<void(http::Response)> respond) {
+    handle_as(std::move(signing_name), std::move(req), std::move(principal), std::move(respond));
+  });
   for (const auto& sp : ctx_.services()) {
     Service* s = sp.get();
     const auto& m = s->summary();  // the full model loads on the service's first request
@@ -431,6 +435,10 @@ struct FrontDoor::Call {
   std::string log_service = "-", log_op = "-", log_account = "-";
   std::unique_ptr<OpContext> ctx;
   Doc input;  // an asynchronous operation's input, alive until it answers
+  // Internal HTTP calls (ServerContext::call_http): who calls, and the service's signing name
+  // that routes the request in place of a signature's scope.
+  std::optional<OpContext::Caller> principal;
+  std::string signing_name;
 
   // Encodes the outcome in the route's protocol, adds the common headers, logs, answers.
   void finish_result(Result<Doc>& out) {
@@ -507,18 +515,35 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
   serve_aws(call);
 }
 
+void FrontDoor::handle_as(std::string signing_name, http::Request req, OpContext::Caller principal,
+                          http::Responder respond) {
+  auto call = std::make_shared<Call>();
+  call->req = std::move(req);
+  call->respond = std::move(respond);
+  call->principal = std::move(principal);
+  call->signing_name = std::move(signing_name);
+  serve_aws(call);
+}
+
 void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
   http::Request& req = call->req;
   Route& r = call->route;
   try {
     std::optional<auth::SignedRequestInfo> sig;
-    try {
-      sig = auth::parse_signature(req);
-    } catch (const AwsError& e) {
-      r = route(req, std::nullopt);
-      throw;
+    if (call->principal) {
+      auth::SignedRequestInfo scope;  // routes like a request signed for that service
+      scope.service = call->signing_name;
+      scope.region = call->principal->region;
+      r = route(req, scope);
+    } else {
+      try {
+        sig = auth::parse_signature(req);
+      } catch (const AwsError& e) {
+        r = route(req, std::nullopt);
+        throw;
+      }
+      r = route(req, sig);
     }
-    r = route(req, sig);
     if (!r.service || !r.codec) {
       throw AwsError("UnknownService", "Stratus could not tell which AWS service this request is for.", 400);
     }
@@ -529,7 +554,9 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     OpContext::Caller caller;
     caller.region = sig && !sig->region.empty() ? sig->region : ctx_.config().default_region;
     caller.account = ctx_.config().default_account;
-    if (sig) {
+    if (call->principal) {
+      caller = *call->principal;  // an internal call: the caller is who Stratus says it is
+    } else if (sig) {
       caller.access_key = sig->access_key;
       auto cred = ctx_.keys().find(sig->access_key);
       bool strict = ctx_.config().auth == AuthMode::strict;
@@ -612,7 +639,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       // The handler answers later, from any thread; the call (context, input) stays alive until
       // then.
       call->input = std::move(input);
-      entry->async(*call->ctx, call->input, [call](Result<Doc> out) {
+      invoke_handler(*entry, *call->ctx, call->input, [call](Result<Doc> out) {
         try {
           call->finish_result(out);
         } catch (const std::exception& e) {
@@ -621,7 +648,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       });
       return;
     }
-    Result<Doc> out = entry->sync(*call->ctx, input);
+    Result<Doc> out = invoke_handler(entry->sync, *call->ctx, input);
     call->finish_result(out);
     return;
   } catch (const AwsError& e) {

@@ -24,6 +24,9 @@ class FrontDoor final : public http::Handler {
 
   http::BodyPlan begin(http::Request& head, std::unique_ptr<http::Response>& reject) override;
   void handle(http::Request req, http::Responder respond) override;
+  // ServerContext::call_http: the request as if signed by `principal` for `signing_name`.
+  void handle_as(std::string signing_name, http::Request req, OpContext::Caller principal,
+                 http::Responder respond);
   http::Response transport_error(const http::Request& head, int status, std::string_view code,
                                  std::string_view message) override;
 

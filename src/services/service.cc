@@ -1,5 +1,7 @@
 #include "services/service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -38,6 +40,48 @@ std::vector<std::string> Service::implemented() const {
 
 std::string Service::validation_error_code() const {
   return summary_->protocol == "query" ? "ValidationError" : "ValidationException";
+}
+
+namespace {
+AwsError internal_failure(const OpContext& ctx, const char* what) noexcept {
+  try {
+    spdlog::error("internal error id={} service={} op={}: {}", ctx.request_id, ctx.model.id, ctx.op.name, what);
+  } catch (...) {
+  }
+  return errors::internal();
+}
+}  // namespace
+
+Result<Doc> invoke_handler(const Handler& h, OpContext& ctx, const Doc& input) noexcept {
+  try {
+    return h(ctx, input);
+  } catch (const AwsError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    return internal_failure(ctx, e.what());
+  } catch (...) {
+    return internal_failure(ctx, "non-standard exception");
+  }
+}
+
+void invoke_handler(const Service::Entry& e, OpContext& ctx, const Doc& input, Done done) noexcept {
+  if (!e.async) {
+    Result<Doc> out = invoke_handler(e.sync, ctx, input);
+    done(std::move(out));
+    return;
+  }
+  // An async handler owns its copy of `done` once it has it. Handlers throw only before they
+  // defer (the contract), so when one throws, no answer has been given yet and this one is it.
+  try {
+    e.async(ctx, input, done);
+    return;
+  } catch (const AwsError& err) {
+    done(err);
+  } catch (const std::exception& ex) {
+    done(internal_failure(ctx, ex.what()));
+  } catch (...) {
+    done(internal_failure(ctx, "non-standard exception"));
+  }
 }
 
 }  // namespace stratus

@@ -1,13 +1,20 @@
 // A service: its model, its operation table, and whatever state it keeps in storage.
 //
-// Handlers are plain functions `Result<Doc> op(OpContext&, const Doc& input)`: input is the
-// decoded, validated request shaped like the operation's input structure; the returned Doc is
-// shaped like the output structure. Handlers never see HTTP.
+// Handlers are plain functions `Doc op(OpContext&, const Doc& input)`: input is the decoded,
+// validated request shaped like the operation's input structure; the returned Doc is shaped like
+// the output structure. Handlers never see HTTP.
+//
+// Errors have one channel: an error that ends an operation is thrown as an AwsError, made by the
+// service's generated factories (services/<svc>/errors.h, from the model's error shapes) or the
+// common ones (core/error.h). Result<T> is a value only where an outcome must travel as data:
+// per-entry results of batches, and Done callbacks across threads. invoke_handler() is the one
+// place that turns whatever a handler throws into the error the caller answers with.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +23,7 @@
 #include "core/doc.h"
 #include "core/result.h"
 #include "model/model.h"
+#include "storage/keys.h"
 
 namespace stratus {
 namespace storage { class Engine; }
@@ -45,6 +53,8 @@ struct OpContext {
   const std::string& region() const { return caller.region; }
 };
 
+// Stores handlers returning Doc (the form to write) or, until every service is converted,
+// Result<Doc>.
 using Handler = std::function<Result<Doc>(OpContext&, const Doc&)>;
 // For operations that answer later (SQS long polls, Lambda invocations): the handler must call
 // `done` exactly once, from any thread, and must not block the calling I/O thread. The
@@ -69,7 +79,10 @@ class Service {
   void add_async(std::string op, AsyncHandler h);
   const Entry* handler(std::string_view op) const;
   std::vector<std::string> implemented() const;
-  // Called once after every service exists (background tasks, subscriptions to events).
+  // Called for every service before any start(): publish the ports others call
+  // (`ctx.provide<sqs::Api>(this)`; see ServerContext::port).
+  virtual void attach(ServerContext&) {}
+  // Called once after every service is attached (background tasks, subscriptions to events).
   virtual void start(ServerContext&) {}
   // Called on shutdown before storage is flushed.
   virtual void stop() {}
@@ -80,6 +93,8 @@ class Service {
   virtual void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const {}
   // Validation error code for this service's protocol family (overridable per service).
   virtual std::string validation_error_code() const;
+  // The keyspaces this service stores (its schema.h's kKeyspaces).
+  virtual std::span<const storage::Keyspace> keyspaces() const { return {}; }
 
  private:
   std::string id_;
@@ -88,5 +103,13 @@ class Service {
   mutable const model::ServiceModel* model_ = nullptr;
   std::unordered_map<std::string, Entry> ops_;
 };
+
+// The one catch-all between a handler and whoever called it (the FrontDoor, DynamoDB's commit
+// lane, internal calls): an AwsError thrown (or returned) is the answer; any other exception is
+// logged with the request id, service and operation, and answers InternalFailure (500). The async
+// form runs either kind of entry; `done` is called exactly once (inline for sync entries and for
+// async ones that throw before deferring).
+Result<Doc> invoke_handler(const Handler& h, OpContext& ctx, const Doc& input) noexcept;
+void invoke_handler(const Service::Entry& e, OpContext& ctx, const Doc& input, Done done) noexcept;
 
 }  // namespace stratus
