@@ -2,6 +2,7 @@
 // `aws logs` (describe, get, filter, tail). Handlers in ops/*.cc (ops.h), storage in store.h,
 // the port other services write events through in api.h.
 #include "services/logs/ops.h"
+#include "services/logs/schema.h"
 
 namespace stratus::logs {
 namespace {
@@ -28,6 +29,7 @@ class LogsService final : public Service {
     add("ListTagsForResource", list_tags_for_resource);
   }
   std::string validation_error_code() const override { return "InvalidParameterException"; }
+  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 };
 
 }  // namespace

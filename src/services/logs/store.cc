@@ -6,14 +6,11 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "storage/keys.h"
 
 namespace stratus::logs {
 
-std::string be64(uint64_t v) {
-  std::string s(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
-  return s;
-}
+std::string be64(uint64_t v) { return storage::KeyBuilder(8).u64(v).take(); }
 
 uint64_t read_be64(std::string_view s) {
   uint64_t v = 0;
@@ -22,21 +19,25 @@ uint64_t read_be64(std::string_view s) {
 }
 
 std::string LogStore::scope(const std::string& account, const std::string& region) {
-  return account + '\0' + region + '\0';
+  return storage::scope_prefix(account, region);
 }
 
 std::string LogStore::group_key(const std::string& a, const std::string& r, const std::string& g) {
-  return scope(a, r) + g;
+  return storage::KeyBuilder().scope(a, r).raw(g).take();
 }
 
 std::string LogStore::stream_key(const std::string& a, const std::string& r, const std::string& g,
                                  const std::string& s) {
-  return scope(a, r) + g + '\0' + s;
+  return storage::KeyBuilder().scope(a, r).str(g).raw(s).take();
+}
+
+std::string LogStore::group_prefix(const std::string& a, const std::string& r, const std::string& g) {
+  return storage::KeyBuilder().scope(a, r).str(g).take();
 }
 
 std::string LogStore::events_prefix(const std::string& a, const std::string& r, const std::string& g,
                                     const std::string& s) {
-  return stream_key(a, r, g, s) + '\0';
+  return storage::KeyBuilder().scope(a, r).str(g).str(s).take();
 }
 
 std::mutex& LogStore::meta_mu() {
@@ -102,7 +103,8 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
   int64_t first = s->integer("firstEventTimestamp", INT64_MAX), last = s->integer("lastEventTimestamp", 0);
   int64_t bytes = s->integer("storedBytes", 0);
   for (const auto& e : events) {
-    batch.put(kEvents, prefix + be64(static_cast<uint64_t>(e.timestamp)) + be64(next_seq()), be64(now) + e.message);
+    std::string key = storage::KeyBuilder(prefix.size() + 16).raw(prefix).u64(static_cast<uint64_t>(e.timestamp)).u64(next_seq()).take();
+    batch.put(kEvents, key, be64(now) + e.message);
     first = std::min(first, e.timestamp);
     last = std::max(last, e.timestamp);
     bytes += static_cast<int64_t>(e.message.size());

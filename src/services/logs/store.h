@@ -1,7 +1,7 @@
 // CloudWatch Logs storage: log groups, streams and events, and the keys that address them. Other
 // services write events through the port (api.h), never here.
 //
-// Keyspaces (all keys prefixed with account \0 region \0; the layout is on disk):
+// Keyspaces (schema.h; all keys prefixed with scope(account, region); the layout is on disk):
 //   "logs.groups"   group                          -> JSON {creationTime, retentionInDays, tags, logGroupClass}
 //   "logs.streams"  group \0 stream                -> JSON {creationTime, first/lastEventTimestamp,
 //                                                           lastIngestionTime, storedBytes}
@@ -19,20 +19,22 @@
 
 #include "core/doc.h"
 #include "services/logs/api.h"
+#include "services/logs/schema.h"
 #include "storage/engine.h"
 
 namespace stratus::logs {
 
-// 8 bytes, big-endian (sorts like the number).
+// 8 bytes, big-endian (sorts like the number): storage::KeyBuilder::u64's encoding.
 std::string be64(uint64_t v);
-// The first 8 bytes of s as a big-endian number (shorter input: the bytes there are).
+// The first 8 bytes of s as a big-endian number (shorter input: the bytes there are; values are
+// read leniently, unlike storage::KeyReader).
 uint64_t read_be64(std::string_view s);
 
 class LogStore {
  public:
-  static constexpr std::string_view kGroups = "logs.groups";
-  static constexpr std::string_view kStreams = "logs.streams";
-  static constexpr std::string_view kEvents = "logs.events";
+  static constexpr std::string_view kGroups = schema::kGroups.name;
+  static constexpr std::string_view kStreams = schema::kStreams.name;
+  static constexpr std::string_view kEvents = schema::kEvents.name;
 
   explicit LogStore(storage::Engine& db) : db_(db) {}
 
@@ -41,7 +43,9 @@ class LogStore {
   static std::string group_key(const std::string& a, const std::string& r, const std::string& g);
   static std::string stream_key(const std::string& a, const std::string& r, const std::string& g,
                                 const std::string& s);
-  // The prefix of a stream's event keys (stream_key + \0).
+  // The prefix of a group's stream keys and event keys: scope(a, r) str(g).
+  static std::string group_prefix(const std::string& a, const std::string& r, const std::string& g);
+  // The prefix of a stream's event keys: scope(a, r) str(g) str(s).
   static std::string events_prefix(const std::string& a, const std::string& r, const std::string& g,
                                    const std::string& s);
 

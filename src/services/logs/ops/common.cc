@@ -8,10 +8,10 @@
 namespace stratus::logs {
 
 AwsError not_found(const std::string& what) {
-  return {"ResourceNotFoundException", "The specified " + what + " does not exist.", 400};
+  return errors::resource_not_found("The specified " + what + " does not exist.");
 }
 AwsError exists(const std::string& what) {
-  return {"ResourceAlreadyExistsException", "The specified " + what + " already exists", 400};
+  return errors::resource_already_exists("The specified " + what + " already exists");
 }
 
 std::string group_name(const Doc& in) {
@@ -25,11 +25,11 @@ std::string group_name(const Doc& in) {
   return n;
 }
 
-Result<Doc> with_group(OpContext& ctx, const std::string& name, const std::function<Doc(Doc& group)>& f) {
+Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(Doc& group)>& f) {
   std::lock_guard lock(LogStore::meta_mu());
   std::string key = LogStore::group_key(ctx.account(), ctx.region(), name);
   auto g = LogStore(ctx.storage).load(LogStore::kGroups, key);
-  if (!g) return not_found("log group");
+  if (!g) throw not_found("log group");
   Doc out = f(*g);
   ctx.storage.put(LogStore::kGroups, key, json::write(*g));
   return out;

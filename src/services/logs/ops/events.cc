@@ -17,7 +17,7 @@ constexpr size_t kMaxPageBytes = 1024 * 1024;
 constexpr size_t kMaxScanBytes = 32 * 1024 * 1024;
 constexpr size_t kEventOverhead = 26;
 
-Result<Doc> put_log_events(OpContext& ctx, const Doc& in) {
+Doc put_log_events(OpContext& ctx, const Doc& in) {
   std::vector<Event> events;
   const Doc* list = in.get("logEvents");
   if (list && list->is_list()) {
@@ -25,8 +25,7 @@ Result<Doc> put_log_events(OpContext& ctx, const Doc& in) {
     for (const auto& e : list->as_list()) {
       int64_t ts = e.integer("timestamp");
       if (ts < prev)
-        return AwsError("InvalidParameterException",
-                        "Log events in a single PutLogEvents request must be in chronological order.", 400);
+        throw errors::invalid_parameter("Log events in a single PutLogEvents request must be in chronological order.");
       prev = ts;
       events.push_back({ts, e.str("message")});
     }
@@ -35,10 +34,10 @@ Result<Doc> put_log_events(OpContext& ctx, const Doc& in) {
                    events, false);
   if (st.not_found()) {
     if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), in.str("logGroupName"))))
-      return not_found("log group");
-    return not_found("log stream");
+      throw not_found("log group");
+    throw not_found("log stream");
   }
-  if (!st.ok()) return errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
   Doc out = Doc::map();
   out.set("nextSequenceToken", "49039859543329722483216658224475613839227813958212");
   return out;
@@ -74,10 +73,10 @@ static Doc output_event(const StoredEvent& e) {
   return d;
 }
 
-Result<Doc> get_log_events(OpContext& ctx, const Doc& in) {
+Doc get_log_events(OpContext& ctx, const Doc& in) {
   std::string g = group_name(in), s = in.str("logStreamName");
-  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) return not_found("log group");
-  if (!LogStore(ctx.storage).load(LogStore::kStreams, LogStore::stream_key(ctx.account(), ctx.region(), g, s))) return not_found("log stream");
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) throw not_found("log group");
+  if (!LogStore(ctx.storage).load(LogStore::kStreams, LogStore::stream_key(ctx.account(), ctx.region(), g, s))) throw not_found("log stream");
   std::string prefix = LogStore::events_prefix(ctx.account(), ctx.region(), g, s);
   int64_t limit = std::clamp<int64_t>(in.integer("limit", kMaxPageEvents), 1, kMaxPageEvents);
   int64_t start = in.integer("startTime", INT64_MIN), end = in.integer("endTime", INT64_MAX);
@@ -87,7 +86,7 @@ Result<Doc> get_log_events(OpContext& ctx, const Doc& in) {
   if (token.size() > 2 && (token[0] == 'f' || token[0] == 'b') && token[1] == '/') {
     forward = token[0] == 'f';
     auto raw = enc::base64_decode(token.substr(2));
-    if (!raw) return AwsError("InvalidParameterException", "The specified nextToken is invalid.", 400);
+    if (!raw) throw errors::invalid_parameter("The specified nextToken is invalid.");
     pos = *raw;
   }
   storage::ScanOptions so;
@@ -148,16 +147,16 @@ static std::string order_key(std::string_view pos, const std::string& stream) {
 // beyond the page): a page ends at `limit` events, at kMaxPageBytes of events, or once
 // kMaxScanBytes were read (a partial or empty page with a nextToken, as AWS may answer). The
 // token is the order key of the last event looked at.
-Result<Doc> filter_log_events(OpContext& ctx, const Doc& in) {
+Doc filter_log_events(OpContext& ctx, const Doc& in) {
   std::string g = group_name(in);
-  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) return not_found("log group");
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) throw not_found("log group");
   int64_t start = in.integer("startTime", 0), end = in.integer("endTime", INT64_MAX);
   int64_t limit = std::clamp<int64_t>(in.integer("limit", kMaxPageEvents), 1, kMaxPageEvents);
   FilterPattern pat(in.str("filterPattern"));
   std::vector<std::string> names;
   if (const Doc* l = in.get("logStreamNames"); l && l->is_list())
     for (const auto& n : l->as_list()) names.push_back(n.as_string());
-  std::string base = LogStore::stream_key(ctx.account(), ctx.region(), g, "");
+  std::string base = LogStore::group_prefix(ctx.account(), ctx.region(), g);
   if (names.empty()) {
     for (auto it = ctx.storage.prefix(LogStore::kStreams, base + in.str("logStreamNamePrefix")); it->valid(); it->next())
       names.emplace_back(it->key().substr(base.size()));

@@ -8,11 +8,11 @@
 
 namespace stratus::logs {
 
-Result<Doc> create_log_group(OpContext& ctx, const Doc& in) {
+Doc create_log_group(OpContext& ctx, const Doc& in) {
   std::string name = in.str("logGroupName");
   std::lock_guard lock(LogStore::meta_mu());
   std::string key = LogStore::group_key(ctx.account(), ctx.region(), name);
-  if (LogStore(ctx.storage).load(LogStore::kGroups, key)) return exists("log group");
+  if (LogStore(ctx.storage).load(LogStore::kGroups, key)) throw exists("log group");
   Doc g = LogStore::new_group(ctx.now_ms);
   if (const Doc* t = in.get("tags")) g.set("tags", *t);
   if (in.has("logGroupClass")) g.set("logGroupClass", in.str("logGroupClass"));
@@ -20,14 +20,15 @@ Result<Doc> create_log_group(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> delete_log_group(OpContext& ctx, const Doc& in) {
+Doc delete_log_group(OpContext& ctx, const Doc& in) {
   std::string name = group_name(in);
   std::lock_guard lock(LogStore::meta_mu());
   std::string key = LogStore::group_key(ctx.account(), ctx.region(), name);
-  if (!LogStore(ctx.storage).load(LogStore::kGroups, key)) return not_found("log group");
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, key)) throw not_found("log group");
   ctx.storage.del(LogStore::kGroups, key);
-  LogStore(ctx.storage).delete_prefix(LogStore::kStreams, key + '\0');
-  LogStore(ctx.storage).delete_prefix(LogStore::kEvents, key + '\0');
+  std::string prefix = LogStore::group_prefix(ctx.account(), ctx.region(), name);
+  LogStore(ctx.storage).delete_prefix(LogStore::kStreams, prefix);
+  LogStore(ctx.storage).delete_prefix(LogStore::kEvents, prefix);
   return Doc::map();
 }
 
@@ -44,7 +45,7 @@ static Doc group_doc(const std::string& a, const std::string& r, const std::stri
   return d;
 }
 
-Result<Doc> describe_log_groups(OpContext& ctx, const Doc& in) {
+Doc describe_log_groups(OpContext& ctx, const Doc& in) {
   std::string prefix = in.str("logGroupNamePrefix");
   std::string pattern = in.str("logGroupNamePattern");
   int64_t limit = in.integer("limit", 50);
@@ -69,7 +70,7 @@ Result<Doc> describe_log_groups(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> put_retention_policy(OpContext& ctx, const Doc& in) {
+Doc put_retention_policy(OpContext& ctx, const Doc& in) {
   int64_t days = in.integer("retentionInDays");
   return with_group(ctx, in.str("logGroupName"), [&](Doc& g) {
     g.set("retentionInDays", days);
@@ -77,7 +78,7 @@ Result<Doc> put_retention_policy(OpContext& ctx, const Doc& in) {
   });
 }
 
-Result<Doc> delete_retention_policy(OpContext& ctx, const Doc& in) {
+Doc delete_retention_policy(OpContext& ctx, const Doc& in) {
   return with_group(ctx, in.str("logGroupName"), [&](Doc& g) {
     g.as_map().erase("retentionInDays");
     return Doc::map();

@@ -9,23 +9,23 @@
 
 namespace stratus::logs {
 
-Result<Doc> create_log_stream(OpContext& ctx, const Doc& in) {
+Doc create_log_stream(OpContext& ctx, const Doc& in) {
   std::string g = in.str("logGroupName"), s = in.str("logStreamName");
   std::lock_guard lock(LogStore::meta_mu());
-  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) return not_found("log group");
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) throw not_found("log group");
   std::string key = LogStore::stream_key(ctx.account(), ctx.region(), g, s);
-  if (LogStore(ctx.storage).load(LogStore::kStreams, key)) return exists("log stream");
+  if (LogStore(ctx.storage).load(LogStore::kStreams, key)) throw exists("log stream");
   ctx.storage.put(LogStore::kStreams, key, json::write(LogStore::new_stream(ctx.now_ms)));
   return Doc::map();
 }
 
-Result<Doc> delete_log_stream(OpContext& ctx, const Doc& in) {
+Doc delete_log_stream(OpContext& ctx, const Doc& in) {
   std::string g = in.str("logGroupName"), s = in.str("logStreamName");
   std::lock_guard lock(LogStore::meta_mu());
   std::string key = LogStore::stream_key(ctx.account(), ctx.region(), g, s);
-  if (!LogStore(ctx.storage).load(LogStore::kStreams, key)) return not_found("log stream");
+  if (!LogStore(ctx.storage).load(LogStore::kStreams, key)) throw not_found("log stream");
   ctx.storage.del(LogStore::kStreams, key);
-  LogStore(ctx.storage).delete_prefix(LogStore::kEvents, key + '\0');
+  LogStore(ctx.storage).delete_prefix(LogStore::kEvents, LogStore::events_prefix(ctx.account(), ctx.region(), g, s));
   return Doc::map();
 }
 
@@ -42,15 +42,15 @@ static Doc stream_doc(const std::string& a, const std::string& r, const std::str
   return d;
 }
 
-Result<Doc> describe_log_streams(OpContext& ctx, const Doc& in) {
+Doc describe_log_streams(OpContext& ctx, const Doc& in) {
   std::string g = group_name(in);
-  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) return not_found("log group");
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) throw not_found("log group");
   std::string order = in.str("orderBy", "LogStreamName");
   bool desc = in.flag("descending");
   int64_t limit = in.integer("limit", 50);
   int64_t offset = 0;
   if (in.has("nextToken")) offset = std::atoll(enc::base64_decode(in.str("nextToken")).value_or("0").c_str());
-  std::string base = LogStore::stream_key(ctx.account(), ctx.region(), g, "");
+  std::string base = LogStore::group_prefix(ctx.account(), ctx.region(), g);
   std::vector<Doc> all;
   for (auto it = ctx.storage.prefix(LogStore::kStreams, base + in.str("logStreamNamePrefix")); it->valid(); it->next()) {
     all.push_back(stream_doc(ctx.account(), ctx.region(), g, std::string(it->key().substr(base.size())),

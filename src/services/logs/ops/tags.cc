@@ -10,7 +10,7 @@ static std::string arn_group(const std::string& arn) {
   return group_name(d);
 }
 
-static Result<Doc> tag_group(OpContext& ctx, const std::string& name, const Doc& tags) {
+static Doc tag_group(OpContext& ctx, const std::string& name, const Doc& tags) {
   return with_group(ctx, name, [&](Doc& g) {
     Doc& t = g["tags"];
     if (tags.is_map())
@@ -19,7 +19,7 @@ static Result<Doc> tag_group(OpContext& ctx, const std::string& name, const Doc&
   });
 }
 
-static Result<Doc> untag_group(OpContext& ctx, const std::string& name, const Doc& keys) {
+static Doc untag_group(OpContext& ctx, const std::string& name, const Doc& keys) {
   return with_group(ctx, name, [&](Doc& g) {
     if (Doc* t = g.get("tags"); t && t->is_map() && keys.is_list())
       for (const auto& k : keys.as_list()) t->as_map().erase(k.as_string());
@@ -27,7 +27,7 @@ static Result<Doc> untag_group(OpContext& ctx, const std::string& name, const Do
   });
 }
 
-static Result<Doc> list_tags(OpContext& ctx, const std::string& name) {
+static Doc list_tags(OpContext& ctx, const std::string& name) {
   return with_group(ctx, name, [&](Doc& g) {
     Doc out = Doc::map();
     const Doc* t = g.get("tags");
@@ -37,23 +37,23 @@ static Result<Doc> list_tags(OpContext& ctx, const std::string& name) {
 }
 
 // The legacy operations name the group; the newer ones take its ARN.
-Result<Doc> tag_log_group(OpContext& ctx, const Doc& in) { return tag_group(ctx, in.str("logGroupName"), *in.get("tags")); }
+Doc tag_log_group(OpContext& ctx, const Doc& in) { return tag_group(ctx, in.str("logGroupName"), *in.get("tags")); }
 
-Result<Doc> untag_log_group(OpContext& ctx, const Doc& in) {
+Doc untag_log_group(OpContext& ctx, const Doc& in) {
   return untag_group(ctx, in.str("logGroupName"), *in.get("tags"));
 }
 
-Result<Doc> list_tags_log_group(OpContext& ctx, const Doc& in) { return list_tags(ctx, in.str("logGroupName")); }
+Doc list_tags_log_group(OpContext& ctx, const Doc& in) { return list_tags(ctx, in.str("logGroupName")); }
 
-Result<Doc> tag_resource(OpContext& ctx, const Doc& in) {
+Doc tag_resource(OpContext& ctx, const Doc& in) {
   return tag_group(ctx, arn_group(in.str("resourceArn")), *in.get("tags"));
 }
 
-Result<Doc> untag_resource(OpContext& ctx, const Doc& in) {
+Doc untag_resource(OpContext& ctx, const Doc& in) {
   return untag_group(ctx, arn_group(in.str("resourceArn")), *in.get("tagKeys"));
 }
 
-Result<Doc> list_tags_for_resource(OpContext& ctx, const Doc& in) {
+Doc list_tags_for_resource(OpContext& ctx, const Doc& in) {
   return list_tags(ctx, arn_group(in.str("resourceArn")));
 }
 

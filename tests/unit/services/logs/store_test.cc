@@ -24,6 +24,8 @@ TEST(LogsStore, Keys) {
   EXPECT_EQ(LogStore::group_key("a", "r", "/g"), std::string("a\0r\0/g", 6));
   EXPECT_EQ(LogStore::stream_key("a", "r", "/g", "s"), std::string("a\0r\0/g\0s", 8));
   EXPECT_EQ(LogStore::events_prefix("a", "r", "/g", "s"), std::string("a\0r\0/g\0s\0", 9));
+  EXPECT_EQ(LogStore::group_prefix("a", "r", "/g"), std::string("a\0r\0/g\0", 7));
+  EXPECT_EQ(LogStore::group_prefix("a", "r", "/g"), LogStore::stream_key("a", "r", "/g", ""));
 }
 
 TEST(LogsStore, AppendWithoutCreateNeedsGroupAndStream) {
