@@ -16,8 +16,8 @@
 //   succeeded or was given up on (MaximumRetryAttempts, MaximumRecordAgeInSeconds, sent to
 //   DestinationConfig.OnFailure). A batch running at a crash is delivered again after restart.
 //
-// Threads: every poller step runs on one executor thread owned by this module; SQS receives,
-// function invocations and stream listeners only post work to it.
+// Threads: every poller step runs on the "lambda-esm" scheduler (ServerContext::scheduler), one
+// at a time; SQS receives, function invocations and stream listeners only post work to it.
 #pragma once
 
 #include <memory>
@@ -43,12 +43,13 @@ class EventSourceMappings {
   virtual void reset() = 0;
 
   // The *EventSourceMapping operations (their handlers, in ops/esm.cc, call these): each
-  // validates, writes the mapping record and (re)configures its poller before answering.
-  virtual Result<Doc> create(OpContext& ctx, const Doc& in) = 0;
-  virtual Result<Doc> get(OpContext& ctx, const Doc& in) = 0;
-  virtual Result<Doc> list(OpContext& ctx, const Doc& in) = 0;
-  virtual Result<Doc> update(OpContext& ctx, const Doc& in) = 0;
-  virtual Result<Doc> remove(OpContext& ctx, const Doc& in) = 0;
+  // validates, writes the mapping record and (re)configures its poller before answering;
+  // errors are thrown (AwsError).
+  virtual Doc create(OpContext& ctx, const Doc& in) = 0;
+  virtual Doc get(OpContext& ctx, const Doc& in) = 0;
+  virtual Doc list(OpContext& ctx, const Doc& in) = 0;
+  virtual Doc update(OpContext& ctx, const Doc& in) = 0;
+  virtual Doc remove(OpContext& ctx, const Doc& in) = 0;
 };
 
 std::unique_ptr<EventSourceMappings> make_event_source_mappings();

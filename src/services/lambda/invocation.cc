@@ -7,13 +7,14 @@
 #include "runtime/manager.h"
 #include "server/context.h"
 #include "services/lambda/destinations.h"
+#include "services/lambda/errors.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/state.h"
 
 namespace stratus::lambda {
 
 static AwsError throttled(const std::string& reason) {
-  AwsError e("TooManyRequestsException", "Rate Exceeded.", 429);
+  AwsError e = errors::too_many_requests("Rate Exceeded.");
   e.extra_json = "{\"Reason\":\"" + reason + "\"}";
   return e;
 }
@@ -26,10 +27,9 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
     done(std::move(out));
   };
   try {
-    model::Operation op;
-    OpContext ctx{server, server.storage(), svc_.model(), op, {}, out.request_id, now_millis(), nullptr};
-    ctx.caller.account = call.account;
-    ctx.caller.region = call.region;
+    int64_t now = now_millis();
+    const std::string& account = call.account;
+    const std::string& region = call.region;
     Doc in = Doc::map();
     in.set("FunctionName", call.function);
     if (!call.qualifier.empty()) in.set("Qualifier", call.qualifier);
@@ -37,38 +37,34 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
     bool event = call.type == InvocationType::event;
     size_t limit = event ? kAsyncPayload : kSyncPayload;
     if (call.payload.size() > limit) {
-      return fail(AwsError("RequestTooLargeException",
-                           "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
-                               (event ? "InvokeAsync" : "InvokeFunction") + " operation",
-                           413));
+      return fail(errors::request_too_large("Request must be smaller than " + std::to_string(limit) + " bytes for the " +
+                               (event ? "InvokeAsync" : "InvokeFunction") + " operation"));
     }
     if (!call.payload.empty()) {
       try {
         (void)json::parse(call.payload);
       } catch (const AwsError& e) {
-        return fail(AwsError("InvalidRequestContentException",
-                             "Could not parse request body into json: Could not parse payload into json: " + e.message,
-                             400));
+        return fail(errors::invalid_request_content("Could not parse request body into json: Could not parse payload into json: " + e.message));
       }
     }
-    Target t = target(ctx, ref.name, ref.qualifier);
+    Target t = target(account, region, ref.name, ref.qualifier);
     if (call.type == InvocationType::dry_run) {
       out.status = 204;
       return done(std::move(out));
     }
-    std::string invoked = function_arn(ctx, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+    std::string invoked = function_arn(account, region, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
     if (event) {
       Doc d = Doc::map();
-      d.set("a", ctx.account());
-      d.set("r", ctx.region());
+      d.set("a", account);
+      d.set("r", region);
       d.set("f", ref.name);
       d.set("q", ref.qualifier);
       d.set("p", enc::base64_encode(call.payload));
       d.set("id", out.request_id);
       d.set("n", 0);
-      d.set("t", ctx.now_ms);
+      d.set("t", now);
       auto st = server.events().enqueue(kAsyncTopic, json::write(d));
-      if (!st.ok()) return fail(errors::internal(st.message));
+      if (!st.ok()) return fail(stratus::errors::internal(st.message));
       out.status = 202;
       return done(std::move(out));
     }
@@ -97,16 +93,12 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
 Result<std::string> State::existing_arn(ServerContext& server, const std::string& account, const std::string& region,
                                  const std::string& function) {
   try {
-    model::Operation op;
-    OpContext ctx{server, server.storage(), svc_.model(), op, {}, {}, now_millis(), nullptr};
-    ctx.caller.account = account;
-    ctx.caller.region = region;
     Doc in = Doc::map();
     in.set("FunctionName", function);
     FnRef ref = parse_ref(in);
-    Doc rec = must_load(ctx, ref.name);
-    (void)resolve(ctx, rec, ref.name, ref.qualifier);
-    return function_arn(ctx, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+    Doc rec = must_load(account, region, ref.name);
+    (void)resolve(rec, function_arn(account, region, ref.name), ref.qualifier);
+    return function_arn(account, region, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
   } catch (const AwsError& e) {
     return e;
   }
@@ -125,15 +117,10 @@ events::Verdict State::deliver_async(const events::Delivery& d) {
     spdlog::error("lambda: dropping unreadable event invocation: {}", e.message);
     return events::Verdict::drop();
   }
-  ServerContext& server = *server_;
   std::string inflight_key = job.str("id") + ":" + std::to_string(job.integer("n"));
-  model::Operation op;
-  OpContext ctx{server, server.storage(), svc_.model(), op, {}, job.str("id"), now_millis(), nullptr};
-  ctx.caller.account = job.str("a");
-  ctx.caller.region = job.str("r");
   Target t;
   try {
-    t = target(ctx, job.str("f"), job.str("q"));
+    t = target(job.str("a"), job.str("r"), job.str("f"), job.str("q"));
   } catch (const AwsError& e) {
     spdlog::warn("lambda: dropping event invocation {} of {}: {}", job.str("id"), job.str("f"), e.message);
     return events::Verdict::drop();
@@ -147,7 +134,7 @@ events::Verdict State::deliver_async(const events::Delivery& d) {
   runtime::InvokeRequest req;
   req.request_id = job.str("id");
   req.payload = enc::base64_decode(job.str("p")).value_or("");
-  req.invoked_arn = function_arn(ctx, job.str("f")) + (job.str("q").empty() ? "" : ":" + job.str("q"));
+  req.invoked_arn = function_arn(job.str("a"), job.str("r"), job.str("f")) + (job.str("q").empty() ? "" : ":" + job.str("q"));
   manager_->invoke(t.spec, std::move(req), [this, job, inflight_key, t](runtime::InvokeResult r) mutable {
     ServerContext& server = *server_;
     int64_t n = job.integer("n");

@@ -6,14 +6,16 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "services/lambda/code.h"
+#include "services/lambda/errors.h"
 #include "services/service.h"
 #include "storage/engine.h"
+#include "storage/keys.h"
 
 namespace stratus::lambda {
 
 constexpr size_t kMaxLayers = 5;
 
-static AwsError bad_value(const std::string& msg) { return {"InvalidParameterValueException", msg, 400}; }
+std::string LayerRef::prefix() const { return storage::KeyBuilder().scope(account, region).str(name).take(); }
 
 std::string LayerRef::key() const {
   char v[16];
@@ -45,29 +47,27 @@ void Layers::start(std::string code_root, std::function<std::string(const std::s
 
 Layers::Resolved Layers::resolve(OpContext& ctx, const Doc& arns) {
   Resolved out;
-  if (arns.size() > kMaxLayers) throw bad_value("Cannot reference more than 5 layers.");
+  if (arns.size() > kMaxLayers) throw errors::invalid_parameter_value("Cannot reference more than 5 layers.");
   std::vector<LayerRef> seen;
   for (const auto& a : arns.as_list()) {
     std::string s = a.as_string();
     auto ref = parse_layer_version_arn(s);
     if (!ref)
-      throw AwsError("ValidationException",
-                     "1 validation error detected: Value '[" + s +
+      throw stratus::errors::validation("1 validation error detected: Value '[" + s +
                          "]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must "
                          "have length less than or equal to 140, Member must have length greater than or equal to "
                          "1, Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:"
-                         "\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+, Member must not be null]",
-                     400);
+                         "\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+, Member must not be null]");
     if (ref->region != ctx.region())
-      throw bad_value("Layers are not in the same region as the function. Layers are expected to be in region " +
+      throw errors::invalid_parameter_value("Layers are not in the same region as the function. Layers are expected to be in region " +
                       ctx.region() + ".");
     for (const auto& o : seen)
       if (o.account == ref->account && o.name == ref->name)
-        throw bad_value("Two different versions of the same layer are not allowed to be referenced in the same "
+        throw errors::invalid_parameter_value("Two different versions of the same layer are not allowed to be referenced in the same "
                         "function. " + o.version_arn() + " and " + ref->version_arn() +
                         " reference the same layer.");
     auto v = load(ctx, *ref);
-    if (!v) throw bad_value("Layer version " + s + " does not exist.");
+    if (!v) throw errors::invalid_parameter_value("Layer version " + s + " does not exist.");
     check_access(ctx, *ref, *v);
     Doc item = Doc::map();
     item.set("Arn", ref->version_arn());
@@ -87,7 +87,7 @@ std::optional<Doc> Layers::load(OpContext& ctx, const LayerRef& r) {
 
 void Layers::save(OpContext& ctx, const LayerRef& r, const Doc& d) {
   auto st = ctx.storage.put(kLayers, r.key(), json::write(d));
-  if (!st.ok()) throw errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
 }
 
 void Layers::check_access(const OpContext& ctx, const LayerRef& r, const Doc& v) {
@@ -121,19 +121,19 @@ std::pair<LayerRef, Doc> Layers::must_load(OpContext& ctx, const Doc& in) {
   LayerRef ref = parse_layer_name(ctx, in.str("LayerName"));
   ref.version = in.integer("VersionNumber");
   auto v = load(ctx, ref);
-  if (!v) throw AwsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+  if (!v) throw errors::resource_not_found("The resource you requested does not exist.");
   check_access(ctx, ref, *v);
   return {ref, std::move(*v)};
 }
 
 int64_t Layers::next_version(OpContext& ctx, const LayerRef& ref) {
-  std::string name_key = ref.account + '\0' + ref.region + '\0' + ref.name;
+  std::string name_key = storage::KeyBuilder().scope(ref.account, ref.region).raw(ref.name).take();
   std::string counter;
   int64_t next = 1;
   if (ctx.storage.get(kNames, name_key, &counter).ok()) next = json::parse(counter).integer("next", 1);
   Doc c = Doc::map();
   c.set("next", next + 1);
-  if (auto st = ctx.storage.put(kNames, name_key, json::write(c)); !st.ok()) throw errors::internal(st.message);
+  if (auto st = ctx.storage.put(kNames, name_key, json::write(c)); !st.ok()) throw stratus::errors::internal(st.message);
   return next;
 }
 

@@ -1,7 +1,7 @@
 // Lambda layers: the layer store and the check of a function's Layers list. The operations
 // (PublishLayerVersion, Get/List/Delete, the layer version resource policy) are in ops/layers.cc.
 //
-// Storage: "lambda.layers" (account \0 region \0 name \0 version as 10 digits -> the version's
+// Storage (schema.h): "lambda.layers" (account \0 region \0 name \0 version as 10 digits -> the version's
 // description as JSON, its policy and the content hash "_code"), "lambda.layer_names" (account
 // \0 region \0 name -> {"next": the next version number}; numbers are never reused, as on AWS).
 // Layer zips share the functions' content-addressed store (code.h); a function keeps the content
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/doc.h"
+#include "services/lambda/schema.h"
 
 namespace stratus {
 struct OpContext;
@@ -32,8 +33,8 @@ struct LayerRef {
   int64_t version = 0;
   std::string layer_arn() const { return "arn:aws:lambda:" + region + ":" + account + ":layer:" + name; }
   std::string version_arn() const { return layer_arn() + ":" + std::to_string(version); }
-  // Key prefix of the layer's versions: account \0 region \0 name \0.
-  std::string prefix() const { return account + '\0' + region + '\0' + name + '\0'; }
+  // Key prefix of the layer's versions: scope(account, region) str(name).
+  std::string prefix() const;
   // Key of this version: prefix() + the version as 10 digits.
   std::string key() const;
 };
@@ -45,8 +46,8 @@ std::optional<LayerRef> parse_layer_version_arn(const std::string& s);
 
 class Layers {
  public:
-  static constexpr std::string_view kLayers = "lambda.layers";
-  static constexpr std::string_view kNames = "lambda.layer_names";
+  static constexpr std::string_view kLayers = schema::kLayers.name;
+  static constexpr std::string_view kNames = schema::kLayerNames.name;
 
   // code_root: the content store (store_zip's root); location(hex): URL of a stored zip.
   void start(std::string code_root, std::function<std::string(const std::string& hex)> location);

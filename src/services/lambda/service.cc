@@ -19,6 +19,7 @@
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/lambda/ops.h"
+#include "services/lambda/schema.h"
 #include "services/lambda/state.h"
 
 namespace stratus::lambda {
@@ -27,7 +28,7 @@ namespace {
 
 class LambdaService final : public Service, public InvokeRouter {
  public:
-  LambdaService() : Service("lambda"), state_(*this) {
+  LambdaService() : Service("lambda"), state_() {
     add("CreateFunction", create_function);
     add("GetFunction", get_function);
     add("GetFunctionConfiguration", get_function_configuration);
@@ -85,6 +86,10 @@ class LambdaService final : public Service, public InvokeRouter {
   }
 
   std::string validation_error_code() const override { return "ValidationException"; }
+  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
+
+  // The port behind invoke.h (lambda::invoke, lambda::function_arn) and the handlers' state(ctx).
+  void attach(ServerContext& server) override { server.provide<State>(&state_); }
 
   void start(ServerContext& server) override { state_.start(server); }
   void stop() override { state_.stop(); }
@@ -95,19 +100,12 @@ class LambdaService final : public Service, public InvokeRouter {
   bool claims(const http::Request& req) const override { return state_.claims(req); }
   void serve(http::Request req, http::Responder respond) override { state_.serve(std::move(req), std::move(respond)); }
 
-  State& state() { return state_; }
-
  private:
   State state_;
 };
 
 }  // namespace
 }  // namespace ops
-
-State* State::of(ServerContext& server) {
-  auto* svc = dynamic_cast<ops::LambdaService*>(server.service("lambda"));
-  return svc ? &svc->state() : nullptr;
-}
 
 std::unique_ptr<Service> make_service() { return std::make_unique<ops::LambdaService>(); }
 

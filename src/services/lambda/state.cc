@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "runtime/manager.h"
 #include "server/context.h"
+#include "services/lambda/errors.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/layers.h"
 #include "services/logs/api.h"
@@ -20,14 +21,10 @@ namespace stratus::lambda {
 
 namespace fs = std::filesystem;
 
-static AwsError invalid(const std::string& msg) { return {"InvalidParameterValueException", msg, 400}; }
+AwsError not_found_fn(const std::string& arn) { return errors::resource_not_found("Function not found: " + arn); }
 
-AwsError not_found_fn(const std::string& arn) {
-  return {"ResourceNotFoundException", "Function not found: " + arn, 404};
-}
-
-const Doc* resolve(const OpContext& ctx, const Doc& rec, const std::string& name, const std::string& q,
-                   std::string* alias_out, bool route) {
+const Doc* resolve(const Doc& rec, const std::string& arn, const std::string& q, std::string* alias_out,
+                   bool route) {
   if (q.empty() || q == "$LATEST") return rec.get("config");
   if (const Doc* v = rec.get("versions"); v && v->get(q)) return v->get(q);
   if (const Doc* a = rec.get("aliases"); a && a->get(q)) {
@@ -50,7 +47,7 @@ const Doc* resolve(const OpContext& ctx, const Doc& rec, const std::string& name
     if (ver == "$LATEST") return rec.get("config");
     if (const Doc* v = rec.get("versions"); v && v->get(ver)) return v->get(ver);
   }
-  throw not_found_fn(function_arn(ctx, name) + ":" + q);
+  throw not_found_fn(arn + ":" + q);
 }
 const Doc* provisioned_of(const Doc& rec, const std::string& q) {
   const Doc* all = rec.get("provisioned");
@@ -62,11 +59,11 @@ std::string version_of(const Doc& rec, const std::string& q) {
   return q;
 }
 
-std::string pool_prefix(const OpContext& ctx, const std::string& name) {
-  return ctx.account() + "/" + ctx.region() + "/" + name + "/";
+std::string pool_prefix(const std::string& account, const std::string& region, const std::string& name) {
+  return account + "/" + region + "/" + name + "/";
 }
 
-State::State(Service& svc) : svc_(svc), esm_(make_event_source_mappings()) {}
+State::State() : esm_(make_event_source_mappings()) {}
 
 State::~State() = default;
 
@@ -139,13 +136,13 @@ void State::reset() {
 
 // ---- records ----
 
-std::optional<Doc> State::load(OpContext& ctx, const std::string& name) {
-  return functions_->get(ctx.account(), ctx.region(), name);
+std::optional<Doc> State::load(const std::string& account, const std::string& region, const std::string& name) {
+  return functions_->get(account, region, name);
 }
 
-Doc State::must_load(OpContext& ctx, const std::string& name) {
-  auto r = load(ctx, name);
-  if (!r) throw not_found_fn(function_arn(ctx, name));
+Doc State::must_load(const std::string& account, const std::string& region, const std::string& name) {
+  auto r = load(account, region, name);
+  if (!r) throw not_found_fn(function_arn(account, region, name));
   return std::move(*r);
 }
 
@@ -173,14 +170,14 @@ void State::drop_urls(OpContext& ctx, const Doc& rec, const std::string& only) {
 StoredCode State::store_code(const Doc& code) {
   if (!code.get("ZipFile")) {
     if (code.has("S3Bucket") || code.has("S3Key"))
-      throw invalid("Stratus accepts deployment packages as ZipFile only (S3Bucket/S3Key is not supported yet).");
-    if (code.has("ImageUri")) throw invalid("Stratus runs functions without containers: PackageType Image is not supported.");
-    throw invalid("Please provide a source for function code.");
+      throw errors::invalid_parameter_value("Stratus accepts deployment packages as ZipFile only (S3Bucket/S3Key is not supported yet).");
+    if (code.has("ImageUri")) throw errors::invalid_parameter_value("Stratus runs functions without containers: PackageType Image is not supported.");
+    throw errors::invalid_parameter_value("Please provide a source for function code.");
   }
   const Doc& z = *code.get("ZipFile");
   std::string error;
   auto c = store_zip(dir_ + "/code", z.is_blob() ? z.as_blob().bytes : z.as_string(), &error);
-  if (!c) throw invalid(error);
+  if (!c) throw errors::invalid_parameter_value(error);
   return *c;
 }
 void State::apply_layers(OpContext& ctx, Doc& cfg, const Doc& in) {
@@ -199,8 +196,9 @@ void State::apply_layers(OpContext& ctx, Doc& cfg, const Doc& in) {
 }
 // ---- invocation ----
 
-void State::provision_version(OpContext& ctx, const std::string& name, const std::string& version, int n) {
-  manager_->provision(target(ctx, name, version).spec, n);
+void State::provision_version(const std::string& account, const std::string& region, const std::string& name,
+                              const std::string& version, int n) {
+  manager_->provision(target(account, region, name, version).spec, n);
 }
 
 void State::provision_all(ServerContext& server) {
@@ -212,30 +210,27 @@ void State::provision_all(ServerContext& server) {
         todo.emplace_back(account, region, name, version_of(rec, q), static_cast<int>(pc.integer("Requested")));
   });
   if (todo.empty()) return;  // the model is parsed only when something needs it (idle RSS)
-  model::Operation op;
-  OpContext ctx{server, server.storage(), svc_.model(), op, {}, {}, now_millis(), nullptr};
   for (const auto& [account, region, name, version, n] : todo) {
-    ctx.caller.account = account;
-    ctx.caller.region = region;
     try {
-      provision_version(ctx, name, version, n);
+      provision_version(account, region, name, version, n);
     } catch (const AwsError& e) {
       spdlog::warn("lambda: provisioned concurrency of {}:{} not restored: {}", name, version, e.message);
     }
   }
 }
 
-State::Target State::target(OpContext& ctx, const std::string& name, const std::string& qualifier) {
-  std::string cache_key = ctx.account() + '\0' + ctx.region() + '\0' + name + '\0' + qualifier;
+State::Target State::target(const std::string& account, const std::string& region, const std::string& name,
+                            const std::string& qualifier) {
+  std::string cache_key = account + '\0' + region + '\0' + name + '\0' + qualifier;
   {
     std::shared_lock lock(cache_mu_);
     auto it = specs_.find(cache_key);
     // Aliases with weighted routing resolve per call; everything else is cached.
     if (it != specs_.end()) return it->second;
   }
-  Doc rec = must_load(ctx, name);
+  Doc rec = must_load(account, region, name);
   std::string alias;
-  const Doc* cfg = resolve(ctx, rec, name, qualifier, &alias, true);
+  const Doc* cfg = resolve(rec, function_arn(account, region, name), qualifier, &alias, true);
   bool weighted = false;
   if (!alias.empty()) {
     const Doc& a = *rec.get("aliases")->get(alias);
@@ -243,12 +238,12 @@ State::Target State::target(OpContext& ctx, const std::string& name, const std::
                a.get("RoutingConfig")->get("AdditionalVersionWeights")->size();
   }
   auto spec = std::make_shared<runtime::FunctionSpec>();
-  spec->account = ctx.account();
-  spec->region = ctx.region();
+  spec->account = account;
+  spec->region = region;
   spec->function_name = name;
   spec->version = cfg->str("Version");
-  spec->pool_key = pool_prefix(ctx, name) + spec->version + "/" + cfg->str("RevisionId");
-  spec->function_arn = function_arn(ctx, name);
+  spec->pool_key = pool_prefix(account, region, name) + spec->version + "/" + cfg->str("RevisionId");
+  spec->function_arn = function_arn(account, region, name);
   spec->runtime = cfg->str("Runtime");
   spec->handler = cfg->str("Handler");
   spec->code_dir = dir_ + "/code/" + cfg->str("_code");
@@ -270,15 +265,15 @@ State::Target State::target(OpContext& ctx, const std::string& name, const std::
   // Temporary credentials of the execution role, as Lambda hands them to the function.
   std::string role = cfg->str("Role");
   auth::Credential cred;
-  cred.account = ctx.account();
+  cred.account = account;
   std::string role_name = role.substr(role.rfind('/') + 1);
-  cred.principal_arn = "arn:aws:sts::" + ctx.account() + ":assumed-role/" + role_name + "/" + name;
+  cred.principal_arn = "arn:aws:sts::" + account + ":assumed-role/" + role_name + "/" + name;
   cred.user_id = "AROA" + ids::random_upper_alnum(17) + ":" + name;
   cred.access_key = "ASIA" + ids::random_upper_alnum(16);
   cred.secret_key = ids::random_base64(30);
   cred.session_token = "IQoJb3JpZ2luX2VjE" + ids::random_base64(120);
-  cred.expires_ms = ctx.now_ms + 12 * 3600 * 1000;
-  ctx.server.keys().put(cred);
+  cred.expires_ms = now_millis() + 12 * 3600 * 1000;
+  server_->keys().put(cred);
   spec->credentials = {{"AWS_ACCESS_KEY_ID", cred.access_key},
                        {"AWS_SECRET_ACCESS_KEY", cred.secret_key},
                        {"AWS_SESSION_TOKEN", cred.session_token}};

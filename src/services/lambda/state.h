@@ -24,6 +24,7 @@
 #include "services/lambda/invoke.h"
 #include "services/lambda/layers.h"
 #include "services/lambda/store.h"
+#include "server/context.h"
 #include "services/service.h"
 
 namespace stratus::runtime {
@@ -47,10 +48,14 @@ inline constexpr size_t kAsyncPayload = 256 * 1024;
 AwsError not_found_fn(const std::string& arn);
 
 // The configuration of $LATEST, a version number, or an alias (resolved to its version; with
-// `route`, an alias with AdditionalVersionWeights picks a version at random by weight).
-// `alias_out` receives the alias name when q named one. Throws not_found_fn when q names nothing.
-const Doc* resolve(const OpContext& ctx, const Doc& rec, const std::string& name, const std::string& q,
-                   std::string* alias_out = nullptr, bool route = false);
+// `route`, an alias with AdditionalVersionWeights picks a version at random by weight) in the
+// record of the function `arn` (unqualified). `alias_out` receives the alias name when q named
+// one. Throws not_found_fn(arn:q) when q names nothing.
+const Doc* resolve(const Doc& rec, const std::string& arn, const std::string& q, std::string* alias_out = nullptr,
+                   bool route = false);
+inline const Doc* resolve(const OpContext& ctx, const Doc& rec, const std::string& name, const std::string& q) {
+  return resolve(rec, function_arn(ctx, name), q);
+}
 
 // The provisioned concurrency configuration of qualifier q in a function record, or nullptr.
 const Doc* provisioned_of(const Doc& rec, const std::string& q);
@@ -58,16 +63,19 @@ const Doc* provisioned_of(const Doc& rec, const std::string& q);
 std::string version_of(const Doc& rec, const std::string& q);
 
 // The runtime manager's pool key prefix of a function: ACCOUNT/REGION/NAME/.
-std::string pool_prefix(const OpContext& ctx, const std::string& name);
+std::string pool_prefix(const std::string& account, const std::string& region, const std::string& name);
+inline std::string pool_prefix(const OpContext& ctx, const std::string& name) {
+  return pool_prefix(ctx.account(), ctx.region(), name);
+}
 
 class State {
  public:
-  // `svc` is the Lambda service (its model builds the OpContexts of internal calls).
-  explicit State(Service& svc);
+  State();
   ~State();
 
-  // The running service's state; nullptr when Lambda is not among the running services.
-  static State* of(ServerContext& server);
+  // The running service's state (the Lambda service provides it as a port in attach());
+  // nullptr when Lambda is not among the running services.
+  static State* of(ServerContext& server) { return server.port<State>(); }
 
   void start(ServerContext& server);
   void stop();
@@ -81,10 +89,12 @@ class State {
   // Serialises read-modify-write of function records.
   std::mutex& write_mu() { return write_mu_; }
 
-  // ---- function records (of the caller's account and region) ----
-  std::optional<Doc> load(OpContext& ctx, const std::string& name);
+  // ---- function records (of an account and region: the caller's for OpContext forms) ----
+  std::optional<Doc> load(const std::string& account, const std::string& region, const std::string& name);
+  std::optional<Doc> load(OpContext& ctx, const std::string& name) { return load(ctx.account(), ctx.region(), name); }
   // Throws not_found_fn.
-  Doc must_load(OpContext& ctx, const std::string& name);
+  Doc must_load(const std::string& account, const std::string& region, const std::string& name);
+  Doc must_load(OpContext& ctx, const std::string& name) { return must_load(ctx.account(), ctx.region(), name); }
   // Writes the record and forgets cached specs.
   void save(OpContext& ctx, const std::string& name, const Doc& rec);
   // Deletes the record and forgets cached specs.
@@ -106,9 +116,14 @@ class State {
     std::string on_success, on_failure, dead_letter;  // destination ARNs of Event invocations
   };
   // The runnable spec of a resolved configuration (cached until the next control-plane write).
-  Target target(OpContext& ctx, const std::string& name, const std::string& qualifier);
+  Target target(const std::string& account, const std::string& region, const std::string& name,
+                const std::string& qualifier);
   // Keeps n environments of a version warm (0: none).
-  void provision_version(OpContext& ctx, const std::string& name, const std::string& version, int n);
+  void provision_version(const std::string& account, const std::string& region, const std::string& name,
+                         const std::string& version, int n);
+  void provision_version(OpContext& ctx, const std::string& name, const std::string& version, int n) {
+    provision_version(ctx.account(), ctx.region(), name, version, n);
+  }
 
   // Every invocation, from the API or from inside Stratus (invoke.h), comes through here.
   void run(ServerContext& server, InvokeCall call, InvokeDone done);
@@ -127,7 +142,6 @@ class State {
   void async_outcome(const Doc& job, const Target& t, const char* condition, const runtime::InvokeResult* r);
   std::optional<auth::Credential> url_caller(const http::Request& req);
 
-  Service& svc_;
   ServerContext* server_ = nullptr;
   std::unique_ptr<FunctionStore> functions_;
   std::string dir_;

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "services/lambda/errors.h"
 #include "services/service.h"
 
 namespace stratus::lambda {
@@ -34,28 +35,29 @@ FnRef parse_ref(const Doc& in) {
   std::string q = in.str("Qualifier");
   if (!q.empty()) {
     if (!r.qualifier.empty() && r.qualifier != q)
-      throw AwsError("InvalidParameterValueException",
-                     "The derived qualifier from the function name does not match the specified qualifier.", 400);
+      throw errors::invalid_parameter_value("The derived qualifier from the function name does not match the specified qualifier.");
     r.qualifier = q;
   }
   static const std::regex name_re("[a-zA-Z0-9_-]{1,64}");
   if (!std::regex_match(r.name, name_re)) {
-    throw AwsError("ValidationException",
-                   "1 validation error detected: Value '" + s +
+    throw stratus::errors::validation("1 validation error detected: Value '" + s +
                        "' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression "
                        "pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-                       "(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
-                   400);
+                       "(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
   }
   return r;
 }
 
+std::string function_arn(const std::string& account, const std::string& region, const std::string& name) {
+  return "arn:aws:lambda:" + region + ":" + account + ":function:" + name;
+}
+
 std::string function_arn(const OpContext& ctx, const std::string& name) {
-  return "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":function:" + name;
+  return function_arn(ctx.account(), ctx.region(), name);
 }
 
 std::string FunctionStore::key(const std::string& account, const std::string& region, const std::string& name) {
-  return account + '\0' + region + '\0' + name;
+  return storage::KeyBuilder().scope(account, region).raw(name).take();
 }
 
 std::optional<Doc> FunctionStore::get(const std::string& account, const std::string& region,
@@ -68,7 +70,7 @@ std::optional<Doc> FunctionStore::get(const std::string& account, const std::str
 void FunctionStore::put(const std::string& account, const std::string& region, const std::string& name,
                         const Doc& rec) {
   auto st = db_.put(kFunctions, key(account, region, name), json::write(rec));
-  if (!st.ok()) throw errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
 }
 
 void FunctionStore::del(const std::string& account, const std::string& region, const std::string& name) {
@@ -77,17 +79,22 @@ void FunctionStore::del(const std::string& account, const std::string& region, c
 
 void FunctionStore::each(const std::string& account, const std::string& region,
                          const std::function<void(const Doc& rec)>& fn) {
-  std::string prefix = account + '\0' + region + '\0';
+  std::string prefix = storage::scope_prefix(account, region);
   for (auto it = db_.prefix(kFunctions, prefix); it->valid(); it->next()) fn(json::parse(it->value()));
 }
 
 void FunctionStore::each_all(const std::function<void(const std::string& account, const std::string& region,
                                                       const std::string& name, const Doc& rec)>& fn) {
   for (auto it = db_.scan(kFunctions, {}); it->valid(); it->next()) {
-    std::string key(it->key());
-    size_t a = key.find('\0'), b = key.find('\0', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    fn(key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1), json::parse(it->value()));
+    storage::KeyReader key(it->key());
+    std::string account, region;
+    try {
+      account = key.str();
+      region = key.str();
+    } catch (const std::runtime_error&) {
+      continue;  // not a function key
+    }
+    fn(account, region, std::string(key.rest()), json::parse(it->value()));
   }
 }
 
@@ -98,7 +105,7 @@ void FunctionStore::put_url(const std::string& id, const UrlTarget& t) {
   ix.set("f", t.function);
   ix.set("q", t.qualifier);
   auto st = db_.put(kUrlIds, id, json::write(ix));
-  if (!st.ok()) throw errors::internal(st.message);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
 }
 
 std::optional<UrlTarget> FunctionStore::url(const std::string& id) {

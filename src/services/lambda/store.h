@@ -1,6 +1,6 @@
 // Lambda's function records and their indexes in storage, and the names that address them.
 //
-// Keyspaces (the layout is on disk: existing data must keep reading back):
+// Keyspaces (schema.h; the layout is on disk: existing data must keep reading back):
 //   "lambda.functions"        account \0 region \0 name -> the function record, JSON: {"config" ($LATEST),
 //                             "versions" {n: config}, "aliases" {name: alias}, "tags", "policy" {qualifier:
 //                             [statement]}, "concurrency", "provisioned" {qualifier: {Requested, LastModified}},
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/doc.h"
+#include "services/lambda/schema.h"
 #include "storage/engine.h"
 
 namespace stratus {
@@ -42,7 +43,8 @@ struct FnRef {
 // Throws InvalidParameterValueException (qualifiers disagree) or ValidationException (bad name).
 FnRef parse_ref(const Doc& in);
 
-// arn:aws:lambda:REGION:ACCOUNT:function:NAME of the caller's account and region.
+// arn:aws:lambda:REGION:ACCOUNT:function:NAME (of the caller's account and region).
+std::string function_arn(const std::string& account, const std::string& region, const std::string& name);
 std::string function_arn(const OpContext& ctx, const std::string& name);
 
 // Where a function URL id points.
@@ -52,9 +54,9 @@ struct UrlTarget {
 
 class FunctionStore {
  public:
-  static constexpr std::string_view kFunctions = "lambda.functions";
-  static constexpr std::string_view kUrlIds = "lambda.url_ids";
-  static constexpr std::string_view kInflight = "lambda.async_inflight";
+  static constexpr std::string_view kFunctions = schema::kFunctions.name;
+  static constexpr std::string_view kUrlIds = schema::kUrlIds.name;
+  static constexpr std::string_view kInflight = schema::kInflight.name;
 
   explicit FunctionStore(storage::Engine& db) : db_(db) {}
 

@@ -45,11 +45,8 @@ void State::serve(http::Request req, http::Responder respond) {
   std::string id = *urls::url_id(req.host());
   auto ix = functions_->url(id);
   if (!ix) return respond(urls::error(403, "Forbidden"));
-  model::Operation op;
-  OpContext ctx{server, server.storage(), svc_.model(), op, {}, request_id, now_millis(), nullptr};
-  ctx.caller.account = ix->account;
-  ctx.caller.region = ix->region;
-  auto rec = load(ctx, ix->function);
+  int64_t now = now_millis();
+  auto rec = load(ix->account, ix->region, ix->function);
   std::string q = ix->qualifier.empty() ? "$LATEST" : ix->qualifier;
   const Doc* u = rec && rec->get("urls") ? rec->get("urls")->get(q) : nullptr;
   if (!u) return respond(urls::error(403, "Forbidden"));
@@ -81,7 +78,7 @@ void State::serve(http::Request req, http::Responder respond) {
   call.function = ix->function;
   call.qualifier = ix->qualifier;
   call.request_id = request_id;
-  call.payload = urls::event(req, id, account, iam, request_id, ctx.now_ms);
+  call.payload = urls::event(req, id, account, iam, request_id, now);
   auto shared = std::make_shared<http::Request>(std::move(req));
   Doc cors_copy = cors ? *cors : Doc();
   run(server, std::move(call), [shared, cors_copy, respond = std::move(respond)](InvokeOutcome out) {

@@ -6,8 +6,6 @@
 
 namespace stratus::lambda::ops {
 
-AwsError invalid(const std::string& msg) { return {"InvalidParameterValueException", msg, 400}; }
-AwsError conflict(const std::string& msg) { return {"ResourceConflictException", msg, 409}; }
 
 void touch(Doc& cfg, const OpContext& ctx) {
   cfg.set("LastModified", lambda_timestamp(ctx.now_ms));
@@ -24,10 +22,8 @@ Doc public_config(const Doc& cfg) {
 void check_revision(const Doc& in, const Doc& cfg) {
   std::string want = in.str("RevisionId");
   if (!want.empty() && want != cfg.str("RevisionId"))
-    throw AwsError("PreconditionFailedException",
-                   "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias "
-                   "API to retrieve the latest Revision Id",
-                   412);
+    throw errors::precondition_failed("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias "
+                   "API to retrieve the latest Revision Id");
 }
 
 Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const char* list_key,
@@ -35,7 +31,7 @@ Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const ch
   std::string after;
   if (in.has("Marker")) {
     auto m = enc::base64_decode(in.str("Marker"));
-    if (!m) throw invalid("Invalid marker: " + in.str("Marker"));
+    if (!m) throw errors::invalid_parameter_value("Invalid marker: " + in.str("Marker"));
     after = *m;
   }
   int64_t max = in.integer("MaxItems", 50);

@@ -18,14 +18,14 @@ static int64_t reserved_total(OpContext& ctx, const std::string& except) {
   return sum;
 }
 
-Result<Doc> put_function_concurrency(OpContext& ctx, const Doc& in) {
+Doc put_function_concurrency(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   int64_t n = in.integer("ReservedConcurrentExecutions");
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   // AWS keeps at least 100 executions unreserved.
   if (reserved_total(ctx, ref.name) + n > kAccountConcurrency - 100)
-    return invalid("Specified ReservedConcurrentExecutions for function decreases account's "
+    throw errors::invalid_parameter_value("Specified ReservedConcurrentExecutions for function decreases account's "
                    "UnreservedConcurrentExecution below its minimum value of [100].");
   rec.set("concurrency", n);
   state(ctx).save(ctx, ref.name, rec);
@@ -34,7 +34,7 @@ Result<Doc> put_function_concurrency(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> get_function_concurrency(OpContext& ctx, const Doc& in) {
+Doc get_function_concurrency(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc out = Doc::map();
@@ -42,7 +42,7 @@ Result<Doc> get_function_concurrency(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_function_concurrency(OpContext& ctx, const Doc& in) {
+Doc delete_function_concurrency(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -61,15 +61,14 @@ Result<Doc> delete_function_concurrency(OpContext& ctx, const Doc& in) {
 static FnRef provisioned_ref(OpContext& ctx, const Doc& in, Doc& rec) {
   FnRef ref = parse_ref(in);
   if (ref.qualifier.empty() || ref.qualifier == "$LATEST")
-    throw invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.");
+    throw errors::invalid_parameter_value("Provisioned Concurrency Configs cannot be applied to unpublished function versions.");
   rec = state(ctx).must_load(ctx, ref.name);
   (void)resolve(ctx, rec, ref.name, ref.qualifier);
   return ref;
 }
 
 static AwsError provisioned_not_found() {
-  return {"ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function",
-          404};
+  return errors::provisioned_concurrency_config_not_found("No Provisioned Concurrency Config found for this function");
 }
 
 static Doc provisioned_out(OpContext& ctx, const Doc& rec, const std::string& name, const std::string& q,
@@ -104,17 +103,15 @@ static int64_t provisioned_total(OpContext& ctx, const std::string& fn, bool onl
   return sum;
 }
 
-Result<Doc> put_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
+Doc put_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec;
   FnRef ref = provisioned_ref(ctx, in, rec);
   int64_t n = in.integer("ProvisionedConcurrentExecutions");
   if (n < 1)
-    return AwsError("ValidationException",
-                    "1 validation error detected: Value '" + std::to_string(n) +
+    throw stratus::errors::validation("1 validation error detected: Value '" + std::to_string(n) +
                         "' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have "
-                        "value greater than or equal to 1",
-                    400);
+                        "value greater than or equal to 1");
   std::string version = version_of(rec, ref.qualifier);
   bool is_alias = version != ref.qualifier;
   // AWS refuses a version and an alias of it both configured.
@@ -122,20 +119,20 @@ Result<Doc> put_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
     for (const auto& [q, pc] : all->as_map()) {
       if (q == ref.qualifier) continue;
       if (is_alias && q == version)
-        return conflict("Alias can't be allocated provisioned concurrency because it is referencing a version "
+        throw errors::resource_conflict("Alias can't be allocated provisioned concurrency because it is referencing a version "
                         "that has provisioned concurrency configured.");
       if (version_of(rec, q) == version)
-        return conflict("Version is pointed by an alias " + q + " that has provisioned concurrency configured.");
+        throw errors::resource_conflict("Version is pointed by an alias " + q + " that has provisioned concurrency configured.");
     }
   }
   if (rec.has("concurrency")) {
     if (provisioned_total(ctx, ref.name, true, ref.qualifier) + n > rec.integer("concurrency"))
-      return invalid("Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
+      throw errors::invalid_parameter_value("Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
                      "for function");
   } else {
     int64_t unreserved = kAccountConcurrency - reserved_total(ctx, "");
     if (provisioned_total(ctx, ref.name, false, ref.qualifier) + n > unreserved - 100)
-      return invalid("Specified ConcurrentExecutions for function is greater than account's unreserved "
+      throw errors::invalid_parameter_value("Specified ConcurrentExecutions for function is greater than account's unreserved "
                      "concurrency [" + std::to_string(unreserved) + "].");
   }
   Doc pc = Doc::map();
@@ -147,26 +144,26 @@ Result<Doc> put_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
   return provisioned_out(ctx, rec, ref.name, ref.qualifier, pc, false);
 }
 
-Result<Doc> get_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
+Doc get_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
   Doc rec;
   FnRef ref = provisioned_ref(ctx, in, rec);
   const Doc* pc = provisioned_of(rec, ref.qualifier);
-  if (!pc) return provisioned_not_found();
+  if (!pc) throw provisioned_not_found();
   return provisioned_out(ctx, rec, ref.name, ref.qualifier, *pc, false);
 }
 
-Result<Doc> delete_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
+Doc delete_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec;
   FnRef ref = provisioned_ref(ctx, in, rec);
-  if (!provisioned_of(rec, ref.qualifier)) return provisioned_not_found();
+  if (!provisioned_of(rec, ref.qualifier)) throw provisioned_not_found();
   rec.get("provisioned")->as_map().erase(ref.qualifier);
   state(ctx).save(ctx, ref.name, rec);
   state(ctx).provision_version(ctx, ref.name, version_of(rec, ref.qualifier), 0);
   return Doc::map();
 }
 
-Result<Doc> list_provisioned_concurrency_configs(OpContext& ctx, const Doc& in) {
+Doc list_provisioned_concurrency_configs(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::vector<std::pair<std::string, Doc>> items;
@@ -175,7 +172,7 @@ Result<Doc> list_provisioned_concurrency_configs(OpContext& ctx, const Doc& in) 
   return page(std::move(items), in, "ProvisionedConcurrencyConfigs", "NextMarker");
 }
 
-Result<Doc> get_account_settings(OpContext& ctx, const Doc&) {
+Doc get_account_settings(OpContext& ctx, const Doc&) {
   int64_t count = 0, total = 0;
   state(ctx).functions().each(ctx.account(), ctx.region(), [&](const Doc& rec) {
     ++count;

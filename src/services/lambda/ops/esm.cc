@@ -7,14 +7,14 @@
 
 namespace stratus::lambda::ops {
 
-Result<Doc> create_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().create(ctx, in); }
+Doc create_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().create(ctx, in); }
 
-Result<Doc> get_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().get(ctx, in); }
+Doc get_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().get(ctx, in); }
 
-Result<Doc> list_event_source_mappings(OpContext& ctx, const Doc& in) { return state(ctx).esm().list(ctx, in); }
+Doc list_event_source_mappings(OpContext& ctx, const Doc& in) { return state(ctx).esm().list(ctx, in); }
 
-Result<Doc> update_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().update(ctx, in); }
+Doc update_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().update(ctx, in); }
 
-Result<Doc> delete_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().remove(ctx, in); }
+Doc delete_event_source_mapping(OpContext& ctx, const Doc& in) { return state(ctx).esm().remove(ctx, in); }
 
 }  // namespace stratus::lambda::ops

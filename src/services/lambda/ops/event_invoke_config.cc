@@ -22,17 +22,17 @@ static void check_destinations(const OpContext& ctx, const Doc& in, const std::s
     const Doc* d = dc->get(k);
     std::string dest = d ? d->str("Destination") : "";
     if (dest.empty()) continue;
-    if (!destination_supported(dest)) throw invalid("The destination ARN " + dest + " is invalid.");
+    if (!destination_supported(dest)) throw errors::invalid_parameter_value("The destination ARN " + dest + " is invalid.");
     auto arn = Arn::parse(dest);
     if (arn->service == "lambda" && arn->account == ctx.account() && arn->region == ctx.region()) {
       std::string target = arn->resource.substr(arn->resource.find(':') + 1);
       if (target.substr(0, target.find(':')) == name)
-        throw invalid("You can't specify the function as a destination for itself.");
+        throw errors::invalid_parameter_value("You can't specify the function as a destination for itself.");
     }
   }
 }
 
-static Result<Doc> put_invoke_config(OpContext& ctx, const Doc& in, bool replace) {
+static Doc put_invoke_config(OpContext& ctx, const Doc& in, bool replace) {
   FnRef ref = parse_ref(in);
   check_destinations(ctx, in, ref.name);
   std::lock_guard lock(state(ctx).write_mu());
@@ -42,8 +42,7 @@ static Result<Doc> put_invoke_config(OpContext& ctx, const Doc& in, bool replace
   if (all.is_null()) all = Doc::map();
   std::string q = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
   if (!replace && !all.get(q))
-    return AwsError("ResourceNotFoundException",
-                    "The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig", 404);
+    throw errors::resource_not_found("The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig");
   Doc c = replace ? Doc::map() : *all.get(q);
   for (const char* k : {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"})
     if (const Doc* v = in.get(k)) c.set(k, *v);
@@ -67,38 +66,36 @@ static Result<Doc> put_invoke_config(OpContext& ctx, const Doc& in, bool replace
   return invoke_config_out(c);
 }
 
-Result<Doc> put_function_event_invoke_config(OpContext& ctx, const Doc& in) { return put_invoke_config(ctx, in, true); }
+Doc put_function_event_invoke_config(OpContext& ctx, const Doc& in) { return put_invoke_config(ctx, in, true); }
 
-Result<Doc> update_function_event_invoke_config(OpContext& ctx, const Doc& in) {
+Doc update_function_event_invoke_config(OpContext& ctx, const Doc& in) {
   return put_invoke_config(ctx, in, false);
 }
 
-Result<Doc> get_function_event_invoke_config(OpContext& ctx, const Doc& in) {
+Doc get_function_event_invoke_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::string q = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
   const Doc* c = rec.get("invoke_config") ? rec.get("invoke_config")->get(q) : nullptr;
   if (!c)
-    return AwsError("ResourceNotFoundException",
-                    "The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig", 404);
+    throw errors::resource_not_found("The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig");
   return invoke_config_out(*c);
 }
 
-Result<Doc> delete_function_event_invoke_config(OpContext& ctx, const Doc& in) {
+Doc delete_function_event_invoke_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc* all = rec.get("invoke_config");
   std::string q = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
   if (!all || !all->get(q))
-    return AwsError("ResourceNotFoundException",
-                    "The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig", 404);
+    throw errors::resource_not_found("The function " + qualified_arn(ctx, ref) + " doesn't have an EventInvokeConfig");
   all->as_map().erase(q);
   state(ctx).save(ctx, ref.name, rec);
   return Doc::map();
 }
 
-Result<Doc> list_function_event_invoke_configs(OpContext& ctx, const Doc& in) {
+Doc list_function_event_invoke_configs(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::vector<std::pair<std::string, Doc>> items;

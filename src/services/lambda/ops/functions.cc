@@ -32,17 +32,15 @@ static std::string recommended(const std::string& r) {
 static void check_role(const std::string& role) {
   static const std::regex re("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
   if (!std::regex_match(role, re)) {
-    throw AwsError("ValidationException",
-                   "1 validation error detected: Value '" + role +
+    throw stratus::errors::validation("1 validation error detected: Value '" + role +
                        "' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: "
-                       "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-                   400);
+                       "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
   }
 }
 
 static void check_runtime(const std::string& runtime) {
   if (deprecated_runtime(runtime)) {
-    throw invalid("The runtime parameter of " + runtime +
+    throw errors::invalid_parameter_value("The runtime parameter of " + runtime +
                   " is no longer supported for creating or updating AWS Lambda functions. We recommend you use "
                   "the new runtime (" + recommended(runtime) + ") while creating or updating functions.");
   }
@@ -81,22 +79,22 @@ static void apply_config(Doc& cfg, const Doc& in) {
   }
 }
 
-Result<Doc> create_function(OpContext& ctx, const Doc& in) {
+Doc create_function(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::string package = in.str("PackageType", "Zip");
   if (package == "Image")
-    return invalid("Stratus runs functions as host processes, without containers: PackageType Image is not "
+    throw errors::invalid_parameter_value("Stratus runs functions as host processes, without containers: PackageType Image is not "
                    "supported. Use a Zip package with a python, nodejs or provided runtime.");
   std::string runtime = in.str("Runtime");
   if (runtime.empty() || (in.str("Handler").empty() && runtime.rfind("provided", 0) != 0))
-    return invalid("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+    throw errors::invalid_parameter_value("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
   check_runtime(runtime);
   check_role(in.str("Role"));
-  if (!in.get("Code")) return invalid("Please provide a source for function code.");
+  if (!in.get("Code")) throw errors::invalid_parameter_value("Please provide a source for function code.");
   StoredCode code = state(ctx).store_code(*in.get("Code"));
 
   std::lock_guard lock(state(ctx).write_mu());
-  if (state(ctx).load(ctx, ref.name)) return conflict("Function already exist: " + ref.name);
+  if (state(ctx).load(ctx, ref.name)) throw errors::resource_conflict("Function already exist: " + ref.name);
   Doc cfg = Doc::map();
   cfg.set("FunctionName", ref.name);
   cfg.set("FunctionArn", function_arn(ctx, ref.name));
@@ -147,9 +145,9 @@ Result<Doc> create_function(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> update_function_code(OpContext& ctx, const Doc& in) {
+Doc update_function_code(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
-  if (in.has("ImageUri")) return invalid("Stratus runs functions without containers: ImageUri is not supported.");
+  if (in.has("ImageUri")) throw errors::invalid_parameter_value("Stratus runs functions without containers: ImageUri is not supported.");
   StoredCode code = state(ctx).store_code(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -174,7 +172,7 @@ Result<Doc> update_function_code(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> update_function_configuration(OpContext& ctx, const Doc& in) {
+Doc update_function_configuration(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   if (in.has("Runtime")) check_runtime(in.str("Runtime"));
   if (in.has("Role")) check_role(in.str("Role"));
@@ -194,18 +192,18 @@ Result<Doc> update_function_configuration(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_function(OpContext& ctx, const Doc& in) {
+Doc delete_function(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   if (!ref.qualifier.empty()) {
     if (ref.qualifier == "$LATEST")
-      return invalid("$LATEST version cannot be deleted without deleting the function.");
+      throw errors::invalid_parameter_value("$LATEST version cannot be deleted without deleting the function.");
     Doc* versions = rec.get("versions");
-    if (!versions->get(ref.qualifier)) return not_found_fn(function_arn(ctx, ref.name) + ":" + ref.qualifier);
+    if (!versions->get(ref.qualifier)) throw not_found_fn(function_arn(ctx, ref.name) + ":" + ref.qualifier);
     for (const auto& [name, alias] : rec.get("aliases")->as_map()) {
       if (alias.str("FunctionVersion") == ref.qualifier)
-        return conflict("Unable to delete version because the following aliases reference it: [" + name + "]");
+        throw errors::resource_conflict("Unable to delete version because the following aliases reference it: [" + name + "]");
     }
     versions->as_map().erase(ref.qualifier);
     if (Doc* ic = rec.get("invoke_config")) ic->as_map().erase(ref.qualifier);
@@ -222,13 +220,13 @@ Result<Doc> delete_function(OpContext& ctx, const Doc& in) {
 
 // ---- reads ----
 
-Result<Doc> get_function_configuration(OpContext& ctx, const Doc& in) {
+Doc get_function_configuration(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   return public_config(*resolve(ctx, rec, ref.name, ref.qualifier));
 }
 
-Result<Doc> get_function(OpContext& ctx, const Doc& in) {
+Doc get_function(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   const Doc& cfg = *resolve(ctx, rec, ref.name, ref.qualifier);
@@ -247,7 +245,7 @@ Result<Doc> get_function(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> list_functions(OpContext& ctx, const Doc& in) {
+Doc list_functions(OpContext& ctx, const Doc& in) {
   bool all = in.str("FunctionVersion") == "ALL";
   std::vector<std::pair<std::string, Doc>> items;
   state(ctx).functions().each(ctx.account(), ctx.region(), [&](const Doc& rec) {

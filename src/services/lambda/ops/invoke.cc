@@ -17,10 +17,8 @@ void invoke_async(OpContext& ctx, const Doc& in, Done done) {
   call.request_id = ctx.request_id;
   const http::BodyFile* file = ctx.http ? ctx.http->body_file.get() : nullptr;
   if (file && file->size > kAsyncPayload) {
-    return done(AwsError("RequestTooLargeException",
-                         "Request must be smaller than " + std::to_string(kAsyncPayload) +
-                             " bytes for the InvokeAsync operation",
-                         413));
+    return done(errors::request_too_large("Request must be smaller than " + std::to_string(kAsyncPayload) +
+                             " bytes for the InvokeAsync operation"));
   }
   if (file) call.payload = file->read(0, static_cast<size_t>(file->size));
   else if (const Doc* p = in.get("InvokeArgs")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();

@@ -7,13 +7,11 @@
 #include "services/lambda/code.h"
 #include "services/lambda/layers.h"
 #include "services/lambda/state.h"
+#include "storage/keys.h"
 
 namespace stratus::lambda::ops {
 
-static AwsError bad_value(const std::string& msg) { return {"InvalidParameterValueException", msg, 400}; }
-static AwsError no_resource() {
-  return {"ResourceNotFoundException", "The resource you requested does not exist.", 404};
-}
+static AwsError no_resource() { return errors::resource_not_found("The resource you requested does not exist."); }
 
 static bool matches(const Doc& v, const Doc& in) {
   auto has = [&](const char* list, const char* want) {
@@ -36,23 +34,23 @@ static Doc list_item(const Doc& v) {
   return out;
 }
 
-Result<Doc> publish_layer_version(OpContext& ctx, const Doc& in) {
+Doc publish_layer_version(OpContext& ctx, const Doc& in) {
   Layers& layers = state(ctx).layers();
   LayerRef ref = parse_layer_name(ctx, in.str("LayerName"));
   if (ref.account != ctx.account() || ref.region != ctx.region())
-    return bad_value("Layers can only be published in the caller's account and region.");
+    throw errors::invalid_parameter_value("Layers can only be published in the caller's account and region.");
   const Doc* content = in.get("Content");
   const Doc* zip = content ? content->get("ZipFile") : nullptr;
   if (!zip) {
     if (content && (content->has("S3Bucket") || content->has("S3Key")))
-      return bad_value("Stratus accepts layer content as ZipFile only (S3Bucket/S3Key is not supported yet).");
-    return bad_value("Please provide a source for layer content.");
+      throw errors::invalid_parameter_value("Stratus accepts layer content as ZipFile only (S3Bucket/S3Key is not supported yet).");
+    throw errors::invalid_parameter_value("Please provide a source for layer content.");
   }
   if (const Doc* rts = in.get("CompatibleRuntimes"); rts && rts->size() > 15)
-    return bad_value("CompatibleRuntimes can contain at most 15 runtimes.");
+    throw errors::invalid_parameter_value("CompatibleRuntimes can contain at most 15 runtimes.");
   std::string error;
   auto code = store_zip(layers.code_root(), zip->is_blob() ? zip->as_blob().bytes : zip->as_string(), &error);
-  if (!code) return bad_value(error);
+  if (!code) throw errors::invalid_parameter_value(error);
 
   std::lock_guard lock(layers.mu());
   ref.version = layers.next_version(ctx, ref);
@@ -75,28 +73,28 @@ Result<Doc> publish_layer_version(OpContext& ctx, const Doc& in) {
   return layers.present(v);
 }
 
-Result<Doc> get_layer_version(OpContext& ctx, const Doc& in) {
+Doc get_layer_version(OpContext& ctx, const Doc& in) {
   Layers& layers = state(ctx).layers();
   return layers.present(layers.must_load(ctx, in).second);
 }
 
-Result<Doc> get_layer_version_by_arn(OpContext& ctx, const Doc& in) {
+Doc get_layer_version_by_arn(OpContext& ctx, const Doc& in) {
   auto ref = parse_layer_version_arn(in.str("Arn"));
-  if (!ref) return bad_value("Invalid layer version ARN: " + in.str("Arn"));
+  if (!ref) throw errors::invalid_parameter_value("Invalid layer version ARN: " + in.str("Arn"));
   auto v = Layers::load(ctx, *ref);
-  if (!v) return no_resource();
+  if (!v) throw no_resource();
   Layers::check_access(ctx, *ref, *v);
   return state(ctx).layers().present(*v);
 }
 
 static int64_t max_items(const Doc& in) { return in.integer("MaxItems", 50); }
 
-Result<Doc> list_layers(OpContext& ctx, const Doc& in) {
+Doc list_layers(OpContext& ctx, const Doc& in) {
   std::string marker = in.str("Marker");
   int64_t max = max_items(in);
   // Versions are stored in ascending order per name: the last match of each name is its latest.
   std::vector<std::pair<std::string, Doc>> latest;  // name, version
-  std::string prefix = ctx.account() + '\0' + ctx.region() + '\0';
+  std::string prefix = storage::scope_prefix(ctx.account(), ctx.region());
   for (auto it = ctx.storage.prefix(Layers::kLayers, prefix); it->valid(); it->next()) {
     std::string k(it->key());
     std::string name = k.substr(prefix.size(), k.find('\0', prefix.size()) - prefix.size());
@@ -123,7 +121,7 @@ Result<Doc> list_layers(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> list_layer_versions(OpContext& ctx, const Doc& in) {
+Doc list_layer_versions(OpContext& ctx, const Doc& in) {
   LayerRef ref = parse_layer_name(ctx, in.str("LayerName"));
   int64_t before = in.has("Marker") ? std::atoll(in.str("Marker").c_str()) : 0;
   int64_t max = max_items(in);
@@ -155,7 +153,7 @@ Result<Doc> list_layer_versions(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_layer_version(OpContext& ctx, const Doc& in) {
+Doc delete_layer_version(OpContext& ctx, const Doc& in) {
   LayerRef ref = parse_layer_name(ctx, in.str("LayerName"));
   ref.version = in.integer("VersionNumber");
   if (ref.account != ctx.account()) return Doc::map();
@@ -166,30 +164,26 @@ Result<Doc> delete_layer_version(OpContext& ctx, const Doc& in) {
 
 static void check_policy_revision(const Doc& in, const Doc& v) {
   if (in.has("RevisionId") && in.str("RevisionId") != v.str("policy_rev"))
-    throw AwsError("PreconditionFailedException",
-                   "The Revision Id provided does not match the latest Revision Id. Call the "
-                   "GetLayerVersionPolicy API to retrieve the latest Revision Id",
-                   412);
+    throw errors::precondition_failed("The Revision Id provided does not match the latest Revision Id. Call the "
+                   "GetLayerVersionPolicy API to retrieve the latest Revision Id");
 }
 
-Result<Doc> add_layer_version_permission(OpContext& ctx, const Doc& in) {
+Doc add_layer_version_permission(OpContext& ctx, const Doc& in) {
   std::lock_guard lock(state(ctx).layers().mu());
   auto [ref, v] = state(ctx).layers().must_load(ctx, in);
-  if (ref.account != ctx.account()) return no_resource();
+  if (ref.account != ctx.account()) throw no_resource();
   check_policy_revision(in, v);
   std::string sid = in.str("StatementId");
   if (in.str("Action") != "lambda:GetLayerVersion")
-    return bad_value("The provided action (" + in.str("Action") + ") is not supported. Supported action: "
+    throw errors::invalid_parameter_value("The provided action (" + in.str("Action") + ") is not supported. Supported action: "
                      "lambda:GetLayerVersion");
   Doc& policy = v["policy"];
   if (policy.is_null()) policy = Doc::list();
   for (const auto& s : policy.as_list())
     if (s.str("Sid") == sid)
-      return AwsError("ResourceConflictException",
-                      "The statement id (" + sid +
+      throw errors::resource_conflict("The statement id (" + sid +
                           ") provided already exists. Please provide a new statement id, or remove the existing "
-                          "statement.",
-                      409);
+                          "statement.");
   Doc st = Doc::map();
   st.set("Sid", sid);
   st.set("Effect", "Allow");
@@ -219,10 +213,10 @@ Result<Doc> add_layer_version_permission(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> remove_layer_version_permission(OpContext& ctx, const Doc& in) {
+Doc remove_layer_version_permission(OpContext& ctx, const Doc& in) {
   std::lock_guard lock(state(ctx).layers().mu());
   auto [ref, v] = state(ctx).layers().must_load(ctx, in);
-  if (ref.account != ctx.account()) return no_resource();
+  if (ref.account != ctx.account()) throw no_resource();
   check_policy_revision(in, v);
   std::string sid = in.str("StatementId");
   Doc* policy = v.get("policy");
@@ -238,17 +232,17 @@ Result<Doc> remove_layer_version_permission(OpContext& ctx, const Doc& in) {
     }
   }
   if (!found)
-    return AwsError("ResourceNotFoundException", "Statement " + sid + " is not found in resource policy.", 404);
+    throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
   v.set("policy_rev", ids::uuid4());
   Layers::save(ctx, ref, v);
   return Doc::map();
 }
 
-Result<Doc> get_layer_version_policy(OpContext& ctx, const Doc& in) {
+Doc get_layer_version_policy(OpContext& ctx, const Doc& in) {
   auto [ref, v] = state(ctx).layers().must_load(ctx, in);
   const Doc* policy = v.get("policy");
   if (!policy || !policy->size())
-    return AwsError("ResourceNotFoundException", "No policy is associated with the given resource.", 404);
+    throw errors::resource_not_found("No policy is associated with the given resource.");
   Doc doc = Doc::map();
   doc.set("Version", "2012-10-17");
   doc.set("Id", "default");

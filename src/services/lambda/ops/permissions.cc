@@ -7,7 +7,7 @@ namespace stratus::lambda::ops {
 
 // ---- resource policy ----
 
-Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
+Doc add_permission(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -21,7 +21,7 @@ Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
   if (stmts.is_null()) stmts = Doc::list();
   for (const auto& s : stmts.as_list())
     if (s.str("Sid") == sid)
-      return conflict("The statement id (" + sid +
+      throw errors::resource_conflict("The statement id (" + sid +
                       ") provided already exists. Please provide a new statement id, or remove the existing "
                       "statement.");
   Doc st = Doc::map();
@@ -58,7 +58,7 @@ Result<Doc> add_permission(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> remove_permission(OpContext& ctx, const Doc& in) {
+Doc remove_permission(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -74,16 +74,16 @@ Result<Doc> remove_permission(OpContext& ctx, const Doc& in) {
       }
     }
   }
-  return AwsError("ResourceNotFoundException", "Statement " + sid + " is not found in resource policy.", 404);
+  throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
 }
 
-Result<Doc> get_policy(OpContext& ctx, const Doc& in) {
+Doc get_policy(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   const Doc& cfg = *resolve(ctx, rec, ref.name, ref.qualifier);
   const Doc* stmts = rec.get("policy") ? rec.get("policy")->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
   if (!stmts || stmts->size() == 0)
-    return AwsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+    throw errors::resource_not_found("The resource you requested does not exist.");
   Doc policy = Doc::map();
   policy.set("Version", "2012-10-17");
   policy.set("Id", "default");

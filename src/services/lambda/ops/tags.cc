@@ -11,11 +11,11 @@ static std::string tag_target(OpContext& ctx, const std::string& arn) {
   d.set("FunctionName", arn);
   FnRef r = parse_ref(d);
   if (!r.qualifier.empty())
-    throw invalid("Tags are not supported on function versions or aliases: " + arn);
+    throw errors::invalid_parameter_value("Tags are not supported on function versions or aliases: " + arn);
   return r.name;
 }
 
-Result<Doc> tag_resource(OpContext& ctx, const Doc& in) {
+Doc tag_resource(OpContext& ctx, const Doc& in) {
   std::string name = tag_target(ctx, in.str("Resource"));
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, name);
@@ -27,7 +27,7 @@ Result<Doc> tag_resource(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> untag_resource(OpContext& ctx, const Doc& in) {
+Doc untag_resource(OpContext& ctx, const Doc& in) {
   std::string name = tag_target(ctx, in.str("Resource"));
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, name);
@@ -38,7 +38,7 @@ Result<Doc> untag_resource(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> list_tags(OpContext& ctx, const Doc& in) {
+Doc list_tags(OpContext& ctx, const Doc& in) {
   std::string name = tag_target(ctx, in.str("Resource"));
   Doc rec = state(ctx).must_load(ctx, name);
   Doc out = Doc::map();

@@ -22,11 +22,9 @@ static Doc url_out(const Doc& u, bool with_modified) {
   return out;
 }
 
-static AwsError url_not_found() {
-  return {"ResourceNotFoundException", "The resource you requested does not exist.", 404};
-}
+static AwsError url_not_found() { return errors::resource_not_found("The resource you requested does not exist."); }
 
-Result<Doc> create_function_url_config(OpContext& ctx, const Doc& in) {
+Doc create_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -36,7 +34,7 @@ Result<Doc> create_function_url_config(OpContext& ctx, const Doc& in) {
   Doc& urls = rec["urls"];
   if (urls.is_null()) urls = Doc::map();
   if (urls.get(q))
-    return conflict("Failed to create function url config for [functionArn = " + arn +
+    throw errors::resource_conflict("Failed to create function url config for [functionArn = " + arn +
                     "]. Error message:  FunctionUrlConfig exists for this Lambda function");
   std::string id = urls::new_url_id();
   Doc u = Doc::map();
@@ -60,20 +58,20 @@ static Doc* find_url(Doc& rec, const FnRef& ref) {
   return urls ? urls->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
 }
 
-Result<Doc> get_function_url_config(OpContext& ctx, const Doc& in) {
+Doc get_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc* u = find_url(rec, ref);
-  if (!u) return url_not_found();
+  if (!u) throw url_not_found();
   return url_out(*u, true);
 }
 
-Result<Doc> update_function_url_config(OpContext& ctx, const Doc& in) {
+Doc update_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc* u = find_url(rec, ref);
-  if (!u) return url_not_found();
+  if (!u) throw url_not_found();
   for (const char* k : {"AuthType", "Cors", "InvokeMode"})
     if (const Doc* v = in.get(k)) u->set(k, *v);
   u->set("LastModifiedTime", url_time(ctx.now_ms));
@@ -82,19 +80,19 @@ Result<Doc> update_function_url_config(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_function_url_config(OpContext& ctx, const Doc& in) {
+Doc delete_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc* u = find_url(rec, ref);
-  if (!u) return url_not_found();
+  if (!u) throw url_not_found();
   state(ctx).functions().del_url(u->str("_id"));
   rec.get("urls")->as_map().erase(ref.qualifier.empty() ? "$LATEST" : ref.qualifier);
   state(ctx).save(ctx, ref.name, rec);
   return Doc::map();
 }
 
-Result<Doc> list_function_url_configs(OpContext& ctx, const Doc& in) {
+Doc list_function_url_configs(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::vector<std::pair<std::string, Doc>> items;

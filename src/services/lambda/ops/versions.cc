@@ -29,14 +29,14 @@ std::string publish(OpContext& ctx, Doc& rec, const std::string& description) {
   return v;
 }
 
-Result<Doc> publish_version(OpContext& ctx, const Doc& in) {
+Doc publish_version(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   const Doc& latest = *rec.get("config");
   check_revision(in, latest);
   if (in.has("CodeSha256") && in.str("CodeSha256") != latest.str("CodeSha256"))
-    return invalid("CodeSHA256 (" + in.str("CodeSha256") + ") is different from current CodeSHA256 in $LATEST (" +
+    throw errors::invalid_parameter_value("CodeSHA256 (" + in.str("CodeSha256") + ") is different from current CodeSHA256 in $LATEST (" +
                    latest.str("CodeSha256") + "). Please try again with the CodeSHA256 in $LATEST.");
   std::string v = publish(ctx, rec, in.str("Description"));
   state(ctx).save(ctx, ref.name, rec);
@@ -45,7 +45,7 @@ Result<Doc> publish_version(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> list_versions_by_function(OpContext& ctx, const Doc& in) {
+Doc list_versions_by_function(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::vector<std::pair<std::string, Doc>> items;
@@ -71,17 +71,17 @@ static void check_routing(OpContext& ctx, const Doc& rec, const std::string& nam
   if (!rc || !rc->get("AdditionalVersionWeights")) return;
   for (const auto& [v, w] : rc->get("AdditionalVersionWeights")->as_map()) {
     check_version(ctx, rec, name, v);
-    if (w.as_double() < 0 || w.as_double() > 1) throw invalid("Invalid weight " + std::to_string(w.as_double()));
+    if (w.as_double() < 0 || w.as_double() > 1) throw errors::invalid_parameter_value("Invalid weight " + std::to_string(w.as_double()));
   }
 }
 
-Result<Doc> create_alias(OpContext& ctx, const Doc& in) {
+Doc create_alias(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::string name = in.str("Name");
   std::string arn = function_arn(ctx, ref.name) + ":" + name;
-  if (rec.get("aliases")->get(name)) return conflict("Alias already exists: " + arn);
+  if (rec.get("aliases")->get(name)) throw errors::resource_conflict("Alias already exists: " + arn);
   check_version(ctx, rec, ref.name, in.str("FunctionVersion"));
   check_routing(ctx, rec, ref.name, in);
   Doc a = Doc::map();
@@ -99,17 +99,17 @@ Result<Doc> create_alias(OpContext& ctx, const Doc& in) {
 static Doc& must_alias(OpContext& ctx, Doc& rec, const std::string& fn, const std::string& name) {
   Doc* a = rec.get("aliases")->get(name);
   if (!a)
-    throw AwsError("ResourceNotFoundException", "Alias not found: " + function_arn(ctx, fn) + ":" + name, 404);
+    throw errors::resource_not_found("Alias not found: " + function_arn(ctx, fn) + ":" + name);
   return *a;
 }
 
-Result<Doc> get_alias(OpContext& ctx, const Doc& in) {
+Doc get_alias(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   return must_alias(ctx, rec, ref.name, in.str("Name"));
 }
 
-Result<Doc> update_alias(OpContext& ctx, const Doc& in) {
+Doc update_alias(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -135,7 +135,7 @@ Result<Doc> update_alias(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Result<Doc> delete_alias(OpContext& ctx, const Doc& in) {
+Doc delete_alias(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
@@ -152,7 +152,7 @@ Result<Doc> delete_alias(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Result<Doc> list_aliases(OpContext& ctx, const Doc& in) {
+Doc list_aliases(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::string only = in.str("FunctionVersion");
