@@ -394,6 +394,11 @@ bool FrontDoor::serve_internal(const http::Request& req, http::Response& res) {
       sd.set("state", "running");
       sd.set("operations_implemented", static_cast<int64_t>(s->implemented().size()));
       sd.set("operations_in_model", static_cast<int64_t>(s->summary().operations.size()));
+      if (auto ks = s->keyspaces(); !ks.empty()) {  // what it stores (its schema.h)
+        Doc list = Doc::list();
+        for (const storage::Keyspace& k : ks) list.push(Doc(std::string(k.name)));
+        sd.set("keyspaces", std::move(list));
+      }
       services.set(s->id(), std::move(sd));
     }
     d.set("services", std::move(services));

@@ -11,12 +11,14 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "events/queue.h"
+#include "services/sns/schema.h"
 #include "services/sns/smtp.h"
+#include "storage/keys.h"
 
 namespace stratus::mailbox {
 namespace {
 
-constexpr const char* kKs = "mailbox";
+constexpr std::string_view kKs = sns::kMailbox.name;
 constexpr const char* kRelayTopic = "mailbox.smtp";
 constexpr uint32_t kRelayAttempts = 8;
 
@@ -28,10 +30,6 @@ struct Relay {
 Relay& relay() {
   static Relay r;
   return r;
-}
-
-void put_be64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out += static_cast<char>((v >> (i * 8)) & 0xff);
 }
 
 Mail from_doc(const Doc& d) {
@@ -76,10 +74,9 @@ storage::Status deliver(storage::Engine& engine, Mail mail) {
   static std::atomic<uint64_t> seq{0};
   if (mail.id.empty()) mail.id = ids::uuid4();
   if (mail.timestamp_ms == 0) mail.timestamp_ms = now_millis();
-  std::string key;
-  put_be64(key, static_cast<uint64_t>(mail.timestamp_ms));
-  put_be64(key, seq.fetch_add(1));
-  key += mail.id;  // unique across restarts even though seq restarts at 0
+  // The id makes keys unique across restarts even though seq restarts at 0.
+  std::string key =
+      storage::KeyBuilder().u64(static_cast<uint64_t>(mail.timestamp_ms)).u64(seq.fetch_add(1)).raw(mail.id).take();
   std::string value = json::write(mail.to_doc());
   events::Queue* events = nullptr;
   if (mail.channel.rfind("email", 0) == 0) {
@@ -137,7 +134,7 @@ void enable_relay(events::Queue& events, std::string host_port) {
 std::vector<Mail> list(storage::Engine& engine, const std::string& recipient, int64_t since_ms) {
   std::vector<Mail> out;
   storage::ScanOptions opts;
-  if (since_ms > 0) put_be64(opts.start, static_cast<uint64_t>(since_ms));
+  if (since_ms > 0) opts.start = storage::KeyBuilder().u64(static_cast<uint64_t>(since_ms)).take();
   for (auto it = engine.scan(kKs, opts); it->valid(); it->next()) {
     try {
       Mail m = from_doc(json::parse(it->value()));

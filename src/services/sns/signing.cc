@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "services/sns/schema.h"
 
 namespace stratus::sns {
 namespace {
 
-constexpr const char* kKs = "sns.signing";
+constexpr std::string_view kKs = kSigning.name;
 
 std::string bio_string(BIO* bio) {
   char* data = nullptr;

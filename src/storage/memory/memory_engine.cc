@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "storage/engine.h"
+#include "storage/engine_base.h"
 
 namespace stratus::storage {
 namespace {
@@ -21,11 +22,6 @@ using Map = std::map<std::string, std::string, std::less<>>;
 using MapPtr = std::shared_ptr<const Map>;
 using Keyspaces = std::map<std::string, MapPtr, std::less<>>;
 
-Status check_keyspace(std::string_view ks) {
-  if (ks.empty() || ks.find('\0') != std::string_view::npos)
-    return Status::Invalid("keyspace name must be non-empty and contain no NUL byte");
-  return Status::OK();
-}
 
 class MemorySnapshot final : public Snapshot {
  public:
@@ -79,7 +75,7 @@ class MemoryIterator final : public Iterator {
   bool reverse_ = false;
 };
 
-class MemoryEngine final : public Engine {
+class MemoryEngine final : public EngineBase {
  public:
   Status get(std::string_view ks, std::string_view key, std::string* value,
              const Snapshot* snap) override {
@@ -89,23 +85,8 @@ class MemoryEngine final : public Engine {
     return lookup(find(ks), key, value);
   }
 
-  Status put(std::string_view ks, std::string_view key, std::string_view value) override {
-    WriteBatch b;
-    b.put(ks, key, value);
-    return write(b);
-  }
-
-  Status del(std::string_view ks, std::string_view key) override {
-    WriteBatch b;
-    b.del(ks, key);
-    return write(b);
-  }
-
   Status write(const WriteBatch& batch) override {
-    for (const auto& c : batch.conditions())
-      if (auto s = check_keyspace(c.keyspace); !s.ok()) return s;
-    for (const auto& op : batch.ops())
-      if (auto s = check_keyspace(op.keyspace); !s.ok()) return s;
+    if (auto s = check_keyspaces(batch); !s.ok()) return s;
     // Conditions and writes happen under one exclusive lock: that is the atomic step.
     std::unique_lock lock(mu_);
     for (const auto& c : batch.conditions()) {

@@ -47,17 +47,13 @@
 #include <vector>
 
 #include "storage/engine.h"
+#include "storage/engine_base.h"
 
 namespace stratus::storage {
 namespace {
 
 constexpr size_t kStripes = 64;
 
-Status check_keyspace(std::string_view ks) {
-  if (ks.empty() || ks.find('\0') != std::string_view::npos)
-    return Status::Invalid("keyspace name must be non-empty and contain no NUL byte");
-  return Status::OK();
-}
 
 std::string encode(std::string_view ks, std::string_view key) {
   std::string out;
@@ -224,7 +220,7 @@ class NullLogger final : public rocksdb::Logger {
   void Logv(const char*, va_list) override {}
 };
 
-class RocksEngine final : public Engine {
+class RocksEngine final : public EngineBase {
  public:
   explicit RocksEngine(const Options& opts) : path_(opts.path), fsync_(opts.fsync) {
     rocksdb::Options o;
@@ -331,23 +327,8 @@ class RocksEngine final : public Engine {
     return to_status(s);
   }
 
-  Status put(std::string_view ks, std::string_view key, std::string_view value) override {
-    WriteBatch b;
-    b.put(ks, key, value);
-    return write(b);
-  }
-
-  Status del(std::string_view ks, std::string_view key) override {
-    WriteBatch b;
-    b.del(ks, key);
-    return write(b);
-  }
-
   Status write(const WriteBatch& batch) override {
-    for (const auto& c : batch.conditions())
-      if (auto s = check_keyspace(c.keyspace); !s.ok()) return s;
-    for (const auto& op : batch.ops())
-      if (auto s = check_keyspace(op.keyspace); !s.ok()) return s;
+    if (auto s = check_keyspaces(batch); !s.ok()) return s;
 
     // The batch's bytes, reserved at once: a header, and per op a tag, two varint lengths,
     // the stored key and the value.

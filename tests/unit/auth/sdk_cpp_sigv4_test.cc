@@ -1,12 +1,12 @@
 // The SDK's SigV4 signer (sdk/cpp/stratus_sigv4.hpp), used by C++ Lambda functions, against
 // botocore's known answers and against the server's own verifier (src/auth/sigv4.h).
-#include "../../sdk/cpp/stratus_sigv4.hpp"
+#include "../../../sdk/cpp/stratus_sigv4.hpp"
 
 #include <gtest/gtest.h>
 
 #include "auth/sigv4.h"
 #include "core/json.h"
-#include "vectors/sigv4_vectors.inc"
+#include "../vectors/sigv4_vectors.inc"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
-#include "vectors/sigv4_vectors.inc"
+#include "../vectors/sigv4_vectors.inc"
 
 namespace stratus::auth {
 namespace {

@@ -7,7 +7,7 @@
 #include "auth/checksum.h"
 #include "core/encoding.h"
 #include "core/json.h"
-#include "vectors/aws_chunked_vectors.inc"
+#include "../vectors/aws_chunked_vectors.inc"
 
 namespace stratus::auth {
 namespace {

@@ -1,0 +1,165 @@
+// Managed policies (CreatePolicy, GetPolicy, GetPolicyVersion, ListPolicies, DeletePolicy) and
+// their attachments to roles and users.
+#include "core/arn.h"
+#include "core/encoding.h"
+#include "services/iam/errors.h"
+#include "services/iam/ops.h"
+#include "services/iam/ops/common.h"
+
+namespace stratus::iam {
+namespace {
+
+// AWS managed policies (arn:aws:iam::aws:policy/...) exist in every account; we accept them by
+// ARN without keeping their documents.
+bool aws_managed(const std::string& arn) { return arn.rfind("arn:aws:iam::aws:policy/", 0) == 0; }
+
+std::string policy_key(const std::string& arn) {
+  auto a = Arn::parse(arn);
+  return a ? a->resource : arn;  // "policy/path/name"
+}
+
+std::optional<Doc> load_policy(Store& store, const std::string& arn) {
+  auto a = Arn::parse(arn);
+  if (!a || a->service != "iam" || a->resource.rfind("policy/", 0) != 0)
+    throw errors::invalid_input("ARN " + arn + " is not valid.");
+  if (a->account != store.account()) return std::nullopt;
+  return store.load("policy", policy_key(arn));
+}
+
+Doc require_policy(Store& store, const std::string& arn) {
+  auto p = load_policy(store, arn);
+  if (!p) throw errors::no_such_entity("Policy " + arn + " does not exist or is not attachable.");
+  return *p;
+}
+
+Doc policy_out(const Doc& rec) {
+  Doc p = with_dates(rec, {"CreateDate", "UpdateDate"});
+  p.as_map().erase("Versions");
+  return p;
+}
+
+void count_attachment(Store& store, const std::string& arn, int delta) {
+  if (aws_managed(arn)) return;
+  auto p = load_policy(store, arn);
+  if (!p) return;
+  p->set("AttachmentCount", std::max<int64_t>(0, p->integer("AttachmentCount") + delta));
+  store.put("policy", policy_key(arn), *p);
+}
+
+std::string policy_name_of(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
+
+}  // namespace
+
+Doc create_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string name = in.str("PolicyName");
+  std::string path = normalize_path(in);
+  std::string arn = "arn:aws:iam::" + ctx.account() + ":policy" + path + name;
+  if (store.load("policy", policy_key(arn)))
+    throw errors::entity_already_exists("A policy called " + name + " already exists. Duplicate names are not allowed.");
+  check_policy_document(in.str("PolicyDocument"));
+  Doc rec = Doc::map();
+  rec.set("PolicyName", name);
+  rec.set("PolicyId", unique_id("ANPA"));
+  rec.set("Arn", arn);
+  rec.set("Path", path);
+  rec.set("DefaultVersionId", "v1");
+  rec.set("AttachmentCount", 0);
+  rec.set("PermissionsBoundaryUsageCount", 0);
+  rec.set("IsAttachable", true);
+  rec.set("CreateDate", ctx.now_ms);
+  rec.set("UpdateDate", ctx.now_ms);
+  if (in.has("Description")) rec.set("Description", in.str("Description"));
+  if (const Doc* t = in.get("Tags"); t && t->size()) rec.set("Tags", *t);
+  Doc v = Doc::map();
+  v.set("VersionId", "v1");
+  v.set("Document", in.str("PolicyDocument"));
+  v.set("CreateDate", ctx.now_ms);
+  rec["Versions"].push(std::move(v));
+  store.put("policy", policy_key(arn), rec);
+  Doc out = Doc::map();
+  out.set("Policy", policy_out(rec));
+  return out;
+}
+
+Doc get_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  auto p = load_policy(store, arn);
+  if (!p) throw errors::no_such_entity("Policy " + arn + " was not found.");
+  Doc out = Doc::map();
+  out.set("Policy", policy_out(*p));
+  return out;
+}
+
+Doc get_policy_version(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  auto p = load_policy(store, arn);
+  if (!p) throw errors::no_such_entity("Policy " + arn + " was not found.");
+  std::string vid = in.str("VersionId");
+  if (const Doc* versions = p->get("Versions")) {
+    for (const auto& v : versions->as_list()) {
+      if (v.str("VersionId") != vid) continue;
+      Doc pv = with_dates(v, {"CreateDate"});
+      pv.set("Document", enc::uri_encode(v.str("Document")));
+      pv.set("IsDefaultVersion", p->str("DefaultVersionId") == vid);
+      Doc out = Doc::map();
+      out.set("PolicyVersion", std::move(pv));
+      return out;
+    }
+  }
+  throw errors::no_such_entity("Policy " + arn + " version " + vid + " does not exist or is not attachable.");
+}
+
+Doc list_policies(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string scope = in.str("Scope", "All");
+  bool only_attached = in.flag("OnlyAttached");
+  std::vector<std::pair<std::string, Doc>> items;
+  if (scope != "AWS") items = store.scan("policy");
+  return paginate(items, in, "Policies", [&](const Doc& p) -> std::optional<Doc> {
+    if (!path_matches(p, in)) return std::nullopt;
+    if (only_attached && p.integer("AttachmentCount") == 0) return std::nullopt;
+    return policy_out(p);
+  });
+}
+
+Doc delete_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  Doc p = require_policy(store, arn);
+  if (p.integer("AttachmentCount") > 0) throw errors::delete_conflict("Cannot delete a policy attached to entities.");
+  store.erase("policy", policy_key(arn));
+  return Doc::map();
+}
+
+// ---- attachments (roles and users share the shape) ----
+
+void attach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn) {
+  if (!aws_managed(arn)) require_policy(store, arn);
+  std::string k = owner + "\n" + arn;
+  if (!store.load(kind, k)) {
+    Doc rec = Doc::map();
+    rec.set("PolicyArn", arn);
+    rec.set("PolicyName", policy_name_of(arn));
+    store.put(kind, k, rec);
+    count_attachment(store, arn, +1);
+  }
+}
+
+void detach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn) {
+  std::string k = owner + "\n" + arn;
+  if (!store.load(kind, k)) throw errors::no_such_entity("Policy " + arn + " was not found.");
+  store.erase(kind, k);
+  count_attachment(store, arn, -1);
+}
+
+Doc list_attached(Store& store, const std::string& kind, const std::string& owner, const Doc& in) {
+  return paginate(store.scan(kind, owner + "\n"), in, "AttachedPolicies",
+                  [&](const Doc& d) -> std::optional<Doc> {
+                    return d;
+                  });
+}
+
+}  // namespace stratus::iam

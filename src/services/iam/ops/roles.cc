@@ -1,0 +1,161 @@
+// Roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateRole, UpdateAssumeRolePolicy, their
+// attached managed policies and their inline policies.
+#include "core/encoding.h"
+#include "services/iam/errors.h"
+#include "services/iam/ops.h"
+#include "services/iam/ops/common.h"
+
+namespace stratus::iam {
+namespace {
+
+Doc role_out(const Doc& rec) {
+  Doc r = with_dates(rec, {"CreateDate"});
+  r.set("AssumeRolePolicyDocument", enc::uri_encode(rec.str("AssumeRolePolicyDocument")));
+  return r;
+}
+
+Doc load_role(Store& store, const std::string& name) {
+  auto r = store.load("role", name);
+  if (!r) throw errors::no_such_entity("The role with name " + name + " cannot be found.");
+  return *r;
+}
+
+}  // namespace
+
+Doc create_role(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string name = in.str("RoleName");
+  std::string path = normalize_path(in);
+  if (store.load("role", name)) throw errors::entity_already_exists("Role with name " + name + " already exists.");
+  check_policy_document(in.str("AssumeRolePolicyDocument"));
+  Doc rec = Doc::map();
+  rec.set("Path", path);
+  rec.set("RoleName", name);
+  rec.set("RoleId", unique_id("AROA"));
+  rec.set("Arn", "arn:aws:iam::" + ctx.account() + ":role" + path + name);
+  rec.set("CreateDate", ctx.now_ms);
+  rec.set("AssumeRolePolicyDocument", in.str("AssumeRolePolicyDocument"));
+  rec.set("MaxSessionDuration", in.integer("MaxSessionDuration", 3600));
+  if (in.has("Description")) rec.set("Description", in.str("Description"));
+  if (const Doc* t = in.get("Tags"); t && t->size()) rec.set("Tags", *t);
+  store.put("role", name, rec);
+  Doc out = Doc::map();
+  out.set("Role", role_out(rec));
+  return out;
+}
+
+Doc get_role(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  Doc out = Doc::map();
+  out.set("Role", role_out(load_role(store, in.str("RoleName"))));
+  return out;
+}
+
+Doc list_roles(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  return paginate(store.scan("role"), in, "Roles", [&](const Doc& r) -> std::optional<Doc> {
+    if (!path_matches(r, in)) return std::nullopt;
+    return role_out(r);
+  });
+}
+
+Doc delete_role(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string name = in.str("RoleName");
+  load_role(store, name);
+  if (!store.scan("role-attached", name + "\n").empty())
+    throw errors::delete_conflict("Cannot delete entity, must detach all policies first.");
+  if (!store.scan("role-inline", name + "\n").empty())
+    throw errors::delete_conflict("Cannot delete entity, must delete policies first.");
+  store.erase("role", name);
+  return Doc::map();
+}
+
+Doc update_assume_role_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string name = in.str("RoleName");
+  Doc rec = load_role(store, name);
+  check_policy_document(in.str("PolicyDocument"));
+  rec.set("AssumeRolePolicyDocument", in.str("PolicyDocument"));
+  store.put("role", name, rec);
+  return Doc::map();
+}
+
+Doc update_role(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string name = in.str("RoleName");
+  Doc rec = load_role(store, name);
+  if (in.has("Description")) rec.set("Description", in.str("Description"));
+  if (in.has("MaxSessionDuration")) rec.set("MaxSessionDuration", in.integer("MaxSessionDuration"));
+  store.put("role", name, rec);
+  return Doc::map();
+}
+
+// ---- attached managed policies ----
+
+Doc attach_role_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  load_role(store, in.str("RoleName"));
+  attach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
+  return Doc::map();
+}
+
+Doc detach_role_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  load_role(store, in.str("RoleName"));
+  detach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
+  return Doc::map();
+}
+
+Doc list_attached_role_policies(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  load_role(store, in.str("RoleName"));
+  return list_attached(store, "role-attached", in.str("RoleName"), in);
+}
+
+// ---- inline policies ----
+
+Doc put_role_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string role = in.str("RoleName");
+  load_role(store, role);
+  check_policy_document(in.str("PolicyDocument"));
+  Doc rec = Doc::map();
+  rec.set("PolicyName", in.str("PolicyName"));
+  rec.set("PolicyDocument", in.str("PolicyDocument"));
+  store.put("role-inline", role + "\n" + in.str("PolicyName"), rec);
+  return Doc::map();
+}
+
+Doc get_role_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string role = in.str("RoleName"), name = in.str("PolicyName");
+  load_role(store, role);
+  auto rec = store.load("role-inline", role + "\n" + name);
+  if (!rec) throw errors::no_such_entity("The role policy with name " + name + " cannot be found.");
+  Doc out = Doc::map();
+  out.set("RoleName", role);
+  out.set("PolicyName", name);
+  out.set("PolicyDocument", enc::uri_encode(rec->str("PolicyDocument")));
+  return out;
+}
+
+Doc delete_role_policy(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string role = in.str("RoleName"), name = in.str("PolicyName");
+  load_role(store, role);
+  if (!store.load("role-inline", role + "\n" + name))
+    throw errors::no_such_entity("The role policy with name " + name + " cannot be found.");
+  store.erase("role-inline", role + "\n" + name);
+  return Doc::map();
+}
+
+Doc list_role_policies(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string role = in.str("RoleName");
+  load_role(store, role);
+  return paginate(store.scan("role-inline", role + "\n"), in, "PolicyNames",
+                  [](const Doc& d) -> std::optional<Doc> { return Doc(d.str("PolicyName")); });
+}
+
+}  // namespace stratus::iam

@@ -1,0 +1,44 @@
+#include "services/iam/store.h"
+
+#include "core/error.h"
+#include "core/json.h"
+#include "services/iam/schema.h"
+
+namespace stratus::iam {
+namespace {
+constexpr std::string_view kKs = kIam.name;
+}  // namespace
+
+// The layout of schema.h (not KeyBuilder's: see there).
+std::string Store::key(std::string_view kind, std::string_view name) const {
+  return account_ + "/" + std::string(kind) + "/" + std::string(name);
+}
+
+std::optional<Doc> Store::load(std::string_view kind, std::string_view name) {
+  std::string v;
+  auto st = engine_.get(kKs, key(kind, name), &v);
+  if (st.not_found()) return std::nullopt;
+  if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
+  return json::parse(v);
+}
+
+void Store::put(std::string_view kind, std::string_view name, const Doc& d) {
+  auto st = engine_.put(kKs, key(kind, name), json::write(d));
+  if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
+}
+
+void Store::erase(std::string_view kind, std::string_view name) {
+  auto st = engine_.del(kKs, key(kind, name));
+  if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
+}
+
+std::vector<std::pair<std::string, Doc>> Store::scan(std::string_view kind, std::string_view within) {
+  std::vector<std::pair<std::string, Doc>> out;
+  std::string prefix = key(kind, within);
+  size_t cut = key(kind, "").size();
+  for (auto it = engine_.prefix(kKs, prefix); it->valid(); it->next())
+    out.emplace_back(std::string(it->key().substr(cut)), json::parse(it->value()));
+  return out;
+}
+
+}  // namespace stratus::iam

@@ -1,0 +1,54 @@
+// What several SNS operations share: looking a topic up by a request member, paging, and the
+// documents AWS shows for attributes never set.
+#pragma once
+
+#include <charconv>
+#include <memory>
+#include <string>
+
+#include "core/doc.h"
+#include "core/encoding.h"
+#include "services/service.h"
+#include "services/sns/checks.h"
+#include "services/sns/store.h"
+
+namespace stratus::sns {
+
+// The host the caller used (envelopes link back to it), "localhost:4566" when unknown.
+std::string host_of(const OpContext& ctx);
+
+// The topic named by `member` (an ARN). Throws InvalidParameter when it is not an SNS ARN,
+// NotFound when there is no such topic. REQUIRES(store.mutex()) shared.
+std::shared_ptr<Topic> topic_for(const Store& store, const Doc& in, const char* member = "TopicArn");
+
+// The access policy of a topic whose Policy was never set.
+std::string default_policy(const Topic& t);
+
+constexpr const char* kDefaultDeliveryPolicy =
+    R"({"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,)"
+    R"("numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},)"
+    R"("disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}})";
+
+// Index-based paging over a list built on each call (NextToken = base64 of the offset):
+// item(i) for i in the page, under `member`. Throws InvalidParameter for a bad NextToken.
+template <typename F>
+Doc page(size_t total, const Doc& in, size_t page_size, const char* member, F&& item) {
+  size_t start = 0;
+  std::string token = in.str("NextToken");
+  if (!token.empty()) {
+    auto dec = enc::base64_decode(token);
+    size_t v = 0;
+    if (!dec || std::from_chars(dec->data(), dec->data() + dec->size(), v).ec != std::errc())
+      throw invalid_parameter("NextToken");
+    start = v;
+  }
+  Doc list = Doc::list();
+  size_t i = start;
+  for (; i < total && list.size() < page_size; ++i) list.push(item(i));
+  Doc out = Doc::map();
+  out.set(member, std::move(list));
+  if (i < total) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+  return out;
+}
+
+}  // namespace stratus::sns

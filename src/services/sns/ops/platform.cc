@@ -1,0 +1,166 @@
+// Mobile push: platform applications and their endpoints (state in platform.h).
+#include "core/arn.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "services/sns/checks.h"
+#include "services/sns/errors.h"
+#include "services/sns/ops.h"
+#include "services/sns/state.h"
+
+namespace stratus::sns {
+namespace {
+
+const char* const kPlatforms[] = {"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU", "GCM",
+                                  "MACOS", "MACOS_SANDBOX", "MPNS", "WNS"};
+
+// Attributes a platform application shows: everything set except the credentials.
+Doc visible_app_attributes(const Doc& stored) {
+  Doc out = Doc::map();
+  if (const Doc* a = stored.get("attributes"); a && a->is_map())
+    for (const auto& [k, v] : a->as_map())
+      if (k != "PlatformCredential" && k != "PlatformPrincipal") out.set(k, v);
+  return out;
+}
+
+}  // namespace
+
+// ---- platform applications -------------------------------------------------------------------
+
+Doc create_platform_application(OpContext& ctx, const Doc& in) {
+  Platform& pf = state(ctx).platform;
+  std::string name = in.str("Name"), platform = in.str("Platform");
+  if (name.empty() || name.size() > 256 ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos)
+    throw invalid_parameter("Name");
+  bool known = false;
+  for (const char* p : kPlatforms) known = known || platform == p;
+  if (!known) throw invalid_parameter("Platform Reason: Invalid value for platform: " + platform);
+  Doc attrs = Platform::string_map(in.get("Attributes"));
+  if (attrs.str("PlatformCredential").empty())
+    throw invalid_parameter("Attributes Reason: PlatformCredential attribute must be specified for " + platform);
+  if (platform.rfind("APNS", 0) == 0 && attrs.str("PlatformPrincipal").empty())
+    throw invalid_parameter("Attributes Reason: PlatformPrincipal attribute must be specified for " + platform);
+  std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/" + platform + "/" + name;
+  Doc rec = Doc::map();
+  rec.set("name", name);
+  rec.set("platform", platform);
+  if (!attrs.has("Enabled")) attrs.set("Enabled", "true");
+  rec.set("attributes", std::move(attrs));
+  auto st = pf.save(Platform::app_key(arn), rec);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  Doc out = Doc::map();
+  out.set("PlatformApplicationArn", arn);
+  return out;
+}
+
+Doc get_platform_application_attributes(OpContext& ctx, const Doc& in) {
+  auto rec = state(ctx).platform.load(Platform::app_key(in.str("PlatformApplicationArn")));
+  if (!rec) throw errors::not_found("PlatformApplication does not exist");
+  Doc out = Doc::map();
+  out.set("Attributes", visible_app_attributes(*rec));
+  return out;
+}
+
+Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
+  state(ctx).platform.update_attributes(Platform::app_key(in.str("PlatformApplicationArn")),
+                                        "PlatformApplication does not exist", in.get("Attributes"),
+                                        [](const std::string&) { return true; });
+  return Doc::map();
+}
+
+Doc list_platform_applications(OpContext& ctx, const Doc&) {
+  Doc list = Doc::list();
+  for (const auto& app : state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/")) {
+    Doc e = Doc::map();
+    e.set("PlatformApplicationArn", app.arn);
+    e.set("Attributes", visible_app_attributes(app.doc));
+    list.push(std::move(e));
+  }
+  Doc out = Doc::map();
+  out.set("PlatformApplications", std::move(list));
+  return out;
+}
+
+Doc delete_platform_application(OpContext& ctx, const Doc& in) {
+  auto st = state(ctx).platform.erase_application(in.str("PlatformApplicationArn"));
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+// ---- endpoints ---------------------------------------------------------------------------------
+
+Doc create_platform_endpoint(OpContext& ctx, const Doc& in) {
+  Platform& pf = state(ctx).platform;
+  std::string app = in.str("PlatformApplicationArn"), token = in.str("Token");
+  auto rec = pf.load(Platform::app_key(app));
+  if (!rec) throw errors::not_found("PlatformApplication does not exist");
+  if (token.empty()) throw invalid_parameter("Token Reason: Token is empty");
+  Doc attrs = Platform::string_map(in.get("Attributes"));
+  if (in.has("CustomUserData")) attrs.set("CustomUserData", in.str("CustomUserData"));
+  attrs.set("Token", token);
+  if (!attrs.has("Enabled")) attrs.set("Enabled", "true");
+  // The same token again answers with the existing endpoint (when the attributes match).
+  for (const auto& e : pf.endpoints()) {
+    if (e.doc.str("app") != app || e.doc.get("attributes") == nullptr || e.doc.get("attributes")->str("Token") != token)
+      continue;
+    if (json::write(*e.doc.get("attributes")) != json::write(attrs)) {
+      throw invalid_parameter("Token Reason: Endpoint " + e.arn +
+                              " already exists with the same Token, but different attributes.");
+    }
+    Doc out = Doc::map();
+    out.set("EndpointArn", e.arn);
+    return out;
+  }
+  std::string platform = rec->str("platform");
+  auto a = Arn::parse(app);
+  std::string arn = "arn:aws:sns:" + a->region + ":" + a->account + ":endpoint/" + platform + "/" + rec->str("name") +
+                    "/" + ids::uuid4();
+  Doc e = Doc::map();
+  e.set("app", app);
+  e.set("attributes", std::move(attrs));
+  auto st = pf.save(Platform::endpoint_key(arn), e);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  Doc out = Doc::map();
+  out.set("EndpointArn", arn);
+  return out;
+}
+
+Doc get_endpoint_attributes(OpContext& ctx, const Doc& in) {
+  auto rec = state(ctx).platform.load(Platform::endpoint_key(in.str("EndpointArn")));
+  if (!rec) throw errors::not_found("Endpoint does not exist");
+  Doc out = Doc::map();
+  out.set("Attributes", Platform::string_map(rec->get("attributes")));
+  return out;
+}
+
+Doc set_endpoint_attributes(OpContext& ctx, const Doc& in) {
+  state(ctx).platform.update_attributes(
+      Platform::endpoint_key(in.str("EndpointArn")), "Endpoint does not exist", in.get("Attributes"),
+      [](const std::string& k) { return k == "Token" || k == "Enabled" || k == "CustomUserData"; });
+  return Doc::map();
+}
+
+Doc list_endpoints_by_platform_application(OpContext& ctx, const Doc& in) {
+  Platform& pf = state(ctx).platform;
+  std::string app = in.str("PlatformApplicationArn");
+  if (!pf.load(Platform::app_key(app))) throw errors::not_found("PlatformApplication does not exist");
+  Doc list = Doc::list();
+  for (const auto& e : pf.endpoints()) {
+    if (e.doc.str("app") != app) continue;
+    Doc x = Doc::map();
+    x.set("EndpointArn", e.arn);
+    x.set("Attributes", Platform::string_map(e.doc.get("attributes")));
+    list.push(std::move(x));
+  }
+  Doc out = Doc::map();
+  out.set("Endpoints", std::move(list));
+  return out;
+}
+
+Doc delete_endpoint(OpContext& ctx, const Doc& in) {
+  auto st = state(ctx).platform.erase(Platform::endpoint_key(in.str("EndpointArn")));  // a missing one succeeds
+  if (!st.ok() && !st.not_found()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+}  // namespace stratus::sns

@@ -1,0 +1,236 @@
+// Publish (to a topic, a mobile endpoint or a phone number) and PublishBatch.
+#include <openssl/evp.h>
+
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "services/sns/delivery.h"
+#include "services/sns/mailbox.h"
+#include "services/sns/message.h"
+#include "services/sns/errors.h"
+#include "services/sns/ops.h"
+#include "services/sns/ops/common.h"
+#include "services/sns/state.h"
+
+namespace stratus::sns {
+namespace {
+
+constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;
+
+std::string sha256_hex(std::string_view s) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
+  return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
+}
+
+// Checks one message (Publish or a PublishBatch entry) and fills `p`; no I/O. Throws what
+// the message is refused with.
+void check_publish(const Topic& t, const Doc& in, Published& p) {
+  const Doc* msg = in.get("Message");
+  if (!msg || !msg->is_string() || msg->as_string().empty()) throw invalid_parameter("Empty message");
+  const std::string& text = msg->as_string();
+  // Messages are UTF-8 text of XML characters (what SQS stores and every subscriber decodes).
+  if (enc::first_non_xml_char(text))
+    throw invalid_parameter("Message Reason: Message contains invalid characters");
+  auto attrs = parse_message_attributes(in.get("MessageAttributes"));
+  size_t size = text.size();
+  for (const auto& a : attrs) size += a.name.size() + a.type.size() + a.value.size();
+  if (size > kMaxMessageBytes) throw invalid_parameter("Message too long");
+  std::string structure = in.str("MessageStructure");
+  if (!structure.empty()) {
+    if (structure != "json") throw invalid_parameter("MessageStructure");
+    auto parsed = parse_json(text);
+    if (!parsed || !parsed->is_map()) throw invalid_parameter("Message Structure - JSON message body failed to parse");
+    const Doc* def = parsed->get("default");
+    if (!def || !def->is_string()) throw invalid_parameter("Message Structure - No default entry in JSON message body");
+    p.message = std::move(*parsed);
+  } else {
+    p.message = text;
+  }
+  std::string subject = in.str("Subject");
+  if (in.has("Subject")) {
+    if (subject.empty() || subject.size() > 100) throw invalid_parameter("Subject");
+    for (unsigned char c : subject)
+      if (c < 32) throw invalid_parameter("Subject");
+    if (enc::first_non_xml_char(subject)) throw invalid_parameter("Subject");
+  }
+  p.subject = subject;
+  p.attrs = std::move(attrs);
+  p.group_id = in.str("MessageGroupId");
+  p.dedup_id = in.str("MessageDeduplicationId");
+  if (t.fifo) {
+    if (p.group_id.empty()) throw invalid_parameter("The MessageGroupId parameter is required for FIFO topics");
+    if (p.dedup_id.empty()) {
+      auto cbd = t.attributes.find("ContentBasedDeduplication");
+      if (cbd == t.attributes.end() || cbd->second != "true")
+        throw invalid_parameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                       "provided explicitly");
+      p.dedup_id = sha256_hex(text);
+    }
+  } else if (!p.dedup_id.empty()) {
+    throw invalid_parameter("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is "
+                   "not valid for this topic type");
+  }
+}
+
+struct PublishOutcome {
+  std::string message_id;
+  uint64_t sequence = 0;
+};
+
+// Stores the publish event (durable) unless a FIFO duplicate. REQUIRES(store mutex); exclusive for FIFO.
+// Throws InternalFailure when the write fails.
+PublishOutcome enqueue_publish(State& st, Topic& t, Published& p, const std::string& host) {
+  int64_t now = now_millis();
+  p.topic_arn = t.arn;
+  p.timestamp_ms = now;
+  p.host = host;
+  if (t.fifo) {
+    std::string key = p.dedup_id;
+    auto it = t.dedup.find(key);
+    if (it != t.dedup.end() && it->second.first > now) return PublishOutcome{it->second.second.first, it->second.second.second};
+    p.sequence = 10'000'000'000'000'000'000ULL + t.next_seq++;
+    p.message_id = ids::uuid4();
+    t.dedup[key] = {now + kDedupWindowMs, {p.message_id, p.sequence}};
+    if (t.dedup.size() > 1024)
+      for (auto d = t.dedup.begin(); d != t.dedup.end();) d = d->second.first <= now ? t.dedup.erase(d) : std::next(d);
+  } else {
+    p.message_id = ids::uuid4();
+  }
+  auto ws = store_publish(st, p, st.store.fanout_of(t));
+  if (!ws.ok()) {
+    if (t.fifo) t.dedup.erase(p.dedup_id);
+    throw stratus::errors::internal("could not store the message: " + ws.message);
+  }
+  return PublishOutcome{p.message_id, p.sequence};
+}
+
+// Publish with PhoneNumber: straight into the mailbox (nothing for opted-out numbers).
+Doc publish_sms(State& st, OpContext& ctx, const Doc& in, const std::string& phone) {
+  if (!valid_sms_number(phone)) throw invalid_parameter("PhoneNumber Reason: " + phone + " is not valid to publish to");
+  std::string text = in.str("Message");
+  if (text.empty()) throw invalid_parameter("Empty message");
+  if (in.str("MessageStructure") == "json") {
+    auto d = parse_json(text);
+    if (!d) throw invalid_parameter("Message Structure - JSON message body failed to parse");
+    text = d->has("sms") ? d->str("sms") : d->str("default");
+  }
+  if (st.platform.opted_out(ctx.account(), phone)) {
+    Doc d = Doc::map();  // accepted, not delivered (as AWS does for opted-out numbers)
+    d.set("MessageId", ids::uuid4());
+    return d;
+  }
+  mailbox::Mail m;
+  m.id = ids::uuid4();
+  m.channel = "sms";
+  m.recipient = phone;
+  m.sender = "AWS SNS";
+  m.body = text;
+  m.source = "sns:Publish";
+  std::string id = m.id;
+  auto ws = mailbox::deliver(st.engine, std::move(m));
+  if (!ws.ok()) throw stratus::errors::internal(ws.message);
+  Doc d = Doc::map();
+  d.set("MessageId", id);
+  return d;
+}
+
+}  // namespace
+
+Doc publish(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::string phone = in.str("PhoneNumber");
+  if (!phone.empty()) return publish_sms(st, ctx, in, phone);
+  std::string member = in.has("TopicArn") ? "TopicArn" : "TargetArn";
+  if (!in.has("TopicArn") && !in.has("TargetArn")) throw invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter");
+  if (std::string platform = Platform::platform_of(in.str("TargetArn")); !platform.empty() && !in.has("TopicArn")) {
+    std::string text = in.str("Message");
+    if (text.empty()) throw invalid_parameter("Empty message");
+    if (in.str("MessageStructure") == "json") {
+      auto d = parse_json(text);
+      if (!d) throw invalid_parameter("Message Structure - JSON message body failed to parse");
+      text = d->has(platform) ? d->str(platform) : d->str("default");
+    }
+    Doc d = Doc::map();
+    d.set("MessageId", st.platform.push(in.str("TargetArn"), text, "sns:Publish"));
+    return d;
+  }
+  // FIFO topics publish under the exclusive lock (dedup state; copies stored in sequence order).
+  std::shared_lock slk(st.store.mutex());
+  std::unique_lock<std::shared_mutex> ulk;
+  auto t = topic_for(st.store, in, member.c_str());
+  if (t->fifo) {
+    slk.unlock();
+    ulk = std::unique_lock(st.store.mutex());
+    t = topic_for(st.store, in, member.c_str());
+  }
+  Published p;
+  check_publish(*t, in, p);
+  PublishOutcome out = enqueue_publish(st, *t, p, host_of(ctx));
+  Doc d = Doc::map();
+  d.set("MessageId", out.message_id);
+  if (t->fifo) d.set("SequenceNumber", std::to_string(out.sequence));
+  return d;
+}
+
+Doc publish_batch(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  const Doc* entries = in.get("PublishBatchRequestEntries");
+  size_t n = entries && entries->is_list() ? entries->as_list().size() : 0;
+  if (n == 0) throw errors::empty_batch_request("The batch request doesn't contain any entries");
+  if (n > 10) throw errors::too_many_entries_in_batch_request("The batch request contains more entries than permissible.");
+  std::set<std::string> ids;
+  size_t total = 0;
+  for (const auto& e : entries->as_list()) {
+    std::string id = e.str("Id");
+    bool ok_id = !id.empty() && id.size() <= 80 &&
+                 id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+                     std::string::npos;
+    if (!ok_id) throw errors::invalid_batch_entry_id("The Id of a batch entry in a batch request doesn't abide by the specification.");
+    if (!ids.insert(id).second) throw errors::batch_entry_ids_not_distinct("Two or more batch entries in the request have the same Id.");
+    total += e.str("Message").size();
+  }
+  if (total > kMaxMessageBytes) throw errors::batch_request_too_long("The length of all the messages put together is more than the limit.");
+  std::unique_lock lk(st.store.mutex());
+  auto t = topic_for(st.store, in);
+  Doc ok = Doc::list(), failed = Doc::list();
+  for (const auto& e : entries->as_list()) {
+    // Each entry's outcome is a value: an entry refused goes into Failed, the others go on.
+    Result<PublishOutcome> out = [&]() -> Result<PublishOutcome> {
+      try {
+        Published p;
+        check_publish(*t, e, p);
+        return enqueue_publish(st, *t, p, host_of(ctx));
+      } catch (const AwsError& err) {
+        return err;
+      }
+    }();
+    if (!out) {
+      Doc f = Doc::map();
+      f.set("Id", e.str("Id"));
+      f.set("Code", out.error().code);
+      f.set("Message", out.error().message);
+      f.set("SenderFault", out.error().sender_fault);
+      failed.push(std::move(f));
+      continue;
+    }
+    Doc d = Doc::map();
+    d.set("Id", e.str("Id"));
+    d.set("MessageId", out->message_id);
+    if (t->fifo) d.set("SequenceNumber", std::to_string(out->sequence));
+    ok.push(std::move(d));
+  }
+  Doc out = Doc::map();
+  out.set("Successful", std::move(ok));
+  out.set("Failed", std::move(failed));
+  return out;
+}
+
+}  // namespace stratus::sns

@@ -1,0 +1,143 @@
+// CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes.
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include "core/arn.h"
+#include "core/json.h"
+#include "services/sns/errors.h"
+#include "services/sns/ops.h"
+#include "services/sns/ops/common.h"
+#include "services/sns/state.h"
+
+namespace stratus::sns {
+
+Doc create_topic(OpContext& ctx, const Doc& in) {
+  Store& store = state(ctx).store;
+  std::string name = in.str("Name");
+  std::map<std::string, std::string> attrs;
+  if (const Doc* a = in.get("Attributes"); a && a->is_map())
+    for (const auto& [k, v] : a->as_map()) attrs[k] = v.is_string() ? v.as_string() : "";
+  bool fifo = attrs.count("FifoTopic") && attrs["FifoTopic"] == "true";
+  bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
+  if (!valid_topic_name(name, fifo) || fifo != fifo_name) {
+    if (fifo_name && !fifo) throw invalid_parameter("Topic Name");
+    throw invalid_parameter(fifo ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and "
+                          "lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and "
+                          "256 characters long."
+                        : "Topic Name");
+  }
+  for (const auto& [k, v] : attrs) {
+    if (!settable_topic_attribute(k)) throw invalid_parameter("Attributes Reason: Unknown attribute " + k);
+    if (k == "ContentBasedDeduplication" && !fifo)
+      throw invalid_parameter("Attributes Reason: Content-based deduplication can only be set for FIFO topics");
+  }
+  std::vector<std::pair<std::string, std::string>> tags;
+  if (const Doc* t = in.get("Tags"); t && t->is_list())
+    for (const auto& e : t->as_list()) tags.emplace_back(e.str("Key"), e.str("Value"));
+  std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":" + name;
+  std::unique_lock lk(store.mutex());
+  if (auto t = store.topic(arn)) {
+    for (const auto& [k, v] : attrs) {
+      if (k == "FifoTopic") continue;
+      auto cur = t->attributes.find(k);
+      if (cur == t->attributes.end() || cur->second != v)
+        throw invalid_parameter("Attributes Reason: Topic already exists with different attributes");
+    }
+    if (!tags.empty() && tags != t->tags) throw invalid_parameter("Tags Reason: Topic already exists with different tags");
+  } else {
+    auto nt = std::make_shared<Topic>();
+    nt->arn = arn;
+    nt->account = ctx.account();
+    nt->region = ctx.region();
+    nt->name = name;
+    nt->fifo = fifo;
+    nt->attributes = attrs;
+    nt->attributes.erase("FifoTopic");
+    nt->tags = std::move(tags);
+    store.add(nt);
+  }
+  Doc out = Doc::map();
+  out.set("TopicArn", arn);
+  return out;
+}
+
+Doc delete_topic(OpContext& ctx, const Doc& in) {
+  Store& store = state(ctx).store;
+  std::string arn = in.str("TopicArn");
+  if (!Arn::parse(arn)) throw invalid_parameter("TopicArn");
+  std::unique_lock lk(store.mutex());
+  auto t = store.topic(arn);
+  if (!t) return Doc::map();  // deleting a missing topic succeeds, as on AWS
+  auto st = store.erase(*t);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+Doc list_topics(OpContext& ctx, const Doc& in) {
+  Store& store = state(ctx).store;
+  std::vector<std::string> arns;
+  {
+    std::shared_lock lk(store.mutex());
+    for (const auto& [arn, t] : store.topics())
+      if (t->account == ctx.account() && t->region == ctx.region()) arns.push_back(arn);
+  }
+  return page(arns.size(), in, 100, "Topics", [&](size_t i) {
+    Doc d = Doc::map();
+    d.set("TopicArn", arns[i]);
+    return d;
+  });
+}
+
+Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
+  Store& store = state(ctx).store;
+  std::shared_lock lk(store.mutex());
+  auto t = topic_for(store, in);
+  const Topic& tp = *t;
+  Doc a = Doc::map();
+  a.set("TopicArn", tp.arn);
+  a.set("Owner", tp.account);
+  a.set("Policy", default_policy(tp));
+  a.set("DisplayName", "");
+  a.set("EffectiveDeliveryPolicy", kDefaultDeliveryPolicy);
+  int64_t confirmed = 0, pending = 0;
+  for (const auto& arn : tp.subs) {
+    auto s = store.sub(arn);
+    if (!s) continue;
+    (s->confirmed ? confirmed : pending)++;
+  }
+  a.set("SubscriptionsConfirmed", std::to_string(confirmed));
+  a.set("SubscriptionsPending", std::to_string(pending));
+  a.set("SubscriptionsDeleted", std::to_string(tp.deleted_subs));
+  if (tp.fifo) {
+    a.set("FifoTopic", "true");
+    a.set("ContentBasedDeduplication", "false");
+  }
+  for (const auto& [k, v] : tp.attributes) a.set(k, v);
+  if (auto dp = tp.attributes.find("DeliveryPolicy"); dp != tp.attributes.end()) a.set("EffectiveDeliveryPolicy", dp->second);
+  Doc out = Doc::map();
+  out.set("Attributes", std::move(a));
+  return out;
+}
+
+Doc set_topic_attributes(OpContext& ctx, const Doc& in) {
+  Store& store = state(ctx).store;
+  std::string name = in.str("AttributeName");
+  std::string value = in.str("AttributeValue");
+  std::unique_lock lk(store.mutex());
+  auto t = topic_for(store, in);
+  if (!settable_topic_attribute(name) || name == "FifoTopic") throw invalid_parameter("AttributeName");
+  if (name == "ContentBasedDeduplication" && !t->fifo)
+    throw invalid_parameter("AttributeName Reason: Content-based deduplication can only be set for FIFO topics");
+  if ((name == "Policy" || name == "DeliveryPolicy") && !value.empty()) {
+    auto d = parse_json(value);
+    if (!d || !d->is_map()) throw invalid_parameter("AttributeValue");
+  }
+  if (name == "SignatureVersion" && value != "1" && value != "2") throw invalid_parameter("SignatureVersion");
+  t->attributes[name] = value;
+  store.save(*t);
+  return Doc::map();
+}
+
+}  // namespace stratus::sns

@@ -1,0 +1,31 @@
+// What SNS stores: every keyspace once (storage/keys.h). On disk: never change a layout, add a
+// keyspace or a version instead. JSON records without a version field are v1.
+#pragma once
+
+#include "storage/keys.h"
+
+namespace stratus::sns {
+
+// Topics and subscriptions (store.h). Keys are the ARNs as they are (unterminated).
+inline constexpr storage::Keyspace kTopics{"sns.topics", "raw(topic ARN)",
+                                           "topic record, JSON v1 {account, region, name, fifo, attributes, tags, "
+                                           "subs, deleted_subs}"};
+inline constexpr storage::Keyspace kSubs{"sns.subs", "raw(subscription ARN)",
+                                         "subscription record, JSON v1 {topic, protocol, endpoint, owner, token, "
+                                         "confirmed, attributes}"};
+// Mobile push and SMS state (platform.h): the first component says what the record is.
+inline constexpr storage::Keyspace kPlatform{
+    "sns.platform",
+    "str(\"a\") raw(application ARN) | str(\"e\") raw(endpoint ARN) | str(\"m\") str(account) raw(region) | "
+    "str(\"o\") str(account) raw(phone) | str(\"s\") str(account) raw(phone)",
+    "JSON v1: application {name, platform, attributes} | endpoint {app, attributes} | SMS attributes {name: value} "
+    "| opted out: empty | sandbox number {status, otp}"};
+// The signing key pair (signing.h).
+inline constexpr storage::Keyspace kSigning{"sns.signing", "raw(\"key\") | raw(\"cert\")", "PEM text"};
+// Mail to people (mailbox.h): arrival order.
+inline constexpr storage::Keyspace kMailbox{"mailbox", "u64(timestamp ms) u64(sequence) raw(mail id)",
+                                            "mail record, JSON v1 (mailbox::Mail::to_doc)"};
+
+inline constexpr storage::Keyspace kKeyspaces[] = {kTopics, kSubs, kPlatform, kSigning, kMailbox};
+
+}  // namespace stratus::sns

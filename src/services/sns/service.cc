@@ -1,0 +1,109 @@
+// Amazon SNS: topics, subscriptions, and durable fan-out through events::Queue to SQS, HTTP,
+// Lambda (held until Lambda exists) and people (email, email-json, SMS: the mailbox).
+//
+// Layout: the operation table is here; handlers in ops/*.cc (ops.h); topics and subscriptions
+// in store.h; mobile push and SMS state in platform.h; deliveries in delivery.h and
+// http_delivery.h; envelopes and signing in envelope.h.
+#include <memory>
+
+#include "server/context.h"
+#include "services/service.h"
+#include "services/sns/delivery.h"
+#include "services/sns/envelope.h"
+#include "services/sns/http_delivery.h"
+#include "services/sns/mailbox.h"
+#include "services/sns/ops.h"
+#include "services/sns/schema.h"
+#include "services/sns/state.h"
+#include "services/sqs/sqs.h"
+
+namespace stratus::sns {
+namespace {
+
+class SnsService final : public Service {
+ public:
+  SnsService() : Service("sns") {
+    add("CreateTopic", create_topic);
+    add("DeleteTopic", delete_topic);
+    add("ListTopics", list_topics);
+    add("GetTopicAttributes", get_topic_attributes);
+    add("SetTopicAttributes", set_topic_attributes);
+    add("Subscribe", subscribe);
+    add("ConfirmSubscription", confirm_subscription);
+    add("Unsubscribe", unsubscribe);
+    add("ListSubscriptions", list_subscriptions);
+    add("ListSubscriptionsByTopic", list_subscriptions_by_topic);
+    add("GetSubscriptionAttributes", get_subscription_attributes);
+    add("SetSubscriptionAttributes", set_subscription_attributes);
+    add("Publish", publish);
+    add("PublishBatch", publish_batch);
+    add("TagResource", tag_resource);
+    add("UntagResource", untag_resource);
+    add("ListTagsForResource", list_tags_for_resource);
+    add("AddPermission", add_permission);
+    add("RemovePermission", remove_permission);
+    add("GetDataProtectionPolicy", get_data_protection_policy);
+    add("PutDataProtectionPolicy", put_data_protection_policy);
+    add("CreatePlatformApplication", create_platform_application);
+    add("GetPlatformApplicationAttributes", get_platform_application_attributes);
+    add("SetPlatformApplicationAttributes", set_platform_application_attributes);
+    add("ListPlatformApplications", list_platform_applications);
+    add("DeletePlatformApplication", delete_platform_application);
+    add("CreatePlatformEndpoint", create_platform_endpoint);
+    add("GetEndpointAttributes", get_endpoint_attributes);
+    add("SetEndpointAttributes", set_endpoint_attributes);
+    add("ListEndpointsByPlatformApplication", list_endpoints_by_platform_application);
+    add("DeleteEndpoint", delete_endpoint);
+    add("GetSMSAttributes", get_sms_attributes);
+    add("SetSMSAttributes", set_sms_attributes);
+    add("CheckIfPhoneNumberIsOptedOut", check_if_phone_number_is_opted_out);
+    add("ListPhoneNumbersOptedOut", list_phone_numbers_opted_out);
+    add("OptInPhoneNumber", opt_in_phone_number);
+    add("GetSMSSandboxAccountStatus", get_sms_sandbox_account_status);
+    add("CreateSMSSandboxPhoneNumber", create_sms_sandbox_phone_number);
+    add("VerifySMSSandboxPhoneNumber", verify_sms_sandbox_phone_number);
+    add("DeleteSMSSandboxPhoneNumber", delete_sms_sandbox_phone_number);
+    add("ListSMSSandboxPhoneNumbers", list_sms_sandbox_phone_numbers);
+    add("ListOriginationNumbers", list_origination_numbers);
+  }
+
+  void start(ServerContext& ctx) override {
+    state_ = std::make_unique<State>(ctx);
+    State* st = state_.get();
+    st->sqs = ctx.port<sqs::Api>();
+    if (!st->sqs) st->sqs = sqs::api(ctx);  // until SQS provides its port in attach() (remove then)
+    storage::Engine* engine = &ctx.storage();
+    ctx.add_internal_route("/_stratus/mailbox", [engine](const http::Request& req, http::Response& res) {
+      mailbox::serve(*engine, req, res);
+    });
+    ctx.add_internal_route(kCertPath, [st](const http::Request& req, http::Response& res) {
+      serve_certificate(*st, req, res);
+    });
+    mailbox::enable_relay(ctx.events(), ctx.config().smtp_relay);
+    ctx.add_internal_route("/_stratus/sns/opt-out", [st](const http::Request& req, http::Response& res) {
+      serve_opt_out(*st, req, res);
+    });
+    if (sqs::Api* api = st->sqs) api->set_body_finisher([st](std::string_view b) { return st->envelopes.finish(b); });
+    ctx.events().subscribe(kPublishTopic, [st](const events::Delivery& d) { return fan_out(*st, d); });
+    ctx.events().subscribe(kHttpTopic, [st](const events::Delivery& d) { return deliver_http(*st, d); });
+  }
+
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
+
+  void reset() override {
+    if (state_) state_->reset();
+  }
+
+  State& state() { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;  // made in start()
+};
+
+}  // namespace
+
+State& state(OpContext& ctx) { return static_cast<SnsService*>(ctx.server.service("sns"))->state(); }
+
+std::unique_ptr<Service> make_service() { return std::make_unique<SnsService>(); }
+
+}  // namespace stratus::sns

@@ -1,0 +1,179 @@
+#include "services/sns/store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "core/doc.h"
+#include "core/json.h"
+#include "services/sns/schema.h"
+
+namespace stratus::sns {
+namespace {
+constexpr std::string_view kTopicsKs = kTopics.name;
+constexpr std::string_view kSubsKs = kSubs.name;
+}  // namespace
+
+void Store::open(storage::Engine& engine) {
+  engine_ = &engine;
+  std::unique_lock lk(mu_);
+  for (auto it = engine_->scan(kTopicsKs, {}); it->valid(); it->next()) {
+    try {
+      Doc d = json::parse(it->value());
+      auto t = std::make_shared<Topic>();
+      t->arn = std::string(it->key());
+      t->account = d.str("account");
+      t->region = d.str("region");
+      t->name = d.str("name");
+      t->fifo = d.flag("fifo");
+      if (const Doc* a = d.get("attributes"))
+        for (const auto& [k, v] : a->as_map()) t->attributes[k] = v.as_string();
+      if (const Doc* tags = d.get("tags"))
+        for (const auto& e : tags->as_list()) t->tags.emplace_back(e.str("Key"), e.str("Value"));
+      if (const Doc* subs = d.get("subs"))
+        for (const auto& s : subs->as_list()) t->subs.push_back(s.as_string());
+      t->deleted_subs = d.integer("deleted_subs");
+      topics_[t->arn] = t;
+    } catch (const std::exception& e) {
+      spdlog::error("sns: unreadable topic record: {}", e.what());
+    }
+  }
+  for (auto it = engine_->scan(kSubsKs, {}); it->valid(); it->next()) {
+    try {
+      Doc d = json::parse(it->value());
+      auto s = std::make_shared<Sub>();
+      s->arn = std::string(it->key());
+      s->topic_arn = d.str("topic");
+      s->protocol = d.str("protocol");
+      s->endpoint = d.str("endpoint");
+      s->owner = d.str("owner");
+      s->token = d.str("token");
+      s->confirmed = d.flag("confirmed");
+      if (const Doc* a = d.get("attributes"))
+        for (const auto& [k, v] : a->as_map()) s->attributes[k] = v.as_string();
+      if (auto f = s->attributes.find("FilterPolicy"); f != s->attributes.end())
+        s->filter = events::pattern::Pattern::parse(f->second, nullptr);
+      subs_[s->arn] = s;
+    } catch (const std::exception& e) {
+      spdlog::error("sns: unreadable subscription record: {}", e.what());
+    }
+  }
+}
+
+void Store::clear() {
+  std::unique_lock lk(mu_);
+  topics_.clear();
+  subs_.clear();
+}
+
+std::shared_ptr<Topic> Store::topic(const std::string& arn) const {
+  auto it = topics_.find(arn);
+  return it == topics_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Sub> Store::sub(const std::string& arn) const {
+  auto it = subs_.find(arn);
+  return it == subs_.end() ? nullptr : it->second;
+}
+
+Fanout Store::fanout_of(const Topic& t) const {
+  Fanout f;
+  for (const auto& arn : t.subs)
+    if (auto it = subs_.find(arn); it != subs_.end() && it->second->confirmed) f.subs.push_back(it->second);
+  if (auto dn = t.attributes.find("DisplayName"); dn != t.attributes.end()) f.display_name = dn->second;
+  if (auto sv = t.attributes.find("SignatureVersion"); sv != t.attributes.end() && sv->second == "2") f.version = 2;
+  return f;
+}
+
+void Store::add(std::shared_ptr<Topic> t) {
+  topics_[t->arn] = t;
+  save(*t);
+}
+
+void Store::add(Topic& t, std::shared_ptr<const Sub> s) {
+  subs_[s->arn] = s;
+  t.subs.push_back(s->arn);
+  save(*s);
+  save(t);
+}
+
+void Store::replace(std::shared_ptr<const Sub> s) {
+  subs_[s->arn] = s;
+  save(*s);
+}
+
+storage::Status Store::erase(const Topic& t) {
+  std::string arn = t.arn;  // t may be the last owner's: keep what is needed
+  storage::WriteBatch b;
+  for (const auto& s : t.subs) {
+    subs_.erase(s);
+    b.del(kSubsKs, s);
+  }
+  b.del(kTopicsKs, arn);
+  topics_.erase(arn);
+  return engine_->write(b);
+}
+
+bool Store::erase_sub(const std::string& arn) {
+  auto it = subs_.find(arn);
+  if (it == subs_.end()) return false;
+  if (auto t = topic(it->second->topic_arn)) {
+    t->subs.erase(std::remove(t->subs.begin(), t->subs.end(), arn), t->subs.end());
+    t->deleted_subs++;
+    save(*t);
+  }
+  subs_.erase(it);
+  (void)engine_->del(kSubsKs, arn);
+  return true;
+}
+
+int Store::signature_version(const std::string& topic_arn) const {
+  std::shared_lock lk(mu_);
+  auto t = topic(topic_arn);
+  if (!t) return 1;
+  auto it = t->attributes.find("SignatureVersion");
+  return it != t->attributes.end() && it->second == "2" ? 2 : 1;
+}
+
+void Store::save(const Topic& t) {
+  Doc d = Doc::map();
+  d.set("account", t.account);
+  d.set("region", t.region);
+  d.set("name", t.name);
+  d.set("fifo", t.fifo);
+  Doc a = Doc::map();
+  for (const auto& [k, v] : t.attributes) a.set(k, v);
+  d.set("attributes", std::move(a));
+  Doc tags = Doc::list();
+  for (const auto& [k, v] : t.tags) {
+    Doc e = Doc::map();
+    e.set("Key", k);
+    e.set("Value", v);
+    tags.push(std::move(e));
+  }
+  d.set("tags", std::move(tags));
+  d.set("subs", [&] {
+    Doc l = Doc::list();
+    for (const auto& s : t.subs) l.push(s);
+    return l;
+  }());
+  d.set("deleted_subs", t.deleted_subs);
+  (void)engine_->put(kTopicsKs, t.arn, json::write(d));
+}
+
+void Store::save(const Sub& s) {
+  Doc d = Doc::map();
+  d.set("topic", s.topic_arn);
+  d.set("protocol", s.protocol);
+  d.set("endpoint", s.endpoint);
+  d.set("owner", s.owner);
+  d.set("token", s.token);
+  d.set("confirmed", s.confirmed);
+  Doc a = Doc::map();
+  for (const auto& [k, v] : s.attributes) a.set(k, v);
+  d.set("attributes", std::move(a));
+  (void)engine_->put(kSubsKs, s.arn, json::write(d));
+}
+
+}  // namespace stratus::sns

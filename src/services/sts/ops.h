@@ -1,0 +1,25 @@
+// STS's operations, one handler per operation named after it (the table is in service.cc).
+// STS keeps no records of its own: credentials it issues go into the server's KeyStore.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/doc.h"
+#include "services/service.h"
+
+namespace stratus::sts {
+
+// ops/identity.cc
+Doc get_caller_identity(OpContext&, const Doc&);
+Doc get_access_key_info(OpContext&, const Doc&);
+
+// ops/credentials.cc
+Doc assume_role(OpContext&, const Doc&);
+Doc get_session_token(OpContext&, const Doc&);
+
+// A stable id for a role ("AROA" + 17 characters of IAM's alphabet, from a hash of the ARN),
+// as IAM gives each role one unique id. Assumed-role sessions are "<id>:<session name>".
+std::string role_unique_id(const std::string& role_arn);
+
+}  // namespace stratus::sts
