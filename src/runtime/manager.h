@@ -37,9 +37,16 @@
 // SIGKILLed, so a double-forked setsid() daemon dies too. Without cgroups: process groups only.
 //
 // Threads: invoke() may be called from any thread and never blocks on a process. One monitor
-// thread spawns processes (so that PR_SET_PDEATHSIG ties children to it), reads their output,
-// enforces deadlines and reaps exits. Completion callbacks run on the Runtime API thread or the
-// monitor thread; they must be quick (post elsewhere).
+// thread (the Manager's own Scheduler, "lambda-monitor") spawns processes (so that
+// PR_SET_PDEATHSIG ties children to it), reads their output, enforces deadlines and reaps exits.
+// Completion callbacks run on the Runtime API thread or the monitor thread; they must be quick
+// (post elsewhere).
+//
+// The parts (each header states its contract): runtime/environment.h (the shared state of
+// environments and their log streams), runtime/pool.h (pools: scheduling, warm reuse, scale-out,
+// provisioned concurrency, settling invocations), runtime/process.h (starting and killing
+// processes, the sandbox), runtime/runtime_api.h (the Runtime API listener's handler),
+// runtime/extensions.h (the Extensions API); manager.cc puts them together with the monitor.
 #pragma once
 
 #include <cstdint>
@@ -113,7 +120,7 @@ struct ManagerOptions {
   // Isolation: "none" runs environments as plain host processes (the code and layers are
   // reached at their host paths); "bwrap" runs each process under bubblewrap with a read-only
   // root, the code at /var/task and the layers at /opt (read-only binds), its own /tmp, in its
-  // own PID/IPC/UTS namespaces, as an unprivileged user without capabilities (see make_bwrap_base).
+  // own PID/IPC/UTS namespaces, as an unprivileged user without capabilities (see process.h).
   std::string isolation = "none";
   // bwrap: directories the sandbox must not see (the data directory), each under an empty tmpfs.
   std::vector<std::string> hidden;

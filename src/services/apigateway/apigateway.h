@@ -1,10 +1,13 @@
 // API Gateway (REST APIs): shared declarations of the service's parts.
 //
+//  service.cc     the Service and its operation table; state.h what it keeps while running
+//  ops.h, ops/    the control-plane operations (rest-json, model "apigateway"), one file per
+//                 resource; tx.h their read-modify-writes; ops/common.cc the helpers below
 //  store.h        one JSON document per REST API
-//  management.cc  the control-plane operations (rest-json, model "apigateway")
 //  invoke.cc      the data plane: invoke URLs → route → method → integration → response;
 //                 TestInvokeMethod runs the same path on the API's current resources
-//  openapi.cc     ImportRestApi / PutRestApi / GetExport: OpenAPI 3 and Swagger 2 documents
+//  guard.h        invoke-time checks, API keys and usage plans, gateway responses, access logs
+//  openapi.cc     OpenAPI 3 and Swagger 2 documents (ImportRestApi / PutRestApi / GetExport)
 //  integrations   how an integration reaches another Stratus service: see invoke.h
 #pragma once
 
@@ -14,22 +17,11 @@
 
 #include "core/doc.h"
 #include "core/error.h"
-#include "services/apigateway/store.h"
-#include "services/service.h"
+#include "services/apigateway/errors.h"  // AWS's error shapes: errors::not_found(...), ...
 
 namespace stratus::apigateway {
 
-// AWS's error shapes for API Gateway (message member "message").
-inline AwsError not_found(std::string m) { return {"NotFoundException", std::move(m), 404}; }
-inline AwsError conflict(std::string m) { return {"ConflictException", std::move(m), 409}; }
-inline AwsError bad_request(std::string m) { return {"BadRequestException", std::move(m), 400}; }
-
-// Adds the management operations to svc's operation table.
-void register_management(Service& svc, Store& store);
-
-// Adds ImportRestApi, PutRestApi and GetExport (openapi.cc).
-void register_import_export(Service& svc, Store& store);
-// Helpers shared by the management files (management.cc, usage.cc).
+// Helpers shared by the operation files (ops/common.cc).
 Doc out(Doc d);  // output_dates applied
 void copy_members(const Doc& in, Doc& to, std::initializer_list<const char*> names);
 Doc items(std::vector<Doc> list);  // {"items": [...]} with dates converted
@@ -39,5 +31,8 @@ void apply_patch(Doc& target, const Doc& in, bool is_stage = false);
 // Converts stored epoch-millisecond dates (createdDate, lastUpdatedDate) into Timestamps,
 // recursively, for output.
 void output_dates(Doc& d);
+
+// The input's httpMethod, upper-cased.
+std::string verb_of(const Doc& in);
 
 }  // namespace stratus::apigateway

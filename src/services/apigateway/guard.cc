@@ -14,6 +14,7 @@
 #include "server/context.h"
 #include "services/apigateway/json_schema.h"
 #include "services/apigateway/policy.h"
+#include "services/apigateway/schema.h"
 #include "services/apigateway/vtl/aws.h"
 #include "services/apigateway/vtl/regex.h"
 #include "services/apigateway/vtl/vtl.h"
@@ -24,7 +25,6 @@ namespace stratus::apigateway {
 namespace {
 
 constexpr const char* kTypeHeader = "x-stratus-gateway-response";  // internal, removed in finish()
-constexpr const char* kUsageKeyspace = "apigateway.usage";
 
 struct TypeInfo {
   const char* type;
@@ -726,14 +726,14 @@ void Guard::access_log(Gate& g, const http::Response& res) {
 // --- usage storage --------------------------------------------------------------------------
 
 Doc Guard::load_usage(ServerContext& ctx, const std::string& account, const std::string& region) {
-  std::string key = account + "/" + region;
+  std::string key = scope_key(account, region);
   {
     std::shared_lock lock(usage_cache_mu_);
     if (auto it = usage_cache_.find(key); it != usage_cache_.end()) return it->second;
   }
   Doc d = Doc::map();
   std::string v;
-  if (ctx.storage().get(kUsageKeyspace, key, &v).ok()) d = json::parse(v);
+  if (ctx.storage().get(kUsage.name, key, &v).ok()) d = json::parse(v);
   for (const char* s : {"apiKeys", "usagePlans", "planKeys"})
     if (!d[s].is_map()) d.set(s, Doc::map());
   std::unique_lock lock(usage_cache_mu_);
@@ -742,13 +742,13 @@ Doc Guard::load_usage(ServerContext& ctx, const std::string& account, const std:
 }
 
 void Guard::save_usage(ServerContext& ctx, const std::string& account, const std::string& region, const Doc& doc) {
-  std::string key = account + "/" + region;
-  auto st = ctx.storage().put(kUsageKeyspace, key, json::write(doc));
+  std::string key = scope_key(account, region);
+  auto st = ctx.storage().put(kUsage.name, key, json::write(doc));
   {
     std::unique_lock lock(usage_cache_mu_);
     usage_cache_[key] = doc;
   }
-  if (!st.ok()) throw errors::internal("storage: " + st.message);
+  if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
 }
 
 Doc Guard::usage_report(const Doc& plan, const std::string& key_filter, const std::string& start, const std::string& end) {

@@ -90,7 +90,7 @@ class Guard {
   // Applies gateway responses to an error answer and writes the access log line.
   void finish(Gate& gate, http::Response& res);
 
-  // --- API keys and usage plans (management operations in usage.cc) ---
+  // --- API keys and usage plans (operations in ops/api_keys.cc, ops/usage_plans.cc) ---
   Doc load_usage(ServerContext& ctx, const std::string& account, const std::string& region);
   void save_usage(ServerContext& ctx, const std::string& account, const std::string& region, const Doc& doc);
   // Used/remaining per day (keyId -> [[used, remaining], ...]) for GetUsage.
@@ -123,8 +123,5 @@ class Guard {
   std::shared_mutex usage_cache_mu_;
   std::map<std::string, Doc> usage_cache_;                // account/region -> usage doc
 };
-
-// Adds the API key, usage plan and usage plan key operations.
-void register_usage(Service& svc, Guard& guard);
 
 }  // namespace stratus::apigateway

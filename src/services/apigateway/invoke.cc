@@ -1,6 +1,7 @@
 #include "services/apigateway/invoke.h"
 
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/deployed.h"
 
 #include <spdlog/spdlog.h>
 
@@ -10,7 +11,6 @@
 #include <cstdio>
 #include <ctime>
 
-#include "auth/sigv4.h"
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
@@ -26,38 +26,6 @@
 #include "services/lambda/invoke.h"
 
 namespace stratus::apigateway {
-
-using TemplatePtr = std::shared_ptr<const vtl::Template>;
-
-// A method as deployed: its stored document plus parsed templates and compiled patterns.
-struct DMethod {
-  Doc doc;
-  std::map<std::string, TemplatePtr> request_templates;  // nullptr: empty template
-  struct Response {
-    Doc doc;
-    std::shared_ptr<vtl::Regex> pattern;  // nullptr: the default response
-    std::map<std::string, TemplatePtr> templates;
-  };
-  std::vector<Response> responses;
-  std::string broken;  // a template or pattern that failed to parse (500 on use)
-};
-
-struct DResource {
-  std::string id, path, part, param;
-  enum Kind { literal, param_part, greedy } kind = literal;
-  std::vector<DResource*> children;
-  std::map<std::string, DMethod> methods;
-};
-
-struct Deployed {
-  uint64_t generation = 0;
-  std::string account, region, api_id, stage;
-  Doc stage_doc;
-  std::vector<std::string> binary_types;  // the API's binaryMediaTypes, lower-case
-  Doc api_doc;  // api, authorizers, models, validators, gatewayResponses as deployed
-  std::vector<std::unique_ptr<DResource>> all;
-  DResource* root = nullptr;
-};
 
 namespace {
 
@@ -121,42 +89,6 @@ std::optional<Target> parse_target(const http::Request& req) {
   auto slash = p.find('/');
   std::string stage(p.substr(0, slash));
   return Target{host.substr(0, pos), stage, slash == std::string_view::npos ? "/" : std::string(p.substr(slash))};
-}
-
-const DResource* match(const DResource* r, const std::vector<std::string>& segs, size_t i,
-                       std::vector<std::pair<std::string, std::string>>& params) {
-  if (i == segs.size()) return r;
-  for (const DResource* c : r->children)
-    if (c->kind == DResource::literal && c->part == segs[i])
-      if (const DResource* m = match(c, segs, i + 1, params)) return m;
-  for (const DResource* c : r->children) {
-    if (c->kind != DResource::param_part) continue;
-    params.emplace_back(c->param, segs[i]);
-    if (const DResource* m = match(c, segs, i + 1, params)) return m;
-    params.pop_back();
-  }
-  for (const DResource* c : r->children) {
-    if (c->kind != DResource::greedy) continue;
-    std::string rest;
-    for (size_t k = i; k < segs.size(); ++k) rest += (k > i ? "/" : "") + segs[k];
-    params.emplace_back(c->param, rest);
-    return c;
-  }
-  return nullptr;
-}
-
-std::map<std::string, TemplatePtr> parse_templates(const Doc* templates, std::string& broken) {
-  std::map<std::string, TemplatePtr> out;
-  if (!templates || !templates->is_map()) return out;
-  for (const auto& [ct, t] : templates->as_map()) {
-    std::string src = t.is_string() ? t.as_string() : "";
-    try {
-      out[lower(ct)] = src.empty() ? nullptr : vtl::parse(src);
-    } catch (const vtl::ParseError& e) {
-      broken = e.what();
-    }
-  }
-  return out;
 }
 
 http::Response gateway_error(int status, std::string_view message, std::string_view type) {
@@ -451,38 +383,6 @@ Mapping render_request(const std::shared_ptr<Call>& call, const std::string& ct,
   return Mapping::ok;
 }
 
-void sign(http::Request& req, const auth::Credential& c, const std::string& region, const std::string& service,
-          int64_t now) {
-  std::string amz_date = enc::iso8601_basic(now);
-  req.headers.set("x-amz-date", amz_date);
-  auth::SignedRequestInfo info;
-  info.access_key = c.access_key;
-  info.date = amz_date.substr(0, 8);
-  info.region = region;
-  info.service = service;
-  info.amz_date = amz_date;
-  info.signed_headers = {"host", "x-amz-date"};
-  if (!c.session_token.empty()) {
-    req.headers.set("x-amz-security-token", c.session_token);
-    info.signed_headers.push_back("x-amz-security-token");
-  }
-  std::string cr = auth::canonical_request(req, info, false);
-  std::string sts = auth::string_to_sign(info, cr);
-  // The signing key only changes with the day (and the credential): each thread keeps its last one.
-  struct KeyCache {
-    std::string secret, date, region, service, key;
-  };
-  thread_local KeyCache kc;
-  if (kc.key.empty() || kc.date != info.date || kc.secret != c.secret_key || kc.region != region ||
-      kc.service != service)
-    kc = KeyCache{c.secret_key, info.date, region, service, auth::signing_key(c.secret_key, info.date, region, service)};
-  std::string sig = auth::signature(kc.key, sts);
-  std::string list;
-  for (const auto& h : info.signed_headers) list += (list.empty() ? "" : ";") + h;
-  req.headers.set("authorization", "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" + info.date + "/" + region +
-                                       "/" + service + "/aws4_request, SignedHeaders=" + list + ", Signature=" + sig);
-}
-
 struct AwsUri {
   std::string region, service, kind, rest;  // kind: "action" | "path"
 };
@@ -502,19 +402,26 @@ std::optional<AwsUri> parse_aws_uri(const std::string& uri) {
   return u;
 }
 
-// Sends an internal request through the front door and calls done with the answer.
+// Sends an internal request to the service the URI names, as the integration's principal (the
+// FrontDoor's path for a request from a principal: ServerContext::call_http), and calls done with
+// the answer.
 void dispatch(const std::shared_ptr<Call>& call, http::Request req, const AwsUri& uri,
               std::function<void(http::Response)> done) {
   Invoker& inv = *call->invoker;
-  if (!inv.front_door()) return call->answer(internal_error());
+  if (!inv.front_door()) return call->answer(internal_error());  // a context without a FrontDoor
   std::string region = uri.region.empty() ? call->dep->region : uri.region;
   auth::Credential cred = inv.credential_for(call->dep->account, call->integration().str("credentials"));
+  OpContext::Caller principal;
+  principal.account = cred.account;
+  principal.region = region;
+  principal.access_key = cred.access_key;
+  principal.arn = cred.principal_arn;
+  principal.user_id = cred.user_id;
   req.headers.set("host", uri.service + "." + region + ".amazonaws.com");
   req.target = req.path + (req.query.empty() ? "" : "?" + req.query);
   req.received_at_ms = call->now;
   req.remote_addr = "127.0.0.1";
-  sign(req, cred, region, uri.service, call->now);
-  inv.front_door()->handle(std::move(req), std::move(done));
+  inv.server().call_http(uri.service, std::move(req), std::move(principal), std::move(done));
 }
 
 void apply_integration_params(const std::shared_ptr<Call>& call, http::Request& req, std::string& path) {
@@ -953,7 +860,7 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
   if (!st) return nullptr;
   const Doc* dep = (*doc)["deployments"].get(st->str("deploymentId"));
   if (!dep || !dep->get("snapshot")) return nullptr;
-  std::shared_ptr<Deployed> d = build(*doc, *dep->get("snapshot"), *st);
+  std::shared_ptr<Deployed> d = build_deployed(*doc, *dep->get("snapshot"), *st);
   if (!d) return nullptr;
   d->generation = gen;
   d->account = account;
@@ -969,62 +876,6 @@ std::shared_ptr<const Deployed> Invoker::deployed(const std::string& api_id, con
       if (const Doc* v = doc->get(k)) d->api_doc.set(k, *v);
   std::unique_lock lock(cache_mu_);
   cache_[key] = d;
-  return d;
-}
-
-// The routing tree and parsed templates of one set of resources (a deployment's snapshot, or the
-// API's current resources for TestInvokeMethod).
-std::shared_ptr<Deployed> Invoker::build(const Doc& doc, const Doc& resources, const Doc& stage_doc) {
-  auto d = std::make_shared<Deployed>();
-  d->stage_doc = stage_doc;
-  if (const Doc* bt = doc.get("api") ? doc.get("api")->get("binaryMediaTypes") : nullptr; bt && bt->is_list())
-    for (const auto& t : bt->as_list())
-      if (t.is_string()) d->binary_types.push_back(lower(t.as_string()));
-  std::map<std::string, DResource*> by_id;
-  if (!resources.is_map()) return nullptr;
-  for (const auto& [rid, r] : resources.as_map()) {
-    auto dr = std::make_unique<DResource>();
-    dr->id = rid;
-    dr->path = r.str("path");
-    dr->part = r.str("pathPart");
-    if (dr->part.size() > 2 && dr->part.front() == '{') {
-      bool greedy = dr->part[dr->part.size() - 2] == '+';
-      dr->kind = greedy ? DResource::greedy : DResource::param_part;
-      dr->param = dr->part.substr(1, dr->part.size() - (greedy ? 3 : 2));
-    }
-    if (const Doc* rm = r.get("resourceMethods"); rm && rm->is_map()) {
-      for (const auto& [verb, m] : rm->as_map()) {
-        DMethod dm;
-        dm.doc = m;
-        if (const Doc* integ = m.get("methodIntegration")) {
-          dm.request_templates = parse_templates(integ->get("requestTemplates"), dm.broken);
-          if (const Doc* irs = integ->get("integrationResponses"); irs && irs->is_map()) {
-            for (const auto& [code, ir] : irs->as_map()) {
-              DMethod::Response resp;
-              resp.doc = ir;
-              std::string pattern = ir.str("selectionPattern");
-              if (!pattern.empty()) {
-                try {
-                  resp.pattern = std::make_shared<vtl::Regex>(pattern);
-                } catch (const vtl::RenderError& e) {
-                  dm.broken = e.what();
-                }
-              }
-              resp.templates = parse_templates(ir.get("responseTemplates"), dm.broken);
-              dm.responses.push_back(std::move(resp));
-            }
-          }
-        }
-        dr->methods.emplace(verb, std::move(dm));
-      }
-    }
-    by_id[rid] = dr.get();
-    if (!r.has("parentId")) d->root = dr.get();
-    d->all.push_back(std::move(dr));
-  }
-  for (const auto& [rid, r] : resources.as_map())
-    if (auto p = by_id.find(r.str("parentId")); p != by_id.end()) p->second->children.push_back(by_id[rid]);
-  if (!d->root) return nullptr;
   return d;
 }
 
@@ -1145,18 +996,18 @@ namespace stratus::apigateway {
 void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
   std::string api_id = in.str("restApiId");
   auto doc = store_.load(ctx.storage, ctx.account(), ctx.region(), api_id);
-  if (!doc) return done(not_found("Invalid API identifier specified " + ctx.account() + ":" + api_id));
+  if (!doc) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + api_id);
   std::string verb = in.str("httpMethod");
   std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   const Doc* res = (*doc)["resources"].get(in.str("resourceId"));
-  if (!res) return done(not_found("Invalid Resource identifier specified"));
+  if (!res) throw errors::not_found("Invalid Resource identifier specified");
   const Doc* mdoc = res->get("resourceMethods") ? res->get("resourceMethods")->get(verb) : nullptr;
-  if (!mdoc) return done(not_found("Invalid Method identifier specified"));
-  if (!mdoc->has("methodIntegration")) return done(bad_request("No integration defined for method"));
+  if (!mdoc) throw errors::not_found("Invalid Method identifier specified");
+  if (!mdoc->has("methodIntegration")) throw errors::bad_request("No integration defined for method");
   Doc stage = Doc::map();
   stage.set("variables", in.has("stageVariables") ? *in.get("stageVariables") : Doc::map());
-  std::shared_ptr<Deployed> dep = build(*doc, (*doc)["resources"], stage);
-  if (!dep) return done(errors::internal("the API has no root resource"));
+  std::shared_ptr<Deployed> dep = build_deployed(*doc, (*doc)["resources"], stage);
+  if (!dep) throw stratus::errors::internal("the API has no root resource");
   dep->account = ctx.account();
   dep->region = ctx.region();
   dep->api_id = api_id;
@@ -1235,9 +1086,9 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
     for (const auto& d : dep->all)
       if (d->id == in.str("resourceId")) r = d.get();
   }
-  if (!r) return done(not_found("Invalid Resource identifier specified"));
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
   auto it = r->methods.find(verb);
-  if (it == r->methods.end()) return done(not_found("Invalid Method identifier specified"));
+  if (it == r->methods.end()) throw errors::not_found("Invalid Method identifier specified");
   call->resource = r;
   call->method = &it->second;
   run_method(call);

@@ -4,12 +4,13 @@
 // How integrations reach other Stratus services (AWS, AWS_PROXY):
 //   The integration builds the HTTP request API Gateway itself would send to the service
 //   endpoint (action URIs: "Action=X" in the query for Query services, X-Amz-Target for JSON
-//   services; path URIs: the path as written), signs it with SigV4 using credentials issued for
-//   the integration's `credentials` role (or the API owner's account when there is none), and
-//   hands it to the FrontDoor (InvokeRouter::attach). The request thus takes exactly the path a
-//   client's request takes: routing, identity and --auth=strict verification, the target's
-//   codec, validation and its operation table — async handlers included (Lambda Invoke answers
-//   later; nothing blocks an I/O thread). The cost is one encode/decode per hop.
+//   services; path URIs: the path as written) and hands it to the FrontDoor as an internal call
+//   (ServerContext::call_http) from the integration's principal: the `credentials` role (or the
+//   API owner's account when there is none), with credentials issued for it in the KeyStore so
+//   the target sees the access key a signed call would carry. No signature is made or checked.
+//   The request takes the path a client's request takes from routing on: the target's codec,
+//   validation and its operation table — async handlers included (Lambda Invoke answers later;
+//   nothing blocks an I/O thread). The cost is one encode/decode per hop.
 //   AWS_PROXY to Lambda is the exception: it calls Lambda's internal invoke API
 //   (services/lambda/invoke.h, the Invoke operation's own code path) with the version 1.0 event,
 //   to stay within a fraction of a millisecond of a direct Invoke.
@@ -37,7 +38,7 @@ class ServerContext;
 
 namespace stratus::apigateway {
 
-struct Deployed;
+struct Deployed;  // deployed.h
 
 class Invoker {
  public:
@@ -48,9 +49,12 @@ class Invoker {
   void reset();
   // TestInvokeMethod: the method as it is now (no deployment needed), through the same code path
   // as a call to an invoke URL; answers the operation's output shape.
+  // Throws the operation's errors (NotFoundException, ...) before the method runs; answers through
+  // done after.
   void test_invoke(OpContext& ctx, const Doc& in, Done done);
 
-  // Credentials integrations sign with (issued once per principal, kept in the KeyStore).
+  // The credentials of an integration's principal (issued once per principal, kept in the
+  // KeyStore): the principal its internal calls are made as.
   auth::Credential credential_for(const std::string& account, const std::string& role_arn);
   ServerContext& server() { return ctx_; }
   // Invoke-time checks (authorizers, keys, validation), gateway responses, access logs.
@@ -60,7 +64,6 @@ class Invoker {
 
  private:
   std::shared_ptr<const Deployed> deployed(const std::string& api_id, const std::string& stage);
-  static std::shared_ptr<Deployed> build(const Doc& doc, const Doc& resources, const Doc& stage_doc);
 
   ServerContext& ctx_;
   Store& store_;

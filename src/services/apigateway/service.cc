@@ -1,10 +1,12 @@
-// API Gateway (REST APIs): the management operations (management.cc) and the invoke URLs
-// (invoke.cc), which the FrontDoor routes here through the InvokeRouter hook.
+// API Gateway (REST APIs): the service and its operation table. The control-plane operations are
+// in ops/ (ops.h); the invoke URLs (invoke.h), which the FrontDoor routes here through the
+// InvokeRouter hook, and the invoke-time checks (guard.h) run on the state in state.h.
 #include "server/context.h"
 #include "server/invoke_router.h"
-#include "services/apigateway/apigateway.h"
-#include "services/apigateway/guard.h"
 #include "services/apigateway/invoke.h"
+#include "services/apigateway/ops.h"
+#include "services/apigateway/schema.h"
+#include "services/apigateway/state.h"
 
 namespace stratus::apigateway {
 namespace {
@@ -12,36 +14,123 @@ namespace {
 class ApiGatewayService final : public Service, public InvokeRouter {
  public:
   ApiGatewayService() : Service("apigateway") {
-    register_management(*this, store_);
-    register_import_export(*this, store_);
-    add_async("TestInvokeMethod", [this](OpContext& c, const Doc& in, Done done) { invoker_->test_invoke(c, in, std::move(done)); });
-    register_usage(*this, guard_);
+    add("CreateRestApi", create_rest_api);
+    add("GetRestApi", get_rest_api);
+    add("GetRestApis", get_rest_apis);
+    add("UpdateRestApi", update_rest_api);
+    add("DeleteRestApi", delete_rest_api);
+
+    add("CreateResource", create_resource);
+    add("GetResource", get_resource);
+    add("GetResources", get_resources);
+    add("UpdateResource", update_resource);
+    add("DeleteResource", delete_resource);
+
+    add("PutMethod", put_method);
+    add("GetMethod", get_method);
+    add("UpdateMethod", update_method);
+    add("DeleteMethod", delete_method);
+    add("PutMethodResponse", put_method_response);
+    add("GetMethodResponse", get_method_response);
+    add("UpdateMethodResponse", update_method_response);
+    add("DeleteMethodResponse", delete_method_response);
+
+    add("PutIntegration", put_integration);
+    add("GetIntegration", get_integration);
+    add("UpdateIntegration", update_integration);
+    add("DeleteIntegration", delete_integration);
+    add("PutIntegrationResponse", put_integration_response);
+    add("GetIntegrationResponse", get_integration_response);
+    add("UpdateIntegrationResponse", update_integration_response);
+    add("DeleteIntegrationResponse", delete_integration_response);
+
+    add("CreateDeployment", create_deployment);
+    add("GetDeployment", get_deployment);
+    add("GetDeployments", get_deployments);
+    add("UpdateDeployment", update_deployment);
+    add("DeleteDeployment", delete_deployment);
+    add("CreateStage", create_stage);
+    add("GetStage", get_stage);
+    add("GetStages", get_stages);
+    add("UpdateStage", update_stage);
+    add("DeleteStage", delete_stage);
+
+    add("CreateAuthorizer", create_authorizer);
+    add("GetAuthorizer", get_authorizer);
+    add("GetAuthorizers", get_authorizers);
+    add("UpdateAuthorizer", update_authorizer);
+    add("DeleteAuthorizer", delete_authorizer);
+
+    add("CreateModel", create_model);
+    add("GetModel", get_model);
+    add("GetModels", get_models);
+    add("UpdateModel", update_model);
+    add("DeleteModel", delete_model);
+    add("CreateRequestValidator", create_request_validator);
+    add("GetRequestValidator", get_request_validator);
+    add("GetRequestValidators", get_request_validators);
+    add("UpdateRequestValidator", update_request_validator);
+    add("DeleteRequestValidator", delete_request_validator);
+
+    add("PutGatewayResponse", put_gateway_response);
+    add("GetGatewayResponse", get_gateway_response);
+    add("GetGatewayResponses", get_gateway_responses);
+    add("DeleteGatewayResponse", delete_gateway_response);
+
+    add("ImportRestApi", import_rest_api);
+    add("PutRestApi", put_rest_api);
+    add("GetExport", get_export);
+
+    add_async("TestInvokeMethod", test_invoke_method);
+
+    add("CreateApiKey", create_api_key);
+    add("GetApiKey", get_api_key);
+    add("GetApiKeys", get_api_keys);
+    add("UpdateApiKey", update_api_key);
+    add("DeleteApiKey", delete_api_key);
+
+    add("CreateUsagePlan", create_usage_plan);
+    add("GetUsagePlan", get_usage_plan);
+    add("GetUsagePlans", get_usage_plans);
+    add("UpdateUsagePlan", update_usage_plan);
+    add("DeleteUsagePlan", delete_usage_plan);
+    add("CreateUsagePlanKey", create_usage_plan_key);
+    add("GetUsagePlanKey", get_usage_plan_key);
+    add("GetUsagePlanKeys", get_usage_plan_keys);
+    add("DeleteUsagePlanKey", delete_usage_plan_key);
+    add("GetUsage", get_usage);
   }
 
+  // Handlers find the state through the context (state(ctx)), typed, like any port.
+  void attach(ServerContext& ctx) override { ctx.provide<State>(&state_); }
   void start(ServerContext& ctx) override {
-    guard_.start(ctx);
-    invoker_ = std::make_unique<Invoker>(ctx, store_);
-    invoker_->set_guard(&guard_);
+    state_.guard.start(ctx);
+    state_.invoker = std::make_unique<Invoker>(ctx, state_.store);
+    state_.invoker->set_guard(&state_.guard);
   }
   void reset() override {
-    store_.bump();
-    guard_.reset();
-    if (invoker_) invoker_->reset();
+    state_.store.bump();
+    state_.guard.reset();
+    if (state_.invoker) state_.invoker->reset();
   }
 
-  bool claims(const http::Request& req) const override { return invoker_ && invoker_->claims(req); }
-  void serve(http::Request req, http::Responder respond) override { invoker_->serve(std::move(req), std::move(respond)); }
-  void attach(http::Handler& front_door) override {
-    if (invoker_) invoker_->attach(front_door);
+  bool claims(const http::Request& req) const override { return state_.invoker && state_.invoker->claims(req); }
+  void serve(http::Request req, http::Responder respond) override {
+    state_.invoker->serve(std::move(req), std::move(respond));
   }
+  void attach(http::Handler& front_door) override {
+    if (state_.invoker) state_.invoker->attach(front_door);
+  }
+
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
  private:
-  Store store_;
-  Guard guard_{store_};
-  std::unique_ptr<Invoker> invoker_;
+  State state_;
 };
 
 }  // namespace
+
+State& state(OpContext& ctx) { return *ctx.server.port<State>(); }
 
 std::unique_ptr<Service> make_service() { return std::make_unique<ApiGatewayService>(); }
 

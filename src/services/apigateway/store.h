@@ -1,6 +1,7 @@
 // API Gateway's persistent state: one JSON document per REST API.
 //
-// Layout (keyspace "apigateway", key "<account>/<region>/<restApiId>"):
+// Layout (keyspace "apigateway", key "<account>/<region>/<restApiId>"; schema.h declares the
+// keyspaces):
 //   {"api": RestApi, "resources": {id: Resource (resourceMethods: {VERB: Method (methodIntegration,
 //    methodResponses)})}, "deployments": {id: Deployment + "snapshot" (the resources at deploy
 //    time)}, "stages": {name: Stage}, "authorizers": {...}, "models": {...}, "validators": {...},
@@ -25,9 +26,6 @@ namespace stratus::apigateway {
 
 class Store {
  public:
-  static constexpr const char* kKeyspace = "apigateway";
-  static constexpr const char* kIdKeyspace = "apigateway.ids";  // api id -> "account/region"
-
   std::optional<Doc> load(storage::Engine& e, const std::string& account, const std::string& region,
                           const std::string& api_id) const;
   // Writes the document and bumps the generation. Throws AwsError(InternalFailure) on io errors.

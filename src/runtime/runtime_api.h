@@ -1,0 +1,51 @@
+// The Runtime API listener's handler: the Lambda Runtime API (2018-06-01) that runtime clients
+// long-poll, the Extensions API (2020-01-01, handed to runtime/extensions.h) on the same
+// per-environment ports, and GET /code/<path> (GetFunction's Code.Location).
+//
+// Contract: the port a request came in on (Request::local_port) identifies the calling
+// environment (Pools::on_port); requests of a stopped or unknown environment get 403
+// InvalidEnvironment. /invocation/next parks the responder in the environment until there is
+// work (Pools::dispatch); /invocation/<id>/response and /error settle the current invocation
+// (responses above 6 MB become Function.ResponseSizeTooLarge); /init/error records the init
+// failure. Runs on the listener's one I/O thread; takes the Manager's lock for each request and
+// answers parked polls and runs completions after releasing it.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "http/server.h"
+
+namespace stratus::runtime {
+
+struct After;
+struct Env;
+class ExtensionsApi;
+class Pools;
+
+class RuntimeApi final : public http::Handler {
+ public:
+  // mu: the Manager's lock, guarding pools. download_root: served under /code/ ("" = nothing).
+  RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root);
+
+  http::BodyPlan begin(http::Request&, std::unique_ptr<http::Response>&) override;
+  http::Response transport_error(const http::Request&, int status, std::string_view code,
+                                 std::string_view message) override;
+  void handle(http::Request req, http::Responder respond) override;
+
+  // One request under /2018-06-01/runtime/ (rest: the path after it) from e, a live
+  // environment. REQUIRES(mu).
+  void route(Env& e, http::Request& req, std::string_view rest, http::Responder respond, After& after);
+
+ private:
+  void serve_download(const http::Request& req, http::Responder& respond);
+
+  std::mutex& mu_;
+  Pools& pools_;
+  ExtensionsApi& extensions_;
+  std::string download_root_;
+};
+
+}  // namespace stratus::runtime

@@ -1,0 +1,125 @@
+// Integrations and integration responses.
+#include <algorithm>
+
+#include "core/ids.h"
+#include "server/context.h"
+#include "services/apigateway/apigateway.h"
+#include "services/apigateway/ops.h"
+#include "services/apigateway/state.h"
+#include "services/apigateway/tx.h"
+
+namespace stratus::apigateway {
+
+Doc put_integration(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  ApiTx tx(ctx, st, in.str("restApiId"));
+  std::string rid = in.str("resourceId");
+  Doc& m = tx.method(rid, verb_of(in));
+  std::string type = in.str("type");
+  std::string uri = in.str("uri");
+  std::string http_method = in.str("integrationHttpMethod");
+  if (type != "MOCK") {
+    if (http_method.empty()) throw errors::bad_request("Enumeration value for HttpMethod must be non-empty");
+    if (uri.empty()) throw errors::bad_request("Invalid integration URI specified");
+    if ((type == "AWS" || type == "AWS_PROXY") && uri.rfind("arn:", 0) != 0)
+      throw errors::bad_request("AWS ARN for integration must contain path or action");
+    if ((type == "AWS" || type == "AWS_PROXY") && uri.find(":action/") == std::string::npos &&
+        uri.find(":path/") == std::string::npos)
+      throw errors::bad_request("AWS ARN for integration must contain path or action");
+    if ((type == "HTTP" || type == "HTTP_PROXY") && uri.rfind("http://", 0) != 0 && uri.rfind("https://", 0) != 0)
+      throw errors::bad_request("Invalid HTTP endpoint specified for URI");
+    if (type == "AWS_PROXY" && uri.find(":lambda:path/") == std::string::npos &&
+        uri.find(":firehose:") == std::string::npos)
+      throw errors::bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
+  }
+  int64_t timeout = in.integer("timeoutInMillis", 29000);
+  if (timeout < 50 || timeout > 29000) throw errors::bad_request("Timeout should be between 50 ms and 29000 ms");
+  Doc i = Doc::map();
+  i.set("type", type);
+  if (!http_method.empty()) i.set("httpMethod", http_method);
+  if (!uri.empty()) i.set("uri", uri);
+  copy_members(in, i, {"credentials", "requestParameters", "requestTemplates", "contentHandling", "connectionType",
+                       "connectionId", "tlsConfig"});
+  i.set("passthroughBehavior", in.str("passthroughBehavior", "WHEN_NO_MATCH"));
+  i.set("timeoutInMillis", timeout);
+  i.set("cacheNamespace", in.str("cacheNamespace", rid));
+  i.set("cacheKeyParameters", in.has("cacheKeyParameters") ? *in.get("cacheKeyParameters") : Doc::list());
+  m.set("methodIntegration", i);
+  tx.save();
+  return i;
+}
+
+Doc get_integration(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  Doc doc = load_api(ctx, st, in.str("restApiId"));
+  const Doc* r = doc["resources"].get(in.str("resourceId"));
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
+  const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
+  const Doc* i = m->get("methodIntegration");
+  if (!i) throw errors::not_found("Invalid Integration identifier specified");
+  return *i;
+}
+
+Doc update_integration(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  ApiTx tx(ctx, st, in.str("restApiId"));
+  Doc& i = tx.integration(in.str("resourceId"), verb_of(in));
+  apply_patch(i, in);
+  Doc copy = i;
+  tx.save();
+  return copy;
+}
+
+Doc delete_integration(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  ApiTx tx(ctx, st, in.str("restApiId"));
+  tx.integration(in.str("resourceId"), verb_of(in));
+  tx.method(in.str("resourceId"), verb_of(in)).as_map().erase("methodIntegration");
+  tx.save();
+  return Doc::map();
+}
+
+Doc put_integration_response(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  ApiTx tx(ctx, st, in.str("restApiId"));
+  Doc& m = tx.method(in.str("resourceId"), verb_of(in));
+  Doc* i = m.get("methodIntegration");
+  if (!i) throw errors::not_found("No integration defined for method");
+  Doc r = Doc::map();
+  r.set("statusCode", in.str("statusCode"));
+  copy_members(in, r, {"selectionPattern", "responseParameters", "responseTemplates", "contentHandling"});
+  Doc& all = (*i)["integrationResponses"];
+  if (!all.is_map()) all = Doc::map();
+  all.set(in.str("statusCode"), r);
+  tx.save();
+  return r;
+}
+
+Doc get_integration_response(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  Doc doc = load_api(ctx, st, in.str("restApiId"));
+  const Doc* r = doc["resources"].get(in.str("resourceId"));
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
+  const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
+  const Doc* i = m->get("methodIntegration");
+  if (!i) throw errors::not_found("No integration defined for method");
+  const Doc* ir = i->get("integrationResponses") ? i->get("integrationResponses")->get(in.str("statusCode")) : nullptr;
+  if (!ir) throw errors::not_found("Invalid Response status code specified");
+  return *ir;
+}
+
+Doc update_integration_response(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  ApiTx tx(ctx, st, in.str("restApiId"));
+  return update_status_entry(tx, tx.integration(in.str("resourceId"), verb_of(in)), "integrationResponses", in);
+}
+
+Doc delete_integration_response(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  ApiTx tx(ctx, st, in.str("restApiId"));
+  return delete_status_entry(tx, tx.integration(in.str("resourceId"), verb_of(in)), "integrationResponses", in);
+}
+
+}  // namespace stratus::apigateway

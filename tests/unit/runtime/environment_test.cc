@@ -1,0 +1,86 @@
+// An environment's log stream (runtime/environment.h): lines, the tail of LogType=Tail, the
+// byte budget and reading a process's output from its pipe.
+#include "runtime/environment.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "core/json.h"
+
+namespace stratus::runtime {
+namespace {
+
+TEST(RuntimeLog, LinesGoToTheStreamAndToTheTailWhenAskedFor) {
+  Env e;
+  log_line(e, "before");
+  e.current = std::make_shared<Invocation>();
+  e.current->req.tail = true;
+  log_line(e, "during", 42);
+  ASSERT_EQ(e.logs.size(), 2u);
+  EXPECT_EQ(e.logs[1].message, "during");
+  EXPECT_EQ(e.logs[1].timestamp_ms, 42);
+  EXPECT_GT(e.logs[0].timestamp_ms, 0);
+  EXPECT_EQ(e.current->tail, "during\n");
+  // The tail keeps the last bytes only.
+  for (int i = 0; i < 100; ++i) log_line(e, std::string(100, 'x'));
+  EXPECT_LE(e.current->tail.size(), 2 * kTailBytes);
+  log_line(e, std::string(kMaxLineBytes + 10, 'y'));
+  EXPECT_EQ(e.logs.back().message.size(), kMaxLineBytes);
+}
+
+TEST(RuntimeLog, OutputBeyondTheBudgetIsDroppedAndCounted) {
+  Env e;
+  const std::string line(64 * 1024, 'z');
+  int kept = 0;
+  for (int i = 0; i < 100; ++i) {
+    size_t before = e.logs.size();
+    output_line(e, line);
+    kept += e.logs.size() > before ? 1 : 0;
+  }
+  // The 4 MB burst holds 63 lines of 64 KB + 26 bytes; the refill within the loop is tiny.
+  EXPECT_GE(kept, 63);
+  EXPECT_LT(kept, 100);
+  EXPECT_GT(e.dropped_lines, 0);
+  int64_t dropped = e.dropped_lines;
+  report_dropped(e);
+  EXPECT_EQ(e.dropped_lines, 0);
+  EXPECT_EQ(e.logs.back().message.rfind("[stratus] " + std::to_string(dropped) + " lines (", 0), 0u);
+  EXPECT_NE(e.logs.back().message.find("bytes) of output dropped"), std::string::npos);
+}
+
+TEST(RuntimeLog, DrainCutsOutputIntoLines) {
+  Env e;
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+  const std::string out = "one\ntwo\nthree";
+  ASSERT_EQ(::write(fds[1], out.data(), out.size()), static_cast<ssize_t>(out.size()));
+  e.out_fd = fds[0];
+  drain(e);
+  ASSERT_EQ(e.logs.size(), 2u);
+  EXPECT_EQ(e.logs[0].message, "one");
+  EXPECT_EQ(e.logs[1].message, "two");
+  EXPECT_EQ(e.partial, "three");
+  EXPECT_FALSE(e.eof);
+  ::close(fds[1]);
+  drain(e);
+  EXPECT_TRUE(e.eof);
+  ASSERT_EQ(e.logs.size(), 3u);
+  EXPECT_EQ(e.logs[2].message, "three");
+  EXPECT_TRUE(e.partial.empty());
+  ::close(fds[0]);
+}
+
+TEST(RuntimeLog, ErrorDocumentsAndTraceIds) {
+  Doc d = json::parse(error_doc("Runtime.ExitError", "gone"));
+  EXPECT_EQ(d.str("errorType"), "Runtime.ExitError");
+  EXPECT_EQ(d.str("errorMessage"), "gone");
+  EXPECT_EQ(fmt2(3), "3.00");
+  Invocation a, b;
+  EXPECT_EQ(a.trace_id.rfind("Root=1-", 0), 0u);
+  EXPECT_NE(a.trace_id, b.trace_id);
+  EXPECT_EQ(enc_time().size(), 24u);
+}
+
+}  // namespace
+}  // namespace stratus::runtime
