@@ -35,7 +35,6 @@ constexpr std::string_view kMappings = schema::kMappings.name;
 constexpr std::string_view kPositions = schema::kPositions.name;
 constexpr const char* kStartTopic = "lambda.esm_start";
 
-AwsError not_found() { return errors::resource_not_found("The resource you requested does not exist."); }
 
 using esm::Kind;
 using esm::kind_of;
@@ -100,7 +99,7 @@ class Esm final : public EventSourceMappings {
         spdlog::error("lambda: unreadable event source mapping record: {}", e.what());
       }
     }
-    for (const auto& rec : recs) install(rec);
+    for (const auto& rec : recs) install_runner(rec);
   }
 
   // The ServerContext has stopped the "lambda-esm" scheduler already (pending steps dropped).
@@ -122,16 +121,18 @@ class Esm final : public EventSourceMappings {
     results_.clear();
   }
 
- private:
-  // ---- records ----
+ public:
+  // ---- records, for the operations (ops/esm.cc) ----
 
-  std::optional<Doc> load(const std::string& uuid) {
+  std::mutex& write_mu() override { return write_mu_; }
+
+  std::optional<Doc> load(const std::string& uuid) override {
     std::string v;
     if (!server_->storage().get(kMappings, uuid, &v).ok()) return std::nullopt;
     return json::parse(v);
   }
 
-  Doc public_view(const Doc& rec, const std::string& state = "") {
+  Doc public_view(const Doc& rec, const std::string& state) override {
     Doc out = Doc::map();
     for (const auto& [k, v] : rec.as_map())
       if (!k.empty() && k[0] != '_') out.set(k, v);
@@ -150,8 +151,7 @@ class Esm final : public EventSourceMappings {
     results_[uuid] = std::move(r);
   }
 
-  // Checks a complete configuration (defaults filled in) against the source kind's rules.
-  void check(Doc& rec) {
+  void check(Doc& rec) override {
     std::string source = rec.str("EventSourceArn");
     auto arn = Arn::parse(source);
     bool sqs = arn && arn->service == "sqs";
@@ -222,21 +222,7 @@ class Esm final : public EventSourceMappings {
     return;
   }
 
-  // Members a Create/Update request may set (FunctionName and Enabled are handled apart).
-  static constexpr const char* kSettable[] = {
-      "BatchSize",           "MaximumBatchingWindowInSeconds", "FilterCriteria",
-      "FunctionResponseTypes", "ScalingConfig",               "DestinationConfig",
-      "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",    "BisectBatchOnFunctionError",
-      "ParallelizationFactor", "TumblingWindowInSeconds",     "StartingPosition",
-      "StartingPositionTimestamp"};
-
-  static void normalise(Doc& rec) {
-    if (Doc* f = rec.get("FilterCriteria"); f && (!f->get("Filters") || f->get("Filters")->size() == 0))
-      rec.as_map().erase("FilterCriteria");
-    if (Doc* sc = rec.get("ScalingConfig"); sc && sc->size() == 0) rec.as_map().erase("ScalingConfig");
-  }
-
-  void duplicate(const Doc& rec) {
+  void check_unique(const Doc& rec) override {
     for (auto it = server_->storage().scan(kMappings, {}); it->valid(); it->next()) {
       Doc other = json::parse(it->value());
       if (other.str("UUID") == rec.str("UUID")) continue;
@@ -255,149 +241,9 @@ class Esm final : public EventSourceMappings {
     return;
   }
 
- public:
-  // ---- operations ----
+  void install(const Doc& rec) override { install_runner(rec); }
 
-  Doc create(OpContext& ctx, const Doc& in) override {
-    auto fn = function_arn(ctx.server, ctx.account(), ctx.region(), in.str("FunctionName"));
-    if (!fn) throw fn.error();
-    Doc rec = Doc::map();
-    std::string source = in.str("EventSourceArn");
-    if (source.empty()) {
-      if (in.has("Topics") || in.has("Queues") || in.has("SelfManagedEventSource"))
-        throw errors::invalid_parameter_value("Stratus event source mappings read SQS queues and DynamoDB streams only.");
-      throw errors::invalid_parameter_value("Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : null");
-    }
-    rec.set("EventSourceArn", source);
-    rec.set("FunctionArn", fn.value());
-    Kind kind = kind_of(source);
-    rec.set("BatchSize", kind == Kind::sqs ? 10 : 100);
-    rec.set("MaximumBatchingWindowInSeconds", 0);
-    for (const char* k : kSettable)
-      if (const Doc* v = in.get(k)) rec.set(k, *v);
-    normalise(rec);
-    check(rec);
-    if (kind == Kind::dynamodb) {
-      if (!rec.has("ParallelizationFactor")) rec.set("ParallelizationFactor", 1);
-      if (!rec.has("DestinationConfig")) {
-        Doc d = Doc::map();
-        d.set("OnFailure", Doc::map());
-        rec.set("DestinationConfig", d);
-      }
-      if (!rec.has("MaximumRecordAgeInSeconds")) rec.set("MaximumRecordAgeInSeconds", -1);
-      if (!rec.has("BisectBatchOnFunctionError")) rec.set("BisectBatchOnFunctionError", false);
-      if (!rec.has("MaximumRetryAttempts")) rec.set("MaximumRetryAttempts", -1);
-      if (!rec.has("TumblingWindowInSeconds")) rec.set("TumblingWindowInSeconds", 0);
-    }
-    if (!rec.has("FunctionResponseTypes")) rec.set("FunctionResponseTypes", Doc::list());
-    std::string uuid = ids::uuid4();
-    rec.set("UUID", uuid);
-    rec.set("EventSourceMappingArn",
-            "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":event-source-mapping:" + uuid);
-    rec.set("LastModified", ctx.now_ms);
-    rec.set("State", in.flag("Enabled", true) ? "Enabled" : "Disabled");
-    rec.set("StateTransitionReason", kind == Kind::sqs ? "USER_INITIATED" : "User action");
-    rec.set("_account", ctx.account());
-    rec.set("_region", ctx.region());
-    std::lock_guard lk(write_mu_);
-    duplicate(rec);
-    storage::WriteBatch b;
-    b.put(kMappings, uuid, json::write(rec));
-    if (kind == Kind::dynamodb) {
-      // LATEST: records written after the mapping was created; TRIM_HORIZON: all stored records.
-      auto ref = dynamodb::find_stream(server_->storage(), source);
-      uint64_t pos = rec.str("StartingPosition") == "LATEST" && ref ? dynamodb::last_sequence(server_->storage(), ref->stream_id) : 0;
-      b.put(kPositions, uuid, std::to_string(pos));
-    }
-    auto st = server_->storage().write(b);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
-    install(rec);
-    return public_view(rec, "Creating");
-  }
-
-  Doc get(OpContext&, const Doc& in) override {
-    auto rec = load(in.str("UUID"));
-    if (!rec) throw not_found();
-    return public_view(*rec);
-  }
-
-  Doc list(OpContext& ctx, const Doc& in) override {
-    std::string source = in.str("EventSourceArn");
-    std::string fn;
-    if (in.has("FunctionName")) {
-      // A name or ARN; mappings of any qualifier of that function match an unqualified name.
-      std::string f = in.str("FunctionName");
-      auto arn = function_arn(ctx.server, ctx.account(), ctx.region(), f);
-      fn = arn ? arn.value() : "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":function:" + f;
-    }
-    std::string after = in.str("Marker");
-    int64_t max = in.integer("MaxItems", 100);
-    Doc items = Doc::list();
-    std::string next;
-    for (auto it = server_->storage().scan(kMappings, {}); it->valid(); it->next()) {
-      Doc rec = json::parse(it->value());
-      if (rec.str("_account") != ctx.account() || rec.str("_region") != ctx.region()) continue;
-      if (!source.empty() && rec.str("EventSourceArn") != source) continue;
-      if (!fn.empty()) {
-        std::string f = rec.str("FunctionArn");
-        if (f != fn && f.rfind(fn + ":", 0) != 0) continue;
-      }
-      if (!after.empty() && std::string(it->key()) <= after) continue;
-      if (static_cast<int64_t>(items.size()) >= max) {
-        next = after;
-        break;
-      }
-      items.push(public_view(rec));
-      after = std::string(it->key());
-    }
-    Doc out = Doc::map();
-    out.set("EventSourceMappings", std::move(items));
-    if (!next.empty()) out.set("NextMarker", next);
-    return out;
-  }
-
-  Doc update(OpContext& ctx, const Doc& in) override {
-    std::lock_guard lk(write_mu_);
-    auto found = load(in.str("UUID"));
-    if (!found) throw not_found();
-    Doc rec = std::move(*found);
-    if (in.has("FunctionName")) {
-      auto fn = function_arn(ctx.server, rec.str("_account"), rec.str("_region"), in.str("FunctionName"));
-      if (!fn) throw fn.error();
-      rec.set("FunctionArn", fn.value());
-    }
-    for (const char* k : kSettable) {
-      if (std::string_view(k).rfind("StartingPosition", 0) == 0) continue;
-      if (const Doc* v = in.get(k)) rec.set(k, *v);
-    }
-    normalise(rec);
-    // The stream-only defaults stored at creation are not "set by the user" for SQS checks.
-    check(rec);
-    duplicate(rec);
-    std::string shown = "Updating";
-    if (in.has("Enabled")) {
-      bool was = rec.str("State") != "Disabled";
-      bool now = in.flag("Enabled");
-      if (was != now) shown = now ? "Enabling" : "Disabling";
-      rec.set("State", now ? "Enabled" : "Disabled");
-    }
-    rec.set("LastModified", ctx.now_ms);
-    auto st = server_->storage().put(kMappings, rec.str("UUID"), json::write(rec));
-    if (!st.ok()) throw stratus::errors::internal(st.message);
-    install(rec);
-    return public_view(rec, shown);
-  }
-
-  Doc remove(OpContext&, const Doc& in) override {
-    std::lock_guard lk(write_mu_);
-    std::string uuid = in.str("UUID");
-    auto rec = load(uuid);
-    if (!rec) throw not_found();
-    storage::WriteBatch b;
-    b.del(kMappings, uuid);
-    b.del(kPositions, uuid);
-    auto st = server_->storage().write(b);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
+  void uninstall(const std::string& uuid) override {
     {
       std::lock_guard lk2(mu_);
       if (auto it = runners_.find(uuid); it != runners_.end()) {
@@ -406,17 +252,15 @@ class Esm final : public EventSourceMappings {
         runners_.erase(it);
       }
     }
-    Doc out = public_view(*rec, "Deleting");
     std::lock_guard lk3(result_mu_);
     results_.erase(uuid);
-    return out;
   }
 
  private:
   // ---- runners ----
 
   // Creates or reconfigures the runner of a stored mapping.
-  void install(const Doc& rec) {
+  void install_runner(const Doc& rec) {
     Settings s = settings_of(rec);
     RunnerPtr r;
     {

@@ -21,13 +21,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 
 #include "core/doc.h"
-#include "core/result.h"
 
 namespace stratus {
 class ServerContext;
-struct OpContext;
 }  // namespace stratus
 
 namespace stratus::lambda {
@@ -42,14 +43,22 @@ class EventSourceMappings {
   // Storage was wiped: forget every mapping.
   virtual void reset() = 0;
 
-  // The *EventSourceMapping operations (their handlers, in ops/esm.cc, call these): each
-  // validates, writes the mapping record and (re)configures its poller before answering;
-  // errors are thrown (AwsError).
-  virtual Doc create(OpContext& ctx, const Doc& in) = 0;
-  virtual Doc get(OpContext& ctx, const Doc& in) = 0;
-  virtual Doc list(OpContext& ctx, const Doc& in) = 0;
-  virtual Doc update(OpContext& ctx, const Doc& in) = 0;
-  virtual Doc remove(OpContext& ctx, const Doc& in) = 0;
+  // ---- for the *EventSourceMapping handlers (ops/esm.cc); errors are thrown (AwsError) ----
+  // Serialises read-modify-write of mapping records.
+  virtual std::mutex& write_mu() = 0;
+  // A stored mapping record ("lambda.esm"), or nullopt.
+  virtual std::optional<Doc> load(const std::string& uuid) = 0;
+  // A record as the API shows it (no "_" members; LastProcessingResult for streams), with State
+  // replaced by `state` when not empty ("Creating", "Updating", ...).
+  virtual Doc public_view(const Doc& rec, const std::string& state) = 0;
+  // Checks a complete configuration (defaults filled in) against the source kind's rules.
+  virtual void check(Doc& rec) = 0;
+  // ResourceConflictException when another mapping joins the same function and source.
+  virtual void check_unique(const Doc& rec) = 0;
+  // After the record was written: creates or reconfigures its poller.
+  virtual void install(const Doc& rec) = 0;
+  // After the record was deleted: stops its poller and forgets its last processing result.
+  virtual void uninstall(const std::string& uuid) = 0;
 };
 
 std::unique_ptr<EventSourceMappings> make_event_source_mappings();
