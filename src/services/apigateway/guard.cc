@@ -19,7 +19,7 @@
 #include "services/apigateway/vtl/regex.h"
 #include "services/apigateway/vtl/vtl.h"
 #include "services/lambda/invoke.h"
-#include "services/logs/store.h"
+#include "services/logs/api.h"
 
 namespace stratus::apigateway {
 namespace {
@@ -718,7 +718,7 @@ void Guard::access_log(Gate& g, const http::Response& res) {
     }
     line += format[i++];
   }
-  auto st = logs::append(ctx_->storage(), g.account, g.region, group, g.api_id + "_" + g.stage,
+  auto st = logs::append(*ctx_, g.account, g.region, group, g.api_id + "_" + g.stage,
                          {logs::Event{g.now, line}}, true);
   if (!st.ok()) spdlog::warn("apigateway {}: access log to {}: {}", g.request_id, group, st.message);
 }

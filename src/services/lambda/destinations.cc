@@ -14,6 +14,8 @@
 
 namespace stratus::lambda {
 
+sqs::Api* sqs_port(ServerContext& server) { return server.port<sqs::Api>(); }
+
 bool destination_supported(const std::string& destination) {
   auto arn = Arn::parse(destination);
   if (!arn || arn->account.empty() || arn->resource.empty()) return false;
@@ -30,27 +32,25 @@ void send_to_destination(ServerContext& server, const std::string& account, cons
     return;
   }
   if (arn->service == "sqs") {
-    sqs::Api* api = sqs::api(server);
+    sqs::Api* api = sqs_port(server);
     sqs::Delivery d;
     d.body = body;
     for (const auto& a : attributes) d.attrs.push_back({a.name, a.data_type, a.value});
     std::sort(d.attrs.begin(), d.attrs.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
-    auto r = api ? api->deliver(destination, std::move(d))
-                 : Result<std::string>(AwsError("QueueDoesNotExist", "SQS is not running"));
+    if (!api) {
+      spdlog::warn("lambda: delivery to {} failed: SQS is not running", destination);
+      return;
+    }
+    auto r = api->deliver(destination, std::move(d));
     if (!r) spdlog::warn("lambda: delivery to {} failed: {}", destination, r.error().message);
     return;
   }
   if (arn->service == "sns") {
-    Service* sns = server.service("sns");
-    const model::Operation* op = sns ? sns->model().find_operation("Publish") : nullptr;
-    const Service::Entry* h = sns ? sns->handler("Publish") : nullptr;
-    if (!op || !h || !h->sync) {
-      spdlog::warn("lambda: delivery to {} failed: SNS is not running", destination);
-      return;
-    }
-    OpContext ctx{server, server.storage(), sns->model(), *op, {}, ids::uuid4(), now_millis(), nullptr};
-    ctx.caller.account = account;
-    ctx.caller.region = arn->region;
+    // Published as the function's account (in the topic's region), through SNS's own operation.
+    OpContext::Caller principal;
+    principal.account = account;
+    principal.region = arn->region;
+    principal.arn = "arn:aws:iam::" + account + ":root";
     Doc in = Doc::map();
     in.set("TopicArn", destination);
     in.set("Message", body);
@@ -64,7 +64,7 @@ void send_to_destination(ServerContext& server, const std::string& account, cons
       }
       in.set("MessageAttributes", std::move(attrs));
     }
-    auto r = h->sync(ctx, in);
+    auto r = server.call_sync("sns", "Publish", std::move(in), std::move(principal));
     if (!r) spdlog::warn("lambda: delivery to {} failed: {}", destination, r.error().message);
     return;
   }

@@ -3,7 +3,8 @@
 //
 // Delivery is in-process through the target service's internal API, never over HTTP:
 // - SQS queue: sqs::Api::deliver (durable when it returns), message attributes as given;
-// - SNS topic: SNS's own Publish handler, message attributes as given;
+// - SNS topic: SNS's Publish operation through ServerContext::call_sync (validated, as the
+//   function's account), message attributes as given;
 // - Lambda function: lambda::invoke with InvocationType Event (the record is the payload);
 // - EventBridge bus: accepted by the API but not delivered yet (logged).
 // Failures are logged, never thrown: the caller has nothing better to do with the record.
@@ -16,8 +17,14 @@
 namespace stratus {
 class ServerContext;
 }
+namespace stratus::sqs {
+class Api;
+}
 
 namespace stratus::lambda {
+
+// SQS's port (nullptr when SQS is not running).
+sqs::Api* sqs_port(ServerContext& server);
 
 struct DestinationAttribute {
   std::string name, data_type, value;  // data_type "String" or "Number"

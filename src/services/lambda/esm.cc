@@ -6,11 +6,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "core/arn.h"
@@ -18,11 +16,14 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
-#include "core/thread.h"
 #include "events/pattern/pattern.h"
 #include "server/context.h"
 #include "services/dynamodb/api.h"
+#include "services/lambda/api.h"
 #include "services/lambda/destinations.h"
+#include "services/lambda/errors.h"
+#include "services/lambda/esm_settings.h"
+#include "services/lambda/schema.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"
 #include "services/sqs/api.h"
@@ -30,133 +31,16 @@
 namespace stratus::lambda {
 namespace {
 
-constexpr std::string_view kMappings = "lambda.esm";
-constexpr std::string_view kPositions = "lambda.esm_pos";
-constexpr const char* kSnsTopic = "lambda.sns";
+constexpr std::string_view kMappings = schema::kMappings.name;
+constexpr std::string_view kPositions = schema::kPositions.name;
 constexpr const char* kStartTopic = "lambda.esm_start";
 
-AwsError invalid(const std::string& msg) { return {"InvalidParameterValueException", msg, 400}; }
-AwsError not_found() {
-  return {"ResourceNotFoundException", "The resource you requested does not exist.", 404};
-}
 
-// ---- executor: one thread running posted tasks and timers ----
-
-class Executor {
- public:
-  void start() {
-    std::lock_guard lk(mu_);
-    stopping_ = false;
-    if (!thread_.joinable())
-      thread_ = std::thread([this] { run_restarting("lambda-esm", [this] { run(); }); });
-  }
-  void stop() {
-    {
-      std::lock_guard lk(mu_);
-      stopping_ = true;
-      due_.clear();
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  void post(std::function<void()> f) { at(0, std::move(f)); }
-  // Runs f on the executor at when_ms (epoch ms); dropped when the executor stops first.
-  void at(int64_t when_ms, std::function<void()> f) {
-    {
-      std::lock_guard lk(mu_);
-      if (stopping_) return;
-      due_.emplace(std::make_pair(when_ms, seq_++), std::move(f));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  void run() {
-    std::unique_lock lk(mu_);
-    while (!stopping_) {
-      if (due_.empty()) {
-        cv_.wait(lk);
-        continue;
-      }
-      auto it = due_.begin();
-      int64_t now = now_millis();
-      if (it->first.first > now) {
-        cv_.wait_for(lk, std::chrono::milliseconds(it->first.first - now));
-        continue;
-      }
-      auto f = std::move(it->second);
-      due_.erase(it);
-      lk.unlock();
-      try {
-        f();
-      } catch (const std::exception& e) {
-        spdlog::error("lambda: event source mapping step failed: {}", e.what());
-      }
-      lk.lock();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::pair<int64_t, uint64_t>, std::function<void()>> due_;  // GUARDED_BY(mu_)
-  uint64_t seq_ = 0;                                                    // GUARDED_BY(mu_)
-  bool stopping_ = false;                                               // GUARDED_BY(mu_)
-  std::thread thread_;
-};
-
-// ---- a mapping's settings, parsed from its stored record ----
-
-enum class Kind { sqs, dynamodb };
-
-struct Settings {
-  Kind kind = Kind::sqs;
-  std::string uuid, account, region, function_arn, source_arn;
-  int64_t batch_size = 10, window_s = 0, max_concurrency = 0, max_retries = -1, max_age_s = -1;
-  bool bisect = false, report_failures = false, enabled = true;
-  std::string on_failure;
-  std::vector<events::pattern::Pattern> filters;
-};
-
-Kind kind_of(const std::string& source_arn) {
-  auto a = Arn::parse(source_arn);
-  return a && a->service == "dynamodb" ? Kind::dynamodb : Kind::sqs;
-}
-
-Settings settings_of(const Doc& rec) {
-  Settings s;
-  s.uuid = rec.str("UUID");
-  s.account = rec.str("_account");
-  s.region = rec.str("_region");
-  s.function_arn = rec.str("FunctionArn");
-  s.source_arn = rec.str("EventSourceArn");
-  s.kind = kind_of(s.source_arn);
-  s.batch_size = rec.integer("BatchSize", s.kind == Kind::sqs ? 10 : 100);
-  s.window_s = rec.integer("MaximumBatchingWindowInSeconds", 0);
-  if (const Doc* sc = rec.get("ScalingConfig")) s.max_concurrency = sc->integer("MaximumConcurrency", 0);
-  s.max_retries = rec.integer("MaximumRetryAttempts", -1);
-  s.max_age_s = rec.integer("MaximumRecordAgeInSeconds", -1);
-  s.bisect = rec.flag("BisectBatchOnFunctionError");
-  if (const Doc* t = rec.get("FunctionResponseTypes"); t && t->is_list())
-    for (const auto& x : t->as_list())
-      if (x.is_string() && x.as_string() == "ReportBatchItemFailures") s.report_failures = true;
-  s.enabled = rec.str("State") != "Disabled";
-  if (const Doc* d = rec.get("DestinationConfig"); d && d->get("OnFailure"))
-    s.on_failure = d->get("OnFailure")->str("Destination");
-  if (const Doc* f = rec.get("FilterCriteria"); f && f->get("Filters")) {
-    for (const auto& x : f->get("Filters")->as_list()) {
-      std::string err;
-      if (auto p = events::pattern::Pattern::parse(x.str("Pattern"), &err)) s.filters.push_back(std::move(*p));
-    }
-  }
-  return s;
-}
-
-bool passes(const Settings& s, const Doc& record) {
-  if (s.filters.empty()) return true;
-  for (const auto& f : s.filters)
-    if (f.match(record)) return true;
-  return false;
-}
+using esm::Kind;
+using esm::kind_of;
+using esm::passes;
+using esm::Settings;
+using esm::settings_of;
 
 std::string iso_seconds(int64_t ms) { return enc::iso8601((ms / 1000) * 1000); }
 
@@ -190,14 +74,6 @@ using SqsBatchPtr = std::shared_ptr<SqsBatch>;
 
 class Esm final : public EventSourceMappings {
  public:
-  explicit Esm(Service& svc) {
-    svc.add("CreateEventSourceMapping", [this](OpContext& c, const Doc& in) { return create(c, in); });
-    svc.add("GetEventSourceMapping", [this](OpContext& c, const Doc& in) { return get(c, in); });
-    svc.add("ListEventSourceMappings", [this](OpContext& c, const Doc& in) { return list(c, in); });
-    svc.add("UpdateEventSourceMapping", [this](OpContext& c, const Doc& in) { return update(c, in); });
-    svc.add("DeleteEventSourceMapping", [this](OpContext& c, const Doc& in) { return remove(c, in); });
-  }
-
   void start(ServerContext& server) override {
     server_ = &server;
     if (const char* v = std::getenv("STRATUS_LAMBDA_ESM_RETRY_MS")) retry_ms_ = std::atoll(v);
@@ -208,7 +84,9 @@ class Esm final : public EventSourceMappings {
       install_all();
       return events::Verdict::done();
     });
-    exec_->start();
+    sched_ = &server.scheduler("lambda-esm");
+    sqs_ = sqs_port(server);
+    alive_->store(true);
     (void)server.events().enqueue(kStartTopic, "{}");
   }
 
@@ -221,11 +99,12 @@ class Esm final : public EventSourceMappings {
         spdlog::error("lambda: unreadable event source mapping record: {}", e.what());
       }
     }
-    for (const auto& rec : recs) install(rec);
+    for (const auto& rec : recs) install_runner(rec);
   }
 
+  // The ServerContext has stopped the "lambda-esm" scheduler already (pending steps dropped).
   void stop() override {
-    exec_->stop();
+    alive_->store(false);
     std::lock_guard lk(mu_);
     for (auto& [_, r] : runners_)
       if (r->listener) dynamodb::remove_stream_listener(r->listener), r->listener = 0;
@@ -235,23 +114,25 @@ class Esm final : public EventSourceMappings {
     std::lock_guard lk(mu_);
     for (auto& [_, r] : runners_) {
       RunnerPtr runner = r;
-      exec_->post([this, runner] { deactivate(runner, true); });
+      post([this, runner] { deactivate(runner, true); });
     }
     runners_.clear();
     std::lock_guard lk2(result_mu_);
     results_.clear();
   }
 
- private:
-  // ---- records ----
+ public:
+  // ---- records, for the operations (ops/esm.cc) ----
 
-  std::optional<Doc> load(const std::string& uuid) {
+  std::mutex& write_mu() override { return write_mu_; }
+
+  std::optional<Doc> load(const std::string& uuid) override {
     std::string v;
     if (!server_->storage().get(kMappings, uuid, &v).ok()) return std::nullopt;
     return json::parse(v);
   }
 
-  Doc public_view(const Doc& rec, const std::string& state = "") {
+  Doc public_view(const Doc& rec, const std::string& state) override {
     Doc out = Doc::map();
     for (const auto& [k, v] : rec.as_map())
       if (!k.empty() && k[0] != '_') out.set(k, v);
@@ -270,16 +151,15 @@ class Esm final : public EventSourceMappings {
     results_[uuid] = std::move(r);
   }
 
-  // Checks a complete configuration (defaults filled in) against the source kind's rules.
-  std::optional<AwsError> check(Doc& rec) {
+  void check(Doc& rec) override {
     std::string source = rec.str("EventSourceArn");
     auto arn = Arn::parse(source);
     bool sqs = arn && arn->service == "sqs";
     bool ddb = arn && arn->service == "dynamodb" && arn->resource.find("/stream/") != std::string::npos;
     if (!sqs && !ddb) {
       if (arn && arn->service == "kinesis")
-        return invalid("Stratus does not emulate Kinesis: event source mappings read SQS queues and DynamoDB streams.");
-      return invalid("Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : " +
+        throw errors::invalid_parameter_value("Stratus does not emulate Kinesis: event source mappings read SQS queues and DynamoDB streams.");
+      throw errors::invalid_parameter_value("Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : " +
                      source);
     }
     int64_t batch = rec.integer("BatchSize");
@@ -287,260 +167,100 @@ class Esm final : public EventSourceMappings {
     if (const Doc* t = rec.get("FunctionResponseTypes"); t && t->is_list())
       for (const auto& x : t->as_list())
         if (!x.is_string() || x.as_string() != "ReportBatchItemFailures")
-          return invalid("Unsupported FunctionResponseType: " + (x.is_string() ? x.as_string() : json::write(x)));
+          throw errors::invalid_parameter_value("Unsupported FunctionResponseType: " + (x.is_string() ? x.as_string() : json::write(x)));
     if (const Doc* f = rec.get("FilterCriteria")) {
       const Doc* filters = f->get("Filters");
-      if (filters && filters->size() > 5) return invalid("The number of filters exceeds the limit of 5.");
+      if (filters && filters->size() > 5) throw errors::invalid_parameter_value("The number of filters exceeds the limit of 5.");
       if (filters)
         for (const auto& x : filters->as_list()) {
           std::string err;
           if (!events::pattern::Pattern::parse(x.str("Pattern"), &err))
-            return invalid("Invalid filter pattern definition. " + err);
+            throw errors::invalid_parameter_value("Invalid filter pattern definition. " + err);
         }
     }
     if (sqs) {
-      sqs::Api* api = sqs::api(*server_);
+      sqs::Api* api = sqs_;
       auto info = api ? api->info(source) : std::nullopt;
       if (!info)
-        return invalid("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+        throw errors::invalid_parameter_value("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
                        "SQS Error Message: The specified queue does not exist or you do not have access to it.");
       for (const char* k : {"StartingPosition", "StartingPositionTimestamp"})
-        if (rec.has(k)) return invalid(std::string(k) + " is not valid for SQS event sources.");
+        if (rec.has(k)) throw errors::invalid_parameter_value(std::string(k) + " is not valid for SQS event sources.");
       for (const char* k : {"DestinationConfig", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
                             "BisectBatchOnFunctionError", "ParallelizationFactor", "TumblingWindowInSeconds"})
-        if (rec.has(k)) return invalid(std::string("Unsupported ") + k + " parameter for given event source mapping type.");
-      if (info->fifo && batch > 10) return invalid("Batch size must be between 1 and 10 for FIFO queues.");
+        if (rec.has(k)) throw errors::invalid_parameter_value(std::string("Unsupported ") + k + " parameter for given event source mapping type.");
+      if (info->fifo && batch > 10) throw errors::invalid_parameter_value("Batch size must be between 1 and 10 for FIFO queues.");
       if (batch > 10 && window < 1)
-        return invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
+        throw errors::invalid_parameter_value("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
       if (const Doc* sc = rec.get("ScalingConfig"); sc && sc->has("MaximumConcurrency")) {
         int64_t mc = sc->integer("MaximumConcurrency");
         if (mc < 2 || mc > 1000)
-          return AwsError("ValidationException",
-                          "1 validation error detected: Value '" + std::to_string(mc) +
+          throw stratus::errors::validation("1 validation error detected: Value '" + std::to_string(mc) +
                               "' at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have "
-                              "value greater than or equal to 2 and less than or equal to 1000",
-                          400);
+                              "value greater than or equal to 2 and less than or equal to 1000");
       }
-      return std::nullopt;
+      return;
     }
-    if (!dynamodb::find_stream(server_->storage(), source)) return invalid("Stream not found: " + source);
+    if (!dynamodb::find_stream(server_->storage(), source)) throw errors::invalid_parameter_value("Stream not found: " + source);
     std::string start = rec.str("StartingPosition");
-    if (start.empty()) return invalid("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.");
-    if (start == "AT_TIMESTAMP") return invalid("Unsupported starting position for arn: " + source + " : AT_TIMESTAMP");
-    if (rec.has("ScalingConfig")) return invalid("Unsupported ScalingConfig parameter for given event source mapping type.");
+    if (start.empty()) throw errors::invalid_parameter_value("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.");
+    if (start == "AT_TIMESTAMP") throw errors::invalid_parameter_value("Unsupported starting position for arn: " + source + " : AT_TIMESTAMP");
+    if (rec.has("ScalingConfig")) throw errors::invalid_parameter_value("Unsupported ScalingConfig parameter for given event source mapping type.");
     int64_t age = rec.integer("MaximumRecordAgeInSeconds", -1);
     if (age != -1 && age < 60)
-      return invalid("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800.");
+      throw errors::invalid_parameter_value("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800.");
     if (const Doc* d = rec.get("DestinationConfig")) {
       if (const Doc* s = d->get("OnFailure"); s && s->has("Destination")) {
         auto dest = Arn::parse(s->str("Destination"));
         if (!dest || (dest->service != "sqs" && dest->service != "sns"))
-          return invalid("Unsupported on-failure destination: " + s->str("Destination") +
+          throw errors::invalid_parameter_value("Unsupported on-failure destination: " + s->str("Destination") +
                          ". Stratus delivers to SQS queues and SNS topics.");
       }
       if (d->get("OnSuccess") && d->get("OnSuccess")->has("Destination"))
-        return invalid("Unsupported DestinationConfig parameter for given event source mapping type.");
+        throw errors::invalid_parameter_value("Unsupported DestinationConfig parameter for given event source mapping type.");
     }
-    return std::nullopt;
+    return;
   }
 
-  // Members a Create/Update request may set (FunctionName and Enabled are handled apart).
-  static constexpr const char* kSettable[] = {
-      "BatchSize",           "MaximumBatchingWindowInSeconds", "FilterCriteria",
-      "FunctionResponseTypes", "ScalingConfig",               "DestinationConfig",
-      "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",    "BisectBatchOnFunctionError",
-      "ParallelizationFactor", "TumblingWindowInSeconds",     "StartingPosition",
-      "StartingPositionTimestamp"};
-
-  static void normalise(Doc& rec) {
-    if (Doc* f = rec.get("FilterCriteria"); f && (!f->get("Filters") || f->get("Filters")->size() == 0))
-      rec.as_map().erase("FilterCriteria");
-    if (Doc* sc = rec.get("ScalingConfig"); sc && sc->size() == 0) rec.as_map().erase("ScalingConfig");
-  }
-
-  std::optional<AwsError> duplicate(const Doc& rec) {
+  void check_unique(const Doc& rec) override {
     for (auto it = server_->storage().scan(kMappings, {}); it->valid(); it->next()) {
       Doc other = json::parse(it->value());
       if (other.str("UUID") == rec.str("UUID")) continue;
       if (other.str("FunctionArn") == rec.str("FunctionArn") && other.str("EventSourceArn") == rec.str("EventSourceArn")) {
         std::string fn = rec.str("FunctionArn").substr(rec.str("FunctionArn").find(":function:") + 10);
         if (kind_of(rec.str("EventSourceArn")) == Kind::sqs)
-          return AwsError("ResourceConflictException",
-                          "An event source mapping with SQS arn (\" " + rec.str("EventSourceArn") +
+          throw errors::resource_conflict("An event source mapping with SQS arn (\" " + rec.str("EventSourceArn") +
                               " \") and function (\" " + fn +
                               " \") already exists. Please update or delete the existing mapping with UUID " +
-                              other.str("UUID"),
-                          409);
-        return AwsError("ResourceConflictException",
-                        "The event source arn (\" " + rec.str("EventSourceArn") + " \") and function (\" " + fn +
+                              other.str("UUID"));
+        throw errors::resource_conflict("The event source arn (\" " + rec.str("EventSourceArn") + " \") and function (\" " + fn +
                             " \") provided mapping already exists. Please update or delete the existing mapping "
-                            "with UUID " + other.str("UUID"),
-                        409);
+                            "with UUID " + other.str("UUID"));
       }
     }
-    return std::nullopt;
+    return;
   }
 
-  // ---- operations ----
+  void install(const Doc& rec) override { install_runner(rec); }
 
-  Result<Doc> create(OpContext& ctx, const Doc& in) {
-    auto fn = function_arn(ctx.server, ctx.account(), ctx.region(), in.str("FunctionName"));
-    if (!fn) return fn.error();
-    Doc rec = Doc::map();
-    std::string source = in.str("EventSourceArn");
-    if (source.empty()) {
-      if (in.has("Topics") || in.has("Queues") || in.has("SelfManagedEventSource"))
-        return invalid("Stratus event source mappings read SQS queues and DynamoDB streams only.");
-      return invalid("Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : null");
-    }
-    rec.set("EventSourceArn", source);
-    rec.set("FunctionArn", fn.value());
-    Kind kind = kind_of(source);
-    rec.set("BatchSize", kind == Kind::sqs ? 10 : 100);
-    rec.set("MaximumBatchingWindowInSeconds", 0);
-    for (const char* k : kSettable)
-      if (const Doc* v = in.get(k)) rec.set(k, *v);
-    normalise(rec);
-    if (auto e = check(rec)) return *e;
-    if (kind == Kind::dynamodb) {
-      if (!rec.has("ParallelizationFactor")) rec.set("ParallelizationFactor", 1);
-      if (!rec.has("DestinationConfig")) {
-        Doc d = Doc::map();
-        d.set("OnFailure", Doc::map());
-        rec.set("DestinationConfig", d);
-      }
-      if (!rec.has("MaximumRecordAgeInSeconds")) rec.set("MaximumRecordAgeInSeconds", -1);
-      if (!rec.has("BisectBatchOnFunctionError")) rec.set("BisectBatchOnFunctionError", false);
-      if (!rec.has("MaximumRetryAttempts")) rec.set("MaximumRetryAttempts", -1);
-      if (!rec.has("TumblingWindowInSeconds")) rec.set("TumblingWindowInSeconds", 0);
-    }
-    if (!rec.has("FunctionResponseTypes")) rec.set("FunctionResponseTypes", Doc::list());
-    std::string uuid = ids::uuid4();
-    rec.set("UUID", uuid);
-    rec.set("EventSourceMappingArn",
-            "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":event-source-mapping:" + uuid);
-    rec.set("LastModified", ctx.now_ms);
-    rec.set("State", in.flag("Enabled", true) ? "Enabled" : "Disabled");
-    rec.set("StateTransitionReason", kind == Kind::sqs ? "USER_INITIATED" : "User action");
-    rec.set("_account", ctx.account());
-    rec.set("_region", ctx.region());
-    std::lock_guard lk(write_mu_);
-    if (auto e = duplicate(rec)) return *e;
-    storage::WriteBatch b;
-    b.put(kMappings, uuid, json::write(rec));
-    if (kind == Kind::dynamodb) {
-      // LATEST: records written after the mapping was created; TRIM_HORIZON: all stored records.
-      auto ref = dynamodb::find_stream(server_->storage(), source);
-      uint64_t pos = rec.str("StartingPosition") == "LATEST" && ref ? dynamodb::last_sequence(server_->storage(), ref->stream_id) : 0;
-      b.put(kPositions, uuid, std::to_string(pos));
-    }
-    auto st = server_->storage().write(b);
-    if (!st.ok()) return errors::internal(st.message);
-    install(rec);
-    return public_view(rec, "Creating");
-  }
-
-  Result<Doc> get(OpContext&, const Doc& in) {
-    auto rec = load(in.str("UUID"));
-    if (!rec) return not_found();
-    return public_view(*rec);
-  }
-
-  Result<Doc> list(OpContext& ctx, const Doc& in) {
-    std::string source = in.str("EventSourceArn");
-    std::string fn;
-    if (in.has("FunctionName")) {
-      // A name or ARN; mappings of any qualifier of that function match an unqualified name.
-      std::string f = in.str("FunctionName");
-      auto arn = function_arn(ctx.server, ctx.account(), ctx.region(), f);
-      fn = arn ? arn.value() : "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":function:" + f;
-    }
-    std::string after = in.str("Marker");
-    int64_t max = in.integer("MaxItems", 100);
-    Doc items = Doc::list();
-    std::string next;
-    for (auto it = server_->storage().scan(kMappings, {}); it->valid(); it->next()) {
-      Doc rec = json::parse(it->value());
-      if (rec.str("_account") != ctx.account() || rec.str("_region") != ctx.region()) continue;
-      if (!source.empty() && rec.str("EventSourceArn") != source) continue;
-      if (!fn.empty()) {
-        std::string f = rec.str("FunctionArn");
-        if (f != fn && f.rfind(fn + ":", 0) != 0) continue;
-      }
-      if (!after.empty() && std::string(it->key()) <= after) continue;
-      if (static_cast<int64_t>(items.size()) >= max) {
-        next = after;
-        break;
-      }
-      items.push(public_view(rec));
-      after = std::string(it->key());
-    }
-    Doc out = Doc::map();
-    out.set("EventSourceMappings", std::move(items));
-    if (!next.empty()) out.set("NextMarker", next);
-    return out;
-  }
-
-  Result<Doc> update(OpContext& ctx, const Doc& in) {
-    std::lock_guard lk(write_mu_);
-    auto found = load(in.str("UUID"));
-    if (!found) return not_found();
-    Doc rec = std::move(*found);
-    if (in.has("FunctionName")) {
-      auto fn = function_arn(ctx.server, rec.str("_account"), rec.str("_region"), in.str("FunctionName"));
-      if (!fn) return fn.error();
-      rec.set("FunctionArn", fn.value());
-    }
-    for (const char* k : kSettable) {
-      if (std::string_view(k).rfind("StartingPosition", 0) == 0) continue;
-      if (const Doc* v = in.get(k)) rec.set(k, *v);
-    }
-    normalise(rec);
-    // The stream-only defaults stored at creation are not "set by the user" for SQS checks.
-    if (auto e = check(rec)) return *e;
-    if (auto e = duplicate(rec)) return *e;
-    std::string shown = "Updating";
-    if (in.has("Enabled")) {
-      bool was = rec.str("State") != "Disabled";
-      bool now = in.flag("Enabled");
-      if (was != now) shown = now ? "Enabling" : "Disabling";
-      rec.set("State", now ? "Enabled" : "Disabled");
-    }
-    rec.set("LastModified", ctx.now_ms);
-    auto st = server_->storage().put(kMappings, rec.str("UUID"), json::write(rec));
-    if (!st.ok()) return errors::internal(st.message);
-    install(rec);
-    return public_view(rec, shown);
-  }
-
-  Result<Doc> remove(OpContext&, const Doc& in) {
-    std::lock_guard lk(write_mu_);
-    std::string uuid = in.str("UUID");
-    auto rec = load(uuid);
-    if (!rec) return not_found();
-    storage::WriteBatch b;
-    b.del(kMappings, uuid);
-    b.del(kPositions, uuid);
-    auto st = server_->storage().write(b);
-    if (!st.ok()) return errors::internal(st.message);
+  void uninstall(const std::string& uuid) override {
     {
       std::lock_guard lk2(mu_);
       if (auto it = runners_.find(uuid); it != runners_.end()) {
         RunnerPtr r = it->second;
-        exec_->post([this, r] { deactivate(r, true); });
+        post([this, r] { deactivate(r, true); });
         runners_.erase(it);
       }
     }
-    Doc out = public_view(*rec, "Deleting");
     std::lock_guard lk3(result_mu_);
     results_.erase(uuid);
-    return out;
   }
 
+ private:
   // ---- runners ----
 
   // Creates or reconfigures the runner of a stored mapping.
-  void install(const Doc& rec) {
+  void install_runner(const Doc& rec) {
     Settings s = settings_of(rec);
     RunnerPtr r;
     {
@@ -549,7 +269,7 @@ class Esm final : public EventSourceMappings {
       if (!slot) slot = std::make_shared<Runner>();
       r = slot;
     }
-    exec_->post([this, r, s = std::move(s)]() mutable { configure(r, std::move(s)); });
+    post([this, r, s = std::move(s)]() mutable { configure(r, std::move(s)); });
   }
 
   void configure(const RunnerPtr& r, Settings s) {
@@ -594,7 +314,7 @@ class Esm final : public EventSourceMappings {
       --r->pollers;
       return;
     }
-    sqs::Api* api = sqs::api(*server_);
+    sqs::Api* api = sqs_;
     if (!api) {
       --r->pollers;
       return;
@@ -615,9 +335,9 @@ class Esm final : public EventSourceMappings {
     all.push("All");
     req.set("AttributeNames", all);
     req.set("MessageAttributeNames", all);
-    std::shared_ptr<Executor> ex = exec_;
-    api->receive(s.source_arn, req, [this, ex, r, b](Result<Doc> res) {
-      ex->post([this, r, b, res = std::move(res)]() mutable { sqs_received(r, b, std::move(res)); });
+    api->receive(s.source_arn, req, [this, alive = alive_, r, b](Result<Doc> res) {
+      if (!*alive) return;
+      post([this, r, b, res = std::move(res)]() mutable { sqs_received(r, b, std::move(res)); });
     });
   }
 
@@ -654,7 +374,7 @@ class Esm final : public EventSourceMappings {
     if (!res) {
       // The queue is gone or refused: try again later, keeping what was collected.
       set_result(r->s.uuid, "PROBLEM: " + res.error().message);
-      return exec_->at(now_millis() + 1000, [this, r, b] { sqs_poll(r, b); });
+      return at(now_millis() + 1000, [this, r, b] { sqs_poll(r, b); });
     }
     if (const Doc* msgs = res->get("Messages"))
       for (const auto& m : msgs->as_list()) b->records.push_back(sqs_record(m, r->s));
@@ -669,14 +389,14 @@ class Esm final : public EventSourceMappings {
 
   // Makes collected messages visible again (the mapping was disabled meanwhile).
   void release(const RunnerPtr& r, const SqsBatchPtr& b) {
-    sqs::Api* api = sqs::api(*server_);
+    sqs::Api* api = sqs_;
     if (!api) return;
     for (const auto& rec : b->records) (void)api->change_visibility(r->s.source_arn, rec.str("receiptHandle"), 0);
     b->records.clear();
   }
 
   void sqs_dispatch(const RunnerPtr& r, const SqsBatchPtr& b) {
-    sqs::Api* api = sqs::api(*server_);
+    sqs::Api* api = sqs_;
     auto batch = std::make_shared<std::vector<Doc>>(std::move(b->records));
     b->records.clear();
     b->deadline_ms = 0;
@@ -706,19 +426,19 @@ class Esm final : public EventSourceMappings {
     call.region = r->s.region;
     call.function = r->s.function_arn;
     call.payload = json::write(event);
-    std::shared_ptr<Executor> ex = exec_;
-    invoke(*server_, std::move(call), [this, ex, r, b, batch](InvokeOutcome out) {
-      ex->post([this, r, b, batch, out = std::move(out)] { sqs_invoked(r, b, *batch, out); });
+    invoke(*server_, std::move(call), [this, alive = alive_, r, b, batch](InvokeOutcome out) {
+      if (!*alive) return;
+      post([this, r, b, batch, out = std::move(out)] { sqs_invoked(r, b, *batch, out); });
     });
   }
 
   void sqs_invoked(const RunnerPtr& r, const SqsBatchPtr& b, const std::vector<Doc>& batch, const InvokeOutcome& out) {
-    sqs::Api* api = sqs::api(*server_);
+    sqs::Api* api = sqs_;
     if (out.error) {
       // Throttled or the function is gone: the messages come back after their visibility timeout.
       spdlog::warn("lambda: event source mapping {} could not invoke {}: {}", r->s.uuid, r->s.function_arn,
                    out.error->message);
-      return exec_->at(now_millis() + 1000, [this, r, b] { sqs_poll(r, b); });
+      return at(now_millis() + 1000, [this, r, b] { sqs_poll(r, b); });
     }
     if (!out.function_error.empty()) return sqs_poll(r, b);
     std::vector<std::string> done;
@@ -763,13 +483,12 @@ class Esm final : public EventSourceMappings {
     std::string v;
     if (server_->storage().get(kPositions, r->s.uuid, &v).ok()) r->position = std::stoull(v);
     uint64_t sid = ref->stream_id;
-    std::shared_ptr<Executor> ex = exec_;
     std::weak_ptr<Runner> weak = r;
-    r->listener = dynamodb::add_stream_listener([this, ex, weak, sid](uint64_t stream_id, uint64_t) {
-      if (stream_id != sid) return;
+    r->listener = dynamodb::add_stream_listener([this, alive = alive_, weak, sid](uint64_t stream_id, uint64_t) {
+      if (stream_id != sid || !*alive) return;
       auto runner = weak.lock();
       if (!runner || runner->wake_pending.exchange(true)) return;
-      ex->post([this, runner] {
+      post([this, runner] {
         runner->wake_pending = false;
         kick(runner);
       });
@@ -790,7 +509,7 @@ class Esm final : public EventSourceMappings {
     r->running = false;
     if (r->again) {
       r->again = false;
-      exec_->post([this, r] { kick(r); });
+      post([this, r] { kick(r); });
     }
   }
 
@@ -816,7 +535,7 @@ class Esm final : public EventSourceMappings {
     int64_t now = now_millis();
     if (s.window_s > 0 && recs.size() < limit && !r->limit) {
       if (!r->window_until) r->window_until = now + s.window_s * 1000;
-      if (now < r->window_until) return exec_->at(r->window_until, [this, r] { stream_step(r); });
+      if (now < r->window_until) return at(r->window_until, [this, r] { stream_step(r); });
     }
     r->window_until = 0;
     if (r->attempt_pos != r->position) {
@@ -825,7 +544,7 @@ class Esm final : public EventSourceMappings {
     }
     if (s.max_age_s >= 0 && now - recs.front().created_ms > s.max_age_s * 1000) {
       give_up(r, *ref, recs, "RecordAgeExceeded", nullptr);
-      return exec_->post([this, r] { stream_step(r); });
+      return post([this, r] { stream_step(r); });
     }
     Doc list = Doc::list();
     for (const auto& rec : recs) {
@@ -836,7 +555,7 @@ class Esm final : public EventSourceMappings {
     }
     if (list.size() == 0) {
       advance(r, recs.back().sequence);
-      return exec_->post([this, r] { stream_step(r); });
+      return post([this, r] { stream_step(r); });
     }
     Doc event = Doc::map();
     event.set("Records", std::move(list));
@@ -845,11 +564,11 @@ class Esm final : public EventSourceMappings {
     call.region = s.region;
     call.function = s.function_arn;
     call.payload = json::write(event);
-    std::shared_ptr<Executor> ex = exec_;
     auto batch = std::make_shared<std::vector<dynamodb::StreamRecord>>(std::move(recs));
     auto sref = std::make_shared<dynamodb::StreamRef>(*ref);
-    invoke(*server_, std::move(call), [this, ex, r, batch, sref](InvokeOutcome out) {
-      ex->post([this, r, batch, sref, out = std::move(out)] { stream_invoked(r, *sref, *batch, out); });
+    invoke(*server_, std::move(call), [this, alive = alive_, r, batch, sref](InvokeOutcome out) {
+      if (!*alive) return;
+      post([this, r, batch, sref, out = std::move(out)] { stream_invoked(r, *sref, *batch, out); });
     });
   }
 
@@ -881,7 +600,7 @@ class Esm final : public EventSourceMappings {
       if (!first_failed) {
         set_result(s.uuid, "OK");
         advance(r, batch.back().sequence);
-        return exec_->post([this, r] { stream_step(r); });
+        return post([this, r] { stream_step(r); });
       }
       // Checkpoint before the first reported failure; retry from it.
       uint64_t before = 0;
@@ -896,18 +615,18 @@ class Esm final : public EventSourceMappings {
     std::vector<dynamodb::StreamRecord> failed;
     for (const auto& rec : batch)
       if (rec.sequence > r->position) failed.push_back(rec);
-    if (failed.empty()) return exec_->post([this, r] { stream_step(r); });
+    if (failed.empty()) return post([this, r] { stream_step(r); });
     if (s.bisect && failed.size() > 1) {
       r->limit = failed.size() / 2;  // splitting does not count against the retry quota
     } else {
       ++r->attempts;
       if (s.max_retries >= 0 && r->attempts > s.max_retries) {
         give_up(r, ref, failed, "RetryAttemptsExhausted", &out);
-        return exec_->post([this, r] { stream_step(r); });
+        return post([this, r] { stream_step(r); });
       }
     }
     int64_t delay = std::min<int64_t>(retry_ms_ << std::min(r->attempts, 6), 30'000);
-    exec_->at(now_millis() + delay, [this, r] { stream_step(r); });
+    at(now_millis() + delay, [this, r] { stream_step(r); });
   }
 
   // Skips a batch after its retries or age ran out, sending AWS's record to OnFailure.
@@ -948,20 +667,20 @@ class Esm final : public EventSourceMappings {
 
   // ---- SNS subscriptions with protocol lambda ----
 
-  // SNS holds {"function": ARN, "event": {"Records": [...]}} until Lambda takes it: the function
-  // is invoked asynchronously (Event), as SNS does, with Lambda's spelling of the record.
+  // SNS holds a delivery (api.h) until Lambda takes it: the function is invoked asynchronously
+  // (Event), as SNS does, with Lambda's spelling of the record.
   events::Verdict sns_delivery(const events::Delivery& d) {
-    Doc job;
+    SnsDelivery job;
     try {
-      job = json::parse(d.payload);
+      job = decode(d.payload);
     } catch (const AwsError& e) {
       spdlog::error("lambda: dropping unreadable SNS delivery: {}", e.message);
       return events::Verdict::drop();
     }
-    std::string fn = job.str("function");
+    std::string fn = job.function;
     auto arn = Arn::parse(fn);
     if (!arn) return events::Verdict::drop();
-    Doc event = job.get("event") ? *job.get("event") : Doc::map();
+    Doc event = std::move(job.event);
     if (Doc* recs = event.get("Records"); recs && recs->is_list()) {
       for (auto& rec : recs->as_list()) {
         Doc* sns = rec.get("Sns");
@@ -992,8 +711,21 @@ class Esm final : public EventSourceMappings {
     return retry ? events::Verdict::retry_after(events::backoff_ms(d.attempt)) : events::Verdict::done();
   }
 
+  // Every mapping step runs on the "lambda-esm" scheduler, one at a time: runner state is touched
+  // only there. Steps posted before start() or after stop() are dropped.
+  void post(Scheduler::Task f) {
+    if (sched_) sched_->post("lambda.esm-step", std::move(f));
+  }
+  void at(int64_t when_ms, Scheduler::Task f) {
+    if (sched_) sched_->at("lambda.esm-timer", when_ms, std::move(f));
+  }
+
   ServerContext* server_ = nullptr;
-  std::shared_ptr<Executor> exec_ = std::make_shared<Executor>();
+  Scheduler* sched_ = nullptr;
+  sqs::Api* sqs_ = nullptr;  // SQS's port, nullptr when SQS is not running
+  // False once stopped: callbacks from other threads (SQS receives, invocations, stream
+  // listeners) then post nothing.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(false);
   int64_t retry_ms_ = 500;
   std::mutex write_mu_;  // serialises read-modify-write of mapping records
   std::mutex mu_;
@@ -1004,8 +736,23 @@ class Esm final : public EventSourceMappings {
 
 }  // namespace
 
-std::unique_ptr<EventSourceMappings> add_event_source_mappings(Service& lambda) {
-  return std::make_unique<Esm>(lambda);
+std::string encode(const SnsDelivery& d) {
+  Doc payload = Doc::map();
+  payload.set("function", d.function);
+  payload.set("event", d.event);
+  return json::write(payload);
+}
+
+SnsDelivery decode(std::string_view payload) {
+  Doc job = json::parse(payload);
+  SnsDelivery d;
+  d.function = job.str("function");
+  if (const Doc* e = job.get("event")) d.event = *e;
+  return d;
+}
+
+std::unique_ptr<EventSourceMappings> make_event_source_mappings() {
+  return std::make_unique<Esm>();
 }
 
 }  // namespace stratus::lambda

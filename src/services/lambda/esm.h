@@ -16,14 +16,18 @@
 //   succeeded or was given up on (MaximumRetryAttempts, MaximumRecordAgeInSeconds, sent to
 //   DestinationConfig.OnFailure). A batch running at a crash is delivered again after restart.
 //
-// Threads: every poller step runs on one executor thread owned by this module; SQS receives,
-// function invocations and stream listeners only post work to it.
+// Threads: every poller step runs on the "lambda-esm" scheduler (ServerContext::scheduler), one
+// at a time; SQS receives, function invocations and stream listeners only post work to it.
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/doc.h"
 
 namespace stratus {
-class Service;
 class ServerContext;
 }  // namespace stratus
 
@@ -38,9 +42,25 @@ class EventSourceMappings {
   virtual void stop() = 0;
   // Storage was wiped: forget every mapping.
   virtual void reset() = 0;
+
+  // ---- for the *EventSourceMapping handlers (ops/esm.cc); errors are thrown (AwsError) ----
+  // Serialises read-modify-write of mapping records.
+  virtual std::mutex& write_mu() = 0;
+  // A stored mapping record ("lambda.esm"), or nullopt.
+  virtual std::optional<Doc> load(const std::string& uuid) = 0;
+  // A record as the API shows it (no "_" members; LastProcessingResult for streams), with State
+  // replaced by `state` when not empty ("Creating", "Updating", ...).
+  virtual Doc public_view(const Doc& rec, const std::string& state) = 0;
+  // Checks a complete configuration (defaults filled in) against the source kind's rules.
+  virtual void check(Doc& rec) = 0;
+  // ResourceConflictException when another mapping joins the same function and source.
+  virtual void check_unique(const Doc& rec) = 0;
+  // After the record was written: creates or reconfigures its poller.
+  virtual void install(const Doc& rec) = 0;
+  // After the record was deleted: stops its poller and forgets its last processing result.
+  virtual void uninstall(const std::string& uuid) = 0;
 };
 
-// Registers the *EventSourceMapping operations on the Lambda service.
-std::unique_ptr<EventSourceMappings> add_event_source_mappings(Service& lambda);
+std::unique_ptr<EventSourceMappings> make_event_source_mappings();
 
 }  // namespace stratus::lambda

@@ -1,0 +1,64 @@
+#include "services/lambda/ops.h"
+
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "services/lambda/code.h"
+
+namespace stratus::lambda::ops {
+
+
+void touch(Doc& cfg, const OpContext& ctx) {
+  cfg.set("LastModified", lambda_timestamp(ctx.now_ms));
+  cfg.set("RevisionId", ids::uuid4());
+}
+
+Doc public_config(const Doc& cfg) {
+  Doc out = cfg;
+  out.as_map().erase("_code");
+  out.as_map().erase("_layers");
+  return out;
+}
+
+void check_revision(const Doc& in, const Doc& cfg) {
+  std::string want = in.str("RevisionId");
+  if (!want.empty() && want != cfg.str("RevisionId"))
+    throw errors::precondition_failed("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias "
+                   "API to retrieve the latest Revision Id");
+}
+
+Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const char* list_key,
+         const char* marker_key) {
+  std::string after;
+  if (in.has("Marker")) {
+    auto m = enc::base64_decode(in.str("Marker"));
+    if (!m) throw errors::invalid_parameter_value("Invalid marker: " + in.str("Marker"));
+    after = *m;
+  }
+  int64_t max = in.integer("MaxItems", 50);
+  Doc list = Doc::list();
+  std::string next;
+  for (auto& [k, item] : items) {
+    if (!after.empty() && k <= after) continue;
+    if (static_cast<int64_t>(list.size()) >= max) {
+      next = enc::base64_encode(after);
+      break;
+    }
+    list.push(std::move(item));
+    after = k;
+  }
+  Doc out = Doc::map();
+  out.set(list_key, std::move(list));
+  if (!next.empty()) out.set(marker_key, next);
+  return out;
+}
+
+std::string version_sort_key(const std::string& v) {
+  if (v == "$LATEST") return "0";
+  return "1" + std::string(12 - std::min<size_t>(12, v.size()), '0') + v;
+}
+
+std::string qualified_arn(const OpContext& ctx, const FnRef& ref) {
+  return function_arn(ctx, ref.name) + ":" + (ref.qualifier.empty() ? "$LATEST" : ref.qualifier);
+}
+
+}  // namespace stratus::lambda::ops

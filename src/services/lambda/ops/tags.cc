@@ -1,0 +1,49 @@
+#include "services/lambda/ops.h"
+
+#include "services/lambda/state.h"
+
+namespace stratus::lambda::ops {
+
+// ---- tags ----
+
+static std::string tag_target(OpContext& ctx, const std::string& arn) {
+  Doc d = Doc::map();
+  d.set("FunctionName", arn);
+  FnRef r = parse_ref(d);
+  if (!r.qualifier.empty())
+    throw errors::invalid_parameter_value("Tags are not supported on function versions or aliases: " + arn);
+  return r.name;
+}
+
+Doc tag_resource(OpContext& ctx, const Doc& in) {
+  std::string name = tag_target(ctx, in.str("Resource"));
+  std::lock_guard lock(state(ctx).write_mu());
+  Doc rec = state(ctx).must_load(ctx, name);
+  Doc& tags = rec["tags"];
+  if (tags.is_null()) tags = Doc::map();
+  if (const Doc* t = in.get("Tags"))
+    for (const auto& [k, v] : t->as_map()) tags.set(k, v);
+  state(ctx).save(ctx, name, rec);
+  return Doc::map();
+}
+
+Doc untag_resource(OpContext& ctx, const Doc& in) {
+  std::string name = tag_target(ctx, in.str("Resource"));
+  std::lock_guard lock(state(ctx).write_mu());
+  Doc rec = state(ctx).must_load(ctx, name);
+  if (Doc* tags = rec.get("tags"); tags && tags->is_map())
+    if (const Doc* keys = in.get("TagKeys"))
+      for (const auto& k : keys->as_list()) tags->as_map().erase(k.as_string());
+  state(ctx).save(ctx, name, rec);
+  return Doc::map();
+}
+
+Doc list_tags(OpContext& ctx, const Doc& in) {
+  std::string name = tag_target(ctx, in.str("Resource"));
+  Doc rec = state(ctx).must_load(ctx, name);
+  Doc out = Doc::map();
+  out.set("Tags", rec.get("tags") ? *rec.get("tags") : Doc::map());
+  return out;
+}
+
+}  // namespace stratus::lambda::ops

@@ -1,0 +1,42 @@
+#include "services/logs/ops.h"
+
+#include <mutex>
+
+#include "core/json.h"
+#include "services/logs/store.h"
+
+namespace stratus::logs {
+
+AwsError not_found(const std::string& what) {
+  return errors::resource_not_found("The specified " + what + " does not exist.");
+}
+AwsError exists(const std::string& what) {
+  return errors::resource_already_exists("The specified " + what + " already exists");
+}
+
+std::string group_name(const Doc& in) {
+  std::string n = in.str("logGroupName");
+  if (n.empty()) n = in.str("logGroupIdentifier");
+  if (n.rfind("arn:", 0) == 0) {
+    auto p = n.find(":log-group:");
+    if (p != std::string::npos) n = n.substr(p + 11);
+    if (n.size() > 2 && n.compare(n.size() - 2, 2, ":*") == 0) n.resize(n.size() - 2);
+  }
+  return n;
+}
+
+Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(Doc& group)>& f) {
+  std::lock_guard lock(LogStore::meta_mu());
+  std::string key = LogStore::group_key(ctx.account(), ctx.region(), name);
+  auto g = LogStore(ctx.storage).load(LogStore::kGroups, key);
+  if (!g) throw not_found("log group");
+  Doc out = f(*g);
+  ctx.storage.put(LogStore::kGroups, key, json::write(*g));
+  return out;
+}
+
+std::string group_arn(const std::string& a, const std::string& r, const std::string& g) {
+  return "arn:aws:logs:" + r + ":" + a + ":log-group:" + g;
+}
+
+}  // namespace stratus::logs

@@ -1,0 +1,39 @@
+// Amazon CloudWatch Logs: log groups, streams and events, enough for Lambda's logs and for
+// `aws logs` (describe, get, filter, tail). Handlers in ops/*.cc (ops.h), storage in store.h,
+// the port other services write events through in api.h.
+#include "services/logs/ops.h"
+#include "services/logs/schema.h"
+
+namespace stratus::logs {
+namespace {
+
+class LogsService final : public Service {
+ public:
+  LogsService() : Service("logs") {
+    add("CreateLogGroup", create_log_group);
+    add("DeleteLogGroup", delete_log_group);
+    add("DescribeLogGroups", describe_log_groups);
+    add("CreateLogStream", create_log_stream);
+    add("DeleteLogStream", delete_log_stream);
+    add("DescribeLogStreams", describe_log_streams);
+    add("PutLogEvents", put_log_events);
+    add("GetLogEvents", get_log_events);
+    add("FilterLogEvents", filter_log_events);
+    add("PutRetentionPolicy", put_retention_policy);
+    add("DeleteRetentionPolicy", delete_retention_policy);
+    add("TagLogGroup", tag_log_group);
+    add("UntagLogGroup", untag_log_group);
+    add("ListTagsLogGroup", list_tags_log_group);
+    add("TagResource", tag_resource);
+    add("UntagResource", untag_resource);
+    add("ListTagsForResource", list_tags_for_resource);
+  }
+  std::string validation_error_code() const override { return "InvalidParameterException"; }
+  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
+};
+
+}  // namespace
+
+std::unique_ptr<Service> make_service() { return std::make_unique<LogsService>(); }
+
+}  // namespace stratus::logs

@@ -1,0 +1,130 @@
+#include "services/logs/store.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "server/context.h"
+#include "storage/keys.h"
+
+namespace stratus::logs {
+
+std::string be64(uint64_t v) { return storage::KeyBuilder(8).u64(v).take(); }
+
+uint64_t read_be64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string LogStore::scope(const std::string& account, const std::string& region) {
+  return storage::scope_prefix(account, region);
+}
+
+std::string LogStore::group_key(const std::string& a, const std::string& r, const std::string& g) {
+  return storage::KeyBuilder().scope(a, r).raw(g).take();
+}
+
+std::string LogStore::stream_key(const std::string& a, const std::string& r, const std::string& g,
+                                 const std::string& s) {
+  return storage::KeyBuilder().scope(a, r).str(g).raw(s).take();
+}
+
+std::string LogStore::group_prefix(const std::string& a, const std::string& r, const std::string& g) {
+  return storage::KeyBuilder().scope(a, r).str(g).take();
+}
+
+std::string LogStore::events_prefix(const std::string& a, const std::string& r, const std::string& g,
+                                    const std::string& s) {
+  return storage::KeyBuilder().scope(a, r).str(g).str(s).take();
+}
+
+std::mutex& LogStore::meta_mu() {
+  static std::mutex mu;
+  return mu;
+}
+
+// Event sequence numbers: unique across the process and increasing across restarts.
+static uint64_t next_seq() {
+  static std::atomic<uint64_t> seq{static_cast<uint64_t>(now_millis()) << 16};
+  return seq++;
+}
+
+std::optional<Doc> LogStore::load(std::string_view ks, const std::string& key) {
+  std::string v;
+  if (!db_.get(ks, key, &v).ok()) return std::nullopt;
+  return json::parse(v);
+}
+
+Doc LogStore::new_group(int64_t now) {
+  Doc g = Doc::map();
+  g.set("creationTime", now);
+  return g;
+}
+
+Doc LogStore::new_stream(int64_t now) {
+  Doc s = Doc::map();
+  s.set("creationTime", now);
+  s.set("storedBytes", 0);
+  return s;
+}
+
+void LogStore::delete_prefix(std::string_view ks, const std::string& prefix) {
+  storage::WriteBatch batch;
+  for (auto it = db_.prefix(ks, prefix); it->valid(); it->next()) {
+    batch.del(ks, it->key());
+    if (batch.ops().size() >= 1000) {
+      db_.write(batch);
+      batch = storage::WriteBatch();
+    }
+  }
+  if (!batch.empty()) db_.write(batch);
+}
+
+storage::Status LogStore::append(const std::string& account, const std::string& region, const std::string& group,
+                                 const std::string& stream, const std::vector<Event>& events, bool create) {
+  std::lock_guard lock(meta_mu());
+  int64_t now = now_millis();
+  storage::WriteBatch batch;
+  std::string gk = group_key(account, region, group);
+  std::string sk = stream_key(account, region, group, stream);
+  auto g = load(kGroups, gk);
+  if (!g) {
+    if (!create) return storage::Status::NotFound();
+    batch.put(kGroups, gk, json::write(new_group(now)));
+  }
+  auto s = load(kStreams, sk);
+  if (!s) {
+    if (!create) return storage::Status::NotFound();
+    s = new_stream(now);
+  }
+  std::string prefix = events_prefix(account, region, group, stream);
+  int64_t first = s->integer("firstEventTimestamp", INT64_MAX), last = s->integer("lastEventTimestamp", 0);
+  int64_t bytes = s->integer("storedBytes", 0);
+  for (const auto& e : events) {
+    std::string key = storage::KeyBuilder(prefix.size() + 16).raw(prefix).u64(static_cast<uint64_t>(e.timestamp)).u64(next_seq()).take();
+    batch.put(kEvents, key, be64(now) + e.message);
+    first = std::min(first, e.timestamp);
+    last = std::max(last, e.timestamp);
+    bytes += static_cast<int64_t>(e.message.size());
+  }
+  if (!events.empty()) {
+    s->set("firstEventTimestamp", first);
+    s->set("lastEventTimestamp", last);
+    s->set("lastIngestionTime", now);
+    s->set("storedBytes", bytes);
+  }
+  batch.put(kStreams, sk, json::write(*s));
+  return db_.write(batch);
+}
+
+// ---- api.h ----
+
+storage::Status append(ServerContext& server, const std::string& account, const std::string& region,
+                       const std::string& group, const std::string& stream, const std::vector<Event>& events,
+                       bool create) {
+  return LogStore(server.storage()).append(account, region, group, stream, events, create);
+}
+
+}  // namespace stratus::logs
