@@ -26,9 +26,6 @@ set(_allowed_runtime "core;http;storage;runtime")
 set(_allowed_server "core;storage;model;http;auth;protocol;events;runtime;server")
 set(_allowed_services "core;storage;model;http;auth;protocol;events;runtime;server")
 
-# Port headers from before the api.h convention (until their services move to api.h).
-set(_legacy_ports "services/logs/store.h")
-
 file(GLOB_RECURSE _files RELATIVE ${SRC} ${SRC}/*.cc ${SRC}/*.h)
 set(_errors "")
 foreach(f ${_files})
@@ -59,7 +56,7 @@ foreach(f ${_files})
         set(inc_svc "${CMAKE_MATCH_1}")
         set(inc_file "${CMAKE_MATCH_2}")
         if(svc STREQUAL "" OR inc_svc STREQUAL svc OR inc_file STREQUAL "api.h"
-           OR inc STREQUAL "services/lambda/invoke.h" OR inc IN_LIST _legacy_ports)
+           OR inc STREQUAL "services/lambda/invoke.h")
           set(ok TRUE)
         endif()
       endif()

@@ -53,9 +53,7 @@ struct OpContext {
   const std::string& region() const { return caller.region; }
 };
 
-// Stores handlers returning Doc (the form to write) or, until every service is converted,
-// Result<Doc>.
-using Handler = std::function<Result<Doc>(OpContext&, const Doc&)>;
+using Handler = std::function<Doc(OpContext&, const Doc&)>;
 // For operations that answer later (SQS long polls, Lambda invocations): the handler must call
 // `done` exactly once, from any thread, and must not block the calling I/O thread. The
 // OpContext and the input stay valid until `done` is called.
@@ -105,7 +103,7 @@ class Service {
 };
 
 // The one catch-all between a handler and whoever called it (the FrontDoor, DynamoDB's commit
-// lane, internal calls): an AwsError thrown (or returned) is the answer; any other exception is
+// lane, internal calls): an AwsError thrown is the answer; any other exception is
 // logged with the request id, service and operation, and answers InternalFailure (500). The async
 // form runs either kind of entry; `done` is called exactly once (inline for sync entries and for
 // async ones that throw before deferring).

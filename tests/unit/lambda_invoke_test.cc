@@ -51,11 +51,9 @@ class LambdaInvoke : public ::testing::Test {
   ~LambdaInvoke() override { ctx_.stop_services(); }
 
   void create(const std::string& name, const std::string& code) {
-    Service* svc = ctx_.service("lambda");
-    const model::Operation* op = svc->model().find_operation("CreateFunction");
-    OpContext oc{ctx_, ctx_.storage(), svc->model(), *op, {}, "req", 0, nullptr};
-    oc.caller.account = "000000000000";
-    oc.caller.region = "us-east-1";
+    OpContext::Caller caller;
+    caller.account = "000000000000";
+    caller.region = "us-east-1";
     Doc in = Doc::map();
     in.set("FunctionName", name);
     in.set("Runtime", "python3.12");
@@ -64,7 +62,7 @@ class LambdaInvoke : public ::testing::Test {
     Doc c = Doc::map();
     c.set("ZipFile", Blob{zip_of("app.py", code)});
     in.set("Code", c);
-    auto r = svc->handler("CreateFunction")->sync(oc, in);
+    auto r = ctx_.call_sync("lambda", "CreateFunction", std::move(in), caller);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 

@@ -83,7 +83,7 @@ class DynamoDbService final : public Service, public Api {
   using Op = Doc (*)(Catalog&, OpContext&, const Doc&);
   // An operation run whole on the I/O thread.
   void add(const char* name, Op op) {
-    Service::add(name, [this, op](OpContext& c, const Doc& in) -> Result<Doc> { return op(catalog_, c, in); });
+    Service::add(name, [this, op](OpContext& c, const Doc& in) -> Doc { return op(catalog_, c, in); });
   }
 
   // A write of the data plane (ops.h): `prepare` parses and validates the request on the I/O
@@ -115,7 +115,7 @@ class DynamoDbService final : public Service, public Api {
   // not reach the lane thread). The Handler holds two pointers: stored inline, no allocation.
   template <class Write>
   Result<Doc> apply(Write& w, OpContext& c) {
-    Handler h = [this, &w](OpContext& ctx, const Doc&) -> Result<Doc> { return w.apply(catalog_, ctx); };
+    Handler h = [this, &w](OpContext& ctx, const Doc&) -> Doc { return w.apply(catalog_, ctx); };
     return invoke_handler(h, c, *w.in);
   }
 

@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "services/lambda/api.h"
 #include "services/sns/checks.h"
 #include "services/sns/envelope.h"
 #include "services/sns/http_delivery.h"
@@ -89,10 +90,10 @@ void deliver_one(State& st, const Sub& s, const Published& p, const std::string&
     records.push(std::move(rec));
     Doc event = Doc::map();
     event.set("Records", std::move(records));
-    Doc payload = Doc::map();
-    payload.set("function", s.endpoint);
-    payload.set("event", std::move(event));
-    (void)st.server.events().enqueue(kLambdaTopic, json::write(payload));
+    lambda::SnsDelivery d;
+    d.function = s.endpoint;
+    d.event = std::move(event);
+    (void)st.server.events().enqueue(lambda::kSnsTopic, lambda::encode(d));
     return;
   }
   if (s.protocol == "http" || s.protocol == "https") {

@@ -1,7 +1,7 @@
 // SNS deliveries. A publish is made durable by store_publish(): copies for SQS subscriptions are
 // written in the same atomic batch as the "sns.publish" event, which carries everything else to
 // fan_out() on the events dispatcher: SQS copies that could not be stored (retried, then
-// dead-lettered), Lambda (an event on "lambda.sns"), HTTP/S (an event on "sns.http", see
+// dead-lettered), Lambda (an event on lambda::kSnsTopic, declared in lambda/api.h), HTTP/S (an event on "sns.http", see
 // http_delivery.h), email, email-json and SMS (the mailbox), and mobile push (the platform).
 #pragma once
 
@@ -16,7 +16,6 @@
 namespace stratus::sns {
 
 constexpr const char* kPublishTopic = "sns.publish";  // payload: Published::payload()
-constexpr const char* kLambdaTopic = "lambda.sns";    // consumed by Lambda once it exists
 constexpr const char* kMailSender = "no-reply@sns.amazonaws.com";
 
 // Whether a subscription's filter policy lets the message through (no policy: yes; a body that
