@@ -639,7 +639,10 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     }
     if (!entry) throw errors::not_implemented(model.service_id + " " + op->name);
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
-                                  now_millis(), &req});
+                                  now_millis(), {}});
+    if (const std::string* host = req.headers.find("host")) call->ctx->transport.host = *host;
+    call->ctx->transport.body_bytes = req.body.size();
+    call->ctx->transport.body_file = req.body_file.get();
     if (entry->async) {
       // The handler answers later, from any thread; the call (context, input) stays alive until
       // then.

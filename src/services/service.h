@@ -27,7 +27,7 @@
 
 namespace stratus {
 namespace storage { class Engine; }
-namespace http { struct Request; }
+namespace http { struct Request; struct BodyFile; }
 
 class ServerContext;  // server/context.h: shared engine, config, other services
 
@@ -47,7 +47,14 @@ struct OpContext {
   Caller caller;
   std::string request_id;
   int64_t now_ms = 0;
-  const http::Request* http = nullptr;  // for the rare operation that needs raw HTTP facts (host)
+  // The few facts of the HTTP request an operation may need; empty for internal calls. Handlers
+  // never see the request itself.
+  struct Transport {
+    std::string_view host;                       // Host header (queue URLs, SNS unsubscribe links)
+    size_t body_bytes = 0;                       // body size as sent (DynamoDB's 16 MB batch limit)
+    const http::BodyFile* body_file = nullptr;   // a spooled streaming payload (Lambda InvokeAsync)
+  };
+  Transport transport;
 
   const std::string& account() const { return caller.account; }
   const std::string& region() const { return caller.region; }

@@ -112,7 +112,7 @@ constexpr size_t kBatchWriteRequestBytes = 16 * 1024 * 1024;
 
 BatchWriteItemWrite batch_write_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
-  if (ctx.http && ctx.http->body.size() > kBatchWriteRequestBytes)
+  if (ctx.transport.body_bytes > kBatchWriteRequestBytes)
     throw errors::validation("Request size exceeds the maximum of 16 MB for the BatchWriteItem call");
   const Doc* req = in.get("RequestItems");
   size_t total = 0;

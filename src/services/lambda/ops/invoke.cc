@@ -15,7 +15,7 @@ void invoke_async(OpContext& ctx, const Doc& in, Done done) {
   call.function = in.str("FunctionName");
   call.type = InvocationType::event;
   call.request_id = ctx.request_id;
-  const http::BodyFile* file = ctx.http ? ctx.http->body_file.get() : nullptr;
+  const http::BodyFile* file = ctx.transport.body_file;
   if (file && file->size > kAsyncPayload) {
     return done(errors::request_too_large("Request must be smaller than " + std::to_string(kAsyncPayload) +
                              " bytes for the InvokeAsync operation"));

@@ -7,7 +7,7 @@
 namespace stratus::sns {
 
 std::string host_of(const OpContext& ctx) {
-  std::string h = ctx.http ? ctx.http->host() : std::string();
+  std::string h(ctx.transport.host);
   return h.empty() ? "localhost:4566" : h;
 }
 

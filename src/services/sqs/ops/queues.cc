@@ -33,7 +33,7 @@ bool valid_queue_name(std::string_view name, bool fifo) {
 }
 
 std::string host_of(const OpContext& ctx) {
-  std::string h = ctx.http ? ctx.http->host() : std::string();
+  std::string h(ctx.transport.host);
   return h.empty() ? "localhost:4566" : h;
 }
 

@@ -35,7 +35,7 @@ class DynamoOps : public ::testing::Test {
   }
   OpContext op_context() {
     Service* svc = ctx_.service("dynamodb");
-    OpContext oc{ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("PutItem"), {}, "req", 1000, nullptr};
+    OpContext oc{ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("PutItem"), {}, "req", 1000, {}};
     oc.caller.account = "000000000000";
     oc.caller.region = "us-east-1";
     return oc;

@@ -24,7 +24,7 @@ class DynamoToken : public ::testing::Test {
   }
   OpContext op_context() {
     Service* svc = ctx_.service("dynamodb");
-    OpContext oc{ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("TransactWriteItems"), {}, "req", 1000, nullptr};
+    OpContext oc{ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("TransactWriteItems"), {}, "req", 1000, {}};
     oc.caller.account = "000000000000";
     oc.caller.region = "us-east-1";
     return oc;
