@@ -7,6 +7,30 @@ namespace stratus::lambda::ops {
 
 // ---- resource policy ----
 
+void remove_statement(Doc* statements, const std::string& sid) {
+  if (statements) {
+    auto& l = statements->as_list();
+    for (auto it = l.begin(); it != l.end(); ++it) {
+      if (it->str("Sid") == sid) {
+        l.erase(it);
+        return;
+      }
+    }
+  }
+  throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
+}
+
+Doc policy_answer(const Doc& statements, const std::string& revision_id) {
+  Doc policy = Doc::map();
+  policy.set("Version", "2012-10-17");
+  policy.set("Id", "default");
+  policy.set("Statement", statements);
+  Doc out = Doc::map();
+  out.set("Policy", json::write(policy));
+  out.set("RevisionId", revision_id);
+  return out;
+}
+
 Doc add_permission(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
@@ -64,17 +88,9 @@ Doc remove_permission(OpContext& ctx, const Doc& in) {
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::string sid = in.str("StatementId");
   Doc* stmts = rec.get("policy") ? rec.get("policy")->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
-  if (stmts) {
-    auto& l = stmts->as_list();
-    for (auto it = l.begin(); it != l.end(); ++it) {
-      if (it->str("Sid") == sid) {
-        l.erase(it);
-        state(ctx).save(ctx, ref.name, rec);
-        return Doc::map();
-      }
-    }
-  }
-  throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
+  remove_statement(stmts, sid);
+  state(ctx).save(ctx, ref.name, rec);
+  return Doc::map();
 }
 
 Doc get_policy(OpContext& ctx, const Doc& in) {
@@ -84,14 +100,7 @@ Doc get_policy(OpContext& ctx, const Doc& in) {
   const Doc* stmts = rec.get("policy") ? rec.get("policy")->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
   if (!stmts || stmts->size() == 0)
     throw errors::resource_not_found("The resource you requested does not exist.");
-  Doc policy = Doc::map();
-  policy.set("Version", "2012-10-17");
-  policy.set("Id", "default");
-  policy.set("Statement", *stmts);
-  Doc out = Doc::map();
-  out.set("Policy", json::write(policy));
-  out.set("RevisionId", cfg.str("RevisionId"));
-  return out;
+  return policy_answer(*stmts, cfg.str("RevisionId"));
 }
 
 }  // namespace stratus::lambda::ops
