@@ -490,41 +490,42 @@ class Parser {
     chain_ = outer_chain;
     return e;
   }
+  // A binary operator written as a symbol or as a word (Velocity's `==` or `eq`).
+  struct Spelled {
+    const char* sym;
+    const char* word;
+  };
+  // One precedence level of left-associative operators, tried in order (`<=` before `<`);
+  // operands come from the next level up.
+  template <size_t N>
+  ExprPtr level(const Spelled (&ops)[N], ExprPtr (Parser::*operand)()) {
+    ExprPtr a = (this->*operand)();
+    while (true) {
+      const Spelled* op = nullptr;
+      for (const Spelled& o : ops)
+        if (sym(o.sym) || word(o.word)) {
+          op = &o;
+          break;
+        }
+      if (!op) return a;
+      a = bin(op->sym, std::move(a), (this->*operand)());
+    }
+  }
   ExprPtr or_expr() {
-    ExprPtr a = and_expr();
-    while (sym("||") || word("or")) a = bin("||", std::move(a), and_expr());
-    return a;
+    static constexpr Spelled kOr[] = {{"||", "or"}};
+    return level(kOr, &Parser::and_expr);
   }
   ExprPtr and_expr() {
-    ExprPtr a = eq_expr();
-    while (sym("&&") || word("and")) a = bin("&&", std::move(a), eq_expr());
-    return a;
+    static constexpr Spelled kAnd[] = {{"&&", "and"}};
+    return level(kAnd, &Parser::eq_expr);
   }
   ExprPtr eq_expr() {
-    ExprPtr a = rel_expr();
-    while (true) {
-      if (sym("==") || word("eq"))
-        a = bin("==", std::move(a), rel_expr());
-      else if (sym("!=") || word("ne"))
-        a = bin("!=", std::move(a), rel_expr());
-      else
-        return a;
-    }
+    static constexpr Spelled kEq[] = {{"==", "eq"}, {"!=", "ne"}};
+    return level(kEq, &Parser::rel_expr);
   }
   ExprPtr rel_expr() {
-    ExprPtr a = add_expr();
-    while (true) {
-      if (sym("<=") || word("le"))
-        a = bin("<=", std::move(a), add_expr());
-      else if (sym(">=") || word("ge"))
-        a = bin(">=", std::move(a), add_expr());
-      else if (sym("<") || word("lt"))
-        a = bin("<", std::move(a), add_expr());
-      else if (sym(">") || word("gt"))
-        a = bin(">", std::move(a), add_expr());
-      else
-        return a;
-    }
+    static constexpr Spelled kRel[] = {{"<=", "le"}, {">=", "ge"}, {"<", "lt"}, {">", "gt"}};
+    return level(kRel, &Parser::add_expr);
   }
   ExprPtr add_expr() {
     ExprPtr a = mul_expr();
