@@ -75,6 +75,9 @@ Doc get_account_settings(OpContext& ctx, const Doc& in);
 // A function's (per qualifier) and a layer version's resource policy is a list of statements.
 // Removes the statement `sid` from `statements` (null when there are none yet); throws
 // ResourceNotFoundException when it is not there.
+// Makes `statements` a list when null, and answers a new statement {Sid, Effect: Allow} for the
+// caller to complete and add; ResourceConflictException when `sid` is already there.
+Doc new_statement(Doc& statements, const std::string& sid);
 void remove_statement(Doc* statements, const std::string& sid);
 // GetPolicy's and GetLayerVersionPolicy's answer: the statements as a policy document (JSON
 // text) and the policy's RevisionId.

@@ -178,15 +178,7 @@ Doc add_layer_version_permission(OpContext& ctx, const Doc& in) {
     throw errors::invalid_parameter_value("The provided action (" + in.str("Action") + ") is not supported. Supported action: "
                      "lambda:GetLayerVersion");
   Doc& policy = v["policy"];
-  if (policy.is_null()) policy = Doc::list();
-  for (const auto& s : policy.as_list())
-    if (s.str("Sid") == sid)
-      throw errors::resource_conflict("The statement id (" + sid +
-                          ") provided already exists. Please provide a new statement id, or remove the existing "
-                          "statement.");
-  Doc st = Doc::map();
-  st.set("Sid", sid);
-  st.set("Effect", "Allow");
+  Doc st = new_statement(policy, sid);
   std::string p = in.str("Principal");
   if (p == "*") {
     st.set("Principal", "*");

@@ -7,6 +7,19 @@ namespace stratus::lambda::ops {
 
 // ---- resource policy ----
 
+Doc new_statement(Doc& statements, const std::string& sid) {
+  if (statements.is_null()) statements = Doc::list();
+  for (const auto& s : statements.as_list())
+    if (s.str("Sid") == sid)
+      throw errors::resource_conflict("The statement id (" + sid +
+                      ") provided already exists. Please provide a new statement id, or remove the existing "
+                      "statement.");
+  Doc st = Doc::map();
+  st.set("Sid", sid);
+  st.set("Effect", "Allow");
+  return st;
+}
+
 void remove_statement(Doc* statements, const std::string& sid) {
   if (statements) {
     auto& l = statements->as_list();
@@ -42,15 +55,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   if (policy.is_null()) policy = Doc::map();
   std::string pkey = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
   Doc& stmts = policy[pkey];
-  if (stmts.is_null()) stmts = Doc::list();
-  for (const auto& s : stmts.as_list())
-    if (s.str("Sid") == sid)
-      throw errors::resource_conflict("The statement id (" + sid +
-                      ") provided already exists. Please provide a new statement id, or remove the existing "
-                      "statement.");
-  Doc st = Doc::map();
-  st.set("Sid", sid);
-  st.set("Effect", "Allow");
+  Doc st = new_statement(stmts, sid);
   Doc principal = Doc::map();
   std::string p = in.str("Principal");
   if (p == "*") principal = Doc("*");
