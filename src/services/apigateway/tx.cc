@@ -44,6 +44,23 @@ Doc load_api(OpContext& ctx, Store& store, const std::string& id) {
   return std::move(*d);
 }
 
+const Doc& find_method(const Doc& api, const std::string& rid, const std::string& verb) {
+  const Doc* resources = api.get("resources");
+  const Doc* r = resources ? resources->get(rid) : nullptr;
+  if (!r) throw errors::not_found("Invalid Resource identifier specified");
+  const Doc* methods = r->get("resourceMethods");
+  const Doc* m = methods ? methods->get(verb) : nullptr;
+  if (!m) throw errors::not_found("Invalid Method identifier specified");
+  return *m;
+}
+
+const Doc& find_status_entry(const Doc& parent, const char* field, const std::string& code) {
+  const Doc* all = parent.get(field);
+  const Doc* e = all ? all->get(code) : nullptr;
+  if (!e) throw errors::not_found("Invalid Response status code specified");
+  return *e;
+}
+
 UsageTx::UsageTx(OpContext& c, Guard& g) : ctx(c), guard(g), lock(g.usage_mu) {
   doc = guard.load_usage(ctx.server, ctx.account(), ctx.region());
 }

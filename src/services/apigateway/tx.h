@@ -57,6 +57,12 @@ Doc delete_entry(OpContext& ctx, Store& store, const Doc& in, const Section& s);
 // Throws NotFoundException when the API does not exist.
 Doc load_api(OpContext& ctx, Store& store, const std::string& id);
 
+// Read-only lookups in a loaded API document (load_api), throwing NotFoundException with the
+// same messages as ApiTx's accessors: the method `verb` of resource `rid`, and the entry for
+// `code` in the statusCode map under `field` of a method or integration.
+const Doc& find_method(const Doc& api, const std::string& rid, const std::string& verb);
+const Doc& find_status_entry(const Doc& parent, const char* field, const std::string& code);
+
 struct UsageTx {
   OpContext& ctx;
   Guard& guard;

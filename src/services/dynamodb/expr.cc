@@ -366,31 +366,25 @@ class Parser {
     syntax_error();
   }
 
+  // `a KEYWORD b KEYWORD c ...`, left-associative: operands parsed by `operand`, joined by nodes of `kind`.
+  template <class Next>
+  Condition left_assoc(const char* keyword, Condition::Kind kind, Next operand) {
+    Condition c = operand();
+    while (at_keyword(keyword)) {
+      ++i_;
+      Condition n;
+      n.kind = kind;
+      n.children.push_back(std::move(c));
+      n.children.push_back(operand());
+      c = std::move(n);
+    }
+    return c;
+  }
   Condition or_expr() {
     Nest nest(*this);
-    Condition c = and_expr();
-    while (at_keyword("OR")) {
-      ++i_;
-      Condition n;
-      n.kind = Condition::Kind::or_;
-      n.children.push_back(std::move(c));
-      n.children.push_back(and_expr());
-      c = std::move(n);
-    }
-    return c;
+    return left_assoc("OR", Condition::Kind::or_, [this] { return and_expr(); });
   }
-  Condition and_expr() {
-    Condition c = not_expr();
-    while (at_keyword("AND")) {
-      ++i_;
-      Condition n;
-      n.kind = Condition::Kind::and_;
-      n.children.push_back(std::move(c));
-      n.children.push_back(not_expr());
-      c = std::move(n);
-    }
-    return c;
-  }
+  Condition and_expr() { return left_assoc("AND", Condition::Kind::and_, [this] { return not_expr(); }); }
   Condition not_expr() {
     Nest nest(*this);
     if (at_keyword("NOT")) {

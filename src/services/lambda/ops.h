@@ -72,6 +72,16 @@ Doc list_provisioned_concurrency_configs(OpContext& ctx, const Doc& in);
 Doc get_account_settings(OpContext& ctx, const Doc& in);
 
 // ---- resource policy (ops/permissions.cc) ----
+// A function's (per qualifier) and a layer version's resource policy is a list of statements.
+// Removes the statement `sid` from `statements` (null when there are none yet); throws
+// ResourceNotFoundException when it is not there.
+// Makes `statements` a list when null, and answers a new statement {Sid, Effect: Allow} for the
+// caller to complete and add; ResourceConflictException when `sid` is already there.
+Doc new_statement(Doc& statements, const std::string& sid);
+void remove_statement(Doc* statements, const std::string& sid);
+// GetPolicy's and GetLayerVersionPolicy's answer: the statements as a policy document (JSON
+// text) and the policy's RevisionId.
+Doc policy_answer(const Doc& statements, const std::string& revision_id);
 Doc add_permission(OpContext& ctx, const Doc& in);
 Doc remove_permission(OpContext& ctx, const Doc& in);
 Doc get_policy(OpContext& ctx, const Doc& in);

@@ -12,6 +12,9 @@ namespace stratus::apigateway {
 
 namespace {
 
+constexpr Section kDeployment{"deployments", "deploymentId", "Invalid Deployment identifier specified"};
+constexpr Section kStage{"stages", "stageName", "Invalid Stage identifier specified"};
+
 Doc new_stage(OpContext& ctx, const std::string& name, const std::string& deployment_id, const Doc& in,
               const char* description_member) {
   Doc s = Doc::map();
@@ -83,13 +86,7 @@ Doc create_deployment(OpContext& ctx, const Doc& in) {
   return out(d);
 }
 
-Doc get_deployment(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc* d = doc["deployments"].get(in.str("deploymentId"));
-  if (!d) throw errors::not_found("Invalid Deployment identifier specified");
-  return out(*d);
-}
+Doc get_deployment(OpContext& ctx, const Doc& in) { return out(get_entry(ctx, store(ctx), in, kDeployment)); }
 
 Doc get_deployments(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
@@ -101,16 +98,7 @@ Doc get_deployments(OpContext& ctx, const Doc& in) {
   return items(std::move(list));
 }
 
-Doc update_deployment(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  Doc* d = tx.section("deployments").get(in.str("deploymentId"));
-  if (!d) throw errors::not_found("Invalid Deployment identifier specified");
-  apply_patch(*d, in);
-  Doc copy = *d;
-  tx.save();
-  return out(copy);
-}
+Doc update_deployment(OpContext& ctx, const Doc& in) { return out(update_entry(ctx, store(ctx), in, kDeployment)); }
 
 Doc delete_deployment(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
@@ -138,13 +126,7 @@ Doc create_stage(OpContext& ctx, const Doc& in) {
   return out(s);
 }
 
-Doc get_stage(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc* s = doc["stages"].get(in.str("stageName"));
-  if (!s) throw errors::not_found("Invalid Stage identifier specified");
-  return out(*s);
-}
+Doc get_stage(OpContext& ctx, const Doc& in) { return out(get_entry(ctx, store(ctx), in, kStage)); }
 
 Doc get_stages(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
@@ -172,13 +154,6 @@ Doc update_stage(OpContext& ctx, const Doc& in) {
   return out(copy);
 }
 
-Doc delete_stage(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  if (!tx.section("stages").has(in.str("stageName"))) throw errors::not_found("Invalid Stage identifier specified");
-  tx.section("stages").as_map().erase(in.str("stageName"));
-  tx.save();
-  return Doc::map();
-}
+Doc delete_stage(OpContext& ctx, const Doc& in) { return delete_entry(ctx, store(ctx), in, kStage); }
 
 }  // namespace stratus::apigateway

@@ -45,13 +45,11 @@ Doc put_gateway_response(OpContext& ctx, const Doc& in) {
   return g;
 }
 
+// Only a customised response can be deleted (the type then answers its default again).
 Doc delete_gateway_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  if (!tx.section("gatewayResponses").has(in.str("responseType"))) throw errors::not_found("Invalid Gateway Response identifier specified");
-  tx.section("gatewayResponses").as_map().erase(in.str("responseType"));
-  tx.save();
-  return Doc::map();
+  static constexpr Section kGatewayResponse{"gatewayResponses", "responseType",
+                                            "Invalid Gateway Response identifier specified"};
+  return delete_entry(ctx, store(ctx), in, kGatewayResponse);
 }
 
 Doc get_gateway_response(OpContext& ctx, const Doc& in) {

@@ -52,11 +52,8 @@ Doc put_integration(OpContext& ctx, const Doc& in) {
 Doc get_integration(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw errors::not_found("Invalid Resource identifier specified");
-  const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw errors::not_found("Invalid Method identifier specified");
-  const Doc* i = m->get("methodIntegration");
+  const Doc& m = find_method(doc, in.str("resourceId"), verb_of(in));
+  const Doc* i = m.get("methodIntegration");
   if (!i) throw errors::not_found("Invalid Integration identifier specified");
   return *i;
 }
@@ -99,15 +96,10 @@ Doc put_integration_response(OpContext& ctx, const Doc& in) {
 Doc get_integration_response(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw errors::not_found("Invalid Resource identifier specified");
-  const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw errors::not_found("Invalid Method identifier specified");
-  const Doc* i = m->get("methodIntegration");
+  const Doc& m = find_method(doc, in.str("resourceId"), verb_of(in));
+  const Doc* i = m.get("methodIntegration");
   if (!i) throw errors::not_found("No integration defined for method");
-  const Doc* ir = i->get("integrationResponses") ? i->get("integrationResponses")->get(in.str("statusCode")) : nullptr;
-  if (!ir) throw errors::not_found("Invalid Response status code specified");
-  return *ir;
+  return find_status_entry(*i, "integrationResponses", in.str("statusCode"));
 }
 
 Doc update_integration_response(OpContext& ctx, const Doc& in) {

@@ -43,11 +43,7 @@ Doc put_method(OpContext& ctx, const Doc& in) {
 Doc get_method(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw errors::not_found("Invalid Resource identifier specified");
-  const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw errors::not_found("Invalid Method identifier specified");
-  return *m;
+  return find_method(doc, in.str("resourceId"), verb_of(in));
 }
 
 Doc update_method(OpContext& ctx, const Doc& in) {
@@ -97,13 +93,8 @@ Doc delete_method_response(OpContext& ctx, const Doc& in) {
 
 Doc get_method_response(OpContext& ctx, const Doc& in) {
   Doc doc = load_api(ctx, store(ctx), in.str("restApiId"));
-  const Doc* r = doc["resources"].get(in.str("resourceId"));
-  if (!r) throw errors::not_found("Invalid Resource identifier specified");
-  const Doc* m = r->get("resourceMethods") ? r->get("resourceMethods")->get(verb_of(in)) : nullptr;
-  if (!m) throw errors::not_found("Invalid Method identifier specified");
-  const Doc* mr = m->get("methodResponses") ? m->get("methodResponses")->get(in.str("statusCode")) : nullptr;
-  if (!mr) throw errors::not_found("Invalid Response status code specified");
-  return *mr;
+  const Doc& m = find_method(doc, in.str("resourceId"), verb_of(in));
+  return find_status_entry(m, "methodResponses", in.str("statusCode"));
 }
 
 }  // namespace stratus::apigateway

@@ -241,6 +241,26 @@ std::string java_double(double d) {
 
 namespace {
 
+// null, a boolean or a number as both toString and JSON write it (other types write nothing).
+void append_scalar(const Value& v, std::string& out) {
+  switch (v.type()) {
+    case Value::Type::null:
+      out += "null";
+      break;
+    case Value::Type::boolean:
+      out += v.as_bool() ? "true" : "false";
+      break;
+    case Value::Type::integer:
+      out += std::to_string(v.as_int());
+      break;
+    case Value::Type::floating:
+      out += java_double(v.as_double());
+      break;
+    default:
+      break;
+  }
+}
+
 struct Printer {
   size_t limit;
   std::vector<const void*> stack;
@@ -252,16 +272,10 @@ struct Printer {
   void print(const Value& v) {
     switch (v.type()) {
       case Value::Type::null:
-        out += "null";
-        break;
       case Value::Type::boolean:
-        out += v.as_bool() ? "true" : "false";
-        break;
       case Value::Type::integer:
-        out += std::to_string(v.as_int());
-        break;
       case Value::Type::floating:
-        out += java_double(v.as_double());
+        append_scalar(v, out);
         break;
       case Value::Type::string:
         out += v.as_string();
@@ -538,16 +552,10 @@ void write_json_to(const Value& v, std::string& out, int depth) {
   if (out.size() > (64u << 20)) throw std::length_error("VTL value too large for JSON");
   switch (v.type()) {
     case Value::Type::null:
-      out += "null";
-      break;
     case Value::Type::boolean:
-      out += v.as_bool() ? "true" : "false";
-      break;
     case Value::Type::integer:
-      out += std::to_string(v.as_int());
-      break;
     case Value::Type::floating:
-      out += java_double(v.as_double());
+      append_scalar(v, out);
       break;
     case Value::Type::string:
       write_json_string(v.as_string(), out);

@@ -115,6 +115,18 @@ class Parser {
     }
   }
 
+  // A plain variable ($name, no chain or index), as #foreach, #define and macro parameters
+  // name one: its name, or a parse error saying `what`.
+  std::string plain_variable(const char* what) {
+    Ref var;
+    if (peek() != '$' || !parse_ref(var) || !var.chain.empty()) fail(what);
+    return std::move(var.root);
+  }
+  // The body of a #foreach, #define or #macro, up to its #end (else a parse error saying `what`).
+  void body_to_end(Block& body, const char* what) {
+    if (parse_block(body, nullptr) != Terminator::end) fail(what);
+  }
+
   void skip_ws() {
     while (!at_end() && std::isspace(static_cast<unsigned char>(peek()))) ++i_;
   }
@@ -240,7 +252,7 @@ class Parser {
           }
           if (t == Terminator::else_) {
             n.has_else = true;
-            if (parse_block(n.else_body, nullptr) != Terminator::end) fail("#else without #end");
+            body_to_end(n.else_body, "#else without #end");
             break;
           }
           if (t != Terminator::end) fail("#if without #end");
@@ -256,33 +268,25 @@ class Parser {
         gobble_line_end();
         --depth_;
         return Terminator::elseif;
-      } else if (name == "else") {
+      } else if (name == "else" || name == "end") {
         flush(text, out);
         gobble_line_end();
         --depth_;
-        return Terminator::else_;
-      } else if (name == "end") {
-        flush(text, out);
-        gobble_line_end();
-        --depth_;
-        return Terminator::end;
+        return name == "else" ? Terminator::else_ : Terminator::end;
       } else if (name == "foreach") {
         flush(text, out);
         Node n;
         n.kind = Node::foreach;
         expect('(');
         skip_ws();
-        Ref var;
-        if (peek() != '$' || !parse_ref(var) || !var.chain.empty())
-          fail("#foreach needs a variable");
-        n.str = var.root;
+        n.str = plain_variable("#foreach needs a variable");
         skip_ws();
         if (!starts("in") || ident_char(peek(2))) fail("#foreach needs 'in'");
         i_ += 2;
         n.expr = expr();
         expect(')');
         gobble_line_end();
-        if (parse_block(n.body, nullptr) != Terminator::end) fail("#foreach without #end");
+        body_to_end(n.body, "#foreach without #end");
         out.push_back(std::move(n));
       } else if (name == "break" || name == "stop") {
         flush(text, out);
@@ -306,13 +310,10 @@ class Parser {
         n.kind = Node::define;
         expect('(');
         skip_ws();
-        Ref var;
-        if (peek() != '$' || !parse_ref(var) || !var.chain.empty())
-          fail("#define needs a variable");
-        n.str = var.root;
+        n.str = plain_variable("#define needs a variable");
         expect(')');
         gobble_line_end();
-        if (parse_block(n.body, nullptr) != Terminator::end) fail("#define without #end");
+        body_to_end(n.body, "#define without #end");
         out.push_back(std::move(n));
       } else if (name == "macro") {
         flush(text, out);
@@ -331,14 +332,12 @@ class Parser {
             continue;
           }
           if (peek() == ')') break;
-          Ref p;
-          if (peek() != '$' || !parse_ref(p) || !p.chain.empty()) fail("bad macro parameter");
-          n.params.push_back(p.root);
+          n.params.push_back(plain_variable("bad macro parameter"));
         }
         ++i_;
         gobble_line_end();
         macro_names_.push_back(n.str);  // the body may call the macro itself
-        if (parse_block(n.body, nullptr) != Terminator::end) fail("#macro without #end");
+        body_to_end(n.body, "#macro without #end");
         out.push_back(std::move(n));
       } else if (!name.empty() &&
                  std::find(macro_names_.begin(), macro_names_.end(), name) != macro_names_.end()) {
@@ -491,41 +490,42 @@ class Parser {
     chain_ = outer_chain;
     return e;
   }
+  // A binary operator written as a symbol or as a word (Velocity's `==` or `eq`).
+  struct Spelled {
+    const char* sym;
+    const char* word;
+  };
+  // One precedence level of left-associative operators, tried in order (`<=` before `<`);
+  // operands come from the next level up.
+  template <size_t N>
+  ExprPtr level(const Spelled (&ops)[N], ExprPtr (Parser::*operand)()) {
+    ExprPtr a = (this->*operand)();
+    while (true) {
+      const Spelled* op = nullptr;
+      for (const Spelled& o : ops)
+        if (sym(o.sym) || word(o.word)) {
+          op = &o;
+          break;
+        }
+      if (!op) return a;
+      a = bin(op->sym, std::move(a), (this->*operand)());
+    }
+  }
   ExprPtr or_expr() {
-    ExprPtr a = and_expr();
-    while (sym("||") || word("or")) a = bin("||", std::move(a), and_expr());
-    return a;
+    static constexpr Spelled kOr[] = {{"||", "or"}};
+    return level(kOr, &Parser::and_expr);
   }
   ExprPtr and_expr() {
-    ExprPtr a = eq_expr();
-    while (sym("&&") || word("and")) a = bin("&&", std::move(a), eq_expr());
-    return a;
+    static constexpr Spelled kAnd[] = {{"&&", "and"}};
+    return level(kAnd, &Parser::eq_expr);
   }
   ExprPtr eq_expr() {
-    ExprPtr a = rel_expr();
-    while (true) {
-      if (sym("==") || word("eq"))
-        a = bin("==", std::move(a), rel_expr());
-      else if (sym("!=") || word("ne"))
-        a = bin("!=", std::move(a), rel_expr());
-      else
-        return a;
-    }
+    static constexpr Spelled kEq[] = {{"==", "eq"}, {"!=", "ne"}};
+    return level(kEq, &Parser::rel_expr);
   }
   ExprPtr rel_expr() {
-    ExprPtr a = add_expr();
-    while (true) {
-      if (sym("<=") || word("le"))
-        a = bin("<=", std::move(a), add_expr());
-      else if (sym(">=") || word("ge"))
-        a = bin(">=", std::move(a), add_expr());
-      else if (sym("<") || word("lt"))
-        a = bin("<", std::move(a), add_expr());
-      else if (sym(">") || word("gt"))
-        a = bin(">", std::move(a), add_expr());
-      else
-        return a;
-    }
+    static constexpr Spelled kRel[] = {{"<=", "le"}, {">=", "ge"}, {"<", "lt"}, {">", "gt"}};
+    return level(kRel, &Parser::add_expr);
   }
   ExprPtr add_expr() {
     ExprPtr a = mul_expr();

@@ -162,6 +162,16 @@ Doc updated_attributes(const Item& item, const std::vector<UpdateAction>& action
   return item_to_doc(project(item, paths));
 }
 
+// PutItem's, DeleteItem's and UpdateItem's one write: the item with key attributes `key` in t
+// (its compute is set by apply()).
+std::vector<ItemWrite> one_write(const TablePtr& t, Item key) {
+  std::vector<ItemWrite> writes(1);
+  writes[0].table = t;
+  writes[0].key = item_key(*t, key);
+  writes[0].key_attrs = std::move(key);
+  return writes;
+}
+
 void add_metrics(Doc& out, Catalog& cat, OpContext& ctx, const Doc& in, const TableInfo& t, const Item& key) {
   if (wants_metrics(in, t)) out.set("ItemCollectionMetrics", collection_metrics(ctx.storage, cat, t, key));
 }
@@ -182,10 +192,7 @@ PutItemWrite put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   w.return_old_on_fail = in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
   bool want_capacity = in.str("ReturnConsumedCapacity", "NONE") != "NONE";
   w.read_old = w.ex.condition || w.return_all_old || needs_old(*w.t) || want_capacity;
-  w.writes.resize(1);
-  w.writes[0].table = w.t;
-  w.writes[0].key = item_key(*w.t, w.item);
-  w.writes[0].key_attrs = key_of(*w.t, w.item);
+  w.writes = one_write(w.t, key_of(*w.t, w.item));
   return w;
 }
 
@@ -231,10 +238,7 @@ DeleteItemWrite delete_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   w.return_old_on_fail = in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
   w.read_old = w.ex.condition || w.return_all_old || needs_old(*w.t) ||
                in.str("ReturnConsumedCapacity", "NONE") != "NONE";
-  w.writes.resize(1);
-  w.writes[0].table = w.t;
-  w.writes[0].key = item_key(*w.t, w.key);
-  w.writes[0].key_attrs = w.key;
+  w.writes = one_write(w.t, w.key);
   return w;
 }
 
@@ -263,10 +267,7 @@ UpdateItemWrite update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   w.ex.parse(in, true, false);
   check_key_not_updated(*w.t, w.ex.update);
   w.return_old_on_fail = in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
-  w.writes.resize(1);
-  w.writes[0].table = w.t;
-  w.writes[0].key = item_key(*w.t, w.key);
-  w.writes[0].key_attrs = w.key;
+  w.writes = one_write(w.t, w.key);
   return w;
 }
 

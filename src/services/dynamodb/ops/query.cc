@@ -231,6 +231,21 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
   return item_key(t, k);
 }
 
+// What Query and Scan read alike: the table or index, Limit, the filter, the projection and
+// Select, and ConsistentRead. The caller adds the key range (and Query its key condition).
+ReadOptions read_options(const Common& c, const Doc& in, const ItemExprs& ex, const std::optional<Condition>& filter) {
+  ReadOptions o;
+  o.t = c.t.get();
+  o.ix = c.ix;
+  o.limit = in.integer("Limit", 0);
+  o.filter = filter ? &*filter : nullptr;
+  o.projection = ex.projection ? &*ex.projection : nullptr;
+  o.select = c.select;
+  o.consistent = in.flag("ConsistentRead");
+  o.fetch_from_table = c.fetch_from_table;
+  return o;
+}
+
 }  // namespace
 
 Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -267,9 +282,7 @@ Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
     };
     walk(*filter);
   }
-  ReadOptions o;
-  o.t = c.t.get();
-  o.ix = c.ix;
+  ReadOptions o = read_options(c, in, ex, filter);
   storage_range(kr, c.ix ? c.ix->id : c.t->id, o.start, o.end);
   o.reverse = in.has("ScanIndexForward") && !in.flag("ScanIndexForward", true);
   if (const Doc* esk = in.get("ExclusiveStartKey")) {
@@ -277,13 +290,7 @@ Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
     if (o.reverse) o.end = std::min(o.end, k);
     else o.start = std::max(o.start, key_after(k));
   }
-  o.limit = in.integer("Limit", 0);
   o.key_condition = &kc;
-  o.filter = filter ? &*filter : nullptr;
-  o.projection = ex.projection ? &*ex.projection : nullptr;
-  o.select = c.select;
-  o.consistent = in.flag("ConsistentRead");
-  o.fetch_from_table = c.fetch_from_table;
   return run(ctx, in, o);
 }
 
@@ -304,9 +311,7 @@ Doc scan(Catalog& cat, OpContext& ctx, const Doc& in) {
     throw errors::validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
                              std::to_string(seg) + " is not less than TotalSegments: " + std::to_string(total));
   Common c = common(cat, ctx, in, ex);
-  ReadOptions o;
-  o.t = c.t.get();
-  o.ix = c.ix;
+  ReadOptions o = read_options(c, in, ex, filter);
   uint64_t id = c.ix ? c.ix->id : c.t->id;
   // Segments are contiguous ranges of the 16-bit partition hash that leads every key.
   auto bound = [&](int64_t s) {
@@ -321,12 +326,6 @@ Doc scan(Catalog& cat, OpContext& ctx, const Doc& in) {
   o.start = bound(seg);
   o.end = bound(seg + 1);
   if (const Doc* esk = in.get("ExclusiveStartKey")) o.start = std::max(o.start, key_after(start_key(*c.t, c.ix, *esk)));
-  o.limit = in.integer("Limit", 0);
-  o.filter = filter ? &*filter : nullptr;
-  o.projection = ex.projection ? &*ex.projection : nullptr;
-  o.select = c.select;
-  o.consistent = in.flag("ConsistentRead");
-  o.fetch_from_table = c.fetch_from_table;
   return run(ctx, in, o);
 }
 

@@ -145,6 +145,21 @@ Doc create_function(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+namespace {
+
+// $LATEST of function `name` was changed and saved: its warm environments retire, and the answer
+// is its configuration with the update in progress (AWS answers before the update is done).
+Doc latest_updated(OpContext& ctx, const std::string& name, const Doc& cfg) {
+  state(ctx).manager().retire(pool_prefix(ctx, name) + "$LATEST/");
+  Doc out = public_config(cfg);
+  out.set("LastUpdateStatus", "InProgress");
+  out.set("LastUpdateStatusReason", "The function is being created.");
+  out.set("LastUpdateStatusReasonCode", "Creating");
+  return out;
+}
+
+}  // namespace
+
 Doc update_function_code(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   if (in.has("ImageUri")) throw errors::invalid_parameter_value("Stratus runs functions without containers: ImageUri is not supported.");
@@ -164,12 +179,7 @@ Doc update_function_code(OpContext& ctx, const Doc& in) {
   touch(cfg, ctx);
   if (in.flag("Publish")) publish(ctx, rec, "");
   state(ctx).save(ctx, ref.name, rec);
-  state(ctx).manager().retire(pool_prefix(ctx, ref.name) + "$LATEST/");
-  Doc out = public_config(cfg);
-  out.set("LastUpdateStatus", "InProgress");
-  out.set("LastUpdateStatusReason", "The function is being created.");
-  out.set("LastUpdateStatusReasonCode", "Creating");
-  return out;
+  return latest_updated(ctx, ref.name, cfg);
 }
 
 Doc update_function_configuration(OpContext& ctx, const Doc& in) {
@@ -184,12 +194,7 @@ Doc update_function_configuration(OpContext& ctx, const Doc& in) {
   state(ctx).apply_layers(ctx, cfg, in);
   touch(cfg, ctx);
   state(ctx).save(ctx, ref.name, rec);
-  state(ctx).manager().retire(pool_prefix(ctx, ref.name) + "$LATEST/");
-  Doc out = public_config(cfg);
-  out.set("LastUpdateStatus", "InProgress");
-  out.set("LastUpdateStatusReason", "The function is being created.");
-  out.set("LastUpdateStatusReasonCode", "Creating");
-  return out;
+  return latest_updated(ctx, ref.name, cfg);
 }
 
 Doc delete_function(OpContext& ctx, const Doc& in) {

@@ -178,15 +178,7 @@ Doc add_layer_version_permission(OpContext& ctx, const Doc& in) {
     throw errors::invalid_parameter_value("The provided action (" + in.str("Action") + ") is not supported. Supported action: "
                      "lambda:GetLayerVersion");
   Doc& policy = v["policy"];
-  if (policy.is_null()) policy = Doc::list();
-  for (const auto& s : policy.as_list())
-    if (s.str("Sid") == sid)
-      throw errors::resource_conflict("The statement id (" + sid +
-                          ") provided already exists. Please provide a new statement id, or remove the existing "
-                          "statement.");
-  Doc st = Doc::map();
-  st.set("Sid", sid);
-  st.set("Effect", "Allow");
+  Doc st = new_statement(policy, sid);
   std::string p = in.str("Principal");
   if (p == "*") {
     st.set("Principal", "*");
@@ -219,20 +211,7 @@ Doc remove_layer_version_permission(OpContext& ctx, const Doc& in) {
   if (ref.account != ctx.account()) throw no_resource();
   check_policy_revision(in, v);
   std::string sid = in.str("StatementId");
-  Doc* policy = v.get("policy");
-  bool found = false;
-  if (policy) {
-    auto& l = policy->as_list();
-    for (auto it = l.begin(); it != l.end(); ++it) {
-      if (it->str("Sid") == sid) {
-        l.erase(it);
-        found = true;
-        break;
-      }
-    }
-  }
-  if (!found)
-    throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
+  remove_statement(v.get("policy"), sid);
   v.set("policy_rev", ids::uuid4());
   Layers::save(ctx, ref, v);
   return Doc::map();
@@ -243,14 +222,7 @@ Doc get_layer_version_policy(OpContext& ctx, const Doc& in) {
   const Doc* policy = v.get("policy");
   if (!policy || !policy->size())
     throw errors::resource_not_found("No policy is associated with the given resource.");
-  Doc doc = Doc::map();
-  doc.set("Version", "2012-10-17");
-  doc.set("Id", "default");
-  doc.set("Statement", *policy);
-  Doc out = Doc::map();
-  out.set("Policy", json::write(doc));
-  out.set("RevisionId", v.str("policy_rev"));
-  return out;
+  return policy_answer(*policy, v.str("policy_rev"));
 }
 
 }  // namespace stratus::lambda::ops

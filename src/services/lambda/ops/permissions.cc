@@ -7,6 +7,43 @@ namespace stratus::lambda::ops {
 
 // ---- resource policy ----
 
+Doc new_statement(Doc& statements, const std::string& sid) {
+  if (statements.is_null()) statements = Doc::list();
+  for (const auto& s : statements.as_list())
+    if (s.str("Sid") == sid)
+      throw errors::resource_conflict("The statement id (" + sid +
+                      ") provided already exists. Please provide a new statement id, or remove the existing "
+                      "statement.");
+  Doc st = Doc::map();
+  st.set("Sid", sid);
+  st.set("Effect", "Allow");
+  return st;
+}
+
+void remove_statement(Doc* statements, const std::string& sid) {
+  if (statements) {
+    auto& l = statements->as_list();
+    for (auto it = l.begin(); it != l.end(); ++it) {
+      if (it->str("Sid") == sid) {
+        l.erase(it);
+        return;
+      }
+    }
+  }
+  throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
+}
+
+Doc policy_answer(const Doc& statements, const std::string& revision_id) {
+  Doc policy = Doc::map();
+  policy.set("Version", "2012-10-17");
+  policy.set("Id", "default");
+  policy.set("Statement", statements);
+  Doc out = Doc::map();
+  out.set("Policy", json::write(policy));
+  out.set("RevisionId", revision_id);
+  return out;
+}
+
 Doc add_permission(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
@@ -18,15 +55,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   if (policy.is_null()) policy = Doc::map();
   std::string pkey = ref.qualifier.empty() ? "$LATEST" : ref.qualifier;
   Doc& stmts = policy[pkey];
-  if (stmts.is_null()) stmts = Doc::list();
-  for (const auto& s : stmts.as_list())
-    if (s.str("Sid") == sid)
-      throw errors::resource_conflict("The statement id (" + sid +
-                      ") provided already exists. Please provide a new statement id, or remove the existing "
-                      "statement.");
-  Doc st = Doc::map();
-  st.set("Sid", sid);
-  st.set("Effect", "Allow");
+  Doc st = new_statement(stmts, sid);
   Doc principal = Doc::map();
   std::string p = in.str("Principal");
   if (p == "*") principal = Doc("*");
@@ -64,17 +93,9 @@ Doc remove_permission(OpContext& ctx, const Doc& in) {
   Doc rec = state(ctx).must_load(ctx, ref.name);
   std::string sid = in.str("StatementId");
   Doc* stmts = rec.get("policy") ? rec.get("policy")->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
-  if (stmts) {
-    auto& l = stmts->as_list();
-    for (auto it = l.begin(); it != l.end(); ++it) {
-      if (it->str("Sid") == sid) {
-        l.erase(it);
-        state(ctx).save(ctx, ref.name, rec);
-        return Doc::map();
-      }
-    }
-  }
-  throw errors::resource_not_found("Statement " + sid + " is not found in resource policy.");
+  remove_statement(stmts, sid);
+  state(ctx).save(ctx, ref.name, rec);
+  return Doc::map();
 }
 
 Doc get_policy(OpContext& ctx, const Doc& in) {
@@ -84,14 +105,7 @@ Doc get_policy(OpContext& ctx, const Doc& in) {
   const Doc* stmts = rec.get("policy") ? rec.get("policy")->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
   if (!stmts || stmts->size() == 0)
     throw errors::resource_not_found("The resource you requested does not exist.");
-  Doc policy = Doc::map();
-  policy.set("Version", "2012-10-17");
-  policy.set("Id", "default");
-  policy.set("Statement", *stmts);
-  Doc out = Doc::map();
-  out.set("Policy", json::write(policy));
-  out.set("RevisionId", cfg.str("RevisionId"));
-  return out;
+  return policy_answer(*stmts, cfg.str("RevisionId"));
 }
 
 }  // namespace stratus::lambda::ops

@@ -116,6 +116,40 @@ Doc success(const std::string& id) {
   return d;
 }
 
+// A batch's answer: its Successful and Failed entries.
+Doc batch_answer(Doc ok, Doc failed) {
+  Doc out = Doc::map();
+  out.set("Successful", std::move(ok));
+  out.set("Failed", std::move(failed));
+  return out;
+}
+
+// DeleteMessageBatch and ChangeMessageVisibilityBatch: `each(entry, handle)` adds one entry's
+// change to the caller's write batch or throws, which fails that entry alone. The batch's answer.
+template <class Each>
+Doc each_receipt_handle(const Doc& in, Each each) {
+  Doc ok = Doc::list(), failed = Doc::list();
+  for (const auto& e : in.get("Entries")->as_list()) {
+    std::string id = e.str("Id");
+    std::string handle = e.str("ReceiptHandle");
+    try {
+      if (handle.empty()) throw missing("ReceiptHandle");
+      each(e, handle);
+      ok.push(success(id));
+    } catch (const AwsError& err) {
+      failed.push(failure(id, err));
+    }
+  }
+  return batch_answer(std::move(ok), std::move(failed));
+}
+
+// Writes the batch unless it is empty; InternalError when the store fails.
+void write_nonempty(State& s, storage::WriteBatch& b) {
+  if (b.empty()) return;
+  auto st = s.store.write(b);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+}
+
 }  // namespace
 
 Doc send_message(OpContext& ctx, const Doc& in) {
@@ -187,10 +221,7 @@ Doc send_message_batch(OpContext& ctx, const Doc& in) {
     fill_send_output(d, o, *q);
     ok.push(std::move(d));
   }
-  Doc out = Doc::map();
-  out.set("Successful", std::move(ok));
-  out.set("Failed", std::move(failed));
-  return out;
+  return batch_answer(std::move(ok), std::move(failed));
 }
 
 void receive_message(OpContext& ctx, const Doc& in, Done done) {
@@ -206,10 +237,7 @@ Doc delete_message(OpContext& ctx, const Doc& in) {
   if (handle.empty()) throw missing("ReceiptHandle");
   storage::WriteBatch b;
   s.delete_one(*q, handle, b);
-  if (!b.empty()) {
-    auto st = s.store.write(b);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
-  }
+  write_nonempty(s, b);
   return Doc::map();
 }
 
@@ -218,25 +246,8 @@ Doc delete_message_batch(OpContext& ctx, const Doc& in) {
   QueuePtr q = queue_for(ctx, in);
   check_batch(in, "DeleteMessageBatchRequestEntry");
   storage::WriteBatch b;
-  Doc ok = Doc::list(), failed = Doc::list();
-  for (const auto& e : in.get("Entries")->as_list()) {
-    std::string id = e.str("Id");
-    std::string handle = e.str("ReceiptHandle");
-    try {
-      if (handle.empty()) throw missing("ReceiptHandle");
-      s.delete_one(*q, handle, b);
-      ok.push(success(id));
-    } catch (const AwsError& err) {
-      failed.push(failure(id, err));
-    }
-  }
-  if (!b.empty()) {
-    auto st = s.store.write(b);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
-  }
-  Doc out = Doc::map();
-  out.set("Successful", std::move(ok));
-  out.set("Failed", std::move(failed));
+  Doc out = each_receipt_handle(in, [&](const Doc&, const std::string& handle) { s.delete_one(*q, handle, b); });
+  write_nonempty(s, b);
   return out;
 }
 
@@ -261,26 +272,11 @@ Doc change_message_visibility_batch(OpContext& ctx, const Doc& in) {
   check_batch(in, "ChangeMessageVisibilityBatchRequestEntry");
   storage::WriteBatch b;
   bool woke = false;
-  Doc ok = Doc::list(), failed = Doc::list();
-  for (const auto& e : in.get("Entries")->as_list()) {
-    std::string id = e.str("Id");
-    std::string handle = e.str("ReceiptHandle");
-    try {
-      if (handle.empty()) throw missing("ReceiptHandle");
-      s.change_one(*q, handle, e.integer("VisibilityTimeout"), b, woke);
-      ok.push(success(id));
-    } catch (const AwsError& err) {
-      failed.push(failure(id, err));
-    }
-  }
-  if (!b.empty()) {
-    auto st = s.store.write(b);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
-  }
+  Doc out = each_receipt_handle(in, [&](const Doc& e, const std::string& handle) {
+    s.change_one(*q, handle, e.integer("VisibilityTimeout"), b, woke);
+  });
+  write_nonempty(s, b);
   if (woke) s.wake(q);
-  Doc out = Doc::map();
-  out.set("Successful", std::move(ok));
-  out.set("Failed", std::move(failed));
   return out;
 }
 
