@@ -4,6 +4,7 @@
 
 #include "auth/keystore.h"
 #include "core/error.h"
+#include "services/dynamodb/store.h"
 #include "services/sqs/move_tasks.h"
 #include "services/sqs/queue.h"
 #include "services/sqs/store.h"
@@ -155,6 +156,43 @@ TEST(Record, SqsQueueRecordBytesUnchanged) {
   for (const auto& [k, v] : q.tags) tags.set(k, v);
   d.set("tags", std::move(tags));
   EXPECT_EQ(sqs::Store::queue_record(q), json::write(d));
+}
+
+TEST(Record, DynamoDbTableRecordKeepsItsTypesAndRoundTrips) {
+  dynamodb::TableInfo t;
+  t.account = "123456789012";
+  t.region = "us-east-1";
+  t.name = "T";
+  t.id = 7;
+  t.table_id = "uuid";
+  t.hash.name = "pk";
+  t.rcu = 5;
+  t.created_ms = 1000;
+  t.stream_enabled = true;
+  t.pitr = true;
+  t.backups = 2;
+  dynamodb::IndexInfo ix;
+  ix.name = "gsi";
+  ix.hash.name = "g";
+  ix.wcu = 3;
+  t.indexes.push_back(ix);
+  std::string text = json::write(t.to_json());
+  Doc d = json::parse(text);
+  EXPECT_EQ(d.str("id"), "7");  // ids stay decimal strings
+  EXPECT_TRUE(d.get("stream_enabled")->is_bool());
+  EXPECT_TRUE(d.get("rcu")->is_int());
+  EXPECT_EQ(d.str("billing"), "PROVISIONED");
+  EXPECT_TRUE(d.get("indexes")->as_list()[0].get("global")->is_bool());
+  EXPECT_EQ(d.get("indexes")->as_list()[0].integer("wcu"), 3);
+  auto back = dynamodb::TableInfo::from_json(d);
+  EXPECT_EQ(back->name, "T");
+  EXPECT_EQ(back->backups, 2);
+  EXPECT_EQ(json::write(back->to_json()), text);
+  // Members with non-empty defaults keep them when missing.
+  auto bare = dynamodb::TableInfo::from_json(json::parse(R"({"hash":{"n":"pk","t":"S"}})"));
+  EXPECT_EQ(bare->billing_mode, "PROVISIONED");
+  EXPECT_EQ(bare->table_class, "STANDARD");
+  EXPECT_EQ(bare->pitr_days, 35);
 }
 
 }  // namespace
