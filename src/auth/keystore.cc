@@ -6,41 +6,31 @@
 #include <vector>
 
 #include "auth/sealing.h"
-#include "core/json.h"
+#include "core/record.h"
 #include "storage/engine.h"
 
 namespace stratus::auth {
 namespace {
 constexpr std::string_view kKeyspace = "auth.keys";
 
-std::string to_json(const Credential& c) {
-  Doc d = Doc::map();
-  d.set("secret", c.secret_key);
-  d.set("token", c.session_token);
-  d.set("account", c.account);
-  d.set("arn", c.principal_arn);
-  d.set("user_id", c.user_id);
-  d.set("expires", c.expires_ms);
-  return json::write(d);
-}
+// The stored record of a credential (the access key is the storage key, not a member).
+const json::Record<Credential> kCredentialRecord{
+    {"secret", &Credential::secret_key}, {"token", &Credential::session_token}, {"account", &Credential::account},
+    {"arn", &Credential::principal_arn}, {"user_id", &Credential::user_id},   {"expires", &Credential::expires_ms}};
 
-Credential from_json(const std::string& key, const std::string& text) {
-  Doc d = json::parse(text);
-  Credential c;
+}  // namespace
+
+std::string credential_record(const Credential& c) { return kCredentialRecord.write(c); }
+
+Credential read_credential_record(const std::string& key, const std::string& text) {
+  Credential c = kCredentialRecord.read(text);
   c.access_key = key;
-  c.secret_key = d.str("secret");
-  c.session_token = d.str("token");
-  c.account = d.str("account");
-  c.principal_arn = d.str("arn");
-  c.user_id = d.str("user_id");
-  c.expires_ms = d.integer("expires");
   return c;
 }
-}  // namespace
 
 bool KeyStore::put(const Credential& c) {
   if (engine_ &&
-      !engine_->put(kKeyspace, c.access_key, seal(sealing_key_, to_json(c), c.access_key)).ok())
+      !engine_->put(kKeyspace, c.access_key, seal(sealing_key_, credential_record(c), c.access_key)).ok())
     return false;
   std::unique_lock lock(mu_);
   remember(c);
@@ -74,9 +64,9 @@ std::optional<Credential> KeyStore::find(const std::string& access_key) const {
           access_key);
       return std::nullopt;
     }
-    c = from_json(access_key, *text);
+    c = read_credential_record(access_key, *text);
   } else {
-    c = from_json(access_key, value);
+    c = read_credential_record(access_key, value);
   }
   std::unique_lock lock(mu_);
   remember(c);

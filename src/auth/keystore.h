@@ -27,6 +27,11 @@ struct Credential {
   int64_t expires_ms = 0;      // 0: never
 };
 
+// The stored JSON record of a credential (before sealing; the access key is the storage key, not
+// a member), and back (throws on malformed JSON; missing members read as empty / 0).
+std::string credential_record(const Credential& c);
+Credential read_credential_record(const std::string& access_key, const std::string& text);
+
 class KeyStore {
  public:
   // root: the configured key pair; fixed for the life of the store (looked up without locking).

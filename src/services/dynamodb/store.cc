@@ -6,6 +6,7 @@
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
@@ -36,6 +37,19 @@ void check_key_size(const TableInfo& t, const Value& hash, const Value* range) {
     throw errors::validation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
 }
 
+// The plain members of a stored table and of its indexes. Members with a non-empty default
+// (billing, class, pitr_days, projection), the ids (stored as decimal strings), key schemas and
+// Doc members are written and read beside the tables.
+const json::Record<TableInfo> kTableRecord{
+    {"account", &TableInfo::account},         {"region", &TableInfo::region},
+    {"name", &TableInfo::name},               {"table_id", &TableInfo::table_id},
+    {"rcu", &TableInfo::rcu},                 {"wcu", &TableInfo::wcu},
+    {"created", &TableInfo::created_ms},      {"stream_enabled", &TableInfo::stream_enabled},
+    {"stream_view", &TableInfo::stream_view_type}, {"stream_label", &TableInfo::stream_label},
+    {"deletion_protection", &TableInfo::deletion_protection}, {"pitr", &TableInfo::pitr},
+    {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups}};
+const json::Record<IndexInfo> kIndexRecord{
+    {"name", &IndexInfo::name}, {"global", &IndexInfo::global}, {"rcu", &IndexInfo::rcu}, {"wcu", &IndexInfo::wcu}};
 }  // namespace
 
 const IndexInfo* TableInfo::index(std::string_view n) const {
@@ -45,20 +59,14 @@ const IndexInfo* TableInfo::index(std::string_view n) const {
 }
 
 Doc TableInfo::to_json() const {
-  Doc d = Doc::map();
-  d.set("account", account);
-  d.set("region", region);
-  d.set("name", name);
+  Doc d = kTableRecord.to_doc(*this);
   d.set("id", std::to_string(id));
-  d.set("table_id", table_id);
   d.set("hash", keydef_json(hash));
   if (range) d.set("range", keydef_json(*range));
   d.set("attrs", attribute_definitions);
   Doc ixs = Doc::list();
   for (const auto& ix : indexes) {
-    Doc x = Doc::map();
-    x.set("name", ix.name);
-    x.set("global", ix.global);
+    Doc x = kIndexRecord.to_doc(ix);
     x.set("id", std::to_string(ix.id));
     x.set("hash", keydef_json(ix.hash));
     if (ix.range) x.set("range", keydef_json(*ix.range));
@@ -66,75 +74,47 @@ Doc TableInfo::to_json() const {
     Doc nk = Doc::list();
     for (const auto& a : ix.non_key) nk.push(a);
     x.set("non_key", nk);
-    x.set("rcu", ix.rcu);
-    x.set("wcu", ix.wcu);
     ixs.push(std::move(x));
   }
   d.set("indexes", ixs);
   d.set("billing", billing_mode);
-  d.set("rcu", rcu);
-  d.set("wcu", wcu);
-  d.set("created", created_ms);
-  d.set("stream_enabled", stream_enabled);
-  d.set("stream_view", stream_view_type);
-  d.set("stream_label", stream_label);
   d.set("stream_id", std::to_string(stream_id));
-  d.set("deletion_protection", deletion_protection);
   d.set("class", table_class);
   d.set("sse", sse);
   d.set("tags", tags);
   d.set("ttl", ttl);
-  d.set("pitr", pitr);
-  d.set("pitr_since", pitr_since_ms);
   d.set("pitr_days", pitr_days);
-  d.set("backups", backups);
   d.set("restore", restore_summary);
   return d;
 }
 
 std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   auto t = std::make_shared<TableInfo>();
-  t->account = d.str("account");
-  t->region = d.str("region");
-  t->name = d.str("name");
+  kTableRecord.from_doc(d, *t);
   t->id = std::stoull(d.str("id", "0"));
-  t->table_id = d.str("table_id");
   t->hash = keydef_from(*d.get("hash"));
   if (const Doc* r = d.get("range")) t->range = keydef_from(*r);
   if (const Doc* a = d.get("attrs")) t->attribute_definitions = *a;
   if (const Doc* ixs = d.get("indexes"); ixs && ixs->is_list()) {
     for (const auto& x : ixs->as_list()) {
       IndexInfo ix;
-      ix.name = x.str("name");
-      ix.global = x.flag("global");
+      kIndexRecord.from_doc(x, ix);
       ix.id = std::stoull(x.str("id", "0"));
       ix.hash = keydef_from(*x.get("hash"));
       if (const Doc* r = x.get("range")) ix.range = keydef_from(*r);
       ix.projection = x.str("projection", "ALL");
       if (const Doc* nk = x.get("non_key"); nk && nk->is_list())
         for (const auto& a : nk->as_list()) ix.non_key.push_back(a.as_string());
-      ix.rcu = x.integer("rcu");
-      ix.wcu = x.integer("wcu");
       t->indexes.push_back(std::move(ix));
     }
   }
   t->billing_mode = d.str("billing", "PROVISIONED");
-  t->rcu = d.integer("rcu");
-  t->wcu = d.integer("wcu");
-  t->created_ms = d.integer("created");
-  t->stream_enabled = d.flag("stream_enabled");
-  t->stream_view_type = d.str("stream_view");
-  t->stream_label = d.str("stream_label");
   t->stream_id = std::stoull(d.str("stream_id", "0"));
-  t->deletion_protection = d.flag("deletion_protection");
   t->table_class = d.str("class", "STANDARD");
   if (const Doc* s = d.get("sse")) t->sse = *s;
   if (const Doc* s = d.get("tags")) t->tags = *s;
   if (const Doc* s = d.get("ttl")) t->ttl = *s;
-  t->pitr = d.flag("pitr");
-  t->pitr_since_ms = d.integer("pitr_since");
   t->pitr_days = d.integer("pitr_days", 35);
-  t->backups = d.integer("backups");
   if (const Doc* s = d.get("restore")) t->restore_summary = *s;
   return t;
 }

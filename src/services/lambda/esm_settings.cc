@@ -1,6 +1,7 @@
 #include "services/lambda/esm_settings.h"
 
 #include "core/arn.h"
+#include "core/record.h"
 
 namespace stratus::lambda::esm {
 
@@ -9,20 +10,27 @@ Kind kind_of(const std::string& source_arn) {
   return a && a->service == "dynamodb" ? Kind::dynamodb : Kind::sqs;
 }
 
+namespace {
+// The members of a mapping record read as they are; those with a default other than empty / 0 /
+// false, or nested, are read beside the table in settings_of.
+const json::Record<Settings> kSettingsRecord{
+    {"UUID", &Settings::uuid},
+    {"_account", &Settings::account},
+    {"_region", &Settings::region},
+    {"FunctionArn", &Settings::function_arn},
+    {"EventSourceArn", &Settings::source_arn},
+    {"MaximumBatchingWindowInSeconds", &Settings::window_s},
+    {"BisectBatchOnFunctionError", &Settings::bisect}};
+}  // namespace
+
 Settings settings_of(const Doc& rec) {
   Settings s;
-  s.uuid = rec.str("UUID");
-  s.account = rec.str("_account");
-  s.region = rec.str("_region");
-  s.function_arn = rec.str("FunctionArn");
-  s.source_arn = rec.str("EventSourceArn");
+  kSettingsRecord.from_doc(rec, s);
   s.kind = kind_of(s.source_arn);
   s.batch_size = rec.integer("BatchSize", s.kind == Kind::sqs ? 10 : 100);
-  s.window_s = rec.integer("MaximumBatchingWindowInSeconds", 0);
   if (const Doc* sc = rec.get("ScalingConfig")) s.max_concurrency = sc->integer("MaximumConcurrency", 0);
   s.max_retries = rec.integer("MaximumRetryAttempts", -1);
   s.max_age_s = rec.integer("MaximumRecordAgeInSeconds", -1);
-  s.bisect = rec.flag("BisectBatchOnFunctionError");
   if (const Doc* t = rec.get("FunctionResponseTypes"); t && t->is_list())
     for (const auto& x : t->as_list())
       if (x.is_string() && x.as_string() == "ReportBatchItemFailures") s.report_failures = true;

@@ -10,6 +10,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "events/queue.h"
 #include "services/sns/schema.h"
 #include "services/sns/smtp.h"
@@ -32,18 +33,13 @@ Relay& relay() {
   return r;
 }
 
-Mail from_doc(const Doc& d) {
-  Mail m;
-  m.id = d.str("id");
-  m.timestamp_ms = d.integer("timestamp_ms");
-  m.channel = d.str("channel");
-  m.recipient = d.str("recipient");
-  m.sender = d.str("sender");
-  m.subject = d.str("subject");
-  m.body = d.str("body");
-  m.source = d.str("source");
-  return m;
-}
+// The stored record of a mail; to_doc adds "timestamp" (ISO 8601, for readers) beside it.
+const json::Record<Mail> kMailRecord{
+    {"id", &Mail::id},         {"timestamp_ms", &Mail::timestamp_ms}, {"channel", &Mail::channel},
+    {"recipient", &Mail::recipient}, {"sender", &Mail::sender},       {"subject", &Mail::subject},
+    {"body", &Mail::body},     {"source", &Mail::source}};
+
+Mail from_doc(const Doc& d) { return kMailRecord.from_doc(d); }
 
 int64_t parse_since(const std::string& s) {
   if (s.empty()) return 0;
@@ -57,16 +53,8 @@ int64_t parse_since(const std::string& s) {
 }  // namespace
 
 Doc Mail::to_doc() const {
-  Doc d = Doc::map();
-  d.set("id", id);
+  Doc d = kMailRecord.to_doc(*this);
   d.set("timestamp", enc::iso8601(timestamp_ms));
-  d.set("timestamp_ms", timestamp_ms);
-  d.set("channel", channel);
-  d.set("recipient", recipient);
-  d.set("sender", sender);
-  d.set("subject", subject);
-  d.set("body", body);
-  d.set("source", source);
   return d;
 }
 

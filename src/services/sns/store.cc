@@ -7,12 +7,26 @@
 
 #include "core/doc.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "services/sns/schema.h"
 
 namespace stratus::sns {
 namespace {
 constexpr std::string_view kTopicsKs = kTopics.name;
 constexpr std::string_view kSubsKs = kSubs.name;
+
+// The flat members of a stored topic (the ARN is the storage key); tags (a list of Key/Value maps),
+// subs and deleted_subs are written and read beside the table.
+const json::Record<Topic> kTopicRecord{{"account", &Topic::account}, {"region", &Topic::region},
+                                       {"name", &Topic::name},       {"fifo", &Topic::fifo},
+                                       {"attributes", &Topic::attributes}};
+
+// The stored record of a subscription (the ARN is the storage key; the filter is parsed from the
+// FilterPolicy attribute on load).
+const json::Record<Sub> kSubRecord{
+    {"topic", &Sub::topic_arn}, {"protocol", &Sub::protocol},   {"endpoint", &Sub::endpoint},
+    {"owner", &Sub::owner},     {"token", &Sub::token},         {"confirmed", &Sub::confirmed},
+    {"attributes", &Sub::attributes}};
 }  // namespace
 
 void Store::open(storage::Engine& engine) {
@@ -23,12 +37,7 @@ void Store::open(storage::Engine& engine) {
       Doc d = json::parse(it->value());
       auto t = std::make_shared<Topic>();
       t->arn = std::string(it->key());
-      t->account = d.str("account");
-      t->region = d.str("region");
-      t->name = d.str("name");
-      t->fifo = d.flag("fifo");
-      if (const Doc* a = d.get("attributes"))
-        for (const auto& [k, v] : a->as_map()) t->attributes[k] = v.as_string();
+      kTopicRecord.from_doc(d, *t);
       if (const Doc* tags = d.get("tags"))
         for (const auto& e : tags->as_list()) t->tags.emplace_back(e.str("Key"), e.str("Value"));
       if (const Doc* subs = d.get("subs"))
@@ -41,17 +50,9 @@ void Store::open(storage::Engine& engine) {
   }
   for (auto it = engine_->scan(kSubsKs, {}); it->valid(); it->next()) {
     try {
-      Doc d = json::parse(it->value());
       auto s = std::make_shared<Sub>();
+      kSubRecord.read(it->value(), *s);
       s->arn = std::string(it->key());
-      s->topic_arn = d.str("topic");
-      s->protocol = d.str("protocol");
-      s->endpoint = d.str("endpoint");
-      s->owner = d.str("owner");
-      s->token = d.str("token");
-      s->confirmed = d.flag("confirmed");
-      if (const Doc* a = d.get("attributes"))
-        for (const auto& [k, v] : a->as_map()) s->attributes[k] = v.as_string();
       if (auto f = s->attributes.find("FilterPolicy"); f != s->attributes.end())
         s->filter = events::pattern::Pattern::parse(f->second, nullptr);
       subs_[s->arn] = s;
@@ -137,14 +138,7 @@ int Store::signature_version(const std::string& topic_arn) const {
 }
 
 void Store::save(const Topic& t) {
-  Doc d = Doc::map();
-  d.set("account", t.account);
-  d.set("region", t.region);
-  d.set("name", t.name);
-  d.set("fifo", t.fifo);
-  Doc a = Doc::map();
-  for (const auto& [k, v] : t.attributes) a.set(k, v);
-  d.set("attributes", std::move(a));
+  Doc d = kTopicRecord.to_doc(t);
   Doc tags = Doc::list();
   for (const auto& [k, v] : t.tags) {
     Doc e = Doc::map();
@@ -162,18 +156,6 @@ void Store::save(const Topic& t) {
   (void)engine_->put(kTopicsKs, t.arn, json::write(d));
 }
 
-void Store::save(const Sub& s) {
-  Doc d = Doc::map();
-  d.set("topic", s.topic_arn);
-  d.set("protocol", s.protocol);
-  d.set("endpoint", s.endpoint);
-  d.set("owner", s.owner);
-  d.set("token", s.token);
-  d.set("confirmed", s.confirmed);
-  Doc a = Doc::map();
-  for (const auto& [k, v] : s.attributes) a.set(k, v);
-  d.set("attributes", std::move(a));
-  (void)engine_->put(kSubsKs, s.arn, json::write(d));
-}
+void Store::save(const Sub& s) { (void)engine_->put(kSubsKs, s.arn, kSubRecord.write(s)); }
 
 }  // namespace stratus::sns

@@ -6,38 +6,23 @@
 #include <algorithm>
 
 #include "core/clock.h"
-#include "core/json.h"
+#include "core/record.h"
 #include "services/sqs/common.h"
 #include "services/sqs/state.h"
 
 namespace stratus::sqs {
 
-std::string MoveTasks::record(const MoveTask& t) {
-  Doc d = Doc::map();
-  d.set("handle", t.handle);
-  d.set("source", t.source_arn);
-  d.set("dest", t.dest_arn);
-  d.set("rate", t.rate);
-  d.set("status", t.status);
-  d.set("moved", t.moved);
-  d.set("to_move", t.to_move);
-  d.set("started", t.started_ms);
-  d.set("failure", t.failure);
-  return json::write(d);
-}
+namespace {
+// The stored record of a task (the id is the storage key, not a member).
+const json::Record<MoveTask> kMoveTaskRecord{
+    {"handle", &MoveTask::handle}, {"source", &MoveTask::source_arn}, {"dest", &MoveTask::dest_arn},
+    {"rate", &MoveTask::rate},     {"status", &MoveTask::status},     {"moved", &MoveTask::moved},
+    {"to_move", &MoveTask::to_move}, {"started", &MoveTask::started_ms}, {"failure", &MoveTask::failure}};
+}  // namespace
 
-void MoveTasks::read_record(std::string_view json, MoveTask& t) {
-  Doc d = json::parse(json);
-  t.handle = d.str("handle");
-  t.source_arn = d.str("source");
-  t.dest_arn = d.str("dest");
-  t.rate = d.integer("rate");
-  t.status = d.str("status");
-  t.moved = d.integer("moved");
-  t.to_move = d.integer("to_move");
-  t.started_ms = d.integer("started");
-  t.failure = d.str("failure");
-}
+std::string MoveTasks::record(const MoveTask& t) { return kMoveTaskRecord.write(t); }
+
+void MoveTasks::read_record(std::string_view json, MoveTask& t) { kMoveTaskRecord.read(json, t); }
 
 void MoveTasks::save(const MoveTask& t) {
   auto st = engine_->put(kTasksKs, t.id, record(t));

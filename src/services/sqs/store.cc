@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/json.h"
+#include "core/record.h"
 #include "services/sqs/attributes.h"
 #include "services/sqs/common.h"
 #include "services/sqs/record.h"
@@ -89,21 +90,15 @@ std::vector<QueuePtr> Store::clear() {
 
 // ---- records ------------------------------------------------------------------------------------
 
-std::string Store::queue_record(const Queue& q) {
-  Doc d = Doc::map();
-  d.set("uid", q.uid);
-  d.set("created", q.created_ms);
-  d.set("modified", q.modified_ms);
-  d.set("fifo", q.fifo);
-  d.set("last_purge", q.last_purge_ms);
-  Doc a = Doc::map();
-  for (const auto& [k, v] : q.attributes) a.set(k, v);
-  d.set("attributes", std::move(a));
-  Doc t = Doc::map();
-  for (const auto& [k, v] : q.tags) t.set(k, v);
-  d.set("tags", std::move(t));
-  return json::write(d);
-}
+namespace {
+// The stored record of a queue (account, region and name are the storage key; the ARN follows).
+const json::Record<Queue> kQueueRecord{
+    {"uid", &Queue::uid},         {"created", &Queue::created_ms},        {"modified", &Queue::modified_ms},
+    {"fifo", &Queue::fifo},       {"last_purge", &Queue::last_purge_ms},  {"attributes", &Queue::attributes},
+    {"tags", &Queue::tags}};
+}  // namespace
+
+std::string Store::queue_record(const Queue& q) { return kQueueRecord.write(q); }
 
 storage::Status Store::save_queue(Queue& q) {
   return engine_->put(kQueuesKs, queue_key(q.account, q.region, q.name), queue_record(q));
@@ -195,16 +190,7 @@ void Store::load(int64_t now, storage::WriteBatch& orphans) {
       continue;  // not a queue key
     }
     try {
-      Doc d = json::parse(it->value());
-      q->uid = d.str("uid");
-      q->created_ms = d.integer("created");
-      q->modified_ms = d.integer("modified");
-      q->fifo = d.flag("fifo");
-      q->last_purge_ms = d.integer("last_purge");
-      if (const Doc* at = d.get("attributes"))
-        for (const auto& [k, v] : at->as_map()) q->attributes[k] = v.as_string();
-      if (const Doc* t = d.get("tags"))
-        for (const auto& [k, v] : t->as_map()) q->tags[k] = v.as_string();
+      kQueueRecord.read(it->value(), *q);
     } catch (const std::exception& e) {
       spdlog::error("sqs: skipping unreadable queue record {}: {}", q->name, e.what());
       continue;
