@@ -56,6 +56,9 @@ void backfill_ttl(storage::Engine& e, const TableInfo& t);
 // ops/items.cc
 Doc get_item(Catalog& cat, OpContext& ctx, const Doc& in);
 
+// Prepared writes (PutItemWrite ... TransactWriteItemsWrite): made on the I/O thread from the
+// request, applied on the commit lane. `in` points at the request, which must outlive the write:
+// the FrontDoor and internal calls keep the input alive until the lane has answered.
 struct PutItemWrite {
   const Doc* in{};
   TablePtr t{};

@@ -105,22 +105,27 @@ TEST_F(DynamoOps, UpdateItemKeyChangeIsRejectedBeforeTheLane) {
                   "UpdateExpression":"SET id = :v","ExpressionAttributeValues":{":v":{"S":"b"}}})J"));
             }),
             "ValidationException");
-  UpdateItemWrite w = update_item(cat_, oc, json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
+  // A prepared write points into its request, which outlives it (the FrontDoor keeps the input
+  // until the lane answers): the requests here are named for that reason.
+  Doc win = json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
       "UpdateExpression":"SET s = :s ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"},":s":{"S":"x"}},
-      "ReturnValues":"ALL_NEW"})J"));
+      "ReturnValues":"ALL_NEW"})J");
+  UpdateItemWrite w = update_item(cat_, oc, win);
   ASSERT_EQ(w.ex.update.size(), 2u);
   Doc out = w.apply(cat_, oc);
   EXPECT_EQ(out.get("Attributes")->get("n")->str("N"), "1");
   // An operand of the wrong type is only known against the stored item: the lane's error.
-  UpdateItemWrite bad = update_item(cat_, oc, json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
-      "UpdateExpression":"ADD s :one","ExpressionAttributeValues":{":one":{"N":"1"}}})J"));
+  Doc bad_in = json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
+      "UpdateExpression":"ADD s :one","ExpressionAttributeValues":{":one":{"N":"1"}}})J");
+  UpdateItemWrite bad = update_item(cat_, oc, bad_in);
   EXPECT_EQ(code_of([&] { bad.apply(cat_, oc); }), "ValidationException");
 }
 
 TEST_F(DynamoOps, DeleteAndBatchWrite) {
   OpContext oc = op_context();
-  BatchWriteItemWrite b = batch_write_item(cat_, oc, json::parse(R"J({"RequestItems":{"t":[
-      {"PutRequest":{"Item":{"id":{"S":"a"}}}},{"PutRequest":{"Item":{"id":{"S":"b"}}}}]}})J"));
+  Doc bin = json::parse(R"J({"RequestItems":{"t":[
+      {"PutRequest":{"Item":{"id":{"S":"a"}}}},{"PutRequest":{"Item":{"id":{"S":"b"}}}}]}})J");
+  BatchWriteItemWrite b = batch_write_item(cat_, oc, bin);
   EXPECT_EQ(b.writes.size(), 2u);
   b.apply(cat_, oc);
   EXPECT_TRUE(stored("a"));
@@ -130,7 +135,8 @@ TEST_F(DynamoOps, DeleteAndBatchWrite) {
                   {"DeleteRequest":{"Key":{"id":{"S":"a"}}}},{"PutRequest":{"Item":{"id":{"S":"a"}}}}]}})J"));
             }),
             "ValidationException");  // duplicate keys
-  DeleteItemWrite d = delete_item(cat_, oc, json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},"ReturnValues":"ALL_OLD"})J"));
+  Doc din = json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},"ReturnValues":"ALL_OLD"})J");
+  DeleteItemWrite d = delete_item(cat_, oc, din);
   Doc out = d.apply(cat_, oc);
   EXPECT_EQ(out.get("Attributes")->get("id")->str("S"), "a");
   EXPECT_FALSE(stored("a"));
@@ -149,9 +155,10 @@ TEST_F(DynamoOps, TransactWriteItemsPreparesEveryAction) {
                   {"ConditionCheck":{"TableName":"t","Key":{"id":{"S":"a"}}}}]})J"));
             }),
             "ValidationException");  // ConditionCheck without a condition
-  TransactWriteItemsWrite w = transact_write_items(cat_, oc, json::parse(R"J({"TransactItems":[
+  Doc tin = json::parse(R"J({"TransactItems":[
       {"Put":{"TableName":"t","Item":{"id":{"S":"a"}}}},
-      {"Put":{"TableName":"t","Item":{"id":{"S":"b"}},"ConditionExpression":"attribute_exists(id)"}}]})J"));
+      {"Put":{"TableName":"t","Item":{"id":{"S":"b"}},"ConditionExpression":"attribute_exists(id)"}}]})J");
+  TransactWriteItemsWrite w = transact_write_items(cat_, oc, tin);
   ASSERT_EQ(w.actions.size(), 2u);
   EXPECT_EQ(w.actions[1].kind, "Put");
   EXPECT_TRUE(w.writes[0].table != nullptr);
