@@ -195,7 +195,7 @@ FrontDoor::FrontDoor(ServerContext& ctx) : ctx_(ctx) {
     if (m.protocol == "rest-json" || m.protocol == "rest-xml") rest_services_.push_back(s);
     if (auto* router = dynamic_cast<InvokeRouter*>(s)) {
       invoke_routers_.push_back(router);
-      router->attach(*this);
+      router->set_front_door(*this);
     }
   }
 }

@@ -21,7 +21,7 @@ class InvokeRouter {
   virtual void serve(http::Request req, http::Responder respond) = 0;
   // The front door, so that integrations can send requests to other services along the path a
   // client's request takes (routing, SigV4, codecs, handlers). Called once, before any serve().
-  virtual void attach(http::Handler& front_door) {}
+  virtual void set_front_door(http::Handler& front_door) {}
   // The name the access log gives these requests.
   virtual const char* log_service() const { return "execute-api"; }
 };

@@ -118,7 +118,7 @@ class ApiGatewayService final : public Service, public InvokeRouter {
   void serve(http::Request req, http::Responder respond) override {
     state_.invoker->serve(std::move(req), std::move(respond));
   }
-  void attach(http::Handler& front_door) override {
+  void set_front_door(http::Handler& front_door) override {
     if (state_.invoker) state_.invoker->attach(front_door);
   }
 
