@@ -422,6 +422,9 @@ class StreamsService final : public Service {
     add("DescribeStream", describe_stream);
     add("GetShardIterator", get_shard_iterator);
     add("GetRecords", get_records);
+    gap("Shards", "one shard per stream for its whole life: AWS rolls shards over every few hours, so "
+                  "ParentShardId and CHILD_SHARDS never have anything to show");
+    gap("DeleteTable", "a deleted table's streams go with it (AWS keeps them readable for 24 hours)");
   }
 };
 
