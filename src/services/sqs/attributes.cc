@@ -12,7 +12,7 @@ namespace {
 
 const AttrSpec kSettable[] = {
     {"DelaySeconds", AttrKind::integer, 0, 900},
-    {"MaximumMessageSize", AttrKind::integer, 1024, 262144},
+    {"MaximumMessageSize", AttrKind::integer, 1024, 1048576},
     {"MessageRetentionPeriod", AttrKind::integer, 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", AttrKind::integer, 0, 20},
     {"VisibilityTimeout", AttrKind::integer, 0, 43200},
@@ -101,7 +101,7 @@ void check_fifo_throughput(const std::map<std::string, std::string>& attrs) {
 
 std::map<std::string, std::string> default_attributes(bool fifo) {
   std::map<std::string, std::string> a = {{"DelaySeconds", "0"},
-                                          {"MaximumMessageSize", "262144"},
+                                          {"MaximumMessageSize", "1048576"},
                                           {"MessageRetentionPeriod", "345600"},
                                           {"ReceiveMessageWaitTimeSeconds", "0"},
                                           {"VisibilityTimeout", "30"},
