@@ -2,7 +2,9 @@
 to the classic Query protocol, and the aws CLI: 1 MiB messages, message system attribute names
 in ReceiveMessage's AttributeNames, message attribute selection, FIFO batches, and AWS's error
 codes and texts."""
+import json
 import tempfile
+import time
 import unittest
 
 import botocore.exceptions
@@ -344,6 +346,136 @@ class ErrorTexts(ConformanceCase):
                                       "length")
                 url = c.create_queue(QueueName="x" * 75 + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
                 self.assertTrue(url.endswith(".fifo"))
+
+
+class DocumentedLimits(ConformanceCase):
+    """Constraints the botocore documentation of the operations states."""
+
+    def test_visibility_total_is_twelve_hours_from_the_receive(self):
+        url = self.queue()
+        self.sqs.send_message(QueueUrl=url, MessageBody="x")
+        for name, c in self.clients():
+            with self.subTest(name):
+                m = c.receive_message(QueueUrl=url, VisibilityTimeout=1)
+                if "Messages" not in m:
+                    time.sleep(1.1)
+                    m = c.receive_message(QueueUrl=url, VisibilityTimeout=1)
+                handle = m["Messages"][0]["ReceiptHandle"]
+                time.sleep(0.3)
+                code, msg = self.error_of(c, "change_message_visibility", QueueUrl=url, ReceiptHandle=handle,
+                                          VisibilityTimeout=43200)
+                self.assertEqual(code, "InvalidParameterValue")
+                self.assertEqual(msg, "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total "
+                                      "VisibilityTimeout for the message is beyond the limit [43200 seconds].")
+                out = c.change_message_visibility_batch(QueueUrl=url, Entries=[
+                    {"Id": "long", "ReceiptHandle": handle, "VisibilityTimeout": 43200},
+                    {"Id": "ok", "ReceiptHandle": handle, "VisibilityTimeout": 43000}])
+                self.assertEqual([e["Id"] for e in out["Successful"]], ["ok"])
+                self.assertEqual(out["Failed"][0]["Code"], "InvalidParameterValue")
+                c.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+
+    def test_standard_queue_message_group_id_fair_queues(self):
+        url = self.queue()
+        for name, c in self.clients():
+            with self.subTest(name):
+                sent = c.send_message(QueueUrl=url, MessageBody="t", MessageGroupId="tenant-" + name)
+                self.assertNotIn("SequenceNumber", sent)
+                m = c.receive_message(QueueUrl=url, AttributeNames=["MessageGroupId"])["Messages"][0]
+                self.assertEqual(m["Attributes"], {"MessageGroupId": "tenant-" + name})
+                c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                code, _ = self.error_of(c, "send_message", QueueUrl=url, MessageBody="t",
+                                        MessageDeduplicationId="d")
+                self.assertEqual(code, "InvalidParameterValue")
+
+    def test_system_attributes_do_not_count_toward_the_size(self):
+        url = self.queue()
+        self.sqs.send_message(QueueUrl=url, MessageBody="x" * MIB, MessageSystemAttributes={
+            "AWSTraceHeader": {"DataType": "String", "StringValue": TRACE}})
+
+    def test_redrive_allow_policy(self):
+        deny = self.queue(RedriveAllowPolicy=json.dumps({"redrivePermission": "denyAll"}))
+        deny_arn = self.sqs.get_queue_attributes(QueueUrl=deny, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        src = self.queue()
+        src_arn = self.sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps({"deadLetterTargetArn": deny_arn, "maxReceiveCount": 3})
+        for name, c in self.clients():
+            with self.subTest(name):
+                code, msg = self.error_of(c, "set_queue_attributes", QueueUrl=src,
+                                          Attributes={"RedrivePolicy": policy})
+                self.assertEqual(code, "InvalidParameterValue")
+                self.assertIn("does not allow this queue to use it as a dead-letter queue", msg)
+        by_queue = self.queue(RedriveAllowPolicy=json.dumps({"redrivePermission": "byQueue",
+                                                             "sourceQueueArns": [src_arn]}))
+        by_arn = self.sqs.get_queue_attributes(QueueUrl=by_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.sqs.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": by_arn, "maxReceiveCount": 3})})
+        other = self.queue()
+        code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=other, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": by_arn, "maxReceiveCount": 3})})
+        self.assertEqual(code, "InvalidParameterValue")
+        self.sqs.set_queue_attributes(QueueUrl=by_queue, Attributes={"RedriveAllowPolicy": json.dumps(
+            {"redrivePermission": "allowAll"})})
+        self.sqs.set_queue_attributes(QueueUrl=other, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": by_arn, "maxReceiveCount": 3})})
+        for bad in ({"redrivePermission": "some"}, {"sourceQueueArns": [src_arn]},
+                    {"redrivePermission": "allowAll", "sourceQueueArns": [src_arn]},
+                    {"redrivePermission": "byQueue"},
+                    {"redrivePermission": "byQueue", "sourceQueueArns": [src_arn] * 11}):
+            with self.subTest(bad=bad):
+                code, msg = self.error(self.sqs.set_queue_attributes, QueueUrl=by_queue,
+                                       Attributes={"RedriveAllowPolicy": json.dumps(bad)})
+                self.assertEqual(code, "InvalidParameterValue")
+                self.assertIn("for parameter RedriveAllowPolicy is invalid.", msg)
+
+    def test_add_permission_rules(self):
+        url = self.queue()
+        for name, c in self.clients():
+            with self.subTest(name):
+                code, msg = self.error_of(c, "add_permission", QueueUrl=url, Label="x" * 81,
+                                          AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+                self.assertEqual(code, "InvalidParameterValue")
+                code, _ = self.error_of(c, "add_permission", QueueUrl=url, Label="bad label",
+                                        AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+                self.assertEqual(code, "InvalidParameterValue")
+                code, msg = self.error_of(c, "add_permission", QueueUrl=url, Label="many",
+                                          AWSAccountIds=["111122223333"],
+                                          Actions=["SendMessage", "ReceiveMessage", "DeleteMessage",
+                                                   "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl",
+                                                   "PurgeQueue", "ListDeadLetterSourceQueues"])
+                self.assertEqual(code, "OverLimit")
+                self.assertEqual(msg, "8 Actions were found, maximum allowed is 7.")
+                code, msg = self.error_of(c, "add_permission", QueueUrl=url, Label="owner",
+                                          AWSAccountIds=["111122223333"], Actions=["DeleteQueue"])
+                self.assertEqual(code, "InvalidParameterValue")
+                self.assertEqual(msg, "Value SQS:DeleteQueue for parameter ActionName is invalid. Reason: Only the "
+                                      "queue owner is allowed to invoke this action.")
+                code, msg = self.error_of(c, "add_permission", QueueUrl=url, Label="who",
+                                          AWSAccountIds=["arn:aws:iam::111122223333:user/u"], Actions=["*"])
+                self.assertEqual(code, "InvalidParameterValue")
+                c.add_permission(QueueUrl=url, Label="ok-" + name, AWSAccountIds=["111122223333"],
+                                 Actions=["SendMessage", "ReceiveMessage"])
+
+    def test_tag_rules(self):
+        url = self.queue()
+        for bad in ({"": "v"}, {"k" * 129: "v"}, {"k": "v" * 257}, {"aws:owned": "v"}, {"k!": "v"}):
+            with self.subTest(tags=bad):
+                code, _ = self.error(self.sqs.tag_queue, QueueUrl=url, Tags=bad)
+                self.assertEqual(code, "InvalidParameterValue")
+        code, _ = self.error(self.q.create_queue, QueueName="tag-rules", tags={"aws:x": "v"})
+        self.assertEqual(code, "InvalidParameterValue")
+        self.sqs.tag_queue(QueueUrl=url, Tags={"k" * 128: "v" * 256, "a b_.:/=+-@": "", "é": "ü"})
+        self.assertEqual(len(self.q.list_queue_tags(QueueUrl=url)["Tags"]), 3)
+
+    def test_move_task_limits(self):
+        dlq = self.queue()
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for name, c in self.clients():
+            with self.subTest(name):
+                code, _ = self.error_of(c, "start_message_move_task", SourceArn=dlq_arn,
+                                        MaxNumberOfMessagesPerSecond=501)
+                self.assertEqual(code, "InvalidParameterValue")
+                code, _ = self.error_of(c, "list_message_move_tasks", SourceArn=dlq_arn, MaxResults=11)
+                self.assertEqual(code, "InvalidParameterValue")
 
 
 if __name__ == "__main__":

@@ -511,6 +511,11 @@ void State::change_one(Queue& q, const std::string& handle, int64_t vt, storage:
   if (m->receive_count == 0 || m->visible_at <= now) {
     throw errors::message_not_inflight("Message is not in flight.");
   }
+  // A message stays invisible at most 12 hours from the receive in all (no clamping).
+  if (m->received_ms && now + vt * 1000 > m->received_ms + int64_t{43200} * 1000) {
+    throw invalid_value("VisibilityTimeout", std::to_string(vt),
+                        "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]");
+  }
   q.set_visible_at(m, now + vt * 1000, now);
   b.put(kStateKs, message_key(q.uid, m->seq), encode_state(*m));
   woke = woke || (vt == 0 && !q.waiters.empty());
