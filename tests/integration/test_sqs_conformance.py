@@ -323,6 +323,19 @@ class ErrorTexts(ConformanceCase):
                 self.assertEqual(code, "InvalidParameterValue")
                 self.assertTrue(msg.startswith("Message (user) attribute name 'AWS.reserved' is invalid."), msg)
 
+    def test_number_attribute_precision_and_range(self):
+        url = self.queue()
+        for name, c in self.clients():
+            with self.subTest(name):
+                for ok in ("9" * 38, "-1.5e126", "1e-128", "+7"):
+                    c.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+                        "n": {"DataType": "Number", "StringValue": ok}})
+                for bad in ("9" * 39, "1e127", "1e-129", "NaN", "Infinity"):
+                    code, msg = self.error_of(c, "send_message", QueueUrl=url, MessageBody="x", MessageAttributes={
+                        "n": {"DataType": "Number", "StringValue": bad}})
+                    self.assertEqual(code, "InvalidParameterValue", bad)
+                    self.assertEqual(msg, "Can't cast the value of message (user) attribute 'n' to a number.")
+
     def test_remove_unknown_permission_label(self):
         url = self.queue()
         for name, c in self.clients():

@@ -321,9 +321,10 @@ SendOutcome State::prepare(Queue& q, SendInput& in, int64_t now) {
   const Config& c = q.cfg;
   size_t size = message_size(in.body, in.attrs);
   if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
-  if (static_cast<int64_t>(size) > c.maximum_message_size) {
+  int64_t limit = in.queue_size_limit ? c.maximum_message_size : static_cast<int64_t>(kMaxMessageBytes);
+  if (static_cast<int64_t>(size) > limit) {
     throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
-                  std::to_string(c.maximum_message_size) + " bytes.");
+                  std::to_string(limit) + " bytes.");
   }
   if (q.fifo) {
     if (in.delay >= 0 && in.delay != 0) {
