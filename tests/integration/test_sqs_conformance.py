@@ -468,6 +468,23 @@ class DocumentedLimits(ConformanceCase):
                 c.add_permission(QueueUrl=url, Label="ok-" + name, AWSAccountIds=["111122223333"],
                                  Actions=["SendMessage", "ReceiveMessage"])
 
+    def test_policy_quotas(self):
+        url = self.queue()
+        stmt = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sqs:SendMessage", "Resource": "*"}
+        for name, c in self.clients():
+            with self.subTest(name):
+                big = json.dumps({"Version": "2012-10-17", "Statement": [dict(stmt, Sid="s" + "x" * 9000)]})
+                code, msg = self.error_of(c, "set_queue_attributes", QueueUrl=url, Attributes={"Policy": big})
+                self.assertEqual((code, msg), ("InvalidAttributeValue", "Invalid value for the parameter Policy."))
+                many = json.dumps({"Version": "2012-10-17", "Statement": [dict(stmt, Sid=f"s{i}") for i in range(21)]})
+                code, _ = self.error_of(c, "set_queue_attributes", QueueUrl=url, Attributes={"Policy": many})
+                self.assertEqual(code, "InvalidAttributeValue")
+        twenty = json.dumps({"Version": "2012-10-17", "Statement": [dict(stmt, Sid=f"s{i}") for i in range(20)]})
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": twenty})
+        code, _ = self.error(self.sqs.add_permission, QueueUrl=url, Label="one-more", AWSAccountIds=["111122223333"],
+                             Actions=["SendMessage"])
+        self.assertEqual(code, "OverLimit")
+
     def test_tag_rules(self):
         url = self.queue()
         for bad in ({"": "v"}, {"k" * 129: "v"}, {"k": "v" * 257}, {"aws:owned": "v"}, {"k!": "v"}):

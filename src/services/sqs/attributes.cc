@@ -110,6 +110,12 @@ void check_redrive_allow(const std::string& value) {
 
 }  // namespace
 
+void check_policy_limits(const std::string& text, const Doc& policy) {
+  if (text.size() > kMaxPolicyBytes) throw bad_attr_value("Policy");
+  const Doc* st = policy.get("Statement");
+  if (st && st->is_list() && st->as_list().size() > kMaxPolicyStatements) throw bad_attr_value("Policy");
+}
+
 bool redrive_allowed(const std::string& allow_policy, const std::string& source_arn) {
   Doc d;
   try {
@@ -241,6 +247,7 @@ std::map<std::string, std::string> check_attributes(Store& store, const Doc* att
           try {
             Doc d = json::parse(value);
             if (!d.is_map()) throw bad_attr_value(name);
+            if (name == "Policy") check_policy_limits(value, d);
           } catch (const AwsError&) {
             throw bad_attr_value(name);
           }

@@ -9,6 +9,7 @@
 
 #include "core/json.h"
 #include "core/permission.h"
+#include "services/sqs/attributes.h"
 #include "services/sqs/common.h"
 #include "services/sqs/state.h"
 
@@ -147,9 +148,17 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   if (!stmts.is_list()) stmts = Doc::list();
   for (const auto& s : stmts.as_list())
     if (s.str("Sid") == label) throw invalid_value("Label", label, "Already exists");
+  if (stmts.size() >= kMaxPolicyStatements) {
+    throw errors::over_limit(std::to_string(stmts.size() + 1) + " statements were found, maximum allowed is " +
+                             std::to_string(kMaxPolicyStatements) + ".");
+  }
   Doc st = permission_statement(label, in.get("AWSAccountIds"), in.get("Actions"), "SQS", queue.arn);
   stmts.push(std::move(st));
-  queue.attributes["Policy"] = json::write(policy);
+  std::string text = json::write(policy);
+  if (text.size() > kMaxPolicyBytes) {
+    throw errors::over_limit("The policy would be longer than " + std::to_string(kMaxPolicyBytes) + " bytes.");
+  }
+  queue.attributes["Policy"] = std::move(text);
   auto saved = s.store.save_queue(queue);
   if (!saved.ok()) throw stratus::errors::internal(saved.message);
   return Doc::map();
