@@ -18,7 +18,7 @@ namespace stratus::protocol {
 //    Member must not be null"
 // Member paths use the wire name with a lower-case first letter, joined with '.', as AWS does.
 // `check_enums` false leaves enum-typed values to the service (Service::validates_enums).
-std::optional<AwsError> validate(const model::ServiceModel& svc, const model::Shape& shape,
-                                 const Doc& input, const std::string& error_code, bool check_enums = true);
+std::optional<AwsError> validate(const model::ServiceModel& svc, const model::Shape& shape, const Doc& input,
+                                 const std::string& error_code, bool check_enums = true);
 
 }  // namespace stratus::protocol

@@ -323,8 +323,8 @@ SendOutcome State::prepare(Queue& q, SendInput& in, int64_t now) {
   if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
   int64_t limit = in.queue_size_limit ? c.maximum_message_size : static_cast<int64_t>(kMaxMessageBytes);
   if (static_cast<int64_t>(size) > limit) {
-    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
-                  std::to_string(limit) + " bytes.");
+    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " + std::to_string(limit) +
+                  " bytes.");
   }
   if (q.fifo) {
     if (in.delay >= 0 && in.delay != 0) {

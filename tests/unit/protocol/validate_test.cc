@@ -87,7 +87,8 @@ TEST(Validate, ListLengthAndScalarItems) {
   EXPECT_FALSE(protocol::validate(*sqs, *sqs->find_operation("ReceiveMessage")->input, in, "ValidationError", false));
   Doc no_url = Doc::map();
   no_url.set("MessageSystemAttributeNames", names);
-  EXPECT_TRUE(protocol::validate(*sqs, *sqs->find_operation("ReceiveMessage")->input, no_url, "ValidationError", false));
+  EXPECT_TRUE(
+      protocol::validate(*sqs, *sqs->find_operation("ReceiveMessage")->input, no_url, "ValidationError", false));
   Doc empty = Doc::map();
   empty.set("KeySchema", Doc::list());
   empty.set("TableName", "tbl");

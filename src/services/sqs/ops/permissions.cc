@@ -29,13 +29,24 @@ void check_permission(const Doc& in, const std::string& label) {
     throw invalid_value("Label", label,
                         "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
-  static const std::set<std::string_view> kGrantable = {
-      "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes",
-      "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue", "SendMessageBatch", "DeleteMessageBatch",
-      "ChangeMessageVisibilityBatch", "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"};
-  static const std::set<std::string_view> kOwnerOnly = {
-      "AddPermission", "RemovePermission", "CreateQueue", "DeleteQueue", "ListQueues", "SetQueueAttributes",
-      "TagQueue", "UntagQueue", "ListQueueTags"};
+  static const std::set<std::string_view> kGrantable = {"*",
+                                                        "SendMessage",
+                                                        "ReceiveMessage",
+                                                        "DeleteMessage",
+                                                        "ChangeMessageVisibility",
+                                                        "GetQueueAttributes",
+                                                        "GetQueueUrl",
+                                                        "ListDeadLetterSourceQueues",
+                                                        "PurgeQueue",
+                                                        "SendMessageBatch",
+                                                        "DeleteMessageBatch",
+                                                        "ChangeMessageVisibilityBatch",
+                                                        "StartMessageMoveTask",
+                                                        "ListMessageMoveTasks",
+                                                        "CancelMessageMoveTask"};
+  static const std::set<std::string_view> kOwnerOnly = {"AddPermission", "RemovePermission", "CreateQueue",
+                                                        "DeleteQueue",   "ListQueues",       "SetQueueAttributes",
+                                                        "TagQueue",      "UntagQueue",       "ListQueueTags"};
   const Doc* actions = in.get("Actions");
   size_t n = actions && actions->is_list() ? actions->as_list().size() : 0;
   if (n == 0) throw missing("Actions");

@@ -31,7 +31,7 @@ TEST(SqsMessageAttributes, NumberPrecisionAndRange) {
   EXPECT_TRUE(number_ok(std::string(38, '9')));
   EXPECT_FALSE(number_ok(std::string(39, '9')));
   EXPECT_TRUE(number_ok("1" + std::string(37, '0') + "00000"));  // trailing zeros are not significant
-  EXPECT_TRUE(number_ok("0.000" + std::string(38, '7')));       // nor are leading ones
+  EXPECT_TRUE(number_ok("0.000" + std::string(38, '7')));        // nor are leading ones
   EXPECT_TRUE(number_ok("9.9e126"));
   EXPECT_FALSE(number_ok("1e127"));
   EXPECT_TRUE(number_ok("1e-128"));
