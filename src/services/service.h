@@ -84,6 +84,14 @@ class Service {
   void add_async(std::string op, AsyncHandler h);
   const Entry* handler(std::string_view op) const;
   std::vector<std::string> implemented() const;
+  // What is known not to behave as AWS yet, declared beside the operation table so that the
+  // README's compatibility table (`stratus compat`, tools/compat.py) says it:
+  // `gap("ImportTable", "waits for S3")`. `area` is an operation or a feature.
+  struct Gap {
+    std::string area, what;
+  };
+  void gap(std::string area, std::string what) { gaps_.push_back({std::move(area), std::move(what)}); }
+  const std::vector<Gap>& gaps() const { return gaps_; }
   // Called for every service before any start(): publish the ports others call
   // (`ctx.provide<sqs::Api>(this)`; see ServerContext::port).
   virtual void attach(ServerContext&) {}
@@ -111,6 +119,7 @@ class Service {
   mutable std::once_flag model_once_;
   mutable const model::ServiceModel* model_ = nullptr;
   std::unordered_map<std::string, Entry> ops_;
+  std::vector<Gap> gaps_;
 };
 
 // The one catch-all between a handler and whoever called it (the FrontDoor, DynamoDB's commit
