@@ -196,8 +196,8 @@ class Queues(SqsCase):
         self.assertEqual(a, {"VisibilityTimeout": "60", "Policy": policy})
         code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"VisibilityTimeout": "50000"})
         self.assertEqual(code, "InvalidAttributeValue")
-        code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"Nope": "1"})
-        self.assertIn(code, ("InvalidAttributeName", "ValidationException"))
+        code, msg = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"Nope": "1"})
+        self.assertEqual((code, msg), ("InvalidAttributeName", "Unknown Attribute Nope."))
         code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"QueueArn": "x"})
         self.assertEqual(code, "InvalidAttributeName")
 
