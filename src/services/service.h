@@ -106,6 +106,10 @@ class Service {
   virtual void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const {}
   // Validation error code for this service's protocol family (overridable per service).
   virtual std::string validation_error_code() const;
+  // Whether the model's enums are enforced on input (true for most services). SQS answers
+  // values outside its enums with its own errors, or accepts them (ReceiveMessage's
+  // AttributeNames takes message attribute names though its enum lists queue attributes).
+  virtual bool validates_enums() const { return true; }
   // The keyspaces this service stores (its schema.h's kKeyspaces).
   virtual std::span<const storage::Keyspace> keyspaces() const { return {}; }
 
