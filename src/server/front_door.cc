@@ -584,12 +584,14 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
         caller.arn = "arn:aws:iam::" + caller.account + ":root";
         caller.user_id = caller.account;
       }
+      bool s3 = r.protocol == "rest-xml";
+      // The date is checked in every mode, as AWS does: it needs no secret, and SDKs correct
+      // their clock offset from these answers.
+      if (auto e = auth::check_time(*sig, now_millis(), s3)) {
+        // A presigned URL's own errors (AccessDenied, AuthorizationQueryParametersError) stand.
+        throw sig->presigned ? *e : signature_error(*e, r.protocol);
+      }
       if (strict) {
-        bool s3 = r.protocol == "rest-xml";
-        if (auto e = auth::check_time(*sig, now_millis(), s3)) {
-          // A presigned URL's own errors (AccessDenied, AuthorizationQueryParametersError) stand.
-          throw sig->presigned ? *e : signature_error(*e, r.protocol);
-        }
         if (auto e = auth::check_scope_service(*sig, r.service->summary().signing_name))
           throw signature_error(*e, r.protocol);
         const http::Request* signed_req = &req;
