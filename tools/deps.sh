@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libpugixml-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev libssl-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light bubblewrap)
 missing=()
 for p in "${PKGS[@]}"; do
