@@ -710,7 +710,6 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     }
     const model::ServiceModel& model = r.service->model();
     call->log_service = r.service->id();
-    if (coding_error) throw *coding_error;
 
     // Identity: the access key decides the account, the credential scope the region.
     OpContext::Caller caller;
@@ -775,6 +774,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       caller.user_id = caller.account;
     }
     call->log_account = caller.account;
+    if (coding_error) throw *coding_error;  // once the caller is known: the signature covers the bytes as sent
 
     const model::Operation* op = r.codec->resolve(model, req);
     if (!op) {
