@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <cstdlib>
 #include <limits>
 #include <new>
@@ -16,16 +17,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using boost::beast::iequals;
 
 // Calls fn(token, parameters) for each element of a comma-separated header list.
 template <typename Fn>
@@ -58,9 +50,24 @@ double q_value(std::string_view params) {
   return q;
 }
 
-// zlib's lengths are uInt: inputs and outputs are fed in slices no larger than this.
+// zlib's lengths are uInt: input is fed in slices no larger than kSlice.
 constexpr size_t kSlice = 1u << 30;
 constexpr size_t kOutBuf = 64 * 1024;
+
+// Input not yet handed to zlib.
+struct Feed {
+  const char* next;
+  size_t left;
+  // Hands zlib the next slice once it has used up the last one.
+  void into(z_stream& zs) {
+    if (zs.avail_in != 0 || left == 0) return;
+    size_t n = std::min(left, kSlice);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(next));
+    zs.avail_in = static_cast<uInt>(n);
+    next += n;
+    left -= n;
+  }
+};
 
 // Whether the bytes start with a zlib (RFC 1950) header: method 8, window <= 32K, check bits.
 bool zlib_header(std::string_view in) {
@@ -76,17 +83,10 @@ DecodeStatus inflate_all(std::string_view in, int window_bits, bool members, siz
     z_stream* z;
     ~End() { inflateEnd(z); }
   } end{&zs};
-  const char* next = in.data();
-  size_t left = in.size();
+  Feed feed{in.data(), in.size()};
   char buf[kOutBuf];
   for (;;) {
-    if (zs.avail_in == 0 && left > 0) {
-      size_t n = std::min(left, kSlice);
-      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(next));
-      zs.avail_in = static_cast<uInt>(n);
-      next += n;
-      left -= n;
-    }
+    feed.into(zs);
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
     int rc = inflate(&zs, Z_NO_FLUSH);
@@ -94,15 +94,15 @@ DecodeStatus inflate_all(std::string_view in, int window_bits, bool members, siz
     if (produced > max_out - std::min(max_out, out->size())) return DecodeStatus::too_large;
     out->append(buf, produced);
     if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0 && left == 0) return DecodeStatus::ok;
+      if (zs.avail_in == 0 && feed.left == 0) return DecodeStatus::ok;
       if (!members) return DecodeStatus::malformed;  // bytes after the stream
-      inflateReset(&zs);  // the next gzip member
+      inflateReset(&zs);                             // the next gzip member
       continue;
     }
     if (rc == Z_MEM_ERROR) throw std::bad_alloc();
     if (rc != Z_OK && rc != Z_BUF_ERROR) return DecodeStatus::malformed;
     // Everything consumed, room left in the output, and the stream not ended: truncated.
-    if (zs.avail_in == 0 && left == 0 && zs.avail_out != 0) return DecodeStatus::malformed;
+    if (zs.avail_in == 0 && feed.left == 0 && zs.avail_out != 0) return DecodeStatus::malformed;
   }
 }
 
@@ -163,20 +163,13 @@ std::string encode(std::string_view in, Coding coding) {
   } end{&zs};
   std::string out;
   out.reserve(in.size() / 4 + 64);
-  const char* next = in.data();
-  size_t left = in.size();
+  Feed feed{in.data(), in.size()};
   char buf[kOutBuf];
   for (;;) {
-    if (zs.avail_in == 0 && left > 0) {
-      size_t n = std::min(left, kSlice);
-      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(next));
-      zs.avail_in = static_cast<uInt>(n);
-      next += n;
-      left -= n;
-    }
+    feed.into(zs);
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
-    int rc = deflate(&zs, left == 0 ? Z_FINISH : Z_NO_FLUSH);
+    int rc = deflate(&zs, feed.left == 0 ? Z_FINISH : Z_NO_FLUSH);
     out.append(buf, sizeof buf - zs.avail_out);
     if (rc == Z_STREAM_END) return out;
     if (rc != Z_OK && rc != Z_BUF_ERROR) throw std::bad_alloc();
@@ -185,9 +178,12 @@ std::string encode(std::string_view in, Coding coding) {
 
 std::string_view coding_name(Coding coding) {
   switch (coding) {
-    case Coding::gzip: return "gzip";
-    case Coding::deflate: return "deflate";
-    case Coding::identity: break;
+    case Coding::gzip:
+      return "gzip";
+    case Coding::deflate:
+      return "deflate";
+    case Coding::identity:
+      break;
   }
   return "identity";
 }

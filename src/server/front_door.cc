@@ -422,19 +422,18 @@ std::optional<AwsError> FrontDoor::decode_body(http::Request& req) const {
   std::string out;
   for (auto it = codings->rbegin(); it != codings->rend(); ++it) {
     switch (http::decode(req.body, *it, limit, &out)) {
-      case http::DecodeStatus::ok: break;
+      case http::DecodeStatus::ok:
+        break;
       case http::DecodeStatus::malformed:
         return AwsError("MalformedHttpRequestException",
                         "The request body could not be decoded with its Content-Encoding (" +
                             std::string(http::coding_name(*it)) + ").",
                         400);
       case http::DecodeStatus::too_large:
-        return AwsError(r.service && service_front(r.service->id()).max_request_bytes
-                            ? "RequestEntityTooLargeException"
-                            : "RequestEntityTooLarge",
-                        "Request body exceeds the maximum allowed size of " + std::to_string(limit) +
-                            " bytes once decoded.",
-                        413);
+        return AwsError(
+            r.service && service_front(r.service->id()).max_request_bytes ? "RequestEntityTooLargeException"
+                                                                          : "RequestEntityTooLarge",
+            "Request body exceeds the maximum allowed size of " + std::to_string(limit) + " bytes once decoded.", 413);
     }
     req.body.swap(out);
   }

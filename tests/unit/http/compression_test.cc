@@ -41,8 +41,7 @@ TEST(Compression, RawDeflateIsAcceptedForDeflate) {
 
 TEST(Compression, ConcatenatedGzipMembers) {
   std::string out;
-  ASSERT_EQ(decode(encode("ab", Coding::gzip) + encode("cd", Coding::gzip), Coding::gzip, 100, &out),
-            DecodeStatus::ok);
+  ASSERT_EQ(decode(encode("ab", Coding::gzip) + encode("cd", Coding::gzip), Coding::gzip, 100, &out), DecodeStatus::ok);
   EXPECT_EQ(out, "abcd");
 }
 
