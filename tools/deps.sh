@@ -4,8 +4,9 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libpugixml-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light bubblewrap)
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev zlib1g-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light bubblewrap
+  chromium chromium-driver python3-selenium)  # the last three: the browser test (test_browser_sdk.py)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,4 +34,19 @@ if [ $py_ok = 0 ]; then
     echo "  sudo apt-get install -y python3-boto3 awscli"
     exit 1
   fi
+fi
+# The browser test's page bundles the AWS SDK for JavaScript v3 with esbuild (npm packages pinned
+# in tests/integration/browser/package-lock.json).
+page="$(dirname "$0")/../tests/integration/browser"
+if [ ! -d "$page/node_modules/@aws-sdk/client-dynamodb" ] || [ ! -x "$page/node_modules/.bin/esbuild" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+    else
+      echo "missing npm; run:"
+      echo "  sudo apt-get install -y nodejs npm"
+      exit 1
+    fi
+  fi
+  (cd "$page" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -440,7 +440,7 @@ std::string canonical_request(const http::Request& req, const SignedRequestInfo&
   else if (info.presigned && s3_style)
     payload = kUnsignedPayload;
   else
-    payload = req.body_file ? req.body_file->sha256_hex : sha256_hex(req.body);
+    payload = body_sha256(req);
 
   std::string headers = canonical_headers(req.headers, info.signed_headers);
   std::string out;
@@ -514,6 +514,12 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned int len =
       digest_into(sha256_md(), std::string_view(opad, kBlock), std::string_view(reinterpret_cast<char*>(inner), n), out);
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string body_sha256(const http::Request& req) {
+  if (req.body_file) return req.body_file->sha256_hex;
+  if (!req.wire_sha256.empty()) return req.wire_sha256;
+  return sha256_hex(req.body);
 }
 
 namespace {
@@ -643,7 +649,7 @@ std::optional<AwsError> check_payload_hash(const http::Request& req) {
                     "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a "
                     "valid sha256 value.",
                     400);
-  if (lower(*h) != (req.body_file ? req.body_file->sha256_hex : sha256_hex(req.body)))
+  if (lower(*h) != body_sha256(req))
     return AwsError("XAmzContentSHA256Mismatch",
                     "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
   return std::nullopt;

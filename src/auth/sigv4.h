@@ -50,6 +50,9 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
 std::string signature(std::string_view signing_key, std::string_view string_to_sign);
 
 std::string sha256_hex(std::string_view data);
+// The payload hash of the body as the client sent it: a spooled body's, the one recorded before a
+// Content-Encoding was decoded (Request::wire_sha256), or the hash of Request::body.
+std::string body_sha256(const http::Request& req);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw bytes
 
 // Verifies the request signature with the secret key. Returns nullopt when valid, otherwise the

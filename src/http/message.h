@@ -53,6 +53,9 @@ struct Request {
   std::string query;         // raw query string after '?', without '?'
   Headers headers;
   std::string body;          // the decoded body (chunked/aws-chunked framing removed)
+  // Hex SHA-256 of the body as sent, set when `body` no longer holds those bytes (the front door
+  // decoded its Content-Encoding): SigV4's payload hash covers what the client sent.
+  std::string wire_sha256;
   std::shared_ptr<const BodyFile> body_file;  // set instead of `body` for spooled bodies
   std::string remote_addr;
   uint16_t local_port = 0;   // the server port the connection came in on (Server::open_port)

@@ -288,7 +288,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("stratus ") + STRATUS_VERSION);
   app.require_subcommand(0, 1);
   stratus::Config cfg;
-  std::string auth = "open", services, secret_key_file;
+  std::string auth = "open", services, secret_key_file, cors_origins = "*";
   auto add_serve_flags = [&](CLI::App* a) {
     a->add_option("--host", cfg.host, "Address to listen on (loopback by default)")->envname("STRATUS_HOST");
     a->add_option("--port", cfg.port, "Port to listen on")->envname("STRATUS_PORT");
@@ -345,6 +345,10 @@ int main(int argc, char** argv) {
                   "Seconds a client has from the first byte of a request to the end of its header")
         ->check(CLI::PositiveNumber)
         ->envname("STRATUS_HEADER_TIMEOUT");
+    a->add_option("--cors-origins", cors_origins,
+                  "Origins whose web pages may call the AWS endpoints from a browser, comma-separated "
+                  "(default *: any; none: no CORS answers)")
+        ->envname("STRATUS_CORS_ORIGINS");
     a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
         ->envname("STRATUS_SMTP_RELAY");
   };
@@ -390,5 +394,6 @@ int main(int argc, char** argv) {
   if (int rc = resolve_root_secret(cfg, secret_key_file, argc, argv)) return rc;
   cfg.auth = auth == "strict" ? stratus::AuthMode::strict : stratus::AuthMode::open;
   cfg.services = split_list(services);
+  cfg.cors_origins = cors_origins == "none" ? std::vector<std::string>{} : split_list(cors_origins);
   return serve(cfg);
 }

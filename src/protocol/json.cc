@@ -380,7 +380,8 @@ std::string_view type_namespace(const model::ServiceModel& svc, std::string_view
     if (code == "SerializationException" || code == "UnknownOperationException" ||
         code == "UnrecognizedClientException" || code == "MissingAuthenticationTokenException" ||
         code == "InvalidSignatureException" || code == "IncompleteSignatureException" ||
-        code == "AccessDeniedException")
+        code == "AccessDeniedException" || code == "RequestEntityTooLargeException" ||
+        code == "MalformedHttpRequestException")
       return "com.amazon.coral.service";
     return "com.amazonaws.dynamodb.v20120810";
   }

@@ -37,6 +37,10 @@ struct Config {
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
   uint64_t max_connections = 0;                 // 0: from the descriptor limit (http/server.h)
   uint32_t header_timeout_s = 30;               // first byte of a request to the end of its header
+  // Origins whose browser pages may call the AWS service endpoints (CORS, as AWS's endpoints
+  // answer the browser SDKs): "*" any; empty: no CORS answers. API Gateway and Lambda function
+  // URLs answer with their own CORS configuration instead.
+  std::vector<std::string> cors_origins = {"*"};
 };
 
 }  // namespace stratus

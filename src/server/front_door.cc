@@ -2,15 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
 #include "auth/aws_chunked.h"
+#include "auth/checksum.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/compression.h"
 #include "protocol/error_wire.h"
 #include "protocol/validate.h"
 #include "server/hosts.h"
@@ -127,6 +131,38 @@ AwsError expired_token_error(std::string_view protocol) {
   return {"ExpiredToken", "The security token included in the request is expired", protocol == "query" ? 403 : 400};
 }
 
+// What AWS's front end does for a service before any operation sees a request: DynamoDB (and
+// Streams, behind the same front end) refuse request bodies over 16 MB and compress answers for
+// clients that accept gzip or deflate (x-amz-crc32 then covers the compressed bytes, as sent).
+struct ServiceFront {
+  uint64_t max_request_bytes = 0;  // 0: --max-body alone
+  bool compresses_responses = false;
+};
+
+ServiceFront service_front(std::string_view service_id) {
+  if (service_id == "dynamodb" || service_id == "dynamodbstreams") return {16ull << 20, true};
+  return {};
+}
+
+// CORS on the AWS endpoints, as AWS's answer the browser SDKs: the response headers a page's
+// script may read (request ids, error types, checksums, Date for the SDKs' clock-skew correction).
+constexpr std::string_view kCorsExposeHeaders =
+    "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, x-amzn-query-error, x-amz-request-id, "
+    "x-amz-id-2, x-amz-crc32, x-amz-function-error, x-amz-log-result, x-amz-executed-version, "
+    "x-amz-version-id, x-amz-delete-marker, x-amz-checksum-crc32, x-amz-checksum-crc32c, "
+    "x-amz-checksum-crc64nvme, x-amz-checksum-sha1, x-amz-checksum-sha256, ETag, Date";
+constexpr std::string_view kCorsMaxAgeSeconds = "172800";
+
+void add_cors(http::Response& res, const std::string& allow_origin) {
+  res.headers.set("access-control-allow-origin", allow_origin);
+  res.headers.set("access-control-expose-headers", std::string(kCorsExposeHeaders));
+  if (allow_origin != "*") res.headers.set("vary", "Origin");
+}
+
+bool is_preflight(const http::Request& req) {
+  return req.method == "OPTIONS" && req.headers.has("origin") && req.headers.has("access-control-request-method");
+}
+
 // Spools the body into an unnamed file (streaming-payload operations); Request::body stays empty.
 class SpoolConsumer final : public http::BodyConsumer {
  public:
@@ -208,7 +244,7 @@ FrontDoor::Route FrontDoor::with_protocol(Service* s, std::string_view protocol)
   return r;
 }
 
-FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<auth::SignedRequestInfo>& sig) const {
+FrontDoor::Route FrontDoor::rpc_route(const http::Request& req) const {
   // 1. JSON protocols name the operation in X-Amz-Target: "<targetPrefix>.<Operation>".
   if (const std::string* target = req.headers.find("x-amz-target")) {
     auto dot = target->rfind('.');
@@ -228,6 +264,12 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
     if (it != by_target_prefix_.end()) return with_protocol(it->second, "smithy-rpc-v2-cbor");
     return {};
   }
+  return {};
+}
+
+FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<auth::SignedRequestInfo>& sig) const {
+  if (req.headers.has("x-amz-target") || (starts_with(req.path, "/service/") && req.headers.has("smithy-protocol")))
+    return rpc_route(req);
   // 3. The SigV4 credential scope names the service; Action= tells Query services apart.
   std::string action = query_action(req);
   auto pick = [&](const std::vector<Service*>& candidates) -> Route {
@@ -282,7 +324,7 @@ bool FrontDoor::streams_body(const http::Request& head) const {
 http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Response>& reject) try {
   http::BodyPlan plan;
   const Config& cfg = ctx_.config();
-  plan.max_bytes = cfg.max_body_bytes;
+  plan.max_bytes = max_request_bytes(rpc_route(head));
   const std::string* cl = head.headers.find("content-length");
   uint64_t declared = cl ? std::strtoull(cl->c_str(), nullptr, 10) : 0;
   // Large or unknown-length bodies of streaming-payload operations go to disk, not memory.
@@ -341,9 +383,94 @@ http::Response FrontDoor::transport_error(const http::Request& head, int status,
                                           std::string_view message) {
   http::Response res;
   std::string rid = ids::uuid4();
-  fallback_error(head, AwsError(std::string(code), std::string(message), status), rid, res);
+  AwsError err(std::string(code), std::string(message), status);
+  Route rpc = rpc_route(head);
+  if (status == 413 && rpc.service && service_front(rpc.service->id()).max_request_bytes) {
+    // A service with a request limit of its own answers it in its protocol (DynamoDB's 16 MB).
+    err.code = "RequestEntityTooLargeException";
+    rpc.codec->encode_error(rpc.service->model(), nullptr, err, rid, res);
+  } else {
+    fallback_error(head, err, rid, res);
+  }
   res.headers.set("x-amzn-requestid", rid);
   res.headers.set("date", date_header());
+  if (auto origin = cors_allow_origin(head)) add_cors(res, *origin);
+  return res;
+}
+
+uint64_t FrontDoor::max_request_bytes(const Route& rpc) const {
+  uint64_t limit = ctx_.config().max_body_bytes;
+  if (rpc.service) {
+    if (uint64_t own = service_front(rpc.service->id()).max_request_bytes) limit = std::min(limit, own);
+  }
+  return limit;
+}
+
+std::optional<AwsError> FrontDoor::decode_body(http::Request& req) const {
+  const std::string* ce = req.headers.find("content-encoding");
+  if (!ce || req.body_file) return std::nullopt;
+  // Only the RPC protocols' bodies are API requests as a whole; a REST payload's Content-Encoding
+  // belongs to the payload (an S3 object's metadata, a Lambda payload) and stays.
+  const std::string* ct = req.headers.find("content-type");
+  bool rpc = req.headers.has("x-amz-target") || req.headers.has("smithy-protocol") ||
+             (ct && ct->find("x-www-form-urlencoded") != std::string::npos);
+  if (!rpc) return std::nullopt;
+  auto codings = http::parse_content_encoding(*ce);
+  if (!codings || codings->empty()) return std::nullopt;  // unknown codings: parsed as they are
+  Route r = rpc_route(req);
+  uint64_t limit = max_request_bytes(r);
+  // SigV4's payload hash covers the bytes as sent; only a strict server verifies it.
+  if (ctx_.config().auth == AuthMode::strict) req.wire_sha256 = auth::sha256_hex(req.body);
+  std::string out;
+  for (auto it = codings->rbegin(); it != codings->rend(); ++it) {
+    switch (http::decode(req.body, *it, limit, &out)) {
+      case http::DecodeStatus::ok:
+        break;
+      case http::DecodeStatus::malformed:
+        return AwsError("MalformedHttpRequestException",
+                        "The request body could not be decoded with its Content-Encoding (" +
+                            std::string(http::coding_name(*it)) + ").",
+                        400);
+      case http::DecodeStatus::too_large:
+        return AwsError(
+            r.service && service_front(r.service->id()).max_request_bytes ? "RequestEntityTooLargeException"
+                                                                          : "RequestEntityTooLarge",
+            "Request body exceeds the maximum allowed size of " + std::to_string(limit) + " bytes once decoded.", 413);
+    }
+    req.body.swap(out);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> FrontDoor::cors_allow_origin(const http::Request& req) const {
+  const std::string* origin = req.headers.find("origin");
+  if (!origin) return std::nullopt;
+  for (const std::string& allowed : ctx_.config().cors_origins) {
+    if (allowed == "*") return allowed;
+    if (allowed.size() == origin->size() &&
+        std::equal(allowed.begin(), allowed.end(), origin->begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        }))
+      return *origin;
+  }
+  return std::nullopt;
+}
+
+http::Response FrontDoor::preflight(const http::Request& req) const {
+  http::Response res;
+  auto origin = cors_allow_origin(req);
+  if (!origin) {
+    res.status = 403;
+    res.headers.set("content-type", "application/json");
+    res.body = "{\"message\":\"CORS request from origin " + json::escape(req.headers.get("origin")) +
+               " is not allowed (--cors-origins).\"}";
+    return res;
+  }
+  add_cors(res, *origin);
+  res.headers.set("access-control-allow-methods", "GET, HEAD, PUT, POST, DELETE, PATCH");
+  if (const std::string* h = req.headers.find("access-control-request-headers"))
+    res.headers.set("access-control-allow-headers", *h);
+  res.headers.set("access-control-max-age", std::string(kCorsMaxAgeSeconds));
   return res;
 }
 
@@ -444,6 +571,9 @@ struct FrontDoor::Call {
   // that routes the request in place of a signature's scope.
   std::optional<OpContext::Caller> principal;
   std::string signing_name;
+  // CORS: the Access-Control-Allow-Origin to answer with (API Gateway and Lambda URLs: none,
+  // they apply their own CORS configuration).
+  std::optional<std::string> cors_origin;
 
   // Encodes the outcome in the route's protocol, adds the common headers, logs, answers.
   void finish_result(Result<Doc>& out) {
@@ -469,6 +599,17 @@ struct FrontDoor::Call {
       fallback_error(req, e, request_id, res);
   }
 
+  // Answers in the coding the client prefers among those it accepts (gzip, deflate).
+  void compress(http::Response& res) {
+    const std::string* accept = req.headers.find("accept-encoding");
+    http::Coding coding = accept ? http::preferred_coding(*accept) : http::Coding::identity;
+    if (coding == http::Coding::identity) return;
+    res.body = http::encode(res.body, coding);
+    res.headers.set("content-encoding", std::string(http::coding_name(coding)));
+    // The checksum of the body as sent (the SDKs that check it read the bytes before decoding).
+    if (res.headers.has("x-amz-crc32")) res.headers.set("x-amz-crc32", std::to_string(auth::crc32(res.body)));
+  }
+
   void finish(http::Response res) {
     if (route.protocol == "rest-xml") {
       res.headers.set("x-amz-request-id", request_id);
@@ -477,6 +618,11 @@ struct FrontDoor::Call {
       res.headers.set("x-amzn-RequestId", request_id);
     }
     res.headers.set("date", date_header());
+    if (cors_origin) add_cors(res, *cors_origin);
+    if (route.service && !principal && !res.body.empty() && !res.headers.has("content-encoding") &&
+        service_front(route.service->id()).compresses_responses) {
+      compress(res);
+    }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     SPDLOG_LOGGER_INFO(spdlog::default_logger_raw(), "service={} op={} account={} status={} ms={:.2f} id={}",
                        log_service, log_op, log_account, res.status, ms, request_id);
@@ -489,18 +635,27 @@ void FrontDoor::handle(http::Request req, http::Responder respond) {
   call->req = std::move(req);
   call->respond = std::move(respond);
   http::Request& r = call->req;
-  if (starts_with(r.path, "/_stratus/")) {
+  bool internal = starts_with(r.path, "/_stratus/");
+  if (!internal) {
+    for (InvokeRouter* router : invoke_routers_) {
+      if (router->claims(r)) {
+        call->log_service = router->log_service();
+        r.headers.set("x-stratus-request-id", call->request_id);
+        return router->serve(std::move(r), [call](http::Response res) { call->finish(std::move(res)); });
+      }
+    }
+  }
+  if (is_preflight(r)) {
+    call->log_service = "stratus";
+    call->log_op = "CorsPreflight";
+    return call->finish(preflight(r));
+  }
+  call->cors_origin = cors_allow_origin(r);
+  if (internal) {
     call->log_service = "stratus";
     http::Response res;
     serve_internal(r, res);
     return call->finish(std::move(res));
-  }
-  for (InvokeRouter* router : invoke_routers_) {
-    if (router->claims(r)) {
-      call->log_service = router->log_service();
-      r.headers.set("x-stratus-request-id", call->request_id);
-      return router->serve(std::move(r), [call](http::Response res) { call->finish(std::move(res)); });
-    }
   }
   if ((r.method == "GET" || r.method == "HEAD") && r.path == "/" && r.query.empty() &&
       !r.headers.has("authorization")) {
@@ -534,6 +689,8 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
   http::Request& req = call->req;
   Route& r = call->route;
   try {
+    // Before routing: a Query request names its Action in the (decoded) body.
+    std::optional<AwsError> coding_error = decode_body(req);
     std::optional<auth::SignedRequestInfo> sig;
     if (call->principal) {
       auth::SignedRequestInfo scope;  // routes like a request signed for that service
@@ -584,12 +741,14 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
         caller.arn = "arn:aws:iam::" + caller.account + ":root";
         caller.user_id = caller.account;
       }
+      bool s3 = r.protocol == "rest-xml";
+      // The date is checked in every mode, as AWS does: it needs no secret, and SDKs correct
+      // their clock offset from these answers.
+      if (auto e = auth::check_time(*sig, now_millis(), s3)) {
+        // A presigned URL's own errors (AccessDenied, AuthorizationQueryParametersError) stand.
+        throw sig->presigned ? *e : signature_error(*e, r.protocol);
+      }
       if (strict) {
-        bool s3 = r.protocol == "rest-xml";
-        if (auto e = auth::check_time(*sig, now_millis(), s3)) {
-          // A presigned URL's own errors (AccessDenied, AuthorizationQueryParametersError) stand.
-          throw sig->presigned ? *e : signature_error(*e, r.protocol);
-        }
         if (auto e = auth::check_scope_service(*sig, r.service->summary().signing_name))
           throw signature_error(*e, r.protocol);
         const http::Request* signed_req = &req;
@@ -616,6 +775,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       caller.user_id = caller.account;
     }
     call->log_account = caller.account;
+    if (coding_error) throw *coding_error;  // once the caller is known: the signature covers the bytes as sent
 
     const model::Operation* op = r.codec->resolve(model, req);
     if (!op) {

@@ -46,6 +46,19 @@ class FrontDoor final : public http::Handler {
   // certificate wants a valid signature by the root key pair (reset wipes everything).
   std::optional<std::string> admin_refusal(const http::Request& req) const;
   Route with_protocol(Service* s, std::string_view protocol) const;
+  // The route of requests that name their service in the head alone (X-Amz-Target, the Smithy
+  // RPC v2 path): all that begin() and the HTTP layer's errors can know before the body.
+  Route rpc_route(const http::Request& head) const;
+  // The largest body the request's service takes (--max-body, or less: DynamoDB's 16 MB).
+  uint64_t max_request_bytes(const Route& rpc) const;
+  // Removes a Content-Encoding (gzip, deflate) from an RPC request's body, bounded by the
+  // service's request size; the error to answer when the body can't be decoded.
+  std::optional<AwsError> decode_body(http::Request& req) const;
+  // CORS on the AWS endpoints: the Access-Control-Allow-Origin value for the request's Origin
+  // (nullopt: no Origin, or one --cors-origins doesn't list).
+  std::optional<std::string> cors_allow_origin(const http::Request& req) const;
+  // The answer to a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method).
+  http::Response preflight(const http::Request& req) const;
   // Whether the request's operation takes its body as a streaming blob (spooled, not buffered).
   bool streams_body(const http::Request& head) const;
 

@@ -280,6 +280,53 @@ class Validators(AuthTestCase):
         self.assertEqual(cm.exception.response["Error"]["Code"], "NotFoundException")
 
 
+    def test_test_invoke_applies_the_validator_as_a_stage_does(self):
+        api, root = self.new_api()
+        self.apigw.create_model(restApiId=api, name="Pet", contentType="application/json", schema=json.dumps({
+            "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}))
+        both = self.apigw.create_request_validator(restApiId=api, name="all", validateRequestBody=True,
+                                                   validateRequestParameters=True)["id"]
+        res = self.resource(api, root, "pets")
+        self.mock(api, res, verb="POST", template='{"ok": true}', requestValidatorId=both,
+                  requestParameters={"method.request.querystring.owner": True,
+                                     "method.request.header.X-Trace": True},
+                  requestModels={"application/json": "Pet"})
+        self.apigw.create_deployment(restApiId=api, stageName="prod")
+        json_ct = {"Content-Type": "application/json"}
+        cases = [  # (query, headers, body) -> the stage's answer is the test invocation's
+            ("?owner=me", {"X-Trace": "t"}, {"name": "Rex"}),
+            ("", {"X-Trace": "t"}, {"name": "Rex"}),
+            ("", {}, {"name": "Rex"}),
+            ("?owner=me", {"X-Trace": "t"}, {"age": 3}),
+            ("?owner=me", {"X-Trace": "t"}, "{not json"),
+        ]
+        answers = []
+        for query, headers, body in cases:
+            raw = body if isinstance(body, str) else json.dumps(body)
+            status, _, got = self.invoke(api, "prod", "/pets" + query, method="POST", body=raw.encode(),
+                                         headers=dict(json_ct, **headers))
+            out = self.apigw.test_invoke_method(restApiId=api, resourceId=res, httpMethod="POST",
+                                                pathWithQueryString="/pets" + query, body=raw,
+                                                headers=dict(json_ct, **headers))
+            self.assertEqual((out["status"], json.loads(out["body"])), (status, got), (query, headers, body))
+            answers.append((status, got))
+        self.assertEqual(answers[0], (200, {"ok": True}))
+        self.assertEqual(answers[1], (400, {"message": "Missing required request parameters: [owner]"}))
+        self.assertEqual(answers[2][0], 400)
+        self.assertIn("X-Trace", answers[2][1]["message"])
+        self.assertEqual(answers[3], (400, {"message": "Invalid request body"}))
+        self.assertEqual(answers[4][0], 400)
+        # Gateway responses shape the test invocation's answer too.
+        self.apigw.put_gateway_response(restApiId=api, responseType="BAD_REQUEST_BODY", statusCode="422",
+                                        responseTemplates={"application/json":
+                                                           '{"type": "$context.error.responseType"}'})
+        out = self.apigw.test_invoke_method(restApiId=api, resourceId=res, httpMethod="POST",
+                                            pathWithQueryString="/pets?owner=me", body='{"age": 3}',
+                                            headers={"Content-Type": "application/json", "X-Trace": "t"})
+        self.assertEqual(out["status"], 422)
+        self.assertEqual(json.loads(out["body"]), {"type": "BAD_REQUEST_BODY"})
+
+
 class GatewayResponses(AuthTestCase):
     def test_management_defaults(self):
         api, _ = self.new_api()

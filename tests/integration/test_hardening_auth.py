@@ -180,6 +180,60 @@ class SignatureChecks(StratusTestCase):
         self.assertIn(b"MissingAuthenticationToken", out)
 
 
+class ClockSkewOpenMode(StratusTestCase):
+    """Dates are checked in the default (open) mode too: they need no secret (issue 13)."""
+    STAMP = r"\d{8}T\d{6}Z"
+
+    def send(self, req):
+        return self.stratus.http(req.method, req.url[len(self.stratus.endpoint):], body=req.body or None,
+                                 headers=dict(req.headers.items()))
+
+    def dynamodb_at(self, when):
+        return self.send(signed_at(self.stratus.endpoint, when, "dynamodb", b"{}",
+                                   {"X-Amz-Target": "DynamoDB_20120810.ListTables",
+                                    "Content-Type": "application/x-amz-json-1.0"}))
+
+    def test_dynamodb_request_from_the_future(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        when = now + datetime.timedelta(minutes=16)
+        status, _, body = self.dynamodb_at(when)
+        self.assertEqual(status, 400, body)
+        err = json.loads(body)
+        self.assertEqual(err["__type"], "com.amazon.coral.service#InvalidSignatureException")
+        stamp = when.strftime("%Y%m%dT%H%M%SZ")
+        self.assertRegex(err["message"], rf"^Signature not yet current: {stamp} is still later than "
+                                         rf"{self.STAMP} \({self.STAMP} \+ 15 min\.\)$")
+
+    def test_dynamodb_request_from_the_past(self):
+        when = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)
+        status, _, body = self.dynamodb_at(when)
+        self.assertEqual(status, 400, body)
+        err = json.loads(body)
+        self.assertEqual(err["__type"], "com.amazon.coral.service#InvalidSignatureException")
+        stamp = when.strftime("%Y%m%dT%H%M%SZ")
+        self.assertRegex(err["message"], rf"^Signature expired: {stamp} is now earlier than "
+                                         rf"{self.STAMP} \({self.STAMP} - 15 min\.\)$")
+
+    def test_within_fifteen_minutes_is_served(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for delta in (-14, 14):
+            status, _, body = self.dynamodb_at(now + datetime.timedelta(minutes=delta))
+            self.assertEqual(status, 200, body)
+
+    def test_query_and_rest_json_services(self):
+        old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+        req = signed_at(self.stratus.endpoint, old, "sts", b"Action=GetCallerIdentity&Version=2011-06-15", FORM)
+        status, _, body = self.send(req)
+        self.assertEqual(status, 403, body)
+        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", body)
+        self.assertIn(b"<Message>Signature expired: ", body)
+        req = signed_at(self.stratus.endpoint, old, "lambda", None, {}, url_path="/2015-03-31/functions/")
+        status, headers, body = self.send(req)
+        self.assertEqual(status, 403, body)
+        self.assertIn("Signature expired: ", json.loads(body)["message"])
+        self.assertEqual(headers.get("x-amzn-errortype", "").split(":")[0], "InvalidSignatureException")
+
+
 class UnsignedSqsQuery(StratusTestCase):
     def test_unsigned_send_message_reaches_sqs(self):
         sqs = self.stratus.client("sqs")

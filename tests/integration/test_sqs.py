@@ -566,7 +566,7 @@ class QueryProtocol(SqsCase):
         url = self.queue()
         body = f"Action=SendMessage&Version=2012-11-05&QueueUrl={url}&MessageBody=raw".encode()
         status, _, resp = self.stratus.http("POST", "/", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "X-Amz-Date": "20260101T000000Z",
+            "Content-Type": "application/x-www-form-urlencoded", "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
             "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
                              "SignedHeaders=host, Signature=00"})
         self.assertEqual(status, 200, resp)

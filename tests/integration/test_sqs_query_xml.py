@@ -5,6 +5,7 @@ requests; responses are parsed and checked by exact element path."""
 import base64
 import hashlib
 import json
+import time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -29,7 +30,8 @@ class QueryXml(StratusTestCase):
 
     def call(self, action, expect=200, **params):
         data = {"Action": action, "Version": "2012-11-05", **params}
-        r = requests.post(self.stratus.endpoint + "/", data=data, headers=HEADERS, timeout=10)
+        r = requests.post(self.stratus.endpoint + "/", data=data, timeout=10,
+                          headers=dict(HEADERS, **{"X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())}))
         self.assertEqual(r.status_code, expect, r.text)
         root = ET.fromstring(r.content)
         return root

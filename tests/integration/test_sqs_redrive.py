@@ -224,7 +224,7 @@ class QueryLegacyForms(Base):
     def post(self, **params):
         body = urllib.parse.urlencode({"Version": "2012-11-05", **params}).encode()
         return self.stratus.http("POST", "/", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "X-Amz-Date": "20260101T000000Z",
+            "Content-Type": "application/x-www-form-urlencoded", "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
             "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
                              "SignedHeaders=host, Signature=00"})
 

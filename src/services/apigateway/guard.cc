@@ -207,13 +207,27 @@ void Guard::after_auth(const std::shared_ptr<Gate>& g, std::function<void(std::o
   std::optional<GateError> e;
   try {
     e = check_keys(*g);
-    if (!e) e = check_request(*g);
   } catch (const std::exception& ex) {
     spdlog::warn("apigateway {}: request checks failed: {}", g->request_id, ex.what());
     e = GateError{"API_CONFIGURATION_ERROR", "Internal server error"};
   }
-  if (e) g->error_type = e->type;
-  done(std::move(e));
+  if (e) {
+    g->error_type = e->type;
+    return done(std::move(e));
+  }
+  done(validate(*g));
+}
+
+std::optional<GateError> Guard::validate(Gate& g) {
+  std::optional<GateError> e;
+  try {
+    e = check_request(g);
+  } catch (const std::exception& ex) {
+    spdlog::warn("apigateway {}: request checks failed: {}", g.request_id, ex.what());
+    e = GateError{"API_CONFIGURATION_ERROR", "Internal server error"};
+  }
+  if (e) g.error_type = e->type;
+  return e;
 }
 
 void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::optional<GateError>)> done) {

@@ -85,6 +85,9 @@ class Guard {
 
   // Runs the checks in AWS's order; done(nullopt) lets the integration run. done is called once.
   void check(const std::shared_ptr<Gate>& gate, std::function<void(std::optional<GateError>)> done);
+  // TestInvokeMethod's checks: the method's request validator only (AWS's test invocations skip
+  // authorization, API keys and throttling). Sets gate.error_type when it fails. Any thread.
+  std::optional<GateError> validate(Gate& gate);
   // The response for a failed check (before gateway responses are applied in finish()).
   static http::Response error(const GateError& e);
   // Applies gateway responses to an error answer and writes the access log line.

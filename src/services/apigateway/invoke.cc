@@ -140,6 +140,22 @@ struct Call : std::enable_shared_from_this<Call> {
   vtl::Value context, stage_vars;
   std::string trace;  // integration steps, for TestInvokeMethod's log
   std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
+  bool test = false;           // TestInvokeMethod: the request validator is the only check
+
+  // The gate for this call's deployment; the request (req) must be in place.
+  void open_gate() {
+    gate = std::make_shared<Gate>();
+    gate->req = &req;
+    gate->account = dep->account;
+    gate->region = dep->region;
+    gate->api_id = dep->api_id;
+    gate->stage = dep->stage;
+    gate->request_id = request_id;
+    gate->api = &dep->api_doc;
+    gate->stage_doc = &dep->stage_doc;
+    gate->path = path;
+    gate->now = now;
+  }
 
   const Doc& integration() const { return *method->doc.get("methodIntegration"); }
 
@@ -893,18 +909,7 @@ void Invoker::serve(http::Request req, http::Responder respond) {
     if (!dep) return call->answer(gateway_error(403, "Forbidden", "ForbiddenException"));
     call->dep = dep;
     call->path = target->path;
-    call->gate = std::make_shared<Gate>();
-    Gate& gate = *call->gate;
-    gate.req = &call->req;
-    gate.account = dep->account;
-    gate.region = dep->region;
-    gate.api_id = dep->api_id;
-    gate.stage = dep->stage;
-    gate.request_id = call->request_id;
-    gate.api = &dep->api_doc;
-    gate.stage_doc = &dep->stage_doc;
-    gate.path = call->path;
-    gate.now = call->now;
+    call->open_gate();
     std::vector<std::string> segs = split_path(target->path);
     const DResource* r = match(dep->root, segs, 0, call->path_params);
     const DMethod* m = nullptr;
@@ -970,7 +975,6 @@ static void run_method(const std::shared_ptr<Call>& call) {
     rq.map().put("path", vtl::Value::new_map());
     cm.put("requestOverride", rq);
     call->context = c;
-    // TestInvokeMethod has no gate: AWS's test invocations skip authorization and usage plans.
     if (Gate* gate = call->gate.get()) {
       gate->method = &call->method->doc;
       gate->resource_path = r->path;
@@ -980,7 +984,14 @@ static void run_method(const std::shared_ptr<Call>& call) {
       gate->context = call->context;
       gate->stage_vars = call->stage_vars;
       gate->source = [raw = call.get()](const std::string& expr) { return raw->source(expr); };
-      if (invoker_guard_check(call)) return;
+      // AWS's test invocations skip authorization and usage plans, but validate the request as
+      // a stage does (same status and body, gateway responses applied).
+      if (call->test) {
+        if (Guard* guard = call->invoker->guard(); guard)
+          if (auto e = guard->validate(*gate)) return call->answer(Guard::error(*e));
+      } else if (invoker_guard_check(call)) {
+        return;
+      }
     }
     run_integration(call);
   } catch (const std::exception& e) {
@@ -1012,6 +1023,10 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
   dep->region = ctx.region();
   dep->api_id = api_id;
   dep->stage = "test-invoke-stage";
+  // The API's current models, validators and gateway responses (a stage has its deployment's).
+  dep->api_doc = Doc::map();
+  for (const char* k : {"api", "authorizers", "models", "validators", "gatewayResponses"})
+    if (const Doc* v = doc->get(k)) dep->api_doc.set(k, *v);
 
   http::Request req;
   req.method = verb;
@@ -1091,6 +1106,8 @@ void Invoker::test_invoke(OpContext& ctx, const Doc& in, Done done) {
   if (it == r->methods.end()) throw errors::not_found("Invalid Method identifier specified");
   call->resource = r;
   call->method = &it->second;
+  call->test = true;
+  call->open_gate();
   run_method(call);
 }
 
