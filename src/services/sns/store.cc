@@ -8,6 +8,7 @@
 #include "core/doc.h"
 #include "core/json.h"
 #include "core/record.h"
+#include "services/sns/checks.h"
 #include "services/sns/schema.h"
 
 namespace stratus::sns {
@@ -54,7 +55,7 @@ void Store::open(storage::Engine& engine) {
       kSubRecord.read(it->value(), *s);
       s->arn = std::string(it->key());
       if (auto f = s->attributes.find("FilterPolicy"); f != s->attributes.end())
-        s->filter = events::pattern::Pattern::parse(f->second, nullptr);
+        s->filter = parse_filter_policy(f->second, nullptr);
       subs_[s->arn] = s;
     } catch (const std::exception& e) {
       spdlog::error("sns: unreadable subscription record: {}", e.what());

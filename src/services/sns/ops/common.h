@@ -17,9 +17,14 @@ namespace stratus::sns {
 // The host the caller used (envelopes link back to it), "localhost:4566" when unknown.
 std::string host_of(const OpContext& ctx);
 
+// Whether an ARN names the caller's region: SNS finds resources by ARN only in their own region
+// (an ARN of another region is NotFound, as a name that exists nowhere).
+bool in_caller_region(const OpContext& ctx, std::string_view arn);
+
 // The topic named by `member` (an ARN). Throws InvalidParameter when it is not an SNS ARN,
-// NotFound when there is no such topic. REQUIRES(store.mutex()) shared.
-std::shared_ptr<Topic> topic_for(const Store& store, const Doc& in, const char* member = "TopicArn");
+// NotFound when there is no such topic in the caller's region. REQUIRES(store.mutex()) shared.
+std::shared_ptr<Topic> topic_for(const OpContext& ctx, const Store& store, const Doc& in,
+                                 const char* member = "TopicArn");
 
 // The access policy of a topic whose Policy was never set.
 std::string default_policy(const Topic& t);

@@ -27,11 +27,12 @@ Doc sub_doc(const Sub& s) {
   return d;
 }
 
-std::shared_ptr<const Sub> sub_for(const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
+// REQUIRES(store.mutex())
+std::shared_ptr<const Sub> sub_for(const OpContext& ctx, const Store& store, const Doc& in) {
   std::string arn = in.str("SubscriptionArn");
   auto parsed = Arn::parse(arn);
   if (!parsed || parsed->service != "sns") throw invalid_parameter("SubscriptionArn");
-  auto s = store.sub(arn);
+  auto s = parsed->region == ctx.region() ? store.sub(arn) : nullptr;
   if (!s) throw errors::not_found("Subscription does not exist");
   return s;
 }
@@ -51,7 +52,7 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
   Doc out = Doc::map();
   {
     std::unique_lock lk(store.mutex());
-    auto t = topic_for(store, in);
+    auto t = topic_for(ctx, store, in);
     check_endpoint(protocol, endpoint, t->fifo);
     for (const auto& [k, v] : attrs)
       check_sub_attribute(k, v, protocol);
@@ -78,7 +79,7 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
     for (const auto& [k, v] : attrs)
       if (!v.empty()) s->attributes[k] = v;
     if (auto f = s->attributes.find("FilterPolicy"); f != s->attributes.end())
-      s->filter = events::pattern::Pattern::parse(f->second, nullptr);
+      s->filter = parse_filter_policy(f->second, nullptr);
     // Same-account queues, functions and SMS need no confirmation; people and web hooks do.
     s->confirmed = !(protocol == "http" || protocol == "https" || protocol == "email" || protocol == "email-json");
     if (!s->confirmed) s->token = enc::hex(ids::random_base64(96)).substr(0, 256);
@@ -94,7 +95,7 @@ Doc confirm_subscription(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string token = in.str("Token");
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   for (const auto& arn : t->subs) {
     auto s = store.sub(arn);
     if (!s || s->token != token || token.empty()) continue;
@@ -115,7 +116,7 @@ Doc unsubscribe(OpContext& ctx, const Doc& in) {
   auto parsed = Arn::parse(arn);
   if (!parsed || parsed->service != "sns") throw invalid_parameter("SubscriptionArn");
   std::unique_lock lk(store.mutex());
-  if (!store.erase_sub(arn)) throw errors::not_found("Subscription does not exist");
+  if (parsed->region != ctx.region() || !store.erase_sub(arn)) throw errors::not_found("Subscription does not exist");
   return Doc::map();
 }
 
@@ -138,7 +139,7 @@ Doc list_subscriptions_by_topic(OpContext& ctx, const Doc& in) {
   std::vector<Doc> all;
   {
     std::shared_lock lk(store.mutex());
-    auto t = topic_for(store, in);
+    auto t = topic_for(ctx, store, in);
     for (const auto& s : t->subs)
       if (auto sub = store.sub(s)) all.push_back(sub_doc(*sub));
   }
@@ -148,7 +149,7 @@ Doc list_subscriptions_by_topic(OpContext& ctx, const Doc& in) {
 Doc get_subscription_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
-  auto s = sub_for(store, in);
+  auto s = sub_for(ctx, store, in);
   const Sub& sub = *s;
   Doc a = Doc::map();
   a.set("SubscriptionArn", sub.arn);
@@ -173,7 +174,7 @@ Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   std::string name = in.str("AttributeName");
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
-  auto s = sub_for(store, in);
+  auto s = sub_for(ctx, store, in);
   check_sub_attribute(name, value, s->protocol);
   auto copy = std::make_shared<Sub>(*s);  // copy-on-write: deliveries read without the lock
   Sub& sub = *copy;
@@ -181,7 +182,7 @@ Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   else sub.attributes[name] = value;
   if (name == "FilterPolicy") {
     sub.filter.reset();
-    if (!value.empty()) sub.filter = events::pattern::Pattern::parse(value, nullptr);
+    if (!value.empty()) sub.filter = parse_filter_policy(value, nullptr);
   }
   store.replace(copy);
   return Doc::map();

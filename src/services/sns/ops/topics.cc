@@ -19,7 +19,8 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
   std::map<std::string, std::string> attrs;
   if (const Doc* a = in.get("Attributes"); a && a->is_map())
     for (const auto& [k, v] : a->as_map()) attrs[k] = v.is_string() ? v.as_string() : "";
-  bool fifo = attrs.count("FifoTopic") && attrs["FifoTopic"] == "true";
+  bool fifo = false;
+  if (auto f = attrs.find("FifoTopic"); f != attrs.end()) fifo = check_topic_attribute("FifoTopic", f->second, false) == "true";
   bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
   if (!valid_topic_name(name, fifo) || fifo != fifo_name) {
     if (fifo_name && !fifo) throw invalid_parameter("Topic Name");
@@ -28,10 +29,9 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
                           "256 characters long."
                         : "Topic Name");
   }
-  for (const auto& [k, v] : attrs) {
+  for (auto& [k, v] : attrs) {
     if (!settable_topic_attribute(k)) throw invalid_parameter("Attributes Reason: Unknown attribute " + k);
-    if (k == "ContentBasedDeduplication" && !fifo)
-      throw invalid_parameter("Attributes Reason: Content-based deduplication can only be set for FIFO topics");
+    v = check_topic_attribute(k, v, fifo);
   }
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tags"); t && t->is_list())
@@ -93,7 +93,7 @@ Doc list_topics(OpContext& ctx, const Doc& in) {
 Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   const Topic& tp = *t;
   Doc a = Doc::map();
   a.set("TopicArn", tp.arn);
@@ -113,6 +113,7 @@ Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
   if (tp.fifo) {
     a.set("FifoTopic", "true");
     a.set("ContentBasedDeduplication", "false");
+    a.set("FifoThroughputScope", "Topic");
   }
   for (const auto& [k, v] : tp.attributes) a.set(k, v);
   if (auto dp = tp.attributes.find("DeliveryPolicy"); dp != tp.attributes.end()) a.set("EffectiveDeliveryPolicy", dp->second);
@@ -126,16 +127,9 @@ Doc set_topic_attributes(OpContext& ctx, const Doc& in) {
   std::string name = in.str("AttributeName");
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   if (!settable_topic_attribute(name) || name == "FifoTopic") throw invalid_parameter("AttributeName");
-  if (name == "ContentBasedDeduplication" && !t->fifo)
-    throw invalid_parameter("AttributeName Reason: Content-based deduplication can only be set for FIFO topics");
-  if ((name == "Policy" || name == "DeliveryPolicy") && !value.empty()) {
-    auto d = parse_json(value);
-    if (!d || !d->is_map()) throw invalid_parameter("AttributeValue");
-  }
-  if (name == "SignatureVersion" && value != "1" && value != "2") throw invalid_parameter("SignatureVersion");
-  t->attributes[name] = value;
+  t->attributes[name] = check_topic_attribute(name, value, t->fifo);
   store.save(*t);
   return Doc::map();
 }
