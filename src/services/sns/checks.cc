@@ -129,6 +129,7 @@ std::optional<events::pattern::Pattern> parse_filter_policy(const std::string& t
     if (error) *error = "Filter policy must be valid JSON";
     return std::nullopt;
   }
+  if (d->is_map() && d->size() == 0) return std::nullopt;  // "{}" filters nothing
   round_numbers(*d);
   return events::pattern::Pattern::compile(*d, error);
 }
@@ -145,6 +146,7 @@ void check_sub_attribute(const std::string& k, const std::string& v, const std::
   }
   if (k == "FilterPolicy") {
     if (v.empty()) return;
+    if (auto d = parse_json(v); d && d->is_map() && d->size() == 0) return;  // "{}": no filtering
     std::string err;
     auto p = parse_filter_policy(v, &err);
     if (!p) throw invalid_parameter("FilterPolicy: " + err);

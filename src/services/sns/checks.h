@@ -42,7 +42,7 @@ double round_number(double v);
 void round_numbers(Doc& d);
 
 // A FilterPolicy attribute compiled with SNS's number accuracy; nullopt (and *error) when it
-// is not a valid policy.
+// is not a valid policy, nullopt without an error for "{}" (the empty policy lets everything through).
 std::optional<events::pattern::Pattern> parse_filter_policy(const std::string& text, std::string* error);
 
 // A subscription attribute as Subscribe and SetSubscriptionAttributes check it (the
