@@ -499,5 +499,102 @@ class ErrorTexts(Base):
         self.assertEqual(len(seen), 3)
 
 
+class Limits(Base):
+    """Limits and paging the botocore documentation of each operation states."""
+
+    def test_fifo_topic_limit(self):
+        existing = sum(1 for p in self.sns.get_paginator("list_topics").paginate() for t in p["Topics"]
+                       if t["TopicArn"].endswith(".fifo"))
+        for i in range(1000 - existing):
+            self.sns.create_topic(Name=f"lim-{i}.fifo", Attributes={"FifoTopic": "true"})
+        self.sns.create_topic(Name="lim-0.fifo", Attributes={"FifoTopic": "true"})  # existing: still fine
+        code, msg, status = self.error(self.sns.create_topic, Name="lim-1000.fifo", Attributes={"FifoTopic": "true"})
+        self.assertEqual((code, msg, status), ("TopicLimitExceeded", "Topic limit exceeded", 403))
+        self.sns.create_topic(Name="lim-standard")  # standard topics count apart
+        west = self.stratus.client("sns", region="us-west-2")  # and so do other regions
+        west.create_topic(Name="lim-1000.fifo", Attributes={"FifoTopic": "true"})
+        self.sns.delete_topic(TopicArn="arn:aws:sns:us-east-1:000000000000:lim-0.fifo")
+        self.sns.create_topic(Name="lim-1000.fifo", Attributes={"FifoTopic": "true"})
+
+    def test_fifo_subscription_limit(self):
+        arn = self.topic(FifoTopic="true")
+        for i in range(100):
+            self.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:us-east-1:000000000000:q{i}.fifo")
+        code, _, status = self.error(self.sns.subscribe, TopicArn=arn, Protocol="sqs",
+                                     Endpoint="arn:aws:sqs:us-east-1:000000000000:q100.fifo")
+        self.assertEqual((code, status), ("SubscriptionLimitExceeded", 403))
+
+    def test_filter_policy_limit_per_topic(self):
+        arn = self.topic()
+        policy = json.dumps({"k": ["v"]})
+        for i in range(200):
+            self.sns.subscribe(TopicArn=arn, Protocol="sms", Endpoint=f"+1555200{i:04d}",
+                               Attributes={"FilterPolicy": policy})
+        code, _, status = self.error(self.sns.subscribe, TopicArn=arn, Protocol="sms", Endpoint="+15553000000",
+                                     Attributes={"FilterPolicy": policy})
+        self.assertEqual((code, status), ("FilterPolicyLimitExceeded", 403))
+        plain = self.sns.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15553000001")["SubscriptionArn"]
+        code, _, _ = self.error(self.sns.set_subscription_attributes, SubscriptionArn=plain,
+                                AttributeName="FilterPolicy", AttributeValue=policy)
+        self.assertEqual(code, "FilterPolicyLimitExceeded")
+
+    def test_tags_at_creation(self):
+        tags = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+        code, _, _ = self.error(self.sns.create_topic, Name=self.name(), Tags=tags)
+        self.assertEqual(code, "TagLimitExceeded")
+
+    def test_sms_publish_is_at_most_1600_characters(self):
+        self.sns.publish(PhoneNumber="+15550101", Message="x" * 1600)
+        code, msg, _ = self.error(self.sns.publish, PhoneNumber="+15550101", Message="x" * 1601)
+        self.assertEqual((code, msg), ("InvalidParameter", "Invalid parameter: Message too long"))
+
+    def test_platform_lists_page_by_100(self):
+        for i in range(101):
+            self.sns.create_platform_application(Name=f"pg-{i:03d}", Platform="GCM",
+                                                 Attributes={"PlatformCredential": "k"})
+        first = self.sns.list_platform_applications()
+        self.assertEqual(len(first["PlatformApplications"]), 100)
+        second = self.sns.list_platform_applications(NextToken=first["NextToken"])
+        self.assertNotIn("NextToken", second)
+        names = [a["PlatformApplicationArn"].rsplit("/", 1)[1] for a in
+                 first["PlatformApplications"] + second["PlatformApplications"]]
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual(len([n for n in names if n.startswith("pg-")]), 101)
+        app = [a for a in first["PlatformApplications"] if "/pg-" in a["PlatformApplicationArn"]][0][
+            "PlatformApplicationArn"]
+        for i in range(101):
+            self.sns.create_platform_endpoint(PlatformApplicationArn=app, Token=f"tok-{i}")
+        pages = list(self.sns.get_paginator("list_endpoints_by_platform_application").paginate(
+            PlatformApplicationArn=app))
+        self.assertEqual([len(p["Endpoints"]) for p in pages], [100, 1])
+        code, _, _ = self.error(self.sns.list_platform_applications, NextToken="garbage")
+        self.assertEqual(code, "InvalidParameter")
+
+    def test_baidu_endpoints_need_channel_and_user(self):
+        app = self.sns.create_platform_application(Name=self.name(), Platform="BAIDU", Attributes={
+            "PlatformCredential": "secret", "PlatformPrincipal": "api-key"})["PlatformApplicationArn"]
+        code, _, _ = self.error(self.sns.create_platform_endpoint, PlatformApplicationArn=app, Token="chan")
+        self.assertEqual(code, "InvalidParameter")
+        ep = self.sns.create_platform_endpoint(PlatformApplicationArn=app, Token="chan", Attributes={
+            "ChannelId": "chan", "UserId": "user"})["EndpointArn"]
+        self.assertEqual(self.sns.get_endpoint_attributes(EndpointArn=ep)["Attributes"]["UserId"], "user")
+
+    def test_sms_sender_id(self):
+        for bad in ("", "123456", "TwelveChars1", "has space"):
+            code, _, _ = self.error(self.sns.set_sms_attributes, attributes={"DefaultSenderID": bad})
+            self.assertEqual(code, "InvalidParameter", bad)
+        self.sns.set_sms_attributes(attributes={"DefaultSenderID": "Shop24"})
+        self.assertEqual(self.sns.get_sms_attributes()["attributes"]["DefaultSenderID"], "Shop24")
+
+    def test_opted_out_numbers_page(self):
+        for i in range(101):
+            self.stratus.http("POST", f"/_stratus/sns/opt-out?phoneNumber=%2B1555400{i:04d}")
+        first = self.sns.list_phone_numbers_opted_out()
+        self.assertEqual(len(first["phoneNumbers"]), 100)
+        second = self.sns.list_phone_numbers_opted_out(nextToken=first["nextToken"])
+        self.assertEqual(len(second["phoneNumbers"]), 1)
+        self.assertNotIn("nextToken", second)
+
+
 if __name__ == "__main__":
     unittest.main()

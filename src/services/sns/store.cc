@@ -45,6 +45,7 @@ void Store::open(storage::Engine& engine) {
         for (const auto& s : subs->as_list()) t->subs.push_back(s.as_string());
       t->deleted_subs = d.integer("deleted_subs");
       topics_[t->arn] = t;
+      count(*t, 1);
     } catch (const std::exception& e) {
       spdlog::error("sns: unreadable topic record: {}", e.what());
     }
@@ -67,6 +68,17 @@ void Store::clear() {
   std::unique_lock lk(mu_);
   topics_.clear();
   subs_.clear();
+  counts_.clear();
+}
+
+void Store::count(const Topic& t, int delta) {
+  auto& c = counts_[t.account + '\0' + t.region][t.fifo ? 1 : 0];
+  c = delta > 0 ? c + 1 : (c > 0 ? c - 1 : 0);
+}
+
+size_t Store::topic_count(const std::string& account, const std::string& region, bool fifo) const {
+  auto it = counts_.find(account + '\0' + region);
+  return it == counts_.end() ? 0 : it->second[fifo ? 1 : 0];
 }
 
 std::shared_ptr<Topic> Store::topic(const std::string& arn) const {
@@ -89,6 +101,7 @@ Fanout Store::fanout_of(const Topic& t) const {
 }
 
 void Store::add(std::shared_ptr<Topic> t) {
+  if (!topics_.count(t->arn)) count(*t, 1);
   topics_[t->arn] = t;
   save(*t);
 }
@@ -113,6 +126,7 @@ storage::Status Store::erase(const Topic& t) {
     b.del(kSubsKs, s);
   }
   b.del(kTopicsKs, arn);
+  count(t, -1);
   topics_.erase(arn);
   return engine_->write(b);
 }

@@ -12,6 +12,7 @@
 // shared_ptr and read it without the lock.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -79,6 +80,8 @@ class Store {
   std::shared_ptr<const Sub> sub(const std::string& arn) const;
   const std::map<std::string, std::shared_ptr<Topic>>& topics() const { return topics_; }  // by ARN
   Fanout fanout_of(const Topic& t) const;
+  // The number of FIFO or standard topics an account has in a region (CreateTopic's limits).
+  size_t topic_count(const std::string& account, const std::string& region, bool fifo) const;
 
   // ---- changing: REQUIRES(mutex()) exclusive; each writes its records through ----
   void add(std::shared_ptr<Topic> t);
@@ -105,6 +108,9 @@ class Store {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;            // GUARDED_BY(mu_) by ARN
   std::unordered_map<std::string, std::shared_ptr<const Sub>> subs_;  // GUARDED_BY(mu_) by ARN
+  // GUARDED_BY(mu_) topics by account "\0" region: [standard, FIFO]
+  std::unordered_map<std::string, std::array<size_t, 2>> counts_;
+  void count(const Topic& t, int delta);
 };
 
 }  // namespace stratus::sns

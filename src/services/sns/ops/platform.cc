@@ -1,5 +1,6 @@
 // Mobile push: platform applications and their endpoints (state in platform.h).
 #include <optional>
+#include <vector>
 
 #include "core/arn.h"
 #include "core/ids.h"
@@ -112,17 +113,14 @@ Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Doc list_platform_applications(OpContext& ctx, const Doc&) {
-  Doc list = Doc::list();
-  for (const auto& app : state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/")) {
+Doc list_platform_applications(OpContext& ctx, const Doc& in) {
+  auto apps = state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/");
+  return page(apps.size(), in, 100, "PlatformApplications", [&](size_t i) {
     Doc e = Doc::map();
-    e.set("PlatformApplicationArn", app.arn);
-    e.set("Attributes", visible_app_attributes(app.doc));
-    list.push(std::move(e));
-  }
-  Doc out = Doc::map();
-  out.set("PlatformApplications", std::move(list));
-  return out;
+    e.set("PlatformApplicationArn", apps[i].arn);
+    e.set("Attributes", visible_app_attributes(apps[i].doc));
+    return e;
+  });
 }
 
 Doc delete_platform_application(OpContext& ctx, const Doc& in) {
@@ -142,11 +140,13 @@ Doc create_platform_endpoint(OpContext& ctx, const Doc& in) {
   Doc attrs = Platform::string_map(in.get("Attributes"));
   if (in.has("CustomUserData")) attrs.set("CustomUserData", in.str("CustomUserData"));
   for (const auto& [k, v] : attrs.as_map())
-    if (k != "Token" && k != "Enabled" && k != "CustomUserData")
+    if (k != "Token" && k != "Enabled" && k != "CustomUserData" && k != "ChannelId" && k != "UserId")
       throw invalid_parameter("Attributes Reason: Invalid attribute name: " + k);
   check_platform_values(attrs);
   attrs.set("Token", token);
   if (!attrs.has("Enabled")) attrs.set("Enabled", "true");
+  if (rec->str("platform") == "BAIDU" && (attrs.str("ChannelId").empty() || attrs.str("UserId").empty()))
+    throw invalid_parameter("Attributes Reason: Baidu endpoints need the ChannelId and UserId attributes");
   // The same token again answers with the existing endpoint (when the attributes match).
   for (const auto& e : pf.endpoints()) {
     if (e.doc.str("app") != app || e.doc.get("attributes") == nullptr || e.doc.get("attributes")->str("Token") != token)
@@ -196,17 +196,15 @@ Doc list_endpoints_by_platform_application(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string app = in.str("PlatformApplicationArn");
   if (!load_in_region(ctx, Platform::app_key(app), app)) throw errors::not_found("PlatformApplication does not exist");
-  Doc list = Doc::list();
-  for (const auto& e : pf.endpoints()) {
-    if (e.doc.str("app") != app) continue;
+  std::vector<Platform::Record> eps;
+  for (auto& e : pf.endpoints())
+    if (e.doc.str("app") == app) eps.push_back(std::move(e));
+  return page(eps.size(), in, 100, "Endpoints", [&](size_t i) {
     Doc x = Doc::map();
-    x.set("EndpointArn", e.arn);
-    x.set("Attributes", Platform::string_map(e.doc.get("attributes")));
-    list.push(std::move(x));
-  }
-  Doc out = Doc::map();
-  out.set("Endpoints", std::move(list));
-  return out;
+    x.set("EndpointArn", eps[i].arn);
+    x.set("Attributes", Platform::string_map(eps[i].doc.get("attributes")));
+    return x;
+  });
 }
 
 Doc delete_endpoint(OpContext& ctx, const Doc& in) {

@@ -150,6 +150,7 @@ Doc publish_sms(State& st, OpContext& ctx, const Doc& in, const std::string& pho
     Doc d = parse_structure(text);
     text = d.get("sms") && d.get("sms")->is_string() ? d.str("sms") : d.str("default");
   }
+  if (utf8_length(text) > 1600) throw invalid_parameter("Message too long");  // a single SMS Publish
   if (st.platform.opted_out(ctx.account(), phone)) {
     Doc d = Doc::map();  // accepted, not delivered (as AWS does for opted-out numbers)
     d.set("MessageId", ids::uuid4());

@@ -37,6 +37,14 @@ std::shared_ptr<const Sub> sub_for(const OpContext& ctx, const Store& store, con
   return s;
 }
 
+// The subscriptions of a topic that have a filter policy. REQUIRES(store.mutex())
+size_t filter_policies(const Store& store, const Topic& t) {
+  size_t n = 0;
+  for (const auto& arn : t.subs)
+    if (auto s = store.sub(arn); s && s->attributes.count("FilterPolicy")) ++n;
+  return n;
+}
+
 }  // namespace
 
 Doc subscribe(OpContext& ctx, const Doc& in) {
@@ -70,6 +78,10 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
         return out;
       }
     }
+    // FIFO topics take 100 subscriptions; a topic takes 200 filter policies.
+    if (t->fifo && t->subs.size() >= 100) throw errors::subscription_limit_exceeded("Subscription limit exceeded");
+    if (attrs.count("FilterPolicy") && !attrs["FilterPolicy"].empty() && filter_policies(store, *t) >= 200)
+      throw errors::filter_policy_limit_exceeded("Filter policy limit exceeded");
     auto s = std::make_shared<Sub>();
     s->arn = t->arn + ":" + ids::uuid4();
     s->topic_arn = t->arn;
@@ -176,6 +188,11 @@ Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   std::unique_lock lk(store.mutex());
   auto s = sub_for(ctx, store, in);
   check_sub_attribute(name, value, s->protocol);
+  if (name == "FilterPolicy" && !value.empty() && !s->attributes.count("FilterPolicy")) {
+    auto t = store.topic(s->topic_arn);
+    if (t && filter_policies(store, *t) >= 200)
+      throw errors::filter_policy_limit_exceeded("Filter policy limit exceeded");
+  }
   auto copy = std::make_shared<Sub>(*s);  // copy-on-write: deliveries read without the lock
   Sub& sub = *copy;
   if (value.empty() && name != "RawMessageDelivery") sub.attributes.erase(name);

@@ -47,6 +47,10 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
     }
     if (!tags.empty() && tags != t->tags) throw invalid_parameter("Tags Reason: Topic already exists with different tags");
   } else {
+    // 100,000 standard and 1,000 FIFO topics per account and region.
+    if (store.topic_count(ctx.account(), ctx.region(), fifo) >= (fifo ? 1000u : 100000u))
+      throw errors::topic_limit_exceeded("Topic limit exceeded");
+    if (tags.size() > 50) throw errors::tag_limit_exceeded("Could not complete request: tag quota of per resource exceeded");
     auto nt = std::make_shared<Topic>();
     nt->arn = arn;
     nt->account = ctx.account();
