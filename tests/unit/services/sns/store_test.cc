@@ -39,6 +39,31 @@ class SnsStoreTest : public ::testing::Test {
   void SetUp() override { store.open(*engine); }
 };
 
+TEST_F(SnsStoreTest, TopicCountsByAccountRegionAndKind) {
+  auto a = make_topic("a"), b = make_topic("b.fifo"), c = make_topic("c");
+  b->fifo = true;
+  c->region = "eu-west-1";
+  c->arn = "arn:aws:sns:eu-west-1:000000000000:c";
+  {
+    std::unique_lock lk(store.mutex());
+    store.add(a);
+    store.add(a);  // the same topic again counts once
+    store.add(b);
+    store.add(c);
+    EXPECT_EQ(store.topic_count("000000000000", "us-east-1", false), 1u);
+    EXPECT_EQ(store.topic_count("000000000000", "us-east-1", true), 1u);
+    EXPECT_EQ(store.topic_count("000000000000", "eu-west-1", false), 1u);
+    EXPECT_EQ(store.topic_count("111111111111", "us-east-1", false), 0u);
+    ASSERT_TRUE(store.erase(*a).ok());
+    EXPECT_EQ(store.topic_count("000000000000", "us-east-1", false), 0u);
+  }
+  Store again;  // counted again from storage
+  again.open(*engine);
+  std::shared_lock lk(again.mutex());
+  EXPECT_EQ(again.topic_count("000000000000", "us-east-1", true), 1u);
+  EXPECT_EQ(again.topic_count("000000000000", "us-east-1", false), 0u);
+}
+
 TEST_F(SnsStoreTest, TopicsAndSubscriptionsReadBackAfterReopen) {
   auto t = make_topic("orders.fifo");
   t->fifo = true;
