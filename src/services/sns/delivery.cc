@@ -159,7 +159,8 @@ bool passes_filter(const Sub& s, const Published& p) {
   return s.filter->match(filter_view(p.attrs));
 }
 
-storage::Status store_publish(State& st, Published& p, const Fanout& f) {
+storage::Status store_publish(State& st, Published& p, const Fanout& f,
+                              const std::function<void(storage::WriteBatch&)>& extra) {
   sqs::Api* api = st.sqs;
   std::vector<sqs::Api::Target> targets;
   std::vector<const Sub*> inline_subs;
@@ -181,6 +182,7 @@ storage::Status store_publish(State& st, Published& p, const Fanout& f) {
       else failed = true;
     }
     if (others || failed) ticket = st.server.events().add(batch, kPublishTopic, p.payload());
+    if (extra) extra(batch);
   };
   storage::WriteBatch b;
   storage::Status ws;

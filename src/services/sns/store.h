@@ -4,7 +4,10 @@
 //   "sns.topics"  key: topic ARN         {account, region, name, fifo, attributes{}, tags[{Key,Value}],
 //                                          subs[ARN...] (subscription order), deleted_subs}
 //   "sns.subs"    key: subscription ARN  {topic, protocol, endpoint, owner, token, confirmed, attributes{}}
-// A topic's FIFO deduplication window and sequence counter are in memory only.
+//   "sns.dedup"   key: topic ARN, dedup key  {e: expiry ms, id, seq} (FIFO deduplication windows,
+//                                          written with their publish: dedup_record())
+// A topic's sequence counter is in memory: after a restart it goes on from the stored windows and
+// never below the clock.
 //
 // Locking: mutex() guards the index and every Topic in it (callers hold it shared to read,
 // exclusive to change; the methods below say which they need). Subscriptions are copy-on-write:
@@ -96,6 +99,13 @@ class Store {
   // Writes a topic changed in place (attributes, tags). Write errors are ignored, as before:
   // the index stays the truth until restart.
   void save(const Topic& t);
+
+  // Adds to `b` the durable record of a FIFO deduplication entry (the publish writes it in its
+  // own batch). Static: no lock needed.
+  static void dedup_record(storage::WriteBatch& b, const Topic& t, const std::string& key, int64_t expiry,
+                           const std::string& message_id, uint64_t seq);
+  // Adds to `b` the removal of an expired entry's record.
+  static void dedup_forget(storage::WriteBatch& b, const Topic& t, const std::string& key);
 
   // ---- taking the lock themselves ----
   // The topic's SignatureVersion (1 for a missing topic).

@@ -1,10 +1,13 @@
 // Publish (to a topic, a mobile endpoint or a phone number) and PublishBatch.
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <vector>
 
 #include "core/arn.h"
 #include "core/clock.h"
@@ -121,19 +124,38 @@ PublishOutcome enqueue_publish(State& st, Topic& t, Published& p, const std::str
   p.topic_arn = t.arn;
   p.timestamp_ms = now;
   p.host = host;
+  std::vector<std::string> expired;  // FIFO deduplication entries past their window, to delete
   if (t.fifo) {
     std::string key = dedup_key(t, p);
     auto it = t.dedup.find(key);
     if (it != t.dedup.end() && it->second.first > now) return PublishOutcome{it->second.second.first, it->second.second.second};
+    // Sequence numbers only grow, across restarts too (the counter is in memory): never below
+    // the clock in microseconds.
+    t.next_seq = std::max<uint64_t>(t.next_seq, static_cast<uint64_t>(now) * 1000);
     p.sequence = 10'000'000'000'000'000'000ULL + t.next_seq++;
     p.message_id = ids::uuid4();
     t.dedup[key] = {now + kDedupWindowMs, {p.message_id, p.sequence}};
-    if (t.dedup.size() > 1024)
-      for (auto d = t.dedup.begin(); d != t.dedup.end();) d = d->second.first <= now ? t.dedup.erase(d) : std::next(d);
+    if (t.dedup.size() > 1024) {
+      for (auto d = t.dedup.begin(); d != t.dedup.end();) {
+        if (d->second.first > now) {
+          ++d;
+          continue;
+        }
+        expired.push_back(d->first);
+        d = t.dedup.erase(d);
+      }
+    }
   } else {
     p.message_id = ids::uuid4();
   }
-  auto ws = store_publish(st, p, st.store.fanout_of(t));
+  std::function<void(storage::WriteBatch&)> dedup_write;
+  if (t.fifo) {
+    dedup_write = [&](storage::WriteBatch& b) {
+      Store::dedup_record(b, t, dedup_key(t, p), now + kDedupWindowMs, p.message_id, p.sequence);
+      for (const auto& k : expired) Store::dedup_forget(b, t, k);
+    };
+  }
+  auto ws = store_publish(st, p, st.store.fanout_of(t), dedup_write);
   if (!ws.ok()) {
     if (t.fifo) t.dedup.erase(dedup_key(t, p));
     throw stratus::errors::internal("could not store the message: " + ws.message);
