@@ -102,7 +102,8 @@ std::string check_topic_attribute(const std::string& k, const std::string& v, bo
     int rate = -1;
     if (!v.empty() && v.size() <= 3 && v.find_first_not_of("0123456789") == std::string::npos) rate = std::stoi(v);
     if (rate < 0 || rate > 100)
-      throw invalid_parameter("Attributes Reason: " + k + ": Invalid value [" + v + "]. Must be an integer from 0 to 100");
+      throw invalid_parameter("Attributes Reason: " + k + ": Invalid value [" + v +
+                              "]. Must be an integer from 0 to 100");
     return v;
   }
   return v;

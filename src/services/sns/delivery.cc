@@ -34,7 +34,9 @@ sqs::Delivery sqs_envelope(State& st, const Published& p, const std::string& sub
   return out;
 }
 
-bool ends_fifo(const std::string& arn) { return arn.size() > 5 && arn.compare(arn.size() - 5, 5, ".fifo") == 0; }
+bool ends_fifo(const std::string& arn) {
+  return arn.size() > 5 && arn.compare(arn.size() - 5, 5, ".fifo") == 0;
+}
 
 // The group and deduplication ids a queue gets: FIFO queues both; standard queues the group id
 // of a standard topic's message (fair queues) and nothing from a FIFO topic.

@@ -14,8 +14,8 @@ bool valid_attribute_name(std::string_view n) {
   if (n.empty() || n.size() > 256 || n.front() == '.' || n.back() == '.' || n.find("..") != std::string_view::npos)
     return false;
   for (char c : n) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     if (!ok) return false;
   }
   auto lower_prefix = [&](std::string_view pre) {
@@ -36,7 +36,8 @@ std::vector<MsgAttr> parse_message_attributes(const Doc* map) {
     a.name = name;
     a.type = v.str("DataType");
     if (!valid_attribute_name(name))
-      throw invalid_parameter("MessageAttributes Reason: Message attribute name '" + name + "' is invalid. Names may "
+      throw invalid_parameter("MessageAttributes Reason: Message attribute name '" + name +
+                              "' is invalid. Names may "
                               "contain 1-256 characters of A-Z, a-z, 0-9, '_', '-' and '.', must not start or end with "
                               "'.' nor contain '..', and must not start with 'AWS.' or 'Amazon.'");
     std::string_view base = std::string_view(a.type).substr(0, a.type.find('.'));

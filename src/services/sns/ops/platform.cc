@@ -28,10 +28,10 @@ Doc visible_app_attributes(const Doc& stored) {
 
 // The attributes a platform application takes (SetPlatformApplicationAttributes' list).
 bool app_attribute(const std::string& k) {
-  static const char* const kNames[] = {"PlatformCredential",   "PlatformPrincipal",      "EventEndpointCreated",
-                                       "EventEndpointDeleted", "EventEndpointUpdated",   "EventDeliveryFailure",
+  static const char* const kNames[] = {"PlatformCredential",     "PlatformPrincipal",      "EventEndpointCreated",
+                                       "EventEndpointDeleted",   "EventEndpointUpdated",   "EventDeliveryFailure",
                                        "SuccessFeedbackRoleArn", "FailureFeedbackRoleArn", "SuccessFeedbackSampleRate",
-                                       "ApplePlatformTeamID",  "ApplePlatformBundleID",  "Enabled"};
+                                       "ApplePlatformTeamID",    "ApplePlatformBundleID",  "Enabled"};
   for (const char* n : kNames)
     if (k == n) return true;
   return false;
@@ -80,8 +80,9 @@ Doc create_platform_application(OpContext& ctx, const Doc& in) {
   if (platform != "GCM" && attrs.str("PlatformPrincipal").empty())
     throw invalid_parameter("Attributes Reason: PlatformPrincipal attribute must be specified for " + platform);
   if (attrs.has("ApplePlatformTeamID") != attrs.has("ApplePlatformBundleID"))
-    throw invalid_parameter("Attributes Reason: ApplePlatformTeamID and ApplePlatformBundleID must be specified "
-                            "together for token-based authentication");
+    throw invalid_parameter(
+        "Attributes Reason: ApplePlatformTeamID and ApplePlatformBundleID must be specified "
+        "together for token-based authentication");
   std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/" + platform + "/" + name;
   Doc rec = Doc::map();
   rec.set("name", name);

@@ -15,9 +15,9 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/sns/delivery.h"
+#include "services/sns/errors.h"
 #include "services/sns/mailbox.h"
 #include "services/sns/message.h"
-#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
@@ -52,8 +52,9 @@ void check_fifo_ids(const Topic& t, const Doc& in) {
   if (in.str("MessageDeduplicationId").empty()) {
     auto cbd = t.attributes.find("ContentBasedDeduplication");
     if (cbd == t.attributes.end() || cbd->second != "true")
-      throw invalid_parameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                              "provided explicitly");
+      throw invalid_parameter(
+          "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+          "provided explicitly");
   }
 }
 
@@ -98,11 +99,13 @@ void check_publish(const Topic& t, const Doc& in, Published& p) {
   p.group_id = in.str("MessageGroupId");
   p.dedup_id = in.str("MessageDeduplicationId");
   if (!p.group_id.empty() && !valid_fifo_id(p.group_id))
-    throw invalid_parameter("MessageGroupId Reason: MessageGroupId can contain up to 128 alphanumeric characters and "
-                            "punctuation");
+    throw invalid_parameter(
+        "MessageGroupId Reason: MessageGroupId can contain up to 128 alphanumeric characters and "
+        "punctuation");
   if (!p.dedup_id.empty() && !valid_fifo_id(p.dedup_id))
-    throw invalid_parameter("MessageDeduplicationId Reason: MessageDeduplicationId can contain up to 128 alphanumeric "
-                            "characters and punctuation");
+    throw invalid_parameter(
+        "MessageDeduplicationId Reason: MessageDeduplicationId can contain up to 128 alphanumeric "
+        "characters and punctuation");
   if (t.fifo) {
     check_fifo_ids(t, in);
     if (p.dedup_id.empty()) p.dedup_id = sha256_hex(text);  // ContentBasedDeduplication: the body only

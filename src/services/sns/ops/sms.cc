@@ -3,8 +3,8 @@
 #include <random>
 
 #include "services/sns/checks.h"
-#include "services/sns/mailbox.h"
 #include "services/sns/errors.h"
+#include "services/sns/mailbox.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"

@@ -20,7 +20,8 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
   if (const Doc* a = in.get("Attributes"); a && a->is_map())
     for (const auto& [k, v] : a->as_map()) attrs[k] = v.is_string() ? v.as_string() : "";
   bool fifo = false;
-  if (auto f = attrs.find("FifoTopic"); f != attrs.end()) fifo = check_topic_attribute("FifoTopic", f->second, false) == "true";
+  if (auto f = attrs.find("FifoTopic"); f != attrs.end())
+    fifo = check_topic_attribute("FifoTopic", f->second, false) == "true";
   bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
   if (!valid_topic_name(name, fifo) || fifo != fifo_name) {
     if (fifo_name && !fifo) throw invalid_parameter("Topic Name");
@@ -50,7 +51,8 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
     // 100,000 standard and 1,000 FIFO topics per account and region.
     if (store.topic_count(ctx.account(), ctx.region(), fifo) >= (fifo ? 1000u : 100000u))
       throw errors::topic_limit_exceeded("Topic limit exceeded");
-    if (tags.size() > 50) throw errors::tag_limit_exceeded("Could not complete request: tag quota of per resource exceeded");
+    if (tags.size() > 50)
+      throw errors::tag_limit_exceeded("Could not complete request: tag quota of per resource exceeded");
     auto nt = std::make_shared<Topic>();
     nt->arn = arn;
     nt->account = ctx.account();
