@@ -66,6 +66,13 @@ void bind_request(const model::ServiceModel& svc, const model::Operation& op, co
 void bind_response(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
                    http::Response& res);
 
+// A payload member bound to the raw body (a blob or string @httpPayload), shared by rest-json and
+// rest-xml. Request: sets it from the body (absent when the body is empty). Response: the body is
+// the member's bytes. Both return false when the operation's payload is not raw (the codec then
+// parses or writes the body itself).
+bool bind_raw_payload(const StructBinding& b, const http::Request& req, Doc& out);
+bool write_raw_payload(const StructBinding& b, const Doc& out, http::Response& res);
+
 // Text forms used by headers, query strings and XML element text.
 std::string scalar_text(const model::Shape& shape, const Doc& v, std::string_view ts_format);
 // Parses text as `shape`'s scalar type; nullopt-like: returns false when it doesn't parse.

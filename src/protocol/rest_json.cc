@@ -240,13 +240,9 @@ class RestJsonCodec final : public Codec {
     if (!op.input) return out;
     const rest::StructBinding& b = rest::binding(svc, *op.input);
     Decoder dec{svc};
+    if (rest::bind_raw_payload(b, req, out)) return out;
     if (b.payload) {
-      if (b.raw_payload) {
-        if (!req.body.empty()) {
-          if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
-          else out.set(b.payload->name, Doc(req.body));
-        }
-      } else if (!blank(req.body)) {
+      if (!blank(req.body)) {
         rapidjson::Document d;
         dec.parse(req.body, d);
         out.set(b.payload->name, dec.value(*b.payload->shape, d, 0));
@@ -265,15 +261,13 @@ class RestJsonCodec final : public Codec {
     if (!op.output) return;
     const rest::StructBinding& b = rest::binding(svc, *op.output);
     Encoder enc{svc};
+    if (rest::write_raw_payload(b, out, res)) {
+      if (!res.headers.has("content-type"))
+        res.headers.set("Content-Type", b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
+      return;
+    }
     if (b.payload) {
       const Doc* v = out.get(b.payload->name);
-      if (b.raw_payload) {
-        if (v && v->is_blob()) res.body = v->as_blob().bytes;
-        else if (v && v->is_string()) res.body = v->as_string();
-        if (!res.headers.has("content-type"))
-          res.headers.set("Content-Type", b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
-        return;
-      }
       if (v && !v->is_null()) {
         rapidjson::StringBuffer sb;
         Writer w(sb);

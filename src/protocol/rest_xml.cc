@@ -282,13 +282,7 @@ class RestXmlCodec final : public Codec {
     rest::bind_request(svc, op, req, out);
     if (!op.input) return out;
     const rest::StructBinding& b = rest::binding(svc, *op.input);
-    if (b.payload && b.raw_payload) {
-      if (!req.body.empty()) {
-        if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
-        else out.set(b.payload->name, Doc(req.body));
-      }
-      return out;
-    }
+    if (rest::bind_raw_payload(b, req, out)) return out;
     if (!b.payload && b.body.empty()) return out;
     if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return out;
 
@@ -333,13 +327,9 @@ class RestXmlCodec final : public Codec {
     const std::string& ns = rest::xml_namespace(svc);
     xml::Writer w;
     Encoder enc{svc, w};
+    if (rest::write_raw_payload(b, out, res)) return;
     if (b.payload) {
       const Doc* p = v.get(b.payload->name);
-      if (b.raw_payload) {
-        if (p && p->is_blob()) res.body = p->as_blob().bytes;
-        else if (p && p->is_string()) res.body = p->as_string();
-        return;
-      }
       if (!p || p->is_null()) return;
       std::string_view name = member_xml_name(*b.payload);
       w.declaration();
