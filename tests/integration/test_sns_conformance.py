@@ -78,6 +78,30 @@ class FifoTopics(Base):
         self.assertEqual((code, status), ("InvalidParameter", 400))
         self.assertIn("FifoTopic", msg)
 
+    def test_boolean_subscription_and_endpoint_attributes_in_any_case(self):
+        arn = self.topic()
+        url, qarn = self.queue()
+        sub = self.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn,
+                                 Attributes={"RawMessageDelivery": "True"})["SubscriptionArn"]
+        self.assertEqual(self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RawMessageDelivery"],
+                         "true")
+        self.sns.publish(TopicArn=arn, Message="raw")
+        self.assertEqual([m["Body"] for m in self.drain(url, 1)], ["raw"])
+        self.sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery",
+                                             AttributeValue="FALSE")
+        self.sns.publish(TopicArn=arn, Message="wrapped")
+        self.assertEqual(json.loads(self.drain(url, 1)[0]["Body"])["Message"], "wrapped")
+        code, _, _ = self.error(self.sns.set_subscription_attributes, SubscriptionArn=sub,
+                                AttributeName="RawMessageDelivery", AttributeValue="yes")
+        self.assertEqual(code, "InvalidParameter")
+        app = self.sns.create_platform_application(Name=self.name(), Platform="GCM",
+                                                   Attributes={"PlatformCredential": "k"})["PlatformApplicationArn"]
+        ep = self.sns.create_platform_endpoint(PlatformApplicationArn=app, Token="t")["EndpointArn"]
+        self.sns.set_endpoint_attributes(EndpointArn=ep, Attributes={"Enabled": "False"})
+        self.assertEqual(self.sns.get_endpoint_attributes(EndpointArn=ep)["Attributes"]["Enabled"], "false")
+        code, _, _ = self.error(self.sns.publish, TargetArn=ep, Message="x")
+        self.assertEqual(code, "EndpointDisabled")
+
     def test_fifo_throughput_scope(self):
         arn = self.topic(FifoTopic="true", FifoThroughputScope="MessageGroup")
         self.assertEqual(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["FifoThroughputScope"],

@@ -135,44 +135,45 @@ std::optional<events::pattern::Pattern> parse_filter_policy(const std::string& t
   return events::pattern::Pattern::compile(*d, error);
 }
 
-void check_sub_attribute(const std::string& k, const std::string& v, const std::string& protocol) {
+std::string check_sub_attribute(const std::string& k, const std::string& v, const std::string& protocol) {
   if (k == "RawMessageDelivery") {
-    if (v != "true" && v != "false")
+    auto b = parse_bool(v);
+    if (!b)
       throw invalid_parameter("Attributes Reason: RawMessageDelivery: Invalid value [" + v +
                               "]. Must be true or false.");
     if (protocol == "email" || protocol == "email-json" || protocol == "sms" || protocol == "application")
       throw invalid_parameter("Attributes Reason: Delivery protocol [" + protocol +
                               "] does not support raw message delivery.");
-    return;
+    return *b ? "true" : "false";
   }
   if (k == "FilterPolicy") {
-    if (v.empty()) return;
-    if (auto d = parse_json(v); d && d->is_map() && d->size() == 0) return;  // "{}": no filtering
+    if (v.empty()) return v;
+    if (auto d = parse_json(v); d && d->is_map() && d->size() == 0) return v;  // "{}": no filtering
     std::string err;
     auto p = parse_filter_policy(v, &err);
     if (!p) throw invalid_parameter("FilterPolicy: " + err);
     if (p->complexity() > 150) throw invalid_parameter("FilterPolicy: Filter policy is too complex");
-    return;
+    return v;
   }
   if (k == "FilterPolicyScope") {
     if (v != "MessageAttributes" && v != "MessageBody")
       throw invalid_parameter("Attributes Reason: FilterPolicyScope: Invalid value [" + v +
                               "]. Please use either MessageBody or MessageAttributes");
-    return;
+    return v;
   }
   if (k == "RedrivePolicy") {
     auto d = parse_json(v);
     auto arn = Arn::parse(d ? d->str("deadLetterTargetArn") : std::string());
     if (!arn || arn->service != "sqs")
       throw invalid_parameter("RedrivePolicy: Redrive policy must be a JSON object with a deadLetterTargetArn of an SQS queue");
-    return;
+    return v;
   }
   if (k == "DeliveryPolicy") {
     auto d = parse_json(v);
     if (!d || !d->is_map()) throw invalid_parameter("DeliveryPolicy: Invalid JSON");
-    return;
+    return v;
   }
-  if (k == "SubscriptionRoleArn" || k == "ReplayPolicy") return;
+  if (k == "SubscriptionRoleArn" || k == "ReplayPolicy") return v;
   throw invalid_parameter("AttributeName");
 }
 

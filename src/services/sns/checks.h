@@ -46,9 +46,9 @@ void round_numbers(Doc& d);
 std::optional<events::pattern::Pattern> parse_filter_policy(const std::string& text, std::string* error);
 
 // A subscription attribute as Subscribe and SetSubscriptionAttributes check it (the
-// subscription's protocol decides whether RawMessageDelivery is allowed). Throws
-// InvalidParameter.
-void check_sub_attribute(const std::string& name, const std::string& value, const std::string& protocol);
+// subscription's protocol decides whether RawMessageDelivery is allowed); returns the value as
+// stored (RawMessageDelivery "true" / "false" whatever its case). Throws InvalidParameter.
+std::string check_sub_attribute(const std::string& name, const std::string& value, const std::string& protocol);
 
 // A subscription endpoint for a protocol (ARN of the right service, URL of the same scheme,
 // e-mail address, phone number). FIFO topics take only SQS queues (FIFO or standard); standard

@@ -62,8 +62,7 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
     std::unique_lock lk(store.mutex());
     auto t = topic_for(ctx, store, in);
     check_endpoint(protocol, endpoint, t->fifo);
-    for (const auto& [k, v] : attrs)
-      check_sub_attribute(k, v, protocol);
+    for (auto& [k, v] : attrs) v = check_sub_attribute(k, v, protocol);
     for (const auto& arn : t->subs) {
       auto existing = store.sub(arn);
       if (!existing) continue;
@@ -187,7 +186,7 @@ Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
   auto s = sub_for(ctx, store, in);
-  check_sub_attribute(name, value, s->protocol);
+  value = check_sub_attribute(name, value, s->protocol);
   if (name == "FilterPolicy" && !value.empty() && !s->attributes.count("FilterPolicy")) {
     auto t = store.topic(s->topic_arn);
     if (t && filter_policies(store, *t) >= 200)
