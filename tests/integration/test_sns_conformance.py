@@ -9,42 +9,18 @@ import unittest
 
 import botocore.exceptions
 
-from harness import StratusTestCase
+from test_sns import SnsCase
 
 
-class Base(StratusTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sns = cls.stratus.client("sns")
-        cls.sqs = cls.stratus.client("sqs")
-        cls.n = 0
-
-    def name(self, suffix=""):
-        type(self).n += 1
-        return f"{self._testMethodName[:40]}-{type(self).n}{suffix}"
-
-    def topic(self, **attrs):
+class Base(SnsCase):
+    def topic(self, **attrs):  # FifoTopic in any case
         fifo = str(attrs.get("FifoTopic", "")).lower() == "true"
         return self.sns.create_topic(Name=self.name(".fifo" if fifo else ""), Attributes=attrs)["TopicArn"]
 
-    def queue(self, fifo=False, **extra):
-        attrs = dict(extra)
-        if fifo:
-            attrs["FifoQueue"] = "true"
-        url = self.sqs.create_queue(QueueName=self.name(".fifo" if fifo else ""), Attributes=attrs)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return url, arn
-
-    def drain(self, url, expect, timeout=10, **kw):
-        got = []
-        deadline = time.time() + timeout
-        while len(got) < expect and time.time() < deadline:
-            msgs = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                            **kw).get("Messages", [])
-            for m in msgs:
-                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            got += msgs
+    def drain(self, url, expect, timeout=10, **kw):  # and delete what was received
+        got = super().drain(url, expect, timeout, **kw)
+        for m in got:
+            self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return got
 
     def nothing_more(self, url):
