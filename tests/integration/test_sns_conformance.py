@@ -538,6 +538,16 @@ class Limits(Base):
                                 AttributeName="FilterPolicy", AttributeValue=policy)
         self.assertEqual(code, "FilterPolicyLimitExceeded")
 
+    def test_data_protection_policy(self):
+        policy = json.dumps({"Name": "p", "Version": "2021-06-01", "Statement": []})
+        arn = self.sns.create_topic(Name=self.name(), DataProtectionPolicy=policy)["TopicArn"]
+        self.assertEqual(self.sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"], policy)
+        for bad in ("{not json", json.dumps({"Name": "x" * 30720})):
+            code, _, _ = self.error(self.sns.create_topic, Name=self.name(), DataProtectionPolicy=bad)
+            self.assertEqual(code, "InvalidParameter")
+            code, _, _ = self.error(self.sns.put_data_protection_policy, ResourceArn=arn, DataProtectionPolicy=bad)
+            self.assertEqual(code, "InvalidParameter")
+
     def test_tags_at_creation(self):
         tags = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
         code, _, _ = self.error(self.sns.create_topic, Name=self.name(), Tags=tags)

@@ -109,6 +109,14 @@ std::string check_topic_attribute(const std::string& k, const std::string& v, bo
   return v;
 }
 
+void check_data_protection_policy(const std::string& policy) {
+  if (utf8_length(policy) > 30720)
+    throw invalid_parameter("DataProtectionPolicy Reason: the policy is longer than 30720 characters");
+  auto parsed = parse_json(policy);
+  if (!parsed) throw invalid_parameter("DataProtectionPolicy Reason: the policy is not valid JSON");
+  if (!parsed->is_map()) throw invalid_parameter("DataProtectionPolicy");
+}
+
 double round_number(double v) {
   double r = std::round(v * 1e5) / 1e5;
   return std::isfinite(r) ? r : v;

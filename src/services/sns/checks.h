@@ -45,6 +45,10 @@ void round_numbers(Doc& d);
 // is not a valid policy, nullopt without an error for "{}" (the empty policy lets everything through).
 std::optional<events::pattern::Pattern> parse_filter_policy(const std::string& text, std::string* error);
 
+// A topic's DataProtectionPolicy (CreateTopic, PutDataProtectionPolicy): a JSON object of at
+// most 30,720 characters. Throws InvalidParameter.
+void check_data_protection_policy(const std::string& policy);
+
 // A subscription attribute as Subscribe and SetSubscriptionAttributes check it (the
 // subscription's protocol decides whether RawMessageDelivery is allowed); returns the value as
 // stored (RawMessageDelivery "true" / "false" whatever its case). Throws InvalidParameter.

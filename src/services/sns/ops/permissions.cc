@@ -73,9 +73,7 @@ Doc get_data_protection_policy(OpContext& ctx, const Doc& in) {
 Doc put_data_protection_policy(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string policy = in.str("DataProtectionPolicy");
-  auto parsed = parse_json(policy);
-  if (!parsed) throw invalid_parameter("DataProtectionPolicy Reason: the policy is not valid JSON");
-  if (!parsed->is_map()) throw invalid_parameter("DataProtectionPolicy");
+  check_data_protection_policy(policy);
   std::unique_lock lk(store.mutex());
   auto t = topic_for(ctx, store, in, "ResourceArn");
   t->attributes["DataProtectionPolicy"] = policy;

@@ -34,6 +34,10 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
     if (!settable_topic_attribute(k)) throw invalid_parameter("Attributes Reason: Unknown attribute " + k);
     v = check_topic_attribute(k, v, fifo);
   }
+  if (in.has("DataProtectionPolicy")) {
+    check_data_protection_policy(in.str("DataProtectionPolicy"));
+    attrs["DataProtectionPolicy"] = in.str("DataProtectionPolicy");
+  }
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tags"); t && t->is_list())
     for (const auto& e : t->as_list()) tags.emplace_back(e.str("Key"), e.str("Value"));
