@@ -17,11 +17,6 @@
 namespace stratus::protocol {
 namespace {
 
-using model::Member;
-using model::Operation;
-using model::ServiceModel;
-using model::Shape;
-using model::ShapeType;
 using JVal = rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -228,19 +223,11 @@ struct Encoder {
   }
 };
 
-class RestJsonCodec final : public Codec {
- public:
-  const Operation* resolve(const ServiceModel& svc, const http::Request& req) const override {
-    return rest::resolve(svc, req);
-  }
-
-  Doc decode(const ServiceModel& svc, const Operation& op, const http::Request& req) const override {
-    Doc out = Doc::map();
-    rest::bind_request(svc, op, req, out);
-    if (!op.input) return out;
-    const rest::StructBinding& b = rest::binding(svc, *op.input);
+class RestJsonCodec final : public rest::RestCodec {
+ protected:
+  void decode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const http::Request& req,
+                   Doc& out) const override {
     Decoder dec{svc};
-    if (rest::bind_raw_payload(b, req, out)) return out;
     if (b.payload) {
       if (!blank(req.body)) {
         rapidjson::Document d;
@@ -253,19 +240,18 @@ class RestJsonCodec final : public Codec {
       if (!d.IsObject()) dec.fail("the request body must be a JSON object");
       dec.structure(*op.input, d, true, out, 0);
     }
-    return out;
   }
 
-  void encode(const ServiceModel& svc, const Operation& op, const Doc& out, http::Response& res) const override {
-    rest::bind_response(svc, op, out, res);
-    if (!op.output) return;
-    const rest::StructBinding& b = rest::binding(svc, *op.output);
+ public:
+  void raw_payload_written(const rest::StructBinding& b, http::Response& res) const override {
+    if (!res.headers.has("content-type"))
+      res.headers.set("Content-Type",
+                      b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
+  }
+
+  void encode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const Doc& out,
+                   http::Response& res) const override {
     Encoder enc{svc};
-    if (rest::write_raw_payload(b, out, res)) {
-      if (!res.headers.has("content-type"))
-        res.headers.set("Content-Type", b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
-      return;
-    }
     if (b.payload) {
       const Doc* v = out.get(b.payload->name);
       if (v && !v->is_null()) {

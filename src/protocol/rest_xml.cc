@@ -17,12 +17,6 @@
 namespace stratus::protocol {
 namespace {
 
-using model::Member;
-using model::Operation;
-using model::ServiceModel;
-using model::Shape;
-using model::ShapeType;
-
 constexpr int kMaxDepth = 128;
 
 AwsError malformed_xml() {
@@ -271,20 +265,12 @@ struct Encoder {
   }
 };
 
-class RestXmlCodec final : public Codec {
- public:
-  const Operation* resolve(const ServiceModel& svc, const http::Request& req) const override {
-    return rest::resolve(svc, req);
-  }
-
-  Doc decode(const ServiceModel& svc, const Operation& op, const http::Request& req) const override {
-    Doc out = Doc::map();
-    rest::bind_request(svc, op, req, out);
-    if (!op.input) return out;
-    const rest::StructBinding& b = rest::binding(svc, *op.input);
-    if (rest::bind_raw_payload(b, req, out)) return out;
-    if (!b.payload && b.body.empty()) return out;
-    if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+class RestXmlCodec final : public rest::RestCodec {
+ protected:
+  void decode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const http::Request& req,
+                   Doc& out) const override {
+    if (!b.payload && b.body.empty()) return;
+    if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return;
 
     pugi::xml_document doc;
     auto r = doc.load_buffer(req.body.data(), req.body.size(),
@@ -315,19 +301,16 @@ class RestXmlCodec final : public Codec {
     } else {
       dec.structure(*op.input, root, true, out, 0);
     }
-    return out;
   }
 
-  void encode(const ServiceModel& svc, const Operation& op, const Doc& out, http::Response& res) const override {
-    rest::bind_response(svc, op, out, res);
-    if (!op.output) return;
-    const rest::StructBinding& b = rest::binding(svc, *op.output);
+ public:
+  void encode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const Doc& out,
+                   http::Response& res) const override {
     static const Doc empty = Doc::map();
     const Doc& v = out.is_map() ? out : empty;
     const std::string& ns = rest::xml_namespace(svc);
     xml::Writer w;
     Encoder enc{svc, w};
-    if (rest::write_raw_payload(b, out, res)) return;
     if (b.payload) {
       const Doc* p = v.get(b.payload->name);
       if (!p || p->is_null()) return;

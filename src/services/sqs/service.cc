@@ -37,11 +37,13 @@ class SqsService final : public Service {
     add("StartMessageMoveTask", start_message_move_task);
     add("ListMessageMoveTasks", list_message_move_tasks);
     add("CancelMessageMoveTask", cancel_message_move_task);
-    gap("ChangeMessageVisibility", "the 12-hour limit counts from the receive only while the server runs "
-                                   "(receive times are not stored): after a restart it is not checked");
+    gap("ChangeMessageVisibility",
+        "the 12-hour limit counts from the receive only while the server runs "
+        "(receive times are not stored): after a restart it is not checked");
     gap("AWSTraceHeader", "its format is not validated");
-    gap("Error texts", "several texts come from other emulators' recordings, not AWS pages: the "
-                       "RedriveAllowPolicy, AddPermission principal/action and tag-rule messages");
+    gap("Error texts",
+        "several texts come from other emulators' recordings, not AWS pages: the "
+        "RedriveAllowPolicy, AddPermission principal/action and tag-rule messages");
   }
 
   void attach(ServerContext& ctx) override {
