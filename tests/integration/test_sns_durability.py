@@ -116,6 +116,32 @@ class FanOutKill9(unittest.TestCase):
             signatures.add(env["Signature"])
         self.assertEqual(len(signatures), 1)  # the signed text has no subscription in it
 
+    def test_fifo_deduplication_and_sequence_survive_kill9(self):
+        sns, sqs = self.stratus.client("sns"), self.stratus.client("sqs")
+        arn = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true",
+                                                               "ContentBasedDeduplication": "true"})["TopicArn"]
+        url = sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+        first = sns.publish(TopicArn=arn, Message="once", MessageGroupId="g")
+        self.stratus.kill9()
+        self.stratus.start()
+        sns = self.stratus.client("sns")
+        again = sns.publish(TopicArn=arn, Message="once", MessageGroupId="g")  # within the 5 minutes
+        self.assertEqual((again["MessageId"], again["SequenceNumber"]), (first["MessageId"], first["SequenceNumber"]))
+        later = sns.publish(TopicArn=arn, Message="twice", MessageGroupId="g")
+        self.assertGreater(int(later["SequenceNumber"]), int(first["SequenceNumber"]))
+        # Deleting the topic forgets its window: a new topic of the same name delivers again, after a
+        # restart too.
+        sns.delete_topic(TopicArn=arn)
+        arn = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true",
+                                                               "ContentBasedDeduplication": "true"})["TopicArn"]
+        self.stratus.kill9()
+        self.stratus.start()
+        sns = self.stratus.client("sns")
+        self.assertNotEqual(sns.publish(TopicArn=arn, Message="once", MessageGroupId="g")["MessageId"],
+                            first["MessageId"])
+
     def test_deleting_one_copy_leaves_the_others(self):
         # Each queue's copy lives on its own: deleting one (before and after a kill -9) leaves
         # every other queue's copy readable and intact.

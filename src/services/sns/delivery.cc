@@ -34,6 +34,21 @@ sqs::Delivery sqs_envelope(State& st, const Published& p, const std::string& sub
   return out;
 }
 
+bool ends_fifo(const std::string& arn) {
+  return arn.size() > 5 && arn.compare(arn.size() - 5, 5, ".fifo") == 0;
+}
+
+// The group and deduplication ids a queue gets: FIFO queues both; standard queues the group id
+// of a standard topic's message (fair queues) and nothing from a FIFO topic.
+void set_fifo_ids(sqs::Delivery& out, const std::string& queue_arn, const Published& p) {
+  if (ends_fifo(queue_arn)) {
+    out.group_id = p.group_id;
+    out.dedup_id = p.dedup_id;
+  } else if (!ends_fifo(p.topic_arn)) {
+    out.group_id = p.group_id;
+  }
+}
+
 sqs::Delivery sqs_delivery(State& st, const Sub& s, const Published& p, const std::string& text, int version) {
   sqs::Delivery out;
   if (s.raw()) {
@@ -46,8 +61,7 @@ sqs::Delivery sqs_delivery(State& st, const Sub& s, const Published& p, const st
   } else {
     out = sqs_envelope(st, p, s.arn, text, version);
   }
-  out.group_id = p.group_id;
-  out.dedup_id = p.dedup_id;
+  set_fifo_ids(out, s.endpoint, p);
   out.sender_id = "AIDAIT2UOQQY3AUEKVGXU";  // SNS's service principal id, as queues see it
   return out;
 }
@@ -59,8 +73,7 @@ void redrive(State& st, const Sub& s, const Published& p, const std::string& tex
   try {
     std::string dlq = json::parse(it->second).str("deadLetterTargetArn");
     sqs::Delivery out = sqs_envelope(st, p, s.arn, text, 1);
-    out.group_id = p.group_id;
-    out.dedup_id = p.dedup_id;
+    set_fifo_ids(out, dlq, p);
     if (sqs::Api* api = st.sqs) (void)api->deliver(dlq, std::move(out));
   } catch (const std::exception& e) {
     spdlog::warn("sns: redrive for {} failed: {}", s.arn, e.what());
@@ -140,7 +153,7 @@ void deliver_one(State& st, const Sub& s, const Published& p, const std::string&
 }  // namespace
 
 bool passes_filter(const Sub& s, const Published& p) {
-  if (!s.filter) return true;
+  if (!s.filter) return true;  // no policy, or the empty one ("{}"): everything
   if (s.body_scope()) {
     auto body = parse_json(p.text_for(s.protocol));
     return body && s.filter->match(*body);
@@ -148,7 +161,8 @@ bool passes_filter(const Sub& s, const Published& p) {
   return s.filter->match(filter_view(p.attrs));
 }
 
-storage::Status store_publish(State& st, Published& p, const Fanout& f) {
+storage::Status store_publish(State& st, Published& p, const Fanout& f,
+                              const std::function<void(storage::WriteBatch&)>& extra) {
   sqs::Api* api = st.sqs;
   std::vector<sqs::Api::Target> targets;
   std::vector<const Sub*> inline_subs;
@@ -170,6 +184,7 @@ storage::Status store_publish(State& st, Published& p, const Fanout& f) {
       else failed = true;
     }
     if (others || failed) ticket = st.server.events().add(batch, kPublishTopic, p.payload());
+    if (extra) extra(batch);
   };
   storage::WriteBatch b;
   storage::Status ws;

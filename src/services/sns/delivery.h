@@ -5,6 +5,7 @@
 // http_delivery.h), email, email-json and SMS (the mailbox), and mobile push (the platform).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "events/queue.h"
@@ -29,7 +30,9 @@ bool passes_filter(const Sub& s, const Published& p);
 // copy is durable or has a durable event that will produce it (kill -9 safe).
 // REQUIRES(st.store.mutex()) held (shared; exclusive for FIFO topics, whose copies are stored
 // in sequence order).
-storage::Status store_publish(State& st, Published& p, const Fanout& f);
+// `extra` (when set) adds the caller's own writes to the same batch (FIFO deduplication records).
+storage::Status store_publish(State& st, Published& p, const Fanout& f,
+                              const std::function<void(storage::WriteBatch&)>& extra = {});
 
 // The events handler for one published message: delivers to every confirmed subscription of
 // the topic that is not in p.done and passes its filter. Always done (failures are logged);

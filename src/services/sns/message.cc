@@ -1,5 +1,6 @@
 #include "services/sns/message.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "core/encoding.h"
@@ -9,6 +10,23 @@
 
 namespace stratus::sns {
 
+bool valid_attribute_name(std::string_view n) {
+  if (n.empty() || n.size() > 256 || n.front() == '.' || n.back() == '.' || n.find("..") != std::string_view::npos)
+    return false;
+  for (char c : n) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  auto lower_prefix = [&](std::string_view pre) {
+    if (n.size() < pre.size()) return false;
+    for (size_t i = 0; i < pre.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(n[i])) != pre[i]) return false;
+    return true;
+  };
+  return !lower_prefix("aws.") && !lower_prefix("amazon.");
+}
+
 std::vector<MsgAttr> parse_message_attributes(const Doc* map) {
   std::vector<MsgAttr> out;
   if (!map || !map->is_map()) return out;
@@ -17,7 +35,11 @@ std::vector<MsgAttr> parse_message_attributes(const Doc* map) {
     MsgAttr a;
     a.name = name;
     a.type = v.str("DataType");
-    if (name.empty() || name.size() > 256) throw invalid_parameter("MessageAttributes: invalid attribute name");
+    if (!valid_attribute_name(name))
+      throw invalid_parameter("MessageAttributes Reason: Message attribute name '" + name +
+                              "' is invalid. Names may "
+                              "contain 1-256 characters of A-Z, a-z, 0-9, '_', '-' and '.', must not start or end with "
+                              "'.' nor contain '..', and must not start with 'AWS.' or 'Amazon.'");
     std::string_view base = std::string_view(a.type).substr(0, a.type.find('.'));
     if (a.type != "String.Array" && base != "String" && base != "Number" && base != "Binary") {
       throw errors::invalid_parameter_value("The message attribute '" + name +
@@ -50,12 +72,6 @@ std::vector<MsgAttr> parse_message_attributes(const Doc* map) {
         auto r = std::from_chars(a.value.data(), a.value.data() + a.value.size(), d);
         if (r.ec != std::errc() || r.ptr != a.value.data() + a.value.size()) {
           throw errors::invalid_parameter_value("Could not cast message attribute '" + name + "' value to number.");
-        }
-      } else if (a.type == "String.Array") {
-        auto list = parse_json(a.value);
-        if (!list || !list->is_list()) {
-          throw errors::invalid_parameter_value("Invalid parameter: MessageAttributes: String.Array value of '" +
-                                                name + "' must be a JSON array");
         }
       }
     }
@@ -94,9 +110,17 @@ Doc filter_view(const std::vector<MsgAttr>& attrs) {
     if (a.type.rfind("Number", 0) == 0) {
       double v = 0;
       std::from_chars(a.value.data(), a.value.data() + a.value.size(), v);
-      d.set(a.name, v);
+      d.set(a.name, round_number(v));
     } else if (a.type == "String.Array") {
-      if (auto list = parse_json(a.value)) d.set(a.name, std::move(*list));
+      // An array's elements are matched one by one (numbers numerically); a value that is not a
+      // JSON array is matched as the string it is.
+      auto list = parse_json(a.value);
+      if (list && list->is_list()) {
+        round_numbers(*list);
+        d.set(a.name, std::move(*list));
+      } else {
+        d.set(a.name, a.value);
+      }
     } else {
       d.set(a.name, a.value);
     }

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,10 @@ namespace stratus::sns {
 struct MsgAttr {
   std::string name, type, value;  // value: string, or raw bytes for Binary
 };
+
+// A message attribute name: 1-256 of A-Za-z0-9_-. with no leading or trailing '.', no "..",
+// and no "AWS." / "Amazon." prefix (in any case).
+bool valid_attribute_name(std::string_view name);
 
 // Publish's MessageAttributes (a map of {DataType, StringValue | BinaryValue}): at most 10;
 // types String, Number, Binary (with a ".custom" suffix) and String.Array (a JSON array);

@@ -58,7 +58,12 @@ void Platform::update_attributes(const std::string& key, const char* missing, co
   Doc in = string_map(given);
   for (const auto& [k, v] : in.as_map()) {
     if (!known(k)) throw invalid_parameter("Attributes Reason: Invalid attribute name: " + k);
-    if (k == "Enabled" && v.as_string() != "true" && v.as_string() != "false") throw invalid_parameter("Enabled");
+    if (k == "Enabled") {
+      auto b = parse_bool(v.as_string());
+      if (!b) throw invalid_parameter("Enabled");
+      attrs.set(k, *b ? "true" : "false");
+      continue;
+    }
     attrs.set(k, v);
   }
   auto st = save(key, *rec);

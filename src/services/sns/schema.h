@@ -13,6 +13,10 @@ inline constexpr storage::Keyspace kTopics{"sns.topics", "raw(topic ARN)",
 inline constexpr storage::Keyspace kSubs{"sns.subs", "raw(subscription ARN)",
                                          "subscription record, JSON v1 {topic, protocol, endpoint, owner, token, "
                                          "confirmed, attributes}"};
+// FIFO deduplication windows (store.h): one record per deduplication key, written with the
+// publish that opened it; expired ones are skipped (and deleted) when read at start.
+inline constexpr storage::Keyspace kDedup{"sns.dedup", "str(topic ARN) raw(deduplication key)",
+                                          "JSON v1 {expiry ms, message id, sequence}"};
 // Mobile push and SMS state (platform.h): the first component says what the record is.
 inline constexpr storage::Keyspace kPlatform{
     "sns.platform",
@@ -26,6 +30,6 @@ inline constexpr storage::Keyspace kSigning{"sns.signing", "raw(\"key\") | raw(\
 inline constexpr storage::Keyspace kMailbox{"mailbox", "u64(timestamp ms) u64(sequence) raw(mail id)",
                                             "mail record, JSON v1 (mailbox::Mail::to_doc)"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kTopics, kSubs, kPlatform, kSigning, kMailbox};
+inline constexpr storage::Keyspace kKeyspaces[] = {kTopics, kSubs, kDedup, kPlatform, kSigning, kMailbox};
 
 }  // namespace stratus::sns

@@ -65,6 +65,19 @@ class SnsService final : public Service {
     add("DeleteSMSSandboxPhoneNumber", delete_sms_sandbox_phone_number);
     add("ListSMSSandboxPhoneNumbers", list_sms_sandbox_phone_numbers);
     add("ListOriginationNumbers", list_origination_numbers);
+    gap("Quotas",
+        "publish and API throughput quotas are not applied; of the filter-policy limits only the 200 "
+        "per topic is (not the 10,000 per account)");
+    gap("ArchivePolicy, ReplayPolicy", "stored only: FIFO messages are not archived nor replayed");
+    gap("Delivery status logging", "the <Protocol>SuccessFeedback/FailureFeedback topic attributes are stored only");
+    gap("OptInPhoneNumber, ConfirmSubscription",
+        "the once-per-30-days opt-in rule and the 2-day lifetime of "
+        "confirmation tokens are not enforced");
+    gap("Publish", "MessageStructure=json: a duplicate key is not refused (the last one counts)");
+    gap("Error texts",
+        "several texts are not printed on AWS pages but taken from issue reports and other "
+        "emulators' recordings: MessageGroupId required, MessageStructure JSON, Subject length, "
+        "FIFO queue on a standard topic, invalid attribute names and values");
   }
 
   void start(ServerContext& ctx) override {

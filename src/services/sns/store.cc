@@ -5,15 +5,19 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/clock.h"
 #include "core/doc.h"
 #include "core/json.h"
 #include "core/record.h"
+#include "services/sns/checks.h"
 #include "services/sns/schema.h"
+#include "storage/keys.h"
 
 namespace stratus::sns {
 namespace {
 constexpr std::string_view kTopicsKs = kTopics.name;
 constexpr std::string_view kSubsKs = kSubs.name;
+constexpr std::string_view kDedupKs = kDedup.name;
 
 // The flat members of a stored topic (the ARN is the storage key); tags (a list of Key/Value maps),
 // subs and deleted_subs are written and read beside the table.
@@ -44,17 +48,41 @@ void Store::open(storage::Engine& engine) {
         for (const auto& s : subs->as_list()) t->subs.push_back(s.as_string());
       t->deleted_subs = d.integer("deleted_subs");
       topics_[t->arn] = t;
+      count(*t, 1);
     } catch (const std::exception& e) {
       spdlog::error("sns: unreadable topic record: {}", e.what());
     }
   }
+  // FIFO deduplication windows still open; expired records are deleted.
+  storage::WriteBatch expired;
+  int64_t now = now_millis();
+  for (auto it = engine_->scan(kDedupKs, {}); it->valid(); it->next()) {
+    try {
+      storage::KeyReader r(it->key());
+      std::string arn(r.str());
+      std::string key(r.rest());
+      Doc d = json::parse(it->value());
+      auto t = topic(arn);
+      if (!t || d.integer("e") <= now) {
+        expired.del(kDedupKs, it->key());
+        continue;
+      }
+      uint64_t seq = static_cast<uint64_t>(d.integer("seq"));
+      t->dedup[key] = {d.integer("e"), {d.str("id"), seq}};
+      constexpr uint64_t kBase = 10'000'000'000'000'000'000ULL;  // where FIFO sequence numbers start
+      if (seq > kBase) t->next_seq = std::max(t->next_seq, seq - kBase + 1);
+    } catch (const std::exception& e) {
+      spdlog::error("sns: unreadable deduplication record: {}", e.what());
+    }
+  }
+  if (!expired.empty()) (void)engine_->write(expired);
   for (auto it = engine_->scan(kSubsKs, {}); it->valid(); it->next()) {
     try {
       auto s = std::make_shared<Sub>();
       kSubRecord.read(it->value(), *s);
       s->arn = std::string(it->key());
       if (auto f = s->attributes.find("FilterPolicy"); f != s->attributes.end())
-        s->filter = events::pattern::Pattern::parse(f->second, nullptr);
+        s->filter = parse_filter_policy(f->second, nullptr);
       subs_[s->arn] = s;
     } catch (const std::exception& e) {
       spdlog::error("sns: unreadable subscription record: {}", e.what());
@@ -66,6 +94,17 @@ void Store::clear() {
   std::unique_lock lk(mu_);
   topics_.clear();
   subs_.clear();
+  counts_.clear();
+}
+
+void Store::count(const Topic& t, int delta) {
+  auto& c = counts_[t.account + '\0' + t.region][t.fifo ? 1 : 0];
+  c = delta > 0 ? c + 1 : (c > 0 ? c - 1 : 0);
+}
+
+size_t Store::topic_count(const std::string& account, const std::string& region, bool fifo) const {
+  auto it = counts_.find(account + '\0' + region);
+  return it == counts_.end() ? 0 : it->second[fifo ? 1 : 0];
 }
 
 std::shared_ptr<Topic> Store::topic(const std::string& arn) const {
@@ -88,6 +127,7 @@ Fanout Store::fanout_of(const Topic& t) const {
 }
 
 void Store::add(std::shared_ptr<Topic> t) {
+  if (!topics_.count(t->arn)) count(*t, 1);
   topics_[t->arn] = t;
   save(*t);
 }
@@ -112,6 +152,9 @@ storage::Status Store::erase(const Topic& t) {
     b.del(kSubsKs, s);
   }
   b.del(kTopicsKs, arn);
+  std::string dedup_prefix = storage::KeyBuilder().str(arn).take();
+  for (auto it = engine_->prefix(kDedupKs, dedup_prefix); it->valid(); it->next()) b.del(kDedupKs, it->key());
+  count(t, -1);
   topics_.erase(arn);
   return engine_->write(b);
 }
@@ -154,6 +197,19 @@ void Store::save(const Topic& t) {
   }());
   d.set("deleted_subs", t.deleted_subs);
   (void)engine_->put(kTopicsKs, t.arn, json::write(d));
+}
+
+void Store::dedup_record(storage::WriteBatch& b, const Topic& t, const std::string& key, int64_t expiry,
+                         const std::string& message_id, uint64_t seq) {
+  Doc d = Doc::map();
+  d.set("e", expiry);
+  d.set("id", message_id);
+  d.set("seq", static_cast<int64_t>(seq));
+  b.put(kDedupKs, storage::KeyBuilder().str(t.arn).raw(key).take(), json::write(d));
+}
+
+void Store::dedup_forget(storage::WriteBatch& b, const Topic& t, const std::string& key) {
+  b.del(kDedupKs, storage::KeyBuilder().str(t.arn).raw(key).take());
 }
 
 void Store::save(const Sub& s) { (void)engine_->put(kSubsKs, s.arn, kSubRecord.write(s)); }

@@ -4,7 +4,10 @@
 //   "sns.topics"  key: topic ARN         {account, region, name, fifo, attributes{}, tags[{Key,Value}],
 //                                          subs[ARN...] (subscription order), deleted_subs}
 //   "sns.subs"    key: subscription ARN  {topic, protocol, endpoint, owner, token, confirmed, attributes{}}
-// A topic's FIFO deduplication window and sequence counter are in memory only.
+//   "sns.dedup"   key: topic ARN, dedup key  {e: expiry ms, id, seq} (FIFO deduplication windows,
+//                                          written with their publish: dedup_record())
+// A topic's sequence counter is in memory: after a restart it goes on from the stored windows and
+// never below the clock.
 //
 // Locking: mutex() guards the index and every Topic in it (callers hold it shared to read,
 // exclusive to change; the methods below say which they need). Subscriptions are copy-on-write:
@@ -12,6 +15,7 @@
 // shared_ptr and read it without the lock.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -79,6 +83,8 @@ class Store {
   std::shared_ptr<const Sub> sub(const std::string& arn) const;
   const std::map<std::string, std::shared_ptr<Topic>>& topics() const { return topics_; }  // by ARN
   Fanout fanout_of(const Topic& t) const;
+  // The number of FIFO or standard topics an account has in a region (CreateTopic's limits).
+  size_t topic_count(const std::string& account, const std::string& region, bool fifo) const;
 
   // ---- changing: REQUIRES(mutex()) exclusive; each writes its records through ----
   void add(std::shared_ptr<Topic> t);
@@ -94,6 +100,13 @@ class Store {
   // the index stays the truth until restart.
   void save(const Topic& t);
 
+  // Adds to `b` the durable record of a FIFO deduplication entry (the publish writes it in its
+  // own batch). Static: no lock needed.
+  static void dedup_record(storage::WriteBatch& b, const Topic& t, const std::string& key, int64_t expiry,
+                           const std::string& message_id, uint64_t seq);
+  // Adds to `b` the removal of an expired entry's record.
+  static void dedup_forget(storage::WriteBatch& b, const Topic& t, const std::string& key);
+
   // ---- taking the lock themselves ----
   // The topic's SignatureVersion (1 for a missing topic).
   int signature_version(const std::string& topic_arn) const;
@@ -105,6 +118,9 @@ class Store {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;            // GUARDED_BY(mu_) by ARN
   std::unordered_map<std::string, std::shared_ptr<const Sub>> subs_;  // GUARDED_BY(mu_) by ARN
+  // GUARDED_BY(mu_) topics by account "\0" region: [standard, FIFO]
+  std::unordered_map<std::string, std::array<size_t, 2>> counts_;
+  void count(const Topic& t, int delta);
 };
 
 }  // namespace stratus::sns

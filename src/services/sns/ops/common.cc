@@ -11,11 +11,16 @@ std::string host_of(const OpContext& ctx) {
   return h.empty() ? "localhost:4566" : h;
 }
 
-std::shared_ptr<Topic> topic_for(const Store& store, const Doc& in, const char* member) {
+bool in_caller_region(const OpContext& ctx, std::string_view arn) {
+  auto parsed = Arn::parse(arn);
+  return parsed && parsed->region == ctx.region();
+}
+
+std::shared_ptr<Topic> topic_for(const OpContext& ctx, const Store& store, const Doc& in, const char* member) {
   std::string arn = in.str(member);
   auto parsed = Arn::parse(arn);
   if (!parsed || parsed->service != "sns") throw invalid_parameter(member);
-  auto t = store.topic(arn);
+  auto t = parsed->region == ctx.region() ? store.topic(arn) : nullptr;
   if (!t) throw errors::not_found("Topic does not exist");
   return t;
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "core/doc.h"
 #include "core/encoding.h"
@@ -17,9 +18,14 @@ namespace stratus::sns {
 // The host the caller used (envelopes link back to it), "localhost:4566" when unknown.
 std::string host_of(const OpContext& ctx);
 
+// Whether an ARN names the caller's region: SNS finds resources by ARN only in their own region
+// (an ARN of another region is NotFound, as a name that exists nowhere).
+bool in_caller_region(const OpContext& ctx, std::string_view arn);
+
 // The topic named by `member` (an ARN). Throws InvalidParameter when it is not an SNS ARN,
-// NotFound when there is no such topic. REQUIRES(store.mutex()) shared.
-std::shared_ptr<Topic> topic_for(const Store& store, const Doc& in, const char* member = "TopicArn");
+// NotFound when there is no such topic in the caller's region. REQUIRES(store.mutex()) shared.
+std::shared_ptr<Topic> topic_for(const OpContext& ctx, const Store& store, const Doc& in,
+                                 const char* member = "TopicArn");
 
 // The access policy of a topic whose Policy was never set.
 std::string default_policy(const Topic& t);
@@ -29,17 +35,18 @@ constexpr const char* kDefaultDeliveryPolicy =
     R"("numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},)"
     R"("disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}})";
 
-// Index-based paging over a list built on each call (NextToken = base64 of the offset):
-// item(i) for i in the page, under `member`. Throws InvalidParameter for a bad NextToken.
+// Index-based paging over a list built on each call (the token = base64 of the offset):
+// item(i) for i in the page, under `member`; the token is read from and written to `token`
+// ("NextToken", or "nextToken" for the SMS operations). Throws InvalidParameter for a bad token.
 template <typename F>
-Doc page(size_t total, const Doc& in, size_t page_size, const char* member, F&& item) {
+Doc page_by(const char* token_member, size_t total, const Doc& in, size_t page_size, const char* member, F&& item) {
   size_t start = 0;
-  std::string token = in.str("NextToken");
+  std::string token = in.str(token_member);
   if (!token.empty()) {
     auto dec = enc::base64_decode(token);
     size_t v = 0;
     if (!dec || std::from_chars(dec->data(), dec->data() + dec->size(), v).ec != std::errc())
-      throw invalid_parameter("NextToken");
+      throw invalid_parameter(token_member);
     start = v;
   }
   Doc list = Doc::list();
@@ -47,8 +54,13 @@ Doc page(size_t total, const Doc& in, size_t page_size, const char* member, F&& 
   for (; i < total && list.size() < page_size; ++i) list.push(item(i));
   Doc out = Doc::map();
   out.set(member, std::move(list));
-  if (i < total) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+  if (i < total) out.set(token_member, enc::base64_encode(std::to_string(i)));
   return out;
+}
+
+template <typename F>
+Doc page(size_t total, const Doc& in, size_t page_size, const char* member, F&& item) {
+  return page_by("NextToken", total, in, page_size, member, std::forward<F>(item));
 }
 
 }  // namespace stratus::sns

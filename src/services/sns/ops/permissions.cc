@@ -28,7 +28,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   std::string label = in.str("Label");
   if (label.empty()) throw invalid_parameter("Label");
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   Doc policy = policy_of(*t);
   Doc& stmts = policy["Statement"];
   if (!stmts.is_list()) stmts = Doc::list();
@@ -49,7 +49,7 @@ Doc remove_permission(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string label = in.str("Label");
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   Doc policy = policy_of(*t);
   if (Doc* stmts = policy.get("Statement"); stmts && stmts->is_list()) {
     auto& l = stmts->as_list();
@@ -63,7 +63,7 @@ Doc remove_permission(OpContext& ctx, const Doc& in) {
 Doc get_data_protection_policy(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
-  auto t = topic_for(store, in, "ResourceArn");
+  auto t = topic_for(ctx, store, in, "ResourceArn");
   Doc out = Doc::map();
   auto it = t->attributes.find("DataProtectionPolicy");
   out.set("DataProtectionPolicy", it == t->attributes.end() ? std::string() : it->second);
@@ -73,11 +73,9 @@ Doc get_data_protection_policy(OpContext& ctx, const Doc& in) {
 Doc put_data_protection_policy(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string policy = in.str("DataProtectionPolicy");
-  auto parsed = parse_json(policy);
-  if (!parsed) throw invalid_parameter("DataProtectionPolicy Reason: the policy is not valid JSON");
-  if (!parsed->is_map()) throw invalid_parameter("DataProtectionPolicy");
+  check_data_protection_policy(policy);
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in, "ResourceArn");
+  auto t = topic_for(ctx, store, in, "ResourceArn");
   t->attributes["DataProtectionPolicy"] = policy;
   store.save(*t);
   return Doc::map();

@@ -1,10 +1,14 @@
 // Mobile push: platform applications and their endpoints (state in platform.h).
+#include <optional>
+#include <vector>
+
 #include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/sns/checks.h"
 #include "services/sns/errors.h"
 #include "services/sns/ops.h"
+#include "services/sns/ops/common.h"
 #include "services/sns/state.h"
 
 namespace stratus::sns {
@@ -22,6 +26,37 @@ Doc visible_app_attributes(const Doc& stored) {
   return out;
 }
 
+// The attributes a platform application takes (SetPlatformApplicationAttributes' list).
+bool app_attribute(const std::string& k) {
+  static const char* const kNames[] = {"PlatformCredential",     "PlatformPrincipal",      "EventEndpointCreated",
+                                       "EventEndpointDeleted",   "EventEndpointUpdated",   "EventDeliveryFailure",
+                                       "SuccessFeedbackRoleArn", "FailureFeedbackRoleArn", "SuccessFeedbackSampleRate",
+                                       "ApplePlatformTeamID",    "ApplePlatformBundleID",  "Enabled"};
+  for (const char* n : kNames)
+    if (k == n) return true;
+  return false;
+}
+
+// Values AWS checks: the sample rate (0-100), event topics (SNS ARNs), custom user data (< 2 KB).
+void check_platform_values(const Doc& attrs) {
+  for (const auto& [k, v] : attrs.as_map()) {
+    const std::string& s = v.as_string();
+    if (k == "SuccessFeedbackSampleRate") check_topic_attribute("SuccessFeedbackSampleRate", s, false);
+    if (k.rfind("Event", 0) == 0 && !s.empty()) {
+      auto a = Arn::parse(s);
+      if (!a || a->service != "sns") throw invalid_parameter("Attributes Reason: " + k + ": Invalid topic ARN " + s);
+    }
+    if (k == "CustomUserData" && s.size() >= 2048)
+      throw invalid_parameter("CustomUserData Reason: CustomUserData must be less than 2KB");
+  }
+}
+
+// The record of an application or endpoint named by an ARN of the caller's region.
+std::optional<Doc> load_in_region(OpContext& ctx, const std::string& key, const std::string& arn) {
+  if (!in_caller_region(ctx, arn)) return std::nullopt;
+  return state(ctx).platform.load(key);
+}
+
 }  // namespace
 
 // ---- platform applications -------------------------------------------------------------------
@@ -36,10 +71,18 @@ Doc create_platform_application(OpContext& ctx, const Doc& in) {
   for (const char* p : kPlatforms) known = known || platform == p;
   if (!known) throw invalid_parameter("Platform Reason: Invalid value for platform: " + platform);
   Doc attrs = Platform::string_map(in.get("Attributes"));
+  for (const auto& [k, v] : attrs.as_map())
+    if (!app_attribute(k)) throw invalid_parameter("Attributes Reason: Invalid attribute name: " + k);
+  check_platform_values(attrs);
   if (attrs.str("PlatformCredential").empty())
     throw invalid_parameter("Attributes Reason: PlatformCredential attribute must be specified for " + platform);
-  if (platform.rfind("APNS", 0) == 0 && attrs.str("PlatformPrincipal").empty())
+  // Every platform but Firebase (GCM) names a principal: certificate or key id, client id, API key.
+  if (platform != "GCM" && attrs.str("PlatformPrincipal").empty())
     throw invalid_parameter("Attributes Reason: PlatformPrincipal attribute must be specified for " + platform);
+  if (attrs.has("ApplePlatformTeamID") != attrs.has("ApplePlatformBundleID"))
+    throw invalid_parameter(
+        "Attributes Reason: ApplePlatformTeamID and ApplePlatformBundleID must be specified "
+        "together for token-based authentication");
   std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/" + platform + "/" + name;
   Doc rec = Doc::map();
   rec.set("name", name);
@@ -54,7 +97,8 @@ Doc create_platform_application(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_platform_application_attributes(OpContext& ctx, const Doc& in) {
-  auto rec = state(ctx).platform.load(Platform::app_key(in.str("PlatformApplicationArn")));
+  std::string arn = in.str("PlatformApplicationArn");
+  auto rec = load_in_region(ctx, Platform::app_key(arn), arn);
   if (!rec) throw errors::not_found("PlatformApplication does not exist");
   Doc out = Doc::map();
   out.set("Attributes", visible_app_attributes(*rec));
@@ -62,23 +106,22 @@ Doc get_platform_application_attributes(OpContext& ctx, const Doc& in) {
 }
 
 Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
-  state(ctx).platform.update_attributes(Platform::app_key(in.str("PlatformApplicationArn")),
-                                        "PlatformApplication does not exist", in.get("Attributes"),
-                                        [](const std::string&) { return true; });
+  std::string arn = in.str("PlatformApplicationArn");
+  if (!in_caller_region(ctx, arn)) throw errors::not_found("PlatformApplication does not exist");
+  check_platform_values(Platform::string_map(in.get("Attributes")));
+  state(ctx).platform.update_attributes(Platform::app_key(arn), "PlatformApplication does not exist",
+                                        in.get("Attributes"), app_attribute);
   return Doc::map();
 }
 
-Doc list_platform_applications(OpContext& ctx, const Doc&) {
-  Doc list = Doc::list();
-  for (const auto& app : state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/")) {
+Doc list_platform_applications(OpContext& ctx, const Doc& in) {
+  auto apps = state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/");
+  return page(apps.size(), in, 100, "PlatformApplications", [&](size_t i) {
     Doc e = Doc::map();
-    e.set("PlatformApplicationArn", app.arn);
-    e.set("Attributes", visible_app_attributes(app.doc));
-    list.push(std::move(e));
-  }
-  Doc out = Doc::map();
-  out.set("PlatformApplications", std::move(list));
-  return out;
+    e.set("PlatformApplicationArn", apps[i].arn);
+    e.set("Attributes", visible_app_attributes(apps[i].doc));
+    return e;
+  });
 }
 
 Doc delete_platform_application(OpContext& ctx, const Doc& in) {
@@ -92,13 +135,19 @@ Doc delete_platform_application(OpContext& ctx, const Doc& in) {
 Doc create_platform_endpoint(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string app = in.str("PlatformApplicationArn"), token = in.str("Token");
-  auto rec = pf.load(Platform::app_key(app));
+  auto rec = load_in_region(ctx, Platform::app_key(app), app);
   if (!rec) throw errors::not_found("PlatformApplication does not exist");
   if (token.empty()) throw invalid_parameter("Token Reason: Token is empty");
   Doc attrs = Platform::string_map(in.get("Attributes"));
   if (in.has("CustomUserData")) attrs.set("CustomUserData", in.str("CustomUserData"));
+  for (const auto& [k, v] : attrs.as_map())
+    if (k != "Token" && k != "Enabled" && k != "CustomUserData" && k != "ChannelId" && k != "UserId")
+      throw invalid_parameter("Attributes Reason: Invalid attribute name: " + k);
+  check_platform_values(attrs);
   attrs.set("Token", token);
   if (!attrs.has("Enabled")) attrs.set("Enabled", "true");
+  if (rec->str("platform") == "BAIDU" && (attrs.str("ChannelId").empty() || attrs.str("UserId").empty()))
+    throw invalid_parameter("Attributes Reason: Baidu endpoints need the ChannelId and UserId attributes");
   // The same token again answers with the existing endpoint (when the attributes match).
   for (const auto& e : pf.endpoints()) {
     if (e.doc.str("app") != app || e.doc.get("attributes") == nullptr || e.doc.get("attributes")->str("Token") != token)
@@ -126,7 +175,8 @@ Doc create_platform_endpoint(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_endpoint_attributes(OpContext& ctx, const Doc& in) {
-  auto rec = state(ctx).platform.load(Platform::endpoint_key(in.str("EndpointArn")));
+  std::string arn = in.str("EndpointArn");
+  auto rec = load_in_region(ctx, Platform::endpoint_key(arn), arn);
   if (!rec) throw errors::not_found("Endpoint does not exist");
   Doc out = Doc::map();
   out.set("Attributes", Platform::string_map(rec->get("attributes")));
@@ -134,8 +184,11 @@ Doc get_endpoint_attributes(OpContext& ctx, const Doc& in) {
 }
 
 Doc set_endpoint_attributes(OpContext& ctx, const Doc& in) {
+  std::string arn = in.str("EndpointArn");
+  if (!in_caller_region(ctx, arn)) throw errors::not_found("Endpoint does not exist");
+  check_platform_values(Platform::string_map(in.get("Attributes")));
   state(ctx).platform.update_attributes(
-      Platform::endpoint_key(in.str("EndpointArn")), "Endpoint does not exist", in.get("Attributes"),
+      Platform::endpoint_key(arn), "Endpoint does not exist", in.get("Attributes"),
       [](const std::string& k) { return k == "Token" || k == "Enabled" || k == "CustomUserData"; });
   return Doc::map();
 }
@@ -143,18 +196,16 @@ Doc set_endpoint_attributes(OpContext& ctx, const Doc& in) {
 Doc list_endpoints_by_platform_application(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string app = in.str("PlatformApplicationArn");
-  if (!pf.load(Platform::app_key(app))) throw errors::not_found("PlatformApplication does not exist");
-  Doc list = Doc::list();
-  for (const auto& e : pf.endpoints()) {
-    if (e.doc.str("app") != app) continue;
+  if (!load_in_region(ctx, Platform::app_key(app), app)) throw errors::not_found("PlatformApplication does not exist");
+  std::vector<Platform::Record> eps;
+  for (auto& e : pf.endpoints())
+    if (e.doc.str("app") == app) eps.push_back(std::move(e));
+  return page(eps.size(), in, 100, "Endpoints", [&](size_t i) {
     Doc x = Doc::map();
-    x.set("EndpointArn", e.arn);
-    x.set("Attributes", Platform::string_map(e.doc.get("attributes")));
-    list.push(std::move(x));
-  }
-  Doc out = Doc::map();
-  out.set("Endpoints", std::move(list));
-  return out;
+    x.set("EndpointArn", eps[i].arn);
+    x.set("Attributes", Platform::string_map(eps[i].doc.get("attributes")));
+    return x;
+  });
 }
 
 Doc delete_endpoint(OpContext& ctx, const Doc& in) {

@@ -1,19 +1,23 @@
 // Publish (to a topic, a mobile endpoint or a phone number) and PublishBatch.
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <vector>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/sns/delivery.h"
+#include "services/sns/errors.h"
 #include "services/sns/mailbox.h"
 #include "services/sns/message.h"
-#include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
@@ -28,6 +32,38 @@ std::string sha256_hex(std::string_view s) {
   unsigned int n = 0;
   EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
   return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
+}
+
+// The document of a MessageStructure=json message: an object with a "default" string.
+Doc parse_structure(const std::string& text) {
+  auto parsed = parse_json(text);
+  if (!parsed || !parsed->is_map()) throw errors::invalid_parameter("Message is not valid JSON.");
+  const Doc* def = parsed->get("default");
+  if (!def || !def->is_string()) throw invalid_parameter("Message Structure - No default entry in JSON message body");
+  return std::move(*parsed);
+}
+
+// What FIFO topics ask of every message, checked for the whole request (PublishBatch refuses the
+// batch when one entry lacks them).
+void check_fifo_ids(const Topic& t, const Doc& in) {
+  if (!t.fifo) return;
+  if (in.str("MessageGroupId").empty())
+    throw errors::invalid_parameter("The request must contain the parameter MessageGroupId.");
+  if (in.str("MessageDeduplicationId").empty()) {
+    auto cbd = t.attributes.find("ContentBasedDeduplication");
+    if (cbd == t.attributes.end() || cbd->second != "true")
+      throw invalid_parameter(
+          "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+          "provided explicitly");
+  }
+}
+
+// The key of a FIFO message in its topic's deduplication window: the deduplication id, within
+// its message group when FifoThroughputScope is MessageGroup.
+std::string dedup_key(const Topic& t, const Published& p) {
+  auto scope = t.attributes.find("FifoThroughputScope");
+  if (scope != t.attributes.end() && scope->second == "MessageGroup") return p.group_id + '\0' + p.dedup_id;
+  return p.dedup_id;
 }
 
 // Checks one message (Publish or a PublishBatch entry) and fills `p`; no I/O. Throws what
@@ -46,17 +82,14 @@ void check_publish(const Topic& t, const Doc& in, Published& p) {
   std::string structure = in.str("MessageStructure");
   if (!structure.empty()) {
     if (structure != "json") throw invalid_parameter("MessageStructure");
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_map()) throw invalid_parameter("Message Structure - JSON message body failed to parse");
-    const Doc* def = parsed->get("default");
-    if (!def || !def->is_string()) throw invalid_parameter("Message Structure - No default entry in JSON message body");
-    p.message = std::move(*parsed);
+    p.message = parse_structure(text);
   } else {
     p.message = text;
   }
   std::string subject = in.str("Subject");
   if (in.has("Subject")) {
-    if (subject.empty() || subject.size() > 100) throw invalid_parameter("Subject");
+    if (utf8_length(subject) > 100) throw errors::invalid_parameter("Subject must be less than 100 characters");
+    if (subject.empty()) throw invalid_parameter("Subject");
     for (unsigned char c : subject)
       if (c < 32) throw invalid_parameter("Subject");
     if (enc::first_non_xml_char(subject)) throw invalid_parameter("Subject");
@@ -65,15 +98,17 @@ void check_publish(const Topic& t, const Doc& in, Published& p) {
   p.attrs = std::move(attrs);
   p.group_id = in.str("MessageGroupId");
   p.dedup_id = in.str("MessageDeduplicationId");
+  if (!p.group_id.empty() && !valid_fifo_id(p.group_id))
+    throw invalid_parameter(
+        "MessageGroupId Reason: MessageGroupId can contain up to 128 alphanumeric characters and "
+        "punctuation");
+  if (!p.dedup_id.empty() && !valid_fifo_id(p.dedup_id))
+    throw invalid_parameter(
+        "MessageDeduplicationId Reason: MessageDeduplicationId can contain up to 128 alphanumeric "
+        "characters and punctuation");
   if (t.fifo) {
-    if (p.group_id.empty()) throw invalid_parameter("The MessageGroupId parameter is required for FIFO topics");
-    if (p.dedup_id.empty()) {
-      auto cbd = t.attributes.find("ContentBasedDeduplication");
-      if (cbd == t.attributes.end() || cbd->second != "true")
-        throw invalid_parameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                       "provided explicitly");
-      p.dedup_id = sha256_hex(text);
-    }
+    check_fifo_ids(t, in);
+    if (p.dedup_id.empty()) p.dedup_id = sha256_hex(text);  // ContentBasedDeduplication: the body only
   } else if (!p.dedup_id.empty()) {
     throw invalid_parameter("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is "
                    "not valid for this topic type");
@@ -92,21 +127,40 @@ PublishOutcome enqueue_publish(State& st, Topic& t, Published& p, const std::str
   p.topic_arn = t.arn;
   p.timestamp_ms = now;
   p.host = host;
+  std::vector<std::string> expired;  // FIFO deduplication entries past their window, to delete
   if (t.fifo) {
-    std::string key = p.dedup_id;
+    std::string key = dedup_key(t, p);
     auto it = t.dedup.find(key);
     if (it != t.dedup.end() && it->second.first > now) return PublishOutcome{it->second.second.first, it->second.second.second};
+    // Sequence numbers only grow, across restarts too (the counter is in memory): never below
+    // the clock in microseconds.
+    t.next_seq = std::max<uint64_t>(t.next_seq, static_cast<uint64_t>(now) * 1000);
     p.sequence = 10'000'000'000'000'000'000ULL + t.next_seq++;
     p.message_id = ids::uuid4();
     t.dedup[key] = {now + kDedupWindowMs, {p.message_id, p.sequence}};
-    if (t.dedup.size() > 1024)
-      for (auto d = t.dedup.begin(); d != t.dedup.end();) d = d->second.first <= now ? t.dedup.erase(d) : std::next(d);
+    if (t.dedup.size() > 1024) {
+      for (auto d = t.dedup.begin(); d != t.dedup.end();) {
+        if (d->second.first > now) {
+          ++d;
+          continue;
+        }
+        expired.push_back(d->first);
+        d = t.dedup.erase(d);
+      }
+    }
   } else {
     p.message_id = ids::uuid4();
   }
-  auto ws = store_publish(st, p, st.store.fanout_of(t));
+  std::function<void(storage::WriteBatch&)> dedup_write;
+  if (t.fifo) {
+    dedup_write = [&](storage::WriteBatch& b) {
+      Store::dedup_record(b, t, dedup_key(t, p), now + kDedupWindowMs, p.message_id, p.sequence);
+      for (const auto& k : expired) Store::dedup_forget(b, t, k);
+    };
+  }
+  auto ws = store_publish(st, p, st.store.fanout_of(t), dedup_write);
   if (!ws.ok()) {
-    if (t.fifo) t.dedup.erase(p.dedup_id);
+    if (t.fifo) t.dedup.erase(dedup_key(t, p));
     throw stratus::errors::internal("could not store the message: " + ws.message);
   }
   return PublishOutcome{p.message_id, p.sequence};
@@ -114,14 +168,14 @@ PublishOutcome enqueue_publish(State& st, Topic& t, Published& p, const std::str
 
 // Publish with PhoneNumber: straight into the mailbox (nothing for opted-out numbers).
 Doc publish_sms(State& st, OpContext& ctx, const Doc& in, const std::string& phone) {
-  if (!valid_sms_number(phone)) throw invalid_parameter("PhoneNumber Reason: " + phone + " is not valid to publish to");
+  if (!valid_e164(phone)) throw invalid_parameter("PhoneNumber Reason: " + phone + " is not valid to publish to");
   std::string text = in.str("Message");
   if (text.empty()) throw invalid_parameter("Empty message");
   if (in.str("MessageStructure") == "json") {
-    auto d = parse_json(text);
-    if (!d) throw invalid_parameter("Message Structure - JSON message body failed to parse");
-    text = d->has("sms") ? d->str("sms") : d->str("default");
+    Doc d = parse_structure(text);
+    text = d.get("sms") && d.get("sms")->is_string() ? d.str("sms") : d.str("default");
   }
+  if (utf8_length(text) > 1600) throw invalid_parameter("Message too long");  // a single SMS Publish
   if (st.platform.opted_out(ctx.account(), phone)) {
     Doc d = Doc::map();  // accepted, not delivered (as AWS does for opted-out numbers)
     d.set("MessageId", ids::uuid4());
@@ -149,14 +203,15 @@ Doc publish(OpContext& ctx, const Doc& in) {
   std::string phone = in.str("PhoneNumber");
   if (!phone.empty()) return publish_sms(st, ctx, in, phone);
   std::string member = in.has("TopicArn") ? "TopicArn" : "TargetArn";
+  // Publishing works within the caller's region only.
+  if (auto a = Arn::parse(in.str(member)); a && a->region != ctx.region()) throw invalid_parameter(member);
   if (!in.has("TopicArn") && !in.has("TargetArn")) throw invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter");
   if (std::string platform = Platform::platform_of(in.str("TargetArn")); !platform.empty() && !in.has("TopicArn")) {
     std::string text = in.str("Message");
     if (text.empty()) throw invalid_parameter("Empty message");
     if (in.str("MessageStructure") == "json") {
-      auto d = parse_json(text);
-      if (!d) throw invalid_parameter("Message Structure - JSON message body failed to parse");
-      text = d->has(platform) ? d->str(platform) : d->str("default");
+      Doc d = parse_structure(text);
+      text = d.get(platform) && d.get(platform)->is_string() ? d.str(platform) : d.str("default");
     }
     Doc d = Doc::map();
     d.set("MessageId", st.platform.push(in.str("TargetArn"), text, "sns:Publish"));
@@ -165,11 +220,11 @@ Doc publish(OpContext& ctx, const Doc& in) {
   // FIFO topics publish under the exclusive lock (dedup state; copies stored in sequence order).
   std::shared_lock slk(st.store.mutex());
   std::unique_lock<std::shared_mutex> ulk;
-  auto t = topic_for(st.store, in, member.c_str());
+  auto t = topic_for(ctx, st.store, in, member.c_str());
   if (t->fifo) {
     slk.unlock();
     ulk = std::unique_lock(st.store.mutex());
-    t = topic_for(st.store, in, member.c_str());
+    t = topic_for(ctx, st.store, in, member.c_str());
   }
   Published p;
   check_publish(*t, in, p);
@@ -196,10 +251,18 @@ Doc publish_batch(OpContext& ctx, const Doc& in) {
     if (!ok_id) throw errors::invalid_batch_entry_id("The Id of a batch entry in a batch request doesn't abide by the specification.");
     if (!ids.insert(id).second) throw errors::batch_entry_ids_not_distinct("Two or more batch entries in the request have the same Id.");
     total += e.str("Message").size();
+    if (const Doc* attrs = e.get("MessageAttributes"); attrs && attrs->is_map()) {
+      for (const auto& [name, v] : attrs->as_map()) {
+        total += name.size() + v.str("DataType").size() + v.str("StringValue").size();
+        if (const Doc* b = v.get("BinaryValue"); b && b->is_blob()) total += b->as_blob().bytes.size();
+      }
+    }
   }
   if (total > kMaxMessageBytes) throw errors::batch_request_too_long("The length of all the messages put together is more than the limit.");
+  if (auto a = Arn::parse(in.str("TopicArn")); a && a->region != ctx.region()) throw invalid_parameter("TopicArn");
   std::unique_lock lk(st.store.mutex());
-  auto t = topic_for(st.store, in);
+  auto t = topic_for(ctx, st.store, in);
+  for (const auto& e : entries->as_list()) check_fifo_ids(*t, e);
   Doc ok = Doc::list(), failed = Doc::list();
   for (const auto& e : entries->as_list()) {
     // Each entry's outcome is a value: an entry refused goes into Failed, the others go on.

@@ -3,9 +3,10 @@
 #include <random>
 
 #include "services/sns/checks.h"
-#include "services/sns/mailbox.h"
 #include "services/sns/errors.h"
+#include "services/sns/mailbox.h"
 #include "services/sns/ops.h"
+#include "services/sns/ops/common.h"
 #include "services/sns/state.h"
 
 namespace stratus::sns {
@@ -53,6 +54,12 @@ Doc set_sms_attributes(OpContext& ctx, const Doc& in) {
         (s.empty() || s.find_first_not_of("0123456789") != std::string::npos))
       throw invalid_parameter(k);
     if (k == "DeliveryStatusSuccessSamplingRate" && (s.size() > 3 || std::stoi(s) > 100)) throw invalid_parameter(k);
+    // A sender ID: 1-11 letters and digits, at least one letter.
+    if (k == "DefaultSenderID" &&
+        (s.empty() || s.size() > 11 ||
+         s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != std::string::npos ||
+         s.find_first_not_of("0123456789") == std::string::npos))
+      throw invalid_parameter(k);
     all.set(k, s);
   }
   auto st = pf.save(key, all);
@@ -68,12 +75,9 @@ Doc check_if_phone_number_is_opted_out(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Doc list_phone_numbers_opted_out(OpContext& ctx, const Doc&) {
-  Doc list = Doc::list();
-  for (auto& phone : state(ctx).platform.opted_out_numbers(ctx.account())) list.push(std::move(phone));
-  Doc out = Doc::map();
-  out.set("phoneNumbers", std::move(list));
-  return out;
+Doc list_phone_numbers_opted_out(OpContext& ctx, const Doc& in) {
+  auto phones = state(ctx).platform.opted_out_numbers(ctx.account());
+  return page_by("nextToken", phones.size(), in, 100, "phoneNumbers", [&](size_t i) { return Doc(phones[i]); });
 }
 
 Doc opt_in_phone_number(OpContext& ctx, const Doc& in) {
@@ -137,17 +141,16 @@ Doc delete_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Doc list_sms_sandbox_phone_numbers(OpContext& ctx, const Doc&) {
-  Doc list = Doc::list();
-  for (const auto& [phone, rec] : state(ctx).platform.sandbox_numbers(ctx.account())) {
+Doc list_sms_sandbox_phone_numbers(OpContext& ctx, const Doc& in) {
+  auto numbers = state(ctx).platform.sandbox_numbers(ctx.account());
+  size_t max = 100;
+  if (const Doc* m = in.get("MaxResults"); m && m->is_number() && m->as_int() >= 1) max = m->as_int();
+  return page(numbers.size(), in, max, "PhoneNumbers", [&](size_t i) {
     Doc x = Doc::map();
-    x.set("PhoneNumber", phone);
-    x.set("Status", rec.str("status"));
-    list.push(std::move(x));
-  }
-  Doc out = Doc::map();
-  out.set("PhoneNumbers", std::move(list));
-  return out;
+    x.set("PhoneNumber", numbers[i].first);
+    x.set("Status", numbers[i].second.str("status"));
+    return x;
+  });
 }
 
 Doc list_origination_numbers(OpContext&, const Doc& in) {

@@ -27,13 +27,22 @@ Doc sub_doc(const Sub& s) {
   return d;
 }
 
-std::shared_ptr<const Sub> sub_for(const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
+// REQUIRES(store.mutex())
+std::shared_ptr<const Sub> sub_for(const OpContext& ctx, const Store& store, const Doc& in) {
   std::string arn = in.str("SubscriptionArn");
   auto parsed = Arn::parse(arn);
   if (!parsed || parsed->service != "sns") throw invalid_parameter("SubscriptionArn");
-  auto s = store.sub(arn);
+  auto s = parsed->region == ctx.region() ? store.sub(arn) : nullptr;
   if (!s) throw errors::not_found("Subscription does not exist");
   return s;
+}
+
+// The subscriptions of a topic that have a filter policy. REQUIRES(store.mutex())
+size_t filter_policies(const Store& store, const Topic& t) {
+  size_t n = 0;
+  for (const auto& arn : t.subs)
+    if (auto s = store.sub(arn); s && s->attributes.count("FilterPolicy")) ++n;
+  return n;
 }
 
 }  // namespace
@@ -51,10 +60,9 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
   Doc out = Doc::map();
   {
     std::unique_lock lk(store.mutex());
-    auto t = topic_for(store, in);
+    auto t = topic_for(ctx, store, in);
     check_endpoint(protocol, endpoint, t->fifo);
-    for (const auto& [k, v] : attrs)
-      check_sub_attribute(k, v, protocol);
+    for (auto& [k, v] : attrs) v = check_sub_attribute(k, v, protocol);
     for (const auto& arn : t->subs) {
       auto existing = store.sub(arn);
       if (!existing) continue;
@@ -69,6 +77,10 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
         return out;
       }
     }
+    // FIFO topics take 100 subscriptions; a topic takes 200 filter policies.
+    if (t->fifo && t->subs.size() >= 100) throw errors::subscription_limit_exceeded("Subscription limit exceeded");
+    if (attrs.count("FilterPolicy") && !attrs["FilterPolicy"].empty() && filter_policies(store, *t) >= 200)
+      throw errors::filter_policy_limit_exceeded("Filter policy limit exceeded");
     auto s = std::make_shared<Sub>();
     s->arn = t->arn + ":" + ids::uuid4();
     s->topic_arn = t->arn;
@@ -78,7 +90,7 @@ Doc subscribe(OpContext& ctx, const Doc& in) {
     for (const auto& [k, v] : attrs)
       if (!v.empty()) s->attributes[k] = v;
     if (auto f = s->attributes.find("FilterPolicy"); f != s->attributes.end())
-      s->filter = events::pattern::Pattern::parse(f->second, nullptr);
+      s->filter = parse_filter_policy(f->second, nullptr);
     // Same-account queues, functions and SMS need no confirmation; people and web hooks do.
     s->confirmed = !(protocol == "http" || protocol == "https" || protocol == "email" || protocol == "email-json");
     if (!s->confirmed) s->token = enc::hex(ids::random_base64(96)).substr(0, 256);
@@ -94,7 +106,7 @@ Doc confirm_subscription(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::string token = in.str("Token");
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   for (const auto& arn : t->subs) {
     auto s = store.sub(arn);
     if (!s || s->token != token || token.empty()) continue;
@@ -115,7 +127,7 @@ Doc unsubscribe(OpContext& ctx, const Doc& in) {
   auto parsed = Arn::parse(arn);
   if (!parsed || parsed->service != "sns") throw invalid_parameter("SubscriptionArn");
   std::unique_lock lk(store.mutex());
-  if (!store.erase_sub(arn)) throw errors::not_found("Subscription does not exist");
+  if (parsed->region != ctx.region() || !store.erase_sub(arn)) throw errors::not_found("Subscription does not exist");
   return Doc::map();
 }
 
@@ -138,7 +150,7 @@ Doc list_subscriptions_by_topic(OpContext& ctx, const Doc& in) {
   std::vector<Doc> all;
   {
     std::shared_lock lk(store.mutex());
-    auto t = topic_for(store, in);
+    auto t = topic_for(ctx, store, in);
     for (const auto& s : t->subs)
       if (auto sub = store.sub(s)) all.push_back(sub_doc(*sub));
   }
@@ -148,7 +160,7 @@ Doc list_subscriptions_by_topic(OpContext& ctx, const Doc& in) {
 Doc get_subscription_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
-  auto s = sub_for(store, in);
+  auto s = sub_for(ctx, store, in);
   const Sub& sub = *s;
   Doc a = Doc::map();
   a.set("SubscriptionArn", sub.arn);
@@ -173,15 +185,20 @@ Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   std::string name = in.str("AttributeName");
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
-  auto s = sub_for(store, in);
-  check_sub_attribute(name, value, s->protocol);
+  auto s = sub_for(ctx, store, in);
+  value = check_sub_attribute(name, value, s->protocol);
+  if (name == "FilterPolicy" && !value.empty() && !s->attributes.count("FilterPolicy")) {
+    auto t = store.topic(s->topic_arn);
+    if (t && filter_policies(store, *t) >= 200)
+      throw errors::filter_policy_limit_exceeded("Filter policy limit exceeded");
+  }
   auto copy = std::make_shared<Sub>(*s);  // copy-on-write: deliveries read without the lock
   Sub& sub = *copy;
   if (value.empty() && name != "RawMessageDelivery") sub.attributes.erase(name);
   else sub.attributes[name] = value;
   if (name == "FilterPolicy") {
     sub.filter.reset();
-    if (!value.empty()) sub.filter = events::pattern::Pattern::parse(value, nullptr);
+    if (!value.empty()) sub.filter = parse_filter_policy(value, nullptr);
   }
   store.replace(copy);
   return Doc::map();

@@ -11,9 +11,9 @@
 namespace stratus::sns {
 namespace {
 
-std::shared_ptr<Topic> tagged(const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
+std::shared_ptr<Topic> tagged(const OpContext& ctx, const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
   std::string arn = in.str("ResourceArn");
-  auto t = store.topic(arn);
+  auto t = in_caller_region(ctx, arn) ? store.topic(arn) : nullptr;
   if (!t) throw errors::resource_not_found("Resource does not exist");
   return t;
 }
@@ -23,7 +23,7 @@ std::shared_ptr<Topic> tagged(const Store& store, const Doc& in) {  // REQUIRES(
 Doc tag_resource(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::unique_lock lk(store.mutex());
-  auto t = tagged(store, in);
+  auto t = tagged(ctx, store, in);
   auto tags = t->tags;
   if (const Doc* l = in.get("Tags"); l && l->is_list()) {
     for (const auto& e : l->as_list()) {
@@ -42,7 +42,7 @@ Doc tag_resource(OpContext& ctx, const Doc& in) {
 Doc untag_resource(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::unique_lock lk(store.mutex());
-  auto t = tagged(store, in);
+  auto t = tagged(ctx, store, in);
   if (const Doc* l = in.get("TagKeys"); l && l->is_list()) {
     for (const auto& k : l->as_list()) {
       auto& tags = t->tags;
@@ -57,7 +57,7 @@ Doc untag_resource(OpContext& ctx, const Doc& in) {
 Doc list_tags_for_resource(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
-  auto t = tagged(store, in);
+  auto t = tagged(ctx, store, in);
   Doc l = Doc::list();
   for (const auto& [k, v] : t->tags) {
     Doc e = Doc::map();

@@ -19,7 +19,9 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
   std::map<std::string, std::string> attrs;
   if (const Doc* a = in.get("Attributes"); a && a->is_map())
     for (const auto& [k, v] : a->as_map()) attrs[k] = v.is_string() ? v.as_string() : "";
-  bool fifo = attrs.count("FifoTopic") && attrs["FifoTopic"] == "true";
+  bool fifo = false;
+  if (auto f = attrs.find("FifoTopic"); f != attrs.end())
+    fifo = check_topic_attribute("FifoTopic", f->second, false) == "true";
   bool fifo_name = name.size() > 5 && name.substr(name.size() - 5) == ".fifo";
   if (!valid_topic_name(name, fifo) || fifo != fifo_name) {
     if (fifo_name && !fifo) throw invalid_parameter("Topic Name");
@@ -28,10 +30,13 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
                           "256 characters long."
                         : "Topic Name");
   }
-  for (const auto& [k, v] : attrs) {
+  for (auto& [k, v] : attrs) {
     if (!settable_topic_attribute(k)) throw invalid_parameter("Attributes Reason: Unknown attribute " + k);
-    if (k == "ContentBasedDeduplication" && !fifo)
-      throw invalid_parameter("Attributes Reason: Content-based deduplication can only be set for FIFO topics");
+    v = check_topic_attribute(k, v, fifo);
+  }
+  if (in.has("DataProtectionPolicy")) {
+    check_data_protection_policy(in.str("DataProtectionPolicy"));
+    attrs["DataProtectionPolicy"] = in.str("DataProtectionPolicy");
   }
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tags"); t && t->is_list())
@@ -47,6 +52,11 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
     }
     if (!tags.empty() && tags != t->tags) throw invalid_parameter("Tags Reason: Topic already exists with different tags");
   } else {
+    // 100,000 standard and 1,000 FIFO topics per account and region.
+    if (store.topic_count(ctx.account(), ctx.region(), fifo) >= (fifo ? 1000u : 100000u))
+      throw errors::topic_limit_exceeded("Topic limit exceeded");
+    if (tags.size() > 50)
+      throw errors::tag_limit_exceeded("Could not complete request: tag quota of per resource exceeded");
     auto nt = std::make_shared<Topic>();
     nt->arn = arn;
     nt->account = ctx.account();
@@ -93,7 +103,7 @@ Doc list_topics(OpContext& ctx, const Doc& in) {
 Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
   std::shared_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   const Topic& tp = *t;
   Doc a = Doc::map();
   a.set("TopicArn", tp.arn);
@@ -113,6 +123,7 @@ Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
   if (tp.fifo) {
     a.set("FifoTopic", "true");
     a.set("ContentBasedDeduplication", "false");
+    a.set("FifoThroughputScope", "Topic");
   }
   for (const auto& [k, v] : tp.attributes) a.set(k, v);
   if (auto dp = tp.attributes.find("DeliveryPolicy"); dp != tp.attributes.end()) a.set("EffectiveDeliveryPolicy", dp->second);
@@ -126,16 +137,9 @@ Doc set_topic_attributes(OpContext& ctx, const Doc& in) {
   std::string name = in.str("AttributeName");
   std::string value = in.str("AttributeValue");
   std::unique_lock lk(store.mutex());
-  auto t = topic_for(store, in);
+  auto t = topic_for(ctx, store, in);
   if (!settable_topic_attribute(name) || name == "FifoTopic") throw invalid_parameter("AttributeName");
-  if (name == "ContentBasedDeduplication" && !t->fifo)
-    throw invalid_parameter("AttributeName Reason: Content-based deduplication can only be set for FIFO topics");
-  if ((name == "Policy" || name == "DeliveryPolicy") && !value.empty()) {
-    auto d = parse_json(value);
-    if (!d || !d->is_map()) throw invalid_parameter("AttributeValue");
-  }
-  if (name == "SignatureVersion" && value != "1" && value != "2") throw invalid_parameter("SignatureVersion");
-  t->attributes[name] = value;
+  t->attributes[name] = check_topic_attribute(name, value, t->fifo);
   store.save(*t);
   return Doc::map();
 }

@@ -50,9 +50,14 @@ TEST(SnsMessageAttributes, Rejects) {
   Doc bad_number = Doc::map();
   bad_number.set("a", attr("Number", "12abc"));
   EXPECT_EQ(code(bad_number), "ParameterValueInvalid");
-  Doc not_array = Doc::map();
+  Doc not_array = Doc::map();  // accepted: filter policies match it as a string
   not_array.set("a", attr("String.Array", R"({"a":1})"));
-  EXPECT_EQ(code(not_array), "ParameterValueInvalid");
+  EXPECT_EQ(code(not_array), "ok");
+  for (const char* name : {".a", "a.", "a..b", "AWS.x", "amazon.y", "a b", ""}) {
+    Doc bad_name = Doc::map();
+    bad_name.set(name, attr("String", "v"));
+    EXPECT_EQ(code(bad_name), "InvalidParameter") << name;
+  }
   Doc control = Doc::map();
   control.set("a", attr("String", std::string("x\x01y")));
   EXPECT_EQ(code(control), "ParameterValueInvalid");
@@ -68,6 +73,24 @@ TEST(SnsMessageAttributes, FilterViewTypesValues) {
   EXPECT_FALSE(v.has("b"));
   ASSERT_TRUE(v.get("l"));
   EXPECT_TRUE(v.get("l")->is_list());
+}
+
+TEST(SnsMessageAttributes, FilterViewNumbersAtFiveDecimals) {
+  std::vector<MsgAttr> attrs = {{"n", "Number", "0.30000000000000004"},
+                                {"l", "String.Array", "[1.000001, \"x\"]"},
+                                {"p", "String.Array", "plain text"}};
+  Doc v = filter_view(attrs);
+  EXPECT_EQ(v.get("n")->as_double(), 0.3);
+  EXPECT_EQ(v.get("l")->as_list()[0].as_double(), 1.0);
+  EXPECT_EQ(v.str("p"), "plain text");
+}
+
+TEST(SnsMessageAttributes, Names) {
+  EXPECT_TRUE(valid_attribute_name("a.b-c_D9"));
+  EXPECT_TRUE(valid_attribute_name(std::string(256, 'a')));
+  EXPECT_FALSE(valid_attribute_name(std::string(257, 'a')));
+  EXPECT_TRUE(valid_attribute_name("AWSx"));
+  EXPECT_FALSE(valid_attribute_name("Aws.x"));
 }
 
 TEST(SnsPublished, PayloadRoundTrip) {

@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "core/clock.h"
 #include "services/sns/http_delivery.h"
 #include "services/sns/store.h"
 #include "storage/engine.h"
@@ -38,6 +39,61 @@ class SnsStoreTest : public ::testing::Test {
   Store store;
   void SetUp() override { store.open(*engine); }
 };
+
+TEST_F(SnsStoreTest, TopicCountsByAccountRegionAndKind) {
+  auto a = make_topic("a"), b = make_topic("b.fifo"), c = make_topic("c");
+  b->fifo = true;
+  c->region = "eu-west-1";
+  c->arn = "arn:aws:sns:eu-west-1:000000000000:c";
+  {
+    std::unique_lock lk(store.mutex());
+    store.add(a);
+    store.add(a);  // the same topic again counts once
+    store.add(b);
+    store.add(c);
+    EXPECT_EQ(store.topic_count("000000000000", "us-east-1", false), 1u);
+    EXPECT_EQ(store.topic_count("000000000000", "us-east-1", true), 1u);
+    EXPECT_EQ(store.topic_count("000000000000", "eu-west-1", false), 1u);
+    EXPECT_EQ(store.topic_count("111111111111", "us-east-1", false), 0u);
+    ASSERT_TRUE(store.erase(*a).ok());
+    EXPECT_EQ(store.topic_count("000000000000", "us-east-1", false), 0u);
+  }
+  Store again;  // counted again from storage
+  again.open(*engine);
+  std::shared_lock lk(again.mutex());
+  EXPECT_EQ(again.topic_count("000000000000", "us-east-1", true), 1u);
+  EXPECT_EQ(again.topic_count("000000000000", "us-east-1", false), 0u);
+}
+
+TEST_F(SnsStoreTest, DeduplicationWindowsReadBackUntilTheyExpire) {
+  auto t = make_topic("d.fifo");
+  t->fifo = true;
+  {
+    std::unique_lock lk(store.mutex());
+    store.add(t);
+  }
+  constexpr uint64_t kBase = 10'000'000'000'000'000'000ULL;
+  storage::WriteBatch b;
+  Store::dedup_record(b, *t, "open", now_millis() + 60'000, "id-1", kBase + 41);
+  Store::dedup_record(b, *t, "closed", now_millis() - 1, "id-0", kBase + 7);
+  ASSERT_TRUE(engine->write(b).ok());
+  {
+    Store again;
+    again.open(*engine);
+    std::shared_lock lk(again.mutex());
+    auto t2 = again.topic(t->arn);
+    ASSERT_TRUE(t2);
+    ASSERT_EQ(t2->dedup.size(), 1u);
+    EXPECT_EQ(t2->dedup.at("open").second.first, "id-1");
+    EXPECT_EQ(t2->next_seq, 42u);
+  }
+  {  // the topic's deletion takes its windows along
+    std::unique_lock lk(store.mutex());
+    ASSERT_TRUE(store.erase(*t).ok());
+  }
+  auto it = engine->scan("sns.dedup", {});
+  EXPECT_FALSE(it->valid());
+}
 
 TEST_F(SnsStoreTest, TopicsAndSubscriptionsReadBackAfterReopen) {
   auto t = make_topic("orders.fifo");
