@@ -5,7 +5,8 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libpugixml-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light bubblewrap)
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-boto3 curl wrk nginx-light bubblewrap
+  autoconf automake libtool)  # the last three build aws-lambda-ric's native part (tests)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,5 +33,28 @@ if [ $py_ok = 0 ]; then
     echo "missing python test tools; run:"
     echo "  sudo apt-get install -y python3-boto3 awscli"
     exit 1
+  fi
+fi
+# What AWS's managed runtimes ship and Stratus' runtimes resolve in the same place: boto3 for
+# python (python3-boto3, above), the AWS SDK for JavaScript v3 for node (below the function's and
+# its layers' packages, see src/runtime/process.h kNodeSdkDir); and AWS's own runtime interface
+# client, which the integration tests run as a provided.al2023 bootstrap.
+if command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  SDK=/usr/local/lib/stratus/nodejs
+  CLIENTS=(client-dynamodb lib-dynamodb client-sqs client-sns client-s3 client-lambda client-sts
+    client-ssm client-secrets-manager client-kms client-cognito-identity-provider
+    client-eventbridge client-sfn client-cloudwatch-logs client-ses)
+  if [ ! -f "$SDK/node_modules/@aws-sdk/client-ses/package.json" ]; then
+    echo "installing the AWS SDK for JavaScript v3 into $SDK"
+    mkdir -p "$SDK"
+    (umask 022 && npm install --prefix "$SDK" --no-audit --no-fund --no-save --loglevel=error \
+      "${CLIENTS[@]/#/@aws-sdk/}")
+  fi
+  RIC=/usr/local/lib/stratus/aws-lambda-ric
+  if [ ! -f "$RIC/node_modules/aws-lambda-ric/bin/index.mjs" ]; then
+    echo "installing aws-lambda-ric into $RIC (builds its native part: a few minutes)"
+    mkdir -p "$RIC"
+    (umask 022 && npm install --prefix "$RIC" --no-audit --no-fund --no-save --loglevel=error \
+      aws-lambda-ric@3) || echo "aws-lambda-ric could not be installed: its test will fail"
   fi
 fi

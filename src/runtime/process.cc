@@ -63,6 +63,11 @@ bool others_can_run(const std::string& path) {
   return true;
 }
 
+std::string node_sdk_dir() {
+  const char* d = std::getenv("STRATUS_NODE_SDK_DIR");
+  return d && *d ? d : kNodeSdkDir;
+}
+
 std::string resolve_interpreter(const std::string& name, const char* probe, bool for_others) {
   for (const auto& found : which_all(name)) {
     std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
@@ -327,6 +332,10 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
   vars["LAMBDA_TASK_ROOT"] = v.task;
   vars["LAMBDA_RUNTIME_DIR"] = v.runtime;
   vars["AWS_ENDPOINT_URL"] = endpoint_url_;
+  if (s.log_format == "JSON") {
+    vars["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+    vars["AWS_LAMBDA_LOG_LEVEL"] = s.app_log_level;
+  }
   for (const auto& [k, val] : s.credentials) vars[k] = val;
   if (starts_with(s.runtime, "python")) {
     std::string pp = v.task;
@@ -339,7 +348,8 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
       std::string major = s.runtime.substr(6, s.runtime.find('.') - 6);  // nodejs20.x -> 20
       np = opt + "/nodejs/node" + major + "/node_modules:" + opt + "/nodejs/node_modules:";
     }
-    vars["NODE_PATH"] = np + v.task + "/node_modules";
+    // AWS's runtimes resolve the AWS SDK below the function's and its layers' packages.
+    vars["NODE_PATH"] = np + node_sdk_dir() + ":" + v.task + "/node_modules";
   }
   if (!opt.empty()) vars["STRATUS_LAMBDA_OPT"] = opt;
   std::vector<std::string> out;

@@ -35,6 +35,10 @@ std::string which(const std::string& name);
 // Any user may run path: it and every directory above it are open to others (the sandbox user
 // cannot use an interpreter under /root, where pyenv and nvm put theirs).
 bool others_can_run(const std::string& path);
+// Where tools/deps.sh installs the AWS SDK for JavaScript v3 that Node functions get without
+// bundling it (STRATUS_NODE_SDK_DIR overrides): a node_modules folder.
+inline constexpr const char* kNodeSdkDir = "/usr/local/lib/stratus/nodejs/node_modules";
+std::string node_sdk_dir();
 // The real interpreter behind a name (pyenv and similar put slow shell shims on PATH): the first
 // on PATH, or with for_others the first that an unprivileged user can run. probe prints the
 // interpreter's own path ("" when none is found).
