@@ -254,6 +254,12 @@ function invokeHandler(fn, event, context) {
     };
     context.succeed = (v) => context.done(null, v);
     context.fail = (e) => context.done(e === undefined || e === null ? "handled" : e, null);
+    const counts = () => {
+      const c = {};
+      for (const x of process.getActiveResourcesInfo()) c[x] = (c[x] || 0) + 1;
+      return c;
+    };
+    const baseline = counts();
     try {
       const r = fn(event, context, callback);
       if (r && typeof r.then === "function") {
@@ -264,9 +270,10 @@ function invokeHandler(fn, event, context) {
         // Neither a promise nor a value: the answer is the callback's (or null once the
         // function's work is done and the event loop is empty, as on AWS).
         poll = setInterval(() => {
-          const busy = process.getActiveResourcesInfo().filter((x) => x !== "TCPSocketWrap" && x !== "Timeout");
-          const timers = process.getActiveResourcesInfo().filter((x) => x === "Timeout").length;
-          if (busy.length === 0 && timers <= 1) finish(null, null);
+          const now = counts();
+          const busy = Object.keys(now).some((k) => k !== "PipeWrap" && k !== "TTYWrap" &&
+            now[k] > (baseline[k] || 0) + (k === "Timeout" ? 1 : 0));
+          if (!busy) finish(null, null);
         }, 5);
       }
     } catch (e) {
