@@ -51,12 +51,14 @@ if command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
       "${CLIENTS[@]/#/@aws-sdk/}")
   fi
   RIC=/usr/local/lib/stratus/aws-lambda-ric
-  if [ ! -f "$RIC/node_modules/aws-lambda-ric/build/Release/rapid-client.node" ]; then
+  if [ ! -f "$RIC/node_modules/aws-lambda-ric/dist/rapid-client.node" ]; then
     echo "installing aws-lambda-ric into $RIC (builds its native part: a few minutes)"
     mkdir -p "$RIC"
     # npm 11 runs a dependency's install scripts only when approved: this one builds the client.
     printf '{"private": true, "allowScripts": {"aws-lambda-ric": true}}\n' > "$RIC/package.json"
     (umask 022 && npm install --prefix "$RIC" --no-audit --no-fund --no-save --loglevel=error \
-      aws-lambda-ric@3) || echo "aws-lambda-ric could not be installed: its test will fail"
+      aws-lambda-ric@3 && { test -f "$RIC/node_modules/aws-lambda-ric/dist/rapid-client.node" || \
+      npm rebuild --prefix "$RIC" --loglevel=error aws-lambda-ric; }) ||
+      echo "aws-lambda-ric could not be installed: its test will fail"
   fi
 fi

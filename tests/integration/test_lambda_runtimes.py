@@ -368,7 +368,7 @@ exports.handler = async () => { Promise.reject(new Error("from reject")); await 
         self.assertEqual(out["errorType"], "Function.ResponseSizeTooLarge")
 
 
-@unittest.skipUnless(os.path.exists(RIC + "/build/Release/rapid-client.node") or os.environ.get("CI"),
+@unittest.skipUnless(os.path.exists(RIC + "/dist/rapid-client.node") or os.environ.get("CI"),
                      "aws-lambda-ric is not installed (tools/deps.sh installs it)")
 class AwsRuntimeInterfaceClient(StratusTestCase):
     """npm's aws-lambda-ric, AWS's own Node.js runtime client, as a custom runtime's bootstrap."""
