@@ -125,7 +125,62 @@ void drain(Env& e, int fd, bool& eof, std::string& partial) {
   }
 }
 
+size_t parse_frames(std::string_view buf, std::vector<TelemetryFrame>& out, bool& bad) {
+  auto u32 = [](const char* p) {
+    const auto* b = reinterpret_cast<const unsigned char*>(p);
+    return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+  };
+  size_t at = 0;
+  bad = false;
+  while (buf.size() - at >= 16) {
+    const char* h = buf.data() + at;
+    uint32_t type = u32(h), len = u32(h + 4);
+    if ((type >> 16) != 0xa55a || ((type & 3) != 2 && (type & 3) != 3) || len > kMaxFrameBytes) {
+      bad = true;
+      break;
+    }
+    if (buf.size() - at - 16 < len) break;
+    uint64_t us = (uint64_t{u32(h + 8)} << 32) | u32(h + 12);
+    out.push_back({static_cast<int64_t>(us / 1000), buf.substr(at + 16, len)});
+    at += 16 + size_t{len};
+  }
+  return at;
+}
+
+void drain_telemetry(Env& e) {
+  if (e.tel_fd < 0 || e.tel_eof) return;
+  char buf[65536];
+  for (size_t total = 0; total < kDrainBytesPerPass;) {
+    ssize_t n = ::read(e.tel_fd, buf, sizeof buf);
+    if (n <= 0) {
+      if (n == 0) e.tel_eof = true;
+      return;
+    }
+    total += static_cast<size_t>(n);
+    e.tel_buf.append(buf, static_cast<size_t>(n));
+    std::vector<TelemetryFrame> frames;
+    bool bad = false;
+    size_t used = parse_frames(e.tel_buf, frames, bad);
+    int64_t now = now_millis();
+    for (const auto& f : frames) {
+      if (!log_budget(e, f.message.size())) continue;
+      report_dropped(e);
+      // A record's own time, unless it is far off (a client's clock bug must not misplace it).
+      int64_t ts = f.ts_ms > now - 3600 * 1000 && f.ts_ms < now + 60 * 1000 ? f.ts_ms : now;
+      log_line(e, std::string(f.message.substr(0, kMaxLineBytes)), ts);
+    }
+    e.tel_buf.erase(0, used);
+    if (bad) {
+      log_line(e, "[stratus] the runtime wrote a malformed record to its telemetry log descriptor; it is read no more");
+      e.tel_eof = true;
+      e.tel_buf.clear();
+      return;
+    }
+  }
+}
+
 void drain(Env& e) {
+  drain_telemetry(e);
   drain(e, e.out_fd, e.eof, e.partial);
   for (auto& x : e.exts) drain(e, x.out_fd, x.eof, x.partial);
 }

@@ -358,19 +358,32 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
 }
 
 pid_t Launcher::start(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                      const std::string& cgroup, int* out_fd) const {
-  return start_process(std::move(argv), env, dir, cgroup, seccomp_, out_fd);
+                      const std::string& cgroup, int* out_fd, int* tel_fd) const {
+  return start_process(std::move(argv), env, dir, cgroup, seccomp_, out_fd, tel_fd);
 }
 
 pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                              const std::string& cgroup, const std::string& seccomp_prog, int* out_fd) {
+                              const std::string& cgroup, const std::string& seccomp_prog, int* out_fd,
+                              int* tel_fd) {
   std::vector<char*> av, ev;
   for (auto& a : argv) av.push_back(a.data());
   av.push_back(nullptr);
+  std::string tel_var = "_LAMBDA_TELEMETRY_LOG_FD=" + std::to_string(kTelemetryFd);
   for (auto& v : env) ev.push_back(v.data());
+  if (tel_fd) ev.push_back(tel_var.data());
   ev.push_back(nullptr);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  int tel[2] = {-1, -1};
+  if (tel_fd && ::pipe2(tel, O_CLOEXEC) != 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return -1;
+  }
+  auto close_tel = [&] {
+    if (tel[0] >= 0) ::close(tel[0]);
+    if (tel[1] >= 0) ::close(tel[1]);
+  };
   pid_t parent = ::getpid();
   const char* cwd = dir.c_str();
   int cgroup_fd = Cgroups::open_procs(cgroup);
@@ -384,6 +397,7 @@ pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::st
       if (cgroup_fd >= 0) ::close(cgroup_fd);
       ::close(fds[0]);
       ::close(fds[1]);
+      close_tel();
       return -1;
     }
     ::lseek(seccomp_fd, 0, SEEK_SET);
@@ -410,23 +424,38 @@ pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::st
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
+    // Out of the way of fds 3 and 4 first (the pipe's number may be either).
+    int tel_w = tel[1] >= 0 ? ::fcntl(tel[1], F_DUPFD, kTelemetryFd + 1) : -1;
     if (seccomp_fd == 3) ::fcntl(3, F_SETFD, 0);
     else if (seccomp_fd >= 0) ::dup2(seccomp_fd, 3);
-    ::close_range(seccomp_fd >= 0 ? 4 : 3, ~0U, 0);
+    else ::close(3);
+    if (tel_w >= 0) {
+      ::dup2(tel_w, kTelemetryFd);
+      ::close_range(kTelemetryFd + 1, ~0U, 0);
+    } else {
+      ::close_range(seccomp_fd >= 0 ? 4 : 3, ~0U, 0);
+    }
     ::execve(av[0], av.data(), ev.data());
     const char msg[] = "exec failed\n";
     [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
     ::_exit(127);
   }
   ::close(fds[1]);
+  if (tel[1] >= 0) ::close(tel[1]);
+  tel[1] = -1;
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (seccomp_fd >= 0) ::close(seccomp_fd);
   if (pid < 0) {
     ::close(fds[0]);
+    close_tel();
     return -1;
   }
   ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
   *out_fd = fds[0];
+  if (tel_fd) {
+    ::fcntl(tel[0], F_SETFL, O_NONBLOCK);
+    *tel_fd = tel[0];
+  }
   return pid;
 }
 

@@ -11,7 +11,7 @@ import re
 import unittest
 
 from harness import StratusTestCase
-from lambda_util import create, zip_files
+from lambda_util import create, wait_for, zip_files
 from test_lambda_isolation import bwrap_works
 
 RIC = "/usr/local/lib/stratus/aws-lambda-ric/node_modules/aws-lambda-ric"
@@ -150,6 +150,20 @@ class Logging(StratusTestCase):
 
     def setUp(self):
         self.lam = self.stratus.client("lambda")
+        self.logs = self.stratus.client("logs")
+
+    def events(self, name, until):
+        """The messages of the function's log events, once one contains `until`."""
+        def get():
+            try:
+                got = self.logs.filter_log_events(logGroupName="/aws/lambda/" + name)["events"]
+            except self.logs.exceptions.ResourceNotFoundException:
+                return None
+            msgs = [e["message"] for e in got]
+            return msgs if any(until in m for m in msgs) else None
+        msgs = wait_for(get, timeout=10)
+        self.assertTrue(msgs, "no log event with " + until)
+        return msgs
 
     def test_node_console_formats_as_node_does(self):
         create(self.lam, "log-node", {"index.js": """
@@ -171,11 +185,12 @@ exports.handler = async (event, context) => {
         self.assertTrue(any(re.fullmatch(LINE + "\t" + rid + "\tINFO\tobj { deep: { n: 1 } }", l) for l in lines), log)
         self.assertTrue(any(re.fullmatch(LINE + "\t" + rid + r"\tWARN\t<ref \*1> \{ name: 'c', self: \[Circular \*1\] \}", l)
                             for l in lines), log)
-        err = [l for l in lines if "\tERROR\tError: boom" in l]
-        self.assertEqual(len(err), 1, log)
-        self.assertIn("at ", err[0])  # the stack, in the same event
-        # A multi-line message is one log event (its line breaks are carried as \r).
-        self.assertTrue(any(re.fullmatch(LINE + "\t" + rid + "\tDEBUG\tline1\rline2", l) for l in lines), log)
+        # A multi-line message is one log event: an Error with its stack, a message with a line break.
+        msgs = self.events("log-node", "line1")
+        err = [m for m in msgs if "\tERROR\tError: boom" in m]
+        self.assertEqual(len(err), 1, msgs)
+        self.assertIn("\n    at ", err[0])
+        self.assertTrue(any(re.fullmatch(LINE + "\t" + rid + "\tDEBUG\tline1\nline2", m) for m in msgs), msgs)
 
     def test_node_json_format_and_levels(self):
         create(self.lam, "log-node-json", {"index.js": """
@@ -235,9 +250,10 @@ def handler(event, context):
         lines = log.split("\n")
         self.assertNotIn("info line", log)  # the root logger stays at WARNING in text mode, as on AWS
         self.assertTrue(any(re.fullmatch(r"\[WARNING\]\t" + LINE + "\t" + rid + "\twarned here", l) for l in lines), log)
-        exc = [l for l in lines if l.startswith("[ERROR]")]
-        self.assertEqual(len(exc), 1, log)
-        self.assertIn("ZeroDivisionError", exc[0])  # the traceback is in the same event
+        exc = [m for m in self.events("log-py", "[ERROR]") if m.startswith("[ERROR]")]
+        self.assertEqual(len(exc), 1, exc)
+        self.assertIn("\nTraceback (most recent call last):\n", exc[0])  # the traceback is in the same event
+        self.assertIn("ZeroDivisionError", exc[0])
 
         create(self.lam, "log-py-json", code,
                LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"})
