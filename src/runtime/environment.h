@@ -98,9 +98,9 @@ struct Env {
   pid_t pid = 0;
   int out_fd = -1;
   bool eof = false;
-  int tel_fd = -1;             // the runtime's log records (_LAMBDA_TELEMETRY_LOG_FD), read end
+  int tel_fd = -1;  // the runtime's log records (_LAMBDA_TELEMETRY_LOG_FD), read end
   bool tel_eof = false;
-  std::string tel_buf;         // bytes of a frame not yet whole
+  std::string tel_buf;  // bytes of a frame not yet whole
   std::string stream;
   double spawned = 0;          // steady ms
   double init_ms = -1;         // until the first /next; reported once
@@ -168,7 +168,7 @@ void drain(Env& e, int fd, bool& eof, std::string& partial);
 // each a frame of a 4-byte type (0xa55a0002 JSON / 0xa55a0003 text, OR'd with a level mask in
 // bits 2..4), a 4-byte length, an 8-byte timestamp in microseconds (all big-endian), then the
 // message. A record is one log event whatever line breaks it holds.
-inline constexpr int kTelemetryFd = 4;      // its number in the runtime process
+inline constexpr int kTelemetryFd = 4;  // its number in the runtime process
 inline constexpr uint32_t kMaxFrameBytes = 1024 * 1024;
 struct TelemetryFrame {
   int64_t ts_ms = 0;

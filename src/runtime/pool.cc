@@ -16,9 +16,6 @@
 #include "runtime/process.h"
 
 namespace stratus::runtime {
-namespace {
-
-}  // namespace
 
 // Invoke's ClientContext is base64 JSON; runtimes get the JSON text itself (AWS's clients
 // JSON-parse the header). Written compact, so the header holds no line break; "" when it is not
@@ -47,7 +44,9 @@ void platform(Env& e, const char* event, int level, const Doc& record, std::stri
                   "}");
 }
 
-double ms2(double v) { return std::round(v * 100) / 100; }
+double ms2(double v) {
+  return std::round(v * 100) / 100;
+}
 
 http::Response next_response(const Invocation& inv) {
   http::Response r;

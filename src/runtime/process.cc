@@ -363,8 +363,7 @@ pid_t Launcher::start(std::vector<std::string> argv, std::vector<std::string>& e
 }
 
 pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                              const std::string& cgroup, const std::string& seccomp_prog, int* out_fd,
-                              int* tel_fd) {
+                              const std::string& cgroup, const std::string& seccomp_prog, int* out_fd, int* tel_fd) {
   std::vector<char*> av, ev;
   for (auto& a : argv) av.push_back(a.data());
   av.push_back(nullptr);
@@ -426,9 +425,12 @@ pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::st
     ::signal(SIGPIPE, SIG_DFL);
     // Out of the way of fds 3 and 4 first (the pipe's number may be either).
     int tel_w = tel[1] >= 0 ? ::fcntl(tel[1], F_DUPFD, kTelemetryFd + 1) : -1;
-    if (seccomp_fd == 3) ::fcntl(3, F_SETFD, 0);
-    else if (seccomp_fd >= 0) ::dup2(seccomp_fd, 3);
-    else ::close(3);
+    if (seccomp_fd < 0)
+      ::close(3);
+    else if (seccomp_fd == 3)
+      ::fcntl(3, F_SETFD, 0);
+    else
+      ::dup2(seccomp_fd, 3);
     if (tel_w >= 0) {
       ::dup2(tel_w, kTelemetryFd);
       ::close_range(kTelemetryFd + 1, ~0U, 0);

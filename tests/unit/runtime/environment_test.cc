@@ -99,7 +99,8 @@ TEST(RuntimeLog, TelemetryFramesAreOneEventEach) {
   frames.clear();
   EXPECT_EQ(parse_frames(frame(0x12345678, "x", 1), frames, bad), 0u);
   EXPECT_TRUE(bad);
-  EXPECT_EQ(parse_frames(frame(0xa55a0003, "", 1).substr(0, 4) + std::string("\xff\xff\xff\xff", 4) + std::string(8, 0), frames, bad),
+  EXPECT_EQ(parse_frames(frame(0xa55a0003, "", 1).substr(0, 4) + std::string("\xff\xff\xff\xff", 4) + std::string(8, 0),
+                         frames, bad),
             0u);
   EXPECT_TRUE(bad);  // a length over kMaxFrameBytes
 
