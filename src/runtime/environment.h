@@ -173,7 +173,13 @@ inline constexpr uint32_t kMaxFrameBytes = 1024 * 1024;
 struct TelemetryFrame {
   int64_t ts_ms = 0;
   std::string_view message;
+  int priority = 0;  // the level of the type's mask: 1 TRACE .. 6 FATAL, 0 none
 };
+// 1 TRACE .. 6 FATAL, 0 for anything else.
+int level_priority(std::string_view level);
+// With LoggingConfig LogFormat JSON, application records below ApplicationLogLevel are dropped
+// (Lambda's filtering, for runtimes that do not filter themselves); priority 0 counts as INFO.
+bool filtered_out(const Env& e, int priority);
 // Parses the whole frames at the start of buf into out (views into buf); returns the bytes they
 // take. bad: a frame header that is not one (wrong magic, length over kMaxFrameBytes).
 size_t parse_frames(std::string_view buf, std::vector<TelemetryFrame>& out, bool& bad);

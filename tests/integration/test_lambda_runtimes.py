@@ -271,6 +271,28 @@ def handler(event, context):
         self.assertEqual([x for x in records if "type" in x], [])  # SystemLogLevel WARN: a success logs nothing
 
 
+    def test_json_lines_of_a_custom_runtime_are_filtered_by_level(self):
+        bootstrap = r"""#!/bin/bash
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  H="$(mktemp)"
+  curl -sS -D "$H" "$API/invocation/next" > /dev/null
+  ID=$(grep -i lambda-runtime-aws-request-id "$H" | tr -d '[:space:]' | cut -d: -f2)
+  echo '{"level":"DEBUG","message":"debug record"}'
+  echo 'plain line'
+  echo '{"level":"ERROR","message":"error record"}'
+  curl -sS -X POST "$API/invocation/$ID/response" -d '"ok"' > /dev/null
+done
+"""
+        create(self.lam, "log-sh-json", {"bootstrap": bootstrap}, runtime="provided.al2023", handler="x",
+               LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN"})
+        r = self.lam.invoke(FunctionName="log-sh-json", LogType="Tail")
+        log = tail(r)
+        self.assertIn('{"level":"ERROR","message":"error record"}', log)
+        self.assertNotIn("debug record", log)
+        self.assertNotIn("plain line", log)  # no level: INFO, below WARN
+
+
 class Context(StratusTestCase):
     ephemeral = True
 

@@ -122,6 +122,31 @@ TEST(RuntimeLog, TelemetryFramesAreOneEventEach) {
   ::close(fds[1]);
 }
 
+TEST(RuntimeLog, JsonFormatFiltersApplicationRecordsByLevel) {
+  auto spec = std::make_shared<FunctionSpec>();
+  Env e;
+  e.spec = spec;
+  output_line(e, "{\"level\":\"DEBUG\"}");  // Text: nothing is filtered
+  EXPECT_EQ(e.logs.size(), 1u);
+  spec->log_format = "JSON";
+  spec->app_log_level = "WARN";
+  output_line(e, "{\"level\":\"DEBUG\",\"message\":\"x\"}");
+  output_line(e, "plain text counts as INFO");
+  output_line(e, "{\"level\":\"ERROR\",\"message\":\"kept\"}");
+  output_line(e, "{\"level\":\"FATAL\"}");
+  ASSERT_EQ(e.logs.size(), 3u);
+  EXPECT_EQ(e.logs[1].message, "{\"level\":\"ERROR\",\"message\":\"kept\"}");
+  // Frames carry their level in the type's mask.
+  EXPECT_TRUE(filtered_out(e, 3));
+  EXPECT_FALSE(filtered_out(e, 4));
+  EXPECT_TRUE(filtered_out(e, 0));
+  std::vector<TelemetryFrame> frames;
+  bool bad = false;
+  parse_frames(frame(0xa55a0002 | 0b10100, "{}", 1), frames, bad);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].priority, 5);
+}
+
 TEST(RuntimeLog, ErrorDocumentsAndTraceIds) {
   Doc d = json::parse(error_doc("Runtime.ExitError", "gone"));
   EXPECT_EQ(d.str("errorType"), "Runtime.ExitError");
