@@ -308,6 +308,9 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
   const char* path = std::getenv("PATH");
   vars["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
   vars["LANG"] = "en_US.UTF-8";
+  // The sandbox user has no passwd entry, so no home directory of its own: the SDKs (the AWS SDK
+  // for JavaScript's shared config lookup) need one. A function's own HOME wins.
+  if (isolation_ == "bwrap" && !s.environment.count("HOME")) vars["HOME"] = "/tmp";
   vars["TZ"] = ":UTC";
   // Without a mount namespace the layers' /opt is a directory elsewhere: it is reached through
   // the variables runtimes search, in the order Lambda sets them (/opt after the task's own).

@@ -104,6 +104,12 @@ def handler(event, context):
         self.assertIn("rt-table", out["tables"])
 
 
+@unittest.skipUnless(bwrap_works(), "bubblewrap is not usable on this machine")
+class SdkBwrap(Sdk):
+    """The same inside the sandbox, as the sandbox user."""
+    stratus_args = ("--lambda-isolation", "bwrap")
+
+
 class EsmLayersMixin:
     def test_es_module_imports_from_layers(self):
         lam = self.stratus.client("lambda")
@@ -116,12 +122,14 @@ class EsmLayersMixin:
         create(lam, "esm-layers", {"index.mjs": """
 import lib from "shared-lib";
 import { twice } from "esm-lib";
-export const handler = async (event) => ({ greeting: lib.hello(event.name), doubled: twice(21) });
-"""}, runtime="nodejs20.x", handler="index.handler", Layers=[arn])
+import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+export const handler = async (event) => ({ greeting: lib.hello(event.name), doubled: twice(21),
+  account: (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Account });
+"""}, runtime="nodejs20.x", handler="index.handler", Layers=[arn], Timeout=30)
         r = lam.invoke(FunctionName="esm-layers", Payload=json.dumps({"name": "ada"}))
         out = json.loads(r["Payload"].read())
         self.assertNotIn("FunctionError", r, out)
-        self.assertEqual(out, {"greeting": "hello ada", "doubled": 42})
+        self.assertEqual(out, {"greeting": "hello ada", "doubled": 42, "account": "000000000000"})
         # A package found nowhere is still ES module resolution's own error, as on AWS.
         create(lam, "esm-missing", {"index.mjs": "import x from 'no-such-pkg'; export const handler = async () => x;"},
                runtime="nodejs20.x", handler="index.handler", Layers=[arn])

@@ -93,6 +93,7 @@ TEST(RuntimeProcess, TheEnvironmentBlockIsLambdas) {
   EXPECT_EQ(var(block, "LAMBDA_TASK_ROOT"), "/var/task");
   EXPECT_EQ(var(block, "LAMBDA_RUNTIME_DIR"), "/var/runtime");
   EXPECT_EQ(var(block, "STRATUS_LAMBDA_OPT"), "/opt");
+  EXPECT_EQ(var(block, "HOME"), "/tmp");  // the sandbox user has no home of its own
 
   auto node = python_spec();
   node->runtime = "nodejs20.x";

@@ -227,6 +227,56 @@ class LambdaContext(object):
         _sink.log(str(msg))
 
 
+# ---- an older botocore (Debian 12's 1.29) does not read AWS_ENDPOINT_URL itself ----
+def _patch_botocore_session(module):
+    try:
+        from botocore import configprovider
+        if "ignore_configured_endpoint_urls" in configprovider.BOTOCORE_DEFAUT_SESSION_VARIABLES:
+            return  # botocore >= 1.31: it honours the variables
+    except Exception:
+        return
+    orig = module.Session.create_client
+
+    def create_client(self, *args, **kwargs):
+        service = args[0] if args else kwargs.get("service_name", "")
+        if len(args) > 5:
+            explicit = args[5]
+        else:
+            explicit = kwargs.get("endpoint_url")
+        if explicit is None:
+            url = (os.environ.get("AWS_ENDPOINT_URL_" + service.upper().replace("-", "_").replace(" ", "_")) or
+                   os.environ.get("AWS_ENDPOINT_URL"))
+            if url:
+                if len(args) > 5:
+                    args = args[:5] + (url,) + args[6:]
+                else:
+                    kwargs["endpoint_url"] = url
+        return orig(self, *args, **kwargs)
+    module.Session.create_client = create_client
+
+
+class _BotocoreHook(object):
+    """Patches botocore.session when the function first imports it (no cost otherwise)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _patch_botocore_session(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _BotocoreHook())
+
+
 # ---- loading the handler ----
 def _load_handler():
     """Returns (function, None), or (None, error document) to report at each invoke."""
