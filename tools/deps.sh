@@ -5,8 +5,9 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libpugixml-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libzip-dev zlib1g-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk nginx-light bubblewrap
-  chromium chromium-driver python3-selenium)  # the last three: the browser test (test_browser_sdk.py)
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-boto3 curl wrk nginx-light bubblewrap
+  chromium chromium-driver python3-selenium  # the browser test (test_browser_sdk.py)
+  autoconf automake libtool)  # the last three build aws-lambda-ric's native part (tests)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -49,4 +50,31 @@ if [ ! -d "$page/node_modules/@aws-sdk/client-dynamodb" ] || [ ! -x "$page/node_
     fi
   fi
   (cd "$page" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# What AWS's managed runtimes ship and Stratus' runtimes resolve in the same place: boto3 for
+# python (python3-boto3, above), the AWS SDK for JavaScript v3 for node (below the function's and
+# its layers' packages, see src/runtime/process.h kNodeSdkDir); and AWS's own runtime interface
+# client, which the integration tests run as a provided.al2023 bootstrap.
+if command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  SDK=/usr/local/lib/stratus/nodejs
+  CLIENTS=(client-dynamodb lib-dynamodb client-sqs client-sns client-s3 client-lambda client-sts
+    client-ssm client-secrets-manager client-kms client-cognito-identity-provider
+    client-eventbridge client-sfn client-cloudwatch-logs client-ses)
+  if [ ! -f "$SDK/node_modules/@aws-sdk/client-ses/package.json" ]; then
+    echo "installing the AWS SDK for JavaScript v3 into $SDK"
+    mkdir -p "$SDK"
+    (umask 022 && npm install --prefix "$SDK" --no-audit --no-fund --no-save --loglevel=error \
+      "${CLIENTS[@]/#/@aws-sdk/}")
+  fi
+  RIC=/usr/local/lib/stratus/aws-lambda-ric
+  if [ ! -f "$RIC/node_modules/aws-lambda-ric/dist/rapid-client.node" ]; then
+    echo "installing aws-lambda-ric into $RIC (builds its native part: a few minutes)"
+    mkdir -p "$RIC"
+    # npm 11 runs a dependency's install scripts only when approved: this one builds the client.
+    printf '{"private": true, "allowScripts": {"aws-lambda-ric": true}}\n' > "$RIC/package.json"
+    (umask 022 && npm install --prefix "$RIC" --no-audit --no-fund --no-save --loglevel=error \
+      aws-lambda-ric@3 && { test -f "$RIC/node_modules/aws-lambda-ric/dist/rapid-client.node" || \
+      npm rebuild --prefix "$RIC" --loglevel=error aws-lambda-ric; }) ||
+      echo "aws-lambda-ric could not be installed: its test will fail"
+  fi
 fi

@@ -79,7 +79,37 @@ void report_dropped(Env& e) {
   log_line(e, std::move(msg));
 }
 
+int level_priority(std::string_view level) {
+  static constexpr std::string_view kLevels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
+  for (int i = 0; i < 6; ++i)
+    if (level == kLevels[i]) return i + 1;
+  return 0;
+}
+
+bool filtered_out(const Env& e, int priority) {
+  if (!e.spec || e.spec->log_format != "JSON") return false;
+  int min = level_priority(e.spec->app_log_level);
+  return (priority ? priority : 3) < min;
+}
+
+namespace {
+
+// The level of a line printed in JSON mode: its "level" member, else INFO (as Lambda reads it).
+int line_priority(std::string_view line) {
+  if (line.empty() || line.front() != '{') return 3;
+  try {
+    Doc d = json::parse(line);
+    int p = d.is_map() ? level_priority(d.str("level")) : 0;
+    return p ? p : 3;
+  } catch (const std::exception&) {
+    return 3;
+  }
+}
+
+}  // namespace
+
 void output_line(Env& e, std::string_view line) {
+  if (e.spec && e.spec->log_format == "JSON" && filtered_out(e, line_priority(line))) return;
   if (!log_budget(e, line.size())) return;
   report_dropped(e);
   log_line(e, std::string(line.substr(0, kMaxLineBytes)));
@@ -125,7 +155,64 @@ void drain(Env& e, int fd, bool& eof, std::string& partial) {
   }
 }
 
+size_t parse_frames(std::string_view buf, std::vector<TelemetryFrame>& out, bool& bad) {
+  auto u32 = [](const char* p) {
+    const auto* b = reinterpret_cast<const unsigned char*>(p);
+    return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+  };
+  size_t at = 0;
+  bad = false;
+  while (buf.size() - at >= 16) {
+    const char* h = buf.data() + at;
+    uint32_t type = u32(h), len = u32(h + 4);
+    if ((type >> 16) != 0xa55a || ((type & 3) != 2 && (type & 3) != 3) || len > kMaxFrameBytes) {
+      bad = true;
+      break;
+    }
+    if (buf.size() - at - 16 < len) break;
+    uint64_t us = (uint64_t{u32(h + 8)} << 32) | u32(h + 12);
+    int priority = static_cast<int>((type >> 2) & 7);  // the level mask: 1 TRACE .. 6 FATAL, 0 none
+    out.push_back({static_cast<int64_t>(us / 1000), buf.substr(at + 16, len), priority <= 6 ? priority : 0});
+    at += 16 + size_t{len};
+  }
+  return at;
+}
+
+void drain_telemetry(Env& e) {
+  if (e.tel_fd < 0 || e.tel_eof) return;
+  char buf[65536];
+  for (size_t total = 0; total < kDrainBytesPerPass;) {
+    ssize_t n = ::read(e.tel_fd, buf, sizeof buf);
+    if (n <= 0) {
+      if (n == 0) e.tel_eof = true;
+      return;
+    }
+    total += static_cast<size_t>(n);
+    e.tel_buf.append(buf, static_cast<size_t>(n));
+    std::vector<TelemetryFrame> frames;
+    bool bad = false;
+    size_t used = parse_frames(e.tel_buf, frames, bad);
+    int64_t now = now_millis();
+    for (const auto& f : frames) {
+      if (filtered_out(e, f.priority)) continue;
+      if (!log_budget(e, f.message.size())) continue;
+      report_dropped(e);
+      // A record's own time, unless it is far off (a client's clock bug must not misplace it).
+      int64_t ts = f.ts_ms > now - 3600 * 1000 && f.ts_ms < now + 60 * 1000 ? f.ts_ms : now;
+      log_line(e, std::string(f.message.substr(0, kMaxLineBytes)), ts);
+    }
+    e.tel_buf.erase(0, used);
+    if (bad) {
+      log_line(e, "[stratus] the runtime wrote a malformed record to its telemetry log descriptor; it is read no more");
+      e.tel_eof = true;
+      e.tel_buf.clear();
+      return;
+    }
+  }
+}
+
 void drain(Env& e) {
+  drain_telemetry(e);
   drain(e, e.out_fd, e.eof, e.partial);
   for (auto& x : e.exts) drain(e, x.out_fd, x.eof, x.partial);
 }

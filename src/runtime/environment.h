@@ -98,6 +98,9 @@ struct Env {
   pid_t pid = 0;
   int out_fd = -1;
   bool eof = false;
+  int tel_fd = -1;  // the runtime's log records (_LAMBDA_TELEMETRY_LOG_FD), read end
+  bool tel_eof = false;
+  std::string tel_buf;  // bytes of a frame not yet whole
   std::string stream;
   double spawned = 0;          // steady ms
   double init_ms = -1;         // until the first /next; reported once
@@ -159,7 +162,31 @@ void output_line(Env& e, std::string_view line);
 // newline cut at kMaxLineBytes; what remains waits in partial. At end of file sets eof and logs
 // the partial line.
 void drain(Env& e, int fd, bool& eof, std::string& partial);
-// drain() of the runtime's and every extension's output.
+// drain() of the runtime's and every extension's output, and drain_telemetry().
+
+// The telemetry log descriptor AWS's runtime clients write records to (_LAMBDA_TELEMETRY_LOG_FD):
+// each a frame of a 4-byte type (0xa55a0002 JSON / 0xa55a0003 text, OR'd with a level mask in
+// bits 2..4), a 4-byte length, an 8-byte timestamp in microseconds (all big-endian), then the
+// message. A record is one log event whatever line breaks it holds.
+inline constexpr int kTelemetryFd = 4;  // its number in the runtime process
+inline constexpr uint32_t kMaxFrameBytes = 1024 * 1024;
+struct TelemetryFrame {
+  int64_t ts_ms = 0;
+  std::string_view message;
+  int priority = 0;  // the level of the type's mask: 1 TRACE .. 6 FATAL, 0 none
+};
+// 1 TRACE .. 6 FATAL, 0 for anything else.
+int level_priority(std::string_view level);
+// With LoggingConfig LogFormat JSON, application records below ApplicationLogLevel are dropped
+// (Lambda's filtering, for runtimes that do not filter themselves); priority 0 counts as INFO.
+bool filtered_out(const Env& e, int priority);
+// Parses the whole frames at the start of buf into out (views into buf); returns the bytes they
+// take. bad: a frame header that is not one (wrong magic, length over kMaxFrameBytes).
+size_t parse_frames(std::string_view buf, std::vector<TelemetryFrame>& out, bool& bad);
+// Reads e's telemetry descriptor (non-blocking, bounded like drain()) into e's log: each frame
+// one event (cut at kMaxLineBytes), within the stream's budget. A malformed frame is reported in
+// the log and the descriptor is read no further.
+void drain_telemetry(Env& e);
 void drain(Env& e);
 
 }  // namespace stratus::runtime

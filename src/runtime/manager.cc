@@ -158,13 +158,14 @@ struct Manager::Impl {
 
   // Starts the runtime process of e (monitor thread; mu not held). "" or an init error document.
   std::string start_runtime(Env& e, std::vector<std::string> cmd, std::vector<std::string>& env) {
-    int fd = -1;
-    pid_t pid = launcher.start(std::move(cmd), env, e.spec->code_dir, e.cgroup, &fd);
+    int fd = -1, tel = -1;
+    pid_t pid = launcher.start(std::move(cmd), env, e.spec->code_dir, e.cgroup, &fd, &tel);
     if (pid < 0) return error_doc("Runtime.Unknown", std::string("fork failed: ") + std::strerror(errno));
     int status_fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     std::lock_guard lock(mu);
     e.pid = pid;
     e.out_fd = fd;
+    e.tel_fd = tel;
     e.status_fd = status_fd;
     return {};
   }
@@ -313,6 +314,10 @@ struct Manager::Impl {
         pfds.push_back({e.out_fd, POLLIN, 0});
         ids.push_back(e.id);
       }
+      if (e.tel_fd >= 0 && !e.tel_eof) {
+        pfds.push_back({e.tel_fd, POLLIN, 0});
+        ids.push_back(e.id);
+      }
       for (const auto& x : e.exts) {
         if (x.out_fd >= 0 && !x.eof) {
           pfds.push_back({x.out_fd, POLLIN, 0});
@@ -325,6 +330,7 @@ struct Manager::Impl {
       report_dropped(*e);
       flush_one(*e);
       if (e->out_fd >= 0) ::close(e->out_fd);
+      if (e->tel_fd >= 0) ::close(e->tel_fd);
       if (e->status_fd >= 0) ::close(e->status_fd);
       remove_env(*e);
     }

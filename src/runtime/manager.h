@@ -75,6 +75,10 @@ struct FunctionSpec {
   int max_environments = 0;   // reserved concurrency (0 with reserved = always throttled)
   bool reserved = false;      // max_environments is a hard limit (throttle beyond it)
   std::string log_group;      // /aws/lambda/NAME
+  // LoggingConfig: "JSON" makes application and platform records JSON; the levels filter them
+  // (application: TRACE..FATAL, set only with JSON as on AWS; system: DEBUG, INFO, WARN).
+  std::string log_format = "Text";
+  std::string app_log_level, system_log_level;
   std::map<std::string, std::string> credentials;  // AWS_ACCESS_KEY_ID, ... for the process
 };
 

@@ -5,16 +5,48 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 
 #include "core/clock.h"
+#include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "runtime/extensions.h"
 #include "runtime/process.h"
 
 namespace stratus::runtime {
+
+// Invoke's ClientContext is base64 JSON; runtimes get the JSON text itself (AWS's clients
+// JSON-parse the header). Written compact, so the header holds no line break; "" when it is not
+// base64 of a JSON document.
+std::string client_context_header(std::string_view b64) {
+  auto raw = enc::base64_decode(b64);
+  if (!raw) return "";
+  try {
+    return json::write(json::parse(*raw));
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 namespace {
+
+// A platform record: the text line, or with LoggingConfig LogFormat JSON AWS's JSON record
+// ({"time", "type": "platform.<event>", "record"}) when level (0 DEBUG, 1 INFO, 2 WARN) reaches
+// the function's SystemLogLevel.
+void platform(Env& e, const char* event, int level, const Doc& record, std::string text) {
+  if (e.spec->log_format != "JSON") return log_line(e, std::move(text));
+  const std::string& min = e.spec->system_log_level;
+  int threshold = min == "DEBUG" ? 0 : min == "WARN" ? 2 : 1;
+  if (level < threshold) return;
+  log_line(e, "{\"time\":\"" + enc_time() + "\",\"type\":\"platform." + event + "\",\"record\":" + json::write(record) +
+                  "}");
+}
+
+double ms2(double v) {
+  return std::round(v * 100) / 100;
+}
 
 http::Response next_response(const Invocation& inv) {
   http::Response r;
@@ -24,9 +56,12 @@ http::Response next_response(const Invocation& inv) {
   r.headers.set("lambda-runtime-deadline-ms", std::to_string(inv.deadline_ms));
   r.headers.set("lambda-runtime-invoked-function-arn", inv.req.invoked_arn);
   r.headers.set("lambda-runtime-trace-id", inv.trace_id);
-  if (!inv.req.client_context.empty()) r.headers.set("lambda-runtime-client-context", inv.req.client_context);
+  if (!inv.req.client_context.empty()) {
+    std::string cc = client_context_header(inv.req.client_context);
+    if (!cc.empty()) r.headers.set("lambda-runtime-client-context", cc);
+  }
   if (!inv.req.cognito_identity.empty()) r.headers.set("lambda-runtime-cognito-identity", inv.req.cognito_identity);
-  r.body = inv.req.payload;
+  r.body = inv.req.payload.empty() ? "{}" : inv.req.payload;  // no payload: the function gets {} as on AWS
   return r;
 }
 
@@ -83,7 +118,15 @@ void Pools::dispatch(Env& e, After& after) {
   } else {
     // Pre-warmed (provisioned) environments report their init now, not in the first REPORT.
     if (e.state == Env::State::starting && p.provisioned > 0 && !e.init_reported) {
-      log_line(e, "INIT_REPORT Init Duration: " + fmt2(e.init_ms) + " ms\tPhase: init\tStatus: success");
+      Doc rec = Doc::map();
+      rec.set("initializationType", "provisioned-concurrency");
+      rec.set("phase", "init");
+      rec.set("status", "success");
+      Doc metrics = Doc::map();
+      metrics.set("durationMs", ms2(e.init_ms));
+      rec.set("metrics", std::move(metrics));
+      platform(e, "initReport", 1, rec,
+               "INIT_REPORT Init Duration: " + fmt2(e.init_ms) + " ms\tPhase: init\tStatus: success");
       e.init_reported = true;
     }
     e.state = Env::State::idle;
@@ -101,7 +144,10 @@ http::Response Pools::assign(Env& e, std::shared_ptr<Invocation> inv, After& aft
     e.ext_deadline_ms = inv->deadline_ms;
     ExtensionsApi::send_invoke(e, *inv, after);
   }
-  log_line(e, "START RequestId: " + inv->req.request_id + " Version: " + e.spec->version);
+  Doc rec = Doc::map();
+  rec.set("requestId", inv->req.request_id);
+  rec.set("version", e.spec->version);
+  platform(e, "start", 1, rec, "START RequestId: " + inv->req.request_id + " Version: " + e.spec->version);
   wake_();  // the monitor must know the new deadline
   return next_response(*inv);
 }
@@ -145,17 +191,37 @@ void Pools::complete(Env& e, InvokeResult res, const char* status, After& after)
   // The bootstrap's own peak catches spikes between the samples of the whole process group.
   e.peak_kb = std::max(e.peak_kb, hwm_kb(e.status_fd));
   report_dropped(e);
-  log_line(e, "END RequestId: " + inv->req.request_id);
+  std::string st = !status ? "success" : std::string_view(status).substr(0, 7) == "timeout" ? "timeout" : "error";
+  int level = status ? 2 : 1;
+  Doc done = Doc::map();
+  done.set("requestId", inv->req.request_id);
+  done.set("status", st);
+  Doc dm = Doc::map();
+  dm.set("durationMs", ms2(dur));
+  dm.set("producedBytes", static_cast<int64_t>(res.payload.size()));
+  done.set("metrics", std::move(dm));
+  platform(e, "runtimeDone", status ? 2 : 0, done, "END RequestId: " + inv->req.request_id);
+  Doc metrics = Doc::map();
+  metrics.set("durationMs", ms2(dur));
+  metrics.set("billedDurationMs", static_cast<int64_t>(dur) + 1);
+  metrics.set("memorySizeMB", e.spec->memory_mb);
+  metrics.set("maxMemoryUsedMB", std::max<int64_t>(1, (e.peak_kb + 1023) / 1024));
   std::string report = "REPORT RequestId: " + inv->req.request_id + "\tDuration: " + fmt2(dur) +
                        " ms\tBilled Duration: " + std::to_string(static_cast<int64_t>(dur) + 1) +
                        " ms\tMemory Size: " + std::to_string(e.spec->memory_mb) +
                        " MB\tMax Memory Used: " + std::to_string(std::max<int64_t>(1, (e.peak_kb + 1023) / 1024)) + " MB";
   if (!e.init_reported && e.init_ms >= 0) {
     report += "\tInit Duration: " + fmt2(e.init_ms) + " ms";
+    metrics.set("initDurationMs", ms2(e.init_ms));
     e.init_reported = true;
   }
   if (status) report += std::string("\tStatus: ") + status;
-  log_line(e, report);
+  Doc rep = Doc::map();
+  rep.set("requestId", inv->req.request_id);
+  rep.set("metrics", std::move(metrics));
+  rep.set("status", st);
+  if (status && !res.error_type.empty()) rep.set("errorType", res.error_type);
+  platform(e, "report", level, rep, std::move(report));
   e.current.reset();
   if (inv->req.tail) {
     res.log_tail = inv->tail.size() > kTailBytes ? inv->tail.substr(inv->tail.size() - kTailBytes) : inv->tail;
@@ -214,7 +280,17 @@ void Pools::buried(Env& e, int wstatus, After& after) {
       res.payload = error_doc(res.error_type, "RequestId: " + inv->req.request_id +
                                                   " Error: Runtime exited with error: " + why);
     }
-    log_line(e, "INIT_REPORT Init Duration: " + fmt2(steady_ms() - e.spawned) + " ms\tPhase: init\tStatus: error\tError Type: " + res.error_type);
+    Doc rec = Doc::map();
+    rec.set("initializationType", "on-demand");
+    rec.set("phase", "init");
+    rec.set("status", "error");
+    rec.set("errorType", res.error_type);
+    Doc metrics = Doc::map();
+    metrics.set("durationMs", ms2(steady_ms() - e.spawned));
+    rec.set("metrics", std::move(metrics));
+    platform(e, "initReport", 2, rec,
+             "INIT_REPORT Init Duration: " + fmt2(steady_ms() - e.spawned) +
+                 " ms\tPhase: init\tStatus: error\tError Type: " + res.error_type);
     if (inv->req.tail) res.log_tail = e.logs.empty() ? "" : [&] {
       std::string t;
       for (const auto& l : e.logs) t += l.message + "\n";

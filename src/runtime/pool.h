@@ -24,6 +24,10 @@
 
 namespace stratus::runtime {
 
+// The Lambda-Runtime-Client-Context header for Invoke's ClientContext (base64 JSON): the JSON
+// text, compact; "" when b64 is not base64 of JSON (the header is then left out).
+std::string client_context_header(std::string_view b64);
+
 class Pools {
  public:
   // default_max_environments: a pool's limit without reserved concurrency. sandboxed: the

@@ -63,6 +63,11 @@ bool others_can_run(const std::string& path) {
   return true;
 }
 
+std::string node_sdk_dir() {
+  const char* d = std::getenv("STRATUS_NODE_SDK_DIR");
+  return d && *d ? d : kNodeSdkDir;
+}
+
 std::string resolve_interpreter(const std::string& name, const char* probe, bool for_others) {
   for (const auto& found : which_all(name)) {
     std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
@@ -303,6 +308,9 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
   const char* path = std::getenv("PATH");
   vars["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
   vars["LANG"] = "en_US.UTF-8";
+  // The sandbox user has no passwd entry, so no home directory of its own: the SDKs (the AWS SDK
+  // for JavaScript's shared config lookup) need one. A function's own HOME wins.
+  if (isolation_ == "bwrap" && !s.environment.count("HOME")) vars["HOME"] = "/tmp";
   vars["TZ"] = ":UTC";
   // Without a mount namespace the layers' /opt is a directory elsewhere: it is reached through
   // the variables runtimes search, in the order Lambda sets them (/opt after the task's own).
@@ -327,6 +335,10 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
   vars["LAMBDA_TASK_ROOT"] = v.task;
   vars["LAMBDA_RUNTIME_DIR"] = v.runtime;
   vars["AWS_ENDPOINT_URL"] = endpoint_url_;
+  if (s.log_format == "JSON") {
+    vars["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+    vars["AWS_LAMBDA_LOG_LEVEL"] = s.app_log_level;
+  }
   for (const auto& [k, val] : s.credentials) vars[k] = val;
   if (starts_with(s.runtime, "python")) {
     std::string pp = v.task;
@@ -339,7 +351,8 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
       std::string major = s.runtime.substr(6, s.runtime.find('.') - 6);  // nodejs20.x -> 20
       np = opt + "/nodejs/node" + major + "/node_modules:" + opt + "/nodejs/node_modules:";
     }
-    vars["NODE_PATH"] = np + v.task + "/node_modules";
+    // AWS's runtimes resolve the AWS SDK below the function's and its layers' packages.
+    vars["NODE_PATH"] = np + node_sdk_dir() + ":" + v.task + "/node_modules";
   }
   if (!opt.empty()) vars["STRATUS_LAMBDA_OPT"] = opt;
   std::vector<std::string> out;
@@ -348,19 +361,31 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
 }
 
 pid_t Launcher::start(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                      const std::string& cgroup, int* out_fd) const {
-  return start_process(std::move(argv), env, dir, cgroup, seccomp_, out_fd);
+                      const std::string& cgroup, int* out_fd, int* tel_fd) const {
+  return start_process(std::move(argv), env, dir, cgroup, seccomp_, out_fd, tel_fd);
 }
 
 pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                              const std::string& cgroup, const std::string& seccomp_prog, int* out_fd) {
+                              const std::string& cgroup, const std::string& seccomp_prog, int* out_fd, int* tel_fd) {
   std::vector<char*> av, ev;
   for (auto& a : argv) av.push_back(a.data());
   av.push_back(nullptr);
+  std::string tel_var = "_LAMBDA_TELEMETRY_LOG_FD=" + std::to_string(kTelemetryFd);
   for (auto& v : env) ev.push_back(v.data());
+  if (tel_fd) ev.push_back(tel_var.data());
   ev.push_back(nullptr);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  int tel[2] = {-1, -1};
+  if (tel_fd && ::pipe2(tel, O_CLOEXEC) != 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return -1;
+  }
+  auto close_tel = [&] {
+    if (tel[0] >= 0) ::close(tel[0]);
+    if (tel[1] >= 0) ::close(tel[1]);
+  };
   pid_t parent = ::getpid();
   const char* cwd = dir.c_str();
   int cgroup_fd = Cgroups::open_procs(cgroup);
@@ -374,6 +399,7 @@ pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::st
       if (cgroup_fd >= 0) ::close(cgroup_fd);
       ::close(fds[0]);
       ::close(fds[1]);
+      close_tel();
       return -1;
     }
     ::lseek(seccomp_fd, 0, SEEK_SET);
@@ -400,23 +426,41 @@ pid_t Launcher::start_process(std::vector<std::string> argv, std::vector<std::st
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
-    if (seccomp_fd == 3) ::fcntl(3, F_SETFD, 0);
-    else if (seccomp_fd >= 0) ::dup2(seccomp_fd, 3);
-    ::close_range(seccomp_fd >= 0 ? 4 : 3, ~0U, 0);
+    // Out of the way of fds 3 and 4 first (the pipe's number may be either).
+    int tel_w = tel[1] >= 0 ? ::fcntl(tel[1], F_DUPFD, kTelemetryFd + 1) : -1;
+    if (seccomp_fd < 0)
+      ::close(3);
+    else if (seccomp_fd == 3)
+      ::fcntl(3, F_SETFD, 0);
+    else
+      ::dup2(seccomp_fd, 3);
+    if (tel_w >= 0) {
+      ::dup2(tel_w, kTelemetryFd);
+      ::close_range(kTelemetryFd + 1, ~0U, 0);
+    } else {
+      ::close_range(seccomp_fd >= 0 ? 4 : 3, ~0U, 0);
+    }
     ::execve(av[0], av.data(), ev.data());
     const char msg[] = "exec failed\n";
     [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
     ::_exit(127);
   }
   ::close(fds[1]);
+  if (tel[1] >= 0) ::close(tel[1]);
+  tel[1] = -1;
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (seccomp_fd >= 0) ::close(seccomp_fd);
   if (pid < 0) {
     ::close(fds[0]);
+    close_tel();
     return -1;
   }
   ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
   *out_fd = fds[0];
+  if (tel_fd) {
+    ::fcntl(tel[0], F_SETFL, O_NONBLOCK);
+    *tel_fd = tel[0];
+  }
   return pid;
 }
 

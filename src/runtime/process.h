@@ -35,6 +35,10 @@ std::string which(const std::string& name);
 // Any user may run path: it and every directory above it are open to others (the sandbox user
 // cannot use an interpreter under /root, where pyenv and nvm put theirs).
 bool others_can_run(const std::string& path);
+// Where tools/deps.sh installs the AWS SDK for JavaScript v3 that Node functions get without
+// bundling it (STRATUS_NODE_SDK_DIR overrides): a node_modules folder.
+inline constexpr const char* kNodeSdkDir = "/usr/local/lib/stratus/nodejs/node_modules";
+std::string node_sdk_dir();
 // The real interpreter behind a name (pyenv and similar put slow shell shims on PATH): the first
 // on PATH, or with for_others the first that an unprivileged user can run. probe prints the
 // interpreter's own path ("" when none is found).
@@ -88,15 +92,17 @@ class Launcher {
 
   // start_process() with this launcher's seccomp filter.
   pid_t start(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-              const std::string& cgroup, int* out_fd) const;
+              const std::string& cgroup, int* out_fd, int* tel_fd = nullptr) const;
 
   // Forks and execs one process of an environment: its own session and process group, killed
   // with the calling thread (PR_SET_PDEATHSIG), in cgroup (a cgroup v2 directory, "" = none),
   // Lambda's resource limits, stdout and stderr into a pipe (*out_fd, non-blocking), stdin
-  // /dev/null, seccomp_prog (non-empty) handed over as fd 3 for bwrap's --seccomp 3.
-  // Returns the pid, or -1.
+  // /dev/null, seccomp_prog (non-empty) handed over as fd 3 for bwrap's --seccomp 3. With tel_fd
+  // (the runtime), a second pipe is its fd kTelemetryFd, named by _LAMBDA_TELEMETRY_LOG_FD, and
+  // *tel_fd its read end (non-blocking). Returns the pid, or -1.
   static pid_t start_process(std::vector<std::string> argv, std::vector<std::string>& env, const std::string& dir,
-                             const std::string& cgroup, const std::string& seccomp_prog, int* out_fd);
+                             const std::string& cgroup, const std::string& seccomp_prog, int* out_fd,
+                             int* tel_fd = nullptr);
   // SIGKILLs every process of e: its cgroup (which also holds what escaped the process groups
   // with setsid()), the process groups of the runtime and the extensions, and those processes.
   static void kill_tree(Env& e);

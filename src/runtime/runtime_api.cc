@@ -18,8 +18,41 @@ http::BodyPlan RuntimeApi::begin(http::Request&, std::unique_ptr<http::Response>
   return plan;
 }
 
-http::Response RuntimeApi::transport_error(const http::Request&, int status, std::string_view code,
+namespace {
+
+InvokeResult too_large() {
+  InvokeResult res;
+  res.kind = InvokeResult::Kind::function_error;
+  res.error_type = "Function.ResponseSizeTooLarge";
+  // The limit is 6 MiB; AWS's message names 100 bytes more (observed).
+  res.payload = error_doc(res.error_type, "Response payload size exceeded maximum allowed payload size (" +
+                                              std::to_string(kMaxResponseBytes + 100) + " bytes).");
+  return res;
+}
+
+}  // namespace
+
+http::Response RuntimeApi::transport_error(const http::Request& head, int status, std::string_view code,
                                            std::string_view message) {
+  // A response far over the limit is refused while it is read: the invocation still fails as
+  // Function.ResponseSizeTooLarge, not later as an unanswered one.
+  constexpr std::string_view kInv = "/2018-06-01/runtime/invocation/";
+  std::string_view path = head.path;
+  if (status == 413 && starts_with(path, kInv) && path.size() > kInv.size() + 9 &&
+      path.substr(path.size() - 9) == "/response") {
+    std::string rid(path.substr(kInv.size(), path.size() - kInv.size() - 9));
+    After after;
+    {
+      std::lock_guard lock(mu_);
+      Env* e = pools_.on_port(head.local_port);
+      if (e && e->state != Env::State::dead && !e->killed && e->current && e->current->req.request_id == rid) {
+        drain(*e);
+        pools_.complete(*e, too_large(), "error", after);
+        e->state = Env::State::returning;
+      }
+    }
+    after.run();
+  }
   return json_response(status, error_doc(std::string(code), std::string(message)));
 }
 
@@ -104,10 +137,7 @@ void RuntimeApi::route(Env& e, http::Request& req, std::string_view rest, http::
     InvokeResult res;
     if (what == "response") {
       if (req.body.size() > kMaxResponseBytes) {
-        res.kind = InvokeResult::Kind::function_error;
-        res.error_type = "Function.ResponseSizeTooLarge";
-        res.payload = error_doc(res.error_type, "Response payload size exceeded maximum allowed payload size (" +
-                                                    std::to_string(kMaxResponseBytes) + " bytes).");
+        res = too_large();
         after.replies.emplace_back(std::move(respond),
                                    json_response(413, error_doc("RequestEntityTooLarge", "response too large")));
       } else {

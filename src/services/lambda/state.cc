@@ -256,6 +256,11 @@ State::Target State::target(const std::string& account, const std::string& regio
   spec->memory_mb = static_cast<int>(cfg->integer("MemorySize", 128));
   spec->log_group = cfg->get("LoggingConfig") ? cfg->get("LoggingConfig")->str("LogGroup", "/aws/lambda/" + name)
                                               : "/aws/lambda/" + name;
+  if (const Doc* lc = cfg->get("LoggingConfig"); lc && lc->str("LogFormat") == "JSON") {
+    spec->log_format = "JSON";
+    spec->app_log_level = lc->str("ApplicationLogLevel", "INFO");
+    spec->system_log_level = lc->str("SystemLogLevel", "INFO");
+  }
   if (const Doc* env = cfg->get("Environment"); env && env->get("Variables"))
     for (const auto& [k, v] : env->get("Variables")->as_map()) spec->environment[k] = v.is_string() ? v.as_string() : json::write(v);
   if (rec.has("concurrency")) {

@@ -88,6 +88,23 @@ TEST(RuntimePool, InvokeQueuesAndScalesOutThenTheFirstPollTakesTheWork) {
   EXPECT_EQ(st.ready, 1);
 }
 
+TEST(RuntimePool, ClientContextReachesTheRuntimeDecodedAndNoPayloadIsAnEmptyObject) {
+  Fixture f;
+  auto spec = make_spec();
+  auto i = f.inv(spec, "r1", "");
+  // {"custom": {"k": "v\nw"}} in base64: the line break stays escaped in the header.
+  i->req.client_context = "eyJjdXN0b20iOiB7ImsiOiAidlxudyJ9fQ==";
+  f.invoke(i);
+  Env& e = f.only_env();
+  Fixture::started(e);
+  f.poll_next(e);
+  ASSERT_EQ(f.replies.size(), 1u);
+  EXPECT_EQ(f.replies[0].body, "{}");
+  EXPECT_EQ(f.replies[0].headers.get("lambda-runtime-client-context"), R"({"custom":{"k":"v\nw"}})");
+  EXPECT_EQ(client_context_header("not base64!"), "");
+  EXPECT_EQ(client_context_header("bm90IGpzb24="), "");  // "not json"
+}
+
 TEST(RuntimePool, CompleteReportsAndAWarmEnvironmentIsReused) {
   Fixture f;
   auto spec = make_spec();

@@ -93,12 +93,20 @@ TEST(RuntimeProcess, TheEnvironmentBlockIsLambdas) {
   EXPECT_EQ(var(block, "LAMBDA_TASK_ROOT"), "/var/task");
   EXPECT_EQ(var(block, "LAMBDA_RUNTIME_DIR"), "/var/runtime");
   EXPECT_EQ(var(block, "STRATUS_LAMBDA_OPT"), "/opt");
+  EXPECT_EQ(var(block, "HOME"), "/tmp");  // the sandbox user has no home of its own
 
   auto node = python_spec();
   node->runtime = "nodejs20.x";
   Env n = make_env(node);
+  // The runtime's AWS SDK after the layers' packages (a function's and its layers' versions win).
   EXPECT_EQ(var(plain.env_block(n), "NODE_PATH"),
-            "/data/opt/fn/nodejs/node20/node_modules:/data/opt/fn/nodejs/node_modules:/data/code/fn/node_modules");
+            "/data/opt/fn/nodejs/node20/node_modules:/data/opt/fn/nodejs/node_modules:" + node_sdk_dir() +
+                ":/data/code/fn/node_modules");
+  EXPECT_EQ(var(plain.env_block(n), "AWS_LAMBDA_LOG_FORMAT"), "<unset>");
+  node->log_format = "JSON";
+  node->app_log_level = "WARN";
+  EXPECT_EQ(var(plain.env_block(n), "AWS_LAMBDA_LOG_FORMAT"), "JSON");
+  EXPECT_EQ(var(plain.env_block(n), "AWS_LAMBDA_LOG_LEVEL"), "WARN");
 }
 
 TEST(RuntimeProcess, TheSandboxCommandLine) {
