@@ -48,9 +48,9 @@ fuzz: deps
 bench: build
 	bash bench/run.sh $(BUILD)/stratus
 
-# Formats the lines changed since main (the tree predates .clang-format: whole-file runs would
+# Formats the lines changed since the branch left main (the tree predates .clang-format: whole-file runs would
 # rewrite unrelated code); FMT_BASE=<rev> for another base.
-FMT_BASE ?= main
+FMT_BASE ?= $(shell git merge-base HEAD main)
 fmt:
 	git diff -U0 --no-color $(FMT_BASE) -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'fuzz/*.cc' 'bench/*.cc' 'sdk/*.cc' 'sdk/*.h' | clang-format-diff -p1 -i
 clean:
