@@ -9,6 +9,7 @@
 //   "Member must satisfy constraint: [Member must have length less than or equal to 10]".
 #include "protocol/validate.h"
 
+#include <cstdio>
 #include <string_view>
 #include <vector>
 
@@ -78,10 +79,73 @@ void render_raw(std::string& out, const Doc& d) {
   }
 }
 
-std::string render(const Doc& d) {
+// Services written in Java with generated classes that keep Object's toString (DynamoDB) print a
+// structure as "<package>.<Shape>@<identity hash>", e.g. the elements of a too long list:
+//   Value '[com.amazonaws.dynamodb.v20120810.TransactWriteItem@1b4fb997, ...]' at 'transactItems'
+// Our "identity hash" is a hash of the value's place in the request (stable for one request).
+void render_java(std::string& out, const Doc& d, const Shape& s, const std::string& package, uint32_t& seed) {
+  if (s.document || d.is_null()) {
+    render_raw(out, d);
+    return;
+  }
+  switch (s.type) {
+    case ShapeType::structure: {
+      seed = seed * 16777619u ^ 0x9e3779b9u;
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "%x", seed & 0x7fffffffu);
+      out += package;
+      out += '.';
+      out += s.name;
+      out += '@';
+      out += hex;
+      return;
+    }
+    case ShapeType::list: {
+      if (!d.is_list()) break;
+      out += '[';
+      bool first = true;
+      for (const auto& e : d.as_list()) {
+        if (!first) out += ", ";
+        first = false;
+        render_java(out, e, *s.member.shape, package, seed);
+      }
+      out += ']';
+      return;
+    }
+    case ShapeType::map: {
+      if (!d.is_map()) break;
+      out += '{';
+      bool first = true;
+      for (const auto& [k, v] : d.as_map()) {
+        if (!first) out += ", ";
+        first = false;
+        out += k;
+        out += '=';
+        render_java(out, v, *s.value.shape, package, seed);
+      }
+      out += '}';
+      return;
+    }
+    default: break;
+  }
+  render_raw(out, d);
+}
+
+// The Java package of a service's generated classes, when it prints structures as Java objects.
+std::string java_package(const model::ServiceModel& svc) {
+  if (svc.target_prefix == "DynamoDB_20120810") return "com.amazonaws.dynamodb.v20120810";
+  return {};
+}
+
+std::string render(const Doc& d, const Shape* s = nullptr, const std::string& package = {}) {
   if (d.is_null()) return "null";
   std::string out = "'";
-  render_raw(out, d);
+  if (s && !package.empty()) {
+    uint32_t seed = 2166136261u;
+    render_java(out, d, *s, package, seed);
+  } else {
+    render_raw(out, d);
+  }
   out += '\'';
   return out;
 }
@@ -162,6 +226,7 @@ struct Path {
 
 class Validator {
  public:
+  std::string package;  // java_package(): structures rendered as Java objects when not empty
   std::vector<std::string> errors;
   std::optional<AwsError> type_error;
 
@@ -190,7 +255,7 @@ class Validator {
     std::vector<std::string> fails;
     constraints(s, d, fails);
     if (!fails.empty()) {
-      std::string r = render(d);
+      std::string r = render(d, &s, package);
       for (auto& f : fails) add(r, path, f);
     }
     if (s.document) return;
@@ -208,7 +273,7 @@ class Validator {
           }
           constraints(ms, e, item_fails);
         }
-        if (!item_fails.empty()) add(render(d), path, "Member must satisfy constraint: [" + join_unique(item_fails) + "]");
+        if (!item_fails.empty()) add(render(d, &s, package), path, "Member must satisfy constraint: [" + join_unique(item_fails) + "]");
       } else {
         size_t i = 0;
         for (const auto& e : d.as_list()) {
@@ -235,9 +300,9 @@ class Validator {
           value(vs, v, Path{&kp, "member", 0, false});
         }
       }
-      if (!key_fails.empty()) add(render(d), path, "Map keys must satisfy constraint: [" + join_unique(key_fails) + "]");
+      if (!key_fails.empty()) add(render(d, &s, package), path, "Map keys must satisfy constraint: [" + join_unique(key_fails) + "]");
       if (!value_fails.empty())
-        add(render(d), path, "Map value must satisfy constraint: [" + join_unique(value_fails) + "]");
+        add(render(d, &s, package), path, "Map value must satisfy constraint: [" + join_unique(value_fails) + "]");
     }
   }
 
@@ -309,9 +374,10 @@ class Validator {
 
 }  // namespace
 
-std::optional<AwsError> validate(const model::ServiceModel&, const model::Shape& shape, const Doc& input,
+std::optional<AwsError> validate(const model::ServiceModel& svc, const model::Shape& shape, const Doc& input,
                                  const std::string& error_code) {
   Validator v;
+  v.package = java_package(svc);
   Path root;
   if (input.is_map()) v.structure(shape, input, root);
   else if (!input.is_null()) v.value(shape, input, root);

@@ -135,9 +135,11 @@ class TransactionShape(DynamoCase):
         items = [{"Put": {"TableName": self.t, "Item": {"pk": S("k%d" % i)}}} for i in range(101)]
         err = self.error(self.raw.transact_write_items, TransactItems=items)["Error"]
         self.assertEqual(err["Code"], "ValidationException")
-        self.assertTrue(err["Message"].startswith("1 validation error detected: Value '["), err["Message"][:80])
-        self.assertTrue(err["Message"].endswith("]' at 'transactItems' failed to satisfy constraint: "
-                                                "Member must have length less than or equal to 100"))
+        # The elements print as DynamoDB's Java objects do.
+        obj = r"com\.amazonaws\.dynamodb\.v20120810\.TransactWriteItem@[0-9a-f]+"
+        self.assertRegex(err["Message"], r"^1 validation error detected: Value '\[(" + obj + ", ){100}" + obj +
+                         r"\]' at 'transactItems' failed to satisfy constraint: "
+                         r"Member must have length less than or equal to 100$")
         gets = [{"Get": {"TableName": self.t, "Key": {"pk": S("k%d" % i)}}} for i in range(101)]
         err = self.error(self.raw.transact_get_items, TransactItems=gets)["Error"]
         self.assertTrue(err["Message"].endswith("]' at 'transactItems' failed to satisfy constraint: "
