@@ -380,6 +380,12 @@ class MultiAttributeSchemas(DynamoCase):
         err = self.error(self.ddb.update_table, TableName=t, AttributeDefinitions=MATCH_ATTRS,
                          GlobalSecondaryIndexUpdates=[{"Create": {**MATCH_GSI, "KeySchema": [H("tournamentId"), R("round"), H("region")]}}])["Error"]
         self.assertEqual(err["Code"], "ValidationException")
+        # One index created (or deleted) per call.
+        second = {**MATCH_GSI, "IndexName": "by-round-2"}
+        err = self.error(self.ddb.update_table, TableName=t, AttributeDefinitions=MATCH_ATTRS,
+                         GlobalSecondaryIndexUpdates=[{"Create": MATCH_GSI}, {"Create": second}])["Error"]
+        self.assertEqual(err["Code"], "LimitExceededException")
+        self.assertNotIn("GlobalSecondaryIndexes", self.ddb.describe_table(TableName=t)["Table"])
         self.ddb.update_table(TableName=t, AttributeDefinitions=MATCH_ATTRS,
                               GlobalSecondaryIndexUpdates=[{"Create": MATCH_GSI}])
         self.ddb.get_waiter("table_exists").wait(TableName=t, WaiterConfig={"Delay": 1})

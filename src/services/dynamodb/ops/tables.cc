@@ -464,6 +464,11 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     t->attribute_definitions = merged;
   }
   if (const Doc* ups = in.get("GlobalSecondaryIndexUpdates"); ups && ups->is_list()) {
+    // One index created or deleted per UpdateTable (the API reference).
+    size_t online = 0;
+    for (const auto& u : ups->as_list()) online += (u.has("Create") ? 1 : 0) + (u.has("Delete") ? 1 : 0);
+    if (online > 1)
+      throw errors::limit_exceeded("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
     std::map<std::string, Type> defs;
     for (const auto& a : t->attribute_definitions.as_list()) {
       Type ty;
