@@ -126,7 +126,8 @@ void render_java(std::string& out, const Doc& d, const Shape& s, const std::stri
       out += '}';
       return;
     }
-    default: break;
+    default:
+      break;
   }
   render_raw(out, d);
 }
@@ -273,7 +274,8 @@ class Validator {
           }
           constraints(ms, e, item_fails);
         }
-        if (!item_fails.empty()) add(render(d, &s, package), path, "Member must satisfy constraint: [" + join_unique(item_fails) + "]");
+        if (!item_fails.empty())
+          add(render(d, &s, package), path, "Member must satisfy constraint: [" + join_unique(item_fails) + "]");
       } else {
         size_t i = 0;
         for (const auto& e : d.as_list()) {
@@ -300,7 +302,8 @@ class Validator {
           value(vs, v, Path{&kp, "member", 0, false});
         }
       }
-      if (!key_fails.empty()) add(render(d, &s, package), path, "Map keys must satisfy constraint: [" + join_unique(key_fails) + "]");
+      if (!key_fails.empty())
+        add(render(d, &s, package), path, "Map keys must satisfy constraint: [" + join_unique(key_fails) + "]");
       if (!value_fails.empty())
         add(render(d, &s, package), path, "Map value must satisfy constraint: [" + join_unique(value_fails) + "]");
     }

@@ -202,7 +202,8 @@ std::optional<std::string> index_key(const TableInfo& t, const IndexInfo& ix, co
       encode_key_value(it->second, defs == &ix.keys.hash ? enc : sort);
     }
   }
-  std::string k = storage::KeyBuilder(10 + enc.size() + sort.size()).u64(ix.id).u16(partition_hash(enc)).raw(enc).raw(sort).take();
+  std::string k =
+      storage::KeyBuilder(10 + enc.size() + sort.size()).u64(ix.id).u16(partition_hash(enc)).raw(enc).raw(sort).take();
   encode_key_value(item.at(t.hash.name), k);
   if (t.range) encode_key_value(item.at(t.range->name), k);
   return k;
@@ -260,9 +261,11 @@ void check_index_keys(const TableInfo& t, const Item& item) {
                                    " Expected: " + std::string(type_name(d.type)) +
                                    " Actual: " + std::string(type_name(it->second.type)) + " IndexName: " + ix.name);
         if (d.type != Type::N && it->second.scalar.empty())
-          throw errors::validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
-                                   "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
-                                   ix.name + ", IndexKey: " + d.name);
+          throw errors::validation(
+              "One or more parameter values are not valid. A value specified for a secondary index key is not "
+              "supported. "
+              "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
+              ix.name + ", IndexKey: " + d.name);
       }
     }
   }

@@ -105,8 +105,9 @@ TEST(Validate, DynamoDbPrintsStructuresAsJavaObjects) {
   std::string m = message("dynamodb", "TransactWriteItems", in);
   const std::string object = "com.amazonaws.dynamodb.v20120810.TransactWriteItem@";
   ASSERT_EQ(m.rfind("1 validation error detected: Value '[" + object, 0), 0u) << m;
-  EXPECT_NE(m.find("]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
-            std::string::npos)
+  EXPECT_NE(
+      m.find("]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
+      std::string::npos)
       << m;
   size_t n = 0;
   for (size_t at = m.find(object); at != std::string::npos; at = m.find(object, at + 1)) ++n;
@@ -122,7 +123,8 @@ TEST(Validate, DynamoDbPrintsStructuresAsJavaObjects) {
   sts.set("RoleSessionName", "s");
   sts.set("ProvidedContexts", contexts);
   std::string sm = message("sts", "AssumeRole", sts);
-  EXPECT_NE(sm.find("Value '[{ProviderArn=arn:aws:iam::aws:contextProvider/IdentityCenter}, "), std::string::npos) << sm;
+  EXPECT_NE(sm.find("Value '[{ProviderArn=arn:aws:iam::aws:contextProvider/IdentityCenter}, "), std::string::npos)
+      << sm;
 }
 
 TEST(Validate, QueryServicesUseValidationError) {

@@ -179,8 +179,8 @@ std::vector<std::vector<Value>> partitions(const Prepared& p, const KeySchema& k
   const std::string& hash = keys.hash[0].name;
   for (const Condition* c : conjuncts) {
     if (const Value* v = partiql::equality_on(*c, hash)) return {{*v}};
-    if (c->kind == Condition::Kind::in && c->operands[0].kind == Operand::Kind::path && c->operands[0].path.size() == 1 &&
-        c->operands[0].path[0].name == hash) {
+    if (c->kind == Condition::Kind::in && c->operands[0].kind == Operand::Kind::path &&
+        c->operands[0].path.size() == 1 && c->operands[0].path[0].name == hash) {
       std::vector<Value> out;
       bool all_values = true;
       for (size_t i = 1; i < c->operands.size(); ++i) {
@@ -216,8 +216,8 @@ void sort_key_condition(const Prepared& p, const std::vector<KeyDef>& ranges, Ke
       continue;
     }
     for (const Condition* c : conjuncts) {
-      bool usable = c->kind == K::lt || c->kind == K::le || c->kind == K::gt || c->kind == K::ge || c->kind == K::between ||
-                    (c->kind == K::begins_with && range.type != Type::N);
+      bool usable = c->kind == K::lt || c->kind == K::le || c->kind == K::gt || c->kind == K::ge ||
+                    c->kind == K::between || (c->kind == K::begins_with && range.type != Type::N);
       if (!usable || c->operands[0].kind != Operand::Kind::path || c->operands[0].path.size() != 1 ||
           c->operands[0].path[0].name != range.name)
         continue;

@@ -41,7 +41,7 @@ KeyRange key_range(const Condition& root, const KeySchema& keys) {
   std::function<void(const Condition&)> flatten = [&](const Condition& c) {
     if (c.kind == Condition::Kind::or_ || c.kind == Condition::Kind::not_)
       throw errors::validation(std::string("Invalid operator used in KeyConditionExpression: ") +
-                                (c.kind == Condition::Kind::or_ ? "OR" : "NOT"));
+                               (c.kind == Condition::Kind::or_ ? "OR" : "NOT"));
     if (c.kind != Condition::Kind::and_) {
       parts.push_back(&c);
       return;
@@ -50,9 +50,12 @@ KeyRange key_range(const Condition& root, const KeySchema& keys) {
   };
   flatten(root);
   const auto type_mismatch = [] {
-    return errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+    return errors::validation(
+        "One or more parameter values were invalid: Condition parameter type does not match schema type");
   };
-  const auto one_per_key = [] { return errors::validation("KeyConditionExpressions must only contain one condition per key"); };
+  const auto one_per_key = [] {
+    return errors::validation("KeyConditionExpressions must only contain one condition per key");
+  };
   const auto not_supported = [] { return errors::validation("Query key condition not supported"); };
   // The key element a condition on another attribute is reported missing: the first partition
   // attribute not given, else the first sort attribute not given (else the first sort attribute).

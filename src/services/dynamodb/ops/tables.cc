@@ -48,13 +48,17 @@ KeySchema parse_key_schema(const Doc* ks, const std::map<std::string, Type>& def
   for (const auto& e : l) {
     bool hash = e.str("KeyType") == "HASH";
     if (hash && ranges > 0)
-      throw errors::validation("Invalid KeySchema: Every HASH KeySchemaElement must come before the RANGE KeySchemaElements");
+      throw errors::validation(
+          "Invalid KeySchema: Every HASH KeySchemaElement must come before the RANGE KeySchemaElements");
     ++(hash ? hashes : ranges);
     if (hashes > kMaxIndexKeyAttributes || ranges > kMaxIndexKeyAttributes)
-      throw errors::validation("Invalid KeySchema: A global secondary index supports up to 4 HASH and up to 4 RANGE KeySchemaElements");
+      throw errors::validation(
+          "Invalid KeySchema: A global secondary index supports up to 4 HASH and up to 4 RANGE KeySchemaElements");
     if (!names.insert(e.str("AttributeName")).second) {
-      if (l.size() == 2) throw errors::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
-      throw errors::validation("Invalid KeySchema: Duplicate KeySchemaElement AttributeName: " + e.str("AttributeName"));
+      if (l.size() == 2)
+        throw errors::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+      throw errors::validation("Invalid KeySchema: Duplicate KeySchemaElement AttributeName: " +
+                               e.str("AttributeName"));
     }
   }
   std::vector<std::string> missing;
@@ -330,9 +334,11 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     for (const auto& x : l->as_list()) {
       IndexInfo ix = parse_index(x, false, defs, used);
       if (ix.keys.hash[0].name != t->hash.name)
-        throw invalid_values("Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name +
-                      ". index hash key: " + ix.keys.hash[0].name + ", table hash key: " + t->hash.name);
-      if (ix.keys.range.empty()) throw invalid_values("Index KeySchema for local secondary index " + ix.name + " must have a range key");
+        throw invalid_values(
+            "Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name +
+            ". index hash key: " + ix.keys.hash[0].name + ", table hash key: " + t->hash.name);
+      if (ix.keys.range.empty())
+        throw invalid_values("Index KeySchema for local secondary index " + ix.name + " must have a range key");
       if (!index_names.insert(ix.name).second) throw invalid_values("Duplicate index name: " + ix.name);
       t->indexes.push_back(std::move(ix));
     }
@@ -468,7 +474,8 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     size_t online = 0;
     for (const auto& u : ups->as_list()) online += (u.has("Create") ? 1 : 0) + (u.has("Delete") ? 1 : 0);
     if (online > 1)
-      throw errors::limit_exceeded("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
+      throw errors::limit_exceeded(
+          "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
     std::map<std::string, Type> defs;
     for (const auto& a : t->attribute_definitions.as_list()) {
       Type ty;

@@ -209,7 +209,8 @@ Doc TransactWriteItemsWrite::apply(Catalog& cat, OpContext& ctx) {
   for (size_t i = 0; i < writes.size(); ++i) {
     writes[i].compute = [&p = actions[i], t = writes[i].table](const Item* old) -> std::optional<Item> {
       if (p.kind == "Put") check_index_keys(*t, p.item);
-      if (p.ex->condition && !evaluate(*p.ex->condition, old ? *old : Item{})) throw conditional_failed(old, p.return_old);
+      if (p.ex->condition && !evaluate(*p.ex->condition, old ? *old : Item{}))
+        throw conditional_failed(old, p.return_old);
       if (p.kind == "Put") return p.item;
       if (p.kind == "Delete") return std::nullopt;
       if (p.kind == "ConditionCheck") return old ? std::optional<Item>(*old) : std::nullopt;

@@ -30,7 +30,9 @@ std::string enc(const Value& v) {
   return s;
 }
 
-Value num(const char* n) { return Value::num(Decimal::must(n)); }
+Value num(const char* n) {
+  return Value::num(Decimal::must(n));
+}
 
 TableInfo table_with(IndexInfo ix) {
   TableInfo t;
@@ -65,8 +67,8 @@ TEST(DynamoGsi, MultiAttributeEntriesHashEveryPartitionAttributeAndSortLeftToRig
   TableInfo t = table_with(ix);
   const IndexInfo& g = t.indexes[0];
   auto entry = [&](const char* round, const char* bracket, const char* pk) {
-    Item item{{"pk", Value::str(pk)}, {"sk", num("1")}, {"t", Value::str("W")}, {"region", Value::str("EU")},
-              {"round", num(round)}, {"bracket", Value::str(bracket)}};
+    Item item{{"pk", Value::str(pk)},       {"sk", num("1")},      {"t", Value::str("W")},
+              {"region", Value::str("EU")}, {"round", num(round)}, {"bracket", Value::str(bracket)}};
     return *index_key(t, g, item);
   };
   std::string part = enc(Value::str("W")) + enc(Value::str("EU"));
@@ -79,8 +81,8 @@ TEST(DynamoGsi, MultiAttributeEntriesHashEveryPartitionAttributeAndSortLeftToRig
   EXPECT_LT(entry("2", "lower", "z"), entry("2", "upper", "a"));
   EXPECT_LT(entry("2", "upper", "a"), entry("2", "upper", "b"));
   // "ab" + "c" and "a" + "bc" are different partitions (the encodings are prefix-free).
-  Item one{{"pk", Value::str("p")}, {"sk", num("1")}, {"t", Value::str("ab")}, {"region", Value::str("c")},
-           {"round", num("1")}, {"bracket", Value::str("b")}};
+  Item one{{"pk", Value::str("p")},     {"sk", num("1")},    {"t", Value::str("ab")},
+           {"region", Value::str("c")}, {"round", num("1")}, {"bracket", Value::str("b")}};
   Item two = one;
   two["t"] = Value::str("a");
   two["region"] = Value::str("bc");
@@ -112,7 +114,9 @@ TEST(DynamoGsi, CheckItemRefusesBadTypesOfEveryKeyAttribute) {
     check_item(t, item);
     FAIL();
   } catch (const AwsError& e) {
-    EXPECT_EQ(e.message, "One or more parameter values were invalid: Type mismatch for Index Key b Expected: N Actual: S IndexName: g");
+    EXPECT_EQ(
+        e.message,
+        "One or more parameter values were invalid: Type mismatch for Index Key b Expected: N Actual: S IndexName: g");
   }
   EXPECT_NO_THROW(check_item(t, item, false));  // the table's own checks only
   item["b"] = num("1");
@@ -197,10 +201,10 @@ class DynamoGsiQuery : public ::testing::Test {
     for (int x = 1; x <= 3; ++x)
       for (int y = 1; y <= 3; ++y)
         for (int z = 1; z <= 3; ++z) {
-          Doc in = json::parse(R"J({"TableName":"t","Item":{"id":{"S":"i)J" + std::to_string(n++) +
-                               R"J("},"a":{"S":"A"},"b":{"S":"B"},"x":{"N":")J" + std::to_string(x) +
-                               R"J("},"y":{"N":")J" + std::to_string(y) + R"J("},"z":{"N":")J" + std::to_string(z) +
-                               R"J("}}})J");
+          Doc in =
+              json::parse(R"J({"TableName":"t","Item":{"id":{"S":"i)J" + std::to_string(n++) +
+                          R"J("},"a":{"S":"A"},"b":{"S":"B"},"x":{"N":")J" + std::to_string(x) + R"J("},"y":{"N":")J" +
+                          std::to_string(y) + R"J("},"z":{"N":")J" + std::to_string(z) + R"J("}}})J");
           put_item(cat_, oc, in).apply(cat_, oc);
         }
   }
