@@ -38,7 +38,19 @@ size_t code_points(std::string_view s) {
   return n;
 }
 
-void render_raw(std::string& out, const Doc& d) {
+// Services written in Java with generated classes that keep Object's toString (DynamoDB) print a
+// structure as "<package>.<Shape>@<identity hash>", e.g. the elements of a too long list:
+//   Value '[com.amazonaws.dynamodb.v20120810.TransactWriteItem@1b4fb997, ...]' at 'transactItems'
+// Our "identity hash" is a hash of the value's place in the request (stable for one request).
+struct JavaObjects {
+  const std::string& package;
+  uint32_t seed = 2166136261u;
+};
+
+// `s` is the value's shape when known (null: rendered from the value alone); `java` is set for the
+// services of JavaObjects.
+void render_raw(std::string& out, const Doc& d, const Shape* s = nullptr, JavaObjects* java = nullptr) {
+  if (s && s->document) s = nullptr;
   switch (d.type()) {
     case Doc::Type::null: out += "null"; return;
     case Doc::Type::boolean: out += d.as_bool() ? "true" : "false"; return;
@@ -53,17 +65,26 @@ void render_raw(std::string& out, const Doc& d) {
     }
     case Doc::Type::timestamp: out += enc::iso8601(d.as_timestamp().millis); return;
     case Doc::Type::list: {
+      const Shape* element = s && s->type == ShapeType::list ? s->member.shape : nullptr;
       out += '[';
       bool first = true;
       for (const auto& e : d.as_list()) {
         if (!first) out += ", ";
         first = false;
-        render_raw(out, e);
+        render_raw(out, e, element, java);
       }
       out += ']';
       return;
     }
     case Doc::Type::map: {
+      if (java && s && s->type == ShapeType::structure) {
+        java->seed = java->seed * 16777619u ^ 0x9e3779b9u;
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "%x", java->seed & 0x7fffffffu);
+        out += java->package + '.' + s->name + '@' + hex;
+        return;
+      }
+      const Shape* value = s && s->type == ShapeType::map ? s->value.shape : nullptr;
       out += '{';
       bool first = true;
       for (const auto& [k, v] : d.as_map()) {
@@ -71,65 +92,12 @@ void render_raw(std::string& out, const Doc& d) {
         first = false;
         out += k;
         out += '=';
-        render_raw(out, v);
+        render_raw(out, v, value, java);
       }
       out += '}';
       return;
     }
   }
-}
-
-// Services written in Java with generated classes that keep Object's toString (DynamoDB) print a
-// structure as "<package>.<Shape>@<identity hash>", e.g. the elements of a too long list:
-//   Value '[com.amazonaws.dynamodb.v20120810.TransactWriteItem@1b4fb997, ...]' at 'transactItems'
-// Our "identity hash" is a hash of the value's place in the request (stable for one request).
-void render_java(std::string& out, const Doc& d, const Shape& s, const std::string& package, uint32_t& seed) {
-  if (s.document || d.is_null()) {
-    render_raw(out, d);
-    return;
-  }
-  switch (s.type) {
-    case ShapeType::structure: {
-      seed = seed * 16777619u ^ 0x9e3779b9u;
-      char hex[16];
-      std::snprintf(hex, sizeof hex, "%x", seed & 0x7fffffffu);
-      out += package;
-      out += '.';
-      out += s.name;
-      out += '@';
-      out += hex;
-      return;
-    }
-    case ShapeType::list: {
-      if (!d.is_list()) break;
-      out += '[';
-      bool first = true;
-      for (const auto& e : d.as_list()) {
-        if (!first) out += ", ";
-        first = false;
-        render_java(out, e, *s.member.shape, package, seed);
-      }
-      out += ']';
-      return;
-    }
-    case ShapeType::map: {
-      if (!d.is_map()) break;
-      out += '{';
-      bool first = true;
-      for (const auto& [k, v] : d.as_map()) {
-        if (!first) out += ", ";
-        first = false;
-        out += k;
-        out += '=';
-        render_java(out, v, *s.value.shape, package, seed);
-      }
-      out += '}';
-      return;
-    }
-    default:
-      break;
-  }
-  render_raw(out, d);
 }
 
 // The Java package of a service's generated classes, when it prints structures as Java objects.
@@ -141,12 +109,8 @@ std::string java_package(const model::ServiceModel& svc) {
 std::string render(const Doc& d, const Shape* s = nullptr, const std::string& package = {}) {
   if (d.is_null()) return "null";
   std::string out = "'";
-  if (s && !package.empty()) {
-    uint32_t seed = 2166136261u;
-    render_java(out, d, *s, package, seed);
-  } else {
-    render_raw(out, d);
-  }
+  JavaObjects java{package};
+  render_raw(out, d, s, package.empty() ? nullptr : &java);
   out += '\'';
   return out;
 }
