@@ -9,6 +9,7 @@
 //   "Member must satisfy constraint: [Member must have length less than or equal to 10]".
 #include "protocol/validate.h"
 
+#include <cstdio>
 #include <string_view>
 #include <vector>
 
@@ -37,7 +38,19 @@ size_t code_points(std::string_view s) {
   return n;
 }
 
-void render_raw(std::string& out, const Doc& d) {
+// Services written in Java with generated classes that keep Object's toString (DynamoDB) print a
+// structure as "<package>.<Shape>@<identity hash>", e.g. the elements of a too long list:
+//   Value '[com.amazonaws.dynamodb.v20120810.TransactWriteItem@1b4fb997, ...]' at 'transactItems'
+// Our "identity hash" is a hash of the value's place in the request (stable for one request).
+struct JavaObjects {
+  const std::string& package;
+  uint32_t seed = 2166136261u;
+};
+
+// `s` is the value's shape when known (null: rendered from the value alone); `java` is set for the
+// services of JavaObjects.
+void render_raw(std::string& out, const Doc& d, const Shape* s = nullptr, JavaObjects* java = nullptr) {
+  if (s && s->document) s = nullptr;
   switch (d.type()) {
     case Doc::Type::null: out += "null"; return;
     case Doc::Type::boolean: out += d.as_bool() ? "true" : "false"; return;
@@ -52,17 +65,26 @@ void render_raw(std::string& out, const Doc& d) {
     }
     case Doc::Type::timestamp: out += enc::iso8601(d.as_timestamp().millis); return;
     case Doc::Type::list: {
+      const Shape* element = s && s->type == ShapeType::list ? s->member.shape : nullptr;
       out += '[';
       bool first = true;
       for (const auto& e : d.as_list()) {
         if (!first) out += ", ";
         first = false;
-        render_raw(out, e);
+        render_raw(out, e, element, java);
       }
       out += ']';
       return;
     }
     case Doc::Type::map: {
+      if (java && s && s->type == ShapeType::structure) {
+        java->seed = java->seed * 16777619u ^ 0x9e3779b9u;
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "%x", java->seed & 0x7fffffffu);
+        out += java->package + '.' + s->name + '@' + hex;
+        return;
+      }
+      const Shape* value = s && s->type == ShapeType::map ? s->value.shape : nullptr;
       out += '{';
       bool first = true;
       for (const auto& [k, v] : d.as_map()) {
@@ -70,7 +92,7 @@ void render_raw(std::string& out, const Doc& d) {
         first = false;
         out += k;
         out += '=';
-        render_raw(out, v);
+        render_raw(out, v, value, java);
       }
       out += '}';
       return;
@@ -78,10 +100,17 @@ void render_raw(std::string& out, const Doc& d) {
   }
 }
 
-std::string render(const Doc& d) {
+// The Java package of a service's generated classes, when it prints structures as Java objects.
+std::string java_package(const model::ServiceModel& svc) {
+  if (svc.target_prefix == "DynamoDB_20120810") return "com.amazonaws.dynamodb.v20120810";
+  return {};
+}
+
+std::string render(const Doc& d, const Shape* s = nullptr, const std::string& package = {}) {
   if (d.is_null()) return "null";
   std::string out = "'";
-  render_raw(out, d);
+  JavaObjects java{package};
+  render_raw(out, d, s, package.empty() ? nullptr : &java);
   out += '\'';
   return out;
 }
@@ -162,6 +191,7 @@ struct Path {
 
 class Validator {
  public:
+  std::string package;  // java_package(): structures rendered as Java objects when not empty
   std::vector<std::string> errors;
   std::optional<AwsError> type_error;
   bool enums = true;  // false: the service checks enum-typed values itself (SQS)
@@ -191,7 +221,7 @@ class Validator {
     std::vector<std::string> fails;
     constraints(s, d, fails);
     if (!fails.empty()) {
-      std::string r = render(d);
+      std::string r = render(d, &s, package);
       for (auto& f : fails) add(r, path, f);
     }
     if (s.document) return;
@@ -209,7 +239,8 @@ class Validator {
           }
           constraints(ms, e, item_fails);
         }
-        if (!item_fails.empty()) add(render(d), path, "Member must satisfy constraint: [" + join_unique(item_fails) + "]");
+        if (!item_fails.empty())
+          add(render(d, &s, package), path, "Member must satisfy constraint: [" + join_unique(item_fails) + "]");
       } else {
         size_t i = 0;
         for (const auto& e : d.as_list()) {
@@ -236,9 +267,10 @@ class Validator {
           value(vs, v, Path{&kp, "member", 0, false});
         }
       }
-      if (!key_fails.empty()) add(render(d), path, "Map keys must satisfy constraint: [" + join_unique(key_fails) + "]");
+      if (!key_fails.empty())
+        add(render(d, &s, package), path, "Map keys must satisfy constraint: [" + join_unique(key_fails) + "]");
       if (!value_fails.empty())
-        add(render(d), path, "Map value must satisfy constraint: [" + join_unique(value_fails) + "]");
+        add(render(d, &s, package), path, "Map value must satisfy constraint: [" + join_unique(value_fails) + "]");
     }
   }
 
@@ -310,9 +342,10 @@ class Validator {
 
 }  // namespace
 
-std::optional<AwsError> validate(const model::ServiceModel&, const model::Shape& shape, const Doc& input,
+std::optional<AwsError> validate(const model::ServiceModel& svc, const model::Shape& shape, const Doc& input,
                                  const std::string& error_code, bool check_enums) {
   Validator v;
+  v.package = java_package(svc);
   v.enums = check_enums;
   Path root;
   if (input.is_map()) v.structure(shape, input, root);

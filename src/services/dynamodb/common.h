@@ -71,10 +71,12 @@ void check_key_not_updated(const TableInfo& t, const std::vector<UpdateAction>& 
 // with a per-index breakdown (index name -> units) for ReturnConsumedCapacity=INDEXES.
 void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bool read,
                   const std::vector<std::pair<std::string, double>>& index_units = {});
-// A Query's key condition: the partition and an optional condition on the sort key.
+// A Query's key condition: the partition (one value per partition key attribute, in order),
+// equalities on the leading sort key attributes, and an optional condition on the next one.
 struct KeyRange {
-  Value hash;
-  std::optional<Condition::Kind> op;  // on the sort key
+  std::vector<Value> hash;
+  std::vector<Value> sort_prefix;
+  std::optional<Condition::Kind> op;  // on the sort key attribute after sort_prefix
   Value v1, v2;
 };
 // The storage range [start, end) of the items (or index entries, with an index id) it selects.

@@ -6,6 +6,14 @@
 // `h` is partition_hash() of the partition key's encoding (u16), `key(v)` the order-preserving,
 // prefix-free key encoding of value.h (encode_key_value). Items, index entries and history keys
 // carry raw encoded key attributes after their fixed-width prefix.
+//
+// Multi-attribute keys of global secondary indexes (up to four partition and four sort
+// attributes): an index entry's `h` is partition_hash() of the partition attributes' encodings
+// concatenated in declared order, followed by those encodings and then the sort attributes'
+// encodings, in declared order. With one attribute of each this is the single-attribute layout,
+// byte for byte, so entries written before multi-attribute keys read back unchanged. In the table
+// metadata (ddb.tables) an index's "hash" and "range" are one {n, t} map, as before, or a list of
+// them when the index has several (still JSON v1: a map reads as a list of one).
 #pragma once
 
 #include "storage/keys.h"
@@ -33,7 +41,7 @@ inline constexpr storage::Keyspace kTablesKeyspace{
 inline constexpr storage::Keyspace kItemsKeyspace{
     kItems, "u64(table id) u16(h) raw(key(hash) [key(range)])", "item: encode_item (value.h), v1"};
 inline constexpr storage::Keyspace kIndexKeyspace{
-    kIndex, "u64(index id) u16(h) raw(key(index hash) [key(index range)] key(hash) [key(range)])",
+    kIndex, "u64(index id) u16(h) raw(key(index hash 1..4) [key(index range 1..4)] key(hash) [key(range)])",
     "projected item: encode_item, v1"};
 inline constexpr storage::Keyspace kStreamKeyspace{
     kStream, "u64(stream id) u64(sequence number)",

@@ -25,6 +25,27 @@ KeyDef keydef_from(const Doc& d) {
   return k;
 }
 
+// An index's partition or sort key attributes as stored: one attribute as its {n, t} map (the
+// layout of every index before multi-attribute keys), several as a list of them; none: absent.
+void set_keydefs(Doc& x, const char* member, const std::vector<KeyDef>& defs) {
+  if (defs.size() == 1) {
+    x.set(member, keydef_json(defs[0]));
+  } else if (!defs.empty()) {
+    Doc l = Doc::list();
+    for (const auto& k : defs) l.push(keydef_json(k));
+    x.set(member, l);
+  }
+}
+std::vector<KeyDef> keydefs_from(const Doc* d) {
+  std::vector<KeyDef> out;
+  if (!d) return out;
+  if (d->is_list())
+    for (const auto& k : d->as_list()) out.push_back(keydef_from(k));
+  else
+    out.push_back(keydef_from(*d));
+  return out;
+}
+
 AwsError not_valid_key_value(const std::string& attr, Type t) {
   return errors::validation(std::string("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty ") +
                             (t == Type::B ? "binary" : "string") + " value. Key: " + attr);
@@ -59,6 +80,21 @@ const IndexInfo* TableInfo::index(std::string_view n) const {
   return nullptr;
 }
 
+KeySchema TableInfo::key_schema(const IndexInfo* ix) const {
+  if (ix) return ix->keys;
+  KeySchema k;
+  k.hash.push_back(hash);
+  if (range) k.range.push_back(*range);
+  return k;
+}
+
+bool KeySchema::has(std::string_view attr) const {
+  for (const auto* l : {&hash, &range})
+    for (const auto& k : *l)
+      if (k.name == attr) return true;
+  return false;
+}
+
 Doc TableInfo::to_json() const {
   Doc d = kTableRecord.to_doc(*this);
   d.set("id", std::to_string(id));
@@ -69,8 +105,8 @@ Doc TableInfo::to_json() const {
   for (const auto& ix : indexes) {
     Doc x = kIndexRecord.to_doc(ix);
     x.set("id", std::to_string(ix.id));
-    x.set("hash", keydef_json(ix.hash));
-    if (ix.range) x.set("range", keydef_json(*ix.range));
+    set_keydefs(x, "hash", ix.keys.hash);
+    set_keydefs(x, "range", ix.keys.range);
     x.set("projection", ix.projection);
     Doc nk = Doc::list();
     for (const auto& a : ix.non_key) nk.push(a);
@@ -102,8 +138,8 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
       IndexInfo ix;
       kIndexRecord.from_doc(x, ix);
       ix.id = std::stoull(x.str("id", "0"));
-      ix.hash = keydef_from(*x.get("hash"));
-      if (const Doc* r = x.get("range")) ix.range = keydef_from(*r);
+      ix.keys.hash = keydefs_from(x.get("hash"));
+      ix.keys.range = keydefs_from(x.get("range"));
       ix.projection = x.str("projection", "ALL");
       if (const Doc* nk = x.get("non_key"); nk && nk->is_list())
         for (const auto& a : nk->as_list()) ix.non_key.push_back(a.as_string());
@@ -152,17 +188,25 @@ std::string item_key(const TableInfo& t, const Item& key) {
   return k;
 }
 
+std::string partition_prefix(uint64_t id, const std::vector<Value>& hash) {
+  std::string enc;
+  for (const auto& v : hash) encode_key_value(v, enc);
+  return storage::KeyBuilder(10 + enc.size()).u64(id).u16(partition_hash(enc)).raw(enc).take();
+}
+
 std::optional<std::string> index_key(const TableInfo& t, const IndexInfo& ix, const Item& item) {
-  auto h = item.find(ix.hash.name);
-  if (h == item.end() || h->second.type != ix.hash.type) return std::nullopt;
-  const Value* r = nullptr;
-  if (ix.range) {
-    auto it = item.find(ix.range->name);
-    if (it == item.end() || it->second.type != ix.range->type) return std::nullopt;
-    r = &it->second;
+  // The encoded partition attributes, then the sort attributes: each encoding is prefix-free and
+  // order-preserving, so the entries of a partition sort by the sort attributes left to right.
+  std::string enc, sort;
+  for (const auto* defs : {&ix.keys.hash, &ix.keys.range}) {
+    for (const auto& d : *defs) {
+      auto it = item.find(d.name);
+      if (it == item.end() || it->second.type != d.type) return std::nullopt;
+      encode_key_value(it->second, defs == &ix.keys.hash ? enc : sort);
+    }
   }
-  std::string k = partition_prefix(ix.id, h->second);
-  if (r) encode_key_value(*r, k);
+  std::string k =
+      storage::KeyBuilder(10 + enc.size() + sort.size()).u64(ix.id).u16(partition_hash(enc)).raw(enc).raw(sort).take();
   encode_key_value(item.at(t.hash.name), k);
   if (t.range) encode_key_value(item.at(t.range->name), k);
   return k;
@@ -177,8 +221,8 @@ Item key_of(const TableInfo& t, const Item& item, const IndexInfo* ix) {
   add(t.hash.name);
   if (t.range) add(t.range->name);
   if (ix) {
-    add(ix->hash.name);
-    if (ix->range) add(ix->range->name);
+    for (const auto& d : ix->keys.hash) add(d.name);
+    for (const auto& d : ix->keys.range) add(d.name);
   }
   return k;
 }
@@ -209,7 +253,28 @@ Item parse_key(const TableInfo& t, const Doc& key) {
   return k;
 }
 
-void check_item(const TableInfo& t, const Item& item) {
+void check_index_keys(const TableInfo& t, const Item& item) {
+  for (const auto& ix : t.indexes) {
+    for (const auto* defs : {&ix.keys.hash, &ix.keys.range}) {
+      for (const auto& d : *defs) {
+        auto it = item.find(d.name);
+        if (it == item.end()) continue;
+        if (it->second.type != d.type)
+          throw errors::validation("One or more parameter values were invalid: Type mismatch for Index Key " + d.name +
+                                   " Expected: " + std::string(type_name(d.type)) +
+                                   " Actual: " + std::string(type_name(it->second.type)) + " IndexName: " + ix.name);
+        if (d.type != Type::N && it->second.scalar.empty())
+          throw errors::validation(
+              "One or more parameter values are not valid. A value specified for a secondary index key is not "
+              "supported. "
+              "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
+              ix.name + ", IndexKey: " + d.name);
+      }
+    }
+  }
+}
+
+void check_item(const TableInfo& t, const Item& item, bool index_keys) {
   auto check = [&](const KeyDef& d) {
     auto it = item.find(d.name);
     if (it == item.end())
@@ -223,21 +288,7 @@ void check_item(const TableInfo& t, const Item& item) {
   check(t.hash);
   if (t.range) check(*t.range);
   check_key_size(t, item.at(t.hash.name), t.range ? &item.at(t.range->name) : nullptr);
-  for (const auto& ix : t.indexes) {
-    for (const KeyDef* d : {&ix.hash, ix.range ? &*ix.range : nullptr}) {
-      if (!d) continue;
-      auto it = item.find(d->name);
-      if (it == item.end()) continue;
-      if (it->second.type != d->type)
-        throw errors::validation("One or more parameter values were invalid: Type mismatch for Index Key " + d->name +
-                                 " Expected: " + std::string(type_name(d->type)) +
-                                 " Actual: " + std::string(type_name(it->second.type)) + " IndexName: " + ix.name);
-      if (d->type != Type::N && it->second.scalar.empty())
-        throw errors::validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
-                                 "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
-                                 ix.name + ", IndexKey: " + d->name);
-    }
-  }
+  if (index_keys) check_index_keys(t, item);
   if (item_size(item) > kMaxItemSize) throw errors::validation("Item size has exceeded the maximum allowed size");
 }
 

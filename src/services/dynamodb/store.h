@@ -54,12 +54,24 @@ struct KeyDef {
   Type type = Type::S;
 };
 
+// The key attributes of a table or an index: its partition key attributes, then its sort key
+// attributes, each in declared order. A table and a local secondary index have one partition
+// attribute and at most one sort attribute; a global secondary index up to four of each
+// (multi-attribute keys): its items are partitioned by all the partition attributes together and
+// sorted by the sort attributes hierarchically.
+struct KeySchema {
+  std::vector<KeyDef> hash, range;
+  bool has(std::string_view attr) const;
+};
+
+// Partition (and sort) key attributes of a global secondary index, at most.
+inline constexpr size_t kMaxIndexKeyAttributes = 4;
+
 struct IndexInfo {
   std::string name;
   bool global = true;
   uint64_t id = 0;
-  KeyDef hash;
-  std::optional<KeyDef> range;
+  KeySchema keys;
   std::string projection = "ALL";  // ALL | KEYS_ONLY | INCLUDE
   std::vector<std::string> non_key;
   int64_t rcu = 0, wcu = 0;
@@ -103,6 +115,8 @@ struct TableInfo {
   std::string arn() const { return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + name; }
   std::string stream_arn() const { return arn() + "/stream/" + stream_label; }
   const IndexInfo* index(std::string_view n) const;
+  // The key schema of the table (ix null) or of one of its indexes.
+  KeySchema key_schema(const IndexInfo* ix = nullptr) const;
   bool is_key(std::string_view attr) const {
     return attr == hash.name || (range && attr == range->name);
   }
@@ -125,7 +139,11 @@ std::string table_key(const std::string& account, const std::string& region, std
 std::string item_key(const TableInfo& t, const Item& key);
 // The prefix of a partition (items with this hash key).
 std::string partition_prefix(uint64_t id, const Value& hash);
-// Storage key of an index entry; nullopt when the item lacks the index's key attributes.
+// The prefix of an index partition: the values of every partition key attribute, in order (one
+// value: partition_prefix's bytes).
+std::string partition_prefix(uint64_t id, const std::vector<Value>& hash);
+// Storage key of an index entry; nullopt when the item lacks one of the index's key attributes
+// (or has it with another type).
 std::optional<std::string> index_key(const TableInfo& t, const IndexInfo& ix, const Item& item);
 // The item's key attributes (table keys, plus the index keys for an index).
 Item key_of(const TableInfo& t, const Item& item, const IndexInfo* ix = nullptr);
@@ -136,8 +154,11 @@ Item project_for_index(const TableInfo& t, const IndexInfo& ix, const Item& item
 // A Key parameter (GetItem, DeleteItem, UpdateItem…): exactly the key attributes, right types.
 Item parse_key(const TableInfo& t, const Doc& key);
 // An Item parameter (PutItem): must contain the keys with the right types; checks sizes and
-// index key types.
-void check_item(const TableInfo& t, const Item& item);
+// (unless `index_keys` is false) index key types.
+void check_item(const TableInfo& t, const Item& item, bool index_keys = true);
+// check_item's part about index key attributes: those present must have the index's types and
+// not be empty strings or binaries (absent ones leave the item out of the index).
+void check_index_keys(const TableInfo& t, const Item& item);
 
 // The table catalog: metadata cached in memory, read through from storage.
 class Catalog {

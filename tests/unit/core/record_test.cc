@@ -173,7 +173,7 @@ TEST(Record, DynamoDbTableRecordKeepsItsTypesAndRoundTrips) {
   t.backups = 2;
   dynamodb::IndexInfo ix;
   ix.name = "gsi";
-  ix.hash.name = "g";
+  ix.keys.hash = {dynamodb::KeyDef{"g"}};
   ix.wcu = 3;
   t.indexes.push_back(ix);
   std::string text = json::write(t.to_json());

@@ -99,6 +99,42 @@ TEST(Validate, ListLengthAndScalarItems) {
             std::string::npos);
 }
 
+TEST(Validate, DynamoDbPrintsStructuresAsJavaObjects) {
+  // DynamoDB's classes keep Object.toString: a list of structures prints as "[pkg.Shape@hash, ...]".
+  Doc put = Doc::map();
+  put.set("TableName", "t");
+  put.set("Item", Doc::map());
+  Doc item = Doc::map();
+  item.set("Put", put);
+  Doc items = Doc::list();
+  for (int i = 0; i < 101; ++i) items.push(item);
+  Doc in = Doc::map();
+  in.set("TransactItems", items);
+  std::string m = message("dynamodb", "TransactWriteItems", in);
+  const std::string object = "com.amazonaws.dynamodb.v20120810.TransactWriteItem@";
+  ASSERT_EQ(m.rfind("1 validation error detected: Value '[" + object, 0), 0u) << m;
+  EXPECT_NE(
+      m.find("]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
+      std::string::npos)
+      << m;
+  size_t n = 0;
+  for (size_t at = m.find(object); at != std::string::npos; at = m.find(object, at + 1)) ++n;
+  EXPECT_EQ(n, 101u);
+  EXPECT_EQ(m.find("Put="), std::string::npos);
+  // Other services print structures as maps.
+  Doc context = Doc::map();
+  context.set("ProviderArn", "arn:aws:iam::aws:contextProvider/IdentityCenter");
+  Doc contexts = Doc::list();
+  for (int i = 0; i < 6; ++i) contexts.push(context);
+  Doc sts = Doc::map();
+  sts.set("RoleArn", "arn:aws:iam::000000000000:role/r");
+  sts.set("RoleSessionName", "s");
+  sts.set("ProvidedContexts", contexts);
+  std::string sm = message("sts", "AssumeRole", sts);
+  EXPECT_NE(sm.find("Value '[{ProviderArn=arn:aws:iam::aws:contextProvider/IdentityCenter}, "), std::string::npos)
+      << sm;
+}
+
 TEST(Validate, QueryServicesUseValidationError) {
   EXPECT_EQ(message("iam", "GetRole", Doc::map(), "ValidationError"),
             "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not be null");

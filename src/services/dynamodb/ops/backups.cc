@@ -306,7 +306,7 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
     for (const auto& x : l->as_list()) {
       std::set<std::string> used;
       IndexInfo ix = parse_index(x, global, defs, used);
-      if (!global && (ix.hash.name != t->hash.name || !ix.range || !t->range))
+      if (!global && (ix.keys.hash[0].name != t->hash.name || ix.keys.range.empty() || !t->range))
         throw errors::validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name);
       if (t->index(ix.name)) throw errors::validation("One or more parameter values were invalid: Duplicate index name: " + ix.name);
       t->indexes.push_back(std::move(ix));

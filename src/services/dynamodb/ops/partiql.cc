@@ -159,14 +159,28 @@ PageToken decode_token(const std::string& s) {
   return PageToken{static_cast<size_t>(p->as_int()), *key};
 }
 
-// The partition key values a SELECT is limited to (empty: the whole table or index).
-std::vector<Value> partitions(const Prepared& p) {
-  const KeyDef& hash = p.ix ? p.ix->hash : p.t->hash;
+// The partitions a SELECT is limited to, each as the values of every partition key attribute
+// (empty: the whole table or index). An equality on each partition attribute names one
+// partition; with a single partition attribute, IN names several.
+std::vector<std::vector<Value>> partitions(const Prepared& p, const KeySchema& keys) {
   if (!p.st.where) return {};
-  for (const Condition* c : partiql::conjuncts(*p.st.where)) {
-    if (const Value* v = partiql::equality_on(*c, hash.name)) return {*v};
-    if (c->kind == Condition::Kind::in && c->operands[0].kind == Operand::Kind::path && c->operands[0].path.size() == 1 &&
-        c->operands[0].path[0].name == hash.name) {
+  auto conjuncts = partiql::conjuncts(*p.st.where);
+  if (keys.hash.size() > 1) {
+    std::vector<Value> values;
+    for (const auto& d : keys.hash) {
+      const Value* found = nullptr;
+      for (const Condition* c : conjuncts)
+        if ((found = partiql::equality_on(*c, d.name))) break;
+      if (!found) return {};
+      values.push_back(*found);
+    }
+    return {values};
+  }
+  const std::string& hash = keys.hash[0].name;
+  for (const Condition* c : conjuncts) {
+    if (const Value* v = partiql::equality_on(*c, hash)) return {{*v}};
+    if (c->kind == Condition::Kind::in && c->operands[0].kind == Operand::Kind::path &&
+        c->operands[0].path.size() == 1 && c->operands[0].path[0].name == hash) {
       std::vector<Value> out;
       bool all_values = true;
       for (size_t i = 1; i < c->operands.size(); ++i) {
@@ -174,11 +188,11 @@ std::vector<Value> partitions(const Prepared& p) {
         else out.push_back(c->operands[i].value);
       }
       if (!all_values) continue;
-      std::vector<Value> unique;
+      std::vector<std::vector<Value>> unique;
       for (auto& v : out) {
         bool seen = false;
-        for (const auto& u : unique) seen = seen || equal(u, v);
-        if (!seen) unique.push_back(std::move(v));
+        for (const auto& u : unique) seen = seen || equal(u[0], v);
+        if (!seen) unique.push_back({std::move(v)});
       }
       return unique;
     }
@@ -186,28 +200,35 @@ std::vector<Value> partitions(const Prepared& p) {
   return {};
 }
 
-// The first condition on the sort key that narrows the range read within a partition.
-void sort_key_condition(const Prepared& p, const std::optional<KeyDef>& range, KeyRange& kr) {
-  if (!range || !p.st.where) return;
+// The conditions on the sort key attributes that narrow the range read within a partition:
+// equalities on the leading ones, then the first usable condition on the next (the whole WHERE
+// clause still filters what is read).
+void sort_key_condition(const Prepared& p, const std::vector<KeyDef>& ranges, KeyRange& kr) {
+  if (!p.st.where) return;
   using K = Condition::Kind;
-  for (const Condition* c : partiql::conjuncts(*p.st.where)) {
-    if (const Value* v = partiql::equality_on(*c, range->name)) {
-      if (v->type != range->type) continue;
-      kr.op = K::eq;
-      kr.v1 = *v;
+  auto conjuncts = partiql::conjuncts(*p.st.where);
+  for (const KeyDef& range : ranges) {
+    const Value* eq = nullptr;
+    for (const Condition* c : conjuncts)
+      if (const Value* v = partiql::equality_on(*c, range.name); v && v->type == range.type) eq = v;
+    if (eq) {
+      kr.sort_prefix.push_back(*eq);
+      continue;
+    }
+    for (const Condition* c : conjuncts) {
+      bool usable = c->kind == K::lt || c->kind == K::le || c->kind == K::gt || c->kind == K::ge ||
+                    c->kind == K::between || (c->kind == K::begins_with && range.type != Type::N);
+      if (!usable || c->operands[0].kind != Operand::Kind::path || c->operands[0].path.size() != 1 ||
+          c->operands[0].path[0].name != range.name)
+        continue;
+      for (size_t i = 1; i < c->operands.size(); ++i)
+        if (c->operands[i].kind != Operand::Kind::value || c->operands[i].value.type != range.type) usable = false;
+      if (!usable) continue;
+      kr.op = c->kind;
+      kr.v1 = c->operands[1].value;
+      if (c->kind == K::between) kr.v2 = c->operands[2].value;
       return;
     }
-    bool usable = c->kind == K::lt || c->kind == K::le || c->kind == K::gt || c->kind == K::ge || c->kind == K::between ||
-                  (c->kind == K::begins_with && range->type != Type::N);
-    if (!usable || c->operands[0].kind != Operand::Kind::path || c->operands[0].path.size() != 1 ||
-        c->operands[0].path[0].name != range->name)
-      continue;
-    for (size_t i = 1; i < c->operands.size(); ++i)
-      if (c->operands[i].kind != Operand::Kind::value || c->operands[i].value.type != range->type) usable = false;
-    if (!usable) continue;
-    kr.op = c->kind;
-    kr.v1 = c->operands[1].value;
-    if (c->kind == K::between) kr.v2 = c->operands[2].value;
     return;
   }
 }
@@ -217,14 +238,13 @@ Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
   bool consistent = in.flag("ConsistentRead");
   if (p.ix && p.ix->global && consistent)
     throw errors::validation("Consistent reads are not supported on global secondary indexes");
-  const KeyDef& hash = p.ix ? p.ix->hash : t.hash;
-  const std::optional<KeyDef>& range = p.ix ? p.ix->range : t.range;
+  KeySchema keys = t.key_schema(p.ix);
   uint64_t id = p.ix ? p.ix->id : t.id;
-  std::vector<Value> parts = partitions(p);
+  std::vector<std::vector<Value>> parts = partitions(p, keys);
   bool is_query = !parts.empty();
   if (p.st.order_by) {
     if (!is_query) throw errors::validation("Must have WHERE clause in the statement when using ORDER BY clause.");
-    if (!range || p.st.order_by->size() != 1 || p.st.order_by->front().name != range->name)
+    if (keys.range.empty() || p.st.order_by->size() != 1 || p.st.order_by->front().name != keys.range[0].name)
       throw errors::validation("Variable reference " + path_text(*p.st.order_by) +
                                " in ORDER BY clause must be a part of the primary key");
   }
@@ -232,9 +252,11 @@ Doc run_select(OpContext& ctx, const Doc& in, const Prepared& p) {
   std::vector<std::pair<std::string, std::string>> ranges;
   if (is_query) {
     KeyRange kr;
-    sort_key_condition(p, range, kr);
+    sort_key_condition(p, keys.range, kr);
     for (const auto& v : parts) {
-      if (v.type != hash.type) continue;  // can't match any item
+      bool typed = true;  // a partition value of another type can't match any item
+      for (size_t i = 0; i < v.size(); ++i) typed = typed && v[i].type == keys.hash[i].type;
+      if (!typed) continue;
       kr.hash = v;
       std::string start, end;
       storage_range(kr, id, start, end);

@@ -1,5 +1,8 @@
 // Query and Scan: key conditions to storage ranges, filters, projections, pagination with
 // Limit / ExclusiveStartKey / LastEvaluatedKey, Select, the 1 MB page, parallel scan segments.
+#include <functional>
+#include <set>
+
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/legacy.h"
@@ -22,58 +25,101 @@ std::string attr_of(const Condition& c) {
   return c.operands[0].path[0].name;
 }
 
-KeyRange key_range(const Condition& root, const KeyDef& hash, const std::optional<KeyDef>& range) {
+int position(const std::vector<KeyDef>& defs, const std::string& attr) {
+  for (size_t i = 0; i < defs.size(); ++i)
+    if (defs[i].name == attr) return static_cast<int>(i);
+  return -1;
+}
+
+// A Query's key condition on a key schema: an equality on every partition key attribute and, on
+// the sort key attributes, conditions left to right without a gap, each an equality but the last
+// (multi-attribute keys of global secondary indexes; a single sort attribute is the usual case).
+KeyRange key_range(const Condition& root, const KeySchema& keys) {
+  // The conditions joined by AND (a chain of them with multi-attribute keys); OR and NOT are
+  // not key conditions.
   std::vector<const Condition*> parts;
-  if (root.kind == Condition::Kind::and_) {
-    for (const auto& ch : root.children) {
-      if (ch.kind == Condition::Kind::and_ || ch.kind == Condition::Kind::or_ || ch.kind == Condition::Kind::not_)
-        throw errors::validation("Invalid operator used in KeyConditionExpression: " +
-                                  std::string(ch.kind == Condition::Kind::or_ ? "OR" : ch.kind == Condition::Kind::not_ ? "NOT" : "AND"));
-      parts.push_back(&ch);
+  std::function<void(const Condition&)> flatten = [&](const Condition& c) {
+    if (c.kind == Condition::Kind::or_ || c.kind == Condition::Kind::not_)
+      throw errors::validation(std::string("Invalid operator used in KeyConditionExpression: ") +
+                               (c.kind == Condition::Kind::or_ ? "OR" : "NOT"));
+    if (c.kind != Condition::Kind::and_) {
+      parts.push_back(&c);
+      return;
     }
-  } else if (root.kind == Condition::Kind::or_ || root.kind == Condition::Kind::not_) {
-    throw errors::validation(std::string("Invalid operator used in KeyConditionExpression: ") +
-                              (root.kind == Condition::Kind::or_ ? "OR" : "NOT"));
-  } else {
-    parts.push_back(&root);
-  }
+    for (const auto& ch : c.children) flatten(ch);
+  };
+  flatten(root);
+  const auto type_mismatch = [] {
+    return errors::validation(
+        "One or more parameter values were invalid: Condition parameter type does not match schema type");
+  };
+  const auto one_per_key = [] {
+    return errors::validation("KeyConditionExpressions must only contain one condition per key");
+  };
+  const auto not_supported = [] { return errors::validation("Query key condition not supported"); };
+  // The key element a condition on another attribute is reported missing: the first partition
+  // attribute not given, else the first sort attribute not given (else the first sort attribute).
+  std::set<std::string> given;
+  for (const Condition* c : parts) given.insert(attr_of(*c));
+  auto missed = [&]() -> const std::string& {
+    for (const auto& d : keys.hash)
+      if (!given.count(d.name)) return d.name;
+    if (keys.range.empty()) return keys.hash[0].name;
+    for (const auto& d : keys.range)
+      if (!given.count(d.name)) return d.name;
+    return keys.range[0].name;
+  };
   KeyRange kr;
-  bool have_hash = false;
-  bool hash_given = false;  // anywhere in the condition (parts may come in any order)
-  for (const Condition* c : parts) hash_given = hash_given || attr_of(*c) == hash.name;
+  kr.hash.resize(keys.hash.size());
+  std::vector<bool> have_hash(keys.hash.size());
+  std::vector<const Condition*> sort(keys.range.size());
   for (const Condition* c : parts) {
     std::string attr = attr_of(*c);
-    if (attr == hash.name) {
+    if (int i = position(keys.hash, attr); i >= 0) {
       bool ok;
       const Operand* v = value_side(*c, attr, ok);
-      if (c->kind != Condition::Kind::eq || !ok) throw errors::validation("Query key condition not supported");
-      if (have_hash) throw errors::validation("KeyConditionExpressions must only contain one condition per key");
-      if (v->value.type != hash.type)
-        throw errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
-      kr.hash = v->value;
-      have_hash = true;
-    } else if (range && attr == range->name) {
-      if (kr.op) throw errors::validation("KeyConditionExpressions must only contain one condition per key");
+      if (c->kind != Condition::Kind::eq || !ok) throw not_supported();
+      if (have_hash[i]) throw one_per_key();
+      if (v->value.type != keys.hash[i].type) throw type_mismatch();
+      kr.hash[i] = v->value;
+      have_hash[i] = true;
+    } else if (int j = position(keys.range, attr); j >= 0) {
+      const KeyDef& range = keys.range[j];
+      if (sort[j]) throw one_per_key();
       using K = Condition::Kind;
       if (c->kind == K::ne || c->kind == K::in || c->kind == K::exists || c->kind == K::not_exists || c->kind == K::contains ||
           c->kind == K::type)
-        throw errors::validation("Query key condition not supported");
+        throw not_supported();
       for (size_t i = 1; i < c->operands.size(); ++i) {
-        if (c->operands[i].kind != Operand::Kind::value) throw errors::validation("Query key condition not supported");
-        if (c->operands[i].value.type != range->type)
-          throw errors::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+        if (c->operands[i].kind != Operand::Kind::value) throw not_supported();
+        if (c->operands[i].value.type != range.type) throw type_mismatch();
       }
-      if (c->kind == K::begins_with && range->type == Type::N)
+      if (c->kind == K::begins_with && range.type == Type::N)
         throw errors::validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
-      kr.op = c->kind;
-      kr.v1 = c->operands[1].value;
-      if (c->kind == K::between) kr.v2 = c->operands[2].value;
+      sort[j] = c;
     } else {
-      if (attr.empty()) throw errors::validation("Query key condition not supported");
-      throw errors::validation("Query condition missed key schema element: " + (range && hash_given ? range->name : hash.name));
+      if (attr.empty()) throw not_supported();
+      throw errors::validation("Query condition missed key schema element: " + missed());
     }
   }
-  if (!have_hash) throw errors::validation("Query condition missed key schema element: " + hash.name);
+  for (size_t i = 0; i < keys.hash.size(); ++i)
+    if (!have_hash[i]) throw errors::validation("Query condition missed key schema element: " + keys.hash[i].name);
+  // Sort conditions: a leading run without gaps, equalities but the last.
+  size_t given_sort = 0;
+  while (given_sort < sort.size() && sort[given_sort]) ++given_sort;
+  for (size_t j = given_sort; j < sort.size(); ++j)
+    if (sort[j]) throw not_supported();
+  for (size_t j = 0; j < given_sort; ++j) {
+    const Condition& c = *sort[j];
+    if (j + 1 < given_sort) {
+      if (c.kind != Condition::Kind::eq) throw not_supported();
+      kr.sort_prefix.push_back(c.operands[1].value);
+      continue;
+    }
+    kr.op = c.kind;
+    kr.v1 = c.operands[1].value;
+    if (c.kind == Condition::Kind::between) kr.v2 = c.operands[2].value;
+  }
   return kr;
 }
 
@@ -83,6 +129,7 @@ std::string key_after(const std::string& k) { return k + std::string(1, '\0'); }
 
 void storage_range(const KeyRange& kr, uint64_t id, std::string& start, std::string& end) {
   std::string p = partition_prefix(id, kr.hash);
+  for (const auto& v : kr.sort_prefix) encode_key_value(v, p);
   start = p;
   end = storage::prefix_end(p);
   if (!kr.op) return;
@@ -224,8 +271,8 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
   check(t.hash);
   if (t.range) check(*t.range);
   if (ix) {
-    check(ix->hash);
-    if (ix->range) check(*ix->range);
+    for (const auto& d : ix->keys.hash) check(d);
+    for (const auto& d : ix->keys.range) check(d);
     return *index_key(t, *ix, k);
   }
   return item_key(t, k);
@@ -266,16 +313,15 @@ Doc query(Catalog& cat, OpContext& ctx, const Doc& in) {
   else if (const Doc* qf = in.get("QueryFilter")) filter = legacy_condition(*qf, "QueryFilter", in.str("ConditionalOperator"));
   ex.parse(in, false, true, in.has("KeyConditionExpression") || in.has("FilterExpression"));
   Common c = common(cat, ctx, in, ex);
-  const KeyDef& hash = c.ix ? c.ix->hash : c.t->hash;
-  const std::optional<KeyDef>& range = c.ix ? c.ix->range : c.t->range;
-  KeyRange kr = key_range(kc, hash, range);
+  KeySchema keys = c.t->key_schema(c.ix);
+  KeyRange kr = key_range(kc, keys);
   if (filter) {
     std::function<void(const Condition&)> walk = [&](const Condition& f) {
       for (const auto& ch : f.children) walk(ch);
       for (const auto& op : f.operands) {
         if (op.path.empty()) continue;
         const std::string& a = op.path[0].name;
-        if (a == hash.name || (range && a == range->name))
+        if (keys.has(a))
           throw errors::validation(std::string(in.has("QueryFilter") ? "QueryFilter" : "Filter Expression") +
                                    " can only contain non-primary key attributes: Primary key attribute: " + a);
       }

@@ -30,16 +30,36 @@ std::string join_names(const std::vector<std::string>& v) {
   return s + "]";
 }
 
-void parse_key_schema(const Doc* ks, const std::map<std::string, Type>& defs, KeyDef& hash,
-                      std::optional<KeyDef>& range, std::set<std::string>& used) {
+// A KeySchema: one HASH element and at most one RANGE element after it; for a global secondary
+// index (`multi_attribute`) up to four of each, every HASH before the first RANGE, no name twice.
+// The messages of multi-attribute keys are ours: AWS documents the rules, not its wording.
+KeySchema parse_key_schema(const Doc* ks, const std::map<std::string, Type>& defs, std::set<std::string>& used,
+                           bool multi_attribute) {
   if (!ks || !ks->is_list() || ks->as_list().empty()) throw errors::validation("Invalid KeySchema: Some index key attribute have no definition");
   const auto& l = ks->as_list();
-  if (l.size() > 2) throw errors::validation("Invalid KeySchema: Too many key schema elements");
+  if (!multi_attribute && l.size() > 2) throw errors::validation("Invalid KeySchema: Too many key schema elements");
   if (l[0].str("KeyType") != "HASH") throw errors::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  if (l.size() == 2) {
-    if (l[1].str("KeyType") != "RANGE") throw errors::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-    if (l[0].str("AttributeName") == l[1].str("AttributeName"))
-      throw errors::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  if (!multi_attribute) {
+    if (l.size() == 2 && l[1].str("KeyType") != "RANGE")
+      throw errors::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  size_t hashes = 0, ranges = 0;
+  std::set<std::string> names;
+  for (const auto& e : l) {
+    bool hash = e.str("KeyType") == "HASH";
+    if (hash && ranges > 0)
+      throw errors::validation(
+          "Invalid KeySchema: Every HASH KeySchemaElement must come before the RANGE KeySchemaElements");
+    ++(hash ? hashes : ranges);
+    if (hashes > kMaxIndexKeyAttributes || ranges > kMaxIndexKeyAttributes)
+      throw errors::validation(
+          "Invalid KeySchema: A global secondary index supports up to 4 HASH and up to 4 RANGE KeySchemaElements");
+    if (!names.insert(e.str("AttributeName")).second) {
+      if (l.size() == 2)
+        throw errors::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+      throw errors::validation("Invalid KeySchema: Duplicate KeySchemaElement AttributeName: " +
+                               e.str("AttributeName"));
+    }
   }
   std::vector<std::string> missing;
   for (const auto& e : l)
@@ -50,12 +70,21 @@ void parse_key_schema(const Doc* ks, const std::map<std::string, Type>& defs, Ke
     throw invalid_values("Some index key attributes are not defined in AttributeDefinitions. Keys: " + join_names(missing) +
                   ", AttributeDefinitions: " + join_names(names));
   }
-  hash = KeyDef{l[0].str("AttributeName"), defs.at(l[0].str("AttributeName"))};
-  used.insert(hash.name);
-  if (l.size() == 2) {
-    range = KeyDef{l[1].str("AttributeName"), defs.at(l[1].str("AttributeName"))};
-    used.insert(range->name);
+  KeySchema keys;
+  for (const auto& e : l) {
+    KeyDef d{e.str("AttributeName"), defs.at(e.str("AttributeName"))};
+    used.insert(d.name);
+    (e.str("KeyType") == "HASH" ? keys.hash : keys.range).push_back(std::move(d));
   }
+  return keys;
+}
+
+// A table's KeySchema.
+void parse_key_schema(const Doc* ks, const std::map<std::string, Type>& defs, KeyDef& hash,
+                      std::optional<KeyDef>& range, std::set<std::string>& used) {
+  KeySchema keys = parse_key_schema(ks, defs, used, false);
+  hash = keys.hash[0];
+  if (!keys.range.empty()) range = keys.range[0];
 }
 
 void parse_projection(const Doc* p, IndexInfo& ix) {
@@ -71,17 +100,15 @@ void parse_projection(const Doc* p, IndexInfo& ix) {
   }
 }
 
-Doc key_schema_doc(const KeyDef& h, const std::optional<KeyDef>& r) {
+Doc key_schema_doc(const KeySchema& keys) {
   Doc l = Doc::list();
-  Doc a = Doc::map();
-  a.set("AttributeName", h.name);
-  a.set("KeyType", "HASH");
-  l.push(a);
-  if (r) {
-    Doc b = Doc::map();
-    b.set("AttributeName", r->name);
-    b.set("KeyType", "RANGE");
-    l.push(b);
+  for (const auto* defs : {&keys.hash, &keys.range}) {
+    for (const auto& k : *defs) {
+      Doc a = Doc::map();
+      a.set("AttributeName", k.name);
+      a.set("KeyType", defs == &keys.hash ? "HASH" : "RANGE");
+      l.push(std::move(a));
+    }
   }
   return l;
 }
@@ -100,7 +127,7 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
   Doc d = Doc::map();
   d.set("AttributeDefinitions", t.attribute_definitions);
   d.set("TableName", t.name);
-  d.set("KeySchema", key_schema_doc(t.hash, t.range));
+  d.set("KeySchema", key_schema_doc(t.key_schema()));
   d.set("TableStatus", status);
   d.set("CreationDateTime", Timestamp{t.created_ms});
   d.set("ProvisionedThroughput", throughput_doc(t.rcu, t.wcu));
@@ -119,7 +146,7 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
   for (const auto& ix : t.indexes) {
     Doc x = Doc::map();
     x.set("IndexName", ix.name);
-    x.set("KeySchema", key_schema_doc(ix.hash, ix.range));
+    x.set("KeySchema", key_schema_doc(ix.keys));
     Doc p = Doc::map();
     p.set("ProjectionType", ix.projection);
     if (!ix.non_key.empty()) {
@@ -230,7 +257,7 @@ IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Typ
   ix.name = x.str("IndexName");
   ix.global = global;
   ix.id = random_id();
-  parse_key_schema(x.get("KeySchema"), defs, ix.hash, ix.range, used);
+  ix.keys = parse_key_schema(x.get("KeySchema"), defs, used, global);
   parse_projection(x.get("Projection"), ix);
   if (const Doc* pt = x.get("ProvisionedThroughput")) {
     ix.rcu = pt->integer("ReadCapacityUnits");
@@ -325,10 +352,12 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     if (!t->range) throw invalid_values("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
     for (const auto& x : l->as_list()) {
       IndexInfo ix = parse_index(x, false, defs, used);
-      if (ix.hash.name != t->hash.name)
-        throw invalid_values("Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name +
-                      ". index hash key: " + ix.hash.name + ", table hash key: " + t->hash.name);
-      if (!ix.range) throw invalid_values("Index KeySchema for local secondary index " + ix.name + " must have a range key");
+      if (ix.keys.hash[0].name != t->hash.name)
+        throw invalid_values(
+            "Index KeySchema does not have the same leading hash key as table KeySchema for index: " + ix.name +
+            ". index hash key: " + ix.keys.hash[0].name + ", table hash key: " + t->hash.name);
+      if (ix.keys.range.empty())
+        throw invalid_values("Index KeySchema for local secondary index " + ix.name + " must have a range key");
       if (!index_names.insert(ix.name).second) throw invalid_values("Duplicate index name: " + ix.name);
       t->indexes.push_back(std::move(ix));
     }
@@ -460,6 +489,12 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     t->attribute_definitions = merged;
   }
   if (const Doc* ups = in.get("GlobalSecondaryIndexUpdates"); ups && ups->is_list()) {
+    // One index created or deleted per UpdateTable (the API reference).
+    size_t online = 0;
+    for (const auto& u : ups->as_list()) online += (u.has("Create") ? 1 : 0) + (u.has("Delete") ? 1 : 0);
+    if (online > 1)
+      throw errors::limit_exceeded(
+          "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
     std::map<std::string, Type> defs;
     for (const auto& a : t->attribute_definitions.as_list()) {
       Type ty;

@@ -175,7 +175,7 @@ TransactWriteItemsWrite transact_write_items(Catalog& cat, OpContext& ctx, const
         p.kind = k;
         ++kinds;
       }
-    if (kinds != 1) throw errors::validation("TransactItems can only contain one of ConditionCheck, Put, Update or Delete");
+    if (kinds != 1) throw errors::validation("TransactItems can only contain one of Check, Put, Update or Delete");
     TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), op->str("TableName"));
     p.ex.emplace(*op);
     p.ex->parse(*op, p.kind == "Update", false);
@@ -184,7 +184,9 @@ TransactWriteItemsWrite transact_write_items(Catalog& cat, OpContext& ctx, const
       throw errors::validation("The ConditionExpression parameter is required for ConditionCheck");
     if (p.kind == "Put") {
       p.item = item_from_doc(*op->get("Item"));
-      check_item(*t, p.item);
+      // Index key attributes are checked per action when the transaction applies: a bad one
+      // cancels it with a ValidationError reason for that action (and the others' reasons).
+      check_item(*t, p.item, false);
       writes[i].key_attrs = key_of(*t, p.item);
     } else {
       p.item = parse_key(*t, *op->get("Key"));
@@ -205,8 +207,10 @@ TransactWriteItemsWrite transact_write_items(Catalog& cat, OpContext& ctx, const
 Doc TransactWriteItemsWrite::apply(Catalog& cat, OpContext& ctx) {
   const Doc& in = *this->in;
   for (size_t i = 0; i < writes.size(); ++i) {
-    writes[i].compute = [&p = actions[i], t = writes[i].table.get()](const Item* old) -> std::optional<Item> {
-      if (p.ex->condition && !evaluate(*p.ex->condition, old ? *old : Item{})) throw conditional_failed(old, p.return_old);
+    writes[i].compute = [&p = actions[i], t = writes[i].table](const Item* old) -> std::optional<Item> {
+      if (p.kind == "Put") check_index_keys(*t, p.item);
+      if (p.ex->condition && !evaluate(*p.ex->condition, old ? *old : Item{}))
+        throw conditional_failed(old, p.return_old);
       if (p.kind == "Put") return p.item;
       if (p.kind == "Delete") return std::nullopt;
       if (p.kind == "ConditionCheck") return old ? std::optional<Item>(*old) : std::nullopt;

@@ -23,8 +23,8 @@ std::shared_ptr<TableInfo> lsi_table() {
   ix.name = "lsi";
   ix.global = false;
   ix.id = 8;
-  ix.hash = KeyDef{"pk", Type::S};
-  ix.range = KeyDef{"o", Type::S};
+  ix.keys.hash = {KeyDef{"pk", Type::S}};
+  ix.keys.range = {KeyDef{"o", Type::S}};
   ix.projection = "KEYS_ONLY";
   t->indexes.push_back(ix);
   return t;

@@ -199,6 +199,58 @@ TEST_F(DynamoOps, WriteCostPaysForTheLargerImage) {
   EXPECT_TRUE(write_cost(*t, std::nullopt, small).indexes.empty());
 }
 
+TEST_F(DynamoOps, QueryOnMultiAttributeKeysGoesLeftToRightWithTheRangeLast) {
+  OpContext oc = op_context();
+  create_table(cat_, oc, json::parse(R"J({"TableName":"multi","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"a","AttributeType":"S"},
+        {"AttributeName":"b","AttributeType":"S"},{"AttributeName":"x","AttributeType":"N"},
+        {"AttributeName":"y","AttributeType":"N"},{"AttributeName":"z","AttributeType":"N"}],
+      "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+      "GlobalSecondaryIndexes":[{"IndexName":"gsi","Projection":{"ProjectionType":"ALL"},
+        "KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"b","KeyType":"HASH"},
+          {"AttributeName":"x","KeyType":"RANGE"},{"AttributeName":"y","KeyType":"RANGE"},
+          {"AttributeName":"z","KeyType":"RANGE"}]}]})J"));
+  int n = 0;
+  for (int x = 1; x <= 3; ++x)
+    for (int y = 1; y <= 3; ++y)
+      for (int z = 1; z <= 3; ++z) {
+        Doc in =
+            json::parse(R"J({"TableName":"multi","Item":{"id":{"S":"i)J" + std::to_string(n++) +
+                        R"J("},"a":{"S":"A"},"b":{"S":"B"},"x":{"N":")J" + std::to_string(x) + R"J("},"y":{"N":")J" +
+                        std::to_string(y) + R"J("},"z":{"N":")J" + std::to_string(z) + R"J("}}})J");
+        put_item(cat_, oc, in).apply(cat_, oc);
+      }
+  // "OK <count>" or the error message.
+  auto run = [&](const std::string& sort, const std::string& values = "") -> std::string {
+    std::string kce = "a = :a AND b = :b" + (sort.empty() ? "" : " AND " + sort);
+    Doc in = json::parse(R"J({"TableName":"multi","IndexName":"gsi","KeyConditionExpression":")J" + kce +
+                         R"J(","ExpressionAttributeValues":{":a":{"S":"A"},":b":{"S":"B"})J" + values + "}}");
+    try {
+      return "OK " + std::to_string(query(cat_, oc, in).integer("Count"));
+    } catch (const AwsError& e) {
+      return e.message;
+    }
+  };
+  const std::string one = R"J(,":one":{"N":"1"})J", two = R"J(,":two":{"N":"2"})J";
+  EXPECT_EQ(run(""), "OK 27");
+  EXPECT_EQ(run("x = :two", two), "OK 9");
+  EXPECT_EQ(run("x > :one", one), "OK 18");
+  EXPECT_EQ(run("x = :two AND y = :one", one + two), "OK 3");
+  EXPECT_EQ(run("x = :two AND y <= :two", two), "OK 6");
+  EXPECT_EQ(run("x = :two AND y = :two AND z BETWEEN :one AND :two", one + two), "OK 2");
+  EXPECT_EQ(run("z = :one AND y = :two AND x = :one", one + two), "OK 1");
+  EXPECT_EQ(run("y = :one", one), "Query key condition not supported");
+  EXPECT_EQ(run("x = :one AND z = :two", one + two), "Query key condition not supported");
+  EXPECT_EQ(run("x > :one AND y = :two", one + two), "Query key condition not supported");
+  EXPECT_EQ(run("x > :one AND y > :two", one + two), "Query key condition not supported");
+  EXPECT_EQ(run("x = :one AND x = :two", one + two), "KeyConditionExpressions must only contain one condition per key");
+  EXPECT_EQ(code_of([&] {
+              query(cat_, oc, json::parse(R"J({"TableName":"multi","IndexName":"gsi","KeyConditionExpression":"b = :b",
+                  "ExpressionAttributeValues":{":b":{"S":"B"}}})J"));
+            }),
+            "ValidationException");  // "Query condition missed key schema element: a"
+}
+
 TEST_F(DynamoOps, TableByArn) {
   OpContext oc = op_context();
   TablePtr t = table_by_arn(ctx_.storage(), cat_, oc, "arn:aws:dynamodb:us-east-1:000000000000:table/t");
