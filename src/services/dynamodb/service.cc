@@ -22,6 +22,9 @@ class DynamoDbService final : public Service, public Api {
     add("TagResource", tag_resource);
     add("UntagResource", untag_resource);
     add("ListTagsOfResource", list_tags_of_resource);
+    add("PutResourcePolicy", put_resource_policy);
+    add("GetResourcePolicy", get_resource_policy);
+    add("DeleteResourcePolicy", delete_resource_policy);
     add("UpdateTimeToLive", update_time_to_live);
     add("DescribeTimeToLive", describe_time_to_live);
     add("DescribeLimits", describe_limits);

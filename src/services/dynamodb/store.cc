@@ -1,6 +1,7 @@
 #include "services/dynamodb/store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/arn.h"
@@ -47,9 +48,15 @@ const json::Record<TableInfo> kTableRecord{
     {"created", &TableInfo::created_ms},      {"stream_enabled", &TableInfo::stream_enabled},
     {"stream_view", &TableInfo::stream_view_type}, {"stream_label", &TableInfo::stream_label},
     {"deletion_protection", &TableInfo::deletion_protection}, {"pitr", &TableInfo::pitr},
-    {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups}};
+    {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups},
+    {"billing_ms", &TableInfo::billing_ms},   {"max_read", &TableInfo::max_read},
+    {"max_write", &TableInfo::max_write},     {"warm_read", &TableInfo::warm_read},
+    {"warm_write", &TableInfo::warm_write}};
 const json::Record<IndexInfo> kIndexRecord{
-    {"name", &IndexInfo::name}, {"global", &IndexInfo::global}, {"rcu", &IndexInfo::rcu}, {"wcu", &IndexInfo::wcu}};
+    {"name", &IndexInfo::name},           {"global", &IndexInfo::global},
+    {"rcu", &IndexInfo::rcu},             {"wcu", &IndexInfo::wcu},
+    {"max_read", &IndexInfo::max_read},   {"max_write", &IndexInfo::max_write},
+    {"warm_read", &IndexInfo::warm_read}, {"warm_write", &IndexInfo::warm_write}};
 }  // namespace
 
 const IndexInfo* TableInfo::index(std::string_view n) const {
@@ -85,6 +92,7 @@ Doc TableInfo::to_json() const {
   d.set("ttl", ttl);
   d.set("pitr_days", pitr_days);
   d.set("restore", restore_summary);
+  if (policies.is_map()) d.set("policies", policies);
   return d;
 }
 
@@ -116,6 +124,7 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   if (const Doc* s = d.get("ttl")) t->ttl = *s;
   t->pitr_days = d.integer("pitr_days", 35);
   if (const Doc* s = d.get("restore")) t->restore_summary = *s;
+  if (const Doc* s = d.get("policies")) t->policies = *s;
   return t;
 }
 
@@ -240,14 +249,38 @@ void check_item(const TableInfo& t, const Item& item) {
 
 // Catalog -----------------------------------------------------------------------------------
 
-TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
-  // Item operations accept a table ARN wherever they take a table name.
+void check_resource_name(std::string_view name, const char* what) {
+  auto fail = [&](const std::string& constraint) {
+    throw errors::validation("1 validation error detected: Value '" + std::string(name) + "' at '" + what +
+                             "' failed to satisfy constraint: " + constraint);
+  };
+  if (name.size() < 3) fail("Member must have length greater than or equal to 3");
+  if (name.size() > 255) fail("Member must have length less than or equal to 255");
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      fail("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+}
+
+std::optional<std::string> table_name_of(const std::string& account, const std::string& region, std::string_view name) {
+  // Every operation accepts a table ARN wherever it takes a table name.
   if (name.substr(0, 4) == "arn:") {
     auto arn = Arn::parse(name);
-    if (!arn || arn->service != "dynamodb" || arn->account != account || arn->region != region ||
-        arn->resource.substr(0, 6) != "table/" || arn->resource.find('/', 6) != std::string::npos)
-      return nullptr;
-    return find(e, account, region, std::string_view(name).substr(name.size() - (arn->resource.size() - 6)));
+    if (!arn || arn->service != "dynamodb" || arn->resource.substr(0, 6) != "table/" ||
+        arn->resource.find('/', 6) != std::string::npos || arn->resource.size() == 6)
+      throw errors::validation("Invalid TableArn: Invalid ResourceArn provided as input " + std::string(name));
+    std::string table = arn->resource.substr(6);
+    check_resource_name(table, "tableName");
+    if (arn->account != account || arn->region != region) return std::nullopt;
+    return table;
+  }
+  check_resource_name(name, "tableName");
+  return std::string(name);
+}
+
+TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
+  if (name.substr(0, 4) == "arn:") {
+    auto table = table_name_of(account, region, name);
+    return table ? find(e, account, region, *table) : nullptr;
   }
   std::string k = table_key(account, region, name);
   {
@@ -255,6 +288,7 @@ TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std
     auto it = tables_.find(k);
     if (it != tables_.end()) return it->second;
   }
+  check_resource_name(name, "tableName");  // only names that can exist are cached
   std::string v;
   if (!e.get(kTables, k, &v).ok()) return nullptr;
   TablePtr t = TableInfo::from_json(json::parse(v));
