@@ -290,11 +290,20 @@ class Names(Base):
                               "failed to satisfy constraint: Member must satisfy regular expression pattern: "
                               "[a-zA-Z0-9_.-]+", TableName="a b", **keys)
         long = "x" * 256
-        self.assertValidation(self.ddb.describe_table, f"1 validation error detected: Value '{long}' at 'tableName' "
+        self.assertValidation(self.ddb.create_table, f"1 validation error detected: Value '{long}' at 'tableName' "
                               "failed to satisfy constraint: Member must have length less than or equal to 255",
-                              TableName=long)
+                              TableName=self.arn(long), **keys)
+        self.assertEqual(self.error(self.ddb.describe_table, TableName=self.arn("a%b"))["Code"], "ValidationException")
+        # a plain name that cannot exist is simply not found
         self.assertEqual(self.error(self.ddb.get_item, TableName="ab", Key={"pk": S("a")})["Code"],
-                         "ValidationException")
+                         "ResourceNotFoundException")
+        idx = dict(keys, AttributeDefinitions=keys["AttributeDefinitions"] + [{"AttributeName": "g", "AttributeType": "S"}])
+        err = self.error(self.ddb.update_table, TableName=self.make_table(),
+                         AttributeDefinitions=idx["AttributeDefinitions"],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "bad name", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                             "Projection": {"ProjectionType": "ALL"}}}])
+        self.assertEqual(err["Code"], "ValidationException")
         self.ddb.create_table(TableName="x" * 255, **keys)
 
     def test_tags(self):
@@ -365,6 +374,13 @@ class Limits(Base):
         self.assertValidation(self.ddb.update_item, "Invalid UpdateExpression: An expression attribute name used "
                               "in the document path is not defined; attribute name: #a", TableName=self.t,
                               Key=self.key(), UpdateExpression="SET #a = :v", ExpressionAttributeValues={":v": N(1)})
+
+    def test_substitution_variables_limit(self):
+        values = {f":v{i}": S("x" * 300_000) for i in range(7)}  # 2.1 MB of values
+        cond = " OR ".join(f"a = :v{i}" for i in range(7))
+        self.assertValidation(self.ddb.put_item, "ExpressionAttributeNames and ExpressionAttributeValues exceed "
+                              "the maximum size of 2 MB", TableName=self.t, Item=self.key(),
+                              ConditionExpression=cond, ExpressionAttributeValues=values)
 
     def test_overlapping_paths_and_parentheses(self):
         self.assertValidation(self.ddb.update_item, "Invalid UpdateExpression: Two document paths overlap with "

@@ -288,7 +288,6 @@ TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std
     auto it = tables_.find(k);
     if (it != tables_.end()) return it->second;
   }
-  check_resource_name(name, "tableName");  // only names that can exist are cached
   std::string v;
   if (!e.get(kTables, k, &v).ok()) return nullptr;
   TablePtr t = TableInfo::from_json(json::parse(v));

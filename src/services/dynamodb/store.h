@@ -120,7 +120,8 @@ using TablePtr = std::shared_ptr<const TableInfo>;
 // The table name a TableName parameter carries: the name itself or the name inside a table ARN
 // of this account and region (an ARN of another account or region: nullopt, a table not found).
 // Throws ValidationException for a malformed ARN or a name outside AWS's rules (3..255
-// characters of [a-zA-Z0-9_.-]).
+// characters of [a-zA-Z0-9_.-]). Catalog::find takes either form too; it checks ARNs this way
+// but answers a plain name that cannot exist as not found (CreateTable checks new names).
 std::optional<std::string> table_name_of(const std::string& account, const std::string& region, std::string_view name);
 // ValidationException unless `name` is a valid table or index name; `what` is the member
 // ("tableName", "indexName") named in the message.
