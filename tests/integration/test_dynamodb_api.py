@@ -436,6 +436,38 @@ class Limits(Base):
                               "invalid for update", TableName=self.t, Key=key,
                               UpdateExpression="SET nomap.x = :v", ExpressionAttributeValues={":v": N(1)})
 
+    def test_remove_through_a_wrong_type(self):
+        self.ddb.put_item(TableName=self.t, Item={"pk": S("r"), "sk": S("1"), "lst": {"L": [N(1)]}})
+        key = {"pk": S("r"), "sk": S("1")}
+        self.assertValidation(self.ddb.update_item, "The document path provided in the update expression is "
+                              "invalid for update", TableName=self.t, Key=key, UpdateExpression="REMOVE lst.x")
+        self.assertValidation(self.ddb.update_item, "The document path provided in the update expression is "
+                              "invalid for update", TableName=self.t, Key=key, UpdateExpression="REMOVE lst[0][1]")
+        self.ddb.update_item(TableName=self.t, Key=key, UpdateExpression="REMOVE lst[5]")  # past the end: no-op
+        self.assertEqual(self.ddb.get_item(TableName=self.t, Key=key)["Item"]["lst"], {"L": [N(1)]})
+
+    def test_index_quotas(self):
+        attrs = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]
+        lsis = []
+        for i in range(6):
+            attrs.append({"AttributeName": f"l{i}", "AttributeType": "S"})
+            lsis.append({"IndexName": f"lsi{i}", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                       {"AttributeName": f"l{i}", "KeyType": "RANGE"}]})
+        self.assertValidation(self.ddb.create_table, "One or more parameter values were invalid: Number of "
+                              "LocalSecondaryIndexes exceeds per-table limit of 5", TableName="too-many-lsi",
+                              BillingMode="PAY_PER_REQUEST", AttributeDefinitions=attrs, LocalSecondaryIndexes=lsis,
+                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                         {"AttributeName": "sk", "KeyType": "RANGE"}])
+        gsi = lambda n: {"Create": {"IndexName": n, "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                    "Projection": {"ProjectionType": "ALL"}}}
+        err = self.error(self.ddb.update_table, TableName=self.t,
+                         AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[gsi("two-a"), gsi("two-b")])
+        self.assertEqual(err["Code"], "LimitExceededException")
+        self.assertEqual(err["Message"], "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                         "simultaneously per table")
+
     def test_validation_comes_before_reads(self):
         # a missing table and a bad expression: the expression is reported first
         err = self.error(self.ddb.get_item, TableName="no-such-table", Key=self.key(),

@@ -270,6 +270,22 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   }
 }
 
+// AWS's per-table index quotas: 5 local and 20 global secondary indexes, 100 projected
+// (INCLUDE) attributes summed over all indexes.
+void check_index_counts(const TableInfo& t) {
+  size_t local = 0, global = 0, projected = 0;
+  for (const auto& ix : t.indexes) {
+    (ix.global ? global : local)++;
+    projected += ix.non_key.size();
+  }
+  if (local > 5)
+    throw invalid_values("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+  if (global > 20)
+    throw errors::limit_exceeded("Subscriber limit exceeded: Number of GlobalSecondaryIndexes exceeds per-table limit of 20");
+  if (projected > 100)
+    throw invalid_values("The number of projected attributes in all indexes of the table exceeds the limit of 100");
+}
+
 }  // namespace
 
 IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Type>& defs, std::set<std::string>& used) {
@@ -398,6 +414,7 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
       t->indexes.push_back(std::move(ix));
     }
   }
+  check_index_counts(*t);
   if (used.size() != defs.size())
     throw invalid_values("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
   set_billing(*t, in, true);
@@ -526,6 +543,10 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     t->attribute_definitions = merged;
   }
   if (const Doc* ups = in.get("GlobalSecondaryIndexUpdates"); ups && ups->is_list()) {
+    size_t online = 0;  // creates and deletes: one per call
+    for (const auto& u : ups->as_list()) online += u.has("Create") || u.has("Delete");
+    if (online > 1)
+      throw errors::limit_exceeded("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
     std::map<std::string, Type> defs;
     for (const auto& a : t->attribute_definitions.as_list()) {
       Type ty;
@@ -559,6 +580,7 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
       changed = true;
     }
   }
+  check_index_counts(*t);
   if (!changed && !in.has("AttributeDefinitions"))
     throw errors::validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   for (const auto& ix : created) backfill(ctx.storage, *t, ix);
