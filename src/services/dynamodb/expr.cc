@@ -954,7 +954,8 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
   auto count = [&](size_t n) {
     substitution_bytes += n;
     if (substitution_bytes > kMaxSubstitutionBytes)
-      throw errors::validation("ExpressionAttributeNames and ExpressionAttributeValues exceed the maximum size of 2 MB");
+      throw errors::validation(
+          "ExpressionAttributeNames and ExpressionAttributeValues exceed the maximum size of 2 MB");
   };
   if (names) {
     has_names_ = true;

@@ -41,6 +41,7 @@ void check_key_size(const TableInfo& t, const Value& hash, const Value* range) {
 // The plain members of a stored table and of its indexes. Members with a non-empty default
 // (billing, class, pitr_days, projection), the ids (stored as decimal strings), key schemas and
 // Doc members are written and read beside the tables.
+// clang-format off
 const json::Record<TableInfo> kTableRecord{
     {"account", &TableInfo::account},         {"region", &TableInfo::region},
     {"name", &TableInfo::name},               {"table_id", &TableInfo::table_id},
@@ -57,6 +58,7 @@ const json::Record<IndexInfo> kIndexRecord{
     {"rcu", &IndexInfo::rcu},             {"wcu", &IndexInfo::wcu},
     {"max_read", &IndexInfo::max_read},   {"max_write", &IndexInfo::max_write},
     {"warm_read", &IndexInfo::warm_read}, {"warm_write", &IndexInfo::warm_write}};
+// clang-format on
 }  // namespace
 
 const IndexInfo* TableInfo::index(std::string_view n) const {

@@ -59,9 +59,10 @@ void check_expected(const Doc& in, const Doc* current, const std::string& arn) {
   std::string expected = in.str("ExpectedRevisionId");
   std::string actual = current ? current->str("RevisionId") : "NO_POLICY";
   if (expected == actual) return;
-  throw errors::policy_not_found("Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id " +
-                                 expected + ", but the policy associated to target " + arn +
-                                 (current ? " has revision id " + actual + "." : " does not exist."));
+  throw errors::policy_not_found(
+      "Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id " +
+      expected + ", but the policy associated to target " + arn +
+      (current ? " has revision id " + actual + "." : " does not exist."));
 }
 
 }  // namespace

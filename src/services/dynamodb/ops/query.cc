@@ -225,7 +225,8 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
   if (t.range) check(*t.range);
   for (const auto& [name, _] : k)  // key attributes only (the table's and the index's)
     if (!t.is_key(name) && !(ix && (name == ix->hash.name || (ix->range && name == ix->range->name))))
-      throw errors::validation("The provided starting key is invalid: The provided key element does not match the schema");
+      throw errors::validation(
+          "The provided starting key is invalid: The provided key element does not match the schema");
   if (ix) {
     check(ix->hash);
     if (ix->range) check(*ix->range);

@@ -220,11 +220,13 @@ void set_on_demand(const Doc* od, int64_t& max_read, int64_t& max_write) {
   auto one = [&](const char* member, int64_t& out) {
     if (!od->has(member)) return;
     int64_t v = od->integer(member);
-    if (v == -1) out = 0;  // no maximum
+    if (v == -1)
+      out = 0;  // no maximum
     else if (v < 1 || v > kTableMaxUnits)
       throw invalid_values(std::string(member) + " must be -1 or between 1 and " + std::to_string(kTableMaxUnits) +
                            ", value: " + std::to_string(v));
-    else out = v;
+    else
+      out = v;
   };
   one("MaxReadRequestUnits", max_read);
   one("MaxWriteRequestUnits", max_write);
@@ -265,7 +267,8 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
     t.stream_id = random_id();
   } else {
     if (spec.has("StreamViewType")) throw invalid_values("The StreamViewType cannot be specified when StreamEnabled is false");
-    if (!creating && !t.stream_enabled) throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
+    if (!creating && !t.stream_enabled)
+      throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
     t.stream_enabled = false;
   }
 }
@@ -278,10 +281,10 @@ void check_index_counts(const TableInfo& t) {
     (ix.global ? global : local)++;
     projected += ix.non_key.size();
   }
-  if (local > 5)
-    throw invalid_values("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+  if (local > 5) throw invalid_values("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
   if (global > 20)
-    throw errors::limit_exceeded("Subscriber limit exceeded: Number of GlobalSecondaryIndexes exceeds per-table limit of 20");
+    throw errors::limit_exceeded(
+        "Subscriber limit exceeded: Number of GlobalSecondaryIndexes exceeds per-table limit of 20");
   if (projected > 100)
     throw invalid_values("The number of projected attributes in all indexes of the table exceeds the limit of 100");
 }
@@ -370,7 +373,8 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   t->region = ctx.region();
   auto name = table_name_of(t->account, t->region, in.str("TableName"));
   if (!name)
-    throw errors::validation("Invalid TableArn: the table ARN " + in.str("TableName") + " names another account or region");
+    throw errors::validation("Invalid TableArn: the table ARN " + in.str("TableName") +
+                             " names another account or region");
   t->name = *name;
   t->id = random_id();
   t->table_id = ids::uuid4();
@@ -546,7 +550,8 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     size_t online = 0;  // creates and deletes: one per call
     for (const auto& u : ups->as_list()) online += u.has("Create") || u.has("Delete");
     if (online > 1)
-      throw errors::limit_exceeded("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
+      throw errors::limit_exceeded(
+          "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table");
     std::map<std::string, Type> defs;
     for (const auto& a : t->attribute_definitions.as_list()) {
       Type ty;

@@ -25,7 +25,8 @@ void check_tags(const Doc& tags, const Doc& existing) {
   if (!tags.is_list()) return;
   auto allowed = [](std::string_view v) {
     for (unsigned char c : v)  // bytes of multi-byte UTF-8 characters are letters of other scripts
-      if (!(c >= 0x80 || std::isalnum(c) || std::isspace(c) || std::string_view("+-=._:/@").find(static_cast<char>(c)) != std::string_view::npos))
+      if (!(c >= 0x80 || std::isalnum(c) || std::isspace(c) ||
+            std::string_view("+-=._:/@").find(static_cast<char>(c)) != std::string_view::npos))
         return false;
     return true;
   };
@@ -35,7 +36,9 @@ void check_tags(const Doc& tags, const Doc& existing) {
   for (const auto& tag : tags.as_list()) {
     std::string k = tag.str("Key"), v = tag.str("Value");
     if (k.empty() || k.size() > 128 * 4 || v.size() > 256 * 4 || !allowed(k) || !allowed(v))
-      throw invalid_values("Tag keys must be 1 to 128 and tag values 0 to 256 characters of letters, digits, white space and + - = . _ : / @");
+      throw invalid_values(
+          "Tag keys must be 1 to 128 and tag values 0 to 256 characters of letters, digits, white space and + - = . _ "
+          ": / @");
     if (k.rfind("aws:", 0) == 0) throw invalid_values("Tag keys starting with 'aws:' are reserved for AWS use");
     keys.insert(k);
   }

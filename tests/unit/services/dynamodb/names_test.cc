@@ -46,7 +46,7 @@ TEST(DynamoDbPolicies, RevisionsAndDocuments) {
   std::string doc = R"({"Version":"2012-10-17","Statement":[]})";
   std::string r1 = set_policy(t, "", doc, 1000);
   EXPECT_EQ(r1, "1000");
-  EXPECT_EQ(set_policy(t, "", doc, 5000), r1);  // unchanged document, unchanged revision
+  EXPECT_EQ(set_policy(t, "", doc, 5000), r1);                      // unchanged document, unchanged revision
   std::string r2 = set_policy(t, "", R"({"Statement":[1]})", 900);  // the clock went back
   EXPECT_EQ(r2, "1001");
   EXPECT_EQ(set_policy(t, "label", doc, 7), "7");  // a stream's policy is its own

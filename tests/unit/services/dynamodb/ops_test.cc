@@ -65,13 +65,15 @@ TEST_F(DynamoOps, PutItemRequestErrorsComeFromThePreparation) {
   EXPECT_EQ(code_of([&] { put_item(cat_, oc, json::parse(R"J({"TableName":"nope","Item":{"id":{"S":"a"}}})J")); }),
             "ResourceNotFoundException");
   EXPECT_EQ(code_of([&] {
-              put_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},"ReturnValues":"ALL_NEW"})J"));
+              put_item(cat_, oc,
+                       json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},"ReturnValues":"ALL_NEW"})J"));
             }),
             "ValidationException");
   EXPECT_EQ(code_of([&] { put_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Item":{"x":{"S":"a"}}})J")); }),
             "ValidationException");
   EXPECT_EQ(code_of([&] {
-              put_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},"ConditionExpression":"id ="})J"));
+              put_item(cat_, oc,
+                       json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},"ConditionExpression":"id ="})J"));
             }),
             "ValidationException");
   EXPECT_EQ(code_of([&] {
@@ -168,13 +170,15 @@ TEST_F(DynamoOps, TransactWriteItemsPreparesEveryAction) {
 
 TEST_F(DynamoOps, PartiqlStatementsBindTheirKey) {
   OpContext oc = op_context();
-  PartiqlStatement sel = prepare_statement(cat_, oc, json::parse(R"J({"Statement":"SELECT * FROM tbl WHERE id = 'a' AND v > 1"})J"));
+  PartiqlStatement sel =
+      prepare_statement(cat_, oc, json::parse(R"J({"Statement":"SELECT * FROM tbl WHERE id = 'a' AND v > 1"})J"));
   EXPECT_TRUE(sel.is_read());
   ASSERT_TRUE(sel.key.has_value());
   EXPECT_EQ(sel.key->at("id").scalar, "a");
   EXPECT_TRUE(sel.cond.has_value());  // v > 1 stays the condition
-  EXPECT_EQ(code_of([&] { prepare_statement(cat_, oc, json::parse(R"J({"Statement":"DELETE FROM tbl WHERE v = 1"})J")); }),
-            "ValidationException");  // a write needs the whole key
+  EXPECT_EQ(
+      code_of([&] { prepare_statement(cat_, oc, json::parse(R"J({"Statement":"DELETE FROM tbl WHERE v = 1"})J")); }),
+      "ValidationException");  // a write needs the whole key
   EXPECT_EQ(code_of([&] { prepare_statement(cat_, oc, json::parse(R"J({"Statement":"SELECT * FROM nope"})J")); }),
             "ResourceNotFoundException");
 
