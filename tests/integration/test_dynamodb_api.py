@@ -100,8 +100,10 @@ class TableArns(Base):
             {"Put": {"TableName": arn, "Item": {"pk": S("t1")}}},
             {"Update": {"TableName": arn, "Key": {"pk": S("t2")}, "UpdateExpression": "SET v = :v",
                         "ExpressionAttributeValues": {":v": N(5)}}}])
-        got = self.ddb.transact_get_items(TransactItems=[{"Get": {"TableName": arn, "Key": {"pk": S("t2")}}}])
+        got = self.ddb.transact_get_items(TransactItems=[{"Get": {"TableName": arn, "Key": {"pk": S("t2")}}}],
+                                          ReturnConsumedCapacity="TOTAL")
         self.assertEqual(got["Responses"][0]["Item"]["v"], N(5))
+        self.assertEqual(got["ConsumedCapacity"][0]["TableName"], arn)
 
     def test_control_plane_takes_the_arn(self):
         name = self.make_table()
@@ -171,6 +173,14 @@ class ResourcePolicies(Base):
         big = json.dumps({"Version": "2012-10-17", "Statement": [], "Pad": "x" * 21000})
         err = self.error(self.ddb.put_resource_policy, ResourceArn=self.arn(name), Policy=big)
         self.assertEqual(err["Code"], "ValidationException")
+
+    def test_restored_table_has_no_policy(self):
+        name = self.make_table(ResourcePolicy=POLICY)
+        backup = self.ddb.create_backup(TableName=name, BackupName="with-policy")["BackupDetails"]["BackupArn"]
+        self.ddb.restore_table_from_backup(TargetTableName=name + "-r", BackupArn=backup)
+        self.ddb.get_waiter("table_exists").wait(TableName=name + "-r", WaiterConfig={"Delay": 1})
+        self.assertEqual(self.error(self.ddb.get_resource_policy, ResourceArn=self.arn(name + "-r"))["Code"],
+                         "PolicyNotFoundException")
 
     def test_stream_policy(self):
         name = self.make_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})

@@ -279,7 +279,8 @@ std::optional<std::string> table_name_of(const std::string& account, const std::
   return std::string(name);
 }
 
-TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
+TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region,
+                       std::string_view name) {
   if (name.substr(0, 4) == "arn:") {
     auto table = table_name_of(account, region, name);
     return table ? find(e, account, region, *table) : nullptr;

@@ -14,6 +14,11 @@ std::string shown_name(const Doc& in, const TableInfo& t) {
   std::string arn = t.arn();
   if (in.str("TableName") == arn) return arn;
   if (const Doc* r = in.get("RequestItems"); r && r->is_map() && r->has(arn)) return arn;
+  if (const Doc* items = in.get("TransactItems"); items && items->is_list())
+    for (const auto& item : items->as_list())
+      if (item.is_map())
+        for (const auto& [_, op] : item.as_map())
+          if (op.is_map() && op.str("TableName") == arn) return arn;
   return t.name;
 }
 
