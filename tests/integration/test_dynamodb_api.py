@@ -111,6 +111,10 @@ class TableArns(Base):
         self.ddb.update_time_to_live(TableName=arn, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
         self.assertEqual(self.ddb.describe_time_to_live(TableName=arn)["TimeToLiveDescription"]["TimeToLiveStatus"],
                          "ENABLED")
+        # one change of the TTL setting per hour
+        err = self.error(self.ddb.update_time_to_live, TableName=arn,
+                         TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+        self.assertEqual(err["Message"], "Time to live has been modified multiple times within a fixed interval")
         self.ddb.update_table(TableName=arn, DeletionProtectionEnabled=False)
         self.assertEqual(
             self.ddb.describe_continuous_backups(TableName=arn)["ContinuousBackupsDescription"]

@@ -52,7 +52,7 @@ const json::Record<TableInfo> kTableRecord{
     {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups},
     {"billing_ms", &TableInfo::billing_ms},   {"max_read", &TableInfo::max_read},
     {"max_write", &TableInfo::max_write},     {"warm_read", &TableInfo::warm_read},
-    {"warm_write", &TableInfo::warm_write}};
+    {"warm_write", &TableInfo::warm_write},   {"ttl_changed", &TableInfo::ttl_changed_ms}};
 const json::Record<IndexInfo> kIndexRecord{
     {"name", &IndexInfo::name},           {"global", &IndexInfo::global},
     {"rcu", &IndexInfo::rcu},             {"wcu", &IndexInfo::wcu},

@@ -90,6 +90,7 @@ struct TableInfo {
   Doc sse;   // SSEDescription or null
   Doc tags;  // map key -> value
   Doc ttl;   // {AttributeName, Enabled} or null
+  int64_t ttl_changed_ms = 0;  // last UpdateTimeToLive (one per hour)
   bool pitr = false;           // point-in-time recovery enabled
   int64_t pitr_since_ms = 0;   // when it was (last) enabled
   int64_t pitr_days = 35;      // RecoveryPeriodInDays
