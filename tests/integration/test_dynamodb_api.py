@@ -487,6 +487,24 @@ class Limits(Base):
         err = self.error(self.ddb.get_item, TableName="no-such-table", Key=self.key(),
                          ProjectionExpression="a, a")
         self.assertEqual(err["Code"], "ValidationException")
+        for fn, kw in [(self.ddb.query, {"KeyConditionExpression": "pk = :v", "ProjectionExpression": "a, a",
+                                         "ExpressionAttributeValues": {":v": S("x")}}),
+                       (self.ddb.scan, {"ProjectionExpression": "a, a"}),
+                       (self.ddb.scan, {"FilterExpression": "a = :undefined"}),
+                       (self.ddb.update_item, {"Key": self.key(), "UpdateExpression": "SET a = :v, a = :v",
+                                               "ExpressionAttributeValues": {":v": N(1)}}),
+                       (self.ddb.delete_item, {"Key": self.key(), "ConditionExpression": "a = :undefined"})]:
+            err = self.error(fn, TableName="no-such-table", **kw)
+            self.assertEqual(err["Code"], "ValidationException", (fn, kw, err))
+        err = self.error(self.ddb.batch_get_item, RequestItems={"no-such-table": {
+            "Keys": [self.key()], "ProjectionExpression": "a, a"}})
+        self.assertEqual(err["Code"], "ValidationException")
+        err = self.error(self.ddb.batch_get_item, RequestItems={self.t: {
+            "Keys": [self.key()], "ProjectionExpression": "a" + ".b" * 40}})
+        self.assertIn("The document path has too many nesting levels", err["Message"])
+        err = self.error(self.ddb.transact_write_items, TransactItems=[{"Update": {
+            "TableName": "no-such-table", "Key": self.key(), "UpdateExpression": "SET a = :undefined"}}])
+        self.assertEqual(err["Code"], "ValidationException")
 
 
 if __name__ == "__main__":

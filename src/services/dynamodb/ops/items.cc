@@ -123,6 +123,9 @@ void check_request_expressions(const Doc& in) {
       if (const Doc* e = op.get(field); e && e->is_string()) check_expression_limits(e->as_string(), kind);
   };
   one(in);
+  if (const Doc* tables = in.get("RequestItems"); tables && tables->is_map())  // BatchGetItem
+    for (const auto& [_, spec] : tables->as_map())
+      if (spec.is_map()) one(spec);
   if (const Doc* items = in.get("TransactItems"); items && items->is_list())
     for (const auto& item : items->as_list())
       if (item.is_map())

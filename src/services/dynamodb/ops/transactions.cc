@@ -175,13 +175,14 @@ TransactWriteItemsWrite transact_write_items(Catalog& cat, OpContext& ctx, const
         p.kind = k;
         ++kinds;
       }
-    if (kinds != 1) throw errors::validation("TransactItems can only contain one of ConditionCheck, Put, Update or Delete");
-    TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), op->str("TableName"));
+    if (kinds != 1)
+      throw errors::validation("TransactItems can only contain one of ConditionCheck, Put, Update or Delete");
     p.ex.emplace(*op);
     p.ex->parse(*op, p.kind == "Update", false);
     p.return_old = op->str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
     if (p.kind == "ConditionCheck" && !p.ex->condition)
       throw errors::validation("The ConditionExpression parameter is required for ConditionCheck");
+    TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), op->str("TableName"));
     if (p.kind == "Put") {
       p.item = item_from_doc(*op->get("Item"));
       check_item(*t, p.item);
