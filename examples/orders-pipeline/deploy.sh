@@ -41,12 +41,34 @@ role APIGateway-SQS apigateway-trust.json \
   arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs
 
 # --- Step 2: DynamoDB table with a stream of new images -----------------------------------------
-quiet aws dynamodb describe-table --table-name orders ||
+# An `orders` table that already exists is reconciled, not recreated: it must be keyed on
+# orderID alone; a missing stream is enabled; a stream without new images stops the deploy.
+if quiet aws dynamodb describe-table --table-name orders; then
+  KEYS=$(aws dynamodb describe-table --table-name orders --query 'Table.KeySchema[].[AttributeName,KeyType]' | tr -s '\t\n' ' ')
+  if [ "$KEYS" != "orderID HASH " ]; then
+    echo "deploy.sh: a table named 'orders' exists with key schema: $KEYS" >&2
+    echo "  this pipeline needs orderID (HASH) alone; delete it (aws dynamodb delete-table --table-name orders) or deploy elsewhere" >&2
+    exit 1
+  fi
+  VIEW=$(aws dynamodb describe-table --table-name orders --query 'Table.StreamSpecification.StreamEnabled && Table.StreamSpecification.StreamViewType || `none`')
+  case "$VIEW" in
+    NEW_IMAGE | NEW_AND_OLD_IMAGES) ;;
+    none | None | False)
+      echo "table orders has no stream: enabling one (NEW_IMAGE)"
+      aws dynamodb update-table --table-name orders --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE >/dev/null ;;
+    *)
+      echo "deploy.sh: table orders has a $VIEW stream; the pipeline reads new images. Run:" >&2
+      echo "  aws dynamodb update-table --table-name orders --stream-specification StreamEnabled=false" >&2
+      echo "and deploy again (a new NEW_IMAGE stream is then enabled)." >&2
+      exit 1 ;;
+  esac
+else
   aws dynamodb create-table --table-name orders \
     --attribute-definitions AttributeName=orderID,AttributeType=S \
     --key-schema AttributeName=orderID,KeyType=HASH \
     --billing-mode PAY_PER_REQUEST \
     --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE >/dev/null
+fi
 aws dynamodb wait table-exists --table-name orders
 STREAM_ARN=$(aws dynamodb describe-table --table-name orders --query Table.LatestStreamArn)
 

@@ -267,6 +267,14 @@ int print_compat() {
     d.set("protocol", s->model().protocol);
     d.set("operations", std::move(all));
     d.set("implemented", std::move(impl));
+    Doc gaps = Doc::list();
+    for (const auto& g : s->gaps()) {
+      Doc x = Doc::map();
+      x.set("area", g.area);
+      x.set("what", g.what);
+      gaps.push(std::move(x));
+    }
+    d.set("gaps", std::move(gaps));
     out.set(s->id(), std::move(d));
   }
   std::puts(json::write(out).c_str());

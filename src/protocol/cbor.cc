@@ -17,9 +17,6 @@ namespace {
 
 using cbor::Head;
 using cbor::Reader;
-using model::Member;
-using model::Shape;
-using model::ShapeType;
 
 [[noreturn]] void type_error(std::string_view got, const Shape& s) {
   throw errors::serialization("Unexpected " + std::string(got) + " for member of type " +

@@ -23,10 +23,6 @@
 namespace stratus::protocol {
 namespace {
 
-using model::Member;
-using model::Shape;
-using model::ShapeType;
-
 constexpr size_t kMaxDepth = 256;
 
 const char* type_word(ShapeType t) {

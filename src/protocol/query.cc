@@ -31,10 +31,6 @@
 namespace stratus::protocol {
 namespace {
 
-using model::Member;
-using model::Shape;
-using model::ShapeType;
-
 constexpr int kMaxDepth = 32;
 
 class Params {

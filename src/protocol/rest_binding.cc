@@ -615,4 +615,21 @@ void bind_response(const ServiceModel& svc, const Operation& op, const Doc& out,
       res.status = static_cast<int>(v->as_int());
 }
 
+bool bind_raw_payload(const StructBinding& b, const http::Request& req, Doc& out) {
+  if (!b.payload || !b.raw_payload) return false;
+  if (!req.body.empty()) {
+    if (b.payload->shape->type == model::ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
+    else out.set(b.payload->name, Doc(req.body));
+  }
+  return true;
+}
+
+bool write_raw_payload(const StructBinding& b, const Doc& out, http::Response& res) {
+  if (!b.payload || !b.raw_payload) return false;
+  const Doc* v = out.is_map() ? out.get(b.payload->name) : nullptr;
+  if (v && v->is_blob()) res.body = v->as_blob().bytes;
+  else if (v && v->is_string()) res.body = v->as_string();
+  return true;
+}
+
 }  // namespace stratus::protocol::rest

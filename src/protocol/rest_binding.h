@@ -16,6 +16,7 @@
 #include "core/doc.h"
 #include "http/message.h"
 #include "model/model.h"
+#include "protocol/codec.h"
 
 namespace stratus::protocol::rest {
 
@@ -66,6 +67,13 @@ void bind_request(const model::ServiceModel& svc, const model::Operation& op, co
 void bind_response(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
                    http::Response& res);
 
+// A payload member bound to the raw body (a blob or string @httpPayload), shared by rest-json and
+// rest-xml. Request: sets it from the body (absent when the body is empty). Response: the body is
+// the member's bytes. Both return false when the operation's payload is not raw (the codec then
+// parses or writes the body itself).
+bool bind_raw_payload(const StructBinding& b, const http::Request& req, Doc& out);
+bool write_raw_payload(const StructBinding& b, const Doc& out, http::Response& res);
+
 // Text forms used by headers, query strings and XML element text.
 std::string scalar_text(const model::Shape& shape, const Doc& v, std::string_view ts_format);
 // Parses text as `shape`'s scalar type; nullopt-like: returns false when it doesn't parse.
@@ -76,5 +84,40 @@ std::string_view timestamp_format(const model::Member& m, std::string_view dflt)
 
 // Splits a header list value on commas outside double quotes, unquoting quoted items.
 std::vector<std::string> split_header_list(std::string_view v);
+
+// What rest-json and rest-xml share: resolving the operation from the method and path, and the
+// request's URI, query and header members and raw payload; each parses its own body format.
+class RestCodec : public Codec {
+ public:
+  const model::Operation* resolve(const model::ServiceModel& svc, const http::Request& req) const final {
+    return rest::resolve(svc, req);
+  }
+  Doc decode(const model::ServiceModel& svc, const model::Operation& op, const http::Request& req) const final {
+    Doc out = Doc::map();
+    bind_request(svc, op, req, out);
+    if (!op.input) return out;
+    const StructBinding& b = binding(svc, *op.input);
+    if (!bind_raw_payload(b, req, out)) decode_body(svc, op, b, req, out);
+    return out;
+  }
+  void encode(const model::ServiceModel& svc, const model::Operation& op, const Doc& out,
+              http::Response& res) const final {
+    bind_response(svc, op, out, res);
+    if (!op.output) return;
+    const StructBinding& b = binding(svc, *op.output);
+    if (write_raw_payload(b, out, res)) return raw_payload_written(b, res);
+    encode_body(svc, op, b, out, res);
+  }
+
+ protected:
+  // Parses a request body that is not a raw payload into `out` (the members bound by `b`).
+  virtual void decode_body(const model::ServiceModel& svc, const model::Operation& op, const StructBinding& b,
+                           const http::Request& req, Doc& out) const = 0;
+  // Writes the body of a response whose payload is not raw from `out` (the members bound by `b`).
+  virtual void encode_body(const model::ServiceModel& svc, const model::Operation& op, const StructBinding& b,
+                           const Doc& out, http::Response& res) const = 0;
+  // After a raw payload became the body (rest-json gives it a default Content-Type).
+  virtual void raw_payload_written(const StructBinding&, http::Response&) const {}
+};
 
 }  // namespace stratus::protocol::rest

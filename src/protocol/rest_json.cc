@@ -17,11 +17,6 @@
 namespace stratus::protocol {
 namespace {
 
-using model::Member;
-using model::Operation;
-using model::ServiceModel;
-using model::Shape;
-using model::ShapeType;
 using JVal = rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -228,25 +223,13 @@ struct Encoder {
   }
 };
 
-class RestJsonCodec final : public Codec {
- public:
-  const Operation* resolve(const ServiceModel& svc, const http::Request& req) const override {
-    return rest::resolve(svc, req);
-  }
-
-  Doc decode(const ServiceModel& svc, const Operation& op, const http::Request& req) const override {
-    Doc out = Doc::map();
-    rest::bind_request(svc, op, req, out);
-    if (!op.input) return out;
-    const rest::StructBinding& b = rest::binding(svc, *op.input);
+class RestJsonCodec final : public rest::RestCodec {
+ protected:
+  void decode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const http::Request& req,
+                   Doc& out) const override {
     Decoder dec{svc};
     if (b.payload) {
-      if (b.raw_payload) {
-        if (!req.body.empty()) {
-          if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
-          else out.set(b.payload->name, Doc(req.body));
-        }
-      } else if (!blank(req.body)) {
+      if (!blank(req.body)) {
         rapidjson::Document d;
         dec.parse(req.body, d);
         out.set(b.payload->name, dec.value(*b.payload->shape, d, 0));
@@ -257,23 +240,20 @@ class RestJsonCodec final : public Codec {
       if (!d.IsObject()) dec.fail("the request body must be a JSON object");
       dec.structure(*op.input, d, true, out, 0);
     }
-    return out;
   }
 
-  void encode(const ServiceModel& svc, const Operation& op, const Doc& out, http::Response& res) const override {
-    rest::bind_response(svc, op, out, res);
-    if (!op.output) return;
-    const rest::StructBinding& b = rest::binding(svc, *op.output);
+ public:
+  void raw_payload_written(const rest::StructBinding& b, http::Response& res) const override {
+    if (!res.headers.has("content-type"))
+      res.headers.set("Content-Type",
+                      b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
+  }
+
+  void encode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const Doc& out,
+                   http::Response& res) const override {
     Encoder enc{svc};
     if (b.payload) {
       const Doc* v = out.get(b.payload->name);
-      if (b.raw_payload) {
-        if (v && v->is_blob()) res.body = v->as_blob().bytes;
-        else if (v && v->is_string()) res.body = v->as_string();
-        if (!res.headers.has("content-type"))
-          res.headers.set("Content-Type", b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
-        return;
-      }
       if (v && !v->is_null()) {
         rapidjson::StringBuffer sb;
         Writer w(sb);

@@ -17,12 +17,6 @@
 namespace stratus::protocol {
 namespace {
 
-using model::Member;
-using model::Operation;
-using model::ServiceModel;
-using model::Shape;
-using model::ShapeType;
-
 constexpr int kMaxDepth = 128;
 
 AwsError malformed_xml() {
@@ -271,26 +265,12 @@ struct Encoder {
   }
 };
 
-class RestXmlCodec final : public Codec {
- public:
-  const Operation* resolve(const ServiceModel& svc, const http::Request& req) const override {
-    return rest::resolve(svc, req);
-  }
-
-  Doc decode(const ServiceModel& svc, const Operation& op, const http::Request& req) const override {
-    Doc out = Doc::map();
-    rest::bind_request(svc, op, req, out);
-    if (!op.input) return out;
-    const rest::StructBinding& b = rest::binding(svc, *op.input);
-    if (b.payload && b.raw_payload) {
-      if (!req.body.empty()) {
-        if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
-        else out.set(b.payload->name, Doc(req.body));
-      }
-      return out;
-    }
-    if (!b.payload && b.body.empty()) return out;
-    if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+class RestXmlCodec final : public rest::RestCodec {
+ protected:
+  void decode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const http::Request& req,
+                   Doc& out) const override {
+    if (!b.payload && b.body.empty()) return;
+    if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return;
 
     pugi::xml_document doc;
     auto r = doc.load_buffer(req.body.data(), req.body.size(),
@@ -321,13 +301,11 @@ class RestXmlCodec final : public Codec {
     } else {
       dec.structure(*op.input, root, true, out, 0);
     }
-    return out;
   }
 
-  void encode(const ServiceModel& svc, const Operation& op, const Doc& out, http::Response& res) const override {
-    rest::bind_response(svc, op, out, res);
-    if (!op.output) return;
-    const rest::StructBinding& b = rest::binding(svc, *op.output);
+ public:
+  void encode_body(const ServiceModel& svc, const Operation& op, const rest::StructBinding& b, const Doc& out,
+                   http::Response& res) const override {
     static const Doc empty = Doc::map();
     const Doc& v = out.is_map() ? out : empty;
     const std::string& ns = rest::xml_namespace(svc);
@@ -335,11 +313,6 @@ class RestXmlCodec final : public Codec {
     Encoder enc{svc, w};
     if (b.payload) {
       const Doc* p = v.get(b.payload->name);
-      if (b.raw_payload) {
-        if (p && p->is_blob()) res.body = p->as_blob().bytes;
-        else if (p && p->is_string()) res.body = p->as_string();
-        return;
-      }
       if (!p || p->is_null()) return;
       std::string_view name = member_xml_name(*b.payload);
       w.declaration();

@@ -164,6 +164,7 @@ class Validator {
  public:
   std::vector<std::string> errors;
   std::optional<AwsError> type_error;
+  bool enums = true;  // false: the service checks enum-typed values itself (SQS)
 
   void structure(const Shape& s, const Doc& d, const Path& path) {
     for (const Member& m : s.members) {
@@ -267,10 +268,10 @@ class Validator {
       out.push_back("Member must have length less than or equal to " + number_text(*s.max));
   }
 
-  static void string_constraints(const Shape& s, std::string_view v, std::vector<std::string>& out) {
+  void string_constraints(const Shape& s, std::string_view v, std::vector<std::string>& out) const {
     if (s.type != ShapeType::string) return;
     if (s.min || s.max) length(s, code_points(v), out);
-    if (!s.enum_values.empty()) {
+    if (enums && !s.enum_values.empty()) {
       for (const auto& e : s.enum_values)
         if (e == v) return;
       std::string set = "Member must satisfy enum value set: [";
@@ -284,7 +285,7 @@ class Validator {
   }
 
   // Length, range and enum failures of one value (type already checked).
-  static void constraints(const Shape& s, const Doc& d, std::vector<std::string>& out) {
+  void constraints(const Shape& s, const Doc& d, std::vector<std::string>& out) const {
     if (s.document) return;
     if (s.type == ShapeType::string) {
       string_constraints(s, d.as_string(), out);
@@ -310,8 +311,9 @@ class Validator {
 }  // namespace
 
 std::optional<AwsError> validate(const model::ServiceModel&, const model::Shape& shape, const Doc& input,
-                                 const std::string& error_code) {
+                                 const std::string& error_code, bool check_enums) {
   Validator v;
+  v.enums = check_enums;
   Path root;
   if (input.is_map()) v.structure(shape, input, root);
   else if (!input.is_null()) v.value(shape, input, root);

@@ -100,7 +100,8 @@ void ServerContext::call(std::string_view service, std::string_view operation, D
   const Service::Entry* entry = svc->handler(op->name);
   if (!entry) return done(errors::not_implemented(model.service_id + " " + op->name));
   if (op->input) {
-    if (auto e = protocol::validate(model, *op->input, input, svc->validation_error_code())) return done(*e);
+    if (auto e = protocol::validate(model, *op->input, input, svc->validation_error_code(), svc->validates_enums()))
+      return done(*e);
   }
   auto call = std::make_shared<InternalCall>();
   call->input = std::move(input);

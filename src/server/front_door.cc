@@ -635,7 +635,9 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     }
     r.service->complete_input(*op, req, input);
     if (op->input) {
-      if (auto e = protocol::validate(model, *op->input, input, r.service->validation_error_code())) throw *e;
+      if (auto e = protocol::validate(model, *op->input, input, r.service->validation_error_code(),
+                                      r.service->validates_enums()))
+        throw *e;
     }
     if (!entry) throw errors::not_implemented(model.service_id + " " + op->name);
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,

@@ -84,6 +84,14 @@ class Service {
   void add_async(std::string op, AsyncHandler h);
   const Entry* handler(std::string_view op) const;
   std::vector<std::string> implemented() const;
+  // What is known not to behave as AWS yet, declared beside the operation table so that the
+  // README's compatibility table (`stratus compat`, tools/compat.py) says it:
+  // `gap("ImportTable", "waits for S3")`. `area` is an operation or a feature.
+  struct Gap {
+    std::string area, what;
+  };
+  void gap(std::string area, std::string what) { gaps_.push_back({std::move(area), std::move(what)}); }
+  const std::vector<Gap>& gaps() const { return gaps_; }
   // Called for every service before any start(): publish the ports others call
   // (`ctx.provide<sqs::Api>(this)`; see ServerContext::port).
   virtual void attach(ServerContext&) {}
@@ -98,6 +106,10 @@ class Service {
   virtual void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const {}
   // Validation error code for this service's protocol family (overridable per service).
   virtual std::string validation_error_code() const;
+  // Whether the model's enums are enforced on input (true for most services). SQS answers
+  // values outside its enums with its own errors, or accepts them (ReceiveMessage's
+  // AttributeNames takes message attribute names though its enum lists queue attributes).
+  virtual bool validates_enums() const { return true; }
   // The keyspaces this service stores (its schema.h's kKeyspaces).
   virtual std::span<const storage::Keyspace> keyspaces() const { return {}; }
 
@@ -107,6 +119,7 @@ class Service {
   mutable std::once_flag model_once_;
   mutable const model::ServiceModel* model_ = nullptr;
   std::unordered_map<std::string, Entry> ops_;
+  std::vector<Gap> gaps_;
 };
 
 // The one catch-all between a handler and whoever called it (the FrontDoor, DynamoDB's commit

@@ -105,6 +105,132 @@ class Streams(StratusTestCase):
         self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
 
 
+def client_error(fn):
+    try:
+        fn()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"]
+    raise AssertionError("no error")
+
+
+def read_to_end(streams, arn):
+    """Every record of a (closed) stream's shard, following NextShardIterator until it is absent."""
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = []
+    for _ in range(20):
+        out = streams.get_records(ShardIterator=it)
+        records += out["Records"]
+        it = out.get("NextShardIterator")
+        if not it:
+            return records
+    raise AssertionError("a closed shard kept returning NextShardIterator")
+
+
+class StreamLifecycle(StratusTestCase):
+    """DescribeStream paging and ShardFilter, shards closed by disabling, a new stream (ARN and
+    shard) on re-enabling while the old one stays readable to its end, and the errors of
+    GetShardIterator/GetRecords for unknown streams, unknown shards and limits."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ddb = cls.stratus.client("dynamodb")
+        cls.streams = cls.stratus.client("dynamodbstreams")
+
+    def test_describe_stream_paging_and_shard_filter(self):
+        name, arn = make_stream_table(self.ddb)
+        d = self.streams.describe_stream(StreamArn=arn, Limit=1)["StreamDescription"]
+        self.assertEqual(len(d["Shards"]), 1)
+        shard = d["Shards"][0]["ShardId"]
+        self.assertTrue(28 <= len(shard) <= 65)
+        self.assertNotIn("EndingSequenceNumber", d["Shards"][0]["SequenceNumberRange"])  # open shard
+        after = self.streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=shard)["StreamDescription"]
+        self.assertEqual(after["Shards"], [])  # starting after the last shard: no shards
+        self.assertNotIn("LastEvaluatedShardId", after)
+        children = self.streams.describe_stream(
+            StreamArn=arn, ShardFilter={"Type": "CHILD_SHARDS", "ShardId": shard})["StreamDescription"]
+        self.assertEqual(children["Shards"], [])  # the only shard has no children
+        code, msg = client_error(lambda: self.streams.describe_stream(StreamArn=arn, Limit=101))
+        self.assertEqual(code, "ValidationException")
+        self.assertIn("less than or equal to 100", msg)
+        self.assertEqual(client_error(lambda: self.streams.list_streams(Limit=101))[0], "ValidationException")
+
+    def test_disable_closes_the_shard_and_reenable_starts_a_new_stream(self):
+        name, arn = make_stream_table(self.ddb, "KEYS_ONLY")
+        old_shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        for k in ("a", "b"):
+            self.ddb.put_item(TableName=name, Item={"pk": S(k)})
+        self.ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+        d = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        self.assertEqual(d["StreamStatus"], "DISABLED")
+        recs = read_to_end(self.streams, arn)
+        self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in recs], ["a", "b"])
+        self.assertEqual(d["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"],
+                         recs[-1]["dynamodb"]["SequenceNumber"])
+        self.ddb.put_item(TableName=name, Item={"pk": S("while-disabled")})  # no stream: no record
+
+        self.ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        arn2 = self.ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+        self.assertNotEqual(arn2, arn)
+        d2 = self.streams.describe_stream(StreamArn=arn2)["StreamDescription"]
+        self.assertEqual((d2["StreamStatus"], d2["StreamViewType"]), ("ENABLED", "NEW_IMAGE"))
+        self.assertNotEqual(d2["Shards"][0]["ShardId"], old_shard)
+        self.ddb.put_item(TableName=name, Item={"pk": S("c")})
+        # The old stream is still there, closed, with exactly its records.
+        old = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        self.assertEqual((old["StreamStatus"], old["StreamViewType"]), ("DISABLED", "KEYS_ONLY"))
+        self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in read_to_end(self.streams, arn)], ["a", "b"])
+        new = read_all(self.streams, arn2)
+        self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in new], ["c"])
+        listed = [s["StreamArn"] for s in self.streams.list_streams(TableName=name)["Streams"]]
+        self.assertEqual(sorted(listed), sorted([arn, arn2]))
+        page = self.streams.list_streams(TableName=name, Limit=1)
+        self.assertEqual(len(page["Streams"]), 1)
+        rest = self.streams.list_streams(TableName=name, ExclusiveStartStreamArn=page["LastEvaluatedStreamArn"])
+        self.assertEqual(len(rest["Streams"]), 1)
+        self.assertNotIn("LastEvaluatedStreamArn", rest)
+
+    def test_get_shard_iterator_errors(self):
+        name, arn = make_stream_table(self.ddb)
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        gone = arn.rsplit("/stream/", 1)[0] + "/stream/2020-01-01T00:00:00.000"
+        code, msg = client_error(lambda: self.streams.get_shard_iterator(
+            StreamArn=gone, ShardId=shard, ShardIteratorType="LATEST"))
+        self.assertEqual(code, "ResourceNotFoundException")
+        self.assertIn(gone, msg)
+        other_table = "arn:aws:dynamodb:us-east-1:000000000000:table/no-such-table/stream/2020-01-01T00:00:00.000"
+        self.assertEqual(client_error(lambda: self.streams.describe_stream(StreamArn=other_table))[0],
+                         "ResourceNotFoundException")
+        self.assertEqual(client_error(lambda: self.streams.get_shard_iterator(
+            StreamArn=arn, ShardId="shardId-00000000000000000000-00000000", ShardIteratorType="LATEST")),
+            ("ResourceNotFoundException", "Requested resource not found: Shard does not exist"))
+        self.assertEqual(client_error(lambda: self.streams.get_shard_iterator(
+            StreamArn="this-is-not-an-arn-but-it-is-long-enough", ShardId=shard, ShardIteratorType="LATEST")),
+            ("ValidationException", "Invalid StreamArn"))
+
+    def test_get_records_limit(self):
+        name, arn = make_stream_table(self.ddb)
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        code, msg = client_error(lambda: self.streams.get_records(ShardIterator=it, Limit=1001))
+        self.assertEqual(code, "ValidationException")
+        self.assertIn("less than or equal to 1000", msg)
+        self.assertEqual(self.streams.get_records(ShardIterator=it, Limit=1000)["Records"], [])
+
+    def test_get_records_stops_at_one_megabyte(self):
+        name, arn = make_stream_table(self.ddb, "NEW_IMAGE")
+        blob = "x" * (300 * 1024)
+        for i in range(5):
+            self.ddb.put_item(TableName=name, Item={"pk": S(f"k{i}"), "v": S(blob)})
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        first = self.streams.get_records(ShardIterator=it)
+        self.assertEqual(len(first["Records"]), 3)  # 3 × 300 KB fit in 1 MB, a fourth would not
+        rest = self.streams.get_records(ShardIterator=first["NextShardIterator"])
+        self.assertEqual(len(rest["Records"]), 2)
+
+
 class Durability(unittest.TestCase):
     """Acknowledged writes survive SIGKILL: items and stream records come back after restart."""
 
@@ -238,6 +364,24 @@ class Retention(unittest.TestCase):
             self.assertGreater(int(recs2[0]["dynamodb"]["SequenceNumber"]), int(last))
             got = streams.get_records(ShardIterator=it)["Records"]
             self.assertEqual([r["dynamodb"]["Keys"]["pk"]["S"] for r in got], ["new"])
+        finally:
+            s.cleanup()
+
+
+class PastStreamDurability(unittest.TestCase):
+    def test_replaced_stream_survives_kill_9(self):
+        s = Stratus().start()
+        try:
+            ddb = s.client("dynamodb")
+            name, arn = make_stream_table(ddb, "KEYS_ONLY")
+            ddb.put_item(TableName=name, Item={"pk": S("a")})
+            ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+            ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+            s.kill9()
+            s.start()
+            streams = s.client("dynamodbstreams")
+            self.assertEqual(streams.describe_stream(StreamArn=arn)["StreamDescription"]["StreamStatus"], "DISABLED")
+            self.assertEqual(len(read_to_end(streams, arn)), 1)
         finally:
             s.cleanup()
 

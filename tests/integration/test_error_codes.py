@@ -1,5 +1,6 @@
-"""Every error code a service can raise exists in its model (or is one of AWS's common errors),
-and the generated error factories (src/services/*/errors.h) are current with models/.
+"""Every error code a service can raise exists in its model (or is one of AWS's common errors).
+(The error factories, services/<svc>/errors.h, are generated from models/ at build time by
+tools/gen_errors.cc, so they cannot be stale.)
 
 A static check of the source: services raise errors through their generated factories
 (services/<svc>/errors.h) or core/error.h's common ones; a code spelled as a string literal in
@@ -7,15 +8,24 @@ a service is either one of those or listed below with the reason AWS sends it.""
 import json
 import os
 import re
-import subprocess
 import sys
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.path.join(ROOT, "src")
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import gen_errors  # noqa: E402
+# The models of each service folder: models/<folder>.json, and the extra ones CMakeLists.txt's
+# STRATUS_ERROR_MODELS_<folder> names.
+def service_models():
+    cmake = open(os.path.join(ROOT, "CMakeLists.txt")).read()
+    out = {}
+    for folder in sorted(os.listdir(os.path.join(SRC, "services"))):
+        if os.path.exists(os.path.join(ROOT, "models", folder + ".json")):
+            out[folder] = [folder]
+            m = re.search(rf"set\(STRATUS_ERROR_MODELS_{folder} ([^)]*)\)", cmake)
+            if m:
+                out[folder] += [x.split("=")[0] for x in m.group(1).split()]
+    return out
 
 # AWS's common errors (each API reference's "Common Errors" page) and Stratus' own protocol-level
 # answers: they are not error shapes in the service models.
@@ -64,16 +74,17 @@ def raised_codes(folder):
 
 
 class ErrorCodes(unittest.TestCase):
-    def test_generated_factories_are_current(self):
-        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_errors.py"), "--check"],
-                           capture_output=True, text=True)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+    def test_every_service_folder_has_its_models(self):
+        models = service_models()
+        self.assertIn("dynamodbstreams", models["dynamodb"])
+        for folder in ("sqs", "sns", "lambda", "dynamodb"):
+            self.assertIn(folder, models)
 
     def test_every_raised_code_is_in_the_model(self):
         problems = []
-        for folder, models in gen_errors.SERVICES.items():
+        for folder, models in service_models().items():
             known = set(COMMON) | UNMODELED.get(folder, set())
-            for stem, _ in models:
+            for stem in models:
                 known |= model_errors(stem)
             for code, where in sorted(raised_codes(folder).items()):
                 if code not in known:

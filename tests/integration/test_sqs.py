@@ -184,7 +184,7 @@ class Queues(SqsCase):
         url = self.queue()
         a = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         self.assertEqual(a["VisibilityTimeout"], "30")
-        self.assertEqual(a["MaximumMessageSize"], "262144")
+        self.assertEqual(a["MaximumMessageSize"], "1048576")
         self.assertEqual(a["MessageRetentionPeriod"], "345600")
         self.assertEqual(a["DelaySeconds"], "0")
         self.assertEqual(a["ReceiveMessageWaitTimeSeconds"], "0")
@@ -196,8 +196,8 @@ class Queues(SqsCase):
         self.assertEqual(a, {"VisibilityTimeout": "60", "Policy": policy})
         code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"VisibilityTimeout": "50000"})
         self.assertEqual(code, "InvalidAttributeValue")
-        code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"Nope": "1"})
-        self.assertIn(code, ("InvalidAttributeName", "ValidationException"))
+        code, msg = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"Nope": "1"})
+        self.assertEqual((code, msg), ("InvalidAttributeName", "Unknown Attribute Nope."))
         code, _ = self.error(self.sqs.set_queue_attributes, QueueUrl=url, Attributes={"QueueArn": "x"})
         self.assertEqual(code, "InvalidAttributeName")
 
@@ -308,14 +308,14 @@ class Messages(SqsCase):
         code, _ = self.error(self.sqs.send_message_batch, QueueUrl=url, Entries=[{"Id": "a b", "MessageBody": "x"}])
         self.assertEqual(code, "AWS.SimpleQueueService.InvalidBatchEntryId")
         code, _ = self.error(self.sqs.send_message_batch, QueueUrl=url,
-                             Entries=[{"Id": str(i), "MessageBody": "x" * 100000} for i in range(3)])
+                             Entries=[{"Id": str(i), "MessageBody": "x" * 400000} for i in range(3)])
         self.assertEqual(code, "AWS.SimpleQueueService.BatchRequestTooLong")
 
     def test_bad_input_errors(self):
         url = self.queue()
-        code, msg = self.error(self.sqs.send_message, QueueUrl=url, MessageBody="x" * 262145)
+        code, msg = self.error(self.sqs.send_message, QueueUrl=url, MessageBody="x" * 1048577)
         self.assertEqual(code, "InvalidParameterValue")
-        self.assertIn("262144", msg)
+        self.assertIn("1048576", msg)
         code, msg = self.error(self.sqs.send_message, QueueUrl=url, MessageBody="bad \x01 char")
         self.assertEqual(code, "InvalidMessageContents")
         self.assertIn("#x1", msg)

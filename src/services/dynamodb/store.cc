@@ -48,6 +48,7 @@ const json::Record<TableInfo> kTableRecord{
     {"rcu", &TableInfo::rcu},                 {"wcu", &TableInfo::wcu},
     {"created", &TableInfo::created_ms},      {"stream_enabled", &TableInfo::stream_enabled},
     {"stream_view", &TableInfo::stream_view_type}, {"stream_label", &TableInfo::stream_label},
+    {"stream_disabled", &TableInfo::stream_disabled_ms},
     {"deletion_protection", &TableInfo::deletion_protection}, {"pitr", &TableInfo::pitr},
     {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups},
     {"billing_ms", &TableInfo::billing_ms},   {"max_read", &TableInfo::max_read},
@@ -88,6 +89,7 @@ Doc TableInfo::to_json() const {
   d.set("indexes", ixs);
   d.set("billing", billing_mode);
   d.set("stream_id", std::to_string(stream_id));
+  if (past_streams.is_list() && !past_streams.as_list().empty()) d.set("past_streams", past_streams);
   d.set("class", table_class);
   d.set("sse", sse);
   d.set("tags", tags);
@@ -120,6 +122,7 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   }
   t->billing_mode = d.str("billing", "PROVISIONED");
   t->stream_id = std::stoull(d.str("stream_id", "0"));
+  if (const Doc* s = d.get("past_streams")) t->past_streams = *s;
   t->table_class = d.str("class", "STANDARD");
   if (const Doc* s = d.get("sse")) t->sse = *s;
   if (const Doc* s = d.get("tags")) t->tags = *s;

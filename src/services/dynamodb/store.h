@@ -85,6 +85,10 @@ struct TableInfo {
   std::string stream_view_type;
   std::string stream_label;  // ISO time of the latest stream; empty when never enabled
   uint64_t stream_id = 0;
+  int64_t stream_disabled_ms = 0;  // when the latest stream was disabled (0: never, or enabled)
+  // Streams replaced by a later enable: [{label, id, view, disabled: ms}], newest first. They stay
+  // readable (closed) for the retention period after they were disabled, as AWS keeps them.
+  Doc past_streams;
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
   Doc sse;   // SSEDescription or null

@@ -46,6 +46,27 @@ StreamRef ref_of(const TableInfo& t) {
   return r;
 }
 
+// A stream the table replaced by a later enable ({label, id, view, disabled}: TableInfo).
+StreamRef past_ref(const TableInfo& t, const Doc& p) {
+  StreamRef r = ref_of(t);
+  r.label = p.str("label");
+  r.arn = t.arn() + "/stream/" + r.label;
+  r.view_type = p.str("view");
+  r.stream_id = std::stoull(p.str("id", "0"));
+  r.enabled = false;
+  return r;
+}
+
+// Every stream of the table still readable, the latest first.
+std::vector<StreamRef> streams_of(const TableInfo& t) {
+  std::vector<StreamRef> out;
+  if (t.stream_label.empty()) return out;
+  out.push_back(ref_of(t));
+  if (t.past_streams.is_list())
+    for (const auto& p : t.past_streams.as_list()) out.push_back(past_ref(t, p));
+  return out;
+}
+
 std::string shard_id(const StreamRef& r) {
   // One shard per stream; its id names the stream's creation time like AWS's ids do.
   std::string digits = r.label;
@@ -75,20 +96,36 @@ std::string sequence_text(uint64_t seq) {
   return std::string(s.size() < 21 ? 21 - s.size() : 0, '0') + s;
 }
 
-std::optional<StreamRef> find_stream(storage::Engine& e, const std::string& stream_arn) {
+namespace {
+
+// `table/NAME/stream/LABEL` of a stream ARN, or nullopt when the text is no DynamoDB stream ARN.
+struct StreamArnParts {
+  std::string account, region, table, label;
+};
+std::optional<StreamArnParts> parse_stream_arn(const std::string& stream_arn) {
   auto arn = Arn::parse(stream_arn);
   if (!arn || arn->service != "dynamodb") return std::nullopt;
-  const std::string& res = arn->resource;  // table/NAME/stream/LABEL
+  const std::string& res = arn->resource;
   if (res.rfind("table/", 0) != 0) return std::nullopt;
   auto s = res.find("/stream/");
-  if (s == std::string::npos) return std::nullopt;
-  std::string name = res.substr(6, s - 6);
-  std::string label = res.substr(s + 8);
+  if (s == std::string::npos || s == 6 || s + 8 == res.size()) return std::nullopt;
+  return StreamArnParts{arn->account, arn->region, res.substr(6, s - 6), res.substr(s + 8)};
+}
+
+}  // namespace
+
+std::optional<StreamRef> find_stream(storage::Engine& e, const std::string& stream_arn) {
+  auto parts = parse_stream_arn(stream_arn);
+  if (!parts) return std::nullopt;
   std::string v;
-  if (!e.get(kTables, table_key(arn->account, arn->region, name), &v).ok()) return std::nullopt;
+  if (!e.get(kTables, table_key(parts->account, parts->region, parts->table), &v).ok()) return std::nullopt;
   auto t = TableInfo::from_json(json::parse(v));
-  if (t->stream_label.empty() || t->stream_label != label) return std::nullopt;
-  return ref_of(*t);
+  if (t->stream_label.empty()) return std::nullopt;
+  if (t->stream_label == parts->label) return ref_of(*t);
+  if (t->past_streams.is_list())
+    for (const auto& p : t->past_streams.as_list())
+      if (p.str("label") == parts->label) return past_ref(*t, p);
+  return std::nullopt;
 }
 
 std::vector<StreamRecord> read_stream(storage::Engine& e, uint64_t stream_id, uint64_t after, size_t limit) {
@@ -172,12 +209,28 @@ void stream_appended(uint64_t stream_id, uint64_t sequence) {
 
 namespace {
 
-AwsError trimmed() {
-  return streams::errors::trimmed_data_access("The operation attempted to read past the oldest stream record in a shard");
-}
+AwsError trimmed() { return streams::errors::trimmed_data_access("The data you are trying to access has been trimmed."); }
 
 AwsError stream_not_found(const std::string& arn) {
   return streams::errors::resource_not_found("Requested resource not found: Stream: " + arn + " not found");
+}
+
+// The stream an ARN names. A text that is no DynamoDB stream ARN is a ValidationException; a
+// well-formed ARN of no (longer) existing stream is ResourceNotFoundException, as AWS answers.
+StreamRef stream_named(storage::Engine& e, const std::string& arn) {
+  if (!parse_stream_arn(arn)) throw errors::validation("Invalid StreamArn");
+  auto r = find_stream(e, arn);
+  if (!r) throw stream_not_found(arn);
+  return *r;
+}
+
+// Limits past the documented maximum. The model gives no upper bound for these members (only
+// min 1, which the model validation checks); AWS states them in the operations' documentation.
+void check_limit(const Doc& in, int64_t max) {
+  if (in.has("Limit") && in.integer("Limit") > max)
+    throw errors::validation("1 validation error detected: Value '" + std::to_string(in.integer("Limit")) +
+                             "' at 'limit' failed to satisfy constraint: Member must have value less than or equal to " +
+                             std::to_string(max));
 }
 
 // Shard iterators are opaque to clients: stream ARN, shard, position and creation time.
@@ -213,14 +266,14 @@ int64_t label_ms(const std::string& label) {
 }
 
 Doc list_streams(OpContext& ctx, const Doc& in) {
+  check_limit(in, 100);
   std::string prefix = table_key(ctx.account(), ctx.region(), "");
   auto it = ctx.storage.prefix(kTables, prefix);
   std::vector<StreamRef> refs;
   for (; it->valid(); it->next()) {
     auto t = TableInfo::from_json(json::parse(it->value()));
-    if (t->stream_label.empty()) continue;
     if (in.has("TableName") && t->name != in.str("TableName")) continue;
-    refs.push_back(ref_of(*t));
+    for (auto& r : streams_of(*t)) refs.push_back(std::move(r));
   }
   size_t start = 0;
   if (in.has("ExclusiveStartStreamArn")) {
@@ -243,26 +296,45 @@ Doc list_streams(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+// A stream has one shard (its id names the stream's creation). It is closed, with an ending
+// sequence number, once the stream is disabled; it has no parent, so no shard has children.
 Doc describe_stream(OpContext& ctx, const Doc& in) {
-  std::string arn = in.str("StreamArn");
-  auto r = find_stream(ctx.storage, arn);
-  if (!r) throw stream_not_found(arn);
+  check_limit(in, 100);
+  StreamRef r = stream_named(ctx.storage, in.str("StreamArn"));
   Doc d = Doc::map();
-  d.set("StreamArn", r->arn);
-  d.set("StreamLabel", r->label);
-  d.set("StreamStatus", r->enabled ? "ENABLED" : "DISABLED");
-  d.set("StreamViewType", r->view_type);
-  d.set("CreationRequestDateTime", Timestamp{label_ms(r->label)});
-  d.set("TableName", r->table);
-  d.set("KeySchema", key_schema(ctx.storage, *r));
+  d.set("StreamArn", r.arn);
+  d.set("StreamLabel", r.label);
+  d.set("StreamStatus", r.enabled ? "ENABLED" : "DISABLED");
+  d.set("StreamViewType", r.view_type);
+  d.set("CreationRequestDateTime", Timestamp{label_ms(r.label)});
+  d.set("TableName", r.table);
+  d.set("KeySchema", key_schema(ctx.storage, r));
+  std::vector<Doc> shards;
   Doc shard = Doc::map();
-  shard.set("ShardId", shard_id(*r));
+  shard.set("ShardId", shard_id(r));
   Doc range = Doc::map();
-  uint64_t first = first_sequence(ctx.storage, r->stream_id);
-  range.set("StartingSequenceNumber", sequence_text(first ? first : 1));
-  if (!r->enabled) range.set("EndingSequenceNumber", sequence_text(last_sequence(ctx.storage, r->stream_id)));
+  uint64_t first = first_sequence(ctx.storage, r.stream_id);
+  uint64_t horizon = trimmed_through(ctx.storage, r.stream_id);
+  range.set("StartingSequenceNumber", sequence_text(first ? first : horizon + 1));
+  if (!r.enabled) range.set("EndingSequenceNumber", sequence_text(std::max(horizon, last_sequence(ctx.storage, r.stream_id))));
   shard.set("SequenceNumberRange", range);
-  d.set("Shards", DocList{shard});
+  shards.push_back(std::move(shard));
+  if (const Doc* f = in.get("ShardFilter"); f && f->is_map()) {
+    if (f->str("Type") != "CHILD_SHARDS")
+      throw errors::validation("1 validation error detected: Value '" + f->str("Type") +
+                               "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]");
+    if (!f->has("ShardId")) throw errors::validation("ShardId must be provided when using ShardFilter of type CHILD_SHARDS");
+    std::erase_if(shards, [&](const Doc& s) { return s.str("ParentShardId") != f->str("ShardId") || !s.has("ParentShardId"); });
+  }
+  if (in.has("ExclusiveStartShardId")) {
+    std::string after = in.str("ExclusiveStartShardId");
+    std::erase_if(shards, [&](const Doc& s) { return s.str("ShardId") <= after; });
+  }
+  size_t limit = static_cast<size_t>(in.integer("Limit", 100));
+  Doc list = Doc::list();
+  for (size_t i = 0; i < shards.size() && i < limit; ++i) list.push(shards[i]);
+  d.set("Shards", list);
+  if (shards.size() > limit) d.set("LastEvaluatedShardId", shards[limit - 1].str("ShardId"));
   Doc out = Doc::map();
   out.set("StreamDescription", d);
   return out;
@@ -277,18 +349,16 @@ uint64_t parse_seq(const std::string& s) {
 }
 
 Doc get_shard_iterator(OpContext& ctx, const Doc& in) {
-  std::string arn = in.str("StreamArn");
-  auto r = find_stream(ctx.storage, arn);
-  if (!r) throw stream_not_found(arn);
-  if (in.str("ShardId") != shard_id(*r))
+  StreamRef r = stream_named(ctx.storage, in.str("StreamArn"));
+  if (in.str("ShardId") != shard_id(r))
     throw streams::errors::resource_not_found("Requested resource not found: Shard does not exist");
   std::string type = in.str("ShardIteratorType");
   uint64_t after = 0;
-  uint64_t horizon = trimmed_through(ctx.storage, r->stream_id);
+  uint64_t horizon = trimmed_through(ctx.storage, r.stream_id);
   if (type == "TRIM_HORIZON") {
     after = horizon;
   } else if (type == "LATEST") {
-    after = std::max(horizon, last_sequence(ctx.storage, r->stream_id));
+    after = std::max(horizon, last_sequence(ctx.storage, r.stream_id));
   } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
     if (!in.has("SequenceNumber"))
       throw errors::validation("Must provide a sequence number for the shard iterator type " + type);
@@ -297,11 +367,15 @@ Doc get_shard_iterator(OpContext& ctx, const Doc& in) {
     if (after < horizon) throw trimmed();
   }
   Doc out = Doc::map();
-  out.set("ShardIterator", make_iterator(*r, after, ctx.now_ms));
+  out.set("ShardIterator", make_iterator(r, after, ctx.now_ms));
   return out;
 }
 
+// At most Limit (≤ 1,000) records or 1 MB of them, whichever comes first (at least one record).
+constexpr size_t kGetRecordsBytes = 1 << 20;
+
 Doc get_records(OpContext& ctx, const Doc& in) {
+  check_limit(in, 1000);
   std::string text = in.str("ShardIterator");
   auto raw = enc::base64_decode(text);
   Doc d;
@@ -326,14 +400,18 @@ Doc get_records(OpContext& ctx, const Doc& in) {
   size_t limit = static_cast<size_t>(in.integer("Limit", 1000));
   auto recs = read_stream(ctx.storage, r->stream_id, after, limit);
   Doc records = Doc::list();
+  size_t bytes = 0;
   for (const auto& rec : recs) {
+    if (bytes > 0 && bytes + rec.size_bytes > kGetRecordsBytes) break;
+    bytes += rec.size_bytes;
     records.push(record_to_doc(rec, *r));
     after = rec.sequence;
   }
   Doc out = Doc::map();
   out.set("Records", records);
-  // A disabled stream's shard is closed: once drained, there is no next iterator.
-  if (r->enabled || !recs.empty()) out.set("NextShardIterator", make_iterator(*r, after, ctx.now_ms));
+  // A disabled stream's shard is closed: once read to its end, there is no next iterator.
+  if (r->enabled || after < last_sequence(ctx.storage, r->stream_id))
+    out.set("NextShardIterator", make_iterator(*r, after, ctx.now_ms));
   return out;
 }
 
@@ -344,6 +422,9 @@ class StreamsService final : public Service {
     add("DescribeStream", describe_stream);
     add("GetShardIterator", get_shard_iterator);
     add("GetRecords", get_records);
+    gap("Shards", "one shard per stream for its whole life: AWS rolls shards over every few hours, so "
+                  "ParentShardId and CHILD_SHARDS never have anything to show");
+    gap("DeleteTable", "a deleted table's streams go with it (AWS keeps them readable for 24 hours)");
   }
 };
 

@@ -39,6 +39,9 @@ struct Delivery {
   // finished body's length, which the queue's MaximumMessageSize applies to.
   bool finish_on_read = false;
   size_t finished_size = 0;
+  // false: only SQS's own maximum (1 MiB) applies, not the queue's MaximumMessageSize. AWS does
+  // not apply the queue's limit to SNS deliveries ("Publishing large messages with Amazon SNS").
+  bool queue_size_limit = true;
 };
 
 class Api {

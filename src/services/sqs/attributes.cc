@@ -12,7 +12,7 @@ namespace {
 
 const AttrSpec kSettable[] = {
     {"DelaySeconds", AttrKind::integer, 0, 900},
-    {"MaximumMessageSize", AttrKind::integer, 1024, 262144},
+    {"MaximumMessageSize", AttrKind::integer, 1024, 1048576},
     {"MessageRetentionPeriod", AttrKind::integer, 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", AttrKind::integer, 0, 20},
     {"VisibilityTimeout", AttrKind::integer, 0, 43200},
@@ -63,13 +63,74 @@ std::string check_redrive(Store& store, const std::string& value, bool fifo, con
   if (dlq->fifo != fifo) {
     throw invalid_value("RedrivePolicy", value, "Dead-letter queue must be same type of queue as the source");
   }
+  std::string allow;
+  {
+    std::lock_guard lk(dlq->mu);
+    if (auto it = dlq->attributes.find("RedriveAllowPolicy"); it != dlq->attributes.end()) allow = it->second;
+  }
+  if (!allow.empty() && !redrive_allowed(allow, self_arn)) {
+    throw invalid_value("RedrivePolicy", value,
+                        "Queue " + target + " does not allow this queue to use it as a dead-letter queue");
+  }
   Doc norm = Doc::map();
   norm.set("deadLetterTargetArn", target);
   norm.set("maxReceiveCount", *n);
   return json::write(norm);
 }
 
+// RedriveAllowPolicy: {"redrivePermission": allowAll|denyAll|byQueue, "sourceQueueArns": [...]}
+// (the ARNs only with byQueue, at most 10). The stored form is the user's text.
+void check_redrive_allow(const std::string& value) {
+  auto bad = [&](const std::string& why) { return invalid_value("RedriveAllowPolicy", value, why); };
+  Doc d;
+  try {
+    d = json::parse(value);
+  } catch (const AwsError&) {
+    throw bad("Redrive allow policy is not a valid JSON map");
+  }
+  if (!d.is_map()) throw bad("Redrive allow policy is not a valid JSON map");
+  const Doc* perm = d.get("redrivePermission");
+  if (!perm) throw bad("Redrive allow policy does not contain mandatory attribute: redrivePermission");
+  std::string p = perm->is_string() ? perm->as_string() : std::string();
+  if (p != "allowAll" && p != "denyAll" && p != "byQueue") {
+    throw bad("Invalid value for redrivePermission: " + p + ", valid values are allowAll, denyAll and byQueue");
+  }
+  const Doc* arns = d.get("sourceQueueArns");
+  if (p != "byQueue") {
+    if (arns) throw bad("sourceQueueArns can be specified only when redrivePermission is byQueue");
+    return;
+  }
+  if (!arns || !arns->is_list() || arns->as_list().empty()) {
+    throw bad("Redrive allow policy does not contain mandatory attribute: sourceQueueArns");
+  }
+  if (arns->as_list().size() > 10) throw bad("Maximum number of source queue ARNs allowed is 10");
+  for (const auto& a : arns->as_list())
+    if (!a.is_string()) throw bad("sourceQueueArns must be a list of queue ARNs");
+}
+
 }  // namespace
+
+void check_policy_limits(const std::string& text, const Doc& policy) {
+  if (text.size() > kMaxPolicyBytes) throw bad_attr_value("Policy");
+  const Doc* st = policy.get("Statement");
+  if (st && st->is_list() && st->as_list().size() > kMaxPolicyStatements) throw bad_attr_value("Policy");
+}
+
+bool redrive_allowed(const std::string& allow_policy, const std::string& source_arn) {
+  Doc d;
+  try {
+    d = json::parse(allow_policy);
+  } catch (const AwsError&) {
+    return true;
+  }
+  std::string p = d.str("redrivePermission");
+  if (p == "denyAll") return false;
+  if (p != "byQueue") return true;
+  if (const Doc* arns = d.get("sourceQueueArns"); arns && arns->is_list())
+    for (const auto& a : arns->as_list())
+      if (a.is_string() && a.as_string() == source_arn) return true;
+  return false;
+}
 
 const AttrSpec* find_spec(std::string_view name) {
   for (const auto& s : kSettable)
@@ -101,7 +162,7 @@ void check_fifo_throughput(const std::map<std::string, std::string>& attrs) {
 
 std::map<std::string, std::string> default_attributes(bool fifo) {
   std::map<std::string, std::string> a = {{"DelaySeconds", "0"},
-                                          {"MaximumMessageSize", "262144"},
+                                          {"MaximumMessageSize", "1048576"},
                                           {"MessageRetentionPeriod", "345600"},
                                           {"ReceiveMessageWaitTimeSeconds", "0"},
                                           {"VisibilityTimeout", "30"},
@@ -180,10 +241,13 @@ std::map<std::string, std::string> check_attributes(Store& store, const Doc* att
         if (value.empty()) break;  // "" removes the policy
         if (name == "RedrivePolicy") {
           value = check_redrive(store, value, fifo, self_arn);
+        } else if (name == "RedriveAllowPolicy") {
+          check_redrive_allow(value);
         } else {
           try {
             Doc d = json::parse(value);
             if (!d.is_map()) throw bad_attr_value(name);
+            if (name == "Policy") check_policy_limits(value, d);
           } catch (const AwsError&) {
             throw bad_attr_value(name);
           }

@@ -35,6 +35,13 @@ AwsError unknown_attr(std::string_view name);    // InvalidAttributeName
 // High throughput FIFO: FifoThroughputLimit=perMessageGroupId needs DeduplicationScope=messageGroup
 // (InvalidAttributeValue thrown).
 void check_fifo_throughput(const std::map<std::string, std::string>& attrs);
+// A queue policy's quotas: at most 8,192 bytes and 20 statements (InvalidAttributeValue thrown).
+constexpr size_t kMaxPolicyBytes = 8192;
+constexpr size_t kMaxPolicyStatements = 20;
+void check_policy_limits(const std::string& text, const Doc& policy);
+// Whether a dead-letter queue's RedriveAllowPolicy lets the queue `source_arn` name it in its
+// RedrivePolicy (denyAll: none; byQueue: the listed ARNs; allowAll or unreadable: any).
+bool redrive_allowed(const std::string& allow_policy, const std::string& source_arn);
 // Defaults of every settable attribute for a new queue.
 std::map<std::string, std::string> default_attributes(bool fifo);
 // The attributes as the index uses them (unparseable values keep the defaults).

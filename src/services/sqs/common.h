@@ -17,7 +17,8 @@ constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;  // FIFO deduplication and rec
 constexpr int64_t kQueueReuseMs = 60 * 1000;       // a deleted queue's name is free again after
 constexpr int64_t kPurgeIntervalMs = 60 * 1000;    // one PurgeQueue per queue per interval
 constexpr uint64_t kSequenceBase = 18'000'000'000'000'000'000ULL;  // 20-digit sequence numbers
-constexpr size_t kMaxBatchBytes = 262144;
+constexpr size_t kMaxMessageBytes = 1048576;                       // 1 MiB (2025; was 256 KiB): a message, a batch
+constexpr size_t kMaxBatchBytes = kMaxMessageBytes;
 
 // The common errors, in SQS's wording.
 inline AwsError invalid(std::string msg) { return stratus::errors::invalid_parameter_value(std::move(msg)); }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -61,12 +60,45 @@ bool valid_attribute_name(std::string_view n) {
   return l.rfind("aws.", 0) != 0 && l.rfind("amazon.", 0) != 0;
 }
 
+// A Number attribute value as SQS takes it (Java BigDecimal syntax): [+-] digits [. digits]
+// [e [+-] digits], with at most 38 significant digits and a magnitude of 10^-128..10^+126 (or 0).
 bool is_number(std::string_view s) {
-  // SQS accepts decimal numbers (optionally signed, with fraction and exponent).
-  if (s.empty()) return false;
-  double d = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  std::string digits;  // every mantissa digit, in order
+  int64_t point = -1;  // digits before the decimal point
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+    } else if (c == '.' && point < 0) {
+      point = static_cast<int64_t>(digits.size());
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) return false;
+  if (point < 0) point = static_cast<int64_t>(digits.size());
+  int64_t exp = 0;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    bool neg = i < s.size() && s[i] == '-';
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (i == s.size()) return false;
+    for (; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      if (exp < 100000) exp = exp * 10 + (s[i] - '0');
+    }
+    if (neg) exp = -exp;
+  }
+  if (i != s.size()) return false;
+  size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) return true;  // zero
+  size_t last = digits.find_last_not_of('0');
+  if (last - first + 1 > 38) return false;
+  // The value is 0.d(first)... x 10^magnitude.
+  int64_t magnitude = point - static_cast<int64_t>(first) + exp;
+  return magnitude - 1 >= -128 && magnitude - 1 <= 126;
 }
 
 }  // namespace

@@ -68,6 +68,9 @@ struct Message {
   int64_t first_receive_ms = 0;
   uint32_t receive_count = 0;
   uint32_t nonce = 0;  // changes with every receive: the receipt handle's generation
+  // When the current receive happened (not stored: 0 after a restart, which leaves the 12-hour
+  // total of ChangeMessageVisibility unchecked for messages received before it).
+  int64_t received_ms = 0;
 };
 using MessagePtr = std::shared_ptr<Message>;
 

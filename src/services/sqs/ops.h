@@ -54,6 +54,8 @@ Doc delete_message_batch(OpContext& ctx, const Doc& in);
 Doc change_message_visibility(OpContext& ctx, const Doc& in);
 Doc change_message_visibility_batch(OpContext& ctx, const Doc& in);
 
+// CreateQueue's and TagQueue's tag rules (InvalidParameterValue thrown).
+void check_tags(const Doc* tags);
 Doc tag_queue(OpContext& ctx, const Doc& in);
 Doc untag_queue(OpContext& ctx, const Doc& in);
 Doc list_queue_tags(OpContext& ctx, const Doc& in);

@@ -19,6 +19,7 @@ SendInput input_of(Delivery& d) {
   in.sender_id = std::move(d.sender_id);
   in.finish_on_read = d.finish_on_read;
   in.finished_size = d.finished_size;
+  in.queue_size_limit = d.queue_size_limit;
   return in;
 }
 

@@ -113,6 +113,7 @@ PickResult Queue::pick(const ReceiveParams& p, int64_t now,
     m->receive_count++;
     if (m->first_receive_ms == 0) m->first_receive_ms = now;
     m->nonce = random_nonce();
+    m->received_ms = now;
     m->visible_at = now + vt * 1000;
     if (vt == 0) {
       ready.insert(seq);  // behind the iterator: not picked twice in this call

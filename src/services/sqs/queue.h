@@ -31,7 +31,7 @@ struct Config {
   int64_t visibility_timeout = 30;
   int64_t delay_seconds = 0;
   int64_t retention_seconds = 345600;
-  int64_t maximum_message_size = 262144;
+  int64_t maximum_message_size = 1048576;
   int64_t receive_wait_seconds = 0;
   bool content_based_dedup = false;
   bool dedup_scope_group = false;  // DeduplicationScope=messageGroup

@@ -321,9 +321,10 @@ SendOutcome State::prepare(Queue& q, SendInput& in, int64_t now) {
   const Config& c = q.cfg;
   size_t size = message_size(in.body, in.attrs);
   if (in.finish_on_read) size = size - in.body.size() + in.finished_size;
-  if (static_cast<int64_t>(size) > c.maximum_message_size) {
-    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " +
-                  std::to_string(c.maximum_message_size) + " bytes.");
+  int64_t limit = in.queue_size_limit ? c.maximum_message_size : static_cast<int64_t>(kMaxMessageBytes);
+  if (static_cast<int64_t>(size) > limit) {
+    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " + std::to_string(limit) +
+                  " bytes.");
   }
   if (q.fifo) {
     if (in.delay >= 0 && in.delay != 0) {
@@ -510,6 +511,11 @@ void State::change_one(Queue& q, const std::string& handle, int64_t vt, storage:
   MessagePtr m = it->second;
   if (m->receive_count == 0 || m->visible_at <= now) {
     throw errors::message_not_inflight("Message is not in flight.");
+  }
+  // A message stays invisible at most 12 hours from the receive in all (no clamping).
+  if (m->received_ms && now + vt * 1000 > m->received_ms + int64_t{43200} * 1000) {
+    throw invalid_value("VisibilityTimeout", std::to_string(vt),
+                        "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]");
   }
   q.set_visible_at(m, now + vt * 1000, now);
   b.put(kStateKs, message_key(q.uid, m->seq), encode_state(*m));

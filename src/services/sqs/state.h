@@ -33,6 +33,7 @@ struct SendInput {
   std::string sender_id;
   bool finish_on_read = false;
   size_t finished_size = 0;
+  bool queue_size_limit = true;  // false: kMaxMessageBytes instead of the queue's MaximumMessageSize
 };
 
 struct SendOutcome {

@@ -81,6 +81,14 @@ TEST(Validate, ListLengthAndScalarItems) {
                    "must satisfy constraint: [Member must satisfy enum value set: ["),
             std::string::npos)
       << m;
+  // A service that checks its enum-typed values itself (SQS) turns the enum check off; the other
+  // constraints stay.
+  const auto* sqs = model::Models::get("sqs");
+  EXPECT_FALSE(protocol::validate(*sqs, *sqs->find_operation("ReceiveMessage")->input, in, "ValidationError", false));
+  Doc no_url = Doc::map();
+  no_url.set("MessageSystemAttributeNames", names);
+  EXPECT_TRUE(
+      protocol::validate(*sqs, *sqs->find_operation("ReceiveMessage")->input, no_url, "ValidationError", false));
   Doc empty = Doc::map();
   empty.set("KeySchema", Doc::list());
   empty.set("TableName", "tbl");

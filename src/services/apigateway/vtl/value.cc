@@ -290,13 +290,7 @@ struct Printer {
         for (const auto& e : v.list()) {
           if (!first) out += ", ";
           first = false;
-          if (e.identity() && e.identity() == stack.back())
-            out += "(this Collection)";
-          else if (nested(e))
-            out += "(cycle)";
-          else
-            print(e);
-          check();
+          element(e, "(this Collection)");
         }
         out += ']';
         stack.pop_back();
@@ -311,19 +305,24 @@ struct Printer {
           first = false;
           out += k;
           out += '=';
-          if (e.identity() && e.identity() == stack.back())
-            out += "(this Map)";
-          else if (nested(e))
-            out += "(cycle)";
-          else
-            print(e);
-          check();
+          element(e, "(this Map)");
         }
         out += '}';
         stack.pop_back();
         break;
       }
     }
+  }
+  // One element of the container being printed: itself (Java's "(this Collection)" / "(this
+  // Map)"), a container further up ("(cycle)"), or its text.
+  void element(const Value& e, const char* self) {
+    if (e.identity() && e.identity() == stack.back())
+      out += self;
+    else if (nested(e))
+      out += "(cycle)";
+    else
+      print(e);
+    check();
   }
   // A container already being printed further up (Java would overflow its stack).
   bool nested(const Value& e) const {

@@ -453,6 +453,16 @@ class Parser {
 
   // --- expressions -------------------------------------------------------------------------
 
+  // At an opening bracket: a new list or map expression, and whether it closed at once (empty).
+  std::pair<ExprPtr, bool> collection(Expr::Kind kind, char close) {
+    ++i_;
+    auto e = std::make_unique<Expr>();
+    e->kind = kind;
+    skip_ws();
+    bool empty = peek() == close;
+    if (empty) ++i_;
+    return {std::move(e), empty};
+  }
   bool word(std::string_view w) {
     skip_ws();
     if (starts(w) && !ident_char(peek(w.size()))) {
@@ -619,14 +629,8 @@ class Parser {
       return literal(Value(static_cast<int64_t>(v)));
     }
     if (c == '[') {
-      ++i_;
-      auto e = std::make_unique<Expr>();
-      e->kind = Expr::list;
-      skip_ws();
-      if (peek() == ']') {
-        ++i_;
-        return e;
-      }
+      auto [e, empty] = collection(Expr::list, ']');
+      if (empty) return std::move(e);
       e->items.push_back(expr());
       if (sym("..")) {
         e->kind = Expr::range;
@@ -639,14 +643,8 @@ class Parser {
       return e;
     }
     if (c == '{') {
-      ++i_;
-      auto e = std::make_unique<Expr>();
-      e->kind = Expr::map;
-      skip_ws();
-      if (peek() == '}') {
-        ++i_;
-        return e;
-      }
+      auto [e, empty] = collection(Expr::map, '}');
+      if (empty) return std::move(e);
       do {
         e->items.push_back(expr());
         expect(':');

@@ -253,13 +253,31 @@ void set_warm(const Doc* w, int64_t& read, int64_t& write) {
 
 namespace {
 
+// A new enable replaces the table's disabled stream: the old one stays readable (closed) until
+// the retention period after its disabling has passed (24 h), then it is forgotten.
+void retire_stream(TableInfo& t, int64_t now_ms) {
+  Doc past = Doc::list();
+  Doc old = Doc::map();
+  old.set("label", t.stream_label);
+  old.set("id", std::to_string(t.stream_id));
+  old.set("view", t.stream_view_type);
+  old.set("disabled", t.stream_disabled_ms ? t.stream_disabled_ms : now_ms);
+  past.push(std::move(old));
+  if (t.past_streams.is_list())
+    for (const auto& p : t.past_streams.as_list())
+      if (p.integer("disabled") + stream_retention_ms() > now_ms) past.push(p);
+  t.past_streams = std::move(past);
+}
+
 void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   bool enabled = spec.flag("StreamEnabled");
   if (enabled) {
     std::string view = spec.str("StreamViewType");
     if (view.empty()) throw invalid_values("The StreamViewType must be specified when StreamEnabled is true");
     if (t.stream_enabled) throw errors::validation("Table already has an enabled stream: " + t.stream_arn());
+    if (!t.stream_label.empty()) retire_stream(t, now_ms);
     t.stream_enabled = true;
+    t.stream_disabled_ms = 0;
     t.stream_view_type = view;
     t.stream_label = enc::iso8601(now_ms);
     if (t.stream_label.find('.') == std::string::npos) t.stream_label.insert(t.stream_label.size() - 1, ".000");
@@ -267,8 +285,8 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
     t.stream_id = random_id();
   } else {
     if (spec.has("StreamViewType")) throw invalid_values("The StreamViewType cannot be specified when StreamEnabled is false");
-    if (!creating && !t.stream_enabled)
-      throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
+    if (!creating && !t.stream_enabled) throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
+    if (t.stream_enabled) t.stream_disabled_ms = now_ms;
     t.stream_enabled = false;
   }
 }

@@ -187,8 +187,8 @@ Doc send_message_batch(OpContext& ctx, const Doc& in) {
     }
   }
   if (total > kMaxBatchBytes) {
-    throw errors::batch_request_too_long("Batch requests cannot be longer than 262144 bytes. You have sent " +
-                                         std::to_string(total) + " bytes.");
+    throw errors::batch_request_too_long("Batch requests cannot be longer than " + std::to_string(kMaxBatchBytes) +
+                                         " bytes. You have sent " + std::to_string(total) + " bytes.");
   }
   int64_t now = now_millis();
   Doc ok = Doc::list(), failed = Doc::list();

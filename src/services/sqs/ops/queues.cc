@@ -133,6 +133,7 @@ Doc create_queue(OpContext& ctx, const Doc& in) {
   }
   std::string arn = "arn:aws:sqs:" + ctx.region() + ":" + ctx.account() + ":" + name;
   auto checked = check_attributes(s.store, attrs, true, fifo, arn);
+  check_tags(in.get("tags"));
   std::map<std::string, std::string> tags;
   if (const Doc* t = in.get("tags"); t && t->is_map())
     for (const auto& [k, v] : t->as_map()) tags[k] = v.is_string() ? v.as_string() : "";

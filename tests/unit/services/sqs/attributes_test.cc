@@ -65,7 +65,7 @@ TEST(SqsAttributes, DefaultsAndConfig) {
   a["RedrivePolicy"] = "{\"deadLetterTargetArn\":\"arn:dlq\",\"maxReceiveCount\":4}";
   Config c = parse_config(a);
   EXPECT_EQ(c.visibility_timeout, 12);
-  EXPECT_EQ(c.maximum_message_size, 262144);
+  EXPECT_EQ(c.maximum_message_size, 1048576);
   EXPECT_TRUE(c.content_based_dedup);
   EXPECT_TRUE(c.dedup_scope_group);
   EXPECT_EQ(c.dlq_arn, "arn:dlq");

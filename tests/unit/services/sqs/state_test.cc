@@ -125,6 +125,37 @@ TEST_F(SqsState, FifoDeduplicatesAndChecksGroups) {
   EXPECT_THROW(send(q, "no group"), AwsError);  // MessageGroupId is required
 }
 
+TEST_F(SqsState, SizeLimitIsTheQueuesOrSqsMaximumForDeliveries) {
+  QueuePtr q = create("small");
+  q->cfg.maximum_message_size = 1024;
+  EXPECT_THROW(send(q, std::string(1025, 'x')), AwsError);
+  SendInput in;
+  in.body = std::string(2048, 'x');
+  in.queue_size_limit = false;  // an SNS delivery: only SQS's 1 MiB applies
+  EXPECT_FALSE(state.send_one(q, std::move(in)).duplicate);
+  SendInput big;
+  big.body = std::string(1048577, 'x');
+  big.queue_size_limit = false;
+  EXPECT_THROW(state.send_one(q, std::move(big)), AwsError);
+}
+
+TEST_F(SqsState, ReceiveAcceptsMessageAttributeNamesOutsideTheEnums) {
+  QueuePtr q = create("names");
+  send(q, "b");
+  Doc d = Doc::map();
+  Doc names = Doc::list();
+  names.push("SentTimestamp");
+  names.push("Policy");
+  names.push("NoSuchName");
+  d.set("AttributeNames", names);
+  d.set("VisibilityTimeout", int64_t{0});
+  Doc out = receive(q, d);
+  const Doc& m = out.get("Messages")->as_list().at(0);
+  ASSERT_TRUE(m.get("Attributes"));
+  EXPECT_EQ(m.get("Attributes")->size(), 1u);
+  EXPECT_TRUE(m.get("Attributes")->has("SentTimestamp"));
+}
+
 TEST_F(SqsState, BadReceiveInputIsRefused) {
   Doc d = Doc::map();
   d.set("MaxNumberOfMessages", int64_t{11});
