@@ -11,7 +11,7 @@ import uuid
 
 from harness import Stratus, StratusTestCase, wait_until
 
-ENV = {"STRATUS_DYNAMODB_SWEEP_MS": "200"}
+ENV = {"STRATUS_DYNAMODB_SWEEP_MS": "200", "STRATUS_DYNAMODB_TTL_CHANGE_MS": "1"}
 
 
 def S(v): return {"S": v}

@@ -139,6 +139,7 @@ namespace stratus::dynamodb {
 // A positive integer from the environment (milliseconds), else the fallback. Hidden test knobs:
 // STRATUS_DYNAMODB_SWEEP_MS (background sweep period, default 5 s),
 // STRATUS_DYNAMODB_STREAM_RETENTION_MS (24 h), STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS (15 min).
+// STRATUS_DYNAMODB_TTL_CHANGE_MS (interval between two UpdateTimeToLive changes of a table, 1 h).
 int64_t env_ms(const char* name, int64_t fallback);
 
 // One background pass (background.cc): TTL deletions, stream trimming, history pruning. The

@@ -948,6 +948,15 @@ std::string path_text(const Path& p) {
 }
 
 ExprContext::ExprContext(const Doc* names, const Doc* values) {
+  // AWS: all substitution variables of a request (names and values) together at most 2 MB.
+  constexpr size_t kMaxSubstitutionBytes = 2 * 1024 * 1024;
+  size_t substitution_bytes = 0;
+  auto count = [&](size_t n) {
+    substitution_bytes += n;
+    if (substitution_bytes > kMaxSubstitutionBytes)
+      throw errors::validation(
+          "ExpressionAttributeNames and ExpressionAttributeValues exceed the maximum size of 2 MB");
+  };
   if (names) {
     has_names_ = true;
     if (names->is_map() && names->as_map().empty())
@@ -958,6 +967,7 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
           throw errors::validation(
               "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"");
         names_[k] = v.is_string() ? v.as_string() : "";
+        count(k.size() + names_[k].size());
       }
     }
   }
@@ -976,6 +986,7 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
           throw errors::validation(
               "ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
         }
+        count(k.size() + value_size(values_[k]));
       }
     }
   }

@@ -46,6 +46,19 @@ Doc list_tags_of_resource(Catalog& cat, OpContext& ctx, const Doc& in);
 // The table a table ARN names (TagResource...); ValidationException for a malformed ARN,
 // ResourceNotFoundException for a missing table.
 TablePtr table_by_arn(storage::Engine& e, Catalog& cat, OpContext& ctx, const std::string& arn);
+// ValidationException unless the Tags list is valid and, added to `existing` (a map key ->
+// value), keeps the resource within 50 tags: keys 1..128 and values 0..256 characters of
+// letters, digits, white space and + - = . _ : / @, no "aws:" key prefix.
+void check_tags(const Doc& tags, const Doc& existing);
+
+// ops/policies.cc
+Doc put_resource_policy(Catalog& cat, OpContext& ctx, const Doc& in);
+Doc get_resource_policy(Catalog& cat, OpContext& ctx, const Doc& in);
+Doc delete_resource_policy(Catalog& cat, OpContext& ctx, const Doc& in);
+// Attaches a resource-based policy document to the table ("") or one of its streams (its label),
+// keeping the revision id when the document is unchanged. ValidationException for a document
+// that is not a JSON object or is over 20 KB. Returns the revision id.
+std::string set_policy(TableInfo& t, const std::string& target, const std::string& policy, int64_t now_ms);
 
 // ops/ttl.cc
 Doc update_time_to_live(Catalog& cat, OpContext& ctx, const Doc& in);

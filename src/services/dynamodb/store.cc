@@ -1,6 +1,7 @@
 #include "services/dynamodb/store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/arn.h"
@@ -61,6 +62,7 @@ void check_key_size(const TableInfo& t, const Value& hash, const Value* range) {
 // The plain members of a stored table and of its indexes. Members with a non-empty default
 // (billing, class, pitr_days, projection), the ids (stored as decimal strings), key schemas and
 // Doc members are written and read beside the tables.
+// clang-format off
 const json::Record<TableInfo> kTableRecord{
     {"account", &TableInfo::account},         {"region", &TableInfo::region},
     {"name", &TableInfo::name},               {"table_id", &TableInfo::table_id},
@@ -69,9 +71,16 @@ const json::Record<TableInfo> kTableRecord{
     {"stream_view", &TableInfo::stream_view_type}, {"stream_label", &TableInfo::stream_label},
     {"stream_disabled", &TableInfo::stream_disabled_ms},
     {"deletion_protection", &TableInfo::deletion_protection}, {"pitr", &TableInfo::pitr},
-    {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups}};
+    {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups},
+    {"billing_ms", &TableInfo::billing_ms},   {"max_read", &TableInfo::max_read},
+    {"max_write", &TableInfo::max_write},     {"warm_read", &TableInfo::warm_read},
+    {"warm_write", &TableInfo::warm_write},   {"ttl_changed", &TableInfo::ttl_changed_ms}};
 const json::Record<IndexInfo> kIndexRecord{
-    {"name", &IndexInfo::name}, {"global", &IndexInfo::global}, {"rcu", &IndexInfo::rcu}, {"wcu", &IndexInfo::wcu}};
+    {"name", &IndexInfo::name},           {"global", &IndexInfo::global},
+    {"rcu", &IndexInfo::rcu},             {"wcu", &IndexInfo::wcu},
+    {"max_read", &IndexInfo::max_read},   {"max_write", &IndexInfo::max_write},
+    {"warm_read", &IndexInfo::warm_read}, {"warm_write", &IndexInfo::warm_write}};
+// clang-format on
 }  // namespace
 
 const IndexInfo* TableInfo::index(std::string_view n) const {
@@ -123,6 +132,7 @@ Doc TableInfo::to_json() const {
   d.set("ttl", ttl);
   d.set("pitr_days", pitr_days);
   d.set("restore", restore_summary);
+  if (policies.is_map()) d.set("policies", policies);
   return d;
 }
 
@@ -155,6 +165,7 @@ std::shared_ptr<TableInfo> TableInfo::from_json(const Doc& d) {
   if (const Doc* s = d.get("ttl")) t->ttl = *s;
   t->pitr_days = d.integer("pitr_days", 35);
   if (const Doc* s = d.get("restore")) t->restore_summary = *s;
+  if (const Doc* s = d.get("policies")) t->policies = *s;
   return t;
 }
 
@@ -294,14 +305,39 @@ void check_item(const TableInfo& t, const Item& item, bool index_keys) {
 
 // Catalog -----------------------------------------------------------------------------------
 
-TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region, std::string_view name) {
-  // Item operations accept a table ARN wherever they take a table name.
+void check_resource_name(std::string_view name, const char* what) {
+  auto fail = [&](const std::string& constraint) {
+    throw errors::validation("1 validation error detected: Value '" + std::string(name) + "' at '" + what +
+                             "' failed to satisfy constraint: " + constraint);
+  };
+  if (name.size() < 3) fail("Member must have length greater than or equal to 3");
+  if (name.size() > 255) fail("Member must have length less than or equal to 255");
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      fail("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+}
+
+std::optional<std::string> table_name_of(const std::string& account, const std::string& region, std::string_view name) {
+  // Every operation accepts a table ARN wherever it takes a table name.
   if (name.substr(0, 4) == "arn:") {
     auto arn = Arn::parse(name);
-    if (!arn || arn->service != "dynamodb" || arn->account != account || arn->region != region ||
-        arn->resource.substr(0, 6) != "table/" || arn->resource.find('/', 6) != std::string::npos)
-      return nullptr;
-    return find(e, account, region, std::string_view(name).substr(name.size() - (arn->resource.size() - 6)));
+    if (!arn || arn->service != "dynamodb" || arn->resource.substr(0, 6) != "table/" ||
+        arn->resource.find('/', 6) != std::string::npos || arn->resource.size() == 6)
+      throw errors::validation("Invalid TableArn: Invalid ResourceArn provided as input " + std::string(name));
+    std::string table = arn->resource.substr(6);
+    check_resource_name(table, "tableName");
+    if (arn->account != account || arn->region != region) return std::nullopt;
+    return table;
+  }
+  check_resource_name(name, "tableName");
+  return std::string(name);
+}
+
+TablePtr Catalog::find(storage::Engine& e, const std::string& account, const std::string& region,
+                       std::string_view name) {
+  if (name.substr(0, 4) == "arn:") {
+    auto table = table_name_of(account, region, name);
+    return table ? find(e, account, region, *table) : nullptr;
   }
   std::string k = table_key(account, region, name);
   {

@@ -75,6 +75,8 @@ struct IndexInfo {
   std::string projection = "ALL";  // ALL | KEYS_ONLY | INCLUDE
   std::vector<std::string> non_key;
   int64_t rcu = 0, wcu = 0;
+  int64_t max_read = 0, max_write = 0;    // OnDemandThroughput (0: not set, shown as -1)
+  int64_t warm_read = 0, warm_write = 0;  // WarmThroughput asked for (0: the default)
 };
 
 struct TableInfo {
@@ -87,6 +89,9 @@ struct TableInfo {
   std::vector<IndexInfo> indexes;
   std::string billing_mode = "PROVISIONED";
   int64_t rcu = 0, wcu = 0;
+  int64_t billing_ms = 0;                 // last change of billing mode (0: at creation)
+  int64_t max_read = 0, max_write = 0;    // OnDemandThroughput (0: not set, shown as -1)
+  int64_t warm_read = 0, warm_write = 0;  // WarmThroughput asked for (0: the default)
   int64_t created_ms = 0;
   bool stream_enabled = false;
   std::string stream_view_type;
@@ -101,11 +106,15 @@ struct TableInfo {
   Doc sse;   // SSEDescription or null
   Doc tags;  // map key -> value
   Doc ttl;   // {AttributeName, Enabled} or null
+  int64_t ttl_changed_ms = 0;  // last UpdateTimeToLive (one per hour)
   bool pitr = false;           // point-in-time recovery enabled
   int64_t pitr_since_ms = 0;   // when it was (last) enabled
   int64_t pitr_days = 35;      // RecoveryPeriodInDays
   int64_t backups = 0;         // on-demand backups of this table that still exist
   Doc restore_summary;         // RestoreSummary for restored tables, else null
+  // Resource-based policies (PutResourcePolicy): "" for the table, a stream label for one of its
+  // streams -> {Policy, RevisionId}. Stored, not yet evaluated (no IAM enforcement).
+  Doc policies;
 
   // The TTL attribute name, empty when TTL is disabled.
   std::string ttl_attribute() const { return ttl.is_map() && ttl.flag("Enabled") ? ttl.str("AttributeName") : std::string(); }
@@ -126,6 +135,16 @@ struct TableInfo {
 };
 
 using TablePtr = std::shared_ptr<const TableInfo>;
+
+// The table name a TableName parameter carries: the name itself or the name inside a table ARN
+// of this account and region (an ARN of another account or region: nullopt, a table not found).
+// Throws ValidationException for a malformed ARN or a name outside AWS's rules (3..255
+// characters of [a-zA-Z0-9_.-]). Catalog::find takes either form too; it checks ARNs this way
+// but answers a plain name that cannot exist as not found (CreateTable checks new names).
+std::optional<std::string> table_name_of(const std::string& account, const std::string& region, std::string_view name);
+// ValidationException unless `name` is a valid table or index name; `what` is the member
+// ("tableName", "indexName") named in the message.
+void check_resource_name(std::string_view name, const char* what);
 
 // Helpers for storage keys --------------------------------------------------------------------
 using storage::append_be64;

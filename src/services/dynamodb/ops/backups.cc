@@ -273,7 +273,9 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
   t->id = random_id();
   t->table_id = ids::uuid4();
   t->created_ms = ctx.now_ms;
-  // Like AWS, a restored table does not inherit streams, TTL, PITR, tags or deletion protection.
+  // Like AWS, a restored table does not inherit streams, TTL, PITR, tags, resource-based
+  // policies or deletion protection.
+  t->policies = Doc();
   t->stream_enabled = false;
   t->stream_view_type.clear();
   t->stream_label.clear();

@@ -29,6 +29,7 @@ constexpr size_t kBatchGetBytes = 16'000'000;
 }  // namespace
 
 Doc batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
+  check_request_expressions(in);
   const Doc* req = in.get("RequestItems");
   size_t total = 0;
   struct TableReq {
@@ -45,6 +46,9 @@ Doc batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
     TableReq tr;
     tr.name = name;
     tr.spec = &r;
+    ItemExprs ex(r);  // the request's own errors come before the table's
+    ex.parse(r, false, true);
+    tr.projection = ex.projection;
     tr.t = cat.get(ctx.storage, ctx.account(), ctx.region(), name);
     std::set<std::string> seen;
     if (const Doc* keys = r.get("Keys"); keys && keys->is_list()) {
@@ -56,9 +60,6 @@ Doc batch_get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
       }
     }
     total += tr.keys.size();
-    ItemExprs ex(r);
-    ex.parse(r, false, true);
-    tr.projection = ex.projection;
     tr.consistent = r.flag("ConsistentRead");
     reqs.push_back(std::move(tr));
   }

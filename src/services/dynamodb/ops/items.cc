@@ -9,6 +9,19 @@ namespace stratus::dynamodb {
 
 namespace {
 
+// ConsumedCapacity's TableName: the table's ARN when the request named the table by its ARN.
+std::string shown_name(const Doc& in, const TableInfo& t) {
+  std::string arn = t.arn();
+  if (in.str("TableName") == arn) return arn;
+  if (const Doc* r = in.get("RequestItems"); r && r->is_map() && r->has(arn)) return arn;
+  if (const Doc* items = in.get("TransactItems"); items && items->is_list())
+    for (const auto& item : items->as_list())
+      if (item.is_map())
+        for (const auto& [_, op] : item.as_map())
+          if (op.is_map() && op.str("TableName") == arn) return arn;
+  return t.name;
+}
+
 // ConsumedCapacity with a per-index breakdown (index name -> units).
 Doc consumed_detail(const Doc& in, const TableInfo& t, double units, bool read,
                     const std::vector<std::pair<std::string, double>>& index_units) {
@@ -24,7 +37,7 @@ Doc consumed_detail(const Doc& in, const TableInfo& t, double units, bool read,
     return d;
   };
   Doc c = units_doc(total);
-  c.set("TableName", t.name);
+  c.set("TableName", shown_name(in, t));
   if (mode == "INDEXES") {
     c.set("Table", units_doc(units));
     for (const auto& [name, u] : index_units) {
@@ -110,6 +123,9 @@ void check_request_expressions(const Doc& in) {
       if (const Doc* e = op.get(field); e && e->is_string()) check_expression_limits(e->as_string(), kind);
   };
   one(in);
+  if (const Doc* tables = in.get("RequestItems"); tables && tables->is_map())  // BatchGetItem
+    for (const auto& [_, spec] : tables->as_map())
+      if (spec.is_map()) one(spec);
   if (const Doc* items = in.get("TransactItems"); items && items->is_list())
     for (const auto& item : items->as_list())
       if (item.is_map())
@@ -180,14 +196,16 @@ void add_metrics(Doc& out, Catalog& cat, OpContext& ctx, const Doc& in, const Ta
 
 PutItemWrite put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  // What the request alone decides is validated before the table is looked up.
   std::string rv = in.str("ReturnValues", "NONE");
   check_return_values(rv, {"NONE", "ALL_OLD"});
+  ItemExprs ex(in);
+  ex.parse(in, false, false);
+  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   const Doc* item_doc = in.get("Item");
   Item item = item_from_doc(item_doc ? *item_doc : Doc::map());
   check_item(*t, item);
-  PutItemWrite w{&in, std::move(t), std::move(item), ItemExprs(in)};
-  w.ex.parse(in, false, false);
+  PutItemWrite w{&in, std::move(t), std::move(item), std::move(ex)};
   w.return_all_old = rv == "ALL_OLD";
   w.return_old_on_fail = in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
   bool want_capacity = in.str("ReturnConsumedCapacity", "NONE") != "NONE";
@@ -213,10 +231,10 @@ Doc PutItemWrite::apply(Catalog& cat, OpContext& ctx) {
 
 Doc get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
-  Item key = parse_key(*t, *in.get("Key"));
   ItemExprs ex(in);
   ex.parse(in, false, true);
+  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  Item key = parse_key(*t, *in.get("Key"));
   auto item = read_item(ctx.storage, item_key(*t, key));
   Doc out = Doc::map();
   size_t size = item ? item_size(*item) : 0;
@@ -228,12 +246,13 @@ Doc get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 
 DeleteItemWrite delete_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   std::string rv = in.str("ReturnValues", "NONE");
   check_return_values(rv, {"NONE", "ALL_OLD"});
+  ItemExprs ex(in);
+  ex.parse(in, false, false);
+  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   Item key = parse_key(*t, *in.get("Key"));
-  DeleteItemWrite w{&in, std::move(t), std::move(key), ItemExprs(in)};
-  w.ex.parse(in, false, false);
+  DeleteItemWrite w{&in, std::move(t), std::move(key), std::move(ex)};
   w.return_all_old = rv == "ALL_OLD";
   w.return_old_on_fail = in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
   w.read_old = w.ex.condition || w.return_all_old || needs_old(*w.t) ||
@@ -259,12 +278,13 @@ Doc DeleteItemWrite::apply(Catalog& cat, OpContext& ctx) {
 
 UpdateItemWrite update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
   check_request_expressions(in);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   std::string rv = in.str("ReturnValues", "NONE");
   check_return_values(rv, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
+  ItemExprs ex(in);
+  ex.parse(in, true, false);
+  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   Item key = parse_key(*t, *in.get("Key"));
-  UpdateItemWrite w{&in, std::move(t), std::move(rv), std::move(key), ItemExprs(in)};
-  w.ex.parse(in, true, false);
+  UpdateItemWrite w{&in, std::move(t), std::move(rv), std::move(key), std::move(ex)};
   check_key_not_updated(*w.t, w.ex.update);
   w.return_old_on_fail = in.str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
   w.writes = one_write(w.t, w.key);
@@ -320,7 +340,7 @@ void add_capacity(Doc& list, const Doc& in, const TableInfo& t, double units, bo
   Doc c = consumed_detail(in, t, units, read, index_units);
   if (c.is_null()) return;
   for (auto& e : list.as_list()) {
-    if (e.str("TableName") == t.name) {
+    if (e.str("TableName") == c.str("TableName")) {
       sum_into(e, c);
       return;
     }

@@ -270,6 +270,10 @@ std::string start_key(const TableInfo& t, const IndexInfo* ix, const Doc& esk) {
   };
   check(t.hash);
   if (t.range) check(*t.range);
+  for (const auto& [name, _] : k)  // key attributes only (the table's and the index's)
+    if (!t.is_key(name) && !(ix && ix->keys.has(name)))
+      throw errors::validation(
+          "The provided starting key is invalid: The provided key element does not match the schema");
   if (ix) {
     for (const auto& d : ix->keys.hash) check(d);
     for (const auto& d : ix->keys.range) check(d);

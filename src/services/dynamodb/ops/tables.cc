@@ -23,6 +23,9 @@ uint64_t random_id() {
 
 namespace {
 
+constexpr int64_t kWarmRead = 12000, kWarmWrite = 4000;
+// DescribeLimits: the current default quotas.
+constexpr int64_t kAccountMaxUnits = 80000, kTableMaxUnits = 40000;
 
 std::string join_names(const std::vector<std::string>& v) {
   std::string s = "[";
@@ -113,6 +116,24 @@ Doc key_schema_doc(const KeySchema& keys) {
   return l;
 }
 
+// OnDemandThroughput as described: -1 where no maximum is set.
+Doc on_demand_doc(int64_t max_read, int64_t max_write) {
+  Doc d = Doc::map();
+  d.set("MaxReadRequestUnits", max_read ? max_read : -1);
+  d.set("MaxWriteRequestUnits", max_write ? max_write : -1);
+  return d;
+}
+
+// A new table or index starts warm at 12,000 read and 4,000 write units per second; warm
+// throughput asked for above that is what it is prewarmed to.
+Doc warm_doc(int64_t read, int64_t write, const char* status_member, const char* status) {
+  Doc d = Doc::map();
+  d.set("ReadUnitsPerSecond", std::max<int64_t>(read, kWarmRead));
+  d.set("WriteUnitsPerSecond", std::max<int64_t>(write, kWarmWrite));
+  d.set(status_member, status);
+  return d;
+}
+
 Doc throughput_doc(int64_t rcu, int64_t wcu) {
   Doc p = Doc::map();
   p.set("NumberOfDecreasesToday", 0);
@@ -136,12 +157,16 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
   d.set("ItemCount", c.items);
   d.set("TableArn", t.arn());
   d.set("TableId", t.table_id);
-  if (t.billing_mode == "PAY_PER_REQUEST") {
+  // AWS shows the summary once the table has been on demand (at creation or by a switch).
+  if (t.billing_mode == "PAY_PER_REQUEST" || t.billing_ms) {
     Doc b = Doc::map();
-    b.set("BillingMode", "PAY_PER_REQUEST");
-    b.set("LastUpdateToPayPerRequestDateTime", Timestamp{t.created_ms});
+    b.set("BillingMode", t.billing_mode);
+    b.set("LastUpdateToPayPerRequestDateTime", Timestamp{t.billing_ms ? t.billing_ms : t.created_ms});
     d.set("BillingModeSummary", b);
   }
+  bool on_demand = t.billing_mode == "PAY_PER_REQUEST";
+  if (on_demand) d.set("OnDemandThroughput", on_demand_doc(t.max_read, t.max_write));
+  d.set("WarmThroughput", warm_doc(t.warm_read, t.warm_write, "Status", status == "CREATING" ? "CREATING" : "ACTIVE"));
   Doc gsis = Doc::list(), lsis = Doc::list();
   for (const auto& ix : t.indexes) {
     Doc x = Doc::map();
@@ -162,6 +187,8 @@ Doc describe(storage::Engine& e, const TableInfo& t, const std::string& status, 
     if (ix.global) {
       x.set("IndexStatus", "ACTIVE");
       x.set("ProvisionedThroughput", throughput_doc(ix.rcu, ix.wcu));
+      if (on_demand) x.set("OnDemandThroughput", on_demand_doc(ix.max_read, ix.max_write));
+      x.set("WarmThroughput", warm_doc(ix.warm_read, ix.warm_write, "Status", "ACTIVE"));
       gsis.push(std::move(x));
     } else {
       lsis.push(std::move(x));
@@ -207,8 +234,49 @@ void set_billing(TableInfo& t, const Doc& in, bool creating) {
       t.wcu = pt->integer("WriteCapacityUnits");
     }
   }
+  if (!creating && mode == "PAY_PER_REQUEST" && t.billing_mode != mode) t.billing_ms = now_millis();
   t.billing_mode = mode;
 }
+
+namespace {
+
+void set_on_demand(const Doc* od, int64_t& max_read, int64_t& max_write) {
+  if (!od) return;
+  if (!od->has("MaxReadRequestUnits") && !od->has("MaxWriteRequestUnits"))
+    throw invalid_values("OnDemandThroughput must specify at least one of MaxReadRequestUnits or MaxWriteRequestUnits");
+  auto one = [&](const char* member, int64_t& out) {
+    if (!od->has(member)) return;
+    int64_t v = od->integer(member);
+    if (v == -1)
+      out = 0;  // no maximum
+    else if (v < 1 || v > kTableMaxUnits)
+      throw invalid_values(std::string(member) + " must be -1 or between 1 and " + std::to_string(kTableMaxUnits) +
+                           ", value: " + std::to_string(v));
+    else
+      out = v;
+  };
+  one("MaxReadRequestUnits", max_read);
+  one("MaxWriteRequestUnits", max_write);
+}
+
+void set_warm(const Doc* w, int64_t& read, int64_t& write) {
+  if (!w) return;
+  if (!w->has("ReadUnitsPerSecond") && !w->has("WriteUnitsPerSecond"))
+    throw invalid_values("WarmThroughput must specify at least one of ReadUnitsPerSecond or WriteUnitsPerSecond");
+  auto one = [&](const char* member, int64_t& out, int64_t floor) {
+    if (!w->has(member)) return;
+    int64_t v = w->integer(member);
+    int64_t current = std::max(out, floor);
+    if (v < current)  // warm throughput is raised, never lowered
+      throw invalid_values("Requested " + std::string(member) + " " + std::to_string(v) +
+                           " is lower than the current warm throughput " + std::to_string(current));
+    out = v;
+  };
+  one("ReadUnitsPerSecond", read, kWarmRead);
+  one("WriteUnitsPerSecond", write, kWarmWrite);
+}
+
+}  // namespace
 
 namespace {
 
@@ -250,11 +318,28 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
   }
 }
 
+// AWS's per-table index quotas: 5 local and 20 global secondary indexes, 100 projected
+// (INCLUDE) attributes summed over all indexes.
+void check_index_counts(const TableInfo& t) {
+  size_t local = 0, global = 0, projected = 0;
+  for (const auto& ix : t.indexes) {
+    (ix.global ? global : local)++;
+    projected += ix.non_key.size();
+  }
+  if (local > 5) throw invalid_values("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+  if (global > 20)
+    throw errors::limit_exceeded(
+        "Subscriber limit exceeded: Number of GlobalSecondaryIndexes exceeds per-table limit of 20");
+  if (projected > 100)
+    throw invalid_values("The number of projected attributes in all indexes of the table exceeds the limit of 100");
+}
+
 }  // namespace
 
 IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Type>& defs, std::set<std::string>& used) {
   IndexInfo ix;
   ix.name = x.str("IndexName");
+  check_resource_name(ix.name, "indexName");
   ix.global = global;
   ix.id = random_id();
   ix.keys = parse_key_schema(x.get("KeySchema"), defs, used, global);
@@ -263,6 +348,8 @@ IndexInfo parse_index(const Doc& x, bool global, const std::map<std::string, Typ
     ix.rcu = pt->integer("ReadCapacityUnits");
     ix.wcu = pt->integer("WriteCapacityUnits");
   }
+  set_on_demand(x.get("OnDemandThroughput"), ix.max_read, ix.max_write);
+  set_warm(x.get("WarmThroughput"), ix.warm_read, ix.warm_write);
   return ix;
 }
 
@@ -329,7 +416,11 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   auto t = std::make_shared<TableInfo>();
   t->account = ctx.account();
   t->region = ctx.region();
-  t->name = in.str("TableName");
+  auto name = table_name_of(t->account, t->region, in.str("TableName"));
+  if (!name)
+    throw errors::validation("Invalid TableArn: the table ARN " + in.str("TableName") +
+                             " names another account or region");
+  t->name = *name;
   t->id = random_id();
   t->table_id = ids::uuid4();
   t->created_ms = ctx.now_ms;
@@ -374,6 +465,7 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
       t->indexes.push_back(std::move(ix));
     }
   }
+  check_index_counts(*t);
   if (used.size() != defs.size())
     throw invalid_values("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
   set_billing(*t, in, true);
@@ -381,9 +473,14 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   if (const Doc* sse = in.get("SSESpecification"); sse && sse->flag("Enabled")) t->sse = sse_description(*t);
   t->table_class = in.str("TableClass", "STANDARD");
   t->deletion_protection = in.flag("DeletionProtectionEnabled");
+  set_on_demand(in.get("OnDemandThroughput"), t->max_read, t->max_write);
+  set_warm(in.get("WarmThroughput"), t->warm_read, t->warm_write);
   t->tags = Doc::map();
-  if (const Doc* tags = in.get("Tags"); tags && tags->is_list())
+  if (const Doc* tags = in.get("Tags"); tags && tags->is_list()) {
+    check_tags(*tags, t->tags);
     for (const auto& tag : tags->as_list()) t->tags.set(tag.str("Key"), tag.str("Value"));
+  }
+  if (in.has("ResourcePolicy")) set_policy(*t, "", in.str("ResourcePolicy"), ctx.now_ms);
   // Create only if absent: a storage condition makes concurrent creates race safely.
   storage::WriteBatch b;
   std::string k = table_key(t->account, t->region, t->name);
@@ -473,6 +570,14 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     t->deletion_protection = in.flag("DeletionProtectionEnabled");
     changed = true;
   }
+  if (const Doc* od = in.get("OnDemandThroughput")) {
+    set_on_demand(od, t->max_read, t->max_write);
+    changed = true;
+  }
+  if (const Doc* w = in.get("WarmThroughput")) {
+    set_warm(w, t->warm_read, t->warm_write);
+    changed = true;
+  }
   if (in.has("TableClass")) {
     t->table_class = in.str("TableClass");
     changed = true;
@@ -522,10 +627,13 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
           it->rcu = pt->integer("ReadCapacityUnits");
           it->wcu = pt->integer("WriteCapacityUnits");
         }
+        set_on_demand(upd->get("OnDemandThroughput"), it->max_read, it->max_write);
+        set_warm(upd->get("WarmThroughput"), it->warm_read, it->warm_write);
       }
       changed = true;
     }
   }
+  check_index_counts(*t);
   if (!changed && !in.has("AttributeDefinitions"))
     throw errors::validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   for (const auto& ix : created) backfill(ctx.storage, *t, ix);
@@ -537,10 +645,10 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
 
 Doc describe_limits(Catalog& cat, OpContext&, const Doc&) {
   Doc out = Doc::map();
-  out.set("AccountMaxReadCapacityUnits", 80000);
-  out.set("AccountMaxWriteCapacityUnits", 80000);
-  out.set("TableMaxReadCapacityUnits", 40000);
-  out.set("TableMaxWriteCapacityUnits", 40000);
+  out.set("AccountMaxReadCapacityUnits", kAccountMaxUnits);
+  out.set("AccountMaxWriteCapacityUnits", kAccountMaxUnits);
+  out.set("TableMaxReadCapacityUnits", kTableMaxUnits);
+  out.set("TableMaxWriteCapacityUnits", kTableMaxUnits);
   return out;
 }
 

@@ -176,12 +176,12 @@ TransactWriteItemsWrite transact_write_items(Catalog& cat, OpContext& ctx, const
         ++kinds;
       }
     if (kinds != 1) throw errors::validation("TransactItems can only contain one of Check, Put, Update or Delete");
-    TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), op->str("TableName"));
     p.ex.emplace(*op);
     p.ex->parse(*op, p.kind == "Update", false);
     p.return_old = op->str("ReturnValuesOnConditionCheckFailure") == "ALL_OLD";
     if (p.kind == "ConditionCheck" && !p.ex->condition)
       throw errors::validation("The ConditionExpression parameter is required for ConditionCheck");
+    TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), op->str("TableName"));
     if (p.kind == "Put") {
       p.item = item_from_doc(*op->get("Item"));
       // Index key attributes are checked per action when the transaction applies: a bad one

@@ -41,6 +41,11 @@ Doc update_time_to_live(Catalog& cat, OpContext& ctx, const Doc& in) {
     bool was = !t->ttl_attribute().empty();
     if (enable && was) throw errors::validation("TimeToLive is already enabled");
     if (!enable && !was) throw errors::validation("TimeToLive is already disabled");
+    // AWS allows one change of the setting per table per hour (STRATUS_DYNAMODB_TTL_CHANGE_MS
+    // shortens the interval for tests).
+    if (t->ttl_changed_ms && ctx.now_ms - t->ttl_changed_ms < env_ms("STRATUS_DYNAMODB_TTL_CHANGE_MS", 3600 * 1000))
+      throw errors::validation("Time to live has been modified multiple times within a fixed interval");
+    t->ttl_changed_ms = ctx.now_ms;
     t->ttl = *spec;
     store(ctx.storage, cat, *t);
   }

@@ -29,7 +29,7 @@ class DynamoOps : public ::testing::Test {
   DynamoOps() : ctx_(config(), storage::open_memory()) {
     for (auto& s : make_services(config())) ctx_.add_service(std::move(s));
     OpContext oc = op_context();
-    create_table(cat_, oc, json::parse(R"J({"TableName":"t","BillingMode":"PAY_PER_REQUEST",
+    create_table(cat_, oc, json::parse(R"J({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]})J"));
   }
@@ -51,7 +51,7 @@ class DynamoOps : public ::testing::Test {
   // Whether item `id` is stored (read through GetItem).
   bool stored(const std::string& id) {
     OpContext oc = op_context();
-    Doc out = get_item(cat_, oc, json::parse(R"J({"TableName":"t","Key":{"id":{"S":")J" + id + R"J("}}})J"));
+    Doc out = get_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Key":{"id":{"S":")J" + id + R"J("}}})J"));
     return out.has("Item");
   }
   ServerContext ctx_;
@@ -65,17 +65,19 @@ TEST_F(DynamoOps, PutItemRequestErrorsComeFromThePreparation) {
   EXPECT_EQ(code_of([&] { put_item(cat_, oc, json::parse(R"J({"TableName":"nope","Item":{"id":{"S":"a"}}})J")); }),
             "ResourceNotFoundException");
   EXPECT_EQ(code_of([&] {
-              put_item(cat_, oc, json::parse(R"J({"TableName":"t","Item":{"id":{"S":"a"}},"ReturnValues":"ALL_NEW"})J"));
+              put_item(cat_, oc,
+                       json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},"ReturnValues":"ALL_NEW"})J"));
             }),
             "ValidationException");
-  EXPECT_EQ(code_of([&] { put_item(cat_, oc, json::parse(R"J({"TableName":"t","Item":{"x":{"S":"a"}}})J")); }),
+  EXPECT_EQ(code_of([&] { put_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Item":{"x":{"S":"a"}}})J")); }),
             "ValidationException");
   EXPECT_EQ(code_of([&] {
-              put_item(cat_, oc, json::parse(R"J({"TableName":"t","Item":{"id":{"S":"a"}},"ConditionExpression":"id ="})J"));
+              put_item(cat_, oc,
+                       json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},"ConditionExpression":"id ="})J"));
             }),
             "ValidationException");
   EXPECT_EQ(code_of([&] {
-              put_item(cat_, oc, json::parse(R"J({"TableName":"t","Item":{"id":{"S":"a"}},
+              put_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"}},
                   "ConditionExpression":"attribute_not_exists(id)","ExpressionAttributeValues":{":v":{"S":"x"}}})J"));
             }),
             "ValidationException");
@@ -84,7 +86,7 @@ TEST_F(DynamoOps, PutItemRequestErrorsComeFromThePreparation) {
 
 TEST_F(DynamoOps, PreparedPutItemAppliesWhereverItWasMoved) {
   OpContext oc = op_context();
-  Doc in = json::parse(R"J({"TableName":"t","Item":{"id":{"S":"a"},"v":{"N":"1"}},
+  Doc in = json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":"a"},"v":{"N":"1"}},
       "ConditionExpression":"attribute_not_exists(id)","ReturnConsumedCapacity":"TOTAL"})J");
   PutItemWrite prepared = put_item(cat_, oc, in);
   ASSERT_TRUE(prepared.ex.condition.has_value());
@@ -92,7 +94,7 @@ TEST_F(DynamoOps, PreparedPutItemAppliesWhereverItWasMoved) {
   PutItemWrite owned = std::move(prepared);  // as the lane task takes it
   Doc out = owned.apply(cat_, oc);
   EXPECT_TRUE(stored("a"));
-  EXPECT_EQ(out.get("ConsumedCapacity")->str("TableName"), "t");
+  EXPECT_EQ(out.get("ConsumedCapacity")->str("TableName"), "tbl");
   // The same request again: the condition is evaluated on the lane, against the stored item.
   PutItemWrite again = put_item(cat_, oc, in);
   EXPECT_EQ(code_of([&] { again.apply(cat_, oc); }), "ConditionalCheckFailedException");
@@ -101,13 +103,13 @@ TEST_F(DynamoOps, PreparedPutItemAppliesWhereverItWasMoved) {
 TEST_F(DynamoOps, UpdateItemKeyChangeIsRejectedBeforeTheLane) {
   OpContext oc = op_context();
   EXPECT_EQ(code_of([&] {
-              update_item(cat_, oc, json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
+              update_item(cat_, oc, json::parse(R"J({"TableName":"tbl","Key":{"id":{"S":"a"}},
                   "UpdateExpression":"SET id = :v","ExpressionAttributeValues":{":v":{"S":"b"}}})J"));
             }),
             "ValidationException");
   // A prepared write points into its request, which outlives it (the FrontDoor keeps the input
   // until the lane answers): the requests here are named for that reason.
-  Doc win = json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
+  Doc win = json::parse(R"J({"TableName":"tbl","Key":{"id":{"S":"a"}},
       "UpdateExpression":"SET s = :s ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"},":s":{"S":"x"}},
       "ReturnValues":"ALL_NEW"})J");
   UpdateItemWrite w = update_item(cat_, oc, win);
@@ -115,7 +117,7 @@ TEST_F(DynamoOps, UpdateItemKeyChangeIsRejectedBeforeTheLane) {
   Doc out = w.apply(cat_, oc);
   EXPECT_EQ(out.get("Attributes")->get("n")->str("N"), "1");
   // An operand of the wrong type is only known against the stored item: the lane's error.
-  Doc bad_in = json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},
+  Doc bad_in = json::parse(R"J({"TableName":"tbl","Key":{"id":{"S":"a"}},
       "UpdateExpression":"ADD s :one","ExpressionAttributeValues":{":one":{"N":"1"}}})J");
   UpdateItemWrite bad = update_item(cat_, oc, bad_in);
   EXPECT_EQ(code_of([&] { bad.apply(cat_, oc); }), "ValidationException");
@@ -123,7 +125,7 @@ TEST_F(DynamoOps, UpdateItemKeyChangeIsRejectedBeforeTheLane) {
 
 TEST_F(DynamoOps, DeleteAndBatchWrite) {
   OpContext oc = op_context();
-  Doc bin = json::parse(R"J({"RequestItems":{"t":[
+  Doc bin = json::parse(R"J({"RequestItems":{"tbl":[
       {"PutRequest":{"Item":{"id":{"S":"a"}}}},{"PutRequest":{"Item":{"id":{"S":"b"}}}}]}})J");
   BatchWriteItemWrite b = batch_write_item(cat_, oc, bin);
   EXPECT_EQ(b.writes.size(), 2u);
@@ -131,11 +133,11 @@ TEST_F(DynamoOps, DeleteAndBatchWrite) {
   EXPECT_TRUE(stored("a"));
   EXPECT_TRUE(stored("b"));
   EXPECT_EQ(code_of([&] {
-              batch_write_item(cat_, oc, json::parse(R"J({"RequestItems":{"t":[
+              batch_write_item(cat_, oc, json::parse(R"J({"RequestItems":{"tbl":[
                   {"DeleteRequest":{"Key":{"id":{"S":"a"}}}},{"PutRequest":{"Item":{"id":{"S":"a"}}}}]}})J"));
             }),
             "ValidationException");  // duplicate keys
-  Doc din = json::parse(R"J({"TableName":"t","Key":{"id":{"S":"a"}},"ReturnValues":"ALL_OLD"})J");
+  Doc din = json::parse(R"J({"TableName":"tbl","Key":{"id":{"S":"a"}},"ReturnValues":"ALL_OLD"})J");
   DeleteItemWrite d = delete_item(cat_, oc, din);
   Doc out = d.apply(cat_, oc);
   EXPECT_EQ(out.get("Attributes")->get("id")->str("S"), "a");
@@ -146,18 +148,18 @@ TEST_F(DynamoOps, TransactWriteItemsPreparesEveryAction) {
   OpContext oc = op_context();
   EXPECT_EQ(code_of([&] {
               transact_write_items(cat_, oc, json::parse(R"J({"TransactItems":[
-                  {"Put":{"TableName":"t","Item":{"id":{"S":"a"}}}},
-                  {"Delete":{"TableName":"t","Key":{"id":{"S":"a"}}}}]})J"));
+                  {"Put":{"TableName":"tbl","Item":{"id":{"S":"a"}}}},
+                  {"Delete":{"TableName":"tbl","Key":{"id":{"S":"a"}}}}]})J"));
             }),
             "ValidationException");  // two operations on one item
   EXPECT_EQ(code_of([&] {
               transact_write_items(cat_, oc, json::parse(R"J({"TransactItems":[
-                  {"ConditionCheck":{"TableName":"t","Key":{"id":{"S":"a"}}}}]})J"));
+                  {"ConditionCheck":{"TableName":"tbl","Key":{"id":{"S":"a"}}}}]})J"));
             }),
             "ValidationException");  // ConditionCheck without a condition
   Doc tin = json::parse(R"J({"TransactItems":[
-      {"Put":{"TableName":"t","Item":{"id":{"S":"a"}}}},
-      {"Put":{"TableName":"t","Item":{"id":{"S":"b"}},"ConditionExpression":"attribute_exists(id)"}}]})J");
+      {"Put":{"TableName":"tbl","Item":{"id":{"S":"a"}}}},
+      {"Put":{"TableName":"tbl","Item":{"id":{"S":"b"}},"ConditionExpression":"attribute_exists(id)"}}]})J");
   TransactWriteItemsWrite w = transact_write_items(cat_, oc, tin);
   ASSERT_EQ(w.actions.size(), 2u);
   EXPECT_EQ(w.actions[1].kind, "Put");
@@ -168,19 +170,21 @@ TEST_F(DynamoOps, TransactWriteItemsPreparesEveryAction) {
 
 TEST_F(DynamoOps, PartiqlStatementsBindTheirKey) {
   OpContext oc = op_context();
-  PartiqlStatement sel = prepare_statement(cat_, oc, json::parse(R"J({"Statement":"SELECT * FROM t WHERE id = 'a' AND v > 1"})J"));
+  PartiqlStatement sel =
+      prepare_statement(cat_, oc, json::parse(R"J({"Statement":"SELECT * FROM tbl WHERE id = 'a' AND v > 1"})J"));
   EXPECT_TRUE(sel.is_read());
   ASSERT_TRUE(sel.key.has_value());
   EXPECT_EQ(sel.key->at("id").scalar, "a");
   EXPECT_TRUE(sel.cond.has_value());  // v > 1 stays the condition
-  EXPECT_EQ(code_of([&] { prepare_statement(cat_, oc, json::parse(R"J({"Statement":"DELETE FROM t WHERE v = 1"})J")); }),
-            "ValidationException");  // a write needs the whole key
+  EXPECT_EQ(
+      code_of([&] { prepare_statement(cat_, oc, json::parse(R"J({"Statement":"DELETE FROM tbl WHERE v = 1"})J")); }),
+      "ValidationException");  // a write needs the whole key
   EXPECT_EQ(code_of([&] { prepare_statement(cat_, oc, json::parse(R"J({"Statement":"SELECT * FROM nope"})J")); }),
             "ResourceNotFoundException");
 
-  Doc select = json::parse(R"J({"Statement":"SELECT * FROM t"})J");
+  Doc select = json::parse(R"J({"Statement":"SELECT * FROM tbl"})J");
   EXPECT_FALSE(execute_statement(cat_, oc, select).on_lane());
-  Doc insert = json::parse(R"J({"Statement":"INSERT INTO t VALUE {'id': 'p'}"})J");
+  Doc insert = json::parse(R"J({"Statement":"INSERT INTO tbl VALUE {'id': 'p'}"})J");
   ExecuteStatementRun run = execute_statement(cat_, oc, insert);
   EXPECT_TRUE(run.on_lane());
   run.apply(cat_, oc);
@@ -189,7 +193,7 @@ TEST_F(DynamoOps, PartiqlStatementsBindTheirKey) {
 
 TEST_F(DynamoOps, WriteCostPaysForTheLargerImage) {
   OpContext oc = op_context();
-  TablePtr t = cat_.get(ctx_.storage(), "000000000000", "us-east-1", "t");
+  TablePtr t = cat_.get(ctx_.storage(), "000000000000", "us-east-1", "tbl");
   Item small = item_from_doc(json::parse(R"J({"id":{"S":"a"}})J"));
   Item big = small;
   big["blob"] = Value::str(std::string(3000, 'x'));
@@ -253,8 +257,8 @@ TEST_F(DynamoOps, QueryOnMultiAttributeKeysGoesLeftToRightWithTheRangeLast) {
 
 TEST_F(DynamoOps, TableByArn) {
   OpContext oc = op_context();
-  TablePtr t = table_by_arn(ctx_.storage(), cat_, oc, "arn:aws:dynamodb:us-east-1:000000000000:table/t");
-  EXPECT_EQ(t->name, "t");
+  TablePtr t = table_by_arn(ctx_.storage(), cat_, oc, "arn:aws:dynamodb:us-east-1:000000000000:table/tbl");
+  EXPECT_EQ(t->name, "tbl");
   EXPECT_EQ(code_of([&] { table_by_arn(ctx_.storage(), cat_, oc, "not-an-arn"); }), "ValidationException");
   EXPECT_EQ(code_of([&] { table_by_arn(ctx_.storage(), cat_, oc, "arn:aws:dynamodb:us-east-1:000000000000:table/x"); }),
             "ResourceNotFoundException");
