@@ -15,7 +15,7 @@
 // Contract
 // - This is the code path of the Invoke operation itself: the same name/ARN/qualifier parsing
 //   and validation, alias resolution (with weighted routing), reserved and account concurrency
-//   (throttles answer TooManyRequestsException), payload limits (6 MB RequestResponse, 256 KB
+//   (throttles answer TooManyRequestsException), payload limits (6 MB RequestResponse, 1 MB
 //   Event) and JSON check, Event invocations through the durable async queue (retries, event
 //   age), logs in CloudWatch Logs.
 // - `done` is called exactly once, from any thread (sometimes inline, before invoke() returns;

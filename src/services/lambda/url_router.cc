@@ -85,7 +85,7 @@ void State::serve(http::Request req, http::Responder respond) {
     http::Response res;
     if (out.error) {
       res = out.error->code == "TooManyRequestsException" ? urls::error(429, "Too Many Requests")
-            : out.error->code == "RequestTooLargeException" ? urls::error(413, "Request Entity Too Large")
+            : out.error->code == "RequestEntityTooLargeException" ? urls::error(413, "Request Entity Too Large")
                                                               : urls::error(502, "Internal Server Error");
     } else if (!out.function_error.empty()) {
       res = urls::error(502, "Internal Server Error");

@@ -16,12 +16,15 @@ void invoke_async(OpContext& ctx, const Doc& in, Done done) {
   call.type = InvocationType::event;
   call.request_id = ctx.request_id;
   const http::BodyFile* file = ctx.transport.body_file;
-  if (file && file->size > kAsyncPayload) {
-    return done(errors::request_too_large("Request must be smaller than " + std::to_string(kAsyncPayload) +
+  size_t size = file ? static_cast<size_t>(file->size) : 0;
+  const Doc* args = in.get("InvokeArgs");
+  if (!file && args) size = args->is_blob() ? args->as_blob().bytes.size() : args->as_string().size();
+  if (size > kInvokeAsyncPayload) {
+    return done(errors::request_too_large("Request must be smaller than " + std::to_string(kInvokeAsyncPayload) +
                              " bytes for the InvokeAsync operation"));
   }
   if (file) call.payload = file->read(0, static_cast<size_t>(file->size));
-  else if (const Doc* p = in.get("InvokeArgs")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
+  else if (args) call.payload = args->is_blob() ? args->as_blob().bytes : args->as_string();
   state(ctx).run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
     if (o.error) return done(std::move(*o.error));
     Doc out = Doc::map();
