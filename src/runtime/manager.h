@@ -94,6 +94,13 @@ struct InvokeResult {
   std::string error_type;     // function_error: errorType as reported (for logs/metrics)
   std::string log_tail;       // raw log text of the invocation (when tail was requested)
   std::string throttle_reason;
+  // Response streaming (the runtime posted with Lambda-Runtime-Function-Response-Mode: streaming):
+  // the body's Content-Type, and with a mid-stream error (the Lambda-Runtime-Function-Error-Type
+  // and -Body trailers; kind function_error, payload the error document) the bytes streamed
+  // before it.
+  bool streamed = false;
+  std::string content_type;
+  std::string partial;
 };
 
 using Completion = std::function<void(InvokeResult)>;

@@ -87,7 +87,11 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
       }
       out.payload = std::move(r.payload);
       if (r.kind == runtime::InvokeResult::Kind::function_error) out.function_error = "Unhandled";
+      out.error_type = std::move(r.error_type);
       out.log_tail = std::move(r.log_tail);
+      out.streamed = r.streamed;
+      out.content_type = std::move(r.content_type);
+      out.partial = std::move(r.partial);
       done(std::move(out));
     });
   } catch (const AwsError& e) {

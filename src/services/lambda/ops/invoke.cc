@@ -1,6 +1,7 @@
 #include "services/lambda/ops.h"
 
 #include "core/encoding.h"
+#include "core/json.h"
 #include "http/message.h"
 #include "services/lambda/state.h"
 
@@ -58,6 +59,67 @@ void invoke(OpContext& ctx, const Doc& in, Done done) {
     out.set("ExecutedVersion", o.executed_version);
     if (!o.function_error.empty()) out.set("FunctionError", o.function_error);
     if (!o.log_tail.empty()) out.set("LogResult", enc::base64_encode(o.log_tail));
+    done(std::move(out));
+  });
+}
+
+// Bytes per PayloadChunk event of a streamed answer.
+static constexpr size_t kChunkBytes = 64 * 1024;
+
+// InvokeWithResponseStream: the Invoke path, answered as an event stream (PayloadChunk events,
+// then InvokeComplete). A streaming function's bytes are cut into chunks; a buffered handler's
+// whole response is one chunk. A function error (before or after the first byte) is the
+// InvokeComplete's ErrorCode (the error type) and ErrorDetails (its message). The answer is
+// collected whole before it is sent (see README: not incremental yet).
+void invoke_with_response_stream(OpContext& ctx, const Doc& in, Done done) {
+  InvokeCall call;
+  call.account = ctx.account();
+  call.region = ctx.region();
+  call.function = in.str("FunctionName");
+  call.qualifier = in.str("Qualifier");
+  if (const Doc* p = in.get("Payload")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
+  call.type = in.str("InvocationType", "RequestResponse") == "DryRun" ? InvocationType::dry_run
+                                                                         : InvocationType::request_response;
+  call.client_context = in.str("ClientContext");
+  call.tail = in.str("LogType") == "Tail";
+  call.request_id = ctx.request_id;
+  state(ctx).run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
+    if (o.error) return done(std::move(*o.error));
+    Doc out = Doc::map();
+    out.set("StatusCode", o.status);
+    if (o.status == 204) return done(std::move(out));
+    out.set("ExecutedVersion", o.executed_version);
+    out.set("ResponseStreamContentType", "application/vnd.amazon.eventstream");
+    Doc events = Doc::list();
+    auto chunks = [&](const std::string& bytes) {
+      for (size_t at = 0; at < bytes.size(); at += kChunkBytes) {
+        Doc chunk = Doc::map();
+        chunk.set("Payload", Blob{bytes.substr(at, kChunkBytes)});
+        Doc ev = Doc::map();
+        ev.set("PayloadChunk", std::move(chunk));
+        events.push(std::move(ev));
+      }
+    };
+    Doc complete = Doc::map();
+    if (o.function_error.empty()) {
+      chunks(o.payload);
+    } else {
+      chunks(o.partial);
+      Doc err;
+      try {
+        err = json::parse(o.payload);
+      } catch (const AwsError&) {
+      }
+      std::string type = err.is_map() ? err.str("errorType") : "";
+      if (type.empty()) type = o.error_type.empty() ? "Unhandled" : o.error_type;
+      complete.set("ErrorCode", type);
+      complete.set("ErrorDetails", err.is_map() && err.has("errorMessage") ? err.str("errorMessage") : o.payload);
+    }
+    if (!o.log_tail.empty()) complete.set("LogResult", enc::base64_encode(o.log_tail));
+    Doc ev = Doc::map();
+    ev.set("InvokeComplete", std::move(complete));
+    events.push(std::move(ev));
+    out.set("EventStream", std::move(events));
     done(std::move(out));
   });
 }
