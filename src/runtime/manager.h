@@ -131,6 +131,9 @@ struct ManagerOptions {
   std::string isolation = "none";
   // bwrap: directories the sandbox must not see (the data directory), each under an empty tmpfs.
   std::vector<std::string> hidden;
+  // Interpreters mapped to runtime identifiers ("nodejs22.x" -> {path, where the mapping came
+  // from: "--runtime" or "STRATUS_RUNTIME_NODEJS22_X"}); the rest are searched (interpreters.h).
+  std::map<std::string, std::pair<std::string, std::string>> runtime_paths;
 
 };
 
