@@ -3,11 +3,13 @@ and @aws-sdk/client-lambda in Node: buffered handlers answer in one chunk, runti
 streaming mode (Lambda-Runtime-Function-Response-Mode: streaming, chunked, error trailers) in
 chunks; InvokeComplete carries errors and the log tail."""
 import base64
+import http.client
 import json
 import os
 import shutil
 import subprocess
 import unittest
+import urllib.parse
 
 import botocore.exceptions
 
@@ -27,13 +29,19 @@ while True:
     event = json.loads(r.read())
     rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
     c.close()
+    ctype = "text/plain"
+    if "rawPath" in event:  # a function URL's event: answer with the HTTP-integration prelude
+        ctype = "application/vnd.awslambda.http-integration-response"
+        prelude = json.dumps({"statusCode": 202, "headers": {"content-type": "text/csv", "x-streamed": "yes"},
+                              "cookies": ["s=1"]})
+        event = {"parts": [prelude + "\0" * 8, "a,b\n", "1,2\n"], "fail": event["rawPath"] == "/fail"}
     print("streaming", len(event["parts"]), "parts", flush=True)
     s = socket.create_connection((host, int(port)))
     head = ("POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\n"
             "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
-            "Content-Type: text/plain\r\n"
+            "Content-Type: %s\r\n"
             "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n"
-            % (rid, host))
+            % (rid, host, ctype))
     s.sendall(head.encode())
     for p in event["parts"]:
         b = p.encode()
@@ -173,6 +181,25 @@ class ResponseStream(StratusTestCase):
         chunks, complete = events(self.lam.invoke_with_response_stream(
             FunctionName="streamer", Payload=json.dumps({"parts": ["again"]}).encode()))
         self.assertEqual(b"".join(chunks), b"again")
+
+    def test_function_url_streamed_response(self):
+        url = self.lam.create_function_url_config(FunctionName="streamer", AuthType="NONE")["FunctionUrl"]
+        self.lam.add_permission(FunctionName="streamer", StatementId="public", Action="lambda:InvokeFunctionUrl",
+                                Principal="*", FunctionUrlAuthType="NONE")
+        host = urllib.parse.urlsplit(url).netloc
+        for path, want in (("/", b"a,b\n1,2\n"), ("/fail", b"a,b\n1,2\n")):
+            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
+            conn.request("GET", path, headers={"Host": host})
+            r = conn.getresponse()
+            body = r.read()
+            conn.close()
+            # The prelude's status, headers and cookies; the bytes after the 8 NULs as the body
+            # (after a mid-stream error: what was written before it).
+            self.assertEqual(r.status, 202)
+            self.assertEqual(r.getheader("content-type"), "text/csv")
+            self.assertEqual(r.getheader("x-streamed"), "yes")
+            self.assertEqual(r.getheader("set-cookie"), "s=1")
+            self.assertEqual(body, want)
 
     def test_node_sdk(self):
         d = node_sdk()
