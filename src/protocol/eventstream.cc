@@ -39,10 +39,9 @@ std::string encode(const Headers& headers, std::string_view payload) {
 }
 
 std::string event(std::string_view type, std::string_view content_type, std::string_view payload) {
-  return encode({{":event-type", std::string(type)},
-                 {":content-type", std::string(content_type)},
-                 {":message-type", "event"}},
-                payload);
+  return encode(
+      {{":event-type", std::string(type)}, {":content-type", std::string(content_type)}, {":message-type", "event"}},
+      payload);
 }
 
 }  // namespace stratus::protocol::eventstream

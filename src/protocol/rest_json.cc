@@ -215,19 +215,22 @@ struct Encoder {
       if (pm) {
         const Doc* p = body.get(pm->name);
         if (pm->shape->type == ShapeType::blob || pm->shape->type == ShapeType::string) {
-          std::string_view bytes = !p ? std::string_view() : p->is_blob() ? std::string_view(p->as_blob().bytes)
-                                                       : p->is_string() ? std::string_view(p->as_string())
-                                                                        : std::string_view();
-          out += eventstream::event(name, pm->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain",
-                                    bytes);
+          std::string_view bytes = !p               ? std::string_view()
+                                   : p->is_blob()   ? std::string_view(p->as_blob().bytes)
+                                   : p->is_string() ? std::string_view(p->as_string())
+                                                    : std::string_view();
+          out += eventstream::event(
+              name, pm->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain", bytes);
           continue;
         }
       }
       rapidjson::StringBuffer sb;
       Writer w(sb);
       static const Doc empty = Doc::map();
-      if (pm) value(w, *pm->shape, body.get(pm->name) ? *body.get(pm->name) : empty, "unixTimestamp");
-      else structure(w, *m->shape, body.is_map() ? body : empty, false);
+      if (pm)
+        value(w, *pm->shape, body.get(pm->name) ? *body.get(pm->name) : empty, "unixTimestamp");
+      else
+        structure(w, *m->shape, body.is_map() ? body : empty, false);
       out += eventstream::event(name, "application/json", std::string_view(sb.GetString(), sb.GetSize()));
     }
     return out;
@@ -278,8 +281,10 @@ class RestJsonCodec final : public Codec {
     if (b.payload) {
       if (b.raw_payload) {
         if (!req.body.empty()) {
-          if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
-          else out.set(b.payload->name, Doc(req.body));
+          if (b.payload->shape->type == ShapeType::blob)
+            out.set(b.payload->name, Doc(Blob{req.body}));
+          else
+            out.set(b.payload->name, Doc(req.body));
         }
       } else if (!blank(req.body)) {
         rapidjson::Document d;
@@ -308,10 +313,13 @@ class RestJsonCodec final : public Codec {
         return;
       }
       if (b.raw_payload) {
-        if (v && v->is_blob()) res.body = v->as_blob().bytes;
-        else if (v && v->is_string()) res.body = v->as_string();
+        if (v && v->is_blob())
+          res.body = v->as_blob().bytes;
+        else if (v && v->is_string())
+          res.body = v->as_string();
         if (!res.headers.has("content-type"))
-          res.headers.set("Content-Type", b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
+          res.headers.set("Content-Type",
+                          b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
         return;
       }
       if (v && !v->is_null()) {

@@ -15,7 +15,9 @@
 namespace stratus::runtime {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 // Leading decimal number of s at *i (advancing *i); -1 when there is none.
 int number(std::string_view s, size_t* i) {
@@ -46,10 +48,13 @@ bool matches(const RuntimeWant& w, std::string_view version) {
   return w.minor < 0 || (c.size() > 1 && c[1] == w.minor);
 }
 
-std::string language_name(const std::string& language) { return language == "node" ? "Node.js" : "Python"; }
+std::string language_name(const std::string& language) {
+  return language == "node" ? "Node.js" : "Python";
+}
 
 std::string wanted(const RuntimeWant& w) {
-  return language_name(w.language) + " " + std::to_string(w.major) + (w.minor >= 0 ? "." + std::to_string(w.minor) : "");
+  return language_name(w.language) + " " + std::to_string(w.major) +
+         (w.minor >= 0 ? "." + std::to_string(w.minor) : "");
 }
 
 }  // namespace
@@ -109,8 +114,10 @@ Interpreter resolve_interpreter_for(const std::string& runtime,
   // 2. Interpreters named for the version.
   std::vector<std::string> names;
   std::string m = std::to_string(want->major);
-  if (want->language == "node") names = {"node" + m, "nodejs" + m};
-  else if (want->minor >= 0) names = {"python" + m + "." + std::to_string(want->minor)};
+  if (want->language == "node")
+    names = {"node" + m, "nodejs" + m};
+  else if (want->minor >= 0)
+    names = {"python" + m + "." + std::to_string(want->minor)};
   for (const auto& name : names) {
     std::vector<std::string> found = host.on_path(name);
     for (const char* dir : {"/usr/local/bin/", "/usr/bin/"})
@@ -130,16 +137,15 @@ Interpreter resolve_interpreter_for(const std::string& runtime,
     return false;
   };
   if (!host.home.empty()) {
-    if (want->language == "node" && newest(host.home + "/.nvm/versions/node", "v" + m + ".", "node", "nvm"))
-      return out;
+    if (want->language == "node" && newest(host.home + "/.nvm/versions/node", "v" + m + ".", "node", "nvm")) return out;
     if (want->language == "python" && want->minor >= 0 &&
         newest(host.home + "/.pyenv/versions", m + "." + std::to_string(want->minor), names[0], "pyenv"))
       return out;
   }
   // 4./5. The plain interpreter: matching if one does, else the first that runs.
   std::vector<std::string> plain;
-  for (const char* name : want->language == "node" ? std::vector<const char*>{"node", "nodejs"}
-                                                   : std::vector<const char*>{"python3"})
+  for (const char* name :
+       want->language == "node" ? std::vector<const char*>{"node", "nodejs"} : std::vector<const char*>{"python3"})
     for (const auto& p : host.on_path(name)) plain.push_back(p);
   for (const auto& p : plain)
     if (take(p, "PATH", true)) return out;
@@ -152,8 +158,7 @@ std::string mismatch_note(const std::string& runtime, const Interpreter& found) 
   auto want = parse_runtime(runtime);
   if (!want || found.exact) return {};
   if (found.path.empty()) {
-    if (!found.source.empty())
-      return runtime + ": the interpreter mapped by " + found.source + " does not run";
+    if (!found.source.empty()) return runtime + ": the interpreter mapped by " + found.source + " does not run";
     return runtime + ": no " + language_name(want->language) + " interpreter found";
   }
   std::string how = found.source == "PATH" || found.source.empty()
@@ -173,7 +178,8 @@ std::string runtime_of_env_name(std::string_view var) {
   constexpr std::string_view kPrefix = "STRATUS_RUNTIME_";
   if (!starts_with(var, kPrefix) || var.size() == kPrefix.size()) return {};
   std::string out;
-  for (char c : var.substr(kPrefix.size())) out.push_back(c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : var.substr(kPrefix.size()))
+    out.push_back(c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return parse_runtime(out) ? out : std::string();
 }
 

@@ -32,7 +32,7 @@ namespace stratus::runtime {
 struct RuntimeWant {
   std::string language;  // "node" or "python"
   int major = 0;
-  int minor = -1;        // Python only
+  int minor = -1;  // Python only
 };
 std::optional<RuntimeWant> parse_runtime(std::string_view runtime);
 

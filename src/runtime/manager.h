@@ -134,7 +134,6 @@ struct ManagerOptions {
   // Interpreters mapped to runtime identifiers ("nodejs22.x" -> {path, where the mapping came
   // from: "--runtime" or "STRATUS_RUNTIME_NODEJS22_X"}); the rest are searched (interpreters.h).
   std::map<std::string, std::pair<std::string, std::string>> runtime_paths;
-
 };
 
 class Manager {

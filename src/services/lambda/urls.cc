@@ -155,8 +155,10 @@ http::Response error(int status, const std::string& message) {
 // res; false when the status is not a valid HTTP status.
 static bool apply_metadata(const Doc& v, http::Response& res) {
   if (const Doc* status = v.get("statusCode")) {
-    if (status->is_number()) res.status = static_cast<int>(status->as_int());
-    else if (status->is_string()) res.status = std::atoi(status->as_string().c_str());
+    if (status->is_number())
+      res.status = static_cast<int>(status->as_int());
+    else if (status->is_string())
+      res.status = std::atoi(status->as_string().c_str());
   }
   if (res.status < 100 || res.status > 599) return false;
   if (const Doc* h = v.get("headers"); h && h->is_map())

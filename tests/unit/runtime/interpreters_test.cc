@@ -10,10 +10,10 @@ namespace stratus::runtime {
 namespace {
 
 struct FakeHost {
-  std::map<std::string, std::vector<std::string>> path;     // name -> executables on PATH
-  std::map<std::string, std::string> versions;              // executable -> version ("" = does not run)
-  std::map<std::string, std::string> real;                  // executable -> real path
-  std::map<std::string, std::vector<std::string>> dirs;     // directory -> entries
+  std::map<std::string, std::vector<std::string>> path;  // name -> executables on PATH
+  std::map<std::string, std::string> versions;           // executable -> version ("" = does not run)
+  std::map<std::string, std::string> real;               // executable -> real path
+  std::map<std::string, std::vector<std::string>> dirs;  // directory -> entries
   std::set<std::string> probed;
 
   HostProbe probe() {
@@ -156,7 +156,8 @@ TEST(Interpreters, ExplicitMappingIsTakenAsIs) {
   Mappings bad{{"nodejs22.x", {"/nope/node", "STRATUS_RUNTIME_NODEJS22_X"}}};
   in = resolve_interpreter_for("nodejs22.x", bad, f.probe());
   EXPECT_EQ(in.path, "");
-  EXPECT_EQ(mismatch_note("nodejs22.x", in), "nodejs22.x: the interpreter mapped by STRATUS_RUNTIME_NODEJS22_X does not run");
+  EXPECT_EQ(mismatch_note("nodejs22.x", in),
+            "nodejs22.x: the interpreter mapped by STRATUS_RUNTIME_NODEJS22_X does not run");
 }
 
 TEST(Interpreters, NothingInstalled) {

@@ -22,10 +22,11 @@ void invoke_async(OpContext& ctx, const Doc& in, Done done) {
   if (!file && args) size = args->is_blob() ? args->as_blob().bytes.size() : args->as_string().size();
   if (size > kInvokeAsyncPayload) {
     return done(errors::request_too_large("Request must be smaller than " + std::to_string(kInvokeAsyncPayload) +
-                             " bytes for the InvokeAsync operation"));
+                                          " bytes for the InvokeAsync operation"));
   }
   if (file) call.payload = file->read(0, static_cast<size_t>(file->size));
-  else if (args) call.payload = args->is_blob() ? args->as_blob().bytes : args->as_string();
+  else if (args)
+    call.payload = args->is_blob() ? args->as_blob().bytes : args->as_string();
   state(ctx).run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
     if (o.error) return done(std::move(*o.error));
     Doc out = Doc::map();
@@ -79,7 +80,7 @@ void invoke_with_response_stream(OpContext& ctx, const Doc& in, Done done) {
   call.qualifier = in.str("Qualifier");
   if (const Doc* p = in.get("Payload")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
   call.type = in.str("InvocationType", "RequestResponse") == "DryRun" ? InvocationType::dry_run
-                                                                         : InvocationType::request_response;
+                                                                      : InvocationType::request_response;
   call.client_context = in.str("ClientContext");
   call.tail = in.str("LogType") == "Tail";
   call.request_id = ctx.request_id;

@@ -11,8 +11,8 @@ constexpr int64_t kFeb2027 = 1801440000000;  // 2027-02-01
 constexpr int64_t kMar2027 = 1804032000000;  // 2027-03-03
 
 TEST(RuntimePolicy, SupportedRuntimesAreNotDeprecated) {
-  for (const char* r : {"nodejs24.x", "nodejs22.x", "python3.14", "python3.13", "python3.12", "provided.al2023",
-                        "java25", "ruby4.0"}) {
+  for (const char* r :
+       {"nodejs24.x", "nodejs22.x", "python3.14", "python3.13", "python3.12", "provided.al2023", "java25", "ruby4.0"}) {
     auto p = runtime_policy(r, kDec2026);
     EXPECT_FALSE(p.deprecated) << r;
     EXPECT_FALSE(p.create_blocked) << r;
