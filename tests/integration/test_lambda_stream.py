@@ -158,6 +158,11 @@ class ResponseStream(StratusTestCase):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
         self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLargeException")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.lam.invoke_with_response_stream(FunctionName="echo", InvocationType="Event")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn("Member must satisfy enum value set: [RequestResponse, DryRun]",
+                      cm.exception.response["Error"]["Message"])
 
     def test_streaming_runtime(self):
         parts = ["first ", "second ", "third"]

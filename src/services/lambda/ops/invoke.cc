@@ -35,8 +35,8 @@ void invoke_async(OpContext& ctx, const Doc& in, Done done) {
   });
 }
 
-// The Invoke operation: the request as an InvokeCall, answered through State::run().
-void invoke(OpContext& ctx, const Doc& in, Done done) {
+// Invoke's and InvokeWithResponseStream's request as an InvokeCall.
+static InvokeCall invoke_call(OpContext& ctx, const Doc& in) {
   InvokeCall call;
   call.account = ctx.account();
   call.region = ctx.region();
@@ -50,7 +50,12 @@ void invoke(OpContext& ctx, const Doc& in, Done done) {
   call.client_context = in.str("ClientContext");
   call.tail = in.str("LogType") == "Tail";
   call.request_id = ctx.request_id;
-  state(ctx).run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
+  return call;
+}
+
+// The Invoke operation: the request as an InvokeCall, answered through State::run().
+void invoke(OpContext& ctx, const Doc& in, Done done) {
+  state(ctx).run(ctx.server, invoke_call(ctx, in), [done = std::move(done)](InvokeOutcome o) {
     if (o.error) return done(std::move(*o.error));
     Doc out = Doc::map();
     out.set("StatusCode", o.status);
@@ -73,17 +78,11 @@ static constexpr size_t kChunkBytes = 64 * 1024;
 // InvokeComplete's ErrorCode (the error type) and ErrorDetails (its message). The answer is
 // collected whole before it is sent (see README: not incremental yet).
 void invoke_with_response_stream(OpContext& ctx, const Doc& in, Done done) {
-  InvokeCall call;
-  call.account = ctx.account();
-  call.region = ctx.region();
-  call.function = in.str("FunctionName");
-  call.qualifier = in.str("Qualifier");
-  if (const Doc* p = in.get("Payload")) call.payload = p->is_blob() ? p->as_blob().bytes : p->as_string();
-  call.type = in.str("InvocationType", "RequestResponse") == "DryRun" ? InvocationType::dry_run
-                                                                      : InvocationType::request_response;
-  call.client_context = in.str("ClientContext");
-  call.tail = in.str("LogType") == "Tail";
-  call.request_id = ctx.request_id;
+  InvokeCall call = invoke_call(ctx, in);
+  if (call.type == InvocationType::event)  // not in ResponseStreamingInvocationType
+    throw stratus::errors::validation(
+        "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must "
+        "satisfy enum value set: [RequestResponse, DryRun]");
   state(ctx).run(ctx.server, std::move(call), [done = std::move(done)](InvokeOutcome o) {
     if (o.error) return done(std::move(*o.error));
     Doc out = Doc::map();
