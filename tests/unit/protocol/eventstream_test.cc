@@ -67,7 +67,8 @@ constexpr const char* kModel = R"({
 })";
 
 TEST(EventStream, RestJsonPayload) {
-  auto svc = model::parse_model("t", kModel);
+  // Kept for the whole run: the codecs index models by address (rest_binding.cc).
+  static auto svc = model::parse_model("t", kModel);
   const model::Operation* op = svc->find_operation("Watch");
   ASSERT_NE(op, nullptr);
   Doc chunk = Doc::map();
