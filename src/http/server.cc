@@ -218,6 +218,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!fill_head(h, req_, server_.opts.max_header_count)) {
       return fail(431, "RequestHeaderSectionTooLarge", "Too many request headers.");
     }
+    head_fields_ = static_cast<size_t>(std::distance(h.begin(), h.end()));
     if (auto bad = check_framing(req_.headers, h.version(), raw_head))
       return fail(bad->status, bad->code, bad->message);
     buffer_.consume(raw_head.size());  // only now: raw_head points into the buffer
@@ -290,6 +291,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void finish_body() {
+    // Trailer fields of a chunked body (Beast appends them to the head's fields): added to the
+    // request's headers, within the same field count limit.
+    if (parser_->chunked()) {
+      const auto& m = parser_->get();
+      auto total = static_cast<size_t>(std::distance(m.begin(), m.end()));
+      if (total > head_fields_ && total <= server_.opts.max_header_count)
+        for (auto it = std::next(m.begin(), static_cast<std::ptrdiff_t>(head_fields_)); it != m.end(); ++it)
+          req_.headers.add(it->name_string(), it->value());
+    }
     try {
       if (plan_.consumer) plan_.consumer->finish();
     } catch (const AwsError& e) {
@@ -423,6 +433,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_started_ = false;  // a byte of the current request's head has arrived
   size_t head_scanned_ = 0;    // buffer bytes already searched for the end of the head
   std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
+  size_t head_fields_ = 0;  // fields of the head; those after them in the parser are trailers
   Request req_;
   BodyPlan plan_;
   uint64_t body_bytes_ = 0;

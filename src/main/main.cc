@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include "core/memory.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "runtime/interpreters.h"
 #include "server/context.h"
 #include "server/front_door.h"
 #include "storage/engine.h"
@@ -289,6 +291,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   stratus::Config cfg;
   std::string auth = "open", services, secret_key_file, cors_origins = "*";
+  std::vector<std::string> runtime_maps;
   auto add_serve_flags = [&](CLI::App* a) {
     a->add_option("--host", cfg.host, "Address to listen on (loopback by default)")->envname("STRATUS_HOST");
     a->add_option("--port", cfg.port, "Port to listen on")->envname("STRATUS_PORT");
@@ -337,6 +340,16 @@ int main(int argc, char** argv) {
                   "root, /var/task and /opt read-only, own /tmp)")
         ->check(CLI::IsMember({"none", "bwrap"}))
         ->envname("STRATUS_LAMBDA_ISOLATION");
+    a->add_option("--runtime", runtime_maps,
+                  "RUNTIME=PATH: the interpreter that runs functions of a Lambda runtime, e.g. "
+                  "nodejs22.x=/usr/local/bin/node22 (repeatable; also STRATUS_RUNTIME_NODEJS22_X=PATH)")
+        ->check([](const std::string& s) {
+          auto eq = s.find('=');
+          if (eq == std::string::npos || eq + 1 == s.size()) return std::string("must be RUNTIME=PATH");
+          if (!stratus::runtime::parse_runtime(s.substr(0, eq)))
+            return "unknown runtime " + s.substr(0, eq) + " (nodejsNN.x or python3.NN)";
+          return std::string();
+        });
     a->add_option("--max-connections", cfg.max_connections,
                   "Connections served at once; more wait in the listen backlog (default: from the "
                   "descriptor limit, at most 10000)")
@@ -395,5 +408,17 @@ int main(int argc, char** argv) {
   cfg.auth = auth == "strict" ? stratus::AuthMode::strict : stratus::AuthMode::open;
   cfg.services = split_list(services);
   cfg.cors_origins = cors_origins == "none" ? std::vector<std::string>{} : split_list(cors_origins);
+  // Runtime mappings: STRATUS_RUNTIME_<ID> variables, then --runtime flags (which win).
+  for (char** e = environ; *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos || eq + 1 == kv.size()) continue;
+    std::string rt = stratus::runtime::runtime_of_env_name(kv.substr(0, eq));
+    if (!rt.empty()) cfg.lambda_runtimes[rt] = {std::string(kv.substr(eq + 1)), std::string(kv.substr(0, eq))};
+  }
+  for (const auto& m : runtime_maps) {
+    auto eq = m.find('=');
+    cfg.lambda_runtimes[m.substr(0, eq)] = {m.substr(eq + 1), "--runtime"};
+  }
   return serve(cfg);
 }

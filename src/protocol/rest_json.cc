@@ -12,6 +12,7 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "protocol/codecs_internal.h"
+#include "protocol/eventstream.h"
 #include "protocol/rest_binding.h"
 
 namespace stratus::protocol {
@@ -193,6 +194,43 @@ struct Encoder {
     w.EndObject();
   }
 
+  // An event-stream payload: `events` is a list of one-member maps {EventName: event}, each
+  // written as one vnd.amazon.eventstream message. The event's eventpayload member (a blob,
+  // a string or a structure) is the message's payload; without one, its members as JSON.
+  std::string event_stream(const Shape& s, const Doc& events) const {
+    std::string out;
+    for (const Doc& e : events.as_list()) {
+      if (!e.is_map() || e.as_map().size() != 1) continue;
+      const auto& [name, body] = *e.as_map().begin();
+      const Member* m = s.find_member(name);
+      if (!m || !m->shape) continue;
+      const Member* pm = nullptr;
+      for (const Member& x : m->shape->members)
+        if (x.event_payload) pm = &x;
+      if (pm) {
+        const Doc* p = body.get(pm->name);
+        if (pm->shape->type == ShapeType::blob || pm->shape->type == ShapeType::string) {
+          std::string_view bytes = !p               ? std::string_view()
+                                   : p->is_blob()   ? std::string_view(p->as_blob().bytes)
+                                   : p->is_string() ? std::string_view(p->as_string())
+                                                    : std::string_view();
+          out += eventstream::event(
+              name, pm->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain", bytes);
+          continue;
+        }
+      }
+      rapidjson::StringBuffer sb;
+      Writer w(sb);
+      static const Doc empty = Doc::map();
+      if (pm)
+        value(w, *pm->shape, body.get(pm->name) ? *body.get(pm->name) : empty, "unixTimestamp");
+      else
+        structure(w, *m->shape, body.is_map() ? body : empty, false);
+      out += eventstream::event(name, "application/json", std::string_view(sb.GetString(), sb.GetSize()));
+    }
+    return out;
+  }
+
   void value(Writer& w, const Shape& s, const Doc& v, std::string_view ts_fmt) const {
     switch (s.type) {
       case ShapeType::structure:
@@ -254,6 +292,11 @@ class RestJsonCodec final : public rest::RestCodec {
     Encoder enc{svc};
     if (b.payload) {
       const Doc* v = out.get(b.payload->name);
+      if (b.payload->shape->event_stream) {
+        if (v && v->is_list()) res.body = enc.event_stream(*b.payload->shape, *v);
+        if (!res.headers.has("content-type")) res.headers.set("Content-Type", "application/vnd.amazon.eventstream");
+        return;
+      }
       if (v && !v->is_null()) {
         rapidjson::StringBuffer sb;
         Writer w(sb);

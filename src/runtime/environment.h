@@ -30,6 +30,9 @@
 namespace stratus::runtime {
 
 inline constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // synchronous response payload limit
+// A streamed response (Lambda-Runtime-Function-Response-Mode: streaming) is collected whole
+// before it is answered, up to this size (AWS streams up to 200 MB).
+inline constexpr size_t kMaxStreamedBytes = 32 * 1024 * 1024;
 inline constexpr size_t kTailBytes = 4096;                     // LogType=Tail: the last 4 KB
 inline constexpr size_t kMaxLineBytes = 256 * 1024;            // one CloudWatch event at most
 // Function output stored per log stream (environment): a token bucket of bytes, each event

@@ -95,7 +95,12 @@ struct Manager::Impl {
     const FunctionSpec& s = *e.spec;
     const Launcher::View v = launcher.view(s);
     std::vector<std::string> argv;
-    if (std::string err = launcher.runtime_command(s, &argv); !err.empty()) return err;
+    std::string note;
+    if (std::string err = launcher.runtime_command(s, &argv, &note); !err.empty()) return err;
+    if (!note.empty()) {
+      std::lock_guard lock(mu);
+      log_line(e, "[stratus] " + note);
+    }
     try {
       uint16_t p = server->open_port();
       std::lock_guard lock(mu);
@@ -483,6 +488,7 @@ Manager::~Manager() { stop(); }
 
 void Manager::start() {
   impl_->launcher.configure();
+  impl_->launcher.announce_mappings();
   impl_->cgroups.init();
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   http::ServerOptions so;

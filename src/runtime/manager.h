@@ -98,6 +98,13 @@ struct InvokeResult {
   std::string error_type;     // function_error: errorType as reported (for logs/metrics)
   std::string log_tail;       // raw log text of the invocation (when tail was requested)
   std::string throttle_reason;
+  // Response streaming (the runtime posted with Lambda-Runtime-Function-Response-Mode: streaming):
+  // the body's Content-Type, and with a mid-stream error (the Lambda-Runtime-Function-Error-Type
+  // and -Body trailers; kind function_error, payload the error document) the bytes streamed
+  // before it.
+  bool streamed = false;
+  std::string content_type;
+  std::string partial;
 };
 
 using Completion = std::function<void(InvokeResult)>;
@@ -128,7 +135,9 @@ struct ManagerOptions {
   std::string isolation = "none";
   // bwrap: directories the sandbox must not see (the data directory), each under an empty tmpfs.
   std::vector<std::string> hidden;
-
+  // Interpreters mapped to runtime identifiers ("nodejs22.x" -> {path, where the mapping came
+  // from: "--runtime" or "STRATUS_RUNTIME_NODEJS22_X"}); the rest are searched (interpreters.h).
+  std::map<std::string, std::pair<std::string, std::string>> runtime_paths;
 };
 
 class Manager {

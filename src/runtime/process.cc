@@ -19,6 +19,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "runtime/cgroup.h"
 #include "runtime/environment.h"
 #include "runtime/seccomp.h"
@@ -66,22 +68,6 @@ bool others_can_run(const std::string& path) {
 std::string node_sdk_dir() {
   const char* d = std::getenv("STRATUS_NODE_SDK_DIR");
   return d && *d ? d : kNodeSdkDir;
-}
-
-std::string resolve_interpreter(const std::string& name, const char* probe, bool for_others) {
-  for (const auto& found : which_all(name)) {
-    std::string cmd = "'" + found + "' " + probe + " 2>/dev/null";
-    std::string out;
-    if (FILE* f = ::popen(cmd.c_str(), "r")) {
-      char buf[512];
-      while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-      ::pclose(f);
-    }
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    std::string real = !out.empty() && ::access(out.c_str(), X_OK) == 0 ? out : found;
-    if (!for_others || others_can_run(real)) return real;
-  }
-  return {};
 }
 
 int64_t hwm_kb(int status_fd) {
@@ -149,7 +135,11 @@ void follow_sandboxed_runtime(Env& e) {
 }
 
 Launcher::Launcher(const ManagerOptions& opts)
-    : shim_dir_(opts.shim_dir), endpoint_url_(opts.endpoint_url), isolation_(opts.isolation), hidden_(opts.hidden) {}
+    : shim_dir_(opts.shim_dir),
+      endpoint_url_(opts.endpoint_url),
+      isolation_(opts.isolation),
+      hidden_(opts.hidden),
+      runtime_paths_(opts.runtime_paths) {}
 
 void Launcher::configure() {
   if (isolation_ == "bwrap") {
@@ -188,16 +178,41 @@ std::string Launcher::for_sandbox() const {
                                      " may run: not under /root, every directory open to others)";
 }
 
-std::string Launcher::runtime_command(const FunctionSpec& s, std::vector<std::string>* argv) {
+const Interpreter& Launcher::interpreter(const std::string& runtime) {
+  auto it = interpreters_.find(runtime);
+  if (it != interpreters_.end()) return it->second;
+  if (!host_) host_ = std::make_unique<HostProbe>(host_probe(!setpriv_.empty()));
+  return interpreters_[runtime] = resolve_interpreter_for(runtime, runtime_paths_, *host_);
+}
+
+void Launcher::announce_mappings() {
+  for (const auto& [runtime, mapping] : runtime_paths_) {
+    const Interpreter& in = interpreter(runtime);
+    std::string n = mismatch_note(runtime, in);
+    if (!n.empty()) {
+      spdlog::warn("lambda: {}", n);
+      warned_.insert(runtime);
+    } else {
+      spdlog::info("lambda: {} runs on {} (version {}, from {})", runtime, in.path, in.version, in.source);
+    }
+  }
+}
+
+std::string Launcher::runtime_command(const FunctionSpec& s, std::vector<std::string>* argv, std::string* note) {
   const View v = view(s);
-  if (starts_with(s.runtime, "python")) {
-    if (python_.empty()) python_ = resolve_interpreter("python3", "-c 'import sys;print(sys.executable)'", !setpriv_.empty());
-    if (python_.empty()) return error_doc("Runtime.InvalidRuntime", "python3 is not installed on this host" + for_sandbox());
-    *argv = {python_, v.runtime + "/python/bootstrap.py"};
-  } else if (starts_with(s.runtime, "nodejs")) {
-    if (node_.empty()) node_ = resolve_interpreter("node", "-e 'console.log(process.execPath)'", !setpriv_.empty());
-    if (node_.empty()) return error_doc("Runtime.InvalidRuntime", "node is not installed on this host" + for_sandbox());
-    *argv = {node_, v.runtime + "/node/bootstrap.mjs"};
+  bool python = starts_with(s.runtime, "python");
+  if (python || starts_with(s.runtime, "nodejs")) {
+    const Interpreter& in = interpreter(s.runtime);
+    std::string n = mismatch_note(s.runtime, in);
+    if (in.path.empty()) {
+      std::string why = n.empty() ? (python ? "python3" : "node") + std::string(" is not installed on this host") : n;
+      return error_doc("Runtime.InvalidRuntime", why + for_sandbox());
+    }
+    if (!n.empty()) {
+      if (warned_.insert(s.runtime).second) spdlog::warn("lambda: {}", n);
+      if (note && noted_.insert(s.function_arn).second) *note = n;
+    }
+    *argv = {in.path, v.runtime + (python ? "/python/bootstrap.py" : "/node/bootstrap.mjs")};
   } else if (starts_with(s.runtime, "provided")) {
     std::string b;
     if (::access((s.code_dir + "/bootstrap").c_str(), X_OK) == 0) b = v.task + "/bootstrap";

@@ -14,10 +14,14 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/interpreters.h"
 #include "runtime/manager.h"
 
 namespace stratus::runtime {
@@ -39,10 +43,6 @@ bool others_can_run(const std::string& path);
 // bundling it (STRATUS_NODE_SDK_DIR overrides): a node_modules folder.
 inline constexpr const char* kNodeSdkDir = "/usr/local/lib/stratus/nodejs/node_modules";
 std::string node_sdk_dir();
-// The real interpreter behind a name (pyenv and similar put slow shell shims on PATH): the first
-// on PATH, or with for_others the first that an unprivileged user can run. probe prints the
-// interpreter's own path ("" when none is found).
-std::string resolve_interpreter(const std::string& name, const char* probe, bool for_others);
 
 // Peak resident memory (kB) of one process, from its /proc/PID/status kept open (a pread is a
 // few microseconds: cheap enough for every invocation). 0 when fd < 0 or unreadable.
@@ -77,10 +77,17 @@ class Launcher {
   };
   View view(const FunctionSpec& s) const;
 
-  // The runtime's command for s (argv[0] an interpreter found on PATH, or the bootstrap), as seen
-  // from inside the environment (view()). Returns "" or an init error document (Lambda's error
-  // JSON) when the runtime cannot run here. Monitor thread only (caches the interpreters).
-  std::string runtime_command(const FunctionSpec& s, std::vector<std::string>* argv);
+  // The runtime's command for s (argv[0] the runtime's interpreter, interpreters.h, or the
+  // bootstrap), as seen from inside the environment (view()). Returns "" or an init error
+  // document (Lambda's error JSON) when the runtime cannot run here. When the interpreter is not
+  // the declared version, *note says so the first time for each function (and Stratus' log once
+  // per runtime). Monitor thread only (caches the interpreters).
+  std::string runtime_command(const FunctionSpec& s, std::vector<std::string>* argv, std::string* note = nullptr);
+  // The interpreter of a Node.js or Python runtime identifier (resolved once, then cached).
+  const Interpreter& interpreter(const std::string& runtime);
+  // Resolves the explicitly mapped runtimes and says in Stratus' log what each runs on (a
+  // warning when the version differs or the interpreter does not run). Before the monitor runs.
+  void announce_mappings();
   // The command that runs argv inside e's sandbox (bwrap), or argv itself.
   std::vector<std::string> wrap(const Env& e, std::vector<std::string> argv) const;
   // The process environment of e's runtime and extensions ("K=V", sorted by name).
@@ -121,7 +128,12 @@ class Launcher {
   std::string setpriv_;  // bwrap as root: drops the sandbox to kSandboxUid ("" = no uid change)
   std::string seccomp_;  // bwrap: the filter handed over as fd 3 ("" = none), seccomp.h
   std::vector<std::string> bwrap_base_;
-  std::string python_, node_;  // monitor thread only
+  // Monitor thread only: interpreters per runtime identifier, the runtimes and functions told
+  // about a version mismatch.
+  std::map<std::string, std::pair<std::string, std::string>> runtime_paths_;
+  std::unique_ptr<HostProbe> host_;
+  std::map<std::string, Interpreter> interpreters_;
+  std::set<std::string> warned_, noted_;
 };
 
 }  // namespace stratus::runtime

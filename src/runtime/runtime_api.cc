@@ -1,5 +1,7 @@
 #include "runtime/runtime_api.h"
 
+#include "core/encoding.h"
+
 #include <fstream>
 #include <iterator>
 
@@ -12,9 +14,13 @@ namespace stratus::runtime {
 RuntimeApi::RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root)
     : mu_(mu), pools_(pools), extensions_(extensions), download_root_(std::move(download_root)) {}
 
-http::BodyPlan RuntimeApi::begin(http::Request&, std::unique_ptr<http::Response>&) {
+static bool streaming(const http::Request& req) {
+  return req.headers.get("lambda-runtime-function-response-mode") == "streaming";
+}
+
+http::BodyPlan RuntimeApi::begin(http::Request& head, std::unique_ptr<http::Response>&) {
   http::BodyPlan plan;
-  plan.max_bytes = kMaxResponseBytes + 1024 * 1024;
+  plan.max_bytes = (streaming(head) ? kMaxStreamedBytes : kMaxResponseBytes) + 1024 * 1024;
   return plan;
 }
 
@@ -135,7 +141,29 @@ void RuntimeApi::route(Env& e, http::Request& req, std::string_view rest, http::
     }
     drain(e);
     InvokeResult res;
-    if (what == "response") {
+    if (what == "response" && streaming(req)) {
+      // Response streaming: the body is what the function wrote; an error after the first byte
+      // comes as trailers (the body base64 JSON), and the exchange itself still succeeds.
+      res.streamed = true;
+      res.content_type = req.headers.get("content-type");
+      if (res.content_type.empty()) res.content_type = "application/octet-stream";
+      std::string error_type = req.headers.get("lambda-runtime-function-error-type");
+      if (req.body.size() > kMaxStreamedBytes) {
+        res.kind = InvokeResult::Kind::function_error;
+        res.error_type = "Function.ResponseSizeTooLarge";
+        res.payload = error_doc(res.error_type, "Response payload size exceeded maximum allowed payload size (" +
+                                                    std::to_string(kMaxStreamedBytes) + " bytes).");
+      } else if (!error_type.empty()) {
+        res.kind = InvokeResult::Kind::function_error;
+        res.error_type = error_type;
+        res.partial = std::move(req.body);
+        auto body = enc::base64_decode(req.headers.get("lambda-runtime-function-error-body"));
+        res.payload = body && !body->empty() ? *body : error_doc(error_type, "");
+      } else {
+        res.payload = std::move(req.body);
+      }
+      after.replies.emplace_back(std::move(respond), json_response(202, "{\"status\":\"OK\"}"));
+    } else if (what == "response") {
       if (req.body.size() > kMaxResponseBytes) {
         res = too_large();
         after.replies.emplace_back(std::move(respond),

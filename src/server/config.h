@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct Config {
   uint64_t spool_threshold_bytes = 1ull << 20;
   std::string spool_dir;                        // "" → <data-dir>/tmp, or $TMPDIR when ephemeral
   std::string lambda_isolation = "none";        // none | bwrap (runtime/manager.h)
+  // Interpreters for Lambda runtime identifiers: "nodejs22.x" -> {path, "--runtime" or the
+  // STRATUS_RUNTIME_NODEJS22_X variable it came from} (runtime/interpreters.h).
+  std::map<std::string, std::pair<std::string, std::string>> lambda_runtimes;
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
   uint64_t max_connections = 0;                 // 0: from the descriptor limit (http/server.h)
   uint32_t header_timeout_s = 30;               // first byte of a request to the end of its header

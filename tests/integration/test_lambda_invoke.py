@@ -11,6 +11,8 @@ import time
 import unittest
 import zipfile
 
+import botocore.exceptions
+
 from harness import Stratus, StratusTestCase
 from lambda_util import PY_ECHO, ROLE, SH_ECHO_BOOTSTRAP, create, wait_for, zip_files
 
@@ -128,13 +130,57 @@ def handler(e, c):
 
     def test_payload_limits_and_bad_json(self):
         create(self.lam, "py-big", {"app.py": PY_ECHO})
-        with self.assertRaises(self.lam.exceptions.RequestTooLargeException):
-            self.lam.invoke(FunctionName="py-big", Payload=b'"' + b"x" * (6 * 1024 * 1024 + 10) + b'"')
-        with self.assertRaises(self.lam.exceptions.RequestTooLargeException):
-            self.lam.invoke(FunctionName="py-big", InvocationType="Event",
-                            Payload=b'"' + b"x" * (256 * 1024 + 10) + b'"')
+        big = b'"' + b"x" * (6 * 1024 * 1024 + 8) + b'"'
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.lam.invoke(FunctionName="py-big", Payload=big)
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "RequestEntityTooLargeException")
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 413)
+        self.assertEqual(err["Error"]["Message"],
+                         "6291466 byte payload is too large for the RequestResponse invocation type "
+                         "(limit 6291456 bytes)")
         with self.assertRaises(self.lam.exceptions.InvalidRequestContentException):
             self.lam.invoke(FunctionName="py-big", Payload=b"{not json")
+
+    def test_event_payloads_up_to_1_mb(self):
+        """Event invocations take 1 MB since 2025 (was 256 KB); one byte more is refused."""
+        create(self.lam, "py-big-event", {"app.py": """
+def handler(event, context):
+    print("LEN", len(event))
+"""}, Timeout=30)
+        exact = b'"' + b"y" * (1024 * 1024 - 2) + b'"'
+        self.assertEqual(len(exact), 1048576)
+        r = self.lam.invoke(FunctionName="py-big-event", InvocationType="Event", Payload=exact)
+        self.assertEqual(r["StatusCode"], 202)
+        logs = self.stratus.client("logs")
+
+        def seen():
+            try:
+                ev = logs.filter_log_events(logGroupName="/aws/lambda/py-big-event")["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                return None
+            return [e["message"] for e in ev if e["message"].startswith("LEN")]
+        self.assertEqual([m.strip() for m in wait_for(seen, timeout=60)], ["LEN 1048574"])
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.lam.invoke(FunctionName="py-big-event", InvocationType="Event", Payload=exact[:-1] + b'y"')
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "RequestEntityTooLargeException")
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 413)
+        self.assertEqual(err["Error"]["Message"],
+                         "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)")
+        # The aws CLI sees the same error.
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            f.write(exact[:-1] + b'y"')
+            f.flush()
+            cp = self.stratus.aws("lambda", "invoke", "--function-name", "py-big-event", "--invocation-type", "Event",
+                                  "--payload", "fileb://" + f.name,
+                                  os.devnull, check=False)
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("RequestEntityTooLargeException", cp.stderr)
+        self.assertIn("1048577 byte payload is too large for the Event invocation type", cp.stderr)
+        # The legacy InvokeAsync keeps its 256 KB.
+        with self.assertRaises(self.lam.exceptions.RequestTooLargeException):
+            self.lam.invoke_async(FunctionName="py-big-event", InvokeArgs=b'"' + b"x" * (256 * 1024) + b'"')
 
     def test_dry_run(self):
         create(self.lam, "py-dry", {"app.py": PY_ECHO})

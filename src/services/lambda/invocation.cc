@@ -19,6 +19,13 @@ static AwsError throttled(const std::string& reason) {
   return e;
 }
 
+AwsError payload_too_large(size_t size, const char* invocation_type, size_t limit) {
+  return AwsError("RequestEntityTooLargeException",
+                  std::to_string(size) + " byte payload is too large for the " + invocation_type +
+                      " invocation type (limit " + std::to_string(limit) + " bytes)",
+                  413, true);
+}
+
 void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
   InvokeOutcome out;
   out.request_id = call.request_id.empty() ? ids::uuid4() : call.request_id;
@@ -36,10 +43,8 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
     FnRef ref = parse_ref(in);
     bool event = call.type == InvocationType::event;
     size_t limit = event ? kAsyncPayload : kSyncPayload;
-    if (call.payload.size() > limit) {
-      return fail(errors::request_too_large("Request must be smaller than " + std::to_string(limit) + " bytes for the " +
-                               (event ? "InvokeAsync" : "InvokeFunction") + " operation"));
-    }
+    if (call.payload.size() > limit)
+      return fail(payload_too_large(call.payload.size(), event ? "Event" : "RequestResponse", limit));
     if (!call.payload.empty()) {
       try {
         (void)json::parse(call.payload);
@@ -82,7 +87,11 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
       }
       out.payload = std::move(r.payload);
       if (r.kind == runtime::InvokeResult::Kind::function_error) out.function_error = "Unhandled";
+      out.error_type = std::move(r.error_type);
       out.log_tail = std::move(r.log_tail);
+      out.streamed = r.streamed;
+      out.content_type = std::move(r.content_type);
+      out.partial = std::move(r.partial);
       done(std::move(out));
     });
   } catch (const AwsError& e) {

@@ -15,7 +15,7 @@
 // Contract
 // - This is the code path of the Invoke operation itself: the same name/ARN/qualifier parsing
 //   and validation, alias resolution (with weighted routing), reserved and account concurrency
-//   (throttles answer TooManyRequestsException), payload limits (6 MB RequestResponse, 256 KB
+//   (throttles answer TooManyRequestsException), payload limits (6 MB RequestResponse, 1 MB
 //   Event) and JSON check, Event invocations through the durable async queue (retries, event
 //   age), logs in CloudWatch Logs.
 // - `done` is called exactly once, from any thread (sometimes inline, before invoke() returns;
@@ -65,6 +65,13 @@ struct InvokeOutcome {
   std::string log_tail;           // raw log text (not base64) when tail was requested
   std::string executed_version;   // "$LATEST", "1", ... (RequestResponse)
   std::string request_id;         // the invocation's request id
+  std::string error_type;         // with function_error: the runtime's error type, when known
+  // The function streamed its response (awslambda.streamifyResponse or a runtime posting in
+  // streaming mode): payload is every byte it wrote, content_type what it declared; after a
+  // mid-stream error payload is the error document and `partial` the bytes written before it.
+  bool streamed = false;
+  std::string content_type;
+  std::string partial;
   bool ok() const { return !error && function_error.empty(); }
 };
 

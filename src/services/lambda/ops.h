@@ -127,5 +127,6 @@ Doc get_layer_version_policy(OpContext& ctx, const Doc& in);
 // ---- invocation (ops/invoke.cc), answered through State::run ----
 void invoke(OpContext& ctx, const Doc& in, Done done);
 void invoke_async(OpContext& ctx, const Doc& in, Done done);
+void invoke_with_response_stream(OpContext& ctx, const Doc& in, Done done);
 
 }  // namespace stratus::lambda::ops

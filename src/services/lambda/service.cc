@@ -69,6 +69,7 @@ class LambdaService final : public Service, public InvokeRouter {
     add("ListFunctionUrlConfigs", list_function_url_configs);
     add_async("Invoke", invoke);
     add_async("InvokeAsync", invoke_async);
+    add_async("InvokeWithResponseStream", invoke_with_response_stream);
     add("CreateEventSourceMapping", create_event_source_mapping);
     add("GetEventSourceMapping", get_event_source_mapping);
     add("ListEventSourceMappings", list_event_source_mappings);

@@ -91,6 +91,7 @@ void State::start(ServerContext& server) {
   mo.endpoint_url = "http://" + cfg.host + ":" + std::to_string(cfg.port);
   mo.download_root = dir_ + "/code";
   mo.isolation = cfg.lambda_isolation;
+  mo.runtime_paths = cfg.lambda_runtimes;
   mo.hidden = {cfg.ephemeral ? dir_ : cfg.data_dir};  // no function reads the server's data
   if (const char* v = std::getenv("STRATUS_LAMBDA_IDLE_MS")) mo.idle_ms = std::atoll(v);
   if (const char* v = std::getenv("STRATUS_LAMBDA_MAX_ENVIRONMENTS")) mo.default_max_environments = std::atoi(v);

@@ -41,8 +41,15 @@ class EventSourceMappings;
 // "f": function, "q": qualifier, "p": base64 payload, "id": request id, "n": attempt, "t": first
 // enqueued ms, "th": throttles so far (absent = 0)}.
 inline constexpr const char* kAsyncTopic = "lambda.async";
+// Invocation payload limits: RequestResponse 6 MB, Event 1 MB (AWS raised it from 256 KB in
+// 2025), the legacy InvokeAsync operation still 256 KB.
 inline constexpr size_t kSyncPayload = 6 * 1024 * 1024;
-inline constexpr size_t kAsyncPayload = 256 * 1024;
+inline constexpr size_t kAsyncPayload = 1024 * 1024;
+inline constexpr size_t kInvokeAsyncPayload = 256 * 1024;
+
+// RequestEntityTooLargeException (413, not in the model) as Invoke answers an oversized payload:
+// "N byte payload is too large for the Event invocation type (limit L bytes)".
+AwsError payload_too_large(size_t size, const char* invocation_type, size_t limit);
 
 // ResourceNotFoundException "Function not found: ARN".
 AwsError not_found_fn(const std::string& arn);

@@ -84,11 +84,15 @@ void State::serve(http::Request req, http::Responder respond) {
   run(server, std::move(call), [shared, cors_copy, respond = std::move(respond)](InvokeOutcome out) {
     http::Response res;
     if (out.error) {
-      res = out.error->code == "TooManyRequestsException" ? urls::error(429, "Too Many Requests")
-            : out.error->code == "RequestTooLargeException" ? urls::error(413, "Request Entity Too Large")
-                                                              : urls::error(502, "Internal Server Error");
+      res = out.error->code == "TooManyRequestsException"         ? urls::error(429, "Too Many Requests")
+            : out.error->code == "RequestEntityTooLargeException" ? urls::error(413, "Request Entity Too Large")
+                                                                  : urls::error(502, "Internal Server Error");
+    } else if (out.streamed && !out.function_error.empty() && !out.partial.empty()) {
+      res = urls::streamed_response(out.content_type, out.partial);  // what it wrote before failing
     } else if (!out.function_error.empty()) {
       res = urls::error(502, "Internal Server Error");
+    } else if (out.streamed) {
+      res = urls::streamed_response(out.content_type, out.payload);
     } else {
       res = urls::response(out.payload);
     }

@@ -151,6 +151,46 @@ http::Response error(int status, const std::string& message) {
   return res;
 }
 
+// statusCode, headers and cookies of a structured answer (or a streamed answer's prelude) onto
+// res; false when the status is not a valid HTTP status.
+static bool apply_metadata(const Doc& v, http::Response& res) {
+  if (const Doc* status = v.get("statusCode")) {
+    if (status->is_number())
+      res.status = static_cast<int>(status->as_int());
+    else if (status->is_string())
+      res.status = std::atoi(status->as_string().c_str());
+  }
+  if (res.status < 100 || res.status > 599) return false;
+  if (const Doc* h = v.get("headers"); h && h->is_map())
+    for (const auto& [k, val] : h->as_map()) res.headers.set(k, val.is_string() ? val.as_string() : json::write(val));
+  if (const Doc* c = v.get("cookies"); c && c->is_list())
+    for (const auto& val : c->as_list())
+      if (val.is_string()) res.headers.add("Set-Cookie", val.as_string());
+  return true;
+}
+
+http::Response streamed_response(const std::string& content_type, const std::string& bytes) {
+  http::Response res;
+  static constexpr std::string_view kHttpIntegration = "application/vnd.awslambda.http-integration-response";
+  static constexpr std::string_view kSeparator("\0\0\0\0\0\0\0\0", 8);
+  size_t sep = content_type == kHttpIntegration ? bytes.find(kSeparator) : std::string::npos;
+  if (sep == std::string::npos) {
+    res.headers.set("Content-Type", content_type == kHttpIntegration ? "application/octet-stream" : content_type);
+    res.body = bytes;
+    return res;
+  }
+  Doc prelude;
+  try {
+    prelude = json::parse(std::string_view(bytes).substr(0, sep));
+  } catch (const AwsError&) {
+    return error(502, "Internal Server Error");
+  }
+  if (!prelude.is_map() || !apply_metadata(prelude, res)) return error(502, "Internal Server Error");
+  res.body = bytes.substr(sep + kSeparator.size());
+  if (!res.headers.has("content-type")) res.headers.set("Content-Type", "application/octet-stream");
+  return res;
+}
+
 http::Response response(const std::string& payload) {
   http::Response res;
   Doc v;
@@ -165,15 +205,7 @@ http::Response response(const std::string& payload) {
     res.body = payload;
     return res;
   }
-  const Doc* status = v.get("statusCode");
-  if (status->is_number()) res.status = static_cast<int>(status->as_int());
-  else if (status->is_string()) res.status = std::atoi(status->as_string().c_str());
-  if (res.status < 100 || res.status > 599) return error(502, "Internal Server Error");
-  if (const Doc* h = v.get("headers"); h && h->is_map())
-    for (const auto& [k, val] : h->as_map()) res.headers.set(k, val.is_string() ? val.as_string() : json::write(val));
-  if (const Doc* c = v.get("cookies"); c && c->is_list())
-    for (const auto& val : c->as_list())
-      if (val.is_string()) res.headers.add("Set-Cookie", val.as_string());
+  if (!apply_metadata(v, res)) return error(502, "Internal Server Error");
   if (const Doc* b = v.get("body"); b && !b->is_null()) {
     res.body = b->is_string() ? b->as_string() : json::write(*b);
     if (v.flag("isBase64Encoded")) {

@@ -29,6 +29,12 @@ std::string event(const http::Request& req, const std::string& url_id, const std
 // "body", "isBase64Encoded"} object, or any other JSON value as a 200 application/json body.
 http::Response response(const std::string& payload);
 
+// A streamed answer (response streaming): with the content type
+// application/vnd.awslambda.http-integration-response (awslambda.HttpResponseStream.from), a
+// JSON prelude {"statusCode", "headers", "cookies"}, 8 NUL bytes, then the body; otherwise the
+// bytes as a 200 body of their content type.
+http::Response streamed_response(const std::string& content_type, const std::string& bytes);
+
 // An HTTP error of the function URL front end, e.g. 403 {"Message":"Forbidden"}.
 http::Response error(int status, const std::string& message);
 

@@ -2,32 +2,15 @@
 
 #include <regex>
 
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "runtime/manager.h"
 #include "services/lambda/code.h"
+#include "services/lambda/runtimes.h"
 #include "services/lambda/state.h"
 
 namespace stratus::lambda::ops {
-
-static bool deprecated_runtime(const std::string& r) {
-  static const char* old[] = {"nodejs",       "nodejs4.3",     "nodejs6.10",    "nodejs8.10",   "nodejs10.x",
-                              "nodejs12.x",   "nodejs14.x",    "nodejs4.3-edge", "python2.7",    "python3.6",
-                              "python3.7",    "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1",
-                              "ruby2.5",      "ruby2.7",       "go1.x",         "java8"};
-  for (const char* o : old)
-    if (r == o) return true;
-  return false;
-}
-
-static std::string recommended(const std::string& r) {
-  if (r.rfind("python", 0) == 0) return "python3.13";
-  if (r.rfind("nodejs", 0) == 0) return "nodejs22.x";
-  if (r.rfind("dotnet", 0) == 0) return "dotnet8";
-  if (r.rfind("ruby", 0) == 0) return "ruby3.3";
-  if (r.rfind("java", 0) == 0) return "java21";
-  return "provided.al2023";
-}
 
 static void check_role(const std::string& role) {
   static const std::regex re("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
@@ -38,12 +21,17 @@ static void check_role(const std::string& role) {
   }
 }
 
+// Creating with (or switching to) a runtime whose creation AWS blocks.
 static void check_runtime(const std::string& runtime) {
-  if (deprecated_runtime(runtime)) {
-    throw errors::invalid_parameter_value("The runtime parameter of " + runtime +
-                  " is no longer supported for creating or updating AWS Lambda functions. We recommend you use "
-                  "the new runtime (" + recommended(runtime) + ") while creating or updating functions.");
-  }
+  if (runtime_policy(runtime, now_millis()).create_blocked)
+    throw errors::invalid_parameter_value(blocked_runtime_message(runtime));
+}
+
+// Updating a function whose runtime AWS no longer lets functions be updated with.
+static void check_updatable(const Doc& cfg) {
+  std::string runtime = cfg.str("Runtime");
+  if (runtime_policy(runtime, now_millis()).update_blocked)
+    throw errors::invalid_parameter_value(blocked_runtime_message(runtime));
 }
 
 static void apply_code(Doc& cfg, const StoredCode& c) {
@@ -168,6 +156,7 @@ Doc update_function_code(OpContext& ctx, const Doc& in) {
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc& cfg = *rec.get("config");
   check_revision(in, cfg);
+  check_updatable(cfg);
   if (in.flag("DryRun")) {
     Doc out = public_config(cfg);
     out.set("CodeSha256", code.sha256_b64);
@@ -190,6 +179,7 @@ Doc update_function_configuration(OpContext& ctx, const Doc& in) {
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc& cfg = *rec.get("config");
   check_revision(in, cfg);
+  if (!in.has("Runtime") || in.str("Runtime") == cfg.str("Runtime")) check_updatable(cfg);
   apply_config(cfg, in);
   state(ctx).apply_layers(ctx, cfg, in);
   touch(cfg, ctx);

@@ -147,9 +147,13 @@ TEST_F(LambdaInvoke, ErrorsAsInvokeReportsThem) {
   c.function = "small";
   c.payload = "{not json";
   EXPECT_EQ(call(c).error->code, "InvalidRequestContentException");
-  c.payload = "\"" + std::string(300 * 1024, 'x') + "\"";
+  c.payload = "\"" + std::string(1024 * 1024 - 1, 'x') + "\"";  // 1 MB + 1
   c.type = lambda::InvocationType::event;
-  EXPECT_EQ(call(c).error->code, "RequestTooLargeException");
+  auto big = call(c);
+  ASSERT_TRUE(big.error);
+  EXPECT_EQ(big.error->code, "RequestEntityTooLargeException");
+  EXPECT_EQ(big.error->http_status, 413);
+  EXPECT_EQ(big.error->message, "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)");
   c.function = "bad name!";
   EXPECT_EQ(call(c).error->code, "ValidationException");
 

@@ -44,6 +44,32 @@ TEST(LambdaUrls, StructuredResponses) {
   EXPECT_EQ(response(R"({"statusCode":42})").status, 502);
 }
 
+TEST(LambdaUrls, StreamedResponses) {
+  const std::string kType = "application/vnd.awslambda.http-integration-response";
+  std::string sep(8, '\0');
+  http::Response r = streamed_response(
+      kType, R"({"statusCode":201,"headers":{"content-type":"text/plain","x-b":"2"},"cookies":["c=3"]})" + sep +
+                 std::string("body\0bytes", 10));
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.headers.get("content-type"), "text/plain");
+  EXPECT_EQ(r.headers.get("x-b"), "2");
+  EXPECT_EQ(r.headers.get("set-cookie"), "c=3");
+  EXPECT_EQ(r.body, std::string("body\0bytes", 10));
+  // Without a content type in the prelude: octet-stream; an empty prelude: 200.
+  r = streamed_response(kType, "{}" + sep + "x");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("content-type"), "application/octet-stream");
+  EXPECT_EQ(r.body, "x");
+  // Bad preludes are the URL's 502.
+  EXPECT_EQ(streamed_response(kType, "{nope" + sep).status, 502);
+  EXPECT_EQ(streamed_response(kType, R"({"statusCode":7})" + sep).status, 502);
+  // Other content types: the bytes as they are.
+  r = streamed_response("text/csv", "a,b\n");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("content-type"), "text/csv");
+  EXPECT_EQ(r.body, "a,b\n");
+}
+
 TEST(LambdaUrls, EventShape) {
   http::Request req;
   req.method = "GET";

@@ -1,0 +1,235 @@
+"""InvokeWithResponseStream through boto3 (its EventStream parser checks every message's CRC32s)
+and @aws-sdk/client-lambda in Node: buffered handlers answer in one chunk, runtimes that post in
+streaming mode (Lambda-Runtime-Function-Response-Mode: streaming, chunked, error trailers) in
+chunks; InvokeComplete carries errors and the log tail."""
+import base64
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import unittest
+import urllib.parse
+
+import botocore.exceptions
+
+from harness import StratusTestCase
+from lambda_util import PY_ECHO, create, zip_files
+
+# A provided runtime in Python that answers in streaming mode over a raw socket: the event
+# {"parts": [...], "fail": bool} is written as one HTTP chunk per part; with "fail" the response
+# ends with the error trailers, as AWS's Node runtime client does for a mid-stream error.
+STREAMING_BOOTSTRAP = r"""#!/usr/bin/env python3
+import base64, http.client, json, os, socket
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+while True:
+    c = http.client.HTTPConnection(host, int(port))
+    c.request("GET", "/2018-06-01/runtime/invocation/next")
+    r = c.getresponse()
+    event = json.loads(r.read())
+    rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+    c.close()
+    ctype = "text/plain"
+    if "rawPath" in event:  # a function URL's event: answer with the HTTP-integration prelude
+        ctype = "application/vnd.awslambda.http-integration-response"
+        prelude = json.dumps({"statusCode": 202, "headers": {"content-type": "text/csv", "x-streamed": "yes"},
+                              "cookies": ["s=1"]})
+        event = {"parts": [prelude + "\0" * 8, "a,b\n", "1,2\n"], "fail": event["rawPath"] == "/fail"}
+    print("streaming", len(event["parts"]), "parts", flush=True)
+    s = socket.create_connection((host, int(port)))
+    head = ("POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\n"
+            "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: %s\r\n"
+            "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n"
+            % (rid, host, ctype))
+    s.sendall(head.encode())
+    for p in event["parts"]:
+        b = p.encode()
+        s.sendall(b"%x\r\n%s\r\n" % (len(b), b))
+    s.sendall(b"0\r\n")
+    if event.get("fail"):
+        body = base64.b64encode(json.dumps({"errorType": "Error", "errorMessage": "broke mid-stream",
+                                            "stackTrace": []}).encode()).decode()
+        s.sendall(("Lambda-Runtime-Function-Error-Type: Error\r\n"
+                   "Lambda-Runtime-Function-Error-Body: %s\r\n" % body).encode())
+    s.sendall(b"\r\n")
+    s.recv(4096)
+    s.close()
+"""
+
+NODE_CLIENT = r"""
+const { LambdaClient, InvokeWithResponseStreamCommand } = require("@aws-sdk/client-lambda");
+(async () => {
+  const c = new LambdaClient({ endpoint: process.env.ENDPOINT, region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  const r = await c.send(new InvokeWithResponseStreamCommand({
+    FunctionName: process.env.FN, Payload: Buffer.from(process.env.PAYLOAD), LogType: "Tail" }));
+  const out = { status: r.StatusCode, version: r.ExecutedVersion, contentType: r.ResponseStreamContentType,
+                chunks: [], complete: null };
+  for await (const ev of r.EventStream) {
+    if (ev.PayloadChunk) out.chunks.push(Buffer.from(ev.PayloadChunk.Payload).toString());
+    if (ev.InvokeComplete) out.complete = ev.InvokeComplete;
+  }
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.log(JSON.stringify({ error: e.name, message: e.message })); });
+"""
+
+NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
+
+
+def node_sdk():
+    """The directory holding @aws-sdk/client-lambda (installed with npm on first use), or None."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None
+    if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "@aws-sdk", "client-lambda")):
+        cp = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR,
+                            capture_output=True, text=True, timeout=300)
+        if cp.returncode != 0:
+            return None
+    return NODE_DIR
+
+
+def events(resp):
+    chunks, complete = [], None
+    for ev in resp["EventStream"]:
+        if "PayloadChunk" in ev:
+            chunks.append(ev["PayloadChunk"]["Payload"])
+        if "InvokeComplete" in ev:
+            complete = ev["InvokeComplete"]
+    return chunks, complete
+
+
+class ResponseStream(StratusTestCase):
+    ephemeral = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lam = cls.stratus.client("lambda")
+        create(cls.lam, "echo", {"app.py": PY_ECHO})
+        create(cls.lam, "big", {"app.py": "def handler(e, c):\n    return 'z' * 200000\n"})
+        create(cls.lam, "boom", {"app.py": "def handler(e, c):\n    print('about to fail')\n"
+                                           "    raise ValueError('no good')\n"})
+        create(cls.lam, "streamer", {"bootstrap": STREAMING_BOOTSTRAP}, runtime="provided.al2023",
+               handler="none")
+
+    def test_buffered_handler_is_one_chunk(self):
+        r = self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b'{"a": 1}')
+        self.assertEqual(r["StatusCode"], 200)
+        self.assertEqual(r["ExecutedVersion"], "$LATEST")
+        self.assertEqual(r["ResponseStreamContentType"], "application/vnd.amazon.eventstream")
+        self.assertEqual(r["ResponseMetadata"]["HTTPHeaders"]["content-type"], "application/vnd.amazon.eventstream")
+        chunks, complete = events(r)
+        self.assertEqual(len(chunks), 1)
+        self.assertEqual(json.loads(chunks[0])["event"], {"a": 1})
+        self.assertEqual(complete, {})
+
+    def test_large_response_in_several_chunks(self):
+        chunks, complete = events(self.lam.invoke_with_response_stream(FunctionName="big"))
+        self.assertGreater(len(chunks), 1)
+        self.assertEqual(json.loads(b"".join(chunks)), "z" * 200000)
+        self.assertEqual(complete, {})
+
+    def test_log_tail(self):
+        chunks, complete = events(self.lam.invoke_with_response_stream(FunctionName="echo", LogType="Tail"))
+        log = base64.b64decode(complete["LogResult"]).decode()
+        self.assertIn("START RequestId:", log)
+        self.assertIn("REPORT RequestId:", log)
+
+    def test_function_error_in_invoke_complete(self):
+        r = self.lam.invoke_with_response_stream(FunctionName="boom", LogType="Tail")
+        self.assertEqual(r["StatusCode"], 200)
+        chunks, complete = events(r)
+        self.assertEqual(chunks, [])
+        self.assertEqual(complete["ErrorCode"], "ValueError")
+        self.assertEqual(complete["ErrorDetails"], "no good")
+        self.assertIn("about to fail", base64.b64decode(complete["LogResult"]).decode())
+
+    def test_dry_run(self):
+        r = self.lam.invoke_with_response_stream(FunctionName="echo", InvocationType="DryRun")
+        self.assertEqual(r["StatusCode"], 204)
+        self.assertEqual(events(r), ([], None))
+
+    def test_errors(self):
+        with self.assertRaises(self.lam.exceptions.ResourceNotFoundException):
+            self.lam.invoke_with_response_stream(FunctionName="nope")
+        with self.assertRaises(self.lam.exceptions.InvalidRequestContentException):
+            self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b"{bad")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLargeException")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.lam.invoke_with_response_stream(FunctionName="echo", InvocationType="Event")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn("Member must satisfy enum value set: [RequestResponse, DryRun]",
+                      cm.exception.response["Error"]["Message"])
+
+    def test_streaming_runtime(self):
+        parts = ["first ", "second ", "third"]
+        r = self.lam.invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"parts": parts}).encode())
+        chunks, complete = events(r)
+        self.assertEqual(b"".join(chunks), b"first second third")
+        self.assertEqual(complete, {})
+        # The plain Invoke answers the same bytes, buffered.
+        r = self.lam.invoke(FunctionName="streamer", Payload=json.dumps({"parts": parts}).encode())
+        self.assertNotIn("FunctionError", r)
+        self.assertEqual(r["Payload"].read(), b"first second third")
+
+    def test_streaming_runtime_error_after_first_byte(self):
+        r = self.lam.invoke_with_response_stream(
+            FunctionName="streamer", Payload=json.dumps({"parts": ["partial"], "fail": True}).encode())
+        chunks, complete = events(r)
+        self.assertEqual(b"".join(chunks), b"partial")
+        self.assertEqual(complete["ErrorCode"], "Error")
+        self.assertEqual(complete["ErrorDetails"], "broke mid-stream")
+        # The environment answers the next invocation.
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="streamer", Payload=json.dumps({"parts": ["again"]}).encode()))
+        self.assertEqual(b"".join(chunks), b"again")
+
+    def test_function_url_streamed_response(self):
+        url = self.lam.create_function_url_config(FunctionName="streamer", AuthType="NONE")["FunctionUrl"]
+        self.lam.add_permission(FunctionName="streamer", StatementId="public", Action="lambda:InvokeFunctionUrl",
+                                Principal="*", FunctionUrlAuthType="NONE")
+        host = urllib.parse.urlsplit(url).netloc
+        for path, want in (("/", b"a,b\n1,2\n"), ("/fail", b"a,b\n1,2\n")):
+            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
+            conn.request("GET", path, headers={"Host": host})
+            r = conn.getresponse()
+            body = r.read()
+            conn.close()
+            # The prelude's status, headers and cookies; the bytes after the 8 NULs as the body
+            # (after a mid-stream error: what was written before it).
+            self.assertEqual(r.status, 202)
+            self.assertEqual(r.getheader("content-type"), "text/csv")
+            self.assertEqual(r.getheader("x-streamed"), "yes")
+            self.assertEqual(r.getheader("set-cookie"), "s=1")
+            self.assertEqual(body, want)
+
+    def test_node_sdk(self):
+        d = node_sdk()
+        if d is None:
+            self.skipTest("node/npm or @aws-sdk/client-lambda not available")
+
+        def run(fn, payload):
+            cp = subprocess.run(["node", "-e", NODE_CLIENT], cwd=d, capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "ENDPOINT": self.stratus.endpoint, "FN": fn, "PAYLOAD": payload})
+            self.assertEqual(cp.returncode, 0, cp.stderr)
+            return json.loads(cp.stdout)
+        out = run("echo", '{"from": "node"}')
+        self.assertEqual(out["status"], 200, out)
+        self.assertEqual(out["version"], "$LATEST")
+        self.assertEqual(out["contentType"], "application/vnd.amazon.eventstream")
+        self.assertEqual(json.loads("".join(out["chunks"]))["event"], {"from": "node"})
+        self.assertIn("START RequestId:", base64.b64decode(out["complete"]["LogResult"]).decode())
+        out = run("streamer", json.dumps({"parts": ["a", "b", "c"]}))
+        self.assertEqual("".join(out["chunks"]), "abc")
+        out = run("boom", "{}")
+        self.assertEqual(out["chunks"], [])
+        self.assertEqual(out["complete"]["ErrorCode"], "ValueError")
+        out = run("missing", "{}")
+        self.assertEqual(out["error"], "ResourceNotFoundException")
+
+
+if __name__ == "__main__":
+    unittest.main()
