@@ -23,6 +23,10 @@ std::string group_arn(const std::string& account, const std::string& region, con
 // Throws ResourceNotFoundException for a missing group.
 Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(Doc& group)>& f);
 
+// A filter pattern (filter.h); throws InvalidParameterException "Invalid filter pattern: ...".
+class FilterPattern;
+FilterPattern parse_pattern(const std::string& pattern);
+
 // ---- log groups (ops/groups.cc) ----
 Doc create_log_group(OpContext& ctx, const Doc& in);
 Doc delete_log_group(OpContext& ctx, const Doc& in);
