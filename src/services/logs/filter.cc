@@ -489,6 +489,7 @@ const Doc* select(const Doc& root, const Selector& sel) {
 struct JsonCond {
   enum Kind { Compare, IsNull, IsTrue, IsFalse, NotExists } kind = Compare;
   Selector sel;
+  std::string text;  // the selector as written ("$.a[0]")
   Op op = Op::Eq;
   Value value;
 
@@ -518,6 +519,11 @@ struct JsonExpr {
   JsonCond cond;
   std::vector<JsonExpr> kids;
 
+  void selectors(std::vector<const JsonCond*>& out) const {
+    if (kind == Leaf) out.push_back(&cond);
+    for (const auto& k : kids) k.selectors(out);
+  }
+
   bool eval(const Doc& root) const {
     if (kind == Leaf) return cond.eval(root);
     for (const auto& k : kids) {
@@ -540,8 +546,10 @@ JsonExpr parse_primary(Cursor& c, int depth) {
   }
   c.skip();
   JsonExpr e;
+  size_t start = c.i;
   auto sel = parse_selector(c.s, &c.i);
   if (!sel) fail("Expected a selector such as $.field");
+  e.cond.text = std::string(c.s.substr(start, c.i - start));
   e.cond.sel = std::move(*sel);
   if (c.keyword("IS")) {
     if (c.keyword("NULL")) e.cond.kind = JsonCond::IsNull;
@@ -788,6 +796,16 @@ FilterMatch FilterPattern::match(std::string_view m) const {
         break;
       }
       out.matched = p.json.eval(*out.json);
+      if (out.matched) {
+        std::vector<const JsonCond*> conds;
+        p.json.selectors(conds);
+        for (const JsonCond* c : conds) {
+          bool seen = false;
+          for (const auto& f : out.fields) seen = seen || f.first == c->text;
+          if (seen) continue;
+          if (auto v = out.value(c->text)) out.fields.emplace_back(c->text, *v);
+        }
+      }
       break;
     }
     case Impl::Delimited: {
@@ -816,7 +834,7 @@ FilterMatch FilterPattern::match(std::string_view m) const {
       out.matched = ok && fi == f.size();
       if (out.matched)
         for (size_t i = 0; i < f.size(); ++i)
-          if (!f[i].ellipsis) out.fields.emplace_back(f[i].name, std::string(tokens[at[i]]));
+          if (!f[i].ellipsis) out.fields.emplace_back("$" + f[i].name, std::string(tokens[at[i]]));
       break;
     }
   }
@@ -838,7 +856,7 @@ std::optional<std::string> FilterMatch::value(std::string_view ref) const {
   }
   if (ref.size() >= 2 && ref[0] == '$') {
     for (const auto& [name, v] : fields)
-      if (name == ref.substr(1)) return v;
+      if (name == ref) return v;
   }
   return std::nullopt;
 }

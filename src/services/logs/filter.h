@@ -34,7 +34,9 @@ namespace stratus::logs {
 struct FilterMatch {
   bool matched = false;
   std::optional<Doc> json;                                   // the event parsed (JSON patterns)
-  std::vector<std::pair<std::string, std::string>> fields;  // named fields (space-delimited)
+  // What the pattern extracted, as TestMetricFilter reports it: "$name" per named
+  // space-delimited field, "$.a.b" per JSON selector of the pattern that has a value.
+  std::vector<std::pair<std::string, std::string>> fields;
   // "$.a.b[0]" from the JSON event, "$name" from a space-delimited field; nullopt when absent
   // (or an object/array). Numbers and booleans in their JSON text.
   std::optional<std::string> value(std::string_view ref) const;

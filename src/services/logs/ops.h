@@ -44,6 +44,12 @@ Doc put_log_events(OpContext& ctx, const Doc& in);
 Doc get_log_events(OpContext& ctx, const Doc& in);
 Doc filter_log_events(OpContext& ctx, const Doc& in);
 
+// ---- metric filters (ops/metric_filters.cc) ----
+Doc put_metric_filter(OpContext& ctx, const Doc& in);
+Doc delete_metric_filter(OpContext& ctx, const Doc& in);
+Doc describe_metric_filters(OpContext& ctx, const Doc& in);
+Doc test_metric_filter(OpContext& ctx, const Doc& in);
+
 // ---- tags (ops/tags.cc) ----
 Doc tag_log_group(OpContext& ctx, const Doc& in);
 Doc untag_log_group(OpContext& ctx, const Doc& in);

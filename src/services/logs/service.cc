@@ -19,6 +19,10 @@ class LogsService final : public Service {
     add("PutLogEvents", put_log_events);
     add("GetLogEvents", get_log_events);
     add("FilterLogEvents", filter_log_events);
+    add("PutMetricFilter", put_metric_filter);
+    add("DeleteMetricFilter", delete_metric_filter);
+    add("DescribeMetricFilters", describe_metric_filters);
+    add("TestMetricFilter", test_metric_filter);
     add("PutRetentionPolicy", put_retention_policy);
     add("DeleteRetentionPolicy", delete_retention_policy);
     add("TagLogGroup", tag_log_group);
