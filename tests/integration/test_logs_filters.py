@@ -166,6 +166,98 @@ class LogsMetricFilters(StratusTestCase):
             self.logs.test_metric_filter(filterPattern="%bad!%", logEventMessages=["x"])
 
 
+class LogsInsights(StratusTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.logs = cls.stratus.client("logs")
+        logs = cls.logs
+        logs.create_log_group(logGroupName="/q")
+        logs.create_log_stream(logGroupName="/q", logStreamName="a")
+        logs.create_log_stream(logGroupName="/q", logStreamName="b")
+        cls.t0 = (int(time.time()) - 600) * 1000
+        rows = [("a", {"service": "api", "level": "error", "ms": 120}),
+                ("a", {"service": "api", "level": "info", "ms": 20}),
+                ("b", {"service": "worker", "level": "error", "ms": 300}),
+                ("b", {"service": "worker", "level": "info", "ms": 40})]
+        for i, (stream, body) in enumerate(rows):
+            logs.put_log_events(logGroupName="/q", logStreamName=stream,
+                                logEvents=[{"timestamp": cls.t0 + i * 1000, "message": json.dumps(body)}])
+        logs.put_log_events(logGroupName="/q", logStreamName="a",
+                            logEvents=[{"timestamp": cls.t0 + 5000, "message": "plain GET /x 404 user=ada"}])
+
+    def run_query(self, q, **kw):
+        now = int(time.time())
+        qid = self.logs.start_query(logGroupName="/q", startTime=now - 3600, endTime=now + 60,
+                                    queryString=q, **kw)["queryId"]
+        out = self.logs.get_query_results(queryId=qid)
+        self.assertEqual(out["status"], "Complete")
+        return [{c["field"]: c["value"] for c in row} for row in out["results"]], out, qid
+
+    def test_fields_filter_sort_limit(self):
+        rows, out, _ = self.run_query("fields @timestamp, service, ms | filter level = 'error' | sort ms desc")
+        self.assertEqual([(r["service"], r["ms"]) for r in rows], [("worker", "300"), ("api", "120")])
+        self.assertIn("@ptr", rows[0])
+        self.assertRegex(rows[0]["@timestamp"], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$")
+        self.assertEqual(out["statistics"]["recordsMatched"], 2.0)
+        self.assertEqual(out["statistics"]["recordsScanned"], 5.0)
+        rows, _, _ = self.run_query("fields ms | filter ms > 30 and service != 'api' | sort ms asc | limit 1")
+        self.assertEqual([r["ms"] for r in rows], ["40"])
+        rows, _, _ = self.run_query("filter @message like /GET .x 40[0-9]/")
+        self.assertEqual([r["@message"] for r in rows], ["plain GET /x 404 user=ada"])
+        self.assertEqual(rows[0]["@logStream"], "a")
+        rows, _, _ = self.run_query("filter @message like 'user=' | parse @message 'GET * * user=*' as path, code, who"
+                                    " | fields path, code, who")
+        self.assertEqual([(r["path"], r["code"], r["who"]) for r in rows], [("/x", "404", "ada")])
+        rows, _, _ = self.run_query("fields service | filter service in ['api'] and not ms < 100")
+        self.assertEqual([r["service"] for r in rows], ["api"])
+        # default: newest first, at most `limit`
+        rows, _, _ = self.run_query("fields @message", limit=2)
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(rows[0]["@message"], "plain GET /x 404 user=ada")
+
+    def test_stats(self):
+        rows, _, _ = self.run_query("stats count(*) as n, avg(ms), sum(ms), min(ms), max(ms) by service"
+                                    " | sort service")
+        self.assertEqual(rows, [
+            {"service": "api", "n": "2", "avg(ms)": "70", "sum(ms)": "140", "min(ms)": "20", "max(ms)": "120"},
+            {"service": "worker", "n": "2", "avg(ms)": "170", "sum(ms)": "340", "min(ms)": "40", "max(ms)": "300"},
+            {"n": "1"}])  # the plain-text event has no service: its own group, without the field
+        rows, _, _ = self.run_query("filter level = 'error' | stats count() as errors")
+        self.assertEqual(rows, [{"errors": "2"}])
+        rows, _, _ = self.run_query("stats count(*) by bin(1h)")
+        self.assertEqual(sum(int(r["count(*)"]) for r in rows), 5)
+
+    def test_describe_stop_and_errors(self):
+        _, _, qid = self.run_query("fields @message | limit 1")
+        self.assertFalse(self.logs.stop_query(queryId=qid)["success"])
+        qs = self.logs.describe_queries(logGroupName="/q")["queries"]
+        self.assertIn(qid, [q["queryId"] for q in qs])
+        q = [q for q in qs if q["queryId"] == qid][0]
+        self.assertEqual((q["status"], q["logGroupName"], q["queryString"]), ("Complete", "/q", "fields @message | limit 1"))
+        now = int(time.time())
+        with self.assertRaises(self.logs.exceptions.MalformedQueryException):
+            self.logs.start_query(logGroupName="/q", startTime=now - 60, endTime=now, queryString="fields | |")
+        with self.assertRaises(self.logs.exceptions.MalformedQueryException):
+            self.logs.start_query(logGroupName="/q", startTime=now - 60, endTime=now, queryString="frobnicate x")
+        with self.assertRaises(self.logs.exceptions.ResourceNotFoundException):
+            self.logs.start_query(logGroupName="/none", startTime=now - 60, endTime=now, queryString="fields @message")
+        with self.assertRaises(self.logs.exceptions.InvalidParameterException):
+            self.logs.start_query(logGroupName="/q", logGroupNames=["/q"], startTime=now - 60, endTime=now,
+                                  queryString="fields @message")
+        with self.assertRaises(self.logs.exceptions.ResourceNotFoundException):
+            self.logs.get_query_results(queryId="00000000-0000-0000-0000-000000000000")
+
+    def test_cli(self):
+        now = int(time.time())
+        out = self.stratus.aws("logs", "start-query", "--log-group-name", "/q", "--start-time", str(now - 3600),
+                               "--end-time", str(now + 60), "--query-string", "stats count(*) as n")
+        res = self.stratus.aws("logs", "get-query-results", "--query-id", out["queryId"])
+        self.assertEqual(res["status"], "Complete")
+        self.assertEqual(res["results"], [[{"field": "n", "value": "5"}]])
+
+
 class LogsMetricFiltersDurable(unittest.TestCase):
 
     def test_survives_kill9(self):

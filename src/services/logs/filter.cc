@@ -2,6 +2,7 @@
 
 #include <bitset>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <variant>
@@ -97,11 +98,12 @@ struct RxNode {
 class Regex {
  public:
   // `body` is the text between the % signs.
-  explicit Regex(std::string_view body, size_t* budget) {
+  explicit Regex(std::string_view body, size_t* budget, bool any_chars = false) {
     for (char c : body) {
       unsigned char u = static_cast<unsigned char>(c);
-      if (u >= 0x80) fail("Multibyte characters are not supported in regular expressions");
-      if (!is_alnum(c) && std::string_view(":_#=@/;,-^$?[]{}|\\*+.").find(c) == std::string_view::npos)
+      if (u >= 0x80 && !any_chars) fail("Multibyte characters are not supported in regular expressions");
+      if (c == '(' || c == ')') fail("Grouping with ( ) is not supported in regular expressions");
+      if (!any_chars && !is_alnum(c) && std::string_view(":_#=@/;,-^$?[]{}|\\*+.").find(c) == std::string_view::npos)
         fail(std::string("Invalid character '") + c + "' in regular expression");
     }
     alts_.emplace_back();
@@ -859,6 +861,36 @@ std::optional<std::string> FilterMatch::value(std::string_view ref) const {
       if (name == ref) return v;
   }
   return std::nullopt;
+}
+
+std::optional<LogRegex> LogRegex::compile(std::string_view re, bool any_chars, std::string* error) {
+  LogRegex out;
+  if (re.substr(0, 4) == "(?i)") {
+    out.fold_ = true;
+    re.remove_prefix(4);
+  }
+  std::string body(re);
+  if (out.fold_)  // the pattern's letters, not its escapes (\D stays \D)
+    for (size_t i = 0; i < body.size(); ++i) {
+      if (body[i] == '\\') ++i;
+      else body[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(body[i])));
+    }
+  try {
+    size_t budget = kMaxRegexNodes;
+    out.rx_ = std::make_shared<Regex>(body, &budget, any_chars);
+  } catch (const ParseError& e) {
+    if (error) *error = e.message;
+    return std::nullopt;
+  }
+  return out;
+}
+
+bool LogRegex::search(std::string_view s) const {
+  const auto* rx = static_cast<const Regex*>(rx_.get());
+  if (!fold_) return rx->search(s);
+  std::string low(s);
+  for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return rx->search(low);
 }
 
 bool valid_field_reference(std::string_view ref) {

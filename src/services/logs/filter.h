@@ -61,6 +61,19 @@ class FilterPattern {
   std::shared_ptr<const Impl> impl_;
 };
 
+// The pattern engine's regular expressions on their own (Logs Insights' `like /re/`): the same
+// operators, linear-time search. `any_chars` lifts filter patterns' character restriction (spaces,
+// punctuation); ( ) grouping stays unsupported. A leading "(?i)" makes the match case-insensitive.
+class LogRegex {
+ public:
+  static std::optional<LogRegex> compile(std::string_view re, bool any_chars, std::string* error);
+  bool search(std::string_view s) const;
+
+ private:
+  std::shared_ptr<const void> rx_;
+  bool fold_ = false;
+};
+
 // Whether `ref` is a field reference a metric value or dimension may use: "$.a.b[0]" or "$name".
 bool valid_field_reference(std::string_view ref);
 

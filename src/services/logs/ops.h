@@ -50,6 +50,12 @@ Doc delete_metric_filter(OpContext& ctx, const Doc& in);
 Doc describe_metric_filters(OpContext& ctx, const Doc& in);
 Doc test_metric_filter(OpContext& ctx, const Doc& in);
 
+// ---- Logs Insights (ops/queries.cc) ----
+Doc start_query(OpContext& ctx, const Doc& in);
+Doc get_query_results(OpContext& ctx, const Doc& in);
+Doc stop_query(OpContext& ctx, const Doc& in);
+Doc describe_queries(OpContext& ctx, const Doc& in);
+
 // ---- tags (ops/tags.cc) ----
 Doc tag_log_group(OpContext& ctx, const Doc& in);
 Doc untag_log_group(OpContext& ctx, const Doc& in);
