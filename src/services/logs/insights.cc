@@ -132,6 +132,18 @@ std::vector<Tok> lex(std::string_view s) {
   }
 }
 
+// A bin() period ("5m", "30s", "1h", "100ms", "1d", "1w") in milliseconds.
+int64_t period_ms(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) ++n;
+  auto v = number(s.substr(0, n));
+  std::string unit = lower(s.substr(n));
+  double mult = unit == "ms" ? 1 : unit == "s" || unit == "sec" ? 1000 : unit == "m" || unit == "min" ? 60000
+                : unit == "h" || unit == "hr" ? 3600000 : unit == "d" ? 86400000 : unit == "w" ? 604800000 : 0;
+  if (!v || mult == 0 || *v <= 0) fail("bin needs a period such as 5m, 30s or 1h");
+  return std::max<int64_t>(1, static_cast<int64_t>(std::min(*v * mult, 1e15)));
+}
+
 }  // namespace
 
 // ---- the plan ----
@@ -222,6 +234,10 @@ struct Parser {
                                                       "toupper", "strlen", "bin", "count", "count_distinct",
                                                       "sum", "avg", "min", "max", "abs", "floor", "ceil"};
           if (!known.count(e.text)) fail("unsupported function " + k.text);
+          if (e.text == "bin") {
+            if (e.kids.size() != 1 || e.kids[0].kind != Expr::Num) fail("bin needs a period such as 5m");
+            period_ms(e.kids[0].text);  // checked here: evaluation never fails
+          }
           return e;
         }
         e.kind = Expr::Field;
@@ -434,16 +450,6 @@ struct Rec {
   }
 };
 
-int64_t period_ms(std::string_view s) {
-  size_t n = 0;
-  while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) ++n;
-  auto v = number(s.substr(0, n));
-  std::string unit = lower(s.substr(n));
-  double mult = unit == "ms" ? 1 : unit == "s" || unit == "sec" ? 1000 : unit == "m" || unit == "min" ? 60000
-                : unit == "h" || unit == "hr" ? 3600000 : unit == "d" ? 86400000 : unit == "w" ? 604800000 : 0;
-  if (!v || mult == 0 || *v <= 0) fail("bin needs a period such as 5m, 30s or 1h");
-  return std::max<int64_t>(1, static_cast<int64_t>(*v * mult));
-}
 
 bool truthy(const std::optional<std::string>& v) { return v && !v->empty() && *v != "0" && *v != "false"; }
 
@@ -470,13 +476,15 @@ bool test(const Expr& e, const Rec& r) {
     }
     case Expr::Like: {
       auto a = value(e.kids[0], r);
-      bool hit = a && (e.rx ? e.rx->search(*a) : a->find(e.text) != std::string::npos);
+      if (!a) return false;  // a missing field matches neither like nor not like
+      bool hit = e.rx ? e.rx->search(*a) : a->find(e.text) != std::string::npos;
       return e.negate ? !hit : hit;
     }
     case Expr::In: {
       auto a = value(e.kids[0], r);
+      if (!a) return false;  // nor in / not in
       bool hit = false;
-      for (size_t k = 1; a && k < e.kids.size() && !hit; ++k) {
+      for (size_t k = 1; k < e.kids.size() && !hit; ++k) {
         auto b = value(e.kids[k], r);
         if (!b) continue;
         auto na = number(*a), nb = number(*b);

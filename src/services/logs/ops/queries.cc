@@ -153,7 +153,7 @@ Doc get_query_results(OpContext& ctx, const Doc& in) {
   size_t offset = 0;
   if (in.has("nextToken")) {
     auto raw = enc::base64_decode(in.str("nextToken"));
-    if (!raw || raw->empty() || raw->find_first_not_of("0123456789") != std::string::npos)
+    if (!raw || raw->empty() || raw->size() > 9 || raw->find_first_not_of("0123456789") != std::string::npos)
       throw errors::invalid_parameter("The specified nextToken is invalid.");
     offset = std::stoul(*raw);
   }
@@ -210,7 +210,7 @@ Doc describe_queries(OpContext& ctx, const Doc& in) {
   size_t offset = 0;
   if (in.has("nextToken")) {
     auto raw = enc::base64_decode(in.str("nextToken"));
-    if (!raw || raw->empty() || raw->find_first_not_of("0123456789") != std::string::npos)
+    if (!raw || raw->empty() || raw->size() > 9 || raw->find_first_not_of("0123456789") != std::string::npos)
       throw errors::invalid_parameter("The specified nextToken is invalid.");
     offset = std::stoul(*raw);
   }
