@@ -1,8 +1,8 @@
 #include "services/logs/filter.h"
 
 #include <bitset>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <variant>
@@ -13,7 +13,7 @@
 namespace stratus::logs {
 namespace {
 
-constexpr int kMaxDepth = 64;          // parentheses in JSON patterns
+constexpr int kMaxDepth = 64;            // parentheses in JSON patterns
 constexpr size_t kMaxRegexNodes = 1000;  // after {m,n} expansion, per pattern
 constexpr int kMaxRegexes = 2;           // per pattern (AWS's quota)
 
@@ -21,11 +21,19 @@ struct ParseError {
   std::string message;
 };
 
-[[noreturn]] void fail(std::string m) { throw ParseError{std::move(m)}; }
+[[noreturn]] void fail(std::string m) {
+  throw ParseError{std::move(m)};
+}
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_alnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -145,10 +153,14 @@ class Regex {
       bool unbounded = false;
       if (i < body.size()) {
         char q = body[i];
-        if (q == '?') lo = 0, ++i;
-        else if (q == '*') lo = 0, unbounded = true, ++i;
-        else if (q == '+') unbounded = true, ++i;
-        else if (q == '{') i = parse_braces(body, i, &lo, &hi, &unbounded);
+        if (q == '?')
+          lo = 0, ++i;
+        else if (q == '*')
+          lo = 0, unbounded = true, ++i;
+        else if (q == '+')
+          unbounded = true, ++i;
+        else if (q == '{')
+          i = parse_braces(body, i, &lo, &hi, &unbounded);
       }
       if (i < body.size() && std::string_view("?*+{").find(body[i]) != std::string_view::npos)
         fail("Invalid regular expression: repeated quantifier");
@@ -183,15 +195,33 @@ class Regex {
     std::bitset<256> tmp;
     bool negate = false;
     switch (e) {
-      case 'D': negate = true; [[fallthrough]];
-      case 'd': range('0', '9'); break;
-      case 'W': negate = true; [[fallthrough]];
-      case 'w': range('0', '9'), range('a', 'z'), range('A', 'Z'), set.set('_'); break;
-      case 'S': negate = true; [[fallthrough]];
-      case 's': for (char c : std::string_view(" \t\n\r\f\v")) set.set(static_cast<unsigned char>(c)); break;
-      case 't': set.set('\t'); break;
-      case 'n': set.set('\n'); break;
-      case 'r': set.set('\r'); break;
+      case 'D':
+        negate = true;
+        [[fallthrough]];
+      case 'd':
+        range('0', '9');
+        break;
+      case 'W':
+        negate = true;
+        [[fallthrough]];
+      case 'w':
+        range('0', '9'), range('a', 'z'), range('A', 'Z'), set.set('_');
+        break;
+      case 'S':
+        negate = true;
+        [[fallthrough]];
+      case 's':
+        for (char c : std::string_view(" \t\n\r\f\v")) set.set(static_cast<unsigned char>(c));
+        break;
+      case 't':
+        set.set('\t');
+        break;
+      case 'n':
+        set.set('\n');
+        break;
+      case 'r':
+        set.set('\r');
+        break;
       default:
         if (is_alnum(e)) fail(std::string("Invalid regular expression escape \\") + e);
         set.set(static_cast<unsigned char>(e));
@@ -329,16 +359,24 @@ bool compare(Op op, const Value& v, std::string_view text, std::optional<double>
     if (!num) return op == Op::Ne;
     double a = *num, b = v.number;
     switch (op) {
-      case Op::Eq: return a == b;
-      case Op::Ne: return a != b;
-      case Op::Lt: return a < b;
-      case Op::Gt: return a > b;
-      case Op::Le: return a <= b;
-      case Op::Ge: return a >= b;
+      case Op::Eq:
+        return a == b;
+      case Op::Ne:
+        return a != b;
+      case Op::Lt:
+        return a < b;
+      case Op::Gt:
+        return a > b;
+      case Op::Le:
+        return a <= b;
+      case Op::Ge:
+        return a >= b;
     }
     return false;
   }
-  bool eq = v.kind == Value::Rx ? v.rx->search(text) : v.kind == Value::Glob ? glob_match(v.text, text) : v.text == text;
+  bool eq = v.kind == Value::Rx     ? v.rx->search(text)
+            : v.kind == Value::Glob ? glob_match(v.text, text)
+                                    : v.text == text;
   return op == Op::Eq ? eq : op == Op::Ne ? !eq : false;
 }
 
@@ -500,10 +538,14 @@ struct JsonCond {
     if (kind == NotExists) return t == nullptr;
     if (!t) return false;
     switch (kind) {
-      case IsNull: return t->is_null();
-      case IsTrue: return t->is_bool() && t->as_bool();
-      case IsFalse: return t->is_bool() && !t->as_bool();
-      default: break;
+      case IsNull:
+        return t->is_null();
+      case IsTrue:
+        return t->is_bool() && t->as_bool();
+      case IsFalse:
+        return t->is_bool() && !t->as_bool();
+      default:
+        break;
     }
     if (t->is_map() || t->is_list()) return false;
     if (t->is_number()) return compare(op, value, number_text(*t), t->as_double());
@@ -554,10 +596,14 @@ JsonExpr parse_primary(Cursor& c, int depth) {
   e.cond.text = std::string(c.s.substr(start, c.i - start));
   e.cond.sel = std::move(*sel);
   if (c.keyword("IS")) {
-    if (c.keyword("NULL")) e.cond.kind = JsonCond::IsNull;
-    else if (c.keyword("TRUE")) e.cond.kind = JsonCond::IsTrue;
-    else if (c.keyword("FALSE")) e.cond.kind = JsonCond::IsFalse;
-    else fail("Expected NULL, TRUE or FALSE after IS");
+    if (c.keyword("NULL"))
+      e.cond.kind = JsonCond::IsNull;
+    else if (c.keyword("TRUE"))
+      e.cond.kind = JsonCond::IsTrue;
+    else if (c.keyword("FALSE"))
+      e.cond.kind = JsonCond::IsFalse;
+    else
+      fail("Expected NULL, TRUE or FALSE after IS");
     return e;
   }
   if (c.keyword("NOT")) {
@@ -569,8 +615,7 @@ JsonExpr parse_primary(Cursor& c, int depth) {
   if (!op) fail("Expected a comparison operator");
   e.cond.op = *op;
   e.cond.value = c.value("()&|}");
-  if (e.cond.value.kind != Value::Number && *op != Op::Eq && *op != Op::Ne)
-    fail("Only = and != compare strings");
+  if (e.cond.value.kind != Value::Number && *op != Op::Eq && *op != Op::Ne) fail("Only = and != compare strings");
   return e;
 }
 
@@ -685,9 +730,9 @@ std::vector<std::string_view> split_fields(std::string_view m) {
 
 struct Term {
   enum Kind { All, Any, None } kind = All;
-  std::string text;            // substring
-  std::shared_ptr<Regex> rx;   // or a regex
-  bool everything = false;     // `" "`: matches every event
+  std::string text;           // substring
+  std::shared_ptr<Regex> rx;  // or a regex
+  bool everything = false;    // `" "`: matches every event
   bool found(std::string_view m) const {
     if (everything) return true;
     return rx ? rx->search(m) : m.find(text) != std::string_view::npos;
@@ -698,8 +743,10 @@ std::vector<Term> parse_terms(Cursor& c) {
   std::vector<Term> terms;
   while (!c.eof()) {
     Term t;
-    if (c.s[c.i] == '?') t.kind = Term::Any, ++c.i;
-    else if (c.s[c.i] == '-' && c.i + 1 < c.s.size() && !is_space(c.s[c.i + 1])) t.kind = Term::None, ++c.i;
+    if (c.s[c.i] == '?')
+      t.kind = Term::Any, ++c.i;
+    else if (c.s[c.i] == '-' && c.i + 1 < c.s.size() && !is_space(c.s[c.i + 1]))
+      t.kind = Term::None, ++c.i;
     if (c.i >= c.s.size() || is_space(c.s[c.i])) fail("Expected a term");
     if (c.s[c.i] == '"') {
       t.text = c.quoted();
@@ -762,7 +809,9 @@ std::optional<FilterPattern> FilterPattern::parse(std::string_view pattern, std:
   return FilterPattern(std::move(impl));
 }
 
-bool FilterPattern::structured() const { return impl_->kind == Impl::Json || impl_->kind == Impl::Delimited; }
+bool FilterPattern::structured() const {
+  return impl_->kind == Impl::Json || impl_->kind == Impl::Delimited;
+}
 
 FilterMatch FilterPattern::match(std::string_view m) const {
   FilterMatch out;
@@ -872,8 +921,10 @@ std::optional<LogRegex> LogRegex::compile(std::string_view re, bool any_chars, s
   std::string body(re);
   if (out.fold_)  // the pattern's letters, not its escapes (\D stays \D)
     for (size_t i = 0; i < body.size(); ++i) {
-      if (body[i] == '\\') ++i;
-      else body[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(body[i])));
+      if (body[i] == '\\')
+        ++i;
+      else
+        body[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(body[i])));
     }
   try {
     size_t budget = kMaxRegexNodes;

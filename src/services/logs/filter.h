@@ -33,7 +33,7 @@ namespace stratus::logs {
 // One event's match against a pattern, and the values a metric transformation can read.
 struct FilterMatch {
   bool matched = false;
-  std::optional<Doc> json;                                   // the event parsed (JSON patterns)
+  std::optional<Doc> json;  // the event parsed (JSON patterns)
   // What the pattern extracted, as TestMetricFilter reports it: "$name" per named
   // space-delimited field, "$.a.b" per JSON selector of the pattern that has a value.
   std::vector<std::pair<std::string, std::string>> fields;

@@ -15,18 +15,26 @@ namespace stratus::logs::insights {
 namespace {
 
 constexpr int kMaxDepth = 64;
-constexpr size_t kMaxRows = 100000;       // matched rows held for sort/limit
-constexpr size_t kMaxJsonFields = 200;    // discovered per JSON event
-constexpr size_t kMaxDistinct = 100000;   // count_distinct's set
+constexpr size_t kMaxRows = 100000;      // matched rows held for sort/limit
+constexpr size_t kMaxJsonFields = 200;   // discovered per JSON event
+constexpr size_t kMaxDistinct = 100000;  // count_distinct's set
 
 struct QueryError {
   std::string message;
 };
-[[noreturn]] void fail(std::string m) { throw QueryError{std::move(m)}; }
+[[noreturn]] void fail(std::string m) {
+  throw QueryError{std::move(m)};
+}
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '@'; }
-bool ident_char(char c) { return ident_start(c) || is_digit(c) || c == '.' || c == '-'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '@';
+}
+bool ident_char(char c) {
+  return ident_start(c) || is_digit(c) || c == '.' || c == '-';
+}
 
 std::string lower(std::string_view s) {
   std::string o(s);
@@ -114,14 +122,30 @@ std::vector<Tok> lex(std::string_view s) {
       }
       if (!found) {
         switch (c) {
-          case '|': t.kind = Tok::Pipe; break;
-          case ',': t.kind = Tok::Comma; break;
-          case '(': t.kind = Tok::LParen; break;
-          case ')': t.kind = Tok::RParen; break;
-          case '[': t.kind = Tok::LBr; break;
-          case ']': t.kind = Tok::RBr; break;
-          case '*': t.kind = Tok::Ident; t.text = "*"; break;
-          default: fail(std::string("unexpected character '") + c + "'");
+          case '|':
+            t.kind = Tok::Pipe;
+            break;
+          case ',':
+            t.kind = Tok::Comma;
+            break;
+          case '(':
+            t.kind = Tok::LParen;
+            break;
+          case ')':
+            t.kind = Tok::RParen;
+            break;
+          case '[':
+            t.kind = Tok::LBr;
+            break;
+          case ']':
+            t.kind = Tok::RBr;
+            break;
+          case '*':
+            t.kind = Tok::Ident;
+            t.text = "*";
+            break;
+          default:
+            fail(std::string("unexpected character '") + c + "'");
         }
         t.text = t.text.empty() ? std::string(1, c) : t.text;
         ++i;
@@ -138,8 +162,13 @@ int64_t period_ms(std::string_view s) {
   while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) ++n;
   auto v = number(s.substr(0, n));
   std::string unit = lower(s.substr(n));
-  double mult = unit == "ms" ? 1 : unit == "s" || unit == "sec" ? 1000 : unit == "m" || unit == "min" ? 60000
-                : unit == "h" || unit == "hr" ? 3600000 : unit == "d" ? 86400000 : unit == "w" ? 604800000 : 0;
+  double mult = unit == "ms"                   ? 1
+                : unit == "s" || unit == "sec" ? 1000
+                : unit == "m" || unit == "min" ? 60000
+                : unit == "h" || unit == "hr"  ? 3600000
+                : unit == "d"                  ? 86400000
+                : unit == "w"                  ? 604800000
+                                               : 0;
   if (!v || mult == 0 || *v <= 0) fail("bin needs a period such as 5m, 30s or 1h");
   return std::max<int64_t>(1, static_cast<int64_t>(std::min(*v * mult, 1e15)));
 }
@@ -165,13 +194,13 @@ struct Agg {
 struct Cmd {
   enum Kind { Fields, Display, Filter, Sort, Limit, Stats, Parse } kind = Fields;
   std::vector<std::pair<Expr, std::string>> items;  // fields/display: expression, output name
-  Expr cond;                                         // filter
-  std::vector<std::pair<Expr, bool>> sort;           // expression, descending
+  Expr cond;                                        // filter
+  std::vector<std::pair<Expr, bool>> sort;          // expression, descending
   int64_t limit = 0;
-  std::vector<Agg> aggs;                             // stats
+  std::vector<Agg> aggs;  // stats
   std::vector<std::pair<Expr, std::string>> by;
-  Expr source;                                       // parse
-  std::vector<std::string> pieces;                   // parse: literal text between the *s
+  Expr source;                      // parse
+  std::vector<std::string> pieces;  // parse: literal text between the *s
   std::vector<std::string> names;
 };
 
@@ -218,8 +247,14 @@ struct Parser {
     Tok k = next();
     Expr e;
     switch (k.kind) {
-      case Tok::Str: e.kind = Expr::Str; e.text = k.text; return e;
-      case Tok::Num: e.kind = Expr::Num; e.text = k.text; return e;
+      case Tok::Str:
+        e.kind = Expr::Str;
+        e.text = k.text;
+        return e;
+      case Tok::Num:
+        e.kind = Expr::Num;
+        e.text = k.text;
+        return e;
       case Tok::Ident:
         if (peek().kind == Tok::LParen) {
           ++i;
@@ -230,9 +265,9 @@ struct Parser {
             while (is(Tok::Comma));
             expect(Tok::RParen, "')'");
           }
-          static const std::set<std::string> known = {"ispresent", "isempty", "isblank", "strcontains", "tolower",
-                                                      "toupper", "strlen", "bin", "count", "count_distinct",
-                                                      "sum", "avg", "min", "max", "abs", "floor", "ceil"};
+          static const std::set<std::string> known = {
+              "ispresent",      "isempty", "isblank", "strcontains", "tolower", "toupper", "strlen", "bin", "count",
+              "count_distinct", "sum",     "avg",     "min",         "max",     "abs",     "floor",  "ceil"};
           if (!known.count(e.text)) fail("unsupported function " + k.text);
           if (e.text == "bin") {
             if (e.kids.size() != 1 || e.kids[0].kind != Expr::Num) fail("bin needs a period such as 5m");
@@ -243,7 +278,8 @@ struct Parser {
         e.kind = Expr::Field;
         e.text = k.text;
         return e;
-      default: fail("unexpected '" + k.text + "'");
+      default:
+        fail("unexpected '" + k.text + "'");
     }
   }
 
@@ -366,8 +402,10 @@ struct Parser {
       do {
         Expr e = operand(0);
         bool desc = false;
-        if (word("desc")) desc = true;
-        else word("asc");
+        if (word("desc"))
+          desc = true;
+        else
+          word("asc");
         c.sort.emplace_back(std::move(e), desc);
       } while (is(Tok::Comma));
     } else if (w == "limit") {
@@ -383,8 +421,8 @@ struct Parser {
         size_t start = i;
         Expr e = operand(0);
         if (e.kind != Expr::Call || e.text == "bin" ||
-            (e.text != "count" && e.text != "count_distinct" && e.text != "sum" && e.text != "avg" &&
-             e.text != "min" && e.text != "max"))
+            (e.text != "count" && e.text != "count_distinct" && e.text != "sum" && e.text != "avg" && e.text != "min" &&
+             e.text != "max"))
           fail("stats supports count, count_distinct, sum, avg, min and max");
         Agg a;
         a.fn = e.text;
@@ -450,8 +488,9 @@ struct Rec {
   }
 };
 
-
-bool truthy(const std::optional<std::string>& v) { return v && !v->empty() && *v != "0" && *v != "false"; }
+bool truthy(const std::optional<std::string>& v) {
+  return v && !v->empty() && *v != "0" && *v != "false";
+}
 
 std::optional<std::string> value(const Expr& e, const Rec& r);
 
@@ -465,14 +504,20 @@ bool test(const Expr& e, const Rec& r) {
       for (const auto& k : e.kids)
         if (test(k, r)) return true;
       return false;
-    case Expr::Not: return !test(e.kids[0], r);
+    case Expr::Not:
+      return !test(e.kids[0], r);
     case Expr::Cmp: {
       auto a = value(e.kids[0], r), b = value(e.kids[1], r);
       if (!a || !b) return false;
       auto na = number(*a), nb = number(*b);
       int c = na && nb ? (*na < *nb ? -1 : *na > *nb ? 1 : 0) : a->compare(*b) < 0 ? -1 : a->compare(*b) > 0 ? 1 : 0;
       const std::string& op = e.text;
-      return op == "=" ? c == 0 : op == "!=" ? c != 0 : op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
+      return op == "="    ? c == 0
+             : op == "!=" ? c != 0
+             : op == "<"  ? c < 0
+             : op == "<=" ? c <= 0
+             : op == ">"  ? c > 0
+                          : c >= 0;
     }
     case Expr::Like: {
       auto a = value(e.kids[0], r);
@@ -492,7 +537,8 @@ bool test(const Expr& e, const Rec& r) {
       }
       return e.negate ? !hit : hit;
     }
-    default: return truthy(value(e, r));
+    default:
+      return truthy(value(e, r));
   }
 }
 
@@ -502,7 +548,8 @@ std::optional<std::string> value(const Expr& e, const Rec& r) {
       if (const std::string* v = r.get(e.text)) return *v;
       return std::nullopt;
     case Expr::Str:
-    case Expr::Num: return e.text;
+    case Expr::Num:
+      return e.text;
     case Expr::Call: {
       const std::string& fn = e.text;
       auto arg = [&](size_t k) { return k < e.kids.size() ? value(e.kids[k], r) : std::nullopt; };
@@ -550,7 +597,8 @@ std::optional<std::string> value(const Expr& e, const Rec& r) {
       }
       return std::nullopt;  // aggregates outside stats
     }
-    default: return std::string(test(e, r) ? "1" : "0");
+    default:
+      return std::string(test(e, r) ? "1" : "0");
   }
 }
 
@@ -599,14 +647,17 @@ bool glob_parse(const Cmd& c, Rec& r) {
 // Runs a per-row command; false drops the row.
 bool row_cmd(const Cmd& c, Rec& r) {
   switch (c.kind) {
-    case Cmd::Filter: return test(c.cond, r);
-    case Cmd::Parse: return glob_parse(c, r);
+    case Cmd::Filter:
+      return test(c.cond, r);
+    case Cmd::Parse:
+      return glob_parse(c, r);
     case Cmd::Fields:
       for (const auto& [e, name] : c.items)
         if (e.kind != Expr::Field || name != e.text)
           if (auto v = value(e, r)) r.set(name, *v);
       return true;
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -639,7 +690,8 @@ std::optional<Query> Query::parse(std::string_view text, std::string* error) {
   plan->first_global = plan->cmds.size();
   for (size_t k = 0; k < plan->cmds.size(); ++k) {
     const Cmd& c = plan->cmds[k];
-    if ((c.kind == Cmd::Stats || c.kind == Cmd::Sort || c.kind == Cmd::Limit) && plan->first_global == plan->cmds.size())
+    if ((c.kind == Cmd::Stats || c.kind == Cmd::Sort || c.kind == Cmd::Limit) &&
+        plan->first_global == plan->cmds.size())
       plan->first_global = k;
     if (c.kind == Cmd::Sort) plan->sorted = true;
     if (c.kind == Cmd::Stats) {
@@ -648,7 +700,8 @@ std::optional<Query> Query::parse(std::string_view text, std::string* error) {
     }
     if (c.kind == Cmd::Fields) {
       for (const auto& [e, name] : c.items)
-        if (std::find(plan->output.begin(), plan->output.end(), name) == plan->output.end()) plan->output.push_back(name);
+        if (std::find(plan->output.begin(), plan->output.end(), name) == plan->output.end())
+          plan->output.push_back(name);
     }
     if (c.kind == Cmd::Display) {
       plan->output.clear();
@@ -707,13 +760,20 @@ static std::vector<Rec> stats_rows(const Cmd& c, const Groups& groups) {
     for (size_t k = 0; k < c.aggs.size(); ++k) {
       const Agg& a = c.aggs[k];
       const AggState& s = st[k];
-      if (a.fn == "count") r.f.emplace_back(a.name, std::to_string(s.count));
-      else if (a.fn == "count_distinct") r.f.emplace_back(a.name, std::to_string(s.distinct.size()));
-      else if (s.numeric == 0) continue;
-      else if (a.fn == "sum") r.f.emplace_back(a.name, num_text(s.sum));
-      else if (a.fn == "avg") r.f.emplace_back(a.name, num_text(s.sum / static_cast<double>(s.numeric)));
-      else if (a.fn == "min") r.f.emplace_back(a.name, num_text(s.min));
-      else if (a.fn == "max") r.f.emplace_back(a.name, num_text(s.max));
+      if (a.fn == "count")
+        r.f.emplace_back(a.name, std::to_string(s.count));
+      else if (a.fn == "count_distinct")
+        r.f.emplace_back(a.name, std::to_string(s.distinct.size()));
+      else if (s.numeric == 0)
+        continue;
+      else if (a.fn == "sum")
+        r.f.emplace_back(a.name, num_text(s.sum));
+      else if (a.fn == "avg")
+        r.f.emplace_back(a.name, num_text(s.sum / static_cast<double>(s.numeric)));
+      else if (a.fn == "min")
+        r.f.emplace_back(a.name, num_text(s.min));
+      else if (a.fn == "max")
+        r.f.emplace_back(a.name, num_text(s.max));
     }
     out.push_back(std::move(r));
   }

@@ -53,7 +53,8 @@ Doc merge_tags(const Doc* old, const Doc* add) {
     }
   }
   if (out.size() > kMaxTags)
-    throw errors::limit_exceeded("The number of tags has reached the maximum limit of " + std::to_string(kMaxTags) + ".");
+    throw errors::limit_exceeded("The number of tags has reached the maximum limit of " + std::to_string(kMaxTags) +
+                                 ".");
   return out;
 }
 

@@ -65,7 +65,8 @@ Doc describe_log_groups(OpContext& ctx, const Doc& in) {
       break;
     }
     int64_t filters = 0;
-    for (auto f = ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), name));
+    for (auto f =
+             ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), name));
          f->valid(); f->next())
       ++filters;
     groups.push(group_doc(ctx.account(), ctx.region(), name, json::parse(it->value()), 0, filters));

@@ -41,15 +41,15 @@ void check_transformation(const Doc& t, const FilterPattern& pattern) {
   }
   const Doc* dims = t.get("dimensions");
   if (dims && dims->is_map() && dims->size() > 0) {
-    if (dims->size() > kMaxDimensions)
-      throw errors::limit_exceeded("A metric filter can have at most 3 dimensions.");
+    if (dims->size() > kMaxDimensions) throw errors::limit_exceeded("A metric filter can have at most 3 dimensions.");
     if (t.has("defaultValue"))
       throw errors::invalid_parameter("A metric transformation with dimensions cannot have a default value.");
     if (!pattern.structured())
       throw errors::invalid_parameter("Dimensions need a JSON or space-delimited filter pattern.");
     for (const auto& [k, v] : dims->as_map())
       if (!v.is_string() || !valid_field_reference(v.as_string()))
-        throw errors::invalid_parameter("Invalid dimension value for " + k + ": a field reference such as $.field or $field");
+        throw errors::invalid_parameter("Invalid dimension value for " + k +
+                                        ": a field reference such as $.field or $field");
   }
 }
 
@@ -74,12 +74,14 @@ Doc put_metric_filter(OpContext& ctx, const Doc& in) {
   check_transformation(list->as_list()[0], pattern);
   std::lock_guard lock(LogStore::meta_mu());
   LogStore store(ctx.storage);
-  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group))) throw not_found("log group");
+  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+    throw not_found("log group");
   std::string key = filter_key(ctx, group, name);
   auto old = store.load(LogStore::kMetricFilters, key);
   if (!old) {
     int64_t n = 0;
-    for (auto it = ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group));
+    for (auto it =
+             ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group));
          it->valid(); it->next())
       ++n;
     if (n >= kMaxFiltersPerGroup) throw errors::limit_exceeded("Resource limit exceeded.");
@@ -101,7 +103,8 @@ Doc delete_metric_filter(OpContext& ctx, const Doc& in) {
   std::string group = in.str("logGroupName"), name = in.str("filterName");
   std::lock_guard lock(LogStore::meta_mu());
   LogStore store(ctx.storage);
-  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group))) throw not_found("log group");
+  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+    throw not_found("log group");
   std::string key = filter_key(ctx, group, name);
   if (!store.load(LogStore::kMetricFilters, key)) throw not_found("filter");
   auto st = ctx.storage.del(LogStore::kMetricFilters, key);
@@ -128,7 +131,8 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
   std::string after;
   if (in.has("nextToken")) {
     auto raw = enc::base64_decode(in.str("nextToken"));
-    if (!raw || raw->compare(0, scope.size(), scope) != 0) throw errors::invalid_parameter("The specified nextToken is invalid.");
+    if (!raw || raw->compare(0, scope.size(), scope) != 0)
+      throw errors::invalid_parameter("The specified nextToken is invalid.");
     after = *raw;
   }
   Doc filters = Doc::list();
@@ -141,7 +145,8 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
     if (!metric.empty()) {
       bool hit = false;
       if (const Doc* ts = rec.get("metricTransformations"); ts && ts->is_list())
-        for (const auto& t : ts->as_list()) hit = hit || (t.str("metricName") == metric && t.str("metricNamespace") == ns);
+        for (const auto& t : ts->as_list())
+          hit = hit || (t.str("metricName") == metric && t.str("metricNamespace") == ns);
       if (!hit) continue;
     }
     if (static_cast<int64_t>(filters.size()) >= limit) {

@@ -24,7 +24,8 @@ std::string query_key(OpContext& ctx, const std::string& id) {
 std::vector<std::string> query_groups(const Doc& in) {
   int given = in.has("logGroupName") + in.has("logGroupNames") + in.has("logGroupIdentifiers");
   if (given != 1)
-    throw errors::invalid_parameter("Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified.");
+    throw errors::invalid_parameter(
+        "Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified.");
   std::vector<std::string> out;
   if (in.has("logGroupName")) out.push_back(in.str("logGroupName"));
   for (const char* k : {"logGroupNames", "logGroupIdentifiers"}) {
@@ -38,6 +39,15 @@ std::vector<std::string> query_groups(const Doc& in) {
   if (out.empty()) throw errors::invalid_parameter("At least one log group must be specified.");
   if (out.size() > kMaxGroups) throw errors::invalid_parameter("A query can search at most 50 log groups.");
   return out;
+}
+
+// The position a nextToken of GetQueryResults / DescribeQueries stands for (0 without one).
+size_t page_offset(const Doc& in) {
+  if (!in.has("nextToken")) return 0;
+  auto raw = enc::base64_decode(in.str("nextToken"));
+  if (!raw || raw->empty() || raw->size() > 9 || raw->find_first_not_of("0123456789") != std::string::npos)
+    throw errors::invalid_parameter("The specified nextToken is invalid.");
+  return std::stoul(*raw);
 }
 
 Doc stats_doc(const insights::Run& run, size_t groups) {
@@ -78,7 +88,8 @@ Doc start_query(OpContext& ctx, const Doc& in) {
   }
   LogStore store(ctx.storage);
   for (const auto& g : groups)
-    if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) throw not_found("log group");
+    if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g)))
+      throw not_found("log group");
   insights::Run run(*q, std::clamp<int64_t>(in.integer("limit", kMaxRowsStored), 1, kMaxRowsStored));
   auto snap = ctx.storage.snapshot();
   uint64_t from = static_cast<uint64_t>(std::max<int64_t>(start, 0)) * 1000;
@@ -150,13 +161,7 @@ static Doc load_query(OpContext& ctx, const std::string& id) {
 Doc get_query_results(OpContext& ctx, const Doc& in) {
   Doc rec = load_query(ctx, in.str("queryId"));
   Doc out = Doc::map();
-  size_t offset = 0;
-  if (in.has("nextToken")) {
-    auto raw = enc::base64_decode(in.str("nextToken"));
-    if (!raw || raw->empty() || raw->size() > 9 || raw->find_first_not_of("0123456789") != std::string::npos)
-      throw errors::invalid_parameter("The specified nextToken is invalid.");
-    offset = std::stoul(*raw);
-  }
+  size_t offset = page_offset(in);
   int64_t max = in.integer("maxItems", kMaxRowsStored);
   if (max <= 0) max = kMaxRowsStored;
   Doc rows = Doc::list();
@@ -200,24 +205,21 @@ Doc describe_queries(OpContext& ctx, const Doc& in) {
     for (const char* k : {"queryId", "queryString", "status", "queryLanguage", "userIdentity"})
       if (rec.has(k)) q.set(k, rec.str(k));
     q.set("createTime", rec.integer("createTime"));
-    if (const Doc* l = rec.get("logGroupNames"); l && l->is_list() && l->size() > 0) q.set("logGroupName", l->as_list()[0]);
-    if (const Doc* s = rec.get("statistics")) q.set("bytesScanned", s->get("bytesScanned") ? *s->get("bytesScanned") : Doc(0.0));
+    if (const Doc* l = rec.get("logGroupNames"); l && l->is_list() && l->size() > 0)
+      q.set("logGroupName", l->as_list()[0]);
+    if (const Doc* s = rec.get("statistics"))
+      q.set("bytesScanned", s->get("bytesScanned") ? *s->get("bytesScanned") : Doc(0.0));
     q.set("queryDuration", int64_t{0});
     found.push_back(std::move(q));
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const Doc& a, const Doc& b) { return a.integer("createTime") > b.integer("createTime"); });
-  size_t offset = 0;
-  if (in.has("nextToken")) {
-    auto raw = enc::base64_decode(in.str("nextToken"));
-    if (!raw || raw->empty() || raw->size() > 9 || raw->find_first_not_of("0123456789") != std::string::npos)
-      throw errors::invalid_parameter("The specified nextToken is invalid.");
-    offset = std::stoul(*raw);
-  }
+  size_t offset = page_offset(in);
   Doc list = Doc::list();
   for (size_t i = offset; i < found.size() && static_cast<int64_t>(list.size()) < max; ++i) list.push(found[i]);
   Doc out = Doc::map();
-  if (offset + list.size() < found.size()) out.set("nextToken", enc::base64_encode(std::to_string(offset + list.size())));
+  if (offset + list.size() < found.size())
+    out.set("nextToken", enc::base64_encode(std::to_string(offset + list.size())));
   out.set("queries", std::move(list));
   return out;
 }

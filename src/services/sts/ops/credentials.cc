@@ -78,7 +78,9 @@ static Doc role_session(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Doc assume_role(OpContext& ctx, const Doc& in) { return role_session(ctx, in); }
+Doc assume_role(OpContext& ctx, const Doc& in) {
+  return role_session(ctx, in);
+}
 
 static std::optional<Doc> decode_jwt_part(std::string_view part) {
   std::string b64(part);
@@ -98,7 +100,8 @@ static std::optional<Doc> decode_jwt_part(std::string_view part) {
 static std::optional<Doc> jwt_claims(const std::string& token) {
   size_t a = token.find('.');
   size_t b = a == std::string::npos ? a : token.find('.', a + 1);
-  if (b == std::string::npos || token.find('.', b + 1) != std::string::npos || b + 1 >= token.size()) return std::nullopt;
+  if (b == std::string::npos || token.find('.', b + 1) != std::string::npos || b + 1 >= token.size())
+    return std::nullopt;
   auto header = decode_jwt_part(std::string_view(token).substr(0, a));
   if (!header || !header->get("alg") || !header->get("alg")->is_string()) return std::nullopt;
   return decode_jwt_part(std::string_view(token).substr(a + 1, b - a - 1));
@@ -117,7 +120,8 @@ Doc assume_role_with_web_identity(OpContext& ctx, const Doc& in) {
   auto exp = number("exp");
   int64_t now_s = ctx.now_ms / 1000;
   if (claims->has("exp") && !exp)
-    throw errors::invalid_identity_token("Timestamps in the token must be formatted as either an integer or a long integer.");
+    throw errors::invalid_identity_token(
+        "Timestamps in the token must be formatted as either an integer or a long integer.");
   if (exp && *exp <= now_s)
     throw errors::expired_token("Token expired: current date/time " + std::to_string(now_s) +
                                 " must be before the expiration date/time " + std::to_string(*exp));
@@ -128,8 +132,10 @@ Doc assume_role_with_web_identity(OpContext& ctx, const Doc& in) {
   if (sub.empty()) throw errors::invalid_identity_token("The ID Token provided has no subject (sub) claim.");
   std::string aud;
   if (const Doc* a = claims->get("aud")) {
-    if (a->is_string()) aud = a->as_string();
-    else if (a->is_list() && a->size() > 0 && a->as_list()[0].is_string()) aud = a->as_list()[0].as_string();
+    if (a->is_string())
+      aud = a->as_string();
+    else if (a->is_list() && a->size() > 0 && a->as_list()[0].is_string())
+      aud = a->as_list()[0].as_string();
   }
   Doc out = role_session(ctx, in);
   out.set("SubjectFromWebIdentityToken", sub);

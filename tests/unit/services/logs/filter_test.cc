@@ -27,8 +27,8 @@ TEST(LogsFilter, EmptyAndBlankQuotesMatchEverything) {
 }
 
 TEST(LogsFilter, TermsAreCaseSensitiveAndAllMustAppear) {
-  const char* lines[] = {"[ERROR 400] BAD REQUEST", "[ERROR 401] UNAUTHORIZED REQUEST",
-                         "[ERROR 419] MISSING ARGUMENTS", "[ERROR 420] INVALID ARGUMENTS"};
+  const char* lines[] = {"[ERROR 400] BAD REQUEST", "[ERROR 401] UNAUTHORIZED REQUEST", "[ERROR 419] MISSING ARGUMENTS",
+                         "[ERROR 420] INVALID ARGUMENTS"};
   EXPECT_TRUE(P("ERROR").matches(lines[0]));
   EXPECT_FALSE(P("error").matches(lines[0]));
   EXPECT_FALSE(P("ERROR ARGUMENTS").matches(lines[0]));
@@ -45,11 +45,15 @@ TEST(LogsFilter, JsonFactTable) {
   std::string e1 =
       R"({"user":{"id":1,"email":"John.Stiles@example.com"},"users":[{"id":2,"email":"John.Doe@example.com"},{"id":3,"email":"Jane.Doe@example.com"}],"actions":["GET","PUT","DELETE"],"coordinates":[[0,1,2],[4,5,6],[7,8,9]]})";
   EXPECT_TRUE(P(R"({ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") })").matches(e1));
-  EXPECT_TRUE(P(R"({ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch" && $.actions[2] = "nonmatch" })").matches(e1));
-  EXPECT_FALSE(P(R"({ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch") && $.actions[2] = "nonmatch" })").matches(e1));
+  EXPECT_TRUE(
+      P(R"({ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch" && $.actions[2] = "nonmatch" })")
+          .matches(e1));
+  EXPECT_FALSE(
+      P(R"({ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch") && $.actions[2] = "nonmatch" })")
+          .matches(e1));
   EXPECT_FALSE(P(R"({ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" })").matches(e1));
   EXPECT_TRUE(P(R"({ $.coordinates[1][2] = 6 })").matches(e1));
-  EXPECT_FALSE(P(R"({ $.user = "x" })").matches(e1));  // objects never match
+  EXPECT_FALSE(P(R"({ $.user = "x" })").matches(e1));   // objects never match
   EXPECT_FALSE(P(R"({ $.actions = * })").matches(e1));  // nor arrays
 
   std::string e2 =

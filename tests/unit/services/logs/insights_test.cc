@@ -8,7 +8,8 @@
 namespace stratus::logs::insights {
 namespace {
 
-std::vector<std::map<std::string, std::string>> run(std::string_view q, const std::vector<std::pair<int64_t, std::string>>& events,
+std::vector<std::map<std::string, std::string>> run(std::string_view q,
+                                                    const std::vector<std::pair<int64_t, std::string>>& events,
                                                     int64_t limit = 10000) {
   std::string err;
   auto query = Query::parse(q, &err);
@@ -55,7 +56,7 @@ TEST(LogsInsights, FilterOperators) {
   EXPECT_EQ(run("filter ms >= 20 and ms < 121", kEvents).size(), 2u);
   EXPECT_EQ(run("filter svc = 'api' or svc = \"db\"", kEvents).size(), 3u);
   EXPECT_EQ(run("filter not svc = 'api'", kEvents).size(), 2u);  // db, and the event without svc
-  EXPECT_EQ(run("filter svc != 'api'", kEvents).size(), 1u);      // a missing field compares false
+  EXPECT_EQ(run("filter svc != 'api'", kEvents).size(), 1u);     // a missing field compares false
   EXPECT_EQ(run("filter @message like 'ERROR'", kEvents).size(), 1u);
   EXPECT_EQ(run("filter @message like /(?i)error/", kEvents).size(), 1u);
   EXPECT_EQ(run("filter @message =~ /pl.in/", kEvents).size(), 1u);
@@ -81,7 +82,8 @@ TEST(LogsInsights, SortLimitFieldsAlias) {
 }
 
 TEST(LogsInsights, Stats) {
-  auto rows = run("stats count(*) as n, sum(ms), avg(ms), min(ms), max(ms), count_distinct(svc) by svc | sort n desc", kEvents);
+  auto rows =
+      run("stats count(*) as n, sum(ms), avg(ms), min(ms), max(ms), count_distinct(svc) by svc | sort n desc", kEvents);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0]["svc"], "api");
   EXPECT_EQ(rows[0]["n"], "2");
@@ -102,7 +104,8 @@ TEST(LogsInsights, Stats) {
 }
 
 TEST(LogsInsights, Parse) {
-  auto rows = run("parse @message '* plain * line' as level, what | filter ispresent(level) | fields level, what", kEvents);
+  auto rows =
+      run("parse @message '* plain * line' as level, what | filter ispresent(level) | fields level, what", kEvents);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["level"], "ERROR");
   EXPECT_EQ(rows[0]["what"], "text");
