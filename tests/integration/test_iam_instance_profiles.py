@@ -97,6 +97,30 @@ class IamInstanceProfiles(StratusTestCase):
         a("iam", "delete-instance-profile", "--instance-profile-name", "cli-profile")
 
 
+class IamOidcProviders(StratusTestCase):
+
+    def test_lifecycle(self):
+        iam = self.stratus.client("iam")
+        url = "https://token.actions.githubusercontent.com"
+        arn = iam.create_open_id_connect_provider(Url=url, ClientIDList=["sts.amazonaws.com"],
+                                                  ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+        self.assertEqual(arn, "arn:aws:iam::000000000000:oidc-provider/token.actions.githubusercontent.com")
+        self.assertEqual(code(lambda: iam.create_open_id_connect_provider(Url=url)), ("EntityAlreadyExists", 409))
+        self.assertEqual(code(lambda: iam.create_open_id_connect_provider(Url="http://x.example")),
+                         ("InvalidInput", 400))
+        got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+        self.assertEqual((got["Url"], got["ClientIDList"], got["ThumbprintList"]),
+                         ("token.actions.githubusercontent.com", ["sts.amazonaws.com"], ["a" * 40]))
+        self.assertEqual([p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]], [arn])
+        out = self.stratus.aws("iam", "list-open-id-connect-providers")
+        self.assertEqual([p["Arn"] for p in out["OpenIDConnectProviderList"]], [arn])
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+        self.assertEqual(code(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)),
+                         ("NoSuchEntity", 404))
+        self.assertEqual(code(lambda: iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)),
+                         ("NoSuchEntity", 404))
+
+
 class IamInstanceProfilesDurable(unittest.TestCase):
 
     def test_survives_kill9(self):

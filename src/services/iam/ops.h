@@ -54,4 +54,10 @@ Doc tag_instance_profile(OpContext&, const Doc&);
 Doc untag_instance_profile(OpContext&, const Doc&);
 Doc list_instance_profile_tags(OpContext&, const Doc&);
 
+// ops/oidc_providers.cc (OpenID Connect providers, records only)
+Doc create_open_id_connect_provider(OpContext&, const Doc&);
+Doc get_open_id_connect_provider(OpContext&, const Doc&);
+Doc list_open_id_connect_providers(OpContext&, const Doc&);
+Doc delete_open_id_connect_provider(OpContext&, const Doc&);
+
 }  // namespace stratus::iam

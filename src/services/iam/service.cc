@@ -54,6 +54,10 @@ class IamService final : public Service {
     add("TagInstanceProfile", tag_instance_profile);
     add("UntagInstanceProfile", untag_instance_profile);
     add("ListInstanceProfileTags", list_instance_profile_tags);
+    add("CreateOpenIDConnectProvider", create_open_id_connect_provider);
+    add("GetOpenIDConnectProvider", get_open_id_connect_provider);
+    add("ListOpenIDConnectProviders", list_open_id_connect_providers);
+    add("DeleteOpenIDConnectProvider", delete_open_id_connect_provider);
   }
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
