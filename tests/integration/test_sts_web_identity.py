@@ -114,6 +114,22 @@ class StsWebIdentity(StratusTestCase):
         finally:
             os.unlink(f.name)
 
+    def test_registered_provider_checks_the_audience(self):
+        iam = self.stratus.client("iam")
+        iam.create_open_id_connect_provider(Url="https://issuer.example/realm", ClientIDList=["app-1", "app-2"])
+        role = "arn:aws:iam::000000000000:role/oidc"
+        sts = self.anon_sts()
+        token = jwt(iss="https://issuer.example/realm", aud="app-2")
+        out = sts.assume_role_with_web_identity(RoleArn=role, RoleSessionName="ok", WebIdentityToken=token)
+        self.assertEqual(out["Audience"], "app-2")
+        with self.assertRaises(sts.exceptions.InvalidIdentityTokenException) as cm:
+            sts.assume_role_with_web_identity(RoleArn=role, RoleSessionName="no",
+                                              WebIdentityToken=jwt(iss="https://issuer.example/realm", aud="other"))
+        self.assertEqual(cm.exception.response["Error"]["Message"], "Incorrect token audience")
+        # another account has no provider for that issuer: accepted (see README)
+        sts.assume_role_with_web_identity(RoleArn=ROLE, RoleSessionName="other",
+                                          WebIdentityToken=jwt(iss="https://issuer.example/realm", aud="other"))
+
     def test_other_operations_still_need_a_signature(self):
         with self.assertRaises(Exception) as cm:
             self.anon_sts().get_caller_identity()

@@ -1,5 +1,6 @@
 // AssumeRole and GetSessionToken: temporary credentials (ASIA... key ids) that then sign
 // requests as the role's session or as the caller.
+#include <algorithm>
 #include <functional>
 
 #include "auth/keystore.h"
@@ -8,6 +9,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "services/iam/api.h"
 #include "services/sts/errors.h"
 #include "services/sts/ops.h"
 
@@ -136,6 +138,23 @@ Doc assume_role_with_web_identity(OpContext& ctx, const Doc& in) {
       aud = a->as_string();
     else if (a->is_list() && a->size() > 0 && a->as_list()[0].is_string())
       aud = a->as_list()[0].as_string();
+  }
+  // A provider registered in IAM (the role's account) for the issuer: the audience must be one
+  // of its client ids. Without one the token is accepted (AWS would refuse it).
+  if (auto arn = Arn::parse(in.str("RoleArn"))) {
+    std::string account = arn->account.empty() ? ctx.account() : arn->account;
+    if (auto ids = iam::oidc_client_ids(ctx.storage, account, iss)) {
+      std::vector<std::string> auds;
+      if (const Doc* a = claims->get("aud"); a && a->is_list()) {
+        for (const auto& x : a->as_list())
+          if (x.is_string()) auds.push_back(x.as_string());
+      } else if (!aud.empty()) {
+        auds.push_back(aud);
+      }
+      bool ok = false;
+      for (const auto& x : auds) ok = ok || std::find(ids->begin(), ids->end(), x) != ids->end();
+      if (!ok) throw errors::invalid_identity_token("Incorrect token audience");
+    }
   }
   Doc out = role_session(ctx, in);
   out.set("SubjectFromWebIdentityToken", sub);
