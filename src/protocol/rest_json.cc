@@ -243,10 +243,8 @@ class RestJsonCodec final : public Codec {
     if (b.payload) {
       if (b.raw_payload) {
         if (!req.body.empty()) {
-          if (b.payload->shape->type == ShapeType::blob)
-            out.set(b.payload->name, Doc(Blob{req.body}));
-          else
-            out.set(b.payload->name, Doc(req.body));
+          if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
+          else out.set(b.payload->name, Doc(req.body));
         }
       } else if (!blank(req.body)) {
         rapidjson::Document d;
@@ -270,13 +268,10 @@ class RestJsonCodec final : public Codec {
     if (b.payload) {
       const Doc* v = out.get(b.payload->name);
       if (b.raw_payload) {
-        if (v && v->is_blob())
-          res.body = v->as_blob().bytes;
-        else if (v && v->is_string())
-          res.body = v->as_string();
+        if (v && v->is_blob()) res.body = v->as_blob().bytes;
+        else if (v && v->is_string()) res.body = v->as_string();
         if (!res.headers.has("content-type"))
-          res.headers.set("Content-Type",
-                          b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
+          res.headers.set("Content-Type", b.payload->shape->type == ShapeType::blob ? "application/octet-stream" : "text/plain");
         return;
       }
       if (v && !v->is_null()) {

@@ -284,10 +284,8 @@ class RestXmlCodec final : public Codec {
     const rest::StructBinding& b = rest::binding(svc, *op.input);
     if (b.payload && b.raw_payload) {
       if (!req.body.empty()) {
-        if (b.payload->shape->type == ShapeType::blob)
-          out.set(b.payload->name, Doc(Blob{req.body}));
-        else
-          out.set(b.payload->name, Doc(req.body));
+        if (b.payload->shape->type == ShapeType::blob) out.set(b.payload->name, Doc(Blob{req.body}));
+        else out.set(b.payload->name, Doc(req.body));
       }
       return out;
     }
@@ -338,10 +336,8 @@ class RestXmlCodec final : public Codec {
     if (b.payload) {
       const Doc* p = v.get(b.payload->name);
       if (b.raw_payload) {
-        if (p && p->is_blob())
-          res.body = p->as_blob().bytes;
-        else if (p && p->is_string())
-          res.body = p->as_string();
+        if (p && p->is_blob()) res.body = p->as_blob().bytes;
+        else if (p && p->is_string()) res.body = p->as_string();
         return;
       }
       if (!p || p->is_null()) return;

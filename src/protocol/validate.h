@@ -17,7 +17,7 @@ namespace stratus::protocol {
 //   "1 validation error detected: Value null at 'tableName' failed to satisfy constraint:
 //    Member must not be null"
 // Member paths use the wire name with a lower-case first letter, joined with '.', as AWS does.
-std::optional<AwsError> validate(const model::ServiceModel& svc, const model::Shape& shape, const Doc& input,
-                                 const std::string& error_code);
+std::optional<AwsError> validate(const model::ServiceModel& svc, const model::Shape& shape,
+                                 const Doc& input, const std::string& error_code);
 
 }  // namespace stratus::protocol

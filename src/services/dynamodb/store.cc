@@ -40,20 +40,14 @@ void check_key_size(const TableInfo& t, const Value& hash, const Value* range) {
 // The plain members of a stored table and of its indexes. Members with a non-empty default
 // (billing, class, pitr_days, projection), the ids (stored as decimal strings), key schemas and
 // Doc members are written and read beside the tables.
-const json::Record<TableInfo> kTableRecord{{"account", &TableInfo::account},
-                                           {"region", &TableInfo::region},
-                                           {"name", &TableInfo::name},
-                                           {"table_id", &TableInfo::table_id},
-                                           {"rcu", &TableInfo::rcu},
-                                           {"wcu", &TableInfo::wcu},
-                                           {"created", &TableInfo::created_ms},
-                                           {"stream_enabled", &TableInfo::stream_enabled},
-                                           {"stream_view", &TableInfo::stream_view_type},
-                                           {"stream_label", &TableInfo::stream_label},
-                                           {"deletion_protection", &TableInfo::deletion_protection},
-                                           {"pitr", &TableInfo::pitr},
-                                           {"pitr_since", &TableInfo::pitr_since_ms},
-                                           {"backups", &TableInfo::backups}};
+const json::Record<TableInfo> kTableRecord{
+    {"account", &TableInfo::account},         {"region", &TableInfo::region},
+    {"name", &TableInfo::name},               {"table_id", &TableInfo::table_id},
+    {"rcu", &TableInfo::rcu},                 {"wcu", &TableInfo::wcu},
+    {"created", &TableInfo::created_ms},      {"stream_enabled", &TableInfo::stream_enabled},
+    {"stream_view", &TableInfo::stream_view_type}, {"stream_label", &TableInfo::stream_label},
+    {"deletion_protection", &TableInfo::deletion_protection}, {"pitr", &TableInfo::pitr},
+    {"pitr_since", &TableInfo::pitr_since_ms}, {"backups", &TableInfo::backups}};
 const json::Record<IndexInfo> kIndexRecord{
     {"name", &IndexInfo::name}, {"global", &IndexInfo::global}, {"rcu", &IndexInfo::rcu}, {"wcu", &IndexInfo::wcu}};
 }  // namespace

@@ -173,8 +173,7 @@ void stream_appended(uint64_t stream_id, uint64_t sequence) {
 namespace {
 
 AwsError trimmed() {
-  return streams::errors::trimmed_data_access(
-      "The operation attempted to read past the oldest stream record in a shard");
+  return streams::errors::trimmed_data_access("The operation attempted to read past the oldest stream record in a shard");
 }
 
 AwsError stream_not_found(const std::string& arn) {

@@ -199,8 +199,7 @@ void set_stream(TableInfo& t, const Doc& spec, int64_t now_ms, bool creating) {
     t.stream_id = random_id();
   } else {
     if (spec.has("StreamViewType")) throw invalid_values("The StreamViewType cannot be specified when StreamEnabled is false");
-    if (!creating && !t.stream_enabled)
-      throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
+    if (!creating && !t.stream_enabled) throw errors::validation("Table already has no stream enabled");  // AWS: can't disable twice
     t.stream_enabled = false;
   }
 }
