@@ -769,7 +769,12 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
         if (sig_error) throw signature_error(*sig_error, r.protocol);
       }
     } else if (ctx_.config().auth == AuthMode::strict) {
-      throw missing_auth_error(r.protocol);
+      // Operations the model marks anonymous (authtype "none": STS AssumeRoleWithWebIdentity,
+      // AssumeRoleWithSAML) need no signature; their callers prove themselves in the input.
+      const model::Operation* anon = r.codec->resolve(model, req);
+      if (!anon || anon->auth_type != "none") throw missing_auth_error(r.protocol);
+      caller.arn = "arn:aws:iam::" + caller.account + ":root";
+      caller.user_id = caller.account;
     } else {
       caller.arn = "arn:aws:iam::" + caller.account + ":root";
       caller.user_id = caller.account;

@@ -42,4 +42,22 @@ Doc create_access_key(OpContext&, const Doc&);
 Doc list_access_keys(OpContext&, const Doc&);
 Doc delete_access_key(OpContext&, const Doc&);
 
+// ops/instance_profiles.cc (instance profiles: one role each)
+Doc create_instance_profile(OpContext&, const Doc&);
+Doc get_instance_profile(OpContext&, const Doc&);
+Doc delete_instance_profile(OpContext&, const Doc&);
+Doc list_instance_profiles(OpContext&, const Doc&);
+Doc add_role_to_instance_profile(OpContext&, const Doc&);
+Doc remove_role_from_instance_profile(OpContext&, const Doc&);
+Doc list_instance_profiles_for_role(OpContext&, const Doc&);
+Doc tag_instance_profile(OpContext&, const Doc&);
+Doc untag_instance_profile(OpContext&, const Doc&);
+Doc list_instance_profile_tags(OpContext&, const Doc&);
+
+// ops/oidc_providers.cc (OpenID Connect providers, records only)
+Doc create_open_id_connect_provider(OpContext&, const Doc&);
+Doc get_open_id_connect_provider(OpContext&, const Doc&);
+Doc list_open_id_connect_providers(OpContext&, const Doc&);
+Doc delete_open_id_connect_provider(OpContext&, const Doc&);
+
 }  // namespace stratus::iam

@@ -44,6 +44,20 @@ class IamService final : public Service {
     add("CreateAccessKey", create_access_key);
     add("ListAccessKeys", list_access_keys);
     add("DeleteAccessKey", delete_access_key);
+    add("CreateInstanceProfile", create_instance_profile);
+    add("GetInstanceProfile", get_instance_profile);
+    add("DeleteInstanceProfile", delete_instance_profile);
+    add("ListInstanceProfiles", list_instance_profiles);
+    add("AddRoleToInstanceProfile", add_role_to_instance_profile);
+    add("RemoveRoleFromInstanceProfile", remove_role_from_instance_profile);
+    add("ListInstanceProfilesForRole", list_instance_profiles_for_role);
+    add("TagInstanceProfile", tag_instance_profile);
+    add("UntagInstanceProfile", untag_instance_profile);
+    add("ListInstanceProfileTags", list_instance_profile_tags);
+    add("CreateOpenIDConnectProvider", create_open_id_connect_provider);
+    add("GetOpenIDConnectProvider", get_open_id_connect_provider);
+    add("ListOpenIDConnectProviders", list_open_id_connect_providers);
+    add("DeleteOpenIDConnectProvider", delete_open_id_connect_provider);
   }
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }

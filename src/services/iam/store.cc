@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "services/iam/api.h"
 #include "services/iam/schema.h"
 
 namespace stratus::iam {
@@ -38,6 +39,22 @@ std::vector<std::pair<std::string, Doc>> Store::scan(std::string_view kind, std:
   size_t cut = key(kind, "").size();
   for (auto it = engine_.prefix(kKs, prefix); it->valid(); it->next())
     out.emplace_back(std::string(it->key().substr(cut)), json::parse(it->value()));
+  return out;
+}
+
+// ---- api.h ----
+
+std::optional<std::vector<std::string>> oidc_client_ids(storage::Engine& db, const std::string& account,
+                                                        const std::string& issuer) {
+  std::string id = issuer.rfind("https://", 0) == 0 ? issuer.substr(8) : issuer;
+  while (!id.empty() && id.back() == '/') id.pop_back();
+  if (id.empty()) return std::nullopt;
+  auto rec = Store(db, account).load("oidc-provider", id);
+  if (!rec) return std::nullopt;
+  std::vector<std::string> out;
+  if (const Doc* l = rec->get("ClientIDList"); l && l->is_list())
+    for (const auto& c : l->as_list())
+      if (c.is_string()) out.push_back(c.as_string());
   return out;
 }
 

@@ -10,6 +10,9 @@
 //   user           <user name>                          the User
 //   user-attached  <user name> "\n" <policy ARN>         {PolicyArn, PolicyName}
 //   access-key     <user name> "\n" <access key id>      {UserName, AccessKeyId, Status, CreateDate}
+//   instance-profile <profile name>                     {Path, InstanceProfileName, InstanceProfileId, Arn,
+//                                                        CreateDate, RoleName (at most one role), Tags}
+//   oidc-provider  <url without https://>               {Url, ClientIDList, ThumbprintList, CreateDate, Tags}
 // Storage errors are thrown as InternalFailure. Thread safe (the engine is; nothing in memory).
 #pragma once
 

@@ -23,6 +23,10 @@ std::string group_arn(const std::string& account, const std::string& region, con
 // Throws ResourceNotFoundException for a missing group.
 Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(Doc& group)>& f);
 
+// A filter pattern (filter.h); throws InvalidParameterException "Invalid filter pattern: ...".
+class FilterPattern;
+FilterPattern parse_pattern(const std::string& pattern);
+
 // ---- log groups (ops/groups.cc) ----
 Doc create_log_group(OpContext& ctx, const Doc& in);
 Doc delete_log_group(OpContext& ctx, const Doc& in);
@@ -39,6 +43,18 @@ Doc describe_log_streams(OpContext& ctx, const Doc& in);
 Doc put_log_events(OpContext& ctx, const Doc& in);
 Doc get_log_events(OpContext& ctx, const Doc& in);
 Doc filter_log_events(OpContext& ctx, const Doc& in);
+
+// ---- metric filters (ops/metric_filters.cc) ----
+Doc put_metric_filter(OpContext& ctx, const Doc& in);
+Doc delete_metric_filter(OpContext& ctx, const Doc& in);
+Doc describe_metric_filters(OpContext& ctx, const Doc& in);
+Doc test_metric_filter(OpContext& ctx, const Doc& in);
+
+// ---- Logs Insights (ops/queries.cc) ----
+Doc start_query(OpContext& ctx, const Doc& in);
+Doc get_query_results(OpContext& ctx, const Doc& in);
+Doc stop_query(OpContext& ctx, const Doc& in);
+Doc describe_queries(OpContext& ctx, const Doc& in);
 
 // ---- tags (ops/tags.cc) ----
 Doc tag_log_group(OpContext& ctx, const Doc& in);

@@ -16,6 +16,14 @@ inline constexpr storage::Keyspace kEvents{
     "logs.events", "scope(account, region) str(group name) str(stream name) u64(timestamp ms) u64(sequence)",
     "u64(ingestion ms) then the message bytes"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kGroups, kStreams, kEvents};
+inline constexpr storage::Keyspace kMetricFilters{
+    "logs.metricfilters", "scope(account, region) str(group name) raw(filter name)",
+    "{filterName, filterPattern, metricTransformations, creationTime, applyOnTransformedLogs, "
+    "fieldSelectionCriteria, emitSystemFieldDimensions}, JSON v1"};
+inline constexpr storage::Keyspace kQueries{
+    "logs.queries", "scope(account, region) raw(query id)",
+    "{queryString, logGroupNames, startTime, endTime, limit, createTime, status, results, statistics}, JSON v1"};
+
+inline constexpr storage::Keyspace kKeyspaces[] = {kGroups, kStreams, kEvents, kMetricFilters, kQueries};
 
 }  // namespace stratus::logs::schema

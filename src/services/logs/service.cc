@@ -19,6 +19,14 @@ class LogsService final : public Service {
     add("PutLogEvents", put_log_events);
     add("GetLogEvents", get_log_events);
     add("FilterLogEvents", filter_log_events);
+    add("PutMetricFilter", put_metric_filter);
+    add("DeleteMetricFilter", delete_metric_filter);
+    add("DescribeMetricFilters", describe_metric_filters);
+    add("TestMetricFilter", test_metric_filter);
+    add("StartQuery", start_query);
+    add("GetQueryResults", get_query_results);
+    add("StopQuery", stop_query);
+    add("DescribeQueries", describe_queries);
     add("PutRetentionPolicy", put_retention_policy);
     add("DeleteRetentionPolicy", delete_retention_policy);
     add("TagLogGroup", tag_log_group);

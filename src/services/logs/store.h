@@ -6,6 +6,8 @@
 //   "logs.streams"  group \0 stream                -> JSON {creationTime, first/lastEventTimestamp,
 //                                                           lastIngestionTime, storedBytes}
 //   "logs.events"   group \0 stream \0 be64(ts) be64(seq) -> be64(ingestion ms) message
+//   "logs.metricfilters" group \0 filter name      -> JSON {filterName, filterPattern, metricTransformations, ...}
+//   "logs.queries"  query id                       -> JSON Logs Insights query and its results
 // Thread safety: every method may be called from any thread; metadata read-modify-writes hold the
 // process-wide meta_mu() (one lock for every engine: metadata updates are rare and quick).
 #pragma once
@@ -35,6 +37,8 @@ class LogStore {
   static constexpr std::string_view kGroups = schema::kGroups.name;
   static constexpr std::string_view kStreams = schema::kStreams.name;
   static constexpr std::string_view kEvents = schema::kEvents.name;
+  static constexpr std::string_view kMetricFilters = schema::kMetricFilters.name;
+  static constexpr std::string_view kQueries = schema::kQueries.name;
 
   explicit LogStore(storage::Engine& db) : db_(db) {}
 

@@ -17,6 +17,9 @@ Doc get_access_key_info(OpContext&, const Doc&);
 // ops/credentials.cc
 Doc assume_role(OpContext&, const Doc&);
 Doc get_session_token(OpContext&, const Doc&);
+// Anonymous (the model's authtype "none"): the caller proves itself with an OIDC ID token. The
+// token's shape and expiry are checked; its signature is not (no IdP keys are fetched).
+Doc assume_role_with_web_identity(OpContext&, const Doc&);
 
 // A stable id for a role ("AROA" + 17 characters of IAM's alphabet, from a hash of the ARN),
 // as IAM gives each role one unique id. Assumed-role sessions are "<id>:<session name>".

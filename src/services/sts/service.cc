@@ -14,6 +14,7 @@ class StsService final : public Service {
   StsService() : Service("sts") {
     add("GetCallerIdentity", get_caller_identity);
     add("AssumeRole", assume_role);
+    add("AssumeRoleWithWebIdentity", assume_role_with_web_identity);
     add("GetSessionToken", get_session_token);
     add("GetAccessKeyInfo", get_access_key_info);
   }

@@ -59,6 +59,12 @@ Doc paginate(const std::vector<std::pair<std::string, Doc>>& items, const Doc& i
   return out;
 }
 
+// ---- roles (ops/roles.cc) ----
+// A stored role as the wire shows it (dates, URL-encoded trust policy).
+Doc role_out(const Doc& rec);
+// The role's record; throws NoSuchEntity "The role with name X cannot be found.".
+Doc load_role(Store& store, const std::string& name);
+
 // ---- managed-policy attachments (ops/policies.cc) ----
 // `kind` is "role-attached" or "user-attached"; `owner` the role or user name. Attaching twice
 // is a no-op; attaching keeps the policy's AttachmentCount (AWS managed policies are accepted

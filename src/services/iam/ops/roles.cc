@@ -6,8 +6,6 @@
 #include "services/iam/ops/common.h"
 
 namespace stratus::iam {
-namespace {
-
 Doc role_out(const Doc& rec) {
   Doc r = with_dates(rec, {"CreateDate"});
   r.set("AssumeRolePolicyDocument", enc::uri_encode(rec.str("AssumeRolePolicyDocument")));
@@ -19,8 +17,6 @@ Doc load_role(Store& store, const std::string& name) {
   if (!r) throw errors::no_such_entity("The role with name " + name + " cannot be found.");
   return *r;
 }
-
-}  // namespace
 
 Doc create_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
@@ -67,6 +63,9 @@ Doc delete_role(OpContext& ctx, const Doc& in) {
     throw errors::delete_conflict("Cannot delete entity, must detach all policies first.");
   if (!store.scan("role-inline", name + "\n").empty())
     throw errors::delete_conflict("Cannot delete entity, must delete policies first.");
+  for (const auto& [profile, rec] : store.scan("instance-profile"))
+    if (rec.str("RoleName") == name)
+      throw errors::delete_conflict("Cannot delete entity, must remove roles from instance profile first.");
   store.erase("role", name);
   return Doc::map();
 }

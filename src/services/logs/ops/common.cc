@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "core/json.h"
+#include "services/logs/filter.h"
 #include "services/logs/store.h"
 
 namespace stratus::logs {
@@ -12,6 +13,13 @@ AwsError not_found(const std::string& what) {
 }
 AwsError exists(const std::string& what) {
   return errors::resource_already_exists("The specified " + what + " already exists");
+}
+
+FilterPattern parse_pattern(const std::string& pattern) {
+  std::string err;
+  auto p = FilterPattern::parse(pattern, &err);
+  if (!p) throw errors::invalid_parameter("Invalid filter pattern: " + err);
+  return *p;
 }
 
 std::string group_name(const Doc& in) {

@@ -152,7 +152,7 @@ Doc filter_log_events(OpContext& ctx, const Doc& in) {
   if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), g))) throw not_found("log group");
   int64_t start = in.integer("startTime", 0), end = in.integer("endTime", INT64_MAX);
   int64_t limit = std::clamp<int64_t>(in.integer("limit", kMaxPageEvents), 1, kMaxPageEvents);
-  FilterPattern pat(in.str("filterPattern"));
+  FilterPattern pat = parse_pattern(in.str("filterPattern"));
   std::vector<std::string> names;
   if (const Doc* l = in.get("logStreamNames"); l && l->is_list())
     for (const auto& n : l->as_list()) names.push_back(n.as_string());

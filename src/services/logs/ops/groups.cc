@@ -29,15 +29,17 @@ Doc delete_log_group(OpContext& ctx, const Doc& in) {
   std::string prefix = LogStore::group_prefix(ctx.account(), ctx.region(), name);
   LogStore(ctx.storage).delete_prefix(LogStore::kStreams, prefix);
   LogStore(ctx.storage).delete_prefix(LogStore::kEvents, prefix);
+  LogStore(ctx.storage).delete_prefix(LogStore::kMetricFilters, prefix);
   return Doc::map();
 }
 
-static Doc group_doc(const std::string& a, const std::string& r, const std::string& name, const Doc& g, int64_t bytes) {
+static Doc group_doc(const std::string& a, const std::string& r, const std::string& name, const Doc& g, int64_t bytes,
+                     int64_t metric_filters) {
   Doc d = Doc::map();
   d.set("logGroupName", name);
   d.set("creationTime", g.integer("creationTime"));
   if (g.has("retentionInDays")) d.set("retentionInDays", g.integer("retentionInDays"));
-  d.set("metricFilterCount", 0);
+  d.set("metricFilterCount", metric_filters);
   d.set("arn", group_arn(a, r, name) + ":*");
   d.set("logGroupArn", group_arn(a, r, name));
   d.set("storedBytes", bytes);
@@ -62,7 +64,12 @@ Doc describe_log_groups(OpContext& ctx, const Doc& in) {
       next = enc::base64_encode(groups.as_list().back().str("logGroupName"));
       break;
     }
-    groups.push(group_doc(ctx.account(), ctx.region(), name, json::parse(it->value()), 0));
+    int64_t filters = 0;
+    for (auto f =
+             ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), name));
+         f->valid(); f->next())
+      ++filters;
+    groups.push(group_doc(ctx.account(), ctx.region(), name, json::parse(it->value()), 0, filters));
   }
   Doc out = Doc::map();
   out.set("logGroups", std::move(groups));

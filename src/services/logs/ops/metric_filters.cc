@@ -1,0 +1,191 @@
+// Metric filters: PutMetricFilter, DescribeMetricFilters, DeleteMetricFilter, TestMetricFilter.
+// Filters are stored with their metric transformations and matched with the one pattern engine
+// (filter.h). Emitting the metrics waits for the CloudWatch metrics service.
+#include <mutex>
+
+#include "core/encoding.h"
+#include "core/json.h"
+#include "services/logs/filter.h"
+#include "services/logs/ops.h"
+#include "services/logs/store.h"
+#include "storage/keys.h"
+
+namespace stratus::logs {
+namespace {
+
+constexpr int64_t kMaxFiltersPerGroup = 100;
+constexpr size_t kMaxDimensions = 3;
+
+std::string filter_key(OpContext& ctx, const std::string& group, const std::string& name) {
+  return LogStore::group_prefix(ctx.account(), ctx.region(), group) + name;
+}
+
+bool is_number(std::string_view s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::string t(s);
+  std::strtod(t.c_str(), &end);
+  return end == t.c_str() + t.size();
+}
+
+// The transformation's rules (aws-facts/cloudwatch.md §6.5).
+void check_transformation(const Doc& t, const FilterPattern& pattern) {
+  std::string value = t.str("metricValue");
+  if (!is_number(value)) {
+    if (!valid_field_reference(value))
+      throw errors::invalid_parameter("Invalid metric value: " + value +
+                                      " (a number, or a field reference such as $.latency or $bytes)");
+    if (!pattern.structured())
+      throw errors::invalid_parameter(
+          "The metric value can refer to a field only with a JSON or space-delimited filter pattern.");
+  }
+  const Doc* dims = t.get("dimensions");
+  if (dims && dims->is_map() && dims->size() > 0) {
+    if (dims->size() > kMaxDimensions) throw errors::limit_exceeded("A metric filter can have at most 3 dimensions.");
+    if (t.has("defaultValue"))
+      throw errors::invalid_parameter("A metric transformation with dimensions cannot have a default value.");
+    if (!pattern.structured())
+      throw errors::invalid_parameter("Dimensions need a JSON or space-delimited filter pattern.");
+    for (const auto& [k, v] : dims->as_map())
+      if (!v.is_string() || !valid_field_reference(v.as_string()))
+        throw errors::invalid_parameter("Invalid dimension value for " + k +
+                                        ": a field reference such as $.field or $field");
+  }
+}
+
+Doc filter_out(const std::string& group, const Doc& rec) {
+  Doc d = rec;
+  d.set("logGroupName", group);
+  return d;
+}
+
+}  // namespace
+
+Doc put_metric_filter(OpContext& ctx, const Doc& in) {
+  std::string group = in.str("logGroupName"), name = in.str("filterName");
+  if (name.find_first_of(":*") != std::string::npos)
+    throw errors::invalid_parameter("1 validation error detected: Value '" + name +
+                                    "' at 'filterName' failed to satisfy constraint: Member must satisfy regular "
+                                    "expression pattern: [^:*]*");
+  FilterPattern pattern = parse_pattern(in.str("filterPattern"));
+  const Doc* list = in.get("metricTransformations");
+  if (!list || !list->is_list() || list->size() != 1)
+    throw errors::invalid_parameter("A metric filter has exactly one metric transformation.");
+  check_transformation(list->as_list()[0], pattern);
+  std::lock_guard lock(LogStore::meta_mu());
+  LogStore store(ctx.storage);
+  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+    throw not_found("log group");
+  std::string key = filter_key(ctx, group, name);
+  auto old = store.load(LogStore::kMetricFilters, key);
+  if (!old) {
+    int64_t n = 0;
+    for (auto it =
+             ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group));
+         it->valid(); it->next())
+      ++n;
+    if (n >= kMaxFiltersPerGroup) throw errors::limit_exceeded("Resource limit exceeded.");
+  }
+  Doc rec = Doc::map();
+  rec.set("filterName", name);
+  rec.set("filterPattern", in.str("filterPattern"));
+  rec.set("metricTransformations", *list);
+  rec.set("creationTime", old ? old->integer("creationTime", ctx.now_ms) : ctx.now_ms);
+  rec.set("applyOnTransformedLogs", in.flag("applyOnTransformedLogs"));
+  if (in.has("fieldSelectionCriteria")) rec.set("fieldSelectionCriteria", in.str("fieldSelectionCriteria"));
+  if (const Doc* e = in.get("emitSystemFieldDimensions")) rec.set("emitSystemFieldDimensions", *e);
+  auto st = ctx.storage.put(LogStore::kMetricFilters, key, json::write(rec));
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+Doc delete_metric_filter(OpContext& ctx, const Doc& in) {
+  std::string group = in.str("logGroupName"), name = in.str("filterName");
+  std::lock_guard lock(LogStore::meta_mu());
+  LogStore store(ctx.storage);
+  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+    throw not_found("log group");
+  std::string key = filter_key(ctx, group, name);
+  if (!store.load(LogStore::kMetricFilters, key)) throw not_found("filter");
+  auto st = ctx.storage.del(LogStore::kMetricFilters, key);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+// Filters in (group, name) order; nextToken is the last key returned (base64).
+Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
+  std::string group = in.str("logGroupName"), prefix = in.str("filterNamePrefix");
+  std::string metric = in.str("metricName"), ns = in.str("metricNamespace");
+  if (in.has("filterNamePrefix") && group.empty())
+    throw errors::invalid_parameter("logGroupName is required when filterNamePrefix is specified.");
+  if (in.has("metricName") != in.has("metricNamespace"))
+    throw errors::invalid_parameter("metricName and metricNamespace must be specified together.");
+  int64_t limit = in.integer("limit", 50);
+  std::string scope = LogStore::scope(ctx.account(), ctx.region());
+  std::string start = scope;
+  if (!group.empty()) {
+    if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+      throw not_found("log group");
+    start = LogStore::group_prefix(ctx.account(), ctx.region(), group) + prefix;
+  }
+  std::string after;
+  if (in.has("nextToken")) {
+    auto raw = enc::base64_decode(in.str("nextToken"));
+    if (!raw || raw->compare(0, scope.size(), scope) != 0)
+      throw errors::invalid_parameter("The specified nextToken is invalid.");
+    after = *raw;
+  }
+  Doc filters = Doc::list();
+  std::string last;
+  bool more = false;
+  for (auto it = ctx.storage.prefix(LogStore::kMetricFilters, start); it->valid(); it->next()) {
+    std::string key(it->key());
+    if (!after.empty() && key <= after) continue;
+    Doc rec = json::parse(it->value());
+    if (!metric.empty()) {
+      bool hit = false;
+      if (const Doc* ts = rec.get("metricTransformations"); ts && ts->is_list())
+        for (const auto& t : ts->as_list())
+          hit = hit || (t.str("metricName") == metric && t.str("metricNamespace") == ns);
+      if (!hit) continue;
+    }
+    if (static_cast<int64_t>(filters.size()) >= limit) {
+      more = true;
+      break;
+    }
+    storage::KeyReader r(std::string_view(key).substr(scope.size()));
+    std::string g(r.str());
+    filters.push(filter_out(g, rec));
+    last = key;
+  }
+  Doc out = Doc::map();
+  out.set("metricFilters", std::move(filters));
+  if (more) out.set("nextToken", enc::base64_encode(last));
+  return out;
+}
+
+Doc test_metric_filter(OpContext&, const Doc& in) {
+  FilterPattern pattern = parse_pattern(in.str("filterPattern"));
+  Doc matches = Doc::list();
+  int64_t n = 0;
+  if (const Doc* l = in.get("logEventMessages"); l && l->is_list()) {
+    for (const auto& m : l->as_list()) {
+      ++n;
+      std::string msg = m.is_string() ? m.as_string() : std::string();
+      FilterMatch fm = pattern.match(msg);
+      if (!fm.matched) continue;
+      Doc rec = Doc::map();
+      rec.set("eventNumber", n);
+      rec.set("eventMessage", msg);
+      Doc values = Doc::map();
+      for (const auto& [k, v] : fm.fields) values.set(k, v);
+      rec.set("extractedValues", std::move(values));
+      matches.push(std::move(rec));
+    }
+  }
+  Doc out = Doc::map();
+  out.set("matches", std::move(matches));
+  return out;
+}
+
+}  // namespace stratus::logs
