@@ -45,6 +45,9 @@ COMMON = {
 UNMODELED = {
     # SQS's awsQuery error codes are mapped from shape names by the codecs; these are sent as is.
     "sqs": {"AWS.SimpleQueueService.NonExistentQueue"},
+    # Lambda answers an oversized Invoke payload with RequestEntityTooLargeException (413): the
+    # model's shape is RequestTooLargeException, the code on the wire is not.
+    "lambda": {"RequestEntityTooLargeException"},
 }
 
 CODE_RE = re.compile(r'AwsError\s*[({]\s*"([A-Za-z][A-Za-z0-9.]*)"|return\s*\{\s*"([A-Z][A-Za-z0-9.]*(?:Exception|Error|Fault|Failure))"')
