@@ -57,6 +57,38 @@ while True:
     s.close()
 """
 
+# A nodejs function streaming with awslambda.streamifyResponse, as on AWS's managed runtime: the
+# event {"parts": [...], "fail": bool, "pipe": bool} is written part by part (or through
+# stream.pipeline); a function URL's event answers through awslambda.HttpResponseStream.from.
+NODE_STREAMER = r"""
+const { pipeline } = require("node:stream/promises");
+const { Readable } = require("node:stream");
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  if (event.rawPath !== undefined) {
+    responseStream = awslambda.HttpResponseStream.from(responseStream, {
+      statusCode: 201, headers: { "content-type": "text/csv", "x-node": "streamed" }, cookies: ["n=1"] });
+    responseStream.write("x,y\n");
+    await new Promise((r) => setTimeout(r, 20));
+    responseStream.write("3,4\n");
+    if (event.rawPath === "/fail") throw new Error("url broke");
+    responseStream.end();
+    return;
+  }
+  if (event.contentType) responseStream.setContentType(event.contentType);
+  if (event.pipe) {
+    await pipeline(Readable.from(event.parts), responseStream);
+    return;
+  }
+  for (const p of event.parts) {
+    responseStream.write(p);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (event.fail) throw new TypeError("node broke mid-stream");
+  console.log("streamed for", context.awsRequestId);
+  responseStream.end();
+});
+"""
+
 NODE_CLIENT = r"""
 const { LambdaClient, InvokeWithResponseStreamCommand } = require("@aws-sdk/client-lambda");
 (async () => {
@@ -112,6 +144,7 @@ class ResponseStream(StratusTestCase):
                                            "    raise ValueError('no good')\n"})
         create(cls.lam, "streamer", {"bootstrap": STREAMING_BOOTSTRAP}, runtime="provided.al2023",
                handler="none")
+        create(cls.lam, "nodestream", {"index.js": NODE_STREAMER}, runtime="nodejs20.x", handler="index.handler")
 
     def test_buffered_handler_is_one_chunk(self):
         r = self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b'{"a": 1}')
@@ -205,6 +238,62 @@ class ResponseStream(StratusTestCase):
             self.assertEqual(r.getheader("x-streamed"), "yes")
             self.assertEqual(r.getheader("set-cookie"), "s=1")
             self.assertEqual(body, want)
+
+    def test_node_streamify_response(self):
+        parts = ["alpha ", "beta ", "gamma"]
+        r = self.lam.invoke_with_response_stream(FunctionName="nodestream", LogType="Tail",
+                                                 Payload=json.dumps({"parts": parts}).encode())
+        self.assertEqual(r["StatusCode"], 200)
+        chunks, complete = events(r)
+        self.assertEqual(b"".join(chunks), b"alpha beta gamma")
+        self.assertNotIn("ErrorCode", complete)
+        self.assertIn("streamed for", base64.b64decode(complete["LogResult"]).decode())
+        # Through stream.pipeline.
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": parts, "pipe": True}).encode()))
+        self.assertEqual(b"".join(chunks), b"alpha beta gamma")
+        self.assertNotIn("ErrorCode", complete)
+
+    def test_node_streamify_error_mid_stream(self):
+        r = self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": ["half"], "fail": True}).encode())
+        chunks, complete = events(r)
+        self.assertEqual(b"".join(chunks), b"half")
+        self.assertEqual(complete["ErrorCode"], "TypeError")
+        self.assertEqual(complete["ErrorDetails"], "node broke mid-stream")
+        # The environment goes on serving.
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": ["ok"]}).encode()))
+        self.assertEqual(b"".join(chunks), b"ok")
+        # Plain Invoke: the error as a function error.
+        r = self.lam.invoke(FunctionName="nodestream", Payload=json.dumps({"parts": ["x"], "fail": True}).encode())
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        self.assertEqual(json.loads(r["Payload"].read())["errorMessage"], "node broke mid-stream")
+
+    def test_node_streamify_plain_invoke_is_buffered(self):
+        r = self.lam.invoke(FunctionName="nodestream", Payload=json.dumps({"parts": ["one ", "two"]}).encode())
+        self.assertEqual(r["StatusCode"], 200)
+        self.assertNotIn("FunctionError", r)
+        self.assertEqual(r["Payload"].read(), b"one two")
+
+    def test_node_function_url_response_stream(self):
+        url = self.lam.create_function_url_config(FunctionName="nodestream", AuthType="NONE",
+                                                  InvokeMode="RESPONSE_STREAM")
+        self.assertEqual(url["InvokeMode"], "RESPONSE_STREAM")
+        self.lam.add_permission(FunctionName="nodestream", StatementId="public", Action="lambda:InvokeFunctionUrl",
+                                Principal="*", FunctionUrlAuthType="NONE")
+        host = urllib.parse.urlsplit(url["FunctionUrl"]).netloc
+        for path in ("/", "/fail"):
+            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
+            conn.request("GET", path, headers={"Host": host})
+            r = conn.getresponse()
+            body = r.read()
+            conn.close()
+            self.assertEqual(r.status, 201, path)
+            self.assertEqual(r.getheader("content-type"), "text/csv")
+            self.assertEqual(r.getheader("x-node"), "streamed")
+            self.assertEqual(r.getheader("set-cookie"), "n=1")
+            self.assertEqual(body, b"x,y\n3,4\n")
 
     def test_node_sdk(self):
         d = node_sdk()
