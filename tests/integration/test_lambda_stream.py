@@ -74,6 +74,7 @@ exports.handler = awslambda.streamifyResponse(async (event, responseStream, cont
     responseStream.end();
     return;
   }
+  if (event.early) throw new RangeError("failed before writing");
   if (event.contentType) responseStream.setContentType(event.contentType);
   if (event.pipe) {
     await pipeline(Readable.from(event.parts), responseStream);
@@ -85,7 +86,15 @@ exports.handler = awslambda.streamifyResponse(async (event, responseStream, cont
   }
   if (event.fail) throw new TypeError("node broke mid-stream");
   console.log("streamed for", context.awsRequestId);
-  responseStream.end();
+  if (!event.noEnd) responseStream.end();  // resolving without end() ends the response too
+});
+"""
+
+# The same from an ES module.
+NODE_STREAMER_ESM = r"""
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write("esm:");
+  responseStream.end(JSON.stringify(event));
 });
 """
 
@@ -145,6 +154,8 @@ class ResponseStream(StratusTestCase):
         create(cls.lam, "streamer", {"bootstrap": STREAMING_BOOTSTRAP}, runtime="provided.al2023",
                handler="none")
         create(cls.lam, "nodestream", {"index.js": NODE_STREAMER}, runtime="nodejs20.x", handler="index.handler")
+        create(cls.lam, "nodestreamesm", {"index.mjs": NODE_STREAMER_ESM}, runtime="nodejs20.x",
+               handler="index.handler")
 
     def test_buffered_handler_is_one_chunk(self):
         r = self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b'{"a": 1}')
@@ -253,6 +264,22 @@ class ResponseStream(StratusTestCase):
             FunctionName="nodestream", Payload=json.dumps({"parts": parts, "pipe": True}).encode()))
         self.assertEqual(b"".join(chunks), b"alpha beta gamma")
         self.assertNotIn("ErrorCode", complete)
+        # Resolving without end().
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": ["no end"], "noEnd": True}).encode()))
+        self.assertEqual(b"".join(chunks), b"no end")
+        self.assertNotIn("ErrorCode", complete)
+        # An ES module handler.
+        chunks, complete = events(self.lam.invoke_with_response_stream(FunctionName="nodestreamesm",
+                                                                       Payload=b'{"m": 1}'))
+        self.assertEqual(b"".join(chunks), b'esm:{"m":1}')
+
+    def test_node_streamify_error_before_first_byte(self):
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"early": True}).encode()))
+        self.assertEqual(chunks, [])
+        self.assertEqual(complete["ErrorCode"], "RangeError")
+        self.assertEqual(complete["ErrorDetails"], "failed before writing")
 
     def test_node_streamify_error_mid_stream(self):
         r = self.lam.invoke_with_response_stream(
