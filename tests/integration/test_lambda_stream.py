@@ -64,6 +64,12 @@ NODE_STREAMER = r"""
 const { pipeline } = require("node:stream/promises");
 const { Readable } = require("node:stream");
 exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  if (event.rawPath === "/typed" || event.rawPath === "/untyped") {
+    if (event.rawPath === "/typed") responseStream.setContentType("text/plain");
+    responseStream.end("plain bytes");
+    try { responseStream.setContentType("text/html"); } catch (e) { console.log("too late:", e.message); }
+    return;
+  }
   if (event.rawPath !== undefined) {
     responseStream = awslambda.HttpResponseStream.from(responseStream, {
       statusCode: 201, headers: { "content-type": "text/csv", "x-node": "streamed" }, cookies: ["n=1"] });
@@ -321,6 +327,14 @@ class ResponseStream(StratusTestCase):
             self.assertEqual(r.getheader("x-node"), "streamed")
             self.assertEqual(r.getheader("set-cookie"), "n=1")
             self.assertEqual(body, b"x,y\n3,4\n")
+        # Without the prelude: the stream's content type (application/octet-stream by default).
+        for path, ctype in (("/typed", "text/plain"), ("/untyped", "application/octet-stream")):
+            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
+            conn.request("GET", path, headers={"Host": host})
+            r = conn.getresponse()
+            body = r.read()
+            conn.close()
+            self.assertEqual((r.status, r.getheader("content-type"), body), (200, ctype, b"plain bytes"))
 
     def test_node_sdk(self):
         d = node_sdk()
