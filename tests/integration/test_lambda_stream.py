@@ -149,6 +149,14 @@ def events(resp):
 class ResponseStream(StratusTestCase):
     ephemeral = True
 
+    def url_get(self, host, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
+        conn.request("GET", path, headers={"Host": host})
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        return r, body
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -243,11 +251,7 @@ class ResponseStream(StratusTestCase):
                                 Principal="*", FunctionUrlAuthType="NONE")
         host = urllib.parse.urlsplit(url).netloc
         for path, want in (("/", b"a,b\n1,2\n"), ("/fail", b"a,b\n1,2\n")):
-            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
-            conn.request("GET", path, headers={"Host": host})
-            r = conn.getresponse()
-            body = r.read()
-            conn.close()
+            r, body = self.url_get(host, path)
             # The prelude's status, headers and cookies; the bytes after the 8 NULs as the body
             # (after a mid-stream error: what was written before it).
             self.assertEqual(r.status, 202)
@@ -317,11 +321,7 @@ class ResponseStream(StratusTestCase):
                                 Principal="*", FunctionUrlAuthType="NONE")
         host = urllib.parse.urlsplit(url["FunctionUrl"]).netloc
         for path in ("/", "/fail"):
-            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
-            conn.request("GET", path, headers={"Host": host})
-            r = conn.getresponse()
-            body = r.read()
-            conn.close()
+            r, body = self.url_get(host, path)
             self.assertEqual(r.status, 201, path)
             self.assertEqual(r.getheader("content-type"), "text/csv")
             self.assertEqual(r.getheader("x-node"), "streamed")
@@ -329,11 +329,7 @@ class ResponseStream(StratusTestCase):
             self.assertEqual(body, b"x,y\n3,4\n")
         # Without the prelude: the stream's content type (application/octet-stream by default).
         for path, ctype in (("/typed", "text/plain"), ("/untyped", "application/octet-stream")):
-            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
-            conn.request("GET", path, headers={"Host": host})
-            r = conn.getresponse()
-            body = r.read()
-            conn.close()
+            r, body = self.url_get(host, path)
             self.assertEqual((r.status, r.getheader("content-type"), body), (200, ctype, b"plain bytes"))
 
     def test_node_sdk(self):
