@@ -71,7 +71,7 @@ class HttpResponseStream {
 globalThis.awslambda = {
   streamifyResponse(handler, options) {
     handler[STREAMING] = "response";
-    if (options && Number.isInteger(options.highWaterMark)) handler[HIGHWATERMARK] = options.highWaterMark;
+    if (typeof options?.highWaterMark === "number") handler[HIGHWATERMARK] = parseInt(options.highWaterMark);
     return handler;
   },
   HttpResponseStream,
