@@ -57,6 +57,53 @@ while True:
     s.close()
 """
 
+# A nodejs function streaming with awslambda.streamifyResponse, as on AWS's managed runtime: the
+# event {"parts": [...], "fail": bool, "pipe": bool} is written part by part (or through
+# stream.pipeline); a function URL's event answers through awslambda.HttpResponseStream.from.
+NODE_STREAMER = r"""
+const { pipeline } = require("node:stream/promises");
+const { Readable } = require("node:stream");
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  if (event.rawPath === "/typed" || event.rawPath === "/untyped") {
+    if (event.rawPath === "/typed") responseStream.setContentType("text/plain");
+    responseStream.end("plain bytes");
+    try { responseStream.setContentType("text/html"); } catch (e) { console.log("too late:", e.message); }
+    return;
+  }
+  if (event.rawPath !== undefined) {
+    responseStream = awslambda.HttpResponseStream.from(responseStream, {
+      statusCode: 201, headers: { "content-type": "text/csv", "x-node": "streamed" }, cookies: ["n=1"] });
+    responseStream.write("x,y\n");
+    await new Promise((r) => setTimeout(r, 20));
+    responseStream.write("3,4\n");
+    if (event.rawPath === "/fail") throw new Error("url broke");
+    responseStream.end();
+    return;
+  }
+  if (event.early) throw new RangeError("failed before writing");
+  if (event.contentType) responseStream.setContentType(event.contentType);
+  if (event.pipe) {
+    await pipeline(Readable.from(event.parts), responseStream);
+    return;
+  }
+  for (const p of event.parts) {
+    responseStream.write(p);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (event.fail) throw new TypeError("node broke mid-stream");
+  console.log("streamed for", context.awsRequestId);
+  if (!event.noEnd) responseStream.end();  // resolving without end() ends the response too
+});
+"""
+
+# The same from an ES module.
+NODE_STREAMER_ESM = r"""
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write("esm:");
+  responseStream.end(JSON.stringify(event));
+});
+"""
+
 NODE_CLIENT = r"""
 const { LambdaClient, InvokeWithResponseStreamCommand } = require("@aws-sdk/client-lambda");
 (async () => {
@@ -102,6 +149,14 @@ def events(resp):
 class ResponseStream(StratusTestCase):
     ephemeral = True
 
+    def url_get(self, host, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
+        conn.request("GET", path, headers={"Host": host})
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        return r, body
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -112,6 +167,9 @@ class ResponseStream(StratusTestCase):
                                            "    raise ValueError('no good')\n"})
         create(cls.lam, "streamer", {"bootstrap": STREAMING_BOOTSTRAP}, runtime="provided.al2023",
                handler="none")
+        create(cls.lam, "nodestream", {"index.js": NODE_STREAMER}, runtime="nodejs20.x", handler="index.handler")
+        create(cls.lam, "nodestreamesm", {"index.mjs": NODE_STREAMER_ESM}, runtime="nodejs20.x",
+               handler="index.handler")
 
     def test_buffered_handler_is_one_chunk(self):
         r = self.lam.invoke_with_response_stream(FunctionName="echo", Payload=b'{"a": 1}')
@@ -193,11 +251,7 @@ class ResponseStream(StratusTestCase):
                                 Principal="*", FunctionUrlAuthType="NONE")
         host = urllib.parse.urlsplit(url).netloc
         for path, want in (("/", b"a,b\n1,2\n"), ("/fail", b"a,b\n1,2\n")):
-            conn = http.client.HTTPConnection("127.0.0.1", self.stratus.port, timeout=30)
-            conn.request("GET", path, headers={"Host": host})
-            r = conn.getresponse()
-            body = r.read()
-            conn.close()
+            r, body = self.url_get(host, path)
             # The prelude's status, headers and cookies; the bytes after the 8 NULs as the body
             # (after a mid-stream error: what was written before it).
             self.assertEqual(r.status, 202)
@@ -205,6 +259,78 @@ class ResponseStream(StratusTestCase):
             self.assertEqual(r.getheader("x-streamed"), "yes")
             self.assertEqual(r.getheader("set-cookie"), "s=1")
             self.assertEqual(body, want)
+
+    def test_node_streamify_response(self):
+        parts = ["alpha ", "beta ", "gamma"]
+        r = self.lam.invoke_with_response_stream(FunctionName="nodestream", LogType="Tail",
+                                                 Payload=json.dumps({"parts": parts}).encode())
+        self.assertEqual(r["StatusCode"], 200)
+        chunks, complete = events(r)
+        self.assertEqual(b"".join(chunks), b"alpha beta gamma")
+        self.assertNotIn("ErrorCode", complete)
+        self.assertIn("streamed for", base64.b64decode(complete["LogResult"]).decode())
+        # Through stream.pipeline.
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": parts, "pipe": True}).encode()))
+        self.assertEqual(b"".join(chunks), b"alpha beta gamma")
+        self.assertNotIn("ErrorCode", complete)
+        # Resolving without end().
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": ["no end"], "noEnd": True}).encode()))
+        self.assertEqual(b"".join(chunks), b"no end")
+        self.assertNotIn("ErrorCode", complete)
+        # An ES module handler.
+        chunks, complete = events(self.lam.invoke_with_response_stream(FunctionName="nodestreamesm",
+                                                                       Payload=b'{"m": 1}'))
+        self.assertEqual(b"".join(chunks), b'esm:{"m":1}')
+
+    def test_node_streamify_error_before_first_byte(self):
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"early": True}).encode()))
+        self.assertEqual(chunks, [])
+        self.assertEqual(complete["ErrorCode"], "RangeError")
+        self.assertEqual(complete["ErrorDetails"], "failed before writing")
+
+    def test_node_streamify_error_mid_stream(self):
+        r = self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": ["half"], "fail": True}).encode())
+        chunks, complete = events(r)
+        self.assertEqual(b"".join(chunks), b"half")
+        self.assertEqual(complete["ErrorCode"], "TypeError")
+        self.assertEqual(complete["ErrorDetails"], "node broke mid-stream")
+        # The environment goes on serving.
+        chunks, complete = events(self.lam.invoke_with_response_stream(
+            FunctionName="nodestream", Payload=json.dumps({"parts": ["ok"]}).encode()))
+        self.assertEqual(b"".join(chunks), b"ok")
+        # Plain Invoke: the error as a function error.
+        r = self.lam.invoke(FunctionName="nodestream", Payload=json.dumps({"parts": ["x"], "fail": True}).encode())
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        self.assertEqual(json.loads(r["Payload"].read())["errorMessage"], "node broke mid-stream")
+
+    def test_node_streamify_plain_invoke_is_buffered(self):
+        r = self.lam.invoke(FunctionName="nodestream", Payload=json.dumps({"parts": ["one ", "two"]}).encode())
+        self.assertEqual(r["StatusCode"], 200)
+        self.assertNotIn("FunctionError", r)
+        self.assertEqual(r["Payload"].read(), b"one two")
+
+    def test_node_function_url_response_stream(self):
+        url = self.lam.create_function_url_config(FunctionName="nodestream", AuthType="NONE",
+                                                  InvokeMode="RESPONSE_STREAM")
+        self.assertEqual(url["InvokeMode"], "RESPONSE_STREAM")
+        self.lam.add_permission(FunctionName="nodestream", StatementId="public", Action="lambda:InvokeFunctionUrl",
+                                Principal="*", FunctionUrlAuthType="NONE")
+        host = urllib.parse.urlsplit(url["FunctionUrl"]).netloc
+        for path in ("/", "/fail"):
+            r, body = self.url_get(host, path)
+            self.assertEqual(r.status, 201, path)
+            self.assertEqual(r.getheader("content-type"), "text/csv")
+            self.assertEqual(r.getheader("x-node"), "streamed")
+            self.assertEqual(r.getheader("set-cookie"), "n=1")
+            self.assertEqual(body, b"x,y\n3,4\n")
+        # Without the prelude: the stream's content type (application/octet-stream by default).
+        for path, ctype in (("/typed", "text/plain"), ("/untyped", "application/octet-stream")):
+            r, body = self.url_get(host, path)
+            self.assertEqual((r.status, r.getheader("content-type"), body), (200, ctype, b"plain bytes"))
 
     def test_node_sdk(self):
         d = node_sdk()

@@ -14,10 +14,18 @@
 // records with AWS_LAMBDA_LOG_FORMAT=JSON, filtered by AWS_LAMBDA_LOG_LEVEL). Each record is one
 // frame on _LAMBDA_TELEMETRY_LOG_FD (so a multi-line message is one log event); without that fd
 // it goes to stdout with its line breaks as "\r".
+//
+// Response streaming: the global awslambda.streamifyResponse(handler) marks a handler
+// `async (event, responseStream, context)`; its responseStream is a Writable whose bytes go to
+// the Runtime API as one chunked POST in streaming mode (Lambda-Runtime-Function-Response-Mode:
+// streaming), an error after that as the trailers Lambda-Runtime-Function-Error-Type / -Body.
+// awslambda.HttpResponseStream.from(stream, {statusCode, headers, cookies}) puts the JSON
+// prelude and 8 NUL bytes before the body, for function URLs.
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import util from "node:util";
+import { Writable } from "node:stream";
 import { createRequire, register } from "node:module";
 import { pathToFileURL } from "node:url";
 
@@ -40,6 +48,97 @@ function request(method, p, body, headers = {}) {
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+// ---- response streaming (the global awslambda, as AWS's runtime client defines it) ----
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HIGHWATERMARK = Symbol.for("aws.lambda.runtime.handler.streaming.highWaterMark");
+const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+
+class HttpResponseStream {
+  static from(underlyingStream, prelude) {
+    underlyingStream.setContentType(HTTP_INTEGRATION);
+    const metadata = JSON.stringify(prelude);
+    underlyingStream._onBeforeFirstWrite = (write) => {
+      write(metadata);
+      write(new Uint8Array(8));
+    };
+    return underlyingStream;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[STREAMING] = "response";
+    if (typeof options?.highWaterMark === "number") handler[HIGHWATERMARK] = parseInt(options.highWaterMark);
+    return handler;
+  },
+  HttpResponseStream,
+};
+
+// The response of one streamed invocation: the POST starts with the first byte (or at the end),
+// so the content type can be set until then. fail(err) ends it with the error trailers.
+class ResponseStream extends Writable {
+  constructor(requestId, highWaterMark) {
+    super(highWaterMark ? { highWaterMark } : {});
+    this._requestId = requestId;
+    this._contentType = DEFAULT_CONTENT_TYPE;
+    this._req = null;
+    this._onBeforeFirstWrite = null;
+    this._failed = false;
+    this.responseDone = new Promise((resolve) => { this._resolveDone = resolve; });
+  }
+  setContentType(contentType) {
+    if (this._req) throw new Error("Cannot set content-type, too late.");
+    this._contentType = contentType;
+  }
+  _open() {
+    if (this._req) return this._req;
+    const req = http.request({ host, port, path: `${base}/invocation/${this._requestId}/response`, method: "POST", agent,
+      headers: {
+        "Content-Type": this._contentType,
+        "Lambda-Runtime-Function-Response-Mode": "streaming",
+        "Transfer-Encoding": "chunked",
+        Trailer: "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+      } }, (res) => {
+      res.resume();
+      res.on("end", () => this._resolveDone(res.statusCode));
+    });
+    req.on("error", () => process.exit(1)); // the runtime API is gone: stratus stopped
+    this._req = req;
+    if (this._onBeforeFirstWrite) {
+      const before = this._onBeforeFirstWrite;
+      this._onBeforeFirstWrite = null;
+      before((chunk) => req.write(chunk));
+    }
+    return req;
+  }
+  _write(chunk, encoding, cb) {
+    this._open().write(chunk, () => cb());
+  }
+  _final(cb) {
+    if (!this._failed) this._open().end();
+    cb();
+  }
+  _destroy(err, cb) {
+    if (err && !this._failed) this.fail(err);
+    else if (!this._failed && !this._req?.writableEnded) this._open().end();
+    cb(err);
+  }
+  // Ends the response with the error as trailers (whatever was written stays the body).
+  fail(err) {
+    if (this._failed) return;
+    this._failed = true;
+    const doc = errorDoc(err);
+    const req = this._open();
+    if (req.writableEnded) return;
+    req.addTrailers({
+      "Lambda-Runtime-Function-Error-Type": doc.errorType || "Unhandled",
+      "Lambda-Runtime-Function-Error-Body": Buffer.from(JSON.stringify(doc)).toString("base64"),
+    });
+    req.end();
+  }
 }
 
 // ---- ES module resolution from layers and the runtime's SDK (NODE_PATH's folders) ----
@@ -282,6 +381,27 @@ function invokeHandler(fn, event, context) {
   });
 }
 
+// A streaming handler: its answer is what it writes; a throw or rejection, before or after the
+// first byte, ends the response with the error trailers. Resolving without end() ends it.
+async function invokeStreaming(fn, event, context, requestId) {
+  const stream = new ResponseStream(requestId, fn[HIGHWATERMARK]);
+  streaming = stream;
+  stream.on("error", () => {}); // a destroy(err) is reported through the trailers
+  try {
+    await new Promise((resolve, reject) => {
+      pending = { finish: (err) => (err ? reject(err) : resolve()) };
+      Promise.resolve().then(() => fn(event, stream, context)).then(resolve, reject);
+    });
+    if (stream.errored) throw stream.errored;
+    if (!stream.writableEnded && !stream.destroyed) stream.end();
+  } catch (e) {
+    console.error("Invoke Error", formatted(e));
+    stream.fail(e);
+  }
+  await stream.responseDone;
+  streaming = null;
+}
+
 async function postError(requestId, err) {
   const doc = errorDoc(err);
   await request("POST", `/invocation/${requestId}/error`, JSON.stringify(doc),
@@ -289,12 +409,16 @@ async function postError(requestId, err) {
 }
 
 let invokeId = null;
+let streaming = null; // the ResponseStream of a streamed invocation in progress
 let initDone = false;
 async function fatal(kind, err, code) {
   console.error(kind, formatted(err));
   if (!initDone) {
     const doc = errorDoc(err);
     await request("POST", "/init/error", JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
+  } else if (streaming) {
+    streaming.fail(err);
+    await streaming.responseDone;
   } else if (invokeId) {
     await postError(invokeId, err);
   }
@@ -353,6 +477,12 @@ async function main() {
     } catch (e) {
       const err = runtimeError("Runtime.UnmarshalError", `Unable to parse event: ${e.message}`);
       await postError(requestId, err);
+      continue;
+    }
+    if (fn[STREAMING] === "response") {
+      await invokeStreaming(fn, event, context, requestId);
+      pending = null;
+      invokeId = null;
       continue;
     }
     try {
