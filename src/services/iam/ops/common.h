@@ -75,4 +75,16 @@ void attach(Store& store, const std::string& kind, const std::string& owner, con
 void detach(Store& store, const std::string& kind, const std::string& owner, const std::string& arn);
 Doc list_attached(Store& store, const std::string& kind, const std::string& owner, const Doc& in);
 
+// The principals managed policies attach to (roles, users): their attachment kind, the request
+// member naming them and their loader (NoSuchEntity when absent). The Attach/Detach/ListAttached
+// <Principal>Policies operations are these three over one of them.
+struct Attachments {
+  const char* kind;         // "role-attached" | "user-attached"
+  const char* name_member;  // "RoleName" | "UserName"
+  Doc (*load)(Store&, const std::string&);
+};
+Doc attach_policy(OpContext& ctx, const Doc& in, const Attachments& a);
+Doc detach_policy(OpContext& ctx, const Doc& in, const Attachments& a);
+Doc list_attached_policies(OpContext& ctx, const Doc& in, const Attachments& a);
+
 }  // namespace stratus::iam

@@ -162,4 +162,24 @@ Doc list_attached(Store& store, const std::string& kind, const std::string& owne
                   });
 }
 
+Doc attach_policy(OpContext& ctx, const Doc& in, const Attachments& a) {
+  Store store = store_of(ctx);
+  a.load(store, in.str(a.name_member));
+  attach(store, a.kind, in.str(a.name_member), in.str("PolicyArn"));
+  return Doc::map();
+}
+
+Doc detach_policy(OpContext& ctx, const Doc& in, const Attachments& a) {
+  Store store = store_of(ctx);
+  a.load(store, in.str(a.name_member));
+  detach(store, a.kind, in.str(a.name_member), in.str("PolicyArn"));
+  return Doc::map();
+}
+
+Doc list_attached_policies(OpContext& ctx, const Doc& in, const Attachments& a) {
+  Store store = store_of(ctx);
+  a.load(store, in.str(a.name_member));
+  return list_attached(store, a.kind, in.str(a.name_member), in);
+}
+
 }  // namespace stratus::iam

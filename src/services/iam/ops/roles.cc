@@ -92,24 +92,18 @@ Doc update_role(OpContext& ctx, const Doc& in) {
 
 // ---- attached managed policies ----
 
+const Attachments kRoleAttachments{"role-attached", "RoleName", load_role};
+
 Doc attach_role_policy(OpContext& ctx, const Doc& in) {
-  Store store = store_of(ctx);
-  load_role(store, in.str("RoleName"));
-  attach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
-  return Doc::map();
+  return attach_policy(ctx, in, kRoleAttachments);
 }
 
 Doc detach_role_policy(OpContext& ctx, const Doc& in) {
-  Store store = store_of(ctx);
-  load_role(store, in.str("RoleName"));
-  detach(store, "role-attached", in.str("RoleName"), in.str("PolicyArn"));
-  return Doc::map();
+  return detach_policy(ctx, in, kRoleAttachments);
 }
 
 Doc list_attached_role_policies(OpContext& ctx, const Doc& in) {
-  Store store = store_of(ctx);
-  load_role(store, in.str("RoleName"));
-  return list_attached(store, "role-attached", in.str("RoleName"), in);
+  return list_attached_policies(ctx, in, kRoleAttachments);
 }
 
 // ---- inline policies ----

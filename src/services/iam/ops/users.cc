@@ -74,24 +74,18 @@ Doc delete_user(OpContext& ctx, const Doc& in) {
 
 // ---- attached managed policies ----
 
+const Attachments kUserAttachments{"user-attached", "UserName", load_user};
+
 Doc attach_user_policy(OpContext& ctx, const Doc& in) {
-  Store store = store_of(ctx);
-  load_user(store, in.str("UserName"));
-  attach(store, "user-attached", in.str("UserName"), in.str("PolicyArn"));
-  return Doc::map();
+  return attach_policy(ctx, in, kUserAttachments);
 }
 
 Doc detach_user_policy(OpContext& ctx, const Doc& in) {
-  Store store = store_of(ctx);
-  load_user(store, in.str("UserName"));
-  detach(store, "user-attached", in.str("UserName"), in.str("PolicyArn"));
-  return Doc::map();
+  return detach_policy(ctx, in, kUserAttachments);
 }
 
 Doc list_attached_user_policies(OpContext& ctx, const Doc& in) {
-  Store store = store_of(ctx);
-  load_user(store, in.str("UserName"));
-  return list_attached(store, "user-attached", in.str("UserName"), in);
+  return list_attached_policies(ctx, in, kUserAttachments);
 }
 
 // ---- access keys ----
