@@ -65,11 +65,14 @@ std::vector<ErrorShape> errors_of(const std::string& path) {
     throw std::runtime_error("cannot read model " + path);
   bool query = model["metadata"].HasMember("protocol") && model["metadata"]["protocol"] == "query";
   std::map<std::string, ErrorShape> sorted;
-  for (const auto& m : model["shapes"].GetObject()) {
-    const auto& shape = m.value;
+  // (An iterator loop with `<`: with C++20's rewritten comparisons, clang finds RapidJSON's
+  // member iterator `!=`, which a range-for uses, ambiguous.)
+  const auto& shapes = model["shapes"];
+  for (auto m = shapes.MemberBegin(); m < shapes.MemberEnd(); ++m) {
+    const auto& shape = m->value;
     if (!shape.HasMember("exception") || !shape["exception"].GetBool()) continue;
     ErrorShape e;
-    e.name = m.name.GetString();
+    e.name = m->name.GetString();
     bool fault = shape.HasMember("fault") && shape["fault"].GetBool();
     e.code = e.name;
     e.status = fault ? 500 : 400;
