@@ -629,8 +629,9 @@ class Parser {
       return literal(Value(static_cast<int64_t>(v)));
     }
     if (c == '[') {
-      auto [e, empty] = collection(Expr::list, ']');
-      if (empty) return std::move(e);
+      auto [made, empty] = collection(Expr::list, ']');
+      ExprPtr e = std::move(made);
+      if (empty) return e;
       e->items.push_back(expr());
       if (sym("..")) {
         e->kind = Expr::range;
@@ -643,8 +644,9 @@ class Parser {
       return e;
     }
     if (c == '{') {
-      auto [e, empty] = collection(Expr::map, '}');
-      if (empty) return std::move(e);
+      auto [made, empty] = collection(Expr::map, '}');
+      ExprPtr e = std::move(made);
+      if (empty) return e;
       do {
         e->items.push_back(expr());
         expect(':');
