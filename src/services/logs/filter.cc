@@ -192,7 +192,6 @@ class Regex {
     auto range = [&](char a, char b) {
       for (int c = a; c <= b; ++c) set.set(static_cast<unsigned char>(c));
     };
-    std::bitset<256> tmp;
     bool negate = false;
     switch (e) {
       case 'D':
