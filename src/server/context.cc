@@ -46,8 +46,12 @@ ServerContext::~ServerContext() {
   stop_schedulers();
 }
 
-void ServerContext::start_services() {
+void ServerContext::attach_services() {
   for (auto& s : services_) s->attach(*this);
+}
+
+void ServerContext::start_services() {
+  attach_services();
   for (auto& s : services_) s->start(*this);
   events_->start();
 }

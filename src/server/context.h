@@ -92,6 +92,8 @@ class ServerContext {
   // stop_services() reverses it.
   void start_services();
   void stop_services();
+  // Only the attach() step: the ports, without background work (fuzz harnesses).
+  void attach_services();
 
   // Wipes all state (POST /_stratus/reset): storage, caches, service state.
   void reset();
