@@ -21,7 +21,7 @@ stratus::FrontDoor& door() {
     cfg.ephemeral = true;  // memory engine: no data directory, key file or spool dir in the cwd
     auto* c = new stratus::ServerContext(cfg, stratus::storage::open_memory());
     for (auto& s : stratus::make_services(cfg)) c->add_service(std::move(s));
-    c->attach_services();  // the ports handlers reach (ctx.port<T>()), as the server has them
+    c->start_services();  // ports and opened stores, as the server has them before serving
     return c;
   }();
   static stratus::FrontDoor* d = new stratus::FrontDoor(*ctx);

@@ -92,7 +92,7 @@ class ServerContext {
   // stop_services() reverses it.
   void start_services();
   void stop_services();
-  // Only the attach() step: the ports, without background work (fuzz harnesses).
+  // Only the attach() step (the ports), for start_services().
   void attach_services();
 
   // Wipes all state (POST /_stratus/reset): storage, caches, service state.
