@@ -78,7 +78,7 @@ std::shared_ptr<Deployed> build_deployed(const Doc& doc, const Doc& resources, c
               std::string pattern = ir.str("selectionPattern");
               if (!pattern.empty()) {
                 try {
-                  resp.pattern = std::make_shared<vtl::Regex>(pattern);
+                  resp.pattern = std::make_shared<Regex>(pattern);
                 } catch (const vtl::RenderError& e) {
                   dm.broken = e.what();
                 }

@@ -12,7 +12,7 @@
 
 #include "core/doc.h"
 #include "services/apigateway/guard.h"
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 #include "services/apigateway/vtl/vtl.h"
 
 namespace stratus::apigateway {
@@ -25,7 +25,7 @@ struct DMethod {
   std::map<std::string, TemplatePtr> request_templates;  // nullptr: empty template
   struct Response {
     Doc doc;
-    std::shared_ptr<vtl::Regex> pattern;  // nullptr: the default response
+    std::shared_ptr<Regex> pattern;  // nullptr: the default response
     std::map<std::string, TemplatePtr> templates;
   };
   std::vector<Response> responses;

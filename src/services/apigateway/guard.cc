@@ -16,7 +16,7 @@
 #include "services/apigateway/policy.h"
 #include "services/apigateway/schema.h"
 #include "services/apigateway/vtl/aws.h"
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 #include "services/apigateway/vtl/vtl.h"
 #include "services/lambda/invoke.h"
 #include "services/logs/api.h"
@@ -328,8 +328,8 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
     if (std::string expr = az->str("identityValidationExpression"); !expr.empty()) {
       bool ok = false;
       try {
-        vtl::Regex re(expr);
-        vtl::Regex::Budget budget;
+        Regex re(expr);
+        Regex::Budget budget;
         ok = re.full_match(*token, budget);
       } catch (const std::exception&) {
       }

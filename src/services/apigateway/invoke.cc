@@ -21,7 +21,7 @@
 #include "protocol/error_wire.h"
 #include "server/context.h"
 #include "services/apigateway/vtl/aws.h"
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 #include "services/apigateway/vtl/vtl.h"
 #include "services/lambda/invoke.h"
 
@@ -261,7 +261,7 @@ void finish_mapped(const std::shared_ptr<Call>& call, int status, std::vector<st
   const DMethod::Response* chosen = nullptr;
   const DMethod::Response* fallback = nullptr;
   try {
-    vtl::Regex::Budget budget;
+    Regex::Budget budget;
     for (const auto& r : m.responses) {
       if (!r.pattern) {
         if (!fallback) fallback = &r;

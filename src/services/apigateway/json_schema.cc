@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "core/json.h"
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 #include "services/apigateway/vtl/value.h"
 
 namespace stratus::apigateway {
@@ -49,7 +49,7 @@ std::string quoted_list(const std::vector<std::string>& names) {
 struct Checker {
   const Doc& root;
   const SchemaResolver& resolve;
-  vtl::Regex::Budget budget;
+  Regex::Budget budget;
   uint64_t steps = 0;
 
   std::optional<std::string> fail(const std::string& ptr, const std::string& msg) {
@@ -143,8 +143,8 @@ struct Checker {
       if (const Doc* p = s.get("pattern"); p && p->is_string()) {
         bool found = false;
         try {
-          vtl::Regex re(p->as_string());
-          vtl::Regex::Groups g;
+          Regex re(p->as_string());
+          Regex::Groups g;
           found = re.search(v.as_string(), 0, g, budget);
         } catch (const std::exception&) {
           return fail(ptr, "invalid or too costly regex pattern " + p->as_string());
@@ -209,8 +209,8 @@ struct Checker {
           for (const auto& [pat, ps] : pprops->as_map()) {
             bool hit = false;
             try {
-              vtl::Regex re(pat);
-              vtl::Regex::Groups g;
+              Regex re(pat);
+              Regex::Groups g;
               hit = re.search(k, 0, g, budget);
             } catch (const std::exception&) {
               return fail(ptr, "invalid or too costly regex pattern " + pat);

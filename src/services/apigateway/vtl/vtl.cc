@@ -2,7 +2,7 @@
 
 #include "core/encoding.h"
 
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 
 #include <algorithm>
 #include <cctype>

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/regex.h"
 #include "services/apigateway/vtl/value.h"
 
 namespace stratus::apigateway::vtl {
@@ -36,9 +37,9 @@ namespace stratus::apigateway::vtl {
 struct ParseError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-struct RenderError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+// Regex failures (core/regex.h) are render errors too: one type.
+using RenderError = RegexError;
+using stratus::Regex;
 
 struct Limits {
   size_t max_output = 10u << 20;       // bytes written (all buffers together)

@@ -5,7 +5,7 @@
 #include "core/doc.h"
 #include "core/json.h"
 #include "services/apigateway/vtl/aws.h"
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 #include "services/apigateway/vtl/vtl.h"
 
 namespace stratus::apigateway::vtl {

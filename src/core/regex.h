@@ -1,27 +1,33 @@
-// A small backtracking regular-expression engine for the Java regex subset mapping templates
-// use in String.replaceAll/replaceFirst/split/matches: literals, '.', classes ([a-z], [^...],
+// A small backtracking regular-expression engine for the Java regex subset that API Gateway's
+// mapping templates (vtl/) and models, and SSM's AllowedPattern, use; in templates: String.replaceAll/replaceFirst/split/matches: literals, '.', classes ([a-z], [^...],
 // \d \w \s \D \W \S, escapes), anchors ^ $ \b \B, groups ( ), (?: ), alternation, greedy and
 // lazy quantifiers * + ? {n} {n,} {n,m}, back-references \1..\9.
 //
 // Why not std::regex: it can neither be bounded in time (catastrophic backtracking) nor in stack
 // depth, and templates are user input. Here every step counts against a budget the caller owns
-// (RenderError when exhausted) and recursion depth is capped; single-character repetitions
+// (RegexError when exhausted) and recursion depth is capped; single-character repetitions
 // (".*", "\s+", "[a-z]{2,5}") loop without recursing, so long subjects stay cheap.
 // Matching works on bytes: '.' and classes see UTF-8 bytes, not characters.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace stratus::apigateway::vtl {
+namespace stratus {
+
+// A malformed pattern, an exhausted budget, a Java exception of the String methods.
+struct RegexError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class Regex {
  public:
-  // Throws RenderError ("PatternSyntaxException") on a malformed pattern.
+  // Throws RegexError ("PatternSyntaxException") on a malformed pattern.
   explicit Regex(std::string_view pattern);
   ~Regex();
   Regex(Regex&&) noexcept;
@@ -46,4 +52,4 @@ class Regex {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace stratus::apigateway::vtl
+}  // namespace stratus

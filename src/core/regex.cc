@@ -1,11 +1,10 @@
-#include "services/apigateway/vtl/regex.h"
+#include "core/regex.h"
 
 #include <cctype>
 #include <functional>
 
-#include "services/apigateway/vtl/vtl.h"
 
-namespace stratus::apigateway::vtl {
+namespace stratus {
 namespace {
 
 struct RNode {
@@ -23,7 +22,7 @@ struct RNode {
 };
 
 [[noreturn]] void syntax(std::string_view p, const char* why) {
-  throw RenderError("PatternSyntaxException: " + std::string(why) + " in " + std::string(p));
+  throw RegexError("PatternSyntaxException: " + std::string(why) + " in " + std::string(p));
 }
 
 bool is_word(unsigned char c) { return std::isalnum(c) || c == '_'; }
@@ -257,7 +256,7 @@ struct Regex::Impl {
     Budget& budget;
     int depth = 0;
     void tick() {
-      if (++budget.steps > budget.max_steps) throw RenderError("regular expression exceeded its step limit");
+      if (++budget.steps > budget.max_steps) throw RegexError("regular expression exceeded its step limit");
     }
   };
   using Cont = std::function<bool(size_t)>;
@@ -285,7 +284,7 @@ struct Regex::Impl {
   struct Depth {
     Run& r;
     explicit Depth(Run& run) : r(run) {
-      if (++r.depth > 3000) throw RenderError("regular expression recursion too deep");
+      if (++r.depth > 3000) throw RegexError("regular expression recursion too deep");
     }
     ~Depth() { --r.depth; }
   };
@@ -428,14 +427,14 @@ std::string Regex::replace(std::string_view s, std::string_view rep, bool all, B
         out += rep[++i];
       } else if (c == '$' && i + 1 < rep.size() && std::isdigit(static_cast<unsigned char>(rep[i + 1]))) {
         int n = rep[++i] - '0';
-        if (n >= static_cast<int>(g.size())) throw RenderError("IndexOutOfBoundsException: No group " + std::to_string(n));
+        if (n >= static_cast<int>(g.size())) throw RegexError("IndexOutOfBoundsException: No group " + std::to_string(n));
         if (g[n].first >= 0) out.append(s.substr(g[n].first, g[n].second - g[n].first));
       } else if (c == '$') {
-        throw RenderError("IllegalArgumentException: Illegal group reference");
+        throw RegexError("IllegalArgumentException: Illegal group reference");
       } else {
         out += c;
       }
-      if (out.size() > (64u << 20)) throw RenderError("replacement too large");
+      if (out.size() > (64u << 20)) throw RegexError("replacement too large");
     }
     pos = e;
     if (e == b) {
@@ -474,4 +473,4 @@ std::vector<std::string> Regex::split(std::string_view s, Budget& budget) const 
   return parts;
 }
 
-}  // namespace stratus::apigateway::vtl
+}  // namespace stratus

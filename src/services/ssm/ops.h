@@ -1,0 +1,64 @@
+// Parameter Store's operation handlers, one per operation and named after it (service.cc holds the
+// table), and the helpers they share (ops/common.cc). State is in storage only (store.h); the
+// pure rules (names, selectors, labels, policies) are in rules.h.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/doc.h"
+#include "core/error.h"
+#include "services/service.h"
+#include "services/ssm/errors.h"
+
+namespace stratus::ssm {
+
+// ---- shared (ops/common.cc) ----
+// The current (last) version of a record.
+const Doc& current(const Doc& record);
+// The version a selector picks (nullptr: no such version/label).
+const Doc* pick(const Doc& record, std::optional<int64_t> version, std::string_view label);
+// A Parameter (GetParameter's shape) of version v; SecureString values are decrypted when
+// `decrypt`, else returned as their ciphertext (base64), as AWS does.
+Doc parameter_doc(OpContext& ctx, const Doc& record, const Doc& v, std::string_view selector, bool decrypt);
+// ParameterNotFound "Parameter <name> not found."
+AwsError not_found(std::string_view name);
+AwsError version_not_found(std::string_view name, int64_t version);
+
+// SecureString values through KMS (ops/crypto.cc): the ciphertext is bound to the parameter's ARN
+// (encryption context PARAMETER_ARN). Throw InvalidKeyId for a key that can't be used.
+std::string seal(OpContext& ctx, std::string_view key_id, std::string_view arn, std::string_view value);
+std::string unseal(OpContext& ctx, std::string_view cipher, std::string_view arn);
+// Whether SecureString parameters can be stored (the KMS service is running).
+bool can_seal(OpContext& ctx);
+
+// Public parameters (/aws/service/..., public.cc): a read-only built-in table.
+bool is_public(std::string_view name);
+// The record of a public parameter (one version), or nullopt.
+std::optional<Doc> public_record(std::string_view name, std::string_view region);
+// Every public parameter name under a path ("/aws/service/x", no trailing '/'), sorted.
+std::vector<std::string> public_names(std::string_view path, bool recursive);
+
+// ---- parameters (ops/parameters.cc) ----
+Doc put_parameter(OpContext& ctx, const Doc& in);
+Doc get_parameter(OpContext& ctx, const Doc& in);
+Doc get_parameters(OpContext& ctx, const Doc& in);
+Doc get_parameter_history(OpContext& ctx, const Doc& in);
+Doc delete_parameter(OpContext& ctx, const Doc& in);
+Doc delete_parameters(OpContext& ctx, const Doc& in);
+Doc label_parameter_version(OpContext& ctx, const Doc& in);
+Doc unlabel_parameter_version(OpContext& ctx, const Doc& in);
+
+// ---- listing (ops/describe.cc) ----
+Doc get_parameters_by_path(OpContext& ctx, const Doc& in);
+Doc describe_parameters(OpContext& ctx, const Doc& in);
+
+// ---- tags (ops/tags.cc) ----
+Doc add_tags_to_resource(OpContext& ctx, const Doc& in);
+Doc remove_tags_from_resource(OpContext& ctx, const Doc& in);
+Doc list_tags_for_resource(OpContext& ctx, const Doc& in);
+
+// The Expiration sweep (ops/parameters.cc): deletes parameters whose Expiration policy is due.
+void expire_due(storage::Engine& db, int64_t now_ms);
+
+}  // namespace stratus::ssm

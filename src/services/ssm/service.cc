@@ -1,0 +1,54 @@
+// AWS Systems Manager Parameter Store: parameters with versions, labels, tiers, policies and tags;
+// SecureString values encrypted through KMS (kms/api.h); public parameters under /aws/service/
+// from a built-in table. Handlers in ops/*.cc (ops.h), storage in store.h, the pure rules in
+// rules.h. Other SSM features (documents, Run Command, ...) are not implemented.
+#include <cstdlib>
+
+#include "core/clock.h"
+#include "server/context.h"
+#include "services/ssm/ops.h"
+#include "services/ssm/schema.h"
+
+namespace stratus::ssm {
+namespace {
+
+int64_t sweep_ms() {
+  const char* v = std::getenv("STRATUS_SSM_SWEEP_MS");
+  int64_t ms = v ? std::atoll(v) : 0;
+  return ms > 0 ? ms : 5000;
+}
+
+class SsmService final : public Service {
+ public:
+  SsmService() : Service("ssm") {
+    add("PutParameter", put_parameter);
+    add("GetParameter", get_parameter);
+    add("GetParameters", get_parameters);
+    add("GetParametersByPath", get_parameters_by_path);
+    add("DescribeParameters", describe_parameters);
+    add("GetParameterHistory", get_parameter_history);
+    add("LabelParameterVersion", label_parameter_version);
+    add("UnlabelParameterVersion", unlabel_parameter_version);
+    add("DeleteParameter", delete_parameter);
+    add("DeleteParameters", delete_parameters);
+    add("AddTagsToResource", add_tags_to_resource);
+    add("RemoveTagsFromResource", remove_tags_from_resource);
+    add("ListTagsForResource", list_tags_for_resource);
+    gap("ExpirationNotification, NoChangeNotification",
+        "policies are validated and stored (DescribeParameters shows them) but no event is sent: EventBridge is "
+        "not implemented yet");
+    gap("AddTagsToResource", "ResourceType Parameter only; other SSM resources (documents, ...) do not exist");
+    gap("DataType aws:ec2:image", "the value's ami- format is checked; whether the image exists is not");
+  }
+  void start(ServerContext& ctx) override {
+    storage::Engine* db = &ctx.storage();
+    ctx.scheduler("ssm").every("ssm.expire", sweep_ms(), [db] { expire_due(*db, now_millis()); });
+  }
+  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
+};
+
+}  // namespace
+
+std::unique_ptr<Service> make_service() { return std::make_unique<SsmService>(); }
+
+}  // namespace stratus::ssm
