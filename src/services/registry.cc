@@ -14,6 +14,9 @@ namespace logs { std::unique_ptr<Service> make_service(); }
 namespace sqs { std::unique_ptr<Service> make_service(); }
 namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
+namespace kms {
+std::unique_ptr<Service> make_service();
+}
 namespace ssm { std::unique_ptr<Service> make_service(); }
 
 namespace {
@@ -32,6 +35,7 @@ const std::vector<Entry>& table() {
       {"sqs", sqs::make_service},
       {"sns", sns::make_service},
       {"apigateway", apigateway::make_service},
+      {"kms", kms::make_service},
       {"ssm", ssm::make_service},
   };
   return t;
