@@ -11,6 +11,10 @@
 #include "services/service.h"
 #include "services/ssm/errors.h"
 
+namespace stratus::kms {
+class Api;
+}
+
 namespace stratus::ssm {
 
 // ---- shared (ops/common.cc) ----
@@ -24,6 +28,12 @@ Doc parameter_doc(OpContext& ctx, const Doc& record, const Doc& v, std::string_v
 // ParameterNotFound "Parameter <name> not found."
 AwsError not_found(std::string_view name);
 AwsError version_not_found(std::string_view name, int64_t version);
+
+// What the handlers reach through ctx.server.port<Ports>(): the service's ports to others,
+// resolved in start().
+struct Ports {
+  kms::Api* kms = nullptr;  // nullptr when KMS is not among --services
+};
 
 // SecureString values through KMS (ops/crypto.cc): the ciphertext is bound to the parameter's ARN
 // (encryption context PARAMETER_ARN). Throw InvalidKeyId for a key that can't be used.

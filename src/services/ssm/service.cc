@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "server/context.h"
+#include "services/kms/api.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/schema.h"
 
@@ -40,11 +41,16 @@ class SsmService final : public Service {
     gap("AddTagsToResource", "ResourceType Parameter only; other SSM resources (documents, ...) do not exist");
     gap("DataType aws:ec2:image", "the value's ami- format is checked; whether the image exists is not");
   }
+  void attach(ServerContext& ctx) override { ctx.provide<Ports>(&ports_); }
   void start(ServerContext& ctx) override {
+    ports_.kms = ctx.port<kms::Api>();
     storage::Engine* db = &ctx.storage();
     ctx.scheduler("ssm").every("ssm.expire", sweep_ms(), [db] { expire_due(*db, now_millis()); });
   }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
+
+ private:
+  Ports ports_;
 };
 
 }  // namespace
