@@ -3,7 +3,6 @@
 #include <cctype>
 #include <functional>
 
-
 namespace stratus {
 namespace {
 
@@ -427,7 +426,8 @@ std::string Regex::replace(std::string_view s, std::string_view rep, bool all, B
         out += rep[++i];
       } else if (c == '$' && i + 1 < rep.size() && std::isdigit(static_cast<unsigned char>(rep[i + 1]))) {
         int n = rep[++i] - '0';
-        if (n >= static_cast<int>(g.size())) throw RegexError("IndexOutOfBoundsException: No group " + std::to_string(n));
+        if (n >= static_cast<int>(g.size()))
+          throw RegexError("IndexOutOfBoundsException: No group " + std::to_string(n));
         if (g[n].first >= 0) out.append(s.substr(g[n].first, g[n].second - g[n].first));
       } else if (c == '$') {
         throw RegexError("IllegalArgumentException: Illegal group reference");

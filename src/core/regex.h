@@ -1,7 +1,8 @@
 // A small backtracking regular-expression engine for the Java regex subset that API Gateway's
-// mapping templates (vtl/) and models, and SSM's AllowedPattern, use; in templates: String.replaceAll/replaceFirst/split/matches: literals, '.', classes ([a-z], [^...],
-// \d \w \s \D \W \S, escapes), anchors ^ $ \b \B, groups ( ), (?: ), alternation, greedy and
-// lazy quantifiers * + ? {n} {n,} {n,m}, back-references \1..\9.
+// mapping templates (vtl/) and models, and SSM's AllowedPattern, use; in templates:
+// String.replaceAll/replaceFirst/split/matches: literals, '.', classes ([a-z], [^...], \d \w \s \D \W \S, escapes),
+// anchors ^ $ \b \B, groups ( ), (?: ), alternation, greedy and lazy quantifiers * + ? {n} {n,} {n,m}, back-references
+// \1..\9.
 //
 // Why not std::regex: it can neither be bounded in time (catastrophic backtracking) nor in stack
 // depth, and templates are user input. Here every step counts against a budget the caller owns

@@ -17,7 +17,9 @@ namespace apigateway { std::unique_ptr<Service> make_service(); }
 namespace kms {
 std::unique_ptr<Service> make_service();
 }
-namespace ssm { std::unique_ptr<Service> make_service(); }
+namespace ssm {
+std::unique_ptr<Service> make_service();
+}
 
 namespace {
 struct Entry {

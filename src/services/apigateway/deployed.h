@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/doc.h"
-#include "services/apigateway/guard.h"
 #include "core/regex.h"
+#include "services/apigateway/guard.h"
 #include "services/apigateway/vtl/vtl.h"
 
 namespace stratus::apigateway {

@@ -16,12 +16,12 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/regex.h"
 #include "http/client.h"
 #include "model/model.h"
 #include "protocol/error_wire.h"
 #include "server/context.h"
 #include "services/apigateway/vtl/aws.h"
-#include "core/regex.h"
 #include "services/apigateway/vtl/vtl.h"
 #include "services/lambda/invoke.h"
 

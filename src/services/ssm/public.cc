@@ -14,20 +14,34 @@ struct Region {
   const char* name;
 };
 constexpr Region kRegions[] = {
-    {"af-south-1", "Africa (Cape Town)"},          {"ap-east-1", "Asia Pacific (Hong Kong)"},
-    {"ap-northeast-1", "Asia Pacific (Tokyo)"},    {"ap-northeast-2", "Asia Pacific (Seoul)"},
-    {"ap-northeast-3", "Asia Pacific (Osaka)"},    {"ap-south-1", "Asia Pacific (Mumbai)"},
-    {"ap-south-2", "Asia Pacific (Hyderabad)"},    {"ap-southeast-1", "Asia Pacific (Singapore)"},
-    {"ap-southeast-2", "Asia Pacific (Sydney)"},   {"ap-southeast-3", "Asia Pacific (Jakarta)"},
-    {"ap-southeast-4", "Asia Pacific (Melbourne)"}, {"ca-central-1", "Canada (Central)"},
-    {"ca-west-1", "Canada West (Calgary)"},        {"eu-central-1", "Europe (Frankfurt)"},
-    {"eu-central-2", "Europe (Zurich)"},           {"eu-north-1", "Europe (Stockholm)"},
-    {"eu-south-1", "Europe (Milan)"},              {"eu-south-2", "Europe (Spain)"},
-    {"eu-west-1", "Europe (Ireland)"},             {"eu-west-2", "Europe (London)"},
-    {"eu-west-3", "Europe (Paris)"},               {"il-central-1", "Israel (Tel Aviv)"},
-    {"me-central-1", "Middle East (UAE)"},         {"me-south-1", "Middle East (Bahrain)"},
-    {"sa-east-1", "South America (Sao Paulo)"},    {"us-east-1", "US East (N. Virginia)"},
-    {"us-east-2", "US East (Ohio)"},               {"us-west-1", "US West (N. California)"},
+    {"af-south-1", "Africa (Cape Town)"},
+    {"ap-east-1", "Asia Pacific (Hong Kong)"},
+    {"ap-northeast-1", "Asia Pacific (Tokyo)"},
+    {"ap-northeast-2", "Asia Pacific (Seoul)"},
+    {"ap-northeast-3", "Asia Pacific (Osaka)"},
+    {"ap-south-1", "Asia Pacific (Mumbai)"},
+    {"ap-south-2", "Asia Pacific (Hyderabad)"},
+    {"ap-southeast-1", "Asia Pacific (Singapore)"},
+    {"ap-southeast-2", "Asia Pacific (Sydney)"},
+    {"ap-southeast-3", "Asia Pacific (Jakarta)"},
+    {"ap-southeast-4", "Asia Pacific (Melbourne)"},
+    {"ca-central-1", "Canada (Central)"},
+    {"ca-west-1", "Canada West (Calgary)"},
+    {"eu-central-1", "Europe (Frankfurt)"},
+    {"eu-central-2", "Europe (Zurich)"},
+    {"eu-north-1", "Europe (Stockholm)"},
+    {"eu-south-1", "Europe (Milan)"},
+    {"eu-south-2", "Europe (Spain)"},
+    {"eu-west-1", "Europe (Ireland)"},
+    {"eu-west-2", "Europe (London)"},
+    {"eu-west-3", "Europe (Paris)"},
+    {"il-central-1", "Israel (Tel Aviv)"},
+    {"me-central-1", "Middle East (UAE)"},
+    {"me-south-1", "Middle East (Bahrain)"},
+    {"sa-east-1", "South America (Sao Paulo)"},
+    {"us-east-1", "US East (N. Virginia)"},
+    {"us-east-2", "US East (Ohio)"},
+    {"us-west-1", "US West (N. California)"},
     {"us-west-2", "US West (Oregon)"},
 };
 
@@ -60,8 +74,8 @@ const std::map<std::string, std::string, std::less<>>& table() {
       (*m)[gi + "regions/" + r.code + "/partition"] = "aws";
       (*m)[gi + "regions/" + r.code + "/domain"] = "amazonaws.com";
     }
-    for (const char* svc : {"lambda", "dynamodb", "sqs", "sns", "s3", "ssm", "kms", "secretsmanager",
-                            "apigateway", "logs", "iam", "sts", "cognito-idp", "events", "states"}) {
+    for (const char* svc : {"lambda", "dynamodb", "sqs", "sns", "s3", "ssm", "kms", "secretsmanager", "apigateway",
+                            "logs", "iam", "sts", "cognito-idp", "events", "states"}) {
       (*m)[gi + "services/" + svc] = svc;
       for (const auto& r : kRegions) (*m)[gi + "regions/" + r.code + "/services/" + svc] = svc;
     }
@@ -70,11 +84,15 @@ const std::map<std::string, std::string, std::less<>>& table() {
   return *t;
 }
 
-bool ami(std::string_view name) { return name.find("ami") != std::string_view::npos && name.find("/regions/") == std::string_view::npos; }
+bool ami(std::string_view name) {
+  return name.find("ami") != std::string_view::npos && name.find("/regions/") == std::string_view::npos;
+}
 
 }  // namespace
 
-bool is_public(std::string_view name) { return name.starts_with("/aws/"); }
+bool is_public(std::string_view name) {
+  return name.starts_with("/aws/");
+}
 
 std::optional<Doc> public_record(std::string_view name, std::string_view region) {
   auto it = table().find(name);

@@ -94,7 +94,8 @@ std::string validate_put_name(std::string_view in, std::string_view account, std
     bool path = std::count(name.begin(), name.end(), '/') > 1;
     if (path && iprefix(name, "/aws/"))
       throw AwsError("AccessDeniedException", "No access to reserved parameter name: " + name + ".", 400);
-    if (!path) throw errors::validation("Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).");
+    if (!path)
+      throw errors::validation("Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).");
     throw errors::validation(
         "Parameter name: can't be prefixed with \"ssm\" (case-insensitive). If formed as a path, it can consist of "
         "sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the "
@@ -161,7 +162,9 @@ bool valid_label(std::string_view label) {
 
 namespace {
 
-AwsError bad_attribute(const std::string& why) { return errors::invalid_policy_attribute(why); }
+AwsError bad_attribute(const std::string& why) {
+  return errors::invalid_policy_attribute(why);
+}
 
 // "15" (a JSON string or number) as a positive count.
 int64_t positive_count(const Doc* d, const std::string& what) {
@@ -212,13 +215,15 @@ std::vector<Policy> parse_policies(std::string_view text) {
       if (pol.unit != "Days" && pol.unit != "Hours") throw bad_attribute("A policy attribute Unit is invalid.");
     }
     if (!seen.insert(pol.type).second)
-      throw errors::incompatible_policy("There is a conflict in the policies specified for this parameter. You "
-                                        "can't add multiple policies of the same type.");
+      throw errors::incompatible_policy(
+          "There is a conflict in the policies specified for this parameter. You "
+          "can't add multiple policies of the same type.");
     pol.text = json::write(p);
     out.push_back(std::move(pol));
     if (out.size() > kMaxPolicies)
-      throw errors::policies_limit_exceeded("You specified more than the maximum number of allowed policies for "
-                                            "the parameter. The maximum is 10.");
+      throw errors::policies_limit_exceeded(
+          "You specified more than the maximum number of allowed policies for "
+          "the parameter. The maximum is 10.");
   }
   bool notify = seen.count("ExpirationNotification") > 0;
   if (notify && !seen.count("Expiration"))

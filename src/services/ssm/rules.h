@@ -12,10 +12,10 @@
 
 namespace stratus::ssm {
 
-inline constexpr size_t kMaxLevels = 15;      // HierarchyLevelLimitExceededException beyond
-inline constexpr size_t kMaxVersions = 100;   // versions kept per parameter
-inline constexpr size_t kMaxLabels = 10;      // labels per version
-inline constexpr size_t kMaxPolicies = 10;    // PoliciesLimitExceededException beyond
+inline constexpr size_t kMaxLevels = 15;     // HierarchyLevelLimitExceededException beyond
+inline constexpr size_t kMaxVersions = 100;  // versions kept per parameter
+inline constexpr size_t kMaxLabels = 10;     // labels per version
+inline constexpr size_t kMaxPolicies = 10;   // PoliciesLimitExceededException beyond
 inline constexpr size_t kStandardValueMax = 4096;
 inline constexpr size_t kAdvancedValueMax = 8192;
 inline constexpr size_t kMaxTags = 50;
@@ -41,11 +41,11 @@ void validate_path(std::string_view path);
 
 // A Get* name with its selector: "name", "name:3" (version) or "name:label".
 struct Selector {
-  std::string name;                 // without the selector (ARN reduced to the name)
-  std::string text;                 // ":3", ":prod" or "" (Parameter.Selector echoes it)
-  std::optional<int64_t> version;   // name:3
-  std::string label;                // name:prod
-  bool valid = true;                // false: several ':' or an empty selector
+  std::string name;                // without the selector (ARN reduced to the name)
+  std::string text;                // ":3", ":prod" or "" (Parameter.Selector echoes it)
+  std::optional<int64_t> version;  // name:3
+  std::string label;               // name:prod
+  bool valid = true;               // false: several ':' or an empty selector
 };
 Selector parse_selector(std::string_view in);
 
@@ -55,8 +55,8 @@ bool valid_label(std::string_view label);
 
 // A parameter policy, parsed and validated.
 struct Policy {
-  std::string type;    // Expiration, ExpirationNotification, NoChangeNotification
-  std::string text;    // the policy as JSON text (DescribeParameters' PolicyText)
+  std::string type;        // Expiration, ExpirationNotification, NoChangeNotification
+  std::string text;        // the policy as JSON text (DescribeParameters' PolicyText)
   int64_t expires_ms = 0;  // Expiration: the Timestamp
   int64_t amount = 0;      // ExpirationNotification: Before; NoChangeNotification: After
   std::string unit;        // Days | Hours

@@ -16,8 +16,8 @@ inline constexpr storage::Keyspace kParameters{
     "DataType, Policies, LastModifiedDate, LastModifiedUser, Labels}]}, JSON v1"};
 // Pending Expiration policies: the sweep deletes the parameter when its time has come (if the
 // parameter still carries that expiration).
-inline constexpr storage::Keyspace kExpirations{
-    "ssm.expirations", "u64(expiry ms) str(account) str(region) raw(parameter key)", "empty"};
+inline constexpr storage::Keyspace kExpirations{"ssm.expirations",
+                                                "u64(expiry ms) str(account) str(region) raw(parameter key)", "empty"};
 
 inline constexpr storage::Keyspace kKeyspaces[] = {kParameters, kExpirations};
 

@@ -55,6 +55,8 @@ class SsmService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> make_service() { return std::make_unique<SsmService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<SsmService>();
+}
 
 }  // namespace stratus::ssm

@@ -67,7 +67,9 @@ std::vector<ParamStore::Due> ParamStore::due(int64_t now_ms, size_t n) {
   return out;
 }
 
-void ParamStore::drop_due(const Due& d) { db_.del(schema::kExpirations.name, d.raw_key); }
+void ParamStore::drop_due(const Due& d) {
+  db_.del(schema::kExpirations.name, d.raw_key);
+}
 
 int64_t ParamStore::expiration_of(const Doc& record) {
   const Doc* versions = record.get("Versions");

@@ -30,10 +30,9 @@ class ParamStore {
   std::optional<Doc> load(std::string_view account, std::string_view region, std::string_view name);
   // Writes the record; when `expires_ms` > 0 also records the pending expiration (and drops the
   // one of `old_expires_ms`), in one batch.
-  storage::Status save(std::string_view account, std::string_view region, const Doc& record,
-                       int64_t expires_ms, int64_t old_expires_ms);
-  storage::Status erase(std::string_view account, std::string_view region, std::string_view name,
-                        int64_t expires_ms);
+  storage::Status save(std::string_view account, std::string_view region, const Doc& record, int64_t expires_ms,
+                       int64_t old_expires_ms);
+  storage::Status erase(std::string_view account, std::string_view region, std::string_view name, int64_t expires_ms);
 
   // Expirations due at or before now: (account, region, parameter key), oldest first, at most n.
   struct Due {
@@ -47,8 +46,7 @@ class ParamStore {
   static int64_t expiration_of(const Doc& record);
 
  private:
-  static std::string expiry_key(int64_t when, std::string_view account, std::string_view region,
-                                std::string_view name);
+  static std::string expiry_key(int64_t when, std::string_view account, std::string_view region, std::string_view name);
   storage::Engine& db_;
 };
 

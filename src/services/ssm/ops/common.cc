@@ -4,7 +4,9 @@
 
 namespace stratus::ssm {
 
-const Doc& current(const Doc& record) { return record.get("Versions")->as_list().back(); }
+const Doc& current(const Doc& record) {
+  return record.get("Versions")->as_list().back();
+}
 
 const Doc* pick(const Doc& record, std::optional<int64_t> version, std::string_view label) {
   const DocList& versions = record.get("Versions")->as_list();

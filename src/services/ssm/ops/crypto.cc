@@ -23,7 +23,9 @@ AwsError key_error(const AwsError& e, std::string_view key) {
 
 }  // namespace
 
-bool can_seal(OpContext& ctx) { return kms_port(ctx) != nullptr; }
+bool can_seal(OpContext& ctx) {
+  return kms_port(ctx) != nullptr;
+}
 
 std::string seal(OpContext& ctx, std::string_view key_id, std::string_view arn, std::string_view value) {
   kms::Api* kms = kms_port(ctx);

@@ -103,7 +103,9 @@ bool match_text(const Filter& f, const std::string& what) {
   return false;
 }
 
-std::string slashed(const std::string& s) { return s.starts_with('/') ? s : "/" + s; }
+std::string slashed(const std::string& s) {
+  return s.starts_with('/') ? s : "/" + s;
+}
 
 // Whether record passes every filter; `chosen` is the version listed (a Label filter picks the
 // version carrying the label).

@@ -55,14 +55,16 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
         "remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or "
         "RemoveTagsFromResource.");
   if (has_tags && tags_in->as_list().size() > kMaxTags)
-    throw errors::validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member "
-                             "must have length less than or equal to 50");
+    throw errors::validation(
+        "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member "
+        "must have length less than or equal to 50");
 
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
   std::optional<Doc> record = store.load(ctx.account(), ctx.region(), name);
-  if (record && !overwrite) throw errors::parameter_already_exists(
-      "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
+  if (record && !overwrite)
+    throw errors::parameter_already_exists(
+        "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
   const Doc* last = record ? &current(*record) : nullptr;
   std::string type = in.str("Type");
   if (!last && type.empty()) throw errors::validation("A parameter type is required when you create a parameter.");
@@ -100,9 +102,8 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
   std::string key_id = in.str("KeyId");
   if (!key_id.empty() && type != "SecureString")
     throw errors::validation("KeyId is required for SecureString type parameter only.");
-  if (type == "SecureString" && key_id.empty()) key_id = last && last->str("Type") == "SecureString"
-                                                           ? last->str("KeyId", "alias/aws/ssm")
-                                                           : "alias/aws/ssm";
+  if (type == "SecureString" && key_id.empty())
+    key_id = last && last->str("Type") == "SecureString" ? last->str("KeyId", "alias/aws/ssm") : "alias/aws/ssm";
 
   std::string policies_text = inherit("Policies", "");
   std::vector<Policy> policies;
@@ -182,8 +183,8 @@ Doc get_parameter(OpContext& ctx, const Doc& in) {
   const Doc* v = pick(*rec, sel.version, sel.label);
   if (!v) {
     if (sel.version) throw version_not_found(sel.name, *sel.version);
-    throw errors::parameter_version_not_found("Systems Manager could not find label " + sel.label + " of " +
-                                              sel.name + ". Verify the label and try again.");
+    throw errors::parameter_version_not_found("Systems Manager could not find label " + sel.label + " of " + sel.name +
+                                              ". Verify the label and try again.");
   }
   Doc out = Doc::map();
   out.set("Parameter", parameter_doc(ctx, *rec, *v, sel.text, in.flag("WithDecryption")));
@@ -340,7 +341,8 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
   for (Doc& v : versions) {
     if (&v == target) continue;
     if (Doc* ls = v.get("Labels"))
-      std::erase_if(ls->as_list(), [&](const Doc& d) { return std::find(add.begin(), add.end(), d.as_string()) != add.end(); });
+      std::erase_if(ls->as_list(),
+                    [&](const Doc& d) { return std::find(add.begin(), add.end(), d.as_string()) != add.end(); });
   }
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));

@@ -35,8 +35,9 @@ Doc add_tags_to_resource(OpContext& ctx, const Doc& in) {
     Doc merged = tags;
     for (const Doc& t : in.get("Tags")->as_list()) merged.set(t.str("Key"), t.str("Value"));
     if (merged.size() > kMaxTags)
-      throw errors::too_many_tags_error("The Tags parameter contains too many tags. The maximum number of tags for a "
-                                  "resource is 50.");
+      throw errors::too_many_tags_error(
+          "The Tags parameter contains too many tags. The maximum number of tags for a "
+          "resource is 50.");
     tags = std::move(merged);
   });
 }

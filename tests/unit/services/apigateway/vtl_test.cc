@@ -4,8 +4,8 @@
 
 #include "core/doc.h"
 #include "core/json.h"
-#include "services/apigateway/vtl/aws.h"
 #include "core/regex.h"
+#include "services/apigateway/vtl/aws.h"
 #include "services/apigateway/vtl/vtl.h"
 
 namespace stratus::apigateway::vtl {
