@@ -58,6 +58,8 @@ class SecureString(StratusTestCase):
         self.assertEqual([p["Name"] for p in meta["Parameters"]], ["/sec/custom"])
         self.assertEqual(self.err(lambda: self.ssm.put_parameter(Name="/sec/x", Value="v", Type="SecureString",
                                                                  KeyId="alias/nope"))[0], "InvalidKeyId")
+        self.assertEqual(self.err(lambda: self.ssm.put_parameter(Name="/sec/z", Value="v", Type="SecureString",
+                                                                 KeyId="bad key!"))[0], "ValidationException")
         self.assertEqual(self.err(lambda: self.ssm.put_parameter(Name="/sec/y", Value="v", Type="String",
                                                                  KeyId=key))[0], "ValidationException")
         self.kms.disable_key(KeyId=key)

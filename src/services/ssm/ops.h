@@ -25,6 +25,11 @@ const Doc* pick(const Doc& record, std::optional<int64_t> version, std::string_v
 // A Parameter (GetParameter's shape) of version v; SecureString values are decrypted when
 // `decrypt`, else returned as their ciphertext (base64), as AWS does.
 Doc parameter_doc(OpContext& ctx, const Doc& record, const Doc& v, std::string_view selector, bool decrypt);
+// A version's value as answered: the value, or for SecureString the ciphertext (base64) or,
+// when `decrypt`, the value decrypted through KMS.
+std::string value_of(OpContext& ctx, const Doc& v, std::string_view arn, bool decrypt);
+// A version's Policies as ParameterInlinePolicy entries (PolicyStatus Pending).
+Doc policies_doc(const Doc& v);
 // ParameterNotFound "Parameter <name> not found."
 AwsError not_found(std::string_view name);
 AwsError version_not_found(std::string_view name, int64_t version);

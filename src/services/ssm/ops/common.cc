@@ -21,18 +21,35 @@ const Doc* pick(const Doc& record, std::optional<int64_t> version, std::string_v
   return nullptr;
 }
 
+std::string value_of(OpContext& ctx, const Doc& v, std::string_view arn, bool decrypt) {
+  if (!v.has("Cipher")) return v.str("Value");
+  if (!decrypt) return v.str("Cipher");
+  return unseal(ctx, enc::base64_decode(v.str("Cipher")).value_or(""), arn);
+}
+
+Doc policies_doc(const Doc& v) {
+  Doc pols = Doc::list();
+  if (!v.has("Policies")) return pols;
+  try {
+    for (const auto& p : parse_policies(v.str("Policies"))) {
+      Doc d = Doc::map();
+      d.set("PolicyText", p.text);
+      d.set("PolicyType", p.type);
+      d.set("PolicyStatus", "Pending");
+      pols.push(std::move(d));
+    }
+  } catch (const AwsError&) {
+  }
+  return pols;
+}
+
 Doc parameter_doc(OpContext& ctx, const Doc& record, const Doc& v, std::string_view selector, bool decrypt) {
   Doc p = Doc::map();
   std::string name = record.str("Name");
   std::string arn = parameter_arn(ctx.account(), ctx.region(), name);
   p.set("Name", name);
   p.set("Type", v.str("Type"));
-  if (v.has("Cipher")) {
-    std::string cipher = enc::base64_decode(v.str("Cipher")).value_or("");
-    p.set("Value", decrypt ? unseal(ctx, cipher, arn) : v.str("Cipher"));
-  } else {
-    p.set("Value", v.str("Value"));
-  }
+  p.set("Value", value_of(ctx, v, arn, decrypt));
   p.set("Version", v.integer("Version"));
   if (!selector.empty()) p.set("Selector", std::string(selector));
   p.set("LastModifiedDate", Timestamp{v.integer("LastModifiedDate")});

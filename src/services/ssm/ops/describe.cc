@@ -159,23 +159,6 @@ std::string read_token(const Doc& in) {
   return *t;
 }
 
-Doc policies_doc(const Doc& v) {
-  Doc pols = Doc::list();
-  if (v.has("Policies")) {
-    try {
-      for (const auto& p : parse_policies(v.str("Policies"))) {
-        Doc d = Doc::map();
-        d.set("PolicyText", p.text);
-        d.set("PolicyType", p.type);
-        d.set("PolicyStatus", "Pending");
-        pols.push(std::move(d));
-      }
-    } catch (const AwsError&) {
-    }
-  }
-  return pols;
-}
-
 Doc metadata(OpContext& ctx, const Doc& record) {
   const Doc& v = current(record);
   Doc m = Doc::map();

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <set>
 
@@ -100,6 +101,11 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
                                                allowed);
   }
   std::string key_id = in.str("KeyId");
+  for (char c : key_id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '/' || c == '_' || c == '-'))
+      throw errors::validation("1 validation error detected: Value '" + key_id +
+                               "' at 'keyId' failed to satisfy constraint: Member must satisfy regular expression "
+                               "pattern: ^([a-zA-Z0-9:/_-]+)$");
   if (!key_id.empty() && type != "SecureString")
     throw errors::validation("KeyId is required for SecureString type parameter only.");
   if (type == "SecureString" && key_id.empty())
@@ -243,26 +249,12 @@ Doc get_parameter_history(OpContext& ctx, const Doc& in) {
     h.set("LastModifiedDate", Timestamp{v.integer("LastModifiedDate")});
     h.set("LastModifiedUser", v.str("LastModifiedUser"));
     if (v.has("Description")) h.set("Description", v.str("Description"));
-    if (v.has("Cipher")) {
-      std::string cipher = enc::base64_decode(v.str("Cipher")).value_or("");
-      h.set("Value", decrypt ? unseal(ctx, cipher, arn) : v.str("Cipher"));
-    } else {
-      h.set("Value", v.str("Value"));
-    }
+    h.set("Value", value_of(ctx, v, arn, decrypt));
     if (v.has("AllowedPattern")) h.set("AllowedPattern", v.str("AllowedPattern"));
     h.set("Version", v.integer("Version"));
     h.set("Labels", v.get("Labels") ? *v.get("Labels") : Doc::list());
     h.set("Tier", v.str("Tier", "Standard"));
-    Doc pols = Doc::list();
-    if (v.has("Policies"))
-      for (const auto& p : parse_policies(v.str("Policies"))) {
-        Doc d = Doc::map();
-        d.set("PolicyText", p.text);
-        d.set("PolicyType", p.type);
-        d.set("PolicyStatus", "Pending");
-        pols.push(std::move(d));
-      }
-    h.set("Policies", std::move(pols));
+    h.set("Policies", policies_doc(v));
     h.set("DataType", v.str("DataType", "text"));
     list.push(std::move(h));
   }
