@@ -1,7 +1,10 @@
 """SSM SecureString parameters through KMS (boto3 and the aws CLI): default and customer keys,
 WithDecryption everywhere, key errors; durability across kill -9; no plaintext in the data
 directory."""
+import json
 import os
+import shutil
+import subprocess
 import unittest
 import uuid
 
@@ -70,6 +73,33 @@ class SecureString(StratusTestCase):
         # without decryption the ciphertext is still answered
         self.assertEqual(self.ssm.get_parameter(Name="/sec/custom")["Parameter"]["Type"], "SecureString")
         self.kms.enable_key(KeyId=key)
+
+    NODE_SDK = "/usr/local/lib/stratus/nodejs/node_modules"
+
+    @unittest.skipUnless(shutil.which("node") and os.path.isdir(NODE_SDK + "/@aws-sdk/client-ssm"),
+                         "node and @aws-sdk/client-ssm (tools/deps.sh)")
+    def test_javascript_sdk_v3(self):
+        script = """
+const { SSMClient, PutParameterCommand, GetParameterCommand, paginateGetParametersByPath } = require("@aws-sdk/client-ssm");
+(async () => {
+  const c = new SSMClient({ endpoint: process.env.EP, region: "us-east-1",
+                            credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  await c.send(new PutParameterCommand({ Name: "/js/secret", Value: "from-js", Type: "SecureString" }));
+  await c.send(new PutParameterCommand({ Name: "/js/plain", Value: "p", Type: "String" }));
+  const got = await c.send(new GetParameterCommand({ Name: "/js/secret", WithDecryption: true }));
+  const names = [];
+  for await (const page of paginateGetParametersByPath({ client: c, pageSize: 1 }, { Path: "/js" }))
+    for (const p of page.Parameters) names.push(p.Name);
+  let code = "";
+  try { await c.send(new GetParameterCommand({ Name: "/js/none" })); } catch (e) { code = e.name; }
+  console.log(JSON.stringify({ value: got.Parameter.Value, names, code }));
+})().catch(e => { console.error(e); process.exit(1); });
+"""
+        env = dict(os.environ, NODE_PATH=self.NODE_SDK, EP=self.stratus.endpoint)
+        cp = subprocess.run(["node", "-e", script], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        out = json.loads(cp.stdout)
+        self.assertEqual(out, {"value": "from-js", "names": ["/js/plain", "/js/secret"], "code": "ParameterNotFound"})
 
 
 class Durability(unittest.TestCase):
