@@ -320,5 +320,26 @@ class Ssm(StratusTestCase):
         self.assertEqual(self.err(lambda: self.ssm.get_parameter(Name="/aws/service/nothing/here"))[0], "ParameterNotFound")
 
 
+class Limits(unittest.TestCase):
+    """The standard-parameter quota (10,000; lowered to 3 here) and Intelligent-Tiering's use of it."""
+
+    def setUp(self):
+        from harness import Stratus
+        self.stratus = Stratus(ephemeral=True, env={"STRATUS_SSM_STANDARD_LIMIT": "3"}).start()
+        self.addCleanup(self.stratus.cleanup)
+
+    def test_standard_limit(self):
+        ssm = self.stratus.client("ssm")
+        for i in range(3):
+            ssm.put_parameter(Name=f"/lim/{i}", Value="v", Type="String")
+        self.assertEqual(error_code(lambda: ssm.put_parameter(Name="/lim/x", Value="v", Type="String")),
+                         "ParameterLimitExceeded")
+        self.assertEqual(ssm.put_parameter(Name="/lim/x", Value="v", Type="String",
+                                           Tier="Intelligent-Tiering")["Tier"], "Advanced")
+        ssm.put_parameter(Name="/lim/0", Value="v2", Type="String", Overwrite=True)  # updates are not new parameters
+        ssm.delete_parameter(Name="/lim/1")
+        self.assertEqual(ssm.put_parameter(Name="/lim/y", Value="v", Type="String")["Tier"], "Standard")
+
+
 if __name__ == "__main__":
     unittest.main()

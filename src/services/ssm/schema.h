@@ -19,6 +19,11 @@ inline constexpr storage::Keyspace kParameters{
 inline constexpr storage::Keyspace kExpirations{"ssm.expirations",
                                                 "u64(expiry ms) str(account) str(region) raw(parameter key)", "empty"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kParameters, kExpirations};
+// Parameters per tier (ParameterLimitExceeded, Intelligent-Tiering), kept in the batch that creates,
+// re-tiers or deletes a parameter.
+inline constexpr storage::Keyspace kCounts{"ssm.counts", "scope(account, region) raw(tier)",
+                                           "counter (WriteBatch::add)"};
+
+inline constexpr storage::Keyspace kKeyspaces[] = {kParameters, kExpirations, kCounts};
 
 }  // namespace stratus::ssm::schema

@@ -31,10 +31,17 @@ std::string ParamStore::expiry_key(int64_t when, std::string_view account, std::
   return storage::KeyBuilder().u64(static_cast<uint64_t>(when)).str(account).str(region).raw(name_key(name)).take();
 }
 
+static std::string count_key(std::string_view account, std::string_view region, std::string_view tier);
+
 storage::Status ParamStore::save(std::string_view account, std::string_view region, const Doc& record,
-                                 int64_t expires_ms, int64_t old_expires_ms) {
+                                 int64_t expires_ms, int64_t old_expires_ms, std::string_view old_tier) {
   storage::WriteBatch b;
   std::string name = record.str("Name");
+  std::string tier = tier_of(record);
+  if (old_tier != tier) {
+    if (!old_tier.empty()) b.add(schema::kCounts.name, count_key(account, region, old_tier), -1);
+    b.add(schema::kCounts.name, count_key(account, region, tier), 1);
+  }
   b.put(schema::kParameters.name, key(account, region, name), json::write(record));
   if (old_expires_ms > 0 && old_expires_ms != expires_ms)
     b.del(schema::kExpirations.name, expiry_key(old_expires_ms, account, region, name));
@@ -43,11 +50,28 @@ storage::Status ParamStore::save(std::string_view account, std::string_view regi
 }
 
 storage::Status ParamStore::erase(std::string_view account, std::string_view region, std::string_view name,
-                                  int64_t expires_ms) {
+                                  int64_t expires_ms, std::string_view tier) {
   storage::WriteBatch b;
   b.del(schema::kParameters.name, key(account, region, name));
+  b.add(schema::kCounts.name, count_key(account, region, tier), -1);
   if (expires_ms > 0) b.del(schema::kExpirations.name, expiry_key(expires_ms, account, region, name));
   return db_.write(b);
+}
+
+static std::string count_key(std::string_view account, std::string_view region, std::string_view tier) {
+  return storage::KeyBuilder().scope(account, region).raw(tier).take();
+}
+
+int64_t ParamStore::count(std::string_view account, std::string_view region, std::string_view tier) {
+  std::string v;
+  if (!db_.get(schema::kCounts.name, count_key(account, region, tier), &v).ok()) return 0;
+  return storage::WriteBatch::decode_counter(v);
+}
+
+std::string ParamStore::tier_of(const Doc& record) {
+  const Doc* versions = record.get("Versions");
+  if (!versions || !versions->is_list() || versions->as_list().empty()) return "Standard";
+  return versions->as_list().back().str("Tier", "Standard");
 }
 
 std::vector<ParamStore::Due> ParamStore::due(int64_t now_ms, size_t n) {

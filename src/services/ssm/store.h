@@ -29,10 +29,16 @@ class ParamStore {
 
   std::optional<Doc> load(std::string_view account, std::string_view region, std::string_view name);
   // Writes the record; when `expires_ms` > 0 also records the pending expiration (and drops the
-  // one of `old_expires_ms`), in one batch.
+  // one of `old_expires_ms`), and moves the tier counts from `old_tier` ("" for a new parameter) to
+  // the record's tier, in one batch.
   storage::Status save(std::string_view account, std::string_view region, const Doc& record, int64_t expires_ms,
-                       int64_t old_expires_ms);
-  storage::Status erase(std::string_view account, std::string_view region, std::string_view name, int64_t expires_ms);
+                       int64_t old_expires_ms, std::string_view old_tier);
+  storage::Status erase(std::string_view account, std::string_view region, std::string_view name, int64_t expires_ms,
+                        std::string_view tier);
+  // Parameters of a tier in an account and region.
+  int64_t count(std::string_view account, std::string_view region, std::string_view tier);
+  // The tier of a record's current version.
+  static std::string tier_of(const Doc& record);
 
   // Expirations due at or before now: (account, region, parameter key), oldest first, at most n.
   struct Due {

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 
@@ -37,6 +38,17 @@ void check_value_size(const std::string& tier, size_t size) {
         "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length less "
         "than or equal to 8192");
 }
+
+// 10,000 standard parameters per account and region (STRATUS_SSM_STANDARD_LIMIT lowers it for tests).
+int64_t standard_limit() {
+  static const int64_t limit = [] {
+    const char* v = std::getenv("STRATUS_SSM_STANDARD_LIMIT");
+    int64_t n = v ? std::atoll(v) : 0;
+    return n > 0 ? n : int64_t{10000};
+  }();
+  return limit;
+}
+constexpr int64_t kAdvancedLimit = 100000;
 
 }  // namespace
 
@@ -118,8 +130,12 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
 
   std::string last_tier = last ? last->str("Tier", "Standard") : "";
   std::string tier = in.has("Tier") ? in.str("Tier") : (last ? last_tier : "Standard");
+  int64_t standard_count = store.count(ctx.account(), ctx.region(), "Standard");
   if (tier == "Intelligent-Tiering")
-    tier = value.size() > kStandardValueMax || !policies.empty() || last_tier == "Advanced" ? "Advanced" : "Standard";
+    tier = value.size() > kStandardValueMax || !policies.empty() || last_tier == "Advanced" ||
+                   (last_tier.empty() && standard_count >= standard_limit())
+               ? "Advanced"
+               : "Standard";
   if (tier == "Standard" && last_tier == "Advanced")
     throw errors::validation(
         "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the "
@@ -131,6 +147,13 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
         "Parameter policies are supported only for advanced parameters. To attach a policy, upgrade the parameter "
         "to the advanced-parameter tier.");
 
+  if (tier != last_tier) {
+    int64_t limit = tier == "Standard" ? standard_limit() : kAdvancedLimit;
+    if ((tier == "Standard" ? standard_count : store.count(ctx.account(), ctx.region(), tier)) >= limit)
+      throw errors::parameter_limit_exceeded(
+          "You have exceeded the number of parameters for this AWS account. Delete one or more parameters and try "
+          "again.");
+  }
   Doc rec = record ? std::move(*record) : Doc::map();
   if (!record) {
     rec.set("Name", name);
@@ -174,7 +197,7 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
   v.set("Labels", Doc::list());
   versions.push_back(std::move(v));
   int64_t expiry = ParamStore::expiration_of(rec);
-  auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry);
+  auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier);
   if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
   Doc out = Doc::map();
   out.set("Version", version);
@@ -270,7 +293,7 @@ Doc delete_parameter(OpContext& ctx, const Doc& in) {
   ParamStore store(ctx.storage);
   std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
   if (!rec) throw not_found(name);
-  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec));
+  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
   return Doc::map();
 }
 
@@ -285,7 +308,7 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
       invalid.push(name);
       continue;
     }
-    store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec));
+    store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
     deleted.push(name);
   }
   Doc out = Doc::map();
@@ -339,7 +362,7 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));
   int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry);
+  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
   Doc out = Doc::map();
   out.set("InvalidLabels", std::move(invalid));
   out.set("ParameterVersion", version);
@@ -371,7 +394,7 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
     removed.push(l);
   }
   int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry);
+  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
   Doc out = Doc::map();
   out.set("RemovedLabels", std::move(removed));
   out.set("InvalidLabels", std::move(invalid));
@@ -384,7 +407,7 @@ void expire_due(storage::Engine& db, int64_t now_ms) {
     std::lock_guard lock(ParamStore::mu());
     std::optional<Doc> rec = store.load(d.account, d.region, d.name);
     if (rec && ParamStore::expiration_of(*rec) == d.when)
-      store.erase(d.account, d.region, d.name, d.when);
+      store.erase(d.account, d.region, d.name, d.when, ParamStore::tier_of(*rec));
     else
       store.drop_due(d);
   }

@@ -24,7 +24,7 @@ Doc with_tags(OpContext& ctx, const Doc& in, F f) {
   if (!tags.is_map()) tags = Doc::map();
   f(tags);
   int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry);
+  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
   return Doc::map();
 }
 

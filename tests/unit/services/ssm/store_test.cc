@@ -24,7 +24,8 @@ Doc record(const std::string& name, const std::string& policies) {
 TEST(SsmStore, SlashAndBareNamesShareARecord) {
   auto db = storage::open_memory();
   ParamStore s(*db);
-  ASSERT_TRUE(s.save("000000000000", "us-east-1", record("p", ""), 0, 0).ok());
+  ASSERT_TRUE(s.save("000000000000", "us-east-1", record("p", ""), 0, 0, "").ok());
+  EXPECT_EQ(s.count("000000000000", "us-east-1", "Standard"), 1);
   ASSERT_TRUE(s.load("000000000000", "us-east-1", "/p"));
   EXPECT_FALSE(s.load("000000000000", "eu-west-1", "/p"));
   EXPECT_FALSE(s.load("111111111111", "us-east-1", "p"));
@@ -37,14 +38,17 @@ TEST(SsmStore, ExpirationsAreDueInTimeOrder) {
   Doc r = record("/a/b", pol);
   int64_t when = ParamStore::expiration_of(r);
   EXPECT_EQ(when, 1893456000000);
-  ASSERT_TRUE(s.save("000000000000", "us-east-1", r, when, 0).ok());
+  ASSERT_TRUE(s.save("000000000000", "us-east-1", r, when, 0, "").ok());
   EXPECT_TRUE(s.due(when - 1, 10).empty());
   auto due = s.due(when, 10);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].name, "/a/b");
   EXPECT_EQ(due[0].account, "000000000000");
   // A new expiration replaces the old entry.
-  ASSERT_TRUE(s.save("000000000000", "us-east-1", record("/a/b", ""), 0, when).ok());
+  ASSERT_TRUE(s.save("000000000000", "us-east-1", record("/a/b", ""), 0, when, "Standard").ok());
+  EXPECT_EQ(s.count("000000000000", "us-east-1", "Standard"), 1);
+  ASSERT_TRUE(s.erase("000000000000", "us-east-1", "/a/b", 0, "Standard").ok());
+  EXPECT_EQ(s.count("000000000000", "us-east-1", "Standard"), 0);
   EXPECT_TRUE(s.due(when, 10).empty());
 }
 
