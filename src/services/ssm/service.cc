@@ -39,6 +39,8 @@ class SsmService final : public Service {
         "policies are validated and stored (DescribeParameters shows them) but no event is sent: EventBridge is "
         "not implemented yet");
     gap("AddTagsToResource", "ResourceType Parameter only; other SSM resources (documents, ...) do not exist");
+    gap("/aws/reference/secretsmanager/", "GetParameter(s) do not resolve Secrets Manager references yet");
+    gap("DescribeParameters", "Shared (RAM-shared parameters) is ignored: nothing is shared across accounts");
     gap("DataType aws:ec2:image", "the value's ami- format is checked; whether the image exists is not");
   }
   void attach(ServerContext& ctx) override { ctx.provide<Ports>(&ports_); }
