@@ -69,6 +69,9 @@ class S3Service final : public Service {
   }
   void reset() override { store_->reset(); }
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
+  // S3 answers values outside its enums with its own errors (InvalidStorageClass,
+  // InvalidLocationConstraint, ...): the handlers check them.
+  bool validates_enums() const override { return false; }
 
   // A hex x-amz-content-sha256 must match the body in every mode (strict mode checked it with the
   // signature already): XAmzContentSHA256Mismatch.

@@ -1,5 +1,7 @@
 // Listings: ListObjectsV2, ListObjects (v1), ListObjectVersions — prefix, delimiter and common
 // prefixes, markers and continuation tokens, max-keys, encoding-type=url; UTF-8 byte order.
+#include <cctype>
+
 #include "core/encoding.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
@@ -28,7 +30,25 @@ int64_t max_keys(const Doc& in) {
 struct Listing {
   std::string prefix, delimiter;
   bool url = false;
-  std::string enc(std::string_view s) const { return url ? enc::uri_encode(s, true) : std::string(s); }
+  // encoding-type=url: as S3 writes it (space as '+', '/' kept), which botocore's unquote_plus reads.
+  std::string enc(std::string_view s) const {
+    if (!url) return std::string(s);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char ch : s) {
+      auto c = static_cast<unsigned char>(ch);
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+        out += ch;
+      } else if (c == ' ') {
+        out += '+';
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
 };
 
 // Walks current objects from `from` (exclusive when `after`), grouping keys under common
@@ -91,7 +111,10 @@ Listing listing_of(const Doc& in) {
   Listing l;
   l.prefix = in.str("Prefix");
   l.delimiter = in.str("Delimiter");
-  l.url = in.str("EncodingType") == "url";
+  std::string e = in.str("EncodingType");
+  if (!e.empty() && e != "url")
+    throw invalid_argument("Invalid Encoding Method specified in Request", "encoding-type", e);
+  l.url = e == "url";
   return l;
 }
 
@@ -223,9 +246,11 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   if (max > 0) {
     st.scan_versions(bucket, l.prefix, key_marker, [&](std::string_view key, const ObjectVersion& v, bool latest) {
       if (skipping_marker_key && key == key_marker) {
-        if (passed_vid) return true;  // every version of the marker's key was listed
-        if (v.version_id == vid_marker) passed_vid = true;
-        return true;
+        if (vid_marker.empty()) return true;  // every version of the marker's key was listed
+        if (!passed_vid) {
+          if (v.version_id == vid_marker) passed_vid = true;
+          return true;
+        }
       }
       skipping_marker_key = false;
       if (!l.delimiter.empty()) {

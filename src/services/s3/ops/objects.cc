@@ -100,6 +100,15 @@ DeclaredChecksum declared_checksum(const Doc& in) {
   return out;
 }
 
+std::string storage_class(const std::string& s) {
+  static constexpr std::string_view kClasses[] = {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+                                                  "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR",
+                                                  "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS"};
+  if (std::find(std::begin(kClasses), std::end(kClasses), s) == std::end(kClasses))
+    throw s3_error("InvalidStorageClass", "The storage class you specified is not valid", 400, {{"StorageClassRequested", s}});
+  return s;
+}
+
 bool archived(const ObjectVersion& v) {
   return (v.storage_class == "GLACIER" || v.storage_class == "DEEP_ARCHIVE") &&
          v.restore.find("ongoing-request=\"false\"") == std::string::npos;
@@ -223,7 +232,7 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   ObjectVersion v;
   take_metadata(in, v);
   if (const Doc* t = in.get("Tagging"); t && t->is_string()) v.tags = parse_tagging(t->as_string());
-  v.storage_class = in.str("StorageClass", "STANDARD");
+  v.storage_class = storage_class(in.str("StorageClass", "STANDARD"));
   Store::Check check = write_conditions(in, key);
 
   Digests d = digest(bytes, file, ck.algorithm);
@@ -435,6 +444,8 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   check_read_conditions(in, from, "CopySource");
   check_readable(from);
   std::string mdir = in.str("MetadataDirective", "COPY"), tdir = in.str("TaggingDirective", "COPY");
+  if (mdir != "COPY" && mdir != "REPLACE") throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", mdir);
+  if (tdir != "COPY" && tdir != "REPLACE") throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive", tdir);
   std::string sclass = in.str("StorageClass");
   bool same = src_bucket == b.name && src_key == key;
   if (same && mdir == "COPY" && sclass.empty() && !in.has("WebsiteRedirectLocation") &&
@@ -453,7 +464,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
     v.tags.clear();
     if (const Doc* t = in.get("Tagging"); t && t->is_string()) v.tags = parse_tagging(t->as_string());
   }
-  v.storage_class = sclass.empty() ? (same ? from.storage_class : std::string("STANDARD")) : sclass;
+  v.storage_class = sclass.empty() ? (same ? from.storage_class : std::string("STANDARD")) : storage_class(sclass);
   if (std::string alg = in.str("ChecksumAlgorithm"); !alg.empty() && alg != from.checksum_algorithm) {
     std::string bytes = st.read_all(from);
     Digests d = digest(&bytes, nullptr, alg);
