@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 import zlib
 
@@ -119,6 +120,9 @@ class TestObjects(S3Base):
         self.s3.delete_object(Bucket=b, Key="dir/a.txt")
         e = err(lambda: self.s3.get_object(Bucket=b, Key="dir/a.txt"))
         self.assertEqual(e["Error"]["Code"], "NoSuchKey")
+        self.assertTrue(e["Error"]["Message"])
+        self.assertIn("RequestId", e["ResponseMetadata"])
+        self.assertIn("HostId", e["ResponseMetadata"])
         self.assertEqual(e["Error"]["Key"], "dir/a.txt")
         self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 404)
         self.assertEqual(error_code(lambda: self.s3.head_object(Bucket=b, Key="dir/a.txt")), "404")
@@ -159,6 +163,7 @@ class TestObjects(S3Base):
         self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 412)
         e = err(lambda: self.s3.get_object(Bucket=b, Key="c", IfNoneMatch=etag))
         self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 304)
+        self.assertEqual(e["ResponseMetadata"]["HTTPHeaders"]["etag"], etag)
         import datetime
         future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
         past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -349,6 +354,22 @@ class TestObjects(S3Base):
         self.assertIn(b"<Key>vh/key</Key>", body)
 
 
+    def test_presigned_get_and_head_errors_without_body(self):
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="p", Body=b"presigned")
+        url = self.s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "p"}, ExpiresIn=60)
+        with urllib.request.urlopen(url) as r:
+            self.assertEqual(r.read(), b"presigned")
+        url = self.s3.generate_presigned_url("head_object", Params={"Bucket": b, "Key": "missing"}, ExpiresIn=60)
+        req = urllib.request.Request(url, method="HEAD")
+        try:
+            urllib.request.urlopen(req)
+            self.fail("HEAD of a missing key succeeded")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 404)
+            self.assertEqual(e.read(), b"")
+
+
 class TestListing(S3Base):
     def test_v2_prefix_delimiter_pages(self):
         b = self.bucket()
@@ -411,7 +432,12 @@ class TestVersioning(S3Base):
         d = self.s3.delete_object(Bucket=b, Key="k")
         self.assertTrue(d["DeleteMarker"])
         marker = d["VersionId"]
-        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k")), "NoSuchKey")
+        e = err(lambda: self.s3.get_object(Bucket=b, Key="k"))
+        self.assertEqual(e["Error"]["Code"], "NoSuchKey")
+        self.assertEqual(e["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"], "true")
+        self.assertEqual(e["ResponseMetadata"]["HTTPHeaders"]["x-amz-version-id"], marker)
+        e = err(lambda: self.s3.head_object(Bucket=b, Key="k", VersionId=marker))
+        self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 405)
         self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", VersionId=marker)),
                          "MethodNotAllowed")
         self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", VersionId="A" * 32)),
@@ -438,6 +464,29 @@ class TestVersioning(S3Base):
         vs = self.s3.list_object_versions(Bucket=b)["Versions"]
         self.assertEqual([v["VersionId"] for v in vs], ["null", v1])
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"n2")
+
+    def test_concurrent_writers_keep_every_version(self):
+        import threading
+        b = self.bucket(versioned=True)
+        bodies = [bytes([i]) * (20000 + i) for i in range(8)]
+        errors = []
+
+        def put(body):
+            try:
+                self.stratus.client("s3").put_object(Bucket=b, Key="hot", Body=body)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=put, args=(x,)) for x in bodies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        vs = self.s3.list_object_versions(Bucket=b)["Versions"]
+        self.assertEqual(len(vs), 8)
+        self.assertEqual(sorted(v["Size"] for v in vs), sorted(len(x) for x in bodies))
+        self.assertIn(self.s3.get_object(Bucket=b, Key="hot")["Body"].read(), bodies)
 
     def test_version_pages(self):
         b = self.bucket(versioned=True)

@@ -49,7 +49,6 @@ class S3Service final : public Service {
     add("ListObjects", list_objects);
     add("ListObjectVersions", list_object_versions);
     gap("Access control", "no cross-account checks yet: any account's request reaches any bucket");
-    gap("Delete markers", "GET/HEAD of a delete marker answer without the x-amz-delete-marker header");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
@@ -88,8 +87,12 @@ class S3Service final : public Service {
 
 }  // namespace
 
-Store& store(OpContext& ctx) { return *ctx.server.port<Store>(); }
+Store& store(OpContext& ctx) {
+  return *ctx.server.port<Store>();
+}
 
-std::unique_ptr<Service> make_service() { return std::make_unique<S3Service>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<S3Service>();
+}
 
 }  // namespace stratus::s3

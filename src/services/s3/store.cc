@@ -188,8 +188,12 @@ Bucket decode_bucket(std::string_view name, std::string_view text) {
   return b;
 }
 
-std::string encode_version(const ObjectVersion& v) { return json::write(v.to_doc()); }
-ObjectVersion decode_version(std::string_view text) { return ObjectVersion::from_doc(json::parse(text)); }
+std::string encode_version(const ObjectVersion& v) {
+  return json::write(v.to_doc());
+}
+ObjectVersion decode_version(std::string_view text) {
+  return ObjectVersion::from_doc(json::parse(text));
+}
 
 }  // namespace
 
@@ -201,7 +205,9 @@ std::string canonical_user_id(std::string_view account) {
   return enc::hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 
-std::string display_name(std::string_view account) { return "stratus-" + std::string(account); }
+std::string display_name(std::string_view account) {
+  return "stratus-" + std::string(account);
+}
 
 // ---- store -----------------------------------------------------------------------------------
 
@@ -299,7 +305,8 @@ void Store::delete_bucket(std::string_view name) {
 
 std::vector<Bucket> Store::buckets() const {
   std::vector<Bucket> out;
-  for (auto it = engine_.scan(kBuckets.name, {}); it->valid(); it->next()) out.push_back(decode_bucket(it->key(), it->value()));
+  for (auto it = engine_.scan(kBuckets.name, {}); it->valid(); it->next())
+    out.push_back(decode_bucket(it->key(), it->value()));
   return out;
 }
 
@@ -527,7 +534,44 @@ void require_current(storage::WriteBatch& batch, const std::string& okey, const 
     batch.require({storage::Condition::Kind::not_exists, std::string(kObjects.name), okey, {}});
 }
 
+AwsError busy() {
+  return s3_error(
+      "OperationAborted",
+      "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+}
+
 }  // namespace
+
+void Store::drop_null_noncurrent(storage::WriteBatch& batch, const std::string& okey,
+                                 std::vector<DataRef>& dropped) const {
+  for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
+    ObjectVersion old = decode_version(it->value());
+    if (old.version_id != "null") continue;
+    batch.del(kVersions.name, it->key());
+    dropped.push_back(old.data);
+  }
+}
+
+void Store::retire_current(storage::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                           const ObjectVersion& cur, const std::string& cur_raw, bool versioned,
+                           std::vector<DataRef>& dropped) const {
+  if (cur.version_id == "null" && !versioned)
+    dropped.push_back(cur.data);
+  else
+    batch.put(kVersions.name, version_key(bucket, key, cur.seq), cur_raw);
+}
+
+bool Store::commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropped, std::string_view bucket) {
+  for (const auto& d : dropped) unreference(batch, d);
+  storage::Status s = engine_.write(batch);
+  if (s.conflict()) {
+    if (!this->bucket(bucket)) throw no_such_bucket(bucket);
+    return false;
+  }
+  if (!s.ok()) throw internal_error();
+  for (const auto& d : dropped) remove_data(d);
+  return true;
+}
 
 ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
                                 const Check& check) {
@@ -550,35 +594,13 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
       require_current(batch, okey, cur_raw);
       std::vector<DataRef> dropped;
-      if (cur) {
-        if (cur->version_id == "null" && !versioned) {
-          dropped.push_back(cur->data);
-        } else {
-          batch.put(kVersions.name, version_key(b.name, key, cur->seq), *cur_raw);
-        }
-      }
-      if (!versioned && live.versioning == "Suspended") {
-        // The one "null" version may be among the noncurrent ones.
-        for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
-          ObjectVersion old = decode_version(it->value());
-          if (old.version_id != "null") continue;
-          batch.del(kVersions.name, it->key());
-          dropped.push_back(old.data);
-        }
-      }
-      for (const auto& d : dropped) unreference(batch, d);
+      if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
+      if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
       reference(batch, v.data);
       batch.put(kObjects.name, okey, encode_version(v));
-      storage::Status s = engine_.write(batch);
-      if (s.conflict()) {
-        if (!bucket(b.name)) throw no_such_bucket(b.name);
-        continue;
-      }
-      if (!s.ok()) throw internal_error();
-      for (const auto& d : dropped) remove_data(d);
-      return v;
+      if (commit(batch, dropped, b.name)) return v;
     }
-    throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+    throw busy();
   } catch (...) {
     discard(v.data);
     throw;
@@ -613,20 +635,8 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         marker.seq = next_seq(now_ms);
         marker.last_modified_ms = now_ms;
         marker.version_id = versioned ? new_version_id() : "null";
-        if (cur) {
-          if (cur->version_id == "null" && !versioned)
-            dropped.push_back(cur->data);
-          else
-            batch.put(kVersions.name, version_key(b.name, key, cur->seq), *cur_raw);
-        }
-        if (!versioned) {
-          for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
-            ObjectVersion old = decode_version(it->value());
-            if (old.version_id != "null") continue;
-            batch.del(kVersions.name, it->key());
-            dropped.push_back(old.data);
-          }
-        }
+        if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
+        if (!versioned) drop_null_noncurrent(batch, okey, dropped);
         batch.put(kObjects.name, okey, encode_version(marker));
         out.delete_marker = true;
         out.version_id = marker.version_id;
@@ -662,17 +672,9 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         return out;
       }
     }
-    for (const auto& d : dropped) unreference(batch, d);
-    storage::Status s = engine_.write(batch);
-    if (s.conflict()) {
-      if (!bucket(b.name)) throw no_such_bucket(b.name);
-      continue;
-    }
-    if (!s.ok()) throw internal_error();
-    for (const auto& d : dropped) remove_data(d);
-    return out;
+    if (commit(batch, dropped, b.name)) return out;
   }
-  throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+  throw busy();
 }
 
 ObjectVersion Store::update_version(std::string_view bucket, std::string_view key,
@@ -709,7 +711,7 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
     if (!s.ok()) throw internal_error();
     return v;
   }
-  throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+  throw busy();
 }
 
 // ---- listing

@@ -50,8 +50,13 @@
 #include "core/doc.h"
 
 namespace stratus {
-namespace storage { class Engine; class WriteBatch; }
-namespace http { struct BodyFile; }
+namespace storage {
+class Engine;
+class WriteBatch;
+}  // namespace storage
+namespace http {
+struct BodyFile;
+}
 }  // namespace stratus
 
 namespace stratus::s3 {
@@ -84,15 +89,20 @@ struct ObjectVersion {
   std::string content_type, content_encoding, content_disposition, content_language, cache_control;
   std::string expires;  // the Expires header as sent (HTTP date)
   std::string website_redirect;
-  std::map<std::string, std::string> metadata;              // x-amz-meta-* (lower-case names)
-  std::vector<std::pair<std::string, std::string>> tags;    // in the order given
-  std::string checksum_algorithm;                           // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"
-  std::string checksum_value;                               // base64
-  std::string checksum_type;                                // "FULL_OBJECT" or "COMPOSITE"
+  std::map<std::string, std::string> metadata;            // x-amz-meta-* (lower-case names)
+  std::vector<std::pair<std::string, std::string>> tags;  // in the order given
+  std::string checksum_algorithm;                         // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"
+  std::string checksum_value;                             // base64
+  std::string checksum_type;                              // "FULL_OBJECT" or "COMPOSITE"
   std::string storage_class = "STANDARD";
-  std::string restore;   // x-amz-restore value once RestoreObject ran ("" none)
+  std::string restore;      // x-amz-restore value once RestoreObject ran ("" none)
   int64_t parts_count = 0;  // multipart objects
-  Doc extra = Doc::map();   // members other parts of S3 keep (ACL, SSE, object lock, parts): as is
+  // Members other parts of S3 keep (ACL, SSE, object lock), stored as is. Read here:
+  //   "headers": {OutputMember: value} added to GET/HEAD answers (SSE, object lock headers);
+  //   "part_sizes": [bytes of part 1, 2, ...] of a multipart object (GET/HEAD ?partNumber=N);
+  //   "object_parts": the ObjectParts structure GetObjectAttributes answers (TotalPartsCount
+  //   is set from parts_count).
+  Doc extra = Doc::map();
 
   Doc to_doc() const;
   static ObjectVersion from_doc(const Doc& d);
@@ -160,7 +170,8 @@ class Store {
   // The key's current version (possibly a delete marker).
   std::optional<ObjectVersion> current(std::string_view bucket, std::string_view key) const;
   // A version by id ("null" included), current or not.
-  std::optional<ObjectVersion> version(std::string_view bucket, std::string_view key, std::string_view version_id) const;
+  std::optional<ObjectVersion> version(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id) const;
   // Runs before the commit with the current version (may throw PreconditionFailed...).
   using Check = std::function<void(const std::optional<ObjectVersion>& current)>;
   // Commits v as the key's new current version under the bucket's versioning; assigns
@@ -178,7 +189,8 @@ class Store {
                         int64_t now_ms, const Check& check = {});
   // Rewrites a version's record in place (tags, restore status, ACL...): fn edits it. NoSuchKey /
   // NoSuchVersion when absent. Returns the record written.
-  ObjectVersion update_version(std::string_view bucket, std::string_view key, const std::optional<std::string>& version_id,
+  ObjectVersion update_version(std::string_view bucket, std::string_view key,
+                               const std::optional<std::string>& version_id,
                                const std::function<void(ObjectVersion&)>& fn);
 
   // ---- listing (keys in UTF-8 byte order)
@@ -200,6 +212,14 @@ class Store {
  private:
   void write(storage::WriteBatch& batch) const;  // throws InternalError on storage failure
   std::vector<ObjectVersion> noncurrent(std::string_view bucket, std::string_view key) const;
+  // Pieces of put_object/delete_object's batch: the "null" noncurrent version goes (suspended
+  // buckets); the current version moves to the noncurrent ones or, as "null" in an unversioned
+  // write, goes; commit writes the batch (false: a concurrent change, retry) and removes data.
+  void drop_null_noncurrent(storage::WriteBatch& batch, const std::string& okey, std::vector<DataRef>& dropped) const;
+  void retire_current(storage::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                      const ObjectVersion& cur, const std::string& cur_raw, bool versioned,
+                      std::vector<DataRef>& dropped) const;
+  bool commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropped, std::string_view bucket);
 
   storage::Engine& engine_;
   std::string root_;

@@ -13,9 +13,12 @@ namespace {
 bool valid_bucket_name(std::string_view n) {
   if (n.size() < 3 || n.size() > 63) return false;
   for (char c : n)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '-'))
       return false;
-  auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+  auto alnum = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+  };
   if (!alnum(n.front()) || !alnum(n.back())) return false;
   if (n.find("..") != std::string_view::npos || n.find(".-") != std::string_view::npos ||
       n.find("-.") != std::string_view::npos)
@@ -28,20 +31,17 @@ bool valid_bucket_name(std::string_view n) {
   int dots = 0;
   bool digits_only = true;
   for (char c : n) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) digits_only = false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      digits_only = false;
   }
   return !(digits_only && dots == 3);
 }
 
-Doc owner_doc(std::string_view account) {
-  Doc o = Doc::map();
-  o.set("DisplayName", display_name(account));
-  o.set("ID", canonical_user_id(account));
-  return o;
+std::string region_of(OpContext& ctx) {
+  return ctx.region().empty() ? std::string("us-east-1") : ctx.region();
 }
-
-std::string region_of(OpContext& ctx) { return ctx.region().empty() ? std::string("us-east-1") : ctx.region(); }
 
 }  // namespace
 
@@ -62,9 +62,10 @@ Doc create_bucket(OpContext& ctx, const Doc& in) {
                    "request was sent to.",
                    400);
   } else if (lc != region && !(lc == "EU" && region == "eu-west-1")) {
-    throw s3_error("IllegalLocationConstraintException",
-                   "The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.",
-                   400);
+    throw s3_error(
+        "IllegalLocationConstraintException",
+        "The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.",
+        400);
   }
   Store& st = store(ctx);
   Bucket b;
@@ -79,7 +80,8 @@ Doc create_bucket(OpContext& ctx, const Doc& in) {
     if (existing && existing->account == ctx.account()) {
       // us-east-1 answers a repeated CreateBucket of one's own bucket with success (legacy).
       if (existing->region != "us-east-1" || region != "us-east-1")
-        throw s3_error("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", 409,
+        throw s3_error("BucketAlreadyOwnedByYou",
+                       "Your previous request to create the named bucket succeeded and you already own it.", 409,
                        {{"BucketName", name}});
     } else {
       throw s3_error("BucketAlreadyExists",
@@ -164,12 +166,12 @@ Doc put_bucket_versioning(OpContext& ctx, const Doc& in) {
     if (status.empty() && cfg && cfg->has("MFADelete")) {
       // MFADelete alone: stored and reported.
     } else {
-      throw s3_error("IllegalVersioningConfigurationException",
-                     "The Versioning element must be specified", 400);
+      throw s3_error("IllegalVersioningConfigurationException", "The Versioning element must be specified", 400);
     }
   }
   if (status == "Suspended" && b.object_lock)
-    throw invalid_request("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
+    throw invalid_request(
+        "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
   if (!status.empty()) b.versioning = status;
   if (cfg && cfg->has("MFADelete")) b.mfa_delete = cfg->str("MFADelete");
   st.update_bucket(b);

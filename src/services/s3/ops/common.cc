@@ -1,7 +1,5 @@
 #include "services/s3/ops/common.h"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 
 #include "core/encoding.h"
@@ -10,12 +8,16 @@ namespace stratus::s3 {
 
 void check_key(std::string_view key) {
   if (key.size() > 1024)
-    throw s3_error("KeyTooLongError", "Your key is too long", 400, {{"MaxSizeAllowed", "1024"}, {"Size", std::to_string(key.size())}});
+    throw s3_error("KeyTooLongError", "Your key is too long", 400,
+                   {{"MaxSizeAllowed", "1024"}, {"Size", std::to_string(key.size())}});
   if (key.empty()) throw invalid_argument("Key must not be empty", "key", "");
-  if (key.find('\0') != std::string_view::npos) throw invalid_argument("Object key contains a NUL character", "key", "");
+  if (key.find('\0') != std::string_view::npos)
+    throw invalid_argument("Object key contains a NUL character", "key", "");
 }
 
-std::string quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+std::string quoted(std::string_view etag) {
+  return "\"" + std::string(etag) + "\"";
+}
 
 std::string unquoted(std::string_view etag) {
   while (!etag.empty() && etag.front() == ' ') etag.remove_prefix(1);
@@ -32,7 +34,8 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   size_t at = 0;
   while (at <= header.size()) {
     size_t comma = header.find(',', at);
-    std::string item = unquoted(header.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
+    std::string item =
+        unquoted(header.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
     if (item == "*" || item == etag) return true;
     if (comma == std::string_view::npos) break;
     at = comma + 1;
@@ -125,20 +128,27 @@ ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view me
       if (vid->as_string() == "null" && !st.current(bucket, key)) throw no_such_key(key);
       throw no_such_version(key, vid->as_string());
     }
-    if (v->delete_marker) throw method_not_allowed(method);
+    if (v->delete_marker) {
+      ctx.transport.reply.headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}};
+      throw method_not_allowed(method);
+    }
     return *v;
   }
   auto v = st.current(bucket, key);
-  if (!v || v->delete_marker) throw no_such_key(key);
+  if (v && v->delete_marker) {
+    ctx.transport.reply.headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}};
+    throw no_such_key(key);
+  }
+  if (!v) throw no_such_key(key);
   return *v;
 }
 
-std::string md5_hex(std::string_view bytes) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  EVP_Digest(bytes.data(), bytes.size(), d, &n, md5 ? md5 : EVP_md5(), nullptr);
-  return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
+Doc owner_doc(std::string_view account) {
+  Doc o = Doc::map();
+  o.set("DisplayName", display_name(account));
+  o.set("ID", canonical_user_id(account));
+  return o;
 }
+
 
 }  // namespace stratus::s3

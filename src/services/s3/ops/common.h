@@ -37,7 +37,7 @@ ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view me
 // S3's version id format check (InvalidArgument "Invalid version id specified").
 void check_version_id(std::string_view vid);
 
-// Lower-case hex MD5 and base64 MD5 of bytes.
-std::string md5_hex(std::string_view bytes);
+// Owner {DisplayName, ID} of an account, as listings and ListBuckets report it.
+Doc owner_doc(std::string_view account);
 
 }  // namespace stratus::s3
