@@ -81,6 +81,12 @@ class TestBuckets(S3Base):
         other = self.stratus.client("s3", key="111122223333")
         self.assertEqual(error_code(lambda: other.create_bucket(Bucket=b)), "BucketAlreadyExists")
         self.assertNotIn(b, [x["Name"] for x in other.list_buckets()["Buckets"]])
+        # Another account without a policy granting it anything: AccessDenied.
+        self.s3.put_object(Bucket=b, Key="mine", Body=b"x")
+        self.assertEqual(error_code(lambda: other.get_object(Bucket=b, Key="mine")), "AccessDenied")
+        self.assertEqual(error_code(lambda: other.put_object(Bucket=b, Key="theirs", Body=b"x")), "AccessDenied")
+        self.assertEqual(error_code(lambda: other.list_objects_v2(Bucket=b)), "AccessDenied")
+        self.assertEqual(error_code(lambda: other.head_bucket(Bucket=b)), "403")
 
     def test_not_empty(self):
         b = self.bucket()

@@ -48,7 +48,7 @@ class S3Service final : public Service {
     add("ListObjectsV2", list_objects_v2);
     add("ListObjects", list_objects);
     add("ListObjectVersions", list_object_versions);
-    gap("Access control", "no cross-account checks yet: any account's request reaches any bucket");
+    gap("Access control", "only the bucket's own account is allowed (bucket policies and ACLs not evaluated yet)");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 

@@ -17,6 +17,7 @@
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
+#include "services/service.h"
 #include "storage/engine.h"
 
 namespace stratus::s3 {
@@ -308,6 +309,13 @@ std::vector<Bucket> Store::buckets() const {
   for (auto it = engine_.scan(kBuckets.name, {}); it->valid(); it->next())
     out.push_back(decode_bucket(it->key(), it->value()));
   return out;
+}
+
+// ---- access
+
+void Store::authorize(const OpContext& ctx, const Bucket& bucket, std::string_view action, std::string_view key) const {
+  if (authorizer_) return authorizer_(ctx, bucket, action, key);
+  if (ctx.caller.account != bucket.account) throw s3_error("AccessDenied", "Access Denied", 403);
 }
 
 // ---- configuration records

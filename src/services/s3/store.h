@@ -50,6 +50,7 @@
 #include "core/doc.h"
 
 namespace stratus {
+struct OpContext;
 namespace storage {
 class Engine;
 class WriteBatch;
@@ -132,6 +133,16 @@ class Store {
   void delete_bucket(std::string_view name);
   std::vector<Bucket> buckets() const;  // every bucket, by name
   bool bucket_empty(std::string_view name) const;
+
+  // ---- access
+  // Every handler asks before it acts on a bucket, naming the IAM action ("s3:GetObject") and the
+  // object key ("" for bucket operations); the authorizer throws AccessDenied to refuse. The
+  // default lets the bucket's own account do everything and refuses every other account; bucket
+  // policies and ACLs replace it (set once, in start(), before serving).
+  using Authorizer =
+      std::function<void(const OpContext& ctx, const Bucket& bucket, std::string_view action, std::string_view key)>;
+  void set_authorizer(Authorizer a) { authorizer_ = std::move(a); }
+  void authorize(const OpContext& ctx, const Bucket& bucket, std::string_view action, std::string_view key) const;
 
   // ---- bucket configuration records (owner-defined bytes, one per subresource name)
   std::optional<std::string> config(std::string_view bucket, std::string_view name) const;
@@ -225,6 +236,7 @@ class Store {
   std::string root_;
   bool fsync_;
   std::atomic<uint64_t> last_seq_{0};
+  Authorizer authorizer_;
 };
 
 }  // namespace stratus::s3

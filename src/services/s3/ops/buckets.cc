@@ -97,7 +97,7 @@ Doc create_bucket(OpContext& ctx, const Doc& in) {
 }
 
 Doc head_bucket(OpContext& ctx, const Doc& in) {
-  Bucket b = store(ctx).require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:ListBucket");
   Doc out = Doc::map();
   out.set("BucketRegion", b.region);
   out.set("BucketArn", "arn:aws:s3:::" + b.name);
@@ -105,6 +105,7 @@ Doc head_bucket(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_bucket(OpContext& ctx, const Doc& in) {
+  bucket_for(ctx, in.str("Bucket"), "s3:DeleteBucket");
   store(ctx).delete_bucket(in.str("Bucket"));
   return Doc::map();
 }
@@ -151,7 +152,7 @@ Doc list_buckets(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_bucket_location(OpContext& ctx, const Doc& in) {
-  Bucket b = store(ctx).require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:GetBucketLocation");
   Doc out = Doc::map();
   if (b.region != "us-east-1") out.set("LocationConstraint", b.region);
   return out;
@@ -159,7 +160,7 @@ Doc get_bucket_location(OpContext& ctx, const Doc& in) {
 
 Doc put_bucket_versioning(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutBucketVersioning");
   const Doc* cfg = in.get("VersioningConfiguration");
   std::string status = cfg ? cfg->str("Status") : "";
   if (status != "Enabled" && status != "Suspended") {
@@ -179,7 +180,7 @@ Doc put_bucket_versioning(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_bucket_versioning(OpContext& ctx, const Doc& in) {
-  Bucket b = store(ctx).require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:GetBucketVersioning");
   Doc out = Doc::map();
   if (!b.versioning.empty()) out.set("Status", b.versioning);
   if (!b.mfa_delete.empty()) out.set("MFADelete", b.mfa_delete);

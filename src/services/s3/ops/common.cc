@@ -69,11 +69,11 @@ void check_read_conditions(const Doc& in, const ObjectVersion& v, std::string_vi
   bool none_given = if_none && if_none->is_string();
   if (none_given && etag_matches(if_none->as_string(), v.etag)) {
     if (copy) throw precondition_failed("If-None-Match");
-    throw AwsError("NotModified", "Not Modified", 304);
+    throw s3_error("NotModified", "Not Modified", 304);
   }
   if (!none_given && ims && mtime_s <= *ims / 1000 && *ims <= v.last_modified_ms + 86400000LL * 365 * 100) {
     if (copy) throw precondition_failed("If-Modified-Since");
-    throw AwsError("NotModified", "Not Modified", 304);
+    throw s3_error("NotModified", "Not Modified", 304);
   }
 }
 
@@ -115,10 +115,26 @@ void check_version_id(std::string_view vid) {
   if (!ok) throw invalid_argument("Invalid version id specified", "versionId", vid);
 }
 
-ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, Bucket* bucket_out) {
+std::string versioned_action(std::string_view action) {
+  if (action == "s3:GetObject") return "s3:GetObjectVersion";
+  if (action == "s3:GetObjectTagging") return "s3:GetObjectVersionTagging";
+  if (action == "s3:GetObjectAttributes") return "s3:GetObjectVersionAttributes";
+  if (action == "s3:DeleteObject") return "s3:DeleteObjectVersion";
+  return std::string(action);
+}
+
+Bucket bucket_for(OpContext& ctx, std::string_view name, std::string_view action, std::string_view key) {
+  Store& st = store(ctx);
+  Bucket b = st.require_bucket(name);
+  st.authorize(ctx, b, action, key);
+  return b;
+}
+
+ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, std::string_view action,
+                              Bucket* bucket_out) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket"), key = in.str("Key");
-  Bucket b = st.require_bucket(bucket);
+  Bucket b = bucket_for(ctx, bucket, in.has("VersionId") ? versioned_action(action) : std::string(action), key);
   if (bucket_out) *bucket_out = b;
   check_key(key);
   if (const Doc* vid = in.get("VersionId"); vid && vid->is_string()) {
@@ -149,6 +165,5 @@ Doc owner_doc(std::string_view account) {
   o.set("ID", canonical_user_id(account));
   return o;
 }
-
 
 }  // namespace stratus::s3

@@ -161,7 +161,7 @@ void page_out(Doc& out, const std::string& bucket, const Listing& l, int64_t max
 Doc list_objects_v2(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket");
-  st.require_bucket(bucket);
+  bucket_for(ctx, bucket, "s3:ListBucket");
   Listing l = listing_of(in);
   int64_t max = max_keys(in);
   bool fetch_owner = in.flag("FetchOwner");
@@ -198,7 +198,7 @@ Doc list_objects_v2(OpContext& ctx, const Doc& in) {
 Doc list_objects(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket");
-  st.require_bucket(bucket);
+  bucket_for(ctx, bucket, "s3:ListBucket");
   Listing l = listing_of(in);
   int64_t max = max_keys(in);
   std::string marker = in.str("Marker");
@@ -216,7 +216,7 @@ Doc list_objects(OpContext& ctx, const Doc& in) {
 Doc list_object_versions(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket");
-  st.require_bucket(bucket);
+  bucket_for(ctx, bucket, "s3:ListBucketVersions");
   Listing l = listing_of(in);
   int64_t max = max_keys(in);
   std::string key_marker = in.str("KeyMarker"), vid_marker = in.str("VersionIdMarker");

@@ -216,7 +216,7 @@ void put_checksum_out(Doc& out, const ObjectVersion& v) {
 Doc put_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   check_key(key);
   const http::BodyFile* file = ctx.transport.body_file;
   const std::string* bytes = nullptr;
@@ -269,7 +269,7 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
   for (int attempt = 0;; ++attempt) {
-    ObjectVersion v = resolve_version(ctx, in, get ? "GET" : "HEAD");
+    ObjectVersion v = resolve_version(ctx, in, get ? "GET" : "HEAD", "s3:GetObject");
     try {
       check_read_conditions(in, v);
     } catch (const AwsError& e) {
@@ -376,7 +376,7 @@ Doc head_object(OpContext& ctx, const Doc& in) {
 Doc delete_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), in.has("VersionId") ? "s3:DeleteObjectVersion" : "s3:DeleteObject", key);
   check_key(key);
   std::optional<std::string> vid;
   if (const Doc* v = in.get("VersionId"); v && v->is_string()) {
@@ -399,7 +399,7 @@ Doc delete_object(OpContext& ctx, const Doc& in) {
 
 Doc delete_objects(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:DeleteObject");
   const Doc* del = in.get("Delete");
   const Doc* objects = del ? del->get("Objects") : nullptr;
   if (!objects || !objects->is_list() || objects->as_list().empty() || objects->as_list().size() > 1000)
@@ -443,7 +443,7 @@ Doc delete_objects(OpContext& ctx, const Doc& in) {
 Doc copy_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   check_key(key);
   // x-amz-copy-source: "[/]bucket/key[?versionId=id]", URL-encoded.
   std::string source = in.str("CopySource");
@@ -460,7 +460,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   if (slash == std::string::npos || slash == 0 || slash + 1 >= decoded.size())
     throw invalid_argument("Invalid copy source object key", "x-amz-copy-source", source);
   std::string src_bucket = decoded.substr(0, slash), src_key = decoded.substr(slash + 1);
-  st.require_bucket(src_bucket);
+  bucket_for(ctx, src_bucket, src_vid ? "s3:GetObjectVersion" : "s3:GetObject", src_key);
   check_key(src_key);
   ObjectVersion from;
   if (src_vid) {
@@ -525,7 +525,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
 Doc restore_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  ObjectVersion v = resolve_version(ctx, in, "POST");
+  ObjectVersion v = resolve_version(ctx, in, "POST", "s3:RestoreObject");
   if (v.storage_class != "GLACIER" && v.storage_class != "DEEP_ARCHIVE")
     throw s3_error("InvalidObjectState", "Restore is not allowed for the object's current storage class", 403,
                    {{"StorageClass", v.storage_class}});
@@ -543,7 +543,7 @@ Doc restore_object(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_object_attributes(OpContext& ctx, const Doc& in) {
-  ObjectVersion v = resolve_version(ctx, in, "GET");
+  ObjectVersion v = resolve_version(ctx, in, "GET", "s3:GetObjectAttributes");
   check_read_conditions(in, v);
   std::vector<std::string> want;
   if (const Doc* a = in.get("ObjectAttributes"); a && a->is_list())
