@@ -367,11 +367,7 @@ void Store::sync_data(int fd) const {
 
 DataRef Store::write_data(std::string_view bytes) {
   if (bytes.empty()) return {};
-  if (bytes.size() <= kInlineMax) {
-    DataRef d{random_hex(32), true};
-    if (!engine_.put(kBlobs.name, d.id, bytes).ok()) throw internal_error();
-    return d;
-  }
+  if (bytes.size() <= kInlineMax) return DataRef{random_hex(32), true, std::string(bytes)};
   auto [id, fd] = new_data_file();
   try {
     write_fully(fd, bytes);
@@ -383,7 +379,7 @@ DataRef Store::write_data(std::string_view bytes) {
     throw internal_error();
   }
   ::close(fd);
-  return {id, false};
+  return DataRef{id, false, {}};
 }
 
 DataRef Store::adopt_spool(const http::BodyFile& spool) {
@@ -400,7 +396,7 @@ DataRef Store::adopt_spool(const http::BodyFile& spool) {
   }
   if (r == 0) {
     sync_data(spool.fd);
-    return {id, false};
+    return DataRef{id, false, {}};
   }
   // Another file system (or no /proc): copy.
   auto [cid, fd] = new_data_file();
@@ -414,7 +410,7 @@ DataRef Store::adopt_spool(const http::BodyFile& spool) {
     throw internal_error();
   }
   ::close(fd);
-  return {cid, false};
+  return DataRef{cid, false, {}};
 }
 
 DataRef Store::copy_data(const DataRef& from, uint64_t size) {
@@ -437,10 +433,11 @@ DataRef Store::copy_data(const DataRef& from, uint64_t size) {
     throw internal_error();
   }
   ::close(fd);
-  return {id, false};
+  return DataRef{id, false, {}};
 }
 
 std::optional<std::string> Store::read_inline(const DataRef& d) const {
+  if (!d.pending.empty()) return d.pending;
   std::string v;
   if (!engine_.get(kBlobs.name, d.id, &v).ok()) return std::nullopt;
   return v;
@@ -468,7 +465,11 @@ std::string Store::read_all(const ObjectVersion& v) const {
 }
 
 void Store::reference(storage::WriteBatch& batch, const DataRef& d) {
-  if (!d.empty() && !d.inline_blob) batch.put(kFiles.name, d.id, std::string_view());
+  if (d.empty()) return;
+  if (!d.inline_blob)
+    batch.put(kFiles.name, d.id, std::string_view());
+  else if (!d.pending.empty())
+    batch.put(kBlobs.name, d.id, d.pending);
 }
 
 void Store::unreference(storage::WriteBatch& batch, const DataRef& d) {
@@ -606,7 +607,10 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
       reference(batch, v.data);
       batch.put(kObjects.name, okey, encode_version(v));
-      if (commit(batch, dropped, b.name)) return v;
+      if (commit(batch, dropped, b.name)) {
+        v.data.pending.clear();
+        return v;
+      }
     }
     throw busy();
   } catch (...) {

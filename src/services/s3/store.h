@@ -75,6 +75,9 @@ struct Bucket {
 struct DataRef {
   std::string id;  // "" for no data
   bool inline_blob = false;
+  // Inline bytes not stored yet: written by reference() in the committing batch (not a record
+  // member).
+  std::string pending;
   bool empty() const { return id.empty(); }
 };
 
@@ -150,8 +153,9 @@ class Store {
   void delete_config(std::string_view bucket, std::string_view name);
 
   // ---- data
-  // Small data (<= kInlineMax) goes inline, larger into a new file; the ref is not referenced
-  // until a commit takes it (see the contract).
+  // Small data (<= kInlineMax) goes inline (its bytes ride in the committing batch: see
+  // DataRef::pending), larger into a new file; the ref is not referenced until a commit takes it
+  // (see the contract).
   static constexpr size_t kInlineMax = 16 * 1024;
   DataRef write_data(std::string_view bytes);
   // Moves a spooled request body into the data directory (a hard link of the unnamed file when
@@ -170,7 +174,8 @@ class Store {
   std::shared_ptr<http::BodyFile> open_data(const DataRef& d, uint64_t size) const;
   // Data bytes of a version, read whole (small objects, copy sources in memory).
   std::string read_all(const ObjectVersion& v) const;
-  // Reference bookkeeping for writers of their own records (multipart parts).
+  // Reference bookkeeping for writers of their own records (multipart parts); reference() also
+  // writes pending inline bytes.
   static void reference(storage::WriteBatch& batch, const DataRef& d);
   static void unreference(storage::WriteBatch& batch, const DataRef& d);
   void remove_data(const DataRef& d);  // after the commit that dropped its reference (files only)
