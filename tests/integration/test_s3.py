@@ -461,6 +461,24 @@ class TestVersioning(S3Base):
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"one")
         self.assertEqual(error_code(lambda: self.s3.delete_bucket(Bucket=b)), "BucketNotEmpty")
 
+    def test_copy_source_version_and_expires(self):
+        import datetime
+        b = self.bucket(versioned=True)
+        exp = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+        v1 = self.s3.put_object(Bucket=b, Key="s", Body=b"first", Expires=exp, ContentEncoding="gzip")["VersionId"]
+        self.s3.put_object(Bucket=b, Key="s", Body=b"second")
+        h = self.s3.head_object(Bucket=b, Key="s", VersionId=v1)
+        self.assertEqual(h["Expires"], exp)
+        self.assertEqual(h["ContentEncoding"], "gzip")
+        r = self.s3.copy_object(Bucket=b, Key="d", CopySource={"Bucket": b, "Key": "s", "VersionId": v1})
+        self.assertEqual(r["CopySourceVersionId"], v1)
+        self.assertTrue(r["VersionId"])
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="d")["Body"].read(), b"first")
+        marker = self.s3.delete_object(Bucket=b, Key="s")["VersionId"]
+        self.assertEqual(error_code(lambda: self.s3.copy_object(
+            Bucket=b, Key="e", CopySource={"Bucket": b, "Key": "s", "VersionId": marker})), "InvalidRequest")
+        self.assertEqual(error_code(lambda: self.s3.copy_object(Bucket=b, Key="e", CopySource=f"{b}/s")), "NoSuchKey")
+
     def test_suspended_null_version(self):
         b = self.bucket(versioned=True)
         v1 = self.s3.put_object(Bucket=b, Key="k", Body=b"v1")["VersionId"]
@@ -505,6 +523,26 @@ class TestVersioning(S3Base):
             got += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
         self.assertEqual(len(got), 4)
         self.assertEqual(len(set(got)), 4)
+
+
+class TestStrictAuth(S3Base):
+    stratus_args = ("--auth", "strict")
+
+    def test_signed_requests_pass_and_tampered_ones_fail(self):
+        b = self.bucket()
+        big = os.urandom(2 * 1024 * 1024)  # spooled, aws-chunked with signed chunks or a trailer
+        self.s3.put_object(Bucket=b, Key="big", Body=big)
+        self.s3.put_object(Bucket=b, Key="small", Body=b"s")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="big")["Body"].read(), big)
+        self.assertEqual([o["Key"] for o in self.s3.list_objects_v2(Bucket=b)["Contents"]], ["big", "small"])
+        v4 = self.stratus.client("s3", signature_version="s3v4")
+        url = v4.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "small"}, ExpiresIn=60)
+        with urllib.request.urlopen(url) as r:
+            self.assertEqual(r.read(), b"s")
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            urllib.request.urlopen(url.replace("small", "smalx"))
+        self.assertEqual(ctx.exception.code, 403)
+        self.assertIn(b"SignatureDoesNotMatch", ctx.exception.read())
 
 
 class TestCli(S3Base):
