@@ -227,6 +227,8 @@ class Store {
 
  private:
   void write(storage::WriteBatch& batch) const;  // throws InternalError on storage failure
+  // A new data file filled by fill(fd) and synced; removed again when fill throws.
+  DataRef fill_new_file(const std::function<void(int fd)>& fill);
   std::vector<ObjectVersion> noncurrent(std::string_view bucket, std::string_view key) const;
   // Pieces of put_object/delete_object's batch: the "null" noncurrent version goes (suspended
   // buckets); the current version moves to the noncurrent ones or, as "null" in an unversioned
