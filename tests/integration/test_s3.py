@@ -88,6 +88,14 @@ class TestBuckets(S3Base):
         self.assertEqual(error_code(lambda: other.list_objects_v2(Bucket=b)), "AccessDenied")
         self.assertEqual(error_code(lambda: other.head_bucket(Bucket=b)), "403")
 
+    def test_expected_bucket_owner(self):
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="k", Body=b"x")
+        acct = self.stratus.client("sts").get_caller_identity()["Account"]
+        self.s3.head_object(Bucket=b, Key="k", ExpectedBucketOwner=acct)
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", ExpectedBucketOwner="999999999999")),
+                         "AccessDenied")
+
     def test_not_empty(self):
         b = self.bucket()
         self.s3.put_object(Bucket=b, Key="k", Body=b"x")
