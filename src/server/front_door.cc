@@ -181,7 +181,8 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
   AwsChunkedConsumer(http::Request& req, const std::string& content_sha256,
                      std::optional<auth::AwsChunkedDecoder::SigningContext> signing,
                      std::unique_ptr<SpoolConsumer> spool, std::optional<uint64_t> decoded_length)
-      : spool_(std::move(spool)),
+      : req_(req),
+        spool_(std::move(spool)),
         decoder_(
             content_sha256,
             [&req, s = spool_.get()](std::string_view piece) {
@@ -197,9 +198,14 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
   void finish() override {
     decoder_.finish();
     if (spool_) spool_->finish();
+    // The verified trailer checksum becomes a header, where the operation's input finds it
+    // (S3 stores it with the object).
+    if (!decoder_.checksum_name().empty() && !req_.headers.has(decoder_.checksum_name()))
+      req_.headers.add(decoder_.checksum_name(), decoder_.checksum_value());
   }
 
  private:
+  http::Request& req_;
   std::unique_ptr<SpoolConsumer> spool_;
   auth::AwsChunkedDecoder decoder_;
 };
@@ -581,6 +587,7 @@ struct FrontDoor::Call {
     if (out) {
       try {
         route.codec->encode_with_request_id(route.service->model(), *op, out.value(), request_id, res);
+        if (ctx) apply_reply(ctx->transport.reply, res);
       } catch (const std::exception& e) {
         spdlog::error("encode failed id={} op={}: {}", request_id, log_op, e.what());
         res = http::Response{};
@@ -588,8 +595,20 @@ struct FrontDoor::Call {
       }
     } else {
       error(out.error(), res);
+      if (ctx)
+        for (const auto& [k, v] : ctx->transport.reply.headers) res.headers.set(k, v);
     }
     finish(std::move(res));
+  }
+
+  static void apply_reply(const OpContext::Transport::Reply& reply, http::Response& res) {
+    if (reply.status) res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.headers.set(k, v);
+    if (reply.file) {
+      res.file = reply.file;
+      res.file_offset = reply.offset;
+      res.file_length = reply.length;
+    }
   }
 
   void error(const AwsError& e, http::Response& res) {

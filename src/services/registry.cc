@@ -14,12 +14,9 @@ namespace logs { std::unique_ptr<Service> make_service(); }
 namespace sqs { std::unique_ptr<Service> make_service(); }
 namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
-namespace kms {
-std::unique_ptr<Service> make_service();
-}
-namespace ssm {
-std::unique_ptr<Service> make_service();
-}
+namespace kms { std::unique_ptr<Service> make_service(); }
+namespace ssm { std::unique_ptr<Service> make_service(); }
+namespace s3 { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -39,6 +36,7 @@ const std::vector<Entry>& table() {
       {"apigateway", apigateway::make_service},
       {"kms", kms::make_service},
       {"ssm", ssm::make_service},
+      {"s3", s3::make_service},
   };
   return t;
 }
