@@ -609,8 +609,8 @@ class Parser {
 
   static std::string type_word(Type t) {
     // Indexed by Type (S = 1 ... BS); DynamoDB's words in operand type errors.
-    static constexpr const char* kWords[] = {"",     "STRING", "NUMBER",     "BINARY",     "BOOLEAN",   "NULL",
-                                             "MAP",  "LIST",   "STRING SET", "NUMBER SET", "BINARY SET"};
+    static constexpr const char* kWords[] = {"",    "STRING", "NUMBER",     "BINARY",     "BOOLEAN",   "NULL",
+                                             "MAP", "LIST",   "STRING SET", "NUMBER SET", "BINARY SET"};
     auto i = static_cast<size_t>(t);
     return i > 0 && i < std::size(kWords) ? kWords[i] : "BINARY SET";
   }
@@ -953,8 +953,7 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
       try {
         values_[k] = from_doc(v);
       } catch (const AwsError& e) {
-        throw errors::validation(
-            "ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
+        throw errors::validation("ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
       }
       count(k.size() + value_size(values_[k]));
     });
@@ -965,12 +964,12 @@ namespace {
 
 // The substitution `ref` of an expression (`what`: "name" or "value"), marked used.
 template <class Map>
-const auto& substitution(Map& all, std::set<std::string>& used, const std::string& ref,
-                         const std::string& kind, const char* what, const char* where) {
+const auto& substitution(Map& all, std::set<std::string>& used, const std::string& ref, const std::string& kind,
+                         const char* what, const char* where) {
   auto it = all.find(ref);
   if (it == all.end())
-    throw errors::validation("Invalid " + kind + "Expression: An expression attribute " + what +
-                             " used in " + where + " is not defined; attribute " + what + ": " + ref);
+    throw errors::validation("Invalid " + kind + "Expression: An expression attribute " + what + " used in " + where +
+                             " is not defined; attribute " + what + ": " + ref);
   used.insert(ref);
   return it->second;
 }

@@ -10,7 +10,9 @@ namespace {
 
 std::string tname(const Value& v) { return std::string(type_name(v.type)); }
 
-Operand path_operand(const std::string& attr) { return Operand::of_path(Path{PathElem{attr, -1}}); }
+Operand path_operand(const std::string& attr) {
+  return Operand::of_path(Path{PathElem{attr, -1}});
+}
 
 Condition with_operands(Condition::Kind k, const std::string& attr, std::vector<Value> values) {
   Condition c;
@@ -125,8 +127,8 @@ std::optional<Condition> legacy_condition(const Doc& conditions, const std::stri
       out = std::move(c);
       continue;
     }
-    out = Condition::both(conditional_operator == "OR" ? Condition::Kind::or_ : Condition::Kind::and_,
-                          std::move(*out), std::move(c));
+    out = Condition::both(conditional_operator == "OR" ? Condition::Kind::or_ : Condition::Kind::and_, std::move(*out),
+                          std::move(c));
   }
   return out;
 }

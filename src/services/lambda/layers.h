@@ -46,8 +46,8 @@ std::optional<LayerRef> parse_layer_version_arn(const std::string& s);
 
 class Layers {
  public:
-  static constexpr std::string_view kLayers = schema::kLayers.name;
-  static constexpr std::string_view kNames = schema::kLayerNames.name;
+  static constexpr std::string_view kLayers = schema::kLayers;
+  static constexpr std::string_view kNames = schema::kLayerNames;
 
   // code_root: the content store (store_zip's root); location(hex): URL of a stored zip.
   void start(std::string code_root, std::function<std::string(const std::string& hex)> location);

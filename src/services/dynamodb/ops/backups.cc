@@ -80,7 +80,7 @@ std::optional<int64_t> time_of(const Doc& in, std::string_view k) {
 
 std::string backup_key(const std::string& account, const std::string& region, const std::string& table,
                        const std::string& id) {
-  std::string k = table_key(account, region, table);  // not KeyBuilder: see kTablesKeyspace
+  std::string k = table_key(account, region, table);  // not KeyBuilder: see ddb.tables in schema.h
   k += '\0';
   k += id;
   return k;

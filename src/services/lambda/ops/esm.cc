@@ -75,12 +75,12 @@ Doc create_event_source_mapping(OpContext& ctx, const Doc& in) {
   std::lock_guard lk(m.write_mu());
   m.check_unique(rec);
   storage::WriteBatch b;
-  b.put(schema::kMappings.name, uuid, json::write(rec));
+  b.put(schema::kMappings, uuid, json::write(rec));
   if (kind == esm::Kind::dynamodb) {
     // LATEST: records written after the mapping was created; TRIM_HORIZON: all stored records.
     auto ref = dynamodb::find_stream(ctx.storage, source);
     uint64_t pos = rec.str("StartingPosition") == "LATEST" && ref ? dynamodb::last_sequence(ctx.storage, ref->stream_id) : 0;
-    b.put(schema::kPositions.name, uuid, std::to_string(pos));
+    b.put(schema::kPositions, uuid, std::to_string(pos));
   }
   auto st = ctx.storage.write(b);
   if (!st.ok()) throw stratus::errors::internal(st.message);
@@ -109,7 +109,7 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
   int64_t max = in.integer("MaxItems", 100);
   Doc items = Doc::list();
   std::string next;
-  for (auto it = ctx.storage.scan(schema::kMappings.name, {}); it->valid(); it->next()) {
+  for (auto it = ctx.storage.scan(schema::kMappings, {}); it->valid(); it->next()) {
     Doc rec = json::parse(it->value());
     if (rec.str("_account") != ctx.account() || rec.str("_region") != ctx.region()) continue;
     if (!source.empty() && rec.str("EventSourceArn") != source) continue;
@@ -158,7 +158,7 @@ Doc update_event_source_mapping(OpContext& ctx, const Doc& in) {
     rec.set("State", now ? "Enabled" : "Disabled");
   }
   rec.set("LastModified", ctx.now_ms);
-  auto st = ctx.storage.put(schema::kMappings.name, rec.str("UUID"), json::write(rec));
+  auto st = ctx.storage.put(schema::kMappings, rec.str("UUID"), json::write(rec));
   if (!st.ok()) throw stratus::errors::internal(st.message);
   m.install(rec);
   return m.public_view(rec, shown);
@@ -171,8 +171,8 @@ Doc delete_event_source_mapping(OpContext& ctx, const Doc& in) {
   auto rec = m.load(uuid);
   if (!rec) throw not_found();
   storage::WriteBatch b;
-  b.del(schema::kMappings.name, uuid);
-  b.del(schema::kPositions.name, uuid);
+  b.del(schema::kMappings, uuid);
+  b.del(schema::kPositions, uuid);
   auto st = ctx.storage.write(b);
   if (!st.ok()) throw stratus::errors::internal(st.message);
   Doc out = m.public_view(*rec, "Deleting");
