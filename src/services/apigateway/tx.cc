@@ -13,11 +13,17 @@ ApiTx::ApiTx(OpContext& c, Store& s, const std::string& api_id) : ctx(c), store(
 
 ApiTx::ApiTx(OpContext& c, const Doc& in) : ApiTx(c, apigateway::store(c), in.str("restApiId")) {}
 
-Doc& ApiTx::method(const Doc& in) { return method(in.str("resourceId"), verb_of(in)); }
+Doc& ApiTx::method(const Doc& in) {
+  return method(in.str("resourceId"), verb_of(in));
+}
 
-Doc& ApiTx::integration(const Doc& in) { return integration(in.str("resourceId"), verb_of(in)); }
+Doc& ApiTx::integration(const Doc& in) {
+  return integration(in.str("resourceId"), verb_of(in));
+}
 
-const Doc& find_method(const Doc& api, const Doc& in) { return find_method(api, in.str("resourceId"), verb_of(in)); }
+const Doc& find_method(const Doc& api, const Doc& in) {
+  return find_method(api, in.str("resourceId"), verb_of(in));
+}
 
 const Doc& find_integration(const Doc& api, const Doc& in, const char* not_found) {
   const Doc* i = find_method(api, in).get("methodIntegration");

@@ -131,5 +131,27 @@ TEST(RuntimeManager, StopEndsLongRunningEnvironmentsAndThrottlesLaterInvocations
   EXPECT_EQ(late.throttle_reason, "ServerShuttingDown");
 }
 
+TEST(RuntimeManager, StopDoesNotWaitOutAnIdlePoll) {
+  TempDir dir;
+  { std::ofstream(dir.path / "bootstrap") << "#!/bin/sh\nexec sleep 60\n"; }
+  fs::permissions(dir.path / "bootstrap", fs::perms::owner_all);
+  ManagerOptions o;
+  o.shim_dir = (dir.path / "shims").string();
+  Manager m(o);
+  m.start();
+  auto spec = spec_for("provided.al2023", dir.path.string());
+  InvokeRequest req;
+  req.request_id = "r1";
+  auto done = std::make_shared<std::promise<void>>();
+  m.invoke(spec, req, [done](InvokeResult) { done->set_value(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(m.stats(spec->pool_key).environments, 1);
+  // The environment is killed and reaped in the monitor's pass; the monitor then ends at once
+  // (it used to poll for a whole second with nothing left before saying it was done).
+  auto t0 = std::chrono::steady_clock::now();
+  m.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(800));
+}
+
 }  // namespace
 }  // namespace stratus::runtime

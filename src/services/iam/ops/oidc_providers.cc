@@ -29,9 +29,7 @@ std::string id_from_arn(OpContext& ctx, const std::string& arn) {
 }
 
 Doc load_provider(Store& store, const std::string& id, const std::string& arn) {
-  auto r = store.load("oidc-provider", id);
-  if (!r) throw errors::no_such_entity("OpenIDConnect Provider not found for arn " + arn);
-  return *r;
+  return load_or_no_such_entity(store, "oidc-provider", id, "OpenIDConnect Provider not found for arn " + arn);
 }
 
 }  // namespace
@@ -72,9 +70,7 @@ Doc list_open_id_connect_providers(OpContext& ctx, const Doc&) {
     e.set("Arn", "arn:aws:iam::" + ctx.account() + ":oidc-provider/" + id);
     list.push(std::move(e));
   }
-  Doc out = Doc::map();
-  out.set("OpenIDConnectProviderList", std::move(list));
-  return out;
+  return answer("OpenIDConnectProviderList", std::move(list));
 }
 
 Doc delete_open_id_connect_provider(OpContext& ctx, const Doc& in) {

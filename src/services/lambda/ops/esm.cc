@@ -1,16 +1,17 @@
 // Event source mapping operations: Create/Get/List/Update/DeleteEventSourceMapping. The
 // mappings' records, checks and pollers are in esm.h: a handler validates and stores the record,
 // then has the mappings install (or uninstall) its poller before answering.
+#include "services/lambda/esm.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/dynamodb/api.h"
-#include "services/lambda/esm.h"
 #include "services/lambda/esm_settings.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/ops.h"
 #include "services/lambda/schema.h"
 #include "services/lambda/state.h"
 #include "storage/engine.h"
+#include "storage/written.h"
 
 namespace stratus::lambda::ops {
 
@@ -82,8 +83,7 @@ Doc create_event_source_mapping(OpContext& ctx, const Doc& in) {
     uint64_t pos = rec.str("StartingPosition") == "LATEST" && ref ? dynamodb::last_sequence(ctx.storage, ref->stream_id) : 0;
     b.put(schema::kPositions, uuid, std::to_string(pos));
   }
-  auto st = ctx.storage.write(b);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(ctx.storage.write(b));
   m.install(rec);
   return m.public_view(rec, "Creating");
 }
@@ -158,8 +158,7 @@ Doc update_event_source_mapping(OpContext& ctx, const Doc& in) {
     rec.set("State", now ? "Enabled" : "Disabled");
   }
   rec.set("LastModified", ctx.now_ms);
-  auto st = ctx.storage.put(schema::kMappings, rec.str("UUID"), json::write(rec));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(ctx.storage.put(schema::kMappings, rec.str("UUID"), json::write(rec)));
   m.install(rec);
   return m.public_view(rec, shown);
 }
@@ -173,8 +172,7 @@ Doc delete_event_source_mapping(OpContext& ctx, const Doc& in) {
   storage::WriteBatch b;
   b.del(schema::kMappings, uuid);
   b.del(schema::kPositions, uuid);
-  auto st = ctx.storage.write(b);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(ctx.storage.write(b));
   Doc out = m.public_view(*rec, "Deleting");
   m.uninstall(uuid);
   return out;

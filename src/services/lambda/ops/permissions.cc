@@ -82,9 +82,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   if (cond.size()) st.set("Condition", cond);
   stmts.push(st);
   state(ctx).save(ctx, ref.name, rec);
-  Doc out = Doc::map();
-  out.set("Statement", json::write(st));
-  return out;
+  return answer("Statement", json::write(st));
 }
 
 Doc remove_permission(OpContext& ctx, const Doc& in) {

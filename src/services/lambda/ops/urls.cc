@@ -93,12 +93,8 @@ Doc delete_function_url_config(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_function_url_configs(OpContext& ctx, const Doc& in) {
-  FnRef ref = parse_ref(in);
-  Doc rec = state(ctx).must_load(ctx, ref.name);
-  std::vector<std::pair<std::string, Doc>> items;
-  if (const Doc* urls = rec.get("urls"))
-    for (const auto& [q, u] : urls->as_map()) items.emplace_back(q, url_out(u, true));
-  Doc out = page(std::move(items), in, "FunctionUrlConfigs", "NextMarker");
+  Doc out = list_qualifier_configs(ctx, in, "urls", "FunctionUrlConfigs",
+                                   [](const Doc&, const std::string&, const Doc& u) { return url_out(u, true); });
   if (!out.get("FunctionUrlConfigs")) out.set("FunctionUrlConfigs", Doc::list());
   return out;
 }
