@@ -178,8 +178,7 @@ Doc get_subscription_attributes(OpContext& ctx, const Doc& in) {
 
 Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
-  std::string name = in.str("AttributeName");
-  std::string value = in.str("AttributeValue");
+  auto [name, value] = attribute_change(in);
   std::unique_lock lk(store.mutex());
   auto s = sub_for(ctx, store, in);
   value = check_sub_attribute(name, value, s->protocol);

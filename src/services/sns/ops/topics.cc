@@ -130,8 +130,7 @@ Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
 
 Doc set_topic_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
-  std::string name = in.str("AttributeName");
-  std::string value = in.str("AttributeValue");
+  auto [name, value] = attribute_change(in);
   std::unique_lock lk(store.mutex());
   auto t = topic_for(ctx, store, in);
   if (!settable_topic_attribute(name) || name == "FifoTopic") throw invalid_parameter("AttributeName");
