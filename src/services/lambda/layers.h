@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "services/lambda/schema.h"
 
@@ -31,7 +32,7 @@ namespace stratus::lambda {
 struct LayerRef {
   std::string account, region, name;
   int64_t version = 0;
-  std::string layer_arn() const { return "arn:aws:lambda:" + region + ":" + account + ":layer:" + name; }
+  std::string layer_arn() const { return Arn::make("lambda", region, account, "layer:" + name); }
   std::string version_arn() const { return layer_arn() + ":" + std::to_string(version); }
   // Key prefix of the layer's versions: scope(account, region) str(name).
   std::string prefix() const;

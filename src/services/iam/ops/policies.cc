@@ -59,7 +59,7 @@ Doc create_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("PolicyName");
   std::string path = normalize_path(in);
-  std::string arn = "arn:aws:iam::" + ctx.account() + ":policy" + path + name;
+  std::string arn = Arn::make("iam", "", ctx.account(), "policy" + path + name);
   if (store.load("policy", policy_key(arn)))
     throw errors::entity_already_exists("A policy called " + name + " already exists. Duplicate names are not allowed.");
   check_policy_document(in.str("PolicyDocument"));

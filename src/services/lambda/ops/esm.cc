@@ -2,6 +2,7 @@
 // mappings' records, checks and pollers are in esm.h: a handler validates and stores the record,
 // then has the mappings install (or uninstall) its poller before answering.
 #include "services/lambda/esm.h"
+#include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/dynamodb/api.h"
@@ -66,8 +67,7 @@ Doc create_event_source_mapping(OpContext& ctx, const Doc& in) {
   if (!rec.has("FunctionResponseTypes")) rec.set("FunctionResponseTypes", Doc::list());
   std::string uuid = ids::uuid4();
   rec.set("UUID", uuid);
-  rec.set("EventSourceMappingArn",
-          "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":event-source-mapping:" + uuid);
+  rec.set("EventSourceMappingArn", Arn::make("lambda", ctx.region(), ctx.account(), "event-source-mapping:" + uuid));
   rec.set("LastModified", ctx.now_ms);
   rec.set("State", in.flag("Enabled", true) ? "Enabled" : "Disabled");
   rec.set("StateTransitionReason", kind == esm::Kind::sqs ? "USER_INITIATED" : "User action");
@@ -103,7 +103,7 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
     // A name or ARN; mappings of any qualifier of that function match an unqualified name.
     std::string f = in.str("FunctionName");
     auto arn = function_arn(ctx.server, ctx.account(), ctx.region(), f);
-    fn = arn ? arn.value() : "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":function:" + f;
+    fn = arn ? arn.value() : Arn::make("lambda", ctx.region(), ctx.account(), "function:" + f);
   }
   std::string after = in.str("Marker");
   int64_t max = in.integer("MaxItems", 100);

@@ -112,7 +112,7 @@ Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_platform_applications(OpContext& ctx, const Doc& in) {
-  auto apps = state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/");
+  auto apps = state(ctx).platform.applications(Arn::make("sns", ctx.region(), ctx.account(), "app/"));
   return page(apps.size(), in, 100, "PlatformApplications", [&](size_t i) {
     Doc e = Doc::map();
     e.set("PlatformApplicationArn", apps[i].arn);

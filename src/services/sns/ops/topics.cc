@@ -42,7 +42,7 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tags"); t && t->is_list())
     for (const auto& e : t->as_list()) tags.emplace_back(e.str("Key"), e.str("Value"));
-  std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":" + name;
+  std::string arn = Arn::make("sns", ctx.region(), ctx.account(), name);
   std::unique_lock lk(store.mutex());
   if (auto t = store.topic(arn)) {
     for (const auto& [k, v] : attrs) {

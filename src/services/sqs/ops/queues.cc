@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
@@ -123,7 +124,7 @@ Doc create_queue(OpContext& ctx, const Doc& in) {
     }
     throw invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
-  std::string arn = "arn:aws:sqs:" + ctx.region() + ":" + ctx.account() + ":" + name;
+  std::string arn = Arn::make("sqs", ctx.region(), ctx.account(), name);
   auto checked = check_attributes(s.store, attrs, true, fifo, arn);
   check_tags(in.get("tags"));
   std::map<std::string, std::string> tags;
