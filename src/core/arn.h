@@ -1,4 +1,6 @@
-// ARNs: arn:partition:service:region:account-id:resource
+// ARNs: arn:partition:service:region:account-id:resource. The one place ARNs are parsed and
+// built: Arn::make(service, region, account, resource) for the "aws" partition (region "" for
+// global services: IAM, STS), root_arn(account) for an account's root principal.
 #pragma once
 
 #include <optional>
@@ -11,6 +13,15 @@ struct Arn {
   std::string partition, service, region, account, resource;
   std::string str() const {
     return "arn:" + partition + ":" + service + ":" + region + ":" + account + ":" + resource;
+  }
+  // "arn:aws:<service>:<region>:<account>:<resource>".
+  static std::string make(std::string_view service, std::string_view region, std::string_view account,
+                          std::string_view resource) {
+    std::string s;
+    s.reserve(13 + service.size() + region.size() + account.size() + resource.size());
+    s.append("arn:aws:").append(service).append(":").append(region).append(":").append(account).append(":");
+    s.append(resource);
+    return s;
   }
   // nullopt unless s has the six colon-separated parts with "arn" first.
   static std::optional<Arn> parse(std::string_view s) {
@@ -29,5 +40,10 @@ struct Arn {
     return a;
   }
 };
+
+// An account's root principal: "arn:aws:iam::<account>:root".
+inline std::string root_arn(std::string_view account) {
+  return Arn::make("iam", "", account, "root");
+}
 
 }  // namespace stratus

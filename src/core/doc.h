@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/variant_value.h"
+
 namespace stratus {
 
 class Doc;
@@ -35,7 +37,7 @@ struct Timestamp {
   bool operator==(const Timestamp&) const = default;
 };
 
-class Doc {
+class Doc : public VariantValue<Doc> {
  public:
   enum class Type { null, boolean, integer, floating, string, blob, timestamp, list, map };
 
@@ -57,24 +59,11 @@ class Doc {
   static Doc map() { return Doc(DocMap{}); }
   static Doc list() { return Doc(DocList{}); }
 
-  Type type() const { return static_cast<Type>(v_.index()); }
-  bool is_null() const { return type() == Type::null; }
-  bool is_bool() const { return type() == Type::boolean; }
-  bool is_int() const { return type() == Type::integer; }
-  bool is_double() const { return type() == Type::floating; }
-  bool is_number() const { return is_int() || is_double(); }
-  bool is_string() const { return type() == Type::string; }
+  // type(), is_null() ... is_map(), as_bool(), as_int(), as_double(), as_string(): VariantValue.
   bool is_blob() const { return type() == Type::blob; }
   bool is_timestamp() const { return type() == Type::timestamp; }
-  bool is_list() const { return type() == Type::list; }
-  bool is_map() const { return type() == Type::map; }
 
   // Accessors assume the type; callers check first (codecs validate against the model).
-  bool as_bool() const { return std::get<bool>(v_); }
-  int64_t as_int() const { return is_double() ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_); }
-  double as_double() const { return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_); }
-  const std::string& as_string() const { return std::get<std::string>(v_); }
-  std::string& as_string() { return std::get<std::string>(v_); }
   const Blob& as_blob() const { return std::get<Blob>(v_); }
   Timestamp as_timestamp() const { return std::get<Timestamp>(v_); }
   const DocList& as_list() const { return std::get<DocList>(v_); }
@@ -100,6 +89,7 @@ class Doc {
   bool operator==(const Doc& o) const { return v_ == o.v_; }
 
  private:
+  friend class VariantValue<Doc>;
   std::variant<std::monostate, bool, int64_t, double, std::string, Blob, Timestamp, DocList, DocMap> v_;
 };
 

@@ -15,12 +15,9 @@
 #include <thread>
 #include <type_traits>
 
-namespace stratus::http {
+#include "http/asio_names.h"
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = net::ip::tcp;
+namespace stratus::http {
 
 namespace {
 

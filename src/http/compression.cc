@@ -69,6 +69,29 @@ struct Feed {
   }
 };
 
+// One zlib stream over an input, freed by `End` (inflateEnd or deflateEnd; both accept a stream
+// whose init failed). step() hands zlib the next input slice and an empty output buffer, runs
+// `op` (inflate or deflate) and returns its code; produced() is what that step wrote.
+template <int (*End)(z_streamp)>
+struct ZStream {
+  z_stream zs{};
+  Feed feed;
+  char buf[kOutBuf];
+  explicit ZStream(std::string_view in) : feed{in.data(), in.size()} {}
+  ~ZStream() { End(&zs); }
+  ZStream(const ZStream&) = delete;
+  ZStream& operator=(const ZStream&) = delete;
+  template <typename Op>
+  int step(const Op& op) {
+    feed.into(zs);
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    return op(&zs);
+  }
+  std::string_view produced() const { return {buf, sizeof buf - zs.avail_out}; }
+  bool input_used_up() const { return zs.avail_in == 0 && feed.left == 0; }
+};
+
 // Whether the bytes start with a zlib (RFC 1950) header: method 8, window <= 32K, check bits.
 bool zlib_header(std::string_view in) {
   if (in.size() < 2) return false;
@@ -77,32 +100,23 @@ bool zlib_header(std::string_view in) {
 }
 
 DecodeStatus inflate_all(std::string_view in, int window_bits, bool members, size_t max_out, std::string* out) {
-  z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) throw std::bad_alloc();
-  struct End {
-    z_stream* z;
-    ~End() { inflateEnd(z); }
-  } end{&zs};
-  Feed feed{in.data(), in.size()};
-  char buf[kOutBuf];
+  ZStream<inflateEnd> z(in);
+  if (inflateInit2(&z.zs, window_bits) != Z_OK) throw std::bad_alloc();
   for (;;) {
-    feed.into(zs);
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    int rc = inflate(&zs, Z_NO_FLUSH);
-    size_t produced = sizeof buf - zs.avail_out;
-    if (produced > max_out - std::min(max_out, out->size())) return DecodeStatus::too_large;
-    out->append(buf, produced);
+    int rc = z.step([](z_streamp zs) { return inflate(zs, Z_NO_FLUSH); });
+    std::string_view produced = z.produced();
+    if (produced.size() > max_out - std::min(max_out, out->size())) return DecodeStatus::too_large;
+    out->append(produced);
     if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0 && feed.left == 0) return DecodeStatus::ok;
+      if (z.input_used_up()) return DecodeStatus::ok;
       if (!members) return DecodeStatus::malformed;  // bytes after the stream
-      inflateReset(&zs);                             // the next gzip member
+      inflateReset(&z.zs);                           // the next gzip member
       continue;
     }
     if (rc == Z_MEM_ERROR) throw std::bad_alloc();
     if (rc != Z_OK && rc != Z_BUF_ERROR) return DecodeStatus::malformed;
     // Everything consumed, room left in the output, and the stream not ended: truncated.
-    if (zs.avail_in == 0 && feed.left == 0 && zs.avail_out != 0) return DecodeStatus::malformed;
+    if (z.input_used_up() && z.zs.avail_out != 0) return DecodeStatus::malformed;
   }
 }
 
@@ -154,23 +168,14 @@ DecodeStatus decode(std::string_view in, Coding coding, size_t max_out, std::str
 
 std::string encode(std::string_view in, Coding coding) {
   if (coding == Coding::identity) return std::string(in);
-  z_stream zs{};
+  ZStream<deflateEnd> z(in);
   int bits = coding == Coding::gzip ? 16 + MAX_WBITS : MAX_WBITS;
-  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
-  struct End {
-    z_stream* z;
-    ~End() { deflateEnd(z); }
-  } end{&zs};
+  if (deflateInit2(&z.zs, Z_BEST_SPEED, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
   std::string out;
   out.reserve(in.size() / 4 + 64);
-  Feed feed{in.data(), in.size()};
-  char buf[kOutBuf];
   for (;;) {
-    feed.into(zs);
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    int rc = deflate(&zs, feed.left == 0 ? Z_FINISH : Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
+    int rc = z.step([&z](z_streamp zs) { return deflate(zs, z.feed.left == 0 ? Z_FINISH : Z_NO_FLUSH); });
+    out.append(z.produced());
     if (rc == Z_STREAM_END) return out;
     if (rc != Z_OK && rc != Z_BUF_ERROR) throw std::bad_alloc();
   }

@@ -26,13 +26,9 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/thread.h"
+#include "http/asio_names.h"
 
 namespace stratus::http {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = net::ip::tcp;
 
 namespace {
 class Session;

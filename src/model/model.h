@@ -23,6 +23,27 @@ enum class ShapeType {
   bigdecimal, biginteger, byte_, short_, document
 };
 
+// Whole-number types (integer, long, short, byte, bigInteger) and the others (float, double,
+// bigDecimal): how codecs read and write a number of the type.
+inline bool is_integral(ShapeType t) {
+  return t == ShapeType::integer || t == ShapeType::long_ || t == ShapeType::short_ || t == ShapeType::byte_ ||
+         t == ShapeType::biginteger;
+}
+inline bool is_floating(ShapeType t) {
+  return t == ShapeType::float_ || t == ShapeType::double_ || t == ShapeType::bigdecimal;
+}
+
+// The Java class AWS's services name in "can not be converted to ..." messages: "an Integer",
+// "a Long", "a ByteBuffer" (blob), "a Date" (timestamp), ...; string and document: "a String".
+inline const char* java_type_word(ShapeType t) {
+  static constexpr const char* kWords[] = {
+      // in ShapeType's order
+      "a Structure", "a List",       "a Map",  "a String",     "an Integer",   "a Long", "a Float", "a Double",
+      "a Boolean",   "a ByteBuffer", "a Date", "a BigDecimal", "a BigInteger", "a Byte", "a Short", "a String"};
+  static_assert(std::size(kWords) == static_cast<size_t>(ShapeType::document) + 1);
+  return kWords[static_cast<size_t>(t)];
+}
+
 // A reference from a structure, list or map to a shape, with the member-level traits.
 struct Member {
   std::string name;              // member name in the structure ("" for list/map members)

@@ -40,14 +40,6 @@ std::string_view major_name(const Head& h) {
   return "item";
 }
 
-bool integral(ShapeType t) {
-  return t == ShapeType::integer || t == ShapeType::long_ || t == ShapeType::short_ || t == ShapeType::byte_ ||
-         t == ShapeType::biginteger;
-}
-bool floating(ShapeType t) {
-  return t == ShapeType::float_ || t == ShapeType::double_ || t == ShapeType::bigdecimal;
-}
-
 Doc decode_value(Reader& r, const Head& h, const Shape* s, int depth);
 
 void decode_struct(Reader& r, const Head& h, const Shape& s, Doc& out, int depth) {
@@ -146,8 +138,8 @@ Doc decode_value(Reader& r, const Head& h, const Shape* s, int depth) {
     }
     default:
       if (!Reader::is_number(h)) type_error(major_name(h), *s);
-      if (floating(s->type)) return Doc{Reader::to_double(h)};
-      if (integral(s->type)) {
+      if (is_floating(s->type)) return Doc{Reader::to_double(h)};
+      if (is_integral(s->type)) {
         if (h.major == cbor::kSimple) {
           double d = Reader::to_double(h);
           if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) type_error("float", *s);
@@ -174,11 +166,13 @@ void encode_value(cbor::Writer& w, const Shape* s, const Doc& d) {
     case Doc::Type::boolean: w.boolean(d.as_bool()); return;
     case Doc::Type::integer:
       if (s && s->type == ShapeType::timestamp) w.timestamp(d.as_int() * 1000);
-      else if (s && floating(s->type)) w.floating(d.as_double());
+      else if (s && is_floating(s->type))
+        w.floating(d.as_double());
       else w.integer(d.as_int());
       return;
     case Doc::Type::floating:
-      if (s && integral(s->type) && std::isfinite(d.as_double())) w.integer(d.as_int());
+      if (s && is_integral(s->type) && std::isfinite(d.as_double()))
+        w.integer(d.as_int());
       else if (s && s->type == ShapeType::float_) w.floating(d.as_double());
       else w.float64(d.as_double());
       return;

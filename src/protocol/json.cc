@@ -25,34 +25,6 @@ namespace {
 
 constexpr size_t kMaxDepth = 256;
 
-const char* type_word(ShapeType t) {
-  switch (t) {
-    case ShapeType::integer: return "an Integer";
-    case ShapeType::long_: return "a Long";
-    case ShapeType::short_: return "a Short";
-    case ShapeType::byte_: return "a Byte";
-    case ShapeType::float_: return "a Float";
-    case ShapeType::double_: return "a Double";
-    case ShapeType::bigdecimal: return "a BigDecimal";
-    case ShapeType::biginteger: return "a BigInteger";
-    case ShapeType::boolean: return "a Boolean";
-    case ShapeType::blob: return "a ByteBuffer";
-    case ShapeType::timestamp: return "a Date";
-    case ShapeType::list: return "a List";
-    case ShapeType::map: return "a Map";
-    case ShapeType::structure: return "a Structure";
-    default: return "a String";
-  }
-}
-
-bool is_integral(ShapeType t) {
-  return t == ShapeType::integer || t == ShapeType::long_ || t == ShapeType::short_ ||
-         t == ShapeType::byte_ || t == ShapeType::biginteger;
-}
-bool is_floating(ShapeType t) {
-  return t == ShapeType::float_ || t == ShapeType::double_ || t == ShapeType::bigdecimal;
-}
-
 // Range of an integral shape's Java type; values outside it are refused as AWS refuses them.
 bool fits(ShapeType t, int64_t v) {
   switch (t) {
@@ -274,7 +246,7 @@ class Decoder {
   }
   bool mismatch(const char* token, const Shape& s) {
     if (s.type == ShapeType::string) return fail(std::string(token) + " cannot be converted to String");
-    return fail(std::string(token) + " can not be converted to " + type_word(s.type));
+    return fail(std::string(token) + " can not be converted to " + java_type_word(s.type));
   }
   bool fail(std::string msg) {
     if (!error_) error_ = errors::serialization(std::move(msg));

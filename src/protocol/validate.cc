@@ -26,10 +26,6 @@ using model::ShapeType;
 bool scalar_shape(const Shape& s) {
   return s.type != ShapeType::structure && s.type != ShapeType::list && s.type != ShapeType::map && !s.document;
 }
-bool integral(ShapeType t) {
-  return t == ShapeType::integer || t == ShapeType::long_ || t == ShapeType::short_ || t == ShapeType::byte_ ||
-         t == ShapeType::biginteger;
-}
 
 size_t code_points(std::string_view s) {
   size_t n = 0;
@@ -134,7 +130,8 @@ bool type_ok(const Shape& s, const Doc& d) {
     case ShapeType::blob: return d.is_blob();
     case ShapeType::timestamp: return d.is_timestamp();
     case ShapeType::document: return true;
-    default: return integral(s.type) ? d.is_int() : d.is_number();
+    default:
+      return is_integral(s.type) ? d.is_int() : d.is_number();
   }
 }
 
@@ -148,20 +145,18 @@ const char* type_token(const Doc& d) {
   }
 }
 
+// As java_type_word, but the model types AWS's validators name "a Number" (byte, short, the big
+// numbers, documents).
 const char* type_word(const Shape& s) {
   switch (s.type) {
-    case ShapeType::integer: return "an Integer";
-    case ShapeType::long_: return "a Long";
-    case ShapeType::float_: return "a Float";
-    case ShapeType::double_: return "a Double";
-    case ShapeType::boolean: return "a Boolean";
-    case ShapeType::blob: return "a ByteBuffer";
-    case ShapeType::timestamp: return "a Date";
-    case ShapeType::list: return "a List";
-    case ShapeType::map: return "a Map";
-    case ShapeType::structure: return "a Structure";
-    case ShapeType::string: return "a String";
-    default: return "a Number";
+    case ShapeType::short_:
+    case ShapeType::byte_:
+    case ShapeType::bigdecimal:
+    case ShapeType::biginteger:
+    case ShapeType::document:
+      return "a Number";
+    default:
+      return java_type_word(s.type);
   }
 }
 

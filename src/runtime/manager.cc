@@ -344,6 +344,9 @@ struct Manager::Impl {
     }
     if (!to_spawn.empty()) timeout = 0;
     if (!pools.envs().empty()) timeout = std::min<int>(timeout, static_cast<int>(kSampleMs));
+    // Stopping and the last environments just went: the next pass ends the monitor at once
+    // instead of after a whole idle poll (stop() waits for it).
+    if (pools.stopping() && pools.envs().empty()) timeout = 0;
     return true;
   }
 

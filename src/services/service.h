@@ -78,6 +78,17 @@ using Handler = std::function<Doc(OpContext&, const Doc&)>;
 // OpContext and the input stay valid until `done` is called.
 using Done = std::function<void(Result<Doc>)>;
 using AsyncHandler = std::function<void(OpContext&, const Doc&, Done done)>;
+// The type of a handler function, to declare a service's handlers in its ops.h by the group:
+// `HandlerFn create_queue, get_queue_url, list_queues;` (defined as `Doc create_queue(OpContext&
+// ctx, const Doc& in) {...}`).
+using HandlerFn = Doc(OpContext&, const Doc&);
+
+// An output with one member, the shape of most answers: `return answer("QueueUrl", url);`.
+inline Doc answer(std::string member, Doc value) {
+  Doc out = Doc::map();
+  out.set(std::move(member), std::move(value));
+  return out;
+}
 
 class Service {
  public:

@@ -67,6 +67,22 @@ class KeyBuilder {
     key_.push_back('\0');
     return *this;
   }
+  // A text component that may contain NUL (names the model allows any character in: log stream
+  // names): as str(), but a NUL is written as 0xff 0x01 and a 0xff byte as 0xff 0xff, so the
+  // component holds no NUL and stays prefix-free. Text without NUL and 0xff (all UTF-8 text
+  // without NUL) is written byte for byte as str() writes it.
+  KeyBuilder& text(std::string_view s) {
+    for (char c : s) {
+      if (c == '\0' || c == '\xff') {
+        key_.push_back('\xff');
+        key_.push_back(c == '\0' ? '\x01' : '\xff');
+      } else {
+        key_.push_back(c);
+      }
+    }
+    key_.push_back('\0');
+    return *this;
+  }
   KeyBuilder& scope(std::string_view account, std::string_view region) { return str(account).str(region); }
   KeyBuilder& raw(std::string_view s) {
     key_.append(s);
@@ -104,6 +120,21 @@ class KeyReader {
     std::string_view s = rest_.substr(0, nul);
     rest_.remove_prefix(nul + 1);
     return s;
+  }
+  // What KeyBuilder::text wrote.
+  std::string text() {
+    std::string_view s = str();
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '\xff') {
+        out.push_back(s[i]);
+        continue;
+      }
+      if (i + 1 >= s.size()) throw std::runtime_error("stored key: truncated text escape");
+      out.push_back(s[++i] == '\x01' ? '\0' : '\xff');
+    }
+    return out;
   }
   std::string_view raw(size_t n) {
     if (rest_.size() < n) throw std::runtime_error("stored key too short");

@@ -44,6 +44,21 @@ class Logs(StratusTestCase):
         self.assertEqual(page3["nextForwardToken"], page2["nextForwardToken"])
         self.assertEqual(self.logs.list_tags_log_group(logGroupName="/app/one")["tags"], {"env": "test"})
 
+    def test_stream_name_with_nul(self):
+        # The model allows any character but ':' and '*' in a stream name, NUL included; a stream
+        # "a" must not see the events of a stream "a\0b" (their keys are prefix-free).
+        self.logs.create_log_group(logGroupName="/app/nul")
+        for s in ("a", "a\x00b"):
+            self.logs.create_log_stream(logGroupName="/app/nul", logStreamName=s)
+        self.put("/app/nul", "a\x00b", ["with nul"])
+        self.put("/app/nul", "a", ["plain"])
+        got = self.logs.get_log_events(logGroupName="/app/nul", logStreamName="a\x00b", startFromHead=True)
+        self.assertEqual([e["message"] for e in got["events"]], ["with nul"])
+        got = self.logs.get_log_events(logGroupName="/app/nul", logStreamName="a", startFromHead=True)
+        self.assertEqual([e["message"] for e in got["events"]], ["plain"])
+        names = [s["logStreamName"] for s in self.logs.describe_log_streams(logGroupName="/app/nul")["logStreams"]]
+        self.assertEqual(sorted(names), ["a", "a\x00b"])
+
     def test_filter_patterns(self):
         self.logs.create_log_group(logGroupName="/app/filter")
         for s in ("a", "b"):

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/glob.h"
 #include "core/json.h"
 
 namespace stratus::events::pattern {
@@ -50,30 +51,6 @@ std::string lower(std::string_view s) {
   std::string o(s);
   for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return o;
-}
-
-bool glob(std::string_view pat, std::string_view s) {
-  // '*' matches any run of characters; "\*" a literal star.
-  size_t p = 0, i = 0, star_p = std::string_view::npos, star_i = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '\\' && p + 1 < pat.size() && pat[p + 1] == '*' && s[i] == '*') {
-      p += 2;
-      ++i;
-    } else if (p < pat.size() && pat[p] == '*') {
-      star_p = p++;
-      star_i = i;
-    } else if (p < pat.size() && pat[p] == s[i] && pat[p] != '\\') {
-      ++p;
-      ++i;
-    } else if (star_p != std::string_view::npos) {
-      p = star_p + 1;
-      i = ++star_i;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
 }
 
 bool parse_ip(std::string_view text, unsigned char out[16], int& family) {
@@ -347,7 +324,8 @@ bool scalar_matches(const Rule& r, const Doc& v) {
       std::string l = lower(v.as_string());
       return l.compare(l.size() - r.text.size(), r.text.size(), r.text) == 0;
     }
-    case K::wildcard: return v.is_string() && glob(r.text, v.as_string());
+    case K::wildcard:
+      return v.is_string() && glob_match(r.text, v.as_string(), {.escaped_star = true});
     case K::anything_but: {
       if (!v.is_string() && !v.is_number()) return false;
       for (const auto& n : r.negated) {

@@ -267,7 +267,7 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
       account = sig->access_key;
     }
     if (arn.empty()) {
-      arn = "arn:aws:iam::" + account + ":root";
+      arn = root_arn(account);
       user_id = account;
     }
     identity.map().put("accountId", vtl::Value(account));

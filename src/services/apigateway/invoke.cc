@@ -844,7 +844,7 @@ auth::Credential Invoker::credential_for(const std::string& account, const std::
   c.secret_key = ids::random_base64(30);
   c.session_token = "IQoJb3JpZ2luX2VjE" + ids::random_base64(120);
   c.account = account;
-  c.principal_arn = "arn:aws:iam::" + account + ":root";
+  c.principal_arn = root_arn(account);
   c.user_id = account;
   if (auto arn = Arn::parse(role_arn); arn && arn->resource.rfind("role/", 0) == 0) {
     if (!arn->account.empty()) c.account = arn->account;

@@ -11,99 +11,42 @@
 namespace stratus::apigateway {
 
 // ops/rest_apis.cc
-Doc create_rest_api(OpContext& ctx, const Doc& in);
-Doc get_rest_api(OpContext& ctx, const Doc& in);
-Doc get_rest_apis(OpContext& ctx, const Doc& in);
-Doc update_rest_api(OpContext& ctx, const Doc& in);
-Doc delete_rest_api(OpContext& ctx, const Doc& in);
+HandlerFn create_rest_api, get_rest_api, get_rest_apis, update_rest_api, delete_rest_api;
 
 // ops/resources.cc
-Doc create_resource(OpContext& ctx, const Doc& in);
-Doc get_resource(OpContext& ctx, const Doc& in);
-Doc get_resources(OpContext& ctx, const Doc& in);
-Doc update_resource(OpContext& ctx, const Doc& in);
-Doc delete_resource(OpContext& ctx, const Doc& in);
+HandlerFn create_resource, get_resource, get_resources, update_resource, delete_resource;
 
 // ops/methods.cc: methods and method responses
-Doc put_method(OpContext& ctx, const Doc& in);
-Doc get_method(OpContext& ctx, const Doc& in);
-Doc update_method(OpContext& ctx, const Doc& in);
-Doc delete_method(OpContext& ctx, const Doc& in);
-Doc put_method_response(OpContext& ctx, const Doc& in);
-Doc get_method_response(OpContext& ctx, const Doc& in);
-Doc update_method_response(OpContext& ctx, const Doc& in);
-Doc delete_method_response(OpContext& ctx, const Doc& in);
+HandlerFn put_method, get_method, update_method, delete_method, put_method_response, get_method_response,
+    update_method_response, delete_method_response;
 
 // ops/integrations.cc: integrations and integration responses
-Doc put_integration(OpContext& ctx, const Doc& in);
-Doc get_integration(OpContext& ctx, const Doc& in);
-Doc update_integration(OpContext& ctx, const Doc& in);
-Doc delete_integration(OpContext& ctx, const Doc& in);
-Doc put_integration_response(OpContext& ctx, const Doc& in);
-Doc get_integration_response(OpContext& ctx, const Doc& in);
-Doc update_integration_response(OpContext& ctx, const Doc& in);
-Doc delete_integration_response(OpContext& ctx, const Doc& in);
+HandlerFn put_integration, get_integration, update_integration, delete_integration, put_integration_response,
+    get_integration_response, update_integration_response, delete_integration_response;
 
 // ops/deployments.cc: deployments and stages
-Doc create_deployment(OpContext& ctx, const Doc& in);
-Doc get_deployment(OpContext& ctx, const Doc& in);
-Doc get_deployments(OpContext& ctx, const Doc& in);
-Doc update_deployment(OpContext& ctx, const Doc& in);
-Doc delete_deployment(OpContext& ctx, const Doc& in);
-Doc create_stage(OpContext& ctx, const Doc& in);
-Doc get_stage(OpContext& ctx, const Doc& in);
-Doc get_stages(OpContext& ctx, const Doc& in);
-Doc update_stage(OpContext& ctx, const Doc& in);
-Doc delete_stage(OpContext& ctx, const Doc& in);
+HandlerFn create_deployment, get_deployment, get_deployments, update_deployment, delete_deployment, create_stage,
+    get_stage, get_stages, update_stage, delete_stage;
 
 // ops/authorizers.cc
-Doc create_authorizer(OpContext& ctx, const Doc& in);
-Doc get_authorizer(OpContext& ctx, const Doc& in);
-Doc get_authorizers(OpContext& ctx, const Doc& in);
-Doc update_authorizer(OpContext& ctx, const Doc& in);
-Doc delete_authorizer(OpContext& ctx, const Doc& in);
+HandlerFn create_authorizer, get_authorizer, get_authorizers, update_authorizer, delete_authorizer;
 
 // ops/models.cc: models and request validators
-Doc create_model(OpContext& ctx, const Doc& in);
-Doc get_model(OpContext& ctx, const Doc& in);
-Doc get_models(OpContext& ctx, const Doc& in);
-Doc update_model(OpContext& ctx, const Doc& in);
-Doc delete_model(OpContext& ctx, const Doc& in);
-Doc create_request_validator(OpContext& ctx, const Doc& in);
-Doc get_request_validator(OpContext& ctx, const Doc& in);
-Doc get_request_validators(OpContext& ctx, const Doc& in);
-Doc update_request_validator(OpContext& ctx, const Doc& in);
-Doc delete_request_validator(OpContext& ctx, const Doc& in);
+HandlerFn create_model, get_model, get_models, update_model, delete_model, create_request_validator,
+    get_request_validator, get_request_validators, update_request_validator, delete_request_validator;
 
 // ops/gateway_responses.cc
-Doc put_gateway_response(OpContext& ctx, const Doc& in);
-Doc get_gateway_response(OpContext& ctx, const Doc& in);
-Doc get_gateway_responses(OpContext& ctx, const Doc& in);
-Doc delete_gateway_response(OpContext& ctx, const Doc& in);
+HandlerFn put_gateway_response, get_gateway_response, get_gateway_responses, delete_gateway_response;
 
 // ops/api_keys.cc
-Doc create_api_key(OpContext& ctx, const Doc& in);
-Doc get_api_key(OpContext& ctx, const Doc& in);
-Doc get_api_keys(OpContext& ctx, const Doc& in);
-Doc update_api_key(OpContext& ctx, const Doc& in);
-Doc delete_api_key(OpContext& ctx, const Doc& in);
+HandlerFn create_api_key, get_api_key, get_api_keys, update_api_key, delete_api_key;
 
 // ops/usage_plans.cc: usage plans, usage plan keys, usage
-Doc create_usage_plan(OpContext& ctx, const Doc& in);
-Doc get_usage_plan(OpContext& ctx, const Doc& in);
-Doc get_usage_plans(OpContext& ctx, const Doc& in);
-Doc update_usage_plan(OpContext& ctx, const Doc& in);
-Doc delete_usage_plan(OpContext& ctx, const Doc& in);
-Doc create_usage_plan_key(OpContext& ctx, const Doc& in);
-Doc get_usage_plan_key(OpContext& ctx, const Doc& in);
-Doc get_usage_plan_keys(OpContext& ctx, const Doc& in);
-Doc delete_usage_plan_key(OpContext& ctx, const Doc& in);
-Doc get_usage(OpContext& ctx, const Doc& in);
+HandlerFn create_usage_plan, get_usage_plan, get_usage_plans, update_usage_plan, delete_usage_plan,
+    create_usage_plan_key, get_usage_plan_key, get_usage_plan_keys, delete_usage_plan_key, get_usage;
 
 // ops/import_export.cc: OpenAPI / Swagger documents (openapi.h does the reading and writing)
-Doc import_rest_api(OpContext& ctx, const Doc& in);
-Doc put_rest_api(OpContext& ctx, const Doc& in);
-Doc get_export(OpContext& ctx, const Doc& in);
+HandlerFn import_rest_api, put_rest_api, get_export;
 
 // ops/test_invoke.cc: answers once the method ran (asynchronous: integrations may be Lambda)
 void test_invoke_method(OpContext& ctx, const Doc& in, Done done);

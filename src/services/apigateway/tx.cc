@@ -1,6 +1,7 @@
 #include "services/apigateway/tx.h"
 
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/state.h"
 
 namespace stratus::apigateway {
 
@@ -8,6 +9,33 @@ ApiTx::ApiTx(OpContext& c, Store& s, const std::string& api_id) : ctx(c), store(
   auto d = store.load(ctx.storage, ctx.account(), ctx.region(), id);
   if (!d) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
   doc = std::move(*d);
+}
+
+ApiTx::ApiTx(OpContext& c, const Doc& in) : ApiTx(c, apigateway::store(c), in.str("restApiId")) {}
+
+Doc& ApiTx::method(const Doc& in) {
+  return method(in.str("resourceId"), verb_of(in));
+}
+
+Doc& ApiTx::integration(const Doc& in) {
+  return integration(in.str("resourceId"), verb_of(in));
+}
+
+const Doc& find_method(const Doc& api, const Doc& in) {
+  return find_method(api, in.str("resourceId"), verb_of(in));
+}
+
+const Doc& find_integration(const Doc& api, const Doc& in, const char* not_found) {
+  const Doc* i = find_method(api, in).get("methodIntegration");
+  if (!i) throw errors::not_found(not_found);
+  return *i;
+}
+
+Doc ApiTx::patch(Doc& target, const Doc& in) {
+  apply_patch(target, in);
+  Doc copy = target;
+  save();
+  return copy;
 }
 
 void ApiTx::save() { store.save(ctx.storage, ctx.account(), ctx.region(), id, doc); }
@@ -42,6 +70,10 @@ Doc load_api(OpContext& ctx, Store& store, const std::string& id) {
   auto d = store.load(ctx.storage, ctx.account(), ctx.region(), id);
   if (!d) throw errors::not_found("Invalid API identifier specified " + ctx.account() + ":" + id);
   return std::move(*d);
+}
+
+Doc load_api(OpContext& ctx, const Doc& in) {
+  return load_api(ctx, store(ctx), in.str("restApiId"));
 }
 
 const Doc& find_method(const Doc& api, const std::string& rid, const std::string& verb) {
@@ -89,10 +121,19 @@ Doc* status_entry(Doc& parent, const char* field, const std::string& code) {
 Doc update_status_entry(ApiTx& tx, Doc& parent, const char* field, const Doc& in) {
   Doc* e = status_entry(parent, field, in.str("statusCode"));
   if (!e) throw errors::not_found("Invalid Response status code specified");
-  apply_patch(*e, in);
-  Doc copy = *e;
+  return tx.patch(*e, in);
+}
+
+Doc put_status_entry(ApiTx& tx, Doc& parent, const char* field, const Doc& in,
+                     std::initializer_list<const char*> members) {
+  Doc r = Doc::map();
+  r.set("statusCode", in.str("statusCode"));
+  copy_members(in, r, members);
+  Doc& all = parent[field];
+  if (!all.is_map()) all = Doc::map();
+  all.set(in.str("statusCode"), r);
   tx.save();
-  return copy;
+  return r;
 }
 
 Doc delete_status_entry(ApiTx& tx, Doc& parent, const char* field, const Doc& in) {
@@ -121,10 +162,7 @@ Doc update_entry(OpContext& ctx, Store& store, const Doc& in, const Section& s) 
   ApiTx tx(ctx, store, in.str("restApiId"));
   Doc* a = tx.section(s.section).get(in.str(s.id_member));
   if (!a) throw errors::not_found(s.not_found);
-  apply_patch(*a, in);
-  Doc copy = *a;
-  tx.save();
-  return copy;
+  return tx.patch(*a, in);
 }
 
 Doc delete_entry(OpContext& ctx, Store& store, const Doc& in, const Section& s) {

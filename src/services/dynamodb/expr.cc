@@ -336,9 +336,7 @@ class Parser {
     const Tok& t = peek();
     if (t.k == Tok::K::value_ref) {
       ++i_;
-      o.kind = Operand::Kind::value;
-      o.value = ctx_.value(t.text, kind_);
-      return o;
+      return Operand::of_value(ctx_.value(t.text, kind_));
     }
     if (at_function()) {
       std::string fn = t.text;
@@ -372,11 +370,8 @@ class Parser {
     Condition c = operand();
     while (at_keyword(keyword)) {
       ++i_;
-      Condition n;
-      n.kind = kind;
-      n.children.push_back(std::move(c));
-      n.children.push_back(operand());
-      c = std::move(n);
+      Condition right = operand();
+      c = Condition::both(kind, std::move(c), std::move(right));
     }
     return c;
   }
@@ -389,10 +384,7 @@ class Parser {
     Nest nest(*this);
     if (at_keyword("NOT")) {
       ++i_;
-      Condition n;
-      n.kind = Condition::Kind::not_;
-      n.children.push_back(not_expr());
-      return n;
+      return Condition::negation(not_expr());
     }
     return primary();
   }
@@ -504,9 +496,7 @@ class Parser {
     Operand o;
     if (t.k == Tok::K::value_ref) {
       ++i_;
-      o.kind = Operand::Kind::value;
-      o.value = ctx_.value(t.text, kind_);
-      return o;
+      return Operand::of_value(ctx_.value(t.text, kind_));
     }
     if (at_function()) {
       std::string fn = t.text;
@@ -618,28 +608,11 @@ class Parser {
   }
 
   static std::string type_word(Type t) {
-    switch (t) {
-      case Type::S:
-        return "STRING";
-      case Type::N:
-        return "NUMBER";
-      case Type::B:
-        return "BINARY";
-      case Type::BOOL:
-        return "BOOLEAN";
-      case Type::NUL:
-        return "NULL";
-      case Type::M:
-        return "MAP";
-      case Type::L:
-        return "LIST";
-      case Type::SS:
-        return "STRING SET";
-      case Type::NS:
-        return "NUMBER SET";
-      default:
-        return "BINARY SET";
-    }
+    // Indexed by Type (S = 1 ... BS); DynamoDB's words in operand type errors.
+    static constexpr const char* kWords[] = {"",    "STRING", "NUMBER",     "BINARY",     "BOOLEAN",   "NULL",
+                                             "MAP", "LIST",   "STRING SET", "NUMBER SET", "BINARY SET"};
+    auto i = static_cast<size_t>(t);
+    return i > 0 && i < std::size(kWords) ? kWords[i] : "BINARY SET";
   }
 
  private:
@@ -957,61 +930,58 @@ ExprContext::ExprContext(const Doc* names, const Doc* values) {
       throw errors::validation(
           "ExpressionAttributeNames and ExpressionAttributeValues exceed the maximum size of 2 MB");
   };
+  // One substitution map: not empty, each key `prefix` then identifier characters.
+  auto entries = [](const Doc& map, const std::string& member, char prefix, auto&& each) {
+    if (!map.is_map()) return;
+    if (map.as_map().empty()) throw errors::validation(member + " must not be empty");
+    for (const auto& [k, v] : map.as_map()) {
+      if (k.size() < 2 || k[0] != prefix || !std::all_of(k.begin() + 1, k.end(), ident_char))
+        throw errors::validation(member + " contains invalid key: Syntax error; key: \"" + k + "\"");
+      each(k, v);
+    }
+  };
   if (names) {
     has_names_ = true;
-    if (names->is_map() && names->as_map().empty())
-      throw errors::validation("ExpressionAttributeNames must not be empty");
-    if (names->is_map()) {
-      for (const auto& [k, v] : names->as_map()) {
-        if (k.size() < 2 || k[0] != '#' || !std::all_of(k.begin() + 1, k.end(), ident_char))
-          throw errors::validation(
-              "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"");
-        names_[k] = v.is_string() ? v.as_string() : "";
-        count(k.size() + names_[k].size());
-      }
-    }
+    entries(*names, "ExpressionAttributeNames", '#', [&](const std::string& k, const Doc& v) {
+      names_[k] = v.is_string() ? v.as_string() : "";
+      count(k.size() + names_[k].size());
+    });
   }
   if (values) {
     has_values_ = true;
-    if (values->is_map() && values->as_map().empty())
-      throw errors::validation("ExpressionAttributeValues must not be empty");
-    if (values->is_map()) {
-      for (const auto& [k, v] : values->as_map()) {
-        if (k.size() < 2 || k[0] != ':' || !std::all_of(k.begin() + 1, k.end(), ident_char))
-          throw errors::validation(
-              "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"");
-        try {
-          values_[k] = from_doc(v);
-        } catch (const AwsError& e) {
-          throw errors::validation(
-              "ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
-        }
-        count(k.size() + value_size(values_[k]));
+    entries(*values, "ExpressionAttributeValues", ':', [&](const std::string& k, const Doc& v) {
+      try {
+        values_[k] = from_doc(v);
+      } catch (const AwsError& e) {
+        throw errors::validation("ExpressionAttributeValues contains invalid value: " + e.message + " for key " + k);
       }
-    }
+      count(k.size() + value_size(values_[k]));
+    });
   }
 }
 
-const std::string& ExprContext::name(const std::string& ref, const std::string& kind) {
-  auto it = names_.find(ref);
-  if (it == names_.end())
-    throw errors::validation("Invalid " + kind +
-                             "Expression: An expression attribute name used in the document path "
-                             "is not defined; attribute name: " +
-                             ref);
-  used_names_.insert(ref);
+namespace {
+
+// The substitution `ref` of an expression (`what`: "name" or "value"), marked used.
+template <class Map>
+const auto& substitution(Map& all, std::set<std::string>& used, const std::string& ref, const std::string& kind,
+                         const char* what, const char* where) {
+  auto it = all.find(ref);
+  if (it == all.end())
+    throw errors::validation("Invalid " + kind + "Expression: An expression attribute " + what + " used in " + where +
+                             " is not defined; attribute " + what + ": " + ref);
+  used.insert(ref);
   return it->second;
 }
 
+}  // namespace
+
+const std::string& ExprContext::name(const std::string& ref, const std::string& kind) {
+  return substitution(names_, used_names_, ref, kind, "name", "the document path");
+}
+
 const Value& ExprContext::value(const std::string& ref, const std::string& kind) {
-  auto it = values_.find(ref);
-  if (it == values_.end())
-    throw errors::validation("Invalid " + kind +
-                             "Expression: An expression attribute value used in expression is not "
-                             "defined; attribute value: " +
-                             ref);
-  used_values_.insert(ref);
-  return it->second;
+  return substitution(values_, used_values_, ref, kind, "value", "expression");
 }
 
 void ExprContext::check_all_used(bool any_expression) const {

@@ -34,6 +34,26 @@ struct Operand {
   Path path;
   Value value;
   std::vector<Operand> args;
+
+  static Operand of_path(Path p) {
+    Operand o;
+    o.kind = Kind::path;
+    o.path = std::move(p);
+    return o;
+  }
+  static Operand of_value(Value v) {
+    Operand o;
+    o.kind = Kind::value;
+    o.value = std::move(v);
+    return o;
+  }
+  // `kind` (plus, minus, list_append, ...) over `args`.
+  static Operand of(Kind kind, std::vector<Operand> args) {
+    Operand o;
+    o.kind = kind;
+    o.args = std::move(args);
+    return o;
+  }
 };
 
 struct Condition {
@@ -58,6 +78,22 @@ struct Condition {
   Kind kind = Kind::eq;
   std::vector<Operand> operands;
   std::vector<Condition> children;
+
+  // and_/or_ over two conditions, or not_ over one: the parsers' and the legacy forms' one way
+  // to combine conditions.
+  static Condition both(Kind kind, Condition left, Condition right) {
+    Condition c;
+    c.kind = kind;
+    c.children.push_back(std::move(left));
+    c.children.push_back(std::move(right));
+    return c;
+  }
+  static Condition negation(Condition inner) {
+    Condition c;
+    c.kind = Kind::not_;
+    c.children.push_back(std::move(inner));
+    return c;
+  }
 };
 
 struct UpdateAction {

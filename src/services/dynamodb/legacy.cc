@@ -11,24 +11,14 @@ namespace {
 std::string tname(const Value& v) { return std::string(type_name(v.type)); }
 
 Operand path_operand(const std::string& attr) {
-  Operand o;
-  o.kind = Operand::Kind::path;
-  o.path = Path{PathElem{attr, -1}};
-  return o;
-}
-
-Operand value_operand(Value v) {
-  Operand o;
-  o.kind = Operand::Kind::value;
-  o.value = std::move(v);
-  return o;
+  return Operand::of_path(Path{PathElem{attr, -1}});
 }
 
 Condition with_operands(Condition::Kind k, const std::string& attr, std::vector<Value> values) {
   Condition c;
   c.kind = k;
   c.operands.push_back(path_operand(attr));
-  for (auto& v : values) c.operands.push_back(value_operand(std::move(v)));
+  for (auto& v : values) c.operands.push_back(Operand::of_value(std::move(v)));
   return c;
 }
 
@@ -77,10 +67,7 @@ Condition comparison(const std::string& attr, const std::string& op, const Doc* 
   if (op == "NOT_NULL") return with_operands(K::exists, attr, {});
   Condition c = with_operands(K::contains, attr, std::move(values));
   if (op == "CONTAINS") return c;
-  Condition negated;
-  negated.kind = K::not_;
-  negated.children.push_back(std::move(c));
-  return negated;
+  return Condition::negation(std::move(c));
 }
 
 // One entry of Expected (ExpectedAttributeValue).
@@ -140,11 +127,8 @@ std::optional<Condition> legacy_condition(const Doc& conditions, const std::stri
       out = std::move(c);
       continue;
     }
-    Condition both;
-    both.kind = conditional_operator == "OR" ? Condition::Kind::or_ : Condition::Kind::and_;
-    both.children.push_back(std::move(*out));
-    both.children.push_back(std::move(c));
-    out = std::move(both);
+    out = Condition::both(conditional_operator == "OR" ? Condition::Kind::or_ : Condition::Kind::and_, std::move(*out),
+                          std::move(c));
   }
   return out;
 }
@@ -173,7 +157,7 @@ std::vector<UpdateAction> legacy_updates(const Doc& attribute_updates) {
       if (!v.is_set()) throw invalid_values("DELETE action with value is not supported for the type " + tname(v));
       a.kind = UpdateAction::Kind::del;
     }
-    a.value = value_operand(std::move(v));
+    a.value = Operand::of_value(std::move(v));
     actions.push_back(std::move(a));
   }
   return actions;

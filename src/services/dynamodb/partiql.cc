@@ -172,6 +172,22 @@ class Parser {
     if (!is_punct(p)) unexpected();
     ++i_;
   }
+  // `item (, item)*`: calls `each` once per item.
+  template <typename Each>
+  void comma_separated(const Each& each) {
+    for (;;) {
+      each();
+      if (!is_punct(",")) break;
+      ++i_;
+    }
+  }
+  // `open [item (, item)*] close`.
+  template <typename Each>
+  void enclosed(std::string_view open, std::string_view close, const Each& each) {
+    expect_punct(open);
+    if (!is_punct(close)) comma_separated(each);
+    expect_punct(close);
+  }
   void expect_kw(std::string_view k) {
     if (!is_kw(k)) unexpected();
     ++i_;
@@ -282,53 +298,31 @@ class Parser {
   }
 
   Value list_literal() {
-    expect_punct("[");
     Value v;
     v.type = Type::L;
-    if (!is_punct("]")) {
-      for (;;) {
-        v.list.push_back(literal());
-        if (!is_punct(",")) break;
-        ++i_;
-      }
-    }
-    expect_punct("]");
+    enclosed("[", "]", [&] { v.list.push_back(literal()); });
     return v;
   }
 
   Value map_literal() {
-    expect_punct("{");
     Value v;
     v.type = Type::M;
-    if (!is_punct("}")) {
-      for (;;) {
-        const Token& k = peek();
-        if (k.kind != Token::Kind::string && k.kind != Token::Kind::quoted) unexpected();
-        std::string key = next().text;
-        expect_punct(":");
-        Value e = literal();
-        if (v.map.count(key)) malformed("Duplicate map key '" + key + "'");
-        v.map.emplace(std::move(key), std::move(e));
-        if (!is_punct(",")) break;
-        ++i_;
-      }
-    }
-    expect_punct("}");
+    enclosed("{", "}", [&] {
+      const Token& k = peek();
+      if (k.kind != Token::Kind::string && k.kind != Token::Kind::quoted) unexpected();
+      std::string key = next().text;
+      expect_punct(":");
+      Value e = literal();
+      if (v.map.count(key)) malformed("Duplicate map key '" + key + "'");
+      v.map.emplace(std::move(key), std::move(e));
+    });
     return v;
   }
 
   Value set_literal() {
     size_t start = peek().pos;
-    expect_punct("<<");
     std::vector<Value> elems;
-    if (!is_punct(">>")) {
-      for (;;) {
-        elems.push_back(literal());
-        if (!is_punct(",")) break;
-        ++i_;
-      }
-    }
-    expect_punct(">>");
+    enclosed("<<", ">>", [&] { elems.push_back(literal()); });
     if (elems.empty()) malformed("Empty set at position " + std::to_string(start + 1) + " is not supported");
     Type t = elems[0].type;
     DocList raw;
@@ -361,19 +355,12 @@ class Parser {
 
   // WHERE operands: a literal, a path, or size(path).
   Operand operand() {
-    Operand o;
-    if (starts_literal()) {
-      o.kind = Operand::Kind::value;
-      o.value = literal();
-    } else if (is_function("SIZE")) {
-      i_ += 2;
-      o.kind = Operand::Kind::size;
-      o.path = path();
-      expect_punct(")");
-    } else {
-      o.kind = Operand::Kind::path;
-      o.path = path();
-    }
+    if (starts_literal()) return Operand::of_value(literal());
+    if (!is_function("SIZE")) return Operand::of_path(path());
+    i_ += 2;
+    Operand o = Operand::of_path(path());
+    o.kind = Operand::Kind::size;
+    expect_punct(")");
     return o;
   }
 
@@ -388,23 +375,15 @@ class Parser {
   Condition chain(std::string_view keyword, Condition::Kind kind, const Next& operand) {
     Condition left = operand();
     while (accept_kw(keyword)) {
-      Condition c;
-      c.kind = kind;
-      c.children.push_back(std::move(left));
-      c.children.push_back(operand());
-      left = std::move(c);
+      Condition right = operand();
+      left = Condition::both(kind, std::move(left), std::move(right));
     }
     return left;
   }
 
   Condition not_condition() {
     Depth guard(*this);
-    if (accept_kw("NOT")) {
-      Condition c;
-      c.kind = Condition::Kind::not_;
-      c.children.push_back(not_condition());
-      return c;
-    }
+    if (accept_kw("NOT")) return Condition::negation(not_condition());
     return predicate();
   }
 
@@ -412,10 +391,7 @@ class Parser {
     i_ += 2;
     Condition c;
     c.kind = kind;
-    Operand p;
-    p.kind = Operand::Kind::path;
-    p.path = path();
-    c.operands.push_back(std::move(p));
+    c.operands.push_back(Operand::of_path(path()));
     expect_punct(",");
     c.operands.push_back(operand());
     expect_punct(")");
@@ -473,18 +449,11 @@ class Parser {
       std::string close = is_punct("[") ? "]" : ")";
       if (!is_punct("[") && !is_punct("(")) unexpected();
       ++i_;
-      for (;;) {
-        c.operands.push_back(operand());
-        if (!is_punct(",")) break;
-        ++i_;
-      }
+      comma_separated([&] { c.operands.push_back(operand()); });
       expect_punct(close);
       if (c.operands.size() > 101) throw errors::validation("Too many values in IN clause; at most 100 are supported");
       if (!negated_in) return c;
-      Condition n;
-      n.kind = Condition::Kind::not_;
-      n.children.push_back(std::move(c));
-      return n;
+      return Condition::negation(std::move(c));
     }
     if (accept_kw("IS")) {
       bool neg = accept_kw("NOT");
@@ -499,10 +468,7 @@ class Parser {
         t.value = Value::str("NULL");
         c.operands.push_back(std::move(t));
         if (!neg) return c;
-        Condition n;
-        n.kind = Condition::Kind::not_;
-        n.children.push_back(std::move(c));
-        return n;
+        return Condition::negation(std::move(c));
       }
       unexpected();
     }
@@ -515,11 +481,7 @@ class Parser {
       ++i_;
     } else {
       std::vector<Path> paths;
-      for (;;) {
-        paths.push_back(path());
-        if (!is_punct(",")) break;
-        ++i_;
-      }
+      comma_separated([&] { paths.push_back(path()); });
       st.projection = std::move(paths);
     }
     expect_kw("FROM");
@@ -558,19 +520,14 @@ class Parser {
     } else if (is_function("IF_NOT_EXISTS")) {
       i_ += 2;
       o.kind = Operand::Kind::if_not_exists;
-      Operand p;
-      p.kind = Operand::Kind::path;
-      p.path = path();
-      o.args.push_back(std::move(p));
+      o.args.push_back(Operand::of_path(path()));
       expect_punct(",");
       o.args.push_back(set_expr());
       expect_punct(")");
     } else if (starts_literal() && !((is_punct("-") || is_punct("+")) && peek(1).kind != Token::Kind::number)) {
-      o.kind = Operand::Kind::value;
-      o.value = literal();
+      o = Operand::of_value(literal());
     } else {
-      o.kind = Operand::Kind::path;
-      o.path = path();
+      o = Operand::of_path(path());
     }
     return o;
   }
@@ -578,11 +535,11 @@ class Parser {
   Operand set_expr() {
     Operand left = set_term();
     while (is_punct("+") || is_punct("-")) {
-      Operand o;
-      o.kind = next().text == "+" ? Operand::Kind::plus : Operand::Kind::minus;
-      o.args.push_back(std::move(left));
-      o.args.push_back(set_term());
-      left = std::move(o);
+      auto kind = next().text == "+" ? Operand::Kind::plus : Operand::Kind::minus;
+      std::vector<Operand> args;
+      args.push_back(std::move(left));
+      args.push_back(set_term());
+      left = Operand::of(kind, std::move(args));
     }
     return left;
   }
@@ -619,20 +576,14 @@ class Parser {
     bool any = false;
     for (;;) {
       if (accept_kw("SET")) {
-        for (;;) {
-          assignment(st);
-          if (!is_punct(",")) break;
-          ++i_;
-        }
+        comma_separated([&] { assignment(st); });
       } else if (accept_kw("REMOVE")) {
-        for (;;) {
+        comma_separated([&] {
           UpdateAction a;
           a.kind = UpdateAction::Kind::remove;
           a.path = path();
           st.actions.push_back(std::move(a));
-          if (!is_punct(",")) break;
-          ++i_;
-        }
+        });
       } else {
         break;
       }
@@ -697,13 +648,7 @@ const Value* equality_on(const Condition& c, std::string_view attr) {
 std::optional<Condition> conjunction(const std::vector<const Condition*>& parts) {
   if (parts.empty()) return std::nullopt;
   Condition c = *parts[0];
-  for (size_t i = 1; i < parts.size(); ++i) {
-    Condition a;
-    a.kind = Condition::Kind::and_;
-    a.children.push_back(std::move(c));
-    a.children.push_back(*parts[i]);
-    c = std::move(a);
-  }
+  for (size_t i = 1; i < parts.size(); ++i) c = Condition::both(Condition::Kind::and_, std::move(c), *parts[i]);
   return c;
 }
 

@@ -36,34 +36,21 @@ inline constexpr const char* kTokenExpiry = "ddb.txtoken-expiry";
 // ddb.tables and ddb.txtokens are keyed `scope(account, region) raw(name)`, byte for byte, but
 // built by table_key() (store.h) rather than KeyBuilder::scope(): their account and region may
 // come from a client's ARN, where a NUL must find nothing instead of throwing.
-inline constexpr storage::Keyspace kTablesKeyspace{
-    kTables, "scope(account, region) raw(table name)", "table metadata: TableInfo::to_json, JSON v1"};
-inline constexpr storage::Keyspace kItemsKeyspace{
-    kItems, "u64(table id) u16(h) raw(key(hash) [key(range)])", "item: encode_item (value.h), v1"};
-inline constexpr storage::Keyspace kIndexKeyspace{
-    kIndex, "u64(index id) u16(h) raw(key(index hash 1..4) [key(index range 1..4)] key(hash) [key(range)])",
-    "projected item: encode_item, v1"};
-inline constexpr storage::Keyspace kStreamKeyspace{
-    kStream, "u64(stream id) u64(sequence number)",
-    "stream record: encode_record, an encode_item map {e, t, k, o?, n?, s, v, u?}, v1"};
-inline constexpr storage::Keyspace kStreamMetaKeyspace{
-    kStreamMeta, "u64(stream id)", "u64 of the last trimmed sequence number, v1"};
-inline constexpr storage::Keyspace kTtlKeyspace{
-    kTtl, "u64(table id) u64(expiry, epoch seconds) raw(item key without its u64(table id))", "empty"};
-inline constexpr storage::Keyspace kCountsKeyspace{
-    kCounts, "u64(table or index id) raw('n' items | 'b' bytes) raw(shard byte)", "engine counter"};
-inline constexpr storage::Keyspace kHistoryKeyspace{
-    kHistory, "u64(table id) u64(commit ms) u64(history seq)",
-    "change record: encode_change, an encode_item map {k: item key without table id, o?: old image}, v1"};
-inline constexpr storage::Keyspace kBackupsKeyspace{
-    kBackups, "scope(account, region) raw(table name) raw(NUL) raw(backup id)", "backup record, JSON v1"};
-inline constexpr storage::Keyspace kTokensKeyspace{
-    kTokens, "scope(account, region) raw(ClientRequestToken)", "{h: request digest, t: commit ms}, JSON v1"};
-inline constexpr storage::Keyspace kTokenExpiryKeyspace{
-    kTokenExpiry, "u64(commit ms) raw(ddb.txtokens key)", "empty"};
-
 inline constexpr storage::Keyspace kKeyspaces[] = {
-    kTablesKeyspace, kItemsKeyspace,   kIndexKeyspace,   kStreamKeyspace,  kStreamMetaKeyspace, kTtlKeyspace,
-    kCountsKeyspace, kHistoryKeyspace, kBackupsKeyspace, kTokensKeyspace, kTokenExpiryKeyspace};
+    {kTables, "scope(account, region) raw(table name)", "table metadata: TableInfo::to_json, JSON v1"},
+    {kItems, "u64(table id) u16(h) raw(key(hash) [key(range)])", "item: encode_item (value.h), v1"},
+    {kIndex, "u64(index id) u16(h) raw(key(index hash 1..4) [key(index range 1..4)] key(hash) [key(range)])",
+     "projected item: encode_item, v1"},
+    {kStream, "u64(stream id) u64(sequence number)",
+     "stream record: encode_record, an encode_item map {e, t, k, o?, n?, s, v, u?}, v1"},
+    {kStreamMeta, "u64(stream id)", "u64 of the last trimmed sequence number, v1"},
+    {kTtl, "u64(table id) u64(expiry, epoch seconds) raw(item key without its u64(table id))", "empty"},
+    {kCounts, "u64(table or index id) raw('n' items | 'b' bytes) raw(shard byte)", "engine counter"},
+    {kHistory, "u64(table id) u64(commit ms) u64(history seq)",
+     "change record: encode_change, an encode_item map {k: item key without table id, o?: old image}, v1"},
+    {kBackups, "scope(account, region) raw(table name) raw(NUL) raw(backup id)", "backup record, JSON v1"},
+    {kTokens, "scope(account, region) raw(ClientRequestToken)", "{h: request digest, t: commit ms}, JSON v1"},
+    {kTokenExpiry, "u64(commit ms) raw(ddb.txtokens key)", "empty"},
+};
 
 }  // namespace stratus::dynamodb

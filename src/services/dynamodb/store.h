@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "core/result.h"
 #include "services/dynamodb/api.h"
@@ -121,7 +122,7 @@ struct TableInfo {
   // Whether writes record the items' previous images in ddb.history.
   bool keeps_history() const { return pitr || backups > 0; }
 
-  std::string arn() const { return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + name; }
+  std::string arn() const { return Arn::make("dynamodb", region, account, "table/" + name); }
   std::string stream_arn() const { return arn() + "/stream/" + stream_label; }
   const IndexInfo* index(std::string_view n) const;
   // The key schema of the table (ix null) or of one of its indexes.

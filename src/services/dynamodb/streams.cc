@@ -335,9 +335,7 @@ Doc describe_stream(OpContext& ctx, const Doc& in) {
   for (size_t i = 0; i < shards.size() && i < limit; ++i) list.push(shards[i]);
   d.set("Shards", list);
   if (shards.size() > limit) d.set("LastEvaluatedShardId", shards[limit - 1].str("ShardId"));
-  Doc out = Doc::map();
-  out.set("StreamDescription", d);
-  return out;
+  return answer("StreamDescription", d);
 }
 
 uint64_t parse_seq(const std::string& s) {
@@ -366,9 +364,7 @@ Doc get_shard_iterator(OpContext& ctx, const Doc& in) {
     after = type == "AT_SEQUENCE_NUMBER" ? (s ? s - 1 : 0) : s;
     if (after < horizon) throw trimmed();
   }
-  Doc out = Doc::map();
-  out.set("ShardIterator", make_iterator(r, after, ctx.now_ms));
-  return out;
+  return answer("ShardIterator", make_iterator(r, after, ctx.now_ms));
 }
 
 // At most Limit (≤ 1,000) records or 1 MB of them, whichever comes first (at least one record).

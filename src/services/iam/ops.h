@@ -9,55 +9,24 @@
 namespace stratus::iam {
 
 // ops/roles.cc (roles, their attached and inline policies)
-Doc create_role(OpContext&, const Doc&);
-Doc get_role(OpContext&, const Doc&);
-Doc list_roles(OpContext&, const Doc&);
-Doc delete_role(OpContext&, const Doc&);
-Doc update_role(OpContext&, const Doc&);
-Doc update_assume_role_policy(OpContext&, const Doc&);
-Doc attach_role_policy(OpContext&, const Doc&);
-Doc detach_role_policy(OpContext&, const Doc&);
-Doc list_attached_role_policies(OpContext&, const Doc&);
-Doc put_role_policy(OpContext&, const Doc&);
-Doc get_role_policy(OpContext&, const Doc&);
-Doc delete_role_policy(OpContext&, const Doc&);
-Doc list_role_policies(OpContext&, const Doc&);
+HandlerFn create_role, get_role, list_roles, delete_role, update_role, update_assume_role_policy, attach_role_policy,
+    detach_role_policy, list_attached_role_policies, put_role_policy, get_role_policy, delete_role_policy,
+    list_role_policies;
 
 // ops/policies.cc (managed policies)
-Doc create_policy(OpContext&, const Doc&);
-Doc get_policy(OpContext&, const Doc&);
-Doc get_policy_version(OpContext&, const Doc&);
-Doc list_policies(OpContext&, const Doc&);
-Doc delete_policy(OpContext&, const Doc&);
+HandlerFn create_policy, get_policy, get_policy_version, list_policies, delete_policy;
 
 // ops/users.cc (users, their attached policies and access keys)
-Doc create_user(OpContext&, const Doc&);
-Doc get_user(OpContext&, const Doc&);
-Doc list_users(OpContext&, const Doc&);
-Doc delete_user(OpContext&, const Doc&);
-Doc attach_user_policy(OpContext&, const Doc&);
-Doc detach_user_policy(OpContext&, const Doc&);
-Doc list_attached_user_policies(OpContext&, const Doc&);
-Doc create_access_key(OpContext&, const Doc&);
-Doc list_access_keys(OpContext&, const Doc&);
-Doc delete_access_key(OpContext&, const Doc&);
+HandlerFn create_user, get_user, list_users, delete_user, attach_user_policy, detach_user_policy,
+    list_attached_user_policies, create_access_key, list_access_keys, delete_access_key;
 
 // ops/instance_profiles.cc (instance profiles: one role each)
-Doc create_instance_profile(OpContext&, const Doc&);
-Doc get_instance_profile(OpContext&, const Doc&);
-Doc delete_instance_profile(OpContext&, const Doc&);
-Doc list_instance_profiles(OpContext&, const Doc&);
-Doc add_role_to_instance_profile(OpContext&, const Doc&);
-Doc remove_role_from_instance_profile(OpContext&, const Doc&);
-Doc list_instance_profiles_for_role(OpContext&, const Doc&);
-Doc tag_instance_profile(OpContext&, const Doc&);
-Doc untag_instance_profile(OpContext&, const Doc&);
-Doc list_instance_profile_tags(OpContext&, const Doc&);
+HandlerFn create_instance_profile, get_instance_profile, delete_instance_profile, list_instance_profiles,
+    add_role_to_instance_profile, remove_role_from_instance_profile, list_instance_profiles_for_role,
+    tag_instance_profile, untag_instance_profile, list_instance_profile_tags;
 
 // ops/oidc_providers.cc (OpenID Connect providers, records only)
-Doc create_open_id_connect_provider(OpContext&, const Doc&);
-Doc get_open_id_connect_provider(OpContext&, const Doc&);
-Doc list_open_id_connect_providers(OpContext&, const Doc&);
-Doc delete_open_id_connect_provider(OpContext&, const Doc&);
+HandlerFn create_open_id_connect_provider, get_open_id_connect_provider, list_open_id_connect_providers,
+    delete_open_id_connect_provider;
 
 }  // namespace stratus::iam

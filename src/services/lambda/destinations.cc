@@ -50,7 +50,7 @@ void send_to_destination(ServerContext& server, const std::string& account, cons
     OpContext::Caller principal;
     principal.account = account;
     principal.region = arn->region;
-    principal.arn = "arn:aws:iam::" + account + ":root";
+    principal.arn = root_arn(account);
     Doc in = Doc::map();
     in.set("TopicArn", destination);
     in.set("Message", body);

@@ -31,8 +31,8 @@
 namespace stratus::lambda {
 namespace {
 
-constexpr std::string_view kMappings = schema::kMappings.name;
-constexpr std::string_view kPositions = schema::kPositions.name;
+constexpr std::string_view kMappings = schema::kMappings;
+constexpr std::string_view kPositions = schema::kPositions;
 constexpr const char* kStartTopic = "lambda.esm_start";
 
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <regex>
 
+#include "core/arn.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "services/lambda/code.h"
@@ -97,7 +98,7 @@ void Layers::check_access(const OpContext& ctx, const LayerRef& r, const Doc& v)
       const Doc* pr = st.get("Principal");
       if (!pr) continue;
       if (pr->is_string() && pr->as_string() == "*") return;
-      if (pr->is_map() && pr->str("AWS") == "arn:aws:iam::" + ctx.account() + ":root") return;
+      if (pr->is_map() && pr->str("AWS") == root_arn(ctx.account())) return;
     }
   }
   throw AwsError("AccessDeniedException",

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "services/lambda/schema.h"
 
@@ -31,7 +32,7 @@ namespace stratus::lambda {
 struct LayerRef {
   std::string account, region, name;
   int64_t version = 0;
-  std::string layer_arn() const { return "arn:aws:lambda:" + region + ":" + account + ":layer:" + name; }
+  std::string layer_arn() const { return Arn::make("lambda", region, account, "layer:" + name); }
   std::string version_arn() const { return layer_arn() + ":" + std::to_string(version); }
   // Key prefix of the layer's versions: scope(account, region) str(name).
   std::string prefix() const;
@@ -46,8 +47,8 @@ std::optional<LayerRef> parse_layer_version_arn(const std::string& s);
 
 class Layers {
  public:
-  static constexpr std::string_view kLayers = schema::kLayers.name;
-  static constexpr std::string_view kNames = schema::kLayerNames.name;
+  static constexpr std::string_view kLayers = schema::kLayers;
+  static constexpr std::string_view kNames = schema::kLayerNames;
 
   // code_root: the content store (store_zip's root); location(hex): URL of a stored zip.
   void start(std::string code_root, std::function<std::string(const std::string& hex)> location);

@@ -7,6 +7,7 @@
 // core/error.h's common ones); async handlers throw before deferring and call done(err) after.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,11 @@ std::string version_sort_key(const std::string& v);
 // key returned; `marker_key` is set when more items follow.
 Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const char* list_key,
          const char* marker_key);
+// List{ProvisionedConcurrency,FunctionEventInvoke,FunctionUrl}Configs: the entries of one of the
+// function record's per-qualifier maps (`field`: "provisioned", "invoke_config", "urls"), each
+// rendered by render(record, qualifier, entry), one page of them under `list_key` (NextMarker).
+Doc list_qualifier_configs(OpContext& ctx, const Doc& in, const char* field, const char* list_key,
+                           const std::function<Doc(const Doc&, const std::string&, const Doc&)>& render);
 // The function's ARN with the qualifier ("$LATEST" when none).
 std::string qualified_arn(const OpContext& ctx, const FnRef& ref);
 // Publishes $LATEST as the next version unless the newest version already has this code and
@@ -40,36 +46,20 @@ std::string qualified_arn(const OpContext& ctx, const FnRef& ref);
 std::string publish(OpContext& ctx, Doc& rec, const std::string& description);
 
 // ---- functions (ops/functions.cc) ----
-Doc create_function(OpContext& ctx, const Doc& in);
-Doc get_function(OpContext& ctx, const Doc& in);
-Doc get_function_configuration(OpContext& ctx, const Doc& in);
-Doc list_functions(OpContext& ctx, const Doc& in);
-Doc update_function_code(OpContext& ctx, const Doc& in);
-Doc update_function_configuration(OpContext& ctx, const Doc& in);
-Doc delete_function(OpContext& ctx, const Doc& in);
+HandlerFn create_function, get_function, get_function_configuration, list_functions, update_function_code,
+    update_function_configuration, delete_function;
 
 // ---- versions and aliases (ops/versions.cc) ----
-Doc publish_version(OpContext& ctx, const Doc& in);
-Doc list_versions_by_function(OpContext& ctx, const Doc& in);
-Doc create_alias(OpContext& ctx, const Doc& in);
-Doc get_alias(OpContext& ctx, const Doc& in);
-Doc update_alias(OpContext& ctx, const Doc& in);
-Doc delete_alias(OpContext& ctx, const Doc& in);
-Doc list_aliases(OpContext& ctx, const Doc& in);
+HandlerFn publish_version, list_versions_by_function, create_alias, get_alias, update_alias, delete_alias, list_aliases;
 
 // ---- reserved and provisioned concurrency, account settings (ops/concurrency.cc) ----
 // Provisioned configurations are stored in the function record: "provisioned" {qualifier:
 // {Requested, LastModified}}. The manager keeps that many environments of the (alias's) version
 // warm; Status, Available and Allocated are read from the live pool, so they are IN_PROGRESS
 // again after a restart until the environments are re-created.
-Doc put_function_concurrency(OpContext& ctx, const Doc& in);
-Doc get_function_concurrency(OpContext& ctx, const Doc& in);
-Doc delete_function_concurrency(OpContext& ctx, const Doc& in);
-Doc put_provisioned_concurrency_config(OpContext& ctx, const Doc& in);
-Doc get_provisioned_concurrency_config(OpContext& ctx, const Doc& in);
-Doc delete_provisioned_concurrency_config(OpContext& ctx, const Doc& in);
-Doc list_provisioned_concurrency_configs(OpContext& ctx, const Doc& in);
-Doc get_account_settings(OpContext& ctx, const Doc& in);
+HandlerFn put_function_concurrency, get_function_concurrency, delete_function_concurrency,
+    put_provisioned_concurrency_config, get_provisioned_concurrency_config, delete_provisioned_concurrency_config,
+    list_provisioned_concurrency_configs, get_account_settings;
 
 // ---- resource policy (ops/permissions.cc) ----
 // A function's (per qualifier) and a layer version's resource policy is a list of statements.
@@ -82,47 +72,27 @@ void remove_statement(Doc* statements, const std::string& sid);
 // GetPolicy's and GetLayerVersionPolicy's answer: the statements as a policy document (JSON
 // text) and the policy's RevisionId.
 Doc policy_answer(const Doc& statements, const std::string& revision_id);
-Doc add_permission(OpContext& ctx, const Doc& in);
-Doc remove_permission(OpContext& ctx, const Doc& in);
-Doc get_policy(OpContext& ctx, const Doc& in);
+HandlerFn add_permission, remove_permission, get_policy;
 
 // ---- tags (ops/tags.cc) ----
-Doc tag_resource(OpContext& ctx, const Doc& in);
-Doc untag_resource(OpContext& ctx, const Doc& in);
-Doc list_tags(OpContext& ctx, const Doc& in);
+HandlerFn tag_resource, untag_resource, list_tags;
 
 // ---- event invoke config: retries, event age and destinations of Event invocations
 //      (ops/event_invoke_config.cc) ----
-Doc put_function_event_invoke_config(OpContext& ctx, const Doc& in);
-Doc update_function_event_invoke_config(OpContext& ctx, const Doc& in);
-Doc get_function_event_invoke_config(OpContext& ctx, const Doc& in);
-Doc delete_function_event_invoke_config(OpContext& ctx, const Doc& in);
-Doc list_function_event_invoke_configs(OpContext& ctx, const Doc& in);
+HandlerFn put_function_event_invoke_config, update_function_event_invoke_config, get_function_event_invoke_config,
+    delete_function_event_invoke_config, list_function_event_invoke_configs;
 
 // ---- function URL configurations (ops/urls.cc; the HTTP side in url_router.cc, urls.h) ----
-Doc create_function_url_config(OpContext& ctx, const Doc& in);
-Doc get_function_url_config(OpContext& ctx, const Doc& in);
-Doc update_function_url_config(OpContext& ctx, const Doc& in);
-Doc delete_function_url_config(OpContext& ctx, const Doc& in);
-Doc list_function_url_configs(OpContext& ctx, const Doc& in);
+HandlerFn create_function_url_config, get_function_url_config, update_function_url_config, delete_function_url_config,
+    list_function_url_configs;
 
 // ---- event source mappings (ops/esm.cc; the pollers in esm.h) ----
-Doc create_event_source_mapping(OpContext& ctx, const Doc& in);
-Doc get_event_source_mapping(OpContext& ctx, const Doc& in);
-Doc list_event_source_mappings(OpContext& ctx, const Doc& in);
-Doc update_event_source_mapping(OpContext& ctx, const Doc& in);
-Doc delete_event_source_mapping(OpContext& ctx, const Doc& in);
+HandlerFn create_event_source_mapping, get_event_source_mapping, list_event_source_mappings,
+    update_event_source_mapping, delete_event_source_mapping;
 
 // ---- layers (ops/layers.cc; the store in layers.h) ----
-Doc publish_layer_version(OpContext& ctx, const Doc& in);
-Doc get_layer_version(OpContext& ctx, const Doc& in);
-Doc get_layer_version_by_arn(OpContext& ctx, const Doc& in);
-Doc list_layers(OpContext& ctx, const Doc& in);
-Doc list_layer_versions(OpContext& ctx, const Doc& in);
-Doc delete_layer_version(OpContext& ctx, const Doc& in);
-Doc add_layer_version_permission(OpContext& ctx, const Doc& in);
-Doc remove_layer_version_permission(OpContext& ctx, const Doc& in);
-Doc get_layer_version_policy(OpContext& ctx, const Doc& in);
+HandlerFn publish_layer_version, get_layer_version, get_layer_version_by_arn, list_layers, list_layer_versions,
+    delete_layer_version, add_layer_version_permission, remove_layer_version_permission, get_layer_version_policy;
 
 // ---- invocation (ops/invoke.cc), answered through State::run ----
 void invoke(OpContext& ctx, const Doc& in, Done done);

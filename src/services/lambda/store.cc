@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "core/arn.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "services/lambda/errors.h"
@@ -49,7 +50,7 @@ FnRef parse_ref(const Doc& in) {
 }
 
 std::string function_arn(const std::string& account, const std::string& region, const std::string& name) {
-  return "arn:aws:lambda:" + region + ":" + account + ":function:" + name;
+  return Arn::make("lambda", region, account, "function:" + name);
 }
 
 std::string function_arn(const OpContext& ctx, const std::string& name) {

@@ -54,9 +54,9 @@ struct UrlTarget {
 
 class FunctionStore {
  public:
-  static constexpr std::string_view kFunctions = schema::kFunctions.name;
-  static constexpr std::string_view kUrlIds = schema::kUrlIds.name;
-  static constexpr std::string_view kInflight = schema::kInflight.name;
+  static constexpr std::string_view kFunctions = schema::kFunctions;
+  static constexpr std::string_view kUrlIds = schema::kUrlIds;
+  static constexpr std::string_view kInflight = schema::kInflight;
 
   explicit FunctionStore(storage::Engine& db) : db_(db) {}
 

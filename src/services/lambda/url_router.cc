@@ -3,6 +3,7 @@
 // function record (through the "lambda.url_ids" index), the caller checked against AuthType and
 // the resource policy, and the request invoked as a payload format 2.0 event (urls.h).
 #include "auth/sigv4.h"
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -23,7 +24,7 @@ static bool url_allowed(const Doc& rec, const std::string& q, const std::string&
     if (st.str("Effect") != "Allow" || (action != "lambda:InvokeFunctionUrl" && action != "lambda:*")) continue;
     const Doc* p = st.get("Principal");
     bool anyone = p && p->is_string() && p->as_string() == "*";
-    bool account = p && p->is_map() && p->str("AWS") == "arn:aws:iam::" + principal_account + ":root";
+    bool account = p && p->is_map() && p->str("AWS") == root_arn(principal_account);
     if (!anyone && !account) continue;
     const Doc* cond = st.get("Condition");
     const Doc* eq = cond ? cond->get("StringEquals") : nullptr;
@@ -120,7 +121,7 @@ std::optional<auth::Credential> State::url_caller(const http::Request& req) {
     c.account = sig->access_key.size() == 12 && sig->access_key.find_first_not_of("0123456789") == std::string::npos
                     ? sig->access_key
                     : cfg.default_account;
-    c.principal_arn = "arn:aws:iam::" + c.account + ":root";
+    c.principal_arn = root_arn(c.account);
     c.user_id = c.account;
     return c;
   }

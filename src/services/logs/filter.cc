@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "core/error.h"
+#include "core/glob.h"
 #include "core/json.h"
 
 namespace stratus::logs {
@@ -39,28 +40,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-// ---- glob: `*` matches any run of characters ----
-
-bool glob_match(std::string_view pat, std::string_view s) {
-  size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star = p++;
-      mark = i;
-    } else if (p < pat.size() && pat[p] == s[i]) {
-      ++p;
-      ++i;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
 }
 
 // ---- numbers ----
@@ -618,26 +597,25 @@ JsonExpr parse_primary(Cursor& c, int depth) {
   return e;
 }
 
-JsonExpr parse_and(Cursor& c, int depth) {
-  JsonExpr first = parse_primary(c, depth);
-  if (!c.take("&&")) return first;
+// `operand (sep operand)*` as one node of `kind` (the operand itself when alone).
+template <typename Operand>
+JsonExpr parse_chain(Cursor& c, int depth, const char* sep, JsonExpr::Kind kind, Operand operand) {
+  JsonExpr first = operand(c, depth);
+  if (!c.take(sep)) return first;
   JsonExpr e;
-  e.kind = JsonExpr::And;
+  e.kind = kind;
   e.kids.push_back(std::move(first));
-  do e.kids.push_back(parse_primary(c, depth));
-  while (c.take("&&"));
+  do e.kids.push_back(operand(c, depth));
+  while (c.take(sep));
   return e;
 }
 
+JsonExpr parse_and(Cursor& c, int depth) {
+  return parse_chain(c, depth, "&&", JsonExpr::And, parse_primary);
+}
+
 JsonExpr parse_or(Cursor& c, int depth) {
-  JsonExpr first = parse_and(c, depth);
-  if (!c.take("||")) return first;
-  JsonExpr e;
-  e.kind = JsonExpr::Or;
-  e.kids.push_back(std::move(first));
-  do e.kids.push_back(parse_and(c, depth));
-  while (c.take("||"));
-  return e;
+  return parse_chain(c, depth, "||", JsonExpr::Or, parse_and);
 }
 
 // ---- space-delimited patterns ----

@@ -121,33 +121,13 @@ std::vector<Tok> lex(std::string_view s) {
         }
       }
       if (!found) {
-        switch (c) {
-          case '|':
-            t.kind = Tok::Pipe;
-            break;
-          case ',':
-            t.kind = Tok::Comma;
-            break;
-          case '(':
-            t.kind = Tok::LParen;
-            break;
-          case ')':
-            t.kind = Tok::RParen;
-            break;
-          case '[':
-            t.kind = Tok::LBr;
-            break;
-          case ']':
-            t.kind = Tok::RBr;
-            break;
-          case '*':
-            t.kind = Tok::Ident;
-            t.text = "*";
-            break;
-          default:
-            fail(std::string("unexpected character '") + c + "'");
-        }
-        t.text = t.text.empty() ? std::string(1, c) : t.text;
+        static constexpr std::pair<char, Tok::Kind> kPunct[] = {
+            {'|', Tok::Pipe}, {',', Tok::Comma}, {'(', Tok::LParen}, {')', Tok::RParen},
+            {'[', Tok::LBr},  {']', Tok::RBr},   {'*', Tok::Ident}};  // `*` as in count(*)
+        auto p = std::find_if(std::begin(kPunct), std::end(kPunct), [c](const auto& e) { return e.first == c; });
+        if (p == std::end(kPunct)) fail(std::string("unexpected character '") + c + "'");
+        t.kind = p->second;
+        t.text = std::string(1, c);
         ++i;
       }
     }
@@ -348,25 +328,19 @@ struct Parser {
     return cmp(depth);
   }
 
-  Expr conj(int depth) {
-    Expr first = negation(depth);
-    if (!(peek().kind == Tok::Ident && lower(peek().text) == "and")) return first;
+  // `operand (keyword operand)*` as one node of `kind` (the operand itself when alone).
+  template <typename Operand>
+  Expr chain(int depth, const char* keyword, Expr::Kind kind, Operand operand) {
+    Expr first = (this->*operand)(depth);
+    if (!(peek().kind == Tok::Ident && lower(peek().text) == keyword)) return first;
     Expr e;
-    e.kind = Expr::And;
+    e.kind = kind;
     e.kids.push_back(std::move(first));
-    while (word("and")) e.kids.push_back(negation(depth));
+    while (word(keyword)) e.kids.push_back((this->*operand)(depth));
     return e;
   }
-
-  Expr disj(int depth) {
-    Expr first = conj(depth);
-    if (!(peek().kind == Tok::Ident && lower(peek().text) == "or")) return first;
-    Expr e;
-    e.kind = Expr::Or;
-    e.kids.push_back(std::move(first));
-    while (word("or")) e.kids.push_back(conj(depth));
-    return e;
-  }
+  Expr conj(int depth) { return chain(depth, "and", Expr::And, &Parser::negation); }
+  Expr disj(int depth) { return chain(depth, "or", Expr::Or, &Parser::conj); }
 
   bool at_end() const { return peek().kind == Tok::Pipe || peek().kind == Tok::End; }
 

@@ -28,40 +28,21 @@ class FilterPattern;
 FilterPattern parse_pattern(const std::string& pattern);
 
 // ---- log groups (ops/groups.cc) ----
-Doc create_log_group(OpContext& ctx, const Doc& in);
-Doc delete_log_group(OpContext& ctx, const Doc& in);
-Doc describe_log_groups(OpContext& ctx, const Doc& in);
-Doc put_retention_policy(OpContext& ctx, const Doc& in);
-Doc delete_retention_policy(OpContext& ctx, const Doc& in);
+HandlerFn create_log_group, delete_log_group, describe_log_groups, put_retention_policy, delete_retention_policy;
 
 // ---- log streams (ops/streams.cc) ----
-Doc create_log_stream(OpContext& ctx, const Doc& in);
-Doc delete_log_stream(OpContext& ctx, const Doc& in);
-Doc describe_log_streams(OpContext& ctx, const Doc& in);
+HandlerFn create_log_stream, delete_log_stream, describe_log_streams;
 
 // ---- log events (ops/events.cc) ----
-Doc put_log_events(OpContext& ctx, const Doc& in);
-Doc get_log_events(OpContext& ctx, const Doc& in);
-Doc filter_log_events(OpContext& ctx, const Doc& in);
+HandlerFn put_log_events, get_log_events, filter_log_events;
 
 // ---- metric filters (ops/metric_filters.cc) ----
-Doc put_metric_filter(OpContext& ctx, const Doc& in);
-Doc delete_metric_filter(OpContext& ctx, const Doc& in);
-Doc describe_metric_filters(OpContext& ctx, const Doc& in);
-Doc test_metric_filter(OpContext& ctx, const Doc& in);
+HandlerFn put_metric_filter, delete_metric_filter, describe_metric_filters, test_metric_filter;
 
 // ---- Logs Insights (ops/queries.cc) ----
-Doc start_query(OpContext& ctx, const Doc& in);
-Doc get_query_results(OpContext& ctx, const Doc& in);
-Doc stop_query(OpContext& ctx, const Doc& in);
-Doc describe_queries(OpContext& ctx, const Doc& in);
+HandlerFn start_query, get_query_results, stop_query, describe_queries;
 
 // ---- tags (ops/tags.cc) ----
-Doc tag_log_group(OpContext& ctx, const Doc& in);
-Doc untag_log_group(OpContext& ctx, const Doc& in);
-Doc list_tags_log_group(OpContext& ctx, const Doc& in);
-Doc tag_resource(OpContext& ctx, const Doc& in);
-Doc untag_resource(OpContext& ctx, const Doc& in);
-Doc list_tags_for_resource(OpContext& ctx, const Doc& in);
+HandlerFn tag_log_group, untag_log_group, list_tags_log_group, tag_resource, untag_resource, list_tags_for_resource;
 
 }  // namespace stratus::logs

@@ -13,7 +13,7 @@ inline constexpr storage::Keyspace kStreams{
     "logs.streams", "scope(account, region) str(group name) raw(stream name)",
     "{creationTime, firstEventTimestamp, lastEventTimestamp, lastIngestionTime, storedBytes}, JSON v1"};
 inline constexpr storage::Keyspace kEvents{
-    "logs.events", "scope(account, region) str(group name) str(stream name) u64(timestamp ms) u64(sequence)",
+    "logs.events", "scope(account, region) str(group name) text(stream name) u64(timestamp ms) u64(sequence)",
     "u64(ingestion ms) then the message bytes"};
 
 inline constexpr storage::Keyspace kMetricFilters{

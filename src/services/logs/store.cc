@@ -37,7 +37,7 @@ std::string LogStore::group_prefix(const std::string& a, const std::string& r, c
 
 std::string LogStore::events_prefix(const std::string& a, const std::string& r, const std::string& g,
                                     const std::string& s) {
-  return storage::KeyBuilder().scope(a, r).str(g).str(s).take();
+  return storage::KeyBuilder().scope(a, r).str(g).text(s).take();  // stream names may hold NUL
 }
 
 std::mutex& LogStore::meta_mu() {

@@ -7,6 +7,7 @@
 #include "core/arn.h"
 #include "core/doc.h"
 #include "core/json.h"
+#include "core/names.h"
 #include "events/pattern/pattern.h"
 #include "services/sns/errors.h"
 
@@ -25,17 +26,7 @@ std::optional<Doc> parse_json(std::string_view text) {
 }
 
 bool valid_topic_name(std::string_view name, bool fifo) {
-  std::string_view base = name;
-  if (fifo) {
-    if (name.size() < 6 || name.substr(name.size() - 5) != ".fifo") return false;
-    base = name.substr(0, name.size() - 5);
-  }
-  if (name.empty() || name.size() > 256 || base.empty()) return false;
-  for (char c : base) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  return valid_fifo_aware_name(name, fifo, 256);
 }
 
 namespace {

@@ -16,60 +16,31 @@ namespace stratus::sns {
 struct State;
 
 // ops/topics.cc
-Doc create_topic(OpContext&, const Doc&);
-Doc delete_topic(OpContext&, const Doc&);
-Doc list_topics(OpContext&, const Doc&);
-Doc get_topic_attributes(OpContext&, const Doc&);
-Doc set_topic_attributes(OpContext&, const Doc&);
+HandlerFn create_topic, delete_topic, list_topics, get_topic_attributes, set_topic_attributes;
 
 // ops/tags.cc
-Doc tag_resource(OpContext&, const Doc&);
-Doc untag_resource(OpContext&, const Doc&);
-Doc list_tags_for_resource(OpContext&, const Doc&);
+HandlerFn tag_resource, untag_resource, list_tags_for_resource;
 
 // ops/permissions.cc (the topic's access policy and data protection policy)
-Doc add_permission(OpContext&, const Doc&);
-Doc remove_permission(OpContext&, const Doc&);
-Doc get_data_protection_policy(OpContext&, const Doc&);
-Doc put_data_protection_policy(OpContext&, const Doc&);
+HandlerFn add_permission, remove_permission, get_data_protection_policy, put_data_protection_policy;
 
 // ops/subscriptions.cc
-Doc subscribe(OpContext&, const Doc&);
-Doc confirm_subscription(OpContext&, const Doc&);
-Doc unsubscribe(OpContext&, const Doc&);
-Doc list_subscriptions(OpContext&, const Doc&);
-Doc list_subscriptions_by_topic(OpContext&, const Doc&);
-Doc get_subscription_attributes(OpContext&, const Doc&);
-Doc set_subscription_attributes(OpContext&, const Doc&);
+HandlerFn subscribe, confirm_subscription, unsubscribe, list_subscriptions, list_subscriptions_by_topic,
+    get_subscription_attributes, set_subscription_attributes;
 
 // ops/publish.cc (to topics, to endpoints, to phone numbers)
-Doc publish(OpContext&, const Doc&);
-Doc publish_batch(OpContext&, const Doc&);
+HandlerFn publish, publish_batch;
 
 // ops/platform.cc (mobile push)
-Doc create_platform_application(OpContext&, const Doc&);
-Doc get_platform_application_attributes(OpContext&, const Doc&);
-Doc set_platform_application_attributes(OpContext&, const Doc&);
-Doc list_platform_applications(OpContext&, const Doc&);
-Doc delete_platform_application(OpContext&, const Doc&);
-Doc create_platform_endpoint(OpContext&, const Doc&);
-Doc get_endpoint_attributes(OpContext&, const Doc&);
-Doc set_endpoint_attributes(OpContext&, const Doc&);
-Doc list_endpoints_by_platform_application(OpContext&, const Doc&);
-Doc delete_endpoint(OpContext&, const Doc&);
+HandlerFn create_platform_application, get_platform_application_attributes, set_platform_application_attributes,
+    list_platform_applications, delete_platform_application, create_platform_endpoint, get_endpoint_attributes,
+    set_endpoint_attributes, list_endpoints_by_platform_application, delete_endpoint;
 
 // ops/sms.cc (SMS account settings, opt-outs, the sandbox)
-Doc get_sms_attributes(OpContext&, const Doc&);
-Doc set_sms_attributes(OpContext&, const Doc&);
-Doc check_if_phone_number_is_opted_out(OpContext&, const Doc&);
-Doc list_phone_numbers_opted_out(OpContext&, const Doc&);
-Doc opt_in_phone_number(OpContext&, const Doc&);
-Doc get_sms_sandbox_account_status(OpContext&, const Doc&);
-Doc create_sms_sandbox_phone_number(OpContext&, const Doc&);
-Doc verify_sms_sandbox_phone_number(OpContext&, const Doc&);
-Doc delete_sms_sandbox_phone_number(OpContext&, const Doc&);
-Doc list_sms_sandbox_phone_numbers(OpContext&, const Doc&);
-Doc list_origination_numbers(OpContext&, const Doc&);
+HandlerFn get_sms_attributes, set_sms_attributes, check_if_phone_number_is_opted_out, list_phone_numbers_opted_out,
+    opt_in_phone_number, get_sms_sandbox_account_status, create_sms_sandbox_phone_number,
+    verify_sms_sandbox_phone_number, delete_sms_sandbox_phone_number, list_sms_sandbox_phone_numbers,
+    list_origination_numbers;
 
 // Stratus' own endpoints (not AWS operations), registered in SnsService::start().
 // GET /_stratus/sns/SimpleNotificationService-stratus.pem: the signing certificate (ops/routes.cc).

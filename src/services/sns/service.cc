@@ -80,8 +80,13 @@ class SnsService final : public Service {
         "FIFO queue on a standard topic, invalid attribute names and values");
   }
 
-  void start(ServerContext& ctx) override {
+  // The handlers' state (state(OpContext&)) is made and published here, before any start().
+  void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx);
+    ctx.provide<State>(state_.get());
+  }
+
+  void start(ServerContext& ctx) override {
     State* st = state_.get();
     st->sqs = ctx.port<sqs::Api>();
     storage::Engine* engine = &ctx.storage();
@@ -106,15 +111,15 @@ class SnsService final : public Service {
     if (state_) state_->reset();
   }
 
-  State& state() { return *state_; }
-
  private:
-  std::unique_ptr<State> state_;  // made in start()
+  std::unique_ptr<State> state_;  // made in attach()
 };
 
 }  // namespace
 
-State& state(OpContext& ctx) { return static_cast<SnsService*>(ctx.server.service("sns"))->state(); }
+State& state(OpContext& ctx) {
+  return *ctx.server.port<State>();
+}
 
 std::unique_ptr<Service> make_service() { return std::make_unique<SnsService>(); }
 

@@ -157,24 +157,53 @@ bool payload_resident_ok() {
   return payload_bytes() < resident_budget();
 }
 
+namespace {
+
+// A message record's fields in their order, once for the writer and the reader: `f` has
+// str(s...), attrs(a) and num(n...), and either writes or reads each argument in turn.
+template <typename M, typename P, typename F>
+void message_fields(M& m, P& p, F& f) {
+  f.str(p.id, p.body, p.md5_body, p.md5_attrs, p.md5_sys);
+  f.attrs(p.attrs);
+  f.str(p.trace_header, p.sender_id, m.group_id, p.dedup_id, m.dlq_source_arn);
+  f.num(p.sequence_number, m.sent_ms, m.visible_at);  // visible_at: initial visibility (delay)
+}
+
+struct FieldWriter {
+  std::string& out;
+  template <typename... S>
+  void str(const S&... s) {
+    (put_var_str(out, s), ...);
+  }
+  void attrs(const Attributes& a) { put_attrs(out, a); }
+  template <typename... N>
+  void num(N... n) {
+    (put_var(out, static_cast<uint64_t>(n)), ...);
+  }
+};
+
+struct FieldReader {
+  Reader& r;
+  bool v1;
+  template <typename... S>
+  void str(S&... s) {
+    ((s = v1 ? r.str() : r.var_str()), ...);
+  }
+  void attrs(Attributes& a) { a = read_attrs(r, v1); }
+  template <typename... N>
+  void num(N&... n) {
+    ((n = static_cast<N>(v1 ? r.u64() : r.var())), ...);
+  }
+};
+
+}  // namespace
+
 std::string encode_message(const Message& m, const Payload& p) {
   std::string out;
   out.reserve(p.body.size() + p.id.size() + p.sender_id.size() + 64);
   out += kRecordVersion;
-  put_var_str(out, p.id);
-  put_var_str(out, p.body);
-  put_var_str(out, p.md5_body);
-  put_var_str(out, p.md5_attrs);
-  put_var_str(out, p.md5_sys);
-  put_attrs(out, p.attrs);
-  put_var_str(out, p.trace_header);
-  put_var_str(out, p.sender_id);
-  put_var_str(out, m.group_id);
-  put_var_str(out, p.dedup_id);
-  put_var_str(out, m.dlq_source_arn);
-  put_var(out, p.sequence_number);
-  put_var(out, static_cast<uint64_t>(m.sent_ms));
-  put_var(out, static_cast<uint64_t>(m.visible_at));  // initial visibility (delay)
+  FieldWriter w{out};
+  message_fields(m, p, w);
   return out;
 }
 
@@ -184,24 +213,10 @@ MessagePtr decode_message(std::string_view data) {
     throw std::runtime_error("sqs: unknown message record version");
   Reader r(data.substr(v1 ? 0 : 1));
   if (v1 && r.u64() != 1) throw std::runtime_error("sqs: unknown message record version");
-  auto str = [&] { return v1 ? r.str() : r.var_str(); };
-  auto num = [&] { return v1 ? r.u64() : r.var(); };
   auto m = std::make_shared<Message>();
   auto p = std::make_shared<Payload>();
-  p->id = str();
-  p->body = str();
-  p->md5_body = str();
-  p->md5_attrs = str();
-  p->md5_sys = str();
-  p->attrs = read_attrs(r, v1);
-  p->trace_header = str();
-  p->sender_id = str();
-  m->group_id = str();
-  p->dedup_id = str();
-  m->dlq_source_arn = str();
-  p->sequence_number = num();
-  m->sent_ms = static_cast<int64_t>(num());
-  m->visible_at = static_cast<int64_t>(num());
+  FieldReader f{r, v1};
+  message_fields(*m, *p, f);
   m->payload = seal(std::move(p));
   return m;
 }

@@ -201,9 +201,7 @@ Doc MoveTasks::cancel(const std::string& id, const std::string& source_arn) {
     }
     t->status = "CANCELLED";
     save(*t);
-    Doc out = Doc::map();
-    out.set("ApproximateNumberOfMessagesMoved", t->moved);
-    return out;
+    return answer("ApproximateNumberOfMessagesMoved", t->moved);
   }
   throw errors::resource_not_found("Task does not exist.");
 }

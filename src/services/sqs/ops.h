@@ -36,34 +36,18 @@ std::string url_of(const OpContext& ctx, const Queue& q);
 // QueueDoesNotExist.
 QueuePtr queue_for(OpContext& ctx, const Doc& in);
 
-Doc create_queue(OpContext& ctx, const Doc& in);
-Doc get_queue_url(OpContext& ctx, const Doc& in);
-Doc list_queues(OpContext& ctx, const Doc& in);
-Doc delete_queue(OpContext& ctx, const Doc& in);
-Doc get_queue_attributes(OpContext& ctx, const Doc& in);
-Doc set_queue_attributes(OpContext& ctx, const Doc& in);
-Doc purge_queue(OpContext& ctx, const Doc& in);
-Doc list_dead_letter_source_queues(OpContext& ctx, const Doc& in);
+HandlerFn create_queue, get_queue_url, list_queues, delete_queue, get_queue_attributes, set_queue_attributes,
+    purge_queue, list_dead_letter_source_queues;
 
-Doc send_message(OpContext& ctx, const Doc& in);
-Doc send_message_batch(OpContext& ctx, const Doc& in);
+HandlerFn send_message, send_message_batch;
 // Answers through `done`, later on a long poll; throws before deferring for a bad request.
 void receive_message(OpContext& ctx, const Doc& in, Done done);
-Doc delete_message(OpContext& ctx, const Doc& in);
-Doc delete_message_batch(OpContext& ctx, const Doc& in);
-Doc change_message_visibility(OpContext& ctx, const Doc& in);
-Doc change_message_visibility_batch(OpContext& ctx, const Doc& in);
+HandlerFn delete_message, delete_message_batch, change_message_visibility, change_message_visibility_batch;
 
 // CreateQueue's and TagQueue's tag rules (InvalidParameterValue thrown).
 void check_tags(const Doc* tags);
-Doc tag_queue(OpContext& ctx, const Doc& in);
-Doc untag_queue(OpContext& ctx, const Doc& in);
-Doc list_queue_tags(OpContext& ctx, const Doc& in);
-Doc add_permission(OpContext& ctx, const Doc& in);
-Doc remove_permission(OpContext& ctx, const Doc& in);
+HandlerFn tag_queue, untag_queue, list_queue_tags, add_permission, remove_permission;
 
-Doc start_message_move_task(OpContext& ctx, const Doc& in);
-Doc list_message_move_tasks(OpContext& ctx, const Doc& in);
-Doc cancel_message_move_task(OpContext& ctx, const Doc& in);
+HandlerFn start_message_move_task, list_message_move_tasks, cancel_message_move_task;
 
 }  // namespace stratus::sqs

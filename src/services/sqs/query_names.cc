@@ -43,13 +43,19 @@ protocol::QueryXmlNames classic_query_names() {
 protocol::QueryInputNames classic_input_names() {
   using Alias = protocol::QueryInputAlias;
   using Form = Alias::Form;
-  auto alias = [](const char* member, Form form, const char* prefix) {
+  auto alias = [](std::string member, Form form, std::string prefix) {
     Alias a;
-    a.member = member;
+    a.member = std::move(member);
     a.form = form;
-    a.prefix = prefix;
+    a.prefix = std::move(prefix);
     return a;
   };
+  // Members whose parameters are named in the singular: Attributes -> Attribute.N...
+  auto singular = [&](std::string_view member, Form form) {
+    return alias(std::string(member), form, std::string(member.substr(0, member.size() - 1)));
+  };
+  // Members whose parameters have the member's own name.
+  auto same = [&](const char* member, Form form) { return alias(member, form, member); };
   auto tags = [&](const char* member) {
     Alias a = alias(member, Form::pairs, "Tag");
     a.key = "Key";
@@ -57,32 +63,22 @@ protocol::QueryInputNames classic_input_names() {
     return a;
   };
   Alias entries = alias("Entries", Form::entries, "{op}RequestEntry");
-  entries.fields = {
-      alias("Id", Form::string, "Id"),
-      alias("MessageBody", Form::string, "MessageBody"),
-      alias("MessageGroupId", Form::string, "MessageGroupId"),
-      alias("MessageDeduplicationId", Form::string, "MessageDeduplicationId"),
-      alias("ReceiptHandle", Form::string, "ReceiptHandle"),
-      alias("DelaySeconds", Form::integer, "DelaySeconds"),
-      alias("VisibilityTimeout", Form::integer, "VisibilityTimeout"),
-      alias("MessageAttributes", Form::attributes, "MessageAttribute"),
-      alias("MessageSystemAttributes", Form::attributes, "MessageSystemAttribute"),
-  };
+  for (const char* field : {"Id", "MessageBody", "MessageGroupId", "MessageDeduplicationId", "ReceiptHandle"})
+    entries.fields.push_back(same(field, Form::string));
+  for (const char* field : {"DelaySeconds", "VisibilityTimeout"}) entries.fields.push_back(same(field, Form::integer));
   protocol::QueryInputNames n;
-  n.aliases = {
-      alias("Attributes", Form::pairs, "Attribute"),
-      alias("MessageAttributes", Form::attributes, "MessageAttribute"),
-      alias("MessageSystemAttributes", Form::attributes, "MessageSystemAttribute"),
-      alias("AttributeNames", Form::list, "AttributeName"),
-      alias("MessageAttributeNames", Form::list, "MessageAttributeName"),
-      alias("MessageSystemAttributeNames", Form::list, "MessageSystemAttributeName"),
-      alias("TagKeys", Form::list, "TagKey"),
-      alias("AWSAccountIds", Form::list, "AWSAccountId"),
-      alias("Actions", Form::list, "ActionName"),
-      tags("Tags"),
-      tags("tags"),
-      std::move(entries),
-  };
+  n.aliases.push_back(singular("Attributes", Form::pairs));
+  for (const char* member : {"MessageAttributes", "MessageSystemAttributes"}) {
+    entries.fields.push_back(singular(member, Form::attributes));
+    n.aliases.push_back(singular(member, Form::attributes));
+  }
+  for (const char* member :
+       {"AttributeNames", "MessageAttributeNames", "MessageSystemAttributeNames", "TagKeys", "AWSAccountIds"})
+    n.aliases.push_back(singular(member, Form::list));
+  n.aliases.push_back(alias("Actions", Form::list, "ActionName"));
+  n.aliases.push_back(tags("Tags"));
+  n.aliases.push_back(tags("tags"));
+  n.aliases.push_back(std::move(entries));
   return n;
 }
 

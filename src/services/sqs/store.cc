@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "core/arn.h"
 #include "core/json.h"
 #include "core/record.h"
 #include "services/sqs/attributes.h"
@@ -195,7 +196,7 @@ void Store::load(int64_t now, storage::WriteBatch& orphans) {
       spdlog::error("sqs: skipping unreadable queue record {}: {}", q->name, e.what());
       continue;
     }
-    q->arn = "arn:aws:sqs:" + q->region + ":" + q->account + ":" + q->name;
+    q->arn = Arn::make("sqs", q->region, q->account, q->name);
     q->cfg = parse_config(q->attributes);
     uids[q->uid] = q;
     std::unique_lock lk(map_mu_);

@@ -11,12 +11,10 @@
 namespace stratus::sts {
 
 // ops/identity.cc
-Doc get_caller_identity(OpContext&, const Doc&);
-Doc get_access_key_info(OpContext&, const Doc&);
+HandlerFn get_caller_identity, get_access_key_info;
 
 // ops/credentials.cc
-Doc assume_role(OpContext&, const Doc&);
-Doc get_session_token(OpContext&, const Doc&);
+HandlerFn assume_role, get_session_token;
 // Anonymous (the model's authtype "none"): the caller proves itself with an OIDC ID token. The
 // token's shape and expiry are checked; its signature is not (no IdP keys are fetched).
 Doc assume_role_with_web_identity(OpContext&, const Doc&);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -129,6 +130,34 @@ TEST(RuntimeManager, StopEndsLongRunningEnvironmentsAndThrottlesLaterInvocations
   m.invoke(spec, req, [&late](InvokeResult r) { late = std::move(r); });
   EXPECT_EQ(late.kind, InvokeResult::Kind::throttled);
   EXPECT_EQ(late.throttle_reason, "ServerShuttingDown");
+}
+
+// A started Manager whose function's bootstrap never polls the Runtime API (its environment
+// stays in init until stop() kills it).
+std::unique_ptr<Manager> manager_with_sleeping_bootstrap(const TempDir& dir) {
+  std::ofstream(dir.path / "bootstrap") << "#!/bin/sh\nexec sleep 60\n";
+  fs::permissions(dir.path / "bootstrap", fs::perms::owner_all);
+  ManagerOptions options;
+  options.shim_dir = (dir.path / "shims").string();
+  auto m = std::make_unique<Manager>(options);
+  m->start();
+  return m;
+}
+
+TEST(RuntimeManager, StopDoesNotWaitOutAnIdlePoll) {
+  TempDir dir;
+  auto m = manager_with_sleeping_bootstrap(dir);
+  auto spec = spec_for("provided.al2023", dir.path.string());
+  InvokeRequest req;
+  req.request_id = "r1";
+  m->invoke(spec, req, [](InvokeResult) {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(m->stats(spec->pool_key).environments, 1);
+  // The environment is killed and reaped in one monitor pass; the monitor then ends at once (it
+  // used to poll a whole second with nothing left before saying so: stop() took 1.2 s).
+  auto t0 = std::chrono::steady_clock::now();
+  m->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(800));
 }
 
 }  // namespace

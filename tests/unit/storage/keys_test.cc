@@ -13,6 +13,20 @@ TEST(Keys, BuilderLayoutIsTheDocumentedBytes) {
   EXPECT_EQ(m, std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x0a\x0buid", 13));
 }
 
+TEST(Keys, TextHoldsNulAndIsStrForOtherText) {
+  // Text without NUL and 0xff is laid out exactly as str() (existing keys keep their bytes).
+  EXPECT_EQ(KeyBuilder().text("stream-1").take(), KeyBuilder().str("stream-1").take());
+  std::string nul("a\0b\xff", 4);
+  std::string k = KeyBuilder().text(nul).u64(7).take();
+  EXPECT_EQ(k.find('\0'), 6u);  // a ff01 b ffff: the component's only NUL is its terminator
+  KeyReader r(k);
+  EXPECT_EQ(r.text(), nul);
+  EXPECT_EQ(r.u64(), 7u);
+  // Prefix-free: a name's component is not a prefix of a longer name's.
+  EXPECT_FALSE(KeyBuilder().text(std::string("a\0b", 3)).take().starts_with(KeyBuilder().text("a").take()));
+  EXPECT_THROW(KeyBuilder().str(nul), std::invalid_argument);
+}
+
 TEST(Keys, NumbersSortNumerically) {
   EXPECT_LT(KeyBuilder().u64(255).take(), KeyBuilder().u64(256).take());
   EXPECT_LT(KeyBuilder().u64(1).raw("z").take(), KeyBuilder().u64(2).raw("a").take());

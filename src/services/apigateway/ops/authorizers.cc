@@ -17,8 +17,7 @@ constexpr Section kAuthorizer{"authorizers", "authorizerId", "Invalid Authorizer
 }  // namespace
 
 Doc create_authorizer(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string type = in.str("type");
   if (type != "TOKEN" && type != "REQUEST" && type != "COGNITO_USER_POOLS")
     throw errors::bad_request("Invalid authorizer type specified");

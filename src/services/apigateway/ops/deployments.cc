@@ -43,8 +43,7 @@ void check_stage_name(const std::string& name) {
 }  // namespace
 
 Doc create_deployment(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   bool any_method = false;
   for (const auto& [_, r] : tx.section("resources").as_map()) {
     const Doc* rm = r.get("resourceMethods");
@@ -89,8 +88,7 @@ Doc create_deployment(OpContext& ctx, const Doc& in) {
 Doc get_deployment(OpContext& ctx, const Doc& in) { return out(get_entry(ctx, store(ctx), in, kDeployment)); }
 
 Doc get_deployments(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
+  Doc doc = load_api(ctx, in);
   std::vector<Doc> list;
   if (doc["deployments"].is_map())
     for (const auto& [_, d] : doc["deployments"].as_map()) list.push_back(d);
@@ -101,8 +99,7 @@ Doc get_deployments(OpContext& ctx, const Doc& in) {
 Doc update_deployment(OpContext& ctx, const Doc& in) { return out(update_entry(ctx, store(ctx), in, kDeployment)); }
 
 Doc delete_deployment(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string id = in.str("deploymentId");
   if (!tx.section("deployments").has(id)) throw errors::not_found("Invalid Deployment identifier specified");
   for (const auto& [_, s] : tx.section("stages").as_map())
@@ -114,8 +111,7 @@ Doc delete_deployment(OpContext& ctx, const Doc& in) {
 }
 
 Doc create_stage(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string name = in.str("stageName");
   check_stage_name(name);
   if (!tx.section("deployments").has(in.str("deploymentId"))) throw errors::not_found("Invalid Deployment identifier specified");
@@ -129,8 +125,7 @@ Doc create_stage(OpContext& ctx, const Doc& in) {
 Doc get_stage(OpContext& ctx, const Doc& in) { return out(get_entry(ctx, store(ctx), in, kStage)); }
 
 Doc get_stages(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
+  Doc doc = load_api(ctx, in);
   Doc o = Doc::map();
   Doc l = Doc::list();
   if (doc["stages"].is_map())
@@ -141,8 +136,7 @@ Doc get_stages(OpContext& ctx, const Doc& in) {
 }
 
 Doc update_stage(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   Doc* s = tx.section("stages").get(in.str("stageName"));
   if (!s) throw errors::not_found("Invalid Stage identifier specified");
   apply_patch(*s, in, true);

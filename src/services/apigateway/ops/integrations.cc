@@ -11,8 +11,7 @@
 namespace stratus::apigateway {
 
 Doc put_integration(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string rid = in.str("resourceId");
   Doc& m = tx.method(rid, verb_of(in));
   std::string type = in.str("type");
@@ -50,68 +49,44 @@ Doc put_integration(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_integration(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc& m = find_method(doc, in.str("resourceId"), verb_of(in));
-  const Doc* i = m.get("methodIntegration");
-  if (!i) throw errors::not_found("Invalid Integration identifier specified");
-  return *i;
+  return find_integration(load_api(ctx, in), in, "Invalid Integration identifier specified");
 }
 
 Doc update_integration(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  Doc& i = tx.integration(in.str("resourceId"), verb_of(in));
-  apply_patch(i, in);
-  Doc copy = i;
-  tx.save();
-  return copy;
+  ApiTx tx(ctx, in);
+  return tx.patch(tx.integration(in), in);
 }
 
 Doc delete_integration(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  tx.integration(in.str("resourceId"), verb_of(in));
-  tx.method(in.str("resourceId"), verb_of(in)).as_map().erase("methodIntegration");
+  ApiTx tx(ctx, in);
+  tx.integration(in);
+  tx.method(in).as_map().erase("methodIntegration");
   tx.save();
   return Doc::map();
 }
 
 Doc put_integration_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  Doc& m = tx.method(in.str("resourceId"), verb_of(in));
-  Doc* i = m.get("methodIntegration");
+  ApiTx tx(ctx, in);
+  Doc* i = tx.method(in).get("methodIntegration");
   if (!i) throw errors::not_found("No integration defined for method");
-  Doc r = Doc::map();
-  r.set("statusCode", in.str("statusCode"));
-  copy_members(in, r, {"selectionPattern", "responseParameters", "responseTemplates", "contentHandling"});
-  Doc& all = (*i)["integrationResponses"];
-  if (!all.is_map()) all = Doc::map();
-  all.set(in.str("statusCode"), r);
-  tx.save();
-  return r;
+  return put_status_entry(tx, *i, "integrationResponses", in,
+                          {"selectionPattern", "responseParameters", "responseTemplates", "contentHandling"});
 }
 
 Doc get_integration_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
-  const Doc& m = find_method(doc, in.str("resourceId"), verb_of(in));
-  const Doc* i = m.get("methodIntegration");
-  if (!i) throw errors::not_found("No integration defined for method");
-  return find_status_entry(*i, "integrationResponses", in.str("statusCode"));
+  Doc doc = load_api(ctx, in);
+  const Doc& i = find_integration(doc, in, "No integration defined for method");
+  return find_status_entry(i, "integrationResponses", in.str("statusCode"));
 }
 
 Doc update_integration_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  return update_status_entry(tx, tx.integration(in.str("resourceId"), verb_of(in)), "integrationResponses", in);
+  ApiTx tx(ctx, in);
+  return update_status_entry(tx, tx.integration(in), "integrationResponses", in);
 }
 
 Doc delete_integration_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  return delete_status_entry(tx, tx.integration(in.str("resourceId"), verb_of(in)), "integrationResponses", in);
+  ApiTx tx(ctx, in);
+  return delete_status_entry(tx, tx.integration(in), "integrationResponses", in);
 }
 
 }  // namespace stratus::apigateway

@@ -11,8 +11,7 @@
 namespace stratus::apigateway {
 
 Doc put_method(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   Doc& r = tx.resource(in.str("resourceId"));
   std::string verb = verb_of(in);
   static const std::set<std::string> verbs = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"};
@@ -41,59 +40,41 @@ Doc put_method(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_method(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
-  return find_method(doc, in.str("resourceId"), verb_of(in));
+  Doc doc = load_api(ctx, in);
+  return find_method(doc, in);
 }
 
 Doc update_method(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  Doc& m = tx.method(in.str("resourceId"), verb_of(in));
-  apply_patch(m, in);
-  Doc copy = m;
-  tx.save();
-  return copy;
+  ApiTx tx(ctx, in);
+  return tx.patch(tx.method(in), in);
 }
 
 Doc delete_method(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  tx.method(in.str("resourceId"), verb_of(in));
+  ApiTx tx(ctx, in);
+  tx.method(in);
   tx.resource(in.str("resourceId"))["resourceMethods"].as_map().erase(verb_of(in));
   tx.save();
   return Doc::map();
 }
 
 Doc put_method_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  Doc& m = tx.method(in.str("resourceId"), verb_of(in));
-  Doc r = Doc::map();
-  r.set("statusCode", in.str("statusCode"));
-  copy_members(in, r, {"responseParameters", "responseModels"});
-  Doc& all = m["methodResponses"];
-  if (!all.is_map()) all = Doc::map();
-  all.set(in.str("statusCode"), r);
-  tx.save();
-  return r;
+  ApiTx tx(ctx, in);
+  return put_status_entry(tx, tx.method(in), "methodResponses", in, {"responseParameters", "responseModels"});
 }
 
 Doc update_method_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  return update_status_entry(tx, tx.method(in.str("resourceId"), verb_of(in)), "methodResponses", in);
+  ApiTx tx(ctx, in);
+  return update_status_entry(tx, tx.method(in), "methodResponses", in);
 }
 
 Doc delete_method_response(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  return delete_status_entry(tx, tx.method(in.str("resourceId"), verb_of(in)), "methodResponses", in);
+  ApiTx tx(ctx, in);
+  return delete_status_entry(tx, tx.method(in), "methodResponses", in);
 }
 
 Doc get_method_response(OpContext& ctx, const Doc& in) {
   Doc doc = load_api(ctx, store(ctx), in.str("restApiId"));
-  const Doc& m = find_method(doc, in.str("resourceId"), verb_of(in));
+  const Doc& m = find_method(doc, in);
   return find_status_entry(m, "methodResponses", in.str("statusCode"));
 }
 

@@ -18,8 +18,7 @@ constexpr Section kRequestValidator{"validators", "requestValidatorId", "Invalid
 }  // namespace
 
 Doc create_model(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string name = in.str("name");
   if (name.empty()) throw errors::bad_request("Model name must be non-empty");
   for (char c : name)
@@ -35,8 +34,7 @@ Doc create_model(OpContext& ctx, const Doc& in) {
 }
 
 Doc create_request_validator(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   Doc v = Doc::map();
   v.set("id", ids::random_lower_alnum(6));
   v.set("name", in.str("name"));

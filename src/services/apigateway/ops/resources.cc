@@ -66,8 +66,7 @@ void refresh_paths(Doc& resources, const std::string& id) {
 }  // namespace
 
 Doc create_resource(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   Doc& resources = tx.section("resources");
   std::string parent_id = in.str("parentId");
   const Doc& parent = tx.resource(parent_id);
@@ -95,8 +94,7 @@ Doc create_resource(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_resource(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
+  Doc doc = load_api(ctx, in);
   const Doc* r = doc["resources"].get(in.str("resourceId"));
   if (!r) throw errors::not_found("Invalid Resource identifier specified");
   bool embed = false;
@@ -106,8 +104,7 @@ Doc get_resource(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_resources(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  Doc doc = load_api(ctx, st, in.str("restApiId"));
+  Doc doc = load_api(ctx, in);
   bool embed = false;
   if (const Doc* e = in.get("embed"))
     for (const auto& x : e->as_list()) embed = embed || x.as_string() == "methods";
@@ -118,8 +115,7 @@ Doc get_resources(OpContext& ctx, const Doc& in) {
 }
 
 Doc update_resource(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string rid = in.str("resourceId");
   Doc& r = tx.resource(rid);
   apply_patch(r, in);
@@ -132,8 +128,7 @@ Doc update_resource(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_resource(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   std::string rid = in.str("resourceId");
   Doc& r = tx.resource(rid);
   if (!r.has("parentId")) throw errors::bad_request("Cannot delete root resource");

@@ -65,8 +65,7 @@ Doc get_rest_apis(OpContext& ctx, const Doc&) {
 }
 
 Doc update_rest_api(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
+  ApiTx tx(ctx, in);
   Doc& api = tx.doc["api"];
   apply_patch(api, in);
   api.set("id", tx.id);
@@ -75,9 +74,8 @@ Doc update_rest_api(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_rest_api(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  ApiTx tx(ctx, st, in.str("restApiId"));
-  st.remove(ctx.storage, ctx.account(), ctx.region(), tx.id);
+  ApiTx tx(ctx, in);
+  tx.store.remove(ctx.storage, ctx.account(), ctx.region(), tx.id);
   return Doc::map();
 }
 

@@ -242,23 +242,38 @@ std::string java_double(double d) {
 namespace {
 
 // null, a boolean or a number as both toString and JSON write it (other types write nothing).
-void append_scalar(const Value& v, std::string& out) {
+// Appends null, a boolean or a number as Java prints it; false (nothing appended) for the others.
+bool append_scalar(const Value& v, std::string& out) {
   switch (v.type()) {
     case Value::Type::null:
       out += "null";
-      break;
+      return true;
     case Value::Type::boolean:
       out += v.as_bool() ? "true" : "false";
-      break;
+      return true;
     case Value::Type::integer:
       out += std::to_string(v.as_int());
-      break;
+      return true;
     case Value::Type::floating:
       out += java_double(v.as_double());
-      break;
+      return true;
     default:
-      break;
+      return false;
   }
+}
+
+// `open`, each of `items` through `each` with `sep` between them, `close`: the lists and maps of
+// both printers (Java's toString and JSON).
+template <typename Items, typename Each>
+void join(std::string& out, char open, char close, const char* sep, const Items& items, const Each& each) {
+  out += open;
+  bool first = true;
+  for (const auto& e : items) {
+    if (!first) out += sep;
+    first = false;
+    each(e);
+  }
+  out += close;
 }
 
 struct Printer {
@@ -270,47 +285,23 @@ struct Printer {
     if (out.size() > limit) throw std::length_error("VTL value too large to print");
   }
   void print(const Value& v) {
-    switch (v.type()) {
-      case Value::Type::null:
-      case Value::Type::boolean:
-      case Value::Type::integer:
-      case Value::Type::floating:
-        append_scalar(v, out);
-        break;
-      case Value::Type::string:
-        out += v.as_string();
-        break;
-      case Value::Type::object:
-        out += v.object().to_string();
-        break;
-      case Value::Type::list: {
-        stack.push_back(v.identity());
-        out += '[';
-        bool first = true;
-        for (const auto& e : v.list()) {
-          if (!first) out += ", ";
-          first = false;
-          element(e, "(this Collection)");
-        }
-        out += ']';
-        stack.pop_back();
-        break;
-      }
-      case Value::Type::map: {
-        stack.push_back(v.identity());
-        out += '{';
-        bool first = true;
-        for (const auto& [k, e] : v.map().items()) {
-          if (!first) out += ", ";
-          first = false;
-          out += k;
-          out += '=';
-          element(e, "(this Map)");
-        }
-        out += '}';
-        stack.pop_back();
-        break;
-      }
+    if (append_scalar(v, out)) return;
+    if (v.is_string()) {
+      out += v.as_string();
+    } else if (v.is_object()) {
+      out += v.object().to_string();
+    } else if (v.is_list()) {
+      stack.push_back(v.identity());
+      join(out, '[', ']', ", ", v.list(), [&](const Value& e) { element(e, "(this Collection)"); });
+      stack.pop_back();
+    } else if (v.is_map()) {
+      stack.push_back(v.identity());
+      join(out, '{', '}', ", ", v.map().items(), [&](const auto& item) {
+        out += item.first;
+        out += '=';
+        element(item.second, "(this Map)");
+      });
+      stack.pop_back();
     }
   }
   // One element of the container being printed: itself (Java's "(this Collection)" / "(this
@@ -549,43 +540,19 @@ class JsonParser {
 void write_json_to(const Value& v, std::string& out, int depth) {
   if (depth > 256) throw std::length_error("VTL value nested too deeply for JSON");
   if (out.size() > (64u << 20)) throw std::length_error("VTL value too large for JSON");
-  switch (v.type()) {
-    case Value::Type::null:
-    case Value::Type::boolean:
-    case Value::Type::integer:
-    case Value::Type::floating:
-      append_scalar(v, out);
-      break;
-    case Value::Type::string:
-      write_json_string(v.as_string(), out);
-      break;
-    case Value::Type::object:
-      write_json_string(v.object().to_string(), out);
-      break;
-    case Value::Type::list: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.list()) {
-        if (!first) out += ',';
-        first = false;
-        write_json_to(e, out, depth + 1);
-      }
-      out += ']';
-      break;
-    }
-    case Value::Type::map: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, e] : v.map().items()) {
-        if (!first) out += ',';
-        first = false;
-        write_json_string(k, out);
-        out += ':';
-        write_json_to(e, out, depth + 1);
-      }
-      out += '}';
-      break;
-    }
+  if (append_scalar(v, out)) return;
+  if (v.is_string()) {
+    write_json_string(v.as_string(), out);
+  } else if (v.is_object()) {
+    write_json_string(v.object().to_string(), out);
+  } else if (v.is_list()) {
+    join(out, '[', ']', ",", v.list(), [&](const Value& e) { write_json_to(e, out, depth + 1); });
+  } else if (v.is_map()) {
+    join(out, '{', '}', ",", v.map().items(), [&](const auto& item) {
+      write_json_string(item.first, out);
+      out += ':';
+      write_json_to(item.second, out, depth + 1);
+    });
   }
 }
 

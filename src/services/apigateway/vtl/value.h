@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/variant_value.h"
+
 namespace stratus::apigateway::vtl {
 
 class Value;
@@ -59,7 +61,7 @@ class CycleCollector {
   CycleCollector* previous_;
 };
 
-class Value {
+class Value : public VariantValue<Value> {
  public:
   enum class Type { null, boolean, integer, floating, string, list, map, object };
 
@@ -93,25 +95,9 @@ class Value {
     return Value(std::move(m));
   }
 
-  Type type() const { return static_cast<Type>(v_.index()); }
-  bool is_null() const { return type() == Type::null; }
-  bool is_bool() const { return type() == Type::boolean; }
-  bool is_int() const { return type() == Type::integer; }
-  bool is_double() const { return type() == Type::floating; }
-  bool is_number() const { return is_int() || is_double(); }
-  bool is_string() const { return type() == Type::string; }
-  bool is_list() const { return type() == Type::list; }
-  bool is_map() const { return type() == Type::map; }
+  // type(), is_null() ... is_map(), as_bool(), as_int(), as_double(), as_string(): VariantValue.
   bool is_object() const { return type() == Type::object; }
 
-  bool as_bool() const { return std::get<bool>(v_); }
-  int64_t as_int() const {
-    return is_double() ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_);
-  }
-  double as_double() const {
-    return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_);
-  }
-  const std::string& as_string() const { return std::get<std::string>(v_); }
   List& list() const { return *std::get<std::shared_ptr<List>>(v_); }
   Map& map() const { return *std::get<std::shared_ptr<Map>>(v_); }
   Object& object() const { return *std::get<std::shared_ptr<Object>>(v_); }
@@ -125,6 +111,7 @@ class Value {
   bool equals(const Value& o) const;
 
  private:
+  friend class VariantValue<Value>;
   std::variant<std::monostate, bool, int64_t, double, std::string, std::shared_ptr<List>,
                std::shared_ptr<Map>, std::shared_ptr<Object>>
       v_;

@@ -136,6 +136,36 @@ class Parser {
     ++i_;
   }
 
+  // A directive's start: the text before it becomes its own node, then `(`.
+  Node directive(std::string& text, Block& out, Node::Kind kind) {
+    flush(text, out);
+    Node n;
+    n.kind = kind;
+    expect('(');
+    return n;
+  }
+  // A directive's end after its `)`: the rest of the line, its body up to #end when it has one
+  // (`unterminated`: the error without #end), then the node.
+  void finish(Block& out, Node n, const char* unterminated = nullptr) {
+    gobble_line_end();
+    if (unterminated) body_to_end(n.body, unterminated);
+    out.push_back(std::move(n));
+  }
+  // `item, item ... )` (commas may repeat or lead): `each` reads one item; the `)` is consumed.
+  template <typename Each>
+  void until_close_paren(const Each& each) {
+    while (true) {
+      skip_ws();
+      if (peek() == ',') {
+        ++i_;
+        continue;
+      }
+      if (peek() == ')') break;
+      each();
+    }
+    ++i_;
+  }
+
   Terminator parse_block(Block& out, ExprPtr* elseif_cond) {
     if (++depth_ > 200) fail("nesting too deep");
     std::string text;
@@ -222,22 +252,15 @@ class Parser {
       if (name == "set") {
         // #set swallows the blanks before it (Velocity 1.7's SET_DIRECTIVE token).
         while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
-        flush(text, out);
-        Node n;
-        n.kind = Node::set;
-        expect('(');
+        Node n = directive(text, out, Node::set);
         skip_ws();
         if (peek() != '$' || !parse_ref(n.r)) fail("#set needs a reference on the left");
         expect('=');
         n.expr = expr();
         expect(')');
-        gobble_line_end();
-        out.push_back(std::move(n));
+        finish(out, std::move(n));
       } else if (name == "if") {
-        flush(text, out);
-        Node n;
-        n.kind = Node::if_;
-        expect('(');
+        Node n = directive(text, out, Node::if_);
         ExprPtr cond = expr();
         expect(')');
         gobble_line_end();
@@ -274,10 +297,7 @@ class Parser {
         --depth_;
         return name == "else" ? Terminator::else_ : Terminator::end;
       } else if (name == "foreach") {
-        flush(text, out);
-        Node n;
-        n.kind = Node::foreach;
-        expect('(');
+        Node n = directive(text, out, Node::foreach);
         skip_ws();
         n.str = plain_variable("#foreach needs a variable");
         skip_ws();
@@ -285,9 +305,7 @@ class Parser {
         i_ += 2;
         n.expr = expr();
         expect(')');
-        gobble_line_end();
-        body_to_end(n.body, "#foreach without #end");
-        out.push_back(std::move(n));
+        finish(out, std::move(n), "#foreach without #end");
       } else if (name == "break" || name == "stop") {
         flush(text, out);
         Node n;
@@ -305,40 +323,21 @@ class Parser {
         gobble_line_end();
         out.push_back(std::move(n));
       } else if (name == "define") {
-        flush(text, out);
-        Node n;
-        n.kind = Node::define;
-        expect('(');
+        Node n = directive(text, out, Node::define);
         skip_ws();
         n.str = plain_variable("#define needs a variable");
         expect(')');
-        gobble_line_end();
-        body_to_end(n.body, "#define without #end");
-        out.push_back(std::move(n));
+        finish(out, std::move(n), "#define without #end");
       } else if (name == "macro") {
-        flush(text, out);
-        Node n;
-        n.kind = Node::macro;
-        expect('(');
+        Node n = directive(text, out, Node::macro);
         skip_ws();
         size_t ms = i_;
         while (!at_end() && ident_char(peek())) ++i_;
         n.str = std::string(s_.substr(ms, i_ - ms));
         if (n.str.empty()) fail("#macro needs a name");
-        while (true) {
-          skip_ws();
-          if (peek() == ',') {
-            ++i_;
-            continue;
-          }
-          if (peek() == ')') break;
-          n.params.push_back(plain_variable("bad macro parameter"));
-        }
-        ++i_;
-        gobble_line_end();
+        until_close_paren([&] { n.params.push_back(plain_variable("bad macro parameter")); });
         macro_names_.push_back(n.str);  // the body may call the macro itself
-        body_to_end(n.body, "#macro without #end");
-        out.push_back(std::move(n));
+        finish(out, std::move(n), "#macro without #end");
       } else if (!name.empty() &&
                  std::find(macro_names_.begin(), macro_names_.end(), name) != macro_names_.end()) {
         size_t save = i_;
@@ -353,19 +352,11 @@ class Parser {
         Node n;
         n.kind = Node::call;
         n.str = name;
-        while (true) {
-          skip_ws();
-          if (peek() == ',') {
-            ++i_;
-            continue;
-          }
-          if (peek() == ')') break;
+        until_close_paren([&] {
           if (at_end()) fail("unterminated macro call");
           n.args.push_back(expr());
-        }
-        ++i_;
-        gobble_line_end();
-        out.push_back(std::move(n));
+        });
+        finish(out, std::move(n));
       } else {
         // Not a directive: the '#' is plain text.
         i_ = start + 1;

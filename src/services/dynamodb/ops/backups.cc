@@ -80,7 +80,7 @@ std::optional<int64_t> time_of(const Doc& in, std::string_view k) {
 
 std::string backup_key(const std::string& account, const std::string& region, const std::string& table,
                        const std::string& id) {
-  std::string k = table_key(account, region, table);  // not KeyBuilder: see kTablesKeyspace
+  std::string k = table_key(account, region, table);  // not KeyBuilder: see ddb.tables in schema.h
   k += '\0';
   k += id;
   return k;
@@ -330,9 +330,7 @@ Doc restore(OpContext& ctx, Catalog& cat, const TableInfo& src, uint64_t source_
     throw errors::internal("storage: " + st.message);
   }
   cat.invalidate(t->account, t->region, t->name);
-  Doc out = Doc::map();
-  out.set("TableDescription", describe(ctx.storage, *t, "CREATING", false));
-  return out;
+  return answer("TableDescription", describe(ctx.storage, *t, "CREATING", false));
 }
 
 std::string backup_id(int64_t ms) {
@@ -382,16 +380,12 @@ Doc create_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
     if (!st.ok()) throw errors::internal("storage: " + st.message);
     cat.invalidate(t->account, t->region, t->name);
   }
-  Doc out = Doc::map();
-  out.set("BackupDetails", details(b, "AVAILABLE"));
-  return out;
+  return answer("BackupDetails", details(b, "AVAILABLE"));
 }
 
 Doc describe_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
   Doc b = load_backup(ctx.storage, in.str("BackupArn"));
-  Doc out = Doc::map();
-  out.set("BackupDescription", description(ctx.storage, b, "AVAILABLE"));
-  return out;
+  return answer("BackupDescription", description(ctx.storage, b, "AVAILABLE"));
 }
 
 Doc list_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -472,9 +466,7 @@ Doc delete_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
       if (st.conflict()) throw errors::backup_not_found("Backup not found: " + arn);
       if (!st.ok()) throw errors::internal("storage: " + st.message);
       cat.invalidate(nt->account, nt->region, nt->name);
-      Doc out = Doc::map();
-      out.set("BackupDescription", desc);
-      return out;
+      return answer("BackupDescription", desc);
     }
   }
   // The table is gone: its data stays only while some backup still needs it.
@@ -488,9 +480,7 @@ Doc delete_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
     drop_prefix(ctx.storage, kCounts, source_id);
     drop_prefix(ctx.storage, kHistory, source_id);
   }
-  Doc out = Doc::map();
-  out.set("BackupDescription", desc);
-  return out;
+  return answer("BackupDescription", desc);
 }
 
 Doc restore_table_from_backup(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -525,18 +515,14 @@ Doc update_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
     if (enable) nt->pitr_days = spec->integer("RecoveryPeriodInDays", 35);
     store(ctx.storage, cat, *nt);
   }
-  Doc out = Doc::map();
-  out.set("ContinuousBackupsDescription", continuous(*nt, now_millis()));
-  return out;
+  return answer("ContinuousBackupsDescription", continuous(*nt, now_millis()));
 }
 
 Doc describe_continuous_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
   std::string name = name_of(in.str("TableName"));
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), name);
   if (!t) throw errors::table_not_found("Table not found: " + name);
-  Doc out = Doc::map();
-  out.set("ContinuousBackupsDescription", continuous(*t, now_millis()));
-  return out;
+  return answer("ContinuousBackupsDescription", continuous(*t, now_millis()));
 }
 
 Doc restore_table_to_point_in_time(Catalog& cat, OpContext& ctx, const Doc& in) {

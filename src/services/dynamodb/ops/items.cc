@@ -192,16 +192,43 @@ void add_metrics(Doc& out, Catalog& cat, OpContext& ctx, const Doc& in, const Ta
   if (wants_metrics(in, t)) out.set("ItemCollectionMetrics", collection_metrics(ctx.storage, cat, t, key));
 }
 
+// What a single-item write (PutItem, DeleteItem, UpdateItem) checks on the I/O thread before its
+// item, in AWS's order: the expressions given, ReturnValues (one of `allowed`), the parsed
+// expressions (`update`: UpdateExpression too), then the table.
+struct WriteRequest {
+  std::string rv;
+  ItemExprs ex;
+  TablePtr t;
+};
+WriteRequest write_request(Catalog& cat, OpContext& ctx, const Doc& in, std::initializer_list<const char*> allowed,
+                           bool update) {
+  check_request_expressions(in);
+  std::string rv = in.str("ReturnValues", "NONE");
+  check_return_values(rv, allowed);
+  ItemExprs ex(in);
+  ex.parse(in, update, false);
+  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  return {std::move(rv), std::move(ex), std::move(t)};
+}
+
+// A single-item write's condition against the item it replaces: AWS's failure when false.
+void check_condition(const ItemExprs& ex, const Item* old, bool return_old_on_fail) {
+  if (ex.condition && !evaluate(*ex.condition, old ? *old : Item{})) throw conditional_failed(old, return_old_on_fail);
+}
+
+// ConsumedCapacity and ItemCollectionMetrics of a single-item write's answer.
+void add_write_costs(Doc& out, Catalog& cat, OpContext& ctx, const Doc& in, const TableInfo& t, const WriteCost& cost,
+                     const Item& key) {
+  Doc cc = consumed_write(in, t, cost);
+  if (!cc.is_null()) out.set("ConsumedCapacity", cc);
+  add_metrics(out, cat, ctx, in, t, key);
+}
+
 }  // namespace
 
 PutItemWrite put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
-  check_request_expressions(in);
   // What the request alone decides is validated before the table is looked up.
-  std::string rv = in.str("ReturnValues", "NONE");
-  check_return_values(rv, {"NONE", "ALL_OLD"});
-  ItemExprs ex(in);
-  ex.parse(in, false, false);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  auto [rv, ex, t] = write_request(cat, ctx, in, {"NONE", "ALL_OLD"}, false);
   const Doc* item_doc = in.get("Item");
   Item item = item_from_doc(item_doc ? *item_doc : Doc::map());
   check_item(*t, item);
@@ -215,17 +242,14 @@ PutItemWrite put_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 Doc PutItemWrite::apply(Catalog& cat, OpContext& ctx) {
-  const Condition* cond = ex.condition ? &*ex.condition : nullptr;
   writes[0].compute = [&](const Item* old) -> std::optional<Item> {
-    if (cond && !evaluate(*cond, old ? *old : Item{})) throw conditional_failed(old, return_old_on_fail);
+    check_condition(ex, old, return_old_on_fail);
     return item;
   };
   commit(ctx.storage, cat, writes, read_old, ctx.now_ms);
   Doc out = Doc::map();
   if (return_all_old && writes[0].old_item) out.set("Attributes", item_to_doc(*writes[0].old_item));
-  Doc cc = consumed_write(*in, *t, write_cost(*t, writes[0].old_item, item));
-  if (!cc.is_null()) out.set("ConsumedCapacity", cc);
-  add_metrics(out, cat, ctx, *in, *t, writes[0].key_attrs);
+  add_write_costs(out, cat, ctx, *in, *t, write_cost(*t, writes[0].old_item, item), writes[0].key_attrs);
   return out;
 }
 
@@ -245,12 +269,7 @@ Doc get_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 DeleteItemWrite delete_item(Catalog& cat, OpContext& ctx, const Doc& in) {
-  check_request_expressions(in);
-  std::string rv = in.str("ReturnValues", "NONE");
-  check_return_values(rv, {"NONE", "ALL_OLD"});
-  ItemExprs ex(in);
-  ex.parse(in, false, false);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  auto [rv, ex, t] = write_request(cat, ctx, in, {"NONE", "ALL_OLD"}, false);
   Item key = parse_key(*t, *in.get("Key"));
   DeleteItemWrite w{&in, std::move(t), std::move(key), std::move(ex)};
   w.return_all_old = rv == "ALL_OLD";
@@ -262,27 +281,19 @@ DeleteItemWrite delete_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 Doc DeleteItemWrite::apply(Catalog& cat, OpContext& ctx) {
-  const Condition* cond = ex.condition ? &*ex.condition : nullptr;
   writes[0].compute = [&](const Item* old) -> std::optional<Item> {
-    if (cond && !evaluate(*cond, old ? *old : Item{})) throw conditional_failed(old, return_old_on_fail);
+    check_condition(ex, old, return_old_on_fail);
     return std::nullopt;
   };
   commit(ctx.storage, cat, writes, read_old, ctx.now_ms);
   Doc out = Doc::map();
   if (return_all_old && writes[0].old_item) out.set("Attributes", item_to_doc(*writes[0].old_item));
-  Doc cc = consumed_write(*in, *t, write_cost(*t, writes[0].old_item, std::nullopt));
-  if (!cc.is_null()) out.set("ConsumedCapacity", cc);
-  add_metrics(out, cat, ctx, *in, *t, key);
+  add_write_costs(out, cat, ctx, *in, *t, write_cost(*t, writes[0].old_item, std::nullopt), key);
   return out;
 }
 
 UpdateItemWrite update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
-  check_request_expressions(in);
-  std::string rv = in.str("ReturnValues", "NONE");
-  check_return_values(rv, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
-  ItemExprs ex(in);
-  ex.parse(in, true, false);
-  TablePtr t = cat.get(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
+  auto [rv, ex, t] = write_request(cat, ctx, in, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, true);
   Item key = parse_key(*t, *in.get("Key"));
   UpdateItemWrite w{&in, std::move(t), std::move(rv), std::move(key), std::move(ex)};
   check_key_not_updated(*w.t, w.ex.update);
@@ -292,9 +303,8 @@ UpdateItemWrite update_item(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 Doc UpdateItemWrite::apply(Catalog& cat, OpContext& ctx) {
-  const Condition* cond = ex.condition ? &*ex.condition : nullptr;
   writes[0].compute = [&](const Item* old) -> std::optional<Item> {
-    if (cond && !evaluate(*cond, old ? *old : Item{})) throw conditional_failed(old, return_old_on_fail);
+    check_condition(ex, old, return_old_on_fail);
     Item item = old ? *old : key;
     apply_update(ex.update, item);
     check_updated_size(item);
@@ -315,9 +325,7 @@ Doc UpdateItemWrite::apply(Catalog& cat, OpContext& ctx) {
     Doc a = updated_attributes(*neu, ex.update);
     if (!a.as_map().empty()) out.set("Attributes", a);
   }
-  Doc cc = consumed_write(*in, *t, write_cost(*t, old, neu));
-  if (!cc.is_null()) out.set("ConsumedCapacity", cc);
-  add_metrics(out, cat, ctx, *in, *t, key);
+  add_write_costs(out, cat, ctx, *in, *t, write_cost(*t, old, neu), key);
   return out;
 }
 

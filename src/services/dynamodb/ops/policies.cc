@@ -102,9 +102,7 @@ Doc put_resource_policy(Catalog& cat, OpContext& ctx, const Doc& in) {
   auto t = std::make_shared<TableInfo>(*tg.table);
   std::string rev = set_policy(*t, tg.key, in.str("Policy"), ctx.now_ms);
   store(ctx.storage, cat, *t);
-  Doc out = Doc::map();
-  out.set("RevisionId", rev);
-  return out;
+  return answer("RevisionId", rev);
 }
 
 Doc get_resource_policy(Catalog& cat, OpContext& ctx, const Doc& in) {

@@ -490,18 +490,14 @@ Doc create_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   if (st.conflict()) throw errors::resource_in_use("Table already exists: " + t->name);
   if (!st.ok()) throw errors::internal("storage: " + st.message);
   cat.invalidate(t->account, t->region, t->name);
-  Doc out = Doc::map();
-  out.set("TableDescription", describe(ctx.storage, *t, "CREATING", false));
-  return out;
+  return answer("TableDescription", describe(ctx.storage, *t, "CREATING", false));
 }
 
 Doc describe_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   TablePtr t = cat.find(ctx.storage, ctx.account(), ctx.region(), in.str("TableName"));
   if (!t)
     throw errors::resource_not_found("Requested resource not found: Table: " + in.str("TableName") + " not found");
-  Doc out = Doc::map();
-  out.set("Table", describe(ctx.storage, *t, "ACTIVE"));
-  return out;
+  return answer("Table", describe(ctx.storage, *t, "ACTIVE"));
 }
 
 Doc list_tables(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -547,9 +543,7 @@ Doc delete_table(Catalog& cat, OpContext& ctx, const Doc& in) {
   // backup is deleted (DeleteBackup).
   if (t->backups > 0) drop_derived_data(ctx.storage, *t);
   else drop_table_data(ctx.storage, *t);
-  Doc out = Doc::map();
-  out.set("TableDescription", desc);
-  return out;
+  return answer("TableDescription", desc);
 }
 
 Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -638,9 +632,7 @@ Doc update_table(Catalog& cat, OpContext& ctx, const Doc& in) {
     throw errors::validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   for (const auto& ix : created) backfill(ctx.storage, *t, ix);
   store(ctx.storage, cat, *t);
-  Doc out = Doc::map();
-  out.set("TableDescription", describe(ctx.storage, *t, "UPDATING", false));
-  return out;
+  return answer("TableDescription", describe(ctx.storage, *t, "UPDATING", false));
 }
 
 Doc describe_limits(Catalog& cat, OpContext&, const Doc&) {
@@ -656,9 +648,7 @@ Doc describe_endpoints(Catalog& cat, OpContext& ctx, const Doc&) {
   Doc e = Doc::map();
   e.set("Address", "dynamodb." + ctx.region() + ".amazonaws.com");
   e.set("CachePeriodInMinutes", 1440);
-  Doc out = Doc::map();
-  out.set("Endpoints", DocList{e});
-  return out;
+  return answer("Endpoints", DocList{e});
 }
 
 }  // namespace stratus::dynamodb

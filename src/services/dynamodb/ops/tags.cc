@@ -80,8 +80,6 @@ Doc list_tags_of_resource(Catalog& cat, OpContext& ctx, const Doc& in) {
       tag.set("Value", v);
       tags.push(tag);
     }
-  Doc out = Doc::map();
-  out.set("Tags", tags);
-  return out;
+  return answer("Tags", tags);
 }
 }  // namespace stratus::dynamodb

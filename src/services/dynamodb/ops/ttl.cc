@@ -52,9 +52,7 @@ Doc update_time_to_live(Catalog& cat, OpContext& ctx, const Doc& in) {
   // Entries for items written before; stale ones (item changed meanwhile) the sweeper drops.
   if (enable) backfill_ttl(ctx.storage, *t);
   else drop_prefix(ctx.storage, kTtl, t->id);
-  Doc out = Doc::map();
-  out.set("TimeToLiveSpecification", *spec);
-  return out;
+  return answer("TimeToLiveSpecification", *spec);
 }
 
 Doc describe_time_to_live(Catalog& cat, OpContext& ctx, const Doc& in) {
@@ -66,8 +64,6 @@ Doc describe_time_to_live(Catalog& cat, OpContext& ctx, const Doc& in) {
   } else {
     d.set("TimeToLiveStatus", "DISABLED");
   }
-  Doc out = Doc::map();
-  out.set("TimeToLiveDescription", d);
-  return out;
+  return answer("TimeToLiveDescription", d);
 }
 }  // namespace stratus::dynamodb

@@ -1,7 +1,9 @@
 #include "services/iam/ops/common.h"
 
+#include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/iam/errors.h"
 
 namespace stratus::iam {
@@ -40,6 +42,23 @@ void check_policy_document(const std::string& doc) {
   }
   if (!d.is_map()) throw errors::malformed_policy_document("Syntax errors in policy.");
   if (!d.has("Statement")) throw errors::malformed_policy_document("Policy document must contain a Statement.");
+}
+
+Doc new_path_entity(OpContext& ctx, Store& store, const Doc& in, const PathEntity& e, const std::string& exists) {
+  std::string name = in.str(e.name_member);
+  std::string path = normalize_path(in);
+  if (store.load(e.kind, name)) throw errors::entity_already_exists(exists);
+  Doc rec = Doc::map();
+  rec.set("Path", path);
+  rec.set(e.name_member, name);
+  rec.set(e.id_member, unique_id(e.id_prefix));
+  rec.set("Arn", Arn::make("iam", "", ctx.account(), std::string(e.arn_kind) + path + name));
+  rec.set("CreateDate", ctx.now_ms);
+  return rec;
+}
+
+Doc load_or_no_such_entity(Store& store, const char* kind, const std::string& name, const std::string& message) {
+  return found_or(store.load(kind, name), [&] { return errors::no_such_entity(message); });
 }
 
 bool path_matches(const Doc& rec, const Doc& in) {

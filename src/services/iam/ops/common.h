@@ -12,6 +12,7 @@
 
 #include "core/doc.h"
 #include "core/error.h"
+#include "core/paging.h"
 #include "services/iam/store.h"
 #include "services/service.h"
 
@@ -36,28 +37,27 @@ void check_policy_document(const std::string& doc);
 // Whether a record's Path starts with the request's PathPrefix ("/" when absent).
 bool path_matches(const Doc& rec, const Doc& in);
 
-// Pagination with Marker / MaxItems over a sorted list of records: render(record) gives the
-// list entry, or nullopt to leave the record out.
+// Pagination with Marker / MaxItems / IsTruncated over a sorted list of records (core/paging.h):
+// render(record) gives the list entry, or nullopt to leave the record out.
 template <typename F>
 Doc paginate(const std::vector<std::pair<std::string, Doc>>& items, const Doc& in, const char* list_name, F render) {
-  int64_t max_items = in.integer("MaxItems", 100);
-  std::string marker = in.str("Marker");
-  Doc out = Doc::map();
-  Doc list = Doc::list();
-  size_t i = 0;
-  if (!marker.empty()) {
-    auto it = std::lower_bound(items.begin(), items.end(), marker,
-                               [](const auto& p, const std::string& m) { return p.first < m; });
-    i = static_cast<size_t>(it - items.begin());
-  }
-  for (; i < items.size() && static_cast<int64_t>(list.size()) < max_items; ++i) {
-    if (auto r = render(items[i].second)) list.push(std::move(*r));
-  }
-  out.set(list_name, std::move(list));
-  out.set("IsTruncated", i < items.size());
-  if (i < items.size()) out.set("Marker", items[i].first);
-  return out;
+  return paging::paginate(items, in, list_name, {}, render);
 }
+
+// A new path-named entity's record (roles, users, instance profiles): Path (the request's),
+// <name_member>, <id_member> (unique_id(id_prefix)), Arn ("arn:aws:iam::ACCOUNT:<arn_kind>PATHNAME")
+// and CreateDate. Throws EntityAlreadyExists `exists` when `kind` has a record of that name.
+struct PathEntity {
+  const char* kind;         // the Store kind, "role"
+  const char* name_member;  // "RoleName"
+  const char* id_member;    // "RoleId"
+  const char* id_prefix;    // "AROA"
+  const char* arn_kind;     // "role"
+};
+Doc new_path_entity(OpContext& ctx, Store& store, const Doc& in, const PathEntity& e, const std::string& exists);
+
+// The record of `kind` named `name`; NoSuchEntity `message` when there is none.
+Doc load_or_no_such_entity(Store& store, const char* kind, const std::string& name, const std::string& message);
 
 // ---- roles (ops/roles.cc) ----
 // A stored role as the wire shows it (dates, URL-encoded trust policy).

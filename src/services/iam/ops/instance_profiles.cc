@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/tags.h"
 #include "services/iam/errors.h"
 #include "services/iam/ops.h"
 #include "services/iam/ops/common.h"
@@ -20,9 +21,7 @@ std::mutex& profiles_mu() {
 }
 
 Doc load_profile(Store& store, const std::string& name) {
-  auto r = store.load("instance-profile", name);
-  if (!r) throw errors::no_such_entity("Instance Profile " + name + " cannot be found.");
-  return *r;
+  return load_or_no_such_entity(store, "instance-profile", name, "Instance Profile " + name + " cannot be found.");
 }
 
 // The wire shape: the record's members, CreateDate as a timestamp, Roles as full Role shapes.
@@ -41,17 +40,7 @@ Doc profile_out(Store& store, const Doc& rec) {
 // Tags merged by key (a new value replaces the old one), at most kMaxTags.
 Doc merge_tags(const Doc* old, const Doc* add) {
   Doc out = old && old->is_list() ? *old : Doc::list();
-  if (add && add->is_list()) {
-    for (const auto& t : add->as_list()) {
-      bool replaced = false;
-      for (auto& o : out.as_list())
-        if (o.str("Key") == t.str("Key")) {
-          o.set("Value", t.str("Value"));
-          replaced = true;
-        }
-      if (!replaced) out.push(t);
-    }
-  }
+  tags::merge_list(out, add);
   if (out.size() > kMaxTags)
     throw errors::limit_exceeded("The number of tags has reached the maximum limit of " + std::to_string(kMaxTags) +
                                  ".");
@@ -63,28 +52,18 @@ Doc merge_tags(const Doc* old, const Doc* add) {
 Doc create_instance_profile(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("InstanceProfileName");
-  std::string path = normalize_path(in);
   std::lock_guard lock(profiles_mu());
-  if (store.load("instance-profile", name))
-    throw errors::entity_already_exists("Instance Profile " + name + " already exists.");
-  Doc rec = Doc::map();
-  rec.set("Path", path);
-  rec.set("InstanceProfileName", name);
-  rec.set("InstanceProfileId", unique_id("AIPA"));
-  rec.set("Arn", "arn:aws:iam::" + ctx.account() + ":instance-profile" + path + name);
-  rec.set("CreateDate", ctx.now_ms);
+  Doc rec = new_path_entity(
+      ctx, store, in, {"instance-profile", "InstanceProfileName", "InstanceProfileId", "AIPA", "instance-profile"},
+      "Instance Profile " + name + " already exists.");
   if (const Doc* t = in.get("Tags"); t && t->size()) rec.set("Tags", merge_tags(nullptr, t));
   store.put("instance-profile", name, rec);
-  Doc out = Doc::map();
-  out.set("InstanceProfile", profile_out(store, rec));
-  return out;
+  return answer("InstanceProfile", profile_out(store, rec));
 }
 
 Doc get_instance_profile(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
-  Doc out = Doc::map();
-  out.set("InstanceProfile", profile_out(store, load_profile(store, in.str("InstanceProfileName"))));
-  return out;
+  return answer("InstanceProfile", profile_out(store, load_profile(store, in.str("InstanceProfileName"))));
 }
 
 Doc delete_instance_profile(OpContext& ctx, const Doc& in) {
@@ -157,15 +136,9 @@ Doc untag_instance_profile(OpContext& ctx, const Doc& in) {
   std::string name = in.str("InstanceProfileName");
   std::lock_guard lock(profiles_mu());
   Doc rec = load_profile(store, name);
-  Doc kept = Doc::list();
-  if (const Doc* tags = rec.get("Tags"); tags && tags->is_list()) {
-    for (const auto& t : tags->as_list()) {
-      bool drop = false;
-      if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
-        for (const auto& k : keys->as_list()) drop = drop || (k.is_string() && k.as_string() == t.str("Key"));
-      if (!drop) kept.push(t);
-    }
-  }
+  const Doc* tags = rec.get("Tags");
+  Doc kept = tags && tags->is_list() ? *tags : Doc::list();
+  tags::remove_from_list(kept, in.get("TagKeys"));
   rec.set("Tags", std::move(kept));
   store.put("instance-profile", name, rec);
   return Doc::map();

@@ -1,6 +1,7 @@
 // OpenID Connect providers: CreateOpenIDConnectProvider, GetOpenIDConnectProvider,
 // ListOpenIDConnectProviders, DeleteOpenIDConnectProvider. Records only: STS does not yet check
 // web identity tokens against them.
+#include "core/arn.h"
 #include "services/iam/errors.h"
 #include "services/iam/ops.h"
 #include "services/iam/ops/common.h"
@@ -22,16 +23,14 @@ std::string provider_id(const std::string& url) {
 
 // The provider's id from its ARN; throws InvalidInput for an ARN that is not a provider's.
 std::string id_from_arn(OpContext& ctx, const std::string& arn) {
-  std::string prefix = "arn:aws:iam::" + ctx.account() + ":oidc-provider/";
+  std::string prefix = Arn::make("iam", "", ctx.account(), "oidc-provider/");
   if (arn.rfind(prefix, 0) != 0 || arn.size() == prefix.size())
     throw errors::invalid_input("Invalid OpenID Connect provider ARN: " + arn);
   return arn.substr(prefix.size());
 }
 
 Doc load_provider(Store& store, const std::string& id, const std::string& arn) {
-  auto r = store.load("oidc-provider", id);
-  if (!r) throw errors::no_such_entity("OpenIDConnect Provider not found for arn " + arn);
-  return *r;
+  return load_or_no_such_entity(store, "oidc-provider", id, "OpenIDConnect Provider not found for arn " + arn);
 }
 
 }  // namespace
@@ -44,7 +43,7 @@ Doc create_open_id_connect_provider(OpContext& ctx, const Doc& in) {
   const Doc* clients = in.get("ClientIDList");
   if (clients && clients->size() > kMaxClientIds)
     throw errors::limit_exceeded("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100");
-  std::string arn = "arn:aws:iam::" + ctx.account() + ":oidc-provider/" + id;
+  std::string arn = Arn::make("iam", "", ctx.account(), "oidc-provider/" + id);
   Doc rec = Doc::map();
   rec.set("Url", id);
   rec.set("ClientIDList", clients ? *clients : Doc::list());
@@ -69,12 +68,10 @@ Doc list_open_id_connect_providers(OpContext& ctx, const Doc&) {
   Doc list = Doc::list();
   for (const auto& [id, rec] : store.scan("oidc-provider")) {
     Doc e = Doc::map();
-    e.set("Arn", "arn:aws:iam::" + ctx.account() + ":oidc-provider/" + id);
+    e.set("Arn", Arn::make("iam", "", ctx.account(), "oidc-provider/" + id));
     list.push(std::move(e));
   }
-  Doc out = Doc::map();
-  out.set("OpenIDConnectProviderList", std::move(list));
-  return out;
+  return answer("OpenIDConnectProviderList", std::move(list));
 }
 
 Doc delete_open_id_connect_provider(OpContext& ctx, const Doc& in) {

@@ -2,6 +2,7 @@
 // their attachments to roles and users.
 #include "core/arn.h"
 #include "core/encoding.h"
+#include "core/lookup.h"
 #include "services/iam/errors.h"
 #include "services/iam/ops.h"
 #include "services/iam/ops/common.h"
@@ -27,9 +28,13 @@ std::optional<Doc> load_policy(Store& store, const std::string& arn) {
 }
 
 Doc require_policy(Store& store, const std::string& arn) {
-  auto p = load_policy(store, arn);
-  if (!p) throw errors::no_such_entity("Policy " + arn + " does not exist or is not attachable.");
-  return *p;
+  return found_or(load_policy(store, arn),
+                  [&] { return errors::no_such_entity("Policy " + arn + " does not exist or is not attachable."); });
+}
+
+// GetPolicy's and GetPolicyVersion's NoSuchEntity text.
+Doc existing_policy(Store& store, const std::string& arn) {
+  return found_or(load_policy(store, arn), [&] { return errors::no_such_entity("Policy " + arn + " was not found."); });
 }
 
 Doc policy_out(const Doc& rec) {
@@ -54,7 +59,7 @@ Doc create_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("PolicyName");
   std::string path = normalize_path(in);
-  std::string arn = "arn:aws:iam::" + ctx.account() + ":policy" + path + name;
+  std::string arn = Arn::make("iam", "", ctx.account(), "policy" + path + name);
   if (store.load("policy", policy_key(arn)))
     throw errors::entity_already_exists("A policy called " + name + " already exists. Duplicate names are not allowed.");
   check_policy_document(in.str("PolicyDocument"));
@@ -77,36 +82,28 @@ Doc create_policy(OpContext& ctx, const Doc& in) {
   v.set("CreateDate", ctx.now_ms);
   rec["Versions"].push(std::move(v));
   store.put("policy", policy_key(arn), rec);
-  Doc out = Doc::map();
-  out.set("Policy", policy_out(rec));
-  return out;
+  return answer("Policy", policy_out(rec));
 }
 
 Doc get_policy(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string arn = in.str("PolicyArn");
-  auto p = load_policy(store, arn);
-  if (!p) throw errors::no_such_entity("Policy " + arn + " was not found.");
-  Doc out = Doc::map();
-  out.set("Policy", policy_out(*p));
-  return out;
+  Doc p = existing_policy(store, arn);
+  return answer("Policy", policy_out(p));
 }
 
 Doc get_policy_version(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string arn = in.str("PolicyArn");
-  auto p = load_policy(store, arn);
-  if (!p) throw errors::no_such_entity("Policy " + arn + " was not found.");
+  Doc p = existing_policy(store, arn);
   std::string vid = in.str("VersionId");
-  if (const Doc* versions = p->get("Versions")) {
+  if (const Doc* versions = p.get("Versions")) {
     for (const auto& v : versions->as_list()) {
       if (v.str("VersionId") != vid) continue;
       Doc pv = with_dates(v, {"CreateDate"});
       pv.set("Document", enc::uri_encode(v.str("Document")));
-      pv.set("IsDefaultVersion", p->str("DefaultVersionId") == vid);
-      Doc out = Doc::map();
-      out.set("PolicyVersion", std::move(pv));
-      return out;
+      pv.set("IsDefaultVersion", p.str("DefaultVersionId") == vid);
+      return answer("PolicyVersion", std::move(pv));
     }
   }
   throw errors::no_such_entity("Policy " + arn + " version " + vid + " does not exist or is not attachable.");

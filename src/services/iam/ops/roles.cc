@@ -13,38 +13,26 @@ Doc role_out(const Doc& rec) {
 }
 
 Doc load_role(Store& store, const std::string& name) {
-  auto r = store.load("role", name);
-  if (!r) throw errors::no_such_entity("The role with name " + name + " cannot be found.");
-  return *r;
+  return load_or_no_such_entity(store, "role", name, "The role with name " + name + " cannot be found.");
 }
 
 Doc create_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("RoleName");
-  std::string path = normalize_path(in);
-  if (store.load("role", name)) throw errors::entity_already_exists("Role with name " + name + " already exists.");
+  Doc rec = new_path_entity(ctx, store, in, {"role", "RoleName", "RoleId", "AROA", "role"},
+                            "Role with name " + name + " already exists.");
   check_policy_document(in.str("AssumeRolePolicyDocument"));
-  Doc rec = Doc::map();
-  rec.set("Path", path);
-  rec.set("RoleName", name);
-  rec.set("RoleId", unique_id("AROA"));
-  rec.set("Arn", "arn:aws:iam::" + ctx.account() + ":role" + path + name);
-  rec.set("CreateDate", ctx.now_ms);
   rec.set("AssumeRolePolicyDocument", in.str("AssumeRolePolicyDocument"));
   rec.set("MaxSessionDuration", in.integer("MaxSessionDuration", 3600));
   if (in.has("Description")) rec.set("Description", in.str("Description"));
   if (const Doc* t = in.get("Tags"); t && t->size()) rec.set("Tags", *t);
   store.put("role", name, rec);
-  Doc out = Doc::map();
-  out.set("Role", role_out(rec));
-  return out;
+  return answer("Role", role_out(rec));
 }
 
 Doc get_role(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
-  Doc out = Doc::map();
-  out.set("Role", role_out(load_role(store, in.str("RoleName"))));
-  return out;
+  return answer("Role", role_out(load_role(store, in.str("RoleName"))));
 }
 
 Doc list_roles(OpContext& ctx, const Doc& in) {

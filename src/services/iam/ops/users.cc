@@ -11,9 +11,7 @@ namespace stratus::iam {
 namespace {
 
 Doc load_user(Store& store, const std::string& name) {
-  auto u = store.load("user", name);
-  if (!u) throw errors::no_such_entity("The user with name " + name + " cannot be found.");
-  return *u;
+  return load_or_no_such_entity(store, "user", name, "The user with name " + name + " cannot be found.");
 }
 
 }  // namespace
@@ -21,19 +19,11 @@ Doc load_user(Store& store, const std::string& name) {
 Doc create_user(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string name = in.str("UserName");
-  std::string path = normalize_path(in);
-  if (store.load("user", name)) throw errors::entity_already_exists("User with name " + name + " already exists.");
-  Doc rec = Doc::map();
-  rec.set("Path", path);
-  rec.set("UserName", name);
-  rec.set("UserId", unique_id("AIDA"));
-  rec.set("Arn", "arn:aws:iam::" + ctx.account() + ":user" + path + name);
-  rec.set("CreateDate", ctx.now_ms);
+  Doc rec = new_path_entity(ctx, store, in, {"user", "UserName", "UserId", "AIDA", "user"},
+                            "User with name " + name + " already exists.");
   if (const Doc* t = in.get("Tags"); t && t->size()) rec.set("Tags", *t);
   store.put("user", name, rec);
-  Doc out = Doc::map();
-  out.set("User", with_dates(rec, {"CreateDate"}));
-  return out;
+  return answer("User", with_dates(rec, {"CreateDate"}));
 }
 
 Doc get_user(OpContext& ctx, const Doc& in) {
@@ -111,9 +101,7 @@ Doc create_access_key(OpContext& ctx, const Doc& in) {
   store.put("access-key", name + "\n" + cred.access_key, rec);
   Doc key = with_dates(rec, {"CreateDate"});
   key.set("SecretAccessKey", cred.secret_key);
-  Doc out = Doc::map();
-  out.set("AccessKey", std::move(key));
-  return out;
+  return answer("AccessKey", std::move(key));
 }
 
 Doc list_access_keys(OpContext& ctx, const Doc& in) {

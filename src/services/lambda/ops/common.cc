@@ -3,6 +3,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "services/lambda/code.h"
+#include "services/lambda/state.h"
 
 namespace stratus::lambda::ops {
 
@@ -50,6 +51,16 @@ Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const ch
   out.set(list_key, std::move(list));
   if (!next.empty()) out.set(marker_key, next);
   return out;
+}
+
+Doc list_qualifier_configs(OpContext& ctx, const Doc& in, const char* field, const char* list_key,
+                           const std::function<Doc(const Doc&, const std::string&, const Doc&)>& render) {
+  FnRef ref = parse_ref(in);
+  Doc rec = state(ctx).must_load(ctx, ref.name);
+  std::vector<std::pair<std::string, Doc>> items;
+  if (const Doc* all = rec.get(field))
+    for (const auto& [q, entry] : all->as_map()) items.emplace_back(q, render(rec, q, entry));
+  return page(std::move(items), in, list_key, "NextMarker");
 }
 
 std::string version_sort_key(const std::string& v) {

@@ -29,9 +29,7 @@ Doc put_function_concurrency(OpContext& ctx, const Doc& in) {
                    "UnreservedConcurrentExecution below its minimum value of [100].");
   rec.set("concurrency", n);
   state(ctx).save(ctx, ref.name, rec);
-  Doc out = Doc::map();
-  out.set("ReservedConcurrentExecutions", n);
-  return out;
+  return answer("ReservedConcurrentExecutions", n);
 }
 
 Doc get_function_concurrency(OpContext& ctx, const Doc& in) {
@@ -164,12 +162,11 @@ Doc delete_provisioned_concurrency_config(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_provisioned_concurrency_configs(OpContext& ctx, const Doc& in) {
-  FnRef ref = parse_ref(in);
-  Doc rec = state(ctx).must_load(ctx, ref.name);
-  std::vector<std::pair<std::string, Doc>> items;
-  if (const Doc* all = rec.get("provisioned"))
-    for (const auto& [q, pc] : all->as_map()) items.emplace_back(q, provisioned_out(ctx, rec, ref.name, q, pc, true));
-  return page(std::move(items), in, "ProvisionedConcurrencyConfigs", "NextMarker");
+  std::string name = parse_ref(in).name;
+  return list_qualifier_configs(ctx, in, "provisioned", "ProvisionedConcurrencyConfigs",
+                                [&](const Doc& rec, const std::string& q, const Doc& pc) {
+                                  return provisioned_out(ctx, rec, name, q, pc, true);
+                                });
 }
 
 Doc get_account_settings(OpContext& ctx, const Doc&) {

@@ -1,16 +1,18 @@
 // Event source mapping operations: Create/Get/List/Update/DeleteEventSourceMapping. The
 // mappings' records, checks and pollers are in esm.h: a handler validates and stores the record,
 // then has the mappings install (or uninstall) its poller before answering.
+#include "services/lambda/esm.h"
+#include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/dynamodb/api.h"
-#include "services/lambda/esm.h"
 #include "services/lambda/esm_settings.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/ops.h"
 #include "services/lambda/schema.h"
 #include "services/lambda/state.h"
 #include "storage/engine.h"
+#include "storage/written.h"
 
 namespace stratus::lambda::ops {
 
@@ -65,8 +67,7 @@ Doc create_event_source_mapping(OpContext& ctx, const Doc& in) {
   if (!rec.has("FunctionResponseTypes")) rec.set("FunctionResponseTypes", Doc::list());
   std::string uuid = ids::uuid4();
   rec.set("UUID", uuid);
-  rec.set("EventSourceMappingArn",
-          "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":event-source-mapping:" + uuid);
+  rec.set("EventSourceMappingArn", Arn::make("lambda", ctx.region(), ctx.account(), "event-source-mapping:" + uuid));
   rec.set("LastModified", ctx.now_ms);
   rec.set("State", in.flag("Enabled", true) ? "Enabled" : "Disabled");
   rec.set("StateTransitionReason", kind == esm::Kind::sqs ? "USER_INITIATED" : "User action");
@@ -75,15 +76,14 @@ Doc create_event_source_mapping(OpContext& ctx, const Doc& in) {
   std::lock_guard lk(m.write_mu());
   m.check_unique(rec);
   storage::WriteBatch b;
-  b.put(schema::kMappings.name, uuid, json::write(rec));
+  b.put(schema::kMappings, uuid, json::write(rec));
   if (kind == esm::Kind::dynamodb) {
     // LATEST: records written after the mapping was created; TRIM_HORIZON: all stored records.
     auto ref = dynamodb::find_stream(ctx.storage, source);
     uint64_t pos = rec.str("StartingPosition") == "LATEST" && ref ? dynamodb::last_sequence(ctx.storage, ref->stream_id) : 0;
-    b.put(schema::kPositions.name, uuid, std::to_string(pos));
+    b.put(schema::kPositions, uuid, std::to_string(pos));
   }
-  auto st = ctx.storage.write(b);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(ctx.storage.write(b));
   m.install(rec);
   return m.public_view(rec, "Creating");
 }
@@ -103,13 +103,13 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
     // A name or ARN; mappings of any qualifier of that function match an unqualified name.
     std::string f = in.str("FunctionName");
     auto arn = function_arn(ctx.server, ctx.account(), ctx.region(), f);
-    fn = arn ? arn.value() : "arn:aws:lambda:" + ctx.region() + ":" + ctx.account() + ":function:" + f;
+    fn = arn ? arn.value() : Arn::make("lambda", ctx.region(), ctx.account(), "function:" + f);
   }
   std::string after = in.str("Marker");
   int64_t max = in.integer("MaxItems", 100);
   Doc items = Doc::list();
   std::string next;
-  for (auto it = ctx.storage.scan(schema::kMappings.name, {}); it->valid(); it->next()) {
+  for (auto it = ctx.storage.scan(schema::kMappings, {}); it->valid(); it->next()) {
     Doc rec = json::parse(it->value());
     if (rec.str("_account") != ctx.account() || rec.str("_region") != ctx.region()) continue;
     if (!source.empty() && rec.str("EventSourceArn") != source) continue;
@@ -158,8 +158,7 @@ Doc update_event_source_mapping(OpContext& ctx, const Doc& in) {
     rec.set("State", now ? "Enabled" : "Disabled");
   }
   rec.set("LastModified", ctx.now_ms);
-  auto st = ctx.storage.put(schema::kMappings.name, rec.str("UUID"), json::write(rec));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(ctx.storage.put(schema::kMappings, rec.str("UUID"), json::write(rec)));
   m.install(rec);
   return m.public_view(rec, shown);
 }
@@ -171,10 +170,9 @@ Doc delete_event_source_mapping(OpContext& ctx, const Doc& in) {
   auto rec = m.load(uuid);
   if (!rec) throw not_found();
   storage::WriteBatch b;
-  b.del(schema::kMappings.name, uuid);
-  b.del(schema::kPositions.name, uuid);
-  auto st = ctx.storage.write(b);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  b.del(schema::kMappings, uuid);
+  b.del(schema::kPositions, uuid);
+  storage::written(ctx.storage.write(b));
   Doc out = m.public_view(*rec, "Deleting");
   m.uninstall(uuid);
   return out;

@@ -96,12 +96,8 @@ Doc delete_function_event_invoke_config(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_function_event_invoke_configs(OpContext& ctx, const Doc& in) {
-  FnRef ref = parse_ref(in);
-  Doc rec = state(ctx).must_load(ctx, ref.name);
-  std::vector<std::pair<std::string, Doc>> items;
-  if (const Doc* all = rec.get("invoke_config"))
-    for (const auto& [q, c] : all->as_map()) items.emplace_back(q, invoke_config_out(c));
-  return page(std::move(items), in, "FunctionEventInvokeConfigs", "NextMarker");
+  return list_qualifier_configs(ctx, in, "invoke_config", "FunctionEventInvokeConfigs",
+                                [](const Doc&, const std::string&, const Doc& c) { return invoke_config_out(c); });
 }
 
 }  // namespace stratus::lambda::ops

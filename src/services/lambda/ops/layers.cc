@@ -2,6 +2,7 @@
 // policy. The layer store and the check of a function's Layers list are in layers.h.
 #include "services/lambda/ops.h"
 
+#include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "services/lambda/code.h"
@@ -184,7 +185,7 @@ Doc add_layer_version_permission(OpContext& ctx, const Doc& in) {
     st.set("Principal", "*");
   } else {
     Doc pr = Doc::map();
-    pr.set("AWS", p.size() == 12 ? "arn:aws:iam::" + p + ":root" : p);
+    pr.set("AWS", p.size() == 12 ? root_arn(p) : p);
     st.set("Principal", std::move(pr));
   }
   st.set("Action", "lambda:GetLayerVersion");

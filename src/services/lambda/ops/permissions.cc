@@ -1,5 +1,6 @@
 #include "services/lambda/ops.h"
 
+#include "core/arn.h"
 #include "core/json.h"
 #include "services/lambda/state.h"
 
@@ -61,7 +62,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   if (p == "*") principal = Doc("*");
   else if (p.find(".amazonaws.com") != std::string::npos) principal.set("Service", p);
   else if (p.size() == 12 && p.find_first_not_of("0123456789") == std::string::npos)
-    principal.set("AWS", "arn:aws:iam::" + p + ":root");
+    principal.set("AWS", root_arn(p));
   else principal.set("AWS", p);
   st.set("Principal", principal);
   st.set("Action", in.str("Action"));
@@ -82,9 +83,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
   if (cond.size()) st.set("Condition", cond);
   stmts.push(st);
   state(ctx).save(ctx, ref.name, rec);
-  Doc out = Doc::map();
-  out.set("Statement", json::write(st));
-  return out;
+  return answer("Statement", json::write(st));
 }
 
 Doc remove_permission(OpContext& ctx, const Doc& in) {

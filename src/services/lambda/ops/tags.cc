@@ -41,9 +41,7 @@ Doc untag_resource(OpContext& ctx, const Doc& in) {
 Doc list_tags(OpContext& ctx, const Doc& in) {
   std::string name = tag_target(ctx, in.str("Resource"));
   Doc rec = state(ctx).must_load(ctx, name);
-  Doc out = Doc::map();
-  out.set("Tags", rec.get("tags") ? *rec.get("tags") : Doc::map());
-  return out;
+  return answer("Tags", rec.get("tags") ? *rec.get("tags") : Doc::map());
 }
 
 }  // namespace stratus::lambda::ops

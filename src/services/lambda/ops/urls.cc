@@ -53,16 +53,18 @@ Doc create_function_url_config(OpContext& ctx, const Doc& in) {
   return url_out(u, false);
 }
 
-static Doc* find_url(Doc& rec, const FnRef& ref) {
+// The function URL of the qualifier `ref` names in the function record; ResourceNotFound when none.
+static Doc& existing_url(Doc& rec, const FnRef& ref) {
   Doc* urls = rec.get("urls");
-  return urls ? urls->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
+  Doc* u = urls ? urls->get(ref.qualifier.empty() ? "$LATEST" : ref.qualifier) : nullptr;
+  if (!u) throw url_not_found();
+  return *u;
 }
 
 Doc get_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   Doc rec = state(ctx).must_load(ctx, ref.name);
-  Doc* u = find_url(rec, ref);
-  if (!u) throw url_not_found();
+  Doc* u = &existing_url(rec, ref);
   return url_out(*u, true);
 }
 
@@ -70,8 +72,7 @@ Doc update_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
-  Doc* u = find_url(rec, ref);
-  if (!u) throw url_not_found();
+  Doc* u = &existing_url(rec, ref);
   for (const char* k : {"AuthType", "Cors", "InvokeMode"})
     if (const Doc* v = in.get(k)) u->set(k, *v);
   u->set("LastModifiedTime", url_time(ctx.now_ms));
@@ -84,8 +85,7 @@ Doc delete_function_url_config(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
-  Doc* u = find_url(rec, ref);
-  if (!u) throw url_not_found();
+  Doc* u = &existing_url(rec, ref);
   state(ctx).functions().del_url(u->str("_id"));
   rec.get("urls")->as_map().erase(ref.qualifier.empty() ? "$LATEST" : ref.qualifier);
   state(ctx).save(ctx, ref.name, rec);
@@ -93,12 +93,8 @@ Doc delete_function_url_config(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_function_url_configs(OpContext& ctx, const Doc& in) {
-  FnRef ref = parse_ref(in);
-  Doc rec = state(ctx).must_load(ctx, ref.name);
-  std::vector<std::pair<std::string, Doc>> items;
-  if (const Doc* urls = rec.get("urls"))
-    for (const auto& [q, u] : urls->as_map()) items.emplace_back(q, url_out(u, true));
-  Doc out = page(std::move(items), in, "FunctionUrlConfigs", "NextMarker");
+  Doc out = list_qualifier_configs(ctx, in, "urls", "FunctionUrlConfigs",
+                                   [](const Doc&, const std::string&, const Doc& u) { return url_out(u, true); });
   if (!out.get("FunctionUrlConfigs")) out.set("FunctionUrlConfigs", Doc::list());
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "core/arn.h"
 #include "core/json.h"
 #include "services/logs/filter.h"
 #include "services/logs/store.h"
@@ -44,7 +45,7 @@ Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(
 }
 
 std::string group_arn(const std::string& a, const std::string& r, const std::string& g) {
-  return "arn:aws:logs:" + r + ":" + a + ":log-group:" + g;
+  return Arn::make("logs", r, a, "log-group:" + g);
 }
 
 }  // namespace stratus::logs

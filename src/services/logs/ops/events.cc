@@ -38,9 +38,7 @@ Doc put_log_events(OpContext& ctx, const Doc& in) {
     throw not_found("log stream");
   }
   if (!st.ok()) throw stratus::errors::internal(st.message);
-  Doc out = Doc::map();
-  out.set("nextSequenceToken", "49039859543329722483216658224475613839227813958212");
-  return out;
+  return answer("nextSequenceToken", "49039859543329722483216658224475613839227813958212");
 }
 
 namespace {

@@ -183,9 +183,7 @@ Doc test_metric_filter(OpContext&, const Doc& in) {
       matches.push(std::move(rec));
     }
   }
-  Doc out = Doc::map();
-  out.set("matches", std::move(matches));
-  return out;
+  return answer("matches", std::move(matches));
 }
 
 }  // namespace stratus::logs

@@ -147,9 +147,7 @@ Doc start_query(OpContext& ctx, const Doc& in) {
   rec.set("userIdentity", ctx.caller.arn);
   auto st = ctx.storage.put(LogStore::kQueries, query_key(ctx, id), json::write(rec));
   if (!st.ok()) throw stratus::errors::internal(st.message);
-  Doc out = Doc::map();
-  out.set("queryId", id);
-  return out;
+  return answer("queryId", id);
 }
 
 static Doc load_query(OpContext& ctx, const std::string& id) {

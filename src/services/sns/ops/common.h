@@ -27,6 +27,14 @@ bool in_caller_region(const OpContext& ctx, std::string_view arn);
 std::shared_ptr<Topic> topic_for(const OpContext& ctx, const Store& store, const Doc& in,
                                  const char* member = "TopicArn");
 
+// Set{Topic,Subscription}Attributes' request: the attribute's name and its new value.
+struct AttributeChange {
+  std::string name, value;
+};
+inline AttributeChange attribute_change(const Doc& in) {
+  return {in.str("AttributeName"), in.str("AttributeValue")};
+}
+
 // The access policy of a topic whose Policy was never set.
 std::string default_policy(const Topic& t);
 

@@ -5,11 +5,13 @@
 #include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/sns/checks.h"
 #include "services/sns/errors.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
+#include "storage/written.h"
 
 namespace stratus::sns {
 namespace {
@@ -83,26 +85,21 @@ Doc create_platform_application(OpContext& ctx, const Doc& in) {
     throw invalid_parameter(
         "Attributes Reason: ApplePlatformTeamID and ApplePlatformBundleID must be specified "
         "together for token-based authentication");
-  std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/" + platform + "/" + name;
+  std::string arn = Arn::make("sns", ctx.region(), ctx.account(), "app/" + platform + "/" + name);
   Doc rec = Doc::map();
   rec.set("name", name);
   rec.set("platform", platform);
   if (!attrs.has("Enabled")) attrs.set("Enabled", "true");
   rec.set("attributes", std::move(attrs));
-  auto st = pf.save(Platform::app_key(arn), rec);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
-  Doc out = Doc::map();
-  out.set("PlatformApplicationArn", arn);
-  return out;
+  storage::written(pf.save(Platform::app_key(arn), rec));
+  return answer("PlatformApplicationArn", arn);
 }
 
 Doc get_platform_application_attributes(OpContext& ctx, const Doc& in) {
   std::string arn = in.str("PlatformApplicationArn");
-  auto rec = load_in_region(ctx, Platform::app_key(arn), arn);
-  if (!rec) throw errors::not_found("PlatformApplication does not exist");
-  Doc out = Doc::map();
-  out.set("Attributes", visible_app_attributes(*rec));
-  return out;
+  Doc rec = found_or(load_in_region(ctx, Platform::app_key(arn), arn),
+                     [] { return errors::not_found("PlatformApplication does not exist"); });
+  return answer("Attributes", visible_app_attributes(rec));
 }
 
 Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
@@ -115,7 +112,7 @@ Doc set_platform_application_attributes(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_platform_applications(OpContext& ctx, const Doc& in) {
-  auto apps = state(ctx).platform.applications("arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":app/");
+  auto apps = state(ctx).platform.applications(Arn::make("sns", ctx.region(), ctx.account(), "app/"));
   return page(apps.size(), in, 100, "PlatformApplications", [&](size_t i) {
     Doc e = Doc::map();
     e.set("PlatformApplicationArn", apps[i].arn);
@@ -125,8 +122,7 @@ Doc list_platform_applications(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_platform_application(OpContext& ctx, const Doc& in) {
-  auto st = state(ctx).platform.erase_application(in.str("PlatformApplicationArn"));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(state(ctx).platform.erase_application(in.str("PlatformApplicationArn")));
   return Doc::map();
 }
 
@@ -156,31 +152,24 @@ Doc create_platform_endpoint(OpContext& ctx, const Doc& in) {
       throw invalid_parameter("Token Reason: Endpoint " + e.arn +
                               " already exists with the same Token, but different attributes.");
     }
-    Doc out = Doc::map();
-    out.set("EndpointArn", e.arn);
-    return out;
+    return answer("EndpointArn", e.arn);
   }
   std::string platform = rec->str("platform");
   auto a = Arn::parse(app);
-  std::string arn = "arn:aws:sns:" + a->region + ":" + a->account + ":endpoint/" + platform + "/" + rec->str("name") +
-                    "/" + ids::uuid4();
+  std::string arn =
+      Arn::make("sns", a->region, a->account, "endpoint/" + platform + "/" + rec->str("name") + "/" + ids::uuid4());
   Doc e = Doc::map();
   e.set("app", app);
   e.set("attributes", std::move(attrs));
-  auto st = pf.save(Platform::endpoint_key(arn), e);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
-  Doc out = Doc::map();
-  out.set("EndpointArn", arn);
-  return out;
+  storage::written(pf.save(Platform::endpoint_key(arn), e));
+  return answer("EndpointArn", arn);
 }
 
 Doc get_endpoint_attributes(OpContext& ctx, const Doc& in) {
   std::string arn = in.str("EndpointArn");
-  auto rec = load_in_region(ctx, Platform::endpoint_key(arn), arn);
-  if (!rec) throw errors::not_found("Endpoint does not exist");
-  Doc out = Doc::map();
-  out.set("Attributes", Platform::string_map(rec->get("attributes")));
-  return out;
+  Doc rec = found_or(load_in_region(ctx, Platform::endpoint_key(arn), arn),
+                     [] { return errors::not_found("Endpoint does not exist"); });
+  return answer("Attributes", Platform::string_map(rec.get("attributes")));
 }
 
 Doc set_endpoint_attributes(OpContext& ctx, const Doc& in) {

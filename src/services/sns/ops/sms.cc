@@ -8,6 +8,7 @@
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
+#include "storage/written.h"
 
 namespace stratus::sns {
 namespace {
@@ -62,17 +63,14 @@ Doc set_sms_attributes(OpContext& ctx, const Doc& in) {
       throw invalid_parameter(k);
     all.set(k, s);
   }
-  auto st = pf.save(key, all);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(pf.save(key, all));
   return Doc::map();
 }
 
 Doc check_if_phone_number_is_opted_out(OpContext& ctx, const Doc& in) {
   std::string phone = in.str("phoneNumber");
   if (!valid_phone(phone)) throw invalid_parameter("phoneNumber");
-  Doc out = Doc::map();
-  out.set("isOptedOut", state(ctx).platform.opted_out(ctx.account(), phone));
-  return out;
+  return answer("isOptedOut", state(ctx).platform.opted_out(ctx.account(), phone));
 }
 
 Doc list_phone_numbers_opted_out(OpContext& ctx, const Doc& in) {
@@ -104,16 +102,14 @@ Doc create_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   Doc rec = Doc::map();
   rec.set("status", "Pending");
   rec.set("otp", otp);
-  auto st = s.platform.save(Platform::account_key('s', ctx.account(), phone), rec);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(s.platform.save(Platform::account_key('s', ctx.account(), phone), rec));
   mailbox::Mail m;
   m.channel = "sms";
   m.recipient = phone;
   m.sender = "AWS SNS";
   m.body = "Your Amazon SNS SMS sandbox verification code is " + otp + ".";
   m.source = "sns:CreateSMSSandboxPhoneNumber";
-  st = mailbox::deliver(s.engine, std::move(m));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(mailbox::deliver(s.engine, std::move(m)));
   return Doc::map();
 }
 
@@ -126,8 +122,7 @@ Doc verify_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
     if (rec->str("otp") != in.str("OneTimePassword"))
       throw errors::verification("Invalid one-time password.");
     rec->set("status", "Verified");
-    auto st = pf.save(key, *rec);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
+    storage::written(pf.save(key, *rec));
   }
   return Doc::map();
 }
@@ -136,8 +131,7 @@ Doc delete_sms_sandbox_phone_number(OpContext& ctx, const Doc& in) {
   Platform& pf = state(ctx).platform;
   std::string key = Platform::account_key('s', ctx.account(), in.str("PhoneNumber"));
   if (!pf.load(key)) throw errors::resource_not_found("Phone number does not exist in the sandbox.");
-  auto st = pf.erase(key);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(pf.erase(key));
   return Doc::map();
 }
 
@@ -156,9 +150,7 @@ Doc list_sms_sandbox_phone_numbers(OpContext& ctx, const Doc& in) {
 Doc list_origination_numbers(OpContext&, const Doc& in) {
   if (const Doc* m = in.get("MaxResults"); m && m->is_number() && (m->as_int() < 1 || m->as_int() > 30))
     throw errors::validation("MaxResults must be between 1 and 30");
-  Doc out = Doc::map();
-  out.set("PhoneNumbers", Doc::list());
-  return out;
+  return answer("PhoneNumbers", Doc::list());
 }
 
 }  // namespace stratus::sns

@@ -114,9 +114,7 @@ Doc confirm_subscription(OpContext& ctx, const Doc& in) {
     auto copy = std::make_shared<Sub>(*s);
     copy->confirmed = true;
     store.replace(copy);
-    Doc out = Doc::map();
-    out.set("SubscriptionArn", arn);
-    return out;
+    return answer("SubscriptionArn", arn);
   }
   throw invalid_parameter("Token");
 }
@@ -175,15 +173,12 @@ Doc get_subscription_attributes(OpContext& ctx, const Doc& in) {
   for (const auto& [k, v] : sub.attributes) a.set(k, v);
   if (sub.attributes.count("FilterPolicy") && !sub.attributes.count("FilterPolicyScope"))
     a.set("FilterPolicyScope", "MessageAttributes");
-  Doc out = Doc::map();
-  out.set("Attributes", std::move(a));
-  return out;
+  return answer("Attributes", std::move(a));
 }
 
 Doc set_subscription_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
-  std::string name = in.str("AttributeName");
-  std::string value = in.str("AttributeValue");
+  auto [name, value] = attribute_change(in);
   std::unique_lock lk(store.mutex());
   auto s = sub_for(ctx, store, in);
   value = check_sub_attribute(name, value, s->protocol);

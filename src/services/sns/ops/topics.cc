@@ -10,6 +10,7 @@
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
+#include "storage/written.h"
 
 namespace stratus::sns {
 
@@ -41,7 +42,7 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tags"); t && t->is_list())
     for (const auto& e : t->as_list()) tags.emplace_back(e.str("Key"), e.str("Value"));
-  std::string arn = "arn:aws:sns:" + ctx.region() + ":" + ctx.account() + ":" + name;
+  std::string arn = Arn::make("sns", ctx.region(), ctx.account(), name);
   std::unique_lock lk(store.mutex());
   if (auto t = store.topic(arn)) {
     for (const auto& [k, v] : attrs) {
@@ -68,9 +69,7 @@ Doc create_topic(OpContext& ctx, const Doc& in) {
     nt->tags = std::move(tags);
     store.add(nt);
   }
-  Doc out = Doc::map();
-  out.set("TopicArn", arn);
-  return out;
+  return answer("TopicArn", arn);
 }
 
 Doc delete_topic(OpContext& ctx, const Doc& in) {
@@ -80,8 +79,7 @@ Doc delete_topic(OpContext& ctx, const Doc& in) {
   std::unique_lock lk(store.mutex());
   auto t = store.topic(arn);
   if (!t) return Doc::map();  // deleting a missing topic succeeds, as on AWS
-  auto st = store.erase(*t);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(store.erase(*t));
   return Doc::map();
 }
 
@@ -127,15 +125,12 @@ Doc get_topic_attributes(OpContext& ctx, const Doc& in) {
   }
   for (const auto& [k, v] : tp.attributes) a.set(k, v);
   if (auto dp = tp.attributes.find("DeliveryPolicy"); dp != tp.attributes.end()) a.set("EffectiveDeliveryPolicy", dp->second);
-  Doc out = Doc::map();
-  out.set("Attributes", std::move(a));
-  return out;
+  return answer("Attributes", std::move(a));
 }
 
 Doc set_topic_attributes(OpContext& ctx, const Doc& in) {
   Store& store = state(ctx).store;
-  std::string name = in.str("AttributeName");
-  std::string value = in.str("AttributeValue");
+  auto [name, value] = attribute_change(in);
   std::unique_lock lk(store.mutex());
   auto t = topic_for(ctx, store, in);
   if (!settable_topic_attribute(name) || name == "FifoTopic") throw invalid_parameter("AttributeName");

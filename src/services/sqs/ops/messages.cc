@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "services/sqs/common.h"
 #include "services/sqs/state.h"
+#include "storage/written.h"
 
 namespace stratus::sqs {
 namespace {
@@ -144,10 +145,16 @@ Doc each_receipt_handle(const Doc& in, Each each) {
 }
 
 // Writes the batch unless it is empty; InternalError when the store fails.
+// The request's ReceiptHandle; MissingParameter when absent or empty.
+std::string receipt_handle(const Doc& in) {
+  std::string handle = in.str("ReceiptHandle");
+  if (handle.empty()) throw missing("ReceiptHandle");
+  return handle;
+}
+
 void write_nonempty(State& s, storage::WriteBatch& b) {
   if (b.empty()) return;
-  auto st = s.store.write(b);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(s.store.write(b));
 }
 
 }  // namespace
@@ -233,8 +240,7 @@ void receive_message(OpContext& ctx, const Doc& in, Done done) {
 Doc delete_message(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
   QueuePtr q = queue_for(ctx, in);
-  std::string handle = in.str("ReceiptHandle");
-  if (handle.empty()) throw missing("ReceiptHandle");
+  std::string handle = receipt_handle(in);
   storage::WriteBatch b;
   s.delete_one(*q, handle, b);
   write_nonempty(s, b);
@@ -254,14 +260,12 @@ Doc delete_message_batch(OpContext& ctx, const Doc& in) {
 Doc change_message_visibility(OpContext& ctx, const Doc& in) {
   State& s = state(ctx);
   QueuePtr q = queue_for(ctx, in);
-  std::string handle = in.str("ReceiptHandle");
-  if (handle.empty()) throw missing("ReceiptHandle");
+  std::string handle = receipt_handle(in);
   if (!in.has("VisibilityTimeout")) throw missing("VisibilityTimeout");
   storage::WriteBatch b;
   bool woke = false;
   s.change_one(*q, handle, in.integer("VisibilityTimeout"), b, woke);
-  auto st = s.store.write(b);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(s.store.write(b));
   if (woke) s.wake(q);
   return Doc::map();
 }

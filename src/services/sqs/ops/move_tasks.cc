@@ -75,9 +75,7 @@ Doc start_message_move_task(OpContext& ctx, const Doc& in) {
   }
   s.tasks.begin(t);
   s.at("sqs.move-task", t->started_ms, [&s, t] { s.tasks.step(s, t); });
-  Doc out = Doc::map();
-  out.set("TaskHandle", t->handle);
-  return out;
+  return answer("TaskHandle", t->handle);
 }
 
 Doc list_message_move_tasks(OpContext& ctx, const Doc& in) {
@@ -89,9 +87,7 @@ Doc list_message_move_tasks(OpContext& ctx, const Doc& in) {
     throw errors::resource_not_found(kNoSource);
   }
   int64_t max = ranged(in, "MaxResults", 1, 1, 10);
-  Doc out = Doc::map();
-  out.set("Results", s.tasks.results(src, max));
-  return out;
+  return answer("Results", s.tasks.results(src, max));
 }
 
 Doc cancel_message_move_task(OpContext& ctx, const Doc& in) {

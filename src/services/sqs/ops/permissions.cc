@@ -12,6 +12,7 @@
 #include "services/sqs/attributes.h"
 #include "services/sqs/common.h"
 #include "services/sqs/state.h"
+#include "storage/written.h"
 
 namespace stratus::sqs {
 namespace {
@@ -109,8 +110,7 @@ Doc tag_queue(OpContext& ctx, const Doc& in) {
     for (const auto& [k, v] : t->as_map()) tags[k] = v.is_string() ? v.as_string() : "";
   if (tags.size() > 50) throw invalid("Too many tags added for queue " + q->name + ".");
   q->tags = std::move(tags);
-  auto st = s.store.save_queue(*q);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(s.store.save_queue(*q));
   return Doc::map();
 }
 
@@ -121,8 +121,7 @@ Doc untag_queue(OpContext& ctx, const Doc& in) {
   if (const Doc* l = in.get("TagKeys"); l && l->is_list())
     for (const auto& k : l->as_list())
       if (k.is_string()) q->tags.erase(k.as_string());
-  auto st = s.store.save_queue(*q);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  storage::written(s.store.save_queue(*q));
   return Doc::map();
 }
 
@@ -170,8 +169,7 @@ Doc add_permission(OpContext& ctx, const Doc& in) {
     throw errors::over_limit("The policy would be longer than " + std::to_string(kMaxPolicyBytes) + " bytes.");
   }
   queue.attributes["Policy"] = std::move(text);
-  auto saved = s.store.save_queue(queue);
-  if (!saved.ok()) throw stratus::errors::internal(saved.message);
+  storage::written(s.store.save_queue(queue));
   return Doc::map();
 }
 
@@ -199,8 +197,7 @@ Doc remove_permission(OpContext& ctx, const Doc& in) {
     }
   }
   if (!found) throw invalid_value("Label", label, "can't find label");
-  auto saved = s.store.save_queue(queue);
-  if (!saved.ok()) throw stratus::errors::internal(saved.message);
+  storage::written(s.store.save_queue(queue));
   return Doc::map();
 }
 

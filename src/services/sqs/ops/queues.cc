@@ -3,13 +3,16 @@
 
 #include <algorithm>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/names.h"
 #include "http/message.h"
 #include "services/sqs/attributes.h"
 #include "services/sqs/common.h"
 #include "services/sqs/state.h"
+#include "storage/written.h"
 
 namespace stratus::sqs {
 namespace {
@@ -19,17 +22,7 @@ struct QueueRef {
 };
 
 bool valid_queue_name(std::string_view name, bool fifo) {
-  std::string_view base = name;
-  if (fifo) {
-    if (name.size() < 5 || name.substr(name.size() - 5) != ".fifo") return false;
-    base = name.substr(0, name.size() - 5);
-  }
-  if (name.empty() || name.size() > 80 || base.empty()) return false;
-  for (char c : base) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  return valid_fifo_aware_name(name, fifo, 80);
 }
 
 std::string host_of(const OpContext& ctx) {
@@ -131,7 +124,7 @@ Doc create_queue(OpContext& ctx, const Doc& in) {
     }
     throw invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
-  std::string arn = "arn:aws:sqs:" + ctx.region() + ":" + ctx.account() + ":" + name;
+  std::string arn = Arn::make("sqs", ctx.region(), ctx.account(), name);
   auto checked = check_attributes(s.store, attrs, true, fifo, arn);
   check_tags(in.get("tags"));
   std::map<std::string, std::string> tags;
@@ -183,9 +176,7 @@ Doc get_queue_url(OpContext& ctx, const Doc& in) {
   std::string account = in.str("QueueOwnerAWSAccountId", ctx.account());
   QueuePtr q = state(ctx).store.find(queue_key(account, ctx.region(), name));
   if (!q) throw no_queue();
-  Doc out = Doc::map();
-  out.set("QueueUrl", url_of(ctx, *q));
-  return out;
+  return answer("QueueUrl", url_of(ctx, *q));
 }
 
 Doc list_queues(OpContext& ctx, const Doc& in) {
@@ -285,8 +276,7 @@ Doc set_queue_attributes(OpContext& ctx, const Doc& in) {
       queue.attributes["SqsManagedSseEnabled"] = "false";
     queue.cfg = parse_config(queue.attributes);
     queue.modified_ms = now_millis();
-    auto st = s.store.save_queue(queue);
-    if (!st.ok()) throw stratus::errors::internal(st.message);
+    storage::written(s.store.save_queue(queue));
     wake_needed = !queue.waiters.empty();
   }
   if (wake_needed) s.wake(q);

@@ -169,9 +169,7 @@ Doc get_session_token(OpContext& ctx, const Doc& in) {
   cred.account = ctx.account();
   cred.principal_arn = ctx.caller.arn;
   cred.user_id = ctx.caller.user_id;
-  Doc out = Doc::map();
-  out.set("Credentials", issue(ctx, cred, in.integer("DurationSeconds", 43200)));
-  return out;
+  return answer("Credentials", issue(ctx, cred, in.integer("DurationSeconds", 43200)));
 }
 
 }  // namespace stratus::sts

@@ -16,9 +16,7 @@ Doc get_access_key_info(OpContext& ctx, const Doc& in) {
   std::string key = in.str("AccessKeyId");
   std::string account = ctx.server.config().default_account;
   if (auto cred = ctx.server.keys().find(key)) account = cred->account;
-  Doc out = Doc::map();
-  out.set("Account", account);
-  return out;
+  return answer("Account", account);
 }
 
 }  // namespace stratus::sts
