@@ -17,7 +17,7 @@
 #include "services/sns/checks.h"
 #include "services/sns/envelope.h"
 #include "services/sns/http_delivery.h"
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 #include "services/sqs/api.h"
 
 namespace stratus::sns {

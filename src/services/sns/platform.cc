@@ -5,7 +5,7 @@
 #include "core/json.h"
 #include "services/sns/checks.h"
 #include "services/sns/errors.h"
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 #include "services/sns/schema.h"
 #include "storage/keys.h"
 

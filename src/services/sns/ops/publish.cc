@@ -16,7 +16,7 @@
 #include "core/json.h"
 #include "services/sns/delivery.h"
 #include "services/sns/errors.h"
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 #include "services/sns/message.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"

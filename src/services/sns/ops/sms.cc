@@ -4,7 +4,7 @@
 
 #include "services/sns/checks.h"
 #include "services/sns/errors.h"
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"
