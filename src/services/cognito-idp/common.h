@@ -12,6 +12,10 @@
 #include "services/cognito-idp/store.h"
 #include "services/service.h"
 
+namespace stratus {
+class Scheduler;
+}
+
 namespace stratus::cognitoidp {
 
 namespace cerr = stratus::cognitoidp::errors;
@@ -20,6 +24,7 @@ struct State {
   Store store;
   std::string issuer_mode;  // "local" | "aws"
   uint16_t port = 4566;
+  Scheduler* triggers = nullptr;  // the "cognito-triggers" scheduler (triggers.h)
   State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
 };
 State& state(OpContext& ctx);
@@ -70,8 +75,10 @@ void check_code(Doc& user, const std::string& purpose, const std::string& code, 
 
 // ---- tokens ----
 // Signs in: a new session (origin_jti) and the AuthenticationResult.
+// `source`: the PreTokenGeneration triggerSource (TokenGeneration_Authentication, ...).
 Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
-                 const std::string& origin_jti = {}, int64_t auth_time = 0);
+                 const std::string& origin_jti = {}, int64_t auth_time = 0,
+                 const std::string& source = "TokenGeneration_Authentication");
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
   Doc user;

@@ -7,13 +7,16 @@
 // tokens.cc; persistence in store.h; keyspaces in schema.h; SRP/PBKDF2/RS256 in crypto.h;
 // ListUsers' filter in filter.h.
 #include <memory>
+#include <optional>
 
 #include "core/json.h"
+#include "core/scheduler.h"
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/ops.h"
 #include "services/cognito-idp/schema.h"
+#include "services/cognito-idp/triggers.h"
 #include "services/service.h"
 
 namespace stratus::cognitoidp {
@@ -35,6 +38,32 @@ bool well_known(std::string_view path, std::string* pool, bool* jwks_doc) {
   *pool = std::string(id);
   *jwks_doc = rest == kJwks;
   return true;
+}
+
+// The pool an input names (UserPoolId, or ClientId through the client index), if any.
+std::optional<Doc> pool_of(const Doc& in) {
+  if (!g_state) return std::nullopt;
+  std::string id = in.str("UserPoolId");
+  if (id.empty()) {
+    std::string client = in.str("ClientId");
+    if (client.empty()) return std::nullopt;
+    if (!g_state->store.engine().get(kClientIndex.name, Store::pool_key(client), &id).ok()) return std::nullopt;
+  }
+  try {
+    return g_state->store.get(kPools.name, Store::pool_key(id));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Operations that may run a Lambda trigger: inline when the pool has none, else on the
+// "cognito-triggers" scheduler thread, where waiting for the function blocks no I/O thread.
+AsyncHandler with_triggers(Handler h) {
+  return [h = std::move(h)](OpContext& ctx, const Doc& in, Done done) {
+    auto pool = pool_of(in);
+    if (!pool || !has_triggers(*pool) || !g_state->triggers) return done(invoke_handler(h, ctx, in));
+    g_state->triggers->post("trigger", [&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+  };
 }
 
 class CognitoService final : public Service, public InvokeRouter {
@@ -59,12 +88,12 @@ class CognitoService final : public Service, public InvokeRouter {
     add("UpdateGroup", update_group);
     add("DeleteGroup", delete_group);
     add("ListGroups", list_groups);
-    add("AdminCreateUser", admin_create_user);
+    add_async("AdminCreateUser", with_triggers(admin_create_user));
     add("AdminGetUser", admin_get_user);
     add("AdminDeleteUser", admin_delete_user);
     add("AdminEnableUser", admin_enable_user);
     add("AdminDisableUser", admin_disable_user);
-    add("AdminConfirmSignUp", admin_confirm_sign_up);
+    add_async("AdminConfirmSignUp", with_triggers(admin_confirm_sign_up));
     add("AdminSetUserPassword", admin_set_user_password);
     add("AdminResetUserPassword", admin_reset_user_password);
     add("AdminUpdateUserAttributes", admin_update_user_attributes);
@@ -75,11 +104,11 @@ class CognitoService final : public Service, public InvokeRouter {
     add("AdminUserGlobalSignOut", admin_user_global_sign_out);
     add("ListUsers", list_users);
     add("ListUsersInGroup", list_users_in_group);
-    add("SignUp", sign_up);
-    add("ConfirmSignUp", confirm_sign_up);
+    add_async("SignUp", with_triggers(sign_up));
+    add_async("ConfirmSignUp", with_triggers(confirm_sign_up));
     add("ResendConfirmationCode", resend_confirmation_code);
     add("ForgotPassword", forgot_password);
-    add("ConfirmForgotPassword", confirm_forgot_password);
+    add_async("ConfirmForgotPassword", with_triggers(confirm_forgot_password));
     add("ChangePassword", change_password);
     add("GetUser", get_user);
     add("UpdateUserAttributes", update_user_attributes);
@@ -89,15 +118,16 @@ class CognitoService final : public Service, public InvokeRouter {
     add("DeleteUser", delete_user);
     add("GlobalSignOut", global_sign_out);
     add("RevokeToken", revoke_token);
-    add("InitiateAuth", initiate_auth);
-    add("AdminInitiateAuth", admin_initiate_auth);
-    add("RespondToAuthChallenge", respond_to_auth_challenge);
-    add("AdminRespondToAuthChallenge", admin_respond_to_auth_challenge);
+    add_async("InitiateAuth", with_triggers(initiate_auth));
+    add_async("AdminInitiateAuth", with_triggers(admin_initiate_auth));
+    add_async("RespondToAuthChallenge", with_triggers(respond_to_auth_challenge));
+    add_async("AdminRespondToAuthChallenge", with_triggers(admin_respond_to_auth_challenge));
 
     gap("Authentication", "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
                           "and the refresh-token rotation settings are not implemented");
-    gap("Lambda triggers", "PreSignUp, PostConfirmation, PreTokenGeneration, CustomMessage and the other "
-                           "triggers are stored in LambdaConfig but not run");
+    gap("Lambda triggers", "PreSignUp, PostConfirmation and PreTokenGeneration (V1_0, V2_0) run; CustomMessage, "
+                           "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
+                           "senders are stored in LambdaConfig but not run");
     gap("Hosted UI", "the /oauth2 endpoints, /login and the pool domain host are not served; "
                      "domains are records only");
     gap("Identity pools", "cognito-identity is a later session");
@@ -110,6 +140,7 @@ class CognitoService final : public Service, public InvokeRouter {
     state_ = std::make_unique<State>(ctx.storage(), ctx.sealing_key());
     state_->issuer_mode = ctx.config().cognito_issuer;
     state_->port = ctx.config().port;
+    state_->triggers = &ctx.scheduler("cognito-triggers");
     g_state = state_.get();
   }
 

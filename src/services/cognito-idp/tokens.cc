@@ -1,6 +1,8 @@
 // ID, access and refresh tokens: RS256 JWTs signed with the pool's key (kid = a hash of its
 // public half), claims as AWS puts them; the refresh token is opaque (sealed) and names its
 // session record, which RevokeToken and GlobalSignOut revoke.
+#include <cstdint>
+
 #include "auth/sigv4.h"
 #include "core/encoding.h"
 #include "core/ids.h"
@@ -8,6 +10,7 @@
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/crypto.h"
 #include "services/cognito-idp/schema.h"
+#include "services/cognito-idp/triggers.h"
 
 namespace stratus::cognitoidp {
 namespace {
@@ -35,6 +38,62 @@ Doc groups_claim(const Doc& user) {
   return *g;
 }
 
+// cognito:roles (every group's role) and cognito:preferred_role (the role of the group with the
+// lowest precedence), as AWS puts them in ID tokens.
+std::pair<Doc, Doc> roles_claims(State& st, const std::string& pool_id, const Doc& groups) {
+  Doc roles = Doc::list();
+  Doc preferred;
+  int64_t best = INT64_MAX;
+  if (groups.is_list())
+    for (const auto& g : groups.as_list())
+      if (auto rec = st.store.get(kGroups.name, Store::child_key(pool_id, g.as_string()))) {
+        std::string arn = rec->str("RoleArn");
+        if (arn.empty()) continue;
+        roles.push(arn);
+        int64_t prec = rec->has("Precedence") ? rec->integer("Precedence") : INT64_MAX - 1;
+        if (prec < best) {
+          best = prec;
+          preferred = Doc(arn);
+        }
+      }
+  return {std::move(roles), std::move(preferred)};
+}
+
+bool reserved_claim(const std::string& k) {
+  static const char* kReserved[] = {"acr", "amr", "aud", "at_hash", "auth_time", "azp", "c_hash", "exp", "iat",
+                                    "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "client_id",
+                                    "event_id", "cognito:username", "username", "version"};
+  for (const char* r : kReserved)
+    if (k == r) return true;
+  return false;
+}
+
+void override_claims(Doc& token, const Doc* gen) {
+  if (!gen || !gen->is_map()) return;
+  if (const Doc* add = gen->get("claimsToAddOrOverride"); add && add->is_map())
+    for (const auto& [k, v] : add->as_map())
+      if (!reserved_claim(k)) token.set(k, v);
+  if (const Doc* sup = gen->get("claimsToSuppress"); sup && sup->is_list()) {
+    Doc keep = Doc::map();
+    for (const auto& [k, v] : token.as_map()) {
+      bool drop = false;
+      for (const auto& x : sup->as_list()) drop = drop || (x.is_string() && x.as_string() == k && !reserved_claim(k));
+      if (!drop) keep.set(k, v);
+    }
+    token = std::move(keep);
+  }
+}
+
+void override_groups(Doc& id, Doc& access, const Doc* g) {
+  if (!g || !g->is_map()) return;
+  if (const Doc* x = g->get("groupsToOverride"); x && x->is_list()) {
+    id.set("cognito:groups", *x);
+    access.set("cognito:groups", *x);
+  }
+  if (const Doc* x = g->get("iamRolesToOverride"); x && x->is_list()) id.set("cognito:roles", *x);
+  if (const Doc* x = g->get("preferredRole"); x && x->is_string()) id.set("cognito:preferred_role", *x);
+}
+
 }  // namespace
 
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id) {
@@ -43,7 +102,7 @@ std::string issuer(const State& st, const std::string& region, const std::string
 }
 
 Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
-                 const std::string& origin_jti_in, int64_t auth_time_in) {
+                 const std::string& origin_jti_in, int64_t auth_time_in, const std::string& source) {
   State& st = state(ctx);
   std::string pool_id = pool.str("Id");
   std::string pem = st.store.signing_key(pool_id);
@@ -98,6 +157,71 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
   access.set("iat", now);
   access.set("jti", ids::uuid4());
   access.set("username", user.str("Username"));
+
+  auto [roles, preferred] = roles_claims(st, pool_id, groups);
+  if (!roles.as_list().empty()) id.set("cognito:roles", roles);
+  if (!preferred.is_null()) id.set("cognito:preferred_role", preferred);
+
+  // PreTokenGeneration: V1_0 changes the ID token; V2_0 both tokens and the access token's scopes.
+  if (!trigger_arn(pool, "PreTokenGeneration").empty()) {
+    const Doc* lc = pool.get("LambdaConfig");
+    const Doc* cfg = lc ? lc->get("PreTokenGenerationConfig") : nullptr;
+    std::string version = cfg ? cfg->str("LambdaVersion", "V1_0") : "V1_0";
+    bool v2 = version != "V1_0";
+    Doc ev = trigger_event(pool, user.str("Username"), client.str("ClientId"), source);
+    if (v2) ev.set("version", version == "V3_0" ? "3" : "2");
+    Doc& req = ev["request"];
+    req.set("userAttributes", user_attributes_map(user, true));
+    Doc gc = Doc::map();
+    gc.set("groupsToOverride", groups.is_null() ? Doc::list() : groups);
+    gc.set("iamRolesToOverride", roles);
+    gc.set("preferredRole", preferred);
+    req.set("groupConfiguration", std::move(gc));
+    if (v2) {
+      Doc sc = Doc::list();
+      sc.push("aws.cognito.signin.user.admin");
+      req.set("scopes", std::move(sc));
+    }
+    req.set("clientMetadata", Doc::map());
+    ev["response"].set(v2 ? "claimsAndScopeOverrideDetails" : "claimsOverrideDetails", Doc());
+    if (auto r = run_trigger(ctx, pool, "PreTokenGeneration", ev)) {
+      const Doc* resp = r->get("response");
+      if (!v2) {
+        const Doc* d = resp ? resp->get("claimsOverrideDetails") : nullptr;
+        override_claims(id, d);
+        override_groups(id, access, d ? d->get("groupOverrideDetails") : nullptr);
+      } else {
+        const Doc* d = resp ? resp->get("claimsAndScopeOverrideDetails") : nullptr;
+        if (d && d->is_map()) {
+          override_claims(id, d->get("idTokenGeneration"));
+          const Doc* at = d->get("accessTokenGeneration");
+          override_claims(access, at);
+          if (at && at->is_map()) {
+            std::string scope = access.str("scope");
+            if (const Doc* add = at->get("scopesToAdd"); add && add->is_list())
+              for (const auto& x : add->as_list())
+                if (x.is_string()) scope += " " + x.as_string();
+            if (const Doc* sup = at->get("scopesToSuppress"); sup && sup->is_list()) {
+              std::string kept;
+              size_t p = 0;
+              while (p <= scope.size()) {
+                size_t q = scope.find(' ', p);
+                if (q == std::string::npos) q = scope.size();
+                std::string word = scope.substr(p, q - p);
+                bool drop = false;
+                for (const auto& x : sup->as_list()) drop = drop || (x.is_string() && x.as_string() == word);
+                if (!word.empty() && !drop) kept += (kept.empty() ? "" : " ") + word;
+                p = q + 1;
+              }
+              scope = kept;
+            }
+            access.set("scope", scope);
+          }
+          override_groups(id, access, d->get("groupOverrideDetails"));
+        }
+      }
+    }
+  }
 
   Doc out = Doc::map();
   out.set("AccessToken", crypto::sign_jwt(pem, hj, json::write(access)));

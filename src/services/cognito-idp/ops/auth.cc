@@ -76,7 +76,8 @@ std::optional<Doc> unseal_b64(OpContext& ctx, const std::string& s, const char* 
 }
 
 // After the password is proven: status checks, then tokens or the next challenge.
-Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user) {
+Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user,
+                   const std::string& source = "TokenGeneration_Authentication") {
   if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   if (user.integer("FailedAttempts") != 0) {
     user.set("FailedAttempts", 0);
@@ -110,7 +111,7 @@ Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user
     return out;
   }
   out.set("ChallengeParameters", Doc::map());
-  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, user, true));
+  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, user, true, {}, 0, source));
   return out;
 }
 
@@ -179,7 +180,8 @@ Doc refresh_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* 
   if (!user->flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   Doc out = Doc::map();
   out.set("ChallengeParameters", Doc::map());
-  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, *user, false, r.str("j"), session->integer("AuthTime")));
+  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, *user, false, r.str("j"),
+                                               session->integer("AuthTime"), "TokenGeneration_RefreshTokens"));
   return out;
 }
 
@@ -255,7 +257,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     set_password(pool, *user, pw);
     user->set("UserStatus", "CONFIRMED");
     save_user(ctx, pool, *user);
-    return after_password(ctx, pool, client, *user);
+    return after_password(ctx, pool, client, *user, "TokenGeneration_NewPasswordChallenge");
   }
   throw cerr::invalid_parameter("Challenge " + name + " is not supported by Stratus yet.");
 }

@@ -10,6 +10,7 @@
 #include "services/cognito-idp/filter.h"
 #include "services/cognito-idp/ops.h"
 #include "services/cognito-idp/schema.h"
+#include "services/cognito-idp/triggers.h"
 #include "storage/keys.h"
 
 namespace stratus::cognitoidp {
@@ -165,6 +166,44 @@ void delete_user_record(OpContext& ctx, const Doc& pool, const Doc& user) {
 
 Doc user_type(const Doc& user) { return user_out(user, true); }
 
+Doc name_value_map(const Doc* list) {
+  if (!list || !list->is_list()) return Doc();
+  Doc m = Doc::map();
+  for (const auto& a : list->as_list()) m.set(a.str("Name"), a.str("Value"));
+  return m;
+}
+
+// PreSignUp: the function may confirm the user and verify the email / phone. True: confirmed.
+bool pre_sign_up(OpContext& ctx, const Doc& pool, Doc& user, const std::string& client_id, const Doc& in,
+                 const std::string& source) {
+  if (trigger_arn(pool, "PreSignUp").empty()) return false;
+  Doc ev = trigger_event(pool, user.str("Username"), client_id, source);
+  Doc& req = ev["request"];
+  req.set("userAttributes", user_attributes_map(user, false));
+  req.set("validationData", name_value_map(in.get("ValidationData")));
+  req.set("clientMetadata", in.get("ClientMetadata") ? *in.get("ClientMetadata") : Doc::map());
+  Doc& resp = ev["response"];
+  resp.set("autoConfirmUser", false);
+  resp.set("autoVerifyEmail", false);
+  resp.set("autoVerifyPhone", false);
+  auto r = run_trigger(ctx, pool, "PreSignUp", ev);
+  const Doc* out = r ? r->get("response") : nullptr;
+  if (!out || !out->is_map()) return false;
+  if (out->flag("autoVerifyEmail") && !attr(user, "email").empty()) user["Attrs"].set("email_verified", "true");
+  if (out->flag("autoVerifyPhone") && !attr(user, "phone_number").empty())
+    user["Attrs"].set("phone_number_verified", "true");
+  return out->flag("autoConfirmUser");
+}
+
+void post_confirmation(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id, const Doc& in,
+                       const std::string& source) {
+  if (trigger_arn(pool, "PostConfirmation").empty()) return;
+  Doc ev = trigger_event(pool, user.str("Username"), client_id, source);
+  ev["request"].set("userAttributes", user_attributes_map(user, true));
+  ev["request"].set("clientMetadata", in.get("ClientMetadata") ? *in.get("ClientMetadata") : Doc::map());
+  run_trigger(ctx, pool, "PostConfirmation", ev);
+}
+
 }  // namespace
 
 // ---- admin ----
@@ -183,6 +222,7 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
     if (find_user(ctx, pool, name) || (state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), user_key(pool, name)))))
       throw cerr::username_exists("User account already exists");
     user = new_user(ctx, pool, name, in.get("UserAttributes"), true);
+    pre_sign_up(ctx, pool, user, "", in, "PreSignUp_AdminCreateUser");
   }
   if (!temp.empty()) check_password_policy(pool, temp);
   else temp = generate_password(pool);
@@ -249,6 +289,7 @@ Doc admin_confirm_sign_up(OpContext& ctx, const Doc& in) {
     throw cerr::not_authorized("User cannot be confirmed. Current status is " + user.str("UserStatus"));
   user.set("UserStatus", "CONFIRMED");
   save_user(ctx, pool, user);
+  post_confirmation(ctx, pool, user, "", in, "PostConfirmation_ConfirmSignUp");
   return Doc::map();
 }
 
@@ -460,12 +501,13 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
   Doc user = new_user(ctx, pool, name, in.get("UserAttributes"), false);
   check_required(pool, user);
   set_password(pool, user, pw);
-  user.set("UserStatus", "UNCONFIRMED");
+  bool confirmed = pre_sign_up(ctx, pool, user, client.str("ClientId"), in, "PreSignUp_SignUp");
+  user.set("UserStatus", confirmed ? "CONFIRMED" : "UNCONFIRMED");
   Doc out = Doc::map();
-  std::string a = auto_verified(pool, user);
+  std::string a = confirmed ? std::string() : auto_verified(pool, user);
   if (!a.empty()) out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "signup", a));
   save_user(ctx, pool, user);
-  out.set("UserConfirmed", false);
+  out.set("UserConfirmed", confirmed);
   out.set("UserSub", attr(user, "sub"));
   return out;
 }
@@ -482,6 +524,7 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
   user.set("UserStatus", "CONFIRMED");
   if (!a.empty()) user["Attrs"].set(a + "_verified", "true");
   save_user(ctx, pool, user);
+  post_confirmation(ctx, pool, user, client.str("ClientId"), in, "PostConfirmation_ConfirmSignUp");
   return Doc::map();
 }
 
@@ -525,6 +568,7 @@ Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
   if (user.str("UserStatus") == "RESET_REQUIRED" || user.str("UserStatus") == "FORCE_CHANGE_PASSWORD")
     user.set("UserStatus", "CONFIRMED");
   save_user(ctx, pool, user);
+  post_confirmation(ctx, pool, user, client.str("ClientId"), in, "PostConfirmation_ConfirmForgotPassword");
   return Doc::map();
 }
 
