@@ -59,19 +59,29 @@ void check_secret_hash(const Doc& client, const std::string& username, const Doc
     throw cerr::not_authorized("Unable to verify secret hash for client " + id);
 }
 
-
 namespace {
-int64_t ts_of(const Doc& d, const char* k) { return d.integer(k); }
+int64_t ts_of(const Doc& d, const char* k) {
+  return d.integer(k);
+}
 }  // namespace
 
-Doc pool_out(const Doc& pool) {
+Doc record_out(const Doc& record) {
   Doc out = Doc::map();
-  for (const auto& [k, v] : pool.as_map()) {
+  for (const auto& [k, v] : record.as_map()) {
     if (k.empty() || k[0] == '_') continue;
-    if (k == "CreationDate" || k == "LastModifiedDate") out.set(k, Timestamp{v.as_int()});
-    else out.set(k, v);
+    if (k == "CreationDate" || k == "LastModifiedDate")
+      out.set(k, Timestamp{v.as_int()});
+    else
+      out.set(k, v);
   }
   return out;
+}
+
+int64_t unit_seconds(int64_t value, const std::string& unit) {
+  if (unit == "seconds") return value;
+  if (unit == "minutes") return value * 60;
+  if (unit == "hours") return value * 3600;
+  return value * 86400;
 }
 
 // ---- users ----
@@ -233,8 +243,10 @@ void check_password_policy(const Doc& pool, const std::string& password) {
     throw cerr::invalid_password("Password did not conform with policy: Password must have uppercase characters");
   if (p.flag("RequireNumbers", true) && !any([](unsigned char c) { return std::isdigit(c); }))
     throw cerr::invalid_password("Password did not conform with policy: Password must have numeric characters");
-  if (p.flag("RequireSymbols", true) &&
-      !any([](unsigned char c) { return std::string_view("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ").find(static_cast<char>(c)) != std::string_view::npos; }))
+  if (p.flag("RequireSymbols", true) && !any([](unsigned char c) {
+        return std::string_view("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ").find(static_cast<char>(c)) !=
+               std::string_view::npos;
+      }))
     throw cerr::invalid_password("Password did not conform with policy: Password must have symbol characters");
 }
 

@@ -39,8 +39,11 @@ Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& c
 // Anonymous APIs name only the client: its pool is found through the client index.
 std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id);  // {pool, client}
 void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash);
-// The pool record as DescribeUserPool answers it.
-Doc pool_out(const Doc& pool);
+// A stored record (pool, client, group) as the API answers it: members starting with "_" dropped,
+// CreationDate / LastModifiedDate (epoch ms) as timestamps.
+Doc record_out(const Doc& record);
+// A token validity in seconds: value in TokenValidityUnits' unit (seconds, minutes, hours, days).
+int64_t unit_seconds(int64_t value, const std::string& unit);
 std::string pool_name_part(const std::string& pool_id);  // "us-east-1_AbC" -> "AbC"
 
 // ---- users ----
@@ -58,8 +61,7 @@ Doc attributes_out(const Doc& user);
 Doc user_out(const Doc& user, bool list_form);
 // Validates and applies [{"Name","Value"}] to the user (schema, mutability unless `creating`);
 // returns the names applied.
-std::vector<std::string> apply_attributes(const Doc& pool, Doc& user, const Doc* list, bool creating,
-                                          bool admin);
+std::vector<std::string> apply_attributes(const Doc& pool, Doc& user, const Doc* list, bool creating, bool admin);
 void check_password_policy(const Doc& pool, const std::string& password);
 void set_password(const Doc& pool, Doc& user, const std::string& password);
 std::string generate_password(const Doc& pool);

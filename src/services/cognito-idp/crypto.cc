@@ -38,7 +38,9 @@ struct CtxFree {
   void operator()(BN_CTX* c) const { BN_CTX_free(c); }
 };
 
-Bn bn() { return Bn(BN_new()); }
+Bn bn() {
+  return Bn(BN_new());
+}
 Bn from_hex(std::string_view h) {
   if (h.empty() || h.size() > 2048) return nullptr;
   for (char c : h)
@@ -151,9 +153,12 @@ std::string base64url(std::string_view bytes) {
 std::optional<std::string> base64url_decode(std::string_view in) {
   std::string s(in);
   for (auto& c : s) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;
   }
   while (s.size() % 4) s.push_back('=');
   return enc::base64_decode(s);
@@ -261,8 +266,7 @@ std::string client_a(std::string_view a_hex) {
 }
 
 std::optional<std::string> client_key(std::string_view a_hex, std::string_view B_hex, std::string_view pool_name,
-                                      std::string_view user_id, std::string_view password,
-                                      std::string_view salt_hex) {
+                                      std::string_view user_id, std::string_view password, std::string_view salt_hex) {
   const Group& gr = group();
   Bn a = from_hex(a_hex), B = from_hex(B_hex);
   if (!a || !B) return std::nullopt;

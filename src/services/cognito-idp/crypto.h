@@ -46,8 +46,7 @@ std::optional<std::string> server_key(std::string_view A_hex, std::string_view B
                                       std::string_view v_hex);
 // The client's side (tests, and the reference for the server's): S = (B - k g^x)^(a + u x).
 std::optional<std::string> client_key(std::string_view a_hex, std::string_view B_hex, std::string_view pool_name,
-                                      std::string_view user_id, std::string_view password,
-                                      std::string_view salt_hex);
+                                      std::string_view user_id, std::string_view password, std::string_view salt_hex);
 std::string client_a(std::string_view a_hex);  // A = g^a mod N, hex
 // base64 HMAC-SHA256(key, pool_name user_id secret_block timestamp).
 std::string claim_signature(std::string_view key, std::string_view pool_name, std::string_view user_id,

@@ -17,8 +17,9 @@ std::optional<UserFilter> parse_user_filter(std::string_view s, std::string* err
   size_t start = i;
   while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == ':')) ++i;
   f.attribute = std::string(s.substr(start, i - start));
-  static const char* kAllowed[] = {"username", "email", "phone_number", "name", "given_name", "family_name",
-                                   "preferred_username", "cognito:user_status", "status", "sub"};
+  static const char* kAllowed[] = {"username",   "email",       "phone_number",       "name",
+                                   "given_name", "family_name", "preferred_username", "cognito:user_status",
+                                   "status",     "sub"};
   bool known = false;
   for (const char* a : kAllowed) known = known || f.attribute == a;
   if (f.attribute.empty()) return fail("Error while parsing filter.");

@@ -24,7 +24,7 @@ inline constexpr storage::Keyspace kKeys{"cognito.keys", "str(pool id)", "sealed
 inline constexpr storage::Keyspace kSessions{"cognito.sessions", "str(pool id) str(username key) str(origin_jti)",
                                              "session record, JSON v1"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kPools, kClients, kClientIndex, kUsers,           kGroups,
-                                                   kDomains, kKeys, kSessions, mailbox::kKeyspace};
+inline constexpr storage::Keyspace kKeyspaces[] = {kPools, kClients,  kClientIndex,      kUsers, kGroups, kDomains,
+                                                   kKeys,  kSessions, mailbox::kKeyspace};
 
 }  // namespace stratus::cognitoidp

@@ -123,16 +123,20 @@ class CognitoService final : public Service, public InvokeRouter {
     add_async("RespondToAuthChallenge", with_triggers(respond_to_auth_challenge));
     add_async("AdminRespondToAuthChallenge", with_triggers(admin_respond_to_auth_challenge));
 
-    gap("Authentication", "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
-                          "and the refresh-token rotation settings are not implemented");
-    gap("Lambda triggers", "PreSignUp, PostConfirmation and PreTokenGeneration (V1_0, V2_0) run; CustomMessage, "
-                           "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
-                           "senders are stored in LambdaConfig but not run");
-    gap("Hosted UI", "the /oauth2 endpoints, /login and the pool domain host are not served; "
-                     "domains are records only");
+    gap("Authentication",
+        "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
+        "and the refresh-token rotation settings are not implemented");
+    gap("Lambda triggers",
+        "PreSignUp, PostConfirmation and PreTokenGeneration (V1_0, V2_0) run; CustomMessage, "
+        "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
+        "senders are stored in LambdaConfig but not run");
+    gap("Hosted UI",
+        "the /oauth2 endpoints, /login and the pool domain host are not served; "
+        "domains are records only");
     gap("Identity pools", "cognito-identity is a later session");
-    gap("Messages", "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
-                    "SmsConfiguration (SES, SNS) are stored, not used");
+    gap("Messages",
+        "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
+        "SmsConfiguration (SES, SNS) are stored, not used");
     gap("ListUsers", "lookups by alias and ListUsers filters scan the pool's users (linear)");
   }
 
@@ -211,8 +215,12 @@ class CognitoService final : public Service, public InvokeRouter {
 
 }  // namespace
 
-State& state(OpContext&) { return *g_state; }
+State& state(OpContext&) {
+  return *g_state;
+}
 
-std::unique_ptr<Service> make_service() { return std::make_unique<CognitoService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<CognitoService>();
+}
 
 }  // namespace stratus::cognitoidp

@@ -28,10 +28,12 @@ void Store::put(std::string_view ks, const std::string& key, const Doc& record) 
   check(engine_.put(ks, key, json::write(record)));
 }
 
-void Store::del(std::string_view ks, const std::string& key) { check(engine_.del(ks, key)); }
+void Store::del(std::string_view ks, const std::string& key) {
+  check(engine_.del(ks, key));
+}
 
-void Store::scan(std::string_view ks, const std::string& prefix,
-                 const std::function<bool(const std::string&, Doc)>& fn, const std::string& after) {
+void Store::scan(std::string_view ks, const std::string& prefix, const std::function<bool(const std::string&, Doc)>& fn,
+                 const std::string& after) {
   storage::ScanOptions o;
   o.start = after.empty() ? prefix : after + std::string(1, '\0');
   if (!after.empty() && after.compare(0, prefix.size(), prefix) != 0) o.start = prefix;
@@ -57,7 +59,9 @@ void Store::del_prefix(std::string_view ks, const std::string& prefix) {
   if (!keys.empty()) check(engine_.write(b));
 }
 
-std::string Store::pool_key(const std::string& pool) { return storage::KeyBuilder().str(pool).take(); }
+std::string Store::pool_key(const std::string& pool) {
+  return storage::KeyBuilder().str(pool).take();
+}
 std::string Store::child_key(const std::string& pool, const std::string& name) {
   return storage::KeyBuilder().str(pool).str(name).take();
 }

@@ -26,10 +26,7 @@ int64_t validity_seconds(const Doc& client, const char* field, const char* unit_
   int64_t v = client.integer(field);
   const Doc* units = client.get("TokenValidityUnits");
   std::string unit = units ? units->str(unit_field, dflt_unit) : dflt_unit;
-  if (unit == "seconds") return v;
-  if (unit == "minutes") return v * 60;
-  if (unit == "hours") return v * 3600;
-  return v * 86400;
+  return unit_seconds(v, unit);
 }
 
 Doc groups_claim(const Doc& user) {
@@ -60,9 +57,27 @@ std::pair<Doc, Doc> roles_claims(State& st, const std::string& pool_id, const Do
 }
 
 bool reserved_claim(const std::string& k) {
-  static const char* kReserved[] = {"acr", "amr", "aud", "at_hash", "auth_time", "azp", "c_hash", "exp", "iat",
-                                    "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "client_id",
-                                    "event_id", "cognito:username", "username", "version"};
+  static const char* kReserved[] = {"acr",
+                                    "amr",
+                                    "aud",
+                                    "at_hash",
+                                    "auth_time",
+                                    "azp",
+                                    "c_hash",
+                                    "exp",
+                                    "iat",
+                                    "iss",
+                                    "jti",
+                                    "nbf",
+                                    "nonce",
+                                    "origin_jti",
+                                    "sub",
+                                    "token_use",
+                                    "client_id",
+                                    "event_id",
+                                    "cognito:username",
+                                    "username",
+                                    "version"};
   for (const char* r : kReserved)
     if (k == r) return true;
   return false;
@@ -129,8 +144,10 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
   if (const Doc* a = user.get("Attrs"); a && a->is_map())
     for (const auto& [k, v] : a->as_map()) {
       if (k == "sub") continue;
-      if (k == "email_verified" || k == "phone_number_verified") id.set(k, v.as_string() == "true");
-      else id.set(k, v);
+      if (k == "email_verified" || k == "phone_number_verified")
+        id.set(k, v.as_string() == "true");
+      else
+        id.set(k, v);
     }
   id.set("iss", iss);
   id.set("cognito:username", user.str("Username"));

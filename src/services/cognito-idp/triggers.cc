@@ -59,7 +59,8 @@ std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::strin
   call.payload = json::write(event);
   auto promise = std::make_shared<std::promise<lambda::InvokeOutcome>>();
   auto future = promise->get_future();
-  lambda::invoke(ctx.server, std::move(call), [promise](lambda::InvokeOutcome out) { promise->set_value(std::move(out)); });
+  lambda::invoke(ctx.server, std::move(call),
+                 [promise](lambda::InvokeOutcome out) { promise->set_value(std::move(out)); });
   if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
     throw cerr::unexpected_lambda(trigger + " invocation failed due to error TimeoutException.");
   lambda::InvokeOutcome out = future.get();

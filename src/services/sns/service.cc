@@ -6,12 +6,12 @@
 // http_delivery.h; envelopes and signing in envelope.h.
 #include <memory>
 
+#include "mail/mailbox.h"
 #include "server/context.h"
 #include "services/service.h"
 #include "services/sns/delivery.h"
 #include "services/sns/envelope.h"
 #include "services/sns/http_delivery.h"
-#include "mail/mailbox.h"
 #include "services/sns/ops.h"
 #include "services/sns/schema.h"
 #include "services/sns/state.h"
@@ -84,9 +84,8 @@ class SnsService final : public Service {
     state_ = std::make_unique<State>(ctx);
     State* st = state_.get();
     st->sqs = ctx.port<sqs::Api>();
-    ctx.add_internal_route(kCertPath, [st](const http::Request& req, http::Response& res) {
-      serve_certificate(*st, req, res);
-    });
+    ctx.add_internal_route(kCertPath,
+                           [st](const http::Request& req, http::Response& res) { serve_certificate(*st, req, res); });
     ctx.add_internal_route("/_stratus/sns/opt-out", [st](const http::Request& req, http::Response& res) {
       serve_opt_out(*st, req, res);
     });

@@ -31,7 +31,9 @@ bool flow_allowed(const Doc& client, const std::string& allow, const std::string
              : false;
 }
 
-std::string param(const Doc* params, const char* name) { return params ? params->str(name) : std::string(); }
+std::string param(const Doc* params, const char* name) {
+  return params ? params->str(name) : std::string();
+}
 
 Doc user_for_auth(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name) {
   auto u = find_user(ctx, pool, name);
@@ -175,8 +177,10 @@ Doc refresh_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* 
   if (session->integer("Expires") < ctx.now_ms) throw cerr::not_authorized("Refresh Token has expired");
   auto user = state(ctx).store.get(kUsers.name, Store::child_key(r.str("p"), r.str("u")));
   if (!user) throw cerr::not_authorized("User does not exist.");
-  if (const Doc* sh = params->get("SECRET_HASH")) check_secret_hash(client, user->str("Username"), sh);
-  else check_secret_hash(client, user->str("Username"), nullptr);
+  if (const Doc* sh = params->get("SECRET_HASH"))
+    check_secret_hash(client, user->str("Username"), sh);
+  else
+    check_secret_hash(client, user->str("Username"), nullptr);
   if (!user->flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   Doc out = Doc::map();
   out.set("ChallengeParameters", Doc::map());
@@ -189,11 +193,13 @@ Doc run_flow(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in, 
   std::string flow = in.str("AuthFlow");
   const Doc* params = in.get("AuthParameters");
   if (flow == "USER_SRP_AUTH") {
-    if (!flow_allowed(client, "ALLOW_USER_SRP_AUTH", "")) throw cerr::invalid_parameter("USER_SRP_AUTH is not enabled for the client.");
+    if (!flow_allowed(client, "ALLOW_USER_SRP_AUTH", ""))
+      throw cerr::invalid_parameter("USER_SRP_AUTH is not enabled for the client.");
     return srp_auth(ctx, pool, client, params);
   }
   if (flow == "REFRESH_TOKEN_AUTH" || flow == "REFRESH_TOKEN") {
-    if (!flow_allowed(client, "ALLOW_REFRESH_TOKEN_AUTH", "")) throw cerr::invalid_parameter("Refresh Token flow not enabled for this client");
+    if (!flow_allowed(client, "ALLOW_REFRESH_TOKEN_AUTH", ""))
+      throw cerr::invalid_parameter("Refresh Token flow not enabled for this client");
     return refresh_auth(ctx, pool, client, params);
   }
   if (!admin && flow == "USER_PASSWORD_AUTH") {
@@ -218,7 +224,8 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     auto block = unseal_b64(ctx, param(r, "PASSWORD_CLAIM_SECRET_BLOCK"), "cognito-srp");
     if (!block || block->str("p") != pool.str("Id") || block->str("c") != client.str("ClientId"))
       throw cerr::not_authorized("Incorrect username or password.");
-    if (block->integer("t") < ctx.now_ms) throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    if (block->integer("t") < ctx.now_ms)
+      throw cerr::not_authorized("Invalid session for the user, session is expired.");
     auto user = state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), block->str("u")));
     if (!user) throw cerr::user_not_found("User does not exist.");
     check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);

@@ -44,8 +44,8 @@ Doc typed_attr(const char* name, const char* type) {
 Doc standard_schema() {
   Doc l = Doc::list();
   l.push(string_attr("sub", false, true, "1"));
-  for (const char* n : {"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
-                        "profile", "picture", "website", "email"})
+  for (const char* n : {"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile",
+                        "picture", "website", "email"})
     l.push(string_attr(n, true, false));
   l.push(typed_attr("email_verified", "Boolean"));
   for (const char* n : {"gender", "birthdate"}) l.push(string_attr(n, true, false));
@@ -84,15 +84,15 @@ void apply_schema(Doc& pool, const Doc* schema, bool adding) {
     std::string full = "custom:" + name;
     if (std::any_of(list.begin(), list.end(), [&](const Doc& a) { return a.str("Name") == full; }))
       throw cerr::invalid_parameter("Existing attribute already has name " + full + ".");
-    if (in.flag("Required"))
-      throw cerr::invalid_parameter("Required custom attributes are not supported currently.");
+    if (in.flag("Required")) throw cerr::invalid_parameter("Required custom attributes are not supported currently.");
     Doc a = Doc::map();
     a.set("Name", full);
     a.set("AttributeDataType", in.str("AttributeDataType", "String"));
     a.set("DeveloperOnlyAttribute", in.flag("DeveloperOnlyAttribute"));
     a.set("Mutable", in.flag("Mutable", true));
     a.set("Required", false);
-    if (const Doc* c = in.get("StringAttributeConstraints")) a.set("StringAttributeConstraints", *c);
+    if (const Doc* c = in.get("StringAttributeConstraints"))
+      a.set("StringAttributeConstraints", *c);
     else if (a.str("AttributeDataType") == "String") {
       Doc c = Doc::map();
       c.set("MaxLength", "2048");
@@ -116,11 +116,24 @@ Doc default_password_policy() {
   return p;
 }
 
-const char* kPoolFields[] = {"Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
-                             "SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject",
-                             "VerificationMessageTemplate", "SmsAuthenticationMessage", "UserAttributeUpdateSettings",
-                             "MfaConfiguration", "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration",
-                             "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns", "AccountRecoverySetting",
+const char* kPoolFields[] = {"Policies",
+                             "DeletionProtection",
+                             "LambdaConfig",
+                             "AutoVerifiedAttributes",
+                             "SmsVerificationMessage",
+                             "EmailVerificationMessage",
+                             "EmailVerificationSubject",
+                             "VerificationMessageTemplate",
+                             "SmsAuthenticationMessage",
+                             "UserAttributeUpdateSettings",
+                             "MfaConfiguration",
+                             "DeviceConfiguration",
+                             "EmailConfiguration",
+                             "SmsConfiguration",
+                             "UserPoolTags",
+                             "AdminCreateUserConfig",
+                             "UserPoolAddOns",
+                             "AccountRecoverySetting",
                              "UserPoolTier"};
 
 void check_lists(const Doc& in) {
@@ -130,7 +143,9 @@ void check_lists(const Doc& in) {
     throw cerr::invalid_parameter("Both UsernameAttributes and AliasAttributes cannot be specified simultaneously.");
 }
 
-std::string next_token_of(const Doc& in, const char* field = "NextToken") { return in.str(field); }
+std::string next_token_of(const Doc& in, const char* field = "NextToken") {
+  return in.str(field);
+}
 
 }  // namespace
 
@@ -177,7 +192,7 @@ Doc create_user_pool(OpContext& ctx, const Doc& in) {
   state(ctx).store.put(kPools.name, Store::pool_key(id), pool);
   state(ctx).store.signing_key(id);  // the key pair, made now: JWKS answers from the start
   Doc out = Doc::map();
-  out.set("UserPool", pool_out(pool));
+  out.set("UserPool", record_out(pool));
   return out;
 }
 
@@ -197,7 +212,7 @@ Doc describe_user_pool(OpContext& ctx, const Doc& in) {
   pool.set("EstimatedNumberOfUsers", count_users(ctx, pool.str("Id")));
   if (auto d = pool.str("_domain"); !d.empty()) pool.set("Domain", d);
   Doc out = Doc::map();
-  out.set("UserPool", pool_out(pool));
+  out.set("UserPool", record_out(pool));
   return out;
 }
 
@@ -214,8 +229,9 @@ Doc update_user_pool(OpContext& ctx, const Doc& in) {
 Doc delete_user_pool(OpContext& ctx, const Doc& in) {
   Doc pool = load_pool(ctx, in.str("UserPoolId"));
   if (pool.str("DeletionProtection") == "ACTIVE")
-    throw cerr::invalid_parameter("The user pool cannot be deleted because deletion protection is activated. "
-                                  "Deletion protection must be inactivated first.");
+    throw cerr::invalid_parameter(
+        "The user pool cannot be deleted because deletion protection is activated. "
+        "Deletion protection must be inactivated first.");
   Store& s = state(ctx).store;
   std::string id = pool.str("Id");
   std::string prefix = Store::pool_key(id);
@@ -239,23 +255,26 @@ Doc list_user_pools(OpContext& ctx, const Doc& in) {
   Doc pools = Doc::list();
   std::string next;
   std::string after = next_token_of(in);
-  state(ctx).store.scan(kPools.name, "", [&](const std::string& key, const Doc& p) {
-    if (p.str("_account") != ctx.account() || p.str("_region") != ctx.region()) return true;
-    if (static_cast<int64_t>(pools.size()) == max) {
-      next = p.str("Id");
-      return false;
-    }
-    (void)key;
-    Doc d = Doc::map();
-    d.set("Id", p.str("Id"));
-    d.set("Name", p.str("Name"));
-    d.set("LambdaConfig", p.get("LambdaConfig") ? *p.get("LambdaConfig") : Doc::map());
-    d.set("Status", "Enabled");
-    d.set("CreationDate", Timestamp{p.integer("CreationDate")});
-    d.set("LastModifiedDate", Timestamp{p.integer("LastModifiedDate")});
-    pools.push(std::move(d));
-    return true;
-  }, after.empty() ? std::string() : Store::pool_key(after).substr(0, Store::pool_key(after).size()));
+  state(ctx).store.scan(
+      kPools.name, "",
+      [&](const std::string& key, const Doc& p) {
+        if (p.str("_account") != ctx.account() || p.str("_region") != ctx.region()) return true;
+        if (static_cast<int64_t>(pools.size()) == max) {
+          next = p.str("Id");
+          return false;
+        }
+        (void)key;
+        Doc d = Doc::map();
+        d.set("Id", p.str("Id"));
+        d.set("Name", p.str("Name"));
+        d.set("LambdaConfig", p.get("LambdaConfig") ? *p.get("LambdaConfig") : Doc::map());
+        d.set("Status", "Enabled");
+        d.set("CreationDate", Timestamp{p.integer("CreationDate")});
+        d.set("LastModifiedDate", Timestamp{p.integer("LastModifiedDate")});
+        pools.push(std::move(d));
+        return true;
+      },
+      after.empty() ? std::string() : Store::pool_key(after).substr(0, Store::pool_key(after).size()));
   Doc out = Doc::map();
   out.set("UserPools", std::move(pools));
   if (!next.empty()) out.set("NextToken", next);
@@ -272,13 +291,27 @@ Doc add_custom_attributes(OpContext& ctx, const Doc& in) {
 
 // ---- clients ----
 namespace {
-const char* kClientFields[] = {"RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits",
-                               "ReadAttributes", "WriteAttributes", "ExplicitAuthFlows", "SupportedIdentityProviders",
-                               "CallbackURLs", "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows",
-                               "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient", "AnalyticsConfiguration",
-                               "PreventUserExistenceErrors", "EnableTokenRevocation",
-                               "EnablePropagateAdditionalUserContextData", "AuthSessionValidity",
-                               "RefreshTokenRotation", "ClientName"};
+const char* kClientFields[] = {"RefreshTokenValidity",
+                               "AccessTokenValidity",
+                               "IdTokenValidity",
+                               "TokenValidityUnits",
+                               "ReadAttributes",
+                               "WriteAttributes",
+                               "ExplicitAuthFlows",
+                               "SupportedIdentityProviders",
+                               "CallbackURLs",
+                               "LogoutURLs",
+                               "DefaultRedirectURI",
+                               "AllowedOAuthFlows",
+                               "AllowedOAuthScopes",
+                               "AllowedOAuthFlowsUserPoolClient",
+                               "AnalyticsConfiguration",
+                               "PreventUserExistenceErrors",
+                               "EnableTokenRevocation",
+                               "EnablePropagateAdditionalUserContextData",
+                               "AuthSessionValidity",
+                               "RefreshTokenRotation",
+                               "ClientName"};
 
 void check_client(const Doc& c) {
   const Doc* flows = c.get("ExplicitAuthFlows");
@@ -294,28 +327,19 @@ void check_client(const Doc& c) {
   int64_t rt = c.integer("RefreshTokenValidity", 30);
   const Doc* units = c.get("TokenValidityUnits");
   std::string ru = units ? units->str("RefreshToken", "days") : "days";
-  int64_t rt_s = ru == "seconds" ? rt : ru == "minutes" ? rt * 60 : ru == "hours" ? rt * 3600 : rt * 86400;
+  int64_t rt_s = unit_seconds(rt, ru);
   if (c.has("RefreshTokenValidity") && (rt_s < 3600 || rt_s > 315360000))
     throw cerr::invalid_parameter("Invalid range for token validity.");
   for (const char* f : {"AccessTokenValidity", "IdTokenValidity"}) {
     if (!c.has(f)) continue;
-    std::string u = units ? units->str(f == std::string("AccessTokenValidity") ? "AccessToken" : "IdToken", "hours")
-                          : "hours";
+    std::string u =
+        units ? units->str(f == std::string("AccessTokenValidity") ? "AccessToken" : "IdToken", "hours") : "hours";
     int64_t v = c.integer(f);
-    int64_t s = u == "seconds" ? v : u == "minutes" ? v * 60 : u == "hours" ? v * 3600 : v * 86400;
+    int64_t s = unit_seconds(v, u);
     if (s < 300 || s > 86400) throw cerr::invalid_parameter("Invalid range for token validity.");
   }
 }
 
-Doc client_out(const Doc& c) {
-  Doc out = Doc::map();
-  for (const auto& [k, v] : c.as_map()) {
-    if (k.empty() || k[0] == '_') continue;
-    if (k == "CreationDate" || k == "LastModifiedDate") out.set(k, Timestamp{v.as_int()});
-    else out.set(k, v);
-  }
-  return out;
-}
 }  // namespace
 
 Doc create_user_pool_client(OpContext& ctx, const Doc& in) {
@@ -347,14 +371,14 @@ Doc create_user_pool_client(OpContext& ctx, const Doc& in) {
   auto st = ctx.storage.put(kClientIndex.name, Store::pool_key(id), pool.str("Id"));
   if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
   Doc out = Doc::map();
-  out.set("UserPoolClient", client_out(c));
+  out.set("UserPoolClient", record_out(c));
   return out;
 }
 
 Doc describe_user_pool_client(OpContext& ctx, const Doc& in) {
   load_pool(ctx, in.str("UserPoolId"));
   Doc out = Doc::map();
-  out.set("UserPoolClient", client_out(load_client(ctx, in.str("UserPoolId"), in.str("ClientId"))));
+  out.set("UserPoolClient", record_out(load_client(ctx, in.str("UserPoolId"), in.str("ClientId"))));
   return out;
 }
 
@@ -371,7 +395,7 @@ Doc update_user_pool_client(OpContext& ctx, const Doc& in) {
   fresh.set("LastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kClients.name, Store::child_key(in.str("UserPoolId"), in.str("ClientId")), fresh);
   Doc out = Doc::map();
-  out.set("UserPoolClient", client_out(fresh));
+  out.set("UserPoolClient", record_out(fresh));
   return out;
 }
 
@@ -391,18 +415,21 @@ Doc list_user_pool_clients(OpContext& ctx, const Doc& in) {
   Doc list = Doc::list();
   std::string next;
   std::string after = in.str("NextToken");
-  state(ctx).store.scan(kClients.name, Store::pool_key(pool_id), [&](const std::string&, const Doc& c) {
-    if (static_cast<int64_t>(list.size()) == max) {
-      next = c.str("ClientId");
-      return false;
-    }
-    Doc d = Doc::map();
-    d.set("ClientId", c.str("ClientId"));
-    d.set("UserPoolId", pool_id);
-    d.set("ClientName", c.str("ClientName"));
-    list.push(std::move(d));
-    return true;
-  }, after.empty() ? std::string() : Store::child_key(pool_id, after));
+  state(ctx).store.scan(
+      kClients.name, Store::pool_key(pool_id),
+      [&](const std::string&, const Doc& c) {
+        if (static_cast<int64_t>(list.size()) == max) {
+          next = c.str("ClientId");
+          return false;
+        }
+        Doc d = Doc::map();
+        d.set("ClientId", c.str("ClientId"));
+        d.set("UserPoolId", pool_id);
+        d.set("ClientName", c.str("ClientName"));
+        list.push(std::move(d));
+        return true;
+      },
+      after.empty() ? std::string() : Store::child_key(pool_id, after));
   Doc out = Doc::map();
   out.set("UserPoolClients", std::move(list));
   if (!next.empty()) out.set("NextToken", next);
@@ -417,8 +444,7 @@ Doc create_user_pool_domain(OpContext& ctx, const Doc& in) {
   std::string existing;
   if (ctx.storage.get(kDomains.name, Store::pool_key(domain), &existing).ok())
     throw cerr::invalid_parameter("Domain already associated with another user pool.");
-  if (!pool.str("_domain").empty())
-    throw cerr::invalid_parameter("User pool already has a domain configured.");
+  if (!pool.str("_domain").empty()) throw cerr::invalid_parameter("User pool already has a domain configured.");
   auto st = ctx.storage.put(kDomains.name, Store::pool_key(domain), pool.str("Id"));
   if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
   pool.set("_domain", domain);
@@ -462,14 +488,6 @@ Doc delete_user_pool_domain(OpContext& ctx, const Doc& in) {
 
 // ---- groups ----
 namespace {
-Doc group_out(const Doc& g) {
-  Doc out = Doc::map();
-  for (const auto& [k, v] : g.as_map()) {
-    if (k == "CreationDate" || k == "LastModifiedDate") out.set(k, Timestamp{v.as_int()});
-    else out.set(k, v);
-  }
-  return out;
-}
 Doc load_group(OpContext& ctx, const std::string& pool, const std::string& name) {
   auto g = state(ctx).store.get(kGroups.name, Store::child_key(pool, name));
   if (!g) throw cerr::resource_not_found("Group not found.");
@@ -493,14 +511,14 @@ Doc create_group(OpContext& ctx, const Doc& in) {
   g.set("LastModifiedDate", ctx.now_ms);
   s.put(kGroups.name, Store::child_key(pool_id, name), g);
   Doc out = Doc::map();
-  out.set("Group", group_out(g));
+  out.set("Group", record_out(g));
   return out;
 }
 
 Doc get_group(OpContext& ctx, const Doc& in) {
   load_pool(ctx, in.str("UserPoolId"));
   Doc out = Doc::map();
-  out.set("Group", group_out(load_group(ctx, in.str("UserPoolId"), in.str("GroupName"))));
+  out.set("Group", record_out(load_group(ctx, in.str("UserPoolId"), in.str("GroupName"))));
   return out;
 }
 
@@ -512,7 +530,7 @@ Doc update_group(OpContext& ctx, const Doc& in) {
   g.set("LastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kGroups.name, Store::child_key(in.str("UserPoolId"), in.str("GroupName")), g);
   Doc out = Doc::map();
-  out.set("Group", group_out(g));
+  out.set("Group", record_out(g));
   return out;
 }
 
@@ -526,8 +544,8 @@ Doc delete_group(OpContext& ctx, const Doc& in) {
   std::vector<Doc> changed;
   s.scan(kUsers.name, Store::pool_key(pool_id), [&](const std::string&, Doc u) {
     const Doc* gl = u.get("Groups");
-    if (gl && gl->is_list() && std::any_of(gl->as_list().begin(), gl->as_list().end(),
-                                           [&](const Doc& x) { return x.as_string() == name; })) {
+    if (gl && gl->is_list() &&
+        std::any_of(gl->as_list().begin(), gl->as_list().end(), [&](const Doc& x) { return x.as_string() == name; })) {
       Doc keep = Doc::list();
       for (const auto& x : gl->as_list())
         if (x.as_string() != name) keep.push(x);
@@ -547,14 +565,17 @@ Doc list_groups(OpContext& ctx, const Doc& in) {
   Doc list = Doc::list();
   std::string next;
   std::string after = in.str("NextToken");
-  state(ctx).store.scan(kGroups.name, Store::pool_key(pool_id), [&](const std::string&, const Doc& g) {
-    if (static_cast<int64_t>(list.size()) == max) {
-      next = g.str("GroupName");
-      return false;
-    }
-    list.push(group_out(g));
-    return true;
-  }, after.empty() ? std::string() : Store::child_key(pool_id, after));
+  state(ctx).store.scan(
+      kGroups.name, Store::pool_key(pool_id),
+      [&](const std::string&, const Doc& g) {
+        if (static_cast<int64_t>(list.size()) == max) {
+          next = g.str("GroupName");
+          return false;
+        }
+        list.push(record_out(g));
+        return true;
+      },
+      after.empty() ? std::string() : Store::child_key(pool_id, after));
   Doc out = Doc::map();
   out.set("Groups", std::move(list));
   if (!next.empty()) out.set("NextToken", next);

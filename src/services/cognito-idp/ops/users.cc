@@ -1,6 +1,7 @@
 // Users: the admin API, the user's own API (access tokens), sign-up and recovery codes, groups
 // membership, ListUsers.
 #include <algorithm>
+#include <functional>
 
 #include "core/error.h"
 #include "core/ids.h"
@@ -56,8 +57,8 @@ Doc new_user(OpContext& ctx, const Doc& pool, const std::string& given_name, con
     } else {
       throw cerr::invalid_parameter(list_has(ua, "phone_number") && list_has(ua, "email")
                                         ? "Username should be either an email or a phone number."
-                                        : list_has(ua, "email") ? "Username should be an email."
-                                                                : "Username should be a phone number.");
+                                    : list_has(ua, "email") ? "Username should be an email."
+                                                            : "Username should be a phone number.");
     }
     username = sub;
   }
@@ -78,13 +79,16 @@ Doc new_user(OpContext& ctx, const Doc& pool, const std::string& given_name, con
     bool unique_required = list_has(ua, a) || list_has(pool.get("AliasAttributes"), a);
     if (!unique_required) continue;
     std::string v_lower = v;
-    std::transform(v_lower.begin(), v_lower.end(), v_lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(v_lower.begin(), v_lower.end(), v_lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     state(ctx).store.scan(kUsers.name, Store::pool_key(pool.str("Id")), [&](const std::string&, const Doc& u) {
       std::string o = attr(u, a);
       std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (o == v_lower && (list_has(ua, a) || attr(u, std::string(a) + "_verified") == "true" || std::string(a) == "preferred_username"))
-        throw cerr::username_exists(list_has(ua, a) ? "An account with the given " + std::string(a) + " already exists."
-                                                    : "An account with the given " + std::string(a) + " already exists.");
+      if (o == v_lower && (list_has(ua, a) || attr(u, std::string(a) + "_verified") == "true" ||
+                           std::string(a) == "preferred_username"))
+        throw cerr::username_exists(list_has(ua, a)
+                                        ? "An account with the given " + std::string(a) + " already exists."
+                                        : "An account with the given " + std::string(a) + " already exists.");
       return true;
     });
   }
@@ -164,7 +168,9 @@ void delete_user_record(OpContext& ctx, const Doc& pool, const Doc& user) {
   s.del_prefix(kSessions.name, storage::KeyBuilder().str(pool.str("Id")).str(user.str("Key")).take());
 }
 
-Doc user_type(const Doc& user) { return user_out(user, true); }
+Doc user_type(const Doc& user) {
+  return user_out(user, true);
+}
 
 Doc name_value_map(const Doc* list) {
   if (!list || !list->is_list()) return Doc();
@@ -219,13 +225,16 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
       throw cerr::unsupported_user_state("Resend not possible. " + user.str("Username") +
                                          " status is not FORCE_CHANGE_PASSWORD.");
   } else {
-    if (find_user(ctx, pool, name) || (state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), user_key(pool, name)))))
+    if (find_user(ctx, pool, name) ||
+        (state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), user_key(pool, name)))))
       throw cerr::username_exists("User account already exists");
     user = new_user(ctx, pool, name, in.get("UserAttributes"), true);
     pre_sign_up(ctx, pool, user, "", in, "PreSignUp_AdminCreateUser");
   }
-  if (!temp.empty()) check_password_policy(pool, temp);
-  else temp = generate_password(pool);
+  if (!temp.empty())
+    check_password_policy(pool, temp);
+  else
+    temp = generate_password(pool);
   set_password(pool, user, temp);
   user.set("UserStatus", "FORCE_CHANGE_PASSWORD");
   user.set("TempPasswordExpires", static_cast<int64_t>(ctx.now_ms + int64_t{7} * 86400 * 1000));
@@ -241,7 +250,8 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
       std::string body = tmpl ? tmpl->str(sms ? "SMSMessage" : "EmailMessage") : "";
       if (body.empty()) body = "Your username is {username} and temporary password is {####}. ";
       for (auto [ph, v] : {std::pair<std::string, std::string>{"{username}", user.str("Username")}, {"{####}", temp}})
-        for (auto p = body.find(ph); p != std::string::npos; p = body.find(ph, p + v.size())) body.replace(p, ph.size(), v);
+        for (auto p = body.find(ph); p != std::string::npos; p = body.find(ph, p + v.size()))
+          body.replace(p, ph.size(), v);
       std::string subject = tmpl ? tmpl->str("EmailSubject") : "";
       send_code(ctx, pool, user, a, subject.empty() ? "Your temporary password" : subject, body);
     }
@@ -307,10 +317,12 @@ Doc admin_set_user_password(OpContext& ctx, const Doc& in) {
 Doc admin_reset_user_password(OpContext& ctx, const Doc& in) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
-  std::string a = attr(user, "email_verified") == "true" ? "email"
-                  : attr(user, "phone_number_verified") == "true" ? "phone_number" : "";
+  std::string a = attr(user, "email_verified") == "true"          ? "email"
+                  : attr(user, "phone_number_verified") == "true" ? "phone_number"
+                                                                  : "";
   if (a.empty())
-    throw cerr::invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number");
+    throw cerr::invalid_parameter(
+        "Cannot reset password for the user as there is no registered/verified email or phone_number");
   deliver_code(ctx, pool, user, "forgot", a);
   user.set("UserStatus", "RESET_REQUIRED");
   save_user(ctx, pool, user);
@@ -379,12 +391,8 @@ Doc admin_list_groups_for_user(OpContext& ctx, const Doc& in) {
   Doc list = Doc::list();
   if (const Doc* gl = user.get("Groups"); gl && gl->is_list())
     for (const auto& x : gl->as_list())
-      if (auto g = state(ctx).store.get(kGroups.name, Store::child_key(pool.str("Id"), x.as_string()))) {
-        Doc o = Doc::map();
-        for (const auto& [k, v] : g->as_map())
-          o.set(k, (k == "CreationDate" || k == "LastModifiedDate") ? Doc(Timestamp{v.as_int()}) : v);
-        list.push(std::move(o));
-      }
+      if (auto g = state(ctx).store.get(kGroups.name, Store::child_key(pool.str("Id"), x.as_string())))
+        list.push(record_out(*g));
   Doc out = Doc::map();
   out.set("Groups", std::move(list));
   return out;
@@ -401,10 +409,14 @@ namespace {
 bool matches(const Doc& user, const UserFilter& f) {
   if (f.attribute.empty()) return true;
   std::string v;
-  if (f.attribute == "username") v = user.str("Username");
-  else if (f.attribute == "cognito:user_status") v = user.str("UserStatus");
-  else if (f.attribute == "status") v = user.flag("Enabled", true) ? "Enabled" : "Disabled";
-  else v = attr(user, f.attribute);
+  if (f.attribute == "username")
+    v = user.str("Username");
+  else if (f.attribute == "cognito:user_status")
+    v = user.str("UserStatus");
+  else if (f.attribute == "status")
+    v = user.flag("Enabled", true) ? "Enabled" : "Disabled";
+  else
+    v = attr(user, f.attribute);
   if (f.prefix) return v.compare(0, f.value.size(), f.value) == 0;
   return v == f.value;
 }
@@ -420,6 +432,38 @@ Doc filtered(const Doc& user, const Doc* to_get) {
 }
 }  // namespace
 
+namespace {
+// One page of a pool's users that `keep` accepts, from the sealed token (the last key served)
+// on; sets the token of the next page in `out` under `token_field`.
+Doc users_page(OpContext& ctx, const Doc& pool, int64_t limit, const std::string& token, const char* token_field,
+               const std::function<bool(const Doc&)>& keep, const Doc* to_get, Doc& out) {
+  std::string purpose = "cognito-page:" + pool.str("Id");
+  std::string after;
+  if (!token.empty()) {
+    auto k = state(ctx).store.unseal(crypto::base64url_decode(token).value_or(""), purpose);
+    if (!k) throw cerr::invalid_parameter("Invalid pagination token.");
+    after = *k;
+  }
+  Doc users = Doc::list();
+  std::string last, next;
+  state(ctx).store.scan(
+      kUsers.name, Store::pool_key(pool.str("Id")),
+      [&](const std::string& key, const Doc& u) {
+        if (!keep(u)) return true;
+        if (static_cast<int64_t>(users.size()) == limit) {
+          next = last;
+          return false;
+        }
+        users.push(filtered(u, to_get));
+        last = key;
+        return true;
+      },
+      after);
+  if (!next.empty()) out.set(token_field, crypto::base64url(state(ctx).store.seal(next, purpose)));
+  return users;
+}
+}  // namespace
+
 Doc list_users(OpContext& ctx, const Doc& in) {
   Doc pool = load_pool(ctx, in.str("UserPoolId"));
   std::string err;
@@ -430,29 +474,10 @@ Doc list_users(OpContext& ctx, const Doc& in) {
     throw cerr::invalid_parameter("1 validation error detected: Value '" + std::to_string(limit) +
                                   "' at 'limit' failed to satisfy constraint: Member must have value less than or "
                                   "equal to 60");
-  std::string after;
-  if (std::string t = in.str("PaginationToken"); !t.empty()) {
-    auto k = state(ctx).store.unseal(crypto::base64url_decode(t).value_or(""), "cognito-page:" + pool.str("Id"));
-    if (!k) throw cerr::invalid_parameter("Invalid pagination token.");
-    after = *k;
-  }
-  Doc users = Doc::list();
-  std::string last, next;
-  state(ctx).store.scan(kUsers.name, Store::pool_key(pool.str("Id")), [&](const std::string& key, const Doc& u) {
-    if (!matches(u, *f)) return true;
-    if (static_cast<int64_t>(users.size()) == limit) {
-      next = last;
-      return false;
-    }
-    users.push(filtered(u, in.get("AttributesToGet")));
-    last = key;
-    return true;
-  }, after);
   Doc out = Doc::map();
-  out.set("Users", std::move(users));
-  if (!next.empty())
-    out.set("PaginationToken",
-            crypto::base64url(state(ctx).store.seal(next, "cognito-page:" + pool.str("Id"))));
+  out.set("Users", users_page(
+                       ctx, pool, limit, in.str("PaginationToken"), "PaginationToken",
+                       [&](const Doc& u) { return matches(u, *f); }, in.get("AttributesToGet"), out));
   return out;
 }
 
@@ -461,28 +486,10 @@ Doc list_users_in_group(OpContext& ctx, const Doc& in) {
   std::string g = in.str("GroupName");
   if (!state(ctx).store.get(kGroups.name, Store::child_key(pool.str("Id"), g)))
     throw cerr::resource_not_found("Group not found.");
-  int64_t limit = in.integer("Limit", 60);
-  std::string after;
-  if (std::string t = in.str("NextToken"); !t.empty()) {
-    auto k = state(ctx).store.unseal(crypto::base64url_decode(t).value_or(""), "cognito-page:" + pool.str("Id"));
-    if (!k) throw cerr::invalid_parameter("Invalid pagination token.");
-    after = *k;
-  }
-  Doc users = Doc::list();
-  std::string last, next;
-  state(ctx).store.scan(kUsers.name, Store::pool_key(pool.str("Id")), [&](const std::string& key, const Doc& u) {
-    if (!list_has(u.get("Groups"), g)) return true;
-    if (static_cast<int64_t>(users.size()) == limit) {
-      next = last;
-      return false;
-    }
-    users.push(user_type(u));
-    last = key;
-    return true;
-  }, after);
   Doc out = Doc::map();
-  out.set("Users", std::move(users));
-  if (!next.empty()) out.set("NextToken", crypto::base64url(state(ctx).store.seal(next, "cognito-page:" + pool.str("Id"))));
+  out.set("Users", users_page(
+                       ctx, pool, in.integer("Limit", 60), in.str("NextToken"), "NextToken",
+                       [&](const Doc& u) { return list_has(u.get("Groups"), g); }, nullptr, out));
   return out;
 }
 
@@ -547,10 +554,12 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
   check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
   Doc user = must_find_user(ctx, pool, in.str("Username"));
   if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
-  std::string a = attr(user, "email_verified") == "true" ? "email"
-                  : attr(user, "phone_number_verified") == "true" ? "phone_number" : "";
+  std::string a = attr(user, "email_verified") == "true"          ? "email"
+                  : attr(user, "phone_number_verified") == "true" ? "phone_number"
+                                                                  : "";
   if (a.empty())
-    throw cerr::invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number");
+    throw cerr::invalid_parameter(
+        "Cannot reset password for the user as there is no registered/verified email or phone_number");
   Doc out = Doc::map();
   out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "forgot", a));
   save_user(ctx, pool, user);
