@@ -341,6 +341,29 @@ class TestUsers(CognitoBase):
         code, _ = self.err(lambda: self.idp.admin_get_user(UserPoolId=pid, Username=r and "fay2@x.io"))
         self.assertEqual(code, "UserNotFoundException")
 
+    def test_bad_input_is_an_aws_error(self):
+        pid = self.pool(Schema=[{"Name": "code", "AttributeDataType": "String",
+                                 "StringAttributeConstraints": {"MinLength": "x", "MaxLength": "y"}}])
+        cid = self.client(pid)["ClientId"]
+        code, _ = self.err(lambda: self.idp.admin_get_user(UserPoolId=pid, Username="a\x00b"))
+        self.assertEqual(code, "InvalidParameterException")
+        code, _ = self.err(lambda: self.idp.initiate_auth(ClientId="nope\x00", AuthFlow="USER_PASSWORD_AUTH",
+                                                          AuthParameters={"USERNAME": "a", "PASSWORD": PW}))
+        self.assertIn(code, ("InvalidParameterException", "ResourceNotFoundException"))
+        self.idp.admin_create_user(UserPoolId=pid, Username="zed", MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "custom:code", "Value": "abc"}])
+        code, _ = self.err(lambda: self.idp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH",
+                                                          AuthParameters={"USERNAME": "zed", "SRP_A": "0"}))
+        self.assertEqual(code, "NotAuthorizedException")
+        code, _ = self.err(lambda: self.idp.respond_to_auth_challenge(
+            ClientId=cid, ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses={"USERNAME": "zed", "PASSWORD_CLAIM_SECRET_BLOCK": "!!!", "TIMESTAMP": "x",
+                                "PASSWORD_CLAIM_SIGNATURE": "x"}))
+        self.assertEqual(code, "NotAuthorizedException")
+        code, _ = self.err(lambda: self.idp.initiate_auth(ClientId=cid, AuthFlow="CUSTOM_AUTH",
+                                                          AuthParameters={"USERNAME": "zed"}))
+        self.assertEqual(code, "InvalidParameterException")
+
     def test_attributes_mutability_and_custom(self):
         pid = self.pool(Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": False},
                                 {"Name": "level", "AttributeDataType": "Number"}])

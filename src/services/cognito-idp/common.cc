@@ -1,6 +1,7 @@
 #include "services/cognito-idp/common.h"
 
 #include <algorithm>
+#include <charconv>
 #include <random>
 
 #include "auth/sigv4.h"
@@ -210,8 +211,13 @@ std::vector<std::string> apply_attributes(const Doc& pool, Doc& user, const Doc*
       if (!ok) throw cerr::invalid_parameter(name + " is not a valid Number value");
     }
     if (const Doc* c = sa->get("StringAttributeConstraints"); c && type == "String") {
-      size_t mx = static_cast<size_t>(std::stoll(c->str("MaxLength", "2048")));
-      size_t mn = static_cast<size_t>(std::stoll(c->str("MinLength", "0")));
+      auto num = [](const std::string& t, size_t dflt) {
+        size_t v = 0;
+        auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+        return r.ec == std::errc() && r.ptr == t.data() + t.size() ? v : dflt;
+      };
+      size_t mx = num(c->str("MaxLength", "2048"), 2048);
+      size_t mn = num(c->str("MinLength", "0"), 0);
       if (value.size() > mx || value.size() < mn)
         throw cerr::invalid_parameter("String attributes cannot have a length of more than " + std::to_string(mx));
     }

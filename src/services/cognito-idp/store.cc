@@ -6,13 +6,23 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "services/cognito-idp/crypto.h"
+#include "services/cognito-idp/errors.h"
 #include "services/cognito-idp/schema.h"
 #include "storage/keys.h"
 
 namespace stratus::cognitoidp {
 namespace {
+// Names reach keys: one with a NUL byte is refused as the model's patterns would refuse it.
+const std::string& checked(const std::string& name) {
+  if (name.find('\0') != std::string::npos)
+    throw cognitoidp::errors::invalid_parameter(
+        "1 validation error detected: Value at 'name' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern");
+  return name;
+}
+
 void check(const storage::Status& st) {
-  if (!st.ok()) throw errors::internal("storage: " + st.message);
+  if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
 }
 }  // namespace
 
@@ -60,13 +70,13 @@ void Store::del_prefix(std::string_view ks, const std::string& prefix) {
 }
 
 std::string Store::pool_key(const std::string& pool) {
-  return storage::KeyBuilder().str(pool).take();
+  return storage::KeyBuilder().str(checked(pool)).take();
 }
 std::string Store::child_key(const std::string& pool, const std::string& name) {
-  return storage::KeyBuilder().str(pool).str(name).take();
+  return storage::KeyBuilder().str(checked(pool)).str(checked(name)).take();
 }
 std::string Store::session_key(const std::string& pool, const std::string& user, const std::string& jti) {
-  return storage::KeyBuilder().str(pool).str(user).str(jti).take();
+  return storage::KeyBuilder().str(checked(pool)).str(checked(user)).str(checked(jti)).take();
 }
 
 std::string Store::signing_key(const std::string& pool) {
@@ -76,7 +86,7 @@ std::string Store::signing_key(const std::string& pool) {
   auto st = engine_.get(kKeys.name, pool_key(pool), &v);
   if (st.ok()) {
     auto pem = auth::unseal(sealing_key_, v, ad);
-    if (!pem) throw errors::internal("cognito: the pool's signing key cannot be unsealed");
+    if (!pem) throw stratus::errors::internal("cognito: the pool's signing key cannot be unsealed");
     return *pem;
   }
   std::string pem = crypto::generate_rsa_pem();
