@@ -256,12 +256,26 @@ void check_password_policy(const Doc& pool, const std::string& password) {
     throw cerr::invalid_password("Password did not conform with policy: Password must have symbol characters");
 }
 
-void set_password(const Doc& pool, Doc& user, const std::string& password) {
+namespace {
+std::string verifier_purpose(const Doc& pool, const Doc& user) {
+  return "cognito-verifier:" + pool.str("Id") + "/" + user.str("Key");
+}
+}  // namespace
+
+void set_password(OpContext& ctx, const Doc& pool, Doc& user, const std::string& password) {
   user.set("PasswordHash", crypto::hash_password(password));
   auto v = crypto::make_verifier(pool_name_part(pool.str("Id")), user.str("Username"), password);
   user.set("SrpSalt", v.salt_hex);
-  user.set("SrpVerifier", v.v_hex);
+  // The verifier allows a fast offline guess (one SHA-256 and one modexp per try): sealed at rest.
+  user.set("SrpVerifier", enc::base64_encode(state(ctx).store.seal(v.v_hex, verifier_purpose(pool, user))));
   user.set("FailedAttempts", 0);
+}
+
+std::string srp_verifier(OpContext& ctx, const Doc& pool, const Doc& user) {
+  auto raw = enc::base64_decode(user.str("SrpVerifier"));
+  auto v = raw ? state(ctx).store.unseal(*raw, verifier_purpose(pool, user)) : std::nullopt;
+  if (!v) throw stratus::errors::internal("cognito: the user's SRP verifier cannot be unsealed");
+  return *v;
 }
 
 std::string generate_password(const Doc& pool) {

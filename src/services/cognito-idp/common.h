@@ -63,7 +63,10 @@ Doc user_out(const Doc& user, bool list_form);
 // returns the names applied.
 std::vector<std::string> apply_attributes(const Doc& pool, Doc& user, const Doc* list, bool creating, bool admin);
 void check_password_policy(const Doc& pool, const std::string& password);
-void set_password(const Doc& pool, Doc& user, const std::string& password);
+// Stores the PBKDF2 hash and the SRP salt and verifier (sealed) of a new password.
+void set_password(OpContext& ctx, const Doc& pool, Doc& user, const std::string& password);
+// The user's SRP verifier (hex), unsealed.
+std::string srp_verifier(OpContext& ctx, const Doc& pool, const Doc& user);
 std::string generate_password(const Doc& pool);
 
 // ---- codes and mail ----

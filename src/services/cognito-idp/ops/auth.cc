@@ -137,7 +137,7 @@ Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* para
   check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
   if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
   Doc user = user_for_auth(ctx, pool, client, name);
-  auto pair = crypto::server_pair(user.str("SrpVerifier"));
+  auto pair = crypto::server_pair(srp_verifier(ctx, pool, user));
   Doc block = Doc::map();
   block.set("p", pool.str("Id"));
   block.set("u", user.str("Key"));
@@ -230,7 +230,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     if (!user) throw cerr::user_not_found("User does not exist.");
     check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);
     check_lockout(ctx, *user);
-    auto key = crypto::server_key(block->str("A"), block->str("B"), block->str("b"), user->str("SrpVerifier"));
+    auto key = crypto::server_key(block->str("A"), block->str("B"), block->str("b"), srp_verifier(ctx, pool, *user));
     auto raw_block = enc::base64_decode(param(r, "PASSWORD_CLAIM_SECRET_BLOCK"));
     if (!key || !raw_block) wrong_password(ctx, pool, *user);
     std::string want = crypto::claim_signature(*key, pool_name_part(pool.str("Id")), user->str("Username"), *raw_block,
@@ -261,7 +261,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
           attrs.push(std::move(a));
         }
     apply_attributes(pool, *user, &attrs, false, false);
-    set_password(pool, *user, pw);
+    set_password(ctx, pool, *user, pw);
     user->set("UserStatus", "CONFIRMED");
     save_user(ctx, pool, *user);
     return after_password(ctx, pool, client, *user, "TokenGeneration_NewPasswordChallenge");

@@ -235,7 +235,7 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
     check_password_policy(pool, temp);
   else
     temp = generate_password(pool);
-  set_password(pool, user, temp);
+  set_password(ctx, pool, user, temp);
   user.set("UserStatus", "FORCE_CHANGE_PASSWORD");
   user.set("TempPasswordExpires", static_cast<int64_t>(ctx.now_ms + int64_t{7} * 86400 * 1000));
   if (action != "SUPPRESS") {
@@ -308,7 +308,7 @@ Doc admin_set_user_password(OpContext& ctx, const Doc& in) {
   Doc user = admin_user(ctx, in, &pool);
   std::string pw = in.str("Password");
   check_password_policy(pool, pw);
-  set_password(pool, user, pw);
+  set_password(ctx, pool, user, pw);
   user.set("UserStatus", in.flag("Permanent") ? "CONFIRMED" : "FORCE_CHANGE_PASSWORD");
   save_user(ctx, pool, user);
   return Doc::map();
@@ -507,7 +507,7 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
   check_password_policy(pool, pw);
   Doc user = new_user(ctx, pool, name, in.get("UserAttributes"), false);
   check_required(pool, user);
-  set_password(pool, user, pw);
+  set_password(ctx, pool, user, pw);
   bool confirmed = pre_sign_up(ctx, pool, user, client.str("ClientId"), in, "PreSignUp_SignUp");
   user.set("UserStatus", confirmed ? "CONFIRMED" : "UNCONFIRMED");
   Doc out = Doc::map();
@@ -573,7 +573,7 @@ Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
   std::string pw = in.str("Password");
   check_code(user, "forgot", in.str("ConfirmationCode"), ctx.now_ms);
   check_password_policy(pool, pw);
-  set_password(pool, user, pw);
+  set_password(ctx, pool, user, pw);
   if (user.str("UserStatus") == "RESET_REQUIRED" || user.str("UserStatus") == "FORCE_CHANGE_PASSWORD")
     user.set("UserStatus", "CONFIRMED");
   save_user(ctx, pool, user);
@@ -587,7 +587,7 @@ Doc change_password(OpContext& ctx, const Doc& in) {
   if (!crypto::check_password(c.user.str("PasswordHash"), in.str("PreviousPassword")))
     throw cerr::not_authorized("Incorrect username or password.");
   check_password_policy(c.pool, in.str("ProposedPassword"));
-  set_password(c.pool, c.user, in.str("ProposedPassword"));
+  set_password(ctx, c.pool, c.user, in.str("ProposedPassword"));
   save_user(ctx, c.pool, c.user);
   return Doc::map();
 }
