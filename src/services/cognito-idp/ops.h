@@ -26,7 +26,6 @@ Doc get_group(OpContext&, const Doc&);
 Doc update_group(OpContext&, const Doc&);
 Doc delete_group(OpContext&, const Doc&);
 Doc list_groups(OpContext&, const Doc&);
-Doc get_signing_certificate(OpContext&, const Doc&);
 
 // ops/users.cc
 Doc admin_create_user(OpContext&, const Doc&);

@@ -582,9 +582,4 @@ Doc list_groups(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Doc get_signing_certificate(OpContext& ctx, const Doc& in) {
-  load_pool(ctx, in.str("UserPoolId"));
-  throw cerr::invalid_parameter("Signing certificates are for SAML identity providers, which Stratus does not run.");
-}
-
 }  // namespace stratus::cognitoidp
