@@ -9,6 +9,7 @@ cmake_minimum_required(VERSION 3.20)
 #   auth      core http storage
 #   protocol  core model http auth
 #   events    core storage events
+#   mail      core http storage events (the mailbox and its SMTP relay, shared by services)
 #   runtime   core http storage
 #   server    everything below, services/service.h
 #   services  everything below and server; its own folder; of another service only the port
@@ -22,9 +23,10 @@ set(_allowed_http "core;http")
 set(_allowed_auth "core;http;storage;auth")
 set(_allowed_protocol "core;model;http;auth;protocol")
 set(_allowed_events "core;storage;events")
+set(_allowed_mail "core;http;storage;events;mail")
 set(_allowed_runtime "core;http;storage;runtime")
-set(_allowed_server "core;storage;model;http;auth;protocol;events;runtime;server")
-set(_allowed_services "core;storage;model;http;auth;protocol;events;runtime;server")
+set(_allowed_server "core;storage;model;http;auth;protocol;events;mail;runtime;server")
+set(_allowed_services "core;storage;model;http;auth;protocol;events;mail;runtime;server")
 
 file(GLOB_RECURSE _files RELATIVE ${SRC} ${SRC}/*.cc ${SRC}/*.h)
 set(_errors "")
@@ -48,7 +50,7 @@ foreach(f ${_files})
     set(ok FALSE)
     if(target STREQUAL "services")
       if(inc STREQUAL "services/service.h")
-        if(NOT layer MATCHES "^(core|storage|model|http|auth|protocol|events|runtime)$")
+        if(NOT layer MATCHES "^(core|storage|model|http|auth|protocol|events|mail|runtime)$")
           set(ok TRUE)
         endif()
       elseif(layer STREQUAL "services")

@@ -368,6 +368,11 @@ int main(int argc, char** argv) {
         ->envname("STRATUS_CORS_ORIGINS");
     a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
         ->envname("STRATUS_SMTP_RELAY");
+    a->add_option("--cognito-issuer", cfg.cognito_issuer,
+                  "iss of Cognito tokens: local (http://localhost:PORT/<pool-id>) or aws "
+                  "(https://cognito-idp.<region>.amazonaws.com/<pool-id>)")
+        ->check(CLI::IsMember({"local", "aws"}))
+        ->envname("STRATUS_COGNITO_ISSUER");
   };
   CLI::App* serve_cmd = app.add_subcommand("serve", "Start the server (the default command)");
   add_serve_flags(serve_cmd);

@@ -40,6 +40,9 @@ struct Config {
   std::map<std::string, std::pair<std::string, std::string>> lambda_runtimes;
   std::string kms_master_key_file;              // "" → <data-dir>/.stratus-key (auth/sealing.h)
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
+  // The `iss` of Cognito tokens: "local" (http://localhost:PORT/<pool-id>, where the JWKS is
+  // served) or "aws" (https://cognito-idp.<region>.amazonaws.com/<pool-id>).
+  std::string cognito_issuer = "local";
   uint64_t max_connections = 0;                 // 0: from the descriptor limit (http/server.h)
   uint32_t header_timeout_s = 30;               // first byte of a request to the end of its header
   // Origins whose browser pages may call the AWS service endpoints (CORS, as AWS's endpoints

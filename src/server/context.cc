@@ -7,6 +7,7 @@
 #include "auth/sealing.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "mail/mailbox.h"
 #include "protocol/validate.h"
 
 namespace stratus {
@@ -23,7 +24,7 @@ auth::Credential root_credential(const Config& c) {
 
 // The key sealing secrets at rest: the data directory's key file (created on first start), or a
 // throwaway one when nothing is kept (--ephemeral, or any context over the memory engine).
-std::string sealing_key(const Config& c, const storage::Engine& engine) {
+std::string make_sealing_key(const Config& c, const storage::Engine& engine) {
   if (c.ephemeral || engine.describe().starts_with(R"({"engine":"memory")"))
     return auth::random_sealing_key();
   return auth::load_or_create_sealing_key(
@@ -34,7 +35,8 @@ std::string sealing_key(const Config& c, const storage::Engine& engine) {
 ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> engine)
     : config_(std::move(config)),
       engine_(std::move(engine)),
-      keys_(engine_.get(), root_credential(config_), sealing_key(config_, *engine_)),
+      sealing_key_(make_sealing_key(config_, *engine_)),
+      keys_(engine_.get(), root_credential(config_), sealing_key_),
       events_(std::make_unique<events::Queue>(*engine_)),
       started_ms_(now_millis()) {
   if (size_t n = keys_.seal_plain_records())
@@ -52,6 +54,11 @@ void ServerContext::attach_services() {
 
 void ServerContext::start_services() {
   attach_services();
+  // The mailbox (mail/mailbox.h) is shared by SNS, Cognito and SES: served whatever runs.
+  storage::Engine* engine = engine_.get();
+  add_internal_route("/_stratus/mailbox",
+                     [engine](const http::Request& req, http::Response& res) { mailbox::serve(*engine, req, res); });
+  mailbox::enable_relay(*events_, config().smtp_relay);
   for (auto& s : services_) s->start(*this);
   events_->start();
 }

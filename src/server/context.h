@@ -31,6 +31,9 @@ class ServerContext {
   const Config& config() const { return config_; }
   storage::Engine& storage() { return *engine_; }
   auth::KeyStore& keys() { return keys_; }
+  // The key that seals secrets at rest (auth/sealing.h): services seal their own secret records
+  // (Cognito's signing keys) with it.
+  const std::string& sealing_key() const { return sealing_key_; }
   // Durable deliveries between services. Services subscribe in Service::start(); the queue
   // starts dispatching after every service has started (start_services()).
   events::Queue& events() { return *events_; }
@@ -101,6 +104,7 @@ class ServerContext {
  private:
   Config config_;
   std::unique_ptr<storage::Engine> engine_;
+  std::string sealing_key_;
   auth::KeyStore keys_;
   std::unique_ptr<events::Queue> events_;
   std::vector<std::unique_ptr<Service>> services_;

@@ -17,6 +17,7 @@ namespace apigateway { std::unique_ptr<Service> make_service(); }
 namespace kms { std::unique_ptr<Service> make_service(); }
 namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
+namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -37,6 +38,7 @@ const std::vector<Entry>& table() {
       {"kms", kms::make_service},
       {"ssm", ssm::make_service},
       {"s3", s3::make_service},
+      {"cognito-idp", cognitoidp::make_service},
   };
   return t;
 }

@@ -12,12 +12,12 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "mail/mailbox.h"
 #include "server/context.h"
 #include "services/lambda/api.h"
 #include "services/sns/checks.h"
 #include "services/sns/envelope.h"
 #include "services/sns/http_delivery.h"
-#include "services/sns/mailbox.h"
 #include "services/sqs/api.h"
 
 namespace stratus::sns {

@@ -3,9 +3,9 @@
 #include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "mail/mailbox.h"
 #include "services/sns/checks.h"
 #include "services/sns/errors.h"
-#include "services/sns/mailbox.h"
 #include "services/sns/schema.h"
 #include "storage/keys.h"
 

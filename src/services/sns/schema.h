@@ -2,6 +2,7 @@
 // keyspace or a version instead. JSON records without a version field are v1.
 #pragma once
 
+#include "mail/mailbox.h"
 #include "storage/keys.h"
 
 namespace stratus::sns {
@@ -26,10 +27,7 @@ inline constexpr storage::Keyspace kPlatform{
     "| opted out: empty | sandbox number {status, otp}"};
 // The signing key pair (signing.h).
 inline constexpr storage::Keyspace kSigning{"sns.signing", "raw(\"key\") | raw(\"cert\")", "PEM text"};
-// Mail to people (mailbox.h): arrival order.
-inline constexpr storage::Keyspace kMailbox{"mailbox", "u64(timestamp ms) u64(sequence) raw(mail id)",
-                                            "mail record, JSON v1 (mailbox::Mail::to_doc)"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kTopics, kSubs, kDedup, kPlatform, kSigning, kMailbox};
+inline constexpr storage::Keyspace kKeyspaces[] = {kTopics, kSubs, kDedup, kPlatform, kSigning, mailbox::kKeyspace};
 
 }  // namespace stratus::sns

@@ -6,12 +6,12 @@
 // http_delivery.h; envelopes and signing in envelope.h.
 #include <memory>
 
+#include "mail/mailbox.h"
 #include "server/context.h"
 #include "services/service.h"
 #include "services/sns/delivery.h"
 #include "services/sns/envelope.h"
 #include "services/sns/http_delivery.h"
-#include "services/sns/mailbox.h"
 #include "services/sns/ops.h"
 #include "services/sns/schema.h"
 #include "services/sns/state.h"
@@ -89,14 +89,8 @@ class SnsService final : public Service {
   void start(ServerContext& ctx) override {
     State* st = state_.get();
     st->sqs = ctx.port<sqs::Api>();
-    storage::Engine* engine = &ctx.storage();
-    ctx.add_internal_route("/_stratus/mailbox", [engine](const http::Request& req, http::Response& res) {
-      mailbox::serve(*engine, req, res);
-    });
-    ctx.add_internal_route(kCertPath, [st](const http::Request& req, http::Response& res) {
-      serve_certificate(*st, req, res);
-    });
-    mailbox::enable_relay(ctx.events(), ctx.config().smtp_relay);
+    ctx.add_internal_route(kCertPath,
+                           [st](const http::Request& req, http::Response& res) { serve_certificate(*st, req, res); });
     ctx.add_internal_route("/_stratus/sns/opt-out", [st](const http::Request& req, http::Response& res) {
       serve_opt_out(*st, req, res);
     });

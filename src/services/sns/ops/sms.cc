@@ -2,9 +2,9 @@
 // arrives in the mailbox) and origination numbers (state in platform.h).
 #include <random>
 
+#include "mail/mailbox.h"
 #include "services/sns/checks.h"
 #include "services/sns/errors.h"
-#include "services/sns/mailbox.h"
 #include "services/sns/ops.h"
 #include "services/sns/ops/common.h"
 #include "services/sns/state.h"

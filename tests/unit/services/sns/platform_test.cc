@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 #include "services/sns/platform.h"
 #include "storage/engine.h"
 

@@ -1,4 +1,4 @@
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 
 #include <spdlog/spdlog.h>
 
@@ -12,14 +12,13 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "events/queue.h"
-#include "services/sns/schema.h"
-#include "services/sns/smtp.h"
+#include "mail/smtp.h"
 #include "storage/keys.h"
 
 namespace stratus::mailbox {
 namespace {
 
-constexpr std::string_view kKs = sns::kMailbox.name;
+constexpr std::string_view kKs = kKeyspace.name;
 constexpr const char* kRelayTopic = "mailbox.smtp";
 constexpr uint32_t kRelayAttempts = 8;
 

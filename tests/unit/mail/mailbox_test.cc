@@ -2,7 +2,7 @@
 // `since` starts at a time.
 #include <gtest/gtest.h>
 
-#include "services/sns/mailbox.h"
+#include "mail/mailbox.h"
 #include "storage/engine.h"
 #include "storage/keys.h"
 

@@ -1,4 +1,4 @@
-#include "services/sns/smtp.h"
+#include "mail/smtp.h"
 
 #include <netdb.h>
 #include <sys/socket.h>

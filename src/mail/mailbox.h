@@ -1,5 +1,8 @@
 // The mailbox: a durable store of everything the emulated cloud addresses to people (SNS email,
-// email-json and SMS now; SES mail and Cognito codes later), readable at GET /_stratus/mailbox.
+// email-json and SMS, Cognito codes and invitations; SES mail later), readable at
+// GET /_stratus/mailbox. A layer of its own (src/mail/, below server and services): the server
+// serves the route and enables the relay once (ServerContext::start_services), whatever
+// services run; services write with deliver().
 //
 // Storage: keyspace "mailbox", key be64(timestamp ms) be64(sequence) so a scan is in arrival
 // order; value a JSON object. Every function is thread safe (the engine is).
@@ -12,6 +15,7 @@
 #include "core/doc.h"
 #include "http/message.h"
 #include "storage/engine.h"
+#include "storage/keys.h"
 
 namespace stratus::events {
 class Queue;
@@ -19,12 +23,16 @@ class Queue;
 
 namespace stratus::mailbox {
 
+// Mail to people: arrival order. Listed in the keyspaces of every service that writes it.
+inline constexpr storage::Keyspace kKeyspace{"mailbox", "u64(timestamp ms) u64(sequence) raw(mail id)",
+                                             "mail record, JSON v1 (mailbox::Mail::to_doc)"};
+
 struct Mail {
   std::string id;         // assigned by deliver() when empty
   int64_t timestamp_ms = 0;  // assigned by deliver() when 0
   std::string channel;    // "email", "email-json", "sms"
   std::string recipient;  // address or phone number
-  std::string sender;     // "AWS Notifications <no-reply@sns.amazonaws.com>", ...
+  std::string sender;     // "AWS Notifications <no-reply@sns.amazonaws.com>", "no-reply@verificationemail.com"
   std::string subject;
   std::string body;
   std::string source;     // what sent it: topic ARN, "sns:Publish", ...

@@ -1,0 +1,98 @@
+// What the handlers share: the service state, finding pools/clients/users, attributes in AWS's
+// shapes, password policy, codes into the mailbox, and tokens (issue and check).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/doc.h"
+#include "services/cognito-idp/errors.h"
+#include "services/cognito-idp/store.h"
+#include "services/service.h"
+
+namespace stratus {
+class Scheduler;
+}
+
+namespace stratus::cognitoidp {
+
+namespace cerr = stratus::cognitoidp::errors;
+
+struct State {
+  Store store;
+  std::string issuer_mode;  // "local" | "aws"
+  uint16_t port = 4566;
+  Scheduler* triggers = nullptr;  // the "cognito-triggers" scheduler (triggers.h)
+  State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
+};
+State& state(OpContext& ctx);
+
+// ---- pools, clients ----
+// The pool record (AWS's UserPoolType plus "_account", "_region"); ResourceNotFoundException
+// when absent or another account's.
+Doc load_pool(OpContext& ctx, const std::string& pool_id);
+// For the anonymous user APIs: the pool whatever the caller's account.
+Doc load_pool_any(OpContext& ctx, const std::string& pool_id);
+Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& client_id);
+// Anonymous APIs name only the client: its pool is found through the client index.
+std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id);  // {pool, client}
+void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash);
+// A stored record (pool, client, group) as the API answers it: members starting with "_" dropped,
+// CreationDate / LastModifiedDate (epoch ms) as timestamps.
+Doc record_out(const Doc& record);
+// A token validity in seconds: value in TokenValidityUnits' unit (seconds, minutes, hours, days).
+int64_t unit_seconds(int64_t value, const std::string& unit);
+std::string pool_name_part(const std::string& pool_id);  // "us-east-1_AbC" -> "AbC"
+
+// ---- users ----
+bool case_sensitive(const Doc& pool);
+std::string user_key(const Doc& pool, const std::string& username);
+// The user by username, or by alias / username attribute (email, phone_number,
+// preferred_username) or sub. nullopt when absent.
+std::optional<Doc> find_user(OpContext& ctx, const Doc& pool, const std::string& name);
+Doc must_find_user(OpContext& ctx, const Doc& pool, const std::string& name);  // UserNotFoundException
+void save_user(OpContext& ctx, const Doc& pool, Doc& user);
+std::string attr(const Doc& user, const std::string& name);
+// [{"Name","Value"}...] of the user's attributes.
+Doc attributes_out(const Doc& user);
+// AdminGetUser/ListUsers shapes.
+Doc user_out(const Doc& user, bool list_form);
+// Validates and applies [{"Name","Value"}] to the user (schema, mutability unless `creating`);
+// returns the names applied.
+std::vector<std::string> apply_attributes(const Doc& pool, Doc& user, const Doc* list, bool creating, bool admin);
+void check_password_policy(const Doc& pool, const std::string& password);
+// Stores the PBKDF2 hash and the SRP salt and verifier (sealed) of a new password.
+void set_password(OpContext& ctx, const Doc& pool, Doc& user, const std::string& password);
+// The user's SRP verifier (hex), unsealed.
+std::string srp_verifier(OpContext& ctx, const Doc& pool, const Doc& user);
+std::string generate_password(const Doc& pool);
+
+// ---- codes and mail ----
+std::string new_code();  // 6 digits
+std::string mask(const std::string& destination, const std::string& medium);
+// Sends `body` to the user's email (or phone for SMS) through the mailbox; the delivery details
+// as AWS returns them.
+Doc send_code(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& attribute,
+              const std::string& subject, const std::string& body);
+void check_code(Doc& user, const std::string& purpose, const std::string& code, int64_t now_ms);
+
+// ---- tokens ----
+// Signs in: a new session (origin_jti) and the AuthenticationResult.
+// `source`: the PreTokenGeneration triggerSource (TokenGeneration_Authentication, ...).
+Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
+                 const std::string& origin_jti = {}, int64_t auth_time = 0,
+                 const std::string& source = "TokenGeneration_Authentication");
+struct AccessClaims {
+  std::string pool_id, username, origin_jti, client_id;
+  Doc user;
+  Doc pool;
+};
+// A valid, unrevoked access token (NotAuthorizedException otherwise).
+AccessClaims check_access_token(OpContext& ctx, const std::string& token);
+// The JWKS and OpenID configuration documents of a pool (null when it does not exist).
+std::optional<std::string> jwks(State& st, const std::string& pool_id);
+std::string issuer(const State& st, const std::string& region, const std::string& pool_id);
+
+}  // namespace stratus::cognitoidp

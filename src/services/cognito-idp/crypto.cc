@@ -1,0 +1,353 @@
+#include "services/cognito-idp/crypto.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "auth/sigv4.h"
+#include "core/encoding.h"
+
+namespace stratus::cognitoidp::crypto {
+namespace {
+
+// RFC 5054's 3072-bit group, as amazon-cognito-identity-js carries it.
+constexpr const char* kN =
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
+
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
+struct CtxFree {
+  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
+};
+
+Bn bn() {
+  return Bn(BN_new());
+}
+Bn from_hex(std::string_view h) {
+  if (h.empty() || h.size() > 2048) return nullptr;
+  for (char c : h)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return nullptr;
+  BIGNUM* b = nullptr;
+  std::string s(h);
+  if (!BN_hex2bn(&b, s.c_str())) return nullptr;
+  return Bn(b);
+}
+std::string to_hex(const BIGNUM* b) {
+  char* c = BN_bn2hex(b);
+  std::string s(c);
+  OPENSSL_free(c);
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (s == "0") return "0";
+  return s;
+}
+// amazon-cognito-identity-js padHex: even length, "00" in front when the first nibble is >= 8.
+std::string pad_hex(const BIGNUM* b) {
+  std::string s = to_hex(b);
+  if (s.size() % 2) s = "0" + s;
+  if (std::string_view("89abcdef").find(s[0]) != std::string_view::npos) s = "00" + s;
+  return s;
+}
+std::string unhex(std::string_view h) {
+  std::string out;
+  out.reserve(h.size() / 2);
+  auto nib = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10; };
+  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(nib(h[i]) * 16 + nib(h[i + 1])));
+  return out;
+}
+std::string sha256(std::string_view data) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
+  return std::string(reinterpret_cast<char*>(d), sizeof d);
+}
+// H over the bytes of a hex text, as a number.
+Bn hex_hash(std::string_view hex_text) {
+  std::string d = sha256(unhex(hex_text));
+  return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(d.data()), static_cast<int>(d.size()), nullptr));
+}
+
+struct Group {
+  Bn N, g, k;
+  Group() {
+    N = from_hex(kN);
+    g = bn();
+    BN_set_word(g.get(), 2);
+    k = hex_hash(pad_hex(N.get()) + pad_hex(g.get()));
+  }
+};
+const Group& group() {
+  static const Group gr;
+  return gr;
+}
+
+Bn compute_x(std::string_view pool_name, std::string_view user_id, std::string_view password,
+             std::string_view salt_hex) {
+  std::string inner = enc::hex(sha256(std::string(pool_name) + std::string(user_id) + ":" + std::string(password)));
+  Bn salt = from_hex(salt_hex);
+  if (!salt) return nullptr;
+  return hex_hash(pad_hex(salt.get()) + inner);
+}
+
+std::string hkdf16(std::string_view ikm, std::string_view salt) {
+  std::string prk = auth::hmac_sha256(salt, ikm);
+  std::string info = "Caldera Derived Key";
+  info.push_back('\x01');
+  return auth::hmac_sha256(prk, info).substr(0, 16);
+}
+
+struct KeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+Key read_key(std::string_view pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!k) throw std::runtime_error("cognito: unreadable signing key");
+  return Key(k);
+}
+std::string bn_bytes(const BIGNUM* b) {
+  std::string out(static_cast<size_t>(BN_num_bytes(b)), '\0');
+  BN_bn2bin(b, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+}  // namespace
+
+std::string random_bytes(size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return out;
+}
+
+bool equal_ct(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string base64url(std::string_view bytes) {
+  std::string s = enc::base64_encode(bytes);
+  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+std::optional<std::string> base64url_decode(std::string_view in) {
+  std::string s(in);
+  for (auto& c : s) {
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;
+  }
+  while (s.size() % 4) s.push_back('=');
+  return enc::base64_decode(s);
+}
+
+// ---- passwords ----
+constexpr int kIterations = 100000;
+
+std::string hash_password(std::string_view password) {
+  std::string salt = random_bytes(16);
+  unsigned char out[32];
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), kIterations,
+                    EVP_sha256(), sizeof out, out);
+  return "pbkdf2-sha256$" + std::to_string(kIterations) + "$" + enc::base64_encode(salt) + "$" +
+         enc::base64_encode(std::string_view(reinterpret_cast<char*>(out), sizeof out));
+}
+
+bool check_password(std::string_view stored, std::string_view password) {
+  // pbkdf2-sha256$ITER$SALT$HASH
+  auto p1 = stored.find('$');
+  auto p2 = stored.find('$', p1 + 1);
+  auto p3 = stored.find('$', p2 + 1);
+  if (p1 == std::string_view::npos || p2 == std::string_view::npos || p3 == std::string_view::npos) return false;
+  int iter = 0;
+  for (char c : stored.substr(p1 + 1, p2 - p1 - 1)) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) || iter > 10'000'000) return false;
+    iter = iter * 10 + (c - '0');
+  }
+  auto salt = enc::base64_decode(stored.substr(p2 + 1, p3 - p2 - 1));
+  auto want = enc::base64_decode(stored.substr(p3 + 1));
+  if (!salt || !want || want->size() != 32 || iter <= 0) return false;
+  unsigned char out[32];
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt->data()), static_cast<int>(salt->size()), iter,
+                    EVP_sha256(), sizeof out, out);
+  return equal_ct(std::string_view(reinterpret_cast<char*>(out), sizeof out), *want);
+}
+
+// ---- SRP ----
+Verifier make_verifier(std::string_view pool_name, std::string_view user_id, std::string_view password) {
+  const Group& gr = group();
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  std::string salt_bytes = random_bytes(16);
+  Bn salt(BN_bin2bn(reinterpret_cast<const unsigned char*>(salt_bytes.data()), 16, nullptr));
+  Verifier out;
+  out.salt_hex = to_hex(salt.get());
+  Bn x = compute_x(pool_name, user_id, password, out.salt_hex);
+  Bn v = bn();
+  BN_mod_exp(v.get(), gr.g.get(), x.get(), gr.N.get(), ctx.get());
+  out.v_hex = to_hex(v.get());
+  return out;
+}
+
+ServerPair server_pair(std::string_view v_hex) {
+  const Group& gr = group();
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  Bn v = from_hex(v_hex);
+  if (!v) throw std::runtime_error("cognito: bad verifier");
+  for (;;) {
+    std::string rb = random_bytes(128);
+    Bn b(BN_bin2bn(reinterpret_cast<const unsigned char*>(rb.data()), 128, nullptr));
+    Bn gb = bn(), kv = bn(), B = bn();
+    BN_mod_exp(gb.get(), gr.g.get(), b.get(), gr.N.get(), ctx.get());
+    BN_mod_mul(kv.get(), gr.k.get(), v.get(), gr.N.get(), ctx.get());
+    BN_mod_add(B.get(), kv.get(), gb.get(), gr.N.get(), ctx.get());
+    if (BN_is_zero(B.get())) continue;
+    return {to_hex(b.get()), to_hex(B.get())};
+  }
+}
+
+bool valid_a(std::string_view A_hex) {
+  const Group& gr = group();
+  Bn A = from_hex(A_hex);
+  if (!A) return false;
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  Bn r = bn();
+  BN_mod(r.get(), A.get(), gr.N.get(), ctx.get());
+  return !BN_is_zero(r.get());
+}
+
+std::optional<std::string> server_key(std::string_view A_hex, std::string_view B_hex, std::string_view b_hex,
+                                      std::string_view v_hex) {
+  const Group& gr = group();
+  Bn A = from_hex(A_hex), B = from_hex(B_hex), b = from_hex(b_hex), v = from_hex(v_hex);
+  if (!A || !B || !b || !v || !valid_a(A_hex)) return std::nullopt;
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  Bn u = hex_hash(pad_hex(A.get()) + pad_hex(B.get()));
+  if (BN_is_zero(u.get())) return std::nullopt;
+  // S = (A * v^u) ^ b mod N
+  Bn vu = bn(), avu = bn(), S = bn();
+  BN_mod_exp(vu.get(), v.get(), u.get(), gr.N.get(), ctx.get());
+  BN_mod_mul(avu.get(), A.get(), vu.get(), gr.N.get(), ctx.get());
+  BN_mod_exp(S.get(), avu.get(), b.get(), gr.N.get(), ctx.get());
+  return hkdf16(unhex(pad_hex(S.get())), unhex(pad_hex(u.get())));
+}
+
+std::string client_a(std::string_view a_hex) {
+  const Group& gr = group();
+  Bn a = from_hex(a_hex);
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  Bn A = bn();
+  BN_mod_exp(A.get(), gr.g.get(), a.get(), gr.N.get(), ctx.get());
+  return to_hex(A.get());
+}
+
+std::optional<std::string> client_key(std::string_view a_hex, std::string_view B_hex, std::string_view pool_name,
+                                      std::string_view user_id, std::string_view password, std::string_view salt_hex) {
+  const Group& gr = group();
+  Bn a = from_hex(a_hex), B = from_hex(B_hex);
+  if (!a || !B) return std::nullopt;
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  Bn A = from_hex(client_a(a_hex));
+  Bn u = hex_hash(pad_hex(A.get()) + pad_hex(B.get()));
+  Bn x = compute_x(pool_name, user_id, password, salt_hex);
+  if (!x) return std::nullopt;
+  Bn gx = bn(), kgx = bn(), base = bn(), ux = bn(), e = bn(), S = bn();
+  BN_mod_exp(gx.get(), gr.g.get(), x.get(), gr.N.get(), ctx.get());
+  BN_mod_mul(kgx.get(), gr.k.get(), gx.get(), gr.N.get(), ctx.get());
+  BN_mod_sub(base.get(), B.get(), kgx.get(), gr.N.get(), ctx.get());
+  BN_mul(ux.get(), u.get(), x.get(), ctx.get());
+  BN_add(e.get(), a.get(), ux.get());
+  BN_mod_exp(S.get(), base.get(), e.get(), gr.N.get(), ctx.get());
+  return hkdf16(unhex(pad_hex(S.get())), unhex(pad_hex(u.get())));
+}
+
+std::string claim_signature(std::string_view key, std::string_view pool_name, std::string_view user_id,
+                            std::string_view secret_block, std::string_view timestamp) {
+  std::string msg;
+  msg.append(pool_name).append(user_id).append(secret_block).append(timestamp);
+  return enc::base64_encode(auth::hmac_sha256(key, msg));
+}
+
+// ---- RS256 ----
+std::string generate_rsa_pem() {
+  EVP_PKEY* k = EVP_RSA_gen(2048);
+  if (!k) throw std::runtime_error("cognito: RSA key generation failed");
+  Key key(k);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return pem;
+}
+
+std::string sign_jwt(std::string_view pem, std::string_view header_json, std::string_view payload_json) {
+  Key key = read_key(pem);
+  std::string input = base64url(header_json) + "." + base64url(payload_json);
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  size_t len = 0;
+  std::string sig;
+  if (EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+      EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1) {
+    sig.resize(len);
+    EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    sig.resize(len);
+  }
+  EVP_MD_CTX_free(md);
+  if (sig.empty()) throw std::runtime_error("cognito: signing failed");
+  return input + "." + base64url(sig);
+}
+
+bool verify_jwt(std::string_view pem, std::string_view token) {
+  auto dot = token.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  auto sig = base64url_decode(token.substr(dot + 1));
+  if (!sig) return false;
+  Key key = read_key(pem);
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  bool ok = EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+            EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+                             reinterpret_cast<const unsigned char*>(token.data()), dot) == 1;
+  EVP_MD_CTX_free(md);
+  return ok;
+}
+
+std::pair<std::string, std::string> rsa_public_ne(std::string_view pem) {
+  Key key = read_key(pem);
+  BIGNUM* n = nullptr;
+  BIGNUM* e = nullptr;
+  EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_N, &n);
+  EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_E, &e);
+  std::pair<std::string, std::string> out{base64url(bn_bytes(n)), base64url(bn_bytes(e))};
+  BN_free(n);
+  BN_free(e);
+  return out;
+}
+
+}  // namespace stratus::cognitoidp::crypto

@@ -1,0 +1,226 @@
+// Amazon Cognito user pools (cognito-idp): pools, clients, domains, groups, users, sign-up and
+// recovery codes (into the mailbox, mail/mailbox.h), the SRP and password sign-in flows, and
+// RS256 tokens whose keys are published at /<pool-id>/.well-known/jwks.json (this service is an
+// InvokeRouter for those two GET paths).
+//
+// Layout: the operation table is here; handlers in ops/*.cc (ops.h); shared logic in common.h,
+// tokens.cc; persistence in store.h; keyspaces in schema.h; SRP/PBKDF2/RS256 in crypto.h;
+// ListUsers' filter in filter.h.
+#include <memory>
+#include <optional>
+
+#include "core/json.h"
+#include "core/scheduler.h"
+#include "server/context.h"
+#include "server/invoke_router.h"
+#include "services/cognito-idp/common.h"
+#include "services/cognito-idp/ops.h"
+#include "services/cognito-idp/schema.h"
+#include "services/cognito-idp/triggers.h"
+#include "services/service.h"
+
+namespace stratus::cognitoidp {
+namespace {
+
+State* g_state = nullptr;  // set in start(); handlers run after it
+
+// "/<region>_<id>/.well-known/jwks.json" -> pool id and which document.
+bool well_known(std::string_view path, std::string* pool, bool* jwks_doc) {
+  constexpr std::string_view kJwks = "/.well-known/jwks.json";
+  constexpr std::string_view kOidc = "/.well-known/openid-configuration";
+  if (path.size() < 2 || path[0] != '/') return false;
+  auto slash = path.find('/', 1);
+  if (slash == std::string_view::npos) return false;
+  std::string_view rest = path.substr(slash);
+  if (rest != kJwks && rest != kOidc) return false;
+  std::string_view id = path.substr(1, slash - 1);
+  if (id.find('_') == std::string_view::npos || id.size() > 55) return false;
+  *pool = std::string(id);
+  *jwks_doc = rest == kJwks;
+  return true;
+}
+
+// The pool an input names (UserPoolId, or ClientId through the client index), if any.
+std::optional<Doc> pool_of(const Doc& in) {
+  if (!g_state) return std::nullopt;
+  std::string id = in.str("UserPoolId");
+  if (id.empty()) {
+    std::string client = in.str("ClientId");
+    if (client.empty()) return std::nullopt;
+    if (!g_state->store.engine().get(kClientIndex.name, Store::pool_key(client), &id).ok()) return std::nullopt;
+  }
+  try {
+    return g_state->store.get(kPools.name, Store::pool_key(id));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Operations that may run a Lambda trigger: inline when the pool has none, else on the
+// "cognito-triggers" scheduler thread, where waiting for the function blocks no I/O thread.
+AsyncHandler with_triggers(Handler h) {
+  return [h = std::move(h)](OpContext& ctx, const Doc& in, Done done) {
+    auto pool = pool_of(in);
+    if (!pool || !has_triggers(*pool) || !g_state->triggers) return done(invoke_handler(h, ctx, in));
+    g_state->triggers->post("trigger", [&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+  };
+}
+
+class CognitoService final : public Service, public InvokeRouter {
+ public:
+  CognitoService() : Service("cognito-idp") {
+    add("CreateUserPool", create_user_pool);
+    add("DescribeUserPool", describe_user_pool);
+    add("UpdateUserPool", update_user_pool);
+    add("DeleteUserPool", delete_user_pool);
+    add("ListUserPools", list_user_pools);
+    add("AddCustomAttributes", add_custom_attributes);
+    add("CreateUserPoolClient", create_user_pool_client);
+    add("DescribeUserPoolClient", describe_user_pool_client);
+    add("UpdateUserPoolClient", update_user_pool_client);
+    add("DeleteUserPoolClient", delete_user_pool_client);
+    add("ListUserPoolClients", list_user_pool_clients);
+    add("CreateUserPoolDomain", create_user_pool_domain);
+    add("DescribeUserPoolDomain", describe_user_pool_domain);
+    add("DeleteUserPoolDomain", delete_user_pool_domain);
+    add("CreateGroup", create_group);
+    add("GetGroup", get_group);
+    add("UpdateGroup", update_group);
+    add("DeleteGroup", delete_group);
+    add("ListGroups", list_groups);
+    add_async("AdminCreateUser", with_triggers(admin_create_user));
+    add("AdminGetUser", admin_get_user);
+    add("AdminDeleteUser", admin_delete_user);
+    add("AdminEnableUser", admin_enable_user);
+    add("AdminDisableUser", admin_disable_user);
+    add_async("AdminConfirmSignUp", with_triggers(admin_confirm_sign_up));
+    add("AdminSetUserPassword", admin_set_user_password);
+    add("AdminResetUserPassword", admin_reset_user_password);
+    add("AdminUpdateUserAttributes", admin_update_user_attributes);
+    add("AdminDeleteUserAttributes", admin_delete_user_attributes);
+    add("AdminAddUserToGroup", admin_add_user_to_group);
+    add("AdminRemoveUserFromGroup", admin_remove_user_from_group);
+    add("AdminListGroupsForUser", admin_list_groups_for_user);
+    add("AdminUserGlobalSignOut", admin_user_global_sign_out);
+    add("ListUsers", list_users);
+    add("ListUsersInGroup", list_users_in_group);
+    add_async("SignUp", with_triggers(sign_up));
+    add_async("ConfirmSignUp", with_triggers(confirm_sign_up));
+    add("ResendConfirmationCode", resend_confirmation_code);
+    add("ForgotPassword", forgot_password);
+    add_async("ConfirmForgotPassword", with_triggers(confirm_forgot_password));
+    add("ChangePassword", change_password);
+    add("GetUser", get_user);
+    add("UpdateUserAttributes", update_user_attributes);
+    add("DeleteUserAttributes", delete_user_attributes);
+    add("GetUserAttributeVerificationCode", get_user_attribute_verification_code);
+    add("VerifyUserAttribute", verify_user_attribute);
+    add("DeleteUser", delete_user);
+    add("GlobalSignOut", global_sign_out);
+    add("RevokeToken", revoke_token);
+    add_async("InitiateAuth", with_triggers(initiate_auth));
+    add_async("AdminInitiateAuth", with_triggers(admin_initiate_auth));
+    add_async("RespondToAuthChallenge", with_triggers(respond_to_auth_challenge));
+    add_async("AdminRespondToAuthChallenge", with_triggers(admin_respond_to_auth_challenge));
+
+    gap("Authentication",
+        "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
+        "and the refresh-token rotation settings are not implemented");
+    gap("Lambda triggers",
+        "PreSignUp, PostConfirmation and PreTokenGeneration (V1_0, V2_0) run; CustomMessage, "
+        "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
+        "senders are stored in LambdaConfig but not run");
+    gap("Hosted UI",
+        "the /oauth2 endpoints, /login and the pool domain host are not served; "
+        "domains are records only");
+    gap("Identity pools", "cognito-identity is a later session");
+    gap("Messages",
+        "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
+        "SmsConfiguration (SES, SNS) are stored, not used");
+    gap("ListUsers", "lookups by alias and ListUsers filters scan the pool's users (linear)");
+  }
+
+  void start(ServerContext& ctx) override {
+    state_ = std::make_unique<State>(ctx.storage(), ctx.sealing_key());
+    state_->issuer_mode = ctx.config().cognito_issuer;
+    state_->port = ctx.config().port;
+    state_->triggers = &ctx.scheduler("cognito-triggers");
+    g_state = state_.get();
+  }
+
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
+
+  // ---- InvokeRouter: the pools' JWKS and OpenID configuration ----
+  bool claims(const http::Request& req) const override {
+    std::string pool;
+    bool j = false;
+    return (req.method == "GET" || req.method == "HEAD") && well_known(req.path, &pool, &j);
+  }
+  void serve(http::Request req, http::Responder respond) override {
+    std::string pool;
+    bool jwks_doc = false;
+    well_known(req.path, &pool, &jwks_doc);
+    http::Response res;
+    res.headers.set("Content-Type", "application/json");
+    res.headers.set("Access-Control-Allow-Origin", "*");
+    try {
+      auto keys = jwks(*state_, pool);
+      if (!keys) {
+        res.status = 404;
+        res.body = R"({"message":"User pool )" + json::escape(pool) + R"( does not exist."})";
+      } else if (jwks_doc) {
+        res.body = *keys;
+      } else {
+        Doc p = *state_->store.get(kPools.name, Store::pool_key(pool));
+        std::string iss = issuer(*state_, p.str("_region"), pool);
+        std::string local = "http://localhost:" + std::to_string(state_->port) + "/" + pool;
+        Doc d = Doc::map();
+        d.set("authorization_endpoint", local + "/oauth2/authorize");
+        d.set("end_session_endpoint", local + "/logout");
+        Doc l = Doc::list();
+        l.push("RS256");
+        d.set("id_token_signing_alg_values_supported", std::move(l));
+        d.set("issuer", iss);
+        d.set("jwks_uri", local + "/.well-known/jwks.json");
+        Doc rt = Doc::list();
+        rt.push("code");
+        rt.push("token");
+        d.set("response_types_supported", std::move(rt));
+        Doc sc = Doc::list();
+        for (const char* s : {"openid", "email", "phone", "profile"}) sc.push(s);
+        d.set("scopes_supported", std::move(sc));
+        Doc st = Doc::list();
+        st.push("public");
+        d.set("subject_types_supported", std::move(st));
+        d.set("token_endpoint", local + "/oauth2/token");
+        Doc am = Doc::list();
+        am.push("client_secret_basic");
+        am.push("client_secret_post");
+        d.set("token_endpoint_auth_methods_supported", std::move(am));
+        d.set("userinfo_endpoint", local + "/oauth2/userInfo");
+        res.body = json::write(d);
+      }
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.body = R"({"message":"internal error"})";
+    }
+    if (req.method == "HEAD") res.body.clear();
+    respond(std::move(res));
+  }
+  const char* log_service() const override { return "cognito-idp"; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace
+
+State& state(OpContext&) {
+  return *g_state;
+}
+
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<CognitoService>();
+}
+
+}  // namespace stratus::cognitoidp

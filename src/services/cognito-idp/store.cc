@@ -1,0 +1,108 @@
+#include "services/cognito-idp/store.h"
+
+#include <stdexcept>
+
+#include "auth/sealing.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "services/cognito-idp/crypto.h"
+#include "services/cognito-idp/errors.h"
+#include "services/cognito-idp/schema.h"
+#include "storage/keys.h"
+
+namespace stratus::cognitoidp {
+namespace {
+// Names reach keys: one with a NUL byte is refused as the model's patterns would refuse it.
+const std::string& checked(const std::string& name) {
+  if (name.find('\0') != std::string::npos)
+    throw cognitoidp::errors::invalid_parameter(
+        "1 validation error detected: Value at 'name' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern");
+  return name;
+}
+
+void check(const storage::Status& st) {
+  if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
+}
+}  // namespace
+
+std::optional<Doc> Store::get(std::string_view ks, const std::string& key) {
+  std::string v;
+  auto st = engine_.get(ks, key, &v);
+  if (st.code == storage::Code::not_found) return std::nullopt;
+  check(st);
+  return json::parse(v);
+}
+
+void Store::put(std::string_view ks, const std::string& key, const Doc& record) {
+  check(engine_.put(ks, key, json::write(record)));
+}
+
+void Store::del(std::string_view ks, const std::string& key) {
+  check(engine_.del(ks, key));
+}
+
+void Store::scan(std::string_view ks, const std::string& prefix, const std::function<bool(const std::string&, Doc)>& fn,
+                 const std::string& after) {
+  storage::ScanOptions o;
+  o.start = after.empty() ? prefix : after + std::string(1, '\0');
+  if (!after.empty() && after.compare(0, prefix.size(), prefix) != 0) o.start = prefix;
+  o.end = prefix;
+  // prefix end: the next key after every key with the prefix
+  while (!o.end.empty() && static_cast<unsigned char>(o.end.back()) == 0xff) o.end.pop_back();
+  if (!o.end.empty()) o.end.back() = static_cast<char>(static_cast<unsigned char>(o.end.back()) + 1);
+  auto it = engine_.scan(ks, o);
+  for (; it->valid(); it->next()) {
+    if (!fn(std::string(it->key()), json::parse(it->value()))) break;
+  }
+  check(it->status());
+}
+
+void Store::del_prefix(std::string_view ks, const std::string& prefix) {
+  std::vector<std::string> keys;
+  storage::ScanOptions o;
+  o.start = prefix;
+  auto it = engine_.scan(ks, o);
+  for (; it->valid() && it->key().substr(0, prefix.size()) == prefix; it->next()) keys.emplace_back(it->key());
+  storage::WriteBatch b;
+  for (const auto& k : keys) b.del(ks, k);
+  if (!keys.empty()) check(engine_.write(b));
+}
+
+std::string Store::pool_key(const std::string& pool) {
+  return storage::KeyBuilder().str(checked(pool)).take();
+}
+std::string Store::child_key(const std::string& pool, const std::string& name) {
+  return storage::KeyBuilder().str(checked(pool)).str(checked(name)).take();
+}
+std::string Store::session_key(const std::string& pool, const std::string& user, const std::string& jti) {
+  return storage::KeyBuilder().str(checked(pool)).str(checked(user)).str(checked(jti)).take();
+}
+
+std::string Store::signing_key(const std::string& pool) {
+  std::lock_guard lk(keys_mu_);
+  std::string ad = "cognito-key:" + pool;
+  std::string v;
+  auto st = engine_.get(kKeys.name, pool_key(pool), &v);
+  if (st.ok()) {
+    auto pem = auth::unseal(sealing_key_, v, ad);
+    if (!pem) throw stratus::errors::internal("cognito: the pool's signing key cannot be unsealed");
+    return *pem;
+  }
+  std::string pem = crypto::generate_rsa_pem();
+  check(engine_.put(kKeys.name, pool_key(pool), auth::seal(sealing_key_, pem, ad)));
+  return pem;
+}
+
+std::string Store::seal(std::string_view plain, std::string_view purpose) const {
+  return auth::seal(sealing_key_, plain, purpose);
+}
+std::optional<std::string> Store::unseal(std::string_view sealed, std::string_view purpose) const {
+  return auth::unseal(sealing_key_, sealed, purpose);
+}
+
+std::mutex& Store::lock_user(const std::string& pool, const std::string& user) {
+  return user_locks_[std::hash<std::string>()(pool + '\0' + user) % user_locks_.size()];
+}
+
+}  // namespace stratus::cognitoidp

@@ -1,0 +1,52 @@
+// Cognito's persistence: JSON records in the keyspaces of schema.h, read and written whole.
+// Thread safety: the engine's; read-modify-writes of one user are serialised by a striped lock
+// (Store::lock_user) so concurrent attribute updates do not lose each other.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/doc.h"
+#include "storage/engine.h"
+
+namespace stratus::cognitoidp {
+
+class Store {
+ public:
+  Store(storage::Engine& engine, std::string sealing_key) : engine_(engine), sealing_key_(std::move(sealing_key)) {}
+  storage::Engine& engine() { return engine_; }
+
+  std::optional<Doc> get(std::string_view ks, const std::string& key);
+  void put(std::string_view ks, const std::string& key, const Doc& record);
+  void del(std::string_view ks, const std::string& key);
+  // Records whose key starts with prefix, in key order, from `after` (exclusive) on; stops when
+  // fn returns false.
+  void scan(std::string_view ks, const std::string& prefix, const std::function<bool(const std::string&, Doc)>& fn,
+            const std::string& after = {});
+  void del_prefix(std::string_view ks, const std::string& prefix);
+
+  // Keys
+  static std::string pool_key(const std::string& pool);
+  static std::string child_key(const std::string& pool, const std::string& name);  // clients, users, groups
+  static std::string session_key(const std::string& pool, const std::string& user, const std::string& jti);
+
+  // The pool's signing key PEM (created, sealed and stored on first use).
+  std::string signing_key(const std::string& pool);
+  // Sealing for opaque tokens (refresh tokens, SRP secret blocks, challenge sessions).
+  std::string seal(std::string_view plain, std::string_view purpose) const;
+  std::optional<std::string> unseal(std::string_view sealed, std::string_view purpose) const;
+
+  std::mutex& lock_user(const std::string& pool, const std::string& user);
+
+ private:
+  storage::Engine& engine_;
+  std::string sealing_key_;
+  std::mutex keys_mu_;
+  std::array<std::mutex, 64> user_locks_;
+};
+
+}  // namespace stratus::cognitoidp

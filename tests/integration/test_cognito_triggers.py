@@ -1,0 +1,160 @@
+"""Cognito Lambda triggers run with AWS's event shapes: PreSignUp (autoConfirmUser,
+autoVerifyEmail, a failing function's UserLambdaValidationException), PostConfirmation, and
+PreTokenGeneration V1_0 (ID token claims, group overrides) and V2_0 (access token claims and
+scopes), in Python and Node functions."""
+import base64
+import json
+import time
+
+from harness import StratusTestCase
+from lambda_util import create
+
+PW = "Passw0rd!"
+
+PRE_SIGN_UP = '''
+def handler(event, context):
+    print("EVENT " + __import__("json").dumps(event))
+    if event["request"]["userAttributes"].get("email", "").endswith("@blocked.io"):
+        raise Exception("Domain not allowed")
+    if event["request"]["validationData"] and event["request"]["validationData"].get("auto") == "yes":
+        event["response"]["autoConfirmUser"] = True
+        event["response"]["autoVerifyEmail"] = True
+    return event
+'''
+
+POST_CONFIRMATION = '''
+exports.handler = async (event) => {
+  const { SSMClient } = {};  // no SDK needed: the event is recorded in the logs
+  console.log("POSTCONF " + JSON.stringify(event));
+  return event;
+};
+'''
+
+PRE_TOKEN_V1 = '''
+def handler(event, context):
+    assert event["triggerSource"] in ("TokenGeneration_Authentication", "TokenGeneration_RefreshTokens"), event
+    event["response"]["claimsOverrideDetails"] = {
+        "claimsToAddOrOverride": {"tenant": "acme", "sub": "not-allowed"},
+        "claimsToSuppress": ["email"],
+        "groupOverrideDetails": {"groupsToOverride": ["vip"]},
+    }
+    return event
+'''
+
+PRE_TOKEN_V2 = '''
+def handler(event, context):
+    assert event["version"] == "2", event
+    assert event["request"]["scopes"] == ["aws.cognito.signin.user.admin"], event
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"plan": "gold"}},
+        "accessTokenGeneration": {"claimsToAddOrOverride": {"plan": "gold"}, "scopesToAdd": ["orders/read"]},
+    }
+    return event
+'''
+
+
+def claims(token):
+    p = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+
+
+class TestCognitoTriggers(StratusTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.idp = cls.stratus.client("cognito-idp")
+        cls.lam = cls.stratus.client("lambda")
+        cls.logs = cls.stratus.client("logs")
+        arns = {}
+        for name, files, runtime, handler in [
+                ("pre-sign-up", {"app.py": PRE_SIGN_UP}, "python3.12", "app.handler"),
+                ("post-confirmation", {"index.js": POST_CONFIRMATION}, "nodejs20.x", "index.handler"),
+                ("pre-token-v1", {"app.py": PRE_TOKEN_V1}, "python3.12", "app.handler"),
+                ("pre-token-v2", {"app.py": PRE_TOKEN_V2}, "python3.12", "app.handler")]:
+            arns[name] = create(cls.lam, name, files, runtime=runtime, handler=handler, Timeout=30)["FunctionArn"]
+        cls.arns = arns
+
+    def pool(self, lambda_config):
+        pid = self.idp.create_user_pool(PoolName="trig", AutoVerifiedAttributes=["email"],
+                                        LambdaConfig=lambda_config)["UserPool"]["Id"]
+        cid = self.idp.create_user_pool_client(
+            UserPoolId=pid, ClientName="c",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        return pid, cid
+
+    def log_text(self, fn, want):
+        """The function's log text once it contains `want` (logs are appended after the invocation)."""
+        deadline = time.time() + 15
+        while True:
+            text = self.read_logs(fn)
+            if want in text or time.time() > deadline:
+                return text
+            time.sleep(0.2)
+
+    def read_logs(self, fn):
+        text = ""
+        if not self.logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{fn}")["logGroups"]:
+            return text
+        for s in self.logs.describe_log_streams(logGroupName=f"/aws/lambda/{fn}")["logStreams"]:
+            for e in self.logs.get_log_events(logGroupName=f"/aws/lambda/{fn}",
+                                              logStreamName=s["logStreamName"])["events"]:
+                text += e["message"].rstrip("\n") + "\n"
+        return text
+
+    def test_pre_sign_up_and_post_confirmation(self):
+        pid, cid = self.pool({"PreSignUp": self.arns["pre-sign-up"], "PostConfirmation": self.arns["post-confirmation"]})
+        r = self.idp.sign_up(ClientId=cid, Username="auto", Password=PW,
+                             UserAttributes=[{"Name": "email", "Value": "auto@x.io"}],
+                             ValidationData=[{"Name": "auto", "Value": "yes"}])
+        self.assertTrue(r["UserConfirmed"])
+        self.assertNotIn("CodeDeliveryDetails", r)
+        u = self.idp.admin_get_user(UserPoolId=pid, Username="auto")
+        self.assertEqual(u["UserStatus"], "CONFIRMED")
+        self.assertIn({"Name": "email_verified", "Value": "true"}, u["UserAttributes"])
+        with self.assertRaises(self.idp.exceptions.UserLambdaValidationException) as e:
+            self.idp.sign_up(ClientId=cid, Username="bad", Password=PW,
+                             UserAttributes=[{"Name": "email", "Value": "bad@blocked.io"}])
+        self.assertEqual(e.exception.response["Error"]["Message"], "PreSignUp failed with error Domain not allowed.")
+        self.idp.sign_up(ClientId=cid, Username="manual", Password=PW,
+                         UserAttributes=[{"Name": "email", "Value": "manual@x.io"}])
+        self.idp.admin_confirm_sign_up(UserPoolId=pid, Username="manual")
+        ev = json.loads(self.log_text("pre-sign-up", "EVENT ").split("EVENT ", 1)[1].split("\n")[0])
+        self.assertEqual(ev["triggerSource"], "PreSignUp_SignUp")
+        self.assertEqual(ev["userPoolId"], pid)
+        self.assertEqual(ev["callerContext"]["clientId"], cid)
+        self.assertEqual(ev["request"]["userAttributes"]["email"], "auto@x.io")
+        text = self.log_text("post-confirmation", "POSTCONF ")
+        ev = json.loads(text.split("POSTCONF ", 1)[1].split("\n")[0])
+        self.assertEqual(ev["triggerSource"], "PostConfirmation_ConfirmSignUp")
+        self.assertEqual(ev["userName"], "manual")
+        self.assertEqual(ev["request"]["userAttributes"]["cognito:user_status"], "CONFIRMED")
+
+    def sign_in(self, pid, cid):
+        self.idp.admin_create_user(UserPoolId=pid, Username="tok", MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "email", "Value": "tok@x.io"}])
+        self.idp.admin_set_user_password(UserPoolId=pid, Username="tok", Password=PW, Permanent=True)
+        return self.idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "tok", "PASSWORD": PW})["AuthenticationResult"]
+
+    def test_pre_token_generation_v1(self):
+        pid, cid = self.pool({"PreTokenGeneration": self.arns["pre-token-v1"]})
+        res = self.sign_in(pid, cid)
+        idc = claims(res["IdToken"])
+        self.assertEqual(idc["tenant"], "acme")
+        self.assertNotIn("email", idc)
+        self.assertNotEqual(idc["sub"], "not-allowed")
+        self.assertEqual(idc["cognito:groups"], ["vip"])
+        res = self.idp.initiate_auth(ClientId=cid, AuthFlow="REFRESH_TOKEN_AUTH",
+                                     AuthParameters={"REFRESH_TOKEN": res["RefreshToken"]})["AuthenticationResult"]
+        self.assertEqual(claims(res["IdToken"])["tenant"], "acme")
+
+    def test_pre_token_generation_v2(self):
+        pid, cid = self.pool({"PreTokenGenerationConfig": {"LambdaVersion": "V2_0",
+                                                           "LambdaArn": self.arns["pre-token-v2"]}})
+        res = self.sign_in(pid, cid)
+        self.assertEqual(claims(res["IdToken"])["plan"], "gold")
+        ac = claims(res["AccessToken"])
+        self.assertEqual(ac["plan"], "gold")
+        self.assertEqual(ac["scope"], "aws.cognito.signin.user.admin orders/read")
+        # the token still works for the user's own API
+        self.assertEqual(self.idp.get_user(AccessToken=res["AccessToken"])["Username"], "tok")

@@ -1,0 +1,91 @@
+#include "services/cognito-idp/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include "core/encoding.h"
+#include "services/cognito-idp/filter.h"
+
+namespace stratus::cognitoidp {
+namespace {
+
+TEST(CognitoCrypto, PasswordHashIsSaltedAndChecks) {
+  std::string a = crypto::hash_password("Passw0rd!");
+  std::string b = crypto::hash_password("Passw0rd!");
+  EXPECT_NE(a, b);  // salted
+  EXPECT_EQ(a.rfind("pbkdf2-sha256$100000$", 0), 0u);
+  EXPECT_EQ(a.find("Passw0rd!"), std::string::npos);
+  EXPECT_TRUE(crypto::check_password(a, "Passw0rd!"));
+  EXPECT_FALSE(crypto::check_password(a, "Passw0rd?"));
+  EXPECT_FALSE(crypto::check_password("garbage", "x"));
+  EXPECT_FALSE(crypto::check_password("pbkdf2-sha256$99999999999$AA==$AA==", "x"));
+}
+
+TEST(CognitoCrypto, SrpClientAndServerDeriveTheSameKey) {
+  auto v = crypto::make_verifier("AbCdEf123", "alice", "Passw0rd!");
+  std::string a_hex = enc::hex(crypto::random_bytes(128));
+  std::string A = crypto::client_a(a_hex);
+  ASSERT_TRUE(crypto::valid_a(A));
+  auto pair = crypto::server_pair(v.v_hex);
+  auto server = crypto::server_key(A, pair.B_hex, pair.b_hex, v.v_hex);
+  auto client = crypto::client_key(a_hex, pair.B_hex, "AbCdEf123", "alice", "Passw0rd!", v.salt_hex);
+  ASSERT_TRUE(server && client);
+  EXPECT_EQ(server->size(), 16u);
+  EXPECT_EQ(*server, *client);
+  auto wrong = crypto::client_key(a_hex, pair.B_hex, "AbCdEf123", "alice", "Passw0rd?", v.salt_hex);
+  EXPECT_NE(*server, *wrong);
+  std::string sig = crypto::claim_signature(*server, "AbCdEf123", "alice", "block", "Sun Dec 6 09:42:44 UTC 2026");
+  EXPECT_EQ(sig, crypto::claim_signature(*client, "AbCdEf123", "alice", "block", "Sun Dec 6 09:42:44 UTC 2026"));
+}
+
+TEST(CognitoCrypto, SrpRefusesAZero) {
+  EXPECT_FALSE(crypto::valid_a("0"));
+  EXPECT_FALSE(crypto::valid_a(""));
+  EXPECT_FALSE(crypto::valid_a("xyz"));
+  auto v = crypto::make_verifier("p", "u", "pw");
+  auto pair = crypto::server_pair(v.v_hex);
+  EXPECT_FALSE(crypto::server_key("0", pair.B_hex, pair.b_hex, v.v_hex));
+}
+
+TEST(CognitoCrypto, Rs256SignsAndVerifies) {
+  std::string pem = crypto::generate_rsa_pem();
+  std::string t = crypto::sign_jwt(pem, R"({"alg":"RS256","kid":"k"})", R"({"sub":"x"})");
+  EXPECT_TRUE(crypto::verify_jwt(pem, t));
+  std::string other = crypto::generate_rsa_pem();
+  EXPECT_FALSE(crypto::verify_jwt(other, t));
+  std::string tampered = t;
+  tampered[t.find('.') + 2] ^= 1;
+  EXPECT_FALSE(crypto::verify_jwt(pem, tampered));
+  auto [n, e] = crypto::rsa_public_ne(pem);
+  EXPECT_EQ(e, "AQAB");
+  EXPECT_GT(n.size(), 300u);
+}
+
+TEST(CognitoCrypto, Base64Url) {
+  EXPECT_EQ(crypto::base64url("\xfb\xff"), "-_8");
+  EXPECT_EQ(*crypto::base64url_decode("-_8"), "\xfb\xff");
+  EXPECT_FALSE(crypto::base64url_decode("a+b"));
+}
+
+TEST(CognitoFilter, ParsesAwsForms) {
+  std::string err;
+  auto f = parse_user_filter(R"(email ^= "ali")", &err);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->attribute, "email");
+  EXPECT_TRUE(f->prefix);
+  EXPECT_EQ(f->value, "ali");
+  f = parse_user_filter(R"(cognito:user_status = "CONFIRMED")", &err);
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->prefix);
+  f = parse_user_filter(R"(username="a\"b")", &err);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->value, "a\"b");
+  EXPECT_TRUE(parse_user_filter("", &err)->attribute.empty());
+  EXPECT_FALSE(parse_user_filter(R"(custom:x = "1")", &err));
+  EXPECT_EQ(err, "Invalid search attribute: custom:x");
+  EXPECT_FALSE(parse_user_filter(R"(email = "a)", &err));
+  EXPECT_FALSE(parse_user_filter(R"(email ~ "a")", &err));
+  EXPECT_FALSE(parse_user_filter(R"(email = "a" x)", &err));
+}
+
+}  // namespace
+}  // namespace stratus::cognitoidp
