@@ -50,8 +50,8 @@ Doc rotate_secret(OpContext& ctx, const Doc& in) {
       if (rules->has("Duration")) r.set("Duration", rules->str("Duration"));
       secret.set("RotationRules", std::move(r));
     }
+    secret.set("RotationEnabled", true);
     if (secret.has("RotationRules")) {
-      secret.set("RotationEnabled", true);
       if (!immediately) {
         Window w = next_window(parse_rules(*secret.get("RotationRules")), secret.integer("LastRotatedDate", now));
         secret.set("NextRotationStart", w.start_ms);

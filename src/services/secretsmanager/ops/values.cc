@@ -21,7 +21,8 @@ std::string pick_version(const Doc& secret, const Doc& in) {
       throw errors::resource_not_found("Secrets Manager can't find the specified secret value for VersionId: " + id);
     if (!stage.empty()) {
       bool ok = false;
-      for (const auto& s : stages_of(secret, id).as_list()) ok = ok || s.as_string() == stage;
+      Doc stages = stages_of(secret, id);
+      for (const auto& s : stages.as_list()) ok = ok || s.as_string() == stage;
       if (!ok)
         throw errors::invalid_request("You provided a VersionStage that is not associated to the provided VersionId.");
     }
