@@ -297,6 +297,10 @@ int main(int argc, char** argv) {
     a->add_option("--port", cfg.port, "Port to listen on")->envname("STRATUS_PORT");
     a->add_option("--data-dir", cfg.data_dir, "Where state is kept")->envname("STRATUS_DATA_DIR");
     a->add_flag("--ephemeral", cfg.ephemeral, "Keep everything in memory only")->envname("STRATUS_EPHEMERAL");
+    a->add_option("--kms-master-key-file", cfg.kms_master_key_file,
+                  "KMS master key (32 bytes) wrapping key material at rest; created 0600 when absent "
+                  "(default: the data directory's key)")
+        ->envname("STRATUS_KMS_MASTER_KEY_FILE");
     a->add_flag("--fsync", cfg.fsync, "Sync the log to disk before acknowledging writes (power-loss safe)")
         ->envname("STRATUS_FSYNC");
     a->add_option("--auth", auth, "open: any access key; strict: verify SigV4 against known keys")

@@ -38,6 +38,7 @@ struct Config {
   // Interpreters for Lambda runtime identifiers: "nodejs22.x" -> {path, "--runtime" or the
   // STRATUS_RUNTIME_NODEJS22_X variable it came from} (runtime/interpreters.h).
   std::map<std::string, std::pair<std::string, std::string>> lambda_runtimes;
+  std::string kms_master_key_file;              // "" → <data-dir>/.stratus-key (auth/sealing.h)
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
   uint64_t max_connections = 0;                 // 0: from the descriptor limit (http/server.h)
   uint32_t header_timeout_s = 30;               // first byte of a request to the end of its header

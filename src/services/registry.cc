@@ -15,6 +15,9 @@ namespace sqs { std::unique_ptr<Service> make_service(); }
 namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
+namespace kms {
+std::unique_ptr<Service> make_service();
+}
 
 namespace {
 struct Entry {
@@ -33,6 +36,7 @@ const std::vector<Entry>& table() {
       {"sns", sns::make_service},
       {"apigateway", apigateway::make_service},
       {"secretsmanager", secretsmanager::make_service},
+      {"kms", kms::make_service},
   };
   return t;
 }

@@ -1,0 +1,272 @@
+#include "services/kms/store.h"
+
+#include <stdexcept>
+
+#include "auth/sealing.h"
+#include "core/encoding.h"
+#include "core/json.h"
+#include "services/kms/schema.h"
+#include "storage/keys.h"
+
+namespace stratus::kms {
+namespace {
+
+constexpr size_t kCacheMax = 10'000;
+
+std::string key_key(std::string_view account, std::string_view region, std::string_view id) {
+  return storage::KeyBuilder().scope(account, region).str(id).take();
+}
+std::string alias_key(std::string_view account, std::string_view region, std::string_view name) {
+  return storage::KeyBuilder().scope(account, region).raw(name).take();
+}
+std::string grant_key(std::string_view account, std::string_view region, std::string_view key_id,
+                      std::string_view grant_id) {
+  return storage::KeyBuilder().scope(account, region).str(key_id).raw(grant_id).take();
+}
+std::string sealing_context(const std::string& arn, uint32_t version) {
+  return arn + "#" + std::to_string(version);
+}
+
+void check(const storage::Status& s) {
+  if (!s.ok()) throw std::runtime_error("kms storage: " + s.message);
+}
+
+Doc strings(const std::vector<std::string>& v) {
+  Doc l = Doc::list();
+  for (const auto& s : v) l.push(s);
+  return l;
+}
+
+}  // namespace
+
+Store::Store(storage::Engine& engine, std::string master_key) : engine_(engine), master_(std::move(master_key)) {}
+
+std::string Store::encode(const Key& k) const {
+  Doc d = Doc::map();
+  d.set("id", k.id);
+  d.set("spec", k.spec);
+  d.set("usage", k.usage);
+  d.set("state", k.state);
+  d.set("manager", k.manager);
+  d.set("origin", k.origin);
+  d.set("description", k.description);
+  d.set("created", k.created_ms);
+  d.set("deletion", k.deletion_ms);
+  d.set("window", k.pending_window);
+  d.set("multi_region", k.multi_region);
+  d.set("policy", k.policy);
+  Doc tags = Doc::list();
+  for (const auto& [tk, tv] : k.tags) {
+    Doc p = Doc::list();
+    p.push(tk);
+    p.push(tv);
+    tags.push(std::move(p));
+  }
+  d.set("tags", std::move(tags));
+  d.set("rotation", k.rotation);
+  d.set("period", k.rotation_period);
+  d.set("next_rotation", k.next_rotation_ms);
+  Doc mats = Doc::list();
+  for (const auto& m : k.materials) {
+    Doc e = Doc::map();
+    e.set("v", static_cast<int64_t>(m.version));
+    e.set("created", m.created_ms);
+    e.set("type", m.rotation_type);
+    e.set("sealed", enc::base64_encode(auth::seal(master_, m.secret, sealing_context(k.arn, m.version))));
+    mats.push(std::move(e));
+  }
+  d.set("materials", std::move(mats));
+  return json::write(d);
+}
+
+Key Store::decode(std::string_view account, std::string_view region, std::string_view value) const {
+  Doc d = json::parse(value);
+  Key k;
+  k.account = account;
+  k.region = region;
+  k.id = d.str("id");
+  k.arn = "arn:aws:kms:" + k.region + ":" + k.account + ":key/" + k.id;
+  k.spec = d.str("spec");
+  k.usage = d.str("usage");
+  k.state = d.str("state");
+  k.manager = d.str("manager");
+  k.origin = d.str("origin");
+  k.description = d.str("description");
+  k.created_ms = d.integer("created");
+  k.deletion_ms = d.integer("deletion");
+  k.pending_window = d.integer("window");
+  k.multi_region = d.flag("multi_region");
+  k.policy = d.str("policy");
+  if (const Doc* t = d.get("tags"); t && t->is_list())
+    for (const auto& p : t->as_list())
+      if (p.is_list() && p.as_list().size() == 2)
+        k.tags.emplace_back(p.as_list()[0].as_string(), p.as_list()[1].as_string());
+  k.rotation = d.flag("rotation");
+  k.rotation_period = d.integer("period", 365);
+  k.next_rotation_ms = d.integer("next_rotation");
+  if (const Doc* ms = d.get("materials"); ms && ms->is_list()) {
+    for (const auto& e : ms->as_list()) {
+      Material m;
+      m.version = static_cast<uint32_t>(e.integer("v"));
+      m.created_ms = e.integer("created");
+      m.rotation_type = e.str("type");
+      auto sealed = enc::base64_decode(e.str("sealed"));
+      auto secret = sealed ? auth::unseal(master_, *sealed, sealing_context(k.arn, m.version)) : std::nullopt;
+      if (!secret) throw std::runtime_error("kms: key material of " + k.arn + " does not unseal (another master key?)");
+      m.secret = std::move(*secret);
+      k.materials.push_back(std::move(m));
+    }
+  }
+  if (k.materials.empty()) throw std::runtime_error("kms: key " + k.arn + " has no material");
+  return k;
+}
+
+void Store::cache(const std::string& storage_key, std::shared_ptr<const Key> k) {
+  std::unique_lock lk(cache_mu_);
+  if (cache_.size() >= kCacheMax) cache_.clear();
+  if (k)
+    cache_[storage_key] = std::move(k);
+  else
+    cache_.erase(storage_key);
+}
+
+std::shared_ptr<const Key> Store::key(const std::string& account, const std::string& region, std::string_view id) {
+  if (id.empty() || id.find('\0') != std::string_view::npos) return nullptr;
+  std::string sk = key_key(account, region, id);
+  {
+    std::shared_lock lk(cache_mu_);
+    if (auto it = cache_.find(sk); it != cache_.end()) return it->second;
+  }
+  std::string v;
+  auto s = engine_.get(kKeys.name, sk, &v);
+  if (s.not_found()) return nullptr;
+  check(s);
+  auto k = std::make_shared<const Key>(decode(account, region, v));
+  cache(sk, k);
+  return k;
+}
+
+void Store::put(const Key& k) {
+  std::string sk = key_key(k.account, k.region, k.id);
+  check(engine_.put(kKeys.name, sk, encode(k)));
+  cache(sk, std::make_shared<const Key>(k));
+}
+
+void Store::erase(const Key& k) {
+  storage::WriteBatch b;
+  std::string sk = key_key(k.account, k.region, k.id);
+  b.del(kKeys.name, sk);
+  for (const auto& a : aliases(k.account, k.region))
+    if (a.target == k.id) b.del(kAliases.name, alias_key(k.account, k.region, a.name));
+  for (const auto& g : grants(k.account, k.region, k.id))
+    b.del(kGrants.name, grant_key(k.account, k.region, k.id, g.id));
+  check(engine_.write(b));
+  cache(sk, nullptr);
+}
+
+std::vector<std::shared_ptr<const Key>> Store::keys(const std::string& account, const std::string& region) {
+  std::vector<std::shared_ptr<const Key>> out;
+  std::vector<std::string> ids;
+  auto it = engine_.prefix(kKeys.name, storage::scope_prefix(account, region));
+  for (; it->valid(); it->next()) {
+    storage::KeyReader r(it->key());
+    r.str();
+    r.str();
+    ids.emplace_back(r.str());
+  }
+  for (const auto& id : ids)
+    if (auto k = key(account, region, id)) out.push_back(std::move(k));
+  return out;
+}
+
+std::vector<std::shared_ptr<const Key>> Store::all_keys() {
+  std::vector<std::shared_ptr<const Key>> out;
+  std::vector<std::tuple<std::string, std::string, std::string>> ids;
+  auto it = engine_.scan(kKeys.name, {});
+  for (; it->valid(); it->next()) {
+    storage::KeyReader r(it->key());
+    std::string account(r.str()), region(r.str()), id(r.str());
+    ids.emplace_back(std::move(account), std::move(region), std::move(id));
+  }
+  for (const auto& [a, r, id] : ids)
+    if (auto k = key(a, r, id)) out.push_back(std::move(k));
+  return out;
+}
+
+std::optional<Alias> Store::alias(const std::string& account, const std::string& region, std::string_view name) {
+  std::string v;
+  auto s = engine_.get(kAliases.name, alias_key(account, region, name), &v);
+  if (s.not_found()) return std::nullopt;
+  check(s);
+  Doc d = json::parse(v);
+  return Alias{std::string(name), d.str("target"), d.integer("created"), d.integer("updated")};
+}
+
+void Store::put_alias(const std::string& account, const std::string& region, const Alias& a) {
+  Doc d = Doc::map();
+  d.set("target", a.target);
+  d.set("created", a.created_ms);
+  d.set("updated", a.updated_ms);
+  check(engine_.put(kAliases.name, alias_key(account, region, a.name), json::write(d)));
+}
+
+void Store::del_alias(const std::string& account, const std::string& region, std::string_view name) {
+  check(engine_.del(kAliases.name, alias_key(account, region, name)));
+}
+
+std::vector<Alias> Store::aliases(const std::string& account, const std::string& region) {
+  std::vector<Alias> out;
+  std::string prefix = storage::scope_prefix(account, region);
+  auto it = engine_.prefix(kAliases.name, prefix);
+  for (; it->valid(); it->next()) {
+    Doc d = json::parse(it->value());
+    out.push_back(Alias{std::string(it->key().substr(prefix.size())), d.str("target"), d.integer("created"),
+                        d.integer("updated")});
+  }
+  return out;
+}
+
+std::vector<Grant> Store::grants(const std::string& account, const std::string& region, std::string_view key_id) {
+  std::vector<Grant> out;
+  auto it = engine_.prefix(kGrants.name, storage::KeyBuilder().scope(account, region).str(key_id).take());
+  for (; it->valid(); it->next()) {
+    Doc d = json::parse(it->value());
+    Grant g;
+    g.id = d.str("id");
+    g.key_id = key_id;
+    g.name = d.str("name");
+    g.grantee = d.str("grantee");
+    g.retiring = d.str("retiring");
+    g.issuer = d.str("issuer");
+    if (const Doc* ops = d.get("operations"); ops && ops->is_list())
+      for (const auto& o : ops->as_list()) g.operations.push_back(o.as_string());
+    if (const Doc* c = d.get("constraints")) g.constraints = *c;
+    g.created_ms = d.integer("created");
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+void Store::put_grant(const std::string& account, const std::string& region, const Grant& g) {
+  Doc d = Doc::map();
+  d.set("id", g.id);
+  d.set("name", g.name);
+  d.set("grantee", g.grantee);
+  d.set("retiring", g.retiring);
+  d.set("issuer", g.issuer);
+  d.set("operations", strings(g.operations));
+  d.set("constraints", g.constraints);
+  d.set("created", g.created_ms);
+  check(engine_.put(kGrants.name, grant_key(account, region, g.key_id, g.id), json::write(d)));
+}
+
+void Store::del_grant(const std::string& account, const std::string& region, const Grant& g) {
+  check(engine_.del(kGrants.name, grant_key(account, region, g.key_id, g.id)));
+}
+
+void Store::reset() {
+  std::unique_lock lk(cache_mu_);
+  cache_.clear();
+}
+
+}  // namespace stratus::kms
