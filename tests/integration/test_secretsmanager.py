@@ -157,10 +157,13 @@ class Secrets(StratusTestCase):
         out = self.sm.update_secret(SecretId="upd", Description="second")
         self.assertNotIn("VersionId", out)
         self.assertEqual(self.sm.describe_secret(SecretId="upd")["Description"], "second")
-        out = self.sm.update_secret(SecretId="upd", SecretString="b", KmsKeyId="alias/custom")
+        key = self.stratus.client("kms").create_key()["KeyMetadata"]["Arn"]
+        out = self.sm.update_secret(SecretId="upd", SecretString="b", KmsKeyId=key)
         self.assertEqual(self.sm.get_secret_value(SecretId="upd")["SecretString"], "b")
         self.assertEqual(self.sm.get_secret_value(SecretId="upd", VersionStage="AWSPREVIOUS")["SecretString"], "a")
-        self.assertEqual(self.sm.describe_secret(SecretId="upd")["KmsKeyId"], "alias/custom")
+        self.assertEqual(self.sm.describe_secret(SecretId="upd")["KmsKeyId"], key)
+        # The previous version, encrypted under the default key, still reads.
+        self.assertEqual(self.sm.get_secret_value(SecretId="upd", VersionStage="AWSPREVIOUS")["SecretString"], "a")
 
     def test_delete_and_restore(self):
         self.sm.create_secret(Name="del", SecretString="a")
@@ -379,6 +382,50 @@ class Secrets(StratusTestCase):
         pw = s.aws("secretsmanager", "get-random-password", "--password-length", "16", "--exclude-punctuation")
         self.assertEqual(len(pw["RandomPassword"]), 16)
         s.aws("secretsmanager", "delete-secret", "--secret-id", "cli/bin", "--force-delete-without-recovery")
+
+
+class WithKms(StratusTestCase):
+    """Values are encrypted with KMS: the secret's KmsKeyId or the AWS managed aws/secretsmanager."""
+    ephemeral = True
+
+    def setUp(self):
+        self.sm = self.stratus.client("secretsmanager")
+        self.kms = self.stratus.client("kms")
+
+    def test_default_key_created_on_first_use(self):
+        self.sm.create_secret(Name="default-key", SecretString="v")
+        meta = self.kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
+        self.assertEqual(meta["KeyManager"], "AWS")
+        self.assertEqual(self.sm.get_secret_value(SecretId="default-key")["SecretString"], "v")
+        self.assertNotIn("KmsKeyId", self.sm.describe_secret(SecretId="default-key"))
+
+    def test_customer_key_disabled(self):
+        key = self.kms.create_key()["KeyMetadata"]
+        self.sm.create_secret(Name="cmk", SecretString="v1", KmsKeyId=key["KeyId"])
+        self.assertEqual(self.sm.describe_secret(SecretId="cmk")["KmsKeyId"], key["KeyId"])
+        self.assertEqual(self.sm.list_secret_version_ids(SecretId="cmk")["Versions"][0]["KmsKeyIds"], [key["Arn"]])
+        self.kms.disable_key(KeyId=key["KeyId"])
+        self.assertEqual(err(lambda: self.sm.get_secret_value(SecretId="cmk"))[0], "DecryptionFailure")
+        self.assertEqual(err(lambda: self.sm.put_secret_value(SecretId="cmk", SecretString="v2"))[0], "EncryptionFailure")
+        self.kms.enable_key(KeyId=key["KeyId"])
+        self.sm.put_secret_value(SecretId="cmk", SecretString="v2")
+        self.assertEqual(self.sm.get_secret_value(SecretId="cmk")["SecretString"], "v2")
+        self.assertEqual(err(lambda: self.sm.create_secret(Name="badkey", SecretString="v", KmsKeyId="alias/none"))[0],
+                         "EncryptionFailure")
+
+
+class WithoutKms(StratusTestCase):
+    """Secrets Manager alone: values are sealed with the data-directory key."""
+    stratus_args = ("--services", "secretsmanager")
+
+    def test_values_without_kms(self):
+        sm = self.stratus.client("secretsmanager")
+        sm.create_secret(Name="alone", SecretString="solo-plaintext-value")
+        self.assertEqual(sm.get_secret_value(SecretId="alone")["SecretString"], "solo-plaintext-value")
+        for root, _, files in os.walk(self.stratus.data_dir):
+            for f in files:
+                with open(os.path.join(root, f), "rb") as fh:
+                    self.assertNotIn(b"solo-plaintext-value", fh.read())
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 // data-directory key without it), rotation through Lambda functions, resource policies, tags,
 // replication records. Handlers in ops/*.cc (ops.h), storage in store.h, rotation in rotation.cc.
 #include "server/context.h"
+#include "services/kms/api.h"
 #include "services/secretsmanager/ops.h"
 #include "services/secretsmanager/schema.h"
 
@@ -43,6 +44,8 @@ class SecretsManagerService final : public Service {
     ctx.provide<State>(state_.get());
   }
   void start(ServerContext& ctx) override {
+    // Values are encrypted with KMS when it runs; without it, sealed with the data-directory key.
+    if (auto* k = ctx.port<kms::Api>()) state_->cipher = make_kms_cipher(*k, std::move(state_->cipher));
     Scheduler& s = ctx.scheduler("secretsmanager");
     state_->scheduler = &s;
     s.post("secretsmanager.sweep", [st = state_.get()] { st->sweep(); });

@@ -6,6 +6,7 @@
 
 #include "auth/sealing.h"
 #include "core/json.h"
+#include "services/kms/api.h"
 #include "services/secretsmanager/errors.h"
 #include "storage/keys.h"
 
@@ -36,7 +37,40 @@ class LocalCipher final : public Cipher {
   std::string key_;
 };
 
+class KmsCipher final : public Cipher {
+ public:
+  KmsCipher(kms::Api& kms, std::unique_ptr<Cipher> local) : kms_(kms), local_(std::move(local)) {}
+  Sealed encrypt(const std::string& account, const std::string& region, const std::string& key_id,
+                 const std::string& plaintext, const std::string& arn, const std::string& version) override {
+    auto enc = kms_.encrypt(account, region, key_id.empty() ? "alias/aws/secretsmanager" : key_id, plaintext,
+                            context(arn, version));
+    if (!enc.ok()) throw errors::encryption_failure(enc.error().message);
+    return {"K" + enc->blob, key_id.empty() ? "" : enc->key_arn};
+  }
+  std::string decrypt(const std::string& account, const std::string& region, const std::string& blob,
+                      const std::string& arn, const std::string& version) override {
+    if (!blob.empty() && blob[0] == 'L') return local_->decrypt(account, region, blob, arn, version);
+    if (blob.empty() || blob[0] != 'K')
+      throw errors::decryption_failure(
+          "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
+    auto dec = kms_.decrypt(account, region, std::string_view(blob).substr(1), context(arn, version));
+    if (!dec.ok()) throw errors::decryption_failure(dec.error().message);
+    return std::move(dec->plaintext);
+  }
+
+ private:
+  static kms::EncryptionContext context(const std::string& arn, const std::string& version) {
+    return {{"SecretARN", arn}, {"SecretVersionId", version}};
+  }
+  kms::Api& kms_;
+  std::unique_ptr<Cipher> local_;
+};
+
 }  // namespace
+
+std::unique_ptr<Cipher> make_kms_cipher(kms::Api& kms, std::unique_ptr<Cipher> local) {
+  return std::make_unique<KmsCipher>(kms, std::move(local));
+}
 
 std::unique_ptr<Cipher> make_local_cipher(std::string sealing_key) {
   return std::make_unique<LocalCipher>(std::move(sealing_key));

@@ -20,8 +20,8 @@
 #include "services/secretsmanager/schema.h"
 #include "storage/engine.h"
 
-namespace stratus {
-class ServerContext;
+namespace stratus::kms {
+class Api;
 }
 
 namespace stratus::secretsmanager {
@@ -55,8 +55,10 @@ class Cipher {
 
 // The data-directory key (auth/sealing.h): secrets are never in clear even without KMS.
 std::unique_ptr<Cipher> make_local_cipher(std::string sealing_key);
-// KMS through its port (kms/api.h) for 'K' blobs, the local cipher's blobs still read.
-std::unique_ptr<Cipher> make_kms_cipher(ServerContext& server, std::unique_ptr<Cipher> local);
+// KMS through its port (kms/api.h): new values are 'K' blobs under the secret's KmsKeyId (default
+// alias/aws/secretsmanager, created by KMS on first use) with the encryption context
+// {SecretARN, SecretVersionId}; the local cipher's 'L' blobs still read.
+std::unique_ptr<Cipher> make_kms_cipher(kms::Api& kms, std::unique_ptr<Cipher> local);
 
 class SecretStore {
  public:
