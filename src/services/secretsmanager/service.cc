@@ -38,6 +38,10 @@ class SecretsManagerService final : public Service {
     gap("ReplicateSecretToRegions", "replicas are recorded and described on the primary; no replica secret is "
                                     "readable in the replica Region, so StopReplicationToReplica has none to promote");
     gap("PutResourcePolicy", "policies are stored and checked for syntax and broad access, not evaluated");
+    gap("Error texts", "not confirmed on AWS pages, worded after AWS's style: rotation schedule validation, "
+                       "UpdateSecretVersionStage, replication, resource-policy checks, GetRandomPassword");
+    gap("RotateSecret", "a failed rotation is retried twice, one minute apart (AWS's count and spacing are not "
+                        "documented); failures show in the function's logs and Stratus' log, not in CloudTrail");
   }
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx);
