@@ -42,9 +42,9 @@ struct State::Step {
 
 State::State(ServerContext& s) : server(s) {
   const Config& c = s.config();
-  std::string key = c.ephemeral ? auth::random_sealing_key()
-                                : auth::load_or_create_sealing_key(
-                                      (std::filesystem::path(c.data_dir) / ".stratus-key").string());
+  std::string key =
+      c.ephemeral ? auth::random_sealing_key()
+                  : auth::load_or_create_sealing_key((std::filesystem::path(c.data_dir) / ".stratus-key").string());
   cipher = make_local_cipher(std::move(key));
   time_offset_ms = env_ms("STRATUS_SECRETSMANAGER_TIME_OFFSET_MS", 0);
   sweep_ms = std::max<int64_t>(env_ms("STRATUS_SECRETSMANAGER_SWEEP_MS", 60'000), 10);
@@ -53,9 +53,13 @@ State::State(ServerContext& s) : server(s) {
 
 State::~State() = default;
 
-int64_t State::now() const { return now_millis() + time_offset_ms; }
+int64_t State::now() const {
+  return now_millis() + time_offset_ms;
+}
 
-SecretStore State::store() { return SecretStore(server.storage(), *cipher); }
+SecretStore State::store() {
+  return SecretStore(server.storage(), *cipher);
+}
 
 void State::run_rotation(const std::string& account, const std::string& region, const std::string& name) {
   {
@@ -78,8 +82,10 @@ void State::run_rotation(const std::string& account, const std::string& region, 
     st->token = rot->str("Token");
     st->rotation_token = rot->str("RotationToken");
     st->function = secret->str("RotationLambdaARN");
-    if (rot->flag("TestOnly")) st->steps = {"testSecret"};
-    else st->steps = {"createSecret", "setSecret", "testSecret", "finishSecret"};
+    if (rot->flag("TestOnly"))
+      st->steps = {"testSecret"};
+    else
+      st->steps = {"createSecret", "setSecret", "testSecret", "finishSecret"};
     invoke_step(st);
   });
 }
@@ -226,6 +232,8 @@ void State::sweep() {
   }
 }
 
-State& state(OpContext& ctx) { return *ctx.server.port<State>(); }
+State& state(OpContext& ctx) {
+  return *ctx.server.port<State>();
+}
 
 }  // namespace stratus::secretsmanager

@@ -87,8 +87,10 @@ void parse_cron(const std::string& expr, const std::string& body, Schedule& s) {
   s.hourly = nhours > 1;
   bool dom_q = f[2] == "?", dow_q = f[4] == "?";
   if (dom_q == dow_q)
-    throw errors::invalid_parameter("Invalid ScheduleExpression: you can't specify both the day-of-month and the "
-                                    "day-of-week; use ? in one of them: " + expr);
+    throw errors::invalid_parameter(
+        "Invalid ScheduleExpression: you can't specify both the day-of-month and the "
+        "day-of-week; use ? in one of them: " +
+        expr);
   if (dom_q || f[2] == "*") {
     s.dom_any = true;
   } else if (f[2] == "L") {
@@ -194,8 +196,7 @@ Schedule parse_rules(const Doc& rules) {
     bool hourly = s.kind == Schedule::Kind::hours || (s.kind == Schedule::Kind::cron && s.hourly);
     if (s.kind == Schedule::Kind::hours && h > s.every)
       throw errors::invalid_parameter("The rotation window can't extend into the next rotation window.");
-    if (!hourly && h > 24)
-      throw errors::invalid_parameter("The rotation window can't extend into the next UTC day.");
+    if (!hourly && h > 24) throw errors::invalid_parameter("The rotation window can't extend into the next UTC day.");
     s.window_ms = h * kHour;
   }
   return s;

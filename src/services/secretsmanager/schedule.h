@@ -25,7 +25,7 @@ struct Schedule {
   std::array<bool, 8> dow{};     // 1..7 (SUN=1)
   int dow_nth = 0;               // DOW#n
   bool dow_any = true;
-  bool hourly = false;           // the cron names several hours: a schedule in hours
+  bool hourly = false;  // the cron names several hours: a schedule in hours
 };
 
 // Parses RotationRules ({AutomaticallyAfterDays} | {ScheduleExpression[, Duration]}). Throws

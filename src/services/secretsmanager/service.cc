@@ -35,13 +35,16 @@ class SecretsManagerService final : public Service {
     add("StopReplicationToReplica", stop_replication_to_replica);
     add("RotateSecret", rotate_secret);
     add("CancelRotateSecret", cancel_rotate_secret);
-    gap("ReplicateSecretToRegions", "replicas are recorded and described on the primary; no replica secret is "
-                                    "readable in the replica Region, so StopReplicationToReplica has none to promote");
+    gap("ReplicateSecretToRegions",
+        "replicas are recorded and described on the primary; no replica secret is "
+        "readable in the replica Region, so StopReplicationToReplica has none to promote");
     gap("PutResourcePolicy", "policies are stored and checked for syntax and broad access, not evaluated");
-    gap("Error texts", "not confirmed on AWS pages, worded after AWS's style: rotation schedule validation, "
-                       "UpdateSecretVersionStage, replication, resource-policy checks, GetRandomPassword");
-    gap("RotateSecret", "a failed rotation is retried twice, one minute apart (AWS's count and spacing are not "
-                        "documented); failures show in the function's logs and Stratus' log, not in CloudTrail");
+    gap("Error texts",
+        "not confirmed on AWS pages, worded after AWS's style: rotation schedule validation, "
+        "UpdateSecretVersionStage, replication, resource-policy checks, GetRandomPassword");
+    gap("RotateSecret",
+        "a failed rotation is retried twice, one minute apart (AWS's count and spacing are not "
+        "documented); failures show in the function's logs and Stratus' log, not in CloudTrail");
   }
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx);
@@ -63,6 +66,8 @@ class SecretsManagerService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> make_service() { return std::make_unique<SecretsManagerService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<SecretsManagerService>();
+}
 
 }  // namespace stratus::secretsmanager

@@ -4,7 +4,9 @@
 
 namespace stratus::secretsmanager {
 
-AwsError secret_not_found() { return errors::resource_not_found("Secrets Manager can't find the specified secret."); }
+AwsError secret_not_found() {
+  return errors::resource_not_found("Secrets Manager can't find the specified secret.");
+}
 
 AwsError marked_for_deletion() {
   return errors::invalid_request("You can't perform this operation on the secret because it was marked for deletion.");
@@ -37,8 +39,10 @@ Value input_value(const Doc& in, bool& present) {
 }
 
 Doc value_member(const Value& v, Doc out) {
-  if (v.binary) out.set("SecretBinary", Blob{v.bytes});
-  else out.set("SecretString", v.bytes);
+  if (v.binary)
+    out.set("SecretBinary", Blob{v.bytes});
+  else
+    out.set("SecretString", v.bytes);
   return out;
 }
 

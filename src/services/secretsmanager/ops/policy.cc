@@ -20,7 +20,8 @@ Doc parse_policy(const std::string& text) {
     if (!s.is_map() || (effect != "Allow" && effect != "Deny") || (!s.has("Action") && !s.has("NotAction")))
       throw errors::malformed_policy_document("This resource policy contains a syntax error.");
   };
-  if (st->is_map()) check(*st);
+  if (st->is_map())
+    check(*st);
   else
     for (const auto& s : st->as_list()) check(s);
   return p;
@@ -43,8 +44,10 @@ bool wildcard(const Doc* principal) {
 bool broad_access(const Doc& policy) {
   const Doc* st = policy.get("Statement");
   std::vector<Doc> statements;
-  if (st->is_map()) statements.push_back(*st);
-  else statements = st->as_list();
+  if (st->is_map())
+    statements.push_back(*st);
+  else
+    statements = st->as_list();
   for (const auto& s : statements)
     if (s.str("Effect") == "Allow" && (wildcard(s.get("Principal")) || s.has("NotPrincipal")) && !s.has("Condition"))
       return true;
@@ -151,8 +154,7 @@ Doc remove_regions_from_replication(OpContext& ctx, const Doc& in) {
             ++it;
           }
       }
-      if (!found)
-        throw errors::invalid_parameter("The secret isn't replicated to the Region " + r.as_string() + ".");
+      if (!found) throw errors::invalid_parameter("The secret isn't replicated to the Region " + r.as_string() + ".");
     }
     Doc out = Doc::map();
     out.set("ARN", secret.str("ARN"));

@@ -45,7 +45,8 @@ Doc rotate_secret(OpContext& ctx, const Doc& in) {
     secret.set("RotationLambdaARN", in.str("RotationLambdaARN", secret.str("RotationLambdaARN")));
     if (rules) {
       Doc r = Doc::map();
-      if (rules->has("AutomaticallyAfterDays")) r.set("AutomaticallyAfterDays", rules->integer("AutomaticallyAfterDays"));
+      if (rules->has("AutomaticallyAfterDays"))
+        r.set("AutomaticallyAfterDays", rules->integer("AutomaticallyAfterDays"));
       if (rules->has("ScheduleExpression")) r.set("ScheduleExpression", rules->str("ScheduleExpression"));
       if (rules->has("Duration")) r.set("Duration", rules->str("Duration"));
       secret.set("RotationRules", std::move(r));

@@ -53,7 +53,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool starts(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool starts(const std::string& s, const std::string& p) {
+  return s.rfind(p, 0) == 0;
+}
 
 // One filter value against a secret (without the ! negation).
 bool matches(const Doc& secret, const std::string& key, const std::string& value) {
@@ -203,7 +205,9 @@ Doc create_secret(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Doc describe_secret(OpContext& ctx, const Doc& in) { return describe(resolve(ctx, in.str("SecretId")), false); }
+Doc describe_secret(OpContext& ctx, const Doc& in) {
+  return describe(resolve(ctx, in.str("SecretId")), false);
+}
 
 Doc list_secrets(OpContext& ctx, const Doc& in) {
   const Doc* filters = in.get("Filters");
@@ -224,9 +228,8 @@ Doc list_secrets(OpContext& ctx, const Doc& in) {
                                                      : "CreatedDate";
     return {s.integer(m), s.str("Name")};
   };
-  std::stable_sort(secrets.begin(), secrets.end(), [&](const Doc& a, const Doc& b) {
-    return desc ? key_of(b) < key_of(a) : key_of(a) < key_of(b);
-  });
+  std::stable_sort(secrets.begin(), secrets.end(),
+                   [&](const Doc& a, const Doc& b) { return desc ? key_of(b) < key_of(a) : key_of(a) < key_of(b); });
   size_t start = 0;
   if (in.has("NextToken")) {
     auto t = enc::base64_decode(in.str("NextToken"));
@@ -253,8 +256,10 @@ Doc update_secret(OpContext& ctx, const Doc& in) {
     int64_t now = st.now();
     if (in.has("Description")) secret.set("Description", in.str("Description"));
     if (in.has("KmsKeyId")) {
-      if (in.str("KmsKeyId").empty()) secret.as_map().erase("KmsKeyId");
-      else secret.set("KmsKeyId", in.str("KmsKeyId"));
+      if (in.str("KmsKeyId").empty())
+        secret.as_map().erase("KmsKeyId");
+      else
+        secret.set("KmsKeyId", in.str("KmsKeyId"));
     }
     if (in.has("Type")) secret.set("Type", in.str("Type"));
     Doc out = Doc::map();

@@ -78,7 +78,9 @@ Doc value_doc(OpContext& ctx, const Doc& secret, const Doc& in) {
 
 }  // namespace
 
-Doc get_secret_value(OpContext& ctx, const Doc& in) { return value_doc(ctx, resolve(ctx, in.str("SecretId")), in); }
+Doc get_secret_value(OpContext& ctx, const Doc& in) {
+  return value_doc(ctx, resolve(ctx, in.str("SecretId")), in);
+}
 
 Doc put_secret_value(OpContext& ctx, const Doc& in) {
   bool has_value = false;
@@ -184,28 +186,28 @@ Doc update_secret_version_stage(OpContext& ctx, const Doc& in) {
     const Doc* vs = secret.get("Versions");
     for (const std::string* v : {&move_to, &remove_from})
       if (!v->empty() && (!vs || !vs->has(*v)))
-        throw errors::invalid_parameter("The version " + *v + " doesn't exist for the secret " +
-                                        secret.str("Name") + ".");
+        throw errors::invalid_parameter("The version " + *v + " doesn't exist for the secret " + secret.str("Name") +
+                                        ".");
     std::string holder = version_with(secret, stage);
     if (!move_to.empty()) {
       if (!holder.empty() && holder != move_to && holder != remove_from)
-        throw errors::invalid_parameter(
-            "The parameter RemoveFromVersionId can't be empty. Staging label " + stage +
-            " is currently attached to version " + holder +
-            ", so you must explicitly reference that version in RemoveFromVersionId.");
+        throw errors::invalid_parameter("The parameter RemoveFromVersionId can't be empty. Staging label " + stage +
+                                        " is currently attached to version " + holder +
+                                        ", so you must explicitly reference that version in RemoveFromVersionId.");
       if (holder == move_to) return Doc::map();
       move_stage(secret, stage, move_to);
     } else if (!remove_from.empty()) {
       if (holder != remove_from)
-        throw errors::invalid_parameter("The staging label " + stage + " is not attached to version " +
-                                        remove_from + ".");
+        throw errors::invalid_parameter("The staging label " + stage + " is not attached to version " + remove_from +
+                                        ".");
       remove_stage(secret, stage, remove_from);
     } else {
       throw errors::invalid_parameter("You must specify MoveToVersionId or RemoveFromVersionId.");
     }
     int labels = 0;
     if (const Doc* vv = secret.get("Versions"))
-      for (auto it = vv->as_map().begin(); it != vv->as_map().end(); ++it) labels += static_cast<int>(stages_of(secret, it->first).size());
+      for (auto it = vv->as_map().begin(); it != vv->as_map().end(); ++it)
+        labels += static_cast<int>(stages_of(secret, it->first).size());
     if (labels > 20)
       throw errors::limit_exceeded("You have exceeded the maximum number of staging labels (20) for this secret.");
     secret.set("LastChangedDate", st.now());

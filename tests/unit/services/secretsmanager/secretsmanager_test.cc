@@ -188,9 +188,11 @@ TEST(SecretsStore, FindsByNameArnAndPartialArn) {
   EXPECT_EQ(v->bytes, "hunter2");
   // The stored bytes are sealed, and bound to the version.
   std::string raw;
-  ASSERT_TRUE(db.get(SecretStore::kValues, SecretStore::value_key("123456789012", "us-east-1", "app/db-1", "ver1"), &raw).ok());
+  ASSERT_TRUE(
+      db.get(SecretStore::kValues, SecretStore::value_key("123456789012", "us-east-1", "app/db-1", "ver1"), &raw).ok());
   EXPECT_EQ(raw.find("hunter2"), std::string::npos);
-  ASSERT_TRUE(db.put(SecretStore::kValues, SecretStore::value_key("123456789012", "us-east-1", "app/db-1", "ver2"), raw).ok());
+  ASSERT_TRUE(
+      db.put(SecretStore::kValues, SecretStore::value_key("123456789012", "us-east-1", "app/db-1", "ver2"), raw).ok());
   EXPECT_THROW(store.get_value("123456789012", "us-east-1", s, "ver2"), AwsError);
   EXPECT_EQ(store.refs().size(), 1u);
   store.erase("123456789012", "us-east-1", "app/db-1");
