@@ -13,6 +13,7 @@ import botocore.exceptions
 
 from harness import Stratus, wait_until
 from lambda_util import ROLE, zip_files
+from test_secretsmanager import err
 
 # AWS's rotation function template (SecretsManagerRotationTemplate), unchanged but for the
 # comments: it reaches Secrets Manager at SECRETS_MANAGER_ENDPOINT, as the template does.
@@ -104,14 +105,6 @@ def handler(event, context):
 '''
 
 ENV = {"STRATUS_SECRETSMANAGER_ROTATION_RETRY_MS": "200", "STRATUS_SECRETSMANAGER_SWEEP_MS": "200"}
-
-
-def err(fn):
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"]
-    return None
 
 
 class Rotation(unittest.TestCase):

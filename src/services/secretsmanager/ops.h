@@ -27,6 +27,10 @@ Doc stages_of(const Doc& secret, const std::string& version);
 // DescribeSecret's members (list: ListSecrets' entry, SecretVersionsToStages).
 Doc describe(const Doc& secret, bool list);
 Doc replication_status(const Doc& secret);
+// Pagination: the offset NextToken carries (0 without one; InvalidNextTokenException for a
+// token not made by page_token), and the token of an offset.
+size_t page_start(const Doc& in);
+std::string page_token(size_t offset);
 // Read-modify-write of a live secret under SecretStore::mu(): f changes it and adds to the batch.
 // f(Doc& secret, storage::WriteBatch&, SecretStore&) -> Doc answer.
 template <class F>

@@ -1,5 +1,6 @@
 #include "services/secretsmanager/ops.h"
 
+#include "core/encoding.h"
 #include "server/context.h"
 
 namespace stratus::secretsmanager {
@@ -10,6 +11,18 @@ AwsError secret_not_found() {
 
 AwsError marked_for_deletion() {
   return errors::invalid_request("You can't perform this operation on the secret because it was marked for deletion.");
+}
+
+size_t page_start(const Doc& in) {
+  if (!in.has("NextToken")) return 0;
+  auto t = enc::base64_decode(in.str("NextToken"));
+  if (!t || t->empty() || t->find_first_not_of("0123456789") != std::string::npos || t->size() > 9)
+    throw errors::invalid_next_token("The NextToken value is invalid.");
+  return std::stoul(*t);
+}
+
+std::string page_token(size_t offset) {
+  return enc::base64_encode(std::to_string(offset));
 }
 
 Doc resolve(OpContext& ctx, const std::string& id) {

@@ -230,19 +230,13 @@ Doc list_secrets(OpContext& ctx, const Doc& in) {
   };
   std::stable_sort(secrets.begin(), secrets.end(),
                    [&](const Doc& a, const Doc& b) { return desc ? key_of(b) < key_of(a) : key_of(a) < key_of(b); });
-  size_t start = 0;
-  if (in.has("NextToken")) {
-    auto t = enc::base64_decode(in.str("NextToken"));
-    if (!t || t->empty() || t->find_first_not_of("0123456789") != std::string::npos || t->size() > 9)
-      throw errors::invalid_next_token("The NextToken value is invalid.");
-    start = std::stoul(*t);
-  }
+  size_t start = page_start(in);
   Doc list = Doc::list();
   size_t i = start;
   for (; i < secrets.size() && static_cast<int64_t>(list.size()) < max; ++i) list.push(describe(secrets[i], true));
   Doc out = Doc::map();
   out.set("SecretList", std::move(list));
-  if (i < secrets.size()) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+  if (i < secrets.size()) out.set("NextToken", page_token(i));
   return out;
 }
 

@@ -161,16 +161,10 @@ Doc batch_get_secret_value(OpContext& ctx, const Doc& in) {
     std::vector<Doc> all;
     for (auto& s : state(ctx).store().all(ctx.account(), ctx.region()))
       if (!s.has("DeletedDate") && filters_match(s, filters)) all.push_back(std::move(s));
-    size_t start = 0;
-    if (in.has("NextToken")) {
-      auto t = enc::base64_decode(in.str("NextToken"));
-      if (!t || t->empty() || t->find_first_not_of("0123456789") != std::string::npos || t->size() > 9)
-        throw errors::invalid_next_token("The NextToken value is invalid.");
-      start = std::stoul(*t);
-    }
+    size_t start = page_start(in);
     size_t i = start;
     for (; i < all.size() && static_cast<int64_t>(i - start) < max; ++i) one(all[i], all[i].str("ARN"));
-    if (i < all.size()) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+    if (i < all.size()) out.set("NextToken", page_token(i));
   }
   out.set("SecretValues", std::move(values));
   out.set("Errors", std::move(errs));
@@ -229,13 +223,7 @@ Doc list_secret_version_ids(OpContext& ctx, const Doc& in) {
       versions.emplace_back(-it->second.integer("Created"), it->first);
     }
   std::sort(versions.begin(), versions.end());
-  size_t start = 0;
-  if (in.has("NextToken")) {
-    auto t = enc::base64_decode(in.str("NextToken"));
-    if (!t || t->empty() || t->find_first_not_of("0123456789") != std::string::npos || t->size() > 9)
-      throw errors::invalid_next_token("The NextToken value is invalid.");
-    start = std::stoul(*t);
-  }
+  size_t start = page_start(in);
   Doc list = Doc::list();
   size_t i = start;
   for (; i < versions.size() && static_cast<int64_t>(i - start) < max; ++i) {
@@ -253,7 +241,7 @@ Doc list_secret_version_ids(OpContext& ctx, const Doc& in) {
   }
   Doc out = Doc::map();
   out.set("Versions", std::move(list));
-  if (i < versions.size()) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+  if (i < versions.size()) out.set("NextToken", page_token(i));
   out.set("ARN", secret.str("ARN"));
   out.set("Name", secret.str("Name"));
   return out;
