@@ -323,12 +323,13 @@ class Secrets(StratusTestCase):
         out = self.sm.create_secret(Name="rep", SecretString="x", AddReplicaRegions=[{"Region": "eu-west-1"}])
         self.assertEqual(out["ReplicationStatus"][0]["Region"], "eu-west-1")
         self.assertEqual(out["ReplicationStatus"][0]["Status"], "InSync")
-        out = self.sm.replicate_secret_to_regions(SecretId="rep", AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": "alias/k"}])
+        west_key = self.stratus.client("kms", region="us-west-2").create_key()["KeyMetadata"]["Arn"]
+        out = self.sm.replicate_secret_to_regions(SecretId="rep", AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": west_key}])
         self.assertEqual([r["Region"] for r in out["ReplicationStatus"]], ["eu-west-1", "us-west-2"])
         d = self.sm.describe_secret(SecretId="rep")
         self.assertEqual(d["PrimaryRegion"], "us-east-1")
         self.assertEqual([(r["Region"], r.get("KmsKeyId")) for r in d["ReplicationStatus"]],
-                         [("eu-west-1", None), ("us-west-2", "alias/k")])
+                         [("eu-west-1", None), ("us-west-2", west_key)])
         code, _ = err(lambda: self.sm.delete_secret(SecretId="rep"))
         self.assertEqual(code, "InvalidRequestException")
         out = self.sm.remove_regions_from_replication(SecretId="rep", RemoveReplicaRegions=["eu-west-1"])
@@ -338,6 +339,41 @@ class Secrets(StratusTestCase):
         self.assertEqual(err(lambda: self.sm.replicate_secret_to_regions(SecretId="rep", AddReplicaRegions=[{"Region": "us-east-1"}]))[0],
                          "InvalidParameterException")
         self.assertEqual(err(lambda: self.sm.stop_replication_to_replica(SecretId="rep"))[0], "InvalidRequestException")
+        # The replica answers in its Region, under the same name and suffix, with the primary's value.
+        west = self.stratus.client("secretsmanager", region="us-west-2")
+        arn = self.sm.describe_secret(SecretId="rep")["ARN"]
+        got = west.get_secret_value(SecretId="rep")
+        self.assertEqual(got["SecretString"], "x")
+        self.assertEqual(got["ARN"], arn.replace(":us-east-1:", ":us-west-2:"))
+        self.assertEqual(west.describe_secret(SecretId=got["ARN"])["PrimaryRegion"], "us-east-1")
+        self.assertNotIn("ReplicationStatus", west.describe_secret(SecretId="rep"))
+        self.sm.put_secret_value(SecretId="rep", SecretString="y")
+        self.assertEqual(west.get_secret_value(SecretId="rep")["SecretString"], "y")
+        self.assertIn("rep", [x["Name"] for x in west.list_secrets()["SecretList"]])
+        self.assertEqual(err(lambda: west.put_secret_value(SecretId="rep", SecretString="z")),
+                         ("InvalidRequestException",
+                          "Operation not permitted on a replica secret. Call must be made in primary secret's region."))
+        self.assertEqual(err(lambda: west.delete_secret(SecretId="rep"))[0], "InvalidRequestException")
+        # The removed Region no longer has it.
+        eu = self.stratus.client("secretsmanager", region="eu-west-1")
+        self.assertEqual(err(lambda: eu.get_secret_value(SecretId="rep"))[0], "ResourceNotFoundException")
+        # A name taken in the target Region fails that Region's replication.
+        eu.create_secret(Name="rep", SecretString="local")
+        out = self.sm.replicate_secret_to_regions(SecretId="rep", AddReplicaRegions=[{"Region": "eu-west-1"}])
+        status = {r["Region"]: r["Status"] for r in out["ReplicationStatus"]}
+        self.assertEqual(status, {"us-west-2": "InSync", "eu-west-1": "Failed"})
+        self.assertEqual(eu.get_secret_value(SecretId="rep")["SecretString"], "local")
+        self.sm.remove_regions_from_replication(SecretId="rep", RemoveReplicaRegions=["eu-west-1"])
+        self.assertEqual(eu.get_secret_value(SecretId="rep")["SecretString"], "local")
+        # Promotion: the replica becomes a secret of its own with the values it had.
+        self.assertEqual(west.stop_replication_to_replica(SecretId="rep")["ARN"], got["ARN"])
+        self.assertNotIn("ReplicationStatus", self.sm.describe_secret(SecretId="rep"))
+        west.put_secret_value(SecretId="rep", SecretString="west-only")
+        self.assertEqual(west.get_secret_value(SecretId="rep")["SecretString"], "west-only")
+        self.assertEqual(west.get_secret_value(SecretId="rep", VersionStage="AWSPREVIOUS")["SecretString"], "y")
+        self.assertEqual(self.sm.get_secret_value(SecretId="rep")["SecretString"], "y")
+        self.sm.delete_secret(SecretId="rep", ForceDeleteWithoutRecovery=True)
+        self.assertEqual(west.get_secret_value(SecretId="rep")["SecretString"], "west-only")
 
     def test_rotation_errors(self):
         self.sm.create_secret(Name="rot-err", SecretString="x")

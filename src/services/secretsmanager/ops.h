@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,16 @@ AwsError secret_not_found();  // ResourceNotFoundException "Secrets Manager can'
 AwsError marked_for_deletion();
 // The secret SecretId names, or ResourceNotFoundException.
 Doc resolve(OpContext& ctx, const std::string& id);
+// A replica record (ReplicaOf: the primary's Region) as the replica Region sees it: the primary's
+// secret under the replica's ARN, marked "_Replica" (and "_PrimaryRegion"/"_PrimaryArn" for its
+// values); other records unchanged. nullopt when the primary is gone.
+std::optional<Doc> view_of(OpContext& ctx, Doc raw);
 // InvalidRequestException when scheduled for deletion.
 void check_live(const Doc& secret);
+// InvalidRequestException for a write to a replica.
+void check_primary(const Doc& secret);
+// The ARN of `name` in another Region: the primary's ARN with the Region replaced.
+std::string replica_arn(const std::string& primary_arn, const std::string& from, const std::string& to);
 // The value of the input (SecretString / SecretBinary); `present` false when neither.
 Value input_value(const Doc& in, bool& present);
 Doc value_member(const Value& v, Doc out);
@@ -37,6 +46,7 @@ template <class F>
 Doc update(OpContext& ctx, const std::string& id, F f) {
   std::lock_guard lock(SecretStore::mu());
   Doc secret = resolve(ctx, id);
+  check_primary(secret);
   check_live(secret);
   SecretStore store = state(ctx).store();
   storage::WriteBatch batch;
@@ -77,6 +87,12 @@ Doc validate_resource_policy(OpContext& ctx, const Doc& in);
 Doc replicate_secret_to_regions(OpContext& ctx, const Doc& in);
 Doc remove_regions_from_replication(OpContext& ctx, const Doc& in);
 Doc stop_replication_to_replica(OpContext& ctx, const Doc& in);
+
+// Replicates `secret` (the primary, in the caller's Region) to entry's Region: a replica record
+// there (ReplicaOf) and the entry in the primary's Replicas. A secret of that name already in the
+// Region fails the entry (Status Failed) unless `force`.
+void add_replica(OpContext& ctx, SecretStore& store, storage::WriteBatch& batch, Doc& secret, const Doc& entry,
+                 bool force);
 
 // ---- rotation (ops/rotation.cc) ----
 Doc rotate_secret(OpContext& ctx, const Doc& in);

@@ -36,8 +36,8 @@ class SecretsManagerService final : public Service {
     add("RotateSecret", rotate_secret);
     add("CancelRotateSecret", cancel_rotate_secret);
     gap("ReplicateSecretToRegions",
-        "replicas are recorded and described on the primary; no replica secret is "
-        "readable in the replica Region, so StopReplicationToReplica has none to promote");
+        "replication is immediate and always InSync; a replica reads the primary's record and values "
+        "(encrypted under the primary's key, not the replica's KmsKeyId)");
     gap("PutResourcePolicy", "policies are stored and checked for syntax and broad access, not evaluated");
     gap("Error texts",
         "not confirmed on AWS pages, worded after AWS's style: rotation schedule validation, "

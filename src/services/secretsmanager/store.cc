@@ -165,8 +165,10 @@ void SecretStore::put_value(storage::WriteBatch& batch, const std::string& a, co
 std::optional<Value> SecretStore::get_value(const std::string& a, const std::string& r, const Doc& secret,
                                             const std::string& version) {
   std::string blob;
-  if (!db_.get(kValues, value_key(a, r, secret.str("Name"), version), &blob).ok()) return std::nullopt;
-  return decode(cipher_.decrypt(a, r, blob, secret.str("ARN"), version));
+  // A replica's view reads the primary's values (ops/common.cc: view_of).
+  const std::string region = secret.str("_PrimaryRegion", r), arn = secret.str("_PrimaryArn", secret.str("ARN"));
+  if (!db_.get(kValues, value_key(a, region, secret.str("Name"), version), &blob).ok()) return std::nullopt;
+  return decode(cipher_.decrypt(a, region, blob, arn, version));
 }
 
 void SecretStore::save(storage::WriteBatch& batch, const std::string& a, const std::string& r, const Doc& secret) {

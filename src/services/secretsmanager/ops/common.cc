@@ -25,10 +25,41 @@ std::string page_token(size_t offset) {
   return enc::base64_encode(std::to_string(offset));
 }
 
+std::optional<Doc> view_of(OpContext& ctx, Doc raw) {
+  std::string primary_region = raw.str("ReplicaOf");
+  if (primary_region.empty()) return raw;
+  auto primary = state(ctx).store().load(ctx.account(), primary_region, raw.str("Name"));
+  if (!primary) return std::nullopt;
+  Doc v = std::move(*primary);
+  v.set("_PrimaryArn", v.str("ARN"));
+  v.set("_PrimaryRegion", primary_region);
+  v.set("_Replica", true);
+  v.set("ARN", raw.str("ARN"));
+  v.set("PrimaryRegion", primary_region);
+  v.as_map().erase("Replicas");
+  v.as_map().erase("Policy");
+  return v;
+}
+
 Doc resolve(OpContext& ctx, const std::string& id) {
   auto s = state(ctx).store().find(ctx.account(), ctx.region(), id);
   if (!s) throw secret_not_found();
-  return std::move(*s);
+  auto v = view_of(ctx, std::move(*s));
+  if (!v) throw secret_not_found();
+  return std::move(*v);
+}
+
+void check_primary(const Doc& secret) {
+  if (secret.flag("_Replica") || secret.has("ReplicaOf"))
+    throw errors::invalid_request(
+        "Operation not permitted on a replica secret. Call must be made in primary secret's region.");
+}
+
+std::string replica_arn(const std::string& arn, const std::string& from, const std::string& to) {
+  std::string needle = ":secretsmanager:" + from + ":";
+  size_t pos = arn.find(needle);
+  if (pos == std::string::npos) return arn;
+  return arn.substr(0, pos) + ":secretsmanager:" + to + ":" + arn.substr(pos + needle.size());
 }
 
 void check_live(const Doc& secret) {

@@ -107,30 +107,47 @@ Doc validate_resource_policy(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+void add_replica(OpContext& ctx, SecretStore& store, storage::WriteBatch& batch, Doc& secret, const Doc& entry,
+                 bool force) {
+  std::string region = entry.str("Region");
+  Doc& reps = secret["Replicas"];
+  if (!reps.is_list()) reps = Doc::list();
+  Doc* existing_entry = nullptr;
+  for (auto& e : reps.as_list())
+    if (e.str("Region") == region) existing_entry = &e;
+  if (existing_entry && !force) return;
+  Doc e = Doc::map();
+  e.set("Region", region);
+  if (!entry.str("KmsKeyId").empty()) e.set("KmsKeyId", entry.str("KmsKeyId"));
+  const std::string name = secret.str("Name");
+  auto there = store.load(ctx.account(), region, name);
+  if (there && there->str("ReplicaOf") != ctx.region() && !force) {
+    e.set("Status", "Failed");
+    e.set("StatusMessage", "Replication failed: Secret name already exists in Region: " + region + ".");
+  } else {
+    if (there && there->str("ReplicaOf") != ctx.region()) store.erase(ctx.account(), region, name);
+    Doc rep = Doc::map();
+    rep.set("v", 1);
+    rep.set("Name", name);
+    rep.set("ARN", replica_arn(secret.str("ARN"), ctx.region(), region));
+    rep.set("ReplicaOf", ctx.region());
+    rep.set("CreatedDate", state(ctx).now());
+    store.save(batch, ctx.account(), region, rep);
+    e.set("Status", "InSync");
+    e.set("StatusMessage", "Replication succeeded");
+  }
+  if (existing_entry)
+    *existing_entry = std::move(e);
+  else
+    reps.push(std::move(e));
+}
+
 Doc replicate_secret_to_regions(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
-    if (!secret.str("PrimaryRegion").empty() && secret.str("PrimaryRegion") != ctx.region())
-      throw errors::invalid_request("You can't replicate a replica secret.");
-    Doc& reps = secret["Replicas"];
-    if (!reps.is_list()) reps = Doc::list();
-    for (const auto& r : in.get("AddReplicaRegions")->as_list()) {
-      std::string region = r.str("Region");
-      if (region == ctx.region()) throw errors::invalid_parameter("Invalid replica region.");
-      bool found = false;
-      for (auto& e : reps.as_list())
-        if (e.str("Region") == region) {
-          found = true;
-          if (!in.flag("ForceOverwriteReplicaSecret")) continue;
-          if (!r.str("KmsKeyId").empty()) e.set("KmsKeyId", r.str("KmsKeyId"));
-        }
-      if (found) continue;
-      Doc e = Doc::map();
-      e.set("Region", region);
-      if (!r.str("KmsKeyId").empty()) e.set("KmsKeyId", r.str("KmsKeyId"));
-      e.set("Status", "InSync");
-      e.set("StatusMessage", "Replication succeeded");
-      reps.push(std::move(e));
-    }
+  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
+    for (const auto& r : in.get("AddReplicaRegions")->as_list())
+      if (r.str("Region") == ctx.region()) throw errors::invalid_parameter("Invalid replica region.");
+    for (const auto& r : in.get("AddReplicaRegions")->as_list())
+      add_replica(ctx, store, batch, secret, r, in.flag("ForceOverwriteReplicaSecret"));
     secret.set("PrimaryRegion", ctx.region());
     Doc out = Doc::map();
     out.set("ARN", secret.str("ARN"));
@@ -140,7 +157,7 @@ Doc replicate_secret_to_regions(OpContext& ctx, const Doc& in) {
 }
 
 Doc remove_regions_from_replication(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore&) {
     Doc* reps = secret.get("Replicas");
     for (const auto& r : in.get("RemoveReplicaRegions")->as_list()) {
       bool found = false;
@@ -148,6 +165,9 @@ Doc remove_regions_from_replication(OpContext& ctx, const Doc& in) {
         auto& l = reps->as_list();
         for (auto it = l.begin(); it != l.end();)
           if (it->str("Region") == r.as_string()) {
+            if (it->str("Status") != "Failed")
+              batch.del(SecretStore::kSecrets,
+                        SecretStore::secret_key(ctx.account(), r.as_string(), secret.str("Name")));
             it = l.erase(it);
             found = true;
           } else {
@@ -164,11 +184,50 @@ Doc remove_regions_from_replication(OpContext& ctx, const Doc& in) {
 }
 
 Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
-  Doc secret = resolve(ctx, in.str("SecretId"));
-  // Replicas are described on the primary; no replica secret lives in another Region's store,
-  // so the secret named here is always a primary.
-  (void)secret;
-  throw errors::invalid_request("The secret isn't a replica secret. You can only promote a replica secret.");
+  auto& st = state(ctx);
+  std::lock_guard lock(SecretStore::mu());
+  SecretStore store = st.store();
+  auto raw = store.find(ctx.account(), ctx.region(), in.str("SecretId"));
+  if (!raw) throw secret_not_found();
+  std::string primary_region = raw->str("ReplicaOf");
+  if (primary_region.empty())
+    throw errors::invalid_request("The secret isn't a replica secret. You can only promote a replica secret.");
+  const std::string name = raw->str("Name");
+  auto primary = store.load(ctx.account(), primary_region, name);
+  if (!primary) throw secret_not_found();
+  // The replica becomes a primary of its own: the primary's versions, values re-encrypted here.
+  Doc own = *primary;
+  own.set("ARN", raw->str("ARN"));
+  own.as_map().erase("Replicas");
+  own.as_map().erase("PrimaryRegion");
+  own.as_map().erase("Rotation");
+  own.as_map().erase("KmsKeyId");
+  Doc* reps = primary->get("Replicas");
+  if (reps && reps->is_list()) {
+    auto& l = reps->as_list();
+    for (auto it = l.begin(); it != l.end();)
+      if (it->str("Region") == ctx.region()) {
+        if (!it->str("KmsKeyId").empty()) own.set("KmsKeyId", it->str("KmsKeyId"));
+        it = l.erase(it);
+      } else {
+        ++it;
+      }
+  }
+  storage::WriteBatch batch;
+  Doc view = *primary;
+  view.set("_PrimaryRegion", primary_region);
+  if (Doc* vs = own.get("Versions"); vs && vs->is_map())
+    for (auto it = vs->as_map().begin(); it != vs->as_map().end(); ++it) {
+      if (!it->second.flag("HasValue")) continue;
+      auto v = store.get_value(ctx.account(), ctx.region(), view, it->first);
+      if (v) store.put_value(batch, ctx.account(), ctx.region(), own, it->first, *v);
+    }
+  store.save(batch, ctx.account(), ctx.region(), own);
+  store.save(batch, ctx.account(), primary_region, *primary);
+  store.commit(batch);
+  Doc out = Doc::map();
+  out.set("ARN", own.str("ARN"));
+  return out;
 }
 
 }  // namespace stratus::secretsmanager

@@ -20,6 +20,7 @@ Doc rotate_secret(OpContext& ctx, const Doc& in) {
     std::lock_guard lock(SecretStore::mu());
     SecretStore store = st.store();
     Doc secret = resolve(ctx, in.str("SecretId"));
+    check_primary(secret);
     check_live(secret);
     std::string fn = in.str("RotationLambdaARN", secret.str("RotationLambdaARN"));
     if (fn.empty()) throw errors::invalid_request("No Lambda rotation function ARN is associated with this secret.");

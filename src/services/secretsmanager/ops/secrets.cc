@@ -183,17 +183,11 @@ Doc create_secret(OpContext& ctx, const Doc& in) {
   if (has_value) add_version(ctx, store, batch, secret, token, v, {std::string(kCurrent)}, now);
   if (const Doc* regions = in.get("AddReplicaRegions")) {
     secret.set("PrimaryRegion", ctx.region());
-    Doc reps = Doc::list();
-    for (const auto& r : regions->as_list()) {
+    secret.set("Replicas", Doc::list());
+    for (const auto& r : regions->as_list())
       if (r.str("Region") == ctx.region()) throw errors::invalid_parameter("Invalid replica region.");
-      Doc e = Doc::map();
-      e.set("Region", r.str("Region"));
-      if (!r.str("KmsKeyId").empty()) e.set("KmsKeyId", r.str("KmsKeyId"));
-      e.set("Status", "InSync");
-      e.set("StatusMessage", "Replication succeeded");
-      reps.push(std::move(e));
-    }
-    secret.set("Replicas", std::move(reps));
+    for (const auto& r : regions->as_list())
+      add_replica(ctx, store, batch, secret, r, in.flag("ForceOverwriteReplicaSecret"));
   }
   store.save(batch, ctx.account(), ctx.region(), secret);
   store.commit(batch);
@@ -216,7 +210,10 @@ Doc list_secrets(OpContext& ctx, const Doc& in) {
   std::string sort_by = in.str("SortBy", "created-date");
   bool desc = in.str("SortOrder", "asc") == "desc";
   std::vector<Doc> secrets;
-  for (auto& s : state(ctx).store().all(ctx.account(), ctx.region())) {
+  for (auto& raw : state(ctx).store().all(ctx.account(), ctx.region())) {
+    auto v = view_of(ctx, std::move(raw));
+    if (!v) continue;
+    Doc& s = *v;
     if (s.has("DeletedDate") && !planned) continue;
     if (!filters_match(s, filters)) continue;
     secrets.push_back(std::move(s));
@@ -302,6 +299,7 @@ Doc delete_secret(OpContext& ctx, const Doc& in) {
     out.set("DeletionDate", Timestamp{now});
     return out;
   }
+  check_primary(*secret);
   if (const Doc* r = secret->get("Replicas"); r && r->size() > 0)
     throw errors::invalid_request("You can't delete secret " + secret->str("Name") +
                                   " that still has replica regions. Remove the replica regions first.");
@@ -328,6 +326,7 @@ Doc restore_secret(OpContext& ctx, const Doc& in) {
   SecretStore store = st.store();
   auto secret = store.find(ctx.account(), ctx.region(), in.str("SecretId"));
   if (!secret) throw secret_not_found();
+  check_primary(*secret);
   if (secret->has("DeletedDate")) {
     secret->as_map().erase("DeletedDate");
     storage::WriteBatch batch;

@@ -39,6 +39,7 @@ std::string pick_version(const Doc& secret, const Doc& in) {
 // AWS keeps the last access as a date (midnight UTC); storing it once per day keeps reads
 // read-only.
 void touch(OpContext& ctx, const Doc& secret, const std::string& version) {
+  if (secret.flag("_Replica")) return;
   auto& st = state(ctx);
   int64_t today = st.now() / kDay * kDay;
   const Doc* ver = secret.get("Versions") ? secret.get("Versions")->get(version) : nullptr;
@@ -145,7 +146,8 @@ Doc batch_get_secret_value(OpContext& ctx, const Doc& in) {
   };
   if (ids) {
     for (const auto& id : ids->as_list()) {
-      auto s = state(ctx).store().find(ctx.account(), ctx.region(), id.as_string());
+      auto raw = state(ctx).store().find(ctx.account(), ctx.region(), id.as_string());
+      auto s = raw ? view_of(ctx, std::move(*raw)) : std::nullopt;
       if (!s) {
         Doc err = Doc::map();
         err.set("SecretId", id.as_string());
@@ -159,8 +161,9 @@ Doc batch_get_secret_value(OpContext& ctx, const Doc& in) {
   } else {
     int64_t max = in.integer("MaxResults", 20);
     std::vector<Doc> all;
-    for (auto& s : state(ctx).store().all(ctx.account(), ctx.region()))
-      if (!s.has("DeletedDate") && filters_match(s, filters)) all.push_back(std::move(s));
+    for (auto& raw : state(ctx).store().all(ctx.account(), ctx.region()))
+      if (auto s = view_of(ctx, std::move(raw)); s && !s->has("DeletedDate") && filters_match(*s, filters))
+        all.push_back(std::move(*s));
     size_t start = page_start(in);
     size_t i = start;
     for (; i < all.size() && static_cast<int64_t>(i - start) < max; ++i) one(all[i], all[i].str("ARN"));
