@@ -232,6 +232,11 @@ void State::sweep() {
   }
 }
 
+void State::reset() {
+  std::lock_guard lock(running_mu_);
+  running_.clear();
+}
+
 State& state(OpContext& ctx) {
   return *ctx.server.port<State>();
 }

@@ -58,6 +58,7 @@ class SecretsManagerService final : public Service {
     s.post("secretsmanager.sweep", [st = state_.get()] { st->sweep(); });
     s.every("secretsmanager.sweep", state_->sweep_ms, [st = state_.get()] { st->sweep(); });
   }
+  void reset() override { state_->reset(); }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:

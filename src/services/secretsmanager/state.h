@@ -43,6 +43,8 @@ class State {
   // Deletes secrets past their recovery window, starts scheduled rotations, resumes rotations
   // a restart interrupted.
   void sweep();
+  // After POST /_stratus/reset: forget the rotations in flight (their records are gone).
+  void reset();
 
  private:
   struct Step;
