@@ -420,6 +420,42 @@ class Secrets(StratusTestCase):
         s.aws("secretsmanager", "delete-secret", "--secret-id", "cli/bin", "--force-delete-without-recovery")
 
 
+NODE_SDK = "/usr/local/lib/stratus/nodejs/node_modules"
+JS_CLIENT = r"""
+const sm = require('@aws-sdk/client-secrets-manager');
+(async () => {
+  const c = new sm.SecretsManagerClient({endpoint: process.env.ENDPOINT, region: 'us-east-1',
+    credentials: {accessKeyId: 'test', secretAccessKey: 'test'}});
+  const made = await c.send(new sm.CreateSecretCommand({Name: 'js/secret', SecretString: 'from-js'}));
+  await c.send(new sm.PutSecretValueCommand({SecretId: made.ARN, SecretBinary: Buffer.from([0, 1, 2])}));
+  const cur = await c.send(new sm.GetSecretValueCommand({SecretId: 'js/secret'}));
+  const prev = await c.send(new sm.GetSecretValueCommand({SecretId: 'js/secret', VersionStage: 'AWSPREVIOUS'}));
+  let code = null;
+  try { await c.send(new sm.GetSecretValueCommand({SecretId: 'js/none'})); } catch (e) { code = e.name + ': ' + e.message; }
+  const list = await c.send(new sm.ListSecretsCommand({Filters: [{Key: 'name', Values: ['js/']}]}));
+  console.log(JSON.stringify({arn: made.ARN, binary: Array.from(cur.SecretBinary), prev: prev.SecretString, code,
+                              names: list.SecretList.map(s => s.Name)}));
+})().catch(e => { console.error(e); process.exit(1); });
+"""
+
+
+class JavaScriptSdk(StratusTestCase):
+    """The AWS SDK for JavaScript v3 (@aws-sdk/client-secrets-manager, tools/deps.sh)."""
+    ephemeral = True
+
+    @unittest.skipUnless(os.path.isdir(NODE_SDK + "/@aws-sdk/client-secrets-manager"), "AWS SDK for JS not installed")
+    def test_js_client(self):
+        env = dict(os.environ, NODE_PATH=NODE_SDK, ENDPOINT=self.stratus.endpoint)
+        cp = subprocess.run(["node", "-e", JS_CLIENT], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        out = json.loads(cp.stdout)
+        self.assertRegex(out["arn"], r":secret:js/secret-[A-Za-z0-9]{6}$")
+        self.assertEqual(out["binary"], [0, 1, 2])
+        self.assertEqual(out["prev"], "from-js")
+        self.assertEqual(out["code"], "ResourceNotFoundException: Secrets Manager can't find the specified secret.")
+        self.assertEqual(out["names"], ["js/secret"])
+
+
 class WithKms(StratusTestCase):
     """Values are encrypted with KMS: the secret's KmsKeyId or the AWS managed aws/secretsmanager."""
     ephemeral = True
