@@ -18,6 +18,7 @@ namespace kms { std::unique_ptr<Service> make_service(); }
 namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
+namespace secretsmanager { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -37,6 +38,7 @@ const std::vector<Entry>& table() {
       {"apigateway", apigateway::make_service},
       {"kms", kms::make_service},
       {"ssm", ssm::make_service},
+      {"secretsmanager", secretsmanager::make_service},
       {"s3", s3::make_service},
       {"cognito-idp", cognitoidp::make_service},
   };

@@ -1,0 +1,233 @@
+#include "core/json.h"
+#include "services/secretsmanager/ops.h"
+
+namespace stratus::secretsmanager {
+
+namespace {
+
+Doc parse_policy(const std::string& text) {
+  Doc p;
+  try {
+    p = json::parse(text);
+  } catch (const AwsError&) {
+    throw errors::malformed_policy_document("This resource policy contains a syntax error.");
+  }
+  const Doc* st = p.get("Statement");
+  if (!p.is_map() || !st || !(st->is_list() || st->is_map()))
+    throw errors::malformed_policy_document("This resource policy contains a syntax error.");
+  auto check = [](const Doc& s) {
+    std::string effect = s.str("Effect");
+    if (!s.is_map() || (effect != "Allow" && effect != "Deny") || (!s.has("Action") && !s.has("NotAction")))
+      throw errors::malformed_policy_document("This resource policy contains a syntax error.");
+  };
+  if (st->is_map())
+    check(*st);
+  else
+    for (const auto& s : st->as_list()) check(s);
+  return p;
+}
+
+bool wildcard(const Doc* principal) {
+  if (!principal) return false;
+  if (principal->is_string()) return principal->as_string() == "*";
+  if (principal->is_map()) {
+    const Doc* aws = principal->get("AWS");
+    if (aws && aws->is_string()) return aws->as_string() == "*";
+    if (aws && aws->is_list())
+      for (const auto& a : aws->as_list())
+        if (a.is_string() && a.as_string() == "*") return true;
+  }
+  return false;
+}
+
+// An Allow statement for every principal, without a condition narrowing it.
+bool broad_access(const Doc& policy) {
+  const Doc* st = policy.get("Statement");
+  std::vector<Doc> statements;
+  if (st->is_map())
+    statements.push_back(*st);
+  else
+    statements = st->as_list();
+  for (const auto& s : statements)
+    if (s.str("Effect") == "Allow" && (wildcard(s.get("Principal")) || s.has("NotPrincipal")) && !s.has("Condition"))
+      return true;
+  return false;
+}
+
+}  // namespace
+
+Doc get_resource_policy(OpContext& ctx, const Doc& in) {
+  Doc secret = resolve(ctx, in.str("SecretId"));
+  Doc out = Doc::map();
+  out.set("ARN", secret.str("ARN"));
+  out.set("Name", secret.str("Name"));
+  if (!secret.str("Policy").empty()) out.set("ResourcePolicy", secret.str("Policy"));
+  return out;
+}
+
+Doc put_resource_policy(OpContext& ctx, const Doc& in) {
+  std::string text = in.str("ResourcePolicy");
+  Doc policy = parse_policy(text);
+  if (in.flag("BlockPublicPolicy") && broad_access(policy))
+    throw errors::public_policy(
+        "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the "
+        "secret.");
+  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+    secret.set("Policy", text);
+    Doc out = Doc::map();
+    out.set("ARN", secret.str("ARN"));
+    out.set("Name", secret.str("Name"));
+    return out;
+  });
+}
+
+Doc delete_resource_policy(OpContext& ctx, const Doc& in) {
+  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+    secret.as_map().erase("Policy");
+    Doc out = Doc::map();
+    out.set("ARN", secret.str("ARN"));
+    out.set("Name", secret.str("Name"));
+    return out;
+  });
+}
+
+Doc validate_resource_policy(OpContext& ctx, const Doc& in) {
+  if (in.has("SecretId")) resolve(ctx, in.str("SecretId"));
+  Doc policy = parse_policy(in.str("ResourcePolicy"));
+  Doc out = Doc::map();
+  Doc errs = Doc::list();
+  if (broad_access(policy)) {
+    Doc e = Doc::map();
+    e.set("CheckName", "BROAD_ACCESS");
+    e.set("ErrorMessage", "The resource policy grants broad access to the secret.");
+    errs.push(std::move(e));
+  }
+  out.set("PolicyValidationPassed", errs.size() == 0);
+  out.set("ValidationErrors", std::move(errs));
+  return out;
+}
+
+void add_replica(OpContext& ctx, SecretStore& store, storage::WriteBatch& batch, Doc& secret, const Doc& entry,
+                 bool force) {
+  std::string region = entry.str("Region");
+  Doc& reps = secret["Replicas"];
+  if (!reps.is_list()) reps = Doc::list();
+  Doc* existing_entry = nullptr;
+  for (auto& e : reps.as_list())
+    if (e.str("Region") == region) existing_entry = &e;
+  if (existing_entry && !force) return;
+  Doc e = Doc::map();
+  e.set("Region", region);
+  if (!entry.str("KmsKeyId").empty()) e.set("KmsKeyId", entry.str("KmsKeyId"));
+  const std::string name = secret.str("Name");
+  auto there = store.load(ctx.account(), region, name);
+  if (there && there->str("ReplicaOf") != ctx.region() && !force) {
+    e.set("Status", "Failed");
+    e.set("StatusMessage", "Replication failed: Secret name already exists in Region: " + region + ".");
+  } else {
+    if (there && there->str("ReplicaOf") != ctx.region()) store.erase(ctx.account(), region, name);
+    Doc rep = Doc::map();
+    rep.set("v", 1);
+    rep.set("Name", name);
+    rep.set("ARN", replica_arn(secret.str("ARN"), ctx.region(), region));
+    rep.set("ReplicaOf", ctx.region());
+    rep.set("CreatedDate", state(ctx).now());
+    store.save(batch, ctx.account(), region, rep);
+    e.set("Status", "InSync");
+    e.set("StatusMessage", "Replication succeeded");
+  }
+  if (existing_entry)
+    *existing_entry = std::move(e);
+  else
+    reps.push(std::move(e));
+}
+
+Doc replicate_secret_to_regions(OpContext& ctx, const Doc& in) {
+  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
+    for (const auto& r : in.get("AddReplicaRegions")->as_list())
+      if (r.str("Region") == ctx.region()) throw errors::invalid_parameter("Invalid replica region.");
+    for (const auto& r : in.get("AddReplicaRegions")->as_list())
+      add_replica(ctx, store, batch, secret, r, in.flag("ForceOverwriteReplicaSecret"));
+    secret.set("PrimaryRegion", ctx.region());
+    Doc out = Doc::map();
+    out.set("ARN", secret.str("ARN"));
+    out.set("ReplicationStatus", replication_status(secret));
+    return out;
+  });
+}
+
+Doc remove_regions_from_replication(OpContext& ctx, const Doc& in) {
+  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore&) {
+    Doc* reps = secret.get("Replicas");
+    for (const auto& r : in.get("RemoveReplicaRegions")->as_list()) {
+      bool found = false;
+      if (reps && reps->is_list()) {
+        auto& l = reps->as_list();
+        for (auto it = l.begin(); it != l.end();)
+          if (it->str("Region") == r.as_string()) {
+            if (it->str("Status") != "Failed")
+              batch.del(SecretStore::kSecrets,
+                        SecretStore::secret_key(ctx.account(), r.as_string(), secret.str("Name")));
+            it = l.erase(it);
+            found = true;
+          } else {
+            ++it;
+          }
+      }
+      if (!found) throw errors::invalid_parameter("The secret isn't replicated to the Region " + r.as_string() + ".");
+    }
+    Doc out = Doc::map();
+    out.set("ARN", secret.str("ARN"));
+    out.set("ReplicationStatus", replication_status(secret));
+    return out;
+  });
+}
+
+Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
+  auto& st = state(ctx);
+  std::lock_guard lock(SecretStore::mu());
+  SecretStore store = st.store();
+  auto raw = store.find(ctx.account(), ctx.region(), in.str("SecretId"));
+  if (!raw) throw secret_not_found();
+  std::string primary_region = raw->str("ReplicaOf");
+  if (primary_region.empty())
+    throw errors::invalid_request("The secret isn't a replica secret. You can only promote a replica secret.");
+  const std::string name = raw->str("Name");
+  auto primary = store.load(ctx.account(), primary_region, name);
+  if (!primary) throw secret_not_found();
+  // The replica becomes a primary of its own: the primary's versions, values re-encrypted here.
+  Doc own = *primary;
+  own.set("ARN", raw->str("ARN"));
+  own.as_map().erase("Replicas");
+  own.as_map().erase("PrimaryRegion");
+  own.as_map().erase("Rotation");
+  own.as_map().erase("KmsKeyId");
+  Doc* reps = primary->get("Replicas");
+  if (reps && reps->is_list()) {
+    auto& l = reps->as_list();
+    for (auto it = l.begin(); it != l.end();)
+      if (it->str("Region") == ctx.region()) {
+        if (!it->str("KmsKeyId").empty()) own.set("KmsKeyId", it->str("KmsKeyId"));
+        it = l.erase(it);
+      } else {
+        ++it;
+      }
+  }
+  storage::WriteBatch batch;
+  Doc view = *primary;
+  view.set("_PrimaryRegion", primary_region);
+  if (Doc* vs = own.get("Versions"); vs && vs->is_map())
+    for (auto it = vs->as_map().begin(); it != vs->as_map().end(); ++it) {
+      if (!it->second.flag("HasValue")) continue;
+      auto v = store.get_value(ctx.account(), ctx.region(), view, it->first);
+      if (v) store.put_value(batch, ctx.account(), ctx.region(), own, it->first, *v);
+    }
+  store.save(batch, ctx.account(), ctx.region(), own);
+  store.save(batch, ctx.account(), primary_region, *primary);
+  store.commit(batch);
+  Doc out = Doc::map();
+  out.set("ARN", own.str("ARN"));
+  return out;
+}
+
+}  // namespace stratus::secretsmanager
