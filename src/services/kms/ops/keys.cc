@@ -64,6 +64,8 @@ Doc create_key(OpContext& ctx, const Doc& in) {
           "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
     usage = "ENCRYPT_DECRYPT";
   }
+  if (usage == "KEY_AGREEMENT")
+    throw errors::unsupported_operation("KeyUsage KEY_AGREEMENT is not supported by Stratus.");
   if (!usage_allowed(spec, usage))
     throw stratus::errors::validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec);
   bool multi = in.flag("MultiRegion");
