@@ -5,6 +5,7 @@
 #include "auth/sealing.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "services/kms/errors.h"
 #include "services/kms/schema.h"
 #include "storage/keys.h"
 
@@ -141,7 +142,15 @@ std::shared_ptr<const Key> Store::key(const std::string& account, const std::str
   auto s = engine_.get(kKeys.name, sk, &v);
   if (s.not_found()) return nullptr;
   check(s);
-  auto k = std::make_shared<const Key>(decode(account, region, v));
+  std::shared_ptr<const Key> k;
+  try {
+    k = std::make_shared<const Key>(decode(account, region, v));
+  } catch (const std::runtime_error& e) {
+    // Material that does not unseal (started with another master key): the key exists but is
+    // unusable, as AWS answers for key material it cannot reach.
+    throw errors::key_unavailable("arn:aws:kms:" + region + ":" + account + ":key/" + std::string(id) +
+                                  " is unavailable: " + e.what());
+  }
   cache(sk, k);
   return k;
 }
@@ -174,8 +183,10 @@ std::vector<std::shared_ptr<const Key>> Store::keys(const std::string& account, 
     r.str();
     ids.emplace_back(r.str());
   }
-  for (const auto& id : ids)
-    if (auto k = key(account, region, id)) out.push_back(std::move(k));
+  for (const auto& id : ids) try {
+      if (auto k = key(account, region, id)) out.push_back(std::move(k));
+    } catch (const AwsError&) {  // unavailable (another master key): not listed
+    }
   return out;
 }
 
@@ -188,8 +199,10 @@ std::vector<std::shared_ptr<const Key>> Store::all_keys() {
     std::string account(r.str()), region(r.str()), id(r.str());
     ids.emplace_back(std::move(account), std::move(region), std::move(id));
   }
-  for (const auto& [a, r, id] : ids)
-    if (auto k = key(a, r, id)) out.push_back(std::move(k));
+  for (const auto& [a, r, id] : ids) try {
+      if (auto k = key(a, r, id)) out.push_back(std::move(k));
+    } catch (const AwsError&) {
+    }
   return out;
 }
 

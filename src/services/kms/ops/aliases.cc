@@ -18,8 +18,9 @@ std::string alias_arn(const OpContext& ctx, std::string_view name) {
 std::string customer_alias(const Doc& in) {
   std::string name = in.str("AliasName");
   if (!name.starts_with("alias/") || name.size() == 6)
-    throw errors::invalid_alias_name("Alias must start with the prefix \"alias/\". Please see "
-                                     "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+    throw errors::invalid_alias_name(
+        "Alias must start with the prefix \"alias/\". Please see "
+        "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
   if (name.starts_with("alias/aws/"))
     throw errors::invalid_alias_name("Alias names that begin with \"alias/aws/\" are reserved for AWS managed keys.");
   return name;

@@ -7,11 +7,6 @@
 namespace stratus::kms {
 namespace {
 
-std::string blob_of(const Doc& in, std::string_view member) {
-  const Doc* b = in.get(member);
-  return b && b->is_blob() ? b->as_blob().bytes : std::string();
-}
-
 // Whether the key's metadata lists `algorithm` under `member` (SigningAlgorithms, MacAlgorithms).
 bool lists(const Key& k, std::string_view member, std::string_view algorithm) {
   Doc md = metadata(k);

@@ -57,6 +57,17 @@ Doc grant_entry(const Key& k, const Grant& g) {
   return e;
 }
 
+// Deletes the key's grant (RetireGrant, RevokeGrant); NotFoundException when it has none such.
+Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& grant_id, const Doc& in) {
+  for (const auto& g : st.store.grants(ctx.account(), ctx.region(), k.id))
+    if (g.id == grant_id) {
+      dry_run(in);
+      st.store.del_grant(ctx.account(), ctx.region(), g);
+      return Doc::map();
+    }
+  throw errors::not_found("Grant ID " + grant_id + " not found");
+}
+
 Doc listing(const std::vector<std::pair<std::shared_ptr<const Key>, Grant>>& grants, const Doc& in) {
   std::vector<std::string> ids;
   for (const auto& [k, g] : grants) ids.push_back(g.id);
@@ -154,28 +165,13 @@ Doc retire_grant(OpContext& ctx, const Doc& in) {
   } else if (key_ref.empty() || grant_id.empty()) {
     throw stratus::errors::validation("Either GrantToken, or both KeyId and GrantId, must be specified.");
   }
-  auto k = st.resolve(ctx.account(), ctx.region(), key_ref, false);
-  for (const auto& g : st.store.grants(ctx.account(), ctx.region(), k->id))
-    if (g.id == grant_id) {
-      dry_run(in);
-      st.store.del_grant(ctx.account(), ctx.region(), g);
-      return Doc::map();
-    }
-  throw errors::not_found("Grant ID " + grant_id + " not found");
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), key_ref, false), grant_id, in);
 }
 
 Doc revoke_grant(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::lock_guard lk(st.store.writer());
-  auto k = st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false);
-  std::string grant_id = in.str("GrantId");
-  for (const auto& g : st.store.grants(ctx.account(), ctx.region(), k->id))
-    if (g.id == grant_id) {
-      dry_run(in);
-      st.store.del_grant(ctx.account(), ctx.region(), g);
-      return Doc::map();
-    }
-  throw errors::not_found("Grant ID " + grant_id + " not found");
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false), in.str("GrantId"), in);
 }
 
 }  // namespace stratus::kms

@@ -12,15 +12,6 @@ namespace {
 constexpr size_t kTagsPerKey = 50;
 constexpr size_t kPolicyBytes = 32 * 1024;
 
-template <class F>
-void modify(OpContext& ctx, const Doc& in, F&& change) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.store.writer());
-  Key k = *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false);
-  change(k);
-  st.store.put(k);
-}
-
 void check_policy_name(const Doc& in) {
   if (std::string n = in.str("PolicyName", "default"); n != "default")
     throw errors::not_found("No such policy exists: " + n);
@@ -29,31 +20,39 @@ void check_policy_name(const Doc& in) {
 }  // namespace
 
 Doc tag_resource(OpContext& ctx, const Doc& in) {
-  modify(ctx, in, [&](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    if (const Doc* tags = in.get("Tags"); tags && tags->is_list()) {
-      for (const auto& t : tags->as_list()) {
-        std::string tk = t.str("TagKey"), tv = t.str("TagValue");
-        if (tk.starts_with("aws:")) throw errors::tag("Tags beginning with aws: are reserved");
-        auto it = std::find_if(k.tags.begin(), k.tags.end(), [&](const auto& p) { return p.first == tk; });
-        if (it != k.tags.end()) it->second = tv;
-        else k.tags.emplace_back(tk, tv);
-      }
-    }
-    if (k.tags.size() > kTagsPerKey) throw errors::tag("Cannot exceed quota for tags per resource: 50");
-  });
+  modify_key(
+      ctx, in.str("KeyId"),
+      [&](Key& k) {
+        require_not_pending(k);
+        require_customer(k);
+        if (const Doc* tags = in.get("Tags"); tags && tags->is_list()) {
+          for (const auto& t : tags->as_list()) {
+            std::string tk = t.str("TagKey"), tv = t.str("TagValue");
+            if (tk.starts_with("aws:")) throw errors::tag("Tags beginning with aws: are reserved");
+            auto it = std::find_if(k.tags.begin(), k.tags.end(), [&](const auto& p) { return p.first == tk; });
+            if (it != k.tags.end())
+              it->second = tv;
+            else
+              k.tags.emplace_back(tk, tv);
+          }
+        }
+        if (k.tags.size() > kTagsPerKey) throw errors::tag("Cannot exceed quota for tags per resource: 50");
+      },
+      false);
   return Doc::map();
 }
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
-  modify(ctx, in, [&](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
-      for (const auto& key : keys->as_list())
-        std::erase_if(k.tags, [&](const auto& p) { return p.first == key.as_string(); });
-  });
+  modify_key(
+      ctx, in.str("KeyId"),
+      [&](Key& k) {
+        require_not_pending(k);
+        require_customer(k);
+        if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
+          for (const auto& key : keys->as_list())
+            std::erase_if(k.tags, [&](const auto& p) { return p.first == key.as_string(); });
+      },
+      false);
   return Doc::map();
 }
 
@@ -89,10 +88,13 @@ Doc put_key_policy(OpContext& ctx, const Doc& in) {
   std::string policy = in.str("Policy");
   if (policy.size() > kPolicyBytes) throw errors::limit_exceeded("Policy exceeds the maximum size of 32768 bytes.");
   check_policy(policy);
-  modify(ctx, in, [&](Key& k) {
-    require_customer(k);
-    k.policy = policy;
-  });
+  modify_key(
+      ctx, in.str("KeyId"),
+      [&](Key& k) {
+        require_customer(k);
+        k.policy = policy;
+      },
+      false);
   return Doc::map();
 }
 
