@@ -124,6 +124,7 @@ Key Store::decode(std::string_view account, std::string_view region, std::string
 
 void Store::cache(const std::string& storage_key, std::shared_ptr<const Key> k) {
   std::unique_lock lk(cache_mu_);
+  ++generation_;
   if (cache_.size() >= kCacheMax) cache_.clear();
   if (k)
     cache_[storage_key] = std::move(k);
@@ -134,9 +135,11 @@ void Store::cache(const std::string& storage_key, std::shared_ptr<const Key> k) 
 std::shared_ptr<const Key> Store::key(const std::string& account, const std::string& region, std::string_view id) {
   if (id.empty() || id.find('\0') != std::string_view::npos) return nullptr;
   std::string sk = key_key(account, region, id);
+  uint64_t generation = 0;
   {
     std::shared_lock lk(cache_mu_);
     if (auto it = cache_.find(sk); it != cache_.end()) return it->second;
+    generation = generation_;
   }
   std::string v;
   auto s = engine_.get(kKeys.name, sk, &v);
@@ -151,7 +154,8 @@ std::shared_ptr<const Key> Store::key(const std::string& account, const std::str
     throw errors::key_unavailable("arn:aws:kms:" + region + ":" + account + ":key/" + std::string(id) +
                                   " is unavailable: " + e.what());
   }
-  cache(sk, k);
+  std::unique_lock lk(cache_mu_);
+  if (generation_ == generation && cache_.size() < kCacheMax) cache_.emplace(sk, k);
   return k;
 }
 
@@ -279,6 +283,7 @@ void Store::del_grant(const std::string& account, const std::string& region, con
 
 void Store::reset() {
   std::unique_lock lk(cache_mu_);
+  ++generation_;
   cache_.clear();
 }
 
