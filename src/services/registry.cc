@@ -14,9 +14,7 @@ namespace logs { std::unique_ptr<Service> make_service(); }
 namespace sqs { std::unique_ptr<Service> make_service(); }
 namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
-namespace kms {
-std::unique_ptr<Service> make_service();
-}
+namespace kms { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {

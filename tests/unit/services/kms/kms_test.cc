@@ -24,11 +24,11 @@ TEST(KmsBlob, HeaderRoundTripsAndRejectsDamage) {
   EXPECT_EQ(p->iv.size(), 12u);
   EXPECT_EQ(p->sealed.size(), 17u);
   EXPECT_FALSE(blob::parse(""));
-  EXPECT_FALSE(blob::parse(h + std::string(28, 'x')));                // no ciphertext byte
-  EXPECT_FALSE(blob::parse("\x02" + b.substr(1)));                     // unknown format
+  EXPECT_FALSE(blob::parse(h + std::string(28, 'x')));  // no ciphertext byte
+  EXPECT_FALSE(blob::parse("\x02" + b.substr(1)));      // unknown format
   std::string upper = b;
   upper[2] = 'A';
-  EXPECT_FALSE(blob::parse(upper));                                    // not a key id character
+  EXPECT_FALSE(blob::parse(upper));  // not a key id character
   std::string zero = b;
   zero[1] = 0;
   EXPECT_FALSE(blob::parse(zero));
@@ -51,10 +51,12 @@ TEST(KmsCrypto, AesGcmAuthenticates) {
 }
 
 TEST(KmsCrypto, SignVerifyEverySpec) {
-  for (auto [spec, alg] : std::vector<std::pair<std::string, std::string>>{
-           {"RSA_2048", "RSASSA_PSS_SHA_256"}, {"RSA_2048", "RSASSA_PKCS1_V1_5_SHA_512"},
-           {"ECC_NIST_P256", "ECDSA_SHA_256"}, {"ECC_NIST_P384", "ECDSA_SHA_384"},
-           {"ECC_NIST_P521", "ECDSA_SHA_512"}, {"ECC_SECG_P256K1", "ECDSA_SHA_256"}}) {
+  for (auto [spec, alg] : std::vector<std::pair<std::string, std::string>>{{"RSA_2048", "RSASSA_PSS_SHA_256"},
+                                                                           {"RSA_2048", "RSASSA_PKCS1_V1_5_SHA_512"},
+                                                                           {"ECC_NIST_P256", "ECDSA_SHA_256"},
+                                                                           {"ECC_NIST_P384", "ECDSA_SHA_384"},
+                                                                           {"ECC_NIST_P521", "ECDSA_SHA_512"},
+                                                                           {"ECC_SECG_P256K1", "ECDSA_SHA_256"}}) {
     std::string priv = crypto::generate(spec);
     EXPECT_FALSE(crypto::public_key_der(priv).empty()) << spec;
     std::string d = crypto::digest(alg, "message");
