@@ -50,6 +50,41 @@ class KmsService final : public Service {
     add("GenerateDataKeyPair", generate_data_key_pair);
     add("GenerateDataKeyPairWithoutPlaintext", generate_data_key_pair_without_plaintext);
     add("GenerateRandom", generate_random);
+    add("Sign", sign);
+    add("Verify", verify);
+    add("GetPublicKey", get_public_key);
+    add("GenerateMac", generate_mac);
+    add("VerifyMac", verify_mac);
+    add("CreateAlias", create_alias);
+    add("UpdateAlias", update_alias);
+    add("DeleteAlias", delete_alias);
+    add("ListAliases", list_aliases);
+    add("TagResource", tag_resource);
+    add("UntagResource", untag_resource);
+    add("ListResourceTags", list_resource_tags);
+    add("GetKeyPolicy", get_key_policy);
+    add("PutKeyPolicy", put_key_policy);
+    add("ListKeyPolicies", list_key_policies);
+    add("CreateGrant", create_grant);
+    add("ListGrants", list_grants);
+    add("ListRetirableGrants", list_retirable_grants);
+    add("RetireGrant", retire_grant);
+    add("RevokeGrant", revoke_grant);
+    add("EnableKeyRotation", enable_key_rotation);
+    add("DisableKeyRotation", disable_key_rotation);
+    add("GetKeyRotationStatus", get_key_rotation_status);
+    add("RotateKeyOnDemand", rotate_key_on_demand);
+    add("ListKeyRotations", list_key_rotations);
+    gap("Key policies, grants",
+        "stored and listed, not evaluated: every caller of the account may use every key "
+        "(IAM is not enforced yet); grant tokens are accepted and ignored");
+    gap("Imported key material, custom key stores, multi-Region replicas",
+        "Origin EXTERNAL/AWS_CLOUDHSM/EXTERNAL_KEY_STORE, ImportKeyMaterial, custom key store and ReplicateKey "
+        "operations are not implemented; MultiRegion keys are stored as primaries without replicas");
+    gap("Key specs",
+        "ECC_NIST_EDWARDS25519, ML_DSA_*, SM2 and KEY_AGREEMENT (DeriveSharedSecret) are refused "
+        "with UnsupportedOperationException");
+    gap("Decrypt", "a symmetric ciphertext names its key by id only: it decrypts in the caller's account and Region");
   }
 
   void attach(ServerContext& ctx) override {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 
 #include "core/arn.h"
 #include "core/clock.h"
@@ -214,6 +215,20 @@ std::pair<std::shared_ptr<const Key>, std::string> State::decrypt_symmetric(cons
       crypto::aes_gcm_open(m->secret, parts->iv, std::string(parts->header) + blob::context_aad(ec), parts->sealed);
   if (!pt) throw errors::invalid_ciphertext("");
   return {std::move(k), std::move(*pt)};
+}
+
+Key modify_key(OpContext& ctx, std::string_view ref, const std::function<void(Key&)>& change, bool allow_alias) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.store.writer());
+  Key k = *st.resolve(ctx.account(), ctx.region(), ref, allow_alias);
+  change(k);
+  st.store.put(k);
+  return k;
+}
+
+std::string blob_of(const Doc& in, std::string_view member) {
+  const Doc* b = in.get(member);
+  return b && b->is_blob() ? b->as_blob().bytes : std::string();
 }
 
 void dry_run(const Doc& in) {

@@ -4,6 +4,7 @@
 // implemented here too, on the same functions the operations use.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,7 +61,7 @@ class State final : public Api {
   Result<Encrypted> encrypt(const std::string& account, const std::string& region, std::string_view key,
                             std::string_view plaintext, const EncryptionContext& context) override;
   Result<Decrypted> decrypt(const std::string& account, const std::string& region, std::string_view blob,
-                            const EncryptionContext& context, std::string_view key) override;
+                            const EncryptionContext& context, std::string_view key = {}) override;
   Result<DataKey> generate_data_key(const std::string& account, const std::string& region, std::string_view key,
                                     size_t bytes, const EncryptionContext& context) override;
 };
@@ -81,6 +82,12 @@ void require_customer(const Key& k);
 void check_policy(const std::string& policy);
 // DryRun: DryRunOperationException when the input asks for it (after the checks).
 void dry_run(const Doc& in);
+
+// Read-modify-write of one key under the writer lock: `change` edits (or throws), the key is
+// stored, and returned as written. allow_alias as for State::resolve.
+Key modify_key(OpContext& ctx, std::string_view ref, const std::function<void(Key&)>& change, bool allow_alias = true);
+// A blob member's bytes ("" when absent).
+std::string blob_of(const Doc& in, std::string_view member);
 
 // KeyMetadata as DescribeKey / CreateKey answer it.
 Doc metadata(const Key& k);

@@ -5,6 +5,7 @@
 #include "auth/sealing.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "services/kms/errors.h"
 #include "services/kms/schema.h"
 #include "storage/keys.h"
 
@@ -123,6 +124,7 @@ Key Store::decode(std::string_view account, std::string_view region, std::string
 
 void Store::cache(const std::string& storage_key, std::shared_ptr<const Key> k) {
   std::unique_lock lk(cache_mu_);
+  ++generation_;
   if (cache_.size() >= kCacheMax) cache_.clear();
   if (k)
     cache_[storage_key] = std::move(k);
@@ -133,16 +135,27 @@ void Store::cache(const std::string& storage_key, std::shared_ptr<const Key> k) 
 std::shared_ptr<const Key> Store::key(const std::string& account, const std::string& region, std::string_view id) {
   if (id.empty() || id.find('\0') != std::string_view::npos) return nullptr;
   std::string sk = key_key(account, region, id);
+  uint64_t generation = 0;
   {
     std::shared_lock lk(cache_mu_);
     if (auto it = cache_.find(sk); it != cache_.end()) return it->second;
+    generation = generation_;
   }
   std::string v;
   auto s = engine_.get(kKeys.name, sk, &v);
   if (s.not_found()) return nullptr;
   check(s);
-  auto k = std::make_shared<const Key>(decode(account, region, v));
-  cache(sk, k);
+  std::shared_ptr<const Key> k;
+  try {
+    k = std::make_shared<const Key>(decode(account, region, v));
+  } catch (const std::runtime_error& e) {
+    // Material that does not unseal (started with another master key): the key exists but is
+    // unusable, as AWS answers for key material it cannot reach.
+    throw errors::key_unavailable("arn:aws:kms:" + region + ":" + account + ":key/" + std::string(id) +
+                                  " is unavailable: " + e.what());
+  }
+  std::unique_lock lk(cache_mu_);
+  if (generation_ == generation && cache_.size() < kCacheMax) cache_.emplace(sk, k);
   return k;
 }
 
@@ -174,8 +187,10 @@ std::vector<std::shared_ptr<const Key>> Store::keys(const std::string& account, 
     r.str();
     ids.emplace_back(r.str());
   }
-  for (const auto& id : ids)
-    if (auto k = key(account, region, id)) out.push_back(std::move(k));
+  for (const auto& id : ids) try {
+      if (auto k = key(account, region, id)) out.push_back(std::move(k));
+    } catch (const AwsError&) {  // unavailable (another master key): not listed
+    }
   return out;
 }
 
@@ -188,8 +203,10 @@ std::vector<std::shared_ptr<const Key>> Store::all_keys() {
     std::string account(r.str()), region(r.str()), id(r.str());
     ids.emplace_back(std::move(account), std::move(region), std::move(id));
   }
-  for (const auto& [a, r, id] : ids)
-    if (auto k = key(a, r, id)) out.push_back(std::move(k));
+  for (const auto& [a, r, id] : ids) try {
+      if (auto k = key(a, r, id)) out.push_back(std::move(k));
+    } catch (const AwsError&) {
+    }
   return out;
 }
 
@@ -266,6 +283,7 @@ void Store::del_grant(const std::string& account, const std::string& region, con
 
 void Store::reset() {
   std::unique_lock lk(cache_mu_);
+  ++generation_;
   cache_.clear();
 }
 

@@ -100,6 +100,8 @@ class Store {
   std::mutex writer_;
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Key>> cache_;  // GUARDED_BY(cache_mu_)
+  uint64_t generation_ = 0;  // GUARDED_BY(cache_mu_): bumped by every write, so a read that raced
+                             // with a write does not cache what it read
   void cache(const std::string& storage_key, std::shared_ptr<const Key> k);
 };
 

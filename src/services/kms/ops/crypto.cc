@@ -8,11 +8,6 @@
 namespace stratus::kms {
 namespace {
 
-std::string blob_of(const Doc& in, std::string_view member) {
-  const Doc* b = in.get(member);
-  return b && b->is_blob() ? b->as_blob().bytes : std::string();
-}
-
 struct Encryption {
   std::string blob;
   std::shared_ptr<const Key> key;

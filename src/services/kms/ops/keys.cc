@@ -64,6 +64,8 @@ Doc create_key(OpContext& ctx, const Doc& in) {
           "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
     usage = "ENCRYPT_DECRYPT";
   }
+  if (usage == "KEY_AGREEMENT")
+    throw errors::unsupported_operation("KeyUsage KEY_AGREEMENT is not supported by Stratus.");
   if (!usage_allowed(spec, usage))
     throw stratus::errors::validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec);
   bool multi = in.flag("MultiRegion");
@@ -111,21 +113,8 @@ Doc list_keys(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-namespace {
-// Read-modify-write of one key under the writer lock.
-template <class F>
-Key modify(OpContext& ctx, std::string_view ref, F&& change, bool allow_alias = true) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.store.writer());
-  Key k = *st.resolve(ctx.account(), ctx.region(), ref, allow_alias);
-  change(k);
-  st.store.put(k);
-  return k;
-}
-}  // namespace
-
 Doc enable_key(OpContext& ctx, const Doc& in) {
-  modify(ctx, in.str("KeyId"), [](Key& k) {
+  modify_key(ctx, in.str("KeyId"), [](Key& k) {
     require_not_pending(k);
     require_customer(k);
     k.state = "Enabled";
@@ -134,7 +123,7 @@ Doc enable_key(OpContext& ctx, const Doc& in) {
 }
 
 Doc disable_key(OpContext& ctx, const Doc& in) {
-  modify(ctx, in.str("KeyId"), [](Key& k) {
+  modify_key(ctx, in.str("KeyId"), [](Key& k) {
     require_not_pending(k);
     require_customer(k);
     k.state = "Disabled";
@@ -143,7 +132,7 @@ Doc disable_key(OpContext& ctx, const Doc& in) {
 }
 
 Doc update_key_description(OpContext& ctx, const Doc& in) {
-  modify(ctx, in.str("KeyId"), [&](Key& k) {
+  modify_key(ctx, in.str("KeyId"), [&](Key& k) {
     require_not_pending(k);
     require_customer(k);
     k.description = in.str("Description");
@@ -159,7 +148,7 @@ Doc schedule_key_deletion(OpContext& ctx, const Doc& in) {
         "' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value " +
         (days < 7 ? "greater than or equal to 7" : "less than or equal to 30"));
   int64_t day_ms = state(ctx).day_ms;
-  Key k = modify(
+  Key k = modify_key(
       ctx, in.str("KeyId"),
       [&](Key& k) {
         require_not_pending(k);
@@ -178,7 +167,7 @@ Doc schedule_key_deletion(OpContext& ctx, const Doc& in) {
 }
 
 Doc cancel_key_deletion(OpContext& ctx, const Doc& in) {
-  Key k = modify(
+  Key k = modify_key(
       ctx, in.str("KeyId"),
       [](Key& k) {
         if (k.state != "PendingDeletion") throw errors::kms_invalid_state(k.arn + " is not pending deletion.");

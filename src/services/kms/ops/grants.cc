@@ -1,0 +1,177 @@
+// CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Grants are stored and
+// listed; they do not yet widen anyone's access (key policies are not evaluated either).
+#include <algorithm>
+#include <mutex>
+
+#include "core/encoding.h"
+#include "services/kms/crypto.h"
+#include "services/kms/errors.h"
+#include "services/kms/ops.h"
+#include "services/kms/state.h"
+
+namespace stratus::kms {
+namespace {
+
+constexpr size_t kGrantsPerKey = 50'000;
+
+// The operations a grant may allow on a key of this kind.
+bool operation_fits(const Key& k, std::string_view op) {
+  if (op == "CreateGrant" || op == "RetireGrant" || op == "DescribeKey") return true;
+  if (crypto::is_symmetric(k.spec))
+    return op == "Decrypt" || op == "Encrypt" || op == "GenerateDataKey" || op == "GenerateDataKeyWithoutPlaintext" ||
+           op == "ReEncryptFrom" || op == "ReEncryptTo" || op == "GenerateDataKeyPair" ||
+           op == "GenerateDataKeyPairWithoutPlaintext";
+  if (crypto::is_hmac(k.spec)) return op == "GenerateMac" || op == "VerifyMac";
+  if (k.usage == "ENCRYPT_DECRYPT")
+    return op == "Decrypt" || op == "Encrypt" || op == "ReEncryptFrom" || op == "ReEncryptTo" || op == "GetPublicKey";
+  return op == "Sign" || op == "Verify" || op == "GetPublicKey";
+}
+
+// A grant token names its grant: base64("<key id>:<grant id>:<random>").
+std::string token_for(const Grant& g) {
+  return enc::base64_encode(g.key_id + ":" + g.id + ":" + crypto::random_bytes(48));
+}
+
+std::optional<std::pair<std::string, std::string>> parse_token(std::string_view token) {
+  auto raw = enc::base64_decode(token);
+  if (!raw) return std::nullopt;
+  size_t a = raw->find(':');
+  size_t b = a == std::string::npos ? a : raw->find(':', a + 1);
+  if (b == std::string::npos) return std::nullopt;
+  return std::make_pair(raw->substr(0, a), raw->substr(a + 1, b - a - 1));
+}
+
+Doc grant_entry(const Key& k, const Grant& g) {
+  Doc e = Doc::map();
+  e.set("KeyId", k.arn);
+  e.set("GrantId", g.id);
+  if (!g.name.empty()) e.set("Name", g.name);
+  e.set("CreationDate", Timestamp{g.created_ms});
+  e.set("GranteePrincipal", g.grantee);
+  if (!g.retiring.empty()) e.set("RetiringPrincipal", g.retiring);
+  e.set("IssuingAccount", g.issuer);
+  Doc ops = Doc::list();
+  for (const auto& o : g.operations) ops.push(o);
+  e.set("Operations", std::move(ops));
+  if (g.constraints.is_map()) e.set("Constraints", g.constraints);
+  return e;
+}
+
+// Deletes the key's grant (RetireGrant, RevokeGrant); NotFoundException when it has none such.
+Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& grant_id, const Doc& in) {
+  for (const auto& g : st.store.grants(ctx.account(), ctx.region(), k.id))
+    if (g.id == grant_id) {
+      dry_run(in);
+      st.store.del_grant(ctx.account(), ctx.region(), g);
+      return Doc::map();
+    }
+  throw errors::not_found("Grant ID " + grant_id + " not found");
+}
+
+Doc listing(const std::vector<std::pair<std::shared_ptr<const Key>, Grant>>& grants, const Doc& in) {
+  std::vector<std::string> ids;
+  for (const auto& [k, g] : grants) ids.push_back(g.id);
+  Page p = paginate(ids, in, 50);
+  Doc l = Doc::list();
+  for (size_t i = p.begin; i < p.end; ++i) l.push(grant_entry(*grants[i].first, grants[i].second));
+  Doc out = Doc::map();
+  out.set("Grants", std::move(l));
+  set_page(out, p);
+  return out;
+}
+
+}  // namespace
+
+Doc create_grant(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.store.writer());
+  auto k = st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false);
+  require_usable(*k);
+  Grant g;
+  g.key_id = k->id;
+  g.name = in.str("Name");
+  g.grantee = in.str("GranteePrincipal");
+  g.retiring = in.str("RetiringPrincipal");
+  g.issuer = "arn:aws:iam::" + ctx.account() + ":root";
+  if (const Doc* ops = in.get("Operations"); ops && ops->is_list())
+    for (const auto& o : ops->as_list()) {
+      if (!operation_fits(*k, o.as_string()))
+        throw stratus::errors::validation("Grant operation " + o.as_string() + " is not valid for key spec " + k->spec +
+                                          " with key usage " + k->usage + ".");
+      if (std::find(g.operations.begin(), g.operations.end(), o.as_string()) == g.operations.end())
+        g.operations.push_back(o.as_string());
+    }
+  if (g.operations.empty()) throw stratus::errors::validation("Operations must contain at least one operation.");
+  if (const Doc* c = in.get("Constraints"); c && c->is_map()) {
+    if (!crypto::is_symmetric(k->spec))
+      throw stratus::errors::validation("Encryption context grant constraints are only valid for symmetric keys.");
+    g.constraints = *c;
+  }
+  auto existing = st.store.grants(ctx.account(), ctx.region(), k->id);
+  if (!g.name.empty())
+    for (const auto& e : existing)
+      if (e.name == g.name && e.grantee == g.grantee && e.retiring == g.retiring && e.operations == g.operations &&
+          e.constraints == g.constraints) {
+        dry_run(in);
+        Doc out = Doc::map();
+        out.set("GrantId", e.id);
+        out.set("GrantToken", token_for(e));
+        return out;
+      }
+  if (existing.size() >= kGrantsPerKey) throw errors::limit_exceeded("Cannot exceed quota for grants per key: 50000");
+  dry_run(in);
+  g.id = enc::hex(crypto::random_bytes(32));
+  g.created_ms = ctx.now_ms;
+  st.store.put_grant(ctx.account(), ctx.region(), g);
+  Doc out = Doc::map();
+  out.set("GrantId", g.id);
+  out.set("GrantToken", token_for(g));
+  return out;
+}
+
+Doc list_grants(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  auto k = st.resolve(ctx.account(), ctx.region(), in.str("KeyId"));
+  std::vector<std::pair<std::shared_ptr<const Key>, Grant>> out;
+  for (auto& g : st.store.grants(ctx.account(), ctx.region(), k->id)) {
+    if (in.has("GrantId") && g.id != in.str("GrantId")) continue;
+    if (in.has("GranteePrincipal") && g.grantee != in.str("GranteePrincipal")) continue;
+    out.emplace_back(k, std::move(g));
+  }
+  if (in.has("GrantId") && out.empty()) throw errors::invalid_grant_id("Grant ID not valid");
+  return listing(out, in);
+}
+
+Doc list_retirable_grants(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::string principal = in.str("RetiringPrincipal");
+  std::vector<std::pair<std::shared_ptr<const Key>, Grant>> out;
+  for (const auto& k : st.store.keys(ctx.account(), ctx.region()))
+    for (auto& g : st.store.grants(ctx.account(), ctx.region(), k->id))
+      if (g.retiring == principal) out.emplace_back(k, std::move(g));
+  return listing(out, in);
+}
+
+Doc retire_grant(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.store.writer());
+  std::string key_ref = in.str("KeyId"), grant_id = in.str("GrantId");
+  if (in.has("GrantToken")) {
+    auto t = parse_token(in.str("GrantToken"));
+    if (!t) throw errors::invalid_grant_token("Grant token is not valid");
+    if (!grant_id.empty() && grant_id != t->second) throw errors::invalid_grant_token("Grant token is not valid");
+    if (key_ref.empty()) key_ref = t->first;
+    grant_id = t->second;
+  } else if (key_ref.empty() || grant_id.empty()) {
+    throw stratus::errors::validation("Either GrantToken, or both KeyId and GrantId, must be specified.");
+  }
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), key_ref, false), grant_id, in);
+}
+
+Doc revoke_grant(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.store.writer());
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false), in.str("GrantId"), in);
+}
+
+}  // namespace stratus::kms
