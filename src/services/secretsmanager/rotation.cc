@@ -4,9 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
-#include <filesystem>
 
-#include "auth/sealing.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -41,11 +39,7 @@ struct State::Step {
 };
 
 State::State(ServerContext& s) : server(s) {
-  const Config& c = s.config();
-  std::string key =
-      c.ephemeral ? auth::random_sealing_key()
-                  : auth::load_or_create_sealing_key((std::filesystem::path(c.data_dir) / ".stratus-key").string());
-  cipher = make_local_cipher(std::move(key));
+  cipher = make_local_cipher(s.sealing_key());  // the data directory's key (ServerContext owns it)
   time_offset_ms = env_ms("STRATUS_SECRETSMANAGER_TIME_OFFSET_MS", 0);
   sweep_ms = std::max<int64_t>(env_ms("STRATUS_SECRETSMANAGER_SWEEP_MS", 60'000), 10);
   retry_ms = std::max<int64_t>(env_ms("STRATUS_SECRETSMANAGER_ROTATION_RETRY_MS", 60'000), 0);
