@@ -25,7 +25,7 @@ std::string canonical_user_id(std::string_view account) {
   return sha256_hex("stratus-canonical-user:" + std::string(account));
 }
 
-std::string display_name(std::string_view account) { return "account-" + std::string(account); }
+std::string display_name(std::string_view account) { return "stratus-" + std::string(account); }
 
 KeyStore::KeyStore(storage::Engine* engine, Credential root, std::string sealing_key,
                    std::vector<Credential> accounts)

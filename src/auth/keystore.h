@@ -36,7 +36,7 @@ Credential read_credential_record(const std::string& access_key, const std::stri
 
 // An account's S3 canonical user id: 64 lower-case hex digits, SHA-256 of
 // "stratus-canonical-user:" + account (a pure function of the account id, stable across runs and
-// data directories), and its display name: "account-" + account. S3 reports both as Owner.
+// data directories), and its display name: "stratus-" + account. S3 reports both as Owner.
 std::string canonical_user_id(std::string_view account);
 std::string display_name(std::string_view account);
 

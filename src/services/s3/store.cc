@@ -13,6 +13,7 @@
 
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "auth/keystore.h"
 #include "core/json.h"
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
@@ -193,15 +194,10 @@ ObjectVersion decode_version(std::string_view text) { return ObjectVersion::from
 
 }  // namespace
 
-std::string canonical_user_id(std::string_view account) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  std::string in = "stratus-canonical-user:" + std::string(account);
-  EVP_Digest(in.data(), in.size(), md, &n, EVP_sha256(), nullptr);
-  return enc::hex(std::string_view(reinterpret_cast<const char*>(md), n));
-}
+// One definition for every service (auth/keystore.h).
+std::string canonical_user_id(std::string_view account) { return auth::canonical_user_id(account); }
 
-std::string display_name(std::string_view account) { return "stratus-" + std::string(account); }
+std::string display_name(std::string_view account) { return auth::display_name(account); }
 
 // ---- store -----------------------------------------------------------------------------------
 

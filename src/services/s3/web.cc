@@ -302,8 +302,8 @@ void WebRouter::serve(http::Request req, http::Responder respond) {
   std::string request_id = req.headers.get("x-stratus-request-id");
   http::Response res;
   try {
-    if (auto bucket = website_bucket(req.host())) {
-      res = serve_website(*store_, req, *bucket, request_id);
+    if (auto site = website_bucket(req.host())) {
+      res = serve_website(*store_, req, *site, request_id);
     } else {
       std::string bucket = preflight_bucket(req.host(), req.path);
       std::string origin = req.headers.get("origin");
