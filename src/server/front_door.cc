@@ -159,6 +159,18 @@ void add_cors(http::Response& res, const std::string& allow_origin) {
   if (allow_origin != "*") res.headers.set("vary", "Origin");
 }
 
+// The access key of a SigV2 request ("Authorization: AWS KEY:SIG" or ?AWSAccessKeyId=KEY); "".
+std::string sigv2_access_key(const http::Request& req) {
+  if (const std::string* a = req.headers.find("authorization"); a && a->starts_with("AWS ")) {
+    std::string_view v = std::string_view(*a).substr(4);
+    return std::string(v.substr(0, v.find(':')));
+  }
+  if (req.query.find("AWSAccessKeyId=") == std::string::npos) return "";
+  for (const auto& [k, v] : http::parse_query(req.query))
+    if (k == "AWSAccessKeyId") return v;
+  return "";
+}
+
 bool is_preflight(const http::Request& req) {
   return req.method == "OPTIONS" && req.headers.has("origin") && req.headers.has("access-control-request-method");
 }
@@ -587,7 +599,7 @@ struct FrontDoor::Call {
     if (out) {
       try {
         route.codec->encode_with_request_id(route.service->model(), *op, out.value(), request_id, res);
-        if (ctx) apply_reply(ctx->reply, res);
+        if (ctx) apply_reply(ctx->transport.reply, res);
       } catch (const std::exception& e) {
         spdlog::error("encode failed id={} op={}: {}", request_id, log_op, e.what());
         res = http::Response{};
@@ -595,12 +607,15 @@ struct FrontDoor::Call {
       }
     } else {
       error(out.error(), res);
+      if (ctx)
+        for (const auto& [k, v] : ctx->transport.reply.headers) res.headers.set(k, v);
     }
     finish(std::move(res));
   }
 
-  static void apply_reply(const OpContext::Reply& reply, http::Response& res) {
+  static void apply_reply(const OpContext::Transport::Reply& reply, http::Response& res) {
     if (reply.status) res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.headers.set(k, v);
     if (reply.file) {
       res.file = reply.file;
       res.file_offset = reply.offset;
@@ -792,6 +807,12 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       caller.arn = "arn:aws:iam::" + caller.account + ":root";
       caller.user_id = caller.account;
     } else {
+      // Open mode: a legacy SigV2 request (S3 presigned URLs boto3 makes by default) names its
+      // key unverified, as SigV4 keys are; without any key the caller is anonymous.
+      if (std::string v2 = sigv2_access_key(req); !v2.empty()) {
+        caller.access_key = v2;
+        if (auto cred = ctx_.keys().find(v2)) caller.account = cred->account;
+      }
       caller.arn = "arn:aws:iam::" + caller.account + ":root";
       caller.user_id = caller.account;
     }
@@ -822,7 +843,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     }
     if (!entry) throw errors::not_implemented(model.service_id + " " + op->name);
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
-                                  now_millis(), {}, {}});
+                                  now_millis(), {}});
     if (const std::string* host = req.headers.find("host")) call->ctx->transport.host = *host;
     call->ctx->transport.body_bytes = req.body.size();
     call->ctx->transport.body_file = req.body_file.get();

@@ -45,32 +45,28 @@ struct AclNeed {
   bool object = false;  // the object's ACL (else the bucket's)
 };
 
-AclNeed acl_need(std::string_view op) {
+AclNeed acl_need(std::string_view action) {
   static const std::map<std::string_view, AclNeed, std::less<>> table = {
-      {"GetObject", {"READ", true}},
-      {"HeadObject", {"READ", true}},
-      {"GetObjectAttributes", {"READ", true}},
-      {"GetObjectAcl", {"READ_ACP", true}},
-      {"PutObjectAcl", {"WRITE_ACP", true}},
-      {"ListObjects", {"READ", false}},
-      {"ListObjectsV2", {"READ", false}},
-      {"ListObjectVersions", {"READ", false}},
-      {"ListMultipartUploads", {"READ", false}},
-      {"HeadBucket", {"READ", false}},
-      {"PutObject", {"WRITE", false}},
-      {"CopyObject", {"WRITE", false}},
-      {"DeleteObject", {"WRITE", false}},
-      {"DeleteObjects", {"WRITE", false}},
-      {"CreateMultipartUpload", {"WRITE", false}},
-      {"UploadPart", {"WRITE", false}},
-      {"UploadPartCopy", {"WRITE", false}},
-      {"CompleteMultipartUpload", {"WRITE", false}},
-      {"AbortMultipartUpload", {"WRITE", false}},
-      {"ListParts", {"WRITE", false}},
-      {"GetBucketAcl", {"READ_ACP", false}},
-      {"PutBucketAcl", {"WRITE_ACP", false}},
+      {"s3:GetObject", {"READ", true}},
+      {"s3:GetObjectVersion", {"READ", true}},
+      {"s3:GetObjectAttributes", {"READ", true}},
+      {"s3:GetObjectVersionAttributes", {"READ", true}},
+      {"s3:GetObjectAcl", {"READ_ACP", true}},
+      {"s3:GetObjectVersionAcl", {"READ_ACP", true}},
+      {"s3:PutObjectAcl", {"WRITE_ACP", true}},
+      {"s3:PutObjectVersionAcl", {"WRITE_ACP", true}},
+      {"s3:ListBucket", {"READ", false}},
+      {"s3:ListBucketVersions", {"READ", false}},
+      {"s3:ListBucketMultipartUploads", {"READ", false}},
+      {"s3:PutObject", {"WRITE", false}},
+      {"s3:DeleteObject", {"WRITE", false}},
+      {"s3:DeleteObjectVersion", {"WRITE", false}},
+      {"s3:AbortMultipartUpload", {"WRITE", false}},
+      {"s3:ListMultipartUploadParts", {"WRITE", false}},
+      {"s3:GetBucketAcl", {"READ_ACP", false}},
+      {"s3:PutBucketAcl", {"WRITE_ACP", false}},
   };
-  auto it = table.find(op);
+  auto it = table.find(action);
   return it == table.end() ? AclNeed{} : it->second;
 }
 
@@ -114,12 +110,16 @@ std::shared_ptr<const auth::policy::Policy> bucket_policy(const Store& st, std::
   return p;
 }
 
-bool is_policy_op(std::string_view op) {
-  return op == "PutBucketPolicy" || op == "GetBucketPolicy" || op == "DeleteBucketPolicy";
+bool is_policy_action(std::string_view action) {
+  return action == "s3:PutBucketPolicy" || action == "s3:GetBucketPolicy" || action == "s3:DeleteBucketPolicy";
 }
 
-auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t now_ms, std::string_view op,
-                                     const Doc& in, bool anonymous) {
+// The input of the operation running on this thread (set by guard_operations around each
+// handler): condition keys and ExpectedBucketOwner come from it.
+thread_local const Doc* current_input = nullptr;
+
+auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t now_ms, std::string_view action,
+                                     const std::string& bucket, std::string_view key, const Doc& in, bool anonymous) {
   auth::policy::Request r;
   if (!anonymous) {
     r.principal.account = caller.account;
@@ -137,11 +137,8 @@ auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t no
   } else {
     r.set("aws:PrincipalType", "Anonymous");
   }
-  r.action = action_of(op, in);
-  std::string bucket = in.str("Bucket");
-  std::string key = in.str("Key");
-  r.resource = "arn:aws:s3:::" + bucket + (key.empty() ? "" : "/" + key);
-  if (op == "DeleteObjects") r.resource = "arn:aws:s3:::" + bucket + "/*";
+  r.action = std::string(action);
+  r.resource = "arn:aws:s3:::" + bucket + (key.empty() ? "" : "/" + std::string(key));
   r.set("aws:SecureTransport", "false");
   r.set("aws:CurrentTime", enc::iso8601(now_ms));
   r.set("aws:EpochTime", std::to_string(now_ms / 1000));
@@ -159,56 +156,58 @@ auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t no
 
 }  // namespace
 
-void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, std::string_view op, const Doc& in) {
-  if (op == "CreateBucket" || op == "ListBuckets") return;
-  std::string bucket = in.str("Bucket");
-  if (bucket.empty()) return;
-  auto b = st.bucket(bucket);
-  if (!b) return;  // the handler answers NoSuchBucket
-  if (const Doc* expected = in.get("ExpectedBucketOwner"); expected && expected->is_string() &&
-                                                           expected->as_string() != b->account)
+void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, const Bucket& b,
+               std::string_view action, std::string_view key, const Doc* in) {
+  static const Doc kEmpty = Doc::map();
+  const Doc& input = in ? *in : kEmpty;
+  if (const Doc* expected = input.get("ExpectedBucketOwner"); expected && expected->is_string() &&
+                                                              expected->as_string() != b.account)
     throw access_denied();
   bool anonymous = caller.access_key.empty();
-  bool owner = !anonymous && caller.account == b->account;
-  auto policy = bucket_policy(st, bucket);
+  bool owner = !anonymous && caller.account == b.account;
+  auto policy = bucket_policy(st, b.name);
   auth::policy::Decision decision = auth::policy::Decision::implicit_deny;
-  if (policy) decision = auth::policy::evaluate(*policy, policy_request(caller, now_ms, op, in, anonymous));
+  if (policy) decision = auth::policy::evaluate(*policy, policy_request(caller, now_ms, action, b.name, key, input, anonymous));
   if (owner) {
-    if (decision == auth::policy::Decision::explicit_deny && !is_policy_op(op)) throw access_denied();
+    if (decision == auth::policy::Decision::explicit_deny && !is_policy_action(action)) throw access_denied();
     return;
   }
   if (decision == auth::policy::Decision::explicit_deny) throw access_denied();
-  PublicAccessBlock pab = public_access_block(st, bucket);
+  PublicAccessBlock pab = public_access_block(st, b.name);
   if (decision == auth::policy::Decision::allow && !(pab.restrict_public_buckets && auth::policy::is_public(*policy)))
     return;
   // ACLs.
-  if (object_ownership(st, bucket) == "BucketOwnerEnforced") throw access_denied();
-  AclNeed need = acl_need(op);
+  if (object_ownership(st, b.name) == "BucketOwnerEnforced") throw access_denied();
+  AclNeed need = acl_need(action);
   if (need.permission.empty()) throw access_denied();
-  if (need.object) {
-    std::string key = in.str("Key");
+  if (need.object && !key.empty()) {
     std::optional<ObjectVersion> v;
-    if (const Doc* vid = in.get("VersionId"); vid && vid->is_string())
-      v = st.version(bucket, key, vid->as_string());
+    if (const Doc* vid = input.get("VersionId"); vid && vid->is_string())
+      v = st.version(b.name, key, vid->as_string());
     else
-      v = st.current(bucket, key);
+      v = st.current(b.name, key);
     if (!v || v->delete_marker) {
       // Without the object, S3 answers as the bucket's ACL allows listing (403 otherwise).
-      if (acl_grants(b->extra.get("acl"), b->account, "READ", anonymous, caller.account, pab.ignore_public_acls))
+      if (acl_grants(b.extra.get("acl"), b.account, "READ", anonymous, caller.account, pab.ignore_public_acls))
         return;
       throw access_denied();
     }
     std::string obj_owner = v->extra.get("acl") ? v->extra.get("acl")->str("owner", v->owner) : v->owner;
-    if (obj_owner.empty()) obj_owner = b->account;
+    if (obj_owner.empty()) obj_owner = b.account;
     if (!anonymous && obj_owner == caller.account) return;
-    if (acl_grants(v->extra.get("acl"), obj_owner, need.permission, anonymous, caller.account,
-                   pab.ignore_public_acls))
+    if (acl_grants(v->extra.get("acl"), obj_owner, need.permission, anonymous, caller.account, pab.ignore_public_acls))
       return;
     throw access_denied();
   }
-  if (acl_grants(b->extra.get("acl"), b->account, need.permission, anonymous, caller.account, pab.ignore_public_acls))
+  if (acl_grants(b.extra.get("acl"), b.account, need.permission, anonymous, caller.account, pab.ignore_public_acls))
     return;
   throw access_denied();
+}
+
+void install_authorizer(Store& st) {
+  st.set_authorizer([&st](const OpContext& ctx, const Bucket& b, std::string_view action, std::string_view key) {
+    authorize(st, ctx.caller, ctx.now_ms, b, action, key, current_input);
+  });
 }
 
 namespace {
@@ -429,7 +428,6 @@ void after_object_write(OpContext& ctx, std::string_view op, const Doc& in, Doc&
 
 void before(OpContext& ctx, const std::string& op, const Doc& in) {
   Store& st = store(ctx);
-  authorize(st, ctx.caller, ctx.now_ms, op, in);
   if (op == "CreateBucket") {
     check_request_acl(st, op, in, nullptr, ctx.account());
     return;
@@ -709,6 +707,11 @@ void guard_operations(stratus::Service& service) {
     if (e->sync) {
       Handler h = e->sync;
       service.add(name, [name, h](OpContext& ctx, const Doc& in) {
+        struct Scope {
+          const Doc* saved = current_input;
+          ~Scope() { current_input = saved; }
+        } scope;
+        current_input = &in;
         before(ctx, name, in);
         std::optional<std::string> sse_c;
         if (name == "PutObject" || name == "CopyObject") sse_c = sse_c_of_write(in);
@@ -719,6 +722,11 @@ void guard_operations(stratus::Service& service) {
     } else if (e->async) {
       AsyncHandler h = e->async;
       service.add_async(name, [name, h](OpContext& ctx, const Doc& in, Done done) {
+        struct Scope {
+          const Doc* saved = current_input;
+          ~Scope() { current_input = saved; }
+        } scope;
+        current_input = &in;
         before(ctx, name, in);
         h(ctx, in, std::move(done));
       });

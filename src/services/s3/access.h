@@ -1,10 +1,13 @@
 // S3 access control: bucket policies (auth/policy.h), ACLs, Block Public Access and Object
 // Ownership, applied to every S3 operation before its handler runs.
 //
-// Usage (service.cc, after the operation table):
-//   guard_operations(*this);   // wraps every entry: authorize, then the handler, then after()
+// Usage (service.cc):
+//   guard_operations(*this);      // after the operation table: checks and follow-ups of writes
+//   install_authorizer(store);    // in attach(): handlers' bucket_for() ask authorize()
 //
 // Contract
+// - Every handler asks Store::authorize (through bucket_for / resolve_version) with the IAM
+//   action it performs; install_authorizer() makes that authorize() below.
 // - The bucket owner's account is allowed everything its bucket policy does not explicitly deny
 //   (IAM is not enforced); Put/Get/DeleteBucketPolicy stay allowed to it even then (AWS's
 //   lock-out rule). Another account or an anonymous caller (no signature) is allowed when the
@@ -36,10 +39,15 @@ namespace stratus::s3 {
 // that follows writes (x-amz-acl, x-amz-grant-* on PutObject, CopyObject, CreateBucket...).
 void guard_operations(stratus::Service& service);
 
-// Refuses (AccessDenied) a caller the bucket's policy, ACLs and settings do not allow the
-// operation `op` with input `in` (members Bucket, Key, VersionId, ...). An empty
+// Refuses (AccessDenied) a caller the bucket's policy, ACLs and settings do not allow `action`
+// on the bucket (key "") or one of its objects. `in` (may be null): the operation's input, for
+// condition keys (s3:prefix, s3:x-amz-acl, ...), VersionId and ExpectedBucketOwner. An empty
 // caller.access_key is an anonymous caller.
-void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, std::string_view op, const Doc& in);
+void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, const Bucket& bucket,
+               std::string_view action, std::string_view key, const Doc* in);
+// Makes authorize() the store's authorizer (Store::set_authorizer): every handler's
+// bucket_for() / resolve_version() asks it. Call once, before serving.
+void install_authorizer(Store& st);
 
 // The IAM action an operation needs ("s3:GetObjectVersion" for GetObject with a VersionId).
 std::string action_of(std::string_view op, const Doc& in);

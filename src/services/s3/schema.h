@@ -37,7 +37,9 @@ inline constexpr storage::Keyspace kFiles{"s3.files", "raw(data id)",
 
 inline constexpr storage::Keyspace kKeyspaces[] = {kBuckets, kConfig, kObjects, kVersions, kBlobs, kFiles};
 
-inline std::string bucket_key(std::string_view bucket) { return std::string(bucket); }
+inline std::string bucket_key(std::string_view bucket) {
+  return std::string(bucket);
+}
 inline std::string config_key(std::string_view bucket, std::string_view name) {
   return storage::KeyBuilder(bucket.size() + name.size() + 1).str(bucket).raw(name).take();
 }

@@ -72,7 +72,6 @@ class S3Service final : public Service, public WebRouter {
         "store's (lifecycle.h matching_abort_days)");
     // Last: every operation above runs behind access control (access.h).
     guard_operations(*this);
-    gap("Delete markers", "GET/HEAD of a delete marker answer without the x-amz-delete-marker header");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
@@ -81,6 +80,7 @@ class S3Service final : public Service, public WebRouter {
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
     set_store(store_.get());
+    install_authorizer(*store_);
     ephemeral_ = ctx.config().ephemeral;
     strict_ = ctx.config().auth == AuthMode::strict;
   }
@@ -100,6 +100,9 @@ class S3Service final : public Service, public WebRouter {
   }
   void reset() override { store_->reset(); }
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
+  // S3 answers values outside its enums with its own errors (InvalidStorageClass,
+  // InvalidLocationConstraint, ...): the handlers check them.
+  bool validates_enums() const override { return false; }
 
   // A hex x-amz-content-sha256 must match the body in every mode (strict mode checked it with the
   // signature already): XAmzContentSHA256Mismatch.
@@ -116,8 +119,12 @@ class S3Service final : public Service, public WebRouter {
 
 }  // namespace
 
-Store& store(OpContext& ctx) { return *ctx.server.port<Store>(); }
+Store& store(OpContext& ctx) {
+  return *ctx.server.port<Store>();
+}
 
-std::unique_ptr<Service> make_service() { return std::make_unique<S3Service>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<S3Service>();
+}
 
 }  // namespace stratus::s3

@@ -110,11 +110,10 @@ struct Lookup {
 
 Lookup lookup(const Store& st, const std::string& bucket, const std::string& key) {
   Lookup l;
-  Doc in = Doc::map();
-  in.set("Bucket", bucket);
-  in.set("Key", key);
   try {
-    authorize(st, OpContext::Caller{}, now_millis(), "GetObject", in);
+    auto b = st.bucket(bucket);
+    if (!b) return l;
+    authorize(st, OpContext::Caller{}, now_millis(), *b, "s3:GetObject", key, nullptr);
   } catch (const AwsError&) {
     l.status = 403;
     return l;

@@ -18,7 +18,12 @@ namespace {
 
 constexpr size_t kMaxPolicyBytes = 20 * 1024;
 
-Bucket owned_bucket(OpContext& ctx, const Doc& in) { return store(ctx).require_bucket(in.str("Bucket")); }
+// The bucket of a configuration request, once access control allowed the operation's action.
+Bucket owned_bucket(OpContext& ctx, const Doc& in) {
+  return bucket_for(ctx, in.str("Bucket"), action_of(ctx.op.name, Doc::map()));
+}
+
+std::string action(OpContext& ctx) { return action_of(ctx.op.name, Doc::map()); }
 
 std::optional<Doc> read_config(OpContext& ctx, const Bucket& b, std::string_view name) {
   auto text = store(ctx).config(b.name, name);
@@ -243,7 +248,7 @@ Doc put_bucket_acl(OpContext& ctx, const Doc& in) {
 
 Doc get_object_acl(OpContext& ctx, const Doc& in) {
   Bucket b;
-  ObjectVersion v = resolve_version(ctx, in, "GET", &b);
+  ObjectVersion v = resolve_version(ctx, in, "GET", action(ctx), &b);
   std::string owner = v.owner.empty() ? b.account : v.owner;
   if (object_ownership(store(ctx), b.name) == "BucketOwnerEnforced") owner = b.account;
   Doc out = acl_output(v.extra.get("acl"), owner);
@@ -253,7 +258,7 @@ Doc get_object_acl(OpContext& ctx, const Doc& in) {
 
 Doc put_object_acl(OpContext& ctx, const Doc& in) {
   Bucket b;
-  ObjectVersion v = resolve_version(ctx, in, "PUT", &b);
+  ObjectVersion v = resolve_version(ctx, in, "PUT", action(ctx), &b);
   std::string owner = v.owner.empty() ? b.account : v.owner;
   Doc acl = acl_to_store(ctx, in, owner, b.account);
   check_acl_allowed(ctx, b, acl);
@@ -442,7 +447,7 @@ std::optional<std::string> version_of(const Doc& in) {
 }
 
 void update_lock(OpContext& ctx, const Bucket& b, const Doc& in, const std::function<void(Doc& lock)>& fn) {
-  resolve_version(ctx, in, "PUT");
+  resolve_version(ctx, in, "PUT", action(ctx));
   store(ctx).update_version(b.name, in.str("Key"), version_of(in), [&](ObjectVersion& v) {
     Doc lock = v.extra.get("lock") && v.extra.get("lock")->is_map() ? *v.extra.get("lock") : Doc::map();
     fn(lock);
@@ -487,7 +492,7 @@ Doc put_object_retention(OpContext& ctx, const Doc& in) {
 
 Doc get_object_retention(OpContext& ctx, const Doc& in) {
   lock_bucket(ctx, in);
-  ObjectVersion v = resolve_version(ctx, in, "GET");
+  ObjectVersion v = resolve_version(ctx, in, "GET", action(ctx));
   const Doc* lock = v.extra.get("lock");
   if (!lock || !lock->is_map() || !lock->has("mode"))
     throw s3_error("NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404);
@@ -510,7 +515,7 @@ Doc put_object_legal_hold(OpContext& ctx, const Doc& in) {
 
 Doc get_object_legal_hold(OpContext& ctx, const Doc& in) {
   lock_bucket(ctx, in);
-  ObjectVersion v = resolve_version(ctx, in, "GET");
+  ObjectVersion v = resolve_version(ctx, in, "GET", action(ctx));
   const Doc* lock = v.extra.get("lock");
   if (!lock || !lock->is_map() || !lock->has("legal_hold"))
     throw s3_error("NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404);
