@@ -397,11 +397,20 @@ bool in_cidr(const Cidr& net, const Cidr& ip) {
 }
 
 bool arn_like(std::string_view pattern, std::string_view value) {
-  auto p = split_arn(pattern), v = split_arn(value);
-  if (!p || !v) return pattern == "*";
-  for (int i = 0; i < 6; ++i)
-    if (!wildcard_match((*p)[i], (*v)[i])) return false;
-  return true;
+  if (pattern == "*") return true;
+  // Component by component (wildcards stay inside their component); a pattern with fewer than
+  // six components matches the rest of the value with its last one.
+  size_t pp = 0, vp = 0;
+  for (int i = 0; i < 5; ++i) {
+    size_t pc = pattern.find(':', pp);
+    if (pc == std::string_view::npos) break;
+    size_t vc = value.find(':', vp);
+    if (vc == std::string_view::npos) return false;
+    if (!wildcard_match(pattern.substr(pp, pc - pp), value.substr(vp, vc - vp))) return false;
+    pp = pc + 1;
+    vp = vc + 1;
+  }
+  return wildcard_match(pattern.substr(pp), value.substr(vp));
 }
 
 // One policy value against one request value under a base operator, positive sense (the
