@@ -283,7 +283,9 @@ size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms) {
       }
     }
     // Expired object delete markers: a current marker that is the key's only version.
-    for (const auto& [key, marker] : markers) {
+    for (const auto& entry : markers) {
+      const std::string& key = entry.first;
+      const ObjectVersion& marker = entry.second;
       bool alone = true;
       size_t n = 0;
       st.scan_versions(b.name, key, key, [&](std::string_view k, const ObjectVersion&, bool) {

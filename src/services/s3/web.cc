@@ -181,8 +181,7 @@ http::Response serve_website(const Store& st, const http::Request& req, const st
     return html_error(404, "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration",
                       request_id, {{"BucketName", bucket}});
   Doc cfg = json::parse(*text);
-  std::string host = std::string(strip_port(req.host()));
-  if (std::string_view h = req.host(); h.size() > host.size()) host = std::string(h);
+  const std::string host = req.host();  // with its port: redirects stay on this endpoint
   if (const Doc* all = cfg.get("RedirectAllRequestsTo"); all && all->is_map()) {
     std::string target = all->str("Protocol", "http") + "://" + all->str("HostName") + req.path;
     return redirect(301, target);
