@@ -25,10 +25,11 @@ std::string canonical_user_id(std::string_view account) {
   return sha256_hex("stratus-canonical-user:" + std::string(account));
 }
 
-std::string display_name(std::string_view account) { return "stratus-" + std::string(account); }
+std::string display_name(std::string_view account) {
+  return "stratus-" + std::string(account);
+}
 
-KeyStore::KeyStore(storage::Engine* engine, Credential root, std::string sealing_key,
-                   std::vector<Credential> accounts)
+KeyStore::KeyStore(storage::Engine* engine, Credential root, std::string sealing_key, std::vector<Credential> accounts)
     : engine_(engine), root_(std::move(root)), sealing_key_(std::move(sealing_key)) {
   for (auto& c : accounts) {
     std::string key = c.access_key;

@@ -46,8 +46,7 @@ class KeyStore {
   // sealing_key: kSealingKeyBytes bytes (auth/sealing.h).
   // accounts: more fixed root pairs (--account-key), each bound to its account; like root they
   // live only in memory and are looked up without locking.
-  KeyStore(storage::Engine* engine, Credential root, std::string sealing_key,
-           std::vector<Credential> accounts = {});
+  KeyStore(storage::Engine* engine, Credential root, std::string sealing_key, std::vector<Credential> accounts = {});
   // Rewrites records stored in clear (before sealing existed) sealed. Returns how many. Run once
   // at start, before requests are served.
   size_t seal_plain_records();

@@ -26,8 +26,7 @@ std::string lower(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
 }
 
@@ -39,13 +38,33 @@ Parsed fail(ErrorKind kind, std::string message) {
 
 // The operators AWS documents (without IfExists / set prefixes).
 const std::set<std::string, std::less<>>& operators() {
-  static const std::set<std::string, std::less<>> ops = {
-      "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-      "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
-      "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
-      "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
-      "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals",
-      "ArnLike", "ArnNotEquals", "ArnNotLike", "Null"};
+  static const std::set<std::string, std::less<>> ops = {"StringEquals",
+                                                         "StringNotEquals",
+                                                         "StringEqualsIgnoreCase",
+                                                         "StringNotEqualsIgnoreCase",
+                                                         "StringLike",
+                                                         "StringNotLike",
+                                                         "NumericEquals",
+                                                         "NumericNotEquals",
+                                                         "NumericLessThan",
+                                                         "NumericLessThanEquals",
+                                                         "NumericGreaterThan",
+                                                         "NumericGreaterThanEquals",
+                                                         "DateEquals",
+                                                         "DateNotEquals",
+                                                         "DateLessThan",
+                                                         "DateLessThanEquals",
+                                                         "DateGreaterThan",
+                                                         "DateGreaterThanEquals",
+                                                         "Bool",
+                                                         "BinaryEquals",
+                                                         "IpAddress",
+                                                         "NotIpAddress",
+                                                         "ArnEquals",
+                                                         "ArnLike",
+                                                         "ArnNotEquals",
+                                                         "ArnNotLike",
+                                                         "Null"};
   return ops;
 }
 
@@ -127,7 +146,9 @@ bool valid_action(std::string_view a) {
   return a.find(':', c + 1) == std::string_view::npos;
 }
 
-bool valid_resource(std::string_view r) { return r == "*" || (r.starts_with("arn:") && split_arn(r)); }
+bool valid_resource(std::string_view r) {
+  return r == "*" || (r.starts_with("arn:") && split_arn(r));
+}
 
 std::optional<Error> parse_condition(const Doc& block, std::vector<Condition>& out) {
   if (!block.is_map()) return Error{ErrorKind::syntax, "Invalid policy syntax."};
@@ -148,8 +169,7 @@ std::optional<Error> parse_condition(const Doc& block, std::vector<Condition>& o
     if (!operators().count(op) || (op == "Null" && (base.if_exists || base.set != Condition::Set::none)))
       return Error{ErrorKind::invalid_condition, "Invalid Condition type : " + name};
     base.op = std::string(op);
-    if (!keys.is_map() || keys.as_map().empty())
-      return Error{ErrorKind::invalid_condition, "Invalid policy syntax."};
+    if (!keys.is_map() || keys.as_map().empty()) return Error{ErrorKind::invalid_condition, "Invalid policy syntax."};
     for (const auto& [key, values] : keys.as_map()) {
       Condition c = base;
       if (key.empty()) return Error{ErrorKind::invalid_condition, "Policy has an invalid condition key"};
@@ -186,7 +206,8 @@ std::optional<Error> parse_principal(const Doc& v, Statement& st) {
         if (!valid_aws_principal(p)) return bad;
         if (p == "*") st.principal_any = true;
       } else if (type == "CanonicalUser") {
-        if (p.size() != 64 || !std::all_of(p.begin(), p.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+        if (p.size() != 64 ||
+            !std::all_of(p.begin(), p.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
           return bad;
       } else if (p.find('*') != std::string::npos && p != "*") {
         return bad;
@@ -234,7 +255,8 @@ std::optional<Error> parse_statement(const Doc& d, const ParseOptions& o, Statem
   if (action && not_action) return Error{ErrorKind::syntax, "Invalid policy syntax."};
   if (!action && !not_action) return Error{ErrorKind::missing_field, "Missing required field Action"};
   st.not_action = not_action != nullptr;
-  if (!string_list(action ? *action : *not_action, st.actions)) return Error{ErrorKind::syntax, "Invalid policy syntax."};
+  if (!string_list(action ? *action : *not_action, st.actions))
+    return Error{ErrorKind::syntax, "Invalid policy syntax."};
   if (st.actions.empty()) return Error{ErrorKind::missing_field, "Missing required field Action"};
   for (const auto& a : st.actions)
     if (!valid_action(a)) return Error{ErrorKind::invalid_action, "Policy has invalid action"};
@@ -249,7 +271,8 @@ std::optional<Error> parse_statement(const Doc& d, const ParseOptions& o, Statem
       return Error{ErrorKind::syntax, "Invalid policy syntax."};
     if (st.resources.empty()) return Error{ErrorKind::missing_field, "Missing required field Resource"};
     for (const auto& r : st.resources)
-      if (o.check_resources && !valid_resource(r)) return Error{ErrorKind::invalid_resource, "Policy has invalid resource"};
+      if (o.check_resources && !valid_resource(r))
+        return Error{ErrorKind::invalid_resource, "Policy has invalid resource"};
   } else if (o.require_resource) {
     return Error{ErrorKind::missing_field, "Missing required field Resource"};
   }
@@ -312,7 +335,8 @@ bool principal_matches(const Statement& st, const Principal& p) {
         // A role ARN covers its sessions: arn:aws:sts::A:assumed-role/R/S ← arn:aws:iam::A:role/R.
         if (p.arn.starts_with("arn:aws:sts::") && v.starts_with("arn:aws:iam::")) {
           auto pa = split_arn(p.arn), va = split_arn(v);
-          if (pa && va && (*pa)[4] == (*va)[4] && (*pa)[5].starts_with("assumed-role/") && (*va)[5].starts_with("role/")) {
+          if (pa && va && (*pa)[4] == (*va)[4] && (*pa)[5].starts_with("assumed-role/") &&
+              (*va)[5].starts_with("role/")) {
             std::string_view role = (*pa)[5].substr(13);
             role = role.substr(0, role.find('/'));
             std::string_view want = (*va)[5].substr(5);
@@ -367,7 +391,8 @@ std::optional<Cidr> parse_ip(std::string_view s, bool allow_prefix) {
     if (!allow_prefix) return std::nullopt;
     host = std::string(s.substr(0, slash));
     std::string_view b = s.substr(slash + 1);
-    if (b.empty() || b.size() > 3 || !std::all_of(b.begin(), b.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+    if (b.empty() || b.size() > 3 ||
+        !std::all_of(b.begin(), b.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
       return std::nullopt;
     bits = std::atoi(std::string(b).c_str());
   }
@@ -450,7 +475,9 @@ bool value_matches(std::string_view op, const std::string& pattern, const std::s
   return false;
 }
 
-bool uses_variables(std::string_view op) { return op.starts_with("String") || op.starts_with("Arn"); }
+bool uses_variables(std::string_view op) {
+  return op.starts_with("String") || op.starts_with("Arn");
+}
 
 bool condition_holds(const Policy& policy, const Condition& c, const Request& r) {
   const std::vector<std::string>* values = r.find(c.key);
@@ -515,9 +542,13 @@ bool any_wildcard(const std::vector<std::string>& patterns, std::string_view val
 
 }  // namespace
 
-void Request::set(std::string_view key, std::string value) { keys[lower(key)] = {std::move(value)}; }
+void Request::set(std::string_view key, std::string value) {
+  keys[lower(key)] = {std::move(value)};
+}
 
-void Request::add(std::string_view key, std::string value) { keys[lower(key)].push_back(std::move(value)); }
+void Request::add(std::string_view key, std::string value) {
+  keys[lower(key)].push_back(std::move(value));
+}
 
 const std::vector<std::string>* Request::find(std::string_view key) const {
   auto it = keys.find(lower(key));
@@ -644,11 +675,21 @@ Decision evaluate(const Policy& policy, const Request& r) {
 }
 
 bool is_public(const Policy& policy) {
-  static const std::set<std::string, std::less<>> pinning = {
-      "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceaccount",
-      "aws:sourceowner", "aws:principalorgid", "aws:principalaccount", "aws:principalarn",
-      "aws:userid", "s3:dataaccesspointaccount", "s3:dataaccesspointarn", "aws:sourceorgid",
-      "aws:principalorgpaths", "aws:sourceorgpaths"};
+  static const std::set<std::string, std::less<>> pinning = {"aws:sourceip",
+                                                             "aws:sourcearn",
+                                                             "aws:sourcevpc",
+                                                             "aws:sourcevpce",
+                                                             "aws:sourceaccount",
+                                                             "aws:sourceowner",
+                                                             "aws:principalorgid",
+                                                             "aws:principalaccount",
+                                                             "aws:principalarn",
+                                                             "aws:userid",
+                                                             "s3:dataaccesspointaccount",
+                                                             "s3:dataaccesspointarn",
+                                                             "aws:sourceorgid",
+                                                             "aws:principalorgpaths",
+                                                             "aws:sourceorgpaths"};
   for (const auto& st : policy.statements) {
     if (!st.allow) continue;
     bool wide = st.not_principal || st.principal_any;

@@ -85,19 +85,19 @@ struct ParseOptions {
 };
 
 enum class ErrorKind {
-  invalid_json,        // not JSON, or not an object
+  invalid_json,  // not JSON, or not an object
   too_large,
   unknown_field,
   invalid_version,
-  missing_field,       // Statement, Effect, Action, Resource, Principal
+  missing_field,  // Statement, Effect, Action, Resource, Principal
   invalid_effect,
   invalid_action,
   invalid_resource,
   invalid_principal,
   principal_forbidden,
-  invalid_condition,   // unknown operator, wrong value types
+  invalid_condition,  // unknown operator, wrong value types
   duplicate_sid,
-  syntax,              // a member of the wrong JSON type, conflicting members
+  syntax,  // a member of the wrong JSON type, conflicting members
 };
 
 struct Error {
@@ -106,18 +106,18 @@ struct Error {
 };
 
 struct Condition {
-  std::string op;            // base operator, e.g. "StringLike"
+  std::string op;  // base operator, e.g. "StringLike"
   bool if_exists = false;
   enum class Set { none, for_any, for_all } set = Set::none;
-  std::string key;           // lower-cased
+  std::string key;  // lower-cased
   std::vector<std::string> values;
 };
 
 struct Statement {
   std::string sid;
   bool allow = true;
-  bool has_principal = false, not_principal = false;  // not_principal: NotPrincipal
-  bool principal_any = false;                         // "*" or {"AWS":"*"}
+  bool has_principal = false, not_principal = false;           // not_principal: NotPrincipal
+  bool principal_any = false;                                  // "*" or {"AWS":"*"}
   std::map<std::string, std::vector<std::string>> principals;  // "AWS" / "Service" / ...
   bool not_action = false;
   std::vector<std::string> actions;

@@ -48,8 +48,7 @@ std::string sealing_key(const Config& c, const storage::Engine& engine) {
 ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> engine)
     : config_(std::move(config)),
       engine_(std::move(engine)),
-      keys_(engine_.get(), root_credential(config_), sealing_key(config_, *engine_),
-            account_credentials(config_)),
+      keys_(engine_.get(), root_credential(config_), sealing_key(config_, *engine_), account_credentials(config_)),
       events_(std::make_unique<events::Queue>(*engine_)),
       started_ms_(now_millis()) {
   if (size_t n = keys_.seal_plain_records())

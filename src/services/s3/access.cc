@@ -20,7 +20,9 @@ constexpr std::string_view kAllUsers = "http://acs.amazonaws.com/groups/global/A
 constexpr std::string_view kAuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 constexpr std::string_view kLogDelivery = "http://acs.amazonaws.com/groups/s3/LogDelivery";
 
-AwsError access_denied() { return s3_error("AccessDenied", "Access Denied", 403); }
+AwsError access_denied() {
+  return s3_error("AccessDenied", "Access Denied", 403);
+}
 
 Doc grant(std::string_view type, std::string_view who, std::string_view permission) {
   Doc g = Doc::map();
@@ -128,9 +130,9 @@ auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t no
     r.set("aws:PrincipalAccount", caller.account);
     r.set("aws:PrincipalArn", r.principal.arn);
     r.set("aws:userid", caller.user_id.empty() ? caller.account : caller.user_id);
-    r.set("aws:PrincipalType", r.principal.arn.ends_with(":root") ? "Account"
+    r.set("aws:PrincipalType", r.principal.arn.ends_with(":root")                            ? "Account"
                                : r.principal.arn.find(":assumed-role/") != std::string::npos ? "AssumedRole"
-                                                                                              : "User");
+                                                                                             : "User");
     if (auto slash = r.principal.arn.find(":user/"); slash != std::string::npos)
       r.set("aws:username", r.principal.arn.substr(r.principal.arn.rfind('/') + 1));
     r.set("s3:signatureversion", "AWS4-HMAC-SHA256");
@@ -142,11 +144,15 @@ auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t no
   r.set("aws:SecureTransport", "false");
   r.set("aws:CurrentTime", enc::iso8601(now_ms));
   r.set("aws:EpochTime", std::to_string(now_ms / 1000));
-  for (auto [member, key_name] : {std::pair{"Prefix", "s3:prefix"}, {"Delimiter", "s3:delimiter"},
-                                  {"ACL", "s3:x-amz-acl"}, {"ServerSideEncryption", "s3:x-amz-server-side-encryption"},
+  for (auto [member, key_name] : {std::pair{"Prefix", "s3:prefix"},
+                                  {"Delimiter", "s3:delimiter"},
+                                  {"ACL", "s3:x-amz-acl"},
+                                  {"ServerSideEncryption", "s3:x-amz-server-side-encryption"},
                                   {"SSEKMSKeyId", "s3:x-amz-server-side-encryption-aws-kms-key-id"},
-                                  {"VersionId", "s3:VersionId"}, {"StorageClass", "s3:x-amz-storage-class"},
-                                  {"CopySource", "s3:x-amz-copy-source"}, {"MetadataDirective", "s3:x-amz-metadata-directive"},
+                                  {"VersionId", "s3:VersionId"},
+                                  {"StorageClass", "s3:x-amz-storage-class"},
+                                  {"CopySource", "s3:x-amz-copy-source"},
+                                  {"MetadataDirective", "s3:x-amz-metadata-directive"},
                                   {"ObjectLockMode", "s3:object-lock-mode"}}) {
     if (const Doc* v = in.get(member); v && v->is_string()) r.set(key_name, v->as_string());
   }
@@ -160,14 +166,15 @@ void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms,
                std::string_view action, std::string_view key, const Doc* in) {
   static const Doc kEmpty = Doc::map();
   const Doc& input = in ? *in : kEmpty;
-  if (const Doc* expected = input.get("ExpectedBucketOwner"); expected && expected->is_string() &&
-                                                              expected->as_string() != b.account)
+  if (const Doc* expected = input.get("ExpectedBucketOwner");
+      expected && expected->is_string() && expected->as_string() != b.account)
     throw access_denied();
   bool anonymous = caller.access_key.empty();
   bool owner = !anonymous && caller.account == b.account;
   auto policy = bucket_policy(st, b.name);
   auth::policy::Decision decision = auth::policy::Decision::implicit_deny;
-  if (policy) decision = auth::policy::evaluate(*policy, policy_request(caller, now_ms, action, b.name, key, input, anonymous));
+  if (policy)
+    decision = auth::policy::evaluate(*policy, policy_request(caller, now_ms, action, b.name, key, input, anonymous));
   if (owner) {
     if (decision == auth::policy::Decision::explicit_deny && !is_policy_action(action)) throw access_denied();
     return;
@@ -188,8 +195,7 @@ void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms,
       v = st.current(b.name, key);
     if (!v || v->delete_marker) {
       // Without the object, S3 answers as the bucket's ACL allows listing (403 otherwise).
-      if (acl_grants(b.extra.get("acl"), b.account, "READ", anonymous, caller.account, pab.ignore_public_acls))
-        return;
+      if (acl_grants(b.extra.get("acl"), b.account, "READ", anonymous, caller.account, pab.ignore_public_acls)) return;
       throw access_denied();
     }
     std::string obj_owner = v->extra.get("acl") ? v->extra.get("acl")->str("owner", v->owner) : v->owner;
@@ -233,9 +239,7 @@ void check_sse_c(const Store& st, const Doc& in) {
   std::string stored = sse ? sse->str("customer_key_md5") : "";
   bool given = in.has("SSECustomerAlgorithm") || in.has("SSECustomerKey");
   if (stored.empty()) {
-    if (given)
-      throw s3_error("InvalidRequest",
-                     "The encryption parameters are not applicable to this object.", 400);
+    if (given) throw s3_error("InvalidRequest", "The encryption parameters are not applicable to this object.", 400);
     return;
   }
   if (!given)
@@ -261,13 +265,15 @@ std::optional<std::string> sse_c_of_write(const Doc& in) {
                    "the encryption key and the algorithm.",
                    400);
   if (in.str("SSECustomerAlgorithm") != "AES256")
-    throw s3_error("InvalidEncryptionAlgorithmError", "The Encryption request you specified is not valid. Supported value: AES256.", 400);
+    throw s3_error("InvalidEncryptionAlgorithmError",
+                   "The Encryption request you specified is not valid. Supported value: AES256.", 400);
   auto bytes = enc::base64_decode(in.str("SSECustomerKey"));
   if (!bytes || bytes->size() != 32)
     throw s3_error("InvalidArgument", "The secret key was invalid for the specified algorithm.", 400);
   std::string md5 = md5_base64(*bytes);
   if (in.has("SSECustomerKeyMD5") && in.str("SSECustomerKeyMD5") != md5)
-    throw s3_error("InvalidArgument", "The calculated MD5 hash of the key did not match the hash that was provided.", 400);
+    throw s3_error("InvalidArgument", "The calculated MD5 hash of the key did not match the hash that was provided.",
+                   400);
   return md5;
 }
 
@@ -284,8 +290,7 @@ void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, co
   int64_t until = lock->integer("until_ms");
   bool retained = !mode.empty() && until > now_ms;
   if (retained && mode == "GOVERNANCE" && in.flag("BypassGovernanceRetention")) retained = false;
-  if (held || retained)
-    throw s3_error("AccessDenied", "Access Denied because object protected by object lock.", 403);
+  if (held || retained) throw s3_error("AccessDenied", "Access Denied because object protected by object lock.", 403);
 }
 
 std::string acl_given(const Doc& in) {
@@ -295,7 +300,8 @@ std::string acl_given(const Doc& in) {
 }
 
 // Checks of a write that carries an ACL, before it runs.
-void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b, std::string_view requester) {
+void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
+                       std::string_view requester) {
   if (acl_given(in).empty()) return;
   std::string bucket_owner = b ? b->account : std::string(requester);
   auto acl = acl_from_request(in, requester, bucket_owner);
@@ -305,8 +311,7 @@ void check_request_acl(const Store& st, std::string_view op, const Doc& in, cons
     if (own == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
       throw s3_error("InvalidBucketAclWithObjectOwnership",
                      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
-    if (acl_is_public(*acl))
-      throw s3_error("AccessDenied", "Access Denied", 403);  // new buckets block public ACLs
+    if (acl_is_public(*acl)) throw s3_error("AccessDenied", "Access Denied", 403);  // new buckets block public ACLs
     return;
   }
   if (!b) return;
@@ -582,8 +587,11 @@ std::optional<Doc> acl_from_request(const Doc& in, std::string_view owner, std::
     return acl;
   }
   list.clear();
-  for (auto [member, perm] : {std::pair{"GrantFullControl", "FULL_CONTROL"}, {"GrantRead", "READ"},
-                              {"GrantReadACP", "READ_ACP"}, {"GrantWrite", "WRITE"}, {"GrantWriteACP", "WRITE_ACP"}}) {
+  for (auto [member, perm] : {std::pair{"GrantFullControl", "FULL_CONTROL"},
+                              {"GrantRead", "READ"},
+                              {"GrantReadACP", "READ_ACP"},
+                              {"GrantWrite", "WRITE"},
+                              {"GrantWriteACP", "WRITE_ACP"}}) {
     const Doc* v = in.get(member);
     if (!v || !v->is_string()) continue;
     // id="...", uri="...", emailAddress="..." separated by commas.
@@ -603,7 +611,8 @@ std::optional<Doc> acl_from_request(const Doc& in, std::string_view owner, std::
         list.push_back(grant("CanonicalUser", val, perm));
       } else if (kind == "uri") {
         if (val != kAllUsers && val != kAuthenticatedUsers && val != kLogDelivery)
-          throw s3_error("InvalidArgument", "Invalid group uri", 400, {{"ArgumentName", "uri"}, {"ArgumentValue", val}});
+          throw s3_error("InvalidArgument", "Invalid group uri", 400,
+                         {{"ArgumentName", "uri"}, {"ArgumentValue", val}});
         list.push_back(grant("Group", val, perm));
       } else if (kind == "emailAddress") {
         throw s3_error("UnresolvableGrantByEmailAddress",
@@ -626,22 +635,28 @@ Doc acl_from_policy(const Doc& policy, std::string_view owner) {
     for (const Doc& g : grants->as_list()) {
       const Doc* who = g.get("Grantee");
       std::string perm = g.str("Permission");
-      static const std::set<std::string, std::less<>> perms = {"FULL_CONTROL", "READ", "WRITE", "READ_ACP", "WRITE_ACP"};
+      static const std::set<std::string, std::less<>> perms = {"FULL_CONTROL", "READ", "WRITE", "READ_ACP",
+                                                               "WRITE_ACP"};
       if (!who || !who->is_map() || !perms.count(perm))
-        throw s3_error("MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema", 400);
+        throw s3_error("MalformedACLError",
+                       "The XML you provided was not well-formed or did not validate against our published schema",
+                       400);
       std::string type = who->str("Type");
       if (type == "CanonicalUser" && who->has("ID")) {
         list.as_list().push_back(grant("CanonicalUser", who->str("ID"), perm));
       } else if (type == "Group" && who->has("URI")) {
         std::string uri = who->str("URI");
         if (uri != kAllUsers && uri != kAuthenticatedUsers && uri != kLogDelivery)
-          throw s3_error("InvalidArgument", "Invalid group uri", 400, {{"ArgumentName", "uri"}, {"ArgumentValue", uri}});
+          throw s3_error("InvalidArgument", "Invalid group uri", 400,
+                         {{"ArgumentName", "uri"}, {"ArgumentValue", uri}});
         list.as_list().push_back(grant("Group", uri, perm));
       } else if (type == "AmazonCustomerByEmail") {
         throw s3_error("UnresolvableGrantByEmailAddress",
                        "The e-mail address you provided does not match any account on record.", 400);
       } else {
-        throw s3_error("MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema", 400);
+        throw s3_error("MalformedACLError",
+                       "The XML you provided was not well-formed or did not validate against our published schema",
+                       400);
       }
     }
   }

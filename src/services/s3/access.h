@@ -54,8 +54,7 @@ std::string action_of(std::string_view op, const Doc& in);
 
 // ---- Block Public Access and ownership (with AWS's defaults when never set)
 struct PublicAccessBlock {
-  bool block_public_acls = true, ignore_public_acls = true, block_public_policy = true,
-       restrict_public_buckets = true;
+  bool block_public_acls = true, ignore_public_acls = true, block_public_policy = true, restrict_public_buckets = true;
   bool configured = true;  // false after DeletePublicAccessBlock (all four off)
 };
 PublicAccessBlock public_access_block(const Store& st, std::string_view bucket);

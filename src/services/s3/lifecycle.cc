@@ -48,7 +48,8 @@ bool rule_matches(const Doc& rule, std::string_view key, const ObjectVersion& v)
   const Doc* f = rule.get("Filter");
   if (!f || !f->is_map()) return true;
   auto sizes = [&](const Doc& d) {
-    if (d.has("ObjectSizeGreaterThan") && !(static_cast<int64_t>(v.size) > d.integer("ObjectSizeGreaterThan"))) return false;
+    if (d.has("ObjectSizeGreaterThan") && !(static_cast<int64_t>(v.size) > d.integer("ObjectSizeGreaterThan")))
+      return false;
     if (d.has("ObjectSizeLessThan") && !(static_cast<int64_t>(v.size) < d.integer("ObjectSizeLessThan"))) return false;
     return true;
   };
@@ -78,8 +79,8 @@ bool locked(const ObjectVersion& v, int64_t now_ms) {
 }
 
 int class_rank(std::string_view c) {
-  static const char* order[] = {"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA",
-                                "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"};
+  static const char* order[] = {"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR",
+                                "GLACIER",  "DEEP_ARCHIVE"};
   for (int i = 0; i < 7; ++i)
     if (c == order[i]) return i;
   return 0;
@@ -91,7 +92,8 @@ void validate_lifecycle(const Doc& config) {
   const Doc* rules = config.get("Rules");
   if (!rules || !rules->is_list() || rules->as_list().empty()) throw malformed_xml();
   if (rules->as_list().size() > 1000)
-    throw s3_error("InvalidRequest", "The number of lifecycle rules should not exceed allowed limit of 1000 rules", 400);
+    throw s3_error("InvalidRequest", "The number of lifecycle rules should not exceed allowed limit of 1000 rules",
+                   400);
   std::set<std::string> ids;
   for (const Doc& r : rules->as_list()) {
     if (!r.is_map()) throw malformed_xml();
@@ -132,8 +134,9 @@ void validate_lifecycle(const Doc& config) {
         if (t.has("Days") && t.integer("Days") < 0)
           throw s3_error("InvalidArgument", "'Days' in Transition action must be nonnegative", 400);
         if (t.has("Days") && (sc == "STANDARD_IA" || sc == "ONEZONE_IA") && t.integer("Days") < 30)
-          throw s3_error("InvalidArgument",
-                         "'Days' in Transition action must be greater than or equal to 30 for storageClass '" + sc + "'", 400);
+          throw s3_error(
+              "InvalidArgument",
+              "'Days' in Transition action must be greater than or equal to 30 for storageClass '" + sc + "'", 400);
         if (exp && exp->is_map() && exp->has("Days") && t.has("Days") && exp->integer("Days") <= t.integer("Days"))
           throw s3_error("InvalidArgument",
                          "'Days' in the Expiration action for filter '" + filter_prefix(r) +
@@ -143,9 +146,12 @@ void validate_lifecycle(const Doc& config) {
     }
     if (ncexp && ncexp->is_map()) {
       if (!ncexp->has("NoncurrentDays") || ncexp->integer("NoncurrentDays") <= 0)
-        throw s3_error("InvalidArgument", "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer", 400);
+        throw s3_error("InvalidArgument",
+                       "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer", 400);
       if (ncexp->has("NewerNoncurrentVersions") && ncexp->integer("NewerNoncurrentVersions") <= 0)
-        throw s3_error("InvalidArgument", "'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be a positive integer", 400);
+        throw s3_error("InvalidArgument",
+                       "'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be a positive integer",
+                       400);
     }
     if (nctrans && nctrans->is_list()) {
       for (const Doc& t : nctrans->as_list()) {
@@ -153,7 +159,9 @@ void validate_lifecycle(const Doc& config) {
         if (sc.empty() || !t.has("NoncurrentDays")) throw malformed_xml();
         if ((sc == "STANDARD_IA" || sc == "ONEZONE_IA") && t.integer("NoncurrentDays") < 30)
           throw s3_error("InvalidArgument",
-                         "'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to 30 for storageClass '" + sc + "'",
+                         "'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to 30 "
+                         "for storageClass '" +
+                             sc + "'",
                          400);
       }
     }
@@ -161,7 +169,9 @@ void validate_lifecycle(const Doc& config) {
       if (has_tags(r))
         throw s3_error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags.", 400);
       if (abort->integer("DaysAfterInitiation") <= 0)
-        throw s3_error("InvalidArgument", "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer", 400);
+        throw s3_error("InvalidArgument",
+                       "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer",
+                       400);
     }
   }
 }
@@ -214,7 +224,8 @@ size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms) {
         if (latest) {
           if (v.delete_marker) {
             const Doc* exp = r.get("Expiration");
-            if (exp && exp->is_map() && exp->flag("ExpiredObjectDeleteMarker")) markers.emplace_back(std::string(key), v);
+            if (exp && exp->is_map() && exp->flag("ExpiredObjectDeleteMarker"))
+              markers.emplace_back(std::string(key), v);
             continue;
           }
           if (locked(v, now_ms)) continue;

@@ -66,10 +66,16 @@ class S3Service final : public Service, public WebRouter {
         "bucket policies, ACLs, Block Public Access and ownership are enforced; IAM identity policies are not "
         "(a bucket owner's users may do anything the bucket policy does not deny); aws:SourceIp, aws:Referer "
         "and aws:UserAgent are not in the policy context");
-    gap("CORS", "answers to actual (non-preflight) requests carry the server's --cors-origins headers, not the "
+    gap("CORS",
+        "answers to actual (non-preflight) requests carry the server's --cors-origins headers, not the "
         "matching bucket rule's");
-    gap("Lifecycle", "AbortIncompleteMultipartUpload is stored and validated; aborting uploads is the multipart "
+    gap("Lifecycle",
+        "AbortIncompleteMultipartUpload is stored and validated; aborting uploads is the multipart "
         "store's (lifecycle.h matching_abort_days)");
+    gap("Object lock", "DeleteObjects does not check each version's retention or legal hold (DeleteObject does)");
+    gap("Static website",
+        "objects are read into memory to answer (no sendfile); no x-amz-website-redirect-location on "
+        "folders");
     // Last: every operation above runs behind access control (access.h).
     guard_operations(*this);
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");

@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <random>
 
+#include "auth/keystore.h"
 #include "core/encoding.h"
 #include "core/ids.h"
-#include "auth/keystore.h"
 #include "core/json.h"
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
@@ -200,9 +200,13 @@ ObjectVersion decode_version(std::string_view text) {
 }  // namespace
 
 // One definition for every service (auth/keystore.h).
-std::string canonical_user_id(std::string_view account) { return auth::canonical_user_id(account); }
+std::string canonical_user_id(std::string_view account) {
+  return auth::canonical_user_id(account);
+}
 
-std::string display_name(std::string_view account) { return auth::display_name(account); }
+std::string display_name(std::string_view account) {
+  return auth::display_name(account);
+}
 
 // ---- store -----------------------------------------------------------------------------------
 

@@ -38,11 +38,20 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -50,10 +59,14 @@ std::string xml_escape(std::string_view s) {
 
 std::string reason(int status) {
   switch (status) {
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    default: return "Error";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    default:
+      return "Error";
   }
 }
 
@@ -160,8 +173,10 @@ std::optional<http::Response> routing_redirect(const Doc& cfg, const std::string
     const Doc* red = r.get("Redirect");
     if (!red || !red->is_map()) continue;
     std::string new_key = key;
-    if (red->has("ReplaceKeyWith")) new_key = red->str("ReplaceKeyWith");
-    else if (red->has("ReplaceKeyPrefixWith")) new_key = red->str("ReplaceKeyPrefixWith") + key.substr(prefix.size());
+    if (red->has("ReplaceKeyWith"))
+      new_key = red->str("ReplaceKeyWith");
+    else if (red->has("ReplaceKeyPrefixWith"))
+      new_key = red->str("ReplaceKeyPrefixWith") + key.substr(prefix.size());
     std::string proto = red->str("Protocol", "http");
     std::string target_host = red->str("HostName", host);
     int status = 301;
@@ -210,14 +225,15 @@ http::Response serve_website(const Store& st, const http::Request& req, const st
     Lookup doc = lookup(st, bucket, err->str("Key"));
     if (doc.version) return object_response(st, *doc.version, status, head);
   }
-  http::Response res = status == 403
-                           ? html_error(403, "AccessDenied", "Access Denied", request_id)
-                           : html_error(404, "NoSuchKey", "The specified key does not exist.", request_id, {{"Key", object_key}});
+  http::Response res = status == 403 ? html_error(403, "AccessDenied", "Access Denied", request_id)
+                                     : html_error(404, "NoSuchKey", "The specified key does not exist.", request_id,
+                                                  {{"Key", object_key}});
   if (head) res.body.clear();
   return res;
 }
 
-http::Response cors_refusal(std::string_view message, std::string_view method, bool object, const std::string& request_id) {
+http::Response cors_refusal(std::string_view message, std::string_view method, bool object,
+                            const std::string& request_id) {
   http::Response res;
   res.status = 403;
   res.headers.set("content-type", "application/xml");

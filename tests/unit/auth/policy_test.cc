@@ -33,7 +33,8 @@ Request req(std::string action = "s3:GetObject", std::string resource = kBucket 
 // A policy with one Allow statement (any principal, any s3 action on the bucket) and a Condition.
 Policy with_condition(const std::string& condition) {
   return must_parse(R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*",
-                      "Resource":"arn:aws:s3:::bucket/*","Condition":)" + condition + "}}");
+                      "Resource":"arn:aws:s3:::bucket/*","Condition":)" +
+                    condition + "}}");
 }
 
 bool holds(const std::string& condition, const Request& r) {
@@ -60,7 +61,8 @@ TEST(PolicyParse, AcceptsDocumentedForms) {
        "Action":["s3:GetObject","s3:List*"],"Resource":["arn:aws:s3:::bucket","arn:aws:s3:::bucket/*"]},
       {"Sid":"2","Effect":"Deny","NotPrincipal":{"Service":"lambda.amazonaws.com"},"NotAction":"s3:*",
        "NotResource":"arn:aws:s3:::other/*"},
-      {"Effect":"Allow","Principal":{"CanonicalUser":")" + std::string(64, 'a') + R"("},"Action":"*","Resource":"*",
+      {"Effect":"Allow","Principal":{"CanonicalUser":")" +
+                          std::string(64, 'a') + R"("},"Action":"*","Resource":"*",
        "Condition":{"ForAnyValue:StringLikeIfExists":{"aws:TagKeys":["a*"]},"Null":{"s3:x":"true"}}}]})",
                       {.principal = PrincipalRule::required});
   ASSERT_EQ(p.statements.size(), 3u);
@@ -79,15 +81,19 @@ TEST(PolicyParse, MalformedMessages) {
   EXPECT_EQ(error_of(R"({"Version":"2012-10-17","Statement":[]})"), "Missing required field Statement");
   EXPECT_EQ(error_of(R"({"Version":"2020-01-01","Statement":[]})"), "The policy must contain a valid version string");
   EXPECT_EQ(error_of(R"({"Foo":1,"Statement":[]})"), "Unknown field Foo");
-  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Bar":1}})"), "Unknown field Bar");
+  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Bar":1}})"),
+            "Unknown field Bar");
   EXPECT_EQ(error_of(R"({"Statement":{"Action":"s3:*","Resource":"*"}})"), "Missing required field Effect");
   EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Maybe","Action":"s3:*","Resource":"*"}})"), "Invalid effect: Maybe");
   EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Resource":"*"}})"), "Missing required field Action");
   EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*"}})"), "Missing required field Resource");
   EXPECT_TRUE(parse(R"({"Statement":{"Effect":"Allow","Action":"s3:*"}})", {.require_resource = false}).ok());
-  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"GetObject","Resource":"*"}})"), "Policy has invalid action");
-  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"bucket"}})"), "Policy has invalid resource");
-  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}})", {.principal = PrincipalRule::required}),
+  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"GetObject","Resource":"*"}})"),
+            "Policy has invalid action");
+  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"bucket"}})"),
+            "Policy has invalid resource");
+  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}})",
+                     {.principal = PrincipalRule::required}),
             "Missing required field Principal");
   EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}})",
                      {.principal = PrincipalRule::forbidden}),
@@ -98,10 +104,13 @@ TEST(PolicyParse, MalformedMessages) {
                        R"(,"Action":"s3:*","Resource":"*"}})"),
               "Invalid principal in policy")
         << bad;
-  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringFoo":{"a":"b"}}}})"),
-            "Invalid Condition type : StringFoo");
-  EXPECT_EQ(error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"a":"maybe"}}}})"),
-            "Invalid Condition value for Bool : maybe");
+  EXPECT_EQ(
+      error_of(
+          R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringFoo":{"a":"b"}}}})"),
+      "Invalid Condition type : StringFoo");
+  EXPECT_EQ(
+      error_of(R"({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"a":"maybe"}}}})"),
+      "Invalid Condition value for Bool : maybe");
   EXPECT_EQ(error_of(R"({"Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:*","Resource":"*"},
                                       {"Sid":"a","Effect":"Deny","Action":"s3:*","Resource":"*"}]})"),
             "Statement IDs (SID) in a single policy must be unique.");
@@ -152,13 +161,15 @@ TEST(PolicyEvaluate, Principals) {
   Request fed = req();
   fed.principal.federated = "cognito-identity.amazonaws.com";
   EXPECT_EQ(evaluate(allow(R"({"Federated":"cognito-identity.amazonaws.com"})"), fed), Decision::allow);
-  auto notp = must_parse(R"({"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}})");
+  auto notp = must_parse(
+      R"({"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}})");
   EXPECT_EQ(evaluate(notp, req()), Decision::implicit_deny);
   EXPECT_EQ(evaluate(notp, anon), Decision::explicit_deny);
 }
 
 TEST(PolicyEvaluate, NotActionNotResource) {
-  auto p = must_parse(R"({"Statement":{"Effect":"Allow","NotAction":"s3:Delete*","NotResource":"arn:aws:s3:::bucket/private/*"}})");
+  auto p = must_parse(
+      R"({"Statement":{"Effect":"Allow","NotAction":"s3:Delete*","NotResource":"arn:aws:s3:::bucket/private/*"}})");
   EXPECT_EQ(evaluate(p, req()), Decision::allow);
   EXPECT_EQ(evaluate(p, req("s3:DeleteObject")), Decision::implicit_deny);
   EXPECT_EQ(evaluate(p, req("s3:GetObject", kBucket + "/private/a")), Decision::implicit_deny);
@@ -185,7 +196,8 @@ TEST(PolicyEvaluate, PolicyVariables) {
   nouser.keys.erase("aws:username");
   EXPECT_EQ(evaluate(p, nouser), Decision::implicit_deny);
   // 2008-10-17: variables are text.
-  auto old = must_parse(R"({"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bucket/${aws:username}"}})");
+  auto old = must_parse(
+      R"({"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bucket/${aws:username}"}})");
   EXPECT_EQ(evaluate(old, req("s3:GetObject", kBucket + "/alice")), Decision::implicit_deny);
   EXPECT_EQ(evaluate(old, req("s3:GetObject", kBucket + "/${aws:username}")), Decision::allow);
 }

@@ -23,7 +23,9 @@ Bucket owned_bucket(OpContext& ctx, const Doc& in) {
   return bucket_for(ctx, in.str("Bucket"), action_of(ctx.op.name, Doc::map()));
 }
 
-std::string action(OpContext& ctx) { return action_of(ctx.op.name, Doc::map()); }
+std::string action(OpContext& ctx) {
+  return action_of(ctx.op.name, Doc::map());
+}
 
 std::optional<Doc> read_config(OpContext& ctx, const Bucket& b, std::string_view name) {
   auto text = store(ctx).config(b.name, name);
@@ -61,8 +63,7 @@ void check_tags(const Doc* tagset, size_t max, const char* too_many) {
     if (k.empty() || k.size() > 128) throw s3_error("InvalidTag", "The TagKey you have provided is invalid", 400);
     if (v.size() > 256) throw s3_error("InvalidTag", "The TagValue you have provided is invalid", 400);
     if (k.starts_with("aws:")) throw s3_error("InvalidTag", "System tags cannot be added/updated by requester", 400);
-    if (!keys.insert(k).second)
-      throw s3_error("InvalidTag", "Cannot provide multiple Tags with the same key", 400);
+    if (!keys.insert(k).second) throw s3_error("InvalidTag", "Cannot provide multiple Tags with the same key", 400);
   }
 }
 
@@ -73,8 +74,7 @@ void check_tags(const Doc* tagset, size_t max, const char* too_many) {
 Doc put_bucket_policy(OpContext& ctx, const Doc& in) {
   Bucket b = owned_bucket(ctx, in);
   std::string text = in.str("Policy");
-  if (text.size() > kMaxPolicyBytes)
-    throw s3_error("MalformedPolicy", "Policies must be less than 20 KB", 400);
+  if (text.size() > kMaxPolicyBytes) throw s3_error("MalformedPolicy", "Policies must be less than 20 KB", 400);
   auto parsed = auth::policy::parse(text, {.principal = auth::policy::PrincipalRule::required});
   if (!parsed.ok()) throw s3_error("MalformedPolicy", parsed.error.message, 400);
   // Every action an S3 action, every resource this bucket or inside it.
@@ -213,8 +213,7 @@ namespace {
 Doc acl_to_store(OpContext& ctx, const Doc& in, std::string_view owner, std::string_view bucket_owner) {
   bool body = in.has("AccessControlPolicy");
   auto from_headers = acl_from_request(in, owner, bucket_owner);
-  if (body && from_headers)
-    throw s3_error("UnexpectedContent", "This request does not support content", 400);
+  if (body && from_headers) throw s3_error("UnexpectedContent", "This request does not support content", 400);
   if (from_headers) return *from_headers;
   if (!body)
     throw s3_error("MissingSecurityHeader", "Your request was missing a required header", 400,
@@ -286,7 +285,8 @@ Doc put_bucket_cors(OpContext& ctx, const Doc& in) {
     for (const Doc& m : methods->as_list()) {
       std::string s = m.is_string() ? m.as_string() : "";
       if (s != "GET" && s != "PUT" && s != "POST" && s != "DELETE" && s != "HEAD")
-        throw s3_error("InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is " + s, 400);
+        throw s3_error("InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is " + s,
+                       400);
     }
     for (const Doc& o : origins->as_list()) {
       std::string s = o.is_string() ? o.as_string() : "";
@@ -329,7 +329,8 @@ Doc put_bucket_lifecycle_configuration(OpContext& ctx, const Doc& in) {
     stored.set("TransitionDefaultMinimumObjectSize", in.str("TransitionDefaultMinimumObjectSize"));
   write_config(ctx, b, "lifecycle", stored);
   Doc out = Doc::map();
-  out.set("TransitionDefaultMinimumObjectSize", in.str("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K"));
+  out.set("TransitionDefaultMinimumObjectSize",
+          in.str("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K"));
   return out;
 }
 
@@ -348,7 +349,8 @@ Doc get_bucket_lifecycle_configuration(OpContext& ctx, const Doc& in) {
     }
     out.set("Rules", *rules);
   }
-  out.set("TransitionDefaultMinimumObjectSize", c->str("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K"));
+  out.set("TransitionDefaultMinimumObjectSize",
+          c->str("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K"));
   return out;
 }
 
@@ -371,7 +373,8 @@ Doc put_bucket_encryption(OpContext& ctx, const Doc& in) {
     std::string alg = d->str("SSEAlgorithm");
     if (d->has("KMSMasterKeyID") && !alg.starts_with("aws:kms"))
       throw s3_error("InvalidArgument",
-                     "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", 400);
+                     "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
+                     400);
   }
   write_config(ctx, b, "encryption", c);
   return Doc::map();
@@ -382,7 +385,8 @@ Doc get_bucket_encryption(OpContext& ctx, const Doc& in) {
   auto c = read_config(ctx, b, "encryption");
   if (!c) {
     // Every bucket encrypts with SSE-S3 by default (since January 2023).
-    c = json::parse(R"({"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"},"BucketKeyEnabled":false}]})");
+    c = json::parse(
+        R"({"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"},"BucketKeyEnabled":false}]})");
   }
   Doc out = Doc::map();
   out.set("ServerSideEncryptionConfiguration", std::move(*c));
@@ -402,7 +406,8 @@ Doc put_object_lock_configuration(OpContext& ctx, const Doc& in) {
   const Doc& c = require_member(in, "ObjectLockConfiguration");
   if (!b.object_lock) {
     if (b.versioning != "Enabled")
-      throw s3_error("InvalidBucketState", "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration", 409);
+      throw s3_error("InvalidBucketState",
+                     "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration", 409);
   }
   if (c.str("ObjectLockEnabled") != "Enabled") throw malformed_xml();
   if (const Doc* rule = c.get("Rule"); rule && rule->is_map()) {
@@ -425,8 +430,8 @@ Doc get_object_lock_configuration(OpContext& ctx, const Doc& in) {
   Bucket b = owned_bucket(ctx, in);
   auto c = read_config(ctx, b, "object-lock");
   if (!c && !b.object_lock)
-    throw s3_error("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket", 404,
-                   {{"BucketName", b.name}});
+    throw s3_error("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket",
+                   404, {{"BucketName", b.name}});
   if (!c) c = json::parse(R"({"ObjectLockEnabled":"Enabled"})");
   Doc out = Doc::map();
   out.set("ObjectLockConfiguration", std::move(*c));
@@ -474,8 +479,7 @@ Doc put_object_retention(OpContext& ctx, const Doc& in) {
   const Doc* until = r.get("RetainUntilDate");
   if (mode.empty() || !until || !until->is_timestamp()) throw malformed_xml();
   int64_t until_ms = until->as_timestamp().millis;
-  if (until_ms <= ctx.now_ms)
-    throw s3_error("InvalidArgument", "The retain until date must be in the future!", 400);
+  if (until_ms <= ctx.now_ms) throw s3_error("InvalidArgument", "The retain until date must be in the future!", 400);
   update_lock(ctx, b, in, [&](Doc& lock) {
     // Shortening or removing a retention: COMPLIANCE never, GOVERNANCE only with the bypass.
     std::string old_mode = lock.str("mode");
@@ -495,7 +499,8 @@ Doc get_object_retention(OpContext& ctx, const Doc& in) {
   ObjectVersion v = resolve_version(ctx, in, "GET", action(ctx));
   const Doc* lock = v.extra.get("lock");
   if (!lock || !lock->is_map() || !lock->has("mode"))
-    throw s3_error("NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404);
+    throw s3_error("NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration",
+                   404);
   Doc r = Doc::map();
   r.set("Mode", lock->str("mode"));
   r.set("RetainUntilDate", Doc(Timestamp{lock->integer("until_ms")}));
@@ -518,7 +523,8 @@ Doc get_object_legal_hold(OpContext& ctx, const Doc& in) {
   ObjectVersion v = resolve_version(ctx, in, "GET", action(ctx));
   const Doc* lock = v.extra.get("lock");
   if (!lock || !lock->is_map() || !lock->has("legal_hold"))
-    throw s3_error("NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404);
+    throw s3_error("NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration",
+                   404);
   Doc h = Doc::map();
   h.set("Status", lock->str("legal_hold"));
   Doc out = Doc::map();
@@ -572,7 +578,8 @@ Doc put_bucket_accelerate_configuration(OpContext& ctx, const Doc& in) {
   const Doc& c = require_member(in, "AccelerateConfiguration");
   if (!c.has("Status")) throw malformed_xml();
   if (b.name.find('.') != std::string::npos)
-    throw s3_error("InvalidRequest", "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names", 400);
+    throw s3_error("InvalidRequest",
+                   "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names", 400);
   write_config(ctx, b, "accelerate", c);
   return Doc::map();
 }
@@ -595,7 +602,8 @@ Doc put_bucket_logging(OpContext& ctx, const Doc& in) {
       throw s3_error("InvalidTargetBucketForLogging", "The target bucket for logging does not exist", 400,
                      {{"TargetBucket", target}});
     if (tb->account != b.account)
-      throw s3_error("InvalidTargetBucketForLogging", "The owner for the bucket to be logged and the target bucket must be the same.", 400,
+      throw s3_error("InvalidTargetBucketForLogging",
+                     "The owner for the bucket to be logged and the target bucket must be the same.", 400,
                      {{"TargetBucket", target}});
     if (tb->region != b.region)
       throw s3_error("CrossLocationLoggingProhibited", "Cross S3 location logging not allowed. ", 403,
@@ -622,11 +630,13 @@ Doc put_bucket_website(OpContext& ctx, const Doc& in) {
   const Doc* index = c.get("IndexDocument");
   if (redirect_all) {
     if (index || c.has("ErrorDocument") || c.has("RoutingRules"))
-      throw s3_error("InvalidArgument", "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.", 400);
+      throw s3_error("InvalidArgument",
+                     "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.", 400);
     if (redirect_all->str("HostName").empty()) throw malformed_xml();
   } else {
     if (!index || !index->is_map())
-      throw s3_error("InvalidArgument", "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty", 400);
+      throw s3_error("InvalidArgument",
+                     "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty", 400);
     std::string suffix = index->str("Suffix");
     if (suffix.empty() || suffix.find('/') != std::string::npos)
       throw s3_error("InvalidArgument", "The IndexDocument Suffix is not well formed", 400,
@@ -639,11 +649,12 @@ Doc put_bucket_website(OpContext& ctx, const Doc& in) {
       const Doc* redirect = r.get("Redirect");
       if (!redirect || !redirect->is_map()) throw malformed_xml();
       if (redirect->has("ReplaceKeyWith") && redirect->has("ReplaceKeyPrefixWith"))
-        throw s3_error("InvalidRequest",
-                       "You can only define ReplaceKeyPrefix or ReplaceKey but not both.", 400);
+        throw s3_error("InvalidRequest", "You can only define ReplaceKeyPrefix or ReplaceKey but not both.", 400);
       std::string code = redirect->str("HttpRedirectCode");
       if (!code.empty() && (code.size() != 3 || code[0] != '3'))
-        throw s3_error("InvalidRequest", "The provided HTTP redirect code (" + code + ") is not valid. Valid codes are 3XX except 300.", 400);
+        throw s3_error("InvalidRequest",
+                       "The provided HTTP redirect code (" + code + ") is not valid. Valid codes are 3XX except 300.",
+                       400);
     }
   }
   write_config(ctx, b, "website", c);

@@ -34,7 +34,8 @@ TEST(S3Lifecycle, Validation) {
             "MalformedXM");
   EXPECT_EQ(lifecycle_error(R"([{"Status":"Enabled","Filter":{},"Expiration":{"Days":10},
                                  "Transitions":[{"Days":30,"StorageClass":"GLACIER"}]}])"),
-            "InvalidArgument: 'Days' in the Expiration action for filter '' must be greater than 'Days' in the Transition action");
+            "InvalidArgument: 'Days' in the Expiration action for filter '' must be greater than 'Days' in the "
+            "Transition action");
   EXPECT_EQ(lifecycle_error(R"([{"Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":0}}])"),
             "InvalidArgument: 'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer");
   EXPECT_EQ(lifecycle_error(R"([{"Status":"Enabled","Filter":{"And":{"Tags":[{"Key":"a","Value":"b"}]}},
