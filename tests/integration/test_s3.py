@@ -88,6 +88,14 @@ class TestBuckets(S3Base):
         self.assertEqual(error_code(lambda: other.list_objects_v2(Bucket=b)), "AccessDenied")
         self.assertEqual(error_code(lambda: other.head_bucket(Bucket=b)), "403")
 
+    def test_expected_bucket_owner(self):
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="k", Body=b"x")
+        acct = self.stratus.client("sts").get_caller_identity()["Account"]
+        self.s3.head_object(Bucket=b, Key="k", ExpectedBucketOwner=acct)
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", ExpectedBucketOwner="999999999999")),
+                         "AccessDenied")
+
     def test_not_empty(self):
         b = self.bucket()
         self.s3.put_object(Bucket=b, Key="k", Body=b"x")
@@ -145,6 +153,20 @@ class TestObjects(S3Base):
         self.assertEqual(r["ContentRange"], f"bytes 1000-2999/{len(data)}")
         self.assertEqual(r["Body"].read(), data[1000:3000])
         self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 206)
+
+    def test_client_leaving_mid_download(self):
+        import socket
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="huge", Body=os.urandom(24 * 1024 * 1024))
+        url = self.s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "huge"}, ExpiresIn=60)
+        path = url.split(str(self.stratus.port), 1)[1]
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", self.stratus.port))
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            sock.recv(65536)
+            sock.close()
+        self.assertEqual(self.s3.head_object(Bucket=b, Key="huge")["ContentLength"], 24 * 1024 * 1024)
+        self.assertEqual(len(self.s3.get_object(Bucket=b, Key="huge", Range="bytes=-10")["Body"].read()), 10)
 
     def test_ranges(self):
         b = self.bucket()
@@ -461,6 +483,24 @@ class TestVersioning(S3Base):
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"one")
         self.assertEqual(error_code(lambda: self.s3.delete_bucket(Bucket=b)), "BucketNotEmpty")
 
+    def test_copy_source_version_and_expires(self):
+        import datetime
+        b = self.bucket(versioned=True)
+        exp = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+        v1 = self.s3.put_object(Bucket=b, Key="s", Body=b"first", Expires=exp, ContentEncoding="gzip")["VersionId"]
+        self.s3.put_object(Bucket=b, Key="s", Body=b"second")
+        h = self.s3.head_object(Bucket=b, Key="s", VersionId=v1)
+        self.assertEqual(h["Expires"], exp)
+        self.assertEqual(h["ContentEncoding"], "gzip")
+        r = self.s3.copy_object(Bucket=b, Key="d", CopySource={"Bucket": b, "Key": "s", "VersionId": v1})
+        self.assertEqual(r["CopySourceVersionId"], v1)
+        self.assertTrue(r["VersionId"])
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="d")["Body"].read(), b"first")
+        marker = self.s3.delete_object(Bucket=b, Key="s")["VersionId"]
+        self.assertEqual(error_code(lambda: self.s3.copy_object(
+            Bucket=b, Key="e", CopySource={"Bucket": b, "Key": "s", "VersionId": marker})), "InvalidRequest")
+        self.assertEqual(error_code(lambda: self.s3.copy_object(Bucket=b, Key="e", CopySource=f"{b}/s")), "NoSuchKey")
+
     def test_suspended_null_version(self):
         b = self.bucket(versioned=True)
         v1 = self.s3.put_object(Bucket=b, Key="k", Body=b"v1")["VersionId"]
@@ -505,6 +545,26 @@ class TestVersioning(S3Base):
             got += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
         self.assertEqual(len(got), 4)
         self.assertEqual(len(set(got)), 4)
+
+
+class TestStrictAuth(S3Base):
+    stratus_args = ("--auth", "strict")
+
+    def test_signed_requests_pass_and_tampered_ones_fail(self):
+        b = self.bucket()
+        big = os.urandom(2 * 1024 * 1024)  # spooled, aws-chunked with signed chunks or a trailer
+        self.s3.put_object(Bucket=b, Key="big", Body=big)
+        self.s3.put_object(Bucket=b, Key="small", Body=b"s")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="big")["Body"].read(), big)
+        self.assertEqual([o["Key"] for o in self.s3.list_objects_v2(Bucket=b)["Contents"]], ["big", "small"])
+        v4 = self.stratus.client("s3", signature_version="s3v4")
+        url = v4.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "small"}, ExpiresIn=60)
+        with urllib.request.urlopen(url) as r:
+            self.assertEqual(r.read(), b"s")
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            urllib.request.urlopen(url.replace("small", "smalx"))
+        self.assertEqual(ctx.exception.code, 403)
+        self.assertIn(b"SignatureDoesNotMatch", ctx.exception.read())
 
 
 class TestCli(S3Base):
