@@ -333,7 +333,8 @@ Doc lock_from_request(const Doc& in, const Store& st, const Bucket& b, int64_t n
       Doc c = json::parse(*cfg);
       const Doc* dr = c.get("Rule") ? c.get("Rule")->get("DefaultRetention") : nullptr;
       if (dr && dr->is_map() && dr->has("Mode")) {
-        int64_t days = dr->integer("Days"), years = dr->integer("Years");
+        int64_t days = std::min<int64_t>(dr->integer("Days"), 36500 * 100),
+                years = std::min<int64_t>(dr->integer("Years"), 100 * 100);  // no overflow below
         int64_t ms = days ? days * 86400000LL : years * 365LL * 86400000LL;
         lock.set("mode", dr->str("Mode"));
         lock.set("until_ms", now_ms + ms);

@@ -67,7 +67,10 @@ bool rule_matches(const Doc& rule, std::string_view key, const ObjectVersion& v)
 int64_t date_ms(const Doc* d) {
   if (!d) return 0;
   if (d->is_timestamp()) return d->as_timestamp().millis;
-  if (d->is_number()) return static_cast<int64_t>(d->as_double() * 1000);
+  if (d->is_number()) {
+    double ms = d->as_double() * 1000;
+    return ms > -9.2e18 && ms < 9.2e18 ? static_cast<int64_t>(ms) : 0;  // no float-cast overflow
+  }
   return 0;
 }
 
