@@ -52,7 +52,8 @@ const Doc& require_member(const Doc& in, std::string_view name) {
 // Timestamps inside stored configurations come back from JSON as epoch seconds.
 void restore_timestamp(Doc& parent, std::string_view member) {
   Doc* d = parent.get(member);
-  if (d && d->is_number() && std::abs(d->as_double()) < 9.2e15) *d = Doc(Timestamp{static_cast<int64_t>(d->as_double() * 1000)});
+  if (d && d->is_number() && std::abs(d->as_double()) < 9.2e15)
+    *d = Doc(Timestamp{static_cast<int64_t>(d->as_double() * 1000)});
 }
 
 void check_tags(const Doc* tagset, size_t max, const char* too_many) {
