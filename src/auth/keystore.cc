@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "auth/sealing.h"
+#include "auth/sigv4.h"
 #include "core/record.h"
 #include "storage/engine.h"
 
@@ -19,6 +20,22 @@ const json::Record<Credential> kCredentialRecord{
     {"arn", &Credential::principal_arn}, {"user_id", &Credential::user_id},   {"expires", &Credential::expires_ms}};
 
 }  // namespace
+
+std::string canonical_user_id(std::string_view account) {
+  return sha256_hex("stratus-canonical-user:" + std::string(account));
+}
+
+std::string display_name(std::string_view account) {
+  return "stratus-" + std::string(account);
+}
+
+KeyStore::KeyStore(storage::Engine* engine, Credential root, std::string sealing_key, std::vector<Credential> accounts)
+    : engine_(engine), root_(std::move(root)), sealing_key_(std::move(sealing_key)) {
+  for (auto& c : accounts) {
+    std::string key = c.access_key;
+    fixed_.emplace(std::move(key), std::move(c));
+  }
+}
 
 std::string credential_record(const Credential& c) { return kCredentialRecord.write(c); }
 
@@ -46,6 +63,7 @@ bool KeyStore::remove(const std::string& access_key) {
 
 std::optional<Credential> KeyStore::find(const std::string& access_key) const {
   if (access_key == root_.access_key) return root_;
+  if (auto it = fixed_.find(access_key); it != fixed_.end()) return it->second;
   {
     std::shared_lock lock(mu_);
     auto it = cache_.find(access_key);

@@ -11,7 +11,9 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace stratus::storage { class Engine; }
 
@@ -32,12 +34,19 @@ struct Credential {
 std::string credential_record(const Credential& c);
 Credential read_credential_record(const std::string& access_key, const std::string& text);
 
+// An account's S3 canonical user id: 64 lower-case hex digits, SHA-256 of
+// "stratus-canonical-user:" + account (a pure function of the account id, stable across runs and
+// data directories), and its display name: "stratus-" + account. S3 reports both as Owner.
+std::string canonical_user_id(std::string_view account);
+std::string display_name(std::string_view account);
+
 class KeyStore {
  public:
   // root: the configured key pair; fixed for the life of the store (looked up without locking).
   // sealing_key: kSealingKeyBytes bytes (auth/sealing.h).
-  KeyStore(storage::Engine* engine, Credential root, std::string sealing_key)
-      : engine_(engine), root_(std::move(root)), sealing_key_(std::move(sealing_key)) {}
+  // accounts: more fixed root pairs (--account-key), each bound to its account; like root they
+  // live only in memory and are looked up without locking.
+  KeyStore(storage::Engine* engine, Credential root, std::string sealing_key, std::vector<Credential> accounts = {});
   // Rewrites records stored in clear (before sealing existed) sealed. Returns how many. Run once
   // at start, before requests are served.
   size_t seal_plain_records();
@@ -60,6 +69,7 @@ class KeyStore {
   void remember(const Credential& c) const;  // REQUIRES(mu_) exclusive
   mutable std::unordered_map<std::string, Credential> cache_;  // GUARDED_BY(mu_), <= kCachedKeys with storage
   const Credential root_;
+  std::unordered_map<std::string, Credential> fixed_;  // the account keys; immutable
   const std::string sealing_key_;
 };
 

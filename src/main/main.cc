@@ -285,13 +285,24 @@ int print_compat() {
 
 }  // namespace
 
+// ACCESS_KEY:SECRET_KEY:ACCOUNT_ID (the secret may hold ':'): "" when well formed, else why not.
+static std::string check_account_key(const std::string& s) {
+  auto a = s.find(':'), b = s.rfind(':');
+  if (a == std::string::npos || a == b) return "must be ACCESS_KEY:SECRET_KEY:ACCOUNT_ID";
+  if (a == 0 || b == a + 1) return "must be ACCESS_KEY:SECRET_KEY:ACCOUNT_ID (empty access or secret key)";
+  std::string acct = s.substr(b + 1);
+  if (acct.size() != 12 || acct.find_first_not_of("0123456789") != std::string::npos)
+    return "the account id must be 12 digits";
+  return "";
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"stratus: the AWS serverless cloud in one binary"};
   app.set_version_flag("--version", std::string("stratus ") + STRATUS_VERSION);
   app.require_subcommand(0, 1);
   stratus::Config cfg;
   std::string auth = "open", services, secret_key_file, cors_origins = "*";
-  std::vector<std::string> runtime_maps;
+  std::vector<std::string> runtime_maps, account_keys;
   auto add_serve_flags = [&](CLI::App* a) {
     a->add_option("--host", cfg.host, "Address to listen on (loopback by default)")->envname("STRATUS_HOST");
     a->add_option("--port", cfg.port, "Port to listen on")->envname("STRATUS_PORT");
@@ -325,6 +336,10 @@ int main(int argc, char** argv) {
                   "--secret-key-file "
                   "or STRATUS_SECRET_KEY")
         ->envname("STRATUS_SECRET_ACCESS_KEY");
+    a->add_option("--account-key", account_keys,
+                  "ACCESS_KEY:SECRET_KEY:ACCOUNT_ID: a key pair valid also with --auth=strict and bound "
+                  "to that 12-digit account (repeatable; also STRATUS_ACCOUNT_KEYS=AK:SK:ACCT,...)")
+        ->check([](const std::string& s) { return check_account_key(s); });
     a->add_option("--secret-key-file", secret_key_file,
                   "File holding the root secret access key (first line)")
         ->envname("STRATUS_SECRET_KEY_FILE");
@@ -416,6 +431,20 @@ int main(int argc, char** argv) {
   if (int rc = resolve_root_secret(cfg, secret_key_file, argc, argv)) return rc;
   cfg.auth = auth == "strict" ? stratus::AuthMode::strict : stratus::AuthMode::open;
   cfg.services = split_list(services);
+  if (const char* env = std::getenv("STRATUS_ACCOUNT_KEYS"); env && *env) {
+    std::vector<std::string> from_env = split_list(env);
+    for (const auto& k : from_env) {
+      if (std::string why = check_account_key(k); !why.empty()) {
+        std::fprintf(stderr, "stratus: STRATUS_ACCOUNT_KEYS: %s\n", why.c_str());
+        return 2;
+      }
+    }
+    account_keys.insert(account_keys.begin(), from_env.begin(), from_env.end());
+  }
+  for (const auto& k : account_keys) {
+    auto a = k.find(':'), b = k.rfind(':');
+    cfg.account_keys.push_back({k.substr(0, a), k.substr(a + 1, b - a - 1), k.substr(b + 1)});
+  }
   cfg.cors_origins = cors_origins == "none" ? std::vector<std::string>{} : split_list(cors_origins);
   // Runtime mappings: STRATUS_RUNTIME_<ID> variables, then --runtime flags (which win).
   for (char** e = environ; *e; ++e) {

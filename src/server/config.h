@@ -26,6 +26,12 @@ struct Config {
   std::string default_region = "us-east-1";
   std::string root_access_key = "test";
   std::string root_secret_key = "test";
+  // --account-key ACCESS_KEY:SECRET_KEY:ACCOUNT_ID (repeatable) and STRATUS_ACCOUNT_KEYS: more
+  // root key pairs, each valid (also with --auth=strict) and bound to its account.
+  struct AccountKey {
+    std::string access_key, secret_key, account;
+  };
+  std::vector<AccountKey> account_keys;
   bool no_reset = false;                        // --no-reset: POST /_stratus/reset is refused
   int threads = 0;                              // 0: two per core
   uint64_t max_body_bytes = 64ull << 20;        // buffered request bodies

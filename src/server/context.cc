@@ -22,6 +22,20 @@ auth::Credential root_credential(const Config& c) {
   return root;
 }
 
+std::vector<auth::Credential> account_credentials(const Config& c) {
+  std::vector<auth::Credential> out;
+  for (const auto& k : c.account_keys) {
+    auth::Credential cred;
+    cred.access_key = k.access_key;
+    cred.secret_key = k.secret_key;
+    cred.account = k.account;
+    cred.principal_arn = "arn:aws:iam::" + k.account + ":root";
+    cred.user_id = k.account;
+    out.push_back(std::move(cred));
+  }
+  return out;
+}
+
 // The key sealing secrets at rest: the data directory's key file (created on first start), or a
 // throwaway one when nothing is kept (--ephemeral, or any context over the memory engine).
 std::string make_sealing_key(const Config& c, const storage::Engine& engine) {
@@ -36,7 +50,7 @@ ServerContext::ServerContext(Config config, std::unique_ptr<storage::Engine> eng
     : config_(std::move(config)),
       engine_(std::move(engine)),
       sealing_key_(make_sealing_key(config_, *engine_)),
-      keys_(engine_.get(), root_credential(config_), sealing_key_),
+      keys_(engine_.get(), root_credential(config_), sealing_key_, account_credentials(config_)),
       events_(std::make_unique<events::Queue>(*engine_)),
       started_ms_(now_millis()) {
   if (size_t n = keys_.seal_plain_records())

@@ -159,6 +159,18 @@ void add_cors(http::Response& res, const std::string& allow_origin) {
   if (allow_origin != "*") res.headers.set("vary", "Origin");
 }
 
+// The access key of a SigV2 request ("Authorization: AWS KEY:SIG" or ?AWSAccessKeyId=KEY); "".
+std::string sigv2_access_key(const http::Request& req) {
+  if (const std::string* a = req.headers.find("authorization"); a && a->starts_with("AWS ")) {
+    std::string_view v = std::string_view(*a).substr(4);
+    return std::string(v.substr(0, v.find(':')));
+  }
+  if (req.query.find("AWSAccessKeyId=") == std::string::npos) return "";
+  for (const auto& [k, v] : http::parse_query(req.query))
+    if (k == "AWSAccessKeyId") return v;
+  return "";
+}
+
 bool is_preflight(const http::Request& req) {
   return req.method == "OPTIONS" && req.headers.has("origin") && req.headers.has("access-control-request-method");
 }
@@ -795,6 +807,12 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
       caller.arn = "arn:aws:iam::" + caller.account + ":root";
       caller.user_id = caller.account;
     } else {
+      // Open mode: a legacy SigV2 request (S3 presigned URLs boto3 makes by default) names its
+      // key unverified, as SigV4 keys are; without any key the caller is anonymous.
+      if (std::string v2 = sigv2_access_key(req); !v2.empty()) {
+        caller.access_key = v2;
+        if (auto cred = ctx_.keys().find(v2)) caller.account = cred->account;
+      }
       caller.arn = "arn:aws:iam::" + caller.account + ":root";
       caller.user_id = caller.account;
     }

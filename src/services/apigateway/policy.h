@@ -1,11 +1,10 @@
 // IAM policies returned by Lambda authorizers, evaluated against the invoked method's ARN
 // (arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/VERB/PATH).
 //
-// A statement applies when its Action (or, inverted, NotAction) matches "execute-api:Invoke"
-// (case-insensitively) and its Resource (NotResource) matches the ARN; '*' matches any run of
-// characters (slashes included) and '?' one character. An applicable Deny wins over any Allow;
-// no applicable Allow is an implicit deny. Conditions are not supported: a statement with a
-// Condition block never applies.
+// Evaluated by the shared policy engine (auth/policy.h) with the action "execute-api:Invoke"
+// and the method ARN as resource; Resource entries need not be ARNs; a document the engine
+// refuses is an implicit deny. Conditions see no request keys (only negated and IfExists
+// conditions can hold).
 #pragma once
 
 #include <string>

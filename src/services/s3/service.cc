@@ -6,14 +6,27 @@
 #include <filesystem>
 
 #include "auth/sigv4.h"
+#include "core/clock.h"
 #include "server/context.h"
+#include "services/s3/access.h"
+#include "services/s3/config_ops.h"
+#include "services/s3/lifecycle.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/schema.h"
 #include "services/s3/store.h"
+#include "services/s3/web.h"
 
 namespace stratus::s3 {
 namespace {
+
+int64_t env_ms(const char* name, int64_t dflt) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return dflt;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  return end && *end == 0 && n > 0 ? n : dflt;
+}
 
 // Where object data lives: <data-dir>/s3, or a private temporary folder with --ephemeral.
 std::string data_root(const Config& cfg) {
@@ -24,7 +37,7 @@ std::string data_root(const Config& cfg) {
   return base;
 }
 
-class S3Service final : public Service {
+class S3Service final : public Service, public WebRouter {
  public:
   S3Service() : Service("s3") {
     add("CreateBucket", create_bucket);
@@ -48,7 +61,23 @@ class S3Service final : public Service {
     add("ListObjectsV2", list_objects_v2);
     add("ListObjects", list_objects);
     add("ListObjectVersions", list_object_versions);
-    gap("Access control", "only the bucket's own account is allowed (bucket policies and ACLs not evaluated yet)");
+    add_config_operations(*this);
+    gap("Access control",
+        "bucket policies, ACLs, Block Public Access and ownership are enforced; IAM identity policies are not "
+        "(a bucket owner's users may do anything the bucket policy does not deny); aws:SourceIp, aws:Referer "
+        "and aws:UserAgent are not in the policy context");
+    gap("CORS",
+        "answers to actual (non-preflight) requests carry the server's --cors-origins headers, not the "
+        "matching bucket rule's");
+    gap("Lifecycle",
+        "AbortIncompleteMultipartUpload is stored and validated; aborting uploads is the multipart "
+        "store's (lifecycle.h matching_abort_days)");
+    gap("Object lock", "DeleteObjects does not check each version's retention or legal hold (DeleteObject does)");
+    gap("Static website",
+        "objects are read into memory to answer (no sendfile); no x-amz-website-redirect-location on "
+        "folders");
+    // Last: every operation above runs behind access control (access.h).
+    guard_operations(*this);
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
@@ -56,10 +85,19 @@ class S3Service final : public Service {
     root_ = data_root(ctx.config());
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
+    set_store(store_.get());
+    install_authorizer(*store_);
     ephemeral_ = ctx.config().ephemeral;
     strict_ = ctx.config().auth == AuthMode::strict;
   }
-  void start(ServerContext&) override { store_->start(); }
+  void start(ServerContext& ctx) override {
+    store_->start();
+    // Lifecycle rules, applied by a background sweep (lifecycle.h).
+    int64_t period = env_ms("STRATUS_S3_LIFECYCLE_MS", 60'000);
+    int64_t day = env_ms("STRATUS_S3_LIFECYCLE_DAY_MS", 86'400'000);
+    Store* st = store_.get();
+    ctx.scheduler("s3").every("s3.lifecycle", period, [st, day] { sweep_lifecycle(*st, now_millis(), day); });
+  }
   void stop() override {
     if (ephemeral_) {
       std::error_code ec;

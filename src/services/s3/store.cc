@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <random>
 
+#include "auth/keystore.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -198,16 +199,13 @@ ObjectVersion decode_version(std::string_view text) {
 
 }  // namespace
 
+// One definition for every service (auth/keystore.h).
 std::string canonical_user_id(std::string_view account) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  std::string in = "stratus-canonical-user:" + std::string(account);
-  EVP_Digest(in.data(), in.size(), md, &n, EVP_sha256(), nullptr);
-  return enc::hex(std::string_view(reinterpret_cast<const char*>(md), n));
+  return auth::canonical_user_id(account);
 }
 
 std::string display_name(std::string_view account) {
-  return "stratus-" + std::string(account);
+  return auth::display_name(account);
 }
 
 // ---- store -----------------------------------------------------------------------------------
