@@ -753,7 +753,8 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
           throw signature_error(*e, r.protocol);
         const http::Request* signed_req = &req;
         http::Request original;
-        if (const std::string* orig = req.headers.find("x-stratus-original-path")) {
+        const std::string* orig = sig->sigv2 ? nullptr : req.headers.find("x-stratus-original-path");
+        if (orig) {  // SigV2 signs the path-style resource "/bucket/key" in both styles
           original = req;  // virtual-hosted S3: the client signed the path it sent
           original.path = *orig;
           signed_req = &original;
