@@ -55,13 +55,13 @@ std::string sigv2_string_to_sign(const http::Request& req, std::string_view reso
   out += expires;
   out += '\n';
   std::vector<std::pair<std::string, std::string>> amz;
-  for (const auto& [name, value] : req.headers.items()) {
-    if (name.rfind("x-amz-", 0) != 0) continue;
-    auto it = std::find_if(amz.begin(), amz.end(), [&](const auto& p) { return p.first == name; });
+  for (const auto& header : req.headers.items()) {
+    if (header.first.rfind("x-amz-", 0) != 0) continue;
+    auto it = std::find_if(amz.begin(), amz.end(), [&](const auto& p) { return p.first == header.first; });
     if (it == amz.end())
-      amz.emplace_back(name, value);
+      amz.push_back(header);
     else
-      it->second += "," + value;
+      it->second += "," + header.second;
   }
   std::sort(amz.begin(), amz.end());
   for (const auto& [name, value] : amz) out += name + ":" + value + "\n";
