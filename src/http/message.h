@@ -68,6 +68,11 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // A body served from a file instead of `body` (S3 GetObject): `file_length` bytes from
+  // `file_offset` of `file`, written after `body` with sendfile(2) in slices, never read into
+  // memory. Content-Length is `body` plus `file_length` unless a header sets it.
+  std::shared_ptr<const BodyFile> file;
+  uint64_t file_offset = 0, file_length = 0;
 };
 
 // Splits a raw query string into decoded (key, value) pairs, in order. "a&b=" gives

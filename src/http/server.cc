@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -334,6 +335,9 @@ class Session : public std::enable_shared_from_this<Session> {
     expire_in(server_.opts.read_timeout_s);
     auto out = std::make_shared<Outgoing>();
     out->body = std::move(res.body);
+    out->file = std::move(res.file);
+    out->file_offset = res.file_offset;
+    out->file_left = out->file ? res.file_length : 0;
     std::string& h = out->head;
     h.reserve(256);
     h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -353,7 +357,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
     if (!has_len && !no_body) {
       h += "content-length: ";
-      h += std::to_string(out->body.size());
+      h += std::to_string(out->body.size() + out->file_left);
       h += "\r\n";
     }
     if (!keep)
@@ -361,17 +365,52 @@ class Session : public std::enable_shared_from_this<Session> {
     else if (version == 10)
       h += "connection: keep-alive\r\n";
     h += "\r\n";
-    if (head_request_ || no_body) out->body.clear();
+    if (head_request_ || no_body) {
+      out->body.clear();
+      out->file_left = 0;
+    }
     std::array<net::const_buffer, 2> bufs{net::buffer(out->head), net::buffer(out->body)};
     net::async_write(stream_, bufs,
                      [self = shared_from_this(), out, keep](beast::error_code ec, size_t) {
+                       if (!ec && out->file_left) return self->send_file(out, keep);
                        self->after_write(ec, keep);
                      });
   }
 
   struct Outgoing {
     std::string head, body;
+    std::shared_ptr<const BodyFile> file;  // Response::file: sent after body with sendfile(2)
+    uint64_t file_offset = 0, file_left = 0;
   };
+
+  // Sends the rest of a file body: sendfile(2) in slices while the socket takes them, waiting
+  // for writability in between (the socket is non-blocking). A short file (truncated under us)
+  // ends the connection, as the promised Content-Length can't be kept.
+  void send_file(std::shared_ptr<Outgoing> out, bool keep) {
+    constexpr uint64_t kSlice = 1 << 20;
+    stream_.non_blocking(true);
+    while (out->file_left) {
+      auto off = static_cast<off_t>(out->file_offset);
+      ssize_t n = ::sendfile(stream_.native_handle(), out->file->fd, &off,
+                             static_cast<size_t>(std::min(out->file_left, kSlice)));
+      if (n > 0) {
+        out->file_offset += static_cast<uint64_t>(n);
+        out->file_left -= static_cast<uint64_t>(n);
+        expire_in(server_.opts.read_timeout_s);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        stream_.async_wait(tcp::socket::wait_write, [self = shared_from_this(), out, keep](beast::error_code ec) {
+          if (ec) return self->after_write(ec, keep);
+          self->send_file(out, keep);
+        });
+        return;
+      }
+      return after_write(net::error::make_error_code(net::error::broken_pipe), keep);
+    }
+    after_write({}, keep);
+  }
 
   // This connection no longer has a request in flight (stop() waits for none).
   void uncount() {

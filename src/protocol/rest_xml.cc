@@ -383,6 +383,7 @@ class RestXmlCodec final : public rest::RestCodec {
       leaf(w, "Message", err.message);
       extras(w);
       leaf(w, "RequestId", request_id);
+      leaf(w, "HostId", enc::base64_encode(request_id + request_id));  // as x-amz-id-2
       w.close("Error");
     } else {
       // CloudFront / Route 53 style.

@@ -181,7 +181,8 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
   AwsChunkedConsumer(http::Request& req, const std::string& content_sha256,
                      std::optional<auth::AwsChunkedDecoder::SigningContext> signing,
                      std::unique_ptr<SpoolConsumer> spool, std::optional<uint64_t> decoded_length)
-      : spool_(std::move(spool)),
+      : req_(req),
+        spool_(std::move(spool)),
         decoder_(
             content_sha256,
             [&req, s = spool_.get()](std::string_view piece) {
@@ -197,9 +198,14 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
   void finish() override {
     decoder_.finish();
     if (spool_) spool_->finish();
+    // The verified trailer checksum becomes a header, where the operation's input finds it
+    // (S3 stores it with the object).
+    if (!decoder_.checksum_name().empty() && !req_.headers.has(decoder_.checksum_name()))
+      req_.headers.add(decoder_.checksum_name(), decoder_.checksum_value());
   }
 
  private:
+  http::Request& req_;
   std::unique_ptr<SpoolConsumer> spool_;
   auth::AwsChunkedDecoder decoder_;
 };
@@ -581,6 +587,7 @@ struct FrontDoor::Call {
     if (out) {
       try {
         route.codec->encode_with_request_id(route.service->model(), *op, out.value(), request_id, res);
+        if (ctx) apply_reply(ctx->reply, res);
       } catch (const std::exception& e) {
         spdlog::error("encode failed id={} op={}: {}", request_id, log_op, e.what());
         res = http::Response{};
@@ -590,6 +597,15 @@ struct FrontDoor::Call {
       error(out.error(), res);
     }
     finish(std::move(res));
+  }
+
+  static void apply_reply(const OpContext::Reply& reply, http::Response& res) {
+    if (reply.status) res.status = reply.status;
+    if (reply.file) {
+      res.file = reply.file;
+      res.file_offset = reply.offset;
+      res.file_length = reply.length;
+    }
   }
 
   void error(const AwsError& e, http::Response& res) {
@@ -807,7 +823,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     }
     if (!entry) throw errors::not_implemented(model.service_id + " " + op->name);
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
-                                  now_millis(), {}});
+                                  now_millis(), {}, {}});
     if (const std::string* host = req.headers.find("host")) call->ctx->transport.host = *host;
     call->ctx->transport.body_bytes = req.body.size();
     call->ctx->transport.body_file = req.body_file.get();

@@ -14,6 +14,7 @@ namespace logs { std::unique_ptr<Service> make_service(); }
 namespace sqs { std::unique_ptr<Service> make_service(); }
 namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
+namespace s3 { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -31,6 +32,7 @@ const std::vector<Entry>& table() {
       {"sqs", sqs::make_service},
       {"sns", sns::make_service},
       {"apigateway", apigateway::make_service},
+      {"s3", s3::make_service},
   };
   return t;
 }

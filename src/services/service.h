@@ -55,6 +55,15 @@ struct OpContext {
     const http::BodyFile* body_file = nullptr;   // a spooled streaming payload (Lambda InvokeAsync)
   };
   Transport transport;
+  // What a handler adds to its answer beyond the output document, applied by the FrontDoor after
+  // encoding a success (S3 GetObject): a status other than the operation's (206), and a body
+  // served from a file (`length` bytes from `offset`, sent with sendfile; never in memory).
+  struct Reply {
+    int status = 0;
+    std::shared_ptr<const http::BodyFile> file;
+    uint64_t offset = 0, length = 0;
+  };
+  Reply reply;
 
   const std::string& account() const { return caller.account; }
   const std::string& region() const { return caller.region; }

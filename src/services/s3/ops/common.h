@@ -1,0 +1,43 @@
+// What S3's handlers share: the store, object keys and ETags, the object headers of
+// GET/HEAD answers, conditional requests.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/doc.h"
+#include "services/s3/s3_errors.h"
+#include "services/s3/store.h"
+#include "services/service.h"
+
+namespace stratus::s3 {
+
+Store& store(OpContext& ctx);
+
+// Object keys: 1..1024 bytes of UTF-8 without NUL (KeyTooLongError, InvalidArgument).
+void check_key(std::string_view key);
+std::string quoted(std::string_view etag);  // "\"<etag>\""
+// The ETag of a condition header without quotes and W/ ("*" stays).
+std::string unquoted(std::string_view etag);
+
+// GET/HEAD conditions (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since), as S3
+// evaluates them: 412 PreconditionFailed or 304 Not Modified (thrown).
+void check_read_conditions(const Doc& in, const ObjectVersion& v, std::string_view prefix = "");
+
+// The headers of a version in a GET/HEAD answer (ETag, Last-Modified, metadata, content
+// headers, storage class, checksum when `checksum`, tags count, restore...).
+void describe_version(Doc& out, const ObjectVersion& v, bool checksum);
+
+// The version a GET/HEAD/attributes/tagging request names (VersionId or the current one):
+// NoSuchBucket, NoSuchKey, NoSuchVersion, and for a delete marker the S3 answer (404 NoSuchKey
+// with x-amz-delete-marker for the current one; 405 MethodNotAllowed when named by version).
+ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, Bucket* bucket_out = nullptr);
+
+// S3's version id format check (InvalidArgument "Invalid version id specified").
+void check_version_id(std::string_view vid);
+
+// Lower-case hex MD5 and base64 MD5 of bytes.
+std::string md5_hex(std::string_view bytes);
+
+}  // namespace stratus::s3

@@ -1,0 +1,325 @@
+// Listings: ListObjectsV2, ListObjects (v1), ListObjectVersions — prefix, delimiter and common
+// prefixes, markers and continuation tokens, max-keys, encoding-type=url; UTF-8 byte order.
+#include <cctype>
+
+#include "core/encoding.h"
+#include "services/s3/ops.h"
+#include "services/s3/ops/common.h"
+#include "services/s3/range.h"
+#include "storage/engine.h"
+
+namespace stratus::s3 {
+namespace {
+
+Doc owner_doc(std::string_view account) {
+  Doc o = Doc::map();
+  o.set("DisplayName", display_name(account));
+  o.set("ID", canonical_user_id(account));
+  return o;
+}
+
+int64_t max_keys(const Doc& in) {
+  const Doc* m = in.get("MaxKeys");
+  if (!m) return 1000;
+  if (!m->is_number() || m->as_int() < 0)
+    throw invalid_argument("Provided max-keys not an integer or within integer range", "max-keys",
+                           m->is_string() ? m->as_string() : std::string());
+  return std::min<int64_t>(m->as_int(), 1000);
+}
+
+struct Listing {
+  std::string prefix, delimiter;
+  bool url = false;
+  // encoding-type=url: as S3 writes it (space as '+', '/' kept), which botocore's unquote_plus reads.
+  std::string enc(std::string_view s) const {
+    if (!url) return std::string(s);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char ch : s) {
+      auto c = static_cast<unsigned char>(ch);
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+        out += ch;
+      } else if (c == ' ') {
+        out += '+';
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
+};
+
+// Walks current objects from `from` (exclusive when `after`), grouping keys under common
+// prefixes (each counted once, its keys skipped by seeking past them). fn(key or prefix, version
+// or nullptr) returns false once the page is full.
+void walk_current(Store& st, const std::string& bucket, const Listing& l, std::string from, bool after,
+                  const std::function<bool(const std::string&, const ObjectVersion*)>& fn) {
+  for (;;) {
+    std::optional<std::string> seek;
+    bool stop = false;
+    st.scan_current(bucket, l.prefix, from, after, [&](std::string_view key, const ObjectVersion& v) {
+      if (v.delete_marker) return true;
+      if (!l.delimiter.empty()) {
+        size_t at = key.find(l.delimiter, l.prefix.size());
+        if (at != std::string_view::npos) {
+          std::string cp(key.substr(0, at + l.delimiter.size()));
+          if (!fn(cp, nullptr)) {
+            stop = true;
+            return false;
+          }
+          seek = storage::prefix_end(cp);
+          return false;
+        }
+      }
+      if (!fn(std::string(key), &v)) {
+        stop = true;
+        return false;
+      }
+      return true;
+    });
+    if (stop || !seek || seek->empty()) return;
+    from = *seek;
+    after = false;
+  }
+}
+
+Doc content_entry(const Listing& l, const std::string& key, const ObjectVersion& v, bool owner) {
+  Doc e = Doc::map();
+  e.set("Key", l.enc(key));
+  e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
+  e.set("ETag", quoted(v.etag));
+  if (!v.checksum_algorithm.empty()) {
+    Doc a = Doc::list();
+    a.push(v.checksum_algorithm);
+    e.set("ChecksumAlgorithm", std::move(a));
+    e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
+  }
+  e.set("Size", static_cast<int64_t>(v.size));
+  e.set("StorageClass", v.storage_class);
+  if (owner) e.set("Owner", owner_doc(v.owner));
+  if (!v.restore.empty()) {
+    Doc r = Doc::map();
+    r.set("IsRestoreInProgress", false);
+    e.set("RestoreStatus", std::move(r));
+  }
+  return e;
+}
+
+Listing listing_of(const Doc& in) {
+  Listing l;
+  l.prefix = in.str("Prefix");
+  l.delimiter = in.str("Delimiter");
+  std::string e = in.str("EncodingType");
+  if (!e.empty() && e != "url")
+    throw invalid_argument("Invalid Encoding Method specified in Request", "encoding-type", e);
+  l.url = e == "url";
+  return l;
+}
+
+}  // namespace
+
+Doc list_objects_v2(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string bucket = in.str("Bucket");
+  st.require_bucket(bucket);
+  Listing l = listing_of(in);
+  int64_t max = max_keys(in);
+  bool fetch_owner = in.flag("FetchOwner");
+  std::string from;
+  bool after = false;
+  std::string start_after = in.str("StartAfter");
+  if (!start_after.empty()) {
+    from = start_after;
+    after = true;
+  }
+  if (const Doc* t = in.get("ContinuationToken"); t && t->is_string()) {
+    auto pos = decode_token(t->as_string());
+    if (!pos) throw invalid_argument("The continuation token provided is incorrect", "continuation-token", t->as_string());
+    if (pos->after_prefix) {
+      from = storage::prefix_end(pos->value);
+      after = false;
+      if (from.empty()) from = std::string(1, '\xff');
+    } else {
+      from = pos->value;
+      after = true;
+    }
+  }
+  Doc contents = Doc::list(), prefixes = Doc::list();
+  int64_t count = 0;
+  bool truncated = false;
+  ListPosition last;
+  if (max > 0) {
+    walk_current(st, bucket, l, from, after, [&](const std::string& k, const ObjectVersion* v) {
+      if (count >= max) {
+        truncated = true;
+        return false;
+      }
+      ++count;
+      last = {v == nullptr, k};
+      if (v) {
+        contents.push(content_entry(l, k, *v, fetch_owner));
+      } else {
+        Doc p = Doc::map();
+        p.set("Prefix", l.enc(k));
+        prefixes.push(std::move(p));
+      }
+      return true;
+    });
+  }
+  Doc out = Doc::map();
+  out.set("IsTruncated", truncated);
+  if (contents.size()) out.set("Contents", std::move(contents));
+  out.set("Name", bucket);
+  out.set("Prefix", l.enc(l.prefix));
+  if (!l.delimiter.empty()) out.set("Delimiter", l.enc(l.delimiter));
+  out.set("MaxKeys", max);
+  if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
+  if (l.url) out.set("EncodingType", "url");
+  out.set("KeyCount", count);
+  if (const Doc* t = in.get("ContinuationToken")) out.set("ContinuationToken", *t);
+  if (truncated) out.set("NextContinuationToken", encode_token(last));
+  if (!start_after.empty()) out.set("StartAfter", l.enc(start_after));
+  return out;
+}
+
+Doc list_objects(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string bucket = in.str("Bucket");
+  st.require_bucket(bucket);
+  Listing l = listing_of(in);
+  int64_t max = max_keys(in);
+  std::string marker = in.str("Marker");
+  Doc contents = Doc::list(), prefixes = Doc::list();
+  int64_t count = 0;
+  bool truncated = false;
+  std::string last;
+  if (max > 0) {
+    walk_current(st, bucket, l, marker, !marker.empty(), [&](const std::string& k, const ObjectVersion* v) {
+      if (!v && !marker.empty() && k == marker.substr(0, k.size()) && marker.size() >= k.size() && k <= marker)
+        return true;  // the marker's own common prefix was listed on the previous page
+      if (count >= max) {
+        truncated = true;
+        return false;
+      }
+      ++count;
+      last = k;
+      if (v) {
+        contents.push(content_entry(l, k, *v, true));
+      } else {
+        Doc p = Doc::map();
+        p.set("Prefix", l.enc(k));
+        prefixes.push(std::move(p));
+      }
+      return true;
+    });
+  }
+  Doc out = Doc::map();
+  out.set("IsTruncated", truncated);
+  out.set("Marker", l.enc(marker));
+  if (truncated && !l.delimiter.empty()) out.set("NextMarker", l.enc(last));
+  if (contents.size()) out.set("Contents", std::move(contents));
+  out.set("Name", bucket);
+  out.set("Prefix", l.enc(l.prefix));
+  if (!l.delimiter.empty()) out.set("Delimiter", l.enc(l.delimiter));
+  out.set("MaxKeys", max);
+  if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
+  if (l.url) out.set("EncodingType", "url");
+  return out;
+}
+
+Doc list_object_versions(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string bucket = in.str("Bucket");
+  st.require_bucket(bucket);
+  Listing l = listing_of(in);
+  int64_t max = max_keys(in);
+  std::string key_marker = in.str("KeyMarker"), vid_marker = in.str("VersionIdMarker");
+  if (!vid_marker.empty() && key_marker.empty())
+    throw invalid_argument("A version-id marker cannot be specified without a key marker.", "version-id-marker",
+                           vid_marker);
+  Doc versions = Doc::list(), markers = Doc::list(), prefixes = Doc::list();
+  int64_t count = 0;
+  bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
+  std::string last_key, last_vid, last_cp;
+  if (max > 0) {
+    st.scan_versions(bucket, l.prefix, key_marker, [&](std::string_view key, const ObjectVersion& v, bool latest) {
+      if (skipping_marker_key && key == key_marker) {
+        if (vid_marker.empty()) return true;  // every version of the marker's key was listed
+        if (!passed_vid) {
+          if (v.version_id == vid_marker) passed_vid = true;
+          return true;
+        }
+      }
+      skipping_marker_key = false;
+      if (!l.delimiter.empty()) {
+        size_t at = key.find(l.delimiter, l.prefix.size());
+        if (at != std::string_view::npos) {
+          std::string cp(key.substr(0, at + l.delimiter.size()));
+          if (cp == last_cp) return true;
+          if (!key_marker.empty() && cp == key_marker) return true;
+          if (count >= max) {
+            truncated = true;
+            return false;
+          }
+          ++count;
+          last_cp = cp;
+          last_key = cp;
+          last_vid.clear();
+          Doc p = Doc::map();
+          p.set("Prefix", l.enc(cp));
+          prefixes.push(std::move(p));
+          return true;
+        }
+      }
+      if (count >= max) {
+        truncated = true;
+        return false;
+      }
+      ++count;
+      last_key = std::string(key);
+      last_vid = v.version_id;
+      Doc e = Doc::map();
+      e.set("Key", l.enc(key));
+      e.set("VersionId", v.version_id);
+      e.set("IsLatest", latest);
+      e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
+      e.set("Owner", owner_doc(v.owner.empty() ? ctx.account() : v.owner));
+      if (v.delete_marker) {
+        markers.push(std::move(e));
+      } else {
+        e.set("ETag", quoted(v.etag));
+        e.set("Size", static_cast<int64_t>(v.size));
+        e.set("StorageClass", v.storage_class);
+        if (!v.checksum_algorithm.empty()) {
+          Doc a = Doc::list();
+          a.push(v.checksum_algorithm);
+          e.set("ChecksumAlgorithm", std::move(a));
+          e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
+        }
+        versions.push(std::move(e));
+      }
+      return true;
+    });
+  }
+  Doc out = Doc::map();
+  out.set("IsTruncated", truncated);
+  out.set("KeyMarker", l.enc(key_marker));
+  out.set("VersionIdMarker", vid_marker);
+  if (truncated) {
+    out.set("NextKeyMarker", l.enc(last_key));
+    if (!last_vid.empty()) out.set("NextVersionIdMarker", last_vid);
+  }
+  if (versions.size()) out.set("Versions", std::move(versions));
+  if (markers.size()) out.set("DeleteMarkers", std::move(markers));
+  out.set("Name", bucket);
+  out.set("Prefix", l.enc(l.prefix));
+  if (!l.delimiter.empty()) out.set("Delimiter", l.enc(l.delimiter));
+  out.set("MaxKeys", max);
+  if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
+  if (l.url) out.set("EncodingType", "url");
+  return out;
+}
+
+}  // namespace stratus::s3

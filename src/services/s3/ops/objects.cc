@@ -1,0 +1,537 @@
+// Objects: put (digests, checksums, conditional writes), get/head (ranges, conditions,
+// response-* overrides, file-backed bodies), delete, delete many, copy, restore, attributes.
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+
+#include "auth/checksum.h"
+#include "core/encoding.h"
+#include "http/message.h"
+#include "services/s3/ops.h"
+#include "services/s3/ops/common.h"
+#include "services/s3/range.h"
+
+namespace stratus::s3 {
+namespace {
+
+constexpr std::array<std::string_view, 5> kAlgorithms = {"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+size_t digest_size(std::string_view alg) {
+  if (alg == "CRC32" || alg == "CRC32C") return 4;
+  if (alg == "CRC64NVME") return 8;
+  if (alg == "SHA1") return 20;
+  return 32;
+}
+
+// MD5 (the ETag) and one flexible checksum over data that is in memory or in a file.
+struct Digests {
+  std::string md5_raw;
+  std::string checksum_b64;
+};
+
+Digests digest(const std::string* bytes, const http::BodyFile* file, std::string_view algorithm) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  EVP_DigestInit_ex(md, md5 ? md5 : EVP_md5(), nullptr);
+  auto ck = algorithm.empty() ? nullptr : auth::Checksum::make(lower(algorithm));
+  auto feed = [&](std::string_view piece) {
+    EVP_DigestUpdate(md, piece.data(), piece.size());
+    if (ck) ck->update(piece);
+  };
+  try {
+    if (file) {
+      constexpr size_t kSlice = 1 << 20;
+      for (uint64_t off = 0; off < file->size; off += kSlice)
+        feed(file->read(off, static_cast<size_t>(std::min<uint64_t>(kSlice, file->size - off))));
+    } else if (bytes) {
+      feed(*bytes);
+    }
+  } catch (...) {
+    EVP_MD_CTX_free(md);
+    throw;
+  }
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(md, d, &n);
+  EVP_MD_CTX_free(md);
+  Digests out;
+  out.md5_raw.assign(reinterpret_cast<const char*>(d), n);
+  if (ck) out.checksum_b64 = ck->base64();
+  return out;
+}
+
+// The flexible checksum a request declares: its algorithm and the value it sent ("" when the
+// server is to compute it).
+struct DeclaredChecksum {
+  std::string algorithm, value;
+};
+
+DeclaredChecksum declared_checksum(const Doc& in) {
+  DeclaredChecksum out;
+  int given = 0;
+  for (std::string_view alg : kAlgorithms) {
+    const Doc* v = in.get("Checksum" + std::string(alg));
+    if (!v || !v->is_string()) continue;
+    ++given;
+    out.algorithm = std::string(alg);
+    out.value = v->as_string();
+    auto raw = enc::base64_decode(out.value);
+    if (!raw || raw->size() != digest_size(alg))
+      throw invalid_request("Value for x-amz-checksum-" + lower(alg) + " header is invalid.");
+  }
+  if (given > 1) throw invalid_request("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  std::string sdk = in.str("ChecksumAlgorithm");
+  if (given == 0 && !sdk.empty()) {
+    if (std::find(kAlgorithms.begin(), kAlgorithms.end(), sdk) == kAlgorithms.end())
+      throw invalid_request("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+    throw invalid_request(
+        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.");
+  }
+  if (given == 1 && !sdk.empty() && sdk != out.algorithm)
+    throw invalid_request("Value for x-amz-sdk-checksum-algorithm header is invalid.");
+  if (given == 0) out.algorithm = "CRC64NVME";  // S3 stores a CRC64NVME for every new object
+  return out;
+}
+
+std::string storage_class(const std::string& s) {
+  static constexpr std::string_view kClasses[] = {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+                                                  "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR",
+                                                  "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS"};
+  if (std::find(std::begin(kClasses), std::end(kClasses), s) == std::end(kClasses))
+    throw s3_error("InvalidStorageClass", "The storage class you specified is not valid", 400, {{"StorageClassRequested", s}});
+  return s;
+}
+
+bool archived(const ObjectVersion& v) {
+  return (v.storage_class == "GLACIER" || v.storage_class == "DEEP_ARCHIVE") &&
+         v.restore.find("ongoing-request=\"false\"") == std::string::npos;
+}
+
+void check_readable(const ObjectVersion& v) {
+  if (archived(v))
+    throw s3_error("InvalidObjectState", "The operation is not valid for the object's storage class", 403,
+                   {{"StorageClass", v.storage_class}});
+}
+
+std::vector<std::pair<std::string, std::string>> parse_tagging(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (auto& [k, v] : http::parse_query(text)) {
+    if (k.empty()) continue;
+    for (const auto& t : tags)
+      if (t.first == k) throw invalid_argument("Cannot provide multiple Tags with the same key", "x-amz-tagging", text);
+    if (k.size() > 128) throw s3_error("InvalidTag", "The TagKey you have provided is too long, max 128", 400);
+    if (v.size() > 256) throw s3_error("InvalidTag", "The TagValue you have provided is too long, max 256", 400);
+    tags.emplace_back(std::move(k), std::move(v));
+  }
+  if (tags.size() > 10) throw s3_error("BadRequest", "Object tags cannot be greater than 10", 400);
+  return tags;
+}
+
+// Content-Encoding as stored: without the aws-chunked transfer coding.
+std::string stored_encoding(std::string_view ce) {
+  std::string out;
+  size_t at = 0;
+  while (at <= ce.size()) {
+    size_t comma = ce.find(',', at);
+    std::string_view item = ce.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty() && lower(item) != "aws-chunked") {
+      if (!out.empty()) out += ",";
+      out += item;
+    }
+    if (comma == std::string_view::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::string http_date_text(const Doc* d) {
+  if (!d) return {};
+  if (d->is_timestamp()) return enc::http_date(d->as_timestamp().millis);
+  if (d->is_string()) return d->as_string();
+  return {};
+}
+
+// Content and user metadata members of PutObject / CopyObject (REPLACE) into v.
+void take_metadata(const Doc& in, ObjectVersion& v) {
+  v.content_type = in.str("ContentType");
+  v.content_encoding = stored_encoding(in.str("ContentEncoding"));
+  v.content_disposition = in.str("ContentDisposition");
+  v.content_language = in.str("ContentLanguage");
+  v.cache_control = in.str("CacheControl");
+  v.expires = http_date_text(in.get("Expires"));
+  v.website_redirect = in.str("WebsiteRedirectLocation");
+  v.metadata.clear();
+  size_t meta_bytes = 0;
+  if (const Doc* m = in.get("Metadata"); m && m->is_map())
+    for (const auto& [k, val] : m->as_map()) {
+      std::string value = val.is_string() ? val.as_string() : std::string();
+      meta_bytes += k.size() + value.size();
+      v.metadata[lower(k)] = value;
+    }
+  if (meta_bytes > 2048)
+    throw s3_error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size", 400,
+                   {{"Size", std::to_string(meta_bytes)}, {"MaxSizeAllowed", "2048"}});
+}
+
+// Conditional writes (If-None-Match: *, If-Match) against the current version.
+Store::Check write_conditions(const Doc& in, std::string_view key) {
+  std::string if_none = in.str("IfNoneMatch"), if_match = in.str("IfMatch");
+  if (!if_none.empty() && if_none != "*")
+    throw s3_error("NotImplemented", "A header you provided implies functionality that is not implemented", 501,
+                   {{"Header", "If-None-Match"}});
+  if (if_none.empty() && if_match.empty()) return {};
+  std::string k(key);
+  return [if_none, if_match, k](const std::optional<ObjectVersion>& cur) {
+    bool exists = cur && !cur->delete_marker;
+    if (!if_none.empty() && exists) throw precondition_failed("If-None-Match");
+    if (!if_match.empty()) {
+      if (!exists) throw no_such_key(k);
+      if (unquoted(if_match) != "*" && unquoted(if_match) != cur->etag) throw precondition_failed("If-Match");
+    }
+  };
+}
+
+void put_checksum_out(Doc& out, const ObjectVersion& v) {
+  if (v.checksum_algorithm.empty()) return;
+  out.set("Checksum" + v.checksum_algorithm, v.checksum_value);
+  out.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
+}
+
+}  // namespace
+
+Doc put_object(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string key = in.str("Key");
+  Bucket b = st.require_bucket(in.str("Bucket"));
+  check_key(key);
+  const http::BodyFile* file = ctx.transport.body_file;
+  const std::string* bytes = nullptr;
+  if (!file)
+    if (const Doc* body = in.get("Body"); body && body->is_blob()) bytes = &body->as_blob().bytes;
+  uint64_t size = file ? file->size : bytes ? bytes->size() : 0;
+  if (size > (5ull << 30))
+    throw s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
+                   {{"ProposedSize", std::to_string(size)}, {"MaxSizeAllowed", "5368709120"}});
+  std::optional<std::string> md5_given;
+  if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
+    auto raw = enc::base64_decode(m->as_string());
+    if (!raw || raw->size() != 16) throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
+                                                  {{"Content-MD5", m->as_string()}});
+    md5_given = *raw;
+  }
+  DeclaredChecksum ck = declared_checksum(in);
+  ObjectVersion v;
+  take_metadata(in, v);
+  if (const Doc* t = in.get("Tagging"); t && t->is_string()) v.tags = parse_tagging(t->as_string());
+  v.storage_class = storage_class(in.str("StorageClass", "STANDARD"));
+  Store::Check check = write_conditions(in, key);
+
+  Digests d = digest(bytes, file, ck.algorithm);
+  if (md5_given && *md5_given != d.md5_raw)
+    throw s3_error("BadDigest", "The Content-MD5 you specified did not match what we received.", 400,
+                   {{"ExpectedDigest", enc::hex(*md5_given)}, {"CalculatedDigest", enc::base64_encode(d.md5_raw)}});
+  if (!ck.value.empty() && ck.value != d.checksum_b64)
+    throw s3_error("BadDigest", "The " + ck.algorithm + " you specified did not match the calculated checksum.", 400);
+  v.etag = enc::hex(d.md5_raw);
+  v.size = size;
+  v.checksum_algorithm = ck.algorithm;
+  v.checksum_value = d.checksum_b64;
+  v.checksum_type = "FULL_OBJECT";
+  v.owner = ctx.account();
+  v.data = file ? st.adopt_spool(*file) : st.write_data(bytes ? std::string_view(*bytes) : std::string_view());
+  ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, check);
+
+  Doc out = Doc::map();
+  out.set("ETag", quoted(put.etag));
+  if (put.version_id != "null" || !b.versioning.empty()) out.set("VersionId", put.version_id);
+  put_checksum_out(out, put);
+  return out;
+}
+
+namespace {
+
+Doc read_object(OpContext& ctx, const Doc& in, bool get) {
+  Store& st = store(ctx);
+  std::string key = in.str("Key");
+  for (int attempt = 0;; ++attempt) {
+    ObjectVersion v = resolve_version(ctx, in, get ? "GET" : "HEAD");
+    check_read_conditions(in, v);
+    if (get) check_readable(v);
+    uint64_t first = 0, length = v.size;
+    bool partial = false;
+    if (const Doc* pn = in.get("PartNumber"); pn && pn->is_number()) {
+      int64_t n = pn->as_int();
+      if (n < 1 || n > 10000) throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", std::to_string(n));
+      int64_t parts = v.parts_count ? v.parts_count : 1;
+      if (n > parts) throw s3_error("InvalidPartNumber", "The requested partnumber is not satisfiable", 416, {{"PartNumberRequested", std::to_string(n)}, {"ActualPartCount", std::to_string(parts)}});
+    }
+    if (const Doc* r = in.get("Range"); r && r->is_string()) {
+      ByteRange br;
+      switch (parse_range(r->as_string(), v.size, &br)) {
+        case RangeKind::none:
+          break;
+        case RangeKind::unsatisfiable:
+          throw s3_error("InvalidRange", "The requested range is not satisfiable", 416,
+                         {{"RangeRequested", r->as_string()}, {"ActualObjectSize", std::to_string(v.size)}});
+        case RangeKind::ok:
+          first = br.first;
+          length = br.last - br.first + 1;
+          partial = true;
+          break;
+      }
+    }
+    Doc out = Doc::map();
+    describe_version(out, v, in.str("ChecksumMode") == "ENABLED" && !partial);
+    out.set("ContentLength", static_cast<int64_t>(length));
+    if (partial) {
+      out.set("ContentRange", "bytes " + std::to_string(first) + "-" + std::to_string(first + length - 1) + "/" +
+                                  std::to_string(v.size));
+      ctx.reply.status = 206;
+    }
+    // response-* overrides (GET and HEAD)
+    static constexpr std::pair<const char*, const char*> kOverrides[] = {
+        {"ResponseContentType", "ContentType"},         {"ResponseContentLanguage", "ContentLanguage"},
+        {"ResponseCacheControl", "CacheControl"},       {"ResponseContentDisposition", "ContentDisposition"},
+        {"ResponseContentEncoding", "ContentEncoding"},
+    };
+    for (const auto& [q, member] : kOverrides)
+      if (const Doc* o = in.get(q); o && o->is_string()) out.set(member, o->as_string());
+    if (const Doc* o = in.get("ResponseExpires"); o && (o->is_timestamp() || o->is_string())) {
+      if (o->is_timestamp()) out.set("Expires", *o);
+      else if (auto t = enc::parse_timestamp(o->as_string())) out.set("Expires", Timestamp{*t});
+    }
+    if (!get || length == 0) {
+      if (get) out.set("Body", Blob{});
+      return out;
+    }
+    if (v.data.inline_blob) {
+      auto bytes = st.read_inline(v.data);
+      if (!bytes) {
+        if (attempt < 3) continue;  // replaced while we read: read the record again
+        throw internal_error();
+      }
+      out.set("Body", Blob{bytes->substr(static_cast<size_t>(first), static_cast<size_t>(length))});
+      return out;
+    }
+    auto f = st.open_data(v.data, v.size);
+    if (!f) {
+      if (attempt < 3) continue;
+      throw internal_error();
+    }
+    ctx.reply.file = std::move(f);
+    ctx.reply.offset = first;
+    ctx.reply.length = length;
+    return out;
+  }
+}
+
+}  // namespace
+
+Doc get_object(OpContext& ctx, const Doc& in) { return read_object(ctx, in, true); }
+Doc head_object(OpContext& ctx, const Doc& in) { return read_object(ctx, in, false); }
+
+Doc delete_object(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string key = in.str("Key");
+  Bucket b = st.require_bucket(in.str("Bucket"));
+  check_key(key);
+  std::optional<std::string> vid;
+  if (const Doc* v = in.get("VersionId"); v && v->is_string()) {
+    check_version_id(v->as_string());
+    vid = v->as_string();
+  }
+  Store::Check check;
+  if (std::string if_match = in.str("IfMatch"); !if_match.empty()) {
+    check = [if_match, key](const std::optional<ObjectVersion>& cur) {
+      if (!cur || cur->delete_marker) throw no_such_key(key);
+      if (unquoted(if_match) != "*" && unquoted(if_match) != cur->etag) throw precondition_failed("If-Match");
+    };
+  }
+  Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms, check);
+  Doc out = Doc::map();
+  if (d.delete_marker) out.set("DeleteMarker", true);
+  if (!d.version_id.empty() && (vid || d.delete_marker)) out.set("VersionId", d.version_id);
+  return out;
+}
+
+Doc delete_objects(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  Bucket b = st.require_bucket(in.str("Bucket"));
+  const Doc* del = in.get("Delete");
+  const Doc* objects = del ? del->get("Objects") : nullptr;
+  if (!objects || !objects->is_list() || objects->as_list().empty() || objects->as_list().size() > 1000)
+    throw s3_error("MalformedXML",
+                   "The XML you provided was not well-formed or did not validate against our published schema", 400);
+  bool quiet = del->flag("Quiet");
+  Doc deleted = Doc::list(), errors = Doc::list();
+  for (const Doc& o : objects->as_list()) {
+    std::string key = o.str("Key");
+    std::optional<std::string> vid;
+    if (const Doc* v = o.get("VersionId"); v && v->is_string()) vid = v->as_string();
+    try {
+      check_key(key);
+      if (vid) check_version_id(*vid);
+      Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms);
+      if (quiet) continue;
+      Doc e = Doc::map();
+      e.set("Key", key);
+      if (vid) e.set("VersionId", *vid);
+      if (d.delete_marker) {
+        e.set("DeleteMarker", true);
+        if (!vid) e.set("DeleteMarkerVersionId", d.version_id);
+      }
+      deleted.push(std::move(e));
+    } catch (const AwsError& err) {
+      if (err.code == "NoSuchBucket") throw;
+      Doc e = Doc::map();
+      e.set("Key", key);
+      if (vid) e.set("VersionId", *vid);
+      e.set("Code", err.code);
+      e.set("Message", err.message);
+      errors.push(std::move(e));
+    }
+  }
+  Doc out = Doc::map();
+  if (deleted.size()) out.set("Deleted", std::move(deleted));
+  if (errors.size()) out.set("Errors", std::move(errors));
+  return out;
+}
+
+Doc copy_object(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string key = in.str("Key");
+  Bucket b = st.require_bucket(in.str("Bucket"));
+  check_key(key);
+  // x-amz-copy-source: "[/]bucket/key[?versionId=id]", URL-encoded.
+  std::string source = in.str("CopySource");
+  std::string_view src = source;
+  if (!src.empty() && src.front() == '/') src.remove_prefix(1);
+  std::optional<std::string> src_vid;
+  if (size_t q = src.find('?'); q != std::string_view::npos) {
+    for (auto& [k, v] : http::parse_query(src.substr(q + 1)))
+      if (k == "versionId") src_vid = v;
+    src = src.substr(0, q);
+  }
+  std::string decoded = enc::uri_decode(src);
+  size_t slash = decoded.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= decoded.size())
+    throw invalid_argument("Invalid copy source object key", "x-amz-copy-source", source);
+  std::string src_bucket = decoded.substr(0, slash), src_key = decoded.substr(slash + 1);
+  st.require_bucket(src_bucket);
+  check_key(src_key);
+  ObjectVersion from;
+  if (src_vid) {
+    check_version_id(*src_vid);
+    auto v = st.version(src_bucket, src_key, *src_vid);
+    if (!v) throw no_such_version(src_key, *src_vid);
+    if (v->delete_marker)
+      throw invalid_request("The source of a copy request may not specifically refer to a delete marker by version id.");
+    from = *v;
+  } else {
+    auto v = st.current(src_bucket, src_key);
+    if (!v || v->delete_marker) throw no_such_key(src_key);
+    from = *v;
+  }
+  check_read_conditions(in, from, "CopySource");
+  check_readable(from);
+  std::string mdir = in.str("MetadataDirective", "COPY"), tdir = in.str("TaggingDirective", "COPY");
+  if (mdir != "COPY" && mdir != "REPLACE") throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", mdir);
+  if (tdir != "COPY" && tdir != "REPLACE") throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive", tdir);
+  std::string sclass = in.str("StorageClass");
+  bool same = src_bucket == b.name && src_key == key;
+  if (same && mdir == "COPY" && sclass.empty() && !in.has("WebsiteRedirectLocation") &&
+      !in.has("ServerSideEncryption") && !in.has("SSEKMSKeyId"))
+    throw invalid_request(
+        "This copy request is illegal because it is trying to copy an object to itself without changing the "
+        "object's metadata, storage class, website redirect location or encryption attributes.");
+  ObjectVersion v = from;
+  v.version_id = "null";
+  v.seq = 0;
+  v.last_modified_ms = 0;
+  v.restore.clear();
+  v.owner = ctx.account();
+  if (mdir == "REPLACE") take_metadata(in, v);
+  if (tdir == "REPLACE") {
+    v.tags.clear();
+    if (const Doc* t = in.get("Tagging"); t && t->is_string()) v.tags = parse_tagging(t->as_string());
+  }
+  v.storage_class = sclass.empty() ? (same ? from.storage_class : std::string("STANDARD")) : storage_class(sclass);
+  if (std::string alg = in.str("ChecksumAlgorithm"); !alg.empty() && alg != from.checksum_algorithm) {
+    std::string bytes = st.read_all(from);
+    Digests d = digest(&bytes, nullptr, alg);
+    v.checksum_algorithm = alg;
+    v.checksum_value = d.checksum_b64;
+    v.checksum_type = "FULL_OBJECT";
+  }
+  v.data = st.copy_data(from.data, from.size);
+  ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, write_conditions(in, key));
+  Doc result = Doc::map();
+  result.set("ETag", quoted(put.etag));
+  result.set("LastModified", Timestamp{put.last_modified_ms / 1000 * 1000});
+  put_checksum_out(result, put);
+  Doc out = Doc::map();
+  out.set("CopyObjectResult", std::move(result));
+  if (put.version_id != "null") out.set("VersionId", put.version_id);
+  if (from.version_id != "null") out.set("CopySourceVersionId", from.version_id);
+  return out;
+}
+
+Doc restore_object(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string key = in.str("Key");
+  ObjectVersion v = resolve_version(ctx, in, "POST");
+  if (v.storage_class != "GLACIER" && v.storage_class != "DEEP_ARCHIVE")
+    throw s3_error("InvalidObjectState", "Restore is not allowed for the object's current storage class", 403,
+                   {{"StorageClass", v.storage_class}});
+  int64_t days = 1;
+  if (const Doc* r = in.get("RestoreRequest"); r && r->is_map()) days = r->integer("Days", 1);
+  bool already = !v.restore.empty();
+  // Restores complete at once; the copy stays for Days (rounded up to midnight UTC, as S3 does).
+  int64_t expiry = (ctx.now_ms / 86400000 + days + 1) * 86400000;
+  std::string restore = "ongoing-request=\"false\", expiry-date=\"" + enc::http_date(expiry) + "\"";
+  std::optional<std::string> vid;
+  if (const Doc* x = in.get("VersionId"); x && x->is_string()) vid = x->as_string();
+  st.update_version(in.str("Bucket"), key, vid, [&](ObjectVersion& ov) { ov.restore = restore; });
+  ctx.reply.status = already ? 200 : 202;
+  return Doc::map();
+}
+
+Doc get_object_attributes(OpContext& ctx, const Doc& in) {
+  ObjectVersion v = resolve_version(ctx, in, "GET");
+  check_read_conditions(in, v);
+  std::vector<std::string> want;
+  if (const Doc* a = in.get("ObjectAttributes"); a && a->is_list())
+    for (const Doc& e : a->as_list())
+      if (e.is_string()) want.push_back(e.as_string());
+  if (want.empty()) throw invalid_request("Invalid attribute name specified.");
+  auto wants = [&](std::string_view n) { return std::find(want.begin(), want.end(), n) != want.end(); };
+  Doc out = Doc::map();
+  out.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
+  if (v.version_id != "null") out.set("VersionId", v.version_id);
+  if (wants("ETag")) out.set("ETag", v.etag);
+  if (wants("Checksum") && !v.checksum_algorithm.empty()) {
+    Doc c = Doc::map();
+    c.set("Checksum" + v.checksum_algorithm, v.checksum_value);
+    c.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
+    out.set("Checksum", std::move(c));
+  }
+  if (wants("ObjectParts") && v.parts_count) {
+    Doc p = v.extra.get("object_parts") ? *v.extra.get("object_parts") : Doc::map();
+    p.set("TotalPartsCount", v.parts_count);
+    out.set("ObjectParts", std::move(p));
+  }
+  if (wants("StorageClass")) out.set("StorageClass", v.storage_class);
+  if (wants("ObjectSize")) out.set("ObjectSize", static_cast<int64_t>(v.size));
+  return out;
+}
+
+}  // namespace stratus::s3

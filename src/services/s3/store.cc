@@ -1,0 +1,751 @@
+#include "services/s3/store.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "http/message.h"
+#include "services/s3/s3_errors.h"
+#include "services/s3/schema.h"
+#include "storage/engine.h"
+
+namespace stratus::s3 {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kCommitRetries = 64;
+
+std::string random_hex(size_t n) {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(n, '0');
+  for (size_t i = 0; i < n; i += 16) {
+    uint64_t v = rng();
+    for (size_t j = i; j < n && j < i + 16; ++j, v >>= 4) s[j] = kHex[v & 15];
+  }
+  return s;
+}
+
+void write_fully(int fd, std::string_view bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) throw std::runtime_error(std::string("s3: cannot write data: ") + std::strerror(errno));
+    done += static_cast<size_t>(w);
+  }
+}
+
+// Copies n bytes from `from` (at offset 0) into `to`: copy_file_range, falling back to read/write.
+void copy_fd(int from, int to, uint64_t n) {
+  loff_t in = 0, out = 0;
+  while (n) {
+    ssize_t c = ::copy_file_range(from, &in, to, &out, static_cast<size_t>(std::min<uint64_t>(n, 1 << 30)), 0);
+    if (c < 0 && errno == EINTR) continue;
+    if (c <= 0) break;
+    n -= static_cast<uint64_t>(c);
+  }
+  std::string buf;
+  while (n) {
+    buf.resize(static_cast<size_t>(std::min<uint64_t>(n, 1 << 20)));
+    ssize_t r = ::pread(from, buf.data(), buf.size(), in);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) throw std::runtime_error("s3: short read while copying data");
+    write_fully(to, std::string_view(buf.data(), static_cast<size_t>(r)));
+    in += r;
+    n -= static_cast<uint64_t>(r);
+  }
+}
+
+Doc string_map(const std::map<std::string, std::string>& m) {
+  Doc d = Doc::map();
+  for (const auto& [k, v] : m) d.set(k, v);
+  return d;
+}
+
+void set_if(Doc& d, const char* name, const std::string& v) {
+  if (!v.empty()) d.set(name, v);
+}
+
+}  // namespace
+
+// ---- records ---------------------------------------------------------------------------------
+
+Doc ObjectVersion::to_doc() const {
+  Doc d = Doc::map();
+  d.set("v", 1);
+  d.set("vid", version_id);
+  d.set("seq", static_cast<int64_t>(seq));
+  if (delete_marker) d.set("dm", true);
+  d.set("mtime", last_modified_ms);
+  d.set("size", static_cast<int64_t>(size));
+  set_if(d, "etag", etag);
+  if (!data.empty()) {
+    d.set("data", data.id);
+    if (data.inline_blob) d.set("inline", true);
+  }
+  set_if(d, "owner", owner);
+  set_if(d, "ct", content_type);
+  set_if(d, "ce", content_encoding);
+  set_if(d, "cd", content_disposition);
+  set_if(d, "cl", content_language);
+  set_if(d, "cc", cache_control);
+  set_if(d, "exp", expires);
+  set_if(d, "redirect", website_redirect);
+  if (!metadata.empty()) d.set("meta", string_map(metadata));
+  if (!tags.empty()) {
+    Doc t = Doc::list();
+    for (const auto& [k, v] : tags) {
+      Doc p = Doc::list();
+      p.push(k);
+      p.push(v);
+      t.push(std::move(p));
+    }
+    d.set("tags", std::move(t));
+  }
+  set_if(d, "ck_alg", checksum_algorithm);
+  set_if(d, "ck", checksum_value);
+  set_if(d, "ck_type", checksum_type);
+  if (storage_class != "STANDARD") d.set("sc", storage_class);
+  set_if(d, "restore", restore);
+  if (parts_count) d.set("parts", parts_count);
+  if (extra.is_map() && extra.size()) d.set("x", extra);
+  return d;
+}
+
+ObjectVersion ObjectVersion::from_doc(const Doc& d) {
+  ObjectVersion v;
+  v.version_id = d.str("vid", "null");
+  v.seq = static_cast<uint64_t>(d.integer("seq"));
+  v.delete_marker = d.flag("dm");
+  v.last_modified_ms = d.integer("mtime");
+  v.size = static_cast<uint64_t>(d.integer("size"));
+  v.etag = d.str("etag");
+  v.data.id = d.str("data");
+  v.data.inline_blob = d.flag("inline");
+  v.owner = d.str("owner");
+  v.content_type = d.str("ct");
+  v.content_encoding = d.str("ce");
+  v.content_disposition = d.str("cd");
+  v.content_language = d.str("cl");
+  v.cache_control = d.str("cc");
+  v.expires = d.str("exp");
+  v.website_redirect = d.str("redirect");
+  if (const Doc* m = d.get("meta"); m && m->is_map())
+    for (const auto& [k, val] : m->as_map())
+      if (val.is_string()) v.metadata[k] = val.as_string();
+  if (const Doc* t = d.get("tags"); t && t->is_list())
+    for (const Doc& p : t->as_list())
+      if (p.is_list() && p.as_list().size() == 2 && p.as_list()[0].is_string() && p.as_list()[1].is_string())
+        v.tags.emplace_back(p.as_list()[0].as_string(), p.as_list()[1].as_string());
+  v.checksum_algorithm = d.str("ck_alg");
+  v.checksum_value = d.str("ck");
+  v.checksum_type = d.str("ck_type");
+  v.storage_class = d.str("sc", "STANDARD");
+  v.restore = d.str("restore");
+  v.parts_count = d.integer("parts");
+  if (const Doc* x = d.get("x"); x && x->is_map()) v.extra = *x;
+  return v;
+}
+
+namespace {
+
+std::string encode_bucket(const Bucket& b) {
+  Doc d = Doc::map();
+  d.set("v", 1);
+  d.set("account", b.account);
+  d.set("region", b.region);
+  d.set("created", b.created_ms);
+  set_if(d, "versioning", b.versioning);
+  set_if(d, "mfa_delete", b.mfa_delete);
+  if (b.object_lock) d.set("object_lock", true);
+  if (b.extra.is_map() && b.extra.size()) d.set("x", b.extra);
+  return json::write(d);
+}
+
+Bucket decode_bucket(std::string_view name, std::string_view text) {
+  Doc d = json::parse(text);
+  Bucket b;
+  b.name = std::string(name);
+  b.account = d.str("account");
+  b.region = d.str("region");
+  b.created_ms = d.integer("created");
+  b.versioning = d.str("versioning");
+  b.mfa_delete = d.str("mfa_delete");
+  b.object_lock = d.flag("object_lock");
+  if (const Doc* x = d.get("x"); x && x->is_map()) b.extra = *x;
+  return b;
+}
+
+std::string encode_version(const ObjectVersion& v) { return json::write(v.to_doc()); }
+ObjectVersion decode_version(std::string_view text) { return ObjectVersion::from_doc(json::parse(text)); }
+
+}  // namespace
+
+std::string canonical_user_id(std::string_view account) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  std::string in = "stratus-canonical-user:" + std::string(account);
+  EVP_Digest(in.data(), in.size(), md, &n, EVP_sha256(), nullptr);
+  return enc::hex(std::string_view(reinterpret_cast<const char*>(md), n));
+}
+
+std::string display_name(std::string_view account) { return "stratus-" + std::string(account); }
+
+// ---- store -----------------------------------------------------------------------------------
+
+Store::Store(storage::Engine& engine, std::string root, bool fsync)
+    : engine_(engine), root_(std::move(root)), fsync_(fsync) {}
+
+Store::~Store() = default;
+
+void Store::start() {
+  fs::create_directories(root_ + "/data");
+  // The sweep: data files that no record references (a kill -9 between writing a file and
+  // committing its record, or between a commit and the unlink of replaced data).
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(root_ + "/data", ec)) {
+    if (!dir.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(dir.path(), ec)) {
+      std::string id = f.path().filename().string();
+      std::string ignored;
+      if (engine_.get(kFiles.name, id, &ignored).not_found()) {
+        fs::remove(f.path(), ec);
+        ++removed;
+      }
+    }
+  }
+  if (removed) spdlog::info("s3: removed {} unreferenced data file(s)", removed);
+}
+
+void Store::reset() {
+  std::error_code ec;
+  fs::remove_all(root_ + "/data", ec);
+  fs::create_directories(root_ + "/data", ec);
+}
+
+void Store::write(storage::WriteBatch& batch) const {
+  storage::Status s = engine_.write(batch);
+  if (!s.ok()) {
+    spdlog::error("s3: storage write failed: {}", s.message);
+    throw internal_error();
+  }
+}
+
+// ---- buckets
+
+std::optional<Bucket> Store::bucket(std::string_view name) const {
+  std::string v;
+  if (!engine_.get(kBuckets.name, bucket_key(name), &v).ok()) return std::nullopt;
+  return decode_bucket(name, v);
+}
+
+Bucket Store::require_bucket(std::string_view name) const {
+  auto b = bucket(name);
+  if (!b) throw no_such_bucket(name);
+  return *b;
+}
+
+bool Store::create_bucket(const Bucket& b) {
+  storage::WriteBatch batch;
+  batch.require({storage::Condition::Kind::not_exists, std::string(kBuckets.name), bucket_key(b.name), {}});
+  batch.put(kBuckets.name, bucket_key(b.name), encode_bucket(b));
+  storage::Status s = engine_.write(batch);
+  if (s.conflict()) return false;
+  if (!s.ok()) throw internal_error();
+  return true;
+}
+
+void Store::update_bucket(const Bucket& b) {
+  storage::WriteBatch batch;
+  batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
+  batch.put(kBuckets.name, bucket_key(b.name), encode_bucket(b));
+  storage::Status s = engine_.write(batch);
+  if (s.conflict()) throw no_such_bucket(b.name);
+  if (!s.ok()) throw internal_error();
+}
+
+bool Store::bucket_empty(std::string_view name) const {
+  std::string p = bucket_prefix(name);
+  for (auto ks : {kObjects.name, kVersions.name}) {
+    auto it = engine_.prefix(ks, p);
+    if (it->valid()) return false;
+  }
+  return true;
+}
+
+void Store::delete_bucket(std::string_view name) {
+  require_bucket(name);
+  if (!bucket_empty(name))
+    throw s3_error("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, {{"BucketName", name}});
+  storage::WriteBatch batch;
+  batch.del(kBuckets.name, bucket_key(name));
+  for (auto it = engine_.prefix(kConfig.name, bucket_prefix(name)); it->valid(); it->next())
+    batch.del(kConfig.name, it->key());
+  write(batch);
+}
+
+std::vector<Bucket> Store::buckets() const {
+  std::vector<Bucket> out;
+  for (auto it = engine_.scan(kBuckets.name, {}); it->valid(); it->next()) out.push_back(decode_bucket(it->key(), it->value()));
+  return out;
+}
+
+// ---- configuration records
+
+std::optional<std::string> Store::config(std::string_view bucket, std::string_view name) const {
+  std::string v;
+  if (!engine_.get(kConfig.name, config_key(bucket, name), &v).ok()) return std::nullopt;
+  return v;
+}
+
+void Store::put_config(std::string_view bucket, std::string_view name, std::string_view value) {
+  storage::WriteBatch batch;
+  batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(bucket), {}});
+  batch.put(kConfig.name, config_key(bucket, name), value);
+  storage::Status s = engine_.write(batch);
+  if (s.conflict()) throw no_such_bucket(bucket);
+  if (!s.ok()) throw internal_error();
+}
+
+void Store::delete_config(std::string_view bucket, std::string_view name) {
+  if (!engine_.del(kConfig.name, config_key(bucket, name)).ok()) throw internal_error();
+}
+
+// ---- data
+
+std::string Store::data_path(std::string_view id) const {
+  return root_ + "/data/" + std::string(id.substr(0, 2)) + "/" + std::string(id);
+}
+
+std::pair<std::string, int> Store::new_data_file() {
+  std::string id = random_hex(32);
+  std::string path = data_path(id);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ENOENT) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) {
+    spdlog::error("s3: cannot create {}: {}", path, std::strerror(errno));
+    throw internal_error();
+  }
+  return {id, fd};
+}
+
+void Store::sync_data(int fd) const {
+  if (fsync_) ::fdatasync(fd);
+}
+
+DataRef Store::write_data(std::string_view bytes) {
+  if (bytes.empty()) return {};
+  if (bytes.size() <= kInlineMax) {
+    DataRef d{random_hex(32), true};
+    if (!engine_.put(kBlobs.name, d.id, bytes).ok()) throw internal_error();
+    return d;
+  }
+  auto [id, fd] = new_data_file();
+  try {
+    write_fully(fd, bytes);
+    sync_data(fd);
+  } catch (const std::exception& e) {
+    ::close(fd);
+    ::unlink(data_path(id).c_str());
+    spdlog::error("{}", e.what());
+    throw internal_error();
+  }
+  ::close(fd);
+  return {id, false};
+}
+
+DataRef Store::adopt_spool(const http::BodyFile& spool) {
+  if (spool.size == 0) return {};
+  if (spool.size <= kInlineMax) return write_data(spool.read(0, static_cast<size_t>(spool.size)));
+  std::string id = random_hex(32);
+  std::string path = data_path(id);
+  std::string proc = "/proc/self/fd/" + std::to_string(spool.fd);
+  int r = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+  if (r != 0 && errno == ENOENT) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    r = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+  }
+  if (r == 0) {
+    sync_data(spool.fd);
+    return {id, false};
+  }
+  // Another file system (or no /proc): copy.
+  auto [cid, fd] = new_data_file();
+  try {
+    copy_fd(spool.fd, fd, spool.size);
+    sync_data(fd);
+  } catch (const std::exception& e) {
+    ::close(fd);
+    ::unlink(data_path(cid).c_str());
+    spdlog::error("{}", e.what());
+    throw internal_error();
+  }
+  ::close(fd);
+  return {cid, false};
+}
+
+DataRef Store::copy_data(const DataRef& from, uint64_t size) {
+  if (from.empty()) return {};
+  if (from.inline_blob) {
+    auto bytes = read_inline(from);
+    if (!bytes) throw internal_error();
+    return write_data(*bytes);
+  }
+  auto src = open_data(from, size);
+  if (!src) throw internal_error();
+  auto [id, fd] = new_data_file();
+  try {
+    copy_fd(src->fd, fd, size);
+    sync_data(fd);
+  } catch (const std::exception& e) {
+    ::close(fd);
+    ::unlink(data_path(id).c_str());
+    spdlog::error("{}", e.what());
+    throw internal_error();
+  }
+  ::close(fd);
+  return {id, false};
+}
+
+std::optional<std::string> Store::read_inline(const DataRef& d) const {
+  std::string v;
+  if (!engine_.get(kBlobs.name, d.id, &v).ok()) return std::nullopt;
+  return v;
+}
+
+std::shared_ptr<http::BodyFile> Store::open_data(const DataRef& d, uint64_t size) const {
+  int fd = ::open(data_path(d.id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  auto f = std::make_shared<http::BodyFile>();
+  f->fd = fd;
+  f->size = size;
+  return f;
+}
+
+std::string Store::read_all(const ObjectVersion& v) const {
+  if (v.data.empty()) return {};
+  if (v.data.inline_blob) {
+    auto b = read_inline(v.data);
+    if (!b) throw internal_error();
+    return *b;
+  }
+  auto f = open_data(v.data, v.size);
+  if (!f) throw internal_error();
+  return f->read(0, static_cast<size_t>(v.size));
+}
+
+void Store::reference(storage::WriteBatch& batch, const DataRef& d) {
+  if (!d.empty() && !d.inline_blob) batch.put(kFiles.name, d.id, std::string_view());
+}
+
+void Store::unreference(storage::WriteBatch& batch, const DataRef& d) {
+  if (d.empty()) return;
+  batch.del(d.inline_blob ? kBlobs.name : kFiles.name, d.id);
+}
+
+void Store::remove_data(const DataRef& d) {
+  if (!d.empty() && !d.inline_blob) ::unlink(data_path(d.id).c_str());
+}
+
+void Store::discard(const DataRef& d) {
+  if (d.empty()) return;
+  if (d.inline_blob)
+    engine_.del(kBlobs.name, d.id);
+  else
+    ::unlink(data_path(d.id).c_str());
+}
+
+// ---- ids
+
+std::string Store::new_version_id() {
+  // 32 characters of S3's version id alphabet.
+  static constexpr char kAlpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string s(32, 'A');
+  for (size_t i = 0; i < s.size(); ++i) s[i] = kAlpha[rng() % 64];
+  return s;
+}
+
+uint64_t Store::next_seq(int64_t now_ms) {
+  uint64_t want = static_cast<uint64_t>(now_ms) * 1000;
+  uint64_t last = last_seq_.load();
+  for (;;) {
+    uint64_t next = std::max(want, last + 1);
+    if (last_seq_.compare_exchange_weak(last, next)) return next;
+  }
+}
+
+// ---- objects
+
+std::optional<ObjectVersion> Store::current(std::string_view bucket, std::string_view key) const {
+  std::string v;
+  if (!engine_.get(kObjects.name, object_key(bucket, key), &v).ok()) return std::nullopt;
+  return decode_version(v);
+}
+
+std::vector<ObjectVersion> Store::noncurrent(std::string_view bucket, std::string_view key) const {
+  std::vector<ObjectVersion> out;
+  for (auto it = engine_.prefix(kVersions.name, object_key(bucket, key)); it->valid(); it->next())
+    out.push_back(decode_version(it->value()));
+  return out;
+}
+
+std::optional<ObjectVersion> Store::version(std::string_view bucket, std::string_view key,
+                                            std::string_view version_id) const {
+  auto cur = current(bucket, key);
+  if (cur && cur->version_id == version_id) return cur;
+  for (auto& v : noncurrent(bucket, key))
+    if (v.version_id == version_id) return std::move(v);
+  return std::nullopt;
+}
+
+namespace {
+
+// The batch's precondition that the key's current record is still `raw` (or absent).
+void require_current(storage::WriteBatch& batch, const std::string& okey, const std::optional<std::string>& raw) {
+  if (raw)
+    batch.require({storage::Condition::Kind::equals, std::string(kObjects.name), okey, *raw});
+  else
+    batch.require({storage::Condition::Kind::not_exists, std::string(kObjects.name), okey, {}});
+}
+
+}  // namespace
+
+ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
+                                const Check& check) {
+  const std::string okey = object_key(b.name, key);
+  try {
+    for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
+      std::string raw;
+      std::optional<std::string> cur_raw;
+      if (engine_.get(kObjects.name, okey, &raw).ok()) cur_raw = raw;
+      std::optional<ObjectVersion> cur;
+      if (cur_raw) cur = decode_version(*cur_raw);
+      if (check) check(cur);
+      // The bucket's versioning as it is now (it may have changed since the caller read it).
+      Bucket live = require_bucket(b.name);
+      bool versioned = live.versioning == "Enabled";
+      v.seq = next_seq(now_ms);
+      if (!v.last_modified_ms) v.last_modified_ms = now_ms;
+      v.version_id = versioned ? new_version_id() : "null";
+      storage::WriteBatch batch;
+      batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
+      require_current(batch, okey, cur_raw);
+      std::vector<DataRef> dropped;
+      if (cur) {
+        if (cur->version_id == "null" && !versioned) {
+          dropped.push_back(cur->data);
+        } else {
+          batch.put(kVersions.name, version_key(b.name, key, cur->seq), *cur_raw);
+        }
+      }
+      if (!versioned && live.versioning == "Suspended") {
+        // The one "null" version may be among the noncurrent ones.
+        for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
+          ObjectVersion old = decode_version(it->value());
+          if (old.version_id != "null") continue;
+          batch.del(kVersions.name, it->key());
+          dropped.push_back(old.data);
+        }
+      }
+      for (const auto& d : dropped) unreference(batch, d);
+      reference(batch, v.data);
+      batch.put(kObjects.name, okey, encode_version(v));
+      storage::Status s = engine_.write(batch);
+      if (s.conflict()) {
+        if (!bucket(b.name)) throw no_such_bucket(b.name);
+        continue;
+      }
+      if (!s.ok()) throw internal_error();
+      for (const auto& d : dropped) remove_data(d);
+      return v;
+    }
+    throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+  } catch (...) {
+    discard(v.data);
+    throw;
+  }
+}
+
+Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const std::optional<std::string>& version_id,
+                                    int64_t now_ms, const Check& check) {
+  const std::string okey = object_key(b.name, key);
+  for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
+    std::string raw;
+    std::optional<std::string> cur_raw;
+    if (engine_.get(kObjects.name, okey, &raw).ok()) cur_raw = raw;
+    std::optional<ObjectVersion> cur;
+    if (cur_raw) cur = decode_version(*cur_raw);
+    if (check) check(cur);
+    Bucket live = require_bucket(b.name);
+    storage::WriteBatch batch;
+    batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
+    require_current(batch, okey, cur_raw);
+    std::vector<DataRef> dropped;
+    Deleted out;
+    if (!version_id) {
+      if (live.versioning.empty()) {
+        if (!cur) return out;  // nothing to delete: still a success
+        batch.del(kObjects.name, okey);
+        dropped.push_back(cur->data);
+      } else {
+        bool versioned = live.versioning == "Enabled";
+        ObjectVersion marker;
+        marker.delete_marker = true;
+        marker.seq = next_seq(now_ms);
+        marker.last_modified_ms = now_ms;
+        marker.version_id = versioned ? new_version_id() : "null";
+        if (cur) {
+          if (cur->version_id == "null" && !versioned)
+            dropped.push_back(cur->data);
+          else
+            batch.put(kVersions.name, version_key(b.name, key, cur->seq), *cur_raw);
+        }
+        if (!versioned) {
+          for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
+            ObjectVersion old = decode_version(it->value());
+            if (old.version_id != "null") continue;
+            batch.del(kVersions.name, it->key());
+            dropped.push_back(old.data);
+          }
+        }
+        batch.put(kObjects.name, okey, encode_version(marker));
+        out.delete_marker = true;
+        out.version_id = marker.version_id;
+      }
+    } else if (cur && cur->version_id == *version_id) {
+      out.delete_marker = cur->delete_marker;
+      out.version_id = cur->version_id;
+      dropped.push_back(cur->data);
+      // The newest noncurrent version becomes current.
+      auto it = engine_.prefix(kVersions.name, okey);
+      if (it->valid()) {
+        batch.put(kObjects.name, okey, it->value());
+        batch.del(kVersions.name, it->key());
+      } else {
+        batch.del(kObjects.name, okey);
+      }
+    } else {
+      bool found = false;
+      for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
+        ObjectVersion old = decode_version(it->value());
+        if (old.version_id != *version_id) continue;
+        // The noncurrent record must still be there when the batch applies.
+        batch.require({storage::Condition::Kind::exists, std::string(kVersions.name), std::string(it->key()), {}});
+        batch.del(kVersions.name, it->key());
+        dropped.push_back(old.data);
+        out.delete_marker = old.delete_marker;
+        out.version_id = old.version_id;
+        found = true;
+        break;
+      }
+      if (!found) {
+        out.version_id = *version_id;  // S3 answers 204 for a version that is not there
+        return out;
+      }
+    }
+    for (const auto& d : dropped) unreference(batch, d);
+    storage::Status s = engine_.write(batch);
+    if (s.conflict()) {
+      if (!bucket(b.name)) throw no_such_bucket(b.name);
+      continue;
+    }
+    if (!s.ok()) throw internal_error();
+    for (const auto& d : dropped) remove_data(d);
+    return out;
+  }
+  throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+}
+
+ObjectVersion Store::update_version(std::string_view bucket, std::string_view key,
+                                    const std::optional<std::string>& version_id,
+                                    const std::function<void(ObjectVersion&)>& fn) {
+  const std::string okey = object_key(bucket, key);
+  for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
+    std::string raw;
+    std::string where_ks(kObjects.name), where = okey;
+    bool found = engine_.get(kObjects.name, okey, &raw).ok();
+    if (found && version_id && decode_version(raw).version_id != *version_id) {
+      found = false;
+      for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
+        if (decode_version(it->value()).version_id != *version_id) continue;
+        raw = std::string(it->value());
+        where_ks = std::string(kVersions.name);
+        where = std::string(it->key());
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      if (!this->bucket(bucket)) throw no_such_bucket(bucket);
+      if (version_id) throw no_such_version(key, *version_id);
+      throw no_such_key(key);
+    }
+    ObjectVersion v = decode_version(raw);
+    fn(v);
+    storage::WriteBatch batch;
+    batch.require({storage::Condition::Kind::equals, where_ks, where, raw});
+    batch.put(where_ks, where, encode_version(v));
+    storage::Status s = engine_.write(batch);
+    if (s.conflict()) continue;
+    if (!s.ok()) throw internal_error();
+    return v;
+  }
+  throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+}
+
+// ---- listing
+
+void Store::scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
+                         const std::function<bool(std::string_view, const ObjectVersion&)>& fn) const {
+  std::string base = bucket_prefix(bucket);
+  storage::ScanOptions o;
+  std::string lo = base + std::string(prefix);
+  // Stored keys are "key\0": starting at `from` finds it first when present; `after` skips it.
+  o.start = std::max(lo, base + std::string(from));
+  o.end = storage::prefix_end(lo);
+  for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
+    std::string_view k = it->key().substr(base.size());
+    if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
+    if (after && k == from) continue;
+    if (k.substr(0, prefix.size()) != prefix) break;
+    if (!fn(k, decode_version(it->value()))) return;
+  }
+}
+
+void Store::scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
+                          const std::function<bool(std::string_view, const ObjectVersion&, bool)>& fn) const {
+  std::string base = bucket_prefix(bucket);
+  std::string lo = base + std::string(prefix);
+  storage::ScanOptions o;
+  o.start = std::max(lo, base + std::string(from));
+  o.end = storage::prefix_end(lo);
+  for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
+    std::string okey(it->key());
+    std::string_view k = std::string_view(okey).substr(base.size());
+    if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
+    if (!fn(k, decode_version(it->value()), true)) return;
+    for (auto vit = engine_.prefix(kVersions.name, okey); vit->valid(); vit->next())
+      if (!fn(k, decode_version(vit->value()), false)) return;
+  }
+}
+
+}  // namespace stratus::s3

@@ -1,0 +1,200 @@
+// The S3 object store over the memory engine: buckets, versioning semantics (null versions,
+// delete markers, promotion), data references and the start-up sweep of unreferenced files.
+#include "services/s3/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "services/s3/range.h"
+#include "storage/engine.h"
+
+namespace stratus::s3 {
+namespace {
+
+namespace fs = std::filesystem;
+
+class S3StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("s3-store-test-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    engine_ = storage::open_memory();
+    store_ = std::make_unique<Store>(*engine_, root_.string(), false);
+    store_->start();
+    Bucket b;
+    b.name = "bkt";
+    b.account = "123456789012";
+    b.region = "us-east-1";
+    ASSERT_TRUE(store_->create_bucket(b));
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  Bucket bucket() { return store_->require_bucket("bkt"); }
+  ObjectVersion put(std::string_view key, std::string_view bytes) {
+    ObjectVersion v;
+    v.size = bytes.size();
+    v.etag = "e";
+    v.data = store_->write_data(bytes);
+    return store_->put_object(bucket(), key, std::move(v), 1000);
+  }
+  size_t data_files() {
+    size_t n = 0;
+    for (auto& e : fs::recursive_directory_iterator(root_ / "data"))
+      if (e.is_regular_file()) ++n;
+    return n;
+  }
+
+  fs::path root_;
+  std::unique_ptr<storage::Engine> engine_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(S3StoreTest, BucketsAreGlobalAndMustBeEmptyToDelete) {
+  Bucket again = bucket();
+  again.account = "210987654321";
+  EXPECT_FALSE(store_->create_bucket(again));
+  put("k", "x");
+  try {
+    store_->delete_bucket("bkt");
+    FAIL();
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code, "BucketNotEmpty");
+  }
+  store_->delete_object(bucket(), "k", std::nullopt, 2000);
+  store_->put_config("bkt", "cors", "{}");
+  store_->delete_bucket("bkt");
+  EXPECT_FALSE(store_->bucket("bkt"));
+  EXPECT_FALSE(store_->config("bkt", "cors"));
+}
+
+TEST_F(S3StoreTest, UnversionedReplacesAndFreesData) {
+  std::string big(Store::kInlineMax + 1, 'a');
+  put("k", big);
+  EXPECT_EQ(data_files(), 1u);
+  put("k", big);
+  EXPECT_EQ(data_files(), 1u);  // the replaced file is gone
+  EXPECT_EQ(store_->current("bkt", "k")->version_id, "null");
+  store_->delete_object(bucket(), "k", std::nullopt, 3000);
+  EXPECT_EQ(data_files(), 0u);
+  EXPECT_FALSE(store_->current("bkt", "k"));
+}
+
+TEST_F(S3StoreTest, VersioningKeepsVersionsAndMarkers) {
+  put("k", "null one");
+  Bucket b = bucket();
+  b.versioning = "Enabled";
+  store_->update_bucket(b);
+  ObjectVersion v1 = put("k", "one");
+  ObjectVersion v2 = put("k", "two");
+  EXPECT_NE(v1.version_id, v2.version_id);
+  EXPECT_EQ(store_->read_all(*store_->version("bkt", "k", "null")), "null one");
+  Store::Deleted d = store_->delete_object(bucket(), "k", std::nullopt, 5000);
+  EXPECT_TRUE(d.delete_marker);
+  EXPECT_TRUE(store_->current("bkt", "k")->delete_marker);
+  std::vector<std::string> order;
+  store_->scan_versions("bkt", "", "", [&](std::string_view, const ObjectVersion& v, bool) {
+    order.push_back(v.delete_marker ? "marker" : store_->read_all(v));
+    return true;
+  });
+  EXPECT_EQ(order, (std::vector<std::string>{"marker", "two", "one", "null one"}));
+  // Removing the marker makes the newest version current again.
+  store_->delete_object(bucket(), "k", d.version_id, 6000);
+  EXPECT_EQ(store_->read_all(*store_->current("bkt", "k")), "two");
+  store_->delete_object(bucket(), "k", v2.version_id, 7000);
+  EXPECT_EQ(store_->read_all(*store_->current("bkt", "k")), "one");
+}
+
+TEST_F(S3StoreTest, SuspendedWritesOneNullVersion) {
+  Bucket b = bucket();
+  b.versioning = "Enabled";
+  store_->update_bucket(b);
+  ObjectVersion v1 = put("k", "v1");
+  b.versioning = "Suspended";
+  store_->update_bucket(b);
+  put("k", "n1");
+  put("k", "n2");
+  int nulls = 0, all = 0;
+  store_->scan_versions("bkt", "", "", [&](std::string_view, const ObjectVersion& v, bool) {
+    nulls += v.version_id == "null";
+    ++all;
+    return true;
+  });
+  EXPECT_EQ(nulls, 1);
+  EXPECT_EQ(all, 2);
+}
+
+TEST_F(S3StoreTest, ChecksRunBeforeCommitAndDiscardData) {
+  put("k", "x");
+  std::string big(Store::kInlineMax + 10, 'z');
+  ObjectVersion v;
+  v.data = store_->write_data(big);
+  EXPECT_EQ(data_files(), 1u);
+  EXPECT_THROW(store_->put_object(bucket(), "k", v, 1, [](const std::optional<ObjectVersion>& cur) {
+    if (cur) throw AwsError("PreconditionFailed", "", 412);
+  }),
+               AwsError);
+  EXPECT_EQ(data_files(), 0u);  // the refused upload's data is gone
+}
+
+TEST_F(S3StoreTest, SweepRemovesUnreferencedFiles) {
+  std::string big(Store::kInlineMax + 1, 'b');
+  put("kept", big);
+  auto [id, fd] = store_->new_data_file();  // written, never committed (a crash before commit)
+  ::close(fd);
+  EXPECT_EQ(data_files(), 2u);
+  Store again(*engine_, root_.string(), false);
+  again.start();
+  EXPECT_EQ(data_files(), 1u);
+  EXPECT_EQ(again.read_all(*again.current("bkt", "kept")), big);
+}
+
+TEST_F(S3StoreTest, ScanCurrentInByteOrder) {
+  for (std::string k : {"b", "a/2", "a/1", "\xc3\xbc", "a", "Z"}) put(k, "x");
+  std::vector<std::string> keys;
+  store_->scan_current("bkt", "", "", false, [&](std::string_view k, const ObjectVersion&) {
+    keys.emplace_back(k);
+    return true;
+  });
+  EXPECT_EQ(keys, (std::vector<std::string>{"Z", "a", "a/1", "a/2", "b", "\xc3\xbc"}));
+  keys.clear();
+  store_->scan_current("bkt", "a", "a/1", true, [&](std::string_view k, const ObjectVersion&) {
+    keys.emplace_back(k);
+    return true;
+  });
+  EXPECT_EQ(keys, (std::vector<std::string>{"a/2"}));
+}
+
+TEST(S3Range, ParsesAsS3Does) {
+  ByteRange r;
+  EXPECT_EQ(parse_range("bytes=0-9", 100, &r), RangeKind::ok);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.last, 9u);
+  EXPECT_EQ(parse_range("bytes=-10", 100, &r), RangeKind::ok);
+  EXPECT_EQ(r.first, 90u);
+  EXPECT_EQ(parse_range("bytes=90-", 100, &r), RangeKind::ok);
+  EXPECT_EQ(r.last, 99u);
+  EXPECT_EQ(parse_range("bytes=50-500", 100, &r), RangeKind::ok);
+  EXPECT_EQ(r.last, 99u);
+  EXPECT_EQ(parse_range("bytes=100-", 100, &r), RangeKind::unsatisfiable);
+  EXPECT_EQ(parse_range("bytes=-0", 100, &r), RangeKind::unsatisfiable);
+  EXPECT_EQ(parse_range("bytes=5-1", 100, &r), RangeKind::none);
+  EXPECT_EQ(parse_range("bytes=0-1,5-6", 100, &r), RangeKind::none);
+  EXPECT_EQ(parse_range("items=0-1", 100, &r), RangeKind::none);
+  EXPECT_EQ(parse_range("bytes=99999999999999999999-", 100, &r), RangeKind::none);
+}
+
+TEST(S3Token, RoundTrips) {
+  auto t = decode_token(encode_token({true, "a/"}));
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->after_prefix);
+  EXPECT_EQ(t->value, "a/");
+  EXPECT_FALSE(decode_token("garbage!"));
+  EXPECT_FALSE(decode_token(""));
+}
+
+}  // namespace
+}  // namespace stratus::s3
