@@ -48,6 +48,13 @@ class S3Service final : public Service {
     add("ListObjectsV2", list_objects_v2);
     add("ListObjects", list_objects);
     add("ListObjectVersions", list_object_versions);
+    add("CreateMultipartUpload", create_multipart_upload);
+    add("UploadPart", upload_part);
+    add("UploadPartCopy", upload_part_copy);
+    add("CompleteMultipartUpload", complete_multipart_upload);
+    add("AbortMultipartUpload", abort_multipart_upload);
+    add("ListParts", list_parts);
+    add("ListMultipartUploads", list_multipart_uploads);
     gap("Access control", "no cross-account checks yet: any account's request reaches any bucket");
     gap("Delete markers", "GET/HEAD of a delete marker answer without the x-amz-delete-marker header");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");

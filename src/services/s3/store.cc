@@ -530,7 +530,7 @@ void require_current(storage::WriteBatch& batch, const std::string& okey, const 
 }  // namespace
 
 ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
-                                const Check& check) {
+                                const Check& check, const Also& also) {
   const std::string okey = object_key(b.name, key);
   try {
     for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
@@ -569,6 +569,7 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       for (const auto& d : dropped) unreference(batch, d);
       reference(batch, v.data);
       batch.put(kObjects.name, okey, encode_version(v));
+      if (also) also(batch);
       storage::Status s = engine_.write(batch);
       if (s.conflict()) {
         if (!bucket(b.name)) throw no_such_bucket(b.name);

@@ -30,11 +30,9 @@ size_t digest_size(std::string_view alg) {
   return 32;
 }
 
-// MD5 (the ETag) and one flexible checksum over data that is in memory or in a file.
-struct Digests {
-  std::string md5_raw;
-  std::string checksum_b64;
-};
+}  // namespace
+
+// Shared with multipart uploads and POST uploads (declared in ops/common.h) down to put_checksum_out.
 
 Digests digest(const std::string* bytes, const http::BodyFile* file, std::string_view algorithm) {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
@@ -66,12 +64,6 @@ Digests digest(const std::string* bytes, const http::BodyFile* file, std::string
   if (ck) out.checksum_b64 = ck->base64();
   return out;
 }
-
-// The flexible checksum a request declares: its algorithm and the value it sent ("" when the
-// server is to compute it).
-struct DeclaredChecksum {
-  std::string algorithm, value;
-};
 
 DeclaredChecksum declared_checksum(const Doc& in) {
   DeclaredChecksum out;
@@ -205,8 +197,6 @@ void put_checksum_out(Doc& out, const ObjectVersion& v) {
   out.set("Checksum" + v.checksum_algorithm, v.checksum_value);
   out.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
 }
-
-}  // namespace
 
 Doc put_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
