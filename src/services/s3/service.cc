@@ -57,6 +57,12 @@ class S3Service final : public Service {
     add("ListMultipartUploads", list_multipart_uploads);
     gap("Access control", "no cross-account checks yet: any account's request reaches any bucket");
     gap("Delete markers", "GET/HEAD of a delete marker answer without the x-amz-delete-marker header");
+    gap("POST Object", "browser form uploads (POST /bucket, multipart/form-data) are not served yet; the form "
+        "parser and the policy/signature checks exist (protocol/multipart_form.h, auth/post_policy.h)");
+    gap("Event notifications", "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
+        "implemented");
+    gap("CompleteMultipartUpload", "a full-object checksum sent with the request is not compared with the object's; "
+        "answers are not streamed with keep-alive whitespace");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
