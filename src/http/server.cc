@@ -370,11 +370,10 @@ class Session : public std::enable_shared_from_this<Session> {
       out->file_left = 0;
     }
     std::array<net::const_buffer, 2> bufs{net::buffer(out->head), net::buffer(out->body)};
-    net::async_write(stream_, bufs,
-                     [self = shared_from_this(), out, keep](beast::error_code ec, size_t) {
-                       if (!ec && out->file_left) return self->send_file(out, keep);
-                       self->after_write(ec, keep);
-                     });
+    net::async_write(stream_, bufs, [self = shared_from_this(), out, keep](beast::error_code ec, size_t) {
+      if (!ec && out->file_left) return self->send_file(out, keep);
+      self->after_write(ec, keep);
+    });
   }
 
   struct Outgoing {

@@ -109,7 +109,7 @@ void ServerContext::call(std::string_view service, std::string_view operation, D
   }
   auto call = std::make_shared<InternalCall>();
   call->input = std::move(input);
-  call->ctx.reset(new OpContext{*this, storage(), model, *op, std::move(principal), ids::uuid4(), now_millis(), {}, {}});
+  call->ctx.reset(new OpContext{*this, storage(), model, *op, std::move(principal), ids::uuid4(), now_millis(), {}});
   invoke_handler(*entry, *call->ctx, call->input, [call, done = std::move(done)](Result<Doc> out) mutable {
     done(std::move(out));
   });

@@ -587,7 +587,7 @@ struct FrontDoor::Call {
     if (out) {
       try {
         route.codec->encode_with_request_id(route.service->model(), *op, out.value(), request_id, res);
-        if (ctx) apply_reply(ctx->reply, res);
+        if (ctx) apply_reply(ctx->transport.reply, res);
       } catch (const std::exception& e) {
         spdlog::error("encode failed id={} op={}: {}", request_id, log_op, e.what());
         res = http::Response{};
@@ -595,12 +595,15 @@ struct FrontDoor::Call {
       }
     } else {
       error(out.error(), res);
+      if (ctx)
+        for (const auto& [k, v] : ctx->transport.reply.headers) res.headers.set(k, v);
     }
     finish(std::move(res));
   }
 
-  static void apply_reply(const OpContext::Reply& reply, http::Response& res) {
+  static void apply_reply(const OpContext::Transport::Reply& reply, http::Response& res) {
     if (reply.status) res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.headers.set(k, v);
     if (reply.file) {
       res.file = reply.file;
       res.file_offset = reply.offset;
@@ -823,7 +826,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     }
     if (!entry) throw errors::not_implemented(model.service_id + " " + op->name);
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
-                                  now_millis(), {}, {}});
+                                  now_millis(), {}});
     if (const std::string* host = req.headers.find("host")) call->ctx->transport.host = *host;
     call->ctx->transport.body_bytes = req.body.size();
     call->ctx->transport.body_file = req.body_file.get();

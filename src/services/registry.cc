@@ -14,7 +14,9 @@ namespace logs { std::unique_ptr<Service> make_service(); }
 namespace sqs { std::unique_ptr<Service> make_service(); }
 namespace sns { std::unique_ptr<Service> make_service(); }
 namespace apigateway { std::unique_ptr<Service> make_service(); }
-namespace s3 { std::unique_ptr<Service> make_service(); }
+namespace s3 {
+std::unique_ptr<Service> make_service();
+}
 
 namespace {
 struct Entry {

@@ -53,17 +53,20 @@ struct OpContext {
     std::string_view host;                       // Host header (queue URLs, SNS unsubscribe links)
     size_t body_bytes = 0;                       // body size as sent (DynamoDB's 16 MB batch limit)
     const http::BodyFile* body_file = nullptr;   // a spooled streaming payload (Lambda InvokeAsync)
+    // What a handler adds to its answer beyond the output document, applied by the FrontDoor after
+    // encoding a success (S3 GetObject): a status other than the operation's (206), and a body
+    // served from a file (`length` bytes from `offset`, sent with sendfile; never in memory).
+    // `headers` are added to the answer whether it succeeds or fails (S3's x-amz-delete-marker on
+    // a 404, ETag on a 304).
+    struct Reply {
+      int status = 0;
+      std::shared_ptr<const http::BodyFile> file;
+      uint64_t offset = 0, length = 0;
+      std::vector<std::pair<std::string, std::string>> headers;
+    };
+    Reply reply;
   };
   Transport transport;
-  // What a handler adds to its answer beyond the output document, applied by the FrontDoor after
-  // encoding a success (S3 GetObject): a status other than the operation's (206), and a body
-  // served from a file (`length` bytes from `offset`, sent with sendfile; never in memory).
-  struct Reply {
-    int status = 0;
-    std::shared_ptr<const http::BodyFile> file;
-    uint64_t offset = 0, length = 0;
-  };
-  Reply reply;
 
   const std::string& account() const { return caller.account; }
   const std::string& region() const { return caller.region; }

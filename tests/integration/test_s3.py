@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 import zlib
 
@@ -80,6 +81,12 @@ class TestBuckets(S3Base):
         other = self.stratus.client("s3", key="111122223333")
         self.assertEqual(error_code(lambda: other.create_bucket(Bucket=b)), "BucketAlreadyExists")
         self.assertNotIn(b, [x["Name"] for x in other.list_buckets()["Buckets"]])
+        # Another account without a policy granting it anything: AccessDenied.
+        self.s3.put_object(Bucket=b, Key="mine", Body=b"x")
+        self.assertEqual(error_code(lambda: other.get_object(Bucket=b, Key="mine")), "AccessDenied")
+        self.assertEqual(error_code(lambda: other.put_object(Bucket=b, Key="theirs", Body=b"x")), "AccessDenied")
+        self.assertEqual(error_code(lambda: other.list_objects_v2(Bucket=b)), "AccessDenied")
+        self.assertEqual(error_code(lambda: other.head_bucket(Bucket=b)), "403")
 
     def test_not_empty(self):
         b = self.bucket()
@@ -119,6 +126,9 @@ class TestObjects(S3Base):
         self.s3.delete_object(Bucket=b, Key="dir/a.txt")
         e = err(lambda: self.s3.get_object(Bucket=b, Key="dir/a.txt"))
         self.assertEqual(e["Error"]["Code"], "NoSuchKey")
+        self.assertTrue(e["Error"]["Message"])
+        self.assertIn("RequestId", e["ResponseMetadata"])
+        self.assertIn("HostId", e["ResponseMetadata"])
         self.assertEqual(e["Error"]["Key"], "dir/a.txt")
         self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 404)
         self.assertEqual(error_code(lambda: self.s3.head_object(Bucket=b, Key="dir/a.txt")), "404")
@@ -159,6 +169,7 @@ class TestObjects(S3Base):
         self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 412)
         e = err(lambda: self.s3.get_object(Bucket=b, Key="c", IfNoneMatch=etag))
         self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 304)
+        self.assertEqual(e["ResponseMetadata"]["HTTPHeaders"]["etag"], etag)
         import datetime
         future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
         past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -349,6 +360,22 @@ class TestObjects(S3Base):
         self.assertIn(b"<Key>vh/key</Key>", body)
 
 
+    def test_presigned_get_and_head_errors_without_body(self):
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="p", Body=b"presigned")
+        url = self.s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "p"}, ExpiresIn=60)
+        with urllib.request.urlopen(url) as r:
+            self.assertEqual(r.read(), b"presigned")
+        url = self.s3.generate_presigned_url("head_object", Params={"Bucket": b, "Key": "missing"}, ExpiresIn=60)
+        req = urllib.request.Request(url, method="HEAD")
+        try:
+            urllib.request.urlopen(req)
+            self.fail("HEAD of a missing key succeeded")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 404)
+            self.assertEqual(e.read(), b"")
+
+
 class TestListing(S3Base):
     def test_v2_prefix_delimiter_pages(self):
         b = self.bucket()
@@ -411,7 +438,12 @@ class TestVersioning(S3Base):
         d = self.s3.delete_object(Bucket=b, Key="k")
         self.assertTrue(d["DeleteMarker"])
         marker = d["VersionId"]
-        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k")), "NoSuchKey")
+        e = err(lambda: self.s3.get_object(Bucket=b, Key="k"))
+        self.assertEqual(e["Error"]["Code"], "NoSuchKey")
+        self.assertEqual(e["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"], "true")
+        self.assertEqual(e["ResponseMetadata"]["HTTPHeaders"]["x-amz-version-id"], marker)
+        e = err(lambda: self.s3.head_object(Bucket=b, Key="k", VersionId=marker))
+        self.assertEqual(e["ResponseMetadata"]["HTTPStatusCode"], 405)
         self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", VersionId=marker)),
                          "MethodNotAllowed")
         self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", VersionId="A" * 32)),
@@ -429,6 +461,24 @@ class TestVersioning(S3Base):
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"one")
         self.assertEqual(error_code(lambda: self.s3.delete_bucket(Bucket=b)), "BucketNotEmpty")
 
+    def test_copy_source_version_and_expires(self):
+        import datetime
+        b = self.bucket(versioned=True)
+        exp = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+        v1 = self.s3.put_object(Bucket=b, Key="s", Body=b"first", Expires=exp, ContentEncoding="gzip")["VersionId"]
+        self.s3.put_object(Bucket=b, Key="s", Body=b"second")
+        h = self.s3.head_object(Bucket=b, Key="s", VersionId=v1)
+        self.assertEqual(h["Expires"], exp)
+        self.assertEqual(h["ContentEncoding"], "gzip")
+        r = self.s3.copy_object(Bucket=b, Key="d", CopySource={"Bucket": b, "Key": "s", "VersionId": v1})
+        self.assertEqual(r["CopySourceVersionId"], v1)
+        self.assertTrue(r["VersionId"])
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="d")["Body"].read(), b"first")
+        marker = self.s3.delete_object(Bucket=b, Key="s")["VersionId"]
+        self.assertEqual(error_code(lambda: self.s3.copy_object(
+            Bucket=b, Key="e", CopySource={"Bucket": b, "Key": "s", "VersionId": marker})), "InvalidRequest")
+        self.assertEqual(error_code(lambda: self.s3.copy_object(Bucket=b, Key="e", CopySource=f"{b}/s")), "NoSuchKey")
+
     def test_suspended_null_version(self):
         b = self.bucket(versioned=True)
         v1 = self.s3.put_object(Bucket=b, Key="k", Body=b"v1")["VersionId"]
@@ -438,6 +488,29 @@ class TestVersioning(S3Base):
         vs = self.s3.list_object_versions(Bucket=b)["Versions"]
         self.assertEqual([v["VersionId"] for v in vs], ["null", v1])
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"n2")
+
+    def test_concurrent_writers_keep_every_version(self):
+        import threading
+        b = self.bucket(versioned=True)
+        bodies = [bytes([i]) * (20000 + i) for i in range(8)]
+        errors = []
+
+        def put(body):
+            try:
+                self.stratus.client("s3").put_object(Bucket=b, Key="hot", Body=body)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=put, args=(x,)) for x in bodies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        vs = self.s3.list_object_versions(Bucket=b)["Versions"]
+        self.assertEqual(len(vs), 8)
+        self.assertEqual(sorted(v["Size"] for v in vs), sorted(len(x) for x in bodies))
+        self.assertIn(self.s3.get_object(Bucket=b, Key="hot")["Body"].read(), bodies)
 
     def test_version_pages(self):
         b = self.bucket(versioned=True)
@@ -450,6 +523,26 @@ class TestVersioning(S3Base):
             got += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
         self.assertEqual(len(got), 4)
         self.assertEqual(len(set(got)), 4)
+
+
+class TestStrictAuth(S3Base):
+    stratus_args = ("--auth", "strict")
+
+    def test_signed_requests_pass_and_tampered_ones_fail(self):
+        b = self.bucket()
+        big = os.urandom(2 * 1024 * 1024)  # spooled, aws-chunked with signed chunks or a trailer
+        self.s3.put_object(Bucket=b, Key="big", Body=big)
+        self.s3.put_object(Bucket=b, Key="small", Body=b"s")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="big")["Body"].read(), big)
+        self.assertEqual([o["Key"] for o in self.s3.list_objects_v2(Bucket=b)["Contents"]], ["big", "small"])
+        v4 = self.stratus.client("s3", signature_version="s3v4")
+        url = v4.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "small"}, ExpiresIn=60)
+        with urllib.request.urlopen(url) as r:
+            self.assertEqual(r.read(), b"s")
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            urllib.request.urlopen(url.replace("small", "smalx"))
+        self.assertEqual(ctx.exception.code, 403)
+        self.assertIn(b"SignatureDoesNotMatch", ctx.exception.read())
 
 
 class TestCli(S3Base):

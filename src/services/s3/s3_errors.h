@@ -41,7 +41,9 @@ inline AwsError invalid_argument(std::string message, std::string_view name = {}
   if (name.empty()) return s3_error("InvalidArgument", std::move(message), 400);
   return s3_error("InvalidArgument", std::move(message), 400, {{"ArgumentName", name}, {"ArgumentValue", value}});
 }
-inline AwsError invalid_request(std::string message) { return s3_error("InvalidRequest", std::move(message), 400); }
+inline AwsError invalid_request(std::string message) {
+  return s3_error("InvalidRequest", std::move(message), 400);
+}
 inline AwsError precondition_failed(std::string_view condition) {
   return s3_error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
                   {{"Condition", condition}});

@@ -45,7 +45,9 @@ inline constexpr storage::Keyspace kParts{"s3.parts", "str(upload id) u64(part n
 
 inline constexpr storage::Keyspace kKeyspaces[] = {kBuckets, kConfig, kObjects, kVersions, kBlobs, kFiles, kUploads, kParts};
 
-inline std::string bucket_key(std::string_view bucket) { return std::string(bucket); }
+inline std::string bucket_key(std::string_view bucket) {
+  return std::string(bucket);
+}
 inline std::string config_key(std::string_view bucket, std::string_view name) {
   return storage::KeyBuilder(bucket.size() + name.size() + 1).str(bucket).raw(name).take();
 }

@@ -55,8 +55,7 @@ class S3Service final : public Service {
     add("AbortMultipartUpload", abort_multipart_upload);
     add("ListParts", list_parts);
     add("ListMultipartUploads", list_multipart_uploads);
-    gap("Access control", "no cross-account checks yet: any account's request reaches any bucket");
-    gap("Delete markers", "GET/HEAD of a delete marker answer without the x-amz-delete-marker header");
+    gap("Access control", "only the bucket's own account is allowed (bucket policies and ACLs not evaluated yet)");
     gap("POST Object", "browser form uploads (POST /bucket, multipart/form-data) are not served yet; the form "
         "parser and the policy/signature checks exist (protocol/multipart_form.h, auth/post_policy.h)");
     gap("Event notifications", "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
@@ -101,8 +100,12 @@ class S3Service final : public Service {
 
 }  // namespace
 
-Store& store(OpContext& ctx) { return *ctx.server.port<Store>(); }
+Store& store(OpContext& ctx) {
+  return *ctx.server.port<Store>();
+}
 
-std::unique_ptr<Service> make_service() { return std::make_unique<S3Service>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<S3Service>();
+}
 
 }  // namespace stratus::s3

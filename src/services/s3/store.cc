@@ -17,6 +17,7 @@
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
+#include "services/service.h"
 #include "storage/engine.h"
 
 namespace stratus::s3 {
@@ -188,8 +189,12 @@ Bucket decode_bucket(std::string_view name, std::string_view text) {
   return b;
 }
 
-std::string encode_version(const ObjectVersion& v) { return json::write(v.to_doc()); }
-ObjectVersion decode_version(std::string_view text) { return ObjectVersion::from_doc(json::parse(text)); }
+std::string encode_version(const ObjectVersion& v) {
+  return json::write(v.to_doc());
+}
+ObjectVersion decode_version(std::string_view text) {
+  return ObjectVersion::from_doc(json::parse(text));
+}
 
 }  // namespace
 
@@ -201,7 +206,9 @@ std::string canonical_user_id(std::string_view account) {
   return enc::hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 
-std::string display_name(std::string_view account) { return "stratus-" + std::string(account); }
+std::string display_name(std::string_view account) {
+  return "stratus-" + std::string(account);
+}
 
 // ---- store -----------------------------------------------------------------------------------
 
@@ -299,8 +306,16 @@ void Store::delete_bucket(std::string_view name) {
 
 std::vector<Bucket> Store::buckets() const {
   std::vector<Bucket> out;
-  for (auto it = engine_.scan(kBuckets.name, {}); it->valid(); it->next()) out.push_back(decode_bucket(it->key(), it->value()));
+  for (auto it = engine_.scan(kBuckets.name, {}); it->valid(); it->next())
+    out.push_back(decode_bucket(it->key(), it->value()));
   return out;
+}
+
+// ---- access
+
+void Store::authorize(const OpContext& ctx, const Bucket& bucket, std::string_view action, std::string_view key) const {
+  if (authorizer_) return authorizer_(ctx, bucket, action, key);
+  if (ctx.caller.account != bucket.account) throw s3_error("AccessDenied", "Access Denied", 403);
 }
 
 // ---- configuration records
@@ -352,11 +367,7 @@ void Store::sync_data(int fd) const {
 
 DataRef Store::write_data(std::string_view bytes) {
   if (bytes.empty()) return {};
-  if (bytes.size() <= kInlineMax) {
-    DataRef d{random_hex(32), true};
-    if (!engine_.put(kBlobs.name, d.id, bytes).ok()) throw internal_error();
-    return d;
-  }
+  if (bytes.size() <= kInlineMax) return DataRef{random_hex(32), true, std::string(bytes)};
   auto [id, fd] = new_data_file();
   try {
     write_fully(fd, bytes);
@@ -368,7 +379,7 @@ DataRef Store::write_data(std::string_view bytes) {
     throw internal_error();
   }
   ::close(fd);
-  return {id, false};
+  return DataRef{id, false, {}};
 }
 
 DataRef Store::adopt_spool(const http::BodyFile& spool) {
@@ -385,7 +396,7 @@ DataRef Store::adopt_spool(const http::BodyFile& spool) {
   }
   if (r == 0) {
     sync_data(spool.fd);
-    return {id, false};
+    return DataRef{id, false, {}};
   }
   // Another file system (or no /proc): copy.
   auto [cid, fd] = new_data_file();
@@ -399,7 +410,7 @@ DataRef Store::adopt_spool(const http::BodyFile& spool) {
     throw internal_error();
   }
   ::close(fd);
-  return {cid, false};
+  return DataRef{cid, false, {}};
 }
 
 DataRef Store::copy_data(const DataRef& from, uint64_t size) {
@@ -422,10 +433,11 @@ DataRef Store::copy_data(const DataRef& from, uint64_t size) {
     throw internal_error();
   }
   ::close(fd);
-  return {id, false};
+  return DataRef{id, false, {}};
 }
 
 std::optional<std::string> Store::read_inline(const DataRef& d) const {
+  if (!d.pending.empty()) return d.pending;
   std::string v;
   if (!engine_.get(kBlobs.name, d.id, &v).ok()) return std::nullopt;
   return v;
@@ -453,7 +465,11 @@ std::string Store::read_all(const ObjectVersion& v) const {
 }
 
 void Store::reference(storage::WriteBatch& batch, const DataRef& d) {
-  if (!d.empty() && !d.inline_blob) batch.put(kFiles.name, d.id, std::string_view());
+  if (d.empty()) return;
+  if (!d.inline_blob)
+    batch.put(kFiles.name, d.id, std::string_view());
+  else if (!d.pending.empty())
+    batch.put(kBlobs.name, d.id, d.pending);
 }
 
 void Store::unreference(storage::WriteBatch& batch, const DataRef& d) {
@@ -527,7 +543,44 @@ void require_current(storage::WriteBatch& batch, const std::string& okey, const 
     batch.require({storage::Condition::Kind::not_exists, std::string(kObjects.name), okey, {}});
 }
 
+AwsError busy() {
+  return s3_error(
+      "OperationAborted",
+      "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+}
+
 }  // namespace
+
+void Store::drop_null_noncurrent(storage::WriteBatch& batch, const std::string& okey,
+                                 std::vector<DataRef>& dropped) const {
+  for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
+    ObjectVersion old = decode_version(it->value());
+    if (old.version_id != "null") continue;
+    batch.del(kVersions.name, it->key());
+    dropped.push_back(old.data);
+  }
+}
+
+void Store::retire_current(storage::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                           const ObjectVersion& cur, const std::string& cur_raw, bool versioned,
+                           std::vector<DataRef>& dropped) const {
+  if (cur.version_id == "null" && !versioned)
+    dropped.push_back(cur.data);
+  else
+    batch.put(kVersions.name, version_key(bucket, key, cur.seq), cur_raw);
+}
+
+bool Store::commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropped, std::string_view bucket) {
+  for (const auto& d : dropped) unreference(batch, d);
+  storage::Status s = engine_.write(batch);
+  if (s.conflict()) {
+    if (!this->bucket(bucket)) throw no_such_bucket(bucket);
+    return false;
+  }
+  if (!s.ok()) throw internal_error();
+  for (const auto& d : dropped) remove_data(d);
+  return true;
+}
 
 ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
                                 const Check& check, const Also& also) {
@@ -550,36 +603,17 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
       require_current(batch, okey, cur_raw);
       std::vector<DataRef> dropped;
-      if (cur) {
-        if (cur->version_id == "null" && !versioned) {
-          dropped.push_back(cur->data);
-        } else {
-          batch.put(kVersions.name, version_key(b.name, key, cur->seq), *cur_raw);
-        }
-      }
-      if (!versioned && live.versioning == "Suspended") {
-        // The one "null" version may be among the noncurrent ones.
-        for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
-          ObjectVersion old = decode_version(it->value());
-          if (old.version_id != "null") continue;
-          batch.del(kVersions.name, it->key());
-          dropped.push_back(old.data);
-        }
-      }
-      for (const auto& d : dropped) unreference(batch, d);
+      if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
+      if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
       reference(batch, v.data);
       batch.put(kObjects.name, okey, encode_version(v));
       if (also) also(batch);
-      storage::Status s = engine_.write(batch);
-      if (s.conflict()) {
-        if (!bucket(b.name)) throw no_such_bucket(b.name);
-        continue;
+      if (commit(batch, dropped, b.name)) {
+        v.data.pending.clear();
+        return v;
       }
-      if (!s.ok()) throw internal_error();
-      for (const auto& d : dropped) remove_data(d);
-      return v;
     }
-    throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+    throw busy();
   } catch (...) {
     discard(v.data);
     throw;
@@ -614,20 +648,8 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         marker.seq = next_seq(now_ms);
         marker.last_modified_ms = now_ms;
         marker.version_id = versioned ? new_version_id() : "null";
-        if (cur) {
-          if (cur->version_id == "null" && !versioned)
-            dropped.push_back(cur->data);
-          else
-            batch.put(kVersions.name, version_key(b.name, key, cur->seq), *cur_raw);
-        }
-        if (!versioned) {
-          for (auto it = engine_.prefix(kVersions.name, okey); it->valid(); it->next()) {
-            ObjectVersion old = decode_version(it->value());
-            if (old.version_id != "null") continue;
-            batch.del(kVersions.name, it->key());
-            dropped.push_back(old.data);
-          }
-        }
+        if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
+        if (!versioned) drop_null_noncurrent(batch, okey, dropped);
         batch.put(kObjects.name, okey, encode_version(marker));
         out.delete_marker = true;
         out.version_id = marker.version_id;
@@ -663,17 +685,9 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         return out;
       }
     }
-    for (const auto& d : dropped) unreference(batch, d);
-    storage::Status s = engine_.write(batch);
-    if (s.conflict()) {
-      if (!bucket(b.name)) throw no_such_bucket(b.name);
-      continue;
-    }
-    if (!s.ok()) throw internal_error();
-    for (const auto& d : dropped) remove_data(d);
-    return out;
+    if (commit(batch, dropped, b.name)) return out;
   }
-  throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+  throw busy();
 }
 
 ObjectVersion Store::update_version(std::string_view bucket, std::string_view key,
@@ -710,7 +724,7 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
     if (!s.ok()) throw internal_error();
     return v;
   }
-  throw s3_error("OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", 409);
+  throw busy();
 }
 
 // ---- listing

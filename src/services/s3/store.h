@@ -50,8 +50,14 @@
 #include "core/doc.h"
 
 namespace stratus {
-namespace storage { class Engine; class WriteBatch; }
-namespace http { struct BodyFile; }
+struct OpContext;
+namespace storage {
+class Engine;
+class WriteBatch;
+}  // namespace storage
+namespace http {
+struct BodyFile;
+}
 }  // namespace stratus
 
 namespace stratus::s3 {
@@ -69,6 +75,9 @@ struct Bucket {
 struct DataRef {
   std::string id;  // "" for no data
   bool inline_blob = false;
+  // Inline bytes not stored yet: written by reference() in the committing batch (not a record
+  // member).
+  std::string pending;
   bool empty() const { return id.empty(); }
 };
 
@@ -84,15 +93,20 @@ struct ObjectVersion {
   std::string content_type, content_encoding, content_disposition, content_language, cache_control;
   std::string expires;  // the Expires header as sent (HTTP date)
   std::string website_redirect;
-  std::map<std::string, std::string> metadata;              // x-amz-meta-* (lower-case names)
-  std::vector<std::pair<std::string, std::string>> tags;    // in the order given
-  std::string checksum_algorithm;                           // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"
-  std::string checksum_value;                               // base64
-  std::string checksum_type;                                // "FULL_OBJECT" or "COMPOSITE"
+  std::map<std::string, std::string> metadata;            // x-amz-meta-* (lower-case names)
+  std::vector<std::pair<std::string, std::string>> tags;  // in the order given
+  std::string checksum_algorithm;                         // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"
+  std::string checksum_value;                             // base64
+  std::string checksum_type;                              // "FULL_OBJECT" or "COMPOSITE"
   std::string storage_class = "STANDARD";
-  std::string restore;   // x-amz-restore value once RestoreObject ran ("" none)
+  std::string restore;      // x-amz-restore value once RestoreObject ran ("" none)
   int64_t parts_count = 0;  // multipart objects
-  Doc extra = Doc::map();   // members other parts of S3 keep (ACL, SSE, object lock, parts): as is
+  // Members other parts of S3 keep (ACL, SSE, object lock), stored as is. Read here:
+  //   "headers": {OutputMember: value} added to GET/HEAD answers (SSE, object lock headers);
+  //   "part_sizes": [bytes of part 1, 2, ...] of a multipart object (GET/HEAD ?partNumber=N);
+  //   "object_parts": the ObjectParts structure GetObjectAttributes answers (TotalPartsCount
+  //   is set from parts_count).
+  Doc extra = Doc::map();
 
   Doc to_doc() const;
   static ObjectVersion from_doc(const Doc& d);
@@ -123,14 +137,25 @@ class Store {
   std::vector<Bucket> buckets() const;  // every bucket, by name
   bool bucket_empty(std::string_view name) const;
 
+  // ---- access
+  // Every handler asks before it acts on a bucket, naming the IAM action ("s3:GetObject") and the
+  // object key ("" for bucket operations); the authorizer throws AccessDenied to refuse. The
+  // default lets the bucket's own account do everything and refuses every other account; bucket
+  // policies and ACLs replace it (set once, in start(), before serving).
+  using Authorizer =
+      std::function<void(const OpContext& ctx, const Bucket& bucket, std::string_view action, std::string_view key)>;
+  void set_authorizer(Authorizer a) { authorizer_ = std::move(a); }
+  void authorize(const OpContext& ctx, const Bucket& bucket, std::string_view action, std::string_view key) const;
+
   // ---- bucket configuration records (owner-defined bytes, one per subresource name)
   std::optional<std::string> config(std::string_view bucket, std::string_view name) const;
   void put_config(std::string_view bucket, std::string_view name, std::string_view value);
   void delete_config(std::string_view bucket, std::string_view name);
 
   // ---- data
-  // Small data (<= kInlineMax) goes inline, larger into a new file; the ref is not referenced
-  // until a commit takes it (see the contract).
+  // Small data (<= kInlineMax) goes inline (its bytes ride in the committing batch: see
+  // DataRef::pending), larger into a new file; the ref is not referenced until a commit takes it
+  // (see the contract).
   static constexpr size_t kInlineMax = 16 * 1024;
   DataRef write_data(std::string_view bytes);
   // Moves a spooled request body into the data directory (a hard link of the unnamed file when
@@ -149,7 +174,8 @@ class Store {
   std::shared_ptr<http::BodyFile> open_data(const DataRef& d, uint64_t size) const;
   // Data bytes of a version, read whole (small objects, copy sources in memory).
   std::string read_all(const ObjectVersion& v) const;
-  // Reference bookkeeping for writers of their own records (multipart parts).
+  // Reference bookkeeping for writers of their own records (multipart parts); reference() also
+  // writes pending inline bytes.
   static void reference(storage::WriteBatch& batch, const DataRef& d);
   static void unreference(storage::WriteBatch& batch, const DataRef& d);
   void remove_data(const DataRef& d);  // after the commit that dropped its reference (files only)
@@ -160,7 +186,8 @@ class Store {
   // The key's current version (possibly a delete marker).
   std::optional<ObjectVersion> current(std::string_view bucket, std::string_view key) const;
   // A version by id ("null" included), current or not.
-  std::optional<ObjectVersion> version(std::string_view bucket, std::string_view key, std::string_view version_id) const;
+  std::optional<ObjectVersion> version(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id) const;
   // Runs before the commit with the current version (may throw PreconditionFailed...).
   using Check = std::function<void(const std::optional<ObjectVersion>& current)>;
   // Commits v as the key's new current version under the bucket's versioning; assigns
@@ -181,7 +208,8 @@ class Store {
                         int64_t now_ms, const Check& check = {});
   // Rewrites a version's record in place (tags, restore status, ACL...): fn edits it. NoSuchKey /
   // NoSuchVersion when absent. Returns the record written.
-  ObjectVersion update_version(std::string_view bucket, std::string_view key, const std::optional<std::string>& version_id,
+  ObjectVersion update_version(std::string_view bucket, std::string_view key,
+                               const std::optional<std::string>& version_id,
                                const std::function<void(ObjectVersion&)>& fn);
 
   // ---- listing (keys in UTF-8 byte order)
@@ -203,11 +231,20 @@ class Store {
  private:
   void write(storage::WriteBatch& batch) const;  // throws InternalError on storage failure
   std::vector<ObjectVersion> noncurrent(std::string_view bucket, std::string_view key) const;
+  // Pieces of put_object/delete_object's batch: the "null" noncurrent version goes (suspended
+  // buckets); the current version moves to the noncurrent ones or, as "null" in an unversioned
+  // write, goes; commit writes the batch (false: a concurrent change, retry) and removes data.
+  void drop_null_noncurrent(storage::WriteBatch& batch, const std::string& okey, std::vector<DataRef>& dropped) const;
+  void retire_current(storage::WriteBatch& batch, std::string_view bucket, std::string_view key,
+                      const ObjectVersion& cur, const std::string& cur_raw, bool versioned,
+                      std::vector<DataRef>& dropped) const;
+  bool commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropped, std::string_view bucket);
 
   storage::Engine& engine_;
   std::string root_;
   bool fsync_;
   std::atomic<uint64_t> last_seq_{0};
+  Authorizer authorizer_;
 };
 
 }  // namespace stratus::s3

@@ -13,9 +13,12 @@ namespace {
 bool valid_bucket_name(std::string_view n) {
   if (n.size() < 3 || n.size() > 63) return false;
   for (char c : n)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '-'))
       return false;
-  auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+  auto alnum = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+  };
   if (!alnum(n.front()) || !alnum(n.back())) return false;
   if (n.find("..") != std::string_view::npos || n.find(".-") != std::string_view::npos ||
       n.find("-.") != std::string_view::npos)
@@ -28,20 +31,17 @@ bool valid_bucket_name(std::string_view n) {
   int dots = 0;
   bool digits_only = true;
   for (char c : n) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) digits_only = false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      digits_only = false;
   }
   return !(digits_only && dots == 3);
 }
 
-Doc owner_doc(std::string_view account) {
-  Doc o = Doc::map();
-  o.set("DisplayName", display_name(account));
-  o.set("ID", canonical_user_id(account));
-  return o;
+std::string region_of(OpContext& ctx) {
+  return ctx.region().empty() ? std::string("us-east-1") : ctx.region();
 }
-
-std::string region_of(OpContext& ctx) { return ctx.region().empty() ? std::string("us-east-1") : ctx.region(); }
 
 }  // namespace
 
@@ -62,9 +62,10 @@ Doc create_bucket(OpContext& ctx, const Doc& in) {
                    "request was sent to.",
                    400);
   } else if (lc != region && !(lc == "EU" && region == "eu-west-1")) {
-    throw s3_error("IllegalLocationConstraintException",
-                   "The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.",
-                   400);
+    throw s3_error(
+        "IllegalLocationConstraintException",
+        "The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.",
+        400);
   }
   Store& st = store(ctx);
   Bucket b;
@@ -79,7 +80,8 @@ Doc create_bucket(OpContext& ctx, const Doc& in) {
     if (existing && existing->account == ctx.account()) {
       // us-east-1 answers a repeated CreateBucket of one's own bucket with success (legacy).
       if (existing->region != "us-east-1" || region != "us-east-1")
-        throw s3_error("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", 409,
+        throw s3_error("BucketAlreadyOwnedByYou",
+                       "Your previous request to create the named bucket succeeded and you already own it.", 409,
                        {{"BucketName", name}});
     } else {
       throw s3_error("BucketAlreadyExists",
@@ -95,7 +97,7 @@ Doc create_bucket(OpContext& ctx, const Doc& in) {
 }
 
 Doc head_bucket(OpContext& ctx, const Doc& in) {
-  Bucket b = store(ctx).require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:ListBucket");
   Doc out = Doc::map();
   out.set("BucketRegion", b.region);
   out.set("BucketArn", "arn:aws:s3:::" + b.name);
@@ -103,6 +105,7 @@ Doc head_bucket(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_bucket(OpContext& ctx, const Doc& in) {
+  bucket_for(ctx, in.str("Bucket"), "s3:DeleteBucket");
   store(ctx).delete_bucket(in.str("Bucket"));
   return Doc::map();
 }
@@ -149,7 +152,7 @@ Doc list_buckets(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_bucket_location(OpContext& ctx, const Doc& in) {
-  Bucket b = store(ctx).require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:GetBucketLocation");
   Doc out = Doc::map();
   if (b.region != "us-east-1") out.set("LocationConstraint", b.region);
   return out;
@@ -157,19 +160,19 @@ Doc get_bucket_location(OpContext& ctx, const Doc& in) {
 
 Doc put_bucket_versioning(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutBucketVersioning");
   const Doc* cfg = in.get("VersioningConfiguration");
   std::string status = cfg ? cfg->str("Status") : "";
   if (status != "Enabled" && status != "Suspended") {
     if (status.empty() && cfg && cfg->has("MFADelete")) {
       // MFADelete alone: stored and reported.
     } else {
-      throw s3_error("IllegalVersioningConfigurationException",
-                     "The Versioning element must be specified", 400);
+      throw s3_error("IllegalVersioningConfigurationException", "The Versioning element must be specified", 400);
     }
   }
   if (status == "Suspended" && b.object_lock)
-    throw invalid_request("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
+    throw invalid_request(
+        "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
   if (!status.empty()) b.versioning = status;
   if (cfg && cfg->has("MFADelete")) b.mfa_delete = cfg->str("MFADelete");
   st.update_bucket(b);
@@ -177,7 +180,7 @@ Doc put_bucket_versioning(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_bucket_versioning(OpContext& ctx, const Doc& in) {
-  Bucket b = store(ctx).require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:GetBucketVersioning");
   Doc out = Doc::map();
   if (!b.versioning.empty()) out.set("Status", b.versioning);
   if (!b.mfa_delete.empty()) out.set("MFADelete", b.mfa_delete);

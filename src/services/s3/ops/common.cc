@@ -1,7 +1,5 @@
 #include "services/s3/ops/common.h"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 
 #include "core/encoding.h"
@@ -10,12 +8,16 @@ namespace stratus::s3 {
 
 void check_key(std::string_view key) {
   if (key.size() > 1024)
-    throw s3_error("KeyTooLongError", "Your key is too long", 400, {{"MaxSizeAllowed", "1024"}, {"Size", std::to_string(key.size())}});
+    throw s3_error("KeyTooLongError", "Your key is too long", 400,
+                   {{"MaxSizeAllowed", "1024"}, {"Size", std::to_string(key.size())}});
   if (key.empty()) throw invalid_argument("Key must not be empty", "key", "");
-  if (key.find('\0') != std::string_view::npos) throw invalid_argument("Object key contains a NUL character", "key", "");
+  if (key.find('\0') != std::string_view::npos)
+    throw invalid_argument("Object key contains a NUL character", "key", "");
 }
 
-std::string quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+std::string quoted(std::string_view etag) {
+  return "\"" + std::string(etag) + "\"";
+}
 
 std::string unquoted(std::string_view etag) {
   while (!etag.empty() && etag.front() == ' ') etag.remove_prefix(1);
@@ -32,7 +34,8 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   size_t at = 0;
   while (at <= header.size()) {
     size_t comma = header.find(',', at);
-    std::string item = unquoted(header.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
+    std::string item =
+        unquoted(header.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
     if (item == "*" || item == etag) return true;
     if (comma == std::string_view::npos) break;
     at = comma + 1;
@@ -66,11 +69,11 @@ void check_read_conditions(const Doc& in, const ObjectVersion& v, std::string_vi
   bool none_given = if_none && if_none->is_string();
   if (none_given && etag_matches(if_none->as_string(), v.etag)) {
     if (copy) throw precondition_failed("If-None-Match");
-    throw AwsError("NotModified", "Not Modified", 304);
+    throw s3_error("NotModified", "Not Modified", 304);
   }
   if (!none_given && ims && mtime_s <= *ims / 1000 && *ims <= v.last_modified_ms + 86400000LL * 365 * 100) {
     if (copy) throw precondition_failed("If-Modified-Since");
-    throw AwsError("NotModified", "Not Modified", 304);
+    throw s3_error("NotModified", "Not Modified", 304);
   }
 }
 
@@ -112,10 +115,26 @@ void check_version_id(std::string_view vid) {
   if (!ok) throw invalid_argument("Invalid version id specified", "versionId", vid);
 }
 
-ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, Bucket* bucket_out) {
+std::string versioned_action(std::string_view action) {
+  if (action == "s3:GetObject") return "s3:GetObjectVersion";
+  if (action == "s3:GetObjectTagging") return "s3:GetObjectVersionTagging";
+  if (action == "s3:GetObjectAttributes") return "s3:GetObjectVersionAttributes";
+  if (action == "s3:DeleteObject") return "s3:DeleteObjectVersion";
+  return std::string(action);
+}
+
+Bucket bucket_for(OpContext& ctx, std::string_view name, std::string_view action, std::string_view key) {
+  Store& st = store(ctx);
+  Bucket b = st.require_bucket(name);
+  st.authorize(ctx, b, action, key);
+  return b;
+}
+
+ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, std::string_view action,
+                              Bucket* bucket_out) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket"), key = in.str("Key");
-  Bucket b = st.require_bucket(bucket);
+  Bucket b = bucket_for(ctx, bucket, in.has("VersionId") ? versioned_action(action) : std::string(action), key);
   if (bucket_out) *bucket_out = b;
   check_key(key);
   if (const Doc* vid = in.get("VersionId"); vid && vid->is_string()) {
@@ -125,20 +144,26 @@ ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view me
       if (vid->as_string() == "null" && !st.current(bucket, key)) throw no_such_key(key);
       throw no_such_version(key, vid->as_string());
     }
-    if (v->delete_marker) throw method_not_allowed(method);
+    if (v->delete_marker) {
+      ctx.transport.reply.headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}};
+      throw method_not_allowed(method);
+    }
     return *v;
   }
   auto v = st.current(bucket, key);
-  if (!v || v->delete_marker) throw no_such_key(key);
+  if (v && v->delete_marker) {
+    ctx.transport.reply.headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}};
+    throw no_such_key(key);
+  }
+  if (!v) throw no_such_key(key);
   return *v;
 }
 
-std::string md5_hex(std::string_view bytes) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  EVP_Digest(bytes.data(), bytes.size(), d, &n, md5 ? md5 : EVP_md5(), nullptr);
-  return enc::hex(std::string_view(reinterpret_cast<const char*>(d), n));
+Doc owner_doc(std::string_view account) {
+  Doc o = Doc::map();
+  o.set("DisplayName", display_name(account));
+  o.set("ID", canonical_user_id(account));
+  return o;
 }
 
 }  // namespace stratus::s3

@@ -16,6 +16,12 @@ namespace stratus::s3 {
 
 Store& store(OpContext& ctx);
 
+// The bucket a request acts on, once the store's authorizer allowed `action` (NoSuchBucket,
+// AccessDenied).
+// The IAM action of a request that names a version (s3:GetObject -> s3:GetObjectVersion).
+std::string versioned_action(std::string_view action);
+Bucket bucket_for(OpContext& ctx, std::string_view name, std::string_view action, std::string_view key = {});
+
 // Object keys: 1..1024 bytes of UTF-8 without NUL (KeyTooLongError, InvalidArgument).
 void check_key(std::string_view key);
 std::string quoted(std::string_view etag);  // "\"<etag>\""
@@ -33,7 +39,9 @@ void describe_version(Doc& out, const ObjectVersion& v, bool checksum);
 // The version a GET/HEAD/attributes/tagging request names (VersionId or the current one):
 // NoSuchBucket, NoSuchKey, NoSuchVersion, and for a delete marker the S3 answer (404 NoSuchKey
 // with x-amz-delete-marker for the current one; 405 MethodNotAllowed when named by version).
-ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, Bucket* bucket_out = nullptr);
+// `action` is the IAM action asked of the authorizer.
+ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view method, std::string_view action,
+                              Bucket* bucket_out = nullptr);
 
 // S3's version id format check (InvalidArgument "Invalid version id specified").
 void check_version_id(std::string_view vid);
@@ -61,5 +69,7 @@ void put_checksum_out(Doc& out, const ObjectVersion& v);
 
 // Lower-case hex MD5 and base64 MD5 of bytes.
 std::string md5_hex(std::string_view bytes);
+// Owner {DisplayName, ID} of an account, as listings and ListBuckets report it.
+Doc owner_doc(std::string_view account);
 
 }  // namespace stratus::s3

@@ -11,13 +11,6 @@
 namespace stratus::s3 {
 namespace {
 
-Doc owner_doc(std::string_view account) {
-  Doc o = Doc::map();
-  o.set("DisplayName", display_name(account));
-  o.set("ID", canonical_user_id(account));
-  return o;
-}
-
 int64_t max_keys(const Doc& in) {
   const Doc* m = in.get("MaxKeys");
   if (!m) return 1000;
@@ -118,12 +111,57 @@ Listing listing_of(const Doc& in) {
   return l;
 }
 
+// One page of current objects and common prefixes (ListObjects v1 and v2).
+struct Page {
+  Doc contents = Doc::list(), prefixes = Doc::list();
+  int64_t count = 0;
+  bool truncated = false;
+  ListPosition last;
+};
+
+// `skip(entry, is_prefix)`: entries the previous page already listed.
+Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max, const std::string& from, bool after,
+             bool owner, const std::function<bool(const std::string&, bool)>& skip = {}) {
+  Page p;
+  if (max <= 0) return p;
+  walk_current(st, bucket, l, from, after, [&](const std::string& k, const ObjectVersion* v) {
+    if (skip && skip(k, v == nullptr)) return true;
+    if (p.count >= max) {
+      p.truncated = true;
+      return false;
+    }
+    ++p.count;
+    p.last = {v == nullptr, k};
+    if (v) {
+      p.contents.push(content_entry(l, k, *v, owner));
+    } else {
+      Doc e = Doc::map();
+      e.set("Prefix", l.enc(k));
+      p.prefixes.push(std::move(e));
+    }
+    return true;
+  });
+  return p;
+}
+
+// The members v1 and v2 answer alike.
+void page_out(Doc& out, const std::string& bucket, const Listing& l, int64_t max, Page& p) {
+  out.set("IsTruncated", p.truncated);
+  if (p.contents.size()) out.set("Contents", std::move(p.contents));
+  out.set("Name", bucket);
+  out.set("Prefix", l.enc(l.prefix));
+  if (!l.delimiter.empty()) out.set("Delimiter", l.enc(l.delimiter));
+  out.set("MaxKeys", max);
+  if (p.prefixes.size()) out.set("CommonPrefixes", std::move(p.prefixes));
+  if (l.url) out.set("EncodingType", "url");
+}
+
 }  // namespace
 
 Doc list_objects_v2(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket");
-  st.require_bucket(bucket);
+  bucket_for(ctx, bucket, "s3:ListBucket");
   Listing l = listing_of(in);
   int64_t max = max_keys(in);
   bool fetch_owner = in.flag("FetchOwner");
@@ -136,7 +174,8 @@ Doc list_objects_v2(OpContext& ctx, const Doc& in) {
   }
   if (const Doc* t = in.get("ContinuationToken"); t && t->is_string()) {
     auto pos = decode_token(t->as_string());
-    if (!pos) throw invalid_argument("The continuation token provided is incorrect", "continuation-token", t->as_string());
+    if (!pos)
+      throw invalid_argument("The continuation token provided is incorrect", "continuation-token", t->as_string());
     if (pos->after_prefix) {
       from = storage::prefix_end(pos->value);
       after = false;
@@ -146,40 +185,12 @@ Doc list_objects_v2(OpContext& ctx, const Doc& in) {
       after = true;
     }
   }
-  Doc contents = Doc::list(), prefixes = Doc::list();
-  int64_t count = 0;
-  bool truncated = false;
-  ListPosition last;
-  if (max > 0) {
-    walk_current(st, bucket, l, from, after, [&](const std::string& k, const ObjectVersion* v) {
-      if (count >= max) {
-        truncated = true;
-        return false;
-      }
-      ++count;
-      last = {v == nullptr, k};
-      if (v) {
-        contents.push(content_entry(l, k, *v, fetch_owner));
-      } else {
-        Doc p = Doc::map();
-        p.set("Prefix", l.enc(k));
-        prefixes.push(std::move(p));
-      }
-      return true;
-    });
-  }
+  Page p = collect(st, bucket, l, max, from, after, fetch_owner);
   Doc out = Doc::map();
-  out.set("IsTruncated", truncated);
-  if (contents.size()) out.set("Contents", std::move(contents));
-  out.set("Name", bucket);
-  out.set("Prefix", l.enc(l.prefix));
-  if (!l.delimiter.empty()) out.set("Delimiter", l.enc(l.delimiter));
-  out.set("MaxKeys", max);
-  if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
-  if (l.url) out.set("EncodingType", "url");
-  out.set("KeyCount", count);
+  page_out(out, bucket, l, max, p);
+  out.set("KeyCount", p.count);
   if (const Doc* t = in.get("ContinuationToken")) out.set("ContinuationToken", *t);
-  if (truncated) out.set("NextContinuationToken", encode_token(last));
+  if (p.truncated) out.set("NextContinuationToken", encode_token(p.last));
   if (!start_after.empty()) out.set("StartAfter", l.enc(start_after));
   return out;
 }
@@ -187,52 +198,25 @@ Doc list_objects_v2(OpContext& ctx, const Doc& in) {
 Doc list_objects(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket");
-  st.require_bucket(bucket);
+  bucket_for(ctx, bucket, "s3:ListBucket");
   Listing l = listing_of(in);
   int64_t max = max_keys(in);
   std::string marker = in.str("Marker");
-  Doc contents = Doc::list(), prefixes = Doc::list();
-  int64_t count = 0;
-  bool truncated = false;
-  std::string last;
-  if (max > 0) {
-    walk_current(st, bucket, l, marker, !marker.empty(), [&](const std::string& k, const ObjectVersion* v) {
-      if (!v && !marker.empty() && k == marker.substr(0, k.size()) && marker.size() >= k.size() && k <= marker)
-        return true;  // the marker's own common prefix was listed on the previous page
-      if (count >= max) {
-        truncated = true;
-        return false;
-      }
-      ++count;
-      last = k;
-      if (v) {
-        contents.push(content_entry(l, k, *v, true));
-      } else {
-        Doc p = Doc::map();
-        p.set("Prefix", l.enc(k));
-        prefixes.push(std::move(p));
-      }
-      return true;
-    });
-  }
+  // The marker's own common prefix was listed on the previous page.
+  Page p = collect(st, bucket, l, max, marker, !marker.empty(), true, [&](const std::string& k, bool is_prefix) {
+    return is_prefix && !marker.empty() && marker.compare(0, k.size(), k) == 0;
+  });
   Doc out = Doc::map();
-  out.set("IsTruncated", truncated);
   out.set("Marker", l.enc(marker));
-  if (truncated && !l.delimiter.empty()) out.set("NextMarker", l.enc(last));
-  if (contents.size()) out.set("Contents", std::move(contents));
-  out.set("Name", bucket);
-  out.set("Prefix", l.enc(l.prefix));
-  if (!l.delimiter.empty()) out.set("Delimiter", l.enc(l.delimiter));
-  out.set("MaxKeys", max);
-  if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
-  if (l.url) out.set("EncodingType", "url");
+  if (p.truncated && !l.delimiter.empty()) out.set("NextMarker", l.enc(p.last.value));
+  page_out(out, bucket, l, max, p);
   return out;
 }
 
 Doc list_object_versions(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string bucket = in.str("Bucket");
-  st.require_bucket(bucket);
+  bucket_for(ctx, bucket, "s3:ListBucketVersions");
   Listing l = listing_of(in);
   int64_t max = max_keys(in);
   std::string key_marker = in.str("KeyMarker"), vid_marker = in.str("VersionIdMarker");

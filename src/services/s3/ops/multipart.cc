@@ -21,13 +21,6 @@ std::string encoding_lower(std::string_view s) {
 
 Multipart multipart(OpContext& ctx) { return Multipart(ctx.storage, store(ctx)); }
 
-Doc owner_of(std::string_view account) {
-  Doc d = Doc::map();
-  d.set("ID", canonical_user_id(account));
-  d.set("DisplayName", display_name(account));
-  return d;
-}
-
 uint64_t part_number(const Doc& in) {
   const Doc* n = in.get("PartNumber");
   int64_t v = n && n->is_number() ? n->as_int() : 0;
@@ -54,9 +47,8 @@ std::string part_checksum(const Upload& u, const Digests& d, const DeclaredCheck
 }  // namespace
 
 Doc create_multipart_upload(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   check_key(key);
   ObjectVersion v;
   take_metadata(in, v);
@@ -97,7 +89,7 @@ Doc upload_part(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Multipart mp = multipart(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   uint64_t number = part_number(in);
   Upload u = mp.require(b.name, key, in.str("UploadId"));
   const http::BodyFile* file = ctx.transport.body_file;
@@ -149,7 +141,7 @@ Doc upload_part_copy(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Multipart mp = multipart(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   uint64_t number = part_number(in);
   Upload u = mp.require(b.name, key, in.str("UploadId"));
   // x-amz-copy-source: "bucket/key[?versionId=...]", URL-encoded, with or without a leading '/'.
@@ -166,7 +158,7 @@ Doc upload_part_copy(OpContext& ctx, const Doc& in) {
   if (slash == std::string::npos || slash == 0 || slash + 1 == source.size())
     throw invalid_argument("Invalid copy source object key", "x-amz-copy-source", in.str("CopySource"));
   std::string src_bucket = source.substr(0, slash), src_key = source.substr(slash + 1);
-  st.require_bucket(src_bucket);
+  bucket_for(ctx, src_bucket, "s3:GetObject", src_key);
   std::optional<ObjectVersion> src =
       version_id.empty() ? st.current(src_bucket, src_key) : st.version(src_bucket, src_key, version_id);
   if (!src || (src->delete_marker && version_id.empty())) {
@@ -223,7 +215,8 @@ Doc upload_part_copy(OpContext& ctx, const Doc& in) {
     std::shared_ptr<http::BodyFile> f = st.open_data(src->data, src->size);
     if (!f) throw internal_error();
     auto [id, fd] = st.new_data_file();
-    DataRef ref{id, false};
+    DataRef ref;
+    ref.id = id;
     std::shared_ptr<http::BodyFile> out_file;
     try {
       constexpr size_t kSlice = 1 << 20;
@@ -262,10 +255,9 @@ Doc upload_part_copy(OpContext& ctx, const Doc& in) {
 }
 
 Doc complete_multipart_upload(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
   Multipart mp = multipart(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   Upload u = mp.require(b.name, key, in.str("UploadId"));
   std::vector<ListedPart> listed;
   if (const Doc* m = in.get("MultipartUpload"); m && m->is_map())
@@ -305,19 +297,17 @@ Doc complete_multipart_upload(OpContext& ctx, const Doc& in) {
 }
 
 Doc abort_multipart_upload(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:AbortMultipartUpload", key);
   multipart(ctx).abort(b.name, key, in.str("UploadId"));
-  ctx.reply.status = 204;
+  ctx.transport.reply.status = 204;
   return Doc::map();
 }
 
 Doc list_parts(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
   Multipart mp = multipart(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:ListMultipartUploadParts", key);
   Upload u = mp.require(b.name, key, in.str("UploadId"));
   int64_t max = 1000;
   if (const Doc* m = in.get("MaxParts"); m && m->is_number()) {
@@ -350,8 +340,8 @@ Doc list_parts(OpContext& ctx, const Doc& in) {
   out.set("MaxParts", max);
   out.set("IsTruncated", truncated);
   if (list.size()) out.set("Parts", std::move(list));
-  out.set("Initiator", owner_of(u.object.owner));
-  out.set("Owner", owner_of(u.object.owner));
+  out.set("Initiator", owner_doc(u.object.owner));
+  out.set("Owner", owner_doc(u.object.owner));
   out.set("StorageClass", u.object.storage_class);
   if (!u.object.checksum_algorithm.empty()) {
     out.set("ChecksumAlgorithm", u.object.checksum_algorithm);
@@ -361,9 +351,8 @@ Doc list_parts(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_multipart_uploads(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
   Multipart mp = multipart(ctx);
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:ListBucketMultipartUploads");
   std::string prefix = in.str("Prefix"), delimiter = in.str("Delimiter");
   std::string key_marker = in.str("KeyMarker"), id_marker = in.str("UploadIdMarker");
   std::string encoding = in.str("EncodingType");
@@ -416,8 +405,8 @@ Doc list_multipart_uploads(OpContext& ctx, const Doc& in) {
             e.set("Key", enc_key(u.key));
             e.set("Initiated", Doc(Timestamp{u.initiated_ms}));
             e.set("StorageClass", u.object.storage_class);
-            e.set("Owner", owner_of(u.object.owner));
-            e.set("Initiator", owner_of(u.object.owner));
+            e.set("Owner", owner_doc(u.object.owner));
+            e.set("Initiator", owner_doc(u.object.owner));
             if (!u.object.checksum_algorithm.empty()) {
               e.set("ChecksumAlgorithm", u.object.checksum_algorithm);
               e.set("ChecksumType", u.object.checksum_type);

@@ -78,13 +78,17 @@ DeclaredChecksum declared_checksum(const Doc& in) {
     if (!raw || raw->size() != digest_size(alg))
       throw invalid_request("Value for x-amz-checksum-" + lower(alg) + " header is invalid.");
   }
-  if (given > 1) throw invalid_request("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  if (given > 1)
+    throw invalid_request("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
   std::string sdk = in.str("ChecksumAlgorithm");
   if (given == 0 && !sdk.empty()) {
     if (std::find(kAlgorithms.begin(), kAlgorithms.end(), sdk) == kAlgorithms.end())
-      throw invalid_request("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+      throw invalid_request(
+          "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, "
+          "CRC64NVME, SHA1, SHA256]");
     throw invalid_request(
-        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.");
+        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were "
+        "found.");
   }
   if (given == 1 && !sdk.empty() && sdk != out.algorithm)
     throw invalid_request("Value for x-amz-sdk-checksum-algorithm header is invalid.");
@@ -93,11 +97,12 @@ DeclaredChecksum declared_checksum(const Doc& in) {
 }
 
 std::string storage_class(const std::string& s) {
-  static constexpr std::string_view kClasses[] = {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
-                                                  "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR",
-                                                  "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS"};
+  static constexpr std::string_view kClasses[] = {
+      "STANDARD",     "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+      "DEEP_ARCHIVE", "GLACIER_IR",         "OUTPOSTS",    "SNOW",       "EXPRESS_ONEZONE",     "FSX_OPENZFS"};
   if (std::find(std::begin(kClasses), std::end(kClasses), s) == std::end(kClasses))
-    throw s3_error("InvalidStorageClass", "The storage class you specified is not valid", 400, {{"StorageClassRequested", s}});
+    throw s3_error("InvalidStorageClass", "The storage class you specified is not valid", 400,
+                   {{"StorageClassRequested", s}});
   return s;
 }
 
@@ -201,7 +206,7 @@ void put_checksum_out(Doc& out, const ObjectVersion& v) {
 Doc put_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   check_key(key);
   const http::BodyFile* file = ctx.transport.body_file;
   const std::string* bytes = nullptr;
@@ -214,8 +219,9 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   std::optional<std::string> md5_given;
   if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
     auto raw = enc::base64_decode(m->as_string());
-    if (!raw || raw->size() != 16) throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
-                                                  {{"Content-MD5", m->as_string()}});
+    if (!raw || raw->size() != 16)
+      throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
+                     {{"Content-MD5", m->as_string()}});
     md5_given = *raw;
   }
   DeclaredChecksum ck = declared_checksum(in);
@@ -253,16 +259,37 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
   for (int attempt = 0;; ++attempt) {
-    ObjectVersion v = resolve_version(ctx, in, get ? "GET" : "HEAD");
-    check_read_conditions(in, v);
+    ObjectVersion v = resolve_version(ctx, in, get ? "GET" : "HEAD", "s3:GetObject");
+    try {
+      check_read_conditions(in, v);
+    } catch (const AwsError& e) {
+      if (e.http_status == 304)  // Not Modified carries the validators
+        ctx.transport.reply.headers = {{"etag", quoted(v.etag)}, {"last-modified", enc::http_date(v.last_modified_ms)}};
+      throw;
+    }
     if (get) check_readable(v);
     uint64_t first = 0, length = v.size;
     bool partial = false;
     if (const Doc* pn = in.get("PartNumber"); pn && pn->is_number()) {
       int64_t n = pn->as_int();
-      if (n < 1 || n > 10000) throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", std::to_string(n));
+      if (n < 1 || n > 10000)
+        throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber",
+                               std::to_string(n));
       int64_t parts = v.parts_count ? v.parts_count : 1;
-      if (n > parts) throw s3_error("InvalidPartNumber", "The requested partnumber is not satisfiable", 416, {{"PartNumberRequested", std::to_string(n)}, {"ActualPartCount", std::to_string(parts)}});
+      if (n > parts)
+        throw s3_error("InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
+                       {{"PartNumberRequested", std::to_string(n)}, {"ActualPartCount", std::to_string(parts)}});
+      // A multipart object's part boundaries: extra "part_sizes" (written by multipart completion).
+      if (const Doc* sizes = v.extra.get("part_sizes"); sizes && sizes->is_list() && v.parts_count) {
+        uint64_t off = 0;
+        for (int64_t i = 0; i + 1 < n && i < static_cast<int64_t>(sizes->size()); ++i)
+          off += static_cast<uint64_t>(sizes->as_list()[static_cast<size_t>(i)].as_int());
+        if (n <= static_cast<int64_t>(sizes->size())) {
+          first = off;
+          length = static_cast<uint64_t>(sizes->as_list()[static_cast<size_t>(n - 1)].as_int());
+          partial = true;
+        }
+      }
     }
     if (const Doc* r = in.get("Range"); r && r->is_string()) {
       ByteRange br;
@@ -281,11 +308,12 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
     }
     Doc out = Doc::map();
     describe_version(out, v, in.str("ChecksumMode") == "ENABLED" && !partial);
+    if (v.parts_count && in.has("PartNumber")) out.set("PartsCount", v.parts_count);
     out.set("ContentLength", static_cast<int64_t>(length));
     if (partial) {
       out.set("ContentRange", "bytes " + std::to_string(first) + "-" + std::to_string(first + length - 1) + "/" +
                                   std::to_string(v.size));
-      ctx.reply.status = 206;
+      ctx.transport.reply.status = 206;
     }
     // response-* overrides (GET and HEAD)
     static constexpr std::pair<const char*, const char*> kOverrides[] = {
@@ -296,8 +324,10 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
     for (const auto& [q, member] : kOverrides)
       if (const Doc* o = in.get(q); o && o->is_string()) out.set(member, o->as_string());
     if (const Doc* o = in.get("ResponseExpires"); o && (o->is_timestamp() || o->is_string())) {
-      if (o->is_timestamp()) out.set("Expires", *o);
-      else if (auto t = enc::parse_timestamp(o->as_string())) out.set("Expires", Timestamp{*t});
+      if (o->is_timestamp())
+        out.set("Expires", *o);
+      else if (auto t = enc::parse_timestamp(o->as_string()))
+        out.set("Expires", Timestamp{*t});
     }
     if (!get || length == 0) {
       if (get) out.set("Body", Blob{});
@@ -317,22 +347,26 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
       if (attempt < 3) continue;
       throw internal_error();
     }
-    ctx.reply.file = std::move(f);
-    ctx.reply.offset = first;
-    ctx.reply.length = length;
+    ctx.transport.reply.file = std::move(f);
+    ctx.transport.reply.offset = first;
+    ctx.transport.reply.length = length;
     return out;
   }
 }
 
 }  // namespace
 
-Doc get_object(OpContext& ctx, const Doc& in) { return read_object(ctx, in, true); }
-Doc head_object(OpContext& ctx, const Doc& in) { return read_object(ctx, in, false); }
+Doc get_object(OpContext& ctx, const Doc& in) {
+  return read_object(ctx, in, true);
+}
+Doc head_object(OpContext& ctx, const Doc& in) {
+  return read_object(ctx, in, false);
+}
 
 Doc delete_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), in.has("VersionId") ? "s3:DeleteObjectVersion" : "s3:DeleteObject", key);
   check_key(key);
   std::optional<std::string> vid;
   if (const Doc* v = in.get("VersionId"); v && v->is_string()) {
@@ -355,7 +389,7 @@ Doc delete_object(OpContext& ctx, const Doc& in) {
 
 Doc delete_objects(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:DeleteObject");
   const Doc* del = in.get("Delete");
   const Doc* objects = del ? del->get("Objects") : nullptr;
   if (!objects || !objects->is_list() || objects->as_list().empty() || objects->as_list().size() > 1000)
@@ -399,7 +433,7 @@ Doc delete_objects(OpContext& ctx, const Doc& in) {
 Doc copy_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  Bucket b = st.require_bucket(in.str("Bucket"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   check_key(key);
   // x-amz-copy-source: "[/]bucket/key[?versionId=id]", URL-encoded.
   std::string source = in.str("CopySource");
@@ -416,7 +450,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   if (slash == std::string::npos || slash == 0 || slash + 1 >= decoded.size())
     throw invalid_argument("Invalid copy source object key", "x-amz-copy-source", source);
   std::string src_bucket = decoded.substr(0, slash), src_key = decoded.substr(slash + 1);
-  st.require_bucket(src_bucket);
+  bucket_for(ctx, src_bucket, src_vid ? "s3:GetObjectVersion" : "s3:GetObject", src_key);
   check_key(src_key);
   ObjectVersion from;
   if (src_vid) {
@@ -424,7 +458,8 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
     auto v = st.version(src_bucket, src_key, *src_vid);
     if (!v) throw no_such_version(src_key, *src_vid);
     if (v->delete_marker)
-      throw invalid_request("The source of a copy request may not specifically refer to a delete marker by version id.");
+      throw invalid_request(
+          "The source of a copy request may not specifically refer to a delete marker by version id.");
     from = *v;
   } else {
     auto v = st.current(src_bucket, src_key);
@@ -434,8 +469,10 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   check_read_conditions(in, from, "CopySource");
   check_readable(from);
   std::string mdir = in.str("MetadataDirective", "COPY"), tdir = in.str("TaggingDirective", "COPY");
-  if (mdir != "COPY" && mdir != "REPLACE") throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", mdir);
-  if (tdir != "COPY" && tdir != "REPLACE") throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive", tdir);
+  if (mdir != "COPY" && mdir != "REPLACE")
+    throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", mdir);
+  if (tdir != "COPY" && tdir != "REPLACE")
+    throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive", tdir);
   std::string sclass = in.str("StorageClass");
   bool same = src_bucket == b.name && src_key == key;
   if (same && mdir == "COPY" && sclass.empty() && !in.has("WebsiteRedirectLocation") &&
@@ -478,7 +515,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
 Doc restore_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
-  ObjectVersion v = resolve_version(ctx, in, "POST");
+  ObjectVersion v = resolve_version(ctx, in, "POST", "s3:RestoreObject");
   if (v.storage_class != "GLACIER" && v.storage_class != "DEEP_ARCHIVE")
     throw s3_error("InvalidObjectState", "Restore is not allowed for the object's current storage class", 403,
                    {{"StorageClass", v.storage_class}});
@@ -491,12 +528,12 @@ Doc restore_object(OpContext& ctx, const Doc& in) {
   std::optional<std::string> vid;
   if (const Doc* x = in.get("VersionId"); x && x->is_string()) vid = x->as_string();
   st.update_version(in.str("Bucket"), key, vid, [&](ObjectVersion& ov) { ov.restore = restore; });
-  ctx.reply.status = already ? 200 : 202;
+  ctx.transport.reply.status = already ? 200 : 202;
   return Doc::map();
 }
 
 Doc get_object_attributes(OpContext& ctx, const Doc& in) {
-  ObjectVersion v = resolve_version(ctx, in, "GET");
+  ObjectVersion v = resolve_version(ctx, in, "GET", "s3:GetObjectAttributes");
   check_read_conditions(in, v);
   std::vector<std::string> want;
   if (const Doc* a = in.get("ObjectAttributes"); a && a->is_list())

@@ -16,7 +16,7 @@ std::optional<std::string> version_of(const Doc& in) {
 }  // namespace
 
 Doc get_object_tagging(OpContext& ctx, const Doc& in) {
-  ObjectVersion v = resolve_version(ctx, in, "GET");
+  ObjectVersion v = resolve_version(ctx, in, "GET", "s3:GetObjectTagging");
   Doc set = Doc::list();
   for (const auto& [k, val] : v.tags) {
     Doc t = Doc::map();
@@ -43,7 +43,8 @@ Doc put_object_tagging(OpContext& ctx, const Doc& in) {
         tags.emplace_back(std::move(k), std::move(v));
       }
   if (tags.size() > 10) throw s3_error("BadRequest", "Object tags cannot be greater than 10", 400);
-  store(ctx).require_bucket(in.str("Bucket"));
+  bucket_for(ctx, in.str("Bucket"), in.has("VersionId") ? "s3:PutObjectVersionTagging" : "s3:PutObjectTagging",
+             in.str("Key"));
   check_key(in.str("Key"));
   ObjectVersion v = store(ctx).update_version(in.str("Bucket"), in.str("Key"), version_of(in), [&](ObjectVersion& ov) {
     if (ov.delete_marker) throw method_not_allowed("PUT");
@@ -55,7 +56,8 @@ Doc put_object_tagging(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_object_tagging(OpContext& ctx, const Doc& in) {
-  store(ctx).require_bucket(in.str("Bucket"));
+  bucket_for(ctx, in.str("Bucket"), in.has("VersionId") ? "s3:DeleteObjectVersionTagging" : "s3:DeleteObjectTagging",
+             in.str("Key"));
   check_key(in.str("Key"));
   ObjectVersion v = store(ctx).update_version(in.str("Bucket"), in.str("Key"), version_of(in), [&](ObjectVersion& ov) {
     if (ov.delete_marker) throw method_not_allowed("DELETE");

@@ -133,9 +133,10 @@ TEST_F(S3StoreTest, ChecksRunBeforeCommitAndDiscardData) {
   ObjectVersion v;
   v.data = store_->write_data(big);
   EXPECT_EQ(data_files(), 1u);
-  EXPECT_THROW(store_->put_object(bucket(), "k", v, 1, [](const std::optional<ObjectVersion>& cur) {
-    if (cur) throw AwsError("PreconditionFailed", "", 412);
-  }),
+  EXPECT_THROW(store_->put_object(bucket(), "k", v, 1,
+                                  [](const std::optional<ObjectVersion>& cur) {
+                                    if (cur) throw AwsError("PreconditionFailed", "", 412);
+                                  }),
                AwsError);
   EXPECT_EQ(data_files(), 0u);  // the refused upload's data is gone
 }
@@ -143,7 +144,7 @@ TEST_F(S3StoreTest, ChecksRunBeforeCommitAndDiscardData) {
 TEST_F(S3StoreTest, SweepRemovesUnreferencedFiles) {
   std::string big(Store::kInlineMax + 1, 'b');
   put("kept", big);
-  auto [id, fd] = store_->new_data_file();  // written, never committed (a crash before commit)
+  int fd = store_->new_data_file().second;  // written, never committed (a crash before commit)
   ::close(fd);
   EXPECT_EQ(data_files(), 2u);
   Store again(*engine_, root_.string(), false);
