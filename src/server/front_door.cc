@@ -312,6 +312,10 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
 bool FrontDoor::streams_body(const http::Request& head) const {
   // Streaming payloads exist only in the REST protocols, whose routes need just the head.
   if (head.headers.has("x-amz-target") || head.headers.has("smithy-protocol")) return false;
+  // S3's browser POST uploads (a form with the file in it; no model operation).
+  if (head.method == "POST" && head.query.empty() && ctx_.service("s3") &&
+      head.headers.get("content-type").rfind("multipart/form-data", 0) == 0)
+    return true;
   std::optional<auth::SignedRequestInfo> sig;
   try {
     sig = auth::parse_signature(head);

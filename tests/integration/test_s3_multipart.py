@@ -372,5 +372,84 @@ class TestPresignedUrls(StratusTestCase):
         self.assertEqual(self.s3.get_object(Bucket="pre", Key="v2")["Body"].read(), b"two")
 
 
+class TestPostObject(StratusTestCase):
+    """Browser form uploads with boto3's generate_presigned_post (SigV4 and SigV2 policies)."""
+    stratus_args = ("--auth", "strict")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.s3 = cls.stratus.client("s3", signature_version="s3v4")
+        cls.s3.create_bucket(Bucket="forms")
+
+    def post(self, post, files, extra=None):
+        import requests
+        fields = dict(post["fields"])
+        fields.update(extra or {})
+        return requests.post(post["url"], data=fields, files=files, allow_redirects=False, timeout=10)
+
+    def test_sigv4_post_policy(self):
+        post = self.s3.generate_presigned_post(
+            "forms", "uploads/${filename}", Fields={"Content-Type": "text/plain"},
+            Conditions=[{"Content-Type": "text/plain"}, ["content-length-range", 1, 1000]], ExpiresIn=60)
+        self.assertIn(f"127.0.0.1:{self.stratus.port}", post["url"])
+        r = self.post(post, {"file": ("hello.txt", b"hello form")})
+        self.assertEqual(r.status_code, 204, r.text)
+        got = self.s3.get_object(Bucket="forms", Key="uploads/hello.txt")
+        self.assertEqual(got["Body"].read(), b"hello form")
+        self.assertEqual(got["ContentType"], "text/plain")
+        self.assertEqual(r.headers["ETag"], '"%s"' % hashlib.md5(b"hello form").hexdigest())
+        # A large file is streamed (spooled body), not buffered.
+        big = os.urandom(3 * MiB)
+        post = self.s3.generate_presigned_post("forms", "big", Conditions=[["content-length-range", 1, 4 * MiB]])
+        r = self.post(post, {"file": ("big", big)}, {"success_action_status": "201"})
+        self.assertEqual(r.status_code, 403, r.text)  # success_action_status is not in the policy
+        self.assertIn("Extra input fields: success_action_status", r.text)
+        r = self.post(post, {"file": ("big", big)})
+        self.assertEqual(r.status_code, 204, r.text)
+        self.assertEqual(self.s3.get_object(Bucket="forms", Key="big")["Body"].read(), big)
+
+    def test_policy_errors(self):
+        post = self.s3.generate_presigned_post(
+            "forms", "k", Fields={"success_action_status": "201"},
+            Conditions=[{"success_action_status": "201"}, ["content-length-range", 2, 10]])
+        r = self.post(post, {"file": ("f", b"12345")})
+        self.assertEqual(r.status_code, 201, r.text)
+        self.assertIn("<PostResponse>", r.text)
+        self.assertIn("<Key>k</Key>", r.text)
+        r = self.post(post, {"file": ("f", b"x" * 11)})
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("<Code>EntityTooLarge</Code>", r.text)
+        self.assertIn("<MaxSizeAllowed>10</MaxSizeAllowed>", r.text)
+        r = self.post(post, {"file": ("f", b"x")})
+        self.assertIn("<Code>EntityTooSmall</Code>", r.text)
+        r = self.post(post, {"file": ("f", b"xyz")}, {"key": "other"})
+        self.assertEqual(r.status_code, 403)
+        self.assertIn('Invalid according to Policy: Policy Condition failed: [&quot;eq&quot;, &quot;$key&quot;, &quot;k&quot;]', r.text)
+        bad = dict(post)
+        bad["fields"] = dict(post["fields"], **{"x-amz-signature": "0" * 64})
+        r = self.post(bad, {"file": ("f", b"xyz")})
+        self.assertEqual(r.status_code, 403)
+        self.assertIn("<Code>SignatureDoesNotMatch</Code>", r.text)
+        expired = self.s3.generate_presigned_post("forms", "k", ExpiresIn=-5)
+        r = self.post(expired, {"file": ("f", b"xyz")})
+        self.assertEqual(r.status_code, 403)
+        self.assertIn("Invalid according to Policy: Policy expired.", r.text)
+        import requests
+        r = requests.post(post["url"], data=post["fields"], files={"other": ("f", b"x")}, timeout=10)
+        self.assertIn("<Code>InvalidArgument</Code>", r.text)
+
+    def test_sigv2_post_and_redirect(self):
+        s3v2 = self.stratus.client("s3", signature_version="s3")
+        post = s3v2.generate_presigned_post(
+            "forms", "v2", Fields={"success_action_redirect": "http://example.com/done"},
+            Conditions=[{"success_action_redirect": "http://example.com/done"}])
+        self.assertIn("AWSAccessKeyId", post["fields"])
+        r = self.post(post, {"file": ("f", b"two")})
+        self.assertEqual(r.status_code, 303, r.text)
+        self.assertTrue(r.headers["Location"].startswith("http://example.com/done?bucket=forms&key=v2&etag="))
+        self.assertEqual(self.s3.get_object(Bucket="forms", Key="v2")["Body"].read(), b"two")
+
+
 if __name__ == "__main__":
     unittest.main()

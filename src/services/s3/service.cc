@@ -7,6 +7,8 @@
 
 #include "auth/sigv4.h"
 #include "server/context.h"
+#include "server/invoke_router.h"
+#include "services/s3/post_object.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/schema.h"
@@ -24,7 +26,7 @@ std::string data_root(const Config& cfg) {
   return base;
 }
 
-class S3Service final : public Service {
+class S3Service final : public Service, public InvokeRouter {
  public:
   S3Service() : Service("s3") {
     add("CreateBucket", create_bucket);
@@ -56,8 +58,8 @@ class S3Service final : public Service {
     add("ListParts", list_parts);
     add("ListMultipartUploads", list_multipart_uploads);
     gap("Access control", "only the bucket's own account is allowed (bucket policies and ACLs not evaluated yet)");
-    gap("POST Object", "browser form uploads (POST /bucket, multipart/form-data) are not served yet; the form "
-        "parser and the policy/signature checks exist (protocol/multipart_form.h, auth/post_policy.h)");
+    gap("POST Object", "browser form uploads store the object with its content headers and metadata; the acl and "
+        "tagging fields are accepted but not applied");
     gap("Event notifications", "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
         "implemented");
     gap("CompleteMultipartUpload", "a full-object checksum sent with the request is not compared with the object's; "
@@ -65,7 +67,15 @@ class S3Service final : public Service {
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
+  // POST Object: browser form uploads (post_object.h).
+  bool claims(const http::Request& req) const override { return is_post_object(req); }
+  void serve(http::Request req, http::Responder respond) override {
+    respond(serve_post_object(*ctx_, *store_, req));
+  }
+  const char* log_service() const override { return "s3"; }
+
   void attach(ServerContext& ctx) override {
+    ctx_ = &ctx;
     root_ = data_root(ctx.config());
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
@@ -95,6 +105,7 @@ class S3Service final : public Service {
  private:
   std::string root_;
   std::unique_ptr<Store> store_;
+  ServerContext* ctx_ = nullptr;
   bool ephemeral_ = false, strict_ = false;
 };
 
