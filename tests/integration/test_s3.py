@@ -88,6 +88,14 @@ class TestBuckets(S3Base):
         self.assertEqual(error_code(lambda: other.list_objects_v2(Bucket=b)), "AccessDenied")
         self.assertEqual(error_code(lambda: other.head_bucket(Bucket=b)), "403")
 
+    def test_expected_bucket_owner(self):
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="k", Body=b"x")
+        acct = self.stratus.client("sts").get_caller_identity()["Account"]
+        self.s3.head_object(Bucket=b, Key="k", ExpectedBucketOwner=acct)
+        self.assertEqual(error_code(lambda: self.s3.get_object(Bucket=b, Key="k", ExpectedBucketOwner="999999999999")),
+                         "AccessDenied")
+
     def test_not_empty(self):
         b = self.bucket()
         self.s3.put_object(Bucket=b, Key="k", Body=b"x")
@@ -145,6 +153,20 @@ class TestObjects(S3Base):
         self.assertEqual(r["ContentRange"], f"bytes 1000-2999/{len(data)}")
         self.assertEqual(r["Body"].read(), data[1000:3000])
         self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 206)
+
+    def test_client_leaving_mid_download(self):
+        import socket
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="huge", Body=os.urandom(24 * 1024 * 1024))
+        url = self.s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "huge"}, ExpiresIn=60)
+        path = url.split(str(self.stratus.port), 1)[1]
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", self.stratus.port))
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            sock.recv(65536)
+            sock.close()
+        self.assertEqual(self.s3.head_object(Bucket=b, Key="huge")["ContentLength"], 24 * 1024 * 1024)
+        self.assertEqual(len(self.s3.get_object(Bucket=b, Key="huge", Range="bytes=-10")["Body"].read()), 10)
 
     def test_ranges(self):
         b = self.bucket()

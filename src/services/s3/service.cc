@@ -97,7 +97,12 @@ class S3Service final : public Service, public InvokeRouter {
 
   // A hex x-amz-content-sha256 must match the body in every mode (strict mode checked it with the
   // signature already): XAmzContentSHA256Mismatch.
-  void complete_input(const model::Operation&, const http::Request& req, Doc&) const override {
+  // x-amz-expected-bucket-owner: a bucket of another account answers 403 AccessDenied.
+  void complete_input(const model::Operation&, const http::Request& req, Doc& input) const override {
+    if (const Doc* owner = input.get("ExpectedBucketOwner"); owner && owner->is_string()) {
+      auto b = store_->bucket(input.str("Bucket"));
+      if (b && b->account != owner->as_string()) throw s3_error("AccessDenied", "Access Denied", 403);
+    }
     if (strict_ || (req.body.empty() && !req.body_file)) return;
     if (auto e = auth::check_payload_hash(req)) throw *e;
   }

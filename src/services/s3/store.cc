@@ -365,21 +365,25 @@ void Store::sync_data(int fd) const {
   if (fsync_) ::fdatasync(fd);
 }
 
-DataRef Store::write_data(std::string_view bytes) {
-  if (bytes.empty()) return {};
-  if (bytes.size() <= kInlineMax) return DataRef{random_hex(32), true, std::string(bytes)};
+DataRef Store::fill_new_file(const std::function<void(int fd)>& fill) {
   auto [id, fd] = new_data_file();
   try {
-    write_fully(fd, bytes);
+    fill(fd);
     sync_data(fd);
   } catch (const std::exception& e) {
     ::close(fd);
     ::unlink(data_path(id).c_str());
-    spdlog::error("{}", e.what());
+    spdlog::error("s3: cannot write data: {}", e.what());
     throw internal_error();
   }
   ::close(fd);
   return DataRef{id, false, {}};
+}
+
+DataRef Store::write_data(std::string_view bytes) {
+  if (bytes.empty()) return {};
+  if (bytes.size() <= kInlineMax) return DataRef{random_hex(32), true, std::string(bytes)};
+  return fill_new_file([&](int fd) { write_fully(fd, bytes); });
 }
 
 DataRef Store::adopt_spool(const http::BodyFile& spool) {
@@ -399,18 +403,7 @@ DataRef Store::adopt_spool(const http::BodyFile& spool) {
     return DataRef{id, false, {}};
   }
   // Another file system (or no /proc): copy.
-  auto [cid, fd] = new_data_file();
-  try {
-    copy_fd(spool.fd, fd, spool.size);
-    sync_data(fd);
-  } catch (const std::exception& e) {
-    ::close(fd);
-    ::unlink(data_path(cid).c_str());
-    spdlog::error("{}", e.what());
-    throw internal_error();
-  }
-  ::close(fd);
-  return DataRef{cid, false, {}};
+  return fill_new_file([&](int fd) { copy_fd(spool.fd, fd, spool.size); });
 }
 
 DataRef Store::copy_data(const DataRef& from, uint64_t size) {
@@ -422,18 +415,7 @@ DataRef Store::copy_data(const DataRef& from, uint64_t size) {
   }
   auto src = open_data(from, size);
   if (!src) throw internal_error();
-  auto [id, fd] = new_data_file();
-  try {
-    copy_fd(src->fd, fd, size);
-    sync_data(fd);
-  } catch (const std::exception& e) {
-    ::close(fd);
-    ::unlink(data_path(id).c_str());
-    spdlog::error("{}", e.what());
-    throw internal_error();
-  }
-  ::close(fd);
-  return DataRef{id, false, {}};
+  return fill_new_file([&](int fd) { copy_fd(src->fd, fd, size); });
 }
 
 std::optional<std::string> Store::read_inline(const DataRef& d) const {

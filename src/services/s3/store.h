@@ -4,12 +4,15 @@
 // Usage (a handler, or another part of S3 such as multipart completion or bucket configuration):
 //
 //   Store& st = store(ctx);                                  // ops/common.h
-//   Bucket b = st.require_bucket("photos");                  // NoSuchBucket otherwise
-//   DataRef d = st.write_data(bytes);                        // or adopt_spool(file) / new_data_file()
+//   Bucket b = bucket_for(ctx, "photos", "s3:PutObject", key);  // NoSuchBucket, AccessDenied
+//   DataRef d = st.write_data(bytes);                        // or adopt_spool(file), or:
+//   auto [id, fd] = st.new_data_file(); /* write */ st.sync_data(fd); ::close(fd);
+//   DataRef assembled{id, false, {}};                        // (multipart completion)
 //   ObjectVersion v;  v.size = ...; v.etag = ...;  v.data = d;
-//   ObjectVersion put = st.put_object(b, "a/b.jpg", std::move(v), now_ms, check);
+//   ObjectVersion put = st.put_object(b, "a/b.jpg", std::move(v), ctx.now_ms, check);
 //   std::optional<std::string> cors = st.config("photos", "cors");
 //   st.put_config("photos", "cors", json_text);
+//   st.set_authorizer(...);                                  // bucket policies / ACLs, at start()
 //
 // Contract
 // - Atomicity. put_object / delete_object commit one storage batch that carries the new current
@@ -230,6 +233,8 @@ class Store {
 
  private:
   void write(storage::WriteBatch& batch) const;  // throws InternalError on storage failure
+  // A new data file filled by fill(fd) and synced; removed again when fill throws.
+  DataRef fill_new_file(const std::function<void(int fd)>& fill);
   std::vector<ObjectVersion> noncurrent(std::string_view bucket, std::string_view key) const;
   // Pieces of put_object/delete_object's batch: the "null" noncurrent version goes (suspended
   // buckets); the current version moves to the noncurrent ones or, as "null" in an unversioned

@@ -428,7 +428,8 @@ std::string Regex::replace(std::string_view s, std::string_view rep, bool all, B
         out += rep[++i];
       } else if (c == '$' && i + 1 < rep.size() && std::isdigit(static_cast<unsigned char>(rep[i + 1]))) {
         int n = rep[++i] - '0';
-        if (n >= static_cast<int>(g.size())) throw RenderError("IndexOutOfBoundsException: No group " + std::to_string(n));
+        if (n >= static_cast<int>(g.size()))
+          throw RenderError("IndexOutOfBoundsException: No group " + std::to_string(n));
         if (g[n].first >= 0) out.append(s.substr(g[n].first, g[n].second - g[n].first));
       } else if (c == '$') {
         throw RenderError("IllegalArgumentException: Illegal group reference");
