@@ -14,12 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   uint64_t sunk = 0;
   try {
-    stratus::protocol::MultipartForm form(
-        "b", {.on_file = [](const stratus::protocol::MultipartForm& f) {
-                if (f.fields().size() > 1000) std::abort();
-              },
-              .on_data = [&](std::string_view d) { sunk += d.size(); }},
-        256);
+    stratus::protocol::MultipartForm form("b",
+                                          {.on_file =
+                                               [](const stratus::protocol::MultipartForm& f) {
+                                                 if (f.fields().size() > 1000) std::abort();
+                                               },
+                                           .on_data = [&](std::string_view d) { sunk += d.size(); }},
+                                          256);
     while (!body.empty()) {
       seed = seed * 1103515245u + 12345u;
       size_t n = std::min<size_t>(body.size(), 1 + (seed >> 16) % 64);
@@ -31,7 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const stratus::AwsError&) {
   }
   // The content type parser too.
-  (void)stratus::protocol::MultipartForm::boundary_of(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  (void)stratus::protocol::MultipartForm::boundary_of(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

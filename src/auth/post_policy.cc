@@ -12,7 +12,9 @@
 namespace stratus::auth {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -112,7 +114,8 @@ PostPolicy parse_post_policy(std::string_view policy_base64) {
   for (const Doc& c : conditions->as_list()) {
     if (c.is_map()) {
       // {"key": "value"}: an exact match.
-      if (c.as_map().empty()) throw invalid_policy("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.");
+      if (c.as_map().empty())
+        throw invalid_policy("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.");
       for (auto it = c.as_map().begin(); it != c.as_map().end(); ++it) {
         std::optional<std::string> v = scalar(it->second);
         if (!v) throw invalid_policy("Invalid Simple-Condition: value must be a string.");
@@ -201,14 +204,14 @@ void check_post_length(const PostPolicy& policy, uint64_t size) {
     if (c.kind != PostPolicy::Condition::Kind::length_range) continue;
     if (size > static_cast<uint64_t>(c.max)) {
       AwsError e("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
-      e.extra_json = json::write(Doc(DocMap{{"ProposedSize", Doc(std::to_string(size))},
-                                            {"MaxSizeAllowed", Doc(std::to_string(c.max))}}));
+      e.extra_json = json::write(
+          Doc(DocMap{{"ProposedSize", Doc(std::to_string(size))}, {"MaxSizeAllowed", Doc(std::to_string(c.max))}}));
       throw e;
     }
     if (size < static_cast<uint64_t>(c.min)) {
       AwsError e("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", 400);
-      e.extra_json = json::write(Doc(DocMap{{"ProposedSize", Doc(std::to_string(size))},
-                                            {"MinSizeAllowed", Doc(std::to_string(c.min))}}));
+      e.extra_json = json::write(
+          Doc(DocMap{{"ProposedSize", Doc(std::to_string(size))}, {"MinSizeAllowed", Doc(std::to_string(c.min))}}));
       throw e;
     }
   }
@@ -235,7 +238,8 @@ std::optional<PostSignature> parse_post_signature(const FormFields& fields) {
     if (!signature) throw post_field_missing("x-amz-signature");
     if (*algorithm != "AWS4-HMAC-SHA256") {
       AwsError e("InvalidArgument", "Only AWS4-HMAC-SHA256 is supported", 400);  // S3's x-amz-algorithm check
-      e.extra_json = json::write(Doc(DocMap{{"ArgumentName", Doc("x-amz-algorithm")}, {"ArgumentValue", Doc(*algorithm)}}));
+      e.extra_json =
+          json::write(Doc(DocMap{{"ArgumentName", Doc("x-amz-algorithm")}, {"ArgumentValue", Doc(*algorithm)}}));
       throw e;
     }
     std::vector<std::string> parts;
@@ -251,7 +255,8 @@ std::optional<PostSignature> parse_post_signature(const FormFields& fields) {
                  "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "
                  "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
                  400);
-      e.extra_json = json::write(Doc(DocMap{{"ArgumentName", Doc("x-amz-credential")}, {"ArgumentValue", Doc(*credential)}}));
+      e.extra_json =
+          json::write(Doc(DocMap{{"ArgumentName", Doc("x-amz-credential")}, {"ArgumentValue", Doc(*credential)}}));
       throw e;
     }
     sig.version = 4;

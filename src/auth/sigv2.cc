@@ -15,16 +15,41 @@ namespace stratus::auth {
 namespace {
 
 // The query parameters S3 counts as part of the resource (botocore's HmacV1Auth list).
-constexpr std::string_view kSubResources[] = {
-    "accelerate",  "acl",         "analytics",   "cors",
-    "defaultObjectAcl", "delete", "inventory",   "lifecycle",
-    "location",    "logging",     "metrics",     "notification",
-    "object-lock", "partNumber",  "policy",      "replication",
-    "requestPayment", "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "response-content-language", "response-content-type", "response-expires", "restore",
-    "select",      "select-type", "storageClass", "tagging",
-    "torrent",     "uploadId",    "uploads",     "versionId",
-    "versioning",  "versions",    "website"};
+constexpr std::string_view kSubResources[] = {"accelerate",
+                                              "acl",
+                                              "analytics",
+                                              "cors",
+                                              "defaultObjectAcl",
+                                              "delete",
+                                              "inventory",
+                                              "lifecycle",
+                                              "location",
+                                              "logging",
+                                              "metrics",
+                                              "notification",
+                                              "object-lock",
+                                              "partNumber",
+                                              "policy",
+                                              "replication",
+                                              "requestPayment",
+                                              "response-cache-control",
+                                              "response-content-disposition",
+                                              "response-content-encoding",
+                                              "response-content-language",
+                                              "response-content-type",
+                                              "response-expires",
+                                              "restore",
+                                              "select",
+                                              "select-type",
+                                              "storageClass",
+                                              "tagging",
+                                              "torrent",
+                                              "uploadId",
+                                              "uploads",
+                                              "versionId",
+                                              "versioning",
+                                              "versions",
+                                              "website"};
 
 bool is_sub_resource(std::string_view name) {
   return std::find(std::begin(kSubResources), std::end(kSubResources), name) != std::end(kSubResources);

@@ -386,8 +386,8 @@ std::optional<SignedRequestInfo> parse_signature(const http::Request& req, bool 
                    400);
   if (presigned) return parse_presigned(req, params);
   // S3's SigV2 query string (the Query protocol's SigV2 names SignatureVersion, never Expires).
-  bool sigv2 = has_param("AWSAccessKeyId") && has_param("Signature") && has_param("Expires") &&
-               !has_param("SignatureVersion");
+  bool sigv2 =
+      has_param("AWSAccessKeyId") && has_param("Signature") && has_param("Expires") && !has_param("SignatureVersion");
   if (sigv2 && authorization)
     throw AwsError("InvalidArgument",
                    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "

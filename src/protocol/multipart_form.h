@@ -50,7 +50,7 @@ class MultipartForm {
   // The first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* field(std::string_view name) const;
   bool has_file() const { return has_file_; }
-  const std::string& filename() const { return filename_; }          // file part's filename=
+  const std::string& filename() const { return filename_; }            // file part's filename=
   const std::string& file_content_type() const { return file_type_; }  // file part's Content-Type
   uint64_t file_bytes() const { return file_bytes_; }
   bool complete() const { return state_ == State::done; }

@@ -777,7 +777,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
         const http::Request* signed_req = &req;
         http::Request original;
         const std::string* orig = sig->sigv2 ? nullptr : req.headers.find("x-stratus-original-path");
-        if (orig) {  // SigV2 signs the path-style resource "/bucket/key" in both styles
+        if (orig) {        // SigV2 signs the path-style resource "/bucket/key" in both styles
           original = req;  // virtual-hosted S3: the client signed the path it sent
           original.path = *orig;
           signed_req = &original;

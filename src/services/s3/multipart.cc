@@ -243,8 +243,7 @@ ObjectVersion Multipart::complete(const Bucket& b, const Upload& u, const std::v
       throw s3_error("InvalidPart",
                      "One or more of the specified parts could not be found.  The part may not have been uploaded, or "
                      "the specified entity tag may not have matched the part's entity tag.",
-                     400,
-                     {{"UploadId", u.upload_id}, {"PartNumber", std::to_string(lp.number)}, {"ETag", lp.etag}});
+                     400, {{"UploadId", u.upload_id}, {"PartNumber", std::to_string(lp.number)}, {"ETag", lp.etag}});
     chosen.push_back(stored[j]);
   }
   uint64_t total = 0;

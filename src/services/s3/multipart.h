@@ -35,7 +35,7 @@ struct Upload {
 struct Part {
   uint64_t number = 0;
   uint64_t size = 0;
-  std::string etag;  // md5 hex, no quotes
+  std::string etag;      // md5 hex, no quotes
   std::string checksum;  // base64 of the upload's checksum algorithm ("" none)
   int64_t last_modified_ms = 0;
   DataRef data;
@@ -44,7 +44,7 @@ struct Part {
 // A part as CompleteMultipartUpload lists it.
 struct ListedPart {
   uint64_t number = 0;
-  std::string etag;  // without quotes
+  std::string etag;      // without quotes
   std::string checksum;  // the upload's algorithm, "" when not given
 };
 

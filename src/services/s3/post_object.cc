@@ -20,7 +20,9 @@
 namespace stratus::s3 {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 std::string esc(std::string_view s) {
   std::string out;
@@ -51,8 +53,8 @@ http::Response error_response(const AwsError& e, const std::string& request_id) 
   http::Response res;
   res.status = e.http_status;
   res.headers.set("Content-Type", "application/xml");
-  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + esc(e.code) +
-                     "</Code><Message>" + esc(e.message) + "</Message>";
+  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + esc(e.code) + "</Code><Message>" +
+                     esc(e.message) + "</Message>";
   if (!e.extra_json.empty()) {
     try {
       Doc extra = json::parse(e.extra_json);
@@ -93,49 +95,48 @@ http::Response serve_post_object(ServerContext& server, Store& st, const http::R
     auto crc = auth::Checksum::make("crc64nvme");
     uint64_t max_len = UINT64_MAX;
     protocol::MultipartForm form(
-        *boundary,
-        {.on_file =
-             [&](const protocol::MultipartForm& f) {
-               const auth::FormFields& fields = f.fields();
-               if (!auth::form_field(fields, "key")) throw auth::post_field_missing("key");
-               std::optional<auth::PostSignature> sig = auth::parse_post_signature(fields);
-               if (sig) {
-                 std::optional<auth::Credential> cred = server.keys().find(sig->access_key);
-                 bool strict = server.config().auth == AuthMode::strict;
-                 if (!cred && strict)
-                   throw AwsError("InvalidAccessKeyId",
-                                  "The AWS Access Key Id you provided does not exist in our records.", 403);
-                 if (cred) {
-                   account = cred->account;
-                   if (strict || !cred->secret_key.empty())
-                     if (auto e = auth::verify_post_signature(*sig, *auth::form_field(fields, "policy"),
-                                                              cred->secret_key))
-                       throw *e;
-                 } else if (sig->access_key.size() == 12 &&
-                            sig->access_key.find_first_not_of("0123456789") == std::string::npos) {
-                   account = sig->access_key;
-                 }
-                 policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));
-                 auth::check_post_policy(*policy, fields, bucket_name, now);
-                 max_len = auth::post_max_length(*policy);
-               }
-               if (account != b.account)
-                 throw s3_error("AccessDenied", "Access Denied", 403);  // anonymous or another account
-               auto [id, file] = st.new_data_file();
-               data.id = id;
-               fd = file;
-             },
-         .on_data =
-             [&](std::string_view bytes) {
-               EVP_DigestUpdate(md5, bytes.data(), bytes.size());
-               crc->update(bytes);
-               size_t done = 0;
-               while (done < bytes.size()) {
-                 ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-                 if (n <= 0) throw internal_error();
-                 done += static_cast<size_t>(n);
-               }
-             }});
+        *boundary, {.on_file =
+                        [&](const protocol::MultipartForm& f) {
+                          const auth::FormFields& fields = f.fields();
+                          if (!auth::form_field(fields, "key")) throw auth::post_field_missing("key");
+                          std::optional<auth::PostSignature> sig = auth::parse_post_signature(fields);
+                          if (sig) {
+                            std::optional<auth::Credential> cred = server.keys().find(sig->access_key);
+                            bool strict = server.config().auth == AuthMode::strict;
+                            if (!cred && strict)
+                              throw AwsError("InvalidAccessKeyId",
+                                             "The AWS Access Key Id you provided does not exist in our records.", 403);
+                            if (cred) {
+                              account = cred->account;
+                              if (strict || !cred->secret_key.empty())
+                                if (auto e = auth::verify_post_signature(*sig, *auth::form_field(fields, "policy"),
+                                                                         cred->secret_key))
+                                  throw *e;
+                            } else if (sig->access_key.size() == 12 &&
+                                       sig->access_key.find_first_not_of("0123456789") == std::string::npos) {
+                              account = sig->access_key;
+                            }
+                            policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));
+                            auth::check_post_policy(*policy, fields, bucket_name, now);
+                            max_len = auth::post_max_length(*policy);
+                          }
+                          if (account != b.account)
+                            throw s3_error("AccessDenied", "Access Denied", 403);  // anonymous or another account
+                          auto [id, file] = st.new_data_file();
+                          data.id = id;
+                          fd = file;
+                        },
+                    .on_data =
+                        [&](std::string_view bytes) {
+                          EVP_DigestUpdate(md5, bytes.data(), bytes.size());
+                          crc->update(bytes);
+                          size_t done = 0;
+                          while (done < bytes.size()) {
+                            ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+                            if (n <= 0) throw internal_error();
+                            done += static_cast<size_t>(n);
+                          }
+                        }});
     if (req.body_file) {
       constexpr size_t kSlice = 1 << 20;
       for (uint64_t off = 0; off < req.body_file->size; off += kSlice) {

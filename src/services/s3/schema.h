@@ -43,7 +43,8 @@ inline constexpr storage::Keyspace kUploads{"s3.uploads", "str(bucket) str(key) 
 inline constexpr storage::Keyspace kParts{"s3.parts", "str(upload id) u64(part number)",
                                           "uploaded part, JSON v1 (multipart.h Part)"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kBuckets, kConfig, kObjects, kVersions, kBlobs, kFiles, kUploads, kParts};
+inline constexpr storage::Keyspace kKeyspaces[] = {kBuckets, kConfig, kObjects, kVersions,
+                                                   kBlobs,   kFiles,  kUploads, kParts};
 
 inline std::string bucket_key(std::string_view bucket) {
   return std::string(bucket);
@@ -62,7 +63,11 @@ inline std::string version_key(std::string_view bucket, std::string_view key, ui
 }
 
 inline std::string upload_key(std::string_view bucket, std::string_view key, std::string_view upload_id) {
-  return storage::KeyBuilder(bucket.size() + key.size() + upload_id.size() + 2).str(bucket).str(key).raw(upload_id).take();
+  return storage::KeyBuilder(bucket.size() + key.size() + upload_id.size() + 2)
+      .str(bucket)
+      .str(key)
+      .raw(upload_id)
+      .take();
 }
 inline std::string part_key(std::string_view upload_id, uint64_t part) {
   return storage::KeyBuilder(upload_id.size() + 9).str(upload_id).u64(part).take();

@@ -8,9 +8,9 @@
 #include "auth/sigv4.h"
 #include "server/context.h"
 #include "server/invoke_router.h"
-#include "services/s3/post_object.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
+#include "services/s3/post_object.h"
 #include "services/s3/schema.h"
 #include "services/s3/store.h"
 
@@ -58,20 +58,21 @@ class S3Service final : public Service, public InvokeRouter {
     add("ListParts", list_parts);
     add("ListMultipartUploads", list_multipart_uploads);
     gap("Access control", "only the bucket's own account is allowed (bucket policies and ACLs not evaluated yet)");
-    gap("POST Object", "browser form uploads store the object with its content headers and metadata; the acl and "
+    gap("POST Object",
+        "browser form uploads store the object with its content headers and metadata; the acl and "
         "tagging fields are accepted but not applied");
-    gap("Event notifications", "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
+    gap("Event notifications",
+        "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
         "implemented");
-    gap("CompleteMultipartUpload", "a full-object checksum sent with the request is not compared with the object's; "
+    gap("CompleteMultipartUpload",
+        "a full-object checksum sent with the request is not compared with the object's; "
         "answers are not streamed with keep-alive whitespace");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
   // POST Object: browser form uploads (post_object.h).
   bool claims(const http::Request& req) const override { return is_post_object(req); }
-  void serve(http::Request req, http::Responder respond) override {
-    respond(serve_post_object(*ctx_, *store_, req));
-  }
+  void serve(http::Request req, http::Responder respond) override { respond(serve_post_object(*ctx_, *store_, req)); }
   const char* log_service() const override { return "s3"; }
 
   void attach(ServerContext& ctx) override {

@@ -9,7 +9,9 @@
 namespace stratus::auth {
 namespace {
 
-std::string b64(std::string_view s) { return enc::base64_encode(s); }
+std::string b64(std::string_view s) {
+  return enc::base64_encode(s);
+}
 
 std::string code_of(const std::function<void()>& f) {
   try {
@@ -23,9 +25,9 @@ std::string code_of(const std::function<void()>& f) {
 const int64_t kNow = *enc::parse_iso8601("2026-12-06T00:00:00Z");
 
 TEST(PostPolicy, ParsesEveryConditionForm) {
-  PostPolicy p = parse_post_policy(b64(
-      R"({"expiration":"2030-01-01T00:00:00.000Z","conditions":[{"bucket":"b"},["starts-with","$key","u/"],)"
-      R"(["eq","$Content-Type","image/png"],["content-length-range",1,"100"],{"success_action_status":201}]})"));
+  PostPolicy p = parse_post_policy(
+      b64(R"({"expiration":"2030-01-01T00:00:00.000Z","conditions":[{"bucket":"b"},["starts-with","$key","u/"],)"
+          R"(["eq","$Content-Type","image/png"],["content-length-range",1,"100"],{"success_action_status":201}]})"));
   EXPECT_EQ(p.expiration_ms, *enc::parse_iso8601("2030-01-01T00:00:00Z"));
   ASSERT_EQ(p.conditions.size(), 5u);
   EXPECT_EQ(p.conditions[0].text, R"(["eq", "$bucket", "b"])");
@@ -39,7 +41,8 @@ TEST(PostPolicy, ParsesEveryConditionForm) {
 
 TEST(PostPolicy, MalformedPolicies) {
   auto bad = [](std::string_view json) { return code_of([&] { parse_post_policy(b64(json)); }); };
-  EXPECT_EQ(code_of([] { parse_post_policy("!!!"); }), "InvalidPolicyDocument: Invalid Policy: Invalid Base64 Encoding.");
+  EXPECT_EQ(code_of([] { parse_post_policy("!!!"); }),
+            "InvalidPolicyDocument: Invalid Policy: Invalid Base64 Encoding.");
   EXPECT_EQ(bad("{"), "InvalidPolicyDocument: Invalid Policy: Invalid JSON.");
   EXPECT_EQ(bad(R"({"conditions":[]})"), "InvalidPolicyDocument: Invalid Policy: Policy missing expiration.");
   EXPECT_EQ(bad(R"({"expiration":"tomorrow","conditions":[]})"),
@@ -57,9 +60,9 @@ TEST(PostPolicy, MalformedPolicies) {
 }
 
 TEST(PostPolicy, ConditionsAndExtraFields) {
-  PostPolicy p = parse_post_policy(b64(
-      R"({"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"b"},["starts-with","$key","u/"],)"
-      R"(["starts-with","$Content-Type",""],["content-length-range",2,10]]})"));
+  PostPolicy p = parse_post_policy(
+      b64(R"({"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"b"},["starts-with","$key","u/"],)"
+          R"(["starts-with","$Content-Type",""],["content-length-range",2,10]]})"));
   FormFields ok = {{"key", "u/${filename}"}, {"policy", "x"}, {"x-amz-signature", "s"}, {"x-ignore-me", "1"}};
   EXPECT_EQ(code_of([&] { check_post_policy(p, ok, "b", kNow); }), "");
   EXPECT_EQ(code_of([&] { check_post_policy(p, ok, "other", kNow); }),
@@ -109,20 +112,24 @@ TEST(PostPolicy, SigV4Signature) {
 }
 
 TEST(PostPolicy, SigV2SignatureAndAnonymousForms) {
-  FormFields f = {{"key", "u/a"}, {"AWSAccessKeyId", "AKID"}, {"policy", kPolicy}, {"Signature", "xGNwh8vkhYFVam9ksJ6/miVyjQw="}};
+  FormFields f = {
+      {"key", "u/a"}, {"AWSAccessKeyId", "AKID"}, {"policy", kPolicy}, {"Signature", "xGNwh8vkhYFVam9ksJ6/miVyjQw="}};
   auto sig = parse_post_signature(f);
   ASSERT_TRUE(sig);
   EXPECT_EQ(sig->version, 2);
   EXPECT_FALSE(verify_post_signature(*sig, kPolicy, "secret"));
   EXPECT_TRUE(verify_post_signature(*sig, kPolicy + "x", "secret"));
   EXPECT_FALSE(parse_post_signature({{"key", "k"}}));
-  EXPECT_EQ(code_of([] { parse_post_signature({{"key", "k"}, {"Signature", "x"}}); }).substr(0, 60),
+  EXPECT_EQ(code_of([] {
+              parse_post_signature({{"key", "k"}, {"Signature", "x"}});
+            }).substr(0, 60),
             "InvalidArgument: Bucket POST must contain a field named 'pol");
 }
 
 TEST(SigV2, KnownAnswerFromTheS3Documentation) {
-  EXPECT_EQ(sigv2_signature("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg"),
-            "NpgCjnDzrM+WFzoENXmpNDUsSn8=");
+  EXPECT_EQ(
+      sigv2_signature("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg"),
+      "NpgCjnDzrM+WFzoENXmpNDUsSn8=");
   http::Request req;
   req.method = "GET";
   req.path = "/johnsmith/photos/puppy.jpg";

@@ -12,8 +12,10 @@ std::string form_body(const std::string& boundary, const std::vector<std::pair<s
   std::string b;
   for (const auto& [k, v] : fields)
     b += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
-  b += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a b.txt\"\r\n"
-       "Content-Type: text/plain\r\n\r\n" + file + "\r\n";
+  b += "--" + boundary +
+       "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a b.txt\"\r\n"
+       "Content-Type: text/plain\r\n\r\n" +
+       file + "\r\n";
   b += after;
   b += "--" + boundary + "--\r\n";
   return b;
@@ -125,7 +127,8 @@ TEST(MultipartForm, OnFileMayRefuse) {
 TEST(MultipartForm, RandomPiecesMatchWholeFeed) {
   std::mt19937 rng(7);
   std::string file(70000, '\0');
-  for (char& c : file) c = static_cast<char>(rng() % 4 == 0 ? '\r' : rng() % 4 == 1 ? '\n' : rng() % 4 == 2 ? '-' : 'b');
+  for (char& c : file)
+    c = static_cast<char>(rng() % 4 == 0 ? '\r' : rng() % 4 == 1 ? '\n' : rng() % 4 == 2 ? '-' : 'b');
   // The data is made of the boundary's own characters, but never the whole delimiter.
   std::string body = form_body("bq", {{"key", "k"}}, file);
   std::string got;

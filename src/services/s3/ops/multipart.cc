@@ -19,7 +19,9 @@ std::string encoding_lower(std::string_view s) {
   return out;
 }
 
-Multipart multipart(OpContext& ctx) { return Multipart(ctx.storage, store(ctx)); }
+Multipart multipart(OpContext& ctx) {
+  return Multipart(ctx.storage, store(ctx));
+}
 
 uint64_t part_number(const Doc& in) {
   const Doc* n = in.get("PartNumber");
@@ -38,9 +40,9 @@ void checksum_out(Doc& out, const Upload& u, const std::string& value) {
 // The part's checksum in the upload's algorithm: the one the request sent must match the data.
 std::string part_checksum(const Upload& u, const Digests& d, const DeclaredChecksum& ck, bool declared) {
   if (declared && !u.object.checksum_algorithm.empty() && ck.algorithm != u.object.checksum_algorithm)
-    throw invalid_request("Checksum Type mismatch occurred, expected checksum Type: " +
-                          encoding_lower(u.object.checksum_algorithm) + ", actual checksum Type: " +
-                          encoding_lower(ck.algorithm));
+    throw invalid_request(
+        "Checksum Type mismatch occurred, expected checksum Type: " + encoding_lower(u.object.checksum_algorithm) +
+        ", actual checksum Type: " + encoding_lower(ck.algorithm));
   return u.object.checksum_algorithm.empty() ? std::string() : d.checksum_b64;
 }
 
@@ -104,7 +106,8 @@ Doc upload_part(OpContext& ctx, const Doc& in) {
   if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
     auto raw = enc::base64_decode(m->as_string());
     if (!raw || raw->size() != 16)
-      throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400, {{"Content-MD5", m->as_string()}});
+      throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
+                     {{"Content-MD5", m->as_string()}});
     md5_given = *raw;
   }
   bool declared = false;
@@ -166,7 +169,8 @@ Doc upload_part_copy(OpContext& ctx, const Doc& in) {
     throw no_such_key(src_key);
   }
   if (src->delete_marker)
-    throw s3_error("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.", 400);
+    throw s3_error("InvalidRequest",
+                   "The source of a copy request may not specifically refer to a delete marker by version id.", 400);
   // Source conditions.
   Doc cond = Doc::map();
   if (const Doc* m = in.get("CopySourceIfMatch")) cond.set("IfMatch", *m);
@@ -186,9 +190,10 @@ Doc upload_part_copy(OpContext& ctx, const Doc& in) {
     unsigned long long a = 0, z = 0;
     char tail = 0;
     if (std::sscanf(text.c_str(), "bytes=%llu-%llu%c", &a, &z, &tail) != 2 || a > z)
-      throw invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
-                             "last are the zero-based offsets of the first and last bytes to copy",
-                             "x-amz-copy-source-range", text);
+      throw invalid_argument(
+          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+          "last are the zero-based offsets of the first and last bytes to copy",
+          "x-amz-copy-source-range", text);
     if (z >= src->size)
       throw s3_error("InvalidRange", "The requested range is not satisfiable", 416,
                      {{"RangeRequested", text}, {"ActualObjectSize", std::to_string(src->size)}});
