@@ -59,6 +59,15 @@ struct DeclaredChecksum {
   std::string algorithm, value;
 };
 DeclaredChecksum declared_checksum(const Doc& in);
+// The payload of PutObject / UploadPart: spooled or in memory, at most 5 GiB (EntityTooLarge),
+// and its Content-MD5 (raw; InvalidDigest when malformed).
+struct UploadBody {
+  const http::BodyFile* file = nullptr;
+  const std::string* bytes = nullptr;
+  uint64_t size = 0;
+  std::optional<std::string> md5;
+};
+UploadBody upload_body(OpContext& ctx, const Doc& in);
 std::string storage_class(const std::string& s);  // InvalidStorageClass
 std::vector<std::pair<std::string, std::string>> parse_tagging(std::string_view text);
 // Content and user metadata members of PutObject / CopyObject (REPLACE) into v.

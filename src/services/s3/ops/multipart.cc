@@ -87,29 +87,31 @@ Doc create_multipart_upload(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+namespace {
+
+// The upload an UploadPart / UploadPartCopy writes to, and the part number.
+struct PartTarget {
+  Bucket bucket;
+  Upload upload;
+  uint64_t number = 0;
+};
+
+PartTarget part_target(OpContext& ctx, Multipart& mp, const Doc& in) {
+  PartTarget t;
+  std::string key = in.str("Key");
+  t.bucket = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
+  t.number = part_number(in);
+  t.upload = mp.require(t.bucket.name, key, in.str("UploadId"));
+  return t;
+}
+
+}  // namespace
+
 Doc upload_part(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Multipart mp = multipart(ctx);
-  std::string key = in.str("Key");
-  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
-  uint64_t number = part_number(in);
-  Upload u = mp.require(b.name, key, in.str("UploadId"));
-  const http::BodyFile* file = ctx.transport.body_file;
-  const std::string* bytes = nullptr;
-  if (!file)
-    if (const Doc* body = in.get("Body"); body && body->is_blob()) bytes = &body->as_blob().bytes;
-  uint64_t size = file ? file->size : bytes ? bytes->size() : 0;
-  if (size > (5ull << 30))
-    throw s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
-                   {{"ProposedSize", std::to_string(size)}, {"MaxSizeAllowed", "5368709120"}});
-  std::optional<std::string> md5_given;
-  if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
-    auto raw = enc::base64_decode(m->as_string());
-    if (!raw || raw->size() != 16)
-      throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
-                     {{"Content-MD5", m->as_string()}});
-    md5_given = *raw;
-  }
+  auto [b, u, number] = part_target(ctx, mp, in);
+  auto [file, bytes, size, md5_given] = upload_body(ctx, in);
   bool declared = false;
   for (std::string_view a : {"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"})
     if (in.has("Checksum" + std::string(a))) declared = true;
@@ -143,10 +145,7 @@ Doc upload_part(OpContext& ctx, const Doc& in) {
 Doc upload_part_copy(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   Multipart mp = multipart(ctx);
-  std::string key = in.str("Key");
-  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
-  uint64_t number = part_number(in);
-  Upload u = mp.require(b.name, key, in.str("UploadId"));
+  auto [b, u, number] = part_target(ctx, mp, in);
   // x-amz-copy-source: "bucket/key[?versionId=...]", URL-encoded, with or without a leading '/'.
   std::string source = in.str("CopySource");
   std::string version_id;

@@ -203,27 +203,31 @@ void put_checksum_out(Doc& out, const ObjectVersion& v) {
   out.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
 }
 
-Doc put_object(OpContext& ctx, const Doc& in) {
-  Store& st = store(ctx);
-  std::string key = in.str("Key");
-  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
-  check_key(key);
-  const http::BodyFile* file = ctx.transport.body_file;
-  const std::string* bytes = nullptr;
-  if (!file)
-    if (const Doc* body = in.get("Body"); body && body->is_blob()) bytes = &body->as_blob().bytes;
-  uint64_t size = file ? file->size : bytes ? bytes->size() : 0;
-  if (size > (5ull << 30))
+UploadBody upload_body(OpContext& ctx, const Doc& in) {
+  UploadBody out;
+  out.file = ctx.transport.body_file;
+  if (!out.file)
+    if (const Doc* body = in.get("Body"); body && body->is_blob()) out.bytes = &body->as_blob().bytes;
+  out.size = out.file ? out.file->size : out.bytes ? out.bytes->size() : 0;
+  if (out.size > (5ull << 30))
     throw s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
-                   {{"ProposedSize", std::to_string(size)}, {"MaxSizeAllowed", "5368709120"}});
-  std::optional<std::string> md5_given;
+                   {{"ProposedSize", std::to_string(out.size)}, {"MaxSizeAllowed", "5368709120"}});
   if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
     auto raw = enc::base64_decode(m->as_string());
     if (!raw || raw->size() != 16)
       throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
                      {{"Content-MD5", m->as_string()}});
-    md5_given = *raw;
+    out.md5 = *raw;
   }
+  return out;
+}
+
+Doc put_object(OpContext& ctx, const Doc& in) {
+  Store& st = store(ctx);
+  std::string key = in.str("Key");
+  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
+  check_key(key);
+  auto [file, bytes, size, md5_given] = upload_body(ctx, in);
   DeclaredChecksum ck = declared_checksum(in);
   ObjectVersion v;
   take_metadata(in, v);
