@@ -231,8 +231,11 @@ class TestMultipart(MultipartBase):
         for n, p in ((1, p1), (2, p2)):
             r = self.s3.upload_part(Bucket=b, Key="f", UploadId=uid, PartNumber=n, Body=p, ChecksumAlgorithm="CRC32")
             parts.append({"PartNumber": n, "ETag": r["ETag"]})
+        r = err(lambda: self.s3.complete_multipart_upload(Bucket=b, Key="f", UploadId=uid, ChecksumType="FULL_OBJECT",
+                                                          ChecksumCRC32=crc(b"other"), MultipartUpload={"Parts": parts}))
+        self.assertEqual(r["Error"]["Code"], "BadDigest")
         done = self.s3.complete_multipart_upload(Bucket=b, Key="f", UploadId=uid, ChecksumType="FULL_OBJECT",
-                                                 MultipartUpload={"Parts": parts})
+                                                 ChecksumCRC32=crc(p1 + p2), MultipartUpload={"Parts": parts})
         self.assertEqual(done["ChecksumType"], "FULL_OBJECT")
         self.assertEqual(done["ChecksumCRC32"], crc(p1 + p2))
         r = err(lambda: self.s3.create_multipart_upload(Bucket=b, Key="x", ChecksumAlgorithm="SHA256",

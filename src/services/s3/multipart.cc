@@ -223,7 +223,8 @@ void Multipart::abort(std::string_view bucket, std::string_view key, std::string
 }
 
 ObjectVersion Multipart::complete(const Bucket& b, const Upload& u, const std::vector<ListedPart>& listed,
-                                  int64_t now_ms, const Store::Check& check, std::optional<uint64_t> mpu_size) {
+                                  int64_t now_ms, const Store::Check& check, std::optional<uint64_t> mpu_size,
+                                  std::string_view expected_checksum) {
   if (listed.empty())
     throw s3_error("MalformedXML",
                    "The XML you provided was not well-formed or did not validate against our published schema", 400);
@@ -313,6 +314,11 @@ ObjectVersion Multipart::complete(const Bucket& b, const Upload& u, const std::v
   v.checksum_algorithm = algorithm;
   v.checksum_type = composite ? "COMPOSITE" : "FULL_OBJECT";
   v.checksum_value = composite ? composite_checksum(algorithm, checksums) : full->base64();
+  if (!expected_checksum.empty() && expected_checksum != v.checksum_value &&
+      std::string(expected_checksum) + "-" + std::to_string(chosen.size()) != v.checksum_value) {
+    store_.discard(data);
+    throw s3_error("BadDigest", "The " + algorithm + " you specified did not match the calculated checksum.", 400);
+  }
   v.last_modified_ms = 0;
   v.data = data;
   // Part boundaries, for GET ?partNumber= and GetObjectAttributes.

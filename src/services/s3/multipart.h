@@ -64,9 +64,11 @@ class Multipart {
   // Removes the upload and its parts (NoSuchUpload when absent).
   void abort(std::string_view bucket, std::string_view key, std::string_view upload_id);
   // Validates the list (InvalidPartOrder, InvalidPart, EntityTooSmall), assembles the data,
-  // commits the object and removes the upload in one batch. mpu_size: x-amz-mp-object-size.
+  // commits the object and removes the upload in one batch. mpu_size: x-amz-mp-object-size;
+  // expected_checksum: the object checksum the request states (BadDigest when it differs).
   ObjectVersion complete(const Bucket& b, const Upload& u, const std::vector<ListedPart>& listed, int64_t now_ms,
-                         const Store::Check& check, std::optional<uint64_t> mpu_size);
+                         const Store::Check& check, std::optional<uint64_t> mpu_size,
+                         std::string_view expected_checksum = {});
   // Uploads of a bucket with key >= from (> (from, after_id) when after_id is set), by key then id.
   void scan(std::string_view bucket, std::string_view prefix, std::string_view from, std::string_view after_id,
             const std::function<bool(const Upload&)>& fn) const;

@@ -64,9 +64,7 @@ class S3Service final : public Service, public InvokeRouter {
     gap("Event notifications",
         "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
         "implemented");
-    gap("CompleteMultipartUpload",
-        "a full-object checksum sent with the request is not compared with the object's; "
-        "answers are not streamed with keep-alive whitespace");
+    gap("CompleteMultipartUpload", "answers are not streamed with keep-alive whitespace while the parts are assembled");
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 

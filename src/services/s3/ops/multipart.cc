@@ -287,7 +287,9 @@ Doc complete_multipart_upload(OpContext& ctx, const Doc& in) {
   if (!type.empty() && !u.object.checksum_type.empty() && type != u.object.checksum_type)
     throw invalid_request("The upload was created using the " + u.object.checksum_type +
                           " checksum mode. The complete request must use the same checksum mode.");
-  ObjectVersion put = mp.complete(b, u, listed, ctx.now_ms, write_conditions(in, key), mpu_size);
+  std::string expected =
+      u.object.checksum_algorithm.empty() ? std::string() : in.str("Checksum" + u.object.checksum_algorithm);
+  ObjectVersion put = mp.complete(b, u, listed, ctx.now_ms, write_conditions(in, key), mpu_size, expected);
   Doc out = Doc::map();
   std::string host(ctx.transport.host);
   out.set("Location", "http://" + (host.empty() ? std::string("localhost") : host) + "/" + b.name + "/" +
