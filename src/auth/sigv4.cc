@@ -8,7 +8,9 @@
 #include <memory>
 #include <utility>
 
+#include "auth/sigv2.h"
 #include "core/encoding.h"
+#include "core/json.h"
 
 namespace stratus::auth {
 namespace {
@@ -288,6 +290,31 @@ SignedRequestInfo parse_presigned(const http::Request& req,
   return info;
 }
 
+// SigV2 presigned URL: AWSAccessKeyId, Signature, Expires (absolute epoch seconds).
+SignedRequestInfo parse_sigv2_query(const http::Request& req,
+                                    const std::vector<std::pair<std::string, std::string>>& params) {
+  auto param = [&](std::string_view name) -> const std::string* {
+    for (const auto& [k, v] : params)
+      if (k == name) return &v;
+    return nullptr;
+  };
+  const std::string* expires = param("Expires");
+  std::string_view e = *expires;
+  if (e.empty() || e.size() > 12 || !std::all_of(e.begin(), e.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    throw AwsError("AccessDenied", "Invalid date (should be seconds since epoch): " + *expires, 403);
+  SignedRequestInfo info;
+  info.presigned = true;
+  info.sigv2 = true;
+  info.access_key = *param("AWSAccessKeyId");
+  info.signature = *param("Signature");
+  for (char c : e) info.expires_s = info.expires_s * 10 + (c - '0');
+  info.request_time_ms = info.expires_s * 1000;
+  if (const std::string* token = param("x-amz-security-token")) info.session_token = *token;
+  if (const std::string* token = param("X-Amz-Security-Token")) info.session_token = *token;
+  info.payload_hash = req.headers.get("x-amz-content-sha256", kUnsignedPayload);
+  return info;
+}
+
 // OpenSSL 3 looks the implementation of EVP_sha256() up on every use; fetching it once saves
 // that lookup on every signature verified.
 const EVP_MD* sha256_md() {
@@ -358,10 +385,16 @@ std::optional<SignedRequestInfo> parse_signature(const http::Request& req, bool 
                    "parameter or the Authorization header should be specified",
                    400);
   if (presigned) return parse_presigned(req, params);
+  // S3's SigV2 query string (the Query protocol's SigV2 names SignatureVersion, never Expires).
+  bool sigv2 =
+      has_param("AWSAccessKeyId") && has_param("Signature") && has_param("Expires") && !has_param("SignatureVersion");
+  if (sigv2 && authorization)
+    throw AwsError("InvalidArgument",
+                   "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "
+                   "parameter or the Authorization header should be specified",
+                   400);
   if (authorization) return parse_authorization_header(req, *authorization, s3_style);
-  if (s3_style && has_param("AWSAccessKeyId") && has_param("Signature"))
-    throw AwsError("InvalidRequest",
-                   "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.", 400);
+  if (sigv2) return parse_sigv2_query(req, params);
   return std::nullopt;
 }
 
@@ -545,6 +578,16 @@ const std::string& cached_signing_key(std::string_view secret, std::string_view 
 
 std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo& info, std::string_view secret,
                                bool s3_style) {
+  if (info.sigv2) {
+    // The resource is the path-style path as sent ("/bucket/key"), virtual-hosted or not.
+    std::string sts = sigv2_string_to_sign(req, req.path, std::to_string(info.expires_s));
+    if (signatures_equal(sigv2_signature(secret, sts), info.signature)) return std::nullopt;
+    AwsError e = signature_mismatch(true);
+    e.extra_json = json::write(Doc(DocMap{{"AWSAccessKeyId", Doc(info.access_key)},
+                                          {"StringToSign", Doc(sts)},
+                                          {"SignatureProvided", Doc(info.signature)}}));
+    return e;
+  }
   // The scope date must be the day of X-Amz-Date; each family words the refusal differently.
   if (info.amz_date.compare(0, 8, info.date) != 0) {
     if (s3_style && info.presigned)
@@ -555,14 +598,19 @@ std::optional<AwsError> verify(const http::Request& req, const SignedRequestInfo
                         info.date + "' != '" + info.amz_date.substr(0, 8) + "', from '" + info.amz_date + "'.",
                     403);
   }
-  std::string expected =
-      signature(cached_signing_key(secret, info.date, info.region, info.service),
-                string_to_sign(info, canonical_request(req, info, s3_style)));
+  std::string creq = canonical_request(req, info, s3_style);
+  std::string sts = string_to_sign(info, creq);
+  std::string expected = signature(cached_signing_key(secret, info.date, info.region, info.service), sts);
   // Constant time, so the comparison leaks nothing about how much of a guess was right.
-  if (expected.size() == info.signature.size() &&
-      CRYPTO_memcmp(expected.data(), info.signature.data(), expected.size()) == 0)
-    return std::nullopt;
-  return signature_mismatch(s3_style);
+  if (signatures_equal(expected, info.signature)) return std::nullopt;
+  AwsError e = signature_mismatch(s3_style);
+  // S3 shows what it signed, so a client can find where it differs.
+  if (s3_style)
+    e.extra_json = json::write(Doc(DocMap{{"AWSAccessKeyId", Doc(info.access_key)},
+                                          {"StringToSign", Doc(sts)},
+                                          {"SignatureProvided", Doc(info.signature)},
+                                          {"CanonicalRequest", Doc(creq)}}));
+  return e;
 }
 
 AwsError signature_mismatch(bool s3_style) {
@@ -578,6 +626,13 @@ AwsError signature_mismatch(bool s3_style) {
 }
 
 std::optional<AwsError> check_time(const SignedRequestInfo& info, int64_t now_ms, bool s3_style) {
+  if (info.sigv2) {
+    if (now_ms <= info.expires_s * 1000) return std::nullopt;
+    AwsError e("AccessDenied", "Request has expired", 403);
+    e.extra_json = json::write(Doc(DocMap{{"Expires", Doc(enc::iso8601(info.expires_s * 1000))},
+                                          {"ServerTime", Doc(enc::iso8601(now_ms - now_ms % 1000))}}));
+    return e;
+  }
   if (info.presigned) {
     if (info.expires_s < 1 || info.expires_s > kMaxPresignExpiresS)
       return query_params_error("X-Amz-Expires must be less than a week (in seconds) that is 604800");
@@ -624,7 +679,7 @@ void sign(http::Request& req, std::string_view access_key, std::string_view secr
 
 std::optional<AwsError> check_scope_service(const SignedRequestInfo& info,
                                             std::string_view signing_name) {
-  if (info.service == signing_name) return std::nullopt;
+  if (info.service == signing_name || (info.sigv2 && signing_name == "s3")) return std::nullopt;
   return AwsError(
       "SignatureDoesNotMatch",
       "Credential should be scoped to correct service: '" + std::string(signing_name) + "'. ", 403);

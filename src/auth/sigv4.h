@@ -17,6 +17,9 @@ namespace stratus::auth {
 // X-Amz-* query parameters of a presigned URL.
 struct SignedRequestInfo {
   bool presigned = false;
+  // S3's legacy SigV2 presigned URL (AWSAccessKeyId, Expires, Signature): signature is base64,
+  // expires_s the absolute Expires time (epoch seconds); no scope, date or signed headers.
+  bool sigv2 = false;
   std::string access_key;
   std::string date;             // credential scope date, YYYYMMDD
   std::string region;

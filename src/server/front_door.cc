@@ -324,6 +324,10 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
 bool FrontDoor::streams_body(const http::Request& head) const {
   // Streaming payloads exist only in the REST protocols, whose routes need just the head.
   if (head.headers.has("x-amz-target") || head.headers.has("smithy-protocol")) return false;
+  // S3's browser POST uploads (a form with the file in it; no model operation).
+  if (head.method == "POST" && head.query.empty() && ctx_.service("s3") &&
+      head.headers.get("content-type").rfind("multipart/form-data", 0) == 0)
+    return true;
   std::optional<auth::SignedRequestInfo> sig;
   try {
     sig = auth::parse_signature(head);
@@ -784,7 +788,8 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
           throw signature_error(*e, r.protocol);
         const http::Request* signed_req = &req;
         http::Request original;
-        if (const std::string* orig = req.headers.find("x-stratus-original-path")) {
+        const std::string* orig = sig->sigv2 ? nullptr : req.headers.find("x-stratus-original-path");
+        if (orig) {        // SigV2 signs the path-style resource "/bucket/key" in both styles
           original = req;  // virtual-hosted S3: the client signed the path it sent
           original.path = *orig;
           signed_req = &original;

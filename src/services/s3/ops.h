@@ -35,4 +35,13 @@ Doc list_objects_v2(OpContext& ctx, const Doc& in);
 Doc list_objects(OpContext& ctx, const Doc& in);
 Doc list_object_versions(OpContext& ctx, const Doc& in);
 
+// ops/multipart.cc
+Doc create_multipart_upload(OpContext& ctx, const Doc& in);
+Doc upload_part(OpContext& ctx, const Doc& in);
+Doc upload_part_copy(OpContext& ctx, const Doc& in);
+Doc complete_multipart_upload(OpContext& ctx, const Doc& in);
+Doc abort_multipart_upload(OpContext& ctx, const Doc& in);
+Doc list_parts(OpContext& ctx, const Doc& in);
+Doc list_multipart_uploads(OpContext& ctx, const Doc& in);
+
 }  // namespace stratus::s3

@@ -35,7 +35,16 @@ inline constexpr storage::Keyspace kBlobs{"s3.blobs", "raw(data id)", "object da
 inline constexpr storage::Keyspace kFiles{"s3.files", "raw(data id)",
                                           "empty: the data file <data-dir>/s3/data/<id[0:2]>/<id> is referenced"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kBuckets, kConfig, kObjects, kVersions, kBlobs, kFiles};
+// Multipart uploads (multipart.h): an upload's record, and its parts keyed by the upload id.
+//   s3.uploads   str(bucket) str(key) raw(upload id)  upload record (JSON v1, multipart.h Upload)
+//   s3.parts     str(upload id) u64(part number)      part record (JSON v1, multipart.h Part)
+inline constexpr storage::Keyspace kUploads{"s3.uploads", "str(bucket) str(key) raw(upload id)",
+                                            "multipart upload, JSON v1 (multipart.h Upload)"};
+inline constexpr storage::Keyspace kParts{"s3.parts", "str(upload id) u64(part number)",
+                                          "uploaded part, JSON v1 (multipart.h Part)"};
+
+inline constexpr storage::Keyspace kKeyspaces[] = {kBuckets, kConfig, kObjects, kVersions,
+                                                   kBlobs,   kFiles,  kUploads, kParts};
 
 inline std::string bucket_key(std::string_view bucket) {
   return std::string(bucket);
@@ -51,6 +60,17 @@ inline std::string object_key(std::string_view bucket, std::string_view key) {
 }
 inline std::string version_key(std::string_view bucket, std::string_view key, uint64_t seq) {
   return storage::KeyBuilder(bucket.size() + key.size() + 10).str(bucket).str(key).u64(~seq).take();
+}
+
+inline std::string upload_key(std::string_view bucket, std::string_view key, std::string_view upload_id) {
+  return storage::KeyBuilder(bucket.size() + key.size() + upload_id.size() + 2)
+      .str(bucket)
+      .str(key)
+      .raw(upload_id)
+      .take();
+}
+inline std::string part_key(std::string_view upload_id, uint64_t part) {
+  return storage::KeyBuilder(upload_id.size() + 9).str(upload_id).u64(part).take();
 }
 
 }  // namespace stratus::s3

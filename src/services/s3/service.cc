@@ -13,6 +13,7 @@
 #include "services/s3/lifecycle.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
+#include "services/s3/post_object.h"
 #include "services/s3/schema.h"
 #include "services/s3/store.h"
 #include "services/s3/web.h"
@@ -37,6 +38,8 @@ std::string data_root(const Config& cfg) {
   return base;
 }
 
+// Also the router of the requests that are not API calls: POST Object form uploads, static
+// websites and CORS preflights (web.h).
 class S3Service final : public Service, public WebRouter {
  public:
   S3Service() : Service("s3") {
@@ -61,6 +64,13 @@ class S3Service final : public Service, public WebRouter {
     add("ListObjectsV2", list_objects_v2);
     add("ListObjects", list_objects);
     add("ListObjectVersions", list_object_versions);
+    add("CreateMultipartUpload", create_multipart_upload);
+    add("UploadPart", upload_part);
+    add("UploadPartCopy", upload_part_copy);
+    add("CompleteMultipartUpload", complete_multipart_upload);
+    add("AbortMultipartUpload", abort_multipart_upload);
+    add("ListParts", list_parts);
+    add("ListMultipartUploads", list_multipart_uploads);
     add_config_operations(*this);
     gap("Access control",
         "bucket policies, ACLs, Block Public Access and ownership are enforced; IAM identity policies are not "
@@ -76,12 +86,27 @@ class S3Service final : public Service, public WebRouter {
     gap("Static website",
         "objects are read into memory to answer (no sendfile); no x-amz-website-redirect-location on "
         "folders");
+    gap("POST Object",
+        "browser form uploads store the object with its content headers and metadata; the acl and "
+        "tagging fields are accepted but not applied");
+    gap("Event notifications",
+        "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
+        "implemented");
+    gap("CompleteMultipartUpload", "answers are not streamed with keep-alive whitespace while the parts are assembled");
     // Last: every operation above runs behind access control (access.h).
     guard_operations(*this);
     gap("Data durability", "object data files are fsynced only with --fsync, like the metadata");
   }
 
+  // POST Object: browser form uploads (post_object.h); the rest is WebRouter's.
+  bool claims(const http::Request& req) const override { return is_post_object(req) || WebRouter::claims(req); }
+  void serve(http::Request req, http::Responder respond) override {
+    if (is_post_object(req)) return respond(serve_post_object(*ctx_, *store_, req));
+    WebRouter::serve(std::move(req), std::move(respond));
+  }
+
   void attach(ServerContext& ctx) override {
+    ctx_ = &ctx;
     root_ = data_root(ctx.config());
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
@@ -125,6 +150,7 @@ class S3Service final : public Service, public WebRouter {
  private:
   std::string root_;
   std::unique_ptr<Store> store_;
+  ServerContext* ctx_ = nullptr;
   bool ephemeral_ = false, strict_ = false;
 };
 

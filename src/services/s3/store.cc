@@ -563,7 +563,7 @@ bool Store::commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropp
 }
 
 ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
-                                const Check& check) {
+                                const Check& check, const Also& also) {
   const std::string okey = object_key(b.name, key);
   try {
     for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
@@ -587,6 +587,7 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
       reference(batch, v.data);
       batch.put(kObjects.name, okey, encode_version(v));
+      if (also) also(batch);
       if (commit(batch, dropped, b.name)) {
         v.data.pending.clear();
         return v;

@@ -196,8 +196,11 @@ class Store {
   // Commits v as the key's new current version under the bucket's versioning; assigns
   // version_id, seq and (when 0) last_modified_ms. Takes ownership of v.data (discarded when the
   // commit fails). Returns the stored version.
+  // `also` adds the caller's own writes and conditions to the commit batch (multipart completion
+  // removes the upload in it); it runs once per attempt and may throw.
+  using Also = std::function<void(storage::WriteBatch&)>;
   ObjectVersion put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
-                           const Check& check = {});
+                           const Check& check = {}, const Also& also = {});
   struct Deleted {
     bool delete_marker = false;  // a delete marker was created, or the version removed was one
     std::string version_id;      // of the marker created or the version removed ("" none)

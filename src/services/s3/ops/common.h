@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/doc.h"
+#include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/store.h"
 #include "services/service.h"
@@ -45,6 +46,38 @@ ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view me
 // S3's version id format check (InvalidArgument "Invalid version id specified").
 void check_version_id(std::string_view vid);
 
+// ---- Writes (ops/objects.cc), shared by PutObject, multipart uploads and POST uploads.
+// MD5 (the ETag) and one flexible checksum over data that is in memory or in a file.
+struct Digests {
+  std::string md5_raw;
+  std::string checksum_b64;
+};
+Digests digest(const std::string* bytes, const http::BodyFile* file, std::string_view algorithm);
+// The flexible checksum a request declares: its algorithm and the value it sent ("" when the
+// server is to compute it; CRC64NVME when the request names none).
+struct DeclaredChecksum {
+  std::string algorithm, value;
+};
+DeclaredChecksum declared_checksum(const Doc& in);
+// The payload of PutObject / UploadPart: spooled or in memory, at most 5 GiB (EntityTooLarge),
+// and its Content-MD5 (raw; InvalidDigest when malformed).
+struct UploadBody {
+  const http::BodyFile* file = nullptr;
+  const std::string* bytes = nullptr;
+  uint64_t size = 0;
+  std::optional<std::string> md5;
+};
+UploadBody upload_body(OpContext& ctx, const Doc& in);
+std::string storage_class(const std::string& s);  // InvalidStorageClass
+std::vector<std::pair<std::string, std::string>> parse_tagging(std::string_view text);
+// Content and user metadata members of PutObject / CopyObject (REPLACE) into v.
+void take_metadata(const Doc& in, ObjectVersion& v);
+// Conditional writes (If-None-Match: *, If-Match) against the current version.
+Store::Check write_conditions(const Doc& in, std::string_view key);
+void put_checksum_out(Doc& out, const ObjectVersion& v);
+
+// Lower-case hex MD5 and base64 MD5 of bytes.
+std::string md5_hex(std::string_view bytes);
 // Owner {DisplayName, ID} of an account, as listings and ListBuckets report it.
 Doc owner_doc(std::string_view account);
 

@@ -30,11 +30,9 @@ size_t digest_size(std::string_view alg) {
   return 32;
 }
 
-// MD5 (the ETag) and one flexible checksum over data that is in memory or in a file.
-struct Digests {
-  std::string md5_raw;
-  std::string checksum_b64;
-};
+}  // namespace
+
+// Shared with multipart uploads and POST uploads (declared in ops/common.h) down to put_checksum_out.
 
 Digests digest(const std::string* bytes, const http::BodyFile* file, std::string_view algorithm) {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
@@ -66,12 +64,6 @@ Digests digest(const std::string* bytes, const http::BodyFile* file, std::string
   if (ck) out.checksum_b64 = ck->base64();
   return out;
 }
-
-// The flexible checksum a request declares: its algorithm and the value it sent ("" when the
-// server is to compute it).
-struct DeclaredChecksum {
-  std::string algorithm, value;
-};
 
 DeclaredChecksum declared_checksum(const Doc& in) {
   DeclaredChecksum out;
@@ -211,29 +203,31 @@ void put_checksum_out(Doc& out, const ObjectVersion& v) {
   out.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
 }
 
-}  // namespace
+UploadBody upload_body(OpContext& ctx, const Doc& in) {
+  UploadBody out;
+  out.file = ctx.transport.body_file;
+  if (!out.file)
+    if (const Doc* body = in.get("Body"); body && body->is_blob()) out.bytes = &body->as_blob().bytes;
+  out.size = out.file ? out.file->size : out.bytes ? out.bytes->size() : 0;
+  if (out.size > (5ull << 30))
+    throw s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
+                   {{"ProposedSize", std::to_string(out.size)}, {"MaxSizeAllowed", "5368709120"}});
+  if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
+    auto raw = enc::base64_decode(m->as_string());
+    if (!raw || raw->size() != 16)
+      throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
+                     {{"Content-MD5", m->as_string()}});
+    out.md5 = *raw;
+  }
+  return out;
+}
 
 Doc put_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
   std::string key = in.str("Key");
   Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
   check_key(key);
-  const http::BodyFile* file = ctx.transport.body_file;
-  const std::string* bytes = nullptr;
-  if (!file)
-    if (const Doc* body = in.get("Body"); body && body->is_blob()) bytes = &body->as_blob().bytes;
-  uint64_t size = file ? file->size : bytes ? bytes->size() : 0;
-  if (size > (5ull << 30))
-    throw s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
-                   {{"ProposedSize", std::to_string(size)}, {"MaxSizeAllowed", "5368709120"}});
-  std::optional<std::string> md5_given;
-  if (const Doc* m = in.get("ContentMD5"); m && m->is_string()) {
-    auto raw = enc::base64_decode(m->as_string());
-    if (!raw || raw->size() != 16)
-      throw s3_error("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
-                     {{"Content-MD5", m->as_string()}});
-    md5_given = *raw;
-  }
+  auto [file, bytes, size, md5_given] = upload_body(ctx, in);
   DeclaredChecksum ck = declared_checksum(in);
   ObjectVersion v;
   take_metadata(in, v);
