@@ -17,12 +17,6 @@
 namespace stratus::auth::policy {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -173,7 +167,7 @@ std::optional<Error> parse_condition(const Doc& block, std::vector<Condition>& o
     for (const auto& [key, values] : keys.as_map()) {
       Condition c = base;
       if (key.empty()) return Error{ErrorKind::invalid_condition, "Policy has an invalid condition key"};
-      c.key = lower(key);
+      c.key = enc::ascii_lower(key);
       if (!string_list(values, c.values, true) || c.values.empty())
         return Error{ErrorKind::invalid_condition, "Invalid policy syntax."};
       if (c.op == "Null" || c.op == "Bool") {
@@ -543,15 +537,15 @@ bool any_wildcard(const std::vector<std::string>& patterns, std::string_view val
 }  // namespace
 
 void Request::set(std::string_view key, std::string value) {
-  keys[lower(key)] = {std::move(value)};
+  keys[enc::ascii_lower(key)] = {std::move(value)};
 }
 
 void Request::add(std::string_view key, std::string value) {
-  keys[lower(key)].push_back(std::move(value));
+  keys[enc::ascii_lower(key)].push_back(std::move(value));
 }
 
 const std::vector<std::string>* Request::find(std::string_view key) const {
-  auto it = keys.find(lower(key));
+  auto it = keys.find(enc::ascii_lower(key));
   return it == keys.end() ? nullptr : &it->second;
 }
 

@@ -34,13 +34,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool is_hex64(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -86,7 +79,7 @@ std::vector<std::string> split_signed_headers(std::string_view s) {
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(std::count(s.begin(), s.end(), ';')) + 1);
   for (std::string_view h : split(s, ';'))
-    if (!h.empty()) out.push_back(lower(trim(h)));
+    if (!h.empty()) out.push_back(enc::ascii_lower(trim(h)));
   return out;
 }
 
@@ -704,7 +697,7 @@ std::optional<AwsError> check_payload_hash(const http::Request& req) {
                     "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a "
                     "valid sha256 value.",
                     400);
-  if (lower(*h) != body_sha256(req))
+  if (enc::ascii_lower(*h) != body_sha256(req))
     return AwsError("XAmzContentSHA256Mismatch",
                     "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
   return std::nullopt;

@@ -12,6 +12,13 @@ std::string base64_encode(std::string_view bytes);
 // Returns nullopt when s is not valid base64 (padding optional, whitespace not allowed).
 std::optional<std::string> base64_decode(std::string_view s);
 std::string hex(std::string_view bytes);
+// s with A-Z turned into a-z and every other byte as it is (header names, enum words, hosts).
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
 // Appends the UTF-8 encoding of a Unicode code point.
 void append_utf8(uint32_t cp, std::string& out);
 // The first character of s outside XML 1.0's Char production (#x9 | #xA | #xD | #x20-#xD7FF |

@@ -13,12 +13,6 @@
 namespace stratus::http {
 namespace {
 // ASCII only: header names are tokens, and std::tolower's locale lookup is per character.
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-  return out;
-}
 std::vector<std::pair<std::string, std::string>> split_pairs(std::string_view raw, bool plus_space) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!raw.empty()) {
@@ -40,7 +34,7 @@ std::vector<std::pair<std::string, std::string>> split_pairs(std::string_view ra
 }  // namespace
 
 void Headers::add(std::string_view name, std::string_view value) {
-  items_.emplace_back(lower(name), std::string(value));
+  items_.emplace_back(enc::ascii_lower(name), std::string(value));
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
@@ -49,7 +43,7 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 void Headers::remove(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = enc::ascii_lower(name);
   items_.erase(std::remove_if(items_.begin(), items_.end(), [&](const auto& p) { return p.first == n; }),
                items_.end());
 }

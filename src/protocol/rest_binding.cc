@@ -23,13 +23,6 @@ using model::ShapeType;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 // ---- Route index -------------------------------------------------------------------------
 
 struct Route {
@@ -98,8 +91,10 @@ StructBinding make_binding(const Shape& s) {
     else if (m.location == "querystring") {
       if (m.shape->type == ShapeType::map) b.query_map = &m;
       else b.query.push_back(&m);
-    } else if (m.location == "header") b.headers.emplace_back(lower(m.wire_name()), &m);
-    else if (m.location == "headers") b.prefix_headers.emplace_back(lower(m.location_name), &m);
+    } else if (m.location == "header")
+      b.headers.emplace_back(enc::ascii_lower(m.wire_name()), &m);
+    else if (m.location == "headers")
+      b.prefix_headers.emplace_back(enc::ascii_lower(m.location_name), &m);
     else if (m.location == "statusCode") b.status_code = &m;
     else if (!s.payload.empty() && m.name == s.payload) {
       b.payload = &m;
@@ -164,7 +159,7 @@ void add_route(Index& idx, const Operation& op) {
       if (m.location == "querystring" && m.shape->type != ShapeType::map) {
         (m.required ? r->required_query : r->optional_query).push_back(m.wire_name());
       } else if (m.location == "header" && m.required) {
-        r->required_headers.push_back(lower(m.wire_name()));
+        r->required_headers.push_back(enc::ascii_lower(m.wire_name()));
       }
     }
   }

@@ -1,4 +1,5 @@
 #include "events/pattern/pattern.h"
+#include "core/encoding.h"
 
 #include <arpa/inet.h>
 
@@ -46,12 +47,6 @@ struct Node {
 namespace {
 
 constexpr int kMaxDepth = 64;
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
 
 bool parse_ip(std::string_view text, unsigned char out[16], int& family) {
   std::string s(text);
@@ -141,7 +136,7 @@ class Compiler {
     }
     if (v.is_map() && v.size() == 1 && v.has("equals-ignore-case") && v.get("equals-ignore-case")->is_string()) {
       r.kind = is_prefix ? Rule::Kind::prefix_ignore_case : Rule::Kind::suffix_ignore_case;
-      r.text = lower(v.get("equals-ignore-case")->as_string());
+      r.text = enc::ascii_lower(v.get("equals-ignore-case")->as_string());
       return r;
     }
     return bad(std::string("Value of ") + name + " must be a string or a valid json object");
@@ -231,7 +226,7 @@ class Compiler {
           if (!x->is_string()) return bad("Value of " + op + " inside anything-but must be a string");
           Rule n;
           n.kind = op == "wildcard" ? Rule::Kind::wildcard : Rule::Kind::equals_ignore_case;
-          n.text = op == "wildcard" ? x->as_string() : lower(x->as_string());
+          n.text = op == "wildcard" ? x->as_string() : enc::ascii_lower(x->as_string());
           r.negated.push_back(std::move(n));
         }
         return r;
@@ -251,7 +246,7 @@ class Compiler {
       if (!arg.is_string()) return bad("Value of equals-ignore-case must be a string");
       Rule r;
       r.kind = Rule::Kind::equals_ignore_case;
-      r.text = lower(arg.as_string());
+      r.text = enc::ascii_lower(arg.as_string());
       return r;
     }
     if (op == "wildcard") {
@@ -317,11 +312,13 @@ bool scalar_matches(const Rule& r, const Doc& v) {
     case K::suffix:
       return v.is_string() && v.as_string().size() >= r.text.size() &&
              v.as_string().compare(v.as_string().size() - r.text.size(), r.text.size(), r.text) == 0;
-    case K::equals_ignore_case: return v.is_string() && lower(v.as_string()) == r.text;
-    case K::prefix_ignore_case: return v.is_string() && lower(v.as_string()).compare(0, r.text.size(), r.text) == 0;
+    case K::equals_ignore_case:
+      return v.is_string() && enc::ascii_lower(v.as_string()) == r.text;
+    case K::prefix_ignore_case:
+      return v.is_string() && enc::ascii_lower(v.as_string()).compare(0, r.text.size(), r.text) == 0;
     case K::suffix_ignore_case: {
       if (!v.is_string() || v.as_string().size() < r.text.size()) return false;
-      std::string l = lower(v.as_string());
+      std::string l = enc::ascii_lower(v.as_string());
       return l.compare(l.size() - r.text.size(), r.text.size(), r.text) == 0;
     }
     case K::wildcard:

@@ -19,14 +19,6 @@
 
 namespace stratus::dynamodb {
 
-int64_t env_ms(const char* name, int64_t fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  long long n = std::strtoll(v, &end, 10);
-  return end && *end == '\0' && n > 0 ? n : fallback;
-}
-
 namespace {
 
 constexpr int64_t kFiveYearsS = 5LL * 366 * 24 * 3600;

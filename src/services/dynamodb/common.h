@@ -136,11 +136,10 @@ void store(storage::Engine& e, Catalog& cat, const TableInfo& t);
 }  // namespace stratus::dynamodb
 
 namespace stratus::dynamodb {
-// A positive integer from the environment (milliseconds), else the fallback. Hidden test knobs:
+// Hidden test knobs, read with core/env.h's env_positive (milliseconds):
 // STRATUS_DYNAMODB_SWEEP_MS (background sweep period, default 5 s),
 // STRATUS_DYNAMODB_STREAM_RETENTION_MS (24 h), STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS (15 min).
 // STRATUS_DYNAMODB_TTL_CHANGE_MS (interval between two UpdateTimeToLive changes of a table, 1 h).
-int64_t env_ms(const char* name, int64_t fallback);
 
 // One background pass (background.cc): TTL deletions, stream trimming, history pruning. The
 // service runs it every STRATUS_DYNAMODB_SWEEP_MS on its scheduler ("ddb.sweep").

@@ -1,6 +1,7 @@
 // The DynamoDB service: its operation table (handlers in ops/, declared in ops.h), the table
 // catalog, the commit lane of the data plane's writes and the background sweep.
 #include "core/clock.h"
+#include "core/env.h"
 #include "server/context.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
@@ -76,8 +77,9 @@ class DynamoDbService final : public Service, public Api {
     // TTL deletions, stream trimming, history pruning (background.cc). The scheduler is stopped
     // before stop(), so no sweep outlives the lane or the catalog.
     storage::Engine& engine = ctx.storage();
-    ctx.scheduler("dynamodb").every("ddb.sweep", env_ms("STRATUS_DYNAMODB_SWEEP_MS", 5000),
-                                    [this, &engine] { sweep(engine, catalog_, now_millis()); });
+    ctx.scheduler("dynamodb").every("ddb.sweep", env_positive("STRATUS_DYNAMODB_SWEEP_MS", 5000), [this, &engine] {
+      sweep(engine, catalog_, now_millis());
+    });
   }
   void stop() override {
     lane_.reset();  // runs what is queued

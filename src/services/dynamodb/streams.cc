@@ -1,5 +1,6 @@
 // The dynamodbstreams service (ListStreams, DescribeStream, GetShardIterator, GetRecords) and the
 // stream functions behind the dynamodb::Api port (api.h) and the write path (store.h).
+#include "core/env.h"
 #include "services/dynamodb/api.h"
 
 #include <cstdio>
@@ -17,7 +18,7 @@ namespace stratus::dynamodb {
 namespace {
 
 int64_t iterator_lifetime_ms() {
-  static const int64_t ms = env_ms("STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS", 15 * 60 * 1000);
+  static const int64_t ms = env_positive("STRATUS_DYNAMODB_ITERATOR_LIFETIME_MS", 15 * 60 * 1000);
   return ms;
 }
 
@@ -82,7 +83,7 @@ std::string shard_id(const StreamRef& r) {
 std::string stream_shard_id(const StreamRef& ref) { return shard_id(ref); }
 
 int64_t stream_retention_ms() {
-  static const int64_t ms = env_ms("STRATUS_DYNAMODB_STREAM_RETENTION_MS", 24LL * 3600 * 1000);
+  static const int64_t ms = env_positive("STRATUS_DYNAMODB_STREAM_RETENTION_MS", 24LL * 3600 * 1000);
   return ms;
 }
 

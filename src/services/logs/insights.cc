@@ -1,4 +1,5 @@
 #include "services/logs/insights.h"
+#include "core/encoding.h"
 
 #include <algorithm>
 #include <charconv>
@@ -34,12 +35,6 @@ bool ident_start(char c) {
 }
 bool ident_char(char c) {
   return ident_start(c) || is_digit(c) || c == '.' || c == '-';
-}
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
 }
 
 std::optional<double> number(std::string_view s) {
@@ -141,7 +136,7 @@ int64_t period_ms(std::string_view s) {
   size_t n = 0;
   while (n < s.size() && (is_digit(s[n]) || s[n] == '.')) ++n;
   auto v = number(s.substr(0, n));
-  std::string unit = lower(s.substr(n));
+  std::string unit = enc::ascii_lower(s.substr(n));
   double mult = unit == "ms"                   ? 1
                 : unit == "s" || unit == "sec" ? 1000
                 : unit == "m" || unit == "min" ? 60000
@@ -201,7 +196,7 @@ struct Parser {
   const Tok& peek() const { return t[i]; }
   Tok next() { return t[i].kind == Tok::End ? t[i] : t[i++]; }
   bool word(std::string_view w) {
-    if (peek().kind == Tok::Ident && lower(peek().text) == w) {
+    if (peek().kind == Tok::Ident && enc::ascii_lower(peek().text) == w) {
       ++i;
       return true;
     }
@@ -239,7 +234,7 @@ struct Parser {
         if (peek().kind == Tok::LParen) {
           ++i;
           e.kind = Expr::Call;
-          e.text = lower(k.text);
+          e.text = enc::ascii_lower(k.text);
           if (!is(Tok::RParen)) {
             do e.kids.push_back(operand(depth + 1));
             while (is(Tok::Comma));
@@ -332,7 +327,7 @@ struct Parser {
   template <typename Operand>
   Expr chain(int depth, const char* keyword, Expr::Kind kind, Operand operand) {
     Expr first = (this->*operand)(depth);
-    if (!(peek().kind == Tok::Ident && lower(peek().text) == keyword)) return first;
+    if (!(peek().kind == Tok::Ident && enc::ascii_lower(peek().text) == keyword)) return first;
     Expr e;
     e.kind = kind;
     e.kids.push_back(std::move(first));
@@ -363,7 +358,7 @@ struct Parser {
   Cmd command() {
     Tok k = next();
     if (k.kind != Tok::Ident) fail("expected a command near '" + k.text + "'");
-    std::string w = lower(k.text);
+    std::string w = enc::ascii_lower(k.text);
     Cmd c;
     if (w == "fields" || w == "display") {
       c.kind = w == "fields" ? Cmd::Fields : Cmd::Display;

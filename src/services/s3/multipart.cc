@@ -19,12 +19,6 @@
 namespace stratus::s3 {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Doc data_doc(const DataRef& d) {
   Doc out = Doc::map();
   out.set("id", d.id);
@@ -126,7 +120,7 @@ std::string multipart_etag(const std::vector<std::string>& part_md5_hex) {
 }
 
 std::string composite_checksum(std::string_view algorithm, const std::vector<std::string>& part_checksums_b64) {
-  auto ck = auth::Checksum::make(lower(algorithm));
+  auto ck = auth::Checksum::make(enc::ascii_lower(algorithm));
   if (!ck) return {};
   for (const std::string& b : part_checksums_b64) {
     auto raw = enc::base64_decode(b);
@@ -266,7 +260,7 @@ ObjectVersion Multipart::complete(const Bucket& b, const Upload& u, const std::v
   ObjectVersion v = u.object;
   const std::string algorithm = v.checksum_algorithm.empty() ? std::string("CRC64NVME") : v.checksum_algorithm;
   const bool composite = v.checksum_type == "COMPOSITE";
-  std::unique_ptr<auth::Checksum> full = composite ? nullptr : auth::Checksum::make(lower(algorithm));
+  std::unique_ptr<auth::Checksum> full = composite ? nullptr : auth::Checksum::make(enc::ascii_lower(algorithm));
 
   // Assemble the parts into one new data file (unreferenced until the commit).
   DataRef data;

@@ -30,16 +30,10 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The bucket of a POST: path style "/bucket" (or "/bucket/"), or the host's "bucket.s3.".
 std::optional<std::string> post_bucket(const http::Request& req) {
   std::string_view path = req.path;
-  std::string host = lower(req.host());
+  std::string host = enc::ascii_lower(req.host());
   if (size_t at = host.find(".s3."); at != std::string::npos && at > 0 && (path == "/" || path.empty()))
     return host.substr(0, at);
   if (path.size() < 2 || path[0] != '/') return std::nullopt;
@@ -172,7 +166,7 @@ http::Response serve_post_object(ServerContext& server, Store& st, const http::R
     v.content_encoding = text("Content-Encoding");
     v.expires = text("Expires");
     for (const auto& [name, value] : form.fields())
-      if (starts_with(lower(name), "x-amz-meta-")) v.metadata[lower(name).substr(11)] = value;
+      if (starts_with(enc::ascii_lower(name), "x-amz-meta-")) v.metadata[enc::ascii_lower(name).substr(11)] = value;
     if (const std::string* sc = form.field("x-amz-storage-class")) v.storage_class = storage_class(*sc);
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int n = 0;

@@ -7,6 +7,7 @@
 
 #include "auth/sigv4.h"
 #include "core/clock.h"
+#include "core/env.h"
 #include "server/context.h"
 #include "services/s3/access.h"
 #include "services/s3/config_ops.h"
@@ -20,14 +21,6 @@
 
 namespace stratus::s3 {
 namespace {
-
-int64_t env_ms(const char* name, int64_t dflt) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return dflt;
-  char* end = nullptr;
-  long long n = std::strtoll(v, &end, 10);
-  return end && *end == 0 && n > 0 ? n : dflt;
-}
 
 // Where object data lives: <data-dir>/s3, or a private temporary folder with --ephemeral.
 std::string data_root(const Config& cfg) {
@@ -118,8 +111,8 @@ class S3Service final : public Service, public WebRouter {
   void start(ServerContext& ctx) override {
     store_->start();
     // Lifecycle rules, applied by a background sweep (lifecycle.h).
-    int64_t period = env_ms("STRATUS_S3_LIFECYCLE_MS", 60'000);
-    int64_t day = env_ms("STRATUS_S3_LIFECYCLE_DAY_MS", 86'400'000);
+    int64_t period = env_positive("STRATUS_S3_LIFECYCLE_MS", 60'000);
+    int64_t day = env_positive("STRATUS_S3_LIFECYCLE_DAY_MS", 86'400'000);
     Store* st = store_.get();
     ctx.scheduler("s3").every("s3.lifecycle", period, [st, day] { sweep_lifecycle(*st, now_millis(), day); });
   }

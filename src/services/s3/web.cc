@@ -14,12 +14,6 @@
 namespace stratus::s3 {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view strip_port(std::string_view host) {
   if (size_t colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos)
     return host.substr(0, colon);
@@ -247,7 +241,7 @@ http::Response cors_refusal(std::string_view message, std::string_view method, b
 }  // namespace
 
 std::optional<std::string> website_bucket(std::string_view host_header) {
-  std::string host = lower(strip_port(host_header));
+  std::string host = enc::ascii_lower(strip_port(host_header));
   size_t at = host.find(".s3-website");
   if (at == std::string::npos || at == 0) return std::nullopt;
   std::string_view rest = std::string_view(host).substr(at + 11);
@@ -262,7 +256,7 @@ std::optional<std::string> website_bucket(std::string_view host_header) {
 }
 
 std::string preflight_bucket(std::string_view host_header, std::string_view path) {
-  std::string host = lower(strip_port(host_header));
+  std::string host = enc::ascii_lower(strip_port(host_header));
   if (size_t at = host.find(".s3."); at != std::string::npos && at > 0 && host.ends_with("localhost"))
     return host.substr(0, at);
   if (size_t at = host.find(".s3.localhost"); at != std::string::npos && at > 0) return host.substr(0, at);
@@ -345,7 +339,7 @@ void WebRouter::serve(http::Request req, http::Responder respond) {
           for (const auto& m : strings(rule->get("AllowedMethods"))) methods += (methods.empty() ? "" : ", ") + m;
           res.headers.set("access-control-allow-methods", methods);
           if (std::string h = req.headers.get("access-control-request-headers"); !h.empty())
-            res.headers.set("access-control-allow-headers", lower(h));
+            res.headers.set("access-control-allow-headers", enc::ascii_lower(h));
           std::string expose;
           for (const auto& e : strings(rule->get("ExposeHeaders"))) expose += (expose.empty() ? "" : ", ") + e;
           if (!expose.empty()) res.headers.set("access-control-expose-headers", expose);

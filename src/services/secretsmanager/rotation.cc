@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "server/context.h"
@@ -17,14 +18,6 @@
 namespace stratus::secretsmanager {
 
 namespace {
-
-int64_t env_ms(const char* name, int64_t dflt) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return dflt;
-  char* end = nullptr;
-  long long n = std::strtoll(v, &end, 10);
-  return end && *end == '\0' ? static_cast<int64_t>(n) : dflt;
-}
 
 std::string run_key(const std::string& a, const std::string& r, const std::string& n) {
   return a + '\0' + r + '\0' + n;
@@ -40,9 +33,9 @@ struct State::Step {
 
 State::State(ServerContext& s) : server(s) {
   cipher = make_local_cipher(s.sealing_key());  // the data directory's key (ServerContext owns it)
-  time_offset_ms = env_ms("STRATUS_SECRETSMANAGER_TIME_OFFSET_MS", 0);
-  sweep_ms = std::max<int64_t>(env_ms("STRATUS_SECRETSMANAGER_SWEEP_MS", 60'000), 10);
-  retry_ms = std::max<int64_t>(env_ms("STRATUS_SECRETSMANAGER_ROTATION_RETRY_MS", 60'000), 0);
+  time_offset_ms = env_int("STRATUS_SECRETSMANAGER_TIME_OFFSET_MS", 0);
+  sweep_ms = std::max<int64_t>(env_int("STRATUS_SECRETSMANAGER_SWEEP_MS", 60'000), 10);
+  retry_ms = std::max<int64_t>(env_int("STRATUS_SECRETSMANAGER_ROTATION_RETRY_MS", 60'000), 0);
 }
 
 State::~State() = default;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/clock.h"
+#include "core/env.h"
 #include "server/context.h"
 #include "services/kms/api.h"
 #include "services/ssm/ops.h"
@@ -14,9 +15,7 @@ namespace stratus::ssm {
 namespace {
 
 int64_t sweep_ms() {
-  const char* v = std::getenv("STRATUS_SSM_SWEEP_MS");
-  int64_t ms = v ? std::atoll(v) : 0;
-  return ms > 0 ? ms : 5000;
+  return env_positive("STRATUS_SSM_SWEEP_MS", 5000);
 }
 
 class SsmService final : public Service {

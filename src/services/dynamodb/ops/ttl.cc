@@ -1,5 +1,6 @@
 // Time to live settings: UpdateTimeToLive, DescribeTimeToLive (the sweep itself is background.cc).
 #include "core/arn.h"
+#include "core/env.h"
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -43,7 +44,8 @@ Doc update_time_to_live(Catalog& cat, OpContext& ctx, const Doc& in) {
     if (!enable && !was) throw errors::validation("TimeToLive is already disabled");
     // AWS allows one change of the setting per table per hour (STRATUS_DYNAMODB_TTL_CHANGE_MS
     // shortens the interval for tests).
-    if (t->ttl_changed_ms && ctx.now_ms - t->ttl_changed_ms < env_ms("STRATUS_DYNAMODB_TTL_CHANGE_MS", 3600 * 1000))
+    if (t->ttl_changed_ms &&
+        ctx.now_ms - t->ttl_changed_ms < env_positive("STRATUS_DYNAMODB_TTL_CHANGE_MS", 3600 * 1000))
       throw errors::validation("Time to live has been modified multiple times within a fixed interval");
     t->ttl_changed_ms = ctx.now_ms;
     t->ttl = *spec;

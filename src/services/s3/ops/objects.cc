@@ -17,12 +17,6 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kAlgorithms = {"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 size_t digest_size(std::string_view alg) {
   if (alg == "CRC32" || alg == "CRC32C") return 4;
   if (alg == "CRC64NVME") return 8;
@@ -38,7 +32,7 @@ Digests digest(const std::string* bytes, const http::BodyFile* file, std::string
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   EVP_DigestInit_ex(md, md5 ? md5 : EVP_md5(), nullptr);
-  auto ck = algorithm.empty() ? nullptr : auth::Checksum::make(lower(algorithm));
+  auto ck = algorithm.empty() ? nullptr : auth::Checksum::make(enc::ascii_lower(algorithm));
   auto feed = [&](std::string_view piece) {
     EVP_DigestUpdate(md, piece.data(), piece.size());
     if (ck) ck->update(piece);
@@ -76,7 +70,7 @@ DeclaredChecksum declared_checksum(const Doc& in) {
     out.value = v->as_string();
     auto raw = enc::base64_decode(out.value);
     if (!raw || raw->size() != digest_size(alg))
-      throw invalid_request("Value for x-amz-checksum-" + lower(alg) + " header is invalid.");
+      throw invalid_request("Value for x-amz-checksum-" + enc::ascii_lower(alg) + " header is invalid.");
   }
   if (given > 1)
     throw invalid_request("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
@@ -140,7 +134,7 @@ std::string stored_encoding(std::string_view ce) {
     std::string_view item = ce.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty() && lower(item) != "aws-chunked") {
+    if (!item.empty() && enc::ascii_lower(item) != "aws-chunked") {
       if (!out.empty()) out += ",";
       out += item;
     }
@@ -172,7 +166,7 @@ void take_metadata(const Doc& in, ObjectVersion& v) {
     for (const auto& [k, val] : m->as_map()) {
       std::string value = val.is_string() ? val.as_string() : std::string();
       meta_bytes += k.size() + value.size();
-      v.metadata[lower(k)] = value;
+      v.metadata[enc::ascii_lower(k)] = value;
     }
   if (meta_bytes > 2048)
     throw s3_error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size", 400,
