@@ -98,7 +98,7 @@ http::Response serve_post_object(ServerContext& server, Store& st, const http::R
                             std::optional<auth::Credential> cred = server.keys().find(sig->access_key);
                             bool strict = server.config().auth == AuthMode::strict;
                             if (!cred && strict)
-                              throw AwsError("InvalidAccessKeyId",
+                              throw s3_error("InvalidAccessKeyId",
                                              "The AWS Access Key Id you provided does not exist in our records.", 403);
                             if (cred) {
                               account = cred->account;
