@@ -22,8 +22,6 @@
 namespace stratus::cognitoidp {
 namespace {
 
-State* g_state = nullptr;  // set in start(); handlers run after it
-
 // "/<region>_<id>/.well-known/jwks.json" -> pool id and which document.
 bool well_known(std::string_view path, std::string* pool, bool* jwks_doc) {
   constexpr std::string_view kJwks = "/.well-known/jwks.json";
@@ -41,16 +39,16 @@ bool well_known(std::string_view path, std::string* pool, bool* jwks_doc) {
 }
 
 // The pool an input names (UserPoolId, or ClientId through the client index), if any.
-std::optional<Doc> pool_of(const Doc& in) {
-  if (!g_state) return std::nullopt;
+std::optional<Doc> pool_of(State* st, const Doc& in) {
+  if (!st) return std::nullopt;
   std::string id = in.str("UserPoolId");
   if (id.empty()) {
     std::string client = in.str("ClientId");
     if (client.empty()) return std::nullopt;
-    if (!g_state->store.engine().get(kClientIndex.name, Store::pool_key(client), &id).ok()) return std::nullopt;
+    if (!st->store.engine().get(kClientIndex.name, Store::pool_key(client), &id).ok()) return std::nullopt;
   }
   try {
-    return g_state->store.get(kPools.name, Store::pool_key(id));
+    return st->store.get(kPools.name, Store::pool_key(id));
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -60,9 +58,10 @@ std::optional<Doc> pool_of(const Doc& in) {
 // "cognito-triggers" scheduler thread, where waiting for the function blocks no I/O thread.
 AsyncHandler with_triggers(Handler h) {
   return [h = std::move(h)](OpContext& ctx, const Doc& in, Done done) {
-    auto pool = pool_of(in);
-    if (!pool || !has_triggers(*pool) || !g_state->triggers) return done(invoke_handler(h, ctx, in));
-    g_state->triggers->post("trigger", [&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+    State* st = ctx.server.port<State>();
+    auto pool = pool_of(st, in);
+    if (!pool || !has_triggers(*pool) || !st->triggers) return done(invoke_handler(h, ctx, in));
+    st->triggers->post("trigger", [&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
   };
 }
 
@@ -140,13 +139,15 @@ class CognitoService final : public Service, public InvokeRouter {
     gap("ListUsers", "lookups by alias and ListUsers filters scan the pool's users (linear)");
   }
 
-  void start(ServerContext& ctx) override {
+  // The State is a port (handlers find it through ctx.server.port<State>()), published before
+  // any request; the triggers' scheduler starts with the service.
+  void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx.storage(), ctx.sealing_key());
     state_->issuer_mode = ctx.config().cognito_issuer;
     state_->port = ctx.config().port;
-    state_->triggers = &ctx.scheduler("cognito-triggers");
-    g_state = state_.get();
+    ctx.provide<State>(state_.get());
   }
+  void start(ServerContext& ctx) override { state_->triggers = &ctx.scheduler("cognito-triggers"); }
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
@@ -215,8 +216,8 @@ class CognitoService final : public Service, public InvokeRouter {
 
 }  // namespace
 
-State& state(OpContext&) {
-  return *g_state;
+State& state(OpContext& ctx) {
+  return *ctx.server.port<State>();
 }
 
 std::unique_ptr<Service> make_service() {
