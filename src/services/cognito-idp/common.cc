@@ -34,6 +34,12 @@ Doc load_pool(OpContext& ctx, const std::string& pool_id) {
   return p;
 }
 
+Doc load_group(OpContext& ctx, const std::string& pool_id, const std::string& name) {
+  auto g = state(ctx).store.get(kGroups.name, Store::child_key(pool_id, name));
+  if (!g) throw cerr::resource_not_found("Group not found.");
+  return *g;
+}
+
 Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& client_id) {
   auto c = state(ctx).store.get(kClients.name, Store::child_key(pool_id, client_id));
   if (!c) throw cerr::resource_not_found("User pool client " + client_id + " does not exist.");

@@ -36,6 +36,8 @@ Doc load_pool(OpContext& ctx, const std::string& pool_id);
 // For the anonymous user APIs: the pool whatever the caller's account.
 Doc load_pool_any(OpContext& ctx, const std::string& pool_id);
 Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& client_id);
+// A group of the pool; ResourceNotFoundException "Group not found." when absent.
+Doc load_group(OpContext& ctx, const std::string& pool_id, const std::string& name);
 // Anonymous APIs name only the client: its pool is found through the client index.
 std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id);  // {pool, client}
 void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash);

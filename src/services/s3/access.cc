@@ -119,6 +119,15 @@ bool is_policy_action(std::string_view action) {
 // The input of the operation running on this thread (set by guard_operations around each
 // handler): condition keys and ExpectedBucketOwner come from it.
 thread_local const Doc* current_input = nullptr;
+// Points current_input at a handler's input for as long as the handler runs on this thread (an
+// async handler: until it defers), then restores the outer value.
+struct InputScope {
+  const Doc* saved = current_input;
+  explicit InputScope(const Doc& in) { current_input = &in; }
+  ~InputScope() { current_input = saved; }
+  InputScope(const InputScope&) = delete;
+  InputScope& operator=(const InputScope&) = delete;
+};
 
 auth::policy::Request policy_request(const OpContext::Caller& caller, int64_t now_ms, std::string_view action,
                                      const std::string& bucket, std::string_view key, const Doc& in, bool anonymous) {
@@ -723,11 +732,7 @@ void guard_operations(stratus::Service& service) {
     if (e->sync) {
       Handler h = e->sync;
       service.add(name, [name, h](OpContext& ctx, const Doc& in) {
-        struct Scope {
-          const Doc* saved = current_input;
-          ~Scope() { current_input = saved; }
-        } scope;
-        current_input = &in;
+        InputScope scope(in);
         before(ctx, name, in);
         std::optional<std::string> sse_c;
         if (name == "PutObject" || name == "CopyObject") sse_c = sse_c_of_write(in);
@@ -738,11 +743,7 @@ void guard_operations(stratus::Service& service) {
     } else if (e->async) {
       AsyncHandler h = e->async;
       service.add_async(name, [name, h](OpContext& ctx, const Doc& in, Done done) {
-        struct Scope {
-          const Doc* saved = current_input;
-          ~Scope() { current_input = saved; }
-        } scope;
-        current_input = &in;
+        InputScope scope(in);
         before(ctx, name, in);
         h(ctx, in, std::move(done));
       });

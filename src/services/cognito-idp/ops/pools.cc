@@ -487,13 +487,6 @@ Doc delete_user_pool_domain(OpContext& ctx, const Doc& in) {
 }
 
 // ---- groups ----
-namespace {
-Doc load_group(OpContext& ctx, const std::string& pool, const std::string& name) {
-  auto g = state(ctx).store.get(kGroups.name, Store::child_key(pool, name));
-  if (!g) throw cerr::resource_not_found("Group not found.");
-  return *g;
-}
-}  // namespace
 
 Doc create_group(OpContext& ctx, const Doc& in) {
   std::string pool_id = in.str("UserPoolId");

@@ -361,8 +361,7 @@ Doc admin_add_user_to_group(OpContext& ctx, const Doc& in) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
   std::string g = in.str("GroupName");
-  if (!state(ctx).store.get(kGroups.name, Store::child_key(pool.str("Id"), g)))
-    throw cerr::resource_not_found("Group not found.");
+  load_group(ctx, pool.str("Id"), g);
   Doc& groups = user["Groups"];
   if (!groups.is_list()) groups = Doc::list();
   if (!list_has(&groups, g)) groups.push(g);
@@ -374,8 +373,7 @@ Doc admin_remove_user_from_group(OpContext& ctx, const Doc& in) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
   std::string g = in.str("GroupName");
-  if (!state(ctx).store.get(kGroups.name, Store::child_key(pool.str("Id"), g)))
-    throw cerr::resource_not_found("Group not found.");
+  load_group(ctx, pool.str("Id"), g);
   Doc keep = Doc::list();
   if (const Doc* gl = user.get("Groups"); gl && gl->is_list())
     for (const auto& x : gl->as_list())
@@ -484,8 +482,7 @@ Doc list_users(OpContext& ctx, const Doc& in) {
 Doc list_users_in_group(OpContext& ctx, const Doc& in) {
   Doc pool = load_pool(ctx, in.str("UserPoolId"));
   std::string g = in.str("GroupName");
-  if (!state(ctx).store.get(kGroups.name, Store::child_key(pool.str("Id"), g)))
-    throw cerr::resource_not_found("Group not found.");
+  load_group(ctx, pool.str("Id"), g);
   Doc out = Doc::map();
   out.set("Users", users_page(
                        ctx, pool, in.integer("Limit", 60), in.str("NextToken"), "NextToken",
