@@ -992,7 +992,9 @@ def only(args, tmp):
         print("\n".join(rows))
         if args.merge:
             cmd = f"python3 bench/bench.py build/stratus --only {args.only} --merge" + \
-                  (f" --duration {args.duration}" if args.duration != 10 else "")
+                  (f" --duration {args.duration}" if args.duration != 10 else "") + \
+                  (f" --connections {args.connections}" if args.connections != 32 else "") + \
+                  (f" --s3-keys {args.s3_keys}" if args.only == "s3" and args.s3_keys != S3_KEYS else "")
             merge_rows(rows, f"Rows `--only {args.only}`: measured {time.strftime('%Y-%m-%d')} by `{cmd}`: "
                              f"{settings_text(args)}, each on a fresh stratus and moto_server.")
         return
