@@ -11,6 +11,8 @@ Reproduce: make bench
 One group only, nothing written: --only lambda|apigateway|sns|dynamodb (sns: server CPU per publish
 to a topic with 10 SQS subscriptions, read with perf stat, and a check that every copy arrived;
 dynamodb: the wrk -c16 rows of the DynamoDB issue's bar)
+Side by side with moto, one service: --only s3|ssm|secretsmanager|kms|cognito [--merge] (--merge puts
+the group's rows into results.md and README's table; s3: --s3-keys N, --no-multipart)
 """
 import argparse
 import os
@@ -429,14 +431,16 @@ def ddb_query_setup(endpoint):
     return body, {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.Query"}
 
 
-def nginx_server(port, tmp):
+def nginx_server(port, tmp, root=None):
+    """nginx with a fixed "ok" reply on every path, or (root) serving the files under root."""
     conf = os.path.join(tmp, "nginx.conf")
+    where = f"root {root};" if root else 'return 200 "ok";'
     with open(conf, "w") as f:
         f.write(f"""worker_processes 2; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
 events {{ worker_connections 1024; }}
 http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
   uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
-  server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok"; }} }} }}
+  server {{ listen 127.0.0.1:{port}; location / {{ {where} }} }} }}
 """)
     return Server(["nginx", "-c", conf], port)
 
@@ -662,8 +666,338 @@ def ddb_c16_workloads(args, tmp):
     return ddb16
 
 
+# ---- The services of issues 16 (S3), 17 (SSM, Secrets Manager, KMS) and 18 (Cognito) ----------
+# Each group runs on a stratus and a moto_server of its own (fresh data directories) and returns
+# table rows; `--only GROUP --merge` re-runs one group and puts its rows into results.md/README.
+
+MIB = 1 << 20
+S3_KEYS = 100_000  # ListObjectsV2 bucket: 100 prefixes x 1,000 keys
+
+
+def client(ep, service):
+    import boto3
+    return boto3.client(service, endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                        aws_secret_access_key="test")
+
+
+def signed(endpoint, service, method, path, body=b"", headers=None):
+    """SigV4 headers for one request. S3 is signed as the SDKs sign over http: the
+    x-amz-content-sha256 header carries the body's SHA-256, which the server checks."""
+    req = botocore.awsrequest.AWSRequest(method=method, url=endpoint + path, data=body, headers=headers or {})
+    auth = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
+    auth(botocore.credentials.Credentials("test", "test"), service, "us-east-1").add_auth(req)
+    return dict(req.headers.items())
+
+
+def json_target(target, version="1.1"):
+    return {"Content-Type": f"application/x-amz-json-{version}", "X-Amz-Target": target}
+
+
+def s3_load_part(ep, bucket, first, count):
+    """PUTs keys first..first+count-1 (p{i // 1000}/obj-{i % 1000}) over one kept-alive connection,
+    unsigned (the loading server runs --auth open; moto checks no signature)."""
+    import http.client
+    u = urllib.parse.urlparse(ep)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    h = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, "
+                          "SignedHeaders=host, Signature=0",
+         "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()), "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+    bad = 0
+    for i in range(first, first + count):
+        c.request("PUT", f"/{bucket}/p{i // 1000:03d}/obj-{i % 1000:04d}", body=b"v", headers=h)
+        r = c.getresponse()
+        r.read()
+        bad += r.status != 200
+    c.close()
+    return bad
+
+
+def s3_load(ep, bucket, keys, procs=4):
+    """Loads `keys` one-byte objects with `procs` client processes; returns seconds."""
+    import concurrent.futures
+    t0 = time.time()
+    per = keys // procs
+    with concurrent.futures.ProcessPoolExecutor(procs) as ex:
+        bad = sum(ex.map(s3_load_part, [ep] * procs, [bucket] * procs, [i * per for i in range(procs)],
+                         [per] * procs))
+    if bad:
+        raise RuntimeError(f"{bad} PUTs failed while loading {ep}")
+    return time.time() - t0
+
+
+def s3_setup(ep, keys):
+    """Bucket `bench` with the objects the GETs read and `keys` listing keys; returns load seconds."""
+    s3 = client(ep, "s3")
+    s3.create_bucket(Bucket="bench")
+    s3.put_object(Bucket="bench", Key="big", Body=b"x" * MIB)
+    s3.put_object(Bucket="bench", Key="small", Body=b"x" * 1024)
+    return s3_load(ep, "bench", keys)
+
+
+def s3_prefix(keys):
+    """A prefix in the middle of the listing bucket: 1,000 keys."""
+    return f"p{keys // 2000:03d}"
+
+
+def s3_rows_for(ep, args, keys):
+    """[(name, wrk result)] for the S3 workloads against a server holding s3_setup's bucket."""
+    big, small = b"x" * MIB, b"x" * 1024
+    out = []
+    for name, method, path, body in (("PutObject 1 MiB", "PUT", "/bench/put-big", big),
+                                     ("GetObject 1 MiB", "GET", "/bench/big", b""),
+                                     ("PutObject 1 KiB", "PUT", "/bench/put-small", small),
+                                     ("GetObject 1 KiB", "GET", "/bench/small", b"")):
+        out.append((name, wrk(ep + path, method, body, signed(ep, "s3", method, path, body), args)))
+    path = f"/bench?list-type=2&max-keys=1000&prefix={s3_prefix(keys)}%2F"
+    out.append(("ListObjectsV2", wrk(ep + path, "GET", b"", signed(ep, "s3", "GET", path), args)))
+    return out
+
+
+def s3_list_check(ep, keys):
+    r = client(ep, "s3").list_objects_v2(Bucket="bench", Prefix=s3_prefix(keys) + "/", MaxKeys=1000)
+    return r["KeyCount"]
+
+
+def s3_multipart_rss(args, tmp, mib=1024):
+    """Peak RSS (VmHWM) of a fresh stratus while `aws s3 cp` uploads a 1 GiB file (multipart,
+    the CLI's defaults: 8 MiB parts, 10 concurrent requests)."""
+    port = free_port()
+    srv = Server([args.stratus, "serve", "--port", str(port), "--data-dir", os.path.join(tmp, "s3mp"),
+                  "--auth", "strict", "--log-level", "off"], port, "/_stratus/health")
+    ep = f"http://127.0.0.1:{port}"
+    try:
+        client(ep, "s3").create_bucket(Bucket="bench-mp")
+        src = os.path.join(tmp, "upload.bin")
+        with open(src, "wb") as f:
+            chunk = os.urandom(MIB)
+            for _ in range(mib):
+                f.write(chunk)
+        before = peak_rss_mb(srv.proc.pid)
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+               "AWS_DEFAULT_REGION": "us-east-1"}
+        t0 = time.time()
+        subprocess.run(["aws", "--endpoint-url", ep, "s3", "cp", src, "s3://bench-mp/upload.bin", "--only-show-errors"],
+                       check=True, env=env, timeout=600)
+        secs = time.time() - t0
+        size = client(ep, "s3").head_object(Bucket="bench-mp", Key="upload.bin")["ContentLength"]
+        os.unlink(src)
+        return before, peak_rss_mb(srv.proc.pid), secs, size
+    finally:
+        srv.stop()
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) / 1024.0
+
+
+def pair_servers(args, tmp, name, stratus_auth="strict"):
+    """A fresh stratus and moto_server for one group: (stratus Server, its endpoint, moto Server, endpoint)."""
+    sport, mport = free_port(), free_port()
+    s = Server([args.stratus, "serve", "--port", str(sport), "--data-dir", os.path.join(tmp, name),
+                "--auth", stratus_auth, "--log-level", "off"], sport, "/_stratus/health")
+    m = Server(["moto_server", "-p", str(mport)], mport)
+    return s, f"http://127.0.0.1:{sport}", m, f"http://127.0.0.1:{mport}"
+
+
+def ratio_row(name, s, m, unit=""):
+    """One side-by-side row; unit "MiB/s" turns req/s of 1 MiB objects into MiB/s. Rates count
+    2xx answers only (moto answers some concurrent S3 overwrites with a 500)."""
+    s, m = ok_rate(s), ok_rate(m)
+    fmt = (lambda r: f"{r['rps']:.0f} MiB/s") if unit else (lambda r: f"{r['rps']:.0f}")
+    ratio = f"{s['rps'] / m['rps']:.1f}x" if m["rps"] else "n/a"
+    rows = [f"| {name} | {fmt(s)} | {fmt(m)} | {ratio} | {s['p50']:.2f} / {s['p99']:.2f} | "
+            f"{m['p50']:.2f} / {m['p99']:.2f} |"]
+    if s["errors"] or m["errors"]:
+        rows.append(f"|  (non-2xx: stratus {s['errors']} of {s['requests']}, moto {m['errors']} of {m['requests']}; "
+                    f"rates above count 2xx only) | | | | | |")
+    return rows
+
+
+def ok_rate(r):
+    if not r["errors"] or not r["requests"]:
+        return r
+    return {**r, "rps": r["rps"] * (r["requests"] - r["errors"]) / r["requests"]}
+
+
+def s3_group(args, tmp, keys=S3_KEYS, multipart=True):
+    """S3 (issue 16): 1 MiB PUT/GET in MiB/s, 1 KiB PUT/GET in req/s, ListObjectsV2 of 1,000 keys
+    (one prefix) out of a bucket of `keys` keys; nginx serving the same 1 MiB file; stratus's peak
+    RSS during a 1 GiB multipart upload by the aws CLI."""
+    # The listing keys are loaded unsigned into a stratus running --auth open; the same data
+    # directory is then served with --auth strict for the measurements.
+    s, sep, m, mep = pair_servers(args, tmp, "s3", stratus_auth="open")
+    try:
+        s_load = s3_setup(sep, keys)
+        s.stop()
+        s = Server(s.cmd[:s.cmd.index("--auth") + 1] + ["strict", "--log-level", "off"], s.port, "/_stratus/health")
+        m_load = s3_setup(mep, keys)
+        print(f"s3: {keys} keys loaded in {s_load:.1f} s (stratus), {m_load:.1f} s (moto)", flush=True)
+        counts = (s3_list_check(sep, keys), s3_list_check(mep, keys))
+        s_res = s3_rows_for(sep, args, keys)
+        m_res = s3_rows_for(mep, args, keys)
+    finally:
+        s.stop()
+        m.stop()
+    www = os.path.join(tmp, "www")
+    os.makedirs(www, exist_ok=True)
+    with open(os.path.join(www, "big"), "wb") as f:
+        f.write(b"x" * MIB)
+    nport = free_port()
+    ng = nginx_server(nport, tmp, root=www)
+    try:
+        ng_res = wrk(f"http://127.0.0.1:{nport}/big", "GET", b"", {}, args)
+    finally:
+        ng.stop()
+    labels = {"PutObject 1 MiB": ("s3 PutObject 1 MiB (MiB/s)", "MiB/s"),
+              "GetObject 1 MiB": ("s3 GetObject 1 MiB (MiB/s)", "MiB/s"),
+              "PutObject 1 KiB": ("s3 PutObject 1 KiB", ""), "GetObject 1 KiB": ("s3 GetObject 1 KiB", ""),
+              "ListObjectsV2": (f"s3 ListObjectsV2, 1,000 keys (one prefix, max-keys 1000) of {keys:,} in the bucket", "")}
+    lines = []
+    for (name, sr), (_, mr) in zip(s_res, m_res):
+        label, unit = labels[name]
+        lines += ratio_row(label, sr, mr, unit)
+        if name == "ListObjectsV2" and counts != (1000, 1000):
+            lines.append(f"|  (KeyCount: stratus {counts[0]}, moto {counts[1]}) | | | | | |")
+        if name == "GetObject 1 MiB":
+            lines.append(f"| nginx, the same 1 MiB file (static GET, ceiling) | {ng_res['rps']:.0f} MiB/s | | stratus = "
+                         f"{100 * sr['rps'] / ng_res['rps']:.0f}% of nginx | {ng_res['p50']:.2f} / {ng_res['p99']:.2f} | |")
+    lines.append(f"| s3 loading the listing bucket ({keys:,} PutObject, 4 clients, 1 byte each) | {s_load:.1f} s "
+                 f"({keys / s_load:.0f}/s) | {m_load:.1f} s ({keys / m_load:.0f}/s) | {m_load / s_load:.1f}x | | |")
+    if multipart:
+        before, peak, secs, size = s3_multipart_rss(args, tmp, args.multipart_mib)
+        what = "1 GiB" if size == 1 << 30 else f"{size / MIB:.0f} MiB"
+        lines.append(f"| s3 {what} multipart upload by `aws s3 cp` (8 MiB parts, 10 at once): server peak RSS | "
+                     f"{peak:.0f} MB (idle peak {before:.0f} MB; {secs:.1f} s, {size / MIB / secs:.0f} MiB/s) | | | | |")
+    return lines
+
+
+def ssm_setup(ep):
+    client(ep, "ssm").put_parameter(Name="/bench/db/url", Value="postgres://db.internal:5432/orders", Type="String")
+    return b'{"Name":"/bench/db/url"}', json_target("AmazonSSM.GetParameter")
+
+
+def secrets_setup(ep):
+    client(ep, "secretsmanager").create_secret(Name="bench/db", SecretString='{"username":"app","password":"s3cr3t-pa55"}')
+    return b'{"SecretId":"bench/db"}', json_target("secretsmanager.GetSecretValue")
+
+
+PLAINTEXT_1K = os.urandom(1024)
+
+
+def kms_key(ep):
+    kms = client(ep, "kms")
+    key = kms.create_key(Description="bench")["KeyMetadata"]["KeyId"]
+    return kms, key
+
+
+def kms_encrypt_setup(ep):
+    import base64
+    _, key = kms_key(ep)
+    body = ('{"KeyId":"%s","Plaintext":"%s"}' % (key, base64.b64encode(PLAINTEXT_1K).decode())).encode()
+    return body, json_target("TrentService.Encrypt")
+
+
+def kms_decrypt_setup(ep):
+    import base64
+    kms, key = kms_key(ep)
+    blob = kms.encrypt(KeyId=key, Plaintext=PLAINTEXT_1K)["CiphertextBlob"]
+    return ('{"CiphertextBlob":"%s"}' % base64.b64encode(blob).decode()).encode(), json_target("TrentService.Decrypt")
+
+
+def cognito_setup(ep):
+    """A pool, an app client allowing USER_PASSWORD_AUTH, a confirmed user with a permanent password."""
+    idp = client(ep, "cognito-idp")
+    pool = idp.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pool, ClientName="web",
+                                      ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])[
+        "UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool, Username="ada", MessageAction="SUPPRESS", TemporaryPassword="Temp-Pass-123!")
+    idp.admin_set_user_password(UserPoolId=pool, Username="ada", Password="Correct-Horse-9!", Permanent=True)
+    body = ('{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"%s","AuthParameters":{"USERNAME":"ada",'
+            '"PASSWORD":"Correct-Horse-9!"}}' % cid).encode()
+    return body, json_target("AWSCognitoIdentityProviderService.InitiateAuth")
+
+
+# group -> [(row name, service, setup(endpoint) -> (body, headers), signed)]
+JSON_GROUPS = {
+    "ssm": [("ssm GetParameter", "ssm", ssm_setup, True)],
+    "secretsmanager": [("secretsmanager GetSecretValue", "secretsmanager", secrets_setup, True)],
+    "kms": [("kms Encrypt (1 KiB, symmetric key)", "kms", kms_encrypt_setup, True),
+            ("kms Decrypt (1 KiB)", "kms", kms_decrypt_setup, True)],
+    # InitiateAuth is an unsigned operation (the SDKs send no signature): sent unsigned here too.
+    "cognito": [("cognito-idp InitiateAuth USER_PASSWORD_AUTH (PBKDF2-SHA256, 100,000 iterations)", "cognito-idp",
+                 cognito_setup, False)],
+}
+
+
+def json_group(args, tmp, group):
+    s, sep, m, mep = pair_servers(args, tmp, group)
+    lines = []
+    try:
+        for name, svc, setup, sign in JSON_GROUPS[group]:
+            r = {}
+            for label, ep in (("stratus", sep), ("moto", mep)):
+                body, headers = setup(ep)
+                h = signed_request(ep, svc, body, headers) if sign else headers
+                r[label] = wrk(ep + "/", "POST", body, h, args)
+            lines += ratio_row(name, r["stratus"], r["moto"])
+    finally:
+        s.stop()
+        m.stop()
+    return lines
+
+
+NEW_GROUPS = ["s3", "ssm", "secretsmanager", "kms", "cognito"]
+
+
+def new_group_rows(args, tmp, group):
+    return s3_group(args, tmp, keys=args.s3_keys, multipart=not args.no_multipart) if group == "s3" \
+        else json_group(args, tmp, group)
+
+
+def merge_rows(rows, note):
+    """Puts `rows` into bench/results.md's table (replacing rows of the same names, else before the
+    nginx ceiling row) with `note` under the table, then copies the table into README."""
+    path = os.path.join(HERE, "results.md")
+    text = open(path).read().rstrip("\n").split("\n")
+    table = [l for l in text if l.startswith("|")]
+    rest = [l for l in text if not l.startswith("|") and l.strip()]
+    name = lambda l: l.split("|")[1].strip()
+    names = {name(r) for r in rows if not name(r).startswith("(")}
+    kept, i = [], 0
+    while i < len(table):
+        if name(table[i]) in names:  # drop the row and the error note under it
+            i += 1
+            while i < len(table) and name(table[i]).startswith("("):
+                i += 1
+            continue
+        kept.append(table[i])
+        i += 1
+    at = next((i for i, l in enumerate(kept) if name(l).startswith("nginx, fixed reply")), len(kept))
+    table = kept[:at] + rows + kept[at:]
+    key = note.split(":")[0]
+    stamp = "\n\n".join([l for l in rest if not l.startswith(key)] + [note])
+    with open(path, "w") as f:
+        f.write("\n".join(table) + f"\n\n{stamp}\n")
+    update_readme("bench", "\n".join(table), stamp)
+
+
 def only(args, tmp):
-    """`--only GROUP`: one stratus, one group of workloads, rows printed (for iterating)."""
+    """`--only GROUP`: one stratus, one group of workloads, rows printed (for iterating). The
+    side-by-side groups of the newer services (NEW_GROUPS) run a stratus and a moto_server; with
+    --merge their rows replace the same rows in results.md and README's table."""
+    if args.only in NEW_GROUPS:
+        rows = new_group_rows(args, tmp, args.only)
+        print("\n".join(rows))
+        if args.merge:
+            cmd = f"python3 bench/bench.py build/stratus --only {args.only} --merge" + \
+                  (f" --duration {args.duration}" if args.duration != 10 else "") + \
+                  (f" --connections {args.connections}" if args.connections != 32 else "") + \
+                  (f" --s3-keys {args.s3_keys}" if args.only == "s3" and args.s3_keys != S3_KEYS else "")
+            merge_rows(rows, f"Rows `--only {args.only}`: measured {time.strftime('%Y-%m-%d')} by `{cmd}`: "
+                             f"{settings_text(args)}, each on a fresh stratus and moto_server.")
+        return
     if args.only == "dynamodb":  # on a server of its own, as in the full run
         for name, r in ddb_c16_workloads(args, tmp):
             print(f"dynamodb {name}, wrk -c16: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms"
@@ -690,14 +1024,24 @@ def only(args, tmp):
         server.stop()
 
 
+def settings_text(args):
+    return (f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback, "
+            f"{os.cpu_count()} cores; stratus --auth strict (every signature verified)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("stratus")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", choices=["lambda", "apigateway", "sns", "dynamodb"],
-                    help="run one group of stratus-only workloads, print its rows, write nothing")
+    ap.add_argument("--only", choices=["lambda", "apigateway", "sns", "dynamodb"] + NEW_GROUPS,
+                    help="run one group of workloads, print its rows, write nothing (unless --merge)")
+    ap.add_argument("--merge", action="store_true",
+                    help=f"with --only {'|'.join(NEW_GROUPS)}: put the rows into results.md and README")
+    ap.add_argument("--s3-keys", type=int, default=S3_KEYS, help="keys in the ListObjectsV2 bucket")
+    ap.add_argument("--no-multipart", action="store_true", help="skip the 1 GiB multipart upload")
+    ap.add_argument("--multipart-mib", type=int, default=1024, help="size of the multipart upload")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="stratus-bench-")
     if args.only:
@@ -801,13 +1145,14 @@ def main():
                          f"{r['p50']:.2f} / {r['p99']:.2f} | |")
         lines.append(f"| SQS-triggered python function drains 10,000 messages (s) | {drain_s:.1f} s "
                      f"({10_000 / drain_s:.0f} msg/s) | n/a (moto needs Docker for Lambda) | | | |")
+        for group in NEW_GROUPS:
+            lines += new_group_rows(args, tmp, group)
         lines.append(f"| nginx, fixed reply to the same request (HTTP ceiling) | {ng['rps']:.0f} | | stratus = "
                      f"{100 * results[0][1]['stratus']['rps'] / ng['rps']:.0f}% of nginx | {ng['p50']:.2f} / {ng['p99']:.2f} | |")
         lines.append(f"| start to first answer | {s_start:.1f} ms | {m_start:.0f} ms | {m_start / s_start:.0f}x faster | | |")
         lines.append(f"| idle RSS | {s_rss:.1f} MB | {m_rss:.1f} MB | {m_rss / s_rss:.1f}x smaller | | |")
         table = "\n".join(lines)
-        settings = (f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, loopback, "
-                    f"{os.cpu_count()} cores; stratus --auth strict (every signature verified)")
+        settings = settings_text(args)
         print(table)
         print()
         print(settings)
