@@ -12,21 +12,36 @@ namespace stratus::auth {
 namespace {
 
 // Reflected table-driven CRC (all three algorithms S3 uses are reflected, init and xor-out all
-// ones); the tables are built once at compile time from the reversed polynomials.
+// ones); the tables are built once at compile time from the reversed polynomials. Slicing-by-8:
+// table k maps a byte to its contribution k bytes further on, so eight bytes cost eight lookups
+// and no dependency chain through each byte (several times faster than byte at a time, which
+// made CRC64NVME a third of a 1 MiB PUT's CPU).
 template <typename T, T kPoly>
 struct ReflectedCrc {
-  static constexpr std::array<T, 256> table = [] {
-    std::array<T, 256> t{};
+  static constexpr std::array<std::array<T, 256>, 8> tables = [] {
+    std::array<std::array<T, 256>, 8> t{};
     for (uint32_t i = 0; i < 256; ++i) {
       T c = i;
       for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
-      t[i] = c;
+      t[0][i] = c;
     }
+    for (size_t k = 1; k < 8; ++k)
+      for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
     return t;
   }();
   static T update(T crc, std::string_view data) {
     crc = ~crc;
-    for (unsigned char b : data) crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    size_t n = data.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      uint64_t x = 0;
+      for (int j = 7; j >= 0; --j) x = (x << 8) | p[j];  // little-endian load, whatever the host
+      x ^= static_cast<uint64_t>(crc);
+      T c = 0;
+      for (int j = 0; j < 8; ++j) c ^= tables[7 - j][(x >> (8 * j)) & 0xff];
+      crc = c;
+    }
+    for (; n; ++p, --n) crc = tables[0][(crc ^ *p) & 0xff] ^ (crc >> 8);
     return ~crc;
   }
 };

@@ -303,3 +303,32 @@ TEST(AwsChunked, CrcCheckValues) {
 
 }  // namespace
 }  // namespace stratus::auth
+
+// The sliced CRCs agree with the bitwise definition at every length and split.
+TEST(Checksums, SlicedCrcsMatchTheBitwiseDefinition) {
+  auto bitwise = [](auto poly, std::string_view data) {
+    using T = decltype(poly);
+    T c = ~T{0};
+    for (unsigned char b : data) {
+      c ^= b;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
+    }
+    return static_cast<T>(~c);
+  };
+  std::string data;
+  uint32_t seed = 12345;
+  for (int i = 0; i < 100; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    data.push_back(static_cast<char>(seed >> 16));
+  }
+  for (size_t len = 0; len <= data.size(); ++len) {
+    std::string_view d(data.data(), len);
+    EXPECT_EQ(stratus::auth::crc32(d), bitwise(0xEDB88320u, d)) << len;
+    EXPECT_EQ(stratus::auth::crc32c(d), bitwise(0x82F63B78u, d)) << len;
+    EXPECT_EQ(stratus::auth::crc64nvme(d), bitwise(0x9A6C9329AC4BC9B5ull, d)) << len;
+    size_t cut = len / 3;
+    EXPECT_EQ(stratus::auth::crc64nvme(d.substr(cut), stratus::auth::crc64nvme(d.substr(0, cut))),
+              bitwise(0x9A6C9329AC4BC9B5ull, d))
+        << len;
+  }
+}
