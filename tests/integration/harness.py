@@ -52,6 +52,16 @@ def error_code(fn):
     return None
 
 
+def error_response(fn):
+    """The whole botocore error response fn() fails with; AssertionError when it succeeds."""
+    import botocore.exceptions
+    try:
+        fn()
+    except botocore.exceptions.ClientError as e:
+        return e.response
+    raise AssertionError("no error")
+
+
 class Stratus:
     """One stratus process. data_dir=None means a fresh temporary directory."""
 

@@ -14,15 +14,10 @@ import zlib
 import botocore.config
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase, error_code
+from harness import Stratus, StratusTestCase, error_code, error_response
 
 
-def err(fn):
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        return e.response
-    raise AssertionError("no error")
+err = error_response  # harness.py
 
 
 class S3Base(StratusTestCase):

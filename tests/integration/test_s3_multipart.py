@@ -16,17 +16,12 @@ import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase
+from harness import Stratus, StratusTestCase, error_response
 
 MiB = 1024 * 1024
 
 
-def err(fn):
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        return e.response
-    raise AssertionError("no error")
+err = error_response  # harness.py
 
 
 def mpu_etag(parts):
