@@ -9,11 +9,12 @@
 
 #include "core/doc.h"
 #include "services/cognito-idp/errors.h"
+#include "services/cognito-idp/login_cache.h"
 #include "services/cognito-idp/store.h"
 #include "services/service.h"
 
 namespace stratus {
-class Scheduler;
+class Workers;
 }
 
 namespace stratus::cognitoidp {
@@ -24,10 +25,28 @@ struct State {
   Store store;
   std::string issuer_mode;  // "local" | "aws"
   uint16_t port = 4566;
-  Scheduler* triggers = nullptr;  // the "cognito-triggers" scheduler (triggers.h)
+  // Where password hashing and trigger-running operations run (service.cc `offload`): never
+  // an I/O thread.
+  Workers* workers = nullptr;
+  LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
   State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
 };
 State& state(OpContext& ctx);
+
+// ---- off the I/O threads ----
+// Operations that may hash a password run first inline on the I/O thread (service.cc `offload`,
+// kWhenNeeded); a step that needs the slow work calls require_worker(), which on that inline pass
+// throws NeedsWorker before anything was written: the operation is then run again from the start
+// on State::workers. Elsewhere (on a worker) it does nothing.
+struct NeedsWorker {};
+void require_worker();
+// Marks this thread's current pass as the inline one (RAII).
+struct InlinePass {
+  InlinePass();
+  ~InlinePass();
+  InlinePass(const InlinePass&) = delete;
+  InlinePass& operator=(const InlinePass&) = delete;
+};
 
 // ---- pools, clients ----
 // The pool record (AWS's UserPoolType plus "_account", "_region"); ResourceNotFoundException
@@ -55,7 +74,11 @@ std::string user_key(const Doc& pool, const std::string& username);
 // preferred_username) or sub. nullopt when absent.
 std::optional<Doc> find_user(OpContext& ctx, const Doc& pool, const std::string& name);
 Doc must_find_user(OpContext& ctx, const Doc& pool, const std::string& name);  // UserNotFoundException
+// Writes the user record; forgets the user's verified logins (login_cache.h).
 void save_user(OpContext& ctx, const Doc& pool, Doc& user);
+// The stored password hash checked against `password`, through the verified-login cache: a hit
+// costs one HMAC; a miss calls require_worker() and runs PBKDF2.
+bool password_matches(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& password);
 std::string attr(const Doc& user, const std::string& name);
 // [{"Name","Value"}...] of the user's attributes.
 Doc attributes_out(const Doc& user);

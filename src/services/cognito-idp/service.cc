@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "core/json.h"
-#include "core/scheduler.h"
+#include "core/workers.h"
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/cognito-idp/common.h"
@@ -54,14 +54,33 @@ std::optional<Doc> pool_of(State* st, const Doc& in) {
   }
 }
 
-// Operations that may run a Lambda trigger: inline when the pool has none, else on the
-// "cognito-triggers" scheduler thread, where waiting for the function blocks no I/O thread.
-AsyncHandler with_triggers(Handler h) {
+// Operations that may hash a password or run a Lambda trigger. With a trigger configured for the
+// pool they run on State::workers (an elastic pool, core/workers.h), where waiting for the
+// function blocks no I/O thread and a trigger calling back into Cognito gets a thread of its own.
+// Otherwise they run inline on the I/O thread as an InlinePass; a step that needs PBKDF2 (a new
+// password, a login the verified-login cache does not know) throws NeedsWorker before any write,
+// and the operation runs again from the start on a worker (common.h).
+AsyncHandler offload(Handler h) {
   return [h = std::move(h)](OpContext& ctx, const Doc& in, Done done) {
     State* st = ctx.server.port<State>();
+    if (!st || !st->workers) return done(invoke_handler(h, ctx, in));
+    auto on_worker = [st, &h, &ctx, &in, done] { st->workers->post([&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); }); };
     auto pool = pool_of(st, in);
-    if (!pool || !has_triggers(*pool) || !st->triggers) return done(invoke_handler(h, ctx, in));
-    st->triggers->post("trigger", [&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+    if (pool && has_triggers(*pool)) return on_worker();
+    bool needs_worker = false;
+    Result<Doc> out = invoke_handler(
+        [&h, &needs_worker](OpContext& c, const Doc& i) {
+          InlinePass pass;
+          try {
+            return h(c, i);
+          } catch (const NeedsWorker&) {
+            needs_worker = true;
+            return Doc();
+          }
+        },
+        ctx, in);
+    if (needs_worker) return on_worker();
+    done(std::move(out));
   };
 }
 
@@ -87,13 +106,13 @@ class CognitoService final : public Service, public InvokeRouter {
     add("UpdateGroup", update_group);
     add("DeleteGroup", delete_group);
     add("ListGroups", list_groups);
-    add_async("AdminCreateUser", with_triggers(admin_create_user));
+    add_async("AdminCreateUser", offload(admin_create_user));
     add("AdminGetUser", admin_get_user);
     add("AdminDeleteUser", admin_delete_user);
     add("AdminEnableUser", admin_enable_user);
     add("AdminDisableUser", admin_disable_user);
-    add_async("AdminConfirmSignUp", with_triggers(admin_confirm_sign_up));
-    add("AdminSetUserPassword", admin_set_user_password);
+    add_async("AdminConfirmSignUp", offload(admin_confirm_sign_up));
+    add_async("AdminSetUserPassword", offload(admin_set_user_password));
     add("AdminResetUserPassword", admin_reset_user_password);
     add("AdminUpdateUserAttributes", admin_update_user_attributes);
     add("AdminDeleteUserAttributes", admin_delete_user_attributes);
@@ -103,12 +122,12 @@ class CognitoService final : public Service, public InvokeRouter {
     add("AdminUserGlobalSignOut", admin_user_global_sign_out);
     add("ListUsers", list_users);
     add("ListUsersInGroup", list_users_in_group);
-    add_async("SignUp", with_triggers(sign_up));
-    add_async("ConfirmSignUp", with_triggers(confirm_sign_up));
+    add_async("SignUp", offload(sign_up));
+    add_async("ConfirmSignUp", offload(confirm_sign_up));
     add("ResendConfirmationCode", resend_confirmation_code);
     add("ForgotPassword", forgot_password);
-    add_async("ConfirmForgotPassword", with_triggers(confirm_forgot_password));
-    add("ChangePassword", change_password);
+    add_async("ConfirmForgotPassword", offload(confirm_forgot_password));
+    add_async("ChangePassword", offload(change_password));
     add("GetUser", get_user);
     add("UpdateUserAttributes", update_user_attributes);
     add("DeleteUserAttributes", delete_user_attributes);
@@ -117,10 +136,10 @@ class CognitoService final : public Service, public InvokeRouter {
     add("DeleteUser", delete_user);
     add("GlobalSignOut", global_sign_out);
     add("RevokeToken", revoke_token);
-    add_async("InitiateAuth", with_triggers(initiate_auth));
-    add_async("AdminInitiateAuth", with_triggers(admin_initiate_auth));
-    add_async("RespondToAuthChallenge", with_triggers(respond_to_auth_challenge));
-    add_async("AdminRespondToAuthChallenge", with_triggers(admin_respond_to_auth_challenge));
+    add_async("InitiateAuth", offload(initiate_auth));
+    add_async("AdminInitiateAuth", offload(admin_initiate_auth));
+    add_async("RespondToAuthChallenge", offload(respond_to_auth_challenge));
+    add_async("AdminRespondToAuthChallenge", offload(admin_respond_to_auth_challenge));
 
     gap("Authentication",
         "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
@@ -140,14 +159,18 @@ class CognitoService final : public Service, public InvokeRouter {
   }
 
   // The State is a port (handlers find it through ctx.server.port<State>()), published before
-  // any request; the triggers' scheduler starts with the service.
+  // any request; the workers (password hashing, triggers) start with the service.
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx.storage(), ctx.sealing_key());
     state_->issuer_mode = ctx.config().cognito_issuer;
     state_->port = ctx.config().port;
     ctx.provide<State>(state_.get());
   }
-  void start(ServerContext& ctx) override { state_->triggers = &ctx.scheduler("cognito-triggers"); }
+  void start(ServerContext&) override {
+    workers_.start();
+    state_->workers = &workers_;
+  }
+  void stop() override { workers_.stop(); }
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
@@ -212,6 +235,8 @@ class CognitoService final : public Service, public InvokeRouter {
 
  private:
   std::unique_ptr<State> state_;
+  // At most this many operations hash or wait for a trigger at once; the rest queue.
+  Workers workers_{"cognito-work", 32};
 };
 
 }  // namespace

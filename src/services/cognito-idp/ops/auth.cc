@@ -125,7 +125,7 @@ Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc*
   check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
   Doc user = user_for_auth(ctx, pool, client, name);
   check_lockout(ctx, user);
-  if (!crypto::check_password(user.str("PasswordHash"), pw)) wrong_password(ctx, pool, user);
+  if (!password_matches(ctx, pool, user, pw)) wrong_password(ctx, pool, user);
   return after_password(ctx, pool, client, user);
 }
 

@@ -165,6 +165,7 @@ void revoke_sessions(OpContext& ctx, const std::string& pool_id, const std::stri
 void delete_user_record(OpContext& ctx, const Doc& pool, const Doc& user) {
   Store& s = state(ctx).store;
   s.del(kUsers.name, Store::child_key(pool.str("Id"), user.str("Key")));
+  state(ctx).logins.forget_user(pool.str("Id"), user.str("Key"));
   s.del_prefix(kSessions.name, storage::KeyBuilder().str(pool.str("Id")).str(user.str("Key")).take());
 }
 
@@ -581,7 +582,7 @@ Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
 // ---- the user's own API (access token) ----
 Doc change_password(OpContext& ctx, const Doc& in) {
   AccessClaims c = check_access_token(ctx, in.str("AccessToken"));
-  if (!crypto::check_password(c.user.str("PasswordHash"), in.str("PreviousPassword")))
+  if (!password_matches(ctx, c.pool, c.user, in.str("PreviousPassword")))
     throw cerr::not_authorized("Incorrect username or password.");
   check_password_policy(c.pool, in.str("ProposedPassword"));
   set_password(ctx, c.pool, c.user, in.str("ProposedPassword"));
