@@ -3,11 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/doc.h"
+#include "services/cognito-idp/api.h"
 #include "services/cognito-idp/errors.h"
 #include "services/cognito-idp/login_cache.h"
 #include "services/cognito-idp/store.h"
@@ -29,6 +32,9 @@ struct State {
   // an I/O thread.
   Workers* workers = nullptr;
   LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
+  // JWT signatures verified (sha256 of the token -> its exp, epoch s); bounded (verify_token).
+  std::mutex verified_mu;
+  std::unordered_map<std::string, int64_t> verified;
   State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
 };
 State& state(OpContext& ctx);
@@ -116,6 +122,8 @@ struct AccessClaims {
 };
 // A valid, unrevoked access token (NotAuthorizedException otherwise).
 AccessClaims check_access_token(OpContext& ctx, const std::string& token);
+// The port's JWT verification (api.h: Api::verify_jwt).
+Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked);
 // The JWKS and OpenID configuration documents of a pool (null when it does not exist).
 std::optional<std::string> jwks(State& st, const std::string& pool_id);
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id);

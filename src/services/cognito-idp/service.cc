@@ -84,7 +84,7 @@ AsyncHandler offload(Handler h) {
   };
 }
 
-class CognitoService final : public Service, public InvokeRouter {
+class CognitoService final : public Service, public InvokeRouter, public Api {
  public:
   CognitoService() : Service("cognito-idp") {
     add("CreateUserPool", create_user_pool);
@@ -165,6 +165,12 @@ class CognitoService final : public Service, public InvokeRouter {
     state_->issuer_mode = ctx.config().cognito_issuer;
     state_->port = ctx.config().port;
     ctx.provide<State>(state_.get());
+    ctx.provide<Api>(this);
+  }
+
+  // ---- Api (api.h) ----
+  Verified verify_jwt(const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) override {
+    return verify_token(*state_, pool_id, jwt, now_ms, check_revoked);
   }
   void start(ServerContext&) override {
     workers_.start();
