@@ -124,6 +124,8 @@ struct AccessClaims {
 AccessClaims check_access_token(OpContext& ctx, const std::string& token);
 // The port's JWT verification (api.h: Api::verify_jwt).
 Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked);
+// The port's signing with a named key (api.h: Api::sign_jwt).
+std::string sign_with_key(State& st, const std::string& key_name, const std::string& claims_json);
 // The JWKS and OpenID configuration documents of a pool (null when it does not exist).
 std::optional<std::string> jwks(State& st, const std::string& pool_id);
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id);

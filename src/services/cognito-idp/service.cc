@@ -172,6 +172,9 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
   Verified verify_jwt(const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) override {
     return verify_token(*state_, pool_id, jwt, now_ms, check_revoked);
   }
+  std::string sign_jwt(const std::string& key_name, const std::string& claims_json) override {
+    return sign_with_key(*state_, key_name, claims_json);
+  }
   void start(ServerContext&) override {
     workers_.start();
     state_->workers = &workers_;

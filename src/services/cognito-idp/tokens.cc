@@ -316,6 +316,15 @@ AccessClaims check_access_token(OpContext& ctx, const std::string& token) {
   return out;
 }
 
+std::string sign_with_key(State& st, const std::string& key_name, const std::string& claims_json) {
+  std::string pem = st.store.signing_key(key_name);
+  Doc header = Doc::map();
+  header.set("kid", kid_of(pem));
+  header.set("typ", "JWS");
+  header.set("alg", "RS256");
+  return crypto::sign_jwt(pem, json::write(header), claims_json);
+}
+
 Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) {
   Verified out;
   auto fail = [&out](const char* why) {
