@@ -117,12 +117,21 @@ Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user
   return out;
 }
 
-Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
+// USERNAME and the flow's other required parameter (`second`), with the client's SECRET_HASH
+// checked.
+std::pair<std::string, std::string> username_and(const Doc& client, const Doc* params, const char* second) {
   std::string name = param(params, "USERNAME");
-  std::string pw = param(params, "PASSWORD");
+  std::string value = param(params, second);
   if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
-  if (pw.empty()) throw cerr::invalid_parameter("Missing required parameter PASSWORD");
+  if (value.empty()) throw cerr::invalid_parameter(std::string("Missing required parameter ") + second);
   check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
+  return {name, value};
+}
+
+Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
+  auto np = username_and(client, params, "PASSWORD");
+  const std::string& name = np.first;
+  const std::string& pw = np.second;
   Doc user = user_for_auth(ctx, pool, client, name);
   check_lockout(ctx, user);
   if (!password_matches(ctx, pool, user, pw)) wrong_password(ctx, pool, user);
@@ -130,11 +139,9 @@ Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc*
 }
 
 Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
-  std::string name = param(params, "USERNAME");
-  std::string A = param(params, "SRP_A");
-  if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
-  if (A.empty()) throw cerr::invalid_parameter("Missing required parameter SRP_A");
-  check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
+  auto na = username_and(client, params, "SRP_A");
+  const std::string& name = na.first;
+  const std::string& A = na.second;
   if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
   Doc user = user_for_auth(ctx, pool, client, name);
   auto pair = crypto::server_pair(srp_verifier(ctx, pool, user));

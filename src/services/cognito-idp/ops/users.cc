@@ -2,6 +2,7 @@
 // membership, ListUsers.
 #include <algorithm>
 #include <functional>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/ids.h"
@@ -132,6 +133,23 @@ Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
   codes.set(purpose, std::move(c));
   return send_code(ctx, pool, user, attribute, verification_subject(pool),
                    verification_body(pool, code, attribute == "phone_number"));
+}
+
+// A code delivered and the user saved with it: the {"CodeDeliveryDetails"} answer.
+Doc deliver_and_save(OpContext& ctx, const Doc& pool, Doc& user, const std::string& purpose,
+                     const std::string& attribute) {
+  Doc out = Doc::map();
+  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, purpose, attribute));
+  save_user(ctx, pool, user);
+  return out;
+}
+
+// The anonymous user APIs that name ClientId, Username and SecretHash: the pool and client
+// (SECRET_HASH checked) and the user (UserNotFoundException when absent).
+Doc client_user(OpContext& ctx, const Doc& in, Doc* pool, Doc* client) {
+  std::tie(*pool, *client) = pool_and_client(ctx, in.str("ClientId"));
+  check_secret_hash(*client, in.str("Username"), in.get("SecretHash"));
+  return must_find_user(ctx, *pool, in.str("Username"));
 }
 
 // The attribute sign-up codes go to: AutoVerifiedAttributes, email first.
@@ -276,22 +294,19 @@ Doc admin_delete_user(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Doc admin_enable_user(OpContext& ctx, const Doc& in) {
+// AdminEnableUser / AdminDisableUser (which also ends the user's sessions).
+static Doc set_enabled(OpContext& ctx, const Doc& in, bool enabled) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
-  user.set("Enabled", true);
+  user.set("Enabled", enabled);
   save_user(ctx, pool, user);
+  if (!enabled) revoke_sessions(ctx, pool.str("Id"), user.str("Key"));
   return Doc::map();
 }
 
-Doc admin_disable_user(OpContext& ctx, const Doc& in) {
-  Doc pool;
-  Doc user = admin_user(ctx, in, &pool);
-  user.set("Enabled", false);
-  save_user(ctx, pool, user);
-  revoke_sessions(ctx, pool.str("Id"), user.str("Key"));
-  return Doc::map();
-}
+Doc admin_enable_user(OpContext& ctx, const Doc& in) { return set_enabled(ctx, in, true); }
+
+Doc admin_disable_user(OpContext& ctx, const Doc& in) { return set_enabled(ctx, in, false); }
 
 Doc admin_confirm_sign_up(OpContext& ctx, const Doc& in) {
   Doc pool;
@@ -518,9 +533,8 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
 }
 
 Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   if (user.str("UserStatus") != "UNCONFIRMED")
     throw cerr::not_authorized("User cannot be confirmed. Current status is " + user.str("UserStatus"));
   std::string a;
@@ -534,23 +548,18 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
 }
 
 Doc resend_confirmation_code(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   if (user.str("UserStatus") != "UNCONFIRMED") throw cerr::invalid_parameter("User is already confirmed.");
   std::string a = auto_verified(pool, user);
   if (a.empty()) a = !attr(user, "email").empty() ? "email" : !attr(user, "phone_number").empty() ? "phone_number" : "";
   if (a.empty()) throw cerr::invalid_parameter("No email or phone_number attribute to send the code to.");
-  Doc out = Doc::map();
-  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "signup", a));
-  save_user(ctx, pool, user);
-  return out;
+  return deliver_and_save(ctx, pool, user, "signup", a);
 }
 
 Doc forgot_password(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   std::string a = attr(user, "email_verified") == "true"          ? "email"
                   : attr(user, "phone_number_verified") == "true" ? "phone_number"
@@ -558,16 +567,12 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
   if (a.empty())
     throw cerr::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number");
-  Doc out = Doc::map();
-  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "forgot", a));
-  save_user(ctx, pool, user);
-  return out;
+  return deliver_and_save(ctx, pool, user, "forgot", a);
 }
 
 Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   std::string pw = in.str("Password");
   check_code(user, "forgot", in.str("ConfirmationCode"), ctx.now_ms);
   check_password_policy(pool, pw);
