@@ -151,7 +151,6 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     gap("Hosted UI",
         "the /oauth2 endpoints, /login and the pool domain host are not served; "
         "domains are records only");
-    gap("Identity pools", "cognito-identity is a later session");
     gap("Messages",
         "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
         "SmsConfiguration (SES, SNS) are stored, not used");
