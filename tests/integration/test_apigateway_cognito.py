@@ -154,6 +154,17 @@ class CognitoAuthorizer(StratusTestCase):
         exp = unb64(self.tokens["IdToken"].split(".")[1])["exp"]
         self.assertEqual(claims["exp"], time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(exp)))
 
+    def test_test_invoke_authorizer(self):
+        r = self.apigw.test_invoke_authorizer(restApiId=self.api["id"], authorizerId=self.az,
+                                              headers={"Authorization": self.tokens["IdToken"]})
+        self.assertEqual(r["clientStatus"], 200)
+        self.assertEqual(r["claims"]["cognito:username"], "alice")
+        self.assertEqual(r["claims"]["token_use"], "id")
+        r = self.apigw.test_invoke_authorizer(restApiId=self.api["id"], authorizerId=self.az,
+                                              headers={"Authorization": "garbage"})
+        self.assertEqual(r["clientStatus"], 401)
+        self.assertNotIn("claims", r)
+
     def test_signed_out_tokens_still_pass_as_on_aws(self):
         # API Gateway checks the JWT itself; revocation is for Cognito's own APIs.
         t = self.login()
