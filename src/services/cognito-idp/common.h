@@ -114,7 +114,20 @@ void check_code(Doc& user, const std::string& purpose, const std::string& code, 
 // `source`: the PreTokenGeneration triggerSource (TokenGeneration_Authentication, ...).
 Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
                  const std::string& origin_jti = {}, int64_t auth_time = 0,
-                 const std::string& source = "TokenGeneration_Authentication");
+                 const std::string& source = "TokenGeneration_Authentication",
+                 const std::string& scope = "aws.cognito.signin.user.admin");
+// The password checks of a sign-in (ops/auth.cc): the lockout (NotAuthorizedException "Password
+// attempts exceeded"), a wrong password counted (and NotAuthorizedException thrown), and what
+// follows a proven password (failed attempts reset; disabled, unconfirmed, reset-required users
+// refused).
+void check_lockout(OpContext& ctx, const Doc& user);
+[[noreturn]] void wrong_password(OpContext& ctx, const Doc& pool, Doc& user);
+void password_proven(OpContext& ctx, const Doc& pool, Doc& user);
+// REFRESH_TOKEN_AUTH and the token endpoint's refresh_token grant: new ID and access tokens of the
+// refresh token's sign-in. `client_authenticated`: the caller proved the client secret itself
+// (token endpoint), else SECRET_HASH is checked.
+Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token,
+                   const Doc* secret_hash, bool client_authenticated);
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
   Doc user;

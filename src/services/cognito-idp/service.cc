@@ -14,6 +14,7 @@
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/cognito-idp/common.h"
+#include "services/cognito-idp/hosted.h"
 #include "services/cognito-idp/ops.h"
 #include "services/cognito-idp/schema.h"
 #include "services/cognito-idp/triggers.h"
@@ -149,7 +150,10 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
         "senders are stored in LambdaConfig but not run");
     gap("Hosted UI",
-        "the /oauth2 endpoints, /login and the pool domain host are not served; "
+        "basics only (hosted.h): the authorization code flow with PKCE through a plain login page, "
+        "/oauth2/token (authorization_code, refresh_token, client_credentials), /oauth2/userInfo and "
+        "/logout; no implicit flow, /oauth2/revoke, new-password / MFA / sign-up pages, federated "
+        "identity providers or sign-in cookies; resource servers (custom scopes) are not validated") "
         "domains are records only");
     gap("Messages",
         "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
@@ -161,6 +165,7 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
   // any request; the workers (password hashing, triggers) start with the service.
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx.storage(), ctx.sealing_key());
+    server_ = &ctx;
     state_->issuer_mode = ctx.config().cognito_issuer;
     state_->port = ctx.config().port;
     ctx.provide<State>(state_.get());
@@ -186,9 +191,10 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
   bool claims(const http::Request& req) const override {
     std::string pool;
     bool j = false;
-    return (req.method == "GET" || req.method == "HEAD") && well_known(req.path, &pool, &j);
+    return ((req.method == "GET" || req.method == "HEAD") && well_known(req.path, &pool, &j)) || hosted_claims(req);
   }
   void serve(http::Request req, http::Responder respond) override {
+    if (hosted_claims(req)) return hosted_serve(*server_, *this, *state_, std::move(req), std::move(respond));
     std::string pool;
     bool jwks_doc = false;
     well_known(req.path, &pool, &jwks_doc);
@@ -243,6 +249,7 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
 
  private:
   std::unique_ptr<State> state_;
+  ServerContext* server_ = nullptr;
   // At most this many operations hash or wait for a trigger at once; the rest queue.
   Workers workers_{"cognito-work", 32};
 };

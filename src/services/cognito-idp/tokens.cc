@@ -129,7 +129,8 @@ std::string issuer(const State& st, const std::string& region, const std::string
 }
 
 Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
-                 const std::string& origin_jti_in, int64_t auth_time_in, const std::string& source) {
+                 const std::string& origin_jti_in, int64_t auth_time_in, const std::string& source,
+                 const std::string& scope) {
   State& st = state(ctx);
   std::string pool_id = pool.str("Id");
   std::string pem = st.store.signing_key(pool_id);
@@ -180,7 +181,7 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
   access.set("origin_jti", origin_jti);
   access.set("event_id", event_id);
   access.set("token_use", "access");
-  access.set("scope", "aws.cognito.signin.user.admin");
+  access.set("scope", scope);
   access.set("auth_time", auth_time);
   access.set("exp", now + access_s);
   access.set("iat", now);
@@ -208,7 +209,12 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
     req.set("groupConfiguration", std::move(gc));
     if (v2) {
       Doc sc = Doc::list();
-      sc.push("aws.cognito.signin.user.admin");
+      for (size_t p = 0; p < scope.size();) {
+        size_t q = scope.find(' ', p);
+        if (q == std::string::npos) q = scope.size();
+        if (q > p) sc.push(scope.substr(p, q - p));
+        p = q + 1;
+      }
       req.set("scopes", std::move(sc));
     }
     req.set("clientMetadata", Doc::map());
@@ -263,6 +269,7 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
     session.set("AuthTime", auth_time);
     session.set("Expires", (now + refresh_s) * 1000);
     session.set("Revoked", false);
+    session.set("Scope", scope);
     st.store.put(kSessions.name, Store::session_key(pool_id, user.str("Key"), origin_jti), session);
     Doc r = Doc::map();
     r.set("p", pool_id);
