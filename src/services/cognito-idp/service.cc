@@ -153,8 +153,7 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "basics only (hosted.h): the authorization code flow with PKCE through a plain login page, "
         "/oauth2/token (authorization_code, refresh_token, client_credentials), /oauth2/userInfo and "
         "/logout; no implicit flow, /oauth2/revoke, new-password / MFA / sign-up pages, federated "
-        "identity providers or sign-in cookies; resource servers (custom scopes) are not validated") "
-        "domains are records only");
+        "identity providers or sign-in cookies; resource servers (custom scopes) are not validated");
     gap("Messages",
         "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
         "SmsConfiguration (SES, SNS) are stored, not used");
