@@ -149,8 +149,7 @@ std::string claim_string(const std::string& name, const Doc& v) {
   if (v.is_int() && (name == "exp" || name == "iat")) {
     // Java's Date.toString() in UTC: "Tue Feb 12 20:35:48 UTC 2019"
     static const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
-    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     int64_t secs = v.as_int();
     std::string iso = enc::iso8601(secs * 1000);  // 2019-02-12T20:35:48.000Z
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;

@@ -50,9 +50,8 @@ std::string open_id_token(OpContext& ctx, const Doc& pool, const Doc& identity, 
                           int64_t seconds);
 
 // ops/pools.cc
-HandlerFn create_identity_pool, describe_identity_pool, update_identity_pool, delete_identity_pool,
-    list_identity_pools, set_identity_pool_roles, get_identity_pool_roles, tag_resource, untag_resource,
-    list_tags_for_resource;
+HandlerFn create_identity_pool, describe_identity_pool, update_identity_pool, delete_identity_pool, list_identity_pools,
+    set_identity_pool_roles, get_identity_pool_roles, tag_resource, untag_resource, list_tags_for_resource;
 // ops/identities.cc
 HandlerFn get_id, get_open_id_token, get_credentials_for_identity, list_identities, describe_identity,
     delete_identities;

@@ -17,8 +17,8 @@ inline constexpr storage::Keyspace kIdentities{"cognito-identity.identities", "s
 inline constexpr storage::Keyspace kIdentityIndex{"cognito-identity.identityidx", "str(identity id)",
                                                   "identity pool id"};
 // A login (provider name, the token's subject) linked to an identity.
-inline constexpr storage::Keyspace kLogins{"cognito-identity.logins", "str(identity pool id) str(provider) str(subject)",
-                                           "identity id"};
+inline constexpr storage::Keyspace kLogins{"cognito-identity.logins",
+                                           "str(identity pool id) str(provider) str(subject)", "identity id"};
 
 inline constexpr storage::Keyspace kKeyspaces[] = {kPools, kIdentities, kIdentityIndex, kLogins};
 

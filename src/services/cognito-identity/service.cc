@@ -47,7 +47,8 @@ class IdentityService final : public Service {
     gap("Basic flow",
         "AllowClassicFlow is stored; STS does not refuse a GetOpenIdToken token when it is false, and the "
         "OpenID tokens' keys are not published as a JWKS");
-    gap("Principal tags", "GetPrincipalTagAttributeMap / SetPrincipalTagAttributeMap and UnlinkIdentity are not implemented");
+    gap("Principal tags",
+        "GetPrincipalTagAttributeMap / SetPrincipalTagAttributeMap and UnlinkIdentity are not implemented");
   }
 
   void attach(ServerContext& ctx) override {
@@ -63,8 +64,12 @@ class IdentityService final : public Service {
 
 }  // namespace
 
-State& state(OpContext& ctx) { return *ctx.server.port<State>(); }
+State& state(OpContext& ctx) {
+  return *ctx.server.port<State>();
+}
 
-std::unique_ptr<Service> make_service() { return std::make_unique<IdentityService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<IdentityService>();
+}
 
 }  // namespace stratus::cognitoidentity

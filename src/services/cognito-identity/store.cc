@@ -8,8 +8,12 @@
 namespace stratus::cognitoidentity {
 namespace {
 
-std::string key(const std::string& a) { return storage::KeyBuilder().text(a).take(); }
-std::string key(const std::string& a, const std::string& b) { return storage::KeyBuilder().text(a).text(b).take(); }
+std::string key(const std::string& a) {
+  return storage::KeyBuilder().text(a).take();
+}
+std::string key(const std::string& a, const std::string& b) {
+  return storage::KeyBuilder().text(a).text(b).take();
+}
 
 std::optional<std::string> read(storage::Engine& e, std::string_view ks, const std::string& k) {
   std::string v;

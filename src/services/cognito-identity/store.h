@@ -23,9 +23,9 @@ class Store {
   void delete_pool(const std::string& pool_id);
   std::vector<std::pair<std::string, Doc>> pools();  // every pool, by id
 
-  std::optional<Doc> identity(const std::string& identity_id);  // through the identity index
-  void put_identity(const std::string& pool_id, const Doc& identity);  // record + index
-  void delete_identity(const std::string& pool_id, const Doc& identity);  // record, index, its logins
+  std::optional<Doc> identity(const std::string& identity_id);                      // through the identity index
+  void put_identity(const std::string& pool_id, const Doc& identity);               // record + index
+  void delete_identity(const std::string& pool_id, const Doc& identity);            // record, index, its logins
   std::vector<std::pair<std::string, Doc>> identities(const std::string& pool_id);  // by identity id
 
   std::optional<std::string> login(const std::string& pool_id, const std::string& provider, const std::string& subject);

@@ -35,8 +35,7 @@ class Api {
   // Cognito's own APIs check: the user still exists and is enabled, and the token's sign-in
   // (origin_jti) was not revoked by RevokeToken / GlobalSignOut / AdminUserGlobalSignOut
   // (AWS's API Gateway and plain JWT verifiers do not check this). Thread safe, never throws.
-  virtual Verified verify_jwt(const std::string& pool_id, std::string_view jwt, int64_t now_ms,
-                              bool check_revoked) = 0;
+  virtual Verified verify_jwt(const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) = 0;
   // Signs `claims_json` (a JSON object) as an RS256 JWT (header alg, kid, typ "JWS") with the key
   // named `key_name`, kept as the pools' keys are (created on first use, sealed, durable); names
   // without "_" never meet a pool id. For cognito-identity's OpenID tokens ("cognito-identity").

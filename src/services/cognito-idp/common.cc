@@ -164,8 +164,12 @@ void save_user(OpContext& ctx, const Doc& pool, Doc& user) {
 namespace {
 thread_local bool t_inline_pass = false;
 }  // namespace
-InlinePass::InlinePass() { t_inline_pass = true; }
-InlinePass::~InlinePass() { t_inline_pass = false; }
+InlinePass::InlinePass() {
+  t_inline_pass = true;
+}
+InlinePass::~InlinePass() {
+  t_inline_pass = false;
+}
 void require_worker() {
   if (t_inline_pass) throw NeedsWorker{};
 }

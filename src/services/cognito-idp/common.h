@@ -4,9 +4,9 @@
 
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/doc.h"
@@ -126,8 +126,8 @@ void password_proven(OpContext& ctx, const Doc& pool, Doc& user);
 // REFRESH_TOKEN_AUTH and the token endpoint's refresh_token grant: new ID and access tokens of the
 // refresh token's sign-in. `client_authenticated`: the caller proved the client secret itself
 // (token endpoint), else SECRET_HASH is checked.
-Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token,
-                   const Doc* secret_hash, bool client_authenticated);
+Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
+                   bool client_authenticated);
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
   Doc user;

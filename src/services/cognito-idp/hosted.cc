@@ -89,12 +89,23 @@ std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -344,8 +355,8 @@ class Hosted {
     auto user = st_.store.get(kUsers.name, Store::child_key(pool_.str("Id"), code.str("u")));
     if (!user || !user->flag("Enabled", true)) return oauth_error(400, "invalid_grant");
     try {
-      Doc r = issue_tokens(ctx, pool_, c, *user, true, {}, code.integer("a"), "TokenGeneration_HostedAuth",
-                           code.str("s"));
+      Doc r =
+          issue_tokens(ctx, pool_, c, *user, true, {}, code.integer("a"), "TokenGeneration_HostedAuth", code.str("s"));
       bool openid = false;
       for (const auto& w : words(code.str("s"))) openid = openid || w == "openid";
       return tokens_out(r, openid);

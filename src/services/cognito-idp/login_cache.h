@@ -38,9 +38,9 @@ class LoginCache {
   const size_t capacity_;
   const std::string key_;
   mutable std::mutex mu_;
-  std::deque<std::pair<std::string, std::string>> order_;           // GUARDED_BY(mu_) (mac, user id), oldest first
-  std::unordered_set<std::string> entries_;                          // GUARDED_BY(mu_) macs
-  std::unordered_multimap<std::string, std::string> by_user_;        // GUARDED_BY(mu_) user id -> mac
+  std::deque<std::pair<std::string, std::string>> order_;      // GUARDED_BY(mu_) (mac, user id), oldest first
+  std::unordered_set<std::string> entries_;                    // GUARDED_BY(mu_) macs
+  std::unordered_multimap<std::string, std::string> by_user_;  // GUARDED_BY(mu_) user id -> mac
 };
 
 }  // namespace stratus::cognitoidp

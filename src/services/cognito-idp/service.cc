@@ -65,7 +65,9 @@ AsyncHandler offload(Handler h) {
   return [h = std::move(h)](OpContext& ctx, const Doc& in, Done done) {
     State* st = ctx.server.port<State>();
     if (!st || !st->workers) return done(invoke_handler(h, ctx, in));
-    auto on_worker = [st, &h, &ctx, &in, done] { st->workers->post([&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); }); };
+    auto on_worker = [st, &h, &ctx, &in, done] {
+      st->workers->post([&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+    };
     auto pool = pool_of(st, in);
     if (pool && has_triggers(*pool)) return on_worker();
     bool needs_worker = false;

@@ -382,7 +382,8 @@ Verified verify_token(State& st, const std::string& pool_id, std::string_view jw
       std::string name = use == "id" ? claims.str("cognito:username") : claims.str("username");
       auto user = st.store.get(kUsers.name, Store::child_key(pool_id, user_key(*pool, name)));
       if (!user || !user->flag("Enabled", true)) return fail("user does not exist or is disabled");
-      auto session = st.store.get(kSessions.name, Store::session_key(pool_id, user->str("Key"), claims.str("origin_jti")));
+      auto session =
+          st.store.get(kSessions.name, Store::session_key(pool_id, user->str("Key"), claims.str("origin_jti")));
       if (!session || session->flag("Revoked")) return fail("revoked");
     }
     out.claims = std::move(claims);

@@ -4,9 +4,9 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
-#include "services/apigateway/guard.h"
 #include "server/context.h"
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/guard.h"
 #include "services/apigateway/ops.h"
 #include "services/apigateway/state.h"
 #include "services/apigateway/tx.h"

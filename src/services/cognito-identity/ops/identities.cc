@@ -14,7 +14,9 @@ namespace {
 constexpr int64_t kOpenIdTokenSeconds = 600;  // GetOpenIdToken: 10 minutes
 constexpr int64_t kCredentialSeconds = 3600;
 
-Doc pool_of(OpContext& ctx, const Doc& identity) { return load_pool(ctx, identity.str("_pool"), false); }
+Doc pool_of(OpContext& ctx, const Doc& identity) {
+  return load_pool(ctx, identity.str("_pool"), false);
+}
 
 bool authenticated(const Doc& identity) {
   const Doc* s = identity.get("_subjects");
@@ -96,7 +98,8 @@ bool rule_matches(const Doc& rule, const Doc& claims) {
 }
 
 [[noreturn]] void no_role() {
-  throw cerr::invalid_identity_pool_configuration("Invalid identity pool configuration. Check assigned IAM roles for this pool.");
+  throw cerr::invalid_identity_pool_configuration(
+      "Invalid identity pool configuration. Check assigned IAM roles for this pool.");
 }
 
 // The role to assume: the unauthenticated role, or the provider's role mapping (Token: the

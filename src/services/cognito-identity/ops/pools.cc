@@ -6,10 +6,9 @@
 namespace stratus::cognitoidentity {
 namespace {
 
-const char* const kPoolMembers[] = {"IdentityPoolName",         "AllowUnauthenticatedIdentities",
-                                    "AllowClassicFlow",         "SupportedLoginProviders",
-                                    "DeveloperProviderName",    "OpenIdConnectProviderARNs",
-                                    "CognitoIdentityProviders", "SamlProviderARNs"};
+const char* const kPoolMembers[] = {
+    "IdentityPoolName",      "AllowUnauthenticatedIdentities", "AllowClassicFlow",         "SupportedLoginProviders",
+    "DeveloperProviderName", "OpenIdConnectProviderARNs",      "CognitoIdentityProviders", "SamlProviderARNs"};
 
 // The IdentityPool shape of a record.
 Doc pool_out(const Doc& p) {
@@ -34,7 +33,8 @@ void apply(Doc& p, const Doc& in) {
     for (const Doc& e : ps->as_list()) {
       std::string name = e.str("ProviderName");
       auto slash = name.rfind('/');
-      if (name.rfind("cognito-idp.", 0) != 0 || slash == std::string::npos || name.find('_', slash) == std::string::npos)
+      if (name.rfind("cognito-idp.", 0) != 0 || slash == std::string::npos ||
+          name.find('_', slash) == std::string::npos)
         throw cerr::invalid_parameter("Invalid Cognito Identity Provider: " + name);
     }
 }
@@ -66,8 +66,8 @@ Doc describe_identity_pool(OpContext& ctx, const Doc& in) {
 
 Doc update_identity_pool(OpContext& ctx, const Doc& in) {
   Doc p = load_pool(ctx, in.str("IdentityPoolId"));
-  if (const Doc* d = p.get("DeveloperProviderName"); d && d->is_string() && in.has("DeveloperProviderName") &&
-                                                     in.str("DeveloperProviderName") != d->as_string())
+  if (const Doc* d = p.get("DeveloperProviderName");
+      d && d->is_string() && in.has("DeveloperProviderName") && in.str("DeveloperProviderName") != d->as_string())
     throw cerr::invalid_parameter("Developer provider name cannot be updated.");
   apply(p, in);
   if (const Doc* t = in.get("IdentityPoolTags")) p.set("IdentityPoolTags", *t);
@@ -100,7 +100,8 @@ Doc set_identity_pool_roles(OpContext& ctx, const Doc& in) {
   if (roles && roles->is_map())
     for (const auto& [k, v] : roles->as_map())
       if (k != "authenticated" && k != "unauthenticated")
-        throw cerr::invalid_parameter("Invalid role type: " + k + ". Valid role types are authenticated and unauthenticated.");
+        throw cerr::invalid_parameter("Invalid role type: " + k +
+                                      ". Valid role types are authenticated and unauthenticated.");
   if (const Doc* m = in.get("RoleMappings"); m && m->is_map()) {
     if (m->size() > 10) throw cerr::invalid_parameter("Role mappings are limited to 10 identity providers.");
     for (const auto& [provider, rm] : m->as_map()) {

@@ -265,8 +265,8 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
 
 }  // namespace
 
-Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token,
-                   const Doc* secret_hash, bool client_authenticated) {
+Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
+                   bool client_authenticated) {
   auto invalid = [] { return cerr::not_authorized("Invalid Refresh Token"); };
   std::vector<std::string> parts;
   size_t p = 0;

@@ -304,9 +304,13 @@ static Doc set_enabled(OpContext& ctx, const Doc& in, bool enabled) {
   return Doc::map();
 }
 
-Doc admin_enable_user(OpContext& ctx, const Doc& in) { return set_enabled(ctx, in, true); }
+Doc admin_enable_user(OpContext& ctx, const Doc& in) {
+  return set_enabled(ctx, in, true);
+}
 
-Doc admin_disable_user(OpContext& ctx, const Doc& in) { return set_enabled(ctx, in, false); }
+Doc admin_disable_user(OpContext& ctx, const Doc& in) {
+  return set_enabled(ctx, in, false);
+}
 
 Doc admin_confirm_sign_up(OpContext& ctx, const Doc& in) {
   Doc pool;
