@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/workers.h"
+#include "protocol/xml_writer.h"
 #include "server/context.h"
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/crypto.h"
@@ -87,27 +88,7 @@ bool route(const http::Request& req, Route* r) {
 
 std::string html_escape(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  protocol::xml_escape(out, s);  // &, <, >, ", ' and control characters: safe in HTML text and attributes
   return out;
 }
 
