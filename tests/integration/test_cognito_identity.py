@@ -216,6 +216,29 @@ class IdentityPools(StratusTestCase):
                                  token=creds["SessionToken"]).get_caller_identity()
         self.assertEqual(me["Arn"], "arn:aws:sts::000000000000:assumed-role/cognito-auth/web")
 
+    def test_server_side_token_check_and_linking(self):
+        p = self.ci.create_identity_pool(
+            IdentityPoolName="checked", AllowUnauthenticatedIdentities=True,
+            CognitoIdentityProviders=[{"ProviderName": self.provider, "ClientId": self.cid,
+                                       "ServerSideTokenCheck": True}])["IdentityPoolId"]
+        self.addCleanup(lambda: self.ci.delete_identity_pool(IdentityPoolId=p))
+        self.ci.set_identity_pool_roles(IdentityPoolId=p, Roles={"authenticated": AUTH_ROLE,
+                                                                 "unauthenticated": UNAUTH_ROLE})
+        anon = self.anon()
+        # an unauthenticated identity gets the login linked when it presents one
+        iid = anon.get_id(IdentityPoolId=p)["IdentityId"]
+        t = self.idp.initiate_auth(ClientId=self.cid, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "ann", "PASSWORD": PW})["AuthenticationResult"]
+        logins = {self.provider: t["IdToken"]}
+        anon.get_credentials_for_identity(IdentityId=iid, Logins=logins)
+        self.assertEqual(self.ci.describe_identity(IdentityId=iid)["Logins"], [self.provider])
+        self.assertEqual(anon.get_id(IdentityPoolId=p, Logins=logins)["IdentityId"], iid)
+        # signed out: the pool checks with the user pool
+        self.idp.global_sign_out(AccessToken=t["AccessToken"])
+        with self.assertRaises(self.ci.exceptions.NotAuthorizedException) as cm:
+            anon.get_id(IdentityPoolId=p, Logins=logins)
+        self.assertTrue(self.error(cm)[1].startswith("Invalid login token."), cm.exception)
+
     def test_delete_identities(self):
         pid = self.new_pool()
         iid = self.anon().get_id(IdentityPoolId=pid)["IdentityId"]
