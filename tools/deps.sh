@@ -52,10 +52,11 @@ if [ ! -d "$page/node_modules/@aws-sdk/client-dynamodb" ] || [ ! -x "$page/node_
   fi
   (cd "$page" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# The Cognito JavaScript clients (amazon-cognito-identity-js's SRP, @aws-sdk/client-cognito-identity-provider),
+# The Cognito JavaScript clients (amazon-cognito-identity-js's SRP, @aws-sdk/client-cognito-identity-provider,
+# @aws-sdk/client-cognito-identity with credential-providers' fromCognitoIdentityPool),
 # pinned in tests/integration/cognito/package-lock.json (test_cognito_js.py).
 cognito="$(dirname "$0")/../tests/integration/cognito"
-if [ ! -d "$cognito/node_modules/amazon-cognito-identity-js" ] && command -v npm >/dev/null 2>&1; then
+if [ ! -d "$cognito/node_modules/@aws-sdk/credential-providers" ] && command -v npm >/dev/null 2>&1; then
   (cd "$cognito" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # What AWS's managed runtimes ship and Stratus' runtimes resolve in the same place: boto3 for
