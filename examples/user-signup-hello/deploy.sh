@@ -168,7 +168,7 @@ API_URL="$ENDPOINT/restapis/$API_ID/prod/_user_request_"
 # --- Step 6: the web page on the S3 static website -------------------------------------------------
 if [ ! -x web/node_modules/.bin/esbuild ]; then (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null); fi
 mkdir -p "$build/site"
-(cd web && node_modules/.bin/esbuild app.js --bundle --format=iife --platform=browser --target=es2020 \
+(cd web && node_modules/.bin/esbuild app.js --bundle --format=iife --platform=browser --target=es2020 --define:global=window \
   --log-level=warning --outfile="$build/site/bundle.js")
 cp web/index.html "$build/site/"
 cat >"$build/site/config.js" <<JS
