@@ -22,6 +22,9 @@ HandlerFn create_schedule, get_schedule, update_schedule, delete_schedule, list_
 HandlerFn create_schedule_group, get_schedule_group, delete_schedule_group, list_schedule_groups;
 HandlerFn tag_resource, untag_resource, list_tags_for_resource;
 
+// The model's pattern constraints on the input (ops/patterns.cc): ValidationException.
+void check_patterns(OpContext& ctx, const Doc& in);
+
 // A stored record (dates in ms) as the API answers it (dates as timestamps, no internal members).
 Doc render(const Doc& rec);
 AwsError schedule_not_found(std::string_view name);

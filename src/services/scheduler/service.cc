@@ -12,18 +12,18 @@ namespace {
 class SchedulerService final : public Service {
  public:
   SchedulerService() : Service("scheduler") {
-    add("CreateSchedule", create_schedule);
-    add("GetSchedule", get_schedule);
-    add("UpdateSchedule", update_schedule);
-    add("DeleteSchedule", delete_schedule);
-    add("ListSchedules", list_schedules);
-    add("CreateScheduleGroup", create_schedule_group);
-    add("GetScheduleGroup", get_schedule_group);
-    add("DeleteScheduleGroup", delete_schedule_group);
-    add("ListScheduleGroups", list_schedule_groups);
-    add("TagResource", tag_resource);
-    add("UntagResource", untag_resource);
-    add("ListTagsForResource", list_tags_for_resource);
+    op("CreateSchedule", create_schedule);
+    op("GetSchedule", get_schedule);
+    op("UpdateSchedule", update_schedule);
+    op("DeleteSchedule", delete_schedule);
+    op("ListSchedules", list_schedules);
+    op("CreateScheduleGroup", create_schedule_group);
+    op("GetScheduleGroup", get_schedule_group);
+    op("DeleteScheduleGroup", delete_schedule_group);
+    op("ListScheduleGroups", list_schedule_groups);
+    op("TagResource", tag_resource);
+    op("UntagResource", untag_resource);
+    op("ListTagsForResource", list_tags_for_resource);
     gap("Targets", "ECS RunTask, Kinesis, Firehose, SageMaker, CodeBuild, CodePipeline and Inspector templated "
                    "targets fail at invocation (dead-lettered): those services do not exist in Stratus; Step "
                    "Functions targets wait for the stepfunctions service");
@@ -46,6 +46,13 @@ class SchedulerService final : public Service {
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:
+  // Every operation checks the model's patterns first (ops/patterns.cc).
+  void op(std::string name, HandlerFn* fn) {
+    add(std::move(name), [fn](OpContext& ctx, const Doc& in) {
+      check_patterns(ctx, in);
+      return fn(ctx, in);
+    });
+  }
   std::unique_ptr<Store> store_;
   std::unique_ptr<Runner> runner_;
   State state_;
