@@ -22,8 +22,12 @@ namespace stratus::scheduler {
 
 namespace {
 
-int64_t tick_ms() { return env_positive("STRATUS_SCHEDULER_TICK_MS", 1000); }
-int64_t retry_base_ms() { return env_positive("STRATUS_SCHEDULER_RETRY_MS", 1000); }
+int64_t tick_ms() {
+  return env_positive("STRATUS_SCHEDULER_TICK_MS", 1000);
+}
+int64_t retry_base_ms() {
+  return env_positive("STRATUS_SCHEDULER_RETRY_MS", 1000);
+}
 
 std::string iso_seconds(int64_t ms) {
   return enc::iso8601(ms - ms % 1000);  // 2026-12-06T12:00:00Z (ms omitted when 0)
@@ -73,11 +77,31 @@ bool universal_target(std::string_view arn, std::string* service, std::string* a
 }
 
 bool read_only_action(std::string_view action) {
-  static const char* const kPrefixes[] = {
-      "get",    "describe", "list",     "poll",          "receive",   "search",     "scan",
-      "query",  "select",   "read",     "lookup",        "discover",  "validate",   "batchGet",
-      "batchDescribe",      "batchRead", "transactGet",  "adminGet",  "adminList",  "testMigration",
-      "retrieve", "testConnection", "translateDocument", "isAuthorized", "invokeModel"};
+  static const char* const kPrefixes[] = {"get",
+                                          "describe",
+                                          "list",
+                                          "poll",
+                                          "receive",
+                                          "search",
+                                          "scan",
+                                          "query",
+                                          "select",
+                                          "read",
+                                          "lookup",
+                                          "discover",
+                                          "validate",
+                                          "batchGet",
+                                          "batchDescribe",
+                                          "batchRead",
+                                          "transactGet",
+                                          "adminGet",
+                                          "adminList",
+                                          "testMigration",
+                                          "retrieve",
+                                          "testConnection",
+                                          "translateDocument",
+                                          "isAuthorized",
+                                          "invokeModel"};
   for (const char* p : kPrefixes)
     if (action.rfind(p, 0) == 0) return true;
   return false;
@@ -189,9 +213,8 @@ void Runner::attempt(const std::string& key, Doc inv) {
   auto done = [this, key, inv](std::optional<AwsError> err) mutable { finish(key, std::move(inv), std::move(err)); };
   OpContext::Caller as{inv.str("Account"), inv.str("Region"), "", target.str("RoleArn"), ""};
   auto call = [&](std::string_view svc, std::string_view op, Doc in) {
-    server_.call(svc, op, std::move(in), as, [done](Result<Doc> r) mutable {
-      done(r ? std::nullopt : std::optional<AwsError>(r.error()));
-    });
+    server_.call(svc, op, std::move(in), as,
+                 [done](Result<Doc> r) mutable { done(r ? std::nullopt : std::optional<AwsError>(r.error())); });
   };
   try {
     std::string svc, action;
@@ -267,9 +290,9 @@ void Runner::finish(const std::string& key, Doc inv, std::optional<AwsError> err
     const int64_t max_retries = rp ? rp->integer("MaximumRetryAttempts", 185) : 185;
     const int64_t max_age_ms = (rp ? rp->integer("MaximumEventAgeInSeconds", 86400) : 86400) * 1000;
     const int64_t delay = events::backoff_ms(static_cast<uint32_t>(attempt - 1), retry_base_ms(), 300'000);
-    const char* exhausted = attempt - 1 >= max_retries                                         ? "MaximumRetryAttempts"
+    const char* exhausted = attempt - 1 >= max_retries                                ? "MaximumRetryAttempts"
                             : now + delay - inv.integer("ScheduledTime") > max_age_ms ? "MaximumEventAgeInSeconds"
-                                                                                               : nullptr;
+                                                                                      : nullptr;
     if (retryable(*err) && !exhausted) {
       inv.set("Attempt", attempt + 1);
       storage::WriteBatch b;
@@ -315,7 +338,8 @@ void Runner::dead_letter(const Doc& inv, const std::string& input, const AwsErro
   attr("TARGET_ARN", target->str("Arn"));
   std::sort(d.attrs.begin(), d.attrs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   auto r = sqs_->deliver(dlc->str("Arn"), std::move(d));
-  if (!r) spdlog::warn("scheduler: dead-letter to {} failed: {}: {}", dlc->str("Arn"), r.error().code, r.error().message);
+  if (!r)
+    spdlog::warn("scheduler: dead-letter to {} failed: {}: {}", dlc->str("Arn"), r.error().code, r.error().message);
 }
 
 void Runner::complete(const std::string& key, const Doc& inv) {

@@ -24,17 +24,21 @@ class SchedulerService final : public Service {
     op("TagResource", tag_resource);
     op("UntagResource", untag_resource);
     op("ListTagsForResource", list_tags_for_resource);
-    gap("Targets", "ECS RunTask, Kinesis, Firehose, SageMaker, CodeBuild, CodePipeline and Inspector templated "
-                   "targets fail at invocation (dead-lettered): those services do not exist in Stratus; Step "
-                   "Functions targets wait for the stepfunctions service");
-    gap("Target.Input", "when Input is omitted the target receives \"{}\" (AWS's default notification is not "
-                        "documented)");
+    gap("Targets",
+        "ECS RunTask, Kinesis, Firehose, SageMaker, CodeBuild, CodePipeline and Inspector templated "
+        "targets fail at invocation (dead-lettered): those services do not exist in Stratus; Step "
+        "Functions targets wait for the stepfunctions service, EventBridge targets for the events "
+        "service (retried until then)");
+    gap("Target.Input",
+        "when Input is omitted the target receives \"{}\" (AWS's default notification is not "
+        "documented)");
     gap("KmsKeyArn", "stored and returned; nothing is encrypted with it");
     gap("RoleArn", "not assumed or evaluated: targets are called as the role's principal without IAM checks");
     gap("DeleteScheduleGroup", "schedules are deleted at once (no DELETING state is observable)");
     gap("DeleteSchedule, DeleteScheduleGroup", "ClientToken is accepted but not used for idempotency");
-    gap("ValidationException", "messages for invalid expressions, time zones, windows, dates and targets are "
-                               "Stratus' wording (AWS's exact texts are not documented)");
+    gap("ValidationException",
+        "messages for invalid expressions, time zones, windows, dates and targets are "
+        "Stratus' wording (AWS's exact texts are not documented)");
   }
   void attach(ServerContext& ctx) override {
     store_ = std::make_unique<Store>(ctx.storage());
@@ -60,6 +64,8 @@ class SchedulerService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> make_service() { return std::make_unique<SchedulerService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<SchedulerService>();
+}
 
 }  // namespace stratus::scheduler

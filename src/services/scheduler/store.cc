@@ -121,7 +121,9 @@ void Store::stage_delete(storage::WriteBatch& b, const Id& id, const Doc& rec) {
   if (const Doc* n = rec.get("Next")) b.del(schema::kDue.name, due_key(n->as_int(), id_of(rec, id)));
 }
 
-void Store::write(const storage::WriteBatch& b) { storage::written(db_.write(b)); }
+void Store::write(const storage::WriteBatch& b) {
+  storage::written(db_.write(b));
+}
 
 // ---- timing ----
 

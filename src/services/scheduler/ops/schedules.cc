@@ -12,7 +12,9 @@ namespace stratus::scheduler {
 
 namespace es = events::schedule;
 
-Store& store_of(OpContext& ctx) { return *ctx.server.port<State>()->store; }
+Store& store_of(OpContext& ctx) {
+  return *ctx.server.port<State>()->store;
+}
 
 AwsError schedule_not_found(std::string_view name) {
   return errors::resource_not_found("Schedule " + std::string(name) + " does not exist.");
@@ -96,8 +98,7 @@ Doc build(OpContext& ctx, const Doc& in, const Id& id, const Doc* old) {
   if (parsed.expr->recurring()) {  // "EventBridge Scheduler ignores StartDate/EndDate for one-time schedules"
     if (start && *start < now - kFiveMinutes)
       throw errors::validation("The StartDate you specify cannot be earlier than 5 minutes ago.");
-    if (end && *end < now)
-      throw errors::validation("The EndDate you specify cannot be earlier than the current time.");
+    if (end && *end < now) throw errors::validation("The EndDate you specify cannot be earlier than the current time.");
     if (start && end && *end <= *start)
       throw errors::validation("The EndDate you specify must be later than the StartDate.");
   }
