@@ -303,6 +303,47 @@ class Firing(Base):
                     target={"Input": json.dumps({"QueueUrl": url, "MessageBody": "via sdk <aws.scheduler.attempt-number>"})})
         self.assertEqual([m["Body"] for m in self.receive(url)], ["via sdk 1"])
 
+    def test_universal_target_with_a_typed_request(self):
+        ddb = self.stratus.client("dynamodb")
+        ddb.create_table(TableName="sched-t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        item = {"TableName": "sched-t", "Item": {"pk": {"S": "<aws.scheduler.execution-id>"}, "n": {"N": "7"}}}
+        self.create("ddb", at_in(2), "arn:aws:scheduler:::aws-sdk:dynamodb:putItem", target={"Input": json.dumps(item)})
+        self.assertTrue(wait_until(lambda: ddb.scan(TableName="sched-t")["Count"] == 1, timeout=15))
+        got = ddb.scan(TableName="sched-t")["Items"][0]
+        self.assertEqual(got["n"], {"N": "7"})
+        self.assertRegex(got["pk"]["S"], r"^[0-9a-z]{16}$")
+
+    def test_retryable_failures_are_retried_then_dead_lettered(self):
+        dlq_url, dlq = self.queue("retry-dlq")
+        # No such service in Stratus: ServiceUnavailableException (503), which is retried.
+        target = "arn:aws:scheduler:::aws-sdk:kinesis:putRecord"
+        self.create("retrying", at_in(1), target,
+                    target={"Input": '{"attempt": <aws.scheduler.attempt-number>}', "DeadLetterConfig": {"Arn": dlq},
+                            "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 600}})
+        msgs = self.receive(dlq_url, attrs=True)
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(json.loads(msgs[0]["Body"]), {"attempt": 3})
+        a = {k: v["StringValue"] for k, v in msgs[0]["MessageAttributes"].items()}
+        self.assertEqual(a["RETRY_ATTEMPTS"], "2")
+        self.assertEqual(a["EXHAUSTED_RETRY_CONDITION"], "MaximumRetryAttempts")
+        self.assertEqual(a["ERROR_CODE"], "ServiceUnavailableException")
+        self.assertEqual(a["TARGET_ARN"], target)
+
+    def test_updating_the_target_does_not_fire_a_rate_again(self):
+        url, q = self.queue("upd-q")
+        self.create("upd", "rate(1 hour)", q, target={"Input": "first"})
+        self.assertEqual([m["Body"] for m in self.receive(url)], ["first"])
+        self.s.update_schedule(Name="upd", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow=OFF,
+                               Target={"Arn": q, "RoleArn": ROLE, "Input": "second"})
+        self.assertEqual(self.receive(url, wait=3), [])
+        # A new expression starts afresh (rate(): at once).
+        self.s.update_schedule(Name="upd", ScheduleExpression="rate(2 hours)", FlexibleTimeWindow=OFF,
+                               Target={"Arn": q, "RoleArn": ROLE, "Input": "third"})
+        self.assertEqual([m["Body"] for m in self.receive(url)], ["third"])
+        self.s.delete_schedule(Name="upd")
+
     def test_sns_target(self):
         url, q = self.queue("sns-sub-q")
         sns = self.stratus.client("sns")

@@ -123,6 +123,11 @@ void Runner::start() {
   server_.scheduler("scheduler").every("scheduler.tick", tick_ms(), [this] { tick(); });
 }
 
+void Runner::reset() {
+  std::lock_guard lk(mu_);
+  in_flight_.clear();
+}
+
 void Runner::tick() {
   const int64_t now = now_millis();
   const std::string until = storage::KeyBuilder().u64(static_cast<uint64_t>(now) + 1).take();

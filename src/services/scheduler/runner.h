@@ -62,6 +62,8 @@ class Runner {
   // Resolves the ports and starts the tick on ctx.scheduler("scheduler").
   void start();
   void tick();
+  // After storage was wiped (POST /_stratus/reset): forget the invocations in flight.
+  void reset();
 
  private:
   void fire(const std::string& due_key);

@@ -47,6 +47,7 @@ class SchedulerService final : public Service {
     ctx.provide<State>(&state_);
   }
   void start(ServerContext&) override { runner_->start(); }
+  void reset() override { runner_->reset(); }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:
