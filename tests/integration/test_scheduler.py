@@ -17,7 +17,8 @@ from harness import Stratus, error_code, error_response, wait_until
 
 ROLE = "arn:aws:iam::000000000000:role/scheduler-role"
 OFF = {"Mode": "OFF"}
-FAST = {"STRATUS_SCHEDULER_TICK_MS": "200", "STRATUS_SCHEDULER_RETRY_MS": "100"}
+FAST = {"STRATUS_SCHEDULER_TICK_MS": "200", "STRATUS_SCHEDULER_RETRY_MS": "100",
+        "STRATUS_SCHEDULER_WINDOW_MINUTE_MS": "1000"}  # a flexible window's minute lasts a second
 
 
 def at_in(seconds, tz=None):
@@ -289,6 +290,18 @@ class Firing(Base):
         self.create("off", at_in(2), q2, State="DISABLED")
         self.assertEqual(self.receive(url2, wait=4), [])
         self.s.delete_schedule(Name="every-minute")
+
+    def test_flexible_window_invokes_within_the_window(self):
+        url, q = self.queue("flex-q")
+        expr = at_in(2)
+        self.create("flex", expr, q, ftw={"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 3},
+                    target={"Input": "<aws.scheduler.scheduled-time>"})
+        msgs = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=15, AttributeNames=["SentTimestamp"])["Messages"]
+        self.assertEqual(msgs[0]["Body"], expr[3:-1] + "Z")  # the scheduled time, not the picked one
+        sched = datetime.datetime.strptime(expr[3:-1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+        sent = int(msgs[0]["Attributes"]["SentTimestamp"]) / 1000
+        self.assertGreaterEqual(sent, sched.timestamp())
+        self.assertLess(sent, sched.timestamp() + 3 + 1.5)  # 3 "minutes" of a second each, plus a tick
 
     def test_fifo_queue_with_message_group(self):
         url, q = self.queue("sched.fifo", FifoQueue="true", ContentBasedDeduplication="true")

@@ -28,6 +28,10 @@ int64_t tick_ms() {
 int64_t retry_base_ms() {
   return env_positive("STRATUS_SCHEDULER_RETRY_MS", 1000);
 }
+// A minute of FlexibleTimeWindow (tests shorten it).
+int64_t window_minute_ms() {
+  return env_positive("STRATUS_SCHEDULER_WINDOW_MINUTE_MS", 60'000);
+}
 
 std::string iso_seconds(int64_t ms) {
   return enc::iso8601(ms - ms % 1000);  // 2026-12-06T12:00:00Z (ms omitted when 0)
@@ -200,7 +204,7 @@ void Runner::fire(const std::string& due_key) {
     const Doc* ftw = rec->get("FlexibleTimeWindow");
     if (ftw && ftw->str("Mode") == "FLEXIBLE") {  // a time picked at random in the window
       thread_local std::mt19937_64 rng{std::random_device{}()};
-      const int64_t window = ftw->integer("MaximumWindowInMinutes", 1) * 60'000;
+      const int64_t window = ftw->integer("MaximumWindowInMinutes", 1) * window_minute_ms();
       at += static_cast<int64_t>(rng() % static_cast<uint64_t>(window));
     }
     b.put(schema::kInvocations.name, Store::invocation_key(at, exec), json::write(inv));

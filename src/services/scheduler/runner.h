@@ -3,7 +3,8 @@
 // Every second (STRATUS_SCHEDULER_TICK_MS) tick() reads the fire times that are due
 // (scheduler.due) and the invocations whose attempt is due (scheduler.invocations):
 // - A due fire time is turned, in one batch, into an invocation record (due at the scheduled time,
-//   or at a time picked at random in the FlexibleTimeWindow), the schedule's next fire time and
+//   or at a time picked at random in the FlexibleTimeWindow: [time, time + MaximumWindowInMinutes),
+//   STRATUS_SCHEDULER_WINDOW_MINUTE_MS shortens its minutes for tests), the schedule's next fire time and
 //   its new fire-time entry. A kill -9 before the batch fires it again after the restart; after
 //   it, the invocation is attempted after the restart.
 // - An invocation is attempted (at least once): the target's Input with the context attributes
