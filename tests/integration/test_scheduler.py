@@ -233,6 +233,8 @@ class Schedules(Base):
         bad(arn="arn:aws:scheduler:::aws-sdk:sqs:listQueues")
         bad(arn="arn:aws:scheduler:::aws-sdk:dynamodb:getItem")
         bad(arn="arn:aws:lambda:us-east-1:000000000000:function:f", target={"Input": "not json"})
+        bad(arn="arn:aws:scheduler:::aws-sdk:sqs:sendMessage", target={"Input": "{not json"})
+        bad(arn="arn:aws:scheduler:::aws-sdk:sqs")
         # StartDate in the past is fine for one-time schedules (ignored).
         self.create("v-at", at_in(3600), q, StartDate=time.time() - 3600)
 

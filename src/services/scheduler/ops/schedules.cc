@@ -43,7 +43,10 @@ Id id_of(OpContext& ctx, const Doc& in) {
   return Id{ctx.account(), ctx.region(), in.str("GroupName", kDefaultGroup), in.str("Name")};
 }
 
+// Targets whose Input must be well-formed JSON: templated Lambda, Step Functions and EventBridge
+// targets (Target.Input's documentation), and universal targets (the Input is the API request).
 bool json_target(std::string_view arn) {
+  if (arn.rfind("arn:aws:scheduler:::aws-sdk:", 0) == 0) return true;
   for (const char* p : {":lambda:", ":states:", ":events:"})
     if (arn.find(p) != std::string_view::npos && arn.rfind("arn:", 0) == 0) return true;
   return false;
