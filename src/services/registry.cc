@@ -19,9 +19,7 @@ namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
-namespace scheduler {
-std::unique_ptr<Service> make_service();
-}
+namespace scheduler { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
