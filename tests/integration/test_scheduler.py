@@ -359,6 +359,26 @@ class Firing(Base):
         self.assertEqual([m["Body"] for m in self.receive(url)], ["third"])
         self.s.delete_schedule(Name="upd")
 
+    def test_eventbridge_target_puts_an_event(self):
+        health = json.loads(self.stratus.http("GET", "/_stratus/health")[2])
+        if "events" not in health.get("services", {}):
+            self.skipTest("EventBridge (events) is not among the services")
+        url, q = self.queue("bus-q")
+        ev = self.stratus.client("events")
+        ev.put_rule(Name="from-scheduler", EventPattern=json.dumps({"source": ["my.scheduler.app"]}))
+        ev.put_targets(Rule="from-scheduler", Targets=[{"Id": "q", "Arn": q}])
+        bus = ev.describe_event_bus()["Arn"]
+        expr = at_in(2)
+        arn = self.create("to-bus", expr, bus, target={
+            "Input": '{"at": "<aws.scheduler.scheduled-time>"}',
+            "EventBridgeParameters": {"DetailType": "Scheduled Tick", "Source": "my.scheduler.app"}})["ScheduleArn"]
+        msgs = self.receive(url)
+        event = json.loads(msgs[0]["Body"])
+        self.assertEqual(event["detail-type"], "Scheduled Tick")
+        self.assertEqual(event["source"], "my.scheduler.app")
+        self.assertEqual(event["resources"], [arn])
+        self.assertEqual(event["detail"], {"at": expr[3:-1] + "Z"})
+
     def test_sns_target(self):
         url, q = self.queue("sns-sub-q")
         sns = self.stratus.client("sns")
