@@ -451,5 +451,34 @@ class Durability(unittest.TestCase):
         self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1))
 
 
+class RetriesAcrossRestart(unittest.TestCase):
+    def setUp(self):
+        env = dict(FAST, STRATUS_SCHEDULER_RETRY_MS="1000")  # retries after 1, 2, 4 s
+        self.stratus = Stratus(env=env).start()
+
+    def tearDown(self):
+        self.stratus.cleanup()
+
+    def test_pending_retries_survive_kill9(self):
+        sqs = self.stratus.client("sqs")
+        dlq_url = sqs.create_queue(QueueName="restart-dlq")["QueueUrl"]
+        dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.stratus.client("scheduler").create_schedule(
+            Name="retry-restart", ScheduleExpression=at_in(1), FlexibleTimeWindow=OFF,
+            Target={"Arn": "arn:aws:scheduler:::aws-sdk:kinesis:putRecord", "RoleArn": ROLE,
+                    "Input": '{"attempt": <aws.scheduler.attempt-number>}', "DeadLetterConfig": {"Arn": dlq},
+                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 600}})
+        time.sleep(3.5)  # fired, attempted, retrying
+        self.stratus.kill9()
+        self.stratus.start()
+        sqs = self.stratus.client("sqs")
+        msgs = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=15, MessageAttributeNames=["All"])["Messages"]
+        # The attempt count went on from where it was: 4 attempts in all, one dead letter.
+        self.assertEqual(json.loads(msgs[0]["Body"]), {"attempt": 4})
+        self.assertEqual(msgs[0]["MessageAttributes"]["RETRY_ATTEMPTS"]["StringValue"], "3")
+        sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=msgs[0]["ReceiptHandle"])
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=2))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -64,7 +64,12 @@ void check_target(const Doc& target) {
   }
   if (const Doc* input = target.get("Input"); input && json_target(arn)) {
     try {
-      Doc d = json::parse(input->as_string());
+      // The JSON it becomes: the context attributes replaced (<aws.scheduler.attempt-number> may
+      // stand bare for a number).
+      Doc probe = Doc::map();
+      probe.set("Target", target);
+      probe.set("Attempt", int64_t{1});
+      Doc d = json::parse(render_input(probe));
       (void)d;
     } catch (const AwsError&) {
       throw errors::validation("Invalid target input. The input must be a well-formed JSON for target " + arn + ".");
