@@ -318,18 +318,6 @@ class Firing(Base):
                     target={"Input": json.dumps({"QueueUrl": url, "MessageBody": "via sdk <aws.scheduler.attempt-number>"})})
         self.assertEqual([m["Body"] for m in self.receive(url)], ["via sdk 1"])
 
-    def test_universal_target_with_a_typed_request(self):
-        ddb = self.stratus.client("dynamodb")
-        ddb.create_table(TableName="sched-t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST")
-        item = {"TableName": "sched-t", "Item": {"pk": {"S": "<aws.scheduler.execution-id>"}, "n": {"N": "7"}}}
-        self.create("ddb", at_in(2), "arn:aws:scheduler:::aws-sdk:dynamodb:putItem", target={"Input": json.dumps(item)})
-        self.assertTrue(wait_until(lambda: ddb.scan(TableName="sched-t")["Count"] == 1, timeout=15))
-        got = ddb.scan(TableName="sched-t")["Items"][0]
-        self.assertEqual(got["n"], {"N": "7"})
-        self.assertRegex(got["pk"]["S"], r"^[0-9a-z]{16}$")
-
     def test_retryable_failures_are_retried_then_dead_lettered(self):
         dlq_url, dlq = self.queue("retry-dlq")
         # No such service in Stratus: ServiceUnavailableException (503), which is retried.
