@@ -20,6 +20,7 @@ namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace cognitoidentity { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
+namespace scheduler { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -43,6 +44,7 @@ const std::vector<Entry>& table() {
       {"s3", s3::make_service},
       {"cognito-idp", cognitoidp::make_service},
       {"cognito-identity", cognitoidentity::make_service},
+      {"scheduler", scheduler::make_service},
   };
   return t;
 }
