@@ -1,0 +1,30 @@
+#include "server/context.h"
+#include "services/events/ops.h"
+#include "storage/engine.h"
+
+namespace stratus::events {
+
+State& state(OpContext& ctx) { return state_of(ctx.server); }
+
+AwsError no_bus(std::string_view name) {
+  return errors::resource_not_found("Event bus " + std::string(name) + " does not exist.");
+}
+
+AwsError no_rule(std::string_view name, std::string_view bus) {
+  return errors::resource_not_found("Rule " + std::string(name) + " does not exist on EventBus " + std::string(bus) +
+                                    ".");
+}
+
+void check_pattern(State& st, const std::string& text) {
+  std::string err;
+  if (!st.compile(text, &err)) throw errors::invalid_event_pattern("Event pattern is not valid. Reason: " + err);
+}
+
+std::string existing_bus(OpContext& ctx, const Doc& in, std::string_view member) {
+  std::string raw = in.str(member);
+  std::string name = bus_name_of(raw);
+  if (!state(ctx).bus(ctx.account(), ctx.region(), name)) throw no_bus(name);
+  return name;
+}
+
+}  // namespace stratus::events
