@@ -105,7 +105,7 @@ Outcome to_bus(State& st, const Arn& a, const std::string& arn, const std::strin
     for (const Doc& x : r->as_list()) e.resources.push_back(x.is_string() ? x.as_string() : "");
   e.detail = transform::extract(event, "$.detail").value_or("{}");
   e.bus = arn;
-  auto r = st.publish(a.account, a.region, std::move(e));
+  auto r = st.publish(ev.str("account", account), a.region, std::move(e));
   if (r) return std::nullopt;
   return Failure{"SDK_CLIENT_ERROR", r.error().message, r.error().http_status >= 500};
 }

@@ -25,6 +25,9 @@ AwsError no_bus(std::string_view name);
 AwsError no_rule(std::string_view name, std::string_view bus);
 // InvalidEventPatternException "Event pattern is not valid. Reason: ..." unless `text` compiles.
 void check_pattern(State& st, const std::string& text);
+// ValidationException unless `value` matches [\.\-_A-Za-z0-9]+ (with '/' when `slash`), as the
+// model's patterns say (the codec checks lengths, not patterns).
+void check_name(const std::string& value, std::string_view member, bool slash = false);
 // The bus named by the request member (name or ARN; "default" when absent); throws no_bus.
 std::string existing_bus(OpContext& ctx, const Doc& in, std::string_view member = "EventBusName");
 

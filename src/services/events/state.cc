@@ -149,7 +149,7 @@ Result<std::string> State::publish(const std::string& account, const std::string
     int64_t now = now_millis();
     if (entry.time.empty()) entry.time = rfc3339(now);
     std::string id = ids::uuid4();
-    std::string event = envelope(id, bus_account, bus_region, entry, *detail, replay_name);
+    std::string event = envelope(id, account, bus_region, entry, *detail, replay_name);
     Doc ev = json::parse(event);
 
     storage::WriteBatch batch;

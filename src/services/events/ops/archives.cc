@@ -73,6 +73,7 @@ Doc replay_out(const Doc& rec, bool full) {
 Doc create_archive(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string name = in.str("ArchiveName"), source = in.str("EventSourceArn");
+  check_name(name, "archiveName");
   auto arn = Arn::parse(source);
   if (!arn || arn->service != "events" || arn->resource.rfind("event-bus/", 0) != 0)
     throw errors::validation("Parameter EventSourceArn is not valid. Reason: Provided Arn is not in correct format.");
@@ -187,6 +188,7 @@ void sweep_archives(State& st, int64_t now_ms, int64_t day_ms) {
 Doc start_replay(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string name = in.str("ReplayName"), source = in.str("EventSourceArn");
+  check_name(name, "replayName");
   auto arn = Arn::parse(source);
   if (!arn || arn->service != "events" || arn->resource.rfind("archive/", 0) != 0)
     throw errors::validation("Parameter EventSourceArn is not valid. Reason: Provided Arn is not in correct format.");
@@ -261,7 +263,7 @@ void run_replay(State& st, const std::string& account, const std::string& region
   std::string prefix = archive_key(account, region, archive);
   storage::ScanOptions so;
   so.start = storage::KeyBuilder().raw(prefix).u64(static_cast<uint64_t>(start)).take();
-  so.end = storage::KeyBuilder().raw(prefix).u64(static_cast<uint64_t>(end)).take();
+  so.end = storage::KeyBuilder().raw(prefix).u64(static_cast<uint64_t>(end) + 1).take();  // inclusive
   auto it = st.db().scan(schema::kArchived.name, so);
   int64_t last = 0;
   for (; it->valid(); it->next()) {

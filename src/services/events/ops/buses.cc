@@ -31,6 +31,7 @@ Doc bus_out(const Doc& rec, bool with_policy) {
 Doc create_event_bus(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string name = in.str("Name");
+  check_name(name, "name", true);
   if (name.find('/') != std::string::npos && !in.has("EventSourceName"))
     throw errors::validation("Event bus name must not contain '/'.");
   if (in.has("EventSourceName"))

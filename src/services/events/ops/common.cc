@@ -20,6 +20,15 @@ void check_pattern(State& st, const std::string& text) {
   if (!st.compile(text, &err)) throw errors::invalid_event_pattern("Event pattern is not valid. Reason: " + err);
 }
 
+void check_name(const std::string& value, std::string_view member, bool slash) {
+  const char* ok = slash ? "/.-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                         : ".-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  if (!value.empty() && value.find_first_not_of(ok) == std::string::npos) return;
+  throw errors::validation("1 validation error detected: Value '" + value + "' at '" + std::string(member) +
+                           "' failed to satisfy constraint: Member must satisfy regular expression pattern: " +
+                           (slash ? "[/\\.\\-_A-Za-z0-9]+" : "[\\.\\-_A-Za-z0-9]+"));
+}
+
 std::string existing_bus(OpContext& ctx, const Doc& in, std::string_view member) {
   std::string raw = in.str(member);
   std::string name = bus_name_of(raw);

@@ -102,8 +102,9 @@ std::optional<int64_t> schedule_period_ms(std::string_view e) {
 
 Doc put_rule(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
-  std::string bus = existing_bus(ctx, in);
   std::string name = in.str("Name");
+  check_name(name, "name");
+  std::string bus = existing_bus(ctx, in);
   std::string pattern = in.str("EventPattern"), schedule = in.str("ScheduleExpression");
   if (pattern.empty() && schedule.empty())
     throw errors::validation("Parameter(s) EventPattern or ScheduleExpression must be specified.");
@@ -225,6 +226,11 @@ Doc list_rule_names_by_target(OpContext& ctx, const Doc& in) {
 // A target's input settings as AWS checks them in PutTargets (ValidationException).
 static void check_target(const Doc& t) {
   std::string id = t.str("Id");
+  if (id.empty() || id.find_first_not_of(".-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
+                        std::string::npos)
+    throw errors::validation("1 validation error detected: Value '" + id +
+                             "' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular "
+                             "expression pattern: [\\.\\-_A-Za-z0-9]+");
   int inputs = t.has("Input") + t.has("InputPath") + t.has("InputTransformer");
   if (inputs > 1)
     throw errors::validation("Only one of Input, InputPath, or InputTransformer must be provided for target " + id +
