@@ -252,6 +252,120 @@ class Events(StratusTestCase):
         self.assertEqual(self.err(lambda: self.ev.test_event_pattern(EventPattern='{"source":"x"}', Event=json.dumps(EVENT)))[0],
                          "InvalidEventPatternException")
 
+    def match(self, pattern, detail=None, **top):
+        ev = dict(EVENT)
+        if detail is not None:
+            ev["detail"] = detail
+        ev.update(top)
+        return self.ev.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(ev))["Result"]
+
+    def test_pattern_documented_examples(self):
+        """The EventBridge user guide's examples of every operator ("Content filtering", "Arrays",
+        "Matching null values and empty strings"), as the AWS facts file lists them."""
+        m = self.match
+        self.assertTrue(m({"source": ["aws.ec2", "aws.fargate"]}, source="aws.fargate"))
+        self.assertFalse(m({"detail": {"state": ["terminated"]}}, {"state": "running"}))
+        self.assertTrue(m({"detail": {"eventVersion": [""]}}, {"eventVersion": ""}))
+        self.assertTrue(m({"detail": {"responseElements": [None]}}, {"responseElements": None}))
+        self.assertFalse(m({"detail": {"eventVersion": [""]}}, {"eventVersion": None}))
+        self.assertFalse(m({"detail": {"eventVersion": [None]}}, {"eventVersion": ""}))
+        inst = "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f"
+        self.assertTrue(m({"resources": [inst, "arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f"]},
+                          resources=["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x", inst]))
+        # prefix / suffix, with and without equals-ignore-case
+        self.assertTrue(m({"time": [{"prefix": "2017-10-02"}]}, time="2017-10-02T18:43:48Z"))
+        self.assertFalse(m({"time": [{"prefix": "2017-10-03"}]}, time="2017-10-02T18:43:48Z"))
+        self.assertTrue(m({"source": [{"prefix": {"equals-ignore-case": "AWS.EC"}}]}))
+        self.assertFalse(m({"detail": {"FileName": [{"suffix": ".png"}]}}, {"FileName": "a.PNG"}))
+        self.assertTrue(m({"detail": {"FileName": [{"suffix": {"equals-ignore-case": ".png"}}]}}, {"FileName": "a.PNG"}))
+        self.assertTrue(m({"detail-type": [{"equals-ignore-case": "ec2 instance state-change notification"}]}))
+        # anything-but: single, list (strings, numbers), prefix, suffix, equals-ignore-case, wildcard
+        self.assertTrue(m({"detail": {"state": [{"anything-but": "initializing"}]}}, {"state": "pending"}))
+        self.assertFalse(m({"detail": {"state": [{"anything-but": "initializing"}]}}, {"state": "initializing"}))
+        self.assertTrue(m({"detail": {"x-limit": [{"anything-but": 123}]}}, {"x-limit": 5}))
+        self.assertFalse(m({"detail": {"state": [{"anything-but": ["stopped", "overloaded"]}]}}, {"state": "stopped"}))
+        self.assertTrue(m({"detail": {"state": [{"anything-but": ["stopped", "overloaded"]}]}}, {"state": "on"}))
+        self.assertFalse(m({"detail": {"x-limit": [{"anything-but": [100, 200, 300]}]}}, {"x-limit": 200}))
+        self.assertFalse(m({"detail": {"state": [{"anything-but": {"prefix": "init"}}]}}, {"state": "initializing"}))
+        self.assertTrue(m({"detail": {"state": [{"anything-but": {"prefix": "init"}}]}}, {"state": "running"}))
+        self.assertFalse(m({"detail": {"FileName": [{"anything-but": {"suffix": ".txt"}}]}}, {"FileName": "a.txt"}))
+        self.assertTrue(m({"detail": {"FileName": [{"anything-but": {"suffix": ".txt"}}]}}, {"FileName": "a.png"}))
+        self.assertFalse(m({"detail": {"state": [{"anything-but": {"equals-ignore-case": ["Stopped", "OverLoaded"]}}]}},
+                           {"state": "STOPPED"}))
+        self.assertFalse(m({"detail": {"state": [{"anything-but": {"equals-ignore-case": "Stopped"}}]}}, {"state": "stopped"}))
+        self.assertFalse(m({"detail": {"FilePath": [{"anything-but": {"wildcard": "*/lib/*"}}]}}, {"FilePath": "/usr/lib/x"}))
+        self.assertTrue(m({"detail": {"FilePath": [{"anything-but": {"wildcard": "*/lib/*"}}]}}, {"FilePath": "/usr/bin/x"}))
+        # numeric
+        p = {"detail": {"c-count": [{"numeric": [">", 0, "<=", 5]}]}}
+        self.assertTrue(m(p, {"c-count": 5}))
+        self.assertFalse(m(p, {"c-count": 0}))
+        self.assertFalse(m({"detail": {"c-count": [{"numeric": [">", 0]}]}}, {"c-count": "5"}))
+        self.assertTrue(m({"detail": {"x-limit": [{"numeric": ["=", 3.018e2]}]}}, {"x-limit": 301.8}))
+        self.assertTrue(m({"detail": {"d-count": [{"numeric": ["<", 10]}]}}, {"d-count": 3}))
+        # cidr (IPv4 and IPv6)
+        self.assertTrue(m({"detail": {"sourceIPAddress": [{"cidr": "10.0.0.0/24"}]}}, {"sourceIPAddress": "10.0.0.255"}))
+        self.assertFalse(m({"detail": {"sourceIPAddress": [{"cidr": "10.0.0.0/24"}]}}, {"sourceIPAddress": "10.0.1.1"}))
+        self.assertTrue(m({"detail": {"ip": [{"cidr": "2001:db8::/64"}]}}, {"ip": "2001:db8::ff"}))
+        # exists
+        self.assertTrue(m({"detail": {"state": [{"exists": True}]}}, {"state": "x"}))
+        self.assertFalse(m({"detail": {"state": [{"exists": True}]}}, {"c-count": 1}))
+        self.assertTrue(m({"detail": {"state": [{"exists": False}]}}, {"c-count": 1}))
+        self.assertTrue(m({"detail": {"c-count": [{"exists": False}]}}, {"c-count": {"c1": 100}}))
+        # wildcard
+        self.assertTrue(m({"source": [{"wildcard": "Simple*Service"}]}, source="SimpleQueueService"))
+        self.assertTrue(m({"detail": {"EventBusArn": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"}]}},
+                          {"EventBusArn": "arn:aws:events:us-east-1:123456789012:event-bus/b"}))
+        self.assertTrue(m({"detail": {"k": [{"wildcard": "a\\*b"}]}}, {"k": "a*b"}))
+        self.assertFalse(m({"detail": {"k": [{"wildcard": "a\\*b"}]}}, {"k": "axb"}))
+        # $or (also nested, and across levels)
+        p = {"detail": {"$or": [{"c-count": [{"numeric": [">", 0, "<=", 5]}]}, {"d-count": [{"numeric": ["<", 10]}]}]}}
+        self.assertTrue(m(p, {"c-count": 99, "d-count": 3}))
+        self.assertFalse(m(p, {"c-count": 99, "d-count": 30}))
+        p = {"source": ["aws.ec2"], "$or": [{"detail-type": ["nope"]}, {"detail": {"state": ["RUNNING"]}}]}
+        self.assertTrue(m(p))
+        # duplicate keys: only the last one counts
+        pat = '{"detail":{"location":[{"prefix":"us-"}],"location":[{"anything-but":"us-east"}]}}'
+        ev = dict(EVENT, detail={"location": "eu-west"})
+        self.assertTrue(self.ev.test_event_pattern(EventPattern=pat, Event=json.dumps(ev))["Result"])
+        # arrays of objects: fields in different elements do not combine
+        p = {"detail": {"employees": {"firstName": ["Anna"], "lastName": ["Jones"]}}}
+        self.assertFalse(m(p, {"employees": [{"firstName": "Anna", "lastName": "Smith"},
+                                             {"firstName": "Peter", "lastName": "Jones"}]}))
+        self.assertTrue(m({"detail": {"employees": {"firstName": ["Anna"]}}},
+                          {"employees": [{"firstName": "John"}, {"firstName": "Anna"}]}))
+        # nested objects
+        self.assertTrue(m({"detail": {"a": {"b": {"c": [1]}}}}, {"a": {"b": {"c": 1}}}))
+
+    def test_pattern_errors(self):
+        def reason(pattern):
+            code, msg = self.err(lambda: self.ev.test_event_pattern(
+                EventPattern=pattern if isinstance(pattern, str) else json.dumps(pattern), Event=json.dumps(EVENT)))
+            self.assertEqual(code, "InvalidEventPatternException")
+            prefix = "Event pattern is not valid. Reason: "
+            self.assertTrue(msg.startswith(prefix), msg)
+            return msg[len(prefix):]
+        self.assertEqual(reason({"detail": {}}), "Empty objects are not allowed")
+        self.assertEqual(reason({"slug": "x"}), '"slug" must be an object or an array')
+        self.assertEqual(reason({"a": [{"suffix": ["x"]}]}), "suffix match pattern must be a string")
+        self.assertEqual(reason({"a": [{"prefix": 1}]}), "prefix match pattern must be a string")
+        self.assertEqual(reason({"a": []}), "Empty arrays are not allowed")
+        self.assertEqual(reason({"a": [{"prefx": "x"}]}), "Unrecognized match type prefx")
+        self.assertEqual(reason({"a": [{"prefix": "x", "suffix": "y"}]}), "Only one key allowed in match expression")
+        self.assertEqual(reason({"a": [{"exists": "yes"}]}), "exists match pattern must be either true or false.")
+        self.assertEqual(reason({"a": [{"wildcard": 1}]}), "wildcard match pattern must be a string")
+        self.assertEqual(reason({"a": [{"equals-ignore-case": 1}]}), "equals-ignore-case match pattern must be a string")
+        self.assertEqual(reason({"a": [{"cidr": "10.0.0.1"}]}), "Malformed CIDR, one '/' required")
+        self.assertEqual(reason({"a": [{"numeric": ["<", "x"]}]}), "Value of < must be numeric")
+        self.assertEqual(reason({"a": [{"numeric": ["<", 1, ">", 2, "=", 3]}]}), "Too many elements in numeric expression")
+        self.assertTrue(reason({"a": [{"wildcard": "a**b"}]}).startswith("Consecutive wildcard characters at pos"))
+        self.assertTrue(reason({"a": [{"wildcard": "a\\b"}]}).startswith("Invalid escape character at pos"))
+        self.assertTrue(reason({"a": [{"anything-but": {"nope": "x"}}]}).startswith("Unsupported anything-but pattern"))
+        reason('{"a": [1}')
+        ors = {"$or": [{"a%d" % i: ["x"]} for i in range(11)]}
+        big = {"detail": dict(ors), "x": {"$or": [{"b%d" % i: ["x"]} for i in range(11)]},
+               "y": {"$or": [{"c%d" % i: ["x"]} for i in range(11)]}}
+        self.assertTrue(reason(big).startswith("The event pattern has too many $or combinations"))
+
     # ---- input transformation ----
     def transformed(self, name, target_extra, detail=None):
         url, arn = self.queue(f"tr-{name}")

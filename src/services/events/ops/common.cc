@@ -17,7 +17,11 @@ AwsError no_rule(std::string_view name, std::string_view bus) {
 
 void check_pattern(State& st, const std::string& text) {
   std::string err;
-  if (!st.compile(text, &err)) throw errors::invalid_event_pattern("Event pattern is not valid. Reason: " + err);
+  auto p = st.compile(text, &err);
+  if (!p) throw errors::invalid_event_pattern("Event pattern is not valid. Reason: " + err);
+  if (size_t n = p->or_combinations(); n > 1000)
+    throw errors::invalid_event_pattern("Event pattern is not valid. Reason: The event pattern has too many $or "
+                                        "combinations (" + std::to_string(n) + "); the maximum is 1000.");
 }
 
 void check_name(const std::string& value, std::string_view member, bool slash) {

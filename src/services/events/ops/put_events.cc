@@ -146,9 +146,9 @@ Doc put_events(OpContext& ctx, const Doc& in) {
 Doc test_event_pattern(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string pattern = in.str("EventPattern");
+  check_pattern(st, pattern);
   std::string err;
   auto p = st.compile(pattern, &err);
-  if (!p) throw errors::invalid_event_pattern("Event pattern is not valid. Reason: " + err);
   Doc ev;
   try {
     ev = json::parse(in.str("Event"));
