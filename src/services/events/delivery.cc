@@ -225,26 +225,55 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
   return Verdict::drop();
 }
 
-// A schedule rule's tick: a "Scheduled Event" to each of its targets.
-Verdict tick(State& st, const events::Delivery& dv) {
+}  // namespace
+
+void State::save_rule(const std::string& account, const std::string& region, const std::string& key, Doc& rule,
+                      int64_t now_ms) {
+  storage::WriteBatch batch;
+  std::optional<Queue::Ticket> ticket;
+  std::string expr = rule.str("ScheduleExpression");
+  if (!expr.empty() && rule.str("State") != "DISABLED") {
+    int64_t anchor = now_ms;
+    auto next = next_fire(expr, now_ms, anchor);
+    std::string gen = ids::uuid4();
+    rule.set("ScheduleGen", gen);
+    rule.set("ScheduleAnchor", anchor);
+    if (next) {
+      Doc p = Doc::map();
+      p.set("account", account);
+      p.set("region", region);
+      p.set("bus", rule.str("EventBusName", "default"));
+      p.set("rule", rule.str("Name"));
+      p.set("gen", gen);
+      ticket = server_.events().add(batch, kScheduleTopic, json::write(p), *next);
+    }
+  } else {
+    rule.as_map().erase("ScheduleGen");
+  }
+  batch.put(schema::kRules.name, key, json::write(rule));
+  auto s = db_.write(batch);
+  if (!s.ok()) throw stratus::errors::internal(s.message);
+  if (ticket) server_.events().published(*ticket);
+}
+
+// A schedule rule's tick: a "Scheduled Event" to each of its targets, and the next tick, in one
+// batch. The next tick is the first fire time after now: missed runs (downtime) are not made up.
+Verdict State::tick(const events::Delivery& dv) {
   Doc p = json::parse(dv.payload);
   std::string account = p.str("account"), region = p.str("region");
-  auto rule = load(st.db(), schema::kRules.name, rule_key(account, region, p.str("bus"), p.str("rule")));
-  if (!rule || rule->str("State") == "DISABLED" || !rule->has("ScheduleExpression") || p.str("expr") != rule->str("ScheduleExpression")) {
-    // The rule changed or is gone: this chain ends (a new one was armed for the new expression).
-    st.server().events().unschedule(dv.schedule);
-    return Verdict::done();
-  }
+  auto rule = load(db_, schema::kRules.name, rule_key(account, region, p.str("bus"), p.str("rule")));
+  if (!rule || rule->str("State") == "DISABLED" || rule->str("ScheduleGen") != p.str("gen"))
+    return Verdict::done();  // the rule is gone, disabled or re-armed: this chain ends
+  int64_t now = now_millis();
   Entry e;
   e.source = "aws.events";
   e.detail_type = "Scheduled Event";
-  e.detail = "{}";
   e.resources.push_back(rule->str("Arn"));
-  int64_t now = now_millis();
   e.time = rfc3339(now);
-  std::string event = State::envelope(ids::uuid4(), account, region, e, "{}", "");
+  std::string event = envelope(ids::uuid4(), account, region, e, "{}", "");
   storage::WriteBatch batch;
   std::vector<Queue::Ticket> tickets;
+  auto& queue = server_.events();
   if (const Doc* targets = rule->get("Targets"); targets && targets->is_list()) {
     for (const Doc& t : targets->as_list()) {
       Doc d = Doc::map();
@@ -255,40 +284,15 @@ Verdict tick(State& st, const events::Delivery& dv) {
       d.set("target", t);
       d.set("event", event);
       d.set("ingested", now);
-      tickets.push_back(st.server().events().add(batch, kDeliverTopic, json::write(d)));
+      tickets.push_back(queue.add(batch, kDeliverTopic, json::write(d)));
     }
   }
-  if (!batch.empty()) {
-    auto s = st.db().write(batch);
-    if (!s.ok()) return Verdict::retry_after(1000);
-    for (const auto& t : tickets) st.server().events().published(t);
-  }
+  if (auto next = next_fire(rule->str("ScheduleExpression"), std::max(now, dv.due_at_ms), rule->integer("ScheduleAnchor", now)))
+    tickets.push_back(queue.add(batch, kScheduleTopic, dv.payload, *next));
+  auto s = db_.write(batch);
+  if (!s.ok()) return Verdict::retry_after(1000);
+  for (const auto& t : tickets) queue.published(t);
   return Verdict::done();
-}
-
-}  // namespace
-
-void State::arm_schedule(const std::string& account, const std::string& region, const Doc& rule) {
-  std::string arn = rule.str("Arn");
-  std::string expr = rule.str("ScheduleExpression");
-  auto period = expr.empty() ? std::nullopt : schedule_period_ms(expr);
-  if (rule.str("State") == "DISABLED" || !period || *period <= 0) {
-    disarm_schedule(arn);
-    return;
-  }
-  Doc p = Doc::map();
-  p.set("account", account);
-  p.set("region", region);
-  p.set("bus", rule.str("EventBusName", "default"));
-  p.set("rule", rule.str("Name"));
-  p.set("expr", expr);
-  auto s = server_.events().schedule("events:" + arn, kScheduleTopic, json::write(p), *period);
-  if (!s.ok()) throw stratus::errors::internal(s.message);
-}
-
-void State::disarm_schedule(const std::string& rule_arn) {
-  auto s = server_.events().unschedule("events:" + rule_arn);
-  if (!s.ok() && !s.not_found()) spdlog::warn("events: cannot stop the schedule of {}: {}", rule_arn, s.message);
 }
 
 void subscribe_delivery(ServerContext& server, State& st) {
@@ -302,7 +306,7 @@ void subscribe_delivery(ServerContext& server, State& st) {
   });
   server.events().subscribe(kScheduleTopic, [&st](const events::Delivery& d) {
     try {
-      return tick(st, d);
+      return st.tick(d);
     } catch (const std::exception& e) {
       spdlog::warn("events: bad schedule record: {}", e.what());
       return Verdict::drop();

@@ -48,8 +48,6 @@ class EventsService final : public Service {
     gap("PutTargets", "targets deliver to SQS (FIFO with MessageGroupId), Lambda (async), SNS, event buses (same and "
                       "cross-account, checked against the bus policy) and CloudWatch Logs; other target types are "
                       "accepted and their deliveries fail (NO_RESOURCE, dead-lettered when configured)");
-    gap("ScheduleExpression", "rate() and cron() every N minutes/hours fire; other cron() expressions are validated "
-                              "and stored but do not fire yet");
     gap("PutEvents", "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
                      "account and action (Conditions are stored, not evaluated)");
     gap("Partner event sources, endpoints, connections, API destinations", "not implemented");

@@ -15,6 +15,7 @@
 #include "core/doc.h"
 #include "core/result.h"
 #include "events/pattern/pattern.h"
+#include "events/queue.h"
 #include "services/events/api.h"
 
 namespace stratus {
@@ -77,9 +78,13 @@ class State final : public Api {
   static std::string envelope(const std::string& id, const std::string& account, const std::string& region,
                               const Entry& e, const std::string& detail_compact, const std::string& replay_name);
 
-  // Schedule rules: (re)arms or stops the periodic tick of a rule on the events queue.
-  void arm_schedule(const std::string& account, const std::string& region, const Doc& rule);
-  void disarm_schedule(const std::string& rule_arn);
+  // Writes a rule record; an enabled rule with a ScheduleExpression gets a new schedule chain in
+  // the same batch (its first tick on the events queue, ScheduleGen in the record), which ends
+  // the previous chain: a tick runs only while its generation is the rule's.
+  void save_rule(const std::string& account, const std::string& region, const std::string& key, Doc& rule,
+                 int64_t now_ms);
+  // The schedule rule tick (delivery.cc): fires the rule and enqueues its next tick.
+  Verdict tick(const Delivery& d);
 
  private:
   ServerContext& server_;
@@ -95,8 +100,11 @@ State& state_of(ServerContext& server);
 // The delivery consumer (delivery.cc): subscribed in start().
 void subscribe_delivery(ServerContext& server, State& state);
 
-// Schedule expressions of rules: the period in ms of rate(...) / cron(...) minutes, or nullopt when
-// the expression is not valid (rules.cc).
-std::optional<int64_t> schedule_period_ms(std::string_view expr);
+// The next fire time (epoch ms) of a rule's schedule expression after `after_ms` (rate: counted from
+// `anchor_ms`), or nullopt when the expression is not valid or never fires again (rules.cc). A
+// minute lasts STRATUS_EVENTS_MINUTE_MS for rate() in tests.
+std::optional<int64_t> next_fire(std::string_view expr, int64_t after_ms, int64_t anchor_ms);
+// Whether `expr` is a valid schedule expression of a rule (rate or cron, not at).
+bool valid_schedule(std::string_view expr);
 
 }  // namespace stratus::events

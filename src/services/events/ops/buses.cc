@@ -93,10 +93,8 @@ Doc delete_event_bus(OpContext& ctx, const Doc& in) {
   std::lock_guard lk(st.mu());
   storage::WriteBatch b;
   b.del(schema::kBuses.name, bus_key(ctx.account(), ctx.region(), name));
-  for (auto& [key, rule] : scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), name))) {
+  for (auto& [key, rule] : scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), name)))
     b.del(schema::kRules.name, key);
-    st.disarm_schedule(rule.str("Arn"));
-  }
   auto s = st.db().write(b);
   if (!s.ok()) throw stratus::errors::internal(s.message);
   return Doc::map();

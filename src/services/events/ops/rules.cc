@@ -4,6 +4,8 @@
 #include "core/arn.h"
 #include "core/env.h"
 #include "core/tags.h"
+#include "events/schedule.h"
+#include "events/tz.h"
 #include "services/events/ops.h"
 #include "storage/engine.h"
 #include "services/events/schema.h"
@@ -45,59 +47,23 @@ bool digits(std::string_view s) {
 
 }  // namespace
 
-// rate(N unit) exactly; cron(...) when it is a fixed period (every N minutes or hours); nullopt
-// when the expression is not valid. 0 for a valid cron expression that is not a fixed period.
-std::optional<int64_t> schedule_period_ms(std::string_view e) {
-  int64_t minute = env_positive("STRATUS_EVENTS_MINUTE_MS", 60'000);
-  if (e.rfind("rate(", 0) == 0 && e.back() == ')') {
-    std::string_view body = e.substr(5, e.size() - 6);
-    auto sp = body.find(' ');
-    if (sp == std::string_view::npos) return std::nullopt;
-    std::string_view num = body.substr(0, sp), unit = body.substr(sp + 1);
-    if (!digits(num)) return std::nullopt;
-    int64_t n = std::stoll(std::string(num));
-    if (n <= 0) return std::nullopt;
-    bool one = n == 1;
-    if (unit == (one ? "minute" : "minutes")) return n * minute;
-    if (unit == (one ? "hour" : "hours")) return n * 60 * minute;
-    if (unit == (one ? "day" : "days")) return n * 1440 * minute;
-    return std::nullopt;
+bool valid_schedule(std::string_view expr) {
+  auto p = schedule::parse(expr);
+  return p.expr && p.expr->kind != schedule::Expression::Kind::at;
+}
+
+std::optional<int64_t> next_fire(std::string_view expr, int64_t after_ms, int64_t anchor_ms) {
+  auto p = schedule::parse(expr);
+  if (!p.expr || p.expr->kind == schedule::Expression::Kind::at) return std::nullopt;
+  if (p.expr->kind == schedule::Expression::Kind::rate) {
+    int64_t minute = env_positive("STRATUS_EVENTS_MINUTE_MS", 60'000);
+    int64_t period = p.expr->rate.period_ms() / 60'000 * minute;
+    if (period <= 0) return std::nullopt;
+    if (after_ms < anchor_ms) return anchor_ms + period;
+    return anchor_ms + ((after_ms - anchor_ms) / period + 1) * period;
   }
-  if (e.rfind("cron(", 0) == 0 && e.back() == ')') {
-    std::string_view body = e.substr(5, e.size() - 6);
-    std::vector<std::string_view> f;
-    size_t i = 0;
-    while (i < body.size()) {
-      size_t j = body.find(' ', i);
-      if (j == std::string_view::npos) j = body.size();
-      if (j > i) f.push_back(body.substr(i, j - i));
-      i = j + 1;
-    }
-    if (f.size() != 6) return std::nullopt;
-    // One of day-of-month / day-of-week must be '?', not both.
-    if ((f[2] == "?") == (f[4] == "?")) return std::nullopt;
-    const char* allowed[] = {"0123456789,-*/", "0123456789,-*/", "0123456789,-*?/LW",
-                             "0123456789,-*/ABCDEFGJLMNOPRSTUVY", "0123456789,-*?L#ADEFHIMNORSTUW", "0123456789,-*/"};
-    for (size_t k = 0; k < 6; ++k)
-      if (f[k].find_first_not_of(allowed[k]) != std::string_view::npos) return std::nullopt;
-    bool rest_any = (f[2] == "*" || f[2] == "?") && f[3] == "*" && (f[4] == "*" || f[4] == "?") && f[5] == "*";
-    if (rest_any && f[1] == "*") {
-      if (f[0] == "*") return minute;
-      if ((f[0].rfind("0/", 0) == 0 || f[0].rfind("*/", 0) == 0) && digits(f[0].substr(2))) {
-        int64_t n = std::stoll(std::string(f[0].substr(2)));
-        if (n > 0 && 60 % n == 0) return n * minute;
-      }
-    }
-    if (rest_any && digits(f[0]) && (f[1] == "*" || f[1].rfind("0/", 0) == 0 || f[1].rfind("*/", 0) == 0)) {
-      if (f[1] == "*") return 60 * minute;
-      if (digits(f[1].substr(2))) {
-        int64_t n = std::stoll(std::string(f[1].substr(2)));
-        if (n > 0 && 24 % n == 0) return n * 60 * minute;
-      }
-    }
-    return 0;
-  }
-  return std::nullopt;
+  static const tz::Zone utc = tz::Zone::utc();
+  return schedule::next_fire(*p.expr, utc, after_ms, anchor_ms);
 }
 
 Doc put_rule(OpContext& ctx, const Doc& in) {
@@ -109,7 +75,7 @@ Doc put_rule(OpContext& ctx, const Doc& in) {
   if (pattern.empty() && schedule.empty())
     throw errors::validation("Parameter(s) EventPattern or ScheduleExpression must be specified.");
   if (!schedule.empty()) {
-    if (!schedule_period_ms(schedule)) throw errors::validation("Parameter ScheduleExpression is not valid.");
+    if (!valid_schedule(schedule)) throw errors::validation("Parameter ScheduleExpression is not valid.");
     if (bus != "default") throw errors::validation("ScheduleExpression is supported only on the default event bus.");
   }
   if (!pattern.empty()) check_pattern(st, pattern);
@@ -135,8 +101,7 @@ Doc put_rule(OpContext& ctx, const Doc& in) {
     tags::merge_list(tags, in.get("Tags"));
     rec.set("Tags", std::move(tags));
   }
-  save(st.db(), schema::kRules.name, key, rec);
-  st.arm_schedule(ctx.account(), ctx.region(), rec);
+  st.save_rule(ctx.account(), ctx.region(), key, rec, ctx.now_ms);
   return answer("RuleArn", rec.str("Arn"));
 }
 
@@ -157,8 +122,7 @@ Doc delete_rule(OpContext& ctx, const Doc& in) {
     throw errors::managed_rule("Rule " + r.name + " is managed by " + rec->str("ManagedBy") + ".");
   if (const Doc* t = rec->get("Targets"); t && t->size() > 0)
     throw errors::validation("Rule can't be deleted since it has targets.");
-  storage::written(st.db().del(schema::kRules.name, r.key));
-  st.disarm_schedule(rec->str("Arn"));
+  storage::written(st.db().del(schema::kRules.name, r.key));  // its schedule chain ends at its next tick
   return Doc::map();
 }
 
@@ -189,9 +153,10 @@ static Doc set_state(OpContext& ctx, const Doc& in, const char* state_value) {
   Doc rec = load_rule(ctx, r);
   if (rec.has("ManagedBy"))
     throw errors::managed_rule("Rule " + r.name + " is managed by " + rec.str("ManagedBy") + ".");
+  bool was = rec.str("State") != "DISABLED";
   rec.set("State", state_value);
-  save(st.db(), schema::kRules.name, r.key, rec);
-  st.arm_schedule(ctx.account(), ctx.region(), rec);
+  if (was && rec.str("State") != "DISABLED") return Doc::map();  // already enabled: the chain goes on
+  st.save_rule(ctx.account(), ctx.region(), r.key, rec, ctx.now_ms);
   return Doc::map();
 }
 

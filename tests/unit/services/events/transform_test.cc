@@ -83,21 +83,28 @@ TEST(EventsTransform, MinifyAndObjects) {
 }
 
 TEST(EventsSchedule, Expressions) {
-  EXPECT_EQ(schedule_period_ms("rate(1 minute)"), 60'000);
-  EXPECT_EQ(schedule_period_ms("rate(5 minutes)"), 300'000);
-  EXPECT_EQ(schedule_period_ms("rate(2 hours)"), 7'200'000);
-  EXPECT_EQ(schedule_period_ms("rate(1 day)"), 86'400'000);
-  EXPECT_EQ(schedule_period_ms("rate(1 minutes)"), std::nullopt);
-  EXPECT_EQ(schedule_period_ms("rate(5 minute)"), std::nullopt);
-  EXPECT_EQ(schedule_period_ms("rate(0 minutes)"), std::nullopt);
-  EXPECT_EQ(schedule_period_ms("rate(x minutes)"), std::nullopt);
-  EXPECT_EQ(schedule_period_ms("cron(0/5 * * * ? *)"), 300'000);
-  EXPECT_EQ(schedule_period_ms("cron(* * * * ? *)"), 60'000);
-  EXPECT_EQ(schedule_period_ms("cron(0 * * * ? *)"), 3'600'000);
-  EXPECT_EQ(schedule_period_ms("cron(0 12 * * ? *)"), 0);  // valid, not a fixed period
-  EXPECT_EQ(schedule_period_ms("cron(0 12 * * * *)"), std::nullopt);  // both day fields '*'
-  EXPECT_EQ(schedule_period_ms("cron(0 12 * *)"), std::nullopt);
-  EXPECT_EQ(schedule_period_ms("at(2020-01-01T00:00:00)"), std::nullopt);
+  EXPECT_TRUE(valid_schedule("rate(1 minute)"));
+  EXPECT_TRUE(valid_schedule("rate(5 minutes)"));
+  EXPECT_TRUE(valid_schedule("cron(0/5 * * * ? *)"));
+  EXPECT_TRUE(valid_schedule("cron(15 10 ? * 6L 2019-2022)"));
+  EXPECT_FALSE(valid_schedule("rate(1 minutes)"));
+  EXPECT_FALSE(valid_schedule("rate(5 minute)"));
+  EXPECT_FALSE(valid_schedule("rate(0 minutes)"));
+  EXPECT_FALSE(valid_schedule("cron(0 12 * * * *)"));  // both day fields '*'
+  EXPECT_FALSE(valid_schedule("cron(0 12 * *)"));
+  EXPECT_FALSE(valid_schedule("at(2020-01-01T00:00:00)"));  // rules take rate and cron only
+}
+
+TEST(EventsSchedule, NextFire) {
+  const int64_t t0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
+  // rate counts from the anchor; a missed period is not made up
+  EXPECT_EQ(next_fire("rate(5 minutes)", t0, t0), t0 + 300'000);
+  EXPECT_EQ(next_fire("rate(5 minutes)", t0 + 301'000, t0), t0 + 600'000);
+  EXPECT_EQ(next_fire("rate(5 minutes)", t0 + 3'600'000 * 10 + 1, t0), t0 + 3'600'000 * 10 + 300'000);
+  // cron(0/5 ...) at the next minute divisible by 5, second 0
+  EXPECT_EQ(next_fire("cron(0/5 * * * ? *)", t0, t0), 1'700'000'100'000);  // 22:15:00
+  EXPECT_EQ(next_fire("cron(0 12 * * ? *)", t0, t0), 1'700'049'600'000);   // next day 12:00
+  EXPECT_EQ(next_fire("nope", t0, t0), std::nullopt);
 }
 
 }  // namespace
