@@ -498,6 +498,26 @@ class Events(StratusTestCase):
         self.assertIn("ERROR_MESSAGE", a)
         self.assertEqual(json.loads(msgs[0]["Body"])["id"], eid)
 
+    def test_lambda_target(self):
+        import shutil
+        import tempfile
+        from lambda_util import create
+        out = tempfile.mkdtemp(prefix="events-lambda-")
+        self.addCleanup(shutil.rmtree, out, True)
+        lam = self.stratus.client("lambda")
+        code = ("import json, os\n"
+                "def handler(e, c):\n"
+                "    with open(os.path.join(os.environ['OUT'], e['id'] + '.json'), 'w') as f:\n"
+                "        json.dump(e, f)\n")
+        fn = create(lam, "ev-target", {"app.py": code}, Environment={"Variables": {"OUT": out}})["FunctionArn"]
+        self.ev.put_rule(Name="to-fn", EventPattern='{"source":["fn.app"]}')
+        self.ev.put_targets(Rule="to-fn", Targets=[{"Id": "f", "Arn": fn}])
+        eid = self.put("fn.app", {"to": "lambda"})
+        path = os.path.join(out, eid + ".json")
+        self.assertTrue(wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 20))
+        with open(path) as f:
+            self.assertEqual(json.load(f)["detail"], {"to": "lambda"})
+
     def test_lambda_target_missing_function_dead_letters(self):
         dlq_url, dlq = self.queue("ev-dlq-l")
         self.ev.put_rule(Name="lam", EventPattern='{"source":["lam.app"]}')
