@@ -616,6 +616,143 @@ class Events(StratusTestCase):
         self.assertTrue(out["Result"])
 
 
+class Hook:
+    """A loopback HTTP server recording requests; /token answers an OAuth client-credentials grant,
+    /fail answers 500, anything else 200."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.requests = []
+        hook = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def handle_one(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n).decode() if n else ""
+                hook.requests.append({"method": self.command, "path": self.path,
+                                      "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                if self.path.startswith("/token"):
+                    out, status = b'{"access_token":"tok-1","token_type":"Bearer"}', 200
+                elif self.path.startswith("/fail"):
+                    out, status = b"no", 500
+                else:
+                    out, status = b"ok", 200
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_POST = do_GET = do_PUT = handle_one
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+class EventsApiDestinations(StratusTestCase):
+    ephemeral = True
+
+    def setUp(self):
+        self.ev = self.stratus.client("events")
+        self.hook = Hook()
+        self.addCleanup(self.hook.close)
+
+    def wait_requests(self, n, path=None):
+        pick = lambda: [r for r in self.hook.requests if path is None or r["path"].startswith(path)]
+        wait_until(lambda: len(pick()) >= n, 10)
+        return pick()
+
+    def test_connections_crud_and_errors(self):
+        c = self.ev.create_connection(Name="c1", AuthorizationType="API_KEY",
+                                      AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key",
+                                                                               "ApiKeyValue": "secret"}})
+        self.assertEqual(c["ConnectionState"], "AUTHORIZED")
+        self.assertRegex(c["ConnectionArn"], r"^arn:aws:events:us-east-1:000000000000:connection/c1/[0-9a-f-]{36}$")
+        d = self.ev.describe_connection(Name="c1")
+        self.assertEqual(d["AuthParameters"], {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key"}})
+        self.assertIn("events!connection/c1/", d["SecretArn"])
+        self.assertRegex(d["SecretArn"], r"^arn:aws:secretsmanager:us-east-1:000000000000:secret:events!connection/c1/")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.ev.create_connection(Name="c2", AuthorizationType="BASIC",
+                                      AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "a", "ApiKeyValue": "b"}})
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.ev.describe_connection(Name="none")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
+        self.assertEqual([x["Name"] for x in self.ev.list_connections(NamePrefix="c1")["Connections"]], ["c1"])
+        self.assertEqual(self.ev.deauthorize_connection(Name="c1")["ConnectionState"], "DEAUTHORIZED")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.ev.create_api_destination(Name="d", ConnectionArn=c["ConnectionArn"] + "x",
+                                           InvocationEndpoint="https://example.com", HttpMethod="POST")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
+        self.ev.delete_connection(Name="c1")
+        self.assertEqual(self.ev.list_connections(NamePrefix="c1")["Connections"], [])
+
+    def target(self, rule, conn_type, auth, endpoint, **extra):
+        c = self.ev.create_connection(Name=rule, AuthorizationType=conn_type, AuthParameters=auth)["ConnectionArn"]
+        d = self.ev.create_api_destination(Name=rule, ConnectionArn=c, InvocationEndpoint=endpoint, HttpMethod="POST",
+                                           InvocationRateLimitPerSecond=10)
+        self.assertEqual(d["ApiDestinationState"], "ACTIVE")
+        desc = self.ev.describe_api_destination(Name=rule)
+        self.assertEqual((desc["InvocationEndpoint"], desc["InvocationRateLimitPerSecond"]), (endpoint, 10))
+        self.ev.put_rule(Name=rule, EventPattern=json.dumps({"source": [rule]}))
+        self.ev.put_targets(Rule=rule, Targets=[dict({"Id": "api", "Arn": d["ApiDestinationArn"],
+                                                       "RoleArn": "arn:aws:iam::000000000000:role/r"}, **extra)])
+        self.ev.put_events(Entries=[{"Source": rule, "DetailType": "d", "Detail": '{"n":1}'}])
+
+    def test_api_key_destination_with_path_and_headers(self):
+        self.target("apikey", "API_KEY", {"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "k1"},
+                                          "InvocationHttpParameters": {"HeaderParameters": [
+                                              {"Key": "X-From", "Value": "connection", "IsValueSecret": False}]}},
+                    self.hook.url + "/hook/*", InputPath="$.detail",
+                    HttpParameters={"PathParameterValues": ["abc"], "QueryStringParameters": {"q": "1"},
+                                    "HeaderParameters": {"X-From": "target", "X-Extra": "e"}})
+        r = self.wait_requests(1, "/hook")[0]
+        self.assertEqual(r["path"], "/hook/abc?q=1")
+        self.assertEqual(r["method"], "POST")
+        self.assertEqual(r["body"], '{"n":1}')
+        h = r["headers"]
+        self.assertEqual((h["x-api-key"], h["x-from"], h["x-extra"]), ("k1", "connection", "e"))
+        self.assertEqual(h["user-agent"], "Amazon/EventBridge/ApiDestinations")
+        self.assertEqual(h["content-type"], "application/json; charset=utf-8")
+
+    def test_basic_and_oauth_destinations(self):
+        import base64
+        self.target("basic", "BASIC", {"BasicAuthParameters": {"Username": "u", "Password": "p"}}, self.hook.url + "/b")
+        r = self.wait_requests(1, "/b")[0]
+        self.assertEqual(r["headers"]["authorization"], "Basic " + base64.b64encode(b"u:p").decode())
+        self.target("oauth", "OAUTH_CLIENT_CREDENTIALS", {"OAuthParameters": {
+            "AuthorizationEndpoint": self.hook.url + "/token", "HttpMethod": "POST",
+            "ClientParameters": {"ClientID": "cid", "ClientSecret": "cs"}}}, self.hook.url + "/o")
+        r = self.wait_requests(1, "/o")[0]
+        self.assertEqual(r["headers"]["authorization"], "Bearer tok-1")
+        t = self.wait_requests(1, "/token")[0]
+        self.assertIn("grant_type=client_credentials", t["body"])
+        self.assertEqual(t["headers"]["authorization"], "Basic " + base64.b64encode(b"cid:cs").decode())
+
+    def test_failing_endpoint_is_retried_then_dead_lettered(self):
+        sqs = self.stratus.client("sqs")
+        url = sqs.create_queue(QueueName="api-dlq")["QueueUrl"]
+        self.target("failing", "API_KEY", {"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}},
+                    self.hook.url + "/fail", RetryPolicy={"MaximumRetryAttempts": 2},
+                    DeadLetterConfig={"Arn": "arn:aws:sqs:us-east-1:000000000000:api-dlq"})
+        self.assertEqual(len(self.wait_requests(3, "/fail")), 3)  # first try + 2 retries
+        msgs = []
+        wait_until(lambda: msgs.extend(sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"]).get(
+            "Messages", [])) or msgs, 10)
+        a = {k: v["StringValue"] for k, v in msgs[0]["MessageAttributes"].items()}
+        self.assertEqual(a["RETRY_ATTEMPTS"], "2")
+        self.assertEqual(a["EXHAUSTED_RETRY_CONDITION"], "MaximumRetryAttempts")
+        self.assertIn("500", a["ERROR_MESSAGE"])
+
+
 class EventsCrossAccount(StratusTestCase):
     ephemeral = True
     stratus_args = ("--account-key", "AKIAOTHERACCOUNT0001:other-secret:111122223333")

@@ -14,6 +14,11 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "events/queue.h"
+#include "http/client.h"
+#include "storage/keys.h"
+
+#include <map>
+#include <mutex>
 #include "server/context.h"
 #include "services/events/ops.h"
 #include "storage/engine.h"
@@ -145,6 +150,147 @@ Outcome to_logs(ServerContext& server, const Arn& a, const std::string& input, c
   return Failure{"SDK_CLIENT_ERROR", st.message, true};
 }
 
+// ---- API destinations ----
+std::mutex g_api_mu;
+std::map<std::string, std::pair<int64_t, int64_t>> g_rate;  // destination ARN -> (second, calls in it)
+std::map<std::string, std::string> g_tokens;                // connection ARN -> OAuth access token
+
+bool take_rate(const std::string& arn, int64_t limit) {
+  std::lock_guard lk(g_api_mu);
+  int64_t sec = now_millis() / 1000;
+  auto& [s, n] = g_rate[arn];
+  if (s != sec) {
+    s = sec;
+    n = 0;
+  }
+  if (n >= limit) return false;
+  ++n;
+  return true;
+}
+
+// Key/value pairs of a connection's parameter lists ([{Key, Value}]) or a target's maps.
+std::vector<std::pair<std::string, std::string>> pairs_of(const Doc* d) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (d && d->is_list())
+    for (const Doc& p : d->as_list()) out.emplace_back(p.str("Key"), p.str("Value"));
+  if (d && d->is_map())
+    for (const auto& [k, v] : d->as_map()) out.emplace_back(k, v.is_string() ? v.as_string() : json::write(v));
+  return out;
+}
+
+void add_params(const Doc* params, http::Headers& headers, std::string& query, Doc* body) {
+  if (!params) return;
+  for (const auto& [k, v] : pairs_of(params->get("HeaderParameters"))) headers.set(enc::ascii_lower(k), v);
+  for (const auto& [k, v] : pairs_of(params->get("QueryStringParameters")))
+    query += (query.empty() ? "" : "&") + enc::uri_encode(k) + "=" + enc::uri_encode(v);
+  if (const Doc* b = params->get("BodyParameters"); b && b->is_list() && body)
+    for (const Doc& p : b->as_list()) body->set(p.str("Key"), p.str("Value"));
+}
+
+// Client credentials grant against the connection's authorization endpoint; "" when it fails.
+std::string oauth_token(const Doc& conn, bool refresh) {
+  std::string arn = conn.str("ConnectionArn");
+  if (!refresh) {
+    std::lock_guard lk(g_api_mu);
+    auto it = g_tokens.find(arn);
+    if (it != g_tokens.end()) return it->second;
+  }
+  const Doc* o = conn.get("AuthParameters") ? conn.get("AuthParameters")->get("OAuthParameters") : nullptr;
+  if (!o) return "";
+  const Doc* c = o->get("ClientParameters");
+  http::ClientRequest req;
+  req.method = o->str("HttpMethod", "POST");
+  req.url = o->str("AuthorizationEndpoint");
+  req.timeout_ms = 5000;
+  req.headers.set("authorization", "Basic " + enc::base64_encode((c ? c->str("ClientID") : "") + ":" +
+                                                                 (c ? c->str("ClientSecret") : "")));
+  std::string query = "grant_type=client_credentials";
+  Doc body = Doc::map();
+  add_params(o->get("OAuthHttpParameters"), req.headers, query, &body);
+  if (req.method == "GET") {
+    req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + query;
+  } else {
+    req.headers.set("content-type", "application/x-www-form-urlencoded");
+    req.body = query;
+    for (const auto& [k, v] : body.as_map()) req.body += "&" + enc::uri_encode(k) + "=" + enc::uri_encode(v.as_string());
+  }
+  auto res = http::fetch_blocking(std::move(req));
+  if (!res.ok() || res.status / 100 != 2) return "";
+  try {
+    std::string token = json::parse(res.body).str("access_token");
+    std::lock_guard lk(g_api_mu);
+    g_tokens[arn] = token;
+    return token;
+  } catch (const AwsError&) {
+    return "";
+  }
+}
+
+Outcome to_api_destination(State& st, const Arn& a, const std::string& arn, const std::string& input,
+                           const Doc& target) {
+  std::string rest = a.resource.substr(16);  // after "api-destination/"
+  std::string name = rest.substr(0, rest.find('/'));
+  auto dest = load(st.db(), schema::kApiDestinations.name, storage::KeyBuilder().scope(a.account, a.region).str(name).take());
+  if (!dest || dest->str("ApiDestinationArn") != arn)
+    return Failure{"NO_RESOURCE", "API destination " + arn + " does not exist.", false};
+  auto ca = Arn::parse(dest->str("ConnectionArn"));
+  std::string conn_name = ca ? ca->resource.substr(11, ca->resource.find('/', 11) - 11) : "";
+  auto conn = load(st.db(), schema::kConnections.name, storage::KeyBuilder().scope(a.account, a.region).str(conn_name).take());
+  if (!conn) return Failure{"NO_RESOURCE", "Connection " + dest->str("ConnectionArn") + " does not exist.", false};
+  if (conn->str("ConnectionState") == "DEAUTHORIZED")
+    return Failure{"NO_PERMISSIONS", "Connection " + conn->str("Name") + " is deauthorized.", false};
+  if (!take_rate(arn, dest->integer("InvocationRateLimitPerSecond", 300)))
+    return Failure{"THROTTLING", "The API destination's invocation rate limit was exceeded.", true};
+  for (bool refreshed : {false, true}) {
+    http::ClientRequest req;
+    req.method = dest->str("HttpMethod", "POST");
+    req.url = dest->str("InvocationEndpoint");
+    req.timeout_ms = 5000;
+    // Path parameters fill the endpoint's '*' in order.
+    if (const Doc* hp = target.get("HttpParameters"); hp && hp->get("PathParameterValues")) {
+      for (const Doc& v : hp->get("PathParameterValues")->as_list()) {
+        auto star = req.url.find('*');
+        if (star == std::string::npos) break;
+        req.url.replace(star, 1, v.as_string());
+      }
+    }
+    std::string query;
+    add_params(target.get("HttpParameters"), req.headers, query, nullptr);
+    const Doc* auth = conn->get("AuthParameters");
+    add_params(auth ? auth->get("InvocationHttpParameters") : nullptr, req.headers, query, nullptr);  // connection wins
+    if (!query.empty()) req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + query;
+    std::string type = conn->str("AuthorizationType");
+    if (type == "API_KEY" && auth && auth->get("ApiKeyAuthParameters")) {
+      const Doc* k = auth->get("ApiKeyAuthParameters");
+      req.headers.set(enc::ascii_lower(k->str("ApiKeyName")), k->str("ApiKeyValue"));
+    } else if (type == "BASIC" && auth && auth->get("BasicAuthParameters")) {
+      const Doc* b = auth->get("BasicAuthParameters");
+      req.headers.set("authorization", "Basic " + enc::base64_encode(b->str("Username") + ":" + b->str("Password")));
+    } else if (type == "OAUTH_CLIENT_CREDENTIALS") {
+      std::string token = oauth_token(*conn, refreshed);
+      if (token.empty()) return Failure{"NO_PERMISSIONS", "The OAuth token could not be obtained.", true};
+      req.headers.set("authorization", "Bearer " + token);
+    }
+    req.headers.set("user-agent", "Amazon/EventBridge/ApiDestinations");
+    req.headers.set("content-type", "application/json; charset=utf-8");
+    req.headers.set("range", "bytes=0-1048575");
+    req.headers.set("accept-encoding", "gzip,deflate");
+    if (req.method != "GET" && req.method != "HEAD") req.body = input;
+    auto res = http::fetch_blocking(std::move(req));
+    if (!res.ok())
+      return Failure{res.failure == http::ClientResponse::Failure::timeout ? "TIMEOUT" : "SDK_CLIENT_ERROR",
+                     "Unable to invoke ApiDestination endpoint: " + res.error, true};
+    if (type == "OAUTH_CLIENT_CREDENTIALS" && !refreshed && (res.status == 401 || res.status == 407)) continue;
+    if (res.status / 100 == 2 || res.status / 100 == 1 || res.status / 100 == 3) return std::nullopt;
+    bool retry = res.status == 429 || res.status >= 500;
+    return Failure{"SDK_CLIENT_ERROR",
+                   "Unable to invoke ApiDestination endpoint: The API destination endpoint responded with " +
+                       std::to_string(res.status) + ".",
+                   retry};
+  }
+  return Failure{"NO_PERMISSIONS", "The endpoint refused the OAuth token.", false};
+}
+
 std::string input_of(const Doc& target, const std::string& event, const std::string& rule_arn,
                      const std::string& rule_name, int64_t ingested) {
   if (target.has("Input")) return target.str("Input");
@@ -202,6 +348,8 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
     else if (a->service == "events" && a->resource.rfind("event-bus/", 0) == 0)
       out = to_bus(st, *a, arn_text, event, account);
     else if (a->service == "logs") out = to_logs(server, *a, input, event);
+    else if (a->service == "events" && a->resource.rfind("api-destination/", 0) == 0)
+      out = to_api_destination(st, *a, arn_text, input, target);
     else out = Failure{"NO_RESOURCE", "Targets of service " + a->service + " are not supported by Stratus.", false};
   } catch (const AwsError& e) {
     out = Failure{"SDK_CLIENT_ERROR", e.code + ": " + e.message, true};
