@@ -753,6 +753,25 @@ class EventsApiDestinations(StratusTestCase):
         self.assertIn("500", a["ERROR_MESSAGE"])
 
 
+    def test_api_gateway_stage_target(self):
+        gw = self.stratus.client("apigateway")
+        api = gw.create_rest_api(name="ev-api")["id"]
+        root = [r for r in gw.get_resources(restApiId=api)["items"] if r["path"] == "/"][0]["id"]
+        res = gw.create_resource(restApiId=api, parentId=root, pathPart="orders")["id"]
+        gw.put_method(restApiId=api, resourceId=res, httpMethod="POST", authorizationType="NONE")
+        gw.put_integration(restApiId=api, resourceId=res, httpMethod="POST", type="HTTP_PROXY",
+                           integrationHttpMethod="POST", uri=self.hook.url + "/gw")
+        gw.create_deployment(restApiId=api, stageName="prod")
+        self.ev.put_rule(Name="to-gw", EventPattern='{"source":["gw.app"]}')
+        arn = f"arn:aws:execute-api:us-east-1:000000000000:{api}/prod/POST/orders"
+        self.ev.put_targets(Rule="to-gw", Targets=[{"Id": "gw", "Arn": arn, "InputPath": "$.detail",
+                                                     "HttpParameters": {"HeaderParameters": {"X-Tenant": "t1"}}}])
+        self.ev.put_events(Entries=[{"Source": "gw.app", "DetailType": "d", "Detail": '{"order":7}'}])
+        r = self.wait_requests(1, "/gw")[0]
+        self.assertEqual(r["body"], '{"order":7}')
+        self.assertEqual(r["headers"]["x-tenant"], "t1")
+
+
 class EventsCrossAccount(StratusTestCase):
     ephemeral = True
     stratus_args = ("--account-key", "AKIAOTHERACCOUNT0001:other-secret:111122223333")

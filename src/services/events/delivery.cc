@@ -291,6 +291,52 @@ Outcome to_api_destination(State& st, const Arn& a, const std::string& arn, cons
   return Failure{"NO_PERMISSIONS", "The endpoint refused the OAuth token.", false};
 }
 
+// An API Gateway REST stage: arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH, invoked
+// through this server's own invoke URL (the request AWS's service would send to the stage).
+Outcome to_apigateway(ServerContext& server, const Arn& a, const std::string& input, const Doc& target) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  const std::string& r = a.resource;
+  while (parts.size() < 3 && i <= r.size()) {
+    size_t j = r.find('/', i);
+    if (j == std::string::npos) j = r.size();
+    parts.push_back(r.substr(i, j - i));
+    i = j + 1;
+  }
+  if (parts.size() < 2 || parts[0].empty() || parts[1].empty())
+    return Failure{"NO_RESOURCE", "Target " + a.str() + " does not name an API Gateway stage.", false};
+  std::string method = parts.size() > 2 && !parts[2].empty() && parts[2] != "*" ? parts[2] : "POST";
+  std::string path = i < r.size() ? r.substr(i) : "";
+  const Doc* hp = target.get("HttpParameters");
+  if (hp && hp->get("PathParameterValues") && hp->get("PathParameterValues")->is_list()) {
+    for (const Doc& v : hp->get("PathParameterValues")->as_list()) {
+      auto star = path.find('*');
+      if (star == std::string::npos) break;
+      path.replace(star, 1, v.is_string() ? v.as_string() : "");
+    }
+  }
+  http::ClientRequest req;
+  req.method = method;
+  req.timeout_ms = 30000;
+  const auto& cfg = server.config();
+  std::string host = cfg.host == "0.0.0.0" || cfg.host.empty() ? "127.0.0.1" : cfg.host;
+  req.url = "http://" + host + ":" + std::to_string(cfg.port) + "/restapis/" + parts[0] + "/" + parts[1] +
+            "/_user_request_/" + path;
+  std::string query;
+  add_params(hp, req.headers, query, nullptr);
+  if (!query.empty()) req.url += "?" + query;
+  req.headers.set("content-type", "application/json; charset=utf-8");
+  req.headers.set("user-agent", "Amazon/EventBridge/CustomEvent");
+  if (method != "GET" && method != "HEAD") req.body = input;
+  auto res = http::fetch_blocking(std::move(req));
+  if (!res.ok()) return Failure{"SDK_CLIENT_ERROR", "Unable to invoke the API Gateway stage: " + res.error, true};
+  if (res.status / 100 == 2) return std::nullopt;
+  if (res.status == 404 || res.status == 403)
+    return Failure{"NO_RESOURCE", "API Gateway answered " + std::to_string(res.status) + ": " + res.body, false};
+  return Failure{"SDK_CLIENT_ERROR", "API Gateway answered " + std::to_string(res.status) + ".",
+                 res.status == 429 || res.status >= 500};
+}
+
 std::string input_of(const Doc& target, const std::string& event, const std::string& rule_arn,
                      const std::string& rule_name, int64_t ingested) {
   if (target.has("Input")) return target.str("Input");
@@ -348,6 +394,7 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
     else if (a->service == "events" && a->resource.rfind("event-bus/", 0) == 0)
       out = to_bus(st, *a, arn_text, event, account);
     else if (a->service == "logs") out = to_logs(server, *a, input, event);
+    else if (a->service == "execute-api") out = to_apigateway(server, *a, input, target);
     else if (a->service == "events" && a->resource.rfind("api-destination/", 0) == 0)
       out = to_api_destination(st, *a, arn_text, input, target);
     else out = Failure{"NO_RESOURCE", "Targets of service " + a->service + " are not supported by Stratus.", false};

@@ -57,8 +57,9 @@ class EventsService final : public Service {
     add("UpdateApiDestination", update_api_destination);
     add("DeleteApiDestination", delete_api_destination);
     gap("PutTargets", "targets deliver to SQS (FIFO with MessageGroupId), Lambda (async), SNS, event buses (same and "
-                      "cross-account, checked against the bus policy) and CloudWatch Logs; other target types are "
-                      "accepted and their deliveries fail (NO_RESOURCE, dead-lettered when configured)");
+                      "cross-account, checked against the bus policy), CloudWatch Logs, API Gateway REST stages and "
+                      "API destinations; other target types (Step Functions, Kinesis, ECS, ...) are accepted and their "
+                      "deliveries fail (NO_RESOURCE, dead-lettered when configured); RoleArn is not assumed or checked");
     gap("PutEvents", "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
                      "account and action (Conditions are stored, not evaluated)");
     gap("Partner event sources, global endpoints", "not implemented");
