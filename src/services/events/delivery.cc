@@ -21,12 +21,12 @@
 #include <mutex>
 #include "server/context.h"
 #include "services/events/ops.h"
-#include "storage/engine.h"
 #include "services/events/schema.h"
 #include "services/events/transform.h"
 #include "services/lambda/invoke.h"
 #include "services/logs/api.h"
 #include "services/sqs/api.h"
+#include "storage/engine.h"
 
 namespace stratus::events {
 
@@ -140,8 +140,10 @@ Outcome to_logs(ServerContext& server, const Arn& a, const std::string& input, c
       Doc md = json::parse(*m);
       message = md.is_string() ? md.as_string() : *m;
       Doc td = json::parse(*t);
-      if (td.is_string()) when = enc::parse_iso8601(td.as_string()).value_or(ts);
-      else if (td.type() == Doc::Type::integer) when = td.as_int();
+      if (td.is_string())
+        when = enc::parse_iso8601(td.as_string()).value_or(ts);
+      else if (td.type() == Doc::Type::integer)
+        when = td.as_int();
     }
   }
   auto st = logs::append(server, a.account, a.region, group, stream, {{when, message}}, create);
@@ -212,7 +214,8 @@ std::string oauth_token(const Doc& conn, bool refresh) {
   } else {
     req.headers.set("content-type", "application/x-www-form-urlencoded");
     req.body = query;
-    for (const auto& [k, v] : body.as_map()) req.body += "&" + enc::uri_encode(k) + "=" + enc::uri_encode(v.as_string());
+    for (const auto& [k, v] : body.as_map())
+      req.body += "&" + enc::uri_encode(k) + "=" + enc::uri_encode(v.as_string());
   }
   auto res = http::fetch_blocking(std::move(req));
   if (!res.ok() || res.status / 100 != 2) return "";
@@ -230,12 +233,14 @@ Outcome to_api_destination(State& st, const Arn& a, const std::string& arn, cons
                            const Doc& target) {
   std::string rest = a.resource.substr(16);  // after "api-destination/"
   std::string name = rest.substr(0, rest.find('/'));
-  auto dest = load(st.db(), schema::kApiDestinations.name, storage::KeyBuilder().scope(a.account, a.region).str(name).take());
+  auto dest =
+      load(st.db(), schema::kApiDestinations.name, storage::KeyBuilder().scope(a.account, a.region).str(name).take());
   if (!dest || dest->str("ApiDestinationArn") != arn)
     return Failure{"NO_RESOURCE", "API destination " + arn + " does not exist.", false};
   auto ca = Arn::parse(dest->str("ConnectionArn"));
   std::string conn_name = ca ? ca->resource.substr(11, ca->resource.find('/', 11) - 11) : "";
-  auto conn = load(st.db(), schema::kConnections.name, storage::KeyBuilder().scope(a.account, a.region).str(conn_name).take());
+  auto conn =
+      load(st.db(), schema::kConnections.name, storage::KeyBuilder().scope(a.account, a.region).str(conn_name).take());
   if (!conn) return Failure{"NO_RESOURCE", "Connection " + dest->str("ConnectionArn") + " does not exist.", false};
   if (conn->str("ConnectionState") == "DEAUTHORIZED")
     return Failure{"NO_PERMISSIONS", "Connection " + conn->str("Name") + " is deauthorized.", false};
@@ -387,17 +392,24 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
   Outcome out;
   auto a = Arn::parse(arn_text);
   try {
-    if (!a) out = Failure{"NO_RESOURCE", "Target " + arn_text + " is not an ARN.", false};
-    else if (a->service == "sqs") out = to_sqs(server, arn_text, input, target);
-    else if (a->service == "lambda") out = to_lambda(server, *a, arn_text, input);
-    else if (a->service == "sns") out = to_sns(server, *a, arn_text, input, account);
+    if (!a)
+      out = Failure{"NO_RESOURCE", "Target " + arn_text + " is not an ARN.", false};
+    else if (a->service == "sqs")
+      out = to_sqs(server, arn_text, input, target);
+    else if (a->service == "lambda")
+      out = to_lambda(server, *a, arn_text, input);
+    else if (a->service == "sns")
+      out = to_sns(server, *a, arn_text, input, account);
     else if (a->service == "events" && a->resource.rfind("event-bus/", 0) == 0)
       out = to_bus(st, *a, arn_text, event, account);
-    else if (a->service == "logs") out = to_logs(server, *a, input, event);
-    else if (a->service == "execute-api") out = to_apigateway(server, *a, input, target);
+    else if (a->service == "logs")
+      out = to_logs(server, *a, input, event);
+    else if (a->service == "execute-api")
+      out = to_apigateway(server, *a, input, target);
     else if (a->service == "events" && a->resource.rfind("api-destination/", 0) == 0)
       out = to_api_destination(st, *a, arn_text, input, target);
-    else out = Failure{"NO_RESOURCE", "Targets of service " + a->service + " are not supported by Stratus.", false};
+    else
+      out = Failure{"NO_RESOURCE", "Targets of service " + a->service + " are not supported by Stratus.", false};
   } catch (const AwsError& e) {
     out = Failure{"SDK_CLIENT_ERROR", e.code + ": " + e.message, true};
   }
@@ -411,8 +423,8 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
     int64_t delay = backoff_ms(dv.attempt, base, base * 180);
     if (static_cast<int64_t>(dv.attempt) < max_attempts && age_ms + delay < max_age_s * 1000)
       return Verdict::retry_after(delay);
-    const char* why = static_cast<int64_t>(dv.attempt) >= max_attempts ? "MaximumRetryAttempts"
-                                                                        : "MaximumEventAgeInSeconds";
+    const char* why =
+        static_cast<int64_t>(dv.attempt) >= max_attempts ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds";
     dead_letter(server, target, rule_arn, event, *out, dv.attempt, why);
   } else {
     dead_letter(server, target, rule_arn, event, *out, dv.attempt, nullptr);
@@ -482,7 +494,8 @@ Verdict State::tick(const events::Delivery& dv) {
       tickets.push_back(queue.add(batch, kDeliverTopic, json::write(d)));
     }
   }
-  if (auto next = next_fire(rule->str("ScheduleExpression"), std::max(now, dv.due_at_ms), rule->integer("ScheduleAnchor", now)))
+  if (auto next =
+          next_fire(rule->str("ScheduleExpression"), std::max(now, dv.due_at_ms), rule->integer("ScheduleAnchor", now)))
     tickets.push_back(queue.add(batch, kScheduleTopic, dv.payload, *next));
   auto s = db_.write(batch);
   if (!s.ok()) return Verdict::retry_after(1000);

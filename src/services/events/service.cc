@@ -56,16 +56,19 @@ class EventsService final : public Service {
     add("ListApiDestinations", list_api_destinations);
     add("UpdateApiDestination", update_api_destination);
     add("DeleteApiDestination", delete_api_destination);
-    gap("PutTargets", "targets deliver to SQS (FIFO with MessageGroupId), Lambda (async), SNS, event buses (same and "
-                      "cross-account, checked against the bus policy), CloudWatch Logs, API Gateway REST stages and "
-                      "API destinations; other target types (Step Functions, Kinesis, ECS, ...) are accepted and their "
-                      "deliveries fail (NO_RESOURCE, dead-lettered when configured); RoleArn is not assumed or checked");
-    gap("PutEvents", "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
-                     "account and action (Conditions are stored, not evaluated)");
+    gap("PutTargets",
+        "targets deliver to SQS (FIFO with MessageGroupId), Lambda (async), SNS, event buses (same and "
+        "cross-account, checked against the bus policy), CloudWatch Logs, API Gateway REST stages and "
+        "API destinations; other target types (Step Functions, Kinesis, ECS, ...) are accepted and their "
+        "deliveries fail (NO_RESOURCE, dead-lettered when configured); RoleArn is not assumed or checked");
+    gap("PutEvents",
+        "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
+        "account and action (Conditions are stored, not evaluated)");
     gap("Partner event sources, global endpoints", "not implemented");
-    gap("CreateApiDestination", "http:// endpoints are accepted too (AWS requires HTTPS), so that local servers can "
-                                "be targets; connection secrets are kept in the EventBridge record (and mirrored "
-                                "into Secrets Manager when it runs), not only in the secret");
+    gap("CreateApiDestination",
+        "http:// endpoints are accepted too (AWS requires HTTPS), so that local servers can "
+        "be targets; connection secrets are kept in the EventBridge record (and mirrored "
+        "into Secrets Manager when it runs), not only in the secret");
   }
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx, ctx.storage());
@@ -87,6 +90,8 @@ class EventsService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> make_service() { return std::make_unique<EventsService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<EventsService>();
+}
 
 }  // namespace stratus::events

@@ -29,8 +29,10 @@ AwsError no_destination(const std::string& name) {
 // The auth parameters as Describe shows them: no secret values.
 Doc public_auth(const Doc& auth) {
   Doc out = Doc::map();
-  if (const Doc* b = auth.get("BasicAuthParameters")) out.set("BasicAuthParameters", answer("Username", b->str("Username")));
-  if (const Doc* k = auth.get("ApiKeyAuthParameters")) out.set("ApiKeyAuthParameters", answer("ApiKeyName", k->str("ApiKeyName")));
+  if (const Doc* b = auth.get("BasicAuthParameters"))
+    out.set("BasicAuthParameters", answer("Username", b->str("Username")));
+  if (const Doc* k = auth.get("ApiKeyAuthParameters"))
+    out.set("ApiKeyAuthParameters", answer("ApiKeyName", k->str("ApiKeyName")));
   if (const Doc* o = auth.get("OAuthParameters")) {
     Doc p = Doc::map();
     if (const Doc* c = o->get("ClientParameters")) p.set("ClientParameters", answer("ClientID", c->str("ClientID")));
@@ -44,17 +46,19 @@ Doc public_auth(const Doc& auth) {
 }
 
 void check_auth(const std::string& type, const Doc* auth) {
-  const char* member = type == "BASIC" ? "BasicAuthParameters"
+  const char* member = type == "BASIC"     ? "BasicAuthParameters"
                        : type == "API_KEY" ? "ApiKeyAuthParameters"
                                            : "OAuthParameters";
   if (!auth || !auth->get(member))
     throw errors::validation("The request failed because it did not contain " + std::string(member) +
                              " for the AuthorizationType " + type + ".");
   int n = auth->has("BasicAuthParameters") + auth->has("ApiKeyAuthParameters") + auth->has("OAuthParameters");
-  if (n > 1) throw errors::validation("The request failed because it contained more than one authorization parameter set.");
+  if (n > 1)
+    throw errors::validation("The request failed because it contained more than one authorization parameter set.");
   if (type == "OAUTH_CLIENT_CREDENTIALS") {
     const Doc* o = auth->get("OAuthParameters");
-    if (!o->get("ClientParameters")) throw errors::validation("ClientParameters must be specified for OAuthParameters.");
+    if (!o->get("ClientParameters"))
+      throw errors::validation("ClientParameters must be specified for OAuthParameters.");
   }
 }
 
@@ -77,7 +81,8 @@ std::optional<std::string> store_secret(OpContext& ctx, const Doc& rec, bool cre
   Doc in = Doc::map();
   in.set(create ? "Name" : "SecretId", rec.str(create ? "SecretName" : "SecretArn"));
   in.set("SecretString", json::write(*rec.get("AuthParameters")));
-  auto r = ctx.server.call_sync("secretsmanager", create ? "CreateSecret" : "PutSecretValue", std::move(in), ctx.caller);
+  auto r =
+      ctx.server.call_sync("secretsmanager", create ? "CreateSecret" : "PutSecretValue", std::move(in), ctx.caller);
   if (r && create) return r->str("ARN");
   return std::nullopt;
 }
