@@ -102,14 +102,7 @@ Outcome to_bus(State& st, const Arn& a, const std::string& arn, const std::strin
   if (!policy_allows_put(*bus, a.account, account))
     return Failure{"NO_PERMISSIONS", "Not authorized to put events on " + arn + ".", false};
   Doc ev = json::parse(event);
-  Entry e;
-  e.source = ev.str("source");
-  e.detail_type = ev.str("detail-type");
-  e.time = ev.str("time");
-  if (const Doc* r = ev.get("resources"); r && r->is_list())
-    for (const Doc& x : r->as_list()) e.resources.push_back(x.is_string() ? x.as_string() : "");
-  e.detail = transform::extract(event, "$.detail").value_or("{}");
-  e.bus = arn;
+  Entry e = entry_of(event, arn);
   auto r = st.publish(ev.str("account", account), a.region, std::move(e));
   if (r) return std::nullopt;
   return Failure{"SDK_CLIENT_ERROR", r.error().message, r.error().http_status >= 500};

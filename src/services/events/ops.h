@@ -31,6 +31,30 @@ void check_name(const std::string& value, std::string_view member, bool slash = 
 // The bus named by the request member (name or ARN; "default" when absent); throws no_bus.
 std::string existing_bus(OpContext& ctx, const Doc& in, std::string_view member = "EventBusName");
 
+// One page of a List operation over records in name order: those whose `name_member` starts with
+// the request's NamePrefix, from its NextToken (the first name not yet returned) on, that `keep`
+// accepts, at most Limit (100) of them, rendered; NextToken when more remain.
+template <class Keep, class Render>
+Doc name_page(const std::vector<std::pair<std::string, Doc>>& recs, const Doc& in, const char* name_member,
+              const char* list_name, Keep&& keep, Render&& render) {
+  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
+  int64_t limit = in.integer("Limit", 100);
+  Doc list = Doc::list();
+  Doc out = Doc::map();
+  for (const auto& kv : recs) {
+    const Doc& rec = kv.second;
+    std::string name = rec.str(name_member);
+    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token) || !keep(rec)) continue;
+    if (static_cast<int64_t>(list.size()) >= limit) {
+      out.set("NextToken", name);
+      break;
+    }
+    list.push(render(rec));
+  }
+  out.set(list_name, std::move(list));
+  return out;
+}
+
 // ---- buses (ops/buses.cc) ----
 HandlerFn create_event_bus, describe_event_bus, delete_event_bus, list_event_buses, update_event_bus, put_permission,
     remove_permission;

@@ -63,6 +63,19 @@ std::string bus_name_of(std::string_view s) {
   }
   return std::string(s);
 }
+Entry entry_of(const std::string& event_json, std::string bus) {
+  Doc ev = json::parse(event_json);
+  Entry e;
+  e.source = ev.str("source");
+  e.detail_type = ev.str("detail-type");
+  e.time = ev.str("time");
+  if (const Doc* r = ev.get("resources"); r && r->is_list())
+    for (const Doc& x : r->as_list()) e.resources.push_back(x.is_string() ? x.as_string() : "");
+  e.detail = transform::extract(event_json, "$.detail").value_or("{}");
+  e.bus = std::move(bus);
+  return e;
+}
+
 std::string rfc3339(int64_t ms) {
   return enc::iso8601(ms - ((ms % 1000) + 1000) % 1000);
 }

@@ -49,6 +49,8 @@ std::string bus_arn(std::string_view account, std::string_view region, std::stri
 std::string rule_arn(std::string_view account, std::string_view region, std::string_view bus, std::string_view rule);
 // "name" or a bus ARN -> the bus name ("" input: "default").
 std::string bus_name_of(std::string_view name_or_arn);
+// The entry an event (its JSON text) was put as, to put it again onto `bus` (bus targets, replays).
+Entry entry_of(const std::string& event_json, std::string bus);
 // RFC 3339 UTC with seconds ("2026-12-06T12:00:00Z").
 std::string rfc3339(int64_t ms);
 

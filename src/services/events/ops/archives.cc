@@ -117,23 +117,14 @@ Doc list_archives(OpContext& ctx, const Doc& in) {
   if (filters > 1)
     throw errors::validation(
         "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.");
-  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [key, rec] : scan(st.db(), schema::kArchives.name, storage::scope_prefix(ctx.account(), ctx.region()))) {
-    std::string name = rec.str("ArchiveName");
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
-    if (in.has("EventSourceArn") && rec.str("EventSourceArn") != in.str("EventSourceArn")) continue;
-    if (in.has("State") && rec.str("State") != in.str("State")) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(archive_out(st, ctx.account(), ctx.region(), rec, false));
-  }
-  out.set("Archives", std::move(list));
-  return out;
+  return name_page(
+      scan(st.db(), schema::kArchives.name, storage::scope_prefix(ctx.account(), ctx.region())), in, "ArchiveName",
+      "Archives",
+      [&](const Doc& rec) {
+        return (!in.has("EventSourceArn") || rec.str("EventSourceArn") == in.str("EventSourceArn")) &&
+               (!in.has("State") || rec.str("State") == in.str("State"));
+      },
+      [&](const Doc& rec) { return archive_out(st, ctx.account(), ctx.region(), rec, false); });
 }
 
 Doc update_archive(OpContext& ctx, const Doc& in) {
@@ -272,15 +263,7 @@ void run_replay(State& st, const std::string& account, const std::string& region
   int64_t last = 0;
   for (; it->valid(); it->next()) {
     std::string event(it->value());
-    Doc ev = json::parse(event);
-    Entry e;
-    e.source = ev.str("source");
-    e.detail_type = ev.str("detail-type");
-    e.time = ev.str("time");
-    if (const Doc* r = ev.get("resources"); r && r->is_list())
-      for (const Doc& x : r->as_list()) e.resources.push_back(x.is_string() ? x.as_string() : "");
-    e.detail = transform::extract(event, "$.detail").value_or("{}");
-    e.bus = rec->get("Destination")->str("Arn");
+    Entry e = entry_of(event, rec->get("Destination")->str("Arn"));
     auto r = st.publish(account, region, std::move(e), name, only);
     if (!r) spdlog::warn("events: replay {}: {}", name, r.error().message);
     storage::KeyReader kr(it->key().substr(prefix.size()));
@@ -302,23 +285,14 @@ Doc list_replays(OpContext& ctx, const Doc& in) {
   if (filters > 1)
     throw errors::validation(
         "At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.");
-  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [key, rec] : scan(st.db(), schema::kReplays.name, storage::scope_prefix(ctx.account(), ctx.region()))) {
-    std::string name = rec.str("ReplayName");
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
-    if (in.has("EventSourceArn") && rec.str("EventSourceArn") != in.str("EventSourceArn")) continue;
-    if (in.has("State") && rec.str("State") != in.str("State")) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(replay_out(rec, false));
-  }
-  out.set("Replays", std::move(list));
-  return out;
+  return name_page(
+      scan(st.db(), schema::kReplays.name, storage::scope_prefix(ctx.account(), ctx.region())), in, "ReplayName",
+      "Replays",
+      [&](const Doc& rec) {
+        return (!in.has("EventSourceArn") || rec.str("EventSourceArn") == in.str("EventSourceArn")) &&
+               (!in.has("State") || rec.str("State") == in.str("State"));
+      },
+      [](const Doc& rec) { return replay_out(rec, false); });
 }
 
 Doc cancel_replay(OpContext& ctx, const Doc& in) {

@@ -133,25 +133,16 @@ Doc describe_connection(OpContext& ctx, const Doc& in) {
 
 Doc list_connections(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
-  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken"), state_filter = in.str("ConnectionState");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [k, rec] : scan(st.db(), schema::kConnections.name, storage::scope_prefix(ctx.account(), ctx.region()))) {
-    std::string name = rec.str("Name");
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
-    if (!state_filter.empty() && rec.str("ConnectionState") != state_filter) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    Doc c = connection_summary(rec);
-    c.set("Name", name);
-    c.set("AuthorizationType", rec.str("AuthorizationType"));
-    list.push(std::move(c));
-  }
-  out.set("Connections", std::move(list));
-  return out;
+  std::string state_filter = in.str("ConnectionState");
+  return name_page(
+      scan(st.db(), schema::kConnections.name, storage::scope_prefix(ctx.account(), ctx.region())), in, "Name",
+      "Connections", [&](const Doc& rec) { return state_filter.empty() || rec.str("ConnectionState") == state_filter; },
+      [](const Doc& rec) {
+        Doc c = connection_summary(rec);
+        c.set("Name", rec.str("Name"));
+        c.set("AuthorizationType", rec.str("AuthorizationType"));
+        return c;
+      });
 }
 
 Doc update_connection(OpContext& ctx, const Doc& in) {
@@ -292,23 +283,11 @@ Doc describe_api_destination(OpContext& ctx, const Doc& in) {
 
 Doc list_api_destinations(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
-  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken"), conn = in.str("ConnectionArn");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [k, rec] :
-       scan(st.db(), schema::kApiDestinations.name, storage::scope_prefix(ctx.account(), ctx.region()))) {
-    std::string name = rec.str("Name");
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
-    if (!conn.empty() && rec.str("ConnectionArn") != conn) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(destination_out(rec, false));
-  }
-  out.set("ApiDestinations", std::move(list));
-  return out;
+  std::string conn = in.str("ConnectionArn");
+  return name_page(
+      scan(st.db(), schema::kApiDestinations.name, storage::scope_prefix(ctx.account(), ctx.region())), in, "Name",
+      "ApiDestinations", [&](const Doc& rec) { return conn.empty() || rec.str("ConnectionArn") == conn; },
+      [](const Doc& rec) { return destination_out(rec, false); });
 }
 
 Doc update_api_destination(OpContext& ctx, const Doc& in) {

@@ -129,21 +129,9 @@ Doc delete_rule(OpContext& ctx, const Doc& in) {
 Doc list_rules(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string bus = existing_bus(ctx, in);
-  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [key, rec] : scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), bus))) {
-    std::string name = rec.str("Name");
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(rule_out(rec));
-  }
-  out.set("Rules", std::move(list));
-  return out;
+  return name_page(
+      scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), bus)), in, "Name", "Rules",
+      [](const Doc&) { return true; }, rule_out);
 }
 
 static Doc set_state(OpContext& ctx, const Doc& in, const char* state_value) {
