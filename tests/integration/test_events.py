@@ -620,7 +620,7 @@ class Hook:
     """A loopback HTTP server recording requests; /token answers an OAuth client-credentials grant,
     /fail answers 500, anything else 200."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         import http.server
         import threading
         self.requests = []
@@ -648,7 +648,7 @@ class Hook:
 
             do_POST = do_GET = do_PUT = handle_one
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -871,6 +871,31 @@ class EventsDurability(unittest.TestCase):
                 got += len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []))
             self.assertGreaterEqual(got, 3)
         finally:
+            s.cleanup()
+
+    def test_retried_delivery_survives_kill9(self):
+        from harness import free_port
+        port = free_port()
+        s = Stratus(env={"STRATUS_EVENTS_RETRY_MS": "300"}).start()
+        hook = None
+        try:
+            ev = s.client("events")
+            c = ev.create_connection(Name="c", AuthorizationType="API_KEY",
+                                     AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}})
+            d = ev.create_api_destination(Name="d", ConnectionArn=c["ConnectionArn"], HttpMethod="POST",
+                                          InvocationEndpoint=f"http://127.0.0.1:{port}/later")
+            ev.put_rule(Name="r", EventPattern='{"source":["dur.app"]}')
+            ev.put_targets(Rule="r", Targets=[{"Id": "a", "Arn": d["ApiDestinationArn"]}])
+            out = ev.put_events(Entries=[{"Source": "dur.app", "DetailType": "d", "Detail": '{"k":3}'}])
+            time.sleep(0.5)  # the endpoint is down: the delivery is waiting for a retry
+            s.kill9()
+            hook = Hook(port)
+            s.start()
+            self.assertTrue(wait_until(lambda: hook.requests, 15))
+            self.assertEqual(json.loads(hook.requests[0]["body"])["id"], out["Entries"][0]["EventId"])
+        finally:
+            if hook:
+                hook.close()
             s.cleanup()
 
 

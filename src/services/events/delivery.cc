@@ -315,7 +315,7 @@ Outcome to_apigateway(ServerContext& server, const Arn& a, const std::string& in
   }
   http::ClientRequest req;
   req.method = method;
-  req.timeout_ms = 30000;
+  req.timeout_ms = 29000;  // API Gateway's integration limit
   const auto& cfg = server.config();
   std::string host = cfg.host == "0.0.0.0" || cfg.host.empty() ? "127.0.0.1" : cfg.host;
   req.url = "http://" + host + ":" + std::to_string(cfg.port) + "/restapis/" + parts[0] + "/" + parts[1] +

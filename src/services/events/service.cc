@@ -65,6 +65,13 @@ class EventsService final : public Service {
         "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
         "account and action (Conditions are stored, not evaluated)");
     gap("Partner event sources, global endpoints", "not implemented");
+    gap("EventPattern", "exact matching of numbers compares values (300 matches 300.0; the 2023 user guide compares "
+                        "their text); the error reasons follow event-ruler's wording, without Jackson's "
+                        "\" at [Source: ...; line, column]\" suffix");
+    gap("InputTransformer", "a path that names nothing renders as \"\" inside a JSON string and null outside "
+                            "(AWS leaves the variable out; its rendering of that case is not documented)");
+    gap("Delivery", "API destination and API Gateway targets are called from the shared events queue's dispatcher: "
+                    "a slow endpoint (up to 5 s / 29 s) delays other deliveries meanwhile");
     gap("CreateApiDestination",
         "http:// endpoints are accepted too (AWS requires HTTPS), so that local servers can "
         "be targets; connection secrets are kept in the EventBridge record (and mirrored "
