@@ -97,6 +97,22 @@ class Events(StratusTestCase):
         self.ev.delete_event_bus(Name="orders2")
         self.assertEqual(self.err(lambda: self.ev.describe_event_bus(Name="orders2"))[0], "ResourceNotFoundException")
 
+    def test_update_bus_and_whole_policy(self):
+        self.ev.create_event_bus(Name="upd")
+        out = self.ev.update_event_bus(Name="upd", Description="new text")
+        self.assertEqual(out["Description"], "new text")
+        self.assertEqual(self.ev.describe_event_bus(Name="upd")["Description"], "new text")
+        policy = {"Version": "2012-10-17", "Statement": [{"Sid": "all", "Effect": "Allow", "Principal": "*",
+                                                           "Action": "events:PutEvents",
+                                                           "Resource": "arn:aws:events:us-east-1:000000000000:event-bus/upd"}]}
+        self.ev.put_permission(EventBusName="upd", Policy=json.dumps(policy))
+        self.assertEqual(json.loads(self.ev.describe_event_bus(Name="upd")["Policy"]), policy)
+        self.assertEqual(self.err(lambda: self.ev.put_permission(EventBusName="upd", Policy="{nope"))[0],
+                         "ValidationException")
+        self.ev.remove_permission(EventBusName="upd", RemoveAllPermissions=True)
+        self.assertNotIn("Policy", self.ev.describe_event_bus(Name="upd"))
+        self.assertEqual(self.err(lambda: self.ev.update_event_bus(Name="nobus"))[0], "ResourceNotFoundException")
+
     # ---- PutEvents ----
     def test_put_events_entry_failures(self):
         out = self.ev.put_events(Entries=[
