@@ -788,6 +788,22 @@ class EventsApiDestinations(StratusTestCase):
         self.assertEqual(r["headers"]["x-tenant"], "t1")
 
 
+class EventsArchiveRetention(unittest.TestCase):
+    def test_retention_days_expire_archived_events(self):
+        s = Stratus(ephemeral=True, env={"STRATUS_EVENTS_DAY_MS": "1000", "STRATUS_EVENTS_SWEEP_MS": "200"}).start()
+        try:
+            ev = s.client("events")
+            bus = "arn:aws:events:us-east-1:000000000000:event-bus/default"
+            ev.create_archive(ArchiveName="short", EventSourceArn=bus, RetentionDays=1)
+            ev.create_archive(ArchiveName="forever", EventSourceArn=bus)
+            ev.put_events(Entries=[{"Source": "ret.app", "DetailType": "d", "Detail": "{}"}])
+            self.assertEqual(ev.describe_archive(ArchiveName="short")["EventCount"], 1)
+            self.assertTrue(wait_until(lambda: ev.describe_archive(ArchiveName="short")["EventCount"] == 0, 10))
+            self.assertEqual(ev.describe_archive(ArchiveName="forever")["EventCount"], 1)  # 0 keeps forever
+        finally:
+            s.cleanup()
+
+
 class EventsCrossAccount(StratusTestCase):
     ephemeral = True
     stratus_args = ("--account-key", "AKIAOTHERACCOUNT0001:other-secret:111122223333")
