@@ -496,6 +496,24 @@ class Events(StratusTestCase):
         self.assertEqual(streams[0]["logStreamName"], eid)
         evs = logs.get_log_events(logGroupName="/aws/events/app", logStreamName=eid)["events"]
         self.assertEqual(json.loads(evs[0]["message"])["id"], eid)
+        # with a transformer the template is {"timestamp":<t>,"message":<m>}
+        logs.create_log_group(logGroupName="/aws/events/tr")
+        self.ev.put_rule(Name="logs-tr", EventPattern='{"source":["logs.tr"]}')
+        self.ev.put_targets(Rule="logs-tr", Targets=[{
+            "Id": "l", "Arn": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/events/tr:*",
+            "InputTransformer": {"InputPathsMap": {"t": "$.time", "m": "$.detail.msg"},
+                                 "InputTemplate": '{"timestamp": <t>, "message": <m>}'}}])
+        eid = self.put("logs.tr", {"msg": "hello logs"}, Time=datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc))
+        self.assertTrue(wait_until(lambda: logs.describe_log_streams(logGroupName="/aws/events/tr")["logStreams"], 10))
+        evs = logs.get_log_events(logGroupName="/aws/events/tr", logStreamName=eid, startFromHead=True)["events"]
+        self.assertEqual((evs[0]["message"], evs[0]["timestamp"]), ("hello logs", 1714979289000))
+        # a missing log group is not created
+        self.ev.put_rule(Name="logs-none", EventPattern='{"source":["logs.none"]}')
+        self.ev.put_targets(Rule="logs-none", Targets=[
+            {"Id": "l", "Arn": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/events/none"}])
+        self.put("logs.none")
+        time.sleep(1)
+        self.assertEqual(logs.describe_log_groups(logGroupNamePrefix="/aws/events/none")["logGroups"], [])
 
     def test_dead_letter_queue(self):
         dlq_url, dlq = self.queue("ev-dlq")
