@@ -21,6 +21,7 @@ namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace cognitoidentity { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
 namespace scheduler { std::unique_ptr<Service> make_service(); }
+namespace events { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -45,6 +46,7 @@ const std::vector<Entry>& table() {
       {"cognito-idp", cognitoidp::make_service},
       {"cognito-identity", cognitoidentity::make_service},
       {"scheduler", scheduler::make_service},
+      {"events", events::make_service},
   };
   return t;
 }

@@ -250,14 +250,24 @@ class Destinations(AsyncCase):
         self.assertEqual(rec["requestContext"]["condition"], "RetriesExhausted")
         self.assertEqual(rec["requestPayload"], payload)
 
-    def test_eventbridge_destination_is_accepted(self):
+    def test_eventbridge_destination(self):
         create(self.lam, "eb-fn", {"app.py": ATTEMPTS})
         bus = "arn:aws:events:us-east-1:000000000000:event-bus/default"
+        url, q = self.queue("from-bus")
+        ev = self.stratus.client("events")
+        ev.put_rule(Name="lambda-results", EventPattern='{"source":["lambda"]}')
+        ev.put_targets(Rule="lambda-results", Targets=[{"Id": "q", "Arn": q}])
         r = self.lam.put_function_event_invoke_config(FunctionName="eb-fn",
                                                       DestinationConfig={"OnSuccess": {"Destination": bus}})
         self.assertEqual(r["DestinationConfig"]["OnSuccess"]["Destination"], bus)
-        self.event("eb-fn", name="eb")
-        self.assertTrue(wait_for(lambda: self.attempts("eb")))
+        rid, payload = self.event("eb-fn", name="eb")
+        event = json.loads(self.receive(url)["Body"])
+        self.assertEqual((event["source"], event["detail-type"]),
+                         ("lambda", "Lambda Function Invocation Result - Success"))
+        self.assertEqual(event["detail"]["requestContext"]["requestId"], rid)
+        self.assertEqual(event["detail"]["responsePayload"], {"ok": "eb"})
+        self.assertEqual(event["resources"][0], bus)
+        self.assertTrue(event["resources"][1].endswith(":function:eb-fn:$LATEST"))
 
     def test_dead_letter_queue(self):
         url, q = self.queue("dlq")

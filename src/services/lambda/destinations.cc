@@ -7,7 +7,9 @@
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/json.h"
 #include "server/context.h"
+#include "services/events/api.h"
 #include "services/lambda/invoke.h"
 #include "services/service.h"
 #include "services/sqs/api.h"
@@ -81,7 +83,32 @@ void send_to_destination(ServerContext& server, const std::string& account, cons
     return;
   }
   if (arn->service == "events") {
-    spdlog::warn("lambda: EventBridge destination {} is not delivered to yet (record dropped)", destination);
+    // An event on the bus: source "lambda", detail-type "Lambda Function Invocation Result -
+    // Success" or "- Failure", the invocation record as its detail.
+    events::Api* bus = server.port<events::Api>();
+    if (!bus) {
+      spdlog::warn("lambda: delivery to {} failed: EventBridge is not running", destination);
+      return;
+    }
+    std::string condition, function_arn;
+    try {
+      Doc rec = json::parse(body);
+      if (const Doc* rc = rec.get("requestContext")) {
+        condition = rc->str("condition");
+        function_arn = rc->str("functionArn");
+      }
+    } catch (const AwsError&) {
+    }
+    events::Entry e;
+    e.source = "lambda";
+    e.detail_type = condition == "Success" ? "Lambda Function Invocation Result - Success"
+                                           : "Lambda Function Invocation Result - Failure";
+    e.detail = body;
+    e.resources = {destination};
+    if (!function_arn.empty()) e.resources.push_back(function_arn);
+    e.bus = destination;
+    auto r = bus->put(arn->account.empty() ? account : arn->account, arn->region, std::move(e));
+    if (!r) spdlog::warn("lambda: delivery to {} failed: {}", destination, r.error().message);
     return;
   }
   spdlog::warn("lambda: cannot send to {}: unsupported destination", destination);
