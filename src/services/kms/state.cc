@@ -200,6 +200,8 @@ std::pair<std::shared_ptr<const Key>, std::string> State::decrypt_symmetric(cons
   std::shared_ptr<const Key> named;
   if (!ref.empty()) named = resolve(account, region, ref);
   std::shared_ptr<const Key> k = store.key(account, region, parts->key_id);
+  // Another account's key (allowed by its key policy or a grant: access.h checked the caller).
+  if (!k) k = store.locate(parts->key_id);
   if (named && (!k || named->id != k->id)) {
     if (named->usage == "ENCRYPT_DECRYPT" && !crypto::is_symmetric(named->spec)) {
       require_usable(*named);

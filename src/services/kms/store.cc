@@ -163,6 +163,28 @@ void Store::put(const Key& k) {
   std::string sk = key_key(k.account, k.region, k.id);
   check(engine_.put(kKeys.name, sk, encode(k)));
   cache(sk, std::make_shared<const Key>(k));
+  std::lock_guard lk(index_mu_);
+  if (indexed_) index_[k.id] = {k.account, k.region};
+}
+
+std::shared_ptr<const Key> Store::locate(std::string_view id) {
+  std::pair<std::string, std::string> where;
+  {
+    std::lock_guard lk(index_mu_);
+    if (!indexed_) {
+      auto it = engine_.scan(kKeys.name, {});
+      for (; it->valid(); it->next()) {
+        storage::KeyReader r(it->key());
+        std::string account(r.str()), region(r.str()), kid(r.str());
+        index_[kid] = {std::move(account), std::move(region)};
+      }
+      indexed_ = true;
+    }
+    auto f = index_.find(std::string(id));
+    if (f == index_.end()) return nullptr;
+    where = f->second;
+  }
+  return key(where.first, where.second, id);
 }
 
 void Store::erase(const Key& k) {
@@ -175,6 +197,8 @@ void Store::erase(const Key& k) {
     b.del(kGrants.name, grant_key(k.account, k.region, k.id, g.id));
   check(engine_.write(b));
   cache(sk, nullptr);
+  std::lock_guard lk(index_mu_);
+  index_.erase(k.id);
 }
 
 std::vector<std::shared_ptr<const Key>> Store::keys(const std::string& account, const std::string& region) {
@@ -282,6 +306,11 @@ void Store::del_grant(const std::string& account, const std::string& region, con
 }
 
 void Store::reset() {
+  {
+    std::lock_guard ilk(index_mu_);
+    indexed_ = false;
+    index_.clear();
+  }
   std::unique_lock lk(cache_mu_);
   ++generation_;
   cache_.clear();

@@ -1,9 +1,11 @@
-// CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Grants are stored and
-// listed; they do not yet widen anyone's access (key policies are not evaluated either).
+// CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Grants are kept with
+// their key's account and Region (a grant on another account's key is stored there); access.h
+// lets their grantees use the key.
 #include <algorithm>
 #include <mutex>
 
 #include "core/encoding.h"
+#include "services/kms/access.h"
 #include "services/kms/crypto.h"
 #include "services/kms/errors.h"
 #include "services/kms/ops.h"
@@ -58,11 +60,19 @@ Doc grant_entry(const Key& k, const Grant& g) {
 }
 
 // Deletes the key's grant (RetireGrant, RevokeGrant); NotFoundException when it has none such.
-Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& grant_id, const Doc& in) {
-  for (const auto& g : st.store.grants(ctx.account(), ctx.region(), k.id))
+Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& grant_id, const Doc& in, bool retiring) {
+  for (const auto& g : st.store.grants(k.account, k.region, k.id))
     if (g.id == grant_id) {
+      if (retiring) {
+        // RetireGrant: the retiring principal, the grantee of a grant that allows RetireGrant,
+        // or (AWS: the account that created the grant) a caller the key policy allows.
+        bool may = grantee_matches(g.retiring, ctx.caller) ||
+                   (grantee_matches(g.grantee, ctx.caller) &&
+                    std::find(g.operations.begin(), g.operations.end(), "RetireGrant") != g.operations.end());
+        if (!may) authorize(ctx, k, "RetireGrant");
+      }
       dry_run(in);
-      st.store.del_grant(ctx.account(), ctx.region(), g);
+      st.store.del_grant(k.account, k.region, g);
       return Doc::map();
     }
   throw errors::not_found("Grant ID " + grant_id + " not found");
@@ -93,6 +103,10 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
   g.grantee = in.str("GranteePrincipal");
   g.retiring = in.str("RetiringPrincipal");
   g.issuer = "arn:aws:iam::" + ctx.account() + ":root";
+  if (!g.name.empty() && (g.name.size() > 256 || g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") != std::string::npos))
+    throw stratus::errors::validation("1 validation error detected: Value '" + g.name +
+                                      "' at 'name' failed to satisfy constraint: Member must satisfy regular expression "
+                                      "pattern: ^[a-zA-Z0-9:/_-]+$");
   if (const Doc* ops = in.get("Operations"); ops && ops->is_list())
     for (const auto& o : ops->as_list()) {
       if (!operation_fits(*k, o.as_string()))
@@ -107,7 +121,15 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
       throw stratus::errors::validation("Encryption context grant constraints are only valid for symmetric keys.");
     g.constraints = *c;
   }
-  auto existing = st.store.grants(ctx.account(), ctx.region(), k->id);
+  if (const Doc* c = in.get("Constraints"); c && c->is_map())
+    for (const char* m : {"EncryptionContextEquals", "EncryptionContextSubset"})
+      if (const Doc* ec = c->get(m); ec && ec->is_map()) {
+        if (ec->size() > 8) throw stratus::errors::validation("Grant constraints may contain at most 8 pairs each.");
+        for (const auto& [ck, cv] : ec->as_map())
+          if (cv.is_string() && cv.as_string().size() > 384)
+            throw stratus::errors::validation("Grant constraint values must be at most 384 characters.");
+      }
+  auto existing = st.store.grants(k->account, k->region, k->id);
   if (!g.name.empty())
     for (const auto& e : existing)
       if (e.name == g.name && e.grantee == g.grantee && e.retiring == g.retiring && e.operations == g.operations &&
@@ -122,7 +144,7 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
   dry_run(in);
   g.id = enc::hex(crypto::random_bytes(32));
   g.created_ms = ctx.now_ms;
-  st.store.put_grant(ctx.account(), ctx.region(), g);
+  st.store.put_grant(k->account, k->region, g);
   Doc out = Doc::map();
   out.set("GrantId", g.id);
   out.set("GrantToken", token_for(g));
@@ -133,7 +155,7 @@ Doc list_grants(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   auto k = st.resolve(ctx.account(), ctx.region(), in.str("KeyId"));
   std::vector<std::pair<std::shared_ptr<const Key>, Grant>> out;
-  for (auto& g : st.store.grants(ctx.account(), ctx.region(), k->id)) {
+  for (auto& g : st.store.grants(k->account, k->region, k->id)) {
     if (in.has("GrantId") && g.id != in.str("GrantId")) continue;
     if (in.has("GranteePrincipal") && g.grantee != in.str("GranteePrincipal")) continue;
     out.emplace_back(k, std::move(g));
@@ -165,13 +187,14 @@ Doc retire_grant(OpContext& ctx, const Doc& in) {
   } else if (key_ref.empty() || grant_id.empty()) {
     throw stratus::errors::validation("Either GrantToken, or both KeyId and GrantId, must be specified.");
   }
-  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), key_ref, false), grant_id, in);
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), key_ref, false), grant_id, in, true);
 }
 
 Doc revoke_grant(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::lock_guard lk(st.store.writer());
-  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false), in.str("GrantId"), in);
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false), in.str("GrantId"), in,
+                      false);
 }
 
 }  // namespace stratus::kms

@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "services/kms/crypto.h"
 #include "services/kms/errors.h"
+#include "services/kms/access.h"
 #include "services/kms/ops.h"
 #include "services/kms/state.h"
 
@@ -73,6 +74,7 @@ Doc create_key(OpContext& ctx, const Doc& in) {
   k.description = in.str("Description");
   if (in.has("Policy")) {
     check_policy(in.str("Policy"));
+    check_key_policy(ctx, in.str("Policy"), k.arn, in);
     k.policy = in.str("Policy");
   }
   if (const Doc* tags = in.get("Tags"); tags && tags->is_list()) {

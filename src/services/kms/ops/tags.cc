@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "services/kms/errors.h"
+#include "services/kms/access.h"
 #include "services/kms/ops.h"
 #include "services/kms/state.h"
 
@@ -92,6 +93,7 @@ Doc put_key_policy(OpContext& ctx, const Doc& in) {
       ctx, in.str("KeyId"),
       [&](Key& k) {
         require_customer(k);
+        check_key_policy(ctx, policy, k.arn, in);
         k.policy = policy;
       },
       false);
