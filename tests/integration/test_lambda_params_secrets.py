@@ -112,6 +112,20 @@ class ParamsSecretsExtension(StratusTestCase):
         r = self.call("no-ext", "/secretsmanager/get?secretId=app/db")
         self.assertEqual(r["status"], 404)
 
+    def test_runs_as_the_function_role(self):
+        # The function's execution role session is the caller: a resource policy denying the role
+        # refuses the extension's call (and the error passes through).
+        self.sm.create_secret(Name="not-for-lambda", SecretString="x")
+        self.sm.put_resource_policy(SecretId="not-for-lambda", ResourcePolicy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:role/lambda-role"},
+                "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+        r = self.call("ext-fn", "/secretsmanager/get?secretId=not-for-lambda")
+        self.assertEqual(r["status"], 400)
+        body = json.loads(r["body"])
+        self.assertEqual(body["__type"], "AccessDeniedException")
+        self.assertIn("arn:aws:sts::000000000000:assumed-role/lambda-role/ext-fn", body["message"])
+
     def test_cache_ttl(self):
         self.ssm.put_parameter(Name="/app/cached", Value="first", Type="String")
         self.sm.create_secret(Name="app/cached", SecretString="first")

@@ -35,20 +35,20 @@ std::string caller_arn(const OpContext::Caller& c) {
   return c.arn.empty() ? "arn:aws:iam::" + c.account + ":root" : c.arn;
 }
 
-pol::Request request_for(const OpContext& ctx, const std::string& key_arn, std::string_view op,
+pol::Request request_for(const OpContext::Caller& caller, const std::string& key_arn, std::string_view op,
                          const EncryptionContext& ec, const Doc* input) {
   pol::Request r;
-  r.principal.account = ctx.caller.account;
-  r.principal.arn = caller_arn(ctx.caller);
+  r.principal.account = caller.account;
+  r.principal.arn = caller_arn(caller);
   r.action = "kms:" + std::string(op);
   r.resource = key_arn;
-  r.set("aws:PrincipalAccount", ctx.caller.account);
+  r.set("aws:PrincipalAccount", caller.account);
   r.set("aws:PrincipalArn", r.principal.arn);
-  r.set("aws:userid", ctx.caller.user_id.empty() ? ctx.caller.account : ctx.caller.user_id);
+  r.set("aws:userid", caller.user_id.empty() ? caller.account : caller.user_id);
   r.set("aws:PrincipalType", r.principal.arn.ends_with(":root")                              ? "Account"
                              : r.principal.arn.find(":assumed-role/") != std::string::npos ? "AssumedRole"
                                                                                            : "User");
-  r.set("kms:CallerAccount", ctx.caller.account);
+  r.set("kms:CallerAccount", caller.account);
   for (const auto& [k, v] : ec) {
     r.set("kms:EncryptionContext:" + k, v);
     r.add("kms:EncryptionContextKeys", k);
@@ -63,10 +63,10 @@ pol::Request request_for(const OpContext& ctx, const std::string& key_arn, std::
   return r;
 }
 
-AwsError denied(const OpContext& ctx, const Key& k, std::string_view op, bool explicit_deny) {
+AwsError denied(const OpContext::Caller& caller, const Key& k, std::string_view op, bool explicit_deny) {
   std::string action = "kms:" + std::string(op);
   return AwsError("AccessDeniedException",
-                  "User: " + caller_arn(ctx.caller) + " is not authorized to perform: " + action + " on resource: " +
+                  "User: " + caller_arn(caller) + " is not authorized to perform: " + action + " on resource: " +
                       k.arn +
                       (explicit_deny ? " with an explicit deny in a resource-based policy"
                                      : " because no resource-based policy allows the " + action + " action"),
@@ -178,32 +178,37 @@ bool constraints_admit(const Doc& c, const EncryptionContext& ec) {
   return true;
 }
 
-void authorize(OpContext& ctx, const Key& k, std::string_view op, const EncryptionContext& ec, const Doc* input) {
-  // The key policy's action: ReEncryptFrom/To are kms:ReEncrypt*; the grant operation keeps its name.
+void authorize(Store& store, const OpContext::Caller& caller, const Key& k, std::string_view op,
+               const EncryptionContext& ec, const Doc* input) {
+  // Policies name ReEncryptFrom/To as kms:ReEncryptFrom/To (kms:ReEncrypt* covers both), as grants do.
   auto policy = parsed_policy(k.policy);
   if (policy) {
-    switch (pol::evaluate(*policy, request_for(ctx, k.arn, op, ec, input))) {
+    switch (pol::evaluate(*policy, request_for(caller, k.arn, op, ec, input))) {
       case pol::Decision::allow:
         return;
       case pol::Decision::explicit_deny:
-        throw denied(ctx, k, op, true);
+        throw denied(caller, k, op, true);
       case pol::Decision::implicit_deny:
         break;
     }
   }
-  for (const auto& g : state(ctx).store.grants(k.account, k.region, k.id)) {
-    if (!grantee_matches(g.grantee, ctx.caller)) continue;
+  for (const auto& g : store.grants(k.account, k.region, k.id)) {
+    if (!grantee_matches(g.grantee, caller)) continue;
     if (std::find(g.operations.begin(), g.operations.end(), op) == g.operations.end()) continue;
     if (constraints_admit(g.constraints, ec)) return;
   }
-  throw denied(ctx, k, op, false);
+  throw denied(caller, k, op, false);
+}
+
+void authorize(OpContext& ctx, const Key& k, std::string_view op, const EncryptionContext& ec, const Doc* input) {
+  authorize(state(ctx).store, ctx.caller, k, op, ec, input);
 }
 
 void check_key_policy(OpContext& ctx, const std::string& text, const std::string& key_arn, const Doc& in) {
   auto p = pol::parse(text, {.principal = pol::PrincipalRule::required, .max_bytes = 32768});
   if (!p.ok()) throw errors::malformed_policy_document(p.error.message);
   if (in.flag("BypassPolicyLockoutSafetyCheck")) return;
-  if (pol::evaluate(*p.policy, request_for(ctx, key_arn, "PutKeyPolicy", {}, nullptr)) != pol::Decision::allow)
+  if (pol::evaluate(*p.policy, request_for(ctx.caller, key_arn, "PutKeyPolicy", {}, nullptr)) != pol::Decision::allow)
     throw errors::malformed_policy_document("The new key policy will not allow you to update the key policy in the future.");
 }
 

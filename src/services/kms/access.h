@@ -40,6 +40,9 @@ namespace stratus::kms {
 // "Decrypt", "ReEncryptFrom", ...) on k with this encryption context.
 void authorize(OpContext& ctx, const Key& k, std::string_view op, const EncryptionContext& ec = {},
                const Doc* input = nullptr);
+// The same for any caller (the port's Api::authorize).
+void authorize(Store& store, const OpContext::Caller& caller, const Key& k, std::string_view op,
+               const EncryptionContext& ec = {}, const Doc* input = nullptr);
 // Whether `grantee` (a grant's GranteePrincipal) names this caller.
 bool grantee_matches(std::string_view grantee, const OpContext::Caller& caller);
 // Whether a grant's Constraints admit the encryption context.

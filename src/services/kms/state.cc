@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "server/context.h"
+#include "services/kms/access.h"
 #include "services/kms/blob.h"
 #include "services/kms/crypto.h"
 #include "services/kms/errors.h"
@@ -347,6 +348,19 @@ Result<Decrypted> State::decrypt(const std::string& account, const std::string& 
   return catching<Decrypted>([&] {
     auto [k, pt] = decrypt_symmetric(account, region, b, context, key);
     return Decrypted{std::move(pt), k->arn};
+  });
+}
+
+Result<KeyInfo> State::authorize(const std::string& caller_account, const std::string& caller_arn,
+                                 const std::string& account, const std::string& region, std::string_view key,
+                                 std::string_view op, const EncryptionContext& context) {
+  return catching<KeyInfo>([&] {
+    auto k = resolve(account, region, key);
+    OpContext::Caller caller;
+    caller.account = caller_account;
+    caller.arn = caller_arn;
+    kms::authorize(store, caller, *k, op, context);
+    return KeyInfo{k->id, k->arn, k->spec, k->usage, k->state, k->manager};
   });
 }
 

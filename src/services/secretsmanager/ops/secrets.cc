@@ -200,7 +200,7 @@ Doc create_secret(OpContext& ctx, const Doc& in) {
 }
 
 Doc describe_secret(OpContext& ctx, const Doc& in) {
-  return describe(resolve(ctx, in.str("SecretId")), false);
+  return describe(resolve(ctx, in.str("SecretId"), true), false);
 }
 
 Doc list_secrets(OpContext& ctx, const Doc& in) {
