@@ -54,6 +54,15 @@ std::optional<Doc> public_record(std::string_view name, std::string_view region)
 // Every public parameter name under a path ("/aws/service/x", no trailing '/'), sorted.
 std::vector<std::string> public_names(std::string_view path, bool recursive);
 
+// Secrets Manager references (/aws/reference/secretsmanager/<secret>[:<version id or label>],
+// reference.cc): GetParameter(s) only, WithDecryption required (ValidationException "WithDecryption
+// flag must be True for retrieving a Secret Manager secret."); the answer is a SecureString of
+// version 0 whose Value is the secret's value (SecretBinary: base64) and whose
+// SourceResult is GetSecretValue's answer as JSON; nullopt when the secret does not exist.
+bool is_secret_reference(std::string_view name);
+void require_decryption(bool decrypt);
+std::optional<Doc> secret_reference(OpContext& ctx, const std::string& name);
+
 // ---- parameters (ops/parameters.cc) ----
 Doc put_parameter(OpContext& ctx, const Doc& in);
 Doc get_parameter(OpContext& ctx, const Doc& in);

@@ -206,6 +206,14 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_parameter(OpContext& ctx, const Doc& in) {
+  if (is_secret_reference(in.str("Name"))) {
+    require_decryption(in.flag("WithDecryption"));
+    auto p = secret_reference(ctx, in.str("Name"));
+    if (!p)
+      throw errors::parameter_not_found("An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret " +
+                                        in.str("Name") + " not found.");
+    return answer("Parameter", std::move(*p));
+  }
   Selector sel = parse_selector(in.str("Name"));
   std::optional<Doc> rec = sel.valid ? read(ctx, sel.name) : std::nullopt;
   if (!rec) throw errors::parameter_not_found("");
@@ -228,6 +236,14 @@ Doc get_parameters(OpContext& ctx, const Doc& in) {
   for (const Doc& n : in.get("Names")->as_list()) {
     const std::string& name = n.as_string();
     if (!seen.insert(name).second) continue;
+    if (is_secret_reference(name)) {
+      require_decryption(decrypt);
+      if (auto p = secret_reference(ctx, name))
+        found.emplace_back(name, std::move(*p));
+      else
+        invalid.push(name);
+      continue;
+    }
     Selector sel = parse_selector(name);
     std::optional<Doc> rec = sel.valid ? read(ctx, sel.name) : std::nullopt;
     const Doc* v = rec ? pick(*rec, sel.version, sel.label) : nullptr;
