@@ -241,4 +241,43 @@ std::optional<bool> matches_pattern(std::string_view pattern, std::string_view v
   }
 }
 
+std::vector<PolicyAction> pending_policy_actions(const Doc& record, int64_t hour_ms) {
+  std::vector<PolicyAction> out;
+  const Doc* versions = record.get("Versions");
+  if (!versions || !versions->is_list() || versions->as_list().empty()) return out;
+  const Doc& cur = versions->as_list().back();
+  std::string text = cur.str("Policies");
+  if (text.empty()) return out;
+  std::vector<Policy> policies;
+  try {
+    policies = parse_policies(text);
+  } catch (const std::exception&) {
+    return out;
+  }
+  int64_t expires = 0;
+  for (const auto& p : policies)
+    if (p.type == "Expiration") expires = p.expires_ms;
+  const Doc* notified = record.get("Notified");
+  auto sent = [&](const char* type) { return notified && notified->has(type) ? notified->integer(type) : -1; };
+  for (const auto& p : policies) {
+    int64_t span = p.amount * hour_ms * (p.unit == "Hours" ? 1 : 24);
+    if (p.type == "Expiration") {
+      out.push_back({p.type, p.expires_ms, 0, ""});
+    } else if (p.type == "ExpirationNotification" && expires > 0 && sent(p.type.c_str()) != expires) {
+      out.push_back({p.type, expires - span, p.amount, p.unit});
+    } else if (p.type == "NoChangeNotification") {
+      int64_t modified = cur.integer("LastModifiedDate");
+      if (sent(p.type.c_str()) != modified) out.push_back({p.type, modified + span, p.amount, p.unit});
+    }
+  }
+  return out;
+}
+
+int64_t next_policy_action(const Doc& record, int64_t hour_ms) {
+  int64_t next = 0;
+  for (const auto& a : pending_policy_actions(record, hour_ms))
+    if (next == 0 || a.when < next) next = std::max<int64_t>(a.when, 1);
+  return next;
+}
+
 }  // namespace stratus::ssm

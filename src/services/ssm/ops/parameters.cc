@@ -199,6 +199,7 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
   int64_t expiry = ParamStore::expiration_of(rec);
   auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier);
   if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
+  parameter_changed(ctx, rec, record ? "Update" : "Create");
   Doc out = Doc::map();
   out.set("Version", version);
   out.set("Tier", tier);
@@ -310,6 +311,7 @@ Doc delete_parameter(OpContext& ctx, const Doc& in) {
   std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
   if (!rec) throw not_found(name);
   store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
+  parameter_changed(ctx, *rec, "Delete");
   return Doc::map();
 }
 
@@ -325,6 +327,7 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
       continue;
     }
     store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
+    parameter_changed(ctx, *rec, "Delete");
     deleted.push(name);
   }
   Doc out = Doc::map();
@@ -379,6 +382,7 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));
   int64_t expiry = ParamStore::expiration_of(*rec);
   store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
+  if (!add.empty()) parameter_changed(ctx, *rec, "LabelParameterVersion");
   Doc out = Doc::map();
   out.set("InvalidLabels", std::move(invalid));
   out.set("ParameterVersion", version);
@@ -415,18 +419,6 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
   out.set("RemovedLabels", std::move(removed));
   out.set("InvalidLabels", std::move(invalid));
   return out;
-}
-
-void expire_due(storage::Engine& db, int64_t now_ms) {
-  ParamStore store(db);
-  for (const auto& d : store.due(now_ms, 1000)) {
-    std::lock_guard lock(ParamStore::mu());
-    std::optional<Doc> rec = store.load(d.account, d.region, d.name);
-    if (rec && ParamStore::expiration_of(*rec) == d.when)
-      store.erase(d.account, d.region, d.name, d.when, ParamStore::tier_of(*rec));
-    else
-      store.drop_due(d);
-  }
 }
 
 }  // namespace stratus::ssm
