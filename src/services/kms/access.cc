@@ -1,9 +1,8 @@
 #include "services/kms/access.h"
 
-#include <map>
 #include <memory>
-#include <mutex>
 
+#include "core/arn.h"
 #include "auth/policy.h"
 #include "core/encoding.h"
 #include "services/kms/blob.h"
@@ -15,39 +14,16 @@ namespace {
 
 namespace pol = auth::policy;
 
-// Parsed key policies by text (a few hundred keys' policies in memory at most).
-std::shared_ptr<const pol::Policy> parsed_policy(const std::string& text) {
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const pol::Policy>, std::less<>> cache;
-  {
-    std::lock_guard lk(mu);
-    if (auto it = cache.find(text); it != cache.end()) return it->second;
-  }
-  auto p = pol::parse(text, {.principal = pol::PrincipalRule::required});
-  std::shared_ptr<const pol::Policy> out = p.ok() ? std::make_shared<const pol::Policy>(std::move(*p.policy)) : nullptr;
-  std::lock_guard lk(mu);
-  if (cache.size() >= 512) cache.clear();
-  cache.emplace(text, out);
-  return out;
-}
-
 std::string caller_arn(const OpContext::Caller& c) {
-  return c.arn.empty() ? "arn:aws:iam::" + c.account + ":root" : c.arn;
+  return c.arn.empty() ? root_arn(c.account) : c.arn;
 }
 
 pol::Request request_for(const OpContext::Caller& caller, const std::string& key_arn, std::string_view op,
                          const EncryptionContext& ec, const Doc* input) {
   pol::Request r;
-  r.principal.account = caller.account;
-  r.principal.arn = caller_arn(caller);
+  pol::set_caller(r, caller.account, caller.arn, caller.user_id);
   r.action = "kms:" + std::string(op);
   r.resource = key_arn;
-  r.set("aws:PrincipalAccount", caller.account);
-  r.set("aws:PrincipalArn", r.principal.arn);
-  r.set("aws:userid", caller.user_id.empty() ? caller.account : caller.user_id);
-  r.set("aws:PrincipalType", r.principal.arn.ends_with(":root")                              ? "Account"
-                             : r.principal.arn.find(":assumed-role/") != std::string::npos ? "AssumedRole"
-                                                                                           : "User");
   r.set("kms:CallerAccount", caller.account);
   for (const auto& [k, v] : ec) {
     r.set("kms:EncryptionContext:" + k, v);
@@ -148,7 +124,7 @@ void before(OpContext& ctx, std::string_view op, const Doc& in) {
 
 bool grantee_matches(std::string_view grantee, const OpContext::Caller& caller) {
   std::string arn = caller_arn(caller);
-  if (grantee == arn || grantee == caller.account || grantee == "arn:aws:iam::" + caller.account + ":root") return true;
+  if (grantee == arn || grantee == caller.account || grantee == root_arn(caller.account)) return true;
   // arn:aws:iam::A:role/R covers the sessions arn:aws:sts::A:assumed-role/R/S.
   std::string prefix = "arn:aws:iam::" + caller.account + ":role/";
   std::string session = "arn:aws:sts::" + caller.account + ":assumed-role/";
@@ -181,7 +157,7 @@ bool constraints_admit(const Doc& c, const EncryptionContext& ec) {
 void authorize(Store& store, const OpContext::Caller& caller, const Key& k, std::string_view op,
                const EncryptionContext& ec, const Doc* input) {
   // Policies name ReEncryptFrom/To as kms:ReEncryptFrom/To (kms:ReEncrypt* covers both), as grants do.
-  auto policy = parsed_policy(k.policy);
+  auto policy = pol::parse_cached(k.policy, {.principal = pol::PrincipalRule::required});
   if (policy) {
     switch (pol::evaluate(*policy, request_for(caller, k.arn, op, ec, input))) {
       case pol::Decision::allow:

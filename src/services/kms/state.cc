@@ -60,7 +60,7 @@ Key State::new_key(const std::string& account, const std::string& region, std::s
   } else {
     k.id = ids::uuid4();
   }
-  k.arn = "arn:aws:kms:" + region + ":" + account + ":key/" + k.id;
+  k.arn = Arn::make("kms", region, account, "key/" + k.id);
   k.spec = spec;
   k.usage = usage;
   k.multi_region = multi_region;
@@ -139,7 +139,7 @@ std::shared_ptr<const Key> State::resolve(const std::string& account, const std:
   }
   if (rest.starts_with("alias/")) {
     if (!allow_alias) throw errors::not_found("Invalid keyId '" + std::string(ref) + "'");
-    std::string alias_arn = "arn:aws:kms:" + reg + ":" + acct + ":" + std::string(rest);
+    std::string alias_arn = Arn::make("kms", reg, acct, rest);
     if (auto a = store.alias(acct, reg, rest)) {
       if (auto k = store.key(acct, reg, a->target)) return k;
     } else if (rest.starts_with("alias/aws/") && rest.size() > 10 && rest.size() <= 256 &&
@@ -150,7 +150,7 @@ std::shared_ptr<const Key> State::resolve(const std::string& account, const std:
   }
   if (!valid_key_id(rest)) throw errors::not_found("Invalid keyId '" + std::string(ref) + "'");
   if (auto k = store.key(acct, reg, rest)) return k;
-  throw errors::not_found("Key '" + std::string("arn:aws:kms:") + reg + ":" + acct + ":key/" + std::string(rest) +
+  throw errors::not_found("Key '" + Arn::make("kms", reg, acct, "key/" + std::string(rest)) +
                           "' does not exist");
 }
 
@@ -227,6 +227,18 @@ Key modify_key(OpContext& ctx, std::string_view ref, const std::function<void(Ke
   change(k);
   st.store.put(k);
   return k;
+}
+
+Doc change_customer_key(OpContext& ctx, const Doc& in, const std::function<void(Key&)>& change, bool allow_alias) {
+  modify_key(
+      ctx, in.str("KeyId"),
+      [&](Key& k) {
+        require_not_pending(k);
+        require_customer(k);
+        change(k);
+      },
+      allow_alias);
+  return Doc::map();
 }
 
 std::string blob_of(const Doc& in, std::string_view member) {

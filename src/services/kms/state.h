@@ -89,6 +89,10 @@ void dry_run(const Doc& in);
 // Read-modify-write of one key under the writer lock: `change` edits (or throws), the key is
 // stored, and returned as written. allow_alias as for State::resolve.
 Key modify_key(OpContext& ctx, std::string_view ref, const std::function<void(Key&)>& change, bool allow_alias = true);
+// A change of a customer managed key that is not pending deletion (EnableKey, DisableKey,
+// UpdateKeyDescription, TagResource, UntagResource): modify_key after those checks; answers {}.
+Doc change_customer_key(OpContext& ctx, const Doc& in, const std::function<void(Key&)>& change,
+                        bool allow_alias = true);
 // A blob member's bytes ("" when absent).
 std::string blob_of(const Doc& in, std::string_view member);
 

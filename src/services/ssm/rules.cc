@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "core/encoding.h"
 #include "core/error.h"
@@ -52,10 +53,7 @@ std::string name_key(std::string_view name) {
 }
 
 std::string parameter_arn(std::string_view account, std::string_view region, std::string_view name) {
-  std::string a = "arn:aws:ssm:";
-  a.append(region).append(":").append(account).append(":parameter/");
-  a.append(name.starts_with('/') ? name.substr(1) : name);
-  return a;
+  return Arn::make("ssm", region, account, "parameter/" + std::string(name.starts_with('/') ? name.substr(1) : name));
 }
 
 std::string strip_arn(std::string_view in) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/arn.h"
 #include "core/encoding.h"
 #include "services/kms/access.h"
 #include "services/kms/crypto.h"
@@ -102,7 +103,7 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
   g.name = in.str("Name");
   g.grantee = in.str("GranteePrincipal");
   g.retiring = in.str("RetiringPrincipal");
-  g.issuer = "arn:aws:iam::" + ctx.account() + ":root";
+  g.issuer = root_arn(ctx.account());
   if (!g.name.empty() && (g.name.size() > 256 || g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") != std::string::npos))
     throw stratus::errors::validation("1 validation error detected: Value '" + g.name +
                                       "' at 'name' failed to satisfy constraint: Member must satisfy regular expression "

@@ -116,30 +116,15 @@ Doc list_keys(OpContext& ctx, const Doc& in) {
 }
 
 Doc enable_key(OpContext& ctx, const Doc& in) {
-  modify_key(ctx, in.str("KeyId"), [](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    k.state = "Enabled";
-  });
-  return Doc::map();
+  return change_customer_key(ctx, in, [](Key& k) { k.state = "Enabled"; });
 }
 
 Doc disable_key(OpContext& ctx, const Doc& in) {
-  modify_key(ctx, in.str("KeyId"), [](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    k.state = "Disabled";
-  });
-  return Doc::map();
+  return change_customer_key(ctx, in, [](Key& k) { k.state = "Disabled"; });
 }
 
 Doc update_key_description(OpContext& ctx, const Doc& in) {
-  modify_key(ctx, in.str("KeyId"), [&](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    k.description = in.str("Description");
-  });
-  return Doc::map();
+  return change_customer_key(ctx, in, [&](Key& k) { k.description = in.str("Description"); });
 }
 
 Doc schedule_key_deletion(OpContext& ctx, const Doc& in) {

@@ -1,8 +1,7 @@
 // Secrets Manager resource policies, evaluated by auth/policy.h (contract in ops.h: authorize).
-#include <map>
 #include <memory>
-#include <mutex>
 
+#include "core/arn.h"
 #include "auth/policy.h"
 #include "server/context.h"
 #include "services/kms/api.h"
@@ -13,24 +12,12 @@ namespace {
 
 namespace pol = auth::policy;
 
-// Parsed resource policies by text; nullptr for one that does not parse.
 std::shared_ptr<const pol::Policy> parsed(const std::string& text) {
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const pol::Policy>, std::less<>> cache;
-  {
-    std::lock_guard lk(mu);
-    if (auto it = cache.find(text); it != cache.end()) return it->second;
-  }
-  auto p = pol::parse(text, {.principal = pol::PrincipalRule::required, .require_resource = false});
-  std::shared_ptr<const pol::Policy> out = p.ok() ? std::make_shared<const pol::Policy>(std::move(*p.policy)) : nullptr;
-  std::lock_guard lk(mu);
-  if (cache.size() >= 512) cache.clear();
-  cache.emplace(text, out);
-  return out;
+  return pol::parse_cached(text, {.principal = pol::PrincipalRule::required, .require_resource = false});
 }
 
 std::string caller_arn(const OpContext& ctx) {
-  return ctx.caller.arn.empty() ? "arn:aws:iam::" + ctx.account() + ":root" : ctx.caller.arn;
+  return ctx.caller.arn.empty() ? root_arn(ctx.account()) : ctx.caller.arn;
 }
 
 AwsError denied(const OpContext& ctx, const std::string& arn, std::string_view op, const std::string& why) {
@@ -64,13 +51,9 @@ void authorize(OpContext& ctx, const Doc& secret, std::string_view op) {
   if (!text.empty())
     if (auto p = parsed(text)) {
       pol::Request r;
-      r.principal.account = ctx.account();
-      r.principal.arn = caller_arn(ctx);
+      pol::set_caller(r, ctx.account(), ctx.caller.arn, ctx.caller.user_id);
       r.action = "secretsmanager:" + std::string(op);
       r.resource = arn;
-      r.set("aws:PrincipalAccount", ctx.account());
-      r.set("aws:PrincipalArn", r.principal.arn);
-      r.set("aws:userid", ctx.caller.user_id.empty() ? ctx.account() : ctx.caller.user_id);
       r.set("secretsmanager:SecretId", arn);
       d = pol::evaluate(*p, r);
     }

@@ -2,6 +2,7 @@
 
 #include "core/arn.h"
 #include "core/encoding.h"
+#include "core/lookup.h"
 #include "server/context.h"
 
 namespace stratus::secretsmanager {
@@ -52,11 +53,8 @@ Doc resolve(OpContext& ctx, const std::string& id, bool other_accounts) {
   std::string account = ctx.account();
   if (other_accounts && id.starts_with("arn:"))
     if (auto arn = Arn::parse(id); arn && arn->account.size() == 12) account = arn->account;
-  auto s = state(ctx).store().find(account, ctx.region(), id);
-  if (!s) throw secret_not_found();
-  auto v = view_of(ctx, std::move(*s));
-  if (!v) throw secret_not_found();
-  return std::move(*v);
+  Doc raw = found_or(state(ctx).store().find(account, ctx.region(), id), secret_not_found);
+  return found_or(view_of(ctx, std::move(raw)), secret_not_found);
 }
 
 void check_primary(const Doc& secret) {

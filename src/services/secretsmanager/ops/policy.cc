@@ -1,4 +1,5 @@
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/secretsmanager/ops.h"
 
 namespace stratus::secretsmanager {
@@ -134,22 +135,20 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
   auto& st = state(ctx);
   std::lock_guard lock(SecretStore::mu());
   SecretStore store = st.store();
-  auto raw = store.find(ctx.account(), ctx.region(), in.str("SecretId"));
-  if (!raw) throw secret_not_found();
-  std::string primary_region = raw->str("ReplicaOf");
+  auto raw = found_or(store.find(ctx.account(), ctx.region(), in.str("SecretId")), secret_not_found);
+  std::string primary_region = raw.str("ReplicaOf");
   if (primary_region.empty())
     throw errors::invalid_request("The secret isn't a replica secret. You can only promote a replica secret.");
-  const std::string name = raw->str("Name");
-  auto primary = store.load(ctx.account(), primary_region, name);
-  if (!primary) throw secret_not_found();
+  const std::string name = raw.str("Name");
+  auto primary = found_or(store.load(ctx.account(), primary_region, name), secret_not_found);
   // The replica becomes a primary of its own: the primary's versions, values re-encrypted here.
-  Doc own = *primary;
-  own.set("ARN", raw->str("ARN"));
+  Doc own = primary;
+  own.set("ARN", raw.str("ARN"));
   own.as_map().erase("Replicas");
   own.as_map().erase("PrimaryRegion");
   own.as_map().erase("Rotation");
   own.as_map().erase("KmsKeyId");
-  Doc* reps = primary->get("Replicas");
+  Doc* reps = primary.get("Replicas");
   if (reps && reps->is_list()) {
     auto& l = reps->as_list();
     for (auto it = l.begin(); it != l.end();)
@@ -161,7 +160,7 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
       }
   }
   storage::WriteBatch batch;
-  Doc view = *primary;
+  Doc view = primary;
   view.set("_PrimaryRegion", primary_region);
   if (Doc* vs = own.get("Versions"); vs && vs->is_map())
     for (auto it = vs->as_map().begin(); it != vs->as_map().end(); ++it) {
@@ -170,7 +169,7 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
       if (v) store.put_value(batch, ctx.account(), ctx.region(), own, it->first, *v);
     }
   store.save(batch, ctx.account(), ctx.region(), own);
-  store.save(batch, ctx.account(), primary_region, *primary);
+  store.save(batch, ctx.account(), primary_region, primary);
   store.commit(batch);
   Doc out = Doc::map();
   out.set("ARN", own.str("ARN"));

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/encoding.h"
+#include "core/lookup.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/rules.h"
 #include "services/ssm/store.h"
@@ -304,14 +305,24 @@ Doc get_parameter_history(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+namespace {
+
+// Deletes one parameter (REQUIRES ParamStore::mu()); false when there is none of that name.
+bool delete_one(OpContext& ctx, ParamStore& store, const std::string& name) {
+  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
+  if (!rec) return false;
+  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
+  parameter_changed(ctx, *rec, "Delete");
+  return true;
+}
+
+}  // namespace
+
 Doc delete_parameter(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw not_found(name);
-  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
-  parameter_changed(ctx, *rec, "Delete");
+  if (!delete_one(ctx, store, name)) throw not_found(name);
   return Doc::map();
 }
 
@@ -321,14 +332,7 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
   ParamStore store(ctx.storage);
   for (const Doc& n : in.get("Names")->as_list()) {
     const std::string& name = n.as_string();
-    std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-    if (!rec) {
-      invalid.push(name);
-      continue;
-    }
-    store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
-    parameter_changed(ctx, *rec, "Delete");
-    deleted.push(name);
+    (delete_one(ctx, store, name) ? deleted : invalid).push(name);
   }
   Doc out = Doc::map();
   out.set("DeletedParameters", std::move(deleted));
@@ -340,8 +344,7 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw not_found(name);
+  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
   DocList& versions = rec->get("Versions")->as_list();
   int64_t version = in.has("ParameterVersion") ? in.integer("ParameterVersion") : versions.back().integer("Version");
   Doc* target = nullptr;
@@ -393,8 +396,7 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw not_found(name);
+  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
   int64_t version = in.integer("ParameterVersion");
   Doc* target = nullptr;
   for (Doc& v : rec->get("Versions")->as_list())
