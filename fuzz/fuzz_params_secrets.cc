@@ -11,7 +11,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  for (std::string_view path : {std::string_view("/systemsmanager/parameters/get"), std::string_view("/secretsmanager/get"), in}) {
+  for (std::string_view path :
+       {std::string_view("/systemsmanager/parameters/get"), std::string_view("/secretsmanager/get"), in}) {
     auto c = stratus::lambda::plan_extension_call("GET", path, in);
     if (c.status == 0) (void)stratus::json::parse(c.input);
   }

@@ -737,7 +737,7 @@ void set_caller(Request& r, std::string_view account, std::string_view arn, std:
   r.set("aws:PrincipalArn", r.principal.arn);
   r.set("aws:userid", std::string(user_id.empty() ? account : user_id));
   const std::string& a = r.principal.arn;
-  r.set("aws:PrincipalType", a.ends_with(":root")                              ? "Account"
+  r.set("aws:PrincipalType", a.ends_with(":root")                            ? "Account"
                              : a.find(":assumed-role/") != std::string::npos ? "AssumedRole"
                                                                              : "User");
   if (a.find(":user/") != std::string::npos) r.set("aws:username", a.substr(a.rfind('/') + 1));

@@ -11,9 +11,11 @@
 
 namespace stratus::runtime {
 
-RuntimeApi::RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root,
-                       Local local)
-    : mu_(mu), pools_(pools), extensions_(extensions), download_root_(std::move(download_root)),
+RuntimeApi::RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root, Local local)
+    : mu_(mu),
+      pools_(pools),
+      extensions_(extensions),
+      download_root_(std::move(download_root)),
       local_(std::move(local)) {}
 
 static bool streaming(const http::Request& req) {

@@ -8,8 +8,8 @@
 // work (Pools::dispatch); /invocation/<id>/response and /error settle the current invocation
 // (responses above 6 MB become Function.ResponseSizeTooLarge); /init/error records the init
 // failure. GET /systemsmanager/... and /secretsmanager/... go to `local` (the Parameters and
-// Secrets Lambda Extension, manager.h) when the environment's function has that layer. Runs on the listener's one I/O thread; takes the Manager's lock for each request and
-// answers parked polls and runs completions after releasing it.
+// Secrets Lambda Extension, manager.h) when the environment's function has that layer. Runs on the listener's one I/O
+// thread; takes the Manager's lock for each request and answers parked polls and runs completions after releasing it.
 #pragma once
 
 #include <functional>

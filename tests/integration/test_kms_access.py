@@ -113,6 +113,10 @@ class Grants(StratusTestCase):
                          "InvalidGrantTokenException")
         grants = self.kms.list_grants(KeyId=k["KeyId"])["Grants"]
         self.assertEqual([x["GrantId"] for x in grants], [g["GrantId"]])
+        g2 = self.kms.create_grant(KeyId=k["KeyId"], GranteePrincipal=f"arn:aws:iam::{OTHER}:root",
+                                   RetiringPrincipal=f"arn:aws:iam::{OTHER}:root", Operations=["Encrypt"])
+        self.other.retire_grant(GrantToken=g2["GrantToken"])  # by token alone, across accounts
+        self.assertEqual(error_code(lambda: self.kms.retire_grant(GrantToken=g2["GrantToken"])), "NotFoundException")
         self.other.retire_grant(KeyId=k["Arn"], GrantId=g["GrantId"])
         self.assertEqual(self.kms.list_grants(KeyId=k["KeyId"])["Grants"], [])
         self.assertEqual(error_code(lambda: self.other.decrypt(CiphertextBlob=blob)), "AccessDeniedException")

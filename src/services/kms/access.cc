@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "core/arn.h"
 #include "auth/policy.h"
+#include "core/arn.h"
 #include "core/encoding.h"
 #include "services/kms/blob.h"
 #include "services/kms/errors.h"
@@ -42,8 +42,8 @@ pol::Request request_for(const OpContext::Caller& caller, const std::string& key
 AwsError denied(const OpContext::Caller& caller, const Key& k, std::string_view op, bool explicit_deny) {
   std::string action = "kms:" + std::string(op);
   return AwsError("AccessDeniedException",
-                  "User: " + caller_arn(caller) + " is not authorized to perform: " + action + " on resource: " +
-                      k.arn +
+                  "User: " + caller_arn(caller) + " is not authorized to perform: " + action +
+                      " on resource: " + k.arn +
                       (explicit_deny ? " with an explicit deny in a resource-based policy"
                                      : " because no resource-based policy allows the " + action + " action"),
                   400);
@@ -87,13 +87,36 @@ std::shared_ptr<const Key> blob_key(OpContext& ctx, const Doc& in, std::string_v
 }
 
 // Operations whose KeyId member is checked against the operation's own action.
-constexpr std::string_view kKeyIdOps[] = {
-    "DescribeKey", "EnableKey", "DisableKey", "UpdateKeyDescription", "ScheduleKeyDeletion", "CancelKeyDeletion",
-    "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac",
-    "TagResource", "UntagResource", "ListResourceTags", "GetKeyPolicy", "PutKeyPolicy", "ListKeyPolicies",
-    "CreateGrant", "ListGrants", "RevokeGrant", "EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus",
-    "RotateKeyOnDemand", "ListKeyRotations"};
+constexpr std::string_view kKeyIdOps[] = {"DescribeKey",
+                                          "EnableKey",
+                                          "DisableKey",
+                                          "UpdateKeyDescription",
+                                          "ScheduleKeyDeletion",
+                                          "CancelKeyDeletion",
+                                          "Encrypt",
+                                          "GenerateDataKey",
+                                          "GenerateDataKeyWithoutPlaintext",
+                                          "GenerateDataKeyPair",
+                                          "GenerateDataKeyPairWithoutPlaintext",
+                                          "Sign",
+                                          "Verify",
+                                          "GetPublicKey",
+                                          "GenerateMac",
+                                          "VerifyMac",
+                                          "TagResource",
+                                          "UntagResource",
+                                          "ListResourceTags",
+                                          "GetKeyPolicy",
+                                          "PutKeyPolicy",
+                                          "ListKeyPolicies",
+                                          "CreateGrant",
+                                          "ListGrants",
+                                          "RevokeGrant",
+                                          "EnableKeyRotation",
+                                          "DisableKeyRotation",
+                                          "GetKeyRotationStatus",
+                                          "RotateKeyOnDemand",
+                                          "ListKeyRotations"};
 
 void before(OpContext& ctx, std::string_view op, const Doc& in) {
   check_grant_tokens(in);
@@ -185,7 +208,8 @@ void check_key_policy(OpContext& ctx, const std::string& text, const std::string
   if (!p.ok()) throw errors::malformed_policy_document(p.error.message);
   if (in.flag("BypassPolicyLockoutSafetyCheck")) return;
   if (pol::evaluate(*p.policy, request_for(ctx.caller, key_arn, "PutKeyPolicy", {}, nullptr)) != pol::Decision::allow)
-    throw errors::malformed_policy_document("The new key policy will not allow you to update the key policy in the future.");
+    throw errors::malformed_policy_document(
+        "The new key policy will not allow you to update the key policy in the future.");
 }
 
 void guard_operations(Service& service) {

@@ -150,8 +150,7 @@ std::shared_ptr<const Key> State::resolve(const std::string& account, const std:
   }
   if (!valid_key_id(rest)) throw errors::not_found("Invalid keyId '" + std::string(ref) + "'");
   if (auto k = store.key(acct, reg, rest)) return k;
-  throw errors::not_found("Key '" + Arn::make("kms", reg, acct, "key/" + std::string(rest)) +
-                          "' does not exist");
+  throw errors::not_found("Key '" + Arn::make("kms", reg, acct, "key/" + std::string(rest)) + "' does not exist");
 }
 
 void require_usable(const Key& k) {

@@ -108,7 +108,8 @@ class Store {
   void cache(const std::string& storage_key, std::shared_ptr<const Key> k);
   std::mutex index_mu_;
   bool indexed_ = false;  // GUARDED_BY(index_mu_)
-  std::unordered_map<std::string, std::pair<std::string, std::string>> index_;  // GUARDED_BY(index_mu_): id → account, region
+  std::unordered_map<std::string, std::pair<std::string, std::string>>
+      index_;  // GUARDED_BY(index_mu_): id → account, region
 };
 
 }  // namespace stratus::kms

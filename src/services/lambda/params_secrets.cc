@@ -29,8 +29,7 @@ ExtensionCall refuse(int status, std::string_view code, std::string_view message
 }
 
 // A whole number in [lo, hi], or dflt.
-int64_t bounded(const std::map<std::string, std::string>& env, const char* name, int64_t lo, int64_t hi,
-                int64_t dflt) {
+int64_t bounded(const std::map<std::string, std::string>& env, const char* name, int64_t lo, int64_t hi, int64_t dflt) {
   auto it = env.find(name);
   if (it == env.end()) return dflt;
   int64_t v = 0;
@@ -50,7 +49,10 @@ ExtensionCall plan_extension_call(std::string_view method, std::string_view path
   if (method != "GET") return refuse(405, "MethodNotAllowed", "Only GET requests are supported.");
   std::map<std::string, std::string> q;
   for (auto& [k, v] : http::parse_query(query)) q.emplace(k, v);
-  auto get = [&](const char* k) { auto it = q.find(k); return it == q.end() ? std::string() : it->second; };
+  auto get = [&](const char* k) {
+    auto it = q.find(k);
+    return it == q.end() ? std::string() : it->second;
+  };
   ExtensionCall c;
   Doc in = Doc::map();
   if (ssm) {
@@ -60,8 +62,10 @@ ExtensionCall plan_extension_call(std::string_view method, std::string_view path
       return refuse(400, "ValidationException", "Specify either version or label, not both.");
     if (!dec.empty() && dec != "true" && dec != "false")
       return refuse(400, "ValidationException", "withDecryption must be true or false.");
-    if (!version.empty()) name += ":" + version;
-    else if (!label.empty()) name += ":" + label;
+    if (!version.empty())
+      name += ":" + version;
+    else if (!label.empty())
+      name += ":" + label;
     in.set("Name", name);
     if (dec == "true") in.set("WithDecryption", true);
     c.service = "ssm";
@@ -107,9 +111,9 @@ void ParamsSecrets::serve(std::shared_ptr<const runtime::FunctionSpec> spec, htt
   auto tok = spec->credentials.find("AWS_SESSION_TOKEN");
   const std::string* given = req.headers.find("x-aws-parameters-secrets-token");
   if (!given || tok == spec->credentials.end() || *given != tok->second)
-    return answer(401, error_body("UnauthorizedException",
-                                  given ? "The X-Aws-Parameters-Secrets-Token header is not valid."
-                                        : "The X-Aws-Parameters-Secrets-Token header is required."));
+    return answer(
+        401, error_body("UnauthorizedException", given ? "The X-Aws-Parameters-Secrets-Token header is not valid."
+                                                       : "The X-Aws-Parameters-Secrets-Token header is required."));
   ExtensionCall call = plan_extension_call(req.method, req.path, req.query);
   if (call.status) return answer(call.status, std::move(call.body));
 
@@ -127,8 +131,8 @@ void ParamsSecrets::serve(std::shared_ptr<const runtime::FunctionSpec> spec, htt
     }
   }
 
-  auto key = server_.keys().find(spec->credentials.count("AWS_ACCESS_KEY_ID") ? spec->credentials.at("AWS_ACCESS_KEY_ID")
-                                                                             : std::string());
+  auto key = server_.keys().find(
+      spec->credentials.count("AWS_ACCESS_KEY_ID") ? spec->credentials.at("AWS_ACCESS_KEY_ID") : std::string());
   if (!key) return answer(401, error_body("UnauthorizedException", "The function's credentials have expired."));
   OpContext::Caller principal;
   principal.account = key->account;

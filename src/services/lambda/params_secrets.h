@@ -53,12 +53,12 @@ bool is_parameters_secrets_layer(std::string_view layer_name);
 
 // The AWS call a request of the extension's API stands for, or the extension's own answer.
 struct ExtensionCall {
-  int status = 0;            // != 0: answer this (with `body`) instead of calling
+  int status = 0;  // != 0: answer this (with `body`) instead of calling
   std::string body;
-  std::string service;       // "ssm" | "secretsmanager"
-  std::string target;        // X-Amz-Target
-  std::string input;         // JSON request body
-  std::string cache_key;     // normalized request
+  std::string service;    // "ssm" | "secretsmanager"
+  std::string target;     // X-Amz-Target
+  std::string input;      // JSON request body
+  std::string cache_key;  // normalized request
 };
 ExtensionCall plan_extension_call(std::string_view method, std::string_view path, std::string_view query);
 

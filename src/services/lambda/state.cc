@@ -107,7 +107,9 @@ void State::start(ServerContext& server) {
   params_secrets_ = std::make_unique<ParamsSecrets>(server);
   ParamsSecrets* ps = params_secrets_.get();
   mo.parameters_secrets = [ps](std::shared_ptr<const runtime::FunctionSpec> spec, http::Request req,
-                               http::Responder respond) { ps->serve(std::move(spec), std::move(req), std::move(respond)); };
+                               http::Responder respond) {
+    ps->serve(std::move(spec), std::move(req), std::move(respond));
+  };
   manager_ = std::make_unique<runtime::Manager>(std::move(mo));
   manager_->start();
   layers_.start(dir_ + "/code", [this](const std::string& hex) {

@@ -20,12 +20,12 @@
 #include "events/queue.h"
 #include "http/message.h"
 #include "http/server.h"
+#include "server/context.h"
 #include "services/lambda/code.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/layers.h"
 #include "services/lambda/params_secrets.h"
 #include "services/lambda/store.h"
-#include "server/context.h"
 #include "services/service.h"
 
 namespace stratus::runtime {

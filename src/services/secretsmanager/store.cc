@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "core/arn.h"
 #include "auth/sealing.h"
+#include "core/arn.h"
 #include "core/json.h"
 #include "services/kms/api.h"
 #include "services/secretsmanager/errors.h"

@@ -345,7 +345,8 @@ namespace stratus::auth::policy {
 namespace {
 
 TEST(PolicyCache, ParsesOncePerTextAndOptions) {
-  std::string text = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]})";
+  std::string text =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]})";
   auto a = parse_cached(text, {.principal = PrincipalRule::required});
   auto b = parse_cached(text, {.principal = PrincipalRule::required});
   ASSERT_TRUE(a);

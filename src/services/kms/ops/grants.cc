@@ -104,10 +104,14 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
   g.grantee = in.str("GranteePrincipal");
   g.retiring = in.str("RetiringPrincipal");
   g.issuer = root_arn(ctx.account());
-  if (!g.name.empty() && (g.name.size() > 256 || g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") != std::string::npos))
-    throw stratus::errors::validation("1 validation error detected: Value '" + g.name +
-                                      "' at 'name' failed to satisfy constraint: Member must satisfy regular expression "
-                                      "pattern: ^[a-zA-Z0-9:/_-]+$");
+  if (!g.name.empty() &&
+      (g.name.size() > 256 ||
+       g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") !=
+           std::string::npos))
+    throw stratus::errors::validation(
+        "1 validation error detected: Value '" + g.name +
+        "' at 'name' failed to satisfy constraint: Member must satisfy regular expression "
+        "pattern: ^[a-zA-Z0-9:/_-]+$");
   if (const Doc* ops = in.get("Operations"); ops && ops->is_list())
     for (const auto& o : ops->as_list()) {
       if (!operation_fits(*k, o.as_string()))
@@ -188,7 +192,15 @@ Doc retire_grant(OpContext& ctx, const Doc& in) {
   } else if (key_ref.empty() || grant_id.empty()) {
     throw stratus::errors::validation("Either GrantToken, or both KeyId and GrantId, must be specified.");
   }
-  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), key_ref, false), grant_id, in, true);
+  // A token names its key by id: another account's key is found wherever it is.
+  std::shared_ptr<const Key> k;
+  bool plain_id = !key_ref.empty() && key_ref.size() <= 64 &&
+                  key_ref.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
+                      std::string::npos;
+  if (plain_id)
+    if (auto own = st.store.key(ctx.account(), ctx.region(), key_ref); !own) k = st.store.locate(key_ref);
+  if (!k) k = st.resolve(ctx.account(), ctx.region(), key_ref, false);
+  return delete_grant(ctx, st, *k, grant_id, in, true);
 }
 
 Doc revoke_grant(OpContext& ctx, const Doc& in) {

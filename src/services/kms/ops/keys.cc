@@ -3,9 +3,9 @@
 #include <mutex>
 
 #include "core/json.h"
+#include "services/kms/access.h"
 #include "services/kms/crypto.h"
 #include "services/kms/errors.h"
-#include "services/kms/access.h"
 #include "services/kms/ops.h"
 #include "services/kms/state.h"
 

@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <mutex>
 
-#include "services/kms/errors.h"
 #include "services/kms/access.h"
+#include "services/kms/errors.h"
 #include "services/kms/ops.h"
 #include "services/kms/state.h"
 

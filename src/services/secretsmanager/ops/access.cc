@@ -1,8 +1,8 @@
 // Secrets Manager resource policies, evaluated by auth/policy.h (contract in ops.h: authorize).
 #include <memory>
 
-#include "core/arn.h"
 #include "auth/policy.h"
+#include "core/arn.h"
 #include "server/context.h"
 #include "services/kms/api.h"
 #include "services/secretsmanager/ops.h"
@@ -28,11 +28,25 @@ AwsError denied(const OpContext& ctx, const std::string& arn, std::string_view o
 }
 
 // The operations that name a SecretId and are checked before their handler runs.
-constexpr std::string_view kOps[] = {
-    "DescribeSecret", "UpdateSecret", "DeleteSecret", "RestoreSecret", "TagResource", "UntagResource",
-    "GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage", "ListSecretVersionIds", "GetResourcePolicy",
-    "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy", "ReplicateSecretToRegions",
-    "RemoveRegionsFromReplication", "StopReplicationToReplica", "RotateSecret", "CancelRotateSecret"};
+constexpr std::string_view kOps[] = {"DescribeSecret",
+                                     "UpdateSecret",
+                                     "DeleteSecret",
+                                     "RestoreSecret",
+                                     "TagResource",
+                                     "UntagResource",
+                                     "GetSecretValue",
+                                     "PutSecretValue",
+                                     "UpdateSecretVersionStage",
+                                     "ListSecretVersionIds",
+                                     "GetResourcePolicy",
+                                     "PutResourcePolicy",
+                                     "DeleteResourcePolicy",
+                                     "ValidateResourcePolicy",
+                                     "ReplicateSecretToRegions",
+                                     "RemoveRegionsFromReplication",
+                                     "StopReplicationToReplica",
+                                     "RotateSecret",
+                                     "CancelRotateSecret"};
 
 }  // namespace
 
@@ -57,7 +71,8 @@ void authorize(OpContext& ctx, const Doc& secret, std::string_view op) {
       r.set("secretsmanager:SecretId", arn);
       d = pol::evaluate(*p, r);
     }
-  if (d == pol::Decision::explicit_deny) throw denied(ctx, arn, op, " with an explicit deny in a resource-based policy");
+  if (d == pol::Decision::explicit_deny)
+    throw denied(ctx, arn, op, " with an explicit deny in a resource-based policy");
   if (owner == ctx.account()) return;
   if (d != pol::Decision::allow)
     throw denied(ctx, arn, op,

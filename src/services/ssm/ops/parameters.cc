@@ -212,8 +212,9 @@ Doc get_parameter(OpContext& ctx, const Doc& in) {
     require_decryption(in.flag("WithDecryption"));
     auto p = secret_reference(ctx, in.str("Name"));
     if (!p)
-      throw errors::parameter_not_found("An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret " +
-                                        in.str("Name") + " not found.");
+      throw errors::parameter_not_found(
+          "An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret " + in.str("Name") +
+          " not found.");
     return answer("Parameter", std::move(*p));
   }
   Selector sel = parse_selector(in.str("Name"));

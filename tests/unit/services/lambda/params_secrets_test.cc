@@ -22,8 +22,9 @@ TEST(ParamsSecrets, ParameterRequests) {
   Doc in = json::parse(c.input);
   EXPECT_EQ(in.str("Name"), "/a/b:3");
   EXPECT_TRUE(in.get("WithDecryption")->as_bool());
-  EXPECT_EQ(json::parse(plan_extension_call("GET", "/systemsmanager/parameters/get/", "name=x&label=l").input).str("Name"),
-            "x:l");
+  EXPECT_EQ(
+      json::parse(plan_extension_call("GET", "/systemsmanager/parameters/get/", "name=x&label=l").input).str("Name"),
+      "x:l");
   EXPECT_EQ(plan_extension_call("GET", "/systemsmanager/parameters/get", "name=x&label=l&version=1").status, 400);
   EXPECT_EQ(plan_extension_call("GET", "/systemsmanager/parameters/get", "").status, 400);
   EXPECT_EQ(plan_extension_call("GET", "/systemsmanager/parameters/get", "name=x&withDecryption=yes").status, 400);
@@ -49,7 +50,8 @@ TEST(ParamsSecrets, CacheConfig) {
   EXPECT_EQ(d.ssm_ttl_s, 300);
   EXPECT_EQ(d.secrets_ttl_s, 300);
   EXPECT_EQ(d.size, 1000u);
-  auto c = extension_cache_config({{"SSM_PARAMETER_STORE_TTL", "0"}, {"SECRETS_MANAGER_TTL", "900"},
+  auto c = extension_cache_config({{"SSM_PARAMETER_STORE_TTL", "0"},
+                                   {"SECRETS_MANAGER_TTL", "900"},
                                    {"PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE", "5"}});
   EXPECT_EQ(c.ssm_ttl_s, 0);
   EXPECT_EQ(c.secrets_ttl_s, 300);  // out of range: the default
