@@ -194,9 +194,9 @@ Doc retire_grant(OpContext& ctx, const Doc& in) {
   }
   // A token names its key by id: another account's key is found wherever it is.
   std::shared_ptr<const Key> k;
-  bool plain_id = !key_ref.empty() && key_ref.size() <= 64 &&
-                  key_ref.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
-                      std::string::npos;
+  bool plain_id =
+      !key_ref.empty() && key_ref.size() <= 64 &&
+      key_ref.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
   if (plain_id)
     if (auto own = st.store.key(ctx.account(), ctx.region(), key_ref); !own) k = st.store.locate(key_ref);
   if (!k) k = st.resolve(ctx.account(), ctx.region(), key_ref, false);
