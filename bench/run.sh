@@ -5,3 +5,4 @@ here=$(dirname "$0")
 python3 "$here/bench.py" "$@"
 python3 "$here/orders_pipeline.py" "$@"
 python3 "$here/dynamodb_bulk.py" "$@"
+python3 "$here/user_management_api.py" "$1"

@@ -8,6 +8,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-d
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-boto3 curl wrk nginx-light bubblewrap
   chromium chromium-driver python3-selenium  # the browser test (test_browser_sdk.py)
   python3-jwt  # Cognito tokens verified with an independent JWT library (test_cognito.py)
+  tzdata  # /usr/share/zoneinfo: schedule time zones (src/events/tz.h)
   autoconf automake libtool)  # the last three build aws-lambda-ric's native part (tests)
 missing=()
 for p in "${PKGS[@]}"; do
@@ -52,10 +53,11 @@ if [ ! -d "$page/node_modules/@aws-sdk/client-dynamodb" ] || [ ! -x "$page/node_
   fi
   (cd "$page" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# The Cognito JavaScript clients (amazon-cognito-identity-js's SRP, @aws-sdk/client-cognito-identity-provider),
+# The Cognito JavaScript clients (amazon-cognito-identity-js's SRP, @aws-sdk/client-cognito-identity-provider,
+# @aws-sdk/client-cognito-identity with credential-providers' fromCognitoIdentityPool),
 # pinned in tests/integration/cognito/package-lock.json (test_cognito_js.py).
 cognito="$(dirname "$0")/../tests/integration/cognito"
-if [ ! -d "$cognito/node_modules/amazon-cognito-identity-js" ] && command -v npm >/dev/null 2>&1; then
+if [ ! -d "$cognito/node_modules/@aws-sdk/credential-providers" ] && command -v npm >/dev/null 2>&1; then
   (cd "$cognito" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # What AWS's managed runtimes ship and Stratus' runtimes resolve in the same place: boto3 for

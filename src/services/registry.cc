@@ -18,7 +18,9 @@ namespace kms { std::unique_ptr<Service> make_service(); }
 namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
+namespace cognitoidentity { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
+namespace scheduler { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -41,6 +43,8 @@ const std::vector<Entry>& table() {
       {"secretsmanager", secretsmanager::make_service},
       {"s3", s3::make_service},
       {"cognito-idp", cognitoidp::make_service},
+      {"cognito-identity", cognitoidentity::make_service},
+      {"scheduler", scheduler::make_service},
   };
   return t;
 }

@@ -1,6 +1,7 @@
 """Cognito through JavaScript clients: amazon-cognito-identity-js's CognitoUser.authenticateUser
 (the SRP-6a client AWS's own libraries use: if it signs in, Stratus' SRP is right) and the AWS SDK
-for JavaScript v3 (@aws-sdk/client-cognito-identity-provider). npm packages pinned in
+for JavaScript v3 (@aws-sdk/client-cognito-identity-provider), and identity pools through
+@aws-sdk/client-cognito-identity and fromCognitoIdentityPool credentials (identity.js). npm packages pinned in
 tests/integration/cognito/package-lock.json (tools/deps.sh installs them)."""
 import json
 import os
@@ -48,6 +49,33 @@ class TestCognitoJs(StratusTestCase):
         out = self.run_node(self.pool, self.client, "mia", "Wrong1!xx")
         self.assertEqual(out["srp"]["code"], "NotAuthorizedException")
         self.assertEqual(out["srp"]["message"], "Incorrect username or password.")
+
+
+    def test_identity_pool_credentials(self):
+        if not os.path.isdir(os.path.join(APP, "node_modules", "@aws-sdk", "credential-providers")):
+            self.skipTest("tests/integration/cognito/node_modules lacks @aws-sdk/credential-providers (tools/deps.sh)")
+        idp = self.stratus.client("cognito-idp")
+        idp.update_user_pool_client(UserPoolId=self.pool, ClientId=self.client,
+                                    ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+        token = idp.initiate_auth(ClientId=self.client, AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "mia", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]["IdToken"]
+        provider = f"cognito-idp.us-east-1.amazonaws.com/{self.pool}"
+        ci = self.stratus.client("cognito-identity")
+        pid = ci.create_identity_pool(IdentityPoolName="js", AllowUnauthenticatedIdentities=False,
+                                      CognitoIdentityProviders=[{"ProviderName": provider,
+                                                                 "ClientId": self.client}])["IdentityPoolId"]
+        ci.set_identity_pool_roles(IdentityPoolId=pid, Roles={"authenticated": "arn:aws:iam::000000000000:role/hello"})
+        cp = subprocess.run(["node", "identity.js", self.stratus.endpoint, pid, provider, token],
+                            cwd=APP, capture_output=True, text=True, timeout=60,
+                            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
+        out = json.loads(cp.stdout.strip().splitlines()[-1]) if cp.stdout.strip() else {"stderr": cp.stderr}
+        self.assertNotIn("error", out, out)
+        self.assertRegex(out["identityId"], r"^us-east-1:")
+        self.assertTrue(out["expiration"])
+        self.assertEqual(out["arn"], "arn:aws:sts::000000000000:assumed-role/hello/CognitoIdentityCredentials")
+        self.assertEqual(out["providerIdentityId"], out["identityId"])
+        self.assertEqual(out["badToken"], {"name": "NotAuthorizedException",
+                                           "message": "Invalid login token. Couldn't verify signed token."})
 
 
 if __name__ == "__main__":

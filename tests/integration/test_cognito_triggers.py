@@ -30,6 +30,17 @@ exports.handler = async (event) => {
 };
 '''
 
+# A trigger calling back into Cognito (an operation that itself runs on Cognito's workers because
+# the pool has triggers): answered at once, not after the trigger's wait times out.
+CALLBACK = '''
+import boto3
+def handler(event, context):
+    idp = boto3.client("cognito-idp", region_name=event["region"])
+    idp.admin_set_user_password(UserPoolId=event["userPoolId"], Username=event["userName"],
+                                Password="Callb4ck!pw", Permanent=True)
+    return event
+'''
+
 PRE_TOKEN_V1 = '''
 def handler(event, context):
     assert event["triggerSource"] in ("TokenGeneration_Authentication", "TokenGeneration_RefreshTokens"), event
@@ -70,6 +81,7 @@ class TestCognitoTriggers(StratusTestCase):
                 ("pre-sign-up", {"app.py": PRE_SIGN_UP}, "python3.12", "app.handler"),
                 ("post-confirmation", {"index.js": POST_CONFIRMATION}, "nodejs20.x", "index.handler"),
                 ("pre-token-v1", {"app.py": PRE_TOKEN_V1}, "python3.12", "app.handler"),
+                ("callback", {"app.py": CALLBACK}, "python3.12", "app.handler"),
                 ("pre-token-v2", {"app.py": PRE_TOKEN_V2}, "python3.12", "app.handler")]:
             arns[name] = create(cls.lam, name, files, runtime=runtime, handler=handler, Timeout=30)["FunctionArn"]
         cls.arns = arns
@@ -128,6 +140,21 @@ class TestCognitoTriggers(StratusTestCase):
         self.assertEqual(ev["triggerSource"], "PostConfirmation_ConfirmSignUp")
         self.assertEqual(ev["userName"], "manual")
         self.assertEqual(ev["request"]["userAttributes"]["cognito:user_status"], "CONFIRMED")
+
+    def test_trigger_calling_back_into_cognito(self):
+        pid, cid = self.pool({"PostConfirmation": self.arns["callback"]})
+        self.idp.sign_up(ClientId=cid, Username="cb", Password=PW,
+                         UserAttributes=[{"Name": "email", "Value": "cb@x.io"}])
+        t = time.time()
+        self.idp.admin_confirm_sign_up(UserPoolId=pid, Username="cb")
+        self.assertLess(time.time() - t, 20)
+        # the password the trigger set is the one that signs in now
+        r = self.idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "cb", "PASSWORD": "Callb4ck!pw"})
+        self.assertIn("AccessToken", r["AuthenticationResult"])
+        with self.assertRaises(self.idp.exceptions.NotAuthorizedException):
+            self.idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "cb", "PASSWORD": PW})
 
     def sign_in(self, pid, cid):
         self.idp.admin_create_user(UserPoolId=pid, Username="tok", MessageAction="SUPPRESS",

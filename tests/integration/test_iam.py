@@ -71,6 +71,51 @@ class Roles(StratusTestCase):
         names = [p["PolicyName"] for p in self.iam.list_policies(Scope="Local")["Policies"]]
         self.assertNotIn("Lambda-Write-DynamoDB", names)
 
+    def test_policy_versions(self):
+        arn = self.iam.create_policy(PolicyName="Write-DDB", PolicyDocument=WRITE_DDB)["Policy"]["Arn"]
+        read = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]})
+        v2 = self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=read)["PolicyVersion"]
+        self.assertEqual((v2["VersionId"], v2["IsDefaultVersion"]), ("v2", False))
+        self.assertNotIn("Document", v2)
+        self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"], "v1")
+        v3 = self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=read, SetAsDefault=True)["PolicyVersion"]
+        self.assertEqual((v3["VersionId"], v3["IsDefaultVersion"]), ("v3", True))
+        self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"], "v3")
+        got = self.iam.get_policy_version(PolicyArn=arn, VersionId="v3")["PolicyVersion"]
+        self.assertEqual(got["Document"], json.loads(read))
+        listed = self.iam.list_policy_versions(PolicyArn=arn)["Versions"]
+        self.assertEqual([(v["VersionId"], v["IsDefaultVersion"]) for v in listed],
+                         [("v3", True), ("v2", False), ("v1", False)])
+        page = self.iam.list_policy_versions(PolicyArn=arn, MaxItems=2)
+        self.assertTrue(page["IsTruncated"])
+        rest = self.iam.list_policy_versions(PolicyArn=arn, Marker=page["Marker"])["Versions"]
+        self.assertEqual([v["VersionId"] for v in rest], ["v1"])
+
+        with self.assertRaises(self.iam.exceptions.DeleteConflictException) as cm:
+            self.iam.delete_policy_version(PolicyArn=arn, VersionId="v3")
+        self.assertEqual(cm.exception.response["Error"]["Message"], "Cannot delete the default version of a policy.")
+        with self.assertRaises(self.iam.exceptions.NoSuchEntityException):
+            self.iam.delete_policy_version(PolicyArn=arn, VersionId="v9")
+        self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=read)
+        self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=read)
+        with self.assertRaises(self.iam.exceptions.LimitExceededException) as cm:
+            self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=read)
+        self.assertIn("up to 5 versions", cm.exception.response["Error"]["Message"])
+        self.iam.delete_policy_version(PolicyArn=arn, VersionId="v5")
+        # Ids are never reused: the next one is v6.
+        self.assertEqual(self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=read)["PolicyVersion"]["VersionId"],
+                         "v6")
+        self.iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+        self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"], "v1")
+        with self.assertRaises(self.iam.exceptions.DeleteConflictException) as cm:
+            self.iam.delete_policy(PolicyArn=arn)
+        self.assertIn("must delete the policy's versions", cm.exception.response["Error"]["Message"])
+        for v in self.iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+            if not v["IsDefaultVersion"]:
+                self.iam.delete_policy_version(PolicyArn=arn, VersionId=v["VersionId"])
+        self.iam.delete_policy(PolicyArn=arn)
+
     def test_attach_missing_policy(self):
         self.iam.create_role(RoleName="r", AssumeRolePolicyDocument=LAMBDA_TRUST)
         with self.assertRaises(self.iam.exceptions.NoSuchEntityException):

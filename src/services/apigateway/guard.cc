@@ -18,6 +18,7 @@
 #include "services/apigateway/schema.h"
 #include "services/apigateway/vtl/aws.h"
 #include "services/apigateway/vtl/vtl.h"
+#include "services/cognito-idp/api.h"
 #include "services/lambda/invoke.h"
 #include "services/logs/api.h"
 
@@ -138,22 +139,73 @@ std::string period_of(const std::string& period, int64_t ms) {
   return "D" + day_of(ms);
 }
 
-std::optional<std::string> base64url_decode(std::string s) {
-  for (auto& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (s.size() % 4) s += '=';
-  return enc::base64_decode(s);
-}
-
-JwtVerifier& jwt_verifier() {
-  static JwtVerifier v;
-  return v;
-}
-
 GateError unauthorized() { return {"UNAUTHORIZED", "Unauthorized"}; }
 
 }  // namespace
 
-void set_cognito_verifier(JwtVerifier v) { jwt_verifier() = std::move(v); }
+std::string claim_string(const std::string& name, const Doc& v) {
+  if (v.is_string()) return v.as_string();
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  if (v.is_int() && (name == "exp" || name == "iat")) {
+    // Java's Date.toString() in UTC: "Tue Feb 12 20:35:48 UTC 2019"
+    static const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int64_t secs = v.as_int();
+    std::string iso = enc::iso8601(secs * 1000);  // 2019-02-12T20:35:48.000Z
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int month = std::stoi(iso.substr(5, 2));
+    return std::string(kDays[((days % 7) + 7) % 7]) + " " + kMonths[month - 1] + " " + iso.substr(8, 2) + " " +
+           iso.substr(11, 8) + " UTC " + iso.substr(0, 4);
+  }
+  if (v.is_list()) {
+    std::string out;
+    for (const Doc& e : v.as_list()) {
+      if (!out.empty()) out += ",";
+      out += e.is_string() ? e.as_string() : json::write(e);
+    }
+    return out;
+  }
+  if (v.is_null()) return "";
+  return json::write(v);
+}
+
+std::optional<GateError> cognito_authorize(Gate& g, const Doc& az, const Doc& m, ServerContext& ctx) {
+  std::string src = az.str("identitySource", "method.request.header.Authorization");
+  auto token = g.source ? g.source(trim(src)) : std::nullopt;
+  if (!token || token->empty()) return unauthorized();
+  std::string_view jwt = *token;
+  if (starts_with(jwt, "Bearer ")) jwt.remove_prefix(7);
+  auto* idp = ctx.port<cognitoidp::Api>();
+  if (!idp) return unauthorized();
+  std::optional<Doc> claims;
+  if (const Doc* arns = az.get("providerARNs"); arns && arns->is_list())
+    for (const Doc& a : arns->as_list()) {
+      if (!a.is_string()) continue;
+      std::string pool = a.as_string().substr(a.as_string().rfind('/') + 1);
+      auto v = idp->verify_jwt(pool, jwt, g.now, false);
+      if (v.claims) {
+        claims = std::move(v.claims);
+        break;
+      }
+    }
+  if (!claims) return unauthorized();
+  const Doc* scopes = m.get("authorizationScopes");
+  bool scoped = scopes && scopes->is_list() && !scopes->as_list().empty();
+  if (!scoped && claims->str("token_use") != "id") return unauthorized();
+  if (scoped) {
+    if (claims->str("token_use") != "access") return unauthorized();
+    std::string have = " " + claims->str("scope") + " ";
+    bool any = false;
+    for (const Doc& sc : scopes->as_list())
+      if (sc.is_string() && !sc.as_string().empty() && have.find(" " + sc.as_string() + " ") != std::string::npos)
+        any = true;
+    if (!any) return unauthorized();
+  }
+  vtl::Value cl = vtl::Value::new_map();
+  for (const auto& [k, v] : claims->as_map()) cl.map().put(k, vtl::Value(claim_string(k, v)));
+  member(g.context, "authorizer").map().put("claims", cl);
+  return std::nullopt;
+}
 
 int gateway_default_status(const std::string& type) {
   const TypeInfo* t = type_info(type);
@@ -281,40 +333,7 @@ void Guard::authorize(const std::shared_ptr<Gate>& g, std::function<void(std::op
 
   const Doc* az = g->api && g->api->get("authorizers") ? g->api->get("authorizers")->get(m.str("authorizerId")) : nullptr;
   if (!az) return done(GateError{"AUTHORIZER_CONFIGURATION_ERROR", std::nullopt});
-  vtl::Value& authz = member(g->context, "authorizer");
-
-  if (type == "COGNITO_USER_POOLS") {
-    std::string src = az->str("identitySource", "method.request.header.Authorization");
-    auto token = g->source ? g->source(trim(src)) : std::nullopt;
-    if (!token || token->empty()) return done(unauthorized());
-    std::string jwt = *token;
-    if (starts_with(jwt, "Bearer ")) jwt = jwt.substr(7);
-    auto d1 = jwt.find('.');
-    auto d2 = d1 == std::string::npos ? d1 : jwt.find('.', d1 + 1);
-    if (d2 == std::string::npos) return done(unauthorized());
-    auto payload = base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
-    Doc claims;
-    try {
-      claims = payload ? json::parse(*payload) : Doc();
-    } catch (const std::exception&) {
-    }
-    if (!claims.is_map() || (claims.has("exp") && claims.integer("exp") * 1000 < g->now)) return done(unauthorized());
-    std::string iss = claims.str("iss");
-    std::string pool_arn;
-    if (const Doc* arns = az->get("providerARNs"); arns && arns->is_list())
-      for (const Doc& a : arns->as_list()) {
-        std::string pool = a.is_string() ? a.as_string().substr(a.as_string().rfind('/') + 1) : "";
-        if (!pool.empty() && iss.size() > pool.size() && iss.compare(iss.size() - pool.size(), pool.size(), pool) == 0 &&
-            iss[iss.size() - pool.size() - 1] == '/')
-          pool_arn = a.as_string();
-      }
-    if (pool_arn.empty()) return done(unauthorized());
-    if (jwt_verifier() && !jwt_verifier()(pool_arn, jwt)) return done(unauthorized());
-    vtl::Value cl = vtl::Value::new_map();
-    for (const auto& [k, v] : claims.as_map()) cl.map().put(k, to_string_value(v));
-    authz.map().put("claims", cl);
-    return done(std::nullopt);
-  }
+  if (type == "COGNITO_USER_POOLS") return done(cognito_authorize(*g, *az, m, *ctx_));
 
   // --- Lambda authorizers (TOKEN, REQUEST) ---
   std::string az_type = az->str("type", "TOKEN");

@@ -66,11 +66,18 @@ struct GateError {
   std::optional<std::string> message;  // nullopt: JSON null
 };
 
-// COGNITO_USER_POOLS: the token's claims (iss naming one of the authorizer's pools, exp) are
-// checked here; its signature against the pool's keys is checked by the verifier the Cognito
-// service registers (none yet: until then the claims are trusted as they are).
-using JwtVerifier = std::function<bool(const std::string& pool_arn, const std::string& jwt)>;
-void set_cognito_verifier(JwtVerifier v);
+// COGNITO_USER_POOLS (Guard::cognito): the token of the authorizer's identitySource (a
+// "Bearer " prefix tolerated) must verify as a token of one of its providerARNs' pools through
+// cognito-idp's port (services/cognito-idp/api.h: signature, kid, iss in either form, exp,
+// token_use). A method without authorizationScopes wants an ID token; one with scopes an access
+// token whose scope claim holds at least one of them. Anything else is UNAUTHORIZED (401
+// {"message":"Unauthorized"}, as AWS answers, also for a scope mismatch). Revoked sign-ins still
+// pass (AWS's API Gateway does not ask Cognito). The claims land in $context.authorizer.claims
+// (and the proxy event's requestContext.authorizer.claims) rendered as AWS renders them: every
+// value a string, exp/iat as "Tue Feb 12 20:35:48 UTC 2019", lists joined with commas.
+std::optional<GateError> cognito_authorize(Gate& g, const Doc& authorizer, const Doc& method, ServerContext& ctx);
+// A claim value as REST APIs render it in $context.authorizer.claims.
+std::string claim_string(const std::string& name, const Doc& value);
 
 // The default status code of a gateway response type (0 for DEFAULT_4XX/5XX).
 int gateway_default_status(const std::string& type);

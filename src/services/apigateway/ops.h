@@ -29,7 +29,8 @@ HandlerFn create_deployment, get_deployment, get_deployments, update_deployment,
     get_stage, get_stages, update_stage, delete_stage;
 
 // ops/authorizers.cc
-HandlerFn create_authorizer, get_authorizer, get_authorizers, update_authorizer, delete_authorizer;
+HandlerFn create_authorizer, get_authorizer, get_authorizers, update_authorizer, delete_authorizer,
+    test_invoke_authorizer;
 
 // ops/models.cc: models and request validators
 HandlerFn create_model, get_model, get_models, update_model, delete_model, create_request_validator,

@@ -60,6 +60,10 @@ class ApiGatewayService final : public Service, public InvokeRouter {
     add("GetAuthorizers", get_authorizers);
     add("UpdateAuthorizer", update_authorizer);
     add("DeleteAuthorizer", delete_authorizer);
+    add("TestInvokeAuthorizer", test_invoke_authorizer);
+    gap("TestInvokeAuthorizer",
+        "runs COGNITO_USER_POOLS authorizers (ID token); TOKEN and REQUEST (Lambda) authorizers answer "
+        "BadRequestException");
 
     add("CreateModel", create_model);
     add("GetModel", get_model);

@@ -158,6 +158,30 @@ Doc must_find_user(OpContext& ctx, const Doc& pool, const std::string& name) {
 void save_user(OpContext& ctx, const Doc& pool, Doc& user) {
   user.set("UserLastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kUsers.name, Store::child_key(pool.str("Id"), user.str("Key")), user);
+  state(ctx).logins.forget_user(pool.str("Id"), user.str("Key"));
+}
+
+namespace {
+thread_local bool t_inline_pass = false;
+}  // namespace
+InlinePass::InlinePass() {
+  t_inline_pass = true;
+}
+InlinePass::~InlinePass() {
+  t_inline_pass = false;
+}
+void require_worker() {
+  if (t_inline_pass) throw NeedsWorker{};
+}
+
+bool password_matches(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& password) {
+  auto& cache = state(ctx).logins;
+  std::string stored = user.str("PasswordHash");
+  if (cache.known(pool.str("Id"), user.str("Key"), stored, password)) return true;
+  require_worker();
+  if (!crypto::check_password(stored, password)) return false;
+  cache.add(pool.str("Id"), user.str("Key"), stored, password);
+  return true;
 }
 
 Doc attributes_out(const Doc& user) {
@@ -269,6 +293,7 @@ std::string verifier_purpose(const Doc& pool, const Doc& user) {
 }  // namespace
 
 void set_password(OpContext& ctx, const Doc& pool, Doc& user, const std::string& password) {
+  require_worker();
   user.set("PasswordHash", crypto::hash_password(password));
   auto v = crypto::make_verifier(pool_name_part(pool.str("Id")), user.str("Username"), password);
   user.set("SrpSalt", v.salt_hex);

@@ -3,17 +3,21 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/doc.h"
+#include "services/cognito-idp/api.h"
 #include "services/cognito-idp/errors.h"
+#include "services/cognito-idp/login_cache.h"
 #include "services/cognito-idp/store.h"
 #include "services/service.h"
 
 namespace stratus {
-class Scheduler;
+class Workers;
 }
 
 namespace stratus::cognitoidp {
@@ -24,10 +28,31 @@ struct State {
   Store store;
   std::string issuer_mode;  // "local" | "aws"
   uint16_t port = 4566;
-  Scheduler* triggers = nullptr;  // the "cognito-triggers" scheduler (triggers.h)
+  // Where password hashing and trigger-running operations run (service.cc `offload`): never
+  // an I/O thread.
+  Workers* workers = nullptr;
+  LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
+  // JWT signatures verified (sha256 of the token -> its exp, epoch s); bounded (verify_token).
+  std::mutex verified_mu;
+  std::unordered_map<std::string, int64_t> verified;
   State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
 };
 State& state(OpContext& ctx);
+
+// ---- off the I/O threads ----
+// Operations that may hash a password run first inline on the I/O thread (service.cc `offload`,
+// kWhenNeeded); a step that needs the slow work calls require_worker(), which on that inline pass
+// throws NeedsWorker before anything was written: the operation is then run again from the start
+// on State::workers. Elsewhere (on a worker) it does nothing.
+struct NeedsWorker {};
+void require_worker();
+// Marks this thread's current pass as the inline one (RAII).
+struct InlinePass {
+  InlinePass();
+  ~InlinePass();
+  InlinePass(const InlinePass&) = delete;
+  InlinePass& operator=(const InlinePass&) = delete;
+};
 
 // ---- pools, clients ----
 // The pool record (AWS's UserPoolType plus "_account", "_region"); ResourceNotFoundException
@@ -55,7 +80,11 @@ std::string user_key(const Doc& pool, const std::string& username);
 // preferred_username) or sub. nullopt when absent.
 std::optional<Doc> find_user(OpContext& ctx, const Doc& pool, const std::string& name);
 Doc must_find_user(OpContext& ctx, const Doc& pool, const std::string& name);  // UserNotFoundException
+// Writes the user record; forgets the user's verified logins (login_cache.h).
 void save_user(OpContext& ctx, const Doc& pool, Doc& user);
+// The stored password hash checked against `password`, through the verified-login cache: a hit
+// costs one HMAC; a miss calls require_worker() and runs PBKDF2.
+bool password_matches(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& password);
 std::string attr(const Doc& user, const std::string& name);
 // [{"Name","Value"}...] of the user's attributes.
 Doc attributes_out(const Doc& user);
@@ -85,7 +114,20 @@ void check_code(Doc& user, const std::string& purpose, const std::string& code, 
 // `source`: the PreTokenGeneration triggerSource (TokenGeneration_Authentication, ...).
 Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
                  const std::string& origin_jti = {}, int64_t auth_time = 0,
-                 const std::string& source = "TokenGeneration_Authentication");
+                 const std::string& source = "TokenGeneration_Authentication",
+                 const std::string& scope = "aws.cognito.signin.user.admin");
+// The password checks of a sign-in (ops/auth.cc): the lockout (NotAuthorizedException "Password
+// attempts exceeded"), a wrong password counted (and NotAuthorizedException thrown), and what
+// follows a proven password (failed attempts reset; disabled, unconfirmed, reset-required users
+// refused).
+void check_lockout(OpContext& ctx, const Doc& user);
+[[noreturn]] void wrong_password(OpContext& ctx, const Doc& pool, Doc& user);
+void password_proven(OpContext& ctx, const Doc& pool, Doc& user);
+// REFRESH_TOKEN_AUTH and the token endpoint's refresh_token grant: new ID and access tokens of the
+// refresh token's sign-in. `client_authenticated`: the caller proved the client secret itself
+// (token endpoint), else SECRET_HASH is checked.
+Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
+                   bool client_authenticated);
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
   Doc user;
@@ -93,6 +135,10 @@ struct AccessClaims {
 };
 // A valid, unrevoked access token (NotAuthorizedException otherwise).
 AccessClaims check_access_token(OpContext& ctx, const std::string& token);
+// The port's JWT verification (api.h: Api::verify_jwt).
+Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked);
+// The port's signing with a named key (api.h: Api::sign_jwt).
+std::string sign_with_key(State& st, const std::string& key_name, const std::string& claims_json);
 // The JWKS and OpenID configuration documents of a pool (null when it does not exist).
 std::optional<std::string> jwks(State& st, const std::string& pool_id);
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id);

@@ -11,7 +11,10 @@
 #include <openssl/sha.h>
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 #include "auth/sigv4.h"
 #include "core/encoding.h"
@@ -112,16 +115,26 @@ std::string hkdf16(std::string_view ikm, std::string_view salt) {
   return auth::hmac_sha256(prk, info).substr(0, 16);
 }
 
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Key = std::shared_ptr<EVP_PKEY>;
+// Parsed keys by PEM: OpenSSL's PEM decoding costs far more than a signature, and every token
+// issued or verified names its pool's key. An EVP_PKEY is safe to share across threads for
+// signing and verifying. Bounded (dropped whole past the cap: there is one key per pool).
 Key read_key(std::string_view pem) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, Key> cache;
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(std::string(pem)); it != cache.end()) return it->second;
+  }
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   if (!k) throw std::runtime_error("cognito: unreadable signing key");
-  return Key(k);
+  Key key(k, EVP_PKEY_free);
+  std::lock_guard lk(mu);
+  if (cache.size() >= 1024) cache.clear();
+  cache.emplace(std::string(pem), key);
+  return key;
 }
 std::string bn_bytes(const BIGNUM* b) {
   std::string out(static_cast<size_t>(BN_num_bytes(b)), '\0');
@@ -296,7 +309,7 @@ std::string claim_signature(std::string_view key, std::string_view pool_name, st
 std::string generate_rsa_pem() {
   EVP_PKEY* k = EVP_RSA_gen(2048);
   if (!k) throw std::runtime_error("cognito: RSA key generation failed");
-  Key key(k);
+  Key key(k, EVP_PKEY_free);
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
   char* data = nullptr;

@@ -10,10 +10,11 @@
 #include <optional>
 
 #include "core/json.h"
-#include "core/scheduler.h"
+#include "core/workers.h"
 #include "server/context.h"
 #include "server/invoke_router.h"
 #include "services/cognito-idp/common.h"
+#include "services/cognito-idp/hosted.h"
 #include "services/cognito-idp/ops.h"
 #include "services/cognito-idp/schema.h"
 #include "services/cognito-idp/triggers.h"
@@ -54,18 +55,39 @@ std::optional<Doc> pool_of(State* st, const Doc& in) {
   }
 }
 
-// Operations that may run a Lambda trigger: inline when the pool has none, else on the
-// "cognito-triggers" scheduler thread, where waiting for the function blocks no I/O thread.
-AsyncHandler with_triggers(Handler h) {
+// Operations that may hash a password or run a Lambda trigger. With a trigger configured for the
+// pool they run on State::workers (an elastic pool, core/workers.h), where waiting for the
+// function blocks no I/O thread and a trigger calling back into Cognito gets a thread of its own.
+// Otherwise they run inline on the I/O thread as an InlinePass; a step that needs PBKDF2 (a new
+// password, a login the verified-login cache does not know) throws NeedsWorker before any write,
+// and the operation runs again from the start on a worker (common.h).
+AsyncHandler offload(Handler h) {
   return [h = std::move(h)](OpContext& ctx, const Doc& in, Done done) {
     State* st = ctx.server.port<State>();
+    if (!st || !st->workers) return done(invoke_handler(h, ctx, in));
+    auto on_worker = [st, &h, &ctx, &in, done] {
+      st->workers->post([&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+    };
     auto pool = pool_of(st, in);
-    if (!pool || !has_triggers(*pool) || !st->triggers) return done(invoke_handler(h, ctx, in));
-    st->triggers->post("trigger", [&h, &ctx, &in, done] { done(invoke_handler(h, ctx, in)); });
+    if (pool && has_triggers(*pool)) return on_worker();
+    bool needs_worker = false;
+    Result<Doc> out = invoke_handler(
+        [&h, &needs_worker](OpContext& c, const Doc& i) {
+          InlinePass pass;
+          try {
+            return h(c, i);
+          } catch (const NeedsWorker&) {
+            needs_worker = true;
+            return Doc();
+          }
+        },
+        ctx, in);
+    if (needs_worker) return on_worker();
+    done(std::move(out));
   };
 }
 
-class CognitoService final : public Service, public InvokeRouter {
+class CognitoService final : public Service, public InvokeRouter, public Api {
  public:
   CognitoService() : Service("cognito-idp") {
     add("CreateUserPool", create_user_pool);
@@ -87,13 +109,13 @@ class CognitoService final : public Service, public InvokeRouter {
     add("UpdateGroup", update_group);
     add("DeleteGroup", delete_group);
     add("ListGroups", list_groups);
-    add_async("AdminCreateUser", with_triggers(admin_create_user));
+    add_async("AdminCreateUser", offload(admin_create_user));
     add("AdminGetUser", admin_get_user);
     add("AdminDeleteUser", admin_delete_user);
     add("AdminEnableUser", admin_enable_user);
     add("AdminDisableUser", admin_disable_user);
-    add_async("AdminConfirmSignUp", with_triggers(admin_confirm_sign_up));
-    add("AdminSetUserPassword", admin_set_user_password);
+    add_async("AdminConfirmSignUp", offload(admin_confirm_sign_up));
+    add_async("AdminSetUserPassword", offload(admin_set_user_password));
     add("AdminResetUserPassword", admin_reset_user_password);
     add("AdminUpdateUserAttributes", admin_update_user_attributes);
     add("AdminDeleteUserAttributes", admin_delete_user_attributes);
@@ -103,12 +125,12 @@ class CognitoService final : public Service, public InvokeRouter {
     add("AdminUserGlobalSignOut", admin_user_global_sign_out);
     add("ListUsers", list_users);
     add("ListUsersInGroup", list_users_in_group);
-    add_async("SignUp", with_triggers(sign_up));
-    add_async("ConfirmSignUp", with_triggers(confirm_sign_up));
+    add_async("SignUp", offload(sign_up));
+    add_async("ConfirmSignUp", offload(confirm_sign_up));
     add("ResendConfirmationCode", resend_confirmation_code);
     add("ForgotPassword", forgot_password);
-    add_async("ConfirmForgotPassword", with_triggers(confirm_forgot_password));
-    add("ChangePassword", change_password);
+    add_async("ConfirmForgotPassword", offload(confirm_forgot_password));
+    add_async("ChangePassword", offload(change_password));
     add("GetUser", get_user);
     add("UpdateUserAttributes", update_user_attributes);
     add("DeleteUserAttributes", delete_user_attributes);
@@ -117,10 +139,10 @@ class CognitoService final : public Service, public InvokeRouter {
     add("DeleteUser", delete_user);
     add("GlobalSignOut", global_sign_out);
     add("RevokeToken", revoke_token);
-    add_async("InitiateAuth", with_triggers(initiate_auth));
-    add_async("AdminInitiateAuth", with_triggers(admin_initiate_auth));
-    add_async("RespondToAuthChallenge", with_triggers(respond_to_auth_challenge));
-    add_async("AdminRespondToAuthChallenge", with_triggers(admin_respond_to_auth_challenge));
+    add_async("InitiateAuth", offload(initiate_auth));
+    add_async("AdminInitiateAuth", offload(admin_initiate_auth));
+    add_async("RespondToAuthChallenge", offload(respond_to_auth_challenge));
+    add_async("AdminRespondToAuthChallenge", offload(admin_respond_to_auth_challenge));
 
     gap("Authentication",
         "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
@@ -130,9 +152,10 @@ class CognitoService final : public Service, public InvokeRouter {
         "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
         "senders are stored in LambdaConfig but not run");
     gap("Hosted UI",
-        "the /oauth2 endpoints, /login and the pool domain host are not served; "
-        "domains are records only");
-    gap("Identity pools", "cognito-identity is a later session");
+        "basics only (hosted.h): the authorization code flow with PKCE through a plain login page, "
+        "/oauth2/token (authorization_code, refresh_token, client_credentials), /oauth2/userInfo and "
+        "/logout; no implicit flow, /oauth2/revoke, new-password / MFA / sign-up pages, federated "
+        "identity providers or sign-in cookies; resource servers (custom scopes) are not validated");
     gap("Messages",
         "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
         "SmsConfiguration (SES, SNS) are stored, not used");
@@ -140,14 +163,28 @@ class CognitoService final : public Service, public InvokeRouter {
   }
 
   // The State is a port (handlers find it through ctx.server.port<State>()), published before
-  // any request; the triggers' scheduler starts with the service.
+  // any request; the workers (password hashing, triggers) start with the service.
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx.storage(), ctx.sealing_key());
+    server_ = &ctx;
     state_->issuer_mode = ctx.config().cognito_issuer;
     state_->port = ctx.config().port;
     ctx.provide<State>(state_.get());
+    ctx.provide<Api>(this);
   }
-  void start(ServerContext& ctx) override { state_->triggers = &ctx.scheduler("cognito-triggers"); }
+
+  // ---- Api (api.h) ----
+  Verified verify_jwt(const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) override {
+    return verify_token(*state_, pool_id, jwt, now_ms, check_revoked);
+  }
+  std::string sign_jwt(const std::string& key_name, const std::string& claims_json) override {
+    return sign_with_key(*state_, key_name, claims_json);
+  }
+  void start(ServerContext&) override {
+    workers_.start();
+    state_->workers = &workers_;
+  }
+  void stop() override { workers_.stop(); }
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
 
@@ -155,9 +192,10 @@ class CognitoService final : public Service, public InvokeRouter {
   bool claims(const http::Request& req) const override {
     std::string pool;
     bool j = false;
-    return (req.method == "GET" || req.method == "HEAD") && well_known(req.path, &pool, &j);
+    return ((req.method == "GET" || req.method == "HEAD") && well_known(req.path, &pool, &j)) || hosted_claims(req);
   }
   void serve(http::Request req, http::Responder respond) override {
+    if (hosted_claims(req)) return hosted_serve(*server_, *this, *state_, std::move(req), std::move(respond));
     std::string pool;
     bool jwks_doc = false;
     well_known(req.path, &pool, &jwks_doc);
@@ -212,6 +250,9 @@ class CognitoService final : public Service, public InvokeRouter {
 
  private:
   std::unique_ptr<State> state_;
+  ServerContext* server_ = nullptr;
+  // At most this many operations hash or wait for a trigger at once; the rest queue.
+  Workers workers_{"cognito-work", 32};
 };
 
 }  // namespace

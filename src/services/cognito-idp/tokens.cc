@@ -2,6 +2,8 @@
 // public half), claims as AWS puts them; the refresh token is opaque (sealed) and names its
 // session record, which RevokeToken and GlobalSignOut revoke.
 #include <cstdint>
+#include <mutex>
+#include <unordered_map>
 
 #include "auth/sigv4.h"
 #include "core/encoding.h"
@@ -16,8 +18,18 @@ namespace stratus::cognitoidp {
 namespace {
 
 std::string kid_of(const std::string& pem) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::string> cache;  // pem -> kid, one per pool
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(pem); it != cache.end()) return it->second;
+  }
   auto [n, e] = crypto::rsa_public_ne(pem);
-  return enc::base64_encode(auth::hmac_sha256("cognito-kid", n + "." + e));
+  std::string kid = enc::base64_encode(auth::hmac_sha256("cognito-kid", n + "." + e));
+  std::lock_guard lk(mu);
+  if (cache.size() >= 1024) cache.clear();
+  cache.emplace(pem, kid);
+  return kid;
 }
 
 int64_t validity_seconds(const Doc& client, const char* field, const char* unit_field, int64_t dflt_s,
@@ -117,7 +129,8 @@ std::string issuer(const State& st, const std::string& region, const std::string
 }
 
 Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, bool with_refresh,
-                 const std::string& origin_jti_in, int64_t auth_time_in, const std::string& source) {
+                 const std::string& origin_jti_in, int64_t auth_time_in, const std::string& source,
+                 const std::string& scope) {
   State& st = state(ctx);
   std::string pool_id = pool.str("Id");
   std::string pem = st.store.signing_key(pool_id);
@@ -168,7 +181,7 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
   access.set("origin_jti", origin_jti);
   access.set("event_id", event_id);
   access.set("token_use", "access");
-  access.set("scope", "aws.cognito.signin.user.admin");
+  access.set("scope", scope);
   access.set("auth_time", auth_time);
   access.set("exp", now + access_s);
   access.set("iat", now);
@@ -196,7 +209,12 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
     req.set("groupConfiguration", std::move(gc));
     if (v2) {
       Doc sc = Doc::list();
-      sc.push("aws.cognito.signin.user.admin");
+      for (size_t p = 0; p < scope.size();) {
+        size_t q = scope.find(' ', p);
+        if (q == std::string::npos) q = scope.size();
+        if (q > p) sc.push(scope.substr(p, q - p));
+        p = q + 1;
+      }
       req.set("scopes", std::move(sc));
     }
     req.set("clientMetadata", Doc::map());
@@ -251,6 +269,7 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
     session.set("AuthTime", auth_time);
     session.set("Expires", (now + refresh_s) * 1000);
     session.set("Revoked", false);
+    session.set("Scope", scope);
     st.store.put(kSessions.name, Store::session_key(pool_id, user.str("Key"), origin_jti), session);
     Doc r = Doc::map();
     r.set("p", pool_id);
@@ -301,6 +320,76 @@ AccessClaims check_access_token(OpContext& ctx, const std::string& token) {
   if (!session || session->flag("Revoked")) throw cerr::not_authorized("Access Token has been revoked");
   if (!user->flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   out.user = std::move(*user);
+  return out;
+}
+
+std::string sign_with_key(State& st, const std::string& key_name, const std::string& claims_json) {
+  std::string pem = st.store.signing_key(key_name);
+  Doc header = Doc::map();
+  header.set("kid", kid_of(pem));
+  header.set("typ", "JWS");
+  header.set("alg", "RS256");
+  return crypto::sign_jwt(pem, json::write(header), claims_json);
+}
+
+Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) {
+  Verified out;
+  auto fail = [&out](const char* why) {
+    out.error = why;
+    return out;
+  };
+  try {
+    if (jwt.size() > 16384) return fail("token too large");
+    auto d1 = jwt.find('.');
+    auto d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
+    if (d2 == std::string_view::npos || jwt.find('.', d2 + 1) != std::string_view::npos) return fail("not a JWS");
+    auto head = crypto::base64url_decode(jwt.substr(0, d1));
+    auto body = crypto::base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
+    if (!head || !body) return fail("not base64url");
+    Doc header = json::parse(*head);
+    Doc claims = json::parse(*body);
+    if (!header.is_map() || !claims.is_map()) return fail("not JSON objects");
+    if (header.str("alg") != "RS256") return fail("alg is not RS256");
+    auto pool = st.store.get(kPools.name, Store::pool_key(pool_id));
+    if (!pool) return fail("no such pool");
+    std::string iss = claims.str("iss");
+    if (iss != "https://cognito-idp." + pool->str("_region") + ".amazonaws.com/" + pool_id &&
+        iss != "http://localhost:" + std::to_string(st.port) + "/" + pool_id)
+      return fail("iss is not the pool");
+    std::string use = claims.str("token_use");
+    if (use != "id" && use != "access") return fail("token_use is neither id nor access");
+    const Doc* exp = claims.get("exp");
+    if (!exp || !exp->is_number() || exp->as_int() * 1000 <= now_ms) return fail("expired");
+    std::string digest = auth::sha256_hex(jwt);
+    bool known = false;
+    {
+      std::lock_guard lk(st.verified_mu);
+      auto it = st.verified.find(digest);
+      known = it != st.verified.end() && it->second == exp->as_int();
+    }
+    if (!known) {
+      std::string pem = st.store.signing_key(pool_id);
+      if (header.str("kid") != kid_of(pem)) return fail("unknown kid");
+      if (!crypto::verify_jwt(pem, jwt)) return fail("bad signature");
+      std::lock_guard lk(st.verified_mu);
+      if (st.verified.size() >= 10'000)
+        for (auto it = st.verified.begin(); it != st.verified.end();)
+          it = it->second * 1000 <= now_ms ? st.verified.erase(it) : std::next(it);
+      if (st.verified.size() >= 10'000) st.verified.clear();
+      st.verified.emplace(digest, exp->as_int());
+    }
+    if (check_revoked) {
+      std::string name = use == "id" ? claims.str("cognito:username") : claims.str("username");
+      auto user = st.store.get(kUsers.name, Store::child_key(pool_id, user_key(*pool, name)));
+      if (!user || !user->flag("Enabled", true)) return fail("user does not exist or is disabled");
+      auto session =
+          st.store.get(kSessions.name, Store::session_key(pool_id, user->str("Key"), claims.str("origin_jti")));
+      if (!session || session->flag("Revoked")) return fail("revoked");
+    }
+    out.claims = std::move(claims);
+  } catch (const std::exception&) {
+    return fail("malformed");
+  }
   return out;
 }
 

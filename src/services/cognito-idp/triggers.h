@@ -1,10 +1,11 @@
 // Lambda triggers (PreSignUp, PostConfirmation, PreTokenGeneration) with AWS's event shapes,
 // invoked through services/lambda/invoke.h (the Invoke operation's own path).
 //
-// Handlers that may run a trigger are registered asynchronously (service.cc `with_triggers`):
-// when the pool has a LambdaConfig they run on the "cognito-triggers" scheduler thread, where
-// run_trigger() may wait for the function; otherwise inline on the I/O thread, where
-// run_trigger() is never reached with a configured trigger.
+// Handlers that may run a trigger are registered asynchronously (service.cc `offload`): when the
+// pool has a LambdaConfig they run on State::workers (core/workers.h, elastic: a trigger that
+// calls back into Cognito gets another thread), where run_trigger() may wait for the function;
+// otherwise inline on the I/O thread, where run_trigger() is never reached with a configured
+// trigger.
 #pragma once
 
 #include <optional>

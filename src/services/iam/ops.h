@@ -14,7 +14,8 @@ HandlerFn create_role, get_role, list_roles, delete_role, update_role, update_as
     list_role_policies;
 
 // ops/policies.cc (managed policies)
-HandlerFn create_policy, get_policy, get_policy_version, list_policies, delete_policy;
+HandlerFn create_policy, get_policy, get_policy_version, list_policies, delete_policy, create_policy_version,
+    list_policy_versions, delete_policy_version, set_default_policy_version;
 
 // ops/users.cc (users, their attached policies and access keys)
 HandlerFn create_user, get_user, list_users, delete_user, attach_user_policy, detach_user_policy,

@@ -25,6 +25,10 @@ class IamService final : public Service {
     add("CreatePolicy", create_policy);
     add("GetPolicy", get_policy);
     add("GetPolicyVersion", get_policy_version);
+    add("CreatePolicyVersion", create_policy_version);
+    add("ListPolicyVersions", list_policy_versions);
+    add("DeletePolicyVersion", delete_policy_version);
+    add("SetDefaultPolicyVersion", set_default_policy_version);
     add("ListPolicies", list_policies);
     add("DeletePolicy", delete_policy);
     add("AttachRolePolicy", attach_role_policy);

@@ -45,12 +45,14 @@ Doc user_for_auth(OpContext& ctx, const Doc& pool, const Doc& client, const std:
   return *u;
 }
 
+}  // namespace
+
 void check_lockout(OpContext& ctx, const Doc& user) {
   if (user.integer("FailedAttempts") >= kLockoutAttempts && user.integer("LockedUntil") > ctx.now_ms)
     throw cerr::not_authorized("Password attempts exceeded");
 }
 
-[[noreturn]] void wrong_password(OpContext& ctx, const Doc& pool, Doc& user) {
+void wrong_password(OpContext& ctx, const Doc& pool, Doc& user) {
   int64_t n = user.integer("FailedAttempts") + 1;
   user.set("FailedAttempts", n);
   if (n >= kLockoutAttempts) {  // 1 s, doubling, up to 15 minutes (AWS's lockout)
@@ -61,6 +63,20 @@ void check_lockout(OpContext& ctx, const Doc& user) {
   if (n > kLockoutAttempts) throw cerr::not_authorized("Password attempts exceeded");
   throw cerr::not_authorized("Incorrect username or password.");
 }
+
+void password_proven(OpContext& ctx, const Doc& pool, Doc& user) {
+  if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+  if (user.integer("FailedAttempts") != 0) {
+    user.set("FailedAttempts", 0);
+    user.set("LockedUntil", 0);
+    save_user(ctx, pool, user);
+  }
+  std::string status = user.str("UserStatus");
+  if (status == "UNCONFIRMED") throw cerr::user_not_confirmed("User is not confirmed.");
+  if (status == "RESET_REQUIRED") throw cerr::password_reset_required("Password reset required for the user");
+}
+
+namespace {
 
 std::string seal_b64(OpContext& ctx, const Doc& d, const char* purpose) {
   return enc::base64_encode(state(ctx).store.seal(json::write(d), purpose));
@@ -80,15 +96,8 @@ std::optional<Doc> unseal_b64(OpContext& ctx, const std::string& s, const char* 
 // After the password is proven: status checks, then tokens or the next challenge.
 Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user,
                    const std::string& source = "TokenGeneration_Authentication") {
-  if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
-  if (user.integer("FailedAttempts") != 0) {
-    user.set("FailedAttempts", 0);
-    user.set("LockedUntil", 0);
-    save_user(ctx, pool, user);
-  }
+  password_proven(ctx, pool, user);
   std::string status = user.str("UserStatus");
-  if (status == "UNCONFIRMED") throw cerr::user_not_confirmed("User is not confirmed.");
-  if (status == "RESET_REQUIRED") throw cerr::password_reset_required("Password reset required for the user");
   Doc out = Doc::map();
   if (status == "FORCE_CHANGE_PASSWORD") {
     if (user.integer("TempPasswordExpires") && user.integer("TempPasswordExpires") < ctx.now_ms)
@@ -117,24 +126,31 @@ Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user
   return out;
 }
 
-Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
+// USERNAME and the flow's other required parameter (`second`), with the client's SECRET_HASH
+// checked.
+std::pair<std::string, std::string> username_and(const Doc& client, const Doc* params, const char* second) {
   std::string name = param(params, "USERNAME");
-  std::string pw = param(params, "PASSWORD");
+  std::string value = param(params, second);
   if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
-  if (pw.empty()) throw cerr::invalid_parameter("Missing required parameter PASSWORD");
+  if (value.empty()) throw cerr::invalid_parameter(std::string("Missing required parameter ") + second);
   check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
+  return {name, value};
+}
+
+Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
+  auto np = username_and(client, params, "PASSWORD");
+  const std::string& name = np.first;
+  const std::string& pw = np.second;
   Doc user = user_for_auth(ctx, pool, client, name);
   check_lockout(ctx, user);
-  if (!crypto::check_password(user.str("PasswordHash"), pw)) wrong_password(ctx, pool, user);
+  if (!password_matches(ctx, pool, user, pw)) wrong_password(ctx, pool, user);
   return after_password(ctx, pool, client, user);
 }
 
 Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
-  std::string name = param(params, "USERNAME");
-  std::string A = param(params, "SRP_A");
-  if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
-  if (A.empty()) throw cerr::invalid_parameter("Missing required parameter SRP_A");
-  check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
+  auto na = username_and(client, params, "SRP_A");
+  const std::string& name = na.first;
+  const std::string& A = na.second;
   if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
   Doc user = user_for_auth(ctx, pool, client, name);
   auto pair = crypto::server_pair(srp_verifier(ctx, pool, user));
@@ -161,31 +177,9 @@ Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* para
 Doc refresh_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
   std::string token = param(params, "REFRESH_TOKEN");
   if (token.empty()) throw cerr::invalid_parameter("Missing required parameter REFRESH_TOKEN");
-  auto invalid = [] { return cerr::not_authorized("Invalid Refresh Token"); };
-  std::vector<std::string> parts;
-  size_t p = 0;
-  for (size_t q; (q = token.find('.', p)) != std::string::npos; p = q + 1) parts.push_back(token.substr(p, q - p));
-  parts.push_back(token.substr(p));
-  if (parts.size() != 5) throw invalid();
-  auto sealed = crypto::base64url_decode(parts[3]);
-  auto plain = sealed ? state(ctx).store.unseal(*sealed, "cognito-refresh") : std::nullopt;
-  if (!plain) throw invalid();
-  Doc r = json::parse(*plain);
-  if (r.str("p") != pool.str("Id") || r.str("c") != client.str("ClientId")) throw invalid();
-  auto session = state(ctx).store.get(kSessions.name, Store::session_key(r.str("p"), r.str("u"), r.str("j")));
-  if (!session || session->flag("Revoked")) throw cerr::not_authorized("Refresh Token has been revoked");
-  if (session->integer("Expires") < ctx.now_ms) throw cerr::not_authorized("Refresh Token has expired");
-  auto user = state(ctx).store.get(kUsers.name, Store::child_key(r.str("p"), r.str("u")));
-  if (!user) throw cerr::not_authorized("User does not exist.");
-  if (const Doc* sh = params->get("SECRET_HASH"))
-    check_secret_hash(client, user->str("Username"), sh);
-  else
-    check_secret_hash(client, user->str("Username"), nullptr);
-  if (!user->flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   Doc out = Doc::map();
   out.set("ChallengeParameters", Doc::map());
-  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, *user, false, r.str("j"),
-                                               session->integer("AuthTime"), "TokenGeneration_RefreshTokens"));
+  out.set("AuthenticationResult", refresh_tokens(ctx, pool, client, token, params->get("SECRET_HASH"), false));
   return out;
 }
 
@@ -270,6 +264,30 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
 }
 
 }  // namespace
+
+Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
+                   bool client_authenticated) {
+  auto invalid = [] { return cerr::not_authorized("Invalid Refresh Token"); };
+  std::vector<std::string> parts;
+  size_t p = 0;
+  for (size_t q; (q = token.find('.', p)) != std::string::npos; p = q + 1) parts.push_back(token.substr(p, q - p));
+  parts.push_back(token.substr(p));
+  if (parts.size() != 5) throw invalid();
+  auto sealed = crypto::base64url_decode(parts[3]);
+  auto plain = sealed ? state(ctx).store.unseal(*sealed, "cognito-refresh") : std::nullopt;
+  if (!plain) throw invalid();
+  Doc r = json::parse(*plain);
+  if (r.str("p") != pool.str("Id") || r.str("c") != client.str("ClientId")) throw invalid();
+  auto session = state(ctx).store.get(kSessions.name, Store::session_key(r.str("p"), r.str("u"), r.str("j")));
+  if (!session || session->flag("Revoked")) throw cerr::not_authorized("Refresh Token has been revoked");
+  if (session->integer("Expires") < ctx.now_ms) throw cerr::not_authorized("Refresh Token has expired");
+  auto user = state(ctx).store.get(kUsers.name, Store::child_key(r.str("p"), r.str("u")));
+  if (!user) throw cerr::not_authorized("User does not exist.");
+  if (!client_authenticated) check_secret_hash(client, user->str("Username"), secret_hash);
+  if (!user->flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+  return issue_tokens(ctx, pool, client, *user, false, r.str("j"), session->integer("AuthTime"),
+                      "TokenGeneration_RefreshTokens", session->str("Scope", "aws.cognito.signin.user.admin"));
+}
 
 Doc initiate_auth(OpContext& ctx, const Doc& in) {
   auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));

@@ -147,6 +147,34 @@ std::string next_token_of(const Doc& in, const char* field = "NextToken") {
   return in.str(field);
 }
 
+// One page of the pool's records in keyspace `ks` (clients, groups), `max_member` (MaxResults,
+// Limit) at most, 60 by default, from NextToken (the id member of the first record not yet
+// returned) on.
+template <class Render>
+Doc pool_page(OpContext& ctx, std::string_view ks, const std::string& pool_id, const Doc& in, const char* max_member,
+              const char* list_name, const char* id_member, Render&& render) {
+  load_pool(ctx, pool_id);
+  int64_t max = in.integer(max_member, 60);
+  Doc list = Doc::list();
+  std::string next;
+  std::string after = in.str("NextToken");
+  state(ctx).store.scan(
+      ks, Store::pool_key(pool_id),
+      [&](const std::string&, const Doc& r) {
+        if (static_cast<int64_t>(list.size()) == max) {
+          next = r.str(id_member);
+          return false;
+        }
+        list.push(render(r));
+        return true;
+      },
+      after.empty() ? std::string() : Store::child_key(pool_id, after));
+  Doc out = Doc::map();
+  out.set(list_name, std::move(list));
+  if (!next.empty()) out.set("NextToken", next);
+  return out;
+}
+
 }  // namespace
 
 Doc create_user_pool(OpContext& ctx, const Doc& in) {
@@ -191,9 +219,7 @@ Doc create_user_pool(OpContext& ctx, const Doc& in) {
   pool.set("Status", "Enabled");
   state(ctx).store.put(kPools.name, Store::pool_key(id), pool);
   state(ctx).store.signing_key(id);  // the key pair, made now: JWKS answers from the start
-  Doc out = Doc::map();
-  out.set("UserPool", record_out(pool));
-  return out;
+  return answer("UserPool", record_out(pool));
 }
 
 namespace {
@@ -211,9 +237,7 @@ Doc describe_user_pool(OpContext& ctx, const Doc& in) {
   Doc pool = load_pool(ctx, in.str("UserPoolId"));
   pool.set("EstimatedNumberOfUsers", count_users(ctx, pool.str("Id")));
   if (auto d = pool.str("_domain"); !d.empty()) pool.set("Domain", d);
-  Doc out = Doc::map();
-  out.set("UserPool", record_out(pool));
-  return out;
+  return answer("UserPool", record_out(pool));
 }
 
 Doc update_user_pool(OpContext& ctx, const Doc& in) {
@@ -370,16 +394,12 @@ Doc create_user_pool_client(OpContext& ctx, const Doc& in) {
   s.put(kClients.name, Store::child_key(pool.str("Id"), id), c);
   auto st = ctx.storage.put(kClientIndex.name, Store::pool_key(id), pool.str("Id"));
   if (!st.ok()) throw stratus::errors::internal("storage: " + st.message);
-  Doc out = Doc::map();
-  out.set("UserPoolClient", record_out(c));
-  return out;
+  return answer("UserPoolClient", record_out(c));
 }
 
 Doc describe_user_pool_client(OpContext& ctx, const Doc& in) {
   load_pool(ctx, in.str("UserPoolId"));
-  Doc out = Doc::map();
-  out.set("UserPoolClient", record_out(load_client(ctx, in.str("UserPoolId"), in.str("ClientId"))));
-  return out;
+  return answer("UserPoolClient", record_out(load_client(ctx, in.str("UserPoolId"), in.str("ClientId"))));
 }
 
 Doc update_user_pool_client(OpContext& ctx, const Doc& in) {
@@ -394,9 +414,7 @@ Doc update_user_pool_client(OpContext& ctx, const Doc& in) {
   if (!fresh.has("RefreshTokenValidity")) fresh.set("RefreshTokenValidity", 30);
   fresh.set("LastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kClients.name, Store::child_key(in.str("UserPoolId"), in.str("ClientId")), fresh);
-  Doc out = Doc::map();
-  out.set("UserPoolClient", record_out(fresh));
-  return out;
+  return answer("UserPoolClient", record_out(fresh));
 }
 
 Doc delete_user_pool_client(OpContext& ctx, const Doc& in) {
@@ -410,30 +428,13 @@ Doc delete_user_pool_client(OpContext& ctx, const Doc& in) {
 
 Doc list_user_pool_clients(OpContext& ctx, const Doc& in) {
   std::string pool_id = in.str("UserPoolId");
-  load_pool(ctx, pool_id);
-  int64_t max = in.integer("MaxResults", 60);
-  Doc list = Doc::list();
-  std::string next;
-  std::string after = in.str("NextToken");
-  state(ctx).store.scan(
-      kClients.name, Store::pool_key(pool_id),
-      [&](const std::string&, const Doc& c) {
-        if (static_cast<int64_t>(list.size()) == max) {
-          next = c.str("ClientId");
-          return false;
-        }
-        Doc d = Doc::map();
-        d.set("ClientId", c.str("ClientId"));
-        d.set("UserPoolId", pool_id);
-        d.set("ClientName", c.str("ClientName"));
-        list.push(std::move(d));
-        return true;
-      },
-      after.empty() ? std::string() : Store::child_key(pool_id, after));
-  Doc out = Doc::map();
-  out.set("UserPoolClients", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  return pool_page(ctx, kClients.name, pool_id, in, "MaxResults", "UserPoolClients", "ClientId", [&](const Doc& c) {
+    Doc d = Doc::map();
+    d.set("ClientId", c.str("ClientId"));
+    d.set("UserPoolId", pool_id);
+    d.set("ClientName", c.str("ClientName"));
+    return d;
+  });
 }
 
 // ---- domains ----
@@ -503,16 +504,12 @@ Doc create_group(OpContext& ctx, const Doc& in) {
   g.set("CreationDate", ctx.now_ms);
   g.set("LastModifiedDate", ctx.now_ms);
   s.put(kGroups.name, Store::child_key(pool_id, name), g);
-  Doc out = Doc::map();
-  out.set("Group", record_out(g));
-  return out;
+  return answer("Group", record_out(g));
 }
 
 Doc get_group(OpContext& ctx, const Doc& in) {
   load_pool(ctx, in.str("UserPoolId"));
-  Doc out = Doc::map();
-  out.set("Group", record_out(load_group(ctx, in.str("UserPoolId"), in.str("GroupName"))));
-  return out;
+  return answer("Group", record_out(load_group(ctx, in.str("UserPoolId"), in.str("GroupName"))));
 }
 
 Doc update_group(OpContext& ctx, const Doc& in) {
@@ -522,9 +519,7 @@ Doc update_group(OpContext& ctx, const Doc& in) {
     if (const Doc* v = in.get(f)) g.set(f, *v);
   g.set("LastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kGroups.name, Store::child_key(in.str("UserPoolId"), in.str("GroupName")), g);
-  Doc out = Doc::map();
-  out.set("Group", record_out(g));
-  return out;
+  return answer("Group", record_out(g));
 }
 
 Doc delete_group(OpContext& ctx, const Doc& in) {
@@ -552,27 +547,7 @@ Doc delete_group(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_groups(OpContext& ctx, const Doc& in) {
-  std::string pool_id = in.str("UserPoolId");
-  load_pool(ctx, pool_id);
-  int64_t max = in.integer("Limit", 60);
-  Doc list = Doc::list();
-  std::string next;
-  std::string after = in.str("NextToken");
-  state(ctx).store.scan(
-      kGroups.name, Store::pool_key(pool_id),
-      [&](const std::string&, const Doc& g) {
-        if (static_cast<int64_t>(list.size()) == max) {
-          next = g.str("GroupName");
-          return false;
-        }
-        list.push(record_out(g));
-        return true;
-      },
-      after.empty() ? std::string() : Store::child_key(pool_id, after));
-  Doc out = Doc::map();
-  out.set("Groups", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  return pool_page(ctx, kGroups.name, in.str("UserPoolId"), in, "Limit", "Groups", "GroupName", record_out);
 }
 
 }  // namespace stratus::cognitoidp

@@ -2,6 +2,7 @@
 // membership, ListUsers.
 #include <algorithm>
 #include <functional>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/ids.h"
@@ -134,6 +135,23 @@ Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
                    verification_body(pool, code, attribute == "phone_number"));
 }
 
+// A code delivered and the user saved with it: the {"CodeDeliveryDetails"} answer.
+Doc deliver_and_save(OpContext& ctx, const Doc& pool, Doc& user, const std::string& purpose,
+                     const std::string& attribute) {
+  Doc out = Doc::map();
+  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, purpose, attribute));
+  save_user(ctx, pool, user);
+  return out;
+}
+
+// The anonymous user APIs that name ClientId, Username and SecretHash: the pool and client
+// (SECRET_HASH checked) and the user (UserNotFoundException when absent).
+Doc client_user(OpContext& ctx, const Doc& in, Doc* pool, Doc* client) {
+  std::tie(*pool, *client) = pool_and_client(ctx, in.str("ClientId"));
+  check_secret_hash(*client, in.str("Username"), in.get("SecretHash"));
+  return must_find_user(ctx, *pool, in.str("Username"));
+}
+
 // The attribute sign-up codes go to: AutoVerifiedAttributes, email first.
 std::string auto_verified(const Doc& pool, const Doc& user) {
   const Doc* av = pool.get("AutoVerifiedAttributes");
@@ -165,6 +183,7 @@ void revoke_sessions(OpContext& ctx, const std::string& pool_id, const std::stri
 void delete_user_record(OpContext& ctx, const Doc& pool, const Doc& user) {
   Store& s = state(ctx).store;
   s.del(kUsers.name, Store::child_key(pool.str("Id"), user.str("Key")));
+  state(ctx).logins.forget_user(pool.str("Id"), user.str("Key"));
   s.del_prefix(kSessions.name, storage::KeyBuilder().str(pool.str("Id")).str(user.str("Key")).take());
 }
 
@@ -275,21 +294,22 @@ Doc admin_delete_user(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Doc admin_enable_user(OpContext& ctx, const Doc& in) {
+// AdminEnableUser / AdminDisableUser (which also ends the user's sessions).
+static Doc set_enabled(OpContext& ctx, const Doc& in, bool enabled) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
-  user.set("Enabled", true);
+  user.set("Enabled", enabled);
   save_user(ctx, pool, user);
+  if (!enabled) revoke_sessions(ctx, pool.str("Id"), user.str("Key"));
   return Doc::map();
 }
 
+Doc admin_enable_user(OpContext& ctx, const Doc& in) {
+  return set_enabled(ctx, in, true);
+}
+
 Doc admin_disable_user(OpContext& ctx, const Doc& in) {
-  Doc pool;
-  Doc user = admin_user(ctx, in, &pool);
-  user.set("Enabled", false);
-  save_user(ctx, pool, user);
-  revoke_sessions(ctx, pool.str("Id"), user.str("Key"));
-  return Doc::map();
+  return set_enabled(ctx, in, false);
 }
 
 Doc admin_confirm_sign_up(OpContext& ctx, const Doc& in) {
@@ -517,9 +537,8 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
 }
 
 Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   if (user.str("UserStatus") != "UNCONFIRMED")
     throw cerr::not_authorized("User cannot be confirmed. Current status is " + user.str("UserStatus"));
   std::string a;
@@ -533,23 +552,18 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
 }
 
 Doc resend_confirmation_code(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   if (user.str("UserStatus") != "UNCONFIRMED") throw cerr::invalid_parameter("User is already confirmed.");
   std::string a = auto_verified(pool, user);
   if (a.empty()) a = !attr(user, "email").empty() ? "email" : !attr(user, "phone_number").empty() ? "phone_number" : "";
   if (a.empty()) throw cerr::invalid_parameter("No email or phone_number attribute to send the code to.");
-  Doc out = Doc::map();
-  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "signup", a));
-  save_user(ctx, pool, user);
-  return out;
+  return deliver_and_save(ctx, pool, user, "signup", a);
 }
 
 Doc forgot_password(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   std::string a = attr(user, "email_verified") == "true"          ? "email"
                   : attr(user, "phone_number_verified") == "true" ? "phone_number"
@@ -557,16 +571,12 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
   if (a.empty())
     throw cerr::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number");
-  Doc out = Doc::map();
-  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "forgot", a));
-  save_user(ctx, pool, user);
-  return out;
+  return deliver_and_save(ctx, pool, user, "forgot", a);
 }
 
 Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
-  Doc user = must_find_user(ctx, pool, in.str("Username"));
+  Doc pool, client;
+  Doc user = client_user(ctx, in, &pool, &client);
   std::string pw = in.str("Password");
   check_code(user, "forgot", in.str("ConfirmationCode"), ctx.now_ms);
   check_password_policy(pool, pw);
@@ -581,7 +591,7 @@ Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
 // ---- the user's own API (access token) ----
 Doc change_password(OpContext& ctx, const Doc& in) {
   AccessClaims c = check_access_token(ctx, in.str("AccessToken"));
-  if (!crypto::check_password(c.user.str("PasswordHash"), in.str("PreviousPassword")))
+  if (!password_matches(ctx, c.pool, c.user, in.str("PreviousPassword")))
     throw cerr::not_authorized("Incorrect username or password.");
   check_password_policy(c.pool, in.str("ProposedPassword"));
   set_password(ctx, c.pool, c.user, in.str("ProposedPassword"));

@@ -1,5 +1,9 @@
-// Managed policies (CreatePolicy, GetPolicy, GetPolicyVersion, ListPolicies, DeletePolicy) and
-// their attachments to roles and users.
+// Managed policies (CreatePolicy, GetPolicy, ListPolicies, DeletePolicy), their versions
+// (Create/Get/List/DeletePolicyVersion, SetDefaultPolicyVersion) and their attachments to roles
+// and users.
+#include <algorithm>
+#include <cstdlib>
+
 #include "core/arn.h"
 #include "core/encoding.h"
 #include "core/lookup.h"
@@ -53,6 +57,44 @@ void count_attachment(Store& store, const std::string& arn, int delta) {
 
 std::string policy_name_of(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
 
+// A managed policy keeps at most five versions (IAM quotas); ids are never reused: "VersionCounter"
+// counts every version ever created (records written before it existed count their highest id).
+constexpr size_t kMaxPolicyVersions = 5;
+
+// "v12" -> 12 (ids are "v" and a number: CreatePolicy and CreatePolicyVersion make them).
+int64_t version_number(const Doc& v) {
+  return std::atoll(v.str("VersionId").c_str() + 1);
+}
+
+int64_t highest_version(const Doc& p) {
+  int64_t n = p.integer("VersionCounter");
+  if (const Doc* versions = p.get("Versions"))
+    for (const auto& v : versions->as_list()) n = std::max(n, version_number(v));
+  return n;
+}
+
+DocList& versions_of(Doc& p) {
+  if (!p.get("Versions")) p.set("Versions", Doc::list());
+  return p.get("Versions")->as_list();
+}
+
+// The version `vid` of policy `arn`, or NoSuchEntity with the text GetPolicyVersion answers.
+Doc& require_version(Doc& p, const std::string& arn, const std::string& vid) {
+  for (auto& v : versions_of(p))
+    if (v.str("VersionId") == vid) return v;
+  throw errors::no_such_entity("Policy " + arn + " version " + vid + " does not exist or is not attachable.");
+}
+
+Doc version_out(const Doc& p, const Doc& v, bool with_document) {
+  Doc pv = with_dates(v, {"CreateDate"});
+  if (with_document)
+    pv.set("Document", enc::uri_encode(v.str("Document")));
+  else
+    pv.as_map().erase("Document");
+  pv.set("IsDefaultVersion", p.str("DefaultVersionId") == v.str("VersionId"));
+  return pv;
+}
+
 }  // namespace
 
 Doc create_policy(OpContext& ctx, const Doc& in) {
@@ -96,17 +138,72 @@ Doc get_policy_version(OpContext& ctx, const Doc& in) {
   Store store = store_of(ctx);
   std::string arn = in.str("PolicyArn");
   Doc p = existing_policy(store, arn);
-  std::string vid = in.str("VersionId");
-  if (const Doc* versions = p.get("Versions")) {
-    for (const auto& v : versions->as_list()) {
-      if (v.str("VersionId") != vid) continue;
-      Doc pv = with_dates(v, {"CreateDate"});
-      pv.set("Document", enc::uri_encode(v.str("Document")));
-      pv.set("IsDefaultVersion", p.str("DefaultVersionId") == vid);
-      return answer("PolicyVersion", std::move(pv));
-    }
+  return answer("PolicyVersion", version_out(p, require_version(p, arn, in.str("VersionId")), true));
+}
+
+Doc create_policy_version(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  Doc p = require_policy(store, arn);
+  check_policy_document(in.str("PolicyDocument"));
+  DocList& versions = versions_of(p);
+  if (versions.size() >= kMaxPolicyVersions)
+    throw errors::limit_exceeded(
+        "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing "
+        "version.");
+  int64_t n = highest_version(p) + 1;
+  std::string vid = "v" + std::to_string(n);
+  Doc v = Doc::map();
+  v.set("VersionId", vid);
+  v.set("Document", in.str("PolicyDocument"));
+  v.set("CreateDate", ctx.now_ms);
+  versions.push_back(v);
+  p.set("VersionCounter", n);
+  if (in.flag("SetAsDefault")) {
+    p.set("DefaultVersionId", vid);
+    p.set("UpdateDate", ctx.now_ms);
   }
-  throw errors::no_such_entity("Policy " + arn + " version " + vid + " does not exist or is not attachable.");
+  store.put("policy", policy_key(arn), p);
+  return answer("PolicyVersion", version_out(p, v, false));
+}
+
+Doc list_policy_versions(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  Doc p = existing_policy(store, arn);
+  // Newest first, as IAM lists them: the paging keys (fixed width, so they sort as numbers) count down.
+  std::vector<std::pair<std::string, Doc>> items;
+  for (const Doc& v : versions_of(p)) {
+    std::string key = std::to_string(INT64_MAX - version_number(v));
+    items.emplace_back(std::string(20 - key.size(), '0') + key, version_out(p, v, false));
+  }
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return paginate(items, in, "Versions", [](const Doc& v) -> std::optional<Doc> { return v; });
+}
+
+Doc delete_policy_version(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  Doc p = require_policy(store, arn);
+  std::string vid = in.str("VersionId");
+  require_version(p, arn, vid);
+  if (p.str("DefaultVersionId") == vid) throw errors::delete_conflict("Cannot delete the default version of a policy.");
+  DocList& versions = versions_of(p);
+  std::erase_if(versions, [&](const Doc& v) { return v.str("VersionId") == vid; });
+  store.put("policy", policy_key(arn), p);
+  return Doc::map();
+}
+
+Doc set_default_policy_version(OpContext& ctx, const Doc& in) {
+  Store store = store_of(ctx);
+  std::string arn = in.str("PolicyArn");
+  Doc p = require_policy(store, arn);
+  std::string vid = in.str("VersionId");
+  require_version(p, arn, vid);
+  p.set("DefaultVersionId", vid);
+  p.set("UpdateDate", ctx.now_ms);
+  store.put("policy", policy_key(arn), p);
+  return Doc::map();
 }
 
 Doc list_policies(OpContext& ctx, const Doc& in) {
@@ -127,6 +224,10 @@ Doc delete_policy(OpContext& ctx, const Doc& in) {
   std::string arn = in.str("PolicyArn");
   Doc p = require_policy(store, arn);
   if (p.integer("AttachmentCount") > 0) throw errors::delete_conflict("Cannot delete a policy attached to entities.");
+  if (const Doc* versions = p.get("Versions"); versions && versions->size() > 1)
+    throw errors::delete_conflict(
+        "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The "
+        "default version is deleted with the policy.");
   store.erase("policy", policy_key(arn));
   return Doc::map();
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json.h"
+#include "services/apigateway/guard.h"
 #include "services/apigateway/json_schema.h"
 #include "services/apigateway/policy.h"
 
@@ -142,3 +143,22 @@ TEST(ApigwPolicy, Evaluate) {
   EXPECT_EQ(eval(R"({"Statement":[]})"), PolicyDecision::implicit_deny);
   EXPECT_EQ(eval(R"("not a policy")"), PolicyDecision::implicit_deny);
 }
+
+namespace stratus::apigateway {
+namespace {
+
+// $context.authorizer.claims as REST APIs render a Cognito token's claims: strings throughout.
+TEST(CognitoClaims, RenderedAsAwsRendersThem) {
+  EXPECT_EQ(claim_string("sub", Doc("abc")), "abc");
+  EXPECT_EQ(claim_string("email_verified", Doc(true)), "true");
+  EXPECT_EQ(claim_string("auth_time", Doc(int64_t{1550000000})), "1550000000");
+  EXPECT_EQ(claim_string("exp", Doc(int64_t{1550003748})), "Tue Feb 12 20:35:48 UTC 2019");
+  EXPECT_EQ(claim_string("iat", Doc(int64_t{0})), "Thu Jan 01 00:00:00 UTC 1970");
+  Doc groups = Doc::list();
+  groups.push("admins");
+  groups.push("staff");
+  EXPECT_EQ(claim_string("cognito:groups", groups), "admins,staff");
+}
+
+}  // namespace
+}  // namespace stratus::apigateway

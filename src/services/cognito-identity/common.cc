@@ -1,0 +1,108 @@
+#include <algorithm>
+
+#include "core/json.h"
+#include "services/cognito-identity/ops.h"
+#include "services/cognito-idp/api.h"
+
+namespace stratus::cognitoidentity {
+
+Doc load_pool(OpContext& ctx, const std::string& pool_id, bool own) {
+  auto p = state(ctx).store.pool(pool_id);
+  if (!p || (own && (p->str("_account") != ctx.account() || p->str("_region") != ctx.region())))
+    throw cerr::resource_not_found("IdentityPool '" + pool_id + "' not found.");
+  return *p;
+}
+
+Doc load_identity(OpContext& ctx, const std::string& identity_id) {
+  auto i = state(ctx).store.identity(identity_id);
+  if (!i) throw cerr::resource_not_found("Identity '" + identity_id + "' not found.");
+  return *i;
+}
+
+Doc identity_out(const Doc& identity) {
+  Doc out = Doc::map();
+  out.set("IdentityId", identity.str("IdentityId"));
+  if (const Doc* l = identity.get("Logins"); l && l->is_list() && l->size()) out.set("Logins", *l);
+  out.set("CreationDate", Timestamp{identity.integer("CreationDate")});
+  out.set("LastModifiedDate", Timestamp{identity.integer("LastModifiedDate")});
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view kUserPoolPrefix = "cognito-idp.";
+
+// The user pool provider entry of the pool for `provider`, or nullptr.
+const Doc* user_pool_provider(const Doc& pool, const std::string& provider) {
+  const Doc* ps = pool.get("CognitoIdentityProviders");
+  if (!ps || !ps->is_list()) return nullptr;
+  for (const Doc& p : ps->as_list())
+    if (p.str("ProviderName") == provider) return &p;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Login> verify_logins(OpContext& ctx, const Doc& pool, const Doc* logins) {
+  std::vector<Login> out;
+  if (!logins || !logins->is_map()) return out;
+  for (const auto& [provider, token_doc] : logins->as_map()) {
+    std::string token = token_doc.is_string() ? token_doc.as_string() : std::string();
+    const Doc* entry = user_pool_provider(pool, provider);
+    if (!entry || provider.compare(0, kUserPoolPrefix.size(), kUserPoolPrefix) != 0)
+      throw cerr::not_authorized("Token is not from a supported provider of this identity pool.");
+    auto* idp = state(ctx).idp;
+    if (!idp) throw cerr::external_service("Cognito user pools are not running.");
+    std::string user_pool = provider.substr(provider.rfind('/') + 1);
+    cognitoidp::Verified v = idp->verify_jwt(user_pool, token, ctx.now_ms, entry->flag("ServerSideTokenCheck"));
+    if (!v.claims) {
+      if (v.error == "expired") throw cerr::not_authorized("Invalid login token. Token expired.");
+      if (v.error == "revoked" || v.error.rfind("user does not exist", 0) == 0)
+        throw cerr::not_authorized("Invalid login token. Token has been revoked.");
+      throw cerr::not_authorized("Invalid login token. Couldn't verify signed token.");
+    }
+    if (v.claims->str("token_use") != "id")
+      throw cerr::not_authorized("Invalid login token. Not a valid OpenId Connect identity token.");
+    if (std::string client = entry->str("ClientId"); !client.empty() && v.claims->str("aud") != client)
+      throw cerr::not_authorized("Invalid login token. Incorrect token audience.");
+    out.push_back(Login{provider, v.claims->str("sub"), std::move(*v.claims)});
+  }
+  return out;
+}
+
+void check_logins_match(const Doc& identity, const std::vector<Login>& logins) {
+  const Doc* subs = identity.get("_subjects");
+  if (!subs || !subs->is_map() || subs->as_map().empty()) return;  // unauthenticated
+  for (const Login& l : logins)
+    if (subs->str(l.provider) == l.subject) return;
+  throw cerr::not_authorized(
+      "Logins don't match. Please include at least one valid login for this identity or identity pool.");
+}
+
+std::string open_id_token(OpContext& ctx, const Doc& pool, const Doc& identity, const std::vector<Login>& logins,
+                          int64_t seconds) {
+  auto* idp = state(ctx).idp;
+  if (!idp) throw cerr::internal_error("Cognito user pools are not running: no key to sign with.");
+  int64_t now = ctx.now_ms / 1000;
+  Doc c = Doc::map();
+  c.set("sub", identity.str("IdentityId"));
+  c.set("aud", pool.str("IdentityPoolId"));
+  Doc amr = Doc::list();
+  if (logins.empty()) {
+    amr.push("unauthenticated");
+  } else {
+    amr.push("authenticated");
+    for (const Login& l : logins) {
+      amr.push(l.provider);
+      std::string up = l.provider.substr(l.provider.rfind('/') + 1);
+      amr.push(l.provider.substr(0, l.provider.rfind('/')) + ":" + up + ":" + l.subject);
+    }
+  }
+  c.set("amr", std::move(amr));
+  c.set("iss", "https://cognito-identity.amazonaws.com");
+  c.set("exp", now + seconds);
+  c.set("iat", now);
+  return idp->sign_jwt("cognito-identity", json::write(c));
+}
+
+}  // namespace stratus::cognitoidentity

@@ -1,0 +1,75 @@
+// Amazon Cognito identity pools (cognito-identity): pools with their roles and role mappings,
+// identities (unauthenticated, or authenticated by a user pool's ID token through
+// cognito-idp's port, services/cognito-idp/api.h), OpenID tokens, and temporary AWS credentials
+// issued by STS's AssumeRoleWithWebIdentity (an internal call: the credentials land in the
+// KeyStore and sign requests as the assumed role).
+//
+// Layout: the operation table is here; handlers in ops/*.cc and shared logic in common.cc
+// (ops.h); persistence in store.h; keyspaces in schema.h.
+#include <memory>
+
+#include "server/context.h"
+#include "services/cognito-identity/ops.h"
+#include "services/cognito-identity/schema.h"
+#include "services/cognito-idp/api.h"
+#include "services/service.h"
+
+namespace stratus::cognitoidentity {
+namespace {
+
+class IdentityService final : public Service {
+ public:
+  IdentityService() : Service("cognito-identity") {
+    add("CreateIdentityPool", create_identity_pool);
+    add("DescribeIdentityPool", describe_identity_pool);
+    add("UpdateIdentityPool", update_identity_pool);
+    add("DeleteIdentityPool", delete_identity_pool);
+    add("ListIdentityPools", list_identity_pools);
+    add("SetIdentityPoolRoles", set_identity_pool_roles);
+    add("GetIdentityPoolRoles", get_identity_pool_roles);
+    add("TagResource", tag_resource);
+    add("UntagResource", untag_resource);
+    add("ListTagsForResource", list_tags_for_resource);
+    add("GetId", get_id);
+    add("GetOpenIdToken", get_open_id_token);
+    add("GetCredentialsForIdentity", get_credentials_for_identity);
+    add("ListIdentities", list_identities);
+    add("DescribeIdentity", describe_identity);
+    add("DeleteIdentities", delete_identities);
+
+    gap("Developer identities",
+        "GetOpenIdTokenForDeveloperIdentity, LookupDeveloperIdentity, MergeDeveloperIdentities and "
+        "UnlinkDeveloperIdentity are not implemented; DeveloperProviderName is stored only");
+    gap("Login providers",
+        "only Cognito user pools (cognito-idp.<region>.amazonaws.com/<pool id>) are verified; "
+        "SupportedLoginProviders (Facebook, Google, ...), OpenID Connect and SAML providers are stored, "
+        "and their logins refused as unsupported");
+    gap("Basic flow",
+        "AllowClassicFlow is stored; STS does not refuse a GetOpenIdToken token when it is false, and the "
+        "OpenID tokens' keys are not published as a JWKS");
+    gap("Principal tags",
+        "GetPrincipalTagAttributeMap / SetPrincipalTagAttributeMap and UnlinkIdentity are not implemented");
+  }
+
+  void attach(ServerContext& ctx) override {
+    state_ = std::make_unique<State>(ctx.storage());
+    ctx.provide<State>(state_.get());
+  }
+  void start(ServerContext& ctx) override { state_->idp = ctx.port<cognitoidp::Api>(); }
+  std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace
+
+State& state(OpContext& ctx) {
+  return *ctx.server.port<State>();
+}
+
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<IdentityService>();
+}
+
+}  // namespace stratus::cognitoidentity

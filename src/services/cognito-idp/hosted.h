@@ -1,0 +1,39 @@
+// The hosted UI and OAuth 2.0 endpoints of a user pool (basics): on the pool's path
+// (`/<pool-id>/oauth2/authorize`, `/<pool-id>/login`, `/<pool-id>/oauth2/token`,
+// `/<pool-id>/oauth2/userInfo`, `/<pool-id>/logout`: no DNS needed, what the OpenID
+// configuration advertises) and on the pool domain's host (`<domain>.auth.<region>.localhost`,
+// the same paths without the pool id).
+//
+// - /oauth2/authorize (GET, response_type=code): checks client_id, redirect_uri (one of the
+//   client's CallbackURLs), the client's AllowedOAuthFlows ("code") and scopes, and answers a
+//   plain HTML login form of our own that posts to /login.
+// - /login (POST username, password and the authorize parameters): the password is checked as
+//   USER_PASSWORD_AUTH checks it (lockout, status), then 302 to redirect_uri?code=...&state=...;
+//   a wrong password shows the form again with AWS's message. The code is a sealed blob (5
+//   minutes, single use within the process), carrying the PKCE challenge.
+// - /oauth2/token (POST form): authorization_code (with code_verifier for PKCE, S256 or plain),
+//   refresh_token, client_credentials (a client with a secret; the access token's scope is the
+//   requested scopes among AllowedOAuthScopes); the client authenticates with HTTP Basic or
+//   client_id/client_secret in the form. Errors as AWS's {"error": "invalid_grant"} ...
+// - /oauth2/userInfo (GET, Bearer access token): the user's attributes as OIDC claims.
+// - /logout: 302 to logout_uri (one of the client's LogoutURLs).
+// Work runs on State::workers (PBKDF2, RSA signatures, triggers), never on the I/O thread.
+#pragma once
+
+#include "http/message.h"
+#include "http/server.h"
+
+namespace stratus {
+class ServerContext;
+class Service;
+}  // namespace stratus
+
+namespace stratus::cognitoidp {
+
+struct State;
+
+// Whether the request is one of these endpoints (a look at the host and path only).
+bool hosted_claims(const http::Request& req);
+void hosted_serve(ServerContext& server, Service& svc, State& st, http::Request req, http::Responder respond);
+
+}  // namespace stratus::cognitoidp

@@ -1,0 +1,153 @@
+"""The user pool's hosted UI and OAuth 2.0 endpoints (basics) over plain HTTP: /oauth2/authorize's
+login form, /login, the authorization code with PKCE (S256) exchanged at /oauth2/token, the
+refresh_token and client_credentials grants, /oauth2/userInfo and /logout, on the pool's path and
+on the pool domain's host (<domain>.auth.<region>.localhost)."""
+import base64
+import hashlib
+import http.client
+import json
+import secrets
+import urllib.parse
+
+from harness import StratusTestCase
+
+PW = "Passw0rd!"
+CB = "http://localhost:3000/callback"
+
+
+def claims(token):
+    p = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+
+
+class HostedUi(StratusTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        idp = cls.idp = cls.stratus.client("cognito-idp")
+        cls.pid = idp.create_user_pool(PoolName="hosted")["UserPool"]["Id"]
+        idp.create_user_pool_domain(UserPoolId=cls.pid, Domain="my-app")
+        cls.web = idp.create_user_pool_client(
+            UserPoolId=cls.pid, ClientName="web", CallbackURLs=[CB], LogoutURLs=["http://localhost:3000/bye"],
+            AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=["openid", "email", "aws.cognito.signin.user.admin"],
+            SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
+        m = idp.create_user_pool_client(UserPoolId=cls.pid, ClientName="machine", GenerateSecret=True,
+                                        AllowedOAuthFlowsUserPoolClient=True,
+                                        AllowedOAuthFlows=["client_credentials"],
+                                        AllowedOAuthScopes=["openid"])["UserPoolClient"]
+        cls.machine, cls.machine_secret = m["ClientId"], m["ClientSecret"]
+        idp.admin_create_user(UserPoolId=cls.pid, Username="hana", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "hana@x.io"},
+                                              {"Name": "email_verified", "Value": "true"}])
+        idp.admin_set_user_password(UserPoolId=cls.pid, Username="hana", Password=PW, Permanent=True)
+
+    def request(self, method, path, form=None, headers=None):
+        """One request, redirects not followed: (status, headers, body text)."""
+        u = urllib.parse.urlparse(self.stratus.endpoint)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        body = urllib.parse.urlencode(form) if form is not None else None
+        h = dict(headers or {})
+        if body is not None:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        out = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode())
+        conn.close()
+        return out
+
+    def authorize_params(self, verifier, state="xyz"):
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        return {"response_type": "code", "client_id": self.web, "redirect_uri": CB, "state": state,
+                "scope": "openid email aws.cognito.signin.user.admin", "code_challenge": challenge,
+                "code_challenge_method": "S256"}
+
+    def sign_in(self, verifier, prefix=None, headers=None):
+        prefix = f"/{self.pid}" if prefix is None else prefix
+        params = self.authorize_params(verifier)
+        status, _, html = self.request("GET", f"{prefix}/oauth2/authorize?" + urllib.parse.urlencode(params),
+                                       headers=headers)
+        self.assertEqual(status, 200, html)
+        self.assertIn('name="password"', html)
+        status, _, html = self.request("POST", f"{prefix}/login", dict(params, username="hana", password="nope"),
+                                       headers=headers)
+        self.assertEqual(status, 400)
+        self.assertIn("Incorrect username or password.", html)
+        status, hdrs, _ = self.request("POST", f"{prefix}/login", dict(params, username="hana", password=PW),
+                                       headers=headers)
+        self.assertEqual(status, 302)
+        loc = urllib.parse.urlparse(hdrs["location"])
+        self.assertEqual(f"{loc.scheme}://{loc.netloc}{loc.path}", CB)
+        q = dict(urllib.parse.parse_qsl(loc.query))
+        self.assertEqual(q["state"], "xyz")
+        return q["code"]
+
+    def token(self, form, headers=None, prefix=None):
+        prefix = f"/{self.pid}" if prefix is None else prefix
+        status, _, body = self.request("POST", f"{prefix}/oauth2/token", form, headers=headers)
+        return status, json.loads(body)
+
+    def test_authorization_code_with_pkce(self):
+        verifier = secrets.token_urlsafe(48)
+        code = self.sign_in(verifier)
+        base = {"grant_type": "authorization_code", "client_id": self.web, "code": code, "redirect_uri": CB}
+        self.assertEqual(self.token(dict(base, code_verifier="wrong" * 10)), (400, {"error": "invalid_grant"}))
+        status, t = self.token(dict(base, code_verifier=verifier))
+        self.assertEqual(status, 200, t)
+        self.assertEqual(t["token_type"], "Bearer")
+        self.assertEqual(t["expires_in"], 3600)
+        self.assertEqual(claims(t["id_token"])["email"], "hana@x.io")
+        self.assertEqual(claims(t["access_token"])["scope"], "openid email aws.cognito.signin.user.admin")
+        # single use
+        self.assertEqual(self.token(dict(base, code_verifier=verifier)), (400, {"error": "invalid_grant"}))
+        # the access token works with the user APIs and /oauth2/userInfo
+        self.assertEqual(self.idp.get_user(AccessToken=t["access_token"])["Username"], "hana")
+        status, _, body = self.request("GET", f"/{self.pid}/oauth2/userInfo",
+                                       headers={"Authorization": "Bearer " + t["access_token"]})
+        self.assertEqual(status, 200)
+        info = json.loads(body)
+        self.assertEqual((info["email"], info["email_verified"], info["username"]), ("hana@x.io", "true", "hana"))
+        self.assertEqual(self.request("GET", f"/{self.pid}/oauth2/userInfo",
+                                      headers={"Authorization": "Bearer x.y.z"})[0], 401)
+        # refresh_token grant
+        status, r = self.token({"grant_type": "refresh_token", "client_id": self.web, "refresh_token": t["refresh_token"]})
+        self.assertEqual(status, 200, r)
+        self.assertNotIn("refresh_token", r)
+        self.assertEqual(claims(r["access_token"])["username"], "hana")
+        self.assertEqual(self.token({"grant_type": "refresh_token", "client_id": self.web, "refresh_token": "bad"}),
+                         (400, {"error": "invalid_grant"}))
+
+    def test_domain_host(self):
+        verifier = secrets.token_urlsafe(48)
+        host = {"Host": "my-app.auth.us-east-1.localhost"}
+        code = self.sign_in(verifier, prefix="", headers=host)
+        status, t = self.token({"grant_type": "authorization_code", "client_id": self.web, "code": code,
+                                "redirect_uri": CB, "code_verifier": verifier}, headers=host, prefix="")
+        self.assertEqual(status, 200, t)
+
+    def test_authorize_errors(self):
+        p = self.authorize_params("v" * 50)
+        self.assertEqual(self.request("GET", f"/{self.pid}/oauth2/authorize?" +
+                                      urllib.parse.urlencode(dict(p, redirect_uri="http://evil/")))[0], 400)
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/oauth2/authorize?" +
+                                       urllib.parse.urlencode(dict(p, scope="phone")))
+        self.assertEqual(status, 302)
+        self.assertIn("error=invalid_scope", hdrs["location"])
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/logout?client_id={self.web}&logout_uri=http%3A%2F%2Flocalhost%3A3000%2Fbye")
+        self.assertEqual((status, hdrs["location"]), (302, "http://localhost:3000/bye"))
+
+    def test_client_credentials(self):
+        basic = base64.b64encode(f"{self.machine}:{self.machine_secret}".encode()).decode()
+        status, t = self.token({"grant_type": "client_credentials", "scope": "openid"},
+                               headers={"Authorization": "Basic " + basic})
+        self.assertEqual(status, 200, t)
+        c = claims(t["access_token"])
+        self.assertEqual((c["sub"], c["client_id"], c["scope"], c["token_use"]),
+                         (self.machine, self.machine, "openid", "access"))
+        bad = base64.b64encode(f"{self.machine}:wrong".encode()).decode()
+        self.assertEqual(self.token({"grant_type": "client_credentials"}, headers={"Authorization": "Basic " + bad}),
+                         (400, {"error": "invalid_client"}))
+        self.assertEqual(self.token({"grant_type": "client_credentials", "client_id": self.web}),
+                         (400, {"error": "unauthorized_client"}))
+        self.assertEqual(self.token({"grant_type": "password", "client_id": self.web}),
+                         (400, {"error": "unsupported_grant_type"}))
