@@ -115,6 +115,9 @@ class Grants(StratusTestCase):
         self.assertEqual([x["GrantId"] for x in grants], [g["GrantId"]])
         g2 = self.kms.create_grant(KeyId=k["KeyId"], GranteePrincipal=f"arn:aws:iam::{OTHER}:root",
                                    RetiringPrincipal=f"arn:aws:iam::{OTHER}:root", Operations=["Encrypt"])
+        listed = self.other.list_retirable_grants(RetiringPrincipal=f"arn:aws:iam::{OTHER}:root")["Grants"]
+        self.assertEqual([x["GrantId"] for x in listed], [g2["GrantId"]])
+        self.assertEqual(listed[0]["KeyId"], k["Arn"])
         self.other.retire_grant(GrantToken=g2["GrantToken"])  # by token alone, across accounts
         self.assertEqual(error_code(lambda: self.kms.retire_grant(GrantToken=g2["GrantToken"])), "NotFoundException")
         self.other.retire_grant(KeyId=k["Arn"], GrantId=g["GrantId"])

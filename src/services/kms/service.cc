@@ -81,8 +81,7 @@ class KmsService final : public Service {
         "key policies and grants decide every key operation (access.h), but IAM identity policies are not "
         "enforced: a principal of the key's account has what the policy gives the account root; grants take "
         "effect at once (grant tokens are checked for form only); kms:ViaService and kms:GrantIsForAWSResource "
-        "are not set; AWS managed keys are usable directly by their account; ListRetirableGrants lists only the "
-        "caller's own account's keys");
+        "are not set; AWS managed keys are usable directly by their account");
     gap("Imported key material, custom key stores, multi-Region replicas",
         "Origin EXTERNAL/AWS_CLOUDHSM/EXTERNAL_KEY_STORE, ImportKeyMaterial, custom key store and ReplicateKey "
         "operations are not implemented; MultiRegion keys are stored as primaries without replicas");

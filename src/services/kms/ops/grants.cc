@@ -173,8 +173,14 @@ Doc list_retirable_grants(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string principal = in.str("RetiringPrincipal");
   std::vector<std::pair<std::shared_ptr<const Key>, Grant>> out;
-  for (const auto& k : st.store.keys(ctx.account(), ctx.region()))
-    for (auto& g : st.store.grants(ctx.account(), ctx.region(), k->id))
+  // Grants of every account's keys name their retiring principal (grants on another account's
+  // key are stored with that key).
+  // The principal must be of the caller's account (AWS: "any principal in your account").
+  auto arn = Arn::parse(principal);
+  std::string owner = arn ? arn->account : principal;
+  if (owner != ctx.account()) return listing(out, in);
+  for (const auto& k : st.store.all_keys())
+    for (auto& g : st.store.grants(k->account, k->region, k->id))
       if (g.retiring == principal) out.emplace_back(k, std::move(g));
   return listing(out, in);
 }
