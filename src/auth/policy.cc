@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "core/doc.h"
@@ -704,6 +706,41 @@ bool is_public(const Policy& policy) {
     if (!pinned) return true;
   }
   return false;
+}
+
+std::shared_ptr<const Policy> parse_cached(std::string_view text, const ParseOptions& options) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Policy>, std::less<>> cache;  // GUARDED_BY(mu)
+  std::string key;
+  key.push_back(static_cast<char>('0' + static_cast<int>(options.principal)));
+  key.push_back(options.require_resource ? 'r' : '-');
+  key.push_back(options.check_resources ? 'c' : '-');
+  key += std::to_string(options.max_bytes);
+  key.push_back('\n');
+  key.append(text);
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  Parsed p = parse(text, options);
+  std::shared_ptr<const Policy> out = p.ok() ? std::make_shared<const Policy>(std::move(*p.policy)) : nullptr;
+  std::lock_guard lk(mu);
+  if (cache.size() >= 1024) cache.clear();
+  cache.emplace(std::move(key), out);
+  return out;
+}
+
+void set_caller(Request& r, std::string_view account, std::string_view arn, std::string_view user_id) {
+  r.principal.account = std::string(account);
+  r.principal.arn = arn.empty() ? "arn:aws:iam::" + std::string(account) + ":root" : std::string(arn);
+  r.set("aws:PrincipalAccount", std::string(account));
+  r.set("aws:PrincipalArn", r.principal.arn);
+  r.set("aws:userid", std::string(user_id.empty() ? account : user_id));
+  const std::string& a = r.principal.arn;
+  r.set("aws:PrincipalType", a.ends_with(":root")                            ? "Account"
+                             : a.find(":assumed-role/") != std::string::npos ? "AssumedRole"
+                                                                             : "User");
+  if (a.find(":user/") != std::string::npos) r.set("aws:username", a.substr(a.rfind('/') + 1));
 }
 
 }  // namespace stratus::auth::policy

@@ -40,6 +40,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -140,6 +141,14 @@ struct Parsed {
 };
 
 Parsed parse(std::string_view text, const ParseOptions& options = {});
+// parse() through a small process-wide cache keyed by the text and the options (services that
+// evaluate a stored policy on every request: KMS key policies, Secrets Manager resource
+// policies); nullptr when the text does not parse. Thread safe.
+std::shared_ptr<const Policy> parse_cached(std::string_view text, const ParseOptions& options = {});
+// Sets the request's principal (account; arn, "" = the account's root) and the caller's global
+// condition keys: aws:PrincipalAccount, aws:PrincipalArn, aws:userid (user_id, "" = the account),
+// aws:PrincipalType (Account | AssumedRole | User) and, for an IAM user, aws:username.
+void set_caller(Request& r, std::string_view account, std::string_view arn, std::string_view user_id);
 
 Decision evaluate(const Policy& policy, const Request& request);
 // Whether one statement applies to the request (principal, action, resource, conditions).

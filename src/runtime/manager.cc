@@ -47,7 +47,7 @@ struct Manager::Impl {
         launcher(opts),
         pools(opts.default_max_environments, opts.isolation == "bwrap", [this] { wake(); }),
         extensions([this](Env& e, After& after) { pools.dispatch(e, after); }, [this] { wake(); }),
-        api(mu, pools, extensions, opts.download_root) {}
+        api(mu, pools, extensions, opts.download_root, opts.parameters_secrets) {}
 
   ManagerOptions opts;
   mutable std::mutex mu;

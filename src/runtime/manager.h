@@ -56,6 +56,8 @@
 #include <string>
 #include <vector>
 
+#include "http/server.h"
+
 namespace stratus::runtime {
 
 // Everything an environment of one function version needs. Immutable once handed to invoke().
@@ -80,6 +82,10 @@ struct FunctionSpec {
   std::string log_format = "Text";
   std::string app_log_level, system_log_level;
   std::map<std::string, std::string> credentials;  // AWS_ACCESS_KEY_ID, ... for the process
+  // The function has AWS's Parameters and Secrets Lambda Extension layer: its environments answer
+  // the extension's HTTP API (ManagerOptions::parameters_secrets) on their own Runtime API port,
+  // which PARAMETERS_SECRETS_EXTENSION_HTTP_PORT names.
+  bool parameters_secrets = false;
 };
 
 struct InvokeRequest {
@@ -138,6 +144,12 @@ struct ManagerOptions {
   // Interpreters mapped to runtime identifiers ("nodejs22.x" -> {path, where the mapping came
   // from: "--runtime" or "STRATUS_RUNTIME_NODEJS22_X"}); the rest are searched (interpreters.h).
   std::map<std::string, std::pair<std::string, std::string>> runtime_paths;
+  // The HTTP API of the Parameters and Secrets Lambda Extension (GET /systemsmanager/... and
+  // /secretsmanager/...) for environments whose spec has `parameters_secrets`, on the
+  // environment's own Runtime API port: no fixed port (2773) is shared by environments or by
+  // Stratus instances. Called on the Runtime API thread outside the Manager's lock with the
+  // calling environment's spec; must not block; answers through `respond` once, from any thread.
+  std::function<void(std::shared_ptr<const FunctionSpec>, http::Request, http::Responder)> parameters_secrets;
 };
 
 class Manager {

@@ -355,6 +355,8 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
     vars["AWS_LAMBDA_LOG_LEVEL"] = s.app_log_level;
   }
   for (const auto& [k, val] : s.credentials) vars[k] = val;
+  // The extension's API is on the environment's own port (manager.h: parameters_secrets).
+  if (s.parameters_secrets) vars["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = std::to_string(e.port);
   if (starts_with(s.runtime, "python")) {
     std::string pp = v.task;
     if (!opt.empty()) pp += ":" + opt + "/python/lib/" + s.runtime + "/site-packages:" + opt + "/python";

@@ -11,8 +11,12 @@
 
 namespace stratus::runtime {
 
-RuntimeApi::RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root)
-    : mu_(mu), pools_(pools), extensions_(extensions), download_root_(std::move(download_root)) {}
+RuntimeApi::RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root, Local local)
+    : mu_(mu),
+      pools_(pools),
+      extensions_(extensions),
+      download_root_(std::move(download_root)),
+      local_(std::move(local)) {}
 
 static bool streaming(const http::Request& req) {
   return req.headers.get("lambda-runtime-function-response-mode") == "streaming";
@@ -75,10 +79,25 @@ void RuntimeApi::serve_download(const http::Request& req, http::Responder& respo
   respond(std::move(r));
 }
 
+void RuntimeApi::serve_local(http::Request req, http::Responder respond) {
+  std::shared_ptr<const FunctionSpec> spec;
+  {
+    std::lock_guard lock(mu_);
+    Env* e = pools_.on_port(req.local_port);
+    if (e && e->state != Env::State::dead && !e->killed) spec = e->spec;
+  }
+  if (!spec || !spec->parameters_secrets || !local_)
+    return respond(json_response(404, error_doc("NotFound", "unknown path")));
+  local_(std::move(spec), std::move(req), std::move(respond));
+}
+
 void RuntimeApi::handle(http::Request req, http::Responder respond) {
   std::string_view path = req.path;
   if (starts_with(path, "/code/") && (req.method == "GET" || req.method == "HEAD")) {
     return serve_download(req, respond);
+  }
+  if (starts_with(path, "/systemsmanager/") || starts_with(path, "/secretsmanager/")) {
+    return serve_local(std::move(req), std::move(respond));
   }
   constexpr std::string_view kBase = "/2018-06-01/runtime/";
   constexpr std::string_view kExt = "/2020-01-01/extension/";

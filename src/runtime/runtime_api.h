@@ -7,10 +7,12 @@
 // InvalidEnvironment. /invocation/next parks the responder in the environment until there is
 // work (Pools::dispatch); /invocation/<id>/response and /error settle the current invocation
 // (responses above 6 MB become Function.ResponseSizeTooLarge); /init/error records the init
-// failure. Runs on the listener's one I/O thread; takes the Manager's lock for each request and
-// answers parked polls and runs completions after releasing it.
+// failure. GET /systemsmanager/... and /secretsmanager/... go to `local` (the Parameters and
+// Secrets Lambda Extension, manager.h) when the environment's function has that layer. Runs on the listener's one I/O
+// thread; takes the Manager's lock for each request and answers parked polls and runs completions after releasing it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,13 +24,15 @@ namespace stratus::runtime {
 
 struct After;
 struct Env;
+struct FunctionSpec;
 class ExtensionsApi;
 class Pools;
 
 class RuntimeApi final : public http::Handler {
  public:
   // mu: the Manager's lock, guarding pools. download_root: served under /code/ ("" = nothing).
-  RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root);
+  using Local = std::function<void(std::shared_ptr<const FunctionSpec>, http::Request, http::Responder)>;
+  RuntimeApi(std::mutex& mu, Pools& pools, ExtensionsApi& extensions, std::string download_root, Local local = {});
 
   http::BodyPlan begin(http::Request&, std::unique_ptr<http::Response>&) override;
   http::Response transport_error(const http::Request&, int status, std::string_view code,
@@ -41,11 +45,13 @@ class RuntimeApi final : public http::Handler {
 
  private:
   void serve_download(const http::Request& req, http::Responder& respond);
+  void serve_local(http::Request req, http::Responder respond);
 
   std::mutex& mu_;
   Pools& pools_;
   ExtensionsApi& extensions_;
   std::string download_root_;
+  Local local_;
 };
 
 }  // namespace stratus::runtime

@@ -175,34 +175,33 @@ std::optional<std::string> aes_gcm_open(std::string_view key, std::string_view i
   return out;
 }
 
-std::optional<std::string> rsa_encrypt(std::string_view private_der, std::string_view algorithm,
-                                       std::string_view plaintext) {
+namespace {
+
+// RSAES-OAEP one way or the other (EVP_PKEY_encrypt and EVP_PKEY_decrypt share a signature).
+std::optional<std::string> rsa_oaep(std::string_view private_der, std::string_view algorithm, std::string_view in,
+                                    bool encrypt) {
   Pkey key = load_private(private_der);
   if (!key) return std::nullopt;
-  Ctx ctx = oaep_ctx(key.get(), algorithm, true);
+  Ctx ctx = oaep_ctx(key.get(), algorithm, encrypt);
+  auto run = encrypt ? EVP_PKEY_encrypt : EVP_PKEY_decrypt;
   size_t n = 0;
-  if (!ctx || EVP_PKEY_encrypt(ctx.get(), nullptr, &n, bytes(plaintext), plaintext.size()) <= 0) return std::nullopt;
+  if (!ctx || run(ctx.get(), nullptr, &n, bytes(in), in.size()) <= 0) return std::nullopt;
   std::string out(n, '\0');
-  if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n, bytes(plaintext),
-                       plaintext.size()) <= 0)
-    return std::nullopt;
+  if (run(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n, bytes(in), in.size()) <= 0) return std::nullopt;
   out.resize(n);
   return out;
 }
 
+}  // namespace
+
+std::optional<std::string> rsa_encrypt(std::string_view private_der, std::string_view algorithm,
+                                       std::string_view plaintext) {
+  return rsa_oaep(private_der, algorithm, plaintext, true);
+}
+
 std::optional<std::string> rsa_decrypt(std::string_view private_der, std::string_view algorithm,
                                        std::string_view ciphertext) {
-  Pkey key = load_private(private_der);
-  if (!key) return std::nullopt;
-  Ctx ctx = oaep_ctx(key.get(), algorithm, false);
-  size_t n = 0;
-  if (!ctx || EVP_PKEY_decrypt(ctx.get(), nullptr, &n, bytes(ciphertext), ciphertext.size()) <= 0) return std::nullopt;
-  std::string out(n, '\0');
-  if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n, bytes(ciphertext),
-                       ciphertext.size()) <= 0)
-    return std::nullopt;
-  out.resize(n);
-  return out;
+  return rsa_oaep(private_der, algorithm, ciphertext, false);
 }
 
 size_t rsa_max_plaintext(std::string_view spec, std::string_view algorithm) {

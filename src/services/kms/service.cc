@@ -13,6 +13,7 @@
 #include "auth/sealing.h"
 #include "core/clock.h"
 #include "server/context.h"
+#include "services/kms/access.h"
 #include "services/kms/api.h"
 #include "services/kms/ops.h"
 #include "services/kms/schema.h"
@@ -75,16 +76,18 @@ class KmsService final : public Service {
     add("GetKeyRotationStatus", get_key_rotation_status);
     add("RotateKeyOnDemand", rotate_key_on_demand);
     add("ListKeyRotations", list_key_rotations);
+    guard_operations(*this);  // key policies and grants (access.h)
     gap("Key policies, grants",
-        "stored and listed, not evaluated: every caller of the account may use every key "
-        "(IAM is not enforced yet); grant tokens are accepted and ignored");
+        "key policies and grants decide every key operation (access.h), but IAM identity policies are not "
+        "enforced: a principal of the key's account has what the policy gives the account root; grants take "
+        "effect at once (grant tokens are checked for form only); kms:ViaService and kms:GrantIsForAWSResource "
+        "are not set; AWS managed keys are usable directly by their account");
     gap("Imported key material, custom key stores, multi-Region replicas",
         "Origin EXTERNAL/AWS_CLOUDHSM/EXTERNAL_KEY_STORE, ImportKeyMaterial, custom key store and ReplicateKey "
         "operations are not implemented; MultiRegion keys are stored as primaries without replicas");
     gap("Key specs",
         "ECC_NIST_EDWARDS25519, ML_DSA_*, SM2 and KEY_AGREEMENT (DeriveSharedSecret) are refused "
         "with UnsupportedOperationException");
-    gap("Decrypt", "a symmetric ciphertext names its key by id only: it decrypts in the caller's account and Region");
   }
 
   void attach(ServerContext& ctx) override {

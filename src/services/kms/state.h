@@ -62,6 +62,9 @@ class State final : public Api {
                             std::string_view plaintext, const EncryptionContext& context) override;
   Result<Decrypted> decrypt(const std::string& account, const std::string& region, std::string_view blob,
                             const EncryptionContext& context, std::string_view key = {}) override;
+  Result<KeyInfo> authorize(const std::string& caller_account, const std::string& caller_arn,
+                            const std::string& account, const std::string& region, std::string_view key,
+                            std::string_view op, const EncryptionContext& context) override;
   Result<DataKey> generate_data_key(const std::string& account, const std::string& region, std::string_view key,
                                     size_t bytes, const EncryptionContext& context) override;
 };
@@ -86,6 +89,10 @@ void dry_run(const Doc& in);
 // Read-modify-write of one key under the writer lock: `change` edits (or throws), the key is
 // stored, and returned as written. allow_alias as for State::resolve.
 Key modify_key(OpContext& ctx, std::string_view ref, const std::function<void(Key&)>& change, bool allow_alias = true);
+// A change of a customer managed key that is not pending deletion (EnableKey, DisableKey,
+// UpdateKeyDescription, TagResource, UntagResource): modify_key after those checks; answers {}.
+Doc change_customer_key(OpContext& ctx, const Doc& in, const std::function<void(Key&)>& change,
+                        bool allow_alias = true);
 // A blob member's bytes ("" when absent).
 std::string blob_of(const Doc& in, std::string_view member);
 

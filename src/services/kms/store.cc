@@ -3,8 +3,10 @@
 #include <stdexcept>
 
 #include "auth/sealing.h"
+#include "core/arn.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "services/kms/errors.h"
 #include "services/kms/schema.h"
 #include "storage/keys.h"
@@ -32,6 +34,40 @@ void check(const storage::Status& s) {
   if (!s.ok()) throw std::runtime_error("kms storage: " + s.message);
 }
 
+// The flat members of the stored key and grant records (the rest is written beside the table).
+const json::Record<Key>& key_record() {
+  static const json::Record<Key> r{{"id", &Key::id},
+                                   {"spec", &Key::spec},
+                                   {"usage", &Key::usage},
+                                   {"state", &Key::state},
+                                   {"manager", &Key::manager},
+                                   {"origin", &Key::origin},
+                                   {"description", &Key::description},
+                                   {"created", &Key::created_ms},
+                                   {"deletion", &Key::deletion_ms},
+                                   {"window", &Key::pending_window},
+                                   {"multi_region", &Key::multi_region},
+                                   {"policy", &Key::policy},
+                                   {"rotation", &Key::rotation},
+                                   {"period", &Key::rotation_period},
+                                   {"next_rotation", &Key::next_rotation_ms}};
+  return r;
+}
+
+const json::Record<Grant>& grant_record() {
+  static const json::Record<Grant> r{{"id", &Grant::id},           {"name", &Grant::name},
+                                     {"grantee", &Grant::grantee}, {"retiring", &Grant::retiring},
+                                     {"issuer", &Grant::issuer},   {"created", &Grant::created_ms}};
+  return r;
+}
+
+// An alias record: its name is its key.
+const json::Record<Alias>& alias_record() {
+  static const json::Record<Alias> r{
+      {"target", &Alias::target}, {"created", &Alias::created_ms}, {"updated", &Alias::updated_ms}};
+  return r;
+}
+
 Doc strings(const std::vector<std::string>& v) {
   Doc l = Doc::list();
   for (const auto& s : v) l.push(s);
@@ -43,19 +79,7 @@ Doc strings(const std::vector<std::string>& v) {
 Store::Store(storage::Engine& engine, std::string master_key) : engine_(engine), master_(std::move(master_key)) {}
 
 std::string Store::encode(const Key& k) const {
-  Doc d = Doc::map();
-  d.set("id", k.id);
-  d.set("spec", k.spec);
-  d.set("usage", k.usage);
-  d.set("state", k.state);
-  d.set("manager", k.manager);
-  d.set("origin", k.origin);
-  d.set("description", k.description);
-  d.set("created", k.created_ms);
-  d.set("deletion", k.deletion_ms);
-  d.set("window", k.pending_window);
-  d.set("multi_region", k.multi_region);
-  d.set("policy", k.policy);
+  Doc d = key_record().to_doc(k);
   Doc tags = Doc::list();
   for (const auto& [tk, tv] : k.tags) {
     Doc p = Doc::list();
@@ -64,9 +88,6 @@ std::string Store::encode(const Key& k) const {
     tags.push(std::move(p));
   }
   d.set("tags", std::move(tags));
-  d.set("rotation", k.rotation);
-  d.set("period", k.rotation_period);
-  d.set("next_rotation", k.next_rotation_ms);
   Doc mats = Doc::list();
   for (const auto& m : k.materials) {
     Doc e = Doc::map();
@@ -83,28 +104,15 @@ std::string Store::encode(const Key& k) const {
 Key Store::decode(std::string_view account, std::string_view region, std::string_view value) const {
   Doc d = json::parse(value);
   Key k;
+  key_record().from_doc(d, k);
   k.account = account;
   k.region = region;
-  k.id = d.str("id");
-  k.arn = "arn:aws:kms:" + k.region + ":" + k.account + ":key/" + k.id;
-  k.spec = d.str("spec");
-  k.usage = d.str("usage");
-  k.state = d.str("state");
-  k.manager = d.str("manager");
-  k.origin = d.str("origin");
-  k.description = d.str("description");
-  k.created_ms = d.integer("created");
-  k.deletion_ms = d.integer("deletion");
-  k.pending_window = d.integer("window");
-  k.multi_region = d.flag("multi_region");
-  k.policy = d.str("policy");
+  k.arn = Arn::make("kms", k.region, k.account, "key/" + k.id);
+  if (!d.has("period")) k.rotation_period = 365;
   if (const Doc* t = d.get("tags"); t && t->is_list())
     for (const auto& p : t->as_list())
       if (p.is_list() && p.as_list().size() == 2)
         k.tags.emplace_back(p.as_list()[0].as_string(), p.as_list()[1].as_string());
-  k.rotation = d.flag("rotation");
-  k.rotation_period = d.integer("period", 365);
-  k.next_rotation_ms = d.integer("next_rotation");
   if (const Doc* ms = d.get("materials"); ms && ms->is_list()) {
     for (const auto& e : ms->as_list()) {
       Material m;
@@ -151,7 +159,7 @@ std::shared_ptr<const Key> Store::key(const std::string& account, const std::str
   } catch (const std::runtime_error& e) {
     // Material that does not unseal (started with another master key): the key exists but is
     // unusable, as AWS answers for key material it cannot reach.
-    throw errors::key_unavailable("arn:aws:kms:" + region + ":" + account + ":key/" + std::string(id) +
+    throw errors::key_unavailable(Arn::make("kms", region, account, "key/" + std::string(id)) +
                                   " is unavailable: " + e.what());
   }
   std::unique_lock lk(cache_mu_);
@@ -163,6 +171,28 @@ void Store::put(const Key& k) {
   std::string sk = key_key(k.account, k.region, k.id);
   check(engine_.put(kKeys.name, sk, encode(k)));
   cache(sk, std::make_shared<const Key>(k));
+  std::lock_guard lk(index_mu_);
+  if (indexed_) index_[k.id] = {k.account, k.region};
+}
+
+std::shared_ptr<const Key> Store::locate(std::string_view id) {
+  std::pair<std::string, std::string> where;
+  {
+    std::lock_guard lk(index_mu_);
+    if (!indexed_) {
+      auto it = engine_.scan(kKeys.name, {});
+      for (; it->valid(); it->next()) {
+        storage::KeyReader r(it->key());
+        std::string account(r.str()), region(r.str()), kid(r.str());
+        index_[kid] = {std::move(account), std::move(region)};
+      }
+      indexed_ = true;
+    }
+    auto f = index_.find(std::string(id));
+    if (f == index_.end()) return nullptr;
+    where = f->second;
+  }
+  return key(where.first, where.second, id);
 }
 
 void Store::erase(const Key& k) {
@@ -175,6 +205,8 @@ void Store::erase(const Key& k) {
     b.del(kGrants.name, grant_key(k.account, k.region, k.id, g.id));
   check(engine_.write(b));
   cache(sk, nullptr);
+  std::lock_guard lk(index_mu_);
+  index_.erase(k.id);
 }
 
 std::vector<std::shared_ptr<const Key>> Store::keys(const std::string& account, const std::string& region) {
@@ -215,16 +247,13 @@ std::optional<Alias> Store::alias(const std::string& account, const std::string&
   auto s = engine_.get(kAliases.name, alias_key(account, region, name), &v);
   if (s.not_found()) return std::nullopt;
   check(s);
-  Doc d = json::parse(v);
-  return Alias{std::string(name), d.str("target"), d.integer("created"), d.integer("updated")};
+  Alias a = alias_record().read(v);
+  a.name = name;
+  return a;
 }
 
 void Store::put_alias(const std::string& account, const std::string& region, const Alias& a) {
-  Doc d = Doc::map();
-  d.set("target", a.target);
-  d.set("created", a.created_ms);
-  d.set("updated", a.updated_ms);
-  check(engine_.put(kAliases.name, alias_key(account, region, a.name), json::write(d)));
+  check(engine_.put(kAliases.name, alias_key(account, region, a.name), alias_record().write(a)));
 }
 
 void Store::del_alias(const std::string& account, const std::string& region, std::string_view name) {
@@ -236,9 +265,9 @@ std::vector<Alias> Store::aliases(const std::string& account, const std::string&
   std::string prefix = storage::scope_prefix(account, region);
   auto it = engine_.prefix(kAliases.name, prefix);
   for (; it->valid(); it->next()) {
-    Doc d = json::parse(it->value());
-    out.push_back(Alias{std::string(it->key().substr(prefix.size())), d.str("target"), d.integer("created"),
-                        d.integer("updated")});
+    Alias a = alias_record().read(it->value());
+    a.name = it->key().substr(prefix.size());
+    out.push_back(std::move(a));
   }
   return out;
 }
@@ -248,32 +277,20 @@ std::vector<Grant> Store::grants(const std::string& account, const std::string& 
   auto it = engine_.prefix(kGrants.name, storage::KeyBuilder().scope(account, region).str(key_id).take());
   for (; it->valid(); it->next()) {
     Doc d = json::parse(it->value());
-    Grant g;
-    g.id = d.str("id");
+    Grant g = grant_record().from_doc(d);
     g.key_id = key_id;
-    g.name = d.str("name");
-    g.grantee = d.str("grantee");
-    g.retiring = d.str("retiring");
-    g.issuer = d.str("issuer");
     if (const Doc* ops = d.get("operations"); ops && ops->is_list())
       for (const auto& o : ops->as_list()) g.operations.push_back(o.as_string());
     if (const Doc* c = d.get("constraints")) g.constraints = *c;
-    g.created_ms = d.integer("created");
     out.push_back(std::move(g));
   }
   return out;
 }
 
 void Store::put_grant(const std::string& account, const std::string& region, const Grant& g) {
-  Doc d = Doc::map();
-  d.set("id", g.id);
-  d.set("name", g.name);
-  d.set("grantee", g.grantee);
-  d.set("retiring", g.retiring);
-  d.set("issuer", g.issuer);
+  Doc d = grant_record().to_doc(g);
   d.set("operations", strings(g.operations));
   d.set("constraints", g.constraints);
-  d.set("created", g.created_ms);
   check(engine_.put(kGrants.name, grant_key(account, region, g.key_id, g.id), json::write(d)));
 }
 
@@ -282,6 +299,11 @@ void Store::del_grant(const std::string& account, const std::string& region, con
 }
 
 void Store::reset() {
+  {
+    std::lock_guard ilk(index_mu_);
+    indexed_ = false;
+    index_.clear();
+  }
   std::unique_lock lk(cache_mu_);
   ++generation_;
   cache_.clear();

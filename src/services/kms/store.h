@@ -78,6 +78,9 @@ class Store {
   std::vector<std::shared_ptr<const Key>> keys(const std::string& account, const std::string& region);
   // Every key of every account (the deletion and rotation sweep).
   std::vector<std::shared_ptr<const Key>> all_keys();
+  // The key with this id in any account and Region (a ciphertext names its key by id only), or
+  // nullptr. An in-memory index of ids, built from storage on first use and kept by put/erase.
+  std::shared_ptr<const Key> locate(std::string_view id);
 
   std::optional<Alias> alias(const std::string& account, const std::string& region, std::string_view name);
   void put_alias(const std::string& account, const std::string& region, const Alias& a);
@@ -103,6 +106,10 @@ class Store {
   uint64_t generation_ = 0;  // GUARDED_BY(cache_mu_): bumped by every write, so a read that raced
                              // with a write does not cache what it read
   void cache(const std::string& storage_key, std::shared_ptr<const Key> k);
+  std::mutex index_mu_;
+  bool indexed_ = false;  // GUARDED_BY(index_mu_)
+  std::unordered_map<std::string, std::pair<std::string, std::string>>
+      index_;  // GUARDED_BY(index_mu_): id → account, region
 };
 
 }  // namespace stratus::kms

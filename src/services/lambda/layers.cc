@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "services/lambda/code.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/params_secrets.h"
 #include "services/service.h"
 #include "storage/engine.h"
 #include "storage/keys.h"
@@ -67,6 +68,16 @@ Layers::Resolved Layers::resolve(OpContext& ctx, const Doc& arns) {
         throw errors::invalid_parameter_value("Two different versions of the same layer are not allowed to be referenced in the same "
                         "function. " + o.version_arn() + " and " + ref->version_arn() +
                         " reference the same layer.");
+    if (is_parameters_secrets_layer(ref->name)) {
+      // AWS's Parameters and Secrets extension (any publisher account): Stratus answers its API
+      // itself (params_secrets.h); nothing is unpacked into /opt.
+      Doc item = Doc::map();
+      item.set("Arn", ref->version_arn());
+      item.set("CodeSize", 0);
+      out.config.push(std::move(item));
+      seen.push_back(*ref);
+      continue;
+    }
     auto v = load(ctx, *ref);
     if (!v) throw errors::invalid_parameter_value("Layer version " + s + " does not exist.");
     check_access(ctx, *ref, *v);

@@ -104,6 +104,12 @@ void State::start(ServerContext& server) {
     for (auto& e : events) out.push_back({e.timestamp_ms, std::move(e.message)});
     logs::append(*srv, account, region, group, stream, out, true);
   };
+  params_secrets_ = std::make_unique<ParamsSecrets>(server);
+  ParamsSecrets* ps = params_secrets_.get();
+  mo.parameters_secrets = [ps](std::shared_ptr<const runtime::FunctionSpec> spec, http::Request req,
+                               http::Responder respond) {
+    ps->serve(std::move(spec), std::move(req), std::move(respond));
+  };
   manager_ = std::make_unique<runtime::Manager>(std::move(mo));
   manager_->start();
   layers_.start(dir_ + "/code", [this](const std::string& hex) {
@@ -253,6 +259,11 @@ State::Target State::target(const std::string& account, const std::string& regio
     for (const auto& h : l->as_list()) hexes.push_back(h.as_string());
     spec->opt_dir = merge_layers(dir_ + "/code", hexes);
   }
+  if (const Doc* l = cfg->get("Layers"))
+    for (const auto& item : l->as_list()) {
+      auto ref = parse_layer_version_arn(item.str("Arn"));
+      if (ref && is_parameters_secrets_layer(ref->name)) spec->parameters_secrets = true;
+    }
   spec->timeout_s = static_cast<int>(cfg->integer("Timeout", 3));
   spec->memory_mb = static_cast<int>(cfg->integer("MemorySize", 128));
   spec->log_group = cfg->get("LoggingConfig") ? cfg->get("LoggingConfig")->str("LogGroup", "/aws/lambda/" + name)

@@ -20,11 +20,12 @@
 #include "events/queue.h"
 #include "http/message.h"
 #include "http/server.h"
+#include "server/context.h"
 #include "services/lambda/code.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/layers.h"
+#include "services/lambda/params_secrets.h"
 #include "services/lambda/store.h"
-#include "server/context.h"
 #include "services/service.h"
 
 namespace stratus::runtime {
@@ -157,6 +158,7 @@ class State {
   std::unique_ptr<runtime::Manager> manager_;
   std::unique_ptr<EventSourceMappings> esm_;
   Layers layers_;
+  std::unique_ptr<ParamsSecrets> params_secrets_;  // the Parameters and Secrets extension's API
   std::mutex write_mu_;  // serialises read-modify-write of function records
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, Target> specs_;  // GUARDED_BY(cache_mu_)

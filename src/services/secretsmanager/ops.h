@@ -17,8 +17,25 @@ namespace stratus::secretsmanager {
 // ---- shared (ops/common.cc) ----
 AwsError secret_not_found();  // ResourceNotFoundException "Secrets Manager can't find the specified secret."
 AwsError marked_for_deletion();
-// The secret SecretId names, or ResourceNotFoundException.
-Doc resolve(OpContext& ctx, const std::string& id);
+// The secret SecretId names, or ResourceNotFoundException. other_accounts: a full ARN may name a
+// secret of another account (the read operations that AWS allows across accounts; access.cc
+// decides whether the caller may).
+Doc resolve(OpContext& ctx, const std::string& id, bool other_accounts = false);
+// The account that owns a secret (its ARN's).
+std::string owner_account(const Doc& secret);
+
+// ---- resource policies (ops/access.cc) ----
+// Throws AccessDeniedException unless the caller may run `op` on the secret: its resource
+// policy's explicit Deny refuses anyone; the owner's account is allowed otherwise (IAM identity
+// policies are not enforced); another account needs an Allow of the policy, and for the value
+// (GetSecretValue, BatchGetSecretValue) kms:Decrypt on the secret's customer managed key ("Access
+// to KMS is not allowed" with the AWS managed key, which no other account can use).
+void authorize(OpContext& ctx, const Doc& secret, std::string_view op);
+// Wraps the operations that name a SecretId with authorize().
+void guard_operations(Service& service);
+// A resource policy parsed by auth/policy.h (MalformedPolicyDocumentException), and whether it
+// grants broad access (a wildcard principal without a narrowing condition).
+bool policy_is_public(const std::string& text);
 // A replica record (ReplicaOf: the primary's Region) as the replica Region sees it: the primary's
 // secret under the replica's ARN, marked "_Replica" (and "_PrimaryRegion"/"_PrimaryArn" for its
 // values); other records unchanged. nullopt when the primary is gone.

@@ -38,7 +38,12 @@ class SecretsManagerService final : public Service {
     gap("ReplicateSecretToRegions",
         "replication is immediate and always InSync; a replica reads the primary's record and values "
         "(encrypted under the primary's key, not the replica's KmsKeyId)");
-    gap("PutResourcePolicy", "policies are stored and checked for syntax and broad access, not evaluated");
+    guard_operations(*this);  // resource policies (ops/access.cc)
+    gap("Resource policies",
+        "evaluated (auth/policy.h) for every operation naming a secret; IAM identity policies are not enforced (the "
+        "owner's account is allowed unless a policy denies); other accounts may read (GetSecretValue, "
+        "BatchGetSecretValue, DescribeSecret, ListSecretVersionIds, GetResourcePolicy) by full ARN, their writes "
+        "answer ResourceNotFoundException; BlockPublicPolicy uses S3's public-policy test");
     gap("Error texts",
         "not confirmed on AWS pages, worded after AWS's style: rotation schedule validation, "
         "UpdateSecretVersionStage, replication, resource-policy checks, GetRandomPassword");

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "auth/sealing.h"
+#include "core/arn.h"
 #include "core/json.h"
 #include "services/kms/api.h"
 #include "services/secretsmanager/errors.h"
@@ -249,7 +250,7 @@ std::string make_arn(const std::string& account, const std::string& region, cons
   RAND_bytes(rnd, sizeof rnd);
   std::string suffix;
   for (unsigned char c : rnd) suffix.push_back(kChars[c % 62]);
-  return "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + name + "-" + suffix;
+  return Arn::make("secretsmanager", region, account, "secret:" + name + "-" + suffix);
 }
 
 bool valid_name(std::string_view name) {

@@ -14,6 +14,9 @@
 namespace stratus::kms {
 class Api;
 }
+namespace stratus::events {
+class Api;
+}
 
 namespace stratus::ssm {
 
@@ -37,8 +40,20 @@ AwsError version_not_found(std::string_view name, int64_t version);
 // What the handlers reach through ctx.server.port<Ports>(): the service's ports to others,
 // resolved in start().
 struct Ports {
-  kms::Api* kms = nullptr;  // nullptr when KMS is not among --services
+  kms::Api* kms = nullptr;        // nullptr when KMS is not among --services
+  events::Api* events = nullptr;  // nullptr when EventBridge is not running
 };
+
+// EventBridge events (ops/events.cc), source aws.ssm, resources [the parameter's ARN]:
+// "Parameter Store Change" {operation: Create|Update|Delete|LabelParameterVersion, name, type,
+// description} after each write, and "Parameter Store Policy Action" {parameter-name,
+// parameter-type, action-status: Finished, policy-type, action-reason (our wording; AWS's texts
+// are not documented)} from the sweep. Sent after the write, not in its batch: a kill -9 between
+// the two loses the event (AWS's delivery is best-effort too).
+void parameter_changed(OpContext& ctx, const Doc& record, std::string_view operation);
+Doc change_detail(const Doc& record, std::string_view operation);
+struct PolicyAction;
+Doc policy_detail(const Doc& record, const PolicyAction& a);
 
 // SecureString values through KMS (ops/crypto.cc): the ciphertext is bound to the parameter's ARN
 // (encryption context PARAMETER_ARN). Throw InvalidKeyId for a key that can't be used.
@@ -53,6 +68,15 @@ bool is_public(std::string_view name);
 std::optional<Doc> public_record(std::string_view name, std::string_view region);
 // Every public parameter name under a path ("/aws/service/x", no trailing '/'), sorted.
 std::vector<std::string> public_names(std::string_view path, bool recursive);
+
+// Secrets Manager references (/aws/reference/secretsmanager/<secret>[:<version id or label>],
+// reference.cc): GetParameter(s) only, WithDecryption required (ValidationException "WithDecryption
+// flag must be True for retrieving a Secret Manager secret."); the answer is a SecureString of
+// version 0 whose Value is the secret's value (SecretBinary: base64) and whose
+// SourceResult is GetSecretValue's answer as JSON; nullopt when the secret does not exist.
+bool is_secret_reference(std::string_view name);
+void require_decryption(bool decrypt);
+std::optional<Doc> secret_reference(OpContext& ctx, const std::string& name);
 
 // ---- parameters (ops/parameters.cc) ----
 Doc put_parameter(OpContext& ctx, const Doc& in);
@@ -74,6 +98,9 @@ Doc remove_tags_from_resource(OpContext& ctx, const Doc& in);
 Doc list_tags_for_resource(OpContext& ctx, const Doc& in);
 
 // The Expiration sweep (ops/parameters.cc): deletes parameters whose Expiration policy is due.
-void expire_due(storage::Engine& db, int64_t now_ms);
+// The policy sweep: every parameter whose next policy action is due (the expirations index)
+// gets it: notifications (once each) and deletion at its Expiration, each as a "Parameter Store
+// Policy Action" event on `bus` (nullptr: none).
+void expire_due(storage::Engine& db, int64_t now_ms, events::Api* bus);
 
 }  // namespace stratus::ssm

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "core/encoding.h"
 #include "core/error.h"
@@ -52,10 +53,7 @@ std::string name_key(std::string_view name) {
 }
 
 std::string parameter_arn(std::string_view account, std::string_view region, std::string_view name) {
-  std::string a = "arn:aws:ssm:";
-  a.append(region).append(":").append(account).append(":parameter/");
-  a.append(name.starts_with('/') ? name.substr(1) : name);
-  return a;
+  return Arn::make("ssm", region, account, "parameter/" + std::string(name.starts_with('/') ? name.substr(1) : name));
 }
 
 std::string strip_arn(std::string_view in) {
@@ -239,6 +237,45 @@ std::optional<bool> matches_pattern(std::string_view pattern, std::string_view v
   } catch (const RegexError&) {
     return std::nullopt;
   }
+}
+
+std::vector<PolicyAction> pending_policy_actions(const Doc& record, int64_t hour_ms) {
+  std::vector<PolicyAction> out;
+  const Doc* versions = record.get("Versions");
+  if (!versions || !versions->is_list() || versions->as_list().empty()) return out;
+  const Doc& cur = versions->as_list().back();
+  std::string text = cur.str("Policies");
+  if (text.empty()) return out;
+  std::vector<Policy> policies;
+  try {
+    policies = parse_policies(text);
+  } catch (const std::exception&) {
+    return out;
+  }
+  int64_t expires = 0;
+  for (const auto& p : policies)
+    if (p.type == "Expiration") expires = p.expires_ms;
+  const Doc* notified = record.get("Notified");
+  auto sent = [&](const char* type) { return notified && notified->has(type) ? notified->integer(type) : -1; };
+  for (const auto& p : policies) {
+    int64_t span = p.amount * hour_ms * (p.unit == "Hours" ? 1 : 24);
+    if (p.type == "Expiration") {
+      out.push_back({p.type, p.expires_ms, 0, ""});
+    } else if (p.type == "ExpirationNotification" && expires > 0 && sent(p.type.c_str()) != expires) {
+      out.push_back({p.type, expires - span, p.amount, p.unit});
+    } else if (p.type == "NoChangeNotification") {
+      int64_t modified = cur.integer("LastModifiedDate");
+      if (sent(p.type.c_str()) != modified) out.push_back({p.type, modified + span, p.amount, p.unit});
+    }
+  }
+  return out;
+}
+
+int64_t next_policy_action(const Doc& record, int64_t hour_ms) {
+  int64_t next = 0;
+  for (const auto& a : pending_policy_actions(record, hour_ms))
+    if (next == 0 || a.when < next) next = std::max<int64_t>(a.when, 1);
+  return next;
 }
 
 }  // namespace stratus::ssm

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/doc.h"
+
 namespace stratus::ssm {
 
 inline constexpr size_t kMaxLevels = 15;     // HierarchyLevelLimitExceededException beyond
@@ -65,6 +67,22 @@ struct Policy {
 // Throws InvalidPolicyTypeException, InvalidPolicyAttributeException, IncompatiblePolicyException,
 // PoliciesLimitExceededException or ValidationException (malformed JSON).
 std::vector<Policy> parse_policies(std::string_view json);
+
+// A policy action a parameter record is due for, not done yet: "Expiration" (delete it at the
+// Timestamp), "ExpirationNotification" (Before units ahead of it, once per Timestamp),
+// "NoChangeNotification" (After units past the current version's LastModifiedDate, once per
+// modification). What was sent is the record's "Notified" member: {"ExpirationNotification":
+// Timestamp ms, "NoChangeNotification": LastModifiedDate ms}. hour_ms: the length of an hour (a
+// day is 24 of them; STRATUS_SSM_HOUR_MS shortens it for tests).
+struct PolicyAction {
+  std::string type;
+  int64_t when = 0;
+  int64_t amount = 0;  // the notification's Before / After
+  std::string unit;
+};
+std::vector<PolicyAction> pending_policy_actions(const Doc& record, int64_t hour_ms);
+// The earliest pending action's time (0: none): the record's key in the due index.
+int64_t next_policy_action(const Doc& record, int64_t hour_ms);
 
 // Regex match of a whole value against AllowedPattern (Java syntax subset); nullopt when the
 // pattern is invalid or too costly to evaluate.

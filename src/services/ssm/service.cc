@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "server/context.h"
+#include "services/events/api.h"
 #include "services/kms/api.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/schema.h"
@@ -34,19 +35,23 @@ class SsmService final : public Service {
     add("AddTagsToResource", add_tags_to_resource);
     add("RemoveTagsFromResource", remove_tags_from_resource);
     add("ListTagsForResource", list_tags_for_resource);
-    gap("ExpirationNotification, NoChangeNotification",
-        "policies are validated and stored (DescribeParameters shows them) but no event is sent: EventBridge is "
-        "not implemented yet");
+    gap("Events",
+        "Parameter Store Change and Parameter Store Policy Action events go to EventBridge when it runs (sent after "
+        "the write, best-effort); the policy events' action-reason texts are ours (AWS does not document them)");
     gap("AddTagsToResource", "ResourceType Parameter only; other SSM resources (documents, ...) do not exist");
-    gap("/aws/reference/secretsmanager/", "GetParameter(s) do not resolve Secrets Manager references yet");
+    gap("/aws/reference/secretsmanager/",
+        "GetParameter(s) only (not GetParametersByPath or DescribeParameters); a ':' suffix selects a version id "
+        "or staging label");
     gap("DescribeParameters", "Shared (RAM-shared parameters) is ignored: nothing is shared across accounts");
     gap("DataType aws:ec2:image", "the value's ami- format is checked; whether the image exists is not");
   }
   void attach(ServerContext& ctx) override { ctx.provide<Ports>(&ports_); }
   void start(ServerContext& ctx) override {
     ports_.kms = ctx.port<kms::Api>();
+    ports_.events = ctx.port<events::Api>();
     storage::Engine* db = &ctx.storage();
-    ctx.scheduler("ssm").every("ssm.expire", sweep_ms(), [db] { expire_due(*db, now_millis()); });
+    events::Api* bus = ports_.events;
+    ctx.scheduler("ssm").every("ssm.expire", sweep_ms(), [db, bus] { expire_due(*db, now_millis(), bus); });
   }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 

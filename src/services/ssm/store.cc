@@ -1,5 +1,6 @@
 #include "services/ssm/store.h"
 
+#include "core/env.h"
 #include "core/json.h"
 #include "services/ssm/rules.h"
 #include "services/ssm/schema.h"
@@ -95,17 +96,13 @@ void ParamStore::drop_due(const Due& d) {
   db_.del(schema::kExpirations.name, d.raw_key);
 }
 
+int64_t ParamStore::hour_ms() {
+  static const int64_t v = env_positive("STRATUS_SSM_HOUR_MS", 3'600'000);
+  return v;
+}
+
 int64_t ParamStore::expiration_of(const Doc& record) {
-  const Doc* versions = record.get("Versions");
-  if (!versions || !versions->is_list() || versions->as_list().empty()) return 0;
-  std::string policies = versions->as_list().back().str("Policies");
-  if (policies.empty()) return 0;
-  try {
-    for (const auto& p : parse_policies(policies))
-      if (p.type == "Expiration") return p.expires_ms;
-  } catch (const std::exception&) {
-  }
-  return 0;
+  return next_policy_action(record, hour_ms());
 }
 
 }  // namespace stratus::ssm

@@ -48,8 +48,11 @@ class ParamStore {
   std::vector<Due> due(int64_t now_ms, size_t n);
   void drop_due(const Due& d);
 
-  // The expiration time of a record's current version (0: none).
+  // The time of the record's next policy action (rules.h: next_policy_action; 0: none), under
+  // which the due index keeps it (the "expirations" keyspace holds every policy action's time).
   static int64_t expiration_of(const Doc& record);
+  // The length of a policy hour: STRATUS_SSM_HOUR_MS (tests), else 3,600,000.
+  static int64_t hour_ms();
 
  private:
   static std::string expiry_key(int64_t when, std::string_view account, std::string_view region, std::string_view name);

@@ -340,3 +340,35 @@ TEST(PolicyPublic, Detects) {
 
 }  // namespace
 }  // namespace stratus::auth::policy
+
+namespace stratus::auth::policy {
+namespace {
+
+TEST(PolicyCache, ParsesOncePerTextAndOptions) {
+  std::string text =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]})";
+  auto a = parse_cached(text, {.principal = PrincipalRule::required});
+  auto b = parse_cached(text, {.principal = PrincipalRule::required});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_FALSE(parse_cached(text, {.principal = PrincipalRule::forbidden}));
+  EXPECT_FALSE(parse_cached("{nope", {}));
+}
+
+TEST(PolicyCaller, GlobalKeys) {
+  Request r;
+  set_caller(r, "111111111111", "arn:aws:iam::111111111111:user/bob", "AIDAX");
+  EXPECT_EQ(r.principal.arn, "arn:aws:iam::111111111111:user/bob");
+  EXPECT_EQ(r.find("aws:PrincipalType")->front(), "User");
+  EXPECT_EQ(r.find("aws:username")->front(), "bob");
+  EXPECT_EQ(r.find("aws:userid")->front(), "AIDAX");
+  Request s;
+  set_caller(s, "111111111111", "", "");
+  EXPECT_EQ(s.principal.arn, "arn:aws:iam::111111111111:root");
+  EXPECT_EQ(s.find("aws:PrincipalType")->front(), "Account");
+  EXPECT_EQ(s.find("aws:userid")->front(), "111111111111");
+  EXPECT_EQ(s.find("aws:username"), nullptr);
+}
+
+}  // namespace
+}  // namespace stratus::auth::policy

@@ -1,6 +1,7 @@
 // CreateAlias, UpdateAlias, DeleteAlias, ListAliases.
 #include <mutex>
 
+#include "core/arn.h"
 #include "services/kms/errors.h"
 #include "services/kms/ops.h"
 #include "services/kms/state.h"
@@ -11,7 +12,7 @@ namespace {
 constexpr size_t kAliasesPerKey = 50;
 
 std::string alias_arn(const OpContext& ctx, std::string_view name) {
-  return "arn:aws:kms:" + ctx.region() + ":" + ctx.account() + ":" + std::string(name);
+  return Arn::make("kms", ctx.region(), ctx.account(), name);
 }
 
 // A customer alias name: "alias/..." and not under alias/aws/.

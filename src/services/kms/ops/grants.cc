@@ -1,9 +1,12 @@
-// CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Grants are stored and
-// listed; they do not yet widen anyone's access (key policies are not evaluated either).
+// CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Grants are kept with
+// their key's account and Region (a grant on another account's key is stored there); access.h
+// lets their grantees use the key.
 #include <algorithm>
 #include <mutex>
 
+#include "core/arn.h"
 #include "core/encoding.h"
+#include "services/kms/access.h"
 #include "services/kms/crypto.h"
 #include "services/kms/errors.h"
 #include "services/kms/ops.h"
@@ -58,11 +61,19 @@ Doc grant_entry(const Key& k, const Grant& g) {
 }
 
 // Deletes the key's grant (RetireGrant, RevokeGrant); NotFoundException when it has none such.
-Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& grant_id, const Doc& in) {
-  for (const auto& g : st.store.grants(ctx.account(), ctx.region(), k.id))
+Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& grant_id, const Doc& in, bool retiring) {
+  for (const auto& g : st.store.grants(k.account, k.region, k.id))
     if (g.id == grant_id) {
+      if (retiring) {
+        // RetireGrant: the retiring principal, the grantee of a grant that allows RetireGrant,
+        // or (AWS: the account that created the grant) a caller the key policy allows.
+        bool may = grantee_matches(g.retiring, ctx.caller) ||
+                   (grantee_matches(g.grantee, ctx.caller) &&
+                    std::find(g.operations.begin(), g.operations.end(), "RetireGrant") != g.operations.end());
+        if (!may) authorize(ctx, k, "RetireGrant");
+      }
       dry_run(in);
-      st.store.del_grant(ctx.account(), ctx.region(), g);
+      st.store.del_grant(k.account, k.region, g);
       return Doc::map();
     }
   throw errors::not_found("Grant ID " + grant_id + " not found");
@@ -92,7 +103,15 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
   g.name = in.str("Name");
   g.grantee = in.str("GranteePrincipal");
   g.retiring = in.str("RetiringPrincipal");
-  g.issuer = "arn:aws:iam::" + ctx.account() + ":root";
+  g.issuer = root_arn(ctx.account());
+  if (!g.name.empty() &&
+      (g.name.size() > 256 ||
+       g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") !=
+           std::string::npos))
+    throw stratus::errors::validation(
+        "1 validation error detected: Value '" + g.name +
+        "' at 'name' failed to satisfy constraint: Member must satisfy regular expression "
+        "pattern: ^[a-zA-Z0-9:/_-]+$");
   if (const Doc* ops = in.get("Operations"); ops && ops->is_list())
     for (const auto& o : ops->as_list()) {
       if (!operation_fits(*k, o.as_string()))
@@ -107,7 +126,15 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
       throw stratus::errors::validation("Encryption context grant constraints are only valid for symmetric keys.");
     g.constraints = *c;
   }
-  auto existing = st.store.grants(ctx.account(), ctx.region(), k->id);
+  if (const Doc* c = in.get("Constraints"); c && c->is_map())
+    for (const char* m : {"EncryptionContextEquals", "EncryptionContextSubset"})
+      if (const Doc* ec = c->get(m); ec && ec->is_map()) {
+        if (ec->size() > 8) throw stratus::errors::validation("Grant constraints may contain at most 8 pairs each.");
+        for (const auto& [ck, cv] : ec->as_map())
+          if (cv.is_string() && cv.as_string().size() > 384)
+            throw stratus::errors::validation("Grant constraint values must be at most 384 characters.");
+      }
+  auto existing = st.store.grants(k->account, k->region, k->id);
   if (!g.name.empty())
     for (const auto& e : existing)
       if (e.name == g.name && e.grantee == g.grantee && e.retiring == g.retiring && e.operations == g.operations &&
@@ -122,7 +149,7 @@ Doc create_grant(OpContext& ctx, const Doc& in) {
   dry_run(in);
   g.id = enc::hex(crypto::random_bytes(32));
   g.created_ms = ctx.now_ms;
-  st.store.put_grant(ctx.account(), ctx.region(), g);
+  st.store.put_grant(k->account, k->region, g);
   Doc out = Doc::map();
   out.set("GrantId", g.id);
   out.set("GrantToken", token_for(g));
@@ -133,7 +160,7 @@ Doc list_grants(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   auto k = st.resolve(ctx.account(), ctx.region(), in.str("KeyId"));
   std::vector<std::pair<std::shared_ptr<const Key>, Grant>> out;
-  for (auto& g : st.store.grants(ctx.account(), ctx.region(), k->id)) {
+  for (auto& g : st.store.grants(k->account, k->region, k->id)) {
     if (in.has("GrantId") && g.id != in.str("GrantId")) continue;
     if (in.has("GranteePrincipal") && g.grantee != in.str("GranteePrincipal")) continue;
     out.emplace_back(k, std::move(g));
@@ -146,8 +173,14 @@ Doc list_retirable_grants(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string principal = in.str("RetiringPrincipal");
   std::vector<std::pair<std::shared_ptr<const Key>, Grant>> out;
-  for (const auto& k : st.store.keys(ctx.account(), ctx.region()))
-    for (auto& g : st.store.grants(ctx.account(), ctx.region(), k->id))
+  // Grants of every account's keys name their retiring principal (grants on another account's
+  // key are stored with that key).
+  // The principal must be of the caller's account (AWS: "any principal in your account").
+  auto arn = Arn::parse(principal);
+  std::string owner = arn ? arn->account : principal;
+  if (owner != ctx.account()) return listing(out, in);
+  for (const auto& k : st.store.all_keys())
+    for (auto& g : st.store.grants(k->account, k->region, k->id))
       if (g.retiring == principal) out.emplace_back(k, std::move(g));
   return listing(out, in);
 }
@@ -165,13 +198,22 @@ Doc retire_grant(OpContext& ctx, const Doc& in) {
   } else if (key_ref.empty() || grant_id.empty()) {
     throw stratus::errors::validation("Either GrantToken, or both KeyId and GrantId, must be specified.");
   }
-  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), key_ref, false), grant_id, in);
+  // A token names its key by id: another account's key is found wherever it is.
+  std::shared_ptr<const Key> k;
+  bool plain_id =
+      !key_ref.empty() && key_ref.size() <= 64 &&
+      key_ref.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
+  if (plain_id)
+    if (auto own = st.store.key(ctx.account(), ctx.region(), key_ref); !own) k = st.store.locate(key_ref);
+  if (!k) k = st.resolve(ctx.account(), ctx.region(), key_ref, false);
+  return delete_grant(ctx, st, *k, grant_id, in, true);
 }
 
 Doc revoke_grant(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::lock_guard lk(st.store.writer());
-  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false), in.str("GrantId"), in);
+  return delete_grant(ctx, st, *st.resolve(ctx.account(), ctx.region(), in.str("KeyId"), false), in.str("GrantId"), in,
+                      false);
 }
 
 }  // namespace stratus::kms

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "core/json.h"
+#include "services/kms/access.h"
 #include "services/kms/crypto.h"
 #include "services/kms/errors.h"
 #include "services/kms/ops.h"
@@ -73,6 +74,7 @@ Doc create_key(OpContext& ctx, const Doc& in) {
   k.description = in.str("Description");
   if (in.has("Policy")) {
     check_policy(in.str("Policy"));
+    check_key_policy(ctx, in.str("Policy"), k.arn, in);
     k.policy = in.str("Policy");
   }
   if (const Doc* tags = in.get("Tags"); tags && tags->is_list()) {
@@ -114,30 +116,15 @@ Doc list_keys(OpContext& ctx, const Doc& in) {
 }
 
 Doc enable_key(OpContext& ctx, const Doc& in) {
-  modify_key(ctx, in.str("KeyId"), [](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    k.state = "Enabled";
-  });
-  return Doc::map();
+  return change_customer_key(ctx, in, [](Key& k) { k.state = "Enabled"; });
 }
 
 Doc disable_key(OpContext& ctx, const Doc& in) {
-  modify_key(ctx, in.str("KeyId"), [](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    k.state = "Disabled";
-  });
-  return Doc::map();
+  return change_customer_key(ctx, in, [](Key& k) { k.state = "Disabled"; });
 }
 
 Doc update_key_description(OpContext& ctx, const Doc& in) {
-  modify_key(ctx, in.str("KeyId"), [&](Key& k) {
-    require_not_pending(k);
-    require_customer(k);
-    k.description = in.str("Description");
-  });
-  return Doc::map();
+  return change_customer_key(ctx, in, [&](Key& k) { k.description = in.str("Description"); });
 }
 
 Doc schedule_key_deletion(OpContext& ctx, const Doc& in) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "services/kms/access.h"
 #include "services/kms/errors.h"
 #include "services/kms/ops.h"
 #include "services/kms/state.h"
@@ -20,11 +21,9 @@ void check_policy_name(const Doc& in) {
 }  // namespace
 
 Doc tag_resource(OpContext& ctx, const Doc& in) {
-  modify_key(
-      ctx, in.str("KeyId"),
+  return change_customer_key(
+      ctx, in,
       [&](Key& k) {
-        require_not_pending(k);
-        require_customer(k);
         if (const Doc* tags = in.get("Tags"); tags && tags->is_list()) {
           for (const auto& t : tags->as_list()) {
             std::string tk = t.str("TagKey"), tv = t.str("TagValue");
@@ -39,21 +38,17 @@ Doc tag_resource(OpContext& ctx, const Doc& in) {
         if (k.tags.size() > kTagsPerKey) throw errors::tag("Cannot exceed quota for tags per resource: 50");
       },
       false);
-  return Doc::map();
 }
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
-  modify_key(
-      ctx, in.str("KeyId"),
+  return change_customer_key(
+      ctx, in,
       [&](Key& k) {
-        require_not_pending(k);
-        require_customer(k);
         if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
           for (const auto& key : keys->as_list())
             std::erase_if(k.tags, [&](const auto& p) { return p.first == key.as_string(); });
       },
       false);
-  return Doc::map();
 }
 
 Doc list_resource_tags(OpContext& ctx, const Doc& in) {
@@ -92,6 +87,7 @@ Doc put_key_policy(OpContext& ctx, const Doc& in) {
       ctx, in.str("KeyId"),
       [&](Key& k) {
         require_customer(k);
+        check_key_policy(ctx, policy, k.arn, in);
         k.policy = policy;
       },
       false);

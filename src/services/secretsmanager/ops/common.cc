@@ -1,6 +1,8 @@
 #include "services/secretsmanager/ops.h"
 
+#include "core/arn.h"
 #include "core/encoding.h"
+#include "core/lookup.h"
 #include "server/context.h"
 
 namespace stratus::secretsmanager {
@@ -25,10 +27,16 @@ std::string page_token(size_t offset) {
   return enc::base64_encode(std::to_string(offset));
 }
 
+std::string owner_account(const Doc& secret) {
+  auto arn = Arn::parse(secret.str("ARN"));
+  return arn ? arn->account : std::string();
+}
+
 std::optional<Doc> view_of(OpContext& ctx, Doc raw) {
   std::string primary_region = raw.str("ReplicaOf");
   if (primary_region.empty()) return raw;
-  auto primary = state(ctx).store().load(ctx.account(), primary_region, raw.str("Name"));
+  std::string account = owner_account(raw);
+  auto primary = state(ctx).store().load(account.empty() ? ctx.account() : account, primary_region, raw.str("Name"));
   if (!primary) return std::nullopt;
   Doc v = std::move(*primary);
   v.set("_PrimaryArn", v.str("ARN"));
@@ -41,12 +49,12 @@ std::optional<Doc> view_of(OpContext& ctx, Doc raw) {
   return v;
 }
 
-Doc resolve(OpContext& ctx, const std::string& id) {
-  auto s = state(ctx).store().find(ctx.account(), ctx.region(), id);
-  if (!s) throw secret_not_found();
-  auto v = view_of(ctx, std::move(*s));
-  if (!v) throw secret_not_found();
-  return std::move(*v);
+Doc resolve(OpContext& ctx, const std::string& id, bool other_accounts) {
+  std::string account = ctx.account();
+  if (other_accounts && id.starts_with("arn:"))
+    if (auto arn = Arn::parse(id); arn && arn->account.size() == 12) account = arn->account;
+  Doc raw = found_or(state(ctx).store().find(account, ctx.region(), id), secret_not_found);
+  return found_or(view_of(ctx, std::move(raw)), secret_not_found);
 }
 
 void check_primary(const Doc& secret) {

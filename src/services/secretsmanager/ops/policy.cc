@@ -1,63 +1,11 @@
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/secretsmanager/ops.h"
 
 namespace stratus::secretsmanager {
 
-namespace {
-
-Doc parse_policy(const std::string& text) {
-  Doc p;
-  try {
-    p = json::parse(text);
-  } catch (const AwsError&) {
-    throw errors::malformed_policy_document("This resource policy contains a syntax error.");
-  }
-  const Doc* st = p.get("Statement");
-  if (!p.is_map() || !st || !(st->is_list() || st->is_map()))
-    throw errors::malformed_policy_document("This resource policy contains a syntax error.");
-  auto check = [](const Doc& s) {
-    std::string effect = s.str("Effect");
-    if (!s.is_map() || (effect != "Allow" && effect != "Deny") || (!s.has("Action") && !s.has("NotAction")))
-      throw errors::malformed_policy_document("This resource policy contains a syntax error.");
-  };
-  if (st->is_map())
-    check(*st);
-  else
-    for (const auto& s : st->as_list()) check(s);
-  return p;
-}
-
-bool wildcard(const Doc* principal) {
-  if (!principal) return false;
-  if (principal->is_string()) return principal->as_string() == "*";
-  if (principal->is_map()) {
-    const Doc* aws = principal->get("AWS");
-    if (aws && aws->is_string()) return aws->as_string() == "*";
-    if (aws && aws->is_list())
-      for (const auto& a : aws->as_list())
-        if (a.is_string() && a.as_string() == "*") return true;
-  }
-  return false;
-}
-
-// An Allow statement for every principal, without a condition narrowing it.
-bool broad_access(const Doc& policy) {
-  const Doc* st = policy.get("Statement");
-  std::vector<Doc> statements;
-  if (st->is_map())
-    statements.push_back(*st);
-  else
-    statements = st->as_list();
-  for (const auto& s : statements)
-    if (s.str("Effect") == "Allow" && (wildcard(s.get("Principal")) || s.has("NotPrincipal")) && !s.has("Condition"))
-      return true;
-  return false;
-}
-
-}  // namespace
-
 Doc get_resource_policy(OpContext& ctx, const Doc& in) {
-  Doc secret = resolve(ctx, in.str("SecretId"));
+  Doc secret = resolve(ctx, in.str("SecretId"), true);
   Doc out = Doc::map();
   out.set("ARN", secret.str("ARN"));
   out.set("Name", secret.str("Name"));
@@ -67,8 +15,8 @@ Doc get_resource_policy(OpContext& ctx, const Doc& in) {
 
 Doc put_resource_policy(OpContext& ctx, const Doc& in) {
   std::string text = in.str("ResourcePolicy");
-  Doc policy = parse_policy(text);
-  if (in.flag("BlockPublicPolicy") && broad_access(policy))
+  bool broad = policy_is_public(text);
+  if (in.flag("BlockPublicPolicy") && broad)
     throw errors::public_policy(
         "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the "
         "secret.");
@@ -93,10 +41,10 @@ Doc delete_resource_policy(OpContext& ctx, const Doc& in) {
 
 Doc validate_resource_policy(OpContext& ctx, const Doc& in) {
   if (in.has("SecretId")) resolve(ctx, in.str("SecretId"));
-  Doc policy = parse_policy(in.str("ResourcePolicy"));
+  bool broad = policy_is_public(in.str("ResourcePolicy"));
   Doc out = Doc::map();
   Doc errs = Doc::list();
-  if (broad_access(policy)) {
+  if (broad) {
     Doc e = Doc::map();
     e.set("CheckName", "BROAD_ACCESS");
     e.set("ErrorMessage", "The resource policy grants broad access to the secret.");
@@ -187,22 +135,20 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
   auto& st = state(ctx);
   std::lock_guard lock(SecretStore::mu());
   SecretStore store = st.store();
-  auto raw = store.find(ctx.account(), ctx.region(), in.str("SecretId"));
-  if (!raw) throw secret_not_found();
-  std::string primary_region = raw->str("ReplicaOf");
+  auto raw = found_or(store.find(ctx.account(), ctx.region(), in.str("SecretId")), secret_not_found);
+  std::string primary_region = raw.str("ReplicaOf");
   if (primary_region.empty())
     throw errors::invalid_request("The secret isn't a replica secret. You can only promote a replica secret.");
-  const std::string name = raw->str("Name");
-  auto primary = store.load(ctx.account(), primary_region, name);
-  if (!primary) throw secret_not_found();
+  const std::string name = raw.str("Name");
+  auto primary = found_or(store.load(ctx.account(), primary_region, name), secret_not_found);
   // The replica becomes a primary of its own: the primary's versions, values re-encrypted here.
-  Doc own = *primary;
-  own.set("ARN", raw->str("ARN"));
+  Doc own = primary;
+  own.set("ARN", raw.str("ARN"));
   own.as_map().erase("Replicas");
   own.as_map().erase("PrimaryRegion");
   own.as_map().erase("Rotation");
   own.as_map().erase("KmsKeyId");
-  Doc* reps = primary->get("Replicas");
+  Doc* reps = primary.get("Replicas");
   if (reps && reps->is_list()) {
     auto& l = reps->as_list();
     for (auto it = l.begin(); it != l.end();)
@@ -214,7 +160,7 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
       }
   }
   storage::WriteBatch batch;
-  Doc view = *primary;
+  Doc view = primary;
   view.set("_PrimaryRegion", primary_region);
   if (Doc* vs = own.get("Versions"); vs && vs->is_map())
     for (auto it = vs->as_map().begin(); it != vs->as_map().end(); ++it) {
@@ -223,7 +169,7 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
       if (v) store.put_value(batch, ctx.account(), ctx.region(), own, it->first, *v);
     }
   store.save(batch, ctx.account(), ctx.region(), own);
-  store.save(batch, ctx.account(), primary_region, *primary);
+  store.save(batch, ctx.account(), primary_region, primary);
   store.commit(batch);
   Doc out = Doc::map();
   out.set("ARN", own.str("ARN"));

@@ -4,6 +4,7 @@
 
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/tags.h"
 #include "services/secretsmanager/ops.h"
 
 namespace stratus::secretsmanager {
@@ -29,22 +30,15 @@ void check_tags(const Doc& tags) {
 
 void merge_tags(Doc& secret, const Doc& tags) {
   Doc& cur = secret["Tags"];
-  if (!cur.is_list()) cur = Doc::list();
-  if (!tags.is_list()) return;
-  for (const auto& t : tags.as_list()) {
-    bool found = false;
-    for (auto& c : cur.as_list())
-      if (c.str("Key") == t.str("Key")) {
-        c.set("Value", t.str("Value"));
-        found = true;
-      }
-    if (!found) {
+  Doc add = Doc::list();  // {Key, Value} with Value "" when absent, as stored before
+  if (tags.is_list())
+    for (const auto& t : tags.as_list()) {
       Doc e = Doc::map();
       e.set("Key", t.str("Key"));
       e.set("Value", t.str("Value"));
-      cur.push(std::move(e));
+      add.push(std::move(e));
     }
-  }
+  tags::merge_list(cur, &add);
   if (cur.size() > 50) throw errors::invalid_parameter("The number of tags exceeds the limit of 50 per secret.");
 }
 
@@ -200,7 +194,7 @@ Doc create_secret(OpContext& ctx, const Doc& in) {
 }
 
 Doc describe_secret(OpContext& ctx, const Doc& in) {
-  return describe(resolve(ctx, in.str("SecretId")), false);
+  return describe(resolve(ctx, in.str("SecretId"), true), false);
 }
 
 Doc list_secrets(OpContext& ctx, const Doc& in) {
@@ -349,13 +343,7 @@ Doc tag_resource(OpContext& ctx, const Doc& in) {
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
   return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
-    Doc* cur = secret.get("Tags");
-    if (cur && cur->is_list())
-      for (const auto& k : in.get("TagKeys")->as_list()) {
-        auto& l = cur->as_list();
-        l.erase(std::remove_if(l.begin(), l.end(), [&](const Doc& t) { return t.str("Key") == k.as_string(); }),
-                l.end());
-      }
+    if (Doc* cur = secret.get("Tags")) tags::remove_from_list(*cur, in.get("TagKeys"));
     return Doc::map();
   });
 }

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "core/arn.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "services/secretsmanager/ops.h"
@@ -58,7 +59,8 @@ void touch(OpContext& ctx, const Doc& secret, const std::string& version) {
 Doc value_doc(OpContext& ctx, const Doc& secret, const Doc& in) {
   check_live(secret);
   std::string version = pick_version(secret, in);
-  auto v = state(ctx).store().get_value(ctx.account(), ctx.region(), secret, version);
+  std::string owner = owner_account(secret);
+  auto v = state(ctx).store().get_value(owner.empty() ? ctx.account() : owner, ctx.region(), secret, version);
   if (!v) {
     if (!in.str("VersionId").empty())
       throw errors::resource_not_found("Secrets Manager can't find the specified secret value for VersionId: " +
@@ -80,7 +82,7 @@ Doc value_doc(OpContext& ctx, const Doc& secret, const Doc& in) {
 }  // namespace
 
 Doc get_secret_value(OpContext& ctx, const Doc& in) {
-  return value_doc(ctx, resolve(ctx, in.str("SecretId")), in);
+  return value_doc(ctx, resolve(ctx, in.str("SecretId"), true), in);
 }
 
 Doc put_secret_value(OpContext& ctx, const Doc& in) {
@@ -134,6 +136,7 @@ Doc batch_get_secret_value(OpContext& ctx, const Doc& in) {
   Doc out = Doc::map();
   auto one = [&](const Doc& secret, const std::string& id) {
     try {
+      authorize(ctx, secret, "GetSecretValue");
       Doc v = value_doc(ctx, secret, Doc::map());
       values.push(std::move(v));
     } catch (const AwsError& e) {
@@ -146,7 +149,9 @@ Doc batch_get_secret_value(OpContext& ctx, const Doc& in) {
   };
   if (ids) {
     for (const auto& id : ids->as_list()) {
-      auto raw = state(ctx).store().find(ctx.account(), ctx.region(), id.as_string());
+      std::string account = ctx.account();
+      if (auto arn = Arn::parse(id.as_string()); arn && arn->account.size() == 12) account = arn->account;
+      auto raw = state(ctx).store().find(account, ctx.region(), id.as_string());
       auto s = raw ? view_of(ctx, std::move(*raw)) : std::nullopt;
       if (!s) {
         Doc err = Doc::map();
@@ -216,7 +221,7 @@ Doc update_secret_version_stage(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_secret_version_ids(OpContext& ctx, const Doc& in) {
-  Doc secret = resolve(ctx, in.str("SecretId"));
+  Doc secret = resolve(ctx, in.str("SecretId"), true);
   bool deprecated = in.flag("IncludeDeprecated");
   int64_t max = in.integer("MaxResults", 100);
   std::vector<std::pair<int64_t, std::string>> versions;

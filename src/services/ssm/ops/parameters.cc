@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/encoding.h"
+#include "core/lookup.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/rules.h"
 #include "services/ssm/store.h"
@@ -199,6 +200,7 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
   int64_t expiry = ParamStore::expiration_of(rec);
   auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier);
   if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
+  parameter_changed(ctx, rec, record ? "Update" : "Create");
   Doc out = Doc::map();
   out.set("Version", version);
   out.set("Tier", tier);
@@ -206,6 +208,15 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_parameter(OpContext& ctx, const Doc& in) {
+  if (is_secret_reference(in.str("Name"))) {
+    require_decryption(in.flag("WithDecryption"));
+    auto p = secret_reference(ctx, in.str("Name"));
+    if (!p)
+      throw errors::parameter_not_found(
+          "An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret " + in.str("Name") +
+          " not found.");
+    return answer("Parameter", std::move(*p));
+  }
   Selector sel = parse_selector(in.str("Name"));
   std::optional<Doc> rec = sel.valid ? read(ctx, sel.name) : std::nullopt;
   if (!rec) throw errors::parameter_not_found("");
@@ -228,6 +239,14 @@ Doc get_parameters(OpContext& ctx, const Doc& in) {
   for (const Doc& n : in.get("Names")->as_list()) {
     const std::string& name = n.as_string();
     if (!seen.insert(name).second) continue;
+    if (is_secret_reference(name)) {
+      require_decryption(decrypt);
+      if (auto p = secret_reference(ctx, name))
+        found.emplace_back(name, std::move(*p));
+      else
+        invalid.push(name);
+      continue;
+    }
     Selector sel = parse_selector(name);
     std::optional<Doc> rec = sel.valid ? read(ctx, sel.name) : std::nullopt;
     const Doc* v = rec ? pick(*rec, sel.version, sel.label) : nullptr;
@@ -287,13 +306,24 @@ Doc get_parameter_history(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+namespace {
+
+// Deletes one parameter (REQUIRES ParamStore::mu()); false when there is none of that name.
+bool delete_one(OpContext& ctx, ParamStore& store, const std::string& name) {
+  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
+  if (!rec) return false;
+  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
+  parameter_changed(ctx, *rec, "Delete");
+  return true;
+}
+
+}  // namespace
+
 Doc delete_parameter(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw not_found(name);
-  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
+  if (!delete_one(ctx, store, name)) throw not_found(name);
   return Doc::map();
 }
 
@@ -303,13 +333,7 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
   ParamStore store(ctx.storage);
   for (const Doc& n : in.get("Names")->as_list()) {
     const std::string& name = n.as_string();
-    std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-    if (!rec) {
-      invalid.push(name);
-      continue;
-    }
-    store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
-    deleted.push(name);
+    (delete_one(ctx, store, name) ? deleted : invalid).push(name);
   }
   Doc out = Doc::map();
   out.set("DeletedParameters", std::move(deleted));
@@ -321,8 +345,7 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw not_found(name);
+  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
   DocList& versions = rec->get("Versions")->as_list();
   int64_t version = in.has("ParameterVersion") ? in.integer("ParameterVersion") : versions.back().integer("Version");
   Doc* target = nullptr;
@@ -363,6 +386,7 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));
   int64_t expiry = ParamStore::expiration_of(*rec);
   store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
+  if (!add.empty()) parameter_changed(ctx, *rec, "LabelParameterVersion");
   Doc out = Doc::map();
   out.set("InvalidLabels", std::move(invalid));
   out.set("ParameterVersion", version);
@@ -373,8 +397,7 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw not_found(name);
+  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
   int64_t version = in.integer("ParameterVersion");
   Doc* target = nullptr;
   for (Doc& v : rec->get("Versions")->as_list())
@@ -399,18 +422,6 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
   out.set("RemovedLabels", std::move(removed));
   out.set("InvalidLabels", std::move(invalid));
   return out;
-}
-
-void expire_due(storage::Engine& db, int64_t now_ms) {
-  ParamStore store(db);
-  for (const auto& d : store.due(now_ms, 1000)) {
-    std::lock_guard lock(ParamStore::mu());
-    std::optional<Doc> rec = store.load(d.account, d.region, d.name);
-    if (rec && ParamStore::expiration_of(*rec) == d.when)
-      store.erase(d.account, d.region, d.name, d.when, ParamStore::tier_of(*rec));
-    else
-      store.drop_due(d);
-  }
 }
 
 }  // namespace stratus::ssm

@@ -1,5 +1,7 @@
 #include <mutex>
 
+#include "core/lookup.h"
+#include "core/tags.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/rules.h"
 #include "services/ssm/store.h"
@@ -18,13 +20,13 @@ Doc with_tags(OpContext& ctx, const Doc& in, F f) {
   std::string name = parameter_id(in);
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
-  std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
-  if (!rec) throw errors::invalid_resource_id("Invalid Resource Id");
-  Doc& tags = (*rec)["Tags"];
+  Doc rec = found_or(store.load(ctx.account(), ctx.region(), name),
+                     [] { return errors::invalid_resource_id("Invalid Resource Id"); });
+  Doc& tags = rec["Tags"];
   if (!tags.is_map()) tags = Doc::map();
   f(tags);
-  int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
+  int64_t expiry = ParamStore::expiration_of(rec);
+  store.save(ctx.account(), ctx.region(), rec, expiry, expiry, ParamStore::tier_of(rec));
   return Doc::map();
 }
 
@@ -52,17 +54,8 @@ Doc list_tags_for_resource(OpContext& ctx, const Doc& in) {
   std::string name = parameter_id(in);
   std::optional<Doc> rec = ParamStore(ctx.storage).load(ctx.account(), ctx.region(), name);
   if (!rec) throw errors::invalid_resource_id("Invalid Resource Id");
-  Doc list = Doc::list();
-  if (const Doc* tags = rec->get("Tags"); tags && tags->is_map())
-    for (const auto& [k, v] : tags->as_map()) {
-      Doc t = Doc::map();
-      t.set("Key", k);
-      t.set("Value", v);
-      list.push(std::move(t));
-    }
-  Doc out = Doc::map();
-  out.set("TagList", std::move(list));
-  return out;
+  const Doc* tags = rec->get("Tags");
+  return answer("TagList", tags && tags->is_map() ? tags::to_list(tags->as_map()) : Doc::list());
 }
 
 }  // namespace stratus::ssm
