@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "core/encoding.h"
 #include "core/json.h"
@@ -324,7 +325,7 @@ bool principal_matches(const Statement& st, const Principal& p) {
     for (const auto& v : list) {
       if (type == "AWS") {
         if (p.account.empty()) continue;
-        if (v == p.account || v == "arn:aws:iam::" + p.account + ":root") return true;
+        if (v == p.account || v == root_arn(p.account)) return true;
         if (!p.arn.empty() && v == p.arn) return true;
         // A role ARN covers its sessions: arn:aws:sts::A:assumed-role/R/S ← arn:aws:iam::A:role/R.
         if (p.arn.starts_with("arn:aws:sts::") && v.starts_with("arn:aws:iam::")) {
