@@ -700,7 +700,7 @@ auth::Credential Invoker::credential_for(const std::string& account, const std::
   if (auto arn = Arn::parse(role_arn); arn && arn->resource.rfind("role/", 0) == 0) {
     if (!arn->account.empty()) c.account = arn->account;
     std::string name = arn->resource.substr(arn->resource.rfind('/') + 1);
-    c.principal_arn = "arn:aws:sts::" + c.account + ":assumed-role/" + name + "/BackplaneAssumeRoleSession";
+    c.principal_arn = Arn::make("sts", "", c.account, "assumed-role/" + name + "/BackplaneAssumeRoleSession");
     c.user_id = "AROA" + ids::random_upper_alnum(17) + ":BackplaneAssumeRoleSession";
   }
   ctx_.keys().put(c);

@@ -14,6 +14,7 @@
 
 #include "core/arn.h"
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -53,7 +54,7 @@ using esm::SqsBatchPtr;
 
 void Poller::start(ServerContext& server) {
   server_ = &server;
-  if (const char* v = std::getenv("STRATUS_LAMBDA_ESM_RETRY_MS")) retry_ms_ = std::atoll(v);
+  retry_ms_ = env_int("STRATUS_LAMBDA_ESM_RETRY_MS", retry_ms_);
   server.events().subscribe(kSnsTopic, [this](const events::Delivery& d) { return sns_delivery(d); });
   // Pollers start once every service has started (SQS loads its queues in its own start()):
   // the events queue dispatches only then. Installing twice is harmless.

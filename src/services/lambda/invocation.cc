@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
@@ -186,8 +187,8 @@ void State::async_outcome(const Doc& job, const Target& t, const char* condition
   if (!dest.empty()) {
     Doc rc = Doc::map();
     rc.set("requestId", job.str("id"));
-    rc.set("functionArn", "arn:aws:lambda:" + job.str("r") + ":" + account + ":function:" + job.str("f") + ":" +
-                              (job.str("q").empty() ? "$LATEST" : job.str("q")));
+    rc.set("functionArn", Arn::make("lambda", job.str("r"), account,
+                                     "function:" + job.str("f") + ":" + (job.str("q").empty() ? "$LATEST" : job.str("q"))));
     rc.set("condition", condition);
     rc.set("approximateInvokeCount", job.integer("n") + (r ? 1 : 0));
     Doc rec = Doc::map();

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <random>
 
+#include "core/arn.h"
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "runtime/manager.h"
@@ -93,9 +95,9 @@ void State::start(ServerContext& server) {
   mo.isolation = cfg.lambda_isolation;
   mo.runtime_paths = cfg.lambda_runtimes;
   mo.hidden = {cfg.ephemeral ? dir_ : cfg.data_dir};  // no function reads the server's data
-  if (const char* v = std::getenv("STRATUS_LAMBDA_IDLE_MS")) mo.idle_ms = std::atoll(v);
-  if (const char* v = std::getenv("STRATUS_LAMBDA_MAX_ENVIRONMENTS")) mo.default_max_environments = std::atoi(v);
-  if (const char* v = std::getenv("STRATUS_LAMBDA_ASYNC_RETRY_MS")) retry_base_ms_ = std::atoll(v);
+  mo.idle_ms = env_int("STRATUS_LAMBDA_IDLE_MS", mo.idle_ms);
+  mo.default_max_environments = static_cast<int>(env_int("STRATUS_LAMBDA_MAX_ENVIRONMENTS", mo.default_max_environments));
+  retry_base_ms_ = env_int("STRATUS_LAMBDA_ASYNC_RETRY_MS", retry_base_ms_);
   ServerContext* srv = &server;  // function output goes to CloudWatch Logs (logs/api.h)
   mo.log_sink = [srv](const std::string& account, const std::string& region, const std::string& group,
                       const std::string& stream, std::vector<runtime::LogEvent> events) {
@@ -273,7 +275,7 @@ State::Target State::target(const std::string& account, const std::string& regio
   auth::Credential cred;
   cred.account = account;
   std::string role_name = role.substr(role.rfind('/') + 1);
-  cred.principal_arn = "arn:aws:sts::" + account + ":assumed-role/" + role_name + "/" + name;
+  cred.principal_arn = Arn::make("sts", "", account, "assumed-role/" + role_name + "/" + name);
   cred.user_id = "AROA" + ids::random_upper_alnum(17) + ":" + name;
   cred.access_key = "ASIA" + ids::random_upper_alnum(16);
   cred.secret_key = ids::random_base64(30);

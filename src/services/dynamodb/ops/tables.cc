@@ -3,6 +3,7 @@
 #include <random>
 #include <set>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
@@ -357,7 +358,7 @@ Doc sse_description(const TableInfo& t) {
   Doc d = Doc::map();
   d.set("Status", "ENABLED");
   d.set("SSEType", "KMS");
-  d.set("KMSMasterKeyArn", "arn:aws:kms:" + t.region + ":" + t.account + ":key/" + ids::uuid4());
+  d.set("KMSMasterKeyArn", Arn::make("kms", t.region, t.account, "key/" + ids::uuid4()));
   return d;
 }
 
