@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "services/logs/subscriptions.h"
 #include "storage/keys.h"
 
 namespace stratus::logs {
@@ -17,6 +18,8 @@ uint64_t read_be64(std::string_view s) {
   for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
   return v;
 }
+
+std::string event_id(int64_t timestamp, uint64_t seq) { return std::to_string(timestamp) + std::to_string(seq); }
 
 std::string LogStore::scope(const std::string& account, const std::string& region) {
   return storage::scope_prefix(account, region);
@@ -83,7 +86,8 @@ void LogStore::delete_prefix(std::string_view ks, const std::string& prefix) {
 }
 
 storage::Status LogStore::append(const std::string& account, const std::string& region, const std::string& group,
-                                 const std::string& stream, const std::vector<Event>& events, bool create) {
+                                 const std::string& stream, const std::vector<Event>& events, bool create,
+                                 events::Queue* deliveries) {
   std::lock_guard lock(meta_mu());
   int64_t now = now_millis();
   storage::WriteBatch batch;
@@ -102,9 +106,13 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
   std::string prefix = events_prefix(account, region, group, stream);
   int64_t first = s->integer("firstEventTimestamp", INT64_MAX), last = s->integer("lastEventTimestamp", 0);
   int64_t bytes = s->integer("storedBytes", 0);
+  std::vector<ForwardedEvent> forwarded;
+  if (deliveries) forwarded.reserve(events.size());
   for (const auto& e : events) {
-    std::string key = storage::KeyBuilder(prefix.size() + 16).raw(prefix).u64(static_cast<uint64_t>(e.timestamp)).u64(next_seq()).take();
+    uint64_t seq = next_seq();
+    std::string key = storage::KeyBuilder(prefix.size() + 16).raw(prefix).u64(static_cast<uint64_t>(e.timestamp)).u64(seq).take();
     batch.put(kEvents, key, be64(now) + e.message);
+    if (deliveries) forwarded.push_back({event_id(e.timestamp, seq), e.timestamp, e.message});
     first = std::min(first, e.timestamp);
     last = std::max(last, e.timestamp);
     bytes += static_cast<int64_t>(e.message.size());
@@ -116,7 +124,12 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
     s->set("storedBytes", bytes);
   }
   batch.put(kStreams, sk, json::write(*s));
-  return db_.write(batch);
+  std::vector<events::Queue::Ticket> tickets;
+  if (deliveries) tickets = add_deliveries(db_, *deliveries, batch, account, region, group, stream, forwarded);
+  auto st = db_.write(batch);
+  if (st.ok())
+    for (const auto& t : tickets) deliveries->published(t);
+  return st;
 }
 
 // ---- api.h ----
@@ -124,7 +137,7 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
 storage::Status append(ServerContext& server, const std::string& account, const std::string& region,
                        const std::string& group, const std::string& stream, const std::vector<Event>& events,
                        bool create) {
-  return LogStore(server.storage()).append(account, region, group, stream, events, create);
+  return LogStore(server.storage()).append(account, region, group, stream, events, create, &server.events());
 }
 
 }  // namespace stratus::logs

@@ -8,6 +8,7 @@
 //   "logs.events"   group \0 stream \0 be64(ts) be64(seq) -> be64(ingestion ms) message
 //   "logs.metricfilters" group \0 filter name      -> JSON {filterName, filterPattern, metricTransformations, ...}
 //   "logs.queries"  query id                       -> JSON Logs Insights query and its results
+//   "logs.subscriptions" group \0 filter name     -> JSON subscription filter (subscriptions.h)
 // Thread safety: every method may be called from any thread; metadata read-modify-writes hold the
 // process-wide meta_mu() (one lock for every engine: metadata updates are rare and quick).
 #pragma once
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "core/doc.h"
+#include "events/queue.h"
 #include "services/logs/api.h"
 #include "services/logs/schema.h"
 #include "storage/engine.h"
@@ -32,6 +34,9 @@ std::string be64(uint64_t v);
 // read leniently, unlike storage::KeyReader).
 uint64_t read_be64(std::string_view s);
 
+// An event's id as FilterLogEvents and subscription deliveries show it.
+std::string event_id(int64_t timestamp, uint64_t seq);
+
 class LogStore {
  public:
   static constexpr std::string_view kGroups = schema::kGroups.name;
@@ -39,6 +44,7 @@ class LogStore {
   static constexpr std::string_view kEvents = schema::kEvents.name;
   static constexpr std::string_view kMetricFilters = schema::kMetricFilters.name;
   static constexpr std::string_view kQueries = schema::kQueries.name;
+  static constexpr std::string_view kSubscriptions = schema::kSubscriptions.name;
 
   explicit LogStore(storage::Engine& db) : db_(db) {}
 
@@ -65,8 +71,11 @@ class LogStore {
   void delete_prefix(std::string_view ks, const std::string& prefix);
 
   // Appends events (any order; stored by timestamp) to group/stream (see api.h). Takes meta_mu().
+  // With `deliveries`, the group's subscription filters' deliveries (subscriptions.h) are
+  // written in the same batch and published after it.
   storage::Status append(const std::string& account, const std::string& region, const std::string& group,
-                         const std::string& stream, const std::vector<Event>& events, bool create);
+                         const std::string& stream, const std::vector<Event>& events, bool create,
+                         events::Queue* deliveries = nullptr);
 
  private:
   storage::Engine& db_;
