@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/encoding.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "http/compression.h"
 
