@@ -53,8 +53,8 @@ TEST(LogsSubscriptions, LambdaEventIsGzippedBase64DataMessage) {
   EXPECT_EQ(m.str("logStream"), "s1");
   EXPECT_EQ(json::write(*m.get("subscriptionFilters")), R"(["errors"])");
   EXPECT_EQ(json::write(*m.get("logEvents")),
-            R"([{"id":"1700000000000123","timestamp":1700000000000,"message":"ERROR x"},)"
-            R"({"id":"1700000000001124","timestamp":1700000000001,"message":"ERROR \"y\""}])");
+            R"([{"id":"1700000000000123","message":"ERROR x","timestamp":1700000000000},)"
+            R"({"id":"1700000000001124","message":"ERROR \"y\"","timestamp":1700000000001}])");
 }
 
 }  // namespace
