@@ -21,6 +21,11 @@
 //   are lost by a kill -9 (AWS's own service metrics arrive late too).
 // - `put_values` is the same for a list of values with counts (EMF arrays, metric filters with
 //   dimensions), kept as individual values so percentiles work.
+// - `put_log_line` reads one log line in the embedded metric format (EMF: a JSON object with
+//   "_aws": {"Timestamp", "CloudWatchMetrics": [{"Namespace", "Dimensions": [[...]], "Metrics":
+//   [{"Name", "Unit", "StorageResolution"}]}]} and the values as root members) and publishes its
+//   metrics as `put_values` would, one metric per dimension set; false when the line is not EMF
+//   (or is invalid EMF: AWS drops those too). Lambda calls it for each function log line.
 // - Invalid input (NaN, empty namespace or name, more than 30 dimensions) is dropped silently:
 //   producers are AWS services, not callers; nothing is returned.
 // - Thread safe; callable from any thread (hot request paths included) once services started.
@@ -46,6 +51,7 @@ class Api {
   virtual void put_values(std::string_view account, std::string_view region, std::string_view ns,
                           std::string_view name, std::span<const Dimension> dimensions, std::span<const double> values,
                           std::span<const double> counts, std::string_view unit = "None", int64_t time_ms = 0) = 0;
+  virtual bool put_log_line(std::string_view account, std::string_view region, std::string_view line) = 0;
 };
 
 }  // namespace stratus::cloudwatch

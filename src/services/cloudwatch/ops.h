@@ -3,6 +3,7 @@
 // ports to other services.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +51,7 @@ class Aggregator final : public Api {
   void put_values(std::string_view account, std::string_view region, std::string_view ns, std::string_view name,
                   std::span<const Dimension> dimensions, std::span<const double> values,
                   std::span<const double> counts, std::string_view unit, int64_t time_ms) override;
+  bool put_log_line(std::string_view account, std::string_view region, std::string_view line) override;
   // Writes every aggregated minute into the store.
   void flush();
 
@@ -77,6 +79,13 @@ struct State {
                      const std::string& old_state, int64_t now_ms);
 };
 State& state_of(OpContext& ctx);
+
+// A map of the given members: obj({{"Name", n}, {"Value", v}}).
+inline Doc obj(std::initializer_list<std::pair<const char*, Doc>> members) {
+  Doc d = Doc::map();
+  for (const auto& [k, v] : members) d.set(k, v);
+  return d;
+}
 
 // Shared helpers (ops/metrics.cc).
 MetricId metric_of(const Doc& metric);  // {Namespace, MetricName, Dimensions} -> MetricId (sorted)

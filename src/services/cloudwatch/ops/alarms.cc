@@ -88,6 +88,7 @@ Doc render_alarm(const Doc& rec) {
   out.as_map().erase("Kind");
   out.as_map().erase("Tags");
   out.as_map().erase("Account");
+  out.as_map().erase("PrevReason");
   return out;
 }
 
@@ -133,7 +134,7 @@ void set_state(State& st, const std::string& account, const std::string& region,
   if (old == value) return;
   Doc data = Doc::map();
   data.set("version", "1.0");
-  data.set("oldState", Doc(Doc::map()).set("stateValue", old).set("stateReason", alarm.str("PrevReason")));
+  data.set("oldState", obj({{"stateValue", old}, {"stateReason", alarm.str("PrevReason")}}));
   Doc ns = Doc::map();
   ns.set("stateValue", value);
   ns.set("stateReason", reason);
@@ -661,7 +662,7 @@ void State::evaluate_alarms(int64_t now) {
           for (const auto& t : triggering) {
             Doc x = Doc::map();
             x.set("arn", alarm_arn(a.account, a.region, t));
-            x.set("state", Doc(Doc::map()).set("value", "ALARM").set("timestamp", iso8601(now)));
+            x.set("state", obj({{"value", "ALARM"}, {"timestamp", iso8601(now)}}));
             rd["triggeringAlarms"].push(std::move(x));
           }
         } else {
@@ -889,7 +890,7 @@ void State::on_transition(const std::string& account, const std::string& region,
       trig.set("Unit", alarm.has("Unit") ? Doc(alarm.str("Unit")) : Doc());
       Doc dims = Doc::list();
       if (const Doc* l = alarm.get("Dimensions"); l && l->is_list())
-        for (const auto& d : l->as_list()) dims.push(Doc(Doc::map()).set("value", d.str("Value")).set("name", d.str("Name")));
+        for (const auto& d : l->as_list()) dims.push(obj({{"value", d.str("Value")}, {"name", d.str("Name")}}));
       trig.set("Dimensions", std::move(dims));
       trig.set("Period", alarm.integer("Period"));
     } else if (const Doc* qs = alarm.get("Metrics")) {

@@ -120,8 +120,8 @@ Doc put_dashboard(OpContext& ctx, const Doc& in) {
   if (!problems.empty()) {
     AwsError e = invalid_input(problems_text(problems));
     Doc msgs = Doc::list();
-    for (const auto& p : problems) msgs.push(Doc(Doc::map()).set("dataPath", p.path).set("message", p.message));
-    e.extra_json = json::write(Doc(Doc::map()).set("dashboardValidationMessages", std::move(msgs)));
+    for (const auto& p : problems) msgs.push(obj({{"dataPath", p.path}, {"message", p.message}}));
+    e.extra_json = json::write(obj({{"dashboardValidationMessages", std::move(msgs)}}));
     throw e;
   }
   auto old = st.store->get(kDash, ctx.account(), "", name);

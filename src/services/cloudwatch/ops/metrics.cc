@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "server/context.h"
+#include "services/cloudwatch/emf.h"
 #include "services/cloudwatch/math.h"
 #include "services/cloudwatch/ops.h"
 
@@ -716,6 +717,18 @@ void Aggregator::put_values(std::string_view account, std::string_view region, s
     if (std::isnan(values[i]) || std::isinf(values[i]) || !(c > 0)) continue;
     s->d.add(values[i], c);
   }
+}
+
+bool Aggregator::put_log_line(std::string_view account, std::string_view region, std::string_view line) {
+  std::vector<EmfMetric> ms;
+  if (!parse_emf(line, ms)) return false;
+  for (const auto& m : ms) {
+    std::vector<Dimension> dims;
+    dims.reserve(m.dims.size());
+    for (const auto& [n, v] : m.dims) dims.push_back({n, v});
+    put_values(account, region, m.ns, m.name, dims, m.values, {}, m.unit, m.ts_ms);
+  }
+  return true;
 }
 
 void Aggregator::flush() {
