@@ -645,7 +645,8 @@ Value evaluate(const Node& n, const Env& env) {
     need(1, 2);
     // The documented simple model: the band is the series' mean ± k standard deviations over
     // the points it has in the window (k default 2).
-    const Series& s = single(arg(0), f);
+    Value src = arg(0);
+    const Series& s = single(src, f);
     double k = nargs == 2 ? arg(1).s : 2;
     auto xs = present(s);
     Value o;

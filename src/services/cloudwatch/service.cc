@@ -82,6 +82,9 @@ class CloudWatchService final : public Service {
     if (state_.agg) state_.agg->flush();
   }
 
+  // CloudWatch's front end words constraint errors as its awsQuery clients know them.
+  std::string validation_error_code() const override { return "ValidationError"; }
+
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:

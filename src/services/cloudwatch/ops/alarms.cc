@@ -186,8 +186,9 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
         throw validation_error(std::string("The parameter ") + m + " cannot be used together with Metrics.");
     const auto& qs = in.get("Metrics")->as_list();
     int returned = 0, stats = 0, exprs = 0;
+    std::string tid = in.str("ThresholdMetricId");
     for (const auto& q : qs) {
-      returned += q.flag("ReturnData", true);
+      returned += q.flag("ReturnData", true) && q.str("Id") != tid;
       (q.has("MetricStat") ? stats : exprs)++;
     }
     if (returned != 1)

@@ -371,6 +371,50 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A search word against a name: CloudWatch splits names into tokens at case changes, digits and
+// other characters ("CustomCount1" -> "Custom", "Count", "1"); one token matches
+// case-insensitively, a run of tokens ("CustomCount") or the whole name case-sensitively.
+bool token_match(const std::string& field, const std::string& word) {
+  if (field == word) return true;
+  std::vector<std::pair<size_t, size_t>> toks;  // [begin, end)
+  size_t i = 0;
+  auto kind = [](char c) {
+    unsigned char u = static_cast<unsigned char>(c);
+    return std::isdigit(u) ? 1 : std::isalpha(u) ? 2 : 0;
+  };
+  while (i < field.size()) {
+    if (kind(field[i]) == 0) {
+      ++i;
+      continue;
+    }
+    size_t st = i++;
+    if (kind(field[st]) == 1) {
+      while (i < field.size() && kind(field[i]) == 1) ++i;
+    } else {
+      bool upper_run = std::isupper(static_cast<unsigned char>(field[st])) && i < field.size() &&
+                       std::isupper(static_cast<unsigned char>(field[i]));
+      while (i < field.size() && kind(field[i]) == 2) {
+        bool up = std::isupper(static_cast<unsigned char>(field[i]));
+        if (!upper_run && up) break;
+        if (upper_run && !up) {
+          // "HTTPServer": the last capital starts the next token.
+          if (i - st > 1) --i;
+          break;
+        }
+        ++i;
+      }
+    }
+    toks.emplace_back(st, i);
+  }
+  std::string lw = lower(word);
+  for (size_t a = 0; a < toks.size(); ++a) {
+    if (lower(field.substr(toks[a].first, toks[a].second - toks[a].first)) == lw) return true;
+    for (size_t b = a + 1; b < toks.size(); ++b)
+      if (field.substr(toks[a].first, toks[b].second - toks[a].first) == word) return true;
+  }
+  return false;
+}
+
 // SEARCH('{Namespace,Dim1,Dim2} term term...'): a schema (namespace and the exact dimension
 // names) and terms that must all match: Name="value" / Name=value designators (MetricName,
 // Namespace or a dimension), "exact" quoted words, plain words matched case-insensitively
@@ -451,8 +495,7 @@ bool search_match(const MetricId& m, const std::string& query) {
     } else {
       std::vector<std::string> fields = {m.ns, m.name};
       for (const auto& d : m.dims) fields.push_back(d.value);
-      for (const auto& f : fields)
-        match = match || (exact ? f == value : lower(f).find(lower(value)) != std::string::npos);
+      for (const auto& f : fields) match = match || (exact ? f == value : token_match(f, value));
     }
     if (match == negate) return false;
   }
