@@ -1,5 +1,5 @@
 // The embedded metric format (EMF): structured log lines that CloudWatch turns into metrics.
-// Pure parsing (fuzzed by fuzz_cloudwatch_math's sibling target fuzz_cloudwatch_emf).
+// Pure parsing (fuzzed by fuzz_cloudwatch).
 //   {"_aws": {"Timestamp": 1700000000000, "CloudWatchMetrics": [{"Namespace": "App",
 //    "Dimensions": [["Service"], []], "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}]}]},
 //    "Service": "api", "Latency": [12, 30]}

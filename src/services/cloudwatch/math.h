@@ -1,6 +1,6 @@
 // Metric math (GetMetricData and alarm Expressions): the parser for AWS's expression language
 // and an evaluator over series on one time grid. Pure: the caller supplies the metrics' series
-// (by query Id) and a SEARCH callback; unit tests and the fuzzer (fuzz_cloudwatch_math) drive it.
+// (by query Id) and a SEARCH callback; unit tests and the fuzzer (fuzz_cloudwatch) drive it.
 //
 // Supported: numbers, query Ids, + - * / ^ and unary -, comparisons (== != < <= > >=), AND/&&,
 // OR/||, parentheses, and the functions ABS CEIL FLOOR LOG LOG10 SQRT, AVG SUM MIN MAX STDDEV
