@@ -17,6 +17,7 @@
 #include "services/lambda/errors.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/layers.h"
+#include "services/cloudwatch/api.h"
 #include "services/logs/api.h"
 
 namespace stratus::lambda {
@@ -99,11 +100,16 @@ void State::start(ServerContext& server) {
   mo.default_max_environments = static_cast<int>(env_int("STRATUS_LAMBDA_MAX_ENVIRONMENTS", mo.default_max_environments));
   retry_base_ms_ = env_int("STRATUS_LAMBDA_ASYNC_RETRY_MS", retry_base_ms_);
   ServerContext* srv = &server;  // function output goes to CloudWatch Logs (logs/api.h)
-  mo.log_sink = [srv](const std::string& account, const std::string& region, const std::string& group,
+  metrics_ = server.port<cloudwatch::Api>();
+  cloudwatch::Api* cw = metrics_;  // embedded metric format lines become metrics
+  mo.log_sink = [srv, cw](const std::string& account, const std::string& region, const std::string& group,
                       const std::string& stream, std::vector<runtime::LogEvent> events) {
     std::vector<logs::Event> out;
     out.reserve(events.size());
-    for (auto& e : events) out.push_back({e.timestamp_ms, std::move(e.message)});
+    for (auto& e : events) {
+      if (cw && e.message.find("\"_aws\"") != std::string::npos) cw->put_log_line(account, region, e.message);
+      out.push_back({e.timestamp_ms, std::move(e.message)});
+    }
     logs::append(*srv, account, region, group, stream, out, true);
   };
   manager_ = std::make_unique<runtime::Manager>(std::move(mo));
