@@ -6,6 +6,8 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
+#include "services/logs/metrics.h"
 #include "services/logs/subscriptions.h"
 #include "storage/keys.h"
 
@@ -87,7 +89,8 @@ void LogStore::delete_prefix(std::string_view ks, const std::string& prefix) {
 
 storage::Status LogStore::append(const std::string& account, const std::string& region, const std::string& group,
                                  const std::string& stream, const std::vector<Event>& events, bool create,
-                                 events::Queue* deliveries) {
+                                 const AppendSinks& sinks) {
+  events::Queue* deliveries = sinks.deliveries;
   std::lock_guard lock(meta_mu());
   int64_t now = now_millis();
   storage::WriteBatch batch;
@@ -127,9 +130,14 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
   std::vector<events::Queue::Ticket> tickets;
   if (deliveries) tickets = add_deliveries(db_, *deliveries, batch, account, region, group, stream, forwarded);
   auto st = db_.write(batch);
-  if (st.ok())
-    for (const auto& t : tickets) deliveries->published(t);
+  if (!st.ok()) return st;
+  for (const auto& t : tickets) deliveries->published(t);
+  if (sinks.metrics) publish_metric_filters(db_, *sinks.metrics, account, region, group, events, now);
   return st;
+}
+
+AppendSinks LogStore::sinks_of(ServerContext& server) {
+  return {&server.events(), server.port<cloudwatch::Api>()};
 }
 
 // ---- api.h ----
@@ -137,7 +145,7 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
 storage::Status append(ServerContext& server, const std::string& account, const std::string& region,
                        const std::string& group, const std::string& stream, const std::vector<Event>& events,
                        bool create) {
-  return LogStore(server.storage()).append(account, region, group, stream, events, create, &server.events());
+  return LogStore(server.storage()).append(account, region, group, stream, events, create, LogStore::sinks_of(server));
 }
 
 }  // namespace stratus::logs

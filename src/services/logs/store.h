@@ -26,6 +26,13 @@
 #include "services/logs/schema.h"
 #include "storage/engine.h"
 
+namespace stratus {
+class ServerContext;
+}
+namespace stratus::cloudwatch {
+class Api;
+}
+
 namespace stratus::logs {
 
 // 8 bytes, big-endian (sorts like the number): storage::KeyBuilder::u64's encoding.
@@ -36,6 +43,12 @@ uint64_t read_be64(std::string_view s);
 
 // An event's id as FilterLogEvents and subscription deliveries show it.
 std::string event_id(int64_t timestamp, uint64_t seq);
+
+// Where LogStore::append sends what appended events cause (subscription deliveries, metrics).
+struct AppendSinks {
+  events::Queue* deliveries = nullptr;
+  cloudwatch::Api* metrics = nullptr;  // nullptr: CloudWatch is not running
+};
 
 class LogStore {
  public:
@@ -71,11 +84,14 @@ class LogStore {
   void delete_prefix(std::string_view ks, const std::string& prefix);
 
   // Appends events (any order; stored by timestamp) to group/stream (see api.h). Takes meta_mu().
-  // With `deliveries`, the group's subscription filters' deliveries (subscriptions.h) are
-  // written in the same batch and published after it.
+  // With sinks: the group's subscription filters' deliveries (subscriptions.h) are written in
+  // the same batch and published after it; its metric filters publish through `metrics`
+  // (metrics.h) once the batch committed.
   storage::Status append(const std::string& account, const std::string& region, const std::string& group,
                          const std::string& stream, const std::vector<Event>& events, bool create,
-                         events::Queue* deliveries = nullptr);
+                         const AppendSinks& sinks = {});
+  // The sinks of a running server.
+  static AppendSinks sinks_of(ServerContext& server);
 
  private:
   storage::Engine& db_;

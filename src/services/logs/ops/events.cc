@@ -32,7 +32,7 @@ Doc put_log_events(OpContext& ctx, const Doc& in) {
     }
   }
   auto st = LogStore(ctx.storage).append(ctx.account(), ctx.region(), in.str("logGroupName"), in.str("logStreamName"),
-                   events, false, &ctx.server.events());
+                   events, false, LogStore::sinks_of(ctx.server));
   if (st.not_found()) {
     if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), in.str("logGroupName"))))
       throw not_found("log group");

@@ -1,6 +1,6 @@
 // Metric filters: PutMetricFilter, DescribeMetricFilters, DeleteMetricFilter, TestMetricFilter.
 // Filters are stored with their metric transformations and matched with the one pattern engine
-// (filter.h). Emitting the metrics waits for the CloudWatch metrics service.
+// (filter.h); appended events publish their metrics through CloudWatch's port (metrics.h).
 #include <mutex>
 
 #include "core/encoding.h"
