@@ -40,6 +40,11 @@ class LogsService final : public Service {
     add("TagResource", tag_resource);
     add("UntagResource", untag_resource);
     add("ListTagsForResource", list_tags_for_resource);
+    gap("PutSubscriptionFilter", "destinations are Lambda functions only (no Kinesis, Firehose or cross-account "
+                                 "logical destinations); distribution, fieldSelectionCriteria and emitSystemFields "
+                                 "are stored, not applied");
+    gap("Logs Insights", "fillmissing, addtotals, anomaly, pattern, diff, unmask, filterIndex and SOURCE are not "
+                         "implemented; parse regexes use core/regex.h (no (?i) flags)");
   }
   // Subscription filters' deliveries (subscriptions.h) are consumed while the service runs.
   void start(ServerContext& ctx) override {
