@@ -270,8 +270,7 @@ SignedRequestInfo parse_presigned(const http::Request& req,
   std::string_view e = *expires;
   bool negative = !e.empty() && e.front() == '-';
   if (negative) e.remove_prefix(1);
-  if (!short_number(e))
-    throw query_params_error("X-Amz-Expires should be a number");
+  if (!short_number(e)) throw query_params_error("X-Amz-Expires should be a number");
   for (char c : e) expires_s = expires_s * 10 + (c - '0');
   if (negative) throw query_params_error("X-Amz-Expires must be non-negative");
 

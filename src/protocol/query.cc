@@ -535,7 +535,9 @@ void register_query_xml_names(std::string service_id, QueryXmlNames names) {
   NamesRegistry<QueryXmlNames>::add(std::move(service_id), std::move(names));
 }
 
-const QueryXmlNames* query_xml_names(std::string_view service_id) { return NamesRegistry<QueryXmlNames>::find(service_id); }
+const QueryXmlNames* query_xml_names(std::string_view service_id) {
+  return NamesRegistry<QueryXmlNames>::find(service_id);
+}
 
 void register_query_input_names(std::string service_id, QueryInputNames names) {
   NamesRegistry<QueryInputNames>::add(std::move(service_id), std::move(names));

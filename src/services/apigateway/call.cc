@@ -9,9 +9,13 @@ namespace stratus::apigateway {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
-std::string lower(std::string_view s) { return enc::ascii_lower(s); }
+std::string lower(std::string_view s) {
+  return enc::ascii_lower(s);
+}
 
 }  // namespace
 
@@ -55,9 +59,13 @@ std::string Call::header(std::string_view name) const {
   return {};
 }
 
-bool Call::request_binary() const { return is_binary_type(dep->binary_types, first_media_type(header("Content-Type"))); }
+bool Call::request_binary() const {
+  return is_binary_type(dep->binary_types, first_media_type(header("Content-Type")));
+}
 
-bool Call::accept_binary() const { return is_binary_type(dep->binary_types, first_media_type(header("Accept"))); }
+bool Call::accept_binary() const {
+  return is_binary_type(dep->binary_types, first_media_type(header("Accept")));
+}
 
 vtl::Context Call::vars(const std::string& body) const {
   vtl::Context c;
@@ -73,7 +81,8 @@ vtl::Context Call::vars(const std::string& body) const {
   return c;
 }
 
-std::optional<std::string> Call::source(const std::string& expr, const Pairs* resp_headers, const std::string* resp_body) const {
+std::optional<std::string> Call::source(const std::string& expr, const Pairs* resp_headers,
+                                        const std::string* resp_body) const {
   if (expr.size() >= 2 && expr.front() == '\'' && expr.back() == '\'') return expr.substr(1, expr.size() - 2);
   auto lookup = [](const Pairs& l, const std::string& n, bool ci) -> std::optional<std::string> {
     for (auto it = l.rbegin(); it != l.rend(); ++it)

@@ -45,7 +45,7 @@ class Call : public std::enable_shared_from_this<Call> {
   int64_t now = 0;
   Pairs path_params, query, headers;  // headers title-cased
   vtl::Value context, stage_vars;
-  std::string trace;  // integration steps, for TestInvokeMethod's log
+  std::string trace;           // integration steps, for TestInvokeMethod's log
   std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
   bool test = false;           // TestInvokeMethod: the request validator is the only check
 

@@ -14,8 +14,8 @@
 
 #include "core/arn.h"
 #include "core/clock.h"
-#include "core/env.h"
 #include "core/encoding.h"
+#include "core/env.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "events/pattern/pattern.h"
@@ -25,8 +25,8 @@
 #include "services/lambda/destinations.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/esm_settings.h"
-#include "services/lambda/schema.h"
 #include "services/lambda/invoke.h"
+#include "services/lambda/schema.h"
 #include "services/service.h"
 #include "services/sqs/api.h"
 
@@ -131,19 +131,22 @@ void Poller::check(Doc& rec) {
   bool ddb = arn && arn->service == "dynamodb" && arn->resource.find("/stream/") != std::string::npos;
   if (!sqs && !ddb) {
     if (arn && arn->service == "kinesis")
-      throw errors::invalid_parameter_value("Stratus does not emulate Kinesis: event source mappings read SQS queues and DynamoDB streams.");
-    throw errors::invalid_parameter_value("Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : " +
-                   source);
+      throw errors::invalid_parameter_value(
+          "Stratus does not emulate Kinesis: event source mappings read SQS queues and DynamoDB streams.");
+    throw errors::invalid_parameter_value(
+        "Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : " + source);
   }
   int64_t batch = rec.integer("BatchSize");
   int64_t window = rec.integer("MaximumBatchingWindowInSeconds");
   if (const Doc* t = rec.get("FunctionResponseTypes"); t && t->is_list())
     for (const auto& x : t->as_list())
       if (!x.is_string() || x.as_string() != "ReportBatchItemFailures")
-        throw errors::invalid_parameter_value("Unsupported FunctionResponseType: " + (x.is_string() ? x.as_string() : json::write(x)));
+        throw errors::invalid_parameter_value("Unsupported FunctionResponseType: " +
+                                              (x.is_string() ? x.as_string() : json::write(x)));
   if (const Doc* f = rec.get("FilterCriteria")) {
     const Doc* filters = f->get("Filters");
-    if (filters && filters->size() > 5) throw errors::invalid_parameter_value("The number of filters exceeds the limit of 5.");
+    if (filters && filters->size() > 5)
+      throw errors::invalid_parameter_value("The number of filters exceeds the limit of 5.");
     if (filters)
       for (const auto& x : filters->as_list()) {
         std::string err;
@@ -155,30 +158,42 @@ void Poller::check(Doc& rec) {
     sqs::Api* api = sqs_;
     auto info = api ? api->info(source) : std::nullopt;
     if (!info)
-      throw errors::invalid_parameter_value("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
-                     "SQS Error Message: The specified queue does not exist or you do not have access to it.");
+      throw errors::invalid_parameter_value(
+          "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+          "SQS Error Message: The specified queue does not exist or you do not have access to it.");
     for (const char* k : {"StartingPosition", "StartingPositionTimestamp"})
       if (rec.has(k)) throw errors::invalid_parameter_value(std::string(k) + " is not valid for SQS event sources.");
     for (const char* k : {"DestinationConfig", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
                           "BisectBatchOnFunctionError", "ParallelizationFactor", "TumblingWindowInSeconds"})
-      if (rec.has(k)) throw errors::invalid_parameter_value(std::string("Unsupported ") + k + " parameter for given event source mapping type.");
-    if (info->fifo && batch > 10) throw errors::invalid_parameter_value("Batch size must be between 1 and 10 for FIFO queues.");
+      if (rec.has(k))
+        throw errors::invalid_parameter_value(std::string("Unsupported ") + k +
+                                              " parameter for given event source mapping type.");
+    if (info->fifo && batch > 10)
+      throw errors::invalid_parameter_value("Batch size must be between 1 and 10 for FIFO queues.");
     if (batch > 10 && window < 1)
-      throw errors::invalid_parameter_value("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
+      throw errors::invalid_parameter_value(
+          "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10");
     if (const Doc* sc = rec.get("ScalingConfig"); sc && sc->has("MaximumConcurrency")) {
       int64_t mc = sc->integer("MaximumConcurrency");
       if (mc < 2 || mc > 1000)
-        throw stratus::errors::validation("1 validation error detected: Value '" + std::to_string(mc) +
-                            "' at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have "
-                            "value greater than or equal to 2 and less than or equal to 1000");
+        throw stratus::errors::validation(
+            "1 validation error detected: Value '" + std::to_string(mc) +
+            "' at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have "
+            "value greater than or equal to 2 and less than or equal to 1000");
     }
     return;
   }
-  if (!dynamodb::find_stream(server_->storage(), source)) throw errors::invalid_parameter_value("Stream not found: " + source);
+  if (!dynamodb::find_stream(server_->storage(), source))
+    throw errors::invalid_parameter_value("Stream not found: " + source);
   std::string start = rec.str("StartingPosition");
-  if (start.empty()) throw errors::invalid_parameter_value("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.");
-  if (start == "AT_TIMESTAMP") throw errors::invalid_parameter_value("Unsupported starting position for arn: " + source + " : AT_TIMESTAMP");
-  if (rec.has("ScalingConfig")) throw errors::invalid_parameter_value("Unsupported ScalingConfig parameter for given event source mapping type.");
+  if (start.empty())
+    throw errors::invalid_parameter_value(
+        "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not "
+        "be null.");
+  if (start == "AT_TIMESTAMP")
+    throw errors::invalid_parameter_value("Unsupported starting position for arn: " + source + " : AT_TIMESTAMP");
+  if (rec.has("ScalingConfig"))
+    throw errors::invalid_parameter_value("Unsupported ScalingConfig parameter for given event source mapping type.");
   int64_t age = rec.integer("MaximumRecordAgeInSeconds", -1);
   if (age != -1 && age < 60)
     throw errors::invalid_parameter_value("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800.");
@@ -187,10 +202,11 @@ void Poller::check(Doc& rec) {
       auto dest = Arn::parse(s->str("Destination"));
       if (!dest || (dest->service != "sqs" && dest->service != "sns"))
         throw errors::invalid_parameter_value("Unsupported on-failure destination: " + s->str("Destination") +
-                       ". Stratus delivers to SQS queues and SNS topics.");
+                                              ". Stratus delivers to SQS queues and SNS topics.");
     }
     if (d->get("OnSuccess") && d->get("OnSuccess")->has("Destination"))
-      throw errors::invalid_parameter_value("Unsupported DestinationConfig parameter for given event source mapping type.");
+      throw errors::invalid_parameter_value(
+          "Unsupported DestinationConfig parameter for given event source mapping type.");
   }
   return;
 }
@@ -199,16 +215,18 @@ void Poller::check_unique(const Doc& rec) {
   for (auto it = server_->storage().scan(kMappings, {}); it->valid(); it->next()) {
     Doc other = json::parse(it->value());
     if (other.str("UUID") == rec.str("UUID")) continue;
-    if (other.str("FunctionArn") == rec.str("FunctionArn") && other.str("EventSourceArn") == rec.str("EventSourceArn")) {
+    if (other.str("FunctionArn") == rec.str("FunctionArn") &&
+        other.str("EventSourceArn") == rec.str("EventSourceArn")) {
       std::string fn = rec.str("FunctionArn").substr(rec.str("FunctionArn").find(":function:") + 10);
       if (kind_of(rec.str("EventSourceArn")) == Kind::sqs)
-        throw errors::resource_conflict("An event source mapping with SQS arn (\" " + rec.str("EventSourceArn") +
-                            " \") and function (\" " + fn +
-                            " \") already exists. Please update or delete the existing mapping with UUID " +
-                            other.str("UUID"));
-      throw errors::resource_conflict("The event source arn (\" " + rec.str("EventSourceArn") + " \") and function (\" " + fn +
-                          " \") provided mapping already exists. Please update or delete the existing mapping "
-                          "with UUID " + other.str("UUID"));
+        throw errors::resource_conflict(
+            "An event source mapping with SQS arn (\" " + rec.str("EventSourceArn") + " \") and function (\" " + fn +
+            " \") already exists. Please update or delete the existing mapping with UUID " + other.str("UUID"));
+      throw errors::resource_conflict(
+          "The event source arn (\" " + rec.str("EventSourceArn") + " \") and function (\" " + fn +
+          " \") provided mapping already exists. Please update or delete the existing mapping "
+          "with UUID " +
+          other.str("UUID"));
     }
   }
   return;
@@ -378,8 +396,10 @@ void Poller::sqs_dispatch(const RunnerPtr& r, const SqsBatchPtr& b) {
         view.set("body", json::parse(rec.str("body")));
       } catch (const AwsError&) {
       }
-      if (passes(r->s, view)) kept.push_back(std::move(rec));
-      else dropped.push_back(rec.str("receiptHandle"));
+      if (passes(r->s, view))
+        kept.push_back(std::move(rec));
+      else
+        dropped.push_back(rec.str("receiptHandle"));
     }
     if (!dropped.empty() && api) (void)api->remove(r->s.source_arn, dropped);
     *batch = std::move(kept);
@@ -401,7 +421,7 @@ void Poller::sqs_dispatch(const RunnerPtr& r, const SqsBatchPtr& b) {
 }
 
 std::vector<std::string> Poller::sqs_processed(const std::vector<Doc>& batch, const std::string& payload,
-                                              bool report_failures) {
+                                               bool report_failures) {
   std::vector<std::string> done;
   std::set<std::string> failed;
   bool whole_batch_failed = false;
@@ -428,7 +448,8 @@ std::vector<std::string> Poller::sqs_processed(const std::vector<Doc>& batch, co
   return done;
 }
 
-void Poller::sqs_invoked(const RunnerPtr& r, const SqsBatchPtr& b, const std::vector<Doc>& batch, const InvokeOutcome& out) {
+void Poller::sqs_invoked(const RunnerPtr& r, const SqsBatchPtr& b, const std::vector<Doc>& batch,
+                         const InvokeOutcome& out) {
   sqs::Api* api = sqs_;
   if (out.error) {
     // Throttled or the function is gone: the messages come back after their visibility timeout.
@@ -440,7 +461,8 @@ void Poller::sqs_invoked(const RunnerPtr& r, const SqsBatchPtr& b, const std::ve
   std::vector<std::string> done = sqs_processed(batch, out.payload, r->s.report_failures);
   if (!done.empty() && api) {
     auto res = api->remove(r->s.source_arn, done);
-    if (!res) spdlog::warn("lambda: deleting processed messages from {} failed: {}", r->s.source_arn, res.error().message);
+    if (!res)
+      spdlog::warn("lambda: deleting processed messages from {} failed: {}", r->s.source_arn, res.error().message);
   }
   sqs_poll(r, b);
 }
@@ -568,7 +590,7 @@ uint64_t Poller::stream_first_failure(const std::string& payload, uint64_t first
 }
 
 void Poller::stream_invoked(const RunnerPtr& r, const dynamodb::StreamRef& ref,
-                    const std::vector<dynamodb::StreamRecord>& batch, const InvokeOutcome& out) {
+                            const std::vector<dynamodb::StreamRecord>& batch, const InvokeOutcome& out) {
   if (!r->active) return idle(r);  // the batch runs again when the mapping is enabled again
   const Settings& s = r->s;
   if (out.ok()) {
@@ -607,8 +629,9 @@ void Poller::stream_invoked(const RunnerPtr& r, const dynamodb::StreamRef& ref,
 }
 
 // Skips a batch after its retries or age ran out, sending AWS's record to OnFailure.
-void Poller::give_up(const RunnerPtr& r, const dynamodb::StreamRef& ref, const std::vector<dynamodb::StreamRecord>& batch,
-             const char* condition, const InvokeOutcome* out) {
+void Poller::give_up(const RunnerPtr& r, const dynamodb::StreamRef& ref,
+                     const std::vector<dynamodb::StreamRecord>& batch, const char* condition,
+                     const InvokeOutcome* out) {
   const Settings& s = r->s;
   spdlog::warn("lambda: event source mapping {} skips {} stream records ({})", s.uuid, batch.size(), condition);
   if (!s.on_failure.empty()) {
@@ -650,8 +673,8 @@ Doc Poller::lambda_sns_event(Doc event) {
       Doc* sns = rec.get("Sns");
       if (!sns || !sns->is_map()) continue;
       Doc fixed = Doc::map();
-      for (const char* k : {"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion",
-                            "Signature"})
+      for (const char* k :
+           {"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature"})
         fixed.set(k, sns->get(k) ? *sns->get(k) : Doc());
       fixed.set("SigningCertUrl", sns->str("SigningCertURL"));
       fixed.set("UnsubscribeUrl", sns->str("UnsubscribeURL"));

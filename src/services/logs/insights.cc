@@ -685,8 +685,8 @@ bool regex_parse(const Cmd& c, Rec& r) {
   }
   for (const auto& [g, name] : c.named)
     if (static_cast<size_t>(g) < groups.size() && groups[g].first >= 0)
-      r.set(name, src->substr(static_cast<size_t>(groups[g].first),
-                              static_cast<size_t>(groups[g].second - groups[g].first)));
+      r.set(name,
+            src->substr(static_cast<size_t>(groups[g].first), static_cast<size_t>(groups[g].second - groups[g].first)));
   return true;
 }
 

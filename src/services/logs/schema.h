@@ -29,6 +29,7 @@ inline constexpr storage::Keyspace kSubscriptions{
     "{filterName, filterPattern, destinationArn, roleArn, distribution, creationTime, applyOnTransformedLogs, "
     "fieldSelectionCriteria, emitSystemFields}, JSON v1"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kGroups, kStreams, kEvents, kMetricFilters, kQueries, kSubscriptions};
+inline constexpr storage::Keyspace kKeyspaces[] = {kGroups,        kStreams, kEvents,
+                                                   kMetricFilters, kQueries, kSubscriptions};
 
 }  // namespace stratus::logs::schema

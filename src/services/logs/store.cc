@@ -21,7 +21,9 @@ uint64_t read_be64(std::string_view s) {
   return v;
 }
 
-std::string event_id(int64_t timestamp, uint64_t seq) { return std::to_string(timestamp) + std::to_string(seq); }
+std::string event_id(int64_t timestamp, uint64_t seq) {
+  return std::to_string(timestamp) + std::to_string(seq);
+}
 
 std::string LogStore::scope(const std::string& account, const std::string& region) {
   return storage::scope_prefix(account, region);
@@ -113,7 +115,8 @@ storage::Status LogStore::append(const std::string& account, const std::string& 
   if (deliveries) forwarded.reserve(events.size());
   for (const auto& e : events) {
     uint64_t seq = next_seq();
-    std::string key = storage::KeyBuilder(prefix.size() + 16).raw(prefix).u64(static_cast<uint64_t>(e.timestamp)).u64(seq).take();
+    std::string key =
+        storage::KeyBuilder(prefix.size() + 16).raw(prefix).u64(static_cast<uint64_t>(e.timestamp)).u64(seq).take();
     batch.put(kEvents, key, be64(now) + e.message);
     if (deliveries) forwarded.push_back({event_id(e.timestamp, seq), e.timestamp, e.message});
     first = std::min(first, e.timestamp);

@@ -8,9 +8,9 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "server/context.h"
+#include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
-#include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
 

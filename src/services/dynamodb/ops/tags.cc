@@ -2,8 +2,8 @@
 #include <cctype>
 #include <set>
 
-#include "core/tags.h"
 #include "core/arn.h"
+#include "core/tags.h"
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"

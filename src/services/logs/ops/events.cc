@@ -31,8 +31,9 @@ Doc put_log_events(OpContext& ctx, const Doc& in) {
       events.push_back({ts, e.str("message")});
     }
   }
-  auto st = LogStore(ctx.storage).append(ctx.account(), ctx.region(), in.str("logGroupName"), in.str("logStreamName"),
-                   events, false, LogStore::sinks_of(ctx.server));
+  auto st = LogStore(ctx.storage)
+                .append(ctx.account(), ctx.region(), in.str("logGroupName"), in.str("logStreamName"), events, false,
+                        LogStore::sinks_of(ctx.server));
   if (st.not_found()) {
     if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), in.str("logGroupName"))))
       throw not_found("log group");

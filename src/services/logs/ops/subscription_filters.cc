@@ -40,7 +40,8 @@ void check_lambda_permission(OpContext& ctx, const std::string& group, const std
   for (const char* service : {"logs.amazonaws.com", "logs.REGION.amazonaws.com"}) {
     auth::policy::Request r;
     r.principal.service = service;
-    if (r.principal.service == "logs.REGION.amazonaws.com") r.principal.service = "logs." + ctx.region() + ".amazonaws.com";
+    if (r.principal.service == "logs.REGION.amazonaws.com")
+      r.principal.service = "logs." + ctx.region() + ".amazonaws.com";
     r.action = "lambda:InvokeFunction";
     r.resource = function_arn;
     r.set("aws:SourceArn", group_arn(ctx.account(), ctx.region(), group) + ":*");
@@ -54,8 +55,9 @@ void check_destination(OpContext& ctx, const std::string& group, const std::stri
   auto arn = Arn::parse(dest);
   if (arn && arn->service == "lambda" && arn->resource.rfind("function:", 0) == 0) {
     if (arn->account != ctx.account() || arn->region != ctx.region())
-      throw errors::invalid_parameter("The destination Lambda function must be in the same account and region as the "
-                                      "subscription filter.");
+      throw errors::invalid_parameter(
+          "The destination Lambda function must be in the same account and region as the "
+          "subscription filter.");
     return check_lambda_permission(ctx, group, dest);
   }
   if (arn && (arn->service == "kinesis" || arn->service == "firehose" ||
@@ -85,8 +87,8 @@ Doc put_subscription_filter(OpContext& ctx, const Doc& in) {
   auto old = store.load(LogStore::kSubscriptions, key);
   if (!old) {
     int64_t n = 0;
-    for (auto it = ctx.storage.prefix(LogStore::kSubscriptions,
-                                      LogStore::group_prefix(ctx.account(), ctx.region(), group));
+    for (auto it =
+             ctx.storage.prefix(LogStore::kSubscriptions, LogStore::group_prefix(ctx.account(), ctx.region(), group));
          it->valid(); it->next())
       ++n;
     if (n >= kMaxSubscriptionFilters) throw errors::limit_exceeded("Resource limit exceeded.");

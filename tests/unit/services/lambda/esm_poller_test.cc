@@ -108,7 +108,8 @@ TEST(LambdaEsmPoller, CheckRefusesUnknownSourcesWithoutAServer) {
     }
     return std::string("ok");
   };
-  EXPECT_NE(code_of(R"({"EventSourceArn":"arn:aws:kinesis:us-east-1:000000000000:stream/s"})").find("does not emulate Kinesis"),
+  EXPECT_NE(code_of(R"({"EventSourceArn":"arn:aws:kinesis:us-east-1:000000000000:stream/s"})")
+                .find("does not emulate Kinesis"),
             std::string::npos);
   EXPECT_NE(code_of(R"({"EventSourceArn":"nonsense"})").find("Unrecognized event source"), std::string::npos);
   // SQS not running: the queue is not found.

@@ -112,8 +112,9 @@ TEST(LogsInsights, Parse) {
 }
 
 TEST(LogsInsights, ParseRegex) {
-  auto rows = run(R"(parse @message /(?<level>[A-Z]+) (?:plain) (?<what>\w+)/ | filter ispresent(what) | fields level, what)",
-                  kEvents);
+  auto rows =
+      run(R"(parse @message /(?<level>[A-Z]+) (?:plain) (?<what>\w+)/ | filter ispresent(what) | fields level, what)",
+          kEvents);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["level"], "ERROR");
   EXPECT_EQ(rows[0]["what"], "text");

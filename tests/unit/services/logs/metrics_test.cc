@@ -29,7 +29,8 @@ TEST(LogsMetricFilters, FixedValueAndDefault) {
 TEST(LogsMetricFilters, FieldValueAndDimensions) {
   Doc f = json::parse(R"({"filterPattern":"{ $.ms = * }","metricTransformations":[{"metricName":"Latency",
     "metricNamespace":"App","metricValue":"$.ms","unit":"Milliseconds","dimensions":{"Route":"$.route"}}]})");
-  auto pts = metric_points(f, {{1, R"({"ms":120,"route":"/a"})"}, {2, R"({"ms":5})"}, {3, R"({"ms":"x","route":"/b"})"}}, 9);
+  auto pts =
+      metric_points(f, {{1, R"({"ms":120,"route":"/a"})"}, {2, R"({"ms":5})"}, {3, R"({"ms":"x","route":"/b"})"}}, 9);
   ASSERT_EQ(pts.size(), 1u);  // missing dimension; value not a number
   EXPECT_EQ(pts[0].value, 120);
   EXPECT_EQ(pts[0].unit, "Milliseconds");
