@@ -1,12 +1,8 @@
 #include "services/logs/metrics.h"
 
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 #include <optional>
 
-#include "core/error.h"
-#include "core/json.h"
 #include "services/cloudwatch/api.h"
 #include "services/logs/filter.h"
 #include "services/logs/store.h"
@@ -79,22 +75,14 @@ void publish_metric_filters(storage::Engine& db, cloudwatch::Api& metrics, const
                             const std::string& region, const std::string& group, const std::vector<Event>& events,
                             int64_t now_ms) {
   if (events.empty()) return;
-  for (auto it = db.prefix(LogStore::kMetricFilters, LogStore::group_prefix(account, region, group)); it->valid();
-       it->next()) {
-    Doc rec;
-    try {
-      rec = json::parse(it->value());
-    } catch (const AwsError& e) {
-      spdlog::error("logs: unreadable metric filter record: {}", e.message);
-      continue;
-    }
+  LogStore(db).each_group_record(LogStore::kMetricFilters, account, region, group, [&](const Doc& rec) {
     for (const auto& p : metric_points(rec, events, now_ms)) {
       std::vector<cloudwatch::Dimension> dims;
       dims.reserve(p.dimensions.size());
       for (const auto& [k, v] : p.dimensions) dims.push_back({k, v});
       metrics.put(account, region, p.ns, p.name, dims, p.value, p.unit, p.time_ms);
     }
-  }
+  });
 }
 
 }  // namespace stratus::logs

@@ -1,5 +1,7 @@
 #include "services/logs/store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 
@@ -75,6 +77,31 @@ Doc LogStore::new_stream(int64_t now) {
   s.set("creationTime", now);
   s.set("storedBytes", 0);
   return s;
+}
+
+std::string LogStore::filter_key(const std::string& a, const std::string& r, const std::string& g,
+                                 const std::string& name) {
+  return group_prefix(a, r, g) + name;
+}
+
+void LogStore::each_group_record(std::string_view ks, const std::string& a, const std::string& r, const std::string& g,
+                                 const std::function<void(const Doc&)>& f) {
+  for (auto it = db_.prefix(ks, group_prefix(a, r, g)); it->valid(); it->next()) {
+    Doc rec;
+    try {
+      rec = json::parse(it->value());
+    } catch (const AwsError& e) {
+      spdlog::error("logs: unreadable {} record: {}", ks, e.message);
+      continue;
+    }
+    f(rec);
+  }
+}
+
+int64_t LogStore::count_prefix(std::string_view ks, const std::string& prefix) {
+  int64_t n = 0;
+  for (auto it = db_.prefix(ks, prefix); it->valid(); it->next()) ++n;
+  return n;
 }
 
 void LogStore::delete_prefix(std::string_view ks, const std::string& prefix) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -80,6 +81,15 @@ class LogStore {
   // Fresh records.
   static Doc new_group(int64_t now);
   static Doc new_stream(int64_t now);
+  // A group's filter record key (metric and subscription filters): group_prefix(a, r, g) + name.
+  static std::string filter_key(const std::string& a, const std::string& r, const std::string& g,
+                                const std::string& name);
+  // The group's records of keyspace ks (a filter keyspace) in key order, parsed; unreadable ones
+  // are logged and skipped.
+  void each_group_record(std::string_view ks, const std::string& a, const std::string& r, const std::string& g,
+                         const std::function<void(const Doc&)>& f);
+  // How many keys of ks start with prefix.
+  int64_t count_prefix(std::string_view ks, const std::string& prefix);
   // Deletes every key of ks starting with prefix, in batches of 1000.
   void delete_prefix(std::string_view ks, const std::string& prefix);
 

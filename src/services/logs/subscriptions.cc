@@ -16,6 +16,22 @@
 #include "services/logs/store.h"
 
 namespace stratus::logs {
+namespace {
+
+// [{"id", "timestamp", "message"}, ...]: the logEvents of a DATA_MESSAGE (and of the queue payload).
+Doc events_doc(const std::vector<ForwardedEvent>& events) {
+  Doc list = Doc::list();
+  for (const auto& e : events) {
+    Doc x = Doc::map();
+    x.set("id", e.id);
+    x.set("timestamp", e.timestamp);
+    x.set("message", e.message);
+    list.push(std::move(x));
+  }
+  return list;
+}
+
+}  // namespace
 
 std::string encode(const SubscriptionDelivery& d) {
   Doc p = Doc::map();
@@ -25,15 +41,7 @@ std::string encode(const SubscriptionDelivery& d) {
   p.set("region", d.region);
   p.set("group", d.group);
   p.set("stream", d.stream);
-  Doc list = Doc::list();
-  for (const auto& e : d.events) {
-    Doc x = Doc::map();
-    x.set("id", e.id);
-    x.set("timestamp", e.timestamp);
-    x.set("message", e.message);
-    list.push(std::move(x));
-  }
-  p.set("events", std::move(list));
+  p.set("events", events_doc(d.events));
   return json::write(p);
 }
 
@@ -60,15 +68,7 @@ Doc data_message(const SubscriptionDelivery& d) {
   Doc filters = Doc::list();
   filters.push(d.filter);
   m.set("subscriptionFilters", std::move(filters));
-  Doc list = Doc::list();
-  for (const auto& e : d.events) {
-    Doc x = Doc::map();
-    x.set("id", e.id);
-    x.set("timestamp", e.timestamp);
-    x.set("message", e.message);
-    list.push(std::move(x));
-  }
-  m.set("logEvents", std::move(list));
+  m.set("logEvents", events_doc(d.events));
   return m;
 }
 
@@ -87,22 +87,14 @@ std::vector<events::Queue::Ticket> add_deliveries(storage::Engine& db, events::Q
                                                   const std::vector<ForwardedEvent>& events) {
   std::vector<events::Queue::Ticket> tickets;
   if (events.empty()) return tickets;
-  for (auto it = db.prefix(LogStore::kSubscriptions, LogStore::group_prefix(account, region, group)); it->valid();
-       it->next()) {
-    Doc rec;
-    try {
-      rec = json::parse(it->value());
-    } catch (const AwsError& e) {
-      spdlog::error("logs: unreadable subscription filter record: {}", e.message);
-      continue;
-    }
+  LogStore(db).each_group_record(LogStore::kSubscriptions, account, region, group, [&](const Doc& rec) {
     std::string err;
     auto pattern = FilterPattern::parse(rec.str("filterPattern"), &err);
-    if (!pattern) continue;  // refused when it was put; nothing matches
+    if (!pattern) return;  // refused when it was put; nothing matches
     SubscriptionDelivery d;
     for (const auto& e : events)
       if (pattern->match(e.message).matched) d.events.push_back(e);
-    if (d.events.empty()) continue;
+    if (d.events.empty()) return;
     d.destination = rec.str("destinationArn");
     d.filter = rec.str("filterName");
     d.owner = account;
@@ -110,7 +102,7 @@ std::vector<events::Queue::Ticket> add_deliveries(storage::Engine& db, events::Q
     d.group = group;
     d.stream = stream;
     tickets.push_back(queue.add(batch, kSubscriptionTopic, encode(d)));
-  }
+  });
   return tickets;
 }
 

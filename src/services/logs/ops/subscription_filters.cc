@@ -15,10 +15,6 @@
 namespace stratus::logs {
 namespace {
 
-std::string filter_key(OpContext& ctx, const std::string& group, const std::string& name) {
-  return LogStore::group_prefix(ctx.account(), ctx.region(), group) + name;
-}
-
 void check_group(OpContext& ctx, const std::string& group) {
   if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
     throw not_found("log group");
@@ -83,15 +79,12 @@ Doc put_subscription_filter(OpContext& ctx, const Doc& in) {
   std::lock_guard lock(LogStore::meta_mu());
   LogStore store(ctx.storage);
   check_group(ctx, group);
-  std::string key = filter_key(ctx, group, name);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
   auto old = store.load(LogStore::kSubscriptions, key);
   if (!old) {
-    int64_t n = 0;
-    for (auto it =
-             ctx.storage.prefix(LogStore::kSubscriptions, LogStore::group_prefix(ctx.account(), ctx.region(), group));
-         it->valid(); it->next())
-      ++n;
-    if (n >= kMaxSubscriptionFilters) throw errors::limit_exceeded("Resource limit exceeded.");
+    if (store.count_prefix(LogStore::kSubscriptions, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >=
+        kMaxSubscriptionFilters)
+      throw errors::limit_exceeded("Resource limit exceeded.");
   }
   Doc rec = Doc::map();
   rec.set("filterName", name);
@@ -112,7 +105,7 @@ Doc delete_subscription_filter(OpContext& ctx, const Doc& in) {
   std::string group = in.str("logGroupName"), name = in.str("filterName");
   std::lock_guard lock(LogStore::meta_mu());
   check_group(ctx, group);
-  std::string key = filter_key(ctx, group, name);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
   if (!LogStore(ctx.storage).load(LogStore::kSubscriptions, key)) throw not_found("subscription filter");
   auto st = ctx.storage.del(LogStore::kSubscriptions, key);
   if (!st.ok()) throw stratus::errors::internal(st.message);
