@@ -12,12 +12,13 @@
 #include "core/env.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "runtime/manager.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/layers.h"
-#include "services/cloudwatch/api.h"
 #include "services/logs/api.h"
 
 namespace stratus::lambda {
@@ -150,9 +151,7 @@ std::optional<Doc> State::load(const std::string& account, const std::string& re
 }
 
 Doc State::must_load(const std::string& account, const std::string& region, const std::string& name) {
-  auto r = load(account, region, name);
-  if (!r) throw not_found_fn(function_arn(account, region, name));
-  return std::move(*r);
+  return found_or(load(account, region, name), [&] { return not_found_fn(function_arn(account, region, name)); });
 }
 
 void State::save(OpContext& ctx, const std::string& name, const Doc& rec) {
