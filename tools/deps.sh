@@ -9,6 +9,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-d
   chromium chromium-driver python3-selenium  # the browser test (test_browser_sdk.py)
   python3-jwt  # Cognito tokens verified with an independent JWT library (test_cognito.py)
   tzdata  # /usr/share/zoneinfo: schedule time zones (src/events/tz.h)
+  awscli  # the aws CLI v2 (`aws logs tail`, test_logs_tail.py; a v1 earlier on PATH is fine)
   autoconf automake libtool)  # the last three build aws-lambda-ric's native part (tests)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 
+#include "core/arn.h"
 #include "core/doc.h"
 #include "core/encoding.h"
 #include "core/json.h"
@@ -326,7 +327,7 @@ bool principal_matches(const Statement& st, const Principal& p) {
     for (const auto& v : list) {
       if (type == "AWS") {
         if (p.account.empty()) continue;
-        if (v == p.account || v == "arn:aws:iam::" + p.account + ":root") return true;
+        if (v == p.account || v == root_arn(p.account)) return true;
         if (!p.arn.empty() && v == p.arn) return true;
         // A role ARN covers its sessions: arn:aws:sts::A:assumed-role/R/S ← arn:aws:iam::A:role/R.
         if (p.arn.starts_with("arn:aws:sts::") && v.starts_with("arn:aws:iam::")) {
@@ -434,32 +435,28 @@ bool arn_like(std::string_view pattern, std::string_view value) {
   return wildcard_match(pattern.substr(pp), value.substr(vp));
 }
 
+// A Numeric*/Date* operator's relation (the name without its prefix: "Equals", "NotEquals",
+// "LessThan", ...), positive sense, between the request's value `a` and the policy's `b`; false
+// when either is not a number/date.
+template <class T>
+bool compares(std::string_view rel, const std::optional<T>& a, const std::optional<T>& b) {
+  if (!a || !b) return false;
+  if (rel == "Equals" || rel == "NotEquals") return *a == *b;
+  if (rel == "LessThan") return *a < *b;
+  if (rel == "LessThanEquals") return *a <= *b;
+  if (rel == "GreaterThan") return *a > *b;
+  if (rel == "GreaterThanEquals") return *a >= *b;
+  return false;
+}
+
 // One policy value against one request value under a base operator, positive sense (the
 // negated operators are the positive one's complement, applied by the caller).
 bool value_matches(std::string_view op, const std::string& pattern, const std::string& value) {
   if (op == "StringEquals" || op == "StringNotEquals") return pattern == value;
   if (op == "StringEqualsIgnoreCase" || op == "StringNotEqualsIgnoreCase") return iequals(pattern, value);
   if (op == "StringLike" || op == "StringNotLike") return wildcard_match(pattern, value);
-  if (op.starts_with("Numeric")) {
-    auto a = number(value), b = number(pattern);
-    if (!a || !b) return false;
-    if (op == "NumericEquals" || op == "NumericNotEquals") return *a == *b;
-    if (op == "NumericLessThan") return *a < *b;
-    if (op == "NumericLessThanEquals") return *a <= *b;
-    if (op == "NumericGreaterThan") return *a > *b;
-    if (op == "NumericGreaterThanEquals") return *a >= *b;
-    return false;
-  }
-  if (op.starts_with("Date")) {
-    auto a = date(value), b = date(pattern);
-    if (!a || !b) return false;
-    if (op == "DateEquals" || op == "DateNotEquals") return *a == *b;
-    if (op == "DateLessThan") return *a < *b;
-    if (op == "DateLessThanEquals") return *a <= *b;
-    if (op == "DateGreaterThan") return *a > *b;
-    if (op == "DateGreaterThanEquals") return *a >= *b;
-    return false;
-  }
+  if (op.starts_with("Numeric")) return compares(op.substr(7), number(value), number(pattern));
+  if (op.starts_with("Date")) return compares(op.substr(4), date(value), date(pattern));
   if (op == "Bool") return iequals(pattern, value);
   if (op == "BinaryEquals") return pattern == enc::base64_encode(value);
   if (op == "IpAddress" || op == "NotIpAddress") {

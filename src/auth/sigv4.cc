@@ -231,14 +231,22 @@ SignedRequestInfo parse_authorization_header(const http::Request& req, std::stri
   return info;
 }
 
+// The value of a query parameter (the first of that name), or nullptr.
+const std::string* find_param(const std::vector<std::pair<std::string, std::string>>& params, std::string_view name) {
+  for (const auto& [k, v] : params)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+// 1 to 12 decimal digits (X-Amz-Expires, SigV2's Expires).
+bool short_number(std::string_view e) {
+  return !e.empty() && e.size() <= 12 && std::all_of(e.begin(), e.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Presigned URL: every X-Amz-* parameter S3 documents for query-string authentication.
 SignedRequestInfo parse_presigned(const http::Request& req,
                                   const std::vector<std::pair<std::string, std::string>>& params) {
-  auto param = [&](std::string_view name) -> const std::string* {
-    for (const auto& [k, v] : params)
-      if (k == name) return &v;
-    return nullptr;
-  };
+  auto param = [&](std::string_view name) { return find_param(params, name); };
   const std::string* algorithm = param("X-Amz-Algorithm");
   const std::string* credential = param("X-Amz-Credential");
   const std::string* sig = param("X-Amz-Signature");
@@ -262,8 +270,7 @@ SignedRequestInfo parse_presigned(const http::Request& req,
   std::string_view e = *expires;
   bool negative = !e.empty() && e.front() == '-';
   if (negative) e.remove_prefix(1);
-  if (e.empty() || e.size() > 12 || !std::all_of(e.begin(), e.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    throw query_params_error("X-Amz-Expires should be a number");
+  if (!short_number(e)) throw query_params_error("X-Amz-Expires should be a number");
   for (char c : e) expires_s = expires_s * 10 + (c - '0');
   if (negative) throw query_params_error("X-Amz-Expires must be non-negative");
 
@@ -286,14 +293,10 @@ SignedRequestInfo parse_presigned(const http::Request& req,
 // SigV2 presigned URL: AWSAccessKeyId, Signature, Expires (absolute epoch seconds).
 SignedRequestInfo parse_sigv2_query(const http::Request& req,
                                     const std::vector<std::pair<std::string, std::string>>& params) {
-  auto param = [&](std::string_view name) -> const std::string* {
-    for (const auto& [k, v] : params)
-      if (k == name) return &v;
-    return nullptr;
-  };
+  auto param = [&](std::string_view name) { return find_param(params, name); };
   const std::string* expires = param("Expires");
   std::string_view e = *expires;
-  if (e.empty() || e.size() > 12 || !std::all_of(e.begin(), e.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (!short_number(e))
     throw AwsError("AccessDenied", "Invalid date (should be seconds since epoch): " + *expires, 403);
   SignedRequestInfo info;
   info.presigned = true;

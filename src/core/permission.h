@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "core/arn.h"
 #include "core/doc.h"
 
 namespace stratus {
@@ -13,7 +14,7 @@ inline Doc permission_statement(const std::string& sid, const Doc* accounts, con
                                 const std::string& action_prefix, const std::string& resource) {
   Doc principals = Doc::list(), acts = Doc::list();
   if (accounts && accounts->is_list())
-    for (const auto& a : accounts->as_list()) principals.push("arn:aws:iam::" + a.as_string() + ":root");
+    for (const auto& a : accounts->as_list()) principals.push(root_arn(a.as_string()));
   if (actions && actions->is_list())
     for (const auto& a : actions->as_list()) acts.push(action_prefix + ":" + a.as_string());
   Doc st = Doc::map();

@@ -10,6 +10,7 @@
 //   tags::merge_list(tags, in.get("Tags"));            // TagResource: add or replace by Key
 //   if (tags.size() > 50) throw errors::limit_exceeded("...");
 //   tags::remove_from_list(tags, in.get("TagKeys"));   // UntagResource
+//   tags::merge_map(rec["tags"], in.get("Tags"));      // the same for tags kept as a map
 //   out.set("Tags", tags::to_list(record.tag_pairs));  // ListTags from pairs or a map
 #pragma once
 
@@ -51,6 +52,21 @@ inline void remove_from_list(Doc& tags, const Doc* keys) {
                                               [&](const Doc& d) { return d.is_string() && d.as_string() == k; });
                          }),
           l.end());
+}
+
+// Tags kept as a map (Lambda, CloudWatch Logs, ...): adds or replaces the members of `add` (a
+// map of strings; anything else adds nothing); `tags` is made a map when it is not one.
+inline void merge_map(Doc& tags, const Doc* add) {
+  if (!tags.is_map()) tags = Doc::map();
+  if (!add || !add->is_map()) return;
+  for (const auto& [k, v] : add->as_map()) tags.set(k, v);
+}
+
+// Removes from the map `tags` the members named by the strings in `keys`.
+inline void remove_from_map(Doc& tags, const Doc* keys) {
+  if (!tags.is_map() || !keys || !keys->is_list()) return;
+  for (const auto& k : keys->as_list())
+    if (k.is_string()) tags.as_map().erase(k.as_string());
 }
 
 // Key/value pairs (a DocMap, std::map, or vector of pairs) as a list of {Key, Value}, in order.

@@ -236,18 +236,29 @@ std::unique_ptr<ServiceModel> parse_model(std::string_view id, std::string_view 
   return svc;
 }
 
-const ServiceModel* Models::get(std::string_view id) {
+namespace {
+// A value per model id, made on first use (under a lock: make() runs once per id) and kept for the
+// process's life; not kept when make() answers nullptr. One cache per T and make().
+template <class T, class Make>
+const T* once_per_id(std::string_view id, Make make) {
   static std::mutex mu;
-  static std::unordered_map<std::string, std::unique_ptr<ServiceModel>> loaded;
+  static std::unordered_map<std::string, std::unique_ptr<T>> kept;
   std::lock_guard lock(mu);
-  auto it = loaded.find(std::string(id));
-  if (it != loaded.end()) return it->second.get();
-  auto text = embedded_model(id);
-  if (!text) return nullptr;
-  auto m = parse_model(id, *text);
-  const ServiceModel* p = m.get();
-  loaded.emplace(std::string(id), std::move(m));
+  auto it = kept.find(std::string(id));
+  if (it != kept.end()) return it->second.get();
+  std::unique_ptr<T> v = make();
+  const T* p = v.get();
+  if (v) kept.emplace(std::string(id), std::move(v));
   return p;
+}
+}  // namespace
+
+const ServiceModel* Models::get(std::string_view id) {
+  return once_per_id<ServiceModel>(id, [id]() -> std::unique_ptr<ServiceModel> {
+    auto text = embedded_model(id);
+    if (!text) return nullptr;
+    return parse_model(id, *text);
+  });
 }
 
 bool ModelSummary::has_operation(std::string_view name) const {
@@ -300,25 +311,20 @@ struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryRe
 }  // namespace
 
 const ModelSummary* Models::summary(std::string_view id) {
-  static std::mutex mu;
-  static std::unordered_map<std::string, std::unique_ptr<ModelSummary>> done;
-  std::lock_guard lock(mu);
-  auto it = done.find(std::string(id));
-  if (it != done.end()) return it->second.get();
-  auto text = embedded_model_head(id);
-  if (!text) return nullptr;
-  auto s = std::make_unique<ModelSummary>();
-  s->id = std::string(id);
-  SummaryReader handler(*s);
-  rapidjson::Reader reader;
-  rapidjson::MemoryStream ms(text->data(), text->size());
-  reader.Parse(ms, handler);  // the head ends after "metadata" (the reader would stop there anyway)
-  if (s->signing_name.empty()) s->signing_name = s->endpoint_prefix;
-  if (s->protocols.empty()) s->protocols.push_back(s->protocol);
-  std::sort(s->operations.begin(), s->operations.end());
-  const ModelSummary* p = s.get();
-  done.emplace(std::string(id), std::move(s));
-  return p;
+  return once_per_id<ModelSummary>(id, [id]() -> std::unique_ptr<ModelSummary> {
+    auto text = embedded_model_head(id);
+    if (!text) return nullptr;
+    auto s = std::make_unique<ModelSummary>();
+    s->id = std::string(id);
+    SummaryReader handler(*s);
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream ms(text->data(), text->size());
+    reader.Parse(ms, handler);  // the head ends after "metadata" (the reader would stop there anyway)
+    if (s->signing_name.empty()) s->signing_name = s->endpoint_prefix;
+    if (s->protocols.empty()) s->protocols.push_back(s->protocol);
+    std::sort(s->operations.begin(), s->operations.end());
+    return s;
+  });
 }
 
 std::vector<std::string> Models::ids() { return embedded_model_ids(); }

@@ -430,15 +430,24 @@ class XmlOut {
 };
 
 std::shared_mutex g_names_mu;  // read on every Query answer: shared
-std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>>& names_registry() {
-  static std::map<std::string, std::unique_ptr<const QueryXmlNames>, std::less<>> r;
-  return r;
-}
-
-std::map<std::string, std::unique_ptr<const QueryInputNames>, std::less<>>& input_names_registry() {
-  static std::map<std::string, std::unique_ptr<const QueryInputNames>, std::less<>> r;
-  return r;
-}
+// One name table per service id, registered once at start and read on every Query request.
+template <class Names>
+struct NamesRegistry {
+  static std::map<std::string, std::unique_ptr<const Names>, std::less<>>& tables() {
+    static std::map<std::string, std::unique_ptr<const Names>, std::less<>> r;
+    return r;
+  }
+  static void add(std::string service_id, Names names) {
+    std::lock_guard lock(g_names_mu);
+    tables().try_emplace(std::move(service_id), std::make_unique<const Names>(std::move(names)));
+  }
+  static const Names* find(std::string_view service_id) {
+    std::shared_lock lock(g_names_mu);
+    auto& r = tables();
+    auto it = r.find(service_id);
+    return it == r.end() ? nullptr : it->second.get();
+  }
+};
 
 class QueryCodec final : public Codec {
  public:
@@ -523,27 +532,19 @@ const QueryXmlNames::Element* QueryXmlNames::member(std::string_view shape, std:
 }
 
 void register_query_xml_names(std::string service_id, QueryXmlNames names) {
-  std::lock_guard lock(g_names_mu);
-  names_registry().try_emplace(std::move(service_id), std::make_unique<const QueryXmlNames>(std::move(names)));
+  NamesRegistry<QueryXmlNames>::add(std::move(service_id), std::move(names));
 }
 
 const QueryXmlNames* query_xml_names(std::string_view service_id) {
-  std::shared_lock lock(g_names_mu);
-  auto& r = names_registry();
-  auto it = r.find(service_id);
-  return it == r.end() ? nullptr : it->second.get();
+  return NamesRegistry<QueryXmlNames>::find(service_id);
 }
 
 void register_query_input_names(std::string service_id, QueryInputNames names) {
-  std::lock_guard lock(g_names_mu);
-  input_names_registry().try_emplace(std::move(service_id), std::make_unique<const QueryInputNames>(std::move(names)));
+  NamesRegistry<QueryInputNames>::add(std::move(service_id), std::move(names));
 }
 
 const QueryInputNames* query_input_names(std::string_view service_id) {
-  std::shared_lock lock(g_names_mu);
-  auto& r = input_names_registry();
-  auto it = r.find(service_id);
-  return it == r.end() ? nullptr : it->second.get();
+  return NamesRegistry<QueryInputNames>::find(service_id);
 }
 
 const Codec& query_codec() {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "auth/sealing.h"
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "mail/mailbox.h"
@@ -12,27 +13,24 @@
 
 namespace stratus {
 namespace {
+// A root key pair of an account (the account's root user signs with it).
+auth::Credential root_key(const std::string& access_key, const std::string& secret_key, const std::string& account) {
+  auth::Credential cred;
+  cred.access_key = access_key;
+  cred.secret_key = secret_key;
+  cred.account = account;
+  cred.principal_arn = root_arn(account);
+  cred.user_id = account;
+  return cred;
+}
+
 auth::Credential root_credential(const Config& c) {
-  auth::Credential root;
-  root.access_key = c.root_access_key;
-  root.secret_key = c.root_secret_key;
-  root.account = c.default_account;
-  root.principal_arn = "arn:aws:iam::" + c.default_account + ":root";
-  root.user_id = c.default_account;
-  return root;
+  return root_key(c.root_access_key, c.root_secret_key, c.default_account);
 }
 
 std::vector<auth::Credential> account_credentials(const Config& c) {
   std::vector<auth::Credential> out;
-  for (const auto& k : c.account_keys) {
-    auth::Credential cred;
-    cred.access_key = k.access_key;
-    cred.secret_key = k.secret_key;
-    cred.account = k.account;
-    cred.principal_arn = "arn:aws:iam::" + k.account + ":root";
-    cred.user_id = k.account;
-    out.push_back(std::move(cred));
-  }
+  for (const auto& k : c.account_keys) out.push_back(root_key(k.access_key, k.secret_key, k.account));
   return out;
 }
 

@@ -22,6 +22,7 @@ namespace cognitoidentity { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
 namespace scheduler { std::unique_ptr<Service> make_service(); }
 namespace events { std::unique_ptr<Service> make_service(); }
+namespace cloudwatch { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -47,6 +48,7 @@ const std::vector<Entry>& table() {
       {"cognito-identity", cognitoidentity::make_service},
       {"scheduler", scheduler::make_service},
       {"events", events::make_service},
+      {"cloudwatch", cloudwatch::make_service},
   };
   return t;
 }

@@ -1,6 +1,7 @@
 #include "services/apigateway/invoke.h"
 
 #include "services/apigateway/apigateway.h"
+#include "services/apigateway/call.h"
 #include "services/apigateway/deployed.h"
 
 #include <spdlog/spdlog.h>
@@ -101,156 +102,6 @@ http::Response gateway_error(int status, std::string_view message, std::string_v
 }
 
 http::Response internal_error() { return gateway_error(500, "Internal server error", "InternalServerErrorException"); }
-
-// The media type of a Content-Type or of the first entry of an Accept header, lower-case and
-// without parameters ("Image/PNG; q=1, text/html" → "image/png").
-std::string first_media_type(std::string v) {
-  v = lower(v.substr(0, v.find(',')));
-  v = v.substr(0, v.find(';'));
-  while (!v.empty() && v.back() == ' ') v.pop_back();
-  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-  return v;
-}
-
-// binaryMediaTypes entries match exactly or with a "*" subtype or type ("image/*", "*/*").
-bool is_binary_type(const std::vector<std::string>& types, const std::string& media) {
-  if (media.empty()) return false;
-  auto slash = media.find('/');
-  for (const auto& t : types) {
-    if (t == media || t == "*/*") return true;
-    if (slash != std::string::npos && t.size() > 2 && t.compare(t.size() - 2, 2, "/*") == 0 &&
-        t.compare(0, t.size() - 1, media, 0, slash + 1) == 0)
-      return true;
-  }
-  return false;
-}
-
-// Everything one invocation carries across asynchronous steps.
-struct Call : std::enable_shared_from_this<Call> {
-  Invoker* invoker = nullptr;
-  http::Request req;
-  http::Responder respond;
-  std::shared_ptr<const Deployed> dep;
-  const DResource* resource = nullptr;
-  const DMethod* method = nullptr;
-  std::string path;  // the path after the stage
-  std::string request_id;
-  int64_t now = 0;
-  std::vector<std::pair<std::string, std::string>> path_params, query, headers;  // headers title-cased
-  vtl::Value context, stage_vars;
-  std::string trace;  // integration steps, for TestInvokeMethod's log
-  std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
-  bool test = false;           // TestInvokeMethod: the request validator is the only check
-
-  // The gate for this call's deployment; the request (req) must be in place.
-  void open_gate() {
-    gate = std::make_shared<Gate>();
-    gate->req = &req;
-    gate->account = dep->account;
-    gate->region = dep->region;
-    gate->api_id = dep->api_id;
-    gate->stage = dep->stage;
-    gate->request_id = request_id;
-    gate->api = &dep->api_doc;
-    gate->stage_doc = &dep->stage_doc;
-    gate->path = path;
-    gate->now = now;
-  }
-
-  const Doc& integration() const { return *method->doc.get("methodIntegration"); }
-
-  std::string header(std::string_view name) const {
-    for (const auto& [k, v] : headers)
-      if (lower(k) == lower(std::string(name))) return v;
-    return {};
-  }
-
-  bool request_binary() const { return is_binary_type(dep->binary_types, first_media_type(header("Content-Type"))); }
-  bool accept_binary() const { return is_binary_type(dep->binary_types, first_media_type(header("Accept"))); }
-
-  vtl::Context vars(const std::string& body) const {
-    vtl::Context c;
-    vtl::InputData in;
-    in.body = body;
-    in.path = path_params;
-    in.querystring = query;
-    in.header = headers;
-    c.vars["input"] = vtl::make_input(std::move(in));
-    c.vars["util"] = vtl::make_util();
-    c.vars["context"] = context;
-    c.vars["stageVariables"] = stage_vars;
-    return c;
-  }
-
-  // A request/response parameter source: 'literal', method.request.*, stageVariables.*, context.*,
-  // integration.response.* (when resp_headers/resp_body are given).
-  std::optional<std::string> source(const std::string& expr, const std::vector<std::pair<std::string, std::string>>* resp_headers = nullptr,
-                                    const std::string* resp_body = nullptr) const {
-    if (expr.size() >= 2 && expr.front() == '\'' && expr.back() == '\'') return expr.substr(1, expr.size() - 2);
-    auto lookup = [](const std::vector<std::pair<std::string, std::string>>& l, const std::string& n,
-                     bool ci) -> std::optional<std::string> {
-      for (auto it = l.rbegin(); it != l.rend(); ++it)
-        if (ci ? lower(it->first) == lower(n) : it->first == n) return it->second;
-      return std::nullopt;
-    };
-    if (starts_with(expr, "method.request.path.")) return lookup(path_params, expr.substr(20), false);
-    if (starts_with(expr, "method.request.querystring.")) return lookup(query, expr.substr(27), false);
-    if (starts_with(expr, "method.request.multivaluequerystring.")) return lookup(query, expr.substr(37), false);
-    if (starts_with(expr, "method.request.header.")) return lookup(headers, expr.substr(22), true);
-    if (starts_with(expr, "method.request.multivalueheader.")) return lookup(headers, expr.substr(32), true);
-    if (expr == "method.request.body") return req.body;
-    if (starts_with(expr, "method.request.body.")) return json_at(req.body, expr.substr(20));
-    if (starts_with(expr, "stageVariables.")) {
-      const vtl::Value* v = stage_vars.map().find(expr.substr(15));
-      return v ? std::optional<std::string>(v->to_string()) : std::nullopt;
-    }
-    if (starts_with(expr, "context.")) {
-      vtl::Value cur = context;
-      std::string_view rest = std::string_view(expr).substr(8);
-      while (!rest.empty()) {
-        auto dot = rest.find('.');
-        if (!cur.is_map()) return std::nullopt;
-        const vtl::Value* v = cur.map().find(rest.substr(0, dot));
-        if (!v) return std::nullopt;
-        cur = *v;
-        if (dot == std::string_view::npos) break;
-        rest.remove_prefix(dot + 1);
-      }
-      return cur.to_string();
-    }
-    if (resp_headers && starts_with(expr, "integration.response.header."))
-      return lookup(*resp_headers, expr.substr(28), true);
-    if (resp_headers && starts_with(expr, "integration.response.multivalueheader."))
-      return lookup(*resp_headers, expr.substr(38), true);
-    if (resp_body && expr == "integration.response.body") return *resp_body;
-    if (resp_body && starts_with(expr, "integration.response.body.")) return json_at(*resp_body, expr.substr(26));
-    return std::nullopt;
-  }
-
-  static std::vector<std::string> values(const std::vector<std::pair<std::string, std::string>>& l, const std::string& n,
-                                         bool ci) {
-    std::vector<std::string> out;
-    for (const auto& [k, v] : l)
-      if (ci ? lower(k) == lower(n) : k == n) out.push_back(v);
-    return out;
-  }
-
-  static std::optional<std::string> json_at(const std::string& body, const std::string& path) {
-    try {
-      auto v = vtl::json_path(vtl::parse_json(body), "$." + path);
-      if (!v) return std::nullopt;
-      return v->is_string() ? v->as_string() : vtl::write_json(*v);
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-
-  void answer(http::Response res) {
-    if (gate && invoker->guard()) invoker->guard()->finish(*gate, res);
-    res.headers.set("x-amz-apigw-id", enc::base64_encode(ids::random_base64(9)).substr(0, 16));
-    respond(std::move(res));
-  }
-};
 
 // --- integration responses ------------------------------------------------------------------
 
@@ -849,7 +700,7 @@ auth::Credential Invoker::credential_for(const std::string& account, const std::
   if (auto arn = Arn::parse(role_arn); arn && arn->resource.rfind("role/", 0) == 0) {
     if (!arn->account.empty()) c.account = arn->account;
     std::string name = arn->resource.substr(arn->resource.rfind('/') + 1);
-    c.principal_arn = "arn:aws:sts::" + c.account + ":assumed-role/" + name + "/BackplaneAssumeRoleSession";
+    c.principal_arn = Arn::make("sts", "", c.account, "assumed-role/" + name + "/BackplaneAssumeRoleSession");
     c.user_id = "AROA" + ids::random_upper_alnum(17) + ":BackplaneAssumeRoleSession";
   }
   ctx_.keys().put(c);

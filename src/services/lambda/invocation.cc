@@ -1,17 +1,24 @@
 #include <spdlog/spdlog.h>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "runtime/manager.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/destinations.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/state.h"
 
 namespace stratus::lambda {
+
+static int64_t mono_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 static AwsError throttled(const std::string& reason) {
   AwsError e = errors::too_many_requests("Rate Exceeded.");
@@ -80,7 +87,11 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
     req.client_context = std::move(call.client_context);
     req.tail = call.tail;
     out.executed_version = t.spec->version;
-    manager_->invoke(t.spec, std::move(req), [out = std::move(out), done = std::move(done)](runtime::InvokeResult r) mutable {
+    invocation_started(account, region, ref.name);
+    int64_t started = mono_us();
+    manager_->invoke(t.spec, std::move(req), [this, account, region, fn = ref.name, started, out = std::move(out),
+                                              done = std::move(done)](runtime::InvokeResult r) mutable {
+      invocation_ended(account, region, fn, static_cast<int>(r.kind), started);
       if (r.kind == runtime::InvokeResult::Kind::throttled) {
         out.error = throttled(r.throttle_reason);
         return done(std::move(out));
@@ -96,6 +107,47 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
     });
   } catch (const AwsError& e) {
     fail(e);
+  }
+}
+
+// AWS/Lambda metrics, published through CloudWatch's port (a counter bump each; nothing when
+// CloudWatch is not running). ConcurrentExecutions is the number of invocations in flight when
+// one starts (Maximum is its statistic).
+void State::invocation_started(const std::string& account, const std::string& region, const std::string& fn) {
+  if (!metrics_) return;
+  int n;
+  {
+    std::lock_guard lock(running_mu_);
+    thread_local std::string key;
+    key.assign(account).append(1, '\0').append(region).append(1, '\0').append(fn);
+    n = ++running_[key];
+  }
+  const cloudwatch::Dimension dims[] = {{"FunctionName", fn}};
+  metrics_->put(account, region, "AWS/Lambda", "ConcurrentExecutions", dims, n, "Count");
+  metrics_->put(account, region, "AWS/Lambda", "ConcurrentExecutions", {}, n, "Count");
+}
+
+void State::invocation_ended(const std::string& account, const std::string& region, const std::string& fn,
+                             int outcome, int64_t started_us) {
+  if (!metrics_) return;
+  {
+    std::lock_guard lock(running_mu_);
+    thread_local std::string key;
+    key.assign(account).append(1, '\0').append(region).append(1, '\0').append(fn);
+    if (auto it = running_.find(key); it != running_.end() && --it->second <= 0) running_.erase(it);
+  }
+  const cloudwatch::Dimension dims[] = {{"FunctionName", fn}};
+  for (std::span<const cloudwatch::Dimension> d : {std::span<const cloudwatch::Dimension>(dims),
+                                                   std::span<const cloudwatch::Dimension>()}) {
+    if (outcome == static_cast<int>(runtime::InvokeResult::Kind::throttled)) {
+      metrics_->put(account, region, "AWS/Lambda", "Throttles", d, 1, "Count");
+      continue;
+    }
+    bool error = outcome == static_cast<int>(runtime::InvokeResult::Kind::function_error);
+    metrics_->put(account, region, "AWS/Lambda", "Invocations", d, 1, "Count");
+    metrics_->put(account, region, "AWS/Lambda", "Errors", d, error ? 1 : 0, "Count");
+    metrics_->put(account, region, "AWS/Lambda", "Duration", d,
+                  static_cast<double>(mono_us() - started_us) / 1000.0, "Milliseconds");
   }
 }
 
@@ -144,7 +196,10 @@ events::Verdict State::deliver_async(const events::Delivery& d) {
   req.request_id = job.str("id");
   req.payload = enc::base64_decode(job.str("p")).value_or("");
   req.invoked_arn = function_arn(job.str("a"), job.str("r"), job.str("f")) + (job.str("q").empty() ? "" : ":" + job.str("q"));
-  manager_->invoke(t.spec, std::move(req), [this, job, inflight_key, t](runtime::InvokeResult r) mutable {
+  invocation_started(job.str("a"), job.str("r"), job.str("f"));
+  int64_t started = mono_us();
+  manager_->invoke(t.spec, std::move(req), [this, job, inflight_key, t, started](runtime::InvokeResult r) mutable {
+    invocation_ended(job.str("a"), job.str("r"), job.str("f"), static_cast<int>(r.kind), started);
     ServerContext& server = *server_;
     int64_t n = job.integer("n");
     if (r.kind == runtime::InvokeResult::Kind::throttled) {
@@ -186,8 +241,8 @@ void State::async_outcome(const Doc& job, const Target& t, const char* condition
   if (!dest.empty()) {
     Doc rc = Doc::map();
     rc.set("requestId", job.str("id"));
-    rc.set("functionArn", "arn:aws:lambda:" + job.str("r") + ":" + account + ":function:" + job.str("f") + ":" +
-                              (job.str("q").empty() ? "$LATEST" : job.str("q")));
+    rc.set("functionArn", Arn::make("lambda", job.str("r"), account,
+                                     "function:" + job.str("f") + ":" + (job.str("q").empty() ? "$LATEST" : job.str("q"))));
     rc.set("condition", condition);
     rc.set("approximateInvokeCount", job.integer("n") + (r ? 1 : 0));
     Doc rec = Doc::map();

@@ -6,6 +6,7 @@
 #include "core/arn.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/lambda/code.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/params_secrets.h"
@@ -132,10 +133,10 @@ Doc Layers::present(const Doc& v) const {
 std::pair<LayerRef, Doc> Layers::must_load(OpContext& ctx, const Doc& in) {
   LayerRef ref = parse_layer_name(ctx, in.str("LayerName"));
   ref.version = in.integer("VersionNumber");
-  auto v = load(ctx, ref);
-  if (!v) throw errors::resource_not_found("The resource you requested does not exist.");
-  check_access(ctx, ref, *v);
-  return {ref, std::move(*v)};
+  Doc v =
+      found_or(load(ctx, ref), [] { return errors::resource_not_found("The resource you requested does not exist."); });
+  check_access(ctx, ref, v);
+  return {ref, std::move(v)};
 }
 
 int64_t Layers::next_version(OpContext& ctx, const LayerRef& ref) {

@@ -7,11 +7,15 @@
 #include <filesystem>
 #include <random>
 
+#include "core/arn.h"
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "runtime/manager.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/layers.h"
@@ -93,15 +97,20 @@ void State::start(ServerContext& server) {
   mo.isolation = cfg.lambda_isolation;
   mo.runtime_paths = cfg.lambda_runtimes;
   mo.hidden = {cfg.ephemeral ? dir_ : cfg.data_dir};  // no function reads the server's data
-  if (const char* v = std::getenv("STRATUS_LAMBDA_IDLE_MS")) mo.idle_ms = std::atoll(v);
-  if (const char* v = std::getenv("STRATUS_LAMBDA_MAX_ENVIRONMENTS")) mo.default_max_environments = std::atoi(v);
-  if (const char* v = std::getenv("STRATUS_LAMBDA_ASYNC_RETRY_MS")) retry_base_ms_ = std::atoll(v);
+  mo.idle_ms = env_int("STRATUS_LAMBDA_IDLE_MS", mo.idle_ms);
+  mo.default_max_environments = static_cast<int>(env_int("STRATUS_LAMBDA_MAX_ENVIRONMENTS", mo.default_max_environments));
+  retry_base_ms_ = env_int("STRATUS_LAMBDA_ASYNC_RETRY_MS", retry_base_ms_);
   ServerContext* srv = &server;  // function output goes to CloudWatch Logs (logs/api.h)
-  mo.log_sink = [srv](const std::string& account, const std::string& region, const std::string& group,
+  metrics_ = server.port<cloudwatch::Api>();
+  cloudwatch::Api* cw = metrics_;  // embedded metric format lines become metrics
+  mo.log_sink = [srv, cw](const std::string& account, const std::string& region, const std::string& group,
                       const std::string& stream, std::vector<runtime::LogEvent> events) {
     std::vector<logs::Event> out;
     out.reserve(events.size());
-    for (auto& e : events) out.push_back({e.timestamp_ms, std::move(e.message)});
+    for (auto& e : events) {
+      if (cw && e.message.find("\"_aws\"") != std::string::npos) cw->put_log_line(account, region, e.message);
+      out.push_back({e.timestamp_ms, std::move(e.message)});
+    }
     logs::append(*srv, account, region, group, stream, out, true);
   };
   params_secrets_ = std::make_unique<ParamsSecrets>(server);
@@ -148,9 +157,7 @@ std::optional<Doc> State::load(const std::string& account, const std::string& re
 }
 
 Doc State::must_load(const std::string& account, const std::string& region, const std::string& name) {
-  auto r = load(account, region, name);
-  if (!r) throw not_found_fn(function_arn(account, region, name));
-  return std::move(*r);
+  return found_or(load(account, region, name), [&] { return not_found_fn(function_arn(account, region, name)); });
 }
 
 void State::save(OpContext& ctx, const std::string& name, const Doc& rec) {
@@ -284,7 +291,7 @@ State::Target State::target(const std::string& account, const std::string& regio
   auth::Credential cred;
   cred.account = account;
   std::string role_name = role.substr(role.rfind('/') + 1);
-  cred.principal_arn = "arn:aws:sts::" + account + ":assumed-role/" + role_name + "/" + name;
+  cred.principal_arn = Arn::make("sts", "", account, "assumed-role/" + role_name + "/" + name);
   cred.user_id = "AROA" + ids::random_upper_alnum(17) + ":" + name;
   cred.access_key = "ASIA" + ids::random_upper_alnum(16);
   cred.secret_key = ids::random_base64(30);

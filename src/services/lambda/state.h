@@ -34,6 +34,10 @@ struct FunctionSpec;
 struct InvokeResult;
 }  // namespace stratus::runtime
 
+namespace stratus::cloudwatch {
+class Api;
+}
+
 namespace stratus::lambda {
 
 class EventSourceMappings;
@@ -162,6 +166,16 @@ class State {
   std::mutex write_mu_;  // serialises read-modify-write of function records
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, Target> specs_;  // GUARDED_BY(cache_mu_)
+  // AWS/Lambda metrics (cloudwatch/api.h; nullptr without CloudWatch): Invocations, Errors,
+  // Duration, Throttles, ConcurrentExecutions by FunctionName (invocation.cc).
+  cloudwatch::Api* metrics_ = nullptr;
+  std::mutex running_mu_;
+  std::unordered_map<std::string, int> running_;  // in-flight invocations per account/region/function
+  // Called when an invocation starts (returns the concurrency to publish) and ends.
+  // `outcome`: 0 success, 1 function error, 2 throttled.
+  void invocation_started(const std::string& account, const std::string& region, const std::string& fn);
+  void invocation_ended(const std::string& account, const std::string& region, const std::string& fn, int outcome,
+                        int64_t started_us);
 };
 
 // The state of the service an operation runs in.

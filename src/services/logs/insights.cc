@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/regex.h"
 #include "services/logs/filter.h"
 
 namespace stratus::logs::insights {
@@ -167,7 +168,7 @@ struct Agg {
 };
 
 struct Cmd {
-  enum Kind { Fields, Display, Filter, Sort, Limit, Stats, Parse } kind = Fields;
+  enum Kind { Fields, Display, Filter, Sort, Limit, Stats, Parse, Dedup } kind = Fields;
   std::vector<std::pair<Expr, std::string>> items;  // fields/display: expression, output name
   Expr cond;                                        // filter
   std::vector<std::pair<Expr, bool>> sort;          // expression, descending
@@ -177,7 +178,47 @@ struct Cmd {
   Expr source;                      // parse
   std::vector<std::string> pieces;  // parse: literal text between the *s
   std::vector<std::string> names;
+  std::shared_ptr<const Regex> regex;              // parse /regex/: named groups become fields
+  std::vector<std::pair<int, std::string>> named;  // group index, field name
+  std::vector<Expr> dedup;                         // dedup: the fields
 };
+
+// A regex with named groups `(?<name>...)` as core/regex.h takes it (plain groups) and the
+// names by group index. Escapes and classes are skipped; other `(?...)` groups do not capture.
+std::string strip_named_groups(std::string_view re, std::vector<std::pair<int, std::string>>& named) {
+  std::string out;
+  int group = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < re.size(); ++i) {
+    char c = re[i];
+    if (c == '\\' && i + 1 < re.size()) {
+      out += c;
+      out += re[++i];
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out += c;
+      continue;
+    }
+    if (c == '[') in_class = true;
+    if (c == '(') {
+      if (re.substr(i, 3) == "(?<" && i + 3 < re.size() && re[i + 3] != '=' && re[i + 3] != '!') {
+        size_t close = re.find('>', i + 3);
+        if (close == std::string_view::npos) fail("unterminated group name in the parse regex");
+        std::string name(re.substr(i + 3, close - i - 3));
+        if (name.empty()) fail("empty group name in the parse regex");
+        named.emplace_back(++group, std::move(name));
+        out += '(';
+        i = close;
+        continue;
+      }
+      if (i + 1 >= re.size() || re[i + 1] != '?') ++group;
+    }
+    out += c;
+  }
+  return out;
+}
 
 struct Plan {
   std::vector<Cmd> cmds;
@@ -411,7 +452,18 @@ struct Parser {
       c.kind = Cmd::Parse;
       c.source = operand(0);
       Tok g = next();
-      if (g.kind != Tok::Str) fail("parse supports a \"glob\" with * captures");
+      if (g.kind == Tok::Rx) {
+        std::string re = strip_named_groups(g.text, c.named);
+        if (c.named.empty()) fail("parse: the regular expression needs named groups such as (?<name>...)");
+        try {
+          c.regex = std::make_shared<const Regex>(re);
+        } catch (const RegexError& e) {
+          fail(std::string("parse: invalid regular expression: ") + e.what());
+        }
+        if (!at_end()) fail("unexpected '" + peek().text + "'");
+        return c;
+      }
+      if (g.kind != Tok::Str) fail("parse supports a \"glob\" with * captures or a /regex/ with named groups");
       std::string piece;
       for (char ch : g.text) {
         if (ch == '*') {
@@ -429,6 +481,13 @@ struct Parser {
         c.names.push_back(n.text);
       } while (is(Tok::Comma));
       if (c.names.size() != c.pieces.size() - 1) fail("parse: as many names as * in the pattern");
+    } else if (w == "dedup") {
+      c.kind = Cmd::Dedup;
+      do {
+        Expr e = operand(0);
+        if (e.kind != Expr::Field) fail("dedup takes field names");
+        c.dedup.push_back(std::move(e));
+      } while (is(Tok::Comma));
     } else {
       fail("unsupported command " + k.text);
     }
@@ -613,13 +672,31 @@ bool glob_parse(const Cmd& c, Rec& r) {
   return true;
 }
 
+// parse /regex/: the named groups of the first match become fields; no match sets none.
+bool regex_parse(const Cmd& c, Rec& r) {
+  auto src = value(c.source, r);
+  if (!src) return true;
+  Regex::Groups groups;
+  Regex::Budget budget;
+  try {
+    if (!c.regex->search(*src, 0, groups, budget)) return true;
+  } catch (const RegexError&) {
+    return true;  // budget exhausted: treated as no match
+  }
+  for (const auto& [g, name] : c.named)
+    if (static_cast<size_t>(g) < groups.size() && groups[g].first >= 0)
+      r.set(name,
+            src->substr(static_cast<size_t>(groups[g].first), static_cast<size_t>(groups[g].second - groups[g].first)));
+  return true;
+}
+
 // Runs a per-row command; false drops the row.
 bool row_cmd(const Cmd& c, Rec& r) {
   switch (c.kind) {
     case Cmd::Filter:
       return test(c.cond, r);
     case Cmd::Parse:
-      return glob_parse(c, r);
+      return c.regex ? regex_parse(c, r) : glob_parse(c, r);
     case Cmd::Fields:
       for (const auto& [e, name] : c.items)
         if (e.kind != Expr::Field || name != e.text)
@@ -657,9 +734,15 @@ std::optional<Query> Query::parse(std::string_view text, std::string* error) {
     return std::nullopt;
   }
   plan->first_global = plan->cmds.size();
+  bool after_dedup = false;
   for (size_t k = 0; k < plan->cmds.size(); ++k) {
     const Cmd& c = plan->cmds[k];
-    if ((c.kind == Cmd::Stats || c.kind == Cmd::Sort || c.kind == Cmd::Limit) &&
+    if (after_dedup && c.kind != Cmd::Limit) {
+      if (error) *error = "Only the limit command may follow dedup.";
+      return std::nullopt;
+    }
+    if (c.kind == Cmd::Dedup) after_dedup = true;
+    if ((c.kind == Cmd::Stats || c.kind == Cmd::Sort || c.kind == Cmd::Limit || c.kind == Cmd::Dedup) &&
         plan->first_global == plan->cmds.size())
       plan->first_global = k;
     if (c.kind == Cmd::Sort) plan->sorted = true;
@@ -821,6 +904,27 @@ std::vector<Row> Run::finish() {
         if (static_cast<int64_t>(rows.size()) > c.limit) rows.resize(static_cast<size_t>(c.limit));
         limit = std::min(limit, c.limit);
         break;
+      case Cmd::Dedup: {
+        // The first row (in the current order) of each combination; a row missing one of the
+        // fields is always kept.
+        std::set<std::vector<std::string>> seen;
+        std::vector<Rec> kept;
+        for (auto& r : rows) {
+          std::vector<std::string> key;
+          bool missing = false;
+          for (const auto& e : c.dedup) {
+            auto v = value(e, r);
+            if (!v) {
+              missing = true;
+              break;
+            }
+            key.push_back(std::move(*v));
+          }
+          if (missing || seen.insert(std::move(key)).second) kept.push_back(std::move(r));
+        }
+        rows = std::move(kept);
+        break;
+      }
       default: {
         std::vector<Rec> kept;
         for (auto& r : rows)

@@ -13,11 +13,14 @@
 //                  strcontains(f, "s"); numbers compare as numbers when both sides are numeric
 //   stats agg[, agg] [by f|bin(5m), ...] — count(), count(*), count(f), count_distinct(f), sum,
 //                  avg, min, max (output named as written, or `as alias`)
-//   parse f "glob with * captures" as a, b, c
+//   parse f "glob with * captures" as a, b, c      parse f /regex with (?<name>...) groups/
+//   dedup f, g  — the first row of each combination (rows missing a field kept); only limit may
+//                  follow
 // Fields: @timestamp, @message, @logStream, @log, @ingestionTime, and the members of JSON events
 // (nested as a.b, arrays as a.0). Without fields/display/stats a row holds @timestamp, @message,
 // @logStream and @log; rows are newest first unless sorted; every non-stats row carries @ptr.
-// Regexes are the filter-pattern engine's (filter.h LogRegex: no ( ) grouping; (?i) prefix).
+// Filter regexes are the filter-pattern engine's (filter.h LogRegex: no ( ) grouping; (?i) prefix);
+// parse regexes are core/regex.h's (groups, bounded backtracking).
 #pragma once
 
 #include <cstdint>

@@ -39,6 +39,9 @@ HandlerFn put_log_events, get_log_events, filter_log_events;
 // ---- metric filters (ops/metric_filters.cc) ----
 HandlerFn put_metric_filter, delete_metric_filter, describe_metric_filters, test_metric_filter;
 
+// ---- subscription filters (ops/subscription_filters.cc) ----
+HandlerFn put_subscription_filter, describe_subscription_filters, delete_subscription_filter;
+
 // ---- Logs Insights (ops/queries.cc) ----
 HandlerFn start_query, get_query_results, stop_query, describe_queries;
 

@@ -24,6 +24,12 @@ inline constexpr storage::Keyspace kQueries{
     "logs.queries", "scope(account, region) raw(query id)",
     "{queryString, logGroupNames, startTime, endTime, limit, createTime, status, results, statistics}, JSON v1"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kGroups, kStreams, kEvents, kMetricFilters, kQueries};
+inline constexpr storage::Keyspace kSubscriptions{
+    "logs.subscriptions", "scope(account, region) str(group name) raw(filter name)",
+    "{filterName, filterPattern, destinationArn, roleArn, distribution, creationTime, applyOnTransformedLogs, "
+    "fieldSelectionCriteria, emitSystemFields}, JSON v1"};
+
+inline constexpr storage::Keyspace kKeyspaces[] = {kGroups,        kStreams, kEvents,
+                                                   kMetricFilters, kQueries, kSubscriptions};
 
 }  // namespace stratus::logs::schema

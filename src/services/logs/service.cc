@@ -1,8 +1,10 @@
 // Amazon CloudWatch Logs: log groups, streams and events, enough for Lambda's logs and for
-// `aws logs` (describe, get, filter, tail). Handlers in ops/*.cc (ops.h), storage in store.h,
-// the port other services write events through in api.h.
+// `aws logs` (describe, get, filter, tail), metric and subscription filters, Logs Insights. Handlers in ops/*.cc
+// (ops.h), storage in store.h, the port other services write events through in api.h.
+#include "server/context.h"
 #include "services/logs/ops.h"
 #include "services/logs/schema.h"
+#include "services/logs/subscriptions.h"
 
 namespace stratus::logs {
 namespace {
@@ -23,6 +25,9 @@ class LogsService final : public Service {
     add("DeleteMetricFilter", delete_metric_filter);
     add("DescribeMetricFilters", describe_metric_filters);
     add("TestMetricFilter", test_metric_filter);
+    add("PutSubscriptionFilter", put_subscription_filter);
+    add("DescribeSubscriptionFilters", describe_subscription_filters);
+    add("DeleteSubscriptionFilter", delete_subscription_filter);
     add("StartQuery", start_query);
     add("GetQueryResults", get_query_results);
     add("StopQuery", stop_query);
@@ -35,6 +40,18 @@ class LogsService final : public Service {
     add("TagResource", tag_resource);
     add("UntagResource", untag_resource);
     add("ListTagsForResource", list_tags_for_resource);
+    gap("PutSubscriptionFilter",
+        "destinations are Lambda functions only (no Kinesis, Firehose or cross-account "
+        "logical destinations); distribution, fieldSelectionCriteria and emitSystemFields "
+        "are stored, not applied");
+    gap("Logs Insights",
+        "fillmissing, addtotals, anomaly, pattern, diff, unmask, filterIndex and SOURCE are not "
+        "implemented; parse regexes use core/regex.h (no (?i) flags)");
+  }
+  // Subscription filters' deliveries (subscriptions.h) are consumed while the service runs.
+  void start(ServerContext& ctx) override {
+    ServerContext* server = &ctx;
+    ctx.events().subscribe(kSubscriptionTopic, [server](const events::Delivery& d) { return deliver(*server, d); });
   }
   std::string validation_error_code() const override { return "InvalidParameterException"; }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }

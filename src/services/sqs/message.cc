@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "core/encoding.h"
+#include "core/env.h"
 #include "services/sqs/common.h"
 #include "services/sqs/record.h"
 
@@ -108,10 +109,7 @@ std::atomic<int64_t> g_payload_bytes{0};
 
 // 32 MB; STRATUS_SQS_RESIDENT_BYTES overrides it (tests set 0 to read every payload back).
 int64_t resident_budget() {
-  static const int64_t budget = [] {
-    const char* v = std::getenv("STRATUS_SQS_RESIDENT_BYTES");
-    return v && *v ? std::strtoll(v, nullptr, 10) : int64_t{32} << 20;
-  }();
+  static const int64_t budget = env_int("STRATUS_SQS_RESIDENT_BYTES", int64_t{32} << 20);
   return budget;
 }
 }  // namespace

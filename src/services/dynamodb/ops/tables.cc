@@ -3,13 +3,14 @@
 #include <random>
 #include <set>
 
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "server/context.h"
+#include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
-#include "services/dynamodb/api.h"
 
 namespace stratus::dynamodb {
 
@@ -357,7 +358,7 @@ Doc sse_description(const TableInfo& t) {
   Doc d = Doc::map();
   d.set("Status", "ENABLED");
   d.set("SSEType", "KMS");
-  d.set("KMSMasterKeyArn", "arn:aws:kms:" + t.region + ":" + t.account + ":key/" + ids::uuid4());
+  d.set("KMSMasterKeyArn", Arn::make("kms", t.region, t.account, "key/" + ids::uuid4()));
   return d;
 }
 

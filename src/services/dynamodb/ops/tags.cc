@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/arn.h"
+#include "core/tags.h"
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -63,9 +64,7 @@ Doc untag_resource(Catalog& cat, OpContext& ctx, const Doc& in) {
   std::lock_guard lock(cat.write_lock(cur->id));  // metadata read-modify-write
   cur = table_by_arn(ctx.storage, cat, ctx, in.str("ResourceArn"));
   auto t = std::make_shared<TableInfo>(*cur);
-  if (t->tags.is_map())
-    if (const Doc* keys = in.get("TagKeys"); keys && keys->is_list())
-      for (const auto& k : keys->as_list()) t->tags.as_map().erase(k.as_string());
+  tags::remove_from_map(t->tags, in.get("TagKeys"));
   store(ctx.storage, cat, *t);
   return Doc::map();
 }

@@ -5,6 +5,7 @@
 #include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/dynamodb/api.h"
 #include "services/lambda/esm_settings.h"
 #include "services/lambda/invoke.h"
@@ -90,9 +91,7 @@ Doc create_event_source_mapping(OpContext& ctx, const Doc& in) {
 
 Doc get_event_source_mapping(OpContext& ctx, const Doc& in) {
   EventSourceMappings& m = state(ctx).esm();
-  auto rec = m.load(in.str("UUID"));
-  if (!rec) throw not_found();
-  return m.public_view(*rec, "");
+  return m.public_view(found_or(m.load(in.str("UUID")), [] { return not_found(); }), "");
 }
 
 Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
@@ -134,9 +133,7 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
 Doc update_event_source_mapping(OpContext& ctx, const Doc& in) {
   EventSourceMappings& m = state(ctx).esm();
   std::lock_guard lk(m.write_mu());
-  auto found = m.load(in.str("UUID"));
-  if (!found) throw not_found();
-  Doc rec = std::move(*found);
+  Doc rec = found_or(m.load(in.str("UUID")), [] { return not_found(); });
   if (in.has("FunctionName")) {
     auto fn = function_arn(ctx.server, rec.str("_account"), rec.str("_region"), in.str("FunctionName"));
     if (!fn) throw fn.error();
@@ -167,13 +164,12 @@ Doc delete_event_source_mapping(OpContext& ctx, const Doc& in) {
   EventSourceMappings& m = state(ctx).esm();
   std::lock_guard lk(m.write_mu());
   std::string uuid = in.str("UUID");
-  auto rec = m.load(uuid);
-  if (!rec) throw not_found();
+  Doc rec = found_or(m.load(uuid), [] { return not_found(); });
   storage::WriteBatch b;
   b.del(schema::kMappings, uuid);
   b.del(schema::kPositions, uuid);
   storage::written(ctx.storage.write(b));
-  Doc out = m.public_view(*rec, "Deleting");
+  Doc out = m.public_view(rec, "Deleting");
   m.uninstall(uuid);
   return out;
 }

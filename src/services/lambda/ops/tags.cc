@@ -1,3 +1,4 @@
+#include "core/tags.h"
 #include "services/lambda/ops.h"
 
 #include "services/lambda/state.h"
@@ -19,10 +20,7 @@ Doc tag_resource(OpContext& ctx, const Doc& in) {
   std::string name = tag_target(ctx, in.str("Resource"));
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, name);
-  Doc& tags = rec["tags"];
-  if (tags.is_null()) tags = Doc::map();
-  if (const Doc* t = in.get("Tags"))
-    for (const auto& [k, v] : t->as_map()) tags.set(k, v);
+  tags::merge_map(rec["tags"], in.get("Tags"));
   state(ctx).save(ctx, name, rec);
   return Doc::map();
 }
@@ -31,9 +29,7 @@ Doc untag_resource(OpContext& ctx, const Doc& in) {
   std::string name = tag_target(ctx, in.str("Resource"));
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, name);
-  if (Doc* tags = rec.get("tags"); tags && tags->is_map())
-    if (const Doc* keys = in.get("TagKeys"))
-      for (const auto& k : keys->as_list()) tags->as_map().erase(k.as_string());
+  if (Doc* tags = rec.get("tags")) tags::remove_from_map(*tags, in.get("TagKeys"));
   state(ctx).save(ctx, name, rec);
   return Doc::map();
 }

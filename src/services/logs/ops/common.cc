@@ -4,6 +4,7 @@
 
 #include "core/arn.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/logs/filter.h"
 #include "services/logs/store.h"
 
@@ -37,10 +38,9 @@ std::string group_name(const Doc& in) {
 Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(Doc& group)>& f) {
   std::lock_guard lock(LogStore::meta_mu());
   std::string key = LogStore::group_key(ctx.account(), ctx.region(), name);
-  auto g = LogStore(ctx.storage).load(LogStore::kGroups, key);
-  if (!g) throw not_found("log group");
-  Doc out = f(*g);
-  ctx.storage.put(LogStore::kGroups, key, json::write(*g));
+  Doc g = found_or(LogStore(ctx.storage).load(LogStore::kGroups, key), [] { return not_found("log group"); });
+  Doc out = f(g);
+  ctx.storage.put(LogStore::kGroups, key, json::write(g));
   return out;
 }
 

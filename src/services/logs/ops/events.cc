@@ -4,6 +4,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "server/context.h"
 #include "services/logs/filter.h"
 #include "services/logs/store.h"
 
@@ -30,8 +31,9 @@ Doc put_log_events(OpContext& ctx, const Doc& in) {
       events.push_back({ts, e.str("message")});
     }
   }
-  auto st = LogStore(ctx.storage).append(ctx.account(), ctx.region(), in.str("logGroupName"), in.str("logStreamName"),
-                   events, false);
+  auto st = LogStore(ctx.storage)
+                .append(ctx.account(), ctx.region(), in.str("logGroupName"), in.str("logStreamName"), events, false,
+                        LogStore::sinks_of(ctx.server));
   if (st.not_found()) {
     if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), in.str("logGroupName"))))
       throw not_found("log group");
@@ -201,7 +203,7 @@ Doc filter_log_events(OpContext& ctx, const Doc& in) {
       StoredEvent e = decode_event(c.it->key(), value, c.prefix.size(), c.stream);
       Doc d = output_event(e);
       d.set("logStreamName", e.stream);
-      d.set("eventId", std::to_string(e.ts) + std::to_string(read_be64(e.key.substr(8))));
+      d.set("eventId", event_id(e.ts, read_be64(e.key.substr(8))));
       events.push(std::move(d));
       page_bytes += size;
     }

@@ -30,6 +30,7 @@ Doc delete_log_group(OpContext& ctx, const Doc& in) {
   LogStore(ctx.storage).delete_prefix(LogStore::kStreams, prefix);
   LogStore(ctx.storage).delete_prefix(LogStore::kEvents, prefix);
   LogStore(ctx.storage).delete_prefix(LogStore::kMetricFilters, prefix);
+  LogStore(ctx.storage).delete_prefix(LogStore::kSubscriptions, prefix);
   return Doc::map();
 }
 

@@ -1,6 +1,6 @@
 // Metric filters: PutMetricFilter, DescribeMetricFilters, DeleteMetricFilter, TestMetricFilter.
 // Filters are stored with their metric transformations and matched with the one pattern engine
-// (filter.h). Emitting the metrics waits for the CloudWatch metrics service.
+// (filter.h); appended events publish their metrics through CloudWatch's port (metrics.h).
 #include <mutex>
 
 #include "core/encoding.h"
@@ -15,10 +15,6 @@ namespace {
 
 constexpr int64_t kMaxFiltersPerGroup = 100;
 constexpr size_t kMaxDimensions = 3;
-
-std::string filter_key(OpContext& ctx, const std::string& group, const std::string& name) {
-  return LogStore::group_prefix(ctx.account(), ctx.region(), group) + name;
-}
 
 bool is_number(std::string_view s) {
   if (s.empty()) return false;
@@ -76,15 +72,12 @@ Doc put_metric_filter(OpContext& ctx, const Doc& in) {
   LogStore store(ctx.storage);
   if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
     throw not_found("log group");
-  std::string key = filter_key(ctx, group, name);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
   auto old = store.load(LogStore::kMetricFilters, key);
   if (!old) {
-    int64_t n = 0;
-    for (auto it =
-             ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group));
-         it->valid(); it->next())
-      ++n;
-    if (n >= kMaxFiltersPerGroup) throw errors::limit_exceeded("Resource limit exceeded.");
+    if (store.count_prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >=
+        kMaxFiltersPerGroup)
+      throw errors::limit_exceeded("Resource limit exceeded.");
   }
   Doc rec = Doc::map();
   rec.set("filterName", name);
@@ -105,7 +98,7 @@ Doc delete_metric_filter(OpContext& ctx, const Doc& in) {
   LogStore store(ctx.storage);
   if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
     throw not_found("log group");
-  std::string key = filter_key(ctx, group, name);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
   if (!store.load(LogStore::kMetricFilters, key)) throw not_found("filter");
   auto st = ctx.storage.del(LogStore::kMetricFilters, key);
   if (!st.ok()) throw stratus::errors::internal(st.message);

@@ -6,6 +6,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/lookup.h"
 #include "services/logs/insights.h"
 #include "services/logs/ops.h"
 #include "services/logs/store.h"
@@ -151,9 +152,8 @@ Doc start_query(OpContext& ctx, const Doc& in) {
 }
 
 static Doc load_query(OpContext& ctx, const std::string& id) {
-  auto rec = LogStore(ctx.storage).load(LogStore::kQueries, query_key(ctx, id));
-  if (!rec) throw errors::resource_not_found("Query does not exist.");
-  return *rec;
+  return found_or(LogStore(ctx.storage).load(LogStore::kQueries, query_key(ctx, id)),
+                  [] { return errors::resource_not_found("Query does not exist."); });
 }
 
 Doc get_query_results(OpContext& ctx, const Doc& in) {

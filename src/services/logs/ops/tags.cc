@@ -1,3 +1,4 @@
+#include "core/tags.h"
 #include "services/logs/ops.h"
 
 #include "services/logs/store.h"
@@ -12,17 +13,14 @@ static std::string arn_group(const std::string& arn) {
 
 static Doc tag_group(OpContext& ctx, const std::string& name, const Doc& tags) {
   return with_group(ctx, name, [&](Doc& g) {
-    Doc& t = g["tags"];
-    if (tags.is_map())
-      for (const auto& [k, v] : tags.as_map()) t.set(k, v);
+    tags::merge_map(g["tags"], &tags);
     return Doc::map();
   });
 }
 
 static Doc untag_group(OpContext& ctx, const std::string& name, const Doc& keys) {
   return with_group(ctx, name, [&](Doc& g) {
-    if (Doc* t = g.get("tags"); t && t->is_map() && keys.is_list())
-      for (const auto& k : keys.as_list()) t->as_map().erase(k.as_string());
+    if (Doc* t = g.get("tags")) tags::remove_from_map(*t, &keys);
     return Doc::map();
   });
 }

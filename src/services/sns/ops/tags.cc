@@ -3,6 +3,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "core/lookup.h"
 #include "core/tags.h"
 #include "services/sns/errors.h"
 #include "services/sns/ops.h"
@@ -14,9 +15,8 @@ namespace {
 
 std::shared_ptr<Topic> tagged(const OpContext& ctx, const Store& store, const Doc& in) {  // REQUIRES(store.mutex())
   std::string arn = in.str("ResourceArn");
-  auto t = in_caller_region(ctx, arn) ? store.topic(arn) : nullptr;
-  if (!t) throw errors::resource_not_found("Resource does not exist");
-  return t;
+  return found_or(in_caller_region(ctx, arn) ? store.topic(arn) : nullptr,
+                  [] { return errors::resource_not_found("Resource does not exist"); });
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ static Doc role_session(OpContext& ctx, const Doc& in) {
   std::string account = arn->account.empty() ? ctx.account() : arn->account;
   auth::Credential cred;
   cred.account = account;
-  cred.principal_arn = "arn:aws:sts::" + account + ":assumed-role/" + role_name + "/" + session;
+  cred.principal_arn = Arn::make("sts", "", account, "assumed-role/" + role_name + "/" + session);
   cred.user_id = role_unique_id(role_arn) + ":" + session;
   Doc out = Doc::map();
   out.set("Credentials", issue(ctx, cred, in.integer("DurationSeconds", 3600)));

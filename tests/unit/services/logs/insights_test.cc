@@ -111,7 +111,53 @@ TEST(LogsInsights, Parse) {
   EXPECT_EQ(rows[0]["what"], "text");
 }
 
+TEST(LogsInsights, ParseRegex) {
+  auto rows =
+      run(R"(parse @message /(?<level>[A-Z]+) (?:plain) (?<what>\w+)/ | filter ispresent(what) | fields level, what)",
+          kEvents);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["level"], "ERROR");
+  EXPECT_EQ(rows[0]["what"], "text");
+  // Plain groups count for the numbering but give no field; no match leaves the row without them.
+  auto all = run(R"(parse svc /(a|d)(?<rest>.*)/ | fields svc, rest | sort svc asc)", kEvents);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0]["rest"], "pi");
+  EXPECT_EQ(all[2]["rest"], "b");
+  EXPECT_EQ(all[3].count("rest"), 0u);
+}
+
+TEST(LogsInsights, Dedup) {
+  // Newest first by default: the first row of each svc is its newest event.
+  auto rows = run("fields svc, ms | dedup svc", kEvents);
+  ASSERT_EQ(rows.size(), 3u);  // db, api (the newer one), and the event without svc is kept
+  EXPECT_EQ(rows[0].count("svc"), 0u);
+  EXPECT_EQ(rows[1]["svc"], "db");
+  EXPECT_EQ(rows[2]["svc"], "api");
+  EXPECT_EQ(rows[2]["ms"], "20");
+  auto sorted = run("fields svc, ms | sort ms asc | dedup svc | limit 1", kEvents);
+  ASSERT_EQ(sorted.size(), 1u);
+  EXPECT_EQ(sorted[0]["ms"], "20");
+  EXPECT_EQ(run("fields svc | dedup svc, @logStream", kEvents).size(), 3u);
+}
+
+TEST(LogsInsights, StatsByFiveMinuteBins) {
+  const std::vector<std::pair<int64_t, std::string>> ev = {{0, "a"}, {299999, "b"}, {300000, "c"}, {900001, "d"}};
+  auto rows = run("stats count(*) as n by bin(5m)", ev);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["bin(5m)"], "1970-01-01 00:00:00.000");
+  EXPECT_EQ(rows[0]["n"], "2");
+  EXPECT_EQ(rows[1]["bin(5m)"], "1970-01-01 00:05:00.000");
+  EXPECT_EQ(rows[2]["bin(5m)"], "1970-01-01 00:15:00.000");
+}
+
 TEST(LogsInsights, Malformed) {
+  EXPECT_TRUE(malformed("parse @message /no named groups/"));
+  EXPECT_TRUE(malformed("parse @message /(?<a>x/"));
+  EXPECT_TRUE(malformed("parse @message /(?<a x)/"));
+  EXPECT_TRUE(malformed("dedup"));
+  EXPECT_TRUE(malformed("dedup 'x'"));
+  EXPECT_TRUE(malformed("dedup a | sort a"));
+  EXPECT_FALSE(malformed("dedup a | limit 3"));
   EXPECT_TRUE(malformed(""));
   EXPECT_TRUE(malformed("fields"));
   EXPECT_TRUE(malformed("frobnicate"));

@@ -1,0 +1,146 @@
+// Subscription filters: PutSubscriptionFilter, DescribeSubscriptionFilters,
+// DeleteSubscriptionFilter. Delivery is in subscriptions.h (LogStore::append adds the deliveries).
+#include <mutex>
+
+#include "auth/policy.h"
+#include "core/arn.h"
+#include "core/encoding.h"
+#include "core/json.h"
+#include "server/context.h"
+#include "services/logs/filter.h"
+#include "services/logs/ops.h"
+#include "services/logs/store.h"
+#include "services/logs/subscriptions.h"
+
+namespace stratus::logs {
+namespace {
+
+void check_group(OpContext& ctx, const std::string& group) {
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+    throw not_found("log group");
+}
+
+// AWS checks that CloudWatch Logs may invoke the function before it accepts the filter: the
+// function's resource policy must allow logs.amazonaws.com lambda:InvokeFunction (with the log
+// group as aws:SourceArn and the account as aws:SourceAccount).
+void check_lambda_permission(OpContext& ctx, const std::string& group, const std::string& function_arn) {
+  const AwsError refused = errors::invalid_parameter(
+      "Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your "
+      "function.");
+  Doc in = Doc::map();
+  in.set("FunctionName", function_arn);
+  auto res = ctx.server.call_sync("lambda", "GetPolicy", std::move(in), ctx.caller);
+  if (!res) throw refused;
+  auto parsed = auth::policy::parse(res->str("Policy"));
+  if (!parsed.ok()) throw refused;
+  for (const char* service : {"logs.amazonaws.com", "logs.REGION.amazonaws.com"}) {
+    auth::policy::Request r;
+    r.principal.service = service;
+    if (r.principal.service == "logs.REGION.amazonaws.com")
+      r.principal.service = "logs." + ctx.region() + ".amazonaws.com";
+    r.action = "lambda:InvokeFunction";
+    r.resource = function_arn;
+    r.set("aws:SourceArn", group_arn(ctx.account(), ctx.region(), group) + ":*");
+    r.set("aws:SourceAccount", ctx.account());
+    if (auth::policy::evaluate(*parsed.policy, r) == auth::policy::Decision::allow) return;
+  }
+  throw refused;
+}
+
+void check_destination(OpContext& ctx, const std::string& group, const std::string& dest) {
+  auto arn = Arn::parse(dest);
+  if (arn && arn->service == "lambda" && arn->resource.rfind("function:", 0) == 0) {
+    if (arn->account != ctx.account() || arn->region != ctx.region())
+      throw errors::invalid_parameter(
+          "The destination Lambda function must be in the same account and region as the "
+          "subscription filter.");
+    return check_lambda_permission(ctx, group, dest);
+  }
+  if (arn && (arn->service == "kinesis" || arn->service == "firehose" ||
+              (arn->service == "logs" && arn->resource.rfind("destination:", 0) == 0)))
+    throw errors::invalid_parameter("Stratus does not emulate " + arn->service +
+                                    " destinations: subscription filters deliver to Lambda functions.");
+  throw errors::invalid_parameter("Invalid destinationArn: " + dest);
+}
+
+Doc filter_out(const std::string& group, const Doc& rec) {
+  Doc d = rec;
+  d.set("logGroupName", group);
+  return d;
+}
+
+}  // namespace
+
+Doc put_subscription_filter(OpContext& ctx, const Doc& in) {
+  std::string group = in.str("logGroupName"), name = in.str("filterName"), dest = in.str("destinationArn");
+  parse_pattern(in.str("filterPattern"));
+  check_group(ctx, group);
+  check_destination(ctx, group, dest);
+  std::lock_guard lock(LogStore::meta_mu());
+  LogStore store(ctx.storage);
+  check_group(ctx, group);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
+  auto old = store.load(LogStore::kSubscriptions, key);
+  if (!old) {
+    if (store.count_prefix(LogStore::kSubscriptions, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >=
+        kMaxSubscriptionFilters)
+      throw errors::limit_exceeded("Resource limit exceeded.");
+  }
+  Doc rec = Doc::map();
+  rec.set("filterName", name);
+  rec.set("filterPattern", in.str("filterPattern"));
+  rec.set("destinationArn", dest);
+  if (in.has("roleArn")) rec.set("roleArn", in.str("roleArn"));
+  rec.set("distribution", in.str("distribution").empty() ? std::string("ByLogStream") : in.str("distribution"));
+  rec.set("applyOnTransformedLogs", in.flag("applyOnTransformedLogs"));
+  rec.set("creationTime", old ? old->integer("creationTime", ctx.now_ms) : ctx.now_ms);
+  if (in.has("fieldSelectionCriteria")) rec.set("fieldSelectionCriteria", in.str("fieldSelectionCriteria"));
+  if (const Doc* e = in.get("emitSystemFields")) rec.set("emitSystemFields", *e);
+  auto st = ctx.storage.put(LogStore::kSubscriptions, key, json::write(rec));
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+Doc delete_subscription_filter(OpContext& ctx, const Doc& in) {
+  std::string group = in.str("logGroupName"), name = in.str("filterName");
+  std::lock_guard lock(LogStore::meta_mu());
+  check_group(ctx, group);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
+  if (!LogStore(ctx.storage).load(LogStore::kSubscriptions, key)) throw not_found("subscription filter");
+  auto st = ctx.storage.del(LogStore::kSubscriptions, key);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+// A group's filters in name order (ASCII); nextToken is the last name returned (base64).
+Doc describe_subscription_filters(OpContext& ctx, const Doc& in) {
+  std::string group = in.str("logGroupName"), prefix = in.str("filterNamePrefix");
+  int64_t limit = in.integer("limit", 50);
+  check_group(ctx, group);
+  std::string base = LogStore::group_prefix(ctx.account(), ctx.region(), group);
+  std::string after;
+  if (in.has("nextToken")) {
+    auto raw = enc::base64_decode(in.str("nextToken"));
+    if (!raw) throw errors::invalid_parameter("The specified nextToken is invalid.");
+    after = *raw;
+  }
+  Doc filters = Doc::list();
+  std::string last;
+  bool more = false;
+  for (auto it = ctx.storage.prefix(LogStore::kSubscriptions, base + prefix); it->valid(); it->next()) {
+    std::string name(it->key().substr(base.size()));
+    if (!after.empty() && name <= after) continue;
+    if (static_cast<int64_t>(filters.size()) >= limit) {
+      more = true;
+      break;
+    }
+    filters.push(filter_out(group, json::parse(it->value())));
+    last = name;
+  }
+  Doc out = Doc::map();
+  out.set("subscriptionFilters", std::move(filters));
+  if (more) out.set("nextToken", enc::base64_encode(last));
+  return out;
+}
+
+}  // namespace stratus::logs
