@@ -16,6 +16,7 @@ from lambda_util import create, wait_for
 
 os.environ.setdefault("STRATUS_CLOUDWATCH_EVAL_MS", "250")
 os.environ.setdefault("STRATUS_CLOUDWATCH_FLUSH_MS", "200")
+os.environ.setdefault("STRATUS_SQS_METRICS_MS", "200")
 
 DIM = [{"Name": "Svc", "Value": "api"}]
 
@@ -461,6 +462,53 @@ def handler(event, context):
         body = json.loads(json.loads(msgs[0]["Body"])["Message"])
         self.assertEqual((body["AlarmName"], body["NewStateValue"], body["Trigger"]["Namespace"]),
                          ("payer-errors", "ALARM", "AWS/Lambda"))
+
+
+class ServiceMetricsSqsApi(CloudWatchBase):
+    def sum(self, ns, name, dims, stat="Sum"):
+        dps = self.cw.get_metric_statistics(Namespace=ns, MetricName=name, Dimensions=dims, Period=60,
+                                            Statistics=[stat], **self.window())["Datapoints"]
+        return sum(x[stat] for x in dps) if dps else None
+
+    def test_sqs_metrics(self):
+        sqs = self.stratus.client("sqs")
+        q = sqs.create_queue(QueueName="metered")["QueueUrl"]
+        for i in range(3):
+            sqs.send_message(QueueUrl=q, MessageBody=f"m{i}")
+        got = sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=1)["Messages"]
+        sqs.delete_message(QueueUrl=q, ReceiptHandle=got[0]["ReceiptHandle"])
+        empty = sqs.create_queue(QueueName="metered-empty")["QueueUrl"]
+        sqs.receive_message(QueueUrl=empty)
+        d = [{"Name": "QueueName", "Value": "metered"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "NumberOfMessagesDeleted", d)), 1)
+        self.assertEqual(self.sum("AWS/SQS", "NumberOfMessagesSent", d), 3)
+        self.assertEqual(self.sum("AWS/SQS", "NumberOfMessagesReceived", d), 1)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "NumberOfEmptyReceives",
+                                                   [{"Name": "QueueName", "Value": "metered-empty"}])), 1)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "ApproximateNumberOfMessagesVisible", d, "Minimum")), 2)
+
+    def test_api_gateway_metrics(self):
+        apigw = self.stratus.client("apigateway")
+        api = apigw.create_rest_api(name="Bank API ✓")["id"]
+        root = [r for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/"][0]["id"]
+        apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.put_method_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200")
+        apigw.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200",
+                                       responseTemplates={"application/json": '{"ok": true}'})
+        apigw.create_deployment(restApiId=api, stageName="prod")
+        for _ in range(2):
+            status, _, _ = self.stratus.http("GET", f"/restapis/{api}/prod/_user_request_/")
+            self.assertEqual(status, 200)
+        status, _, _ = self.stratus.http("GET", f"/restapis/{api}/prod/_user_request_/missing")
+        self.assertEqual(status // 100, 4)
+        by_stage = [{"Name": "ApiName", "Value": "Bank API "}, {"Name": "Stage", "Value": "prod"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/ApiGateway", "Count", by_stage, "SampleCount")), 3)
+        self.assertEqual(self.sum("AWS/ApiGateway", "4XXError", by_stage), 1)
+        self.assertEqual(self.sum("AWS/ApiGateway", "5XXError", by_stage), 0)
+        self.assertIsNotNone(self.sum("AWS/ApiGateway", "Latency", [{"Name": "ApiName", "Value": "Bank API "}],
+                                      "Average"))
 
 
 class Durability(unittest.TestCase):

@@ -23,6 +23,7 @@
 #include "server/context.h"
 #include "services/apigateway/vtl/aws.h"
 #include "services/apigateway/vtl/vtl.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/invoke.h"
 
 namespace stratus::apigateway {
@@ -142,6 +143,27 @@ struct Call : std::enable_shared_from_this<Call> {
   std::shared_ptr<Gate> gate;  // invoke-time checks, gateway responses, access log (guard.h)
   bool test = false;           // TestInvokeMethod: the request validator is the only check
 
+  // AWS/ApiGateway's Count, Latency, 4XXError and 5XXError by ApiName and by ApiName, Stage (the
+  // API's name without its non-ASCII characters, or its id when none remain).
+  void publish_metrics(int status) {
+    std::string name;
+    if (const Doc* api = dep->api_doc.get("api"))
+      for (char c : api->str("name"))
+        if (static_cast<unsigned char>(c) < 0x80) name += c;
+    if (name.empty()) name = dep->api_id;
+    const cloudwatch::Dimension by_api[] = {{"ApiName", name}};
+    const cloudwatch::Dimension by_stage[] = {{"ApiName", name}, {"Stage", dep->stage}};
+    double latency = static_cast<double>(std::max<int64_t>(0, now_millis() - now));
+    for (std::span<const cloudwatch::Dimension> d :
+         {std::span<const cloudwatch::Dimension>(by_api), std::span<const cloudwatch::Dimension>(by_stage)}) {
+      auto* m = invoker->metrics;
+      m->put(dep->account, dep->region, "AWS/ApiGateway", "Count", d, 1, "Count");
+      m->put(dep->account, dep->region, "AWS/ApiGateway", "Latency", d, latency, "Milliseconds");
+      m->put(dep->account, dep->region, "AWS/ApiGateway", "4XXError", d, status >= 400 && status < 500 ? 1 : 0, "Count");
+      m->put(dep->account, dep->region, "AWS/ApiGateway", "5XXError", d, status >= 500 ? 1 : 0, "Count");
+    }
+  }
+
   // The gate for this call's deployment; the request (req) must be in place.
   void open_gate() {
     gate = std::make_shared<Gate>();
@@ -247,6 +269,7 @@ struct Call : std::enable_shared_from_this<Call> {
 
   void answer(http::Response res) {
     if (gate && invoker->guard()) invoker->guard()->finish(*gate, res);
+    if (dep && invoker->metrics && !test) publish_metrics(res.status);
     res.headers.set("x-amz-apigw-id", enc::base64_encode(ids::random_base64(9)).substr(0, 16));
     respond(std::move(res));
   }

@@ -2,6 +2,7 @@
 // in ops/ (ops.h); the invoke URLs (invoke.h), which the FrontDoor routes here through the
 // InvokeRouter hook, and the invoke-time checks (guard.h) run on the state in state.h.
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "server/invoke_router.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/ops.h"
@@ -107,6 +108,7 @@ class ApiGatewayService final : public Service, public InvokeRouter {
     state_.guard.start(ctx);
     state_.invoker = std::make_unique<Invoker>(ctx, state_.store);
     state_.invoker->set_guard(&state_.guard);
+    state_.invoker->metrics = ctx.port<cloudwatch::Api>();
   }
   void reset() override {
     state_.store.bump();

@@ -325,9 +325,10 @@ Doc list_metrics(OpContext& ctx, const Doc& in) {
     if (!ns.empty() && m.ns != ns) continue;
     if (!name.empty() && m.name != name) continue;
     bool ok = true;
-    for (const auto& [fn, fv] : filters) {
-      auto it = std::find_if(m.dims.begin(), m.dims.end(), [&](const Dim& d) { return d.name == fn; });
-      if (it == m.dims.end() || (fv && it->value != *fv)) ok = false;
+    for (const auto& f : filters) {
+      const std::string& fname = f.first;
+      auto it = std::find_if(m.dims.begin(), m.dims.end(), [&](const Dim& d) { return d.name == fname; });
+      if (it == m.dims.end() || (f.second && it->value != *f.second)) ok = false;
     }
     if (!ok) continue;
     if (list.size() == kPage) {
