@@ -54,6 +54,11 @@ class CloudWatchService final : public Service {
     gap("composite alarms", "ActionsSuppressor is stored but never suppresses actions");
     gap("metric streams, Contributor Insights, alarm mute rules, OTel enrichment, GetMetricWidgetImage",
         "not implemented");
+    gap("service metrics", "AWS/Lambda (Invocations, Errors, Duration measured around the whole invocation incl. "
+                           "cold starts, Throttles, ConcurrentExecutions), AWS/SQS and AWS/ApiGateway (no "
+                           "IntegrationLatency, no detailed Method/Resource metrics) are published; AWS/DynamoDB, "
+                           "AWS/SNS, AWS/Events and AWS/SES are not yet");
+    gap("retention", "rolled-up points keep at most 5,000 distinct raw values, so old percentiles are estimates");
     gap("alarm actions", "only SNS topics and Lambda functions run; EC2, Auto Scaling and SSM actions are recorded "
                          "in the history as failed");
   }
