@@ -159,7 +159,8 @@ struct Call : std::enable_shared_from_this<Call> {
       auto* m = invoker->metrics;
       m->put(dep->account, dep->region, "AWS/ApiGateway", "Count", d, 1, "Count");
       m->put(dep->account, dep->region, "AWS/ApiGateway", "Latency", d, latency, "Milliseconds");
-      m->put(dep->account, dep->region, "AWS/ApiGateway", "4XXError", d, status >= 400 && status < 500 ? 1 : 0, "Count");
+      m->put(dep->account, dep->region, "AWS/ApiGateway", "4XXError", d, status >= 400 && status < 500 ? 1 : 0,
+             "Count");
       m->put(dep->account, dep->region, "AWS/ApiGateway", "5XXError", d, status >= 500 ? 1 : 0, "Count");
     }
   }

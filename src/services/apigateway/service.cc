@@ -2,12 +2,12 @@
 // in ops/ (ops.h); the invoke URLs (invoke.h), which the FrontDoor routes here through the
 // InvokeRouter hook, and the invoke-time checks (guard.h) run on the state in state.h.
 #include "server/context.h"
-#include "services/cloudwatch/api.h"
 #include "server/invoke_router.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/ops.h"
 #include "services/apigateway/schema.h"
 #include "services/apigateway/state.h"
+#include "services/cloudwatch/api.h"
 
 namespace stratus::apigateway {
 namespace {

@@ -12,10 +12,10 @@
 #include "core/json.h"
 #include "runtime/manager.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/esm.h"
 #include "services/lambda/layers.h"
-#include "services/cloudwatch/api.h"
 #include "services/logs/api.h"
 
 namespace stratus::lambda {
@@ -101,7 +101,7 @@ void State::start(ServerContext& server) {
   metrics_ = server.port<cloudwatch::Api>();
   cloudwatch::Api* cw = metrics_;  // embedded metric format lines become metrics
   mo.log_sink = [srv, cw](const std::string& account, const std::string& region, const std::string& group,
-                      const std::string& stream, std::vector<runtime::LogEvent> events) {
+                          const std::string& stream, std::vector<runtime::LogEvent> events) {
     std::vector<logs::Event> out;
     out.reserve(events.size());
     for (auto& e : events) {

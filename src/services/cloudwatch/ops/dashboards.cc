@@ -25,8 +25,9 @@ std::string dashboard_arn(const std::string& account, const std::string& name) {
 void check_name(const std::string& name) {
   for (char c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-      throw invalid_input("The value for field DashboardName contains invalid characters. It can only contain "
-                          "alphanumerics, dash (-) and underscore (_).");
+      throw invalid_input(
+          "The value for field DashboardName contains invalid characters. It can only contain "
+          "alphanumerics, dash (-) and underscore (_).");
 }
 
 struct Problem {
@@ -62,8 +63,8 @@ std::vector<Problem> validate_body(const Doc& body) {
       out.push_back({p, "Should have required property 'type'"});
       continue;
     }
-    if (!t->is_string() || std::none_of(std::begin(kTypes), std::end(kTypes),
-                                        [&](const char* k) { return t->as_string() == k; })) {
+    if (!t->is_string() ||
+        std::none_of(std::begin(kTypes), std::end(kTypes), [&](const char* k) { return t->as_string() == k; })) {
       out.push_back({p + "/type", "Should be equal to one of the allowed values"});
       continue;
     }

@@ -118,11 +118,10 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
       if (const Doc* md = e.get("MetricData"); md && md->is_list())
         for (const auto& d : md->as_list()) datums.push_back(d);
   }
-  if (datums.size() > 1000)
-    throw invalid_value("The collection MetricData must not have a size greater than 1000.");
+  if (datums.size() > 1000) throw invalid_value("The collection MetricData must not have a size greater than 1000.");
   if (ctx.transport.body_bytes > 1024 * 1024)
-    throw AwsError("RequestEntityTooLarge", "Request size " + std::to_string(ctx.transport.body_bytes) +
-                                                " exceeded 1048576 bytes", 413);
+    throw AwsError("RequestEntityTooLarge",
+                   "Request size " + std::to_string(ctx.transport.body_bytes) + " exceeded 1048576 bytes", 413);
   std::vector<Store::Write> writes;
   writes.reserve(datums.size());
   int64_t now = ctx.now_ms ? ctx.now_ms : now_millis();
@@ -133,7 +132,8 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
     m.ns = ns;
     m.name = d.str("MetricName");
     if (m.name.empty()) throw missing_param("The parameter " + p + ".MetricName is required.");
-    if (has_control(m.name)) throw invalid_value("The value " + m.name + " for parameter " + p + ".MetricName is invalid.");
+    if (has_control(m.name))
+      throw invalid_value("The value " + m.name + " for parameter " + p + ".MetricName is invalid.");
     std::set<std::string> seen;
     if (const Doc* dims = d.get("Dimensions"); dims && dims->is_list()) {
       if (dims->as_list().size() > 30)
@@ -174,7 +174,8 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
       throw invalid_combination("The parameters " + p + ".Value and " + p +
                                 ".StatisticValues are mutually exclusive and you have specified both.");
     if (has_values && (has_value || has_stats))
-      throw invalid_combination("The parameters " + p + ".Values and " + p + (has_value ? ".Value" : ".StatisticValues") +
+      throw invalid_combination("The parameters " + p + ".Values and " + p +
+                                (has_value ? ".Value" : ".StatisticValues") +
                                 " are mutually exclusive and you have specified both.");
     if (!has_values && d.has("Counts"))
       throw invalid_combination("The parameter " + p + ".Counts must be used with " + p + ".Values.");
@@ -190,11 +191,10 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
       check_value(sum, p + ".StatisticValues.Sum");
       check_value(mn, p + ".StatisticValues.Minimum");
       check_value(mx, p + ".StatisticValues.Maximum");
-      if (sc <= 0)
-        throw invalid_value("The parameter " + p + ".StatisticValues.SampleCount must be greater than 0.");
+      if (sc <= 0) throw invalid_value("The parameter " + p + ".StatisticValues.SampleCount must be greater than 0.");
       if (mn > mx)
-        throw invalid_value("The parameter " + p +
-                            ".StatisticValues.Maximum must be greater than " + p + ".StatisticValues.Minimum.");
+        throw invalid_value("The parameter " + p + ".StatisticValues.Maximum must be greater than " + p +
+                            ".StatisticValues.Minimum.");
       datum.count = sc;
       datum.sum = sum;
       datum.min = mn;
@@ -236,8 +236,10 @@ int64_t align_start(int64_t start_ms, int64_t period_s, int64_t now_ms) {
   int64_t unit = 60'000;
   if (period_s < 60) unit = period_s * 1000;
   int64_t age = now_ms - start_ms;
-  if (age > 63 * 86400'000LL) unit = 3600'000;
-  else if (age > 15 * 86400'000LL) unit = 300'000;
+  if (age > 63 * 86400'000LL)
+    unit = 3600'000;
+  else if (age > 15 * 86400'000LL)
+    unit = 300'000;
   return start_ms >= 0 ? start_ms / unit * unit : start_ms;
 }
 
@@ -275,7 +277,8 @@ Doc get_metric_statistics(OpContext& ctx, const Doc& in) {
   std::string unit = in.str("Unit");
   // Each unit is its own aggregate; without a Unit filter, every unit's periods are answered.
   std::set<std::string> units;
-  if (!unit.empty()) units.insert(unit);
+  if (!unit.empty())
+    units.insert(unit);
   else
     for (const auto& p : points) units.insert(p.unit);
   Doc dps = Doc::list();
@@ -307,7 +310,8 @@ Doc list_metrics(OpContext& ctx, const Doc& in) {
   std::string ns = in.str("Namespace"), name = in.str("MetricName");
   std::vector<std::pair<std::string, std::optional<std::string>>> filters;
   if (const Doc* f = in.get("Dimensions"); f && f->is_list()) {
-    if (f->as_list().size() > 10) throw invalid_value("The collection Dimensions must not have a size greater than 10.");
+    if (f->as_list().size() > 10)
+      throw invalid_value("The collection Dimensions must not have a size greater than 10.");
     for (const auto& x : f->as_list())
       filters.emplace_back(x.str("Name"), x.has("Value") ? std::optional<std::string>(x.str("Value")) : std::nullopt);
   }
@@ -435,7 +439,8 @@ bool search_match(const MetricId& m, const std::string& query) {
     bool quoted = false;
     for (size_t i = pos + 1; i < e; ++i) {
       char c = q[i];
-      if (c == '"') quoted = !quoted;
+      if (c == '"')
+        quoted = !quoted;
       else if (c == ',' && !quoted) {
         parts.push_back(cur);
         cur.clear();
@@ -489,8 +494,10 @@ bool search_match(const MetricId& m, const std::string& query) {
       key = value;
       exact = false;
       read_word(value);
-      if (key == "MetricName") match = m.name == value;
-      else if (key == "Namespace") match = m.ns == value;
+      if (key == "MetricName")
+        match = m.name == value;
+      else if (key == "Namespace")
+        match = m.ns == value;
       else
         for (const auto& d : m.dims) match = match || (d.name == key && d.value == value);
     } else {
@@ -573,8 +580,7 @@ std::vector<QueryResult> run_queries(Store& store, const std::string& account, c
       MetricId m = metric_of(*ms->get("Metric"));
       auto pts = store.read(account, region, series_key(m), start, end_ms);
       auto aggs = aggregate(pts, start, end_ms, ms->integer("Period", period), ms->str("Unit"));
-      math::Series s{id, labels[id].empty() ? m.name : labels[id],
-                     series_on(aggs, grid, ms->str("Stat"))};
+      math::Series s{id, labels[id].empty() ? m.name : labels[id], series_on(aggs, grid, ms->str("Stat"))};
       math::Value v;
       v.kind = math::Value::series;
       v.list.push_back(std::move(s));

@@ -22,10 +22,10 @@ TEST(CloudWatchStats, BasicPercentilesAndTrimmed) {
   EXPECT_EQ(*statistic(d, "p50"), 50);
   EXPECT_EQ(*statistic(d, "p99"), 99);
   EXPECT_EQ(*statistic(d, "p100"), 100);
-  EXPECT_DOUBLE_EQ(*statistic(d, "tm90"), 45.5);           // mean of 1..90
-  EXPECT_DOUBLE_EQ(*statistic(d, "TM(10%:90%)"), 50.5);    // mean of 11..90
-  EXPECT_DOUBLE_EQ(*statistic(d, "IQM"), 50.5);            // mean of 26..75
-  EXPECT_EQ(*statistic(d, "TC(80:500)"), 20);              // 80 < v <= 500
+  EXPECT_DOUBLE_EQ(*statistic(d, "tm90"), 45.5);         // mean of 1..90
+  EXPECT_DOUBLE_EQ(*statistic(d, "TM(10%:90%)"), 50.5);  // mean of 11..90
+  EXPECT_DOUBLE_EQ(*statistic(d, "IQM"), 50.5);          // mean of 26..75
+  EXPECT_EQ(*statistic(d, "TC(80:500)"), 20);            // 80 < v <= 500
   EXPECT_EQ(*statistic(d, "TS(:3)"), 6);
   EXPECT_EQ(*statistic(d, "PR(:25)"), 25);
   EXPECT_DOUBLE_EQ(*statistic(d, "WM(10%:90%)"), (10 * 10 + (11 + 90) * 40.0 + 90 * 10) / 100);
@@ -35,7 +35,7 @@ TEST(CloudWatchStats, BasicPercentilesAndTrimmed) {
   Datum neg;
   neg.add(-1);
   EXPECT_FALSE(statistic(neg, "p50"));  // percentiles need non-negative values
-  Datum set;  // a statistic set with distinct values has no percentiles
+  Datum set;                            // a statistic set with distinct values has no percentiles
   set.count = 2, set.sum = 3, set.min = 1, set.max = 2;
   EXPECT_FALSE(statistic(set, "p50"));
   EXPECT_EQ(*statistic(set, "Maximum"), 2);
@@ -88,7 +88,7 @@ std::vector<double> series(const std::string& expr) {
 
 TEST(CloudWatchMath, ArithmeticAndFunctions) {
   EXPECT_EQ(series("m1 + m2 * 2")[0], 61);
-  EXPECT_EQ(series("m1 + m2")[1], 1);  // a missing point counts as 0 beside a present one
+  EXPECT_EQ(series("m1 + m2")[1], 1);             // a missing point counts as 0 beside a present one
   EXPECT_TRUE(std::isnan(series("m2 / m1")[2]));  // division by zero drops the point
   EXPECT_EQ(series("-m2 ^ 2")[0], -900);
   EXPECT_EQ(series("m1 == 1 AND m2 > 10")[0], 1);
@@ -203,7 +203,8 @@ TEST(CloudWatchAlarm, BandComparisons) {
 }
 
 TEST(CloudWatchAlarm, CompositeRules) {
-  auto rule = parse_rule("(ALARM(cpu) OR ALARM(\"disk full\")) AND NOT OK(arn:aws:cloudwatch:us-east-1:1:alarm:deploy)");
+  auto rule =
+      parse_rule("(ALARM(cpu) OR ALARM(\"disk full\")) AND NOT OK(arn:aws:cloudwatch:us-east-1:1:alarm:deploy)");
   std::vector<std::string> names;
   rule_alarms(*rule, names);
   ASSERT_EQ(names.size(), 3u);
