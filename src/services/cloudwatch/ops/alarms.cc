@@ -158,6 +158,30 @@ void set_state(State& st, const std::string& account, const std::string& region,
   st.on_transition(account, region, alarm, old, now);
 }
 
+// What Put(Metric|Composite)Alarm store besides the input's members: empty action lists,
+// ActionsEnabled, the ARN, and the state (kept on update; INSUFFICIENT_DATA on creation, with
+// the tags, which an update ignores).
+void complete_record(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind,
+                     int64_t now) {
+  for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
+    if (!rec.has(k)) rec.set(k, Doc::list());
+  rec.set("ActionsEnabled", in.flag("ActionsEnabled", true));
+  rec.set("Kind", kind);
+  rec.set("AlarmArn", alarm_arn(ctx.account(), ctx.region(), in.str("AlarmName")));
+  rec.set("AlarmConfigurationUpdatedTimestamp", now);
+  if (old) {
+    for (const char* k : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
+                          "StateTransitionedTimestamp", "Tags"})
+      if (const Doc* v = old->get(k)) rec.set(k, *v);
+  } else {
+    rec.set("StateValue", "INSUFFICIENT_DATA");
+    rec.set("StateReason", "Unchecked: Initial alarm creation");
+    rec.set("StateUpdatedTimestamp", now);
+    rec.set("StateTransitionedTimestamp", now);
+    if (const Doc* t = in.get("Tags")) rec.set("Tags", *t);
+  }
+}
+
 int64_t int_of(const Doc& d, std::string_view m, int64_t dflt) {
   const Doc* x = d.get(m);
   return x && x->is_number() ? x->as_int() : dflt;
@@ -292,24 +316,8 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
                         "OKActions",
                         "InsufficientDataActions"})
     if (const Doc* v = in.get(k)) rec.set(k, *v);
-  for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
-    if (!rec.has(k)) rec.set(k, Doc::list());
   if (!rec.has("Dimensions") && has_metric) rec.set("Dimensions", Doc::list());
-  rec.set("ActionsEnabled", in.flag("ActionsEnabled", true));
-  rec.set("Kind", "MetricAlarm");
-  rec.set("AlarmArn", alarm_arn(ctx.account(), ctx.region(), name));
-  rec.set("AlarmConfigurationUpdatedTimestamp", now);
-  if (old) {
-    for (const char* k : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                          "StateTransitionedTimestamp", "Tags"})
-      if (const Doc* v = old->get(k)) rec.set(k, *v);
-  } else {
-    rec.set("StateValue", "INSUFFICIENT_DATA");
-    rec.set("StateReason", "Unchecked: Initial alarm creation");
-    rec.set("StateUpdatedTimestamp", now);
-    rec.set("StateTransitionedTimestamp", now);
-    if (const Doc* t = in.get("Tags")) rec.set("Tags", *t);
-  }
+  complete_record(ctx, in, rec, old, "MetricAlarm", now);
   if (!st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec))
     throw AwsError("InternalServiceError", "Internal error storing the alarm.", 500, false);
   Doc data = Doc::map();
@@ -356,23 +364,7 @@ Doc put_composite_alarm(OpContext& ctx, const Doc& in) {
        {"AlarmName", "AlarmDescription", "AlarmRule", "AlarmActions", "OKActions", "InsufficientDataActions",
         "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"})
     if (const Doc* v = in.get(k)) rec.set(k, *v);
-  for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
-    if (!rec.has(k)) rec.set(k, Doc::list());
-  rec.set("ActionsEnabled", in.flag("ActionsEnabled", true));
-  rec.set("Kind", "CompositeAlarm");
-  rec.set("AlarmArn", alarm_arn(ctx.account(), ctx.region(), name));
-  rec.set("AlarmConfigurationUpdatedTimestamp", now);
-  if (old) {
-    for (const char* k : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                          "StateTransitionedTimestamp", "Tags"})
-      if (const Doc* v = old->get(k)) rec.set(k, *v);
-  } else {
-    rec.set("StateValue", "INSUFFICIENT_DATA");
-    rec.set("StateReason", "Unchecked: Initial alarm creation");
-    rec.set("StateUpdatedTimestamp", now);
-    rec.set("StateTransitionedTimestamp", now);
-    if (const Doc* t = in.get("Tags")) rec.set("Tags", *t);
-  }
+  complete_record(ctx, in, rec, old, "CompositeAlarm", now);
   st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec);
   Doc data = Doc::map();
   data.set("version", "1.0");
