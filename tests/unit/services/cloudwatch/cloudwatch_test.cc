@@ -9,6 +9,8 @@
 #include "services/cloudwatch/emf.h"
 #include "services/cloudwatch/math.h"
 #include "services/cloudwatch/metrics.h"
+#include "services/cloudwatch/store.h"
+#include "storage/engine.h"
 
 namespace stratus::cloudwatch {
 namespace {
@@ -240,6 +242,45 @@ TEST(CloudWatchEmf, DimensionSetsAndValues) {
       "Metrics":[{"Name":"M"}]}]},"D":5,"M":1})",
                         out));
   EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace stratus::cloudwatch
+
+namespace stratus::cloudwatch {
+namespace {
+
+TEST(CloudWatchStore, RetentionRollsUpAndDrops) {
+  auto db = storage::open_memory();
+  Store store(*db);
+  const int64_t day = 86400'000;
+  const int64_t now = 1000 * day;
+  MetricId m{"NS", "M", {}};
+  std::string key = series_key(m);
+  auto point = [&](int64_t ts, double v, int res = 60) {
+    Datum d;
+    d.ts_ms = ts;
+    d.storage_resolution = res;
+    d.add(v);
+    return Store::Write{key, d};
+  };
+  int64_t old_hr = now - 4 * 3600'000LL;  // high resolution older than 3 hours: into its minute
+  int64_t fresh = now - 60'000;
+  ASSERT_TRUE(store.put_data("1", "r", {point(old_hr + 1000, 1, 1), point(old_hr + 2000, 2, 1), point(fresh, 5, 1),
+                                        point(now - 20 * day + 60'000, 3), point(now - 20 * day + 120'000, 4),
+                                        point(now - 500 * day, 9)},
+                             now));
+  store.retain(now);
+  auto all = store.read("1", "r", key, 0, now + 1);
+  ASSERT_EQ(all.size(), 3u);  // merged minute, merged 5 minutes, the fresh point; 500 days old dropped
+  EXPECT_EQ(all[0].ts_ms, (now - 20 * day) / 300'000 * 300'000);
+  EXPECT_EQ(all[0].sum, 7);
+  EXPECT_EQ(all[1].ts_ms, old_hr / 60'000 * 60'000);
+  EXPECT_EQ(all[1].count, 2);
+  EXPECT_EQ(*statistic(all[1], "p50"), 1);  // raw values survive the roll-up
+  EXPECT_EQ(all[2].sum, 5);
+  store.retain(now);  // idempotent
+  EXPECT_EQ(store.read("1", "r", key, 0, now + 1).size(), 3u);
 }
 
 }  // namespace
