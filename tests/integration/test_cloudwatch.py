@@ -464,6 +464,34 @@ def handler(event, context):
                          ("payer-errors", "ALARM", "AWS/Lambda"))
 
 
+class LambdaAction(CloudWatchBase):
+    def test_alarm_invokes_function_with_alarm_event(self):
+        lam, logs = self.stratus.client("lambda"), self.stratus.client("logs")
+        code = "import json\ndef handler(event, context):\n    print('ALARM-EVENT ' + json.dumps(event))\n"
+        fn = create(lam, "on-alarm", {"app.py": code})["FunctionArn"]
+        self.cw.put_metric_alarm(AlarmName="to-lambda", Namespace="LA", MetricName="m", Statistic="Maximum",
+                                 Period=60, EvaluationPeriods=1, Threshold=1, AlarmDescription="lambda action",
+                                 ComparisonOperator="GreaterThanThreshold", AlarmActions=[fn])
+        self.cw.put_metric_data(Namespace="LA", MetricData=[{"MetricName": "m", "Value": 2}])
+
+        def event():
+            try:
+                evs = logs.filter_log_events(logGroupName="/aws/lambda/on-alarm", filterPattern="ALARM-EVENT")["events"]
+            except botocore.exceptions.ClientError:
+                return None
+            return evs and json.loads(evs[0]["message"].split("ALARM-EVENT ", 1)[1])
+        ev = wait_for(event)
+        self.assertEqual((ev["source"], ev["alarmArn"], ev["accountId"], ev["region"]),
+                         ("aws.cloudwatch", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:to-lambda",
+                          "000000000000", "us-east-1"))
+        data = ev["alarmData"]
+        self.assertEqual((data["alarmName"], data["state"]["value"], data["previousState"]["value"]),
+                         ("to-lambda", "ALARM", "INSUFFICIENT_DATA"))
+        self.assertEqual(data["configuration"]["description"], "lambda action")
+        self.assertEqual(data["configuration"]["metrics"][0]["metricStat"]["metric"],
+                         {"namespace": "LA", "name": "m", "dimensions": {}})
+
+
 class ServiceMetricsSqsApi(CloudWatchBase):
     def sum(self, ns, name, dims, stat="Sum"):
         dps = self.cw.get_metric_statistics(Namespace=ns, MetricName=name, Dimensions=dims, Period=60,
