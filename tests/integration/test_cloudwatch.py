@@ -515,6 +515,16 @@ class ServiceMetricsSqsApi(CloudWatchBase):
                                                    [{"Name": "QueueName", "Value": "metered-empty"}])), 1)
         self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "ApproximateNumberOfMessagesVisible", d, "Minimum")), 2)
 
+    def test_sns_metrics(self):
+        sns = self.stratus.client("sns")
+        topic = sns.create_topic(Name="metered-topic")["TopicArn"]
+        sns.publish(TopicArn=topic, Message="hello")
+        sns.publish(TopicArn=topic, Message="hi")
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "a", "Message": "abc"}])
+        d = [{"Name": "TopicName", "Value": "metered-topic"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SNS", "NumberOfMessagesPublished", d)), 3)
+        self.assertEqual(self.sum("AWS/SNS", "PublishSize", d), 10)
+
     def test_api_gateway_metrics(self):
         apigw = self.stratus.client("apigateway")
         api = apigw.create_rest_api(name="Bank API ✓")["id"]

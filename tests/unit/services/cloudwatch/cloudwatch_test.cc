@@ -266,10 +266,11 @@ TEST(CloudWatchStore, RetentionRollsUpAndDrops) {
   };
   int64_t old_hr = now - 4 * 3600'000LL;  // high resolution older than 3 hours: into its minute
   int64_t fresh = now - 60'000;
-  ASSERT_TRUE(store.put_data("1", "r", {point(old_hr + 1000, 1, 1), point(old_hr + 2000, 2, 1), point(fresh, 5, 1),
-                                        point(now - 20 * day + 60'000, 3), point(now - 20 * day + 120'000, 4),
-                                        point(now - 500 * day, 9)},
-                             now));
+  ASSERT_TRUE(
+      store.put_data("1", "r",
+                     {point(old_hr + 1000, 1, 1), point(old_hr + 2000, 2, 1), point(fresh, 5, 1),
+                      point(now - 20 * day + 60'000, 3), point(now - 20 * day + 120'000, 4), point(now - 500 * day, 9)},
+                     now));
   store.retain(now);
   auto all = store.read("1", "r", key, 0, now + 1);
   ASSERT_EQ(all.size(), 3u);  // merged minute, merged 5 minutes, the fresh point; 500 days old dropped
