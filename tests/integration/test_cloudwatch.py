@@ -418,6 +418,25 @@ class Cli(CloudWatchBase):
         self.assertEqual(len(s.aws("cloudwatch", "list-metrics", "--namespace", "Cli")["Metrics"]), 1)
 
 
+class QueryProtocol(CloudWatchBase):
+    def test_query_requests(self):
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        body = (b"Action=PutMetricData&Version=2010-08-01&Namespace=Qp&MetricData.member.1.MetricName=m"
+                b"&MetricData.member.1.Value=2&MetricData.member.1.Dimensions.member.1.Name=d"
+                b"&MetricData.member.1.Dimensions.member.1.Value=v")
+        status, _, out = self.stratus.http("POST", "/", body=body, headers=form, sign=False)
+        self.assertEqual(status, 200)
+        status, _, out = self.stratus.http("POST", "/", body=b"Action=ListMetrics&Version=2010-08-01&Namespace=Qp",
+                                           headers=form, sign=False)
+        self.assertIn(b"<ListMetricsResult><Metrics><member><Dimensions><member><Name>d</Name><Value>v</Value>"
+                      b"</member></Dimensions><MetricName>m</MetricName><Namespace>Qp</Namespace>", out)
+        status, _, out = self.stratus.http("POST", "/", body=b"Action=PutMetricData&Version=2010-08-01&Namespace=AWS/x"
+                                           b"&MetricData.member.1.MetricName=m&MetricData.member.1.Value=1",
+                                           headers=form, sign=False)
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>InvalidParameterValue</Code>", out)
+
+
 class ServiceMetrics(CloudWatchBase):
     def test_lambda_errors_alarm_to_sns_and_emf(self):
         lam, sns, sqs = self.stratus.client("lambda"), self.stratus.client("sns"), self.stratus.client("sqs")
