@@ -54,6 +54,11 @@ class Aggregator final : public Api {
   bool put_log_line(std::string_view account, std::string_view region, std::string_view line) override;
   // Writes every aggregated minute into the store.
   void flush();
+  // Forgets what is not flushed yet (POST /_stratus/reset).
+  void clear() {
+    std::lock_guard lock(mu_);
+    slots_.clear();
+  }
 
  private:
   struct Slot {

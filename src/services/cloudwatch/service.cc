@@ -86,6 +86,10 @@ class CloudWatchService final : public Service {
                 [st] { st->store->retain(now_millis()); });
   }
 
+  void reset() override {
+    if (state_.agg) state_.agg->clear();
+  }
+
   void stop() override {
     if (state_.agg) state_.agg->flush();
   }
