@@ -534,6 +534,19 @@ class ServiceMetricsSqsApi(CloudWatchBase):
                                                    [{"Name": "QueueName", "Value": "metered-empty"}])), 1)
         self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "ApproximateNumberOfMessagesVisible", d, "Minimum")), 2)
 
+    def test_dynamodb_capacity_metrics(self):
+        ddb = self.stratus.client("dynamodb")
+        ddb.create_table(TableName="ledger", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        ddb.put_item(TableName="ledger", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+        ddb.put_item(TableName="ledger", Item={"pk": {"S": "b"}, "v": {"N": "2"}})
+        ddb.get_item(TableName="ledger", Key={"pk": {"S": "a"}})
+        ddb.get_item(TableName="ledger", Key={"pk": {"S": "a"}}, ConsistentRead=True)
+        d = [{"Name": "TableName", "Value": "ledger"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", d)), 2)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", d)), 1.5)
+
     def test_sns_metrics(self):
         sns = self.stratus.client("sns")
         topic = sns.create_topic(Name="metered-topic")["TopicArn"]

@@ -59,7 +59,8 @@ class CloudWatchService final : public Service {
         "AWS/Lambda (Invocations, Errors, Duration measured around the whole invocation incl. "
         "cold starts, Throttles, ConcurrentExecutions), AWS/SQS, AWS/ApiGateway (no "
         "IntegrationLatency, no detailed Method/Resource metrics) and AWS/SNS (NumberOfMessagesPublished, "
-        "PublishSize only) are published; AWS/DynamoDB, AWS/Events and AWS/SES are not yet");
+        "PublishSize only) and AWS/DynamoDB (ConsumedRead/WriteCapacityUnits only; no "
+        "SuccessfulRequestLatency, throttle or error counts) are published; AWS/Events and AWS/SES are not yet");
     gap("retention", "rolled-up points keep at most 5,000 distinct raw values, so old percentiles are estimates");
     gap("alarm actions",
         "only SNS topics and Lambda functions run; EC2, Auto Scaling and SSM actions are recorded "
