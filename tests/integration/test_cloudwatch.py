@@ -196,6 +196,17 @@ class MetricMath(CloudWatchBase):
         self.assertEqual(len(rs), 2)
         self.assertTrue(all(u > l for u, l in zip(rs[0]["Values"], rs[1]["Values"])))
 
+    def test_dynamic_labels(self):
+        out = self.cw.get_metric_data(MetricDataQueries=[
+            {"Id": "m", "MetricStat": {"Metric": {"Namespace": "Math", "MetricName": "req",
+                                                  "Dimensions": [{"Name": "Api", "Value": "a"}]},
+                                       "Period": 60, "Stat": "Sum"},
+             "Label": "${PROP('Dim.Api')} ${PROP('MetricName')} (${PROP('Stat')}, ${PROP('Period')}s) max ${MAX}"},
+            {"Id": "e", "Expression": "m * 2", "Label": "${LABEL} doubled, last ${LAST}"}],
+            StartTime=self.base, EndTime=self.base + timedelta(minutes=4))
+        labels = [r["Label"] for r in out["MetricDataResults"]]
+        self.assertEqual(labels, ["a req (Sum, 60s) max 40", "e doubled, last 80"])
+
     def test_paging_and_errors(self):
         out = self.q("a", MaxDatapoints=2)
         [r] = out["MetricDataResults"]
@@ -475,8 +486,8 @@ def handler(event, context):
         names = {m["MetricName"] for m in self.cw.list_metrics(Namespace="AWS/Lambda")["Metrics"]}
         self.assertTrue({"Invocations", "Errors", "Duration", "ConcurrentExecutions"} <= names)
         # the embedded metric format lines of both invocations
-        self.assertEqual(wait_for(lambda: stats("Amount", ns="Bank", d=[{"Name": "Service", "Value": "payments"}])),
-                         24)
+        amount = lambda: stats("Amount", ns="Bank", d=[{"Name": "Service", "Value": "payments"}])
+        self.assertTrue(wait_for(lambda: amount() == 24), amount())
         msgs = wait_for(lambda: sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages"))
         body = json.loads(json.loads(msgs[0]["Body"])["Message"])
         self.assertEqual((body["AlarmName"], body["NewStateValue"], body["Trigger"]["Namespace"]),
@@ -532,7 +543,16 @@ class ServiceMetricsSqsApi(CloudWatchBase):
         self.assertEqual(self.sum("AWS/SQS", "NumberOfMessagesReceived", d), 1)
         self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "NumberOfEmptyReceives",
                                                    [{"Name": "QueueName", "Value": "metered-empty"}])), 1)
-        self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "ApproximateNumberOfMessagesVisible", d, "Minimum")), 2)
+        g = sqs.create_queue(QueueName="metered-gauge")["QueueUrl"]
+        for i in range(2):
+            sqs.send_message(QueueUrl=g, MessageBody=f"g{i}")
+
+        def visible_max():
+            dps = self.cw.get_metric_statistics(Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                                                Dimensions=[{"Name": "QueueName", "Value": "metered-gauge"}],
+                                                Period=60, Statistics=["Maximum"], **self.window())["Datapoints"]
+            return max((x["Maximum"] for x in dps), default=None)
+        self.assertTrue(wait_for(lambda: visible_max() == 2), visible_max())
 
     def test_dynamodb_capacity_metrics(self):
         ddb = self.stratus.client("dynamodb")

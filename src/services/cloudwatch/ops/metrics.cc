@@ -34,6 +34,10 @@ int64_t time_of(const Doc& in, std::string_view member) {
 
 std::string fmt_number(double v) {
   char b[64];
+  if (std::floor(v) == v && std::fabs(v) < 1e15) {
+    snprintf(b, sizeof b, "%.0f", v);
+    return b;
+  }
   snprintf(b, sizeof b, "%.17g", v);
   std::string s = b;
   // Shortest form that reads back the same.
@@ -510,6 +514,62 @@ bool search_match(const MetricId& m, const std::string& query) {
   return true;
 }
 
+// Dynamic labels: ${LABEL} (the default label), ${PROP('Dim.<name>')}, ${PROP('MetricName')},
+// ${PROP('Namespace')}, ${PROP('Period')}, ${PROP('Stat')} (MetricStat queries), and the
+// series' ${AVG} ${MAX} ${MIN} ${SUM} ${FIRST} ${LAST} ${DATAPOINT_COUNT} (FIRST/LAST by time).
+// Unknown names are left as written.
+std::string dynamic_label(const std::string& text, const std::string& dflt, const Doc& q, const QueryResult& r) {
+  MetricId m;
+  const Doc* ms = q.get("MetricStat");
+  if (ms && ms->get("Metric")) m = metric_of(*ms->get("Metric"));
+  std::vector<std::pair<int64_t, double>> pts;
+  for (size_t i = 0; i < r.ts.size(); ++i) pts.emplace_back(r.ts[i], r.values[i]);
+  std::sort(pts.begin(), pts.end());
+  auto value = [&](const std::string& name) -> std::optional<std::string> {
+    if (name == "LABEL") return dflt;
+    if (name == "DATAPOINT_COUNT") return std::to_string(pts.size());
+    if (name == "AVG" || name == "MAX" || name == "MIN" || name == "SUM" || name == "FIRST" || name == "LAST") {
+      if (pts.empty()) return std::string();
+      double acc = name == "FIRST" ? pts.front().second : name == "LAST" ? pts.back().second : 0;
+      if (name == "MAX" || name == "MIN") acc = pts.front().second;
+      for (const auto& [t, x] : pts) {
+        if (name == "SUM" || name == "AVG") acc += x;
+        if (name == "MAX") acc = std::max(acc, x);
+        if (name == "MIN") acc = std::min(acc, x);
+      }
+      if (name == "AVG") acc /= static_cast<double>(pts.size());
+      return fmt_number(acc);
+    }
+    if (name.rfind("PROP('", 0) == 0 && name.size() > 8 && name.substr(name.size() - 2) == "')") {
+      std::string p = name.substr(6, name.size() - 8);
+      if (!ms) return std::nullopt;
+      if (p == "MetricName") return m.name;
+      if (p == "Namespace") return m.ns;
+      if (p == "Period") return std::to_string(ms->integer("Period"));
+      if (p == "Stat") return ms->str("Stat");
+      if (p.rfind("Dim.", 0) == 0)
+        for (const auto& d : m.dims)
+          if (d.name == p.substr(4)) return d.value;
+    }
+    return std::nullopt;
+  };
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t a = text.find("${", pos);
+    size_t b = a == std::string::npos ? std::string::npos : text.find('}', a);
+    if (b == std::string::npos) {
+      out.append(text, pos, std::string::npos);
+      break;
+    }
+    out.append(text, pos, a - pos);
+    auto v = value(text.substr(a + 2, b - a - 2));
+    out += v ? *v : text.substr(a, b - a + 1);
+    pos = b + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<QueryResult> run_queries(Store& store, const std::string& account, const std::string& region,
@@ -580,7 +640,7 @@ std::vector<QueryResult> run_queries(Store& store, const std::string& account, c
       MetricId m = metric_of(*ms->get("Metric"));
       auto pts = store.read(account, region, series_key(m), start, end_ms);
       auto aggs = aggregate(pts, start, end_ms, ms->integer("Period", period), ms->str("Unit"));
-      math::Series s{id, labels[id].empty() ? m.name : labels[id], series_on(aggs, grid, ms->str("Stat"))};
+      math::Series s{id, m.name, series_on(aggs, grid, ms->str("Stat"))};
       math::Value v;
       v.kind = math::Value::series;
       v.list.push_back(std::move(s));
@@ -629,14 +689,20 @@ std::vector<QueryResult> run_queries(Store& store, const std::string& account, c
     for (const auto& s : v.list) {
       QueryResult r;
       r.id = id;
-      r.label = !labels[id].empty() ? labels[id] : (q.has("Expression") && v.kind != math::Value::array) ? id : s.label;
-      if (v.kind == math::Value::array && !labels[id].empty()) r.label = labels[id] + " " + s.label;
+      std::string dflt = (q.has("Expression") && v.kind != math::Value::array) ? id : s.label;
       r.return_data = rd;
       for (size_t i = 0; i < s.v.size() && i < grid.size(); ++i) {
         if (std::isnan(s.v[i]) || std::isinf(s.v[i])) continue;
         r.ts.push_back(grid[i]);
         r.values.push_back(s.v[i]);
       }
+      const std::string& given = labels[id];
+      if (given.empty())
+        r.label = dflt;
+      else if (given.find("${") != std::string::npos)
+        r.label = dynamic_label(given, dflt, q, r);
+      else
+        r.label = v.kind == math::Value::array ? given + " " + s.label : given;
       results.push_back(std::move(r));
     }
     if (v.list.empty() && v.kind != math::Value::array) {
