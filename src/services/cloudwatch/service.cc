@@ -48,8 +48,8 @@ class CloudWatchService final : public Service {
         "a simple model: the band is the series' mean ± k standard deviations over the query window (no "
         "seasonality, no training history); anomaly detectors are stored and always TRAINED");
     gap("GetMetricData",
-        "Metrics Insights queries (SELECT ...), dynamic labels (${...}), LabelOptions and "
-        "cross-account queries are not implemented");
+        "Metrics Insights queries (SELECT ...), the time labels ${FIRST_TIME}/${LAST_TIME} with "
+        "LabelOptions.Timezone, and cross-account queries are not implemented");
     gap("SEARCH", "schema, designators (Name=value), quoted exact terms, partial words and NOT; no OR grouping");
     gap("alarm evaluation", "the range ends with the current, partial period (AWS waits for it to close)");
     gap("composite alarms", "ActionsSuppressor is stored but never suppresses actions");
