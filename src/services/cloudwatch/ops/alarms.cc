@@ -162,6 +162,23 @@ void set_state(State& st, const std::string& account, const std::string& region,
 // ActionsEnabled, the ARN, and the state (kept on update; INSUFFICIENT_DATA on creation, with
 // the tags, which an update ignores).
 void complete_record(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind,
+                     int64_t now);
+
+// Stores a Put*Alarm's record (completed) and its ConfigurationUpdate history item.
+void save_alarm(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind, int64_t now) {
+  State& st = state_of(ctx);
+  complete_record(ctx, in, rec, old, kind, now);
+  std::string name = in.str("AlarmName");
+  if (!st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec))
+    throw AwsError("InternalServiceError", "Internal error storing the alarm.", 500, false);
+  Doc data = Doc::map();
+  data.set("version", "1.0");
+  data.set("type", old ? "Update" : "Create");
+  history(st, ctx.account(), ctx.region(), rec, "ConfigurationUpdate",
+          "Alarm \"" + name + "\" " + (old ? "updated" : "created"), data, now);
+}
+
+void complete_record(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind,
                      int64_t now) {
   for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
     if (!rec.has(k)) rec.set(k, Doc::list());
@@ -317,14 +334,7 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
                         "InsufficientDataActions"})
     if (const Doc* v = in.get(k)) rec.set(k, *v);
   if (!rec.has("Dimensions") && has_metric) rec.set("Dimensions", Doc::list());
-  complete_record(ctx, in, rec, old, "MetricAlarm", now);
-  if (!st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec))
-    throw AwsError("InternalServiceError", "Internal error storing the alarm.", 500, false);
-  Doc data = Doc::map();
-  data.set("version", "1.0");
-  data.set("type", old ? "Update" : "Create");
-  history(st, ctx.account(), ctx.region(), rec, "ConfigurationUpdate",
-          "Alarm \"" + name + "\" " + (old ? "updated" : "created"), data, now);
+  save_alarm(ctx, in, rec, old, "MetricAlarm", now);
   return Doc::map();
 }
 
@@ -364,13 +374,7 @@ Doc put_composite_alarm(OpContext& ctx, const Doc& in) {
        {"AlarmName", "AlarmDescription", "AlarmRule", "AlarmActions", "OKActions", "InsufficientDataActions",
         "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"})
     if (const Doc* v = in.get(k)) rec.set(k, *v);
-  complete_record(ctx, in, rec, old, "CompositeAlarm", now);
-  st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec);
-  Doc data = Doc::map();
-  data.set("version", "1.0");
-  data.set("type", old ? "Update" : "Create");
-  history(st, ctx.account(), ctx.region(), rec, "ConfigurationUpdate",
-          "Alarm \"" + name + "\" " + (old ? "updated" : "created"), data, now);
+  save_alarm(ctx, in, rec, old, "CompositeAlarm", now);
   return Doc::map();
 }
 
