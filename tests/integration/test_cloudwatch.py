@@ -16,6 +16,7 @@ from lambda_util import create, wait_for
 
 os.environ.setdefault("STRATUS_CLOUDWATCH_EVAL_MS", "250")
 os.environ.setdefault("STRATUS_CLOUDWATCH_FLUSH_MS", "200")
+os.environ.setdefault("STRATUS_SQS_METRICS_MS", "200")
 
 DIM = [{"Name": "Svc", "Value": "api"}]
 
@@ -194,6 +195,17 @@ class MetricMath(CloudWatchBase):
         rs = self.q("ANOMALY_DETECTION_BAND(a, 1)")["MetricDataResults"]
         self.assertEqual(len(rs), 2)
         self.assertTrue(all(u > l for u, l in zip(rs[0]["Values"], rs[1]["Values"])))
+
+    def test_dynamic_labels(self):
+        out = self.cw.get_metric_data(MetricDataQueries=[
+            {"Id": "m", "MetricStat": {"Metric": {"Namespace": "Math", "MetricName": "req",
+                                                  "Dimensions": [{"Name": "Api", "Value": "a"}]},
+                                       "Period": 60, "Stat": "Sum"},
+             "Label": "${PROP('Dim.Api')} ${PROP('MetricName')} (${PROP('Stat')}, ${PROP('Period')}s) max ${MAX}"},
+            {"Id": "e", "Expression": "m * 2", "Label": "${LABEL} doubled, last ${LAST}"}],
+            StartTime=self.base, EndTime=self.base + timedelta(minutes=4))
+        labels = [r["Label"] for r in out["MetricDataResults"]]
+        self.assertEqual(labels, ["a req (Sum, 60s) max 40", "e doubled, last 80"])
 
     def test_paging_and_errors(self):
         out = self.q("a", MaxDatapoints=2)
@@ -417,6 +429,25 @@ class Cli(CloudWatchBase):
         self.assertEqual(len(s.aws("cloudwatch", "list-metrics", "--namespace", "Cli")["Metrics"]), 1)
 
 
+class QueryProtocol(CloudWatchBase):
+    def test_query_requests(self):
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        body = (b"Action=PutMetricData&Version=2010-08-01&Namespace=Qp&MetricData.member.1.MetricName=m"
+                b"&MetricData.member.1.Value=2&MetricData.member.1.Dimensions.member.1.Name=d"
+                b"&MetricData.member.1.Dimensions.member.1.Value=v")
+        status, _, out = self.stratus.http("POST", "/", body=body, headers=form, sign=False)
+        self.assertEqual(status, 200)
+        status, _, out = self.stratus.http("POST", "/", body=b"Action=ListMetrics&Version=2010-08-01&Namespace=Qp",
+                                           headers=form, sign=False)
+        self.assertIn(b"<ListMetricsResult><Metrics><member><Dimensions><member><Name>d</Name><Value>v</Value>"
+                      b"</member></Dimensions><MetricName>m</MetricName><Namespace>Qp</Namespace>", out)
+        status, _, out = self.stratus.http("POST", "/", body=b"Action=PutMetricData&Version=2010-08-01&Namespace=AWS/x"
+                                           b"&MetricData.member.1.MetricName=m&MetricData.member.1.Value=1",
+                                           headers=form, sign=False)
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>InvalidParameterValue</Code>", out)
+
+
 class ServiceMetrics(CloudWatchBase):
     def test_lambda_errors_alarm_to_sns_and_emf(self):
         lam, sns, sqs = self.stratus.client("lambda"), self.stratus.client("sns"), self.stratus.client("sqs")
@@ -455,12 +486,119 @@ def handler(event, context):
         names = {m["MetricName"] for m in self.cw.list_metrics(Namespace="AWS/Lambda")["Metrics"]}
         self.assertTrue({"Invocations", "Errors", "Duration", "ConcurrentExecutions"} <= names)
         # the embedded metric format lines of both invocations
-        self.assertEqual(wait_for(lambda: stats("Amount", ns="Bank", d=[{"Name": "Service", "Value": "payments"}])),
-                         24)
+        amount = lambda: stats("Amount", ns="Bank", d=[{"Name": "Service", "Value": "payments"}])
+        self.assertTrue(wait_for(lambda: amount() == 24), amount())
         msgs = wait_for(lambda: sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages"))
         body = json.loads(json.loads(msgs[0]["Body"])["Message"])
         self.assertEqual((body["AlarmName"], body["NewStateValue"], body["Trigger"]["Namespace"]),
                          ("payer-errors", "ALARM", "AWS/Lambda"))
+
+
+class LambdaAction(CloudWatchBase):
+    def test_alarm_invokes_function_with_alarm_event(self):
+        lam, logs = self.stratus.client("lambda"), self.stratus.client("logs")
+        code = "import json\ndef handler(event, context):\n    print('ALARM-EVENT ' + json.dumps(event))\n"
+        fn = create(lam, "on-alarm", {"app.py": code})["FunctionArn"]
+        self.cw.put_metric_alarm(AlarmName="to-lambda", Namespace="LA", MetricName="m", Statistic="Maximum",
+                                 Period=60, EvaluationPeriods=1, Threshold=1, AlarmDescription="lambda action",
+                                 ComparisonOperator="GreaterThanThreshold", AlarmActions=[fn])
+        self.cw.put_metric_data(Namespace="LA", MetricData=[{"MetricName": "m", "Value": 2}])
+
+        def event():
+            try:
+                evs = logs.filter_log_events(logGroupName="/aws/lambda/on-alarm", filterPattern="ALARM-EVENT")["events"]
+            except botocore.exceptions.ClientError:
+                return None
+            return evs and json.loads(evs[0]["message"].split("ALARM-EVENT ", 1)[1])
+        ev = wait_for(event)
+        self.assertEqual((ev["source"], ev["alarmArn"], ev["accountId"], ev["region"]),
+                         ("aws.cloudwatch", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:to-lambda",
+                          "000000000000", "us-east-1"))
+        data = ev["alarmData"]
+        self.assertEqual((data["alarmName"], data["state"]["value"], data["previousState"]["value"]),
+                         ("to-lambda", "ALARM", "INSUFFICIENT_DATA"))
+        self.assertEqual(data["configuration"]["description"], "lambda action")
+        self.assertEqual(data["configuration"]["metrics"][0]["metricStat"]["metric"],
+                         {"namespace": "LA", "name": "m", "dimensions": {}})
+
+
+class ServiceMetricsSqsApi(CloudWatchBase):
+    def sum(self, ns, name, dims, stat="Sum"):
+        dps = self.cw.get_metric_statistics(Namespace=ns, MetricName=name, Dimensions=dims, Period=60,
+                                            Statistics=[stat], **self.window())["Datapoints"]
+        return sum(x[stat] for x in dps) if dps else None
+
+    def test_sqs_metrics(self):
+        sqs = self.stratus.client("sqs")
+        q = sqs.create_queue(QueueName="metered")["QueueUrl"]
+        for i in range(3):
+            sqs.send_message(QueueUrl=q, MessageBody=f"m{i}")
+        got = sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=1)["Messages"]
+        sqs.delete_message(QueueUrl=q, ReceiptHandle=got[0]["ReceiptHandle"])
+        empty = sqs.create_queue(QueueName="metered-empty")["QueueUrl"]
+        sqs.receive_message(QueueUrl=empty)
+        d = [{"Name": "QueueName", "Value": "metered"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "NumberOfMessagesDeleted", d)), 1)
+        self.assertEqual(self.sum("AWS/SQS", "NumberOfMessagesSent", d), 3)
+        self.assertEqual(self.sum("AWS/SQS", "NumberOfMessagesReceived", d), 1)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SQS", "NumberOfEmptyReceives",
+                                                   [{"Name": "QueueName", "Value": "metered-empty"}])), 1)
+        g = sqs.create_queue(QueueName="metered-gauge")["QueueUrl"]
+        for i in range(2):
+            sqs.send_message(QueueUrl=g, MessageBody=f"g{i}")
+
+        def visible_max():
+            dps = self.cw.get_metric_statistics(Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                                                Dimensions=[{"Name": "QueueName", "Value": "metered-gauge"}],
+                                                Period=60, Statistics=["Maximum"], **self.window())["Datapoints"]
+            return max((x["Maximum"] for x in dps), default=None)
+        self.assertTrue(wait_for(lambda: visible_max() == 2), visible_max())
+
+    def test_dynamodb_capacity_metrics(self):
+        ddb = self.stratus.client("dynamodb")
+        ddb.create_table(TableName="ledger", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        ddb.put_item(TableName="ledger", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+        ddb.put_item(TableName="ledger", Item={"pk": {"S": "b"}, "v": {"N": "2"}})
+        ddb.get_item(TableName="ledger", Key={"pk": {"S": "a"}})
+        ddb.get_item(TableName="ledger", Key={"pk": {"S": "a"}}, ConsistentRead=True)
+        d = [{"Name": "TableName", "Value": "ledger"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", d)), 2)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", d)), 1.5)
+
+    def test_sns_metrics(self):
+        sns = self.stratus.client("sns")
+        topic = sns.create_topic(Name="metered-topic")["TopicArn"]
+        sns.publish(TopicArn=topic, Message="hello")
+        sns.publish(TopicArn=topic, Message="hi")
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "a", "Message": "abc"}])
+        d = [{"Name": "TopicName", "Value": "metered-topic"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SNS", "NumberOfMessagesPublished", d)), 3)
+        self.assertEqual(self.sum("AWS/SNS", "PublishSize", d), 10)
+
+    def test_api_gateway_metrics(self):
+        apigw = self.stratus.client("apigateway")
+        api = apigw.create_rest_api(name="Bank API ✓")["id"]
+        root = [r for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/"][0]["id"]
+        apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.put_method_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200")
+        apigw.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200",
+                                       responseTemplates={"application/json": '{"ok": true}'})
+        apigw.create_deployment(restApiId=api, stageName="prod")
+        for _ in range(2):
+            status, _, _ = self.stratus.http("GET", f"/restapis/{api}/prod/_user_request_/")
+            self.assertEqual(status, 200)
+        status, _, _ = self.stratus.http("GET", f"/restapis/{api}/prod/_user_request_/missing")
+        self.assertEqual(status // 100, 4)
+        by_stage = [{"Name": "ApiName", "Value": "Bank API "}, {"Name": "Stage", "Value": "prod"}]
+        self.assertEqual(wait_for(lambda: self.sum("AWS/ApiGateway", "Count", by_stage, "SampleCount")), 3)
+        self.assertEqual(self.sum("AWS/ApiGateway", "4XXError", by_stage), 1)
+        self.assertEqual(self.sum("AWS/ApiGateway", "5XXError", by_stage), 0)
+        self.assertIsNotNone(self.sum("AWS/ApiGateway", "Latency", [{"Name": "ApiName", "Value": "Bank API "}],
+                                      "Average"))
 
 
 class Durability(unittest.TestCase):

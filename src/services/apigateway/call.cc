@@ -1,9 +1,14 @@
 #include "services/apigateway/call.h"
 
+#include <algorithm>
+#include <span>
+
+#include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "services/apigateway/invoke.h"
 #include "services/apigateway/vtl/aws.h"
+#include "services/cloudwatch/api.h"
 
 namespace stratus::apigateway {
 
@@ -140,8 +145,28 @@ std::optional<std::string> Call::json_at(const std::string& body, const std::str
   }
 }
 
+void Call::publish_metrics(int status) {
+  std::string name;
+  if (const Doc* api = dep->api_doc.get("api"))
+    for (char c : api->str("name"))
+      if (static_cast<unsigned char>(c) < 0x80) name += c;
+  if (name.empty()) name = dep->api_id;
+  const cloudwatch::Dimension by_api[] = {{"ApiName", name}};
+  const cloudwatch::Dimension by_stage[] = {{"ApiName", name}, {"Stage", dep->stage}};
+  double latency = static_cast<double>(std::max<int64_t>(0, now_millis() - now));
+  for (std::span<const cloudwatch::Dimension> d :
+       {std::span<const cloudwatch::Dimension>(by_api), std::span<const cloudwatch::Dimension>(by_stage)}) {
+    auto* m = invoker->metrics;
+    m->put(dep->account, dep->region, "AWS/ApiGateway", "Count", d, 1, "Count");
+    m->put(dep->account, dep->region, "AWS/ApiGateway", "Latency", d, latency, "Milliseconds");
+    m->put(dep->account, dep->region, "AWS/ApiGateway", "4XXError", d, status >= 400 && status < 500 ? 1 : 0, "Count");
+    m->put(dep->account, dep->region, "AWS/ApiGateway", "5XXError", d, status >= 500 ? 1 : 0, "Count");
+  }
+}
+
 void Call::answer(http::Response res) {
   if (gate && invoker->guard()) invoker->guard()->finish(*gate, res);
+  if (dep && invoker->metrics && !test) publish_metrics(res.status);
   res.headers.set("x-amz-apigw-id", enc::base64_encode(ids::random_base64(9)).substr(0, 16));
   respond(std::move(res));
 }

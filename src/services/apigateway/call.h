@@ -70,7 +70,11 @@ class Call : public std::enable_shared_from_this<Call> {
   // The value at a JSONPath below the body's root ("a.b[0]"): strings as they are, other values
   // as JSON; nullopt when the body is not JSON or nothing is there.
   static std::optional<std::string> json_at(const std::string& body, const std::string& path);
-  // Sends the answer: the gate finishes it (gateway responses, access log), x-amz-apigw-id added.
+  // AWS/ApiGateway's Count, Latency, 4XXError and 5XXError by ApiName and by ApiName, Stage (the
+  // API's name without its non-ASCII characters, or its id when none remain).
+  void publish_metrics(int status);
+  // Sends the answer: the gate finishes it (gateway responses, access log), the metrics are
+  // published (not for TestInvokeMethod), x-amz-apigw-id added.
   void answer(http::Response res);
 };
 

@@ -24,6 +24,7 @@
 #include "server/context.h"
 #include "services/apigateway/vtl/aws.h"
 #include "services/apigateway/vtl/vtl.h"
+#include "services/cloudwatch/api.h"
 #include "services/lambda/invoke.h"
 
 namespace stratus::apigateway {

@@ -36,6 +36,10 @@ namespace stratus {
 class ServerContext;
 }
 
+namespace stratus::cloudwatch {
+class Api;
+}
+
 namespace stratus::apigateway {
 
 struct Deployed;  // deployed.h
@@ -61,6 +65,8 @@ class Invoker {
   Guard* guard() { return guard_; }
   void set_guard(Guard* g) { guard_ = g; }
   http::Handler* front_door() { return front_door_; }
+  // AWS/ApiGateway metrics (cloudwatch/api.h; nullptr without CloudWatch), set in start().
+  cloudwatch::Api* metrics = nullptr;
 
  private:
   std::shared_ptr<const Deployed> deployed(const std::string& api_id, const std::string& stage);

@@ -7,6 +7,7 @@
 #include "services/apigateway/ops.h"
 #include "services/apigateway/schema.h"
 #include "services/apigateway/state.h"
+#include "services/cloudwatch/api.h"
 
 namespace stratus::apigateway {
 namespace {
@@ -111,6 +112,7 @@ class ApiGatewayService final : public Service, public InvokeRouter {
     state_.guard.start(ctx);
     state_.invoker = std::make_unique<Invoker>(ctx, state_.store);
     state_.invoker->set_guard(&state_.guard);
+    state_.invoker->metrics = ctx.port<cloudwatch::Api>();
   }
   void reset() override {
     state_.store.bump();

@@ -13,8 +13,7 @@ bool breaches(const Rule& r, const Point& p) {
   if (c == "GreaterThanThreshold") return v > r.threshold;
   if (c == "LessThanThreshold") return v < r.threshold;
   if (c == "LessThanOrEqualToThreshold") return v <= r.threshold;
-  if (c == "LessThanLowerOrGreaterThanUpperThreshold")
-    return (p.lower && v < *p.lower) || (p.upper && v > *p.upper);
+  if (c == "LessThanLowerOrGreaterThanUpperThreshold") return (p.lower && v < *p.lower) || (p.upper && v > *p.upper);
   if (c == "LessThanLowerThreshold") return p.lower && v < *p.lower;
   if (c == "GreaterThanUpperThreshold") return p.upper && v > *p.upper;
   return false;
@@ -221,11 +220,16 @@ void rule_alarms(const RuleNode& n, std::vector<std::string>& out) {
 
 bool eval_rule(const RuleNode& n, const std::function<std::string(const std::string&)>& state_of) {
   switch (n.kind) {
-    case RuleNode::constant: return n.value;
-    case RuleNode::check: return state_of(n.alarm) == n.state;
-    case RuleNode::op_and: return eval_rule(*n.args[0], state_of) && eval_rule(*n.args[1], state_of);
-    case RuleNode::op_or: return eval_rule(*n.args[0], state_of) || eval_rule(*n.args[1], state_of);
-    case RuleNode::op_not: return !eval_rule(*n.args[0], state_of);
+    case RuleNode::constant:
+      return n.value;
+    case RuleNode::check:
+      return state_of(n.alarm) == n.state;
+    case RuleNode::op_and:
+      return eval_rule(*n.args[0], state_of) && eval_rule(*n.args[1], state_of);
+    case RuleNode::op_or:
+      return eval_rule(*n.args[0], state_of) || eval_rule(*n.args[1], state_of);
+    case RuleNode::op_not:
+      return !eval_rule(*n.args[0], state_of);
   }
   return false;
 }

@@ -48,8 +48,8 @@ class Api {
   virtual void put(std::string_view account, std::string_view region, std::string_view ns, std::string_view name,
                    std::span<const Dimension> dimensions, double value, std::string_view unit = "None",
                    int64_t time_ms = 0, double count = 1) = 0;
-  virtual void put_values(std::string_view account, std::string_view region, std::string_view ns,
-                          std::string_view name, std::span<const Dimension> dimensions, std::span<const double> values,
+  virtual void put_values(std::string_view account, std::string_view region, std::string_view ns, std::string_view name,
+                          std::span<const Dimension> dimensions, std::span<const double> values,
                           std::span<const double> counts, std::string_view unit = "None", int64_t time_ms = 0) = 0;
   virtual bool put_log_line(std::string_view account, std::string_view region, std::string_view line) = 0;
 };

@@ -45,8 +45,8 @@ class Parser {
     tok_ = Token{};
     if (pos_ >= s_.size()) return;
     char c = s_[pos_];
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && pos_ + 1 < s_.size() &&
-                                                         std::isdigit(static_cast<unsigned char>(s_[pos_ + 1])))) {
+    if (std::isdigit(static_cast<unsigned char>(c)) ||
+        (c == '.' && pos_ + 1 < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_ + 1])))) {
       size_t st = pos_;
       while (pos_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.')) ++pos_;
       if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
@@ -151,8 +151,8 @@ class Parser {
   }
   std::unique_ptr<Node> cmp_expr(int d) {
     auto l = add_expr(d + 1);
-    while (tok_.kind == Token::op && (tok_.text == "==" || tok_.text == "!=" || tok_.text == "<" ||
-                                      tok_.text == "<=" || tok_.text == ">" || tok_.text == ">=")) {
+    while (tok_.kind == Token::op && (tok_.text == "==" || tok_.text == "!=" || tok_.text == "<" || tok_.text == "<=" ||
+                                      tok_.text == ">" || tok_.text == ">=")) {
       std::string op = tok_.text;
       advance();
       l = bin(op, std::move(l), add_expr(d + 1));
@@ -412,16 +412,21 @@ void references(const Node& n, std::vector<std::string>& out) {
 
 Value evaluate(const Node& n, const Env& env) {
   switch (n.kind) {
-    case Node::number: return scalar(n.num);
-    case Node::string: throw MathError("Unexpected string '" + n.text + "'");
+    case Node::number:
+      return scalar(n.num);
+    case Node::string:
+      throw MathError("Unexpected string '" + n.text + "'");
     case Node::ref: {
       auto it = env.values.find(n.text);
       if (it == env.values.end()) throw MathError("Unrecognized metric id: " + n.text);
       return it->second;
     }
-    case Node::negate: return map_value(evaluate(*n.args[0], env), [](double x) { return -x; });
-    case Node::binary: return binary(n.text, evaluate(*n.args[0], env), evaluate(*n.args[1], env));
-    case Node::call: break;
+    case Node::negate:
+      return map_value(evaluate(*n.args[0], env), [](double x) { return -x; });
+    case Node::binary:
+      return binary(n.text, evaluate(*n.args[0], env), evaluate(*n.args[1], env));
+    case Node::call:
+      break;
   }
   const std::string& f = n.text;
   auto nargs = n.args.size();
@@ -435,7 +440,7 @@ Value evaluate(const Node& n, const Env& env) {
     return n.args[i]->text;
   };
   static const std::map<std::string, double (*)(double)> kPointwise = {
-      {"ABS", [](double x) { return std::fabs(x); }},   {"CEIL", [](double x) { return std::ceil(x); }},
+      {"ABS", [](double x) { return std::fabs(x); }},    {"CEIL", [](double x) { return std::ceil(x); }},
       {"FLOOR", [](double x) { return std::floor(x); }}, {"LOG", [](double x) { return std::log(x); }},
       {"LOG10", [](double x) { return std::log10(x); }}, {"SQRT", [](double x) { return std::sqrt(x); }}};
   if (auto it = kPointwise.find(f); it != kPointwise.end()) {

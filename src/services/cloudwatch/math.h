@@ -51,8 +51,8 @@ struct Value {
 struct Env {
   std::vector<int64_t> grid;  // timestamps (ms), ascending
   int64_t period_s = 60;
-  std::map<std::string, Value> values;        // evaluated queries by Id
-  std::vector<std::string> metric_ids;        // MetricStat query Ids in request order (METRICS())
+  std::map<std::string, Value> values;  // evaluated queries by Id
+  std::vector<std::string> metric_ids;  // MetricStat query Ids in request order (METRICS())
   // SEARCH('query', 'Stat', period) -> one series per matching metric.
   std::function<std::vector<Series>(const std::string& query, const std::string& stat, int64_t period_s)> search;
 };

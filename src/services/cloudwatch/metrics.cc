@@ -179,8 +179,10 @@ bool parse_number(std::string_view s, double& out) {
   if (s.empty() || s.size() > 30) return false;
   size_t dots = 0;
   for (char c : s) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return false;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
   }
   if (dots > 1 || s.front() == '.' || s.back() == '.') return false;
   out = std::strtod(std::string(s).c_str(), nullptr);
@@ -330,11 +332,16 @@ std::optional<double> statistic(const Datum& d, std::string_view stat) {
     case Parsed::tm:
       if (wcount <= 0) return std::nullopt;
       return wsum / wcount;
-    case Parsed::wm: return wm_sum / total;
-    case Parsed::tc: return wcount;
-    case Parsed::ts: return wsum;
-    case Parsed::pr: return wcount / total * 100;
-    default: return std::nullopt;
+    case Parsed::wm:
+      return wm_sum / total;
+    case Parsed::tc:
+      return wcount;
+    case Parsed::ts:
+      return wsum;
+    case Parsed::pr:
+      return wcount / total * 100;
+    default:
+      return std::nullopt;
   }
 }
 

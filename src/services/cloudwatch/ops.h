@@ -49,11 +49,16 @@ class Aggregator final : public Api {
            std::span<const Dimension> dimensions, double value, std::string_view unit, int64_t time_ms,
            double count) override;
   void put_values(std::string_view account, std::string_view region, std::string_view ns, std::string_view name,
-                  std::span<const Dimension> dimensions, std::span<const double> values,
-                  std::span<const double> counts, std::string_view unit, int64_t time_ms) override;
+                  std::span<const Dimension> dimensions, std::span<const double> values, std::span<const double> counts,
+                  std::string_view unit, int64_t time_ms) override;
   bool put_log_line(std::string_view account, std::string_view region, std::string_view line) override;
   // Writes every aggregated minute into the store.
   void flush();
+  // Forgets what is not flushed yet (POST /_stratus/reset).
+  void clear() {
+    std::lock_guard lock(mu_);
+    slots_.clear();
+  }
 
  private:
   struct Slot {

@@ -18,9 +18,8 @@ inline constexpr storage::Keyspace kData{"cloudwatch.data",
 inline constexpr storage::Keyspace kAlarms{"cloudwatch.alarms", "scope(account, region) str(alarm name)",
                                            "alarm JSON v1 (DescribeAlarms' member names + Kind, Tags)"};
 // Alarm history (two weeks).
-inline constexpr storage::Keyspace kHistory{"cloudwatch.history",
-                                            "scope(account, region) str(alarm name) u64(ms) u64(seq)",
-                                            "AlarmHistoryItem JSON v1"};
+inline constexpr storage::Keyspace kHistory{
+    "cloudwatch.history", "scope(account, region) str(alarm name) u64(ms) u64(seq)", "AlarmHistoryItem JSON v1"};
 inline constexpr storage::Keyspace kDashboards{"cloudwatch.dashboards", "scope(account, region) str(name)",
                                                "{DashboardBody, LastModified, Size}, JSON v1"};
 inline constexpr storage::Keyspace kDetectors{"cloudwatch.detectors", "scope(account, region) str(detector key)",

@@ -47,15 +47,24 @@ class CloudWatchService final : public Service {
     gap("ANOMALY_DETECTION_BAND",
         "a simple model: the band is the series' mean ± k standard deviations over the query window (no "
         "seasonality, no training history); anomaly detectors are stored and always TRAINED");
-    gap("GetMetricData", "Metrics Insights queries (SELECT ...), dynamic labels (${...}), LabelOptions and "
-                         "cross-account queries are not implemented");
+    gap("GetMetricData",
+        "Metrics Insights queries (SELECT ...), the time labels ${FIRST_TIME}/${LAST_TIME} with "
+        "LabelOptions.Timezone, and cross-account queries are not implemented");
     gap("SEARCH", "schema, designators (Name=value), quoted exact terms, partial words and NOT; no OR grouping");
     gap("alarm evaluation", "the range ends with the current, partial period (AWS waits for it to close)");
     gap("composite alarms", "ActionsSuppressor is stored but never suppresses actions");
     gap("metric streams, Contributor Insights, alarm mute rules, OTel enrichment, GetMetricWidgetImage",
         "not implemented");
-    gap("alarm actions", "only SNS topics and Lambda functions run; EC2, Auto Scaling and SSM actions are recorded "
-                         "in the history as failed");
+    gap("service metrics",
+        "AWS/Lambda (Invocations, Errors, Duration measured around the whole invocation incl. "
+        "cold starts, Throttles, ConcurrentExecutions), AWS/SQS, AWS/ApiGateway (no "
+        "IntegrationLatency, no detailed Method/Resource metrics) and AWS/SNS (NumberOfMessagesPublished, "
+        "PublishSize only) and AWS/DynamoDB (ConsumedRead/WriteCapacityUnits only; no "
+        "SuccessfulRequestLatency, throttle or error counts) are published; AWS/Events and AWS/SES are not yet");
+    gap("retention", "rolled-up points keep at most 5,000 distinct raw values, so old percentiles are estimates");
+    gap("alarm actions",
+        "only SNS topics and Lambda functions run; EC2, Auto Scaling and SSM actions are recorded "
+        "in the history as failed");
   }
 
   void attach(ServerContext& ctx) override {
@@ -76,6 +85,10 @@ class CloudWatchService final : public Service {
                 [st] { st->evaluate_alarms(now_millis()); });
     sched.every("cloudwatch.retain", env_positive("STRATUS_CLOUDWATCH_RETAIN_MS", 3600'000),
                 [st] { st->store->retain(now_millis()); });
+  }
+
+  void reset() override {
+    if (state_.agg) state_.agg->clear();
   }
 
   void stop() override {

@@ -25,7 +25,11 @@ bool Store::put_data(const std::string& account, const std::string& region, cons
   std::map<std::string, int64_t> last;
   for (const auto& w : writes) {
     b.put(schema::kData.name,
-          KeyBuilder().scope(account, region).str(w.series).u64(static_cast<uint64_t>(w.datum.ts_ms)).u64(next_seq())
+          KeyBuilder()
+              .scope(account, region)
+              .str(w.series)
+              .u64(static_cast<uint64_t>(w.datum.ts_ms))
+              .u64(next_seq())
               .take(),
           encode(w.datum));
     last[w.series] = now_ms;
@@ -67,9 +71,8 @@ void Store::retain(int64_t now_ms) {
   struct Tier {
     int64_t age_ms, bucket_ms;
   };
-  static constexpr Tier kTiers[] = {{3 * 3600'000LL, 60'000},
-                                    {15 * 86400'000LL, 300'000},
-                                    {63 * 86400'000LL, 3600'000}};
+  static constexpr Tier kTiers[] = {
+      {3 * 3600'000LL, 60'000}, {15 * 86400'000LL, 300'000}, {63 * 86400'000LL, 3600'000}};
   const int64_t drop_before = now_ms - 455 * 86400'000LL;
   // Walk every series' old points: group per (prefix, bucket), rewrite merged groups.
   struct Group {
@@ -86,8 +89,8 @@ void Store::retain(int64_t now_ms) {
     if (g.keys.size() > 1 || g.needs) {
       for (const auto& k : g.keys) b.del(schema::kData.name, k);
       g.merged.ts_ms = g.bucket;
-      b.put(schema::kData.name,
-            KeyBuilder().raw(g.prefix).u64(static_cast<uint64_t>(g.bucket)).u64(next_seq()).take(), encode(g.merged));
+      b.put(schema::kData.name, KeyBuilder().raw(g.prefix).u64(static_cast<uint64_t>(g.bucket)).u64(next_seq()).take(),
+            encode(g.merged));
       ops += g.keys.size() + 1;
     }
     g = Group{};
@@ -192,8 +195,8 @@ void Store::add_history(const std::string& account, const std::string& region, c
 
 std::vector<Doc> Store::history(const std::string& account, const std::string& region, const std::string& alarm) {
   std::vector<Doc> out;
-  std::string prefix = alarm.empty() ? storage::scope_prefix(account, region)
-                                     : KeyBuilder().scope(account, region).str(alarm).take();
+  std::string prefix =
+      alarm.empty() ? storage::scope_prefix(account, region) : KeyBuilder().scope(account, region).str(alarm).take();
   for (auto it = db_.prefix(schema::kHistory.name, prefix); it->valid(); it->next()) {
     try {
       out.push_back(json::parse(it->value()));
@@ -205,8 +208,8 @@ std::vector<Doc> Store::history(const std::string& account, const std::string& r
 
 void Store::drop_history(const std::string& account, const std::string& region, const std::string& alarm) {
   storage::WriteBatch b;
-  for (auto it = db_.prefix(schema::kHistory.name, KeyBuilder().scope(account, region).str(alarm).take());
-       it->valid(); it->next())
+  for (auto it = db_.prefix(schema::kHistory.name, KeyBuilder().scope(account, region).str(alarm).take()); it->valid();
+       it->next())
     b.del(schema::kHistory.name, it->key());
   db_.write(b);
 }

@@ -10,6 +10,10 @@
 #include "services/dynamodb/store.h"
 #include "services/service.h"
 
+namespace stratus::cloudwatch {
+class Api;
+}
+
 namespace stratus::dynamodb {
 
 inline AwsError conditional_failed(const Item* old, bool return_old) {
@@ -22,6 +26,9 @@ inline AwsError conditional_failed(const Item* old, bool return_old) {
   return e;
 }
 
+// The port consumed capacity is published through as AWS/DynamoDB metrics (set in start();
+// nullptr without CloudWatch).
+void set_metrics_port(cloudwatch::Api* api);
 
 // ConsumedCapacity for the response, or null when not asked for.
 Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units = 0,

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -74,6 +75,7 @@ class DynamoDbService final : public Service, public Api {
   }
   void start(ServerContext& ctx) override {
     lane_ = std::make_unique<storage::CommitLane>(ctx.storage(), "ddb-writer");
+    set_metrics_port(ctx.port<cloudwatch::Api>());
     // TTL deletions, stream trimming, history pruning (background.cc). The scheduler is stopped
     // before stop(), so no sweep outlives the lane or the catalog.
     storage::Engine& engine = ctx.storage();

@@ -89,22 +89,23 @@ void State::run(ServerContext& server, InvokeCall call, InvokeDone done) {
     out.executed_version = t.spec->version;
     invocation_started(account, region, ref.name);
     int64_t started = mono_us();
-    manager_->invoke(t.spec, std::move(req), [this, account, region, fn = ref.name, started, out = std::move(out),
-                                              done = std::move(done)](runtime::InvokeResult r) mutable {
-      invocation_ended(account, region, fn, static_cast<int>(r.kind), started);
-      if (r.kind == runtime::InvokeResult::Kind::throttled) {
-        out.error = throttled(r.throttle_reason);
-        return done(std::move(out));
-      }
-      out.payload = std::move(r.payload);
-      if (r.kind == runtime::InvokeResult::Kind::function_error) out.function_error = "Unhandled";
-      out.error_type = std::move(r.error_type);
-      out.log_tail = std::move(r.log_tail);
-      out.streamed = r.streamed;
-      out.content_type = std::move(r.content_type);
-      out.partial = std::move(r.partial);
-      done(std::move(out));
-    });
+    manager_->invoke(t.spec, std::move(req),
+                     [this, account, region, fn = ref.name, started, out = std::move(out),
+                      done = std::move(done)](runtime::InvokeResult r) mutable {
+                       invocation_ended(account, region, fn, static_cast<int>(r.kind), started);
+                       if (r.kind == runtime::InvokeResult::Kind::throttled) {
+                         out.error = throttled(r.throttle_reason);
+                         return done(std::move(out));
+                       }
+                       out.payload = std::move(r.payload);
+                       if (r.kind == runtime::InvokeResult::Kind::function_error) out.function_error = "Unhandled";
+                       out.error_type = std::move(r.error_type);
+                       out.log_tail = std::move(r.log_tail);
+                       out.streamed = r.streamed;
+                       out.content_type = std::move(r.content_type);
+                       out.partial = std::move(r.partial);
+                       done(std::move(out));
+                     });
   } catch (const AwsError& e) {
     fail(e);
   }
@@ -127,8 +128,8 @@ void State::invocation_started(const std::string& account, const std::string& re
   metrics_->put(account, region, "AWS/Lambda", "ConcurrentExecutions", {}, n, "Count");
 }
 
-void State::invocation_ended(const std::string& account, const std::string& region, const std::string& fn,
-                             int outcome, int64_t started_us) {
+void State::invocation_ended(const std::string& account, const std::string& region, const std::string& fn, int outcome,
+                             int64_t started_us) {
   if (!metrics_) return;
   {
     std::lock_guard lock(running_mu_);
@@ -137,8 +138,8 @@ void State::invocation_ended(const std::string& account, const std::string& regi
     if (auto it = running_.find(key); it != running_.end() && --it->second <= 0) running_.erase(it);
   }
   const cloudwatch::Dimension dims[] = {{"FunctionName", fn}};
-  for (std::span<const cloudwatch::Dimension> d : {std::span<const cloudwatch::Dimension>(dims),
-                                                   std::span<const cloudwatch::Dimension>()}) {
+  for (std::span<const cloudwatch::Dimension> d :
+       {std::span<const cloudwatch::Dimension>(dims), std::span<const cloudwatch::Dimension>()}) {
     if (outcome == static_cast<int>(runtime::InvokeResult::Kind::throttled)) {
       metrics_->put(account, region, "AWS/Lambda", "Throttles", d, 1, "Count");
       continue;
@@ -146,8 +147,8 @@ void State::invocation_ended(const std::string& account, const std::string& regi
     bool error = outcome == static_cast<int>(runtime::InvokeResult::Kind::function_error);
     metrics_->put(account, region, "AWS/Lambda", "Invocations", d, 1, "Count");
     metrics_->put(account, region, "AWS/Lambda", "Errors", d, error ? 1 : 0, "Count");
-    metrics_->put(account, region, "AWS/Lambda", "Duration", d,
-                  static_cast<double>(mono_us() - started_us) / 1000.0, "Milliseconds");
+    metrics_->put(account, region, "AWS/Lambda", "Duration", d, static_cast<double>(mono_us() - started_us) / 1000.0,
+                  "Milliseconds");
   }
 }
 

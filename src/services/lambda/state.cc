@@ -104,7 +104,7 @@ void State::start(ServerContext& server) {
   metrics_ = server.port<cloudwatch::Api>();
   cloudwatch::Api* cw = metrics_;  // embedded metric format lines become metrics
   mo.log_sink = [srv, cw](const std::string& account, const std::string& region, const std::string& group,
-                      const std::string& stream, std::vector<runtime::LogEvent> events) {
+                          const std::string& stream, std::vector<runtime::LogEvent> events) {
     std::vector<logs::Event> out;
     out.reserve(events.size());
     for (auto& e : events) {

@@ -8,6 +8,7 @@
 
 #include "mail/mailbox.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/service.h"
 #include "services/sns/delivery.h"
 #include "services/sns/envelope.h"
@@ -89,6 +90,7 @@ class SnsService final : public Service {
   void start(ServerContext& ctx) override {
     State* st = state_.get();
     st->sqs = ctx.port<sqs::Api>();
+    st->metrics = ctx.port<cloudwatch::Api>();
     ctx.add_internal_route(kCertPath,
                            [st](const http::Request& req, http::Response& res) { serve_certificate(*st, req, res); });
     ctx.add_internal_route("/_stratus/sns/opt-out", [st](const http::Request& req, http::Response& res) {

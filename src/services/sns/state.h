@@ -15,6 +15,9 @@ struct OpContext;
 namespace stratus::sqs {
 class Api;
 }  // namespace stratus::sqs
+namespace stratus::cloudwatch {
+class Api;
+}  // namespace stratus::cloudwatch
 
 namespace stratus::sns {
 
@@ -34,6 +37,7 @@ struct State {
   Platform platform;    // applications, endpoints, SMS settings
   Envelopes envelopes;  // the signing key and signatures
   sqs::Api* sqs = nullptr;  // SQS's port, resolved once at start; nullptr when SQS is not running
+  cloudwatch::Api* metrics = nullptr;  // AWS/SNS metrics (cloudwatch/api.h); nullptr without CloudWatch
 };
 
 // The state of the SNS serving `ctx` (the handlers' way to it; defined in service.cc).

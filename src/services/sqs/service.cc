@@ -1,6 +1,8 @@
 // Amazon SQS: the service and its operation table. Queues and messages live in storage with
 // in-memory indexes (store.h, queue.h); the message flow is state.h's; handlers are in ops/.
+#include "core/env.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/sqs/ops.h"
 #include "services/sqs/port.h"
 #include "services/sqs/query_names.h"
@@ -50,7 +52,13 @@ class SqsService final : public Service {
     ctx.provide<Api>(&port_);
     ctx.provide<State>(&state_);  // for the handlers: state(OpContext&)
   }
-  void start(ServerContext& ctx) override { state_.start(ctx.storage(), ctx.scheduler("sqs")); }
+  void start(ServerContext& ctx) override {
+    state_.metrics = ctx.port<cloudwatch::Api>();
+    state_.start(ctx.storage(), ctx.scheduler("sqs"));
+    if (state_.metrics)
+      ctx.scheduler("sqs").every("sqs.metrics", env_positive("STRATUS_SQS_METRICS_MS", 60'000),
+                                 [this] { state_.publish_gauges(); });
+  }
   void reset() override { state_.reset(); }
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
   // SQS words its own errors for names outside its enums (InvalidAttributeName, ...) and

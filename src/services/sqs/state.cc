@@ -1,6 +1,8 @@
 // The message flow of SQS (state.h).
 #include "services/sqs/state.h"
 
+#include "services/cloudwatch/api.h"
+
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -181,6 +183,23 @@ void State::start(storage::Engine& engine, Scheduler& sched) {
   for (auto& t : running) at("sqs.move-task", now, [this, t] { tasks.step(*this, t); });
 }
 
+void State::metric(const Queue& q, std::string_view name, double value, std::string_view unit) {
+  if (!metrics) return;
+  const cloudwatch::Dimension dims[] = {{"QueueName", q.name}};
+  metrics->put(q.account, q.region, "AWS/SQS", name, dims, value, unit);
+}
+
+void State::publish_gauges() {
+  if (!metrics) return;
+  for (const auto& q : store.all()) {
+    std::lock_guard lk(q->mu);
+    if (q->deleted) continue;
+    metric(*q, "ApproximateNumberOfMessagesVisible", static_cast<double>(q->ready.size()));
+    metric(*q, "ApproximateNumberOfMessagesNotVisible", static_cast<double>(q->in_flight));
+    metric(*q, "ApproximateNumberOfMessagesDelayed", static_cast<double>(q->delayed()));
+  }
+}
+
 void State::reset() {
   for (auto& q : store.clear()) retire(q);
   tasks.reset();
@@ -189,6 +208,7 @@ void State::reset() {
 // ---- waiters ---------------------------------------------------------------------------------
 
 void State::apply(Queue& q, PickResult& r) {
+  if (!r.got.empty()) metric(q, "NumberOfMessagesReceived", static_cast<double>(r.got.size()));
   if (r.got.empty() && r.expired.empty() && r.to_dlq.empty()) return;
   storage::WriteBatch b;
   for (const auto& p : r.got) {
@@ -396,6 +416,7 @@ void State::settle(const QueuePtr& q, const std::vector<MessagePtr>& msgs, const
       for (const auto& m : msgs) q->dedup.erase(q->dedup_key(m->group_id, m->payload->dedup_id));
       return;
     }
+    metric(*q, "NumberOfMessagesSent", static_cast<double>(msgs.size()));
     for (const auto& m : msgs) {
       // Past the resident budget the index keeps only what ordering needs; receives read
       // the payload back from the record.
@@ -473,6 +494,7 @@ void State::receive_from(const QueuePtr& queue, const ReceiveParams& p, Done don
     }
   }
   apply(*queue, r);
+  if (!waiting && r.got.empty()) metric(*queue, "NumberOfEmptyReceives", 1);
   if (!waiting) {
     store.fill_payloads(*queue, r.got);
     done(receive_output(*queue, r.got, p, finisher));
@@ -490,6 +512,7 @@ void State::delete_one(Queue& q, const std::string& handle, storage::WriteBatch&
   // succeeds without deleting the message that someone else now holds.
   if (it == q.messages.end() || it->second->nonce != h->nonce) return;
   q.erase(it->second, now_millis());
+  metric(q, "NumberOfMessagesDeleted", 1);
   b.del(kMessagesKs, message_key(q.uid, h->seq));
   b.del(kStateKs, message_key(q.uid, h->seq));
 }

@@ -21,6 +21,10 @@
 #include "services/sqs/queue.h"
 #include "services/sqs/store.h"
 
+namespace stratus::cloudwatch {
+class Api;
+}
+
 namespace stratus::sqs {
 
 // One message to send, parsed from a request (or a Delivery).
@@ -65,6 +69,11 @@ class State {
   Store store;
   MoveTasks tasks;
   Api::BodyFinisher finisher;  // set once by SNS at start-up, before requests are served
+  // AWS/SQS metrics by QueueName (cloudwatch/api.h; nullptr without CloudWatch), set before start().
+  cloudwatch::Api* metrics = nullptr;
+  void metric(const Queue& q, std::string_view name, double value, std::string_view unit = "Count");
+  // The queues' gauges (ApproximateNumberOfMessagesVisible/NotVisible/Delayed), once a minute.
+  void publish_gauges();
 
   // Loads everything from `engine` and resumes running move tasks on `sched` (ServerContext's
   // "sqs" scheduler: long-poll deadlines, visibility wake-ups, move task steps). Nothing timed

@@ -59,12 +59,16 @@ std::string short_date(int64_t ms) {
 }
 
 std::string region_name(const std::string& r) {
-  static const std::map<std::string, std::string> k = {
-      {"us-east-1", "US East (N. Virginia)"}, {"us-east-2", "US East (Ohio)"},
-      {"us-west-1", "US West (N. California)"}, {"us-west-2", "US West (Oregon)"},
-      {"eu-west-1", "EU (Ireland)"},          {"eu-central-1", "EU (Frankfurt)"},
-      {"eu-west-2", "EU (London)"},           {"ap-southeast-1", "Asia Pacific (Singapore)"},
-      {"ap-northeast-1", "Asia Pacific (Tokyo)"}, {"ap-southeast-2", "Asia Pacific (Sydney)"}};
+  static const std::map<std::string, std::string> k = {{"us-east-1", "US East (N. Virginia)"},
+                                                       {"us-east-2", "US East (Ohio)"},
+                                                       {"us-west-1", "US West (N. California)"},
+                                                       {"us-west-2", "US West (Oregon)"},
+                                                       {"eu-west-1", "EU (Ireland)"},
+                                                       {"eu-central-1", "EU (Frankfurt)"},
+                                                       {"eu-west-2", "EU (London)"},
+                                                       {"ap-southeast-1", "Asia Pacific (Singapore)"},
+                                                       {"ap-northeast-1", "Asia Pacific (Tokyo)"},
+                                                       {"ap-southeast-2", "Asia Pacific (Sydney)"}};
   auto it = k.find(r);
   return it == k.end() ? r : it->second;
 }
@@ -95,8 +99,8 @@ Doc render_alarm(const Doc& rec) {
 void check_actions(const Doc& in, const char* member, bool composite) {
   const Doc* l = in.get(member);
   if (!l || !l->is_list()) return;
-  if (l->as_list().size() > 5) throw validation_error(std::string("The collection ") + member +
-                                                      " must not have a size greater than 5.");
+  if (l->as_list().size() > 5)
+    throw validation_error(std::string("The collection ") + member + " must not have a size greater than 5.");
   for (const auto& a : l->as_list()) {
     std::string s = a.as_string();
     auto arn = Arn::parse(s);
@@ -104,8 +108,11 @@ void check_actions(const Doc& in, const char* member, bool composite) {
     bool ok = arn->service == "sns" || arn->service == "lambda" || arn->service == "ssm" ||
               arn->service == "ssm-incidents" || arn->service == "aiops";
     if (!composite) ok = ok || arn->service == "automate" || arn->service == "swf" || arn->service == "autoscaling";
-    if (!ok) throw validation_error("Invalid use of EC2 'Stop', 'Terminate', 'Recover' or 'Reboot' action or "
-                                    "unsupported action: " + s);
+    if (!ok)
+      throw validation_error(
+          "Invalid use of EC2 'Stop', 'Terminate', 'Recover' or 'Reboot' action or "
+          "unsupported action: " +
+          s);
   }
 }
 
@@ -126,8 +133,10 @@ void set_state(State& st, const std::string& account, const std::string& region,
   std::string old = alarm.str("StateValue");
   alarm.set("StateValue", value);
   alarm.set("StateReason", reason);
-  if (!reason_data.empty()) alarm.set("StateReasonData", reason_data);
-  else alarm.as_map().erase("StateReasonData");
+  if (!reason_data.empty())
+    alarm.set("StateReasonData", reason_data);
+  else
+    alarm.as_map().erase("StateReasonData");
   alarm.set("StateUpdatedTimestamp", now);
   if (old != value) alarm.set("StateTransitionedTimestamp", now);
   st.store->put(kAlarms, account, region, alarm.str("AlarmName"), alarm);
@@ -149,6 +158,47 @@ void set_state(State& st, const std::string& account, const std::string& region,
   st.on_transition(account, region, alarm, old, now);
 }
 
+// What Put(Metric|Composite)Alarm store besides the input's members: empty action lists,
+// ActionsEnabled, the ARN, and the state (kept on update; INSUFFICIENT_DATA on creation, with
+// the tags, which an update ignores).
+void complete_record(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind,
+                     int64_t now);
+
+// Stores a Put*Alarm's record (completed) and its ConfigurationUpdate history item.
+void save_alarm(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind, int64_t now) {
+  State& st = state_of(ctx);
+  complete_record(ctx, in, rec, old, kind, now);
+  std::string name = in.str("AlarmName");
+  if (!st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec))
+    throw AwsError("InternalServiceError", "Internal error storing the alarm.", 500, false);
+  Doc data = Doc::map();
+  data.set("version", "1.0");
+  data.set("type", old ? "Update" : "Create");
+  history(st, ctx.account(), ctx.region(), rec, "ConfigurationUpdate",
+          "Alarm \"" + name + "\" " + (old ? "updated" : "created"), data, now);
+}
+
+void complete_record(OpContext& ctx, const Doc& in, Doc& rec, const std::optional<Doc>& old, const char* kind,
+                     int64_t now) {
+  for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
+    if (!rec.has(k)) rec.set(k, Doc::list());
+  rec.set("ActionsEnabled", in.flag("ActionsEnabled", true));
+  rec.set("Kind", kind);
+  rec.set("AlarmArn", alarm_arn(ctx.account(), ctx.region(), in.str("AlarmName")));
+  rec.set("AlarmConfigurationUpdatedTimestamp", now);
+  if (old) {
+    for (const char* k : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
+                          "StateTransitionedTimestamp", "Tags"})
+      if (const Doc* v = old->get(k)) rec.set(k, *v);
+  } else {
+    rec.set("StateValue", "INSUFFICIENT_DATA");
+    rec.set("StateReason", "Unchecked: Initial alarm creation");
+    rec.set("StateUpdatedTimestamp", now);
+    rec.set("StateTransitionedTimestamp", now);
+    if (const Doc* t = in.get("Tags")) rec.set("Tags", *t);
+  }
+}
+
 int64_t int_of(const Doc& d, std::string_view m, int64_t dflt) {
   const Doc* x = d.get(m);
   return x && x->is_number() ? x->as_int() : dflt;
@@ -168,10 +218,8 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
   for (unsigned char c : name)
     if (c < 0x20) throw validation_error("The value for parameter AlarmName contains control characters.");
   bool has_metric = in.has("MetricName"), has_metrics = in.has("Metrics");
-  if (in.has("EvaluationCriteria"))
-    throw validation_error("EvaluationCriteria (PromQL alarms) is not supported.");
-  if (has_metric == has_metrics)
-    throw validation_error("Exactly one of MetricName and Metrics must be specified.");
+  if (in.has("EvaluationCriteria")) throw validation_error("EvaluationCriteria (PromQL alarms) is not supported.");
+  if (has_metric == has_metrics) throw validation_error("Exactly one of MetricName and Metrics must be specified.");
   if (has_metric) {
     if (!in.has("Namespace")) throw missing_param("The parameter Namespace is required.");
     if (!in.has("Period")) throw missing_param("The parameter Period is required.");
@@ -192,8 +240,9 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
       (q.has("MetricStat") ? stats : exprs)++;
     }
     if (returned != 1)
-      throw validation_error("Metrics list must contain exactly one metric matching the ThresholdMetricId "
-                             "parameter or exactly one metric with ReturnData set to true.");
+      throw validation_error(
+          "Metrics list must contain exactly one metric matching the ThresholdMetricId "
+          "parameter or exactly one metric with ReturnData set to true.");
     if (stats > 10 || exprs > 10 || qs.size() > 20)
       throw validation_error("Alarms on metric math can have at most 10 metrics and 10 expressions.");
   }
@@ -223,11 +272,13 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
   if (!(period == 10 || period == 20 || period == 30 || period % 60 == 0))
     throw validation_error("Period must be 10, 20, 30 or a multiple of 60.");
   if (period < 3600 && period * n > 86400)
-    throw validation_error("Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= "
-                           "86400).");
+    throw validation_error(
+        "Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= "
+        "86400).");
   if (period * n > 7 * 86400)
-    throw validation_error("The evaluation period of the alarm must not exceed 7 days (EvaluationPeriods * Period "
-                           "must be <= 604800).");
+    throw validation_error(
+        "The evaluation period of the alarm must not exceed 7 days (EvaluationPeriods * Period "
+        "must be <= 604800).");
   std::string treat = in.str("TreatMissingData", "missing");
   if (treat != "missing" && treat != "ignore" && treat != "breaching" && treat != "notBreaching")
     throw validation_error("The value " + treat +
@@ -247,9 +298,12 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
       std::string tid = in.str("ThresholdMetricId");
       bool found = false;
       for (const auto& q : in.get("Metrics")->as_list())
-        found = found || (q.str("Id") == tid && q.str("Expression").find("ANOMALY_DETECTION_BAND") != std::string::npos);
-      if (!found) throw validation_error("ThresholdMetricId " + tid + " must be the Id of an ANOMALY_DETECTION_BAND "
-                                         "expression in Metrics.");
+        found =
+            found || (q.str("Id") == tid && q.str("Expression").find("ANOMALY_DETECTION_BAND") != std::string::npos);
+      if (!found)
+        throw validation_error("ThresholdMetricId " + tid +
+                               " must be the Id of an ANOMALY_DETECTION_BAND "
+                               "expression in Metrics.");
     }
   }
   int64_t now = now_millis();
@@ -258,36 +312,29 @@ Doc put_metric_alarm(OpContext& ctx, const Doc& in) {
   if (old && old->str("Kind") == "CompositeAlarm")
     throw validation_error("An alarm named " + name + " already exists as a composite alarm.");
   Doc rec = Doc::map();
-  for (const char* k : {"AlarmName", "AlarmDescription", "MetricName", "Namespace", "Statistic", "ExtendedStatistic",
-                        "Dimensions", "Period", "Unit", "EvaluationPeriods", "DatapointsToAlarm", "Threshold",
-                        "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
-                        "ThresholdMetricId", "AlarmActions", "OKActions", "InsufficientDataActions"})
+  for (const char* k : {"AlarmName",
+                        "AlarmDescription",
+                        "MetricName",
+                        "Namespace",
+                        "Statistic",
+                        "ExtendedStatistic",
+                        "Dimensions",
+                        "Period",
+                        "Unit",
+                        "EvaluationPeriods",
+                        "DatapointsToAlarm",
+                        "Threshold",
+                        "ComparisonOperator",
+                        "TreatMissingData",
+                        "EvaluateLowSampleCountPercentile",
+                        "Metrics",
+                        "ThresholdMetricId",
+                        "AlarmActions",
+                        "OKActions",
+                        "InsufficientDataActions"})
     if (const Doc* v = in.get(k)) rec.set(k, *v);
-  for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
-    if (!rec.has(k)) rec.set(k, Doc::list());
   if (!rec.has("Dimensions") && has_metric) rec.set("Dimensions", Doc::list());
-  rec.set("ActionsEnabled", in.flag("ActionsEnabled", true));
-  rec.set("Kind", "MetricAlarm");
-  rec.set("AlarmArn", alarm_arn(ctx.account(), ctx.region(), name));
-  rec.set("AlarmConfigurationUpdatedTimestamp", now);
-  if (old) {
-    for (const char* k : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                          "StateTransitionedTimestamp", "Tags"})
-      if (const Doc* v = old->get(k)) rec.set(k, *v);
-  } else {
-    rec.set("StateValue", "INSUFFICIENT_DATA");
-    rec.set("StateReason", "Unchecked: Initial alarm creation");
-    rec.set("StateUpdatedTimestamp", now);
-    rec.set("StateTransitionedTimestamp", now);
-    if (const Doc* t = in.get("Tags")) rec.set("Tags", *t);
-  }
-  if (!st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec))
-    throw AwsError("InternalServiceError", "Internal error storing the alarm.", 500, false);
-  Doc data = Doc::map();
-  data.set("version", "1.0");
-  data.set("type", old ? "Update" : "Create");
-  history(st, ctx.account(), ctx.region(), rec, "ConfigurationUpdate",
-          "Alarm \"" + name + "\" " + (old ? "updated" : "created"), data, now);
+  save_alarm(ctx, in, rec, old, "MetricAlarm", now);
   return Doc::map();
 }
 
@@ -304,12 +351,14 @@ Doc put_composite_alarm(OpContext& ctx, const Doc& in) {
   for (const char* a : {"AlarmActions", "OKActions", "InsufficientDataActions"}) check_actions(in, a, true);
   if (in.has("ActionsSuppressor") &&
       (!in.has("ActionsSuppressorWaitPeriod") || !in.has("ActionsSuppressorExtensionPeriod")))
-    throw validation_error("ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are required when "
-                           "ActionsSuppressor is set.");
+    throw validation_error(
+        "ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are required when "
+        "ActionsSuppressor is set.");
   std::vector<std::string> children;
   rule_alarms(*parsed, children);
   for (const auto& c : children) {
-    std::string cn = c.rfind("arn:", 0) == 0 ? c.substr(c.find(":alarm:") == std::string::npos ? 0 : c.find(":alarm:") + 7) : c;
+    std::string cn =
+        c.rfind("arn:", 0) == 0 ? c.substr(c.find(":alarm:") == std::string::npos ? 0 : c.find(":alarm:") + 7) : c;
     if (cn == name) throw validation_error("The AlarmRule of a composite alarm cannot reference the alarm itself.");
     if (!st.store->get(kAlarms, ctx.account(), ctx.region(), cn))
       throw validation_error("Could not save the composite alarm as alarms [" + cn +
@@ -321,33 +370,11 @@ Doc put_composite_alarm(OpContext& ctx, const Doc& in) {
   if (old && old->str("Kind") != "CompositeAlarm")
     throw validation_error("An alarm named " + name + " already exists as a metric alarm.");
   Doc rec = Doc::map();
-  for (const char* k : {"AlarmName", "AlarmDescription", "AlarmRule", "AlarmActions", "OKActions",
-                        "InsufficientDataActions", "ActionsSuppressor", "ActionsSuppressorWaitPeriod",
-                        "ActionsSuppressorExtensionPeriod"})
+  for (const char* k :
+       {"AlarmName", "AlarmDescription", "AlarmRule", "AlarmActions", "OKActions", "InsufficientDataActions",
+        "ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"})
     if (const Doc* v = in.get(k)) rec.set(k, *v);
-  for (const char* k : {"AlarmActions", "OKActions", "InsufficientDataActions"})
-    if (!rec.has(k)) rec.set(k, Doc::list());
-  rec.set("ActionsEnabled", in.flag("ActionsEnabled", true));
-  rec.set("Kind", "CompositeAlarm");
-  rec.set("AlarmArn", alarm_arn(ctx.account(), ctx.region(), name));
-  rec.set("AlarmConfigurationUpdatedTimestamp", now);
-  if (old) {
-    for (const char* k : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                          "StateTransitionedTimestamp", "Tags"})
-      if (const Doc* v = old->get(k)) rec.set(k, *v);
-  } else {
-    rec.set("StateValue", "INSUFFICIENT_DATA");
-    rec.set("StateReason", "Unchecked: Initial alarm creation");
-    rec.set("StateUpdatedTimestamp", now);
-    rec.set("StateTransitionedTimestamp", now);
-    if (const Doc* t = in.get("Tags")) rec.set("Tags", *t);
-  }
-  st.store->put(kAlarms, ctx.account(), ctx.region(), name, rec);
-  Doc data = Doc::map();
-  data.set("version", "1.0");
-  data.set("type", old ? "Update" : "Create");
-  history(st, ctx.account(), ctx.region(), rec, "ConfigurationUpdate",
-          "Alarm \"" + name + "\" " + (old ? "updated" : "created"), data, now);
+  save_alarm(ctx, in, rec, old, "CompositeAlarm", now);
   return Doc::map();
 }
 
@@ -472,8 +499,8 @@ Doc delete_alarms(OpContext& ctx, const Doc& in) {
     for (const auto& k : kids) {
       std::string kn = k.find(":alarm:") != std::string::npos ? k.substr(k.find(":alarm:") + 7) : k;
       if (std::find(names.begin(), names.end(), kn) != names.end())
-        throw validation_error("Alarm " + kn + " cannot be deleted because it is referenced by composite alarm " +
-                               cn + ".");
+        throw validation_error("Alarm " + kn + " cannot be deleted because it is referenced by composite alarm " + cn +
+                               ".");
     }
   }
   for (const auto& n : names) {
@@ -657,9 +684,9 @@ void State::evaluate_alarms(int64_t now) {
         Doc rd = Doc::map();
         rd.set("triggeringAlarms", Doc::list());
         if (on) {
-          reason = "arn:aws:cloudwatch:" + a.region + ":" + a.account + ":alarm:" +
-                   (triggering.empty() ? std::string("TRUE") : triggering.front()) + " transitioned to ALARM at " +
-                   iso8601(now);
+          reason = "arn:aws:cloudwatch:" + a.region + ":" + a.account +
+                   ":alarm:" + (triggering.empty() ? std::string("TRUE") : triggering.front()) +
+                   " transitioned to ALARM at " + iso8601(now);
           for (const auto& t : triggering) {
             Doc x = Doc::map();
             x.set("arn", alarm_arn(a.account, a.region, t));
@@ -723,8 +750,10 @@ void State::evaluate_alarms(int64_t now) {
             }
           };
           if (!tid.empty() && q.id == tid) {
-            if (band_i++ == 0) place([](Point& p, double v) { p.upper = v; });
-            else place([](Point& p, double v) { p.lower = v; });
+            if (band_i++ == 0)
+              place([](Point& p, double v) { p.upper = v; });
+            else
+              place([](Point& p, double v) { p.lower = v; });
           } else if (q.return_data) {
             place([](Point& p, double v) { p.value = v; });
           }
@@ -758,8 +787,9 @@ void State::evaluate_alarms(int64_t now) {
         reason = "Insufficient Data: " + std::to_string(n) + " datapoint" + (n == 1 ? " was" : "s were") + " unknown.";
       } else if (v.decided.empty()) {
         reason = "Threshold Crossed: no datapoints were received for " + std::to_string(n) + " period" +
-                 (n == 1 ? "" : "s") + " and " + std::to_string(n) + " missing datapoint" + (n == 1 ? " was" : "s were") +
-                 " treated as [" + (r.treat_missing == "breaching" ? "Breaching" : "NonBreaching") + "].";
+                 (n == 1 ? "" : "s") + " and " + std::to_string(n) + " missing datapoint" +
+                 (n == 1 ? " was" : "s were") + " treated as [" +
+                 (r.treat_missing == "breaching" ? "Breaching" : "NonBreaching") + "].";
       } else if (v.state == "ALARM") {
         reason = "Threshold Crossed: " + std::to_string(v.breaching) + " out of the last " +
                  std::to_string(v.decided.size()) + " datapoints [" + pts + "] " +
@@ -815,8 +845,9 @@ void State::on_transition(const std::string& account, const std::string& region,
     if (alarm.has("MetricName")) {
       Doc q = Doc::map();
       q.set("id", "m1");
-      q.set("metricStat", metric_stat(alarm, alarm.integer("Period"),
-                                      alarm.has("Statistic") ? alarm.str("Statistic") : alarm.str("ExtendedStatistic")));
+      q.set("metricStat",
+            metric_stat(alarm, alarm.integer("Period"),
+                        alarm.has("Statistic") ? alarm.str("Statistic") : alarm.str("ExtendedStatistic")));
       q.set("returnData", true);
       metrics.push(std::move(q));
     } else if (const Doc* qs = alarm.get("Metrics"); qs && qs->is_list()) {
@@ -969,7 +1000,8 @@ events::Verdict deliver_action(State& st, const events::Delivery& d) {
     in.set("Message", p.str("message"));
     auto r = st.server->call_sync("sns", "Publish", std::move(in), std::move(principal));
     if (!r) {
-      if (d.attempt < 3 && r.error().http_status >= 500) return events::Verdict::retry_after(events::backoff_ms(d.attempt, 1000));
+      if (d.attempt < 3 && r.error().http_status >= 500)
+        return events::Verdict::retry_after(events::backoff_ms(d.attempt, 1000));
       record(false, r.error().message);
       return events::Verdict::drop();
     }

@@ -1,6 +1,7 @@
 // Dashboards (Put/Get/List/DeleteDashboards with DashboardBody validation) and tags of alarms and
 // dashboards (Tag/Untag/ListTagsForResource).
 #include <algorithm>
+#include <functional>
 
 #include "core/arn.h"
 #include "core/clock.h"
@@ -25,8 +26,9 @@ std::string dashboard_arn(const std::string& account, const std::string& name) {
 void check_name(const std::string& name) {
   for (char c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-      throw invalid_input("The value for field DashboardName contains invalid characters. It can only contain "
-                          "alphanumerics, dash (-) and underscore (_).");
+      throw invalid_input(
+          "The value for field DashboardName contains invalid characters. It can only contain "
+          "alphanumerics, dash (-) and underscore (_).");
 }
 
 struct Problem {
@@ -62,8 +64,8 @@ std::vector<Problem> validate_body(const Doc& body) {
       out.push_back({p, "Should have required property 'type'"});
       continue;
     }
-    if (!t->is_string() || std::none_of(std::begin(kTypes), std::end(kTypes),
-                                        [&](const char* k) { return t->as_string() == k; })) {
+    if (!t->is_string() ||
+        std::none_of(std::begin(kTypes), std::end(kTypes), [&](const char* k) { return t->as_string() == k; })) {
       out.push_back({p + "/type", "Should be equal to one of the allowed values"});
       continue;
     }
@@ -203,30 +205,31 @@ Target target_of(OpContext& ctx, const std::string& arn_text) {
 
 }  // namespace
 
-Doc tag_resource(OpContext& ctx, const Doc& in) {
+namespace {
+// Read-modify-write of a resource's Tags member.
+void edit_tags(OpContext& ctx, const Doc& in, const std::function<void(Doc&)>& edit) {
   State& st = state_of(ctx);
   Target t = target_of(ctx, in.str("ResourceARN"));
   std::lock_guard lock(st.store->mu);
   auto rec = st.store->get(t.ks, ctx.account(), t.region, t.name);
   if (!rec) throw AwsError("ResourceNotFoundException", "The specified resource does not exist.", 404);
   Doc tags = rec->get("Tags") ? *rec->get("Tags") : Doc::list();
-  tags::merge_list(tags, in.get("Tags"));
-  if (tags.size() > 50) throw AwsError("LimitExceededException", "The maximum number of tags is 50.", 400);
+  edit(tags);
   rec->set("Tags", std::move(tags));
   st.store->put(t.ks, ctx.account(), t.region, t.name, *rec);
+}
+}  // namespace
+
+Doc tag_resource(OpContext& ctx, const Doc& in) {
+  edit_tags(ctx, in, [&](Doc& tags) {
+    tags::merge_list(tags, in.get("Tags"));
+    if (tags.size() > 50) throw AwsError("LimitExceededException", "The maximum number of tags is 50.", 400);
+  });
   return Doc::map();
 }
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
-  State& st = state_of(ctx);
-  Target t = target_of(ctx, in.str("ResourceARN"));
-  std::lock_guard lock(st.store->mu);
-  auto rec = st.store->get(t.ks, ctx.account(), t.region, t.name);
-  if (!rec) throw AwsError("ResourceNotFoundException", "The specified resource does not exist.", 404);
-  Doc tags = rec->get("Tags") ? *rec->get("Tags") : Doc::list();
-  tags::remove_from_list(tags, in.get("TagKeys"));
-  rec->set("Tags", std::move(tags));
-  st.store->put(t.ks, ctx.account(), t.region, t.name, *rec);
+  edit_tags(ctx, in, [&](Doc& tags) { tags::remove_from_list(tags, in.get("TagKeys")); });
   return Doc::map();
 }
 

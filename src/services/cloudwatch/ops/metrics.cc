@@ -34,6 +34,10 @@ int64_t time_of(const Doc& in, std::string_view member) {
 
 std::string fmt_number(double v) {
   char b[64];
+  if (std::floor(v) == v && std::fabs(v) < 1e15) {
+    snprintf(b, sizeof b, "%.0f", v);
+    return b;
+  }
   snprintf(b, sizeof b, "%.17g", v);
   std::string s = b;
   // Shortest form that reads back the same.
@@ -118,11 +122,10 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
       if (const Doc* md = e.get("MetricData"); md && md->is_list())
         for (const auto& d : md->as_list()) datums.push_back(d);
   }
-  if (datums.size() > 1000)
-    throw invalid_value("The collection MetricData must not have a size greater than 1000.");
+  if (datums.size() > 1000) throw invalid_value("The collection MetricData must not have a size greater than 1000.");
   if (ctx.transport.body_bytes > 1024 * 1024)
-    throw AwsError("RequestEntityTooLarge", "Request size " + std::to_string(ctx.transport.body_bytes) +
-                                                " exceeded 1048576 bytes", 413);
+    throw AwsError("RequestEntityTooLarge",
+                   "Request size " + std::to_string(ctx.transport.body_bytes) + " exceeded 1048576 bytes", 413);
   std::vector<Store::Write> writes;
   writes.reserve(datums.size());
   int64_t now = ctx.now_ms ? ctx.now_ms : now_millis();
@@ -133,7 +136,8 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
     m.ns = ns;
     m.name = d.str("MetricName");
     if (m.name.empty()) throw missing_param("The parameter " + p + ".MetricName is required.");
-    if (has_control(m.name)) throw invalid_value("The value " + m.name + " for parameter " + p + ".MetricName is invalid.");
+    if (has_control(m.name))
+      throw invalid_value("The value " + m.name + " for parameter " + p + ".MetricName is invalid.");
     std::set<std::string> seen;
     if (const Doc* dims = d.get("Dimensions"); dims && dims->is_list()) {
       if (dims->as_list().size() > 30)
@@ -174,7 +178,8 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
       throw invalid_combination("The parameters " + p + ".Value and " + p +
                                 ".StatisticValues are mutually exclusive and you have specified both.");
     if (has_values && (has_value || has_stats))
-      throw invalid_combination("The parameters " + p + ".Values and " + p + (has_value ? ".Value" : ".StatisticValues") +
+      throw invalid_combination("The parameters " + p + ".Values and " + p +
+                                (has_value ? ".Value" : ".StatisticValues") +
                                 " are mutually exclusive and you have specified both.");
     if (!has_values && d.has("Counts"))
       throw invalid_combination("The parameter " + p + ".Counts must be used with " + p + ".Values.");
@@ -190,11 +195,10 @@ Doc put_metric_data(OpContext& ctx, const Doc& in) {
       check_value(sum, p + ".StatisticValues.Sum");
       check_value(mn, p + ".StatisticValues.Minimum");
       check_value(mx, p + ".StatisticValues.Maximum");
-      if (sc <= 0)
-        throw invalid_value("The parameter " + p + ".StatisticValues.SampleCount must be greater than 0.");
+      if (sc <= 0) throw invalid_value("The parameter " + p + ".StatisticValues.SampleCount must be greater than 0.");
       if (mn > mx)
-        throw invalid_value("The parameter " + p +
-                            ".StatisticValues.Maximum must be greater than " + p + ".StatisticValues.Minimum.");
+        throw invalid_value("The parameter " + p + ".StatisticValues.Maximum must be greater than " + p +
+                            ".StatisticValues.Minimum.");
       datum.count = sc;
       datum.sum = sum;
       datum.min = mn;
@@ -236,8 +240,10 @@ int64_t align_start(int64_t start_ms, int64_t period_s, int64_t now_ms) {
   int64_t unit = 60'000;
   if (period_s < 60) unit = period_s * 1000;
   int64_t age = now_ms - start_ms;
-  if (age > 63 * 86400'000LL) unit = 3600'000;
-  else if (age > 15 * 86400'000LL) unit = 300'000;
+  if (age > 63 * 86400'000LL)
+    unit = 3600'000;
+  else if (age > 15 * 86400'000LL)
+    unit = 300'000;
   return start_ms >= 0 ? start_ms / unit * unit : start_ms;
 }
 
@@ -275,7 +281,8 @@ Doc get_metric_statistics(OpContext& ctx, const Doc& in) {
   std::string unit = in.str("Unit");
   // Each unit is its own aggregate; without a Unit filter, every unit's periods are answered.
   std::set<std::string> units;
-  if (!unit.empty()) units.insert(unit);
+  if (!unit.empty())
+    units.insert(unit);
   else
     for (const auto& p : points) units.insert(p.unit);
   Doc dps = Doc::list();
@@ -307,7 +314,8 @@ Doc list_metrics(OpContext& ctx, const Doc& in) {
   std::string ns = in.str("Namespace"), name = in.str("MetricName");
   std::vector<std::pair<std::string, std::optional<std::string>>> filters;
   if (const Doc* f = in.get("Dimensions"); f && f->is_list()) {
-    if (f->as_list().size() > 10) throw invalid_value("The collection Dimensions must not have a size greater than 10.");
+    if (f->as_list().size() > 10)
+      throw invalid_value("The collection Dimensions must not have a size greater than 10.");
     for (const auto& x : f->as_list())
       filters.emplace_back(x.str("Name"), x.has("Value") ? std::optional<std::string>(x.str("Value")) : std::nullopt);
   }
@@ -325,9 +333,10 @@ Doc list_metrics(OpContext& ctx, const Doc& in) {
     if (!ns.empty() && m.ns != ns) continue;
     if (!name.empty() && m.name != name) continue;
     bool ok = true;
-    for (const auto& [fn, fv] : filters) {
-      auto it = std::find_if(m.dims.begin(), m.dims.end(), [&](const Dim& d) { return d.name == fn; });
-      if (it == m.dims.end() || (fv && it->value != *fv)) ok = false;
+    for (const auto& f : filters) {
+      const std::string& fname = f.first;
+      auto it = std::find_if(m.dims.begin(), m.dims.end(), [&](const Dim& d) { return d.name == fname; });
+      if (it == m.dims.end() || (f.second && it->value != *f.second)) ok = false;
     }
     if (!ok) continue;
     if (list.size() == kPage) {
@@ -434,7 +443,8 @@ bool search_match(const MetricId& m, const std::string& query) {
     bool quoted = false;
     for (size_t i = pos + 1; i < e; ++i) {
       char c = q[i];
-      if (c == '"') quoted = !quoted;
+      if (c == '"')
+        quoted = !quoted;
       else if (c == ',' && !quoted) {
         parts.push_back(cur);
         cur.clear();
@@ -488,8 +498,10 @@ bool search_match(const MetricId& m, const std::string& query) {
       key = value;
       exact = false;
       read_word(value);
-      if (key == "MetricName") match = m.name == value;
-      else if (key == "Namespace") match = m.ns == value;
+      if (key == "MetricName")
+        match = m.name == value;
+      else if (key == "Namespace")
+        match = m.ns == value;
       else
         for (const auto& d : m.dims) match = match || (d.name == key && d.value == value);
     } else {
@@ -500,6 +512,62 @@ bool search_match(const MetricId& m, const std::string& query) {
     if (match == negate) return false;
   }
   return true;
+}
+
+// Dynamic labels: ${LABEL} (the default label), ${PROP('Dim.<name>')}, ${PROP('MetricName')},
+// ${PROP('Namespace')}, ${PROP('Period')}, ${PROP('Stat')} (MetricStat queries), and the
+// series' ${AVG} ${MAX} ${MIN} ${SUM} ${FIRST} ${LAST} ${DATAPOINT_COUNT} (FIRST/LAST by time).
+// Unknown names are left as written.
+std::string dynamic_label(const std::string& text, const std::string& dflt, const Doc& q, const QueryResult& r) {
+  MetricId m;
+  const Doc* ms = q.get("MetricStat");
+  if (ms && ms->get("Metric")) m = metric_of(*ms->get("Metric"));
+  std::vector<std::pair<int64_t, double>> pts;
+  for (size_t i = 0; i < r.ts.size(); ++i) pts.emplace_back(r.ts[i], r.values[i]);
+  std::sort(pts.begin(), pts.end());
+  auto value = [&](const std::string& name) -> std::optional<std::string> {
+    if (name == "LABEL") return dflt;
+    if (name == "DATAPOINT_COUNT") return std::to_string(pts.size());
+    if (name == "AVG" || name == "MAX" || name == "MIN" || name == "SUM" || name == "FIRST" || name == "LAST") {
+      if (pts.empty()) return std::string();
+      double acc = name == "FIRST" ? pts.front().second : name == "LAST" ? pts.back().second : 0;
+      if (name == "MAX" || name == "MIN") acc = pts.front().second;
+      for (const auto& [t, x] : pts) {
+        if (name == "SUM" || name == "AVG") acc += x;
+        if (name == "MAX") acc = std::max(acc, x);
+        if (name == "MIN") acc = std::min(acc, x);
+      }
+      if (name == "AVG") acc /= static_cast<double>(pts.size());
+      return fmt_number(acc);
+    }
+    if (name.rfind("PROP('", 0) == 0 && name.size() > 8 && name.substr(name.size() - 2) == "')") {
+      std::string p = name.substr(6, name.size() - 8);
+      if (!ms) return std::nullopt;
+      if (p == "MetricName") return m.name;
+      if (p == "Namespace") return m.ns;
+      if (p == "Period") return std::to_string(ms->integer("Period"));
+      if (p == "Stat") return ms->str("Stat");
+      if (p.rfind("Dim.", 0) == 0)
+        for (const auto& d : m.dims)
+          if (d.name == p.substr(4)) return d.value;
+    }
+    return std::nullopt;
+  };
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t a = text.find("${", pos);
+    size_t b = a == std::string::npos ? std::string::npos : text.find('}', a);
+    if (b == std::string::npos) {
+      out.append(text, pos, std::string::npos);
+      break;
+    }
+    out.append(text, pos, a - pos);
+    auto v = value(text.substr(a + 2, b - a - 2));
+    out += v ? *v : text.substr(a, b - a + 1);
+    pos = b + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -572,8 +640,7 @@ std::vector<QueryResult> run_queries(Store& store, const std::string& account, c
       MetricId m = metric_of(*ms->get("Metric"));
       auto pts = store.read(account, region, series_key(m), start, end_ms);
       auto aggs = aggregate(pts, start, end_ms, ms->integer("Period", period), ms->str("Unit"));
-      math::Series s{id, labels[id].empty() ? m.name : labels[id],
-                     series_on(aggs, grid, ms->str("Stat"))};
+      math::Series s{id, m.name, series_on(aggs, grid, ms->str("Stat"))};
       math::Value v;
       v.kind = math::Value::series;
       v.list.push_back(std::move(s));
@@ -622,14 +689,20 @@ std::vector<QueryResult> run_queries(Store& store, const std::string& account, c
     for (const auto& s : v.list) {
       QueryResult r;
       r.id = id;
-      r.label = !labels[id].empty() ? labels[id] : (q.has("Expression") && v.kind != math::Value::array) ? id : s.label;
-      if (v.kind == math::Value::array && !labels[id].empty()) r.label = labels[id] + " " + s.label;
+      std::string dflt = (q.has("Expression") && v.kind != math::Value::array) ? id : s.label;
       r.return_data = rd;
       for (size_t i = 0; i < s.v.size() && i < grid.size(); ++i) {
         if (std::isnan(s.v[i]) || std::isinf(s.v[i])) continue;
         r.ts.push_back(grid[i]);
         r.values.push_back(s.v[i]);
       }
+      const std::string& given = labels[id];
+      if (given.empty())
+        r.label = dflt;
+      else if (given.find("${") != std::string::npos)
+        r.label = dynamic_label(given, dflt, q, r);
+      else
+        r.label = v.kind == math::Value::array ? given + " " + s.label : given;
       results.push_back(std::move(r));
     }
     if (v.list.empty() && v.kind != math::Value::array) {

@@ -1,6 +1,9 @@
 // Item operations: PutItem, GetItem, UpdateItem, DeleteItem, and what every item operation
 // shares (expressions of a request, consumed capacity, item collection metrics).
+#include <atomic>
+
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/legacy.h"
 #include "services/dynamodb/ops.h"
@@ -23,8 +26,23 @@ std::string shown_name(const Doc& in, const TableInfo& t) {
 }
 
 // ConsumedCapacity with a per-index breakdown (index name -> units).
+namespace {
+std::atomic<cloudwatch::Api*> g_metrics{nullptr};
+}  // namespace
+
 Doc consumed_detail(const Doc& in, const TableInfo& t, double units, bool read,
                     const std::vector<std::pair<std::string, double>>& index_units) {
+  // AWS/DynamoDB ConsumedRead/WriteCapacityUnits: by TableName, and by TableName and
+  // GlobalSecondaryIndexName for the indexes' share.
+  if (cloudwatch::Api* m = g_metrics.load(std::memory_order_relaxed)) {
+    const char* name = read ? "ConsumedReadCapacityUnits" : "ConsumedWriteCapacityUnits";
+    const cloudwatch::Dimension dims[] = {{"TableName", t.name}};
+    m->put(t.account, t.region, "AWS/DynamoDB", name, dims, units, "Count");
+    for (const auto& [ix, u] : index_units) {
+      const cloudwatch::Dimension idims[] = {{"GlobalSecondaryIndexName", ix}, {"TableName", t.name}};
+      m->put(t.account, t.region, "AWS/DynamoDB", name, idims, u, "Count");
+    }
+  }
   std::string mode = in.str("ReturnConsumedCapacity", "NONE");
   if (mode == "NONE") return Doc();
   double total = units;
@@ -78,6 +96,10 @@ WriteCost write_cost(const TableInfo& t, const std::optional<Item>& old, const s
 
 Doc consumed_write(const Doc& in, const TableInfo& t, const WriteCost& c) {
   return consumed_detail(in, t, c.table, false, c.indexes);
+}
+
+void set_metrics_port(cloudwatch::Api* api) {
+  g_metrics.store(api);
 }
 
 Doc consumed(const Doc& in, const TableInfo& t, double units, bool read, double index_units, const std::string& index_name) {

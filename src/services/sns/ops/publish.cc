@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "mail/mailbox.h"
+#include "services/cloudwatch/api.h"
 #include "services/sns/delivery.h"
 #include "services/sns/errors.h"
 #include "services/sns/message.h"
@@ -196,6 +197,15 @@ Doc publish_sms(State& st, OpContext& ctx, const Doc& in, const std::string& pho
   return d;
 }
 
+// AWS/SNS NumberOfMessagesPublished and PublishSize by TopicName.
+void published_metric(State& st, const Topic& t, const Doc& in) {
+  if (!st.metrics) return;
+  const cloudwatch::Dimension dims[] = {{"TopicName", t.name}};
+  st.metrics->put(t.account, t.region, "AWS/SNS", "NumberOfMessagesPublished", dims, 1, "Count");
+  st.metrics->put(t.account, t.region, "AWS/SNS", "PublishSize", dims, static_cast<double>(in.str("Message").size()),
+                  "Bytes");
+}
+
 }  // namespace
 
 Doc publish(OpContext& ctx, const Doc& in) {
@@ -229,6 +239,7 @@ Doc publish(OpContext& ctx, const Doc& in) {
   Published p;
   check_publish(*t, in, p);
   PublishOutcome out = enqueue_publish(st, *t, p, host_of(ctx));
+  published_metric(st, *t, in);
   Doc d = Doc::map();
   d.set("MessageId", out.message_id);
   if (t->fifo) d.set("SequenceNumber", std::to_string(out.sequence));
@@ -284,6 +295,7 @@ Doc publish_batch(OpContext& ctx, const Doc& in) {
       failed.push(std::move(f));
       continue;
     }
+    published_metric(st, *t, e);
     Doc d = Doc::map();
     d.set("Id", e.str("Id"));
     d.set("MessageId", out->message_id);

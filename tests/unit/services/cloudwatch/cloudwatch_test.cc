@@ -9,6 +9,8 @@
 #include "services/cloudwatch/emf.h"
 #include "services/cloudwatch/math.h"
 #include "services/cloudwatch/metrics.h"
+#include "services/cloudwatch/store.h"
+#include "storage/engine.h"
 
 namespace stratus::cloudwatch {
 namespace {
@@ -22,10 +24,10 @@ TEST(CloudWatchStats, BasicPercentilesAndTrimmed) {
   EXPECT_EQ(*statistic(d, "p50"), 50);
   EXPECT_EQ(*statistic(d, "p99"), 99);
   EXPECT_EQ(*statistic(d, "p100"), 100);
-  EXPECT_DOUBLE_EQ(*statistic(d, "tm90"), 45.5);           // mean of 1..90
-  EXPECT_DOUBLE_EQ(*statistic(d, "TM(10%:90%)"), 50.5);    // mean of 11..90
-  EXPECT_DOUBLE_EQ(*statistic(d, "IQM"), 50.5);            // mean of 26..75
-  EXPECT_EQ(*statistic(d, "TC(80:500)"), 20);              // 80 < v <= 500
+  EXPECT_DOUBLE_EQ(*statistic(d, "tm90"), 45.5);         // mean of 1..90
+  EXPECT_DOUBLE_EQ(*statistic(d, "TM(10%:90%)"), 50.5);  // mean of 11..90
+  EXPECT_DOUBLE_EQ(*statistic(d, "IQM"), 50.5);          // mean of 26..75
+  EXPECT_EQ(*statistic(d, "TC(80:500)"), 20);            // 80 < v <= 500
   EXPECT_EQ(*statistic(d, "TS(:3)"), 6);
   EXPECT_EQ(*statistic(d, "PR(:25)"), 25);
   EXPECT_DOUBLE_EQ(*statistic(d, "WM(10%:90%)"), (10 * 10 + (11 + 90) * 40.0 + 90 * 10) / 100);
@@ -35,7 +37,7 @@ TEST(CloudWatchStats, BasicPercentilesAndTrimmed) {
   Datum neg;
   neg.add(-1);
   EXPECT_FALSE(statistic(neg, "p50"));  // percentiles need non-negative values
-  Datum set;  // a statistic set with distinct values has no percentiles
+  Datum set;                            // a statistic set with distinct values has no percentiles
   set.count = 2, set.sum = 3, set.min = 1, set.max = 2;
   EXPECT_FALSE(statistic(set, "p50"));
   EXPECT_EQ(*statistic(set, "Maximum"), 2);
@@ -88,7 +90,7 @@ std::vector<double> series(const std::string& expr) {
 
 TEST(CloudWatchMath, ArithmeticAndFunctions) {
   EXPECT_EQ(series("m1 + m2 * 2")[0], 61);
-  EXPECT_EQ(series("m1 + m2")[1], 1);  // a missing point counts as 0 beside a present one
+  EXPECT_EQ(series("m1 + m2")[1], 1);             // a missing point counts as 0 beside a present one
   EXPECT_TRUE(std::isnan(series("m2 / m1")[2]));  // division by zero drops the point
   EXPECT_EQ(series("-m2 ^ 2")[0], -900);
   EXPECT_EQ(series("m1 == 1 AND m2 > 10")[0], 1);
@@ -203,7 +205,8 @@ TEST(CloudWatchAlarm, BandComparisons) {
 }
 
 TEST(CloudWatchAlarm, CompositeRules) {
-  auto rule = parse_rule("(ALARM(cpu) OR ALARM(\"disk full\")) AND NOT OK(arn:aws:cloudwatch:us-east-1:1:alarm:deploy)");
+  auto rule =
+      parse_rule("(ALARM(cpu) OR ALARM(\"disk full\")) AND NOT OK(arn:aws:cloudwatch:us-east-1:1:alarm:deploy)");
   std::vector<std::string> names;
   rule_alarms(*rule, names);
   ASSERT_EQ(names.size(), 3u);
@@ -239,6 +242,46 @@ TEST(CloudWatchEmf, DimensionSetsAndValues) {
       "Metrics":[{"Name":"M"}]}]},"D":5,"M":1})",
                         out));
   EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace stratus::cloudwatch
+
+namespace stratus::cloudwatch {
+namespace {
+
+TEST(CloudWatchStore, RetentionRollsUpAndDrops) {
+  auto db = storage::open_memory();
+  Store store(*db);
+  const int64_t day = 86400'000;
+  const int64_t now = 1000 * day;
+  MetricId m{"NS", "M", {}};
+  std::string key = series_key(m);
+  auto point = [&](int64_t ts, double v, int res = 60) {
+    Datum d;
+    d.ts_ms = ts;
+    d.storage_resolution = res;
+    d.add(v);
+    return Store::Write{key, d};
+  };
+  int64_t old_hr = now - 4 * 3600'000LL;  // high resolution older than 3 hours: into its minute
+  int64_t fresh = now - 60'000;
+  ASSERT_TRUE(
+      store.put_data("1", "r",
+                     {point(old_hr + 1000, 1, 1), point(old_hr + 2000, 2, 1), point(fresh, 5, 1),
+                      point(now - 20 * day + 60'000, 3), point(now - 20 * day + 120'000, 4), point(now - 500 * day, 9)},
+                     now));
+  store.retain(now);
+  auto all = store.read("1", "r", key, 0, now + 1);
+  ASSERT_EQ(all.size(), 3u);  // merged minute, merged 5 minutes, the fresh point; 500 days old dropped
+  EXPECT_EQ(all[0].ts_ms, (now - 20 * day) / 300'000 * 300'000);
+  EXPECT_EQ(all[0].sum, 7);
+  EXPECT_EQ(all[1].ts_ms, old_hr / 60'000 * 60'000);
+  EXPECT_EQ(all[1].count, 2);
+  EXPECT_EQ(*statistic(all[1], "p50"), 1);  // raw values survive the roll-up
+  EXPECT_EQ(all[2].sum, 5);
+  store.retain(now);  // idempotent
+  EXPECT_EQ(store.read("1", "r", key, 0, now + 1).size(), 3u);
 }
 
 }  // namespace
