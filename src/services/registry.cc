@@ -19,6 +19,7 @@ namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
+namespace ses { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_v2_service(); }
 
 namespace {
 struct Entry {
@@ -41,6 +42,8 @@ const std::vector<Entry>& table() {
       {"secretsmanager", secretsmanager::make_service},
       {"s3", s3::make_service},
       {"cognito-idp", cognitoidp::make_service},
+      {"ses", ses::make_service},
+      {"sesv2", ses::make_v2_service},
   };
   return t;
 }
