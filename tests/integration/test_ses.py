@@ -139,6 +139,14 @@ class TestSesIdentities(SesBase):
         err = error_response(lambda: self.v2.create_email_identity(EmailIdentity="a" * 64 + ".test"))
         self.assertEqual(err["Error"]["Code"], "BadRequestException")
 
+    def test_legacy_verified_addresses(self):
+        self.ses.verify_email_address(EmailAddress="old@api.test")
+        self.assertNotIn("old@api.test", self.ses.list_verified_email_addresses()["VerifiedEmailAddresses"])
+        self.verify_email("old@api.test")
+        self.assertIn("old@api.test", self.ses.list_verified_email_addresses()["VerifiedEmailAddresses"])
+        self.ses.delete_verified_email_address(EmailAddress="old@api.test")
+        self.assertNotIn("old@api.test", self.ses.list_identities()["Identities"])
+
     def test_cli(self):
         self.stratus.aws("ses", "verify-domain-identity", "--domain", "cli.test")
         out = self.stratus.aws("sesv2", "list-email-identities")
@@ -307,6 +315,8 @@ class TestSesAccount(SesBase):
             "AccountSendingPausedException")
         self.v2.put_account_sending_attributes(SendingEnabled=True)
         self.assertTrue(self.v2.get_account()["SendingEnabled"])
+        self.v2.put_account_suppression_attributes(SuppressedReasons=["BOUNCE", "COMPLAINT"])
+        self.assertEqual(self.v2.get_account()["SuppressionAttributes"]["SuppressedReasons"], ["BOUNCE", "COMPLAINT"])
 
 
 class TestSesTemplates(SesBase):
@@ -536,6 +546,31 @@ class TestSesEvents(SesBase):
         self.assertEqual(d["ConfigurationSet"], {"Name": "tracked"})
         self.assertEqual(d["EventDestinations"][0]["Name"], "to-sns")
         self.assertIn({"Name": "tracked"}, self.ses.list_configuration_sets()["ConfigurationSets"])
+        # v1 management of another set.
+        self.ses.create_configuration_set(ConfigurationSet={"Name": "v1set"})
+        dest = {"Name": "d1", "Enabled": True, "MatchingEventTypes": ["send"],
+                "SNSDestination": {"TopicARN": "arn:aws:sns:us-east-1:000000000000:t"}}
+        self.ses.create_configuration_set_event_destination(ConfigurationSetName="v1set", EventDestination=dest)
+        self.assertEqual(error_code(lambda: self.ses.create_configuration_set_event_destination(
+            ConfigurationSetName="v1set", EventDestination=dest)), "EventDestinationAlreadyExists")
+        self.ses.update_configuration_set_event_destination(ConfigurationSetName="v1set",
+                                                           EventDestination=dict(dest, MatchingEventTypes=["bounce"]))
+        got = self.ses.describe_configuration_set(ConfigurationSetName="v1set",
+                                                  ConfigurationSetAttributeNames=["eventDestinations"])
+        self.assertEqual(got["EventDestinations"][0]["MatchingEventTypes"], ["bounce"])
+        self.ses.delete_configuration_set_event_destination(ConfigurationSetName="v1set", EventDestinationName="d1")
+        self.assertEqual(error_code(lambda: self.ses.delete_configuration_set_event_destination(
+            ConfigurationSetName="v1set", EventDestinationName="d1")), "EventDestinationDoesNotExist")
+        self.assertEqual(error_code(lambda: self.ses.create_configuration_set_event_destination(
+            ConfigurationSetName="v1set", EventDestination=dict(dest, SNSDestination={"TopicARN": "nope"}))),
+            "InvalidSNSDestination")
+        self.ses.update_configuration_set_sending_enabled(ConfigurationSetName="v1set", Enabled=False)
+        self.assertEqual(error_code(lambda: self.ses.send_email(
+            Source="bank@sender.test", Message=simple(), ConfigurationSetName="v1set",
+            Destination={"ToAddresses": ["success@simulator.amazonses.com"]})), "ConfigurationSetSendingPausedException")
+        self.ses.delete_configuration_set(ConfigurationSetName="v1set")
+        self.assertEqual(error_code(lambda: self.ses.delete_configuration_set(ConfigurationSetName="v1set")),
+                         "ConfigurationSetDoesNotExist")
         # v2 view of the same set, and v2 management.
         dests = self.v2.get_configuration_set_event_destinations(ConfigurationSetName="tracked")["EventDestinations"]
         self.assertIn("RENDERING_FAILURE", dests[0]["MatchingEventTypes"])

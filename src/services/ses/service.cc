@@ -6,47 +6,58 @@
 // send.cc; the MIME parser and builder in mail/mime.h; the template renderer in template.h.
 #include <memory>
 
+#include "mail/smtp_server.h"
 #include "server/context.h"
 #include "services/events/api.h"
 #include "services/service.h"
 #include "services/ses/ops.h"
 #include "services/ses/schema.h"
+#include "services/ses/smtp.h"
 #include "services/ses/state.h"
 
 namespace stratus::ses {
 namespace {
 
-// The state is made by whichever of the two services attaches first; the other uses it.
-class Shared {
+// Both services: the state is made by whichever attaches first; the other uses it. The owner
+// also serves the verification links and runs the SMTP endpoint.
+class SesBase : public Service {
  public:
-  void attach(ServerContext& ctx) {
+  explicit SesBase(std::string model) : Service(std::move(model)) {}
+  void attach(ServerContext& ctx) override {
     if (ctx.port<State>()) return;
     own_ = std::make_unique<State>(ctx);
     ctx.provide<State>(own_.get());
   }
-  void start(ServerContext& ctx) {
+  void start(ServerContext& ctx) override {
     if (!own_) return;
     State* st = own_.get();
     st->bus = ctx.port<events::Api>();
     ctx.add_internal_route("/_stratus/ses/verify",
                            [st](const http::Request& req, http::Response& res) { st->serve_verify(req, res); });
+    smtp_ = start_smtp(ctx, *st);
   }
+  void stop() override {
+    if (smtp_) smtp_->stop();
+  }
+  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:
   std::unique_ptr<State> own_;
+  std::unique_ptr<mail::SmtpServer> smtp_;
 };
 
 void common_gaps(Service& s) {
   s.gap("Quotas", "the sandbox's 200 messages a day and 1 message a second (and production's) are reported, not enforced");
   s.gap("Events", "Open and Click events are not produced (no tracking links); events to SNS and EventBridge are sent "
                   "once, not through the durable events queue; CloudWatch and Firehose destinations are stored only");
+  s.gap("SMTP endpoint", "no STARTTLS or TLS wrapper (plain SMTP on loopback); no sending-rate throttling");
   s.gap("Error texts", "the MIME errors and several send-time texts (no recipients, too many destinations, bad "
                        "TemplateData) are not printed on AWS pages and are worded here");
 }
 
-class SesService final : public Service {
+class SesService final : public SesBase {
  public:
-  SesService() : Service("ses") {
+  SesService() : SesBase("ses") {
     add("VerifyEmailIdentity", verify_email_identity);
     add("VerifyEmailAddress", verify_email_identity);
     add("VerifyDomainIdentity", verify_domain_identity);
@@ -82,17 +93,11 @@ class SesService final : public Service {
     common_gaps(*this);
     gap("Identity notifications", "SetIdentityNotificationTopic and feedback forwarding are not implemented");
   }
-  void attach(ServerContext& ctx) override { shared_.attach(ctx); }
-  void start(ServerContext& ctx) override { shared_.start(ctx); }
-  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
-
- private:
-  Shared shared_;
 };
 
-class SesV2Service final : public Service {
+class SesV2Service final : public SesBase {
  public:
-  SesV2Service() : Service("sesv2") {
+  SesV2Service() : SesBase("sesv2") {
     add("CreateEmailIdentity", create_email_identity);
     add("GetEmailIdentity", get_email_identity);
     add("ListEmailIdentities", list_email_identities);
@@ -125,12 +130,6 @@ class SesV2Service final : public Service {
     common_gaps(*this);
     gap("PutAccountDetails", "production access is granted at once (ProductionAccessEnabled=true leaves the sandbox)");
   }
-  void attach(ServerContext& ctx) override { shared_.attach(ctx); }
-  void start(ServerContext& ctx) override { shared_.start(ctx); }
-  std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
-
- private:
-  Shared shared_;
 };
 
 }  // namespace

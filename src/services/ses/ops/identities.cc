@@ -98,6 +98,16 @@ Doc dkim_v2(const Doc& d) {
   return k;
 }
 
+// Read-modify-write of the account record.
+template <typename Fn>
+void update_account(OpContext& ctx, Fn&& change) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.mu);
+  Doc a = st.account(ctx.account(), ctx.region());
+  change(a);
+  st.put_account(ctx.account(), ctx.region(), a);
+}
+
 std::optional<Doc> find_suppressed(OpContext& ctx, const std::string& email) {
   return state(ctx).get(schema::kSuppressed.name, ctx.account(), ctx.region(), enc::ascii_lower(email));
 }
@@ -210,11 +220,7 @@ Doc get_account_sending_enabled(OpContext& ctx, const Doc&) {
 }
 
 Doc update_account_sending_enabled(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu);
-  Doc a = st.account(ctx.account(), ctx.region());
-  a.set("SendingEnabled", in.flag("Enabled", false));
-  st.put_account(ctx.account(), ctx.region(), a);
+  update_account(ctx, [&](Doc& a) { a.set("SendingEnabled", in.flag("Enabled", false)); });
   return Doc::map();
 }
 
@@ -303,19 +309,12 @@ Doc get_account(OpContext& ctx, const Doc&) {
 }
 
 Doc put_account_sending_attributes(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu);
-  Doc a = st.account(ctx.account(), ctx.region());
-  a.set("SendingEnabled", in.flag("SendingEnabled", false));
-  st.put_account(ctx.account(), ctx.region(), a);
+  update_account(ctx, [&](Doc& a) { a.set("SendingEnabled", in.flag("SendingEnabled", false)); });
   return Doc::map();
 }
 
 // The request for production access is granted at once (there is no one to review it here).
 Doc put_account_details(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu);
-  Doc a = st.account(ctx.account(), ctx.region());
   Doc details = Doc::map();
   for (const char* k : {"MailType", "WebsiteURL", "ContactLanguage", "UseCaseDescription"})
     if (in.has(k)) details.set(k, *in.get(k));
@@ -324,18 +323,17 @@ Doc put_account_details(OpContext& ctx, const Doc& in) {
   review.set("CaseId", ids::random_lower_alnum(10));
   review.set("Status", "GRANTED");
   details.set("ReviewDetails", std::move(review));
-  a.set("Details", std::move(details));
-  if (in.has("ProductionAccessEnabled")) a.set("ProductionAccessEnabled", in.flag("ProductionAccessEnabled"));
-  st.put_account(ctx.account(), ctx.region(), a);
+  update_account(ctx, [&](Doc& a) {
+    a.set("Details", std::move(details));
+    if (in.has("ProductionAccessEnabled")) a.set("ProductionAccessEnabled", in.flag("ProductionAccessEnabled"));
+  });
   return Doc::map();
 }
 
 Doc put_account_suppression_attributes(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu);
-  Doc a = st.account(ctx.account(), ctx.region());
-  a.set("SuppressedReasons", in.has("SuppressedReasons") ? *in.get("SuppressedReasons") : Doc::list());
-  st.put_account(ctx.account(), ctx.region(), a);
+  update_account(ctx, [&](Doc& a) {
+    a.set("SuppressedReasons", in.has("SuppressedReasons") ? *in.get("SuppressedReasons") : Doc::list());
+  });
   return Doc::map();
 }
 
