@@ -34,16 +34,17 @@ Relay& relay() {
 }
 
 // The stored record of a mail; to_doc adds "timestamp" (ISO 8601, for readers) beside it.
-const json::Record<Mail> kMailRecord{
-    {"id", &Mail::id},         {"timestamp_ms", &Mail::timestamp_ms}, {"channel", &Mail::channel},
-    {"recipient", &Mail::recipient}, {"sender", &Mail::sender},       {"subject", &Mail::subject},
-    {"body", &Mail::body},     {"source", &Mail::source},             {"raw", &Mail::raw}};
+const json::Record<Mail> kMailRecord{{"id", &Mail::id},           {"timestamp_ms", &Mail::timestamp_ms},
+                                     {"channel", &Mail::channel}, {"recipient", &Mail::recipient},
+                                     {"sender", &Mail::sender},   {"subject", &Mail::subject},
+                                     {"body", &Mail::body},       {"source", &Mail::source},
+                                     {"raw", &Mail::raw}};
 
 Mail from_doc(const Doc& d) { return kMailRecord.from_doc(d); }
 
 std::string composed_headers(const Mail& m) {
-  return "From: " + m.sender + "\r\nTo: " + m.recipient + "\r\nSubject: " + m.subject + "\r\nDate: " +
-         enc::http_date(m.timestamp_ms) + "\r\nMessage-ID: <" + m.id +
+  return "From: " + m.sender + "\r\nTo: " + m.recipient + "\r\nSubject: " + m.subject +
+         "\r\nDate: " + enc::http_date(m.timestamp_ms) + "\r\nMessage-ID: <" + m.id +
          "@stratus.local>\r\nMIME-Version: 1.0\r\nContent-Type: " +
          (m.channel == "email-json" ? "application/json" : "text/plain") + "; charset=UTF-8\r\n";
 }
@@ -199,7 +200,8 @@ void serve(storage::Engine& engine, const http::Request& req, http::Response& re
   for (const auto& [k, v] : http::parse_query(req.query)) {
     if (k == "recipient") recipient = v;
     else if (k == "since") since = v;
-    else if (k == "id") id = v;
+    else if (k == "id")
+      id = v;
   }
   if (!id.empty() && (req.method == "GET" || req.method == "HEAD")) {
     for (const auto& m : list(engine)) {

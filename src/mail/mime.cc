@@ -11,7 +11,9 @@ namespace {
 constexpr int kMaxDepth = 32;
 constexpr size_t kMaxParts = 1000;
 
-std::string lower(std::string_view s) { return enc::ascii_lower(s); }
+std::string lower(std::string_view s) {
+  return enc::ascii_lower(s);
+}
 
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -196,8 +198,7 @@ std::string decode_qp(std::string_view s) {
 }
 
 const Part* first_leaf(const Part& p, std::string_view type) {
-  if (p.parts.empty())
-    return p.content_type == type && p.disposition != "attachment" ? &p : nullptr;
+  if (p.parts.empty()) return p.content_type == type && p.disposition != "attachment" ? &p : nullptr;
   for (const auto& c : p.parts)
     if (const Part* f = first_leaf(c, type)) return f;
   return nullptr;
@@ -284,9 +285,12 @@ std::vector<std::string> addresses(std::string_view list) {
       cur.push_back(list[++i]);
       continue;
     }
-    if (c == '"') quoted = !quoted;
-    else if (!quoted && c == '<') ++angle;
-    else if (!quoted && c == '>' && angle > 0) --angle;
+    if (c == '"')
+      quoted = !quoted;
+    else if (!quoted && c == '<')
+      ++angle;
+    else if (!quoted && c == '>' && angle > 0)
+      --angle;
     if ((c == ',' || c == ';') && !quoted && angle == 0) {
       if (std::string t = trim(cur); !t.empty()) out.push_back(t);
       cur.clear();
@@ -356,7 +360,8 @@ std::string build(const Simple& s) {
   out += "MIME-Version: 1.0\r\n";
   bool both = !s.text.empty() && !s.html.empty();
   if (!both) {
-    out += s.html.empty() || !s.text.empty() ? leaf("text/plain", s.charset, s.text) : leaf("text/html", s.charset, s.html);
+    out += s.html.empty() || !s.text.empty() ? leaf("text/plain", s.charset, s.text)
+                                             : leaf("text/html", s.charset, s.html);
     return out;
   }
   std::string boundary = "----=_Part_" + ids::random_lower_alnum(24);

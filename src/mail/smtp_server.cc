@@ -226,34 +226,45 @@ void SmtpServer::session(int fd) {
         auto dec = enc::base64_decode(initial);
         size_t a = dec ? dec->find('\0') : std::string::npos;
         size_t b = a == std::string::npos ? a : dec->find('\0', a + 1);
-        if (b == std::string::npos) ok = c.send("501 Invalid AUTH PLAIN response");
-        else ok = check(dec->substr(a + 1, b - a - 1), dec->substr(b + 1));
+        if (b == std::string::npos)
+          ok = c.send("501 Invalid AUTH PLAIN response");
+        else
+          ok = check(dec->substr(a + 1, b - a - 1), dec->substr(b + 1));
       } else if (mech == "LOGIN") {
         std::string u = initial, p;
         if (u.empty() && (!c.send("334 VXNlcm5hbWU6") || !c.line(&u, kMaxLine))) return;
         if (!c.send("334 UGFzc3dvcmQ6") || !c.line(&p, kMaxLine)) return;
         auto du = enc::base64_decode(u), dp = enc::base64_decode(p);
-        if (!du || !dp) ok = c.send("501 Invalid base64 data");
-        else ok = check(*du, *dp);
+        if (!du || !dp)
+          ok = c.send("501 Invalid base64 data");
+        else
+          ok = check(*du, *dp);
       } else {
         ok = c.send("504 Unrecognized authentication type");
       }
     } else if (verb == "MAIL") {
-      if (!authed) ok = c.send("530 Authentication required");
-      else if (upper(arg).rfind("FROM:", 0) != 0) ok = c.send("501 Syntax: MAIL FROM:<address>");
-      else if (have_from) ok = c.send("503 Sender already specified");
+      if (!authed)
+        ok = c.send("530 Authentication required");
+      else if (upper(arg).rfind("FROM:", 0) != 0)
+        ok = c.send("501 Syntax: MAIL FROM:<address>");
+      else if (have_from)
+        ok = c.send("503 Sender already specified");
       else {
         from = path_of(arg.substr(5));
         have_from = true;
         ok = c.send("250 Ok");
       }
     } else if (verb == "RCPT") {
-      if (!have_from) ok = c.send("503 Error: need MAIL command");
-      else if (upper(arg).rfind("TO:", 0) != 0) ok = c.send("501 Syntax: RCPT TO:<address>");
-      else if (rcpt.size() >= kMaxRecipients) ok = c.send("452 Too many recipients");
+      if (!have_from)
+        ok = c.send("503 Error: need MAIL command");
+      else if (upper(arg).rfind("TO:", 0) != 0)
+        ok = c.send("501 Syntax: RCPT TO:<address>");
+      else if (rcpt.size() >= kMaxRecipients)
+        ok = c.send("452 Too many recipients");
       else {
         std::string to = path_of(arg.substr(3));
-        if (to.find('@') == std::string::npos) ok = c.send("553 <" + to + "> address unknown");
+        if (to.find('@') == std::string::npos)
+          ok = c.send("553 <" + to + "> address unknown");
         else {
           rcpt.push_back(to);
           ok = c.send("250 Ok");
@@ -275,8 +286,11 @@ void SmtpServer::session(int fd) {
           if (!over && data.size() + l.size() + 2 > hooks_.max_message_bytes) over = true;
           if (!over) data += l + "\r\n";
         }
-        if (over) ok = c.send("552 Message is too long.");
-        else ok = c.send(hooks_.deliver ? hooks_.deliver(who, from, rcpt, std::move(data)) : "451 Temporary service failure");
+        if (over)
+          ok = c.send("552 Message is too long.");
+        else
+          ok = c.send(hooks_.deliver ? hooks_.deliver(who, from, rcpt, std::move(data))
+                                     : "451 Temporary service failure");
         reset();
       }
     } else if (verb == "RSET") {

@@ -55,7 +55,7 @@ class SmtpServer {
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   std::mutex mu_;
-  std::set<int> open_;                // GUARDED_BY(mu_) connection sockets
+  std::set<int> open_;  // GUARDED_BY(mu_) connection sockets
   struct Session {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;

@@ -19,7 +19,10 @@ namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
-namespace ses { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_v2_service(); }
+namespace ses {
+std::unique_ptr<Service> make_service();
+std::unique_ptr<Service> make_v2_service();
+}  // namespace ses
 
 namespace {
 struct Entry {

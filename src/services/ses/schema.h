@@ -27,10 +27,10 @@ inline constexpr storage::Keyspace kSuppressed{"ses.suppressed", "scope(account,
 // Account settings: {SendingEnabled, ProductionAccessEnabled, SuppressedReasons, Details}.
 inline constexpr storage::Keyspace kAccount{"ses.account", "scope(account, region)", "account record, JSON v1"};
 // Sending statistics per 15 minutes: counters DeliveryAttempts, Bounces, Complaints, Rejects.
-inline constexpr storage::Keyspace kStats{"ses.stats", "scope(account, region) u64(15-minute slot start ms) str(counter)",
-                                          "counter (WriteBatch::add)"};
+inline constexpr storage::Keyspace kStats{
+    "ses.stats", "scope(account, region) u64(15-minute slot start ms) str(counter)", "counter (WriteBatch::add)"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kIdentities, kVerify,  kTemplates,         kConfigSets,
-                                                   kSuppressed, kAccount, kStats, mailbox::kKeyspace};
+inline constexpr storage::Keyspace kKeyspaces[] = {kIdentities, kVerify,  kTemplates, kConfigSets,
+                                                   kSuppressed, kAccount, kStats,     mailbox::kKeyspace};
 
 }  // namespace stratus::ses::schema

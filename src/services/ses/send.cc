@@ -218,7 +218,8 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   if (!m.config_set.empty()) tag("ses:configuration-set", m.config_set);
   tag("ses:source-ip", "127.0.0.1");
   tag("ses:from-domain", from_domain);
-  tag("ses:caller-identity", caller.arn.substr(caller.arn.rfind('/') == std::string::npos ? 0 : caller.arn.rfind('/') + 1));
+  tag("ses:caller-identity",
+      caller.arn.substr(caller.arn.rfind('/') == std::string::npos ? 0 : caller.arn.rfind('/') + 1));
   for (const auto& [k, v] : m.tags) tag(k, v);
   mail.set("tags", std::move(tags));
   Publisher publish{st, caller, cs ? &*cs : nullptr, std::move(mail)};

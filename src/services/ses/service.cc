@@ -47,12 +47,15 @@ class SesBase : public Service {
 };
 
 void common_gaps(Service& s) {
-  s.gap("Quotas", "the sandbox's 200 messages a day and 1 message a second (and production's) are reported, not enforced");
-  s.gap("Events", "Open and Click events are not produced (no tracking links); events to SNS and EventBridge are sent "
-                  "once, not through the durable events queue; CloudWatch and Firehose destinations are stored only");
+  s.gap("Quotas",
+        "the sandbox's 200 messages a day and 1 message a second (and production's) are reported, not enforced");
+  s.gap("Events",
+        "Open and Click events are not produced (no tracking links); events to SNS and EventBridge are sent "
+        "once, not through the durable events queue; CloudWatch and Firehose destinations are stored only");
   s.gap("SMTP endpoint", "no STARTTLS or TLS wrapper (plain SMTP on loopback); no sending-rate throttling");
-  s.gap("Error texts", "the MIME errors and several send-time texts (no recipients, too many destinations, bad "
-                       "TemplateData) are not printed on AWS pages and are worded here");
+  s.gap("Error texts",
+        "the MIME errors and several send-time texts (no recipients, too many destinations, bad "
+        "TemplateData) are not printed on AWS pages and are worded here");
 }
 
 class SesService final : public SesBase {
@@ -134,9 +137,15 @@ class SesV2Service final : public SesBase {
 
 }  // namespace
 
-State& state(OpContext& ctx) { return *ctx.server.port<State>(); }
+State& state(OpContext& ctx) {
+  return *ctx.server.port<State>();
+}
 
-std::unique_ptr<Service> make_service() { return std::make_unique<SesService>(); }
-std::unique_ptr<Service> make_v2_service() { return std::make_unique<SesV2Service>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<SesService>();
+}
+std::unique_ptr<Service> make_v2_service() {
+  return std::make_unique<SesV2Service>();
+}
 
 }  // namespace stratus::ses

@@ -17,10 +17,10 @@ namespace {
 
 // The Regions of SES's SMTP endpoints (the password is region-specific).
 constexpr const char* kRegions[] = {
-    "us-east-1",      "us-east-2",      "us-west-1",     "us-west-2",     "af-south-1",    "ap-south-1",
+    "us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",      "af-south-1",     "ap-south-1",
     "ap-south-2",     "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
-    "ap-southeast-3", "ca-central-1",   "eu-central-1",  "eu-central-2",  "eu-west-1",     "eu-west-2",
-    "eu-west-3",      "eu-north-1",     "eu-south-1",    "il-central-1",  "me-south-1",    "me-central-1",
+    "ap-southeast-3", "ca-central-1",   "eu-central-1",   "eu-central-2",   "eu-west-1",      "eu-west-2",
+    "eu-west-3",      "eu-north-1",     "eu-south-1",     "il-central-1",   "me-south-1",     "me-central-1",
     "sa-east-1",      "us-gov-west-1",  "us-gov-east-1"};
 
 bool same(const std::string& a, const std::string& b) {

@@ -12,7 +12,9 @@
 
 namespace stratus {
 class ServerContext;
-namespace mail { class SmtpServer; }
+namespace mail {
+class SmtpServer;
+}
 }  // namespace stratus
 
 namespace stratus::ses {

@@ -83,8 +83,7 @@ void State::put_account(std::string_view account, std::string_view region, const
 std::vector<Doc> State::statistics(std::string_view account, std::string_view region, int64_t now_ms) {
   // Slots of the last two weeks, as GetSendStatistics answers.
   std::map<int64_t, Doc> slots;
-  for (auto it = engine.prefix(schema::kStats.name, storage::scope_prefix(account, region)); it->valid();
-       it->next()) {
+  for (auto it = engine.prefix(schema::kStats.name, storage::scope_prefix(account, region)); it->valid(); it->next()) {
     storage::KeyReader r(it->key());
     r.str();
     r.str();
@@ -149,20 +148,21 @@ void State::send_verification(const OpContext& op, const std::string& identity) 
   m.recipient = identity;
   m.sender = "Amazon Web Services <no-reply-aws@amazon.com>";
   m.subject = "Amazon Web Services \xE2\x80\x93 Email Address Verification Request in region " + op.region();
-  m.body = "Dear Amazon Web Services Customer,\n\nWe have received a request to authorize this email address "
-           "for use with Amazon SES and Amazon Pinpoint in region " + op.region() +
-           ". If you requested this verification, please go to the following URL to confirm that you are "
-           "authorized to use this email address:\n\n" + link +
-           "\n\nYour request will not be processed unless you confirm the address using this URL. This link "
-           "expires 24 hours after your original verification request.\n\nIf you did NOT request to verify this "
-           "email address, do not click on the link.\n\nSincerely,\n\nThe Amazon Web Services Team.\n";
+  m.body =
+      "Dear Amazon Web Services Customer,\n\nWe have received a request to authorize this email address "
+      "for use with Amazon SES and Amazon Pinpoint in region " +
+      op.region() +
+      ". If you requested this verification, please go to the following URL to confirm that you are "
+      "authorized to use this email address:\n\n" +
+      link +
+      "\n\nYour request will not be processed unless you confirm the address using this URL. This link "
+      "expires 24 hours after your original verification request.\n\nIf you did NOT request to verify this "
+      "email address, do not click on the link.\n\nSincerely,\n\nThe Amazon Web Services Team.\n";
   m.source = "ses:Verification";
-  m.raw = mime::build({{{"From", m.sender},
-                        {"To", identity},
-                        {"Subject", m.subject},
-                        {"Date", enc::http_date(now_millis())}},
-                       m.body,
-                       {}});
+  m.raw = mime::build(
+      {{{"From", m.sender}, {"To", identity}, {"Subject", m.subject}, {"Date", enc::http_date(now_millis())}},
+       m.body,
+       {}});
   if (!mailbox::deliver(engine, std::move(m)).ok()) throw stratus::errors::internal();
 }
 
@@ -194,12 +194,14 @@ void State::serve_verify(const http::Request& req, http::Response& res) {
   }
   if (!found) {
     res.status = 400;
-    res.body = "<html><body><h1>Verification failed</h1><p>The verification link is not valid or has "
-               "already been used.</p></body></html>";
+    res.body =
+        "<html><body><h1>Verification failed</h1><p>The verification link is not valid or has "
+        "already been used.</p></body></html>";
     return;
   }
-  res.body = "<html><body><h1>Congratulations!</h1><p>You have successfully verified an email address. You can "
-             "now start sending email from this address.</p></body></html>";
+  res.body =
+      "<html><body><h1>Congratulations!</h1><p>You have successfully verified an email address. You can "
+      "now start sending email from this address.</p></body></html>";
 }
 
 std::string message_id(int64_t now_ms) {

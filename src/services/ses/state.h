@@ -11,13 +11,15 @@
 #include <vector>
 
 #include "core/doc.h"
-#include "services/service.h"
 #include "http/message.h"
+#include "services/service.h"
 #include "storage/engine.h"
 
 namespace stratus {
 class ServerContext;
-namespace events { class Api; }
+namespace events {
+class Api;
+}
 }  // namespace stratus
 
 namespace stratus::ses {
@@ -60,14 +62,14 @@ State& state(OpContext& ctx);
 // A message on its way out, whatever API it came from.
 struct Outgoing {
   Api api = Api::v1;
-  std::string source;                  // Source / FromEmailAddress ("Name <a@b>" allowed)
-  std::vector<std::string> recipients; // every envelope recipient
-  std::string raw;                     // the message as composed or sent raw (no Message-ID needed)
+  std::string source;                   // Source / FromEmailAddress ("Name <a@b>" allowed)
+  std::vector<std::string> recipients;  // every envelope recipient
+  std::string raw;                      // the message as composed or sent raw (no Message-ID needed)
   std::string config_set;
   std::vector<std::pair<std::string, std::string>> tags;  // MessageTag name/value
-  std::string template_name;           // templated sends: for Rendering Failure events
-  std::string render_error;            // set: rendering failed (no mail, a Rendering Failure event)
-  bool raw_api = false;                // SendRawEmail / v2 Raw / SMTP: the 10 MB (v1) size limit
+  std::string template_name;                              // templated sends: for Rendering Failure events
+  std::string render_error;                               // set: rendering failed (no mail, a Rendering Failure event)
+  bool raw_api = false;                                   // SendRawEmail / v2 Raw / SMTP: the 10 MB (v1) size limit
 };
 
 // Checks and sends: account and configuration set state, recipient count (50) and address

@@ -19,7 +19,7 @@ struct Fail {
 
 struct Node {
   enum Kind { text, var, block, partial } kind = text;
-  std::string value;  // text, or the expression / block helper argument / partial name
+  std::string value;   // text, or the expression / block helper argument / partial name
   std::string helper;  // block: if, unless, each, with
   std::vector<Node> body, otherwise;
 };
@@ -65,7 +65,10 @@ struct Parser {
       if (tag[0] == '!') continue;
       if (tag[0] == '/') {
         std::string name = trim(std::string_view(tag).substr(1));
-        if (name != end) throw Fail{(end.empty() ? std::string("Unexpected closing block {{/") : "Block " + end + " closed by {{/") + name + "}}", {}};
+        if (name != end)
+          throw Fail{(end.empty() ? std::string("Unexpected closing block {{/") : "Block " + end + " closed by {{/") +
+                         name + "}}",
+                     {}};
         return out;
       }
       if (tag == "else" || tag == "^") {
@@ -154,7 +157,8 @@ struct Renderer {
       } else if (cur->type() == Doc::Type::list) {
         size_t n = 0;
         bool digits = !seg.empty();
-        for (char c : seg) digits = digits && c >= '0' && c <= '9' && (n = n * 10 + static_cast<size_t>(c - '0')) < 1'000'000;
+        for (char c : seg)
+          digits = digits && c >= '0' && c <= '9' && (n = n * 10 + static_cast<size_t>(c - '0')) < 1'000'000;
         cur = digits && n < cur->as_list().size() ? &cur->as_list()[n] : nullptr;
       } else {
         cur = nullptr;
@@ -168,13 +172,20 @@ struct Renderer {
   static bool truthy(const Doc* d) {
     if (!d) return false;
     switch (d->type()) {
-      case Doc::Type::null: return false;
-      case Doc::Type::boolean: return d->as_bool();
-      case Doc::Type::integer: return d->as_int() != 0;
-      case Doc::Type::floating: return d->as_double() != 0;
-      case Doc::Type::string: return !d->as_string().empty();
-      case Doc::Type::list: return !d->as_list().empty();
-      default: return true;
+      case Doc::Type::null:
+        return false;
+      case Doc::Type::boolean:
+        return d->as_bool();
+      case Doc::Type::integer:
+        return d->as_int() != 0;
+      case Doc::Type::floating:
+        return d->as_double() != 0;
+      case Doc::Type::string:
+        return !d->as_string().empty();
+      case Doc::Type::list:
+        return !d->as_list().empty();
+      default:
+        return true;
     }
   }
 
@@ -185,9 +196,14 @@ struct Renderer {
 
   void write_value(const Doc& d) {
     switch (d.type()) {
-      case Doc::Type::null: return;
-      case Doc::Type::string: emit(d.as_string()); return;
-      case Doc::Type::boolean: emit(d.as_bool() ? "true" : "false"); return;
+      case Doc::Type::null:
+        return;
+      case Doc::Type::string:
+        emit(d.as_string());
+        return;
+      case Doc::Type::boolean:
+        emit(d.as_bool() ? "true" : "false");
+        return;
       case Doc::Type::list: {
         bool first = true;
         for (const auto& x : d.as_list()) {
@@ -197,15 +213,21 @@ struct Renderer {
         }
         return;
       }
-      case Doc::Type::map: emit("[object Object]"); return;
-      default: emit(json::write(d)); return;
+      case Doc::Type::map:
+        emit("[object Object]");
+        return;
+      default:
+        emit(json::write(d));
+        return;
     }
   }
 
   void run(const std::vector<Node>& nodes) {
     for (const Node& n : nodes) {
       switch (n.kind) {
-        case Node::text: emit(n.value); break;
+        case Node::text:
+          emit(n.value);
+          break;
         case Node::var: {
           Doc tmp;
           const Doc* v = lookup(n.value, tmp);
@@ -221,7 +243,9 @@ struct Renderer {
           --partial_depth;
           break;
         }
-        case Node::block: block(n); break;
+        case Node::block:
+          block(n);
+          break;
       }
     }
   }

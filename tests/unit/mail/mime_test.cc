@@ -44,7 +44,9 @@ TEST(Mime, MalformedMessagesAreErrors) {
   EXPECT_THROW(mime::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\nno delimiter"), mime::Error);
   // Deep nesting is bounded.
   std::string deep;
-  for (int i = 0; i < 40; ++i) deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
+  for (int i = 0; i < 40; ++i)
+    deep +=
+        "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
   EXPECT_THROW(mime::parse(deep), mime::Error);
 }
 

@@ -161,8 +161,10 @@ void change_destination(OpContext& ctx, const std::string& set, const std::strin
       std::string msg = "Event destination " + name + " does not exist in configuration set " + set + ".";
       throw api == Api::v1 ? errors::event_destination_does_not_exist(msg) : v2::errors::not_found(msg);
     }
-    if (how == Change::remove) items.erase(it);
-    else *it = destination(name, def ? *def : Doc::map(), api);
+    if (how == Change::remove)
+      items.erase(it);
+    else
+      *it = destination(name, def ? *def : Doc::map(), api);
   }
   st.put(kCs, ctx.account(), ctx.region(), set, cs);
 }

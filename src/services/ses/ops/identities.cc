@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view kIds = schema::kIdentities.name;
 
-bool is_email(std::string_view id) { return id.find('@') != std::string_view::npos; }
+bool is_email(std::string_view id) {
+  return id.find('@') != std::string_view::npos;
+}
 
 void check_domain(const std::string& d, Api api) {
   bool ok = !d.empty() && d.size() <= 255 && d.front() != '.' && d.back() != '.';
@@ -207,7 +209,9 @@ Doc quota(OpContext& ctx, bool v2) {
 }
 }  // namespace
 
-Doc get_send_quota(OpContext& ctx, const Doc&) { return quota(ctx, false); }
+Doc get_send_quota(OpContext& ctx, const Doc&) {
+  return quota(ctx, false);
+}
 
 Doc get_send_statistics(OpContext& ctx, const Doc&) {
   Doc l = Doc::list();
@@ -229,8 +233,10 @@ Doc update_account_sending_enabled(OpContext& ctx, const Doc& in) {
 Doc create_email_identity(OpContext& ctx, const Doc& in) {
   std::string id = in.str("EmailIdentity");
   bool email = is_email(id);
-  if (email) check_email(id, Api::v2);
-  else check_domain(id = enc::ascii_lower(id), Api::v2);
+  if (email)
+    check_email(id, Api::v2);
+  else
+    check_domain(id = enc::ascii_lower(id), Api::v2);
   State& st = state(ctx);
   if (st.get(kIds, ctx.account(), ctx.region(), id))
     throw v2::errors::already_exists("Email identity " + id + " already exist.");
@@ -285,8 +291,10 @@ Doc delete_email_identity(OpContext& ctx, const Doc& in) {
   std::string id = in.str("EmailIdentity");
   std::lock_guard lk(st.mu);
   if (!st.get(kIds, ctx.account(), ctx.region(), id)) {
-    if (!is_email(id) && st.get(kIds, ctx.account(), ctx.region(), enc::ascii_lower(id))) id = enc::ascii_lower(id);
-    else throw v2::errors::not_found("Email identity " + id + " does not exist.");
+    if (!is_email(id) && st.get(kIds, ctx.account(), ctx.region(), enc::ascii_lower(id)))
+      id = enc::ascii_lower(id);
+    else
+      throw v2::errors::not_found("Email identity " + id + " does not exist.");
   }
   st.del(kIds, ctx.account(), ctx.region(), id);
   return Doc::map();
@@ -381,7 +389,8 @@ Doc list_suppressed_destinations(OpContext& ctx, const Doc& in) {
 
 Doc delete_suppressed_destination(OpContext& ctx, const Doc& in) {
   std::string e = in.str("EmailAddress");
-  if (!find_suppressed(ctx, e)) throw v2::errors::not_found("Email address " + e + " does not exist on your suppression list.");
+  if (!find_suppressed(ctx, e))
+    throw v2::errors::not_found("Email address " + e + " does not exist on your suppression list.");
   state(ctx).del(schema::kSuppressed.name, ctx.account(), ctx.region(), enc::ascii_lower(e));
   return Doc::map();
 }

@@ -15,7 +15,8 @@ namespace {
 constexpr size_t kMaxBulkDestinations = 50;
 
 AwsError bad(Api api, std::string msg) {
-  return api == Api::v1 ? stratus::errors::invalid_parameter_value(std::move(msg)) : v2::errors::bad_request(std::move(msg));
+  return api == Api::v1 ? stratus::errors::invalid_parameter_value(std::move(msg))
+                        : v2::errors::bad_request(std::move(msg));
 }
 
 std::vector<std::pair<std::string, std::string>> tags_of(const Doc* list) {
@@ -51,7 +52,9 @@ void read_raw(Outgoing& m, const std::string& data, const std::vector<std::strin
   m.raw_api = true;
 }
 
-std::string send_now(OpContext& ctx, Outgoing m) { return send(state(ctx), ctx.caller, ctx.now_ms, std::move(m)); }
+std::string send_now(OpContext& ctx, Outgoing m) {
+  return send(state(ctx), ctx.caller, ctx.now_ms, std::move(m));
+}
 
 Doc find_template(OpContext& ctx, const std::string& name, Api api) {
   auto t = state(ctx).get(schema::kTemplates.name, ctx.account(), ctx.region(), name);
@@ -124,7 +127,9 @@ Doc send_raw_email(OpContext& ctx, const Doc& in) {
   m.source = in.str("Source");
   const Doc* raw = in.get("RawMessage");
   const Doc* data = raw ? raw->get("Data") : nullptr;
-  std::string bytes = data && data->is_blob() ? data->as_blob().bytes : data && data->type() == Doc::Type::string ? data->as_string() : "";
+  std::string bytes = data && data->is_blob()                     ? data->as_blob().bytes
+                      : data && data->type() == Doc::Type::string ? data->as_string()
+                                                                  : "";
   read_raw(m, bytes, strings_of(in.get("Destinations")));
   m.config_set = in.str("ConfigurationSetName");
   m.tags = tags_of(in.get("Tags"));
@@ -143,7 +148,8 @@ Doc send_templated_email(OpContext& ctx, const Doc& in) {
     std::string arn = in.str("TemplateArn");
     name = arn.substr(arn.rfind('/') + 1);
   }
-  render_into(m, find_template(ctx, name, Api::v1), in.str("TemplateData"), dest, strings_of(in.get("ReplyToAddresses")));
+  render_into(m, find_template(ctx, name, Api::v1), in.str("TemplateData"), dest,
+              strings_of(in.get("ReplyToAddresses")));
   return answer("MessageId", send_now(ctx, std::move(m)));
 }
 
@@ -241,7 +247,8 @@ Doc send_bulk_email(OpContext& ctx, const Doc& in) {
   const Doc* tmpl = def ? def->get("Template") : nullptr;
   if (!tmpl) throw v2::errors::bad_request("DefaultContent.Template is required.");
   std::string name = tmpl->str("TemplateName");
-  if (name.empty() && tmpl->has("TemplateArn")) name = tmpl->str("TemplateArn").substr(tmpl->str("TemplateArn").rfind('/') + 1);
+  if (name.empty() && tmpl->has("TemplateArn"))
+    name = tmpl->str("TemplateArn").substr(tmpl->str("TemplateArn").rfind('/') + 1);
   Doc t;
   if (const Doc* c = tmpl->get("TemplateContent")) {
     t = Doc::map();

@@ -16,7 +16,8 @@ std::string render(const std::string& t, const std::string& data) {
 
 TEST(SesTemplate, Substitutions) {
   EXPECT_EQ(render("Hi {{name}}, {{ contact.city }}", R"({"name":"Ann","contact":{"city":"Oslo"}})"), "Hi Ann, Oslo");
-  EXPECT_EQ(render("{{n}} {{f}} {{b}} {{z}} {{l}}", R"({"n":3,"f":1.5,"b":true,"z":null,"l":[1,2]})"), "3 1.5 true  1,2");
+  EXPECT_EQ(render("{{n}} {{f}} {{b}} {{z}} {{l}}", R"({"n":3,"f":1.5,"b":true,"z":null,"l":[1,2]})"),
+            "3 1.5 true  1,2");
   // SES does not escape HTML.
   EXPECT_EQ(render("{{h}}|{{{h}}}", R"({"h":"<b>&</b>"})"), "<b>&</b>|<b>&</b>");
   EXPECT_EQ(render("a{{! comment }}b{{!-- {{x}} --}}c", "{}"), "abc");
