@@ -624,5 +624,37 @@ class TestSesDurability(unittest.TestCase):
             s.cleanup()
 
 
+    def test_events_of_an_answered_send_survive_kill9(self):
+        s = Stratus().start()
+        try:
+            ses, sns, sqs = s.client("ses"), s.client("sns"), s.client("sqs")
+            topic = sns.create_topic(Name="t")["TopicArn"]
+            q = sqs.create_queue(QueueName="q")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+            ses.verify_domain_identity(Domain="durable.test")
+            ses.create_configuration_set(ConfigurationSet={"Name": "c"})
+            ses.create_configuration_set_event_destination(ConfigurationSetName="c", EventDestination={
+                "Name": "d", "Enabled": True, "MatchingEventTypes": ["send", "delivery"],
+                "SNSDestination": {"TopicARN": topic}})
+            mids = [ses.send_email(Source="x@durable.test", ConfigurationSetName="c", Message=simple(),
+                                   Destination={"ToAddresses": ["success@simulator.amazonses.com"]})["MessageId"]
+                    for _ in range(5)]
+            s.kill9()
+            s.start()
+            sqs = s.client("sqs")
+            seen = set()
+
+            def poll():
+                for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                    ev = json.loads(m["Body"])
+                    seen.add((ev["mail"]["messageId"], ev["eventType"]))
+                    sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
+                return all((mid, t) in seen for mid in mids for t in ("Send", "Delivery"))
+            wait_until(poll, timeout=30)
+        finally:
+            s.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -9,6 +9,7 @@
 #include "mail/mailbox.h"
 #include "mail/mime.h"
 #include "server/context.h"
+#include "events/queue.h"
 #include "services/events/api.h"
 #include "services/ses/errors.h"
 #include "services/ses/schema.h"
@@ -26,6 +27,7 @@ constexpr std::string_view kSimulatorDomain = "simulator.amazonses.com";
 // The EICAR anti-virus test string: SES accepts such a message, then rejects it (a Reject event).
 constexpr std::string_view kEicar = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE";
 constexpr const char* kMta = "a8-70.smtp-out.amazonses.com";
+constexpr uint32_t kEventAttempts = 6;
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -47,11 +49,16 @@ Doc strings(const std::vector<std::string>& v) {
   return l;
 }
 
+// Collects the configuration set's events: each (destination, event) is one durable delivery on
+// the events queue (topic kEventsTopic, deliver_event() below), written in one batch with the
+// send's statistics when the send is done.
 struct Publisher {
   State& st;
   const OpContext::Caller& caller;
   const Doc* cs;  // the configuration set, or nullptr
   Doc mail;
+  storage::WriteBatch* batch;
+  std::vector<events::Queue::Ticket>* tickets;
 
   // type: v1 EventType name (send, delivery, ...); event_type: the JSON's eventType; member: the
   // event's own object's name.
@@ -74,26 +81,19 @@ struct Publisher {
         ev.set(member, body);
         text = json::write(ev);
       }
-      if (std::string topic = d.str("Sns"); !topic.empty()) {
-        Doc in = Doc::map();
-        in.set("TopicArn", topic);
-        in.set("Message", text);
-        st.ctx.call("sns", "Publish", std::move(in), caller, [topic](Result<Doc> r) {
-          if (!r) spdlog::warn("ses: event to {}: {}: {}", topic, r.error().code, r.error().message);
-        });
-      }
-      if (std::string bus_arn = d.str("EventBridge"); !bus_arn.empty()) {
-        if (!st.bus) {
-          spdlog::warn("ses: event destination {} names EventBridge, which is not running", d.str("Name"));
-          continue;
-        }
-        events::Entry e;
-        e.source = "aws.ses";
-        e.detail_type = detail_type;
-        e.detail = text;
-        e.bus = bus_arn;
-        Result<std::string> r = st.bus->put(caller.account, caller.region, std::move(e));
-        if (!r) spdlog::warn("ses: event to {}: {}: {}", bus_arn, r.error().code, r.error().message);
+      for (const char* kind : {"Sns", "EventBridge"}) {
+        std::string target = d.str(kind);
+        if (target.empty()) continue;
+        Doc p = Doc::map();
+        p.set("kind", kind);
+        p.set("target", target);
+        p.set("account", caller.account);
+        p.set("region", caller.region);
+        p.set("accessKey", caller.access_key);
+        p.set("arn", caller.arn);
+        p.set("detailType", detail_type);
+        p.set("event", text);
+        tickets->push_back(st.ctx.events().add(*batch, kEventsTopic, json::write(p)));
       }
     }
   }
@@ -222,9 +222,14 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
       caller.arn.substr(caller.arn.rfind('/') == std::string::npos ? 0 : caller.arn.rfind('/') + 1));
   for (const auto& [k, v] : m.tags) tag(k, v);
   mail.set("tags", std::move(tags));
-  Publisher publish{st, caller, cs ? &*cs : nullptr, std::move(mail)};
-
-  storage::WriteBatch stats;
+  storage::WriteBatch stats;  // statistics and events, written once the send is done
+  std::vector<events::Queue::Ticket> tickets;
+  Publisher publish{st, caller, cs ? &*cs : nullptr, std::move(mail), &stats, &tickets};
+  auto finish = [&] {
+    if (stats.empty()) return;
+    if (!st.engine.write(stats).ok()) throw stratus::errors::internal();
+    for (const auto& t : tickets) st.ctx.events().published(t);
+  };
   std::string slot = storage::KeyBuilder().scope(acct, region).u64(static_cast<uint64_t>(now - now % kSlotMs)).take();
   auto count = [&](const char* counter, int64_t n) {
     if (n > 0) stats.add(schema::kStats.name, slot + storage::KeyBuilder().str(counter).take(), n);
@@ -235,6 +240,7 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
     f.set("errorMessage", m.render_error);
     f.set("templateName", m.template_name);
     publish("renderingFailure", "Rendering Failure", "failure", std::move(f), "Email Rendering Failed");
+    finish();
     return id;
   }
   publish("send", "Send", "send", Doc::map(), "Email Sent");
@@ -244,7 +250,7 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
     r.set("reason", "Bad content");
     publish("reject", "Reject", "reject", std::move(r), "Email Rejected");
     count("Rejects", 1);
-    st.engine.write(stats);
+    finish();
     return id;
   }
   std::string subject = parsed.header("Subject");
@@ -319,7 +325,6 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   count("Bounces", bounces);
   count("Complaints", complaints);
-  if (!stats.empty()) st.engine.write(stats);
   if (!delivered.empty()) {
     Doc d = Doc::map();
     d.set("timestamp", ts);
@@ -329,7 +334,54 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
     d.set("reportingMTA", kMta);
     publish("delivery", "Delivery", "delivery", std::move(d), "Email Delivered");
   }
+  finish();
   return id;
+}
+
+events::Verdict deliver_event(State& st, const events::Delivery& d) {
+  Doc p;
+  try {
+    p = json::parse(d.payload);
+  } catch (const std::exception&) {
+    return events::Verdict::drop();
+  }
+  std::string kind = p.str("kind"), target = p.str("target");
+  OpContext::Caller caller;
+  caller.account = p.str("account");
+  caller.region = p.str("region");
+  caller.access_key = p.str("accessKey");
+  caller.arn = p.str("arn");
+  if (kind == "Sns") {
+    if (!st.ctx.service("sns")) {
+      spdlog::warn("ses: event destination {}: SNS is not running; event dropped", target);
+      return events::Verdict::drop();
+    }
+    Doc in = Doc::map();
+    in.set("TopicArn", target);
+    in.set("Message", p.str("event"));
+    Result<Doc> r = st.ctx.call_sync("sns", "Publish", std::move(in), caller);
+    if (r) return events::Verdict::done();
+    if (r.error().http_status < 500 || d.attempt + 1 >= kEventAttempts) {
+      spdlog::warn("ses: event to {}: {}: {}", target, r.error().code, r.error().message);
+      return events::Verdict::drop();
+    }
+    return events::Verdict::retry_after(events::backoff_ms(d.attempt, 500, 30'000));
+  }
+  if (kind == "EventBridge") {
+    if (!st.bus) {
+      spdlog::warn("ses: event destination {}: EventBridge is not running; event dropped", target);
+      return events::Verdict::drop();
+    }
+    events::Entry e;
+    e.source = "aws.ses";
+    e.detail_type = p.str("detailType");
+    e.detail = p.str("event");
+    e.bus = target;
+    Result<std::string> r = st.bus->put(caller.account, caller.region, std::move(e));
+    if (!r) spdlog::warn("ses: event to {}: {}: {}", target, r.error().code, r.error().message);
+    return events::Verdict::done();
+  }
+  return events::Verdict::drop();
 }
 
 }  // namespace stratus::ses

@@ -6,6 +6,7 @@
 // send.cc; the MIME parser and builder in mail/mime.h; the template renderer in template.h.
 #include <memory>
 
+#include "events/queue.h"
 #include "mail/smtp_server.h"
 #include "server/context.h"
 #include "services/events/api.h"
@@ -34,6 +35,7 @@ class SesBase : public Service {
     st->bus = ctx.port<events::Api>();
     ctx.add_internal_route("/_stratus/ses/verify",
                            [st](const http::Request& req, http::Response& res) { st->serve_verify(req, res); });
+    ctx.events().subscribe(kEventsTopic, [st](const events::Delivery& d) { return deliver_event(*st, d); });
     smtp_ = start_smtp(ctx, *st);
   }
   void stop() override {
@@ -50,8 +52,8 @@ void common_gaps(Service& s) {
   s.gap("Quotas",
         "the sandbox's 200 messages a day and 1 message a second (and production's) are reported, not enforced");
   s.gap("Events",
-        "Open and Click events are not produced (no tracking links); events to SNS and EventBridge are sent "
-        "once, not through the durable events queue; CloudWatch and Firehose destinations are stored only");
+        "Open and Click events are not produced (no tracking links); CloudWatch and Firehose destinations are "
+        "stored only");
   s.gap("SMTP endpoint", "no STARTTLS or TLS wrapper (plain SMTP on loopback); no sending-rate throttling");
   s.gap("Error texts",
         "the MIME errors and several send-time texts (no recipients, too many destinations, bad "

@@ -19,7 +19,9 @@ namespace stratus {
 class ServerContext;
 namespace events {
 class Api;
-}
+struct Delivery;
+struct Verdict;
+}  // namespace events
 }  // namespace stratus
 
 namespace stratus::ses {
@@ -78,6 +80,10 @@ struct Outgoing {
 // (Send, Delivery, Bounce, Complaint, Reject, Rendering Failure; mailbox simulator addresses and
 // the account suppression list). Returns the MessageId. Throws AwsError.
 std::string send(State& st, const OpContext::Caller& caller, int64_t now_ms, Outgoing m);
+
+// Configuration set events on their way to a destination (durable: events::Queue).
+inline constexpr const char* kEventsTopic = "ses.events";
+events::Verdict deliver_event(State& st, const events::Delivery& d);
 
 // A MessageId as SES forms them: 0100 + 12 hex digits of the time in ms, '-', a UUID, '-000000'.
 std::string message_id(int64_t now_ms);
