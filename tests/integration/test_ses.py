@@ -292,10 +292,11 @@ class TestSesAccount(SesBase):
         self.assertEqual((quota["Max24HourSend"], quota["MaxSendRate"]), (200.0, 1.0))
         before = quota["SentLast24Hours"]
         self.ses.send_email(Source="bank@sender.test", Destination={
-            "ToAddresses": ["success@simulator.amazonses.com", "success+2@simulator.amazonses.com"]}, Message=simple())
+            "ToAddresses": ["a@sender.test", "b@sender.test", "success@simulator.amazonses.com"]}, Message=simple())
+        # The simulator's addresses are not counted against the daily quota.
         self.assertEqual(self.ses.get_send_quota()["SentLast24Hours"], before + 2)
         points = self.ses.get_send_statistics()["SendDataPoints"]
-        self.assertEqual(sum(p["DeliveryAttempts"] for p in points), before + 2)
+        self.assertEqual(sum(p["DeliveryAttempts"] for p in points), before + 3)
         acct = self.v2.get_account()
         self.assertFalse(acct["ProductionAccessEnabled"])
         self.assertEqual(acct["SendQuota"]["SentLast24Hours"], before + 2)
@@ -317,6 +318,26 @@ class TestSesAccount(SesBase):
         self.assertTrue(self.v2.get_account()["SendingEnabled"])
         self.v2.put_account_suppression_attributes(SuppressedReasons=["BOUNCE", "COMPLAINT"])
         self.assertEqual(self.v2.get_account()["SuppressionAttributes"]["SuppressedReasons"], ["BOUNCE", "COMPLAINT"])
+
+
+class TestSesDailyQuota(SesBase):
+    region = "ap-southeast-2"
+
+    def test_sandbox_daily_quota(self):
+        for batch in range(4):
+            self.ses.send_email(Source="bank@sender.test", Message=simple(),
+                                Destination={"ToAddresses": [f"u{batch}-{i}@sender.test" for i in range(50)]})
+        self.assertEqual(self.ses.get_send_quota()["SentLast24Hours"], 200.0)
+        err = error_response(lambda: self.ses.send_email(
+            Source="bank@sender.test", Destination={"ToAddresses": ["one-more@sender.test"]}, Message=simple()))
+        self.assertEqual((err["Error"]["Code"], err["Error"]["Message"]), ("Throttling", "Daily message quota exceeded."))
+        err = error_response(lambda: self.v2.send_email(
+            FromEmailAddress="bank@sender.test", Destination={"ToAddresses": ["one-more@sender.test"]},
+            Content={"Simple": simple()}))
+        self.assertEqual(err["Error"]["Code"], "TooManyRequestsException")
+        # The mailbox simulator still works.
+        self.ses.send_email(Source="bank@sender.test", Destination={"ToAddresses": ["success@simulator.amazonses.com"]},
+                            Message=simple())
 
 
 class TestSesTemplates(SesBase):

@@ -6,10 +6,10 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "events/queue.h"
 #include "mail/mailbox.h"
 #include "mail/mime.h"
 #include "server/context.h"
-#include "events/queue.h"
 #include "services/events/api.h"
 #include "services/ses/errors.h"
 #include "services/ses/schema.h"
@@ -28,6 +28,8 @@ constexpr std::string_view kSimulatorDomain = "simulator.amazonses.com";
 constexpr std::string_view kEicar = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE";
 constexpr const char* kMta = "a8-70.smtp-out.amazonses.com";
 constexpr uint32_t kEventAttempts = 6;
+constexpr int64_t kSandboxDailyQuota = 200;
+constexpr int64_t kProductionDailyQuota = 50000;
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -170,6 +172,16 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
                    upper(region) + ": " + list);
   }
 
+  // The daily quota counts recipients, but not the mailbox simulator's.
+  int64_t quota_used = 0;
+  for (const auto& r : m.recipients) quota_used += simulator_kind(r).empty() ? 1 : 0;
+  if (quota_used > 0) {
+    int64_t max = account.flag("ProductionAccessEnabled") ? kProductionDailyQuota : kSandboxDailyQuota;
+    if (st.sent_last_24h(acct, region, now) + quota_used > max)
+      throw v1 ? AwsError{"Throttling", "Daily message quota exceeded.", 400}
+               : v2::errors::too_many_requests("Daily message quota exceeded.");
+  }
+
   std::string id = message_id(now);
   std::string ts = enc::iso8601(now);
   // The stored message carries SES's Message-ID and a Date.
@@ -245,6 +257,7 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   publish("send", "Send", "send", Doc::map(), "Email Sent");
   count("DeliveryAttempts", static_cast<int64_t>(m.recipients.size()));
+  count("QuotaUsed", quota_used);
   if (raw.find(kEicar) != std::string::npos) {
     Doc r = Doc::map();
     r.set("reason", "Bad content");

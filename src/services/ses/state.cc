@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -90,6 +91,7 @@ std::vector<Doc> State::statistics(std::string_view account, std::string_view re
     auto slot = static_cast<int64_t>(r.u64());
     std::string counter(r.str());
     if (slot < now_ms - 14 * kDayMs) continue;
+    if (counter == "QuotaUsed") continue;  // sent_last_24h's, not a data point's
     Doc& d = slots[slot];
     if (d.is_null()) {
       d = Doc::map();
@@ -105,8 +107,20 @@ std::vector<Doc> State::statistics(std::string_view account, std::string_view re
 
 int64_t State::sent_last_24h(std::string_view account, std::string_view region, int64_t now_ms) {
   int64_t n = 0;
-  for (const Doc& d : statistics(account, region, now_ms))
-    if (d.get("Timestamp")->as_timestamp().millis >= now_ms - kDayMs) n += d.integer("DeliveryAttempts");
+  std::string prefix = storage::scope_prefix(account, region);
+  storage::ScanOptions o;
+  o.start = storage::KeyBuilder()
+                .scope(account, region)
+                .u64(static_cast<uint64_t>(std::max<int64_t>(0, now_ms - kDayMs)))
+                .take();
+  o.end = storage::prefix_end(prefix);
+  for (auto it = engine.scan(schema::kStats.name, o); it->valid(); it->next()) {
+    storage::KeyReader r(it->key());
+    r.str();
+    r.str();
+    r.u64();
+    if (r.str() == "QuotaUsed") n += storage::WriteBatch::decode_counter(it->value());
+  }
   return n;
 }
 

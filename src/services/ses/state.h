@@ -45,7 +45,8 @@ struct State {
   // The account's settings, with defaults (sandbox, sending enabled).
   Doc account(std::string_view account, std::string_view region);
   void put_account(std::string_view account, std::string_view region, const Doc& d);
-  // Counters of the last 24 hours / per 15-minute slot.
+  // Recipients counted against the daily quota in the last 24 hours (mailbox simulator addresses
+  // are not); the statistics per 15-minute slot of the last two weeks.
   int64_t sent_last_24h(std::string_view account, std::string_view region, int64_t now_ms);
   std::vector<Doc> statistics(std::string_view account, std::string_view region, int64_t now_ms);
 
