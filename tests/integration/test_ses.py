@@ -624,6 +624,22 @@ class TestSesEvents(SesBase):
                          "NotFoundException")
 
 
+class TestSesStrictAuth(StratusTestCase):
+    stratus_args = ("--auth", "strict")
+
+    def test_verification_link_needs_no_signature(self):
+        ses = self.stratus.client("ses")
+        ses.verify_email_identity(EmailAddress="strict@people.test")
+        # The mailbox is an admin endpoint in strict mode: read it signed.
+        status, _, body = self.stratus.http("GET", "/_stratus/mailbox?recipient=strict%40people.test", sign=True)
+        self.assertEqual(status, 200, body)
+        link = re.search(r"http://\S+/_stratus/ses/verify\?token=\w+", json.loads(body)["messages"][0]["body"]).group(0)
+        with urllib.request.urlopen(link, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+        attrs = ses.get_identity_verification_attributes(Identities=["strict@people.test"])["VerificationAttributes"]
+        self.assertEqual(attrs["strict@people.test"]["VerificationStatus"], "Success")
+
+
 class TestSesDurability(unittest.TestCase):
     def test_records_and_sent_mail_survive_kill9(self):
         s = Stratus().start()
