@@ -552,6 +552,49 @@ class TestSesEvents(SesBase):
                          {"errorMessage": "Attribute 'x' is not present in the rendering data.",
                           "templateName": "needs-x"})
 
+    def test_identity_notifications_and_feedback_forwarding(self):
+        sns = self.stratus.client("sns")
+        topic = sns.create_topic(Name="identity-feedback")["TopicArn"]
+        q = self.sqs.create_queue(QueueName="identity-feedback")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        self.ses.verify_domain_identity(Domain="notify.test")
+        self.ses.set_identity_notification_topic(Identity="notify.test", NotificationType="Bounce", SnsTopic=topic)
+        self.ses.set_identity_headers_in_notifications_enabled(Identity="notify.test", NotificationType="Bounce",
+                                                               Enabled=True)
+        attrs = self.ses.get_identity_notification_attributes(Identities=["notify.test"])["NotificationAttributes"]
+        self.assertEqual(attrs["notify.test"]["BounceTopic"], topic)
+        self.assertTrue(attrs["notify.test"]["ForwardingEnabled"])
+        self.assertTrue(attrs["notify.test"]["HeadersInBounceNotificationsEnabled"])
+        self.assertEqual(error_code(lambda: self.ses.set_identity_feedback_forwarding_enabled(
+            Identity="notify.test", ForwardingEnabled=False)), "InvalidParameterValue")
+        mid = self.ses.send_email(Source="app@notify.test", Destination={"ToAddresses": ["bounce@simulator.amazonses.com"]},
+                                  Message=simple())["MessageId"]
+        got = []
+
+        def poll():
+            for m in self.sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages", []):
+                got.append(json.loads(m["Body"]))
+            return got
+        wait_until(poll, timeout=20)
+        n = got[0]
+        self.assertEqual(n["notificationType"], "Bounce")
+        self.assertEqual(n["mail"]["messageId"], mid)
+        self.assertNotIn("tags", n["mail"])
+        self.assertIn("headers", n["mail"])
+        self.assertEqual(n["bounce"]["bouncedRecipients"][0]["emailAddress"], "bounce@simulator.amazonses.com")
+        # Feedback forwarding: the bounce also comes back to the sender by email.
+        dsn = [m for m in mailbox(self.stratus, "app@notify.test") if m["source"] == "ses:" + mid]
+        self.assertEqual(dsn[0]["subject"], "Delivery Status Notification (Failure)")
+        self.assertEqual(error_code(lambda: self.ses.set_identity_notification_topic(
+            Identity="nobody.test", NotificationType="Bounce", SnsTopic=topic)), "InvalidParameterValue")
+
+    def test_configuration_set_header_on_raw_email(self):
+        raw = (b"From: bank@sender.test\r\nTo: success+hdr@simulator.amazonses.com\r\nSubject: h\r\n"
+               b"X-SES-CONFIGURATION-SET: tracked\r\n\r\nbody")
+        mid = self.ses.send_raw_email(RawMessage={"Data": raw})["MessageId"]
+        self.assertEqual(set(self.events_for(mid, 2)), {"Send", "Delivery"})
+
     def test_configuration_set_management(self):
         self.assertEqual(error_code(lambda: self.ses.create_configuration_set(ConfigurationSet={"Name": "tracked"})),
                          "ConfigurationSetAlreadyExists")

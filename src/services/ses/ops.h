@@ -9,7 +9,8 @@ namespace stratus::ses {
 HandlerFn verify_email_identity, verify_domain_identity, verify_domain_dkim, list_identities,
     get_identity_verification_attributes, get_identity_dkim_attributes, delete_identity, list_verified_email_addresses,
     delete_verified_email_address, get_send_quota, get_send_statistics, get_account_sending_enabled,
-    update_account_sending_enabled;
+    update_account_sending_enabled, set_identity_notification_topic, set_identity_feedback_forwarding_enabled,
+    set_identity_headers_in_notifications_enabled, get_identity_notification_attributes;
 // v2 identities, account, suppression list (ops/identities.cc)
 HandlerFn create_email_identity, get_email_identity, list_email_identities, delete_email_identity, get_account,
     put_account_sending_attributes, put_account_details, put_account_suppression_attributes, put_suppressed_destination,

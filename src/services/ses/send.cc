@@ -61,11 +61,27 @@ struct Publisher {
   Doc mail;
   storage::WriteBatch* batch;
   std::vector<events::Queue::Ticket>* tickets;
+  const Doc* identity = nullptr;  // the sender's identity (its notification topics), or nullptr
+
+  void enqueue(const char* kind, const std::string& target, const std::string& detail_type,
+               const std::string& text) const {
+    Doc p = Doc::map();
+    p.set("kind", kind);
+    p.set("target", target);
+    p.set("account", caller.account);
+    p.set("region", caller.region);
+    p.set("accessKey", caller.access_key);
+    p.set("arn", caller.arn);
+    p.set("detailType", detail_type);
+    p.set("event", text);
+    tickets->push_back(st.ctx.events().add(*batch, kEventsTopic, json::write(p)));
+  }
 
   // type: v1 EventType name (send, delivery, ...); event_type: the JSON's eventType; member: the
   // event's own object's name.
   void operator()(const char* type, const char* event_type, const char* member, Doc body,
                   const char* detail_type) const {
+    notify_identity(type, event_type, member, body);
     if (!cs) return;
     const Doc* dests = cs->get("EventDestinations");
     if (!dests || dests->type() != Doc::Type::list) return;
@@ -83,21 +99,29 @@ struct Publisher {
         ev.set(member, body);
         text = json::write(ev);
       }
-      for (const char* kind : {"Sns", "EventBridge"}) {
-        std::string target = d.str(kind);
-        if (target.empty()) continue;
-        Doc p = Doc::map();
-        p.set("kind", kind);
-        p.set("target", target);
-        p.set("account", caller.account);
-        p.set("region", caller.region);
-        p.set("accessKey", caller.access_key);
-        p.set("arn", caller.arn);
-        p.set("detailType", detail_type);
-        p.set("event", text);
-        tickets->push_back(st.ctx.events().add(*batch, kEventsTopic, json::write(p)));
-      }
+      for (const char* kind : {"Sns", "EventBridge"})
+        if (std::string target = d.str(kind); !target.empty()) enqueue(kind, target, detail_type, text);
     }
+  }
+
+  // Identity feedback notifications (SetIdentityNotificationTopic): Bounce, Complaint and
+  // Delivery, named notificationType, without tags; headers only when the identity asks.
+  void notify_identity(const std::string& type, const char* event_type, const char* member, const Doc& body) const {
+    if (!identity || (type != "bounce" && type != "complaint" && type != "delivery")) return;
+    std::string which = type == "bounce" ? "Bounce" : type == "complaint" ? "Complaint" : "Delivery";
+    std::string topic = identity->str(which + "Topic");
+    if (topic.empty()) return;
+    Doc m = mail;
+    m.as_map().erase("tags");
+    if (!identity->flag("HeadersIn" + which + "NotificationsEnabled")) {
+      m.as_map().erase("headers");
+      m.as_map().erase("commonHeaders");
+    }
+    Doc n = Doc::map();
+    n.set("notificationType", event_type);
+    n.set(member, body);
+    n.set("mail", std::move(m));
+    enqueue("Sns", topic, "", json::write(n));
   }
 };
 
@@ -236,7 +260,9 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   mail.set("tags", std::move(tags));
   storage::WriteBatch stats;  // statistics and events, written once the send is done
   std::vector<events::Queue::Ticket> tickets;
-  Publisher publish{st, caller, cs ? &*cs : nullptr, std::move(mail), &stats, &tickets};
+  std::optional<Doc> identity = st.verified_identity(acct, region, source);
+  Publisher publish{
+      st, caller, cs ? &*cs : nullptr, std::move(mail), &stats, &tickets, identity ? &*identity : nullptr};
   auto finish = [&] {
     if (stats.empty()) return;
     if (!st.engine.write(stats).ok()) throw stratus::errors::internal();
@@ -289,6 +315,24 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
                                "from the suppression list, see the Amazon SES Developer Guide: "
                                "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/remove-from-suppressionlist.html ";
       publish("bounce", "Bounce", "bounce", bounce_of(b, sub, diag, ts), "Email Bounced");
+      if (identity && identity->flag("ForwardingEnabled", true)) {
+        // Feedback forwarding: the bounce goes back to the sender by email.
+        mailbox::Mail dsn;
+        dsn.channel = "email";
+        dsn.recipient = source;
+        dsn.sender = "MAILER-DAEMON@amazonses.com";
+        dsn.subject = "Delivery Status Notification (Failure)";
+        dsn.body = std::string("An error occurred while trying to deliver the mail to the following recipients:\n") +
+                   b + "\n\n" + diag + "\n";
+        dsn.source = "ses:" + id;
+        dsn.raw = mime::build({{{"From", dsn.sender},
+                                {"To", source},
+                                {"Subject", dsn.subject},
+                                {"In-Reply-To", "<" + id + "@email.amazonses.com>"}},
+                               dsn.body,
+                               {}});
+        mailbox::deliver(st.engine, std::move(dsn));
+      }
       continue;
     }
     mailbox::Mail mm;

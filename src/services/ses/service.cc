@@ -77,6 +77,10 @@ class SesService final : public SesBase {
     add("GetSendStatistics", get_send_statistics);
     add("GetAccountSendingEnabled", get_account_sending_enabled);
     add("UpdateAccountSendingEnabled", update_account_sending_enabled);
+    add("SetIdentityNotificationTopic", set_identity_notification_topic);
+    add("SetIdentityFeedbackForwardingEnabled", set_identity_feedback_forwarding_enabled);
+    add("SetIdentityHeadersInNotificationsEnabled", set_identity_headers_in_notifications_enabled);
+    add("GetIdentityNotificationAttributes", get_identity_notification_attributes);
     add("SendEmail", send_email);
     add("SendRawEmail", send_raw_email);
     add("SendTemplatedEmail", send_templated_email);
@@ -96,7 +100,6 @@ class SesService final : public SesBase {
     add("DeleteConfigurationSetEventDestination", delete_configuration_set_event_destination);
     add("UpdateConfigurationSetSendingEnabled", update_configuration_set_sending_enabled);
     common_gaps(*this);
-    gap("Identity notifications", "SetIdentityNotificationTopic and feedback forwarding are not implemented");
   }
 };
 

@@ -124,26 +124,32 @@ int64_t State::sent_last_24h(std::string_view account, std::string_view region, 
   return n;
 }
 
-bool State::verified(std::string_view account, std::string_view region, std::string_view address) {
+std::optional<Doc> State::verified_identity(std::string_view account, std::string_view region,
+                                            std::string_view address) {
   std::string a = mime::bare(address);
   size_t at = a.rfind('@');
-  auto ok = [&](std::string_view id) {
+  auto ok = [&](std::string_view id) -> std::optional<Doc> {
     auto d = get(schema::kIdentities.name, account, region, id);
-    return d && d->str("Status") == "Success";
+    if (d && d->str("Status") == "Success") return d;
+    return std::nullopt;
   };
-  if (ok(a)) return true;
-  if (at == std::string::npos) return false;
+  if (auto d = ok(a)) return d;
+  if (at == std::string::npos) return std::nullopt;
   std::string local = a.substr(0, at), domain = enc::ascii_lower(a.substr(at + 1));
-  if (size_t plus = local.find('+'); plus != std::string::npos && ok(local.substr(0, plus) + "@" + a.substr(at + 1)))
-    return true;
+  if (size_t plus = local.find('+'); plus != std::string::npos)
+    if (auto d = ok(local.substr(0, plus) + "@" + a.substr(at + 1))) return d;
   // The domain or one of its parents.
   for (std::string_view d = domain; !d.empty();) {
-    if (ok(d)) return true;
+    if (auto x = ok(d)) return x;
     size_t dot = d.find('.');
     if (dot == std::string_view::npos) break;
     d.remove_prefix(dot + 1);
   }
-  return false;
+  return std::nullopt;
+}
+
+bool State::verified(std::string_view account, std::string_view region, std::string_view address) {
+  return verified_identity(account, region, address).has_value();
 }
 
 void State::send_verification(const OpContext& op, const std::string& identity) {

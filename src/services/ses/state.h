@@ -53,6 +53,8 @@ struct State {
   // Whether `address` may be used as a sender: the address, the address without its +label, or
   // its domain is a verified identity.
   bool verified(std::string_view account, std::string_view region, std::string_view address);
+  // The verified identity record that covers `address`, if any.
+  std::optional<Doc> verified_identity(std::string_view account, std::string_view region, std::string_view address);
 
   // Starts an email identity's verification: a token and the mail with its link to the mailbox.
   void send_verification(const OpContext& op, const std::string& identity);

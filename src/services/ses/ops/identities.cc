@@ -396,3 +396,82 @@ Doc delete_suppressed_destination(OpContext& ctx, const Doc& in) {
 }
 
 }  // namespace stratus::ses
+
+// ---- v1 identity feedback notifications ----
+
+namespace stratus::ses {
+namespace {
+
+const char* notification_kind(const std::string& type) {
+  if (type == "Bounce" || type == "Complaint" || type == "Delivery") return type.c_str();
+  return nullptr;
+}
+
+// Read-modify-write of an identity that must exist.
+template <typename Fn>
+void update_identity(OpContext& ctx, const std::string& id, Fn&& change) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.mu);
+  auto d = st.get(kIds, ctx.account(), ctx.region(), id);
+  if (!d) throw stratus::errors::invalid_parameter_value("Identity <" + id + "> does not exist.");
+  change(*d);
+  st.put(kIds, ctx.account(), ctx.region(), id, *d);
+}
+
+}  // namespace
+
+Doc set_identity_notification_topic(OpContext& ctx, const Doc& in) {
+  std::string type = in.str("NotificationType");
+  if (!notification_kind(type))
+    throw stratus::errors::invalid_parameter_value("Invalid notification type " + type + ".");
+  std::string topic = in.str("SnsTopic");
+  if (!topic.empty() && topic.rfind("arn:aws:sns:", 0) != 0)
+    throw stratus::errors::invalid_parameter_value("Invalid SNS topic ARN " + topic + ".");
+  update_identity(ctx, in.str("Identity"), [&](Doc& d) {
+    if (topic.empty())
+      d.as_map().erase(type + "Topic");
+    else
+      d.set(type + "Topic", topic);
+  });
+  return Doc::map();
+}
+
+Doc set_identity_feedback_forwarding_enabled(OpContext& ctx, const Doc& in) {
+  bool on = in.flag("ForwardingEnabled");
+  update_identity(ctx, in.str("Identity"), [&](Doc& d) {
+    if (!on && (!d.has("BounceTopic") || !d.has("ComplaintTopic")))
+      throw stratus::errors::invalid_parameter_value(
+          "Feedback forwarding cannot be disabled until Amazon SNS topics are set for bounces and complaints.");
+    d.set("ForwardingEnabled", on);
+  });
+  return Doc::map();
+}
+
+Doc set_identity_headers_in_notifications_enabled(OpContext& ctx, const Doc& in) {
+  std::string type = in.str("NotificationType");
+  if (!notification_kind(type))
+    throw stratus::errors::invalid_parameter_value("Invalid notification type " + type + ".");
+  update_identity(ctx, in.str("Identity"),
+                  [&](Doc& d) { d.set("HeadersIn" + type + "NotificationsEnabled", in.flag("Enabled")); });
+  return Doc::map();
+}
+
+Doc get_identity_notification_attributes(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  Doc out = Doc::map();
+  for (const auto& id : strings_of(in.get("Identities"))) {
+    auto d = st.get(kIds, ctx.account(), ctx.region(), id);
+    if (!d) continue;
+    Doc a = Doc::map();
+    for (const char* t : {"Bounce", "Complaint", "Delivery"}) {
+      if (d->has(std::string(t) + "Topic")) a.set(std::string(t) + "Topic", d->str(std::string(t) + "Topic"));
+      a.set(std::string("HeadersIn") + t + "NotificationsEnabled",
+            d->flag(std::string("HeadersIn") + t + "NotificationsEnabled"));
+    }
+    a.set("ForwardingEnabled", d->flag("ForwardingEnabled", true));
+    out.set(id, std::move(a));
+  }
+  return answer("NotificationAttributes", std::move(out));
+}
+
+}  // namespace stratus::ses

@@ -48,6 +48,8 @@ void read_raw(Outgoing& m, const std::string& data, const std::vector<std::strin
   if (m.recipients.empty())
     for (const char* h : {"To", "Cc", "Bcc"})
       for (auto& a : mime::addresses(parsed.header(h))) m.recipients.push_back(std::move(a));
+  // SES reads a configuration set from this header when the request names none.
+  if (m.config_set.empty()) m.config_set = parsed.header("X-SES-CONFIGURATION-SET");
   m.raw = data;
   m.raw_api = true;
 }
@@ -130,8 +132,8 @@ Doc send_raw_email(OpContext& ctx, const Doc& in) {
   std::string bytes = data && data->is_blob()                     ? data->as_blob().bytes
                       : data && data->type() == Doc::Type::string ? data->as_string()
                                                                   : "";
-  read_raw(m, bytes, strings_of(in.get("Destinations")));
   m.config_set = in.str("ConfigurationSetName");
+  read_raw(m, bytes, strings_of(in.get("Destinations")));
   m.tags = tags_of(in.get("Tags"));
   return answer("MessageId", send_now(ctx, std::move(m)));
 }
