@@ -354,20 +354,57 @@ std::string leaf(std::string_view type, std::string_view charset, std::string_vi
 }
 }  // namespace
 
+std::string build_text(std::vector<std::pair<std::string, std::string>> headers, std::string text) {
+  Simple s;
+  s.headers = std::move(headers);
+  s.text = std::move(text);
+  return build(s);
+}
+
+namespace {
+// The body part (headers from Content-Type on): text, html, or both as multipart/alternative.
+std::string body_part(const Simple& s) {
+  bool both = !s.text.empty() && !s.html.empty();
+  if (!both)
+    return s.html.empty() || !s.text.empty() ? leaf("text/plain", s.charset, s.text)
+                                             : leaf("text/html", s.charset, s.html);
+  std::string boundary = "----=_Part_" + ids::random_lower_alnum(24);
+  std::string out = "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + leaf("text/plain", s.charset, s.text) + "\r\n";
+  out += "--" + boundary + "\r\n" + leaf("text/html", s.charset, s.html) + "\r\n";
+  out += "--" + boundary + "--\r\n";
+  return out;
+}
+
+std::string quoted(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+  return out + "\"";
+}
+}  // namespace
+
 std::string build(const Simple& s) {
   std::string out;
   for (const auto& [k, v] : s.headers) out += k + ": " + encode_header_value(v) + "\r\n";
   out += "MIME-Version: 1.0\r\n";
-  bool both = !s.text.empty() && !s.html.empty();
-  if (!both) {
-    out += s.html.empty() || !s.text.empty() ? leaf("text/plain", s.charset, s.text)
-                                             : leaf("text/html", s.charset, s.html);
-    return out;
+  if (s.attachments.empty()) return out + body_part(s);
+  std::string boundary = "----=_Mixed_" + ids::random_lower_alnum(24);
+  out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + body_part(s) + "\r\n";
+  for (const auto& a : s.attachments) {
+    std::string name = a.filename.empty() ? "" : quoted(encode_header_value(a.filename));
+    out += "--" + boundary + "\r\n";
+    out += "Content-Type: " + a.content_type + (name.empty() ? "" : "; name=" + name) + "\r\n";
+    out += "Content-Disposition: " + a.disposition + (name.empty() ? "" : "; filename=" + name) + "\r\n";
+    if (!a.content_id.empty()) out += "Content-ID: " + a.content_id + "\r\n";
+    if (!a.description.empty()) out += "Content-Description: " + encode_header_value(a.description) + "\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    std::string b64 = enc::base64_encode(a.data);
+    for (size_t i = 0; i < b64.size(); i += 76) out += b64.substr(i, 76) + "\r\n";
   }
-  std::string boundary = "----=_Part_" + ids::random_lower_alnum(24);
-  out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
-  out += "--" + boundary + "\r\n" + leaf("text/plain", s.charset, s.text) + "\r\n";
-  out += "--" + boundary + "\r\n" + leaf("text/html", s.charset, s.html) + "\r\n";
   out += "--" + boundary + "--\r\n";
   return out;
 }

@@ -57,12 +57,19 @@ std::string bare(std::string_view address);
 std::string address_problem(std::string_view address);
 
 // Builds a message: headers (values encoded per RFC 2047 when not ASCII), then text and/or html
-// (multipart/alternative when both). Lines end with CRLF.
+// (multipart/alternative when both), then attachments (multipart/mixed). Lines end with CRLF.
+struct OutAttachment {
+  std::string filename, content_type = "application/octet-stream", disposition = "attachment", content_id, description,
+                        data;  // data: the raw bytes (written base64)
+};
 struct Simple {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string text, html, charset = "UTF-8";
+  std::vector<OutAttachment> attachments;  // with attachments: multipart/mixed around the body
 };
 std::string build(const Simple& s);
+// A text/plain message of these headers and text.
+std::string build_text(std::vector<std::pair<std::string, std::string>> headers, std::string text);
 // An RFC 2047 encoded word when `v` is not printable ASCII, else `v`.
 std::string encode_header_value(std::string_view v);
 // The body content decoded according to Content-Transfer-Encoding.

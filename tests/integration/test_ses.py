@@ -277,6 +277,25 @@ class TestSesSending(SesBase):
         self.assertTrue([m for m in mailbox(self.stratus, "success+v2raw@simulator.amazonses.com")
                          if m["source"] == "ses:" + mid])
 
+    def test_v2_simple_attachments(self):
+        pdf = b"%PDF-1.7 statement" * 50
+        mid = self.v2.send_email(
+            FromEmailAddress="bank@sender.test", Destination={"ToAddresses": ["success+att@simulator.amazonses.com"]},
+            Content={"Simple": {"Subject": {"Data": "With file"},
+                                "Body": {"Text": {"Data": "see file"}, "Html": {"Data": "<p>see file</p>"}},
+                                "Attachments": [{"FileName": "december.pdf", "RawContent": pdf,
+                                                 "ContentType": "application/pdf", "ContentDisposition": "ATTACHMENT",
+                                                 "ContentDescription": "Statement"}]}})["MessageId"]
+        m = [m for m in mailbox(self.stratus, "success+att@simulator.amazonses.com") if m["source"] == "ses:" + mid][0]
+        self.assertEqual(m["body"], "see file")
+        self.assertEqual(m["attachments"], [{"filename": "december.pdf", "contentType": "application/pdf",
+                                             "size": len(pdf)}])
+        msg = eml(self.stratus, m)
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        att = [p for p in msg.walk() if p.get_filename() == "december.pdf"][0]
+        self.assertEqual(att.get_payload(decode=True), pdf)
+        self.assertEqual(att["Content-Description"], "Statement")
+
     def test_cli_send_email(self):
         out = self.stratus.aws("ses", "send-email", "--from", "bank@sender.test", "--to",
                                "success+cli@simulator.amazonses.com", "--subject", "cli", "--text", "from the cli")

@@ -325,12 +325,11 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
         dsn.body = std::string("An error occurred while trying to deliver the mail to the following recipients:\n") +
                    b + "\n\n" + diag + "\n";
         dsn.source = "ses:" + id;
-        dsn.raw = mime::build({{{"From", dsn.sender},
-                                {"To", source},
-                                {"Subject", dsn.subject},
-                                {"In-Reply-To", "<" + id + "@email.amazonses.com>"}},
-                               dsn.body,
-                               {}});
+        dsn.raw = mime::build_text({{"From", dsn.sender},
+                                    {"To", source},
+                                    {"Subject", dsn.subject},
+                                    {"In-Reply-To", "<" + id + "@email.amazonses.com>"}},
+                                   dsn.body);
         mailbox::deliver(st.engine, std::move(dsn));
       }
       continue;
@@ -370,13 +369,12 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
       reply.subject = "Out of the Office: " + subject;
       reply.body = "I am out of the office and will reply when I return.\n";
       reply.source = "ses:" + id;
-      reply.raw = mime::build({{{"From", b},
-                                {"To", source},
-                                {"Subject", reply.subject},
-                                {"Auto-Submitted", "auto-replied"},
-                                {"In-Reply-To", "<" + id + "@email.amazonses.com>"}},
-                               reply.body,
-                               {}});
+      reply.raw = mime::build_text({{"From", b},
+                                    {"To", source},
+                                    {"Subject", reply.subject},
+                                    {"Auto-Submitted", "auto-replied"},
+                                    {"In-Reply-To", "<" + id + "@email.amazonses.com>"}},
+                                   reply.body);
       mailbox::deliver(st.engine, std::move(reply));
     }
   }

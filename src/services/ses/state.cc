@@ -179,10 +179,8 @@ void State::send_verification(const OpContext& op, const std::string& identity) 
       "expires 24 hours after your original verification request.\n\nIf you did NOT request to verify this "
       "email address, do not click on the link.\n\nSincerely,\n\nThe Amazon Web Services Team.\n";
   m.source = "ses:Verification";
-  m.raw = mime::build(
-      {{{"From", m.sender}, {"To", identity}, {"Subject", m.subject}, {"Date", enc::http_date(now_millis())}},
-       m.body,
-       {}});
+  m.raw = mime::build_text(
+      {{"From", m.sender}, {"To", identity}, {"Subject", m.subject}, {"Date", enc::http_date(now_millis())}}, m.body);
   if (!mailbox::deliver(engine, std::move(m)).ok()) throw stratus::errors::internal();
 }
 

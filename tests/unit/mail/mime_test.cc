@@ -70,3 +70,24 @@ TEST(Mime, BuildsAlternativeAndEncodesHeaders) {
   EXPECT_EQ(back.text(), "t\r\nline");
   EXPECT_EQ(back.html(), "<b>h</b>");
 }
+
+TEST(Mime, BuildsMixedWithAttachmentsThatParseBack) {
+  mime::Simple s;
+  s.headers = {{"From", "a@b.test"}};
+  s.text = "body";
+  s.html = "<p>body</p>";
+  mime::OutAttachment a;
+  a.filename = "r\xC3\xA9sum\xC3\xA9.pdf";
+  a.content_type = "application/pdf";
+  a.data = std::string(200, '\x01');
+  s.attachments.push_back(a);
+  mime::Message m = mime::parse(mime::build(s));
+  EXPECT_EQ(m.content_type, "multipart/mixed");
+  EXPECT_EQ(m.text(), "body");
+  EXPECT_EQ(m.html(), "<p>body</p>");
+  auto atts = m.attachments();
+  ASSERT_EQ(atts.size(), 1u);
+  EXPECT_EQ(atts[0].size, 200u);
+  EXPECT_EQ(atts[0].content_type, "application/pdf");
+  EXPECT_NE(mime::build_text({{"Subject", "x"}}, "t").find("\r\nContent-Type: text/plain"), std::string::npos);
+}

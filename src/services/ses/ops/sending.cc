@@ -1,6 +1,7 @@
 // Sending: v1 SendEmail, SendRawEmail, SendTemplatedEmail, SendBulkTemplatedEmail; v2 SendEmail
 // (Simple, Raw, Template) and SendBulkEmail. Each composes or reads the MIME message and hands it
 // to send() (state.h), the path every message takes.
+#include "core/encoding.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "mail/mime.h"
@@ -82,6 +83,24 @@ void render_into(Outgoing& m, const Doc& tmpl, const std::string& data, const Do
   s.html = r.html;
   if (!r.error.empty()) m.render_error = r.error;
   m.raw = mime::build(s);
+}
+
+// v2 Attachments [{FileName, RawContent, ContentType, ContentDisposition, ContentId,
+// ContentDescription}] as the builder's.
+std::vector<mime::OutAttachment> attachments_of(const Doc* list) {
+  std::vector<mime::OutAttachment> out;
+  if (!list || list->type() != Doc::Type::list) return out;
+  for (const Doc& a : list->as_list()) {
+    mime::OutAttachment o;
+    o.filename = a.str("FileName");
+    if (a.has("ContentType")) o.content_type = a.str("ContentType");
+    if (a.has("ContentDisposition")) o.disposition = enc::ascii_lower(a.str("ContentDisposition"));
+    o.content_id = a.str("ContentId");
+    o.description = a.str("ContentDescription");
+    if (const Doc* raw = a.get("RawContent"); raw && raw->is_blob()) o.data = raw->as_blob().bytes;
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 const char* bulk_status(const std::string& code, Api api) {
@@ -212,6 +231,7 @@ Doc send_email_v2(OpContext& ctx, const Doc& in) {
     for (const auto& h : extra) s.headers.push_back(h);
     s.text = data_of(body, "Text");
     s.html = data_of(body, "Html");
+    s.attachments = attachments_of(simple->get("Attachments"));
     m.raw = mime::build(s);
   } else if (raw) {
     const Doc* data = raw->get("Data");
