@@ -74,6 +74,23 @@ Doc upsert(OpContext& ctx, const std::string& id, bool dkim) {
   return d;
 }
 
+void remove_identity(OpContext& ctx, const std::string& id) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.mu);
+  st.del(kIds, ctx.account(), ctx.region(), id);
+}
+
+// {member: {identity: render(record)}} for the request's Identities that exist (the v1
+// Get*Attributes operations leave unknown ones out).
+template <typename Render>
+Doc per_identity(OpContext& ctx, const Doc& in, const char* member, Render&& render) {
+  State& st = state(ctx);
+  Doc out = Doc::map();
+  for (const auto& id : strings_of(in.get("Identities")))
+    if (auto d = st.get(kIds, ctx.account(), ctx.region(), id)) out.set(id, render(*d));
+  return answer(member, std::move(out));
+}
+
 std::vector<std::pair<std::string, Doc>> identities(OpContext& ctx) {
   return state(ctx).scan(kIds, ctx.account(), ctx.region());
 }
@@ -147,39 +164,27 @@ Doc list_identities(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_identity_verification_attributes(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  Doc out = Doc::map();
-  for (const auto& id : strings_of(in.get("Identities"))) {
-    auto d = st.get(kIds, ctx.account(), ctx.region(), id);
-    if (!d) continue;
+  return per_identity(ctx, in, "VerificationAttributes", [](const Doc& d) {
     Doc a = Doc::map();
-    a.set("VerificationStatus", d->str("Status"));
-    if (d->has("Token")) a.set("VerificationToken", d->str("Token"));
-    out.set(id, std::move(a));
-  }
-  return answer("VerificationAttributes", std::move(out));
+    a.set("VerificationStatus", d.str("Status"));
+    if (d.has("Token")) a.set("VerificationToken", d.str("Token"));
+    return a;
+  });
 }
 
 Doc get_identity_dkim_attributes(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  Doc out = Doc::map();
-  for (const auto& id : strings_of(in.get("Identities"))) {
-    auto d = st.get(kIds, ctx.account(), ctx.region(), id);
-    if (!d) continue;
+  return per_identity(ctx, in, "DkimAttributes", [](const Doc& d) {
     Doc a = Doc::map();
-    bool has = d->has("DkimTokens");
-    a.set("DkimEnabled", has && d->flag("DkimEnabled", true));
+    bool has = d.has("DkimTokens");
+    a.set("DkimEnabled", has && d.flag("DkimEnabled", true));
     a.set("DkimVerificationStatus", has ? "Success" : "NotStarted");
-    if (has) a.set("DkimTokens", *d->get("DkimTokens"));
-    out.set(id, std::move(a));
-  }
-  return answer("DkimAttributes", std::move(out));
+    if (has) a.set("DkimTokens", *d.get("DkimTokens"));
+    return a;
+  });
 }
 
 Doc delete_identity(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu);
-  st.del(kIds, ctx.account(), ctx.region(), in.str("Identity"));
+  remove_identity(ctx, in.str("Identity"));
   return Doc::map();
 }
 
@@ -191,9 +196,7 @@ Doc list_verified_email_addresses(OpContext& ctx, const Doc&) {
 }
 
 Doc delete_verified_email_address(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu);
-  st.del(kIds, ctx.account(), ctx.region(), in.str("EmailAddress"));
+  remove_identity(ctx, in.str("EmailAddress"));
   return Doc::map();
 }
 
@@ -457,21 +460,16 @@ Doc set_identity_headers_in_notifications_enabled(OpContext& ctx, const Doc& in)
 }
 
 Doc get_identity_notification_attributes(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  Doc out = Doc::map();
-  for (const auto& id : strings_of(in.get("Identities"))) {
-    auto d = st.get(kIds, ctx.account(), ctx.region(), id);
-    if (!d) continue;
+  return per_identity(ctx, in, "NotificationAttributes", [](const Doc& d) {
     Doc a = Doc::map();
     for (const char* t : {"Bounce", "Complaint", "Delivery"}) {
-      if (d->has(std::string(t) + "Topic")) a.set(std::string(t) + "Topic", d->str(std::string(t) + "Topic"));
+      if (d.has(std::string(t) + "Topic")) a.set(std::string(t) + "Topic", d.str(std::string(t) + "Topic"));
       a.set(std::string("HeadersIn") + t + "NotificationsEnabled",
-            d->flag(std::string("HeadersIn") + t + "NotificationsEnabled"));
+            d.flag(std::string("HeadersIn") + t + "NotificationsEnabled"));
     }
-    a.set("ForwardingEnabled", d->flag("ForwardingEnabled", true));
-    out.set(id, std::move(a));
-  }
-  return answer("NotificationAttributes", std::move(out));
+    a.set("ForwardingEnabled", d.flag("ForwardingEnabled", true));
+    return a;
+  });
 }
 
 }  // namespace stratus::ses
