@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "events/queue.h"
+#include "mail/mime.h"
 #include "mail/smtp.h"
 #include "storage/keys.h"
 
@@ -33,12 +34,44 @@ Relay& relay() {
 }
 
 // The stored record of a mail; to_doc adds "timestamp" (ISO 8601, for readers) beside it.
-const json::Record<Mail> kMailRecord{
-    {"id", &Mail::id},         {"timestamp_ms", &Mail::timestamp_ms}, {"channel", &Mail::channel},
-    {"recipient", &Mail::recipient}, {"sender", &Mail::sender},       {"subject", &Mail::subject},
-    {"body", &Mail::body},     {"source", &Mail::source}};
+const json::Record<Mail> kMailRecord{{"id", &Mail::id},           {"timestamp_ms", &Mail::timestamp_ms},
+                                     {"channel", &Mail::channel}, {"recipient", &Mail::recipient},
+                                     {"sender", &Mail::sender},   {"subject", &Mail::subject},
+                                     {"body", &Mail::body},       {"source", &Mail::source},
+                                     {"raw", &Mail::raw}};
 
 Mail from_doc(const Doc& d) { return kMailRecord.from_doc(d); }
+
+std::string composed_headers(const Mail& m) {
+  return "From: " + m.sender + "\r\nTo: " + m.recipient + "\r\nSubject: " + m.subject +
+         "\r\nDate: " + enc::http_date(m.timestamp_ms) + "\r\nMessage-ID: <" + m.id +
+         "@stratus.local>\r\nMIME-Version: 1.0\r\nContent-Type: " +
+         (m.channel == "email-json" ? "application/json" : "text/plain") + "; charset=UTF-8\r\n";
+}
+
+// The listing's form of a mail: the raw text is replaced by its URL and its attachments.
+Doc listed(const Mail& m) {
+  Doc d = m.to_doc();
+  if (m.raw.empty()) {
+    d.as_map().erase("raw");
+    return d;
+  }
+  d.as_map().erase("raw");
+  d.set("eml", "/_stratus/mailbox?id=" + m.id);
+  Doc atts = Doc::list();
+  try {
+    for (const auto& a : mime::parse(m.raw).attachments()) {
+      Doc x = Doc::map();
+      x.set("filename", a.filename);
+      x.set("contentType", a.content_type);
+      x.set("size", static_cast<int64_t>(a.size));
+      atts.push(std::move(x));
+    }
+  } catch (const mime::Error&) {
+  }
+  d.set("attachments", std::move(atts));
+  return d;
+}
 
 int64_t parse_since(const std::string& s) {
   if (s.empty()) return 0;
@@ -50,6 +83,16 @@ int64_t parse_since(const std::string& s) {
 }
 
 }  // namespace
+
+std::string Mail::eml() const {
+  if (!raw.empty()) return raw;
+  std::string body_crlf;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r')) body_crlf.push_back('\r');
+    body_crlf.push_back(body[i]);
+  }
+  return composed_headers(*this) + "\r\n" + body_crlf;
+}
 
 Doc Mail::to_doc() const {
   Doc d = kMailRecord.to_doc(*this);
@@ -102,11 +145,17 @@ void enable_relay(events::Queue& events, std::string host_port) {
     smtp::Message out;
     out.from = smtp::bare_address(m.sender);
     out.to = smtp::bare_address(m.recipient);
-    out.headers = "From: " + m.sender + "\r\nTo: " + m.recipient + "\r\nSubject: " + m.subject +
-                  "\r\nDate: " + enc::http_date(m.timestamp_ms) + "\r\nMessage-ID: <" + m.id +
-                  "@stratus.local>\r\nMIME-Version: 1.0\r\nContent-Type: " +
-                  (m.channel == "email-json" ? "application/json" : "text/plain") + "; charset=UTF-8\r\n";
-    out.body = m.body;
+    if (m.raw.empty()) {
+      out.headers = composed_headers(m);
+      out.body = m.body;
+    } else {
+      // The composed message as it is: headers up to the blank line, then the body.
+      size_t cut = m.raw.find("\r\n\r\n");
+      size_t skip = 4;
+      if (cut == std::string::npos) cut = m.raw.find("\n\n"), skip = 2;
+      out.headers = m.raw.substr(0, cut == std::string::npos ? m.raw.size() : cut + skip / 2);
+      out.body = cut == std::string::npos ? std::string() : m.raw.substr(cut + skip);
+    }
     std::string err = smtp::send(to, out);
     if (err.empty()) return events::Verdict::done();
     if (d.attempt + 1 >= kRelayAttempts) {
@@ -147,10 +196,25 @@ storage::Status clear(storage::Engine& engine, const std::string& recipient) {
 }
 
 void serve(storage::Engine& engine, const http::Request& req, http::Response& res) {
-  std::string recipient, since;
+  std::string recipient, since, id;
   for (const auto& [k, v] : http::parse_query(req.query)) {
     if (k == "recipient") recipient = v;
     else if (k == "since") since = v;
+    else if (k == "id")
+      id = v;
+  }
+  if (!id.empty() && (req.method == "GET" || req.method == "HEAD")) {
+    for (const auto& m : list(engine)) {
+      if (m.id != id) continue;
+      res.headers.set("content-type", "message/rfc822");
+      res.headers.set("content-disposition", "attachment; filename=\"" + json::escape(m.id) + ".eml\"");
+      res.body = m.eml();
+      return;
+    }
+    res.headers.set("content-type", "application/json");
+    res.status = 404;
+    res.body = "{\"message\":\"No such message\"}";
+    return;
   }
   res.headers.set("content-type", "application/json");
   if (req.method == "GET" || req.method == "HEAD") {
@@ -161,7 +225,7 @@ void serve(storage::Engine& engine, const http::Request& req, http::Response& re
       return;
     }
     Doc list_doc = Doc::list();
-    for (const auto& m : list(engine, recipient, since_ms)) list_doc.push(m.to_doc());
+    for (const auto& m : list(engine, recipient, since_ms)) list_doc.push(listed(m));
     Doc out = Doc::map();
     out.set("messages", std::move(list_doc));
     res.body = json::write(out);

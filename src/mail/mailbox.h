@@ -36,7 +36,10 @@ struct Mail {
   std::string subject;
   std::string body;
   std::string source;     // what sent it: topic ARN, "sns:Publish", ...
+  std::string raw;        // the whole RFC 5322 message when the sender composed one (SES), else ""
   Doc to_doc() const;
+  // The message as a .eml file: `raw`, or one composed from the fields.
+  std::string eml() const;
 };
 
 // Durable when it returns ok (with the relay on, so is its relay event).
@@ -53,6 +56,8 @@ std::vector<Mail> list(storage::Engine& engine, const std::string& recipient = {
 storage::Status clear(storage::Engine& engine, const std::string& recipient = {});
 
 // GET  /_stratus/mailbox?recipient=&since=   {"messages": [...]}   since: ISO 8601 or epoch ms
+//      (a message with a raw MIME text lists "eml" (its URL) and "attachments" instead of "raw")
+// GET  /_stratus/mailbox?id=ID                 the message as message/rfc822 (.eml)
 // DELETE /_stratus/mailbox?recipient=        {"deleted": n}
 void serve(storage::Engine& engine, const http::Request& req, http::Response& res);
 

@@ -383,6 +383,9 @@ int main(int argc, char** argv) {
         ->envname("STRATUS_CORS_ORIGINS");
     a->add_option("--smtp-relay", cfg.smtp_relay, "HOST:PORT of an SMTP server that also gets every email in the mailbox")
         ->envname("STRATUS_SMTP_RELAY");
+    a->add_option("--smtp-port", cfg.smtp_port,
+                  "Port of SES's SMTP endpoint on 127.0.0.1 (AUTH with SES SMTP credentials; 0: off)")
+        ->envname("STRATUS_SMTP_PORT");
     a->add_option("--cognito-issuer", cfg.cognito_issuer,
                   "iss of Cognito tokens: local (http://localhost:PORT/<pool-id>) or aws "
                   "(https://cognito-idp.<region>.amazonaws.com/<pool-id>)")

@@ -46,6 +46,7 @@ struct Config {
   std::map<std::string, std::pair<std::string, std::string>> lambda_runtimes;
   std::string kms_master_key_file;              // "" → <data-dir>/.stratus-key (auth/sealing.h)
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
+  uint16_t smtp_port = 2525;                    // SES's SMTP endpoint on loopback; 0: off
   // The `iss` of Cognito tokens: "local" (http://localhost:PORT/<pool-id>, where the JWKS is
   // served) or "aws" (https://cognito-idp.<region>.amazonaws.com/<pool-id>).
   std::string cognito_issuer = "local";

@@ -23,6 +23,7 @@ namespace secretsmanager { std::unique_ptr<Service> make_service(); }
 namespace scheduler { std::unique_ptr<Service> make_service(); }
 namespace events { std::unique_ptr<Service> make_service(); }
 namespace cloudwatch { std::unique_ptr<Service> make_service(); }
+namespace ses { std::unique_ptr<Service> make_service(); std::unique_ptr<Service> make_v2_service(); }
 
 namespace {
 struct Entry {
@@ -49,6 +50,8 @@ const std::vector<Entry>& table() {
       {"scheduler", scheduler::make_service},
       {"events", events::make_service},
       {"cloudwatch", cloudwatch::make_service},
+      {"ses", ses::make_service},
+      {"sesv2", ses::make_v2_service},
   };
   return t;
 }

@@ -79,6 +79,10 @@ class Stratus:
         cmd = [stratus_bin(), "serve", "--port", str(self.port), "--log-level", "warn"]
         cmd += ["--ephemeral"] if self.ephemeral else ["--data-dir", self.data_dir]
         cmd += self.args
+        # SES's SMTP endpoint listens on 2525 by default: test instances run side by side, so it
+        # is off unless a test names a port.
+        if "--smtp-port" not in self.args:
+            cmd += ["--smtp-port", "0"]
         env = dict(os.environ)
         env.update(self.env)
         self.log = open(os.path.join(self.data_dir if not self.ephemeral else tempfile.gettempdir(),
