@@ -38,7 +38,7 @@ def wait_for(predicate, timeout=30.0, interval=0.2):
 class BankingNotifications(unittest.TestCase):
     def setUp(self):
         # Alarms are evaluated every minute, as on AWS; the knob makes the test's alarm quick.
-        self.stratus = Stratus(env={"STRATUS_CLOUDWATCH_EVALUATION_SECONDS": "2"}).start()
+        self.stratus = Stratus(env={"STRATUS_CLOUDWATCH_EVAL_MS": "2000"}).start()
         self.addCleanup(self.stratus.cleanup)
         self.outputs = self.deploy()
 
