@@ -25,10 +25,14 @@
 
 namespace stratus::s3 {
 
+class Notifier;
+
 class Store;
 
 void validate_lifecycle(const Doc& config);
-size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms);
+// Expirations and transitions are announced through `notifier` (LifecycleExpiration:*,
+// LifecycleTransition) when given.
+size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms, Notifier* notifier = nullptr);
 // The DaysAfterInitiation of the first Enabled rule with AbortIncompleteMultipartUpload whose
 // prefix matches key (nullopt: none) in the bucket's stored lifecycle configuration.
 std::optional<int64_t> matching_abort_days(const Store& st, std::string_view bucket, std::string_view key);

@@ -15,6 +15,7 @@
 #include "protocol/multipart_form.h"
 #include "protocol/xml_writer.h"
 #include "server/context.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops/common.h"
 
 namespace stratus::s3 {
@@ -184,6 +185,8 @@ http::Response serve_post_object(ServerContext& server, Store& st, const http::R
     v.data = data;
     data = DataRef();  // put_object owns it now
     ObjectVersion put = st.put_object(b, key, std::move(v), now);
+    if (Notifier* n = server.port<Notifier>())
+      n->emit(nullptr, b, object_event("ObjectCreated:Post", key, put, b), account.empty() ? "anonymous" : account);
 
     http::Response res;
     res.headers.set("ETag", quoted(put.etag));

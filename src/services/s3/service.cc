@@ -12,6 +12,7 @@
 #include "services/s3/access.h"
 #include "services/s3/config_ops.h"
 #include "services/s3/lifecycle.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/post_object.h"
@@ -83,8 +84,8 @@ class S3Service final : public Service, public WebRouter {
         "browser form uploads store the object with its content headers and metadata; the acl and "
         "tagging fields are accepted but not applied");
     gap("Event notifications",
-        "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
-        "implemented");
+        "records carry 127.0.0.1 as sourceIPAddress; s3:Replication:*, s3:LifecycleTransition, "
+        "s3:IntelligentTiering and s3:ReducedRedundancyLostObject are accepted but never sent");
     gap("CompleteMultipartUpload", "answers are not streamed with keep-alive whitespace while the parts are assembled");
     // Last: every operation above runs behind access control (access.h).
     guard_operations(*this);
@@ -103,6 +104,8 @@ class S3Service final : public Service, public WebRouter {
     root_ = data_root(ctx.config());
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
+    notifier_ = std::make_unique<Notifier>(ctx, *store_);
+    ctx.provide<Notifier>(notifier_.get());
     set_store(store_.get());
     install_authorizer(*store_);
     ephemeral_ = ctx.config().ephemeral;
@@ -110,11 +113,13 @@ class S3Service final : public Service, public WebRouter {
   }
   void start(ServerContext& ctx) override {
     store_->start();
+    notifier_->subscribe();
     // Lifecycle rules, applied by a background sweep (lifecycle.h).
     int64_t period = env_positive("STRATUS_S3_LIFECYCLE_MS", 60'000);
     int64_t day = env_positive("STRATUS_S3_LIFECYCLE_DAY_MS", 86'400'000);
     Store* st = store_.get();
-    ctx.scheduler("s3").every("s3.lifecycle", period, [st, day] { sweep_lifecycle(*st, now_millis(), day); });
+    Notifier* n = notifier_.get();
+    ctx.scheduler("s3").every("s3.lifecycle", period, [st, n, day] { sweep_lifecycle(*st, now_millis(), day, n); });
   }
   void stop() override {
     if (ephemeral_) {
@@ -122,7 +127,10 @@ class S3Service final : public Service, public WebRouter {
       std::filesystem::remove_all(root_, ec);
     }
   }
-  void reset() override { store_->reset(); }
+  void reset() override {
+    store_->reset();
+    notifier_->reset();
+  }
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
   // S3 answers values outside its enums with its own errors (InvalidStorageClass,
   // InvalidLocationConstraint, ...): the handlers check them.
@@ -143,6 +151,7 @@ class S3Service final : public Service, public WebRouter {
  private:
   std::string root_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Notifier> notifier_;
   ServerContext* ctx_ = nullptr;
   bool ephemeral_ = false, strict_ = false;
 };

@@ -633,6 +633,7 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         batch.put(kObjects.name, okey, encode_version(marker));
         out.delete_marker = true;
         out.version_id = marker.version_id;
+        out.seq = marker.seq;
       }
     } else if (cur && cur->version_id == *version_id) {
       out.delete_marker = cur->delete_marker;
@@ -665,6 +666,8 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         return out;
       }
     }
+    out.removed = true;
+    if (!out.seq) out.seq = next_seq(now_ms);
     if (commit(batch, dropped, b.name)) return out;
   }
   throw busy();

@@ -204,6 +204,8 @@ class Store {
   struct Deleted {
     bool delete_marker = false;  // a delete marker was created, or the version removed was one
     std::string version_id;      // of the marker created or the version removed ("" none)
+    bool removed = false;        // something was committed (false: nothing was there)
+    uint64_t seq = 0;            // the marker's seq, or a fresh one for a removal (event sequencer)
   };
   // DELETE without a version id: a delete marker in versioned buckets, else removes the key.
   // With a version id: removes that version (the newest noncurrent becomes current).

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/encoding.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 
@@ -107,6 +108,7 @@ Doc head_bucket(OpContext& ctx, const Doc& in) {
 Doc delete_bucket(OpContext& ctx, const Doc& in) {
   bucket_for(ctx, in.str("Bucket"), "s3:DeleteBucket");
   store(ctx).delete_bucket(in.str("Bucket"));
+  notifier(ctx).forget(in.str("Bucket"));
   return Doc::map();
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/encoding.h"
 #include "services/s3/multipart.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 
@@ -290,6 +291,7 @@ Doc complete_multipart_upload(OpContext& ctx, const Doc& in) {
   std::string expected =
       u.object.checksum_algorithm.empty() ? std::string() : in.str("Checksum" + u.object.checksum_algorithm);
   ObjectVersion put = mp.complete(b, u, listed, ctx.now_ms, write_conditions(in, key), mpu_size, expected);
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:CompleteMultipartUpload", key, put, b));
   Doc out = Doc::map();
   std::string host(ctx.transport.host);
   out.set("Location", "http://" + (host.empty() ? std::string("localhost") : host) + "/" + b.name + "/" +

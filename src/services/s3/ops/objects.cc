@@ -8,6 +8,7 @@
 #include "auth/checksum.h"
 #include "core/encoding.h"
 #include "http/message.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/range.h"
@@ -243,6 +244,7 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   v.owner = ctx.account();
   v.data = file ? st.adopt_spool(*file) : st.write_data(bytes ? std::string_view(*bytes) : std::string_view());
   ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, check);
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Put", key, put, b));
 
   Doc out = Doc::map();
   out.set("ETag", quoted(put.etag));
@@ -379,6 +381,7 @@ Doc delete_object(OpContext& ctx, const Doc& in) {
     };
   }
   Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms, check);
+  if (d.removed) notifier(ctx).emit(&ctx, b, removal_event("ObjectRemoved", key, d, d.delete_marker && !vid, b));
   Doc out = Doc::map();
   if (d.delete_marker) out.set("DeleteMarker", true);
   if (!d.version_id.empty() && (vid || d.delete_marker)) out.set("VersionId", d.version_id);
@@ -403,6 +406,7 @@ Doc delete_objects(OpContext& ctx, const Doc& in) {
       check_key(key);
       if (vid) check_version_id(*vid);
       Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms);
+      if (d.removed) notifier(ctx).emit(&ctx, b, removal_event("ObjectRemoved", key, d, d.delete_marker && !vid, b));
       if (quiet) continue;
       Doc e = Doc::map();
       e.set("Key", key);
@@ -499,6 +503,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   }
   v.data = st.copy_data(from.data, from.size);
   ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, write_conditions(in, key));
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Copy", key, put, b));
   Doc result = Doc::map();
   result.set("ETag", quoted(put.etag));
   result.set("LastModified", Timestamp{put.last_modified_ms / 1000 * 1000});
@@ -525,7 +530,18 @@ Doc restore_object(OpContext& ctx, const Doc& in) {
   std::string restore = "ongoing-request=\"false\", expiry-date=\"" + enc::http_date(expiry) + "\"";
   std::optional<std::string> vid;
   if (const Doc* x = in.get("VersionId"); x && x->is_string()) vid = x->as_string();
-  st.update_version(in.str("Bucket"), key, vid, [&](ObjectVersion& ov) { ov.restore = restore; });
+  ObjectVersion w = st.update_version(in.str("Bucket"), key, vid, [&](ObjectVersion& ov) { ov.restore = restore; });
+  if (!already) {
+    // The restore starts and (here at once) completes.
+    Bucket b = st.require_bucket(in.str("Bucket"));
+    ObjectEvent e = object_event("ObjectRestore:Post", key, w, b);
+    e.seq = st.next_seq(ctx.now_ms);
+    notifier(ctx).emit(&ctx, b, e);
+    e.name = "ObjectRestore:Completed";
+    e.seq = st.next_seq(ctx.now_ms);
+    e.restore_expiry_ms = enc::iso8601(expiry);
+    notifier(ctx).emit(&ctx, b, e);
+  }
   ctx.transport.reply.status = already ? 200 : 202;
   return Doc::map();
 }
