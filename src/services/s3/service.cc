@@ -10,6 +10,7 @@
 #include "core/env.h"
 #include "server/context.h"
 #include "services/s3/access.h"
+#include "services/s3/api.h"
 #include "services/s3/config_ops.h"
 #include "services/s3/lifecycle.h"
 #include "services/s3/notify.h"
@@ -31,6 +32,41 @@ std::string data_root(const Config& cfg) {
   if (!::mkdtemp(base.data())) throw std::runtime_error("s3: cannot create a temporary data folder");
   return base;
 }
+
+// The read port (api.h): an object's bytes as the caller's GetObject would see them.
+class ReadPort final : public Api {
+ public:
+  explicit ReadPort(Store& st) : st_(st) {}
+  Result<std::string> read(const OpContext::Caller& caller, const std::string& region, const std::string& bucket,
+                           const std::string& key, const std::string& version_id, uint64_t max_bytes) override {
+    try {
+      auto b = st_.bucket(bucket);
+      if (!b) return no_such_bucket(bucket);
+      if (!region.empty() && b->region != region)
+        return s3_error("PermanentRedirect",
+                        "The bucket is in this region: " + b->region + ". Please use this region to retry the request",
+                        301);
+      Doc in = Doc::map();
+      if (!version_id.empty()) in.set("VersionId", version_id);
+      authorize(st_, caller, now_millis(), *b, version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion", key, &in);
+      std::optional<ObjectVersion> v =
+          version_id.empty() ? st_.current(bucket, key) : st_.version(bucket, key, version_id);
+      if (!v) return version_id.empty() ? no_such_key(key) : no_such_version(key, version_id);
+      if (v->delete_marker) return version_id.empty() ? no_such_key(key) : method_not_allowed("GET");
+      if ((v->storage_class == "GLACIER" || v->storage_class == "DEEP_ARCHIVE") &&
+          v->restore.find("ongoing-request=\"false\"") == std::string::npos)
+        return s3_error("InvalidObjectState", "The operation is not valid for the object's storage class", 403);
+      if (v->size > max_bytes)
+        return s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
+      return st_.read_all(*v);
+    } catch (const AwsError& e) {
+      return e;
+    }
+  }
+
+ private:
+  Store& st_;
+};
 
 // Also the router of the requests that are not API calls: POST Object form uploads, static
 // websites and CORS preflights (web.h).
@@ -104,6 +140,8 @@ class S3Service final : public Service, public WebRouter {
     root_ = data_root(ctx.config());
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
+    read_port_ = std::make_unique<ReadPort>(*store_);
+    ctx.provide<Api>(read_port_.get());
     notifier_ = std::make_unique<Notifier>(ctx, *store_);
     ctx.provide<Notifier>(notifier_.get());
     set_store(store_.get());
@@ -152,6 +190,7 @@ class S3Service final : public Service, public WebRouter {
   std::string root_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<ReadPort> read_port_;
   ServerContext* ctx_ = nullptr;
   bool ephemeral_ = false, strict_ = false;
 };
