@@ -286,22 +286,6 @@ std::optional<std::string> sse_c_of_write(const Doc& in) {
   return md5;
 }
 
-// Object lock: a version under retention or legal hold cannot be deleted by version id.
-void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key) {
-  const Doc* vid = in.get("VersionId");
-  if (!vid || !vid->is_string()) return;
-  auto v = st.version(in.str("Bucket"), key, vid->as_string());
-  if (!v) return;
-  const Doc* lock = v->extra.get("lock");
-  if (!lock || !lock->is_map()) return;
-  bool held = lock->str("legal_hold") == "ON";
-  std::string mode = lock->str("mode");
-  int64_t until = lock->integer("until_ms");
-  bool retained = !mode.empty() && until > now_ms;
-  if (retained && mode == "GOVERNANCE" && in.flag("BypassGovernanceRetention")) retained = false;
-  if (held || retained) throw s3_error("AccessDenied", "Access Denied because object protected by object lock.", 403);
-}
-
 std::string acl_given(const Doc& in) {
   for (const char* m : {"ACL", "GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"})
     if (in.has(m)) return m;
@@ -487,6 +471,22 @@ void after(OpContext& ctx, const std::string& op, const Doc& in, Doc& out, const
 }
 
 }  // namespace
+
+// Object lock: a version under retention or legal hold cannot be deleted by version id.
+void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key) {
+  const Doc* vid = in.get("VersionId");
+  if (!vid || !vid->is_string()) return;
+  auto v = st.version(in.str("Bucket"), key, vid->as_string());
+  if (!v) return;
+  const Doc* lock = v->extra.get("lock");
+  if (!lock || !lock->is_map()) return;
+  bool held = lock->str("legal_hold") == "ON";
+  std::string mode = lock->str("mode");
+  int64_t until = lock->integer("until_ms");
+  bool retained = !mode.empty() && until > now_ms;
+  if (retained && mode == "GOVERNANCE" && in.flag("BypassGovernanceRetention")) retained = false;
+  if (held || retained) throw s3_error("AccessDenied", "Access Denied because object protected by object lock.", 403);
+}
 
 std::string action_of(std::string_view op, const Doc& in) {
   static const std::map<std::string_view, std::string_view, std::less<>> table = {

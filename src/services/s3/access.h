@@ -45,6 +45,11 @@ void guard_operations(stratus::Service& service);
 // caller.access_key is an anonymous caller.
 void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, const Bucket& bucket,
                std::string_view action, std::string_view key, const Doc* in);
+// Object lock on a delete by version id: AccessDenied "Access Denied because object protected
+// by object lock." while the version (in.Bucket, key, in.VersionId) is under a legal hold or
+// retention (GOVERNANCE bypassed by in.BypassGovernanceRetention). DeleteObject and each key of
+// DeleteObjects.
+void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key);
 // Makes authorize() the store's authorizer (Store::set_authorizer): every handler's
 // bucket_for() / resolve_version() asks it. Call once, before serving.
 void install_authorizer(Store& st);

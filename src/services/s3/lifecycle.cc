@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "services/s3/multipart.h"
 #include "services/s3/notify.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/store.h"
@@ -328,6 +329,27 @@ size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms, Notifier* noti
         ++actions;
       } catch (const std::exception& e) {
         spdlog::debug("s3 lifecycle marker {} {}: {}", b.name, key, e.what());
+      }
+    }
+    // AbortIncompleteMultipartUpload: uploads initiated DaysAfterInitiation days ago or more.
+    Multipart mp(st.engine(), st);
+    std::vector<Upload> stale;
+    mp.scan(b.name, "", "", "", [&](const Upload& u) {
+      for (const Doc& r : rules->as_list()) {
+        const Doc* abort = r.get("AbortIncompleteMultipartUpload");
+        if (r.str("Status") != "Enabled" || !abort || !abort->is_map()) continue;
+        if (!std::string_view(u.key).starts_with(filter_prefix(r))) continue;
+        if (now_ms - u.initiated_ms >= abort->integer("DaysAfterInitiation") * day_ms) stale.push_back(u);
+        break;
+      }
+      return true;
+    });
+    for (const Upload& u : stale) {
+      try {
+        mp.abort(b.name, u.key, u.upload_id);
+        ++actions;
+      } catch (const std::exception& e) {
+        spdlog::debug("s3 lifecycle abort {} {}: {}", b.name, u.upload_id, e.what());
       }
     }
   }

@@ -13,8 +13,9 @@
 //   (current and noncurrent) rewrite the version's storage class. Versions under object lock
 //   (retention or legal hold) are not expired. `day_ms` is the length of a lifecycle day
 //   (86,400,000; tests shorten it with STRATUS_S3_LIFECYCLE_DAY_MS). Returns the actions taken.
-// - Incomplete multipart uploads (AbortIncompleteMultipartUpload) are validated and stored; their
-//   abort belongs to the multipart store, which calls matching_abort_days().
+// - Incomplete multipart uploads: the sweep aborts uploads initiated at least
+//   AbortIncompleteMultipartUpload.DaysAfterInitiation days ago under the first Enabled rule
+//   whose prefix matches their key (matching_abort_days() answers that rule's days).
 #pragma once
 
 #include <cstdint>

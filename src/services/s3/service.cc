@@ -109,10 +109,6 @@ class S3Service final : public Service, public WebRouter {
     gap("CORS",
         "answers to actual (non-preflight) requests carry the server's --cors-origins headers, not the "
         "matching bucket rule's");
-    gap("Lifecycle",
-        "AbortIncompleteMultipartUpload is stored and validated; aborting uploads is the multipart "
-        "store's (lifecycle.h matching_abort_days)");
-    gap("Object lock", "DeleteObjects does not check each version's retention or legal hold (DeleteObject does)");
     gap("Static website",
         "objects are read into memory to answer (no sendfile); no x-amz-website-redirect-location on "
         "folders");

@@ -128,6 +128,7 @@ class Store {
   // Creates the directories and sweeps data files no record references. Call before serving.
   void start();
   const std::string& root() const { return root_; }
+  storage::Engine& engine() const { return engine_; }  // for S3's own record owners (multipart)
 
   // ---- buckets
   std::optional<Bucket> bucket(std::string_view name) const;

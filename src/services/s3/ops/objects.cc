@@ -8,6 +8,7 @@
 #include "auth/checksum.h"
 #include "core/encoding.h"
 #include "http/message.h"
+#include "services/s3/access.h"
 #include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
@@ -404,7 +405,14 @@ Doc delete_objects(OpContext& ctx, const Doc& in) {
     if (const Doc* v = o.get("VersionId"); v && v->is_string()) vid = v->as_string();
     try {
       check_key(key);
-      if (vid) check_version_id(*vid);
+      if (vid) {
+        check_version_id(*vid);
+        Doc lock_in = Doc::map();
+        lock_in.set("Bucket", b.name);
+        lock_in.set("VersionId", *vid);
+        lock_in.set("BypassGovernanceRetention", in.flag("BypassGovernanceRetention"));
+        check_object_lock_delete(st, lock_in, ctx.now_ms, key);
+      }
       Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms);
       if (d.removed) notifier(ctx).emit(&ctx, b, removal_event("ObjectRemoved", key, d, d.delete_marker && !vid, b));
       if (quiet) continue;
