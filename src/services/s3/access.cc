@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/s3_errors.h"
+#include "services/s3/web.h"
 
 namespace stratus::s3 {
 namespace {
@@ -292,27 +293,6 @@ std::string acl_given(const Doc& in) {
   return "";
 }
 
-// Checks of a write that carries an ACL, before it runs.
-void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
-                       std::string_view requester) {
-  if (acl_given(in).empty()) return;
-  std::string bucket_owner = b ? b->account : std::string(requester);
-  auto acl = acl_from_request(in, requester, bucket_owner);
-  if (!acl) return;
-  if (op == "CreateBucket") {
-    std::string own = in.str("ObjectOwnership", "BucketOwnerEnforced");
-    if (own == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
-      throw s3_error("InvalidBucketAclWithObjectOwnership",
-                     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
-    if (acl_is_public(*acl)) throw s3_error("AccessDenied", "Access Denied", 403);  // new buckets block public ACLs
-    return;
-  }
-  if (!b) return;
-  if (object_ownership(st, b->name) == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
-    throw s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
-  if (public_access_block(st, b->name).block_public_acls && acl_is_public(*acl)) throw access_denied();
-}
-
 Doc lock_from_request(const Doc& in, const Store& st, const Bucket& b, int64_t now_ms) {
   Doc lock = Doc::map();
   if (const Doc* mode = in.get("ObjectLockMode"); mode && mode->is_string()) lock.set("mode", mode->as_string());
@@ -471,6 +451,27 @@ void after(OpContext& ctx, const std::string& op, const Doc& in, Doc& out, const
 }
 
 }  // namespace
+
+// Checks of a write that carries an ACL, before it runs.
+void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
+                       std::string_view requester) {
+  if (acl_given(in).empty()) return;
+  std::string bucket_owner = b ? b->account : std::string(requester);
+  auto acl = acl_from_request(in, requester, bucket_owner);
+  if (!acl) return;
+  if (op == "CreateBucket") {
+    std::string own = in.str("ObjectOwnership", "BucketOwnerEnforced");
+    if (own == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
+      throw s3_error("InvalidBucketAclWithObjectOwnership",
+                     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
+    if (acl_is_public(*acl)) throw s3_error("AccessDenied", "Access Denied", 403);  // new buckets block public ACLs
+    return;
+  }
+  if (!b) return;
+  if (object_ownership(st, b->name) == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
+    throw s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
+  if (public_access_block(st, b->name).block_public_acls && acl_is_public(*acl)) throw access_denied();
+}
 
 // Object lock: a version under retention or legal hold cannot be deleted by version id.
 void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key) {
@@ -733,6 +734,7 @@ void guard_operations(stratus::Service& service) {
       Handler h = e->sync;
       service.add(name, [name, h](OpContext& ctx, const Doc& in) {
         InputScope scope(in);
+        apply_bucket_cors(ctx, store(ctx), in.str("Bucket"));
         before(ctx, name, in);
         std::optional<std::string> sse_c;
         if (name == "PutObject" || name == "CopyObject") sse_c = sse_c_of_write(in);
@@ -744,6 +746,7 @@ void guard_operations(stratus::Service& service) {
       AsyncHandler h = e->async;
       service.add_async(name, [name, h](OpContext& ctx, const Doc& in, Done done) {
         InputScope scope(in);
+        apply_bucket_cors(ctx, store(ctx), in.str("Bucket"));
         before(ctx, name, in);
         h(ctx, in, std::move(done));
       });

@@ -45,6 +45,11 @@ void guard_operations(stratus::Service& service);
 // caller.access_key is an anonymous caller.
 void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, const Bucket& bucket,
                std::string_view action, std::string_view key, const Doc* in);
+// Checks of a write that carries an ACL (x-amz-acl / x-amz-grant-* members of `in`), before it
+// runs: AccessControlListNotSupported under BucketOwnerEnforced, AccessDenied for a public ACL
+// under BlockPublicAcls (CreateBucket: InvalidBucketAclWithObjectOwnership). b null: CreateBucket.
+void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
+                       std::string_view requester);
 // Object lock on a delete by version id: AccessDenied "Access Denied because object protected
 // by object lock." while the version (in.Bucket, key, in.VersionId) is under a legal hold or
 // retention (GOVERNANCE bypassed by in.BypassGovernanceRetention). DeleteObject and each key of

@@ -106,15 +106,7 @@ class S3Service final : public Service, public WebRouter {
         "bucket policies, ACLs, Block Public Access and ownership are enforced; IAM identity policies are not "
         "(a bucket owner's users may do anything the bucket policy does not deny); aws:SourceIp, aws:Referer "
         "and aws:UserAgent are not in the policy context");
-    gap("CORS",
-        "answers to actual (non-preflight) requests carry the server's --cors-origins headers, not the "
-        "matching bucket rule's");
-    gap("Static website",
-        "objects are read into memory to answer (no sendfile); no x-amz-website-redirect-location on "
-        "folders");
-    gap("POST Object",
-        "browser form uploads store the object with its content headers and metadata; the acl and "
-        "tagging fields are accepted but not applied");
+    gap("Static website", "no x-amz-website-redirect-location on folders");
     gap("Event notifications",
         "records carry 127.0.0.1 as sourceIPAddress; s3:Replication:*, s3:LifecycleTransition, "
         "s3:IntelligentTiering and s3:ReducedRedundancyLostObject are accepted but never sent");

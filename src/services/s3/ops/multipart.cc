@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/encoding.h"
+#include "services/s3/access.h"
 #include "services/s3/multipart.h"
 #include "services/s3/notify.h"
 #include "services/s3/ops.h"
@@ -76,6 +77,9 @@ Doc create_multipart_upload(OpContext& ctx, const Doc& in) {
   if (type.empty() && !alg.empty()) type = alg == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE";
   v.checksum_algorithm = alg;
   v.checksum_type = type;
+  // The object's ACL (x-amz-acl / x-amz-grant-*; checked by the guard) rides in the upload's
+  // template and is the completed object's.
+  if (auto acl = acl_from_request(in, ctx.account(), b.account)) v.extra.set("acl", std::move(*acl));
   Upload u = multipart(ctx).create(b, key, std::move(v), ctx.now_ms);
   Doc out = Doc::map();
   out.set("Bucket", b.name);

@@ -265,7 +265,9 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
       check_read_conditions(in, v);
     } catch (const AwsError& e) {
       if (e.http_status == 304)  // Not Modified carries the validators
-        ctx.transport.reply.headers = {{"etag", quoted(v.etag)}, {"last-modified", enc::http_date(v.last_modified_ms)}};
+        ctx.transport.reply.headers.insert(
+            ctx.transport.reply.headers.end(),
+            {{"etag", quoted(v.etag)}, {"last-modified", enc::http_date(v.last_modified_ms)}});
       throw;
     }
     if (get) check_readable(v);
