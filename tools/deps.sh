@@ -8,6 +8,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-d
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-boto3 curl wrk nginx-light bubblewrap
   chromium chromium-driver python3-selenium  # the browser test (test_browser_sdk.py)
   python3-jwt  # Cognito tokens verified with an independent JWT library (test_cognito.py)
+  tzdata  # /usr/share/zoneinfo: schedule time zones (src/events/tz.h)
   autoconf automake libtool)  # the last three build aws-lambda-ric's native part (tests)
 missing=()
 for p in "${PKGS[@]}"; do

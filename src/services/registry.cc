@@ -19,6 +19,7 @@ namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
+namespace events { std::unique_ptr<Service> make_service(); }
 
 namespace {
 struct Entry {
@@ -41,6 +42,7 @@ const std::vector<Entry>& table() {
       {"secretsmanager", secretsmanager::make_service},
       {"s3", s3::make_service},
       {"cognito-idp", cognitoidp::make_service},
+      {"events", events::make_service},
   };
   return t;
 }

@@ -61,6 +61,20 @@ bool parse_ip(std::string_view text, unsigned char out[16], int& family) {
   return false;
 }
 
+// A wildcard pattern's first error: "**", or '\\' before anything but '*' or '\\'.
+std::optional<std::string> wildcard_error(const std::string& w) {
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (w[i] == '\\') {
+      if (i + 1 >= w.size() || (w[i + 1] != '*' && w[i + 1] != '\\'))
+        return "Invalid escape character at pos " + std::to_string(i + 1);
+      ++i;
+    } else if (w[i] == '*' && i + 1 < w.size() && w[i + 1] == '*') {
+      return "Consecutive wildcard characters at pos " + std::to_string(i + 1);
+    }
+  }
+  return std::nullopt;
+}
+
 class Compiler {
  public:
   explicit Compiler(std::string* error) : error_(error) {}
@@ -86,7 +100,7 @@ class Compiler {
       if (v.is_map()) {
         f.child = object(v, depth + 1);
         if (!f.child) return nullptr;
-        if (f.child->fields.empty() && f.child->ors.empty()) return fail("Empty object in pattern for key " + key);
+        if (f.child->fields.empty() && f.child->ors.empty()) return fail("Empty objects are not allowed");
       } else if (v.is_list()) {
         if (v.as_list().empty()) return fail("Empty arrays are not allowed");
         for (const auto& r : v.as_list()) {
@@ -95,7 +109,7 @@ class Compiler {
           f.rules.push_back(std::move(*rule));
         }
       } else {
-        return fail("Match value for key " + key + " must be an array or an object");
+        return fail("\"" + key + "\" must be an object or an array");
       }
       node->fields.push_back(std::move(f));
     }
@@ -139,7 +153,7 @@ class Compiler {
       r.text = enc::ascii_lower(v.get("equals-ignore-case")->as_string());
       return r;
     }
-    return bad(std::string("Value of ") + name + " must be a string or a valid json object");
+    return bad(std::string(name) + " match pattern must be a string");
   }
 
   std::optional<Rule> numeric(const Doc& v) {
@@ -224,6 +238,9 @@ class Compiler {
         else items.push_back(&arg);
         for (const Doc* x : items) {
           if (!x->is_string()) return bad("Value of " + op + " inside anything-but must be a string");
+          if (op == "wildcard") {
+            if (auto e = wildcard_error(x->as_string())) return bad(*e);
+          }
           Rule n;
           n.kind = op == "wildcard" ? Rule::Kind::wildcard : Rule::Kind::equals_ignore_case;
           n.text = op == "wildcard" ? x->as_string() : enc::ascii_lower(x->as_string());
@@ -243,15 +260,15 @@ class Compiler {
     if (op == "prefix") return affix(arg, true);
     if (op == "suffix") return affix(arg, false);
     if (op == "equals-ignore-case") {
-      if (!arg.is_string()) return bad("Value of equals-ignore-case must be a string");
+      if (!arg.is_string()) return bad("equals-ignore-case match pattern must be a string");
       Rule r;
       r.kind = Rule::Kind::equals_ignore_case;
       r.text = enc::ascii_lower(arg.as_string());
       return r;
     }
     if (op == "wildcard") {
-      if (!arg.is_string()) return bad("Value of wildcard must be a string");
-      if (arg.as_string().find("**") != std::string::npos) return bad("Consecutive wildcard characters at pos");
+      if (!arg.is_string()) return bad("wildcard match pattern must be a string");
+      if (auto e = wildcard_error(arg.as_string())) return bad(*e);
       Rule r;
       r.kind = Rule::Kind::wildcard;
       r.text = arg.as_string();
@@ -386,9 +403,10 @@ bool field_matches(const Node::Field& f, const Doc* v) {
     return false;
   }
   if (v->is_map()) {
-    // An object where a value was expected: only "exists" can say anything about it.
+    // An object where a value was expected: the field is not a leaf, so it does not "exist" as a
+    // value (event-ruler flattens events to leaves): exists:false matches, nothing else does.
     for (const auto& r : f.rules)
-      if (r.kind == Rule::Kind::exists) return r.flag;
+      if (r.kind == Rule::Kind::exists && !r.flag) return true;
     return false;
   }
   for (const auto& r : f.rules)
@@ -404,7 +422,22 @@ size_t count(const Node& n) {
   return total;
 }
 
+size_t combos(const Node& n) {
+  size_t total = 1;
+  auto mul = [&total](size_t k) { total = std::min<size_t>(total * std::max<size_t>(k, 1), 1'000'000'000); };
+  for (const auto& f : n.fields)
+    if (f.child) mul(combos(*f.child));
+  for (const auto& alts : n.ors) {
+    size_t sum = 0;
+    for (const auto& a : alts) sum = std::min<size_t>(sum + combos(*a), 1'000'000'000);
+    mul(sum);
+  }
+  return total;
+}
+
 }  // namespace
+
+size_t Pattern::or_combinations() const { return root_ ? combos(*root_) : 0; }
 
 std::optional<Pattern> Pattern::compile(const Doc& pattern, std::string* error) {
   std::string err;

@@ -44,6 +44,9 @@ class Pattern {
   bool match(const Doc& event) const;
   // Number of leaf rule values across the pattern (SNS limits the combinations).
   size_t complexity() const;
+  // The rules the pattern's "$or"s expand to (the product of every "$or"'s alternatives, each
+  // expanded): EventBridge refuses patterns of more than 1000.
+  size_t or_combinations() const;
 
  private:
   std::shared_ptr<const Node> root_;

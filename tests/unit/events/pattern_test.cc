@@ -154,7 +154,7 @@ TEST(Pattern, CompileErrors) {
   EXPECT_EQ(error_of(R"({"a":[{"numeric":["~",5]}]})"), "Unrecognized numeric range operator: ~");
   EXPECT_EQ(error_of(R"({"a":[{"numeric":["<",5,">",1]}]})"), "Bad numeric range operator");
   EXPECT_EQ(error_of(R"({})"), "Filter policy can not be empty");
-  EXPECT_EQ(error_of(R"({"a":"x"})"), "Match value for key a must be an array or an object");
+  EXPECT_EQ(error_of(R"({"a":"x"})"), "\"a\" must be an object or an array");
   EXPECT_EQ(error_of(R"({"a":[]})"), "Empty arrays are not allowed");
   EXPECT_EQ(error_of(R"([1])"), "Filter policy must be a JSON object");
   EXPECT_EQ(error_of("{not json"), "Filter policy must be valid JSON");

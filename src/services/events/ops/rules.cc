@@ -1,0 +1,409 @@
+// Rules, their targets and tags (rules and buses).
+#include <algorithm>
+
+#include "core/arn.h"
+#include "core/env.h"
+#include "core/tags.h"
+#include "services/events/ops.h"
+#include "storage/engine.h"
+#include "services/events/schema.h"
+#include "services/events/transform.h"
+#include "storage/written.h"
+
+namespace stratus::events {
+namespace {
+
+struct RuleRef {
+  std::string bus, name, key;
+};
+
+RuleRef find_rule(OpContext& ctx, const Doc& in, std::string_view member = "Name") {
+  RuleRef r;
+  r.bus = existing_bus(ctx, in);
+  r.name = in.str(member);
+  r.key = rule_key(ctx.account(), ctx.region(), r.bus, r.name);
+  return r;
+}
+
+Doc load_rule(OpContext& ctx, const RuleRef& r) {
+  auto rec = load(state(ctx).db(), schema::kRules.name, r.key);
+  if (!rec) throw no_rule(r.name, r.bus);
+  return std::move(*rec);
+}
+
+Doc rule_out(const Doc& rec) {
+  Doc out = Doc::map();
+  for (const char* m : {"Name", "Arn", "EventPattern", "ScheduleExpression", "State", "Description", "RoleArn",
+                        "ManagedBy", "EventBusName"})
+    if (rec.has(m)) out.set(m, rec.str(m));
+  return out;
+}
+
+bool digits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+// rate(N unit) exactly; cron(...) when it is a fixed period (every N minutes or hours); nullopt
+// when the expression is not valid. 0 for a valid cron expression that is not a fixed period.
+std::optional<int64_t> schedule_period_ms(std::string_view e) {
+  int64_t minute = env_positive("STRATUS_EVENTS_MINUTE_MS", 60'000);
+  if (e.rfind("rate(", 0) == 0 && e.back() == ')') {
+    std::string_view body = e.substr(5, e.size() - 6);
+    auto sp = body.find(' ');
+    if (sp == std::string_view::npos) return std::nullopt;
+    std::string_view num = body.substr(0, sp), unit = body.substr(sp + 1);
+    if (!digits(num)) return std::nullopt;
+    int64_t n = std::stoll(std::string(num));
+    if (n <= 0) return std::nullopt;
+    bool one = n == 1;
+    if (unit == (one ? "minute" : "minutes")) return n * minute;
+    if (unit == (one ? "hour" : "hours")) return n * 60 * minute;
+    if (unit == (one ? "day" : "days")) return n * 1440 * minute;
+    return std::nullopt;
+  }
+  if (e.rfind("cron(", 0) == 0 && e.back() == ')') {
+    std::string_view body = e.substr(5, e.size() - 6);
+    std::vector<std::string_view> f;
+    size_t i = 0;
+    while (i < body.size()) {
+      size_t j = body.find(' ', i);
+      if (j == std::string_view::npos) j = body.size();
+      if (j > i) f.push_back(body.substr(i, j - i));
+      i = j + 1;
+    }
+    if (f.size() != 6) return std::nullopt;
+    // One of day-of-month / day-of-week must be '?', not both.
+    if ((f[2] == "?") == (f[4] == "?")) return std::nullopt;
+    const char* allowed[] = {"0123456789,-*/", "0123456789,-*/", "0123456789,-*?/LW",
+                             "0123456789,-*/ABCDEFGJLMNOPRSTUVY", "0123456789,-*?L#ADEFHIMNORSTUW", "0123456789,-*/"};
+    for (size_t k = 0; k < 6; ++k)
+      if (f[k].find_first_not_of(allowed[k]) != std::string_view::npos) return std::nullopt;
+    bool rest_any = (f[2] == "*" || f[2] == "?") && f[3] == "*" && (f[4] == "*" || f[4] == "?") && f[5] == "*";
+    if (rest_any && f[1] == "*") {
+      if (f[0] == "*") return minute;
+      if ((f[0].rfind("0/", 0) == 0 || f[0].rfind("*/", 0) == 0) && digits(f[0].substr(2))) {
+        int64_t n = std::stoll(std::string(f[0].substr(2)));
+        if (n > 0 && 60 % n == 0) return n * minute;
+      }
+    }
+    if (rest_any && digits(f[0]) && (f[1] == "*" || f[1].rfind("0/", 0) == 0 || f[1].rfind("*/", 0) == 0)) {
+      if (f[1] == "*") return 60 * minute;
+      if (digits(f[1].substr(2))) {
+        int64_t n = std::stoll(std::string(f[1].substr(2)));
+        if (n > 0 && 24 % n == 0) return n * 60 * minute;
+      }
+    }
+    return 0;
+  }
+  return std::nullopt;
+}
+
+Doc put_rule(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::string name = in.str("Name");
+  check_name(name, "name");
+  std::string bus = existing_bus(ctx, in);
+  std::string pattern = in.str("EventPattern"), schedule = in.str("ScheduleExpression");
+  if (pattern.empty() && schedule.empty())
+    throw errors::validation("Parameter(s) EventPattern or ScheduleExpression must be specified.");
+  if (!schedule.empty()) {
+    if (!schedule_period_ms(schedule)) throw errors::validation("Parameter ScheduleExpression is not valid.");
+    if (bus != "default") throw errors::validation("ScheduleExpression is supported only on the default event bus.");
+  }
+  if (!pattern.empty()) check_pattern(st, pattern);
+  std::lock_guard lk(st.mu());
+  std::string key = rule_key(ctx.account(), ctx.region(), bus, name);
+  auto old = load(st.db(), schema::kRules.name, key);
+  if (old && old->has("ManagedBy"))
+    throw errors::managed_rule("Rule " + name + " is managed by " + old->str("ManagedBy") + ".");
+  Doc rec = Doc::map();
+  rec.set("Name", name);
+  rec.set("Arn", rule_arn(ctx.account(), ctx.region(), bus, name));
+  rec.set("EventBusName", bus);
+  rec.set("State", in.str("State", "ENABLED"));
+  for (const char* m : {"EventPattern", "ScheduleExpression", "Description", "RoleArn"})
+    if (in.has(m)) rec.set(m, in.str(m));
+  rec.set("CreatedBy", ctx.account());
+  if (old) {
+    rec.set("Targets", old->get("Targets") ? *old->get("Targets") : Doc::list());
+    rec.set("Tags", old->get("Tags") ? *old->get("Tags") : Doc::list());
+  } else {
+    rec.set("Targets", Doc::list());
+    Doc tags = Doc::list();
+    tags::merge_list(tags, in.get("Tags"));
+    rec.set("Tags", std::move(tags));
+  }
+  save(st.db(), schema::kRules.name, key, rec);
+  st.arm_schedule(ctx.account(), ctx.region(), rec);
+  return answer("RuleArn", rec.str("Arn"));
+}
+
+Doc describe_rule(OpContext& ctx, const Doc& in) {
+  Doc rec = load_rule(ctx, find_rule(ctx, in));
+  Doc out = rule_out(rec);
+  out.set("CreatedBy", rec.str("CreatedBy", ctx.account()));
+  return out;
+}
+
+Doc delete_rule(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  RuleRef r = find_rule(ctx, in);
+  std::lock_guard lk(st.mu());
+  auto rec = load(st.db(), schema::kRules.name, r.key);
+  if (!rec) return Doc::map();
+  if (rec->has("ManagedBy") && !in.flag("Force"))
+    throw errors::managed_rule("Rule " + r.name + " is managed by " + rec->str("ManagedBy") + ".");
+  if (const Doc* t = rec->get("Targets"); t && t->size() > 0)
+    throw errors::validation("Rule can't be deleted since it has targets.");
+  storage::written(st.db().del(schema::kRules.name, r.key));
+  st.disarm_schedule(rec->str("Arn"));
+  return Doc::map();
+}
+
+Doc list_rules(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::string bus = existing_bus(ctx, in);
+  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
+  int64_t limit = in.integer("Limit", 100);
+  Doc list = Doc::list();
+  Doc out = Doc::map();
+  for (auto& [key, rec] : scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), bus))) {
+    std::string name = rec.str("Name");
+    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
+    if (static_cast<int64_t>(list.size()) >= limit) {
+      out.set("NextToken", name);
+      break;
+    }
+    list.push(rule_out(rec));
+  }
+  out.set("Rules", std::move(list));
+  return out;
+}
+
+static Doc set_state(OpContext& ctx, const Doc& in, const char* state_value) {
+  State& st = state(ctx);
+  RuleRef r = find_rule(ctx, in);
+  std::lock_guard lk(st.mu());
+  Doc rec = load_rule(ctx, r);
+  if (rec.has("ManagedBy"))
+    throw errors::managed_rule("Rule " + r.name + " is managed by " + rec.str("ManagedBy") + ".");
+  rec.set("State", state_value);
+  save(st.db(), schema::kRules.name, r.key, rec);
+  st.arm_schedule(ctx.account(), ctx.region(), rec);
+  return Doc::map();
+}
+
+Doc enable_rule(OpContext& ctx, const Doc& in) { return set_state(ctx, in, "ENABLED"); }
+Doc disable_rule(OpContext& ctx, const Doc& in) { return set_state(ctx, in, "DISABLED"); }
+
+Doc list_rule_names_by_target(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::string bus = existing_bus(ctx, in);
+  std::string arn = in.str("TargetArn"), token = in.str("NextToken");
+  int64_t limit = in.integer("Limit", 100);
+  Doc list = Doc::list();
+  Doc out = Doc::map();
+  for (auto& [key, rec] : scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), bus))) {
+    std::string name = rec.str("Name");
+    if (!token.empty() && name < token) continue;
+    const Doc* targets = rec.get("Targets");
+    if (!targets || !targets->is_list()) continue;
+    bool hit = std::any_of(targets->as_list().begin(), targets->as_list().end(),
+                           [&](const Doc& t) { return t.str("Arn") == arn; });
+    if (!hit) continue;
+    if (static_cast<int64_t>(list.size()) >= limit) {
+      out.set("NextToken", name);
+      break;
+    }
+    list.push(name);
+  }
+  out.set("RuleNames", std::move(list));
+  return out;
+}
+
+// A target's input settings as AWS checks them in PutTargets (ValidationException).
+static void check_target(const Doc& t) {
+  std::string id = t.str("Id");
+  if (id.empty() || id.find_first_not_of(".-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
+                        std::string::npos)
+    throw errors::validation("1 validation error detected: Value '" + id +
+                             "' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular "
+                             "expression pattern: [\\.\\-_A-Za-z0-9]+");
+  int inputs = t.has("Input") + t.has("InputPath") + t.has("InputTransformer");
+  if (inputs > 1)
+    throw errors::validation("Only one of Input, InputPath, or InputTransformer must be provided for target " + id +
+                             ".");
+  if (t.has("Input") && !transform::minify(t.str("Input")))
+    throw errors::validation("Input for target " + id + " is not a valid JSON text.");
+  if (t.has("InputPath") && !transform::valid_path(t.str("InputPath")))
+    throw errors::validation("InputPath for target " + id + " is not a valid JSON path.");
+  if (const Doc* tr = t.get("InputTransformer")) {
+    if (const Doc* m = tr->get("InputPathsMap"); m && m->is_map()) {
+      if (m->size() > 100) throw errors::validation("InputPathsMap for target " + id + " has more than 100 entries.");
+      for (const auto& [k, v] : m->as_map()) {
+        if (k.rfind("AWS.", 0) == 0 || k.rfind("aws.", 0) == 0)
+          throw errors::validation("InputTransformer path key " + k + " can not start with AWS.");
+        if (!v.is_string() || !transform::valid_path(v.as_string()))
+          throw errors::validation("Target " + id + " has an invalid InputPathsMap value for " + k + ".");
+      }
+    }
+  }
+  auto arn = Arn::parse(t.str("Arn"));
+  if (!arn) throw errors::validation("Parameter " + t.str("Arn") + " is not valid. Reason: Provided Arn is not in correct format.");
+  if (arn->service == "sqs" && arn->resource.size() > 5 && arn->resource.ends_with(".fifo")) {
+    const Doc* sp = t.get("SqsParameters");
+    if (!sp || sp->str("MessageGroupId").empty())
+      throw errors::validation("Parameter(s) SqsParameters must be specified for target: " + id + ".");
+  }
+  if (const Doc* dlq = t.get("DeadLetterConfig"); dlq && dlq->has("Arn")) {
+    auto d = Arn::parse(dlq->str("Arn"));
+    if (!d || d->service != "sqs")
+      throw errors::validation("Parameter DeadLetterConfig.Arn is not valid. Reason: Provided Arn is not an SQS queue.");
+    if (d->resource.ends_with(".fifo"))
+      throw errors::validation("Parameter DeadLetterConfig.Arn is not valid. Reason: FIFO queues are not supported.");
+  }
+}
+
+Doc put_targets(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  RuleRef r = find_rule(ctx, in, "Rule");
+  const Doc* add = in.get("Targets");
+  if (add && add->size() > 10)
+    throw errors::validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length less than or equal to 10");
+  std::lock_guard lk(st.mu());
+  Doc rec = load_rule(ctx, r);
+  if (rec.has("ManagedBy"))
+    throw errors::managed_rule("Rule " + r.name + " is managed by " + rec.str("ManagedBy") + ".");
+  Doc targets = rec.get("Targets") && rec.get("Targets")->is_list() ? *rec.get("Targets") : Doc::list();
+  if (add && add->is_list()) {
+    for (const Doc& t : add->as_list()) check_target(t);
+    for (const Doc& t : add->as_list()) {
+      auto& l = targets.as_list();
+      auto it = std::find_if(l.begin(), l.end(), [&](const Doc& x) { return x.str("Id") == t.str("Id"); });
+      if (it != l.end()) *it = t;
+      else l.push_back(t);
+    }
+  }
+  if (targets.size() > 5) throw errors::limit_exceeded("The requested resource exceeds the maximum number allowed.");
+  rec.set("Targets", std::move(targets));
+  save(st.db(), schema::kRules.name, r.key, rec);
+  Doc out = Doc::map();
+  out.set("FailedEntryCount", 0);
+  out.set("FailedEntries", Doc::list());
+  return out;
+}
+
+Doc remove_targets(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  RuleRef r = find_rule(ctx, in, "Rule");
+  std::lock_guard lk(st.mu());
+  Doc rec = load_rule(ctx, r);
+  if (rec.has("ManagedBy") && !in.flag("Force"))
+    throw errors::managed_rule("Rule " + r.name + " is managed by " + rec.str("ManagedBy") + ".");
+  Doc kept = Doc::list();
+  std::vector<std::string> ids;
+  if (const Doc* l = in.get("Ids"); l && l->is_list())
+    for (const Doc& d : l->as_list()) ids.push_back(d.as_string());
+  if (const Doc* t = rec.get("Targets"); t && t->is_list())
+    for (const Doc& x : t->as_list())
+      if (std::find(ids.begin(), ids.end(), x.str("Id")) == ids.end()) kept.push(x);
+  rec.set("Targets", std::move(kept));
+  save(st.db(), schema::kRules.name, r.key, rec);
+  Doc out = Doc::map();
+  out.set("FailedEntryCount", 0);
+  out.set("FailedEntries", Doc::list());
+  return out;
+}
+
+Doc list_targets_by_rule(OpContext& ctx, const Doc& in) {
+  RuleRef r = find_rule(ctx, in, "Rule");
+  Doc rec = load_rule(ctx, r);
+  std::string token = in.str("NextToken");
+  int64_t limit = in.integer("Limit", 100);
+  size_t start = 0;
+  if (!token.empty()) {
+    if (!digits(token)) throw errors::validation("The NextToken provided is not valid.");
+    start = std::stoul(token);
+  }
+  Doc list = Doc::list();
+  Doc out = Doc::map();
+  const Doc* t = rec.get("Targets");
+  size_t n = t && t->is_list() ? t->size() : 0;
+  for (size_t i = start; i < n; ++i) {
+    if (static_cast<int64_t>(list.size()) >= limit) {
+      out.set("NextToken", std::to_string(i));
+      break;
+    }
+    list.push(t->as_list()[i]);
+  }
+  out.set("Targets", std::move(list));
+  return out;
+}
+
+// ---- tags: rules and buses by ARN ----
+namespace {
+
+// The storage key and keyspace of the tagged resource; throws ResourceNotFound.
+std::pair<std::string, std::string> tagged(OpContext& ctx, const std::string& arn_text) {
+  auto arn = Arn::parse(arn_text);
+  State& st = state(ctx);
+  if (!arn || arn->service != "events")
+    throw errors::validation("Parameter " + arn_text + " is not valid. Reason: Provided Arn is not in correct format.");
+  const std::string& res = arn->resource;
+  if (res.rfind("rule/", 0) == 0) {
+    std::string rest = res.substr(5);
+    auto slash = rest.find('/');
+    std::string bus = slash == std::string::npos ? "default" : rest.substr(0, slash);
+    std::string name = slash == std::string::npos ? rest : rest.substr(slash + 1);
+    std::string key = rule_key(arn->account, arn->region, bus, name);
+    if (!load(st.db(), schema::kRules.name, key)) throw no_rule(name, bus);
+    return {std::string(schema::kRules.name), key};
+  }
+  if (res.rfind("event-bus/", 0) == 0) {
+    std::string name = res.substr(10);
+    auto rec = st.bus(arn->account, arn->region, name);
+    if (!rec) throw no_bus(name);
+    std::string key = bus_key(arn->account, arn->region, name);
+    if (!load(st.db(), schema::kBuses.name, key)) save(st.db(), schema::kBuses.name, key, *rec);
+    return {std::string(schema::kBuses.name), key};
+  }
+  throw errors::resource_not_found("Resource " + arn_text + " does not exist.");
+}
+
+}  // namespace
+
+Doc tag_resource(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.mu());
+  auto [ks, key] = tagged(ctx, in.str("ResourceARN"));
+  Doc rec = *load(st.db(), ks, key);
+  Doc tags = rec.get("Tags") && rec.get("Tags")->is_list() ? *rec.get("Tags") : Doc::list();
+  tags::merge_list(tags, in.get("Tags"));
+  if (tags.size() > 50) throw errors::limit_exceeded("The requested resource exceeds the maximum number allowed.");
+  rec.set("Tags", std::move(tags));
+  save(st.db(), ks, key, rec);
+  return Doc::map();
+}
+
+Doc untag_resource(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.mu());
+  auto [ks, key] = tagged(ctx, in.str("ResourceARN"));
+  Doc rec = *load(st.db(), ks, key);
+  Doc tags = rec.get("Tags") && rec.get("Tags")->is_list() ? *rec.get("Tags") : Doc::list();
+  tags::remove_from_list(tags, in.get("TagKeys"));
+  rec.set("Tags", std::move(tags));
+  save(st.db(), ks, key, rec);
+  return Doc::map();
+}
+
+Doc list_tags_for_resource(OpContext& ctx, const Doc& in) {
+  State& st = state(ctx);
+  auto [ks, key] = tagged(ctx, in.str("ResourceARN"));
+  Doc rec = *load(st.db(), ks, key);
+  return answer("Tags", rec.get("Tags") && rec.get("Tags")->is_list() ? *rec.get("Tags") : Doc::list());
+}
+
+}  // namespace stratus::events

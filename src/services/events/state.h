@@ -1,0 +1,102 @@
+// EventBridge's state as handlers and the delivery path reach it: records in storage (schema.h;
+// nothing but compiled patterns is cached in memory, so a restart or reset loses nothing), the
+// PutEvents pipeline (match the bus's rules and archives, enqueue one durable delivery per
+// matching target) and the events::Api port other services put their events through.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/doc.h"
+#include "core/result.h"
+#include "events/pattern/pattern.h"
+#include "services/events/api.h"
+
+namespace stratus {
+class ServerContext;
+namespace storage {
+class Engine;
+}
+namespace sqs {
+class Api;
+}
+}  // namespace stratus
+
+namespace stratus::events {
+
+// The durable delivery topic: one event for one target of one rule (consumer: delivery.cc).
+inline constexpr const char* kDeliverTopic = "events.deliver";
+// The schedule-rule tick topic (a periodic queue schedule per scheduled rule).
+inline constexpr const char* kScheduleTopic = "events.schedule";
+// Replays run as steps on this topic.
+inline constexpr const char* kReplayTopic = "events.replay";
+
+// A JSON record's storage helpers.
+std::optional<Doc> load(storage::Engine& db, std::string_view ks, std::string_view key);
+void save(storage::Engine& db, std::string_view ks, std::string_view key, const Doc& rec);
+// Every record under a key prefix, with its key, in key order.
+std::vector<std::pair<std::string, Doc>> scan(storage::Engine& db, std::string_view ks, std::string_view prefix);
+
+std::string bus_key(std::string_view account, std::string_view region, std::string_view bus);
+std::string rule_key(std::string_view account, std::string_view region, std::string_view bus, std::string_view rule);
+std::string bus_arn(std::string_view account, std::string_view region, std::string_view bus);
+std::string rule_arn(std::string_view account, std::string_view region, std::string_view bus, std::string_view rule);
+// "name" or a bus ARN -> the bus name ("" input: "default").
+std::string bus_name_of(std::string_view name_or_arn);
+// RFC 3339 UTC with seconds ("2026-12-06T12:00:00Z").
+std::string rfc3339(int64_t ms);
+
+class State final : public Api {
+ public:
+  State(ServerContext& server, storage::Engine& db) : server_(server), db_(db) {}
+  ServerContext& server() { return server_; }
+  storage::Engine& db() { return db_; }
+  std::mutex& mu() { return mu_; }  // serialises read-modify-writes of records
+
+  // The bus record ("default" exists always); nullopt when there is no such bus.
+  std::optional<Doc> bus(const std::string& account, const std::string& region, const std::string& name);
+
+  // A compiled pattern (cached by text); nullptr with *error set when it is not valid.
+  std::shared_ptr<const pattern::Pattern> compile(const std::string& text, std::string* error);
+
+  // PutEvents for one entry: validated by the caller. Writes the deliveries (and archive copies)
+  // durably and returns the event id. `replay_name` marks a replayed event (not archived again);
+  // `only_rules` (replay FilterArns) limits the rules considered when not empty.
+  Result<std::string> publish(const std::string& account, const std::string& region, Entry entry,
+                              const std::string& replay_name = {}, const std::vector<std::string>& only_rules = {});
+
+  // events::Api
+  Result<std::string> put(const std::string& account, const std::string& region, Entry entry) override;
+
+  // The event JSON text of an entry (AWS's envelope, member order as AWS writes it).
+  static std::string envelope(const std::string& id, const std::string& account, const std::string& region,
+                              const Entry& e, const std::string& detail_compact, const std::string& replay_name);
+
+  // Schedule rules: (re)arms or stops the periodic tick of a rule on the events queue.
+  void arm_schedule(const std::string& account, const std::string& region, const Doc& rule);
+  void disarm_schedule(const std::string& rule_arn);
+
+ private:
+  ServerContext& server_;
+  storage::Engine& db_;
+  std::mutex mu_;
+  std::mutex cache_mu_;
+  std::map<std::string, std::shared_ptr<const pattern::Pattern>, std::less<>> patterns_;
+};
+
+// The running state (handlers): ctx.server.port<State>().
+State& state_of(ServerContext& server);
+
+// The delivery consumer (delivery.cc): subscribed in start().
+void subscribe_delivery(ServerContext& server, State& state);
+
+// Schedule expressions of rules: the period in ms of rate(...) / cron(...) minutes, or nullopt when
+// the expression is not valid (rules.cc).
+std::optional<int64_t> schedule_period_ms(std::string_view expr);
+
+}  // namespace stratus::events
