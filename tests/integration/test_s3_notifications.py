@@ -404,6 +404,43 @@ def handler(event, context):
         self.assertEqual(rec["s3"]["configurationId"], "l1")
 
 
+class TestEventBridge(S3NotificationBase):
+    def test_eventbridge_configuration(self):
+        events = self.stratus.client("events")
+        b = self.bucket(versioned=True)
+        url, qarn = self.queue()
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                                    "Action": "sqs:SendMessage", "Resource": qarn}]})})
+        events.put_rule(Name=f"s3-{b}", EventPattern=json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [b]}}}))
+        events.put_targets(Rule=f"s3-{b}", Targets=[{"Id": "q", "Arn": qarn}])
+        self.s3.put_bucket_notification_configuration(Bucket=b, NotificationConfiguration={"EventBridgeConfiguration": {}})
+        self.assertIn("EventBridgeConfiguration", self.s3.get_bucket_notification_configuration(Bucket=b))
+        vid = self.s3.put_object(Bucket=b, Key="eb key.txt", Body=b"hello")["VersionId"]
+        [created] = self.receive(url)
+        self.assertEqual(created["source"], "aws.s3")
+        self.assertEqual(created["detail-type"], "Object Created")
+        self.assertEqual(created["account"], ACCOUNT)
+        self.assertEqual(created["region"], "us-east-1")
+        self.assertEqual(created["resources"], [f"arn:aws:s3:::{b}"])
+        d = created["detail"]
+        self.assertEqual(d["version"], "0")
+        self.assertEqual(d["bucket"], {"name": b})
+        self.assertEqual(d["object"]["key"], "eb key.txt")
+        self.assertEqual(d["object"]["size"], 5)
+        self.assertEqual(d["object"]["version-id"], vid)
+        self.assertIn("sequencer", d["object"])
+        self.assertEqual(d["reason"], "PutObject")
+        self.assertIn("request-id", d)
+        self.assertIn("requester", d)
+        self.s3.delete_object(Bucket=b, Key="eb key.txt")
+        [deleted] = self.receive(url)
+        self.assertEqual(deleted["detail-type"], "Object Deleted")
+        self.assertEqual(deleted["detail"]["deletion-type"], "Delete Marker Created")
+        self.assertEqual(deleted["detail"]["reason"], "DeleteObject")
+        self.assertNotIn("size", deleted["detail"]["object"])
+
+
 class TestDurability(unittest.TestCase):
     def test_event_survives_kill9(self):
         data = tempfile.mkdtemp(prefix="stratus-s3n-")
