@@ -19,7 +19,9 @@ namespace ssm { std::unique_ptr<Service> make_service(); }
 namespace s3 { std::unique_ptr<Service> make_service(); }
 namespace cognitoidp { std::unique_ptr<Service> make_service(); }
 namespace secretsmanager { std::unique_ptr<Service> make_service(); }
-namespace events { std::unique_ptr<Service> make_service(); }
+namespace events {
+std::unique_ptr<Service> make_service();
+}
 
 namespace {
 struct Entry {

@@ -437,7 +437,9 @@ size_t combos(const Node& n) {
 
 }  // namespace
 
-size_t Pattern::or_combinations() const { return root_ ? combos(*root_) : 0; }
+size_t Pattern::or_combinations() const {
+  return root_ ? combos(*root_) : 0;
+}
 
 std::optional<Pattern> Pattern::compile(const Doc& pattern, std::string* error) {
   std::string err;

@@ -16,12 +16,12 @@
 #include "events/queue.h"
 #include "server/context.h"
 #include "services/events/ops.h"
-#include "storage/engine.h"
 #include "services/events/schema.h"
 #include "services/events/transform.h"
 #include "services/lambda/invoke.h"
 #include "services/logs/api.h"
 #include "services/sqs/api.h"
+#include "storage/engine.h"
 
 namespace stratus::events {
 
@@ -135,8 +135,10 @@ Outcome to_logs(ServerContext& server, const Arn& a, const std::string& input, c
       Doc md = json::parse(*m);
       message = md.is_string() ? md.as_string() : *m;
       Doc td = json::parse(*t);
-      if (td.is_string()) when = enc::parse_iso8601(td.as_string()).value_or(ts);
-      else if (td.type() == Doc::Type::integer) when = td.as_int();
+      if (td.is_string())
+        when = enc::parse_iso8601(td.as_string()).value_or(ts);
+      else if (td.type() == Doc::Type::integer)
+        when = td.as_int();
     }
   }
   auto st = logs::append(server, a.account, a.region, group, stream, {{when, message}}, create);
@@ -195,14 +197,20 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
   Outcome out;
   auto a = Arn::parse(arn_text);
   try {
-    if (!a) out = Failure{"NO_RESOURCE", "Target " + arn_text + " is not an ARN.", false};
-    else if (a->service == "sqs") out = to_sqs(server, arn_text, input, target);
-    else if (a->service == "lambda") out = to_lambda(server, *a, arn_text, input);
-    else if (a->service == "sns") out = to_sns(server, *a, arn_text, input, account);
+    if (!a)
+      out = Failure{"NO_RESOURCE", "Target " + arn_text + " is not an ARN.", false};
+    else if (a->service == "sqs")
+      out = to_sqs(server, arn_text, input, target);
+    else if (a->service == "lambda")
+      out = to_lambda(server, *a, arn_text, input);
+    else if (a->service == "sns")
+      out = to_sns(server, *a, arn_text, input, account);
     else if (a->service == "events" && a->resource.rfind("event-bus/", 0) == 0)
       out = to_bus(st, *a, arn_text, event, account);
-    else if (a->service == "logs") out = to_logs(server, *a, input, event);
-    else out = Failure{"NO_RESOURCE", "Targets of service " + a->service + " are not supported by Stratus.", false};
+    else if (a->service == "logs")
+      out = to_logs(server, *a, input, event);
+    else
+      out = Failure{"NO_RESOURCE", "Targets of service " + a->service + " are not supported by Stratus.", false};
   } catch (const AwsError& e) {
     out = Failure{"SDK_CLIENT_ERROR", e.code + ": " + e.message, true};
   }
@@ -216,8 +224,8 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
     int64_t delay = backoff_ms(dv.attempt, base, base * 180);
     if (static_cast<int64_t>(dv.attempt) < max_attempts && age_ms + delay < max_age_s * 1000)
       return Verdict::retry_after(delay);
-    const char* why = static_cast<int64_t>(dv.attempt) >= max_attempts ? "MaximumRetryAttempts"
-                                                                        : "MaximumEventAgeInSeconds";
+    const char* why =
+        static_cast<int64_t>(dv.attempt) >= max_attempts ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds";
     dead_letter(server, target, rule_arn, event, *out, dv.attempt, why);
   } else {
     dead_letter(server, target, rule_arn, event, *out, dv.attempt, nullptr);
@@ -230,7 +238,8 @@ Verdict tick(State& st, const events::Delivery& dv) {
   Doc p = json::parse(dv.payload);
   std::string account = p.str("account"), region = p.str("region");
   auto rule = load(st.db(), schema::kRules.name, rule_key(account, region, p.str("bus"), p.str("rule")));
-  if (!rule || rule->str("State") == "DISABLED" || !rule->has("ScheduleExpression") || p.str("expr") != rule->str("ScheduleExpression")) {
+  if (!rule || rule->str("State") == "DISABLED" || !rule->has("ScheduleExpression") ||
+      p.str("expr") != rule->str("ScheduleExpression")) {
     // The rule changed or is gone: this chain ends (a new one was armed for the new expression).
     st.server().events().unschedule(dv.schedule);
     return Verdict::done();

@@ -32,8 +32,8 @@ void check_name(const std::string& value, std::string_view member, bool slash = 
 std::string existing_bus(OpContext& ctx, const Doc& in, std::string_view member = "EventBusName");
 
 // ---- buses (ops/buses.cc) ----
-HandlerFn create_event_bus, describe_event_bus, delete_event_bus, list_event_buses, update_event_bus,
-    put_permission, remove_permission;
+HandlerFn create_event_bus, describe_event_bus, delete_event_bus, list_event_buses, update_event_bus, put_permission,
+    remove_permission;
 // ---- rules and targets (ops/rules.cc) ----
 HandlerFn put_rule, describe_rule, delete_rule, list_rules, enable_rule, disable_rule, list_rule_names_by_target,
     put_targets, remove_targets, list_targets_by_rule, tag_resource, untag_resource, list_tags_for_resource;

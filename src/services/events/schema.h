@@ -17,14 +17,14 @@ inline constexpr storage::Keyspace kRules{
 // Archives (the record) and their events (time-ordered).
 inline constexpr storage::Keyspace kArchives{"events.archives", "scope(account, region) str(archive name)",
                                              "{ArchiveName, ArchiveArn, EventSourceArn, EventPattern, ...}, JSON v1"};
-inline constexpr storage::Keyspace kArchived{"events.archived",
-                                             "scope(account, region) str(archive name) u64(event ms) u64(seq)",
-                                             "event JSON text"};
+inline constexpr storage::Keyspace kArchived{
+    "events.archived", "scope(account, region) str(archive name) u64(event ms) u64(seq)", "event JSON text"};
 inline constexpr storage::Keyspace kReplays{"events.replays", "scope(account, region) str(replay name)",
                                             "{ReplayName, ReplayArn, State, ...}, JSON v1"};
 // Connections and API destinations.
-inline constexpr storage::Keyspace kConnections{"events.connections", "scope(account, region) str(name)",
-                                                "{Name, ConnectionArn, AuthorizationType, AuthParameters, ...}, JSON v1"};
+inline constexpr storage::Keyspace kConnections{
+    "events.connections", "scope(account, region) str(name)",
+    "{Name, ConnectionArn, AuthorizationType, AuthParameters, ...}, JSON v1"};
 inline constexpr storage::Keyspace kApiDestinations{"events.apidestinations", "scope(account, region) str(name)",
                                                     "{Name, ApiDestinationArn, ConnectionArn, ...}, JSON v1"};
 

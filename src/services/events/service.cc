@@ -45,13 +45,16 @@ class EventsService final : public Service {
     add("DescribeReplay", describe_replay);
     add("ListReplays", list_replays);
     add("CancelReplay", cancel_replay);
-    gap("PutTargets", "targets deliver to SQS (FIFO with MessageGroupId), Lambda (async), SNS, event buses (same and "
-                      "cross-account, checked against the bus policy) and CloudWatch Logs; other target types are "
-                      "accepted and their deliveries fail (NO_RESOURCE, dead-lettered when configured)");
-    gap("ScheduleExpression", "rate() and cron() every N minutes/hours fire; other cron() expressions are validated "
-                              "and stored but do not fire yet");
-    gap("PutEvents", "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
-                     "account and action (Conditions are stored, not evaluated)");
+    gap("PutTargets",
+        "targets deliver to SQS (FIFO with MessageGroupId), Lambda (async), SNS, event buses (same and "
+        "cross-account, checked against the bus policy) and CloudWatch Logs; other target types are "
+        "accepted and their deliveries fail (NO_RESOURCE, dead-lettered when configured)");
+    gap("ScheduleExpression",
+        "rate() and cron() every N minutes/hours fire; other cron() expressions are validated "
+        "and stored but do not fire yet");
+    gap("PutEvents",
+        "resource policies are checked for cross-account PutEvents only as Allow/Deny by principal "
+        "account and action (Conditions are stored, not evaluated)");
     gap("Partner event sources, endpoints, connections, API destinations", "not implemented");
   }
   void attach(ServerContext& ctx) override {
@@ -74,6 +77,8 @@ class EventsService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> make_service() { return std::make_unique<EventsService>(); }
+std::unique_ptr<Service> make_service() {
+  return std::make_unique<EventsService>();
+}
 
 }  // namespace stratus::events

@@ -63,7 +63,9 @@ std::string bus_name_of(std::string_view s) {
   }
   return std::string(s);
 }
-std::string rfc3339(int64_t ms) { return enc::iso8601(ms - ((ms % 1000) + 1000) % 1000); }
+std::string rfc3339(int64_t ms) {
+  return enc::iso8601(ms - ((ms % 1000) + 1000) % 1000);
+}
 
 std::optional<Doc> State::bus(const std::string& account, const std::string& region, const std::string& name) {
   if (auto rec = load(db_, schema::kBuses.name, bus_key(account, region, name))) return rec;
@@ -212,6 +214,8 @@ Result<std::string> State::publish(const std::string& account, const std::string
   }
 }
 
-State& state_of(ServerContext& server) { return *server.port<State>(); }
+State& state_of(ServerContext& server) {
+  return *server.port<State>();
+}
 
 }  // namespace stratus::events

@@ -18,8 +18,10 @@ bool shallow(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_str = false;
     } else if (c == '"') {
       in_str = true;
     } else if (c == '{' || c == '[') {
@@ -108,8 +110,7 @@ const rapidjson::Value* walk(const rapidjson::Value& root, const std::vector<Ste
 }
 
 bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
 }  // namespace
@@ -125,7 +126,9 @@ bool is_json_object(std::string_view text) {
   return parse(text, doc) && doc.IsObject();
 }
 
-bool valid_path(std::string_view path) { return steps_of(path).has_value(); }
+bool valid_path(std::string_view path) {
+  return steps_of(path).has_value();
+}
 
 std::optional<std::string> extract(std::string_view json, std::string_view path) {
   auto steps = steps_of(path);
@@ -144,8 +147,8 @@ std::string without_detail(std::string_view event_json) {
   return write(doc);
 }
 
-std::string render(std::string_view tmpl, const std::map<std::string, std::string>& paths,
-                   std::string_view event_json, const Context& ctx) {
+std::string render(std::string_view tmpl, const std::map<std::string, std::string>& paths, std::string_view event_json,
+                   const Context& ctx) {
   rapidjson::Document doc;
   bool have_doc = parse(event_json, doc);
   // name -> JSON text of its value (nullopt: the path names nothing)
@@ -201,8 +204,10 @@ std::string render(std::string_view tmpl, const std::map<std::string, std::strin
           } else if (in_str && !v->empty() && (*v)[0] == '"') {
             // A string inside a string: its characters, unescaped (AWS does not escape them).
             rapidjson::Document s;
-            if (parse(*v, s) && s.IsString()) out.append(s.GetString(), s.GetStringLength());
-            else out += *v;
+            if (parse(*v, s) && s.IsString())
+              out.append(s.GetString(), s.GetStringLength());
+            else
+              out += *v;
           } else {
             out += *v;
           }

@@ -1,5 +1,8 @@
 #include "services/s3/store.h"
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -195,6 +198,161 @@ std::string encode_version(const ObjectVersion& v) {
 }
 ObjectVersion decode_version(std::string_view text) {
   return ObjectVersion::from_doc(json::parse(text));
+}
+
+// Listings read thousands of records per page: their top-level scalar members are read straight
+// from the JSON text (SAX, no Doc), nested members (metadata, tags, extra) skipped.
+enum class Field {
+  none,
+  mtime,
+  size,
+  seq,
+  parts,
+  dm,
+  inline_,
+  vid,
+  etag,
+  data,
+  owner,
+  ck_alg,
+  ck,
+  ck_type,
+  sc,
+  restore,
+  ct
+};
+
+Field field_of(std::string_view k) {
+  static constexpr std::pair<std::string_view, Field> kFields[] = {
+      {"mtime", Field::mtime},     {"size", Field::size},      {"seq", Field::seq},         {"parts", Field::parts},
+      {"dm", Field::dm},           {"inline", Field::inline_}, {"vid", Field::vid},         {"etag", Field::etag},
+      {"data", Field::data},       {"owner", Field::owner},    {"ck_alg", Field::ck_alg},   {"ck", Field::ck},
+      {"ck_type", Field::ck_type}, {"sc", Field::sc},          {"restore", Field::restore}, {"ct", Field::ct},
+  };
+  for (const auto& [name, f] : kFields)
+    if (name == k) return f;
+  return Field::none;
+}
+
+struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
+  ObjectVersion& v;
+  int depth = 0;
+  Field field = Field::none;
+  bool done = false;
+  explicit SummaryReader(ObjectVersion& out) : v(out) {}
+  bool number(int64_t n) {
+    if (depth != 1) return true;
+    switch (field) {
+      case Field::mtime:
+        v.last_modified_ms = n;
+        break;
+      case Field::size:
+        v.size = static_cast<uint64_t>(n);
+        break;
+      case Field::seq:
+        v.seq = static_cast<uint64_t>(n);
+        break;
+      case Field::parts:
+        v.parts_count = n;
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+  bool Int(int n) { return number(n); }
+  bool Uint(unsigned n) { return number(n); }
+  bool Int64(int64_t n) { return number(n); }
+  bool Uint64(uint64_t n) { return number(static_cast<int64_t>(n)); }
+  bool Double(double) { return true; }
+  bool Bool(bool b) {
+    if (depth != 1) return true;
+    if (field == Field::dm) v.delete_marker = b;
+    if (field == Field::inline_) v.data.inline_blob = b;
+    return true;
+  }
+  bool String(const char* str, rapidjson::SizeType n, bool) {
+    if (depth != 1) return true;
+    std::string* to = nullptr;
+    switch (field) {
+      case Field::vid:
+        to = &v.version_id;
+        break;
+      case Field::etag:
+        to = &v.etag;
+        break;
+      case Field::data:
+        to = &v.data.id;
+        break;
+      case Field::owner:
+        to = &v.owner;
+        break;
+      case Field::ck_alg:
+        to = &v.checksum_algorithm;
+        break;
+      case Field::ck:
+        to = &v.checksum_value;
+        break;
+      case Field::ck_type:
+        to = &v.checksum_type;
+        break;
+      case Field::sc:
+        to = &v.storage_class;
+        break;
+      case Field::restore:
+        to = &v.restore;
+        break;
+      case Field::ct:
+        to = &v.content_type;
+        break;
+      default:
+        break;
+    }
+    if (to) to->assign(str, n);
+    return true;
+  }
+  bool Key(const char* str, rapidjson::SizeType n, bool) {
+    if (depth != 1) return true;
+    // "x" (extra) sorts last in the record and holds nothing a listing reads: stop there.
+    if (n == 1 && str[0] == 'x') {
+      done = true;
+      return false;
+    }
+    field = field_of(std::string_view(str, n));
+    return true;
+  }
+  bool StartObject() {
+    ++depth;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+  bool StartArray() {
+    ++depth;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+};
+
+ObjectVersion decode_summary(std::string_view text) {
+  ObjectVersion v;
+  v.version_id.clear();
+  SummaryReader h(v);
+  // Parsed in place in a per-thread copy: strings are not copied again while scanning.
+  thread_local std::string buf;
+  buf.assign(text.data(), text.size());
+  buf.push_back('\0');
+  rapidjson::Reader reader;
+  rapidjson::InsituStringStream ss(buf.data());
+  if (reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag>(ss, h).IsError() && !h.done)
+    return decode_version(text);
+  if (v.version_id.empty()) v.version_id = "null";
+  return v;
 }
 
 }  // namespace
@@ -725,7 +883,7 @@ void Store::scan_current(std::string_view bucket, std::string_view prefix, std::
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
     if (k.substr(0, prefix.size()) != prefix) break;
-    if (!fn(k, decode_version(it->value()))) return;
+    if (!fn(k, decode_summary(it->value()))) return;
   }
 }
 

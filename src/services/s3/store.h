@@ -220,7 +220,8 @@ class Store {
 
   // ---- listing (keys in UTF-8 byte order)
   // Current versions with key >= from (or > from when `after`), starting with prefix. fn returns
-  // false to stop. Delete markers are passed too (callers skip them for object listings).
+  // false to stop. Delete markers are passed too (callers skip them for object listings). The
+  // versions are listing summaries: every scalar member, but no metadata, tags or extra.
   void scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
                     const std::function<bool(std::string_view key, const ObjectVersion&)>& fn) const;
   // Every version of keys >= from starting with prefix, each key's newest first (current, then

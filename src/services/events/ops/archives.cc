@@ -7,9 +7,9 @@
 #include "events/queue.h"
 #include "server/context.h"
 #include "services/events/ops.h"
-#include "storage/engine.h"
 #include "services/events/schema.h"
 #include "services/events/transform.h"
+#include "storage/engine.h"
 #include "storage/keys.h"
 #include "storage/written.h"
 
@@ -115,7 +115,8 @@ Doc list_archives(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   int filters = in.has("NamePrefix") + in.has("EventSourceArn") + in.has("State");
   if (filters > 1)
-    throw errors::validation("At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.");
+    throw errors::validation(
+        "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.");
   std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
   int64_t limit = in.integer("Limit", 100);
   Doc list = Doc::list();
@@ -198,12 +199,14 @@ Doc start_replay(OpContext& ctx, const Doc& in) {
   int64_t start = in.get("EventStartTime")->as_timestamp().millis;
   int64_t end = in.get("EventEndTime")->as_timestamp().millis;
   if (start >= end)
-    throw errors::validation("Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.");
+    throw errors::validation(
+        "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.");
   if (end > ctx.now_ms)
     throw errors::validation("Parameter EventEndTime is not valid. Reason: EventEndTime cannot be in the future.");
   const Doc* dest = in.get("Destination");
   if (!dest || dest->str("Arn") != ar->str("EventSourceArn"))
-    throw errors::validation("Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.");
+    throw errors::validation(
+        "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.");
   std::lock_guard lk(st.mu());
   std::string key = archive_key(ctx.account(), ctx.region(), name);
   if (load(st.db(), schema::kReplays.name, key))
@@ -247,7 +250,8 @@ void run_replay(State& st, const std::string& account, const std::string& region
     if (cur == "CANCELLING" || cur == "CANCELLED") s = "CANCELLED";
     rec->set("State", s);
     if (last) rec->set("EventLastReplayedTime", last);
-    if (std::string_view(s) == "COMPLETED" || std::string_view(s) == "CANCELLED") rec->set("ReplayEndTime", now_millis());
+    if (std::string_view(s) == "COMPLETED" || std::string_view(s) == "CANCELLED")
+      rec->set("ReplayEndTime", now_millis());
     save(st.db(), schema::kReplays.name, key, *rec);
     return rec;
   };
@@ -296,7 +300,8 @@ Doc list_replays(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   int filters = in.has("NamePrefix") + in.has("EventSourceArn") + in.has("State");
   if (filters > 1)
-    throw errors::validation("At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.");
+    throw errors::validation(
+        "At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.");
   std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
   int64_t limit = in.integer("Limit", 100);
   Doc list = Doc::list();

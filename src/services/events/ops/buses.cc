@@ -160,13 +160,16 @@ Doc put_permission(OpContext& ctx, const Doc& in) {
     Doc s = Doc::map();
     s.set("Sid", sid);
     s.set("Effect", "Allow");
-    if (principal == "*") s.set("Principal", "*");
-    else s.set("Principal", answer("AWS", "arn:aws:iam::" + principal + ":root"));
+    if (principal == "*")
+      s.set("Principal", "*");
+    else
+      s.set("Principal", answer("AWS", "arn:aws:iam::" + principal + ":root"));
     s.set("Action", action);
     s.set("Resource", rec->str("Arn"));
     if (const Doc* c = in.get("Condition")) {
       Doc cond = Doc::map();
-      cond.set(c->str("Type") == "StringEquals" ? "StringEquals" : c->str("Type"), answer(c->str("Key"), c->str("Value")));
+      cond.set(c->str("Type") == "StringEquals" ? "StringEquals" : c->str("Type"),
+               answer(c->str("Key"), c->str("Value")));
       s.set("Condition", std::move(cond));
     }
     kept.push(std::move(s));
@@ -196,8 +199,10 @@ Doc remove_permission(OpContext& ctx, const Doc& in) {
     bool found = false;
     if (const Doc* stmts = policy.get("Statement"); stmts && stmts->is_list()) {
       for (const Doc& s : stmts->as_list()) {
-        if (s.str("Sid") == sid) found = true;
-        else kept.push(s);
+        if (s.str("Sid") == sid)
+          found = true;
+        else
+          kept.push(s);
       }
     }
     if (!found) throw errors::resource_not_found("Statement with the provided id does not exist.");

@@ -4,7 +4,9 @@
 
 namespace stratus::events {
 
-State& state(OpContext& ctx) { return state_of(ctx.server); }
+State& state(OpContext& ctx) {
+  return state_of(ctx.server);
+}
 
 AwsError no_bus(std::string_view name) {
   return errors::resource_not_found("Event bus " + std::string(name) + " does not exist.");
@@ -20,8 +22,10 @@ void check_pattern(State& st, const std::string& text) {
   auto p = st.compile(text, &err);
   if (!p) throw errors::invalid_event_pattern("Event pattern is not valid. Reason: " + err);
   if (size_t n = p->or_combinations(); n > 1000)
-    throw errors::invalid_event_pattern("Event pattern is not valid. Reason: The event pattern has too many $or "
-                                        "combinations (" + std::to_string(n) + "); the maximum is 1000.");
+    throw errors::invalid_event_pattern(
+        "Event pattern is not valid. Reason: The event pattern has too many $or "
+        "combinations (" +
+        std::to_string(n) + "); the maximum is 1000.");
 }
 
 void check_name(const std::string& value, std::string_view member, bool slash) {

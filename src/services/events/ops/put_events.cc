@@ -3,8 +3,8 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "services/events/ops.h"
-#include "storage/engine.h"
 #include "services/events/transform.h"
+#include "storage/engine.h"
 
 namespace stratus::events {
 namespace {
@@ -124,8 +124,9 @@ Doc put_events(OpContext& ctx, const Doc& in) {
         continue;
       }
       if (!policy_allows_put(*bus, bus_account, ctx.account())) {
-        fail("AccessDeniedException", "User: " + ctx.caller.arn + " is not authorized to perform: events:PutEvents on resource: " +
-                                          bus->str("Arn") + " because no resource-based policy allows the events:PutEvents action");
+        fail("AccessDeniedException",
+             "User: " + ctx.caller.arn + " is not authorized to perform: events:PutEvents on resource: " +
+                 bus->str("Arn") + " because no resource-based policy allows the events:PutEvents action");
         continue;
       }
       entry.bus = bus->str("Arn");

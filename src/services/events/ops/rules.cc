@@ -5,9 +5,9 @@
 #include "core/env.h"
 #include "core/tags.h"
 #include "services/events/ops.h"
-#include "storage/engine.h"
 #include "services/events/schema.h"
 #include "services/events/transform.h"
+#include "storage/engine.h"
 #include "storage/written.h"
 
 namespace stratus::events {
@@ -76,8 +76,12 @@ std::optional<int64_t> schedule_period_ms(std::string_view e) {
     if (f.size() != 6) return std::nullopt;
     // One of day-of-month / day-of-week must be '?', not both.
     if ((f[2] == "?") == (f[4] == "?")) return std::nullopt;
-    const char* allowed[] = {"0123456789,-*/", "0123456789,-*/", "0123456789,-*?/LW",
-                             "0123456789,-*/ABCDEFGJLMNOPRSTUVY", "0123456789,-*?L#ADEFHIMNORSTUW", "0123456789,-*/"};
+    const char* allowed[] = {"0123456789,-*/",
+                             "0123456789,-*/",
+                             "0123456789,-*?/LW",
+                             "0123456789,-*/ABCDEFGJLMNOPRSTUVY",
+                             "0123456789,-*?L#ADEFHIMNORSTUW",
+                             "0123456789,-*/"};
     for (size_t k = 0; k < 6; ++k)
       if (f[k].find_first_not_of(allowed[k]) != std::string_view::npos) return std::nullopt;
     bool rest_any = (f[2] == "*" || f[2] == "?") && f[3] == "*" && (f[4] == "*" || f[4] == "?") && f[5] == "*";
@@ -195,8 +199,12 @@ static Doc set_state(OpContext& ctx, const Doc& in, const char* state_value) {
   return Doc::map();
 }
 
-Doc enable_rule(OpContext& ctx, const Doc& in) { return set_state(ctx, in, "ENABLED"); }
-Doc disable_rule(OpContext& ctx, const Doc& in) { return set_state(ctx, in, "DISABLED"); }
+Doc enable_rule(OpContext& ctx, const Doc& in) {
+  return set_state(ctx, in, "ENABLED");
+}
+Doc disable_rule(OpContext& ctx, const Doc& in) {
+  return set_state(ctx, in, "DISABLED");
+}
 
 Doc list_rule_names_by_target(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
@@ -226,8 +234,8 @@ Doc list_rule_names_by_target(OpContext& ctx, const Doc& in) {
 // A target's input settings as AWS checks them in PutTargets (ValidationException).
 static void check_target(const Doc& t) {
   std::string id = t.str("Id");
-  if (id.empty() || id.find_first_not_of(".-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
-                        std::string::npos)
+  if (id.empty() ||
+      id.find_first_not_of(".-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos)
     throw errors::validation("1 validation error detected: Value '" + id +
                              "' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular "
                              "expression pattern: [\\.\\-_A-Za-z0-9]+");
@@ -251,7 +259,9 @@ static void check_target(const Doc& t) {
     }
   }
   auto arn = Arn::parse(t.str("Arn"));
-  if (!arn) throw errors::validation("Parameter " + t.str("Arn") + " is not valid. Reason: Provided Arn is not in correct format.");
+  if (!arn)
+    throw errors::validation("Parameter " + t.str("Arn") +
+                             " is not valid. Reason: Provided Arn is not in correct format.");
   if (arn->service == "sqs" && arn->resource.size() > 5 && arn->resource.ends_with(".fifo")) {
     const Doc* sp = t.get("SqsParameters");
     if (!sp || sp->str("MessageGroupId").empty())
@@ -260,7 +270,8 @@ static void check_target(const Doc& t) {
   if (const Doc* dlq = t.get("DeadLetterConfig"); dlq && dlq->has("Arn")) {
     auto d = Arn::parse(dlq->str("Arn"));
     if (!d || d->service != "sqs")
-      throw errors::validation("Parameter DeadLetterConfig.Arn is not valid. Reason: Provided Arn is not an SQS queue.");
+      throw errors::validation(
+          "Parameter DeadLetterConfig.Arn is not valid. Reason: Provided Arn is not an SQS queue.");
     if (d->resource.ends_with(".fifo"))
       throw errors::validation("Parameter DeadLetterConfig.Arn is not valid. Reason: FIFO queues are not supported.");
   }
@@ -271,7 +282,9 @@ Doc put_targets(OpContext& ctx, const Doc& in) {
   RuleRef r = find_rule(ctx, in, "Rule");
   const Doc* add = in.get("Targets");
   if (add && add->size() > 10)
-    throw errors::validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length less than or equal to 10");
+    throw errors::validation(
+        "1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length less "
+        "than or equal to 10");
   std::lock_guard lk(st.mu());
   Doc rec = load_rule(ctx, r);
   if (rec.has("ManagedBy"))
@@ -282,8 +295,10 @@ Doc put_targets(OpContext& ctx, const Doc& in) {
     for (const Doc& t : add->as_list()) {
       auto& l = targets.as_list();
       auto it = std::find_if(l.begin(), l.end(), [&](const Doc& x) { return x.str("Id") == t.str("Id"); });
-      if (it != l.end()) *it = t;
-      else l.push_back(t);
+      if (it != l.end())
+        *it = t;
+      else
+        l.push_back(t);
     }
   }
   if (targets.size() > 5) throw errors::limit_exceeded("The requested resource exceeds the maximum number allowed.");

@@ -21,8 +21,8 @@ const std::map<std::string, std::string> kPaths = {{"timestamp", "$.time"},
                                                    {"resource", "$.resources[0]"}};
 
 std::string render(const char* tmpl, const std::map<std::string, std::string>& paths = kPaths) {
-  return transform::render(tmpl, paths, kEvent, {"arn:aws:events:us-east-1:123456789012:rule/example", "example",
-                                                 "2015-11-11T21:29:55Z"});
+  return transform::render(tmpl, paths, kEvent,
+                           {"arn:aws:events:us-east-1:123456789012:rule/example", "example", "2015-11-11T21:29:55Z"});
 }
 
 TEST(EventsTransform, Paths) {
@@ -43,7 +43,8 @@ TEST(EventsTransform, Paths) {
 
 TEST(EventsTransform, UserGuideExamples) {
   EXPECT_EQ(render(R"("instance <instance> is in <state>")"), R"("instance i-0123456789 is in RUNNING")");
-  EXPECT_EQ(render(R"({"instance" : <instance>, "state": <state>})"), R"({"instance":"i-0123456789","state":"RUNNING"})");
+  EXPECT_EQ(render(R"({"instance" : <instance>, "state": <state>})"),
+            R"({"instance":"i-0123456789","state":"RUNNING"})");
   EXPECT_EQ(render(R"({"instance" : <instance>, "state": [ 9, <state>, true ], "Transformed" : "Yes"})"),
             R"({"instance":"i-0123456789","state":[9,"RUNNING",true],"Transformed":"Yes"})");
   EXPECT_EQ(render(R"("<aws.events.rule-name> triggered")"), R"("example triggered")");
@@ -62,8 +63,8 @@ TEST(EventsTransform, ReservedEventVariables) {
 }
 
 TEST(EventsTransform, ValuesInAndOutsideStrings) {
-  std::map<std::string, std::string> p = {{"n", "$.detail.n"}, {"o", "$.detail.o"}, {"gone", "$.detail.gone"},
-                                          {"s", "$.detail.state"}};
+  std::map<std::string, std::string> p = {
+      {"n", "$.detail.n"}, {"o", "$.detail.o"}, {"gone", "$.detail.gone"}, {"s", "$.detail.state"}};
   EXPECT_EQ(render(R"({"n": <n>, "o": <o>, "s": "n=<n> gone=<gone>", "g": <gone>})", p),
             R"({"n":5,"o":{"b":1,"a":[1,2]},"s":"n=5 gone=","g":null})");
   // text templates are delivered as rendered; unknown <...> stays
@@ -94,7 +95,7 @@ TEST(EventsSchedule, Expressions) {
   EXPECT_EQ(schedule_period_ms("cron(0/5 * * * ? *)"), 300'000);
   EXPECT_EQ(schedule_period_ms("cron(* * * * ? *)"), 60'000);
   EXPECT_EQ(schedule_period_ms("cron(0 * * * ? *)"), 3'600'000);
-  EXPECT_EQ(schedule_period_ms("cron(0 12 * * ? *)"), 0);  // valid, not a fixed period
+  EXPECT_EQ(schedule_period_ms("cron(0 12 * * ? *)"), 0);             // valid, not a fixed period
   EXPECT_EQ(schedule_period_ms("cron(0 12 * * * *)"), std::nullopt);  // both day fields '*'
   EXPECT_EQ(schedule_period_ms("cron(0 12 * *)"), std::nullopt);
   EXPECT_EQ(schedule_period_ms("at(2020-01-01T00:00:00)"), std::nullopt);
