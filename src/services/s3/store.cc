@@ -394,6 +394,11 @@ void Store::start() {
 }
 
 void Store::reset() {
+  {
+    std::lock_guard lk(buckets_mu_);
+    ++bucket_gen_;
+    bucket_cache_.clear();
+  }
   std::error_code ec;
   fs::remove_all(root_ + "/data", ec);
   fs::create_directories(root_ + "/data", ec);
@@ -410,9 +415,25 @@ void Store::write(storage::WriteBatch& batch) const {
 // ---- buckets
 
 std::optional<Bucket> Store::bucket(std::string_view name) const {
+  uint64_t gen;
+  {
+    std::lock_guard lk(buckets_mu_);
+    if (auto it = bucket_cache_.find(std::string(name)); it != bucket_cache_.end()) return it->second;
+    gen = bucket_gen_;
+  }
   std::string v;
   if (!engine_.get(kBuckets.name, bucket_key(name), &v).ok()) return std::nullopt;
-  return decode_bucket(name, v);
+  Bucket b = decode_bucket(name, v);
+  std::lock_guard lk(buckets_mu_);
+  // Not when a writer changed buckets meanwhile (the record read may be the old one).
+  if (gen == bucket_gen_ && bucket_cache_.size() < kBucketCacheMax) bucket_cache_.emplace(b.name, b);
+  return b;
+}
+
+void Store::forget_bucket(std::string_view name) const {
+  std::lock_guard lk(buckets_mu_);
+  ++bucket_gen_;
+  bucket_cache_.erase(std::string(name));
 }
 
 Bucket Store::require_bucket(std::string_view name) const {
@@ -426,6 +447,7 @@ bool Store::create_bucket(const Bucket& b) {
   batch.require({storage::Condition::Kind::not_exists, std::string(kBuckets.name), bucket_key(b.name), {}});
   batch.put(kBuckets.name, bucket_key(b.name), encode_bucket(b));
   storage::Status s = engine_.write(batch);
+  forget_bucket(b.name);
   if (s.conflict()) return false;
   if (!s.ok()) throw internal_error();
   return true;
@@ -436,6 +458,7 @@ void Store::update_bucket(const Bucket& b) {
   batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
   batch.put(kBuckets.name, bucket_key(b.name), encode_bucket(b));
   storage::Status s = engine_.write(batch);
+  forget_bucket(b.name);
   if (s.conflict()) throw no_such_bucket(b.name);
   if (!s.ok()) throw internal_error();
 }
@@ -457,7 +480,9 @@ void Store::delete_bucket(std::string_view name) {
   batch.del(kBuckets.name, bucket_key(name));
   for (auto it = engine_.prefix(kConfig.name, bucket_prefix(name)); it->valid(); it->next())
     batch.del(kConfig.name, it->key());
+  forget_bucket(name);  // before and after: no reader caches the record while it goes
   write(batch);
+  forget_bucket(name);
 }
 
 std::vector<Bucket> Store::buckets() const {

@@ -44,9 +44,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -253,6 +255,13 @@ class Store {
   std::string root_;
   bool fsync_;
   std::atomic<uint64_t> last_seq_{0};
+  // Bucket records, cached (every request reads its bucket, often more than once); the store is
+  // their only writer and forgets an entry when it writes the record.
+  static constexpr size_t kBucketCacheMax = 100'000;
+  void forget_bucket(std::string_view name) const;
+  mutable std::mutex buckets_mu_;
+  mutable std::unordered_map<std::string, Bucket> bucket_cache_;  // GUARDED_BY(buckets_mu_)
+  mutable uint64_t bucket_gen_ = 0;                               // GUARDED_BY(buckets_mu_)
   Authorizer authorizer_;
 };
 

@@ -243,6 +243,7 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   v.checksum_value = d.checksum_b64;
   v.checksum_type = "FULL_OBJECT";
   v.owner = ctx.account();
+  apply_write_extra(ctx, in, b, v);
   v.data = file ? st.adopt_spool(*file) : st.write_data(bytes ? std::string_view(*bytes) : std::string_view());
   ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, check);
   notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Put", key, put, b));
@@ -251,6 +252,7 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   out.set("ETag", quoted(put.etag));
   if (put.version_id != "null" || !b.versioning.empty()) out.set("VersionId", put.version_id);
   put_checksum_out(out, put);
+  write_extra_out(put, out);
   return out;
 }
 
@@ -511,6 +513,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
     v.checksum_value = d.checksum_b64;
     v.checksum_type = "FULL_OBJECT";
   }
+  apply_write_extra(ctx, in, b, v);
   v.data = st.copy_data(from.data, from.size);
   ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, write_conditions(in, key));
   notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Copy", key, put, b));
@@ -522,6 +525,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   out.set("CopyObjectResult", std::move(result));
   if (put.version_id != "null") out.set("VersionId", put.version_id);
   if (from.version_id != "null") out.set("CopySourceVersionId", from.version_id);
+  write_extra_out(put, out);
   return out;
 }
 
