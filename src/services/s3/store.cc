@@ -202,62 +202,49 @@ ObjectVersion decode_version(std::string_view text) {
 
 // Listings read thousands of records per page: their top-level scalar members are read straight
 // from the JSON text (SAX, no Doc), nested members (metadata, tags, extra) skipped.
-enum class Field {
-  none,
-  mtime,
-  size,
-  seq,
-  parts,
-  dm,
-  inline_,
-  vid,
-  etag,
-  data,
-  owner,
-  ck_alg,
-  ck,
-  ck_type,
-  sc,
-  restore,
-  ct
+// The members a summary reads: text members by pointer, numbers and flags by name.
+struct SummaryMember {
+  std::string_view name;
+  std::string ObjectVersion::*text = nullptr;
+  int number = 0;  // 1 mtime, 2 size, 3 seq, 4 parts, 5 dm, 6 inline
 };
 
-Field field_of(std::string_view k) {
-  static constexpr std::pair<std::string_view, Field> kFields[] = {
-      {"mtime", Field::mtime},     {"size", Field::size},      {"seq", Field::seq},         {"parts", Field::parts},
-      {"dm", Field::dm},           {"inline", Field::inline_}, {"vid", Field::vid},         {"etag", Field::etag},
-      {"data", Field::data},       {"owner", Field::owner},    {"ck_alg", Field::ck_alg},   {"ck", Field::ck},
-      {"ck_type", Field::ck_type}, {"sc", Field::sc},          {"restore", Field::restore}, {"ct", Field::ct},
+const SummaryMember* summary_member(std::string_view k) {
+  static constexpr SummaryMember kMembers[] = {
+      {"vid", &ObjectVersion::version_id},
+      {"etag", &ObjectVersion::etag},
+      {"owner", &ObjectVersion::owner},
+      {"ck_alg", &ObjectVersion::checksum_algorithm},
+      {"ck", &ObjectVersion::checksum_value},
+      {"ck_type", &ObjectVersion::checksum_type},
+      {"sc", &ObjectVersion::storage_class},
+      {"restore", &ObjectVersion::restore},
+      {"ct", &ObjectVersion::content_type},
+      {"data"},
+      {"mtime", nullptr, 1},
+      {"size", nullptr, 2},
+      {"seq", nullptr, 3},
+      {"parts", nullptr, 4},
+      {"dm", nullptr, 5},
+      {"inline", nullptr, 6},
   };
-  for (const auto& [name, f] : kFields)
-    if (name == k) return f;
-  return Field::none;
+  for (const auto& m : kMembers)
+    if (m.name == k) return &m;
+  return nullptr;
 }
 
 struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
   ObjectVersion& v;
   int depth = 0;
-  Field field = Field::none;
+  const SummaryMember* member = nullptr;
   bool done = false;
   explicit SummaryReader(ObjectVersion& out) : v(out) {}
   bool number(int64_t n) {
-    if (depth != 1) return true;
-    switch (field) {
-      case Field::mtime:
-        v.last_modified_ms = n;
-        break;
-      case Field::size:
-        v.size = static_cast<uint64_t>(n);
-        break;
-      case Field::seq:
-        v.seq = static_cast<uint64_t>(n);
-        break;
-      case Field::parts:
-        v.parts_count = n;
-        break;
-      default:
-        break;
-    }
+    if (depth != 1 || !member) return true;
+    if (member->number == 1) v.last_modified_ms = n;
+    if (member->number == 2) v.size = static_cast<uint64_t>(n);
+    if (member->number == 3) v.seq = static_cast<uint64_t>(n);
+    if (member->number == 4) v.parts_count = n;
     return true;
   }
   bool Int(int n) { return number(n); }
@@ -266,49 +253,15 @@ struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryRe
   bool Uint64(uint64_t n) { return number(static_cast<int64_t>(n)); }
   bool Double(double) { return true; }
   bool Bool(bool b) {
-    if (depth != 1) return true;
-    if (field == Field::dm) v.delete_marker = b;
-    if (field == Field::inline_) v.data.inline_blob = b;
+    if (depth != 1 || !member) return true;
+    if (member->number == 5) v.delete_marker = b;
+    if (member->number == 6) v.data.inline_blob = b;
     return true;
   }
   bool String(const char* str, rapidjson::SizeType n, bool) {
-    if (depth != 1) return true;
-    std::string* to = nullptr;
-    switch (field) {
-      case Field::vid:
-        to = &v.version_id;
-        break;
-      case Field::etag:
-        to = &v.etag;
-        break;
-      case Field::data:
-        to = &v.data.id;
-        break;
-      case Field::owner:
-        to = &v.owner;
-        break;
-      case Field::ck_alg:
-        to = &v.checksum_algorithm;
-        break;
-      case Field::ck:
-        to = &v.checksum_value;
-        break;
-      case Field::ck_type:
-        to = &v.checksum_type;
-        break;
-      case Field::sc:
-        to = &v.storage_class;
-        break;
-      case Field::restore:
-        to = &v.restore;
-        break;
-      case Field::ct:
-        to = &v.content_type;
-        break;
-      default:
-        break;
-    }
-    if (to) to->assign(str, n);
+    if (depth != 1 || !member) return true;
+    if (member->text) (v.*(member->text)).assign(str, n);
+    if (member->name == "data") v.data.id.assign(str, n);
     return true;
   }
   bool Key(const char* str, rapidjson::SizeType n, bool) {
@@ -318,25 +271,13 @@ struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryRe
       done = true;
       return false;
     }
-    field = field_of(std::string_view(str, n));
+    member = summary_member(std::string_view(str, n));
     return true;
   }
-  bool StartObject() {
-    ++depth;
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
-  bool StartArray() {
-    ++depth;
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
+  bool StartObject() { return ++depth > 0; }
+  bool EndObject(rapidjson::SizeType) { return --depth >= 0; }
+  bool StartArray() { return ++depth > 0; }
+  bool EndArray(rapidjson::SizeType) { return --depth >= 0; }
 };
 
 ObjectVersion decode_summary(std::string_view text) {
