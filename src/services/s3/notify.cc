@@ -425,10 +425,12 @@ ObjectEvent removal_event(std::string_view prefix, std::string_view key, const S
 Notifier::Notifier(ServerContext& server, Store& store) : server_(server), store_(store) {}
 
 std::shared_ptr<const NotificationConfig> Notifier::config(const Bucket& b) {
+  uint64_t gen;
   {
     std::lock_guard lk(mu_);
     auto it = cache_.find(b.name);
     if (it != cache_.end() && it->second.created_ms == b.created_ms) return it->second.config;
+    gen = gen_;
   }
   std::shared_ptr<const NotificationConfig> c;
   if (auto text = store_.config(b.name, "notification"); text && *text != "none") {
@@ -441,17 +443,20 @@ std::shared_ptr<const NotificationConfig> Notifier::config(const Bucket& b) {
     }
   }
   std::lock_guard lk(mu_);
-  cache_[b.name] = Cached{b.created_ms, c};
+  // Not when the configuration was written meanwhile (what was read may be the old one).
+  if (gen == gen_) cache_[b.name] = Cached{b.created_ms, c};
   return c;
 }
 
 void Notifier::forget(std::string_view bucket) {
   std::lock_guard lk(mu_);
+  ++gen_;
   cache_.erase(std::string(bucket));
 }
 
 void Notifier::reset() {
   std::lock_guard lk(mu_);
+  ++gen_;
   cache_.clear();
 }
 

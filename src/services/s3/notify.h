@@ -117,6 +117,7 @@ class Notifier {
   Store& store_;
   std::mutex mu_;
   std::unordered_map<std::string, Cached> cache_;  // GUARDED_BY(mu_)
+  uint64_t gen_ = 0;                               // GUARDED_BY(mu_) bumped by forget()
 };
 
 // The running notifier (ops reach it like the store).
