@@ -1,10 +1,13 @@
-// Fuzz S3's own parsers: the Range header (against a size taken from the input) and ListObjectsV2
-// continuation tokens. Any input must give an answer; a parsed range must lie inside the object.
+// Fuzz S3's own parsers: the Range header (against a size taken from the input), ListObjectsV2
+// continuation tokens and POST Object's tagging field. Any input must give an answer; a parsed
+// range must lie inside the object.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "core/error.h"
+#include "services/s3/post_object.h"
 #include "services/s3/range.h"
 
 using namespace stratus;
@@ -18,6 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto t = s3::decode_token(in)) {
     auto back = s3::decode_token(s3::encode_token(*t));
     if (!back || back->value != t->value || back->after_prefix != t->after_prefix) std::abort();
+  }
+  try {
+    if (s3::parse_tagging_xml(in).size() > 10) std::abort();
+  } catch (const AwsError&) {
   }
   return 0;
 }

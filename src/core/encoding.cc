@@ -216,6 +216,33 @@ std::string iso8601(int64_t millis) {
   std::tm tm = to_tm(millis);
   char buf[96];
   int ms = static_cast<int>(((millis % 1000) + 1000) % 1000);
+  int year = tm.tm_year + 1900;
+  if (year >= 0 && year <= 9999) {
+    // Digits by hand: listings format thousands of timestamps per answer (snprintf was most of it).
+    auto put = [](char* at, int v, int width) {
+      for (int i = width - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
+    };
+    char* p = buf;
+    put(p, year, 4);
+    p[4] = '-';
+    put(p + 5, tm.tm_mon + 1, 2);
+    p[7] = '-';
+    put(p + 8, tm.tm_mday, 2);
+    p[10] = 'T';
+    put(p + 11, tm.tm_hour, 2);
+    p[13] = ':';
+    put(p + 14, tm.tm_min, 2);
+    p[16] = ':';
+    put(p + 17, tm.tm_sec, 2);
+    size_t n = 19;
+    if (ms) {
+      p[19] = '.';
+      put(p + 20, ms, 3);
+      n = 23;
+    }
+    p[n++] = 'Z';
+    return std::string(buf, n);
+  }
   if (ms) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);

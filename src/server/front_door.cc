@@ -654,7 +654,7 @@ struct FrontDoor::Call {
       res.headers.set("x-amzn-RequestId", request_id);
     }
     res.headers.set("date", date_header());
-    if (cors_origin) add_cors(res, *cors_origin);
+    if (cors_origin && !(ctx && ctx->transport.reply.own_cors)) add_cors(res, *cors_origin);
     if (route.service && !principal && !res.body.empty() && !res.headers.has("content-encoding") &&
         service_front(route.service->id()).compresses_responses) {
       compress(res);
@@ -851,6 +851,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     call->ctx.reset(new OpContext{ctx_, ctx_.storage(), model, *op, std::move(caller), call->request_id,
                                   now_millis(), {}});
     if (const std::string* host = req.headers.find("host")) call->ctx->transport.host = *host;
+    if (const std::string* origin = req.headers.find("origin")) call->ctx->transport.origin = *origin;
     call->ctx->transport.body_bytes = req.body.size();
     call->ctx->transport.body_file = req.body_file.get();
     if (entry->async) {

@@ -51,6 +51,7 @@ struct OpContext {
   // never see the request itself.
   struct Transport {
     std::string_view host;                       // Host header (queue URLs, SNS unsubscribe links)
+    std::string_view origin;                     // Origin header (S3 answers CORS from its bucket rules)
     size_t body_bytes = 0;                       // body size as sent (DynamoDB's 16 MB batch limit)
     const http::BodyFile* body_file = nullptr;   // a spooled streaming payload (Lambda InvokeAsync)
     // What a handler adds to its answer beyond the output document, applied by the FrontDoor after
@@ -60,6 +61,9 @@ struct OpContext {
     // a 404, ETag on a 304).
     struct Reply {
       int status = 0;
+      // The handler decided the answer's CORS headers itself (S3's bucket CORS rules; `headers`
+      // carry them, or none when no rule matched): the FrontDoor adds no --cors-origins headers.
+      bool own_cors = false;
       std::shared_ptr<const http::BodyFile> file;
       uint64_t offset = 0, length = 0;
       std::vector<std::pair<std::string, std::string>> headers;

@@ -20,6 +20,7 @@
 #include "services/lambda/esm.h"
 #include "services/lambda/layers.h"
 #include "services/logs/api.h"
+#include "services/s3/api.h"
 
 namespace stratus::lambda {
 
@@ -181,15 +182,35 @@ void State::drop_urls(OpContext& ctx, const Doc& rec, const std::string& only) {
       if (only.empty() || q == only) functions_->del_url(u.str("_id"));
 }
 
-StoredCode State::store_code(const Doc& code) {
+std::optional<std::string> zip_from_s3(OpContext& ctx, const Doc& src) {
+  if (!src.has("S3Bucket") && !src.has("S3Key") && !src.has("S3ObjectVersion")) return std::nullopt;
+  std::string bucket = src.str("S3Bucket"), key = src.str("S3Key");
+  if (bucket.empty() || key.empty())
+    throw errors::invalid_parameter_value("Please provide a source for function code.");
+  s3::Api* s3 = ctx.server.port<s3::Api>();
+  if (!s3)
+    throw errors::invalid_parameter_value(
+        "Error occurred while GetObject. S3 Error Code: ServiceUnavailable. S3 Error Message: S3 is not running");
+  // A deployment package may unzip to 250 MB; its zip is no larger.
+  auto r = s3->read(ctx.caller, ctx.region(), bucket, key, src.str("S3ObjectVersion"), 262'144'000);
+  if (!r)
+    throw errors::invalid_parameter_value("Error occurred while GetObject. S3 Error Code: " + r.error().code +
+                                          ". S3 Error Message: " + r.error().message);
+  return std::move(r.value());
+}
+
+StoredCode State::store_code(OpContext& ctx, const Doc& code) {
+  std::string error;
+  if (auto zip = zip_from_s3(ctx, code)) {
+    auto c = store_zip(dir_ + "/code", *zip, &error);
+    if (!c) throw errors::invalid_parameter_value(error);
+    return *c;
+  }
   if (!code.get("ZipFile")) {
-    if (code.has("S3Bucket") || code.has("S3Key"))
-      throw errors::invalid_parameter_value("Stratus accepts deployment packages as ZipFile only (S3Bucket/S3Key is not supported yet).");
     if (code.has("ImageUri")) throw errors::invalid_parameter_value("Stratus runs functions without containers: PackageType Image is not supported.");
     throw errors::invalid_parameter_value("Please provide a source for function code.");
   }
   const Doc& z = *code.get("ZipFile");
-  std::string error;
   auto c = store_zip(dir_ + "/code", z.is_blob() ? z.as_blob().bytes : z.as_string(), &error);
   if (!c) throw errors::invalid_parameter_value(error);
   return *c;

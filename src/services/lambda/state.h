@@ -73,6 +73,10 @@ inline const Doc* resolve(const OpContext& ctx, const Doc& rec, const std::strin
 const Doc* provisioned_of(const Doc& rec, const std::string& q);
 // The version a qualifier runs (aliases: their primary version).
 std::string version_of(const Doc& rec, const std::string& q);
+// The zip an S3Bucket/S3Key(/S3ObjectVersion) source names, read as the caller (nullopt when the
+// source names no S3 object); InvalidParameterValueException "Error occurred while GetObject.
+// S3 Error Code: ... S3 Error Message: ..." as Lambda words S3's errors.
+std::optional<std::string> zip_from_s3(OpContext& ctx, const Doc& src);
 
 // The runtime manager's pool key prefix of a function: ACCOUNT/REGION/NAME/.
 std::string pool_prefix(const std::string& account, const std::string& region, const std::string& name);
@@ -115,8 +119,10 @@ class State {
   // Forgets the URL index entries of a function's URLs (all of them, or one qualifier's).
   void drop_urls(OpContext& ctx, const Doc& rec, const std::string& only = "");
 
-  // Stores a Code member's ZipFile in the content store; throws InvalidParameterValueException.
-  StoredCode store_code(const Doc& code);
+  // Stores a Code member's ZipFile (or the S3 object named by S3Bucket/S3Key/S3ObjectVersion,
+  // read as the caller through s3/api.h) in the content store; throws
+  // InvalidParameterValueException.
+  StoredCode store_code(OpContext& ctx, const Doc& code);
   // The function's Layers (checked, in order) and their content hashes for the /opt view.
   void apply_layers(OpContext& ctx, Doc& cfg, const Doc& in);
 

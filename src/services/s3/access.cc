@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/s3_errors.h"
+#include "services/s3/web.h"
 
 namespace stratus::s3 {
 namespace {
@@ -286,47 +287,10 @@ std::optional<std::string> sse_c_of_write(const Doc& in) {
   return md5;
 }
 
-// Object lock: a version under retention or legal hold cannot be deleted by version id.
-void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key) {
-  const Doc* vid = in.get("VersionId");
-  if (!vid || !vid->is_string()) return;
-  auto v = st.version(in.str("Bucket"), key, vid->as_string());
-  if (!v) return;
-  const Doc* lock = v->extra.get("lock");
-  if (!lock || !lock->is_map()) return;
-  bool held = lock->str("legal_hold") == "ON";
-  std::string mode = lock->str("mode");
-  int64_t until = lock->integer("until_ms");
-  bool retained = !mode.empty() && until > now_ms;
-  if (retained && mode == "GOVERNANCE" && in.flag("BypassGovernanceRetention")) retained = false;
-  if (held || retained) throw s3_error("AccessDenied", "Access Denied because object protected by object lock.", 403);
-}
-
 std::string acl_given(const Doc& in) {
   for (const char* m : {"ACL", "GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"})
     if (in.has(m)) return m;
   return "";
-}
-
-// Checks of a write that carries an ACL, before it runs.
-void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
-                       std::string_view requester) {
-  if (acl_given(in).empty()) return;
-  std::string bucket_owner = b ? b->account : std::string(requester);
-  auto acl = acl_from_request(in, requester, bucket_owner);
-  if (!acl) return;
-  if (op == "CreateBucket") {
-    std::string own = in.str("ObjectOwnership", "BucketOwnerEnforced");
-    if (own == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
-      throw s3_error("InvalidBucketAclWithObjectOwnership",
-                     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
-    if (acl_is_public(*acl)) throw s3_error("AccessDenied", "Access Denied", 403);  // new buckets block public ACLs
-    return;
-  }
-  if (!b) return;
-  if (object_ownership(st, b->name) == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
-    throw s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
-  if (public_access_block(st, b->name).block_public_acls && acl_is_public(*acl)) throw access_denied();
 }
 
 Doc lock_from_request(const Doc& in, const Store& st, const Bucket& b, int64_t now_ms) {
@@ -382,15 +346,12 @@ Doc bucket_sse(const Store& st, std::string_view bucket) {
 
 // After a successful object write: store what this file owns (ACL, SSE, object lock) in the
 // version's record and report it in the answer.
-void after_object_write(OpContext& ctx, std::string_view op, const Doc& in, Doc& out,
-                        const std::optional<std::string>& sse_c_md5) {
+}  // namespace
+
+void apply_write_extra(OpContext& ctx, const Doc& in, const Bucket& b, ObjectVersion& v) {
   Store& st = store(ctx);
-  std::string bucket = in.str("Bucket"), key = in.str("Key");
-  auto b = st.bucket(bucket);
-  if (!b || key.empty()) return;
-  std::optional<std::string> vid;
-  if (const Doc* v = out.get("VersionId"); v && v->is_string()) vid = v->as_string();
-  std::optional<Doc> acl = acl_from_request(in, ctx.account(), b->account);
+  std::optional<std::string> sse_c_md5 = sse_c_of_write(in);
+  std::optional<Doc> acl = acl_from_request(in, ctx.account(), b.account);
   Doc sse = Doc::map();
   if (sse_c_md5) {
     sse.set("customer_algorithm", "AES256");
@@ -400,12 +361,12 @@ void after_object_write(OpContext& ctx, std::string_view op, const Doc& in, Doc&
     if (in.has("SSEKMSKeyId")) sse.set("kms_key", in.str("SSEKMSKeyId"));
     if (in.flag("BucketKeyEnabled")) sse.set("bucket_key", true);
   } else {
-    sse = bucket_sse(st, bucket);
+    sse = bucket_sse(st, b.name);
   }
   if (sse.str("algorithm").starts_with("aws:kms") && !sse.has("kms_key"))
     sse.set("kms_key", "arn:aws:kms:" + (ctx.region().empty() ? std::string("us-east-1") : ctx.region()) + ":" +
-                           b->account + ":alias/aws/s3");
-  Doc lock = b->object_lock ? lock_from_request(in, st, *b, ctx.now_ms) : Doc::map();
+                           b.account + ":alias/aws/s3");
+  Doc lock = b.object_lock ? lock_from_request(in, st, b, ctx.now_ms) : Doc::map();
   Doc headers = Doc::map();
   if (sse.has("customer_key_md5")) {
     headers.set("SSECustomerAlgorithm", "AES256");
@@ -416,30 +377,30 @@ void after_object_write(OpContext& ctx, std::string_view op, const Doc& in, Doc&
     if (sse.flag("bucket_key")) headers.set("BucketKeyEnabled", true);
   }
   set_lock_headers(headers, lock);
-  std::string writer = ctx.account();
-  try {
-    st.update_version(bucket, key, vid, [&](ObjectVersion& v) {
-      if (acl) {
-        v.extra.set("acl", *acl);
-      } else {
-        v.extra.as_map().erase("acl");
-      }
-      v.extra.set("sse", sse);
-      if (lock.size()) v.extra.set("lock", lock);
-      Doc h = v.extra.get("headers") && v.extra.get("headers")->is_map() ? *v.extra.get("headers") : Doc::map();
-      for (const auto& [k, val] : headers.as_map()) h.set(k, val);
-      v.extra.set("headers", std::move(h));
-    });
-  } catch (const AwsError&) {
-    return;  // replaced or deleted meanwhile
+  if (acl) {
+    v.extra.set("acl", *acl);
+  } else {
+    v.extra.as_map().erase("acl");
   }
-  for (const auto& [k, val] : headers.as_map()) {
-    if (op == "CompleteMultipartUpload" && k.starts_with("ObjectLock")) continue;
-    if (k.starts_with("ObjectLock")) continue;  // not members of the write answers
-    out.set(k, val);
-  }
-  (void)writer;
+  v.extra.set("sse", sse);
+  if (lock.size()) v.extra.set("lock", lock);
+  Doc h = v.extra.get("headers") && v.extra.get("headers")->is_map() ? *v.extra.get("headers") : Doc::map();
+  for (const auto& [k, val] : headers.as_map()) h.set(k, val);
+  v.extra.set("headers", std::move(h));
 }
+
+void write_extra_out(const ObjectVersion& v, Doc& out) {
+  const Doc* h = v.extra.get("headers");
+  if (!h || !h->is_map()) return;
+  for (const auto& [k, val] : h->as_map()) {
+    if (k.starts_with("ObjectLock")) continue;  // not members of the write answers
+    if (k == "ServerSideEncryption" || k == "SSEKMSKeyId" || k == "BucketKeyEnabled" || k == "SSECustomerAlgorithm" ||
+        k == "SSECustomerKeyMD5")
+      out.set(k, val);
+  }
+}
+
+namespace {
 
 void before(OpContext& ctx, const std::string& op, const Doc& in) {
   Store& st = store(ctx);
@@ -483,10 +444,49 @@ void after(OpContext& ctx, const std::string& op, const Doc& in, Doc& out, const
     }
     return;
   }
-  if (op == "PutObject" || op == "CopyObject") after_object_write(ctx, op, in, out, sse_c);
+  (void)in;
+  (void)out;
+  (void)sse_c;  // PutObject / CopyObject apply their extra members in the commit (apply_write_extra)
 }
 
 }  // namespace
+
+// Checks of a write that carries an ACL, before it runs.
+void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
+                       std::string_view requester) {
+  if (acl_given(in).empty()) return;
+  std::string bucket_owner = b ? b->account : std::string(requester);
+  auto acl = acl_from_request(in, requester, bucket_owner);
+  if (!acl) return;
+  if (op == "CreateBucket") {
+    std::string own = in.str("ObjectOwnership", "BucketOwnerEnforced");
+    if (own == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
+      throw s3_error("InvalidBucketAclWithObjectOwnership",
+                     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
+    if (acl_is_public(*acl)) throw s3_error("AccessDenied", "Access Denied", 403);  // new buckets block public ACLs
+    return;
+  }
+  if (!b) return;
+  if (object_ownership(st, b->name) == "BucketOwnerEnforced" && !acl_is_owner_only(*acl, bucket_owner))
+    throw s3_error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
+  if (public_access_block(st, b->name).block_public_acls && acl_is_public(*acl)) throw access_denied();
+}
+
+// Object lock: a version under retention or legal hold cannot be deleted by version id.
+void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key) {
+  const Doc* vid = in.get("VersionId");
+  if (!vid || !vid->is_string()) return;
+  auto v = st.version(in.str("Bucket"), key, vid->as_string());
+  if (!v) return;
+  const Doc* lock = v->extra.get("lock");
+  if (!lock || !lock->is_map()) return;
+  bool held = lock->str("legal_hold") == "ON";
+  std::string mode = lock->str("mode");
+  int64_t until = lock->integer("until_ms");
+  bool retained = !mode.empty() && until > now_ms;
+  if (retained && mode == "GOVERNANCE" && in.flag("BypassGovernanceRetention")) retained = false;
+  if (held || retained) throw s3_error("AccessDenied", "Access Denied because object protected by object lock.", 403);
+}
 
 std::string action_of(std::string_view op, const Doc& in) {
   static const std::map<std::string_view, std::string_view, std::less<>> table = {
@@ -733,6 +733,7 @@ void guard_operations(stratus::Service& service) {
       Handler h = e->sync;
       service.add(name, [name, h](OpContext& ctx, const Doc& in) {
         InputScope scope(in);
+        apply_bucket_cors(ctx, store(ctx), in.str("Bucket"));
         before(ctx, name, in);
         std::optional<std::string> sse_c;
         if (name == "PutObject" || name == "CopyObject") sse_c = sse_c_of_write(in);
@@ -744,6 +745,7 @@ void guard_operations(stratus::Service& service) {
       AsyncHandler h = e->async;
       service.add_async(name, [name, h](OpContext& ctx, const Doc& in, Done done) {
         InputScope scope(in);
+        apply_bucket_cors(ctx, store(ctx), in.str("Bucket"));
         before(ctx, name, in);
         h(ctx, in, std::move(done));
       });

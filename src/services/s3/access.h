@@ -45,6 +45,23 @@ void guard_operations(stratus::Service& service);
 // caller.access_key is an anonymous caller.
 void authorize(const Store& st, const OpContext::Caller& caller, int64_t now_ms, const Bucket& bucket,
                std::string_view action, std::string_view key, const Doc* in);
+// Checks of a write that carries an ACL (x-amz-acl / x-amz-grant-* members of `in`), before it
+// runs: AccessControlListNotSupported under BucketOwnerEnforced, AccessDenied for a public ACL
+// under BlockPublicAcls (CreateBucket: InvalidBucketAclWithObjectOwnership). b null: CreateBucket.
+void check_request_acl(const Store& st, std::string_view op, const Doc& in, const Bucket* b,
+                       std::string_view requester);
+// The members a new version takes from its write request (PutObject, CopyObject), set in
+// v.extra before the commit: ACL (x-amz-acl / grants), encryption (the request's, SSE-C's key MD5,
+// or the bucket default: SSE-S3 unless configured), object lock (explicit or the bucket
+// default), and the answer members they make in extra["headers"].
+void apply_write_extra(OpContext& ctx, const Doc& in, const Bucket& b, ObjectVersion& v);
+// The encryption members of those headers into a write's answer.
+void write_extra_out(const ObjectVersion& v, Doc& out);
+// Object lock on a delete by version id: AccessDenied "Access Denied because object protected
+// by object lock." while the version (in.Bucket, key, in.VersionId) is under a legal hold or
+// retention (GOVERNANCE bypassed by in.BypassGovernanceRetention). DeleteObject and each key of
+// DeleteObjects.
+void check_object_lock_delete(const Store& st, const Doc& in, int64_t now_ms, const std::string& key);
 // Makes authorize() the store's authorizer (Store::set_authorizer): every handler's
 // bucket_for() / resolve_version() asks it. Call once, before serving.
 void install_authorizer(Store& st);

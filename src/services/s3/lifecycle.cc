@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "core/json.h"
+#include "services/s3/multipart.h"
+#include "services/s3/notify.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/store.h"
 
@@ -193,7 +195,7 @@ std::optional<int64_t> matching_abort_days(const Store& st, std::string_view buc
   return std::nullopt;
 }
 
-size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms) {
+size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms, Notifier* notifier) {
   size_t actions = 0;
   for (const Bucket& b : st.buckets()) {
     auto text = st.config(b.name, "lifecycle");
@@ -285,11 +287,21 @@ size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms) {
     for (const auto& a : todo) {
       try {
         if (a.kind == Action::expire_current) {
-          st.delete_object(b, a.key, std::nullopt, now_ms);
+          Store::Deleted d = st.delete_object(b, a.key, std::nullopt, now_ms);
+          if (notifier && d.removed)
+            notifier->emit(nullptr, b, removal_event("LifecycleExpiration", a.key, d, d.delete_marker, b));
         } else if (a.kind == Action::remove_version) {
-          st.delete_object(b, a.key, a.version_id, now_ms);
+          Store::Deleted d = st.delete_object(b, a.key, a.version_id, now_ms);
+          if (notifier && d.removed)
+            notifier->emit(nullptr, b, removal_event("LifecycleExpiration", a.key, d, false, b));
         } else {
-          st.update_version(b.name, a.key, a.version_id, [&](ObjectVersion& v) { v.storage_class = a.storage_class; });
+          ObjectVersion w = st.update_version(b.name, a.key, a.version_id,
+                                              [&](ObjectVersion& v) { v.storage_class = a.storage_class; });
+          if (notifier) {
+            ObjectEvent e = object_event("LifecycleTransition", a.key, w, b);
+            e.seq = st.next_seq(now_ms);
+            notifier->emit(nullptr, b, e);
+          }
         }
         ++actions;
       } catch (const std::exception& e) {
@@ -312,10 +324,32 @@ size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms) {
       });
       if (!alone) continue;
       try {
-        st.delete_object(b, key, marker.version_id, now_ms);
+        Store::Deleted d = st.delete_object(b, key, marker.version_id, now_ms);
+        if (notifier && d.removed) notifier->emit(nullptr, b, removal_event("LifecycleExpiration", key, d, false, b));
         ++actions;
       } catch (const std::exception& e) {
         spdlog::debug("s3 lifecycle marker {} {}: {}", b.name, key, e.what());
+      }
+    }
+    // AbortIncompleteMultipartUpload: uploads initiated DaysAfterInitiation days ago or more.
+    Multipart mp(st.engine(), st);
+    std::vector<Upload> stale;
+    mp.scan(b.name, "", "", "", [&](const Upload& u) {
+      for (const Doc& r : rules->as_list()) {
+        const Doc* abort = r.get("AbortIncompleteMultipartUpload");
+        if (r.str("Status") != "Enabled" || !abort || !abort->is_map()) continue;
+        if (!std::string_view(u.key).starts_with(filter_prefix(r))) continue;
+        if (now_ms - u.initiated_ms >= abort->integer("DaysAfterInitiation") * day_ms) stale.push_back(u);
+        break;
+      }
+      return true;
+    });
+    for (const Upload& u : stale) {
+      try {
+        mp.abort(b.name, u.key, u.upload_id);
+        ++actions;
+      } catch (const std::exception& e) {
+        spdlog::debug("s3 lifecycle abort {} {}: {}", b.name, u.upload_id, e.what());
       }
     }
   }

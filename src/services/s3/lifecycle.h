@@ -13,8 +13,9 @@
 //   (current and noncurrent) rewrite the version's storage class. Versions under object lock
 //   (retention or legal hold) are not expired. `day_ms` is the length of a lifecycle day
 //   (86,400,000; tests shorten it with STRATUS_S3_LIFECYCLE_DAY_MS). Returns the actions taken.
-// - Incomplete multipart uploads (AbortIncompleteMultipartUpload) are validated and stored; their
-//   abort belongs to the multipart store, which calls matching_abort_days().
+// - Incomplete multipart uploads: the sweep aborts uploads initiated at least
+//   AbortIncompleteMultipartUpload.DaysAfterInitiation days ago under the first Enabled rule
+//   whose prefix matches their key (matching_abort_days() answers that rule's days).
 #pragma once
 
 #include <cstdint>
@@ -25,10 +26,14 @@
 
 namespace stratus::s3 {
 
+class Notifier;
+
 class Store;
 
 void validate_lifecycle(const Doc& config);
-size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms);
+// Expirations and transitions are announced through `notifier` (LifecycleExpiration:*,
+// LifecycleTransition) when given.
+size_t sweep_lifecycle(Store& st, int64_t now_ms, int64_t day_ms, Notifier* notifier = nullptr);
 // The DaysAfterInitiation of the first Enabled rule with AbortIncompleteMultipartUpload whose
 // prefix matches key (nullopt: none) in the bucket's stored lifecycle configuration.
 std::optional<int64_t> matching_abort_days(const Store& st, std::string_view bucket, std::string_view key);

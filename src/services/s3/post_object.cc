@@ -15,6 +15,8 @@
 #include "protocol/multipart_form.h"
 #include "protocol/xml_writer.h"
 #include "server/context.h"
+#include "services/s3/access.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops/common.h"
 
 namespace stratus::s3 {
@@ -70,6 +72,76 @@ bool is_post_object(const http::Request& req) {
   if (!protocol::MultipartForm::boundary_of(req.headers.get("content-type"))) return false;
   if (starts_with(req.path, "/restapis/") || starts_with(req.path, "/_stratus/")) return false;
   return post_bucket(req).has_value();
+}
+
+namespace {
+
+AwsError malformed_tagging() {
+  return s3_error("MalformedXML",
+                  "The XML you provided was not well-formed or did not validate against our published schema", 400);
+}
+
+// The text of the element `name` inside [from, to) of doc (entities decoded), or nullopt.
+std::optional<std::string> element(std::string_view doc, std::string_view name) {
+  std::string open = "<" + std::string(name) + ">", close = "</" + std::string(name) + ">";
+  size_t a = doc.find(open);
+  if (a == std::string_view::npos) return std::nullopt;
+  a += open.size();
+  size_t b = doc.find(close, a);
+  if (b == std::string_view::npos) throw malformed_tagging();
+  std::string_view raw = doc.substr(a, b - a);
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '<') throw malformed_tagging();
+    if (raw[i] != '&') {
+      out += raw[i];
+      continue;
+    }
+    size_t semi = raw.find(';', i);
+    if (semi == std::string_view::npos) throw malformed_tagging();
+    std::string_view ent = raw.substr(i + 1, semi - i - 1);
+    if (ent == "amp")
+      out += '&';
+    else if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos")
+      out += '\'';
+    else
+      throw malformed_tagging();
+    i = semi;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_tagging_xml(std::string_view xml) {
+  if (xml.size() > 64 * 1024 || xml.find("<Tagging") == std::string_view::npos) throw malformed_tagging();
+  std::vector<std::pair<std::string, std::string>> tags;
+  size_t pos = 0;
+  while (true) {
+    size_t a = xml.find("<Tag>", pos);
+    if (a == std::string_view::npos) break;
+    size_t b = xml.find("</Tag>", a);
+    if (b == std::string_view::npos) throw malformed_tagging();
+    std::string_view tag = xml.substr(a + 5, b - a - 5);
+    auto key = element(tag, "Key");
+    auto value = element(tag, "Value");
+    if (!key) throw malformed_tagging();
+    if (key->empty() || key->size() > 128) throw s3_error("InvalidTag", "The TagKey you have provided is invalid", 400);
+    if (value && value->size() > 256) throw s3_error("InvalidTag", "The TagValue you have provided is invalid", 400);
+    for (const auto& t : tags)
+      if (t.first == *key) throw s3_error("InvalidTag", "Cannot provide multiple Tags with the same key", 400);
+    tags.emplace_back(std::move(*key), value ? std::move(*value) : std::string());
+    if (tags.size() > 10) throw s3_error("BadRequest", "Object tags cannot be greater than 10", 400);
+    pos = b + 6;
+  }
+  return tags;
 }
 
 http::Response serve_post_object(ServerContext& server, Store& st, const http::Request& req) {
@@ -168,6 +240,15 @@ http::Response serve_post_object(ServerContext& server, Store& st, const http::R
     for (const auto& [name, value] : form.fields())
       if (starts_with(enc::ascii_lower(name), "x-amz-meta-")) v.metadata[enc::ascii_lower(name).substr(11)] = value;
     if (const std::string* sc = form.field("x-amz-storage-class")) v.storage_class = storage_class(*sc);
+    // The acl field (a canned ACL, checked as an x-amz-acl header is) and the tagging field
+    // (a <Tagging> document).
+    if (const std::string* acl_field = form.field("acl")) {
+      Doc acl_in = Doc::map();
+      acl_in.set("ACL", *acl_field);
+      check_request_acl(st, "PutObject", acl_in, &b, account);
+      if (auto acl = acl_from_request(acl_in, account, b.account)) v.extra.set("acl", std::move(*acl));
+    }
+    if (const std::string* tagging = form.field("tagging")) v.tags = parse_tagging_xml(*tagging);
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     EVP_DigestFinal_ex(md5, d, &n);
@@ -184,6 +265,8 @@ http::Response serve_post_object(ServerContext& server, Store& st, const http::R
     v.data = data;
     data = DataRef();  // put_object owns it now
     ObjectVersion put = st.put_object(b, key, std::move(v), now);
+    if (Notifier* n = server.port<Notifier>())
+      n->emit(nullptr, b, object_event("ObjectCreated:Post", key, put, b), account.empty() ? "anonymous" : account);
 
     http::Response res;
     res.headers.set("ETag", quoted(put.etag));

@@ -10,8 +10,10 @@
 #include "core/env.h"
 #include "server/context.h"
 #include "services/s3/access.h"
+#include "services/s3/api.h"
 #include "services/s3/config_ops.h"
 #include "services/s3/lifecycle.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/post_object.h"
@@ -30,6 +32,41 @@ std::string data_root(const Config& cfg) {
   if (!::mkdtemp(base.data())) throw std::runtime_error("s3: cannot create a temporary data folder");
   return base;
 }
+
+// The read port (api.h): an object's bytes as the caller's GetObject would see them.
+class ReadPort final : public Api {
+ public:
+  explicit ReadPort(Store& st) : st_(st) {}
+  Result<std::string> read(const OpContext::Caller& caller, const std::string& region, const std::string& bucket,
+                           const std::string& key, const std::string& version_id, uint64_t max_bytes) override {
+    try {
+      auto b = st_.bucket(bucket);
+      if (!b) return no_such_bucket(bucket);
+      if (!region.empty() && b->region != region)
+        return s3_error("PermanentRedirect",
+                        "The bucket is in this region: " + b->region + ". Please use this region to retry the request",
+                        301);
+      Doc in = Doc::map();
+      if (!version_id.empty()) in.set("VersionId", version_id);
+      authorize(st_, caller, now_millis(), *b, version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion", key, &in);
+      std::optional<ObjectVersion> v =
+          version_id.empty() ? st_.current(bucket, key) : st_.version(bucket, key, version_id);
+      if (!v) return version_id.empty() ? no_such_key(key) : no_such_version(key, version_id);
+      if (v->delete_marker) return version_id.empty() ? no_such_key(key) : method_not_allowed("GET");
+      if ((v->storage_class == "GLACIER" || v->storage_class == "DEEP_ARCHIVE") &&
+          v->restore.find("ongoing-request=\"false\"") == std::string::npos)
+        return s3_error("InvalidObjectState", "The operation is not valid for the object's storage class", 403);
+      if (v->size > max_bytes)
+        return s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
+      return st_.read_all(*v);
+    } catch (const AwsError& e) {
+      return e;
+    }
+  }
+
+ private:
+  Store& st_;
+};
 
 // Also the router of the requests that are not API calls: POST Object form uploads, static
 // websites and CORS preflights (web.h).
@@ -69,22 +106,10 @@ class S3Service final : public Service, public WebRouter {
         "bucket policies, ACLs, Block Public Access and ownership are enforced; IAM identity policies are not "
         "(a bucket owner's users may do anything the bucket policy does not deny); aws:SourceIp, aws:Referer "
         "and aws:UserAgent are not in the policy context");
-    gap("CORS",
-        "answers to actual (non-preflight) requests carry the server's --cors-origins headers, not the "
-        "matching bucket rule's");
-    gap("Lifecycle",
-        "AbortIncompleteMultipartUpload is stored and validated; aborting uploads is the multipart "
-        "store's (lifecycle.h matching_abort_days)");
-    gap("Object lock", "DeleteObjects does not check each version's retention or legal hold (DeleteObject does)");
-    gap("Static website",
-        "objects are read into memory to answer (no sendfile); no x-amz-website-redirect-location on "
-        "folders");
-    gap("POST Object",
-        "browser form uploads store the object with its content headers and metadata; the acl and "
-        "tagging fields are accepted but not applied");
+    gap("Static website", "no x-amz-website-redirect-location on folders");
     gap("Event notifications",
-        "Put/GetBucketNotificationConfiguration and deliveries to SQS/SNS/Lambda are not "
-        "implemented");
+        "records carry 127.0.0.1 as sourceIPAddress; s3:Replication:*, s3:LifecycleTransition, "
+        "s3:IntelligentTiering and s3:ReducedRedundancyLostObject are accepted but never sent");
     gap("CompleteMultipartUpload", "answers are not streamed with keep-alive whitespace while the parts are assembled");
     // Last: every operation above runs behind access control (access.h).
     guard_operations(*this);
@@ -103,6 +128,10 @@ class S3Service final : public Service, public WebRouter {
     root_ = data_root(ctx.config());
     store_ = std::make_unique<Store>(ctx.storage(), root_, ctx.config().fsync);
     ctx.provide<Store>(store_.get());
+    read_port_ = std::make_unique<ReadPort>(*store_);
+    ctx.provide<Api>(read_port_.get());
+    notifier_ = std::make_unique<Notifier>(ctx, *store_);
+    ctx.provide<Notifier>(notifier_.get());
     set_store(store_.get());
     install_authorizer(*store_);
     ephemeral_ = ctx.config().ephemeral;
@@ -110,11 +139,13 @@ class S3Service final : public Service, public WebRouter {
   }
   void start(ServerContext& ctx) override {
     store_->start();
+    notifier_->subscribe();
     // Lifecycle rules, applied by a background sweep (lifecycle.h).
     int64_t period = env_positive("STRATUS_S3_LIFECYCLE_MS", 60'000);
     int64_t day = env_positive("STRATUS_S3_LIFECYCLE_DAY_MS", 86'400'000);
     Store* st = store_.get();
-    ctx.scheduler("s3").every("s3.lifecycle", period, [st, day] { sweep_lifecycle(*st, now_millis(), day); });
+    Notifier* n = notifier_.get();
+    ctx.scheduler("s3").every("s3.lifecycle", period, [st, n, day] { sweep_lifecycle(*st, now_millis(), day, n); });
   }
   void stop() override {
     if (ephemeral_) {
@@ -122,7 +153,10 @@ class S3Service final : public Service, public WebRouter {
       std::filesystem::remove_all(root_, ec);
     }
   }
-  void reset() override { store_->reset(); }
+  void reset() override {
+    store_->reset();
+    notifier_->reset();
+  }
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
   // S3 answers values outside its enums with its own errors (InvalidStorageClass,
   // InvalidLocationConstraint, ...): the handlers check them.
@@ -143,6 +177,8 @@ class S3Service final : public Service, public WebRouter {
  private:
   std::string root_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<ReadPort> read_port_;
   ServerContext* ctx_ = nullptr;
   bool ephemeral_ = false, strict_ = false;
 };

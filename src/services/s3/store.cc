@@ -1,5 +1,8 @@
 #include "services/s3/store.h"
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -197,6 +200,102 @@ ObjectVersion decode_version(std::string_view text) {
   return ObjectVersion::from_doc(json::parse(text));
 }
 
+// Listings read thousands of records per page: their top-level scalar members are read straight
+// from the JSON text (SAX, no Doc), nested members (metadata, tags, extra) skipped.
+// The members a summary reads: text members by pointer, numbers and flags by name.
+struct SummaryMember {
+  std::string_view name;
+  std::string ObjectVersion::*text = nullptr;
+  int number = 0;  // 1 mtime, 2 size, 3 seq, 4 parts, 5 dm, 6 inline
+};
+
+const SummaryMember* summary_member(std::string_view k) {
+  static constexpr SummaryMember kMembers[] = {
+      {"vid", &ObjectVersion::version_id, 0},
+      {"etag", &ObjectVersion::etag, 0},
+      {"owner", &ObjectVersion::owner, 0},
+      {"ck_alg", &ObjectVersion::checksum_algorithm, 0},
+      {"ck", &ObjectVersion::checksum_value, 0},
+      {"ck_type", &ObjectVersion::checksum_type, 0},
+      {"sc", &ObjectVersion::storage_class, 0},
+      {"restore", &ObjectVersion::restore, 0},
+      {"ct", &ObjectVersion::content_type, 0},
+      {"data", nullptr, 0},
+      {"mtime", nullptr, 1},
+      {"size", nullptr, 2},
+      {"seq", nullptr, 3},
+      {"parts", nullptr, 4},
+      {"dm", nullptr, 5},
+      {"inline", nullptr, 6},
+  };
+  for (const auto& m : kMembers)
+    if (m.name == k) return &m;
+  return nullptr;
+}
+
+struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
+  ObjectVersion& v;
+  int depth = 0;
+  const SummaryMember* member = nullptr;
+  bool done = false;
+  explicit SummaryReader(ObjectVersion& out) : v(out) {}
+  bool number(int64_t n) {
+    if (depth != 1 || !member) return true;
+    if (member->number == 1) v.last_modified_ms = n;
+    if (member->number == 2) v.size = static_cast<uint64_t>(n);
+    if (member->number == 3) v.seq = static_cast<uint64_t>(n);
+    if (member->number == 4) v.parts_count = n;
+    return true;
+  }
+  bool Int(int n) { return number(n); }
+  bool Uint(unsigned n) { return number(n); }
+  bool Int64(int64_t n) { return number(n); }
+  bool Uint64(uint64_t n) { return number(static_cast<int64_t>(n)); }
+  bool Double(double) { return true; }
+  bool Bool(bool b) {
+    if (depth != 1 || !member) return true;
+    if (member->number == 5) v.delete_marker = b;
+    if (member->number == 6) v.data.inline_blob = b;
+    return true;
+  }
+  bool String(const char* str, rapidjson::SizeType n, bool) {
+    if (depth != 1 || !member) return true;
+    if (member->text) (v.*(member->text)).assign(str, n);
+    if (member->name == "data") v.data.id.assign(str, n);
+    return true;
+  }
+  bool Key(const char* str, rapidjson::SizeType n, bool) {
+    if (depth != 1) return true;
+    // "x" (extra) sorts last in the record and holds nothing a listing reads: stop there.
+    if (n == 1 && str[0] == 'x') {
+      done = true;
+      return false;
+    }
+    member = summary_member(std::string_view(str, n));
+    return true;
+  }
+  bool StartObject() { return ++depth > 0; }
+  bool EndObject(rapidjson::SizeType) { return --depth >= 0; }
+  bool StartArray() { return ++depth > 0; }
+  bool EndArray(rapidjson::SizeType) { return --depth >= 0; }
+};
+
+ObjectVersion decode_summary(std::string_view text) {
+  ObjectVersion v;
+  v.version_id.clear();
+  SummaryReader h(v);
+  // Parsed in place in a per-thread copy: strings are not copied again while scanning.
+  thread_local std::string buf;
+  buf.assign(text.data(), text.size());
+  buf.push_back('\0');
+  rapidjson::Reader reader;
+  rapidjson::InsituStringStream ss(buf.data());
+  if (reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag>(ss, h).IsError() && !h.done)
+    return decode_version(text);
+  if (v.version_id.empty()) v.version_id = "null";
+  return v;
+}
+
 }  // namespace
 
 // One definition for every service (auth/keystore.h).
@@ -236,6 +335,11 @@ void Store::start() {
 }
 
 void Store::reset() {
+  {
+    std::lock_guard lk(buckets_mu_);
+    ++bucket_gen_;
+    bucket_cache_.clear();
+  }
   std::error_code ec;
   fs::remove_all(root_ + "/data", ec);
   fs::create_directories(root_ + "/data", ec);
@@ -252,9 +356,25 @@ void Store::write(storage::WriteBatch& batch) const {
 // ---- buckets
 
 std::optional<Bucket> Store::bucket(std::string_view name) const {
+  uint64_t gen;
+  {
+    std::lock_guard lk(buckets_mu_);
+    if (auto it = bucket_cache_.find(std::string(name)); it != bucket_cache_.end()) return it->second;
+    gen = bucket_gen_;
+  }
   std::string v;
   if (!engine_.get(kBuckets.name, bucket_key(name), &v).ok()) return std::nullopt;
-  return decode_bucket(name, v);
+  Bucket b = decode_bucket(name, v);
+  std::lock_guard lk(buckets_mu_);
+  // Not when a writer changed buckets meanwhile (the record read may be the old one).
+  if (gen == bucket_gen_ && bucket_cache_.size() < kBucketCacheMax) bucket_cache_.emplace(b.name, b);
+  return b;
+}
+
+void Store::forget_bucket(std::string_view name) const {
+  std::lock_guard lk(buckets_mu_);
+  ++bucket_gen_;
+  bucket_cache_.erase(std::string(name));
 }
 
 Bucket Store::require_bucket(std::string_view name) const {
@@ -268,6 +388,7 @@ bool Store::create_bucket(const Bucket& b) {
   batch.require({storage::Condition::Kind::not_exists, std::string(kBuckets.name), bucket_key(b.name), {}});
   batch.put(kBuckets.name, bucket_key(b.name), encode_bucket(b));
   storage::Status s = engine_.write(batch);
+  forget_bucket(b.name);
   if (s.conflict()) return false;
   if (!s.ok()) throw internal_error();
   return true;
@@ -278,6 +399,7 @@ void Store::update_bucket(const Bucket& b) {
   batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
   batch.put(kBuckets.name, bucket_key(b.name), encode_bucket(b));
   storage::Status s = engine_.write(batch);
+  forget_bucket(b.name);
   if (s.conflict()) throw no_such_bucket(b.name);
   if (!s.ok()) throw internal_error();
 }
@@ -299,7 +421,9 @@ void Store::delete_bucket(std::string_view name) {
   batch.del(kBuckets.name, bucket_key(name));
   for (auto it = engine_.prefix(kConfig.name, bucket_prefix(name)); it->valid(); it->next())
     batch.del(kConfig.name, it->key());
+  forget_bucket(name);  // before and after: no reader caches the record while it goes
   write(batch);
+  forget_bucket(name);
 }
 
 std::vector<Bucket> Store::buckets() const {
@@ -633,6 +757,7 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         batch.put(kObjects.name, okey, encode_version(marker));
         out.delete_marker = true;
         out.version_id = marker.version_id;
+        out.seq = marker.seq;
       }
     } else if (cur && cur->version_id == *version_id) {
       out.delete_marker = cur->delete_marker;
@@ -665,6 +790,8 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
         return out;
       }
     }
+    out.removed = true;
+    if (!out.seq) out.seq = next_seq(now_ms);
     if (commit(batch, dropped, b.name)) return out;
   }
   throw busy();
@@ -722,7 +849,7 @@ void Store::scan_current(std::string_view bucket, std::string_view prefix, std::
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
     if (k.substr(0, prefix.size()) != prefix) break;
-    if (!fn(k, decode_version(it->value()))) return;
+    if (!fn(k, decode_summary(it->value()))) return;
   }
 }
 

@@ -44,9 +44,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -128,6 +130,7 @@ class Store {
   // Creates the directories and sweeps data files no record references. Call before serving.
   void start();
   const std::string& root() const { return root_; }
+  storage::Engine& engine() const { return engine_; }  // for S3's own record owners (multipart)
 
   // ---- buckets
   std::optional<Bucket> bucket(std::string_view name) const;
@@ -204,6 +207,8 @@ class Store {
   struct Deleted {
     bool delete_marker = false;  // a delete marker was created, or the version removed was one
     std::string version_id;      // of the marker created or the version removed ("" none)
+    bool removed = false;        // something was committed (false: nothing was there)
+    uint64_t seq = 0;            // the marker's seq, or a fresh one for a removal (event sequencer)
   };
   // DELETE without a version id: a delete marker in versioned buckets, else removes the key.
   // With a version id: removes that version (the newest noncurrent becomes current).
@@ -217,7 +222,8 @@ class Store {
 
   // ---- listing (keys in UTF-8 byte order)
   // Current versions with key >= from (or > from when `after`), starting with prefix. fn returns
-  // false to stop. Delete markers are passed too (callers skip them for object listings).
+  // false to stop. Delete markers are passed too (callers skip them for object listings). The
+  // versions are listing summaries: every scalar member, but no metadata, tags or extra.
   void scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
                     const std::function<bool(std::string_view key, const ObjectVersion&)>& fn) const;
   // Every version of keys >= from starting with prefix, each key's newest first (current, then
@@ -249,6 +255,13 @@ class Store {
   std::string root_;
   bool fsync_;
   std::atomic<uint64_t> last_seq_{0};
+  // Bucket records, cached (every request reads its bucket, often more than once); the store is
+  // their only writer and forgets an entry when it writes the record.
+  static constexpr size_t kBucketCacheMax = 100'000;
+  void forget_bucket(std::string_view name) const;
+  mutable std::mutex buckets_mu_;
+  mutable std::unordered_map<std::string, Bucket> bucket_cache_;  // GUARDED_BY(buckets_mu_)
+  mutable uint64_t bucket_gen_ = 0;                               // GUARDED_BY(buckets_mu_)
   Authorizer authorizer_;
 };
 

@@ -145,7 +145,16 @@ http::Response object_response(const Store& st, const ObjectVersion& v, int stat
   if (!v.content_language.empty()) res.headers.set("content-language", v.content_language);
   for (const auto& [k, val] : v.metadata) res.headers.set("x-amz-meta-" + k, val);
   if (!head) {
-    res.body = st.read_all(v);
+    // Data files are sent with sendfile (http::Response::file), inline objects from memory.
+    std::shared_ptr<http::BodyFile> f;
+    if (!v.data.empty() && !v.data.inline_blob) f = st.open_data(v.data, v.size);
+    if (f) {
+      res.file = std::move(f);
+      res.file_offset = 0;
+      res.file_length = v.size;
+    } else {
+      res.body = st.read_all(v);
+    }
   } else {
     res.headers.set("content-length", std::to_string(v.size));
   }
@@ -265,6 +274,43 @@ std::string preflight_bucket(std::string_view host_header, std::string_view path
   return std::string(p.substr(0, p.find('/')));
 }
 
+std::vector<std::pair<std::string, std::string>> cors_rule_headers(const Doc& rule, std::string_view origin,
+                                                                   std::string_view request_headers) {
+  std::vector<std::pair<std::string, std::string>> out;
+  bool any = false;
+  for (const auto& o : strings(rule.get("AllowedOrigins")))
+    if (o == "*") any = true;
+  out.emplace_back("access-control-allow-origin", any ? std::string("*") : std::string(origin));
+  std::string methods;
+  for (const auto& m : strings(rule.get("AllowedMethods"))) methods += (methods.empty() ? "" : ", ") + m;
+  out.emplace_back("access-control-allow-methods", methods);
+  if (!request_headers.empty()) out.emplace_back("access-control-allow-headers", enc::ascii_lower(request_headers));
+  std::string expose;
+  for (const auto& e : strings(rule.get("ExposeHeaders"))) expose += (expose.empty() ? "" : ", ") + e;
+  if (!expose.empty()) out.emplace_back("access-control-expose-headers", expose);
+  if (rule.has("MaxAgeSeconds"))
+    out.emplace_back("access-control-max-age", std::to_string(rule.integer("MaxAgeSeconds")));
+  if (!any) out.emplace_back("access-control-allow-credentials", "true");
+  out.emplace_back("vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
+  return out;
+}
+
+void apply_bucket_cors(OpContext& ctx, const Store& st, std::string_view bucket) {
+  if (ctx.transport.origin.empty() || bucket.empty()) return;
+  auto text = st.config(bucket, "cors");
+  if (!text) return;
+  ctx.transport.reply.own_cors = true;
+  Doc cfg;
+  try {
+    cfg = json::parse(*text);
+  } catch (const std::exception&) {
+    return;
+  }
+  if (const Doc* rule = match_cors_rule(cfg, ctx.transport.origin, ctx.op.http_method, ""))
+    for (auto& h : cors_rule_headers(*rule, ctx.transport.origin, ""))
+      ctx.transport.reply.headers.push_back(std::move(h));
+}
+
 const Doc* match_cors_rule(const Doc& config, std::string_view origin, std::string_view method,
                            std::string_view request_headers) {
   const Doc* rules = config.get("CORSRules");
@@ -331,22 +377,8 @@ void WebRouter::serve(http::Request req, http::Responder respond) {
               "by the resource's CORS spec.",
               method, object, request_id);
         } else {
-          bool any = false;
-          for (const auto& o : strings(rule->get("AllowedOrigins")))
-            if (o == "*") any = true;
-          res.headers.set("access-control-allow-origin", any ? "*" : origin);
-          std::string methods;
-          for (const auto& m : strings(rule->get("AllowedMethods"))) methods += (methods.empty() ? "" : ", ") + m;
-          res.headers.set("access-control-allow-methods", methods);
-          if (std::string h = req.headers.get("access-control-request-headers"); !h.empty())
-            res.headers.set("access-control-allow-headers", enc::ascii_lower(h));
-          std::string expose;
-          for (const auto& e : strings(rule->get("ExposeHeaders"))) expose += (expose.empty() ? "" : ", ") + e;
-          if (!expose.empty()) res.headers.set("access-control-expose-headers", expose);
-          if (rule->has("MaxAgeSeconds"))
-            res.headers.set("access-control-max-age", std::to_string(rule->integer("MaxAgeSeconds")));
-          if (!any) res.headers.set("access-control-allow-credentials", "true");
-          res.headers.set("vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
+          for (auto& [k, v] : cors_rule_headers(*rule, origin, req.headers.get("access-control-request-headers")))
+            res.headers.set(k, v);
         }
       }
     }

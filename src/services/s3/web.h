@@ -12,9 +12,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/doc.h"
 #include "server/invoke_router.h"
+#include "services/service.h"
 
 namespace stratus::s3 {
 
@@ -39,5 +42,13 @@ std::string preflight_bucket(std::string_view host, std::string_view path);
 // The CORS rule of a configuration matching origin, method and requested headers (nullptr: none).
 const Doc* match_cors_rule(const Doc& config, std::string_view origin, std::string_view method,
                            std::string_view request_headers);
+// The Access-Control-* (and Vary) headers S3 answers for a matched rule, preflight or not.
+std::vector<std::pair<std::string, std::string>> cors_rule_headers(const Doc& rule, std::string_view origin,
+                                                                   std::string_view request_headers);
+// Actual (non-preflight) requests with an Origin to a bucket that has CORS rules answer with the
+// headers of the rule matching the origin and the operation's method, or with none when no rule
+// matches (the reply's own_cors tells the FrontDoor to add nothing). A bucket without rules
+// leaves the answer to the server's --cors-origins.
+void apply_bucket_cors(OpContext& ctx, const Store& st, std::string_view bucket);
 
 }  // namespace stratus::s3

@@ -79,7 +79,7 @@ Doc create_function(OpContext& ctx, const Doc& in) {
   check_runtime(runtime);
   check_role(in.str("Role"));
   if (!in.get("Code")) throw errors::invalid_parameter_value("Please provide a source for function code.");
-  StoredCode code = state(ctx).store_code(*in.get("Code"));
+  StoredCode code = state(ctx).store_code(ctx, *in.get("Code"));
 
   std::lock_guard lock(state(ctx).write_mu());
   if (state(ctx).load(ctx, ref.name)) throw errors::resource_conflict("Function already exist: " + ref.name);
@@ -151,7 +151,7 @@ Doc latest_updated(OpContext& ctx, const std::string& name, const Doc& cfg) {
 Doc update_function_code(OpContext& ctx, const Doc& in) {
   FnRef ref = parse_ref(in);
   if (in.has("ImageUri")) throw errors::invalid_parameter_value("Stratus runs functions without containers: ImageUri is not supported.");
-  StoredCode code = state(ctx).store_code(in);
+  StoredCode code = state(ctx).store_code(ctx, in);
   std::lock_guard lock(state(ctx).write_mu());
   Doc rec = state(ctx).must_load(ctx, ref.name);
   Doc& cfg = *rec.get("config");

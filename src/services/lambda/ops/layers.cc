@@ -41,16 +41,14 @@ Doc publish_layer_version(OpContext& ctx, const Doc& in) {
   if (ref.account != ctx.account() || ref.region != ctx.region())
     throw errors::invalid_parameter_value("Layers can only be published in the caller's account and region.");
   const Doc* content = in.get("Content");
+  std::optional<std::string> from_s3 = content ? zip_from_s3(ctx, *content) : std::nullopt;
   const Doc* zip = content ? content->get("ZipFile") : nullptr;
-  if (!zip) {
-    if (content && (content->has("S3Bucket") || content->has("S3Key")))
-      throw errors::invalid_parameter_value("Stratus accepts layer content as ZipFile only (S3Bucket/S3Key is not supported yet).");
-    throw errors::invalid_parameter_value("Please provide a source for layer content.");
-  }
+  if (!zip && !from_s3) throw errors::invalid_parameter_value("Please provide a source for layer content.");
   if (const Doc* rts = in.get("CompatibleRuntimes"); rts && rts->size() > 15)
     throw errors::invalid_parameter_value("CompatibleRuntimes can contain at most 15 runtimes.");
   std::string error;
-  auto code = store_zip(layers.code_root(), zip->is_blob() ? zip->as_blob().bytes : zip->as_string(), &error);
+  auto code = store_zip(layers.code_root(),
+                        from_s3 ? *from_s3 : (zip->is_blob() ? zip->as_blob().bytes : zip->as_string()), &error);
   if (!code) throw errors::invalid_parameter_value(error);
 
   std::lock_guard lock(layers.mu());

@@ -4,6 +4,8 @@
 #include <cctype>
 
 #include "core/encoding.h"
+#include "services/s3/multipart.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 
@@ -106,7 +108,25 @@ Doc head_bucket(OpContext& ctx, const Doc& in) {
 
 Doc delete_bucket(OpContext& ctx, const Doc& in) {
   bucket_for(ctx, in.str("Bucket"), "s3:DeleteBucket");
+  // Uploads in progress do not keep a bucket from being deleted: they go with it (their parts'
+  // data too), once the bucket is known to hold no object.
+  if (store(ctx).bucket_empty(in.str("Bucket"))) {
+    Multipart mp(ctx.storage, store(ctx));
+    std::vector<Upload> uploads;
+    mp.scan(in.str("Bucket"), "", "", "", [&](const Upload& u) {
+      uploads.push_back(u);
+      return true;
+    });
+    for (const Upload& u : uploads) {
+      try {
+        mp.abort(u.bucket, u.key, u.upload_id);
+      } catch (const AwsError& e) {
+        if (e.code != "NoSuchUpload") throw;
+      }
+    }
+  }
   store(ctx).delete_bucket(in.str("Bucket"));
+  notifier(ctx).forget(in.str("Bucket"));
   return Doc::map();
 }
 

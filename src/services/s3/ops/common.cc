@@ -145,14 +145,16 @@ ObjectVersion resolve_version(OpContext& ctx, const Doc& in, std::string_view me
       throw no_such_version(key, vid->as_string());
     }
     if (v->delete_marker) {
-      ctx.transport.reply.headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}};
+      ctx.transport.reply.headers.insert(ctx.transport.reply.headers.end(),
+                                         {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}});
       throw method_not_allowed(method);
     }
     return *v;
   }
   auto v = st.current(bucket, key);
   if (v && v->delete_marker) {
-    ctx.transport.reply.headers = {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}};
+    ctx.transport.reply.headers.insert(ctx.transport.reply.headers.end(),
+                                       {{"x-amz-delete-marker", "true"}, {"x-amz-version-id", v->version_id}});
     throw no_such_key(key);
   }
   if (!v) throw no_such_key(key);

@@ -12,6 +12,7 @@
 #include "services/s3/access.h"
 #include "services/s3/config_ops.h"
 #include "services/s3/lifecycle.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops/common.h"
 
 namespace stratus::s3 {
@@ -265,7 +266,18 @@ Doc put_object_acl(OpContext& ctx, const Doc& in) {
   check_acl_allowed(ctx, b, acl);
   std::optional<std::string> vid;
   if (const Doc* x = in.get("VersionId"); x && x->is_string()) vid = x->as_string();
-  store(ctx).update_version(b.name, in.str("Key"), vid, [&](ObjectVersion& w) { w.extra.set("acl", acl); });
+  bool changed = false;
+  ObjectVersion w = store(ctx).update_version(b.name, in.str("Key"), vid, [&](ObjectVersion& x) {
+    const Doc* old = x.extra.get("acl");
+    changed = !old || json::write(*old) != json::write(acl);
+    x.extra.set("acl", acl);
+  });
+  // S3 sends ObjectAcl:Put only when the ACL changed.
+  if (changed) {
+    ObjectEvent e = object_event("ObjectAcl:Put", in.str("Key"), w, b);
+    e.seq = store(ctx).next_seq(ctx.now_ms);
+    notifier(ctx).emit(&ctx, b, e);
+  }
   return Doc::map();
 }
 
@@ -678,7 +690,31 @@ Doc delete_bucket_website(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
+// ---------------------------------------------------------------- event notifications (notify.h)
+
+Doc put_bucket_notification_configuration(OpContext& ctx, const Doc& in) {
+  Bucket b = owned_bucket(ctx, in);
+  const Doc* given = in.get("NotificationConfiguration");
+  Doc c = given && given->is_map() ? *given : Doc::map();
+  NotificationConfig parsed = parse_notification(c);
+  bool skip = in.flag("SkipDestinationValidation");
+  Notifier& n = notifier(ctx);
+  if (!skip) n.validate_destinations(ctx, b, parsed);
+  write_config(ctx, b, "notification", c);
+  n.forget(b.name);
+  if (!skip) n.test_event(ctx, b, parsed);
+  return Doc::map();
+}
+
+Doc get_bucket_notification_configuration(OpContext& ctx, const Doc& in) {
+  Bucket b = owned_bucket(ctx, in);
+  auto c = read_config(ctx, b, "notification");
+  return c ? *c : Doc::map();
+}
+
 void add_config_operations(stratus::Service& s) {
+  s.add("PutBucketNotificationConfiguration", put_bucket_notification_configuration);
+  s.add("GetBucketNotificationConfiguration", get_bucket_notification_configuration);
   s.add("PutBucketPolicy", put_bucket_policy);
   s.add("GetBucketPolicy", get_bucket_policy);
   s.add("DeleteBucketPolicy", delete_bucket_policy);

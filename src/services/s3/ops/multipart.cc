@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "core/encoding.h"
+#include "services/s3/access.h"
 #include "services/s3/multipart.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 
@@ -75,6 +77,9 @@ Doc create_multipart_upload(OpContext& ctx, const Doc& in) {
   if (type.empty() && !alg.empty()) type = alg == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE";
   v.checksum_algorithm = alg;
   v.checksum_type = type;
+  // The object's ACL (x-amz-acl / x-amz-grant-*; checked by the guard) rides in the upload's
+  // template and is the completed object's.
+  if (auto acl = acl_from_request(in, ctx.account(), b.account)) v.extra.set("acl", std::move(*acl));
   Upload u = multipart(ctx).create(b, key, std::move(v), ctx.now_ms);
   Doc out = Doc::map();
   out.set("Bucket", b.name);
@@ -290,6 +295,7 @@ Doc complete_multipart_upload(OpContext& ctx, const Doc& in) {
   std::string expected =
       u.object.checksum_algorithm.empty() ? std::string() : in.str("Checksum" + u.object.checksum_algorithm);
   ObjectVersion put = mp.complete(b, u, listed, ctx.now_ms, write_conditions(in, key), mpu_size, expected);
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:CompleteMultipartUpload", key, put, b));
   Doc out = Doc::map();
   std::string host(ctx.transport.host);
   out.set("Location", "http://" + (host.empty() ? std::string("localhost") : host) + "/" + b.name + "/" +

@@ -8,6 +8,8 @@
 #include "auth/checksum.h"
 #include "core/encoding.h"
 #include "http/message.h"
+#include "services/s3/access.h"
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/range.h"
@@ -241,13 +243,16 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   v.checksum_value = d.checksum_b64;
   v.checksum_type = "FULL_OBJECT";
   v.owner = ctx.account();
+  apply_write_extra(ctx, in, b, v);
   v.data = file ? st.adopt_spool(*file) : st.write_data(bytes ? std::string_view(*bytes) : std::string_view());
   ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, check);
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Put", key, put, b));
 
   Doc out = Doc::map();
   out.set("ETag", quoted(put.etag));
   if (put.version_id != "null" || !b.versioning.empty()) out.set("VersionId", put.version_id);
   put_checksum_out(out, put);
+  write_extra_out(put, out);
   return out;
 }
 
@@ -262,7 +267,9 @@ Doc read_object(OpContext& ctx, const Doc& in, bool get) {
       check_read_conditions(in, v);
     } catch (const AwsError& e) {
       if (e.http_status == 304)  // Not Modified carries the validators
-        ctx.transport.reply.headers = {{"etag", quoted(v.etag)}, {"last-modified", enc::http_date(v.last_modified_ms)}};
+        ctx.transport.reply.headers.insert(
+            ctx.transport.reply.headers.end(),
+            {{"etag", quoted(v.etag)}, {"last-modified", enc::http_date(v.last_modified_ms)}});
       throw;
     }
     if (get) check_readable(v);
@@ -379,6 +386,7 @@ Doc delete_object(OpContext& ctx, const Doc& in) {
     };
   }
   Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms, check);
+  if (d.removed) notifier(ctx).emit(&ctx, b, removal_event("ObjectRemoved", key, d, d.delete_marker && !vid, b));
   Doc out = Doc::map();
   if (d.delete_marker) out.set("DeleteMarker", true);
   if (!d.version_id.empty() && (vid || d.delete_marker)) out.set("VersionId", d.version_id);
@@ -401,8 +409,16 @@ Doc delete_objects(OpContext& ctx, const Doc& in) {
     if (const Doc* v = o.get("VersionId"); v && v->is_string()) vid = v->as_string();
     try {
       check_key(key);
-      if (vid) check_version_id(*vid);
+      if (vid) {
+        check_version_id(*vid);
+        Doc lock_in = Doc::map();
+        lock_in.set("Bucket", b.name);
+        lock_in.set("VersionId", *vid);
+        lock_in.set("BypassGovernanceRetention", in.flag("BypassGovernanceRetention"));
+        check_object_lock_delete(st, lock_in, ctx.now_ms, key);
+      }
       Store::Deleted d = st.delete_object(b, key, vid, ctx.now_ms);
+      if (d.removed) notifier(ctx).emit(&ctx, b, removal_event("ObjectRemoved", key, d, d.delete_marker && !vid, b));
       if (quiet) continue;
       Doc e = Doc::map();
       e.set("Key", key);
@@ -497,8 +513,10 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
     v.checksum_value = d.checksum_b64;
     v.checksum_type = "FULL_OBJECT";
   }
+  apply_write_extra(ctx, in, b, v);
   v.data = st.copy_data(from.data, from.size);
   ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, write_conditions(in, key));
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Copy", key, put, b));
   Doc result = Doc::map();
   result.set("ETag", quoted(put.etag));
   result.set("LastModified", Timestamp{put.last_modified_ms / 1000 * 1000});
@@ -507,6 +525,7 @@ Doc copy_object(OpContext& ctx, const Doc& in) {
   out.set("CopyObjectResult", std::move(result));
   if (put.version_id != "null") out.set("VersionId", put.version_id);
   if (from.version_id != "null") out.set("CopySourceVersionId", from.version_id);
+  write_extra_out(put, out);
   return out;
 }
 
@@ -525,7 +544,18 @@ Doc restore_object(OpContext& ctx, const Doc& in) {
   std::string restore = "ongoing-request=\"false\", expiry-date=\"" + enc::http_date(expiry) + "\"";
   std::optional<std::string> vid;
   if (const Doc* x = in.get("VersionId"); x && x->is_string()) vid = x->as_string();
-  st.update_version(in.str("Bucket"), key, vid, [&](ObjectVersion& ov) { ov.restore = restore; });
+  ObjectVersion w = st.update_version(in.str("Bucket"), key, vid, [&](ObjectVersion& ov) { ov.restore = restore; });
+  if (!already) {
+    // The restore starts and (here at once) completes.
+    Bucket b = st.require_bucket(in.str("Bucket"));
+    ObjectEvent e = object_event("ObjectRestore:Post", key, w, b);
+    e.seq = st.next_seq(ctx.now_ms);
+    notifier(ctx).emit(&ctx, b, e);
+    e.name = "ObjectRestore:Completed";
+    e.seq = st.next_seq(ctx.now_ms);
+    e.restore_expiry_ms = enc::iso8601(expiry);
+    notifier(ctx).emit(&ctx, b, e);
+  }
   ctx.transport.reply.status = already ? 200 : 202;
   return Doc::map();
 }

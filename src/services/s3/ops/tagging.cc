@@ -1,4 +1,5 @@
 // Object tagging: Get/Put/DeleteObjectTagging (a version's tag set, rewritten in place).
+#include "services/s3/notify.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 
@@ -30,6 +31,15 @@ Doc get_object_tagging(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+namespace {
+// Tagging events carry the version's size and ETag; the sequencer is a fresh one.
+void tagging_event(OpContext& ctx, const Bucket& b, const char* name, std::string_view key, const ObjectVersion& v) {
+  ObjectEvent e = object_event(name, key, v, b);
+  e.seq = store(ctx).next_seq(ctx.now_ms);
+  notifier(ctx).emit(&ctx, b, e);
+}
+}  // namespace
+
 Doc put_object_tagging(OpContext& ctx, const Doc& in) {
   std::vector<std::pair<std::string, std::string>> tags;
   if (const Doc* t = in.get("Tagging"); t && t->is_map())
@@ -43,26 +53,29 @@ Doc put_object_tagging(OpContext& ctx, const Doc& in) {
         tags.emplace_back(std::move(k), std::move(v));
       }
   if (tags.size() > 10) throw s3_error("BadRequest", "Object tags cannot be greater than 10", 400);
-  bucket_for(ctx, in.str("Bucket"), in.has("VersionId") ? "s3:PutObjectVersionTagging" : "s3:PutObjectTagging",
-             in.str("Key"));
+  Bucket b = bucket_for(ctx, in.str("Bucket"),
+                        in.has("VersionId") ? "s3:PutObjectVersionTagging" : "s3:PutObjectTagging", in.str("Key"));
   check_key(in.str("Key"));
   ObjectVersion v = store(ctx).update_version(in.str("Bucket"), in.str("Key"), version_of(in), [&](ObjectVersion& ov) {
     if (ov.delete_marker) throw method_not_allowed("PUT");
     ov.tags = tags;
   });
+  tagging_event(ctx, b, "ObjectTagging:Put", in.str("Key"), v);
   Doc out = Doc::map();
   if (v.version_id != "null") out.set("VersionId", v.version_id);
   return out;
 }
 
 Doc delete_object_tagging(OpContext& ctx, const Doc& in) {
-  bucket_for(ctx, in.str("Bucket"), in.has("VersionId") ? "s3:DeleteObjectVersionTagging" : "s3:DeleteObjectTagging",
-             in.str("Key"));
+  Bucket b =
+      bucket_for(ctx, in.str("Bucket"),
+                 in.has("VersionId") ? "s3:DeleteObjectVersionTagging" : "s3:DeleteObjectTagging", in.str("Key"));
   check_key(in.str("Key"));
   ObjectVersion v = store(ctx).update_version(in.str("Bucket"), in.str("Key"), version_of(in), [&](ObjectVersion& ov) {
     if (ov.delete_marker) throw method_not_allowed("DELETE");
     ov.tags.clear();
   });
+  tagging_event(ctx, b, "ObjectTagging:Delete", in.str("Key"), v);
   Doc out = Doc::map();
   if (v.version_id != "null") out.set("VersionId", v.version_id);
   return out;
