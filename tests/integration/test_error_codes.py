@@ -48,6 +48,9 @@ UNMODELED = {
     # Lambda answers an oversized Invoke payload with RequestEntityTooLargeException (413): the
     # model's shape is RequestTooLargeException, the code on the wire is not.
     "lambda": {"RequestEntityTooLargeException"},
+    # SES v1 answers an exceeded sending quota with the code Throttling ("Daily message quota
+    # exceeded.", SES developer guide, "Errors related to sending quotas"); ses.json has no such shape.
+    "ses": {"Throttling"},
 }
 
 CODE_RE = re.compile(r'AwsError\s*[({]\s*"([A-Za-z][A-Za-z0-9.]*)"|return\s*\{\s*"([A-Z][A-Za-z0-9.]*(?:Exception|Error|Fault|Failure))"')
