@@ -62,6 +62,12 @@ class IamService final : public Service {
     add("GetOpenIDConnectProvider", get_open_id_connect_provider);
     add("ListOpenIDConnectProviders", list_open_id_connect_providers);
     add("DeleteOpenIDConnectProvider", delete_open_id_connect_provider);
+    gap("Identity policies",
+        "the policies of roles and users (managed, inline, permissions boundaries) are stored and returned but "
+        "not evaluated: a request signed by an account's key may do what the account's root may. Resource "
+        "policies are evaluated by S3, KMS (key policies, grants), Secrets Manager, EventBridge (cross-account "
+        "PutEvents), API Gateway and Logs subscription filters; SQS queue, SNS topic and Lambda function "
+        "policies are stored, not evaluated, for callers of the owning account");
   }
 
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
