@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Banking notifications, end to end: deploys examples/banking-notifications on a fresh stratus,
+then measures
+  1. latency: debits posted at a modest fixed rate, each timed from its POST (API key, Lambda,
+     DynamoDB, S3, EventBridge) to the customer's email in the mailbox (rule, Lambda, Secrets
+     Manager, SES) — p50/p99;
+  2. throughput: wrk posts small credits (stored, not emailed) from several connections for a few
+     seconds — transactions/s recorded through API Gateway, Lambda, DynamoDB, S3 and PutEvents.
+moto_server cannot run this application (its Lambda needs Docker).
+
+Usage: bench/banking_notifications.py STRATUS_BIN [--rate 20] [--latency-transactions 200] [--duration 5]
+Reproduce: make bench
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+from bench import free_port, wrk
+from readme import update_readme
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE = os.path.join(HERE, "..", "examples", "banking-notifications")
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else float("nan")
+
+
+class Mailbox:
+    """Follows the mailbox and records when each reference first appears in an email."""
+
+    def __init__(self, endpoint, recipient):
+        self.endpoint, self.recipient, self.seen, self.stop = endpoint, recipient, {}, False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        since = 0
+        while not self.stop:
+            url = f"{self.endpoint}/_stratus/mailbox?recipient={self.recipient}&since={since}"
+            with urllib.request.urlopen(url, timeout=10) as r:
+                msgs = json.loads(r.read())["messages"]
+            now = time.perf_counter()
+            for m in msgs:
+                found = re.search(r"Description: (\S+)", m.get("body", ""))
+                if found and found.group(1) not in self.seen:
+                    self.seen[found.group(1)] = now
+                since = max(since, int(m.get("timestamp_ms", since)))
+            time.sleep(0.002)
+
+
+def post(url, key, txn):
+    req = urllib.request.Request(url, method="POST", data=json.dumps(txn).encode(),
+                                 headers={"x-api-key": key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        if r.status != 201:
+            raise RuntimeError(f"POST answered {r.status}")
+
+
+def run(args):
+    tmp = tempfile.mkdtemp(prefix="stratus-banking-")
+    port = free_port()
+    proc = subprocess.Popen([args.stratus, "serve", "--port", str(port), "--data-dir", tmp, "--log-level", "off",
+                             "--smtp-port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(500):
+            try:
+                urllib.request.urlopen(endpoint + "/_stratus/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.01)
+        env = dict(os.environ, STRATUS_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1")
+        out = subprocess.run(["bash", os.path.join(EXAMPLE, "deploy.sh")], capture_output=True, text=True, env=env,
+                             check=True).stdout
+        found = dict(re.findall(r"^(api key|invoke URL): (\S+)$", out, re.M))
+        key, url = found["api key"], found["invoke URL"]
+        mailbox = Mailbox(endpoint, "alice@example.com")
+        post(url, key, {"accountId": "A-1", "type": "debit", "amount": 1, "email": "alice@example.com",
+                        "description": "warm"})  # cold starts are not measured
+        deadline = time.time() + 60
+        while "warm" not in mailbox.seen and time.time() < deadline:
+            time.sleep(0.01)
+
+        # 1. POST -> email latency at a modest rate
+        sent = {}
+        for i in range(args.latency_transactions):
+            t_next = time.perf_counter() + 1.0 / args.rate
+            ref = f"l-{i}"
+            sent[ref] = time.perf_counter()
+            post(url, key, {"accountId": "A-1", "type": "debit", "amount": 2.5, "email": "alice@example.com",
+                            "description": ref})
+            time.sleep(max(0.0, t_next - time.perf_counter()))
+        deadline = time.time() + 60
+        while any(k not in mailbox.seen for k in sent) and time.time() < deadline:
+            time.sleep(0.01)
+        mailbox.stop = True
+        lat = [(mailbox.seen[k] - t) * 1000 for k, t in sent.items() if k in mailbox.seen]
+
+        # 2. throughput of recorded transactions (small credits: no email)
+        body = json.dumps({"accountId": "B-2", "type": "credit", "amount": 10, "email": "bob@example.com"}).encode()
+        burst = wrk(url, "POST", body, {"x-api-key": key, "Content-Type": "application/json"}, args)
+        return {"p50": pct(lat, 50), "p99": pct(lat, 99), "lost": len(sent) - len(lat)}, burst
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stratus")
+    ap.add_argument("--rate", type=float, default=20)
+    ap.add_argument("--latency-transactions", type=int, default=200)
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    lat, burst = run(args)
+    rows = ["| banking notifications | per second | p50 / p99 ms | lost or errors |", "|---|---:|---:|---:|",
+            f"| debit POSTed → customer email in the mailbox (API Gateway, Lambda, DynamoDB, S3, EventBridge rule, "
+            f"Lambda, Secrets Manager, SES), at {args.rate:.0f}/s | | {lat['p50']:.1f} / {lat['p99']:.1f} | "
+            f"{lat['lost']} |",
+            f"| POST /transactions recorded (API key, Lambda python, DynamoDB, S3, PutEvents), {args.connections} "
+            f"connections | {burst['rps']:.0f} | {burst['p50']:.1f} / {burst['p99']:.1f} | {burst['errors']} |"]
+    table = "\n".join(rows)
+    print(table)
+    stamp = (f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (bench/banking_notifications.py), "
+             f"{os.cpu_count()} cores, loopback. moto_server cannot run this application: its Lambda needs Docker.")
+    update_readme("banking-bench", table, stamp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
