@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/doc.h"
+#include "core/encoding.h"
 #include "core/json.h"
 #include "runtime/manager.h"
 #include "server/context.h"
@@ -39,6 +40,16 @@ int64_t bounded(const std::map<std::string, std::string>& env, const char* name,
   return v;
 }
 
+// Whether s is well-formed UTF-8 (control characters and other non-XML characters are fine).
+bool well_formed_utf8(std::string_view s) {
+  while (auto bad = enc::first_non_xml_char(s)) {
+    if (bad->malformed) return false;
+    uint32_t cp = bad->value;
+    s.remove_prefix(bad->offset + (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4));
+  }
+  return true;
+}
+
 }  // namespace
 
 ExtensionCall plan_extension_call(std::string_view method, std::string_view path, std::string_view query) {
@@ -48,7 +59,12 @@ ExtensionCall plan_extension_call(std::string_view method, std::string_view path
   if (!ssm && !sm) return refuse(404, "NotFound", "Unknown path: " + std::string(path));
   if (method != "GET") return refuse(405, "MethodNotAllowed", "Only GET requests are supported.");
   std::map<std::string, std::string> q;
-  for (auto& [k, v] : http::parse_query(query)) q.emplace(k, v);
+  for (auto& [k, v] : http::parse_query(query)) {
+    // The values become JSON strings of a GetParameter / GetSecretValue call: UTF-8 only.
+    for (const std::string* text : {&k, &v})
+      if (!well_formed_utf8(*text)) return refuse(400, "ValidationException", "The query string is not valid UTF-8.");
+    q.emplace(k, v);
+  }
   auto get = [&](const char* k) {
     auto it = q.find(k);
     return it == q.end() ? std::string() : it->second;

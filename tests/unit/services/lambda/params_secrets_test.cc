@@ -44,6 +44,15 @@ TEST(ParamsSecrets, SecretRequests) {
   EXPECT_EQ(plan_extension_call("GET", "/secretsmanager/get", "versionId=x").status, 400);
 }
 
+TEST(ParamsSecrets, QueryValuesMustBeUtf8) {
+  // The values become JSON strings of the GetParameter / GetSecretValue call.
+  auto c = plan_extension_call("GET", "/secretsmanager/get", "secretId=a&versionStage=A%A9%ABPREV");
+  EXPECT_EQ(c.status, 400);
+  EXPECT_NE(c.body.find("not valid UTF-8"), std::string::npos);
+  c = plan_extension_call("GET", "/systemsmanager/parameters/get", "name=%2Fa%1Fb%C3%A9");  // control char, é: fine
+  EXPECT_EQ(c.status, 0);
+}
+
 TEST(ParamsSecrets, CacheConfig) {
   auto d = extension_cache_config({});
   EXPECT_TRUE(d.enabled);
