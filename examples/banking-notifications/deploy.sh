@@ -177,7 +177,7 @@ allow RecordTransaction apigateway-post apigateway.amazonaws.com "arn:aws:execut
 aws apigateway create-deployment --rest-api-id "$API_ID" --stage-name prod >/dev/null
 PLAN_ID=$(aws apigateway get-usage-plans --query "items[?name=='banking-partners'].id | [0]")
 none "$PLAN_ID" && PLAN_ID=$(aws apigateway create-usage-plan --name banking-partners \
-  --throttle burstLimit=200,rateLimit=100 --api-stages "apiId=$API_ID,stage=prod" --query id)
+  --throttle "burstLimit=${BANKING_BURST_LIMIT:-200},rateLimit=${BANKING_RATE_LIMIT:-100}" --api-stages "apiId=$API_ID,stage=prod" --query id)
 KEY_ID=$(aws apigateway get-api-keys --name-query banking-partner --query "items[?name=='banking-partner'].id | [0]")
 none "$KEY_ID" && KEY_ID=$(aws apigateway create-api-key --name banking-partner --enabled --query id)
 quiet aws apigateway get-usage-plan-key --usage-plan-id "$PLAN_ID" --key-id "$KEY_ID" ||
