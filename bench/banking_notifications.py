@@ -15,27 +15,18 @@ import argparse
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 
 import boto3
 
-from bench import free_port, wrk
+from bench import wrk
+from example_app import deployed, pct
 from readme import update_readme
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-EXAMPLE = os.path.join(HERE, "..", "examples", "banking-notifications")
 
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else float("nan")
 
 
 class Mailbox:
@@ -72,23 +63,9 @@ def post(url, key, txn):
 
 
 def run(args):
-    tmp = tempfile.mkdtemp(prefix="stratus-banking-")
-    port = free_port()
-    proc = subprocess.Popen([args.stratus, "serve", "--port", str(port), "--data-dir", tmp, "--log-level", "off",
-                             "--smtp-port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(500):
-            try:
-                urllib.request.urlopen(endpoint + "/_stratus/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.01)
-        # The usage plan's throttle (100/s by default) would make the burst measure API Gateway's 429s.
-        env = dict(os.environ, STRATUS_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-                   AWS_DEFAULT_REGION="us-east-1", BANKING_RATE_LIMIT="100000", BANKING_BURST_LIMIT="100000")
-        out = subprocess.run(["bash", os.path.join(EXAMPLE, "deploy.sh")], capture_output=True, text=True, env=env,
-                             check=True).stdout
+    # The usage plan's throttle (100/s by default) would make the burst measure API Gateway's 429s.
+    unthrottled = {"BANKING_RATE_LIMIT": "100000", "BANKING_BURST_LIMIT": "100000"}
+    with deployed(args.stratus, "banking-notifications", env=unthrottled) as (endpoint, out):
         found = dict(re.findall(r"^(api key|invoke URL): (\S+)$", out, re.M))
         key, url = found["api key"], found["invoke URL"]
         # The SES sandbox sends 200 messages a day: the bench sends more, as an account with
@@ -127,13 +104,6 @@ def run(args):
         wrk(url, "POST", body, headers, args)  # warm as many environments as connections
         burst = wrk(url, "POST", body, headers, args)
         return {"p50": pct(lat, 50), "p99": pct(lat, 99), "lost": len(sent) - len(lat)}, burst
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():

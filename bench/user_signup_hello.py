@@ -16,11 +16,7 @@ import argparse
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -28,27 +24,13 @@ import urllib.request
 import boto3
 from botocore.config import Config
 
-from bench import free_port, wrk
+from bench import wrk
+from example_app import code_for, deployed, pct
 from readme import update_readme
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-EXAMPLE = os.path.join(HERE, "..", "examples", "user-signup-hello")
 REGION = "us-east-1"
 
 
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else float("nan")
-
-
-def code_for(endpoint, email):
-    for _ in range(1000):
-        with urllib.request.urlopen(f"{endpoint}/_stratus/mailbox?recipient={email}", timeout=5) as r:
-            msgs = json.loads(r.read())["messages"]
-        if msgs:
-            return re.search(r"\b(\d{6})\b", msgs[-1]["body"]).group(1)
-        time.sleep(0.005)
-    raise RuntimeError("no verification email for " + email)
 
 
 def ok(url):
@@ -60,22 +42,7 @@ def ok(url):
 
 
 def run(args):
-    tmp = tempfile.mkdtemp(prefix="stratus-hello-")
-    port = free_port()
-    proc = subprocess.Popen([args.stratus, "serve", "--port", str(port), "--data-dir", tmp, "--log-level", "off",
-                             "--smtp-port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(500):
-            try:
-                urllib.request.urlopen(endpoint + "/_stratus/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.01)
-        env = dict(os.environ, STRATUS_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-                   AWS_DEFAULT_REGION=REGION)
-        out = subprocess.run(["bash", os.path.join(EXAMPLE, "deploy.sh")], capture_output=True, text=True, env=env,
-                             check=True).stdout
+    with deployed(args.stratus, "user-signup-hello") as (endpoint, out):
         found = dict(re.findall(r"^(user pool|identity pool|hello API): (\S+)$", out, re.M))
         pool_id, identity_pool = found["user pool"], found["identity pool"]
         api = found["hello API"].replace("/{username}", "")
@@ -118,13 +85,6 @@ def run(args):
         wrk(f"{api}/{user}", "GET", b"", {}, args)  # warm
         page = wrk(f"{api}/{user}", "GET", b"", {}, args)
         return signup, page
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
