@@ -65,4 +65,12 @@ Doc admin_initiate_auth(OpContext&, const Doc&);
 Doc respond_to_auth_challenge(OpContext&, const Doc&);
 Doc admin_respond_to_auth_challenge(OpContext&, const Doc&);
 
+// ops/mfa.cc
+Doc set_user_pool_mfa_config(OpContext&, const Doc&);
+Doc get_user_pool_mfa_config(OpContext&, const Doc&);
+Doc set_user_mfa_preference(OpContext&, const Doc&);
+Doc admin_set_user_mfa_preference(OpContext&, const Doc&);
+Doc associate_software_token(OpContext&, const Doc&);
+Doc verify_software_token(OpContext&, const Doc&);
+
 }  // namespace stratus::cognitoidp

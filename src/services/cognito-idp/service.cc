@@ -116,7 +116,7 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     add("AdminDisableUser", admin_disable_user);
     add_async("AdminConfirmSignUp", offload(admin_confirm_sign_up));
     add_async("AdminSetUserPassword", offload(admin_set_user_password));
-    add("AdminResetUserPassword", admin_reset_user_password);
+    add_async("AdminResetUserPassword", offload(admin_reset_user_password));
     add("AdminUpdateUserAttributes", admin_update_user_attributes);
     add("AdminDeleteUserAttributes", admin_delete_user_attributes);
     add("AdminAddUserToGroup", admin_add_user_to_group);
@@ -127,14 +127,14 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     add("ListUsersInGroup", list_users_in_group);
     add_async("SignUp", offload(sign_up));
     add_async("ConfirmSignUp", offload(confirm_sign_up));
-    add("ResendConfirmationCode", resend_confirmation_code);
-    add("ForgotPassword", forgot_password);
+    add_async("ResendConfirmationCode", offload(resend_confirmation_code));
+    add_async("ForgotPassword", offload(forgot_password));
     add_async("ConfirmForgotPassword", offload(confirm_forgot_password));
     add_async("ChangePassword", offload(change_password));
     add("GetUser", get_user);
-    add("UpdateUserAttributes", update_user_attributes);
+    add_async("UpdateUserAttributes", offload(update_user_attributes));
     add("DeleteUserAttributes", delete_user_attributes);
-    add("GetUserAttributeVerificationCode", get_user_attribute_verification_code);
+    add_async("GetUserAttributeVerificationCode", offload(get_user_attribute_verification_code));
     add("VerifyUserAttribute", verify_user_attribute);
     add("DeleteUser", delete_user);
     add("GlobalSignOut", global_sign_out);
@@ -143,14 +143,23 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     add_async("AdminInitiateAuth", offload(admin_initiate_auth));
     add_async("RespondToAuthChallenge", offload(respond_to_auth_challenge));
     add_async("AdminRespondToAuthChallenge", offload(admin_respond_to_auth_challenge));
+    add("SetUserPoolMfaConfig", set_user_pool_mfa_config);
+    add("GetUserPoolMfaConfig", get_user_pool_mfa_config);
+    add("SetUserMFAPreference", set_user_mfa_preference);
+    add("AdminSetUserMFAPreference", admin_set_user_mfa_preference);
+    add("AssociateSoftwareToken", associate_software_token);
+    add("VerifySoftwareToken", verify_software_token);
 
     gap("Authentication",
-        "CUSTOM_AUTH, USER_AUTH (choice-based), MFA (SMS_MFA, SOFTWARE_TOKEN_MFA), device SRP "
-        "and the refresh-token rotation settings are not implemented");
+        "USER_AUTH (choice-based), device SRP (DEVICE_SRP_AUTH, ConfirmDevice and the device APIs), "
+        "EMAIL_OTP / EMAIL_MFA and the refresh-token rotation settings are not implemented; pending "
+        "challenge sessions (CUSTOM_AUTH, MFA) live in memory (3 minutes) and end with a restart");
     gap("Lambda triggers",
-        "PreSignUp, PostConfirmation and PreTokenGeneration (V1_0, V2_0) run; CustomMessage, "
-        "Pre/PostAuthentication, the auth-challenge triggers, UserMigration and the custom "
-        "senders are stored in LambdaConfig but not run");
+        "PreSignUp, PostConfirmation, Pre/PostAuthentication, PreTokenGeneration (V1_0, V2_0), "
+        "CustomMessage, UserMigration and Define/Create/VerifyAuthChallengeResponse run; the custom "
+        "email/SMS senders are stored in LambdaConfig but not run; UserMigration's messageAction, "
+        "desiredDeliveryMediums and forceAliasCreation are read but no welcome message is sent; a "
+        "CustomMessage text without {####} falls back to the template");
     gap("Hosted UI",
         "basics only (hosted.h): the authorization code flow with PKCE through a plain login page, "
         "/oauth2/token (authorization_code, refresh_token, client_credentials), /oauth2/userInfo and "

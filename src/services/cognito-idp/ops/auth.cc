@@ -11,6 +11,7 @@
 #include "services/cognito-idp/crypto.h"
 #include "services/cognito-idp/ops.h"
 #include "services/cognito-idp/schema.h"
+#include "services/cognito-idp/triggers.h"
 
 namespace stratus::cognitoidp {
 namespace {
@@ -93,8 +94,19 @@ std::optional<Doc> unseal_b64(OpContext& ctx, const std::string& s, const char* 
   }
 }
 
-// After the password is proven: status checks, then tokens or the next challenge.
-Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user,
+// A sign-in that succeeded: PostAuthentication, then the tokens.
+Doc signed_in(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, const std::string& source,
+              const Doc* metadata) {
+  post_authentication(ctx, pool, user, client.str("ClientId"), metadata);
+  Doc out = Doc::map();
+  out.set("ChallengeParameters", Doc::map());
+  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, user, true, {}, 0, source));
+  return out;
+}
+
+// After the password is proven: status checks, then tokens or the next challenge. `metadata`:
+// the ClientMetadata of RespondToAuthChallenge (PostAuthentication's).
+Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, const Doc* metadata,
                    const std::string& source = "TokenGeneration_Authentication") {
   password_proven(ctx, pool, user);
   std::string status = user.str("UserStatus");
@@ -121,9 +133,8 @@ Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user
     out.set("ChallengeParameters", std::move(cp));
     return out;
   }
-  out.set("ChallengeParameters", Doc::map());
-  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, user, true, {}, 0, source));
-  return out;
+  if (auto mfa = mfa_challenge(ctx, pool, client, user, source)) return *mfa;
+  return signed_in(ctx, pool, client, user, source, metadata);
 }
 
 // USERNAME and the flow's other required parameter (`second`), with the client's SECRET_HASH
@@ -137,22 +148,28 @@ std::pair<std::string, std::string> username_and(const Doc& client, const Doc* p
   return {name, value};
 }
 
-Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
+Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params, const Doc& in) {
   auto np = username_and(client, params, "PASSWORD");
   const std::string& name = np.first;
   const std::string& pw = np.second;
-  Doc user = user_for_auth(ctx, pool, client, name);
+  const Doc* metadata = in.get("ClientMetadata");
+  std::optional<Doc> found = find_user(ctx, pool, name);
+  if (!found) {
+    found = migrate_user(ctx, pool, client, name, &pw, metadata);
+    if (found) pre_authentication(ctx, pool, *found, client.str("ClientId"), metadata);
+    if (found) return after_password(ctx, pool, client, *found, nullptr);
+  }
+  Doc user = found ? std::move(*found) : user_for_auth(ctx, pool, client, name);
   check_lockout(ctx, user);
+  pre_authentication(ctx, pool, user, client.str("ClientId"), metadata);
   if (!password_matches(ctx, pool, user, pw)) wrong_password(ctx, pool, user);
-  return after_password(ctx, pool, client, user);
+  return after_password(ctx, pool, client, user, nullptr);
 }
 
-Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
-  auto na = username_and(client, params, "SRP_A");
-  const std::string& name = na.first;
-  const std::string& A = na.second;
-  if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
-  Doc user = user_for_auth(ctx, pool, client, name);
+// The PASSWORD_VERIFIER challenge for SRP_A: the server's B and the sealed secret block (which
+// carries b); `custom`: the challenge is a step of CUSTOM_AUTH (its session goes with it).
+Doc srp_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& user, const std::string& A,
+                  bool custom) {
   auto pair = crypto::server_pair(srp_verifier(ctx, pool, user));
   Doc block = Doc::map();
   block.set("p", pool.str("Id"));
@@ -162,6 +179,7 @@ Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* para
   block.set("B", pair.B_hex);
   block.set("b", pair.b_hex);
   block.set("t", ctx.now_ms + kChallengeValidityMs);
+  if (custom) block.set("x", true);
   Doc cp = Doc::map();
   cp.set("SALT", user.str("SrpSalt"));
   cp.set("SECRET_BLOCK", seal_b64(ctx, block, "cognito-srp"));
@@ -172,6 +190,169 @@ Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* para
   out.set("ChallengeName", "PASSWORD_VERIFIER");
   out.set("ChallengeParameters", std::move(cp));
   return out;
+}
+
+Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params, const Doc& in) {
+  auto na = username_and(client, params, "SRP_A");
+  const std::string& name = na.first;
+  const std::string& A = na.second;
+  if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
+  Doc user = user_for_auth(ctx, pool, client, name);
+  pre_authentication(ctx, pool, user, client.str("ClientId"), in.get("ClientMetadata"));
+  return srp_challenge(ctx, pool, client, user, A, false);
+}
+
+// ---- CUSTOM_AUTH: DefineAuthChallenge decides, CreateAuthChallenge asks, VerifyAuthChallenge-
+// Response judges; the session list (challengeName, challengeResult, challengeMetadata) grows by
+// one entry per answered challenge and lives in State::sessions between the calls.
+
+Doc session_entry(const std::string& name, bool result, const Doc& metadata) {
+  Doc e = Doc::map();
+  e.set("challengeName", name);
+  e.set("challengeResult", result);
+  e.set("challengeMetadata", metadata);
+  return e;
+}
+
+// The user a custom session is about: the stored one, or (PreventUserExistenceErrors) a stand-in.
+Doc custom_user(OpContext& ctx, const Doc& pool, const Doc& s) {
+  if (s.flag("nf")) {
+    Doc u = Doc::map();
+    u.set("Username", s.str("name"));
+    u.set("Attrs", Doc::map());
+    return u;
+  }
+  auto user = state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), s.str("u")));
+  if (!user) throw cerr::user_not_found("User does not exist.");
+  return *user;
+}
+
+std::string challenge_session(OpContext& ctx, Doc s) {
+  return state(ctx).sessions.put(std::move(s), ctx.now_ms + kChallengeValidityMs, ctx.now_ms);
+}
+
+// A custom-auth trigger's event with the members every one of them gets.
+Doc custom_event(const Doc& pool, const Doc& user, const Doc& client, const char* source, const Doc& s,
+                 const Doc* metadata) {
+  Doc ev = trigger_event(pool, user.str("Username"), client.str("ClientId"), source);
+  Doc& req = ev["request"];
+  req.set("userAttributes", user_attributes_map(user, !s.flag("nf")));
+  req.set("session", *s.get("list"));
+  req.set("clientMetadata", metadata_or_empty(metadata));
+  req.set("userNotFound", s.flag("nf"));
+  return ev;
+}
+
+// One turn of the loop: DefineAuthChallenge on the session so far, then tokens, failure, or the
+// next challenge (PASSWORD_VERIFIER in a flow that started with SRP_A, or CUSTOM_CHALLENGE made by
+// CreateAuthChallenge).
+Doc define_step(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, Doc s, const Doc* metadata) {
+  Doc ev = custom_event(pool, user, client, "DefineAuthChallenge_Authentication", s, metadata);
+  ev["response"].set("challengeName", Doc());
+  ev["response"].set("issueTokens", Doc());
+  ev["response"].set("failAuthentication", Doc());
+  auto r = run_trigger(ctx, pool, "DefineAuthChallenge", ev);
+  const Doc* resp = r ? r->get("response") : nullptr;
+  if (!resp || !resp->is_map()) throw cerr::invalid_lambda_response("Unrecognizable lambda output");
+  if (resp->flag("failAuthentication")) throw cerr::not_authorized("Incorrect username or password.");
+  if (resp->flag("issueTokens")) {
+    if (s.flag("nf")) throw cerr::not_authorized("Incorrect username or password.");
+    if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+    if (user.str("UserStatus") == "UNCONFIRMED") throw cerr::user_not_confirmed("User is not confirmed.");
+    return signed_in(ctx, pool, client, user, "TokenGeneration_Authentication", metadata);
+  }
+  std::string name = resp->str("challengeName");
+  Doc out = Doc::map();
+  if (name == "PASSWORD_VERIFIER" && !s.str("A").empty() && !s.flag("nf")) {
+    out = srp_challenge(ctx, pool, client, user, s.str("A"), true);
+    out.set("Session", challenge_session(ctx, std::move(s)));
+    return out;
+  }
+  if (name != "CUSTOM_CHALLENGE")
+    throw cerr::invalid_lambda_response("Invalid challenge name returned by DefineAuthChallenge: " + name);
+  if (trigger_arn(pool, "CreateAuthChallenge").empty())
+    throw cerr::invalid_parameter("CreateAuthChallenge lambda trigger is not configured for the user pool.");
+  Doc cev = custom_event(pool, user, client, "CreateAuthChallenge_Authentication", s, metadata);
+  cev["request"].set("challengeName", name);
+  for (const char* k : {"publicChallengeParameters", "privateChallengeParameters", "challengeMetadata"})
+    cev["response"].set(k, Doc());
+  auto c = run_trigger(ctx, pool, "CreateAuthChallenge", cev);
+  const Doc* cr = c ? c->get("response") : nullptr;
+  if (!cr || !cr->is_map()) throw cerr::invalid_lambda_response("Unrecognizable lambda output");
+  Doc cp = Doc::map();
+  if (const Doc* pub = cr->get("publicChallengeParameters"); pub && pub->is_map())
+    for (const auto& [k, v] : pub->as_map()) cp.set(k, v.is_string() ? v.as_string() : json::write(v));
+  cp.set("USERNAME", user.str("Username"));
+  const Doc* priv = cr->get("privateChallengeParameters");
+  s.set("priv", priv && priv->is_map() ? *priv : Doc::map());
+  const Doc* meta = cr->get("challengeMetadata");
+  s.set("meta", meta && meta->is_string() ? *meta : Doc());
+  s.set("n", name);
+  out.set("ChallengeName", name);
+  out.set("Session", challenge_session(ctx, std::move(s)));
+  out.set("ChallengeParameters", std::move(cp));
+  return out;
+}
+
+Doc custom_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
+  if (trigger_arn(pool, "DefineAuthChallenge").empty())
+    throw cerr::invalid_parameter("Custom auth lambda trigger is not configured for the user pool.");
+  std::string name = param(params, "USERNAME");
+  if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
+  check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
+  Doc s = Doc::map();
+  s.set("k", "custom");
+  s.set("p", pool.str("Id"));
+  s.set("c", client.str("ClientId"));
+  Doc list = Doc::list();
+  if (param(params, "CHALLENGE_NAME") == "SRP_A") {
+    std::string A = param(params, "SRP_A");
+    if (A.empty()) throw cerr::invalid_parameter("Missing required parameter SRP_A");
+    if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
+    s.set("A", A);
+    list.push(session_entry("SRP_A", true, Doc()));
+  }
+  s.set("list", std::move(list));
+  Doc user;
+  if (auto u = find_user(ctx, pool, name)) {
+    user = std::move(*u);
+    s.set("u", user.str("Key"));
+    if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+    pre_authentication(ctx, pool, user, client.str("ClientId"), nullptr);
+  } else if (client.str("PreventUserExistenceErrors") == "ENABLED") {
+    s.set("nf", true);
+    s.set("name", name);
+    user = custom_user(ctx, pool, s);
+  } else {
+    throw cerr::user_not_found("User does not exist.");
+  }
+  return define_step(ctx, pool, client, user, std::move(s), nullptr);
+}
+
+// RespondToAuthChallenge CUSTOM_CHALLENGE: VerifyAuthChallengeResponse judges ANSWER, then Define.
+Doc custom_answer(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
+  const Doc* r = in.get("ChallengeResponses");
+  std::string sess = in.str("Session");
+  if (sess.empty()) throw cerr::invalid_parameter("Missing required parameter Session");
+  auto s = state(ctx).sessions.take(sess, ctx.now_ms);
+  if (!s || s->str("k") != "custom" || s->str("p") != pool.str("Id") || s->str("c") != client.str("ClientId") ||
+      s->str("n") != "CUSTOM_CHALLENGE")
+    throw cerr::not_authorized("Invalid session for the user, session is expired.");
+  Doc user = custom_user(ctx, pool, *s);
+  check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);
+  if (!r || !r->get("ANSWER")) throw cerr::invalid_parameter("Missing required parameter ANSWER");
+  if (trigger_arn(pool, "VerifyAuthChallengeResponse").empty())
+    throw cerr::invalid_parameter("VerifyAuthChallengeResponse lambda trigger is not configured for the user pool.");
+  const Doc* metadata = in.get("ClientMetadata");
+  Doc ev = custom_event(pool, user, client, "VerifyAuthChallengeResponse_Authentication", *s, metadata);
+  ev["request"].set("privateChallengeParameters", *s->get("priv"));
+  ev["request"].set("challengeAnswer", param(r, "ANSWER"));
+  ev["response"].set("answerCorrect", Doc());
+  auto v = run_trigger(ctx, pool, "VerifyAuthChallengeResponse", ev);
+  const Doc* vr = v ? v->get("response") : nullptr;
+  bool correct = vr && vr->is_map() && vr->flag("answerCorrect");
+  (*s)["list"].push(session_entry("CUSTOM_CHALLENGE", correct, s->get("meta") ? *s->get("meta") : Doc()));
+  return define_step(ctx, pool, client, user, std::move(*s), metadata);
 }
 
 Doc refresh_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
@@ -189,7 +370,7 @@ Doc run_flow(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in, 
   if (flow == "USER_SRP_AUTH") {
     if (!flow_allowed(client, "ALLOW_USER_SRP_AUTH", ""))
       throw cerr::invalid_parameter("USER_SRP_AUTH is not enabled for the client.");
-    return srp_auth(ctx, pool, client, params);
+    return srp_auth(ctx, pool, client, params, in);
   }
   if (flow == "REFRESH_TOKEN_AUTH" || flow == "REFRESH_TOKEN") {
     if (!flow_allowed(client, "ALLOW_REFRESH_TOKEN_AUTH", ""))
@@ -199,21 +380,32 @@ Doc run_flow(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in, 
   if (!admin && flow == "USER_PASSWORD_AUTH") {
     if (!flow_allowed(client, "ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"))
       throw cerr::invalid_parameter("USER_PASSWORD_AUTH flow not enabled for this client");
-    return password_auth(ctx, pool, client, params);
+    return password_auth(ctx, pool, client, params, in);
   }
   if (admin && (flow == "ADMIN_USER_PASSWORD_AUTH" || flow == "ADMIN_NO_SRP_AUTH")) {
     if (!flow_allowed(client, "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"))
       throw cerr::invalid_parameter("Auth flow not enabled for this client");
-    return password_auth(ctx, pool, client, params);
+    return password_auth(ctx, pool, client, params, in);
   }
-  if (flow == "CUSTOM_AUTH" || flow == "USER_AUTH")
-    throw cerr::invalid_parameter(flow + " is not supported by Stratus yet.");
+  if (flow == "CUSTOM_AUTH") {
+    if (!flow_allowed(client, "ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"))
+      throw cerr::invalid_parameter("Custom auth flow not enabled for this client");
+    return custom_auth(ctx, pool, client, params);
+  }
+  if (flow == "USER_AUTH") throw cerr::invalid_parameter(flow + " is not supported by Stratus yet.");
   throw cerr::invalid_parameter("Initiate Auth method not supported.");
 }
 
 Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
   std::string name = in.str("ChallengeName");
   const Doc* r = in.get("ChallengeResponses");
+  Doc next, mfa_user;
+  std::string source;
+  if (mfa_respond(ctx, pool, client, in, &next, &mfa_user, &source)) {
+    if (!next.is_null()) return next;
+    password_proven(ctx, pool, mfa_user);
+    return signed_in(ctx, pool, client, mfa_user, source, in.get("ClientMetadata"));
+  }
   if (name == "PASSWORD_VERIFIER") {
     auto block = unseal_b64(ctx, param(r, "PASSWORD_CLAIM_SECRET_BLOCK"), "cognito-srp");
     if (!block || block->str("p") != pool.str("Id") || block->str("c") != client.str("ClientId"))
@@ -230,8 +422,18 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     std::string want = crypto::claim_signature(*key, pool_name_part(pool.str("Id")), user->str("Username"), *raw_block,
                                                param(r, "TIMESTAMP"));
     if (!crypto::equal_ct(want, param(r, "PASSWORD_CLAIM_SIGNATURE"))) wrong_password(ctx, pool, *user);
-    return after_password(ctx, pool, client, *user);
+    if (block->flag("x")) {  // a step of CUSTOM_AUTH: Define decides what follows
+      auto s = state(ctx).sessions.take(in.str("Session"), ctx.now_ms);
+      if (!s || s->str("k") != "custom" || s->str("u") != block->str("u"))
+        throw cerr::not_authorized("Invalid session for the user, session is expired.");
+      password_proven(ctx, pool, *user);
+      s->set("A", "");
+      (*s)["list"].push(session_entry("PASSWORD_VERIFIER", true, Doc()));
+      return define_step(ctx, pool, client, *user, std::move(*s), in.get("ClientMetadata"));
+    }
+    return after_password(ctx, pool, client, *user, in.get("ClientMetadata"));
   }
+  if (name == "CUSTOM_CHALLENGE") return custom_answer(ctx, pool, client, in);
   if (name == "NEW_PASSWORD_REQUIRED") {
     std::string sess = in.str("Session");
     if (sess.empty()) throw cerr::invalid_parameter("Missing required parameter Session");
@@ -258,7 +460,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     set_password(ctx, pool, *user, pw);
     user->set("UserStatus", "CONFIRMED");
     save_user(ctx, pool, *user);
-    return after_password(ctx, pool, client, *user, "TokenGeneration_NewPasswordChallenge");
+    return after_password(ctx, pool, client, *user, in.get("ClientMetadata"), "TokenGeneration_NewPasswordChallenge");
   }
   throw cerr::invalid_parameter("Challenge " + name + " is not supported by Stratus yet.");
 }
