@@ -3,10 +3,6 @@ included: PreAuthentication, PostAuthentication, CustomMessage (every message so
 and {username} placeholders), UserMigration (Authentication and ForgotPassword), and CUSTOM_AUTH's
 DefineAuthChallenge / CreateAuthChallenge / VerifyAuthChallengeResponse loop (also started with
 SRP_A, and through amazon-cognito-identity-js)."""
-import base64
-import datetime
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -16,9 +12,8 @@ import subprocess
 import time
 import unittest
 
-from harness import StratusTestCase
-from lambda_util import create
-from test_cognito import G, N, hex_hash, pad_hex
+from test_cognito import password_verifier, srp_a
+from test_cognito_triggers import TriggerBase
 
 PW = "Passw0rd!"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -119,22 +114,10 @@ def handler(event, context):
 '''
 
 
-class TestCognitoAuthTriggers(StratusTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.idp = cls.stratus.client("cognito-idp")
-        cls.lam = cls.stratus.client("lambda")
-        cls.logs = cls.stratus.client("logs")
-        cls.arns = {}
-        for name, code, runtime in [("pre-auth", PRE_AUTH, "python3.12"), ("post-auth", POST_AUTH, "nodejs20.x"),
-                                    ("custom-message", CUSTOM_MESSAGE, "python3.12"),
-                                    ("migrate", MIGRATE, "python3.12"), ("define", DEFINE, "python3.12"),
-                                    ("create", CREATE, "nodejs20.x"), ("verify", VERIFY, "python3.12")]:
-            files = {"index.js": code} if runtime.startswith("node") else {"app.py": code}
-            handler = "index.handler" if runtime.startswith("node") else "app.handler"
-            cls.arns[name] = create(cls.lam, name, files, runtime=runtime, handler=handler,
-                                    Timeout=30)["FunctionArn"]
+class TestCognitoAuthTriggers(TriggerBase):
+    FUNCTIONS = [("pre-auth", PRE_AUTH, "python3.12"), ("post-auth", POST_AUTH, "nodejs20.x"),
+                 ("custom-message", CUSTOM_MESSAGE, "python3.12"), ("migrate", MIGRATE, "python3.12"),
+                 ("define", DEFINE, "python3.12"), ("create", CREATE, "nodejs20.x"), ("verify", VERIFY, "python3.12")]
 
     # ---- helpers ----
     def pool(self, triggers, **kw):
@@ -362,35 +345,20 @@ class TestCognitoAuthTriggers(StratusTestCase):
     def test_custom_auth_with_srp(self):
         pid, cid = self.custom_pool()
         self.user(pid, "carl")
-        k = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
-        a = secrets.randbits(1024)
-        A = pow(G, a, N)
+        a, A = srp_a()
         r = self.idp.initiate_auth(ClientId=cid, AuthFlow="CUSTOM_AUTH",
                                    AuthParameters={"USERNAME": "carl", "CHALLENGE_NAME": "SRP_A",
                                                    "SRP_A": format(A, "x")})
         self.assertEqual(r["ChallengeName"], "PASSWORD_VERIFIER")
         self.assertIn("Session", r)
-        cp = r["ChallengeParameters"]
-        B, salt, uid = int(cp["SRP_B"], 16), int(cp["SALT"], 16), cp["USER_ID_FOR_SRP"]
-        u = int(hex_hash(pad_hex(A) + pad_hex(B)), 16)
-        pool_name = pid.split("_")[1]
-        x = int(hex_hash(pad_hex(salt) + hashlib.sha256(f"{pool_name}{uid}:{PW}".encode()).hexdigest()), 16)
-        S = pow((B - k * pow(G, x, N)) % N, a + u * x, N)
-        prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(S)), hashlib.sha256).digest()
-        key = hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
-        now = datetime.datetime.utcnow()
-        ts = now.strftime("%a %b ") + str(now.day) + now.strftime(" %H:%M:%S UTC %Y")
-        msg = pool_name.encode() + uid.encode() + base64.b64decode(cp["SECRET_BLOCK"]) + ts.encode()
-        sig = base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
         r = self.idp.respond_to_auth_challenge(
             ClientId=cid, ChallengeName="PASSWORD_VERIFIER", Session=r["Session"],
-            ChallengeResponses={"USERNAME": uid, "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"],
-                                "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig})
+            ChallengeResponses=password_verifier(pid, r["ChallengeParameters"], a, A, PW))
         self.assertEqual(r["ChallengeName"], "CUSTOM_CHALLENGE")
         r = self.answer(cid, r, "42")
         self.assertIn("AccessToken", r["AuthenticationResult"])
-        evs = self.events("define", "DEFINE ", lambda e: any(x["challengeName"] == "PASSWORD_VERIFIER"
-                                                                 for x in e["request"]["session"]))
+        evs = self.events("define", "DEFINE ", lambda e: e["userPoolId"] == pid and any(
+            x["challengeName"] == "PASSWORD_VERIFIER" for x in e["request"]["session"]))
         sessions = [e["request"]["session"] for e in evs if e["userPoolId"] == pid]
         self.assertIn([{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}], sessions)
         self.assertIn([{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None},

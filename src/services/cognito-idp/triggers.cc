@@ -91,26 +91,28 @@ Doc metadata_or_empty(const Doc* metadata) {
   return metadata && metadata->is_map() ? *metadata : Doc::map();
 }
 
-void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
-                        const Doc* validation) {
-  if (trigger_arn(pool, "PreAuthentication").empty()) return;
-  Doc ev = trigger_event(pool, user.str("Username"), client_id, "PreAuthentication_Authentication");
+namespace {
+// Pre/PostAuthentication's event: the user's attributes, a false flag, and metadata under `meta_key`.
+void authentication_trigger(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                            const std::string& trigger, const char* flag, const char* meta_key, const Doc* metadata) {
+  if (trigger_arn(pool, trigger).empty()) return;
+  Doc ev = trigger_event(pool, user.str("Username"), client_id, trigger + "_Authentication");
   Doc& req = ev["request"];
   req.set("userAttributes", user_attributes_map(user, true));
-  req.set("validationData", metadata_or_empty(validation));
-  req.set("userNotFound", false);
-  run_trigger(ctx, pool, "PreAuthentication", ev);
+  req.set(flag, false);
+  req.set(meta_key, metadata_or_empty(metadata));
+  run_trigger(ctx, pool, trigger, ev);
+}
+}  // namespace
+
+void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                        const Doc* validation) {
+  authentication_trigger(ctx, pool, user, client_id, "PreAuthentication", "userNotFound", "validationData", validation);
 }
 
 void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
                          const Doc* metadata) {
-  if (trigger_arn(pool, "PostAuthentication").empty()) return;
-  Doc ev = trigger_event(pool, user.str("Username"), client_id, "PostAuthentication_Authentication");
-  Doc& req = ev["request"];
-  req.set("userAttributes", user_attributes_map(user, true));
-  req.set("newDeviceUsed", false);
-  req.set("clientMetadata", metadata_or_empty(metadata));
-  run_trigger(ctx, pool, "PostAuthentication", ev);
+  authentication_trigger(ctx, pool, user, client_id, "PostAuthentication", "newDeviceUsed", "clientMetadata", metadata);
 }
 
 namespace {

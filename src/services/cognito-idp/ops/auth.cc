@@ -1,4 +1,5 @@
-// Authentication flows: USER_SRP_AUTH (PASSWORD_VERIFIER), USER_PASSWORD_AUTH,
+// Authentication flows: USER_SRP_AUTH (PASSWORD_VERIFIER), USER_PASSWORD_AUTH, CUSTOM_AUTH (the
+// Define/Create/VerifyAuthChallengeResponse loop), USER_AUTH (SELECT_CHALLENGE, EMAIL_OTP, SMS_OTP),
 // ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH), REFRESH_TOKEN_AUTH (REFRESH_TOKEN), and the
 // NEW_PASSWORD_REQUIRED challenge. Opaque state (SRP secret blocks, challenge sessions) is sealed
 // under the data directory's key: nothing to store, nothing a client can forge.
@@ -334,6 +335,7 @@ Doc custom_answer(OpContext& ctx, const Doc& pool, const Doc& client, const Doc&
   const Doc* r = in.get("ChallengeResponses");
   std::string sess = in.str("Session");
   if (sess.empty()) throw cerr::invalid_parameter("Missing required parameter Session");
+  require_worker();  // the session is used once: never on a pass that may run again
   auto s = state(ctx).sessions.take(sess, ctx.now_ms);
   if (!s || s->str("k") != "custom" || s->str("p") != pool.str("Id") || s->str("c") != client.str("ClientId") ||
       s->str("n") != "CUSTOM_CHALLENGE")
@@ -353,6 +355,137 @@ Doc custom_answer(OpContext& ctx, const Doc& pool, const Doc& client, const Doc&
   bool correct = vr && vr->is_map() && vr->flag("answerCorrect");
   (*s)["list"].push(session_entry("CUSTOM_CHALLENGE", correct, s->get("meta") ? *s->get("meta") : Doc()));
   return define_step(ctx, pool, client, user, std::move(*s), metadata);
+}
+
+// ---- USER_AUTH: the first factor the user picks among the pool's AllowedFirstAuthFactors
+// (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), named by PREFERRED_CHALLENGE or answered to
+// SELECT_CHALLENGE; the one-time codes go to the mailbox, pending state in State::sessions.
+
+std::vector<std::string> available_challenges(const Doc& pool, const Doc& user) {
+  const Doc* p = pool.get("Policies");
+  p = p ? p->get("SignInPolicy") : nullptr;
+  const Doc* f = p ? p->get("AllowedFirstAuthFactors") : nullptr;
+  auto allowed = [f](const char* v) {
+    if (!f || !f->is_list() || f->as_list().empty()) return std::string(v) == "PASSWORD";
+    for (const auto& x : f->as_list())
+      if (x.is_string() && x.as_string() == v) return true;
+    return false;
+  };
+  std::vector<std::string> out;
+  if (allowed("PASSWORD")) {
+    out.emplace_back("PASSWORD");
+    out.emplace_back("PASSWORD_SRP");
+  }
+  if (allowed("EMAIL_OTP") && attr(user, "email_verified") == "true") out.emplace_back("EMAIL_OTP");
+  if (allowed("SMS_OTP") && attr(user, "phone_number_verified") == "true") out.emplace_back("SMS_OTP");
+  return out;
+}
+
+Doc user_auth_session(const Doc& pool, const Doc& client, const Doc& user, const std::string& name) {
+  Doc s = Doc::map();
+  s.set("k", "uauth");
+  s.set("n", name);
+  s.set("p", pool.str("Id"));
+  s.set("c", client.str("ClientId"));
+  s.set("u", user.str("Key"));
+  return s;
+}
+
+// EMAIL_OTP / SMS_OTP: an 8-digit code sent now.
+Doc otp_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& user, const std::string& name) {
+  bool sms = name == "SMS_OTP";
+  std::string code = new_code() + new_code().substr(0, 2);
+  std::string body = "Your sign-in code is " + code + ". ";
+  std::string subject = "Your sign-in code";
+  if (auto t = custom_message(ctx, pool, user, client.str("ClientId"), "CustomMessage_Authentication", nullptr, sms,
+                              code)) {
+    body = t->body;
+    if (!t->subject.empty()) subject = t->subject;
+  }
+  Doc d = send_code(ctx, pool, user, sms ? "phone_number" : "email", subject, body);
+  Doc s = user_auth_session(pool, client, user, name);
+  s.set("code", code);
+  Doc cp = Doc::map();
+  cp.set("CODE_DELIVERY_DELIVERY_MEDIUM", d.str("DeliveryMedium"));
+  cp.set("CODE_DELIVERY_DESTINATION", d.str("Destination"));
+  Doc out = Doc::map();
+  out.set("ChallengeName", name);
+  out.set("Session", challenge_session(ctx, std::move(s)));
+  out.set("ChallengeParameters", std::move(cp));
+  return out;
+}
+
+// The first factor `answer` with its parameters (PASSWORD, SRP_A) from `params`.
+Doc first_factor(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, const std::string& answer,
+                 const Doc* params, const Doc* metadata) {
+  auto avail = available_challenges(pool, user);
+  if (std::find(avail.begin(), avail.end(), answer) == avail.end())
+    throw cerr::invalid_parameter("The challenge " + answer + " is not available for the user.");
+  if (answer == "PASSWORD") {
+    std::string pw = param(params, "PASSWORD");
+    if (pw.empty()) throw cerr::invalid_parameter("Missing required parameter PASSWORD");
+    check_lockout(ctx, user);
+    if (!password_matches(ctx, pool, user, pw)) wrong_password(ctx, pool, user);
+    return after_password(ctx, pool, client, user, metadata);
+  }
+  if (answer == "PASSWORD_SRP") {
+    std::string A = param(params, "SRP_A");
+    if (A.empty()) throw cerr::invalid_parameter("Missing required parameter SRP_A");
+    if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
+    return srp_challenge(ctx, pool, client, user, A, false);
+  }
+  return otp_challenge(ctx, pool, client, user, answer);
+}
+
+Doc user_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params, const Doc& in) {
+  std::string name = param(params, "USERNAME");
+  if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
+  check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
+  Doc user = user_for_auth(ctx, pool, client, name);
+  pre_authentication(ctx, pool, user, client.str("ClientId"), in.get("ClientMetadata"));
+  std::string preferred = param(params, "PREFERRED_CHALLENGE");
+  auto avail = available_challenges(pool, user);
+  if (!preferred.empty() && std::find(avail.begin(), avail.end(), preferred) != avail.end())
+    return first_factor(ctx, pool, client, user, preferred, params, nullptr);
+  Doc list = Doc::list();
+  for (const auto& a : avail) list.push(a);
+  Doc out = Doc::map();
+  out.set("ChallengeName", "SELECT_CHALLENGE");
+  out.set("Session", challenge_session(ctx, user_auth_session(pool, client, user, "SELECT_CHALLENGE")));
+  out.set("ChallengeParameters", Doc::map());
+  out.set("AvailableChallenges", std::move(list));
+  return out;
+}
+
+// RespondToAuthChallenge SELECT_CHALLENGE, EMAIL_OTP, SMS_OTP of a USER_AUTH sign-in.
+Doc user_auth_answer(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
+  const Doc* r = in.get("ChallengeResponses");
+  std::string name = in.str("ChallengeName");
+  std::string id = in.str("Session");
+  if (id.empty()) throw cerr::invalid_parameter("Missing required parameter Session");
+  require_worker();  // the session is used once: never on a pass that may run again
+  auto s = state(ctx).sessions.take(id, ctx.now_ms);
+  if (!s || s->str("k") != "uauth" || s->str("n") != name || s->str("p") != pool.str("Id") ||
+      s->str("c") != client.str("ClientId"))
+    throw cerr::not_authorized("Invalid session for the user, session is expired.");
+  Doc user = custom_user(ctx, pool, *s);
+  check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);
+  const Doc* metadata = in.get("ClientMetadata");
+  if (name == "SELECT_CHALLENGE") return first_factor(ctx, pool, client, user, param(r, "ANSWER"), r, metadata);
+  std::string code = param(r, name == "SMS_OTP" ? "SMS_OTP_CODE" : "EMAIL_OTP_CODE");
+  if (code.empty())
+    throw cerr::invalid_parameter(std::string("Missing required parameter ") +
+                                  (name == "SMS_OTP" ? "SMS_OTP_CODE" : "EMAIL_OTP_CODE"));
+  if (!crypto::equal_ct(s->str("code"), code)) {
+    if (s->integer("tries") + 1 < 3) {
+      s->set("tries", s->integer("tries") + 1);
+      state(ctx).sessions.put_back(id, *s, ctx.now_ms + kChallengeValidityMs);
+    }
+    throw cerr::code_mismatch("Invalid code or auth state for the user.");
+  }
+  if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+  if (user.str("UserStatus") == "UNCONFIRMED") throw cerr::user_not_confirmed("User is not confirmed.");
+  return signed_in(ctx, pool, client, user, "TokenGeneration_Authentication", metadata);
 }
 
 Doc refresh_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params) {
@@ -392,7 +525,11 @@ Doc run_flow(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in, 
       throw cerr::invalid_parameter("Custom auth flow not enabled for this client");
     return custom_auth(ctx, pool, client, params);
   }
-  if (flow == "USER_AUTH") throw cerr::invalid_parameter(flow + " is not supported by Stratus yet.");
+  if (flow == "USER_AUTH") {
+    if (!flow_allowed(client, "ALLOW_USER_AUTH", ""))
+      throw cerr::invalid_parameter("USER_AUTH flow not enabled for this client");
+    return user_auth(ctx, pool, client, params, in);
+  }
   throw cerr::invalid_parameter("Initiate Auth method not supported.");
 }
 
@@ -423,6 +560,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
                                                param(r, "TIMESTAMP"));
     if (!crypto::equal_ct(want, param(r, "PASSWORD_CLAIM_SIGNATURE"))) wrong_password(ctx, pool, *user);
     if (block->flag("x")) {  // a step of CUSTOM_AUTH: Define decides what follows
+      require_worker();  // the session is used once: never on a pass that may run again
       auto s = state(ctx).sessions.take(in.str("Session"), ctx.now_ms);
       if (!s || s->str("k") != "custom" || s->str("u") != block->str("u"))
         throw cerr::not_authorized("Invalid session for the user, session is expired.");
@@ -434,6 +572,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     return after_password(ctx, pool, client, *user, in.get("ClientMetadata"));
   }
   if (name == "CUSTOM_CHALLENGE") return custom_answer(ctx, pool, client, in);
+  if (name == "SELECT_CHALLENGE" || name == "EMAIL_OTP" || name == "SMS_OTP") return user_auth_answer(ctx, pool, client, in);
   if (name == "NEW_PASSWORD_REQUIRED") {
     std::string sess = in.str("Session");
     if (sess.empty()) throw cerr::invalid_parameter("Missing required parameter Session");

@@ -104,6 +104,7 @@ Doc method_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const D
 Doc take_session(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& id,
                  std::initializer_list<const char*> names) {
   if (id.empty()) throw cerr::invalid_parameter("Missing required parameter Session");
+  require_worker();  // the session is used once: never on a pass that may run again
   auto s = state(ctx).sessions.take(id, ctx.now_ms);
   bool ok = s && s->str("k") == "mfa" && (pool.is_null() || s->str("p") == pool.str("Id")) &&
             (client.is_null() || s->str("c") == client.str("ClientId"));
