@@ -1,9 +1,13 @@
 """Cognito's choice-based sign-in (AuthFlow USER_AUTH): SELECT_CHALLENGE with the pool's
 AllowedFirstAuthFactors (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), PREFERRED_CHALLENGE, and the
-one-time codes read from the mailbox."""
+one-time codes read from the mailbox; devices (NewDeviceMetadata, ConfirmDevice, DEVICE_SRP_AUTH /
+DEVICE_PASSWORD_VERIFIER through amazon-cognito-identity-js, the device APIs)."""
 import json
+import os
 import re
 import secrets
+import shutil
+import subprocess
 import unittest
 
 from harness import StratusTestCase
@@ -97,6 +101,48 @@ class TestCognitoUserAuth(StratusTestCase):
         self.idp.admin_create_user(UserPoolId=pid, Username="dee", MessageAction="SUPPRESS")
         r = self.idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "dee"})
         self.assertEqual(r["AvailableChallenges"], ["PASSWORD", "PASSWORD_SRP"])
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APP = os.path.join(HERE, "cognito")
+
+
+@unittest.skipUnless(shutil.which("node") and os.path.isdir(os.path.join(APP, "node_modules",
+                                                                          "amazon-cognito-identity-js")),
+                     "node or tests/integration/cognito/node_modules missing (tools/deps.sh)")
+class TestCognitoDevices(StratusTestCase):
+    """Device tracking: NewDeviceMetadata, ConfirmDevice and DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER as
+    amazon-cognito-identity-js runs them, then the device APIs."""
+
+    def test_device_srp_and_device_apis(self):
+        idp = self.stratus.client("cognito-idp")
+        pid = idp.create_user_pool(PoolName="dev", DeviceConfiguration={
+            "ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": False})["UserPool"]["Id"]
+        cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="web")["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pid, Username="dora", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pid, Username="dora", Password=PW, Permanent=True)
+        cp = subprocess.run(["node", "device.js", self.stratus.endpoint, pid, cid, "dora", PW],
+                            cwd=APP, capture_output=True, text=True, timeout=60)
+        self.assertTrue(cp.stdout.strip(), cp.stderr)
+        out = json.loads(cp.stdout.strip().splitlines()[-1])
+        self.assertTrue(out["first"]["ok"], out)
+        self.assertEqual(out["firstChallenges"], ["PASSWORD_VERIFIER"])
+        self.assertTrue(out["second"]["ok"], out)
+        self.assertEqual(out["secondChallenges"], ["PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"])
+        key = out["first"]["deviceKey"]
+        self.assertRegex(key, r"^us-east-1_[0-9a-f-]+$")
+        devices = idp.admin_list_devices(UserPoolId=pid, Username="dora")["Devices"]
+        self.assertEqual([d["DeviceKey"] for d in devices], [key])
+        attrs = {a["Name"]: a["Value"] for a in devices[0]["DeviceAttributes"]}
+        self.assertEqual(attrs["device_remembered_status"], "remembered")
+        idp.admin_update_device_status(UserPoolId=pid, Username="dora", DeviceKey=key,
+                                       DeviceRememberedStatus="not_remembered")
+        d = idp.admin_get_device(UserPoolId=pid, Username="dora", DeviceKey=key)["Device"]
+        self.assertIn({"Name": "device_remembered_status", "Value": "not_remembered"}, d["DeviceAttributes"])
+        idp.admin_forget_device(UserPoolId=pid, Username="dora", DeviceKey=key)
+        self.assertEqual(idp.admin_list_devices(UserPoolId=pid, Username="dora")["Devices"], [])
+        with self.assertRaises(idp.exceptions.ResourceNotFoundException):
+            idp.admin_get_device(UserPoolId=pid, Username="dora", DeviceKey=key)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,19 @@ bool mfa_respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& 
 // AdminGetUser / GetUser's UserMFASettingList and PreferredMfaSetting.
 void mfa_settings_out(const Doc& user, Doc& out);
 
+// ---- devices (ops/devices.cc) ----
+// A new device for a sign-in on a pool with DeviceConfiguration, added to `user` (unconfirmed):
+// the NewDeviceMetadata {DeviceKey, DeviceGroupKey}; null when the pool does not track devices.
+Doc new_device(OpContext& ctx, const Doc& pool, Doc& user);
+bool device_known(const Doc& user, const std::string& key);  // confirmed with ConfirmDevice
+// DEVICE_PASSWORD_VERIFIER's parameters for the device's SRP with the client's A; the server's
+// secret (A, B, b) into *block, which the caller seals as SECRET_BLOCK.
+Doc device_srp_challenge(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& key, const std::string& A,
+                         Doc* block);
+// The device's PASSWORD_CLAIM_SIGNATURE checked (constant time).
+bool device_password_ok(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& key, const Doc& block,
+                        const std::string& secret_block, const std::string& timestamp, const std::string& signature);
+
 // ---- codes and mail ----
 std::string new_code();  // 6 digits
 std::string mask(const std::string& destination, const std::string& medium);

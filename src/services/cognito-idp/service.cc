@@ -149,10 +149,19 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     add("AdminSetUserMFAPreference", admin_set_user_mfa_preference);
     add("AssociateSoftwareToken", associate_software_token);
     add("VerifySoftwareToken", verify_software_token);
+    add("ConfirmDevice", confirm_device);
+    add("GetDevice", get_device);
+    add("AdminGetDevice", admin_get_device);
+    add("ListDevices", list_devices);
+    add("AdminListDevices", admin_list_devices);
+    add("ForgetDevice", forget_device);
+    add("AdminForgetDevice", admin_forget_device);
+    add("UpdateDeviceStatus", update_device_status);
+    add("AdminUpdateDeviceStatus", admin_update_device_status);
 
     gap("Authentication",
-        "USER_AUTH (choice-based), device SRP (DEVICE_SRP_AUTH, ConfirmDevice and the device APIs), "
-        "EMAIL_OTP / EMAIL_MFA and the refresh-token rotation settings are not implemented; pending "
+        "WEB_AUTHN, EMAIL_MFA, the device key on refresh and the refresh-token rotation settings are not "
+        "implemented; pending "
         "challenge sessions (CUSTOM_AUTH, MFA) live in memory (3 minutes) and end with a restart");
     gap("Lambda triggers",
         "PreSignUp, PostConfirmation, Pre/PostAuthentication, PreTokenGeneration (V1_0, V2_0), "

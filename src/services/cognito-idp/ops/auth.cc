@@ -95,13 +95,23 @@ std::optional<Doc> unseal_b64(OpContext& ctx, const std::string& s, const char* 
   }
 }
 
-// A sign-in that succeeded: PostAuthentication, then the tokens.
+// A sign-in that succeeded: PostAuthentication, then the tokens (with NewDeviceMetadata when the
+// pool tracks devices and none was used).
 Doc signed_in(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, const std::string& source,
-              const Doc* metadata) {
+              const Doc* metadata, bool device_used = false) {
   post_authentication(ctx, pool, user, client.str("ClientId"), metadata);
   Doc out = Doc::map();
   out.set("ChallengeParameters", Doc::map());
-  out.set("AuthenticationResult", issue_tokens(ctx, pool, client, user, true, {}, 0, source));
+  Doc result = issue_tokens(ctx, pool, client, user, true, {}, 0, source);
+  if (!device_used && pool.get("DeviceConfiguration") && pool.get("DeviceConfiguration")->is_map()) {
+    std::lock_guard lk(state(ctx).store.lock_user(pool.str("Id"), user.str("Key")));
+    if (auto fresh = state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), user.str("Key")))) {
+      Doc meta = new_device(ctx, pool, *fresh);
+      save_user(ctx, pool, *fresh);
+      result.set("NewDeviceMetadata", std::move(meta));
+    }
+  }
+  out.set("AuthenticationResult", std::move(result));
   return out;
 }
 
@@ -170,7 +180,7 @@ Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc*
 // The PASSWORD_VERIFIER challenge for SRP_A: the server's B and the sealed secret block (which
 // carries b); `custom`: the challenge is a step of CUSTOM_AUTH (its session goes with it).
 Doc srp_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& user, const std::string& A,
-                  bool custom) {
+                  bool custom, const std::string& device_key = {}) {
   auto pair = crypto::server_pair(srp_verifier(ctx, pool, user));
   Doc block = Doc::map();
   block.set("p", pool.str("Id"));
@@ -181,6 +191,7 @@ Doc srp_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc&
   block.set("b", pair.b_hex);
   block.set("t", ctx.now_ms + kChallengeValidityMs);
   if (custom) block.set("x", true);
+  if (device_known(user, device_key)) block.set("d", device_key);
   Doc cp = Doc::map();
   cp.set("SALT", user.str("SrpSalt"));
   cp.set("SECRET_BLOCK", seal_b64(ctx, block, "cognito-srp"));
@@ -200,7 +211,7 @@ Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* para
   if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
   Doc user = user_for_auth(ctx, pool, client, name);
   pre_authentication(ctx, pool, user, client.str("ClientId"), in.get("ClientMetadata"));
-  return srp_challenge(ctx, pool, client, user, A, false);
+  return srp_challenge(ctx, pool, client, user, A, false, param(params, "DEVICE_KEY"));
 }
 
 // ---- CUSTOM_AUTH: DefineAuthChallenge decides, CreateAuthChallenge asks, VerifyAuthChallenge-
@@ -397,8 +408,8 @@ Doc otp_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc&
   std::string code = new_code() + new_code().substr(0, 2);
   std::string body = "Your sign-in code is " + code + ". ";
   std::string subject = "Your sign-in code";
-  if (auto t = custom_message(ctx, pool, user, client.str("ClientId"), "CustomMessage_Authentication", nullptr, sms,
-                              code)) {
+  if (auto t =
+          custom_message(ctx, pool, user, client.str("ClientId"), "CustomMessage_Authentication", nullptr, sms, code)) {
     body = t->body;
     if (!t->subject.empty()) subject = t->subject;
   }
@@ -560,7 +571,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
                                                param(r, "TIMESTAMP"));
     if (!crypto::equal_ct(want, param(r, "PASSWORD_CLAIM_SIGNATURE"))) wrong_password(ctx, pool, *user);
     if (block->flag("x")) {  // a step of CUSTOM_AUTH: Define decides what follows
-      require_worker();  // the session is used once: never on a pass that may run again
+      require_worker();      // the session is used once: never on a pass that may run again
       auto s = state(ctx).sessions.take(in.str("Session"), ctx.now_ms);
       if (!s || s->str("k") != "custom" || s->str("u") != block->str("u"))
         throw cerr::not_authorized("Invalid session for the user, session is expired.");
@@ -569,10 +580,57 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
       (*s)["list"].push(session_entry("PASSWORD_VERIFIER", true, Doc()));
       return define_step(ctx, pool, client, *user, std::move(*s), in.get("ClientMetadata"));
     }
+    std::string device = block->str("d");
+    if (device.empty() && device_known(*user, param(r, "DEVICE_KEY"))) device = param(r, "DEVICE_KEY");
+    if (!device.empty() && user->str("UserStatus") == "CONFIRMED") {  // a known device: its SRP next
+      password_proven(ctx, pool, *user);
+      Doc s = Doc::map();
+      s.set("k", "device");
+      s.set("n", "DEVICE_SRP_AUTH");
+      s.set("p", pool.str("Id"));
+      s.set("c", client.str("ClientId"));
+      s.set("u", user->str("Key"));
+      s.set("d", device);
+      Doc out = Doc::map();
+      out.set("ChallengeName", "DEVICE_SRP_AUTH");
+      out.set("Session", challenge_session(ctx, std::move(s)));
+      out.set("ChallengeParameters", Doc::map());
+      return out;
+    }
     return after_password(ctx, pool, client, *user, in.get("ClientMetadata"));
   }
+  if (name == "DEVICE_SRP_AUTH" || name == "DEVICE_PASSWORD_VERIFIER") {
+    require_worker();  // the session is used once: never on a pass that may run again
+    auto s = state(ctx).sessions.take(in.str("Session"), ctx.now_ms);
+    if (!s || s->str("k") != "device" || s->str("n") != name || s->str("p") != pool.str("Id") ||
+        s->str("c") != client.str("ClientId") || s->str("d") != param(r, "DEVICE_KEY"))
+      throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    Doc user = custom_user(ctx, pool, *s);
+    check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);
+    if (name == "DEVICE_SRP_AUTH") {
+      std::string A = param(r, "SRP_A");
+      if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
+      Doc block = Doc::map();
+      Doc cp = device_srp_challenge(ctx, pool, user, s->str("d"), A, &block);
+      block.set("t", ctx.now_ms + kChallengeValidityMs);
+      cp.set("SECRET_BLOCK", seal_b64(ctx, block, "cognito-device-srp"));
+      s->set("n", "DEVICE_PASSWORD_VERIFIER");
+      Doc out = Doc::map();
+      out.set("ChallengeName", "DEVICE_PASSWORD_VERIFIER");
+      out.set("Session", challenge_session(ctx, std::move(*s)));
+      out.set("ChallengeParameters", std::move(cp));
+      return out;
+    }
+    auto block = unseal_b64(ctx, param(r, "PASSWORD_CLAIM_SECRET_BLOCK"), "cognito-device-srp");
+    if (!block || block->integer("t") < ctx.now_ms ||
+        !device_password_ok(ctx, pool, user, s->str("d"), *block, param(r, "PASSWORD_CLAIM_SECRET_BLOCK"),
+                            param(r, "TIMESTAMP"), param(r, "PASSWORD_CLAIM_SIGNATURE")))
+      throw cerr::not_authorized("Incorrect username or password.");
+    return signed_in(ctx, pool, client, user, "TokenGeneration_AuthenticateDevice", in.get("ClientMetadata"), true);
+  }
   if (name == "CUSTOM_CHALLENGE") return custom_answer(ctx, pool, client, in);
-  if (name == "SELECT_CHALLENGE" || name == "EMAIL_OTP" || name == "SMS_OTP") return user_auth_answer(ctx, pool, client, in);
+  if (name == "SELECT_CHALLENGE" || name == "EMAIL_OTP" || name == "SMS_OTP")
+    return user_auth_answer(ctx, pool, client, in);
   if (name == "NEW_PASSWORD_REQUIRED") {
     std::string sess = in.str("Session");
     if (sess.empty()) throw cerr::invalid_parameter("Missing required parameter Session");
