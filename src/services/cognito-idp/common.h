@@ -122,6 +122,9 @@ std::optional<Doc> mfa_challenge(OpContext& ctx, const Doc& pool, const Doc& cli
 // Session may try 3 times).
 bool mfa_respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in, Doc* next, Doc* user,
                  std::string* source);
+// A pending challenge's record in State::sessions: its kind ("mfa", "uauth", "device"), challenge
+// name, pool, client and user (checked when the Session comes back).
+Doc challenge_record(const char* kind, const std::string& name, const Doc& pool, const Doc& client, const Doc& user);
 // AdminGetUser / GetUser's UserMFASettingList and PreferredMfaSetting.
 void mfa_settings_out(const Doc& user, Doc& out);
 

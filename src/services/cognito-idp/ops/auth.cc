@@ -393,13 +393,7 @@ std::vector<std::string> available_challenges(const Doc& pool, const Doc& user) 
 }
 
 Doc user_auth_session(const Doc& pool, const Doc& client, const Doc& user, const std::string& name) {
-  Doc s = Doc::map();
-  s.set("k", "uauth");
-  s.set("n", name);
-  s.set("p", pool.str("Id"));
-  s.set("c", client.str("ClientId"));
-  s.set("u", user.str("Key"));
-  return s;
+  return challenge_record("uauth", name, pool, client, user);
 }
 
 // EMAIL_OTP / SMS_OTP: an 8-digit code sent now.
@@ -584,12 +578,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     if (device.empty() && device_known(*user, param(r, "DEVICE_KEY"))) device = param(r, "DEVICE_KEY");
     if (!device.empty() && user->str("UserStatus") == "CONFIRMED") {  // a known device: its SRP next
       password_proven(ctx, pool, *user);
-      Doc s = Doc::map();
-      s.set("k", "device");
-      s.set("n", "DEVICE_SRP_AUTH");
-      s.set("p", pool.str("Id"));
-      s.set("c", client.str("ClientId"));
-      s.set("u", user->str("Key"));
+      Doc s = challenge_record("device", "DEVICE_SRP_AUTH", pool, client, *user);
       s.set("d", device);
       Doc out = Doc::map();
       out.set("ChallengeName", "DEVICE_SRP_AUTH");

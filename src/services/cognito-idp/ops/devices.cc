@@ -108,8 +108,8 @@ bool device_known(const Doc& user, const std::string& key) {
   return d && d->flag("Confirmed");
 }
 
-Doc device_srp_challenge(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& key,
-                         const std::string& A, Doc* block) {
+Doc device_srp_challenge(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& key, const std::string& A,
+                         Doc* block) {
   const Doc& d = device_of(user, key);
   auto raw = enc::base64_decode(d.str("Verifier"));
   auto v = raw ? state(ctx).store.unseal(*raw, verifier_purpose(pool, user, key)) : std::nullopt;

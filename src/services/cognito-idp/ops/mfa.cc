@@ -53,12 +53,7 @@ std::vector<std::string> user_methods(const Doc& pool, const Doc& user) {
 
 Doc session_record(const Doc& pool, const Doc& client, const Doc& user, const std::string& name,
                    const std::string& source) {
-  Doc s = Doc::map();
-  s.set("k", "mfa");
-  s.set("n", name);
-  s.set("p", pool.str("Id"));
-  s.set("c", client.str("ClientId"));
-  s.set("u", user.str("Key"));
+  Doc s = challenge_record("mfa", name, pool, client, user);
   s.set("src", source);
   return s;
 }
@@ -183,6 +178,16 @@ Doc mfa_config_out(const Doc& pool) {
 }
 
 }  // namespace
+
+Doc challenge_record(const char* kind, const std::string& name, const Doc& pool, const Doc& client, const Doc& user) {
+  Doc s = Doc::map();
+  s.set("k", kind);
+  s.set("n", name);
+  s.set("p", pool.str("Id"));
+  s.set("c", client.str("ClientId"));
+  s.set("u", user.str("Key"));
+  return s;
+}
 
 // ---- sign-in ----
 std::optional<Doc> mfa_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& user,

@@ -445,30 +445,32 @@ Doc admin_delete_user_attributes(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Doc admin_add_user_to_group(OpContext& ctx, const Doc& in) {
-  Doc pool;
-  Doc user = admin_user(ctx, in, &pool);
-  std::string g = in.str("GroupName");
-  load_group(ctx, pool.str("Id"), g);
-  Doc& groups = user["Groups"];
-  if (!groups.is_list()) groups = Doc::list();
-  if (!list_has(&groups, g)) groups.push(g);
-  save_user(ctx, pool, user);
-  return Doc::map();
-}
-
-Doc admin_remove_user_from_group(OpContext& ctx, const Doc& in) {
+// AdminAddUserToGroup / AdminRemoveUserFromGroup: GroupName added to (kept in place when there)
+// or removed from the user's groups.
+static Doc change_groups(OpContext& ctx, const Doc& in, bool add) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
   std::string g = in.str("GroupName");
   load_group(ctx, pool.str("Id"), g);
   Doc keep = Doc::list();
+  bool had = false;
   if (const Doc* gl = user.get("Groups"); gl && gl->is_list())
-    for (const auto& x : gl->as_list())
-      if (x.as_string() != g) keep.push(x);
+    for (const auto& x : gl->as_list()) {
+      had = had || x.as_string() == g;
+      if (add || x.as_string() != g) keep.push(x);
+    }
+  if (add && !had) keep.push(g);
   user.set("Groups", std::move(keep));
   save_user(ctx, pool, user);
   return Doc::map();
+}
+
+Doc admin_add_user_to_group(OpContext& ctx, const Doc& in) {
+  return change_groups(ctx, in, true);
+}
+
+Doc admin_remove_user_from_group(OpContext& ctx, const Doc& in) {
+  return change_groups(ctx, in, false);
 }
 
 Doc admin_list_groups_for_user(OpContext& ctx, const Doc& in) {
