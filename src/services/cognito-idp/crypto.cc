@@ -231,9 +231,12 @@ ServerPair server_pair(std::string_view v_hex) {
   std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
   Bn v = from_hex(v_hex);
   if (!v) throw std::runtime_error("cognito: bad verifier");
+  // b is 256 random bits: RFC 5054 asks for at least 256, which matches the group's ~128-bit
+  // strength; a longer exponent (amazon-cognito-identity-js draws 1024-bit a) only costs time —
+  // both of the server's 3072-bit exponentiations (g^b here, (A v^u)^b in server_key) scale with it.
   for (;;) {
-    std::string rb = random_bytes(128);
-    Bn b(BN_bin2bn(reinterpret_cast<const unsigned char*>(rb.data()), 128, nullptr));
+    std::string rb = random_bytes(32);
+    Bn b(BN_bin2bn(reinterpret_cast<const unsigned char*>(rb.data()), 32, nullptr));
     Bn gb = bn(), kv = bn(), B = bn();
     BN_mod_exp(gb.get(), gr.g.get(), b.get(), gr.N.get(), ctx.get());
     BN_mod_mul(kv.get(), gr.k.get(), v.get(), gr.N.get(), ctx.get());
