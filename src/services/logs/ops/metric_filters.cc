@@ -5,6 +5,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/logs/filter.h"
 #include "services/logs/ops.h"
 #include "services/logs/store.h"
@@ -113,7 +114,6 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
     throw errors::invalid_parameter("logGroupName is required when filterNamePrefix is specified.");
   if (in.has("metricName") != in.has("metricNamespace"))
     throw errors::invalid_parameter("metricName and metricNamespace must be specified together.");
-  int64_t limit = in.integer("limit", 50);
   std::string scope = LogStore::scope(ctx.account(), ctx.region());
   std::string start = scope;
   if (!group.empty()) {
@@ -128,12 +128,10 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
       throw errors::invalid_parameter("The specified nextToken is invalid.");
     after = *raw;
   }
-  Doc filters = Doc::list();
-  std::string last;
-  bool more = false;
+  paging::After page(in.integer("limit", 50), std::move(after));
   for (auto it = ctx.storage.prefix(LogStore::kMetricFilters, start); it->valid(); it->next()) {
     std::string key(it->key());
-    if (!after.empty() && key <= after) continue;
+    if (page.seen(key)) continue;
     Doc rec = json::parse(it->value());
     if (!metric.empty()) {
       bool hit = false;
@@ -142,18 +140,14 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
           hit = hit || (t.str("metricName") == metric && t.str("metricNamespace") == ns);
       if (!hit) continue;
     }
-    if (static_cast<int64_t>(filters.size()) >= limit) {
-      more = true;
-      break;
-    }
+    if (page.full()) break;
     storage::KeyReader r(std::string_view(key).substr(scope.size()));
     std::string g(r.str());
-    filters.push(filter_out(g, rec));
-    last = key;
+    page.add(std::move(key), filter_out(g, rec));
   }
   Doc out = Doc::map();
-  out.set("metricFilters", std::move(filters));
-  if (more) out.set("nextToken", enc::base64_encode(last));
+  out.set("metricFilters", page.take());
+  if (page.more()) out.set("nextToken", enc::base64_encode(page.last()));
   return out;
 }
 

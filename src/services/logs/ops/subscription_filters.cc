@@ -6,6 +6,7 @@
 #include "core/arn.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "server/context.h"
 #include "services/logs/filter.h"
 #include "services/logs/ops.h"
@@ -115,7 +116,6 @@ Doc delete_subscription_filter(OpContext& ctx, const Doc& in) {
 // A group's filters in name order (ASCII); nextToken is the last name returned (base64).
 Doc describe_subscription_filters(OpContext& ctx, const Doc& in) {
   std::string group = in.str("logGroupName"), prefix = in.str("filterNamePrefix");
-  int64_t limit = in.integer("limit", 50);
   check_group(ctx, group);
   std::string base = LogStore::group_prefix(ctx.account(), ctx.region(), group);
   std::string after;
@@ -124,22 +124,16 @@ Doc describe_subscription_filters(OpContext& ctx, const Doc& in) {
     if (!raw) throw errors::invalid_parameter("The specified nextToken is invalid.");
     after = *raw;
   }
-  Doc filters = Doc::list();
-  std::string last;
-  bool more = false;
+  paging::After page(in.integer("limit", 50), std::move(after));
   for (auto it = ctx.storage.prefix(LogStore::kSubscriptions, base + prefix); it->valid(); it->next()) {
     std::string name(it->key().substr(base.size()));
-    if (!after.empty() && name <= after) continue;
-    if (static_cast<int64_t>(filters.size()) >= limit) {
-      more = true;
-      break;
-    }
-    filters.push(filter_out(group, json::parse(it->value())));
-    last = name;
+    if (page.seen(name)) continue;
+    if (page.full()) break;
+    page.add(name, filter_out(group, json::parse(it->value())));
   }
   Doc out = Doc::map();
-  out.set("subscriptionFilters", std::move(filters));
-  if (more) out.set("nextToken", enc::base64_encode(last));
+  out.set("subscriptionFilters", page.take());
+  if (page.more()) out.set("nextToken", enc::base64_encode(page.last()));
   return out;
 }
 
