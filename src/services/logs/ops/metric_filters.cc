@@ -50,12 +50,6 @@ void check_transformation(const Doc& t, const FilterPattern& pattern) {
   }
 }
 
-Doc filter_out(const std::string& group, const Doc& rec) {
-  Doc d = rec;
-  d.set("logGroupName", group);
-  return d;
-}
-
 }  // namespace
 
 Doc put_metric_filter(OpContext& ctx, const Doc& in) {
@@ -70,39 +64,17 @@ Doc put_metric_filter(OpContext& ctx, const Doc& in) {
     throw errors::invalid_parameter("A metric filter has exactly one metric transformation.");
   check_transformation(list->as_list()[0], pattern);
   std::lock_guard lock(LogStore::meta_mu());
-  LogStore store(ctx.storage);
-  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
-    throw not_found("log group");
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
-  auto old = store.load(LogStore::kMetricFilters, key);
-  if (!old) {
-    if (store.count_prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >=
-        kMaxFiltersPerGroup)
-      throw errors::limit_exceeded("Resource limit exceeded.");
-  }
-  Doc rec = Doc::map();
-  rec.set("filterName", name);
-  rec.set("filterPattern", in.str("filterPattern"));
+  Doc rec = new_filter(ctx, LogStore::kMetricFilters, group, in, kMaxFiltersPerGroup);
   rec.set("metricTransformations", *list);
-  rec.set("creationTime", old ? old->integer("creationTime", ctx.now_ms) : ctx.now_ms);
-  rec.set("applyOnTransformedLogs", in.flag("applyOnTransformedLogs"));
-  if (in.has("fieldSelectionCriteria")) rec.set("fieldSelectionCriteria", in.str("fieldSelectionCriteria"));
   if (const Doc* e = in.get("emitSystemFieldDimensions")) rec.set("emitSystemFieldDimensions", *e);
-  auto st = ctx.storage.put(LogStore::kMetricFilters, key, json::write(rec));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  put_filter(ctx, LogStore::kMetricFilters, group, rec);
   return Doc::map();
 }
 
 Doc delete_metric_filter(OpContext& ctx, const Doc& in) {
   std::string group = in.str("logGroupName"), name = in.str("filterName");
   std::lock_guard lock(LogStore::meta_mu());
-  LogStore store(ctx.storage);
-  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
-    throw not_found("log group");
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
-  if (!store.load(LogStore::kMetricFilters, key)) throw not_found("filter");
-  auto st = ctx.storage.del(LogStore::kMetricFilters, key);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  delete_filter(ctx, LogStore::kMetricFilters, group, name, "filter");
   return Doc::map();
 }
 
