@@ -23,8 +23,7 @@
 //        if (page.full()) break;                    // a record that qualifies: more remain
 //        page.add(name, render(name));
 //      }
-//      out.set("items", page.take());
-//      if (page.more()) out.set("nextToken", enc::base64_encode(page.last()));
+//      return page.answer("items", "nextToken", paging::Token::base64);
 //
 // 3. slice(): a list built (and sorted) on each call, the token is the base64 of the decimal
 //    offset of the next item (SQS, SNS, Logs streams and queries): offset_token() /
@@ -77,6 +76,9 @@ Doc paginate(const std::vector<std::pair<std::string, Record>>& items, const Doc
   return out;
 }
 
+// How After hands out its token: the last key as it is, or its base64.
+enum class Token { raw, base64 };
+
 // A page filled in key order that resumes after the last key of the previous page (walk 2).
 class After {
  public:
@@ -100,6 +102,13 @@ class After {
   // The key of the last record returned: the next page's token (the caller encodes it).
   const std::string& last() const { return last_; }
   Doc take() { return std::move(list_); }
+  // {list_name: the items, token_member: last() encoded (only when more remain)}.
+  Doc answer(const char* list_name, const char* token_member, Token token = Token::raw) {
+    Doc out = Doc::map();
+    if (more_) out.set(token_member, token == Token::base64 ? enc::base64_encode(last_) : last_);
+    out.set(list_name, take());
+    return out;
+  }
 
  private:
   int64_t max_;

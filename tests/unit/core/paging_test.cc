@@ -46,7 +46,10 @@ TEST(Paging, AfterSkipsWhatEarlierPagesReturned) {
   EXPECT_EQ(json::write(second.take()), R"(["d","e"])");
   paging::After tail = walk(2, "a");
   EXPECT_TRUE(tail.more());
-  EXPECT_EQ(json::write(tail.take()), R"(["c","d"])");
+  EXPECT_EQ(json::write(tail.answer("Items", "NextMarker")), R"({"Items":["c","d"],"NextMarker":"d"})");
+  EXPECT_EQ(json::write(walk(1, "").answer("items", "nextToken", paging::Token::base64)),
+            R"({"items":["a"],"nextToken":")" + enc::base64_encode("a") + R"("})");
+  EXPECT_EQ(json::write(walk(9, "").answer("items", "nextToken")), R"({"items":["a","c","d","e"]})");
 }
 
 TEST(Paging, OffsetTokensRoundTripAndRejectGarbage) {

@@ -42,10 +42,7 @@ Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const ch
     if (page.full()) break;
     page.add(k, std::move(item));
   }
-  Doc out = Doc::map();
-  out.set(list_key, page.take());
-  if (page.more()) out.set(marker_key, enc::base64_encode(page.last()));
-  return out;
+  return page.answer(list_key, marker_key, paging::Token::base64);
 }
 
 Doc list_qualifier_configs(OpContext& ctx, const Doc& in, const char* field, const char* list_key,

@@ -118,10 +118,7 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
     if (page.full()) break;
     page.add(std::string(it->key()), m.public_view(rec, ""));
   }
-  Doc out = Doc::map();
-  out.set("EventSourceMappings", page.take());
-  if (page.more()) out.set("NextMarker", page.last());
-  return out;
+  return page.answer("EventSourceMappings", "NextMarker");
 }
 
 Doc update_event_source_mapping(OpContext& ctx, const Doc& in) {

@@ -111,10 +111,7 @@ Doc list_layers(OpContext& ctx, const Doc& in) {
     item.set("LatestMatchingVersion", list_item(v));
     page.add(name, std::move(item));
   }
-  Doc out = Doc::map();
-  if (page.more()) out.set("NextMarker", page.last());
-  out.set("Layers", page.take());
-  return out;
+  return page.answer("Layers", "NextMarker");
 }
 
 Doc list_layer_versions(OpContext& ctx, const Doc& in) {
@@ -140,10 +137,7 @@ Doc list_layer_versions(OpContext& ctx, const Doc& in) {
     if (page.full()) break;
     page.add(std::to_string(it->integer("Version")), list_item(*it));
   }
-  Doc out = Doc::map();
-  if (page.more()) out.set("NextMarker", page.last());
-  out.set("LayerVersions", page.take());
-  return out;
+  return page.answer("LayerVersions", "NextMarker");
 }
 
 Doc delete_layer_version(OpContext& ctx, const Doc& in) {

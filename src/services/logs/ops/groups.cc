@@ -68,10 +68,7 @@ Doc describe_log_groups(OpContext& ctx, const Doc& in) {
       ++filters;
     page.add(name, group_doc(ctx.account(), ctx.region(), name, json::parse(it->value()), 0, filters));
   }
-  Doc out = Doc::map();
-  out.set("logGroups", page.take());
-  if (page.more()) out.set("nextToken", enc::base64_encode(page.last()));
-  return out;
+  return page.answer("logGroups", "nextToken", paging::Token::base64);
 }
 
 Doc put_retention_policy(OpContext& ctx, const Doc& in) {

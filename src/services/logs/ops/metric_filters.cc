@@ -117,10 +117,7 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
     std::string g(r.str());
     page.add(std::move(key), filter_out(g, rec));
   }
-  Doc out = Doc::map();
-  out.set("metricFilters", page.take());
-  if (page.more()) out.set("nextToken", enc::base64_encode(page.last()));
-  return out;
+  return page.answer("metricFilters", "nextToken", paging::Token::base64);
 }
 
 Doc test_metric_filter(OpContext&, const Doc& in) {

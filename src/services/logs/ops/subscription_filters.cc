@@ -101,10 +101,7 @@ Doc describe_subscription_filters(OpContext& ctx, const Doc& in) {
     if (page.full()) break;
     page.add(name, filter_out(group, json::parse(it->value())));
   }
-  Doc out = Doc::map();
-  out.set("subscriptionFilters", page.take());
-  if (page.more()) out.set("nextToken", enc::base64_encode(page.last()));
-  return out;
+  return page.answer("subscriptionFilters", "nextToken", paging::Token::base64);
 }
 
 }  // namespace stratus::logs
