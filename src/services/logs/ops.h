@@ -39,9 +39,9 @@ void check_group(OpContext& ctx, const std::string& group);
 Doc new_filter(OpContext& ctx, std::string_view ks, const std::string& group, const Doc& in, int64_t max);
 // Stores a record new_filter() made (and the caller completed).
 void put_filter(OpContext& ctx, std::string_view ks, const std::string& group, const Doc& rec);
-// Delete*Filter: ResourceNotFound "The specified log group / <what> does not exist." when absent.
-void delete_filter(OpContext& ctx, std::string_view ks, const std::string& group, const std::string& name,
-                   const std::string& what);
+// Delete*Filter (logGroupName, filterName; takes LogStore::meta_mu() itself): ResourceNotFound
+// "The specified log group / <what> does not exist." when absent.
+Doc delete_filter(OpContext& ctx, std::string_view ks, const Doc& in, const std::string& what);
 // A stored filter as Describe*Filters shows it: the record and its logGroupName.
 Doc filter_out(const std::string& group, const Doc& rec);
 

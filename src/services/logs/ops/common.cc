@@ -71,13 +71,15 @@ void put_filter(OpContext& ctx, std::string_view ks, const std::string& group, c
   if (!st.ok()) throw stratus::errors::internal(st.message);
 }
 
-void delete_filter(OpContext& ctx, std::string_view ks, const std::string& group, const std::string& name,
-                   const std::string& what) {
+Doc delete_filter(OpContext& ctx, std::string_view ks, const Doc& in, const std::string& what) {
+  std::string group = in.str("logGroupName");
+  std::lock_guard lock(LogStore::meta_mu());
   check_group(ctx, group);
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, in.str("filterName"));
   if (!LogStore(ctx.storage).load(ks, key)) throw not_found(what);
   auto st = ctx.storage.del(ks, key);
   if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
 }
 
 Doc filter_out(const std::string& group, const Doc& rec) {

@@ -72,10 +72,7 @@ Doc put_metric_filter(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_metric_filter(OpContext& ctx, const Doc& in) {
-  std::string group = in.str("logGroupName"), name = in.str("filterName");
-  std::lock_guard lock(LogStore::meta_mu());
-  delete_filter(ctx, LogStore::kMetricFilters, group, name, "filter");
-  return Doc::map();
+  return delete_filter(ctx, LogStore::kMetricFilters, in, "filter");
 }
 
 // Filters in (group, name) order; nextToken is the last key returned (base64).

@@ -77,10 +77,7 @@ Doc put_subscription_filter(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_subscription_filter(OpContext& ctx, const Doc& in) {
-  std::string group = in.str("logGroupName"), name = in.str("filterName");
-  std::lock_guard lock(LogStore::meta_mu());
-  delete_filter(ctx, LogStore::kSubscriptions, group, name, "subscription filter");
-  return Doc::map();
+  return delete_filter(ctx, LogStore::kSubscriptions, in, "subscription filter");
 }
 
 // A group's filters in name order (ASCII); nextToken is the last name returned (base64).
