@@ -83,12 +83,14 @@ class EventsService final : public Service {
     ctx.provide<Api>(state_.get());
   }
   void start(ServerContext& ctx) override {
+    state_->http_workers().start();
     subscribe_delivery(ctx, *state_);
     State* st = state_.get();
     int64_t day = env_positive("STRATUS_EVENTS_DAY_MS", 86'400'000);
     ctx.scheduler("events").every("events.archive-retention", env_positive("STRATUS_EVENTS_SWEEP_MS", 60'000),
                                   [st, day] { sweep_archives(*st, now_millis(), day); });
   }
+  void stop() override { state_->http_workers().stop(); }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:

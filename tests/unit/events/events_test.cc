@@ -296,6 +296,79 @@ TEST(EventsQueue, StopWhileBusyWaitsForInFlightHandler) {
   EXPECT_EQ(rec.seen().size() + delivered.size(), 5u);
 }
 
+// An asynchronous handler holds its delivery while the dispatcher goes on with the next ones; the
+// delivery stays stored until its verdict is recorded, and a retry verdict counts the attempt.
+TEST(EventsQueue, AsyncHandlerDoesNotHoldTheDispatcher) {
+  auto engine = storage::open_memory();
+  Queue q(*engine);
+  Recorder rec;
+  std::mutex mu;
+  std::vector<Finish> held;
+  q.subscribe_async("slow", [&](const Delivery& d, Finish finish) {
+    rec.add(d);
+    std::lock_guard lk(mu);
+    held.push_back(std::move(finish));
+  });
+  q.subscribe("fast", [&](const Delivery& d) {
+    rec.add(d);
+    return Verdict::done();
+  });
+  q.start();
+  ASSERT_TRUE(q.enqueue("slow", "s").ok());
+  ASSERT_TRUE(q.enqueue("fast", "f").ok());
+  ASSERT_TRUE(rec.wait_for(2));  // "f" delivered while "s" waits
+  EXPECT_EQ(rec.payloads(), (std::vector<std::string>{"s", "f"}));
+  EXPECT_EQ(stored_pending(*engine), 1u);
+  EXPECT_EQ(q.pending(), 1u);
+  Finish first;
+  {
+    std::lock_guard lk(mu);
+    first = held.at(0);
+  }
+  first(Verdict::retry_after(0));
+  first(Verdict::done());  // only the first verdict counts
+  ASSERT_TRUE(rec.wait_for(3));
+  EXPECT_EQ(rec.seen()[2].attempt, 1u);
+  {
+    std::lock_guard lk(mu);
+    held.at(1)(Verdict::done());
+  }
+  EXPECT_EQ(stored_pending(*engine), 0u);
+  EXPECT_EQ(q.pending(), 0u);
+  q.stop();
+}
+
+// A verdict that arrives after stop() is ignored: the delivery stays stored for the next Queue.
+TEST(EventsQueue, AsyncVerdictAfterStopLeavesTheDeliveryStored) {
+  auto engine = storage::open_memory();
+  Finish late;
+  {
+    Queue q(*engine);
+    Recorder rec;
+    q.subscribe_async("t", [&](const Delivery& d, Finish finish) {
+      late = std::move(finish);
+      rec.add(d);
+    });
+    q.start();
+    ASSERT_TRUE(q.enqueue("t", "p").ok());
+    ASSERT_TRUE(rec.wait_for(1));
+    q.stop();
+    late(Verdict::done());
+    EXPECT_EQ(stored_pending(*engine), 1u);
+  }
+  late(Verdict::done());  // the Queue is gone: still harmless
+  Queue q2(*engine);
+  Recorder rec2;
+  q2.subscribe("t", [&](const Delivery& d) {
+    rec2.add(d);
+    return Verdict::done();
+  });
+  q2.start();
+  ASSERT_TRUE(rec2.wait_for(1));
+  q2.stop();
+  EXPECT_EQ(stored_pending(*engine), 0u);
+}
+
 TEST(EventsQueue, PendingDeliveriesSurviveRestart) {
   TempDir dir;
   {
