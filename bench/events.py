@@ -120,13 +120,16 @@ def throughput(port, events, clients):
 def lateness(port, schedules):
     """Lateness (ms) of at() schedules one second apart, read from the SQS messages they sent."""
     sqs, sch = client(port, "sqs"), client(port, "scheduler")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "scheduler.amazonaws.com"}}]}
+    role = client(port, "iam").create_role(RoleName="scheduler", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     url = sqs.create_queue(QueueName="bench-schedules")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     first = int(time.time()) + 3
     for i in range(schedules):
         at = datetime.fromtimestamp(first + i, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
         sch.create_schedule(Name=f"s{i}", ScheduleExpression=f"at({at})", FlexibleTimeWindow={"Mode": "OFF"},
-                            Target={"Arn": arn, "RoleArn": "arn:aws:iam::000000000000:role/scheduler",
+                            Target={"Arn": arn, "RoleArn": role,
                                     "Input": '{"scheduled":"<aws.scheduler.scheduled-time>"}'})
     late = []
     deadline = time.time() + schedules + 30

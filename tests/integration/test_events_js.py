@@ -9,6 +9,7 @@ import subprocess
 import unittest
 
 from harness import StratusTestCase
+from test_scheduler import make_role
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.join(HERE, "events_js")
@@ -23,6 +24,7 @@ class TestEventsJs(StratusTestCase):
     ephemeral = True
 
     def test_rules_targets_events_and_schedules(self):
+        make_role(self.stratus, "js-scheduler")
         cp = subprocess.run(["node", "events.js", self.stratus.endpoint], cwd=APP, capture_output=True, text=True,
                             timeout=90, env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
         self.assertTrue(cp.stdout.strip(), cp.stderr)
