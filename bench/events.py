@@ -15,12 +15,8 @@ Reproduce: make bench (bench/run.sh). Writes the table into README.md between
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +25,9 @@ from datetime import datetime, timezone
 import boto3
 from botocore.config import Config
 
-from readme import update_readme
+from dynamodb_bulk import free_port, in_parallel, start, stop
+from example_app import pct
+from readme import report
 
 QUEUE = "bench-events"
 NOW = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())  # within the 15-minute skew for the run
@@ -38,35 +36,6 @@ HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEve
            "Authorization": f"AWS4-HMAC-SHA256 Credential=test/{NOW[:8]}/us-east-1/events/aws4_request, "
                             "SignedHeaders=host, Signature=0",
            "X-Amz-Date": NOW}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(cmd, port, env=None, timeout=60):
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return p
-        except OSError:
-            if p.poll() is not None:
-                raise RuntimeError(f"exited: {cmd}")
-            time.sleep(0.01)
-    raise RuntimeError("not listening")
-
-
-def stop(p):
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
 
 
 def client(port, service):
@@ -98,13 +67,8 @@ def throughput(port, events, clients):
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     ev.put_rule(Name="bench", EventPattern=json.dumps({"source": ["bench.app"]}))
     ev.put_targets(Rule="bench", Targets=[{"Id": "q", "Arn": arn}])
-    per = (events + clients - 1) // clients
-    per = (per + 9) // 10 * 10
-    chunks = [(port, c * per, min(events, (c + 1) * per)) for c in range(clients) if c * per < events]
     t0 = time.perf_counter()
-    with multiprocessing.Pool(len(chunks)) as pool:
-        sent = sum(pool.map(sender, chunks))
-    put_s = time.perf_counter() - t0
+    sent, put_s = in_parallel(sender, port, events, clients, 10)
     deadline = time.time() + 300
     count = 0
     while time.time() < deadline:
@@ -141,11 +105,7 @@ def lateness(port, schedules):
             due_ms = when.replace(tzinfo=timezone.utc).timestamp() * 1000
             late.append(int(m["Attributes"]["SentTimestamp"]) - due_ms)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return sorted(late)
-
-
-def pct(values, p):
-    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else float("nan")
+    return late
 
 
 def main():
@@ -189,13 +149,7 @@ def main():
         if late:
             rows.append(f"| Scheduler at() one second apart → SQS, lateness ({len(late)} of {args.schedules} fired) | "
                         f"p50 {pct(late, 50):.0f} ms, p99 {pct(late, 99):.0f} ms | never fires | on time |")
-        table = "\n".join(rows)
-        stamp = (f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (bench/events.py), {os.cpu_count()} cores "
-                 "shared with other work, loopback.")
-        print(table)
-        print()
-        print(stamp)
-        update_readme("events-bench", table, stamp)
+        report("events-bench", rows, "events.py", "shared with other work")
         return 0 if count >= sent else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

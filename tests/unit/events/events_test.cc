@@ -67,6 +67,14 @@ class Recorder {
   std::vector<Delivery> seen_;
 };
 
+// Subscribes `rec` to `topic`: every delivery is recorded and done.
+void record(const std::string& topic, Queue& q, Recorder& rec) {
+  q.subscribe(topic, [&rec](const Delivery& d) {
+    rec.add(d);
+    return Verdict::done();
+  });
+}
+
 size_t stored_pending(storage::Engine& e) {
   size_t n = 0;
   for (auto it = e.scan("events.pending", {}); it->valid(); it->next()) ++n;
@@ -77,10 +85,7 @@ TEST(EventsQueue, DeliversInDueTimeOrderThenFifo) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   const int64_t now = now_millis();
   ASSERT_TRUE(q.enqueue("t", "late", now + 60).ok());
   ASSERT_TRUE(q.enqueue("t", "mid-1", now + 30).ok());
@@ -106,10 +111,7 @@ TEST(EventsQueue, EarlierEntryWakesSleepingDispatcher) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   ASSERT_TRUE(q.enqueue("t", "in-an-hour", now_millis() + 3'600'000).ok());
   ASSERT_TRUE(q.enqueue("t", "now").ok());
@@ -188,10 +190,7 @@ TEST(EventsQueue, ManyConcurrentProducersEachDeliveredOnce) {
   auto engine = storage::open_memory();
   Queue q(*engine, {.threads = 2});
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   constexpr int kProducers = 6, kEach = 200;
   std::vector<std::thread> producers;
@@ -232,10 +231,7 @@ TEST(EventsQueue, AddToCallerBatchIsAtomicWithIt) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   {
     storage::WriteBatch b;  // fails: the delivery must not exist either
@@ -285,10 +281,7 @@ TEST(EventsQueue, StopWhileBusyWaitsForInFlightHandler) {
   int before = finished.load();
   Queue q2(*engine);
   Recorder rec;
-  q2.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q2, rec);
   q2.start();
   ASSERT_TRUE(rec.wait_for(5 - before));
   q2.stop();
@@ -309,10 +302,7 @@ TEST(EventsQueue, AsyncHandlerDoesNotHoldTheDispatcher) {
     std::lock_guard lk(mu);
     held.push_back(std::move(finish));
   });
-  q.subscribe("fast", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("fast", q, rec);
   q.start();
   ASSERT_TRUE(q.enqueue("slow", "s").ok());
   ASSERT_TRUE(q.enqueue("fast", "f").ok());
@@ -359,10 +349,7 @@ TEST(EventsQueue, AsyncVerdictAfterStopLeavesTheDeliveryStored) {
   late(Verdict::done());  // the Queue is gone: still harmless
   Queue q2(*engine);
   Recorder rec2;
-  q2.subscribe("t", [&](const Delivery& d) {
-    rec2.add(d);
-    return Verdict::done();
-  });
+  record("t", q2, rec2);
   q2.start();
   ASSERT_TRUE(rec2.wait_for(1));
   q2.stop();
@@ -379,10 +366,7 @@ TEST(EventsQueue, PendingDeliveriesSurviveRestart) {
   auto engine = storage::open_rocksdb({dir.path(), false});
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   EXPECT_EQ(q.pending(), 10u);
   q.start();
   ASSERT_TRUE(rec.wait_for(10));
@@ -415,10 +399,7 @@ TEST(EventsQueue, AttemptCountSurvivesRestart) {
   auto engine = storage::open_rocksdb({dir.path(), false});
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   ASSERT_TRUE(rec.wait_for(1));
   EXPECT_EQ(rec.seen()[0].attempt, last_attempt + 1);
@@ -487,10 +468,7 @@ TEST(EventsQueue, ScheduleSurvivesRestart) {
   auto engine = storage::open_rocksdb({dir.path(), false});
   Queue q(*engine);  // schedule() not called again: the stored chain alone keeps it going
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   ASSERT_TRUE(rec.wait_for(3));
   q.stop();
@@ -501,10 +479,7 @@ TEST(EventsQueue, ResetAfterEngineClearRearmsSchedules) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   ASSERT_TRUE(q.schedule("tick", "t", "x", 10).ok());
   ASSERT_TRUE(q.enqueue("t", "wiped", now_millis() + 3'600'000).ok());
   ASSERT_TRUE(engine->clear().ok());
