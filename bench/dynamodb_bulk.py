@@ -26,11 +26,17 @@ import time
 from readme import report
 
 TABLE = "bulk"
-HEADERS = {"Content-Type": "application/x-amz-json-1.0",
-           # Unsigned-but-well-formed: stratus' default auth mode takes the account from the key.
-           "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
-                            "SignedHeaders=host, Signature=0",
-           "X-Amz-Date": "20260101T000000Z"}
+
+
+def unsigned(service):
+    """Unsigned-but-well-formed SigV4 headers, dated now (the 15-minute skew holds for a run):
+    stratus' default auth mode takes the account from the key."""
+    now = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return {"Authorization": f"AWS4-HMAC-SHA256 Credential=test/{now[:8]}/us-east-1/{service}/aws4_request, "
+                             "SignedHeaders=host, Signature=0", "X-Amz-Date": now}
+
+
+HEADERS = {"Content-Type": "application/x-amz-json-1.0", **unsigned("dynamodb")}
 
 
 def free_port():

@@ -25,17 +25,12 @@ from datetime import datetime, timezone
 import boto3
 from botocore.config import Config
 
-from dynamodb_bulk import free_port, in_parallel, start, stop
+from dynamodb_bulk import free_port, in_parallel, start, stop, unsigned
 from example_app import pct
 from readme import report
 
 QUEUE = "bench-events"
-NOW = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())  # within the 15-minute skew for the run
-HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.PutEvents",
-           # Unsigned-but-well-formed: stratus' default auth mode takes the account from the key.
-           "Authorization": f"AWS4-HMAC-SHA256 Credential=test/{NOW[:8]}/us-east-1/events/aws4_request, "
-                            "SignedHeaders=host, Signature=0",
-           "X-Amz-Date": NOW}
+HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.PutEvents", **unsigned("events")}
 
 
 def client(port, service):
