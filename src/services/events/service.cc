@@ -70,8 +70,9 @@ class EventsService final : public Service {
                         "\" at [Source: ...; line, column]\" suffix");
     gap("InputTransformer", "a path that names nothing renders as \"\" inside a JSON string and null outside "
                             "(AWS leaves the variable out; its rendering of that case is not documented)");
-    gap("Delivery", "API destination and API Gateway targets are called from a pool of 16 threads: more than 16 slow "
-                    "endpoint calls at once (up to 5 s / 29 s each) queue behind each other, not behind other targets");
+    gap("Delivery",
+        "API destination and API Gateway targets are called from a pool of 16 threads: more than 16 slow "
+        "endpoint calls at once (up to 5 s / 29 s each) queue behind each other, not behind other targets");
     gap("CreateApiDestination",
         "http:// endpoints are accepted too (AWS requires HTTPS), so that local servers can "
         "be targets; connection secrets are kept in the EventBridge record (and mirrored "

@@ -102,7 +102,8 @@ void check_role(OpContext& ctx, const Id& id, const std::string& role_arn) {
   }
   const Doc* role = res->get("Role");
   if (!role || role->str("Arn") != role_arn) throw refused;
-  auto parsed = auth::policy::parse(enc::uri_decode(role->str("AssumeRolePolicyDocument")), {.require_resource = false});
+  auto parsed =
+      auth::policy::parse(enc::uri_decode(role->str("AssumeRolePolicyDocument")), {.require_resource = false});
   if (!parsed.ok()) throw refused;
   auth::policy::Request r;
   r.principal.service = "scheduler.amazonaws.com";
