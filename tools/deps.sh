@@ -61,6 +61,12 @@ cognito="$(dirname "$0")/../tests/integration/cognito"
 if [ ! -d "$cognito/node_modules/@aws-sdk/credential-providers" ] && command -v npm >/dev/null 2>&1; then
   (cd "$cognito" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# EventBridge and Scheduler through the AWS SDK for JavaScript v3, pinned in
+# tests/integration/events_js/package-lock.json (test_events_js.py).
+events_js="$(dirname "$0")/../tests/integration/events_js"
+if [ ! -d "$events_js/node_modules/@aws-sdk/client-scheduler" ] && command -v npm >/dev/null 2>&1; then
+  (cd "$events_js" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 # What AWS's managed runtimes ship and Stratus' runtimes resolve in the same place: boto3 for
 # python (python3-boto3, above), the AWS SDK for JavaScript v3 for node (below the function's and
 # its layers' packages, see src/runtime/process.h kNodeSdkDir); and AWS's own runtime interface

@@ -1,6 +1,7 @@
 #include "events/queue.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <random>
 
@@ -210,6 +211,10 @@ storage::Status Queue::enqueue(std::string_view topic, std::string_view payload,
 }
 
 void Queue::subscribe(std::string topic, Handler handler) {
+  subscribe_async(std::move(topic), [h = std::move(handler)](const Delivery& d, Finish finish) { finish(h(d)); });
+}
+
+void Queue::subscribe_async(std::string topic, AsyncHandler handler) {
   {
     std::lock_guard lk(mu_);
     auto parked = parked_.find(topic);
@@ -217,7 +222,7 @@ void Queue::subscribe(std::string topic, Handler handler) {
       for (auto& e : parked->second) index_.insert(std::move(e));
       parked_.erase(parked);
     }
-    handlers_[std::move(topic)] = std::make_shared<Handler>(std::move(handler));
+    handlers_[std::move(topic)] = std::make_shared<AsyncHandler>(std::move(handler));
   }
   cv_.notify_all();
 }
@@ -289,10 +294,17 @@ size_t Queue::pending() const {
   return n;
 }
 
+struct Queue::Gate {
+  std::mutex mu;
+  Queue* queue;  // GUARDED_BY(mu) nullptr once the Queue stopped
+};
+
 void Queue::start() {
   std::lock_guard lk(mu_);
   if (!threads_.empty()) return;
   stopping_ = false;
+  gate_ = std::make_shared<Gate>();
+  gate_->queue = this;
   for (int i = 0; i < std::max(1, opts_.threads); ++i)
     threads_.emplace_back([this] { run_restarting("events", [this] { run(); }); });
 }
@@ -307,6 +319,13 @@ void Queue::stop() {
   cv_.notify_all();
   // Each thread finishes the handler it is running (and records its outcome) before exiting.
   for (auto& t : threads) t.join();
+  // Asynchronous deliveries still out stay stored; their late verdicts are ignored.
+  if (gate_) {
+    std::lock_guard g(gate_->mu);
+    gate_->queue = nullptr;
+  }
+  std::lock_guard lk(mu_);
+  in_flight_ = 0;
 }
 
 void Queue::run() {
@@ -330,8 +349,8 @@ void Queue::run() {
       parked_[e.topic].push_back(std::move(e));
       continue;
     }
-    std::shared_ptr<Handler> handler = h->second;
-    ++in_flight_;
+    std::shared_ptr<AsyncHandler> handler = h->second;
+    ++in_flight_;  // until done_one(): when the verdict is recorded or the delivery ends early
     lk.unlock();
     std::string topic = e.topic;
     try {
@@ -339,74 +358,98 @@ void Queue::run() {
     } catch (const std::exception& ex) {
       // The stored entry stays; it is indexed again when the queue next starts.
       spdlog::error("events: delivery on {} failed: {}", topic, ex.what());
+      done_one();
     }
     lk.lock();
-    --in_flight_;
   }
 }
 
-void Queue::deliver(Entry e, const Handler& handler) {
+void Queue::done_one() {
+  std::lock_guard lk(mu_);
+  if (in_flight_) --in_flight_;
+}
+
+void Queue::deliver(Entry e, const AsyncHandler& handler) {
   const std::string key = pending_key(e.due_ms, e.seq);
   auto later = [&] {
     // Storage failed: the stored entry is unchanged, so try the same key again later.
     e.wake_ms = now_millis() + kStorageRetryMs;
     insert({e});
+    done_one();
   };
 
   std::string raw;
   auto s = engine_.get(kPending, key, &raw);
-  if (s.not_found()) return;  // removed meanwhile (engine cleared)
+  if (s.not_found()) return done_one();  // removed meanwhile (engine cleared)
   if (!s.ok()) return later();
   Record r;
   if (!decode(raw, &r)) {
     engine_.del(kPending, key);
-    return;
+    return done_one();
   }
 
   ScheduleRecord sched;
-  bool chain = false;
+  std::string next_occurrence;
   if (!r.schedule.empty()) {
     std::string sraw;
     s = engine_.get(kSchedules, r.schedule, &sraw);
     if (!s.ok() && !s.not_found()) return later();
     if (s.not_found() || !decode(sraw, &sched) || sched.generation != r.generation) {
       engine_.del(kPending, key);  // unscheduled or redefined: this chain ends here
-      return;
+      return done_one();
     }
     // Only the first attempt extends the chain, so retries never fork it.
-    chain = r.attempt == 0;
+    if (r.attempt == 0) next_occurrence = encode(Record{0, sched.topic, sched.payload, r.schedule, sched.generation});
   }
 
   Delivery d{r.topic, r.payload, r.attempt, e.due_ms, r.schedule};
-  Verdict v;
+  auto called = std::make_shared<std::atomic<bool>>(false);
+  Finish finish = [gate = gate_, called, e, key, raw = std::move(raw), next = std::move(next_occurrence),
+                   every = sched.every_ms](Verdict v) {
+    if (called->exchange(true)) return;
+    std::lock_guard g(gate->mu);
+    if (gate->queue) gate->queue->complete(e, key, raw, next, every, v);
+  };
   try {
-    v = handler(d);
+    handler(d, finish);
   } catch (...) {
-    v = Verdict::retry_after(backoff_ms(r.attempt));
+    finish(Verdict::retry_after(backoff_ms(r.attempt)));
   }
+}
 
+void Queue::complete(Entry e, const std::string& key, const std::string& raw, const std::string& next_occurrence,
+                     int64_t every_ms, Verdict v) {
   const int64_t now = now_millis();
   storage::WriteBatch b;
   b.del(kPending, key);
   std::vector<Entry> added;
+  std::string topic = e.topic;
   if (v.kind == Verdict::Kind::retry) {
-    Record again = r;
-    again.attempt = r.attempt + 1;
-    Entry ne{now + v.delay_ms, now + v.delay_ms, next_seq(), r.topic};
-    b.put(kPending, pending_key(ne.due_ms, ne.seq), encode(again));
+    Record again;
+    if (decode(raw, &again)) {
+      again.attempt += 1;
+      Entry ne{now + v.delay_ms, now + v.delay_ms, next_seq(), topic};
+      b.put(kPending, pending_key(ne.due_ms, ne.seq), encode(again));
+      added.push_back(std::move(ne));
+    }
+  }
+  if (!next_occurrence.empty()) {
+    int64_t next = e.due_ms + every_ms;
+    if (next <= now) next = now + every_ms;
+    Record occ;
+    decode(next_occurrence, &occ);
+    Entry ne{next, next, next_seq(), occ.topic};
+    b.put(kPending, pending_key(ne.due_ms, ne.seq), next_occurrence);
     added.push_back(std::move(ne));
   }
-  if (chain) {
-    int64_t next = e.due_ms + sched.every_ms;
-    if (next <= now) next = now + sched.every_ms;
-    Record occ{0, sched.topic, sched.payload, r.schedule, sched.generation};
-    Entry ne{next, next, next_seq(), sched.topic};
-    b.put(kPending, pending_key(ne.due_ms, ne.seq), encode(occ));
-    added.push_back(std::move(ne));
+  auto s = engine_.write(b);
+  if (!s.ok()) {
+    // At-least-once: the handler will see it again.
+    e.wake_ms = now + kStorageRetryMs;
+    added = {e};
   }
-  s = engine_.write(b);
-  if (!s.ok()) return later();  // at-least-once: the handler will see it again
   insert(std::move(added));
+  done_one();
 }
 
 }  // namespace stratus::events

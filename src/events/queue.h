@@ -68,6 +68,10 @@ struct Verdict {
 };
 
 using Handler = std::function<Verdict(const Delivery&)>;
+// An asynchronous handler hands the delivery's work off (an HTTP call, a worker pool) and returns
+// at once; `finish` records the verdict later, from any thread (the first call counts).
+using Finish = std::function<void(Verdict)>;
+using AsyncHandler = std::function<void(const Delivery&, Finish finish)>;
 
 // Exponential backoff for retries: base * 2^attempt, capped.
 int64_t backoff_ms(uint32_t attempt, int64_t base_ms = 100, int64_t cap_ms = 60'000);
@@ -102,6 +106,11 @@ class Queue {
 
   // Replaces the topic's handler. Thread safe; may be called while running.
   void subscribe(std::string topic, Handler handler);
+  // The same for a handler that answers later: the dispatcher goes on with the next delivery
+  // while this one waits, and the delivery stays stored until `finish` records its verdict. A
+  // `finish` called after stop() (or never: a dropped task) does nothing; the delivery is then
+  // redelivered by the next Queue opened on the engine.
+  void subscribe_async(std::string topic, AsyncHandler handler);
 
   storage::Status schedule(std::string_view name, std::string_view topic, std::string_view payload,
                            int64_t every_ms);
@@ -132,7 +141,13 @@ class Queue {
 
   void load();
   void run();
-  void deliver(Entry e, const Handler& handler);
+  struct Gate;  // lets late `finish` calls reach this Queue only until stop()
+  void deliver(Entry e, const AsyncHandler& handler);
+  // Records a delivery's verdict: `raw` is its stored record, `next_occurrence` the encoded next
+  // occurrence of its schedule chain (empty: none) due `every_ms` after it.
+  void complete(Entry e, const std::string& key, const std::string& raw, const std::string& next_occurrence,
+                int64_t every_ms, Verdict v);
+  void done_one();
   void insert(std::vector<Entry> entries);
   uint64_t next_seq();
   storage::Status arm(const std::string& name, const ScheduleDef& def, bool force);
@@ -144,9 +159,10 @@ class Queue {
   std::condition_variable cv_;                                 // index_ or stopping_ changed
   std::set<Entry> index_;                                      // GUARDED_BY(mu_) deliverable
   std::map<std::string, std::vector<Entry>, std::less<>> parked_;  // GUARDED_BY(mu_) no handler
-  std::map<std::string, std::shared_ptr<Handler>, std::less<>> handlers_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::shared_ptr<AsyncHandler>, std::less<>> handlers_;  // GUARDED_BY(mu_)
   std::map<std::string, ScheduleDef, std::less<>> schedules_;  // GUARDED_BY(mu_) registered here
   size_t in_flight_ = 0;                                       // GUARDED_BY(mu_)
+  std::shared_ptr<Gate> gate_;                                 // set by start(), closed by stop()
   bool stopping_ = false;                                      // GUARDED_BY(mu_)
   std::vector<std::thread> threads_;                           // touched by start/stop only
   uint64_t seq_ = 0;                                           // GUARDED_BY(mu_)

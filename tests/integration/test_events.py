@@ -652,7 +652,7 @@ class Events(StratusTestCase):
 
 class Hook:
     """A loopback HTTP server recording requests; /token answers an OAuth client-credentials grant,
-    /fail answers 500, anything else 200."""
+    /fail answers 500, /slow answers 200 after 3 seconds, anything else 200."""
 
     def __init__(self, port=0):
         import http.server
@@ -673,6 +673,9 @@ class Hook:
                     out, status = b'{"access_token":"tok-1","token_type":"Bearer"}', 200
                 elif self.path.startswith("/fail"):
                     out, status = b"no", 500
+                elif self.path.startswith("/slow"):
+                    time.sleep(3)
+                    out, status = b"late", 200
                 else:
                     out, status = b"ok", 200
                 self.send_response(status)
@@ -786,6 +789,22 @@ class EventsApiDestinations(StratusTestCase):
         self.assertEqual(a["EXHAUSTED_RETRY_CONDITION"], "MaximumRetryAttempts")
         self.assertIn("500", a["ERROR_MESSAGE"])
 
+    def test_slow_destination_does_not_delay_other_targets(self):
+        sqs = self.stratus.client("sqs")
+        url = sqs.create_queue(QueueName="beside-slow")["QueueUrl"]
+        self.ev.put_rule(Name="fast", EventPattern='{"source":["fast"]}')
+        self.ev.put_targets(Rule="fast", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:beside-slow"}])
+        self.target("slow", "API_KEY", {"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}},
+                    self.hook.url + "/slow")
+        self.ev.put_events(Entries=[{"Source": "slow", "DetailType": "d", "Detail": "{}"} for _ in range(3)])
+        time.sleep(0.2)  # the slow calls are under way
+        start = time.monotonic()
+        self.ev.put_events(Entries=[{"Source": "fast", "DetailType": "d", "Detail": "{}"}])
+        got = []
+        wait_until(lambda: got.extend(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])) or got,
+                   10)
+        self.assertLess(time.monotonic() - start, 2.0)  # not behind 3 x 3 s of HTTP calls
+        self.assertEqual(len(self.wait_requests(4, "/slow")), 4)  # the slow calls all complete too
 
     def test_api_gateway_stage_target(self):
         gw = self.stratus.client("apigateway")

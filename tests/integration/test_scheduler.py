@@ -21,6 +21,15 @@ FAST = {"STRATUS_SCHEDULER_TICK_MS": "200", "STRATUS_SCHEDULER_RETRY_MS": "100",
         "STRATUS_SCHEDULER_WINDOW_MINUTE_MS": "1000"}  # a flexible window's minute lasts a second
 
 
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                           "Principal": {"Service": "scheduler.amazonaws.com"}}]})
+
+
+def make_role(stratus, name="scheduler-role", trust=TRUST):
+    """The execution role CreateSchedule checks (it must exist and trust scheduler.amazonaws.com)."""
+    return stratus.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+
+
 def at_in(seconds, tz=None):
     now = datetime.datetime.now(datetime.timezone.utc)
     if tz:
@@ -33,6 +42,7 @@ class Base(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stratus = Stratus(env=FAST).start()
+        make_role(cls.stratus)
         cls.s = cls.stratus.client("scheduler")
         cls.sqs = cls.stratus.client("sqs")
 
@@ -226,6 +236,12 @@ class Schedules(Base):
         bad(target={"RetryPolicy": {"MaximumRetryAttempts": 186}})
         bad(target={"RetryPolicy": {"MaximumEventAgeInSeconds": 59}})
         bad(target={"RoleArn": "not-a-role"})
+        # The execution role must exist and trust scheduler.amazonaws.com.
+        refused = "The execution role you provide must allow AWS EventBridge Scheduler to assume the role."
+        bad(refused, target={"RoleArn": "arn:aws:iam::000000000000:role/missing"})
+        lambda_only = make_role(self.stratus, "lambda-only", TRUST.replace("scheduler.amazonaws.com",
+                                                                           "lambda.amazonaws.com"))
+        bad(refused, target={"RoleArn": lambda_only})
         bad(target={"DeadLetterConfig": {"Arn": "arn:aws:sns:us-east-1:000000000000:t"}})
         bad("1 validation error detected: Value 'bad name' at 'name' failed to satisfy constraint: Member must "
             "satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$", Name="bad name")
@@ -411,6 +427,7 @@ class Firing(Base):
 class Durability(unittest.TestCase):
     def setUp(self):
         self.stratus = Stratus(env=FAST).start()
+        make_role(self.stratus)
 
     def tearDown(self):
         self.stratus.cleanup()
@@ -443,6 +460,7 @@ class RetriesAcrossRestart(unittest.TestCase):
     def setUp(self):
         env = dict(FAST, STRATUS_SCHEDULER_RETRY_MS="1000")  # retries after 1, 2, 4 s
         self.stratus = Stratus(env=env).start()
+        make_role(self.stratus)
 
     def tearDown(self):
         self.stratus.cleanup()

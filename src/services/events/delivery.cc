@@ -496,14 +496,34 @@ Verdict State::tick(const events::Delivery& dv) {
   return Verdict::done();
 }
 
+// API destinations and API Gateway stages answer over HTTP, which may take seconds: their
+// deliveries run on the state's HTTP workers, so the shared dispatcher goes on with the others,
+// and their verdicts are recorded when the call's result is known.
+// The record is JSON text whose event is an escaped string, so an unescaped "Arn":" is the
+// target's own (or its dead-letter queue's).
+bool http_target(std::string_view payload) {
+  static constexpr std::string_view kArn = "\"Arn\":\"";
+  for (size_t i = payload.find(kArn); i != std::string_view::npos; i = payload.find(kArn, i + 1)) {
+    std::string_view arn = payload.substr(i + kArn.size());
+    arn = arn.substr(0, arn.find('"'));
+    if (arn.find(":execute-api:") != std::string_view::npos || arn.find(":api-destination/") != std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
 void subscribe_delivery(ServerContext& server, State& st) {
-  server.events().subscribe(kDeliverTopic, [&server, &st](const events::Delivery& d) {
+  auto guarded = [&server, &st](const events::Delivery& d) {
     try {
       return deliver(server, st, d);
     } catch (const std::exception& e) {
       spdlog::warn("events: bad delivery record: {}", e.what());
       return Verdict::drop();
     }
+  };
+  server.events().subscribe_async(kDeliverTopic, [&st, guarded](const events::Delivery& d, events::Finish finish) {
+    if (!http_target(d.payload)) return finish(guarded(d));
+    st.http_workers().post([guarded, d, finish] { finish(guarded(d)); });
   });
   server.events().subscribe(kScheduleTopic, [&st](const events::Delivery& d) {
     try {

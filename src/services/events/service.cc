@@ -70,8 +70,9 @@ class EventsService final : public Service {
                         "\" at [Source: ...; line, column]\" suffix");
     gap("InputTransformer", "a path that names nothing renders as \"\" inside a JSON string and null outside "
                             "(AWS leaves the variable out; its rendering of that case is not documented)");
-    gap("Delivery", "API destination and API Gateway targets are called from the shared events queue's dispatcher: "
-                    "a slow endpoint (up to 5 s / 29 s) delays other deliveries meanwhile");
+    gap("Delivery",
+        "API destination and API Gateway targets are called from a pool of 16 threads: more than 16 slow "
+        "endpoint calls at once (up to 5 s / 29 s each) queue behind each other, not behind other targets");
     gap("CreateApiDestination",
         "http:// endpoints are accepted too (AWS requires HTTPS), so that local servers can "
         "be targets; connection secrets are kept in the EventBridge record (and mirrored "
@@ -83,12 +84,14 @@ class EventsService final : public Service {
     ctx.provide<Api>(state_.get());
   }
   void start(ServerContext& ctx) override {
+    state_->http_workers().start();
     subscribe_delivery(ctx, *state_);
     State* st = state_.get();
     int64_t day = env_positive("STRATUS_EVENTS_DAY_MS", 86'400'000);
     ctx.scheduler("events").every("events.archive-retention", env_positive("STRATUS_EVENTS_SWEEP_MS", 60'000),
                                   [st, day] { sweep_archives(*st, now_millis(), day); });
   }
+  void stop() override { state_->http_workers().stop(); }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 
  private:

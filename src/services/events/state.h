@@ -14,6 +14,7 @@
 
 #include "core/doc.h"
 #include "core/result.h"
+#include "core/workers.h"
 #include "events/pattern/pattern.h"
 #include "events/queue.h"
 #include "services/events/api.h"
@@ -60,6 +61,9 @@ class State final : public Api {
   ServerContext& server() { return server_; }
   storage::Engine& db() { return db_; }
   std::mutex& mu() { return mu_; }  // serialises read-modify-writes of records
+  // Deliveries to HTTP targets (API destinations, API Gateway stages) wait here, not on the
+  // shared events dispatcher (delivery.cc).
+  Workers& http_workers() { return http_workers_; }
 
   // The bus record ("default" exists always); nullopt when there is no such bus.
   std::optional<Doc> bus(const std::string& account, const std::string& region, const std::string& name);
@@ -93,6 +97,7 @@ class State final : public Api {
   storage::Engine& db_;
   std::mutex mu_;
   std::mutex cache_mu_;
+  Workers http_workers_{"events-http", 16};
   std::map<std::string, std::shared_ptr<const pattern::Pattern>, std::less<>> patterns_;
 };
 

@@ -127,6 +127,20 @@ void Runner::start() {
   server_.scheduler("scheduler").every("scheduler.tick", tick_ms(), [this] { tick(); });
 }
 
+// Between the ticks, a wake-up at the next stored fire or attempt time, so that a schedule fires
+// on its time rather than at the next tick (up to a second late). Runs on the "scheduler" thread.
+void Runner::arm_wake(int64_t now) {
+  const std::string after = storage::KeyBuilder().u64(static_cast<uint64_t>(now) + 1).take();
+  int64_t next = INT64_MAX;
+  for (std::string_view ks : {schema::kDue.name, schema::kInvocations.name}) {
+    auto it = store_.db().scan(ks, {.start = after, .end = ""});
+    if (it->valid()) next = std::min(next, static_cast<int64_t>(storage::KeyReader(it->key()).u64()));
+  }
+  if (next == INT64_MAX || next >= now + tick_ms() || (wake_at_ > now && wake_at_ <= next)) return;
+  wake_at_ = next;
+  server_.scheduler("scheduler").at("scheduler.wake", next, [this] { tick(); });
+}
+
 void Runner::reset() {
   std::lock_guard lk(mu_);
   in_flight_.clear();
@@ -163,6 +177,7 @@ void Runner::tick() {
     }
   }
   for (auto& [k, inv] : ready) attempt(k, std::move(inv));
+  arm_wake(now_millis());
 }
 
 void Runner::fire(const std::string& due_key) {

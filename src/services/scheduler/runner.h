@@ -1,6 +1,7 @@
 // Firing schedules and invoking their targets, durably, on the "scheduler" scheduler.
 //
-// Every second (STRATUS_SCHEDULER_TICK_MS) tick() reads the fire times that are due
+// Every second (STRATUS_SCHEDULER_TICK_MS), and at the next stored fire or attempt time when that
+// comes before the next tick (a one-shot wake-up armed by each tick), tick() reads the fire times that are due
 // (scheduler.due) and the invocations whose attempt is due (scheduler.invocations):
 // - A due fire time is turned, in one batch, into an invocation record (due at the scheduled time,
 //   or at a time picked at random in the FlexibleTimeWindow: [time, time + MaximumWindowInMinutes),
@@ -72,6 +73,7 @@ class Runner {
   void finish(const std::string& key, Doc inv, std::optional<AwsError> err);
   void dead_letter(const Doc& inv, const std::string& input, const AwsError& err, const char* exhausted);
   void complete(const std::string& key, const Doc& inv);
+  void arm_wake(int64_t now);
 
   ServerContext& server_;
   Store& store_;
@@ -79,6 +81,7 @@ class Runner {
   events::Api* bus_ = nullptr;
   std::mutex mu_;
   std::set<std::string> in_flight_;  // GUARDED_BY(mu_) invocation keys being attempted
+  int64_t wake_at_ = 0;              // the armed wake-up (the "scheduler" thread's only)
 };
 
 // The target's input with the context attributes replaced.

@@ -33,12 +33,16 @@ class SchedulerService final : public Service {
         "when Input is omitted the target receives \"{}\" (AWS's default notification is not "
         "documented)");
     gap("KmsKeyArn", "stored and returned; nothing is encrypted with it");
-    gap("RoleArn", "not assumed or evaluated: targets are called as the role's principal without IAM checks");
+    gap("RoleArn",
+        "checked when the schedule is written (exists, trusts scheduler.amazonaws.com; not when IAM is not "
+        "running) but not assumed at invocation: targets are called as the role's principal without evaluating "
+        "its permission policies");
     gap("DeleteScheduleGroup", "schedules are deleted at once (no DELETING state is observable)");
     gap("DeleteSchedule, DeleteScheduleGroup", "ClientToken is accepted but not used for idempotency");
     gap("ValidationException",
         "messages for invalid expressions, time zones, windows, dates and targets are "
-        "Stratus' wording (AWS's exact texts are not documented)");
+        "Stratus' wording where AWS's exact texts are not documented (the model's constraint messages "
+        "and the execution role's are AWS's)");
   }
   void attach(ServerContext& ctx) override {
     store_ = std::make_unique<Store>(ctx.storage());

@@ -67,6 +67,14 @@ class Recorder {
   std::vector<Delivery> seen_;
 };
 
+// Subscribes `rec` to `topic`: every delivery is recorded and done.
+void record(const std::string& topic, Queue& q, Recorder& rec) {
+  q.subscribe(topic, [&rec](const Delivery& d) {
+    rec.add(d);
+    return Verdict::done();
+  });
+}
+
 size_t stored_pending(storage::Engine& e) {
   size_t n = 0;
   for (auto it = e.scan("events.pending", {}); it->valid(); it->next()) ++n;
@@ -77,10 +85,7 @@ TEST(EventsQueue, DeliversInDueTimeOrderThenFifo) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   const int64_t now = now_millis();
   ASSERT_TRUE(q.enqueue("t", "late", now + 60).ok());
   ASSERT_TRUE(q.enqueue("t", "mid-1", now + 30).ok());
@@ -106,10 +111,7 @@ TEST(EventsQueue, EarlierEntryWakesSleepingDispatcher) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   ASSERT_TRUE(q.enqueue("t", "in-an-hour", now_millis() + 3'600'000).ok());
   ASSERT_TRUE(q.enqueue("t", "now").ok());
@@ -188,10 +190,7 @@ TEST(EventsQueue, ManyConcurrentProducersEachDeliveredOnce) {
   auto engine = storage::open_memory();
   Queue q(*engine, {.threads = 2});
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   constexpr int kProducers = 6, kEach = 200;
   std::vector<std::thread> producers;
@@ -232,10 +231,7 @@ TEST(EventsQueue, AddToCallerBatchIsAtomicWithIt) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   {
     storage::WriteBatch b;  // fails: the delivery must not exist either
@@ -285,15 +281,79 @@ TEST(EventsQueue, StopWhileBusyWaitsForInFlightHandler) {
   int before = finished.load();
   Queue q2(*engine);
   Recorder rec;
-  q2.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q2, rec);
   q2.start();
   ASSERT_TRUE(rec.wait_for(5 - before));
   q2.stop();
   for (auto& p : rec.payloads()) EXPECT_EQ(delivered.count(p), 0u) << p << " delivered twice";
   EXPECT_EQ(rec.seen().size() + delivered.size(), 5u);
+}
+
+// An asynchronous handler holds its delivery while the dispatcher goes on with the next ones; the
+// delivery stays stored until its verdict is recorded, and a retry verdict counts the attempt.
+TEST(EventsQueue, AsyncHandlerDoesNotHoldTheDispatcher) {
+  auto engine = storage::open_memory();
+  Queue q(*engine);
+  Recorder rec;
+  std::mutex mu;
+  std::vector<Finish> held;
+  q.subscribe_async("slow", [&](const Delivery& d, Finish finish) {
+    rec.add(d);
+    std::lock_guard lk(mu);
+    held.push_back(std::move(finish));
+  });
+  record("fast", q, rec);
+  q.start();
+  ASSERT_TRUE(q.enqueue("slow", "s").ok());
+  ASSERT_TRUE(q.enqueue("fast", "f").ok());
+  ASSERT_TRUE(rec.wait_for(2));  // "f" delivered while "s" waits
+  EXPECT_EQ(rec.payloads(), (std::vector<std::string>{"s", "f"}));
+  EXPECT_EQ(stored_pending(*engine), 1u);
+  EXPECT_EQ(q.pending(), 1u);
+  Finish first;
+  {
+    std::lock_guard lk(mu);
+    first = held.at(0);
+  }
+  first(Verdict::retry_after(0));
+  first(Verdict::done());  // only the first verdict counts
+  ASSERT_TRUE(rec.wait_for(3));
+  EXPECT_EQ(rec.seen()[2].attempt, 1u);
+  {
+    std::lock_guard lk(mu);
+    held.at(1)(Verdict::done());
+  }
+  EXPECT_EQ(stored_pending(*engine), 0u);
+  EXPECT_EQ(q.pending(), 0u);
+  q.stop();
+}
+
+// A verdict that arrives after stop() is ignored: the delivery stays stored for the next Queue.
+TEST(EventsQueue, AsyncVerdictAfterStopLeavesTheDeliveryStored) {
+  auto engine = storage::open_memory();
+  Finish late;
+  {
+    Queue q(*engine);
+    Recorder rec;
+    q.subscribe_async("t", [&](const Delivery& d, Finish finish) {
+      late = std::move(finish);
+      rec.add(d);
+    });
+    q.start();
+    ASSERT_TRUE(q.enqueue("t", "p").ok());
+    ASSERT_TRUE(rec.wait_for(1));
+    q.stop();
+    late(Verdict::done());
+    EXPECT_EQ(stored_pending(*engine), 1u);
+  }
+  late(Verdict::done());  // the Queue is gone: still harmless
+  Queue q2(*engine);
+  Recorder rec2;
+  record("t", q2, rec2);
+  q2.start();
+  ASSERT_TRUE(rec2.wait_for(1));
+  q2.stop();
+  EXPECT_EQ(stored_pending(*engine), 0u);
 }
 
 TEST(EventsQueue, PendingDeliveriesSurviveRestart) {
@@ -306,10 +366,7 @@ TEST(EventsQueue, PendingDeliveriesSurviveRestart) {
   auto engine = storage::open_rocksdb({dir.path(), false});
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   EXPECT_EQ(q.pending(), 10u);
   q.start();
   ASSERT_TRUE(rec.wait_for(10));
@@ -342,10 +399,7 @@ TEST(EventsQueue, AttemptCountSurvivesRestart) {
   auto engine = storage::open_rocksdb({dir.path(), false});
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   ASSERT_TRUE(rec.wait_for(1));
   EXPECT_EQ(rec.seen()[0].attempt, last_attempt + 1);
@@ -414,10 +468,7 @@ TEST(EventsQueue, ScheduleSurvivesRestart) {
   auto engine = storage::open_rocksdb({dir.path(), false});
   Queue q(*engine);  // schedule() not called again: the stored chain alone keeps it going
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   q.start();
   ASSERT_TRUE(rec.wait_for(3));
   q.stop();
@@ -428,10 +479,7 @@ TEST(EventsQueue, ResetAfterEngineClearRearmsSchedules) {
   auto engine = storage::open_memory();
   Queue q(*engine);
   Recorder rec;
-  q.subscribe("t", [&](const Delivery& d) {
-    rec.add(d);
-    return Verdict::done();
-  });
+  record("t", q, rec);
   ASSERT_TRUE(q.schedule("tick", "t", "x", 10).ok());
   ASSERT_TRUE(q.enqueue("t", "wiped", now_millis() + 3'600'000).ok());
   ASSERT_TRUE(engine->clear().ok());

@@ -68,6 +68,25 @@ Doc replay_out(const Doc& rec, bool full) {
   return out;
 }
 
+// ListArchives and ListReplays: one filter at most (NamePrefix, EventSourceArn or State), a page
+// of the account's records by name.
+template <class Render>
+Doc list_by_source(OpContext& ctx, const Doc& in, std::string_view keyspace, const std::string& op,
+                   const char* name_member, const char* list_member, Render&& render) {
+  State& st = state(ctx);
+  int filters = in.has("NamePrefix") + in.has("EventSourceArn") + in.has("State");
+  if (filters > 1)
+    throw errors::validation("At most one filter is allowed for " + op +
+                             ". Use either : State, EventSourceArn, or NamePrefix.");
+  return name_page(
+      scan(st.db(), keyspace, storage::scope_prefix(ctx.account(), ctx.region())), in, name_member, list_member,
+      [&](const Doc& rec) {
+        return (!in.has("EventSourceArn") || rec.str("EventSourceArn") == in.str("EventSourceArn")) &&
+               (!in.has("State") || rec.str("State") == in.str("State"));
+      },
+      render);
+}
+
 }  // namespace
 
 Doc create_archive(OpContext& ctx, const Doc& in) {
@@ -113,18 +132,8 @@ Doc describe_archive(OpContext& ctx, const Doc& in) {
 
 Doc list_archives(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
-  int filters = in.has("NamePrefix") + in.has("EventSourceArn") + in.has("State");
-  if (filters > 1)
-    throw errors::validation(
-        "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.");
-  return name_page(
-      scan(st.db(), schema::kArchives.name, storage::scope_prefix(ctx.account(), ctx.region())), in, "ArchiveName",
-      "Archives",
-      [&](const Doc& rec) {
-        return (!in.has("EventSourceArn") || rec.str("EventSourceArn") == in.str("EventSourceArn")) &&
-               (!in.has("State") || rec.str("State") == in.str("State"));
-      },
-      [&](const Doc& rec) { return archive_out(st, ctx.account(), ctx.region(), rec, false); });
+  return list_by_source(ctx, in, schema::kArchives.name, "ListArchives", "ArchiveName", "Archives",
+                        [&](const Doc& rec) { return archive_out(st, ctx.account(), ctx.region(), rec, false); });
 }
 
 Doc update_archive(OpContext& ctx, const Doc& in) {
@@ -280,19 +289,8 @@ Doc describe_replay(OpContext& ctx, const Doc& in) {
 }
 
 Doc list_replays(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  int filters = in.has("NamePrefix") + in.has("EventSourceArn") + in.has("State");
-  if (filters > 1)
-    throw errors::validation(
-        "At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.");
-  return name_page(
-      scan(st.db(), schema::kReplays.name, storage::scope_prefix(ctx.account(), ctx.region())), in, "ReplayName",
-      "Replays",
-      [&](const Doc& rec) {
-        return (!in.has("EventSourceArn") || rec.str("EventSourceArn") == in.str("EventSourceArn")) &&
-               (!in.has("State") || rec.str("State") == in.str("State"));
-      },
-      [](const Doc& rec) { return replay_out(rec, false); });
+  return list_by_source(ctx, in, schema::kReplays.name, "ListReplays", "ReplayName", "Replays",
+                        [](const Doc& rec) { return replay_out(rec, false); });
 }
 
 Doc cancel_replay(OpContext& ctx, const Doc& in) {

@@ -26,6 +26,21 @@ Doc bus_out(const Doc& rec, bool with_policy) {
   return out;
 }
 
+// A read-modify-write of a bus record under the state's lock: `change` edits it; the record is
+// saved with LastModifiedTime (and CreationTime when it had none) and returned.
+template <class Change>
+Doc modify_bus(OpContext& ctx, const std::string& name, Change&& change) {
+  State& st = state(ctx);
+  std::lock_guard lk(st.mu());
+  auto rec = st.bus(ctx.account(), ctx.region(), name);
+  if (!rec) throw no_bus(name);
+  change(*rec);
+  rec->set("LastModifiedTime", ctx.now_ms);
+  if (!rec->has("CreationTime")) rec->set("CreationTime", ctx.now_ms);
+  save(st.db(), schema::kBuses.name, bus_key(ctx.account(), ctx.region(), name), *rec);
+  return std::move(*rec);
+}
+
 }  // namespace
 
 Doc create_event_bus(OpContext& ctx, const Doc& in) {
@@ -69,18 +84,14 @@ Doc describe_event_bus(OpContext& ctx, const Doc& in) {
 }
 
 Doc update_event_bus(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
   std::string name = bus_name_of(in.str("Name"));
-  std::lock_guard lk(st.mu());
-  auto rec = st.bus(ctx.account(), ctx.region(), name);
-  if (!rec) throw no_bus(name);
-  for (const char* m : {"Description", "KmsKeyIdentifier"})
-    if (in.has(m)) rec->set(m, in.str(m));
-  for (const char* m : {"DeadLetterConfig", "LogConfig"})
-    if (const Doc* v = in.get(m)) rec->set(m, *v);
-  rec->set("LastModifiedTime", ctx.now_ms);
-  save(st.db(), schema::kBuses.name, bus_key(ctx.account(), ctx.region(), name), *rec);
-  Doc out = bus_out(*rec, false);
+  Doc rec = modify_bus(ctx, name, [&](Doc& bus) {
+    for (const char* m : {"Description", "KmsKeyIdentifier"})
+      if (in.has(m)) bus.set(m, in.str(m));
+    for (const char* m : {"DeadLetterConfig", "LogConfig"})
+      if (const Doc* v = in.get(m)) bus.set(m, *v);
+  });
+  Doc out = bus_out(rec, false);
   out.as_map().erase("CreationTime");
   out.as_map().erase("LastModifiedTime");
   return out;
@@ -124,96 +135,88 @@ Doc list_event_buses(OpContext& ctx, const Doc& in) {
 }
 
 Doc put_permission(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
   std::string name = bus_name_of(in.str("EventBusName"));
-  std::lock_guard lk(st.mu());
-  auto rec = st.bus(ctx.account(), ctx.region(), name);
-  if (!rec) throw no_bus(name);
-  if (in.has("Policy")) {
-    if (in.has("StatementId") || in.has("Principal") || in.has("Action") || in.has("Condition"))
-      throw errors::validation("Policy can not be used with other parameters.");
-    Doc policy;
-    try {
-      policy = json::parse(in.str("Policy"));
-    } catch (const AwsError&) {
-      throw errors::validation("Policy is not valid JSON.");
+  modify_bus(ctx, name, [&](Doc& bus) {
+    if (in.has("Policy")) {
+      if (in.has("StatementId") || in.has("Principal") || in.has("Action") || in.has("Condition"))
+        throw errors::validation("Policy can not be used with other parameters.");
+      Doc policy;
+      try {
+        policy = json::parse(in.str("Policy"));
+      } catch (const AwsError&) {
+        throw errors::validation("Policy is not valid JSON.");
+      }
+      if (!policy.is_map() || !policy.get("Statement")) throw errors::validation("Policy must contain Statement.");
+      if (in.str("Policy").size() > 10240) throw errors::policy_length_exceeded("Policy length exceeded.");
+      bus.set("Policy", in.str("Policy"));
+    } else {
+      std::string sid = in.str("StatementId"), principal = in.str("Principal"), action = in.str("Action");
+      if (sid.empty() || principal.empty() || action.empty())
+        throw errors::validation("One or more of Action, Principal, StatementId is missing.");
+      if (action != "events:PutEvents")
+        throw errors::validation("Provided value in parameter 'action' is not supported.");
+      if (principal != "*" &&
+          (principal.size() != 12 || principal.find_first_not_of("0123456789") != std::string::npos))
+        throw errors::validation("Value " + principal + " at 'principal' failed to satisfy constraint.");
+      Doc policy = bus.has("Policy") ? json::parse(bus.str("Policy")) : Doc::map();
+      if (!policy.has("Version")) policy.set("Version", "2012-10-17");
+      Doc stmts =
+          policy.get("Statement") && policy.get("Statement")->is_list() ? *policy.get("Statement") : Doc::list();
+      Doc kept = Doc::list();
+      for (const Doc& s : stmts.as_list())
+        if (s.str("Sid") != sid) kept.push(s);
+      Doc s = Doc::map();
+      s.set("Sid", sid);
+      s.set("Effect", "Allow");
+      if (principal == "*")
+        s.set("Principal", "*");
+      else
+        s.set("Principal", answer("AWS", "arn:aws:iam::" + principal + ":root"));
+      s.set("Action", action);
+      s.set("Resource", bus.str("Arn"));
+      if (const Doc* c = in.get("Condition")) {
+        Doc cond = Doc::map();
+        cond.set(c->str("Type") == "StringEquals" ? "StringEquals" : c->str("Type"),
+                 answer(c->str("Key"), c->str("Value")));
+        s.set("Condition", std::move(cond));
+      }
+      kept.push(std::move(s));
+      policy.set("Statement", std::move(kept));
+      bus.set("Policy", json::write(policy));
     }
-    if (!policy.is_map() || !policy.get("Statement")) throw errors::validation("Policy must contain Statement.");
-    if (in.str("Policy").size() > 10240) throw errors::policy_length_exceeded("Policy length exceeded.");
-    rec->set("Policy", in.str("Policy"));
-  } else {
-    std::string sid = in.str("StatementId"), principal = in.str("Principal"), action = in.str("Action");
-    if (sid.empty() || principal.empty() || action.empty())
-      throw errors::validation("One or more of Action, Principal, StatementId is missing.");
-    if (action != "events:PutEvents")
-      throw errors::validation("Provided value in parameter 'action' is not supported.");
-    if (principal != "*" && (principal.size() != 12 || principal.find_first_not_of("0123456789") != std::string::npos))
-      throw errors::validation("Value " + principal + " at 'principal' failed to satisfy constraint.");
-    Doc policy = rec->has("Policy") ? json::parse(rec->str("Policy")) : Doc::map();
-    if (!policy.has("Version")) policy.set("Version", "2012-10-17");
-    Doc stmts = policy.get("Statement") && policy.get("Statement")->is_list() ? *policy.get("Statement") : Doc::list();
-    Doc kept = Doc::list();
-    for (const Doc& s : stmts.as_list())
-      if (s.str("Sid") != sid) kept.push(s);
-    Doc s = Doc::map();
-    s.set("Sid", sid);
-    s.set("Effect", "Allow");
-    if (principal == "*")
-      s.set("Principal", "*");
-    else
-      s.set("Principal", answer("AWS", "arn:aws:iam::" + principal + ":root"));
-    s.set("Action", action);
-    s.set("Resource", rec->str("Arn"));
-    if (const Doc* c = in.get("Condition")) {
-      Doc cond = Doc::map();
-      cond.set(c->str("Type") == "StringEquals" ? "StringEquals" : c->str("Type"),
-               answer(c->str("Key"), c->str("Value")));
-      s.set("Condition", std::move(cond));
-    }
-    kept.push(std::move(s));
-    policy.set("Statement", std::move(kept));
-    rec->set("Policy", json::write(policy));
-  }
-  rec->set("LastModifiedTime", ctx.now_ms);
-  if (!rec->has("CreationTime")) rec->set("CreationTime", ctx.now_ms);
-  save(st.db(), schema::kBuses.name, bus_key(ctx.account(), ctx.region(), name), *rec);
+  });
   return Doc::map();
 }
 
 Doc remove_permission(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
   std::string name = bus_name_of(in.str("EventBusName"));
-  std::lock_guard lk(st.mu());
-  auto rec = st.bus(ctx.account(), ctx.region(), name);
-  if (!rec) throw no_bus(name);
-  if (in.flag("RemoveAllPermissions")) {
-    rec->as_map().erase("Policy");
-  } else {
-    std::string sid = in.str("StatementId");
-    if (sid.empty()) throw errors::validation("Either StatementId or RemoveAllPermissions must be specified.");
-    if (!rec->has("Policy")) throw errors::resource_not_found("EventBus does not have a policy.");
-    Doc policy = json::parse(rec->str("Policy"));
-    Doc kept = Doc::list();
-    bool found = false;
-    if (const Doc* stmts = policy.get("Statement"); stmts && stmts->is_list()) {
-      for (const Doc& s : stmts->as_list()) {
-        if (s.str("Sid") == sid)
-          found = true;
-        else
-          kept.push(s);
+  modify_bus(ctx, name, [&](Doc& bus) {
+    if (in.flag("RemoveAllPermissions")) {
+      bus.as_map().erase("Policy");
+    } else {
+      std::string sid = in.str("StatementId");
+      if (sid.empty()) throw errors::validation("Either StatementId or RemoveAllPermissions must be specified.");
+      if (!bus.has("Policy")) throw errors::resource_not_found("EventBus does not have a policy.");
+      Doc policy = json::parse(bus.str("Policy"));
+      Doc kept = Doc::list();
+      bool found = false;
+      if (const Doc* stmts = policy.get("Statement"); stmts && stmts->is_list()) {
+        for (const Doc& s : stmts->as_list()) {
+          if (s.str("Sid") == sid)
+            found = true;
+          else
+            kept.push(s);
+        }
+      }
+      if (!found) throw errors::resource_not_found("Statement with the provided id does not exist.");
+      if (kept.size() == 0) {
+        bus.as_map().erase("Policy");
+      } else {
+        policy.set("Statement", std::move(kept));
+        bus.set("Policy", json::write(policy));
       }
     }
-    if (!found) throw errors::resource_not_found("Statement with the provided id does not exist.");
-    if (kept.size() == 0) {
-      rec->as_map().erase("Policy");
-    } else {
-      policy.set("Statement", std::move(kept));
-      rec->set("Policy", json::write(policy));
-    }
-  }
-  rec->set("LastModifiedTime", ctx.now_ms);
-  if (!rec->has("CreationTime")) rec->set("CreationTime", ctx.now_ms);
-  save(st.db(), schema::kBuses.name, bus_key(ctx.account(), ctx.region(), name), *rec);
+  });
   return Doc::map();
 }
 

@@ -87,6 +87,15 @@ std::optional<std::string> store_secret(OpContext& ctx, const Doc& rec, bool cre
   return std::nullopt;
 }
 
+// The named connection's record (engaged; ResourceNotFoundException when there is none) and its
+// key in *key.
+std::optional<Doc> connection(OpContext& ctx, const std::string& name, std::string* key) {
+  *key = key_of(ctx, name);
+  auto rec = load(state(ctx).db(), schema::kConnections.name, *key);
+  if (!rec) throw no_connection(name);
+  return rec;
+}
+
 }  // namespace
 
 Doc create_connection(OpContext& ctx, const Doc& in) {
@@ -120,8 +129,8 @@ Doc create_connection(OpContext& ctx, const Doc& in) {
 }
 
 Doc describe_connection(OpContext& ctx, const Doc& in) {
-  auto rec = load(state(ctx).db(), schema::kConnections.name, key_of(ctx, in.str("Name")));
-  if (!rec) throw no_connection(in.str("Name"));
+  std::string key;
+  auto rec = connection(ctx, in.str("Name"), &key);
   Doc out = connection_summary(*rec);
   out.set("Name", rec->str("Name"));
   out.set("AuthorizationType", rec->str("AuthorizationType"));
@@ -149,9 +158,8 @@ Doc update_connection(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string name = in.str("Name");
   std::lock_guard lk(st.mu());
-  std::string key = key_of(ctx, name);
-  auto rec = load(st.db(), schema::kConnections.name, key);
-  if (!rec) throw no_connection(name);
+  std::string key;
+  auto rec = connection(ctx, name, &key);
   if (in.has("Description")) rec->set("Description", in.str("Description"));
   if (in.has("AuthorizationType")) rec->set("AuthorizationType", in.str("AuthorizationType"));
   if (const Doc* a = in.get("AuthParameters")) {
@@ -181,9 +189,8 @@ Doc update_connection(OpContext& ctx, const Doc& in) {
 Doc deauthorize_connection(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::lock_guard lk(st.mu());
-  std::string key = key_of(ctx, in.str("Name"));
-  auto rec = load(st.db(), schema::kConnections.name, key);
-  if (!rec) throw no_connection(in.str("Name"));
+  std::string key;
+  auto rec = connection(ctx, in.str("Name"), &key);
   rec->set("ConnectionState", "DEAUTHORIZED");
   rec->set("LastModifiedTime", ctx.now_ms);
   save(st.db(), schema::kConnections.name, key, *rec);
@@ -193,9 +200,8 @@ Doc deauthorize_connection(OpContext& ctx, const Doc& in) {
 Doc delete_connection(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::lock_guard lk(st.mu());
-  std::string key = key_of(ctx, in.str("Name"));
-  auto rec = load(st.db(), schema::kConnections.name, key);
-  if (!rec) throw no_connection(in.str("Name"));
+  std::string key;
+  auto rec = connection(ctx, in.str("Name"), &key);
   storage::written(st.db().del(schema::kConnections.name, key));
   Doc del = Doc::map();
   del.set("SecretId", rec->str("SecretName"));

@@ -226,6 +226,16 @@ static void check_target(const Doc& t) {
   }
 }
 
+namespace {
+// PutTargets' and RemoveTargets' answer when every entry succeeded.
+Doc no_failed_entries() {
+  Doc out = Doc::map();
+  out.set("FailedEntryCount", 0);
+  out.set("FailedEntries", Doc::list());
+  return out;
+}
+}  // namespace
+
 Doc put_targets(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   RuleRef r = find_rule(ctx, in, "Rule");
@@ -253,10 +263,7 @@ Doc put_targets(OpContext& ctx, const Doc& in) {
   if (targets.size() > 5) throw errors::limit_exceeded("The requested resource exceeds the maximum number allowed.");
   rec.set("Targets", std::move(targets));
   save(st.db(), schema::kRules.name, r.key, rec);
-  Doc out = Doc::map();
-  out.set("FailedEntryCount", 0);
-  out.set("FailedEntries", Doc::list());
-  return out;
+  return no_failed_entries();
 }
 
 Doc remove_targets(OpContext& ctx, const Doc& in) {
@@ -275,10 +282,7 @@ Doc remove_targets(OpContext& ctx, const Doc& in) {
       if (std::find(ids.begin(), ids.end(), x.str("Id")) == ids.end()) kept.push(x);
   rec.set("Targets", std::move(kept));
   save(st.db(), schema::kRules.name, r.key, rec);
-  Doc out = Doc::map();
-  out.set("FailedEntryCount", 0);
-  out.set("FailedEntries", Doc::list());
-  return out;
+  return no_failed_entries();
 }
 
 Doc list_targets_by_rule(OpContext& ctx, const Doc& in) {
@@ -338,29 +342,31 @@ std::pair<std::string, std::string> tagged(OpContext& ctx, const std::string& ar
 
 }  // namespace
 
-Doc tag_resource(OpContext& ctx, const Doc& in) {
+namespace {
+// Tag/UntagResource: `change` edits the resource's tag list, which is saved; nothing is answered.
+template <class Change>
+Doc edit_tags(OpContext& ctx, const Doc& in, Change&& change) {
   State& st = state(ctx);
   std::lock_guard lk(st.mu());
   auto [ks, key] = tagged(ctx, in.str("ResourceARN"));
   Doc rec = *load(st.db(), ks, key);
   Doc tags = rec.get("Tags") && rec.get("Tags")->is_list() ? *rec.get("Tags") : Doc::list();
-  tags::merge_list(tags, in.get("Tags"));
-  if (tags.size() > 50) throw errors::limit_exceeded("The requested resource exceeds the maximum number allowed.");
+  change(tags);
   rec.set("Tags", std::move(tags));
   save(st.db(), ks, key, rec);
   return Doc::map();
 }
+}  // namespace
+
+Doc tag_resource(OpContext& ctx, const Doc& in) {
+  return edit_tags(ctx, in, [&](Doc& tags) {
+    tags::merge_list(tags, in.get("Tags"));
+    if (tags.size() > 50) throw errors::limit_exceeded("The requested resource exceeds the maximum number allowed.");
+  });
+}
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
-  State& st = state(ctx);
-  std::lock_guard lk(st.mu());
-  auto [ks, key] = tagged(ctx, in.str("ResourceARN"));
-  Doc rec = *load(st.db(), ks, key);
-  Doc tags = rec.get("Tags") && rec.get("Tags")->is_list() ? *rec.get("Tags") : Doc::list();
-  tags::remove_from_list(tags, in.get("TagKeys"));
-  rec.set("Tags", std::move(tags));
-  save(st.db(), ks, key, rec);
-  return Doc::map();
+  return edit_tags(ctx, in, [&](Doc& tags) { tags::remove_from_list(tags, in.get("TagKeys")); });
 }
 
 Doc list_tags_for_resource(OpContext& ctx, const Doc& in) {

@@ -106,27 +106,30 @@ Doc list_schedule_groups(OpContext& ctx, const Doc& in) {
   });
 }
 
-Doc tag_resource(OpContext& ctx, const Doc& in) {
+namespace {
+// Tag/UntagResource: `change` edits the schedule group's tag list, which is saved.
+template <class Change>
+Doc edit_tags(OpContext& ctx, const Doc& in, Change&& change) {
   Store& st = store_of(ctx);
   std::lock_guard lk(st.mu());
   Doc g = load_group(ctx, group_of_arn(ctx, in.str("ResourceArn")));
   Doc tags = g.has("Tags") ? *g.get("Tags") : Doc::list();
-  tags::merge_list(tags, in.get("Tags"));
-  if (tags.size() > 200) throw errors::validation("A schedule group can have at most 200 tags.");
+  change(tags);
   g.set("Tags", std::move(tags));
   put_group(ctx, g);
   return Doc::map();
 }
+}  // namespace
+
+Doc tag_resource(OpContext& ctx, const Doc& in) {
+  return edit_tags(ctx, in, [&](Doc& tags) {
+    tags::merge_list(tags, in.get("Tags"));
+    if (tags.size() > 200) throw errors::validation("A schedule group can have at most 200 tags.");
+  });
+}
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
-  Store& st = store_of(ctx);
-  std::lock_guard lk(st.mu());
-  Doc g = load_group(ctx, group_of_arn(ctx, in.str("ResourceArn")));
-  Doc tags = g.has("Tags") ? *g.get("Tags") : Doc::list();
-  tags::remove_from_list(tags, in.get("TagKeys"));
-  g.set("Tags", std::move(tags));
-  put_group(ctx, g);
-  return Doc::map();
+  return edit_tags(ctx, in, [&](Doc& tags) { tags::remove_from_list(tags, in.get("TagKeys")); });
 }
 
 Doc list_tags_for_resource(OpContext& ctx, const Doc& in) {

@@ -1,6 +1,9 @@
 // CreateSchedule, GetSchedule, UpdateSchedule, DeleteSchedule, ListSchedules.
 #include <algorithm>
 
+#include "auth/policy.h"
+#include "core/arn.h"
+#include "core/encoding.h"
 #include "core/json.h"
 #include "core/paging.h"
 #include "protocol/shape_json.h"
@@ -75,6 +78,40 @@ void check_target(const Doc& target) {
       throw errors::validation("Invalid target input. The input must be a well-formed JSON for target " + arn + ".");
     }
   }
+}
+
+// AWS checks the execution role when a schedule is written: it must exist and its trust policy
+// must let scheduler.amazonaws.com assume it (the confused-deputy conditions aws:SourceAccount
+// and aws:SourceArn, the schedule group's ARN, are set), else ValidationException with this
+// text. Not checked when IAM is not among the running services.
+void check_role(OpContext& ctx, const Id& id, const std::string& role_arn) {
+  const AwsError refused =
+      errors::validation("The execution role you provide must allow AWS EventBridge Scheduler to assume the role.");
+  auto a = Arn::parse(role_arn);
+  if (!a || a->resource.rfind("role/", 0) != 0) throw refused;
+  Doc in = Doc::map();
+  in.set("RoleName", a->resource.substr(a->resource.rfind('/') + 1));
+  OpContext::Caller owner;
+  owner.account = a->account;
+  owner.region = ctx.region();
+  owner.arn = root_arn(a->account);
+  auto res = ctx.server.call_sync("iam", "GetRole", std::move(in), owner);
+  if (!res) {
+    if (res.error().code == "ServiceUnavailableException") return;
+    throw refused;
+  }
+  const Doc* role = res->get("Role");
+  if (!role || role->str("Arn") != role_arn) throw refused;
+  auto parsed =
+      auth::policy::parse(enc::uri_decode(role->str("AssumeRolePolicyDocument")), {.require_resource = false});
+  if (!parsed.ok()) throw refused;
+  auth::policy::Request r;
+  r.principal.service = "scheduler.amazonaws.com";
+  r.action = "sts:AssumeRole";
+  r.resource = role_arn;
+  r.set("aws:SourceAccount", id.account);
+  r.set("aws:SourceArn", Arn::make("scheduler", id.region, id.account, "schedule-group/" + id.group));
+  if (auth::policy::evaluate(*parsed.policy, r) != auth::policy::Decision::allow) throw refused;
 }
 
 // The stored record for a CreateSchedule/UpdateSchedule input (validated as AWS does).
@@ -155,6 +192,7 @@ std::optional<int64_t> next_of(const Doc& rec) {
 Doc create_schedule(OpContext& ctx, const Doc& in) {
   Store& st = store_of(ctx);
   Id id = id_of(ctx, in);
+  check_role(ctx, id, in.get("Target")->str("RoleArn"));
   std::lock_guard lk(st.mu());
   st.ensure_default(id.account, id.region, ctx.now_ms);
   if (!st.group(id.account, id.region, id.group)) throw group_not_found(id.group);
@@ -173,6 +211,7 @@ Doc create_schedule(OpContext& ctx, const Doc& in) {
 Doc update_schedule(OpContext& ctx, const Doc& in) {
   Store& st = store_of(ctx);
   Id id = id_of(ctx, in);
+  check_role(ctx, id, in.get("Target")->str("RoleArn"));
   std::lock_guard lk(st.mu());
   if (!st.group(id.account, id.region, id.group) && id.group != kDefaultGroup) throw group_not_found(id.group);
   auto old = st.schedule(id);
