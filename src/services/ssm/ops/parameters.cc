@@ -198,9 +198,11 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
   v.set("Labels", Doc::list());
   versions.push_back(std::move(v));
   int64_t expiry = ParamStore::expiration_of(rec);
-  auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier);
+  WriteEvents ev(ctx);
+  auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier,
+                       [&](storage::WriteBatch& b) { ev.change(b, rec, record ? "Update" : "Create"); });
   if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
-  parameter_changed(ctx, rec, record ? "Update" : "Create");
+  ev.published();
   Doc out = Doc::map();
   out.set("Version", version);
   out.set("Tier", tier);
@@ -312,8 +314,11 @@ namespace {
 bool delete_one(OpContext& ctx, ParamStore& store, const std::string& name) {
   std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
   if (!rec) return false;
-  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
-  parameter_changed(ctx, *rec, "Delete");
+  WriteEvents ev(ctx);
+  auto st = store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec),
+                        [&](storage::WriteBatch& b) { ev.change(b, *rec, "Delete"); });
+  if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
+  ev.published();
   return true;
 }
 
@@ -385,8 +390,13 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));
   int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
-  if (!add.empty()) parameter_changed(ctx, *rec, "LabelParameterVersion");
+  WriteEvents ev(ctx);
+  auto st = store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec),
+                       [&](storage::WriteBatch& b) {
+                         if (!add.empty()) ev.change(b, *rec, "LabelParameterVersion");
+                       });
+  if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
+  ev.published();
   Doc out = Doc::map();
   out.set("InvalidLabels", std::move(invalid));
   out.set("ParameterVersion", version);
