@@ -168,5 +168,58 @@ class CrossAccountWrites(StratusTestCase):
         self.assertNotIn("DeletedDate", self.owner.describe_secret(SecretId="w-delete"))
 
 
+class KmsViaService(StratusTestCase):
+    """kms:ViaService: Secrets Manager and SSM use a customer managed key for their caller with
+    kms:ViaService = <service>.<region>.amazonaws.com; a key policy that lets the account decrypt
+    only through Secrets Manager refuses direct Decrypt calls and SSM's."""
+    ephemeral = True
+
+    def test_decrypt_only_via_secretsmanager(self):
+        kms = self.stratus.client("kms")
+        sm = self.stratus.client("secretsmanager")
+        ssm = self.stratus.client("ssm")
+        root = f"arn:aws:iam::{OWNER}:root"
+        key = kms.create_key(Policy=doc(
+            {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": root},
+             "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:PutKeyPolicy", "kms:Encrypt",
+                        "kms:GenerateDataKey*"], "Resource": "*"},
+            {"Sid": "via", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:Decrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+                                            "kms:CallerAccount": OWNER}}}))["KeyMetadata"]
+        sm.create_secret(Name="via-sm", SecretString="only-through-sm", KmsKeyId=key["Arn"])
+        self.assertEqual(sm.get_secret_value(SecretId="via-sm")["SecretString"], "only-through-sm")
+        blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"direct")["CiphertextBlob"]
+        err = error_response(lambda: kms.decrypt(CiphertextBlob=blob))
+        self.assertEqual(err["Error"]["Code"], "AccessDeniedException")
+        self.assertEqual(err["Error"]["Message"],
+                         f"User: {root} is not authorized to perform: kms:Decrypt on resource: {key['Arn']} "
+                         "because no resource-based policy allows the kms:Decrypt action")
+        # SSM is another service: its kms:ViaService does not match.
+        ssm.put_parameter(Name="/via/p", Value="x", Type="SecureString", KeyId=key["KeyId"])
+        self.assertEqual(error_code(lambda: ssm.get_parameter(Name="/via/p", WithDecryption=True)),
+                         "AccessDeniedException")
+        self.assertNotEqual(ssm.get_parameter(Name="/via/p")["Parameter"]["Value"], "x")
+        # The condition keys of the encryption context: only this secret's ARN.
+        arn = sm.describe_secret(SecretId="via-sm")["ARN"]
+        kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=doc(
+            {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": root},
+             "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:PutKeyPolicy", "kms:Encrypt",
+                        "kms:GenerateDataKey*"], "Resource": "*"},
+            {"Sid": "via", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:Decrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}},
+            {"Sid": "one", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:Decrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:nope"}}}))
+        self.assertEqual(ssm.get_parameter(Name="/via/p", WithDecryption=True)["Parameter"]["Value"], "x")
+        err = error_response(lambda: sm.get_secret_value(SecretId="via-sm"))
+        self.assertEqual((err["Error"]["Code"], err["Error"]["Message"]),
+                         ("AccessDeniedException", "Access to KMS is not allowed"))
+        kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=doc(
+            {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:PutKeyPolicy",
+             "Resource": "*"},
+            {"Sid": "one", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:Decrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:SecretARN": arn}}}))
+        self.assertEqual(sm.get_secret_value(SecretId="via-sm")["SecretString"], "only-through-sm")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -74,21 +74,25 @@ void authorize(OpContext& ctx, const Doc& secret, std::string_view op, bool new_
     }
   if (d == pol::Decision::explicit_deny)
     throw denied(ctx, arn, op, " with an explicit deny in a resource-based policy");
-  if (owner == ctx.account()) return;
-  if (d != pol::Decision::allow)
+  const bool same_account = owner == ctx.account();
+  if (!same_account && d != pol::Decision::allow)
     throw denied(ctx, arn, op,
                  " because no resource-based policy allows the secretsmanager:" + std::string(op) + " action");
   if (op != "GetSecretValue" && !new_value) return;
-  // The value is decrypted (encrypted) for the caller: another account needs the key (never the
-  // AWS managed one).
+  // The value is decrypted (encrypted) for the caller, through Secrets Manager (kms:ViaService):
+  // the customer managed key's policy or grants must let the caller; another account needs such
+  // a key (never the AWS managed one, whose policy admits only its own account).
   std::string key = secret.str("KmsKeyId");
   auto* k = ctx.server.port<kms::Api>();
-  if (key.empty() || key.find("alias/aws/") != std::string::npos || !k)
-    throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
-  auto ok = k->authorize(ctx.account(), caller_arn(ctx), owner, ctx.region(), key,
-                         new_value ? "GenerateDataKey" : "Decrypt", {{"SecretARN", arn}});
+  bool managed = key.empty() || key.find("alias/aws/") != std::string::npos;
+  if (same_account && (managed || !k)) return;
+  if (managed || !k) throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
+  auto ok =
+      k->authorize(ctx.account(), caller_arn(ctx), owner, ctx.region(), key, new_value ? "GenerateDataKey" : "Decrypt",
+                   {{"SecretARN", arn}}, "secretsmanager." + ctx.region() + ".amazonaws.com");
   if (!ok) throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
-  if (ok->key_manager == "AWS") throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
+  if (!same_account && ok->key_manager == "AWS")
+    throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
 }
 
 void guard_operations(Service& service) {
