@@ -40,7 +40,16 @@ def handler(event, context):
 """
 
 
-class ParamsSecretsExtension(StratusTestCase):
+class ExtensionCalls:
+    def call(self, fn, path, **kw):
+        """The function's answer: it calls the extension's `path` (on `port`, with `token`)."""
+        out = self.lam.invoke(FunctionName=fn, Payload=json.dumps(dict(path=path, **kw)).encode())
+        body = json.loads(out["Payload"].read())
+        self.assertNotIn("FunctionError", out, body)
+        return body
+
+
+class ParamsSecretsExtension(ExtensionCalls, StratusTestCase):
     ephemeral = True
 
     @classmethod
@@ -56,12 +65,6 @@ class ParamsSecretsExtension(StratusTestCase):
         create(cls.lam, "ext-nocache", {"app.py": FUNCTION}, Layers=[LAYER], Timeout=10,
                Environment={"Variables": {"SSM_PARAMETER_STORE_TTL": "0", "SECRETS_MANAGER_TTL": "0"}})
         create(cls.lam, "no-ext", {"app.py": FUNCTION}, Timeout=10)
-
-    def call(self, fn, path, **kw):
-        out = self.lam.invoke(FunctionName=fn, Payload=json.dumps(dict(path=path, **kw)).encode())
-        body = json.loads(out["Payload"].read())
-        self.assertNotIn("FunctionError", out, body)
-        return body
 
     def test_layer_listed_in_configuration(self):
         cfg = self.lam.get_function_configuration(FunctionName="ext-fn")
@@ -163,7 +166,7 @@ def get(port, path, token):
         return e.code, json.loads(e.read())
 
 
-class SharedPortBase(StratusTestCase):
+class SharedPortBase(ExtensionCalls, StratusTestCase):
     """One listener for every function; the token names the caller."""
     ephemeral = True
     port = None  # the --extension-port the class asks for
@@ -179,12 +182,6 @@ class SharedPortBase(StratusTestCase):
         create(cls.lam, "ext-b", {"app.py": FUNCTION}, Layers=[LAYER], Timeout=10,
                Environment={"Variables": {"SSM_PARAMETER_STORE_TTL": "0"}})
         create(cls.lam, "plain", {"app.py": FUNCTION}, Timeout=10)
-
-    def call(self, fn, path, **kw):
-        out = self.lam.invoke(FunctionName=fn, Payload=json.dumps(dict(path=path, **kw)).encode())
-        body = json.loads(out["Payload"].read())
-        self.assertNotIn("FunctionError", out, body)
-        return body
 
     def check_shared_port(self, port):
         # The literal port, as AWS's examples hard-code it; the variable names it too.
@@ -241,7 +238,7 @@ class SharedPort2773(SharedPortBase):
         self.check_shared_port(2773)
 
 
-class SharedPortTaken(StratusTestCase):
+class SharedPortTaken(ExtensionCalls, StratusTestCase):
     """The port is held by another process at start: one warning, each environment's own port."""
     ephemeral = True
 
@@ -259,11 +256,10 @@ class SharedPortTaken(StratusTestCase):
         cls.holder.close()
 
     def test_fallback(self):
-        lam = self.stratus.client("lambda")
+        self.lam = self.stratus.client("lambda")
         self.stratus.client("ssm").put_parameter(Name="/fb", Value="v", Type="String")
-        create(lam, "ext-fb", {"app.py": FUNCTION}, Layers=[LAYER], Timeout=10)
-        out = lam.invoke(FunctionName="ext-fb", Payload=json.dumps({"path": "/systemsmanager/parameters/get?name=/fb"}))
-        r = json.loads(out["Payload"].read())
+        create(self.lam, "ext-fb", {"app.py": FUNCTION}, Layers=[LAYER], Timeout=10)
+        r = self.call("ext-fb", "/systemsmanager/parameters/get?name=/fb")
         self.assertEqual(r["status"], 200, r)
         self.assertEqual(r["env_port"], r["own_port"])
         self.assertNotEqual(r["env_port"], str(self.holder.getsockname()[1]))

@@ -346,17 +346,37 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
   return out;
 }
 
+namespace {
+
+// The version a label operation names in a record (ParameterVersionNotFound when none); the
+// current one when `version` is absent. Its Labels member is made a list.
+DocList& labels_of(Doc& rec, const std::string& name, std::optional<int64_t> version, Doc*& target) {
+  DocList& versions = rec.get("Versions")->as_list();
+  int64_t want = version.value_or(versions.back().integer("Version"));
+  target = nullptr;
+  for (Doc& v : versions)
+    if (v.integer("Version") == want) target = &v;
+  if (!target) throw version_not_found(name, want);
+  Doc& label_doc = (*target)["Labels"];
+  if (!label_doc.is_list()) label_doc = Doc::list();
+  return label_doc.as_list();
+}
+
+std::optional<int64_t> version_in(const Doc& in) {
+  return in.has("ParameterVersion") ? std::optional<int64_t>(in.integer("ParameterVersion")) : std::nullopt;
+}
+
+}  // namespace
+
 Doc label_parameter_version(OpContext& ctx, const Doc& in) {
   std::string name = in.str("Name");
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
   std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
-  DocList& versions = rec->get("Versions")->as_list();
-  int64_t version = in.has("ParameterVersion") ? in.integer("ParameterVersion") : versions.back().integer("Version");
   Doc* target = nullptr;
-  for (Doc& v : versions)
-    if (v.integer("Version") == version) target = &v;
-  if (!target) throw version_not_found(name, version);
+  DocList& labels = labels_of(*rec, name, version_in(in), target);
+  DocList& versions = rec->get("Versions")->as_list();
+  int64_t version = target->integer("Version");
   std::vector<std::string> add;
   Doc invalid = Doc::list();
   for (const Doc& l : in.get("Labels")->as_list()) {
@@ -372,9 +392,6 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
     }
     if (std::find(add.begin(), add.end(), label) == add.end()) add.push_back(label);
   }
-  Doc& label_doc = (*target)["Labels"];
-  if (!label_doc.is_list()) label_doc = Doc::list();
-  DocList& labels = label_doc.as_list();
   size_t count = labels.size();
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) ++count;
@@ -408,15 +425,9 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
   std::lock_guard lock(ParamStore::mu());
   ParamStore store(ctx.storage);
   std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
-  int64_t version = in.integer("ParameterVersion");
   Doc* target = nullptr;
-  for (Doc& v : rec->get("Versions")->as_list())
-    if (v.integer("Version") == version) target = &v;
-  if (!target) throw version_not_found(name, version);
+  DocList& labels = labels_of(*rec, name, version_in(in), target);
   Doc removed = Doc::list(), invalid = Doc::list();
-  Doc& label_doc = (*target)["Labels"];
-  if (!label_doc.is_list()) label_doc = Doc::list();
-  DocList& labels = label_doc.as_list();
   for (const Doc& l : in.get("Labels")->as_list()) {
     auto it = std::find(labels.begin(), labels.end(), l);
     if (it == labels.end()) {
