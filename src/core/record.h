@@ -92,6 +92,19 @@ class Record {
     return t;
   }
 
+  // A list of records as a Doc list, and back (nullptr or a member that is not a list: none).
+  Doc to_list(const std::vector<T>& ts) const {
+    Doc list = Doc::list();
+    for (const T& t : ts) list.push(to_doc(t));
+    return list;
+  }
+  std::vector<T> from_list(const Doc* list) const {
+    std::vector<T> out;
+    if (list && list->is_list())
+      for (const Doc& d : list->as_list()) out.push_back(from_doc(d));
+    return out;
+  }
+
   std::string write(const T& t) const { return json::write(to_doc(t)); }
   void read(std::string_view text, T& t) const { from_doc(json::parse(text), t); }
   T read(std::string_view text) const { return from_doc(json::parse(text)); }

@@ -53,17 +53,16 @@ def hex_hash(h):
     return hashlib.sha256(bytes.fromhex(h)).hexdigest()
 
 
-def srp_sign_in(idp, pool_id, client_id, username, password, secret=None):
-    """USER_SRP_AUTH + PASSWORD_VERIFIER, as amazon-cognito-identity-js computes it."""
-    k = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
+def srp_a():
+    """A client's random a and A = g^a mod N."""
     a = secrets.randbits(1024)
-    A = pow(G, a, N)
-    params = {"USERNAME": username, "SRP_A": format(A, "x")}
-    if secret:
-        params["SECRET_HASH"] = secret_hash(secret, username, client_id)
-    r = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params)
-    assert r["ChallengeName"] == "PASSWORD_VERIFIER", r
-    cp = r["ChallengeParameters"]
+    return a, pow(G, a, N)
+
+
+def password_verifier(pool_id, cp, a, A, password):
+    """The ChallengeResponses of PASSWORD_VERIFIER (ChallengeParameters `cp`), as amazon-cognito-identity-js
+    computes them."""
+    k = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
     B = int(cp["SRP_B"], 16)
     salt = int(cp["SALT"], 16)
     user_id = cp["USER_ID_FOR_SRP"]
@@ -78,10 +77,21 @@ def srp_sign_in(idp, pool_id, client_id, username, password, secret=None):
     ts = now.strftime("%a %b ") + str(now.day) + now.strftime(" %H:%M:%S UTC %Y")
     msg = pool_name.encode() + user_id.encode() + base64.b64decode(cp["SECRET_BLOCK"]) + ts.encode()
     sig = base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
-    resp = {"USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"], "TIMESTAMP": ts,
+    return {"USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"], "TIMESTAMP": ts,
             "PASSWORD_CLAIM_SIGNATURE": sig}
+
+
+def srp_sign_in(idp, pool_id, client_id, username, password, secret=None):
+    """USER_SRP_AUTH + PASSWORD_VERIFIER, as amazon-cognito-identity-js computes it."""
+    a, A = srp_a()
+    params = {"USERNAME": username, "SRP_A": format(A, "x")}
     if secret:
-        resp["SECRET_HASH"] = secret_hash(secret, user_id, client_id)
+        params["SECRET_HASH"] = secret_hash(secret, username, client_id)
+    r = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params)
+    assert r["ChallengeName"] == "PASSWORD_VERIFIER", r
+    resp = password_verifier(pool_id, r["ChallengeParameters"], a, A, password)
+    if secret:
+        resp["SECRET_HASH"] = secret_hash(secret, resp["USERNAME"], client_id)
     return idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER",
                                          ChallengeResponses=resp)
 

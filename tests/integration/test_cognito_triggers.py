@@ -69,22 +69,27 @@ def claims(token):
     return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
 
 
-class TestCognitoTriggers(StratusTestCase):
+class TriggerBase(StratusTestCase):
+    """Creates the functions of FUNCTIONS [(name, code, runtime)] once: self.arns[name]."""
+    FUNCTIONS = []
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.idp = cls.stratus.client("cognito-idp")
         cls.lam = cls.stratus.client("lambda")
         cls.logs = cls.stratus.client("logs")
-        arns = {}
-        for name, files, runtime, handler in [
-                ("pre-sign-up", {"app.py": PRE_SIGN_UP}, "python3.12", "app.handler"),
-                ("post-confirmation", {"index.js": POST_CONFIRMATION}, "nodejs20.x", "index.handler"),
-                ("pre-token-v1", {"app.py": PRE_TOKEN_V1}, "python3.12", "app.handler"),
-                ("callback", {"app.py": CALLBACK}, "python3.12", "app.handler"),
-                ("pre-token-v2", {"app.py": PRE_TOKEN_V2}, "python3.12", "app.handler")]:
-            arns[name] = create(cls.lam, name, files, runtime=runtime, handler=handler, Timeout=30)["FunctionArn"]
-        cls.arns = arns
+        cls.arns = {}
+        for name, code, runtime in cls.FUNCTIONS:
+            node = runtime.startswith("node")
+            cls.arns[name] = create(cls.lam, name, {"index.js" if node else "app.py": code}, runtime=runtime,
+                                    handler="index.handler" if node else "app.handler", Timeout=30)["FunctionArn"]
+
+
+class TestCognitoTriggers(TriggerBase):
+    FUNCTIONS = [("pre-sign-up", PRE_SIGN_UP, "python3.12"), ("post-confirmation", POST_CONFIRMATION, "nodejs20.x"),
+                 ("pre-token-v1", PRE_TOKEN_V1, "python3.12"), ("callback", CALLBACK, "python3.12"),
+                 ("pre-token-v2", PRE_TOKEN_V2, "python3.12")]
 
     def pool(self, lambda_config):
         pid = self.idp.create_user_pool(PoolName="trig", AutoVerifiedAttributes=["email"],

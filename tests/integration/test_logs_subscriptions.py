@@ -158,7 +158,11 @@ class LogsSubscriptionsDurable(unittest.TestCase):
         s = Stratus().start()
         try:
             lam, logs = s.client("lambda"), s.client("logs")
-            create(lam, "decoder", {"app.py": DECODER})
+            # The function waits before it prints, so the kill -9 below finds the delivery in
+            # flight (redelivered after the restart): a delivery that completed before the kill
+            # would be acknowledged while the function's own log lines, flushed every 100 ms,
+            # could still be lost with the process, and the test would wait for nothing.
+            create(lam, "decoder", {"app.py": "import time\ntime.sleep(2)\n" + DECODER}, Timeout=30)
             allow_logs(lam, "decoder", "/dur")
             logs.create_log_group(logGroupName="/dur")
             logs.create_log_stream(logGroupName="/dur", logStreamName="s")

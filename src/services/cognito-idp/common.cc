@@ -204,7 +204,16 @@ Doc user_out(const Doc& user, bool list_form) {
   out.set("UserLastModifiedDate", Timestamp{ts_of(user, "UserLastModifiedDate")});
   out.set("Enabled", user.flag("Enabled", true));
   out.set("UserStatus", user.str("UserStatus"));
+  if (!list_form) mfa_settings_out(user, out);
   return out;
+}
+
+void mfa_settings_out(const Doc& user, Doc& out) {
+  Doc list = Doc::list();
+  if (user.flag("MfaSms")) list.push("SMS_MFA");
+  if (user.flag("MfaTotp")) list.push("SOFTWARE_TOKEN_MFA");
+  if (!list.as_list().empty()) out.set("UserMFASettingList", std::move(list));
+  if (!user.str("MfaPreferred").empty()) out.set("PreferredMfaSetting", user.str("MfaPreferred"));
 }
 
 namespace {

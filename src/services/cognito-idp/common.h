@@ -11,6 +11,7 @@
 
 #include "core/doc.h"
 #include "services/cognito-idp/api.h"
+#include "services/cognito-idp/auth_sessions.h"
 #include "services/cognito-idp/errors.h"
 #include "services/cognito-idp/login_cache.h"
 #include "services/cognito-idp/store.h"
@@ -32,6 +33,7 @@ struct State {
   // an I/O thread.
   Workers* workers = nullptr;
   LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
+  AuthSessions sessions;  // pending CUSTOM_AUTH / MFA challenges (auth_sessions.h)
   // JWT signatures verified (sha256 of the token -> its exp, epoch s); bounded (verify_token).
   std::mutex verified_mu;
   std::unordered_map<std::string, int64_t> verified;
@@ -99,6 +101,45 @@ void set_password(OpContext& ctx, const Doc& pool, Doc& user, const std::string&
 // The user's SRP verifier (hex), unsealed.
 std::string srp_verifier(OpContext& ctx, const Doc& pool, const Doc& user);
 std::string generate_password(const Doc& pool);
+// UserMigration (ops/users.cc): a user the pool does not know, asked of the trigger at sign-in
+// (`password` given: UserMigration_Authentication) or in ForgotPassword (null:
+// UserMigration_ForgotPassword, the user is RESET_REQUIRED). The new user saved with the
+// function's userAttributes and finalUserStatus (CONFIRMED by default at sign-in); nullopt when the
+// pool has no such trigger; UserNotFoundException "Exception migrating user in app client <id>"
+// when the function returned no attributes.
+std::optional<Doc> migrate_user(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name,
+                                const std::string* password, const Doc* metadata);
+
+// ---- MFA (ops/mfa.cc) ----
+// After the password: the MFA challenge the pool and the user call for (SMS_MFA with its code
+// sent, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP) as the sign-in's answer; nullopt when
+// none is due. `source`: the PreTokenGeneration triggerSource of the tokens that follow.
+std::optional<Doc> mfa_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& user,
+                                 const std::string& source);
+// RespondToAuthChallenge for those challenges: false when `in` names another challenge; else the
+// code was right (or the MFA_SETUP done) and *user signs in with *source, unless *next holds the
+// following challenge (SELECT_MFA_TYPE's answer). CodeMismatchException for a wrong code (the same
+// Session may try 3 times).
+bool mfa_respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in, Doc* next, Doc* user,
+                 std::string* source);
+// A pending challenge's record in State::sessions: its kind ("mfa", "uauth", "device"), challenge
+// name, pool, client and user (checked when the Session comes back).
+Doc challenge_record(const char* kind, const std::string& name, const Doc& pool, const Doc& client, const Doc& user);
+// AdminGetUser / GetUser's UserMFASettingList and PreferredMfaSetting.
+void mfa_settings_out(const Doc& user, Doc& out);
+
+// ---- devices (ops/devices.cc) ----
+// A new device for a sign-in on a pool with DeviceConfiguration, added to `user` (unconfirmed):
+// the NewDeviceMetadata {DeviceKey, DeviceGroupKey}; null when the pool does not track devices.
+Doc new_device(OpContext& ctx, const Doc& pool, Doc& user);
+bool device_known(const Doc& user, const std::string& key);  // confirmed with ConfirmDevice
+// DEVICE_PASSWORD_VERIFIER's parameters for the device's SRP with the client's A; the server's
+// secret (A, B, b) into *block, which the caller seals as SECRET_BLOCK.
+Doc device_srp_challenge(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& key, const std::string& A,
+                         Doc* block);
+// The device's PASSWORD_CLAIM_SIGNATURE checked (constant time).
+bool device_password_ok(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& key, const Doc& block,
+                        const std::string& secret_block, const std::string& timestamp, const std::string& signature);
 
 // ---- codes and mail ----
 std::string new_code();  // 6 digits

@@ -231,9 +231,12 @@ ServerPair server_pair(std::string_view v_hex) {
   std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
   Bn v = from_hex(v_hex);
   if (!v) throw std::runtime_error("cognito: bad verifier");
+  // b is 256 random bits: RFC 5054 asks for at least 256, which matches the group's ~128-bit
+  // strength; a longer exponent (amazon-cognito-identity-js draws 1024-bit a) only costs time —
+  // both of the server's 3072-bit exponentiations (g^b here, (A v^u)^b in server_key) scale with it.
   for (;;) {
-    std::string rb = random_bytes(128);
-    Bn b(BN_bin2bn(reinterpret_cast<const unsigned char*>(rb.data()), 128, nullptr));
+    std::string rb = random_bytes(32);
+    Bn b(BN_bin2bn(reinterpret_cast<const unsigned char*>(rb.data()), 32, nullptr));
     Bn gb = bn(), kv = bn(), B = bn();
     BN_mod_exp(gb.get(), gr.g.get(), b.get(), gr.N.get(), ctx.get());
     BN_mod_mul(kv.get(), gr.k.get(), v.get(), gr.N.get(), ctx.get());
@@ -361,6 +364,47 @@ std::pair<std::string, std::string> rsa_public_ne(std::string_view pem) {
   BN_free(n);
   BN_free(e);
   return out;
+}
+
+std::string base32(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 5) {
+      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+  return out;
+}
+
+std::string totp(std::string_view secret, int64_t step) {
+  unsigned char msg[8];
+  for (int i = 7; i >= 0; --i) {
+    msg[i] = static_cast<unsigned char>(step & 0xff);
+    step >>= 8;
+  }
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), msg, sizeof msg, mac, &len);
+  int off = mac[len - 1] & 0x0f;
+  uint32_t bin = (static_cast<uint32_t>(mac[off] & 0x7f) << 24) | (static_cast<uint32_t>(mac[off + 1]) << 16) |
+                 (static_cast<uint32_t>(mac[off + 2]) << 8) | static_cast<uint32_t>(mac[off + 3]);
+  std::string s = std::to_string(bin % 1000000);
+  return std::string(6 - s.size(), '0') + s;
+}
+
+int64_t totp_match(std::string_view secret, std::string_view code, int64_t now_s) {
+  int64_t step = now_s / 30;
+  int64_t found = -1;
+  for (int64_t d = -1; d <= 1; ++d)
+    if (equal_ct(totp(secret, step + d), code) && found < 0) found = step + d;
+  return found;
 }
 
 }  // namespace stratus::cognitoidp::crypto

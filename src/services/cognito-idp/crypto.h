@@ -11,6 +11,7 @@
 // - RS256 JWTs: a 2048-bit RSA key pair per pool (PEM), signing, and its JWK.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,13 @@ std::string client_a(std::string_view a_hex);  // A = g^a mod N, hex
 // base64 HMAC-SHA256(key, pool_name user_id secret_block timestamp).
 std::string claim_signature(std::string_view key, std::string_view pool_name, std::string_view user_id,
                             std::string_view secret_block, std::string_view timestamp);
+
+// ---- TOTP (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps) ----
+std::string base32(std::string_view bytes);  // RFC 4648 alphabet, no padding (authenticator apps' form)
+// The 6-digit code of `secret` (raw bytes) for time step `step` (epoch seconds / 30).
+std::string totp(std::string_view secret, int64_t step);
+// The step within one step of `now_s` whose code is `code` (constant-time compares), or -1.
+int64_t totp_match(std::string_view secret, std::string_view code, int64_t now_s);
 
 // ---- RS256 ----
 std::string generate_rsa_pem();  // PKCS#8 private key PEM

@@ -65,4 +65,23 @@ Doc admin_initiate_auth(OpContext&, const Doc&);
 Doc respond_to_auth_challenge(OpContext&, const Doc&);
 Doc admin_respond_to_auth_challenge(OpContext&, const Doc&);
 
+// ops/mfa.cc
+Doc set_user_pool_mfa_config(OpContext&, const Doc&);
+Doc get_user_pool_mfa_config(OpContext&, const Doc&);
+Doc set_user_mfa_preference(OpContext&, const Doc&);
+Doc admin_set_user_mfa_preference(OpContext&, const Doc&);
+Doc associate_software_token(OpContext&, const Doc&);
+Doc verify_software_token(OpContext&, const Doc&);
+
+// ops/devices.cc
+Doc confirm_device(OpContext&, const Doc&);
+Doc get_device(OpContext&, const Doc&);
+Doc admin_get_device(OpContext&, const Doc&);
+Doc list_devices(OpContext&, const Doc&);
+Doc admin_list_devices(OpContext&, const Doc&);
+Doc forget_device(OpContext&, const Doc&);
+Doc admin_forget_device(OpContext&, const Doc&);
+Doc update_device_status(OpContext&, const Doc&);
+Doc admin_update_device_status(OpContext&, const Doc&);
+
 }  // namespace stratus::cognitoidp

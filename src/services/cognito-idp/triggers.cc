@@ -19,7 +19,9 @@ std::string trigger_arn(const Doc& pool, const std::string& trigger) {
 }
 
 bool has_triggers(const Doc& pool) {
-  for (const char* t : {"PreSignUp", "PostConfirmation", "PreTokenGeneration"})
+  for (const char* t :
+       {"PreSignUp", "PostConfirmation", "PreTokenGeneration", "PreAuthentication", "PostAuthentication",
+        "CustomMessage", "UserMigration", "DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse"})
     if (!trigger_arn(pool, t).empty()) return true;
   return false;
 }
@@ -52,6 +54,7 @@ Doc user_attributes_map(const Doc& user, bool with_status) {
 std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::string& trigger, const Doc& event) {
   std::string arn = trigger_arn(pool, trigger);
   if (arn.empty()) return std::nullopt;
+  require_worker();  // an operation that found no pool before it ran (AccessToken only) moves now
   lambda::InvokeCall call;
   call.account = pool.str("_account");
   call.region = pool.str("_region");
@@ -82,6 +85,69 @@ std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::strin
   }
   if (!r.is_map()) throw cerr::invalid_lambda_response("Unrecognizable lambda output");
   return r;
+}
+
+Doc metadata_or_empty(const Doc* metadata) {
+  return metadata && metadata->is_map() ? *metadata : Doc::map();
+}
+
+namespace {
+// Pre/PostAuthentication's event: the user's attributes, a false flag, and metadata under `meta_key`.
+void authentication_trigger(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                            const std::string& trigger, const char* flag, const char* meta_key, const Doc* metadata) {
+  if (trigger_arn(pool, trigger).empty()) return;
+  Doc ev = trigger_event(pool, user.str("Username"), client_id, trigger + "_Authentication");
+  Doc& req = ev["request"];
+  req.set("userAttributes", user_attributes_map(user, true));
+  req.set(flag, false);
+  req.set(meta_key, metadata_or_empty(metadata));
+  run_trigger(ctx, pool, trigger, ev);
+}
+}  // namespace
+
+void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                        const Doc* validation) {
+  authentication_trigger(ctx, pool, user, client_id, "PreAuthentication", "userNotFound", "validationData", validation);
+}
+
+void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                         const Doc* metadata) {
+  authentication_trigger(ctx, pool, user, client_id, "PostAuthentication", "newDeviceUsed", "clientMetadata", metadata);
+}
+
+namespace {
+void replace_all(std::string& s, std::string_view from, const std::string& to) {
+  for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+}
+}  // namespace
+
+std::optional<CustomText> custom_message(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                                         const std::string& source, const Doc* metadata, bool sms,
+                                         const std::string& code) {
+  if (trigger_arn(pool, "CustomMessage").empty()) return std::nullopt;
+  bool invite = source == "CustomMessage_AdminCreateUser";
+  Doc ev = trigger_event(pool, user.str("Username"), client_id, source);
+  Doc& req = ev["request"];
+  req.set("userAttributes", user_attributes_map(user, true));
+  req.set("codeParameter", "{####}");
+  req.set("linkParameter", "{##Click Here##}");
+  req.set("usernameParameter", invite ? Doc("{username}") : Doc());
+  req.set("clientMetadata", metadata_or_empty(metadata));
+  Doc& resp = ev["response"];
+  resp.set("smsMessage", Doc());
+  resp.set("emailMessage", Doc());
+  resp.set("emailSubject", Doc());
+  auto r = run_trigger(ctx, pool, "CustomMessage", ev);
+  const Doc* out = r ? r->get("response") : nullptr;
+  if (!out || !out->is_map()) return std::nullopt;
+  CustomText t;
+  t.body = out->str(sms ? "smsMessage" : "emailMessage");
+  if (t.body.find("{####}") == std::string::npos) return std::nullopt;
+  if (invite && t.body.find("{username}") == std::string::npos) return std::nullopt;
+  if (!sms) t.subject = out->str("emailSubject");
+  replace_all(t.body, "{####}", code);
+  replace_all(t.body, "{username}", user.str("Username"));
+  return t;
 }
 
 }  // namespace stratus::cognitoidp

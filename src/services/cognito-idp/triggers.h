@@ -1,5 +1,7 @@
-// Lambda triggers (PreSignUp, PostConfirmation, PreTokenGeneration) with AWS's event shapes,
-// invoked through services/lambda/invoke.h (the Invoke operation's own path).
+// Lambda triggers with AWS's event shapes, invoked through services/lambda/invoke.h (the Invoke
+// operation's own path): PreSignUp, PostConfirmation (ops/users.cc), PreTokenGeneration
+// (tokens.cc), Pre/PostAuthentication and CustomMessage (here), UserMigration (ops/users.cc),
+// Define/Create/VerifyAuthChallenge (ops/auth.cc).
 //
 // Handlers that may run a trigger are registered asynchronously (service.cc `offload`): when the
 // pool has a LambdaConfig they run on State::workers (core/workers.h, elastic: a trigger that
@@ -16,7 +18,7 @@
 
 namespace stratus::cognitoidp {
 
-// The ARN configured for `trigger` ("PreSignUp", "PostConfirmation", "PreTokenGeneration"), or "".
+// The ARN configured for `trigger` (a LambdaConfig key: "PreSignUp", "PreTokenGeneration"...), or "".
 std::string trigger_arn(const Doc& pool, const std::string& trigger);
 bool has_triggers(const Doc& pool);
 // The common event members (version, region, userPoolId, userName, callerContext, triggerSource).
@@ -30,5 +32,30 @@ Doc trigger_event(const Doc& pool, const std::string& username, const std::strin
 std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::string& trigger, const Doc& event);
 // userAttributes as triggers see them: {"sub": ..., "email": ..., "cognito:user_status": ...}.
 Doc user_attributes_map(const Doc& user, bool with_status);
+// `metadata` (a ClientMetadata map) or {} .
+Doc metadata_or_empty(const Doc* metadata);
+
+// PreAuthentication_Authentication: before the password (or custom challenge) of an existing
+// user is checked; `validation` is the ClientMetadata of InitiateAuth. A function error refuses
+// the sign-in (UserLambdaValidationException "PreAuthentication failed with error ...").
+void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                        const Doc* validation);
+// PostAuthentication_Authentication: after a successful sign-in, before tokens are issued;
+// `metadata` is the ClientMetadata of RespondToAuthChallenge (InitiateAuth's is not passed).
+void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                         const Doc* metadata);
+
+// CustomMessage: the message the function wrote for `source` (CustomMessage_SignUp,
+// _AdminCreateUser, _ResendCode, _ForgotPassword, _UpdateUserAttribute, _VerifyUserAttribute,
+// _Authentication), with {####} replaced by `code` and {username} by the username; nullopt when
+// the pool has no such trigger or the function left the message unset, or wrote one without the
+// code placeholder (or, for AdminCreateUser, without {username}): then the pool's template applies.
+struct CustomText {
+  std::string subject;  // empty: the template's subject
+  std::string body;
+};
+std::optional<CustomText> custom_message(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
+                                         const std::string& source, const Doc* metadata, bool sms,
+                                         const std::string& code);
 
 }  // namespace stratus::cognitoidp

@@ -27,6 +27,24 @@ Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(
 class FilterPattern;
 FilterPattern parse_pattern(const std::string& pattern);
 
+// Throws ResourceNotFoundException "The specified log group does not exist." unless it exists.
+void check_group(OpContext& ctx, const std::string& group);
+
+// Metric and subscription filters (keyspace ks: LogStore::kMetricFilters or kSubscriptions),
+// keyed by group and filterName. The caller holds LogStore::meta_mu().
+// Put*Filter: the record of in's filterName with the members every filter has (filterName,
+// filterPattern, creationTime kept from the filter it replaces, applyOnTransformedLogs,
+// fieldSelectionCriteria); throws ResourceNotFound for a missing group and LimitExceeded
+// "Resource limit exceeded." when the filter is new and the group already has `max` of them.
+Doc new_filter(OpContext& ctx, std::string_view ks, const std::string& group, const Doc& in, int64_t max);
+// Stores a record new_filter() made (and the caller completed).
+void put_filter(OpContext& ctx, std::string_view ks, const std::string& group, const Doc& rec);
+// Delete*Filter (logGroupName, filterName; takes LogStore::meta_mu() itself): ResourceNotFound
+// "The specified log group / <what> does not exist." when absent.
+Doc delete_filter(OpContext& ctx, std::string_view ks, const Doc& in, const std::string& what);
+// A stored filter as Describe*Filters shows it: the record and its logGroupName.
+Doc filter_out(const std::string& group, const Doc& rec);
+
 // ---- log groups (ops/groups.cc) ----
 HandlerFn create_log_group, delete_log_group, describe_log_groups, put_retention_policy, delete_retention_policy;
 

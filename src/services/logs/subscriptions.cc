@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "http/compression.h"
 #include "server/context.h"
 #include "services/lambda/invoke.h"
@@ -18,44 +19,30 @@
 namespace stratus::logs {
 namespace {
 
-// [{"id", "timestamp", "message"}, ...]: the logEvents of a DATA_MESSAGE (and of the queue payload).
-Doc events_doc(const std::vector<ForwardedEvent>& events) {
-  Doc list = Doc::list();
-  for (const auto& e : events) {
-    Doc x = Doc::map();
-    x.set("id", e.id);
-    x.set("timestamp", e.timestamp);
-    x.set("message", e.message);
-    list.push(std::move(x));
-  }
-  return list;
-}
+// {"id", "timestamp", "message"}: an entry of a DATA_MESSAGE's logEvents (and of the queue payload).
+const json::Record<ForwardedEvent> kEvent{
+    {"id", &ForwardedEvent::id}, {"timestamp", &ForwardedEvent::timestamp}, {"message", &ForwardedEvent::message}};
+
+// The queue payload's members besides "events".
+const json::Record<SubscriptionDelivery> kDelivery{{"destination", &SubscriptionDelivery::destination},
+                                                   {"filter", &SubscriptionDelivery::filter},
+                                                   {"owner", &SubscriptionDelivery::owner},
+                                                   {"region", &SubscriptionDelivery::region},
+                                                   {"group", &SubscriptionDelivery::group},
+                                                   {"stream", &SubscriptionDelivery::stream}};
 
 }  // namespace
 
 std::string encode(const SubscriptionDelivery& d) {
-  Doc p = Doc::map();
-  p.set("destination", d.destination);
-  p.set("filter", d.filter);
-  p.set("owner", d.owner);
-  p.set("region", d.region);
-  p.set("group", d.group);
-  p.set("stream", d.stream);
-  p.set("events", events_doc(d.events));
+  Doc p = kDelivery.to_doc(d);
+  p.set("events", kEvent.to_list(d.events));
   return json::write(p);
 }
 
 SubscriptionDelivery decode(std::string_view payload) {
   Doc p = json::parse(payload);
-  SubscriptionDelivery d;
-  d.destination = p.str("destination");
-  d.filter = p.str("filter");
-  d.owner = p.str("owner");
-  d.region = p.str("region");
-  d.group = p.str("group");
-  d.stream = p.str("stream");
-  if (const Doc* l = p.get("events"); l && l->is_list())
-    for (const auto& e : l->as_list()) d.events.push_back({e.str("id"), e.integer("timestamp"), e.str("message")});
+  SubscriptionDelivery d = kDelivery.from_doc(p);
+  d.events = kEvent.from_list(p.get("events"));
   return d;
 }
 
@@ -68,7 +55,7 @@ Doc data_message(const SubscriptionDelivery& d) {
   Doc filters = Doc::list();
   filters.push(d.filter);
   m.set("subscriptionFilters", std::move(filters));
-  m.set("logEvents", events_doc(d.events));
+  m.set("logEvents", kEvent.to_list(d.events));
   return m;
 }
 

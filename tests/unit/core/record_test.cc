@@ -195,5 +195,22 @@ TEST(Record, DynamoDbTableRecordKeepsItsTypesAndRoundTrips) {
   EXPECT_EQ(bare->pitr_days, 35);
 }
 
+TEST(Record, ListsRoundTripAndNonListsReadAsNone) {
+  const json::Record<Rec> rec{{"s", &Rec::s}, {"i", &Rec::i}};
+  std::vector<Rec> recs(2);
+  recs[0].s = "a";
+  recs[1].s = "b";
+  recs[1].i = 2;
+  Doc list = rec.to_list(recs);
+  EXPECT_EQ(json::write(list), R"([{"i":0,"s":"a"},{"i":2,"s":"b"}])");
+  auto back = rec.from_list(&list);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].s, "b");
+  EXPECT_EQ(back[1].i, 2);
+  Doc not_list = Doc::map();
+  EXPECT_TRUE(rec.from_list(&not_list).empty());
+  EXPECT_TRUE(rec.from_list(nullptr).empty());
+}
+
 }  // namespace
 }  // namespace stratus

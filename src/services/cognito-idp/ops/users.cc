@@ -121,8 +121,17 @@ std::string verification_subject(const Doc& pool) {
   return s.empty() ? "Your verification code" : s;
 }
 
-// Stores a code for `purpose` and sends it to `attribute`; the CodeDeliveryDetails.
-Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& purpose, const std::string& attribute) {
+// Who asked for a code: the CustomMessage triggerSource, the app client and ClientMetadata.
+struct Asker {
+  std::string source;  // CustomMessage_SignUp, ...
+  std::string client_id;
+  const Doc* metadata = nullptr;
+};
+
+// Stores a code for `purpose` and sends it to `attribute` (the CustomMessage trigger's text, or
+// the pool's template); the CodeDeliveryDetails.
+Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& purpose, const std::string& attribute,
+                 const Asker& asker) {
   std::string code = new_code();
   Doc& codes = user["Codes"];
   if (!codes.is_map()) codes = Doc::map();
@@ -131,15 +140,17 @@ Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
   c.set("Expires", ctx.now_ms + kCodeValidityMs);
   c.set("Attribute", attribute);
   codes.set(purpose, std::move(c));
-  return send_code(ctx, pool, user, attribute, verification_subject(pool),
-                   verification_body(pool, code, attribute == "phone_number"));
+  bool sms = attribute == "phone_number";
+  if (auto t = custom_message(ctx, pool, user, asker.client_id, asker.source, asker.metadata, sms, code))
+    return send_code(ctx, pool, user, attribute, t->subject.empty() ? verification_subject(pool) : t->subject, t->body);
+  return send_code(ctx, pool, user, attribute, verification_subject(pool), verification_body(pool, code, sms));
 }
 
 // A code delivered and the user saved with it: the {"CodeDeliveryDetails"} answer.
 Doc deliver_and_save(OpContext& ctx, const Doc& pool, Doc& user, const std::string& purpose,
-                     const std::string& attribute) {
+                     const std::string& attribute, const Asker& asker) {
   Doc out = Doc::map();
-  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, purpose, attribute));
+  out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, purpose, attribute, asker));
   save_user(ctx, pool, user);
   return out;
 }
@@ -231,6 +242,57 @@ void post_confirmation(OpContext& ctx, const Doc& pool, const Doc& user, const s
 
 }  // namespace
 
+std::optional<Doc> migrate_user(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name,
+                                const std::string* password, const Doc* metadata) {
+  if (trigger_arn(pool, "UserMigration").empty() || name.empty()) return std::nullopt;
+  bool forgot = password == nullptr;
+  std::string client_id = client.str("ClientId");
+  Doc ev =
+      trigger_event(pool, name, client_id, forgot ? "UserMigration_ForgotPassword" : "UserMigration_Authentication");
+  Doc& req = ev["request"];
+  if (!forgot) req.set("password", *password);
+  req.set("validationData", metadata_or_empty(metadata));
+  req.set("clientMetadata", metadata_or_empty(metadata));
+  Doc& resp = ev["response"];
+  for (const char* k : {"userAttributes", "finalUserStatus", "messageAction", "desiredDeliveryMediums",
+                        "forceAliasCreation", "enableSMSMFA"})
+    resp.set(k, Doc());
+  auto r = run_trigger(ctx, pool, "UserMigration", ev);
+  const Doc* out = r ? r->get("response") : nullptr;
+  const Doc* attrs = out && out->is_map() ? out->get("userAttributes") : nullptr;
+  if (!attrs || !attrs->is_map() || attrs->as_map().empty()) {
+    if (client.str("PreventUserExistenceErrors") == "ENABLED")
+      throw cerr::not_authorized("Incorrect username or password.");
+    throw cerr::user_not_found("Exception migrating user in app client " + client_id);
+  }
+  std::string status = out->str("finalUserStatus");
+  std::string action = out->str("messageAction");
+  if ((!status.empty() && status != "CONFIRMED" && status != "RESET_REQUIRED") ||
+      (!action.empty() && action != "SUPPRESS" && action != "RESEND"))
+    throw cerr::invalid_lambda_response(
+        "Invalid lambda response: finalUserStatus must be CONFIRMED or "
+        "RESET_REQUIRED, messageAction SUPPRESS or RESEND");
+  Doc list = Doc::list();
+  for (const auto& [k, v] : attrs->as_map()) {
+    if (k == "sub" || k == "cognito:user_status" || k == "cognito:mfa_enabled" || k == "username") continue;
+    Doc a = Doc::map();
+    a.set("Name", k);
+    a.set("Value", v.is_string() ? v.as_string() : json::write(v));
+    list.push(std::move(a));
+  }
+  Doc user = new_user(ctx, pool, name, &list, true);
+  if (forgot) {
+    set_password(ctx, pool, user, generate_password(pool));
+    user.set("UserStatus", "RESET_REQUIRED");
+  } else {
+    set_password(ctx, pool, user, *password);  // the policy is not applied to migrated passwords
+    user.set("UserStatus", status.empty() ? "CONFIRMED" : status);
+  }
+  if (out->flag("enableSMSMFA") && !attr(user, "phone_number").empty()) user.set("MfaSms", true);
+  save_user(ctx, pool, user);
+  return user;
+}
+
 // ---- admin ----
 Doc admin_create_user(OpContext& ctx, const Doc& in) {
   Doc pool = load_pool(ctx, in.str("UserPoolId"));
@@ -266,13 +328,19 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
       bool sms = m.as_string() == "SMS";
       std::string a = sms ? "phone_number" : "email";
       if (attr(user, a).empty()) continue;
+      std::string subject = tmpl ? tmpl->str("EmailSubject") : "";
+      if (subject.empty()) subject = "Your temporary password";
+      if (auto t = custom_message(ctx, pool, user, "", "CustomMessage_AdminCreateUser", in.get("ClientMetadata"), sms,
+                                  temp)) {
+        send_code(ctx, pool, user, a, t->subject.empty() ? subject : t->subject, t->body);
+        continue;
+      }
       std::string body = tmpl ? tmpl->str(sms ? "SMSMessage" : "EmailMessage") : "";
       if (body.empty()) body = "Your username is {username} and temporary password is {####}. ";
       for (auto [ph, v] : {std::pair<std::string, std::string>{"{username}", user.str("Username")}, {"{####}", temp}})
         for (auto p = body.find(ph); p != std::string::npos; p = body.find(ph, p + v.size()))
           body.replace(p, ph.size(), v);
-      std::string subject = tmpl ? tmpl->str("EmailSubject") : "";
-      send_code(ctx, pool, user, a, subject.empty() ? "Your temporary password" : subject, body);
+      send_code(ctx, pool, user, a, subject, body);
     }
   }
   save_user(ctx, pool, user);
@@ -343,7 +411,7 @@ Doc admin_reset_user_password(OpContext& ctx, const Doc& in) {
   if (a.empty())
     throw cerr::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number");
-  deliver_code(ctx, pool, user, "forgot", a);
+  deliver_code(ctx, pool, user, "forgot", a, Asker{"CustomMessage_ForgotPassword", "", in.get("ClientMetadata")});
   user.set("UserStatus", "RESET_REQUIRED");
   save_user(ctx, pool, user);
   return Doc::map();
@@ -377,30 +445,32 @@ Doc admin_delete_user_attributes(OpContext& ctx, const Doc& in) {
   return Doc::map();
 }
 
-Doc admin_add_user_to_group(OpContext& ctx, const Doc& in) {
-  Doc pool;
-  Doc user = admin_user(ctx, in, &pool);
-  std::string g = in.str("GroupName");
-  load_group(ctx, pool.str("Id"), g);
-  Doc& groups = user["Groups"];
-  if (!groups.is_list()) groups = Doc::list();
-  if (!list_has(&groups, g)) groups.push(g);
-  save_user(ctx, pool, user);
-  return Doc::map();
-}
-
-Doc admin_remove_user_from_group(OpContext& ctx, const Doc& in) {
+// AdminAddUserToGroup / AdminRemoveUserFromGroup: GroupName added to (kept in place when there)
+// or removed from the user's groups.
+static Doc change_groups(OpContext& ctx, const Doc& in, bool add) {
   Doc pool;
   Doc user = admin_user(ctx, in, &pool);
   std::string g = in.str("GroupName");
   load_group(ctx, pool.str("Id"), g);
   Doc keep = Doc::list();
+  bool had = false;
   if (const Doc* gl = user.get("Groups"); gl && gl->is_list())
-    for (const auto& x : gl->as_list())
-      if (x.as_string() != g) keep.push(x);
+    for (const auto& x : gl->as_list()) {
+      had = had || x.as_string() == g;
+      if (add || x.as_string() != g) keep.push(x);
+    }
+  if (add && !had) keep.push(g);
   user.set("Groups", std::move(keep));
   save_user(ctx, pool, user);
   return Doc::map();
+}
+
+Doc admin_add_user_to_group(OpContext& ctx, const Doc& in) {
+  return change_groups(ctx, in, true);
+}
+
+Doc admin_remove_user_from_group(OpContext& ctx, const Doc& in) {
+  return change_groups(ctx, in, false);
 }
 
 Doc admin_list_groups_for_user(OpContext& ctx, const Doc& in) {
@@ -529,7 +599,10 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
   user.set("UserStatus", confirmed ? "CONFIRMED" : "UNCONFIRMED");
   Doc out = Doc::map();
   std::string a = confirmed ? std::string() : auto_verified(pool, user);
-  if (!a.empty()) out.set("CodeDeliveryDetails", deliver_code(ctx, pool, user, "signup", a));
+  if (!a.empty())
+    out.set("CodeDeliveryDetails",
+            deliver_code(ctx, pool, user, "signup", a,
+                         Asker{"CustomMessage_SignUp", client.str("ClientId"), in.get("ClientMetadata")}));
   save_user(ctx, pool, user);
   out.set("UserConfirmed", confirmed);
   out.set("UserSub", attr(user, "sub"));
@@ -558,12 +631,18 @@ Doc resend_confirmation_code(OpContext& ctx, const Doc& in) {
   std::string a = auto_verified(pool, user);
   if (a.empty()) a = !attr(user, "email").empty() ? "email" : !attr(user, "phone_number").empty() ? "phone_number" : "";
   if (a.empty()) throw cerr::invalid_parameter("No email or phone_number attribute to send the code to.");
-  return deliver_and_save(ctx, pool, user, "signup", a);
+  return deliver_and_save(ctx, pool, user, "signup", a,
+                          Asker{"CustomMessage_ResendCode", client.str("ClientId"), in.get("ClientMetadata")});
 }
 
 Doc forgot_password(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  std::tie(pool, client) = pool_and_client(ctx, in.str("ClientId"));
+  check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
+  auto found = find_user(ctx, pool, in.str("Username"));
+  if (!found) found = migrate_user(ctx, pool, client, in.str("Username"), nullptr, in.get("ClientMetadata"));
+  if (!found) throw cerr::user_not_found("User does not exist.");
+  Doc user = std::move(*found);
   if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   std::string a = attr(user, "email_verified") == "true"          ? "email"
                   : attr(user, "phone_number_verified") == "true" ? "phone_number"
@@ -571,7 +650,8 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
   if (a.empty())
     throw cerr::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number");
-  return deliver_and_save(ctx, pool, user, "forgot", a);
+  return deliver_and_save(ctx, pool, user, "forgot", a,
+                          Asker{"CustomMessage_ForgotPassword", client.str("ClientId"), in.get("ClientMetadata")});
 }
 
 Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
@@ -604,6 +684,7 @@ Doc get_user(OpContext& ctx, const Doc& in) {
   Doc out = Doc::map();
   out.set("Username", c.user.str("Username"));
   out.set("UserAttributes", attributes_out(c.user));
+  mfa_settings_out(c.user, out);
   return out;
 }
 
@@ -616,7 +697,8 @@ Doc update_user_attributes(OpContext& ctx, const Doc& in) {
   const Doc* av = c.pool.get("AutoVerifiedAttributes");
   for (const auto& n : names)
     if ((n == "email" || n == "phone_number") && list_has(av, n) && attr(user, n + "_verified") != "true")
-      list.push(deliver_code(ctx, c.pool, user, "verify:" + n, n));
+      list.push(deliver_code(ctx, c.pool, user, "verify:" + n, n,
+                             Asker{"CustomMessage_UpdateUserAttribute", c.client_id, in.get("ClientMetadata")}));
   save_user(ctx, c.pool, user);
   Doc out = Doc::map();
   if (!list.as_list().empty()) out.set("CodeDeliveryDetailsList", std::move(list));
@@ -639,7 +721,9 @@ Doc get_user_attribute_verification_code(OpContext& ctx, const Doc& in) {
   if ((a != "email" && a != "phone_number") || attr(c.user, a).empty())
     throw cerr::invalid_parameter("Invalid attribute name: " + a);
   Doc out = Doc::map();
-  out.set("CodeDeliveryDetails", deliver_code(ctx, c.pool, c.user, "verify:" + a, a));
+  out.set("CodeDeliveryDetails",
+          deliver_code(ctx, c.pool, c.user, "verify:" + a, a,
+                       Asker{"CustomMessage_VerifyUserAttribute", c.client_id, in.get("ClientMetadata")}));
   save_user(ctx, c.pool, c.user);
   return out;
 }

@@ -20,6 +20,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "server/context.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -405,19 +406,13 @@ Doc list_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
   }
   auto lower = time_of(in, "TimeRangeLowerBound");
   auto upper = time_of(in, "TimeRangeUpperBound");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  std::string last;
-  bool more = false;
+  paging::After page(in.integer("Limit", 100));  // ExclusiveStartBackupArn is the scan's start
   if (type == "USER" || type == "ALL") {
     for (auto it = ctx.storage.scan(kBackups, o); it->valid(); it->next()) {
       Doc b = json::parse(it->value());
       int64_t created = b.integer("created");
       if ((lower && created < *lower) || (upper && created >= *upper)) continue;
-      if (static_cast<int64_t>(list.as_list().size()) >= limit) {
-        more = true;
-        break;
-      }
+      if (page.full()) break;
       auto t = TableInfo::from_json(*b.get("table"));
       Doc s = Doc::map();
       s.set("TableName", t->name);
@@ -429,14 +424,10 @@ Doc list_backups(Catalog& cat, OpContext& ctx, const Doc& in) {
       s.set("BackupStatus", "AVAILABLE");
       s.set("BackupType", b.str("type", "USER"));
       s.set("BackupSizeBytes", b.integer("size"));
-      last = b.str("arn");
-      list.push(std::move(s));
+      page.add(b.str("arn"), std::move(s));
     }
   }
-  Doc out = Doc::map();
-  out.set("BackupSummaries", list);
-  if (more) out.set("LastEvaluatedBackupArn", last);
-  return out;
+  return page.answer("BackupSummaries", "LastEvaluatedBackupArn");
 }
 
 Doc delete_backup(Catalog& cat, OpContext& ctx, const Doc& in) {

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/paging.h"
 #include "server/context.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
@@ -502,28 +503,18 @@ Doc describe_table(Catalog& cat, OpContext& ctx, const Doc& in) {
 }
 
 Doc list_tables(Catalog& cat, OpContext& ctx, const Doc& in) {
-  int64_t limit = in.integer("Limit", 100);
   std::string prefix = table_key(ctx.account(), ctx.region(), "");
   storage::ScanOptions o;
   o.start = prefix;
   if (in.has("ExclusiveStartTableName")) o.start = prefix + in.str("ExclusiveStartTableName") + std::string(1, '\0');
   o.end = storage::prefix_end(prefix);
-  auto it = ctx.storage.scan(kTables, o);
-  Doc names = Doc::list();
-  std::string last;
-  bool more = false;
-  for (; it->valid(); it->next()) {
-    if (static_cast<int64_t>(names.as_list().size()) >= limit) {
-      more = true;
-      break;
-    }
-    last = std::string(it->key().substr(prefix.size()));
-    names.push(last);
+  paging::After page(in.integer("Limit", 100));  // ExclusiveStartTableName is the scan's start
+  for (auto it = ctx.storage.scan(kTables, o); it->valid(); it->next()) {
+    if (page.full()) break;
+    std::string name(it->key().substr(prefix.size()));
+    page.add(name, Doc(name));
   }
-  Doc out = Doc::map();
-  out.set("TableNames", names);
-  if (more) out.set("LastEvaluatedTableName", last);
-  return out;
+  return page.answer("TableNames", "LastEvaluatedTableName");
 }
 
 Doc delete_table(Catalog& cat, OpContext& ctx, const Doc& in) {

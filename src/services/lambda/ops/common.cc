@@ -2,6 +2,7 @@
 
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/paging.h"
 #include "services/lambda/code.h"
 #include "services/lambda/state.h"
 
@@ -35,22 +36,13 @@ Doc page(std::vector<std::pair<std::string, Doc>> items, const Doc& in, const ch
     if (!m) throw errors::invalid_parameter_value("Invalid marker: " + in.str("Marker"));
     after = *m;
   }
-  int64_t max = in.integer("MaxItems", 50);
-  Doc list = Doc::list();
-  std::string next;
+  paging::After page(in.integer("MaxItems", 50), std::move(after));
   for (auto& [k, item] : items) {
-    if (!after.empty() && k <= after) continue;
-    if (static_cast<int64_t>(list.size()) >= max) {
-      next = enc::base64_encode(after);
-      break;
-    }
-    list.push(std::move(item));
-    after = k;
+    if (page.seen(k)) continue;
+    if (page.full()) break;
+    page.add(k, std::move(item));
   }
-  Doc out = Doc::map();
-  out.set(list_key, std::move(list));
-  if (!next.empty()) out.set(marker_key, next);
-  return out;
+  return page.answer(list_key, marker_key, paging::Token::base64);
 }
 
 Doc list_qualifier_configs(OpContext& ctx, const Doc& in, const char* field, const char* list_key,

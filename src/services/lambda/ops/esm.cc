@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/lookup.h"
+#include "core/paging.h"
 #include "services/dynamodb/api.h"
 #include "services/lambda/esm_settings.h"
 #include "services/lambda/invoke.h"
@@ -104,10 +105,7 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
     auto arn = function_arn(ctx.server, ctx.account(), ctx.region(), f);
     fn = arn ? arn.value() : Arn::make("lambda", ctx.region(), ctx.account(), "function:" + f);
   }
-  std::string after = in.str("Marker");
-  int64_t max = in.integer("MaxItems", 100);
-  Doc items = Doc::list();
-  std::string next;
+  paging::After page(in.integer("MaxItems", 100), in.str("Marker"));
   for (auto it = ctx.storage.scan(schema::kMappings, {}); it->valid(); it->next()) {
     Doc rec = json::parse(it->value());
     if (rec.str("_account") != ctx.account() || rec.str("_region") != ctx.region()) continue;
@@ -116,18 +114,11 @@ Doc list_event_source_mappings(OpContext& ctx, const Doc& in) {
       std::string f = rec.str("FunctionArn");
       if (f != fn && f.rfind(fn + ":", 0) != 0) continue;
     }
-    if (!after.empty() && std::string(it->key()) <= after) continue;
-    if (static_cast<int64_t>(items.size()) >= max) {
-      next = after;
-      break;
-    }
-    items.push(m.public_view(rec, ""));
-    after = std::string(it->key());
+    if (page.seen(it->key())) continue;
+    if (page.full()) break;
+    page.add(std::string(it->key()), m.public_view(rec, ""));
   }
-  Doc out = Doc::map();
-  out.set("EventSourceMappings", std::move(items));
-  if (!next.empty()) out.set("NextMarker", next);
-  return out;
+  return page.answer("EventSourceMappings", "NextMarker");
 }
 
 Doc update_event_source_mapping(OpContext& ctx, const Doc& in) {

@@ -5,6 +5,7 @@
 #include "core/arn.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/lambda/code.h"
 #include "services/lambda/layers.h"
 #include "services/lambda/state.h"
@@ -89,41 +90,33 @@ Doc get_layer_version_by_arn(OpContext& ctx, const Doc& in) {
 static int64_t max_items(const Doc& in) { return in.integer("MaxItems", 50); }
 
 Doc list_layers(OpContext& ctx, const Doc& in) {
-  std::string marker = in.str("Marker");
-  int64_t max = max_items(in);
+  paging::After page(max_items(in), in.str("Marker"));
   // Versions are stored in ascending order per name: the last match of each name is its latest.
   std::vector<std::pair<std::string, Doc>> latest;  // name, version
   std::string prefix = storage::scope_prefix(ctx.account(), ctx.region());
   for (auto it = ctx.storage.prefix(Layers::kLayers, prefix); it->valid(); it->next()) {
     std::string k(it->key());
     std::string name = k.substr(prefix.size(), k.find('\0', prefix.size()) - prefix.size());
-    if (!marker.empty() && name <= marker) continue;
+    if (page.seen(name)) continue;
     Doc v = json::parse(it->value());
     if (!matches(v, in)) continue;
     if (!latest.empty() && latest.back().first == name) latest.back().second = std::move(v);
     else latest.emplace_back(name, std::move(v));
   }
-  Doc list = Doc::list();
-  Doc out = Doc::map();
   for (auto& [name, v] : latest) {
-    if (static_cast<int64_t>(list.size()) >= max) {
-      out.set("NextMarker", list.as_list().back().str("LayerName"));
-      break;
-    }
+    if (page.full()) break;
     Doc item = Doc::map();
     item.set("LayerName", name);
     item.set("LayerArn", v.str("LayerArn"));
     item.set("LatestMatchingVersion", list_item(v));
-    list.push(std::move(item));
+    page.add(name, std::move(item));
   }
-  out.set("Layers", std::move(list));
-  return out;
+  return page.answer("Layers", "NextMarker");
 }
 
 Doc list_layer_versions(OpContext& ctx, const Doc& in) {
   LayerRef ref = parse_layer_name(ctx, in.str("LayerName"));
   int64_t before = in.has("Marker") ? std::atoll(in.str("Marker").c_str()) : 0;
-  int64_t max = max_items(in);
   std::vector<Doc> all;
   for (auto it = ctx.storage.prefix(Layers::kLayers, ref.prefix()); it->valid(); it->next()) {
     Doc v = json::parse(it->value());
@@ -139,17 +132,12 @@ Doc list_layer_versions(OpContext& ctx, const Doc& in) {
     }
     if (matches(v, in)) all.push_back(std::move(v));
   }
-  Doc list = Doc::list();
-  Doc out = Doc::map();
+  paging::After page(max_items(in));  // the marker is the last version returned (listed newest first)
   for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first, as Lambda lists them
-    if (static_cast<int64_t>(list.size()) >= max) {
-      out.set("NextMarker", std::to_string(list.as_list().back().integer("Version")));
-      break;
-    }
-    list.push(list_item(*it));
+    if (page.full()) break;
+    page.add(std::to_string(it->integer("Version")), list_item(*it));
   }
-  out.set("LayerVersions", std::move(list));
-  return out;
+  return page.answer("LayerVersions", "NextMarker");
 }
 
 Doc delete_layer_version(OpContext& ctx, const Doc& in) {

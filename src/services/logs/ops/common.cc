@@ -44,6 +44,50 @@ Doc with_group(OpContext& ctx, const std::string& name, const std::function<Doc(
   return out;
 }
 
+void check_group(OpContext& ctx, const std::string& group) {
+  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
+    throw not_found("log group");
+}
+
+Doc new_filter(OpContext& ctx, std::string_view ks, const std::string& group, const Doc& in, int64_t max) {
+  check_group(ctx, group);
+  std::string name = in.str("filterName");
+  LogStore store(ctx.storage);
+  auto old = store.load(ks, LogStore::filter_key(ctx.account(), ctx.region(), group, name));
+  if (!old && store.count_prefix(ks, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >= max)
+    throw errors::limit_exceeded("Resource limit exceeded.");
+  Doc rec = Doc::map();
+  rec.set("filterName", name);
+  rec.set("filterPattern", in.str("filterPattern"));
+  rec.set("creationTime", old ? old->integer("creationTime", ctx.now_ms) : ctx.now_ms);
+  rec.set("applyOnTransformedLogs", in.flag("applyOnTransformedLogs"));
+  if (in.has("fieldSelectionCriteria")) rec.set("fieldSelectionCriteria", in.str("fieldSelectionCriteria"));
+  return rec;
+}
+
+void put_filter(OpContext& ctx, std::string_view ks, const std::string& group, const Doc& rec) {
+  auto st = ctx.storage.put(ks, LogStore::filter_key(ctx.account(), ctx.region(), group, rec.str("filterName")),
+                            json::write(rec));
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+}
+
+Doc delete_filter(OpContext& ctx, std::string_view ks, const Doc& in, const std::string& what) {
+  std::string group = in.str("logGroupName");
+  std::lock_guard lock(LogStore::meta_mu());
+  check_group(ctx, group);
+  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, in.str("filterName"));
+  if (!LogStore(ctx.storage).load(ks, key)) throw not_found(what);
+  auto st = ctx.storage.del(ks, key);
+  if (!st.ok()) throw stratus::errors::internal(st.message);
+  return Doc::map();
+}
+
+Doc filter_out(const std::string& group, const Doc& rec) {
+  Doc d = rec;
+  d.set("logGroupName", group);
+  return d;
+}
+
 std::string group_arn(const std::string& a, const std::string& r, const std::string& g) {
   return Arn::make("logs", r, a, "log-group:" + g);
 }

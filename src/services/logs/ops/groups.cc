@@ -4,6 +4,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/logs/store.h"
 
 namespace stratus::logs {
@@ -51,31 +52,23 @@ static Doc group_doc(const std::string& a, const std::string& r, const std::stri
 Doc describe_log_groups(OpContext& ctx, const Doc& in) {
   std::string prefix = in.str("logGroupNamePrefix");
   std::string pattern = in.str("logGroupNamePattern");
-  int64_t limit = in.integer("limit", 50);
   std::string after;
   if (in.has("nextToken")) after = enc::base64_decode(in.str("nextToken")).value_or("");
+  paging::After page(in.integer("limit", 50), std::move(after));
   std::string sc = LogStore::scope(ctx.account(), ctx.region());
-  Doc groups = Doc::list();
-  std::string next;
   for (auto it = ctx.storage.prefix(LogStore::kGroups, sc + prefix); it->valid(); it->next()) {
     std::string name(it->key().substr(sc.size()));
-    if (!after.empty() && name <= after) continue;
+    if (page.seen(name)) continue;
     if (!pattern.empty() && name.find(pattern) == std::string::npos) continue;
-    if (static_cast<int64_t>(groups.size()) >= limit) {
-      next = enc::base64_encode(groups.as_list().back().str("logGroupName"));
-      break;
-    }
+    if (page.full()) break;
     int64_t filters = 0;
     for (auto f =
              ctx.storage.prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), name));
          f->valid(); f->next())
       ++filters;
-    groups.push(group_doc(ctx.account(), ctx.region(), name, json::parse(it->value()), 0, filters));
+    page.add(name, group_doc(ctx.account(), ctx.region(), name, json::parse(it->value()), 0, filters));
   }
-  Doc out = Doc::map();
-  out.set("logGroups", std::move(groups));
-  if (!next.empty()) out.set("nextToken", next);
-  return out;
+  return page.answer("logGroups", "nextToken", paging::Token::base64);
 }
 
 Doc put_retention_policy(OpContext& ctx, const Doc& in) {

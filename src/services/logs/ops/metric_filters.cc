@@ -5,6 +5,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/logs/filter.h"
 #include "services/logs/ops.h"
 #include "services/logs/store.h"
@@ -49,12 +50,6 @@ void check_transformation(const Doc& t, const FilterPattern& pattern) {
   }
 }
 
-Doc filter_out(const std::string& group, const Doc& rec) {
-  Doc d = rec;
-  d.set("logGroupName", group);
-  return d;
-}
-
 }  // namespace
 
 Doc put_metric_filter(OpContext& ctx, const Doc& in) {
@@ -69,40 +64,15 @@ Doc put_metric_filter(OpContext& ctx, const Doc& in) {
     throw errors::invalid_parameter("A metric filter has exactly one metric transformation.");
   check_transformation(list->as_list()[0], pattern);
   std::lock_guard lock(LogStore::meta_mu());
-  LogStore store(ctx.storage);
-  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
-    throw not_found("log group");
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
-  auto old = store.load(LogStore::kMetricFilters, key);
-  if (!old) {
-    if (store.count_prefix(LogStore::kMetricFilters, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >=
-        kMaxFiltersPerGroup)
-      throw errors::limit_exceeded("Resource limit exceeded.");
-  }
-  Doc rec = Doc::map();
-  rec.set("filterName", name);
-  rec.set("filterPattern", in.str("filterPattern"));
+  Doc rec = new_filter(ctx, LogStore::kMetricFilters, group, in, kMaxFiltersPerGroup);
   rec.set("metricTransformations", *list);
-  rec.set("creationTime", old ? old->integer("creationTime", ctx.now_ms) : ctx.now_ms);
-  rec.set("applyOnTransformedLogs", in.flag("applyOnTransformedLogs"));
-  if (in.has("fieldSelectionCriteria")) rec.set("fieldSelectionCriteria", in.str("fieldSelectionCriteria"));
   if (const Doc* e = in.get("emitSystemFieldDimensions")) rec.set("emitSystemFieldDimensions", *e);
-  auto st = ctx.storage.put(LogStore::kMetricFilters, key, json::write(rec));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  put_filter(ctx, LogStore::kMetricFilters, group, rec);
   return Doc::map();
 }
 
 Doc delete_metric_filter(OpContext& ctx, const Doc& in) {
-  std::string group = in.str("logGroupName"), name = in.str("filterName");
-  std::lock_guard lock(LogStore::meta_mu());
-  LogStore store(ctx.storage);
-  if (!store.load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
-    throw not_found("log group");
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
-  if (!store.load(LogStore::kMetricFilters, key)) throw not_found("filter");
-  auto st = ctx.storage.del(LogStore::kMetricFilters, key);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
-  return Doc::map();
+  return delete_filter(ctx, LogStore::kMetricFilters, in, "filter");
 }
 
 // Filters in (group, name) order; nextToken is the last key returned (base64).
@@ -113,7 +83,6 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
     throw errors::invalid_parameter("logGroupName is required when filterNamePrefix is specified.");
   if (in.has("metricName") != in.has("metricNamespace"))
     throw errors::invalid_parameter("metricName and metricNamespace must be specified together.");
-  int64_t limit = in.integer("limit", 50);
   std::string scope = LogStore::scope(ctx.account(), ctx.region());
   std::string start = scope;
   if (!group.empty()) {
@@ -128,12 +97,10 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
       throw errors::invalid_parameter("The specified nextToken is invalid.");
     after = *raw;
   }
-  Doc filters = Doc::list();
-  std::string last;
-  bool more = false;
+  paging::After page(in.integer("limit", 50), std::move(after));
   for (auto it = ctx.storage.prefix(LogStore::kMetricFilters, start); it->valid(); it->next()) {
     std::string key(it->key());
-    if (!after.empty() && key <= after) continue;
+    if (page.seen(key)) continue;
     Doc rec = json::parse(it->value());
     if (!metric.empty()) {
       bool hit = false;
@@ -142,19 +109,12 @@ Doc describe_metric_filters(OpContext& ctx, const Doc& in) {
           hit = hit || (t.str("metricName") == metric && t.str("metricNamespace") == ns);
       if (!hit) continue;
     }
-    if (static_cast<int64_t>(filters.size()) >= limit) {
-      more = true;
-      break;
-    }
+    if (page.full()) break;
     storage::KeyReader r(std::string_view(key).substr(scope.size()));
     std::string g(r.str());
-    filters.push(filter_out(g, rec));
-    last = key;
+    page.add(std::move(key), filter_out(g, rec));
   }
-  Doc out = Doc::map();
-  out.set("metricFilters", std::move(filters));
-  if (more) out.set("nextToken", enc::base64_encode(last));
-  return out;
+  return page.answer("metricFilters", "nextToken", paging::Token::base64);
 }
 
 Doc test_metric_filter(OpContext&, const Doc& in) {

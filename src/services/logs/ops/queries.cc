@@ -7,6 +7,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/lookup.h"
+#include "core/paging.h"
 #include "services/logs/insights.h"
 #include "services/logs/ops.h"
 #include "services/logs/store.h"
@@ -45,10 +46,9 @@ std::vector<std::string> query_groups(const Doc& in) {
 // The position a nextToken of GetQueryResults / DescribeQueries stands for (0 without one).
 size_t page_offset(const Doc& in) {
   if (!in.has("nextToken")) return 0;
-  auto raw = enc::base64_decode(in.str("nextToken"));
-  if (!raw || raw->empty() || raw->size() > 9 || raw->find_first_not_of("0123456789") != std::string::npos)
-    throw errors::invalid_parameter("The specified nextToken is invalid.");
-  return std::stoul(*raw);
+  auto offset = paging::parse_offset(in.str("nextToken"));
+  if (!offset) throw errors::invalid_parameter("The specified nextToken is invalid.");
+  return *offset;
 }
 
 Doc stats_doc(const insights::Run& run, size_t groups) {
@@ -163,12 +163,11 @@ Doc get_query_results(OpContext& ctx, const Doc& in) {
   int64_t max = in.integer("maxItems", kMaxRowsStored);
   if (max <= 0) max = kMaxRowsStored;
   Doc rows = Doc::list();
-  size_t next = 0;
   if (const Doc* all = rec.get("results"); all && all->is_list()) {
     const auto& list = all->as_list();
-    for (size_t i = offset; i < list.size() && static_cast<int64_t>(rows.size()) < max; ++i) rows.push(list[i]);
-    next = offset + rows.size();
-    if (next < list.size()) out.set("nextToken", enc::base64_encode(std::to_string(next)));
+    auto page = paging::slice(offset, list.size(), max, [&](size_t i) { return list[i]; });
+    rows = std::move(page.list);
+    if (page.more()) out.set("nextToken", paging::offset_token(page.next));
   }
   out.set("results", std::move(rows));
   if (const Doc* s = rec.get("statistics")) out.set("statistics", *s);
@@ -213,12 +212,10 @@ Doc describe_queries(OpContext& ctx, const Doc& in) {
   std::stable_sort(found.begin(), found.end(),
                    [](const Doc& a, const Doc& b) { return a.integer("createTime") > b.integer("createTime"); });
   size_t offset = page_offset(in);
-  Doc list = Doc::list();
-  for (size_t i = offset; i < found.size() && static_cast<int64_t>(list.size()) < max; ++i) list.push(found[i]);
+  auto page = paging::slice(offset, found.size(), max, [&](size_t i) { return std::move(found[i]); });
   Doc out = Doc::map();
-  if (offset + list.size() < found.size())
-    out.set("nextToken", enc::base64_encode(std::to_string(offset + list.size())));
-  out.set("queries", std::move(list));
+  if (page.more()) out.set("nextToken", paging::offset_token(page.next));
+  out.set("queries", std::move(page.list));
   return out;
 }
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
-#include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/logs/store.h"
 
 namespace stratus::logs {
@@ -48,8 +48,7 @@ Doc describe_log_streams(OpContext& ctx, const Doc& in) {
   std::string order = in.str("orderBy", "LogStreamName");
   bool desc = in.flag("descending");
   int64_t limit = in.integer("limit", 50);
-  int64_t offset = 0;
-  if (in.has("nextToken")) offset = std::atoll(enc::base64_decode(in.str("nextToken")).value_or("0").c_str());
+  size_t offset = in.has("nextToken") ? paging::parse_offset(in.str("nextToken")).value_or(0) : 0;
   std::string base = LogStore::group_prefix(ctx.account(), ctx.region(), g);
   std::vector<Doc> all;
   for (auto it = ctx.storage.prefix(LogStore::kStreams, base + in.str("logStreamNamePrefix")); it->valid(); it->next()) {
@@ -63,12 +62,10 @@ Doc describe_log_streams(OpContext& ctx, const Doc& in) {
     });
   }
   if (desc) std::reverse(all.begin(), all.end());
-  Doc streams = Doc::list();
-  int64_t i = offset;
-  for (; i < static_cast<int64_t>(all.size()) && static_cast<int64_t>(streams.size()) < limit; ++i) streams.push(all[i]);
+  auto page = paging::slice(offset, all.size(), limit, [&](size_t i) { return std::move(all[i]); });
   Doc out = Doc::map();
-  out.set("logStreams", std::move(streams));
-  if (i < static_cast<int64_t>(all.size())) out.set("nextToken", enc::base64_encode(std::to_string(i)));
+  out.set("logStreams", std::move(page.list));
+  if (page.more()) out.set("nextToken", paging::offset_token(page.next));
   return out;
 }
 

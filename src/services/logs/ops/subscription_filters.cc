@@ -6,6 +6,7 @@
 #include "core/arn.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "server/context.h"
 #include "services/logs/filter.h"
 #include "services/logs/ops.h"
@@ -14,11 +15,6 @@
 
 namespace stratus::logs {
 namespace {
-
-void check_group(OpContext& ctx, const std::string& group) {
-  if (!LogStore(ctx.storage).load(LogStore::kGroups, LogStore::group_key(ctx.account(), ctx.region(), group)))
-    throw not_found("log group");
-}
 
 // AWS checks that CloudWatch Logs may invoke the function before it accepts the filter: the
 // function's resource policy must allow logs.amazonaws.com lambda:InvokeFunction (with the log
@@ -63,59 +59,30 @@ void check_destination(OpContext& ctx, const std::string& group, const std::stri
   throw errors::invalid_parameter("Invalid destinationArn: " + dest);
 }
 
-Doc filter_out(const std::string& group, const Doc& rec) {
-  Doc d = rec;
-  d.set("logGroupName", group);
-  return d;
-}
-
 }  // namespace
 
 Doc put_subscription_filter(OpContext& ctx, const Doc& in) {
-  std::string group = in.str("logGroupName"), name = in.str("filterName"), dest = in.str("destinationArn");
+  std::string group = in.str("logGroupName"), dest = in.str("destinationArn");
   parse_pattern(in.str("filterPattern"));
   check_group(ctx, group);
   check_destination(ctx, group, dest);
   std::lock_guard lock(LogStore::meta_mu());
-  LogStore store(ctx.storage);
-  check_group(ctx, group);
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
-  auto old = store.load(LogStore::kSubscriptions, key);
-  if (!old) {
-    if (store.count_prefix(LogStore::kSubscriptions, LogStore::group_prefix(ctx.account(), ctx.region(), group)) >=
-        kMaxSubscriptionFilters)
-      throw errors::limit_exceeded("Resource limit exceeded.");
-  }
-  Doc rec = Doc::map();
-  rec.set("filterName", name);
-  rec.set("filterPattern", in.str("filterPattern"));
+  Doc rec = new_filter(ctx, LogStore::kSubscriptions, group, in, kMaxSubscriptionFilters);
   rec.set("destinationArn", dest);
   if (in.has("roleArn")) rec.set("roleArn", in.str("roleArn"));
   rec.set("distribution", in.str("distribution").empty() ? std::string("ByLogStream") : in.str("distribution"));
-  rec.set("applyOnTransformedLogs", in.flag("applyOnTransformedLogs"));
-  rec.set("creationTime", old ? old->integer("creationTime", ctx.now_ms) : ctx.now_ms);
-  if (in.has("fieldSelectionCriteria")) rec.set("fieldSelectionCriteria", in.str("fieldSelectionCriteria"));
   if (const Doc* e = in.get("emitSystemFields")) rec.set("emitSystemFields", *e);
-  auto st = ctx.storage.put(LogStore::kSubscriptions, key, json::write(rec));
-  if (!st.ok()) throw stratus::errors::internal(st.message);
+  put_filter(ctx, LogStore::kSubscriptions, group, rec);
   return Doc::map();
 }
 
 Doc delete_subscription_filter(OpContext& ctx, const Doc& in) {
-  std::string group = in.str("logGroupName"), name = in.str("filterName");
-  std::lock_guard lock(LogStore::meta_mu());
-  check_group(ctx, group);
-  std::string key = LogStore::filter_key(ctx.account(), ctx.region(), group, name);
-  if (!LogStore(ctx.storage).load(LogStore::kSubscriptions, key)) throw not_found("subscription filter");
-  auto st = ctx.storage.del(LogStore::kSubscriptions, key);
-  if (!st.ok()) throw stratus::errors::internal(st.message);
-  return Doc::map();
+  return delete_filter(ctx, LogStore::kSubscriptions, in, "subscription filter");
 }
 
 // A group's filters in name order (ASCII); nextToken is the last name returned (base64).
 Doc describe_subscription_filters(OpContext& ctx, const Doc& in) {
   std::string group = in.str("logGroupName"), prefix = in.str("filterNamePrefix");
-  int64_t limit = in.integer("limit", 50);
   check_group(ctx, group);
   std::string base = LogStore::group_prefix(ctx.account(), ctx.region(), group);
   std::string after;
@@ -124,23 +91,14 @@ Doc describe_subscription_filters(OpContext& ctx, const Doc& in) {
     if (!raw) throw errors::invalid_parameter("The specified nextToken is invalid.");
     after = *raw;
   }
-  Doc filters = Doc::list();
-  std::string last;
-  bool more = false;
+  paging::After page(in.integer("limit", 50), std::move(after));
   for (auto it = ctx.storage.prefix(LogStore::kSubscriptions, base + prefix); it->valid(); it->next()) {
     std::string name(it->key().substr(base.size()));
-    if (!after.empty() && name <= after) continue;
-    if (static_cast<int64_t>(filters.size()) >= limit) {
-      more = true;
-      break;
-    }
-    filters.push(filter_out(group, json::parse(it->value())));
-    last = name;
+    if (page.seen(name)) continue;
+    if (page.full()) break;
+    page.add(name, filter_out(group, json::parse(it->value())));
   }
-  Doc out = Doc::map();
-  out.set("subscriptionFilters", std::move(filters));
-  if (more) out.set("nextToken", enc::base64_encode(last));
-  return out;
+  return page.answer("subscriptionFilters", "nextToken", paging::Token::base64);
 }
 
 }  // namespace stratus::logs

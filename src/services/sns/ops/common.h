@@ -2,13 +2,12 @@
 // documents AWS shows for attributes never set.
 #pragma once
 
-#include <charconv>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "core/doc.h"
-#include "core/encoding.h"
+#include "core/paging.h"
 #include "services/service.h"
 #include "services/sns/checks.h"
 #include "services/sns/store.h"
@@ -51,18 +50,14 @@ Doc page_by(const char* token_member, size_t total, const Doc& in, size_t page_s
   size_t start = 0;
   std::string token = in.str(token_member);
   if (!token.empty()) {
-    auto dec = enc::base64_decode(token);
-    size_t v = 0;
-    if (!dec || std::from_chars(dec->data(), dec->data() + dec->size(), v).ec != std::errc())
-      throw invalid_parameter(token_member);
-    start = v;
+    auto v = paging::parse_offset(token);
+    if (!v) throw invalid_parameter(token_member);
+    start = *v;
   }
-  Doc list = Doc::list();
-  size_t i = start;
-  for (; i < total && list.size() < page_size; ++i) list.push(item(i));
+  auto page = paging::slice(start, total, static_cast<int64_t>(page_size), std::forward<F>(item));
   Doc out = Doc::map();
-  out.set(member, std::move(list));
-  if (i < total) out.set(token_member, enc::base64_encode(std::to_string(i)));
+  out.set(member, std::move(page.list));
+  if (page.more()) out.set(token_member, paging::offset_token(page.next));
   return out;
 }
 

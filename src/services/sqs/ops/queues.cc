@@ -5,9 +5,9 @@
 
 #include "core/arn.h"
 #include "core/clock.h"
-#include "core/encoding.h"
 #include "core/ids.h"
 #include "core/names.h"
+#include "core/paging.h"
 #include "http/message.h"
 #include "services/sqs/attributes.h"
 #include "services/sqs/common.h"
@@ -68,26 +68,23 @@ Doc paginate(const std::vector<std::string>& urls, const Doc& in) {
   size_t start = 0;
   std::string token = in.str("NextToken");
   if (!token.empty()) {
-    auto dec = enc::base64_decode(token);
-    auto n = dec ? parse_int(*dec) : std::nullopt;
-    if (!n || *n < 0) throw invalid("Invalid NextToken value.");
-    start = static_cast<size_t>(*n);
+    auto n = paging::parse_offset(token);
+    if (!n) throw invalid("Invalid NextToken value.");
+    start = *n;
   }
-  size_t max = 1000;
+  int64_t max = 1000;
   bool paged = false;
   if (const Doc* m = in.get("MaxResults"); m && m->is_number()) {
     if (m->as_int() < 1 || m->as_int() > 1000) {
       throw invalid_value("MaxResults", std::to_string(m->as_int()),
                           "MaxResults must be an integer between 1 and 1000");
     }
-    max = static_cast<size_t>(m->as_int());
+    max = m->as_int();
     paged = true;
   }
-  Doc list = Doc::list();
-  size_t i = start;
-  for (; i < urls.size() && list.size() < max; ++i) list.push(urls[i]);
-  if (list.size()) out.set("QueueUrls", std::move(list));
-  if (paged && i < urls.size()) out.set("NextToken", enc::base64_encode(std::to_string(i)));
+  auto page = paging::slice(start, urls.size(), max, [&](size_t i) { return Doc(urls[i]); });
+  if (page.list.size()) out.set("QueueUrls", std::move(page.list));
+  if (paged && page.more()) out.set("NextToken", paging::offset_token(page.next));
   return out;
 }
 

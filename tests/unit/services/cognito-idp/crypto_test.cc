@@ -20,6 +20,27 @@ TEST(CognitoCrypto, PasswordHashIsSaltedAndChecks) {
   EXPECT_FALSE(crypto::check_password("pbkdf2-sha256$99999999999$AA==$AA==", "x"));
 }
 
+// RFC 6238 appendix B (SHA-1 seed "12345678901234567890"), the 8-digit codes' last six digits.
+TEST(CognitoCrypto, TotpMatchesRfc6238Vectors) {
+  std::string seed = "12345678901234567890";
+  EXPECT_EQ(crypto::totp(seed, 59 / 30), "287082");
+  EXPECT_EQ(crypto::totp(seed, 1111111109 / 30), "081804");
+  EXPECT_EQ(crypto::totp(seed, 1234567890 / 30), "005924");
+  EXPECT_EQ(crypto::totp(seed, 20000000000 / 30), "353130");
+  // one step either side is accepted, two are not
+  EXPECT_EQ(crypto::totp_match(seed, "081804", 1111111109 + 30), 1111111109 / 30);
+  EXPECT_EQ(crypto::totp_match(seed, "081804", 1111111109 - 30), 1111111109 / 30);
+  EXPECT_EQ(crypto::totp_match(seed, "081804", 1111111109 + 61), -1);
+  EXPECT_EQ(crypto::totp_match(seed, "", 1111111109), -1);
+}
+
+TEST(CognitoCrypto, Base32IsRfc4648WithoutPadding) {
+  EXPECT_EQ(crypto::base32(""), "");
+  EXPECT_EQ(crypto::base32("f"), "MY");
+  EXPECT_EQ(crypto::base32("foobar"), "MZXW6YTBOI");
+  EXPECT_EQ(crypto::base32(std::string(20, '\xff')).size(), 32u);
+}
+
 TEST(CognitoCrypto, SrpClientAndServerDeriveTheSameKey) {
   auto v = crypto::make_verifier("AbCdEf123", "alice", "Passw0rd!");
   std::string a_hex = enc::hex(crypto::random_bytes(128));

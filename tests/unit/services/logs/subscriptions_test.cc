@@ -39,6 +39,15 @@ TEST(LogsSubscriptions, PayloadRoundTrip) {
   EXPECT_THROW(decode("not json"), AwsError);
 }
 
+// The payload is stored in the events queue: its bytes must not change between versions.
+TEST(LogsSubscriptions, PayloadBytesAreStable) {
+  EXPECT_EQ(encode(sample()),
+            R"({"destination":"arn:aws:lambda:us-east-1:000000000000:function:f","events":[)"
+            R"({"id":"1700000000000123","message":"ERROR x","timestamp":1700000000000},)"
+            R"({"id":"1700000000001124","message":"ERROR \"y\"","timestamp":1700000000001}],)"
+            R"("filter":"errors","group":"/app","owner":"000000000000","region":"us-east-1","stream":"s1"})");
+}
+
 TEST(LogsSubscriptions, LambdaEventIsGzippedBase64DataMessage) {
   Doc ev = json::parse(lambda_event(sample()));
   ASSERT_TRUE(ev.get("awslogs"));
