@@ -348,35 +348,42 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
 
 namespace {
 
-// The version a label operation names in a record (ParameterVersionNotFound when none); the
-// current one when `version` is absent. Its Labels member is made a list.
-DocList& labels_of(Doc& rec, const std::string& name, std::optional<int64_t> version, Doc*& target) {
-  DocList& versions = rec.get("Versions")->as_list();
-  int64_t want = version.value_or(versions.back().integer("Version"));
-  target = nullptr;
-  for (Doc& v : versions)
-    if (v.integer("Version") == want) target = &v;
-  if (!target) throw version_not_found(name, want);
-  Doc& label_doc = (*target)["Labels"];
-  if (!label_doc.is_list()) label_doc = Doc::list();
-  return label_doc.as_list();
-}
+// The parameter of a label operation, loaded under ParamStore::mu() for its read-modify-write,
+// and the version it names (ParameterVersion, else the current one; ParameterVersionNotFound when
+// there is none) with its Labels made a list.
+struct Labeled {
+  std::lock_guard<std::mutex> lock{ParamStore::mu()};
+  ParamStore store;
+  std::string name;
+  Doc rec;
+  Doc* target = nullptr;
+  DocList* labels = nullptr;
 
-std::optional<int64_t> version_in(const Doc& in) {
-  return in.has("ParameterVersion") ? std::optional<int64_t>(in.integer("ParameterVersion")) : std::nullopt;
-}
+  Labeled(OpContext& ctx, const Doc& in) : store(ctx.storage), name(in.str("Name")) {
+    rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
+    DocList& versions = rec.get("Versions")->as_list();
+    int64_t want = in.has("ParameterVersion") ? in.integer("ParameterVersion") : versions.back().integer("Version");
+    for (Doc& v : versions)
+      if (v.integer("Version") == want) target = &v;
+    if (!target) throw version_not_found(name, want);
+    Doc& label_doc = (*target)["Labels"];
+    if (!label_doc.is_list()) label_doc = Doc::list();
+    labels = &label_doc.as_list();
+  }
+  void save(OpContext& ctx, const ParamStore::Also& also = {}) {
+    int64_t expiry = ParamStore::expiration_of(rec);
+    if (!store.save(ctx.account(), ctx.region(), rec, expiry, expiry, ParamStore::tier_of(rec), also).ok())
+      throw errors::internal_server_error("An internal error occurred.");
+  }
+};
 
 }  // namespace
 
 Doc label_parameter_version(OpContext& ctx, const Doc& in) {
-  std::string name = in.str("Name");
-  std::lock_guard lock(ParamStore::mu());
-  ParamStore store(ctx.storage);
-  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
-  Doc* target = nullptr;
-  DocList& labels = labels_of(*rec, name, version_in(in), target);
-  DocList& versions = rec->get("Versions")->as_list();
-  int64_t version = target->integer("Version");
+  Labeled p(ctx, in);
+  DocList& labels = *p.labels;
+  DocList& versions = p.rec.get("Versions")->as_list();
+  int64_t version = p.target->integer("Version");
   std::vector<std::string> add;
   Doc invalid = Doc::list();
   for (const Doc& l : in.get("Labels")->as_list()) {
@@ -399,20 +406,17 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
     throw errors::parameter_version_label_limit_exceeded(
         "A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.");
   for (Doc& v : versions) {
-    if (&v == target) continue;
+    if (&v == p.target) continue;
     if (Doc* ls = v.get("Labels"))
       std::erase_if(ls->as_list(),
                     [&](const Doc& d) { return std::find(add.begin(), add.end(), d.as_string()) != add.end(); });
   }
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));
-  int64_t expiry = ParamStore::expiration_of(*rec);
   WriteEvents ev(ctx);
-  auto st = store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec),
-                       [&](storage::WriteBatch& b) {
-                         if (!add.empty()) ev.change(b, *rec, "LabelParameterVersion");
-                       });
-  if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
+  p.save(ctx, [&](storage::WriteBatch& b) {
+    if (!add.empty()) ev.change(b, p.rec, "LabelParameterVersion");
+  });
   ev.published();
   Doc out = Doc::map();
   out.set("InvalidLabels", std::move(invalid));
@@ -421,12 +425,8 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
 }
 
 Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
-  std::string name = in.str("Name");
-  std::lock_guard lock(ParamStore::mu());
-  ParamStore store(ctx.storage);
-  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
-  Doc* target = nullptr;
-  DocList& labels = labels_of(*rec, name, version_in(in), target);
+  Labeled p(ctx, in);
+  DocList& labels = *p.labels;
   Doc removed = Doc::list(), invalid = Doc::list();
   for (const Doc& l : in.get("Labels")->as_list()) {
     auto it = std::find(labels.begin(), labels.end(), l);
@@ -437,8 +437,7 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
     labels.erase(it);
     removed.push(l);
   }
-  int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
+  p.save(ctx);
   Doc out = Doc::map();
   out.set("RemovedLabels", std::move(removed));
   out.set("InvalidLabels", std::move(invalid));
