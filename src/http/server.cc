@@ -754,17 +754,21 @@ uint16_t Server::port() const {
   return impl_->bound_port;
 }
 
-uint16_t Server::open_port() {
+uint16_t Server::open_port(uint16_t wanted) {
   auto& ctx0 = impl_->workers.at(0)->ctx;
   beast::error_code ec;
   auto addr = net::ip::make_address(impl_->opts.host, ec);
   if (ec) throw std::runtime_error("invalid host address " + impl_->opts.host);
-  tcp::endpoint ep(addr, 0);
+  tcp::endpoint ep(addr, wanted);
   auto a = std::make_shared<tcp::acceptor>(ctx0);
   a->open(ep.protocol(), ec);
+  // A fixed port is bound again right after a restart (its old connections in TIME_WAIT).
+  if (!ec && wanted) a->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) a->bind(ep, ec);
   if (!ec) a->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + impl_->opts.host + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot listen on " + impl_->opts.host + (wanted ? ":" + std::to_string(wanted) : "") +
+                             ": " + ec.message());
   uint16_t port = a->local_endpoint().port();
   {
     std::lock_guard lock(impl_->ports_mu);

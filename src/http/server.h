@@ -110,8 +110,9 @@ class Server {
   uint16_t port() const;  // the bound port (useful with port 0)
   // Opens one more listening socket on the same host, served by the same threads (after start()).
   // Requests arriving through it carry its port in Request::local_port. Returns the bound port
-  // (ephemeral); throws std::runtime_error when nothing can be bound. Any thread.
-  uint16_t open_port();
+  // (`port`, or an ephemeral one for 0); throws std::runtime_error when it can't be bound (a fixed
+  // port another process holds). Any thread.
+  uint16_t open_port(uint16_t port = 0);
   // Stops listening on a port opened by open_port (connections already accepted stay). Any thread.
   void close_port(uint16_t port);
   // Graceful: stop accepting, let in-flight requests finish (up to drain_ms), close the rest.

@@ -386,6 +386,10 @@ int main(int argc, char** argv) {
     a->add_option("--smtp-port", cfg.smtp_port,
                   "Port of SES's SMTP endpoint on 127.0.0.1 (AUTH with SES SMTP credentials; 0: off)")
         ->envname("STRATUS_SMTP_PORT");
+    a->add_option("--extension-port", cfg.extension_port,
+                  "Port of the Parameters and Secrets Lambda extension on 127.0.0.1 for every function (AWS's 2773; "
+                  "0, or the port taken: each environment's own port, named by PARAMETERS_SECRETS_EXTENSION_HTTP_PORT)")
+        ->envname("STRATUS_EXTENSION_PORT");
     a->add_option("--cognito-issuer", cfg.cognito_issuer,
                   "iss of Cognito tokens: local (http://localhost:PORT/<pool-id>) or aws "
                   "(https://cognito-idp.<region>.amazonaws.com/<pool-id>)")

@@ -502,6 +502,18 @@ void Manager::start() {
   impl_->server = std::make_unique<http::Server>(so, impl_->api);
   impl_->server->start();
   impl_->port = impl_->server->port();
+  if (impl_->opts.parameters_secrets && impl_->opts.extension_port) {
+    try {
+      uint16_t p = impl_->server->open_port(impl_->opts.extension_port);
+      impl_->api.set_extension_port(p);
+      impl_->launcher.set_extension_port(p);
+    } catch (const std::exception& ex) {
+      spdlog::warn(
+          "lambda: the Parameters and Secrets extension cannot listen on 127.0.0.1:{} ({}); each environment "
+          "serves it on its own Runtime API port, named by PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+          impl_->opts.extension_port, ex.what());
+    }
+  }
   impl_->sched.start();  // after a stop()
   {
     std::lock_guard lock(impl_->mu);
@@ -554,6 +566,10 @@ void Manager::invoke(std::shared_ptr<const FunctionSpec> spec, InvokeRequest req
     impl_->pools.invoke(std::move(inv), after);
   }
   after.run();
+}
+
+uint16_t Manager::extension_port() const {
+  return impl_->api.extension_port();
 }
 
 void Manager::retire(const std::string& prefix) {

@@ -82,9 +82,10 @@ struct FunctionSpec {
   std::string log_format = "Text";
   std::string app_log_level, system_log_level;
   std::map<std::string, std::string> credentials;  // AWS_ACCESS_KEY_ID, ... for the process
-  // The function has AWS's Parameters and Secrets Lambda Extension layer: its environments answer
-  // the extension's HTTP API (ManagerOptions::parameters_secrets) on their own Runtime API port,
-  // which PARAMETERS_SECRETS_EXTENSION_HTTP_PORT names.
+  // The function has AWS's Parameters and Secrets Lambda Extension layer: its environments reach
+  // the extension's HTTP API (ManagerOptions::parameters_secrets) on 127.0.0.1:extension_port, or
+  // on their own Runtime API port when that port could not be had; PARAMETERS_SECRETS_EXTENSION_HTTP_PORT
+  // names the one that works.
   bool parameters_secrets = false;
 };
 
@@ -145,11 +146,16 @@ struct ManagerOptions {
   // from: "--runtime" or "STRATUS_RUNTIME_NODEJS22_X"}); the rest are searched (interpreters.h).
   std::map<std::string, std::pair<std::string, std::string>> runtime_paths;
   // The HTTP API of the Parameters and Secrets Lambda Extension (GET /systemsmanager/... and
-  // /secretsmanager/...) for environments whose spec has `parameters_secrets`, on the
-  // environment's own Runtime API port: no fixed port (2773) is shared by environments or by
-  // Stratus instances. Called on the Runtime API thread outside the Manager's lock with the
-  // calling environment's spec; must not block; answers through `respond` once, from any thread.
+  // /secretsmanager/...) for environments whose spec has `parameters_secrets`. It is served on
+  // 127.0.0.1:extension_port (AWS's 2773), one listener for every environment, where the
+  // X-Aws-Parameters-Secrets-Token header (the environment's AWS_SESSION_TOKEN) names the calling
+  // environment; and always on each environment's own Runtime API port (the fallback when
+  // extension_port is 0 or was taken by another process at start: one warning in the log).
+  // Called on the Runtime API thread outside the Manager's lock with the calling environment's
+  // spec (nullptr on the shared port when the token names no environment: refuse it); must not block; answers through
+  // `respond` once, from any thread.
   std::function<void(std::shared_ptr<const FunctionSpec>, http::Request, http::Responder)> parameters_secrets;
+  uint16_t extension_port = 2773;
 };
 
 class Manager {
@@ -166,6 +172,9 @@ class Manager {
 
   // host:port of the Runtime API listener (valid after start()).
   std::string address() const;
+  // The port the Parameters and Secrets extension listens on for every environment (after
+  // start()), 0 when there is none (each environment's own port serves it).
+  uint16_t extension_port() const;
 
   // Runs one invocation; `done` is called exactly once, from a manager thread (or inline when
   // throttled).

@@ -355,8 +355,9 @@ std::vector<std::string> Launcher::env_block(const Env& e) const {
     vars["AWS_LAMBDA_LOG_LEVEL"] = s.app_log_level;
   }
   for (const auto& [k, val] : s.credentials) vars[k] = val;
-  // The extension's API is on the environment's own port (manager.h: parameters_secrets).
-  if (s.parameters_secrets) vars["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = std::to_string(e.port);
+  // The extension's API: the shared port, or the environment's own (manager.h: parameters_secrets).
+  if (s.parameters_secrets)
+    vars["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = std::to_string(extension_port_ ? extension_port_ : e.port);
   if (starts_with(s.runtime, "python")) {
     std::string pp = v.task;
     if (!opt.empty()) pp += ":" + opt + "/python/lib/" + s.runtime + "/site-packages:" + opt + "/python";

@@ -69,6 +69,9 @@ class Launcher {
   void use_tools(std::string bwrap, std::string setpriv, std::string seccomp);
 
   bool sandboxed() const { return isolation_ == "bwrap"; }
+  // The shared port of the Parameters and Secrets extension (manager.h), 0: each environment's
+  // own. Before the monitor runs.
+  void set_extension_port(uint16_t port) { extension_port_ = port; }
 
   // Where an environment's processes see the code, the layers and the runtime clients: inside the
   // sandbox /var/task, /opt and /var/runtime, otherwise the host paths.
@@ -123,6 +126,7 @@ class Launcher {
   std::string for_sandbox() const;
 
   std::string shim_dir_, endpoint_url_, isolation_;
+  uint16_t extension_port_ = 0;
   std::vector<std::string> hidden_;
   std::string bwrap_;
   std::string setpriv_;  // bwrap as root: drops the sandbox to kSandboxUid ("" = no uid change)

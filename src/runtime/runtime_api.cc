@@ -81,6 +81,25 @@ void RuntimeApi::serve_download(const http::Request& req, http::Responder& respo
 
 void RuntimeApi::serve_local(http::Request req, http::Responder respond) {
   std::shared_ptr<const FunctionSpec> spec;
+  uint16_t shared = extension_port_;
+  if (shared && req.local_port == shared) {
+    // One port for every environment: the token names the caller (its AWS_SESSION_TOKEN).
+    const std::string* token = req.headers.find("x-aws-parameters-secrets-token");
+    if (token && !token->empty()) {
+      std::lock_guard lock(mu_);
+      for (auto& [id, env] : pools_.envs()) {
+        const Env& e = *env;
+        if (e.state == Env::State::dead || e.killed || !e.spec->parameters_secrets) continue;
+        auto t = e.spec->credentials.find("AWS_SESSION_TOKEN");
+        if (t != e.spec->credentials.end() && t->second == *token) {
+          spec = e.spec;
+          break;
+        }
+      }
+    }
+    if (!local_) return respond(json_response(404, error_doc("NotFound", "unknown path")));
+    return local_(std::move(spec), std::move(req), std::move(respond));  // no spec: refused there (401)
+  }
   {
     std::lock_guard lock(mu_);
     Env* e = pools_.on_port(req.local_port);

@@ -8,10 +8,14 @@
 // work (Pools::dispatch); /invocation/<id>/response and /error settle the current invocation
 // (responses above 6 MB become Function.ResponseSizeTooLarge); /init/error records the init
 // failure. GET /systemsmanager/... and /secretsmanager/... go to `local` (the Parameters and
-// Secrets Lambda Extension, manager.h) when the environment's function has that layer. Runs on the listener's one I/O
-// thread; takes the Manager's lock for each request and answers parked polls and runs completions after releasing it.
+// Secrets Lambda Extension, manager.h) when the environment's function has that layer; on the
+// shared extension port (set_extension_port) the X-Aws-Parameters-Secrets-Token header, equal to
+// a live environment's AWS_SESSION_TOKEN, names the environment instead of the port (401 otherwise). Runs on the
+// listener's one I/O thread; takes the Manager's lock for each request and answers parked polls and runs completions
+// after releasing it.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -39,6 +43,11 @@ class RuntimeApi final : public http::Handler {
                                  std::string_view message) override;
   void handle(http::Request req, http::Responder respond) override;
 
+  // The shared port of the Parameters and Secrets extension (0: none). Set once, before any
+  // environment starts.
+  void set_extension_port(uint16_t port) { extension_port_ = port; }
+  uint16_t extension_port() const { return extension_port_; }
+
   // One request under /2018-06-01/runtime/ (rest: the path after it) from e, a live
   // environment. REQUIRES(mu).
   void route(Env& e, http::Request& req, std::string_view rest, http::Responder respond, After& after);
@@ -52,6 +61,7 @@ class RuntimeApi final : public http::Handler {
   ExtensionsApi& extensions_;
   std::string download_root_;
   Local local_;
+  std::atomic<uint16_t> extension_port_{0};
 };
 
 }  // namespace stratus::runtime

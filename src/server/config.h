@@ -47,6 +47,9 @@ struct Config {
   std::string kms_master_key_file;              // "" → <data-dir>/.stratus-key (auth/sealing.h)
   std::string smtp_relay;                       // HOST:PORT: the mailbox's email also goes there
   uint16_t smtp_port = 2525;                    // SES's SMTP endpoint on loopback; 0: off
+  // The Parameters and Secrets Lambda extension's port on 127.0.0.1 (AWS's 2773); 0: each
+  // environment's own Runtime API port (runtime/manager.h: parameters_secrets).
+  uint16_t extension_port = 2773;
   // The `iss` of Cognito tokens: "local" (http://localhost:PORT/<pool-id>, where the JWKS is
   // served) or "aws" (https://cognito-idp.<region>.amazonaws.com/<pool-id>).
   std::string cognito_issuer = "local";

@@ -83,6 +83,9 @@ class Stratus:
         # is off unless a test names a port.
         if "--smtp-port" not in self.args:
             cmd += ["--smtp-port", "0"]
+        # The same for the Parameters and Secrets Lambda extension's 2773.
+        if "--extension-port" not in self.args:
+            cmd += ["--extension-port", "0"]
         env = dict(os.environ)
         env.update(self.env)
         self.log = open(os.path.join(self.data_dir if not self.ephemeral else tempfile.gettempdir(),

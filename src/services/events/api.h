@@ -24,12 +24,26 @@
 //   entry over 256 KB).
 // - Thread safe; call from any thread once services have started. Never blocks beyond one
 //   durable write.
+//
+// Durable with the producer's own write (an event that a kill -9 between the write and `put`
+// must not lose): `add_put` puts the entry, as one events-queue delivery of topic kPutTopic,
+// into the producer's storage batch; after that batch committed, `queue.published(ticket)`.
+// EventBridge consumes the topic and runs `put` (at least once; the event's time is the time of
+// add_put). Call it only while the port exists (EventBridge running): the delivery waits for
+// EventBridge's subscription otherwise. An entry `put` refuses is logged and dropped.
+//
+//   std::optional<events::Queue::Ticket> t;
+//   storage::WriteBatch b;  ... the producer's writes ...
+//   if (bus) t = events::add_put(ctx.server.events(), b, account, region, std::move(e));
+//   if (db.write(b).ok() && t) ctx.server.events().published(*t);
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "events/queue.h"
 
 namespace stratus::events {
 
@@ -47,5 +61,18 @@ class Api {
   virtual ~Api() = default;
   virtual Result<std::string> put(const std::string& account, const std::string& region, Entry entry) = 0;
 };
+
+// The events-queue topic of add_put's deliveries and its payload codec (state.cc).
+inline constexpr const char* kPutTopic = "events.put";
+struct PutRequest {
+  std::string account, region;
+  Entry entry;
+};
+std::string encode_put(const PutRequest& p);
+std::optional<PutRequest> decode_put(std::string_view payload);  // nullopt: not a put record
+
+// Adds the put of `entry` (time set to now when empty) to `batch` (see above).
+Queue::Ticket add_put(Queue& queue, storage::WriteBatch& batch, const std::string& account, const std::string& region,
+                      Entry entry);
 
 }  // namespace stratus::events

@@ -86,6 +86,7 @@ class EventsService final : public Service {
   void start(ServerContext& ctx) override {
     state_->http_workers().start();
     subscribe_delivery(ctx, *state_);
+    subscribe_puts(ctx, *state_);
     State* st = state_.get();
     int64_t day = env_positive("STRATUS_EVENTS_DAY_MS", 86'400'000);
     ctx.scheduler("events").every("events.archive-retention", env_positive("STRATUS_EVENTS_SWEEP_MS", 60'000),

@@ -106,6 +106,8 @@ State& state_of(ServerContext& server);
 
 // The delivery consumer (delivery.cc): subscribed in start().
 void subscribe_delivery(ServerContext& server, State& state);
+// Consumes api.h's kPutTopic (put.cc).
+void subscribe_puts(ServerContext& server, State& state);
 
 // The next fire time (epoch ms) of a rule's schedule expression after `after_ms` (rate: counted from
 // `anchor_ms`), or nullopt when the expression is not valid or never fires again (rules.cc). A

@@ -19,12 +19,13 @@ std::string caller_arn(const OpContext::Caller& c) {
 }
 
 pol::Request request_for(const OpContext::Caller& caller, const std::string& key_arn, std::string_view op,
-                         const EncryptionContext& ec, const Doc* input) {
+                         const EncryptionContext& ec, const Doc* input, std::string_view via_service) {
   pol::Request r;
   pol::set_caller(r, caller.account, caller.arn, caller.user_id);
   r.action = "kms:" + std::string(op);
   r.resource = key_arn;
   r.set("kms:CallerAccount", caller.account);
+  if (!via_service.empty()) r.set("kms:ViaService", std::string(via_service));
   for (const auto& [k, v] : ec) {
     r.set("kms:EncryptionContext:" + k, v);
     r.add("kms:EncryptionContextKeys", k);
@@ -178,11 +179,11 @@ bool constraints_admit(const Doc& c, const EncryptionContext& ec) {
 }
 
 void authorize(Store& store, const OpContext::Caller& caller, const Key& k, std::string_view op,
-               const EncryptionContext& ec, const Doc* input) {
+               const EncryptionContext& ec, const Doc* input, std::string_view via_service) {
   // Policies name ReEncryptFrom/To as kms:ReEncryptFrom/To (kms:ReEncrypt* covers both), as grants do.
   auto policy = pol::parse_cached(k.policy, {.principal = pol::PrincipalRule::required});
   if (policy) {
-    switch (pol::evaluate(*policy, request_for(caller, k.arn, op, ec, input))) {
+    switch (pol::evaluate(*policy, request_for(caller, k.arn, op, ec, input, via_service))) {
       case pol::Decision::allow:
         return;
       case pol::Decision::explicit_deny:
@@ -207,7 +208,8 @@ void check_key_policy(OpContext& ctx, const std::string& text, const std::string
   auto p = pol::parse(text, {.principal = pol::PrincipalRule::required, .max_bytes = 32768});
   if (!p.ok()) throw errors::malformed_policy_document(p.error.message);
   if (in.flag("BypassPolicyLockoutSafetyCheck")) return;
-  if (pol::evaluate(*p.policy, request_for(ctx.caller, key_arn, "PutKeyPolicy", {}, nullptr)) != pol::Decision::allow)
+  if (pol::evaluate(*p.policy, request_for(ctx.caller, key_arn, "PutKeyPolicy", {}, nullptr, {})) !=
+      pol::Decision::allow)
     throw errors::malformed_policy_document(
         "The new key policy will not allow you to update the key policy in the future.");
 }

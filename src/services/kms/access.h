@@ -19,7 +19,8 @@
 //   else in any account (Store::locate), and then applies the rules above: another account's key
 //   decrypts only when its policy or a grant lets the caller.
 // - Condition keys: aws:PrincipalAccount, aws:PrincipalArn, aws:userid, aws:PrincipalType,
-//   kms:CallerAccount, kms:EncryptionContext:<key>, kms:EncryptionContextKeys, and for
+//   kms:CallerAccount, kms:EncryptionContext:<key>, kms:EncryptionContextKeys, kms:ViaService
+//   (only when a service uses the key for its caller: Api::authorize's via_service), and for
 //   CreateGrant kms:GrantOperations, kms:GranteePrincipal, kms:RetiringPrincipal.
 // - PutKeyPolicy / CreateKey with a Policy: the document goes through the shared parser
 //   (MalformedPolicyDocumentException) and must let the caller PutKeyPolicy afterwards unless
@@ -41,8 +42,9 @@ namespace stratus::kms {
 void authorize(OpContext& ctx, const Key& k, std::string_view op, const EncryptionContext& ec = {},
                const Doc* input = nullptr);
 // The same for any caller (the port's Api::authorize).
+// via_service: kms:ViaService ("" = a direct call).
 void authorize(Store& store, const OpContext::Caller& caller, const Key& k, std::string_view op,
-               const EncryptionContext& ec = {}, const Doc* input = nullptr);
+               const EncryptionContext& ec = {}, const Doc* input = nullptr, std::string_view via_service = {});
 // Whether `grantee` (a grant's GranteePrincipal) names this caller.
 bool grantee_matches(std::string_view grantee, const OpContext::Caller& caller);
 // Whether a grant's Constraints admit the encryption context.

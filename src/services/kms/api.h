@@ -85,11 +85,15 @@ class Api {
   // Whether the principal (caller_account, caller_arn) may run KMS operation `op` ("Decrypt",
   // "Encrypt", ...) on the key `key` names in account/region under its key policy and grants:
   // ok, or AccessDeniedException as the KMS operation would answer (NotFoundException when no
-  // such key). Services that act for a caller of another account check with it before using
-  // the key on that caller's behalf (Secrets Manager's cross-account GetSecretValue).
+  // such key). Services check with it before they use a customer managed key on a caller's
+  // behalf (SSM SecureString, Secrets Manager values, also across accounts); `via_service`
+  // ("secretsmanager.us-east-1.amazonaws.com", "ssm.<region>.amazonaws.com") is the policy's
+  // kms:ViaService condition key (absent when empty, as for direct KMS calls), beside
+  // kms:CallerAccount and kms:EncryptionContext:<k> from `context`.
   virtual Result<KeyInfo> authorize(const std::string& caller_account, const std::string& caller_arn,
                                     const std::string& account, const std::string& region, std::string_view key,
-                                    std::string_view op, const EncryptionContext& context) = 0;
+                                    std::string_view op, const EncryptionContext& context,
+                                    std::string_view via_service = {}) = 0;
   // GenerateDataKey with NumberOfBytes = bytes (1..1024; 32 for an AES-256 key).
   virtual Result<DataKey> generate_data_key(const std::string& account, const std::string& region, std::string_view key,
                                             size_t bytes, const EncryptionContext& context) = 0;

@@ -80,8 +80,9 @@ class KmsService final : public Service {
     gap("Key policies, grants",
         "key policies and grants decide every key operation (access.h), but IAM identity policies are not "
         "enforced: a principal of the key's account has what the policy gives the account root; grants take "
-        "effect at once (grant tokens are checked for form only); kms:ViaService and kms:GrantIsForAWSResource "
-        "are not set; AWS managed keys are usable directly by their account");
+        "effect at once (grant tokens are checked for form only); kms:ViaService is set when SSM and Secrets "
+        "Manager use a customer managed key for their caller (S3 and DynamoDB record SSE-KMS without calling "
+        "KMS), kms:GrantIsForAWSResource is not set; AWS managed keys are usable directly by their account");
     gap("Imported key material, custom key stores, multi-Region replicas",
         "Origin EXTERNAL/AWS_CLOUDHSM/EXTERNAL_KEY_STORE, ImportKeyMaterial, custom key store and ReplicateKey "
         "operations are not implemented; MultiRegion keys are stored as primaries without replicas");

@@ -364,13 +364,13 @@ Result<Decrypted> State::decrypt(const std::string& account, const std::string& 
 
 Result<KeyInfo> State::authorize(const std::string& caller_account, const std::string& caller_arn,
                                  const std::string& account, const std::string& region, std::string_view key,
-                                 std::string_view op, const EncryptionContext& context) {
+                                 std::string_view op, const EncryptionContext& context, std::string_view via_service) {
   return catching<KeyInfo>([&] {
     auto k = resolve(account, region, key);
     OpContext::Caller caller;
     caller.account = caller_account;
     caller.arn = caller_arn;
-    kms::authorize(store, caller, *k, op, context);
+    kms::authorize(store, caller, *k, op, context, nullptr, via_service);
     return KeyInfo{k->id, k->arn, k->spec, k->usage, k->state, k->manager};
   });
 }

@@ -64,7 +64,8 @@ class State final : public Api {
                             const EncryptionContext& context, std::string_view key = {}) override;
   Result<KeyInfo> authorize(const std::string& caller_account, const std::string& caller_arn,
                             const std::string& account, const std::string& region, std::string_view key,
-                            std::string_view op, const EncryptionContext& context) override;
+                            std::string_view op, const EncryptionContext& context,
+                            std::string_view via_service = {}) override;
   Result<DataKey> generate_data_key(const std::string& account, const std::string& region, std::string_view key,
                                     size_t bytes, const EncryptionContext& context) override;
 };

@@ -124,9 +124,9 @@ void ParamsSecrets::serve(std::shared_ptr<const runtime::FunctionSpec> spec, htt
     r.body = std::move(body);
     respond(std::move(r));
   };
-  auto tok = spec->credentials.find("AWS_SESSION_TOKEN");
   const std::string* given = req.headers.find("x-aws-parameters-secrets-token");
-  if (!given || tok == spec->credentials.end() || *given != tok->second)
+  auto tok = spec ? spec->credentials.find("AWS_SESSION_TOKEN") : std::map<std::string, std::string>::const_iterator();
+  if (!spec || !given || tok == spec->credentials.end() || *given != tok->second)
     return answer(
         401, error_body("UnauthorizedException", given ? "The X-Aws-Parameters-Secrets-Token header is not valid."
                                                        : "The X-Aws-Parameters-Secrets-Token header is required."));

@@ -3,18 +3,21 @@
 //   // A function whose Layers include
 //   //   arn:aws:lambda:REGION:ACCOUNT:layer:AWS-Parameters-and-Secrets-Lambda-Extension[-Arm64]:N
 //   // (any account, any version: no layer is stored, none is unpacked) gets, in each environment,
-//   port = os.environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]
+//   port = os.environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]   # 2773 as on AWS, see below
 //   GET http://localhost:{port}/systemsmanager/parameters/get?name=/app/db&withDecryption=true
 //   GET http://localhost:{port}/secretsmanager/get?secretId=prod/db&versionStage=AWSCURRENT
 //   // header X-Aws-Parameters-Secrets-Token: $AWS_SESSION_TOKEN
 //
 // Contract:
-// - Where: the environment's own Runtime API port (runtime/manager.h: parameters_secrets), whose
-//   number PARAMETERS_SECRETS_EXTENSION_HTTP_PORT carries (it replaces the function's own value
-//   of that variable). AWS's extension listens on 2773 by default; here no fixed port exists, so
-//   environments of several functions and several Stratus instances never collide. Code that
-//   hard-codes 2773 instead of reading the variable does not reach it.
-// - Who: the token must equal the environment's AWS_SESSION_TOKEN (401 otherwise); the calls run
+// - Where: 127.0.0.1:2773 as on AWS (`--extension-port`, STRATUS_EXTENSION_PORT), one listener
+//   of the Runtime API server shared by every environment of the instance, where the token
+//   header names the calling environment (runtime/manager.h: parameters_secrets). When that port
+//   is 0 or was taken at start (another Stratus instance, parallel tests: one warning in the
+//   log), each environment's own Runtime API port serves it, and code that hard-codes 2773 does
+//   not reach it. PARAMETERS_SECRETS_EXTENSION_HTTP_PORT always names the port that works (it
+//   replaces the function's own value of that variable); each environment's own port answers too.
+// - Who: the token must equal the environment's AWS_SESSION_TOKEN (401 otherwise; on the shared
+//   port, the AWS_SESSION_TOKEN of a live environment with the layer); the calls run
 //   as the function's execution role session (the credential that token belongs to), through the
 //   FrontDoor's path (ServerContext::call_http): policies and strict mode apply as to the function.
 // - What: /systemsmanager/parameters/get → SSM GetParameter (name; version or label make the

@@ -80,7 +80,8 @@ class LambdaService final : public Service, public InvokeRouter {
     add("GetLayerVersionByArn", get_layer_version_by_arn);
     add("ListLayers", list_layers);
     gap("Parameters and Secrets Lambda Extension",
-        "answered by Stratus on each environment's own port (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT replaces 2773); "
+        "answered by Stratus on 127.0.0.1:2773 (--extension-port); when that port is taken, on each environment's "
+        "own port (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT names it); "
         "the cache is per function version, not per environment; the extension's own log lines and "
         "PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS / _LOG_LEVEL are ignored");
     add("ListLayerVersions", list_layer_versions);

@@ -96,6 +96,7 @@ void State::start(ServerContext& server) {
   mo.endpoint_url = "http://" + cfg.host + ":" + std::to_string(cfg.port);
   mo.download_root = dir_ + "/code";
   mo.isolation = cfg.lambda_isolation;
+  mo.extension_port = cfg.extension_port;
   mo.runtime_paths = cfg.lambda_runtimes;
   mo.hidden = {cfg.ephemeral ? dir_ : cfg.data_dir};  // no function reads the server's data
   mo.idle_ms = env_int("STRATUS_LAMBDA_IDLE_MS", mo.idle_ms);

@@ -27,11 +27,15 @@ std::string owner_account(const Doc& secret);
 // ---- resource policies (ops/access.cc) ----
 // Throws AccessDeniedException unless the caller may run `op` on the secret: its resource
 // policy's explicit Deny refuses anyone; the owner's account is allowed otherwise (IAM identity
-// policies are not enforced); another account needs an Allow of the policy, and for the value
-// (GetSecretValue, BatchGetSecretValue) kms:Decrypt on the secret's customer managed key ("Access
-// to KMS is not allowed" with the AWS managed key, which no other account can use).
-void authorize(OpContext& ctx, const Doc& secret, std::string_view op);
-// Wraps the operations that name a SecretId with authorize().
+// policies are not enforced); another account needs an Allow of the policy. For the value
+// (GetSecretValue, BatchGetSecretValue) the caller needs kms:Decrypt on the secret's customer
+// managed key, for a `new_value` (PutSecretValue, UpdateSecret with a value) kms:GenerateDataKey,
+// checked with kms:ViaService secretsmanager.<region>.amazonaws.com ("Access to KMS is not
+// allowed"; another account can't use the AWS managed key at all).
+void authorize(OpContext& ctx, const Doc& secret, std::string_view op, bool new_value = false);
+// Wraps the operations that name a SecretId with authorize(). A caller of another account that
+// names a secret by its ARN and is allowed runs the operation in the owner's account (the
+// handler sees ctx.account() = the owner; ctx.caller.arn stays the caller's).
 void guard_operations(Service& service);
 // A resource policy parsed by auth/policy.h (MalformedPolicyDocumentException), and whether it
 // grants broad access (a wildcard principal without a narrowing condition).

@@ -41,9 +41,9 @@ class SecretsManagerService final : public Service {
     guard_operations(*this);  // resource policies (ops/access.cc)
     gap("Resource policies",
         "evaluated (auth/policy.h) for every operation naming a secret; IAM identity policies are not enforced (the "
-        "owner's account is allowed unless a policy denies); other accounts may read (GetSecretValue, "
-        "BatchGetSecretValue, DescribeSecret, ListSecretVersionIds, GetResourcePolicy) by full ARN, their writes "
-        "answer ResourceNotFoundException; BlockPublicPolicy uses S3's public-policy test");
+        "owner's account is allowed unless a policy denies); other accounts may run the operations the policy "
+        "allows (reads and writes) by full ARN, in the owner's account (a new value needs kms:GenerateDataKey on "
+        "a customer managed key); BlockPublicPolicy uses S3's public-policy test");
     gap("Error texts",
         "not confirmed on AWS pages, worded after AWS's style: rotation schedule validation, "
         "UpdateSecretVersionStage, replication, resource-policy checks, GetRandomPassword");

@@ -8,13 +8,11 @@
 
 #include "core/doc.h"
 #include "core/error.h"
+#include "services/events/api.h"
 #include "services/service.h"
 #include "services/ssm/errors.h"
 
 namespace stratus::kms {
-class Api;
-}
-namespace stratus::events {
 class Api;
 }
 
@@ -48,11 +46,32 @@ struct Ports {
 // "Parameter Store Change" {operation: Create|Update|Delete|LabelParameterVersion, name, type,
 // description} after each write, and "Parameter Store Policy Action" {parameter-name,
 // parameter-type, action-status: Finished, policy-type, action-reason (our wording; AWS's texts
-// are not documented)} from the sweep. Sent after the write, not in its batch: a kill -9 between
-// the two loses the event (AWS's delivery is best-effort too).
-void parameter_changed(OpContext& ctx, const Doc& record, std::string_view operation);
-Doc change_detail(const Doc& record, std::string_view operation);
+// are not documented)} from the sweep. Each event is written into the batch of the write it
+// reports (events/api.h: add_put), so a kill -9 after the commit still delivers it:
+//
+//   WriteEvents ev(ctx);
+//   auto st = store.save(..., [&](storage::WriteBatch& b) { ev.change(b, rec, "Update"); });
+//   if (st.ok()) ev.published();
 struct PolicyAction;
+class WriteEvents {
+ public:
+  // queue/bus nullptr (EventBridge not running): the events are not sent.
+  WriteEvents(events::Queue* queue, events::Api* bus, std::string account, std::string region)
+      : queue_(queue), bus_(bus), account_(std::move(account)), region_(std::move(region)) {}
+  explicit WriteEvents(OpContext& ctx);  // the caller's account and region, the service's ports
+  void change(storage::WriteBatch& b, const Doc& record, std::string_view operation);
+  void policy(storage::WriteBatch& b, const Doc& record, const PolicyAction& a);
+  // After the batch committed: the events queue delivers them now.
+  void published();
+
+ private:
+  void add(storage::WriteBatch& b, std::string detail_type, const Doc& detail, const std::string& name);
+  events::Queue* queue_;
+  events::Api* bus_;
+  std::string account_, region_;
+  std::vector<events::Queue::Ticket> tickets_;
+};
+Doc change_detail(const Doc& record, std::string_view operation);
 Doc policy_detail(const Doc& record, const PolicyAction& a);
 
 // SecureString values through KMS (ops/crypto.cc): the ciphertext is bound to the parameter's ARN
@@ -100,7 +119,7 @@ Doc list_tags_for_resource(OpContext& ctx, const Doc& in);
 // The Expiration sweep (ops/parameters.cc): deletes parameters whose Expiration policy is due.
 // The policy sweep: every parameter whose next policy action is due (the expirations index)
 // gets it: notifications (once each) and deletion at its Expiration, each as a "Parameter Store
-// Policy Action" event on `bus` (nullptr: none).
-void expire_due(storage::Engine& db, int64_t now_ms, events::Api* bus);
+// Policy Action" event on `bus` (nullptr: none) through `queue`, in the batch that records it.
+void expire_due(storage::Engine& db, events::Queue& queue, int64_t now_ms, events::Api* bus);
 
 }  // namespace stratus::ssm

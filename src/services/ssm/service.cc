@@ -36,8 +36,9 @@ class SsmService final : public Service {
     add("RemoveTagsFromResource", remove_tags_from_resource);
     add("ListTagsForResource", list_tags_for_resource);
     gap("Events",
-        "Parameter Store Change and Parameter Store Policy Action events go to EventBridge when it runs (sent after "
-        "the write, best-effort); the policy events' action-reason texts are ours (AWS does not document them)");
+        "Parameter Store Change and Parameter Store Policy Action events go to EventBridge when it runs (in the "
+        "batch of the write they report); the policy events' action-reason texts are ours (AWS does not document "
+        "them)");
     gap("AddTagsToResource", "ResourceType Parameter only; other SSM resources (documents, ...) do not exist");
     gap("/aws/reference/secretsmanager/",
         "GetParameter(s) only (not GetParametersByPath or DescribeParameters); a ':' suffix selects a version id "
@@ -51,7 +52,9 @@ class SsmService final : public Service {
     ports_.events = ctx.port<events::Api>();
     storage::Engine* db = &ctx.storage();
     events::Api* bus = ports_.events;
-    ctx.scheduler("ssm").every("ssm.expire", sweep_ms(), [db, bus] { expire_due(*db, now_millis(), bus); });
+    events::Queue* queue = &ctx.events();
+    ctx.scheduler("ssm").every("ssm.expire", sweep_ms(),
+                               [db, queue, bus] { expire_due(*db, *queue, now_millis(), bus); });
   }
   std::span<const storage::Keyspace> keyspaces() const override { return schema::kKeyspaces; }
 

@@ -35,7 +35,8 @@ std::string ParamStore::expiry_key(int64_t when, std::string_view account, std::
 static std::string count_key(std::string_view account, std::string_view region, std::string_view tier);
 
 storage::Status ParamStore::save(std::string_view account, std::string_view region, const Doc& record,
-                                 int64_t expires_ms, int64_t old_expires_ms, std::string_view old_tier) {
+                                 int64_t expires_ms, int64_t old_expires_ms, std::string_view old_tier,
+                                 const Also& also) {
   storage::WriteBatch b;
   std::string name = record.str("Name");
   std::string tier = tier_of(record);
@@ -47,15 +48,17 @@ storage::Status ParamStore::save(std::string_view account, std::string_view regi
   if (old_expires_ms > 0 && old_expires_ms != expires_ms)
     b.del(schema::kExpirations.name, expiry_key(old_expires_ms, account, region, name));
   if (expires_ms > 0) b.put(schema::kExpirations.name, expiry_key(expires_ms, account, region, name), "");
+  if (also) also(b);
   return db_.write(b);
 }
 
 storage::Status ParamStore::erase(std::string_view account, std::string_view region, std::string_view name,
-                                  int64_t expires_ms, std::string_view tier) {
+                                  int64_t expires_ms, std::string_view tier, const Also& also) {
   storage::WriteBatch b;
   b.del(schema::kParameters.name, key(account, region, name));
   b.add(schema::kCounts.name, count_key(account, region, tier), -1);
   if (expires_ms > 0) b.del(schema::kExpirations.name, expiry_key(expires_ms, account, region, name));
+  if (also) also(b);
   return db_.write(b);
 }
 

@@ -8,6 +8,7 @@
 // "LastModifiedUser", "Labels": [...]}. The parameter's current state is its last version.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,11 +31,13 @@ class ParamStore {
   std::optional<Doc> load(std::string_view account, std::string_view region, std::string_view name);
   // Writes the record; when `expires_ms` > 0 also records the pending expiration (and drops the
   // one of `old_expires_ms`), and moves the tier counts from `old_tier` ("" for a new parameter) to
-  // the record's tier, in one batch.
+  // the record's tier, in one batch; `also` adds its own writes to that batch (the change
+  // event's delivery, ops.h: ChangeEvents).
+  using Also = std::function<void(storage::WriteBatch&)>;
   storage::Status save(std::string_view account, std::string_view region, const Doc& record, int64_t expires_ms,
-                       int64_t old_expires_ms, std::string_view old_tier);
+                       int64_t old_expires_ms, std::string_view old_tier, const Also& also = {});
   storage::Status erase(std::string_view account, std::string_view region, std::string_view name, int64_t expires_ms,
-                        std::string_view tier);
+                        std::string_view tier, const Also& also = {});
   // Parameters of a tier in an account and region.
   int64_t count(std::string_view account, std::string_view region, std::string_view tier);
   // The tier of a record's current version.

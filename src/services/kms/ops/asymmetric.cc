@@ -16,14 +16,21 @@ bool lists(const Key& k, std::string_view member, std::string_view algorithm) {
   return false;
 }
 
-std::shared_ptr<const Key> signing_key(OpContext& ctx, const Doc& in, std::string_view op) {
+// The usable key of KeyId with `usage` whose metadata lists the input's `member` algorithm
+// under `member` + "s" (SigningAlgorithm(s), MacAlgorithm(s)).
+std::shared_ptr<const Key> key_for(OpContext& ctx, const Doc& in, std::string_view op, std::string_view usage,
+                                   const std::string& member) {
   auto k = state(ctx).resolve(ctx.account(), ctx.region(), in.str("KeyId"));
   require_usable(*k);
-  require_usage(*k, "SIGN_VERIFY", op);
-  std::string algorithm = in.str("SigningAlgorithm");
-  if (!lists(*k, "SigningAlgorithms", algorithm))
+  require_usage(*k, usage, op);
+  std::string algorithm = in.str(member);
+  if (!lists(*k, member + "s", algorithm))
     throw errors::invalid_key_usage("Algorithm " + algorithm + " is incompatible with key spec " + k->spec + ".");
   return k;
+}
+
+std::shared_ptr<const Key> signing_key(OpContext& ctx, const Doc& in, std::string_view op) {
+  return key_for(ctx, in, op, "SIGN_VERIFY", "SigningAlgorithm");
 }
 
 // The digest a Sign / Verify input names: the message hashed (RAW) or the message (DIGEST).
@@ -39,13 +46,7 @@ std::string digest_of(const Doc& in) {
 }
 
 std::shared_ptr<const Key> mac_key(OpContext& ctx, const Doc& in, std::string_view op) {
-  auto k = state(ctx).resolve(ctx.account(), ctx.region(), in.str("KeyId"));
-  require_usable(*k);
-  require_usage(*k, "GENERATE_VERIFY_MAC", op);
-  std::string algorithm = in.str("MacAlgorithm");
-  if (!lists(*k, "MacAlgorithms", algorithm))
-    throw errors::invalid_key_usage("Algorithm " + algorithm + " is incompatible with key spec " + k->spec + ".");
-  return k;
+  return key_for(ctx, in, op, "GENERATE_VERIFY_MAC", "MacAlgorithm");
 }
 
 }  // namespace

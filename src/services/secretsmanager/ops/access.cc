@@ -1,5 +1,6 @@
 // Secrets Manager resource policies, evaluated by auth/policy.h (contract in ops.h: authorize).
 #include <memory>
+#include <utility>
 
 #include "auth/policy.h"
 #include "core/arn.h"
@@ -56,7 +57,7 @@ bool policy_is_public(const std::string& text) {
   return pol::is_public(*p);
 }
 
-void authorize(OpContext& ctx, const Doc& secret, std::string_view op) {
+void authorize(OpContext& ctx, const Doc& secret, std::string_view op, bool new_value) {
   std::string owner = owner_account(secret);
   if (owner.empty()) owner = ctx.account();
   const std::string arn = secret.str("ARN");
@@ -73,19 +74,25 @@ void authorize(OpContext& ctx, const Doc& secret, std::string_view op) {
     }
   if (d == pol::Decision::explicit_deny)
     throw denied(ctx, arn, op, " with an explicit deny in a resource-based policy");
-  if (owner == ctx.account()) return;
-  if (d != pol::Decision::allow)
+  const bool same_account = owner == ctx.account();
+  if (!same_account && d != pol::Decision::allow)
     throw denied(ctx, arn, op,
                  " because no resource-based policy allows the secretsmanager:" + std::string(op) + " action");
-  if (op != "GetSecretValue") return;
-  // The value is decrypted for the caller: another account needs the key (never the AWS managed one).
+  if (op != "GetSecretValue" && !new_value) return;
+  // The value is decrypted (encrypted) for the caller, through Secrets Manager (kms:ViaService):
+  // the customer managed key's policy or grants must let the caller; another account needs such
+  // a key (never the AWS managed one, whose policy admits only its own account).
   std::string key = secret.str("KmsKeyId");
   auto* k = ctx.server.port<kms::Api>();
-  if (key.empty() || key.find("alias/aws/") != std::string::npos || !k)
-    throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
-  auto ok = k->authorize(ctx.account(), caller_arn(ctx), owner, ctx.region(), key, "Decrypt", {{"SecretARN", arn}});
+  bool managed = key.empty() || key.find("alias/aws/") != std::string::npos;
+  if (same_account && (managed || !k)) return;
+  if (managed || !k) throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
+  auto ok =
+      k->authorize(ctx.account(), caller_arn(ctx), owner, ctx.region(), key, new_value ? "GenerateDataKey" : "Decrypt",
+                   {{"SecretARN", arn}}, "secretsmanager." + ctx.region() + ".amazonaws.com");
   if (!ok) throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
-  if (ok->key_manager == "AWS") throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
+  if (!same_account && ok->key_manager == "AWS")
+    throw AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
 }
 
 void guard_operations(Service& service) {
@@ -101,7 +108,17 @@ void guard_operations(Service& service) {
         if (in.has("SecretId")) secret = resolve(ctx, in.str("SecretId"), true);
       } catch (const AwsError&) {  // the handler answers for secrets that do not resolve
       }
-      if (secret) authorize(ctx, *secret, name);
+      if (!secret) return h(ctx, in);
+      authorize(ctx, *secret, name, in.has("SecretString") || in.has("SecretBinary"));
+      std::string owner = owner_account(*secret);
+      if (owner.empty() || owner == ctx.account()) return h(ctx, in);
+      // Another account's secret, allowed by its policy: the handler works in the owner's
+      // account (its records, its keys); the caller's ARN stays the caller's.
+      struct AsOwner {
+        OpContext& ctx;
+        std::string caller;
+        ~AsOwner() { ctx.caller.account = std::move(caller); }
+      } as_owner{ctx, std::exchange(ctx.caller.account, owner)};
       return h(ctx, in);
     });
   }

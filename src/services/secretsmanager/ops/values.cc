@@ -1,5 +1,7 @@
 #include <algorithm>
 
+#include <tuple>
+
 #include "core/arn.h"
 #include "core/encoding.h"
 #include "core/ids.h"
@@ -256,15 +258,18 @@ Doc list_secret_version_ids(OpContext& ctx, const Doc& in) {
 }
 
 Doc get_random_password(OpContext&, const Doc& in) {
+  // The input's flags, each with its default.
+  static constexpr std::tuple<const char*, bool PasswordOptions::*, bool> kFlags[] = {
+      {"ExcludeNumbers", &PasswordOptions::exclude_numbers, false},
+      {"ExcludeUppercase", &PasswordOptions::exclude_uppercase, false},
+      {"ExcludeLowercase", &PasswordOptions::exclude_lowercase, false},
+      {"ExcludePunctuation", &PasswordOptions::exclude_punctuation, false},
+      {"IncludeSpace", &PasswordOptions::include_space, false},
+      {"RequireEachIncludedType", &PasswordOptions::require_each, true}};
   PasswordOptions o;
   o.length = in.integer("PasswordLength", 32);
   o.exclude_characters = in.str("ExcludeCharacters");
-  o.exclude_numbers = in.flag("ExcludeNumbers");
-  o.exclude_uppercase = in.flag("ExcludeUppercase");
-  o.exclude_lowercase = in.flag("ExcludeLowercase");
-  o.exclude_punctuation = in.flag("ExcludePunctuation");
-  o.include_space = in.flag("IncludeSpace");
-  o.require_each = in.flag("RequireEachIncludedType", true);
+  for (const auto& [name, member, dflt] : kFlags) o.*member = in.flag(name, dflt);
   Doc out = Doc::map();
   out.set("RandomPassword", random_password(o));
   return out;

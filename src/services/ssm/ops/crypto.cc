@@ -1,3 +1,4 @@
+#include "core/arn.h"
 #include "server/context.h"
 #include "services/kms/api.h"
 #include "services/ssm/ops.h"
@@ -21,6 +22,16 @@ AwsError key_error(const AwsError& e, std::string_view key) {
   return errors::invalid_key_id(e.message);
 }
 
+// The caller may use the key through SSM (kms:ViaService ssm.<region>.amazonaws.com): KMS's
+// AccessDeniedException otherwise.
+void authorize(OpContext& ctx, kms::Api& kms, std::string_view key, std::string_view op,
+               const kms::EncryptionContext& ec) {
+  std::string caller = ctx.caller.arn.empty() ? root_arn(ctx.account()) : ctx.caller.arn;
+  auto r = kms.authorize(ctx.account(), caller, ctx.account(), ctx.region(), key, op, ec,
+                         "ssm." + ctx.region() + ".amazonaws.com");
+  if (!r && r.error().code == "AccessDeniedException") throw AwsError(r.error().code, r.error().message, 400);
+}
+
 }  // namespace
 
 bool can_seal(OpContext& ctx) {
@@ -33,6 +44,7 @@ std::string seal(OpContext& ctx, std::string_view key_id, std::string_view arn, 
   kms::EncryptionContext ec{{"PARAMETER_ARN", std::string(arn)}};
   auto r = kms->encrypt(ctx.account(), ctx.region(), key_id, value, ec);
   if (!r) throw key_error(r.error(), key_id);
+  authorize(ctx, *kms, r->key_arn, "Encrypt", ec);
   return r->blob;
 }
 
@@ -42,6 +54,7 @@ std::string unseal(OpContext& ctx, std::string_view cipher, std::string_view arn
   kms::EncryptionContext ec{{"PARAMETER_ARN", std::string(arn)}};
   auto r = kms->decrypt(ctx.account(), ctx.region(), cipher, ec);
   if (!r) throw errors::invalid_key_id(r.error().message);
+  authorize(ctx, *kms, r->key_arn, "Decrypt", ec);  // before the plaintext leaves
   return r->plaintext;
 }
 

@@ -1,7 +1,5 @@
-// Parameter Store's EventBridge events through events/api.h (ops.h: parameter_changed,
-// policy_event), and the sweep of policy actions (expire_due).
-#include <spdlog/spdlog.h>
-
+// Parameter Store's EventBridge events through events/api.h, in the batches of the writes they
+// report (ops.h: WriteEvents), and the sweep of policy actions (expire_due).
 #include "core/json.h"
 #include "server/context.h"
 #include "services/events/api.h"
@@ -11,18 +9,6 @@
 
 namespace stratus::ssm {
 namespace {
-
-void put(events::Api* bus, const std::string& account, const std::string& region, std::string detail_type,
-         const Doc& detail, const std::string& name) {
-  if (!bus) return;
-  events::Entry e;
-  e.source = "aws.ssm";
-  e.detail_type = std::move(detail_type);
-  e.detail = json::write(detail);
-  e.resources = {parameter_arn(account, region, name)};
-  auto r = bus->put(account, region, std::move(e));
-  if (!r) spdlog::warn("ssm: event for {} not sent: {}: {}", name, r.error().code, r.error().message);
-}
 
 const Doc* current_version(const Doc& record) {
   const Doc* v = record.get("Versions");
@@ -58,17 +44,44 @@ Doc policy_detail(const Doc& record, const PolicyAction& a) {
   return d;
 }
 
-void parameter_changed(OpContext& ctx, const Doc& record, std::string_view operation) {
+WriteEvents::WriteEvents(OpContext& ctx) : WriteEvents(nullptr, nullptr, ctx.account(), ctx.region()) {
   auto* ports = ctx.server.port<Ports>();
-  put(ports ? ports->events : nullptr, ctx.account(), ctx.region(), "Parameter Store Change",
-      change_detail(record, operation), record.str("Name"));
+  bus_ = ports ? ports->events : nullptr;
+  if (bus_) queue_ = &ctx.server.events();
 }
 
-void expire_due(storage::Engine& db, int64_t now_ms, events::Api* bus) {
+void WriteEvents::add(storage::WriteBatch& b, std::string detail_type, const Doc& detail, const std::string& name) {
+  if (!queue_ || !bus_) return;
+  events::Entry e;
+  e.source = "aws.ssm";
+  e.detail_type = std::move(detail_type);
+  e.detail = json::write(detail);
+  e.resources = {parameter_arn(account_, region_, name)};
+  tickets_.push_back(events::add_put(*queue_, b, account_, region_, std::move(e)));
+}
+
+void WriteEvents::change(storage::WriteBatch& b, const Doc& record, std::string_view operation) {
+  add(b, "Parameter Store Change", change_detail(record, operation), record.str("Name"));
+}
+
+void WriteEvents::policy(storage::WriteBatch& b, const Doc& record, const PolicyAction& a) {
+  add(b, "Parameter Store Policy Action", policy_detail(record, a), record.str("Name"));
+}
+
+void WriteEvents::published() {
+  for (const auto& t : tickets_) queue_->published(t);
+  tickets_.clear();
+}
+
+void expire_due(storage::Engine& db, events::Queue& queue, int64_t now_ms, events::Api* bus) {
   ParamStore store(db);
   const int64_t hour = ParamStore::hour_ms();
   for (const auto& d : store.due(now_ms, 1000)) {
     std::vector<std::pair<Doc, PolicyAction>> sent;
+    WriteEvents ev(&queue, bus, d.account, d.region);
+    auto send = [&](storage::WriteBatch& b) {
+      for (const auto& [rec, a] : sent) ev.policy(b, rec, a);
+    };
     {
       std::lock_guard lock(ParamStore::mu());
       std::optional<Doc> rec = store.load(d.account, d.region, d.name);
@@ -96,14 +109,16 @@ void expire_due(storage::Engine& db, int64_t now_ms, events::Api* bus) {
       }
       if (expired) {
         // As AWS: the parameter is deleted at its Expiration, with the notifications due before.
-        store.erase(d.account, d.region, d.name, d.when, ParamStore::tier_of(*rec));
         sent.emplace_back(*rec, PolicyAction{"Expiration", expires, 0, ""});
-      } else {
-        store.save(d.account, d.region, *rec, ParamStore::expiration_of(*rec), d.when, ParamStore::tier_of(*rec));
+        if (!store.erase(d.account, d.region, d.name, d.when, ParamStore::tier_of(*rec), send).ok()) continue;
+      } else if (!store
+                      .save(d.account, d.region, *rec, ParamStore::expiration_of(*rec), d.when,
+                            ParamStore::tier_of(*rec), send)
+                      .ok()) {
+        continue;
       }
     }
-    for (const auto& [rec, a] : sent)
-      put(bus, d.account, d.region, "Parameter Store Policy Action", policy_detail(rec, a), rec.str("Name"));
+    ev.published();
   }
 }
 

@@ -198,9 +198,11 @@ Doc put_parameter(OpContext& ctx, const Doc& in) {
   v.set("Labels", Doc::list());
   versions.push_back(std::move(v));
   int64_t expiry = ParamStore::expiration_of(rec);
-  auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier);
+  WriteEvents ev(ctx);
+  auto st = store.save(ctx.account(), ctx.region(), rec, expiry, old_expiry, last_tier,
+                       [&](storage::WriteBatch& b) { ev.change(b, rec, record ? "Update" : "Create"); });
   if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
-  parameter_changed(ctx, rec, record ? "Update" : "Create");
+  ev.published();
   Doc out = Doc::map();
   out.set("Version", version);
   out.set("Tier", tier);
@@ -312,8 +314,11 @@ namespace {
 bool delete_one(OpContext& ctx, ParamStore& store, const std::string& name) {
   std::optional<Doc> rec = store.load(ctx.account(), ctx.region(), name);
   if (!rec) return false;
-  store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec));
-  parameter_changed(ctx, *rec, "Delete");
+  WriteEvents ev(ctx);
+  auto st = store.erase(ctx.account(), ctx.region(), name, ParamStore::expiration_of(*rec), ParamStore::tier_of(*rec),
+                        [&](storage::WriteBatch& b) { ev.change(b, *rec, "Delete"); });
+  if (!st.ok()) throw errors::internal_server_error("An internal error occurred.");
+  ev.published();
   return true;
 }
 
@@ -341,17 +346,44 @@ Doc delete_parameters(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Doc label_parameter_version(OpContext& ctx, const Doc& in) {
-  std::string name = in.str("Name");
-  std::lock_guard lock(ParamStore::mu());
-  ParamStore store(ctx.storage);
-  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
-  DocList& versions = rec->get("Versions")->as_list();
-  int64_t version = in.has("ParameterVersion") ? in.integer("ParameterVersion") : versions.back().integer("Version");
+namespace {
+
+// The parameter of a label operation, loaded under ParamStore::mu() for its read-modify-write,
+// and the version it names (ParameterVersion, else the current one; ParameterVersionNotFound when
+// there is none) with its Labels made a list.
+struct Labeled {
+  std::lock_guard<std::mutex> lock{ParamStore::mu()};
+  ParamStore store;
+  std::string name;
+  Doc rec;
   Doc* target = nullptr;
-  for (Doc& v : versions)
-    if (v.integer("Version") == version) target = &v;
-  if (!target) throw version_not_found(name, version);
+  DocList* labels = nullptr;
+
+  Labeled(OpContext& ctx, const Doc& in) : store(ctx.storage), name(in.str("Name")) {
+    rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
+    DocList& versions = rec.get("Versions")->as_list();
+    int64_t want = in.has("ParameterVersion") ? in.integer("ParameterVersion") : versions.back().integer("Version");
+    for (Doc& v : versions)
+      if (v.integer("Version") == want) target = &v;
+    if (!target) throw version_not_found(name, want);
+    Doc& label_doc = (*target)["Labels"];
+    if (!label_doc.is_list()) label_doc = Doc::list();
+    labels = &label_doc.as_list();
+  }
+  void save(OpContext& ctx, const ParamStore::Also& also = {}) {
+    int64_t expiry = ParamStore::expiration_of(rec);
+    if (!store.save(ctx.account(), ctx.region(), rec, expiry, expiry, ParamStore::tier_of(rec), also).ok())
+      throw errors::internal_server_error("An internal error occurred.");
+  }
+};
+
+}  // namespace
+
+Doc label_parameter_version(OpContext& ctx, const Doc& in) {
+  Labeled p(ctx, in);
+  DocList& labels = *p.labels;
+  DocList& versions = p.rec.get("Versions")->as_list();
+  int64_t version = p.target->integer("Version");
   std::vector<std::string> add;
   Doc invalid = Doc::list();
   for (const Doc& l : in.get("Labels")->as_list()) {
@@ -367,9 +399,6 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
     }
     if (std::find(add.begin(), add.end(), label) == add.end()) add.push_back(label);
   }
-  Doc& label_doc = (*target)["Labels"];
-  if (!label_doc.is_list()) label_doc = Doc::list();
-  DocList& labels = label_doc.as_list();
   size_t count = labels.size();
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) ++count;
@@ -377,16 +406,18 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
     throw errors::parameter_version_label_limit_exceeded(
         "A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.");
   for (Doc& v : versions) {
-    if (&v == target) continue;
+    if (&v == p.target) continue;
     if (Doc* ls = v.get("Labels"))
       std::erase_if(ls->as_list(),
                     [&](const Doc& d) { return std::find(add.begin(), add.end(), d.as_string()) != add.end(); });
   }
   for (const auto& l : add)
     if (std::find(labels.begin(), labels.end(), Doc(l)) == labels.end()) labels.push_back(Doc(l));
-  int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
-  if (!add.empty()) parameter_changed(ctx, *rec, "LabelParameterVersion");
+  WriteEvents ev(ctx);
+  p.save(ctx, [&](storage::WriteBatch& b) {
+    if (!add.empty()) ev.change(b, p.rec, "LabelParameterVersion");
+  });
+  ev.published();
   Doc out = Doc::map();
   out.set("InvalidLabels", std::move(invalid));
   out.set("ParameterVersion", version);
@@ -394,19 +425,9 @@ Doc label_parameter_version(OpContext& ctx, const Doc& in) {
 }
 
 Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
-  std::string name = in.str("Name");
-  std::lock_guard lock(ParamStore::mu());
-  ParamStore store(ctx.storage);
-  std::optional<Doc> rec = found_or(store.load(ctx.account(), ctx.region(), name), [&] { return not_found(name); });
-  int64_t version = in.integer("ParameterVersion");
-  Doc* target = nullptr;
-  for (Doc& v : rec->get("Versions")->as_list())
-    if (v.integer("Version") == version) target = &v;
-  if (!target) throw version_not_found(name, version);
+  Labeled p(ctx, in);
+  DocList& labels = *p.labels;
   Doc removed = Doc::list(), invalid = Doc::list();
-  Doc& label_doc = (*target)["Labels"];
-  if (!label_doc.is_list()) label_doc = Doc::list();
-  DocList& labels = label_doc.as_list();
   for (const Doc& l : in.get("Labels")->as_list()) {
     auto it = std::find(labels.begin(), labels.end(), l);
     if (it == labels.end()) {
@@ -416,8 +437,7 @@ Doc unlabel_parameter_version(OpContext& ctx, const Doc& in) {
     labels.erase(it);
     removed.push(l);
   }
-  int64_t expiry = ParamStore::expiration_of(*rec);
-  store.save(ctx.account(), ctx.region(), *rec, expiry, expiry, ParamStore::tier_of(*rec));
+  p.save(ctx);
   Doc out = Doc::map();
   out.set("RemovedLabels", std::move(removed));
   out.set("InvalidLabels", std::move(invalid));
