@@ -74,6 +74,22 @@ Verdict evaluate_alarm(const Rule& r, const std::vector<Point>& range) {
   return out;
 }
 
+Window evaluation_window(int64_t now_ms, int64_t period_ms, int n) {
+  Window w;
+  if (period_ms <= 0) period_ms = 60'000;
+  w.end_ms = now_ms / period_ms * period_ms;
+  w.start_ms = w.end_ms - range_size(std::max(1, n)) * period_ms;
+  return w;
+}
+
+std::string suppressed_by(const SuppressionInput& in, int64_t now_ms) {
+  if (in.sup_state == "ALARM") return "Alarm";
+  bool left_alarm = in.sup_prev == "ALARM";
+  if (left_alarm && now_ms < in.sup_changed_ms + in.ext_ms) return "ExtensionPeriod";
+  if (in.state == "ALARM" && !in.seen_alarm && now_ms < in.since_ms + in.wait_ms) return "WaitPeriod";
+  return "";
+}
+
 // ---- composite rules ----
 namespace {
 

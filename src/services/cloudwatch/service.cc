@@ -51,8 +51,9 @@ class CloudWatchService final : public Service {
         "Metrics Insights queries (SELECT ...), the time labels ${FIRST_TIME}/${LAST_TIME} with "
         "LabelOptions.Timezone, and cross-account queries are not implemented");
     gap("SEARCH", "schema, designators (Name=value), quoted exact terms, partial words and NOT; no OR grouping");
-    gap("alarm evaluation", "the range ends with the current, partial period (AWS waits for it to close)");
-    gap("composite alarms", "ActionsSuppressor is stored but never suppresses actions");
+    gap("composite alarms",
+        "ActionsSuppressor holds and releases actions (Alarm, WaitPeriod, ExtensionPeriod) as AWS documents; "
+        "the ActionsSuppressedReason texts are Stratus's own wording");
     gap("metric streams, Contributor Insights, alarm mute rules, OTel enrichment, GetMetricWidgetImage",
         "not implemented");
     gap("service metrics",
