@@ -14,6 +14,7 @@
 #include "services/ses/errors.h"
 #include "services/ses/schema.h"
 #include "services/ses/state.h"
+#include "services/ses/tracking.h"
 #include "storage/keys.h"
 
 namespace stratus::ses {
@@ -141,6 +142,19 @@ Doc bounce_of(const std::string& recipient, const char* sub_type, const char* di
   b.set("timestamp", ts);
   b.set("reportingMTA", std::string("dns; ") + kMta);
   return b;
+}
+
+// Whether the configuration set has an enabled destination for the v1 event type `type`.
+bool wants(const Doc* cs, std::string_view type) {
+  const Doc* dests = cs ? cs->get("EventDestinations") : nullptr;
+  if (!dests || dests->type() != Doc::Type::list) return false;
+  for (const Doc& d : dests->as_list()) {
+    if (!d.flag("Enabled")) continue;
+    if (const Doc* t = d.get("Types"); t && t->type() == Doc::Type::list)
+      for (const Doc& x : t->as_list())
+        if (x.type() == Doc::Type::string && x.as_string() == type) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -293,6 +307,9 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
     return id;
   }
   std::string subject = parsed.header("Subject");
+  const bool opens = wants(cs ? &*cs : nullptr, "open"), clicks = wants(cs ? &*cs : nullptr, "click");
+  const std::string endpoint =
+      m.endpoint.empty() ? "http://localhost:" + std::to_string(st.ctx.config().port) : m.endpoint;
   std::string text = parsed.text();
   if (text.empty()) text = parsed.html();
   std::vector<std::string> delivered;
@@ -342,6 +359,36 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
     mm.body = text;
     mm.source = "ses:" + id;
     mm.raw = raw;
+    if ((opens || clicks) && !parsed.html().empty()) {
+      // This copy's tracking: the pixel and the links, and what their events need.
+      std::string tid = ids::random_lower_alnum(32);
+      std::vector<TrackedLink> links;
+      mm.raw = rewrite_html(raw, [&](std::string html) {
+        return add_tracking(html, endpoint, tid, opens, clicks, links);
+      });
+      Doc t = Doc::map();
+      t.set("account", acct);
+      t.set("region", region);
+      t.set("accessKey", caller.access_key);
+      t.set("arn", caller.arn);
+      t.set("configSet", m.config_set);
+      t.set("mail", publish.mail);
+      Doc l = Doc::list();
+      for (const auto& link : links) {
+        Doc x = Doc::map();
+        x.set("url", link.url);
+        Doc tg = Doc::map();
+        for (const auto& [k, v] : link.tags) {
+          Doc vs = Doc::list();
+          vs.push(v);
+          tg.set(k, std::move(vs));
+        }
+        x.set("tags", std::move(tg));
+        l.push(std::move(x));
+      }
+      t.set("links", std::move(l));
+      stats.put(schema::kTracking.name, storage::KeyBuilder().str(tid).take(), json::write(t));
+    }
     mm.timestamp_ms = now;
     if (!mailbox::deliver(st.engine, std::move(mm)).ok()) throw stratus::errors::internal();
     delivered.push_back(b);
@@ -391,6 +438,81 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   finish();
   return id;
+}
+
+void serve_tracking(State& st, bool click, const http::Request& req, http::Response& res) {
+  std::string id, n;
+  for (const auto& [k, v] : http::parse_query(req.query)) {
+    if (k == "id") id = v;
+    if (k == "n") n = v;
+  }
+  std::string raw;
+  Doc t;
+  bool found = !id.empty() && st.engine.get(schema::kTracking.name, storage::KeyBuilder().str(id).take(), &raw).ok();
+  if (found) {
+    try {
+      t = json::parse(raw);
+    } catch (const std::exception&) {
+      found = false;
+    }
+  }
+  const Doc* link = nullptr;
+  if (found && click) {
+    const Doc* links = t.get("links");
+    size_t k = 0;
+    bool digits = !n.empty() && n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) k = static_cast<size_t>(std::stoul(n));
+    if (digits && links && links->type() == Doc::Type::list && k < links->as_list().size())
+      link = &links->as_list()[k];
+    found = link != nullptr;
+  }
+  if (!found) {
+    res.status = 404;
+    res.headers.set("content-type", "text/plain; charset=UTF-8");
+    res.body = "Unknown tracking link.\n";
+    return;
+  }
+  OpContext::Caller caller;
+  caller.account = t.str("account");
+  caller.region = t.str("region");
+  caller.access_key = t.str("accessKey");
+  caller.arn = t.str("arn");
+  std::optional<Doc> cs;
+  if (!t.str("configSet").empty()) cs = st.get(schema::kConfigSets.name, caller.account, caller.region, t.str("configSet"));
+  storage::WriteBatch batch;
+  std::vector<events::Queue::Ticket> tickets;
+  Publisher publish{st, caller, cs ? &*cs : nullptr, *t.get("mail"), &batch, &tickets, nullptr};
+  Doc ev = Doc::map();
+  ev.set("ipAddress", req.remote_addr.empty() ? std::string("127.0.0.1") : req.remote_addr);
+  ev.set("timestamp", enc::iso8601(now_millis()));
+  ev.set("userAgent", req.headers.get("user-agent"));
+  if (click) {
+    ev.set("link", link->str("url"));
+    ev.set("linkTags", link->get("tags") ? *link->get("tags") : Doc::map());
+    publish("click", "Click", "click", std::move(ev), "Email Clicked");
+  } else {
+    publish("open", "Open", "open", std::move(ev), "Email Opened");
+  }
+  if (!batch.empty()) {
+    if (st.engine.write(batch).ok()) {
+      for (const auto& tk : tickets) st.ctx.events().published(tk);
+    } else {
+      spdlog::warn("ses: the {} event of {} was not stored", click ? "click" : "open", id);
+    }
+  }
+  res.headers.set("cache-control", "no-cache, no-store, must-revalidate");
+  if (click) {
+    res.status = 302;
+    res.headers.set("location", link->str("url"));
+    return;
+  }
+  // A transparent 1x1 GIF.
+  static const unsigned char kGif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00,
+                                       0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00,
+                                       0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02,
+                                       0x44, 0x01, 0x00, 0x3b};
+  res.headers.set("content-type", "image/gif");
+  res.body.assign(reinterpret_cast<const char*>(kGif), sizeof kGif);
 }
 
 events::Verdict deliver_event(State& st, const events::Delivery& d) {
