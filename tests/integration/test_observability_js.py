@@ -4,28 +4,20 @@ npm on first use or by tools/deps.sh): metrics, statistics, metric math, an alar
 SDK's error names; sending through both SES APIs into the mailbox; log groups, events and filters."""
 import json
 import os
-import shutil
 import subprocess
 import unittest
 import urllib.parse
 import urllib.request
 
-from harness import StratusTestCase
+from harness import StratusTestCase, npm_folder
 
 os.environ.setdefault("STRATUS_CLOUDWATCH_EVAL_MS", "250")
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "observability_js")
 
 
 def node_sdk():
-    """The directory holding the pinned clients (npm ci on first use), or None."""
-    if not shutil.which("node") or not shutil.which("npm"):
-        return None
-    if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "@aws-sdk", "client-sesv2")):
-        cp = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR,
-                            capture_output=True, text=True, timeout=300)
-        if cp.returncode != 0:
-            return None
-    return NODE_DIR
+    """The directory holding the pinned clients (npm install on first use), or None."""
+    return npm_folder(NODE_DIR, "@aws-sdk/client-sesv2")
 
 
 SCRIPT = r"""

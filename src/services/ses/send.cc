@@ -52,6 +52,25 @@ Doc strings(const std::vector<std::string>& v) {
   return l;
 }
 
+// The caller an event is published as, kept in a delivery or tracking record, and read back.
+Doc caller_doc(const OpContext::Caller& caller) {
+  Doc p = Doc::map();
+  p.set("account", caller.account);
+  p.set("region", caller.region);
+  p.set("accessKey", caller.access_key);
+  p.set("arn", caller.arn);
+  return p;
+}
+
+OpContext::Caller caller_of(const Doc& p) {
+  OpContext::Caller caller;
+  caller.account = p.str("account");
+  caller.region = p.str("region");
+  caller.access_key = p.str("accessKey");
+  caller.arn = p.str("arn");
+  return caller;
+}
+
 // Collects the configuration set's events: each (destination, event) is one durable delivery on
 // the events queue (topic kEventsTopic, deliver_event() below), written in one batch with the
 // send's statistics when the send is done.
@@ -66,13 +85,9 @@ struct Publisher {
 
   void enqueue(const char* kind, const std::string& target, const std::string& detail_type,
                const std::string& text) const {
-    Doc p = Doc::map();
+    Doc p = caller_doc(caller);
     p.set("kind", kind);
     p.set("target", target);
-    p.set("account", caller.account);
-    p.set("region", caller.region);
-    p.set("accessKey", caller.access_key);
-    p.set("arn", caller.arn);
     p.set("detailType", detail_type);
     p.set("event", text);
     tickets->push_back(st.ctx.events().add(*batch, kEventsTopic, json::write(p)));
@@ -366,11 +381,7 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
       mm.raw = rewrite_html(raw, [&](std::string html) {
         return add_tracking(html, endpoint, tid, opens, clicks, links);
       });
-      Doc t = Doc::map();
-      t.set("account", acct);
-      t.set("region", region);
-      t.set("accessKey", caller.access_key);
-      t.set("arn", caller.arn);
+      Doc t = caller_doc(caller);
       t.set("configSet", m.config_set);
       t.set("mail", publish.mail);
       Doc l = Doc::list();
@@ -472,11 +483,7 @@ void serve_tracking(State& st, bool click, const http::Request& req, http::Respo
     res.body = "Unknown tracking link.\n";
     return;
   }
-  OpContext::Caller caller;
-  caller.account = t.str("account");
-  caller.region = t.str("region");
-  caller.access_key = t.str("accessKey");
-  caller.arn = t.str("arn");
+  OpContext::Caller caller = caller_of(t);
   std::optional<Doc> cs;
   if (!t.str("configSet").empty()) cs = st.get(schema::kConfigSets.name, caller.account, caller.region, t.str("configSet"));
   storage::WriteBatch batch;
@@ -523,11 +530,7 @@ events::Verdict deliver_event(State& st, const events::Delivery& d) {
     return events::Verdict::drop();
   }
   std::string kind = p.str("kind"), target = p.str("target");
-  OpContext::Caller caller;
-  caller.account = p.str("account");
-  caller.region = p.str("region");
-  caller.access_key = p.str("accessKey");
-  caller.arn = p.str("arn");
+  OpContext::Caller caller = caller_of(p);
   if (kind == "Sns") {
     if (!st.ctx.service("sns")) {
       spdlog::warn("ses: event destination {}: SNS is not running; event dropped", target);

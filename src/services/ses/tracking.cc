@@ -8,11 +8,7 @@
 namespace stratus::ses {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using enc::ascii_lower;
 
 bool iequal_at(std::string_view s, size_t at, std::string_view w) {
   if (at + w.size() > s.size()) return false;
@@ -41,7 +37,7 @@ std::vector<Attr> attributes(std::string_view t) {
       continue;
     }
     Attr a;
-    a.name = lower(t.substr(st, i - st));
+    a.name = ascii_lower(t.substr(st, i - st));
     while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
     if (i < t.size() && t[i] == '=') {
       ++i;
@@ -102,7 +98,7 @@ void rewrite_leaves(const mime::Part& p, std::string_view raw, size_t& cursor, s
   size_t at = raw.find(p.body, cursor);
   if (at == std::string_view::npos) return;
   std::string html = f(mime::decode_body(p));
-  std::string cte = lower(p.header("Content-Transfer-Encoding"));
+  std::string cte = ascii_lower(p.header("Content-Transfer-Encoding"));
   while (!cte.empty() && std::isspace(static_cast<unsigned char>(cte.back()))) cte.pop_back();
   std::string encoded;
   if (cte == "base64") {
@@ -228,7 +224,7 @@ std::string add_tracking(std::string_view html, std::string_view base, std::stri
   if (!opens) return out;
   std::string pixel = "<img alt=\"\" src=\"" + std::string(base) + "/_stratus/ses/open?id=" + std::string(id) +
                       "\" style=\"display: none; width: 1px; height: 1px;\">";
-  std::string low = lower(out);
+  std::string low = ascii_lower(out);
   size_t body = low.rfind("</body>");
   if (body == std::string::npos) return out + pixel;
   out.insert(body, pixel);
