@@ -14,9 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string in(reinterpret_cast<const char*>(data), size);
   std::vector<ses::TrackedLink> links;
   (void)ses::add_tracking(in, "http://localhost:4566", "abc", true, true, links);
-  (void)ses::rewrite_html(in, [&](std::string html) {
-    return ses::add_tracking(html, "http://localhost:4566", "abc", true, true, links);
-  });
+  (void)ses::rewrite_html(
+      in, [&](std::string html) { return ses::add_tracking(html, "http://localhost:4566", "abc", true, true, links); });
   (void)ses::encode_qp(in);
   return 0;
 }

@@ -33,7 +33,7 @@ inline constexpr storage::Keyspace kStats{
 // Open/click tracking of one delivered copy (tracking.h): the event's context and the links.
 inline constexpr storage::Keyspace kTracking{"ses.tracking", "str(tracking id)",
                                              "{account, region, accessKey, arn, configSet, mail, links}, JSON v1"};
-inline constexpr storage::Keyspace kKeyspaces[] = {kIdentities, kVerify, kTemplates, kConfigSets, kSuppressed,
+inline constexpr storage::Keyspace kKeyspaces[] = {kIdentities, kVerify, kTemplates, kConfigSets,       kSuppressed,
                                                    kAccount,    kStats,  kTracking,  mailbox::kKeyspace};
 
 }  // namespace stratus::ses::schema

@@ -378,9 +378,8 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
       // This copy's tracking: the pixel and the links, and what their events need.
       std::string tid = ids::random_lower_alnum(32);
       std::vector<TrackedLink> links;
-      mm.raw = rewrite_html(raw, [&](std::string html) {
-        return add_tracking(html, endpoint, tid, opens, clicks, links);
-      });
+      mm.raw =
+          rewrite_html(raw, [&](std::string html) { return add_tracking(html, endpoint, tid, opens, clicks, links); });
       Doc t = caller_doc(caller);
       t.set("configSet", m.config_set);
       t.set("mail", publish.mail);
@@ -473,8 +472,7 @@ void serve_tracking(State& st, bool click, const http::Request& req, http::Respo
     size_t k = 0;
     bool digits = !n.empty() && n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos;
     if (digits) k = static_cast<size_t>(std::stoul(n));
-    if (digits && links && links->type() == Doc::Type::list && k < links->as_list().size())
-      link = &links->as_list()[k];
+    if (digits && links && links->type() == Doc::Type::list && k < links->as_list().size()) link = &links->as_list()[k];
     found = link != nullptr;
   }
   if (!found) {
@@ -485,7 +483,8 @@ void serve_tracking(State& st, bool click, const http::Request& req, http::Respo
   }
   OpContext::Caller caller = caller_of(t);
   std::optional<Doc> cs;
-  if (!t.str("configSet").empty()) cs = st.get(schema::kConfigSets.name, caller.account, caller.region, t.str("configSet"));
+  if (!t.str("configSet").empty())
+    cs = st.get(schema::kConfigSets.name, caller.account, caller.region, t.str("configSet"));
   storage::WriteBatch batch;
   std::vector<events::Queue::Ticket> tickets;
   Publisher publish{st, caller, cs ? &*cs : nullptr, *t.get("mail"), &batch, &tickets, nullptr};
@@ -514,10 +513,10 @@ void serve_tracking(State& st, bool click, const http::Request& req, http::Respo
     return;
   }
   // A transparent 1x1 GIF.
-  static const unsigned char kGif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00,
-                                       0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00,
-                                       0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02,
-                                       0x44, 0x01, 0x00, 0x3b};
+  static const unsigned char kGif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80,
+                                       0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04,
+                                       0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01,
+                                       0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
   res.headers.set("content-type", "image/gif");
   res.body.assign(reinterpret_cast<const char*>(kGif), sizeof kGif);
 }

@@ -176,8 +176,8 @@ std::string add_tracking(std::string_view html, std::string_view base, std::stri
   while (clicks && i < html.size()) {
     size_t lt = html.find('<', i);
     if (lt == std::string_view::npos) break;
-    bool anchor = iequal_at(html, lt, "<a") && lt + 2 < html.size() &&
-                  std::isspace(static_cast<unsigned char>(html[lt + 2]));
+    bool anchor =
+        iequal_at(html, lt, "<a") && lt + 2 < html.size() && std::isspace(static_cast<unsigned char>(html[lt + 2]));
     size_t gt = anchor ? tag_end(html, lt) : std::string_view::npos;
     if (!anchor || gt == std::string_view::npos) {
       out.append(html.substr(i, lt + 1 - i));

@@ -699,13 +699,12 @@ bool State::hold_actions(const std::string& account, const std::string& region, 
     return false;
   }
   alarm.set("ActionsSuppressedBy", by);
-  alarm.set("ActionsSuppressedReason",
-            by == "Alarm" ? "Alarm " + sup_name + " is in ALARM state"
-            : by == "WaitPeriod"
-                ? "Waiting " + std::to_string(in.wait_ms / 1000) + " seconds for alarm " + sup_name +
-                      " to go into ALARM state"
-                : "Alarm " + sup_name + " went out of ALARM state; extension period of " +
-                      std::to_string(in.ext_ms / 1000) + " seconds");
+  alarm.set("ActionsSuppressedReason", by == "Alarm" ? "Alarm " + sup_name + " is in ALARM state"
+                                       : by == "WaitPeriod"
+                                           ? "Waiting " + std::to_string(in.wait_ms / 1000) + " seconds for alarm " +
+                                                 sup_name + " to go into ALARM state"
+                                           : "Alarm " + sup_name + " went out of ALARM state; extension period of " +
+                                                 std::to_string(in.ext_ms / 1000) + " seconds");
   return true;
 }
 

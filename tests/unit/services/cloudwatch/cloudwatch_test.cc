@@ -212,7 +212,8 @@ TEST(CloudWatchAlarm, EvaluationWindowHoldsClosedPeriodsOnly) {
     Window x = evaluation_window(now, 60'000, 1);
     std::vector<Point> range(static_cast<size_t>(range_size(1)));
     for (size_t i = 0; i < range.size(); ++i) range[i].ts_ms = x.start_ms + static_cast<int64_t>(i) * 60'000;
-    if (point_ts >= x.start_ms && point_ts < x.end_ms) range[static_cast<size_t>((point_ts - x.start_ms) / 60'000)].value = 5;
+    if (point_ts >= x.start_ms && point_ts < x.end_ms)
+      range[static_cast<size_t>((point_ts - x.start_ms) / 60'000)].value = 5;
     return evaluate_alarm(r, range).state;
   };
   EXPECT_EQ(decide(noon + 10'000, noon + 20'000), "INSUFFICIENT_DATA");

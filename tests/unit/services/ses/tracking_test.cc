@@ -54,9 +54,8 @@ TEST(SesTracking, RewritesEncodedHtmlParts) {
       "Content-Type: text/plain\r\n\r\n<a href=\"https://plain\">\r\n--B\r\nContent-Type: text/html\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\nPGEgaHJlZj0iaHR0cHM6Ly94LnRlc3QiPng8L2E+\r\n--B--\r\n";
   std::vector<ses::TrackedLink> links;
-  std::string out = ses::rewrite_html(raw, [&](std::string html) {
-    return ses::add_tracking(html, "http://h", "I", false, true, links);
-  });
+  std::string out = ses::rewrite_html(
+      raw, [&](std::string html) { return ses::add_tracking(html, "http://h", "I", false, true, links); });
   mime::Message m = mime::parse(out);
   EXPECT_EQ(m.html(), "<a href=\"http://h/_stratus/ses/click?id=I&amp;n=0\">x</a>");
   EXPECT_EQ(m.text(), "<a href=\"https://plain\">");  // text parts stay
