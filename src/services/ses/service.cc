@@ -61,7 +61,9 @@ void common_gaps(Service& s) {
         "Open and Click events come from Stratus's own tracking URLs (/_stratus/ses/open, /_stratus/ses/click; "
         "no CustomRedirectDomain, tracking records are kept without expiry); CloudWatch and Firehose "
         "destinations are stored only");
-  s.gap("SMTP endpoint", "no STARTTLS or TLS wrapper (plain SMTP on loopback); no sending-rate throttling");
+  s.gap("SMTP endpoint",
+        "STARTTLS with a self-signed certificate (<data-dir>/smtp-tls/cert.pem), but plain AUTH stays allowed "
+        "(AWS demands TLS first); no implicit-TLS port (465/2465); no sending-rate throttling");
   s.gap("Error texts",
         "the MIME errors and several send-time texts (no recipients, too many destinations, bad "
         "TemplateData) are not printed on AWS pages and are worded here");
