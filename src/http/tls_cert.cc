@@ -28,8 +28,8 @@ SelfSigned self_signed(const std::string& common_name, int bits) {
   X509_gmtime_adj(X509_getm_notAfter(cert), 10L * 365 * 24 * 3600);
   X509_set_pubkey(cert, pkey);
   X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Stratus"), -1, -1, 0);
   X509_set_issuer_name(cert, name);
   if (!X509_sign(cert, pkey, EVP_sha256())) {

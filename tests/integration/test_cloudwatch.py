@@ -334,6 +334,14 @@ class Alarms(CloudWatchBase):
         self.assertTrue(wait_until(lambda: self.alarm("maintenance")["StateValue"] == "ALARM"))
         comp = lambda name: self.cw.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])[
             "CompositeAlarms"][0]
+        # the "CloudWatch Alarm State Change" events of the composite, through an EventBridge rule
+        ev_q = sqs.create_queue(QueueName="suppressed-events")["QueueUrl"]
+        ev_arn = sqs.get_queue_attributes(QueueUrl=ev_q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events = self.stratus.client("events")
+        events.put_rule(Name="page-changes", EventPattern=json.dumps(
+            {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+             "detail": {"alarmName": ["page"]}}))
+        events.put_targets(Rule="page-changes", Targets=[{"Id": "q", "Arn": ev_arn}])
         received = lambda: [json.loads(m["Body"])["AlarmName"] for m in
                             sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1, MaxNumberOfMessages=10).get(
                                 "Messages", [])]
@@ -346,6 +354,12 @@ class Alarms(CloudWatchBase):
         self.assertEqual(comp("page")["StateValue"], "ALARM")
         self.assertEqual(comp("page")["ActionsSuppressedReason"], "Alarm maintenance is in ALARM state")
         self.assertEqual(received(), [])
+        # the event is not held: it says why the actions are
+        evs = wait_for(lambda: sqs.receive_message(QueueUrl=ev_q, WaitTimeSeconds=1).get("Messages"))
+        detail = json.loads(evs[0]["Body"])["detail"]
+        self.assertEqual((detail["state"]["value"], detail["state"]["actionsSuppressedBy"]), ("ALARM", "Alarm"))
+        self.assertEqual((detail["configuration"]["actionsSuppressor"],
+                          detail["configuration"]["actionsSuppressorExtensionPeriod"]), ("maintenance", 2))
         self.cw.put_metric_alarm(AlarmName="maintenance", MetricName="maintenance", **dict(base, Threshold=100))
         self.assertTrue(wait_until(lambda: comp("page").get("ActionsSuppressedBy") == "ExtensionPeriod"))
         left = time.time()

@@ -918,6 +918,11 @@ void State::on_transition(const std::string& account, const std::string& region,
   if (alarm.has("AlarmDescription")) config.set("description", alarm.str("AlarmDescription"));
   if (composite) {
     config.set("alarmRule", alarm.str("AlarmRule"));
+    if (alarm.has("ActionsSuppressor")) {
+      config.set("actionsSuppressor", alarm.str("ActionsSuppressor"));
+      config.set("actionsSuppressorWaitPeriod", alarm.integer("ActionsSuppressorWaitPeriod"));
+      config.set("actionsSuppressorExtensionPeriod", alarm.integer("ActionsSuppressorExtensionPeriod"));
+    }
   } else {
     Doc metrics = Doc::list();
     auto metric_stat = [](const Doc& metric, int64_t period, const std::string& stat) {
@@ -967,6 +972,10 @@ void State::on_transition(const std::string& account, const std::string& region,
   Doc detail = Doc::map();
   detail.set("alarmName", name);
   detail.set("state", state_doc(value, alarm.str("StateReason"), alarm.str("StateReasonData"), now));
+  if (alarm.has("ActionsSuppressedBy")) {
+    detail["state"].set("actionsSuppressedBy", alarm.str("ActionsSuppressedBy"));
+    detail["state"].set("actionsSuppressedReason", alarm.str("ActionsSuppressedReason"));
+  }
   detail.set("previousState", state_doc(old_state, alarm.str("PrevReason"), "", now));
   detail.set("configuration", config);
   const std::string arn = alarm_arn(account, region, name);
