@@ -681,6 +681,18 @@ class ServiceMetricsSqsApi(CloudWatchBase):
         self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", d)), 2)
         self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", d)), 1.5)
 
+    def test_ses_metrics(self):
+        ses = self.stratus.client("ses")
+        ses.verify_domain_identity(Domain="metered.test")
+        for to in ("success", "bounce", "complaint"):
+            ses.send_email(Source="a@metered.test", Destination={"ToAddresses": [f"{to}@simulator.amazonses.com"]},
+                           Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SES", "Send", [])), 3)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SES", "Delivery", [])), 2)
+        self.assertEqual(self.sum("AWS/SES", "Bounce", []), 1)
+        self.assertEqual(self.sum("AWS/SES", "Complaint", []), 1)
+        self.assertIsNone(self.sum("AWS/SES", "Reject", []))
+
     def test_sns_metrics(self):
         sns = self.stratus.client("sns")
         topic = sns.create_topic(Name="metered-topic")["TopicArn"]

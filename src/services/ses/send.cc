@@ -10,6 +10,7 @@
 #include "mail/mailbox.h"
 #include "mail/mime.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/events/api.h"
 #include "services/ses/errors.h"
 #include "services/ses/schema.h"
@@ -301,6 +302,10 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   auto count = [&](const char* counter, int64_t n) {
     if (n > 0) stats.add(schema::kStats.name, slot + storage::KeyBuilder().str(counter).take(), n);
   };
+  // The account-level AWS/SES metrics (no dimensions).
+  auto metric = [&](const char* name, int64_t n) {
+    if (st.metrics && n > 0) st.metrics->put(acct, region, "AWS/SES", name, {}, static_cast<double>(n), "Count", now);
+  };
 
   if (!m.render_error.empty()) {
     Doc f = Doc::map();
@@ -312,12 +317,14 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   publish("send", "Send", "send", Doc::map(), "Email Sent");
   count("DeliveryAttempts", static_cast<int64_t>(m.recipients.size()));
+  metric("Send", 1);
   count("QuotaUsed", quota_used);
   if (raw.find(kEicar) != std::string::npos) {
     Doc r = Doc::map();
     r.set("reason", "Bad content");
     publish("reject", "Reject", "reject", std::move(r), "Email Rejected");
     count("Rejects", 1);
+    metric("Reject", 1);
     finish();
     return id;
   }
@@ -437,6 +444,9 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   count("Bounces", bounces);
   count("Complaints", complaints);
+  metric("Bounce", bounces);
+  metric("Complaint", complaints);
+  metric("Delivery", static_cast<int64_t>(delivered.size()));
   if (!delivered.empty()) {
     Doc d = Doc::map();
     d.set("timestamp", ts);

@@ -9,6 +9,7 @@
 #include "events/queue.h"
 #include "mail/smtp_server.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/events/api.h"
 #include "services/service.h"
 #include "services/ses/ops.h"
@@ -33,6 +34,7 @@ class SesBase : public Service {
     if (!own_) return;
     State* st = own_.get();
     st->bus = ctx.port<events::Api>();
+    st->metrics = ctx.port<cloudwatch::Api>();
     ctx.add_internal_route("/_stratus/ses/verify",
                            [st](const http::Request& req, http::Response& res) { st->serve_verify(req, res); });
     ctx.add_internal_route("/_stratus/ses/open", [st](const http::Request& req, http::Response& res) {

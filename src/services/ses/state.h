@@ -17,6 +17,9 @@
 
 namespace stratus {
 class ServerContext;
+namespace cloudwatch {
+class Api;
+}
 namespace events {
 class Api;
 struct Delivery;
@@ -35,6 +38,7 @@ struct State {
   storage::Engine& engine;
   std::mutex mu;  // read-modify-writes of records
   events::Api* bus = nullptr;
+  cloudwatch::Api* metrics = nullptr;  // AWS/SES Send, Delivery, Bounce, Complaint, Reject (account level)
 
   // Records of one account and region, by name (keyspaces of schema.h).
   std::optional<Doc> get(std::string_view ks, std::string_view account, std::string_view region, std::string_view name);
