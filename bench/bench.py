@@ -919,6 +919,34 @@ def cognito_setup(ep):
     return body, json_target("AWSCognitoIdentityProviderService.InitiateAuth")
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+def cloudwatch_put_setup(ep):
+    """PutMetricData of one value with a dimension, in the Query protocol both servers speak (boto3
+    sends the same datum as smithy-rpc-v2-cbor)."""
+    body = (b"Action=PutMetricData&Version=2010-08-01&Namespace=Bench%2FApp"
+            b"&MetricData.member.1.MetricName=Latency&MetricData.member.1.Value=12.5&MetricData.member.1.Unit=Milliseconds"
+            b"&MetricData.member.1.Dimensions.member.1.Name=Service&MetricData.member.1.Dimensions.member.1.Value=api")
+    return body, FORM
+
+
+def ses_send_setup(ep):
+    """SendEmail from a verified domain, production access on (the sandbox allows 200 a day), to the
+    mailbox simulator's success address (delivered into the mailbox; not counted against the daily
+    quota, which a 10 s run would exceed)."""
+    client(ep, "ses").verify_domain_identity(Domain="bank.example.com")
+    try:
+        client(ep, "sesv2").put_account_details(ProductionAccessEnabled=True, MailType="TRANSACTIONAL",
+                                                WebsiteURL="https://bank.example.com")
+    except Exception:  # moto: not implemented (it has no sandbox either)
+        pass
+    body = (b"Action=SendEmail&Version=2010-12-01&Source=alerts%40bank.example.com"
+            b"&Destination.ToAddresses.member.1=success%40simulator.amazonses.com"
+            b"&Message.Subject.Data=Your+statement&Message.Body.Text.Data=" + b"x" * 200)
+    return body, FORM
+
+
 # group -> [(row name, service, setup(endpoint) -> (body, headers), signed)]
 JSON_GROUPS = {
     "ssm": [("ssm GetParameter", "ssm", ssm_setup, True)],
@@ -926,6 +954,8 @@ JSON_GROUPS = {
     "kms": [("kms Encrypt (1 KiB, symmetric key)", "kms", kms_encrypt_setup, True),
             ("kms Decrypt (1 KiB)", "kms", kms_decrypt_setup, True)],
     # InitiateAuth is an unsigned operation (the SDKs send no signature): sent unsigned here too.
+    "cloudwatch": [("cloudwatch PutMetricData (1 value, 1 dimension)", "monitoring", cloudwatch_put_setup, True)],
+    "ses": [("ses SendEmail into the mailbox (200 B text, simulator recipient)", "ses", ses_send_setup, True)],
     "cognito": [("cognito-idp InitiateAuth USER_PASSWORD_AUTH (PBKDF2-SHA256, 100,000 iterations)", "cognito-idp",
                  cognito_setup, False)],
 }
@@ -948,7 +978,7 @@ def json_group(args, tmp, group):
     return lines
 
 
-NEW_GROUPS = ["s3", "ssm", "secretsmanager", "kms", "cognito"]
+NEW_GROUPS = ["s3", "ssm", "secretsmanager", "kms", "cognito", "cloudwatch", "ses"]
 
 
 def new_group_rows(args, tmp, group):

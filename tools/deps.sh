@@ -67,6 +67,12 @@ events_js="$(dirname "$0")/../tests/integration/events_js"
 if [ ! -d "$events_js/node_modules/@aws-sdk/client-scheduler" ] && command -v npm >/dev/null 2>&1; then
   (cd "$events_js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The CloudWatch, SES and CloudWatch Logs JavaScript clients test_observability_js.py drives, pinned
+# in tests/integration/observability_js/package-lock.json.
+obsjs="$(dirname "$0")/../tests/integration/observability_js"
+if [ ! -d "$obsjs/node_modules/@aws-sdk/client-sesv2" ] && command -v npm >/dev/null 2>&1; then
+  (cd "$obsjs" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 # What AWS's managed runtimes ship and Stratus' runtimes resolve in the same place: boto3 for
 # python (python3-boto3, above), the AWS SDK for JavaScript v3 for node (below the function's and
 # its layers' packages, see src/runtime/process.h kNodeSdkDir); and AWS's own runtime interface

@@ -6,6 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "core/encoding.h"
@@ -23,13 +28,29 @@ struct Conn {
   int fd;
   std::string buf;
   bool closed = false;
+  SSL* ssl = nullptr;  // after STARTTLS
 
+  ~Conn() {
+    if (!ssl) return;
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+  }
+  ssize_t write_some(const char* p, size_t n) {
+    if (!ssl) return ::send(fd, p, n, MSG_NOSIGNAL);
+    int r = SSL_write(ssl, p, static_cast<int>(std::min<size_t>(n, 1 << 20)));
+    return r > 0 ? r : -1;
+  }
+  ssize_t read_some(char* p, size_t n) {
+    if (!ssl) return ::recv(fd, p, n, 0);
+    int r = SSL_read(ssl, p, static_cast<int>(n));
+    return r > 0 ? r : -1;
+  }
   bool send(std::string_view s) {
     std::string line(s);
     line += "\r\n";
     size_t off = 0;
     while (off < line.size()) {
-      ssize_t n = ::send(fd, line.data() + off, line.size() - off, MSG_NOSIGNAL);
+      ssize_t n = write_some(line.data() + off, line.size() - off);
       if (n <= 0) return false;
       off += static_cast<size_t>(n);
     }
@@ -58,7 +79,7 @@ struct Conn {
         buf.clear();
       }
       char tmp[16384];
-      ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+      ssize_t n = read_some(tmp, sizeof tmp);
       if (n <= 0) {
         closed = true;
         return false;
@@ -89,6 +110,24 @@ std::string path_of(std::string_view arg) {
 
 std::string SmtpServer::start(const std::string& host, uint16_t port, SmtpHooks hooks) {
   hooks_ = std::move(hooks);
+  if (!hooks_.tls_cert_pem.empty()) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    BIO* cb = BIO_new_mem_buf(hooks_.tls_cert_pem.data(), static_cast<int>(hooks_.tls_cert_pem.size()));
+    BIO* kb = BIO_new_mem_buf(hooks_.tls_key_pem.data(), static_cast<int>(hooks_.tls_key_pem.size()));
+    X509* cert = cb ? PEM_read_bio_X509(cb, nullptr, nullptr, nullptr) : nullptr;
+    EVP_PKEY* key = kb ? PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr) : nullptr;
+    bool ok = ctx && cert && key && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+              SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    if (!ok) {
+      SSL_CTX_free(ctx);
+      return "the STARTTLS certificate or key is not usable";
+    }
+    tls_ = ctx;
+  }
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::strerror(errno);
   int one = 1;
@@ -115,7 +154,11 @@ std::string SmtpServer::start(const std::string& host, uint16_t port, SmtpHooks 
 }
 
 void SmtpServer::stop() {
-  if (listen_fd_ < 0) return;
+  if (listen_fd_ < 0) {
+    SSL_CTX_free(tls_);
+    tls_ = nullptr;
+    return;
+  }
   stopping_ = true;
   if (acceptor_.joinable()) acceptor_.join();
   ::close(listen_fd_);
@@ -128,6 +171,8 @@ void SmtpServer::stop() {
   }
   for (auto& t : threads)
     if (t.thread.joinable()) t.thread.join();
+  SSL_CTX_free(tls_);
+  tls_ = nullptr;
 }
 
 void SmtpServer::accept_loop() {
@@ -209,8 +254,8 @@ void SmtpServer::session(int fd) {
     if (verb == "EHLO") {
       reset();
       ok = c.send("250-" + hooks_.greeting_host) && c.send("250-8BITMIME") &&
-           c.send("250-SIZE " + std::to_string(hooks_.max_message_bytes)) && c.send("250-AUTH PLAIN LOGIN") &&
-           c.send("250 Ok");
+           c.send("250-SIZE " + std::to_string(hooks_.max_message_bytes)) &&
+           (!tls_ || c.ssl || c.send("250-STARTTLS")) && c.send("250-AUTH PLAIN LOGIN") && c.send("250 Ok");
     } else if (verb == "HELO") {
       reset();
       ok = c.send("250 " + hooks_.greeting_host);
@@ -302,7 +347,23 @@ void SmtpServer::session(int fd) {
       c.send("221 Bye");
       return;
     } else if (verb == "STARTTLS") {
-      ok = c.send("454 TLS not available");
+      if (!tls_) {
+        ok = c.send("454 TLS not available");
+      } else if (c.ssl) {
+        ok = c.send("503 TLS already active");
+      } else {
+        if (!c.send("220 Ready to start TLS")) return;
+        // RFC 3207: nothing sent before the handshake counts, and the session starts over.
+        c.buf.clear();
+        c.ssl = SSL_new(tls_);
+        if (!c.ssl || SSL_set_fd(c.ssl, fd) != 1 || SSL_accept(c.ssl) != 1) {
+          ERR_clear_error();
+          return;
+        }
+        authed = false;
+        who.clear();
+        reset();
+      }
     } else {
       ok = c.send("502 Command not implemented");
     }

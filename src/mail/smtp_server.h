@@ -1,4 +1,5 @@
-// A small SMTP server (RFC 5321 with AUTH PLAIN/LOGIN, RFC 4954; no TLS) for applications that
+// A small SMTP server (RFC 5321 with AUTH PLAIN/LOGIN, RFC 4954, and STARTTLS, RFC 3207, when given
+// a certificate) for applications that
 // send mail through SMTP instead of an API: SES's SMTP endpoint (`serve --smtp-port`). The
 // protocol only: who may log in and what happens to a message are the owner's hooks.
 //
@@ -23,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+struct ssl_ctx_st;
+
 namespace stratus::mail {
 
 struct SmtpHooks {
@@ -34,6 +37,9 @@ struct SmtpHooks {
                             std::string data)>
       deliver;
   std::string greeting_host = "email-smtp.amazonaws.com";
+  // PEM certificate and key: STARTTLS is offered (after it, the session starts over: EHLO, AUTH).
+  // Empty: "454 TLS not available".
+  std::string tls_cert_pem, tls_key_pem;
   size_t max_message_bytes = 10 * 1024 * 1024;
 };
 
@@ -50,6 +56,7 @@ class SmtpServer {
   void session(int fd);
 
   SmtpHooks hooks_;
+  ssl_ctx_st* tls_ = nullptr;  // with a certificate
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};

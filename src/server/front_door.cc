@@ -499,9 +499,11 @@ http::Response FrontDoor::preflight(const http::Request& req) const {
 namespace {
 // Endpoints anyone may read in every mode: the health probe, SNS's signing certificate (public
 // in AWS too: every subscriber verifying a message downloads it), and SES's verification links
-// (a person clicks them; the token in the link is the secret).
+// and open/click tracking URLs (a person clicks them; the token or id in the link is the secret).
 bool public_endpoint(std::string_view path) {
-  if (path == "/_stratus/health" || path == "/_stratus/ses/verify") return true;
+  if (path == "/_stratus/health" || path == "/_stratus/ses/verify" || path == "/_stratus/ses/open" ||
+      path == "/_stratus/ses/click")
+    return true;
   return starts_with(path, "/_stratus/sns/") && path.size() > 4 &&
          path.substr(path.size() - 4) == ".pem";
 }

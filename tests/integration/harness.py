@@ -32,6 +32,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+def npm_folder(folder, package):
+    """`folder` once `package` (e.g. "@aws-sdk/client-lambda") is installed in its node_modules (npm
+    install of its package.json on first use), or None without node/npm or when npm fails."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None
+    if not os.path.isdir(os.path.join(folder, "node_modules", *package.split("/"))):
+        cp = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=folder,
+                            capture_output=True, text=True, timeout=300)
+        if cp.returncode != 0:
+            return None
+    return folder
+
+
 def wait_until(pred, timeout=30, every=0.1):
     """Polls pred() until it is true (returns True) or the timeout passes (returns its last value)."""
     deadline = time.time() + timeout

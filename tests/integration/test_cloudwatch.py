@@ -25,6 +25,18 @@ def now():
     return datetime.now(timezone.utc)
 
 
+def closed(period=60):
+    """A timestamp in the last closed period (alarms evaluate closed periods only)."""
+    t = time.time()
+    return datetime.fromtimestamp((t // period - 1) * period + period / 2, timezone.utc)
+
+
+def open_period_left(period):
+    """Seconds left in the current, open period."""
+    t = time.time()
+    return (t // period + 1) * period - t
+
+
 class CloudWatchBase(StratusTestCase):
     ephemeral = True
 
@@ -241,8 +253,10 @@ class Alarms(CloudWatchBase):
         a = self.alarm("high-latency")
         self.assertEqual((a["StateValue"], a["StateReason"]), ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation"))
         self.assertEqual(a["AlarmArn"], "arn:aws:cloudwatch:us-east-1:000000000000:alarm:high-latency")
-        self.cw.put_metric_data(Namespace="AL", MetricData=[{"MetricName": "lat", "Dimensions": DIM, "Value": 99.5}])
-        wait_until(lambda: self.alarm("high-latency")["StateValue"] == "ALARM")
+        # Alarms evaluate closed periods only: the point goes into the minute before this one.
+        self.cw.put_metric_data(Namespace="AL", MetricData=[{"MetricName": "lat", "Dimensions": DIM, "Value": 99.5,
+                                                             "Timestamp": closed()}])
+        self.assertTrue(wait_until(lambda: self.alarm("high-latency")["StateValue"] == "ALARM"))
         a = self.alarm("high-latency")
         self.assertRegex(a["StateReason"], r"^Threshold Crossed: 1 out of the last 1 datapoints \[99\.5 \(\d\d/\d\d/\d\d "
                                            r"\d\d:\d\d:00\)\] was greater than the threshold \(50\.0\) \(minimum 1 "
@@ -267,6 +281,104 @@ class Alarms(CloudWatchBase):
         e = self.err(lambda: self.cw.delete_alarms(AlarmNames=["high-latency"]))
         self.assertEqual(e[0], "ResourceNotFound")
 
+    def test_open_period_is_not_evaluated(self):
+        # A high-resolution alarm (Period 10): a breaching point in the open period changes nothing
+        # until that period closes.
+        self.cw.put_metric_alarm(AlarmName="hires", Namespace="HR", MetricName="m", Statistic="Maximum", Period=10,
+                                 EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+        if open_period_left(10) < 4:
+            time.sleep(open_period_left(10) + 0.05)
+        put_at = time.time()
+        self.cw.put_metric_data(Namespace="HR", MetricData=[{"MetricName": "m", "Value": 5, "StorageResolution": 1}])
+        time.sleep(1.5)  # six evaluations
+        a = self.alarm("hires")
+        self.assertLess(time.time() // 10, put_at // 10 + 1, "the period must still be open")
+        self.assertEqual(a["StateValue"], "INSUFFICIENT_DATA")
+        self.assertTrue(wait_until(lambda: self.alarm("hires")["StateValue"] == "ALARM", timeout=15))
+        self.assertGreaterEqual(time.time(), (put_at // 10 + 1) * 10)
+        a = self.alarm("hires")
+        self.assertIn("1 out of the last 1 datapoints [5.0 (", a["StateReason"])
+        self.assertEqual(json.loads(a["StateReasonData"])["period"], 10)
+
+    def test_datapoints_to_alarm_over_closed_periods(self):
+        # Closed minutes P-3, P-2, P-1 hold breaching, fine, breaching (P: the open minute):
+        # 2 out of 3 alarms with DatapointsToAlarm 2, not with 3.
+        p = time.time() // 60 * 60
+        data = [{"MetricName": "m", "Value": v, "Timestamp": datetime.fromtimestamp(p - k * 60 + 5, timezone.utc)}
+                for k, v in ((3, 9), (2, 1), (1, 9))]
+        data.append({"MetricName": "m", "Value": 1, "Timestamp": now()})  # open minute: not evaluated
+        self.cw.put_metric_data(Namespace="MN", MetricData=data)
+        for name, m in (("two-of-three", 2), ("three-of-three", 3)):
+            self.cw.put_metric_alarm(AlarmName=name, Namespace="MN", MetricName="m", Statistic="Maximum", Period=60,
+                                     EvaluationPeriods=3, DatapointsToAlarm=m, Threshold=5,
+                                     ComparisonOperator="GreaterThanThreshold")
+        self.assertTrue(wait_until(lambda: self.alarm("two-of-three")["StateValue"] == "ALARM"))
+        self.assertTrue(wait_until(lambda: self.alarm("three-of-three")["StateValue"] == "OK"))
+        self.assertRegex(self.alarm("two-of-three")["StateReason"],
+                         r"^Threshold Crossed: 2 out of the last 3 datapoints \[9\.0 \(.*\), 1\.0 \(.*\), 9\.0 "
+                         r"\(.*\)\] were greater than the threshold \(5\.0\) \(minimum 2 datapoints for "
+                         r"INSUFFICIENT_DATA -> ALARM transition\)\.$")
+
+    def test_actions_suppressor(self):
+        sns, sqs = self.stratus.client("sns"), self.stratus.client("sqs")
+        topic = sns.create_topic(Name="suppressed")["TopicArn"]
+        q = sqs.create_queue(QueueName="suppressed-inbox")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+        base = dict(Namespace="SP", Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=0,
+                    ComparisonOperator="GreaterThanThreshold")
+        for n in ("child", "maintenance", "child2"):
+            self.cw.put_metric_alarm(AlarmName=n, MetricName=n, **base)
+        self.cw.put_metric_data(Namespace="SP", MetricData=[{"MetricName": "maintenance", "Value": 1,
+                                                             "Timestamp": closed()}])
+        self.assertTrue(wait_until(lambda: self.alarm("maintenance")["StateValue"] == "ALARM"))
+        comp = lambda name: self.cw.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])[
+            "CompositeAlarms"][0]
+        # the "CloudWatch Alarm State Change" events of the composite, through an EventBridge rule
+        ev_q = sqs.create_queue(QueueName="suppressed-events")["QueueUrl"]
+        ev_arn = sqs.get_queue_attributes(QueueUrl=ev_q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events = self.stratus.client("events")
+        events.put_rule(Name="page-changes", EventPattern=json.dumps(
+            {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+             "detail": {"alarmName": ["page"]}}))
+        events.put_targets(Rule="page-changes", Targets=[{"Id": "q", "Arn": ev_arn}])
+        received = lambda: [json.loads(m["Body"])["AlarmName"] for m in
+                            sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1, MaxNumberOfMessages=10).get(
+                                "Messages", [])]
+        # 1. the suppressor in ALARM holds the actions; ExtensionPeriod after it leaves ALARM, then they run
+        self.cw.put_composite_alarm(AlarmName="page", AlarmRule="ALARM(child)", AlarmActions=[topic],
+                                    ActionsSuppressor="maintenance", ActionsSuppressorWaitPeriod=60,
+                                    ActionsSuppressorExtensionPeriod=2)
+        self.cw.put_metric_data(Namespace="SP", MetricData=[{"MetricName": "child", "Value": 1, "Timestamp": closed()}])
+        self.assertTrue(wait_until(lambda: comp("page").get("ActionsSuppressedBy") == "Alarm"))
+        self.assertEqual(comp("page")["StateValue"], "ALARM")
+        self.assertEqual(comp("page")["ActionsSuppressedReason"], "Alarm maintenance is in ALARM state")
+        self.assertEqual(received(), [])
+        # the event is not held: it says why the actions are
+        evs = wait_for(lambda: sqs.receive_message(QueueUrl=ev_q, WaitTimeSeconds=1).get("Messages"))
+        detail = json.loads(evs[0]["Body"])["detail"]
+        self.assertEqual((detail["state"]["value"], detail["state"]["actionsSuppressedBy"]), ("ALARM", "Alarm"))
+        self.assertEqual((detail["configuration"]["actionsSuppressor"],
+                          detail["configuration"]["actionsSuppressorExtensionPeriod"]), ("maintenance", 2))
+        self.cw.put_metric_alarm(AlarmName="maintenance", MetricName="maintenance", **dict(base, Threshold=100))
+        self.assertTrue(wait_until(lambda: comp("page").get("ActionsSuppressedBy") == "ExtensionPeriod"))
+        left = time.time()
+        msgs = wait_for(received, timeout=10)
+        self.assertGreaterEqual(time.time() - left, 1.5)
+        self.assertEqual(msgs, ["page"])
+        self.assertNotIn("ActionsSuppressedBy", comp("page"))
+        # 2. the wait period: the suppressor does not go into ALARM, the actions run after it
+        self.cw.put_composite_alarm(AlarmName="page2", AlarmRule="ALARM(child2)", AlarmActions=[topic],
+                                    ActionsSuppressor="maintenance", ActionsSuppressorWaitPeriod=2,
+                                    ActionsSuppressorExtensionPeriod=2)
+        self.cw.put_metric_data(Namespace="SP", MetricData=[{"MetricName": "child2", "Value": 1,
+                                                             "Timestamp": closed()}])
+        self.assertTrue(wait_until(lambda: comp("page2").get("ActionsSuppressedBy") == "WaitPeriod"))
+        self.assertEqual(comp("page2")["StateValue"], "ALARM")
+        msgs = wait_for(received, timeout=10)
+        self.assertEqual(msgs, ["page2"])
+        self.cw.delete_alarms(AlarmNames=["page", "page2"])
+
     def test_treat_missing_and_m_of_n(self):
         self.cw.put_metric_alarm(AlarmName="nodata-breaching", Namespace="AL", MetricName="silent", Statistic="Sum",
                                  Period=60, EvaluationPeriods=2, Threshold=1, TreatMissingData="breaching",
@@ -286,8 +398,9 @@ class Alarms(CloudWatchBase):
         self.assertEqual(a["StateValue"], "INSUFFICIENT_DATA")
 
     def test_math_alarm_and_composite(self):
-        self.cw.put_metric_data(Namespace="AM", MetricData=[{"MetricName": "errors", "Value": 5},
-                                                            {"MetricName": "requests", "Value": 10}])
+        self.cw.put_metric_data(Namespace="AM", MetricData=[{"MetricName": "errors", "Value": 5, "Timestamp": closed()},
+                                                            {"MetricName": "requests", "Value": 10,
+                                                             "Timestamp": closed()}])
         self.cw.put_metric_alarm(AlarmName="error-rate", EvaluationPeriods=1, Threshold=20,
                                  ComparisonOperator="GreaterThanOrEqualToThreshold", Metrics=[
             {"Id": "e", "MetricStat": {"Metric": {"Namespace": "AM", "MetricName": "errors"}, "Period": 60,
@@ -373,7 +486,7 @@ class Alarms(CloudWatchBase):
         self.cw.put_metric_alarm(AlarmName="to-sns", Namespace="AS", MetricName="m", Statistic="Sum", Period=60,
                                  EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
                                  AlarmActions=[topic])
-        self.cw.put_metric_data(Namespace="AS", MetricData=[{"MetricName": "m", "Value": 3}])
+        self.cw.put_metric_data(Namespace="AS", MetricData=[{"MetricName": "m", "Value": 3, "Timestamp": closed()}])
         msgs = wait_for(lambda: sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages"))
         env = json.loads(msgs[0]["Body"])
         self.assertEqual(env["Subject"], 'ALARM: "to-sns" in US East (N. Virginia)')
@@ -488,7 +601,8 @@ def handler(event, context):
         # the embedded metric format lines of both invocations
         amount = lambda: stats("Amount", ns="Bank", d=[{"Name": "Service", "Value": "payments"}])
         self.assertTrue(wait_for(lambda: amount() == 24), amount())
-        msgs = wait_for(lambda: sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages"))
+        # the Errors point is in the open minute: the alarm fires once that minute closes
+        msgs = wait_for(lambda: sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages"), timeout=80)
         body = json.loads(json.loads(msgs[0]["Body"])["Message"])
         self.assertEqual((body["AlarmName"], body["NewStateValue"], body["Trigger"]["Namespace"]),
                          ("payer-errors", "ALARM", "AWS/Lambda"))
@@ -502,7 +616,7 @@ class LambdaAction(CloudWatchBase):
         self.cw.put_metric_alarm(AlarmName="to-lambda", Namespace="LA", MetricName="m", Statistic="Maximum",
                                  Period=60, EvaluationPeriods=1, Threshold=1, AlarmDescription="lambda action",
                                  ComparisonOperator="GreaterThanThreshold", AlarmActions=[fn])
-        self.cw.put_metric_data(Namespace="LA", MetricData=[{"MetricName": "m", "Value": 2}])
+        self.cw.put_metric_data(Namespace="LA", MetricData=[{"MetricName": "m", "Value": 2, "Timestamp": closed()}])
 
         def event():
             try:
@@ -567,6 +681,18 @@ class ServiceMetricsSqsApi(CloudWatchBase):
         self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", d)), 2)
         self.assertEqual(wait_for(lambda: self.sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", d)), 1.5)
 
+    def test_ses_metrics(self):
+        ses = self.stratus.client("ses")
+        ses.verify_domain_identity(Domain="metered.test")
+        for to in ("success", "bounce", "complaint"):
+            ses.send_email(Source="a@metered.test", Destination={"ToAddresses": [f"{to}@simulator.amazonses.com"]},
+                           Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SES", "Send", [])), 3)
+        self.assertEqual(wait_for(lambda: self.sum("AWS/SES", "Delivery", [])), 2)
+        self.assertEqual(self.sum("AWS/SES", "Bounce", []), 1)
+        self.assertEqual(self.sum("AWS/SES", "Complaint", []), 1)
+        self.assertIsNone(self.sum("AWS/SES", "Reject", []))
+
     def test_sns_metrics(self):
         sns = self.stratus.client("sns")
         topic = sns.create_topic(Name="metered-topic")["TopicArn"]
@@ -606,7 +732,7 @@ class Durability(unittest.TestCase):
         s = Stratus(env={"STRATUS_CLOUDWATCH_EVAL_MS": "200"}).start()
         try:
             cw = s.client("cloudwatch")
-            cw.put_metric_data(Namespace="D", MetricData=[{"MetricName": "m", "Value": 9}])
+            cw.put_metric_data(Namespace="D", MetricData=[{"MetricName": "m", "Value": 9, "Timestamp": closed()}])
             cw.put_metric_alarm(AlarmName="d", Namespace="D", MetricName="m", Statistic="Sum", Period=60,
                                 EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
             cw.put_dashboard(DashboardName="d", DashboardBody='{"widgets":[]}')

@@ -6,14 +6,13 @@ import base64
 import http.client
 import json
 import os
-import shutil
 import subprocess
 import unittest
 import urllib.parse
 
 import botocore.exceptions
 
-from harness import StratusTestCase
+from harness import StratusTestCase, npm_folder
 from lambda_util import PY_ECHO, create, zip_files
 
 # A provided runtime in Python that answers in streaming mode over a raw socket: the event
@@ -126,14 +125,7 @@ NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
 
 def node_sdk():
     """The directory holding @aws-sdk/client-lambda (installed with npm on first use), or None."""
-    if not shutil.which("node") or not shutil.which("npm"):
-        return None
-    if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "@aws-sdk", "client-lambda")):
-        cp = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR,
-                            capture_output=True, text=True, timeout=300)
-        if cp.returncode != 0:
-            return None
-    return NODE_DIR
+    return npm_folder(NODE_DIR, "@aws-sdk/client-lambda")
 
 
 def events(resp):

@@ -686,6 +686,130 @@ class TestSesEvents(SesBase):
                          "NotFoundException")
 
 
+class TestSesOpenClickTracking(SesBase):
+    """A configuration set with OPEN/CLICK destinations: the delivered HTML carries the open pixel and
+    tracking links served by Stratus, which publish Open and Click events and redirect."""
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        sns, sqs = cls.stratus.client("sns"), cls.stratus.client("sqs")
+        cls.sqs = sqs
+        topic = sns.create_topic(Name="ses-engagement")["TopicArn"]
+        cls.queue = sqs.create_queue(QueueName="ses-engagement")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=cls.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        cls.v2.create_configuration_set(ConfigurationSetName="engagement")
+        cls.v2.create_configuration_set_event_destination(
+            ConfigurationSetName="engagement", EventDestinationName="opens-clicks",
+            EventDestination={"Enabled": True, "MatchingEventTypes": ["OPEN", "CLICK"],
+                              "SnsDestination": {"TopicArn": topic}})
+
+    def events(self, count):
+        got = []
+
+        def poll():
+            for m in self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10,
+                                              WaitTimeSeconds=1).get("Messages", []):
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
+                got.append(json.loads(m["Body"]))
+            return len(got) >= count
+        wait_until(poll, timeout=20)
+        return got
+
+    def html_of(self, recipient, mid):
+        m = [m for m in mailbox(self.stratus, recipient) if m["source"] == "ses:" + mid][0]
+        msg = eml(self.stratus, m)
+        for part in msg.walk():
+            if part.get_content_type() == "text/html":
+                return part.get_payload(decode=True).decode()
+        self.fail("no html part")
+
+    def fetch(self, url, ua="Mozilla/5.0 (tracking test)"):
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        opener = urllib.request.build_opener(NoRedirect)
+        req = urllib.request.Request(url, headers={"User-Agent": ua})
+        try:
+            with opener.open(req, timeout=10) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def test_open_pixel_and_click_links(self):
+        html = ('<html><body><p>Your statement</p>'
+                '<a href="https://bank.test/offer?x=1&amp;y=2" ses:tags="campaign:spring;slot:top">Offer</a> '
+                '<a href="mailto:help@bank.test">Mail us</a> '
+                '<a ses:no-track href="https://bank.test/private">Private</a>'
+                '<A HREF=\'http://bank.test/plain\'>Plain</A></body></html>')
+        mid = self.ses.send_email(Source="bank@sender.test",
+                                  Destination={"ToAddresses": ["success+track@simulator.amazonses.com"]},
+                                  Message=simple(html=html), ConfigurationSetName="engagement")["MessageId"]
+        got = self.html_of("success+track@simulator.amazonses.com", mid)
+        pixel = re.search(r'<img alt="" src="(http://[^"]+/_stratus/ses/open\?id=\w+)" '
+                          r'style="display: none; width: 1px; height: 1px;"></body>', got)
+        self.assertIsNotNone(pixel, got)
+        clicks = re.findall(r'href=["\'](http://[^"\']+/_stratus/ses/click\?id=\w+&amp;n=\d+)["\']', got, re.I)
+        self.assertEqual(len(clicks), 2, got)
+        self.assertIn('href="mailto:help@bank.test"', got)
+        self.assertIn('href="https://bank.test/private"', got)
+        status, headers, body = self.fetch(pixel.group(1))
+        self.assertEqual((status, headers["Content-Type"], body[:6]), (200, "image/gif", b"GIF89a"))
+        status, headers, _ = self.fetch(clicks[0].replace("&amp;", "&"))
+        self.assertEqual((status, headers["Location"]), (302, "https://bank.test/offer?x=1&y=2"))
+        status, headers, _ = self.fetch(clicks[1].replace("&amp;", "&"))
+        self.assertEqual((status, headers["Location"]), (302, "http://bank.test/plain"))
+        evs = self.events(3)
+        by = {}
+        for e in evs:
+            by.setdefault(e["eventType"], []).append(e)
+        self.assertEqual(sorted(by), ["Click", "Open"])
+        o = by["Open"][0]
+        self.assertEqual(o["mail"]["messageId"], mid)
+        self.assertEqual((o["open"]["userAgent"], o["open"]["ipAddress"]), ("Mozilla/5.0 (tracking test)", "127.0.0.1"))
+        self.assertRegex(o["open"]["timestamp"], r"^\d{4}-\d\d-\d\dT")
+        c = sorted(by["Click"], key=lambda e: e["click"]["link"])
+        self.assertEqual(c[1]["click"]["link"], "https://bank.test/offer?x=1&y=2")
+        self.assertEqual(c[1]["click"]["linkTags"], {"campaign": ["spring"], "slot": ["top"]})
+        self.assertEqual((c[0]["click"]["link"], c[0]["click"]["linkTags"]), ("http://bank.test/plain", {}))
+        self.assertEqual(c[0]["mail"]["tags"]["ses:configuration-set"], ["engagement"])
+        # unknown ids and links: 404, no event
+        self.assertEqual(self.fetch(self.stratus.endpoint + "/_stratus/ses/open?id=nope")[0], 404)
+        self.assertEqual(self.fetch(clicks[0].replace("&amp;", "&").replace("n=0", "n=9"))[0], 404)
+
+    def test_raw_email_encoded_html_parts_are_tracked(self):
+        for cte in ("base64", "quoted-printable"):
+            msg = MIMEMultipart("alternative")
+            msg["Subject"], msg["From"] = "raw " + cte, "bank@sender.test"
+            msg["To"] = "success+raw-track@simulator.amazonses.com"
+            msg.attach(MIMEText("plain text", "plain"))
+            html = MIMEText('<p>Caf\u00e9 <a href="https://bank.test/' + cte + '">go</a></p>', "html", "utf-8")
+            if cte == "quoted-printable":
+                import email.charset
+                html = MIMEText("", "html")
+                cs = email.charset.Charset("utf-8")
+                cs.body_encoding = email.charset.QP
+                html.set_payload('<p>Caf\u00e9 <a href="https://bank.test/' + cte + '">go</a></p>', charset=cs)
+            msg.attach(html)
+            mid = self.ses.send_raw_email(RawMessage={"Data": msg.as_bytes()},
+                                          ConfigurationSetName="engagement")["MessageId"]
+            got = self.html_of("success+raw-track@simulator.amazonses.com", mid)
+            self.assertIn("Caf\u00e9", got)
+            link = re.search(r'href="(http://[^"]+/_stratus/ses/click\?id=\w+&amp;n=0)"', got).group(1)
+            self.assertEqual(self.fetch(link.replace("&amp;", "&"))[1]["Location"], "https://bank.test/" + cte)
+            self.assertIn("/_stratus/ses/open?id=", got)
+        self.assertEqual(sorted(e["click"]["link"] for e in self.events(2) if e["eventType"] == "Click"),
+                         ["https://bank.test/base64", "https://bank.test/quoted-printable"])
+
+    def test_no_tracking_without_open_click_destination(self):
+        self.ses.create_configuration_set(ConfigurationSet={"Name": "quiet-set"})
+        html = '<html><body><a href="https://bank.test/x">x</a></body></html>'
+        mid = self.ses.send_email(Source="bank@sender.test",
+                                  Destination={"ToAddresses": ["success+quiet@simulator.amazonses.com"]},
+                                  Message=simple(html=html), ConfigurationSetName="quiet-set")["MessageId"]
+        self.assertEqual(self.html_of("success+quiet@simulator.amazonses.com", mid).strip(), html)
+
+
 class TestSesStrictAuth(StratusTestCase):
     stratus_args = ("--auth", "strict")
 

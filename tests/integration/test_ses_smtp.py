@@ -1,6 +1,6 @@
 """SES's SMTP endpoint (`serve --smtp-port`) through Python's smtplib: SES SMTP credentials
 derived from the secret key as AWS documents (HMAC-SHA256 chain, version byte 0x04,
-region-specific), AUTH PLAIN and LOGIN, the same send path as the API (sandbox rules, mailbox,
+region-specific), AUTH PLAIN and LOGIN, STARTTLS with the data directory's certificate, the same send path as the API (sandbox rules, mailbox,
 configuration set events)."""
 import base64
 import hashlib
@@ -60,6 +60,32 @@ class TestSesSmtp(unittest.TestCase):
         self.assertEqual(len(got), 1)
         self.assertEqual(got[0]["subject"], "via smtp")
         self.assertEqual(got[0]["body"].rstrip(), "sent through SMTP")
+
+    def test_starttls_with_the_data_directory_certificate(self):
+        import os
+        import ssl
+        cert = os.path.join(self.stratus.data_dir, "smtp-tls", "cert.pem")
+        self.assertTrue(os.path.exists(cert))
+        tls = ssl.create_default_context(cafile=cert)  # verifies the chain and the name (localhost)
+        with smtplib.SMTP("localhost", self.smtp_port, timeout=10) as s:
+            s.ehlo()
+            self.assertIn("starttls", s.esmtp_features)
+            code, _ = s.starttls(context=tls)
+            self.assertEqual(code, 220)
+            self.assertIsNotNone(s.sock.cipher())
+            s.ehlo()  # the session starts over: STARTTLS is no longer offered
+            self.assertNotIn("starttls", s.esmtp_features)
+            self.assertEqual(s.docmd("STARTTLS")[0], 503)
+            s.login("test", smtp_password("test", "us-east-1"))
+            msg = self.message("success+tls@simulator.amazonses.com", subject="over tls")
+            s.sendmail("app@smtp.test", ["success+tls@simulator.amazonses.com"], msg.as_string())
+        got = mailbox(self.stratus, "success+tls@simulator.amazonses.com")
+        self.assertEqual([m["subject"] for m in got], ["over tls"])
+        # A client that does not trust the certificate fails the handshake.
+        with smtplib.SMTP("localhost", self.smtp_port, timeout=10) as s:
+            s.ehlo()
+            with self.assertRaises(ssl.SSLError):
+                s.starttls(context=ssl.create_default_context())
 
     def test_auth_plain_reply_carries_message_id(self):
         s = smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=10)

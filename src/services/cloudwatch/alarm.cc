@@ -74,6 +74,22 @@ Verdict evaluate_alarm(const Rule& r, const std::vector<Point>& range) {
   return out;
 }
 
+Window evaluation_window(int64_t now_ms, int64_t period_ms, int n) {
+  Window w;
+  if (period_ms <= 0) period_ms = 60'000;
+  w.end_ms = now_ms / period_ms * period_ms;
+  w.start_ms = w.end_ms - range_size(std::max(1, n)) * period_ms;
+  return w;
+}
+
+std::string suppressed_by(const SuppressionInput& in, int64_t now_ms) {
+  if (in.sup_state == "ALARM") return "Alarm";
+  bool left_alarm = in.sup_prev == "ALARM";
+  if (left_alarm && now_ms < in.sup_changed_ms + in.ext_ms) return "ExtensionPeriod";
+  if (in.state == "ALARM" && !in.seen_alarm && now_ms < in.since_ms + in.wait_ms) return "WaitPeriod";
+  return "";
+}
+
 // ---- composite rules ----
 namespace {
 
@@ -115,28 +131,25 @@ class RuleParser {
     n->kind = k;
     return n;
   }
-  std::unique_ptr<RuleNode> or_expr(int d) {
-    if (d > kMaxDepth) fail("The AlarmRule is nested too deeply.");
-    auto l = and_expr(d + 1);
-    while (peek_word("OR")) {
-      pos_ += 2;
-      auto n = node(RuleNode::op_or);
+  // One left-associative level: operands parsed by `operand`, joined by the word `op`.
+  template <typename Operand>
+  std::unique_ptr<RuleNode> binary(int d, std::string_view op, RuleNode::Kind kind, Operand operand) {
+    auto l = operand(d + 1);
+    while (peek_word(op)) {
+      pos_ += op.size();
+      auto n = node(kind);
       n->args.push_back(std::move(l));
-      n->args.push_back(and_expr(d + 1));
+      n->args.push_back(operand(d + 1));
       l = std::move(n);
     }
     return l;
   }
+  std::unique_ptr<RuleNode> or_expr(int d) {
+    if (d > kMaxDepth) fail("The AlarmRule is nested too deeply.");
+    return binary(d, "OR", RuleNode::op_or, [this](int x) { return and_expr(x); });
+  }
   std::unique_ptr<RuleNode> and_expr(int d) {
-    auto l = not_expr(d + 1);
-    while (peek_word("AND")) {
-      pos_ += 3;
-      auto n = node(RuleNode::op_and);
-      n->args.push_back(std::move(l));
-      n->args.push_back(not_expr(d + 1));
-      l = std::move(n);
-    }
-    return l;
+    return binary(d, "AND", RuleNode::op_and, [this](int x) { return not_expr(x); });
   }
   std::unique_ptr<RuleNode> not_expr(int d) {
     if (d > kMaxDepth) fail("The AlarmRule is nested too deeply.");

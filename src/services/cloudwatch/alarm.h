@@ -54,6 +54,27 @@ Verdict evaluate_alarm(const Rule& r, const std::vector<Point>& range);
 inline int range_size(int n) {
   return n + 2;
 }
+// The evaluation range at `now_ms`: range_size(n) whole periods ending where the current, still
+// open period starts (AWS evaluates closed periods only), [start_ms, end_ms).
+struct Window {
+  int64_t start_ms = 0, end_ms = 0;
+};
+Window evaluation_window(int64_t now_ms, int64_t period_ms, int n);
+
+// Composite alarm action suppression (ActionsSuppressor): whether the actions of the composite's
+// transition to `state` at `since_ms` are still held at `now_ms`, and by what (AWS's
+// ActionsSuppressedBy: "Alarm" while the suppressor is in ALARM, "ExtensionPeriod" for
+// ActionsSuppressorExtensionPeriod after it left ALARM, "WaitPeriod" for ActionsSuppressorWaitPeriod
+// after a transition to ALARM while the suppressor has not been in ALARM); empty: run them now.
+struct SuppressionInput {
+  std::string state;  // the composite's new state
+  int64_t since_ms = 0;
+  std::string sup_state, sup_prev;  // the suppressor's state and the one before its last transition
+  int64_t sup_changed_ms = 0;       // the suppressor's last transition
+  int64_t wait_ms = 0, ext_ms = 0;
+  bool seen_alarm = false;  // the suppressor was in ALARM since the transition
+};
+std::string suppressed_by(const SuppressionInput& in, int64_t now_ms);
 
 // Composite alarm rules.
 struct RuleError : std::runtime_error {

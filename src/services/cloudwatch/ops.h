@@ -80,8 +80,13 @@ struct State {
   // Evaluates every alarm once (the scheduler's task; tests call it through the service).
   void evaluate_alarms(int64_t now_ms);
   // Runs the actions and the EventBridge event of a state change (durable, events queue).
+  // `fire`: both (all), the event only (actions held by an ActionsSuppressor), or the held actions.
+  enum class Fire { all, event, actions };
   void on_transition(const std::string& account, const std::string& region, const Doc& alarm,
-                     const std::string& old_state, int64_t now_ms);
+                     const std::string& old_state, int64_t now_ms, Fire fire = Fire::all);
+  // Composite alarms' ActionsSuppressor (store->mu held by callers of hold_actions).
+  bool hold_actions(const std::string& account, const std::string& region, Doc& alarm, int64_t now_ms);
+  void release_actions(const Store::Located& a, int64_t now_ms);
 };
 State& state_of(OpContext& ctx);
 

@@ -51,8 +51,9 @@ class CloudWatchService final : public Service {
         "Metrics Insights queries (SELECT ...), the time labels ${FIRST_TIME}/${LAST_TIME} with "
         "LabelOptions.Timezone, and cross-account queries are not implemented");
     gap("SEARCH", "schema, designators (Name=value), quoted exact terms, partial words and NOT; no OR grouping");
-    gap("alarm evaluation", "the range ends with the current, partial period (AWS waits for it to close)");
-    gap("composite alarms", "ActionsSuppressor is stored but never suppresses actions");
+    gap("composite alarms",
+        "ActionsSuppressor holds and releases actions (Alarm, WaitPeriod, ExtensionPeriod) as AWS documents; "
+        "the ActionsSuppressedReason texts are Stratus's own wording");
     gap("metric streams, Contributor Insights, alarm mute rules, OTel enrichment, GetMetricWidgetImage",
         "not implemented");
     gap("service metrics",
@@ -60,7 +61,9 @@ class CloudWatchService final : public Service {
         "cold starts, Throttles, ConcurrentExecutions), AWS/SQS, AWS/ApiGateway (no "
         "IntegrationLatency, no detailed Method/Resource metrics) and AWS/SNS (NumberOfMessagesPublished, "
         "PublishSize only) and AWS/DynamoDB (ConsumedRead/WriteCapacityUnits only; no "
-        "SuccessfulRequestLatency, throttle or error counts) are published; AWS/Events and AWS/SES are not yet");
+        "SuccessfulRequestLatency, throttle or error counts) and AWS/SES (account-level Send, Delivery, Bounce, "
+        "Complaint, Reject; no Reputation.* rates, no configuration-set CloudWatch destinations) are published; "
+        "AWS/Events is not yet");
     gap("retention", "rolled-up points keep at most 5,000 distinct raw values, so old percentiles are estimates");
     gap("alarm actions",
         "only SNS topics and Lambda functions run; EC2, Auto Scaling and SSM actions are recorded "

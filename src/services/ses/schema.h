@@ -30,7 +30,10 @@ inline constexpr storage::Keyspace kAccount{"ses.account", "scope(account, regio
 inline constexpr storage::Keyspace kStats{
     "ses.stats", "scope(account, region) u64(15-minute slot start ms) str(counter)", "counter (WriteBatch::add)"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kIdentities, kVerify,  kTemplates, kConfigSets,
-                                                   kSuppressed, kAccount, kStats,     mailbox::kKeyspace};
+// Open/click tracking of one delivered copy (tracking.h): the event's context and the links.
+inline constexpr storage::Keyspace kTracking{"ses.tracking", "str(tracking id)",
+                                             "{account, region, accessKey, arn, configSet, mail, links}, JSON v1"};
+inline constexpr storage::Keyspace kKeyspaces[] = {kIdentities, kVerify, kTemplates, kConfigSets,       kSuppressed,
+                                                   kAccount,    kStats,  kTracking,  mailbox::kKeyspace};
 
 }  // namespace stratus::ses::schema

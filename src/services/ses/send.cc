@@ -10,10 +10,12 @@
 #include "mail/mailbox.h"
 #include "mail/mime.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/events/api.h"
 #include "services/ses/errors.h"
 #include "services/ses/schema.h"
 #include "services/ses/state.h"
+#include "services/ses/tracking.h"
 #include "storage/keys.h"
 
 namespace stratus::ses {
@@ -51,6 +53,25 @@ Doc strings(const std::vector<std::string>& v) {
   return l;
 }
 
+// The caller an event is published as, kept in a delivery or tracking record, and read back.
+Doc caller_doc(const OpContext::Caller& caller) {
+  Doc p = Doc::map();
+  p.set("account", caller.account);
+  p.set("region", caller.region);
+  p.set("accessKey", caller.access_key);
+  p.set("arn", caller.arn);
+  return p;
+}
+
+OpContext::Caller caller_of(const Doc& p) {
+  OpContext::Caller caller;
+  caller.account = p.str("account");
+  caller.region = p.str("region");
+  caller.access_key = p.str("accessKey");
+  caller.arn = p.str("arn");
+  return caller;
+}
+
 // Collects the configuration set's events: each (destination, event) is one durable delivery on
 // the events queue (topic kEventsTopic, deliver_event() below), written in one batch with the
 // send's statistics when the send is done.
@@ -65,13 +86,9 @@ struct Publisher {
 
   void enqueue(const char* kind, const std::string& target, const std::string& detail_type,
                const std::string& text) const {
-    Doc p = Doc::map();
+    Doc p = caller_doc(caller);
     p.set("kind", kind);
     p.set("target", target);
-    p.set("account", caller.account);
-    p.set("region", caller.region);
-    p.set("accessKey", caller.access_key);
-    p.set("arn", caller.arn);
     p.set("detailType", detail_type);
     p.set("event", text);
     tickets->push_back(st.ctx.events().add(*batch, kEventsTopic, json::write(p)));
@@ -141,6 +158,19 @@ Doc bounce_of(const std::string& recipient, const char* sub_type, const char* di
   b.set("timestamp", ts);
   b.set("reportingMTA", std::string("dns; ") + kMta);
   return b;
+}
+
+// Whether the configuration set has an enabled destination for the v1 event type `type`.
+bool wants(const Doc* cs, std::string_view type) {
+  const Doc* dests = cs ? cs->get("EventDestinations") : nullptr;
+  if (!dests || dests->type() != Doc::Type::list) return false;
+  for (const Doc& d : dests->as_list()) {
+    if (!d.flag("Enabled")) continue;
+    if (const Doc* t = d.get("Types"); t && t->type() == Doc::Type::list)
+      for (const Doc& x : t->as_list())
+        if (x.type() == Doc::Type::string && x.as_string() == type) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -272,6 +302,10 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   auto count = [&](const char* counter, int64_t n) {
     if (n > 0) stats.add(schema::kStats.name, slot + storage::KeyBuilder().str(counter).take(), n);
   };
+  // The account-level AWS/SES metrics (no dimensions).
+  auto metric = [&](const char* name, int64_t n) {
+    if (st.metrics && n > 0) st.metrics->put(acct, region, "AWS/SES", name, {}, static_cast<double>(n), "Count", now);
+  };
 
   if (!m.render_error.empty()) {
     Doc f = Doc::map();
@@ -283,16 +317,21 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   publish("send", "Send", "send", Doc::map(), "Email Sent");
   count("DeliveryAttempts", static_cast<int64_t>(m.recipients.size()));
+  metric("Send", 1);
   count("QuotaUsed", quota_used);
   if (raw.find(kEicar) != std::string::npos) {
     Doc r = Doc::map();
     r.set("reason", "Bad content");
     publish("reject", "Reject", "reject", std::move(r), "Email Rejected");
     count("Rejects", 1);
+    metric("Reject", 1);
     finish();
     return id;
   }
   std::string subject = parsed.header("Subject");
+  const bool opens = wants(cs ? &*cs : nullptr, "open"), clicks = wants(cs ? &*cs : nullptr, "click");
+  const std::string endpoint =
+      m.endpoint.empty() ? "http://localhost:" + std::to_string(st.ctx.config().port) : m.endpoint;
   std::string text = parsed.text();
   if (text.empty()) text = parsed.html();
   std::vector<std::string> delivered;
@@ -342,6 +381,31 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
     mm.body = text;
     mm.source = "ses:" + id;
     mm.raw = raw;
+    if ((opens || clicks) && !parsed.html().empty()) {
+      // This copy's tracking: the pixel and the links, and what their events need.
+      std::string tid = ids::random_lower_alnum(32);
+      std::vector<TrackedLink> links;
+      mm.raw =
+          rewrite_html(raw, [&](std::string html) { return add_tracking(html, endpoint, tid, opens, clicks, links); });
+      Doc t = caller_doc(caller);
+      t.set("configSet", m.config_set);
+      t.set("mail", publish.mail);
+      Doc l = Doc::list();
+      for (const auto& link : links) {
+        Doc x = Doc::map();
+        x.set("url", link.url);
+        Doc tg = Doc::map();
+        for (const auto& [k, v] : link.tags) {
+          Doc vs = Doc::list();
+          vs.push(v);
+          tg.set(k, std::move(vs));
+        }
+        x.set("tags", std::move(tg));
+        l.push(std::move(x));
+      }
+      t.set("links", std::move(l));
+      stats.put(schema::kTracking.name, storage::KeyBuilder().str(tid).take(), json::write(t));
+    }
     mm.timestamp_ms = now;
     if (!mailbox::deliver(st.engine, std::move(mm)).ok()) throw stratus::errors::internal();
     delivered.push_back(b);
@@ -380,6 +444,9 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   }
   count("Bounces", bounces);
   count("Complaints", complaints);
+  metric("Bounce", bounces);
+  metric("Complaint", complaints);
+  metric("Delivery", static_cast<int64_t>(delivered.size()));
   if (!delivered.empty()) {
     Doc d = Doc::map();
     d.set("timestamp", ts);
@@ -393,6 +460,77 @@ std::string send(State& st, const OpContext::Caller& caller, int64_t now, Outgoi
   return id;
 }
 
+void serve_tracking(State& st, bool click, const http::Request& req, http::Response& res) {
+  std::string id, n;
+  for (const auto& [k, v] : http::parse_query(req.query)) {
+    if (k == "id") id = v;
+    if (k == "n") n = v;
+  }
+  std::string raw;
+  Doc t;
+  bool found = !id.empty() && st.engine.get(schema::kTracking.name, storage::KeyBuilder().str(id).take(), &raw).ok();
+  if (found) {
+    try {
+      t = json::parse(raw);
+    } catch (const std::exception&) {
+      found = false;
+    }
+  }
+  const Doc* link = nullptr;
+  if (found && click) {
+    const Doc* links = t.get("links");
+    size_t k = 0;
+    bool digits = !n.empty() && n.size() < 6 && n.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) k = static_cast<size_t>(std::stoul(n));
+    if (digits && links && links->type() == Doc::Type::list && k < links->as_list().size()) link = &links->as_list()[k];
+    found = link != nullptr;
+  }
+  if (!found) {
+    res.status = 404;
+    res.headers.set("content-type", "text/plain; charset=UTF-8");
+    res.body = "Unknown tracking link.\n";
+    return;
+  }
+  OpContext::Caller caller = caller_of(t);
+  std::optional<Doc> cs;
+  if (!t.str("configSet").empty())
+    cs = st.get(schema::kConfigSets.name, caller.account, caller.region, t.str("configSet"));
+  storage::WriteBatch batch;
+  std::vector<events::Queue::Ticket> tickets;
+  Publisher publish{st, caller, cs ? &*cs : nullptr, *t.get("mail"), &batch, &tickets, nullptr};
+  Doc ev = Doc::map();
+  ev.set("ipAddress", req.remote_addr.empty() ? std::string("127.0.0.1") : req.remote_addr);
+  ev.set("timestamp", enc::iso8601(now_millis()));
+  ev.set("userAgent", req.headers.get("user-agent"));
+  if (click) {
+    ev.set("link", link->str("url"));
+    ev.set("linkTags", link->get("tags") ? *link->get("tags") : Doc::map());
+    publish("click", "Click", "click", std::move(ev), "Email Clicked");
+  } else {
+    publish("open", "Open", "open", std::move(ev), "Email Opened");
+  }
+  if (!batch.empty()) {
+    if (st.engine.write(batch).ok()) {
+      for (const auto& tk : tickets) st.ctx.events().published(tk);
+    } else {
+      spdlog::warn("ses: the {} event of {} was not stored", click ? "click" : "open", id);
+    }
+  }
+  res.headers.set("cache-control", "no-cache, no-store, must-revalidate");
+  if (click) {
+    res.status = 302;
+    res.headers.set("location", link->str("url"));
+    return;
+  }
+  // A transparent 1x1 GIF.
+  static const unsigned char kGif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80,
+                                       0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04,
+                                       0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01,
+                                       0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+  res.headers.set("content-type", "image/gif");
+  res.body.assign(reinterpret_cast<const char*>(kGif), sizeof kGif);
+}
+
 events::Verdict deliver_event(State& st, const events::Delivery& d) {
   Doc p;
   try {
@@ -401,11 +539,7 @@ events::Verdict deliver_event(State& st, const events::Delivery& d) {
     return events::Verdict::drop();
   }
   std::string kind = p.str("kind"), target = p.str("target");
-  OpContext::Caller caller;
-  caller.account = p.str("account");
-  caller.region = p.str("region");
-  caller.access_key = p.str("accessKey");
-  caller.arn = p.str("arn");
+  OpContext::Caller caller = caller_of(p);
   if (kind == "Sns") {
     if (!st.ctx.service("sns")) {
       spdlog::warn("ses: event destination {}: SNS is not running; event dropped", target);

@@ -9,6 +9,7 @@
 #include "events/queue.h"
 #include "mail/smtp_server.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/events/api.h"
 #include "services/service.h"
 #include "services/ses/ops.h"
@@ -33,8 +34,15 @@ class SesBase : public Service {
     if (!own_) return;
     State* st = own_.get();
     st->bus = ctx.port<events::Api>();
+    st->metrics = ctx.port<cloudwatch::Api>();
     ctx.add_internal_route("/_stratus/ses/verify",
                            [st](const http::Request& req, http::Response& res) { st->serve_verify(req, res); });
+    ctx.add_internal_route("/_stratus/ses/open", [st](const http::Request& req, http::Response& res) {
+      serve_tracking(*st, false, req, res);
+    });
+    ctx.add_internal_route("/_stratus/ses/click", [st](const http::Request& req, http::Response& res) {
+      serve_tracking(*st, true, req, res);
+    });
     ctx.events().subscribe(kEventsTopic, [st](const events::Delivery& d) { return deliver_event(*st, d); });
     smtp_ = start_smtp(ctx, *st);
   }
@@ -52,9 +60,12 @@ void common_gaps(Service& s) {
   s.gap("Quotas",
         "the sandbox's 200 messages a day and 1 message a second (and production's) are reported, not enforced");
   s.gap("Events",
-        "Open and Click events are not produced (no tracking links); CloudWatch and Firehose destinations are "
-        "stored only");
-  s.gap("SMTP endpoint", "no STARTTLS or TLS wrapper (plain SMTP on loopback); no sending-rate throttling");
+        "Open and Click events come from Stratus's own tracking URLs (/_stratus/ses/open, /_stratus/ses/click; "
+        "no CustomRedirectDomain, tracking records are kept without expiry); CloudWatch and Firehose "
+        "destinations are stored only");
+  s.gap("SMTP endpoint",
+        "STARTTLS with a self-signed certificate (<data-dir>/smtp-tls/cert.pem), but plain AUTH stays allowed "
+        "(AWS demands TLS first); no implicit-TLS port (465/2465); no sending-rate throttling");
   s.gap("Error texts",
         "the MIME errors and several send-time texts (no recipients, too many destinations, bad "
         "TemplateData) are not printed on AWS pages and are worded here");

@@ -3,10 +3,15 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "auth/sigv4.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/error.h"
+#include "http/tls_cert.h"
 #include "mail/mime.h"
 #include "mail/smtp_server.h"
 #include "server/context.h"
@@ -27,6 +32,44 @@ bool same(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+bool read_file(const std::filesystem::path& p, std::string* out) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return false;
+  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  return !out->empty();
+}
+
+bool write_file(const std::filesystem::path& p, const std::string& data) {
+  std::filesystem::path tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f.write(data.data(), static_cast<std::streamsize>(data.size())) || !f.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, p, ec);
+  return !ec;
+}
+
+// The STARTTLS certificate: <data-dir>/smtp-tls/{cert,key}.pem, made (self-signed for the
+// endpoint's name and localhost) on the first start and kept, so clients can trust cert.pem.
+bool tls_material(const std::string& data_dir, std::string* cert, std::string* key) {
+  std::filesystem::path dir = std::filesystem::path(data_dir) / "smtp-tls";
+  if (read_file(dir / "cert.pem", cert) && read_file(dir / "key.pem", key)) return true;
+  try {
+    http::SelfSigned made = http::self_signed("localhost", 2048);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!write_file(dir / "key.pem", made.key_pem) || !write_file(dir / "cert.pem", made.cert_pem)) return false;
+    *cert = std::move(made.cert_pem);
+    *key = std::move(made.key_pem);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::warn("ses: no STARTTLS certificate: {}", e.what());
+    return false;
+  }
+}
+
 }  // namespace
 
 std::string smtp_password(std::string_view secret_key, std::string_view region) {
@@ -42,6 +85,8 @@ std::unique_ptr<mail::SmtpServer> start_smtp(ServerContext& ctx, State& st) {
   uint16_t port = ctx.config().smtp_port;
   if (port == 0) return nullptr;
   mail::SmtpHooks hooks;
+  if (!tls_material(ctx.config().data_dir, &hooks.tls_cert_pem, &hooks.tls_key_pem))
+    spdlog::warn("ses: the SMTP endpoint offers no STARTTLS (its certificate could not be written)");
   hooks.auth = [&ctx](const std::string& user, const std::string& pass, std::string* who) {
     auto cred = ctx.keys().find(user);
     if (!cred) {

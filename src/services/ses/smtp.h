@@ -2,7 +2,9 @@
 // with SES SMTP credentials (user: an IAM access key id; password: derived from its secret key
 // for a region, smtp_password()), then mail goes through the send path (state.h: send()) in the
 // region whose password matched, as SendRawEmail from the key's principal. The header
-// X-SES-CONFIGURATION-SET names a configuration set. In --auth=open an unknown access key is
+// X-SES-CONFIGURATION-SET names a configuration set. STARTTLS is offered with a self-signed
+// certificate kept in <data-dir>/smtp-tls/cert.pem (made on the first start; plain SMTP stays
+// allowed on loopback, where AWS would demand TLS first). In --auth=open an unknown access key is
 // accepted with any password (the default account and region), like the API's open mode.
 #pragma once
 

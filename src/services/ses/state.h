@@ -17,6 +17,9 @@
 
 namespace stratus {
 class ServerContext;
+namespace cloudwatch {
+class Api;
+}
 namespace events {
 class Api;
 struct Delivery;
@@ -35,6 +38,7 @@ struct State {
   storage::Engine& engine;
   std::mutex mu;  // read-modify-writes of records
   events::Api* bus = nullptr;
+  cloudwatch::Api* metrics = nullptr;  // AWS/SES Send, Delivery, Bounce, Complaint, Reject (account level)
 
   // Records of one account and region, by name (keyspaces of schema.h).
   std::optional<Doc> get(std::string_view ks, std::string_view account, std::string_view region, std::string_view name);
@@ -75,6 +79,7 @@ struct Outgoing {
   std::string template_name;                              // templated sends: for Rendering Failure events
   std::string render_error;                               // set: rendering failed (no mail, a Rendering Failure event)
   bool raw_api = false;                                   // SendRawEmail / v2 Raw / SMTP: the 10 MB (v1) size limit
+  std::string endpoint;  // "http://host:port" the tracking links point at (empty: localhost and --port)
 };
 
 // Checks and sends: account and configuration set state, recipient count (50) and address
@@ -83,6 +88,10 @@ struct Outgoing {
 // (Send, Delivery, Bounce, Complaint, Reject, Rendering Failure; mailbox simulator addresses and
 // the account suppression list). Returns the MessageId. Throws AwsError.
 std::string send(State& st, const OpContext::Caller& caller, int64_t now_ms, Outgoing m);
+
+// GET /_stratus/ses/open?id= and /_stratus/ses/click?id=&n=: publish the Open / Click event of a
+// tracked copy (tracking.h); the click answers 302 to the original link. Unknown ids: 404.
+void serve_tracking(State& st, bool click, const http::Request& req, http::Response& res);
 
 // Configuration set events on their way to a destination (durable: events::Queue).
 inline constexpr const char* kEventsTopic = "ses.events";

@@ -3,25 +3,19 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
 #include "core/encoding.h"
+#include "http/tls_cert.h"
 #include "services/sns/schema.h"
 
 namespace stratus::sns {
 namespace {
 
 constexpr std::string_view kKs = kSigning.name;
-
-std::string bio_string(BIO* bio) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(n));
-}
 
 }  // namespace
 
@@ -69,32 +63,13 @@ Signer::Signer(storage::Engine& engine) : key_(std::make_unique<Key>()) {
     if (key_->pkey) return;
   }
   // 1024 bits: signing is on the publish fan-out path (about 6x cheaper than 2048 bits).
-  key_->pkey = EVP_RSA_gen(1024);
+  http::SelfSigned made = http::self_signed("sns.amazonaws.com", 1024);
+  key_pem = std::move(made.key_pem);
+  cert_pem_ = std::move(made.cert_pem);
+  BIO* bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  key_->pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
   if (!key_->pkey) throw std::runtime_error("sns: could not generate the signing key");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -24 * 3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 10L * 365 * 24 * 3600);
-  X509_set_pubkey(cert, key_->pkey);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("sns.amazonaws.com"),
-                             -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Stratus"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  if (!X509_sign(cert, key_->pkey, EVP_sha256())) {
-    X509_free(cert);
-    throw std::runtime_error("sns: could not sign the certificate");
-  }
-  BIO* cbio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cbio, cert);
-  cert_pem_ = bio_string(cbio);
-  BIO_free(cbio);
-  X509_free(cert);
-  BIO* kbio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(kbio, key_->pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  key_pem = bio_string(kbio);
-  BIO_free(kbio);
   storage::WriteBatch b;
   b.put(kKs, "key", key_pem);
   b.put(kKs, "cert", cert_pem_);

@@ -93,6 +93,8 @@ Doc render_alarm(const Doc& rec) {
   out.as_map().erase("Tags");
   out.as_map().erase("Account");
   out.as_map().erase("PrevReason");
+  out.as_map().erase("PrevStateValue");
+  out.as_map().erase("PendingActions");
   return out;
 }
 
@@ -138,7 +140,23 @@ void set_state(State& st, const std::string& account, const std::string& region,
   else
     alarm.as_map().erase("StateReasonData");
   alarm.set("StateUpdatedTimestamp", now);
-  if (old != value) alarm.set("StateTransitionedTimestamp", now);
+  if (old != value) {
+    alarm.set("StateTransitionedTimestamp", now);
+    alarm.set("PrevStateValue", old);
+  }
+  // A composite with an ActionsSuppressor may hold the actions of this transition.
+  bool hold = false;
+  if (old != value && alarm.has("ActionsSuppressor")) {
+    alarm.as_map().erase("ActionsSuppressedBy");
+    alarm.as_map().erase("ActionsSuppressedReason");
+    Doc pending = Doc::map();
+    pending.set("state", value);
+    pending.set("old", old);
+    pending.set("since", now);
+    pending.set("seenAlarm", false);
+    alarm.set("PendingActions", std::move(pending));
+    hold = st.hold_actions(account, region, alarm, now);
+  }
   st.store->put(kAlarms, account, region, alarm.str("AlarmName"), alarm);
   if (old == value) return;
   Doc data = Doc::map();
@@ -155,7 +173,7 @@ void set_state(State& st, const std::string& account, const std::string& region,
   }
   data.set("newState", std::move(ns));
   history(st, account, region, alarm, "StateUpdate", "Alarm updated from " + old + " to " + value, data, now);
-  st.on_transition(account, region, alarm, old, now);
+  st.on_transition(account, region, alarm, old, now, hold ? State::Fire::event : State::Fire::all);
 }
 
 // What Put(Metric|Composite)Alarm store besides the input's members: empty action lists,
@@ -654,6 +672,67 @@ Doc delete_anomaly_detector(OpContext& ctx, const Doc& in) {
 
 // ---- evaluation ----
 
+// Composite action suppression: updates the pending actions' ActionsSuppressedBy (and reason) from
+// the suppressor's state; true while they are held. Called with store->mu held.
+bool State::hold_actions(const std::string& account, const std::string& region, Doc& alarm, int64_t now) {
+  Doc* pending = alarm.get("PendingActions");
+  if (!pending || !pending->is_map()) return false;
+  std::string ref = alarm.str("ActionsSuppressor");
+  std::string sup_name = ref.find(":alarm:") != std::string::npos ? ref.substr(ref.find(":alarm:") + 7) : ref;
+  auto sup = store->get(kAlarms, account, region, sup_name);
+  SuppressionInput in;
+  in.state = pending->str("state");
+  in.since_ms = pending->integer("since");
+  in.seen_alarm = pending->flag("seenAlarm", false);
+  in.wait_ms = alarm.integer("ActionsSuppressorWaitPeriod") * 1000;
+  in.ext_ms = alarm.integer("ActionsSuppressorExtensionPeriod") * 1000;
+  if (sup) {
+    in.sup_state = sup->str("StateValue");
+    in.sup_prev = sup->str("PrevStateValue");
+    in.sup_changed_ms = sup->integer("StateTransitionedTimestamp");
+  }
+  std::string by = suppressed_by(in, now);
+  if (by == "Alarm") pending->set("seenAlarm", true);
+  if (by.empty()) {
+    alarm.as_map().erase("ActionsSuppressedBy");
+    alarm.as_map().erase("ActionsSuppressedReason");
+    return false;
+  }
+  alarm.set("ActionsSuppressedBy", by);
+  alarm.set("ActionsSuppressedReason", by == "Alarm" ? "Alarm " + sup_name + " is in ALARM state"
+                                       : by == "WaitPeriod"
+                                           ? "Waiting " + std::to_string(in.wait_ms / 1000) + " seconds for alarm " +
+                                                 sup_name + " to go into ALARM state"
+                                           : "Alarm " + sup_name + " went out of ALARM state; extension period of " +
+                                                 std::to_string(in.ext_ms / 1000) + " seconds");
+  return true;
+}
+
+// Each pass: a composite's held actions run once their suppression ends, or are dropped when the
+// composite left the state they belong to.
+void State::release_actions(const Store::Located& a, int64_t now) {
+  if (!a.record.has("PendingActions")) return;
+  std::lock_guard lock(store->mu);
+  auto fresh = store->get(kAlarms, a.account, a.region, a.name);
+  if (!fresh) return;
+  const Doc* pending = fresh->get("PendingActions");
+  if (!pending || !pending->is_map()) return;
+  const std::string by = fresh->str("ActionsSuppressedBy"), old = pending->str("old");
+  if (fresh->str("StateValue") != pending->str("state")) {
+    fresh->as_map().erase("PendingActions");
+    fresh->as_map().erase("ActionsSuppressedBy");
+    fresh->as_map().erase("ActionsSuppressedReason");
+  } else if (hold_actions(a.account, a.region, *fresh, now)) {
+    if (fresh->str("ActionsSuppressedBy") == by) return;
+  } else {
+    fresh->as_map().erase("PendingActions");
+    store->put(kAlarms, a.account, a.region, a.name, *fresh);
+    on_transition(a.account, a.region, *fresh, old, now, Fire::actions);
+    return;
+  }
+  store->put(kAlarms, a.account, a.region, a.name, *fresh);
+}
+
 void State::evaluate_alarms(int64_t now) {
   auto alarms = store->all(kAlarms);
   // Metric alarms first, then composites (which read their children's fresh states).
@@ -663,6 +742,18 @@ void State::evaluate_alarms(int64_t now) {
     try {
       Doc& rec = a.record;
       if (rec.str("Kind") == "CompositeAlarm") {
+        struct Release {
+          State& st;
+          const Store::Located& a;
+          int64_t now;
+          ~Release() {
+            try {
+              st.release_actions(a, now);
+            } catch (const std::exception& e) {
+              spdlog::warn("cloudwatch: the held actions of {}: {}", a.name, e.what());
+            }
+          }
+        } release{*this, a, now};
         std::unique_ptr<RuleNode> rule = parse_rule(rec.str("AlarmRule"));
         std::vector<std::string> triggering;
         bool insufficient = false;
@@ -718,8 +809,9 @@ void State::evaluate_alarms(int64_t now) {
       if (period <= 0) period = 60;
       int64_t pm = period * 1000;
       int count = range_size(r.evaluation_periods);
-      // The range ends with the current (partial) period, so fresh data counts at once.
-      int64_t end = now / pm * pm + pm, start = end - count * pm;
+      // Closed periods only: the range ends where the current, open period starts.
+      const Window w = evaluation_window(now, pm, r.evaluation_periods);
+      const int64_t start = w.start_ms, end = w.end_ms;
       std::vector<Point> range(static_cast<size_t>(count));
       for (int i = 0; i < count; ++i) range[static_cast<size_t>(i)].ts_ms = start + i * pm;
       std::string stat = rec.has("Statistic") ? rec.str("Statistic") : rec.str("ExtendedStatistic");
@@ -818,7 +910,7 @@ void State::evaluate_alarms(int64_t now) {
 }
 
 void State::on_transition(const std::string& account, const std::string& region, const Doc& alarm,
-                          const std::string& old_state, int64_t now) {
+                          const std::string& old_state, int64_t now, Fire fire) {
   const std::string name = alarm.str("AlarmName"), value = alarm.str("StateValue");
   bool composite = alarm.str("Kind") == "CompositeAlarm";
   // The configuration as the event and the Lambda payload describe it.
@@ -826,6 +918,11 @@ void State::on_transition(const std::string& account, const std::string& region,
   if (alarm.has("AlarmDescription")) config.set("description", alarm.str("AlarmDescription"));
   if (composite) {
     config.set("alarmRule", alarm.str("AlarmRule"));
+    if (alarm.has("ActionsSuppressor")) {
+      config.set("actionsSuppressor", alarm.str("ActionsSuppressor"));
+      config.set("actionsSuppressorWaitPeriod", alarm.integer("ActionsSuppressorWaitPeriod"));
+      config.set("actionsSuppressorExtensionPeriod", alarm.integer("ActionsSuppressorExtensionPeriod"));
+    }
   } else {
     Doc metrics = Doc::list();
     auto metric_stat = [](const Doc& metric, int64_t period, const std::string& stat) {
@@ -875,10 +972,14 @@ void State::on_transition(const std::string& account, const std::string& region,
   Doc detail = Doc::map();
   detail.set("alarmName", name);
   detail.set("state", state_doc(value, alarm.str("StateReason"), alarm.str("StateReasonData"), now));
+  if (alarm.has("ActionsSuppressedBy")) {
+    detail["state"].set("actionsSuppressedBy", alarm.str("ActionsSuppressedBy"));
+    detail["state"].set("actionsSuppressedReason", alarm.str("ActionsSuppressedReason"));
+  }
   detail.set("previousState", state_doc(old_state, alarm.str("PrevReason"), "", now));
   detail.set("configuration", config);
   const std::string arn = alarm_arn(account, region, name);
-  if (bus) {
+  if (bus && fire != Fire::actions) {
     events::Entry e;
     e.source = "aws.cloudwatch";
     e.detail_type = "CloudWatch Alarm State Change";
@@ -887,7 +988,7 @@ void State::on_transition(const std::string& account, const std::string& region,
     Result<std::string> id = bus->put(account, region, std::move(e));
     if (!id) spdlog::warn("cloudwatch: alarm event for {}: {}", name, id.error().message);
   }
-  if (!alarm.flag("ActionsEnabled", true)) return;
+  if (fire == Fire::event || !alarm.flag("ActionsEnabled", true)) return;
   const char* list = value == "ALARM" ? "AlarmActions" : value == "OK" ? "OKActions" : "InsufficientDataActions";
   const Doc* actions = alarm.get(list);
   if (!actions || !actions->is_list() || actions->as_list().empty()) return;

@@ -56,6 +56,7 @@ void read_raw(Outgoing& m, const std::string& data, const std::vector<std::strin
 }
 
 std::string send_now(OpContext& ctx, Outgoing m) {
+  if (!ctx.transport.host.empty()) m.endpoint = "http://" + std::string(ctx.transport.host);
   return send(state(ctx), ctx.caller, ctx.now_ms, std::move(m));
 }
 

@@ -192,6 +192,65 @@ TEST(CloudWatchAlarm, MissingDataTruthTables) {
   EXPECT_EQ(verdict("- - - X -", 3, "missing"), "OK");
 }
 
+TEST(CloudWatchAlarm, EvaluationWindowHoldsClosedPeriodsOnly) {
+  // 12:00:45 with Period 60 and N = 3: five whole minutes ending at 12:00:00, the open minute out.
+  const int64_t noon = 1'700'000'000'000LL / 3'600'000 * 3'600'000;
+  Window w = evaluation_window(noon + 45'000, 60'000, 3);
+  EXPECT_EQ(w.end_ms, noon);
+  EXPECT_EQ(w.start_ms, noon - 5 * 60'000);
+  // At the boundary the minute that just ended is in.
+  EXPECT_EQ(evaluation_window(noon + 60'000, 60'000, 3).end_ms, noon + 60'000);
+  // High resolution: Period 10.
+  w = evaluation_window(noon + 19'999, 10'000, 1);
+  EXPECT_EQ(w.end_ms, noon + 10'000);
+  EXPECT_EQ(w.start_ms, noon - 20'000);
+  // A point in the open period is not evaluated; one in the last closed period is.
+  Rule r;
+  r.comparison = "GreaterThanThreshold";
+  r.threshold = 1;
+  auto decide = [&](int64_t point_ts, int64_t now) {
+    Window x = evaluation_window(now, 60'000, 1);
+    std::vector<Point> range(static_cast<size_t>(range_size(1)));
+    for (size_t i = 0; i < range.size(); ++i) range[i].ts_ms = x.start_ms + static_cast<int64_t>(i) * 60'000;
+    if (point_ts >= x.start_ms && point_ts < x.end_ms)
+      range[static_cast<size_t>((point_ts - x.start_ms) / 60'000)].value = 5;
+    return evaluate_alarm(r, range).state;
+  };
+  EXPECT_EQ(decide(noon + 10'000, noon + 20'000), "INSUFFICIENT_DATA");
+  EXPECT_EQ(decide(noon + 10'000, noon + 60'000), "ALARM");
+}
+
+TEST(CloudWatchAlarm, ActionsSuppression) {
+  SuppressionInput in;
+  in.state = "ALARM";
+  in.since_ms = 1000;
+  in.wait_ms = 5000;
+  in.ext_ms = 3000;
+  in.sup_state = "OK";
+  in.sup_prev = "INSUFFICIENT_DATA";
+  in.sup_changed_ms = 0;
+  // Waiting for the suppressor to go into ALARM, then acting.
+  EXPECT_EQ(suppressed_by(in, 2000), "WaitPeriod");
+  EXPECT_EQ(suppressed_by(in, 6000), "");
+  // The wait period concerns transitions to ALARM only.
+  SuppressionInput ok = in;
+  ok.state = "OK";
+  EXPECT_EQ(suppressed_by(ok, 2000), "");
+  // The suppressor in ALARM holds every action.
+  in.sup_state = "ALARM";
+  EXPECT_EQ(suppressed_by(in, 2000), "Alarm");
+  EXPECT_EQ(suppressed_by(in, 60000), "Alarm");
+  ok.sup_state = "ALARM";
+  EXPECT_EQ(suppressed_by(ok, 2000), "Alarm");
+  // It leaves ALARM at 10 s: the extension period, then the actions.
+  in.sup_state = "OK";
+  in.sup_prev = "ALARM";
+  in.sup_changed_ms = 10000;
+  in.seen_alarm = true;
+  EXPECT_EQ(suppressed_by(in, 12000), "ExtensionPeriod");
+  EXPECT_EQ(suppressed_by(in, 13000), "");
+}
+
 TEST(CloudWatchAlarm, BandComparisons) {
   Rule r;
   r.comparison = "LessThanLowerOrGreaterThanUpperThreshold";
