@@ -228,8 +228,10 @@ const SummaryMember* summary_member(std::string_view k) {
       {"dm", nullptr, 5},
       {"inline", nullptr, 6},
   };
+  // Names are short and few: compare the first byte before the rest.
+  if (k.empty()) return nullptr;
   for (const auto& m : kMembers)
-    if (m.name == k) return &m;
+    if (m.name[0] == k[0] && m.name == k) return &m;
   return nullptr;
 }
 
@@ -280,9 +282,24 @@ struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryRe
   bool EndArray(rapidjson::SizeType) { return --depth >= 0; }
 };
 
-ObjectVersion decode_summary(std::string_view text) {
-  ObjectVersion v;
+// Reads a summary into `v`, reusing its strings' storage (a scan decodes thousands).
+void decode_summary(std::string_view text, ObjectVersion& v) {
   v.version_id.clear();
+  v.seq = 0;
+  v.delete_marker = false;
+  v.last_modified_ms = 0;
+  v.size = 0;
+  v.etag.clear();
+  v.data.id.clear();
+  v.data.inline_blob = false;
+  v.owner.clear();
+  v.checksum_algorithm.clear();
+  v.checksum_value.clear();
+  v.checksum_type.clear();
+  v.storage_class = "STANDARD";
+  v.restore.clear();
+  v.content_type.clear();
+  v.parts_count = 0;
   SummaryReader h(v);
   // Parsed in place in a per-thread copy: strings are not copied again while scanning.
   thread_local std::string buf;
@@ -290,10 +307,11 @@ ObjectVersion decode_summary(std::string_view text) {
   buf.push_back('\0');
   rapidjson::Reader reader;
   rapidjson::InsituStringStream ss(buf.data());
-  if (reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag>(ss, h).IsError() && !h.done)
-    return decode_version(text);
+  if (reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag>(ss, h).IsError() && !h.done) {
+    v = decode_version(text);
+    return;
+  }
   if (v.version_id.empty()) v.version_id = "null";
-  return v;
 }
 
 }  // namespace
@@ -844,12 +862,14 @@ void Store::scan_current(std::string_view bucket, std::string_view prefix, std::
   // Stored keys are "key\0": starting at `from` finds it first when present; `after` skips it.
   o.start = std::max(lo, base + std::string(from));
   o.end = storage::prefix_end(lo);
+  ObjectVersion v;
   for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
     std::string_view k = it->key().substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
     if (k.substr(0, prefix.size()) != prefix) break;
-    if (!fn(k, decode_summary(it->value()))) return;
+    decode_summary(it->value(), v);
+    if (!fn(k, v)) return;
   }
 }
 
