@@ -1,15 +1,14 @@
 #include "services/s3/store.h"
 
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
-
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -201,7 +200,7 @@ ObjectVersion decode_version(std::string_view text) {
 }
 
 // Listings read thousands of records per page: their top-level scalar members are read straight
-// from the JSON text (SAX, no Doc), nested members (metadata, tags, extra) skipped.
+// from the JSON text (scan_summary, no Doc), nested members (metadata, tags, extra) skipped.
 // The members a summary reads: text members by pointer, numbers and flags by name.
 struct SummaryMember {
   std::string_view name;
@@ -228,59 +227,114 @@ const SummaryMember* summary_member(std::string_view k) {
       {"dm", nullptr, 5},
       {"inline", nullptr, 6},
   };
-  // Names are short and few: compare the first byte before the rest.
+  // Names are short and few: compare size and first byte before the rest (this runs for every
+  // member of every record a listing reads).
   if (k.empty()) return nullptr;
   for (const auto& m : kMembers)
-    if (m.name[0] == k[0] && m.name == k) return &m;
+    if (m.name.size() == k.size() && m.name[0] == k[0] && std::equal(k.begin() + 1, k.end(), m.name.begin() + 1))
+      return &m;
   return nullptr;
 }
 
-struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
-  ObjectVersion& v;
-  int depth = 0;
-  const SummaryMember* member = nullptr;
-  bool done = false;
-  explicit SummaryReader(ObjectVersion& out) : v(out) {}
-  bool number(int64_t n) {
-    if (depth != 1 || !member) return true;
-    if (member->number == 1) v.last_modified_ms = n;
-    if (member->number == 2) v.size = static_cast<uint64_t>(n);
-    if (member->number == 3) v.seq = static_cast<uint64_t>(n);
-    if (member->number == 4) v.parts_count = n;
+// A member's value, applied to the summary.
+void apply_summary(ObjectVersion& v, const SummaryMember& m, std::string_view text) {
+  if (m.text) (v.*(m.text)).assign(text);
+  if (m.name == "data") v.data.id.assign(text);
+}
+
+void apply_summary(ObjectVersion& v, const SummaryMember& m, int64_t n) {
+  if (m.number == 1) v.last_modified_ms = n;
+  if (m.number == 2) v.size = static_cast<uint64_t>(n);
+  if (m.number == 3) v.seq = static_cast<uint64_t>(n);
+  if (m.number == 4) v.parts_count = n;
+}
+
+void apply_summary(ObjectVersion& v, const SummaryMember& m, bool b) {
+  if (m.number == 5) v.delete_marker = b;
+  if (m.number == 6) v.data.inline_blob = b;
+}
+
+// Reads the summary members of a record as json::write writes it (an object of plain members,
+// keys without escapes), stopping at "x" (the extra members, which sort last). false for
+// anything else (a string with escapes, a fraction, a malformed text): the caller decodes the
+// whole record instead.
+bool scan_summary(std::string_view t, ObjectVersion& v) {
+  size_t i = 0, n = t.size();
+  auto ws = [&] {
+    while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r')) ++i;
+  };
+  // A quoted string without escapes at t[i] ('"'): its contents.
+  auto plain_string = [&](std::string_view& out) {
+    size_t end = t.find('"', i + 1);
+    if (end == std::string_view::npos) return false;
+    out = t.substr(i + 1, end - i - 1);
+    if (out.find('\\') != std::string_view::npos) return false;
+    i = end + 1;
     return true;
-  }
-  bool Int(int n) { return number(n); }
-  bool Uint(unsigned n) { return number(n); }
-  bool Int64(int64_t n) { return number(n); }
-  bool Uint64(uint64_t n) { return number(static_cast<int64_t>(n)); }
-  bool Double(double) { return true; }
-  bool Bool(bool b) {
-    if (depth != 1 || !member) return true;
-    if (member->number == 5) v.delete_marker = b;
-    if (member->number == 6) v.data.inline_blob = b;
-    return true;
-  }
-  bool String(const char* str, rapidjson::SizeType n, bool) {
-    if (depth != 1 || !member) return true;
-    if (member->text) (v.*(member->text)).assign(str, n);
-    if (member->name == "data") v.data.id.assign(str, n);
-    return true;
-  }
-  bool Key(const char* str, rapidjson::SizeType n, bool) {
-    if (depth != 1) return true;
-    // "x" (extra) sorts last in the record and holds nothing a listing reads: stop there.
-    if (n == 1 && str[0] == 'x') {
-      done = true;
+  };
+  // Skips a nested object or array (strings may hold escapes).
+  auto skip_nested = [&] {
+    int depth = 0;
+    for (; i < n; ++i) {
+      char c = t[i];
+      if (c == '"') {
+        for (++i; i < n && t[i] != '"'; ++i)
+          if (t[i] == '\\') ++i;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        ++i;
+        return true;
+      }
+    }
+    return false;
+  };
+  ws();
+  if (i >= n || t[i] != '{') return false;
+  ++i;
+  for (;;) {
+    ws();
+    if (i < n && t[i] == '}') return true;
+    std::string_view key;
+    if (i >= n || t[i] != '"' || !plain_string(key)) return false;
+    if (key.size() == 1 && key[0] == 'x') return true;
+    ws();
+    if (i >= n || t[i] != ':') return false;
+    ++i;
+    ws();
+    if (i >= n) return false;
+    const SummaryMember* m = summary_member(key);
+    char c = t[i];
+    if (c == '"') {
+      std::string_view text;
+      if (!plain_string(text)) return false;
+      if (m) apply_summary(v, *m, text);
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      int64_t num = 0;
+      auto r = std::from_chars(t.data() + i, t.data() + n, num);
+      if (r.ec != std::errc()) return false;
+      i = static_cast<size_t>(r.ptr - t.data());
+      if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return false;
+      if (m) apply_summary(v, *m, num);
+    } else if (c == 't' || c == 'f' || c == 'n') {
+      // true, false, null
+      size_t len = c == 'f' ? 5 : 4;
+      if (i + len > n) return false;
+      i += len;
+      if (m && c != 'n') apply_summary(v, *m, c == 't');
+    } else if (c == '{' || c == '[') {
+      if (!skip_nested()) return false;
+    } else {
       return false;
     }
-    member = summary_member(std::string_view(str, n));
-    return true;
+    ws();
+    if (i < n && t[i] == ',') {
+      ++i;
+      continue;
+    }
+    return i < n && t[i] == '}';
   }
-  bool StartObject() { return ++depth > 0; }
-  bool EndObject(rapidjson::SizeType) { return --depth >= 0; }
-  bool StartArray() { return ++depth > 0; }
-  bool EndArray(rapidjson::SizeType) { return --depth >= 0; }
-};
+}
 
 // Reads a summary into `v`, reusing its strings' storage (a scan decodes thousands).
 void decode_summary(std::string_view text, ObjectVersion& v) {
@@ -300,14 +354,7 @@ void decode_summary(std::string_view text, ObjectVersion& v) {
   v.restore.clear();
   v.content_type.clear();
   v.parts_count = 0;
-  SummaryReader h(v);
-  // Parsed in place in a per-thread copy: strings are not copied again while scanning.
-  thread_local std::string buf;
-  buf.assign(text.data(), text.size());
-  buf.push_back('\0');
-  rapidjson::Reader reader;
-  rapidjson::InsituStringStream ss(buf.data());
-  if (reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag>(ss, h).IsError() && !h.done) {
+  if (!scan_summary(text, v)) {
     v = decode_version(text);
     return;
   }
@@ -867,7 +914,7 @@ void Store::scan_current(std::string_view bucket, std::string_view prefix, std::
     std::string_view k = it->key().substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
-    if (k.substr(0, prefix.size()) != prefix) break;
+    if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;  // else the scan's end bounds it
     decode_summary(it->value(), v);
     if (!fn(k, v)) return;
   }

@@ -1,6 +1,7 @@
 // Listings: ListObjectsV2, ListObjects (v1), ListObjectVersions — prefix, delimiter and common
 // prefixes, markers and continuation tokens, max-keys, encoding-type=url; UTF-8 byte order.
 #include <cctype>
+#include <charconv>
 
 #include "core/encoding.h"
 #include "protocol/rest_xml_writer.h"
@@ -74,7 +75,7 @@ struct Xml {
   void leaf(std::string_view name, int64_t n) {
     char buf[24];
     open(name);
-    out.append(buf, static_cast<size_t>(std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n))));
+    out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, n).ptr - buf));
     close(name);
   }
   void etag(std::string_view e) {
@@ -239,6 +240,7 @@ Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max
   Page p;
   p.xml = xml;
   if (max <= 0) return p;
+  if (xml) p.contents_xml.out.reserve(static_cast<size_t>(max) * 256);
   walk_current(st, bucket, l, from, after, [&](std::string_view k, const ObjectVersion* v) {
     if (skip && skip(k, v == nullptr)) return true;
     if (p.count >= max) {
