@@ -680,10 +680,16 @@ uint64_t Store::next_seq(int64_t now_ms) {
 
 // ---- objects
 
-std::optional<ObjectVersion> Store::current(std::string_view bucket, std::string_view key) const {
+std::optional<std::string> Store::current_text(std::string_view bucket, std::string_view key) const {
   std::string v;
   if (!engine_.get(kObjects.name, object_key(bucket, key), &v).ok()) return std::nullopt;
-  return decode_version(v);
+  return v;
+}
+
+std::optional<ObjectVersion> Store::current(std::string_view bucket, std::string_view key) const {
+  auto text = current_text(bucket, key);
+  if (!text) return std::nullopt;
+  return decode_version(*text);
 }
 
 std::vector<ObjectVersion> Store::noncurrent(std::string_view bucket, std::string_view key) const {
@@ -759,8 +765,9 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       std::string raw;
       std::optional<std::string> cur_raw;
       if (engine_.get(kObjects.name, okey, &raw).ok()) cur_raw = raw;
+      // A summary is all a write needs of the version it replaces (ids, data, etag).
       std::optional<ObjectVersion> cur;
-      if (cur_raw) cur = decode_version(*cur_raw);
+      if (cur_raw) decode_summary(*cur_raw, cur.emplace());
       if (check) check(cur);
       // The bucket's versioning as it is now (it may have changed since the caller read it).
       Bucket live = require_bucket(b.name);
