@@ -16,11 +16,20 @@ inline void append_text(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char* rep;
     switch (s[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '\r': rep = "&#xD;"; break;
-      default: continue;
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '\r':
+        rep = "&#xD;";
+        break;
+      default:
+        continue;
     }
     out.append(s.data() + run, i - run);
     out += rep;
@@ -70,10 +79,16 @@ class Writer {
         case '&': out_ += "&amp;"; break;
         case '<': out_ += "&lt;"; break;
         case '>': out_ += "&gt;"; break;
-        case '"': out_ += "&quot;"; break;
+        case '"':
+          out_ += "&quot;";
+          break;
         case '\r': out_ += "&#xD;"; break;
-        case '\n': out_ += "&#xA;"; break;
-        case '\t': out_ += "&#x9;"; break;
+        case '\n':
+          out_ += "&#xA;";
+          break;
+        case '\t':
+          out_ += "&#x9;";
+          break;
         default: out_ += c;
       }
     }

@@ -11,6 +11,7 @@
 #include "auth/checksum.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
@@ -35,24 +36,22 @@ DataRef data_of(const Doc* d) {
   return r;
 }
 
+// The stored upload: the table's members, "v" and the object template ("object") beside it.
+const json::Record<Upload> kUploadRecord{{"bucket", &Upload::bucket},
+                                         {"key", &Upload::key},
+                                         {"upload_id", &Upload::upload_id},
+                                         {"initiated", &Upload::initiated_ms}};
+
 std::string encode_upload(const Upload& u) {
-  Doc d = Doc::map();
+  Doc d = kUploadRecord.to_doc(u);
   d.set("v", 1);
-  d.set("bucket", u.bucket);
-  d.set("key", u.key);
-  d.set("upload_id", u.upload_id);
-  d.set("initiated", u.initiated_ms);
   d.set("object", u.object.to_doc());
   return json::write(d);
 }
 
 Upload decode_upload(std::string_view text) {
   Doc d = json::parse(text);
-  Upload u;
-  u.bucket = d.str("bucket");
-  u.key = d.str("key");
-  u.upload_id = d.str("upload_id");
-  u.initiated_ms = d.integer("initiated");
+  Upload u = kUploadRecord.from_doc(d);
   if (const Doc* o = d.get("object")) u.object = ObjectVersion::from_doc(*o);
   return u;
 }

@@ -17,6 +17,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
@@ -165,29 +166,24 @@ ObjectVersion ObjectVersion::from_doc(const Doc& d) {
 
 namespace {
 
+// The stored bucket (the name is the storage key): the table's members, "v" and the extra
+// members ("x", when any) beside it. Records written before the table omitted empty
+// versioning/mfa_delete and a false object_lock; they read the same (json::Record's defaults).
+const json::Record<Bucket> kBucketRecord{{"account", &Bucket::account},       {"region", &Bucket::region},
+                                         {"created", &Bucket::created_ms},    {"versioning", &Bucket::versioning},
+                                         {"mfa_delete", &Bucket::mfa_delete}, {"object_lock", &Bucket::object_lock}};
+
 std::string encode_bucket(const Bucket& b) {
-  Doc d = Doc::map();
+  Doc d = kBucketRecord.to_doc(b);
   d.set("v", 1);
-  d.set("account", b.account);
-  d.set("region", b.region);
-  d.set("created", b.created_ms);
-  set_if(d, "versioning", b.versioning);
-  set_if(d, "mfa_delete", b.mfa_delete);
-  if (b.object_lock) d.set("object_lock", true);
   if (b.extra.is_map() && b.extra.size()) d.set("x", b.extra);
   return json::write(d);
 }
 
 Bucket decode_bucket(std::string_view name, std::string_view text) {
   Doc d = json::parse(text);
-  Bucket b;
+  Bucket b = kBucketRecord.from_doc(d);
   b.name = std::string(name);
-  b.account = d.str("account");
-  b.region = d.str("region");
-  b.created_ms = d.integer("created");
-  b.versioning = d.str("versioning");
-  b.mfa_delete = d.str("mfa_delete");
-  b.object_lock = d.flag("object_lock");
   if (const Doc* x = d.get("x"); x && x->is_map()) b.extra = *x;
   return b;
 }

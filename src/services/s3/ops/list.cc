@@ -335,9 +335,10 @@ Doc list_objects(OpContext& ctx, const Doc& in) {
   int64_t max = max_keys(in);
   std::string marker = in.str("Marker");
   // The marker's own common prefix was listed on the previous page.
-  Page p = collect(st, bucket, l, max, marker, !marker.empty(), true, ctx.transport.http, [&](std::string_view k, bool is_prefix) {
-    return is_prefix && !marker.empty() && marker.compare(0, k.size(), k) == 0;
-  });
+  Page p = collect(st, bucket, l, max, marker, !marker.empty(), true, ctx.transport.http,
+                   [&](std::string_view k, bool is_prefix) {
+                     return is_prefix && !marker.empty() && marker.compare(0, k.size(), k) == 0;
+                   });
   Doc out = Doc::map();
   out.set("Marker", l.enc(marker));
   if (p.truncated && !l.delimiter.empty()) out.set("NextMarker", l.enc(p.last.value));
@@ -464,10 +465,9 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
   if (l.url) out.set("EncodingType", "url");
   if (!xml) return out;
-  ctx.transport.reply.body = answer_xml(ctx, "ListVersionsResult", out,
-                                        {{"CommonPrefixes", &prefixes_xml.out},
-                                         {"DeleteMarkers", &markers_xml.out},
-                                         {"Versions", &versions_xml.out}});
+  ctx.transport.reply.body = answer_xml(
+      ctx, "ListVersionsResult", out,
+      {{"CommonPrefixes", &prefixes_xml.out}, {"DeleteMarkers", &markers_xml.out}, {"Versions", &versions_xml.out}});
   return Doc::map();
 }
 
