@@ -7,7 +7,7 @@
 //
 // Contract (the stored bytes must not change, so existing data reads back):
 //  - to_doc/write set one member per field, with the value's natural Doc type: std::string ->
-//    String, int64_t/int -> Int, bool -> Bool, double -> Double, StringMap -> Map of Strings.
+//    String, int64_t/uint64_t/int -> Int, bool -> Bool, double -> Double, StringMap -> Map of Strings.
 //    json::write orders members by name (Doc maps are sorted), so table order does not matter.
 //  - from_doc/read read each field as Doc::str/integer/flag did: a member that is missing or of
 //    another type leaves the default (empty, 0, false). A StringMap member that is a map is read
@@ -36,7 +36,8 @@ using StringMap = std::map<std::string, std::string>;
 template <class T>
 class Record {
  public:
-  using Member = std::variant<std::string T::*, int64_t T::*, int T::*, bool T::*, double T::*, StringMap T::*>;
+  using Member =
+      std::variant<std::string T::*, int64_t T::*, uint64_t T::*, int T::*, bool T::*, double T::*, StringMap T::*>;
   struct Field {
     std::string_view name;
     Member member;
@@ -54,6 +55,8 @@ class Record {
               Doc a = Doc::map();
               for (const auto& [k, v] : t.*m) a.set(k, v);
               d.set(std::string(f.name), std::move(a));
+            } else if constexpr (std::is_same_v<V, uint64_t>) {
+              d.set(std::string(f.name), static_cast<int64_t>(t.*m));  // stored as Int, like int64_t
             } else {
               d.set(std::string(f.name), t.*m);
             }

@@ -20,21 +20,8 @@
 namespace stratus::s3 {
 namespace {
 
-Doc data_doc(const DataRef& d) {
-  Doc out = Doc::map();
-  out.set("id", d.id);
-  out.set("inline", d.inline_blob);
-  return out;
-}
-
-DataRef data_of(const Doc* d) {
-  DataRef r;
-  if (d && d->is_map()) {
-    r.id = d->str("id");
-    r.inline_blob = d->flag("inline");
-  }
-  return r;
-}
+// A part's data reference, stored as {"id", "inline"}.
+const json::Record<DataRef> kDataRecord{{"id", &DataRef::id}, {"inline", &DataRef::inline_blob}};
 
 // The stored upload: the table's members, "v" and the object template ("object") beside it.
 const json::Record<Upload> kUploadRecord{{"bucket", &Upload::bucket},
@@ -56,27 +43,24 @@ Upload decode_upload(std::string_view text) {
   return u;
 }
 
+// The stored part: the table's members, "v" and the data reference ("data") beside it.
+const json::Record<Part> kPartRecord{{"n", &Part::number},
+                                     {"size", &Part::size},
+                                     {"etag", &Part::etag},
+                                     {"checksum", &Part::checksum},
+                                     {"lm", &Part::last_modified_ms}};
+
 std::string encode_part(const Part& p) {
-  Doc d = Doc::map();
+  Doc d = kPartRecord.to_doc(p);
   d.set("v", 1);
-  d.set("n", static_cast<int64_t>(p.number));
-  d.set("size", static_cast<int64_t>(p.size));
-  d.set("etag", p.etag);
-  d.set("checksum", p.checksum);
-  d.set("lm", p.last_modified_ms);
-  d.set("data", data_doc(p.data));
+  d.set("data", kDataRecord.to_doc(p.data));
   return json::write(d);
 }
 
 Part decode_part(std::string_view text) {
   Doc d = json::parse(text);
-  Part p;
-  p.number = static_cast<uint64_t>(d.integer("n"));
-  p.size = static_cast<uint64_t>(d.integer("size"));
-  p.etag = d.str("etag");
-  p.checksum = d.str("checksum");
-  p.last_modified_ms = d.integer("lm");
-  p.data = data_of(d.get("data"));
+  Part p = kPartRecord.from_doc(d);
+  if (const Doc* data = d.get("data"); data && data->is_map()) p.data = kDataRecord.from_doc(*data);
   return p;
 }
 

@@ -259,6 +259,30 @@ TEST_F(S3StoreTest, RecordsOnDiskStillRead) {
   EXPECT_EQ(raw, R"({"bucket":"bkt","initiated":9,"key":"k2","object":{"mtime":0,"seq":0,"size":0,"v":1,)"
                  R"("vid":"null"},"upload_id":")" +
                      made.upload_id + R"(","v":1})");
+
+  // Parts: today's bytes read, and a new part is written in the same form.
+  ASSERT_TRUE(engine_
+                  ->put(kParts.name, part_key("u1", 2),
+                        R"({"checksum":"","data":{"id":"abc","inline":true},"etag":"e","lm":3,"n":2,"size":4,"v":1})")
+                  .ok());
+  auto parts = mp.parts("u1");
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].number, 2u);
+  EXPECT_EQ(parts[0].size, 4u);
+  EXPECT_EQ(parts[0].etag, "e");
+  EXPECT_EQ(parts[0].last_modified_ms, 3);
+  EXPECT_EQ(parts[0].data.id, "abc");
+  EXPECT_TRUE(parts[0].data.inline_blob);
+  Part p;
+  p.number = 3;
+  p.size = 1;
+  p.etag = "x";
+  p.last_modified_ms = 4;
+  p.data = store_->write_data("x");
+  Part stored = mp.put_part(made, p);
+  ASSERT_TRUE(engine_->get(kParts.name, part_key(made.upload_id, 3), &raw).ok());
+  EXPECT_EQ(raw, R"({"checksum":"","data":{"id":")" + stored.data.id +
+                     R"(","inline":true},"etag":"x","lm":4,"n":3,"size":1,"v":1})");
 }
 
 TEST(S3Range, ParsesAsS3Does) {
