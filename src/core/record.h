@@ -6,7 +6,8 @@
 // reader. The two halves had to be kept in step by hand; one table now drives both.
 //
 // Contract (the stored bytes must not change, so existing data reads back):
-//  - to_doc/write set one member per field, with the value's natural Doc type: std::string ->
+//  - to_doc/write set one member per field (a `sparse` field only when not its default), with the value's natural Doc
+//  type: std::string ->
 //    String, int64_t/uint64_t/int -> Int, bool -> Bool, double -> Double, StringMap -> Map of Strings.
 //    json::write orders members by name (Doc maps are sorted), so table order does not matter.
 //  - from_doc/read read each field as Doc::str/integer/flag did: a member that is missing or of
@@ -41,6 +42,9 @@ class Record {
   struct Field {
     std::string_view name;
     Member member;
+    // Written only when it differs from its type's default ("", 0, false, empty map): sparse
+    // records (S3 object versions) keep their bytes; reading is the same either way.
+    bool sparse = false;
   };
 
   Record(std::initializer_list<Field> fields) : fields_(fields) {}
@@ -51,6 +55,7 @@ class Record {
       std::visit(
           [&](auto m) {
             using V = std::remove_cvref_t<decltype(t.*m)>;
+            if (f.sparse && t.*m == V{}) return;
             if constexpr (std::is_same_v<V, StringMap>) {
               Doc a = Doc::map();
               for (const auto& [k, v] : t.*m) a.set(k, v);

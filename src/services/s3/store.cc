@@ -73,42 +73,42 @@ void copy_fd(int from, int to, uint64_t n) {
   }
 }
 
-Doc string_map(const std::map<std::string, std::string>& m) {
-  Doc d = Doc::map();
-  for (const auto& [k, v] : m) d.set(k, v);
-  return d;
-}
-
-void set_if(Doc& d, const char* name, const std::string& v) {
-  if (!v.empty()) d.set(name, v);
-}
-
 }  // namespace
 
 // ---- records ---------------------------------------------------------------------------------
 
+// The stored version: the table's members (most written only when set), "v", the data
+// reference, "sc" (absent for STANDARD), metadata, tags and extra members beside it.
+const json::Record<ObjectVersion> kVersionRecord{
+    {"vid", &ObjectVersion::version_id},
+    {"seq", &ObjectVersion::seq},
+    {"dm", &ObjectVersion::delete_marker, true},
+    {"mtime", &ObjectVersion::last_modified_ms},
+    {"size", &ObjectVersion::size},
+    {"etag", &ObjectVersion::etag, true},
+    {"owner", &ObjectVersion::owner, true},
+    {"ct", &ObjectVersion::content_type, true},
+    {"ce", &ObjectVersion::content_encoding, true},
+    {"cd", &ObjectVersion::content_disposition, true},
+    {"cl", &ObjectVersion::content_language, true},
+    {"cc", &ObjectVersion::cache_control, true},
+    {"exp", &ObjectVersion::expires, true},
+    {"redirect", &ObjectVersion::website_redirect, true},
+    {"meta", &ObjectVersion::metadata, true},
+    {"ck_alg", &ObjectVersion::checksum_algorithm, true},
+    {"ck", &ObjectVersion::checksum_value, true},
+    {"ck_type", &ObjectVersion::checksum_type, true},
+    {"restore", &ObjectVersion::restore, true},
+    {"parts", &ObjectVersion::parts_count, true},
+};
+
 Doc ObjectVersion::to_doc() const {
-  Doc d = Doc::map();
+  Doc d = kVersionRecord.to_doc(*this);
   d.set("v", 1);
-  d.set("vid", version_id);
-  d.set("seq", static_cast<int64_t>(seq));
-  if (delete_marker) d.set("dm", true);
-  d.set("mtime", last_modified_ms);
-  d.set("size", static_cast<int64_t>(size));
-  set_if(d, "etag", etag);
   if (!data.empty()) {
     d.set("data", data.id);
     if (data.inline_blob) d.set("inline", true);
   }
-  set_if(d, "owner", owner);
-  set_if(d, "ct", content_type);
-  set_if(d, "ce", content_encoding);
-  set_if(d, "cd", content_disposition);
-  set_if(d, "cl", content_language);
-  set_if(d, "cc", cache_control);
-  set_if(d, "exp", expires);
-  set_if(d, "redirect", website_redirect);
-  if (!metadata.empty()) d.set("meta", string_map(metadata));
   if (!tags.empty()) {
     Doc t = Doc::list();
     for (const auto& [k, v] : tags) {
@@ -119,47 +119,22 @@ Doc ObjectVersion::to_doc() const {
     }
     d.set("tags", std::move(t));
   }
-  set_if(d, "ck_alg", checksum_algorithm);
-  set_if(d, "ck", checksum_value);
-  set_if(d, "ck_type", checksum_type);
   if (storage_class != "STANDARD") d.set("sc", storage_class);
-  set_if(d, "restore", restore);
-  if (parts_count) d.set("parts", parts_count);
   if (extra.is_map() && extra.size()) d.set("x", extra);
   return d;
 }
 
 ObjectVersion ObjectVersion::from_doc(const Doc& d) {
   ObjectVersion v;
-  v.version_id = d.str("vid", "null");
-  v.seq = static_cast<uint64_t>(d.integer("seq"));
-  v.delete_marker = d.flag("dm");
-  v.last_modified_ms = d.integer("mtime");
-  v.size = static_cast<uint64_t>(d.integer("size"));
-  v.etag = d.str("etag");
+  kVersionRecord.from_doc(d, v);
+  if (!d.has("vid")) v.version_id = "null";
   v.data.id = d.str("data");
   v.data.inline_blob = d.flag("inline");
-  v.owner = d.str("owner");
-  v.content_type = d.str("ct");
-  v.content_encoding = d.str("ce");
-  v.content_disposition = d.str("cd");
-  v.content_language = d.str("cl");
-  v.cache_control = d.str("cc");
-  v.expires = d.str("exp");
-  v.website_redirect = d.str("redirect");
-  if (const Doc* m = d.get("meta"); m && m->is_map())
-    for (const auto& [k, val] : m->as_map())
-      if (val.is_string()) v.metadata[k] = val.as_string();
   if (const Doc* t = d.get("tags"); t && t->is_list())
     for (const Doc& p : t->as_list())
       if (p.is_list() && p.as_list().size() == 2 && p.as_list()[0].is_string() && p.as_list()[1].is_string())
         v.tags.emplace_back(p.as_list()[0].as_string(), p.as_list()[1].as_string());
-  v.checksum_algorithm = d.str("ck_alg");
-  v.checksum_value = d.str("ck");
-  v.checksum_type = d.str("ck_type");
   v.storage_class = d.str("sc", "STANDARD");
-  v.restore = d.str("restore");
-  v.parts_count = d.integer("parts");
   if (const Doc* x = d.get("x"); x && x->is_map()) v.extra = *x;
   return v;
 }

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "services/s3/multipart.h"
 #include "services/s3/range.h"
 #include "services/s3/schema.h"
@@ -283,6 +284,33 @@ TEST_F(S3StoreTest, RecordsOnDiskStillRead) {
   ASSERT_TRUE(engine_->get(kParts.name, part_key(made.upload_id, 3), &raw).ok());
   EXPECT_EQ(raw, R"({"checksum":"","data":{"id":")" + stored.data.id +
                      R"(","inline":true},"etag":"x","lm":4,"n":3,"size":1,"v":1})");
+}
+
+// Object versions through json::Record keep today's sparse bytes, and today's bytes read back.
+TEST(S3Records, ObjectVersionBytes) {
+  const std::string sparse = R"({"mtime":5,"seq":7,"size":0,"v":1,"vid":"null"})";
+  ObjectVersion a = ObjectVersion::from_doc(json::parse(sparse));
+  EXPECT_EQ(a.version_id, "null");
+  EXPECT_EQ(a.storage_class, "STANDARD");
+  EXPECT_EQ(json::write(a.to_doc()), sparse);
+  const std::string full =
+      R"({"cc":"no-cache","cd":"inline","ce":"gzip","ck":"AAAA","ck_alg":"CRC32","ck_type":"FULL_OBJECT",)"
+      R"("cl":"en","ct":"text/plain","data":"d1","dm":true,"etag":"e","exp":"Wed, 21 Oct 2015 07:28:00 GMT",)"
+      R"("inline":true,"meta":{"a":"1","b":"2"},"mtime":5,"owner":"123456789012","parts":3,)"
+      R"("redirect":"/x","restore":"ongoing-request=\"false\"","sc":"GLACIER","seq":1733500000000000,)"
+      R"("size":9,"tags":[["k","v"]],"v":1,"vid":"abc","x":{"acl":"private"}})";
+  ObjectVersion b = ObjectVersion::from_doc(json::parse(full));
+  EXPECT_EQ(b.version_id, "abc");
+  EXPECT_TRUE(b.delete_marker);
+  EXPECT_EQ(b.metadata.at("b"), "2");
+  ASSERT_EQ(b.tags.size(), 1u);
+  EXPECT_EQ(b.tags[0].second, "v");
+  EXPECT_EQ(b.storage_class, "GLACIER");
+  EXPECT_EQ(b.parts_count, 3);
+  EXPECT_EQ(b.data.id, "d1");
+  EXPECT_TRUE(b.data.inline_blob);
+  EXPECT_EQ(b.extra.str("acl"), "private");
+  EXPECT_EQ(json::write(b.to_doc()), full);
 }
 
 TEST(S3Range, ParsesAsS3Does) {
