@@ -78,7 +78,8 @@ void copy_fd(int from, int to, uint64_t n) {
 // ---- records ---------------------------------------------------------------------------------
 
 // The stored version: the table's members (most written only when set), "v", the data
-// reference, "sc" (absent for STANDARD), metadata, tags and extra members beside it.
+// reference, "sc" (absent for STANDARD), metadata (entries that are not strings skipped when
+// read), tags and extra members beside it.
 const json::Record<ObjectVersion> kVersionRecord{
     {"vid", &ObjectVersion::version_id},
     {"seq", &ObjectVersion::seq},
@@ -94,7 +95,6 @@ const json::Record<ObjectVersion> kVersionRecord{
     {"cc", &ObjectVersion::cache_control, true},
     {"exp", &ObjectVersion::expires, true},
     {"redirect", &ObjectVersion::website_redirect, true},
-    {"meta", &ObjectVersion::metadata, true},
     {"ck_alg", &ObjectVersion::checksum_algorithm, true},
     {"ck", &ObjectVersion::checksum_value, true},
     {"ck_type", &ObjectVersion::checksum_type, true},
@@ -105,6 +105,11 @@ const json::Record<ObjectVersion> kVersionRecord{
 Doc ObjectVersion::to_doc() const {
   Doc d = kVersionRecord.to_doc(*this);
   d.set("v", 1);
+  if (!metadata.empty()) {
+    Doc m = Doc::map();
+    for (const auto& [k, v] : metadata) m.set(k, v);
+    d.set("meta", std::move(m));
+  }
   if (!data.empty()) {
     d.set("data", data.id);
     if (data.inline_blob) d.set("inline", true);
@@ -130,6 +135,9 @@ ObjectVersion ObjectVersion::from_doc(const Doc& d) {
   if (!d.has("vid")) v.version_id = "null";
   v.data.id = d.str("data");
   v.data.inline_blob = d.flag("inline");
+  if (const Doc* m = d.get("meta"); m && m->is_map())
+    for (const auto& [k, val] : m->as_map())
+      if (val.is_string()) v.metadata[k] = val.as_string();
   if (const Doc* t = d.get("tags"); t && t->is_list())
     for (const Doc& p : t->as_list())
       if (p.is_list() && p.as_list().size() == 2 && p.as_list()[0].is_string() && p.as_list()[1].is_string())
@@ -333,6 +341,10 @@ void decode_summary(std::string_view text, ObjectVersion& v) {
 }
 
 }  // namespace
+
+void read_summary(std::string_view text, ObjectVersion& v) {
+  decode_summary(text, v);
+}
 
 // One definition for every service (auth/keystore.h).
 std::string canonical_user_id(std::string_view account) {

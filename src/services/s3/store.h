@@ -117,6 +117,11 @@ struct ObjectVersion {
   static ObjectVersion from_doc(const Doc& d);
 };
 
+// A version record's listing summary (every scalar member; no metadata, tags or extra) read
+// into v, reusing its storage; a record it cannot scan is decoded whole (AwsError when it is not
+// JSON). Store::scan_current reads with it; exposed for the fuzz target.
+void read_summary(std::string_view text, ObjectVersion& v);
+
 // The canonical user id S3 reports for an account (Owner/ID): 64 hex, stable.
 std::string canonical_user_id(std::string_view account);
 // The display name reported beside it.

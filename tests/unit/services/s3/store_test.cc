@@ -313,6 +313,29 @@ TEST(S3Records, ObjectVersionBytes) {
   EXPECT_EQ(json::write(b.to_doc()), full);
 }
 
+// Whatever the text, a summary read answers or throws AwsError (fuzz_s3_parsers goes further).
+TEST(S3Records, SummaryOfOddTexts) {
+  for (std::string_view t :
+       {"[1]", "5", "\"x\"", "{", "{\"etag\":", R"({"size":1.5,"etag":"a"})", R"({"etag":"a\"b","size":2})",
+        R"({"size":99999999999999999999999})", R"({"dm":tru})", R"({"meta":{"a":"}"},"size":3})", " { \"size\" : 4 } ",
+        R"({"meta":{"a":1},"tags":[1]})"}) {
+    ObjectVersion v;
+    try {
+      read_summary(t, v);
+    } catch (const AwsError&) {
+    }
+  }
+  ObjectVersion v;
+  read_summary(R"({"etag":"a\"b","size":2})", v);
+  EXPECT_EQ(v.etag, "a\"b");
+  EXPECT_EQ(v.size, 2u);
+  read_summary(R"({"meta":{"a":"}"},"size":3})", v);
+  EXPECT_EQ(v.size, 3u);
+  EXPECT_EQ(v.etag, "");
+  read_summary(" { \"size\" : 4 } ", v);
+  EXPECT_EQ(v.size, 4u);
+}
+
 TEST(S3Range, ParsesAsS3Does) {
   ByteRange r;
   EXPECT_EQ(parse_range("bytes=0-9", 100, &r), RangeKind::ok);
