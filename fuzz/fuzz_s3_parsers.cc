@@ -1,5 +1,6 @@
 // Fuzz S3's own parsers: the Range header (against a size taken from the input), ListObjectsV2
-// continuation tokens and POST Object's tagging field. Any input must give an answer; a parsed
+// continuation tokens, POST Object's tagging field and the listing's scanner of stored version
+// records (which must agree with the whole decode on what it reads). Any input must give an answer; a parsed
 // range must lie inside the object.
 #include <cstddef>
 #include <cstdint>
@@ -7,8 +8,10 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "services/s3/post_object.h"
 #include "services/s3/range.h"
+#include "services/s3/store.h"
 
 using namespace stratus;
 
@@ -24,6 +27,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     if (s3::parse_tagging_xml(in).size() > 10) std::abort();
+  } catch (const AwsError&) {
+  }
+  try {
+    s3::ObjectVersion summary;
+    s3::read_summary(in, summary);
+    Doc doc = json::parse(in);
+    s3::ObjectVersion whole = s3::ObjectVersion::from_doc(doc);
+    // Stored records are json::write's text (members sorted, "x" last): there the two agree.
+    if (doc.is_map() && json::write(doc) == in &&
+        (summary.etag != whole.etag || summary.size != whole.size || summary.seq != whole.seq ||
+         summary.delete_marker != whole.delete_marker || summary.data.id != whole.data.id))
+      std::abort();
   } catch (const AwsError&) {
   }
   return 0;

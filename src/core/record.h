@@ -6,8 +6,9 @@
 // reader. The two halves had to be kept in step by hand; one table now drives both.
 //
 // Contract (the stored bytes must not change, so existing data reads back):
-//  - to_doc/write set one member per field, with the value's natural Doc type: std::string ->
-//    String, int64_t/int -> Int, bool -> Bool, double -> Double, StringMap -> Map of Strings.
+//  - to_doc/write set one member per field (a `sparse` field only when not its default), with the value's natural Doc
+//  type: std::string ->
+//    String, int64_t/uint64_t/int -> Int, bool -> Bool, double -> Double, StringMap -> Map of Strings.
 //    json::write orders members by name (Doc maps are sorted), so table order does not matter.
 //  - from_doc/read read each field as Doc::str/integer/flag did: a member that is missing or of
 //    another type leaves the default (empty, 0, false). A StringMap member that is a map is read
@@ -36,10 +37,14 @@ using StringMap = std::map<std::string, std::string>;
 template <class T>
 class Record {
  public:
-  using Member = std::variant<std::string T::*, int64_t T::*, int T::*, bool T::*, double T::*, StringMap T::*>;
+  using Member =
+      std::variant<std::string T::*, int64_t T::*, uint64_t T::*, int T::*, bool T::*, double T::*, StringMap T::*>;
   struct Field {
     std::string_view name;
     Member member;
+    // Written only when it differs from its type's default ("", 0, false, empty map): sparse
+    // records (S3 object versions) keep their bytes; reading is the same either way.
+    bool sparse = false;
   };
 
   Record(std::initializer_list<Field> fields) : fields_(fields) {}
@@ -50,10 +55,13 @@ class Record {
       std::visit(
           [&](auto m) {
             using V = std::remove_cvref_t<decltype(t.*m)>;
+            if (f.sparse && t.*m == V{}) return;
             if constexpr (std::is_same_v<V, StringMap>) {
               Doc a = Doc::map();
               for (const auto& [k, v] : t.*m) a.set(k, v);
               d.set(std::string(f.name), std::move(a));
+            } else if constexpr (std::is_same_v<V, uint64_t>) {
+              d.set(std::string(f.name), static_cast<int64_t>(t.*m));  // stored as Int, like int64_t
             } else {
               d.set(std::string(f.name), t.*m);
             }

@@ -9,6 +9,35 @@
 
 namespace stratus::protocol::xml {
 
+// Appends text content escaped as Writer::text does: markup characters, and CR (XML parsers
+// turn a bare CR into LF); runs of plain bytes are copied at once.
+inline void append_text(std::string& out, std::string_view s) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char* rep;
+    switch (s[i]) {
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '\r':
+        rep = "&#xD;";
+        break;
+      default:
+        continue;
+    }
+    out.append(s.data() + run, i - run);
+    out += rep;
+    run = i + 1;
+  }
+  out.append(s.data() + run, s.size() - run);
+}
+
 class Writer {
  public:
   void declaration() { out_ += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"; }
@@ -22,18 +51,18 @@ class Writer {
     out_ += prefix.empty() ? " xmlns" : " xmlns:";
     out_ += prefix;
     out_ += "=\"";
-    escape(uri, true);
+    escape_attr(uri);
     out_ += '"';
   }
   void attr(std::string_view name, std::string_view value) {
     out_ += ' ';
     out_ += name;
     out_ += "=\"";
-    escape(value, true);
+    escape_attr(value);
     out_ += '"';
   }
   void open_end() { out_ += '>'; }
-  void text(std::string_view t) { escape(t, false); }
+  void text(std::string_view t) { append_text(out_, t); }
   void close(std::string_view name) {
     out_ += "</";
     out_ += name;
@@ -42,18 +71,24 @@ class Writer {
   std::string take() { return std::move(out_); }
 
  private:
-  // Escapes markup characters, and CR/LF/TAB in attributes (so parsers don't normalise them
-  // away) and CR in text (XML parsers turn a bare CR into LF).
-  void escape(std::string_view s, bool attr) {
+  // Attribute values: markup characters and quotes, and CR/LF/TAB (so parsers don't normalise
+  // them away).
+  void escape_attr(std::string_view s) {
     for (char c : s) {
       switch (c) {
         case '&': out_ += "&amp;"; break;
         case '<': out_ += "&lt;"; break;
         case '>': out_ += "&gt;"; break;
-        case '"': out_ += attr ? "&quot;" : "\""; break;
+        case '"':
+          out_ += "&quot;";
+          break;
         case '\r': out_ += "&#xD;"; break;
-        case '\n': out_ += attr ? "&#xA;" : "\n"; break;
-        case '\t': out_ += attr ? "&#x9;" : "\t"; break;
+        case '\n':
+          out_ += "&#xA;";
+          break;
+        case '\t':
+          out_ += "&#x9;";
+          break;
         default: out_ += c;
       }
     }

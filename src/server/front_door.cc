@@ -620,8 +620,9 @@ struct FrontDoor::Call {
     finish(std::move(res));
   }
 
-  static void apply_reply(const OpContext::Transport::Reply& reply, http::Response& res) {
+  static void apply_reply(OpContext::Transport::Reply& reply, http::Response& res) {
     if (reply.status) res.status = reply.status;
+    if (reply.body) res.body = std::move(*reply.body);
     for (const auto& [k, v] : reply.headers) res.headers.set(k, v);
     if (reply.file) {
       res.file = reply.file;
@@ -856,6 +857,7 @@ void FrontDoor::serve_aws(const std::shared_ptr<Call>& call) {
     if (const std::string* origin = req.headers.find("origin")) call->ctx->transport.origin = *origin;
     call->ctx->transport.body_bytes = req.body.size();
     call->ctx->transport.body_file = req.body_file.get();
+    call->ctx->transport.http = true;
     if (entry->async) {
       // The handler answers later, from any thread; the call (context, input) stays alive until
       // then.

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,8 +68,13 @@ struct OpContext {
       std::shared_ptr<const http::BodyFile> file;
       uint64_t offset = 0, length = 0;
       std::vector<std::pair<std::string, std::string>> headers;
+      // A success body the handler wrote itself (S3 listings: XML straight from the scan, where
+      // a Doc of thousands of entries costs most of the time), sent in place of the encoded
+      // output's body. Set only when `http` (internal calls take the output document).
+      std::optional<std::string> body;
     };
     Reply reply;
+    bool http = false;  // the request came over HTTP through the FrontDoor (reply.body is sent)
   };
   Transport transport;
 

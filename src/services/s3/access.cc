@@ -239,6 +239,13 @@ std::string md5_base64(std::string_view bytes) {
 void check_sse_c(const Store& st, const Doc& in) {
   std::string bucket = in.str("Bucket"), key = in.str("Key");
   if (bucket.empty() || key.empty()) return;
+  bool given = in.has("SSECustomerAlgorithm") || in.has("SSECustomerKey");
+  if (!given && !in.has("VersionId")) {
+    // The common case, on every GET: no key given and none stored (the member's name is not in
+    // the record), decided without decoding it.
+    auto text = st.current_text(bucket, key);
+    if (!text || text->find("customer_key_md5") == std::string::npos) return;
+  }
   std::optional<ObjectVersion> v;
   if (const Doc* vid = in.get("VersionId"); vid && vid->is_string())
     v = st.version(bucket, key, vid->as_string());
@@ -247,7 +254,6 @@ void check_sse_c(const Store& st, const Doc& in) {
   if (!v) return;
   const Doc* sse = v->extra.get("sse");
   std::string stored = sse ? sse->str("customer_key_md5") : "";
-  bool given = in.has("SSECustomerAlgorithm") || in.has("SSECustomerKey");
   if (stored.empty()) {
     if (given) throw s3_error("InvalidRequest", "The encryption parameters are not applicable to this object.", 400);
     return;

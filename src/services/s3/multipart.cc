@@ -11,6 +11,7 @@
 #include "auth/checksum.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
@@ -19,65 +20,47 @@
 namespace stratus::s3 {
 namespace {
 
-Doc data_doc(const DataRef& d) {
-  Doc out = Doc::map();
-  out.set("id", d.id);
-  out.set("inline", d.inline_blob);
-  return out;
-}
+// A part's data reference, stored as {"id", "inline"}.
+const json::Record<DataRef> kDataRecord{{"id", &DataRef::id}, {"inline", &DataRef::inline_blob}};
 
-DataRef data_of(const Doc* d) {
-  DataRef r;
-  if (d && d->is_map()) {
-    r.id = d->str("id");
-    r.inline_blob = d->flag("inline");
-  }
-  return r;
-}
+// The stored upload: the table's members, "v" and the object template ("object") beside it.
+const json::Record<Upload> kUploadRecord{{"bucket", &Upload::bucket},
+                                         {"key", &Upload::key},
+                                         {"upload_id", &Upload::upload_id},
+                                         {"initiated", &Upload::initiated_ms}};
 
 std::string encode_upload(const Upload& u) {
-  Doc d = Doc::map();
+  Doc d = kUploadRecord.to_doc(u);
   d.set("v", 1);
-  d.set("bucket", u.bucket);
-  d.set("key", u.key);
-  d.set("upload_id", u.upload_id);
-  d.set("initiated", u.initiated_ms);
   d.set("object", u.object.to_doc());
   return json::write(d);
 }
 
 Upload decode_upload(std::string_view text) {
   Doc d = json::parse(text);
-  Upload u;
-  u.bucket = d.str("bucket");
-  u.key = d.str("key");
-  u.upload_id = d.str("upload_id");
-  u.initiated_ms = d.integer("initiated");
+  Upload u = kUploadRecord.from_doc(d);
   if (const Doc* o = d.get("object")) u.object = ObjectVersion::from_doc(*o);
   return u;
 }
 
+// The stored part: the table's members, "v" and the data reference ("data") beside it.
+const json::Record<Part> kPartRecord{{"n", &Part::number},
+                                     {"size", &Part::size},
+                                     {"etag", &Part::etag},
+                                     {"checksum", &Part::checksum},
+                                     {"lm", &Part::last_modified_ms}};
+
 std::string encode_part(const Part& p) {
-  Doc d = Doc::map();
+  Doc d = kPartRecord.to_doc(p);
   d.set("v", 1);
-  d.set("n", static_cast<int64_t>(p.number));
-  d.set("size", static_cast<int64_t>(p.size));
-  d.set("etag", p.etag);
-  d.set("checksum", p.checksum);
-  d.set("lm", p.last_modified_ms);
-  d.set("data", data_doc(p.data));
+  d.set("data", kDataRecord.to_doc(p.data));
   return json::write(d);
 }
 
 Part decode_part(std::string_view text) {
   Doc d = json::parse(text);
-  Part p;
-  p.number = static_cast<uint64_t>(d.integer("n"));
-  p.size = static_cast<uint64_t>(d.integer("size"));
-  p.etag = d.str("etag");
-  p.checksum = d.str("checksum");
-  p.last_modified_ms = d.integer("lm");
-  p.data = data_of(d.get("data"));
+  Part p = kPartRecord.from_doc(d);
+  if (const Doc* data = d.get("data"); data && data->is_map()) p.data = kDataRecord.from_doc(*data);
   return p;
 }
 

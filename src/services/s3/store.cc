@@ -1,15 +1,14 @@
 #include "services/s3/store.h"
 
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
-
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -18,6 +17,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/record.h"
 #include "http/message.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
@@ -73,42 +73,47 @@ void copy_fd(int from, int to, uint64_t n) {
   }
 }
 
-Doc string_map(const std::map<std::string, std::string>& m) {
-  Doc d = Doc::map();
-  for (const auto& [k, v] : m) d.set(k, v);
-  return d;
-}
-
-void set_if(Doc& d, const char* name, const std::string& v) {
-  if (!v.empty()) d.set(name, v);
-}
-
 }  // namespace
 
 // ---- records ---------------------------------------------------------------------------------
 
+// The stored version: the table's members (most written only when set), "v", the data
+// reference, "sc" (absent for STANDARD), metadata (entries that are not strings skipped when
+// read), tags and extra members beside it.
+const json::Record<ObjectVersion> kVersionRecord{
+    {"vid", &ObjectVersion::version_id},
+    {"seq", &ObjectVersion::seq},
+    {"dm", &ObjectVersion::delete_marker, true},
+    {"mtime", &ObjectVersion::last_modified_ms},
+    {"size", &ObjectVersion::size},
+    {"etag", &ObjectVersion::etag, true},
+    {"owner", &ObjectVersion::owner, true},
+    {"ct", &ObjectVersion::content_type, true},
+    {"ce", &ObjectVersion::content_encoding, true},
+    {"cd", &ObjectVersion::content_disposition, true},
+    {"cl", &ObjectVersion::content_language, true},
+    {"cc", &ObjectVersion::cache_control, true},
+    {"exp", &ObjectVersion::expires, true},
+    {"redirect", &ObjectVersion::website_redirect, true},
+    {"ck_alg", &ObjectVersion::checksum_algorithm, true},
+    {"ck", &ObjectVersion::checksum_value, true},
+    {"ck_type", &ObjectVersion::checksum_type, true},
+    {"restore", &ObjectVersion::restore, true},
+    {"parts", &ObjectVersion::parts_count, true},
+};
+
 Doc ObjectVersion::to_doc() const {
-  Doc d = Doc::map();
+  Doc d = kVersionRecord.to_doc(*this);
   d.set("v", 1);
-  d.set("vid", version_id);
-  d.set("seq", static_cast<int64_t>(seq));
-  if (delete_marker) d.set("dm", true);
-  d.set("mtime", last_modified_ms);
-  d.set("size", static_cast<int64_t>(size));
-  set_if(d, "etag", etag);
+  if (!metadata.empty()) {
+    Doc m = Doc::map();
+    for (const auto& [k, v] : metadata) m.set(k, v);
+    d.set("meta", std::move(m));
+  }
   if (!data.empty()) {
     d.set("data", data.id);
     if (data.inline_blob) d.set("inline", true);
   }
-  set_if(d, "owner", owner);
-  set_if(d, "ct", content_type);
-  set_if(d, "ce", content_encoding);
-  set_if(d, "cd", content_disposition);
-  set_if(d, "cl", content_language);
-  set_if(d, "cc", cache_control);
-  set_if(d, "exp", expires);
-  set_if(d, "redirect", website_redirect);
-  if (!metadata.empty()) d.set("meta", string_map(metadata));
   if (!tags.empty()) {
     Doc t = Doc::list();
     for (const auto& [k, v] : tags) {
@@ -119,34 +124,17 @@ Doc ObjectVersion::to_doc() const {
     }
     d.set("tags", std::move(t));
   }
-  set_if(d, "ck_alg", checksum_algorithm);
-  set_if(d, "ck", checksum_value);
-  set_if(d, "ck_type", checksum_type);
   if (storage_class != "STANDARD") d.set("sc", storage_class);
-  set_if(d, "restore", restore);
-  if (parts_count) d.set("parts", parts_count);
   if (extra.is_map() && extra.size()) d.set("x", extra);
   return d;
 }
 
 ObjectVersion ObjectVersion::from_doc(const Doc& d) {
   ObjectVersion v;
-  v.version_id = d.str("vid", "null");
-  v.seq = static_cast<uint64_t>(d.integer("seq"));
-  v.delete_marker = d.flag("dm");
-  v.last_modified_ms = d.integer("mtime");
-  v.size = static_cast<uint64_t>(d.integer("size"));
-  v.etag = d.str("etag");
+  kVersionRecord.from_doc(d, v);
+  if (!d.has("vid")) v.version_id = "null";
   v.data.id = d.str("data");
   v.data.inline_blob = d.flag("inline");
-  v.owner = d.str("owner");
-  v.content_type = d.str("ct");
-  v.content_encoding = d.str("ce");
-  v.content_disposition = d.str("cd");
-  v.content_language = d.str("cl");
-  v.cache_control = d.str("cc");
-  v.expires = d.str("exp");
-  v.website_redirect = d.str("redirect");
   if (const Doc* m = d.get("meta"); m && m->is_map())
     for (const auto& [k, val] : m->as_map())
       if (val.is_string()) v.metadata[k] = val.as_string();
@@ -154,41 +142,31 @@ ObjectVersion ObjectVersion::from_doc(const Doc& d) {
     for (const Doc& p : t->as_list())
       if (p.is_list() && p.as_list().size() == 2 && p.as_list()[0].is_string() && p.as_list()[1].is_string())
         v.tags.emplace_back(p.as_list()[0].as_string(), p.as_list()[1].as_string());
-  v.checksum_algorithm = d.str("ck_alg");
-  v.checksum_value = d.str("ck");
-  v.checksum_type = d.str("ck_type");
   v.storage_class = d.str("sc", "STANDARD");
-  v.restore = d.str("restore");
-  v.parts_count = d.integer("parts");
   if (const Doc* x = d.get("x"); x && x->is_map()) v.extra = *x;
   return v;
 }
 
 namespace {
 
+// The stored bucket (the name is the storage key): the table's members, "v" and the extra
+// members ("x", when any) beside it. Records written before the table omitted empty
+// versioning/mfa_delete and a false object_lock; they read the same (json::Record's defaults).
+const json::Record<Bucket> kBucketRecord{{"account", &Bucket::account},       {"region", &Bucket::region},
+                                         {"created", &Bucket::created_ms},    {"versioning", &Bucket::versioning},
+                                         {"mfa_delete", &Bucket::mfa_delete}, {"object_lock", &Bucket::object_lock}};
+
 std::string encode_bucket(const Bucket& b) {
-  Doc d = Doc::map();
+  Doc d = kBucketRecord.to_doc(b);
   d.set("v", 1);
-  d.set("account", b.account);
-  d.set("region", b.region);
-  d.set("created", b.created_ms);
-  set_if(d, "versioning", b.versioning);
-  set_if(d, "mfa_delete", b.mfa_delete);
-  if (b.object_lock) d.set("object_lock", true);
   if (b.extra.is_map() && b.extra.size()) d.set("x", b.extra);
   return json::write(d);
 }
 
 Bucket decode_bucket(std::string_view name, std::string_view text) {
   Doc d = json::parse(text);
-  Bucket b;
+  Bucket b = kBucketRecord.from_doc(d);
   b.name = std::string(name);
-  b.account = d.str("account");
-  b.region = d.str("region");
-  b.created_ms = d.integer("created");
-  b.versioning = d.str("versioning");
-  b.mfa_delete = d.str("mfa_delete");
-  b.object_lock = d.flag("object_lock");
   if (const Doc* x = d.get("x"); x && x->is_map()) b.extra = *x;
   return b;
 }
@@ -201,7 +179,7 @@ ObjectVersion decode_version(std::string_view text) {
 }
 
 // Listings read thousands of records per page: their top-level scalar members are read straight
-// from the JSON text (SAX, no Doc), nested members (metadata, tags, extra) skipped.
+// from the JSON text (scan_summary, no Doc), nested members (metadata, tags, extra) skipped.
 // The members a summary reads: text members by pointer, numbers and flags by name.
 struct SummaryMember {
   std::string_view name;
@@ -228,75 +206,145 @@ const SummaryMember* summary_member(std::string_view k) {
       {"dm", nullptr, 5},
       {"inline", nullptr, 6},
   };
+  // Names are short and few: compare size and first byte before the rest (this runs for every
+  // member of every record a listing reads).
+  if (k.empty()) return nullptr;
   for (const auto& m : kMembers)
-    if (m.name == k) return &m;
+    if (m.name.size() == k.size() && m.name[0] == k[0] && std::equal(k.begin() + 1, k.end(), m.name.begin() + 1))
+      return &m;
   return nullptr;
 }
 
-struct SummaryReader : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SummaryReader> {
-  ObjectVersion& v;
-  int depth = 0;
-  const SummaryMember* member = nullptr;
-  bool done = false;
-  explicit SummaryReader(ObjectVersion& out) : v(out) {}
-  bool number(int64_t n) {
-    if (depth != 1 || !member) return true;
-    if (member->number == 1) v.last_modified_ms = n;
-    if (member->number == 2) v.size = static_cast<uint64_t>(n);
-    if (member->number == 3) v.seq = static_cast<uint64_t>(n);
-    if (member->number == 4) v.parts_count = n;
+// A member's value, applied to the summary.
+void apply_summary(ObjectVersion& v, const SummaryMember& m, std::string_view text) {
+  if (m.text) (v.*(m.text)).assign(text);
+  if (m.name == "data") v.data.id.assign(text);
+}
+
+void apply_summary(ObjectVersion& v, const SummaryMember& m, int64_t n) {
+  if (m.number == 1) v.last_modified_ms = n;
+  if (m.number == 2) v.size = static_cast<uint64_t>(n);
+  if (m.number == 3) v.seq = static_cast<uint64_t>(n);
+  if (m.number == 4) v.parts_count = n;
+}
+
+void apply_summary(ObjectVersion& v, const SummaryMember& m, bool b) {
+  if (m.number == 5) v.delete_marker = b;
+  if (m.number == 6) v.data.inline_blob = b;
+}
+
+// Reads the summary members of a record as json::write writes it (an object of plain members,
+// keys without escapes), stopping at "x" (the extra members, which sort last). false for
+// anything else (a string with escapes, a fraction, a malformed text): the caller decodes the
+// whole record instead.
+bool scan_summary(std::string_view t, ObjectVersion& v) {
+  size_t i = 0, n = t.size();
+  auto ws = [&] {
+    while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r')) ++i;
+  };
+  // A quoted string without escapes at t[i] ('"'): its contents.
+  auto plain_string = [&](std::string_view& out) {
+    size_t end = t.find('"', i + 1);
+    if (end == std::string_view::npos) return false;
+    out = t.substr(i + 1, end - i - 1);
+    if (out.find('\\') != std::string_view::npos) return false;
+    i = end + 1;
     return true;
-  }
-  bool Int(int n) { return number(n); }
-  bool Uint(unsigned n) { return number(n); }
-  bool Int64(int64_t n) { return number(n); }
-  bool Uint64(uint64_t n) { return number(static_cast<int64_t>(n)); }
-  bool Double(double) { return true; }
-  bool Bool(bool b) {
-    if (depth != 1 || !member) return true;
-    if (member->number == 5) v.delete_marker = b;
-    if (member->number == 6) v.data.inline_blob = b;
-    return true;
-  }
-  bool String(const char* str, rapidjson::SizeType n, bool) {
-    if (depth != 1 || !member) return true;
-    if (member->text) (v.*(member->text)).assign(str, n);
-    if (member->name == "data") v.data.id.assign(str, n);
-    return true;
-  }
-  bool Key(const char* str, rapidjson::SizeType n, bool) {
-    if (depth != 1) return true;
-    // "x" (extra) sorts last in the record and holds nothing a listing reads: stop there.
-    if (n == 1 && str[0] == 'x') {
-      done = true;
+  };
+  // Skips a nested object or array (strings may hold escapes).
+  auto skip_nested = [&] {
+    int depth = 0;
+    for (; i < n; ++i) {
+      char c = t[i];
+      if (c == '"') {
+        for (++i; i < n && t[i] != '"'; ++i)
+          if (t[i] == '\\') ++i;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        ++i;
+        return true;
+      }
+    }
+    return false;
+  };
+  ws();
+  if (i >= n || t[i] != '{') return false;
+  ++i;
+  for (;;) {
+    ws();
+    if (i < n && t[i] == '}') return true;
+    std::string_view key;
+    if (i >= n || t[i] != '"' || !plain_string(key)) return false;
+    if (key.size() == 1 && key[0] == 'x') return true;
+    ws();
+    if (i >= n || t[i] != ':') return false;
+    ++i;
+    ws();
+    if (i >= n) return false;
+    const SummaryMember* m = summary_member(key);
+    char c = t[i];
+    if (c == '"') {
+      std::string_view text;
+      if (!plain_string(text)) return false;
+      if (m) apply_summary(v, *m, text);
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      int64_t num = 0;
+      auto r = std::from_chars(t.data() + i, t.data() + n, num);
+      if (r.ec != std::errc()) return false;
+      i = static_cast<size_t>(r.ptr - t.data());
+      if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return false;
+      if (m) apply_summary(v, *m, num);
+    } else if (c == 't' || c == 'f' || c == 'n') {
+      // true, false, null
+      size_t len = c == 'f' ? 5 : 4;
+      if (i + len > n) return false;
+      i += len;
+      if (m && c != 'n') apply_summary(v, *m, c == 't');
+    } else if (c == '{' || c == '[') {
+      if (!skip_nested()) return false;
+    } else {
       return false;
     }
-    member = summary_member(std::string_view(str, n));
-    return true;
+    ws();
+    if (i < n && t[i] == ',') {
+      ++i;
+      continue;
+    }
+    return i < n && t[i] == '}';
   }
-  bool StartObject() { return ++depth > 0; }
-  bool EndObject(rapidjson::SizeType) { return --depth >= 0; }
-  bool StartArray() { return ++depth > 0; }
-  bool EndArray(rapidjson::SizeType) { return --depth >= 0; }
-};
+}
 
-ObjectVersion decode_summary(std::string_view text) {
-  ObjectVersion v;
+// Reads a summary into `v`, reusing its strings' storage (a scan decodes thousands).
+void decode_summary(std::string_view text, ObjectVersion& v) {
   v.version_id.clear();
-  SummaryReader h(v);
-  // Parsed in place in a per-thread copy: strings are not copied again while scanning.
-  thread_local std::string buf;
-  buf.assign(text.data(), text.size());
-  buf.push_back('\0');
-  rapidjson::Reader reader;
-  rapidjson::InsituStringStream ss(buf.data());
-  if (reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag>(ss, h).IsError() && !h.done)
-    return decode_version(text);
+  v.seq = 0;
+  v.delete_marker = false;
+  v.last_modified_ms = 0;
+  v.size = 0;
+  v.etag.clear();
+  v.data.id.clear();
+  v.data.inline_blob = false;
+  v.owner.clear();
+  v.checksum_algorithm.clear();
+  v.checksum_value.clear();
+  v.checksum_type.clear();
+  v.storage_class = "STANDARD";
+  v.restore.clear();
+  v.content_type.clear();
+  v.parts_count = 0;
+  if (!scan_summary(text, v)) {
+    v = decode_version(text);
+    return;
+  }
   if (v.version_id.empty()) v.version_id = "null";
-  return v;
 }
 
 }  // namespace
+
+void read_summary(std::string_view text, ObjectVersion& v) {
+  decode_summary(text, v);
+}
 
 // One definition for every service (auth/keystore.h).
 std::string canonical_user_id(std::string_view account) {
@@ -615,10 +663,16 @@ uint64_t Store::next_seq(int64_t now_ms) {
 
 // ---- objects
 
-std::optional<ObjectVersion> Store::current(std::string_view bucket, std::string_view key) const {
+std::optional<std::string> Store::current_text(std::string_view bucket, std::string_view key) const {
   std::string v;
   if (!engine_.get(kObjects.name, object_key(bucket, key), &v).ok()) return std::nullopt;
-  return decode_version(v);
+  return v;
+}
+
+std::optional<ObjectVersion> Store::current(std::string_view bucket, std::string_view key) const {
+  auto text = current_text(bucket, key);
+  if (!text) return std::nullopt;
+  return decode_version(*text);
 }
 
 std::vector<ObjectVersion> Store::noncurrent(std::string_view bucket, std::string_view key) const {
@@ -694,8 +748,9 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       std::string raw;
       std::optional<std::string> cur_raw;
       if (engine_.get(kObjects.name, okey, &raw).ok()) cur_raw = raw;
+      // A summary is all a write needs of the version it replaces (ids, data, etag).
       std::optional<ObjectVersion> cur;
-      if (cur_raw) cur = decode_version(*cur_raw);
+      if (cur_raw) decode_summary(*cur_raw, cur.emplace());
       if (check) check(cur);
       // The bucket's versioning as it is now (it may have changed since the caller read it).
       Bucket live = require_bucket(b.name);
@@ -844,12 +899,14 @@ void Store::scan_current(std::string_view bucket, std::string_view prefix, std::
   // Stored keys are "key\0": starting at `from` finds it first when present; `after` skips it.
   o.start = std::max(lo, base + std::string(from));
   o.end = storage::prefix_end(lo);
+  ObjectVersion v;
   for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
     std::string_view k = it->key().substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
-    if (k.substr(0, prefix.size()) != prefix) break;
-    if (!fn(k, decode_summary(it->value()))) return;
+    if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;  // else the scan's end bounds it
+    decode_summary(it->value(), v);
+    if (!fn(k, v)) return;
   }
 }
 

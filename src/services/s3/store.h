@@ -117,6 +117,11 @@ struct ObjectVersion {
   static ObjectVersion from_doc(const Doc& d);
 };
 
+// A version record's listing summary (every scalar member; no metadata, tags or extra) read
+// into v, reusing its storage; a record it cannot scan is decoded whole (AwsError when it is not
+// JSON). Store::scan_current reads with it; exposed for the fuzz target.
+void read_summary(std::string_view text, ObjectVersion& v);
+
 // The canonical user id S3 reports for an account (Owner/ID): 64 hex, stable.
 std::string canonical_user_id(std::string_view account);
 // The display name reported beside it.
@@ -191,10 +196,14 @@ class Store {
   // ---- objects
   // The key's current version (possibly a delete marker).
   std::optional<ObjectVersion> current(std::string_view bucket, std::string_view key) const;
+  // The current version's record as stored (JSON): checks that look for one member before
+  // decoding (the SSE-C guard of every GET) read it.
+  std::optional<std::string> current_text(std::string_view bucket, std::string_view key) const;
   // A version by id ("null" included), current or not.
   std::optional<ObjectVersion> version(std::string_view bucket, std::string_view key,
                                        std::string_view version_id) const;
-  // Runs before the commit with the current version (may throw PreconditionFailed...).
+  // Runs before the commit with the current version (may throw PreconditionFailed...); for
+  // put_object a listing summary (no metadata, tags or extra).
   using Check = std::function<void(const std::optional<ObjectVersion>& current)>;
   // Commits v as the key's new current version under the bucket's versioning; assigns
   // version_id, seq and (when 0) last_modified_ms. Takes ownership of v.data (discarded when the

@@ -25,6 +25,27 @@ struct Rec {
 const json::Record<Rec> kRec{{"s", &Rec::s}, {"i", &Rec::i}, {"n", &Rec::n},
                              {"b", &Rec::b}, {"x", &Rec::x}, {"m", &Rec::m}};
 
+struct Sparse {
+  std::string s;
+  uint64_t u = 0;
+  bool b = false;
+  json::StringMap m;
+};
+
+const json::Record<Sparse> kSparse{
+    {"s", &Sparse::s, true}, {"u", &Sparse::u}, {"b", &Sparse::b, true}, {"m", &Sparse::m, true}};
+
+TEST(Record, SparseMembersOnlyWhenSetAndUnsignedAsInt) {
+  EXPECT_EQ(kSparse.write(Sparse{}), R"({"u":0})");
+  Sparse full{"x", 1'733'500'000'000'000, true, {{"k", "v"}}};
+  EXPECT_EQ(kSparse.write(full), R"({"b":true,"m":{"k":"v"},"s":"x","u":1733500000000000})");
+  Sparse back = kSparse.read(R"({"b":true,"m":{"k":"v"},"s":"x","u":1733500000000000})");
+  EXPECT_EQ(back.u, 1'733'500'000'000'000u);
+  EXPECT_EQ(back.s, "x");
+  EXPECT_TRUE(back.b);
+  EXPECT_EQ(kSparse.read("{}").s, "");
+}
+
 TEST(Record, WritesEachMemberWithItsNaturalType) {
   Rec r;
   r.s = "a\"b";

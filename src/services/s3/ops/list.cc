@@ -1,8 +1,10 @@
 // Listings: ListObjectsV2, ListObjects (v1), ListObjectVersions — prefix, delimiter and common
 // prefixes, markers and continuation tokens, max-keys, encoding-type=url; UTF-8 byte order.
 #include <cctype>
+#include <charconv>
 
 #include "core/encoding.h"
+#include "protocol/rest_xml_writer.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/range.h"
@@ -44,11 +46,109 @@ struct Listing {
   }
 };
 
+// Over HTTP a listing answer is XML written straight from the scan, byte for byte what the
+// rest-xml codec writes for the output document (members in model order, flattened lists,
+// ISO 8601 seconds): a Doc of a thousand entries and its model-driven encoding cost most of a
+// page's time. Internal calls get the document.
+struct Xml {
+  std::string out;
+  // Repeated values of a page, rendered once.
+  int64_t ts_seconds = -1;
+  std::string ts;
+  std::string owner_account, owner;
+
+  void open(std::string_view name) {
+    out += '<';
+    out += name;
+    out += '>';
+  }
+  void close(std::string_view name) {
+    out += "</";
+    out += name;
+    out += '>';
+  }
+  void leaf(std::string_view name, std::string_view text) {
+    open(name);
+    protocol::xml::append_text(out, text);
+    close(name);
+  }
+  void leaf(std::string_view name, int64_t n) {
+    char buf[24];
+    open(name);
+    out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, n).ptr - buf));
+    close(name);
+  }
+  void etag(std::string_view e) {
+    out += "<ETag>\"";
+    protocol::xml::append_text(out, e);
+    out += "\"</ETag>";
+  }
+  void last_modified(int64_t ms) {
+    int64_t sec = ms / 1000;
+    if (sec != ts_seconds) {
+      ts_seconds = sec;
+      ts = enc::iso8601(sec * 1000);
+    }
+    leaf("LastModified", ts);
+  }
+  void owner_of(const std::string& account) {
+    if (owner.empty() || account != owner_account) {
+      owner_account = account;
+      Xml o;
+      o.open("Owner");
+      o.leaf("DisplayName", display_name(account));
+      o.leaf("ID", canonical_user_id(account));
+      o.close("Owner");
+      owner = std::move(o.out);
+    }
+    out += owner;
+  }
+  void checksum(const ObjectVersion& v) {
+    if (v.checksum_algorithm.empty()) return;
+    leaf("ChecksumAlgorithm", v.checksum_algorithm);
+    leaf("ChecksumType", v.checksum_type.empty() ? std::string_view("FULL_OBJECT") : std::string_view(v.checksum_type));
+  }
+};
+
+// The whole answer: the output's body members in model order from `out` (scalars), the
+// pre-rendered entries (`lists`: member name -> XML) in their places.
+std::string answer_xml(const OpContext& ctx, std::string_view root, const Doc& out,
+                       std::initializer_list<std::pair<std::string_view, const std::string*>> lists) {
+  Xml x;
+  x.out.reserve(256 + [&] {
+    size_t n = 0;
+    for (const auto& l : lists) n += l.second->size();
+    return n;
+  }());
+  x.out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?><";
+  x.out += root;
+  x.out += " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const model::Member& m : ctx.op.output->members) {
+    if (!m.location.empty()) continue;
+    bool listed = false;
+    for (const auto& l : lists)
+      if (l.first == m.name) {
+        x.out += *l.second;
+        listed = true;
+      }
+    const Doc* v = listed ? nullptr : out.get(m.name);
+    if (!v || v->is_null()) continue;
+    if (v->is_bool())
+      x.leaf(m.wire_name(), v->as_bool() ? "true" : "false");
+    else if (v->is_number())
+      x.leaf(m.wire_name(), v->as_int());
+    else if (v->is_string())
+      x.leaf(m.wire_name(), v->as_string());
+  }
+  x.close(root);
+  return std::move(x.out);
+}
+
 // Walks current objects from `from` (exclusive when `after`), grouping keys under common
 // prefixes (each counted once, its keys skipped by seeking past them). fn(key or prefix, version
 // or nullptr) returns false once the page is full.
 void walk_current(Store& st, const std::string& bucket, const Listing& l, std::string from, bool after,
-                  const std::function<bool(const std::string&, const ObjectVersion*)>& fn) {
+                  const std::function<bool(std::string_view, const ObjectVersion*)>& fn) {
   for (;;) {
     std::optional<std::string> seek;
     bool stop = false;
@@ -66,7 +166,7 @@ void walk_current(Store& st, const std::string& bucket, const Listing& l, std::s
           return false;
         }
       }
-      if (!fn(std::string(key), &v)) {
+      if (!fn(key, &v)) {
         stop = true;
         return false;
       }
@@ -100,6 +200,19 @@ Doc content_entry(const Listing& l, const std::string& key, const ObjectVersion&
   return e;
 }
 
+void content_xml(Xml& x, const Listing& l, std::string_view key, const ObjectVersion& v, bool owner) {
+  x.open("Contents");
+  x.checksum(v);
+  x.etag(v.etag);
+  x.leaf("Key", l.url ? l.enc(key) : key);
+  x.last_modified(v.last_modified_ms);
+  if (owner) x.owner_of(v.owner);
+  if (!v.restore.empty()) x.out += "<RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress></RestoreStatus>";
+  x.leaf("Size", static_cast<int64_t>(v.size));
+  x.leaf("StorageClass", v.storage_class);
+  x.close("Contents");
+}
+
 Listing listing_of(const Doc& in) {
   Listing l;
   l.prefix = in.str("Prefix");
@@ -113,7 +226,9 @@ Listing listing_of(const Doc& in) {
 
 // One page of current objects and common prefixes (ListObjects v1 and v2).
 struct Page {
+  bool xml = false;  // entries as XML (over HTTP) or as documents (internal calls)
   Doc contents = Doc::list(), prefixes = Doc::list();
+  Xml contents_xml, prefixes_xml;
   int64_t count = 0;
   bool truncated = false;
   ListPosition last;
@@ -121,19 +236,28 @@ struct Page {
 
 // `skip(entry, is_prefix)`: entries the previous page already listed.
 Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max, const std::string& from, bool after,
-             bool owner, const std::function<bool(const std::string&, bool)>& skip = {}) {
+             bool owner, bool xml, const std::function<bool(std::string_view, bool)>& skip = {}) {
   Page p;
+  p.xml = xml;
   if (max <= 0) return p;
-  walk_current(st, bucket, l, from, after, [&](const std::string& k, const ObjectVersion* v) {
+  if (xml) p.contents_xml.out.reserve(static_cast<size_t>(max) * 256);
+  walk_current(st, bucket, l, from, after, [&](std::string_view k, const ObjectVersion* v) {
     if (skip && skip(k, v == nullptr)) return true;
     if (p.count >= max) {
       p.truncated = true;
       return false;
     }
     ++p.count;
-    p.last = {v == nullptr, k};
-    if (v) {
-      p.contents.push(content_entry(l, k, *v, owner));
+    p.last.after_prefix = v == nullptr;
+    p.last.value.assign(k);
+    if (p.xml && v) {
+      content_xml(p.contents_xml, l, k, *v, owner);
+    } else if (p.xml) {
+      p.prefixes_xml.open("CommonPrefixes");
+      p.prefixes_xml.leaf("Prefix", l.enc(k));
+      p.prefixes_xml.close("CommonPrefixes");
+    } else if (v) {
+      p.contents.push(content_entry(l, std::string(k), *v, owner));
     } else {
       Doc e = Doc::map();
       e.set("Prefix", l.enc(k));
@@ -154,6 +278,14 @@ void page_out(Doc& out, const std::string& bucket, const Listing& l, int64_t max
   out.set("MaxKeys", max);
   if (p.prefixes.size()) out.set("CommonPrefixes", std::move(p.prefixes));
   if (l.url) out.set("EncodingType", "url");
+}
+
+// The answer: the document, or over HTTP the XML in the reply and an empty document.
+Doc page_answer(OpContext& ctx, Doc out, Page& p) {
+  if (!p.xml) return out;
+  ctx.transport.reply.body = answer_xml(ctx, "ListBucketResult", out,
+                                        {{"CommonPrefixes", &p.prefixes_xml.out}, {"Contents", &p.contents_xml.out}});
+  return Doc::map();
 }
 
 }  // namespace
@@ -185,14 +317,14 @@ Doc list_objects_v2(OpContext& ctx, const Doc& in) {
       after = true;
     }
   }
-  Page p = collect(st, bucket, l, max, from, after, fetch_owner);
+  Page p = collect(st, bucket, l, max, from, after, fetch_owner, ctx.transport.http);
   Doc out = Doc::map();
   page_out(out, bucket, l, max, p);
   out.set("KeyCount", p.count);
   if (const Doc* t = in.get("ContinuationToken")) out.set("ContinuationToken", *t);
   if (p.truncated) out.set("NextContinuationToken", encode_token(p.last));
   if (!start_after.empty()) out.set("StartAfter", l.enc(start_after));
-  return out;
+  return page_answer(ctx, std::move(out), p);
 }
 
 Doc list_objects(OpContext& ctx, const Doc& in) {
@@ -203,14 +335,15 @@ Doc list_objects(OpContext& ctx, const Doc& in) {
   int64_t max = max_keys(in);
   std::string marker = in.str("Marker");
   // The marker's own common prefix was listed on the previous page.
-  Page p = collect(st, bucket, l, max, marker, !marker.empty(), true, [&](const std::string& k, bool is_prefix) {
-    return is_prefix && !marker.empty() && marker.compare(0, k.size(), k) == 0;
-  });
+  Page p = collect(st, bucket, l, max, marker, !marker.empty(), true, ctx.transport.http,
+                   [&](std::string_view k, bool is_prefix) {
+                     return is_prefix && !marker.empty() && marker.compare(0, k.size(), k) == 0;
+                   });
   Doc out = Doc::map();
   out.set("Marker", l.enc(marker));
   if (p.truncated && !l.delimiter.empty()) out.set("NextMarker", l.enc(p.last.value));
   page_out(out, bucket, l, max, p);
-  return out;
+  return page_answer(ctx, std::move(out), p);
 }
 
 Doc list_object_versions(OpContext& ctx, const Doc& in) {
@@ -224,6 +357,8 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
     throw invalid_argument("A version-id marker cannot be specified without a key marker.", "version-id-marker",
                            vid_marker);
   Doc versions = Doc::list(), markers = Doc::list(), prefixes = Doc::list();
+  const bool xml = ctx.transport.http;
+  Xml versions_xml, markers_xml, prefixes_xml;
   int64_t count = 0;
   bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
   std::string last_key, last_vid, last_cp;
@@ -251,6 +386,12 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
           last_cp = cp;
           last_key = cp;
           last_vid.clear();
+          if (xml) {
+            prefixes_xml.open("CommonPrefixes");
+            prefixes_xml.leaf("Prefix", l.enc(cp));
+            prefixes_xml.close("CommonPrefixes");
+            return true;
+          }
           Doc p = Doc::map();
           p.set("Prefix", l.enc(cp));
           prefixes.push(std::move(p));
@@ -264,12 +405,32 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
       ++count;
       last_key = std::string(key);
       last_vid = v.version_id;
+      const std::string& owner = v.owner.empty() ? ctx.account() : v.owner;
+      if (xml) {
+        Xml& x = v.delete_marker ? markers_xml : versions_xml;
+        x.open(v.delete_marker ? "DeleteMarker" : "Version");
+        if (!v.delete_marker) {
+          x.checksum(v);
+          x.etag(v.etag);
+        }
+        x.leaf("IsLatest", latest ? "true" : "false");
+        x.leaf("Key", l.enc(key));
+        x.last_modified(v.last_modified_ms);
+        x.owner_of(owner);
+        if (!v.delete_marker) {
+          x.leaf("Size", static_cast<int64_t>(v.size));
+          x.leaf("StorageClass", v.storage_class);
+        }
+        x.leaf("VersionId", v.version_id);
+        x.close(v.delete_marker ? "DeleteMarker" : "Version");
+        return true;
+      }
       Doc e = Doc::map();
       e.set("Key", l.enc(key));
       e.set("VersionId", v.version_id);
       e.set("IsLatest", latest);
       e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
-      e.set("Owner", owner_doc(v.owner.empty() ? ctx.account() : v.owner));
+      e.set("Owner", owner_doc(owner));
       if (v.delete_marker) {
         markers.push(std::move(e));
       } else {
@@ -303,7 +464,11 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   out.set("MaxKeys", max);
   if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
   if (l.url) out.set("EncodingType", "url");
-  return out;
+  if (!xml) return out;
+  ctx.transport.reply.body = answer_xml(
+      ctx, "ListVersionsResult", out,
+      {{"CommonPrefixes", &prefixes_xml.out}, {"DeleteMarkers", &markers_xml.out}, {"Versions", &versions_xml.out}});
+  return Doc::map();
 }
 
 }  // namespace stratus::s3
