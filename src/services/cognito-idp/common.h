@@ -169,6 +169,10 @@ void password_proven(OpContext& ctx, const Doc& pool, Doc& user);
 // (token endpoint), else SECRET_HASH is checked.
 Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
                    bool client_authenticated);
+// RevokeToken and /oauth2/revoke: marks the refresh token's session revoked (its access tokens
+// stop working with it) when the token is one of `client`'s.
+enum class Revoked { kRevoked, kNotRefreshToken, kUnknown, kOtherClient };
+Revoked revoke_refresh_token(OpContext& ctx, const Doc& client, const std::string& token);
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
   Doc user;

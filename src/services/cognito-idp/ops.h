@@ -26,6 +26,11 @@ Doc get_group(OpContext&, const Doc&);
 Doc update_group(OpContext&, const Doc&);
 Doc delete_group(OpContext&, const Doc&);
 Doc list_groups(OpContext&, const Doc&);
+Doc create_resource_server(OpContext&, const Doc&);
+Doc describe_resource_server(OpContext&, const Doc&);
+Doc update_resource_server(OpContext&, const Doc&);
+Doc delete_resource_server(OpContext&, const Doc&);
+Doc list_resource_servers(OpContext&, const Doc&);
 
 // ops/users.cc
 Doc admin_create_user(OpContext&, const Doc&);

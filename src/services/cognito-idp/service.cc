@@ -114,6 +114,11 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
                                       {"UpdateGroup", update_group},
                                       {"DeleteGroup", delete_group},
                                       {"ListGroups", list_groups},
+                                      {"CreateResourceServer", create_resource_server},
+                                      {"DescribeResourceServer", describe_resource_server},
+                                      {"UpdateResourceServer", update_resource_server},
+                                      {"DeleteResourceServer", delete_resource_server},
+                                      {"ListResourceServers", list_resource_servers},
                                       {"AdminGetUser", admin_get_user},
                                       {"AdminDeleteUser", admin_delete_user},
                                       {"AdminEnableUser", admin_enable_user},
@@ -177,10 +182,11 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "desiredDeliveryMediums and forceAliasCreation are read but no welcome message is sent; a "
         "CustomMessage text without {####} falls back to the template");
     gap("Hosted UI",
-        "basics only (hosted.h): the authorization code flow with PKCE through a plain login page, "
-        "/oauth2/token (authorization_code, refresh_token, client_credentials), /oauth2/userInfo and "
-        "/logout; no implicit flow, /oauth2/revoke, new-password / MFA / sign-up pages, federated "
-        "identity providers or sign-in cookies; resource servers (custom scopes) are not validated");
+        "a plain login page of our own (hosted.h): the authorization code flow with PKCE (S256), the "
+        "implicit grant, /oauth2/token (authorization_code, refresh_token, client_credentials with "
+        "resource servers' custom scopes), /oauth2/userInfo, /oauth2/revoke, /logout and a one-hour "
+        "sign-in cookie; no new-password / MFA / sign-up / forgot-password pages, federated identity "
+        "providers, managed login branding or custom domains");
     gap("Messages",
         "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
         "SmsConfiguration (SES, SNS) are stored, not used");

@@ -1,6 +1,7 @@
 // ID, access and refresh tokens: RS256 JWTs signed with the pool's key (kid = a hash of its
 // public half), claims as AWS puts them; the refresh token is opaque (sealed) and names its
 // session record, which RevokeToken and GlobalSignOut revoke.
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -284,6 +285,23 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
                                 crypto::base64url(crypto::random_bytes(16)));
   }
   return out;
+}
+
+Revoked revoke_refresh_token(OpContext& ctx, const Doc& client, const std::string& token) {
+  if (std::count(token.begin(), token.end(), '.') != 4) return Revoked::kNotRefreshToken;
+  size_t d3 = 0;
+  for (int i = 0; i < 3; ++i) d3 = token.find('.', d3) + 1;
+  auto sealed = crypto::base64url_decode(std::string_view(token).substr(d3, token.find('.', d3) - d3));
+  auto plain = sealed ? state(ctx).store.unseal(*sealed, "cognito-refresh") : std::nullopt;
+  if (!plain) return Revoked::kUnknown;
+  Doc r = json::parse(*plain);
+  if (r.str("c") != client.str("ClientId")) return Revoked::kOtherClient;
+  std::string k = Store::session_key(r.str("p"), r.str("u"), r.str("j"));
+  if (auto s = state(ctx).store.get(kSessions.name, k)) {
+    s->set("Revoked", true);
+    state(ctx).store.put(kSessions.name, k, *s);
+  }
+  return Revoked::kRevoked;
 }
 
 AccessClaims check_access_token(OpContext& ctx, const std::string& token) {
