@@ -169,6 +169,16 @@ void password_proven(OpContext& ctx, const Doc& pool, Doc& user);
 // (token endpoint), else SECRET_HASH is checked.
 Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
                    bool client_authenticated);
+// The client's RefreshTokenRotation.Feature is ENABLED.
+bool rotates_refresh_tokens(const Doc& client);
+// GetTokensFromRefreshToken and the token endpoint's refresh_token grant (the client already
+// authenticated): refresh_tokens(), and on a client with RefreshTokenRotation ENABLED a new
+// refresh token too; the one presented then stays usable for RetryGracePeriodSeconds
+// (RefreshTokenReuseException after that).
+Doc refresh_rotating(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token);
+// A client secret given with a call (RevokeToken, GetTokensFromRefreshToken) checked against the
+// client's (NotAuthorizedException).
+void check_client_secret(const Doc& client, const std::string& given);
 // RevokeToken and /oauth2/revoke: marks the refresh token's session revoked (its access tokens
 // stop working with it) when the token is one of `client`'s.
 enum class Revoked { kRevoked, kNotRefreshToken, kUnknown, kOtherClient };

@@ -401,7 +401,7 @@ class Hosted {
           c->get("ExplicitAuthFlows")->size() > 0)
         return oauth_error(400, "unauthorized_client");
       try {
-        Doc r = refresh_tokens(ctx, pool_, *c, get(params_, "refresh_token"), nullptr, true);
+        Doc r = refresh_rotating(ctx, pool_, *c, get(params_, "refresh_token"));
         return tokens_out(r, true);
       } catch (const AwsError&) {
         return oauth_error(400, "invalid_grant");

@@ -64,6 +64,9 @@ Doc delete_user(OpContext&, const Doc&);
 Doc global_sign_out(OpContext&, const Doc&);
 Doc revoke_token(OpContext&, const Doc&);
 
+// ops/refresh.cc
+Doc get_tokens_from_refresh_token(OpContext&, const Doc&);
+
 // ops/auth.cc
 Doc initiate_auth(OpContext&, const Doc&);
 Doc admin_initiate_auth(OpContext&, const Doc&);

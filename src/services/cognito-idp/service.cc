@@ -168,12 +168,12 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
                                       {"InitiateAuth", initiate_auth},
                                       {"AdminInitiateAuth", admin_initiate_auth},
                                       {"RespondToAuthChallenge", respond_to_auth_challenge},
-                                      {"AdminRespondToAuthChallenge", admin_respond_to_auth_challenge}})
+                                      {"AdminRespondToAuthChallenge", admin_respond_to_auth_challenge},
+                                      {"GetTokensFromRefreshToken", get_tokens_from_refresh_token}})
       add_async(op, offload(fn));
 
     gap("Authentication",
-        "WEB_AUTHN, EMAIL_MFA, the device key on refresh and the refresh-token rotation settings are not "
-        "implemented; pending "
+        "WEB_AUTHN, EMAIL_MFA and the device key on refresh are not implemented; pending "
         "challenge sessions (CUSTOM_AUTH, MFA) live in memory (3 minutes) and end with a restart");
     gap("Lambda triggers",
         "PreSignUp, PostConfirmation, Pre/PostAuthentication, PreTokenGeneration (V1_0, V2_0), "

@@ -122,6 +122,29 @@ void override_groups(Doc& id, Doc& access, const Doc* g) {
   if (const Doc* x = g->get("preferredRole"); x && x->is_string()) id.set("cognito:preferred_role", *x);
 }
 
+// The opaque refresh token: JWE-shaped (five segments) as AWS's; only the sealed fourth segment
+// means anything here: pool "p", user key "u", session "j", client "c" and, on rotating clients,
+// the generation "g".
+std::string mint_refresh_token(State& st, const Doc& payload) {
+  std::string sealed = st.store.seal(json::write(payload), "cognito-refresh");
+  return "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." +
+         crypto::base64url(crypto::random_bytes(32)) + "." + crypto::base64url(crypto::random_bytes(12)) + "." +
+         crypto::base64url(sealed) + "." + crypto::base64url(crypto::random_bytes(16));
+}
+
+// The sealed payload of a refresh token; nullopt when `token` is not one of ours.
+std::optional<Doc> open_refresh_token(State& st, std::string_view token) {
+  if (std::count(token.begin(), token.end(), '.') != 4) return std::nullopt;
+  size_t d3 = 0;
+  for (int i = 0; i < 3; ++i) d3 = token.find('.', d3) + 1;
+  auto sealed = crypto::base64url_decode(token.substr(d3, token.find('.', d3) - d3));
+  auto plain = sealed ? st.store.unseal(*sealed, "cognito-refresh") : std::nullopt;
+  if (!plain) return std::nullopt;
+  Doc r = json::parse(*plain);
+  if (!r.is_map()) return std::nullopt;
+  return r;
+}
+
 }  // namespace
 
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id) {
@@ -277,31 +300,66 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
     r.set("u", user.str("Key"));
     r.set("j", origin_jti);
     r.set("c", client.str("ClientId"));
-    // JWE-shaped (five segments) as AWS's; only the sealed fourth segment means anything here.
-    std::string sealed = st.store.seal(json::write(r), "cognito-refresh");
-    out.set("RefreshToken", "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." +
-                                crypto::base64url(crypto::random_bytes(32)) + "." +
-                                crypto::base64url(crypto::random_bytes(12)) + "." + crypto::base64url(sealed) + "." +
-                                crypto::base64url(crypto::random_bytes(16)));
+    out.set("RefreshToken", mint_refresh_token(st, r));
   }
   return out;
 }
 
 Revoked revoke_refresh_token(OpContext& ctx, const Doc& client, const std::string& token) {
   if (std::count(token.begin(), token.end(), '.') != 4) return Revoked::kNotRefreshToken;
-  size_t d3 = 0;
-  for (int i = 0; i < 3; ++i) d3 = token.find('.', d3) + 1;
-  auto sealed = crypto::base64url_decode(std::string_view(token).substr(d3, token.find('.', d3) - d3));
-  auto plain = sealed ? state(ctx).store.unseal(*sealed, "cognito-refresh") : std::nullopt;
-  if (!plain) return Revoked::kUnknown;
-  Doc r = json::parse(*plain);
-  if (r.str("c") != client.str("ClientId")) return Revoked::kOtherClient;
-  std::string k = Store::session_key(r.str("p"), r.str("u"), r.str("j"));
+  auto r = open_refresh_token(state(ctx), token);
+  if (!r) return Revoked::kUnknown;
+  if (r->str("c") != client.str("ClientId")) return Revoked::kOtherClient;
+  std::string k = Store::session_key(r->str("p"), r->str("u"), r->str("j"));
+  std::lock_guard lk(state(ctx).store.lock_user(r->str("p"), r->str("u")));
   if (auto s = state(ctx).store.get(kSessions.name, k)) {
     s->set("Revoked", true);
     state(ctx).store.put(kSessions.name, k, *s);
   }
   return Revoked::kRevoked;
+}
+
+bool rotates_refresh_tokens(const Doc& client) {
+  const Doc* r = client.get("RefreshTokenRotation");
+  return r && r->is_map() && r->str("Feature") == "ENABLED";
+}
+
+void check_client_secret(const Doc& client, const std::string& given) {
+  std::string secret = client.str("ClientSecret");
+  if (!secret.empty() && !crypto::equal_ct(secret, given)) throw cerr::not_authorized("Client secret is not valid.");
+}
+
+Doc refresh_rotating(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token) {
+  State& st = state(ctx);
+  auto r = open_refresh_token(st, token);
+  if (rotates_refresh_tokens(client) && r) {
+    // Is this generation still usable? (checked before any token is issued)
+    auto s = st.store.get(kSessions.name, Store::session_key(r->str("p"), r->str("u"), r->str("j")));
+    if (s && r->str("g") != s->str("Generation") &&
+        !(r->str("g") == s->str("Previous") && ctx.now_ms < s->integer("PreviousUntil")))
+      throw cerr::refresh_token_reuse("Refresh token has already been used.");
+  }
+  Doc out = refresh_tokens(ctx, pool, client, token, nullptr, true);  // session, expiry, user checks
+  if (!rotates_refresh_tokens(client) || !r) return out;
+  std::string k = Store::session_key(r->str("p"), r->str("u"), r->str("j"));
+  std::lock_guard lk(st.store.lock_user(r->str("p"), r->str("u")));
+  auto s = st.store.get(kSessions.name, k);
+  if (!s || s->flag("Revoked")) throw cerr::not_authorized("Refresh Token has been revoked");
+  std::string g = r->str("g");
+  if (g == s->str("Generation")) {  // the current token: it stays usable for the grace period
+    const Doc* rot = client.get("RefreshTokenRotation");
+    s->set("Previous", g);
+    s->set("PreviousUntil", ctx.now_ms + rot->integer("RetryGracePeriodSeconds", 0) * 1000);
+  } else if (!(g == s->str("Previous") && ctx.now_ms < s->integer("PreviousUntil"))) {
+    throw cerr::refresh_token_reuse("Refresh token has already been used.");
+  }
+  std::string next = ids::uuid4();
+  s->set("Generation", next);
+  st.store.put(kSessions.name, k, *s);
+  Doc payload = *r;
+  payload.set("g", next);
+  out.set("RefreshToken", mint_refresh_token(st, payload));
+  return out;
 }
 
 AccessClaims check_access_token(OpContext& ctx, const std::string& token) {

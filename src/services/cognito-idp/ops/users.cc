@@ -751,9 +751,7 @@ Doc global_sign_out(OpContext& ctx, const Doc& in) {
 
 Doc revoke_token(OpContext& ctx, const Doc& in) {
   auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  std::string secret = client.str("ClientSecret");
-  if (!secret.empty() && !crypto::equal_ct(secret, in.str("ClientSecret")))
-    throw cerr::not_authorized("Client secret is not valid.");  // TODO: AWS text
+  check_client_secret(client, in.str("ClientSecret"));
   if (!client.flag("EnableTokenRevocation", true))
     throw cerr::unsupported_operation("Token revocation is not enabled for this app client.");
   switch (revoke_refresh_token(ctx, client, in.str("Token"))) {
