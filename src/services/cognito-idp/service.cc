@@ -188,8 +188,11 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "sign-in cookie; no new-password / MFA / sign-up / forgot-password pages, federated identity "
         "providers, managed login branding or custom domains");
     gap("Messages",
-        "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
-        "SmsConfiguration (SES, SNS) are stored, not used");
+        "EmailSendingAccount=DEVELOPER sends through SES's SendEmail (SourceArn's identity, From, "
+        "ReplyToEmailAddress, ConfigurationSet; SES's sandbox applies: CodeDeliveryFailureException), "
+        "SmsConfiguration through SNS's Publish; COGNITO_DEFAULT and pools without SmsConfiguration "
+        "go straight to the mailbox. The email role / SNS caller role's permissions are not checked; "
+        "no HTML bodies, no CONFIRM_WITH_LINK verification links");
     gap("ListUsers", "lookups by alias and ListUsers filters scan the pool's users (linear)");
   }
 
