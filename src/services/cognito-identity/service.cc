@@ -36,10 +36,14 @@ class IdentityService final : public Service {
     add("ListIdentities", list_identities);
     add("DescribeIdentity", describe_identity);
     add("DeleteIdentities", delete_identities);
+    add("UnlinkIdentity", unlink_identity);
+    add("GetOpenIdTokenForDeveloperIdentity", get_open_id_token_for_developer_identity);
+    add("LookupDeveloperIdentity", lookup_developer_identity);
+    add("MergeDeveloperIdentities", merge_developer_identities);
+    add("UnlinkDeveloperIdentity", unlink_developer_identity);
+    add("GetPrincipalTagAttributeMap", get_principal_tag_attribute_map);
+    add("SetPrincipalTagAttributeMap", set_principal_tag_attribute_map);
 
-    gap("Developer identities",
-        "GetOpenIdTokenForDeveloperIdentity, LookupDeveloperIdentity, MergeDeveloperIdentities and "
-        "UnlinkDeveloperIdentity are not implemented; DeveloperProviderName is stored only");
     gap("Login providers",
         "only Cognito user pools (cognito-idp.<region>.amazonaws.com/<pool id>) are verified; "
         "SupportedLoginProviders (Facebook, Google, ...), OpenID Connect and SAML providers are stored, "
@@ -48,7 +52,7 @@ class IdentityService final : public Service {
         "AllowClassicFlow is stored; STS does not refuse a GetOpenIdToken token when it is false, and the "
         "OpenID tokens' keys are not published as a JWKS");
     gap("Principal tags",
-        "GetPrincipalTagAttributeMap / SetPrincipalTagAttributeMap and UnlinkIdentity are not implemented");
+        "Get/SetPrincipalTagAttributeMap store the map; the credentials' session tags do not carry it");
   }
 
   void attach(ServerContext& ctx) override {

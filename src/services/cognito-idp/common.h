@@ -194,6 +194,8 @@ AccessClaims check_access_token(OpContext& ctx, const std::string& token);
 Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked);
 // The port's signing with a named key (api.h: Api::sign_jwt).
 std::string sign_with_key(State& st, const std::string& key_name, const std::string& claims_json);
+// The port's check of such a token (api.h: Api::verify_signed).
+Verified verify_with_key(State& st, const std::string& key_name, std::string_view jwt, int64_t now_ms);
 // The JWKS and OpenID configuration documents of a pool (null when it does not exist).
 std::optional<std::string> jwks(State& st, const std::string& pool_id);
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id);

@@ -214,6 +214,9 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
   std::string sign_jwt(const std::string& key_name, const std::string& claims_json) override {
     return sign_with_key(*state_, key_name, claims_json);
   }
+  Verified verify_signed(const std::string& key_name, std::string_view jwt, int64_t now_ms) override {
+    return verify_with_key(*state_, key_name, jwt, now_ms);
+  }
   void start(ServerContext&) override {
     workers_.start();
     state_->workers = &workers_;

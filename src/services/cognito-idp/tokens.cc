@@ -408,6 +408,31 @@ std::string sign_with_key(State& st, const std::string& key_name, const std::str
   return crypto::sign_jwt(pem, json::write(header), claims_json);
 }
 
+Verified verify_with_key(State& st, const std::string& key_name, std::string_view jwt, int64_t now_ms) {
+  Verified out;
+  try {
+    auto d1 = jwt.find('.');
+    auto d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
+    auto body = d2 == std::string_view::npos || jwt.size() > 16384
+                    ? std::nullopt
+                    : crypto::base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
+    if (!body || !crypto::verify_jwt(st.store.signing_key(key_name), std::string(jwt))) {
+      out.error = "bad signature";
+      return out;
+    }
+    Doc claims = json::parse(*body);
+    const Doc* exp = claims.is_map() ? claims.get("exp") : nullptr;
+    if (!exp || !exp->is_number() || exp->as_int() * 1000 <= now_ms) {
+      out.error = "expired";
+      return out;
+    }
+    out.claims = std::move(claims);
+  } catch (const std::exception&) {
+    out.error = "malformed";
+  }
+  return out;
+}
+
 Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) {
   Verified out;
   auto fail = [&out](const char* why) {
