@@ -6,6 +6,7 @@ import unittest
 from botocore import UNSIGNED
 
 from harness import StratusTestCase
+from test_cognito import jwt
 from test_cognito_identity import AUTH_ROLE, UNAUTH_ROLE, claims, setup_user_pool
 
 DEV = "login.shop.app"
@@ -111,6 +112,32 @@ class DeveloperIdentities(StratusTestCase):
         # the login is free again: GetId makes a new identity for it
         new = self.anon().get_id(IdentityPoolId=ip, Logins={self.provider: self.tokens["IdToken"]})
         self.assertNotEqual(new["IdentityId"], r["IdentityId"])
+
+    @unittest.skipUnless(jwt, "python3-jwt is not installed")
+    def test_open_id_token_jwks(self):
+        ip = self.new_pool()
+        token = self.ci.get_open_id_token_for_developer_identity(IdentityPoolId=ip, Logins={DEV: "k"})["Token"]
+        client = jwt.PyJWKClient(self.stratus.endpoint + "/.well-known/jwks_uri")
+        key = client.get_signing_key_from_jwt(token)
+        c = jwt.decode(token, key.key, algorithms=["RS256"], audience=ip,
+                       issuer="https://cognito-identity.amazonaws.com")
+        self.assertEqual(c["aud"], ip)
+
+    def test_basic_flow_needs_allow_classic_flow(self):
+        ip = self.new_pool()
+        r = self.ci.get_open_id_token_for_developer_identity(IdentityPoolId=ip, Logins={DEV: "classic"})
+        try:
+            self.anon().get_open_id_token(IdentityId=r["IdentityId"],
+                                          Logins={"cognito-identity.amazonaws.com": r["Token"]})
+            self.fail("no error")
+        except self.ci.exceptions.InvalidParameterException as e:
+            self.assertEqual(e.response["Error"]["Message"],
+                             "Basic (classic) flow is not enabled, please use enhanced flow.")
+        self.ci.update_identity_pool(IdentityPoolId=ip, IdentityPoolName="dev pool", DeveloperProviderName=DEV,
+                                     AllowUnauthenticatedIdentities=False, AllowClassicFlow=True)
+        out = self.anon().get_open_id_token(IdentityId=r["IdentityId"],
+                                            Logins={"cognito-identity.amazonaws.com": r["Token"]})
+        self.assertEqual(claims(out["Token"])["sub"], r["IdentityId"])
 
     def test_principal_tags(self):
         ip = self.new_pool()

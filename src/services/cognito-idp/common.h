@@ -198,6 +198,7 @@ std::string sign_with_key(State& st, const std::string& key_name, const std::str
 Verified verify_with_key(State& st, const std::string& key_name, std::string_view jwt, int64_t now_ms);
 // The JWKS and OpenID configuration documents of a pool (null when it does not exist).
 std::optional<std::string> jwks(State& st, const std::string& pool_id);
+std::string jwks_of_key(State& st, const std::string& key_name);  // any named key (api.h: Api::key_jwks)
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id);
 
 }  // namespace stratus::cognitoidp

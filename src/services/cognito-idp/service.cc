@@ -217,6 +217,7 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
   Verified verify_signed(const std::string& key_name, std::string_view jwt, int64_t now_ms) override {
     return verify_with_key(*state_, key_name, jwt, now_ms);
   }
+  std::string key_jwks(const std::string& key_name) override { return jwks_of_key(*state_, key_name); }
   void start(ServerContext&) override {
     workers_.start();
     state_->workers = &workers_;

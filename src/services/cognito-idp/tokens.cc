@@ -496,7 +496,11 @@ Verified verify_token(State& st, const std::string& pool_id, std::string_view jw
 
 std::optional<std::string> jwks(State& st, const std::string& pool_id) {
   if (!st.store.get(kPools.name, Store::pool_key(pool_id))) return std::nullopt;
-  std::string pem = st.store.signing_key(pool_id);
+  return jwks_of_key(st, pool_id);
+}
+
+std::string jwks_of_key(State& st, const std::string& key_name) {
+  std::string pem = st.store.signing_key(key_name);
   auto [n, e] = crypto::rsa_public_ne(pem);
   Doc key = Doc::map();
   key.set("alg", "RS256");

@@ -192,6 +192,8 @@ Doc get_id(OpContext& ctx, const Doc& in) {
 Doc get_open_id_token(OpContext& ctx, const Doc& in) {
   Doc pool;
   auto [identity, logins] = identity_with_logins(ctx, in, &pool);
+  if (!pool.flag("AllowClassicFlow"))  // the basic flow's step: only for pools that allow it
+    throw cerr::invalid_parameter("Basic (classic) flow is not enabled, please use enhanced flow.");
   Doc out = Doc::map();
   out.set("IdentityId", identity.str("IdentityId"));
   out.set("Token", open_id_token(ctx, pool, identity, logins, kOpenIdTokenSeconds));
