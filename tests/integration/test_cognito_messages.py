@@ -6,6 +6,8 @@ import unittest
 
 from test_cognito import CognitoBase
 
+SERVICE = "cognito-idp"  # CognitoBase.idp: the boto3 client these tests call
+
 
 class Messages(CognitoBase):
     @classmethod

@@ -10,6 +10,8 @@ import urllib.parse
 
 from test_cognito import PW, CognitoBase
 
+SERVICE = "cognito-idp"  # CognitoBase.idp: the boto3 client these tests call
+
 
 class RefreshRotation(CognitoBase):
     def sign_in(self, cid, user):
