@@ -3,26 +3,13 @@ enhanced flow with its token, LookupDeveloperIdentity, MergeDeveloperIdentities,
 UnlinkDeveloperIdentity), UnlinkIdentity and the principal tag attribute maps."""
 import unittest
 
-from botocore import UNSIGNED
-
-from harness import StratusTestCase
 from test_cognito import jwt
-from test_cognito_identity import AUTH_ROLE, UNAUTH_ROLE, claims, setup_user_pool
+from test_cognito_identity import AUTH_ROLE, UNAUTH_ROLE, IdentityPoolsBase, claims
 
 DEV = "login.shop.app"
 
 
-class DeveloperIdentities(StratusTestCase):
-    stratus_args = ("--auth", "strict")
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ci = cls.stratus.client("cognito-identity")
-        cls.idp = cls.stratus.client("cognito-idp")
-        cls.pid, cls.cid, cls.tokens = setup_user_pool(cls.idp)
-        cls.provider = f"cognito-idp.us-east-1.amazonaws.com/{cls.pid}"
-
+class DeveloperIdentities(IdentityPoolsBase):
     def new_pool(self, **kw):
         p = self.ci.create_identity_pool(
             IdentityPoolName="dev pool", AllowUnauthenticatedIdentities=False, DeveloperProviderName=DEV,
@@ -31,9 +18,6 @@ class DeveloperIdentities(StratusTestCase):
         self.ci.set_identity_pool_roles(IdentityPoolId=p["IdentityPoolId"],
                                         Roles={"authenticated": AUTH_ROLE, "unauthenticated": UNAUTH_ROLE})
         return p["IdentityPoolId"]
-
-    def anon(self):
-        return self.stratus.client("cognito-identity", signature_version=UNSIGNED)
 
     def code(self, fn):
         try:

@@ -10,14 +10,9 @@ SERVICE = "cognito-idp"  # CognitoBase.idp: the boto3 client these tests call
 
 
 class Messages(CognitoBase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ses = cls.stratus.client("ses")
-
     def verified(self, address):
         """The address verified as an SES identity (the link of SES's verification mail followed)."""
-        self.ses.verify_email_identity(EmailAddress=address)
+        self.stratus.client("ses").verify_email_identity(EmailAddress=address)
         mail = [m for m in self.mail(address) if "Verification" in m["subject"]][-1]
         link = re.search(r"/_stratus/ses/verify\?token=\w+", mail["body"]).group(0)
         self.assertEqual(self.stratus.http("GET", link)[0], 200)
