@@ -3,6 +3,7 @@ enhanced flow with its token, LookupDeveloperIdentity, MergeDeveloperIdentities,
 UnlinkDeveloperIdentity), UnlinkIdentity and the principal tag attribute maps."""
 import unittest
 
+from harness import Stratus
 from test_cognito import jwt
 from test_cognito_identity import AUTH_ROLE, UNAUTH_ROLE, IdentityPoolsBase, claims
 
@@ -136,6 +137,26 @@ class DeveloperIdentities(IdentityPoolsBase):
         s = self.ci.set_principal_tag_attribute_map(IdentityPoolId=ip, IdentityProviderName=self.provider,
                                                     UseDefaults=True)
         self.assertEqual(s["PrincipalTags"], {"username": "sub", "client": "aud"})
+
+
+class DeveloperDurability(unittest.TestCase):
+    def test_developer_identities_survive_kill9(self):
+        s = Stratus().start()
+        try:
+            ci = s.client("cognito-identity")
+            ip = ci.create_identity_pool(IdentityPoolName="durable", AllowUnauthenticatedIdentities=False,
+                                         DeveloperProviderName=DEV)["IdentityPoolId"]
+            iid = ci.get_open_id_token_for_developer_identity(IdentityPoolId=ip, Logins={DEV: "d1"})["IdentityId"]
+            ci.set_principal_tag_attribute_map(IdentityPoolId=ip, IdentityProviderName=DEV, PrincipalTags={"a": "b"})
+            s.kill9()
+            s.start()
+            ci = s.client("cognito-identity")
+            self.assertEqual(ci.lookup_developer_identity(IdentityPoolId=ip, DeveloperUserIdentifier="d1")
+                             ["IdentityId"], iid)
+            self.assertEqual(ci.get_principal_tag_attribute_map(IdentityPoolId=ip, IdentityProviderName=DEV)
+                             ["PrincipalTags"], {"a": "b"})
+        finally:
+            s.cleanup()
 
 
 if __name__ == "__main__":

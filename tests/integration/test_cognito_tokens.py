@@ -8,6 +8,7 @@ import time
 import unittest
 import urllib.parse
 
+from harness import Stratus
 from test_cognito import PW, CognitoBase
 
 SERVICE = "cognito-idp"  # CognitoBase.idp: the boto3 client these tests call
@@ -102,6 +103,35 @@ class RefreshRotation(CognitoBase):
         st, _, out = self.stratus.http("POST", f"/{pid}/oauth2/token", body=body.encode(),
                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual((st, json.loads(out)), (400, {"error": "invalid_grant"}))
+
+
+class RotationDurability(unittest.TestCase):
+    def test_rotation_state_and_resource_servers_survive_kill9(self):
+        s = Stratus().start()
+        try:
+            idp = s.client("cognito-idp")
+            pid = idp.create_user_pool(PoolName="durable")["UserPool"]["Id"]
+            idp.create_resource_server(UserPoolId=pid, Identifier="api", Name="api",
+                                       Scopes=[{"ScopeName": "read", "ScopeDescription": "r"}])
+            cid = idp.create_user_pool_client(
+                UserPoolId=pid, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+                RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})["UserPoolClient"]["ClientId"]
+            idp.admin_create_user(UserPoolId=pid, Username="dur", MessageAction="SUPPRESS")
+            idp.admin_set_user_password(UserPoolId=pid, Username="dur", Password=PW, Permanent=True)
+            rt1 = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                    AuthParameters={"USERNAME": "dur", "PASSWORD": PW})["AuthenticationResult"]["RefreshToken"]
+            rt2 = idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=rt1)["AuthenticationResult"]["RefreshToken"]
+            s.kill9()
+            s.start()
+            idp = s.client("cognito-idp")
+            self.assertEqual(idp.describe_resource_server(UserPoolId=pid, Identifier="api")["ResourceServer"]["Name"],
+                             "api")
+            with self.assertRaises(idp.exceptions.RefreshTokenReuseException):
+                idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=rt1)
+            self.assertIn("RefreshToken", idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=rt2)
+                          ["AuthenticationResult"])
+        finally:
+            s.cleanup()
 
 
 if __name__ == "__main__":
