@@ -190,6 +190,16 @@ class HostedUi(StratusTestCase):
                                         AllowedOAuthFlowsUserPoolClient=True, GenerateSecret=True,
                                         AllowedOAuthScopes=["https://api.example/admin"])
         self.assertEqual(e.exception.response["Error"]["Message"], "Invalid scope requested: https://api.example/admin")
+        for flows, secret, message in [
+                (["client_credentials", "code"], True,
+                 "client_credentials flow can not be selected along with code flow or implicit flow."),
+                (["client_credentials"], False,
+                 "client_credentials flow can not be selected if client does not have a client secret.")]:
+            with self.assertRaises(idp.exceptions.InvalidOAuthFlowException) as e:
+                idp.create_user_pool_client(UserPoolId=self.pid, ClientName="x", AllowedOAuthFlows=flows,
+                                            AllowedOAuthFlowsUserPoolClient=True, GenerateSecret=secret,
+                                            CallbackURLs=[CB], AllowedOAuthScopes=["https://api.example/read"])
+            self.assertEqual(e.exception.response["Error"]["Message"], message)
         idp.create_resource_server(UserPoolId=self.pid, Identifier="tmp", Name="tmp",
                                    Scopes=[{"ScopeName": "a", "ScopeDescription": "a"}])
         idp.update_resource_server(UserPoolId=self.pid, Identifier="tmp", Name="tmp2",

@@ -366,6 +366,20 @@ void check_client(const Doc& c) {
   }
 }
 
+// client_credentials: alone, and only for a client with a secret (InvalidOAuthFlowException).
+void check_oauth_flows(const Doc& c, bool has_secret) {
+  const Doc* flows = c.get("AllowedOAuthFlows");
+  if (!flows || !flows->is_list()) return;
+  bool cc = false, other = false;
+  for (const Doc& f : flows->as_list()) (f.as_string() == "client_credentials" ? cc : other) = true;
+  if (cc && other)
+    throw cerr::invalid_o_auth_flow(
+        "client_credentials flow can not be selected along with code flow or implicit flow.");
+  if (cc && !has_secret)
+    throw cerr::invalid_o_auth_flow(
+        "client_credentials flow can not be selected if client does not have a client secret.");
+}
+
 // AllowedOAuthScopes: the reserved scopes, or "<identifier>/<scope>" of one of the pool's
 // resource servers (ScopeDoesNotExistException otherwise, as AWS).
 void check_scopes(OpContext& ctx, const std::string& pool_id, const Doc& c) {
@@ -394,6 +408,7 @@ Doc create_user_pool_client(OpContext& ctx, const Doc& in) {
     if (const Doc* v = in.get(f)) c.set(f, *v);
   check_client(c);
   check_scopes(ctx, pool.str("Id"), c);
+  check_oauth_flows(c, in.flag("GenerateSecret"));
   std::string id = ids::random_lower_alnum(26);
   c.set("UserPoolId", pool.str("Id"));
   c.set("ClientId", id);
@@ -434,6 +449,7 @@ Doc update_user_pool_client(OpContext& ctx, const Doc& in) {
     if (const Doc* v = in.get(f)) fresh.set(f, *v);
   check_client(fresh);
   check_scopes(ctx, in.str("UserPoolId"), fresh);
+  check_oauth_flows(fresh, fresh.has("ClientSecret"));
   if (!fresh.has("RefreshTokenValidity")) fresh.set("RefreshTokenValidity", 30);
   fresh.set("LastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kClients.name, Store::child_key(in.str("UserPoolId"), in.str("ClientId")), fresh);
