@@ -141,8 +141,7 @@ class DeveloperIdentities(IdentityPoolsBase):
 
 class DeveloperDurability(unittest.TestCase):
     def test_developer_identities_survive_kill9(self):
-        s = Stratus().start()
-        try:
+        with Stratus().start() as s:
             ci = s.client("cognito-identity")
             ip = ci.create_identity_pool(IdentityPoolName="durable", AllowUnauthenticatedIdentities=False,
                                          DeveloperProviderName=DEV)["IdentityPoolId"]
@@ -155,8 +154,6 @@ class DeveloperDurability(unittest.TestCase):
                              ["IdentityId"], iid)
             self.assertEqual(ci.get_principal_tag_attribute_map(IdentityPoolId=ip, IdentityProviderName=DEV)
                              ["PrincipalTags"], {"a": "b"})
-        finally:
-            s.cleanup()
 
 
 if __name__ == "__main__":

@@ -107,8 +107,7 @@ class RefreshRotation(CognitoBase):
 
 class RotationDurability(unittest.TestCase):
     def test_rotation_state_and_resource_servers_survive_kill9(self):
-        s = Stratus().start()
-        try:
+        with Stratus().start() as s:
             idp = s.client("cognito-idp")
             pid = idp.create_user_pool(PoolName="durable")["UserPool"]["Id"]
             idp.create_resource_server(UserPoolId=pid, Identifier="api", Name="api",
@@ -130,8 +129,6 @@ class RotationDurability(unittest.TestCase):
                 idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=rt1)
             self.assertIn("RefreshToken", idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=rt2)
                           ["AuthenticationResult"])
-        finally:
-            s.cleanup()
 
 
 if __name__ == "__main__":
