@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.client
 import json
+import re
 import secrets
 import unittest.mock
 import urllib.parse
@@ -270,6 +271,34 @@ class HostedUi(StratusTestCase):
             {"client_id": self.web, "redirect_uri": CB, "response_type": "code", "state": "q"}))
         self.assertEqual(status, 302)
         self.assertTrue(hdrs["location"].startswith(f"/{self.pid}/login?client_id={self.web}"), hdrs["location"])
+
+    def test_temporary_password_changed_in_the_hosted_ui(self):
+        self.idp.admin_create_user(UserPoolId=self.pid, Username="newbie", TemporaryPassword="Temp0rary!",
+                                   MessageAction="SUPPRESS")
+        verifier = secrets.token_urlsafe(48)
+        params = self.authorize_params(verifier)
+        status, _, html = self.request("POST", f"/{self.pid}/login",
+                                       dict(params, username="newbie", password="Temp0rary!"))
+        self.assertEqual(status, 200)
+        self.assertIn('name="new_password"', html)
+        session = re.search(r'name="session" value="([^"]+)"', html).group(1)
+        # the policy applies: the same form again with the error
+        status, _, html = self.request("POST", f"/{self.pid}/login", dict(params, session=session, new_password="short"))
+        self.assertEqual(status, 400)
+        self.assertIn('name="new_password"', html)
+        self.assertIn("Password did not conform with policy", html)
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login",
+                                       dict(params, session=session, new_password="Brand-New-Passw0rd"))
+        self.assertEqual(status, 302, hdrs)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).query))["code"]
+        status, t = self.token({"grant_type": "authorization_code", "client_id": self.web, "code": code,
+                                "redirect_uri": CB, "code_verifier": verifier})
+        self.assertEqual(status, 200, t)
+        self.assertEqual(self.idp.admin_get_user(UserPoolId=self.pid, Username="newbie")["UserStatus"], "CONFIRMED")
+        # the session is spent; a forged one is refused
+        status, _, html = self.request("POST", f"/{self.pid}/login", dict(params, session=session, new_password="Another-Passw0rd"))
+        self.assertEqual(status, 400)
+        self.assertIn('name="password"', html)
 
     def test_revoke(self):
         verifier = secrets.token_urlsafe(48)

@@ -240,14 +240,18 @@ class Hosted {
     auto scope = granted_scopes(*c, get(params_, "scope"));
     if (!scope) return fail("invalid_scope");
     std::string error;
+    std::string pending;  // a sealed proof of the temporary password: the new-password form
     if (post) {
       try {
-        Doc user = sign_in(ctx);
+        Doc user = get(params_, "session").empty() ? sign_in(ctx) : new_password(ctx);
+        if (user.str("UserStatus") == "FORCE_CHANGE_PASSWORD") return form(pending_session(user, ctx.now_ms), {});
         http::Response res = finish(ctx, *c, user, redirect_uri, state, *scope, ctx.now_ms / 1000);
         set_cookie(res, user, ctx.now_ms);
         return res;
       } catch (const AwsError& e) {
         error = e.message;
+        if (!get(params_, "session").empty() && e.code != "NotAuthorizedException")
+          pending = get(params_, "session");  // the new password was refused: that form again
       }
     } else if (auto user = cookie_user(ctx)) {  // signed in within the hour: no form
       try {
@@ -256,13 +260,26 @@ class Hosted {
         return fail("server_error");
       }
     }
+    return form(pending, error);
+  }
+
+  // The sign-in form, or with `session` the new-password form of a user whose temporary
+  // password was proven (NEW_PASSWORD_REQUIRED in the hosted UI); `error` shown above it.
+  http::Response form(const std::string& session, const std::string& error) {
     std::string hidden;
+    if (!session.empty()) hidden += "<input type=\"hidden\" name=\"session\" value=\"" + html_escape(session) + "\">";
     for (const char* k : {"client_id", "redirect_uri", "response_type", "state", "scope", "code_challenge",
                           "code_challenge_method", "nonce"})
       if (std::string v = get(params_, k); !v.empty())
         hidden += "<input type=\"hidden\" name=\"" + std::string(k) + "\" value=\"" + html_escape(v) + "\">";
-    std::string body = "<h1>Sign in</h1>";
+    std::string body = session.empty() ? "<h1>Sign in</h1>" : "<h1>Change your password</h1>";
     if (!error.empty()) body += "<p id=\"error\" role=\"alert\">" + html_escape(error) + "</p>";
+    if (!session.empty())
+      return page(error.empty() ? 200 : 400, "Change your password",
+                  body + "<form method=\"post\" action=\"" + base_ + "/login\">" + hidden +
+                      "<label>New password <input id=\"new_password\" name=\"new_password\" type=\"password\" "
+                      "autocomplete=\"new-password\" required></label><br>"
+                      "<button id=\"change\" type=\"submit\">Change password and sign in</button></form>");
     body += "<form method=\"post\" action=\"" + base_ + "/login\">" + hidden +
             "<label>Username <input id=\"username\" name=\"username\" autocomplete=\"username\" required></label><br>"
             "<label>Password <input id=\"password\" name=\"password\" type=\"password\" "
@@ -280,8 +297,36 @@ class Hosted {
     check_lockout(ctx, *user);
     if (!password_matches(ctx, pool_, *user, password)) wrong_password(ctx, pool_, *user);
     password_proven(ctx, pool_, *user);
-    if (user->str("UserStatus") == "FORCE_CHANGE_PASSWORD")
-      throw cerr::not_authorized("Changing a temporary password in the hosted UI is not supported by Stratus yet.");
+    return std::move(*user);
+  }
+
+  // The new-password form's sealed session: the pool, the user and 3 minutes (AuthSessionValidity's default).
+  std::string pending_session(const Doc& user, int64_t now_ms) {
+    Doc s = Doc::map();
+    s.set("p", pool_.str("Id"));
+    s.set("u", user.str("Key"));
+    s.set("t", now_ms + 3 * 60 * 1000);
+    return crypto::base64url(st_.store.seal(json::write(s), "cognito-newpw"));
+  }
+
+  // The new-password form posted: the session checked, the password policy applied, the user
+  // CONFIRMED with the new password (as RespondToAuthChallenge NEW_PASSWORD_REQUIRED).
+  Doc new_password(OpContext& ctx) {
+    auto sealed = crypto::base64url_decode(get(params_, "session"));
+    auto plain = sealed ? st_.store.unseal(*sealed, "cognito-newpw") : std::nullopt;
+    if (!plain) throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    Doc s = json::parse(*plain);
+    if (s.str("p") != pool_.str("Id") || s.integer("t") < ctx.now_ms)
+      throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    auto user = st_.store.get(kUsers.name, Store::child_key(pool_.str("Id"), s.str("u")));
+    if (!user || user->str("UserStatus") != "FORCE_CHANGE_PASSWORD")
+      throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    std::string pw = get(params_, "new_password");
+    if (pw.empty()) throw cerr::invalid_parameter("Missing required parameter NEW_PASSWORD");
+    check_password_policy(pool_, pw);
+    set_password(ctx, pool_, *user, pw);
+    user->set("UserStatus", "CONFIRMED");
+    save_user(ctx, pool_, *user);
     return std::move(*user);
   }
 

@@ -14,8 +14,9 @@
 //   (implicit: redirect_uri#id_token=...&access_token=...&token_type=Bearer&expires_in=...&state=...,
 //   the ID token only with openid, never a refresh token) and the sign-in cookie "cognito" (sealed
 //   pool, user and sign-in time; one hour, as AWS's). A wrong password shows the form again with
-//   AWS's message. The code is a sealed blob (5 minutes, single use within the process), carrying
-//   the PKCE challenge.
+//   AWS's message; a temporary password (FORCE_CHANGE_PASSWORD) shows a new-password form (a
+//   sealed 3-minute session; the policy applies) that confirms the user and then signs in. The code is a sealed blob (5
+//   minutes, single use within the process), carrying the PKCE challenge.
 // - /oauth2/token (POST form): authorization_code (with code_verifier for PKCE),
 //   refresh_token, client_credentials (a client with a secret; the access token's scope is the
 //   requested custom scopes -- "<resource server>/<scope>" -- among AllowedOAuthScopes, all of

@@ -185,8 +185,8 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "a plain login page of our own (hosted.h): the authorization code flow with PKCE (S256), the "
         "implicit grant, /oauth2/token (authorization_code, refresh_token, client_credentials with "
         "resource servers' custom scopes), /oauth2/userInfo, /oauth2/revoke, /logout and a one-hour "
-        "sign-in cookie; no new-password / MFA / sign-up / forgot-password pages, federated identity "
-        "providers, managed login branding or custom domains");
+        "sign-in cookie, and a new-password page for temporary passwords; no MFA / sign-up / "
+        "forgot-password pages, federated identity providers, managed login branding or custom domains");
     gap("Messages",
         "EmailSendingAccount=DEVELOPER sends through SES's SendEmail (SourceArn's identity, From, "
         "ReplyToEmailAddress, ConfigurationSet; SES's sandbox applies: CodeDeliveryFailureException), "
