@@ -147,6 +147,13 @@ class Stratus:
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    # `with Stratus().start() as s:` cleans up however the block ends.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
     def client(self, service, region="us-east-1", key="test", secret="test", token=None, **cfg):
         config = botocore.config.Config(retries={"max_attempts": 1}, **cfg)
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region,

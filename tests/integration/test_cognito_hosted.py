@@ -6,7 +6,9 @@ import base64
 import hashlib
 import http.client
 import json
+import re
 import secrets
+import unittest.mock
 import urllib.parse
 
 from harness import StratusTestCase
@@ -32,10 +34,18 @@ class HostedUi(StratusTestCase):
             AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"],
             AllowedOAuthScopes=["openid", "email", "aws.cognito.signin.user.admin"],
             SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
+        idp.create_resource_server(UserPoolId=cls.pid, Identifier="https://api.example", Name="api",
+                                   Scopes=[{"ScopeName": "read", "ScopeDescription": "r"},
+                                           {"ScopeName": "write", "ScopeDescription": "w"}])
         m = idp.create_user_pool_client(UserPoolId=cls.pid, ClientName="machine", GenerateSecret=True,
                                         AllowedOAuthFlowsUserPoolClient=True,
                                         AllowedOAuthFlows=["client_credentials"],
-                                        AllowedOAuthScopes=["openid"])["UserPoolClient"]
+                                        AllowedOAuthScopes=["https://api.example/read", "https://api.example/write"]
+                                        )["UserPoolClient"]
+        cls.spa = idp.create_user_pool_client(
+            UserPoolId=cls.pid, ClientName="spa", CallbackURLs=[CB], LogoutURLs=["http://localhost:3000/bye"],
+            AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["implicit"],
+            AllowedOAuthScopes=["openid", "email"])["UserPoolClient"]["ClientId"]
         cls.machine, cls.machine_secret = m["ClientId"], m["ClientSecret"]
         idp.admin_create_user(UserPoolId=cls.pid, Username="hana", MessageAction="SUPPRESS",
                               UserAttributes=[{"Name": "email", "Value": "hana@x.io"},
@@ -127,8 +137,17 @@ class HostedUi(StratusTestCase):
 
     def test_authorize_errors(self):
         p = self.authorize_params("v" * 50)
-        self.assertEqual(self.request("GET", f"/{self.pid}/oauth2/authorize?" +
-                                      urllib.parse.urlencode(dict(p, redirect_uri="http://evil/")))[0], 400)
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/oauth2/authorize?" +
+                                       urllib.parse.urlencode(dict(p, redirect_uri="http://evil/")))
+        self.assertEqual(status, 302)
+        self.assertEqual(hdrs["location"], f"/{self.pid}/error?error=redirect_mismatch&client_id={self.web}")
+        self.assertEqual(self.request("GET", hdrs["location"])[0], 400)
+        for bad, error in [({"response_type": "token"}, "unauthorized_client"), ({"response_type": ""}, "invalid_request"),
+                           ({"code_challenge_method": "plain"}, "invalid_request")]:
+            status, hdrs, _ = self.request("GET", f"/{self.pid}/oauth2/authorize?" + urllib.parse.urlencode(dict(p, **bad)))
+            self.assertEqual(status, 302, bad)
+            self.assertIn("error=" + error, hdrs["location"])
+            self.assertIn("state=xyz", hdrs["location"])
         status, hdrs, _ = self.request("GET", f"/{self.pid}/oauth2/authorize?" +
                                        urllib.parse.urlencode(dict(p, scope="phone")))
         self.assertEqual(status, 302)
@@ -138,12 +157,21 @@ class HostedUi(StratusTestCase):
 
     def test_client_credentials(self):
         basic = base64.b64encode(f"{self.machine}:{self.machine_secret}".encode()).decode()
-        status, t = self.token({"grant_type": "client_credentials", "scope": "openid"},
+        status, t = self.token({"grant_type": "client_credentials", "scope": "https://api.example/read"},
                                headers={"Authorization": "Basic " + basic})
         self.assertEqual(status, 200, t)
+        self.assertEqual(sorted(t), ["access_token", "expires_in", "token_type"])
         c = claims(t["access_token"])
         self.assertEqual((c["sub"], c["client_id"], c["scope"], c["token_use"]),
-                         (self.machine, self.machine, "openid", "access"))
+                         (self.machine, self.machine, "https://api.example/read", "access"))
+        # no scope: every custom scope of the client; form authentication (client_secret_post)
+        status, t = self.token({"grant_type": "client_credentials", "client_id": self.machine,
+                                "client_secret": self.machine_secret})
+        self.assertEqual(status, 200, t)
+        self.assertEqual(claims(t["access_token"])["scope"], "https://api.example/read https://api.example/write")
+        for scope in ["openid", "https://api.example/delete", "https://other/read"]:
+            self.assertEqual(self.token({"grant_type": "client_credentials", "scope": scope},
+                                        headers={"Authorization": "Basic " + basic}), (400, {"error": "invalid_scope"}))
         bad = base64.b64encode(f"{self.machine}:wrong".encode()).decode()
         self.assertEqual(self.token({"grant_type": "client_credentials"}, headers={"Authorization": "Basic " + bad}),
                          (400, {"error": "invalid_client"}))
@@ -151,3 +179,145 @@ class HostedUi(StratusTestCase):
                          (400, {"error": "unauthorized_client"}))
         self.assertEqual(self.token({"grant_type": "password", "client_id": self.web}),
                          (400, {"error": "unsupported_grant_type"}))
+
+    def test_resource_servers(self):
+        idp = self.idp
+        rs = idp.describe_resource_server(UserPoolId=self.pid, Identifier="https://api.example")["ResourceServer"]
+        self.assertEqual((rs["Name"], [s["ScopeName"] for s in rs["Scopes"]]), ("api", ["read", "write"]))
+        with self.assertRaises(idp.exceptions.InvalidParameterException):
+            idp.create_resource_server(UserPoolId=self.pid, Identifier="https://api.example", Name="again")
+        with self.assertRaises(idp.exceptions.ScopeDoesNotExistException) as e:
+            idp.create_user_pool_client(UserPoolId=self.pid, ClientName="x", AllowedOAuthFlows=["client_credentials"],
+                                        AllowedOAuthFlowsUserPoolClient=True, GenerateSecret=True,
+                                        AllowedOAuthScopes=["https://api.example/admin"])
+        self.assertEqual(e.exception.response["Error"]["Message"], "Invalid scope requested: https://api.example/admin")
+        for flows, secret, message in [
+                (["client_credentials", "code"], True,
+                 "client_credentials flow can not be selected along with code flow or implicit flow."),
+                (["client_credentials"], False,
+                 "client_credentials flow can not be selected if client does not have a client secret.")]:
+            with self.assertRaises(idp.exceptions.InvalidOAuthFlowException) as e:
+                idp.create_user_pool_client(UserPoolId=self.pid, ClientName="x", AllowedOAuthFlows=flows,
+                                            AllowedOAuthFlowsUserPoolClient=True, GenerateSecret=secret,
+                                            CallbackURLs=[CB], AllowedOAuthScopes=["https://api.example/read"])
+            self.assertEqual(e.exception.response["Error"]["Message"], message)
+        idp.create_resource_server(UserPoolId=self.pid, Identifier="tmp", Name="tmp",
+                                   Scopes=[{"ScopeName": "a", "ScopeDescription": "a"}])
+        idp.update_resource_server(UserPoolId=self.pid, Identifier="tmp", Name="tmp2",
+                                   Scopes=[{"ScopeName": "b", "ScopeDescription": "b"}])
+        self.assertEqual(idp.describe_resource_server(UserPoolId=self.pid, Identifier="tmp")["ResourceServer"]["Name"],
+                         "tmp2")
+        page = idp.list_resource_servers(UserPoolId=self.pid, MaxResults=1)
+        self.assertEqual(len(page["ResourceServers"]), 1)
+        rest = idp.list_resource_servers(UserPoolId=self.pid, MaxResults=10, NextToken=page["NextToken"])
+        self.assertEqual(len(page["ResourceServers"] + rest["ResourceServers"]), 2)
+        idp.delete_resource_server(UserPoolId=self.pid, Identifier="tmp")
+        with self.assertRaises(idp.exceptions.ResourceNotFoundException):
+            idp.describe_resource_server(UserPoolId=self.pid, Identifier="tmp")
+
+    def test_implicit_grant(self):
+        params = {"response_type": "token", "client_id": self.spa, "redirect_uri": CB, "state": "s1",
+                  "scope": "openid email"}
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login", dict(params, username="hana", password=PW))
+        self.assertEqual(status, 302)
+        loc = urllib.parse.urlparse(hdrs["location"])
+        self.assertEqual(loc.query, "")
+        f = dict(urllib.parse.parse_qsl(loc.fragment))
+        self.assertEqual(sorted(f), ["access_token", "expires_in", "id_token", "state", "token_type"])
+        self.assertEqual((f["state"], f["token_type"], f["expires_in"]), ("s1", "Bearer", "3600"))
+        self.assertEqual(claims(f["id_token"])["aud"], self.spa)
+        self.assertEqual(claims(f["access_token"])["scope"], "openid email")
+        # the code flow is not allowed for this client
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/oauth2/authorize?" +
+                                       urllib.parse.urlencode(dict(params, response_type="code")))
+        self.assertIn("error=unauthorized_client", hdrs["location"])
+        # without openid: no ID token
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login",
+                                       dict(params, scope="email", username="hana", password=PW))
+        f = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).fragment))
+        self.assertNotIn("id_token", f)
+
+    def test_sign_in_cookie_and_logout(self):
+        verifier = secrets.token_urlsafe(48)
+        params = self.authorize_params(verifier)
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login", dict(params, username="hana", password=PW))
+        self.assertEqual(status, 302)
+        cookie = hdrs["set-cookie"].split(";")[0]
+        self.assertTrue(cookie.startswith("cognito="))
+        self.assertIn(f"Path=/{self.pid}/", hdrs["set-cookie"])
+        self.assertIn("HttpOnly", hdrs["set-cookie"])
+        # a second authorize with the cookie: straight back with a code, no form
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/oauth2/authorize?" + urllib.parse.urlencode(params),
+                                       headers={"Cookie": "other=1; " + cookie})
+        self.assertEqual(status, 302)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).query))["code"]
+        status, t = self.token({"grant_type": "authorization_code", "client_id": self.web, "code": code,
+                                "redirect_uri": CB, "code_verifier": verifier})
+        self.assertEqual(status, 200, t)
+        # a forged cookie shows the form
+        status, _, html = self.request("GET", f"/{self.pid}/oauth2/authorize?" + urllib.parse.urlencode(params),
+                                       headers={"Cookie": "cognito=AAAA" + cookie[12:]})
+        self.assertEqual(status, 200)
+        self.assertIn('name="password"', html)
+        # /logout clears it; an unregistered logout_uri is refused
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/logout?client_id={self.web}&logout_uri=" +
+                                       urllib.parse.quote("http://localhost:3000/bye", safe=""))
+        self.assertEqual((status, hdrs["location"]), (302, "http://localhost:3000/bye"))
+        self.assertIn("Max-Age=0", hdrs["set-cookie"])
+        self.assertEqual(self.request("GET", f"/{self.pid}/logout?client_id={self.web}&logout_uri=http%3A%2F%2Fevil%2F")[0],
+                         400)
+        # logout with redirect_uri: to the sign-in page again
+        status, hdrs, _ = self.request("GET", f"/{self.pid}/logout?" + urllib.parse.urlencode(
+            {"client_id": self.web, "redirect_uri": CB, "response_type": "code", "state": "q"}))
+        self.assertEqual(status, 302)
+        self.assertTrue(hdrs["location"].startswith(f"/{self.pid}/login?client_id={self.web}"), hdrs["location"])
+
+    def test_temporary_password_changed_in_the_hosted_ui(self):
+        self.idp.admin_create_user(UserPoolId=self.pid, Username="newbie", TemporaryPassword="Temp0rary!",
+                                   MessageAction="SUPPRESS")
+        verifier = secrets.token_urlsafe(48)
+        params = self.authorize_params(verifier)
+        status, _, html = self.request("POST", f"/{self.pid}/login",
+                                       dict(params, username="newbie", password="Temp0rary!"))
+        self.assertEqual(status, 200)
+        self.assertIn('name="new_password"', html)
+        session = re.search(r'name="session" value="([^"]+)"', html).group(1)
+        # the policy applies: the same form again with the error
+        status, _, html = self.request("POST", f"/{self.pid}/login", dict(params, session=session, new_password="short"))
+        self.assertEqual(status, 400)
+        self.assertIn('name="new_password"', html)
+        self.assertIn("Password did not conform with policy", html)
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login",
+                                       dict(params, session=session, new_password="Brand-New-Passw0rd"))
+        self.assertEqual(status, 302, hdrs)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).query))["code"]
+        status, t = self.token({"grant_type": "authorization_code", "client_id": self.web, "code": code,
+                                "redirect_uri": CB, "code_verifier": verifier})
+        self.assertEqual(status, 200, t)
+        self.assertEqual(self.idp.admin_get_user(UserPoolId=self.pid, Username="newbie")["UserStatus"], "CONFIRMED")
+        # the session is spent; a forged one is refused
+        status, _, html = self.request("POST", f"/{self.pid}/login", dict(params, session=session, new_password="Another-Passw0rd"))
+        self.assertEqual(status, 400)
+        self.assertIn('name="password"', html)
+
+    def test_revoke(self):
+        verifier = secrets.token_urlsafe(48)
+        code = self.sign_in(verifier)
+        status, t = self.token({"grant_type": "authorization_code", "client_id": self.web, "code": code,
+                                "redirect_uri": CB, "code_verifier": verifier})
+        self.assertEqual(status, 200, t)
+        path = f"/{self.pid}/oauth2/revoke"
+        self.assertEqual(self.request("POST", path, {"client_id": self.web}), (400, unittest.mock.ANY, '{"error":"invalid_request"}'))
+        self.assertEqual(self.request("POST", path, {"client_id": "nope", "token": t["refresh_token"]})[0], 401)
+        status, _, body = self.request("POST", path, {"client_id": self.web, "token": t["access_token"]})
+        self.assertEqual((status, json.loads(body)), (400, {"error": "unsupported_token_type"}))
+        status, _, body = self.request("POST", path, {"client_id": self.web, "token": t["refresh_token"]})
+        self.assertEqual((status, body), (200, ""))
+        # revoked: the refresh token and the access token issued with it stop working
+        self.assertEqual(self.token({"grant_type": "refresh_token", "client_id": self.web,
+                                     "refresh_token": t["refresh_token"]}), (400, {"error": "invalid_grant"}))
+        with self.assertRaises(self.idp.exceptions.NotAuthorizedException):
+            self.idp.get_user(AccessToken=t["access_token"])
+        # again, or an unknown token: still 200
+        self.assertEqual(self.request("POST", path, {"client_id": self.web, "token": t["refresh_token"]})[0], 200)
+        self.assertEqual(self.request("POST", path, {"client_id": self.web, "token": "a.b.c.d.e"})[0], 200)

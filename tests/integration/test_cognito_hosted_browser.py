@@ -1,6 +1,7 @@
 """The hosted UI login in a real browser (headless Chromium through Debian's chromium-driver and
 python3-selenium): /oauth2/authorize's page, the form filled and submitted, the redirect to the
-app's callback with the code, and the code exchanged (PKCE S256) for tokens."""
+app's callback with the code, and the code exchanged (PKCE S256) for tokens; the sign-in cookie
+skips the form on a second authorize until /logout."""
 import base64
 import functools
 import hashlib
@@ -74,6 +75,21 @@ class HostedUiBrowser(StratusTestCase):
             tokens = json.loads(r.read())
         p = tokens["id_token"].split(".")[1]
         self.assertEqual(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["email"], "rita@x.io")
+        # the sign-in cookie: a second authorize goes straight back to the app with a new code
+        self.driver.get(f"{self.stratus.endpoint}/{pid}/oauth2/authorize?{q.replace('state=s1', 'state=s2')}")
+        WebDriverWait(self.driver, 30).until(lambda d: d.current_url.startswith(self.callback))
+        again = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.driver.current_url).query))
+        self.assertEqual(again["state"], "s2")
+        self.assertNotEqual(again["code"], got["code"])
+        # after /logout the form is shown again
+        idp.update_user_pool_client(UserPoolId=pid, ClientId=cid, CallbackURLs=[self.callback],
+                                    LogoutURLs=[self.callback + "?bye"], AllowedOAuthFlowsUserPoolClient=True,
+                                    AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"])
+        self.driver.get(f"{self.stratus.endpoint}/{pid}/logout?client_id={cid}&logout_uri=" +
+                        urllib.parse.quote(self.callback + "?bye", safe=""))
+        WebDriverWait(self.driver, 30).until(lambda d: d.current_url.startswith(self.callback))
+        self.driver.get(f"{self.stratus.endpoint}/{pid}/oauth2/authorize?{q}")
+        self.assertTrue(self.driver.find_element(By.ID, "password").is_displayed())
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ def setup_user_pool(idp, username="ann", groups=()):
     return pid, cid, tokens
 
 
-class IdentityPools(StratusTestCase):
+class IdentityPoolsBase(StratusTestCase):
+    """A user pool with a signed-in user (its tokens) and clients of both services, --auth strict."""
     stratus_args = ("--auth", "strict")
 
     @classmethod
@@ -53,6 +54,9 @@ class IdentityPools(StratusTestCase):
     def anon(self):
         """A client that signs nothing: GetId / GetCredentialsForIdentity are public."""
         return self.stratus.client("cognito-identity", signature_version=UNSIGNED)
+
+
+class IdentityPools(IdentityPoolsBase):
 
     def new_pool(self, unauth=True, **kw):
         p = self.ci.create_identity_pool(

@@ -48,6 +48,16 @@ std::vector<Login> verify_logins(OpContext& ctx, const Doc& pool, const Doc* log
   if (!logins || !logins->is_map()) return out;
   for (const auto& [provider, token_doc] : logins->as_map()) {
     std::string token = token_doc.is_string() ? token_doc.as_string() : std::string();
+    if (provider == kIdentityProvider) {  // an OpenID token of ours (developer flows)
+      auto* idp = state(ctx).idp;
+      if (!idp) throw cerr::external_service("Cognito user pools are not running.");
+      cognitoidp::Verified v = idp->verify_signed("cognito-identity", token, ctx.now_ms);
+      if (!v.claims) throw cerr::not_authorized("Invalid login token. Couldn't verify signed token.");
+      if (v.claims->str("aud") != pool.str("IdentityPoolId"))
+        throw cerr::not_authorized("Invalid login token. Incorrect token audience.");
+      out.push_back(Login{provider, v.claims->str("sub"), std::move(*v.claims)});
+      continue;
+    }
     const Doc* entry = user_pool_provider(pool, provider);
     if (!entry || provider.compare(0, kUserPoolPrefix.size(), kUserPoolPrefix) != 0)
       throw cerr::not_authorized("Token is not from a supported provider of this identity pool.");
@@ -93,6 +103,17 @@ std::string open_id_token(OpContext& ctx, const Doc& pool, const Doc& identity, 
   } else {
     amr.push("authenticated");
     for (const Login& l : logins) {
+      if (l.provider == kIdentityProvider) {  // the developer token's own providers
+        if (const Doc* a = l.claims.get("amr"); a && a->is_list())
+          for (const Doc& x : a->as_list())
+            if (x.is_string() && x.as_string() != "authenticated") amr.push(x);
+        continue;
+      }
+      if (l.provider.find('/') == std::string::npos) {  // a developer provider: name, name:pool:user
+        amr.push(l.provider);
+        amr.push(l.provider + ":" + pool.str("IdentityPoolId") + ":" + l.subject);
+        continue;
+      }
       amr.push(l.provider);
       std::string up = l.provider.substr(l.provider.rfind('/') + 1);
       amr.push(l.provider.substr(0, l.provider.rfind('/')) + ":" + up + ":" + l.subject);

@@ -33,13 +33,18 @@ Doc load_identity(OpContext& ctx, const std::string& identity_id);
 // IdentityDescription: IdentityId, Logins (provider names), CreationDate, LastModifiedDate.
 Doc identity_out(const Doc& identity);
 
+// The provider name of cognito-identity's own OpenID tokens in a Logins map (the developer
+// flows' GetCredentialsForIdentity).
+inline constexpr std::string_view kIdentityProvider = "cognito-identity.amazonaws.com";
+
 // One verified entry of a Logins map.
 struct Login {
   std::string provider;  // "cognito-idp.<region>.amazonaws.com/<user pool id>"
   std::string subject;   // the token's sub
   Doc claims;
 };
-// Verifies every entry of `logins` (a Logins map, may be null) against the pool's providers:
+// Verifies every entry of `logins` (a Logins map, may be null) against the pool's providers (and
+// OpenID tokens of this pool, subject the identity id, under kIdentityProvider):
 // NotAuthorizedException "Invalid login token. ..." as AWS words it.
 std::vector<Login> verify_logins(OpContext& ctx, const Doc& pool, const Doc* logins);
 // An authenticated identity's operations need at least one of its own logins.
@@ -54,6 +59,8 @@ HandlerFn create_identity_pool, describe_identity_pool, update_identity_pool, de
     set_identity_pool_roles, get_identity_pool_roles, tag_resource, untag_resource, list_tags_for_resource;
 // ops/identities.cc
 HandlerFn get_id, get_open_id_token, get_credentials_for_identity, list_identities, describe_identity,
-    delete_identities;
+    delete_identities, unlink_identity, get_open_id_token_for_developer_identity, lookup_developer_identity,
+    merge_developer_identities, unlink_developer_identity, get_principal_tag_attribute_map,
+    set_principal_tag_attribute_map;
 
 }  // namespace stratus::cognitoidentity

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "server/context.h"
+#include "server/invoke_router.h"
 #include "services/cognito-identity/ops.h"
 #include "services/cognito-identity/schema.h"
 #include "services/cognito-idp/api.h"
@@ -17,7 +18,14 @@
 namespace stratus::cognitoidentity {
 namespace {
 
-class IdentityService final : public Service {
+// "/.well-known/jwks_uri" (AWS: https://cognito-identity.amazonaws.com/.well-known/jwks_uri): the
+// keys of the OpenID tokens this service issues, for verifiers of the basic and developer flows.
+bool jwks_path(const http::Request& req) {
+  return (req.method == "GET" || req.method == "HEAD") &&
+         (req.path == "/.well-known/jwks_uri" || req.path == "/cognito-identity/.well-known/jwks_uri");
+}
+
+class IdentityService final : public Service, public InvokeRouter {
  public:
   IdentityService() : Service("cognito-identity") {
     add("CreateIdentityPool", create_identity_pool);
@@ -36,19 +44,23 @@ class IdentityService final : public Service {
     add("ListIdentities", list_identities);
     add("DescribeIdentity", describe_identity);
     add("DeleteIdentities", delete_identities);
+    add("UnlinkIdentity", unlink_identity);
+    add("GetOpenIdTokenForDeveloperIdentity", get_open_id_token_for_developer_identity);
+    add("LookupDeveloperIdentity", lookup_developer_identity);
+    add("MergeDeveloperIdentities", merge_developer_identities);
+    add("UnlinkDeveloperIdentity", unlink_developer_identity);
+    add("GetPrincipalTagAttributeMap", get_principal_tag_attribute_map);
+    add("SetPrincipalTagAttributeMap", set_principal_tag_attribute_map);
 
-    gap("Developer identities",
-        "GetOpenIdTokenForDeveloperIdentity, LookupDeveloperIdentity, MergeDeveloperIdentities and "
-        "UnlinkDeveloperIdentity are not implemented; DeveloperProviderName is stored only");
     gap("Login providers",
         "only Cognito user pools (cognito-idp.<region>.amazonaws.com/<pool id>) are verified; "
         "SupportedLoginProviders (Facebook, Google, ...), OpenID Connect and SAML providers are stored, "
         "and their logins refused as unsupported");
     gap("Basic flow",
-        "AllowClassicFlow is stored; STS does not refuse a GetOpenIdToken token when it is false, and the "
-        "OpenID tokens' keys are not published as a JWKS");
+        "GetOpenIdToken refuses pools without AllowClassicFlow (InvalidParameterException); STS's "
+        "AssumeRoleWithWebIdentity does not check the flag itself");
     gap("Principal tags",
-        "GetPrincipalTagAttributeMap / SetPrincipalTagAttributeMap and UnlinkIdentity are not implemented");
+        "Get/SetPrincipalTagAttributeMap store the map; the credentials' session tags do not carry it");
   }
 
   void attach(ServerContext& ctx) override {
@@ -57,6 +69,27 @@ class IdentityService final : public Service {
   }
   void start(ServerContext& ctx) override { state_->idp = ctx.port<cognitoidp::Api>(); }
   std::span<const storage::Keyspace> keyspaces() const override { return kKeyspaces; }
+
+  bool claims(const http::Request& req) const override { return jwks_path(req); }
+  void serve(http::Request req, http::Responder respond) override {
+    http::Response res;
+    res.headers.set("Content-Type", "application/json");
+    res.headers.set("Access-Control-Allow-Origin", "*");
+    if (!state_->idp) {
+      res.status = 503;
+      res.body = R"({"message":"Cognito user pools are not running."})";
+    } else {
+      try {
+        res.body = state_->idp->key_jwks("cognito-identity");
+      } catch (const std::exception&) {
+        res.status = 500;
+        res.body = R"({"message":"internal error"})";
+      }
+    }
+    if (req.method == "HEAD") res.body.clear();
+    respond(std::move(res));
+  }
+  const char* log_service() const override { return "cognito-identity"; }
 
  private:
   std::unique_ptr<State> state_;

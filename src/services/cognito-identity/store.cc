@@ -80,6 +80,10 @@ void Store::delete_identity(const std::string& pool_id, const Doc& identity) {
   if (const Doc* subs = identity.get("_subjects"); subs && subs->is_map())
     for (const auto& [provider, subject] : subs->as_map())
       b.del(kLogins.name, storage::KeyBuilder().text(pool_id).text(provider).text(subject.as_string()).take());
+  if (const Doc* dev = identity.get("_developer"); dev && dev->is_map())
+    for (const auto& [provider, users] : dev->as_map())
+      for (const Doc& u : users.as_list())
+        b.del(kLogins.name, storage::KeyBuilder().text(pool_id).text(provider).text(u.as_string()).take());
   storage::written(engine_.write(b));
 }
 
@@ -108,6 +112,10 @@ void Store::put_login(const std::string& pool_id, const std::string& provider, c
                       const std::string& identity_id) {
   storage::written(
       engine_.put(kLogins.name, storage::KeyBuilder().text(pool_id).text(provider).text(subject).take(), identity_id));
+}
+
+void Store::delete_login(const std::string& pool_id, const std::string& provider, const std::string& subject) {
+  storage::written(engine_.del(kLogins.name, storage::KeyBuilder().text(pool_id).text(provider).text(subject).take()));
 }
 
 }  // namespace stratus::cognitoidentity

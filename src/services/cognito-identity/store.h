@@ -31,6 +31,7 @@ class Store {
   std::optional<std::string> login(const std::string& pool_id, const std::string& provider, const std::string& subject);
   void put_login(const std::string& pool_id, const std::string& provider, const std::string& subject,
                  const std::string& identity_id);
+  void delete_login(const std::string& pool_id, const std::string& provider, const std::string& subject);
 
   std::mutex mu;
 

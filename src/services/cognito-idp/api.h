@@ -40,6 +40,11 @@ class Api {
   // named `key_name`, kept as the pools' keys are (created on first use, sealed, durable); names
   // without "_" never meet a pool id. For cognito-identity's OpenID tokens ("cognito-identity").
   virtual std::string sign_jwt(const std::string& key_name, const std::string& claims_json) = 0;
+  // The claims of a JWT that sign_jwt(key_name, ...) signed and that has not expired (exp); the
+  // error otherwise. Thread safe, never throws.
+  virtual Verified verify_signed(const std::string& key_name, std::string_view jwt, int64_t now_ms) = 0;
+  // The JWKS document ({"keys": [...]}) of the key named `key_name` (created on first use).
+  virtual std::string key_jwks(const std::string& key_name) = 0;
 };
 
 }  // namespace stratus::cognitoidp

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "auth/sigv4.h"
+#include "core/arn.h"
 #include "core/encoding.h"
 #include "core/error.h"
 #include "core/ids.h"
@@ -346,24 +347,90 @@ std::string mask(const std::string& destination, const std::string& medium) {
   return "+" + std::string(destination.size() - 5, '*') + destination.substr(destination.size() - 4);
 }
 
+namespace {
+
+// The pool's account, in the region of `arn` when it names one (the SES identity's, SNS's).
+OpContext::Caller pool_principal(const Doc& pool, const std::string& arn) {
+  OpContext::Caller p;
+  p.account = pool.str("_account");
+  p.region = pool.str("_region");
+  if (auto a = Arn::parse(arn)) {
+    if (!a->region.empty()) p.region = a->region;
+    if (a->account.size() == 12) p.account = a->account;
+  }
+  p.arn = root_arn(p.account);
+  p.user_id = p.account;
+  return p;
+}
+
+}  // namespace
+
 Doc send_code(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& attribute,
               const std::string& subject, const std::string& body) {
-  (void)pool;
   std::string medium = attribute == "phone_number" ? "SMS" : "EMAIL";
   std::string to = attr(user, attribute);
-  mailbox::Mail m;
+  const Doc* ec = pool.get("EmailConfiguration");
+  const Doc* sc = pool.get("SmsConfiguration");
+  Doc d = Doc::map();
+  d.set("Destination", mask(to, medium));
+  d.set("DeliveryMedium", medium);
+  d.set("AttributeName", attribute);
+  if (medium == "EMAIL" && ec && ec->str("EmailSendingAccount") == "DEVELOPER" && !ec->str("SourceArn").empty()) {
+    // DEVELOPER: SES's SendEmail in the identity's account and region (its sandbox, quotas,
+    // configuration set and notifications apply).
+    std::string arn = ec->str("SourceArn");
+    std::string from = ec->str("From");
+    if (from.empty())
+      from = arn.substr(arn.find("identity/") == std::string::npos ? arn.size() : arn.find("identity/") + 9);
+    Doc in = Doc::map();
+    in.set("Source", from);
+    in.set("SourceArn", arn);
+    Doc dest = Doc::map();
+    Doc tos = Doc::list();
+    tos.push(to);
+    dest.set("ToAddresses", std::move(tos));
+    in.set("Destination", std::move(dest));
+    Doc msg = Doc::map();
+    Doc subj = Doc::map();
+    subj.set("Data", subject);
+    msg.set("Subject", std::move(subj));
+    Doc text = Doc::map();
+    text.set("Data", body);
+    Doc b = Doc::map();
+    b.set("Text", std::move(text));
+    msg.set("Body", std::move(b));
+    in.set("Message", std::move(msg));
+    if (std::string r = ec->str("ReplyToEmailAddress"); !r.empty()) {
+      Doc rl = Doc::list();
+      rl.push(r);
+      in.set("ReplyToAddresses", std::move(rl));
+    }
+    if (std::string cs = ec->str("ConfigurationSet"); !cs.empty()) in.set("ConfigurationSetName", cs);
+    auto r = ctx.server.call_sync("ses", "SendEmail", std::move(in), pool_principal(pool, arn));
+    if (!r) throw cerr::code_delivery_failure(r.error().message);
+    return d;
+  }
+  if (medium == "SMS" && sc && !sc->str("SnsCallerArn").empty()) {
+    // SNS's Publish to the phone number in the pool's account (its SMS sandbox and spend apply).
+    Doc in = Doc::map();
+    in.set("PhoneNumber", to);
+    in.set("Message", body);
+    std::string region = sc->str("SnsRegion");
+    auto r =
+        ctx.server.call_sync("sns", "Publish", std::move(in),
+                             pool_principal(pool, region.empty() ? std::string() : "arn:aws:sns:" + region + "::"));
+    if (!r) throw cerr::code_delivery_failure(r.error().message);
+    return d;
+  }
+  mailbox::Mail m;  // COGNITO_DEFAULT: Cognito's own sender, into the mailbox
   m.channel = medium == "SMS" ? "sms" : "email";
   m.recipient = to;
-  m.sender = medium == "SMS" ? "" : "no-reply@verificationemail.com";
+  m.sender = medium == "SMS" ? "AWS SNS" : "no-reply@verificationemail.com";
   m.subject = medium == "SMS" ? "" : subject;
   m.body = body;
   m.source = "cognito-idp:" + pool.str("Id");
   auto st = mailbox::deliver(ctx.storage, std::move(m));
   if (!st.ok()) throw stratus::errors::internal("mailbox: " + st.message);
-  Doc d = Doc::map();
-  d.set("Destination", mask(to, medium));
-  d.set("DeliveryMedium", medium);
-  d.set("AttributeName", attribute);
   return d;
 }
 

@@ -169,6 +169,20 @@ void password_proven(OpContext& ctx, const Doc& pool, Doc& user);
 // (token endpoint), else SECRET_HASH is checked.
 Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token, const Doc* secret_hash,
                    bool client_authenticated);
+// The client's RefreshTokenRotation.Feature is ENABLED.
+bool rotates_refresh_tokens(const Doc& client);
+// GetTokensFromRefreshToken and the token endpoint's refresh_token grant (the client already
+// authenticated): refresh_tokens(), and on a client with RefreshTokenRotation ENABLED a new
+// refresh token too; the one presented then stays usable for RetryGracePeriodSeconds
+// (RefreshTokenReuseException after that).
+Doc refresh_rotating(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token);
+// A client secret given with a call (RevokeToken, GetTokensFromRefreshToken) checked against the
+// client's (NotAuthorizedException).
+void check_client_secret(const Doc& client, const std::string& given);
+// RevokeToken and /oauth2/revoke: marks the refresh token's session revoked (its access tokens
+// stop working with it) when the token is one of `client`'s.
+enum class Revoked { kRevoked, kNotRefreshToken, kUnknown, kOtherClient };
+Revoked revoke_refresh_token(OpContext& ctx, const Doc& client, const std::string& token);
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
   Doc user;
@@ -180,8 +194,11 @@ AccessClaims check_access_token(OpContext& ctx, const std::string& token);
 Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked);
 // The port's signing with a named key (api.h: Api::sign_jwt).
 std::string sign_with_key(State& st, const std::string& key_name, const std::string& claims_json);
+// The port's check of such a token (api.h: Api::verify_signed).
+Verified verify_with_key(State& st, const std::string& key_name, std::string_view jwt, int64_t now_ms);
 // The JWKS and OpenID configuration documents of a pool (null when it does not exist).
 std::optional<std::string> jwks(State& st, const std::string& pool_id);
+std::string jwks_of_key(State& st, const std::string& key_name);  // any named key (api.h: Api::key_jwks)
 std::string issuer(const State& st, const std::string& region, const std::string& pool_id);
 
 }  // namespace stratus::cognitoidp

@@ -20,6 +20,9 @@ namespace stratus::cognitoidp {
 namespace {
 
 constexpr int64_t kCodeValidityMs = 5 * 60 * 1000;
+// The hosted UI's sign-in cookie lasts an hour, whatever the tokens' validity (AWS).
+constexpr int64_t kSessionCookieMs = 60 * 60 * 1000;
+constexpr std::string_view kCookie = "cognito";
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
@@ -36,6 +39,8 @@ std::string endpoint_of(std::string_view path, std::string_view method) {
   if (path == "/oauth2/token" && method == "POST") return "token";
   if (path == "/oauth2/userInfo" && (method == "GET" || method == "POST")) return "userInfo";
   if (path == "/logout" && method == "GET") return "logout";
+  if (path == "/oauth2/revoke" && method == "POST") return "revoke";
+  if (path == "/error" && method == "GET") return "error";
   return {};
 }
 
@@ -123,9 +128,10 @@ http::Response page(int status, const std::string& title, const std::string& bod
   return res;
 }
 
-std::string with_query(const std::string& uri, const Params& add) {
+// uri plus the non-empty parameters, after '?' (query) or '#' (fragment: the implicit grant).
+std::string with_query(const std::string& uri, const Params& add, bool fragment = false) {
   std::string out = uri;
-  char sep = uri.find('?') == std::string::npos ? '?' : '&';
+  char sep = fragment ? '#' : uri.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [k, v] : add) {
     if (v.empty()) continue;
     out += sep;
@@ -155,14 +161,17 @@ std::vector<std::string> words(std::string_view s) {
 
 // The granted scopes: the requested ones (all allowed ones when none are requested), each among
 // the client's AllowedOAuthScopes; nullopt when one is not.
-std::optional<std::string> granted_scopes(const Doc& client, const std::string& requested) {
+// `custom_only` (client_credentials): only resource servers' scopes ("<identifier>/<name>").
+std::optional<std::string> granted_scopes(const Doc& client, const std::string& requested, bool custom_only = false) {
   const Doc* allowed = client.get("AllowedOAuthScopes");
+  auto custom = [](const std::string& s) { return s.find('/') != std::string::npos; };
   std::vector<std::string> want = words(requested);
   if (want.empty() && allowed && allowed->is_list())
-    for (const Doc& a : allowed->as_list()) want.push_back(a.as_string());
+    for (const Doc& a : allowed->as_list())
+      if (!custom_only || custom(a.as_string())) want.push_back(a.as_string());
   std::string out;
   for (const auto& w : want) {
-    if (!list_has(allowed, w)) return std::nullopt;
+    if (!list_has(allowed, w) || (custom_only && !custom(w))) return std::nullopt;
     out += (out.empty() ? "" : " ") + w;
   }
   return out;
@@ -193,6 +202,11 @@ class Hosted {
     if (r.endpoint == "login") return authorize(ctx, req_.method == "POST");
     if (r.endpoint == "token") return token(ctx);
     if (r.endpoint == "userInfo") return user_info(ctx);
+    if (r.endpoint == "revoke") return revoke(ctx);
+    if (r.endpoint == "error")
+      return page(400, "Error",
+                  "<p>An error was encountered with the requested page.</p><p id=\"error\">" +
+                      html_escape(get(params_, "error")) + "</p>");
     return logout();
   }
 
@@ -207,30 +221,65 @@ class Hosted {
     auto c = client(get(params_, "client_id"));
     if (!c) return page(400, "Error", "<p>An error was encountered with the requested page: invalid client_id.</p>");
     std::string redirect_uri = get(params_, "redirect_uri");
-    if (!list_has(c->get("CallbackURLs"), redirect_uri))
-      return page(400, "Error", "<p>An error was encountered with the requested page: redirect_mismatch.</p>");
+    if (!list_has(c->get("CallbackURLs"), redirect_uri))  // AWS: to its error page, never to the unknown URI
+      return redirect(
+          with_query(base_ + "/error", {{"error", "redirect_mismatch"}, {"client_id", c->str("ClientId")}}));
     std::string state = get(params_, "state");
-    if (get(params_, "response_type") != "code")
-      return redirect(with_query(redirect_uri, {{"error", "unsupported_response_type"}, {"state", state}}));
-    if (!c->flag("AllowedOAuthFlowsUserPoolClient") || !list_has(c->get("AllowedOAuthFlows"), "code"))
-      return redirect(with_query(redirect_uri, {{"error", "unauthorized_client"}, {"state", state}}));
+    std::string type = get(params_, "response_type");
+    auto fail = [&](const char* error) {
+      return redirect(with_query(redirect_uri, {{"error", error}, {"state", state}}));
+    };
+    if (type != "code" && type != "token") return fail(type.empty() ? "invalid_request" : "unsupported_response_type");
+    std::string method = get(params_, "code_challenge_method");
+    if ((!method.empty() && method != "S256") || (!method.empty() && get(params_, "code_challenge").empty()) ||
+        (method.empty() && !get(params_, "code_challenge").empty()))
+      return fail("invalid_request");
+    if (!c->flag("AllowedOAuthFlowsUserPoolClient") ||
+        !list_has(c->get("AllowedOAuthFlows"), type == "code" ? "code" : "implicit"))
+      return fail("unauthorized_client");
     auto scope = granted_scopes(*c, get(params_, "scope"));
-    if (!scope) return redirect(with_query(redirect_uri, {{"error", "invalid_scope"}, {"state", state}}));
+    if (!scope) return fail("invalid_scope");
     std::string error;
+    std::string pending;  // a sealed proof of the temporary password: the new-password form
     if (post) {
       try {
-        return sign_in(ctx, *c, redirect_uri, state, *scope);
+        Doc user = get(params_, "session").empty() ? sign_in(ctx) : new_password(ctx);
+        if (user.str("UserStatus") == "FORCE_CHANGE_PASSWORD") return form(pending_session(user, ctx.now_ms), {});
+        http::Response res = finish(ctx, *c, user, redirect_uri, state, *scope, ctx.now_ms / 1000);
+        set_cookie(res, user, ctx.now_ms);
+        return res;
       } catch (const AwsError& e) {
         error = e.message;
+        if (!get(params_, "session").empty() && e.code != "NotAuthorizedException")
+          pending = get(params_, "session");  // the new password was refused: that form again
+      }
+    } else if (auto user = cookie_user(ctx)) {  // signed in within the hour: no form
+      try {
+        return finish(ctx, *c, *user, redirect_uri, state, *scope, user->integer("_auth_time"));
+      } catch (const AwsError&) {
+        return fail("server_error");
       }
     }
+    return form(pending, error);
+  }
+
+  // The sign-in form, or with `session` the new-password form of a user whose temporary
+  // password was proven (NEW_PASSWORD_REQUIRED in the hosted UI); `error` shown above it.
+  http::Response form(const std::string& session, const std::string& error) {
     std::string hidden;
+    if (!session.empty()) hidden += "<input type=\"hidden\" name=\"session\" value=\"" + html_escape(session) + "\">";
     for (const char* k : {"client_id", "redirect_uri", "response_type", "state", "scope", "code_challenge",
                           "code_challenge_method", "nonce"})
       if (std::string v = get(params_, k); !v.empty())
         hidden += "<input type=\"hidden\" name=\"" + std::string(k) + "\" value=\"" + html_escape(v) + "\">";
-    std::string body = "<h1>Sign in</h1>";
+    std::string body = session.empty() ? "<h1>Sign in</h1>" : "<h1>Change your password</h1>";
     if (!error.empty()) body += "<p id=\"error\" role=\"alert\">" + html_escape(error) + "</p>";
+    if (!session.empty())
+      return page(error.empty() ? 200 : 400, "Change your password",
+                  body + "<form method=\"post\" action=\"" + base_ + "/login\">" + hidden +
+                      "<label>New password <input id=\"new_password\" name=\"new_password\" type=\"password\" "
+                      "autocomplete=\"new-password\" required></label><br>"
+                      "<button id=\"change\" type=\"submit\">Change password and sign in</button></form>");
     body += "<form method=\"post\" action=\"" + base_ + "/login\">" + hidden +
             "<label>Username <input id=\"username\" name=\"username\" autocomplete=\"username\" required></label><br>"
             "<label>Password <input id=\"password\" name=\"password\" type=\"password\" "
@@ -239,8 +288,8 @@ class Hosted {
     return page(error.empty() ? 200 : 400, "Sign in", body);
   }
 
-  http::Response sign_in(OpContext& ctx, const Doc& c, const std::string& redirect_uri, const std::string& state,
-                         const std::string& scope) {
+  // The user of the form's username and password (NotAuthorizedException as the API's).
+  Doc sign_in(OpContext& ctx) {
     std::string name = get(params_, "username");
     std::string password = get(params_, "password");
     auto user = find_user(ctx, pool_, name);
@@ -248,22 +297,115 @@ class Hosted {
     check_lockout(ctx, *user);
     if (!password_matches(ctx, pool_, *user, password)) wrong_password(ctx, pool_, *user);
     password_proven(ctx, pool_, *user);
-    if (user->str("UserStatus") == "FORCE_CHANGE_PASSWORD")
-      throw cerr::not_authorized("Changing a temporary password in the hosted UI is not supported by Stratus yet.");
+    return std::move(*user);
+  }
+
+  // The new-password form's sealed session: the pool, the user and 3 minutes (AuthSessionValidity's default).
+  std::string pending_session(const Doc& user, int64_t now_ms) {
+    Doc s = Doc::map();
+    s.set("p", pool_.str("Id"));
+    s.set("u", user.str("Key"));
+    s.set("t", now_ms + 3 * 60 * 1000);
+    return crypto::base64url(st_.store.seal(json::write(s), "cognito-newpw"));
+  }
+
+  // The new-password form posted: the session checked, the password policy applied, the user
+  // CONFIRMED with the new password (as RespondToAuthChallenge NEW_PASSWORD_REQUIRED).
+  Doc new_password(OpContext& ctx) {
+    auto sealed = crypto::base64url_decode(get(params_, "session"));
+    auto plain = sealed ? st_.store.unseal(*sealed, "cognito-newpw") : std::nullopt;
+    if (!plain) throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    Doc s = json::parse(*plain);
+    if (s.str("p") != pool_.str("Id") || s.integer("t") < ctx.now_ms)
+      throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    auto user = st_.store.get(kUsers.name, Store::child_key(pool_.str("Id"), s.str("u")));
+    if (!user || user->str("UserStatus") != "FORCE_CHANGE_PASSWORD")
+      throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    std::string pw = get(params_, "new_password");
+    if (pw.empty()) throw cerr::invalid_parameter("Missing required parameter NEW_PASSWORD");
+    check_password_policy(pool_, pw);
+    set_password(ctx, pool_, *user, pw);
+    user->set("UserStatus", "CONFIRMED");
+    save_user(ctx, pool_, *user);
+    return std::move(*user);
+  }
+
+  // The signed-in user's answer: the code (response_type=code) in the query, or the tokens
+  // (implicit grant: no refresh token) in the fragment.
+  http::Response finish(OpContext& ctx, const Doc& c, Doc& user, const std::string& redirect_uri,
+                        const std::string& state, const std::string& scope, int64_t auth_time) {
+    if (get(params_, "response_type") == "token") {
+      Doc t = issue_tokens(ctx, pool_, c, user, true, {}, auth_time, "TokenGeneration_HostedAuth", scope);
+      return redirect(with_query(redirect_uri,
+                                 {{"id_token", has_openid(scope) ? t.str("IdToken") : std::string()},
+                                  {"access_token", t.str("AccessToken")},
+                                  {"token_type", "Bearer"},
+                                  {"expires_in", std::to_string(t.integer("ExpiresIn"))},
+                                  {"state", state}},
+                                 true));
+    }
     Doc code = Doc::map();
     code.set("p", pool_.str("Id"));
-    code.set("u", user->str("Key"));
+    code.set("u", user.str("Key"));
     code.set("c", c.str("ClientId"));
     code.set("r", redirect_uri);
     code.set("s", scope);
     code.set("cc", get(params_, "code_challenge"));
     code.set("m", get(params_, "code_challenge_method"));
     code.set("n", get(params_, "nonce"));
-    code.set("a", ctx.now_ms / 1000);
+    code.set("a", auth_time);
     code.set("t", ctx.now_ms + kCodeValidityMs);
     code.set("j", ids::uuid4());
     std::string sealed = crypto::base64url(st_.store.seal(json::write(code), "cognito-code"));
     return redirect(with_query(redirect_uri, {{"code", sealed}, {"state", state}}));
+  }
+
+  static bool has_openid(const std::string& scope) {
+    for (const auto& w : words(scope))
+      if (w == "openid") return true;
+    return false;
+  }
+
+  std::string cookie_path() const { return base_.empty() ? "/" : base_ + "/"; }
+
+  // The sign-in cookie: the pool, the user and the sign-in time, sealed, for an hour.
+  void set_cookie(http::Response& res, const Doc& user, int64_t now_ms) {
+    Doc c = Doc::map();
+    c.set("p", pool_.str("Id"));
+    c.set("u", user.str("Key"));
+    c.set("a", now_ms / 1000);
+    c.set("t", now_ms + kSessionCookieMs);
+    res.headers.set("Set-Cookie", std::string(kCookie) + "=" +
+                                      crypto::base64url(st_.store.seal(json::write(c), "cognito-cookie")) +
+                                      "; Path=" + cookie_path() + "; Max-Age=3600; HttpOnly; SameSite=Lax");
+  }
+
+  static void clear_cookie(http::Response& res, const std::string& path) {
+    res.headers.set("Set-Cookie", std::string(kCookie) + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Lax");
+  }
+
+  // The user of a valid sign-in cookie (enabled, confirmed), with "_auth_time"; nullopt otherwise.
+  std::optional<Doc> cookie_user(OpContext& ctx) {
+    const std::string* header = req_.headers.find("cookie");
+    if (!header) return std::nullopt;
+    std::string value;
+    for (std::string_view rest = *header; !rest.empty();) {
+      auto semi = rest.find(';');
+      std::string_view item = rest.substr(0, semi);
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      if (item.size() > kCookie.size() && item.substr(0, kCookie.size()) == kCookie && item[kCookie.size()] == '=')
+        value = std::string(item.substr(kCookie.size() + 1));
+    }
+    auto sealed = crypto::base64url_decode(value);
+    auto plain = sealed ? st_.store.unseal(*sealed, "cognito-cookie") : std::nullopt;
+    if (!plain) return std::nullopt;
+    Doc c = json::parse(*plain);
+    if (c.str("p") != pool_.str("Id") || c.integer("t") < ctx.now_ms) return std::nullopt;
+    auto user = st_.store.get(kUsers.name, Store::child_key(pool_.str("Id"), c.str("u")));
+    if (!user || !user->flag("Enabled", true) || user->str("UserStatus") != "CONFIRMED") return std::nullopt;
+    user->set("_auth_time", c.integer("a"));
+    return user;
   }
 
   // Codes are single use: the ids of redeemed ones, until they expire.
@@ -304,7 +446,7 @@ class Hosted {
           c->get("ExplicitAuthFlows")->size() > 0)
         return oauth_error(400, "unauthorized_client");
       try {
-        Doc r = refresh_tokens(ctx, pool_, *c, get(params_, "refresh_token"), nullptr, true);
+        Doc r = refresh_rotating(ctx, pool_, *c, get(params_, "refresh_token"));
         return tokens_out(r, true);
       } catch (const AwsError&) {
         return oauth_error(400, "invalid_grant");
@@ -338,9 +480,7 @@ class Hosted {
     try {
       Doc r =
           issue_tokens(ctx, pool_, c, *user, true, {}, code.integer("a"), "TokenGeneration_HostedAuth", code.str("s"));
-      bool openid = false;
-      for (const auto& w : words(code.str("s"))) openid = openid || w == "openid";
-      return tokens_out(r, openid);
+      return tokens_out(r, has_openid(code.str("s")));
     } catch (const AwsError&) {
       return oauth_error(400, "invalid_grant");
     }
@@ -359,7 +499,7 @@ class Hosted {
   http::Response client_grant(OpContext& ctx, const Doc& c) {
     if (c.str("ClientSecret").empty() || !list_has(c.get("AllowedOAuthFlows"), "client_credentials"))
       return oauth_error(400, "unauthorized_client");
-    auto scope = granted_scopes(c, get(params_, "scope"));
+    auto scope = granted_scopes(c, get(params_, "scope"), true);
     if (!scope || scope->empty()) return oauth_error(400, "invalid_scope");
     int64_t now = ctx.now_ms / 1000;
     int64_t validity = 3600;
@@ -403,12 +543,49 @@ class Hosted {
     }
   }
 
+  // /logout: forgets the sign-in cookie, then to logout_uri (one of LogoutURLs), or with
+  // redirect_uri and response_type to the sign-in page again.
   http::Response logout() {
     auto c = client(get(params_, "client_id"));
+    if (!c) return page(400, "Error", "<p>An error was encountered with the requested page: invalid client_id.</p>");
     std::string uri = get(params_, "logout_uri");
-    if (!c || !list_has(c->get("LogoutURLs"), uri))
+    http::Response res;
+    if (uri.empty() && !get(params_, "redirect_uri").empty()) {
+      if (!list_has(c->get("CallbackURLs"), get(params_, "redirect_uri")))
+        return redirect(
+            with_query(base_ + "/error", {{"error", "redirect_mismatch"}, {"client_id", c->str("ClientId")}}));
+      Params login;
+      for (const char* k : {"client_id", "redirect_uri", "response_type", "state", "scope"})
+        login.emplace_back(k, get(params_, k));
+      res = redirect(with_query(base_ + "/login", login));
+    } else if (!list_has(c->get("LogoutURLs"), uri)) {
       return page(400, "Error", "<p>An error was encountered with the requested page: invalid logout_uri.</p>");
-    return redirect(uri);
+    } else {
+      res = redirect(uri);
+    }
+    clear_cookie(res, cookie_path());
+    return res;
+  }
+
+  // /oauth2/revoke: the refresh token (and the tokens issued from it) revoked; 200 and an empty
+  // body also for an unknown or already revoked token, as AWS.
+  http::Response revoke(OpContext& ctx) {
+    std::string token = get(params_, "token");
+    if (token.empty()) return oauth_error(400, "invalid_request");
+    auto c = token_client();
+    if (!c) return oauth_error(401, "invalid_client");
+    if (!c->flag("EnableTokenRevocation", true)) return oauth_error(400, "invalid_request");
+    switch (revoke_refresh_token(ctx, *c, token)) {
+      case Revoked::kNotRefreshToken:
+        return oauth_error(400, "unsupported_token_type");
+      case Revoked::kOtherClient:
+        return oauth_error(400, "invalid_request");
+      default:
+        break;
+    }
+    http::Response res;
+    res.status = 200;
+    return res;
   }
 
   ServerContext& server_;

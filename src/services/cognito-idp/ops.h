@@ -26,6 +26,11 @@ Doc get_group(OpContext&, const Doc&);
 Doc update_group(OpContext&, const Doc&);
 Doc delete_group(OpContext&, const Doc&);
 Doc list_groups(OpContext&, const Doc&);
+Doc create_resource_server(OpContext&, const Doc&);
+Doc describe_resource_server(OpContext&, const Doc&);
+Doc update_resource_server(OpContext&, const Doc&);
+Doc delete_resource_server(OpContext&, const Doc&);
+Doc list_resource_servers(OpContext&, const Doc&);
 
 // ops/users.cc
 Doc admin_create_user(OpContext&, const Doc&);
@@ -58,6 +63,9 @@ Doc verify_user_attribute(OpContext&, const Doc&);
 Doc delete_user(OpContext&, const Doc&);
 Doc global_sign_out(OpContext&, const Doc&);
 Doc revoke_token(OpContext&, const Doc&);
+
+// ops/refresh.cc
+Doc get_tokens_from_refresh_token(OpContext&, const Doc&);
 
 // ops/auth.cc
 Doc initiate_auth(OpContext&, const Doc&);

@@ -24,7 +24,11 @@ inline constexpr storage::Keyspace kKeys{"cognito.keys", "str(pool id)", "sealed
 inline constexpr storage::Keyspace kSessions{"cognito.sessions", "str(pool id) str(username key) str(origin_jti)",
                                              "session record, JSON v1"};
 
-inline constexpr storage::Keyspace kKeyspaces[] = {kPools, kClients,  kClientIndex,      kUsers, kGroups, kDomains,
-                                                   kKeys,  kSessions, mailbox::kKeyspace};
+// Resource servers (custom OAuth scopes "<identifier>/<scope name>").
+inline constexpr storage::Keyspace kResourceServers{"cognito.resourceservers", "str(pool id) str(identifier)",
+                                                    "resource server record, JSON v1"};
+
+inline constexpr storage::Keyspace kKeyspaces[] = {
+    kPools, kClients, kClientIndex, kUsers, kGroups, kDomains, kKeys, kSessions, kResourceServers, mailbox::kKeyspace};
 
 }  // namespace stratus::cognitoidp

@@ -114,6 +114,11 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
                                       {"UpdateGroup", update_group},
                                       {"DeleteGroup", delete_group},
                                       {"ListGroups", list_groups},
+                                      {"CreateResourceServer", create_resource_server},
+                                      {"DescribeResourceServer", describe_resource_server},
+                                      {"UpdateResourceServer", update_resource_server},
+                                      {"DeleteResourceServer", delete_resource_server},
+                                      {"ListResourceServers", list_resource_servers},
                                       {"AdminGetUser", admin_get_user},
                                       {"AdminDeleteUser", admin_delete_user},
                                       {"AdminEnableUser", admin_enable_user},
@@ -163,12 +168,12 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
                                       {"InitiateAuth", initiate_auth},
                                       {"AdminInitiateAuth", admin_initiate_auth},
                                       {"RespondToAuthChallenge", respond_to_auth_challenge},
-                                      {"AdminRespondToAuthChallenge", admin_respond_to_auth_challenge}})
+                                      {"AdminRespondToAuthChallenge", admin_respond_to_auth_challenge},
+                                      {"GetTokensFromRefreshToken", get_tokens_from_refresh_token}})
       add_async(op, offload(fn));
 
     gap("Authentication",
-        "WEB_AUTHN, EMAIL_MFA, the device key on refresh and the refresh-token rotation settings are not "
-        "implemented; pending "
+        "WEB_AUTHN, EMAIL_MFA and the device key on refresh are not implemented; pending "
         "challenge sessions (CUSTOM_AUTH, MFA) live in memory (3 minutes) and end with a restart");
     gap("Lambda triggers",
         "PreSignUp, PostConfirmation, Pre/PostAuthentication, PreTokenGeneration (V1_0, V2_0), "
@@ -177,13 +182,17 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "desiredDeliveryMediums and forceAliasCreation are read but no welcome message is sent; a "
         "CustomMessage text without {####} falls back to the template");
     gap("Hosted UI",
-        "basics only (hosted.h): the authorization code flow with PKCE through a plain login page, "
-        "/oauth2/token (authorization_code, refresh_token, client_credentials), /oauth2/userInfo and "
-        "/logout; no implicit flow, /oauth2/revoke, new-password / MFA / sign-up pages, federated "
-        "identity providers or sign-in cookies; resource servers (custom scopes) are not validated");
+        "a plain login page of our own (hosted.h): the authorization code flow with PKCE (S256), the "
+        "implicit grant, /oauth2/token (authorization_code, refresh_token, client_credentials with "
+        "resource servers' custom scopes), /oauth2/userInfo, /oauth2/revoke, /logout and a one-hour "
+        "sign-in cookie, and a new-password page for temporary passwords; no MFA / sign-up / "
+        "forgot-password pages, federated identity providers, managed login branding or custom domains");
     gap("Messages",
-        "codes and invitations go to the mailbox (/_stratus/mailbox); EmailConfiguration and "
-        "SmsConfiguration (SES, SNS) are stored, not used");
+        "EmailSendingAccount=DEVELOPER sends through SES's SendEmail (SourceArn's identity, From, "
+        "ReplyToEmailAddress, ConfigurationSet; SES's sandbox applies: CodeDeliveryFailureException), "
+        "SmsConfiguration through SNS's Publish; COGNITO_DEFAULT and pools without SmsConfiguration "
+        "go straight to the mailbox. The email role / SNS caller role's permissions are not checked; "
+        "no HTML bodies, no CONFIRM_WITH_LINK verification links");
     gap("ListUsers", "lookups by alias and ListUsers filters scan the pool's users (linear)");
   }
 
@@ -205,6 +214,10 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
   std::string sign_jwt(const std::string& key_name, const std::string& claims_json) override {
     return sign_with_key(*state_, key_name, claims_json);
   }
+  Verified verify_signed(const std::string& key_name, std::string_view jwt, int64_t now_ms) override {
+    return verify_with_key(*state_, key_name, jwt, now_ms);
+  }
+  std::string key_jwks(const std::string& key_name) override { return jwks_of_key(*state_, key_name); }
   void start(ServerContext&) override {
     workers_.start();
     state_->workers = &workers_;

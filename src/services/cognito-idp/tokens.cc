@@ -1,6 +1,7 @@
 // ID, access and refresh tokens: RS256 JWTs signed with the pool's key (kid = a hash of its
 // public half), claims as AWS puts them; the refresh token is opaque (sealed) and names its
 // session record, which RevokeToken and GlobalSignOut revoke.
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -119,6 +120,29 @@ void override_groups(Doc& id, Doc& access, const Doc* g) {
   }
   if (const Doc* x = g->get("iamRolesToOverride"); x && x->is_list()) id.set("cognito:roles", *x);
   if (const Doc* x = g->get("preferredRole"); x && x->is_string()) id.set("cognito:preferred_role", *x);
+}
+
+// The opaque refresh token: JWE-shaped (five segments) as AWS's; only the sealed fourth segment
+// means anything here: pool "p", user key "u", session "j", client "c" and, on rotating clients,
+// the generation "g".
+std::string mint_refresh_token(State& st, const Doc& payload) {
+  std::string sealed = st.store.seal(json::write(payload), "cognito-refresh");
+  return "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." +
+         crypto::base64url(crypto::random_bytes(32)) + "." + crypto::base64url(crypto::random_bytes(12)) + "." +
+         crypto::base64url(sealed) + "." + crypto::base64url(crypto::random_bytes(16));
+}
+
+// The sealed payload of a refresh token; nullopt when `token` is not one of ours.
+std::optional<Doc> open_refresh_token(State& st, std::string_view token) {
+  if (std::count(token.begin(), token.end(), '.') != 4) return std::nullopt;
+  size_t d3 = 0;
+  for (int i = 0; i < 3; ++i) d3 = token.find('.', d3) + 1;
+  auto sealed = crypto::base64url_decode(token.substr(d3, token.find('.', d3) - d3));
+  auto plain = sealed ? st.store.unseal(*sealed, "cognito-refresh") : std::nullopt;
+  if (!plain) return std::nullopt;
+  Doc r = json::parse(*plain);
+  if (!r.is_map()) return std::nullopt;
+  return r;
 }
 
 }  // namespace
@@ -276,13 +300,65 @@ Doc issue_tokens(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user, 
     r.set("u", user.str("Key"));
     r.set("j", origin_jti);
     r.set("c", client.str("ClientId"));
-    // JWE-shaped (five segments) as AWS's; only the sealed fourth segment means anything here.
-    std::string sealed = st.store.seal(json::write(r), "cognito-refresh");
-    out.set("RefreshToken", "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." +
-                                crypto::base64url(crypto::random_bytes(32)) + "." +
-                                crypto::base64url(crypto::random_bytes(12)) + "." + crypto::base64url(sealed) + "." +
-                                crypto::base64url(crypto::random_bytes(16)));
+    out.set("RefreshToken", mint_refresh_token(st, r));
   }
+  return out;
+}
+
+Revoked revoke_refresh_token(OpContext& ctx, const Doc& client, const std::string& token) {
+  if (std::count(token.begin(), token.end(), '.') != 4) return Revoked::kNotRefreshToken;
+  auto r = open_refresh_token(state(ctx), token);
+  if (!r) return Revoked::kUnknown;
+  if (r->str("c") != client.str("ClientId")) return Revoked::kOtherClient;
+  std::string k = Store::session_key(r->str("p"), r->str("u"), r->str("j"));
+  std::lock_guard lk(state(ctx).store.lock_user(r->str("p"), r->str("u")));
+  if (auto s = state(ctx).store.get(kSessions.name, k)) {
+    s->set("Revoked", true);
+    state(ctx).store.put(kSessions.name, k, *s);
+  }
+  return Revoked::kRevoked;
+}
+
+bool rotates_refresh_tokens(const Doc& client) {
+  const Doc* r = client.get("RefreshTokenRotation");
+  return r && r->is_map() && r->str("Feature") == "ENABLED";
+}
+
+void check_client_secret(const Doc& client, const std::string& given) {
+  std::string secret = client.str("ClientSecret");
+  if (!secret.empty() && !crypto::equal_ct(secret, given)) throw cerr::not_authorized("Client secret is not valid.");
+}
+
+Doc refresh_rotating(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& token) {
+  State& st = state(ctx);
+  auto r = open_refresh_token(st, token);
+  if (rotates_refresh_tokens(client) && r) {
+    // Is this generation still usable? (checked before any token is issued)
+    auto s = st.store.get(kSessions.name, Store::session_key(r->str("p"), r->str("u"), r->str("j")));
+    if (s && r->str("g") != s->str("Generation") &&
+        !(r->str("g") == s->str("Previous") && ctx.now_ms < s->integer("PreviousUntil")))
+      throw cerr::refresh_token_reuse("Refresh token has already been used.");
+  }
+  Doc out = refresh_tokens(ctx, pool, client, token, nullptr, true);  // session, expiry, user checks
+  if (!rotates_refresh_tokens(client) || !r) return out;
+  std::string k = Store::session_key(r->str("p"), r->str("u"), r->str("j"));
+  std::lock_guard lk(st.store.lock_user(r->str("p"), r->str("u")));
+  auto s = st.store.get(kSessions.name, k);
+  if (!s || s->flag("Revoked")) throw cerr::not_authorized("Refresh Token has been revoked");
+  std::string g = r->str("g");
+  if (g == s->str("Generation")) {  // the current token: it stays usable for the grace period
+    const Doc* rot = client.get("RefreshTokenRotation");
+    s->set("Previous", g);
+    s->set("PreviousUntil", ctx.now_ms + rot->integer("RetryGracePeriodSeconds", 0) * 1000);
+  } else if (!(g == s->str("Previous") && ctx.now_ms < s->integer("PreviousUntil"))) {
+    throw cerr::refresh_token_reuse("Refresh token has already been used.");
+  }
+  std::string next = ids::uuid4();
+  s->set("Generation", next);
+  st.store.put(kSessions.name, k, *s);
+  Doc payload = *r;
+  payload.set("g", next);
+  out.set("RefreshToken", mint_refresh_token(st, payload));
   return out;
 }
 
@@ -330,6 +406,31 @@ std::string sign_with_key(State& st, const std::string& key_name, const std::str
   header.set("typ", "JWS");
   header.set("alg", "RS256");
   return crypto::sign_jwt(pem, json::write(header), claims_json);
+}
+
+Verified verify_with_key(State& st, const std::string& key_name, std::string_view jwt, int64_t now_ms) {
+  Verified out;
+  try {
+    auto d1 = jwt.find('.');
+    auto d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
+    auto body = d2 == std::string_view::npos || jwt.size() > 16384
+                    ? std::nullopt
+                    : crypto::base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
+    if (!body || !crypto::verify_jwt(st.store.signing_key(key_name), std::string(jwt))) {
+      out.error = "bad signature";
+      return out;
+    }
+    Doc claims = json::parse(*body);
+    const Doc* exp = claims.is_map() ? claims.get("exp") : nullptr;
+    if (!exp || !exp->is_number() || exp->as_int() * 1000 <= now_ms) {
+      out.error = "expired";
+      return out;
+    }
+    out.claims = std::move(claims);
+  } catch (const std::exception&) {
+    out.error = "malformed";
+  }
+  return out;
 }
 
 Verified verify_token(State& st, const std::string& pool_id, std::string_view jwt, int64_t now_ms, bool check_revoked) {
@@ -395,7 +496,11 @@ Verified verify_token(State& st, const std::string& pool_id, std::string_view jw
 
 std::optional<std::string> jwks(State& st, const std::string& pool_id) {
   if (!st.store.get(kPools.name, Store::pool_key(pool_id))) return std::nullopt;
-  std::string pem = st.store.signing_key(pool_id);
+  return jwks_of_key(st, pool_id);
+}
+
+std::string jwks_of_key(State& st, const std::string& key_name) {
+  std::string pem = st.store.signing_key(key_name);
   auto [n, e] = crypto::rsa_public_ne(pem);
   Doc key = Doc::map();
   key.set("alg", "RS256");

@@ -672,6 +672,8 @@ Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std
   auto user = state(ctx).store.get(kUsers.name, Store::child_key(r.str("p"), r.str("u")));
   if (!user) throw cerr::not_authorized("User does not exist.");
   if (!client_authenticated) check_secret_hash(client, user->str("Username"), secret_hash);
+  if (!client_authenticated && rotates_refresh_tokens(client))  // AWS: rotation only through GetTokensFromRefreshToken
+    throw cerr::not_authorized("Refresh token rotation is enabled for this client: use GetTokensFromRefreshToken.");
   if (!user->flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
   return issue_tokens(ctx, pool, client, *user, false, r.str("j"), session->integer("AuthTime"),
                       "TokenGeneration_RefreshTokens", session->str("Scope", "aws.cognito.signin.user.admin"));

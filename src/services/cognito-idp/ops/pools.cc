@@ -147,24 +147,25 @@ std::string next_token_of(const Doc& in, const char* field = "NextToken") {
   return in.str(field);
 }
 
-// One page of the pool's records in keyspace `ks` (clients, groups), `max_member` (MaxResults,
-// Limit) at most, 60 by default, from NextToken (the id member of the first record not yet
-// returned) on.
+// One page of the pool's records in keyspace `ks` (clients, groups, resource servers),
+// `max_member` (MaxResults, Limit) at most, 60 by default, after NextToken (the id member of the
+// last record returned: the scan's start is exclusive).
 template <class Render>
 Doc pool_page(OpContext& ctx, std::string_view ks, const std::string& pool_id, const Doc& in, const char* max_member,
               const char* list_name, const char* id_member, Render&& render) {
   load_pool(ctx, pool_id);
   int64_t max = in.integer(max_member, 60);
   Doc list = Doc::list();
-  std::string next;
+  std::string next, last;
   std::string after = in.str("NextToken");
   state(ctx).store.scan(
       ks, Store::pool_key(pool_id),
       [&](const std::string&, const Doc& r) {
         if (static_cast<int64_t>(list.size()) == max) {
-          next = r.str(id_member);
+          next = last;
           return false;
         }
+        last = r.str(id_member);
         list.push(render(r));
         return true;
       },
@@ -263,7 +264,8 @@ Doc delete_user_pool(OpContext& ctx, const Doc& in) {
     s.del(kClientIndex.name, Store::pool_key(c.str("ClientId")));
     return true;
   });
-  for (auto ks : {kClients.name, kUsers.name, kGroups.name, kSessions.name}) s.del_prefix(ks, prefix);
+  for (auto ks : {kClients.name, kUsers.name, kGroups.name, kSessions.name, kResourceServers.name})
+    s.del_prefix(ks, prefix);
   if (auto d = pool.str("_domain"); !d.empty()) s.del(kDomains.name, Store::pool_key(d));
   s.del(kKeys.name, prefix);
   s.del(kPools.name, prefix);
@@ -364,6 +366,39 @@ void check_client(const Doc& c) {
   }
 }
 
+// client_credentials: alone, and only for a client with a secret (InvalidOAuthFlowException).
+void check_oauth_flows(const Doc& c, bool has_secret) {
+  const Doc* flows = c.get("AllowedOAuthFlows");
+  if (!flows || !flows->is_list()) return;
+  bool cc = false, other = false;
+  for (const Doc& f : flows->as_list()) (f.as_string() == "client_credentials" ? cc : other) = true;
+  if (cc && other)
+    throw cerr::invalid_o_auth_flow(
+        "client_credentials flow can not be selected along with code flow or implicit flow.");
+  if (cc && !has_secret)
+    throw cerr::invalid_o_auth_flow(
+        "client_credentials flow can not be selected if client does not have a client secret.");
+}
+
+// AllowedOAuthScopes: the reserved scopes, or "<identifier>/<scope>" of one of the pool's
+// resource servers (ScopeDoesNotExistException otherwise, as AWS).
+void check_scopes(OpContext& ctx, const std::string& pool_id, const Doc& c) {
+  const Doc* scopes = c.get("AllowedOAuthScopes");
+  if (!scopes || !scopes->is_list()) return;
+  for (const Doc& sc : scopes->as_list()) {
+    std::string s = sc.as_string();
+    if (s == "openid" || s == "email" || s == "phone" || s == "profile" || s == "aws.cognito.signin.user.admin")
+      continue;
+    auto slash = s.rfind('/');
+    bool found = false;
+    if (slash != std::string::npos && slash > 0)
+      if (auto rs = state(ctx).store.get(kResourceServers.name, Store::child_key(pool_id, s.substr(0, slash))))
+        if (const Doc* l = rs->get("Scopes"); l && l->is_list())
+          for (const Doc& x : l->as_list()) found = found || x.str("ScopeName") == s.substr(slash + 1);
+    if (!found) throw cerr::scope_does_not_exist("Invalid scope requested: " + s);
+  }
+}
+
 }  // namespace
 
 Doc create_user_pool_client(OpContext& ctx, const Doc& in) {
@@ -372,6 +407,8 @@ Doc create_user_pool_client(OpContext& ctx, const Doc& in) {
   for (const char* f : kClientFields)
     if (const Doc* v = in.get(f)) c.set(f, *v);
   check_client(c);
+  check_scopes(ctx, pool.str("Id"), c);
+  check_oauth_flows(c, in.flag("GenerateSecret"));
   std::string id = ids::random_lower_alnum(26);
   c.set("UserPoolId", pool.str("Id"));
   c.set("ClientId", id);
@@ -411,6 +448,8 @@ Doc update_user_pool_client(OpContext& ctx, const Doc& in) {
   for (const char* f : kClientFields)
     if (const Doc* v = in.get(f)) fresh.set(f, *v);
   check_client(fresh);
+  check_scopes(ctx, in.str("UserPoolId"), fresh);
+  check_oauth_flows(fresh, fresh.has("ClientSecret"));
   if (!fresh.has("RefreshTokenValidity")) fresh.set("RefreshTokenValidity", 30);
   fresh.set("LastModifiedDate", ctx.now_ms);
   state(ctx).store.put(kClients.name, Store::child_key(in.str("UserPoolId"), in.str("ClientId")), fresh);
@@ -548,6 +587,75 @@ Doc delete_group(OpContext& ctx, const Doc& in) {
 
 Doc list_groups(OpContext& ctx, const Doc& in) {
   return pool_page(ctx, kGroups.name, in.str("UserPoolId"), in, "Limit", "Groups", "GroupName", record_out);
+}
+
+}  // namespace stratus::cognitoidp
+
+namespace stratus::cognitoidp {
+
+// ---- resource servers (custom scopes of the OAuth 2.0 endpoints) ----
+namespace {
+
+Doc resource_server_of(const Doc& in) {
+  Doc r = Doc::map();
+  r.set("UserPoolId", in.str("UserPoolId"));
+  r.set("Identifier", in.str("Identifier"));
+  r.set("Name", in.str("Name"));
+  Doc scopes = Doc::list();
+  if (const Doc* l = in.get("Scopes"); l && l->is_list()) {
+    if (l->as_list().size() > 100) throw cerr::invalid_parameter("A resource server can have at most 100 scopes.");
+    for (const Doc& x : l->as_list()) scopes.push(x);
+  }
+  r.set("Scopes", std::move(scopes));
+  return r;
+}
+
+Doc load_resource_server(OpContext& ctx, const std::string& pool_id, const std::string& identifier) {
+  auto r = state(ctx).store.get(kResourceServers.name, Store::child_key(pool_id, identifier));
+  if (!r) throw cerr::resource_not_found("Resource server " + identifier + " does not exist.");
+  return *r;
+}
+
+}  // namespace
+
+Doc create_resource_server(OpContext& ctx, const Doc& in) {
+  std::string pool_id = in.str("UserPoolId");
+  load_pool(ctx, pool_id);
+  Store& s = state(ctx).store;
+  std::string key = Store::child_key(pool_id, in.str("Identifier"));
+  if (s.get(kResourceServers.name, key))
+    throw cerr::invalid_parameter(in.str("Identifier") + " already exists in pool " + pool_id + ".");
+  int count = 0;
+  s.scan(kResourceServers.name, Store::pool_key(pool_id), [&](const std::string&, const Doc&) { return ++count < 25; });
+  if (count >= 25) throw cerr::limit_exceeded("A user pool can have at most 25 resource servers.");
+  Doc r = resource_server_of(in);
+  s.put(kResourceServers.name, key, r);
+  return answer("ResourceServer", r);
+}
+
+Doc describe_resource_server(OpContext& ctx, const Doc& in) {
+  load_pool(ctx, in.str("UserPoolId"));
+  return answer("ResourceServer", load_resource_server(ctx, in.str("UserPoolId"), in.str("Identifier")));
+}
+
+Doc update_resource_server(OpContext& ctx, const Doc& in) {
+  load_pool(ctx, in.str("UserPoolId"));
+  load_resource_server(ctx, in.str("UserPoolId"), in.str("Identifier"));
+  Doc r = resource_server_of(in);
+  state(ctx).store.put(kResourceServers.name, Store::child_key(in.str("UserPoolId"), in.str("Identifier")), r);
+  return answer("ResourceServer", r);
+}
+
+Doc delete_resource_server(OpContext& ctx, const Doc& in) {
+  load_pool(ctx, in.str("UserPoolId"));
+  load_resource_server(ctx, in.str("UserPoolId"), in.str("Identifier"));
+  state(ctx).store.del(kResourceServers.name, Store::child_key(in.str("UserPoolId"), in.str("Identifier")));
+  return Doc::map();
+}
+
+Doc list_resource_servers(OpContext& ctx, const Doc& in) {
+  return pool_page(ctx, kResourceServers.name, in.str("UserPoolId"), in, "MaxResults", "ResourceServers", "Identifier",
+                   [](const Doc& r) { return r; });
 }
 
 }  // namespace stratus::cognitoidp

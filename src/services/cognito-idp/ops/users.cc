@@ -751,24 +751,17 @@ Doc global_sign_out(OpContext& ctx, const Doc& in) {
 
 Doc revoke_token(OpContext& ctx, const Doc& in) {
   auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  std::string secret = client.str("ClientSecret");
-  if (!secret.empty() && !crypto::equal_ct(secret, in.str("ClientSecret")))
-    throw cerr::not_authorized("Client secret is not valid.");  // TODO: AWS text
-  std::string token = in.str("Token");
-  size_t dots = static_cast<size_t>(std::count(token.begin(), token.end(), '.'));
-  if (dots != 4) throw cerr::unsupported_token_type("Unsupported token type.");
-  std::vector<std::string> parts;
-  size_t p = 0;
-  for (size_t q; (q = token.find('.', p)) != std::string::npos; p = q + 1) parts.push_back(token.substr(p, q - p));
-  auto sealed = crypto::base64url_decode(parts[3]);
-  auto plain = sealed ? state(ctx).store.unseal(*sealed, "cognito-refresh") : std::nullopt;
-  if (!plain) throw cerr::unsupported_token_type("Unsupported token type.");
-  Doc r = json::parse(*plain);
-  if (r.str("c") != client.str("ClientId")) throw cerr::unauthorized("Client is not authorized to revoke this token.");
-  std::string k = Store::session_key(r.str("p"), r.str("u"), r.str("j"));
-  if (auto s = state(ctx).store.get(kSessions.name, k)) {
-    s->set("Revoked", true);
-    state(ctx).store.put(kSessions.name, k, *s);
+  check_client_secret(client, in.str("ClientSecret"));
+  if (!client.flag("EnableTokenRevocation", true))
+    throw cerr::unsupported_operation("Token revocation is not enabled for this app client.");
+  switch (revoke_refresh_token(ctx, client, in.str("Token"))) {
+    case Revoked::kNotRefreshToken:
+    case Revoked::kUnknown:
+      throw cerr::unsupported_token_type("Unsupported token type.");
+    case Revoked::kOtherClient:
+      throw cerr::unauthorized("Client is not authorized to revoke this token.");
+    case Revoked::kRevoked:
+      break;
   }
   return Doc::map();
 }

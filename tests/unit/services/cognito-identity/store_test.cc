@@ -45,5 +45,25 @@ TEST(IdentityStore, IdentitiesLoginsAndPoolDeletion) {
   EXPECT_EQ(s.pools().size(), 1u);
 }
 
+TEST(IdentityStore, DeveloperLoginsGoWithTheirIdentity) {
+  auto engine = storage::open_memory();
+  Store s(*engine);
+  Doc i = identity("us-east-1:d1", "us-east-1:p1");
+  Doc users = Doc::list();
+  users.push("u1");
+  users.push("u2");
+  Doc dev = Doc::map();
+  dev.set("login.app", std::move(users));
+  i.set("_developer", std::move(dev));
+  s.put_identity("us-east-1:p1", i);
+  s.put_login("us-east-1:p1", "login.app", "u1", "us-east-1:d1");
+  s.put_login("us-east-1:p1", "login.app", "u2", "us-east-1:d1");
+  s.delete_login("us-east-1:p1", "login.app", "u2");
+  EXPECT_FALSE(s.login("us-east-1:p1", "login.app", "u2"));
+  EXPECT_EQ(*s.login("us-east-1:p1", "login.app", "u1"), "us-east-1:d1");
+  s.delete_identity("us-east-1:p1", i);  // its developer user ids' index entries too
+  EXPECT_FALSE(s.login("us-east-1:p1", "login.app", "u1"));
+}
+
 }  // namespace
 }  // namespace stratus::cognitoidentity
