@@ -90,6 +90,9 @@ TEST_F(SqsPort, DeliverReceiveChangeVisibilityRemove) {
   ASSERT_TRUE(info);
   EXPECT_FALSE(info->fifo);
   EXPECT_EQ(info->visibility_timeout, 45);
+  auto empty = port_->deliver(arn, msg(""));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, "MissingParameter");
   sqs::Delivery d = msg("hello");
   d.attrs = {{"k", "String", "v"}};
   auto id = port_->deliver(arn, d);
