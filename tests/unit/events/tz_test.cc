@@ -132,9 +132,9 @@ TEST(Tz, FindChecksNamesAndKeepsZones) {
   EXPECT_EQ(berlin->offset_at(1711846800), 7200);
   EXPECT_NE(find("Etc/UTC"), nullptr);
   EXPECT_NE(find("EST5EDT"), nullptr);
-  for (const char* bad : {"", "Nowhere/City", "../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/../UTC",
-                          "posix/Europe/Berlin", "right/UTC", "localtime", "posixrules", "Europe/Berlin ",
-                          "Europe//Berlin"})
+  for (const char* bad :
+       {"", "Nowhere/City", "../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/../UTC", "posix/Europe/Berlin",
+        "right/UTC", "localtime", "posixrules", "Europe/Berlin ", "Europe//Berlin"})
     EXPECT_EQ(find(bad), nullptr) << bad;
   EXPECT_EQ(find(std::string(51, 'A')), nullptr);
 }
@@ -152,7 +152,7 @@ TEST(Tz, CivilCalendar) {
   EXPECT_EQ(days_in_month(2000, 2), 29u);
   EXPECT_EQ(days_in_month(2023, 4), 30u);
   EXPECT_EQ(days_in_month(2023, 12), 31u);
-  EXPECT_EQ(weekday_of(0), 4u);                               // 1970-01-01: Thursday
+  EXPECT_EQ(weekday_of(0), 4u);                             // 1970-01-01: Thursday
   EXPECT_EQ(weekday_of(days_from_civil(2024, 3, 10)), 0u);  // Sunday
 }
 

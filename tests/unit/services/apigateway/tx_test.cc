@@ -25,8 +25,8 @@ class ApigwTx : public ::testing::Test {
     c.services = {"apigateway"};
     for (auto& s : make_services(c)) server_.add_service(std::move(s));
     Service* svc = server_.service("apigateway");
-    oc_ = std::make_unique<OpContext>(OpContext{server_, server_.storage(), svc->model(),
-                                                *svc->model().find_operation("GetRestApi"), {}, "req", 1000, {}});
+    oc_ = std::make_unique<OpContext>(OpContext{
+        server_, server_.storage(), svc->model(), *svc->model().find_operation("GetRestApi"), {}, "req", 1000, {}});
     oc_->caller.account = kAccount;
     oc_->caller.region = kRegion;
     store_.save(server_.storage(), kAccount, kRegion, "api1", json::parse(R"({
@@ -103,8 +103,8 @@ TEST_F(ApigwTx, SectionSaveAndPatch) {
   EXPECT_EQ(stored().str("name"), "cats");
   uint64_t gen = store_.generation();
   ApiTx tx(*oc_, store_, "api1");
-  Doc out = tx.patch(tx.resource("r1"),
-                     json::parse(R"({"patchOperations":[{"op":"replace","path":"/path","value":"/x"}]})"));
+  Doc out =
+      tx.patch(tx.resource("r1"), json::parse(R"({"patchOperations":[{"op":"replace","path":"/path","value":"/x"}]})"));
   EXPECT_EQ(out.str("path"), "/x");
   EXPECT_GT(store_.generation(), gen);
   EXPECT_EQ(stored()["resources"]["r1"].str("path"), "/x");
@@ -117,12 +117,14 @@ TEST_F(ApigwTx, StatusEntries) {
                              json::parse(R"({"statusCode":"400","selectionPattern":"4\\d{2}","ignored":1})"),
                              {"selectionPattern"});
   EXPECT_EQ(json::write(put), R"({"selectionPattern":"4\\d{2}","statusCode":"400"})");
-  EXPECT_EQ(stored()["resources"]["r1"]["resourceMethods"]["GET"]["methodIntegration"]["integrationResponses"]["400"]
-                .str("selectionPattern"),
-            "4\\d{2}");
+  EXPECT_EQ(
+      stored()["resources"]["r1"]["resourceMethods"]["GET"]["methodIntegration"]["integrationResponses"]["400"].str(
+          "selectionPattern"),
+      "4\\d{2}");
   Doc patched = update_status_entry(
       tx, integration, "integrationResponses",
-      json::parse(R"({"statusCode":"400","patchOperations":[{"op":"replace","path":"/selectionPattern","value":"x"}]})"));
+      json::parse(
+          R"({"statusCode":"400","patchOperations":[{"op":"replace","path":"/selectionPattern","value":"x"}]})"));
   EXPECT_EQ(patched.str("selectionPattern"), "x");
   EXPECT_EQ(not_found([&] {
               update_status_entry(tx, integration, "integrationResponses", json::parse(R"({"statusCode":"500"})"));
@@ -138,8 +140,8 @@ TEST_F(ApigwTx, StatusEntries) {
               delete_status_entry(tx, integration, "integrationResponses", json::parse(R"({"statusCode":"400"})"));
             }),
             "Invalid Response status code specified");
-  EXPECT_FALSE(stored()["resources"]["r1"]["resourceMethods"]["GET"]["methodIntegration"]["integrationResponses"].has(
-      "400"));
+  EXPECT_FALSE(
+      stored()["resources"]["r1"]["resourceMethods"]["GET"]["methodIntegration"]["integrationResponses"].has("400"));
 }
 
 TEST_F(ApigwTx, ReadOnlyLookups) {

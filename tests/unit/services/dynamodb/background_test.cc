@@ -21,8 +21,8 @@ class DynamoSweep : public ::testing::Test {
     c.services = {"dynamodb"};
     for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
     Service* svc = ctx_.service("dynamodb");
-    oc_ = std::make_unique<OpContext>(OpContext{ctx_, ctx_.storage(), svc->model(),
-                                                *svc->model().find_operation("PutItem"), {}, "req", now_millis(), {}});
+    oc_ = std::make_unique<OpContext>(OpContext{
+        ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("PutItem"), {}, "req", now_millis(), {}});
     oc_->caller.account = "000000000000";
     oc_->caller.region = "us-east-1";
     Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"ttl","BillingMode":"PAY_PER_REQUEST",

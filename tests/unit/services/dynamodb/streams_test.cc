@@ -24,8 +24,8 @@ class DynamoStreams : public ::testing::Test {
     c.services = {"dynamodb"};
     for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
     Service* svc = ctx_.service("dynamodb");
-    oc_ = std::make_unique<OpContext>(OpContext{ctx_, ctx_.storage(), svc->model(),
-                                                *svc->model().find_operation("PutItem"), {}, "req", now_millis(), {}});
+    oc_ = std::make_unique<OpContext>(OpContext{
+        ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("PutItem"), {}, "req", now_millis(), {}});
     oc_->caller.account = "000000000000";
     oc_->caller.region = "us-east-1";
     Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
@@ -35,8 +35,8 @@ class DynamoStreams : public ::testing::Test {
     stream_arn_ = t["TableDescription"].str("LatestStreamArn");
   }
   void put(const std::string& id, const std::string& v) {
-    put_item(cat_, *oc_, json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":")J" + id + R"J("},"v":{"S":")J" + v +
-                                     R"J("}}})J"))
+    put_item(cat_, *oc_,
+             json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":")J" + id + R"J("},"v":{"S":")J" + v + R"J("}}})J"))
         .apply(cat_, *oc_);
   }
   storage::Engine& engine() { return ctx_.storage(); }

@@ -22,10 +22,10 @@ constexpr const char* kAccount = "111122223333";
 constexpr const char* kRegion = "eu-west-1";
 
 TEST(LambdaDestinations, SupportedArns) {
-  for (const char* ok : {"arn:aws:sqs:us-east-1:111122223333:q", "arn:aws:sns:us-east-1:111122223333:t",
-                         "arn:aws:lambda:us-east-1:111122223333:function:f",
-                         "arn:aws:lambda:us-east-1:111122223333:function:f:live",
-                         "arn:aws:events:us-east-1:111122223333:event-bus/default"})
+  for (const char* ok :
+       {"arn:aws:sqs:us-east-1:111122223333:q", "arn:aws:sns:us-east-1:111122223333:t",
+        "arn:aws:lambda:us-east-1:111122223333:function:f", "arn:aws:lambda:us-east-1:111122223333:function:f:live",
+        "arn:aws:events:us-east-1:111122223333:event-bus/default"})
     EXPECT_TRUE(destination_supported(ok)) << ok;
   for (const char* bad :
        {"", "q", "arn:aws:s3:::bucket", "arn:aws:sqs:us-east-1::q", "arn:aws:sqs:us-east-1:111122223333:",

@@ -84,7 +84,8 @@ class SnsStorePublish : public ::testing::Test {
     p.account = "111122223333";
     p.region = "eu-west-1";
     for (const char* q : {"a", "b"})
-      EXPECT_TRUE(ctx_.call_sync("sqs", "CreateQueue", json::parse(std::string(R"({"QueueName":")") + q + "\"}"), p).ok());
+      EXPECT_TRUE(
+          ctx_.call_sync("sqs", "CreateQueue", json::parse(std::string(R"({"QueueName":")") + q + "\"}"), p).ok());
   }
   ~SnsStorePublish() override {
     st_.reset();

@@ -113,11 +113,11 @@ TEST_F(SqsPort, DeliverReceiveChangeVisibilityRemove) {
   ASSERT_TRUE(port_->remove(arn, {handle}).ok());  // already gone: still fine
   EXPECT_TRUE(port_->change_visibility(arn, handle, 0).ok() == false);
   ASSERT_TRUE(port_->change_visibility(arn, "", 0).ok() == false);
-  EXPECT_EQ(call("GetQueueAttributes",
-                 json::parse(R"({"QueueUrl":")" + urls_["q"] + R"(","AttributeNames":["ApproximateNumberOfMessages"]})"))
-                ["Attributes"]
-                    .str("ApproximateNumberOfMessages"),
-            "0");
+  EXPECT_EQ(
+      call("GetQueueAttributes", json::parse(R"({"QueueUrl":")" + urls_["q"] +
+                                             R"(","AttributeNames":["ApproximateNumberOfMessages"]})"))["Attributes"]
+          .str("ApproximateNumberOfMessages"),
+      "0");
 }
 
 TEST_F(SqsPort, FifoInfoAndGroups) {
