@@ -9,7 +9,7 @@
 #include <functional>
 
 #include "core/json.h"
-#include "server/context.h"
+#include "../running.h"
 #include "storage/engine.h"
 
 namespace stratus::apigateway {
@@ -20,16 +20,8 @@ constexpr const char* kRegion = "eu-west-1";
 
 class ApigwTx : public ::testing::Test {
  protected:
-  ApigwTx() : server_(Config{}, storage::open_memory()) {
-    Config c;
-    c.services = {"apigateway"};
-    for (auto& s : make_services(c)) server_.add_service(std::move(s));
-    Service* svc = server_.service("apigateway");
-    oc_ = std::make_unique<OpContext>(OpContext{
-        server_, server_.storage(), svc->model(), *svc->model().find_operation("GetRestApi"), {}, "req", 1000, {}});
-    oc_->caller.account = kAccount;
-    oc_->caller.region = kRegion;
-    store_.save(server_.storage(), kAccount, kRegion, "api1", json::parse(R"({
+  ApigwTx() : run_({"apigateway"}, false, kAccount, kRegion), oc_(run_.op_context("apigateway", "GetRestApi", 1000)) {
+    store_.save(run_.ctx.storage(), kAccount, kRegion, "api1", json::parse(R"({
       "id":"api1","name":"pets",
       "resources":{"r1":{"id":"r1","path":"/","resourceMethods":{
         "GET":{"httpMethod":"GET","methodResponses":{"200":{"statusCode":"200"}},
@@ -49,9 +41,9 @@ class ApigwTx : public ::testing::Test {
     }
     return "";
   }
-  Doc stored() { return *store_.load(server_.storage(), kAccount, kRegion, "api1"); }
+  Doc stored() { return *store_.load(run_.ctx.storage(), kAccount, kRegion, "api1"); }
 
-  ServerContext server_;
+  unit::Running run_;
   std::unique_ptr<OpContext> oc_;
   Store store_;
   const Section authorizers_{"authorizers", "authorizerId", "Invalid authorizer identifier specified"};

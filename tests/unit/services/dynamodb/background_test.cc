@@ -5,7 +5,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
-#include "server/context.h"
+#include "../running.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -16,20 +16,12 @@ namespace {
 
 class DynamoSweep : public ::testing::Test {
  protected:
-  DynamoSweep() : ctx_(Config{}, storage::open_memory()) {
-    Config c;
-    c.services = {"dynamodb"};
-    for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
-    Service* svc = ctx_.service("dynamodb");
-    oc_ = std::make_unique<OpContext>(OpContext{
-        ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("PutItem"), {}, "req", now_millis(), {}});
-    oc_->caller.account = "000000000000";
-    oc_->caller.region = "us-east-1";
+  DynamoSweep() : run_({"dynamodb"}, false, "000000000000", "us-east-1"), oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
     Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"ttl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
         "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"OLD_IMAGE"}})J"));
-    stream_ = *find_stream(ctx_.storage(), t["TableDescription"].str("LatestStreamArn"));
+    stream_ = *find_stream(run_.ctx.storage(), t["TableDescription"].str("LatestStreamArn"));
     update_time_to_live(cat_, *oc_, json::parse(R"J({"TableName":"ttl",
         "TimeToLiveSpecification":{"AttributeName":"expires","Enabled":true}})J"));
   }
@@ -41,7 +33,7 @@ class DynamoSweep : public ::testing::Test {
         .has("Item");
   }
 
-  ServerContext ctx_;
+  unit::Running run_;
   Catalog cat_;
   std::unique_ptr<OpContext> oc_;
   StreamRef stream_;
@@ -53,19 +45,19 @@ TEST_F(DynamoSweep, TimeToLive) {
   put(R"J({"id":{"S":"live"},"expires":{"N":")J" + std::to_string(now_s + 3600) + R"J("}})J");
   put(R"J({"id":{"S":"none"}})J");
   put(R"J({"id":{"S":"text"},"expires":{"S":"1"}})J");  // not a number: never expires
-  uint64_t before = last_sequence(ctx_.storage(), stream_.stream_id);
-  sweep(ctx_.storage(), cat_, now_s * 1000);
+  uint64_t before = last_sequence(run_.ctx.storage(), stream_.stream_id);
+  sweep(run_.ctx.storage(), cat_, now_s * 1000);
   EXPECT_FALSE(stored("old"));
   EXPECT_TRUE(stored("live"));
   EXPECT_TRUE(stored("none"));
   EXPECT_TRUE(stored("text"));
-  auto recs = read_stream(ctx_.storage(), stream_.stream_id, before, 10);
+  auto recs = read_stream(run_.ctx.storage(), stream_.stream_id, before, 10);
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0].event_name, "REMOVE");
   EXPECT_TRUE(recs[0].by_ttl);
   ASSERT_TRUE(recs[0].old_image);
   // Two hours later the other one goes too.
-  sweep(ctx_.storage(), cat_, (now_s + 7200) * 1000);
+  sweep(run_.ctx.storage(), cat_, (now_s + 7200) * 1000);
   EXPECT_FALSE(stored("live"));
   EXPECT_TRUE(stored("none"));
 }
@@ -73,17 +65,17 @@ TEST_F(DynamoSweep, TimeToLive) {
 TEST_F(DynamoSweep, StreamRetention) {
   put(R"J({"id":{"S":"a"}})J");
   put(R"J({"id":{"S":"b"}})J");
-  uint64_t last = last_sequence(ctx_.storage(), stream_.stream_id);
-  ASSERT_EQ(read_stream(ctx_.storage(), stream_.stream_id, 0, 10).size(), 2u);
-  EXPECT_EQ(trimmed_through(ctx_.storage(), stream_.stream_id), 0u);
-  sweep(ctx_.storage(), cat_, now_millis() + 3600 * 1000);  // within 24 h: kept
-  EXPECT_EQ(read_stream(ctx_.storage(), stream_.stream_id, 0, 10).size(), 2u);
-  sweep(ctx_.storage(), cat_, now_millis() + 25 * 3600 * 1000LL);
-  EXPECT_TRUE(read_stream(ctx_.storage(), stream_.stream_id, 0, 10).empty());
-  EXPECT_EQ(trimmed_through(ctx_.storage(), stream_.stream_id), last);
+  uint64_t last = last_sequence(run_.ctx.storage(), stream_.stream_id);
+  ASSERT_EQ(read_stream(run_.ctx.storage(), stream_.stream_id, 0, 10).size(), 2u);
+  EXPECT_EQ(trimmed_through(run_.ctx.storage(), stream_.stream_id), 0u);
+  sweep(run_.ctx.storage(), cat_, now_millis() + 3600 * 1000);  // within 24 h: kept
+  EXPECT_EQ(read_stream(run_.ctx.storage(), stream_.stream_id, 0, 10).size(), 2u);
+  sweep(run_.ctx.storage(), cat_, now_millis() + 25 * 3600 * 1000LL);
+  EXPECT_TRUE(read_stream(run_.ctx.storage(), stream_.stream_id, 0, 10).empty());
+  EXPECT_EQ(trimmed_through(run_.ctx.storage(), stream_.stream_id), last);
   // Sequence numbers continue after the trim.
   put(R"J({"id":{"S":"c"}})J");
-  EXPECT_GT(last_sequence(ctx_.storage(), stream_.stream_id), last);
+  EXPECT_GT(last_sequence(run_.ctx.storage(), stream_.stream_id), last);
 }
 
 }  // namespace

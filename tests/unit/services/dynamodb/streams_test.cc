@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
-#include "server/context.h"
+#include "../running.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -19,15 +19,7 @@ namespace {
 
 class DynamoStreams : public ::testing::Test {
  protected:
-  DynamoStreams() : ctx_(Config{}, storage::open_memory()) {
-    Config c;
-    c.services = {"dynamodb"};
-    for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
-    Service* svc = ctx_.service("dynamodb");
-    oc_ = std::make_unique<OpContext>(OpContext{
-        ctx_, ctx_.storage(), svc->model(), *svc->model().find_operation("PutItem"), {}, "req", now_millis(), {}});
-    oc_->caller.account = "000000000000";
-    oc_->caller.region = "us-east-1";
+  DynamoStreams() : run_({"dynamodb"}, false, "000000000000", "us-east-1"), oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
     Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
@@ -39,9 +31,9 @@ class DynamoStreams : public ::testing::Test {
              json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":")J" + id + R"J("},"v":{"S":")J" + v + R"J("}}})J"))
         .apply(cat_, *oc_);
   }
-  storage::Engine& engine() { return ctx_.storage(); }
+  storage::Engine& engine() { return run_.ctx.storage(); }
 
-  ServerContext ctx_;
+  unit::Running run_;
   Catalog cat_;
   std::unique_ptr<OpContext> oc_;
   std::string stream_arn_;
