@@ -3,6 +3,8 @@
 // call_sync as one fixed caller.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +40,12 @@ struct Running {
   }
   Result<Doc> call(const std::string& service, std::string_view op, const std::string& input) {
     return ctx.call_sync(service, op, json::parse(input), caller);
+  }
+  // call(), expected to succeed: its output (an empty map after a failure).
+  Doc ok(const std::string& service, std::string_view op, const std::string& input) {
+    Result<Doc> r = call(service, op, input);
+    EXPECT_TRUE(r.ok()) << op << ": " << r.error().code << " " << r.error().message;
+    return r.ok() ? r.value() : Doc::map();
   }
 
   ServerContext ctx;

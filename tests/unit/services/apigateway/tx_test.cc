@@ -8,8 +8,8 @@
 
 #include <functional>
 
-#include "core/json.h"
 #include "../running.h"
+#include "core/json.h"
 #include "storage/engine.h"
 
 namespace stratus::apigateway {

@@ -3,9 +3,9 @@
 // attribute; stream records past the 24 h retention are trimmed and the trim point is kept.
 #include <gtest/gtest.h>
 
+#include "../running.h"
 #include "core/clock.h"
 #include "core/json.h"
-#include "../running.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -16,7 +16,9 @@ namespace {
 
 class DynamoSweep : public ::testing::Test {
  protected:
-  DynamoSweep() : run_({"dynamodb"}, false, "000000000000", "us-east-1"), oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
+  DynamoSweep()
+      : run_({"dynamodb"}, false, "000000000000", "us-east-1"),
+        oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
     Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"ttl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],

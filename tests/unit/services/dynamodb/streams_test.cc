@@ -6,9 +6,9 @@
 
 #include <atomic>
 
+#include "../running.h"
 #include "core/clock.h"
 #include "core/json.h"
-#include "../running.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
@@ -19,7 +19,9 @@ namespace {
 
 class DynamoStreams : public ::testing::Test {
  protected:
-  DynamoStreams() : run_({"dynamodb"}, false, "000000000000", "us-east-1"), oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
+  DynamoStreams()
+      : run_({"dynamodb"}, false, "000000000000", "us-east-1"),
+        oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
     Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],

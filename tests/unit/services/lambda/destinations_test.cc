@@ -10,8 +10,8 @@
 #include <optional>
 #include <thread>
 
+#include "../running.h"
 #include "core/json.h"
-#include "server/context.h"
 #include "services/sqs/api.h"
 #include "storage/engine.h"
 
@@ -37,24 +37,9 @@ TEST(LambdaDestinations, SupportedArns) {
 class LambdaDestinationsSend : public ::testing::Test {
  protected:
   explicit LambdaDestinationsSend(std::vector<std::string> services = {"sqs", "sns", "events"})
-      : ctx_(Config{}, storage::open_memory()) {
-    Config c;
-    c.services = std::move(services);
-    for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
-    ctx_.start_services();
-  }
-  ~LambdaDestinationsSend() override { ctx_.stop_services(); }
+      : run_(std::move(services), true, kAccount, kRegion) {}
 
-  Doc call(const char* service, std::string_view op, const std::string& in) {
-    OpContext::Caller p;
-    p.account = kAccount;
-    p.region = kRegion;
-    p.arn = std::string("arn:aws:iam::") + kAccount + ":root";
-    p.user_id = kAccount;
-    Result<Doc> r = ctx_.call_sync(service, op, json::parse(in), p);
-    EXPECT_TRUE(r.ok()) << op << ": " << r.error().code << " " << r.error().message;
-    return r.ok() ? r.value() : Doc::map();
-  }
+  Doc call(const char* service, std::string_view op, const std::string& in) { return run_.ok(service, op, in); }
   std::string arn(const char* service, const std::string& name) {
     return std::string("arn:aws:") + service + ":" + kRegion + ":" + kAccount + ":" + name;
   }
@@ -83,7 +68,8 @@ class LambdaDestinationsSend : public ::testing::Test {
     return Doc::map();
   }
 
-  ServerContext ctx_;
+  unit::Running run_;
+  ServerContext& ctx_ = run_.ctx;
 };
 
 TEST_F(LambdaDestinationsSend, SqsQueueGetsBodyAndAttributes) {

@@ -10,8 +10,8 @@
 #include <optional>
 #include <shared_mutex>
 
+#include "../running.h"
 #include "core/json.h"
-#include "server/context.h"
 #include "services/sns/checks.h"
 #include "services/sqs/api.h"
 #include "storage/engine.h"
@@ -73,24 +73,12 @@ TEST(SnsFilter, AttributeAndBodyScopes) {
 class SnsStorePublish : public ::testing::Test {
  protected:
   // SQS runs; SNS's own service does not, so nothing consumes the "sns.publish" events stored.
-  SnsStorePublish() : ctx_(Config{}, storage::open_memory()) {
-    Config c;
-    c.services = {"sqs"};
-    for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
-    ctx_.start_services();
+  SnsStorePublish() {
     st_.emplace(ctx_);
     st_->sqs = sqs::api(ctx_);
-    OpContext::Caller p;
-    p.account = "111122223333";
-    p.region = "eu-west-1";
-    for (const char* q : {"a", "b"})
-      EXPECT_TRUE(
-          ctx_.call_sync("sqs", "CreateQueue", json::parse(std::string(R"({"QueueName":")") + q + "\"}"), p).ok());
+    for (const char* q : {"a", "b"}) run_.ok("sqs", "CreateQueue", std::string(R"({"QueueName":")") + q + "\"}");
   }
-  ~SnsStorePublish() override {
-    st_.reset();
-    ctx_.stop_services();
-  }
+  ~SnsStorePublish() override { st_.reset(); }
   storage::Status publish(Published& p, const Fanout& f, const std::function<void(storage::WriteBatch&)>& extra = {}) {
     std::shared_lock lk(st_->store.mutex());
     return store_publish(*st_, p, f, extra);
@@ -113,7 +101,8 @@ class SnsStorePublish : public ::testing::Test {
     return v;
   }
 
-  ServerContext ctx_;
+  unit::Running run_{{"sqs"}};
+  ServerContext& ctx_ = run_.ctx;
   std::optional<State> st_;
 };
 

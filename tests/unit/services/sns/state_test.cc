@@ -4,30 +4,22 @@
 
 #include <gtest/gtest.h>
 
+#include "../running.h"
 #include "core/json.h"
-#include "server/context.h"
 #include "storage/engine.h"
 
 namespace stratus::sns {
 namespace {
 
 TEST(SnsState, LoadsTheEngineAndResets) {
-  ServerContext ctx(Config{}, storage::open_memory());
-  Config c;
-  c.services = {"sns"};
-  for (auto& s : make_services(c)) ctx.add_service(std::move(s));
-  ctx.start_services();
-  OpContext::Caller p;
-  p.account = "111122223333";
-  p.region = "eu-west-1";
-  p.arn = "arn:aws:iam::111122223333:root";
-  auto topic = ctx.call_sync("sns", "CreateTopic", json::parse(R"({"Name":"t"})"), p);
+  unit::Running run({"sns"});
+  ServerContext& ctx = run.ctx;
+  auto topic = run.call("sns", "CreateTopic", R"({"Name":"t"})");
   ASSERT_TRUE(topic.ok());
   std::string arn = topic.value().str("TopicArn");
-  auto sub = ctx.call_sync("sns", "Subscribe",
-                           json::parse(R"({"TopicArn":")" + arn +
-                                       R"(","Protocol":"sqs","Endpoint":"arn:aws:sqs:eu-west-1:111122223333:q"})"),
-                           p);
+  auto sub =
+      run.call("sns", "Subscribe",
+               R"({"TopicArn":")" + arn + R"(","Protocol":"sqs","Endpoint":"arn:aws:sqs:eu-west-1:111122223333:q"})");
   ASSERT_TRUE(sub.ok());
   std::string sub_arn = sub.value().str("SubscriptionArn");
 
@@ -49,7 +41,6 @@ TEST(SnsState, LoadsTheEngineAndResets) {
   EXPECT_EQ(st.store.topic(arn), nullptr);
   EXPECT_EQ(st.store.sub(sub_arn), nullptr);
   EXPECT_EQ(st.envelopes.signer().certificate_pem(), cert);  // reloaded from storage
-  ctx.stop_services();
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <optional>
 #include <set>
 
+#include "../running.h"
 #include "core/json.h"
-#include "server/context.h"
 #include "storage/engine.h"
 
 namespace stratus {
@@ -29,29 +29,12 @@ sqs::Delivery msg(std::string body, std::string group = "") {
 
 class SqsPort : public ::testing::Test {
  protected:
-  SqsPort() : ctx_(Config{}, storage::open_memory()) {
-    Config c;
-    c.services = {"sqs"};
-    for (auto& s : make_services(c)) ctx_.add_service(std::move(s));
-    ctx_.start_services();
-    port_ = sqs::api(ctx_);
-  }
-  ~SqsPort() override { ctx_.stop_services(); }
+  SqsPort() { port_ = sqs::api(run_.ctx); }
 
-  Doc call(std::string_view op, Doc in) {
-    OpContext::Caller p;
-    p.account = kAccount;
-    p.region = kRegion;
-    p.arn = std::string("arn:aws:iam::") + kAccount + ":root";
-    p.user_id = kAccount;
-    Result<Doc> r = ctx_.call_sync("sqs", op, std::move(in), p);
-    EXPECT_TRUE(r.ok()) << op << ": " << r.error().code << " " << r.error().message;
-    return r.ok() ? r.value() : Doc::map();
-  }
   // Creates the queue; answers its ARN.
   std::string queue(const std::string& name, const std::string& attrs = "{}") {
-    urls_[name] = call("CreateQueue", json::parse(R"({"QueueName":")" + name + R"(","Attributes":)" + attrs + "}"))
-                      .str("QueueUrl");
+    urls_[name] =
+        run_.ok("sqs", "CreateQueue", R"({"QueueName":")" + name + R"(","Attributes":)" + attrs + "}").str("QueueUrl");
     return std::string("arn:aws:sqs:") + kRegion + ":" + kAccount + ":" + name;
   }
   Result<Doc> receive(const std::string& arn, const std::string& request = R"({"MaxNumberOfMessages":10})") {
@@ -66,7 +49,7 @@ class SqsPort : public ::testing::Test {
     return m ? m->as_list() : none;
   }
 
-  ServerContext ctx_;
+  unit::Running run_{{"sqs"}, true, kAccount, kRegion};
   sqs::Api* port_ = nullptr;
   std::map<std::string, std::string> urls_;
 };
@@ -111,13 +94,11 @@ TEST_F(SqsPort, DeliverReceiveChangeVisibilityRemove) {
   handle = messages(r)[0].str("ReceiptHandle");
   ASSERT_TRUE(port_->remove(arn, {handle}).ok());
   ASSERT_TRUE(port_->remove(arn, {handle}).ok());  // already gone: still fine
-  EXPECT_TRUE(port_->change_visibility(arn, handle, 0).ok() == false);
-  ASSERT_TRUE(port_->change_visibility(arn, "", 0).ok() == false);
-  EXPECT_EQ(
-      call("GetQueueAttributes", json::parse(R"({"QueueUrl":")" + urls_["q"] +
-                                             R"(","AttributeNames":["ApproximateNumberOfMessages"]})"))["Attributes"]
-          .str("ApproximateNumberOfMessages"),
-      "0");
+  EXPECT_FALSE(port_->change_visibility(arn, handle, 0).ok());
+  EXPECT_FALSE(port_->change_visibility(arn, "", 0).ok());
+  Doc attrs = run_.ok("sqs", "GetQueueAttributes",
+                      R"({"QueueUrl":")" + urls_["q"] + R"(","AttributeNames":["ApproximateNumberOfMessages"]})");
+  EXPECT_EQ(attrs["Attributes"].str("ApproximateNumberOfMessages"), "0");
 }
 
 TEST_F(SqsPort, FifoInfoAndGroups) {
@@ -152,7 +133,7 @@ TEST_F(SqsPort, DeliverAllStagesOutcomesInOrderAndWritesTheBatch) {
   EXPECT_EQ(seen[1].error().code, "QueueDoesNotExist");
   EXPECT_TRUE(seen[2].ok());
   std::string v;
-  EXPECT_TRUE(ctx_.storage().get("test.extra", "k", &v).ok());
+  EXPECT_TRUE(run_.ctx.storage().get("test.extra", "k", &v).ok());
   auto ra = receive(a);
   ASSERT_EQ(messages(ra).size(), 1u);
   EXPECT_EQ(messages(ra)[0].str("MessageId"), seen[0].value());
