@@ -3,42 +3,27 @@
 // attribute; stream records past the 24 h retention are trimmed and the trim point is kept.
 #include <gtest/gtest.h>
 
-#include "../running.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
 #include "storage/engine.h"
+#include "stream_table.h"
 
 namespace stratus::dynamodb {
 namespace {
 
-class DynamoSweep : public ::testing::Test {
+class DynamoSweep : public StreamTable {
  protected:
-  DynamoSweep()
-      : run_({"dynamodb"}, false, "000000000000", "us-east-1"),
-        oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
-    Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"ttl","BillingMode":"PAY_PER_REQUEST",
-        "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
-        "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
-        "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"OLD_IMAGE"}})J"));
-    stream_ = *find_stream(run_.ctx.storage(), t["TableDescription"].str("LatestStreamArn"));
-    update_time_to_live(cat_, *oc_, json::parse(R"J({"TableName":"ttl",
+  DynamoSweep() : StreamTable("OLD_IMAGE") {
+    update_time_to_live(cat_, *oc_, json::parse(R"J({"TableName":"tbl",
         "TimeToLiveSpecification":{"AttributeName":"expires","Enabled":true}})J"));
   }
-  void put(const std::string& item) {
-    put_item(cat_, *oc_, json::parse(R"J({"TableName":"ttl","Item":)J" + item + "}")).apply(cat_, *oc_);
-  }
   bool stored(const std::string& id) {
-    return get_item(cat_, *oc_, json::parse(R"J({"TableName":"ttl","Key":{"id":{"S":")J" + id + R"J("}}})J"))
+    return get_item(cat_, *oc_, json::parse(R"J({"TableName":"tbl","Key":{"id":{"S":")J" + id + R"J("}}})J"))
         .has("Item");
   }
-
-  unit::Running run_;
-  Catalog cat_;
-  std::unique_ptr<OpContext> oc_;
-  StreamRef stream_;
 };
 
 TEST_F(DynamoSweep, TimeToLive) {

@@ -6,39 +6,23 @@
 
 #include <atomic>
 
-#include "../running.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "services/dynamodb/api.h"
 #include "services/dynamodb/common.h"
 #include "services/dynamodb/ops.h"
 #include "storage/engine.h"
+#include "stream_table.h"
 
 namespace stratus::dynamodb {
 namespace {
 
-class DynamoStreams : public ::testing::Test {
+class DynamoStreams : public StreamTable {
  protected:
-  DynamoStreams()
-      : run_({"dynamodb"}, false, "000000000000", "us-east-1"),
-        oc_(run_.op_context("dynamodb", "PutItem", now_millis())) {
-    Doc t = create_table(cat_, *oc_, json::parse(R"J({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
-        "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
-        "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
-        "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}})J"));
-    stream_arn_ = t["TableDescription"].str("LatestStreamArn");
-  }
+  DynamoStreams() : StreamTable("NEW_AND_OLD_IMAGES") {}
   void put(const std::string& id, const std::string& v) {
-    put_item(cat_, *oc_,
-             json::parse(R"J({"TableName":"tbl","Item":{"id":{"S":")J" + id + R"J("},"v":{"S":")J" + v + R"J("}}})J"))
-        .apply(cat_, *oc_);
+    StreamTable::put(R"J({"id":{"S":")J" + id + R"J("},"v":{"S":")J" + v + R"J("}})J");
   }
-  storage::Engine& engine() { return run_.ctx.storage(); }
-
-  unit::Running run_;
-  Catalog cat_;
-  std::unique_ptr<OpContext> oc_;
-  std::string stream_arn_;
 };
 
 TEST_F(DynamoStreams, FindReadAndSequence) {
