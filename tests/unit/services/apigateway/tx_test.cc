@@ -15,11 +15,11 @@
 namespace stratus::apigateway {
 namespace {
 
-constexpr const char* kAccount = "111122223333";
-constexpr const char* kRegion = "eu-west-1";
-
 class ApigwTx : public ::testing::Test {
  protected:
+  static constexpr const char* kAccount = "111122223333";
+  static constexpr const char* kRegion = "eu-west-1";
+
   ApigwTx() : run_({"apigateway"}, false, kAccount, kRegion), oc_(run_.op_context("apigateway", "GetRestApi", 1000)) {
     store_.save(run_.ctx.storage(), kAccount, kRegion, "api1", json::parse(R"({
       "id":"api1","name":"pets",
