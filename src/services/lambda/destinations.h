@@ -6,7 +6,8 @@
 // - SNS topic: SNS's Publish operation through ServerContext::call_sync (validated, as the
 //   function's account), message attributes as given;
 // - Lambda function: lambda::invoke with InvocationType Event (the record is the payload);
-// - EventBridge bus: accepted by the API but not delivered yet (logged).
+// - EventBridge bus: events::Api::put, an event from source "lambda" (detail-type "Lambda Function
+//   Invocation Result - Success" or "- Failure", the record as its detail).
 // Failures are logged, never thrown: the caller has nothing better to do with the record.
 #pragma once
 
