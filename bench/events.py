@@ -7,7 +7,7 @@
      carries <aws.scheduler.scheduled-time>; lateness = the message's SentTimestamp minus the
      scheduled time (p50/p99 ms). moto_server stores schedules but never fires them.
 
-Usage: bench/events.py STRATUS_BIN [--events 100000] [--clients 4] [--moto-events 5000]
+Usage: bench/events.py STRATUS_BIN [--events 100000] [--clients 4] [--moto-events 300]
                                    [--schedules 30]
 Reproduce: make bench (bench/run.sh). Writes the table into README.md between
 <!-- events-bench:begin --> and <!-- events-bench:end --> when those markers exist.
@@ -108,7 +108,7 @@ def main():
     ap.add_argument("stratus")
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--moto-events", type=int, default=5_000)
+    ap.add_argument("--moto-events", type=int, default=300)
     ap.add_argument("--schedules", type=int, default=30)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="stratus-events-")
