@@ -298,9 +298,11 @@ TEST(EventsQueue, AsyncHandlerDoesNotHoldTheDispatcher) {
   std::mutex mu;
   std::vector<Finish> held;
   q.subscribe_async("slow", [&](const Delivery& d, Finish finish) {
+    {  // held before recorded: once the recorder counts a delivery, its Finish is in `held`
+      std::lock_guard lk(mu);
+      held.push_back(std::move(finish));
+    }
     rec.add(d);
-    std::lock_guard lk(mu);
-    held.push_back(std::move(finish));
   });
   record("fast", q, rec);
   q.start();
