@@ -14,7 +14,7 @@ import uuid
 
 import botocore.exceptions
 
-from harness import StratusTestCase
+from harness import Stratus, StratusTestCase
 
 
 def err(fn):
@@ -561,3 +561,27 @@ class SecretsEvents(StratusTestCase):
         dd = events["DeleteSecret"]["detail"]
         self.assertEqual(dd["requestParameters"]["recoveryWindowInDays"], 7)
         self.assertEqual(dd["responseElements"]["deletionDate"][:10], deleted["DeletionDate"].strftime("%Y-%m-%d"))
+
+
+class SecretsEventsDurability(unittest.TestCase):
+    def test_events_of_committed_writes_survive_kill9(self):
+        s = Stratus().start()
+        try:
+            sm, ev, sqs = (s.client(x) for x in ("secretsmanager", "events", "sqs"))
+            url = sqs.create_queue(QueueName="sm-dur")["QueueUrl"]
+            ev.put_rule(Name="sm-dur", EventPattern='{"source":["aws.secretsmanager"]}')
+            ev.put_targets(Rule="sm-dur", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:sm-dur"}])
+            for i in range(5):
+                sm.create_secret(Name=f"dur-{i}", SecretString="v")
+            s.kill9()  # right after the answers: each event was written with its secret
+            s.start()
+            sqs = s.client("sqs")
+            got = set()
+            deadline = time.time() + 10
+            while len(got) < 5 and time.time() < deadline:
+                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                    d = json.loads(m["Body"])["detail"]
+                    got.add((d["eventName"], d["requestParameters"]["name"]))
+            self.assertEqual(got, {("CreateSecret", f"dur-{i}") for i in range(5)})
+        finally:
+            s.cleanup()
