@@ -13,6 +13,7 @@ from harness import Stratus, StratusTestCase, wait_until
 
 os.environ.setdefault("STRATUS_EVENTS_RETRY_MS", "50")
 os.environ.setdefault("STRATUS_EVENTS_MINUTE_MS", "1000")
+os.environ.setdefault("STRATUS_CLOUDWATCH_FLUSH_MS", "200")
 
 EVENT = {"id": "7bf73129-1428-4cd3-a780-95db273d1602", "detail-type": "EC2 Instance State-change Notification",
          "source": "aws.ec2", "account": "123456789012", "time": "2015-11-11T21:29:54Z", "region": "us-east-1",
@@ -823,6 +824,66 @@ class EventsApiDestinations(StratusTestCase):
         r = self.wait_requests(1, "/gw")[0]
         self.assertEqual(r["body"], '{"order":7}')
         self.assertEqual(r["headers"]["x-tenant"], "t1")
+
+
+class EventsMetrics(StratusTestCase):
+    """AWS/Events metrics read back through CloudWatch (its own server: MatchedEvents has no dimension)."""
+    ephemeral = True
+
+    def stat(self, name, rule=None, stat="Sum"):
+        now = datetime.now(timezone.utc)
+        dims = [{"Name": "RuleName", "Value": rule}] if rule else []
+        dps = self.cw.get_metric_statistics(Namespace="AWS/Events", MetricName=name, Dimensions=dims, Period=60,
+                                            StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1),
+                                            Statistics=[stat])["Datapoints"]
+        return sum(d[stat] for d in dps) if dps else None
+
+    def test_rule_and_target_metrics(self):
+        ev, sqs = self.stratus.client("events"), self.stratus.client("sqs")
+        self.cw = self.stratus.client("cloudwatch")
+
+        def queue(name):
+            url = sqs.create_queue(QueueName=name)["QueueUrl"]
+            return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+        ok_url, ok = queue("m-ok")
+        dlq_url, dlq = queue("m-dlq")
+        missing = "arn:aws:sqs:us-east-1:000000000000:m-missing"
+        ev.put_rule(Name="m-main", EventPattern='{"source":["m.app"]}')
+        ev.put_targets(Rule="m-main", Targets=[{"Id": "ok", "Arn": ok}, {"Id": "gone", "Arn": missing}])
+        ev.put_rule(Name="m-dl", EventPattern='{"source":["m.app"]}')
+        ev.put_targets(Rule="m-dl", Targets=[{"Id": "gone", "Arn": missing, "DeadLetterConfig": {"Arn": dlq}}])
+        ev.put_rule(Name="m-other", EventPattern='{"source":["other.app"]}')
+        ev.put_targets(Rule="m-other", Targets=[{"Id": "ok", "Arn": ok}])
+        for i in range(2):
+            out = ev.put_events(Entries=[{"Source": "m.app", "DetailType": "t", "Detail": json.dumps({"i": i})}])
+            self.assertEqual(out["FailedEntryCount"], 0)
+        ev.put_events(Entries=[{"Source": "nobody.app", "DetailType": "t", "Detail": "{}"}])
+        self.assertTrue(wait_until(lambda: self.stat("InvocationsSentToDlq", "m-dl") == 2, 15))
+        self.assertTrue(wait_until(lambda: self.stat("Invocations", "m-main") == 4, 15))
+        self.assertEqual(self.stat("FailedInvocations", "m-main"), 2)
+        self.assertEqual(self.stat("Invocations", "m-dl"), 2)
+        self.assertIsNone(self.stat("FailedInvocations", "m-dl"))  # sent to the DLQ: not a failed invocation
+        self.assertEqual(self.stat("TriggeredRules", "m-main"), 2)
+        self.assertEqual(self.stat("TriggeredRules", "m-dl"), 2)
+        self.assertIsNone(self.stat("TriggeredRules", "m-other"))  # only sent when non-zero
+        self.assertEqual(self.stat("MatchedEvents"), 2)  # the unmatched event is not counted
+        self.assertEqual(self.stat("MatchedEvents", stat="SampleCount"), 2)
+        self.assertIsNotNone(self.stat("IngestionToInvocationStartLatency", stat="Maximum"))
+        names = {(m["MetricName"], tuple((d["Name"], d["Value"]) for d in m["Dimensions"]))
+                 for m in self.cw.list_metrics(Namespace="AWS/Events")["Metrics"]}
+        self.assertIn(("MatchedEvents", ()), names)
+        self.assertIn(("Invocations", (("RuleName", "m-main"),)), names)
+        self.assertNotIn("InvocationsFailedToBeSentToDlq", {n for n, _ in names})
+        self.assertNotIn("ThrottledRules", {n for n, _ in names})
+        units = self.cw.get_metric_statistics(Namespace="AWS/Events", MetricName="Invocations",
+                                              Dimensions=[{"Name": "RuleName", "Value": "m-main"}], Period=60,
+                                              StartTime=datetime.now(timezone.utc) - timedelta(minutes=5),
+                                              EndTime=datetime.now(timezone.utc) + timedelta(minutes=1),
+                                              Statistics=["Sum"])["Datapoints"]
+        self.assertEqual({d["Unit"] for d in units}, {"Count"})
+        self.assertEqual(len(sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10,
+                                                 WaitTimeSeconds=1).get("Messages", [])), 2)
 
 
 class EventsArchiveRetention(unittest.TestCase):

@@ -14,7 +14,7 @@ import uuid
 
 import botocore.exceptions
 
-from harness import StratusTestCase
+from harness import Stratus, StratusTestCase
 
 
 def err(fn):
@@ -502,3 +502,86 @@ class WithoutKms(StratusTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SecretsEvents(StratusTestCase):
+    """Secrets Manager's CloudTrail events on the default bus, through a rule with an SQS target."""
+    ephemeral = True
+
+    def test_api_call_events_reach_a_rule_without_secret_values(self):
+        sm, ev, sqs = (self.stratus.client(s) for s in ("secretsmanager", "events", "sqs"))
+        url = sqs.create_queue(QueueName="sm-events")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        ev.put_rule(Name="sm-calls", EventPattern=json.dumps({
+            "source": ["aws.secretsmanager"], "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventSource": ["secretsmanager.amazonaws.com"]}}))
+        ev.put_targets(Rule="sm-calls", Targets=[{"Id": "q", "Arn": qarn}])
+        created = sm.create_secret(Name="evented", SecretString="first-very-secret", Description="d")
+        sm.get_secret_value(SecretId="evented")  # a read: no event
+        put = sm.put_secret_value(SecretId="evented", SecretString="second-very-secret")
+        sm.tag_resource(SecretId="evented", Tags=[{"Key": "team", "Value": "payments"}])
+        deleted = sm.delete_secret(SecretId="evented", RecoveryWindowInDays=7)
+        sm.restore_secret(SecretId="evented")
+        self.assertEqual(err(lambda: sm.put_secret_value(SecretId="nope", SecretString="x"))[0],
+                         "ResourceNotFoundException")  # a failed call: no event
+        bodies = []
+        deadline = time.time() + 15
+        while len(bodies) < 5 and time.time() < deadline:
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                bodies.append(m["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        time.sleep(0.5)
+        bodies += [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+        for b in bodies:
+            self.assertNotIn("very-secret", b)
+        events = {json.loads(b)["detail"]["eventName"]: json.loads(b) for b in bodies}
+        self.assertEqual(sorted(events), ["CreateSecret", "DeleteSecret", "PutSecretValue", "RestoreSecret",
+                                          "TagResource"])
+        self.assertEqual(len(bodies), 5)
+        e = events["CreateSecret"]
+        self.assertEqual((e["source"], e["detail-type"], e["account"], e["region"], e["resources"]),
+                         ("aws.secretsmanager", "AWS API Call via CloudTrail", "000000000000", "us-east-1", []))
+        d = e["detail"]
+        self.assertEqual((d["eventSource"], d["eventType"], d["awsRegion"], d["readOnly"], d["recipientAccountId"]),
+                         ("secretsmanager.amazonaws.com", "AwsApiCall", "us-east-1", False, "000000000000"))
+        self.assertEqual(d["requestParameters"]["name"], "evented")
+        self.assertEqual(d["requestParameters"]["description"], "d")
+        self.assertNotIn("secretString", d["requestParameters"])
+        self.assertEqual(d["responseElements"]["aRN"], created["ARN"])
+        self.assertEqual(d["responseElements"]["versionId"], created["VersionId"])
+        self.assertEqual(d["userIdentity"]["accountId"], "000000000000")
+        self.assertIn("arn", d["userIdentity"])
+        self.assertTrue(d["requestID"] and d["eventID"])
+        p = events["PutSecretValue"]["detail"]
+        self.assertEqual(p["requestParameters"], {"secretId": "evented", "clientRequestToken": put["VersionId"]}
+                         if "clientRequestToken" in p["requestParameters"] else {"secretId": "evented"})
+        self.assertEqual(p["responseElements"]["versionStages"], ["AWSCURRENT"])
+        self.assertEqual(events["TagResource"]["detail"]["requestParameters"]["tags"],
+                         [{"key": "team", "value": "payments"}])
+        dd = events["DeleteSecret"]["detail"]
+        self.assertEqual(dd["requestParameters"]["recoveryWindowInDays"], 7)
+        self.assertEqual(dd["responseElements"]["deletionDate"][:10], deleted["DeletionDate"].strftime("%Y-%m-%d"))
+
+
+class SecretsEventsDurability(unittest.TestCase):
+    def test_events_of_committed_writes_survive_kill9(self):
+        s = Stratus().start()
+        try:
+            sm, ev, sqs = (s.client(x) for x in ("secretsmanager", "events", "sqs"))
+            url = sqs.create_queue(QueueName="sm-dur")["QueueUrl"]
+            ev.put_rule(Name="sm-dur", EventPattern='{"source":["aws.secretsmanager"]}')
+            ev.put_targets(Rule="sm-dur", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:sm-dur"}])
+            for i in range(5):
+                sm.create_secret(Name=f"dur-{i}", SecretString="v")
+            s.kill9()  # right after the answers: each event was written with its secret
+            s.start()
+            sqs = s.client("sqs")
+            got = set()
+            deadline = time.time() + 10
+            while len(got) < 5 and time.time() < deadline:
+                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                    d = json.loads(m["Body"])["detail"]
+                    got.add((d["eventName"], d["requestParameters"]["name"]))
+            self.assertEqual(got, {("CreateSecret", f"dur-{i}") for i in range(5)})
+        finally:
+            s.cleanup()

@@ -131,9 +131,31 @@ class Rotation(unittest.TestCase):
     def current(self, name):
         return self.sm.get_secret_value(SecretId=name)
 
+    def service_events(self, secret_arn, queue):
+        """An SQS queue receiving the secret's "AWS Service Event via CloudTrail" events; returns a reader
+        of their eventNames."""
+        ev, sqs = self.stratus.client("events"), self.stratus.client("sqs")
+        url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        ev.put_rule(Name=queue, EventPattern=json.dumps({
+            "source": ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"],
+            "detail": {"additionalEventData": {"SecretId": [secret_arn]}}}))
+        ev.put_targets(Rule=queue, Targets=[{"Id": "q", "Arn": qarn}])
+        seen = []
+
+        def names():
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                d = json.loads(m["Body"])["detail"]
+                self.assertEqual((d["eventType"], d["eventSource"]), ("AwsServiceEvent", "secretsmanager.amazonaws.com"))
+                seen.append(d["eventName"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            return seen
+        return names
+
     def test_rotation_with_aws_template(self):
         fn = self.function("rotator")
         first = self.sm.create_secret(Name="rotated", SecretString="initial-password")
+        names = self.service_events(first["ARN"], "rotated-events")
         out = self.sm.rotate_secret(SecretId="rotated", RotationLambdaARN=fn,
                                     RotationRules={"AutomaticallyAfterDays": 30})
         token = out["VersionId"]
@@ -142,6 +164,7 @@ class Rotation(unittest.TestCase):
         self.assertEqual(len(now["SecretString"]), 32)
         self.assertFalse(set(now["SecretString"]) & set('/@"\'\\'))
         self.assertEqual(now["VersionStages"], ["AWSCURRENT"])  # AWSPENDING removed after finishSecret
+        self.assertTrue(wait_until(lambda: names() == ["RotationStarted", "RotationSucceeded"], timeout=10), names())
         prev = self.sm.get_secret_value(SecretId="rotated", VersionStage="AWSPREVIOUS")
         self.assertEqual((prev["VersionId"], prev["SecretString"]), (first["VersionId"], "initial-password"))
         d = self.sm.describe_secret(SecretId="rotated")
@@ -178,7 +201,8 @@ class Rotation(unittest.TestCase):
 
     def test_failed_rotation(self):
         fn = self.function("failing", env={"FAIL_STEP": "setSecret"})
-        self.sm.create_secret(Name="fails", SecretString="keep-me")
+        failing = self.sm.create_secret(Name="fails", SecretString="keep-me")
+        names = self.service_events(failing["ARN"], "fails-events")
         token = self.sm.rotate_secret(SecretId="fails", RotationLambdaARN=fn)["VersionId"]
 
         def pending_value():
@@ -188,6 +212,9 @@ class Rotation(unittest.TestCase):
                 return None
         self.assertTrue(wait_until(lambda: pending_value() == token, timeout=60))
         time.sleep(3)  # the retries (200 ms apart here) fail the same way
+        self.assertTrue(wait_until(lambda: "RotationFailed" in names(), timeout=10), names())
+        self.assertEqual(names()[0], "RotationStarted")
+        self.assertNotIn("RotationSucceeded", names())
         self.assertEqual(self.current("fails")["SecretString"], "keep-me")
         self.assertEqual(self.sm.describe_secret(SecretId="fails")["VersionIdsToStages"][token], ["AWSPENDING"])
         self.assertEqual(err(lambda: self.sm.rotate_secret(SecretId="fails")),

@@ -62,8 +62,11 @@ class CloudWatchService final : public Service {
         "IntegrationLatency, no detailed Method/Resource metrics) and AWS/SNS (NumberOfMessagesPublished, "
         "PublishSize only) and AWS/DynamoDB (ConsumedRead/WriteCapacityUnits only; no "
         "SuccessfulRequestLatency, throttle or error counts) and AWS/SES (account-level Send, Delivery, Bounce, "
-        "Complaint, Reject; no Reputation.* rates, no configuration-set CloudWatch destinations) are published; "
-        "AWS/Events is not yet");
+        "Complaint, Reject; no Reputation.* rates, no configuration-set CloudWatch destinations) and AWS/Events "
+        "(Invocations, FailedInvocations, InvocationsSentToDlq, InvocationsFailedToBeSentToDlq, TriggeredRules, "
+        "ThrottledRules by RuleName; MatchedEvents and IngestionToInvocationStartLatency without dimension; no "
+        "DeadLetterInvocations since no loop is detected, no EventBusName dimension, no partner Events) are "
+        "published");
     gap("retention", "rolled-up points keep at most 5,000 distinct raw values, so old percentiles are estimates");
     gap("alarm actions",
         "only SNS topics and Lambda functions run; EC2, Auto Scaling and SSM actions are recorded "

@@ -350,16 +350,19 @@ std::string input_of(const Doc& target, const std::string& event, const std::str
   return event;
 }
 
-void dead_letter(ServerContext& server, const Doc& target, const std::string& rule_arn, const std::string& event,
-                 const Failure& f, uint32_t attempts, const char* exhausted) {
+// Where a permanently failed event went (AWS/Events InvocationsSentToDlq and friends).
+enum class DeadLetter { none, sent, failed };
+
+DeadLetter dead_letter(ServerContext& server, const Doc& target, const std::string& rule_arn, const std::string& event,
+                       const Failure& f, uint32_t attempts, const char* exhausted) {
   const Doc* dlq = target.get("DeadLetterConfig");
   std::string dlq_arn = dlq ? dlq->str("Arn") : "";
   if (dlq_arn.empty()) {
     spdlog::warn("events: dropped event for target {} of {}: {} {}", target.str("Id"), rule_arn, f.code, f.message);
-    return;
+    return DeadLetter::none;
   }
   auto* sqs = server.port<sqs::Api>();
-  if (!sqs) return;
+  if (!sqs) return DeadLetter::failed;
   sqs::Delivery d;
   d.body = event;
   d.attrs.push_back({"ERROR_CODE", "String", f.code});
@@ -369,7 +372,9 @@ void dead_letter(ServerContext& server, const Doc& target, const std::string& ru
   d.attrs.push_back({"RULE_ARN", "String", rule_arn});
   d.attrs.push_back({"TARGET_ARN", "String", target.str("Arn")});
   auto r = sqs->deliver(dlq_arn, std::move(d));
-  if (!r) spdlog::warn("events: dead-letter queue {} refused the event: {}", dlq_arn, r.error().message);
+  if (r) return DeadLetter::sent;
+  spdlog::warn("events: dead-letter queue {} refused the event: {}", dlq_arn, r.error().message);
+  return DeadLetter::failed;
 }
 
 Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
@@ -381,7 +386,11 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
   std::string event = p.str("event");
   int64_t ingested = p.integer("ingested", now_millis());
   std::string arn_text = target.str("Arn");
-  std::string input = input_of(target, event, rule_arn, p.str("rule_name"), ingested);
+  std::string rule_name = p.str("rule_name");
+  std::string input = input_of(target, event, rule_arn, rule_name, ingested);
+  if (dv.attempt == 0)
+    st.metric(account, region, "IngestionToInvocationStartLatency", "",
+              static_cast<double>(std::max<int64_t>(0, now_millis() - ingested)), "Milliseconds");
   Outcome out;
   auto a = Arn::parse(arn_text);
   try {
@@ -406,7 +415,12 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
   } catch (const AwsError& e) {
     out = Failure{"SDK_CLIENT_ERROR", e.code + ": " + e.message, true};
   }
-  if (!out) return Verdict::done();
+  // Invocations counts final outcomes only (a success, or a failure once retries are over).
+  if (!out) {
+    st.metric(account, region, "Invocations", rule_name);
+    return Verdict::done();
+  }
+  if (out->code == "THROTTLING") st.metric(account, region, "ThrottledRules", rule_name);
   const Doc* rp = target.get("RetryPolicy");
   int64_t max_attempts = rp ? rp->integer("MaximumRetryAttempts", 185) : 185;
   int64_t max_age_s = rp ? rp->integer("MaximumEventAgeInSeconds", 86400) : 86400;
@@ -416,12 +430,16 @@ Verdict deliver(ServerContext& server, State& st, const events::Delivery& dv) {
     int64_t delay = backoff_ms(dv.attempt, base, base * 180);
     if (static_cast<int64_t>(dv.attempt) < max_attempts && age_ms + delay < max_age_s * 1000)
       return Verdict::retry_after(delay);
-    const char* why =
-        static_cast<int64_t>(dv.attempt) >= max_attempts ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds";
-    dead_letter(server, target, rule_arn, event, *out, dv.attempt, why);
-  } else {
-    dead_letter(server, target, rule_arn, event, *out, dv.attempt, nullptr);
   }
+  const char* why = !out->retryable                                    ? nullptr
+                    : static_cast<int64_t>(dv.attempt) >= max_attempts ? "MaximumRetryAttempts"
+                                                                       : "MaximumEventAgeInSeconds";
+  DeadLetter dl = dead_letter(server, target, rule_arn, event, *out, dv.attempt, why);
+  st.metric(account, region, "Invocations", rule_name);
+  // FailedInvocations leaves out the failures that reached the dead-letter queue.
+  if (dl == DeadLetter::sent) st.metric(account, region, "InvocationsSentToDlq", rule_name);
+  if (dl == DeadLetter::failed) st.metric(account, region, "InvocationsFailedToBeSentToDlq", rule_name);
+  if (dl != DeadLetter::sent) st.metric(account, region, "FailedInvocations", rule_name);
   return Verdict::drop();
 }
 
@@ -474,6 +492,7 @@ Verdict State::tick(const events::Delivery& dv) {
   storage::WriteBatch batch;
   std::vector<Queue::Ticket> tickets;
   auto& queue = server_.events();
+  metric(account, region, "TriggeredRules", rule->str("Name"));
   if (const Doc* targets = rule->get("Targets"); targets && targets->is_list()) {
     for (const Doc& t : targets->as_list()) {
       Doc d = Doc::map();

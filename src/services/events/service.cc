@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/events/ops.h"
 #include "services/events/schema.h"
 
@@ -84,6 +85,7 @@ class EventsService final : public Service {
     ctx.provide<Api>(state_.get());
   }
   void start(ServerContext& ctx) override {
+    state_->metrics = ctx.port<cloudwatch::Api>();
     state_->http_workers().start();
     subscribe_delivery(ctx, *state_);
     subscribe_puts(ctx, *state_);

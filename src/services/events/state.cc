@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "events/queue.h"
 #include "server/context.h"
+#include "services/cloudwatch/api.h"
 #include "services/events/schema.h"
 #include "services/events/transform.h"
 #include "storage/keys.h"
@@ -140,6 +141,15 @@ std::string State::envelope(const std::string& id, const std::string& account, c
   return s;
 }
 
+void State::metric(const std::string& account, const std::string& region, std::string_view name, std::string_view rule,
+                   double value, std::string_view unit) {
+  if (!metrics) return;
+  const cloudwatch::Dimension dims[] = {{"RuleName", rule}};
+  metrics->put(account, region, "AWS/Events", name,
+               rule.empty() ? std::span<const cloudwatch::Dimension>() : std::span<const cloudwatch::Dimension>(dims),
+               value, unit);
+}
+
 Result<std::string> State::put(const std::string& account, const std::string& region, Entry entry) {
   return publish(account, region, std::move(entry));
 }
@@ -169,6 +179,7 @@ Result<std::string> State::publish(const std::string& account, const std::string
 
     storage::WriteBatch batch;
     std::vector<Queue::Ticket> tickets;
+    std::vector<std::string> triggered;  // AWS/Events TriggeredRules, once the batch is written
     auto& queue = server_.events();
     for (auto& [key, rule] : scan(db_, schema::kRules.name, bus_key(bus_account, bus_region, bus_name))) {
       std::string state = rule.str("State", "ENABLED");
@@ -180,6 +191,7 @@ Result<std::string> State::publish(const std::string& account, const std::string
       std::string err;
       auto p = compile(pattern_text, &err);
       if (!p || !p->match(ev)) continue;
+      triggered.push_back(rule.str("Name"));
       const Doc* targets = rule.get("Targets");
       if (!targets || !targets->is_list()) continue;
       for (const Doc& t : targets->as_list()) {
@@ -221,6 +233,8 @@ Result<std::string> State::publish(const std::string& account, const std::string
       if (!st.ok()) return errors::internal(st.message);
       for (const auto& t : tickets) queue.published(t);
     }
+    if (!triggered.empty()) metric(bus_account, bus_region, "MatchedEvents", "");
+    for (const auto& r : triggered) metric(bus_account, bus_region, "TriggeredRules", r);
     return id;
   } catch (const AwsError& e) {
     return e;

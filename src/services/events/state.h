@@ -27,6 +27,9 @@ class Engine;
 namespace sqs {
 class Api;
 }
+namespace cloudwatch {
+class Api;
+}
 }  // namespace stratus
 
 namespace stratus::events {
@@ -91,6 +94,13 @@ class State final : public Api {
                  int64_t now_ms);
   // The schedule rule tick (delivery.cc): fires the rule and enqueues its next tick.
   Verdict tick(const Delivery& d);
+
+  // AWS/Events metrics (cloudwatch/api.h; nullptr without CloudWatch), set in start(). The port
+  // aggregates per metric and minute, so one call per event costs a counter bump. `rule` names the
+  // RuleName dimension ("" = no dimension: MatchedEvents, IngestionToInvocationStartLatency).
+  cloudwatch::Api* metrics = nullptr;
+  void metric(const std::string& account, const std::string& region, std::string_view name, std::string_view rule,
+              double value = 1, std::string_view unit = "Count");
 
  private:
   ServerContext& server_;

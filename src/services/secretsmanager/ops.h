@@ -57,23 +57,52 @@ Doc stages_of(const Doc& secret, const std::string& version);
 // DescribeSecret's members (list: ListSecrets' entry, SecretVersionsToStages).
 Doc describe(const Doc& secret, bool list);
 Doc replication_status(const Doc& secret);
+// EventBridge events (ops/events.cc) on the account's default bus, source aws.secretsmanager,
+// resources []: "AWS API Call via CloudTrail" for every write operation (detail: the CloudTrail
+// record: userIdentity, eventSource secretsmanager.amazonaws.com, eventName, requestParameters and
+// responseElements in lowerCamelCase without SecretString/SecretBinary, requestID, eventType
+// AwsApiCall), and "AWS Service Event via CloudTrail" (eventType AwsServiceEvent: RotationStarted,
+// RotationSucceeded, RotationFailed; additionalEventData.SecretId the secret's ARN). Each event is
+// written into the batch of the write it reports (events/api.h: add_put), so a kill -9 after the
+// commit still delivers it; nothing is sent when EventBridge is not running.
+//
+//   Trail trail(ctx, in);  ... trail.add(batch, out); store.commit(batch); trail.published();
+class Trail {
+ public:
+  Trail(OpContext& ctx, const Doc& in) : ctx_(ctx), in_(in) {}
+  void add(storage::WriteBatch& b, const Doc& out);  // the event of this call, answered `out`
+  void published();                                  // after the batch committed
+
+ private:
+  OpContext& ctx_;
+  const Doc& in_;
+  std::optional<events::Queue::Ticket> ticket_;
+};
+std::optional<events::Queue::Ticket> service_event(ServerContext& server, storage::WriteBatch& b,
+                                                   const std::string& account, const std::string& region,
+                                                   const std::string& event_name, const std::string& secret_arn);
+
 // Pagination: the offset NextToken carries (0 without one; InvalidNextTokenException for a
 // token not made by page_token), and the token of an offset.
 size_t page_start(const Doc& in);
 std::string page_token(size_t offset);
-// Read-modify-write of a live secret under SecretStore::mu(): f changes it and adds to the batch.
+// Read-modify-write of the live secret in.SecretId under SecretStore::mu(): f changes it and adds
+// to the batch, which also carries the call's EventBridge event (Trail).
 // f(Doc& secret, storage::WriteBatch&, SecretStore&) -> Doc answer.
 template <class F>
-Doc update(OpContext& ctx, const std::string& id, F f) {
+Doc update(OpContext& ctx, const Doc& in, F f) {
   std::lock_guard lock(SecretStore::mu());
-  Doc secret = resolve(ctx, id);
+  Doc secret = resolve(ctx, in.str("SecretId"));
   check_primary(secret);
   check_live(secret);
   SecretStore store = state(ctx).store();
   storage::WriteBatch batch;
   Doc out = f(secret, batch, store);
   store.save(batch, ctx.account(), ctx.region(), secret);
+  Trail trail(ctx, in);
+  trail.add(batch, out);
   store.commit(batch);
+  trail.published();
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "server/context.h"
 #include "services/lambda/invoke.h"
 #include "services/secretsmanager/errors.h"
+#include "services/secretsmanager/ops.h"
 #include "services/secretsmanager/schedule.h"
 #include "services/secretsmanager/state.h"
 
@@ -69,10 +70,14 @@ void State::run_rotation(const std::string& account, const std::string& region, 
     st->token = rot->str("Token");
     st->rotation_token = rot->str("RotationToken");
     st->function = secret->str("RotationLambdaARN");
-    if (rot->flag("TestOnly"))
+    if (rot->flag("TestOnly")) {
       st->steps = {"testSecret"};
-    else
+    } else {
       st->steps = {"createSecret", "setSecret", "testSecret", "finishSecret"};
+      storage::WriteBatch b;
+      auto t = service_event(server, b, st->account, st->region, "RotationStarted", st->arn);
+      if (t && server.storage().write(b).ok()) server.events().published(*t);
+    }
     invoke_step(st);
   });
 }
@@ -161,7 +166,11 @@ void State::step_done(std::shared_ptr<Step> st, bool ok, const std::string& why)
     }
   }
   s.save(batch, st->account, st->region, *secret);
+  std::optional<events::Queue::Ticket> event;
+  if (!ok || !test_only)
+    event = service_event(server, batch, st->account, st->region, ok ? "RotationSucceeded" : "RotationFailed", st->arn);
   s.commit(batch);
+  if (event) server.events().published(*event);
   finish();
   if (retry) {
     std::string a = st->account, r = st->region, n = st->name;

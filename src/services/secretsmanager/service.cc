@@ -49,7 +49,14 @@ class SecretsManagerService final : public Service {
         "UpdateSecretVersionStage, replication, resource-policy checks, GetRandomPassword");
     gap("RotateSecret",
         "a failed rotation is retried twice, one minute apart (AWS's count and spacing are not "
-        "documented); failures show in the function's logs and Stratus' log, not in CloudTrail");
+        "documented); failures show in the function's logs, Stratus' log and the RotationFailed event");
+    gap("EventBridge events",
+        "\"AWS API Call via CloudTrail\" for every successful write operation (not for reads, nor for failed calls, "
+        "which CloudTrail records with errorCode) and \"AWS Service Event via CloudTrail\" RotationStarted / "
+        "RotationSucceeded / RotationFailed (RotationStarted again when a restart resumes a rotation); no "
+        "RotationAbandoned, replication or version-deletion service events; requestParameters/responseElements are "
+        "the call's members in lowerCamelCase without SecretString/SecretBinary (AWS's exact selection per "
+        "operation is not documented), dates as ISO 8601, sourceIPAddress 127.0.0.1, no CloudTrail trail records");
   }
   void attach(ServerContext& ctx) override {
     state_ = std::make_unique<State>(ctx);
@@ -58,6 +65,7 @@ class SecretsManagerService final : public Service {
   void start(ServerContext& ctx) override {
     // Values are encrypted with KMS when it runs; without it, sealed with the data-directory key.
     if (auto* k = ctx.port<kms::Api>()) state_->cipher = make_kms_cipher(*k, std::move(state_->cipher));
+    state_->events = ctx.port<events::Api>();
     Scheduler& s = ctx.scheduler("secretsmanager");
     state_->scheduler = &s;
     s.post("secretsmanager.sweep", [st = state_.get()] { st->sweep(); });

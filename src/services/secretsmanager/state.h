@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "services/events/api.h"
 #include "services/secretsmanager/store.h"
 #include "services/service.h"
 
@@ -26,6 +27,7 @@ class State {
   ServerContext& server;
   std::unique_ptr<Cipher> cipher;
   Scheduler* scheduler = nullptr;  // set in start()
+  events::Api* events = nullptr;   // EventBridge (ops.h: Trail); nullptr when it is not running
   // STRATUS_SECRETSMANAGER_TIME_OFFSET_MS moves this service's clock (tests of schedules and
   // recovery windows); STRATUS_SECRETSMANAGER_SWEEP_MS the background sweep's period;
   // STRATUS_SECRETSMANAGER_ROTATION_RETRY_MS the delay before a failed rotation is retried.

@@ -181,10 +181,12 @@ void SecretStore::commit(const storage::WriteBatch& batch) {
   if (!st.ok()) throw errors::internal_service_error("Secrets Manager could not store the secret.");
 }
 
-void SecretStore::erase(const std::string& a, const std::string& r, const std::string& name) {
+void SecretStore::erase(const std::string& a, const std::string& r, const std::string& name,
+                        const std::function<void(storage::WriteBatch&)>& also) {
   storage::WriteBatch batch;
   batch.del(kSecrets, secret_key(a, r, name));
   for (auto it = db_.prefix(kValues, value_prefix(a, r, name)); it->valid(); it->next()) batch.del(kValues, it->key());
+  if (also) also(batch);
   commit(batch);
 }
 

@@ -89,8 +89,9 @@ class SecretStore {
                                  const std::string& version);
   void save(storage::WriteBatch& batch, const std::string& account, const std::string& region, const Doc& secret);
   void commit(const storage::WriteBatch& batch);
-  // Removes the secret and every value.
-  void erase(const std::string& account, const std::string& region, const std::string& name);
+  // Removes the secret and every value; `also` adds to the same batch (the call's event).
+  void erase(const std::string& account, const std::string& region, const std::string& name,
+             const std::function<void(storage::WriteBatch&)>& also = {});
   // Every (account, region, name) stored, for the background sweep.
   struct Ref {
     std::string account, region, name;

@@ -20,7 +20,7 @@ Doc put_resource_policy(OpContext& ctx, const Doc& in) {
     throw errors::public_policy(
         "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the "
         "secret.");
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
     secret.set("Policy", text);
     Doc out = Doc::map();
     out.set("ARN", secret.str("ARN"));
@@ -30,7 +30,7 @@ Doc put_resource_policy(OpContext& ctx, const Doc& in) {
 }
 
 Doc delete_resource_policy(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
     secret.as_map().erase("Policy");
     Doc out = Doc::map();
     out.set("ARN", secret.str("ARN"));
@@ -91,7 +91,7 @@ void add_replica(OpContext& ctx, SecretStore& store, storage::WriteBatch& batch,
 }
 
 Doc replicate_secret_to_regions(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
     for (const auto& r : in.get("AddReplicaRegions")->as_list())
       if (r.str("Region") == ctx.region()) throw errors::invalid_parameter("Invalid replica region.");
     for (const auto& r : in.get("AddReplicaRegions")->as_list())
@@ -105,7 +105,7 @@ Doc replicate_secret_to_regions(OpContext& ctx, const Doc& in) {
 }
 
 Doc remove_regions_from_replication(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch& batch, SecretStore&) {
     Doc* reps = secret.get("Replicas");
     for (const auto& r : in.get("RemoveReplicaRegions")->as_list()) {
       bool found = false;
@@ -170,9 +170,12 @@ Doc stop_replication_to_replica(OpContext& ctx, const Doc& in) {
     }
   store.save(batch, ctx.account(), ctx.region(), own);
   store.save(batch, ctx.account(), primary_region, primary);
-  store.commit(batch);
   Doc out = Doc::map();
   out.set("ARN", own.str("ARN"));
+  Trail trail(ctx, in);
+  trail.add(batch, out);
+  store.commit(batch);
+  trail.published();
   return out;
 }
 

@@ -74,18 +74,21 @@ Doc rotate_secret(OpContext& ctx, const Doc& in) {
     secret.set("Rotation", std::move(rot));
     storage::WriteBatch batch;
     store.save(batch, ctx.account(), ctx.region(), secret);
-    store.commit(batch);
     name = secret.str("Name");
     out.set("ARN", secret.str("ARN"));
     out.set("Name", name);
     out.set("VersionId", token);
+    Trail trail(ctx, in);
+    trail.add(batch, out);
+    store.commit(batch);
+    trail.published();
   }
   st.run_rotation(ctx.account(), ctx.region(), name);
   return out;
 }
 
 Doc cancel_rotate_secret(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
     Doc out = Doc::map();
     out.set("ARN", secret.str("ARN"));
     out.set("Name", secret.str("Name"));

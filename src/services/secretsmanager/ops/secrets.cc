@@ -184,12 +184,15 @@ Doc create_secret(OpContext& ctx, const Doc& in) {
       add_replica(ctx, store, batch, secret, r, in.flag("ForceOverwriteReplicaSecret"));
   }
   store.save(batch, ctx.account(), ctx.region(), secret);
-  store.commit(batch);
   Doc out = Doc::map();
   out.set("ARN", secret.str("ARN"));
   out.set("Name", name);
   if (has_value) out.set("VersionId", token);
   if (secret.has("Replicas")) out.set("ReplicationStatus", replication_status(secret));
+  Trail trail(ctx, in);
+  trail.add(batch, out);
+  store.commit(batch);
+  trail.published();
   return out;
 }
 
@@ -237,7 +240,7 @@ Doc update_secret(OpContext& ctx, const Doc& in) {
   std::string token = in.str("ClientRequestToken");
   if (token.empty()) token = ids::uuid4();
   auto& st = state(ctx);
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
     int64_t now = st.now();
     if (in.has("Description")) secret.set("Description", in.str("Description"));
     if (in.has("KmsKeyId")) {
@@ -299,9 +302,11 @@ Doc delete_secret(OpContext& ctx, const Doc& in) {
                                   " that still has replica regions. Remove the replica regions first.");
   out.set("ARN", secret->str("ARN"));
   out.set("Name", secret->str("Name"));
+  Trail trail(ctx, in);
   if (force) {
-    store.erase(ctx.account(), ctx.region(), secret->str("Name"));
     out.set("DeletionDate", Timestamp{now});
+    store.erase(ctx.account(), ctx.region(), secret->str("Name"), [&](storage::WriteBatch& b) { trail.add(b, out); });
+    trail.published();
     return out;
   }
   if (secret->has("DeletedDate")) throw marked_for_deletion();
@@ -309,8 +314,10 @@ Doc delete_secret(OpContext& ctx, const Doc& in) {
   secret->set("DeletedDate", when);
   storage::WriteBatch batch;
   store.save(batch, ctx.account(), ctx.region(), *secret);
-  store.commit(batch);
   out.set("DeletionDate", Timestamp{when});
+  trail.add(batch, out);
+  store.commit(batch);
+  trail.published();
   return out;
 }
 
@@ -321,28 +328,31 @@ Doc restore_secret(OpContext& ctx, const Doc& in) {
   auto secret = store.find(ctx.account(), ctx.region(), in.str("SecretId"));
   if (!secret) throw secret_not_found();
   check_primary(*secret);
+  storage::WriteBatch batch;
   if (secret->has("DeletedDate")) {
     secret->as_map().erase("DeletedDate");
-    storage::WriteBatch batch;
     store.save(batch, ctx.account(), ctx.region(), *secret);
-    store.commit(batch);
   }
   Doc out = Doc::map();
   out.set("ARN", secret->str("ARN"));
   out.set("Name", secret->str("Name"));
+  Trail trail(ctx, in);
+  trail.add(batch, out);
+  if (!batch.empty()) store.commit(batch);
+  trail.published();
   return out;
 }
 
 Doc tag_resource(OpContext& ctx, const Doc& in) {
   check_tags(*in.get("Tags"));
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
     merge_tags(secret, *in.get("Tags"));
     return Doc::map();
   });
 }
 
 Doc untag_resource(OpContext& ctx, const Doc& in) {
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
     if (Doc* cur = secret.get("Tags")) tags::remove_from_list(*cur, in.get("TagKeys"));
     return Doc::map();
   });

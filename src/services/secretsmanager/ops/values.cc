@@ -99,7 +99,7 @@ Doc put_secret_value(OpContext& ctx, const Doc& in) {
   else
     stages.push_back(std::string(kCurrent));
   auto& st = state(ctx);
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch& batch, SecretStore& store) {
     int64_t now = st.now();
     Doc out = Doc::map();
     out.set("ARN", secret.str("ARN"));
@@ -186,7 +186,7 @@ Doc update_secret_version_stage(OpContext& ctx, const Doc& in) {
   std::string move_to = in.str("MoveToVersionId");
   std::string remove_from = in.str("RemoveFromVersionId");
   auto& st = state(ctx);
-  return update(ctx, in.str("SecretId"), [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
+  return update(ctx, in, [&](Doc& secret, storage::WriteBatch&, SecretStore&) {
     const Doc* vs = secret.get("Versions");
     for (const std::string* v : {&move_to, &remove_from})
       if (!v->empty() && (!vs || !vs->has(*v)))
