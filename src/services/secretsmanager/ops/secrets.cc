@@ -4,6 +4,7 @@
 
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/paging.h"
 #include "core/tags.h"
 #include "services/secretsmanager/ops.h"
 
@@ -221,13 +222,10 @@ Doc list_secrets(OpContext& ctx, const Doc& in) {
   };
   std::stable_sort(secrets.begin(), secrets.end(),
                    [&](const Doc& a, const Doc& b) { return desc ? key_of(b) < key_of(a) : key_of(a) < key_of(b); });
-  size_t start = page_start(in);
-  Doc list = Doc::list();
-  size_t i = start;
-  for (; i < secrets.size() && static_cast<int64_t>(list.size()) < max; ++i) list.push(describe(secrets[i], true));
+  auto page = paging::slice(page_start(in), secrets.size(), max, [&](size_t i) { return describe(secrets[i], true); });
   Doc out = Doc::map();
-  out.set("SecretList", std::move(list));
-  if (i < secrets.size()) out.set("NextToken", page_token(i));
+  out.set("SecretList", std::move(page.list));
+  if (page.more()) out.set("NextToken", paging::offset_token(page.next));
   return out;
 }
 
