@@ -155,13 +155,13 @@ Doc pool_page(OpContext& ctx, std::string_view ks, const std::string& pool_id, c
   std::string after = in.str("NextToken");
   if (in.integer(max_member, 60) > 0)  // Limit 0: an empty page, no token
     state(ctx).store.scan(
-      ks, Store::pool_key(pool_id),
-      [&](const std::string&, const Doc& r) {
-        if (page.full()) return false;
-        page.add(r.str(id_member), render(r));
-        return true;
-      },
-      after.empty() ? std::string() : Store::child_key(pool_id, after));
+        ks, Store::pool_key(pool_id),
+        [&](const std::string&, const Doc& r) {
+          if (page.full()) return false;
+          page.add(r.str(id_member), render(r));
+          return true;
+        },
+        after.empty() ? std::string() : Store::child_key(pool_id, after));
   return page.answer(list_name, "NextToken");
 }
 

@@ -536,14 +536,14 @@ Doc users_page(OpContext& ctx, const Doc& pool, int64_t limit, const std::string
   paging::After page(limit);
   if (limit > 0)  // Limit 0: an empty page, no token
     state(ctx).store.scan(
-      kUsers.name, Store::pool_key(pool.str("Id")),
-      [&](const std::string& key, const Doc& u) {
-        if (!keep(u)) return true;
-        if (page.full()) return false;
-        page.add(key, filtered(u, to_get));
-        return true;
-      },
-      after);
+        kUsers.name, Store::pool_key(pool.str("Id")),
+        [&](const std::string& key, const Doc& u) {
+          if (!keep(u)) return true;
+          if (page.full()) return false;
+          page.add(key, filtered(u, to_get));
+          return true;
+        },
+        after);
   if (page.more()) out.set(token_field, crypto::base64url(state(ctx).store.seal(page.last(), purpose)));
   return page.take();
 }

@@ -117,8 +117,9 @@ Doc list_event_buses(OpContext& ctx, const Doc& in) {
   buses.emplace("default", *st.bus(ctx.account(), ctx.region(), "default"));
   for (auto& [key, rec] : scan(st.db(), schema::kBuses.name, storage::scope_prefix(ctx.account(), ctx.region())))
     buses.insert_or_assign(rec.str("Name"), rec);
-  return name_page(std::vector<std::pair<std::string, Doc>>(buses.begin(), buses.end()), in, "Name", "EventBuses",
-                   [](const Doc&) { return true; }, [](const Doc& rec) { return bus_out(rec, true); });
+  return name_page(
+      std::vector<std::pair<std::string, Doc>>(buses.begin(), buses.end()), in, "Name", "EventBuses",
+      [](const Doc&) { return true; }, [](const Doc& rec) { return bus_out(rec, true); });
 }
 
 Doc put_permission(OpContext& ctx, const Doc& in) {
