@@ -138,6 +138,16 @@ struct Slice {
   size_t next;
   size_t total;
   bool more() const { return next < total; }
+  // {list_name: the items, token_member: token(next) (only when more remain)}; the token is
+  // offset_token() unless the service hands out another.
+  template <typename Token>
+  Doc answer(const char* list_name, const char* token_member, Token&& token) {
+    Doc out = Doc::map();
+    out.set(list_name, std::move(list));
+    if (more()) out.set(token_member, token(next));
+    return out;
+  }
+  Doc answer(const char* list_name, const char* token_member) { return answer(list_name, token_member, offset_token); }
 };
 template <typename Item>
 Slice slice(size_t start, size_t total, int64_t max, Item&& item) {

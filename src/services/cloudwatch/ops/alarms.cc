@@ -605,10 +605,7 @@ Doc describe_alarm_history(OpContext& ctx, const Doc& in) {
     o.set("Timestamp", Timestamp{o.integer("Timestamp")});
     return o;
   });
-  Doc out = Doc::map();
-  out.set("AlarmHistoryItems", std::move(page.list));
-  if (page.more()) out.set("NextToken", std::to_string(page.next));
-  return out;
+  return page.answer("AlarmHistoryItems", "NextToken", [](size_t next) { return std::to_string(next); });
 }
 
 // ---- anomaly detectors ----

@@ -288,10 +288,7 @@ Doc list_targets_by_rule(OpContext& ctx, const Doc& in) {
   const Doc* t = rec.get("Targets");
   size_t n = t && t->is_list() ? t->size() : 0;
   auto page = paging::slice(start, n, in.integer("Limit", 100), [&](size_t i) { return t->as_list()[i]; });
-  Doc out = Doc::map();
-  if (page.more()) out.set("NextToken", std::to_string(page.next));
-  out.set("Targets", std::move(page.list));
-  return out;
+  return page.answer("Targets", "NextToken", [](size_t next) { return std::to_string(next); });
 }
 
 // ---- tags: rules and buses by ARN ----

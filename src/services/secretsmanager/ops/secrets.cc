@@ -222,11 +222,8 @@ Doc list_secrets(OpContext& ctx, const Doc& in) {
   };
   std::stable_sort(secrets.begin(), secrets.end(),
                    [&](const Doc& a, const Doc& b) { return desc ? key_of(b) < key_of(a) : key_of(a) < key_of(b); });
-  auto page = paging::slice(page_start(in), secrets.size(), max, [&](size_t i) { return describe(secrets[i], true); });
-  Doc out = Doc::map();
-  out.set("SecretList", std::move(page.list));
-  if (page.more()) out.set("NextToken", paging::offset_token(page.next));
-  return out;
+  return paging::slice(page_start(in), secrets.size(), max, [&](size_t i) { return describe(secrets[i], true); })
+      .answer("SecretList", "NextToken");
 }
 
 Doc update_secret(OpContext& ctx, const Doc& in) {

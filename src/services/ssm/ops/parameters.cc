@@ -301,10 +301,7 @@ Doc get_parameter_history(OpContext& ctx, const Doc& in) {
     h.set("DataType", v.str("DataType", "text"));
     return h;
   });
-  Doc out = Doc::map();
-  out.set("Parameters", std::move(page.list));
-  if (page.more()) out.set("NextToken", paging::offset_token(page.next));
-  return out;
+  return page.answer("Parameters", "NextToken");
 }
 
 namespace {
