@@ -3,7 +3,7 @@
 // but a client may hold one across an upgrade):
 //
 // 1. paginate(): records sorted by key, the marker is the key of the first record not returned
-//    (IAM's Marker/MaxItems/IsTruncated; KMS, SSM, Secrets Manager, Cognito Identity, SES,
+//    (IAM's Marker/MaxItems/IsTruncated; EventBridge, CloudWatch, Cognito Identity, SES,
 //    Scheduler with other member names). A page resumes exactly there even when records were
 //    added or removed in between; a marker matching no record resumes at the next key after it.
 //
@@ -14,7 +14,8 @@
 //
 // 2. After: a page filled while walking a storage iterator (or any key-ordered sequence); the
 //    token is the key of the LAST record returned (raw or base64: the caller encodes it), and
-//    the next page skips keys up to it (Lambda's Marker/NextMarker, Logs' nextToken).
+//    the next page skips keys up to it (Lambda's Marker/NextMarker, Logs' nextToken, S3
+//    ListBuckets, Cognito user pools, SSM).
 //
 //      paging::After page(in.integer("limit", 50), after);
 //      for (auto it = ...; it->valid(); it->next()) {
@@ -26,8 +27,9 @@
 //      return page.answer("items", "nextToken", paging::Token::base64);
 //
 // 3. slice(): a list built (and sorted) on each call, the token is the base64 of the decimal
-//    offset of the next item (SQS, SNS, Logs streams and queries): offset_token() /
-//    parse_offset() for the token, slice() for the page.
+//    offset of the next item (SQS, SNS, Logs streams and queries, Secrets Manager, SSM history):
+//    offset_token() / parse_offset() for the token, slice() for the page (KMS and EventBridge
+//    ListTargetsByRule slice with their own tokens).
 #pragma once
 
 #include <algorithm>
@@ -136,6 +138,16 @@ struct Slice {
   size_t next;
   size_t total;
   bool more() const { return next < total; }
+  // {list_name: the items, token_member: token(next) (only when more remain)}; the token is
+  // offset_token() unless the service hands out another.
+  template <typename Token>
+  Doc answer(const char* list_name, const char* token_member, Token&& token) {
+    Doc out = Doc::map();
+    out.set(list_name, std::move(list));
+    if (more()) out.set(token_member, token(next));
+    return out;
+  }
+  Doc answer(const char* list_name, const char* token_member) { return answer(list_name, token_member, offset_token); }
 };
 template <typename Item>
 Slice slice(size_t start, size_t total, int64_t max, Item&& item) {

@@ -269,6 +269,12 @@ class Alarms(CloudWatchBase):
         self.assertEqual(hist[0]["HistorySummary"], "Alarm updated from INSUFFICIENT_DATA to ALARM")
         only = self.cw.describe_alarm_history(AlarmName="high-latency", HistoryItemType="ConfigurationUpdate")
         self.assertEqual(len(only["AlarmHistoryItems"]), 1)
+        first = self.cw.describe_alarm_history(AlarmName="high-latency", MaxRecords=1)
+        self.assertEqual(first["AlarmHistoryItems"], hist[:1])
+        rest = self.cw.describe_alarm_history(AlarmName="high-latency", MaxRecords=1, NextToken=first["NextToken"])
+        self.assertEqual(rest["AlarmHistoryItems"], hist[1:2])
+        self.assertEqual(self.err(lambda: self.cw.describe_alarm_history(AlarmName="high-latency", NextToken="x"))[0],
+                         "InvalidNextToken")
         # SetAlarmState lasts until the next evaluation
         self.cw.set_alarm_state(AlarmName="high-latency", StateValue="OK", StateReason="testing")
         wait_until(lambda: self.alarm("high-latency")["StateValue"] == "ALARM")

@@ -164,6 +164,20 @@ class TestPoolsAndClients(CognitoBase):
         code, msg = self.err(lambda: self.idp.describe_user_pool(UserPoolId=pid))
         self.assertEqual((code, msg), ("ResourceNotFoundException", f"User pool {pid} does not exist."))
 
+    def test_list_user_pools_pages(self):
+        # one pool a page: every pool comes back exactly once (NextToken resumes after the last one)
+        mine = {self.pool(PoolName=f"paged{i}") for i in range(3)}
+        seen, kw = [], {}
+        while True:
+            r = self.idp.list_user_pools(MaxResults=1, **kw)
+            self.assertLessEqual(len(r["UserPools"]), 1)
+            seen += [p["Id"] for p in r["UserPools"]]
+            if "NextToken" not in r:
+                break
+            kw = {"NextToken": r["NextToken"]}
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertTrue(mine <= set(seen), (mine, seen))
+
     def test_deletion_protection(self):
         pid = self.pool(DeletionProtection="ACTIVE")
         code, _ = self.err(lambda: self.idp.delete_user_pool(UserPoolId=pid))

@@ -243,6 +243,19 @@ class Events(StratusTestCase):
         rest = self.ev.list_targets_by_rule(Rule="tg", NextToken=page["NextToken"])["Targets"]
         self.assertEqual(len(rest), 3)
         self.assertEqual(self.ev.list_rule_names_by_target(TargetArn=q + "other")["RuleNames"], ["tg"])
+        for n in ("tg-a", "tg-b"):  # two more rules on the same target, and one elsewhere
+            self.ev.put_rule(Name=n, EventPattern='{"source":["x"]}')
+            self.ev.put_targets(Rule=n, Targets=[{"Id": "o", "Arn": q + "other"}])
+        self.ev.put_rule(Name="tg-0", EventPattern='{"source":["x"]}')
+        self.ev.put_targets(Rule="tg-0", Targets=[{"Id": "o", "Arn": q + "q9"}])
+        page = self.ev.list_rule_names_by_target(TargetArn=q + "other", Limit=2)
+        self.assertEqual((page["RuleNames"], page["NextToken"]), (["tg", "tg-a"], "tg-b"))
+        page = self.ev.list_rule_names_by_target(TargetArn=q + "other", Limit=2, NextToken=page["NextToken"])
+        self.assertEqual(page["RuleNames"], ["tg-b"])
+        self.assertNotIn("NextToken", page)
+        for n in ("tg-a", "tg-b", "tg-0"):
+            self.ev.remove_targets(Rule=n, Ids=["o"])
+            self.ev.delete_rule(Name=n)
         self.assertEqual(self.err(lambda: self.ev.put_targets(Rule="tg", Targets=[
             {"Id": "x", "Arn": q + "q", "Input": "{}", "InputPath": "$.detail"}]))[0], "ValidationException")
         self.assertEqual(self.err(lambda: self.ev.put_targets(Rule="tg", Targets=[

@@ -2,11 +2,15 @@
 // table). State: records in storage through State (state.h).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/doc.h"
 #include "core/error.h"
+#include "core/paging.h"
 #include "services/events/errors.h"
 #include "services/events/state.h"
 #include "services/service.h"
@@ -31,28 +35,23 @@ void check_name(const std::string& value, std::string_view member, bool slash = 
 // The bus named by the request member (name or ARN; "default" when absent); throws no_bus.
 std::string existing_bus(OpContext& ctx, const Doc& in, std::string_view member = "EventBusName");
 
+// EventBridge's List paging: NextToken (the first name not yet returned), Limit (100), no flag.
+inline constexpr paging::Style kNamePaging{"NextToken", "Limit", 100, "NextToken", nullptr};
+
 // One page of a List operation over records in name order: those whose `name_member` starts with
 // the request's NamePrefix, from its NextToken (the first name not yet returned) on, that `keep`
 // accepts, at most Limit (100) of them, rendered; NextToken when more remain.
 template <class Keep, class Render>
 Doc name_page(const std::vector<std::pair<std::string, Doc>>& recs, const Doc& in, const char* name_member,
               const char* list_name, Keep&& keep, Render&& render) {
-  std::string prefix = in.str("NamePrefix"), token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
+  std::string prefix = in.str("NamePrefix");
+  std::vector<std::pair<std::string, const Doc*>> named;  // the records kept, by name (keys are in name order)
   for (const auto& kv : recs) {
-    const Doc& rec = kv.second;
-    std::string name = rec.str(name_member);
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token) || !keep(rec)) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(render(rec));
+    std::string name = kv.second.str(name_member);
+    if (name.rfind(prefix, 0) == 0 && keep(kv.second)) named.emplace_back(std::move(name), &kv.second);
   }
-  out.set(list_name, std::move(list));
-  return out;
+  return paging::paginate(named, in, list_name, kNamePaging,
+                          [&](const Doc* rec) -> std::optional<Doc> { return render(*rec); });
 }
 
 // ---- buses (ops/buses.cc) ----

@@ -307,22 +307,12 @@ Doc metadata(const Key& k) {
   return d;
 }
 
-Page paginate(const std::vector<std::string>& ids, const Doc& in, size_t dflt) {
-  Page p;
-  size_t limit = in.has("Limit") ? static_cast<size_t>(in.integer("Limit")) : dflt;
-  if (const Doc* m = in.get("Marker"); m && m->is_string()) {
-    auto it = std::find(ids.begin(), ids.end(), m->as_string());
-    if (it == ids.end()) throw errors::invalid_marker("Invalid marker");
-    p.begin = static_cast<size_t>(it - ids.begin());
-  }
-  p.end = std::min(ids.size(), p.begin + limit);
-  if (p.end < ids.size()) p.next = ids[p.end];
-  return p;
-}
-
-void set_page(Doc& out, const Page& p) {
-  out.set("Truncated", !p.next.empty());
-  if (!p.next.empty()) out.set("NextMarker", p.next);
+size_t marker_index(const std::vector<std::string>& ids, const Doc& in) {
+  const Doc* m = in.get("Marker");
+  if (!m || !m->is_string()) return 0;
+  auto it = std::find(ids.begin(), ids.end(), m->as_string());
+  if (it == ids.end()) throw errors::invalid_marker("Invalid marker");
+  return static_cast<size_t>(it - ids.begin());
 }
 
 EncryptionContext context_of(const Doc& in, std::string_view member) {

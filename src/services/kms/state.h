@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/doc.h"
+#include "core/paging.h"
 #include "services/kms/api.h"
 #include "services/kms/store.h"
 #include "services/service.h"
@@ -101,15 +102,20 @@ std::string blob_of(const Doc& in, std::string_view member);
 Doc metadata(const Key& k);
 // A material's KeyMaterialId (64 hex digits, stable).
 std::string material_id(const Key& k, uint32_t version);
-// A page of a listing whose entries are named by ids (in order): Limit (1..max, default
-// `dflt`) and Marker (the id the page starts at; InvalidMarkerException when none is).
-struct Page {
-  size_t begin = 0, end = 0;
-  std::string next;  // "" when the listing is complete
-};
-Page paginate(const std::vector<std::string>& ids, const Doc& in, size_t dflt = 100);
-// Adds Truncated / NextMarker to a listing's output.
-void set_page(Doc& out, const Page& p);
+// One page of a listing whose entries are named by ids (in order), as {list_name: [item(i)...],
+// Truncated, NextMarker (the id the next page starts at)?}: Limit (1..max, default `dflt`) and
+// Marker (the id the page starts at; InvalidMarkerException when none is).
+size_t marker_index(const std::vector<std::string>& ids, const Doc& in);
+template <class Item>
+Doc page(const std::vector<std::string>& ids, const Doc& in, size_t dflt, const char* list_name, Item&& item) {
+  int64_t limit = in.has("Limit") ? in.integer("Limit") : static_cast<int64_t>(dflt);
+  paging::Slice s = paging::slice(marker_index(ids, in), ids.size(), limit, item);
+  Doc out = Doc::map();
+  out.set(list_name, std::move(s.list));
+  out.set("Truncated", s.more());
+  if (s.more()) out.set("NextMarker", ids[s.next]);
+  return out;
+}
 
 // EncryptionContext member of an input (absent: empty).
 EncryptionContext context_of(const Doc& in, std::string_view member = "EncryptionContext");

@@ -77,5 +77,14 @@ TEST(Paging, SliceStopsAtMaxAndAtTheEnd) {
   EXPECT_FALSE(past.more());
 }
 
+TEST(Paging, SliceAnswerSetsTheTokenOnlyWhenMoreRemain) {
+  auto item = [](size_t i) { return Doc(static_cast<int64_t>(i)); };
+  EXPECT_EQ(json::write(paging::slice(0, 3, 2, item).answer("Items", "NextToken")),
+            R"({"Items":[0,1],"NextToken":")" + paging::offset_token(2) + R"("})");
+  EXPECT_EQ(json::write(paging::slice(2, 3, 2, item).answer("Items", "NextToken")), R"({"Items":[2]})");
+  auto decimal = [](size_t next) { return std::to_string(next); };
+  EXPECT_EQ(json::write(paging::slice(0, 3, 1, item).answer("Items", "Next", decimal)), R"({"Items":[0],"Next":"1"})");
+}
+
 }  // namespace
 }  // namespace stratus

@@ -11,6 +11,7 @@
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "events/queue.h"
 #include "server/context.h"
 #include "services/cloudwatch/alarm.h"
@@ -590,28 +591,21 @@ Doc describe_alarm_history(OpContext& ctx, const Doc& in) {
     offset = std::strtoll(tok.c_str(), &e, 10);
     if (!e || *e || offset < 0) throw AwsError("InvalidNextToken", "The service cannot find the token.", 400);
   }
-  Doc list = Doc::list();
-  int64_t idx = 0, emitted = 0;
-  std::string next;
+  std::vector<const Doc*> kept;
   for (const auto& it : items) {
     int64_t ts = it.integer("Timestamp");
     if (ts < start || ts > end) continue;
     if (!type.empty() && it.str("HistoryItemType") != type) continue;
     if (!types.empty() && !types.count(it.str("AlarmType"))) continue;
-    if (idx++ < offset) continue;
-    if (emitted == max) {
-      next = std::to_string(idx - 1);
-      break;
-    }
-    Doc o = it;
-    o.set("Timestamp", Timestamp{ts});
-    list.push(std::move(o));
-    ++emitted;
+    kept.push_back(&it);
   }
-  Doc out = Doc::map();
-  out.set("AlarmHistoryItems", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  // NextToken: the decimal index of the next item
+  auto page = paging::slice(static_cast<size_t>(offset), kept.size(), max, [&](size_t i) {
+    Doc o = *kept[i];
+    o.set("Timestamp", Timestamp{o.integer("Timestamp")});
+    return o;
+  });
+  return page.answer("AlarmHistoryItems", "NextToken", [](size_t next) { return std::to_string(next); });
 }
 
 // ---- anomaly detectors ----

@@ -6,6 +6,7 @@
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "core/tags.h"
 #include "services/cloudwatch/ops.h"
 #include "services/cloudwatch/schema.h"
@@ -151,27 +152,20 @@ Doc get_dashboard(OpContext& ctx, const Doc& in) {
 
 Doc list_dashboards(OpContext& ctx, const Doc& in) {
   State& st = state_of(ctx);
-  std::string prefix = in.str("DashboardNamePrefix"), token = in.str("NextToken");
-  Doc list = Doc::list();
-  std::string next;
+  std::string prefix = in.str("DashboardNamePrefix");
+  std::vector<std::pair<std::string, Doc>> entries;  // in name order
   for (const auto& [name, rec] : st.store->list(kDash, ctx.account(), "")) {
     if (!prefix.empty() && name.rfind(prefix, 0) != 0) continue;
-    if (!token.empty() && name < token) continue;
-    if (list.size() == 1000) {
-      next = name;
-      break;
-    }
     Doc e = Doc::map();
     e.set("DashboardName", name);
     e.set("DashboardArn", dashboard_arn(ctx.account(), name));
     e.set("LastModified", Timestamp{rec.integer("LastModified")});
     e.set("Size", rec.integer("Size"));
-    list.push(std::move(e));
+    entries.emplace_back(name, std::move(e));
   }
-  Doc out = Doc::map();
-  out.set("DashboardEntries", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  // NextToken: the first name not yet returned; 1000 a page (the request names no page size)
+  return paging::paginate(entries, in, "DashboardEntries", {"NextToken", "", 1000, "NextToken", nullptr},
+                          [](const Doc& e) -> std::optional<Doc> { return e; });
 }
 
 Doc delete_dashboards(OpContext& ctx, const Doc& in) {

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "core/paging.h"
 #include "server/context.h"
 #include "services/cloudwatch/emf.h"
 #include "services/cloudwatch/math.h"
@@ -321,12 +322,8 @@ Doc list_metrics(OpContext& ctx, const Doc& in) {
   }
   bool recent = in.str("RecentlyActive") == "PT3H";
   int64_t now = now_millis();
-  std::string token = in.str("NextToken");
-  constexpr size_t kPage = 500;
-  Doc list = Doc::list();
-  std::string next;
+  std::vector<std::pair<std::string, MetricId>> found;  // in series key order
   for (const auto& [key, last] : st.store->metrics(ctx.account(), ctx.region())) {
-    if (!token.empty() && key < token) continue;
     if (recent && last < now - 3 * 3600'000LL) continue;
     if (last < now - kTwoWeeksMs) continue;  // ListMetrics shows metrics with data in the last two weeks
     MetricId m = parse_series_key(key);
@@ -338,20 +335,12 @@ Doc list_metrics(OpContext& ctx, const Doc& in) {
       auto it = std::find_if(m.dims.begin(), m.dims.end(), [&](const Dim& d) { return d.name == fname; });
       if (it == m.dims.end() || (f.second && it->value != *f.second)) ok = false;
     }
-    if (!ok) continue;
-    if (list.size() == kPage) {
-      next = key;
-      break;
-    }
-    list.push(metric_doc(m));
+    if (ok) found.emplace_back(key, std::move(m));
   }
-  if (!token.empty() && list.size() == 0 && next.empty()) {
-    // A token past every metric is still a valid (empty) page.
-  }
-  Doc out = Doc::map();
-  out.set("Metrics", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  // NextToken: the series key of the first metric not yet returned (a token past every metric
+  // is a valid empty page); 500 a page (the request names no page size)
+  return paging::paginate(found, in, "Metrics", {"NextToken", "", 500, "NextToken", nullptr},
+                          [](const MetricId& m) -> std::optional<Doc> { return metric_doc(m); });
 }
 
 // ---- GetMetricData ----

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/crypto.h"
 #include "services/cognito-idp/ops.h"
@@ -143,10 +144,6 @@ void check_lists(const Doc& in) {
     throw cerr::invalid_parameter("Both UsernameAttributes and AliasAttributes cannot be specified simultaneously.");
 }
 
-std::string next_token_of(const Doc& in, const char* field = "NextToken") {
-  return in.str(field);
-}
-
 // One page of the pool's records in keyspace `ks` (clients, groups, resource servers),
 // `max_member` (MaxResults, Limit) at most, 60 by default, after NextToken (the id member of the
 // last record returned: the scan's start is exclusive).
@@ -154,26 +151,18 @@ template <class Render>
 Doc pool_page(OpContext& ctx, std::string_view ks, const std::string& pool_id, const Doc& in, const char* max_member,
               const char* list_name, const char* id_member, Render&& render) {
   load_pool(ctx, pool_id);
-  int64_t max = in.integer(max_member, 60);
-  Doc list = Doc::list();
-  std::string next, last;
+  paging::After page(in.integer(max_member, 60));
   std::string after = in.str("NextToken");
-  state(ctx).store.scan(
-      ks, Store::pool_key(pool_id),
-      [&](const std::string&, const Doc& r) {
-        if (static_cast<int64_t>(list.size()) == max) {
-          next = last;
-          return false;
-        }
-        last = r.str(id_member);
-        list.push(render(r));
-        return true;
-      },
-      after.empty() ? std::string() : Store::child_key(pool_id, after));
-  Doc out = Doc::map();
-  out.set(list_name, std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  if (in.integer(max_member, 60) > 0)  // Limit 0: an empty page, no token
+    state(ctx).store.scan(
+        ks, Store::pool_key(pool_id),
+        [&](const std::string&, const Doc& r) {
+          if (page.full()) return false;
+          page.add(r.str(id_member), render(r));
+          return true;
+        },
+        after.empty() ? std::string() : Store::child_key(pool_id, after));
+  return page.answer(list_name, "NextToken");
 }
 
 }  // namespace
@@ -278,18 +267,14 @@ Doc list_user_pools(OpContext& ctx, const Doc& in) {
     throw cerr::invalid_parameter("1 validation error detected: Value '" + std::to_string(max) +
                                   "' at 'maxResults' failed to satisfy constraint: Member must have value less "
                                   "than or equal to 60");
-  Doc pools = Doc::list();
-  std::string next;
-  std::string after = next_token_of(in);
+  // NextToken: the Id of the last pool returned (the scan starts after its key)
+  paging::After page(max);
+  std::string after = in.str("NextToken");
   state(ctx).store.scan(
       kPools.name, "",
-      [&](const std::string& key, const Doc& p) {
+      [&](const std::string&, const Doc& p) {
         if (p.str("_account") != ctx.account() || p.str("_region") != ctx.region()) return true;
-        if (static_cast<int64_t>(pools.size()) == max) {
-          next = p.str("Id");
-          return false;
-        }
-        (void)key;
+        if (page.full()) return false;
         Doc d = Doc::map();
         d.set("Id", p.str("Id"));
         d.set("Name", p.str("Name"));
@@ -297,14 +282,11 @@ Doc list_user_pools(OpContext& ctx, const Doc& in) {
         d.set("Status", "Enabled");
         d.set("CreationDate", Timestamp{p.integer("CreationDate")});
         d.set("LastModifiedDate", Timestamp{p.integer("LastModifiedDate")});
-        pools.push(std::move(d));
+        page.add(p.str("Id"), std::move(d));
         return true;
       },
-      after.empty() ? std::string() : Store::pool_key(after).substr(0, Store::pool_key(after).size()));
-  Doc out = Doc::map();
-  out.set("UserPools", std::move(pools));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+      after.empty() ? std::string() : Store::pool_key(after));
+  return page.answer("UserPools", "NextToken");
 }
 
 Doc add_custom_attributes(OpContext& ctx, const Doc& in) {

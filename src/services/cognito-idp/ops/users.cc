@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/crypto.h"
 #include "services/cognito-idp/filter.h"
@@ -532,23 +533,19 @@ Doc users_page(OpContext& ctx, const Doc& pool, int64_t limit, const std::string
     if (!k) throw cerr::invalid_parameter("Invalid pagination token.");
     after = *k;
   }
-  Doc users = Doc::list();
-  std::string last, next;
-  state(ctx).store.scan(
-      kUsers.name, Store::pool_key(pool.str("Id")),
-      [&](const std::string& key, const Doc& u) {
-        if (!keep(u)) return true;
-        if (static_cast<int64_t>(users.size()) == limit) {
-          next = last;
-          return false;
-        }
-        users.push(filtered(u, to_get));
-        last = key;
-        return true;
-      },
-      after);
-  if (!next.empty()) out.set(token_field, crypto::base64url(state(ctx).store.seal(next, purpose)));
-  return users;
+  paging::After page(limit);
+  if (limit > 0)  // Limit 0: an empty page, no token
+    state(ctx).store.scan(
+        kUsers.name, Store::pool_key(pool.str("Id")),
+        [&](const std::string& key, const Doc& u) {
+          if (!keep(u)) return true;
+          if (page.full()) return false;
+          page.add(key, filtered(u, to_get));
+          return true;
+        },
+        after);
+  if (page.more()) out.set(token_field, crypto::base64url(state(ctx).store.seal(page.last(), purpose)));
+  return page.take();
 }
 }  // namespace
 

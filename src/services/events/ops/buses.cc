@@ -113,25 +113,13 @@ Doc delete_event_bus(OpContext& ctx, const Doc& in) {
 
 Doc list_event_buses(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
-  std::string prefix = in.str("NamePrefix");
-  std::string token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
   std::map<std::string, Doc> buses;
   buses.emplace("default", *st.bus(ctx.account(), ctx.region(), "default"));
   for (auto& [key, rec] : scan(st.db(), schema::kBuses.name, storage::scope_prefix(ctx.account(), ctx.region())))
     buses.insert_or_assign(rec.str("Name"), rec);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [name, rec] : buses) {
-    if (name.rfind(prefix, 0) != 0 || (!token.empty() && name < token)) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(bus_out(rec, true));
-  }
-  out.set("EventBuses", std::move(list));
-  return out;
+  return name_page(
+      std::vector<std::pair<std::string, Doc>>(buses.begin(), buses.end()), in, "Name", "EventBuses",
+      [](const Doc&) { return true; }, [](const Doc& rec) { return bus_out(rec, true); });
 }
 
 Doc put_permission(OpContext& ctx, const Doc& in) {

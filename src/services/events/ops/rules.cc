@@ -158,26 +158,16 @@ Doc disable_rule(OpContext& ctx, const Doc& in) {
 Doc list_rule_names_by_target(OpContext& ctx, const Doc& in) {
   State& st = state(ctx);
   std::string bus = existing_bus(ctx, in);
-  std::string arn = in.str("TargetArn"), token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
-  Doc list = Doc::list();
-  Doc out = Doc::map();
-  for (auto& [key, rec] : scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), bus))) {
-    std::string name = rec.str("Name");
-    if (!token.empty() && name < token) continue;
-    const Doc* targets = rec.get("Targets");
-    if (!targets || !targets->is_list()) continue;
-    bool hit = std::any_of(targets->as_list().begin(), targets->as_list().end(),
+  std::string arn = in.str("TargetArn");
+  return name_page(
+      scan(st.db(), schema::kRules.name, bus_key(ctx.account(), ctx.region(), bus)), in, "Name", "RuleNames",
+      [&](const Doc& rec) {
+        const Doc* targets = rec.get("Targets");
+        return targets && targets->is_list() &&
+               std::any_of(targets->as_list().begin(), targets->as_list().end(),
                            [&](const Doc& t) { return t.str("Arn") == arn; });
-    if (!hit) continue;
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", name);
-      break;
-    }
-    list.push(name);
-  }
-  out.set("RuleNames", std::move(list));
-  return out;
+      },
+      [](const Doc& rec) { return Doc(rec.str("Name")); });
 }
 
 // A target's input settings as AWS checks them in PutTargets (ValidationException).
@@ -288,26 +278,17 @@ Doc remove_targets(OpContext& ctx, const Doc& in) {
 Doc list_targets_by_rule(OpContext& ctx, const Doc& in) {
   RuleRef r = find_rule(ctx, in, "Rule");
   Doc rec = load_rule(ctx, r);
+  // NextToken: the decimal index of the next target
   std::string token = in.str("NextToken");
-  int64_t limit = in.integer("Limit", 100);
   size_t start = 0;
   if (!token.empty()) {
     if (!digits(token)) throw errors::validation("The NextToken provided is not valid.");
     start = std::stoul(token);
   }
-  Doc list = Doc::list();
-  Doc out = Doc::map();
   const Doc* t = rec.get("Targets");
   size_t n = t && t->is_list() ? t->size() : 0;
-  for (size_t i = start; i < n; ++i) {
-    if (static_cast<int64_t>(list.size()) >= limit) {
-      out.set("NextToken", std::to_string(i));
-      break;
-    }
-    list.push(t->as_list()[i]);
-  }
-  out.set("Targets", std::move(list));
-  return out;
+  auto page = paging::slice(start, n, in.integer("Limit", 100), [&](size_t i) { return t->as_list()[i]; });
+  return page.answer("Targets", "NextToken", [](size_t next) { return std::to_string(next); });
 }
 
 // ---- tags: rules and buses by ARN ----

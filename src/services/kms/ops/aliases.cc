@@ -98,21 +98,15 @@ Doc list_aliases(OpContext& ctx, const Doc& in) {
     if (key_id.empty() || a.target == key_id) all.push_back(std::move(a));
   std::vector<std::string> names;
   for (const auto& a : all) names.push_back(a.name);
-  Page p = paginate(names, in, 50);
-  Doc l = Doc::list();
-  for (size_t i = p.begin; i < p.end; ++i) {
+  return page(names, in, 50, "Aliases", [&](size_t i) {
     Doc e = Doc::map();
     e.set("AliasName", all[i].name);
     e.set("AliasArn", alias_arn(ctx, all[i].name));
     e.set("TargetKeyId", all[i].target);
     e.set("CreationDate", Timestamp{all[i].created_ms});
     e.set("LastUpdatedDate", Timestamp{all[i].updated_ms});
-    l.push(std::move(e));
-  }
-  Doc out = Doc::map();
-  out.set("Aliases", std::move(l));
-  set_page(out, p);
-  return out;
+    return e;
+  });
 }
 
 }  // namespace stratus::kms

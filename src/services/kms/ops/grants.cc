@@ -82,13 +82,7 @@ Doc delete_grant(OpContext& ctx, State& st, const Key& k, const std::string& gra
 Doc listing(const std::vector<std::pair<std::shared_ptr<const Key>, Grant>>& grants, const Doc& in) {
   std::vector<std::string> ids;
   for (const auto& [k, g] : grants) ids.push_back(g.id);
-  Page p = paginate(ids, in, 50);
-  Doc l = Doc::list();
-  for (size_t i = p.begin; i < p.end; ++i) l.push(grant_entry(*grants[i].first, grants[i].second));
-  Doc out = Doc::map();
-  out.set("Grants", std::move(l));
-  set_page(out, p);
-  return out;
+  return page(ids, in, 50, "Grants", [&](size_t i) { return grant_entry(*grants[i].first, grants[i].second); });
 }
 
 }  // namespace

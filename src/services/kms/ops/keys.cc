@@ -101,18 +101,12 @@ Doc list_keys(OpContext& ctx, const Doc& in) {
   auto keys = state(ctx).store.keys(ctx.account(), ctx.region());
   std::vector<std::string> ids;
   for (const auto& k : keys) ids.push_back(k->id);
-  Page p = paginate(ids, in);
-  Doc l = Doc::list();
-  for (size_t i = p.begin; i < p.end; ++i) {
+  return page(ids, in, 100, "Keys", [&](size_t i) {
     Doc e = Doc::map();
     e.set("KeyId", keys[i]->id);
     e.set("KeyArn", keys[i]->arn);
-    l.push(std::move(e));
-  }
-  Doc out = Doc::map();
-  out.set("Keys", std::move(l));
-  set_page(out, p);
-  return out;
+    return e;
+  });
 }
 
 Doc enable_key(OpContext& ctx, const Doc& in) {

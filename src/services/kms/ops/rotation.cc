@@ -103,20 +103,14 @@ Doc list_key_rotations(OpContext& ctx, const Doc& in) {
       rotations.push_back(&m);
       ids.push_back(std::to_string(m.version));
     }
-  Page p = paginate(ids, in, 100);
-  Doc l = Doc::list();
-  for (size_t i = p.begin; i < p.end; ++i) {
+  return page(ids, in, 100, "Rotations", [&](size_t i) {
     Doc e = Doc::map();
     e.set("KeyId", k->arn);
     e.set("RotationDate", Timestamp{rotations[i]->created_ms});
     e.set("RotationType", rotations[i]->rotation_type);
     e.set("KeyMaterialId", material_id(*k, rotations[i]->version));
-    l.push(std::move(e));
-  }
-  Doc out = Doc::map();
-  out.set("Rotations", std::move(l));
-  set_page(out, p);
-  return out;
+    return e;
+  });
 }
 
 }  // namespace stratus::kms

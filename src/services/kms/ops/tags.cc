@@ -55,18 +55,12 @@ Doc list_resource_tags(OpContext& ctx, const Doc& in) {
   auto k = state(ctx).resolve(ctx.account(), ctx.region(), in.str("KeyId"), false);
   std::vector<std::string> names;
   for (const auto& [tk, tv] : k->tags) names.push_back(tk);
-  Page p = paginate(names, in, 50);
-  Doc l = Doc::list();
-  for (size_t i = p.begin; i < p.end; ++i) {
+  return page(names, in, 50, "Tags", [&](size_t i) {
     Doc e = Doc::map();
     e.set("TagKey", k->tags[i].first);
     e.set("TagValue", k->tags[i].second);
-    l.push(std::move(e));
-  }
-  Doc out = Doc::map();
-  out.set("Tags", std::move(l));
-  set_page(out, p);
-  return out;
+    return e;
+  });
 }
 
 Doc get_key_policy(OpContext& ctx, const Doc& in) {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/encoding.h"
+#include "core/paging.h"
 #include "services/s3/multipart.h"
 #include "services/s3/notify.h"
 #include "services/s3/ops.h"
@@ -143,31 +144,25 @@ Doc list_buckets(OpContext& ctx, const Doc& in) {
       throw invalid_argument("The continuation token provided is incorrect", "continuation-token", t->as_string());
     after = *raw;
   }
-  Doc list = Doc::list();
-  std::string last;
-  bool more = false;
+  paging::After page(max, std::move(after));
   for (const Bucket& b : store(ctx).buckets()) {
     if (b.account != ctx.account()) continue;
     if (b.name.substr(0, prefix.size()) != prefix) continue;
     if (!region.empty() && b.region != region) continue;
-    if (!after.empty() && b.name <= after) continue;
-    if (static_cast<int64_t>(list.size()) >= max) {
-      more = true;
-      break;
-    }
+    if (page.seen(b.name)) continue;
+    if (page.full()) break;
     Doc e = Doc::map();
     e.set("Name", b.name);
     e.set("CreationDate", Timestamp{b.created_ms / 1000 * 1000});
     e.set("BucketRegion", b.region);
     e.set("BucketArn", "arn:aws:s3:::" + b.name);
-    list.push(std::move(e));
-    last = b.name;
+    page.add(b.name, std::move(e));
   }
   Doc out = Doc::map();
-  out.set("Buckets", std::move(list));
+  out.set("Buckets", page.take());
   out.set("Owner", owner_doc(ctx.account()));
   if (!prefix.empty()) out.set("Prefix", prefix);
-  if (more) out.set("ContinuationToken", enc::base64_encode(last));
+  if (page.more()) out.set("ContinuationToken", enc::base64_encode(page.last()));
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/paging.h"
 #include "core/tags.h"
 #include "services/secretsmanager/ops.h"
 
@@ -224,14 +225,8 @@ Doc list_secrets(OpContext& ctx, const Doc& in) {
   };
   std::stable_sort(secrets.begin(), secrets.end(),
                    [&](const Doc& a, const Doc& b) { return desc ? key_of(b) < key_of(a) : key_of(a) < key_of(b); });
-  size_t start = page_start(in);
-  Doc list = Doc::list();
-  size_t i = start;
-  for (; i < secrets.size() && static_cast<int64_t>(list.size()) < max; ++i) list.push(describe(secrets[i], true));
-  Doc out = Doc::map();
-  out.set("SecretList", std::move(list));
-  if (i < secrets.size()) out.set("NextToken", page_token(i));
-  return out;
+  return paging::slice(page_start(in), secrets.size(), max, [&](size_t i) { return describe(secrets[i], true); })
+      .answer("SecretList", "NextToken");
 }
 
 Doc update_secret(OpContext& ctx, const Doc& in) {

@@ -2,6 +2,7 @@
 
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/paging.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/rules.h"
 #include "services/ssm/store.h"
@@ -190,19 +191,15 @@ Doc get_parameters_by_path(OpContext& ctx, const Doc& in) {
   std::string base = path;
   while (base.size() > 1 && base.ends_with('/')) base.pop_back();
   std::string prefix = base == "/" ? "/" : base + "/";
-  Doc list = Doc::list();
-  std::string next;
+  // NextToken: the base64 of the last name returned, with its leading '/'
+  paging::After page(max);
   auto consider = [&](const std::string& key, const Doc& record) {
     if (!recursive && key.find('/', prefix.size()) != std::string::npos) return true;
     const Doc* chosen = nullptr;
     if (!matches(filters, record, chosen)) return true;
-    if (static_cast<int64_t>(list.size()) >= max) {
-      next = enc::base64_encode(list.as_list().back().str("Name").starts_with('/')
-                                    ? list.as_list().back().str("Name")
-                                    : "/" + list.as_list().back().str("Name"));
-      return false;
-    }
-    list.push(parameter_doc(ctx, record, *chosen, "", decrypt));
+    if (page.full()) return false;
+    std::string name = record.str("Name");
+    page.add(name.starts_with('/') ? name : "/" + name, parameter_doc(ctx, record, *chosen, "", decrypt));
     return true;
   };
   if (is_public(prefix)) {
@@ -220,10 +217,7 @@ Doc get_parameters_by_path(OpContext& ctx, const Doc& in) {
       if (!consider(key, json::parse(it->value()))) break;
     }
   }
-  Doc out = Doc::map();
-  out.set("Parameters", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  return page.answer("Parameters", "NextToken", paging::Token::base64);
 }
 
 Doc describe_parameters(OpContext& ctx, const Doc& in) {
@@ -250,23 +244,16 @@ Doc describe_parameters(OpContext& ctx, const Doc& in) {
   storage::ScanOptions o;
   o.start = sc + (after.empty() ? std::string() : after + std::string(1, '\0'));
   o.end = storage::prefix_end(sc);
-  Doc list = Doc::list();
-  std::string next, last_key;
+  // NextToken: the base64 of the last key returned
+  paging::After page(max);
   for (auto it = ctx.storage.scan("ssm.parameters", o); it->valid(); it->next()) {
     Doc record = json::parse(it->value());
     const Doc* chosen = nullptr;
     if (!matches(filters, record, chosen)) continue;
-    if (static_cast<int64_t>(list.size()) >= max) {
-      next = enc::base64_encode(last_key);
-      break;
-    }
-    last_key = std::string(it->key().substr(sc.size()));
-    list.push(metadata(ctx, record));
+    if (page.full()) break;
+    page.add(std::string(it->key().substr(sc.size())), metadata(ctx, record));
   }
-  Doc out = Doc::map();
-  out.set("Parameters", std::move(list));
-  if (!next.empty()) out.set("NextToken", next);
-  return out;
+  return page.answer("Parameters", "NextToken", paging::Token::base64);
 }
 
 }  // namespace stratus::ssm

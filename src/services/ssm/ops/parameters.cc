@@ -6,6 +6,7 @@
 
 #include "core/encoding.h"
 #include "core/lookup.h"
+#include "core/paging.h"
 #include "services/ssm/ops.h"
 #include "services/ssm/rules.h"
 #include "services/ssm/store.h"
@@ -282,9 +283,7 @@ Doc get_parameter_history(OpContext& ctx, const Doc& in) {
   bool decrypt = in.flag("WithDecryption");
   std::string arn = parameter_arn(ctx.account(), ctx.region(), rec->str("Name"));
   const DocList& versions = rec->get("Versions")->as_list();
-  Doc list = Doc::list();
-  size_t i = start;
-  for (; i < versions.size() && static_cast<int64_t>(list.size()) < max; ++i) {
+  auto page = paging::slice(start, versions.size(), max, [&](size_t i) {
     const Doc& v = versions[i];
     Doc h = Doc::map();
     h.set("Name", rec->str("Name"));
@@ -300,12 +299,9 @@ Doc get_parameter_history(OpContext& ctx, const Doc& in) {
     h.set("Tier", v.str("Tier", "Standard"));
     h.set("Policies", policies_doc(v));
     h.set("DataType", v.str("DataType", "text"));
-    list.push(std::move(h));
-  }
-  Doc out = Doc::map();
-  out.set("Parameters", std::move(list));
-  if (i < versions.size()) out.set("NextToken", enc::base64_encode(std::to_string(i)));
-  return out;
+    return h;
+  });
+  return page.answer("Parameters", "NextToken");
 }
 
 namespace {
