@@ -144,7 +144,7 @@ def main():
         if late:
             rows.append(f"| Scheduler at() one second apart → SQS, lateness ({len(late)} of {args.schedules} fired) | "
                         f"p50 {pct(late, 50):.0f} ms, p99 {pct(late, 99):.0f} ms | never fires | on time |")
-        report("events-bench", rows, "events.py", "shared with other work")
+        report("events-bench", rows, "events.py", "shared by the servers and the clients")
         return 0 if count >= sent else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
