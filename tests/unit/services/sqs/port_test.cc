@@ -149,7 +149,8 @@ TEST_F(SqsPort, FinishOnReadBodiesGoThroughTheFinisher) {
   ASSERT_TRUE(port_->deliver(arn, d).ok());
   ASSERT_TRUE(port_->deliver(arn, msg("plain")).ok());
   std::set<std::string> bodies;
-  for (const Doc& m : messages(receive(arn))) bodies.insert(m.str("Body"));
+  auto r = receive(arn);  // kept alive: a range-for over messages(receive(...)) reads a dead temporary
+  for (const Doc& m : messages(r)) bodies.insert(m.str("Body"));
   EXPECT_EQ(bodies, (std::set<std::string>{"<compact>", "plain"}));
 }
 
