@@ -351,6 +351,28 @@ class ConnectionLimits(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_ephemeral_writes_nothing_to_the_working_directory(self):
+        # --ephemeral keeps everything in memory, even the SMTP endpoint's STARTTLS certificate
+        # (kept in <data-dir>/smtp-tls otherwise; the default data directory is ./.stratus).
+        with tempfile.TemporaryDirectory() as cwd:
+            port, smtp = free_port(), free_port()
+            proc = subprocess.Popen([stratus_bin(), "serve", "--ephemeral", "--port", str(port), "--smtp-port",
+                                     str(smtp), "--log-level", "off"], cwd=cwd,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                def up():
+                    try:
+                        return urllib.request.urlopen(f"http://127.0.0.1:{port}/_stratus/health", timeout=1).status == 200
+                    except OSError:
+                        return False
+                self.assertTrue(wait_until(up, timeout=30))
+                with socket.create_connection(("127.0.0.1", smtp), timeout=5) as c:
+                    self.assertTrue(c.recv(100).startswith(b"220"))
+            finally:
+                proc.terminate()
+                proc.wait(15)
+            self.assertEqual(os.listdir(cwd), [])
+
     def test_max_connections_pauses_accepting_and_resumes(self):
         s = Stratus("--max-connections", "4", ephemeral=True).start()
         socks = []

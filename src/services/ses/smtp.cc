@@ -53,14 +53,17 @@ bool write_file(const std::filesystem::path& p, const std::string& data) {
 
 // The STARTTLS certificate: <data-dir>/smtp-tls/{cert,key}.pem, made (self-signed for the
 // endpoint's name and localhost) on the first start and kept, so clients can trust cert.pem.
-bool tls_material(const std::string& data_dir, std::string* cert, std::string* key) {
+// An --ephemeral server writes nothing: its certificate lives only as long as the process.
+bool tls_material(const std::string& data_dir, bool ephemeral, std::string* cert, std::string* key) {
   std::filesystem::path dir = std::filesystem::path(data_dir) / "smtp-tls";
-  if (read_file(dir / "cert.pem", cert) && read_file(dir / "key.pem", key)) return true;
+  if (!ephemeral && read_file(dir / "cert.pem", cert) && read_file(dir / "key.pem", key)) return true;
   try {
     http::SelfSigned made = http::self_signed("localhost", 2048);
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (!write_file(dir / "key.pem", made.key_pem) || !write_file(dir / "cert.pem", made.cert_pem)) return false;
+    if (!ephemeral) std::filesystem::create_directories(dir, ec);
+    if (!ephemeral &&
+        (!write_file(dir / "key.pem", made.key_pem) || !write_file(dir / "cert.pem", made.cert_pem)))
+      return false;
     *cert = std::move(made.cert_pem);
     *key = std::move(made.key_pem);
     return true;
@@ -85,7 +88,7 @@ std::unique_ptr<mail::SmtpServer> start_smtp(ServerContext& ctx, State& st) {
   uint16_t port = ctx.config().smtp_port;
   if (port == 0) return nullptr;
   mail::SmtpHooks hooks;
-  if (!tls_material(ctx.config().data_dir, &hooks.tls_cert_pem, &hooks.tls_key_pem))
+  if (!tls_material(ctx.config().data_dir, ctx.config().ephemeral, &hooks.tls_cert_pem, &hooks.tls_key_pem))
     spdlog::warn("ses: the SMTP endpoint offers no STARTTLS (its certificate could not be written)");
   hooks.auth = [&ctx](const std::string& user, const std::string& pass, std::string* who) {
     auto cred = ctx.keys().find(user);
