@@ -17,12 +17,8 @@ sign-in name instead.
     python3 bench/cognito_srp.py build/stratus [--duration 10] [--procs 4] [--merge]
 """
 import argparse
-import base64
 import ctypes
 import ctypes.util
-import datetime
-import hashlib
-import hmac
 import http.client
 import json
 import multiprocessing
@@ -33,20 +29,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(HERE, "..", "tests", "integration"))
 from bench import client, merge_rows, pair_servers, ratio_row  # noqa: E402
+from test_cognito import G, N, password_verifier  # noqa: E402  (the tests' client side of SRP)
 
-N_HEX = (
-    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
-    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
-    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
-    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
-    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF")
-N = int(N_HEX, 16)
-G = 2
 PASSWORD = "Correct-Horse-9!"
 
 
@@ -78,37 +66,6 @@ class _Bn:
         for x in (B, E, M, R):
             c.BN_free(x)
         return int.from_bytes(buf.raw, "big")
-
-
-def pad_hex(n):
-    h = format(n, "x")
-    h = "0" + h if len(h) % 2 else h
-    return "00" + h if h[0] in "89abcdef" else h
-
-
-def hex_hash(h):
-    return hashlib.sha256(bytes.fromhex(h)).hexdigest()
-
-
-K = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
-
-
-def proof(bn, pool_id, cp, a, A):
-    """PASSWORD_VERIFIER's ChallengeResponses, as amazon-cognito-identity-js computes them."""
-    B, salt, user_id = int(cp["SRP_B"], 16), int(cp["SALT"], 16), cp["USER_ID_FOR_SRP"]
-    u = int(hex_hash(pad_hex(A) + pad_hex(B)), 16)
-    pool_name = pool_id.split("_")[1]
-    inner = hashlib.sha256(f"{pool_name}{user_id}:{PASSWORD}".encode()).hexdigest()
-    x = int(hex_hash(pad_hex(salt) + inner), 16)
-    S = bn.modexp((B - K * bn.modexp(G, x, N)) % N, a + u * x, N)
-    prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(S)), hashlib.sha256).digest()
-    key = hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
-    now = datetime.datetime.utcnow()
-    ts = now.strftime("%a %b ") + str(now.day) + now.strftime(" %H:%M:%S UTC %Y")
-    msg = pool_name.encode() + user_id.encode() + base64.b64decode(cp["SECRET_BLOCK"]) + ts.encode()
-    sig = base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
-    return {"USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"], "TIMESTAMP": ts,
-            "PASSWORD_CLAIM_SIGNATURE": sig}
 
 
 def setup(ep):
@@ -145,7 +102,8 @@ def worker(args):
             continue
         st, r = call(conn, "RespondToAuthChallenge",
                      {"ClientId": cid, "ChallengeName": "PASSWORD_VERIFIER", "Session": r.get("Session"),
-                      "ChallengeResponses": dict(proof(bn, pool, r["ChallengeParameters"], a, A),
+                      "ChallengeResponses": dict(password_verifier(pool, r["ChallengeParameters"], a, A, PASSWORD,
+                                                                   modexp=bn.modexp),
                                                  **({"USERNAME": "ada"} if login_name else {}))})
         if st != 200 or "AuthenticationResult" not in r:
             errors += 1
