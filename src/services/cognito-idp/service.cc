@@ -180,7 +180,10 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "CustomMessage, UserMigration and Define/Create/VerifyAuthChallengeResponse run; the custom "
         "email/SMS senders are stored in LambdaConfig but not run; UserMigration's messageAction, "
         "desiredDeliveryMediums and forceAliasCreation are read but no welcome message is sent; a "
-        "CustomMessage text without {####} falls back to the template");
+        "CustomMessage text without {####} falls back to the template. A trigger gets 5 s per attempt, "
+        "three attempts for timeouts, throttling and Lambda faults; the timeout's message (\"... "
+        "invocation failed due to error Socket timeout while invoking Lambda function.\") is from "
+        "community reports, not AWS's documentation");
     gap("Hosted UI",
         "a plain login page of our own (hosted.h): the authorization code flow with PKCE (S256), the "
         "implicit grant, /oauth2/token (authorization_code, refresh_token, client_credentials with "
