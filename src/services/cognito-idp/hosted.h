@@ -25,7 +25,10 @@
 // - /oauth2/revoke (POST token): the refresh token's session revoked; 200 with an empty body (also
 //   for unknown or already revoked tokens), invalid_request, unsupported_token_type, 401
 //   invalid_client.
-// - /oauth2/userInfo (GET, Bearer access token): the user's attributes as OIDC claims.
+// - /oauth2/userInfo (GET, Bearer access token with the openid scope): sub, username and the
+//   attributes the token's scopes allow (email, phone; profile / aws.cognito.signin.user.admin:
+//   all) among the client's ReadAttributes; 400 invalid_request without a token, 401
+//   invalid_token (WWW-Authenticate and the JSON body) otherwise.
 // - /logout: forgets the sign-in cookie; 302 to logout_uri (one of the client's LogoutURLs), or
 //   with redirect_uri and response_type to /login again.
 // Work runs on State::workers (PBKDF2, RSA signatures, triggers), never on the I/O thread.

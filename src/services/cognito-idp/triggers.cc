@@ -72,7 +72,8 @@ std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::strin
     bool retryable = !answered || (out.error && (out.error->http_status == 429 || out.error->http_status >= 500));
     if (retryable && attempt < kTriggerAttempts) continue;
     if (!answered)
-      throw cerr::unexpected_lambda(trigger + " invocation failed due to error Socket timeout while invoking Lambda function.");
+      throw cerr::unexpected_lambda(trigger +
+                                    " invocation failed due to error Socket timeout while invoking Lambda function.");
     break;
   }
   if (out.error) throw cerr::unexpected_lambda(trigger + " invocation failed due to error " + out.error->code + ".");

@@ -240,7 +240,8 @@ Doc custom_user(OpContext& ctx, const Doc& pool, const Doc& s) {
 }
 
 std::string challenge_session(OpContext& ctx, Doc s) {
-  return state(ctx).sessions.put(std::move(s), ctx.now_ms + kChallengeValidityMs, ctx.now_ms);
+  int64_t expires = session_expiry(ctx, s);
+  return state(ctx).sessions.put(std::move(s), expires, ctx.now_ms);
 }
 
 // A custom-auth trigger's event with the members every one of them gets.
@@ -484,7 +485,7 @@ Doc user_auth_answer(OpContext& ctx, const Doc& pool, const Doc& client, const D
   if (!crypto::equal_ct(s->str("code"), code)) {
     if (s->integer("tries") + 1 < 3) {
       s->set("tries", s->integer("tries") + 1);
-      state(ctx).sessions.put_back(id, *s, ctx.now_ms + kChallengeValidityMs);
+      state(ctx).sessions.put_back(id, *s, session_expiry(ctx, *s));
     }
     throw cerr::code_mismatch("Invalid code or auth state for the user.");
   }
