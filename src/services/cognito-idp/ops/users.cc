@@ -74,11 +74,13 @@ Doc new_user(OpContext& ctx, const Doc& pool, const std::string& given_name, con
   user.set("Enabled", true);
   user.set("UserCreateDate", ctx.now_ms);
   user.set("Groups", Doc::list());
-  // an alias or username attribute must be unique among users
+  // a username attribute or preferred_username alias must be unique among users (email and phone
+  // aliases when they become verified: claim_aliases)
   for (const char* a : {"email", "phone_number", "preferred_username"}) {
     std::string v = attr(user, a);
     if (v.empty()) continue;
-    bool unique_required = list_has(ua, a) || list_has(pool.get("AliasAttributes"), a);
+    bool unique_required =
+        list_has(ua, a) || (std::string(a) == "preferred_username" && list_has(pool.get("AliasAttributes"), a));
     if (!unique_required) continue;
     std::string v_lower = v;
     std::transform(v_lower.begin(), v_lower.end(), v_lower.begin(),
@@ -95,6 +97,38 @@ Doc new_user(OpContext& ctx, const Doc& pool, const std::string& given_name, con
     });
   }
   return user;
+}
+
+// An email or phone alias is one user's once verified (AWS): when `user`'s is verified and another
+// user holds the same verified alias, AliasExistsException -- or, with `force`
+// (ForceAliasCreation, PreSignUp's autoVerify), the alias moves: the other user's attribute
+// becomes unverified.
+void claim_aliases(OpContext& ctx, const Doc& pool, const Doc& user, bool force) {
+  const Doc* ua = pool.get("UsernameAttributes");
+  for (const char* a : {"email", "phone_number"}) {
+    std::string name = a;
+    if (!list_has(pool.get("AliasAttributes"), name) || list_has(ua, name)) continue;
+    std::string v = attr(user, name);
+    if (v.empty() || attr(user, name + "_verified") != "true") continue;
+    auto lower = [](std::string s) {
+      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return s;
+    };
+    std::vector<Doc> holders;
+    state(ctx).store.scan(kUsers.name, Store::pool_key(pool.str("Id")), [&](const std::string&, Doc u) {
+      if (u.str("Key") != user.str("Key") && attr(u, name + "_verified") == "true" && lower(attr(u, name)) == lower(v))
+        holders.push_back(std::move(u));
+      return true;
+    });
+    if (holders.empty()) continue;
+    if (!force)
+      throw cerr::alias_exists(name == "email" ? "An account with the email already exists."
+                                               : "An account with the phone number already exists.");
+    for (Doc& h : holders) {
+      h["Attrs"].set(name + "_verified", "false");
+      save_user(ctx, pool, h);
+    }
+  }
 }
 
 void check_required(const Doc& pool, const Doc& user) {
@@ -312,6 +346,7 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
       throw cerr::username_exists("User account already exists");
     user = new_user(ctx, pool, name, in.get("UserAttributes"), true);
     pre_sign_up(ctx, pool, user, "", in, "PreSignUp_AdminCreateUser");
+    claim_aliases(ctx, pool, user, in.flag("ForceAliasCreation"));
   }
   if (!temp.empty())
     check_password_policy(pool, temp);
@@ -593,6 +628,7 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
   check_required(pool, user);
   set_password(ctx, pool, user, pw);
   bool confirmed = pre_sign_up(ctx, pool, user, client.str("ClientId"), in, "PreSignUp_SignUp");
+  claim_aliases(ctx, pool, user, true);  // PreSignUp's autoVerify moves an alias (AWS)
   user.set("UserStatus", confirmed ? "CONFIRMED" : "UNCONFIRMED");
   Doc out = Doc::map();
   std::string a = confirmed ? std::string() : auto_verified(pool, user);
@@ -616,6 +652,7 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
   check_code(user, "signup", in.str("ConfirmationCode"), ctx.now_ms);
   user.set("UserStatus", "CONFIRMED");
   if (!a.empty()) user["Attrs"].set(a + "_verified", "true");
+  claim_aliases(ctx, pool, user, in.flag("ForceAliasCreation"));
   save_user(ctx, pool, user);
   post_confirmation(ctx, pool, user, client.str("ClientId"), in, "PostConfirmation_ConfirmSignUp");
   return Doc::map();
