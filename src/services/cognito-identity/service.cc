@@ -60,7 +60,8 @@ class IdentityService final : public Service, public InvokeRouter {
         "GetOpenIdToken refuses pools without AllowClassicFlow (InvalidParameterException); STS's "
         "AssumeRoleWithWebIdentity does not check the flag itself");
     gap("Principal tags",
-        "Get/SetPrincipalTagAttributeMap store the map; the credentials' session tags do not carry it");
+        "Get/SetPrincipalTagAttributeMap store the map; the credentials carry no session tags from it "
+        "(Stratus's STS has no session tags, so no aws:PrincipalTag condition key either)");
   }
 
   void attach(ServerContext& ctx) override {
