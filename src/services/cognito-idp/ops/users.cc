@@ -19,7 +19,10 @@
 namespace stratus::cognitoidp {
 namespace {
 
+// How long a code lives (AWS): sign-up and attribute verification codes 24 hours, a forgot-password
+// code one hour.
 constexpr int64_t kCodeValidityMs = 24 * 3600 * 1000;
+constexpr int64_t kForgotCodeValidityMs = 3600 * 1000;
 
 bool list_has(const Doc* l, const std::string& v) {
   if (!l || !l->is_list()) return false;
@@ -172,7 +175,7 @@ Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
   if (!codes.is_map()) codes = Doc::map();
   Doc c = Doc::map();
   c.set("Code", code);
-  c.set("Expires", ctx.now_ms + kCodeValidityMs);
+  c.set("Expires", ctx.now_ms + (purpose == "forgot" ? kForgotCodeValidityMs : kCodeValidityMs));
   c.set("Attribute", attribute);
   codes.set(purpose, std::move(c));
   bool sms = attribute == "phone_number";
@@ -354,7 +357,12 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
     temp = generate_password(pool);
   set_password(ctx, pool, user, temp);
   user.set("UserStatus", "FORCE_CHANGE_PASSWORD");
-  user.set("TempPasswordExpires", static_cast<int64_t>(ctx.now_ms + int64_t{7} * 86400 * 1000));
+  // the pool's TemporaryPasswordValidityDays (0 or unset: 7, AWS's default)
+  int64_t days = 0;
+  if (const Doc* pol = pool.get("Policies"); pol && pol->get("PasswordPolicy"))
+    days = pol->get("PasswordPolicy")->integer("TemporaryPasswordValidityDays");
+  if (days <= 0) days = 7;
+  user.set("TempPasswordExpires", static_cast<int64_t>(ctx.now_ms + days * 86400 * 1000));
   if (action != "SUPPRESS") {
     Doc mediums = in.get("DesiredDeliveryMediums") ? *in.get("DesiredDeliveryMediums") : Doc::list();
     if (mediums.as_list().empty()) mediums.push("SMS");
