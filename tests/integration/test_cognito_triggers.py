@@ -139,6 +139,13 @@ class TestCognitoTriggers(TriggerBase):
         u = self.idp.admin_get_user(UserPoolId=pid, Username="auto")
         self.assertEqual(u["UserStatus"], "CONFIRMED")
         self.assertIn({"Name": "email_verified", "Value": "true"}, u["UserAttributes"])
+        # AWS ignores autoConfirmUser / autoVerifyEmail for AdminCreateUser
+        self.idp.admin_create_user(UserPoolId=pid, Username="admin-made", MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "email", "Value": "admin-made@x.io"}],
+                                   ValidationData=[{"Name": "auto", "Value": "yes"}])
+        u = self.idp.admin_get_user(UserPoolId=pid, Username="admin-made")
+        self.assertEqual(u["UserStatus"], "FORCE_CHANGE_PASSWORD")
+        self.assertNotIn({"Name": "email_verified", "Value": "true"}, u["UserAttributes"])
         with self.assertRaises(self.idp.exceptions.UserLambdaValidationException) as e:
             self.idp.sign_up(ClientId=cid, Username="bad", Password=PW,
                              UserAttributes=[{"Name": "email", "Value": "bad@blocked.io"}])

@@ -247,7 +247,8 @@ Doc name_value_map(const Doc* list) {
   return m;
 }
 
-// PreSignUp: the function may confirm the user and verify the email / phone. True: confirmed.
+// PreSignUp: the function may confirm the user and verify the email / phone (not for
+// AdminCreateUser). True: confirmed.
 bool pre_sign_up(OpContext& ctx, const Doc& pool, Doc& user, const std::string& client_id, const Doc& in,
                  const std::string& source) {
   if (trigger_arn(pool, "PreSignUp").empty()) return false;
@@ -262,7 +263,8 @@ bool pre_sign_up(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
   resp.set("autoVerifyPhone", false);
   auto r = run_trigger(ctx, pool, "PreSignUp", ev);
   const Doc* out = r ? r->get("response") : nullptr;
-  if (!out || !out->is_map()) return false;
+  // AWS ignores the three flags for AdminCreateUser (the admin decides status and verification)
+  if (!out || !out->is_map() || source == "PreSignUp_AdminCreateUser") return false;
   if (out->flag("autoVerifyEmail") && !attr(user, "email").empty()) user["Attrs"].set("email_verified", "true");
   if (out->flag("autoVerifyPhone") && !attr(user, "phone_number").empty())
     user["Attrs"].set("phone_number_verified", "true");

@@ -3,13 +3,13 @@
 // code 24 hours (read back from the stored user record).
 #include <gtest/gtest.h>
 
+#include "../running.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/ops.h"
 #include "services/cognito-idp/schema.h"
 #include "services/cognito-idp/store.h"
-#include "../running.h"
 
 namespace stratus::cognitoidp {
 namespace {
@@ -24,31 +24,32 @@ void run(unit::Running& r, const char* op, HandlerFn fn, const std::string& inpu
 
 TEST(CognitoLifetimes, TemporaryPasswordAndCodes) {
   unit::Running r({"cognito-idp"});
-  std::string pid = r.ok("cognito-idp", "CreateUserPool",
-                         R"({"PoolName":"p","AutoVerifiedAttributes":["email"],"Policies":{"PasswordPolicy":{"MinimumLength":8,)"
-                         R"("TemporaryPasswordValidityDays":2}}})")["UserPool"]
-                        .str("Id");
+  std::string pid =
+      r.ok("cognito-idp", "CreateUserPool",
+           R"({"PoolName":"p","AutoVerifiedAttributes":["email"],"Policies":{"PasswordPolicy":{"MinimumLength":8,)"
+           R"("TemporaryPasswordValidityDays":2}}})")["UserPool"]
+          .str("Id");
   std::string cid = r.ok("cognito-idp", "CreateUserPoolClient",
                          R"({"UserPoolId":")" + pid + R"(","ClientName":"c"})")["UserPoolClient"]
                         .str("ClientId");
   int64_t t0 = now_millis();
   run(r, "AdminCreateUser", admin_create_user,
-       R"({"UserPoolId":")" + pid +
-           R"(","Username":"u","MessageAction":"SUPPRESS","UserAttributes":[{"Name":"email","Value":"u@x.io"},)"
-           R"({"Name":"email_verified","Value":"true"}]})");
+      R"({"UserPoolId":")" + pid +
+          R"(","Username":"u","MessageAction":"SUPPRESS","UserAttributes":[{"Name":"email","Value":"u@x.io"},)"
+          R"({"Name":"email_verified","Value":"true"}]})");
   Store s(r.ctx.storage(), "");
   Doc pool = *s.get(kPools.name, Store::pool_key(pid));
   auto user = [&](const char* name) { return *s.get(kUsers.name, Store::child_key(pid, user_key(pool, name))); };
   EXPECT_NEAR(user("u").integer("TempPasswordExpires") - t0, 48 * kHourMs, 60'000);
 
   run(r, "AdminSetUserPassword", admin_set_user_password,
-       R"({"UserPoolId":")" + pid + R"(","Username":"u","Password":"Passw0rd!x","Permanent":true})");
+      R"({"UserPoolId":")" + pid + R"(","Username":"u","Password":"Passw0rd!x","Permanent":true})");
   run(r, "ForgotPassword", forgot_password, R"({"ClientId":")" + cid + R"(","Username":"u"})");
   EXPECT_NEAR(user("u")["Codes"]["forgot"].integer("Expires") - t0, kHourMs, 60'000);
 
   run(r, "SignUp", sign_up,
-       R"({"ClientId":")" + cid +
-           R"(","Username":"v","Password":"Passw0rd!x","UserAttributes":[{"Name":"email","Value":"v@x.io"}]})");
+      R"({"ClientId":")" + cid +
+          R"(","Username":"v","Password":"Passw0rd!x","UserAttributes":[{"Name":"email","Value":"v@x.io"}]})");
   EXPECT_NEAR(user("v")["Codes"]["signup"].integer("Expires") - t0, 24 * kHourMs, 60'000);
 }
 
