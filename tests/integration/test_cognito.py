@@ -223,6 +223,38 @@ class TestPoolsAndClients(CognitoBase):
         self.idp.admin_create_user(UserPoolId=pid, Username="fourth", MessageAction="SUPPRESS",
                                    UserAttributes=[{"Name": "email", "Value": "same@x.io"}])
 
+    def test_prevent_user_existence_errors(self):
+        """PreventUserExistenceErrors=ENABLED: the anonymous APIs answer for unknown (and disabled)
+        users as if they existed (AWS's managing-errors page)."""
+        pid = self.pool(AutoVerifiedAttributes=["email"])
+        hide = self.client(pid, PreventUserExistenceErrors="ENABLED")["ClientId"]
+        legacy = self.client(pid)["ClientId"]
+        self.confirmed_user(pid, "real")
+        self.assertEqual(self.err(lambda: self.idp.forgot_password(ClientId=legacy, Username="ghost"))[0],
+                         "UserNotFoundException")
+        r = self.idp.forgot_password(ClientId=hide, Username="ghost")
+        self.assertEqual(r["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL")
+        self.assertEqual(r["CodeDeliveryDetails"]["AttributeName"], "email")
+        self.assertEqual(self.idp.resend_confirmation_code(ClientId=hide, Username="ghost")["CodeDeliveryDetails"]
+                         ["DeliveryMedium"], "EMAIL")
+        mismatch = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+        self.assertEqual(self.err(lambda: self.idp.confirm_forgot_password(
+            ClientId=hide, Username="ghost", ConfirmationCode="123456", Password=PW)), mismatch)
+        self.assertEqual(self.err(lambda: self.idp.confirm_sign_up(
+            ClientId=hide, Username="ghost", ConfirmationCode="123456")), mismatch)
+        # a real user who asked for no code: ExpiredCodeException
+        self.assertEqual(self.err(lambda: self.idp.confirm_forgot_password(
+            ClientId=hide, Username="real", ConfirmationCode="123456", Password=PW)),
+            ("ExpiredCodeException", "Invalid code provided, please request a code again."))
+        # a disabled user looks like any other
+        self.idp.admin_disable_user(UserPoolId=pid, Username="real")
+        self.assertIn("CodeDeliveryDetails", self.idp.forgot_password(ClientId=hide, Username="real"))
+        self.assertEqual(self.err(lambda: self.idp.forgot_password(ClientId=legacy, Username="real")),
+                         ("NotAuthorizedException", "User is disabled."))
+        self.assertEqual(self.err(lambda: self.idp.initiate_auth(
+            ClientId=hide, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "ghost", "PASSWORD": PW})),
+            ("NotAuthorizedException", "Incorrect username or password."))
+
     def test_clients_and_secret_hash(self):
         pid = self.pool()
         c = self.client(pid, GenerateSecret=True, AccessTokenValidity=5, TokenValidityUnits={"AccessToken": "minutes"})

@@ -177,7 +177,8 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "WEB_AUTHN, EMAIL_MFA and the device key on refresh are not implemented. Pending challenge "
         "sessions last the client's AuthSessionValidity and survive a restart; an expired or used one "
         "answers \"Invalid session for the user, session is expired.\" (community reports, not AWS's "
-        "documentation)");
+        "documentation). With PreventUserExistenceErrors the simulated CodeDeliveryDetails of "
+        "ForgotPassword / ResendConfirmationCode is masked from the username (AWS does not document it)");
     gap("Lambda triggers",
         "PreSignUp, PostConfirmation, Pre/PostAuthentication, PreTokenGeneration (V1_0, V2_0), "
         "CustomMessage, UserMigration and Define/Create/VerifyAuthChallengeResponse run; the custom "

@@ -2,6 +2,7 @@
 // membership, ListUsers.
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <tuple>
 
 #include "core/error.h"
@@ -193,12 +194,39 @@ Doc deliver_and_save(OpContext& ctx, const Doc& pool, Doc& user, const std::stri
   return out;
 }
 
+// PreventUserExistenceErrors=ENABLED: the anonymous APIs answer as if the user existed.
+bool hides_users(const Doc& client) {
+  return client.str("PreventUserExistenceErrors") == "ENABLED";
+}
+
 // The anonymous user APIs that name ClientId, Username and SecretHash: the pool and client
-// (SECRET_HASH checked) and the user (UserNotFoundException when absent).
-Doc client_user(OpContext& ctx, const Doc& in, Doc* pool, Doc* client) {
+// (SECRET_HASH checked) and the user -- UserNotFoundException when absent, or nullopt when the
+// client hides unknown (and, with `disabled_too`, disabled) users.
+std::optional<Doc> client_user_or_hidden(OpContext& ctx, const Doc& in, Doc* pool, Doc* client, bool disabled_too) {
   std::tie(*pool, *client) = pool_and_client(ctx, in.str("ClientId"));
   check_secret_hash(*client, in.str("Username"), in.get("SecretHash"));
-  return must_find_user(ctx, *pool, in.str("Username"));
+  auto user = find_user(ctx, *pool, in.str("Username"));
+  if (hides_users(*client) && (!user || (disabled_too && !user->flag("Enabled", true)))) return std::nullopt;
+  if (!user) throw cerr::user_not_found("User does not exist.");
+  return user;
+}
+
+// The CodeDeliveryDetails of a code that was not sent (a hidden user): an email destination
+// masked from the username, as if the code went there.
+Doc simulated_delivery(const std::string& username) {
+  bool phone = !username.empty() && username[0] == '+';
+  std::string dest = phone || username.find('@') != std::string::npos ? username : username + "@" + username;
+  Doc d = Doc::map();
+  d.set("Destination", mask(dest, phone ? "SMS" : "EMAIL"));
+  d.set("DeliveryMedium", phone ? "SMS" : "EMAIL");
+  d.set("AttributeName", phone ? "phone_number" : "email");
+  return d;
+}
+
+Doc simulated_answer(const std::string& username) {
+  Doc out = Doc::map();
+  out.set("CodeDeliveryDetails", simulated_delivery(username));
+  return out;
 }
 
 // The attribute sign-up codes go to: AutoVerifiedAttributes, email first.
@@ -654,7 +682,9 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
 
 Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  auto found = client_user_or_hidden(ctx, in, &pool, &client, false);
+  if (!found) throw cerr::code_mismatch("Invalid verification code provided, please try again.");
+  Doc user = std::move(*found);
   if (user.str("UserStatus") != "UNCONFIRMED")
     throw cerr::not_authorized("User cannot be confirmed. Current status is " + user.str("UserStatus"));
   std::string a;
@@ -670,7 +700,9 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
 
 Doc resend_confirmation_code(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  auto found = client_user_or_hidden(ctx, in, &pool, &client, true);
+  if (!found) return simulated_answer(in.str("Username"));
+  Doc user = std::move(*found);
   if (user.str("UserStatus") != "UNCONFIRMED") throw cerr::invalid_parameter("User is already confirmed.");
   std::string a = auto_verified(pool, user);
   if (a.empty()) a = !attr(user, "email").empty() ? "email" : !attr(user, "phone_number").empty() ? "phone_number" : "";
@@ -685,12 +717,18 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
   check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
   auto found = find_user(ctx, pool, in.str("Username"));
   if (!found) found = migrate_user(ctx, pool, client, in.str("Username"), nullptr, in.get("ClientMetadata"));
+  bool hide = hides_users(client);  // AWS: a simulated delivery for unknown, disabled, unreachable users
+  if (!found && hide) return simulated_answer(in.str("Username"));
   if (!found) throw cerr::user_not_found("User does not exist.");
   Doc user = std::move(*found);
-  if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+  if (!user.flag("Enabled", true)) {
+    if (hide) return simulated_answer(in.str("Username"));
+    throw cerr::not_authorized("User is disabled.");
+  }
   std::string a = attr(user, "email_verified") == "true"          ? "email"
                   : attr(user, "phone_number_verified") == "true" ? "phone_number"
                                                                   : "";
+  if (a.empty() && hide) return simulated_answer(in.str("Username"));
   if (a.empty())
     throw cerr::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number");
@@ -700,7 +738,11 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
 
 Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  auto found = client_user_or_hidden(ctx, in, &pool, &client, true);
+  if (!found) throw cerr::code_mismatch("Invalid verification code provided, please try again.");
+  Doc user = std::move(*found);
+  if (hides_users(client) && !(user.get("Codes") && user.get("Codes")->get("forgot")))  // no code was requested
+    throw cerr::expired_code("Invalid code provided, please request a code again.");
   std::string pw = in.str("Password");
   check_code(user, "forgot", in.str("ConfirmationCode"), ctx.now_ms);
   check_password_policy(pool, pw);
