@@ -187,6 +187,15 @@ class TestCognitoTriggers(TriggerBase):
         while self.read_logs("slow").count("SLOW attempt sleepy") < 3 and time.time() < deadline:
             time.sleep(0.3)
         self.assertEqual(self.read_logs("slow").count("SLOW attempt sleepy"), 3)
+        # a throttled function (no concurrency left): three attempts, then Lambda's error code
+        self.lam.put_function_concurrency(FunctionName="slow", ReservedConcurrentExecutions=0)
+        try:
+            with self.assertRaises(self.idp.exceptions.UnexpectedLambdaException) as e:
+                sign_up("throttled", 0)
+            self.assertEqual(e.exception.response["Error"]["Message"],
+                             "PreSignUp invocation failed due to error TooManyRequestsException.")
+        finally:
+            self.lam.delete_function_concurrency(FunctionName="slow")
 
     def test_trigger_calling_back_into_cognito(self):
         pid, cid = self.pool({"PostConfirmation": self.arns["callback"]})
