@@ -205,6 +205,12 @@ class HostedUi(StratusTestCase):
             AllowedOAuthScopes=["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"],
             ReadAttributes=["email", "given_name"])
         self.assertEqual(claims_for("openid profile"), {"email", "given_name"})
+        # a scope whose attributes the client cannot all read: invalid_grant at the token endpoint
+        params = {"response_type": "code", "client_id": c, "redirect_uri": CB, "scope": "openid email"}
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login", dict(params, username="omar", password=PW))
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).query))["code"]
+        self.assertEqual(self.token({"grant_type": "authorization_code", "client_id": c, "code": code,
+                                     "redirect_uri": CB}), (400, {"error": "invalid_grant"}))
 
     def test_domain_host(self):
         verifier = secrets.token_urlsafe(48)

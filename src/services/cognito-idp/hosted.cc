@@ -477,7 +477,8 @@ class Hosted {
     }
     if (!redeem(code.str("j"), code.integer("t"), ctx.now_ms)) return oauth_error(400, "invalid_grant");
     auto user = st_.store.get(kUsers.name, Store::child_key(pool_.str("Id"), code.str("u")));
-    if (!user || !user->flag("Enabled", true)) return oauth_error(400, "invalid_grant");
+    if (!user || !user->flag("Enabled", true) || !reads_scope_attributes(c, code.str("s")))
+      return oauth_error(400, "invalid_grant");
     try {
       Doc r =
           issue_tokens(ctx, pool_, c, *user, true, {}, code.integer("a"), "TokenGeneration_HostedAuth", code.str("s"));
@@ -485,6 +486,17 @@ class Hosted {
     } catch (const AwsError&) {
       return oauth_error(400, "invalid_grant");
     }
+  }
+
+  // AWS: invalid_grant when the client cannot read every attribute of a requested scope (email:
+  // email and email_verified; phone: phone_number and phone_number_verified).
+  static bool reads_scope_attributes(const Doc& c, const std::string& scope) {
+    const Doc* readable = c.get("ReadAttributes");
+    if (!readable || !readable->is_list() || readable->as_list().empty()) return true;
+    if (has_scope(scope, "email") && (!list_has(readable, "email") || !list_has(readable, "email_verified")))
+      return false;
+    return !has_scope(scope, "phone") ||
+           (list_has(readable, "phone_number") && list_has(readable, "phone_number_verified"));
   }
 
   static http::Response tokens_out(const Doc& r, bool with_id) {
