@@ -21,7 +21,8 @@
 //   refresh_token, client_credentials (a client with a secret; the access token's scope is the
 //   requested custom scopes -- "<resource server>/<scope>" -- among AllowedOAuthScopes, all of
 //   them when none is requested); the client authenticates with HTTP Basic or client_id /
-//   client_secret in the form. Errors as AWS's {"error": "invalid_grant"} ...
+//   client_secret in the form. Errors as AWS's {"error": "invalid_grant"} ... (also for a code
+//   whose scopes name attributes the client may not read: email without email_verified...)
 // - /oauth2/revoke (POST token): the refresh token's session revoked; 200 with an empty body (also
 //   for unknown or already revoked tokens), invalid_request, unsupported_token_type, 401
 //   invalid_client.
