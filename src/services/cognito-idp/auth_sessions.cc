@@ -41,13 +41,7 @@ std::string AuthSessions::put(Doc record, int64_t expires_ms, int64_t now_ms) {
   std::string id = crypto::base64url(crypto::random_bytes(48));
   std::lock_guard lk(mu_);
   if (items_.size() >= capacity_) {
-    for (auto it = items_.begin(); it != items_.end();)
-      if (it->second.expires_ms < now_ms) {
-        forget(it->first);
-        it = items_.erase(it);
-      } else {
-        ++it;
-      }
+    sweep_locked(now_ms);
     if (items_.size() >= capacity_) {
       auto oldest = std::min_element(items_.begin(), items_.end(),
                                      [](const auto& a, const auto& b) { return a.second.seq < b.second.seq; });
@@ -75,6 +69,24 @@ void AuthSessions::put_back(const std::string& id, Doc record, int64_t expires_m
   std::lock_guard lk(mu_);
   Entry& e = items_[id] = Entry{expires_ms, ++seq_, std::move(record)};
   persist(id, e);
+}
+
+size_t AuthSessions::sweep_locked(int64_t now_ms) {
+  size_t n = 0;
+  for (auto it = items_.begin(); it != items_.end();)
+    if (it->second.expires_ms < now_ms) {
+      forget(it->first);
+      it = items_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  return n;
+}
+
+size_t AuthSessions::sweep(int64_t now_ms) {
+  std::lock_guard lk(mu_);
+  return sweep_locked(now_ms);
 }
 
 size_t AuthSessions::size() const {

@@ -33,6 +33,8 @@ class AuthSessions {
   std::optional<Doc> take(const std::string& id, int64_t now_ms);
   // Stores `record` again under an id take() returned (a challenge that may be retried).
   void put_back(const std::string& id, Doc record, int64_t expires_ms);
+  // Drops the expired sessions (also from the Store); how many. Run every minute (service.cc).
+  size_t sweep(int64_t now_ms);
   size_t size() const;
 
  private:
@@ -43,6 +45,7 @@ class AuthSessions {
   };
   void persist(const std::string& id, const Entry& e);
   void forget(const std::string& id);
+  size_t sweep_locked(int64_t now_ms);  // REQUIRES(mu_)
   const size_t capacity_;
   Store* const store_;
   mutable std::mutex mu_;

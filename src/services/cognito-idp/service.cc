@@ -227,8 +227,12 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     return verify_with_key(*state_, key_name, jwt, now_ms);
   }
   std::string key_jwks(const std::string& key_name) override { return jwks_of_key(*state_, key_name); }
-  void start(ServerContext&) override {
+  void start(ServerContext& ctx) override {
     state_->sessions.load(now_millis());
+    State* st = state_.get();
+    ctx.scheduler("cognito-idp").every("cognito.authsessions-sweep", 60'000, [st] {
+      st->sessions.sweep(now_millis());
+    });
     workers_.start();
     state_->workers = &workers_;
   }

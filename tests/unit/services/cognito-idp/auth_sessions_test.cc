@@ -80,6 +80,12 @@ TEST(CognitoAuthSessions, DurableAcrossARestart) {
   AuthSessions third(100, &store);
   third.load(1000);
   EXPECT_EQ(third.size(), 0u);
+  // the periodic sweep drops the expired, in memory and stored
+  std::string soon = third.put(record("soon"), 2000, 1000), later = third.put(record("later"), 9000, 1000);
+  EXPECT_EQ(third.sweep(3000), 1u);
+  EXPECT_EQ(third.size(), 1u);
+  EXPECT_FALSE(store.get(kAuthSessions.name, soon));
+  EXPECT_TRUE(store.get(kAuthSessions.name, later));
 }
 
 }  // namespace
