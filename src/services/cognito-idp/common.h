@@ -71,6 +71,8 @@ void check_secret_hash(const Doc& client, const std::string& username, const Doc
 // When a pending challenge session `s` (auth_sessions.h: "p" pool id, "c" client id) issued now
 // expires: its client's AuthSessionValidity (3-15 minutes, 3 by default) from ctx.now_ms.
 int64_t session_expiry(OpContext& ctx, const Doc& s);
+// A client's AuthSessionValidity in milliseconds (3 minutes when unset).
+int64_t session_validity_ms(const Doc& client);
 // A stored record (pool, client, group) as the API answers it: members starting with "_" dropped,
 // CreationDate / LastModifiedDate (epoch ms) as timestamps.
 Doc record_out(const Doc& record);

@@ -129,7 +129,7 @@ Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user
     s.set("p", pool.str("Id"));
     s.set("u", user.str("Key"));
     s.set("c", client.str("ClientId"));
-    s.set("t", ctx.now_ms + kChallengeValidityMs);
+    s.set("t", ctx.now_ms + session_validity_ms(client));
     s.set("n", "NEW_PASSWORD_REQUIRED");
     Doc attrs = Doc::map();
     if (const Doc* a = user.get("Attrs"); a && a->is_map())
