@@ -13,6 +13,7 @@ import time
 import unittest
 
 from harness import Stratus, StratusTestCase
+from test_cognito import password_verifier, srp_a
 
 PW = "Passw0rd!"
 
@@ -195,7 +196,8 @@ class TestCognitoMfa(StratusTestCase):
 
 class TestPendingSessionsSurviveKill9(unittest.TestCase):
     """A sign-in that got its challenge before a kill -9 answers it after the restart: the MFA
-    session (a durable record) and NEW_PASSWORD_REQUIRED's (sealed); an answered session stays used
+    session (a durable record), NEW_PASSWORD_REQUIRED's and SRP's PASSWORD_VERIFIER (sealed under the
+    data directory's key); an answered session stays used
     across the next restart."""
 
     def test_challenges_answered_after_kill9(self):
@@ -222,6 +224,16 @@ class TestPendingSessionsSurviveKill9(unittest.TestCase):
         fresh = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
                                   AuthParameters={"USERNAME": "new", "PASSWORD": "Temp0rary!"})
         self.assertEqual(fresh["ChallengeName"], "NEW_PASSWORD_REQUIRED")
+        # SRP: PASSWORD_VERIFIER's sealed secret block
+        idp.update_user_pool_client(UserPoolId=pid, ClientId=cid, ClientName="c", AuthSessionValidity=5,
+                                    ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+                                                       "ALLOW_REFRESH_TOKEN_AUTH"])
+        idp.admin_create_user(UserPoolId=pid, Username="sam", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pid, Username="sam", Password=PW, Permanent=True)
+        a, A = srp_a()
+        srp = idp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH",
+                                AuthParameters={"USERNAME": "sam", "SRP_A": format(A, "x")})
+        self.assertEqual(srp["ChallengeName"], "PASSWORD_VERIFIER")
 
         s.kill9()
         s.start()
@@ -237,6 +249,10 @@ class TestPendingSessionsSurviveKill9(unittest.TestCase):
         # the pending one: the next step's code (verify_software_token used this one) signs in
         res = answer(pending["Session"], totp(secret, step_offset=1))["AuthenticationResult"]
         self.assertEqual(idp.get_user(AccessToken=res["AccessToken"])["Username"], "kim")
+        res = idp.respond_to_auth_challenge(
+            ClientId=cid, ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=password_verifier(pid, srp["ChallengeParameters"], a, A, PW))
+        self.assertIn("AccessToken", res["AuthenticationResult"])
         res = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=fresh["Session"],
                                             ChallengeResponses={"USERNAME": "new", "NEW_PASSWORD": "N3w!passwd"})
         self.assertIn("AccessToken", res["AuthenticationResult"])
