@@ -17,6 +17,7 @@
 namespace stratus::cognitoidp {
 namespace {
 
+constexpr int64_t kLockoutQuietMs = 15 * 60 * 1000;      // failures this long ago are forgotten
 constexpr int64_t kChallengeValidityMs = 3 * 60 * 1000;  // AuthSessionValidity's default
 constexpr int64_t kLockoutAttempts = 5;
 
@@ -56,7 +57,9 @@ void check_lockout(OpContext& ctx, const Doc& user) {
 
 void wrong_password(OpContext& ctx, const Doc& pool, Doc& user) {
   int64_t n = user.integer("FailedAttempts") + 1;
+  if (ctx.now_ms - user.integer("LastFailure") > kLockoutQuietMs) n = 1;  // AWS: 15 quiet minutes reset it
   user.set("FailedAttempts", n);
+  user.set("LastFailure", ctx.now_ms);
   if (n >= kLockoutAttempts) {  // 1 s, doubling, up to 15 minutes (AWS's lockout)
     int64_t shift = std::min<int64_t>(n - kLockoutAttempts, 10);
     user.set("LockedUntil", ctx.now_ms + std::min<int64_t>(1000LL << shift, 15 * 60 * 1000));
