@@ -187,6 +187,74 @@ class TestPoolsAndClients(CognitoBase):
         code, _ = self.err(lambda: self.pool(UsernameAttributes=["email"], AliasAttributes=["email"]))
         self.assertEqual(code, "InvalidParameterException")
 
+    def test_email_alias_claimed_when_verified(self):
+        """AWS: with email as an alias a duplicate email is no error at sign-up, only when it is
+        verified: ConfirmSignUp answers AliasExistsException, or moves the alias with
+        ForceAliasCreation (the other user's email becomes unverified); AdminCreateUser alike."""
+        pid = self.pool(AliasAttributes=["email"], AutoVerifiedAttributes=["email"])
+        cid = self.client(pid)["ClientId"]
+        self.confirmed_user(pid, "first", email="same@x.io")
+        self.idp.admin_update_user_attributes(UserPoolId=pid, Username="first",
+                                              UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+        self.idp.sign_up(ClientId=cid, Username="second", Password=PW,
+                         UserAttributes=[{"Name": "email", "Value": "same@x.io"}])
+        code = self.last_code("same@x.io")
+        err = self.err(lambda: self.idp.confirm_sign_up(ClientId=cid, Username="second", ConfirmationCode=code))
+        self.assertEqual(err, ("AliasExistsException", "An account with the email already exists."))
+        self.assertEqual(self.idp.admin_get_user(UserPoolId=pid, Username="second")["UserStatus"], "UNCONFIRMED")
+        self.idp.confirm_sign_up(ClientId=cid, Username="second", ConfirmationCode=code, ForceAliasCreation=True)
+
+        def verified(name):
+            attrs = {a["Name"]: a["Value"] for a in self.idp.admin_get_user(UserPoolId=pid, Username=name)["UserAttributes"]}
+            return attrs.get("email_verified")
+        self.assertEqual((verified("first"), verified("second")), ("false", "true"))
+        # the alias signs in the user who holds it now
+        r = self.idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "same@x.io", "PASSWORD": PW})["AuthenticationResult"]
+        self.assertEqual(claims(r["IdToken"])["cognito:username"], "second")
+        verified_email = [{"Name": "email", "Value": "same@x.io"}, {"Name": "email_verified", "Value": "true"}]
+        err = self.err(lambda: self.idp.admin_create_user(UserPoolId=pid, Username="third", MessageAction="SUPPRESS",
+                                                          UserAttributes=verified_email))
+        self.assertEqual(err, ("AliasExistsException", "An account with the email already exists."))
+        self.idp.admin_create_user(UserPoolId=pid, Username="third", MessageAction="SUPPRESS",
+                                   UserAttributes=verified_email, ForceAliasCreation=True)
+        self.assertEqual((verified("second"), verified("third")), ("false", "true"))
+        # an unverified duplicate is no conflict
+        self.idp.admin_create_user(UserPoolId=pid, Username="fourth", MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "email", "Value": "same@x.io"}])
+
+    def test_prevent_user_existence_errors(self):
+        """PreventUserExistenceErrors=ENABLED: the anonymous APIs answer for unknown (and disabled)
+        users as if they existed (AWS's managing-errors page)."""
+        pid = self.pool(AutoVerifiedAttributes=["email"])
+        hide = self.client(pid, PreventUserExistenceErrors="ENABLED")["ClientId"]
+        legacy = self.client(pid)["ClientId"]
+        self.confirmed_user(pid, "real")
+        self.assertEqual(self.err(lambda: self.idp.forgot_password(ClientId=legacy, Username="ghost"))[0],
+                         "UserNotFoundException")
+        r = self.idp.forgot_password(ClientId=hide, Username="ghost")
+        self.assertEqual(r["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL")
+        self.assertEqual(r["CodeDeliveryDetails"]["AttributeName"], "email")
+        self.assertEqual(self.idp.resend_confirmation_code(ClientId=hide, Username="ghost")["CodeDeliveryDetails"]
+                         ["DeliveryMedium"], "EMAIL")
+        mismatch = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+        self.assertEqual(self.err(lambda: self.idp.confirm_forgot_password(
+            ClientId=hide, Username="ghost", ConfirmationCode="123456", Password=PW)), mismatch)
+        self.assertEqual(self.err(lambda: self.idp.confirm_sign_up(
+            ClientId=hide, Username="ghost", ConfirmationCode="123456")), mismatch)
+        # a real user who asked for no code: ExpiredCodeException
+        self.assertEqual(self.err(lambda: self.idp.confirm_forgot_password(
+            ClientId=hide, Username="real", ConfirmationCode="123456", Password=PW)),
+            ("ExpiredCodeException", "Invalid code provided, please request a code again."))
+        # a disabled user looks like any other
+        self.idp.admin_disable_user(UserPoolId=pid, Username="real")
+        self.assertIn("CodeDeliveryDetails", self.idp.forgot_password(ClientId=hide, Username="real"))
+        self.assertEqual(self.err(lambda: self.idp.forgot_password(ClientId=legacy, Username="real")),
+                         ("NotAuthorizedException", "User is disabled."))
+        self.assertEqual(self.err(lambda: self.idp.initiate_auth(
+            ClientId=hide, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "ghost", "PASSWORD": PW})),
+            ("NotAuthorizedException", "Incorrect username or password."))
+
     def test_clients_and_secret_hash(self):
         pid = self.pool()
         c = self.client(pid, GenerateSecret=True, AccessTokenValidity=5, TokenValidityUnits={"AccessToken": "minutes"})

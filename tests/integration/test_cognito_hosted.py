@@ -127,6 +127,91 @@ class HostedUi(StratusTestCase):
         self.assertEqual(self.token({"grant_type": "refresh_token", "client_id": self.web, "refresh_token": "bad"}),
                          (400, {"error": "invalid_grant"}))
 
+    def scoped_tokens(self, client, scope, username="omar"):
+        """The authorization code flow (no PKCE) with `scope`: the token endpoint's answer."""
+        params = {"response_type": "code", "client_id": client, "redirect_uri": CB, "scope": scope}
+        status, hdrs, body = self.request("POST", f"/{self.pid}/login", dict(params, username=username, password=PW))
+        self.assertEqual(status, 302, body)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).query))["code"]
+        status, t = self.token({"grant_type": "authorization_code", "client_id": client, "code": code,
+                                "redirect_uri": CB})
+        self.assertEqual(status, 200, t)
+        return t
+
+    def user_info(self, access_token):
+        headers = {"Authorization": "Bearer " + access_token} if access_token is not None else {}
+        status, hdrs, body = self.request("GET", f"/{self.pid}/oauth2/userInfo", headers=headers)
+        return status, hdrs.get("www-authenticate"), json.loads(body)
+
+    def test_user_info_scopes(self):
+        """userInfo wants the openid scope and answers the attributes the token's scopes allow."""
+        if not hasattr(type(self), "scoped"):
+            type(self).scoped = self.idp.create_user_pool_client(
+                UserPoolId=self.pid, ClientName="scoped", CallbackURLs=[CB], AllowedOAuthFlowsUserPoolClient=True,
+                AllowedOAuthFlows=["code"], SupportedIdentityProviders=["COGNITO"],
+                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                AllowedOAuthScopes=["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"]
+            )["UserPoolClient"]["ClientId"]
+            self.idp.admin_create_user(UserPoolId=self.pid, Username="omar", MessageAction="SUPPRESS",
+                                       UserAttributes=[{"Name": "email", "Value": "omar@x.io"},
+                                                       {"Name": "email_verified", "Value": "true"},
+                                                       {"Name": "phone_number", "Value": "+14325551212"},
+                                                       {"Name": "phone_number_verified", "Value": "true"},
+                                                       {"Name": "given_name", "Value": "Omar"}])
+            self.idp.admin_set_user_password(UserPoolId=self.pid, Username="omar", Password=PW, Permanent=True)
+        c = self.scoped
+        everything = {"email", "email_verified", "phone_number", "phone_number_verified", "given_name"}
+
+        def claims_for(scope):
+            status, _, info = self.user_info(self.scoped_tokens(c, scope)["access_token"])
+            self.assertEqual(status, 200, info)
+            self.assertEqual(info["username"], "omar")
+            self.assertRegex(info["sub"], r"^[0-9a-f-]{36}$")
+            return set(info) - {"sub", "username"}
+        self.assertEqual(claims_for("openid"), set())
+        self.assertEqual(claims_for("openid email"), {"email", "email_verified"})
+        self.assertEqual(claims_for("openid phone"), {"phone_number", "phone_number_verified"})
+        self.assertEqual(claims_for("openid email phone"),
+                         {"email", "email_verified", "phone_number", "phone_number_verified"})
+        self.assertEqual(claims_for("openid profile"), everything)
+        self.assertEqual(claims_for("openid aws.cognito.signin.user.admin"), everything)
+
+        invalid = ('error="invalid_token", error_description="Access token is expired, disabled, or deleted, '
+                   'or the user has globally signed out."')
+        # without openid
+        t = self.scoped_tokens(c, "email aws.cognito.signin.user.admin")
+        status, header, body = self.user_info(t["access_token"])
+        self.assertEqual((status, body["error"]), (401, "invalid_token"))
+        self.assertEqual(header, 'error="invalid_token", error_description="Access token does not contain openid scope"')
+        # a token of the native API has no openid scope either
+        native = self.idp.initiate_auth(ClientId=c, AuthFlow="USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": "omar", "PASSWORD": PW})["AuthenticationResult"]
+        self.assertEqual(self.user_info(native["AccessToken"])[0], 401)
+        # no token, a bad token, a signed-out user's token
+        self.assertEqual(self.user_info(None), (400, 'error="invalid_request"', {"error": "invalid_request"}))
+        self.assertEqual(self.user_info("x.y.z"), (401, invalid, {
+            "error": "invalid_token",
+            "error_description": "Access token is expired, disabled, or deleted, or the user has globally signed out."}))
+        t = self.scoped_tokens(c, "openid email")
+        self.assertEqual(self.user_info(t["access_token"])[0], 200)
+        self.idp.admin_user_global_sign_out(UserPoolId=self.pid, Username="omar")
+        self.assertEqual(self.user_info(t["access_token"])[:2], (401, invalid))
+
+        # ReadAttributes narrow what any scope shows
+        self.idp.update_user_pool_client(
+            UserPoolId=self.pid, ClientId=c, ClientName="scoped", CallbackURLs=[CB],
+            AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], SupportedIdentityProviders=["COGNITO"],
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            AllowedOAuthScopes=["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"],
+            ReadAttributes=["email", "given_name"])
+        self.assertEqual(claims_for("openid profile"), {"email", "given_name"})
+        # a scope whose attributes the client cannot all read: invalid_grant at the token endpoint
+        params = {"response_type": "code", "client_id": c, "redirect_uri": CB, "scope": "openid email"}
+        status, hdrs, _ = self.request("POST", f"/{self.pid}/login", dict(params, username="omar", password=PW))
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(hdrs["location"]).query))["code"]
+        self.assertEqual(self.token({"grant_type": "authorization_code", "client_id": c, "code": code,
+                                     "redirect_uri": CB}), (400, {"error": "invalid_grant"}))
+
     def test_domain_host(self):
         verifier = secrets.token_urlsafe(48)
         host = {"Host": "my-app.auth.us-east-1.localhost"}

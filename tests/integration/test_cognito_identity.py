@@ -220,6 +220,29 @@ class IdentityPools(IdentityPoolsBase):
                                  token=creds["SessionToken"]).get_caller_identity()
         self.assertEqual(me["Arn"], "arn:aws:sts::000000000000:assumed-role/cognito-auth/web")
 
+    def test_principal_tags_in_open_id_token(self):
+        """SetPrincipalTagAttributeMap: the OpenID token carries the mapped claims of the user pool
+        token as session tags ("https://aws.amazon.com/tags", the claim STS reads)."""
+        pid = self.new_pool(AllowClassicFlow=True)
+        anon = self.anon()
+        logins = {self.provider: self.tokens["IdToken"]}
+        iid = anon.get_id(IdentityPoolId=pid, Logins=logins)["IdentityId"]
+        self.assertNotIn("https://aws.amazon.com/tags",
+                         claims(anon.get_open_id_token(IdentityId=iid, Logins=logins)["Token"]))
+        self.ci.set_principal_tag_attribute_map(IdentityPoolId=pid, IdentityProviderName=self.provider,
+                                                UseDefaults=True)
+        idc = claims(self.tokens["IdToken"])
+        tags = claims(anon.get_open_id_token(IdentityId=iid, Logins=logins)["Token"])["https://aws.amazon.com/tags"]
+        self.assertEqual(tags, {"principal_tags": {"username": [idc["sub"]], "client": [idc["aud"]]}})
+        self.ci.set_principal_tag_attribute_map(IdentityPoolId=pid, IdentityProviderName=self.provider,
+                                                UseDefaults=False, PrincipalTags={"mail": "email", "none": "nope"})
+        token = anon.get_open_id_token(IdentityId=iid, Logins=logins)["Token"]
+        self.assertEqual(claims(token)["https://aws.amazon.com/tags"], {"principal_tags": {"mail": [idc["email"]]}})
+        # STS still takes the token (the tags themselves are dropped: no session tags in Stratus's STS)
+        sts = self.stratus.client("sts", signature_version=UNSIGNED)
+        sts.assume_role_with_web_identity(RoleArn=AUTH_ROLE, RoleSessionName="tags", WebIdentityToken=token)
+        self.assertIn("Credentials", anon.get_credentials_for_identity(IdentityId=iid, Logins=logins))
+
     def test_server_side_token_check_and_linking(self):
         p = self.ci.create_identity_pool(
             IdentityPoolName="checked", AllowUnauthenticatedIdentities=True,

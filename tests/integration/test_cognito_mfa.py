@@ -12,7 +12,8 @@ import struct
 import time
 import unittest
 
-from harness import StratusTestCase
+from harness import Stratus, StratusTestCase
+from test_cognito import password_verifier, srp_a
 
 PW = "Passw0rd!"
 
@@ -191,6 +192,77 @@ class TestCognitoMfa(StratusTestCase):
         self.assertEqual(self.error(lambda: self.idp.admin_set_user_mfa_preference(
             UserPoolId=pid, Username="nophone", SMSMfaSettings={"Enabled": True})),
             ("InvalidParameterException", "User does not have delivery config set to turn on SMS_MFA"))
+
+
+class TestPendingSessionsSurviveKill9(unittest.TestCase):
+    """A sign-in that got its challenge before a kill -9 answers it after the restart: the MFA
+    session (a durable record), NEW_PASSWORD_REQUIRED's and SRP's PASSWORD_VERIFIER (sealed under the
+    data directory's key); an answered session stays used
+    across the next restart."""
+
+    def test_challenges_answered_after_kill9(self):
+        s = Stratus().start()
+        self.addCleanup(s.cleanup)
+        idp = s.client("cognito-idp")
+        pid = idp.create_user_pool(PoolName="durable")["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(UserPoolId=pid, MfaConfiguration="OPTIONAL",
+                                     SoftwareTokenMfaConfiguration={"Enabled": True})
+        cid = idp.create_user_pool_client(
+            UserPoolId=pid, ClientName="c", AuthSessionValidity=5,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pid, Username="kim", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pid, Username="kim", Password=PW, Permanent=True)
+        login = {"USERNAME": "kim", "PASSWORD": PW}
+        tok = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                AuthParameters=login)["AuthenticationResult"]["AccessToken"]
+        secret = idp.associate_software_token(AccessToken=tok)["SecretCode"]
+        idp.verify_software_token(AccessToken=tok, UserCode=totp(secret))
+        idp.set_user_mfa_preference(AccessToken=tok, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        pending = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=login)
+        self.assertEqual(pending["ChallengeName"], "SOFTWARE_TOKEN_MFA")
+        idp.admin_create_user(UserPoolId=pid, Username="new", MessageAction="SUPPRESS", TemporaryPassword="Temp0rary!")
+        fresh = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "new", "PASSWORD": "Temp0rary!"})
+        self.assertEqual(fresh["ChallengeName"], "NEW_PASSWORD_REQUIRED")
+        # SRP: PASSWORD_VERIFIER's sealed secret block
+        idp.update_user_pool_client(UserPoolId=pid, ClientId=cid, ClientName="c", AuthSessionValidity=5,
+                                    ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+                                                       "ALLOW_REFRESH_TOKEN_AUTH"])
+        idp.admin_create_user(UserPoolId=pid, Username="sam", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pid, Username="sam", Password=PW, Permanent=True)
+        a, A = srp_a()
+        srp = idp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH",
+                                AuthParameters={"USERNAME": "sam", "SRP_A": format(A, "x")})
+        self.assertEqual(srp["ChallengeName"], "PASSWORD_VERIFIER")
+
+        s.kill9()
+        s.start()
+        idp = s.client("cognito-idp")
+
+        def answer(session, code):
+            return idp.respond_to_auth_challenge(
+                ClientId=cid, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+                ChallengeResponses={"USERNAME": "kim", "SOFTWARE_TOKEN_MFA_CODE": code})
+        with self.assertRaises(idp.exceptions.NotAuthorizedException) as e:
+            answer("x" * 64, totp(secret))
+        self.assertEqual(e.exception.response["Error"]["Message"], "Invalid session for the user, session is expired.")
+        # the pending one: the next step's code (verify_software_token used this one) signs in
+        res = answer(pending["Session"], totp(secret, step_offset=1))["AuthenticationResult"]
+        self.assertEqual(idp.get_user(AccessToken=res["AccessToken"])["Username"], "kim")
+        res = idp.respond_to_auth_challenge(
+            ClientId=cid, ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=password_verifier(pid, srp["ChallengeParameters"], a, A, PW))
+        self.assertIn("AccessToken", res["AuthenticationResult"])
+        res = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=fresh["Session"],
+                                            ChallengeResponses={"USERNAME": "new", "NEW_PASSWORD": "N3w!passwd"})
+        self.assertIn("AccessToken", res["AuthenticationResult"])
+        # sessions are single use, also across a second restart
+        s.kill9()
+        s.start()
+        idp = s.client("cognito-idp")
+        with self.assertRaises(idp.exceptions.NotAuthorizedException) as e:
+            answer(pending["Session"], totp(secret, step_offset=1))
+        self.assertEqual(e.exception.response["Error"]["Message"], "Invalid session for the user, session is expired.")
 
 
 if __name__ == "__main__":

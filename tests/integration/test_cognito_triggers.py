@@ -1,5 +1,6 @@
 """Cognito Lambda triggers run with AWS's event shapes: PreSignUp (autoConfirmUser,
-autoVerifyEmail, a failing function's UserLambdaValidationException), PostConfirmation, and
+autoVerifyEmail, a failing function's UserLambdaValidationException, a slow one's 5 s x 3 attempts),
+PostConfirmation, and
 PreTokenGeneration V1_0 (ID token claims, group overrides) and V2_0 (access token claims and
 scopes), in Python and Node functions."""
 import base64
@@ -63,6 +64,16 @@ def handler(event, context):
     return event
 '''
 
+# Sleeps as long as ValidationData's "sleep" says (Cognito waits 5 s per attempt, three attempts).
+SLOW = '''
+import time
+def handler(event, context):
+    print("SLOW attempt " + event["userName"])
+    time.sleep(float(event["request"]["validationData"]["sleep"]))
+    event["response"]["autoConfirmUser"] = True
+    return event
+'''
+
 
 def claims(token):
     p = token.split(".")[1]
@@ -89,7 +100,7 @@ class TriggerBase(StratusTestCase):
 class TestCognitoTriggers(TriggerBase):
     FUNCTIONS = [("pre-sign-up", PRE_SIGN_UP, "python3.12"), ("post-confirmation", POST_CONFIRMATION, "nodejs20.x"),
                  ("pre-token-v1", PRE_TOKEN_V1, "python3.12"), ("callback", CALLBACK, "python3.12"),
-                 ("pre-token-v2", PRE_TOKEN_V2, "python3.12")]
+                 ("pre-token-v2", PRE_TOKEN_V2, "python3.12"), ("slow", SLOW, "python3.12")]
 
     def pool(self, lambda_config):
         pid = self.idp.create_user_pool(PoolName="trig", AutoVerifiedAttributes=["email"],
@@ -128,6 +139,13 @@ class TestCognitoTriggers(TriggerBase):
         u = self.idp.admin_get_user(UserPoolId=pid, Username="auto")
         self.assertEqual(u["UserStatus"], "CONFIRMED")
         self.assertIn({"Name": "email_verified", "Value": "true"}, u["UserAttributes"])
+        # AWS ignores autoConfirmUser / autoVerifyEmail for AdminCreateUser
+        self.idp.admin_create_user(UserPoolId=pid, Username="admin-made", MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "email", "Value": "admin-made@x.io"}],
+                                   ValidationData=[{"Name": "auto", "Value": "yes"}])
+        u = self.idp.admin_get_user(UserPoolId=pid, Username="admin-made")
+        self.assertEqual(u["UserStatus"], "FORCE_CHANGE_PASSWORD")
+        self.assertNotIn({"Name": "email_verified", "Value": "true"}, u["UserAttributes"])
         with self.assertRaises(self.idp.exceptions.UserLambdaValidationException) as e:
             self.idp.sign_up(ClientId=cid, Username="bad", Password=PW,
                              UserAttributes=[{"Name": "email", "Value": "bad@blocked.io"}])
@@ -145,6 +163,39 @@ class TestCognitoTriggers(TriggerBase):
         self.assertEqual(ev["triggerSource"], "PostConfirmation_ConfirmSignUp")
         self.assertEqual(ev["userName"], "manual")
         self.assertEqual(ev["request"]["userAttributes"]["cognito:user_status"], "CONFIRMED")
+
+    def test_trigger_timeout(self):
+        """AWS waits 5 s for a trigger and tries three times; then UnexpectedLambdaException."""
+        pid, cid = self.pool({"PreSignUp": self.arns["slow"]})
+
+        def sign_up(name, sleep):
+            return self.idp.sign_up(ClientId=cid, Username=name, Password=PW,
+                                    UserAttributes=[{"Name": "email", "Value": f"{name}@x.io"}],
+                                    ValidationData=[{"Name": "sleep", "Value": str(sleep)}])
+        self.assertTrue(sign_up("quick", 3)["UserConfirmed"])  # 3 s is within the wait
+        t = time.time()
+        with self.assertRaises(self.idp.exceptions.UnexpectedLambdaException) as e:
+            sign_up("sleepy", 7)
+        elapsed = time.time() - t
+        self.assertEqual(e.exception.response["Error"]["Message"],
+                         "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function.")
+        self.assertGreaterEqual(elapsed, 15)  # three attempts of 5 s
+        self.assertLess(elapsed, 21)          # not one long wait for the 7 s function
+        with self.assertRaises(self.idp.exceptions.UserNotFoundException):
+            self.idp.admin_get_user(UserPoolId=pid, Username="sleepy")
+        deadline = time.time() + 15
+        while self.read_logs("slow").count("SLOW attempt sleepy") < 3 and time.time() < deadline:
+            time.sleep(0.3)
+        self.assertEqual(self.read_logs("slow").count("SLOW attempt sleepy"), 3)
+        # a throttled function (no concurrency left): three attempts, then Lambda's error code
+        self.lam.put_function_concurrency(FunctionName="slow", ReservedConcurrentExecutions=0)
+        try:
+            with self.assertRaises(self.idp.exceptions.UnexpectedLambdaException) as e:
+                sign_up("throttled", 0)
+            self.assertEqual(e.exception.response["Error"]["Message"],
+                             "PreSignUp invocation failed due to error TooManyRequestsException.")
+        finally:
+            self.lam.delete_function_concurrency(FunctionName="slow")
 
     def test_trigger_calling_back_into_cognito(self):
         pid, cid = self.pool({"PostConfirmation": self.arns["callback"]})

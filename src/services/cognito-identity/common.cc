@@ -120,6 +120,27 @@ std::string open_id_token(OpContext& ctx, const Doc& pool, const Doc& identity, 
     }
   }
   c.set("amr", std::move(amr));
+  // Attributes for access control: a provider's PrincipalTags map (tag key -> claim of its token)
+  // becomes session tags, in the claim STS's AssumeRoleWithWebIdentity reads them from.
+  Doc tags = Doc::map();
+  const Doc* maps = pool.get("_principal_tags");
+  for (const Login& l : logins) {
+    const Doc* m = maps && maps->is_map() ? maps->get(l.provider) : nullptr;
+    const Doc* pt = m && m->is_map() ? m->get("PrincipalTags") : nullptr;
+    if (!pt || !pt->is_map()) continue;
+    for (const auto& [tag, claim] : pt->as_map()) {
+      const Doc* v = claim.is_string() ? l.claims.get(claim.as_string()) : nullptr;
+      if (!v || v->is_null()) continue;
+      Doc values = Doc::list();
+      values.push(v->is_string() ? v->as_string() : json::write(*v));
+      tags.set(tag, std::move(values));
+    }
+  }
+  if (tags.size() > 0) {
+    Doc t = Doc::map();
+    t.set("principal_tags", std::move(tags));
+    c.set("https://aws.amazon.com/tags", std::move(t));
+  }
   c.set("iss", "https://cognito-identity.amazonaws.com");
   c.set("exp", now + seconds);
   c.set("iat", now);

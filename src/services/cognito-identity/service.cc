@@ -60,7 +60,9 @@ class IdentityService final : public Service, public InvokeRouter {
         "GetOpenIdToken refuses pools without AllowClassicFlow (InvalidParameterException); STS's "
         "AssumeRoleWithWebIdentity does not check the flag itself");
     gap("Principal tags",
-        "Get/SetPrincipalTagAttributeMap store the map; the credentials' session tags do not carry it");
+        "the map of SetPrincipalTagAttributeMap puts the mapped claims into the OpenID token "
+        "(https://aws.amazon.com/tags, principal_tags), but the credentials carry no session tags: "
+        "Stratus's STS has none, so no aws:PrincipalTag condition key either");
   }
 
   void attach(ServerContext& ctx) override {

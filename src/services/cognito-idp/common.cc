@@ -56,6 +56,16 @@ std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id
   return {std::move(pool), std::move(client)};
 }
 
+int64_t session_validity_ms(const Doc& client) {
+  int64_t minutes = client.integer("AuthSessionValidity");
+  return (minutes >= 3 && minutes <= 15 ? minutes : 3) * 60 * 1000;
+}
+
+int64_t session_expiry(OpContext& ctx, const Doc& s) {
+  auto c = state(ctx).store.get(kClients.name, Store::child_key(s.str("p"), s.str("c")));
+  return ctx.now_ms + session_validity_ms(c ? *c : Doc::map());
+}
+
 void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash) {
   std::string secret = client.str("ClientSecret");
   if (secret.empty()) return;

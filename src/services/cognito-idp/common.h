@@ -33,11 +33,11 @@ struct State {
   // an I/O thread.
   Workers* workers = nullptr;
   LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
-  AuthSessions sessions;  // pending CUSTOM_AUTH / MFA challenges (auth_sessions.h)
+  AuthSessions sessions;  // pending CUSTOM_AUTH / MFA / device / USER_AUTH challenges, durable (auth_sessions.h)
   // JWT signatures verified (sha256 of the token -> its exp, epoch s); bounded (verify_token).
   std::mutex verified_mu;
   std::unordered_map<std::string, int64_t> verified;
-  State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
+  State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)), sessions(100'000, &store) {}
 };
 State& state(OpContext& ctx);
 
@@ -68,6 +68,11 @@ Doc load_group(OpContext& ctx, const std::string& pool_id, const std::string& na
 // Anonymous APIs name only the client: its pool is found through the client index.
 std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id);  // {pool, client}
 void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash);
+// When a pending challenge session `s` (auth_sessions.h: "p" pool id, "c" client id) issued now
+// expires: its client's AuthSessionValidity (3-15 minutes, 3 by default) from ctx.now_ms.
+int64_t session_expiry(OpContext& ctx, const Doc& s);
+// A client's AuthSessionValidity in milliseconds (3 minutes when unset).
+int64_t session_validity_ms(const Doc& client);
 // A stored record (pool, client, group) as the API answers it: members starting with "_" dropped,
 // CreationDate / LastModifiedDate (epoch ms) as timestamps.
 Doc record_out(const Doc& record);
@@ -185,6 +190,7 @@ enum class Revoked { kRevoked, kNotRefreshToken, kUnknown, kOtherClient };
 Revoked revoke_refresh_token(OpContext& ctx, const Doc& client, const std::string& token);
 struct AccessClaims {
   std::string pool_id, username, origin_jti, client_id;
+  std::string scope;  // the token's scope claim (space-separated)
   Doc user;
   Doc pool;
 };

@@ -360,11 +360,12 @@ class Hosted {
     return redirect(with_query(redirect_uri, {{"code", sealed}, {"state", state}}));
   }
 
-  static bool has_openid(const std::string& scope) {
+  static bool has_scope(const std::string& scope, std::string_view want) {
     for (const auto& w : words(scope))
-      if (w == "openid") return true;
+      if (w == want) return true;
     return false;
   }
+  static bool has_openid(const std::string& scope) { return has_scope(scope, "openid"); }
 
   std::string cookie_path() const { return base_.empty() ? "/" : base_ + "/"; }
 
@@ -476,7 +477,8 @@ class Hosted {
     }
     if (!redeem(code.str("j"), code.integer("t"), ctx.now_ms)) return oauth_error(400, "invalid_grant");
     auto user = st_.store.get(kUsers.name, Store::child_key(pool_.str("Id"), code.str("u")));
-    if (!user || !user->flag("Enabled", true)) return oauth_error(400, "invalid_grant");
+    if (!user || !user->flag("Enabled", true) || !reads_scope_attributes(c, code.str("s")))
+      return oauth_error(400, "invalid_grant");
     try {
       Doc r =
           issue_tokens(ctx, pool_, c, *user, true, {}, code.integer("a"), "TokenGeneration_HostedAuth", code.str("s"));
@@ -484,6 +486,17 @@ class Hosted {
     } catch (const AwsError&) {
       return oauth_error(400, "invalid_grant");
     }
+  }
+
+  // AWS: invalid_grant when the client cannot read every attribute of a requested scope (email:
+  // email and email_verified; phone: phone_number and phone_number_verified).
+  static bool reads_scope_attributes(const Doc& c, const std::string& scope) {
+    const Doc* readable = c.get("ReadAttributes");
+    if (!readable || !readable->is_list() || readable->as_list().empty()) return true;
+    if (has_scope(scope, "email") && (!list_has(readable, "email") || !list_has(readable, "email_verified")))
+      return false;
+    return !has_scope(scope, "phone") ||
+           (list_has(readable, "phone_number") && list_has(readable, "phone_number_verified"));
   }
 
   static http::Response tokens_out(const Doc& r, bool with_id) {
@@ -525,22 +538,50 @@ class Hosted {
     return json_response(200, d);
   }
 
+  // /oauth2/userInfo: an access token with the openid scope; the claims its scopes allow (email:
+  // email, email_verified; phone: phone_number, phone_number_verified; profile and
+  // aws.cognito.signin.user.admin: every attribute), among those the client may read, plus sub and
+  // username. AWS's errors: 400 invalid_request without a token, 401 invalid_token otherwise.
   http::Response user_info(OpContext& ctx) {
     const std::string* auth = req_.headers.find("authorization");
     std::string token = auth && auth->rfind("Bearer ", 0) == 0 ? auth->substr(7) : std::string();
+    if (token.empty()) return user_info_error(400, "invalid_request", "");
+    AccessClaims claims;
     try {
-      if (token.empty()) throw cerr::not_authorized("Access Token is missing");
-      AccessClaims claims = check_access_token(ctx, token);
-      Doc d = Doc::map();
-      if (const Doc* a = claims.user.get("Attrs"); a && a->is_map())
-        for (const auto& [k, v] : a->as_map()) d.set(k, v);
-      d.set("username", claims.user.str("Username"));
-      return json_response(200, d);
-    } catch (const AwsError& e) {
-      http::Response res = oauth_error(401, "invalid_token");
-      res.headers.set("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + e.message + "\"");
-      return res;
+      claims = check_access_token(ctx, token);
+    } catch (const AwsError&) {
+      return user_info_error(401, "invalid_token",
+                             "Access token is expired, disabled, or deleted, or the user has globally signed out.");
     }
+    if (!has_scope(claims.scope, "openid"))
+      return user_info_error(401, "invalid_token", "Access token does not contain openid scope");
+    bool all = has_scope(claims.scope, "profile") || has_scope(claims.scope, "aws.cognito.signin.user.admin");
+    bool email = has_scope(claims.scope, "email"), phone = has_scope(claims.scope, "phone");
+    auto c = client(claims.client_id);
+    const Doc* readable = c ? c->get("ReadAttributes") : nullptr;
+    bool any_readable = !readable || !readable->is_list() || readable->as_list().empty();
+    Doc d = Doc::map();
+    if (const Doc* a = claims.user.get("Attrs"); a && a->is_map())
+      for (const auto& [k, v] : a->as_map()) {
+        bool allowed = k == "sub" || all || (email && (k == "email" || k == "email_verified")) ||
+                       (phone && (k == "phone_number" || k == "phone_number_verified"));
+        if (allowed && (k == "sub" || any_readable || list_has(readable, k))) d.set(k, v);
+      }
+    d.set("username", claims.user.str("Username"));
+    return json_response(200, d);
+  }
+
+  static http::Response user_info_error(int status, const std::string& error, const std::string& description) {
+    Doc d = Doc::map();
+    d.set("error", error);
+    std::string header = "error=\"" + error + "\"";
+    if (!description.empty()) {
+      d.set("error_description", description);
+      header += ", error_description=\"" + description + "\"";
+    }
+    http::Response res = json_response(status, d);
+    res.headers.set("WWW-Authenticate", header);
+    return res;
   }
 
   // /logout: forgets the sign-in cookie, then to logout_uri (one of LogoutURLs), or with

@@ -21,11 +21,15 @@
 //   refresh_token, client_credentials (a client with a secret; the access token's scope is the
 //   requested custom scopes -- "<resource server>/<scope>" -- among AllowedOAuthScopes, all of
 //   them when none is requested); the client authenticates with HTTP Basic or client_id /
-//   client_secret in the form. Errors as AWS's {"error": "invalid_grant"} ...
+//   client_secret in the form. Errors as AWS's {"error": "invalid_grant"} ... (also for a code
+//   whose scopes name attributes the client may not read: email without email_verified...)
 // - /oauth2/revoke (POST token): the refresh token's session revoked; 200 with an empty body (also
 //   for unknown or already revoked tokens), invalid_request, unsupported_token_type, 401
 //   invalid_client.
-// - /oauth2/userInfo (GET, Bearer access token): the user's attributes as OIDC claims.
+// - /oauth2/userInfo (GET, Bearer access token with the openid scope): sub, username and the
+//   attributes the token's scopes allow (email, phone; profile / aws.cognito.signin.user.admin:
+//   all) among the client's ReadAttributes; 400 invalid_request without a token, 401
+//   invalid_token (WWW-Authenticate and the JSON body) otherwise.
 // - /logout: forgets the sign-in cookie; 302 to logout_uri (one of the client's LogoutURLs), or
 //   with redirect_uri and response_type to /login again.
 // Work runs on State::workers (PBKDF2, RSA signatures, triggers), never on the I/O thread.

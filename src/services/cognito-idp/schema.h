@@ -23,12 +23,17 @@ inline constexpr storage::Keyspace kKeys{"cognito.keys", "str(pool id)", "sealed
 // One record per sign-in (the refresh token's origin_jti): revoked by RevokeToken/GlobalSignOut.
 inline constexpr storage::Keyspace kSessions{"cognito.sessions", "str(pool id) str(username key) str(origin_jti)",
                                              "session record, JSON v1"};
+// Pending challenge sessions (auth_sessions.h): {"e": expiry epoch ms, "r": the session record};
+// deleted when answered, swept when found expired at start.
+inline constexpr storage::Keyspace kAuthSessions{"cognito.authsessions", "str(session id)",
+                                                 "pending challenge session, JSON v1"};
 
 // Resource servers (custom OAuth scopes "<identifier>/<scope name>").
 inline constexpr storage::Keyspace kResourceServers{"cognito.resourceservers", "str(pool id) str(identifier)",
                                                     "resource server record, JSON v1"};
 
 inline constexpr storage::Keyspace kKeyspaces[] = {
-    kPools, kClients, kClientIndex, kUsers, kGroups, kDomains, kKeys, kSessions, kResourceServers, mailbox::kKeyspace};
+    kPools, kClients,  kClientIndex,     kUsers,        kGroups,           kDomains,
+    kKeys,  kSessions, kResourceServers, kAuthSessions, mailbox::kKeyspace};
 
 }  // namespace stratus::cognitoidp

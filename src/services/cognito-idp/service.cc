@@ -11,6 +11,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/workers.h"
 #include "server/context.h"
@@ -173,18 +174,26 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
       add_async(op, offload(fn));
 
     gap("Authentication",
-        "WEB_AUTHN, EMAIL_MFA and the device key on refresh are not implemented; pending "
-        "challenge sessions (CUSTOM_AUTH, MFA) live in memory (3 minutes) and end with a restart");
+        "WEB_AUTHN, EMAIL_MFA and the device key on refresh are not implemented. Pending challenge "
+        "sessions last the client's AuthSessionValidity and survive a restart; an expired or used one "
+        "answers \"Invalid session for the user, session is expired.\" (community reports, not AWS's "
+        "documentation). With PreventUserExistenceErrors the simulated CodeDeliveryDetails of "
+        "ForgotPassword / ResendConfirmationCode is masked from the username (AWS does not document it)");
     gap("Lambda triggers",
         "PreSignUp, PostConfirmation, Pre/PostAuthentication, PreTokenGeneration (V1_0, V2_0), "
         "CustomMessage, UserMigration and Define/Create/VerifyAuthChallengeResponse run; the custom "
         "email/SMS senders are stored in LambdaConfig but not run; UserMigration's messageAction, "
         "desiredDeliveryMediums and forceAliasCreation are read but no welcome message is sent; a "
-        "CustomMessage text without {####} falls back to the template");
+        "CustomMessage text without {####} falls back to the template. A trigger gets 5 s per attempt, "
+        "three attempts for timeouts, throttling and Lambda faults; the timeout's message (\"... "
+        "invocation failed due to error Socket timeout while invoking Lambda function.\") is from "
+        "community reports, not AWS's documentation");
     gap("Hosted UI",
         "a plain login page of our own (hosted.h): the authorization code flow with PKCE (S256), the "
         "implicit grant, /oauth2/token (authorization_code, refresh_token, client_credentials with "
-        "resource servers' custom scopes), /oauth2/userInfo, /oauth2/revoke, /logout and a one-hour "
+        "resource servers' custom scopes), /oauth2/userInfo (the openid scope required: 401 \"Access "
+        "token does not contain openid scope\", a message from community reports), /oauth2/revoke, /logout and a "
+        "one-hour "
         "sign-in cookie, and a new-password page for temporary passwords; no MFA / sign-up / "
         "forgot-password pages, federated identity providers, managed login branding or custom domains");
     gap("Messages",
@@ -218,7 +227,12 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
     return verify_with_key(*state_, key_name, jwt, now_ms);
   }
   std::string key_jwks(const std::string& key_name) override { return jwks_of_key(*state_, key_name); }
-  void start(ServerContext&) override {
+  void start(ServerContext& ctx) override {
+    state_->sessions.load(now_millis());
+    State* st = state_.get();
+    ctx.scheduler("cognito-idp").every("cognito.authsessions-sweep", 60'000, [st] {
+      st->sessions.sweep(now_millis());
+    });
     workers_.start();
     state_->workers = &workers_;
   }

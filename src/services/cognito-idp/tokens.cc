@@ -390,6 +390,7 @@ AccessClaims check_access_token(OpContext& ctx, const std::string& token) {
   out.username = claims.str("username");
   out.origin_jti = claims.str("origin_jti");
   out.client_id = claims.str("client_id");
+  out.scope = claims.str("scope");
   auto user = st.store.get(kUsers.name, Store::child_key(out.pool_id, user_key(*pool, out.username)));
   if (!user) throw cerr::not_authorized("User does not exist.");
   auto session = st.store.get(kSessions.name, Store::session_key(out.pool_id, user->str("Key"), out.origin_jti));

@@ -60,13 +60,22 @@ std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::strin
   call.region = pool.str("_region");
   call.function = arn;
   call.payload = json::write(event);
-  auto promise = std::make_shared<std::promise<lambda::InvokeOutcome>>();
-  auto future = promise->get_future();
-  lambda::invoke(ctx.server, std::move(call),
-                 [promise](lambda::InvokeOutcome out) { promise->set_value(std::move(out)); });
-  if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
-    throw cerr::unexpected_lambda(trigger + " invocation failed due to error TimeoutException.");
-  lambda::InvokeOutcome out = future.get();
+  // AWS: the function must answer within 5 seconds; a call that timed out, was throttled or met a
+  // Lambda service fault is tried again, three attempts in all (a function error is not retried).
+  lambda::InvokeOutcome out;
+  for (int attempt = 1;; ++attempt) {
+    auto promise = std::make_shared<std::promise<lambda::InvokeOutcome>>();
+    auto future = promise->get_future();
+    lambda::invoke(ctx.server, call, [promise](lambda::InvokeOutcome o) { promise->set_value(std::move(o)); });
+    bool answered = future.wait_for(kTriggerWait) == std::future_status::ready;
+    if (answered) out = future.get();
+    bool retryable = !answered || (out.error && (out.error->http_status == 429 || out.error->http_status >= 500));
+    if (retryable && attempt < kTriggerAttempts) continue;
+    if (!answered)
+      throw cerr::unexpected_lambda(trigger +
+                                    " invocation failed due to error Socket timeout while invoking Lambda function.");
+    break;
+  }
   if (out.error) throw cerr::unexpected_lambda(trigger + " invocation failed due to error " + out.error->code + ".");
   if (!out.function_error.empty()) {
     std::string msg;

@@ -10,6 +10,7 @@
 // trigger.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -24,11 +25,17 @@ bool has_triggers(const Doc& pool);
 // The common event members (version, region, userPoolId, userName, callerContext, triggerSource).
 Doc trigger_event(const Doc& pool, const std::string& username, const std::string& client_id,
                   const std::string& source);
+// How long Cognito waits for a trigger's answer, and how many times it calls (AWS: 5 seconds, three
+// attempts for calls that time out, are throttled or fail in Lambda itself).
+inline constexpr std::chrono::seconds kTriggerWait{5};
+inline constexpr int kTriggerAttempts = 3;
 // Runs the trigger and returns the event the function returned (its "response" member is what
 // matters); nullopt when the pool has no such trigger. Errors as AWS: the function's failure
 // is UserLambdaValidationException "<Trigger> failed with error <message>.", output that is not
 // a JSON object InvalidLambdaResponseException, an invocation that could not happen
-// UnexpectedLambdaException.
+// UnexpectedLambdaException ("<Trigger> invocation failed due to error <Lambda's error code>.",
+// or "... due to error Socket timeout while invoking Lambda function." once every attempt waited
+// kTriggerWait in vain).
 std::optional<Doc> run_trigger(OpContext& ctx, const Doc& pool, const std::string& trigger, const Doc& event);
 // userAttributes as triggers see them: {"sub": ..., "email": ..., "cognito:user_status": ...}.
 Doc user_attributes_map(const Doc& user, bool with_status);

@@ -17,6 +17,7 @@
 namespace stratus::cognitoidp {
 namespace {
 
+constexpr int64_t kLockoutQuietMs = 15 * 60 * 1000;      // failures this long ago are forgotten
 constexpr int64_t kChallengeValidityMs = 3 * 60 * 1000;  // AuthSessionValidity's default
 constexpr int64_t kLockoutAttempts = 5;
 
@@ -56,7 +57,9 @@ void check_lockout(OpContext& ctx, const Doc& user) {
 
 void wrong_password(OpContext& ctx, const Doc& pool, Doc& user) {
   int64_t n = user.integer("FailedAttempts") + 1;
+  if (ctx.now_ms - user.integer("LastFailure") > kLockoutQuietMs) n = 1;  // AWS: 15 quiet minutes reset it
   user.set("FailedAttempts", n);
+  user.set("LastFailure", ctx.now_ms);
   if (n >= kLockoutAttempts) {  // 1 s, doubling, up to 15 minutes (AWS's lockout)
     int64_t shift = std::min<int64_t>(n - kLockoutAttempts, 10);
     user.set("LockedUntil", ctx.now_ms + std::min<int64_t>(1000LL << shift, 15 * 60 * 1000));
@@ -129,7 +132,7 @@ Doc after_password(OpContext& ctx, const Doc& pool, const Doc& client, Doc& user
     s.set("p", pool.str("Id"));
     s.set("u", user.str("Key"));
     s.set("c", client.str("ClientId"));
-    s.set("t", ctx.now_ms + kChallengeValidityMs);
+    s.set("t", ctx.now_ms + session_validity_ms(client));
     s.set("n", "NEW_PASSWORD_REQUIRED");
     Doc attrs = Doc::map();
     if (const Doc* a = user.get("Attrs"); a && a->is_map())
@@ -240,7 +243,8 @@ Doc custom_user(OpContext& ctx, const Doc& pool, const Doc& s) {
 }
 
 std::string challenge_session(OpContext& ctx, Doc s) {
-  return state(ctx).sessions.put(std::move(s), ctx.now_ms + kChallengeValidityMs, ctx.now_ms);
+  int64_t expires = session_expiry(ctx, s);
+  return state(ctx).sessions.put(std::move(s), expires, ctx.now_ms);
 }
 
 // A custom-auth trigger's event with the members every one of them gets.
@@ -484,7 +488,7 @@ Doc user_auth_answer(OpContext& ctx, const Doc& pool, const Doc& client, const D
   if (!crypto::equal_ct(s->str("code"), code)) {
     if (s->integer("tries") + 1 < 3) {
       s->set("tries", s->integer("tries") + 1);
-      state(ctx).sessions.put_back(id, *s, ctx.now_ms + kChallengeValidityMs);
+      state(ctx).sessions.put_back(id, *s, session_expiry(ctx, *s));
     }
     throw cerr::code_mismatch("Invalid code or auth state for the user.");
   }

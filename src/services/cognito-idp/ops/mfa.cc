@@ -18,7 +18,6 @@
 namespace stratus::cognitoidp {
 namespace {
 
-constexpr int64_t kMfaSessionMs = 3 * 60 * 1000;  // AuthSessionValidity's default
 constexpr int kCodeAttempts = 3;
 
 bool totp_on(const Doc& pool) {
@@ -61,7 +60,8 @@ Doc session_record(const Doc& pool, const Doc& client, const Doc& user, const st
 Doc challenge(OpContext& ctx, const std::string& name, Doc params, Doc s) {
   Doc out = Doc::map();
   out.set("ChallengeName", name);
-  out.set("Session", state(ctx).sessions.put(std::move(s), ctx.now_ms + kMfaSessionMs, ctx.now_ms));
+  int64_t expires = session_expiry(ctx, s);
+  out.set("Session", state(ctx).sessions.put(std::move(s), expires, ctx.now_ms));
   out.set("ChallengeParameters", std::move(params));
   return out;
 }
@@ -241,7 +241,7 @@ bool mfa_respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& 
     int attempts = static_cast<int>(s.integer("tries")) + 1;
     if (attempts < kCodeAttempts) {  // the same session may try again
       s.set("tries", attempts);
-      state(ctx).sessions.put_back(id, s, ctx.now_ms + kMfaSessionMs);
+      state(ctx).sessions.put_back(id, s, session_expiry(ctx, s));
     }
     throw cerr::code_mismatch(message);
   };
@@ -312,7 +312,7 @@ Doc associate_software_token(OpContext& ctx, const Doc& in) {
   out.set("SecretCode", crypto::base32(secret));
   if (!t.session.is_null()) {
     t.session.set("n", "MFA_SETUP_ASSOCIATED");
-    out.set("Session", state(ctx).sessions.put(t.session, ctx.now_ms + kMfaSessionMs, ctx.now_ms));
+    out.set("Session", state(ctx).sessions.put(t.session, session_expiry(ctx, t.session), ctx.now_ms));
   }
   return out;
 }
@@ -326,7 +326,7 @@ Doc verify_software_token(OpContext& ctx, const Doc& in) {
     throw cerr::software_token_mfa_not_found("Software Token MFA has not been associated with the user.");
   if (!totp_ok(ctx, t.pool, *user, "TotpPending", in.str("UserCode"))) {
     if (!t.session.is_null())  // the setup may try again with the same session
-      state(ctx).sessions.put_back(in.str("Session"), t.session, ctx.now_ms + kMfaSessionMs);
+      state(ctx).sessions.put_back(in.str("Session"), t.session, session_expiry(ctx, t.session));
     throw cerr::enable_software_token_mfa("Code mismatch and fail enable Software Token MFA");
   }
   user->set("TotpSecret", user->str("TotpPending"));
@@ -338,7 +338,7 @@ Doc verify_software_token(OpContext& ctx, const Doc& in) {
   out.set("Status", "SUCCESS");
   if (!t.session.is_null()) {
     t.session.set("n", "MFA_SETUP_DONE");
-    out.set("Session", state(ctx).sessions.put(t.session, ctx.now_ms + kMfaSessionMs, ctx.now_ms));
+    out.set("Session", state(ctx).sessions.put(t.session, session_expiry(ctx, t.session), ctx.now_ms));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // membership, ListUsers.
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <tuple>
 
 #include "core/error.h"
@@ -19,7 +20,10 @@
 namespace stratus::cognitoidp {
 namespace {
 
+// How long a code lives (AWS): sign-up and attribute verification codes 24 hours, a forgot-password
+// code one hour.
 constexpr int64_t kCodeValidityMs = 24 * 3600 * 1000;
+constexpr int64_t kForgotCodeValidityMs = 3600 * 1000;
 
 bool list_has(const Doc* l, const std::string& v) {
   if (!l || !l->is_list()) return false;
@@ -74,11 +78,13 @@ Doc new_user(OpContext& ctx, const Doc& pool, const std::string& given_name, con
   user.set("Enabled", true);
   user.set("UserCreateDate", ctx.now_ms);
   user.set("Groups", Doc::list());
-  // an alias or username attribute must be unique among users
+  // a username attribute or preferred_username alias must be unique among users (email and phone
+  // aliases when they become verified: claim_aliases)
   for (const char* a : {"email", "phone_number", "preferred_username"}) {
     std::string v = attr(user, a);
     if (v.empty()) continue;
-    bool unique_required = list_has(ua, a) || list_has(pool.get("AliasAttributes"), a);
+    bool unique_required =
+        list_has(ua, a) || (std::string(a) == "preferred_username" && list_has(pool.get("AliasAttributes"), a));
     if (!unique_required) continue;
     std::string v_lower = v;
     std::transform(v_lower.begin(), v_lower.end(), v_lower.begin(),
@@ -95,6 +101,38 @@ Doc new_user(OpContext& ctx, const Doc& pool, const std::string& given_name, con
     });
   }
   return user;
+}
+
+// An email or phone alias is one user's once verified (AWS): when `user`'s is verified and another
+// user holds the same verified alias, AliasExistsException -- or, with `force`
+// (ForceAliasCreation, PreSignUp's autoVerify), the alias moves: the other user's attribute
+// becomes unverified.
+void claim_aliases(OpContext& ctx, const Doc& pool, const Doc& user, bool force) {
+  const Doc* ua = pool.get("UsernameAttributes");
+  for (const char* a : {"email", "phone_number"}) {
+    std::string name = a;
+    if (!list_has(pool.get("AliasAttributes"), name) || list_has(ua, name)) continue;
+    std::string v = attr(user, name);
+    if (v.empty() || attr(user, name + "_verified") != "true") continue;
+    auto lower = [](std::string s) {
+      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return s;
+    };
+    std::vector<Doc> holders;
+    state(ctx).store.scan(kUsers.name, Store::pool_key(pool.str("Id")), [&](const std::string&, Doc u) {
+      if (u.str("Key") != user.str("Key") && attr(u, name + "_verified") == "true" && lower(attr(u, name)) == lower(v))
+        holders.push_back(std::move(u));
+      return true;
+    });
+    if (holders.empty()) continue;
+    if (!force)
+      throw cerr::alias_exists(name == "email" ? "An account with the email already exists."
+                                               : "An account with the phone number already exists.");
+    for (Doc& h : holders) {
+      h["Attrs"].set(name + "_verified", "false");
+      save_user(ctx, pool, h);
+    }
+  }
 }
 
 void check_required(const Doc& pool, const Doc& user) {
@@ -138,7 +176,7 @@ Doc deliver_code(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
   if (!codes.is_map()) codes = Doc::map();
   Doc c = Doc::map();
   c.set("Code", code);
-  c.set("Expires", ctx.now_ms + kCodeValidityMs);
+  c.set("Expires", ctx.now_ms + (purpose == "forgot" ? kForgotCodeValidityMs : kCodeValidityMs));
   c.set("Attribute", attribute);
   codes.set(purpose, std::move(c));
   bool sms = attribute == "phone_number";
@@ -156,12 +194,39 @@ Doc deliver_and_save(OpContext& ctx, const Doc& pool, Doc& user, const std::stri
   return out;
 }
 
+// PreventUserExistenceErrors=ENABLED: the anonymous APIs answer as if the user existed.
+bool hides_users(const Doc& client) {
+  return client.str("PreventUserExistenceErrors") == "ENABLED";
+}
+
 // The anonymous user APIs that name ClientId, Username and SecretHash: the pool and client
-// (SECRET_HASH checked) and the user (UserNotFoundException when absent).
-Doc client_user(OpContext& ctx, const Doc& in, Doc* pool, Doc* client) {
+// (SECRET_HASH checked) and the user -- UserNotFoundException when absent, or nullopt when the
+// client hides unknown (and, with `disabled_too`, disabled) users.
+std::optional<Doc> client_user_or_hidden(OpContext& ctx, const Doc& in, Doc* pool, Doc* client, bool disabled_too) {
   std::tie(*pool, *client) = pool_and_client(ctx, in.str("ClientId"));
   check_secret_hash(*client, in.str("Username"), in.get("SecretHash"));
-  return must_find_user(ctx, *pool, in.str("Username"));
+  auto user = find_user(ctx, *pool, in.str("Username"));
+  if (hides_users(*client) && (!user || (disabled_too && !user->flag("Enabled", true)))) return std::nullopt;
+  if (!user) throw cerr::user_not_found("User does not exist.");
+  return user;
+}
+
+// The CodeDeliveryDetails of a code that was not sent (a hidden user): an email destination
+// masked from the username, as if the code went there.
+Doc simulated_delivery(const std::string& username) {
+  bool phone = !username.empty() && username[0] == '+';
+  std::string dest = phone || username.find('@') != std::string::npos ? username : username + "@" + username;
+  Doc d = Doc::map();
+  d.set("Destination", mask(dest, phone ? "SMS" : "EMAIL"));
+  d.set("DeliveryMedium", phone ? "SMS" : "EMAIL");
+  d.set("AttributeName", phone ? "phone_number" : "email");
+  return d;
+}
+
+Doc simulated_answer(const std::string& username) {
+  Doc out = Doc::map();
+  out.set("CodeDeliveryDetails", simulated_delivery(username));
+  return out;
 }
 
 // The attribute sign-up codes go to: AutoVerifiedAttributes, email first.
@@ -210,7 +275,8 @@ Doc name_value_map(const Doc* list) {
   return m;
 }
 
-// PreSignUp: the function may confirm the user and verify the email / phone. True: confirmed.
+// PreSignUp: the function may confirm the user and verify the email / phone (not for
+// AdminCreateUser). True: confirmed.
 bool pre_sign_up(OpContext& ctx, const Doc& pool, Doc& user, const std::string& client_id, const Doc& in,
                  const std::string& source) {
   if (trigger_arn(pool, "PreSignUp").empty()) return false;
@@ -225,7 +291,8 @@ bool pre_sign_up(OpContext& ctx, const Doc& pool, Doc& user, const std::string& 
   resp.set("autoVerifyPhone", false);
   auto r = run_trigger(ctx, pool, "PreSignUp", ev);
   const Doc* out = r ? r->get("response") : nullptr;
-  if (!out || !out->is_map()) return false;
+  // AWS ignores the three flags for AdminCreateUser (the admin decides status and verification)
+  if (!out || !out->is_map() || source == "PreSignUp_AdminCreateUser") return false;
   if (out->flag("autoVerifyEmail") && !attr(user, "email").empty()) user["Attrs"].set("email_verified", "true");
   if (out->flag("autoVerifyPhone") && !attr(user, "phone_number").empty())
     user["Attrs"].set("phone_number_verified", "true");
@@ -312,6 +379,7 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
       throw cerr::username_exists("User account already exists");
     user = new_user(ctx, pool, name, in.get("UserAttributes"), true);
     pre_sign_up(ctx, pool, user, "", in, "PreSignUp_AdminCreateUser");
+    claim_aliases(ctx, pool, user, in.flag("ForceAliasCreation"));
   }
   if (!temp.empty())
     check_password_policy(pool, temp);
@@ -319,7 +387,12 @@ Doc admin_create_user(OpContext& ctx, const Doc& in) {
     temp = generate_password(pool);
   set_password(ctx, pool, user, temp);
   user.set("UserStatus", "FORCE_CHANGE_PASSWORD");
-  user.set("TempPasswordExpires", static_cast<int64_t>(ctx.now_ms + int64_t{7} * 86400 * 1000));
+  // the pool's TemporaryPasswordValidityDays (0 or unset: 7, AWS's default)
+  int64_t days = 0;
+  if (const Doc* pol = pool.get("Policies"); pol && pol->get("PasswordPolicy"))
+    days = pol->get("PasswordPolicy")->integer("TemporaryPasswordValidityDays");
+  if (days <= 0) days = 7;
+  user.set("TempPasswordExpires", static_cast<int64_t>(ctx.now_ms + days * 86400 * 1000));
   if (action != "SUPPRESS") {
     Doc mediums = in.get("DesiredDeliveryMediums") ? *in.get("DesiredDeliveryMediums") : Doc::list();
     if (mediums.as_list().empty()) mediums.push("SMS");
@@ -593,6 +666,7 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
   check_required(pool, user);
   set_password(ctx, pool, user, pw);
   bool confirmed = pre_sign_up(ctx, pool, user, client.str("ClientId"), in, "PreSignUp_SignUp");
+  claim_aliases(ctx, pool, user, true);  // PreSignUp's autoVerify moves an alias (AWS)
   user.set("UserStatus", confirmed ? "CONFIRMED" : "UNCONFIRMED");
   Doc out = Doc::map();
   std::string a = confirmed ? std::string() : auto_verified(pool, user);
@@ -608,7 +682,9 @@ Doc sign_up(OpContext& ctx, const Doc& in) {
 
 Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  auto found = client_user_or_hidden(ctx, in, &pool, &client, false);
+  if (!found) throw cerr::code_mismatch("Invalid verification code provided, please try again.");
+  Doc user = std::move(*found);
   if (user.str("UserStatus") != "UNCONFIRMED")
     throw cerr::not_authorized("User cannot be confirmed. Current status is " + user.str("UserStatus"));
   std::string a;
@@ -616,6 +692,7 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
   check_code(user, "signup", in.str("ConfirmationCode"), ctx.now_ms);
   user.set("UserStatus", "CONFIRMED");
   if (!a.empty()) user["Attrs"].set(a + "_verified", "true");
+  claim_aliases(ctx, pool, user, in.flag("ForceAliasCreation"));
   save_user(ctx, pool, user);
   post_confirmation(ctx, pool, user, client.str("ClientId"), in, "PostConfirmation_ConfirmSignUp");
   return Doc::map();
@@ -623,7 +700,9 @@ Doc confirm_sign_up(OpContext& ctx, const Doc& in) {
 
 Doc resend_confirmation_code(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  auto found = client_user_or_hidden(ctx, in, &pool, &client, true);
+  if (!found) return simulated_answer(in.str("Username"));
+  Doc user = std::move(*found);
   if (user.str("UserStatus") != "UNCONFIRMED") throw cerr::invalid_parameter("User is already confirmed.");
   std::string a = auto_verified(pool, user);
   if (a.empty()) a = !attr(user, "email").empty() ? "email" : !attr(user, "phone_number").empty() ? "phone_number" : "";
@@ -638,12 +717,18 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
   check_secret_hash(client, in.str("Username"), in.get("SecretHash"));
   auto found = find_user(ctx, pool, in.str("Username"));
   if (!found) found = migrate_user(ctx, pool, client, in.str("Username"), nullptr, in.get("ClientMetadata"));
+  bool hide = hides_users(client);  // AWS: a simulated delivery for unknown, disabled, unreachable users
+  if (!found && hide) return simulated_answer(in.str("Username"));
   if (!found) throw cerr::user_not_found("User does not exist.");
   Doc user = std::move(*found);
-  if (!user.flag("Enabled", true)) throw cerr::not_authorized("User is disabled.");
+  if (!user.flag("Enabled", true)) {
+    if (hide) return simulated_answer(in.str("Username"));
+    throw cerr::not_authorized("User is disabled.");
+  }
   std::string a = attr(user, "email_verified") == "true"          ? "email"
                   : attr(user, "phone_number_verified") == "true" ? "phone_number"
                                                                   : "";
+  if (a.empty() && hide) return simulated_answer(in.str("Username"));
   if (a.empty())
     throw cerr::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number");
@@ -653,7 +738,11 @@ Doc forgot_password(OpContext& ctx, const Doc& in) {
 
 Doc confirm_forgot_password(OpContext& ctx, const Doc& in) {
   Doc pool, client;
-  Doc user = client_user(ctx, in, &pool, &client);
+  auto found = client_user_or_hidden(ctx, in, &pool, &client, true);
+  if (!found) throw cerr::code_mismatch("Invalid verification code provided, please try again.");
+  Doc user = std::move(*found);
+  if (hides_users(client) && !(user.get("Codes") && user.get("Codes")->get("forgot")))  // no code was requested
+    throw cerr::expired_code("Invalid code provided, please request a code again.");
   std::string pw = in.str("Password");
   check_code(user, "forgot", in.str("ConfirmationCode"), ctx.now_ms);
   check_password_policy(pool, pw);

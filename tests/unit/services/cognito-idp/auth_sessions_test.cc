@@ -4,6 +4,11 @@
 
 #include <set>
 
+#include "auth/sealing.h"
+#include "services/cognito-idp/schema.h"
+#include "services/cognito-idp/store.h"
+#include "storage/engine.h"
+
 namespace stratus::cognitoidp {
 namespace {
 
@@ -46,6 +51,41 @@ TEST(CognitoAuthSessions, BoundedExpiredFirstThenOldest) {
   std::set<std::string> ids;
   for (int i = 0; i < 100; ++i) ids.insert(s.put(record("r"), 1000, 0));
   EXPECT_EQ(ids.size(), 100u);  // distinct ids
+}
+
+// With a Store the pending sessions outlive the process: a new AuthSessions over the same engine
+// (a restart) answers them; the expired ones are dropped from the engine at load, a used one is gone.
+TEST(CognitoAuthSessions, DurableAcrossARestart) {
+  auto engine = storage::open_memory();
+  Store store(*engine, auth::random_sealing_key());
+  std::string live, used, expired;
+  {
+    AuthSessions s(100, &store);
+    live = s.put(record("live"), 10'000, 0);
+    used = s.put(record("used"), 10'000, 0);
+    expired = s.put(record("expired"), 500, 0);
+    ASSERT_TRUE(s.take(used, 100));
+    s.put_back(live, record("retried"), 20'000);
+  }
+  AuthSessions again(100, &store);
+  again.load(1000);
+  EXPECT_EQ(again.size(), 1u);
+  EXPECT_FALSE(store.get(kAuthSessions.name, expired));  // swept at load
+  EXPECT_FALSE(again.take(used, 1000));
+  EXPECT_FALSE(again.take(expired, 1000));
+  auto r = again.take(live, 15'000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->str("n"), "retried");
+  EXPECT_FALSE(store.get(kAuthSessions.name, live));  // single use, also on disk
+  AuthSessions third(100, &store);
+  third.load(1000);
+  EXPECT_EQ(third.size(), 0u);
+  // the periodic sweep drops the expired, in memory and stored
+  std::string soon = third.put(record("soon"), 2000, 1000), later = third.put(record("later"), 9000, 1000);
+  EXPECT_EQ(third.sweep(3000), 1u);
+  EXPECT_EQ(third.size(), 1u);
+  EXPECT_FALSE(store.get(kAuthSessions.name, soon));
+  EXPECT_TRUE(store.get(kAuthSessions.name, later));
 }
 
 }  // namespace
