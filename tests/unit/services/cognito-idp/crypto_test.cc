@@ -1,6 +1,9 @@
 #include "services/cognito-idp/crypto.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+
+#include <memory>
 
 #include "core/encoding.h"
 #include "services/cognito-idp/filter.h"
@@ -56,6 +59,64 @@ TEST(CognitoCrypto, SrpClientAndServerDeriveTheSameKey) {
   EXPECT_NE(*server, *wrong);
   std::string sig = crypto::claim_signature(*server, "AbCdEf123", "alice", "block", "Sun Dec 6 09:42:44 UTC 2026");
   EXPECT_EQ(sig, crypto::claim_signature(*client, "AbCdEf123", "alice", "block", "Sun Dec 6 09:42:44 UTC 2026"));
+}
+
+// The fixed-base table (g^e for e up to 256 bits) against OpenSSL's BN_mod_exp: random exponents
+// of every length up to 256 bits and beyond (the windowed fallback), 0, 1, 2^256 - 1, and
+// exponents of N's size (N - 1, N - 2).
+TEST(CognitoCrypto, FixedBaseExponentiationMatchesBnModExp) {
+  auto free_bn = [](BIGNUM* b) { BN_free(b); };
+  using Bn = std::unique_ptr<BIGNUM, decltype(free_bn)>;
+  auto hex = [](const BIGNUM* b) {
+    char* c = BN_bn2hex(b);
+    std::string s(c);
+    OPENSSL_free(c);
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  BIGNUM* n_raw = nullptr;
+  // The RFC 5054 3072-bit prime (crypto.cc keeps its own copy private).
+  ASSERT_TRUE(BN_hex2bn(&n_raw,
+                        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+                        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+                        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+                        "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+                        "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+                        "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+                        "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+                        "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"));
+  Bn N(n_raw, free_bn), g(BN_new(), free_bn);
+  BN_set_word(g.get(), 2);
+  auto expect_same = [&](const BIGNUM* e) {
+    Bn want(BN_new(), free_bn);
+    ASSERT_EQ(BN_mod_exp(want.get(), g.get(), e, N.get(), ctx.get()), 1);
+    EXPECT_EQ(crypto::g_pow(hex(e)), hex(want.get())) << "e = " << hex(e);
+  };
+  Bn e(BN_new(), free_bn);
+  for (int bits : {1, 2, 7, 8, 9, 63, 64, 65, 128, 200, 255, 256, 257, 300, 1024})
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_EQ(BN_rand(e.get(), bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY), 1);
+      expect_same(e.get());
+    }
+  BN_zero(e.get());
+  expect_same(e.get());
+  EXPECT_EQ(crypto::g_pow("0"), "01");  // BN_bn2hex's form
+  BN_one(e.get());
+  expect_same(e.get());
+  BN_one(e.get());
+  BN_lshift(e.get(), e.get(), 256);
+  BN_sub_word(e.get(), 1);  // 2^256 - 1: every byte 0xff
+  expect_same(e.get());
+  BN_lshift(e.get(), e.get(), 8);  // low byte 0, the rest 0xff: past 256 bits
+  expect_same(e.get());
+  BN_copy(e.get(), N.get());
+  BN_sub_word(e.get(), 1);
+  expect_same(e.get());
+  EXPECT_EQ(crypto::g_pow(hex(e.get())), "01");  // g^(N-1) = 1 (Fermat)
+  BN_sub_word(e.get(), 1);
+  expect_same(e.get());
+  EXPECT_EQ(crypto::g_pow("zz"), "");
 }
 
 TEST(CognitoCrypto, SrpRefusesAZero) {
