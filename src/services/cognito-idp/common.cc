@@ -180,9 +180,8 @@ bool password_matches(OpContext& ctx, const Doc& pool, const Doc& user, const st
   std::string stored = user.str("PasswordHash");
   if (cache.known(pool.str("Id"), user.str("Key"), stored, password)) return true;
   require_worker();
-  if (!crypto::check_password(stored, password)) return false;
-  cache.add(pool.str("Id"), user.str("Key"), stored, password);
-  return true;
+  return cache.verify_once(pool.str("Id"), user.str("Key"), stored, password,
+                           [&] { return crypto::check_password(stored, password); });
 }
 
 Doc attributes_out(const Doc& user) {
