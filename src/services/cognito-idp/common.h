@@ -67,6 +67,10 @@ Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& c
 Doc load_group(OpContext& ctx, const std::string& pool_id, const std::string& name);
 // Anonymous APIs name only the client: its pool is found through the client index.
 std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id);  // {pool, client}
+// The same records shared from the store's parsed-record cache (the sign-in path: no parse, no copy).
+std::pair<std::shared_ptr<const Doc>, std::shared_ptr<const Doc>> pool_and_client_ref(OpContext& ctx,
+                                                                                      const std::string& client_id);
+std::shared_ptr<const Doc> pool_ref(OpContext& ctx, const std::string& pool_id);  // any account's
 void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash);
 // A stored record (pool, client, group) as the API answers it: members starting with "_" dropped,
 // CreationDate / LastModifiedDate (epoch ms) as timestamps.

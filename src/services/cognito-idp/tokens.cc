@@ -451,7 +451,7 @@ Verified verify_token(State& st, const std::string& pool_id, std::string_view jw
     Doc claims = json::parse(*body);
     if (!header.is_map() || !claims.is_map()) return fail("not JSON objects");
     if (header.str("alg") != "RS256") return fail("alg is not RS256");
-    auto pool = st.store.get(kPools.name, Store::pool_key(pool_id));
+    auto pool = st.store.get_shared(kPools.name, Store::pool_key(pool_id));  // parsed once, shared
     if (!pool) return fail("no such pool");
     std::string iss = claims.str("iss");
     if (iss != "https://cognito-idp." + pool->str("_region") + ".amazonaws.com/" + pool_id &&

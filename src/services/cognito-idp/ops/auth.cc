@@ -680,8 +680,8 @@ Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std
 }
 
 Doc initiate_auth(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  return run_flow(ctx, pool, client, in, false);
+  auto [pool, client] = pool_and_client_ref(ctx, in.str("ClientId"));
+  return run_flow(ctx, *pool, *client, in, false);
 }
 
 Doc admin_initiate_auth(OpContext& ctx, const Doc& in) {
@@ -691,8 +691,8 @@ Doc admin_initiate_auth(OpContext& ctx, const Doc& in) {
 }
 
 Doc respond_to_auth_challenge(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  return respond(ctx, pool, client, in);
+  auto [pool, client] = pool_and_client_ref(ctx, in.str("ClientId"));
+  return respond(ctx, *pool, *client, in);
 }
 
 Doc admin_respond_to_auth_challenge(OpContext& ctx, const Doc& in) {
