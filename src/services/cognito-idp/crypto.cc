@@ -10,10 +10,13 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -251,12 +254,51 @@ std::optional<std::string> base64url_decode(std::string_view in) {
 // ---- passwords ----
 constexpr int kIterations = 100000;
 
+namespace {
+// At most one PBKDF2 per core runs at once, admitted in arrival order. The workers that hash are
+// elastic (up to 32, so that triggers calling back into Cognito get threads): 32 first logins at
+// once were 32 runnable hashing threads that shared two cores with the I/O threads, so every hash
+// took the time of all of them (~0.5 s on 2 cores) and cached logins on the I/O threads got a
+// fraction of the CPU. Gated, the first hashes finish in 30 ms, the rest queue in order.
+class HashGate {
+ public:
+  HashGate() : cap_(std::max(1u, std::thread::hardware_concurrency())) {}
+  void enter() {
+    std::unique_lock lk(mu_);
+    uint64_t ticket = next_++;
+    cv_.wait(lk, [&] { return ticket == admitted_ && running_ < cap_; });
+    ++admitted_;
+    ++running_;
+    cv_.notify_all();
+  }
+  void leave() {
+    std::lock_guard lk(mu_);
+    --running_;
+    cv_.notify_all();
+  }
+
+ private:
+  const unsigned cap_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_ = 0, admitted_ = 0;
+  unsigned running_ = 0;
+};
+
+void pbkdf2(std::string_view password, std::string_view salt, int iterations, unsigned char out[32]) {
+  static HashGate gate;
+  gate.enter();
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iterations,
+                    EVP_sha256(), 32, out);
+  gate.leave();
+}
+}  // namespace
+
 std::string hash_password(std::string_view password) {
   std::string salt = random_bytes(16);
   unsigned char out[32];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), kIterations,
-                    EVP_sha256(), sizeof out, out);
+  pbkdf2(password, salt, kIterations, out);
   return "pbkdf2-sha256$" + std::to_string(kIterations) + "$" + enc::base64_encode(salt) + "$" +
          enc::base64_encode(std::string_view(reinterpret_cast<char*>(out), sizeof out));
 }
@@ -276,9 +318,7 @@ bool check_password(std::string_view stored, std::string_view password) {
   auto want = enc::base64_decode(stored.substr(p3 + 1));
   if (!salt || !want || want->size() != 32 || iter <= 0) return false;
   unsigned char out[32];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                    reinterpret_cast<const unsigned char*>(salt->data()), static_cast<int>(salt->size()), iter,
-                    EVP_sha256(), sizeof out, out);
+  pbkdf2(password, *salt, iter, out);
   return equal_ct(std::string_view(reinterpret_cast<char*>(out), sizeof out), *want);
 }
 
