@@ -34,9 +34,15 @@ struct State {
   Workers* workers = nullptr;
   LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
   AuthSessions sessions;  // pending CUSTOM_AUTH / MFA challenges (auth_sessions.h)
-  // JWT signatures verified (sha256 of the token -> its exp, epoch s); bounded (verify_token).
+  // JWTs verified (sha256 of the token -> the pool, its exp (epoch s) and its parsed claims), so a
+  // token seen again costs a SHA-256 and a lookup; bounded (verify_token).
+  struct VerifiedToken {
+    std::string pool_id;
+    int64_t exp = 0;
+    std::shared_ptr<const Doc> claims;
+  };
   std::mutex verified_mu;
-  std::unordered_map<std::string, int64_t> verified;
+  std::unordered_map<std::string, VerifiedToken> verified;
   State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)) {}
 };
 State& state(OpContext& ctx);
