@@ -393,6 +393,10 @@ std::string client_a(std::string_view a_hex) {
   return to_hex(A.get());
 }
 
+const char* srp_prime_hex() {
+  return kN;
+}
+
 std::string g_pow(std::string_view e_hex) {
   Bn e = from_hex(e_hex);
   if (!e) return {};

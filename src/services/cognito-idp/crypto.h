@@ -28,6 +28,8 @@ std::string hash_password(std::string_view password);
 bool check_password(std::string_view stored, std::string_view password);
 
 // ---- SRP ----
+// N of the group (RFC 5054's 3072-bit prime), upper-case hex.
+const char* srp_prime_hex();
 // Hex (lower case, no padding) of the verifier v = g^x mod N for a fresh salt.
 struct Verifier {
   std::string salt_hex;

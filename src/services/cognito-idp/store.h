@@ -57,7 +57,7 @@ class Store {
     std::shared_ptr<const Doc> doc;
   };
   std::mutex cache_mu_;
-  std::unordered_map<std::string, Parsed> parsed_;   // GUARDED_BY(cache_mu_) ks NUL key -> record
+  std::unordered_map<std::string, Parsed> parsed_;  // GUARDED_BY(cache_mu_) ks NUL key -> record
   struct Pem {
     std::string sealed, pem;
   };

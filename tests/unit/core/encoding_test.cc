@@ -34,7 +34,6 @@ TEST(Encoding, Iso8601) {
     EXPECT_EQ(enc::iso8601(t), reference(t)) << t;
 }
 
-
 // base64_decode: every length's round trip, padded or not, the URL alphabet, and refusals.
 TEST(Base64, DecodesWhatItEncodesAndRefusesTheMalformed) {
   std::string bytes;
@@ -49,9 +48,9 @@ TEST(Base64, DecodesWhatItEncodesAndRefusesTheMalformed) {
   EXPECT_EQ(enc::base64_decode("TWFu"), "Man");
   EXPECT_EQ(enc::base64_decode("TWE="), "Ma");
   EXPECT_EQ(enc::base64_decode("TQ=="), "M");
-  EXPECT_FALSE(enc::base64_decode("TWFuT"));   // 4n + 1 characters
-  EXPECT_FALSE(enc::base64_decode("TW=u"));    // padding inside
-  EXPECT_FALSE(enc::base64_decode("TWF u"));   // not the alphabet
+  EXPECT_FALSE(enc::base64_decode("TWFuT"));  // 4n + 1 characters
+  EXPECT_FALSE(enc::base64_decode("TW=u"));   // padding inside
+  EXPECT_FALSE(enc::base64_decode("TWF u"));  // not the alphabet
   EXPECT_FALSE(enc::base64_decode("TWFu\xff"));
   EXPECT_EQ(enc::base64_decode(""), "");
 }

@@ -59,7 +59,7 @@ TEST(LoginCache, VerifyOnceSharesOneCheckAmongConcurrentCallers) {
   EXPECT_FALSE(c.verify_once("p", "alice", "h1", "wrong", slow(false)));  // a false verdict is not kept
   EXPECT_GE(runs.load(), 2);
   // a check that throws releases the waiters and the next caller runs it again
-  EXPECT_THROW(c.verify_once("p", "bob", "h2", "pw", [] () -> bool { throw std::runtime_error("x"); }),
+  EXPECT_THROW(c.verify_once("p", "bob", "h2", "pw", []() -> bool { throw std::runtime_error("x"); }),
                std::runtime_error);
   EXPECT_TRUE(c.verify_once("p", "bob", "h2", "pw", [] { return true; }));
 }
