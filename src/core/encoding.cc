@@ -1,5 +1,6 @@
 #include "core/encoding.h"
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -79,20 +80,35 @@ std::string base64_encode(std::string_view in) {
 }
 
 std::optional<std::string> base64_decode(std::string_view s) {
+  // b64_value as a table (sealed Cognito blocks of a few KB are decoded on every sign-in).
+  static const auto kValue = [] {
+    std::array<int8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = static_cast<int8_t>(b64_value(static_cast<char>(c)));
+    return t;
+  }();
   while (!s.empty() && s.back() == '=') s.remove_suffix(1);
   if (s.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(s.size() * 3 / 4);
+  std::string out(s.size() / 4 * 3 + (s.size() % 4 ? s.size() % 4 - 1 : 0), '\0');
+  size_t o = 0, i = 0;
+  for (; i + 4 <= s.size(); i += 4) {
+    int a = kValue[static_cast<uint8_t>(s[i])], b = kValue[static_cast<uint8_t>(s[i + 1])],
+        c = kValue[static_cast<uint8_t>(s[i + 2])], d = kValue[static_cast<uint8_t>(s[i + 3])];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(d);
+    out[o++] = static_cast<char>(v >> 16);
+    out[o++] = static_cast<char>(v >> 8);
+    out[o++] = static_cast<char>(v);
+  }
   uint32_t acc = 0;
   int bits = 0;
-  for (char c : s) {
-    int v = b64_value(c);
+  for (; i < s.size(); ++i) {
+    int v = kValue[static_cast<uint8_t>(s[i])];
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
+      out[o++] = static_cast<char>((acc >> bits) & 0xff);
     }
   }
   return out;

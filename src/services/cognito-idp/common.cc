@@ -23,9 +23,13 @@ std::string pool_name_part(const std::string& pool_id) {
 }
 
 Doc load_pool_any(OpContext& ctx, const std::string& pool_id) {
-  auto p = state(ctx).store.get(kPools.name, Store::pool_key(pool_id));
+  return *pool_ref(ctx, pool_id);
+}
+
+std::shared_ptr<const Doc> pool_ref(OpContext& ctx, const std::string& pool_id) {
+  auto p = state(ctx).store.get_shared(kPools.name, Store::pool_key(pool_id));
   if (!p) throw cerr::resource_not_found("User pool " + pool_id + " does not exist.");
-  return *p;
+  return p;
 }
 
 Doc load_pool(OpContext& ctx, const std::string& pool_id) {
@@ -48,11 +52,18 @@ Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& c
 }
 
 std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id) {
+  auto [pool, client] = pool_and_client_ref(ctx, client_id);
+  return {*pool, *client};
+}
+
+std::pair<std::shared_ptr<const Doc>, std::shared_ptr<const Doc>> pool_and_client_ref(OpContext& ctx,
+                                                                                      const std::string& client_id) {
   std::string pool_id;
   auto st = ctx.storage.get(kClientIndex.name, Store::pool_key(client_id), &pool_id);
   if (!st.ok()) throw cerr::resource_not_found("User pool client " + client_id + " does not exist.");
-  Doc pool = load_pool_any(ctx, pool_id);
-  Doc client = load_client(ctx, pool_id, client_id);
+  auto pool = pool_ref(ctx, pool_id);
+  auto client = state(ctx).store.get_shared(kClients.name, Store::child_key(pool_id, client_id));
+  if (!client) throw cerr::resource_not_found("User pool client " + client_id + " does not exist.");
   return {std::move(pool), std::move(client)};
 }
 
@@ -190,9 +201,8 @@ bool password_matches(OpContext& ctx, const Doc& pool, const Doc& user, const st
   std::string stored = user.str("PasswordHash");
   if (cache.known(pool.str("Id"), user.str("Key"), stored, password)) return true;
   require_worker();
-  if (!crypto::check_password(stored, password)) return false;
-  cache.add(pool.str("Id"), user.str("Key"), stored, password);
-  return true;
+  return cache.verify_once(pool.str("Id"), user.str("Key"), stored, password,
+                           [&] { return crypto::check_password(stored, password); });
 }
 
 Doc attributes_out(const Doc& user) {

@@ -34,9 +34,15 @@ struct State {
   Workers* workers = nullptr;
   LoginCache logins;  // verified USER_PASSWORD_AUTH logins (login_cache.h)
   AuthSessions sessions;  // pending CUSTOM_AUTH / MFA / device / USER_AUTH challenges, durable (auth_sessions.h)
-  // JWT signatures verified (sha256 of the token -> its exp, epoch s); bounded (verify_token).
+  // JWTs verified (sha256 of the token -> the pool, its exp (epoch s) and its parsed claims), so a
+  // token seen again costs a SHA-256 and a lookup; bounded (verify_token).
+  struct VerifiedToken {
+    std::string pool_id;
+    int64_t exp = 0;
+    std::shared_ptr<const Doc> claims;
+  };
   std::mutex verified_mu;
-  std::unordered_map<std::string, int64_t> verified;
+  std::unordered_map<std::string, VerifiedToken> verified;
   State(storage::Engine& e, std::string sealing_key) : store(e, std::move(sealing_key)), sessions(100'000, &store) {}
 };
 State& state(OpContext& ctx);
@@ -67,6 +73,10 @@ Doc load_client(OpContext& ctx, const std::string& pool_id, const std::string& c
 Doc load_group(OpContext& ctx, const std::string& pool_id, const std::string& name);
 // Anonymous APIs name only the client: its pool is found through the client index.
 std::pair<Doc, Doc> pool_and_client(OpContext& ctx, const std::string& client_id);  // {pool, client}
+// The same records shared from the store's parsed-record cache (the sign-in path: no parse, no copy).
+std::pair<std::shared_ptr<const Doc>, std::shared_ptr<const Doc>> pool_and_client_ref(OpContext& ctx,
+                                                                                      const std::string& client_id);
+std::shared_ptr<const Doc> pool_ref(OpContext& ctx, const std::string& pool_id);  // any account's
 void check_secret_hash(const Doc& client, const std::string& username, const Doc* secret_hash);
 // When a pending challenge session `s` (auth_sessions.h: "p" pool id, "c" client id) issued now
 // expires: its client's AuthSessionValidity (3-15 minutes, 3 by default) from ctx.now_ms.

@@ -10,11 +10,15 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/sigv4.h"
 #include "core/encoding.h"
@@ -86,13 +90,83 @@ Bn hex_hash(std::string_view hex_text) {
   return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(d.data()), static_cast<int>(d.size()), nullptr));
 }
 
+// The BN_CTX of this thread (scratch space; BN_CTX is not thread safe, and making one per call
+// costs allocations on every exponentiation).
+BN_CTX* thread_ctx() {
+  thread_local std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  return ctx.get();
+}
+
+// g^e with a table built once per process: T[i][d] = g^(d * 256^i) in Montgomery form for the 32
+// byte positions of a 256-bit exponent, so g^e is the product of one entry per byte of e (31
+// Montgomery multiplications instead of ~256 squarings and ~50 multiplications). 32 x 256 entries
+// of 3072 bits: 3 MiB, built lazily at the first SRP exponentiation (~8,000 multiplications).
+// Every product is computed (a zero byte multiplies by 1 in Montgomery form) so the count of
+// operations does not depend on e; the table read does (indexed by the byte), as BN_mod_exp's
+// windowed exponentiation of the small base g already did.
+class FixedBase {
+ public:
+  static constexpr int kBytes = 32;
+  FixedBase(const BIGNUM* g, BN_MONT_CTX* mont) : mont_(mont) {
+    BN_CTX* ctx = thread_ctx();
+    table_.reserve(kBytes * 256);
+    Bn one = bn(), base = bn();
+    BN_one(one.get());
+    BN_to_montgomery(one.get(), one.get(), mont, ctx);  // R mod N
+    BN_to_montgomery(base.get(), g, mont, ctx);         // g^(256^i), Montgomery form
+    for (int i = 0; i < kBytes; ++i) {
+      table_.push_back(Bn(BN_dup(one.get())));
+      for (int d = 1; d < 256; ++d) {
+        Bn e = bn();
+        BN_mod_mul_montgomery(e.get(), table_.back().get(), base.get(), mont, ctx);
+        table_.push_back(std::move(e));
+      }
+      for (int k = 0; k < 8; ++k) BN_mod_mul_montgomery(base.get(), base.get(), base.get(), mont, ctx);
+    }
+  }
+  // r = g^e mod N for 0 <= e < 2^256.
+  bool pow(BIGNUM* r, const BIGNUM* e) const {
+    if (BN_is_negative(e) || BN_num_bytes(e) > kBytes) return false;
+    unsigned char d[kBytes];
+    BN_bn2binpad(e, d, kBytes);  // big-endian: d[kBytes - 1] is byte 0
+    BN_CTX* ctx = thread_ctx();
+    Bn acc(BN_dup(table_[d[kBytes - 1]].get()));
+    for (int i = 1; i < kBytes; ++i)
+      BN_mod_mul_montgomery(acc.get(), acc.get(), table_[i * 256 + d[kBytes - 1 - i]].get(), mont_, ctx);
+    OPENSSL_cleanse(d, sizeof d);
+    return BN_from_montgomery(r, acc.get(), mont_, ctx) == 1;
+  }
+
+ private:
+  BN_MONT_CTX* mont_;
+  std::vector<Bn> table_;
+};
+
+struct MontFree {
+  void operator()(BN_MONT_CTX* m) const { BN_MONT_CTX_free(m); }
+};
+
 struct Group {
   Bn N, g, k;
+  // Montgomery constants of N, computed once (BN_mod_exp computes them again on every call); shared
+  // read-only by every thread.
+  std::unique_ptr<BN_MONT_CTX, MontFree> mont;
   Group() {
     N = from_hex(kN);
     g = bn();
     BN_set_word(g.get(), 2);
     k = hex_hash(pad_hex(N.get()) + pad_hex(g.get()));
+    mont.reset(BN_MONT_CTX_new());
+    BN_MONT_CTX_set(mont.get(), N.get(), thread_ctx());
+  }
+  // r = base^e mod N.
+  void exp(BIGNUM* r, const BIGNUM* base, const BIGNUM* e) const {
+    BN_mod_exp_mont(r, base, e, N.get(), thread_ctx(), mont.get());
+  }
+  // r = g^e mod N: the fixed-base table for exponents up to 256 bits (b, x), else exp().
+  void g_exp(BIGNUM* r, const BIGNUM* e) const {
+    static const FixedBase table(g.get(), mont.get());
+    if (!table.pow(r, e)) exp(r, g.get(), e);
   }
 };
 const Group& group() {
@@ -180,12 +254,51 @@ std::optional<std::string> base64url_decode(std::string_view in) {
 // ---- passwords ----
 constexpr int kIterations = 100000;
 
+namespace {
+// At most one PBKDF2 per core runs at once, admitted in arrival order. The workers that hash are
+// elastic (up to 32, so that triggers calling back into Cognito get threads): 32 first logins at
+// once were 32 runnable hashing threads that shared two cores with the I/O threads, so every hash
+// took the time of all of them (~0.5 s on 2 cores) and cached logins on the I/O threads got a
+// fraction of the CPU. Gated, the first hashes finish in 30 ms, the rest queue in order.
+class HashGate {
+ public:
+  HashGate() : cap_(std::max(1u, std::thread::hardware_concurrency())) {}
+  void enter() {
+    std::unique_lock lk(mu_);
+    uint64_t ticket = next_++;
+    cv_.wait(lk, [&] { return ticket == admitted_ && running_ < cap_; });
+    ++admitted_;
+    ++running_;
+    cv_.notify_all();
+  }
+  void leave() {
+    std::lock_guard lk(mu_);
+    --running_;
+    cv_.notify_all();
+  }
+
+ private:
+  const unsigned cap_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_ = 0, admitted_ = 0;
+  unsigned running_ = 0;
+};
+
+void pbkdf2(std::string_view password, std::string_view salt, int iterations, unsigned char out[32]) {
+  static HashGate gate;
+  gate.enter();
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iterations,
+                    EVP_sha256(), 32, out);
+  gate.leave();
+}
+}  // namespace
+
 std::string hash_password(std::string_view password) {
   std::string salt = random_bytes(16);
   unsigned char out[32];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), kIterations,
-                    EVP_sha256(), sizeof out, out);
+  pbkdf2(password, salt, kIterations, out);
   return "pbkdf2-sha256$" + std::to_string(kIterations) + "$" + enc::base64_encode(salt) + "$" +
          enc::base64_encode(std::string_view(reinterpret_cast<char*>(out), sizeof out));
 }
@@ -205,80 +318,91 @@ bool check_password(std::string_view stored, std::string_view password) {
   auto want = enc::base64_decode(stored.substr(p3 + 1));
   if (!salt || !want || want->size() != 32 || iter <= 0) return false;
   unsigned char out[32];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                    reinterpret_cast<const unsigned char*>(salt->data()), static_cast<int>(salt->size()), iter,
-                    EVP_sha256(), sizeof out, out);
+  pbkdf2(password, *salt, iter, out);
   return equal_ct(std::string_view(reinterpret_cast<char*>(out), sizeof out), *want);
 }
 
 // ---- SRP ----
 Verifier make_verifier(std::string_view pool_name, std::string_view user_id, std::string_view password) {
   const Group& gr = group();
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
   std::string salt_bytes = random_bytes(16);
   Bn salt(BN_bin2bn(reinterpret_cast<const unsigned char*>(salt_bytes.data()), 16, nullptr));
   Verifier out;
   out.salt_hex = to_hex(salt.get());
   Bn x = compute_x(pool_name, user_id, password, out.salt_hex);
   Bn v = bn();
-  BN_mod_exp(v.get(), gr.g.get(), x.get(), gr.N.get(), ctx.get());
+  gr.g_exp(v.get(), x.get());
   out.v_hex = to_hex(v.get());
   return out;
 }
 
 ServerPair server_pair(std::string_view v_hex) {
   const Group& gr = group();
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  BN_CTX* ctx = thread_ctx();
   Bn v = from_hex(v_hex);
   if (!v) throw std::runtime_error("cognito: bad verifier");
   // b is 256 random bits: RFC 5054 asks for at least 256, which matches the group's ~128-bit
   // strength; a longer exponent (amazon-cognito-identity-js draws 1024-bit a) only costs time —
-  // both of the server's 3072-bit exponentiations (g^b here, (A v^u)^b in server_key) scale with it.
+  // (A v^u)^b in server_key scales with it, and g^b here is read from the fixed-base table.
   for (;;) {
     std::string rb = random_bytes(32);
     Bn b(BN_bin2bn(reinterpret_cast<const unsigned char*>(rb.data()), 32, nullptr));
+    OPENSSL_cleanse(rb.data(), rb.size());
     Bn gb = bn(), kv = bn(), B = bn();
-    BN_mod_exp(gb.get(), gr.g.get(), b.get(), gr.N.get(), ctx.get());
-    BN_mod_mul(kv.get(), gr.k.get(), v.get(), gr.N.get(), ctx.get());
-    BN_mod_add(B.get(), kv.get(), gb.get(), gr.N.get(), ctx.get());
+    gr.g_exp(gb.get(), b.get());
+    BN_mod_mul(kv.get(), gr.k.get(), v.get(), gr.N.get(), ctx);
+    BN_mod_add(B.get(), kv.get(), gb.get(), gr.N.get(), ctx);
     if (BN_is_zero(B.get())) continue;
     return {to_hex(b.get()), to_hex(B.get())};
   }
 }
 
-bool valid_a(std::string_view A_hex) {
-  const Group& gr = group();
-  Bn A = from_hex(A_hex);
-  if (!A) return false;
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+namespace {
+bool nonzero_mod_n(const BIGNUM* A) {
   Bn r = bn();
-  BN_mod(r.get(), A.get(), gr.N.get(), ctx.get());
+  BN_mod(r.get(), A, group().N.get(), thread_ctx());
   return !BN_is_zero(r.get());
+}
+}  // namespace
+
+bool valid_a(std::string_view A_hex) {
+  Bn A = from_hex(A_hex);
+  return A && nonzero_mod_n(A.get());
 }
 
 std::optional<std::string> server_key(std::string_view A_hex, std::string_view B_hex, std::string_view b_hex,
                                       std::string_view v_hex) {
   const Group& gr = group();
   Bn A = from_hex(A_hex), B = from_hex(B_hex), b = from_hex(b_hex), v = from_hex(v_hex);
-  if (!A || !B || !b || !v || !valid_a(A_hex)) return std::nullopt;
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  if (!A || !B || !b || !v || !nonzero_mod_n(A.get())) return std::nullopt;
   Bn u = hex_hash(pad_hex(A.get()) + pad_hex(B.get()));
   if (BN_is_zero(u.get())) return std::nullopt;
   // S = (A * v^u) ^ b mod N
   Bn vu = bn(), avu = bn(), S = bn();
-  BN_mod_exp(vu.get(), v.get(), u.get(), gr.N.get(), ctx.get());
-  BN_mod_mul(avu.get(), A.get(), vu.get(), gr.N.get(), ctx.get());
-  BN_mod_exp(S.get(), avu.get(), b.get(), gr.N.get(), ctx.get());
+  gr.exp(vu.get(), v.get(), u.get());
+  BN_mod_mul(avu.get(), A.get(), vu.get(), gr.N.get(), thread_ctx());
+  gr.exp(S.get(), avu.get(), b.get());
   return hkdf16(unhex(pad_hex(S.get())), unhex(pad_hex(u.get())));
 }
 
 std::string client_a(std::string_view a_hex) {
   const Group& gr = group();
   Bn a = from_hex(a_hex);
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
   Bn A = bn();
-  BN_mod_exp(A.get(), gr.g.get(), a.get(), gr.N.get(), ctx.get());
+  gr.g_exp(A.get(), a.get());
   return to_hex(A.get());
+}
+
+const char* srp_prime_hex() {
+  return kN;
+}
+
+std::string g_pow(std::string_view e_hex) {
+  Bn e = from_hex(e_hex);
+  if (!e) return {};
+  Bn r = bn();
+  group().g_exp(r.get(), e.get());
+  return to_hex(r.get());
 }
 
 std::optional<std::string> client_key(std::string_view a_hex, std::string_view B_hex, std::string_view pool_name,
@@ -286,18 +410,18 @@ std::optional<std::string> client_key(std::string_view a_hex, std::string_view B
   const Group& gr = group();
   Bn a = from_hex(a_hex), B = from_hex(B_hex);
   if (!a || !B) return std::nullopt;
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  BN_CTX* ctx = thread_ctx();
   Bn A = from_hex(client_a(a_hex));
   Bn u = hex_hash(pad_hex(A.get()) + pad_hex(B.get()));
   Bn x = compute_x(pool_name, user_id, password, salt_hex);
   if (!x) return std::nullopt;
   Bn gx = bn(), kgx = bn(), base = bn(), ux = bn(), e = bn(), S = bn();
-  BN_mod_exp(gx.get(), gr.g.get(), x.get(), gr.N.get(), ctx.get());
-  BN_mod_mul(kgx.get(), gr.k.get(), gx.get(), gr.N.get(), ctx.get());
-  BN_mod_sub(base.get(), B.get(), kgx.get(), gr.N.get(), ctx.get());
-  BN_mul(ux.get(), u.get(), x.get(), ctx.get());
+  gr.g_exp(gx.get(), x.get());
+  BN_mod_mul(kgx.get(), gr.k.get(), gx.get(), gr.N.get(), ctx);
+  BN_mod_sub(base.get(), B.get(), kgx.get(), gr.N.get(), ctx);
+  BN_mul(ux.get(), u.get(), x.get(), ctx);
   BN_add(e.get(), a.get(), ux.get());
-  BN_mod_exp(S.get(), base.get(), e.get(), gr.N.get(), ctx.get());
+  gr.exp(S.get(), base.get(), e.get());
   return hkdf16(unhex(pad_hex(S.get())), unhex(pad_hex(u.get())));
 }
 

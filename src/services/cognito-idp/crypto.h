@@ -28,6 +28,8 @@ std::string hash_password(std::string_view password);
 bool check_password(std::string_view stored, std::string_view password);
 
 // ---- SRP ----
+// N of the group (RFC 5054's 3072-bit prime), upper-case hex.
+const char* srp_prime_hex();
 // Hex (lower case, no padding) of the verifier v = g^x mod N for a fresh salt.
 struct Verifier {
   std::string salt_hex;
@@ -49,6 +51,9 @@ std::optional<std::string> server_key(std::string_view A_hex, std::string_view B
 std::optional<std::string> client_key(std::string_view a_hex, std::string_view B_hex, std::string_view pool_name,
                                       std::string_view user_id, std::string_view password, std::string_view salt_hex);
 std::string client_a(std::string_view a_hex);  // A = g^a mod N, hex
+// g^e mod N, hex (empty for a malformed e): exponents up to 256 bits go through a fixed-base table
+// built once per process (b, x, a), longer ones through a windowed exponentiation.
+std::string g_pow(std::string_view e_hex);
 // base64 HMAC-SHA256(key, pool_name user_id secret_block timestamp).
 std::string claim_signature(std::string_view key, std::string_view pool_name, std::string_view user_id,
                             std::string_view secret_block, std::string_view timestamp);

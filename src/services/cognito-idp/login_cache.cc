@@ -61,6 +61,41 @@ void LoginCache::add(std::string_view pool, std::string_view user_key, std::stri
   }
 }
 
+bool LoginCache::verify_once(std::string_view pool, std::string_view user_key, std::string_view stored_hash,
+                             std::string_view password, const std::function<bool()>& check) {
+  if (stored_hash.empty()) return check();
+  std::string m = mac(pool, user_key, stored_hash, password);
+  std::shared_ptr<Pending> p;
+  {
+    std::unique_lock lk(mu_);
+    if (entries_.count(m)) return true;
+    auto [it, first] = pending_.try_emplace(m, nullptr);
+    if (!first) {
+      p = it->second;
+      settled_.wait(lk, [&] { return p->done; });
+      return p->ok;
+    }
+    p = it->second = std::make_shared<Pending>();
+  }
+  bool ok = false;
+  try {
+    ok = check();
+  } catch (...) {
+    std::lock_guard lk(mu_);
+    p->done = true;
+    pending_.erase(m);
+    settled_.notify_all();
+    throw;
+  }
+  if (ok) add(pool, user_key, stored_hash, password);
+  std::lock_guard lk(mu_);
+  p->ok = ok;
+  p->done = true;
+  pending_.erase(m);
+  settled_.notify_all();
+  return ok;
+}
+
 void LoginCache::forget_user(std::string_view pool, std::string_view user_key) {
   std::string id = user_id(pool, user_key);
   std::lock_guard lk(mu_);

@@ -10,8 +10,11 @@
 // Thread safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,6 +29,12 @@ class LoginCache {
   bool known(std::string_view pool, std::string_view user_key, std::string_view stored_hash,
              std::string_view password) const;
   void add(std::string_view pool, std::string_view user_key, std::string_view stored_hash, std::string_view password);
+  // The verdict of `check` (the slow hash) for these credentials, remembered when true. Concurrent
+  // callers with the same credentials share one run: the first runs it, the others wait for its
+  // verdict (a burst of first logins of one user costs one PBKDF2, not one per connection, which
+  // at 30 ms each on two cores queued every caller behind all of them).
+  bool verify_once(std::string_view pool, std::string_view user_key, std::string_view stored_hash,
+                   std::string_view password, const std::function<bool()>& check);
   // Drops the user's entries (a password, status or attribute change).
   void forget_user(std::string_view pool, std::string_view user_key);
   size_t size() const;
@@ -41,6 +50,12 @@ class LoginCache {
   std::deque<std::pair<std::string, std::string>> order_;      // GUARDED_BY(mu_) (mac, user id), oldest first
   std::unordered_set<std::string> entries_;                    // GUARDED_BY(mu_) macs
   std::unordered_multimap<std::string, std::string> by_user_;  // GUARDED_BY(mu_) user id -> mac
+  struct Pending {
+    bool done = false;
+    bool ok = false;
+  };
+  std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;  // GUARDED_BY(mu_) mac -> running check
+  std::condition_variable settled_;
 };
 
 }  // namespace stratus::cognitoidp

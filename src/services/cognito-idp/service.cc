@@ -43,18 +43,18 @@ bool well_known(std::string_view path, std::string* pool, bool* jwks_doc) {
 }
 
 // The pool an input names (UserPoolId, or ClientId through the client index), if any.
-std::optional<Doc> pool_of(State* st, const Doc& in) {
-  if (!st) return std::nullopt;
+std::shared_ptr<const Doc> pool_of(State* st, const Doc& in) {
+  if (!st) return nullptr;
   std::string id = in.str("UserPoolId");
   if (id.empty()) {
     std::string client = in.str("ClientId");
-    if (client.empty()) return std::nullopt;
-    if (!st->store.engine().get(kClientIndex.name, Store::pool_key(client), &id).ok()) return std::nullopt;
+    if (client.empty()) return nullptr;
+    if (!st->store.engine().get(kClientIndex.name, Store::pool_key(client), &id).ok()) return nullptr;
   }
   try {
-    return st->store.get(kPools.name, Store::pool_key(id));
+    return st->store.get_shared(kPools.name, Store::pool_key(id));
   } catch (const std::exception&) {
-    return std::nullopt;
+    return nullptr;
   }
 }
 

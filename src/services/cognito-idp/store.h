@@ -5,9 +5,11 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/doc.h"
@@ -21,6 +23,10 @@ class Store {
   storage::Engine& engine() { return engine_; }
 
   std::optional<Doc> get(std::string_view ks, const std::string& key);
+  // The same record parsed once and shared: a cache of parsed records checked against the stored
+  // bytes on every read (so a write by any path is seen at once). For the records every sign-in
+  // reads (the pool, ~5 KB of JSON, and the app client); bounded (dropped whole past 4,096).
+  std::shared_ptr<const Doc> get_shared(std::string_view ks, const std::string& key);
   void put(std::string_view ks, const std::string& key, const Doc& record);
   void del(std::string_view ks, const std::string& key);
   // Records whose key starts with prefix, in key order, from `after` (exclusive) on; stops when
@@ -45,7 +51,17 @@ class Store {
  private:
   storage::Engine& engine_;
   std::string sealing_key_;
-  std::mutex keys_mu_;
+  std::mutex keys_mu_;  // creating a pool's key
+  struct Parsed {
+    std::string raw;
+    std::shared_ptr<const Doc> doc;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Parsed> parsed_;  // GUARDED_BY(cache_mu_) ks NUL key -> record
+  struct Pem {
+    std::string sealed, pem;
+  };
+  std::unordered_map<std::string, Pem> pems_;  // GUARDED_BY(cache_mu_) pool -> its key, sealed and open
   std::array<std::mutex, 64> user_locks_;
 };
 

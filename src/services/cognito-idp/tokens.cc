@@ -442,53 +442,58 @@ Verified verify_token(State& st, const std::string& pool_id, std::string_view jw
   };
   try {
     if (jwt.size() > 16384) return fail("token too large");
-    auto d1 = jwt.find('.');
-    auto d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
-    if (d2 == std::string_view::npos || jwt.find('.', d2 + 1) != std::string_view::npos) return fail("not a JWS");
-    auto head = crypto::base64url_decode(jwt.substr(0, d1));
-    auto body = crypto::base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
-    if (!head || !body) return fail("not base64url");
-    Doc header = json::parse(*head);
-    Doc claims = json::parse(*body);
-    if (!header.is_map() || !claims.is_map()) return fail("not JSON objects");
-    if (header.str("alg") != "RS256") return fail("alg is not RS256");
-    auto pool = st.store.get(kPools.name, Store::pool_key(pool_id));
-    if (!pool) return fail("no such pool");
-    std::string iss = claims.str("iss");
-    if (iss != "https://cognito-idp." + pool->str("_region") + ".amazonaws.com/" + pool_id &&
-        iss != "http://localhost:" + std::to_string(st.port) + "/" + pool_id)
-      return fail("iss is not the pool");
-    std::string use = claims.str("token_use");
-    if (use != "id" && use != "access") return fail("token_use is neither id nor access");
-    const Doc* exp = claims.get("exp");
-    if (!exp || !exp->is_number() || exp->as_int() * 1000 <= now_ms) return fail("expired");
+    // A token verified before for this pool: its claims as parsed then (the pool must still exist).
     std::string digest = auth::sha256_hex(jwt);
-    bool known = false;
+    std::shared_ptr<const Doc> known;
     {
       std::lock_guard lk(st.verified_mu);
       auto it = st.verified.find(digest);
-      known = it != st.verified.end() && it->second == exp->as_int();
+      if (it != st.verified.end() && it->second.pool_id == pool_id && it->second.exp * 1000 > now_ms)
+        known = it->second.claims;
     }
+    auto pool = st.store.get_shared(kPools.name, Store::pool_key(pool_id));  // parsed once, shared
     if (!known) {
+      auto d1 = jwt.find('.');
+      auto d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
+      if (d2 == std::string_view::npos || jwt.find('.', d2 + 1) != std::string_view::npos) return fail("not a JWS");
+      auto head = crypto::base64url_decode(jwt.substr(0, d1));
+      auto body = crypto::base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
+      if (!head || !body) return fail("not base64url");
+      Doc header = json::parse(*head);
+      auto claims = std::make_shared<const Doc>(json::parse(*body));
+      if (!header.is_map() || !claims->is_map()) return fail("not JSON objects");
+      if (header.str("alg") != "RS256") return fail("alg is not RS256");
+      if (!pool) return fail("no such pool");
+      std::string iss = claims->str("iss");
+      if (iss != "https://cognito-idp." + pool->str("_region") + ".amazonaws.com/" + pool_id &&
+          iss != "http://localhost:" + std::to_string(st.port) + "/" + pool_id)
+        return fail("iss is not the pool");
+      std::string use = claims->str("token_use");
+      if (use != "id" && use != "access") return fail("token_use is neither id nor access");
+      const Doc* exp = claims->get("exp");
+      if (!exp || !exp->is_number() || exp->as_int() * 1000 <= now_ms) return fail("expired");
       std::string pem = st.store.signing_key(pool_id);
       if (header.str("kid") != kid_of(pem)) return fail("unknown kid");
       if (!crypto::verify_jwt(pem, jwt)) return fail("bad signature");
       std::lock_guard lk(st.verified_mu);
       if (st.verified.size() >= 10'000)
         for (auto it = st.verified.begin(); it != st.verified.end();)
-          it = it->second * 1000 <= now_ms ? st.verified.erase(it) : std::next(it);
+          it = it->second.exp * 1000 <= now_ms ? st.verified.erase(it) : std::next(it);
       if (st.verified.size() >= 10'000) st.verified.clear();
-      st.verified.emplace(digest, exp->as_int());
+      st.verified[digest] = State::VerifiedToken{pool_id, exp->as_int(), claims};
+      known = std::move(claims);
     }
+    if (!pool) return fail("no such pool");
     if (check_revoked) {
-      std::string name = use == "id" ? claims.str("cognito:username") : claims.str("username");
+      bool id_token = known->str("token_use") == "id";
+      std::string name = id_token ? known->str("cognito:username") : known->str("username");
       auto user = st.store.get(kUsers.name, Store::child_key(pool_id, user_key(*pool, name)));
       if (!user || !user->flag("Enabled", true)) return fail("user does not exist or is disabled");
       auto session =
-          st.store.get(kSessions.name, Store::session_key(pool_id, user->str("Key"), claims.str("origin_jti")));
+          st.store.get(kSessions.name, Store::session_key(pool_id, user->str("Key"), known->str("origin_jti")));
       if (!session || session->flag("Revoked")) return fail("revoked");
     }
-    out.claims = std::move(claims);
+    out.claims = *known;
   } catch (const std::exception&) {
     return fail("malformed");
   }

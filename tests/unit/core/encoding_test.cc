@@ -1,4 +1,4 @@
-// core/encoding.h timestamps: the hand-rolled iso8601 formatting against strftime's.
+// core/encoding.h timestamps: the hand-rolled iso8601 formatting against strftime's; base64.
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -32,6 +32,27 @@ TEST(Encoding, Iso8601) {
   for (int64_t t : {int64_t{1}, int64_t{999}, int64_t{86'399'999}, int64_t{951'782'400'000}, int64_t{4'102'444'799'999},
                     int64_t{253'402'300'799'000}})
     EXPECT_EQ(enc::iso8601(t), reference(t)) << t;
+}
+
+// base64_decode: every length's round trip, padded or not, the URL alphabet, and refusals.
+TEST(Base64, DecodesWhatItEncodesAndRefusesTheMalformed) {
+  std::string bytes;
+  for (int n = 0; n < 70; ++n) {
+    std::string e = enc::base64_encode(bytes);
+    EXPECT_EQ(enc::base64_decode(e), bytes) << n;
+    while (!e.empty() && e.back() == '=') e.pop_back();
+    EXPECT_EQ(enc::base64_decode(e), bytes) << n;
+    bytes.push_back(static_cast<char>(n * 37 + 11));
+  }
+  EXPECT_EQ(enc::base64_decode("-_-_"), enc::base64_decode("+/+/"));
+  EXPECT_EQ(enc::base64_decode("TWFu"), "Man");
+  EXPECT_EQ(enc::base64_decode("TWE="), "Ma");
+  EXPECT_EQ(enc::base64_decode("TQ=="), "M");
+  EXPECT_FALSE(enc::base64_decode("TWFuT"));  // 4n + 1 characters
+  EXPECT_FALSE(enc::base64_decode("TW=u"));   // padding inside
+  EXPECT_FALSE(enc::base64_decode("TWF u"));  // not the alphabet
+  EXPECT_FALSE(enc::base64_decode("TWFu\xff"));
+  EXPECT_EQ(enc::base64_decode(""), "");
 }
 
 }  // namespace

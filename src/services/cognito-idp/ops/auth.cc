@@ -86,16 +86,18 @@ namespace {
 std::string seal_b64(OpContext& ctx, const Doc& d, const char* purpose) {
   return enc::base64_encode(state(ctx).store.seal(json::write(d), purpose));
 }
-std::optional<Doc> unseal_b64(OpContext& ctx, const std::string& s, const char* purpose) {
-  auto raw = enc::base64_decode(s);
-  if (!raw) return std::nullopt;
-  auto plain = state(ctx).store.unseal(*raw, purpose);
+std::optional<Doc> unseal_raw(OpContext& ctx, const std::string& raw, const char* purpose) {
+  auto plain = state(ctx).store.unseal(raw, purpose);
   if (!plain) return std::nullopt;
   try {
     return json::parse(*plain);
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+std::optional<Doc> unseal_b64(OpContext& ctx, const std::string& s, const char* purpose) {
+  auto raw = enc::base64_decode(s);
+  return raw ? unseal_raw(ctx, *raw, purpose) : std::nullopt;
 }
 
 // A sign-in that succeeded: PostAuthentication, then the tokens (with NewDeviceMetadata when the
@@ -553,7 +555,8 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     return signed_in(ctx, pool, client, mfa_user, source, in.get("ClientMetadata"));
   }
   if (name == "PASSWORD_VERIFIER") {
-    auto block = unseal_b64(ctx, param(r, "PASSWORD_CLAIM_SECRET_BLOCK"), "cognito-srp");
+    auto raw_block = enc::base64_decode(param(r, "PASSWORD_CLAIM_SECRET_BLOCK"));
+    auto block = raw_block ? unseal_raw(ctx, *raw_block, "cognito-srp") : std::nullopt;
     if (!block || block->str("p") != pool.str("Id") || block->str("c") != client.str("ClientId"))
       throw cerr::not_authorized("Incorrect username or password.");
     if (block->integer("t") < ctx.now_ms)
@@ -563,8 +566,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
     check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);
     check_lockout(ctx, *user);
     auto key = crypto::server_key(block->str("A"), block->str("B"), block->str("b"), srp_verifier(ctx, pool, *user));
-    auto raw_block = enc::base64_decode(param(r, "PASSWORD_CLAIM_SECRET_BLOCK"));
-    if (!key || !raw_block) wrong_password(ctx, pool, *user);
+    if (!key) wrong_password(ctx, pool, *user);
     std::string want = crypto::claim_signature(*key, pool_name_part(pool.str("Id")), user->str("Username"), *raw_block,
                                                param(r, "TIMESTAMP"));
     if (!crypto::equal_ct(want, param(r, "PASSWORD_CLAIM_SIGNATURE"))) wrong_password(ctx, pool, *user);
@@ -684,8 +686,8 @@ Doc refresh_tokens(OpContext& ctx, const Doc& pool, const Doc& client, const std
 }
 
 Doc initiate_auth(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  return run_flow(ctx, pool, client, in, false);
+  auto [pool, client] = pool_and_client_ref(ctx, in.str("ClientId"));
+  return run_flow(ctx, *pool, *client, in, false);
 }
 
 Doc admin_initiate_auth(OpContext& ctx, const Doc& in) {
@@ -695,8 +697,8 @@ Doc admin_initiate_auth(OpContext& ctx, const Doc& in) {
 }
 
 Doc respond_to_auth_challenge(OpContext& ctx, const Doc& in) {
-  auto [pool, client] = pool_and_client(ctx, in.str("ClientId"));
-  return respond(ctx, pool, client, in);
+  auto [pool, client] = pool_and_client_ref(ctx, in.str("ClientId"));
+  return respond(ctx, *pool, *client, in);
 }
 
 Doc admin_respond_to_auth_challenge(OpContext& ctx, const Doc& in) {

@@ -1,6 +1,9 @@
 #include "services/cognito-idp/crypto.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+
+#include <memory>
 
 #include "core/encoding.h"
 #include "services/cognito-idp/filter.h"
@@ -56,6 +59,55 @@ TEST(CognitoCrypto, SrpClientAndServerDeriveTheSameKey) {
   EXPECT_NE(*server, *wrong);
   std::string sig = crypto::claim_signature(*server, "AbCdEf123", "alice", "block", "Sun Dec 6 09:42:44 UTC 2026");
   EXPECT_EQ(sig, crypto::claim_signature(*client, "AbCdEf123", "alice", "block", "Sun Dec 6 09:42:44 UTC 2026"));
+}
+
+// The fixed-base table (g^e for e up to 256 bits) against OpenSSL's BN_mod_exp: random exponents
+// of every length up to 256 bits and beyond (the windowed fallback), 0, 1, 2^256 - 1, and
+// exponents of N's size (N - 1, N - 2).
+TEST(CognitoCrypto, FixedBaseExponentiationMatchesBnModExp) {
+  auto free_bn = [](BIGNUM* b) { BN_free(b); };
+  using Bn = std::unique_ptr<BIGNUM, decltype(free_bn)>;
+  auto hex = [](const BIGNUM* b) {
+    char* c = BN_bn2hex(b);
+    std::string s(c);
+    OPENSSL_free(c);
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  BIGNUM* n_raw = nullptr;
+  ASSERT_TRUE(BN_hex2bn(&n_raw, crypto::srp_prime_hex()));
+  Bn N(n_raw, free_bn), g(BN_new(), free_bn);
+  BN_set_word(g.get(), 2);
+  auto expect_same = [&](const BIGNUM* e) {
+    Bn want(BN_new(), free_bn);
+    ASSERT_EQ(BN_mod_exp(want.get(), g.get(), e, N.get(), ctx.get()), 1);
+    EXPECT_EQ(crypto::g_pow(hex(e)), hex(want.get())) << "e = " << hex(e);
+  };
+  Bn e(BN_new(), free_bn);
+  for (int bits : {1, 2, 7, 8, 9, 63, 64, 65, 128, 200, 255, 256, 257, 300, 1024})
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_EQ(BN_rand(e.get(), bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY), 1);
+      expect_same(e.get());
+    }
+  BN_zero(e.get());
+  expect_same(e.get());
+  EXPECT_EQ(crypto::g_pow("0"), "01");  // BN_bn2hex's form
+  BN_one(e.get());
+  expect_same(e.get());
+  BN_one(e.get());
+  BN_lshift(e.get(), e.get(), 256);
+  BN_sub_word(e.get(), 1);  // 2^256 - 1: every byte 0xff
+  expect_same(e.get());
+  BN_lshift(e.get(), e.get(), 8);  // low byte 0, the rest 0xff: past 256 bits
+  expect_same(e.get());
+  BN_copy(e.get(), N.get());
+  BN_sub_word(e.get(), 1);
+  expect_same(e.get());
+  EXPECT_EQ(crypto::g_pow(hex(e.get())), "01");  // g^(N-1) = 1 (Fermat)
+  BN_sub_word(e.get(), 1);
+  expect_same(e.get());
+  EXPECT_EQ(crypto::g_pow("zz"), "");
 }
 
 TEST(CognitoCrypto, SrpRefusesAZero) {

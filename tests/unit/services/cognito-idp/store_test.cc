@@ -37,6 +37,30 @@ TEST(CognitoStore, RecordsScanFromAKeyAndDeleteByPrefix) {
   EXPECT_TRUE(s.get(kUsers.name, Store::child_key("pool10", "z")));
 }
 
+// get_shared: one parse shared by every reader until the stored bytes change (any writer: through
+// the store or straight to the engine), then the new record; a deleted record is gone at once.
+TEST(CognitoStore, SharedRecordsFollowEveryWrite) {
+  auto engine = storage::open_memory();
+  Store s(*engine, auth::random_sealing_key());
+  std::string k = Store::pool_key("us-east-1_abc");
+  EXPECT_EQ(s.get_shared(kPools.name, k), nullptr);
+  Doc d = Doc::map();
+  d.set("Name", "one");
+  s.put(kPools.name, k, d);
+  auto a = s.get_shared(kPools.name, k);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->str("Name"), "one");
+  EXPECT_EQ(s.get_shared(kPools.name, k).get(), a.get());  // parsed once
+  d.set("Name", "two");
+  s.put(kPools.name, k, d);
+  EXPECT_EQ(s.get_shared(kPools.name, k)->str("Name"), "two");
+  EXPECT_EQ(a->str("Name"), "one");  // a reader's record is its own
+  ASSERT_TRUE(engine->put(kPools.name, k, R"({"Name":"three"})").ok());
+  EXPECT_EQ(s.get_shared(kPools.name, k)->str("Name"), "three");
+  s.del(kPools.name, k);
+  EXPECT_EQ(s.get_shared(kPools.name, k), nullptr);
+}
+
 TEST(CognitoStore, SigningKeyIsStableAndSealed) {
   auto engine = storage::open_memory();
   std::string key = auth::random_sealing_key();
