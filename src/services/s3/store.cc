@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <type_traits>
 
 #include "auth/keystore.h"
 #include "core/encoding.h"
@@ -233,22 +234,24 @@ void apply_summary(ObjectVersion& v, const SummaryMember& m, bool b) {
   if (m.number == 6) v.data.inline_blob = b;
 }
 
-// Reads the summary members of a record as json::write writes it (an object of plain members,
-// keys without escapes), stopping at "x" (the extra members, which sort last). false for
-// anything else (a string with escapes, a fraction, a malformed text): the caller decodes the
-// whole record instead.
-bool scan_summary(std::string_view t, ObjectVersion& v) {
+// Reads the top-level scalar members of a record as json::write writes it (an object of plain
+// members, keys without escapes), stopping at "x" (the extra members, which sort last): visit(key,
+// text), visit(key, int64_t) and visit(key, bool) for each. false for anything else (a string with
+// escapes, a fraction, a malformed text): the caller decodes the whole record instead.
+template <class Visit>
+bool scan_members(std::string_view t, Visit&& visit) {
   size_t i = 0, n = t.size();
   auto ws = [&] {
     while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r')) ++i;
   };
-  // A quoted string without escapes at t[i] ('"'): its contents.
+  // A quoted string without escapes at t[i] ('"'): its contents. The strings are short: a loop,
+  // not memchr calls.
   auto plain_string = [&](std::string_view& out) {
-    size_t end = t.find('"', i + 1);
-    if (end == std::string_view::npos) return false;
-    out = t.substr(i + 1, end - i - 1);
-    if (out.find('\\') != std::string_view::npos) return false;
-    i = end + 1;
+    size_t j = i + 1;
+    while (j < n && t[j] != '"' && t[j] != '\\') ++j;
+    if (j >= n || t[j] != '"') return false;
+    out = t.substr(i + 1, j - i - 1);
+    i = j + 1;
     return true;
   };
   // Skips a nested object or array (strings may hold escapes).
@@ -282,25 +285,24 @@ bool scan_summary(std::string_view t, ObjectVersion& v) {
     ++i;
     ws();
     if (i >= n) return false;
-    const SummaryMember* m = summary_member(key);
     char c = t[i];
     if (c == '"') {
       std::string_view text;
       if (!plain_string(text)) return false;
-      if (m) apply_summary(v, *m, text);
+      visit(key, text);
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       int64_t num = 0;
       auto r = std::from_chars(t.data() + i, t.data() + n, num);
       if (r.ec != std::errc()) return false;
       i = static_cast<size_t>(r.ptr - t.data());
       if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return false;
-      if (m) apply_summary(v, *m, num);
+      visit(key, num);
     } else if (c == 't' || c == 'f' || c == 'n') {
       // true, false, null
       size_t len = c == 'f' ? 5 : 4;
       if (i + len > n) return false;
       i += len;
-      if (m && c != 'n') apply_summary(v, *m, c == 't');
+      if (c != 'n') visit(key, c == 't');
     } else if (c == '{' || c == '[') {
       if (!skip_nested()) return false;
     } else {
@@ -313,6 +315,12 @@ bool scan_summary(std::string_view t, ObjectVersion& v) {
     }
     return i < n && t[i] == '}';
   }
+}
+
+bool scan_summary(std::string_view t, ObjectVersion& v) {
+  return scan_members(t, [&v](std::string_view key, auto value) {
+    if (const SummaryMember* m = summary_member(key)) apply_summary(v, *m, value);
+  });
 }
 
 // Reads a summary into `v`, reusing its strings' storage (a scan decodes thousands).
@@ -344,6 +352,65 @@ void decode_summary(std::string_view text, ObjectVersion& v) {
 
 void read_summary(std::string_view text, ObjectVersion& v) {
   decode_summary(text, v);
+}
+
+void read_listed(std::string_view text, ListedVersion& out) {
+  auto reset = [&out] {
+    out.etag = out.owner = out.checksum_algorithm = out.checksum_type = {};
+    out.storage_class = "STANDARD";
+    out.last_modified_ms = 0;
+    out.size = 0;
+    out.delete_marker = out.restored = false;
+  };
+  reset();
+  bool scanned = scan_members(text, [&out](std::string_view k, auto value) {
+    using T = decltype(value);
+    // The members by length, then name (every record has about a dozen).
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      switch (k.size()) {
+        case 2:
+          if (k == "sc") out.storage_class = value;
+          break;
+        case 4:
+          if (k == "etag") out.etag = value;
+          break;
+        case 5:
+          if (k == "owner") out.owner = value;
+          break;
+        case 6:
+          if (k == "ck_alg") out.checksum_algorithm = value;
+          break;
+        case 7:
+          if (k == "ck_type")
+            out.checksum_type = value;
+          else if (k == "restore")
+            out.restored = !value.empty();
+          break;
+        default:
+          break;
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (k == "dm") out.delete_marker = value;
+    } else {
+      if (k == "mtime")
+        out.last_modified_ms = value;
+      else if (k == "size")
+        out.size = static_cast<uint64_t>(value);
+    }
+  });
+  if (scanned) return;
+  reset();
+  out.whole = decode_version(text);
+  const ObjectVersion& w = out.whole;
+  out.etag = w.etag;
+  out.owner = w.owner;
+  out.checksum_algorithm = w.checksum_algorithm;
+  out.checksum_type = w.checksum_type;
+  out.storage_class = w.storage_class;
+  out.last_modified_ms = w.last_modified_ms;
+  out.size = w.size;
+  out.delete_marker = w.delete_marker;
+  out.restored = !w.restore.empty();
 }
 
 // One definition for every service (auth/keystore.h).
@@ -891,23 +958,46 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
 
 // ---- listing
 
-void Store::scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
-                         const std::function<bool(std::string_view, const ObjectVersion&)>& fn) const {
+namespace {
+
+// The current records of keys >= from (> from when `after`) starting with prefix, in key order:
+// fn(key, record text) returns false to stop.
+template <class Fn>
+void scan_objects(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
+                  bool after, Fn&& fn) {
   std::string base = bucket_prefix(bucket);
   storage::ScanOptions o;
   std::string lo = base + std::string(prefix);
   // Stored keys are "key\0": starting at `from` finds it first when present; `after` skips it.
   o.start = std::max(lo, base + std::string(from));
   o.end = storage::prefix_end(lo);
-  ObjectVersion v;
-  for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
+  for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
     std::string_view k = it->key().substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
     if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;  // else the scan's end bounds it
-    decode_summary(it->value(), v);
-    if (!fn(k, v)) return;
+    if (!fn(k, it->value())) return;
   }
+}
+
+}  // namespace
+
+void Store::scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
+                         const std::function<bool(std::string_view, const ObjectVersion&)>& fn) const {
+  ObjectVersion v;
+  scan_objects(engine_, bucket, prefix, from, after, [&](std::string_view k, std::string_view text) {
+    decode_summary(text, v);
+    return fn(k, v);
+  });
+}
+
+void Store::scan_listing(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
+                         const std::function<bool(std::string_view, const ListedVersion&)>& fn) const {
+  ListedVersion v;
+  scan_objects(engine_, bucket, prefix, from, after, [&](std::string_view k, std::string_view text) {
+    read_listed(text, v);
+    return fn(k, v);
+  });
 }
 
 void Store::scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,

@@ -122,6 +122,21 @@ struct ObjectVersion {
 // JSON). Store::scan_current reads with it; exposed for the fuzz target.
 void read_summary(std::string_view text, ObjectVersion& v);
 
+// What ListObjects/ListObjectsV2 answer of a current version, read from the record's text without
+// copies: the views point into the text (or into `whole`, for a record the scanner cannot read,
+// decoded whole) and stay valid while they do.
+struct ListedVersion {
+  std::string_view etag, owner, checksum_algorithm, checksum_type, storage_class{"STANDARD"};
+  int64_t last_modified_ms = 0;
+  uint64_t size = 0;
+  bool delete_marker = false;
+  bool restored = false;  // RestoreObject ran (restore is set)
+  ObjectVersion whole;    // the fallback's storage
+};
+// Reads a version record into `out` (the same members read_summary gives). AwsError when the text
+// is not JSON. Store::scan_listing reads with it; exposed for the fuzz target.
+void read_listed(std::string_view text, ListedVersion& out);
+
 // The canonical user id S3 reports for an account (Owner/ID): 64 hex, stable.
 std::string canonical_user_id(std::string_view account);
 // The display name reported beside it.
@@ -235,6 +250,9 @@ class Store {
   // versions are listing summaries: every scalar member, but no metadata, tags or extra.
   void scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
                     const std::function<bool(std::string_view key, const ObjectVersion&)>& fn) const;
+  // The same walk for ListObjects pages: each record read as a ListedVersion (no copies).
+  void scan_listing(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
+                    const std::function<bool(std::string_view key, const ListedVersion&)>& fn) const;
   // Every version of keys >= from starting with prefix, each key's newest first (current, then
   // noncurrent).
   void scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
