@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "http/message.h"
+#include "services/s3/bytes.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
 #include "services/service.h"
@@ -244,10 +245,17 @@ bool scan_members(std::string_view t, Visit&& visit) {
   auto ws = [&] {
     while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r')) ++i;
   };
-  // A quoted string without escapes at t[i] ('"'): its contents. The strings are short: a loop,
-  // not memchr calls.
+  // A quoted string without escapes at t[i] ('"'): its contents. Eight bytes at a time, then byte
+  // by byte.
   auto plain_string = [&](std::string_view& out) {
     size_t j = i + 1;
+    for (; j + 8 <= n; j += 8) {
+      uint64_t w = bytes::load8(t.data() + j);
+      if (uint64_t m = bytes::equal(w, '"') | bytes::equal(w, '\\')) {
+        j += bytes::first(m);
+        break;
+      }
+    }
     while (j < n && t[j] != '"' && t[j] != '\\') ++j;
     if (j >= n || t[j] != '"') return false;
     out = t.substr(i + 1, j - i - 1);
@@ -291,10 +299,20 @@ bool scan_members(std::string_view t, Visit&& visit) {
       if (!plain_string(text)) return false;
       visit(key, text);
     } else if (c == '-' || (c >= '0' && c <= '9')) {
+      // Up to 18 digits by hand (every stored number), longer ones by from_chars.
       int64_t num = 0;
-      auto r = std::from_chars(t.data() + i, t.data() + n, num);
-      if (r.ec != std::errc()) return false;
-      i = static_cast<size_t>(r.ptr - t.data());
+      size_t first = i + (c == '-'), j = first;
+      uint64_t u = 0;
+      while (j < n && j - first < 18 && t[j] >= '0' && t[j] <= '9') u = u * 10 + static_cast<uint64_t>(t[j++] - '0');
+      if (j == first) return false;
+      if (j < n && t[j] >= '0' && t[j] <= '9') {
+        auto r = std::from_chars(t.data() + i, t.data() + n, num);
+        if (r.ec != std::errc()) return false;
+        j = static_cast<size_t>(r.ptr - t.data());
+      } else {
+        num = c == '-' ? -static_cast<int64_t>(u) : static_cast<int64_t>(u);
+      }
+      i = j;
       if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return false;
       visit(key, num);
     } else if (c == 't' || c == 'f' || c == 'n') {
@@ -354,6 +372,16 @@ void read_summary(std::string_view text, ObjectVersion& v) {
   decode_summary(text, v);
 }
 
+namespace {
+
+// k == lit, with the literal's length known to the compiler (an inlined compare, not a call).
+template <size_t N>
+bool is(std::string_view k, const char (&lit)[N]) {
+  return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
+}  // namespace
+
 void read_listed(std::string_view text, ListedVersion& out) {
   auto reset = [&out] {
     out.etag = out.owner = out.checksum_algorithm = out.checksum_type = {};
@@ -369,32 +397,32 @@ void read_listed(std::string_view text, ListedVersion& out) {
     if constexpr (std::is_same_v<T, std::string_view>) {
       switch (k.size()) {
         case 2:
-          if (k == "sc") out.storage_class = value;
+          if (is(k, "sc")) out.storage_class = value;
           break;
         case 4:
-          if (k == "etag") out.etag = value;
+          if (is(k, "etag")) out.etag = value;
           break;
         case 5:
-          if (k == "owner") out.owner = value;
+          if (is(k, "owner")) out.owner = value;
           break;
         case 6:
-          if (k == "ck_alg") out.checksum_algorithm = value;
+          if (is(k, "ck_alg")) out.checksum_algorithm = value;
           break;
         case 7:
-          if (k == "ck_type")
+          if (is(k, "ck_type"))
             out.checksum_type = value;
-          else if (k == "restore")
+          else if (is(k, "restore"))
             out.restored = !value.empty();
           break;
         default:
           break;
       }
     } else if constexpr (std::is_same_v<T, bool>) {
-      if (k == "dm") out.delete_marker = value;
+      if (is(k, "dm")) out.delete_marker = value;
     } else {
-      if (k == "mtime")
+      if (is(k, "mtime"))
         out.last_modified_ms = value;
-      else if (k == "size")
+      else if (is(k, "size"))
         out.size = static_cast<uint64_t>(value);
     }
   });
