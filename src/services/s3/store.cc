@@ -235,10 +235,27 @@ void apply_summary(ObjectVersion& v, const SummaryMember& m, bool b) {
   if (m.number == 6) v.data.inline_blob = b;
 }
 
+// An integer member's text ("-"? digits), read only by the visitors that want it.
+struct Digits {
+  std::string_view text;
+  // false when it does not fit.
+  bool get(int64_t& out) const {
+    if (text.size() <= 18 && text[0] != '-') {  // by hand: every stored number
+      uint64_t u = 0;
+      for (char d : text) u = u * 10 + static_cast<uint64_t>(d - '0');
+      out = static_cast<int64_t>(u);
+      return true;
+    }
+    auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+    return r.ec == std::errc() && r.ptr == text.data() + text.size();
+  }
+};
+
 // Reads the top-level scalar members of a record as json::write writes it (an object of plain
 // members, keys without escapes), stopping at "x" (the extra members, which sort last): visit(key,
-// text), visit(key, int64_t) and visit(key, bool) for each. false for anything else (a string with
-// escapes, a fraction, a malformed text): the caller decodes the whole record instead.
+// text), visit(key, Digits) and visit(key, bool) for each, which return false to give up. false
+// for anything else (a string with escapes, a fraction, a malformed text): the caller decodes the
+// whole record instead.
 template <class Visit>
 bool scan_members(std::string_view t, Visit&& visit) {
   size_t i = 0, n = t.size();
@@ -297,30 +314,18 @@ bool scan_members(std::string_view t, Visit&& visit) {
     if (c == '"') {
       std::string_view text;
       if (!plain_string(text)) return false;
-      visit(key, text);
+      if (!visit(key, text)) return false;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      // Up to 18 digits by hand (every stored number), longer ones by from_chars.
-      int64_t num = 0;
-      size_t first = i + (c == '-'), j = first;
-      uint64_t u = 0;
-      while (j < n && j - first < 18 && t[j] >= '0' && t[j] <= '9') u = u * 10 + static_cast<uint64_t>(t[j++] - '0');
-      if (j == first) return false;
-      if (j < n && t[j] >= '0' && t[j] <= '9') {
-        auto r = std::from_chars(t.data() + i, t.data() + n, num);
-        if (r.ec != std::errc()) return false;
-        j = static_cast<size_t>(r.ptr - t.data());
-      } else {
-        num = c == '-' ? -static_cast<int64_t>(u) : static_cast<int64_t>(u);
-      }
-      i = j;
-      if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return false;
-      visit(key, num);
+      size_t first = i + (c == '-');
+      for (i = first; i < n && t[i] >= '0' && t[i] <= '9';) ++i;
+      if (i == first || (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E'))) return false;
+      if (!visit(key, Digits{t.substr(first - (c == '-'), i - first + (c == '-'))})) return false;
     } else if (c == 't' || c == 'f' || c == 'n') {
       // true, false, null
       size_t len = c == 'f' ? 5 : 4;
       if (i + len > n) return false;
       i += len;
-      if (c != 'n') visit(key, c == 't');
+      if (c != 'n' && !visit(key, c == 't')) return false;
     } else if (c == '{' || c == '[') {
       if (!skip_nested()) return false;
     } else {
@@ -337,7 +342,15 @@ bool scan_members(std::string_view t, Visit&& visit) {
 
 bool scan_summary(std::string_view t, ObjectVersion& v) {
   return scan_members(t, [&v](std::string_view key, auto value) {
-    if (const SummaryMember* m = summary_member(key)) apply_summary(v, *m, value);
+    const SummaryMember* m = summary_member(key);
+    if constexpr (std::is_same_v<decltype(value), Digits>) {
+      int64_t n = 0;
+      if (!value.get(n)) return false;
+      if (m) apply_summary(v, *m, n);
+    } else {
+      if (m) apply_summary(v, *m, value);
+    }
+    return true;
   });
 }
 
@@ -420,11 +433,16 @@ void read_listed(std::string_view text, ListedVersion& out) {
     } else if constexpr (std::is_same_v<T, bool>) {
       if (is(k, "dm")) out.delete_marker = value;
     } else {
-      if (is(k, "mtime"))
-        out.last_modified_ms = value;
-      else if (is(k, "size"))
-        out.size = static_cast<uint64_t>(value);
+      int64_t n = 0;
+      if (is(k, "mtime")) {
+        if (!value.get(n)) return false;
+        out.last_modified_ms = n;
+      } else if (is(k, "size")) {
+        if (!value.get(n)) return false;
+        out.size = static_cast<uint64_t>(n);
+      }
     }
+    return true;
   });
   if (scanned) return;
   reset();

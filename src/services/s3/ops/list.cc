@@ -269,12 +269,11 @@ std::string answer_start(std::string_view root) {
          " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
 }
 
-// The buffer of an answer's largest list (answer_xml's `body`): a gap for the answer's start,
-// room for `entries` entries.
-Xml body_buffer(std::string_view root, int64_t entries) {
+// The buffer of an answer's largest list (answer_xml's `body`): a gap for the answer's start.
+Xml body_buffer(std::string_view root) {
   Xml x;
   size_t gap = answer_start(root).size();
-  x.room(gap + static_cast<size_t>(std::max<int64_t>(entries, 0)) * 256);
+  x.room(gap);
   x.len = gap;
   return x;
 }
@@ -411,7 +410,8 @@ Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max
   Page p;
   p.xml = xml;
   if (max <= 0) return p;
-  if (xml) p.contents_xml = body_buffer(kListBucketResult, max);
+  if (xml) p.contents_xml = body_buffer(kListBucketResult);
+  bool sized = false;
   walk_current(st, bucket, l, from, after, [&](std::string_view k, const ListedVersion* v) {
     if (skip && skip(k, v == nullptr)) return true;
     if (p.count >= max) {
@@ -422,7 +422,13 @@ Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max
     p.last.after_prefix = v == nullptr;
     p.last.value.assign(k);
     if (p.xml && v) {
+      size_t before = p.contents_xml.len;
       p.contents_xml.contents(k, *v, l.url, owner);
+      // Room for the rest of the page at the first entry's size (no regrowth copying the page).
+      if (!sized) {
+        sized = true;
+        p.contents_xml.room(static_cast<size_t>(max - p.count) * (p.contents_xml.len - before + 64));
+      }
     } else if (p.xml) {
       p.prefixes_xml.common_prefix(k, l.url);
     } else if (v) {
@@ -528,7 +534,7 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   Doc versions = Doc::list(), markers = Doc::list(), prefixes = Doc::list();
   const bool xml = ctx.transport.http;
   constexpr std::string_view kRoot = "ListVersionsResult";
-  Xml versions_xml = body_buffer(kRoot, 0), markers_xml, prefixes_xml;
+  Xml versions_xml = body_buffer(kRoot), markers_xml, prefixes_xml;
   int64_t count = 0;
   bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
   std::string last_key, last_vid, last_cp;
