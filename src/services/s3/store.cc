@@ -397,7 +397,7 @@ bool is(std::string_view k, const char (&lit)[N]) {
 
 void read_listed(std::string_view text, ListedVersion& out) {
   auto reset = [&out] {
-    out.etag = out.owner = out.checksum_algorithm = out.checksum_type = {};
+    out.version_id = out.etag = out.owner = out.checksum_algorithm = out.checksum_type = {};
     out.storage_class = "STANDARD";
     out.last_modified_ms = 0;
     out.size = 0;
@@ -411,6 +411,9 @@ void read_listed(std::string_view text, ListedVersion& out) {
       switch (k.size()) {
         case 2:
           if (is(k, "sc")) out.storage_class = value;
+          break;
+        case 3:
+          if (is(k, "vid")) out.version_id = value;
           break;
         case 4:
           if (is(k, "etag")) out.etag = value;
@@ -444,10 +447,14 @@ void read_listed(std::string_view text, ListedVersion& out) {
     }
     return true;
   });
-  if (scanned) return;
+  if (scanned) {
+    if (out.version_id.empty()) out.version_id = "null";
+    return;
+  }
   reset();
   out.whole = decode_version(text);
   const ObjectVersion& w = out.whole;
+  out.version_id = w.version_id;
   out.etag = w.etag;
   out.owner = w.owner;
   out.checksum_algorithm = w.checksum_algorithm;
@@ -1006,23 +1013,48 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
 
 namespace {
 
+// The range of s3.objects a listing of `bucket` reads: keys >= from starting with prefix. `base`
+// is the bucket's part of each key.
+storage::ScanOptions listing_range(const std::string& base, std::string_view prefix, std::string_view from) {
+  storage::ScanOptions o;
+  std::string lo = base + std::string(prefix);
+  // Stored keys are "key\0": starting at `from` finds it first when present.
+  o.start = std::max(lo, base + std::string(from));
+  o.end = storage::prefix_end(lo);
+  return o;
+}
+
 // The current records of keys >= from (> from when `after`) starting with prefix, in key order:
 // fn(key, record text) returns false to stop.
 template <class Fn>
 void scan_objects(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
                   bool after, Fn&& fn) {
   std::string base = bucket_prefix(bucket);
-  storage::ScanOptions o;
-  std::string lo = base + std::string(prefix);
-  // Stored keys are "key\0": starting at `from` finds it first when present; `after` skips it.
-  o.start = std::max(lo, base + std::string(from));
-  o.end = storage::prefix_end(lo);
+  storage::ScanOptions o = listing_range(base, prefix, from);
   for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
     std::string_view k = it->key().substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
     if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;  // else the scan's end bounds it
     if (!fn(k, it->value())) return;
+  }
+}
+
+// Every version record of keys >= from starting with prefix, each key's newest first: fn(key,
+// record text, is_latest) returns false to stop.
+template <class Fn>
+void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix,
+                       std::string_view from, Fn&& fn) {
+  std::string base = bucket_prefix(bucket);
+  storage::ScanOptions o = listing_range(base, prefix, from);
+  for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
+    std::string okey(it->key());
+    std::string_view k = std::string_view(okey).substr(base.size());
+    if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
+    if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;
+    if (!fn(k, it->value(), true)) return;
+    for (auto vit = engine.prefix(kVersions.name, okey); vit->valid(); vit->next())
+      if (!fn(k, vit->value(), false)) return;
   }
 }
 
@@ -1048,19 +1080,19 @@ void Store::scan_listing(std::string_view bucket, std::string_view prefix, std::
 
 void Store::scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
                           const std::function<bool(std::string_view, const ObjectVersion&, bool)>& fn) const {
-  std::string base = bucket_prefix(bucket);
-  std::string lo = base + std::string(prefix);
-  storage::ScanOptions o;
-  o.start = std::max(lo, base + std::string(from));
-  o.end = storage::prefix_end(lo);
-  for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
-    std::string okey(it->key());
-    std::string_view k = std::string_view(okey).substr(base.size());
-    if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
-    if (!fn(k, decode_version(it->value()), true)) return;
-    for (auto vit = engine_.prefix(kVersions.name, okey); vit->valid(); vit->next())
-      if (!fn(k, decode_version(vit->value()), false)) return;
-  }
+  scan_all_versions(engine_, bucket, prefix, from, [&](std::string_view k, std::string_view text, bool latest) {
+    return fn(k, decode_version(text), latest);
+  });
+}
+
+void Store::scan_listed_versions(
+    std::string_view bucket, std::string_view prefix, std::string_view from,
+    const std::function<bool(std::string_view, const ListedVersion&, bool)>& fn) const {
+  ListedVersion v;
+  scan_all_versions(engine_, bucket, prefix, from, [&](std::string_view k, std::string_view text, bool latest) {
+    read_listed(text, v);
+    return fn(k, v, latest);
+  });
 }
 
 }  // namespace stratus::s3

@@ -122,11 +122,11 @@ struct ObjectVersion {
 // JSON). Store::scan_current reads with it; exposed for the fuzz target.
 void read_summary(std::string_view text, ObjectVersion& v);
 
-// What ListObjects/ListObjectsV2 answer of a current version, read from the record's text without
-// copies: the views point into the text (or into `whole`, for a record the scanner cannot read,
-// decoded whole) and stay valid while they do.
+// What the listings (ListObjects, ListObjectsV2, ListObjectVersions) answer of a version, read
+// from the record's text without copies: the views point into the text (or into `whole`, for a
+// record the scanner cannot read, decoded whole) and stay valid while they do.
 struct ListedVersion {
-  std::string_view etag, owner, checksum_algorithm, checksum_type, storage_class{"STANDARD"};
+  std::string_view version_id{"null"}, etag, owner, checksum_algorithm, checksum_type, storage_class{"STANDARD"};
   int64_t last_modified_ms = 0;
   uint64_t size = 0;
   bool delete_marker = false;
@@ -257,6 +257,10 @@ class Store {
   // noncurrent).
   void scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
                      const std::function<bool(std::string_view key, const ObjectVersion&, bool is_latest)>& fn) const;
+  // The same walk for ListObjectVersions pages, each record read as a ListedVersion.
+  void scan_listed_versions(
+      std::string_view bucket, std::string_view prefix, std::string_view from,
+      const std::function<bool(std::string_view key, const ListedVersion&, bool is_latest)>& fn) const;
 
   // Fresh ids.
   std::string new_version_id();

@@ -328,8 +328,8 @@ std::string answer_xml(const OpContext& ctx, std::string_view root, const Doc& o
 // Walks current objects from `from` (exclusive when `after`), grouping keys under common
 // prefixes (each counted once, its keys skipped by seeking past them). fn(key or prefix, version
 // or nullptr) returns false once the page is full.
-void walk_current(Store& st, const std::string& bucket, const Listing& l, std::string from, bool after,
-                  const std::function<bool(std::string_view, const ListedVersion*)>& fn) {
+template <class Fn>
+void walk_current(Store& st, const std::string& bucket, const Listing& l, std::string from, bool after, Fn&& fn) {
   for (;;) {
     std::optional<std::string> seek;
     bool stop = false;
@@ -359,17 +359,21 @@ void walk_current(Store& st, const std::string& bucket, const Listing& l, std::s
   }
 }
 
+// An entry's ChecksumAlgorithm (a list of one) and ChecksumType, when it has a checksum.
+void checksum_members(Doc& e, const ListedVersion& v) {
+  if (v.checksum_algorithm.empty()) return;
+  Doc a = Doc::list();
+  a.push(std::string(v.checksum_algorithm));
+  e.set("ChecksumAlgorithm", std::move(a));
+  e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : std::string(v.checksum_type));
+}
+
 Doc content_entry(const Listing& l, std::string_view key, const ListedVersion& v, bool owner) {
   Doc e = Doc::map();
   e.set("Key", l.enc(key));
   e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
   e.set("ETag", quoted(v.etag));
-  if (!v.checksum_algorithm.empty()) {
-    Doc a = Doc::list();
-    a.push(std::string(v.checksum_algorithm));
-    e.set("ChecksumAlgorithm", std::move(a));
-    e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : std::string(v.checksum_type));
-  }
+  checksum_members(e, v);
   e.set("Size", static_cast<int64_t>(v.size));
   e.set("StorageClass", std::string(v.storage_class));
   if (owner) e.set("Owner", owner_doc(v.owner));
@@ -419,8 +423,10 @@ Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max
       return false;
     }
     ++p.count;
-    p.last.after_prefix = v == nullptr;
-    p.last.value.assign(k);
+    if (p.count == max) {  // the page's last entry: where the next page starts
+      p.last.after_prefix = v == nullptr;
+      p.last.value.assign(k);
+    }
     if (p.xml && v) {
       size_t before = p.contents_xml.len;
       p.contents_xml.contents(k, *v, l.url, owner);
@@ -539,7 +545,7 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
   std::string last_key, last_vid, last_cp;
   if (max > 0) {
-    st.scan_versions(bucket, l.prefix, key_marker, [&](std::string_view key, const ObjectVersion& v, bool latest) {
+    st.scan_listed_versions(bucket, l.prefix, key_marker, [&](std::string_view key, const ListedVersion& v, bool latest) {
       if (skipping_marker_key && key == key_marker) {
         if (vid_marker.empty()) return true;  // every version of the marker's key was listed
         if (!passed_vid) {
@@ -579,7 +585,7 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
       ++count;
       last_key = std::string(key);
       last_vid = v.version_id;
-      const std::string& owner = v.owner.empty() ? ctx.account() : v.owner;
+      std::string_view owner = v.owner.empty() ? std::string_view(ctx.account()) : v.owner;
       if (xml) {
         Xml& x = v.delete_marker ? markers_xml : versions_xml;
         x.open(v.delete_marker ? "DeleteMarker" : "Version");
@@ -601,7 +607,7 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
       }
       Doc e = Doc::map();
       e.set("Key", l.enc(key));
-      e.set("VersionId", v.version_id);
+      e.set("VersionId", std::string(v.version_id));
       e.set("IsLatest", latest);
       e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
       e.set("Owner", owner_doc(owner));
@@ -610,13 +616,8 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
       } else {
         e.set("ETag", quoted(v.etag));
         e.set("Size", static_cast<int64_t>(v.size));
-        e.set("StorageClass", v.storage_class);
-        if (!v.checksum_algorithm.empty()) {
-          Doc a = Doc::list();
-          a.push(v.checksum_algorithm);
-          e.set("ChecksumAlgorithm", std::move(a));
-          e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
-        }
+        e.set("StorageClass", std::string(v.storage_class));
+        checksum_members(e, v);
         versions.push(std::move(e));
       }
       return true;
