@@ -1043,8 +1043,8 @@ void scan_objects(storage::Engine& engine, std::string_view bucket, std::string_
 // Every version record of keys >= from starting with prefix, each key's newest first: fn(key,
 // record text, is_latest) returns false to stop.
 template <class Fn>
-void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix,
-                       std::string_view from, Fn&& fn) {
+void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
+                       Fn&& fn) {
   std::string base = bucket_prefix(bucket);
   storage::ScanOptions o = listing_range(base, prefix, from);
   for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
@@ -1085,9 +1085,8 @@ void Store::scan_versions(std::string_view bucket, std::string_view prefix, std:
   });
 }
 
-void Store::scan_listed_versions(
-    std::string_view bucket, std::string_view prefix, std::string_view from,
-    const std::function<bool(std::string_view, const ListedVersion&, bool)>& fn) const {
+void Store::scan_listed_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
+                                 const std::function<bool(std::string_view, const ListedVersion&, bool)>& fn) const {
   ListedVersion v;
   scan_all_versions(engine_, bucket, prefix, from, [&](std::string_view k, std::string_view text, bool latest) {
     read_listed(text, v);

@@ -283,8 +283,8 @@ Xml body_buffer(std::string_view root) {
 // list after a gap the size of the answer's start (Xml::room then entries): when nothing comes
 // before that list but the start, the answer is written around it in place (no copy of a page).
 std::string answer_xml(const OpContext& ctx, std::string_view root, const Doc& out,
-                       std::initializer_list<std::pair<std::string_view, const Xml*>> lists,
-                       std::string_view body_list, Xml& body) {
+                       std::initializer_list<std::pair<std::string_view, const Xml*>> lists, std::string_view body_list,
+                       Xml& body) {
   Xml head, tail;
   head.raw(answer_start(root));
   Xml* x = &head;
@@ -545,83 +545,84 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
   std::string last_key, last_vid, last_cp;
   if (max > 0) {
-    st.scan_listed_versions(bucket, l.prefix, key_marker, [&](std::string_view key, const ListedVersion& v, bool latest) {
-      if (skipping_marker_key && key == key_marker) {
-        if (vid_marker.empty()) return true;  // every version of the marker's key was listed
-        if (!passed_vid) {
-          if (v.version_id == vid_marker) passed_vid = true;
-          return true;
-        }
-      }
-      skipping_marker_key = false;
-      if (!l.delimiter.empty()) {
-        size_t at = key.find(l.delimiter, l.prefix.size());
-        if (at != std::string_view::npos) {
-          std::string cp(key.substr(0, at + l.delimiter.size()));
-          if (cp == last_cp) return true;
-          if (!key_marker.empty() && cp == key_marker) return true;
-          if (count >= max) {
-            truncated = true;
-            return false;
-          }
-          ++count;
-          last_cp = cp;
-          last_key = cp;
-          last_vid.clear();
-          if (xml) {
-            prefixes_xml.common_prefix(cp, l.url);
-            return true;
-          }
-          Doc p = Doc::map();
-          p.set("Prefix", l.enc(cp));
-          prefixes.push(std::move(p));
-          return true;
-        }
-      }
-      if (count >= max) {
-        truncated = true;
-        return false;
-      }
-      ++count;
-      last_key = std::string(key);
-      last_vid = v.version_id;
-      std::string_view owner = v.owner.empty() ? std::string_view(ctx.account()) : v.owner;
-      if (xml) {
-        Xml& x = v.delete_marker ? markers_xml : versions_xml;
-        x.open(v.delete_marker ? "DeleteMarker" : "Version");
-        if (!v.delete_marker) {
-          x.checksum(v.checksum_algorithm, v.checksum_type);
-          x.etag(v.etag);
-        }
-        x.leaf("IsLatest", latest ? "true" : "false");
-        x.leaf("Key", key, l.url);
-        x.raw(x.last_modified(v.last_modified_ms));
-        x.raw(x.owner_of(owner));
-        if (!v.delete_marker) {
-          x.leaf("Size", static_cast<int64_t>(v.size));
-          x.leaf("StorageClass", v.storage_class);
-        }
-        x.leaf("VersionId", v.version_id);
-        x.close(v.delete_marker ? "DeleteMarker" : "Version");
-        return true;
-      }
-      Doc e = Doc::map();
-      e.set("Key", l.enc(key));
-      e.set("VersionId", std::string(v.version_id));
-      e.set("IsLatest", latest);
-      e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
-      e.set("Owner", owner_doc(owner));
-      if (v.delete_marker) {
-        markers.push(std::move(e));
-      } else {
-        e.set("ETag", quoted(v.etag));
-        e.set("Size", static_cast<int64_t>(v.size));
-        e.set("StorageClass", std::string(v.storage_class));
-        checksum_members(e, v);
-        versions.push(std::move(e));
-      }
-      return true;
-    });
+    st.scan_listed_versions(bucket, l.prefix, key_marker,
+                            [&](std::string_view key, const ListedVersion& v, bool latest) {
+                              if (skipping_marker_key && key == key_marker) {
+                                if (vid_marker.empty()) return true;  // every version of the marker's key was listed
+                                if (!passed_vid) {
+                                  if (v.version_id == vid_marker) passed_vid = true;
+                                  return true;
+                                }
+                              }
+                              skipping_marker_key = false;
+                              if (!l.delimiter.empty()) {
+                                size_t at = key.find(l.delimiter, l.prefix.size());
+                                if (at != std::string_view::npos) {
+                                  std::string cp(key.substr(0, at + l.delimiter.size()));
+                                  if (cp == last_cp) return true;
+                                  if (!key_marker.empty() && cp == key_marker) return true;
+                                  if (count >= max) {
+                                    truncated = true;
+                                    return false;
+                                  }
+                                  ++count;
+                                  last_cp = cp;
+                                  last_key = cp;
+                                  last_vid.clear();
+                                  if (xml) {
+                                    prefixes_xml.common_prefix(cp, l.url);
+                                    return true;
+                                  }
+                                  Doc p = Doc::map();
+                                  p.set("Prefix", l.enc(cp));
+                                  prefixes.push(std::move(p));
+                                  return true;
+                                }
+                              }
+                              if (count >= max) {
+                                truncated = true;
+                                return false;
+                              }
+                              ++count;
+                              last_key = std::string(key);
+                              last_vid = v.version_id;
+                              std::string_view owner = v.owner.empty() ? std::string_view(ctx.account()) : v.owner;
+                              if (xml) {
+                                Xml& x = v.delete_marker ? markers_xml : versions_xml;
+                                x.open(v.delete_marker ? "DeleteMarker" : "Version");
+                                if (!v.delete_marker) {
+                                  x.checksum(v.checksum_algorithm, v.checksum_type);
+                                  x.etag(v.etag);
+                                }
+                                x.leaf("IsLatest", latest ? "true" : "false");
+                                x.leaf("Key", key, l.url);
+                                x.raw(x.last_modified(v.last_modified_ms));
+                                x.raw(x.owner_of(owner));
+                                if (!v.delete_marker) {
+                                  x.leaf("Size", static_cast<int64_t>(v.size));
+                                  x.leaf("StorageClass", v.storage_class);
+                                }
+                                x.leaf("VersionId", v.version_id);
+                                x.close(v.delete_marker ? "DeleteMarker" : "Version");
+                                return true;
+                              }
+                              Doc e = Doc::map();
+                              e.set("Key", l.enc(key));
+                              e.set("VersionId", std::string(v.version_id));
+                              e.set("IsLatest", latest);
+                              e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
+                              e.set("Owner", owner_doc(owner));
+                              if (v.delete_marker) {
+                                markers.push(std::move(e));
+                              } else {
+                                e.set("ETag", quoted(v.etag));
+                                e.set("Size", static_cast<int64_t>(v.size));
+                                e.set("StorageClass", std::string(v.storage_class));
+                                checksum_members(e, v);
+                                versions.push(std::move(e));
+                              }
+                              return true;
+                            });
   }
   Doc out = Doc::map();
   out.set("IsTruncated", truncated);
@@ -640,8 +641,8 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   if (prefixes.size()) out.set("CommonPrefixes", std::move(prefixes));
   if (l.url) out.set("EncodingType", "url");
   if (!xml) return out;
-  ctx.transport.reply.body = answer_xml(ctx, kRoot, out, {{"CommonPrefixes", &prefixes_xml}, {"DeleteMarkers", &markers_xml}},
-                                        "Versions", versions_xml);
+  ctx.transport.reply.body = answer_xml(
+      ctx, kRoot, out, {{"CommonPrefixes", &prefixes_xml}, {"DeleteMarkers", &markers_xml}}, "Versions", versions_xml);
   return Doc::map();
 }
 
