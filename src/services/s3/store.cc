@@ -1041,19 +1041,25 @@ void scan_objects(storage::Engine& engine, std::string_view bucket, std::string_
 }
 
 // Every version record of keys >= from starting with prefix, each key's newest first: fn(key,
-// record text, is_latest) returns false to stop.
+// record text, is_latest) returns false to stop. The current records and the noncurrent ones
+// (stored under the current one's key and ~seq) are walked side by side from one snapshot.
 template <class Fn>
-void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
-                       Fn&& fn) {
+void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix,
+                       std::string_view from, Fn&& fn) {
   std::string base = bucket_prefix(bucket);
   storage::ScanOptions o = listing_range(base, prefix, from);
+  auto snap = engine.snapshot();
+  o.snapshot = snap.get();
+  auto vit = engine.scan(kVersions.name, o);
   for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
-    std::string okey(it->key());
-    std::string_view k = std::string_view(okey).substr(base.size());
+    std::string_view okey = it->key();
+    std::string_view k = okey.substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;
     if (!fn(k, it->value(), true)) return;
-    for (auto vit = engine.prefix(kVersions.name, okey); vit->valid(); vit->next())
+    for (; vit->valid() && vit->key() < okey; vit->next()) {  // versions of keys without a current record
+    }
+    for (; vit->valid() && vit->key().substr(0, okey.size()) == okey; vit->next())
       if (!fn(k, vit->value(), false)) return;
   }
 }
