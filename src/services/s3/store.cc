@@ -1044,8 +1044,8 @@ void scan_objects(storage::Engine& engine, std::string_view bucket, std::string_
 // record text, is_latest) returns false to stop. The current records and the noncurrent ones
 // (stored under the current one's key and ~seq) are walked side by side from one snapshot.
 template <class Fn>
-void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix,
-                       std::string_view from, Fn&& fn) {
+void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
+                       Fn&& fn) {
   std::string base = bucket_prefix(bucket);
   storage::ScanOptions o = listing_range(base, prefix, from);
   auto snap = engine.snapshot();

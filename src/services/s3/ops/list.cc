@@ -256,6 +256,25 @@ struct Xml {
     put_int(static_cast<int64_t>(v.size));
     put(tail);
   }
+  // One <Version> or <DeleteMarker> entry of ListObjectVersions.
+  void version(std::string_view key, const ListedVersion& v, bool latest, std::string_view account, bool url) {
+    std::string_view name = v.delete_marker ? "DeleteMarker" : "Version";
+    open(name);
+    if (!v.delete_marker) {
+      checksum(v.checksum_algorithm, v.checksum_type);
+      etag(v.etag);
+    }
+    raw(latest ? std::string_view("<IsLatest>true</IsLatest>") : std::string_view("<IsLatest>false</IsLatest>"));
+    leaf("Key", key, url);
+    raw(last_modified(v.last_modified_ms));
+    raw(owner_of(account));
+    if (!v.delete_marker) {
+      leaf("Size", static_cast<int64_t>(v.size));
+      leaf("StorageClass", v.storage_class);
+    }
+    leaf("VersionId", v.version_id);
+    close(name);
+  }
   void common_prefix(std::string_view prefix, bool url) {
     raw("<CommonPrefixes>");
     leaf("Prefix", prefix, url);
@@ -541,88 +560,83 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   const bool xml = ctx.transport.http;
   constexpr std::string_view kRoot = "ListVersionsResult";
   Xml versions_xml = body_buffer(kRoot), markers_xml, prefixes_xml;
+  bool sized = false;
   int64_t count = 0;
   bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
   std::string last_key, last_vid, last_cp;
   if (max > 0) {
-    st.scan_listed_versions(bucket, l.prefix, key_marker,
-                            [&](std::string_view key, const ListedVersion& v, bool latest) {
-                              if (skipping_marker_key && key == key_marker) {
-                                if (vid_marker.empty()) return true;  // every version of the marker's key was listed
-                                if (!passed_vid) {
-                                  if (v.version_id == vid_marker) passed_vid = true;
-                                  return true;
-                                }
-                              }
-                              skipping_marker_key = false;
-                              if (!l.delimiter.empty()) {
-                                size_t at = key.find(l.delimiter, l.prefix.size());
-                                if (at != std::string_view::npos) {
-                                  std::string cp(key.substr(0, at + l.delimiter.size()));
-                                  if (cp == last_cp) return true;
-                                  if (!key_marker.empty() && cp == key_marker) return true;
-                                  if (count >= max) {
-                                    truncated = true;
-                                    return false;
-                                  }
-                                  ++count;
-                                  last_cp = cp;
-                                  last_key = cp;
-                                  last_vid.clear();
-                                  if (xml) {
-                                    prefixes_xml.common_prefix(cp, l.url);
-                                    return true;
-                                  }
-                                  Doc p = Doc::map();
-                                  p.set("Prefix", l.enc(cp));
-                                  prefixes.push(std::move(p));
-                                  return true;
-                                }
-                              }
-                              if (count >= max) {
-                                truncated = true;
-                                return false;
-                              }
-                              ++count;
-                              last_key = std::string(key);
-                              last_vid = v.version_id;
-                              std::string_view owner = v.owner.empty() ? std::string_view(ctx.account()) : v.owner;
-                              if (xml) {
-                                Xml& x = v.delete_marker ? markers_xml : versions_xml;
-                                x.open(v.delete_marker ? "DeleteMarker" : "Version");
-                                if (!v.delete_marker) {
-                                  x.checksum(v.checksum_algorithm, v.checksum_type);
-                                  x.etag(v.etag);
-                                }
-                                x.leaf("IsLatest", latest ? "true" : "false");
-                                x.leaf("Key", key, l.url);
-                                x.raw(x.last_modified(v.last_modified_ms));
-                                x.raw(x.owner_of(owner));
-                                if (!v.delete_marker) {
-                                  x.leaf("Size", static_cast<int64_t>(v.size));
-                                  x.leaf("StorageClass", v.storage_class);
-                                }
-                                x.leaf("VersionId", v.version_id);
-                                x.close(v.delete_marker ? "DeleteMarker" : "Version");
-                                return true;
-                              }
-                              Doc e = Doc::map();
-                              e.set("Key", l.enc(key));
-                              e.set("VersionId", std::string(v.version_id));
-                              e.set("IsLatest", latest);
-                              e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
-                              e.set("Owner", owner_doc(owner));
-                              if (v.delete_marker) {
-                                markers.push(std::move(e));
-                              } else {
-                                e.set("ETag", quoted(v.etag));
-                                e.set("Size", static_cast<int64_t>(v.size));
-                                e.set("StorageClass", std::string(v.storage_class));
-                                checksum_members(e, v);
-                                versions.push(std::move(e));
-                              }
-                              return true;
-                            });
+    st.scan_listed_versions(
+        bucket, l.prefix, key_marker, [&](std::string_view key, const ListedVersion& v, bool latest) {
+          if (skipping_marker_key && key == key_marker) {
+            if (vid_marker.empty()) return true;  // every version of the marker's key was listed
+            if (!passed_vid) {
+              if (v.version_id == vid_marker) passed_vid = true;
+              return true;
+            }
+          }
+          skipping_marker_key = false;
+          if (!l.delimiter.empty()) {
+            size_t at = key.find(l.delimiter, l.prefix.size());
+            if (at != std::string_view::npos) {
+              std::string cp(key.substr(0, at + l.delimiter.size()));
+              if (cp == last_cp) return true;
+              if (!key_marker.empty() && cp == key_marker) return true;
+              if (count >= max) {
+                truncated = true;
+                return false;
+              }
+              ++count;
+              last_cp = cp;
+              last_key = cp;
+              last_vid.clear();
+              if (xml) {
+                prefixes_xml.common_prefix(cp, l.url);
+                return true;
+              }
+              Doc p = Doc::map();
+              p.set("Prefix", l.enc(cp));
+              prefixes.push(std::move(p));
+              return true;
+            }
+          }
+          if (count >= max) {
+            truncated = true;
+            return false;
+          }
+          ++count;
+          last_key = std::string(key);
+          last_vid = v.version_id;
+          std::string_view owner = v.owner.empty() ? std::string_view(ctx.account()) : v.owner;
+          if (xml) {
+            if (v.delete_marker) {
+              markers_xml.version(key, v, latest, owner, l.url);
+              return true;
+            }
+            size_t before = versions_xml.len;
+            versions_xml.version(key, v, latest, owner, l.url);
+            if (!sized) {  // room for the rest of the page at this entry's size
+              sized = true;
+              versions_xml.room(static_cast<size_t>(max - count) * (versions_xml.len - before + 64));
+            }
+            return true;
+          }
+          Doc e = Doc::map();
+          e.set("Key", l.enc(key));
+          e.set("VersionId", std::string(v.version_id));
+          e.set("IsLatest", latest);
+          e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
+          e.set("Owner", owner_doc(owner));
+          if (v.delete_marker) {
+            markers.push(std::move(e));
+          } else {
+            e.set("ETag", quoted(v.etag));
+            e.set("Size", static_cast<int64_t>(v.size));
+            e.set("StorageClass", std::string(v.storage_class));
+            checksum_members(e, v);
+            versions.push(std::move(e));
+          }
+          return true;
+        });
   }
   Doc out = Doc::map();
   out.set("IsTruncated", truncated);
