@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <tuple>
 #include <type_traits>
 
 #include "auth/keystore.h"
@@ -186,19 +187,21 @@ ObjectVersion decode_version(std::string_view text) {
 struct SummaryMember {
   std::string_view name;
   std::string ObjectVersion::*text = nullptr;
-  int number = 0;  // 1 mtime, 2 size, 3 seq, 4 parts, 5 dm, 6 inline
+  int number = 0;                                     // 1 mtime, 2 size, 3 seq, 4 parts, 5 dm, 6 inline, 7 restore
+  std::string_view ListedVersion::*listed = nullptr;  // read_listed's view of a text member
 };
 
 const SummaryMember* summary_member(std::string_view k) {
+  using LV = ListedVersion;
   static constexpr SummaryMember kMembers[] = {
-      {"vid", &ObjectVersion::version_id, 0},
-      {"etag", &ObjectVersion::etag, 0},
-      {"owner", &ObjectVersion::owner, 0},
-      {"ck_alg", &ObjectVersion::checksum_algorithm, 0},
+      {"vid", &ObjectVersion::version_id, 0, &LV::version_id},
+      {"etag", &ObjectVersion::etag, 0, &LV::etag},
+      {"owner", &ObjectVersion::owner, 0, &LV::owner},
+      {"ck_alg", &ObjectVersion::checksum_algorithm, 0, &LV::checksum_algorithm},
       {"ck", &ObjectVersion::checksum_value, 0},
-      {"ck_type", &ObjectVersion::checksum_type, 0},
-      {"sc", &ObjectVersion::storage_class, 0},
-      {"restore", &ObjectVersion::restore, 0},
+      {"ck_type", &ObjectVersion::checksum_type, 0, &LV::checksum_type},
+      {"sc", &ObjectVersion::storage_class, 0, &LV::storage_class},
+      {"restore", &ObjectVersion::restore, 7},
       {"ct", &ObjectVersion::content_type, 0},
       {"data", nullptr, 0},
       {"mtime", nullptr, 1},
@@ -385,16 +388,6 @@ void read_summary(std::string_view text, ObjectVersion& v) {
   decode_summary(text, v);
 }
 
-namespace {
-
-// k == lit, with the literal's length known to the compiler (an inlined compare, not a call).
-template <size_t N>
-bool is(std::string_view k, const char (&lit)[N]) {
-  return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
-}
-
-}  // namespace
-
 void read_listed(std::string_view text, ListedVersion& out) {
   auto reset = [&out] {
     out.version_id = out.etag = out.owner = out.checksum_algorithm = out.checksum_type = {};
@@ -405,45 +398,19 @@ void read_listed(std::string_view text, ListedVersion& out) {
   };
   reset();
   bool scanned = scan_members(text, [&out](std::string_view k, auto value) {
+    const SummaryMember* m = summary_member(k);
+    if (!m) return true;
     using T = decltype(value);
-    // The members by length, then name (every record has about a dozen).
     if constexpr (std::is_same_v<T, std::string_view>) {
-      switch (k.size()) {
-        case 2:
-          if (is(k, "sc")) out.storage_class = value;
-          break;
-        case 3:
-          if (is(k, "vid")) out.version_id = value;
-          break;
-        case 4:
-          if (is(k, "etag")) out.etag = value;
-          break;
-        case 5:
-          if (is(k, "owner")) out.owner = value;
-          break;
-        case 6:
-          if (is(k, "ck_alg")) out.checksum_algorithm = value;
-          break;
-        case 7:
-          if (is(k, "ck_type"))
-            out.checksum_type = value;
-          else if (is(k, "restore"))
-            out.restored = !value.empty();
-          break;
-        default:
-          break;
-      }
+      if (m->listed) out.*(m->listed) = value;
+      if (m->number == 7) out.restored = !value.empty();
     } else if constexpr (std::is_same_v<T, bool>) {
-      if (is(k, "dm")) out.delete_marker = value;
-    } else {
+      if (m->number == 5) out.delete_marker = value;
+    } else if (m->number == 1 || m->number == 2) {
       int64_t n = 0;
-      if (is(k, "mtime")) {
-        if (!value.get(n)) return false;
-        out.last_modified_ms = n;
-      } else if (is(k, "size")) {
-        if (!value.get(n)) return false;
-        out.size = static_cast<uint64_t>(n);
-      }
+      if (!value.get(n)) return false;
+      if (m->number == 1) out.last_modified_ms = n;
+      if (m->number == 2) out.size = static_cast<uint64_t>(n);
     }
     return true;
   });
@@ -454,15 +421,9 @@ void read_listed(std::string_view text, ListedVersion& out) {
   reset();
   out.whole = decode_version(text);
   const ObjectVersion& w = out.whole;
-  out.version_id = w.version_id;
-  out.etag = w.etag;
-  out.owner = w.owner;
-  out.checksum_algorithm = w.checksum_algorithm;
-  out.checksum_type = w.checksum_type;
-  out.storage_class = w.storage_class;
-  out.last_modified_ms = w.last_modified_ms;
-  out.size = w.size;
-  out.delete_marker = w.delete_marker;
+  std::tie(out.version_id, out.etag, out.owner, out.checksum_algorithm, out.checksum_type, out.storage_class) =
+      std::tie(w.version_id, w.etag, w.owner, w.checksum_algorithm, w.checksum_type, w.storage_class);
+  std::tie(out.last_modified_ms, out.size, out.delete_marker) = std::tie(w.last_modified_ms, w.size, w.delete_marker);
   out.restored = !w.restore.empty();
 }
 
@@ -1065,15 +1026,6 @@ void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::st
 }
 
 }  // namespace
-
-void Store::scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
-                         const std::function<bool(std::string_view, const ObjectVersion&)>& fn) const {
-  ObjectVersion v;
-  scan_objects(engine_, bucket, prefix, from, after, [&](std::string_view k, std::string_view text) {
-    decode_summary(text, v);
-    return fn(k, v);
-  });
-}
 
 void Store::scan_listing(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
                          const std::function<bool(std::string_view, const ListedVersion&)>& fn) const {

@@ -119,7 +119,7 @@ struct ObjectVersion {
 
 // A version record's listing summary (every scalar member; no metadata, tags or extra) read
 // into v, reusing its storage; a record it cannot scan is decoded whole (AwsError when it is not
-// JSON). Store::scan_current reads with it; exposed for the fuzz target.
+// JSON). Conditional writes read the current record with it; exposed for the fuzz target.
 void read_summary(std::string_view text, ObjectVersion& v);
 
 // What the listings (ListObjects, ListObjectsV2, ListObjectVersions) answer of a version, read
@@ -245,12 +245,9 @@ class Store {
                                const std::function<void(ObjectVersion&)>& fn);
 
   // ---- listing (keys in UTF-8 byte order)
-  // Current versions with key >= from (or > from when `after`), starting with prefix. fn returns
-  // false to stop. Delete markers are passed too (callers skip them for object listings). The
-  // versions are listing summaries: every scalar member, but no metadata, tags or extra.
-  void scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
-                    const std::function<bool(std::string_view key, const ObjectVersion&)>& fn) const;
-  // The same walk for ListObjects pages: each record read as a ListedVersion (no copies).
+  // Current versions with key >= from (or > from when `after`), starting with prefix, for
+  // ListObjects pages: each record read as a ListedVersion (no copies). fn returns false to stop.
+  // Delete markers are passed too (callers skip them for object listings).
   void scan_listing(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
                     const std::function<bool(std::string_view key, const ListedVersion&)>& fn) const;
   // Every version of keys >= from starting with prefix, each key's newest first (current, then

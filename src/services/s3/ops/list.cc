@@ -64,6 +64,12 @@ bool same(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The entity XML text writes for a byte (markup characters, and CR, which XML parsers turn into
+// LF), or "" for the byte itself: protocol::xml::append_text's escaping.
+constexpr std::string_view entity(char c) {
+  return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '\r' ? "&#xD;" : std::string_view();
+}
+
 struct Xml {
   std::string buf;
   size_t len = 0;
@@ -100,26 +106,13 @@ struct Xml {
       p += 8;
     }
     for (char ch : s.substr(i)) {
-      switch (ch) {
-        case '&':
-          std::memcpy(p, "&amp;", 5);
-          p += 5;
-          break;
-        case '<':
-          std::memcpy(p, "&lt;", 4);
-          p += 4;
-          break;
-        case '>':
-          std::memcpy(p, "&gt;", 4);
-          p += 4;
-          break;
-        case '\r':
-          std::memcpy(p, "&#xD;", 5);
-          p += 5;
-          break;
-        default:
-          *p++ = ch;
+      std::string_view e = entity(ch);
+      if (e.empty()) {
+        *p++ = ch;
+        continue;
       }
+      std::memcpy(p, e.data(), e.size());
+      p += e.size();
     }
     len = static_cast<size_t>(p - buf.data());
   }
