@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -191,7 +192,8 @@ struct SummaryMember {
   std::string_view ListedVersion::*listed = nullptr;  // read_listed's view of a text member
 };
 
-const SummaryMember* summary_member(std::string_view k) {
+// Inlined into the readers: it runs for every member of every record a listing reads.
+[[gnu::always_inline]] inline const SummaryMember* summary_member(std::string_view k) {
   using LV = ListedVersion;
   static constexpr SummaryMember kMembers[] = {
       {"vid", &ObjectVersion::version_id, 0, &LV::version_id},
@@ -211,13 +213,41 @@ const SummaryMember* summary_member(std::string_view k) {
       {"dm", nullptr, 5},
       {"inline", nullptr, 6},
   };
-  // Names are short and few: compare size and first byte before the rest (this runs for every
-  // member of every record a listing reads).
+  // This runs for every member of every record a listing reads: a name's slot in a table of 32,
+  // from its length and end bytes (distinct for the names above), then one compare of a word
+  // made of its first and last four bytes (all of a name of up to 8; its three bytes below 4).
+  constexpr auto slot = [](std::string_view n) {
+    return (n.size() + 10 * static_cast<unsigned char>(n[0]) + 10 * static_cast<unsigned char>(n.back())) % 32;
+  };
+  constexpr auto word = [](std::string_view n) {
+    auto b = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(n[i])); };
+    size_t z = n.size();
+    if (z < 4) return b(0) | b(z / 2) << 8 | b(z - 1) << 16;
+    return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24 | b(z - 4) << 32 | b(z - 3) << 40 | b(z - 2) << 48 |
+           b(z - 1) << 56;
+  };
+  static constexpr auto kSlots = [&] {
+    std::array<int8_t, 32> t{};
+    t.fill(-1);
+    for (size_t i = 0; i < std::size(kMembers); ++i) t[slot(kMembers[i].name)] = static_cast<int8_t>(i);
+    return t;
+  }();
+  static constexpr auto kWords = [&] {
+    std::array<uint64_t, std::size(kMembers)> w{};
+    for (size_t i = 0; i < std::size(kMembers); ++i) w[i] = word(kMembers[i].name);
+    return w;
+  }();
+  static_assert([&] {
+    size_t used = 0;
+    for (int8_t i : kSlots) used += i >= 0;
+    bool short_names = true;
+    for (const auto& m : kMembers) short_names = short_names && m.name.size() <= 8;
+    return used == std::size(kMembers) && short_names;
+  }());
   if (k.empty()) return nullptr;
-  for (const auto& m : kMembers)
-    if (m.name.size() == k.size() && m.name[0] == k[0] && std::equal(k.begin() + 1, k.end(), m.name.begin() + 1))
-      return &m;
-  return nullptr;
+  int8_t i = kSlots[slot(k)];
+  if (i < 0 || kMembers[i].name.size() != k.size() || word(k) != kWords[i]) return nullptr;
+  return &kMembers[i];
 }
 
 // A member's value, applied to the summary.
@@ -242,7 +272,7 @@ void apply_summary(ObjectVersion& v, const SummaryMember& m, bool b) {
 struct Digits {
   std::string_view text;
   // false when it does not fit.
-  bool get(int64_t& out) const {
+  [[gnu::always_inline]] bool get(int64_t& out) const {
     if (text.size() <= 18 && text[0] != '-') {  // by hand: every stored number
       uint64_t u = 0;
       for (char d : text) u = u * 10 + static_cast<uint64_t>(d - '0');
