@@ -1,5 +1,6 @@
 // Listings: ListObjectsV2, ListObjects (v1), ListObjectVersions — prefix, delimiter and common
 // prefixes, markers and continuation tokens, max-keys, encoding-type=url; UTF-8 byte order.
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -70,6 +71,13 @@ constexpr std::string_view entity(char c) {
   return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '\r' ? "&#xD;" : std::string_view();
 }
 
+// The bytes entity() replaces.
+constexpr auto kMarkup = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = !entity(static_cast<char>(c)).empty();
+  return t;
+}();
+
 struct Xml {
   std::string buf;
   size_t len = 0;
@@ -106,11 +114,11 @@ struct Xml {
       p += 8;
     }
     for (char ch : s.substr(i)) {
-      std::string_view e = entity(ch);
-      if (e.empty()) {
+      if (!kMarkup[static_cast<unsigned char>(ch)]) {
         *p++ = ch;
         continue;
       }
+      std::string_view e = entity(ch);
       std::memcpy(p, e.data(), e.size());
       p += e.size();
     }
