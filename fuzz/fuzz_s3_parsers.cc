@@ -39,6 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (summary.etag != whole.etag || summary.size != whole.size || summary.seq != whole.seq ||
          summary.delete_marker != whole.delete_marker || summary.data.id != whole.data.id))
       std::abort();
+    s3::ListedVersion listed;
+    s3::read_listed(in, listed);
+    if (doc.is_map() && json::write(doc) == in &&
+        (listed.etag != whole.etag || listed.size != whole.size || listed.version_id != whole.version_id ||
+         listed.delete_marker != whole.delete_marker || listed.storage_class != whole.storage_class ||
+         listed.last_modified_ms != whole.last_modified_ms || listed.restored != !whole.restore.empty()))
+      std::abort();
   } catch (const AwsError&) {
   }
   return 0;

@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <tuple>
+#include <type_traits>
 
 #include "auth/keystore.h"
 #include "core/encoding.h"
@@ -19,6 +22,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "http/message.h"
+#include "services/s3/bytes.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/schema.h"
 #include "services/service.h"
@@ -184,19 +188,22 @@ ObjectVersion decode_version(std::string_view text) {
 struct SummaryMember {
   std::string_view name;
   std::string ObjectVersion::*text = nullptr;
-  int number = 0;  // 1 mtime, 2 size, 3 seq, 4 parts, 5 dm, 6 inline
+  int number = 0;                                     // 1 mtime, 2 size, 3 seq, 4 parts, 5 dm, 6 inline, 7 restore
+  std::string_view ListedVersion::*listed = nullptr;  // read_listed's view of a text member
 };
 
-const SummaryMember* summary_member(std::string_view k) {
+// Inlined into the readers: it runs for every member of every record a listing reads.
+[[gnu::always_inline]] inline const SummaryMember* summary_member(std::string_view k) {
+  using LV = ListedVersion;
   static constexpr SummaryMember kMembers[] = {
-      {"vid", &ObjectVersion::version_id, 0},
-      {"etag", &ObjectVersion::etag, 0},
-      {"owner", &ObjectVersion::owner, 0},
-      {"ck_alg", &ObjectVersion::checksum_algorithm, 0},
+      {"vid", &ObjectVersion::version_id, 0, &LV::version_id},
+      {"etag", &ObjectVersion::etag, 0, &LV::etag},
+      {"owner", &ObjectVersion::owner, 0, &LV::owner},
+      {"ck_alg", &ObjectVersion::checksum_algorithm, 0, &LV::checksum_algorithm},
       {"ck", &ObjectVersion::checksum_value, 0},
-      {"ck_type", &ObjectVersion::checksum_type, 0},
-      {"sc", &ObjectVersion::storage_class, 0},
-      {"restore", &ObjectVersion::restore, 0},
+      {"ck_type", &ObjectVersion::checksum_type, 0, &LV::checksum_type},
+      {"sc", &ObjectVersion::storage_class, 0, &LV::storage_class},
+      {"restore", &ObjectVersion::restore, 7},
       {"ct", &ObjectVersion::content_type, 0},
       {"data", nullptr, 0},
       {"mtime", nullptr, 1},
@@ -206,13 +213,41 @@ const SummaryMember* summary_member(std::string_view k) {
       {"dm", nullptr, 5},
       {"inline", nullptr, 6},
   };
-  // Names are short and few: compare size and first byte before the rest (this runs for every
-  // member of every record a listing reads).
+  // This runs for every member of every record a listing reads: a name's slot in a table of 32,
+  // from its length and end bytes (distinct for the names above), then one compare of a word
+  // made of its first and last four bytes (all of a name of up to 8; its three bytes below 4).
+  constexpr auto slot = [](std::string_view n) {
+    return (n.size() + 10 * static_cast<unsigned char>(n[0]) + 10 * static_cast<unsigned char>(n.back())) % 32;
+  };
+  constexpr auto word = [](std::string_view n) {
+    auto b = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(n[i])); };
+    size_t z = n.size();
+    if (z < 4) return b(0) | b(z / 2) << 8 | b(z - 1) << 16;
+    return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24 | b(z - 4) << 32 | b(z - 3) << 40 | b(z - 2) << 48 |
+           b(z - 1) << 56;
+  };
+  static constexpr auto kSlots = [&] {
+    std::array<int8_t, 32> t{};
+    t.fill(-1);
+    for (size_t i = 0; i < std::size(kMembers); ++i) t[slot(kMembers[i].name)] = static_cast<int8_t>(i);
+    return t;
+  }();
+  static constexpr auto kWords = [&] {
+    std::array<uint64_t, std::size(kMembers)> w{};
+    for (size_t i = 0; i < std::size(kMembers); ++i) w[i] = word(kMembers[i].name);
+    return w;
+  }();
+  static_assert([&] {
+    size_t used = 0;
+    for (int8_t i : kSlots) used += i >= 0;
+    bool short_names = true;
+    for (const auto& m : kMembers) short_names = short_names && m.name.size() <= 8;
+    return used == std::size(kMembers) && short_names;
+  }());
   if (k.empty()) return nullptr;
-  for (const auto& m : kMembers)
-    if (m.name.size() == k.size() && m.name[0] == k[0] && std::equal(k.begin() + 1, k.end(), m.name.begin() + 1))
-      return &m;
-  return nullptr;
+  int8_t i = kSlots[slot(k)];
+  if (i < 0 || kMembers[i].name.size() != k.size() || word(k) != kWords[i]) return nullptr;
+  return &kMembers[i];
 }
 
 // A member's value, applied to the summary.
@@ -233,22 +268,48 @@ void apply_summary(ObjectVersion& v, const SummaryMember& m, bool b) {
   if (m.number == 6) v.data.inline_blob = b;
 }
 
-// Reads the summary members of a record as json::write writes it (an object of plain members,
-// keys without escapes), stopping at "x" (the extra members, which sort last). false for
-// anything else (a string with escapes, a fraction, a malformed text): the caller decodes the
+// An integer member's text ("-"? digits), read only by the visitors that want it.
+struct Digits {
+  std::string_view text;
+  // false when it does not fit.
+  [[gnu::always_inline]] bool get(int64_t& out) const {
+    if (text.size() <= 18 && text[0] != '-') {  // by hand: every stored number
+      uint64_t u = 0;
+      for (char d : text) u = u * 10 + static_cast<uint64_t>(d - '0');
+      out = static_cast<int64_t>(u);
+      return true;
+    }
+    auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+    return r.ec == std::errc() && r.ptr == text.data() + text.size();
+  }
+};
+
+// Reads the top-level scalar members of a record as json::write writes it (an object of plain
+// members, keys without escapes), stopping at "x" (the extra members, which sort last): visit(key,
+// text), visit(key, Digits) and visit(key, bool) for each, which return false to give up. false
+// for anything else (a string with escapes, a fraction, a malformed text): the caller decodes the
 // whole record instead.
-bool scan_summary(std::string_view t, ObjectVersion& v) {
+template <class Visit>
+bool scan_members(std::string_view t, Visit&& visit) {
   size_t i = 0, n = t.size();
   auto ws = [&] {
     while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r')) ++i;
   };
-  // A quoted string without escapes at t[i] ('"'): its contents.
+  // A quoted string without escapes at t[i] ('"'): its contents. Eight bytes at a time, then byte
+  // by byte.
   auto plain_string = [&](std::string_view& out) {
-    size_t end = t.find('"', i + 1);
-    if (end == std::string_view::npos) return false;
-    out = t.substr(i + 1, end - i - 1);
-    if (out.find('\\') != std::string_view::npos) return false;
-    i = end + 1;
+    size_t j = i + 1;
+    for (; j + 8 <= n; j += 8) {
+      uint64_t w = bytes::load8(t.data() + j);
+      if (uint64_t m = bytes::equal(w, '"') | bytes::equal(w, '\\')) {
+        j += bytes::first(m);
+        break;
+      }
+    }
+    while (j < n && t[j] != '"' && t[j] != '\\') ++j;
+    if (j >= n || t[j] != '"') return false;
+    out = t.substr(i + 1, j - i - 1);
+    i = j + 1;
     return true;
   };
   // Skips a nested object or array (strings may hold escapes).
@@ -282,25 +343,22 @@ bool scan_summary(std::string_view t, ObjectVersion& v) {
     ++i;
     ws();
     if (i >= n) return false;
-    const SummaryMember* m = summary_member(key);
     char c = t[i];
     if (c == '"') {
       std::string_view text;
       if (!plain_string(text)) return false;
-      if (m) apply_summary(v, *m, text);
+      if (!visit(key, text)) return false;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      int64_t num = 0;
-      auto r = std::from_chars(t.data() + i, t.data() + n, num);
-      if (r.ec != std::errc()) return false;
-      i = static_cast<size_t>(r.ptr - t.data());
-      if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return false;
-      if (m) apply_summary(v, *m, num);
+      size_t first = i + (c == '-');
+      for (i = first; i < n && t[i] >= '0' && t[i] <= '9';) ++i;
+      if (i == first || (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E'))) return false;
+      if (!visit(key, Digits{t.substr(first - (c == '-'), i - first + (c == '-'))})) return false;
     } else if (c == 't' || c == 'f' || c == 'n') {
       // true, false, null
       size_t len = c == 'f' ? 5 : 4;
       if (i + len > n) return false;
       i += len;
-      if (m && c != 'n') apply_summary(v, *m, c == 't');
+      if (c != 'n' && !visit(key, c == 't')) return false;
     } else if (c == '{' || c == '[') {
       if (!skip_nested()) return false;
     } else {
@@ -313,6 +371,20 @@ bool scan_summary(std::string_view t, ObjectVersion& v) {
     }
     return i < n && t[i] == '}';
   }
+}
+
+bool scan_summary(std::string_view t, ObjectVersion& v) {
+  return scan_members(t, [&v](std::string_view key, auto value) {
+    const SummaryMember* m = summary_member(key);
+    if constexpr (std::is_same_v<decltype(value), Digits>) {
+      int64_t n = 0;
+      if (!value.get(n)) return false;
+      if (m) apply_summary(v, *m, n);
+    } else {
+      if (m) apply_summary(v, *m, value);
+    }
+    return true;
+  });
 }
 
 // Reads a summary into `v`, reusing its strings' storage (a scan decodes thousands).
@@ -344,6 +416,45 @@ void decode_summary(std::string_view text, ObjectVersion& v) {
 
 void read_summary(std::string_view text, ObjectVersion& v) {
   decode_summary(text, v);
+}
+
+void read_listed(std::string_view text, ListedVersion& out) {
+  auto reset = [&out] {
+    out.version_id = out.etag = out.owner = out.checksum_algorithm = out.checksum_type = {};
+    out.storage_class = "STANDARD";
+    out.last_modified_ms = 0;
+    out.size = 0;
+    out.delete_marker = out.restored = false;
+  };
+  reset();
+  bool scanned = scan_members(text, [&out](std::string_view k, auto value) {
+    const SummaryMember* m = summary_member(k);
+    if (!m) return true;
+    using T = decltype(value);
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      if (m->listed) out.*(m->listed) = value;
+      if (m->number == 7) out.restored = !value.empty();
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (m->number == 5) out.delete_marker = value;
+    } else if (m->number == 1 || m->number == 2) {
+      int64_t n = 0;
+      if (!value.get(n)) return false;
+      if (m->number == 1) out.last_modified_ms = n;
+      if (m->number == 2) out.size = static_cast<uint64_t>(n);
+    }
+    return true;
+  });
+  if (scanned) {
+    if (out.version_id.empty()) out.version_id = "null";
+    return;
+  }
+  reset();
+  out.whole = decode_version(text);
+  const ObjectVersion& w = out.whole;
+  std::tie(out.version_id, out.etag, out.owner, out.checksum_algorithm, out.checksum_type, out.storage_class) =
+      std::tie(w.version_id, w.etag, w.owner, w.checksum_algorithm, w.checksum_type, w.storage_class);
+  std::tie(out.last_modified_ms, out.size, out.delete_marker) = std::tie(w.last_modified_ms, w.size, w.delete_marker);
+  out.restored = !w.restore.empty();
 }
 
 // One definition for every service (auth/keystore.h).
@@ -891,40 +1002,84 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
 
 // ---- listing
 
-void Store::scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
-                         const std::function<bool(std::string_view, const ObjectVersion&)>& fn) const {
-  std::string base = bucket_prefix(bucket);
+namespace {
+
+// The range of s3.objects a listing of `bucket` reads: keys >= from starting with prefix. `base`
+// is the bucket's part of each key.
+storage::ScanOptions listing_range(const std::string& base, std::string_view prefix, std::string_view from) {
   storage::ScanOptions o;
   std::string lo = base + std::string(prefix);
-  // Stored keys are "key\0": starting at `from` finds it first when present; `after` skips it.
+  // Stored keys are "key\0": starting at `from` finds it first when present.
   o.start = std::max(lo, base + std::string(from));
   o.end = storage::prefix_end(lo);
-  ObjectVersion v;
-  for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
+  return o;
+}
+
+// The current records of keys >= from (> from when `after`) starting with prefix, in key order:
+// fn(key, record text) returns false to stop.
+template <class Fn>
+void scan_objects(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
+                  bool after, Fn&& fn) {
+  std::string base = bucket_prefix(bucket);
+  storage::ScanOptions o = listing_range(base, prefix, from);
+  for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
     std::string_view k = it->key().substr(base.size());
     if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
     if (after && k == from) continue;
     if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;  // else the scan's end bounds it
-    decode_summary(it->value(), v);
-    if (!fn(k, v)) return;
+    if (!fn(k, it->value())) return;
   }
+}
+
+// Every version record of keys >= from starting with prefix, each key's newest first: fn(key,
+// record text, is_latest) returns false to stop. The current records and the noncurrent ones
+// (stored under the current one's key and ~seq) are walked side by side from one snapshot.
+template <class Fn>
+void scan_all_versions(storage::Engine& engine, std::string_view bucket, std::string_view prefix, std::string_view from,
+                       Fn&& fn) {
+  std::string base = bucket_prefix(bucket);
+  storage::ScanOptions o = listing_range(base, prefix, from);
+  auto snap = engine.snapshot();
+  o.snapshot = snap.get();
+  auto vit = engine.scan(kVersions.name, o);
+  for (auto it = engine.scan(kObjects.name, o); it->valid(); it->next()) {
+    std::string_view okey = it->key();
+    std::string_view k = okey.substr(base.size());
+    if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
+    if (o.end.empty() && k.substr(0, prefix.size()) != prefix) break;
+    if (!fn(k, it->value(), true)) return;
+    for (; vit->valid() && vit->key() < okey; vit->next()) {  // versions of keys without a current record
+    }
+    for (; vit->valid() && vit->key().substr(0, okey.size()) == okey; vit->next())
+      if (!fn(k, vit->value(), false)) return;
+  }
+}
+
+}  // namespace
+
+void Store::scan_listing(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
+                         const std::function<bool(std::string_view, const ListedVersion&)>& fn) const {
+  ListedVersion v;
+  scan_objects(engine_, bucket, prefix, from, after, [&](std::string_view k, std::string_view text) {
+    read_listed(text, v);
+    return fn(k, v);
+  });
 }
 
 void Store::scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
                           const std::function<bool(std::string_view, const ObjectVersion&, bool)>& fn) const {
-  std::string base = bucket_prefix(bucket);
-  std::string lo = base + std::string(prefix);
-  storage::ScanOptions o;
-  o.start = std::max(lo, base + std::string(from));
-  o.end = storage::prefix_end(lo);
-  for (auto it = engine_.scan(kObjects.name, o); it->valid(); it->next()) {
-    std::string okey(it->key());
-    std::string_view k = std::string_view(okey).substr(base.size());
-    if (!k.empty() && k.back() == '\0') k.remove_suffix(1);
-    if (!fn(k, decode_version(it->value()), true)) return;
-    for (auto vit = engine_.prefix(kVersions.name, okey); vit->valid(); vit->next())
-      if (!fn(k, decode_version(vit->value()), false)) return;
-  }
+  scan_all_versions(engine_, bucket, prefix, from, [&](std::string_view k, std::string_view text, bool latest) {
+    return fn(k, decode_version(text), latest);
+  });
+}
+
+void Store::scan_listed_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
+                                 const std::function<bool(std::string_view, const ListedVersion&, bool)>& fn) const {
+  ListedVersion v;
+  scan_all_versions(engine_, bucket, prefix, from, [&](std::string_view k, std::string_view text, bool latest) {
+    read_listed(text, v);
+    return fn(k, v, latest);
+  });
 }
 
 }  // namespace stratus::s3

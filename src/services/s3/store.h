@@ -119,8 +119,23 @@ struct ObjectVersion {
 
 // A version record's listing summary (every scalar member; no metadata, tags or extra) read
 // into v, reusing its storage; a record it cannot scan is decoded whole (AwsError when it is not
-// JSON). Store::scan_current reads with it; exposed for the fuzz target.
+// JSON). Conditional writes read the current record with it; exposed for the fuzz target.
 void read_summary(std::string_view text, ObjectVersion& v);
+
+// What the listings (ListObjects, ListObjectsV2, ListObjectVersions) answer of a version, read
+// from the record's text without copies: the views point into the text (or into `whole`, for a
+// record the scanner cannot read, decoded whole) and stay valid while they do.
+struct ListedVersion {
+  std::string_view version_id{"null"}, etag, owner, checksum_algorithm, checksum_type, storage_class{"STANDARD"};
+  int64_t last_modified_ms = 0;
+  uint64_t size = 0;
+  bool delete_marker = false;
+  bool restored = false;  // RestoreObject ran (restore is set)
+  ObjectVersion whole;    // the fallback's storage
+};
+// Reads a version record into `out` (the same members read_summary gives). AwsError when the text
+// is not JSON. Store::scan_listing reads with it; exposed for the fuzz target.
+void read_listed(std::string_view text, ListedVersion& out);
 
 // The canonical user id S3 reports for an account (Owner/ID): 64 hex, stable.
 std::string canonical_user_id(std::string_view account);
@@ -230,15 +245,19 @@ class Store {
                                const std::function<void(ObjectVersion&)>& fn);
 
   // ---- listing (keys in UTF-8 byte order)
-  // Current versions with key >= from (or > from when `after`), starting with prefix. fn returns
-  // false to stop. Delete markers are passed too (callers skip them for object listings). The
-  // versions are listing summaries: every scalar member, but no metadata, tags or extra.
-  void scan_current(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
-                    const std::function<bool(std::string_view key, const ObjectVersion&)>& fn) const;
+  // Current versions with key >= from (or > from when `after`), starting with prefix, for
+  // ListObjects pages: each record read as a ListedVersion (no copies). fn returns false to stop.
+  // Delete markers are passed too (callers skip them for object listings).
+  void scan_listing(std::string_view bucket, std::string_view prefix, std::string_view from, bool after,
+                    const std::function<bool(std::string_view key, const ListedVersion&)>& fn) const;
   // Every version of keys >= from starting with prefix, each key's newest first (current, then
   // noncurrent).
   void scan_versions(std::string_view bucket, std::string_view prefix, std::string_view from,
                      const std::function<bool(std::string_view key, const ObjectVersion&, bool is_latest)>& fn) const;
+  // The same walk for ListObjectVersions pages, each record read as a ListedVersion.
+  void scan_listed_versions(
+      std::string_view bucket, std::string_view prefix, std::string_view from,
+      const std::function<bool(std::string_view key, const ListedVersion&, bool is_latest)>& fn) const;
 
   // Fresh ids.
   std::string new_version_id();

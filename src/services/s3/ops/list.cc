@@ -1,10 +1,12 @@
 // Listings: ListObjectsV2, ListObjects (v1), ListObjectVersions — prefix, delimiter and common
 // prefixes, markers and continuation tokens, max-keys, encoding-type=url; UTF-8 byte order.
+#include <array>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 
 #include "core/encoding.h"
-#include "protocol/rest_xml_writer.h"
+#include "services/s3/bytes.h"
 #include "services/s3/ops.h"
 #include "services/s3/ops/common.h"
 #include "services/s3/range.h"
@@ -50,48 +52,154 @@ struct Listing {
 // rest-xml codec writes for the output document (members in model order, flattened lists,
 // ISO 8601 seconds): a Doc of a thousand entries and its model-driven encoding cost most of a
 // page's time. Internal calls get the document.
-struct Xml {
-  std::string out;
-  // Repeated values of a page, rendered once.
-  int64_t ts_seconds = -1;
-  std::string ts;
-  std::string owner_account, owner;
+//
+// The buffer grows ahead (room()) and entries are copied in unchecked (put*): the per-entry
+// constant pieces are rendered once per page (the entry's head up to the ETag for its checksum
+// algorithm, LastModified per second, the Owner, the tail from StorageClass on).
+// a == b for the short values an entry repeats (storage class, checksum algorithm): a loop, not a
+// memcmp call.
+bool same(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 
+// The entity XML text writes for a byte (markup characters, and CR, which XML parsers turn into
+// LF), or "" for the byte itself: protocol::xml::append_text's escaping.
+constexpr std::string_view entity(char c) {
+  return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '\r' ? "&#xD;" : std::string_view();
+}
+
+// The bytes entity() replaces.
+constexpr auto kMarkup = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = !entity(static_cast<char>(c)).empty();
+  return t;
+}();
+
+struct Xml {
+  std::string buf;
+  size_t len = 0;
+  // Repeated pieces of a page, rendered once.
+  int64_t ts_seconds = -1;
+  std::string ts;  // <LastModified>...</LastModified>
+  std::string owner_account, owner;
+  std::string head_alg, head_type, head;  // <Contents>, the checksum members, <ETag>"
+  bool has_head = false;
+  std::string tail_class, tail;  // </Size><StorageClass>...</StorageClass></Contents>
+
+  std::string_view view() const { return {buf.data(), len}; }
+  std::string take() {
+    buf.resize(len);
+    return std::move(buf);
+  }
+  // Makes room for `more` bytes of put*() calls.
+  void room(size_t more) {
+    if (len + more > buf.size()) buf.resize(std::max(buf.size() * 2, len + more + 4096));
+  }
+  void put(std::string_view s) {
+    std::memcpy(buf.data() + len, s.data(), s.size());
+    len += s.size();
+  }
+  // Escaped as protocol::xml::append_text does (room: 5 bytes a byte). Words of eight bytes with
+  // nothing to escape (most of a key or an ETag) are copied at once.
+  void put_text(std::string_view s) {
+    char* p = buf.data() + len;
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w = bytes::load8(s.data() + i);
+      if (bytes::equal(w, '&') | bytes::equal(w, '<') | bytes::equal(w, '>') | bytes::equal(w, '\r')) break;
+      std::memcpy(p, &w, 8);
+      p += 8;
+    }
+    for (char ch : s.substr(i)) {
+      if (!kMarkup[static_cast<unsigned char>(ch)]) {
+        *p++ = ch;
+        continue;
+      }
+      std::string_view e = entity(ch);
+      std::memcpy(p, e.data(), e.size());
+      p += e.size();
+    }
+    len = static_cast<size_t>(p - buf.data());
+  }
+  // encoding-type=url: as S3 writes it (space as '+', '/' kept), which botocore's unquote_plus
+  // reads; nothing in it needs XML escaping (room: 3 bytes a byte).
+  void put_url(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    char* p = buf.data() + len;
+    for (char ch : s) {
+      auto c = static_cast<unsigned char>(ch);
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+        *p++ = ch;
+      } else if (c == ' ') {
+        *p++ = '+';
+      } else {
+        *p++ = '%';
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 15];
+      }
+    }
+    len = static_cast<size_t>(p - buf.data());
+  }
+  void put_int(int64_t n) {
+    len = static_cast<size_t>(std::to_chars(buf.data() + len, buf.data() + len + 24, n).ptr - buf.data());
+  }
+
+  void raw(std::string_view s) {
+    room(s.size());
+    put(s);
+  }
   void open(std::string_view name) {
-    out += '<';
-    out += name;
-    out += '>';
+    room(name.size() + 2);
+    put("<");
+    put(name);
+    put(">");
   }
   void close(std::string_view name) {
-    out += "</";
-    out += name;
-    out += '>';
+    room(name.size() + 3);
+    put("</");
+    put(name);
+    put(">");
   }
   void leaf(std::string_view name, std::string_view text) {
     open(name);
-    protocol::xml::append_text(out, text);
+    room(5 * text.size());
+    put_text(text);
     close(name);
   }
   void leaf(std::string_view name, int64_t n) {
-    char buf[24];
     open(name);
-    out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, n).ptr - buf));
+    room(24);
+    put_int(n);
+    close(name);
+  }
+  // A text leaf as encoding-type asks.
+  void leaf(std::string_view name, std::string_view text, bool url) {
+    if (!url) return leaf(name, text);
+    open(name);
+    room(3 * text.size());
+    put_url(text);
     close(name);
   }
   void etag(std::string_view e) {
-    out += "<ETag>\"";
-    protocol::xml::append_text(out, e);
-    out += "\"</ETag>";
+    raw("<ETag>\"");
+    room(5 * e.size());
+    put_text(e);
+    raw("\"</ETag>");
   }
-  void last_modified(int64_t ms) {
+  const std::string& last_modified(int64_t ms) {
     int64_t sec = ms / 1000;
     if (sec != ts_seconds) {
       ts_seconds = sec;
-      ts = enc::iso8601(sec * 1000);
+      Xml t;
+      t.leaf("LastModified", enc::iso8601(sec * 1000));
+      ts = t.take();
     }
-    leaf("LastModified", ts);
+    return ts;
   }
-  void owner_of(const std::string& account) {
+  const std::string& owner_of(std::string_view account) {
     if (owner.empty() || account != owner_account) {
       owner_account = account;
       Xml o;
@@ -99,60 +207,153 @@ struct Xml {
       o.leaf("DisplayName", display_name(account));
       o.leaf("ID", canonical_user_id(account));
       o.close("Owner");
-      owner = std::move(o.out);
+      owner = o.take();
     }
-    out += owner;
+    return owner;
   }
-  void checksum(const ObjectVersion& v) {
-    if (v.checksum_algorithm.empty()) return;
-    leaf("ChecksumAlgorithm", v.checksum_algorithm);
-    leaf("ChecksumType", v.checksum_type.empty() ? std::string_view("FULL_OBJECT") : std::string_view(v.checksum_type));
+  void checksum(std::string_view algorithm, std::string_view type) {
+    if (algorithm.empty()) return;
+    leaf("ChecksumAlgorithm", algorithm);
+    leaf("ChecksumType", type.empty() ? std::string_view("FULL_OBJECT") : type);
+  }
+  // One <Contents> entry of ListObjects/ListObjectsV2.
+  void contents(std::string_view key, const ListedVersion& v, bool url, bool with_owner) {
+    if (!has_head || !same(v.checksum_algorithm, head_alg) || !same(v.checksum_type, head_type)) {
+      has_head = true;
+      head_alg = v.checksum_algorithm;
+      head_type = v.checksum_type;
+      Xml h;
+      h.open("Contents");
+      h.checksum(v.checksum_algorithm, v.checksum_type);
+      h.raw("<ETag>\"");
+      head = h.take();
+    }
+    if (tail.empty() || !same(v.storage_class, tail_class)) {
+      tail_class = v.storage_class;
+      Xml t;
+      t.raw("</Size>");
+      t.leaf("StorageClass", v.storage_class);
+      t.close("Contents");
+      tail = t.take();
+    }
+    const std::string& lm = last_modified(v.last_modified_ms);
+    std::string_view own = with_owner ? std::string_view(owner_of(v.owner)) : std::string_view();
+    static constexpr std::string_view kRestored =
+        "<RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress></RestoreStatus>";
+    room(head.size() + 5 * v.etag.size() + 5 * key.size() + lm.size() + own.size() + kRestored.size() + tail.size() +
+         64);
+    put(head);
+    put_text(v.etag);
+    put("\"</ETag><Key>");
+    if (url)
+      put_url(key);
+    else
+      put_text(key);
+    put("</Key>");
+    put(lm);
+    put(own);
+    if (v.restored) put(kRestored);
+    put("<Size>");
+    put_int(static_cast<int64_t>(v.size));
+    put(tail);
+  }
+  // One <Version> or <DeleteMarker> entry of ListObjectVersions.
+  void version(std::string_view key, const ListedVersion& v, bool latest, std::string_view account, bool url) {
+    std::string_view name = v.delete_marker ? "DeleteMarker" : "Version";
+    open(name);
+    if (!v.delete_marker) {
+      checksum(v.checksum_algorithm, v.checksum_type);
+      etag(v.etag);
+    }
+    raw(latest ? std::string_view("<IsLatest>true</IsLatest>") : std::string_view("<IsLatest>false</IsLatest>"));
+    leaf("Key", key, url);
+    raw(last_modified(v.last_modified_ms));
+    raw(owner_of(account));
+    if (!v.delete_marker) {
+      leaf("Size", static_cast<int64_t>(v.size));
+      leaf("StorageClass", v.storage_class);
+    }
+    leaf("VersionId", v.version_id);
+    close(name);
+  }
+  void common_prefix(std::string_view prefix, bool url) {
+    raw("<CommonPrefixes>");
+    leaf("Prefix", prefix, url);
+    raw("</CommonPrefixes>");
   }
 };
 
-// The whole answer: the output's body members in model order from `out` (scalars), the
-// pre-rendered entries (`lists`: member name -> XML) in their places.
-std::string answer_xml(const OpContext& ctx, std::string_view root, const Doc& out,
-                       std::initializer_list<std::pair<std::string_view, const std::string*>> lists) {
+// The start of a listing answer: the XML declaration and the root element's start tag.
+std::string answer_start(std::string_view root) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><" + std::string(root) +
+         " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+}
+
+// The buffer of an answer's largest list (answer_xml's `body`): a gap for the answer's start.
+Xml body_buffer(std::string_view root) {
   Xml x;
-  x.out.reserve(256 + [&] {
-    size_t n = 0;
-    for (const auto& l : lists) n += l.second->size();
-    return n;
-  }());
-  x.out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?><";
-  x.out += root;
-  x.out += " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  size_t gap = answer_start(root).size();
+  x.room(gap);
+  x.len = gap;
+  return x;
+}
+
+// The whole answer: the output's body members in model order from `out` (scalars), the
+// pre-rendered entries (`lists`: member name -> XML) in their places. `body` holds the largest
+// list after a gap the size of the answer's start (Xml::room then entries): when nothing comes
+// before that list but the start, the answer is written around it in place (no copy of a page).
+std::string answer_xml(const OpContext& ctx, std::string_view root, const Doc& out,
+                       std::initializer_list<std::pair<std::string_view, const Xml*>> lists, std::string_view body_list,
+                       Xml& body) {
+  Xml head, tail;
+  head.raw(answer_start(root));
+  Xml* x = &head;
   for (const model::Member& m : ctx.op.output->members) {
     if (!m.location.empty()) continue;
+    if (m.name == body_list) {
+      x = &tail;
+      continue;
+    }
     bool listed = false;
     for (const auto& l : lists)
       if (l.first == m.name) {
-        x.out += *l.second;
+        x->raw(l.second->view());
         listed = true;
       }
     const Doc* v = listed ? nullptr : out.get(m.name);
     if (!v || v->is_null()) continue;
     if (v->is_bool())
-      x.leaf(m.wire_name(), v->as_bool() ? "true" : "false");
+      x->leaf(m.wire_name(), v->as_bool() ? "true" : "false");
     else if (v->is_number())
-      x.leaf(m.wire_name(), v->as_int());
+      x->leaf(m.wire_name(), v->as_int());
     else if (v->is_string())
-      x.leaf(m.wire_name(), v->as_string());
+      x->leaf(m.wire_name(), v->as_string());
   }
-  x.close(root);
-  return std::move(x.out);
+  tail.close(root);
+  size_t gap = answer_start(root).size();
+  if (body.len < gap) {  // not a body_buffer
+    body.room(gap - body.len);
+    body.len = gap;
+  }
+  if (head.len == gap) {
+    std::memcpy(body.buf.data(), head.buf.data(), gap);
+  } else {
+    body.buf.replace(0, gap, head.view());
+    body.len += head.len - gap;
+  }
+  body.raw(tail.view());
+  return body.take();
 }
 
 // Walks current objects from `from` (exclusive when `after`), grouping keys under common
 // prefixes (each counted once, its keys skipped by seeking past them). fn(key or prefix, version
 // or nullptr) returns false once the page is full.
-void walk_current(Store& st, const std::string& bucket, const Listing& l, std::string from, bool after,
-                  const std::function<bool(std::string_view, const ObjectVersion*)>& fn) {
+template <class Fn>
+void walk_current(Store& st, const std::string& bucket, const Listing& l, std::string from, bool after, Fn&& fn) {
   for (;;) {
     std::optional<std::string> seek;
     bool stop = false;
-    st.scan_current(bucket, l.prefix, from, after, [&](std::string_view key, const ObjectVersion& v) {
+    st.scan_listing(bucket, l.prefix, from, after, [&](std::string_view key, const ListedVersion& v) {
       if (v.delete_marker) return true;
       if (!l.delimiter.empty()) {
         size_t at = key.find(l.delimiter, l.prefix.size());
@@ -178,39 +379,30 @@ void walk_current(Store& st, const std::string& bucket, const Listing& l, std::s
   }
 }
 
-Doc content_entry(const Listing& l, const std::string& key, const ObjectVersion& v, bool owner) {
+// An entry's ChecksumAlgorithm (a list of one) and ChecksumType, when it has a checksum.
+void checksum_members(Doc& e, const ListedVersion& v) {
+  if (v.checksum_algorithm.empty()) return;
+  Doc a = Doc::list();
+  a.push(std::string(v.checksum_algorithm));
+  e.set("ChecksumAlgorithm", std::move(a));
+  e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : std::string(v.checksum_type));
+}
+
+Doc content_entry(const Listing& l, std::string_view key, const ListedVersion& v, bool owner) {
   Doc e = Doc::map();
   e.set("Key", l.enc(key));
   e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
   e.set("ETag", quoted(v.etag));
-  if (!v.checksum_algorithm.empty()) {
-    Doc a = Doc::list();
-    a.push(v.checksum_algorithm);
-    e.set("ChecksumAlgorithm", std::move(a));
-    e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
-  }
+  checksum_members(e, v);
   e.set("Size", static_cast<int64_t>(v.size));
-  e.set("StorageClass", v.storage_class);
+  e.set("StorageClass", std::string(v.storage_class));
   if (owner) e.set("Owner", owner_doc(v.owner));
-  if (!v.restore.empty()) {
+  if (v.restored) {
     Doc r = Doc::map();
     r.set("IsRestoreInProgress", false);
     e.set("RestoreStatus", std::move(r));
   }
   return e;
-}
-
-void content_xml(Xml& x, const Listing& l, std::string_view key, const ObjectVersion& v, bool owner) {
-  x.open("Contents");
-  x.checksum(v);
-  x.etag(v.etag);
-  x.leaf("Key", l.url ? l.enc(key) : key);
-  x.last_modified(v.last_modified_ms);
-  if (owner) x.owner_of(v.owner);
-  if (!v.restore.empty()) x.out += "<RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress></RestoreStatus>";
-  x.leaf("Size", static_cast<int64_t>(v.size));
-  x.leaf("StorageClass", v.storage_class);
-  x.close("Contents");
 }
 
 Listing listing_of(const Doc& in) {
@@ -223,6 +415,8 @@ Listing listing_of(const Doc& in) {
   l.url = e == "url";
   return l;
 }
+
+constexpr std::string_view kListBucketResult = "ListBucketResult";
 
 // One page of current objects and common prefixes (ListObjects v1 and v2).
 struct Page {
@@ -240,24 +434,31 @@ Page collect(Store& st, const std::string& bucket, const Listing& l, int64_t max
   Page p;
   p.xml = xml;
   if (max <= 0) return p;
-  if (xml) p.contents_xml.out.reserve(static_cast<size_t>(max) * 256);
-  walk_current(st, bucket, l, from, after, [&](std::string_view k, const ObjectVersion* v) {
+  if (xml) p.contents_xml = body_buffer(kListBucketResult);
+  bool sized = false;
+  walk_current(st, bucket, l, from, after, [&](std::string_view k, const ListedVersion* v) {
     if (skip && skip(k, v == nullptr)) return true;
     if (p.count >= max) {
       p.truncated = true;
       return false;
     }
     ++p.count;
-    p.last.after_prefix = v == nullptr;
-    p.last.value.assign(k);
+    if (p.count == max) {  // the page's last entry: where the next page starts
+      p.last.after_prefix = v == nullptr;
+      p.last.value.assign(k);
+    }
     if (p.xml && v) {
-      content_xml(p.contents_xml, l, k, *v, owner);
+      size_t before = p.contents_xml.len;
+      p.contents_xml.contents(k, *v, l.url, owner);
+      // Room for the rest of the page at the first entry's size (no regrowth copying the page).
+      if (!sized) {
+        sized = true;
+        p.contents_xml.room(static_cast<size_t>(max - p.count) * (p.contents_xml.len - before + 64));
+      }
     } else if (p.xml) {
-      p.prefixes_xml.open("CommonPrefixes");
-      p.prefixes_xml.leaf("Prefix", l.enc(k));
-      p.prefixes_xml.close("CommonPrefixes");
+      p.prefixes_xml.common_prefix(k, l.url);
     } else if (v) {
-      p.contents.push(content_entry(l, std::string(k), *v, owner));
+      p.contents.push(content_entry(l, k, *v, owner));
     } else {
       Doc e = Doc::map();
       e.set("Prefix", l.enc(k));
@@ -283,8 +484,8 @@ void page_out(Doc& out, const std::string& bucket, const Listing& l, int64_t max
 // The answer: the document, or over HTTP the XML in the reply and an empty document.
 Doc page_answer(OpContext& ctx, Doc out, Page& p) {
   if (!p.xml) return out;
-  ctx.transport.reply.body = answer_xml(ctx, "ListBucketResult", out,
-                                        {{"CommonPrefixes", &p.prefixes_xml.out}, {"Contents", &p.contents_xml.out}});
+  ctx.transport.reply.body =
+      answer_xml(ctx, kListBucketResult, out, {{"CommonPrefixes", &p.prefixes_xml}}, "Contents", p.contents_xml);
   return Doc::map();
 }
 
@@ -358,95 +559,85 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
                            vid_marker);
   Doc versions = Doc::list(), markers = Doc::list(), prefixes = Doc::list();
   const bool xml = ctx.transport.http;
-  Xml versions_xml, markers_xml, prefixes_xml;
+  constexpr std::string_view kRoot = "ListVersionsResult";
+  Xml versions_xml = body_buffer(kRoot), markers_xml, prefixes_xml;
+  bool sized = false;
   int64_t count = 0;
   bool truncated = false, skipping_marker_key = !key_marker.empty(), passed_vid = vid_marker.empty();
   std::string last_key, last_vid, last_cp;
   if (max > 0) {
-    st.scan_versions(bucket, l.prefix, key_marker, [&](std::string_view key, const ObjectVersion& v, bool latest) {
-      if (skipping_marker_key && key == key_marker) {
-        if (vid_marker.empty()) return true;  // every version of the marker's key was listed
-        if (!passed_vid) {
-          if (v.version_id == vid_marker) passed_vid = true;
-          return true;
-        }
-      }
-      skipping_marker_key = false;
-      if (!l.delimiter.empty()) {
-        size_t at = key.find(l.delimiter, l.prefix.size());
-        if (at != std::string_view::npos) {
-          std::string cp(key.substr(0, at + l.delimiter.size()));
-          if (cp == last_cp) return true;
-          if (!key_marker.empty() && cp == key_marker) return true;
+    st.scan_listed_versions(
+        bucket, l.prefix, key_marker, [&](std::string_view key, const ListedVersion& v, bool latest) {
+          if (skipping_marker_key && key == key_marker) {
+            if (vid_marker.empty()) return true;  // every version of the marker's key was listed
+            if (!passed_vid) {
+              if (v.version_id == vid_marker) passed_vid = true;
+              return true;
+            }
+          }
+          skipping_marker_key = false;
+          if (!l.delimiter.empty()) {
+            size_t at = key.find(l.delimiter, l.prefix.size());
+            if (at != std::string_view::npos) {
+              std::string cp(key.substr(0, at + l.delimiter.size()));
+              if (cp == last_cp) return true;
+              if (!key_marker.empty() && cp == key_marker) return true;
+              if (count >= max) {
+                truncated = true;
+                return false;
+              }
+              ++count;
+              last_cp = cp;
+              last_key = cp;
+              last_vid.clear();
+              if (xml) {
+                prefixes_xml.common_prefix(cp, l.url);
+                return true;
+              }
+              Doc p = Doc::map();
+              p.set("Prefix", l.enc(cp));
+              prefixes.push(std::move(p));
+              return true;
+            }
+          }
           if (count >= max) {
             truncated = true;
             return false;
           }
           ++count;
-          last_cp = cp;
-          last_key = cp;
-          last_vid.clear();
+          last_key = std::string(key);
+          last_vid = v.version_id;
+          std::string_view owner = v.owner.empty() ? std::string_view(ctx.account()) : v.owner;
           if (xml) {
-            prefixes_xml.open("CommonPrefixes");
-            prefixes_xml.leaf("Prefix", l.enc(cp));
-            prefixes_xml.close("CommonPrefixes");
+            if (v.delete_marker) {
+              markers_xml.version(key, v, latest, owner, l.url);
+              return true;
+            }
+            size_t before = versions_xml.len;
+            versions_xml.version(key, v, latest, owner, l.url);
+            if (!sized) {  // room for the rest of the page at this entry's size
+              sized = true;
+              versions_xml.room(static_cast<size_t>(max - count) * (versions_xml.len - before + 64));
+            }
             return true;
           }
-          Doc p = Doc::map();
-          p.set("Prefix", l.enc(cp));
-          prefixes.push(std::move(p));
+          Doc e = Doc::map();
+          e.set("Key", l.enc(key));
+          e.set("VersionId", std::string(v.version_id));
+          e.set("IsLatest", latest);
+          e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
+          e.set("Owner", owner_doc(owner));
+          if (v.delete_marker) {
+            markers.push(std::move(e));
+          } else {
+            e.set("ETag", quoted(v.etag));
+            e.set("Size", static_cast<int64_t>(v.size));
+            e.set("StorageClass", std::string(v.storage_class));
+            checksum_members(e, v);
+            versions.push(std::move(e));
+          }
           return true;
-        }
-      }
-      if (count >= max) {
-        truncated = true;
-        return false;
-      }
-      ++count;
-      last_key = std::string(key);
-      last_vid = v.version_id;
-      const std::string& owner = v.owner.empty() ? ctx.account() : v.owner;
-      if (xml) {
-        Xml& x = v.delete_marker ? markers_xml : versions_xml;
-        x.open(v.delete_marker ? "DeleteMarker" : "Version");
-        if (!v.delete_marker) {
-          x.checksum(v);
-          x.etag(v.etag);
-        }
-        x.leaf("IsLatest", latest ? "true" : "false");
-        x.leaf("Key", l.enc(key));
-        x.last_modified(v.last_modified_ms);
-        x.owner_of(owner);
-        if (!v.delete_marker) {
-          x.leaf("Size", static_cast<int64_t>(v.size));
-          x.leaf("StorageClass", v.storage_class);
-        }
-        x.leaf("VersionId", v.version_id);
-        x.close(v.delete_marker ? "DeleteMarker" : "Version");
-        return true;
-      }
-      Doc e = Doc::map();
-      e.set("Key", l.enc(key));
-      e.set("VersionId", v.version_id);
-      e.set("IsLatest", latest);
-      e.set("LastModified", Timestamp{v.last_modified_ms / 1000 * 1000});
-      e.set("Owner", owner_doc(owner));
-      if (v.delete_marker) {
-        markers.push(std::move(e));
-      } else {
-        e.set("ETag", quoted(v.etag));
-        e.set("Size", static_cast<int64_t>(v.size));
-        e.set("StorageClass", v.storage_class);
-        if (!v.checksum_algorithm.empty()) {
-          Doc a = Doc::list();
-          a.push(v.checksum_algorithm);
-          e.set("ChecksumAlgorithm", std::move(a));
-          e.set("ChecksumType", v.checksum_type.empty() ? std::string("FULL_OBJECT") : v.checksum_type);
-        }
-        versions.push(std::move(e));
-      }
-      return true;
-    });
+        });
   }
   Doc out = Doc::map();
   out.set("IsTruncated", truncated);
@@ -466,8 +657,7 @@ Doc list_object_versions(OpContext& ctx, const Doc& in) {
   if (l.url) out.set("EncodingType", "url");
   if (!xml) return out;
   ctx.transport.reply.body = answer_xml(
-      ctx, "ListVersionsResult", out,
-      {{"CommonPrefixes", &prefixes_xml.out}, {"DeleteMarkers", &markers_xml.out}, {"Versions", &versions_xml.out}});
+      ctx, kRoot, out, {{"CommonPrefixes", &prefixes_xml}, {"DeleteMarkers", &markers_xml}}, "Versions", versions_xml);
   return Doc::map();
 }
 
