@@ -84,7 +84,9 @@ bool has_pclmul() {
   static const bool yes = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
   return yes;
 }
-uint64_t raw64(uint64_t reg, std::string_view data) { return ~Crc64Table::update(~reg, data); }
+uint64_t raw64(uint64_t reg, std::string_view data) {
+  return ~Crc64Table::update(~reg, data);
+}
 
 __attribute__((target("pclmul,sse4.1"))) uint64_t crc64nvme_clmul(uint64_t crc, std::string_view data) {
   const FoldConstants& fk = crc64nvme_fold();

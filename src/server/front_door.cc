@@ -409,8 +409,8 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
       }
     }
     plan.consumer = std::make_unique<AwsChunkedConsumer>(
-        head, sha, std::move(signing),
-        spool ? std::make_unique<SpoolConsumer>(head, spool_dir_, digests) : nullptr, decoded_length);
+        head, sha, std::move(signing), spool ? std::make_unique<SpoolConsumer>(head, spool_dir_, digests) : nullptr,
+        decoded_length);
   } else if (spool) {
     plan.consumer = std::make_unique<SpoolConsumer>(head, spool_dir_, digests);
   }

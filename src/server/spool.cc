@@ -57,8 +57,7 @@ SpoolWriter::SpoolWriter(const std::string& dir, const http::BodyDigests& digest
     : file_(std::make_shared<http::BodyFile>()), hash_(new Hash(digests)) {
   file_->fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (file_->fd < 0)
-    throw AwsError("InternalFailure",
-                   "cannot spool the request body in " + dir + ": " + std::strerror(errno), 500);
+    throw AwsError("InternalFailure", "cannot spool the request body in " + dir + ": " + std::strerror(errno), 500);
 }
 
 SpoolWriter::~SpoolWriter() = default;
