@@ -34,10 +34,22 @@ class Headers {
 // A request body kept in an anonymous temporary file instead of in memory (operations whose
 // payload is a streaming blob, when the body is large or of unknown length). The file has no
 // name (O_TMPFILE), so it disappears with its descriptor, even after kill -9.
+// What a spooled body is digested with as it arrives (one pass, on the connection's thread).
+struct BodyDigests {
+  bool sha256 = true;    // for x-amz-content-sha256 (not needed for UNSIGNED-PAYLOAD / STREAMING-*)
+  bool md5 = false;      // S3's ETag
+  std::string checksum;  // a flexible checksum algorithm, lower-case ("crc64nvme"); "" none
+};
+
 struct BodyFile {
   int fd = -1;
   uint64_t size = 0;
-  std::string sha256_hex;  // of the decoded body, for x-amz-content-sha256 checks
+  std::string sha256_hex;  // of the decoded body, for x-amz-content-sha256 checks ("" not computed)
+  // Digests computed as the body arrived, when the operation asked for them (S3: the ETag's MD5
+  // and a flexible checksum); empty when not computed.
+  std::string md5_raw;
+  std::string checksum_algorithm;  // lower-case ("crc64nvme")
+  std::string checksum_b64;
   BodyFile() = default;
   BodyFile(const BodyFile&) = delete;
   BodyFile& operator=(const BodyFile&) = delete;

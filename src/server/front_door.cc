@@ -178,9 +178,11 @@ bool is_preflight(const http::Request& req) {
 // Spools the body into an unnamed file (streaming-payload operations); Request::body stays empty.
 class SpoolConsumer final : public http::BodyConsumer {
  public:
-  SpoolConsumer(http::Request& req, const std::string& dir) : req_(req), writer_(dir) {}
+  SpoolConsumer(http::Request& req, const std::string& dir, const http::BodyDigests& digests)
+      : req_(req), writer_(dir, digests) {}
   void write(std::string_view piece) override { writer_.write(piece); }
   void finish() override { req_.body_file = writer_.finish(); }
+  SpoolWriter& writer() { return writer_; }
 
  private:
   http::Request& req_;
@@ -209,6 +211,9 @@ class AwsChunkedConsumer final : public http::BodyConsumer {
   void write(std::string_view piece) override { decoder_.feed(piece); }
   void finish() override {
     decoder_.finish();
+    // The decoder verified the trailer's checksum over the decoded body: the spool's digest of it.
+    if (spool_ && starts_with(decoder_.checksum_name(), "x-amz-checksum-"))
+      spool_->writer().set_checksum(decoder_.checksum_name().substr(15), decoder_.checksum_value());
     if (spool_) spool_->finish();
     // The verified trailer checksum becomes a header, where the operation's input finds it
     // (S3 stores it with the object).
@@ -321,26 +326,28 @@ FrontDoor::Route FrontDoor::route(const http::Request& req, const std::optional<
   return pick(rest_services_);
 }
 
-bool FrontDoor::streams_body(const http::Request& head) const {
+Service* FrontDoor::streams_body(const http::Request& head, bool* form) const {
   // Streaming payloads exist only in the REST protocols, whose routes need just the head.
-  if (head.headers.has("x-amz-target") || head.headers.has("smithy-protocol")) return false;
+  if (head.headers.has("x-amz-target") || head.headers.has("smithy-protocol")) return nullptr;
   // S3's browser POST uploads (a form with the file in it; no model operation).
   if (head.method == "POST" && head.query.empty() && ctx_.service("s3") &&
-      head.headers.get("content-type").rfind("multipart/form-data", 0) == 0)
-    return true;
+      head.headers.get("content-type").rfind("multipart/form-data", 0) == 0) {
+    *form = true;
+    return ctx_.service("s3");
+  }
   std::optional<auth::SignedRequestInfo> sig;
   try {
     sig = auth::parse_signature(head);
   } catch (const AwsError&) {
-    return false;  // refused in handle(), with the body buffered up to the normal limit
+    return nullptr;  // refused in handle(), with the body buffered up to the normal limit
   }
   Route r = route(head, sig);
-  if (!r.service || !r.codec || (r.protocol != "rest-json" && r.protocol != "rest-xml")) return false;
+  if (!r.service || !r.codec || (r.protocol != "rest-json" && r.protocol != "rest-xml")) return nullptr;
   const model::ServiceModel& m = r.service->model();
   const model::Operation* op = r.codec->resolve(m, head);
-  if (!op || !op->input || op->input->payload.empty()) return false;
+  if (!op || !op->input || op->input->payload.empty()) return nullptr;
   const model::Member* payload = op->input->find_member(op->input->payload);
-  return payload && (payload->streaming || (payload->shape && payload->shape->streaming));
+  return payload && (payload->streaming || (payload->shape && payload->shape->streaming)) ? r.service : nullptr;
 }
 
 http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Response>& reject) try {
@@ -349,9 +356,22 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
   plan.max_bytes = max_request_bytes(rpc_route(head));
   const std::string* cl = head.headers.find("content-length");
   uint64_t declared = cl ? std::strtoull(cl->c_str(), nullptr, 10) : 0;
-  // Large or unknown-length bodies of streaming-payload operations go to disk, not memory.
+  // Large or unknown-length bodies of streaming-payload operations go to disk, not memory (the
+  // service may lower the threshold: PUT is how REST protocols upload, so those are asked).
   bool has_body = cl ? declared > 0 : head.headers.get("transfer-encoding").find("chunked") != std::string::npos;
-  bool spool = has_body && (!cl || declared > cfg.spool_threshold_bytes) && streams_body(head);
+  std::string sha = head.headers.get("x-amz-content-sha256");
+  uint64_t spool_above = cfg.spool_threshold_bytes;
+  http::BodyDigests digests;
+  // SigV4 needs the body's SHA-256 unless the payload is unsigned or signed chunk by chunk.
+  digests.sha256 = sha != "UNSIGNED-PAYLOAD" && !starts_with(sha, "STREAMING-");
+  bool spool = false;
+  if (has_body && (!cl || declared > spool_above || head.method == "PUT")) {
+    bool form = false;
+    if (Service* s = streams_body(head, &form)) {
+      if (!form) s->plan_streaming_body(head, spool_above, digests);
+      spool = !cl || declared > spool_above;
+    }
+  }
   if (spool) plan.max_bytes = cfg.max_stream_body_bytes;
   if (cl) {
     uint64_t n = declared;
@@ -362,7 +382,6 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
       return plan;
     }
   }
-  std::string sha = head.headers.get("x-amz-content-sha256");
   if (starts_with(sha, "STREAMING-") || head.headers.get("content-encoding").find("aws-chunked") != std::string::npos) {
     std::optional<uint64_t> decoded_length;
     if (const std::string* d = head.headers.find("x-amz-decoded-content-length")) {
@@ -390,10 +409,10 @@ http::BodyPlan FrontDoor::begin(http::Request& head, std::unique_ptr<http::Respo
       }
     }
     plan.consumer = std::make_unique<AwsChunkedConsumer>(
-        head, sha, std::move(signing),
-        spool ? std::make_unique<SpoolConsumer>(head, spool_dir_) : nullptr, decoded_length);
+        head, sha, std::move(signing), spool ? std::make_unique<SpoolConsumer>(head, spool_dir_, digests) : nullptr,
+        decoded_length);
   } else if (spool) {
-    plan.consumer = std::make_unique<SpoolConsumer>(head, spool_dir_);
+    plan.consumer = std::make_unique<SpoolConsumer>(head, spool_dir_, digests);
   }
   return plan;
 } catch (const AwsError& e) {  // the spool file could not be created

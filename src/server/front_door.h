@@ -59,8 +59,9 @@ class FrontDoor final : public http::Handler {
   std::optional<std::string> cors_allow_origin(const http::Request& req) const;
   // The answer to a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method).
   http::Response preflight(const http::Request& req) const;
-  // Whether the request's operation takes its body as a streaming blob (spooled, not buffered).
-  bool streams_body(const http::Request& head) const;
+  // The service whose operation takes the request's body as a streaming blob (spooled, not
+  // buffered); nullptr for other requests. *form: an S3 browser POST upload.
+  Service* streams_body(const http::Request& head, bool* form) const;
 
   ServerContext& ctx_;
   std::unordered_map<std::string, Service*> by_target_prefix_;

@@ -12,11 +12,12 @@
 
 namespace stratus {
 
-// Writes a body piece by piece into an unnamed file (O_TMPFILE in `dir`), hashing it as it goes.
+// Writes a body piece by piece into an unnamed file (O_TMPFILE in `dir`), digesting it as it
+// goes (what `digests` asks for: each piece is hashed while it is in cache, in one pass).
 // Throws AwsError (500 InternalFailure) when the file can't be created or written.
 class SpoolWriter {
  public:
-  explicit SpoolWriter(const std::string& dir);
+  explicit SpoolWriter(const std::string& dir, const http::BodyDigests& digests = {});
   ~SpoolWriter();
   SpoolWriter(const SpoolWriter&) = delete;
   SpoolWriter& operator=(const SpoolWriter&) = delete;
@@ -24,9 +25,12 @@ class SpoolWriter {
   void write(std::string_view piece);
   // Flushes and hands the file over; the writer is empty afterwards.
   std::shared_ptr<const http::BodyFile> finish();
+  // A digest of the body computed elsewhere (the aws-chunked decoder's verified trailer checksum).
+  void set_checksum(std::string algorithm, std::string b64);
 
  private:
   void flush_buffer();
+  void write_out(std::string_view bytes);
   std::shared_ptr<http::BodyFile> file_;
   std::string buffer_;  // coalesces small pieces into large writes
   struct Hash;

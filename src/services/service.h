@@ -28,7 +28,11 @@
 
 namespace stratus {
 namespace storage { class Engine; }
-namespace http { struct Request; struct BodyFile; }
+namespace http {
+struct Request;
+struct BodyFile;
+struct BodyDigests;
+}  // namespace http
 
 class ServerContext;  // server/context.h: shared engine, config, other services
 
@@ -137,6 +141,11 @@ class Service {
   // Fills members the protocol carries outside the decoded document, before validation (SQS:
   // a Query request sent to the queue's own URL names the queue by its path, not QueueUrl).
   virtual void complete_input(const model::Operation& op, const http::Request& req, Doc& input) const {}
+  // Operations whose input payload is a streaming blob: bodies larger than spool_above (preset to
+  // --spool-threshold) are spooled to a file, digested on the way as `digests` says (S3 spools
+  // everything it would write to a data file, and asks for its ETag's MD5 and checksum).
+  virtual void plan_streaming_body(const http::Request& head, uint64_t& spool_above, http::BodyDigests& digests) const {
+  }
   // Validation error code for this service's protocol family (overridable per service).
   virtual std::string validation_error_code() const;
   // Whether the model's enums are enforced on input (true for most services). SQS answers

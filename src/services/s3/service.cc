@@ -165,6 +165,20 @@ class S3Service final : public Service, public WebRouter {
   // A hex x-amz-content-sha256 must match the body in every mode (strict mode checked it with the
   // signature already): XAmzContentSHA256Mismatch.
   // x-amz-expected-bucket-owner: a bucket of another account answers 403 AccessDenied.
+  // PutObject / UploadPart: every body that would become a data file is spooled (the spool file
+  // is linked into the data folder), digested as it arrives with the ETag's MD5 and the checksum
+  // the handler will want (declared_checksum: the one x-amz-checksum-* header, else CRC64NVME;
+  // a trailer's is verified by the aws-chunked decoder, which hands its value over).
+  void plan_streaming_body(const http::Request& head, uint64_t& spool_above,
+                           http::BodyDigests& digests) const override {
+    spool_above = Store::kInlineMax;
+    digests.md5 = true;
+    if (head.headers.get("x-amz-trailer").rfind("x-amz-checksum-", 0) == 0) return;
+    digests.checksum = "crc64nvme";
+    for (std::string_view alg : {"crc32", "crc32c", "crc64nvme", "sha1", "sha256"})
+      if (head.headers.has("x-amz-checksum-" + std::string(alg))) digests.checksum = alg;
+  }
+
   void complete_input(const model::Operation&, const http::Request& req, Doc& input) const override {
     if (const Doc* owner = input.get("ExpectedBucketOwner"); owner && owner->is_string()) {
       auto b = store_->bucket(input.str("Bucket"));

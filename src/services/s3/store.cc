@@ -498,6 +498,7 @@ void Store::reset() {
     std::lock_guard lk(buckets_mu_);
     ++bucket_gen_;
     bucket_cache_.clear();
+    config_cache_.clear();
   }
   std::error_code ec;
   fs::remove_all(root_ + "/data", ec);
@@ -534,6 +535,8 @@ void Store::forget_bucket(std::string_view name) const {
   std::lock_guard lk(buckets_mu_);
   ++bucket_gen_;
   bucket_cache_.erase(std::string(name));
+  // Its configuration records go with a deleted bucket; rare enough to forget every one.
+  config_cache_.clear();
 }
 
 Bucket Store::require_bucket(std::string_view name) const {
@@ -602,12 +605,35 @@ void Store::authorize(const OpContext& ctx, const Bucket& bucket, std::string_vi
 // ---- configuration records
 
 std::optional<std::string> Store::config(std::string_view bucket, std::string_view name) const {
-  std::string v;
-  if (!engine_.get(kConfig.name, config_key(bucket, name), &v).ok()) return std::nullopt;
-  return v;
+  // Cached, absence included (every PUT asks for the bucket's policy, encryption, object lock...);
+  // the store is the records' only writer and forgets an entry as the bucket cache does.
+  std::string ck = std::string(bucket) + '\0' + std::string(name);
+  uint64_t gen;
+  {
+    std::lock_guard lk(buckets_mu_);
+    if (auto it = config_cache_.find(ck); it != config_cache_.end()) return it->second;
+    gen = bucket_gen_;
+  }
+  std::optional<std::string> out;
+  if (std::string v; engine_.get(kConfig.name, config_key(bucket, name), &v).ok()) out = std::move(v);
+  std::lock_guard lk(buckets_mu_);
+  if (gen == bucket_gen_ && config_cache_.size() < kBucketCacheMax) config_cache_.emplace(std::move(ck), out);
+  return out;
+}
+
+void Store::forget_config(std::string_view bucket, std::string_view name) const {
+  std::lock_guard lk(buckets_mu_);
+  ++bucket_gen_;
+  config_cache_.erase(std::string(bucket) + '\0' + std::string(name));
 }
 
 void Store::put_config(std::string_view bucket, std::string_view name, std::string_view value) {
+  struct Forget {  // before and after the write: no reader caches the old record meanwhile
+    const Store& st;
+    std::string_view bucket, name;
+    ~Forget() { st.forget_config(bucket, name); }
+  } forget{*this, bucket, name};
+  forget_config(bucket, name);
   storage::WriteBatch batch;
   batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(bucket), {}});
   batch.put(kConfig.name, config_key(bucket, name), value);
@@ -617,6 +643,12 @@ void Store::put_config(std::string_view bucket, std::string_view name, std::stri
 }
 
 void Store::delete_config(std::string_view bucket, std::string_view name) {
+  forget_config(bucket, name);
+  struct Forget {
+    const Store& st;
+    std::string_view bucket, name;
+    ~Forget() { st.forget_config(bucket, name); }
+  } forget{*this, bucket, name};
   if (!engine_.del(kConfig.name, config_key(bucket, name)).ok()) throw internal_error();
 }
 

@@ -290,6 +290,9 @@ class Store {
   mutable std::mutex buckets_mu_;
   mutable std::unordered_map<std::string, Bucket> bucket_cache_;  // GUARDED_BY(buckets_mu_)
   mutable uint64_t bucket_gen_ = 0;                               // GUARDED_BY(buckets_mu_)
+  // Configuration records (absence too) by "bucket\0name", under the same lock and generation.
+  void forget_config(std::string_view bucket, std::string_view name) const;
+  mutable std::unordered_map<std::string, std::optional<std::string>> config_cache_;  // GUARDED_BY(buckets_mu_)
   Authorizer authorizer_;
 };
 

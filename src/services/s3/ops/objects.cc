@@ -1,9 +1,11 @@
 // Objects: put (digests, checksums, conditional writes), get/head (ranges, conditions,
 // response-* overrides, file-backed bodies), delete, delete many, copy, restore, attributes.
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 
 #include "auth/checksum.h"
 #include "core/encoding.h"
@@ -31,32 +33,47 @@ size_t digest_size(std::string_view alg) {
 // Shared with multipart uploads and POST uploads (declared in ops/common.h) down to put_checksum_out.
 
 Digests digest(const std::string* bytes, const http::BodyFile* file, std::string_view algorithm) {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  std::string alg = enc::ascii_lower(algorithm);
+  Digests out;
+  // The spool digested the body as it arrived (S3Service::plan_streaming_body): what it has is
+  // not computed again.
+  bool need_md5 = !(file && !file->md5_raw.empty());
+  bool need_ck = !alg.empty() && !(file && file->checksum_algorithm == alg && !file->checksum_b64.empty());
+  if (!need_md5) out.md5_raw = file->md5_raw;
+  if (!alg.empty() && !need_ck) out.checksum_b64 = file->checksum_b64;
+  if (!need_md5 && !need_ck) return out;
+  struct FreeCtx {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, FreeCtx> ctx(EVP_MD_CTX_new());
+  EVP_MD_CTX* md = ctx.get();
   static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  EVP_DigestInit_ex(md, md5 ? md5 : EVP_md5(), nullptr);
-  auto ck = algorithm.empty() ? nullptr : auth::Checksum::make(enc::ascii_lower(algorithm));
+  if (need_md5) EVP_DigestInit_ex(md, md5 ? md5 : EVP_md5(), nullptr);
+  auto ck = need_ck ? auth::Checksum::make(alg) : nullptr;
   auto feed = [&](std::string_view piece) {
-    EVP_DigestUpdate(md, piece.data(), piece.size());
+    if (need_md5) EVP_DigestUpdate(md, piece.data(), piece.size());
     if (ck) ck->update(piece);
   };
-  try {
-    if (file) {
-      constexpr size_t kSlice = 1 << 20;
-      for (uint64_t off = 0; off < file->size; off += kSlice)
-        feed(file->read(off, static_cast<size_t>(std::min<uint64_t>(kSlice, file->size - off))));
-    } else if (bytes) {
-      feed(*bytes);
+  if (file) {
+    constexpr size_t kSlice = 256 << 10;
+    std::string buf(static_cast<size_t>(std::min<uint64_t>(kSlice, file->size)), '\0');
+    for (uint64_t off = 0; off < file->size;) {
+      ssize_t n = ::pread(file->fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(kSlice, file->size - off)),
+                          static_cast<off_t>(off));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw internal_error();
+      feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+      off += static_cast<uint64_t>(n);
     }
-  } catch (...) {
-    EVP_MD_CTX_free(md);
-    throw;
+  } else if (bytes) {
+    feed(*bytes);
   }
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(md, d, &n);
-  EVP_MD_CTX_free(md);
-  Digests out;
-  out.md5_raw.assign(reinterpret_cast<const char*>(d), n);
+  if (need_md5) {
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(md, d, &n);
+    out.md5_raw.assign(reinterpret_cast<const char*>(d), n);
+  }
   if (ck) out.checksum_b64 = ck->base64();
   return out;
 }
