@@ -1001,10 +1001,15 @@ def merge_rows(rows, note):
     table = [l for l in text if l.startswith("|")]
     rest = [l for l in text if not l.startswith("|") and l.strip()]
     name = lambda l: l.split("|")[1].strip()
-    names = {name(r) for r in rows if not name(r).startswith("(")}
+
+    def same(n):
+        """A row's name less the bucket sizes it states, which change with --s3-keys."""
+        return n.split(" of ")[0] if n.startswith("s3 ListObjectsV2") else \
+            n.split(" (")[0] if n.startswith("s3 loading the listing bucket") else n
+    names = {same(name(r)) for r in rows if not name(r).startswith("(")}
     kept, i = [], 0
     while i < len(table):
-        if name(table[i]) in names:  # drop the row and the error note under it
+        if same(name(table[i])) in names:  # drop the row and the error note under it
             i += 1
             while i < len(table) and name(table[i]).startswith("("):
                 i += 1
