@@ -55,6 +55,17 @@ def wait_until(pred, timeout=30, every=0.1):
     return pred()
 
 
+def collect_sqs(sqs, url, want, pick, timeout=10):
+    """Receives from the queue at `url` until `want` distinct values of pick(message) (an iterable
+    of values per message) are collected or `timeout` passes; returns the set collected."""
+    got = set()
+    deadline = time.time() + timeout
+    while len(got) < want and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            got.update(pick(m))
+    return got
+
+
 def error_code(fn):
     """The AWS error code fn() fails with (botocore ClientError), None when it succeeds."""
     import botocore.exceptions

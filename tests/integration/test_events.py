@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase, wait_until
+from harness import Stratus, StratusTestCase, collect_sqs, wait_until
 
 os.environ.setdefault("STRATUS_EVENTS_RETRY_MS", "50")
 os.environ.setdefault("STRATUS_EVENTS_MINUTE_MS", "1000")
@@ -985,11 +985,7 @@ class EventsDurability(unittest.TestCase):
             s.kill9()
             s.start()
             sqs = s.client("sqs")
-            got = set()
-            deadline = time.time() + 10
-            while len(got) < 5 and time.time() < deadline:
-                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
-                    got.add(json.loads(m["Body"])["id"])
+            got = collect_sqs(sqs, url, 5, lambda m: [json.loads(m["Body"])["id"]])
             self.assertEqual(got, {e["EventId"] for e in out["Entries"]})
         finally:
             s.cleanup()

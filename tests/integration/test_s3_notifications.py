@@ -10,7 +10,7 @@ import unittest
 
 import botocore
 
-from harness import Stratus, error_response
+from harness import Stratus, collect_sqs, error_response
 from lambda_util import create, wait_for
 
 ACCOUNT = "000000000000"
@@ -458,13 +458,8 @@ class TestDurability(unittest.TestCase):
             s.kill9()
             s.start()
             sqs = s.client("sqs")
-            keys = set()
-            deadline = time.time() + 15
-            while len(keys) < 20 and time.time() < deadline:
-                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
-                    body = json.loads(m["Body"])
-                    for r in body.get("Records", []):
-                        keys.add(r["s3"]["object"]["key"])
+            keys = collect_sqs(sqs, url, 20, lambda m: [r["s3"]["object"]["key"]
+                                                        for r in json.loads(m["Body"]).get("Records", [])], timeout=15)
             self.assertEqual(keys, {f"k{i}" for i in range(20)})
         finally:
             s.cleanup()

@@ -14,7 +14,7 @@ import uuid
 
 import botocore.exceptions
 
-from harness import Stratus, StratusTestCase
+from harness import Stratus, StratusTestCase, collect_sqs
 
 
 def err(fn):
@@ -576,12 +576,8 @@ class SecretsEventsDurability(unittest.TestCase):
             s.kill9()  # right after the answers: each event was written with its secret
             s.start()
             sqs = s.client("sqs")
-            got = set()
-            deadline = time.time() + 10
-            while len(got) < 5 and time.time() < deadline:
-                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
-                    d = json.loads(m["Body"])["detail"]
-                    got.add((d["eventName"], d["requestParameters"]["name"]))
+            details = lambda m: [json.loads(m["Body"])["detail"]]
+            got = collect_sqs(sqs, url, 5, lambda m: [(d["eventName"], d["requestParameters"]["name"]) for d in details(m)])
             self.assertEqual(got, {("CreateSecret", f"dur-{i}") for i in range(5)})
         finally:
             s.cleanup()
