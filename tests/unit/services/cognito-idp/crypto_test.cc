@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "core/encoding.h"
 #include "services/cognito-idp/filter.h"
@@ -131,6 +136,44 @@ TEST(CognitoCrypto, Rs256SignsAndVerifies) {
   auto [n, e] = crypto::rsa_public_ne(pem);
   EXPECT_EQ(e, "AQAB");
   EXPECT_GT(n.size(), 300u);
+}
+
+// The per-thread reused signing context gives the signature a fresh EVP_DigestSign gives (PKCS#1
+// v1.5 is deterministic), on several threads, past the 32 uses after which OpenSSL renews the
+// key's blinding; and the parsed key keeps RSA blinding on.
+TEST(CognitoCrypto, Rs256ReusedContextMatchesFreshSignature) {
+  std::string pem = crypto::generate_rsa_pem();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr),
+                                                          EVP_PKEY_free);
+  BIO_free(bio);
+  ASSERT_TRUE(key);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_EQ(RSA_test_flags(EVP_PKEY_get0_RSA(key.get()), RSA_FLAG_NO_BLINDING), 0);
+#pragma GCC diagnostic pop
+  auto fresh = [&](const std::string& input) {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    unsigned char sig[512];
+    size_t len = sizeof sig;
+    EXPECT_EQ(EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key.get()), 1);
+    EXPECT_EQ(EVP_DigestSign(md, sig, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()), 1);
+    EVP_MD_CTX_free(md);
+    return crypto::base64url(std::string(reinterpret_cast<char*>(sig), len));
+  };
+  auto check = [&](int from) {
+    for (int i = from; i < from + 40; ++i) {
+      std::string payload = R"({"sub":")" + std::to_string(i) + R"("})";
+      std::string t = crypto::sign_jwt(pem, R"({"alg":"RS256"})", payload);
+      std::string input = t.substr(0, t.rfind('.'));
+      EXPECT_EQ(t.substr(t.rfind('.') + 1), fresh(input));
+      EXPECT_TRUE(crypto::verify_jwt(pem, t));
+    }
+  };
+  check(0);
+  std::vector<std::thread> threads;
+  for (int n = 1; n <= 3; ++n) threads.emplace_back(check, n * 100);
+  for (auto& t : threads) t.join();
 }
 
 TEST(CognitoCrypto, Base64Url) {
