@@ -47,6 +47,38 @@ std::string read_key(int fd, const std::string& path) {
   return key;
 }
 
+// This thread's AES-256-GCM context for `key`, one for sealing and one for unsealing: the cipher
+// fetched and the key schedule computed once, so a seal or unseal only sets its nonce (a fresh
+// context per call fetched the cipher through OpenSSL 3's name maps and expanded the key again:
+// a sealed Cognito refresh token cost ~10 us). Dropped after any failure; rekeyed when another key
+// comes (tests run servers with different keys in one process).
+struct Gcm {
+  CipherCtx ctx{nullptr, &EVP_CIPHER_CTX_free};
+  std::string key;
+};
+Gcm& gcm_slot(bool encrypt) {
+  thread_local Gcm enc, dec;
+  return encrypt ? enc : dec;
+}
+// The slot's context keyed with `key` and set to `nonce`; nullptr when OpenSSL fails.
+EVP_CIPHER_CTX* gcm(bool encrypt, std::string_view key, const unsigned char* nonce) {
+  Gcm& g = gcm_slot(encrypt);
+  if (!g.ctx || g.key != key) {
+    g.key.clear();
+    g.ctx.reset(EVP_CIPHER_CTX_new());
+    if (!g.ctx || EVP_CipherInit_ex(g.ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key), nullptr, encrypt) != 1) {
+      g.ctx.reset();
+      return nullptr;
+    }
+    g.key.assign(key);
+  }
+  if (EVP_CipherInit_ex(g.ctx.get(), nullptr, nullptr, nullptr, nonce, encrypt) != 1) {
+    g.ctx.reset();
+    return nullptr;
+  }
+  return g.ctx.get();
+}
+
 }  // namespace
 
 std::string random_sealing_key() {
@@ -107,18 +139,20 @@ std::string seal(std::string_view key, std::string_view plaintext, std::string_v
   std::memcpy(o, kMagic.data(), kMagic.size());
   o[kMagic.size()] = kVersionDataDirKey;
   unsigned char* nonce = o + kMagic.size() + 1;
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  if (key.size() != kSealingKeyBytes || RAND_bytes(nonce, kNonceBytes) != 1)
+    throw std::runtime_error("sealing failed");
+  EVP_CIPHER_CTX* ctx = gcm(true, key, nonce);
   int n = 0;
-  bool ok = ctx && RAND_bytes(nonce, kNonceBytes) == 1 &&
-            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key), nonce) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &n, bytes(associated),
-                              static_cast<int>(associated.size())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), o + kHeaderBytes, &n, bytes(plaintext),
-                              static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), o + kHeaderBytes + n, &n) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                                o + kHeaderBytes + plaintext.size()) == 1;
-  if (!ok || key.size() != kSealingKeyBytes) throw std::runtime_error("sealing failed");
+  bool ok = ctx &&
+            EVP_EncryptUpdate(ctx, nullptr, &n, bytes(associated), static_cast<int>(associated.size())) == 1 &&
+            EVP_EncryptUpdate(ctx, o + kHeaderBytes, &n, bytes(plaintext), static_cast<int>(plaintext.size())) ==
+                1 &&
+            EVP_EncryptFinal_ex(ctx, o + kHeaderBytes + n, &n) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, o + kHeaderBytes + plaintext.size()) == 1;
+  if (!ok) {
+    gcm_slot(true).ctx.reset();
+    throw std::runtime_error("sealing failed");
+  }
   return out;
 }
 
@@ -132,17 +166,18 @@ std::optional<std::string> unseal(std::string_view key, std::string_view sealed,
   std::string_view body = sealed.substr(kHeaderBytes, sealed.size() - kHeaderBytes - kTagBytes);
   std::string tag(sealed.substr(sealed.size() - kTagBytes));
   std::string out(body.size(), '\0');
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = gcm(false, key, nonce);
   int n = 0;
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   bool ok = ctx &&
-            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key), nonce) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &n, bytes(associated),
-                              static_cast<int>(associated.size())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), o, &n, bytes(body), static_cast<int>(body.size())) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
-            EVP_DecryptFinal_ex(ctx.get(), o + n, &n) == 1;
-  if (!ok) return std::nullopt;
+            EVP_DecryptUpdate(ctx, nullptr, &n, bytes(associated), static_cast<int>(associated.size())) == 1 &&
+            EVP_DecryptUpdate(ctx, o, &n, bytes(body), static_cast<int>(body.size())) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
+            EVP_DecryptFinal_ex(ctx, o + n, &n) == 1;
+  if (!ok) {
+    gcm_slot(false).ctx.reset();  // a failed tag check is the common failure: start the next one clean
+    return std::nullopt;
+  }
   return out;
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "auth/keystore.h"
 #include "auth/sealing.h"
@@ -28,6 +30,30 @@ TEST(Sealing, RoundTripAndAuthentication) {
   EXPECT_EQ(unseal(key, sealed.substr(0, 10), "AKIA1"), std::nullopt);
   EXPECT_FALSE(is_sealed("{\"secret\":\"x\"}"));              // records from before sealing
   EXPECT_NE(seal(key, "same", "a"), seal(key, "same", "a"));  // a fresh nonce each time
+}
+
+// Each thread keeps its keyed cipher contexts between calls: alternating keys, failed unseals in
+// between, empty texts and several threads must all still round-trip.
+TEST(Sealing, ReusedContextsAcrossKeysFailuresAndThreads) {
+  std::string k1 = random_sealing_key(), k2 = random_sealing_key();
+  auto work = [&](int seed) {
+    for (int i = 0; i < 200; ++i) {
+      const std::string& k = (i + seed) % 3 ? k1 : k2;
+      std::string plain(static_cast<size_t>((i * 7 + seed) % 90), static_cast<char>('a' + i % 26));
+      std::string sealed = seal(k, plain, "ad" + std::to_string(i));
+      if (i % 5 == 0) {
+        EXPECT_EQ(unseal(&k == &k1 ? k2 : k1, sealed, "ad" + std::to_string(i)), std::nullopt);
+      }
+      if (i % 7 == 0) {
+        EXPECT_EQ(unseal(k, sealed, "other"), std::nullopt);
+      }
+      EXPECT_EQ(unseal(k, sealed, "ad" + std::to_string(i)), plain);
+    }
+  };
+  work(0);
+  std::vector<std::thread> ts;
+  for (int t = 1; t <= 3; ++t) ts.emplace_back(work, t);
+  for (auto& t : ts) t.join();
 }
 
 TEST(Sealing, KeyFileIsCreatedOwnerOnlyAndReused) {
