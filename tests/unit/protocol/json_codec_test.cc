@@ -81,5 +81,33 @@ TEST_F(JsonCodecTest, ErrorBodyMergesExtraJson) {
   EXPECT_FALSE(res.headers.has("x-amzn-query-error"));
 }
 
+// Answers: strings with nothing to escape are copied in one piece, the others escaped by rapidjson;
+// both as keys (map members) and values, next to numbers and nested objects.
+TEST_F(JsonCodecTest, AnswerStringsPlainAndEscaped) {
+  Doc item = Doc::map();
+  const std::string odd[] = {"plain", "", "quo\"te", "back\\slash", std::string("nul\0x", 5), "tab\tnl\n\x1f",
+                             "caf\xc3\xa9 \xf0\x9f\x98\x80", "slash/</script>"};
+  int i = 0;
+  for (const auto& v : odd) {
+    Doc attr = Doc::map();
+    attr.set("S", v);
+    item.set(v + std::to_string(i++), std::move(attr));
+  }
+  Doc num = Doc::map();
+  num.set("N", "12");
+  item.set("n", std::move(num));
+  Doc out = Doc::map();
+  out.set("Item", item);
+  http::Response res;
+  codec->encode(*ddb, *ddb->find_operation("GetItem"), out, res);
+  EXPECT_NE(res.body.find(R"("plain0":{"S":"plain"})"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find(R"("quo\"te2":{"S":"quo\"te"})"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find(R"(\u001F)"), std::string::npos) << res.body;
+  Doc back = json::parse(res.body);
+  i = 0;
+  for (const auto& v : odd) EXPECT_EQ(back.get("Item")->get(v + std::to_string(i++))->str("S"), v);
+  EXPECT_EQ(back.get("Item")->get("n")->str("N"), "12");
+}
+
 }  // namespace
 }  // namespace stratus
