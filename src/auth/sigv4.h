@@ -53,6 +53,7 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
 std::string signature(std::string_view signing_key, std::string_view string_to_sign);
 
 std::string sha256_hex(std::string_view data);
+std::string sha256(std::string_view data);  // raw bytes (SHA-256 fetched once, a context per thread)
 // The payload hash of the body as the client sent it: a spooled body's, the one recorded before a
 // Content-Encoding was decoded (Request::wire_sha256), or the hash of Request::body.
 std::string body_sha256(const http::Request& req);

@@ -54,27 +54,22 @@ std::optional<int64_t> from_fields(int y, int mo, int d, int h, int mi, int s, i
 }  // namespace
 
 std::string base64_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+  std::string out((in.size() + 2) / 3 * 4, '=');  // written in place: no capacity check per byte
+  char* o = out.data();
   size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
+  for (; i + 2 < in.size(); i += 3, o += 4) {
     uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
+    o[0] = kB64[v >> 18];
+    o[1] = kB64[(v >> 12) & 63];
+    o[2] = kB64[(v >> 6) & 63];
+    o[3] = kB64[v & 63];
   }
-  if (i + 1 == in.size()) {
+  if (i < in.size()) {  // one or two bytes left: the padding '=' is already there
     uint32_t v = uint8_t(in[i]) << 16;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += '=';
+    if (i + 2 == in.size()) v |= uint8_t(in[i + 1]) << 8;
+    o[0] = kB64[v >> 18];
+    o[1] = kB64[(v >> 12) & 63];
+    if (i + 2 == in.size()) o[2] = kB64[(v >> 6) & 63];
   }
   return out;
 }

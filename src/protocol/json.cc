@@ -277,9 +277,9 @@ struct Writer : rapidjson::Writer<StringOut> {
 // escaping loop (a Cognito sign-in answer's 2.5 KB of tokens cost ~1 us per 100 bytes that way).
 // rapidjson's UTF-8 writer escapes exactly '"', '\\' and bytes below 0x20: those go through it.
 void write_string(Writer& w, std::string_view s) {
-  bool plain = true;
-  for (char c : s) plain &= static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
-  if (!plain) {
+  unsigned escape = 0;  // no early exit: the compiler vectorises the scan
+  for (char c : s) escape |= static_cast<unsigned>(static_cast<unsigned char>(c) < 0x20) | (c == '"') | (c == '\\');
+  if (escape) {
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
     return;
   }

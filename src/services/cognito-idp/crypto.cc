@@ -8,7 +8,6 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -80,9 +79,7 @@ std::string unhex(std::string_view h) {
   return out;
 }
 std::string sha256(std::string_view data) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
-  return std::string(reinterpret_cast<char*>(d), sizeof d);
+  return auth::sha256(data);  // SHA256() fetched the digest by name on every call
 }
 // H over the bytes of a hex text, as a number.
 Bn hex_hash(std::string_view hex_text) {
@@ -474,11 +471,12 @@ std::string sign_jwt(std::string_view pem, std::string_view header_json, std::st
   std::string input = base64url(header_json);
   input += '.';
   input += base64url(payload_json);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  std::string digest = sha256(input);
   unsigned char sig[512];
   size_t len = sizeof sig;
-  if (EVP_PKEY_sign(sign_ctx(key), sig, &len, digest, sizeof digest) != 1 || len == 0)
+  if (EVP_PKEY_sign(sign_ctx(key), sig, &len, reinterpret_cast<const unsigned char*>(digest.data()), digest.size()) !=
+          1 ||
+      len == 0)
     throw std::runtime_error("cognito: signing failed");
   input += '.';
   input += base64url(std::string_view(reinterpret_cast<char*>(sig), len));
