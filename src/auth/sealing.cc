@@ -139,14 +139,11 @@ std::string seal(std::string_view key, std::string_view plaintext, std::string_v
   std::memcpy(o, kMagic.data(), kMagic.size());
   o[kMagic.size()] = kVersionDataDirKey;
   unsigned char* nonce = o + kMagic.size() + 1;
-  if (key.size() != kSealingKeyBytes || RAND_bytes(nonce, kNonceBytes) != 1)
-    throw std::runtime_error("sealing failed");
+  if (key.size() != kSealingKeyBytes || RAND_bytes(nonce, kNonceBytes) != 1) throw std::runtime_error("sealing failed");
   EVP_CIPHER_CTX* ctx = gcm(true, key, nonce);
   int n = 0;
-  bool ok = ctx &&
-            EVP_EncryptUpdate(ctx, nullptr, &n, bytes(associated), static_cast<int>(associated.size())) == 1 &&
-            EVP_EncryptUpdate(ctx, o + kHeaderBytes, &n, bytes(plaintext), static_cast<int>(plaintext.size())) ==
-                1 &&
+  bool ok = ctx && EVP_EncryptUpdate(ctx, nullptr, &n, bytes(associated), static_cast<int>(associated.size())) == 1 &&
+            EVP_EncryptUpdate(ctx, o + kHeaderBytes, &n, bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
             EVP_EncryptFinal_ex(ctx, o + kHeaderBytes + n, &n) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, o + kHeaderBytes + plaintext.size()) == 1;
   if (!ok) {
@@ -169,8 +166,7 @@ std::optional<std::string> unseal(std::string_view key, std::string_view sealed,
   EVP_CIPHER_CTX* ctx = gcm(false, key, nonce);
   int n = 0;
   auto* o = reinterpret_cast<unsigned char*>(out.data());
-  bool ok = ctx &&
-            EVP_DecryptUpdate(ctx, nullptr, &n, bytes(associated), static_cast<int>(associated.size())) == 1 &&
+  bool ok = ctx && EVP_DecryptUpdate(ctx, nullptr, &n, bytes(associated), static_cast<int>(associated.size())) == 1 &&
             EVP_DecryptUpdate(ctx, o, &n, bytes(body), static_cast<int>(body.size())) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
             EVP_DecryptFinal_ex(ctx, o + n, &n) == 1;

@@ -525,7 +525,9 @@ std::string signature(std::string_view signing_key, std::string_view string_to_s
 }
 
 std::string sha256_hex(std::string_view data) { return enc::hex(digest(sha256_md(), data)); }
-std::string sha256(std::string_view data) { return digest(sha256_md(), data); }
+std::string sha256(std::string_view data) {
+  return digest(sha256_md(), data);
+}
 
 // RFC 2104 HMAC-SHA256 on the thread's digest context. OpenSSL 3's one-shot HMAC() fetches
 // the MAC and its digest by name on every call, which cost more than the hashing itself.

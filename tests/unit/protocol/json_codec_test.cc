@@ -85,8 +85,14 @@ TEST_F(JsonCodecTest, ErrorBodyMergesExtraJson) {
 // both as keys (map members) and values, next to numbers and nested objects.
 TEST_F(JsonCodecTest, AnswerStringsPlainAndEscaped) {
   Doc item = Doc::map();
-  const std::string odd[] = {"plain", "", "quo\"te", "back\\slash", std::string("nul\0x", 5), "tab\tnl\n\x1f",
-                             "caf\xc3\xa9 \xf0\x9f\x98\x80", "slash/</script>"};
+  const std::string odd[] = {"plain",
+                             "",
+                             "quo\"te",
+                             "back\\slash",
+                             std::string("nul\0x", 5),
+                             "tab\tnl\n\x1f",
+                             "caf\xc3\xa9 \xf0\x9f\x98\x80",
+                             "slash/</script>"};
   int i = 0;
   for (const auto& v : odd) {
     Doc attr = Doc::map();
