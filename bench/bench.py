@@ -42,6 +42,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def fresh_stratus(binp, prefix, auth="strict"):
+    """A stratus on a free port with a new data directory: (Server, endpoint, tmp dir to remove)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    port = free_port()
+    srv = Server([binp, "serve", "--port", str(port), "--data-dir", tmp + "/d", "--auth", auth,
+                  "--log-level", "off"], port, "/_stratus/health")
+    return srv, f"http://127.0.0.1:{port}", tmp
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (/proc/PID/stat)."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_http(url, proc, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -7,7 +7,7 @@ than logins/s. Repeats RUNS times and prints each run and the minimum.
 Usage: bench/cognito_login_cpu.py STRATUS_BIN [SECONDS=3] [CONNECTIONS=32] [RUNS=3]
 Env: THREADS (wrk threads, 2), PERF=out.data (perf record the server during the last run; PERFARGS,
 default -g -F 2000)."""
-import os, sys, time, subprocess, tempfile, shutil
+import os, sys, time, subprocess, shutil
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench
 
@@ -16,21 +16,13 @@ secs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 conns = int(sys.argv[3]) if len(sys.argv) > 3 else 32
 runs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 perf = os.environ.get("PERF")
-tmp = tempfile.mkdtemp(prefix="coglogin-")
-port = bench.free_port()
-srv = bench.Server([binp, "serve", "--port", str(port), "--data-dir", tmp + "/d", "--auth", "strict",
-                    "--log-level", "off"], port, "/_stratus/health")
-ep = f"http://127.0.0.1:{port}"
+srv, ep, tmp = bench.fresh_stratus(binp, "coglogin-")
 try:
     body, h = bench.cognito_setup(ep)
     class A: threads = int(os.environ.get("THREADS", "2")); connections = conns; duration = secs
     # warm up: the first login pays PBKDF2 once, then the cache answers
     bench.wrk(ep + "/", "POST", body, h, type("B", (), {"threads": 1, "connections": 4, "duration": 1}))
     pid = srv.proc.pid
-
-    def cpu():
-        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
     best = None
     for i in range(runs):
@@ -39,9 +31,9 @@ try:
             pp = subprocess.Popen(["perf", "record"] + os.environ.get("PERFARGS", "-g -F 2000").split() +
                                   ["-o", perf, "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
-        c0 = cpu()
+        c0 = bench.cpu_seconds(pid)
         r = bench.wrk(ep + "/", "POST", body, h, A)
-        c1 = cpu()
+        c1 = bench.cpu_seconds(pid)
         if pp:
             pp.send_signal(2)
             pp.wait()
