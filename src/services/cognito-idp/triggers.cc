@@ -149,6 +149,15 @@ std::optional<CustomText> custom_message(OpContext& ctx, const Doc& pool, const 
   auto r = run_trigger(ctx, pool, "CustomMessage", ev);
   const Doc* out = r ? r->get("response") : nullptr;
   if (!out || !out->is_map()) return std::nullopt;
+  // AWS's custom message page: a function may set emailMessage / emailSubject only when the pool
+  // sends its email through SES (EmailSendingAccount DEVELOPER); otherwise the answer is a 400
+  // InvalidLambdaResponseException (the message text is ours: AWS does not print it).
+  const Doc* ec = pool.get("EmailConfiguration");
+  if (!(ec && ec->str("EmailSendingAccount") == "DEVELOPER"))
+    for (const char* member : {"emailMessage", "emailSubject"})
+      if (const Doc* v = out->get(member); v && !v->is_null())
+        throw cerr::invalid_lambda_response(std::string("CustomMessage returned ") + member +
+                                            ", which needs the user pool's EmailSendingAccount to be DEVELOPER.");
   CustomText t;
   t.body = out->str(sms ? "smsMessage" : "emailMessage");
   if (t.body.find("{####}") == std::string::npos) return std::nullopt;

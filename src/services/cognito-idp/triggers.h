@@ -57,6 +57,8 @@ void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const
 // _Authentication), with {####} replaced by `code` and {username} by the username; nullopt when
 // the pool has no such trigger or the function left the message unset, or wrote one without the
 // code placeholder (or, for AdminCreateUser, without {username}): then the pool's template applies.
+// A function that sets emailMessage or emailSubject for a pool whose EmailSendingAccount is not
+// DEVELOPER fails the operation with InvalidLambdaResponseException, as AWS's page says.
 struct CustomText {
   std::string subject;  // empty: the template's subject
   std::string body;
