@@ -200,6 +200,25 @@ class TestCognitoAuthTriggers(TriggerBase):
         # a wrong password is still the password's error (PreAuthentication ran first)
         self.assertEqual(self.error(lambda: self.login(cid, "alice", "Wrong1!pw")),
                          ("NotAuthorizedException", "Incorrect username or password."))
+        # an unknown user: no PreAuthentication for a client that names unknown users (LEGACY); for
+        # one with PreventUserExistenceErrors ENABLED it runs with userNotFound true (password and SRP)
+        self.assertEqual(self.error(lambda: self.login(cid, "nobody"))[0], "UserNotFoundException")
+        hide = self.idp.create_user_pool_client(
+            UserPoolId=pid, ClientName="hide", PreventUserExistenceErrors="ENABLED",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+        self.assertEqual(self.error(lambda: self.login(hide, "nobody", ClientMetadata={"k": "v"})),
+                         ("NotAuthorizedException", "Incorrect username or password."))
+        r = self.idp.initiate_auth(ClientId=hide, AuthFlow="USER_SRP_AUTH",
+                                   AuthParameters={"USERNAME": "nobody2", "SRP_A": "ab" * 100})
+        self.assertEqual(r["ChallengeName"], "PASSWORD_VERIFIER")
+        evs = self.events("pre-auth", "PREAUTH ", lambda e: e["userName"] == "nobody2")
+        by = {e["userName"]: e for e in evs}
+        self.assertNotIn("nobody", [e["userName"] for e in evs if e["callerContext"]["clientId"] == cid])
+        for name in ("nobody", "nobody2"):
+            self.assertIs(by[name]["request"]["userNotFound"], True)
+            self.assertEqual(by[name]["request"]["userAttributes"], {})
+            self.assertEqual(by[name]["callerContext"]["clientId"], hide)
+        self.assertEqual(by["nobody"]["request"]["validationData"], {"k": "v"})
 
     # ---- CustomMessage ----
     def developer_email(self):

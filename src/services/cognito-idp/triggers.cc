@@ -101,27 +101,32 @@ Doc metadata_or_empty(const Doc* metadata) {
 }
 
 namespace {
-// Pre/PostAuthentication's event: the user's attributes, a false flag, and metadata under `meta_key`.
+// Pre/PostAuthentication's event: the user's attributes, the flag (userNotFound / newDeviceUsed), and
+// metadata under `meta_key`.
 void authentication_trigger(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
-                            const std::string& trigger, const char* flag, const char* meta_key, const Doc* metadata) {
+                            const std::string& trigger, const char* flag, bool flag_value, const char* meta_key,
+                            const Doc* metadata) {
   if (trigger_arn(pool, trigger).empty()) return;
   Doc ev = trigger_event(pool, user.str("Username"), client_id, trigger + "_Authentication");
   Doc& req = ev["request"];
-  req.set("userAttributes", user_attributes_map(user, true));
-  req.set(flag, false);
+  bool stand_in = flag_value && std::string_view(flag) == "userNotFound";  // no user: no status either
+  req.set("userAttributes", user_attributes_map(user, !stand_in));
+  req.set(flag, flag_value);
   req.set(meta_key, metadata_or_empty(metadata));
   run_trigger(ctx, pool, trigger, ev);
 }
 }  // namespace
 
 void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
-                        const Doc* validation) {
-  authentication_trigger(ctx, pool, user, client_id, "PreAuthentication", "userNotFound", "validationData", validation);
+                        const Doc* validation, bool user_not_found) {
+  authentication_trigger(ctx, pool, user, client_id, "PreAuthentication", "userNotFound", user_not_found,
+                         "validationData", validation);
 }
 
 void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
                          const Doc* metadata) {
-  authentication_trigger(ctx, pool, user, client_id, "PostAuthentication", "newDeviceUsed", "clientMetadata", metadata);
+  authentication_trigger(ctx, pool, user, client_id, "PostAuthentication", "newDeviceUsed", false, "clientMetadata",
+                         metadata);
 }
 
 namespace {
