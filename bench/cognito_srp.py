@@ -32,7 +32,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.join(HERE, "..", "tests", "integration"))
-from bench import client, merge_rows, pair_servers, ratio_row  # noqa: E402
+from bench import client, cpu_seconds, merge_rows, pair_servers, ratio_row  # noqa: E402
 from test_cognito import G, N, password_verifier  # noqa: E402  (the tests' client side of SRP)
 
 PASSWORD = "Correct-Horse-9!"
@@ -112,19 +112,14 @@ def worker(args):
     return lat, errors
 
 
-def cpu_s(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(ep, pid, procs, duration, login_name=False):
     pool, cid = setup(ep)
     port = int(ep.rsplit(":", 1)[1])
     worker((port, pool, cid, time.time() + 0.5, login_name))  # warm-up: connections, caches
-    c0, t0 = cpu_s(pid), time.time()
+    c0, t0 = cpu_seconds(pid), time.time()
     with multiprocessing.Pool(procs) as p:
         parts = p.map(worker, [(port, pool, cid, time.time() + duration, login_name)] * procs)
-    wall, cpu = time.time() - t0, cpu_s(pid) - c0
+    wall, cpu = time.time() - t0, cpu_seconds(pid) - c0
     lat = sorted(x for part, _ in parts for x in part)
     errors = sum(e for _, e in parts)
     pct = lambda q: lat[min(len(lat) - 1, int(len(lat) * q / 100))] if lat else float("nan")

@@ -26,11 +26,6 @@ import bench  # noqa: E402
 QUERIES = {"ListObjectsV2": "list-type=2&", "ListObjects": "", "ListObjectVersions": "versions&"}
 
 
-def cpu_seconds(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def serve(binary, data, auth):
     port = bench.free_port()
     return bench.Server([binary, "serve", "--port", str(port), "--data-dir", data, "--auth", auth,
@@ -63,10 +58,10 @@ def measure(binary, data, keys, requests, perf=None):
                 rec = subprocess.Popen(["perf", "record", "-g", "-o", perf, "-p", str(s.proc.pid)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(0.5)
-            t0 = cpu_seconds(s.proc.pid)
+            t0 = bench.cpu_seconds(s.proc.pid)
             for _ in range(requests):
                 one()
-            out[name] = (1e6 * (cpu_seconds(s.proc.pid) - t0) / requests, size)
+            out[name] = (1e6 * (bench.cpu_seconds(s.proc.pid) - t0) / requests, size)
             if rec:
                 rec.send_signal(signal.SIGINT)
                 rec.wait()

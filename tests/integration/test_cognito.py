@@ -255,6 +255,30 @@ class TestPoolsAndClients(CognitoBase):
             ClientId=hide, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "ghost", "PASSWORD": PW})),
             ("NotAuthorizedException", "Incorrect username or password."))
 
+        # SRP: a simulated PASSWORD_VERIFIER step, with the same salt and internal user id each time
+        # for one name, and its answer refused as a wrong password's
+        def srp_step(client_id, name):
+            a, A = srp_a()
+            return a, A, self.idp.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH",
+                                                AuthParameters={"USERNAME": name, "SRP_A": format(A, "x")})
+        a, A, first = srp_step(hide, "ghost")
+        second, other = srp_step(hide, "ghost")[2], srp_step(hide, "ghost2")[2]
+        self.assertEqual(first["ChallengeName"], "PASSWORD_VERIFIER")
+        cp = first["ChallengeParameters"]
+        self.assertEqual(set(cp), {"SALT", "SECRET_BLOCK", "SRP_B", "USERNAME", "USER_ID_FOR_SRP"})
+        self.assertRegex(cp["USER_ID_FOR_SRP"], r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        self.assertEqual((cp["SALT"], cp["USER_ID_FOR_SRP"]),
+                         (second["ChallengeParameters"]["SALT"], second["ChallengeParameters"]["USER_ID_FOR_SRP"]))
+        self.assertNotEqual(cp["SRP_B"], second["ChallengeParameters"]["SRP_B"])
+        self.assertNotEqual(cp["SALT"], other["ChallengeParameters"]["SALT"])
+        self.assertEqual(self.err(lambda: self.idp.respond_to_auth_challenge(
+            ClientId=hide, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=password_verifier(pid, cp, a, A, PW))),
+            ("NotAuthorizedException", "Incorrect username or password."))
+        # a real user's SRP through the same client still signs in; LEGACY names the unknown user
+        self.idp.admin_enable_user(UserPoolId=pid, Username="real")
+        self.assertIn("AccessToken", srp_sign_in(self.idp, pid, hide, "real", PW)["AuthenticationResult"])
+        self.assertEqual(self.err(lambda: srp_step(legacy, "ghost"))[0], "UserNotFoundException")
+
     def test_clients_and_secret_hash(self):
         pid = self.pool()
         c = self.client(pid, GenerateSecret=True, AccessTokenValidity=5, TokenValidityUnits={"AccessToken": "minutes"})

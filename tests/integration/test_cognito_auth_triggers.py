@@ -47,6 +47,9 @@ def handler(event, context):
     if email.startswith("nocode"):
         event["response"]["emailMessage"] = "there is no code here"
         return event
+    if email.startswith("smsonly"):
+        event["response"]["smsMessage"] = "SMS " + src + " " + event["request"]["codeParameter"]
+        return event
     code = event["request"]["codeParameter"]
     if src == "CustomMessage_AdminCreateUser":
         event["response"]["emailMessage"] = "Hello " + event["request"]["usernameParameter"] + ", temp " + code
@@ -197,10 +200,37 @@ class TestCognitoAuthTriggers(TriggerBase):
         # a wrong password is still the password's error (PreAuthentication ran first)
         self.assertEqual(self.error(lambda: self.login(cid, "alice", "Wrong1!pw")),
                          ("NotAuthorizedException", "Incorrect username or password."))
+        # an unknown user: no PreAuthentication for a client that names unknown users (LEGACY); for
+        # one with PreventUserExistenceErrors ENABLED it runs with userNotFound true (password and SRP)
+        self.assertEqual(self.error(lambda: self.login(cid, "nobody"))[0], "UserNotFoundException")
+        hide = self.idp.create_user_pool_client(
+            UserPoolId=pid, ClientName="hide", PreventUserExistenceErrors="ENABLED",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+        self.assertEqual(self.error(lambda: self.login(hide, "nobody", ClientMetadata={"k": "v"})),
+                         ("NotAuthorizedException", "Incorrect username or password."))
+        r = self.idp.initiate_auth(ClientId=hide, AuthFlow="USER_SRP_AUTH",
+                                   AuthParameters={"USERNAME": "nobody2", "SRP_A": "ab" * 100})
+        self.assertEqual(r["ChallengeName"], "PASSWORD_VERIFIER")
+        evs = self.events("pre-auth", "PREAUTH ", lambda e: e["userName"] == "nobody2")
+        by = {e["userName"]: e for e in evs}
+        self.assertNotIn("nobody", [e["userName"] for e in evs if e["callerContext"]["clientId"] == cid])
+        for name in ("nobody", "nobody2"):
+            self.assertIs(by[name]["request"]["userNotFound"], True)
+            self.assertEqual(by[name]["request"]["userAttributes"], {})
+            self.assertEqual(by[name]["callerContext"]["clientId"], hide)
+        self.assertEqual(by["nobody"]["request"]["validationData"], {"k": "v"})
 
     # ---- CustomMessage ----
+    def developer_email(self):
+        """EmailConfiguration sending through SES from the verified domain x.io (its addresses are
+        verified recipients too, so SES's sandbox lets the messages through): a CustomMessage
+        function may only write emailMessage / emailSubject for such a pool."""
+        self.stratus.client("ses").verify_domain_identity(Domain="x.io")
+        return {"EmailSendingAccount": "DEVELOPER", "From": "noreply@x.io",
+                "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/x.io"}
+
     def test_custom_message_sources(self):
-        pid, cid = self.pool({"CustomMessage": "custom-message"})
+        pid, cid = self.pool({"CustomMessage": "custom-message"}, EmailConfiguration=self.developer_email())
         self.idp.sign_up(ClientId=cid, Username="sam", Password=PW,
                          UserAttributes=[{"Name": "email", "Value": "sam@x.io"}], ClientMetadata={"k": "v"})
         m = self.mail("sam@x.io")[-1]
@@ -240,8 +270,25 @@ class TestCognitoAuthTriggers(TriggerBase):
         self.assertEqual(by["CustomMessage_AdminCreateUser"]["request"]["usernameParameter"], "{username}")
         self.assertIsNone(by["CustomMessage_SignUp"]["response"]["emailMessage"])
 
+    def test_custom_message_email_needs_developer_sending(self):
+        template = {"EmailMessage": "Template code {####}", "EmailSubject": "Template subject",
+                    "DefaultEmailOption": "CONFIRM_WITH_CODE"}
+        pid, cid = self.pool({"CustomMessage": "custom-message"}, VerificationMessageTemplate=template)
+        # Cognito's own email (COGNITO_DEFAULT): a function that writes emailMessage / emailSubject
+        # is refused with a 400, and the operation fails: no user, no mail
+        code, _ = self.error(lambda: self.idp.sign_up(
+            ClientId=cid, Username="dev", Password=PW, UserAttributes=[{"Name": "email", "Value": "dev@x.io"}]))
+        self.assertEqual(code, "InvalidLambdaResponseException")
+        self.assertEqual(self.error(lambda: self.idp.admin_get_user(UserPoolId=pid, Username="dev"))[0],
+                         "UserNotFoundException")
+        self.assertEqual(self.mail("dev@x.io"), [])
+        # a function that leaves the email members unset: the pool's template is sent
+        self.idp.sign_up(ClientId=cid, Username="so", Password=PW,
+                         UserAttributes=[{"Name": "email", "Value": "smsonly@x.io"}])
+        self.assertRegex(self.mail("smsonly@x.io")[-1]["body"], r"^Template code \d{6}$")
+
     def test_custom_message_without_code_and_failing(self):
-        pid, cid = self.pool({"CustomMessage": "custom-message"},
+        pid, cid = self.pool({"CustomMessage": "custom-message"}, EmailConfiguration=self.developer_email(),
                              VerificationMessageTemplate={"EmailMessage": "Template code {####}",
                                                           "EmailSubject": "Template subject",
                                                           "DefaultEmailOption": "CONFIRM_WITH_CODE"})

@@ -320,6 +320,14 @@ bool check_password(std::string_view stored, std::string_view password) {
 }
 
 // ---- SRP ----
+Verifier stand_in_verifier(std::string_view seed) {
+  if (seed.size() < 48) throw std::invalid_argument("stand_in_verifier: a seed of 48 bytes or more");
+  const auto* p = reinterpret_cast<const unsigned char*>(seed.data());
+  Bn salt(BN_bin2bn(p, 16, nullptr)), x(BN_bin2bn(p + 16, 32, nullptr)), v = bn();
+  group().g_exp(v.get(), x.get());
+  return {to_hex(salt.get()), to_hex(v.get())};
+}
+
 Verifier make_verifier(std::string_view pool_name, std::string_view user_id, std::string_view password) {
   const Group& gr = group();
   std::string salt_bytes = random_bytes(16);

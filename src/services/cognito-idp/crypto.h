@@ -36,6 +36,10 @@ struct Verifier {
   std::string v_hex;
 };
 Verifier make_verifier(std::string_view pool_name, std::string_view user_id, std::string_view password);
+// A verifier for a user who does not exist, derived from `seed` (at least 48 bytes: a keyed hash of
+// the pool and the name), so that the same name always gets the same salt, as AWS's simulated
+// answers do (PreventUserExistenceErrors).
+Verifier stand_in_verifier(std::string_view seed);
 // The server's ephemeral pair for a verifier: b (secret) and B = k v + g^b mod N, hex.
 struct ServerPair {
   std::string b_hex;

@@ -184,7 +184,9 @@ class CognitoService final : public Service, public InvokeRouter, public Api {
         "CustomMessage, UserMigration and Define/Create/VerifyAuthChallengeResponse run; the custom "
         "email/SMS senders are stored in LambdaConfig but not run; UserMigration's messageAction, "
         "desiredDeliveryMediums and forceAliasCreation are read but no welcome message is sent; a "
-        "CustomMessage text without {####} falls back to the template. A trigger gets 5 s per attempt, "
+        "CustomMessage text without {####} falls back to the template; emailMessage / emailSubject "
+        "from a pool not sending through SES answer InvalidLambdaResponseException with a message of "
+        "our own (AWS prints none). A trigger gets 5 s per attempt, "
         "three attempts for timeouts, throttling and Lambda faults; the timeout's message (\"... "
         "invocation failed due to error Socket timeout while invoking Lambda function.\") is from "
         "community reports, not AWS's documentation");

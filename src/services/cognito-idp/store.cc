@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "auth/sealing.h"
+#include "auth/sigv4.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "services/cognito-idp/crypto.h"
@@ -133,6 +134,12 @@ std::string Store::seal(std::string_view plain, std::string_view purpose) const 
 }
 std::optional<std::string> Store::unseal(std::string_view sealed, std::string_view purpose) const {
   return auth::unseal(sealing_key_, sealed, purpose);
+}
+std::string Store::mac(std::string_view data, std::string_view purpose) const {
+  std::string msg(purpose);
+  msg.push_back('\0');
+  msg.append(data);
+  return auth::hmac_sha256(sealing_key_, msg);
 }
 
 std::mutex& Store::lock_user(const std::string& pool, const std::string& user) {

@@ -45,6 +45,9 @@ class Store {
   // Sealing for opaque tokens (refresh tokens, SRP secret blocks, challenge sessions).
   std::string seal(std::string_view plain, std::string_view purpose) const;
   std::optional<std::string> unseal(std::string_view sealed, std::string_view purpose) const;
+  // HMAC-SHA256 under the sealing key: stable across restarts, unguessable without the key (the
+  // stand-in SRP answers for unknown users).
+  std::string mac(std::string_view data, std::string_view purpose) const;
 
   std::mutex& lock_user(const std::string& pool, const std::string& user);
 

@@ -101,27 +101,32 @@ Doc metadata_or_empty(const Doc* metadata) {
 }
 
 namespace {
-// Pre/PostAuthentication's event: the user's attributes, a false flag, and metadata under `meta_key`.
+// Pre/PostAuthentication's event: the user's attributes, the flag (userNotFound / newDeviceUsed), and
+// metadata under `meta_key`.
 void authentication_trigger(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
-                            const std::string& trigger, const char* flag, const char* meta_key, const Doc* metadata) {
+                            const std::string& trigger, const char* flag, bool flag_value, const char* meta_key,
+                            const Doc* metadata) {
   if (trigger_arn(pool, trigger).empty()) return;
   Doc ev = trigger_event(pool, user.str("Username"), client_id, trigger + "_Authentication");
   Doc& req = ev["request"];
-  req.set("userAttributes", user_attributes_map(user, true));
-  req.set(flag, false);
+  bool stand_in = flag_value && std::string_view(flag) == "userNotFound";  // no user: no status either
+  req.set("userAttributes", user_attributes_map(user, !stand_in));
+  req.set(flag, flag_value);
   req.set(meta_key, metadata_or_empty(metadata));
   run_trigger(ctx, pool, trigger, ev);
 }
 }  // namespace
 
 void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
-                        const Doc* validation) {
-  authentication_trigger(ctx, pool, user, client_id, "PreAuthentication", "userNotFound", "validationData", validation);
+                        const Doc* validation, bool user_not_found) {
+  authentication_trigger(ctx, pool, user, client_id, "PreAuthentication", "userNotFound", user_not_found,
+                         "validationData", validation);
 }
 
 void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
                          const Doc* metadata) {
-  authentication_trigger(ctx, pool, user, client_id, "PostAuthentication", "newDeviceUsed", "clientMetadata", metadata);
+  authentication_trigger(ctx, pool, user, client_id, "PostAuthentication", "newDeviceUsed", false, "clientMetadata",
+                         metadata);
 }
 
 namespace {
@@ -149,6 +154,15 @@ std::optional<CustomText> custom_message(OpContext& ctx, const Doc& pool, const 
   auto r = run_trigger(ctx, pool, "CustomMessage", ev);
   const Doc* out = r ? r->get("response") : nullptr;
   if (!out || !out->is_map()) return std::nullopt;
+  // AWS's custom message page: a function may set emailMessage / emailSubject only when the pool
+  // sends its email through SES (EmailSendingAccount DEVELOPER); otherwise the answer is a 400
+  // InvalidLambdaResponseException (the message text is ours: AWS does not print it).
+  const Doc* ec = pool.get("EmailConfiguration");
+  if (!(ec && ec->str("EmailSendingAccount") == "DEVELOPER"))
+    for (const char* member : {"emailMessage", "emailSubject"})
+      if (const Doc* v = out->get(member); v && !v->is_null())
+        throw cerr::invalid_lambda_response(std::string("CustomMessage returned ") + member +
+                                            ", which needs the user pool's EmailSendingAccount to be DEVELOPER.");
   CustomText t;
   t.body = out->str(sms ? "smsMessage" : "emailMessage");
   if (t.body.find("{####}") == std::string::npos) return std::nullopt;

@@ -45,8 +45,11 @@ Doc metadata_or_empty(const Doc* metadata);
 // PreAuthentication_Authentication: before the password (or custom challenge) of an existing
 // user is checked; `validation` is the ClientMetadata of InitiateAuth. A function error refuses
 // the sign-in (UserLambdaValidationException "PreAuthentication failed with error ...").
+// `user_not_found`: the sign-in names no user and the app client has PreventUserExistenceErrors
+// ENABLED, for which AWS runs the trigger too (userNotFound true, `user` a stand-in with no
+// attributes).
 void pre_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
-                        const Doc* validation);
+                        const Doc* validation, bool user_not_found = false);
 // PostAuthentication_Authentication: after a successful sign-in, before tokens are issued;
 // `metadata` is the ClientMetadata of RespondToAuthChallenge (InitiateAuth's is not passed).
 void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const std::string& client_id,
@@ -57,6 +60,8 @@ void post_authentication(OpContext& ctx, const Doc& pool, const Doc& user, const
 // _Authentication), with {####} replaced by `code` and {username} by the username; nullopt when
 // the pool has no such trigger or the function left the message unset, or wrote one without the
 // code placeholder (or, for AdminCreateUser, without {username}): then the pool's template applies.
+// A function that sets emailMessage or emailSubject for a pool whose EmailSendingAccount is not
+// DEVELOPER fails the operation with InvalidLambdaResponseException, as AWS's page says.
 struct CustomText {
   std::string subject;  // empty: the template's subject
   std::string body;

@@ -38,13 +38,31 @@ std::string param(const Doc* params, const char* name) {
   return params ? params->str(name) : std::string();
 }
 
-Doc user_for_auth(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name) {
+bool existence_hidden(const Doc& client) {
+  return client.str("PreventUserExistenceErrors") == "ENABLED";
+}
+
+// What the triggers see of a user who does not exist (userNotFound true): the name, no attributes.
+Doc stand_in_user(const std::string& name) {
+  Doc u = Doc::map();
+  u.set("Username", name);
+  u.set("Attrs", Doc::map());
+  return u;
+}
+
+// The user a sign-in names does not exist: UserNotFoundException, or, when the app client hides
+// users' existence, what a wrong password gets — after PreAuthentication, which AWS runs for
+// unknown users then (userNotFound true).
+[[noreturn]] void unknown_user(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name,
+                               const Doc* validation) {
+  if (!existence_hidden(client)) throw cerr::user_not_found("User does not exist.");
+  pre_authentication(ctx, pool, stand_in_user(name), client.str("ClientId"), validation, true);
+  throw cerr::not_authorized("Incorrect username or password.");
+}
+
+Doc user_for_auth(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name, const Doc* validation) {
   auto u = find_user(ctx, pool, name);
-  if (!u) {
-    if (client.str("PreventUserExistenceErrors") == "ENABLED")
-      throw cerr::not_authorized("Incorrect username or password.");
-    throw cerr::user_not_found("User does not exist.");
-  }
+  if (!u) unknown_user(ctx, pool, client, name, validation);
   return *u;
 }
 
@@ -175,11 +193,27 @@ Doc password_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc*
     if (found) pre_authentication(ctx, pool, *found, client.str("ClientId"), metadata);
     if (found) return after_password(ctx, pool, client, *found, nullptr);
   }
-  Doc user = found ? std::move(*found) : user_for_auth(ctx, pool, client, name);
+  if (!found) unknown_user(ctx, pool, client, name, metadata);
+  Doc user = std::move(*found);
   check_lockout(ctx, user);
   pre_authentication(ctx, pool, user, client.str("ClientId"), metadata);
   if (!password_matches(ctx, pool, user, pw)) wrong_password(ctx, pool, user);
   return after_password(ctx, pool, client, user, nullptr);
+}
+
+// The PASSWORD_VERIFIER step's answer: the sealed secret block and what the client's SRP needs.
+Doc verifier_step(OpContext& ctx, const Doc& block, const std::string& salt_hex, const std::string& B_hex,
+                  const std::string& user_id) {
+  Doc cp = Doc::map();
+  cp.set("SALT", salt_hex);
+  cp.set("SECRET_BLOCK", seal_b64(ctx, block, "cognito-srp"));
+  cp.set("SRP_B", B_hex);
+  cp.set("USERNAME", user_id);
+  cp.set("USER_ID_FOR_SRP", user_id);
+  Doc out = Doc::map();
+  out.set("ChallengeName", "PASSWORD_VERIFIER");
+  out.set("ChallengeParameters", std::move(cp));
+  return out;
 }
 
 // The PASSWORD_VERIFIER challenge for SRP_A: the server's B and the sealed secret block (which
@@ -197,16 +231,30 @@ Doc srp_challenge(OpContext& ctx, const Doc& pool, const Doc& client, const Doc&
   block.set("t", ctx.now_ms + kChallengeValidityMs);
   if (custom) block.set("x", true);
   if (device_known(user, device_key)) block.set("d", device_key);
-  Doc cp = Doc::map();
-  cp.set("SALT", user.str("SrpSalt"));
-  cp.set("SECRET_BLOCK", seal_b64(ctx, block, "cognito-srp"));
-  cp.set("SRP_B", pair.B_hex);
-  cp.set("USERNAME", user.str("Username"));
-  cp.set("USER_ID_FOR_SRP", user.str("Username"));
-  Doc out = Doc::map();
-  out.set("ChallengeName", "PASSWORD_VERIFIER");
-  out.set("ChallengeParameters", std::move(cp));
-  return out;
+  return verifier_step(ctx, block, user.str("SrpSalt"), pair.B_hex, user.str("Username"));
+}
+
+// USER_SRP_AUTH for a name that is no user, from an app client that hides users' existence: AWS
+// answers with a simulated PASSWORD_VERIFIER step — the same salt and internal user id every time
+// for the same name, as a real user's would be — and refuses its answer (NotAuthorizedException).
+// The salt and verifier come from a keyed hash of the pool and the name (Store::mac); the secret
+// block is marked so that RespondToAuthChallenge refuses it before looking for a user.
+Doc stand_in_srp(OpContext& ctx, const Doc& pool, const Doc& client, const std::string& name, const Doc* validation) {
+  pre_authentication(ctx, pool, stand_in_user(name), client.str("ClientId"), validation, true);
+  const Store& store = state(ctx).store;
+  std::string id = pool.str("Id") + '\0' + name;
+  auto v = crypto::stand_in_verifier(store.mac(id, "cognito-srp-stand-in-1") + store.mac(id, "cognito-srp-stand-in-2"));
+  std::string h = enc::hex(store.mac(id, "cognito-srp-stand-in-id"));  // a v4-shaped UUID
+  std::string uuid = h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-" + "89ab"[h[16] % 4] +
+                     h.substr(17, 3) + "-" + h.substr(20, 12);
+  auto pair = crypto::server_pair(v.v_hex);
+  Doc block = Doc::map();
+  block.set("p", pool.str("Id"));
+  block.set("c", client.str("ClientId"));
+  block.set("B", pair.B_hex);
+  block.set("t", ctx.now_ms + kChallengeValidityMs);
+  block.set("nf", true);
+  return verifier_step(ctx, block, v.salt_hex, pair.B_hex, uuid);
 }
 
 Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* params, const Doc& in) {
@@ -214,7 +262,10 @@ Doc srp_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* para
   const std::string& name = na.first;
   const std::string& A = na.second;
   if (!crypto::valid_a(A)) throw cerr::not_authorized("Incorrect username or password.");
-  Doc user = user_for_auth(ctx, pool, client, name);
+  auto found = find_user(ctx, pool, name);
+  if (!found && existence_hidden(client)) return stand_in_srp(ctx, pool, client, name, in.get("ClientMetadata"));
+  if (!found) throw cerr::user_not_found("User does not exist.");
+  Doc user = std::move(*found);
   pre_authentication(ctx, pool, user, client.str("ClientId"), in.get("ClientMetadata"));
   return srp_challenge(ctx, pool, client, user, A, false, param(params, "DEVICE_KEY"));
 }
@@ -233,12 +284,7 @@ Doc session_entry(const std::string& name, bool result, const Doc& metadata) {
 
 // The user a custom session is about: the stored one, or (PreventUserExistenceErrors) a stand-in.
 Doc custom_user(OpContext& ctx, const Doc& pool, const Doc& s) {
-  if (s.flag("nf")) {
-    Doc u = Doc::map();
-    u.set("Username", s.str("name"));
-    u.set("Attrs", Doc::map());
-    return u;
-  }
+  if (s.flag("nf")) return stand_in_user(s.str("name"));
   auto user = state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), s.str("u")));
   if (!user) throw cerr::user_not_found("User does not exist.");
   return *user;
@@ -341,6 +387,7 @@ Doc custom_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* p
     s.set("nf", true);
     s.set("name", name);
     user = custom_user(ctx, pool, s);
+    pre_authentication(ctx, pool, user, client.str("ClientId"), nullptr, true);
   } else {
     throw cerr::user_not_found("User does not exist.");
   }
@@ -452,7 +499,7 @@ Doc user_auth(OpContext& ctx, const Doc& pool, const Doc& client, const Doc* par
   std::string name = param(params, "USERNAME");
   if (name.empty()) throw cerr::invalid_parameter("Missing required parameter USERNAME");
   check_secret_hash(client, name, params ? params->get("SECRET_HASH") : nullptr);
-  Doc user = user_for_auth(ctx, pool, client, name);
+  Doc user = user_for_auth(ctx, pool, client, name, in.get("ClientMetadata"));
   pre_authentication(ctx, pool, user, client.str("ClientId"), in.get("ClientMetadata"));
   std::string preferred = param(params, "PREFERRED_CHALLENGE");
   auto avail = available_challenges(pool, user);
@@ -561,6 +608,7 @@ Doc respond(OpContext& ctx, const Doc& pool, const Doc& client, const Doc& in) {
       throw cerr::not_authorized("Incorrect username or password.");
     if (block->integer("t") < ctx.now_ms)
       throw cerr::not_authorized("Invalid session for the user, session is expired.");
+    if (block->flag("nf")) throw cerr::not_authorized("Incorrect username or password.");  // stand_in_srp's
     auto user = state(ctx).store.get(kUsers.name, Store::child_key(pool.str("Id"), block->str("u")));
     if (!user) throw cerr::user_not_found("User does not exist.");
     check_secret_hash(client, param(r, "USERNAME"), r ? r->get("SECRET_HASH") : nullptr);

@@ -124,6 +124,23 @@ TEST(CognitoCrypto, SrpRefusesAZero) {
   EXPECT_FALSE(crypto::server_key("0", pair.B_hex, pair.b_hex, v.v_hex));
 }
 
+TEST(CognitoCrypto, StandInVerifierIsASeedsOwnAndUsable) {
+  std::string seed(48, '\x5a'), other(48, '\x5a');
+  other[20] = 1;
+  auto v = crypto::stand_in_verifier(seed);
+  EXPECT_EQ(v.salt_hex, crypto::stand_in_verifier(seed).salt_hex);  // the same name, the same answer
+  EXPECT_EQ(v.v_hex, crypto::stand_in_verifier(seed).v_hex);
+  EXPECT_EQ(v.salt_hex, crypto::stand_in_verifier(other).salt_hex);  // salt: bytes 0..15
+  EXPECT_NE(v.v_hex, crypto::stand_in_verifier(other).v_hex);        // x: bytes 16..47
+  std::string hex16, hex32;  // the seed's bytes as hex: salt = bytes 0..15, x = bytes 16..47
+  for (int i = 0; i < 16; ++i) hex16 += "5a";
+  for (int i = 0; i < 32; ++i) hex32 += "5a";
+  EXPECT_EQ(v.salt_hex, hex16);
+  EXPECT_EQ(v.v_hex, crypto::g_pow(hex32));
+  EXPECT_FALSE(crypto::server_pair(v.v_hex).B_hex.empty());
+  EXPECT_THROW(crypto::stand_in_verifier(std::string(47, 'x')), std::invalid_argument);
+}
+
 TEST(CognitoCrypto, Rs256SignsAndVerifies) {
   std::string pem = crypto::generate_rsa_pem();
   std::string t = crypto::sign_jwt(pem, R"({"alg":"RS256","kid":"k"})", R"({"sub":"x"})");
