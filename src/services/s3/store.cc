@@ -575,7 +575,19 @@ bool Store::bucket_empty(std::string_view name) const {
   return true;
 }
 
+std::mutex& Store::key_lock(std::string_view okey) const {
+  return key_locks_[std::hash<std::string_view>{}(okey) % kKeyLocks];
+}
+
+std::shared_mutex& Store::bucket_gate(std::string_view bucket) const {
+  return bucket_gates_[std::hash<std::string_view>{}(bucket) % kBucketGates];
+}
+
 void Store::delete_bucket(std::string_view name) {
+  // No object writer is between its read of the bucket and its commit while the bucket goes:
+  // a PUT racing this DeleteBucket lands before the emptiness check (BucketNotEmpty) or finds no
+  // bucket.
+  std::unique_lock gate(bucket_gate(name));
   require_bucket(name);
   if (!bucket_empty(name))
     throw s3_error("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, {{"BucketName", name}});
@@ -836,14 +848,6 @@ std::optional<ObjectVersion> Store::version(std::string_view bucket, std::string
 
 namespace {
 
-// The batch's precondition that the key's current record is still `raw` (or absent).
-void require_current(storage::WriteBatch& batch, const std::string& okey, const std::optional<std::string>& raw) {
-  if (raw)
-    batch.require({storage::Condition::Kind::equals, std::string(kObjects.name), okey, *raw});
-  else
-    batch.require({storage::Condition::Kind::not_exists, std::string(kObjects.name), okey, {}});
-}
-
 AwsError busy() {
   return s3_error(
       "OperationAborted",
@@ -887,6 +891,8 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
                                 const Check& check, const Also& also) {
   const std::string okey = object_key(b.name, key);
   try {
+    std::shared_lock gate(bucket_gate(b.name));
+    std::lock_guard lock(key_lock(okey));
     for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
       std::string raw;
       std::optional<std::string> cur_raw;
@@ -901,9 +907,8 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       v.seq = next_seq(now_ms);
       if (!v.last_modified_ms) v.last_modified_ms = now_ms;
       v.version_id = versioned ? new_version_id() : "null";
+      // No conditions: the gate keeps the bucket, the key lock the current record (store.h).
       storage::WriteBatch batch;
-      batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
-      require_current(batch, okey, cur_raw);
       std::vector<DataRef> dropped;
       if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
       if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
@@ -925,6 +930,8 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
 Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const std::optional<std::string>& version_id,
                                     int64_t now_ms, const Check& check) {
   const std::string okey = object_key(b.name, key);
+  std::shared_lock gate(bucket_gate(b.name));
+  std::lock_guard lock(key_lock(okey));
   for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
     std::string raw;
     std::optional<std::string> cur_raw;
@@ -933,9 +940,7 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
     if (cur_raw) cur = decode_version(*cur_raw);
     if (check) check(cur);
     Bucket live = require_bucket(b.name);
-    storage::WriteBatch batch;
-    batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
-    require_current(batch, okey, cur_raw);
+    storage::WriteBatch batch;  // no conditions for the bucket and the current record (store.h)
     std::vector<DataRef> dropped;
     Deleted out;
     if (!version_id) {
@@ -999,6 +1004,8 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
                                     const std::optional<std::string>& version_id,
                                     const std::function<void(ObjectVersion&)>& fn) {
   const std::string okey = object_key(bucket, key);
+  std::shared_lock gate(bucket_gate(bucket));
+  std::lock_guard lock(key_lock(okey));
   for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
     std::string raw;
     std::string where_ks(kObjects.name), where = okey;

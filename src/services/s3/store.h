@@ -19,9 +19,12 @@
 //   version, the move of the previous one to the noncurrent versions (versioned buckets), the
 //   data reference (s3.files) of the new data and the removal of the references of data that no
 //   version uses any more; the bucket must still exist (a condition of the batch) and the key's
-//   current record must be what was read (optimistic: the step is retried on a concurrent
-//   change, and `check` runs again on the fresh current version). Replaced data files are
-//   unlinked after the commit. A reader sees the old object or the new one.
+//   current record is the one read: the store's writers of one key (put_object, delete_object,
+//   update_version) hold that key's lock from the read to the commit, and hold their bucket's
+//   gate shared while DeleteBucket holds it exclusively, so neither needs a read of its own in
+//   the batch (conditions the caller's `also` adds still make the step retry, and `check` runs
+//   again on the fresh current version). Replaced data files are unlinked after the commit. A
+//   reader sees the old object or the new one.
 // - Data files. A data file is written completely (and fsynced when the server runs with
 //   --fsync) before the batch that references it commits. A file with no s3.files entry is
 //   garbage: start() deletes every such file, so a kill -9 at any point leaks no space. Code that
@@ -39,6 +42,7 @@
 //   failures as InternalError.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -46,6 +50,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -278,6 +283,16 @@ class Store {
                       const ObjectVersion& cur, const std::string& cur_raw, bool versioned,
                       std::vector<DataRef>& dropped) const;
   bool commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropped, std::string_view bucket);
+
+  // Writers of one key's records (s3.objects, s3.versions) hold its lock from their read to their
+  // commit; writers of objects hold their bucket's gate shared, DeleteBucket exclusively (its
+  // emptiness check and the removal are one step against them). Striped by hash; a gate is taken
+  // before a key lock, and nothing else is locked under either but the caches' buckets_mu_.
+  static constexpr size_t kKeyLocks = 64, kBucketGates = 16;
+  std::mutex& key_lock(std::string_view okey) const;
+  std::shared_mutex& bucket_gate(std::string_view bucket) const;
+  mutable std::array<std::mutex, kKeyLocks> key_locks_;
+  mutable std::array<std::shared_mutex, kBucketGates> bucket_gates_;
 
   storage::Engine& engine_;
   std::string root_;

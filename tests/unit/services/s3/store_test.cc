@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -143,6 +146,58 @@ TEST_F(S3StoreTest, ChecksRunBeforeCommitAndDiscardData) {
                                   }),
                AwsError);
   EXPECT_EQ(data_files(), 0u);  // the refused upload's data is gone
+}
+
+// DeleteBucket racing PUTs: a PUT lands before the emptiness check (BucketNotEmpty, the deleter
+// removes it and tries again) or finds no bucket; never an object left in a deleted bucket.
+TEST_F(S3StoreTest, DeleteBucketRacingPutsLeavesNoObject) {
+  for (int round = 0; round < 100; ++round) {
+    if (round) {
+      Bucket b;
+      b.name = "bkt";
+      b.account = "123456789012";
+      b.region = "us-east-1";
+      ASSERT_TRUE(store_->create_bucket(b));
+    }
+    Bucket b = bucket();
+    std::atomic<bool> gone{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w)
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < 40 && !gone; ++i) {
+          try {
+            ObjectVersion v;
+            v.size = 1;
+            v.data = store_->write_data("x");
+            store_->put_object(b, "k" + std::to_string(w) + "-" + std::to_string(i % 3), std::move(v), 1000);
+          } catch (const AwsError& e) {
+            EXPECT_EQ(e.code, "NoSuchBucket");
+          }
+        }
+      });
+    for (;;) {
+      try {
+        store_->delete_bucket("bkt");
+        gone = true;
+        break;
+      } catch (const AwsError& e) {
+        ASSERT_EQ(e.code, "BucketNotEmpty");
+      }
+      std::vector<std::string> keys;
+      store_->scan_listing("bkt", "", "", false, [&](std::string_view k, const ListedVersion&) {
+        keys.emplace_back(k);
+        return true;
+      });
+      for (const auto& k : keys) store_->delete_object(b, k, std::nullopt, 2000);
+    }
+    for (auto& t : writers) t.join();
+    size_t left = 0;
+    store_->scan_listing("bkt", "", "", false, [&](std::string_view, const ListedVersion&) {
+      ++left;
+      return true;
+    });
+    ASSERT_EQ(left, 0u) << "round " << round;
+  }
 }
 
 TEST_F(S3StoreTest, SweepRemovesUnreferencedFiles) {
