@@ -494,6 +494,10 @@ void Store::start() {
 }
 
 void Store::reset() {
+  for (KeyLock& kl : key_locks_) {
+    std::lock_guard lock(kl.mu);
+    kl.known = false;
+  }
   {
     std::lock_guard lk(buckets_mu_);
     ++bucket_gen_;
@@ -575,7 +579,7 @@ bool Store::bucket_empty(std::string_view name) const {
   return true;
 }
 
-std::mutex& Store::key_lock(std::string_view okey) const {
+Store::KeyLock& Store::key_lock(std::string_view okey) const {
   return key_locks_[std::hash<std::string_view>{}(okey) % kKeyLocks];
 }
 
@@ -892,11 +896,15 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
   const std::string okey = object_key(b.name, key);
   try {
     std::shared_lock gate(bucket_gate(b.name));
-    std::lock_guard lock(key_lock(okey));
+    KeyLock& kl = key_lock(okey);
+    std::lock_guard lock(kl.mu);
     for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
-      std::string raw;
       std::optional<std::string> cur_raw;
-      if (engine_.get(kObjects.name, okey, &raw).ok()) cur_raw = raw;
+      if (kl.known && kl.okey == okey) {
+        cur_raw = kl.raw;
+      } else if (std::string raw; engine_.get(kObjects.name, okey, &raw).ok()) {
+        cur_raw = std::move(raw);
+      }
       // A summary is all a write needs of the version it replaces (ids, data, etag).
       std::optional<ObjectVersion> cur;
       if (cur_raw) decode_summary(*cur_raw, cur.emplace());
@@ -913,9 +921,14 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
       if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
       if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
       reference(batch, v.data);
-      batch.put(kObjects.name, okey, encode_version(v));
+      std::string record = encode_version(v);
+      batch.put(kObjects.name, okey, record);
       if (also) also(batch);
+      kl.known = false;
       if (commit(batch, dropped, b.name)) {
+        kl.okey = okey;
+        kl.raw = std::move(record);
+        kl.known = true;
         v.data.pending.clear();
         return v;
       }
@@ -931,7 +944,9 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
                                     int64_t now_ms, const Check& check) {
   const std::string okey = object_key(b.name, key);
   std::shared_lock gate(bucket_gate(b.name));
-  std::lock_guard lock(key_lock(okey));
+  KeyLock& kl = key_lock(okey);
+  std::lock_guard lock(kl.mu);
+  kl.known = false;
   for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
     std::string raw;
     std::optional<std::string> cur_raw;
@@ -1005,7 +1020,9 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
                                     const std::function<void(ObjectVersion&)>& fn) {
   const std::string okey = object_key(bucket, key);
   std::shared_lock gate(bucket_gate(bucket));
-  std::lock_guard lock(key_lock(okey));
+  KeyLock& kl = key_lock(okey);
+  std::lock_guard lock(kl.mu);
+  kl.known = false;
   for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
     std::string raw;
     std::string where_ks(kObjects.name), where = okey;

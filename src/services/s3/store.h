@@ -38,6 +38,8 @@
 // - Configuration records (s3.config) belong to their writer (bucket policy, CORS, lifecycle,
 //   website, notification, ... one record per subresource name); the store only keeps them and
 //   deletes them with the bucket.
+// - One Store per engine: it is the only writer of its records and caches some of them (buckets,
+//   configuration, the current record a key's last PUT wrote).
 // - Errors are thrown as AwsError in S3's wording (NoSuchBucket, NoSuchKey, ...); storage
 //   failures as InternalError.
 #pragma once
@@ -288,10 +290,19 @@ class Store {
   // commit; writers of objects hold their bucket's gate shared, DeleteBucket exclusively (its
   // emptiness check and the removal are one step against them). Striped by hash; a gate is taken
   // before a key lock, and nothing else is locked under either but the caches' buckets_mu_.
+  // Each lock also remembers the current record put_object last committed under it (the store
+  // being the records' only writer, it is what storage holds until the next writer under the
+  // same lock): PUTs that follow each other on one key read nothing.
+  struct KeyLock {
+    std::mutex mu;
+    bool known = false;  // okey's current record is `raw` (nullopt: none)
+    std::string okey;
+    std::optional<std::string> raw;
+  };
   static constexpr size_t kKeyLocks = 64, kBucketGates = 16;
-  std::mutex& key_lock(std::string_view okey) const;
+  KeyLock& key_lock(std::string_view okey) const;
   std::shared_mutex& bucket_gate(std::string_view bucket) const;
-  mutable std::array<std::mutex, kKeyLocks> key_locks_;
+  mutable std::array<KeyLock, kKeyLocks> key_locks_;
   mutable std::array<std::shared_mutex, kBucketGates> bucket_gates_;
 
   storage::Engine& engine_;
