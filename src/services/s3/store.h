@@ -122,6 +122,8 @@ struct ObjectVersion {
 
   Doc to_doc() const;
   static ObjectVersion from_doc(const Doc& d);
+  // The stored record's bytes: json::write(to_doc()), written directly (every PUT writes one).
+  std::string encode() const;
 };
 
 // A version record's listing summary (every scalar member; no metadata, tags or extra) read

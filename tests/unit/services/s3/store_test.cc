@@ -426,6 +426,54 @@ TEST(S3Records, ObjectVersionBytes) {
   EXPECT_TRUE(b.data.inline_blob);
   EXPECT_EQ(b.extra.str("acl"), "private");
   EXPECT_EQ(json::write(b.to_doc()), full);
+  EXPECT_EQ(a.encode(), sparse);
+  EXPECT_EQ(b.encode(), full);
+}
+
+// encode() writes what json::write(to_doc()) writes, escapes and member order included.
+TEST(S3Records, EncodeIsTheDocumentsText) {
+  const std::string odd = std::string("q\"b\\s\x01\x1f\n\t/\xc3\xa9\x7f", 13) + std::string(1, '\0') + "z";
+  for (int mask = 0; mask < (1 << 12); mask += 7) {
+    ObjectVersion v;
+    auto on = [&](int bit) { return (mask >> bit) & 1; };
+    v.version_id = on(0) ? odd : "null";
+    v.seq = on(1) ? 18446744073709551615ull : 3;
+    v.delete_marker = on(2);
+    v.last_modified_ms = on(3) ? -5 : 1733500000123;
+    v.size = on(4) ? 0 : 1024;
+    v.etag = on(5) ? "" : "0123456789abcdef0123456789abcdef-2";
+    v.owner = on(6) ? odd : "123456789012";
+    if (on(7)) {
+      v.content_type = odd;
+      v.content_encoding = "gzip";
+      v.content_disposition = "inline";
+      v.content_language = "en";
+      v.cache_control = "no-cache";
+      v.expires = "Wed, 21 Oct 2015 07:28:00 GMT";
+      v.website_redirect = "/x";
+      v.restore = "ongoing-request=\"false\"";
+      v.parts_count = 3;
+      v.storage_class = "GLACIER";
+    }
+    if (on(8)) {
+      v.metadata[odd] = odd;
+      v.metadata["a"] = "";
+      v.metadata["\xff"] = "1";
+    }
+    if (on(9)) v.tags = {{"k", odd}, {"", "v"}};
+    if (on(10)) {
+      v.data.id = "d1";
+      v.data.inline_blob = on(11);
+    }
+    if (on(11)) {
+      v.checksum_algorithm = "CRC64NVME";
+      v.checksum_value = "AAAAAAAAAAA=";
+      v.checksum_type = "FULL_OBJECT";
+      v.extra.set("sse", odd);
+      v.extra.set("headers", Doc::map());
+    }
+    ASSERT_EQ(v.encode(), json::write(v.to_doc())) << "mask " << mask;
+  }
 }
 
 // Whatever the text, a summary read answers or throws AwsError (fuzz_s3_parsers goes further).
