@@ -994,46 +994,67 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
     std::shared_lock gate(bucket_gate(b.name));
     KeyLock& kl = key_lock(okey);
     std::lock_guard lock(kl.mu);
-    for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
-      std::optional<std::string> cur_raw;
-      if (kl.known && kl.okey == okey) {
-        cur_raw = kl.raw;
-      } else if (std::string raw; engine_.get(kObjects.name, okey, &raw).ok()) {
-        cur_raw = std::move(raw);
-      }
-      // A summary is all a write needs of the version it replaces (ids, data, etag).
-      std::optional<ObjectVersion> cur;
-      if (cur_raw) decode_summary(*cur_raw, cur.emplace());
-      if (check) check(cur);
-      // The bucket's versioning as it is now (it may have changed since the caller read it).
-      Bucket live = require_bucket(b.name);
-      bool versioned = live.versioning == "Enabled";
-      v.seq = next_seq(now_ms);
-      if (!v.last_modified_ms) v.last_modified_ms = now_ms;
-      v.version_id = versioned ? new_version_id() : "null";
-      // No conditions: the gate keeps the bucket, the key lock the current record (store.h).
-      storage::WriteBatch batch;
-      std::vector<DataRef> dropped;
-      if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
-      if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
-      reference(batch, v.data);
-      std::string record = encode_version(v);
-      batch.put(kObjects.name, okey, record);
-      if (also) also(batch);
-      kl.known = false;
-      if (commit(batch, dropped, b.name)) {
-        kl.okey = okey;
-        kl.raw = std::move(record);
-        kl.known = true;
-        v.data.pending.clear();
-        return v;
-      }
-    }
-    throw busy();
+    return put_locked(kl, okey, b, key, v, now_ms, check, also);
   } catch (...) {
     discard(v.data);
     throw;
   }
+}
+
+std::optional<ObjectVersion> Store::try_put_object(const Bucket& b, std::string_view key, ObjectVersion& v,
+                                                   int64_t now_ms, const Check& check) {
+  const std::string okey = object_key(b.name, key);
+  std::shared_lock gate(bucket_gate(b.name), std::try_to_lock);
+  if (!gate.owns_lock()) return std::nullopt;
+  KeyLock& kl = key_lock(okey);
+  std::unique_lock lock(kl.mu, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  try {
+    return put_locked(kl, okey, b, key, v, now_ms, check, {});
+  } catch (...) {
+    discard(v.data);
+    throw;
+  }
+}
+
+ObjectVersion Store::put_locked(KeyLock& kl, const std::string& okey, const Bucket& b, std::string_view key,
+                                ObjectVersion& v, int64_t now_ms, const Check& check, const Also& also) {
+  for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
+    std::optional<std::string> cur_raw;
+    if (kl.known && kl.okey == okey) {
+      cur_raw = kl.raw;
+    } else if (std::string raw; engine_.get(kObjects.name, okey, &raw).ok()) {
+      cur_raw = std::move(raw);
+    }
+    // A summary is all a write needs of the version it replaces (ids, data, etag).
+    std::optional<ObjectVersion> cur;
+    if (cur_raw) decode_summary(*cur_raw, cur.emplace());
+    if (check) check(cur);
+    // The bucket's versioning as it is now (it may have changed since the caller read it).
+    Bucket live = require_bucket(b.name);
+    bool versioned = live.versioning == "Enabled";
+    v.seq = next_seq(now_ms);
+    if (!v.last_modified_ms) v.last_modified_ms = now_ms;
+    v.version_id = versioned ? new_version_id() : "null";
+    // No conditions: the gate keeps the bucket, the key lock the current record (store.h).
+    storage::WriteBatch batch;
+    std::vector<DataRef> dropped;
+    if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
+    if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
+    reference(batch, v.data);
+    std::string record = encode_version(v);
+    batch.put(kObjects.name, okey, record);
+    if (also) also(batch);
+    kl.known = false;
+    if (commit(batch, dropped, b.name)) {
+      kl.okey = okey;
+      kl.raw = std::move(record);
+      kl.known = true;
+      v.data.pending.clear();
+      return std::move(v);
+    }
+  }
+  throw busy();
 }
 
 Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const std::optional<std::string>& version_id,

@@ -237,6 +237,10 @@ class Store {
   using Also = std::function<void(storage::WriteBatch&)>;
   ObjectVersion put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
                            const Check& check = {}, const Also& also = {});
+  // put_object when the key's lock (and its bucket's gate) are free at once, else nullopt with v
+  // untouched: a caller that must not wait (an I/O thread) hands the write to one that may.
+  std::optional<ObjectVersion> try_put_object(const Bucket& b, std::string_view key, ObjectVersion& v, int64_t now_ms,
+                                              const Check& check = {});
   struct Deleted {
     bool delete_marker = false;  // a delete marker was created, or the version removed was one
     std::string version_id;      // of the marker created or the version removed ("" none)
@@ -305,6 +309,9 @@ class Store {
   KeyLock& key_lock(std::string_view okey) const;
   std::shared_mutex& bucket_gate(std::string_view bucket) const;
   mutable std::array<KeyLock, kKeyLocks> key_locks_;
+  // put_object's step under both locks.
+  ObjectVersion put_locked(KeyLock& kl, const std::string& okey, const Bucket& b, std::string_view key,
+                           ObjectVersion& v, int64_t now_ms, const Check& check, const Also& also);
   mutable std::array<std::shared_mutex, kBucketGates> bucket_gates_;
 
   storage::Engine& engine_;

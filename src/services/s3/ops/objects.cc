@@ -267,9 +267,11 @@ PreparedPut prepare_put_object(OpContext& ctx, const Doc& in) {
   return p;
 }
 
-Doc commit_put_object(OpContext& ctx, PreparedPut& p) {
+namespace {
+
+// The event and the answer of a committed PUT.
+Doc answer_put(OpContext& ctx, const PreparedPut& p, const ObjectVersion& put) {
   const Bucket& b = p.bucket;
-  ObjectVersion put = store(ctx).put_object(b, p.key, std::move(p.version), ctx.now_ms, p.check);
   notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Put", p.key, put, b));
 
   Doc out = Doc::map();
@@ -278,6 +280,18 @@ Doc commit_put_object(OpContext& ctx, PreparedPut& p) {
   put_checksum_out(out, put);
   write_extra_out(put, out);
   return out;
+}
+
+}  // namespace
+
+Doc commit_put_object(OpContext& ctx, PreparedPut& p) {
+  return answer_put(ctx, p, store(ctx).put_object(p.bucket, p.key, std::move(p.version), ctx.now_ms, p.check));
+}
+
+std::optional<Doc> try_commit_put_object(OpContext& ctx, PreparedPut& p) {
+  auto put = store(ctx).try_put_object(p.bucket, p.key, p.version, ctx.now_ms, p.check);
+  if (!put) return std::nullopt;
+  return answer_put(ctx, p, *put);
 }
 
 Doc put_object(OpContext& ctx, const Doc& in) {
