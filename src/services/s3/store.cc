@@ -133,6 +133,102 @@ Doc ObjectVersion::to_doc() const {
   return d;
 }
 
+// json::write(to_doc()) without the document: the members in the order a Doc map sorts them
+// (bytewise by name), each as json::write writes it (store_test pins the equality).
+std::string ObjectVersion::encode() const {
+  std::string out;
+  out.reserve(160 + etag.size() + owner.size() + content_type.size() + checksum_value.size() + data.id.size() +
+              version_id.size());
+  bool first = true;
+  out += '{';
+  auto key = [&](std::string_view k) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += k;
+    out += "\":";
+  };
+  auto text = [&](std::string_view s) {
+    out += '"';
+    json::escape_into(out, s);
+    out += '"';
+  };
+  auto str = [&](std::string_view k, std::string_view s) {
+    key(k);
+    text(s);
+  };
+  auto sparse = [&](std::string_view k, const std::string& s) {
+    if (!s.empty()) str(k, s);
+  };
+  auto num = [&](std::string_view k, int64_t n) {
+    key(k);
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, r.ptr);
+  };
+  sparse("cc", cache_control);
+  sparse("cd", content_disposition);
+  sparse("ce", content_encoding);
+  sparse("ck", checksum_value);
+  sparse("ck_alg", checksum_algorithm);
+  sparse("ck_type", checksum_type);
+  sparse("cl", content_language);
+  sparse("ct", content_type);
+  if (!data.empty()) str("data", data.id);
+  if (delete_marker) {
+    key("dm");
+    out += "true";
+  }
+  sparse("etag", etag);
+  sparse("exp", expires);
+  if (!data.empty() && data.inline_blob) {
+    key("inline");
+    out += "true";
+  }
+  if (!metadata.empty()) {
+    key("meta");
+    out += '{';
+    bool first_entry = true;
+    for (const auto& [k, val] : metadata) {
+      if (!first_entry) out += ',';
+      first_entry = false;
+      text(k);
+      out += ':';
+      text(val);
+    }
+    out += '}';
+  }
+  num("mtime", last_modified_ms);
+  sparse("owner", owner);
+  if (parts_count) num("parts", parts_count);
+  sparse("redirect", website_redirect);
+  sparse("restore", restore);
+  if (storage_class != "STANDARD") str("sc", storage_class);
+  num("seq", static_cast<int64_t>(seq));
+  num("size", static_cast<int64_t>(size));
+  if (!tags.empty()) {
+    key("tags");
+    out += '[';
+    for (size_t i = 0; i < tags.size(); ++i) {
+      if (i) out += ',';
+      out += '[';
+      text(tags[i].first);
+      out += ',';
+      text(tags[i].second);
+      out += ']';
+    }
+    out += ']';
+  }
+  num("v", 1);
+  str("vid", version_id);
+  if (extra.is_map() && extra.size()) {
+    key("x");
+    out += json::write(extra);
+  }
+  out += '}';
+  return out;
+}
+
 ObjectVersion ObjectVersion::from_doc(const Doc& d) {
   ObjectVersion v;
   kVersionRecord.from_doc(d, v);
@@ -176,7 +272,7 @@ Bucket decode_bucket(std::string_view name, std::string_view text) {
 }
 
 std::string encode_version(const ObjectVersion& v) {
-  return json::write(v.to_doc());
+  return v.encode();
 }
 ObjectVersion decode_version(std::string_view text) {
   return ObjectVersion::from_doc(json::parse(text));
@@ -494,6 +590,10 @@ void Store::start() {
 }
 
 void Store::reset() {
+  for (KeyLock& kl : key_locks_) {
+    std::lock_guard lock(kl.mu);
+    kl.known = false;
+  }
   {
     std::lock_guard lk(buckets_mu_);
     ++bucket_gen_;
@@ -575,7 +675,19 @@ bool Store::bucket_empty(std::string_view name) const {
   return true;
 }
 
+Store::KeyLock& Store::key_lock(std::string_view okey) const {
+  return key_locks_[std::hash<std::string_view>{}(okey) % kKeyLocks];
+}
+
+std::shared_mutex& Store::bucket_gate(std::string_view bucket) const {
+  return bucket_gates_[std::hash<std::string_view>{}(bucket) % kBucketGates];
+}
+
 void Store::delete_bucket(std::string_view name) {
+  // No object writer is between its read of the bucket and its commit while the bucket goes:
+  // a PUT racing this DeleteBucket lands before the emptiness check (BucketNotEmpty) or finds no
+  // bucket.
+  std::unique_lock gate(bucket_gate(name));
   require_bucket(name);
   if (!bucket_empty(name))
     throw s3_error("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, {{"BucketName", name}});
@@ -836,14 +948,6 @@ std::optional<ObjectVersion> Store::version(std::string_view bucket, std::string
 
 namespace {
 
-// The batch's precondition that the key's current record is still `raw` (or absent).
-void require_current(storage::WriteBatch& batch, const std::string& okey, const std::optional<std::string>& raw) {
-  if (raw)
-    batch.require({storage::Condition::Kind::equals, std::string(kObjects.name), okey, *raw});
-  else
-    batch.require({storage::Condition::Kind::not_exists, std::string(kObjects.name), okey, {}});
-}
-
 AwsError busy() {
   return s3_error(
       "OperationAborted",
@@ -887,44 +991,79 @@ ObjectVersion Store::put_object(const Bucket& b, std::string_view key, ObjectVer
                                 const Check& check, const Also& also) {
   const std::string okey = object_key(b.name, key);
   try {
-    for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
-      std::string raw;
-      std::optional<std::string> cur_raw;
-      if (engine_.get(kObjects.name, okey, &raw).ok()) cur_raw = raw;
-      // A summary is all a write needs of the version it replaces (ids, data, etag).
-      std::optional<ObjectVersion> cur;
-      if (cur_raw) decode_summary(*cur_raw, cur.emplace());
-      if (check) check(cur);
-      // The bucket's versioning as it is now (it may have changed since the caller read it).
-      Bucket live = require_bucket(b.name);
-      bool versioned = live.versioning == "Enabled";
-      v.seq = next_seq(now_ms);
-      if (!v.last_modified_ms) v.last_modified_ms = now_ms;
-      v.version_id = versioned ? new_version_id() : "null";
-      storage::WriteBatch batch;
-      batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
-      require_current(batch, okey, cur_raw);
-      std::vector<DataRef> dropped;
-      if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
-      if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
-      reference(batch, v.data);
-      batch.put(kObjects.name, okey, encode_version(v));
-      if (also) also(batch);
-      if (commit(batch, dropped, b.name)) {
-        v.data.pending.clear();
-        return v;
-      }
-    }
-    throw busy();
+    std::shared_lock gate(bucket_gate(b.name));
+    KeyLock& kl = key_lock(okey);
+    std::lock_guard lock(kl.mu);
+    return put_locked(kl, okey, b, key, v, now_ms, check, also);
   } catch (...) {
     discard(v.data);
     throw;
   }
 }
 
+std::optional<ObjectVersion> Store::try_put_object(const Bucket& b, std::string_view key, ObjectVersion& v,
+                                                   int64_t now_ms, const Check& check) {
+  const std::string okey = object_key(b.name, key);
+  std::shared_lock gate(bucket_gate(b.name), std::try_to_lock);
+  if (!gate.owns_lock()) return std::nullopt;
+  KeyLock& kl = key_lock(okey);
+  std::unique_lock lock(kl.mu, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  try {
+    return put_locked(kl, okey, b, key, v, now_ms, check, {});
+  } catch (...) {
+    discard(v.data);
+    throw;
+  }
+}
+
+ObjectVersion Store::put_locked(KeyLock& kl, const std::string& okey, const Bucket& b, std::string_view key,
+                                ObjectVersion& v, int64_t now_ms, const Check& check, const Also& also) {
+  for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
+    std::optional<std::string> cur_raw;
+    if (kl.known && kl.okey == okey) {
+      cur_raw = kl.raw;
+    } else if (std::string raw; engine_.get(kObjects.name, okey, &raw).ok()) {
+      cur_raw = std::move(raw);
+    }
+    // A summary is all a write needs of the version it replaces (ids, data, etag).
+    std::optional<ObjectVersion> cur;
+    if (cur_raw) decode_summary(*cur_raw, cur.emplace());
+    if (check) check(cur);
+    // The bucket's versioning as it is now (it may have changed since the caller read it).
+    Bucket live = require_bucket(b.name);
+    bool versioned = live.versioning == "Enabled";
+    v.seq = next_seq(now_ms);
+    if (!v.last_modified_ms) v.last_modified_ms = now_ms;
+    v.version_id = versioned ? new_version_id() : "null";
+    // No conditions: the gate keeps the bucket, the key lock the current record (store.h).
+    storage::WriteBatch batch;
+    std::vector<DataRef> dropped;
+    if (cur) retire_current(batch, b.name, key, *cur, *cur_raw, versioned, dropped);
+    if (!versioned && live.versioning == "Suspended") drop_null_noncurrent(batch, okey, dropped);
+    reference(batch, v.data);
+    std::string record = encode_version(v);
+    batch.put(kObjects.name, okey, record);
+    if (also) also(batch);
+    kl.known = false;
+    if (commit(batch, dropped, b.name)) {
+      kl.okey = okey;
+      kl.raw = std::move(record);
+      kl.known = true;
+      v.data.pending.clear();
+      return std::move(v);
+    }
+  }
+  throw busy();
+}
+
 Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const std::optional<std::string>& version_id,
                                     int64_t now_ms, const Check& check) {
   const std::string okey = object_key(b.name, key);
+  std::shared_lock gate(bucket_gate(b.name));
+  KeyLock& kl = key_lock(okey);
+  std::lock_guard lock(kl.mu);
+  kl.known = false;
   for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
     std::string raw;
     std::optional<std::string> cur_raw;
@@ -933,9 +1072,7 @@ Store::Deleted Store::delete_object(const Bucket& b, std::string_view key, const
     if (cur_raw) cur = decode_version(*cur_raw);
     if (check) check(cur);
     Bucket live = require_bucket(b.name);
-    storage::WriteBatch batch;
-    batch.require({storage::Condition::Kind::exists, std::string(kBuckets.name), bucket_key(b.name), {}});
-    require_current(batch, okey, cur_raw);
+    storage::WriteBatch batch;  // no conditions for the bucket and the current record (store.h)
     std::vector<DataRef> dropped;
     Deleted out;
     if (!version_id) {
@@ -999,6 +1136,10 @@ ObjectVersion Store::update_version(std::string_view bucket, std::string_view ke
                                     const std::optional<std::string>& version_id,
                                     const std::function<void(ObjectVersion&)>& fn) {
   const std::string okey = object_key(bucket, key);
+  std::shared_lock gate(bucket_gate(bucket));
+  KeyLock& kl = key_lock(okey);
+  std::lock_guard lock(kl.mu);
+  kl.known = false;
   for (int attempt = 0; attempt < kCommitRetries; ++attempt) {
     std::string raw;
     std::string where_ks(kObjects.name), where = okey;

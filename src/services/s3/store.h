@@ -19,9 +19,12 @@
 //   version, the move of the previous one to the noncurrent versions (versioned buckets), the
 //   data reference (s3.files) of the new data and the removal of the references of data that no
 //   version uses any more; the bucket must still exist (a condition of the batch) and the key's
-//   current record must be what was read (optimistic: the step is retried on a concurrent
-//   change, and `check` runs again on the fresh current version). Replaced data files are
-//   unlinked after the commit. A reader sees the old object or the new one.
+//   current record is the one read: the store's writers of one key (put_object, delete_object,
+//   update_version) hold that key's lock from the read to the commit, and hold their bucket's
+//   gate shared while DeleteBucket holds it exclusively, so neither needs a read of its own in
+//   the batch (conditions the caller's `also` adds still make the step retry, and `check` runs
+//   again on the fresh current version). Replaced data files are unlinked after the commit. A
+//   reader sees the old object or the new one.
 // - Data files. A data file is written completely (and fsynced when the server runs with
 //   --fsync) before the batch that references it commits. A file with no s3.files entry is
 //   garbage: start() deletes every such file, so a kill -9 at any point leaks no space. Code that
@@ -35,10 +38,13 @@
 // - Configuration records (s3.config) belong to their writer (bucket policy, CORS, lifecycle,
 //   website, notification, ... one record per subresource name); the store only keeps them and
 //   deletes them with the bucket.
+// - One Store per engine: it is the only writer of its records and caches some of them (buckets,
+//   configuration, the current record a key's last PUT wrote).
 // - Errors are thrown as AwsError in S3's wording (NoSuchBucket, NoSuchKey, ...); storage
 //   failures as InternalError.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -46,6 +52,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -115,6 +122,8 @@ struct ObjectVersion {
 
   Doc to_doc() const;
   static ObjectVersion from_doc(const Doc& d);
+  // The stored record's bytes: json::write(to_doc()), written directly (every PUT writes one).
+  std::string encode() const;
 };
 
 // A version record's listing summary (every scalar member; no metadata, tags or extra) read
@@ -228,6 +237,10 @@ class Store {
   using Also = std::function<void(storage::WriteBatch&)>;
   ObjectVersion put_object(const Bucket& b, std::string_view key, ObjectVersion v, int64_t now_ms,
                            const Check& check = {}, const Also& also = {});
+  // put_object when the key's lock (and its bucket's gate) are free at once, else nullopt with v
+  // untouched: a caller that must not wait (an I/O thread) hands the write to one that may.
+  std::optional<ObjectVersion> try_put_object(const Bucket& b, std::string_view key, ObjectVersion& v, int64_t now_ms,
+                                              const Check& check = {});
   struct Deleted {
     bool delete_marker = false;  // a delete marker was created, or the version removed was one
     std::string version_id;      // of the marker created or the version removed ("" none)
@@ -278,6 +291,28 @@ class Store {
                       const ObjectVersion& cur, const std::string& cur_raw, bool versioned,
                       std::vector<DataRef>& dropped) const;
   bool commit(storage::WriteBatch& batch, const std::vector<DataRef>& dropped, std::string_view bucket);
+
+  // Writers of one key's records (s3.objects, s3.versions) hold its lock from their read to their
+  // commit; writers of objects hold their bucket's gate shared, DeleteBucket exclusively (its
+  // emptiness check and the removal are one step against them). Striped by hash; a gate is taken
+  // before a key lock, and nothing else is locked under either but the caches' buckets_mu_.
+  // Each lock also remembers the current record put_object last committed under it (the store
+  // being the records' only writer, it is what storage holds until the next writer under the
+  // same lock): PUTs that follow each other on one key read nothing.
+  struct KeyLock {
+    std::mutex mu;
+    bool known = false;  // okey's current record is `raw` (nullopt: none)
+    std::string okey;
+    std::optional<std::string> raw;
+  };
+  static constexpr size_t kKeyLocks = 64, kBucketGates = 16;
+  KeyLock& key_lock(std::string_view okey) const;
+  std::shared_mutex& bucket_gate(std::string_view bucket) const;
+  mutable std::array<KeyLock, kKeyLocks> key_locks_;
+  // put_object's step under both locks.
+  ObjectVersion put_locked(KeyLock& kl, const std::string& okey, const Bucket& b, std::string_view key,
+                           ObjectVersion& v, int64_t now_ms, const Check& check, const Also& also);
+  mutable std::array<std::shared_mutex, kBucketGates> bucket_gates_;
 
   storage::Engine& engine_;
   std::string root_;

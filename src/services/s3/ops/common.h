@@ -76,6 +76,21 @@ void take_metadata(const Doc& in, ObjectVersion& v);
 Store::Check write_conditions(const Doc& in, std::string_view key);
 void put_checksum_out(Doc& out, const ObjectVersion& v);
 
+// PutObject in two halves: prepare_put_object runs every check and writes the data (I/O
+// thread; throws the request's errors), commit_put_object commits the version, emits the event
+// and answers (on the I/O thread when the key is free, else on S3's commit lane: service.cc).
+// put_object (ops.h) is both in a row.
+struct PreparedPut {
+  Bucket bucket;
+  std::string key;
+  ObjectVersion version;  // its data written, not yet referenced: the commit owns it
+  Store::Check check;
+};
+PreparedPut prepare_put_object(OpContext& ctx, const Doc& in);
+Doc commit_put_object(OpContext& ctx, PreparedPut& p);
+// commit_put_object when the key is free at once (Store::try_put_object), else nullopt.
+std::optional<Doc> try_commit_put_object(OpContext& ctx, PreparedPut& p);
+
 // Lower-case hex MD5 and base64 MD5 of bytes.
 std::string md5_hex(std::string_view bytes);
 // Owner {DisplayName, ID} of an account, as listings and ListBuckets report it.

@@ -235,18 +235,19 @@ UploadBody upload_body(OpContext& ctx, const Doc& in) {
   return out;
 }
 
-Doc put_object(OpContext& ctx, const Doc& in) {
+PreparedPut prepare_put_object(OpContext& ctx, const Doc& in) {
   Store& st = store(ctx);
-  std::string key = in.str("Key");
-  Bucket b = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", key);
-  check_key(key);
+  PreparedPut p;
+  p.key = in.str("Key");
+  p.bucket = bucket_for(ctx, in.str("Bucket"), "s3:PutObject", p.key);
+  check_key(p.key);
   auto [file, bytes, size, md5_given] = upload_body(ctx, in);
   DeclaredChecksum ck = declared_checksum(in);
-  ObjectVersion v;
+  ObjectVersion& v = p.version;
   take_metadata(in, v);
   if (const Doc* t = in.get("Tagging"); t && t->is_string()) v.tags = parse_tagging(t->as_string());
   v.storage_class = storage_class(in.str("StorageClass", "STANDARD"));
-  Store::Check check = write_conditions(in, key);
+  p.check = write_conditions(in, p.key);
 
   Digests d = digest(bytes, file, ck.algorithm);
   if (md5_given && *md5_given != d.md5_raw)
@@ -260,10 +261,18 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   v.checksum_value = d.checksum_b64;
   v.checksum_type = "FULL_OBJECT";
   v.owner = ctx.account();
-  apply_write_extra(ctx, in, b, v);
+  apply_write_extra(ctx, in, p.bucket, v);
+  // Last: nothing above throws once the data is written (commit_put_object owns it).
   v.data = file ? st.adopt_spool(*file) : st.write_data(bytes ? std::string_view(*bytes) : std::string_view());
-  ObjectVersion put = st.put_object(b, key, std::move(v), ctx.now_ms, check);
-  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Put", key, put, b));
+  return p;
+}
+
+namespace {
+
+// The event and the answer of a committed PUT.
+Doc answer_put(OpContext& ctx, const PreparedPut& p, const ObjectVersion& put) {
+  const Bucket& b = p.bucket;
+  notifier(ctx).emit(&ctx, b, object_event("ObjectCreated:Put", p.key, put, b));
 
   Doc out = Doc::map();
   out.set("ETag", quoted(put.etag));
@@ -271,6 +280,23 @@ Doc put_object(OpContext& ctx, const Doc& in) {
   put_checksum_out(out, put);
   write_extra_out(put, out);
   return out;
+}
+
+}  // namespace
+
+Doc commit_put_object(OpContext& ctx, PreparedPut& p) {
+  return answer_put(ctx, p, store(ctx).put_object(p.bucket, p.key, std::move(p.version), ctx.now_ms, p.check));
+}
+
+std::optional<Doc> try_commit_put_object(OpContext& ctx, PreparedPut& p) {
+  auto put = store(ctx).try_put_object(p.bucket, p.key, p.version, ctx.now_ms, p.check);
+  if (!put) return std::nullopt;
+  return answer_put(ctx, p, *put);
+}
+
+Doc put_object(OpContext& ctx, const Doc& in) {
+  PreparedPut p = prepare_put_object(ctx, in);
+  return commit_put_object(ctx, p);
 }
 
 namespace {

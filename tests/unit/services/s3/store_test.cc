@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -143,6 +146,58 @@ TEST_F(S3StoreTest, ChecksRunBeforeCommitAndDiscardData) {
                                   }),
                AwsError);
   EXPECT_EQ(data_files(), 0u);  // the refused upload's data is gone
+}
+
+// DeleteBucket racing PUTs: a PUT lands before the emptiness check (BucketNotEmpty, the deleter
+// removes it and tries again) or finds no bucket; never an object left in a deleted bucket.
+TEST_F(S3StoreTest, DeleteBucketRacingPutsLeavesNoObject) {
+  for (int round = 0; round < 100; ++round) {
+    if (round) {
+      Bucket b;
+      b.name = "bkt";
+      b.account = "123456789012";
+      b.region = "us-east-1";
+      ASSERT_TRUE(store_->create_bucket(b));
+    }
+    Bucket b = bucket();
+    std::atomic<bool> gone{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w)
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < 40 && !gone; ++i) {
+          try {
+            ObjectVersion v;
+            v.size = 1;
+            v.data = store_->write_data("x");
+            store_->put_object(b, "k" + std::to_string(w) + "-" + std::to_string(i % 3), std::move(v), 1000);
+          } catch (const AwsError& e) {
+            EXPECT_EQ(e.code, "NoSuchBucket");
+          }
+        }
+      });
+    for (;;) {
+      try {
+        store_->delete_bucket("bkt");
+        gone = true;
+        break;
+      } catch (const AwsError& e) {
+        ASSERT_EQ(e.code, "BucketNotEmpty");
+      }
+      std::vector<std::string> keys;
+      store_->scan_listing("bkt", "", "", false, [&](std::string_view k, const ListedVersion&) {
+        keys.emplace_back(k);
+        return true;
+      });
+      for (const auto& k : keys) store_->delete_object(b, k, std::nullopt, 2000);
+    }
+    for (auto& t : writers) t.join();
+    size_t left = 0;
+    store_->scan_listing("bkt", "", "", false, [&](std::string_view, const ListedVersion&) {
+      ++left;
+      return true;
+    });
+    ASSERT_EQ(left, 0u) << "round " << round;
+  }
 }
 
 TEST_F(S3StoreTest, SweepRemovesUnreferencedFiles) {
@@ -371,6 +426,47 @@ TEST(S3Records, ObjectVersionBytes) {
   EXPECT_TRUE(b.data.inline_blob);
   EXPECT_EQ(b.extra.str("acl"), "private");
   EXPECT_EQ(json::write(b.to_doc()), full);
+  EXPECT_EQ(a.encode(), sparse);
+  EXPECT_EQ(b.encode(), full);
+}
+
+// encode() writes what json::write(to_doc()) writes, escapes and member order included.
+TEST(S3Records, EncodeIsTheDocumentsText) {
+  const std::string odd = std::string("q\"b\\s\x01\x1f\n\t/\xc3\xa9\x7f", 13) + std::string(1, '\0') + "z";
+  // Every content member set (bit 7), from a record's text.
+  const ObjectVersion rich = ObjectVersion::from_doc(json::parse(
+      R"({"cc":"no-cache","cd":"inline","ce":"gzip","cl":"en","ct":"text/plain","exp":"Wed, 21 Oct 2015 07:28:00 GMT",)"
+      R"("parts":3,"redirect":"/x","restore":"ongoing-request=\"false\"","sc":"GLACIER","mtime":1,"seq":1,"size":1})"));
+  for (int mask = 0; mask < (1 << 12); mask += 7) {
+    auto on = [&](int bit) { return (mask >> bit) & 1; };
+    ObjectVersion v = on(7) ? rich : ObjectVersion{};
+    if (on(7)) v.content_type = odd;
+    v.version_id = on(0) ? odd : "null";
+    v.seq = on(1) ? 18446744073709551615ull : 3;
+    v.delete_marker = on(2);
+    v.last_modified_ms = on(3) ? -5 : 1733500000123;
+    v.size = on(4) ? 0 : 1024;
+    v.etag = on(5) ? "" : "0123456789abcdef0123456789abcdef-2";
+    v.owner = on(6) ? odd : "123456789012";
+    if (on(8)) {
+      v.metadata[odd] = odd;
+      v.metadata["a"] = "";
+      v.metadata["\xff"] = "1";
+    }
+    if (on(9)) v.tags = {{"k", odd}, {"", "v"}};
+    if (on(10)) {
+      v.data.id = "d1";
+      v.data.inline_blob = on(11);
+    }
+    if (on(11)) {
+      v.checksum_algorithm = "CRC64NVME";
+      v.checksum_value = "AAAAAAAAAAA=";
+      v.checksum_type = "FULL_OBJECT";
+      v.extra.set("sse", odd);
+      v.extra.set("headers", Doc::map());
+    }
+    ASSERT_EQ(v.encode(), json::write(v.to_doc())) << "mask " << mask;
+  }
 }
 
 // Whatever the text, a summary read answers or throws AwsError (fuzz_s3_parsers goes further).
