@@ -19,8 +19,7 @@ std::string pick(const char* alphabet, size_t n_alpha, int n) {
 }
 }  // namespace
 
-std::string uuid4() {
-  uint64_t a = rng()(), b = rng()();
+std::string uuid4_of(uint64_t a, uint64_t b) {
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   // 8-4-4-4-12 lower-case hex digits (one per request: no snprintf).
@@ -37,6 +36,11 @@ std::string uuid4() {
   put(b >> 48, 4);
   put(b & 0xffffffffffffULL, 12);
   return out;
+}
+
+std::string uuid4() {
+  uint64_t a = rng()();
+  return uuid4_of(a, rng()());
 }
 
 std::string random_upper_alnum(int n) { return pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 36, n); }

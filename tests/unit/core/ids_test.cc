@@ -20,5 +20,12 @@ TEST(Ids, Uuid4Format) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+// uuid4_of: the given bits in UUID form, with the version and variant bits set.
+TEST(Ids, Uuid4OfGivenBits) {
+  EXPECT_EQ(ids::uuid4_of(0, 0), "00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(ids::uuid4_of(~0ULL, ~0ULL), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+  EXPECT_EQ(ids::uuid4_of(0x0123456789abcdefULL, 0xfedcba9876543210ULL), "01234567-89ab-4def-bedc-ba9876543210");
+}
+
 }  // namespace
 }  // namespace stratus

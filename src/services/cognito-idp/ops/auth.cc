@@ -4,9 +4,12 @@
 // NEW_PASSWORD_REQUIRED challenge. Opaque state (SRP secret blocks, challenge sessions) is sealed
 // under the data directory's key: nothing to store, nothing a client can forge.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "core/encoding.h"
 #include "core/error.h"
+#include "core/ids.h"
 #include "core/json.h"
 #include "services/cognito-idp/common.h"
 #include "services/cognito-idp/crypto.h"
@@ -244,9 +247,9 @@ Doc stand_in_srp(OpContext& ctx, const Doc& pool, const Doc& client, const std::
   const Store& store = state(ctx).store;
   std::string id = pool.str("Id") + '\0' + name;
   auto v = crypto::stand_in_verifier(store.mac(id, "cognito-srp-stand-in-1") + store.mac(id, "cognito-srp-stand-in-2"));
-  std::string h = enc::hex(store.mac(id, "cognito-srp-stand-in-id"));  // a v4-shaped UUID
-  std::string uuid = h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-" + "89ab"[h[16] % 4] +
-                     h.substr(17, 3) + "-" + h.substr(20, 12);
+  uint64_t bits[2];
+  std::memcpy(bits, store.mac(id, "cognito-srp-stand-in-id").data(), sizeof bits);
+  std::string uuid = ids::uuid4_of(bits[0], bits[1]);
   auto pair = crypto::server_pair(v.v_hex);
   Doc block = Doc::map();
   block.set("p", pool.str("Id"));
